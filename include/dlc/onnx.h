@@ -1,0 +1,24 @@
+/* ONNX import: model.onnx -> MLIR module with one func.func @main in the qg dialect. */
+#ifndef DLC_ONNX_H
+#define DLC_ONNX_H
+
+#include "dlc/ir.h"
+
+typedef struct {
+  /* "name=1x3x224x224[,name=...]": fixes dynamic input dimensions. */
+  const char *input_shapes;
+  /* Receives the path of every file read (model, external data), or NULL. */
+  void (*on_file_read)(const char *path, void *user);
+  void *user;
+} DlImportOptions;
+
+/* Imports the model at path. On failure returns a null module and a message in
+ * e: one line per problem, each naming the node ("node 'conv1' (Conv): ..."). */
+MlirModule dl_onnx_import(MlirContext ctx, const char *path, const DlImportOptions *opt,
+                          DlError *e);
+
+/* Same, from bytes already in memory (dir is where external data is looked up). */
+MlirModule dl_onnx_import_buffer(MlirContext ctx, const void *data, size_t len, const char *dir,
+                                 const DlImportOptions *opt, DlError *e);
+
+#endif

@@ -1,0 +1,21 @@
+/* Files: whole-file reads and atomic, byte-exact writes. */
+#ifndef DLC_SUPPORT_H
+#define DLC_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dlc/diag.h"
+
+/* Reads a whole file into malloc'd memory (NUL-terminated; *len excludes it).
+ * path "-" reads stdin. */
+bool dl_read_file(const char *path, char **data, size_t *len, DlError *e);
+
+/* Writes data to path atomically: a temporary file in the same directory,
+ * then rename. On failure no file appears at path. path "-" writes stdout. */
+bool dl_write_file_atomic(const char *path, const void *data, size_t len, DlError *e);
+
+/* Directory part of path ("." if none), into buf. */
+void dl_path_dirname(const char *path, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,77 @@
+/* Host tensors: the one in-memory form shared by the importer's constant
+ * folding, the kernels, the interpreter and the .npy reader/writer. */
+#ifndef DLC_TENSOR_H
+#define DLC_TENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DL_MAX_RANK 8
+
+/* DL_DTYPE(ID, name, bytes, onnx data_type) */
+#define DL_DTYPES(X)                                                                               \
+  X(F32, "f32", 4, 1)                                                                              \
+  X(U8, "ui8", 1, 2)                                                                               \
+  X(I8, "i8", 1, 3)                                                                                \
+  X(U16, "ui16", 2, 4)                                                                             \
+  X(I16, "i16", 2, 5)                                                                              \
+  X(I32, "i32", 4, 6)                                                                              \
+  X(I64, "i64", 8, 7)                                                                              \
+  X(BOOL, "i1", 1, 9)                                                                              \
+  X(F16, "f16", 2, 10)                                                                             \
+  X(F64, "f64", 8, 11)                                                                             \
+  X(U32, "ui32", 4, 12)                                                                            \
+  X(U64, "ui64", 8, 13)                                                                            \
+  X(BF16, "bf16", 2, 16)
+
+typedef enum {
+  DL_NONE = 0,
+#define X(id, n, b, o) DL_##id,
+  DL_DTYPES(X)
+#undef X
+      DL_DTYPE_COUNT
+} DlDType;
+
+typedef struct {
+  DlDType dtype;
+  int rank;
+  int64_t dims[DL_MAX_RANK];
+} DlShape;
+
+typedef struct {
+  DlShape shape;
+  void *data;
+  bool owned; /* data is freed by dl_tensor_free */
+} DlTensor;
+
+size_t dl_dtype_size(DlDType t);
+const char *dl_dtype_name(DlDType t);
+DlDType dl_dtype_from_onnx(int onnx_type); /* DL_NONE if unsupported */
+int dl_dtype_to_onnx(DlDType t);
+bool dl_dtype_is_float(DlDType t);
+bool dl_dtype_is_signed(DlDType t);
+
+int64_t dl_shape_numel(const DlShape *s);
+bool dl_shape_equal(const DlShape *a, const DlShape *b); /* dims and dtype */
+/* "1x3x28x28xf32" into buf; returns buf. */
+char *dl_shape_str(const DlShape *s, char *buf, size_t n);
+
+/* Allocates zeroed storage; returns false on overflow or out of memory. */
+bool dl_tensor_alloc(DlTensor *t, const DlShape *s);
+void dl_tensor_free(DlTensor *t);
+size_t dl_tensor_bytes(const DlTensor *t);
+
+/* Element access through double / int64, for folding and tests (not hot loops). */
+double dl_tensor_get_f(const DlTensor *t, int64_t i);
+int64_t dl_tensor_get_i(const DlTensor *t, int64_t i);
+void dl_tensor_set_f(DlTensor *t, int64_t i, double v);
+void dl_tensor_set_i(DlTensor *t, int64_t i, int64_t v);
+
+/* Half-precision conversions (round to nearest even). */
+float dl_f16_to_f32(uint16_t h);
+uint16_t dl_f32_to_f16(float f);
+float dl_bf16_to_f32(uint16_t h);
+uint16_t dl_f32_to_bf16(float f);
+
+#endif

@@ -1,0 +1,86 @@
+/* Shared between the ONNX importer's files; not a public header. */
+#ifndef DLC_ONNX_IMPORT_INTERNAL_H
+#define DLC_ONNX_IMPORT_INTERNAL_H
+
+#include "dlc/kernels.h"
+#include "dlc/onnx.h"
+#include "onnx.pb-c.h"
+
+/* One ONNX value name: its static type, and either an MLIR value, a known
+ * constant (materialized lazily, only if a real op uses it), or both. */
+typedef struct {
+  char *name;
+  DlShape shape;
+  MlirValue value; /* null until materialized */
+  DlTensor konst;  /* konst.data != NULL: value known at compile time */
+  bool is_const;
+  const char *poison; /* set: using this value is an error with this reason */
+} Entry;
+
+typedef struct Imp {
+  MlirContext ctx;
+  const DlImportOptions *opt;
+  const char *dir;
+  DlError *e;
+  Onnx__ModelProto *model;
+  int64_t opset;
+  Entry **ent; /* individually allocated: Entry pointers stay valid */
+  int nent, capent;
+  int *slots;
+  int nslots;
+  MlirBlock block;
+  int resource_count;
+} Imp;
+
+typedef struct {
+  Imp *im;
+  Onnx__NodeProto *n;
+  int index;
+  char desc[256]; /* "node 'conv1' (Conv)" */
+  MlirLocation loc;
+  Entry *in[32]; /* NULL for an omitted optional input */
+  int nin;
+  uint64_t used_attrs;
+} Node;
+
+/* tensor_proto.c */
+bool dl_onnx_tensor_decode(Imp *im, Onnx__TensorProto *tp, DlTensor *t, const char *what);
+
+/* import.c */
+bool node_fail(Node *nd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+Entry *entry_define(Imp *im, const char *name, const DlShape *s);
+MlirValue entry_value(Imp *im, Entry *en, MlirLocation loc);
+bool define_output_const(Node *nd, int i, DlTensor *t); /* takes ownership of t's data */
+bool define_output_alias(Node *nd, int i, Entry *src);
+/* Creates op k (or folds it when all operands are constants). given: result
+ * shape for DL_OPF_GIVEN ops, else NULL. Defines output `out_index`. */
+Entry *emit_op(Node *nd, DlOpKind k, int nops, Entry **ops, DlAttrs *a, const DlShape *given,
+               int out_index);
+/* Same but the result is a fresh, unnamed entry (for ops the importer splits). */
+Entry *emit_op_tmp(Node *nd, DlOpKind k, int nops, Entry **ops, DlAttrs *a, const DlShape *given);
+Entry *emit_concat(Node *nd, int axis, int nops, Entry **ops, int out_index);
+Entry *make_const_entry(Imp *im, DlTensor *t); /* takes ownership */
+
+/* attribute access; each marks the attribute used */
+Onnx__AttributeProto *attr_find(Node *nd, const char *name);
+bool attr_int(Node *nd, const char *name, int64_t dflt, int64_t *v);
+bool attr_float(Node *nd, const char *name, double dflt, double *v);
+bool attr_str(Node *nd, const char *name, const char *dflt, char *buf, size_t n);
+/* *n = -1 when absent */
+bool attr_ints(Node *nd, const char *name, int64_t *v, int *n, int max);
+bool attr_floats(Node *nd, const char *name, double *v, int *n, int max);
+/* Input i must be a compile-time constant; returns it or NULL (error set). */
+const DlTensor *input_const(Node *nd, int i, const char *what);
+bool input_const_ints(Node *nd, int i, const char *what, int64_t *v, int *n, int max);
+
+/* handlers.c */
+typedef bool (*ImportFn)(Node *nd, DlOpKind k);
+typedef struct {
+  const char *onnx;
+  ImportFn fn;
+  DlOpKind kind;
+  int min_opset;
+} ImportRow;
+const ImportRow *dl_onnx_import_row(const char *op_type);
+
+#endif

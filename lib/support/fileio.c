@@ -1,0 +1,88 @@
+#include "dlc/support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool dl_read_file(const char *path, char **data, size_t *len, DlError *e) {
+  int fd = strcmp(path, "-") ? open(path, O_RDONLY) : 0;
+  if (fd < 0) return dl_error_set(e, "cannot open '%s': %s", path, strerror(errno));
+  struct stat st;
+  size_t cap = (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) ? (size_t)st.st_size + 1 : 65536;
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fd) close(fd);
+    return dl_error_set(e, "'%s' is a directory", path);
+  }
+  char *buf = malloc(cap);
+  size_t n = 0;
+  for (;;) {
+    if (n + 1 >= cap) {
+      char *nb = realloc(buf, cap *= 2);
+      if (!nb) break;
+      buf = nb;
+    }
+    ssize_t r = read(fd, buf + n, cap - n - 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      free(buf);
+      if (fd) close(fd);
+      return dl_error_set(e, "cannot read '%s': %s", path, strerror(errno));
+    }
+    if (r == 0) break;
+    n += (size_t)r;
+  }
+  if (fd) close(fd);
+  buf[n] = 0;
+  *data = buf;
+  *len = n;
+  return true;
+}
+
+void dl_path_dirname(const char *path, char *buf, size_t n) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) snprintf(buf, n, ".");
+  else if (slash == path) snprintf(buf, n, "/");
+  else snprintf(buf, n, "%.*s", (int)(slash - path), path);
+}
+
+bool dl_write_file_atomic(const char *path, const void *data, size_t len, DlError *e) {
+  if (!strcmp(path, "-")) {
+    if (fwrite(data, 1, len, stdout) != len || fflush(stdout))
+      return dl_error_set(e, "cannot write to stdout");
+    return true;
+  }
+  size_t pl = strlen(path);
+  char *tmp = malloc(pl + 16);
+  snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    dl_error_set(e, "cannot create '%s': %s", path, strerror(errno));
+    free(tmp);
+    return false;
+  }
+  const char *p = data;
+  size_t left = len;
+  while (left) {
+    ssize_t w = write(fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    p += w, left -= (size_t)w;
+  }
+  /* mkstemp creates 0600; give the file the usual permissions */
+  mode_t um = umask(0);
+  umask(um);
+  fchmod(fd, 0666 & ~um);
+  bool ok = left == 0;
+  if (close(fd) != 0) ok = false;
+  if (ok && rename(tmp, path) != 0) ok = false;
+  if (!ok) {
+    dl_error_set(e, "cannot write '%s': %s", path, strerror(errno));
+    unlink(tmp);
+  }
+  free(tmp);
+  return ok;
+}

@@ -1,0 +1,47 @@
+#include "pass_util.h"
+
+#include <string.h>
+
+MlirBlock dl_func_body(MlirOperation func) {
+  return mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+}
+
+bool dl_value_is_unused(MlirValue v) { return mlirOpOperandIsNull(mlirValueGetFirstUse(v)); }
+
+bool dl_value_has_one_use(MlirValue v) {
+  MlirOpOperand u = mlirValueGetFirstUse(v);
+  return !mlirOpOperandIsNull(u) && mlirOpOperandIsNull(mlirOpOperandGetNextUse(u));
+}
+
+MlirOperation dl_value_qg_def(MlirValue v, DlOpKind *k) {
+  *k = DL_OP_COUNT;
+  if (!mlirValueIsAOpResult(v)) return (MlirOperation){NULL};
+  MlirOperation def = mlirOpResultGetOwner(v);
+  *k = dl_op_kind(def);
+  return *k == DL_OP_COUNT ? (MlirOperation){NULL} : def;
+}
+
+MlirValue dl_insert_constant(MlirOperation before, DlTensor *t, const char *name) {
+  MlirContext ctx = mlirOperationGetContext(before);
+  MlirAttribute a = dl_tensor_to_attr(ctx, t, name, 16);
+  dl_tensor_free(t);
+  MlirOperation c = dl_constant_create(mlirOperationGetLocation(before), a);
+  mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(before), before, c);
+  return mlirOperationGetResult(c, 0);
+}
+
+void dl_erase_dead_constants(MlirOperation func) {
+  MlirBlock b = dl_func_body(func);
+  for (MlirOperation op = mlirBlockGetFirstOperation(b), next; !mlirOperationIsNull(op); op = next) {
+    next = mlirOperationGetNextInBlock(op);
+    MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+    if (n.length == 14 && !strncmp(n.data, "arith.constant", 14) &&
+        dl_value_is_unused(mlirOperationGetResult(op, 0)))
+      mlirOperationDestroy(op);
+  }
+}
+
+void dl_replace_op(MlirOperation op, MlirValue v) {
+  mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(op, 0), v);
+  mlirOperationDestroy(op);
+}

@@ -1,0 +1,24 @@
+/* Helpers shared by pass implementations. */
+#ifndef DLC_PASS_UTIL_H
+#define DLC_PASS_UTIL_H
+
+#include "dlc/ir.h"
+
+#define DL_PASS(id, flag, summary) bool dl_pass_##id(MlirOperation func);
+#include "passes.def"
+#undef DL_PASS
+
+/* The single block of a func.func. */
+MlirBlock dl_func_body(MlirOperation func);
+bool dl_value_has_one_use(MlirValue v);
+bool dl_value_is_unused(MlirValue v);
+/* qg op producing v, or a null op. */
+MlirOperation dl_value_qg_def(MlirValue v, DlOpKind *k);
+/* Inserts a constant holding t (ownership taken) before `before`; returns its value. */
+MlirValue dl_insert_constant(MlirOperation before, DlTensor *t, const char *name);
+/* Erases arith.constant ops that have no uses. */
+void dl_erase_dead_constants(MlirOperation func);
+/* Replaces op's single result with v and erases op. */
+void dl_replace_op(MlirOperation op, MlirValue v);
+
+#endif

@@ -1,0 +1,155 @@
+/* dlc: the driver build systems call. ONNX model in, IR or target code out. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlc/onnx.h"
+#include "dlc/passes.h"
+#include "dlc/support.h"
+#include "dlc/version.h"
+
+static const char *prog = "dlc";
+
+enum { EXIT_USER = 1, EXIT_INTERNAL = 2 };
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: dlc MODEL.onnx [options]\n"
+          "Compiles an ONNX model through the qg dialect.\n"
+          "  -o FILE                 output file (default: stdout); written atomically\n"
+          "  --emit=qg               print the imported qg IR (MLIR text)\n"
+          "  --passes=P1,P2,...      run these passes after import (see dlc-opt --list-passes)\n"
+          "  --input-shape=NAME=DIMS fix a dynamic input shape, e.g. input=1x3x224x224\n"
+          "                          (repeat or separate with commas; a dynamic batch\n"
+          "                          dimension defaults to 1)\n"
+          "  --print-generic         print every op in generic form\n"
+          "  -MD -MF FILE            write a make/ninja depfile naming every file read\n"
+          "  --help, --version\n"
+          "exit status: 0 ok, 1 bad model or option, 2 internal error\n");
+}
+
+typedef struct {
+  char **files;
+  int n;
+} Deps;
+
+static void on_read(const char *path, void *u) {
+  Deps *d = u;
+  d->files = realloc(d->files, sizeof(char *) * (size_t)(d->n + 1));
+  d->files[d->n++] = strdup(path);
+}
+
+
+static bool write_depfile(const char *path, const char *target, const Deps *d, DlError *e) {
+  size_t cap = 256 + strlen(target) * 2, len = 0;
+  for (int i = 0; i < d->n; i++) cap += strlen(d->files[i]) * 2 + 4;
+  char *b = malloc(cap);
+  const char *items[1 + 4096];
+  int n = 0;
+  items[n++] = target;
+  for (int i = 0; i < d->n && n < 4096; i++) items[n++] = d->files[i];
+  for (int i = 0; i < n; i++) {
+    if (i == 1) b[len++] = ':';
+    if (i > 0) b[len++] = ' ';
+    for (const char *p = items[i]; *p; p++) {
+      if (*p == ' ' || *p == '#' || *p == ':') b[len++] = '\\';
+      if (*p == '$') b[len++] = '$';
+      b[len++] = *p;
+    }
+  }
+  if (n == 1) b[len++] = ':';
+  b[len++] = '\n';
+  bool ok = dl_write_file_atomic(path, b, len, e);
+  free(b);
+  return ok;
+}
+
+int main(int argc, char **argv) {
+  const char *model = NULL, *out = "-", *emit = "qg", *passes = NULL, *depfile = NULL;
+  char shapes[4096] = "";
+  bool md = false;
+  unsigned print_flags = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 0;
+    if (!strcmp(a, "--version")) return printf("dlc %s\n", DLC_VERSION), 0;
+    if (!strcmp(a, "-o") || !strcmp(a, "-MF")) {
+      if (++i == argc) return fprintf(stderr, "%s: error: %s needs a file name\n", prog, a), EXIT_USER;
+      *(a[1] == 'o' ? &out : &depfile) = argv[i];
+    } else if (!strcmp(a, "-MD")) md = true;
+    else if (!strncmp(a, "--emit=", 7)) emit = a + 7;
+    else if (!strncmp(a, "--passes=", 9)) passes = a + 9;
+    else if (!strcmp(a, "--print-generic")) print_flags |= DL_PRINT_GENERIC;
+    else if (!strncmp(a, "--input-shape=", 14) || !strcmp(a, "--input-shape")) {
+      const char *v = a[13] == '=' ? a + 14 : (++i < argc ? argv[i] : NULL);
+      if (!v || !*v) return fprintf(stderr, "%s: error: --input-shape needs NAME=DIMS\n", prog), EXIT_USER;
+      if (strlen(shapes) + strlen(v) + 2 > sizeof shapes) return fprintf(stderr, "%s: error: --input-shape too long\n", prog), EXIT_USER;
+      if (shapes[0]) strcat(shapes, ",");
+      strcat(shapes, v);
+    } else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "%s: error: unknown option '%s' (see --help)\n", prog, a);
+      return EXIT_USER;
+    } else if (model) {
+      fprintf(stderr, "%s: error: more than one model ('%s' and '%s')\n", prog, model, a);
+      return EXIT_USER;
+    } else model = a;
+  }
+  if (!model) {
+    fprintf(stderr, "%s: error: no model given\n", prog);
+    usage(stderr);
+    return EXIT_USER;
+  }
+  if (strcmp(emit, "qg")) {
+    fprintf(stderr, "%s: error: unknown --emit stage '%s' (expected: qg)\n", prog, emit);
+    return EXIT_USER;
+  }
+  if (md != (depfile != NULL)) {
+    fprintf(stderr, "%s: error: -MD and -MF FILE go together\n", prog);
+    return EXIT_USER;
+  }
+  if (depfile && !strcmp(out, "-")) {
+    fprintf(stderr, "%s: error: a depfile needs an output file (-o)\n", prog);
+    return EXIT_USER;
+  }
+
+  DlError e = {0};
+  MlirContext ctx = dl_context_create(&e);
+  if (mlirContextIsNull(ctx)) {
+    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+    return EXIT_INTERNAL;
+  }
+  dl_attach_diagnostic_printer(ctx, prog);
+  Deps deps = {0};
+  DlImportOptions opt = {.input_shapes = shapes[0] ? shapes : NULL, .on_file_read = on_read, .user = &deps};
+  int rc = 0;
+  MlirModule m = dl_onnx_import(ctx, model, &opt, &e);
+  if (mlirModuleIsNull(m)) {
+    fprintf(stderr, "%s: error: %s: %s\n", prog, model, e.msg);
+    rc = EXIT_USER;
+    goto cleanup;
+  }
+  if (!dl_verify(mlirModuleGetOperation(m))) {
+    fprintf(stderr, "%s: error: internal: the imported IR does not verify\n", prog);
+    rc = EXIT_INTERNAL;
+    goto cleanup;
+  }
+  if (passes && !dl_run_pipeline(m, passes, &e)) {
+    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+    rc = EXIT_USER;
+    goto cleanup;
+  }
+  size_t len;
+  char *text = dl_print_op(mlirModuleGetOperation(m), print_flags, &len);
+  if (!dl_write_file_atomic(out, text, len, &e) || (depfile && !write_depfile(depfile, out, &deps, &e))) {
+    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+    rc = EXIT_USER;
+  }
+  free(text);
+cleanup:
+  if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
+  for (int i = 0; i < deps.n; i++) free(deps.files[i]);
+  free(deps.files);
+  dl_error_clear(&e);
+  dl_context_destroy(ctx);
+  return rc;
+}
