@@ -104,8 +104,22 @@ static bool variadic(Node *nd, DlOpKind k) {
 
 static bool binary(Node *nd, DlOpKind k) {
   if (!need_inputs(nd, 2, 2)) return false;
-  int64_t bc;
-  if (!attr_int(nd, "broadcast", 1, &bc)) return false; /* legacy attribute, opset < 7 */
+  int64_t bc, axis;
+  /* opset < 7: `broadcast` with an optional `axis` where B's dims start in A */
+  if (!attr_int(nd, "broadcast", 0, &bc) || !attr_int(nd, "axis", -1, &axis)) return false;
+  const DlShape *sa = &nd->in[0]->shape, *sb = &nd->in[1]->shape;
+  if (nd->im->opset < 7 && !bc && !dl_shape_equal(sa, sb))
+    return node_fail(nd, "operand shapes differ and broadcast=0");
+  if (nd->im->opset < 7 && bc && attr_find(nd, "axis")) {
+    if (axis < 0) axis += sa->rank;
+    if (axis < 0 || axis + sb->rank > sa->rank) return node_fail(nd, "broadcast axis out of range");
+    DlShape t = *sb;
+    while (t.rank < sa->rank - axis) t.dims[t.rank++] = 1;
+    DlAttrs a;
+    dl_attrs_init(&a);
+    if (t.rank != sb->rank && !(nd->in[1] = emit_op_tmp(nd, DL_OP_RESHAPE, 1, &nd->in[1], &a, &t)))
+      return false;
+  }
   if (k == DL_OP_MOD) {
     DlAttrs a;
     dl_attrs_init(&a);
@@ -395,10 +409,14 @@ static Entry *reshape_to(Node *nd, Entry *x, const DlShape *s, int out_index) {
 }
 
 static bool reshape(Node *nd, DlOpKind k) {
-  if (!need_inputs(nd, 2, 2)) return false;
   int64_t v[DL_MAX_RANK], allowzero;
   int n;
-  if (!attr_int(nd, "allowzero", 0, &allowzero) || !input_const_ints(nd, 1, "shape", v, &n, DL_MAX_RANK))
+  if (nd->im->opset < 5) { /* shape was an attribute */
+    if (!need_inputs(nd, 1, 1) || !attr_ints(nd, "shape", v, &n, DL_MAX_RANK)) return false;
+    if (n < 0) return node_fail(nd, "attribute 'shape' is required");
+    allowzero = 0;
+  } else if (!need_inputs(nd, 2, 2) || !attr_int(nd, "allowzero", 0, &allowzero) ||
+             !input_const_ints(nd, 1, "shape", v, &n, DL_MAX_RANK))
     return false;
   DlShape s = {nd->in[0]->shape.dtype, n, {0}};
   int infer = -1;
@@ -844,8 +862,10 @@ static bool quant(Node *nd, DlOpKind k) {
   int64_t axis, sat;
   if (!attr_int(nd, "axis", 1, &axis) || !attr_int(nd, "saturate", 1, &sat)) return false;
   int r = nd->in[0]->shape.rank;
-  if (r && (axis < -r || axis >= r)) return node_fail(nd, "axis out of range");
+  bool per_axis = dl_shape_numel(&nd->in[1]->shape) > 1 || nd->in[1]->shape.rank > 0;
+  if (per_axis && (axis < -r || axis >= r)) return node_fail(nd, "axis %lld out of range for rank %d", (long long)axis, r);
   if (axis < 0) axis += r;
+  if (!per_axis) axis = 1;
   DlShape out = nd->in[0]->shape;
   if (k == DL_OP_QUANTIZE_LINEAR) out.dtype = nd->nin > 2 && nd->in[2] ? nd->in[2]->shape.dtype : DL_U8;
   else out.dtype = nd->in[1]->shape.dtype;
@@ -873,6 +893,8 @@ static bool matmul_integer(Node *nd, DlOpKind k) {
 
 static bool gemm(Node *nd, DlOpKind k) {
   if (!need_inputs(nd, 2, 3)) return false;
+  int64_t bc;
+  if (!attr_int(nd, "broadcast", 0, &bc)) return false; /* opset < 7: C broadcasts */
   DlAttrs a;
   dl_attrs_init(&a);
   if (!copy_attrs(nd, k, &a)) return false;
@@ -881,6 +903,21 @@ static bool gemm(Node *nd, DlOpKind k) {
 }
 
 static bool gather(Node *nd, DlOpKind k) { return generic(nd, k); }
+
+static bool prelu(Node *nd, DlOpKind k) {
+  if (!need_inputs(nd, 2, 2)) return false;
+  const DlShape *x = &nd->in[0]->shape, *sl = &nd->in[1]->shape;
+  /* before opset 7 a [C] slope applies per channel */
+  if (nd->im->opset < 7 && sl->rank == 1 && x->rank > 2 && sl->dims[0] == x->dims[1] && sl->dims[0] != 1) {
+    DlShape t = {sl->dtype, x->rank - 1, {0}};
+    t.dims[0] = sl->dims[0];
+    for (int i = 1; i < t.rank; i++) t.dims[i] = 1;
+    DlAttrs a;
+    dl_attrs_init(&a);
+    if (!(nd->in[1] = emit_op_tmp(nd, DL_OP_RESHAPE, 1, &nd->in[1], &a, &t))) return false;
+  }
+  return generic(nd, k);
+}
 
 static bool unsupported(Node *nd, DlOpKind k) { return node_fail(nd, "unsupported op"); }
 
@@ -914,7 +951,7 @@ static const ImportRow rows[] = {
     {"Where", generic, DL_OP_WHERE, 9},
     {"Relu", generic, DL_OP_RELU, 1},
     {"LeakyRelu", generic, DL_OP_LEAKY_RELU, 1},
-    {"PRelu", generic, DL_OP_PRELU, 1},
+    {"PRelu", prelu, DL_OP_PRELU, 1},
     {"Clip", clip, DL_OP_CLIP, 1},
     {"Sigmoid", generic, DL_OP_SIGMOID, 1},
     {"HardSigmoid", generic, DL_OP_HARD_SIGMOID, 1},
@@ -962,7 +999,7 @@ static const ImportRow rows[] = {
     {"ReduceLogSumExp", reduce, DL_OP_REDUCE_LOG_SUM_EXP, 1},
     {"ArgMax", arg_reduce, DL_OP_ARG_MAX, 1},
     {"ArgMin", arg_reduce, DL_OP_ARG_MIN, 1},
-    {"Reshape", reshape, DL_OP_RESHAPE, 5},
+    {"Reshape", reshape, DL_OP_RESHAPE, 1},
     {"Flatten", flatten, DL_OP_RESHAPE, 1},
     {"Squeeze", squeeze, DL_OP_RESHAPE, 1},
     {"Unsqueeze", squeeze, DL_OP_RESHAPE, 1},

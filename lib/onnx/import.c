@@ -427,6 +427,10 @@ static bool import_node(Imp *im, Onnx__NodeProto *n, int index) {
     if (nd.in[i]->poison) return node_fail(&nd, "input '%s' is %s", in, nd.in[i]->poison);
   }
   const ImportRow *row = dl_onnx_import_row(type);
+  if (im->opset < 7) { /* legacy bookkeeping attributes with no effect on inference */
+    attr_find(&nd, "consumed_inputs");
+    attr_find(&nd, "is_test");
+  }
   if (!row->fn(&nd, row->kind)) return false;
   for (size_t i = 0; i < n->n_attribute && i < 64; i++)
     if (!(nd.used_attrs & (1ull << i)))
@@ -477,8 +481,8 @@ static MlirModule import_model(Imp *im) {
     if (!d || !d[0] || !strcmp(d, "ai.onnx")) im->opset = m->opset_import[i]->version;
   }
   if (im->opset < 0) im->opset = 1;
-  if (im->opset < 7 || im->opset > 21) {
-    dl_error_set(im->e, "model uses opset %lld; dlc supports opsets 7 to 21", (long long)im->opset);
+  if (im->opset < 1 || im->opset > 21) {
+    dl_error_set(im->e, "model uses opset %lld; dlc supports opsets 1 to 21", (long long)im->opset);
     return mod;
   }
   if (!check_supported(im, g)) return mod;
