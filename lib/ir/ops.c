@@ -140,19 +140,16 @@ bool dl_attrs_complete(DlAttrs *a, DlOpKind k, DlError *e) {
     for (int j = 0; j < n && !s; j++)
       if (!strcmp(specs[j].name, a->a[i].name)) s = &specs[j];
     if (!s)
-      ok = dl_error_set(e, "unknown attribute '%s' for qg.%s", a->a[i].name,
-                        dl_op_info(k)->mnemonic);
+      ok = dl_error_set(e, "unknown attribute '%s'", a->a[i].name);
     else if (s->akind != a->a[i].kind)
-      ok = dl_error_set(e, "attribute '%s' of qg.%s must be %s, found %s", s->name,
-                        dl_op_info(k)->mnemonic, dl_attr_kind_name(s->akind),
-                        dl_attr_kind_name(a->a[i].kind));
+      ok = dl_error_set(e, "attribute '%s' must be %s, found %s", s->name,
+                        dl_attr_kind_name(s->akind), dl_attr_kind_name(a->a[i].kind));
     else a->a[i].name = s->name; /* make the name static */
   }
   for (int j = 0; j < n; j++) {
     if (dl_attrs_find(a, specs[j].name)) continue;
     if (!specs[j].dflt)
-      ok = dl_error_set(e, "qg.%s requires attribute '%s'", dl_op_info(k)->mnemonic,
-                        specs[j].name);
+      ok = dl_error_set(e, "requires attribute '%s'", specs[j].name);
     else set_default(a, &specs[j]);
   }
   return ok;
