@@ -7,6 +7,8 @@
 typedef struct {
   /* "name=1x3x224x224[,name=...]": fixes dynamic input dimensions. */
   const char *input_shapes;
+  /* Value for dynamic first (batch) dimensions; 0 means 1. */
+  int64_t batch;
   /* Receives the path of every file read (model, external data), or NULL. */
   void (*on_file_read)(const char *path, void *user);
   void *user;
@@ -20,5 +22,8 @@ MlirModule dl_onnx_import(MlirContext ctx, const char *path, const DlImportOptio
 /* Same, from bytes already in memory (dir is where external data is looked up). */
 MlirModule dl_onnx_import_buffer(MlirContext ctx, const void *data, size_t len, const char *dir,
                                  const DlImportOptions *opt, DlError *e);
+
+/* Reads a serialized onnx.TensorProto file (as in ONNX test data sets). */
+bool dl_onnx_read_tensor(const char *path, DlTensor *t, DlError *e);
 
 #endif

@@ -366,7 +366,7 @@ static bool value_shape(Imp *im, Onnx__ValueInfoProto *vi, DlShape *s, bool is_i
     if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value >= 0) {
       s->dims[i] = d->dim_value;
     } else if (i == 0) {
-      s->dims[i] = 1; /* a dynamic batch dimension defaults to 1 */
+      s->dims[i] = im->opt && im->opt->batch > 0 ? im->opt->batch : 1; /* dynamic batch */
     } else {
       return dl_error_set(im->e,
                           "graph input '%s' has dynamic dimension %d ('%s'); fix it with "

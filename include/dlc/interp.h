@@ -1,0 +1,28 @@
+/* The reference interpreter: the single source of truth for what a qg graph
+ * computes. dl_plan_create turns func @main into a flat plan once (kernels
+ * chosen, buffers allocated, constants loaded); dl_plan_run executes it
+ * without touching MLIR. */
+#ifndef DLC_INTERP_H
+#define DLC_INTERP_H
+
+#include "dlc/ir.h"
+
+typedef struct DlPlan DlPlan;
+
+/* Plans the first func.func in m. NULL on failure (message in e, naming the op). */
+DlPlan *dl_plan_create(MlirModule m, DlError *e);
+void dl_plan_destroy(DlPlan *p);
+
+int dl_plan_num_inputs(const DlPlan *p);
+int dl_plan_num_outputs(const DlPlan *p);
+const DlShape *dl_plan_input_shape(const DlPlan *p, int i);
+const DlShape *dl_plan_output_shape(const DlPlan *p, int i);
+const char *dl_plan_input_name(const DlPlan *p, int i);  /* ONNX name, or "" */
+const char *dl_plan_output_name(const DlPlan *p, int i);
+
+/* Runs once. inputs[i] points to data of dl_plan_input_shape(p, i) (borrowed
+ * for the call). Outputs stay valid until the next run or destroy. */
+bool dl_plan_run(DlPlan *p, const void *const *inputs, DlError *e);
+const DlTensor *dl_plan_output(const DlPlan *p, int i);
+
+#endif

@@ -1,0 +1,15 @@
+/* NumPy .npy files: C order, little-endian; float32/64, (u)int8/16/32/64, bool. */
+#ifndef DLC_NPY_H
+#define DLC_NPY_H
+
+#include "dlc/diag.h"
+#include "dlc/tensor.h"
+
+/* Reads path into a newly allocated tensor. */
+bool dl_npy_read(const char *path, DlTensor *t, DlError *e);
+/* Parses an in-memory .npy image (data is copied). */
+bool dl_npy_parse(const void *buf, size_t len, DlTensor *t, DlError *e);
+/* Writes t atomically. */
+bool dl_npy_write(const char *path, const DlTensor *t, DlError *e);
+
+#endif

@@ -1,0 +1,278 @@
+#include "dlc/interp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlc/kernels.h"
+#include "dlc/lower.h"
+
+typedef struct {
+  DlOpKind k; /* DL_OP_COUNT for tensor.concat */
+  int axis;   /* concat */
+  DlAttrs a;
+  int in[32], nin, out;
+  DlCall call;
+  char where[160]; /* op location, for run-time errors */
+} Step;
+
+struct DlPlan {
+  DlTensor *slot;
+  int nslots, capslots;
+  Step *steps;
+  int nsteps;
+  int in_slot[256], out_slot[256], nin, nout;
+  char *in_name[256], *out_name[256];
+  float *scratch;
+  /* value -> slot, open addressing on the MLIR pointer */
+  const void **keys;
+  int *vals, nkeys;
+};
+
+static size_t hptr(const void *p) { return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull); }
+
+static int slot_of(DlPlan *p, MlirValue v) {
+  for (size_t i = hptr(v.ptr) & (size_t)(p->nkeys - 1);; i = (i + 1) & (size_t)(p->nkeys - 1)) {
+    if (!p->keys[i]) return -1;
+    if (p->keys[i] == v.ptr) return p->vals[i];
+  }
+}
+
+static int new_slot(DlPlan *p, MlirValue v, const DlShape *s) {
+  if (p->nslots == p->capslots) {
+    p->capslots = p->capslots ? p->capslots * 2 : 64;
+    p->slot = realloc(p->slot, sizeof(DlTensor) * (size_t)p->capslots);
+  }
+  if ((p->nslots + 1) * 2 > p->nkeys) {
+    int nk = p->nkeys ? p->nkeys * 2 : 256;
+    const void **ok = p->keys;
+    int *ov = p->vals, on = p->nkeys;
+    p->keys = calloc((size_t)nk, sizeof(void *));
+    p->vals = calloc((size_t)nk, sizeof(int));
+    p->nkeys = nk;
+    for (int i = 0; i < on; i++)
+      if (ok[i]) {
+        size_t j = hptr(ok[i]) & (size_t)(nk - 1);
+        while (p->keys[j]) j = (j + 1) & (size_t)(nk - 1);
+        p->keys[j] = ok[i], p->vals[j] = ov[i];
+      }
+    free(ok);
+    free(ov);
+  }
+  int id = p->nslots++;
+  memset(&p->slot[id], 0, sizeof(DlTensor));
+  p->slot[id].shape = *s;
+  size_t j = hptr(v.ptr) & (size_t)(p->nkeys - 1);
+  while (p->keys[j]) j = (j + 1) & (size_t)(p->nkeys - 1);
+  p->keys[j] = v.ptr, p->vals[j] = id;
+  return id;
+}
+
+static bool op_error(DlError *e, MlirOperation op, const char *msg) {
+  char loc[160];
+  dl_location_str(mlirOperationGetLocation(op), loc, sizeof loc);
+  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+  return dl_error_set(e, "%s%s%.*s: %s", loc, loc[0] ? ": " : "", (int)n.length, n.data, msg);
+}
+
+static char *dict_name(MlirAttribute arr, int i) {
+  if (mlirAttributeIsNull(arr) || i >= mlirArrayAttrGetNumElements(arr)) return strdup("");
+  MlirAttribute d = mlirArrayAttrGetElement(arr, i);
+  MlirAttribute s = mlirDictionaryAttrGetElementByName(d, dl_str("dlc.name"));
+  if (mlirAttributeIsNull(s) || !mlirAttributeIsAString(s)) return strdup("");
+  MlirStringRef r = mlirStringAttrGetValue(s);
+  char *out = malloc(r.length + 1);
+  memcpy(out, r.data, r.length);
+  out[r.length] = 0;
+  return out;
+}
+
+static bool is_op(MlirOperation op, const char *name) {
+  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+  return n.length == strlen(name) && !strncmp(n.data, name, n.length);
+}
+
+static bool plan_op(DlPlan *p, MlirOperation op, DlError *e) {
+  if (is_op(op, "arith.constant")) {
+    DlTensor t;
+    MlirValue r = mlirOperationGetResult(op, 0);
+    if (!dl_attr_to_tensor(mlirOperationGetAttributeByName(op, dl_str("value")), &t, e)) return false;
+    int s = new_slot(p, r, &t.shape);
+    p->slot[s] = t;
+    return true;
+  }
+  if (is_op(op, "func.return")) {
+    intptr_t n = mlirOperationGetNumOperands(op);
+    if (n > 256) return op_error(e, op, "more than 256 results");
+    for (intptr_t i = 0; i < n; i++) p->out_slot[i] = slot_of(p, mlirOperationGetOperand(op, i));
+    p->nout = (int)n;
+    return true;
+  }
+  DlOpKind k = dl_op_kind(op);
+  bool concat = is_op(op, "tensor.concat");
+  if (k == DL_OP_COUNT && !concat) return op_error(e, op, "the interpreter does not know this op");
+  p->steps = realloc(p->steps, sizeof(Step) * (size_t)(p->nsteps + 1));
+  Step *st = &p->steps[p->nsteps++];
+  memset(st, 0, sizeof *st);
+  st->k = k;
+  dl_location_str(mlirOperationGetLocation(op), st->where, sizeof st->where);
+  intptr_t nin = mlirOperationGetNumOperands(op);
+  if (nin > 32) return op_error(e, op, "too many operands");
+  st->nin = (int)nin;
+  DlShape in[32], out;
+  for (intptr_t i = 0; i < nin; i++) {
+    st->in[i] = slot_of(p, mlirOperationGetOperand(op, i));
+    if (st->in[i] < 0) return op_error(e, op, "operand defined outside the function body");
+    in[i] = p->slot[st->in[i]].shape;
+  }
+  MlirValue r = mlirOperationGetResult(op, 0);
+  if (!dl_type_to_shape(mlirValueGetType(r), &out)) return op_error(e, op, "result is not a static tensor");
+  st->out = new_slot(p, r, &out);
+  if (concat) {
+    st->axis = (int)mlirIntegerAttrGetValueInt(mlirOperationGetAttributeByName(op, dl_str("dim")));
+  } else {
+    DlError ae = {0};
+    if (!dl_op_read_attrs(op, k, &st->a, &ae) || !dl_call_lower(k, &st->a, st->nin, in, &out, &st->call, &ae)) {
+      op_error(e, op, ae.msg);
+      dl_error_clear(&ae);
+      return false;
+    }
+    if (st->call.kind == DL_CALL_NONE && !dl_kernel_has(k)) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "no interpreter kernel for these operand types (%s)", dl_dtype_name(in[0].dtype));
+      return op_error(e, op, msg);
+    }
+  }
+  if (st->call.kind != DL_CALL_ALIAS && !dl_tensor_alloc(&p->slot[st->out], &out))
+    return op_error(e, op, "out of memory for the result");
+  return true;
+}
+
+DlPlan *dl_plan_create(MlirModule m, DlError *e) {
+  MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
+  while (!mlirOperationIsNull(func) && !is_op(func, "func.func")) func = mlirOperationGetNextInBlock(func);
+  if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func"), NULL;
+  DlPlan *p = calloc(1, sizeof *p);
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  intptr_t nargs = mlirBlockGetNumArguments(body);
+  if (nargs > 256) {
+    free(p);
+    return dl_error_set(e, "more than 256 inputs"), NULL;
+  }
+  MlirAttribute arg_attrs = mlirOperationGetAttributeByName(func, dl_str("arg_attrs"));
+  MlirAttribute res_attrs = mlirOperationGetAttributeByName(func, dl_str("res_attrs"));
+  for (intptr_t i = 0; i < nargs; i++) {
+    MlirValue a = mlirBlockGetArgument(body, i);
+    DlShape s;
+    if (!dl_type_to_shape(mlirValueGetType(a), &s)) {
+      dl_plan_destroy(p);
+      return dl_error_set(e, "input %d is not a statically shaped tensor", (int)i), NULL;
+    }
+    p->in_slot[i] = new_slot(p, a, &s);
+    p->in_name[i] = dict_name(arg_attrs, (int)i);
+  }
+  p->nin = (int)nargs;
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
+    if (!plan_op(p, op, e)) {
+      dl_plan_destroy(p);
+      return NULL;
+    }
+  for (int i = 0; i < p->nout; i++) p->out_name[i] = dict_name(res_attrs, i);
+  dlrt_i scratch = 1;
+  for (int i = 0; i < p->nsteps; i++)
+    if (p->steps[i].call.scratch > scratch) scratch = p->steps[i].call.scratch;
+  p->scratch = malloc(sizeof(float) * (size_t)scratch);
+  return p;
+}
+
+void dl_plan_destroy(DlPlan *p) {
+  if (!p) return;
+  for (int i = 0; i < p->nin; i++) p->slot[p->in_slot[i]].owned = false;
+  for (int i = 0; i < p->nslots; i++) dl_tensor_free(&p->slot[i]);
+  for (int i = 0; i < p->nsteps; i++) dl_call_free(&p->steps[i].call);
+  for (int i = 0; i < p->nin; i++) free(p->in_name[i]);
+  for (int i = 0; i < p->nout; i++) free(p->out_name[i]);
+  free(p->slot);
+  free(p->steps);
+  free(p->keys);
+  free(p->vals);
+  free(p->scratch);
+  free(p);
+}
+
+int dl_plan_num_inputs(const DlPlan *p) { return p->nin; }
+int dl_plan_num_outputs(const DlPlan *p) { return p->nout; }
+const DlShape *dl_plan_input_shape(const DlPlan *p, int i) { return &p->slot[p->in_slot[i]].shape; }
+const DlShape *dl_plan_output_shape(const DlPlan *p, int i) { return &p->slot[p->out_slot[i]].shape; }
+const char *dl_plan_input_name(const DlPlan *p, int i) { return p->in_name[i]; }
+const char *dl_plan_output_name(const DlPlan *p, int i) { return p->out_name[i]; }
+const DlTensor *dl_plan_output(const DlPlan *p, int i) { return &p->slot[p->out_slot[i]]; }
+
+static void run_call(const DlCall *c, DlTensor **in, int nin, DlTensor *out, float *scratch) {
+  const float *x = in[0]->data;
+  float *y = out->data;
+  switch (c->kind) {
+  case DL_CALL_CONV:
+    dlrt_conv(&c->win, x, in[1]->data, nin > 2 ? in[2]->data : NULL, y, scratch, c->act);
+    break;
+  case DL_CALL_CONV_TRANSPOSE:
+    dlrt_conv_transpose(&c->win, x, in[1]->data, nin > 2 ? in[2]->data : NULL, y, c->act);
+    break;
+  case DL_CALL_POOL: dlrt_pool(&c->win, c->sub, x, y); break;
+  case DL_CALL_GLOBAL_POOL: dlrt_global_pool(c->outer, c->len, c->sub, x, y); break;
+  case DL_CALL_GEMM:
+    dlrt_gemm(c->M, c->N, c->K, c->transA, c->transB, c->alpha, c->beta, x, in[1]->data,
+              nin > 2 ? in[2]->data : NULL, c->cm, c->cn, y, scratch, c->act);
+    break;
+  case DL_CALL_MATMUL:
+    dlrt_matmul(c->batches, c->aoff, c->boff, c->M, c->N, c->K, x, in[1]->data, y, c->act);
+    break;
+  case DL_CALL_BINARY: dlrt_binary(c->sub, c->r, c->dims, x, c->as, in[1]->data, c->bs, y, c->act); break;
+  case DL_CALL_UNARY: dlrt_unary(c->sub, c->len, x, y, c->p0, c->p1); break;
+  case DL_CALL_SOFTMAX: dlrt_softmax(c->outer, c->len, c->inner, c->sub, x, y); break;
+  case DL_CALL_LAYER_NORM:
+    dlrt_layer_norm(c->outer, c->len, x, in[1]->data, nin > 2 ? in[2]->data : NULL, c->p0, y);
+    break;
+  case DL_CALL_BATCH_NORM:
+    dlrt_batch_norm(c->outer, c->len, c->inner, x, in[1]->data, in[2]->data, in[3]->data,
+                    in[4]->data, c->p0, y);
+    break;
+  case DL_CALL_INSTANCE_NORM:
+    dlrt_instance_norm(c->outer, c->len, c->inner, x, in[1]->data, in[2]->data, c->p0, y);
+    break;
+  case DL_CALL_COPY: dlrt_copy_strided(c->r, c->dims, c->as, c->offset, x, y); break;
+  default: break;
+  }
+}
+
+bool dl_plan_run(DlPlan *p, const void *const *inputs, DlError *e) {
+  for (int i = 0; i < p->nin; i++) {
+    p->slot[p->in_slot[i]].data = (void *)inputs[i];
+    p->slot[p->in_slot[i]].owned = false;
+  }
+  for (int s = 0; s < p->nsteps; s++) {
+    Step *st = &p->steps[s];
+    DlTensor *in[32] = {0}, *out = &p->slot[st->out];
+    for (int i = 0; i < st->nin; i++) in[i] = &p->slot[st->in[i]];
+    if (st->k == DL_OP_COUNT) {
+      DlTensor tin[32];
+      for (int i = 0; i < st->nin; i++) tin[i] = *in[i];
+      if (!dl_kernel_concat(st->axis, st->nin, tin, out, e)) return false;
+    } else if (st->call.kind == DL_CALL_ALIAS) {
+      out->data = in[0]->data;
+      out->owned = false;
+    } else if (st->call.kind != DL_CALL_NONE) {
+      run_call(&st->call, in, st->nin, out, p->scratch);
+    } else {
+      DlTensor tin[32];
+      for (int i = 0; i < st->nin; i++) tin[i] = *in[i];
+      DlError ke = {0};
+      if (!dl_kernel_eval(st->k, &st->a, st->nin, tin, out, &ke)) {
+        dl_error_set(e, "%s: qg.%s: %s", st->where, dl_op_info(st->k)->mnemonic, ke.msg);
+        dl_error_clear(&ke);
+        return false;
+      }
+    }
+  }
+  return true;
+}

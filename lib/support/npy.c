@@ -1,0 +1,131 @@
+#include "dlc/npy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlc/support.h"
+
+static const struct {
+  const char *descr;
+  DlDType t;
+} descrs[] = {
+    {"<f4", DL_F32}, {"<f8", DL_F64}, {"<f2", DL_F16}, {"|u1", DL_U8}, {"|i1", DL_I8},
+    {"<u1", DL_U8},  {"<i1", DL_I8},  {"|b1", DL_BOOL}, {"<i2", DL_I16}, {"<u2", DL_U16},
+    {"<i4", DL_I32}, {"<u4", DL_U32}, {"<i8", DL_I64}, {"<u8", DL_U64},
+};
+
+/* Finds 'key': in the header dict and returns a pointer after the colon. */
+static const char *dict_value(const char *h, const char *key) {
+  char pat[32];
+  snprintf(pat, sizeof pat, "'%s'", key);
+  const char *p = strstr(h, pat);
+  if (!p) return NULL;
+  p = strchr(p + strlen(pat), ':');
+  if (!p) return NULL;
+  p++;
+  while (*p == ' ') p++;
+  return p;
+}
+
+bool dl_npy_parse(const void *buf, size_t len, DlTensor *t, DlError *e) {
+  const unsigned char *b = buf;
+  memset(t, 0, sizeof *t);
+  if (len < 10 || memcmp(b, "\x93NUMPY", 6)) return dl_error_set(e, "not a .npy file (bad magic)");
+  size_t hlen, off;
+  if (b[6] == 1) hlen = b[8] | (size_t)b[9] << 8, off = 10;
+  else if (b[6] == 2 || b[6] == 3) {
+    if (len < 12) return dl_error_set(e, "truncated .npy header");
+    hlen = b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24, off = 12;
+  } else return dl_error_set(e, "unsupported .npy version %d", b[6]);
+  if (off + hlen > len || hlen > 65536) return dl_error_set(e, "truncated .npy header");
+  char *h = malloc(hlen + 1);
+  memcpy(h, b + off, hlen);
+  h[hlen] = 0;
+  bool ok = false;
+  const char *d = dict_value(h, "descr"), *fo = dict_value(h, "fortran_order"), *sh = dict_value(h, "shape");
+  DlShape s = {0};
+  if (!d || !fo || !sh || *sh != '(') {
+    dl_error_set(e, ".npy header lacks descr, fortran_order or shape");
+    goto cleanup;
+  }
+  if (!strncmp(fo, "True", 4)) {
+    dl_error_set(e, "Fortran-order .npy arrays are not supported (save with C order)");
+    goto cleanup;
+  }
+  for (size_t i = 0; i < sizeof descrs / sizeof descrs[0] && !s.dtype; i++)
+    if (!strncmp(d + 1, descrs[i].descr, 3) && d[4] == d[0]) s.dtype = descrs[i].t;
+  if (!s.dtype) {
+    dl_error_set(e, "unsupported .npy dtype %.8s", d);
+    goto cleanup;
+  }
+  for (const char *p = sh + 1; *p && *p != ')';) {
+    while (*p == ' ' || *p == ',') p++;
+    if (*p == ')') break;
+    char *end;
+    long long v = strtoll(p, &end, 10);
+    if (end == p || v < 0 || s.rank == DL_MAX_RANK) {
+      dl_error_set(e, "bad .npy shape");
+      goto cleanup;
+    }
+    s.dims[s.rank++] = v;
+    p = end;
+  }
+  size_t want = (size_t)dl_shape_numel(&s) * dl_dtype_size(s.dtype);
+  if (len - off - hlen < want) {
+    dl_error_set(e, ".npy data is truncated: %zu bytes for a shape needing %zu", len - off - hlen, want);
+    goto cleanup;
+  }
+  if (!dl_tensor_alloc(t, &s)) {
+    dl_error_set(e, "out of memory");
+    goto cleanup;
+  }
+  memcpy(t->data, b + off + hlen, want);
+  ok = true;
+cleanup:
+  free(h);
+  return ok;
+}
+
+bool dl_npy_read(const char *path, DlTensor *t, DlError *e) {
+  char *buf;
+  size_t len;
+  if (!dl_read_file(path, &buf, &len, e)) return false;
+  bool ok = dl_npy_parse(buf, len, t, e);
+  free(buf);
+  if (!ok) {
+    char *m = e->msg;
+    e->msg = NULL;
+    dl_error_set(e, "%s: %s", path, m);
+    free(m);
+  }
+  return ok;
+}
+
+bool dl_npy_write(const char *path, const DlTensor *t, DlError *e) {
+  const char *descr = NULL;
+  for (size_t i = 0; i < sizeof descrs / sizeof descrs[0] && !descr; i++)
+    if (descrs[i].t == t->shape.dtype) descr = descrs[i].descr;
+  if (!descr) return dl_error_set(e, "cannot write %s as .npy", dl_dtype_name(t->shape.dtype));
+  char hdr[512], shape[256] = "";
+  size_t so = 0;
+  for (int i = 0; i < t->shape.rank; i++)
+    so += (size_t)snprintf(shape + so, sizeof shape - so, "%lld,%s", (long long)t->shape.dims[i],
+                           i + 1 < t->shape.rank ? " " : "");
+  if (t->shape.rank > 1) shape[so - 1] = 0; /* "(2, 3)" not "(2, 3,)" */
+  int n = snprintf(hdr + 10, sizeof hdr - 10, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
+                   descr, shape);
+  size_t total = 10 + (size_t)n + 1, pad = (64 - total % 64) % 64;
+  memset(hdr + 10 + n, ' ', pad);
+  hdr[10 + n + pad] = '\n';
+  size_t hlen = (size_t)n + pad + 1;
+  memcpy(hdr, "\x93NUMPY\x01\x00", 8);
+  hdr[8] = (char)(hlen & 0xff), hdr[9] = (char)(hlen >> 8);
+  size_t bytes = dl_tensor_bytes(t);
+  char *buf = malloc(10 + hlen + bytes);
+  memcpy(buf, hdr, 10 + hlen);
+  memcpy(buf + 10 + hlen, t->data, bytes);
+  bool ok = dl_write_file_atomic(path, buf, 10 + hlen + bytes, e);
+  free(buf);
+  return ok;
+}

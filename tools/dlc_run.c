@@ -1,0 +1,234 @@
+/* dlc-run: runs a model on .npy (or TensorProto .pb) inputs with the reference
+ * interpreter; writes outputs, prints accuracy against labels and the
+ * difference against a reference output. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dlc/interp.h"
+#include "dlc/load.h"
+#include "dlc/npy.h"
+#include "dlc/version.h"
+
+static const char *prog = "dlc-run";
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: dlc-run MODEL(.onnx|.mlir) --input X.npy [options]\n"
+          "Runs the model with the reference interpreter over the first axis of the inputs.\n"
+          "  --input FILE       input tensor (.npy, or an ONNX TensorProto .pb); repeat per input\n"
+          "  --labels FILE      int64 labels: prints top-1 accuracy of output 0\n"
+          "  --compare FILE     reference for output 0: prints max |diff|, fails above tolerance\n"
+          "  --atol X --rtol Y  tolerance for --compare (default 1e-4, 0)\n"
+          "  -o FILE            write output 0 (.npy); further outputs go to FILE.1.npy, ...\n"
+          "  --batch N          batch size for a dynamic batch dimension (default 64)\n"
+          "  --limit N          use only the first N samples\n"
+          "  --input-shape S    fix dynamic input dims, as in dlc\n"
+          "  --quiet            no progress bar\n");
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static bool read_tensor(const char *path, DlTensor *t, DlError *e) {
+  size_t n = strlen(path);
+  if (n > 3 && !strcmp(path + n - 3, ".pb")) return dl_onnx_read_tensor(path, t, e);
+  return dl_npy_read(path, t, e);
+}
+
+static void progress(int64_t done, int64_t total, double t0) {
+  int w = 30, f = total ? (int)(w * done / total) : w;
+  fprintf(stderr, "\r[%.*s%*s] %3d%% %lld/%lld samples %.1fs", f, "==============================", w - f, "",
+          total ? (int)(100 * done / total) : 100, (long long)done, (long long)total, now() - t0);
+  if (done == total) fputc('\n', stderr);
+}
+
+int main(int argc, char **argv) {
+  const char *model = NULL, *inputs[256], *labels = NULL, *compare = NULL, *out = NULL, *shapes = NULL;
+  int nin = 0;
+  int64_t batch = 64, limit = -1;
+  double atol = 1e-4, rtol = 0;
+  bool quiet = false;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEEDV()                                                                                    \
+  do {                                                                                             \
+    if (!v) return fprintf(stderr, "%s: error: %s needs a value\n", prog, a), 1;                   \
+    i++;                                                                                           \
+  } while (0)
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 0;
+    if (!strcmp(a, "--version")) return printf("dlc-run %s\n", DLC_VERSION), 0;
+    if (!strcmp(a, "--input")) {
+      NEEDV();
+      if (nin == 256) return fprintf(stderr, "%s: error: too many inputs\n", prog), 1;
+      inputs[nin++] = v;
+    } else if (!strcmp(a, "--labels")) { NEEDV(); labels = v; }
+    else if (!strcmp(a, "--compare")) { NEEDV(); compare = v; }
+    else if (!strcmp(a, "-o")) { NEEDV(); out = v; }
+    else if (!strcmp(a, "--input-shape")) { NEEDV(); shapes = v; }
+    else if (!strcmp(a, "--atol")) { NEEDV(); atol = atof(v); }
+    else if (!strcmp(a, "--rtol")) { NEEDV(); rtol = atof(v); }
+    else if (!strcmp(a, "--batch")) {
+      NEEDV();
+      batch = atoll(v);
+      if (batch < 1) return fprintf(stderr, "%s: error: --batch must be >= 1\n", prog), 1;
+    } else if (!strcmp(a, "--limit")) { NEEDV(); limit = atoll(v); }
+    else if (!strcmp(a, "--quiet")) quiet = true;
+    else if (a[0] == '-' && a[1]) return fprintf(stderr, "%s: error: unknown option '%s'\n", prog, a), 1;
+    else if (model) return fprintf(stderr, "%s: error: more than one model\n", prog), 1;
+    else model = a;
+  }
+  if (!model) return usage(stderr), 1;
+
+  int rc = 1;
+  DlError e = {0};
+  DlTensor in[256] = {{{0}}}, lab = {0}, ref = {0}, outs[256] = {{{0}}};
+  DlPlan *plan = NULL;
+  MlirModule m = {NULL};
+  MlirContext ctx = dl_context_create(&e);
+  if (mlirContextIsNull(ctx)) goto fail;
+  dl_attach_diagnostic_printer(ctx, prog);
+  DlImportOptions opt = {.input_shapes = shapes, .batch = batch};
+  m = dl_load_model(ctx, model, &opt, &e);
+  if (mlirModuleIsNull(m)) goto fail;
+  plan = dl_plan_create(m, &e);
+  if (!plan) goto fail;
+  int np = dl_plan_num_inputs(plan), no = dl_plan_num_outputs(plan);
+  if (nin != np) {
+    dl_error_set(&e, "the model has %d inputs, %d given with --input", np, nin);
+    goto fail;
+  }
+  int64_t samples = -1, B = 1;
+  for (int i = 0; i < nin; i++) {
+    if (!read_tensor(inputs[i], &in[i], &e)) goto fail;
+    const DlShape *want = dl_plan_input_shape(plan, i);
+    char ws[128], gs[128];
+    bool ok = in[i].shape.dtype == want->dtype && in[i].shape.rank == want->rank && want->rank > 0;
+    for (int d = 1; ok && d < want->rank; d++) ok = in[i].shape.dims[d] == want->dims[d];
+    if (!ok && dl_shape_equal(&in[i].shape, want)) ok = true;
+    if (!ok) {
+      dl_error_set(&e, "%s: shape %s does not fit input '%s' of shape %s (samples run along the first axis)",
+                   inputs[i], dl_shape_str(&in[i].shape, gs, sizeof gs), dl_plan_input_name(plan, i),
+                   dl_shape_str(want, ws, sizeof ws));
+      goto fail;
+    }
+    int64_t t = want->rank ? in[i].shape.dims[0] : 1;
+    if (samples >= 0 && t != samples) {
+      dl_error_set(&e, "inputs disagree on the sample count (%lld vs %lld)", (long long)samples, (long long)t);
+      goto fail;
+    }
+    samples = t;
+    B = want->rank ? want->dims[0] : 1;
+  }
+  if (limit >= 0 && limit < samples) samples = limit;
+  for (int o = 0; o < no; o++) {
+    DlShape s = *dl_plan_output_shape(plan, o);
+    if (s.rank == 0 || s.dims[0] != B) {
+      if (samples != B) {
+        dl_error_set(&e, "output %d has no batch axis; give exactly one batch of inputs", o);
+        goto fail;
+      }
+    } else s.dims[0] = samples;
+    if (!dl_tensor_alloc(&outs[o], &s)) {
+      dl_error_set(&e, "out of memory");
+      goto fail;
+    }
+  }
+  /* one batch of staging buffers so the last, partial batch is zero-padded */
+  void *stage[256];
+  for (int i = 0; i < nin; i++) {
+    size_t per = dl_tensor_bytes(&in[i]) / (size_t)(in[i].shape.dims[0] ? in[i].shape.dims[0] : 1);
+    stage[i] = calloc((size_t)B, per ? per : 1);
+  }
+  bool tty = !quiet && isatty(2) && samples > B;
+  double t0 = now();
+  for (int64_t s0 = 0; s0 < samples; s0 += B) {
+    int64_t cnt = samples - s0 < B ? samples - s0 : B;
+    const void *ptrs[256];
+    for (int i = 0; i < nin; i++) {
+      size_t per = dl_tensor_bytes(&in[i]) / (size_t)(in[i].shape.dims[0] ? in[i].shape.dims[0] : 1);
+      memset(stage[i], 0, per * (size_t)B);
+      memcpy(stage[i], (char *)in[i].data + per * (size_t)s0, per * (size_t)cnt);
+      ptrs[i] = stage[i];
+    }
+    if (!dl_plan_run(plan, ptrs, &e)) goto fail;
+    for (int o = 0; o < no; o++) {
+      const DlTensor *r = dl_plan_output(plan, o);
+      size_t bytes = dl_tensor_bytes(r);
+      if (outs[o].shape.rank && outs[o].shape.dims[0] == samples && r->shape.dims[0] == B) {
+        size_t per = bytes / (size_t)B;
+        memcpy((char *)outs[o].data + per * (size_t)s0, r->data, per * (size_t)cnt);
+      } else memcpy(outs[o].data, r->data, bytes);
+    }
+    if (tty) progress(s0 + cnt, samples, t0);
+  }
+  double secs = now() - t0;
+  for (int i = 0; i < nin; i++) free(stage[i]);
+  printf("samples: %lld, batch %lld, %.3f s (%.4f ms/sample)\n", (long long)samples, (long long)B, secs,
+         samples ? 1e3 * secs / (double)samples : 0.0);
+  rc = 0;
+  if (labels) {
+    if (!dl_npy_read(labels, &lab, &e)) goto fail;
+    const DlTensor *o0 = &outs[0];
+    if (o0->shape.dtype != DL_F32 || o0->shape.rank != 2 || dl_shape_numel(&lab.shape) < samples) {
+      dl_error_set(&e, "--labels needs a float [samples, classes] output and at least %lld labels", (long long)samples);
+      goto fail;
+    }
+    int64_t classes = o0->shape.dims[1], correct = 0;
+    for (int64_t s = 0; s < samples; s++) {
+      const float *row = (const float *)o0->data + s * classes;
+      int64_t best = 0;
+      for (int64_t c = 1; c < classes; c++)
+        if (row[c] > row[best]) best = c;
+      correct += best == dl_tensor_get_i(&lab, s);
+    }
+    printf("accuracy: %.2f%% (%lld/%lld)\n", 100.0 * (double)correct / (double)samples, (long long)correct,
+           (long long)samples);
+  }
+  if (compare) {
+    if (!read_tensor(compare, &ref, &e)) goto fail;
+    int64_t n = dl_shape_numel(&outs[0].shape), bad = 0;
+    if (dl_shape_numel(&ref.shape) < n || ref.shape.dtype != outs[0].shape.dtype) {
+      dl_error_set(&e, "%s: reference has a different type or fewer elements than output 0", compare);
+      goto fail;
+    }
+    double maxd = 0;
+    for (int64_t i = 0; i < n; i++) {
+      double a = dl_tensor_get_f(&outs[0], i), b = dl_tensor_get_f(&ref, i), d = fabs(a - b);
+      if (isnan(a) && isnan(b)) continue;
+      if (d > maxd || isnan(d)) maxd = isnan(d) ? INFINITY : d;
+      if (!(d <= atol + rtol * fabs(b))) bad++;
+    }
+    printf("compare: max |diff| %.3g, %lld of %lld elements outside atol %.3g rtol %.3g\n", maxd,
+           (long long)bad, (long long)n, atol, rtol);
+    if (bad) rc = 1;
+  }
+  if (out) {
+    for (int o = 0; o < no && rc == 0; o++) {
+      char path[4096];
+      if (o == 0) snprintf(path, sizeof path, "%s", out);
+      else snprintf(path, sizeof path, "%s.%d.npy", out, o);
+      if (!dl_npy_write(path, &outs[o], &e)) goto fail;
+    }
+  }
+  goto done;
+fail:
+  fprintf(stderr, "%s: error: %s\n", prog, e.msg ? e.msg : "failed");
+  rc = 1;
+done:
+  for (int i = 0; i < 256; i++) dl_tensor_free(&in[i]), dl_tensor_free(&outs[i]);
+  dl_tensor_free(&lab);
+  dl_tensor_free(&ref);
+  dl_plan_destroy(plan);
+  if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
+  if (!mlirContextIsNull(ctx)) dl_context_destroy(ctx);
+  dl_error_clear(&e);
+  return rc;
+}
