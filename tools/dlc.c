@@ -6,6 +6,7 @@
 #include "dlc/onnx.h"
 #include "dlc/passes.h"
 #include "dlc/support.h"
+#include "dlc/target.h"
 #include "dlc/version.h"
 
 static const char *prog = "dlc";
@@ -17,6 +18,8 @@ static void usage(FILE *f) {
           "usage: dlc MODEL.onnx [options]\n"
           "Compiles an ONNX model through the qg dialect.\n"
           "  -o FILE                 output file (default: stdout); written atomically\n"
+          "  --target=c              generate code (c: FILE.c + FILE.h, C99)\n"
+          "  --name=ID               C identifier prefix for generated code (default: from -o)\n"
           "  --emit=qg               print the imported qg IR (MLIR text)\n"
           "  --passes=P1,P2,...      run these passes after import (see dlc-opt --list-passes)\n"
           "  --input-shape=NAME=DIMS fix a dynamic input shape, e.g. input=1x3x224x224\n"
@@ -65,7 +68,8 @@ static bool write_depfile(const char *path, const char *target, const Deps *d, D
 }
 
 int main(int argc, char **argv) {
-  const char *model = NULL, *out = "-", *emit = "qg", *passes = NULL, *depfile = NULL;
+  const char *model = NULL, *out = "-", *emit = NULL, *passes = NULL, *depfile = NULL;
+  const char *target = NULL, *name = NULL;
   char shapes[4096] = "";
   bool md = false;
   unsigned print_flags = 0;
@@ -78,6 +82,8 @@ int main(int argc, char **argv) {
       *(a[1] == 'o' ? &out : &depfile) = argv[i];
     } else if (!strcmp(a, "-MD")) md = true;
     else if (!strncmp(a, "--emit=", 7)) emit = a + 7;
+    else if (!strncmp(a, "--target=", 9)) target = a + 9;
+    else if (!strncmp(a, "--name=", 7)) name = a + 7;
     else if (!strncmp(a, "--passes=", 9)) passes = a + 9;
     else if (!strcmp(a, "--print-generic")) print_flags |= DL_PRINT_GENERIC;
     else if (!strncmp(a, "--input-shape=", 14) || !strcmp(a, "--input-shape")) {
@@ -99,8 +105,17 @@ int main(int argc, char **argv) {
     usage(stderr);
     return EXIT_USER;
   }
-  if (strcmp(emit, "qg")) {
+  if (emit && strcmp(emit, "qg")) {
     fprintf(stderr, "%s: error: unknown --emit stage '%s' (expected: qg)\n", prog, emit);
+    return EXIT_USER;
+  }
+  if (emit && target) {
+    fprintf(stderr, "%s: error: --emit and --target exclude each other\n", prog);
+    return EXIT_USER;
+  }
+  const DlTarget *tgt = target ? dl_target_lookup(target) : NULL;
+  if (target && !tgt) {
+    fprintf(stderr, "%s: error: unknown target '%s' (expected: c)\n", prog, target);
     return EXIT_USER;
   }
   if (md != (depfile != NULL)) {
@@ -136,6 +151,15 @@ int main(int argc, char **argv) {
   if (passes && !dl_run_pipeline(m, passes, &e)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = EXIT_USER;
+    goto cleanup;
+  }
+  if (tgt) {
+    const char *base = strrchr(model, '/');
+    DlTargetOptions to = {.out_path = out, .name = name, .source = base ? base + 1 : model};
+    if (!tgt->emit(m, &to, &e) || (depfile && !write_depfile(depfile, out, &deps, &e))) {
+      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+      rc = EXIT_USER;
+    }
     goto cleanup;
   }
   size_t len;

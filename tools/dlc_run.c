@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dlc/cmodel.h"
 #include "dlc/interp.h"
 #include "dlc/load.h"
 #include "dlc/npy.h"
@@ -17,8 +18,9 @@ static const char *prog = "dlc-run";
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: dlc-run MODEL(.onnx|.mlir) --input X.npy [options]\n"
-          "Runs the model with the reference interpreter over the first axis of the inputs.\n"
+          "usage: dlc-run MODEL(.onnx|.mlir|.c) --input X.npy [options]\n"
+          "Runs the model over the first axis of the inputs: ONNX and MLIR with the\n"
+          "reference interpreter, .c (from dlc --target=c) compiled with $CC and loaded.\n"
           "  --input FILE       input tensor (.npy, or an ONNX TensorProto .pb); repeat per input\n"
           "  --labels FILE      int64 labels: prints top-1 accuracy of output 0\n"
           "  --compare FILE     reference for output 0: prints max |diff|, fails above tolerance\n"
@@ -40,6 +42,31 @@ static bool read_tensor(const char *path, DlTensor *t, DlError *e) {
   size_t n = strlen(path);
   if (n > 3 && !strcmp(path + n - 3, ".pb")) return dl_onnx_read_tensor(path, t, e);
   return dl_npy_read(path, t, e);
+}
+
+/* One way of executing a model: the interpreter or a compiled C model. */
+typedef struct {
+  DlPlan *plan;
+  DlCModel *cm;
+  void *outs[256]; /* compiled C: output buffers */
+} Runner;
+
+static int r_nin(const Runner *r) { return r->plan ? dl_plan_num_inputs(r->plan) : dl_cmodel_num_inputs(r->cm); }
+static int r_nout(const Runner *r) { return r->plan ? dl_plan_num_outputs(r->plan) : dl_cmodel_num_outputs(r->cm); }
+static const DlShape *r_in(const Runner *r, int i) {
+  return r->plan ? dl_plan_input_shape(r->plan, i) : dl_cmodel_input_shape(r->cm, i);
+}
+static const DlShape *r_out(const Runner *r, int i) {
+  return r->plan ? dl_plan_output_shape(r->plan, i) : dl_cmodel_output_shape(r->cm, i);
+}
+static const char *r_name(const Runner *r, int i) { return r->plan ? dl_plan_input_name(r->plan, i) : ""; }
+static bool r_run(Runner *r, const void *const *in, DlError *e) {
+  if (r->plan) return dl_plan_run(r->plan, in, e);
+  if (!dl_cmodel_run(r->cm, in, r->outs)) return dl_error_set(e, "the compiled model returned an error");
+  return true;
+}
+static const void *r_output(const Runner *r, int i) {
+  return r->plan ? dl_plan_output(r->plan, i)->data : r->outs[i];
 }
 
 static void progress(int64_t done, int64_t total, double t0) {
@@ -90,17 +117,26 @@ int main(int argc, char **argv) {
   int rc = 1;
   DlError e = {0};
   DlTensor in[256] = {{{0}}}, lab = {0}, ref = {0}, outs[256] = {{{0}}};
-  DlPlan *plan = NULL;
+  Runner run = {0};
   MlirModule m = {NULL};
-  MlirContext ctx = dl_context_create(&e);
-  if (mlirContextIsNull(ctx)) goto fail;
-  dl_attach_diagnostic_printer(ctx, prog);
-  DlImportOptions opt = {.input_shapes = shapes, .batch = batch};
-  m = dl_load_model(ctx, model, &opt, &e);
-  if (mlirModuleIsNull(m)) goto fail;
-  plan = dl_plan_create(m, &e);
-  if (!plan) goto fail;
-  int np = dl_plan_num_inputs(plan), no = dl_plan_num_outputs(plan);
+  MlirContext ctx = {NULL};
+  size_t ml = strlen(model);
+  if (ml > 2 && !strcmp(model + ml - 2, ".c")) {
+    run.cm = dl_cmodel_load(model, NULL, NULL, &e);
+    if (!run.cm) goto fail;
+    for (int o = 0; o < dl_cmodel_num_outputs(run.cm); o++)
+      run.outs[o] = malloc(sizeof(float) * (size_t)dl_shape_numel(dl_cmodel_output_shape(run.cm, o)));
+  } else {
+    ctx = dl_context_create(&e);
+    if (mlirContextIsNull(ctx)) goto fail;
+    dl_attach_diagnostic_printer(ctx, prog);
+    DlImportOptions opt = {.input_shapes = shapes, .batch = batch};
+    m = dl_load_model(ctx, model, &opt, &e);
+    if (mlirModuleIsNull(m)) goto fail;
+    run.plan = dl_plan_create(m, &e);
+    if (!run.plan) goto fail;
+  }
+  int np = r_nin(&run), no = r_nout(&run);
   if (nin != np) {
     dl_error_set(&e, "the model has %d inputs, %d given with --input", np, nin);
     goto fail;
@@ -108,14 +144,14 @@ int main(int argc, char **argv) {
   int64_t samples = -1, B = 1;
   for (int i = 0; i < nin; i++) {
     if (!read_tensor(inputs[i], &in[i], &e)) goto fail;
-    const DlShape *want = dl_plan_input_shape(plan, i);
+    const DlShape *want = r_in(&run, i);
     char ws[128], gs[128];
     bool ok = in[i].shape.dtype == want->dtype && in[i].shape.rank == want->rank && want->rank > 0;
     for (int d = 1; ok && d < want->rank; d++) ok = in[i].shape.dims[d] == want->dims[d];
     if (!ok && dl_shape_equal(&in[i].shape, want)) ok = true;
     if (!ok) {
       dl_error_set(&e, "%s: shape %s does not fit input '%s' of shape %s (samples run along the first axis)",
-                   inputs[i], dl_shape_str(&in[i].shape, gs, sizeof gs), dl_plan_input_name(plan, i),
+                   inputs[i], dl_shape_str(&in[i].shape, gs, sizeof gs), r_name(&run, i),
                    dl_shape_str(want, ws, sizeof ws));
       goto fail;
     }
@@ -129,7 +165,7 @@ int main(int argc, char **argv) {
   }
   if (limit >= 0 && limit < samples) samples = limit;
   for (int o = 0; o < no; o++) {
-    DlShape s = *dl_plan_output_shape(plan, o);
+    DlShape s = *r_out(&run, o);
     if (s.rank == 0 || s.dims[0] != B) {
       if (samples != B) {
         dl_error_set(&e, "output %d has no batch axis; give exactly one batch of inputs", o);
@@ -158,14 +194,15 @@ int main(int argc, char **argv) {
       memcpy(stage[i], (char *)in[i].data + per * (size_t)s0, per * (size_t)cnt);
       ptrs[i] = stage[i];
     }
-    if (!dl_plan_run(plan, ptrs, &e)) goto fail;
+    if (!r_run(&run, ptrs, &e)) goto fail;
     for (int o = 0; o < no; o++) {
-      const DlTensor *r = dl_plan_output(plan, o);
-      size_t bytes = dl_tensor_bytes(r);
-      if (outs[o].shape.rank && outs[o].shape.dims[0] == samples && r->shape.dims[0] == B) {
+      const DlShape *rs = r_out(&run, o);
+      const void *rd = r_output(&run, o);
+      size_t bytes = (size_t)dl_shape_numel(rs) * dl_dtype_size(rs->dtype);
+      if (outs[o].shape.rank && outs[o].shape.dims[0] == samples && rs->dims[0] == B) {
         size_t per = bytes / (size_t)B;
-        memcpy((char *)outs[o].data + per * (size_t)s0, r->data, per * (size_t)cnt);
-      } else memcpy(outs[o].data, r->data, bytes);
+        memcpy((char *)outs[o].data + per * (size_t)s0, rd, per * (size_t)cnt);
+      } else memcpy(outs[o].data, rd, bytes);
     }
     if (tty) progress(s0 + cnt, samples, t0);
   }
@@ -226,7 +263,9 @@ done:
   for (int i = 0; i < 256; i++) dl_tensor_free(&in[i]), dl_tensor_free(&outs[i]);
   dl_tensor_free(&lab);
   dl_tensor_free(&ref);
-  dl_plan_destroy(plan);
+  dl_plan_destroy(run.plan);
+  for (int o = 0; o < 256; o++) free(run.outs[o]);
+  dl_cmodel_destroy(run.cm);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   if (!mlirContextIsNull(ctx)) dl_context_destroy(ctx);
   dl_error_clear(&e);

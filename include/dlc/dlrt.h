@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+/* @types */
 typedef int64_t dlrt_i;
 
 /* Activation applied on write by conv/gemm/matmul/add: y = clamp(y, lo, hi). */
@@ -19,6 +20,17 @@ typedef struct {
 typedef struct {
   dlrt_i n, c, id[3], m, k[3], od[3], stride[3], pad[3], pad_end[3], dil[3], group;
 } dlrt_win;
+
+/* Elementwise ops; `op` values are DLRT_* below. Broadcasting through
+ * per-operand strides over an output of rank r (dims d). */
+enum {
+  DLRT_ADD, DLRT_SUB, DLRT_MUL, DLRT_DIV, DLRT_POW, DLRT_MAX, DLRT_MIN, DLRT_PRELU,
+  DLRT_RELU, DLRT_LEAKY_RELU, DLRT_CLIP, DLRT_SIGMOID, DLRT_HARD_SIGMOID, DLRT_HARD_SWISH,
+  DLRT_TANH, DLRT_ERF, DLRT_GELU, DLRT_GELU_TANH, DLRT_ELU, DLRT_SELU, DLRT_CELU, DLRT_SOFTPLUS,
+  DLRT_SOFTSIGN, DLRT_THRESHOLDED_RELU, DLRT_SQRT, DLRT_EXP, DLRT_LOG, DLRT_NEG, DLRT_ABS,
+  DLRT_RECIPROCAL, DLRT_FLOOR, DLRT_CEIL, DLRT_ROUND, DLRT_SIGN, DLRT_SIN, DLRT_COS
+};
+/* @end */
 
 /* C[M,N] (+)= A[M,K] B[K,N], all row-major with leading dims lda, ldb, ldc. */
 void dlrt_sgemm(dlrt_i M, dlrt_i N, dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb,
@@ -41,15 +53,6 @@ void dlrt_gemm(dlrt_i M, dlrt_i N, dlrt_i K, int transA, int transB, float alpha
 void dlrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N,
                  dlrt_i K, const float *A, const float *B, float *Y, dlrt_act act);
 
-/* Elementwise ops; `op` values are DLRT_* below. Broadcasting through
- * per-operand strides over an output of rank r (dims d). */
-enum {
-  DLRT_ADD, DLRT_SUB, DLRT_MUL, DLRT_DIV, DLRT_POW, DLRT_MAX, DLRT_MIN, DLRT_PRELU,
-  DLRT_RELU, DLRT_LEAKY_RELU, DLRT_CLIP, DLRT_SIGMOID, DLRT_HARD_SIGMOID, DLRT_HARD_SWISH,
-  DLRT_TANH, DLRT_ERF, DLRT_GELU, DLRT_GELU_TANH, DLRT_ELU, DLRT_SELU, DLRT_CELU, DLRT_SOFTPLUS,
-  DLRT_SOFTSIGN, DLRT_THRESHOLDED_RELU, DLRT_SQRT, DLRT_EXP, DLRT_LOG, DLRT_NEG, DLRT_ABS,
-  DLRT_RECIPROCAL, DLRT_FLOOR, DLRT_CEIL, DLRT_ROUND, DLRT_SIGN, DLRT_SIN, DLRT_COS
-};
 void dlrt_binary(int op, int r, const dlrt_i *d, const float *a, const dlrt_i *as, const float *b,
                  const dlrt_i *bs, float *y, dlrt_act act);
 void dlrt_unary(int op, dlrt_i n, const float *x, float *y, float p0, float p1);
@@ -66,6 +69,7 @@ void dlrt_instance_norm(dlrt_i n, dlrt_i c, dlrt_i spatial, const float *x, cons
 /* Data movement on 4-byte elements. */
 void dlrt_transpose(int r, const dlrt_i *out_dims, const dlrt_i *in_strides_permuted,
                     const float *x, float *y);
+void dlrt_concat(int n, const float *const *xs, const dlrt_i *chunk, dlrt_i outer, float *y);
 void dlrt_copy_strided(int r, const dlrt_i *out_dims, const dlrt_i *in_strides, dlrt_i in_offset,
                        const float *x, float *y);
 

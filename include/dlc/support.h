@@ -18,4 +18,13 @@ bool dl_write_file_atomic(const char *path, const void *data, size_t len, DlErro
 /* Directory part of path ("." if none), into buf. */
 void dl_path_dirname(const char *path, char *buf, size_t n);
 
+/* A growable text buffer. */
+typedef struct {
+  char *data;
+  size_t len, cap;
+} DlBuf;
+void dl_buf_printf(DlBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dl_buf_append(DlBuf *b, const char *s, size_t n);
+void dl_buf_free(DlBuf *b);
+
 #endif

@@ -5,28 +5,7 @@
 
 #include "dlc/kernels.h"
 #include "dlc/lower.h"
-
-typedef struct {
-  DlOpKind k; /* DL_OP_COUNT for tensor.concat */
-  int axis;   /* concat */
-  DlAttrs a;
-  int in[32], nin, out;
-  DlCall call;
-  char where[160]; /* op location, for run-time errors */
-} Step;
-
-struct DlPlan {
-  DlTensor *slot;
-  int nslots, capslots;
-  Step *steps;
-  int nsteps;
-  int in_slot[256], out_slot[256], nin, nout;
-  char *in_name[256], *out_name[256];
-  float *scratch;
-  /* value -> slot, open addressing on the MLIR pointer */
-  const void **keys;
-  int *vals, nkeys;
-};
+#include "interp/plan_internal.h"
 
 static size_t hptr(const void *p) { return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull); }
 
@@ -41,6 +20,7 @@ static int new_slot(DlPlan *p, MlirValue v, const DlShape *s) {
   if (p->nslots == p->capslots) {
     p->capslots = p->capslots ? p->capslots * 2 : 64;
     p->slot = realloc(p->slot, sizeof(DlTensor) * (size_t)p->capslots);
+    p->slot_kind = realloc(p->slot_kind, (size_t)p->capslots);
   }
   if ((p->nslots + 1) * 2 > p->nkeys) {
     int nk = p->nkeys ? p->nkeys * 2 : 256;
@@ -60,6 +40,7 @@ static int new_slot(DlPlan *p, MlirValue v, const DlShape *s) {
   }
   int id = p->nslots++;
   memset(&p->slot[id], 0, sizeof(DlTensor));
+  p->slot_kind[id] = DL_SLOT_TEMP;
   p->slot[id].shape = *s;
   size_t j = hptr(v.ptr) & (size_t)(p->nkeys - 1);
   while (p->keys[j]) j = (j + 1) & (size_t)(p->nkeys - 1);
@@ -98,6 +79,7 @@ static bool plan_op(DlPlan *p, MlirOperation op, DlError *e) {
     if (!dl_attr_to_tensor(mlirOperationGetAttributeByName(op, dl_str("value")), &t, e)) return false;
     int s = new_slot(p, r, &t.shape);
     p->slot[s] = t;
+    p->slot_kind[s] = DL_SLOT_CONST;
     return true;
   }
   if (is_op(op, "func.return")) {
@@ -168,6 +150,7 @@ DlPlan *dl_plan_create(MlirModule m, DlError *e) {
       return dl_error_set(e, "input %d is not a statically shaped tensor", (int)i), NULL;
     }
     p->in_slot[i] = new_slot(p, a, &s);
+    p->slot_kind[p->in_slot[i]] = DL_SLOT_INPUT;
     p->in_name[i] = dict_name(arg_attrs, (int)i);
   }
   p->nin = (int)nargs;
@@ -193,6 +176,7 @@ void dl_plan_destroy(DlPlan *p) {
   for (int i = 0; i < p->nin; i++) free(p->in_name[i]);
   for (int i = 0; i < p->nout; i++) free(p->out_name[i]);
   free(p->slot);
+  free(p->slot_kind);
   free(p->steps);
   free(p->keys);
   free(p->vals);

@@ -439,3 +439,16 @@ void dlrt_transpose(int r, const dlrt_i *out_dims, const dlrt_i *in_strides_perm
   dlrt_copy_strided(r, out_dims, in_strides_permuted, 0, x, y);
 }
 /* @end */
+
+/* @fn dlrt_concat */
+/* y = concat of n inputs along an axis: outer rows, input i contributing chunk[i] floats per row. */
+void dlrt_concat(int n, const float *const *xs, const dlrt_i *chunk, dlrt_i outer, float *y) {
+  dlrt_i o;
+  int i;
+  for (o = 0; o < outer; o++)
+    for (i = 0; i < n; i++) {
+      memcpy(y, xs[i] + o * chunk[i], sizeof(float) * (size_t)chunk[i]);
+      y += chunk[i];
+    }
+}
+/* @end */

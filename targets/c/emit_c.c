@@ -1,0 +1,504 @@
+/* --target=c: the plan's steps become calls to dlrt kernels copied into the
+ * output, weights become static const arrays, and every intermediate tensor
+ * gets an offset in one caller-provided arena, planned by liveness. */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlc/support.h"
+#include "dlc/target.h"
+#include "dlc/version.h"
+#include "interp/plan_internal.h"
+
+extern const char dl_dlrt_c_source[], dl_dlrt_h_source[];
+
+#define ALIGN 64
+
+typedef struct {
+  DlPlan *p;
+  int *root;              /* alias root of each slot */
+  int64_t *off;           /* arena offset of each temp root, -1 if none */
+  int *def, *last;        /* live range of each root, in steps */
+  int64_t arena, scratch_off;
+  char name[64];
+  DlBuf c, h;
+} Emit;
+
+/* ---- runtime sections ------------------------------------------------------ */
+
+typedef struct {
+  char name[64];
+  char deps[8][64];
+  int ndeps;
+  const char *text;
+  size_t len;
+  bool used;
+} Section;
+
+static int parse_sections(Section *s, int max) {
+  int n = 0;
+  const char *p = dl_dlrt_c_source;
+  while ((p = strstr(p, "/* @fn ")) && n < max) {
+    Section *x = &s[n++];
+    memset(x, 0, sizeof *x);
+    p += 7;
+    const char *eol = strstr(p, "*/");
+    char line[512];
+    snprintf(line, sizeof line, "%.*s", (int)(eol - p), p);
+    char *tok = strtok(line, " ");
+    snprintf(x->name, sizeof x->name, "%s", tok);
+    while ((tok = strtok(NULL, " ")))
+      if (strcmp(tok, "uses") && x->ndeps < 8) snprintf(x->deps[x->ndeps++], 64, "%s", tok);
+    x->text = strchr(eol, '\n') + 1;
+    const char *end = strstr(x->text, "/* @end */");
+    x->len = (size_t)(end - x->text);
+    p = end;
+  }
+  return n;
+}
+
+static void mark_used(Section *s, int n, const char *name) {
+  for (int i = 0; i < n; i++)
+    if (!strcmp(s[i].name, name) && !s[i].used) {
+      s[i].used = true;
+      for (int d = 0; d < s[i].ndeps; d++) mark_used(s, n, s[i].deps[d]);
+    }
+}
+
+/* Copies a section, making its functions static (several models may link together). */
+static void emit_section(DlBuf *b, const Section *s) {
+  const char *p = s->text, *end = s->text + s->len;
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+    if (!strncmp(p, "void dlrt_", 10) || !strncmp(p, "dlrt_i dlrt_", 12)) dl_buf_append(b, "static ", 7);
+    dl_buf_append(b, p, n);
+    p += n;
+  }
+  dl_buf_append(b, "\n", 1);
+}
+
+/* ---- values ------------------------------------------------------------------ */
+
+static void fmt_float(double v, char *buf, size_t n) {
+  float f = (float)v;
+  if (isnan(f)) snprintf(buf, n, "NAN");
+  else if (isinf(f)) snprintf(buf, n, f > 0 ? "INFINITY" : "-INFINITY");
+  else snprintf(buf, n, "%af", (double)f);
+}
+
+static void fmt_int(int64_t v, char *buf, size_t n) {
+  if (v > 2147483647LL || v < -2147483647LL) snprintf(buf, n, "%lldLL", (long long)v);
+  else snprintf(buf, n, "%lld", (long long)v);
+}
+
+static void val(const Emit *m, int slot, char *buf, size_t n) {
+  int r = m->root[slot];
+  switch (m->p->slot_kind[r]) {
+  case DL_SLOT_INPUT:
+    for (int i = 0; i < m->p->nin; i++)
+      if (m->p->in_slot[i] == r) snprintf(buf, n, "in%d", i);
+    break;
+  case DL_SLOT_CONST: snprintf(buf, n, "c%d", r); break;
+  default: snprintf(buf, n, "T(%lld)", (long long)m->off[r]); break;
+  }
+}
+
+static void int_array(DlBuf *b, const char *name, const dlrt_i *v, int n) {
+  char t[32];
+  dl_buf_printf(b, "static const dlrt_i %s[%d] = {", name, n ? n : 1);
+  for (int i = 0; i < n; i++) {
+    fmt_int(v[i], t, sizeof t);
+    dl_buf_printf(b, "%s%s", i ? ", " : "", t);
+  }
+  dl_buf_printf(b, "%s};\n", n ? "" : "0");
+}
+
+static void win_literal(DlBuf *b, const char *name, const dlrt_win *w) {
+#define A3(f) (long long)w->f[0], (long long)w->f[1], (long long)w->f[2]
+  dl_buf_printf(b,
+                "static const dlrt_win %s = {%lld, %lld, {%lld, %lld, %lld}, %lld, {%lld, %lld, %lld}, "
+                "{%lld, %lld, %lld}, {%lld, %lld, %lld}, {%lld, %lld, %lld}, {%lld, %lld, %lld}, "
+                "{%lld, %lld, %lld}, %lld};\n",
+                name, (long long)w->n, (long long)w->c, A3(id), (long long)w->m, A3(k), A3(od), A3(stride),
+                A3(pad), A3(pad_end), A3(dil), (long long)w->group);
+#undef A3
+}
+
+static void act_literal(DlBuf *b, const char *name, dlrt_act a) {
+  char lo[48], hi[48];
+  fmt_float(a.lo, lo, sizeof lo);
+  fmt_float(a.hi, hi, sizeof hi);
+  dl_buf_printf(b, "static const dlrt_act %s = {%d, %s, %s};\n", name, a.on, lo, hi);
+}
+
+/* ---- arena planning ------------------------------------------------------ */
+
+static int root_of(Emit *m, int s) {
+  while (m->root[s] != s) s = m->root[s];
+  return s;
+}
+
+
+typedef struct {
+  int slot;
+  int64_t bytes;
+} Buf;
+
+static int cmp_buf(const void *a, const void *b) {
+  const Buf *x = a, *y = b;
+  if (x->bytes != y->bytes) return x->bytes > y->bytes ? -1 : 1;
+  return x->slot - y->slot;
+}
+
+static void plan_arena(Emit *m) {
+  DlPlan *p = m->p;
+  int n = p->nslots;
+  for (int s = 0; s < n; s++) m->root[s] = s, m->off[s] = -1, m->def[s] = -1, m->last[s] = -1;
+  for (int i = 0; i < p->nsteps; i++) {
+    Step *st = &p->steps[i];
+    if (st->call.kind == DL_CALL_ALIAS && st->k != DL_OP_COUNT) m->root[st->out] = root_of(m, st->in[0]);
+  }
+  for (int s = 0; s < n; s++) m->root[s] = root_of(m, s);
+  for (int i = 0; i < p->nsteps; i++) {
+    Step *st = &p->steps[i];
+    int r = m->root[st->out];
+    if (m->def[r] < 0) m->def[r] = i;
+    if (m->last[r] < i) m->last[r] = i;
+    for (int j = 0; j < st->nin; j++) {
+      int q = m->root[st->in[j]];
+      if (m->last[q] < i) m->last[q] = i;
+    }
+  }
+  for (int o = 0; o < p->nout; o++) m->last[m->root[p->out_slot[o]]] = p->nsteps;
+  Buf *bufs = malloc(sizeof(Buf) * (size_t)(n ? n : 1));
+  int nb = 0;
+  for (int s = 0; s < n; s++)
+    if (m->root[s] == s && p->slot_kind[s] == DL_SLOT_TEMP && m->def[s] >= 0)
+      bufs[nb++] = (Buf){s, (int64_t)((dl_tensor_bytes(&p->slot[s]) + ALIGN - 1) / ALIGN * ALIGN)};
+  qsort(bufs, (size_t)nb, sizeof(Buf), cmp_buf);
+  m->arena = 0;
+  for (int i = 0; i < nb; i++) {
+    int s = bufs[i].slot;
+    int64_t off = 0;
+    /* first fit: bump past every placed buffer that overlaps in time and space */
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (int j = 0; j < i; j++) {
+        int t = bufs[j].slot;
+        bool live = !(m->last[t] < m->def[s] || m->last[s] < m->def[t]);
+        if (live && off < m->off[t] + bufs[j].bytes && m->off[t] < off + bufs[i].bytes) {
+          off = m->off[t] + bufs[j].bytes;
+          moved = true;
+        }
+      }
+    }
+    m->off[s] = off;
+    if (off + bufs[i].bytes > m->arena) m->arena = off + bufs[i].bytes;
+  }
+  free(bufs);
+  dlrt_i scratch = 0;
+  for (int i = 0; i < p->nsteps; i++)
+    if (p->steps[i].call.scratch > scratch) scratch = p->steps[i].call.scratch;
+  m->scratch_off = m->arena;
+  m->arena += (int64_t)((scratch * 4 + ALIGN - 1) / ALIGN * ALIGN);
+}
+
+/* ---- emission ---------------------------------------------------------------- */
+
+static bool check_supported(Emit *m, DlError *e) {
+  DlPlan *p = m->p;
+  bool ok = true;
+  for (int i = 0; i < p->nsteps; i++) {
+    Step *st = &p->steps[i];
+    bool f32 = p->slot[st->out].shape.dtype == DL_F32;
+    for (int j = 0; j < st->nin; j++) f32 &= p->slot[st->in[j]].shape.dtype == DL_F32;
+    const char *op = st->k == DL_OP_COUNT ? "tensor.concat" : dl_op_info(st->k)->mnemonic;
+    if (!f32) ok = dl_error_set(e, "%s: %s: the C target handles float32 tensors only", st->where, op);
+    else if (st->call.kind == DL_CALL_NONE && st->k != DL_OP_COUNT)
+      ok = dl_error_set(e, "%s: qg.%s: the C target has no kernel for this op yet", st->where, op);
+  }
+  for (int i = 0; i < p->nin; i++)
+    if (dl_plan_input_shape(p, i)->dtype != DL_F32) ok = dl_error_set(e, "input %d is not float32", i);
+  return ok;
+}
+
+static void emit_constants(Emit *m) {
+  DlPlan *p = m->p;
+  char t[48];
+  for (int s = 0; s < p->nslots; s++) {
+    if (p->slot_kind[s] != DL_SLOT_CONST || m->root[s] != s) continue;
+    bool used = false;
+    for (int i = 0; i < p->nsteps && !used; i++)
+      for (int j = 0; j < p->steps[i].nin; j++) used |= m->root[p->steps[i].in[j]] == s;
+    for (int o = 0; o < p->nout; o++) used |= m->root[p->out_slot[o]] == s;
+    if (!used) continue;
+    int64_t n = dl_shape_numel(&p->slot[s].shape);
+    char shp[128];
+    dl_buf_printf(&m->c, "/* %s */\nstatic const float c%d[%lld] = {", dl_shape_str(&p->slot[s].shape, shp, sizeof shp),
+                  s, (long long)(n ? n : 1));
+    const float *d = p->slot[s].data;
+    for (int64_t i = 0; i < n; i++) {
+      fmt_float(d[i], t, sizeof t);
+      dl_buf_printf(&m->c, "%s%s", i % 8 ? ", " : (i ? ",\n  " : "\n  "), t);
+    }
+    dl_buf_printf(&m->c, "%s};\n", n ? "" : "0");
+  }
+}
+
+static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
+  Step *st = &m->p->steps[i];
+  const DlCall *c = &st->call;
+  char x[64], w[64], b[64], y[64], nm[32], an[32], t0[48], t1[48];
+  val(m, st->in[0], x, sizeof x);
+  if (st->nin > 1) val(m, st->in[1], w, sizeof w);
+  if (st->nin > 2) val(m, st->in[2], b, sizeof b);
+  else snprintf(b, sizeof b, "0");
+  val(m, st->out, y, sizeof y);
+  snprintf(nm, sizeof nm, "g%d", i);
+  snprintf(an, sizeof an, "act%d", i);
+  const char *op = st->k == DL_OP_COUNT ? "tensor.concat" : dl_op_info(st->k)->mnemonic;
+  dl_buf_printf(body, "  /* %s: %s */\n", st->where[0] ? st->where : "-", op);
+  if (st->k == DL_OP_COUNT) {
+    dlrt_i chunk[32], outer = 1;
+    const DlShape *os = &m->p->slot[st->out].shape;
+    for (int d = 0; d < st->axis; d++) outer *= os->dims[d];
+    dl_buf_printf(body, "  {\n    const float *xs[%d];\n", st->nin);
+    for (int j = 0; j < st->nin; j++) {
+      char v[64];
+      val(m, st->in[j], v, sizeof v);
+      chunk[j] = outer ? dl_shape_numel(&m->p->slot[st->in[j]].shape) / outer : 0;
+      dl_buf_printf(body, "    xs[%d] = %s;\n", j, v);
+    }
+    snprintf(nm, sizeof nm, "chunk%d", i);
+    int_array(decl, nm, chunk, st->nin);
+    dl_buf_printf(body, "    dlrt_concat(%d, xs, %s, %lld, %s);\n  }\n", st->nin, nm, (long long)outer, y);
+    return;
+  }
+  switch (c->kind) {
+  case DL_CALL_ALIAS: dl_buf_printf(body, "  /* shares %s */\n", x); break;
+  case DL_CALL_CONV:
+    win_literal(decl, nm, &c->win), act_literal(decl, an, c->act);
+    dl_buf_printf(body, "  dlrt_conv(&%s, %s, %s, %s, %s, S, %s);\n", nm, x, w, b, y, an);
+    break;
+  case DL_CALL_CONV_TRANSPOSE:
+    win_literal(decl, nm, &c->win), act_literal(decl, an, c->act);
+    dl_buf_printf(body, "  dlrt_conv_transpose(&%s, %s, %s, %s, %s, %s);\n", nm, x, w, b, y, an);
+    break;
+  case DL_CALL_POOL:
+    win_literal(decl, nm, &c->win);
+    dl_buf_printf(body, "  dlrt_pool(&%s, %d, %s, %s);\n", nm, c->sub, x, y);
+    break;
+  case DL_CALL_GLOBAL_POOL:
+    dl_buf_printf(body, "  dlrt_global_pool(%lld, %lld, %d, %s, %s);\n", (long long)c->outer, (long long)c->len, c->sub, x, y);
+    break;
+  case DL_CALL_GEMM:
+    act_literal(decl, an, c->act);
+    fmt_float(c->alpha, t0, sizeof t0), fmt_float(c->beta, t1, sizeof t1);
+    dl_buf_printf(body, "  dlrt_gemm(%lld, %lld, %lld, %d, %d, %s, %s, %s, %s, %s, %lld, %lld, %s, S, %s);\n",
+                  (long long)c->M, (long long)c->N, (long long)c->K, c->transA, c->transB, t0, t1, x, w, b,
+                  (long long)c->cm, (long long)c->cn, y, an);
+    break;
+  case DL_CALL_MATMUL: {
+    char ao[32], bo[32];
+    snprintf(ao, sizeof ao, "aoff%d", i), snprintf(bo, sizeof bo, "boff%d", i);
+    int_array(decl, ao, c->aoff, (int)c->batches);
+    int_array(decl, bo, c->boff, (int)c->batches);
+    act_literal(decl, an, c->act);
+    dl_buf_printf(body, "  dlrt_matmul(%lld, %s, %s, %lld, %lld, %lld, %s, %s, %s, %s);\n", (long long)c->batches, ao, bo,
+                  (long long)c->M, (long long)c->N, (long long)c->K, x, w, y, an);
+    break;
+  }
+  case DL_CALL_BINARY: {
+    char dn[32], sa[32], sb[32];
+    snprintf(dn, sizeof dn, "dims%d", i), snprintf(sa, sizeof sa, "sa%d", i), snprintf(sb, sizeof sb, "sb%d", i);
+    int_array(decl, dn, c->dims, c->r), int_array(decl, sa, c->as, c->r), int_array(decl, sb, c->bs, c->r);
+    act_literal(decl, an, c->act);
+    dl_buf_printf(body, "  dlrt_binary(%d, %d, %s, %s, %s, %s, %s, %s, %s);\n", c->sub, c->r, dn, x, sa, w, sb, y, an);
+    break;
+  }
+  case DL_CALL_UNARY:
+    fmt_float(c->p0, t0, sizeof t0), fmt_float(c->p1, t1, sizeof t1);
+    dl_buf_printf(body, "  dlrt_unary(%d, %lld, %s, %s, %s, %s);\n", c->sub, (long long)c->len, x, y, t0, t1);
+    break;
+  case DL_CALL_SOFTMAX:
+    dl_buf_printf(body, "  dlrt_softmax(%lld, %lld, %lld, %d, %s, %s);\n", (long long)c->outer, (long long)c->len,
+                  (long long)c->inner, c->sub, x, y);
+    break;
+  case DL_CALL_LAYER_NORM:
+    fmt_float(c->p0, t0, sizeof t0);
+    dl_buf_printf(body, "  dlrt_layer_norm(%lld, %lld, %s, %s, %s, %s, %s);\n", (long long)c->outer, (long long)c->len,
+                  x, w, b, t0, y);
+    break;
+  case DL_CALL_BATCH_NORM: {
+    char mu[64], var[64];
+    val(m, st->in[3], mu, sizeof mu), val(m, st->in[4], var, sizeof var);
+    fmt_float(c->p0, t0, sizeof t0);
+    dl_buf_printf(body, "  dlrt_batch_norm(%lld, %lld, %lld, %s, %s, %s, %s, %s, %s, %s);\n", (long long)c->outer,
+                  (long long)c->len, (long long)c->inner, x, w, b, mu, var, t0, y);
+    break;
+  }
+  case DL_CALL_INSTANCE_NORM:
+    fmt_float(c->p0, t0, sizeof t0);
+    dl_buf_printf(body, "  dlrt_instance_norm(%lld, %lld, %lld, %s, %s, %s, %s, %s);\n", (long long)c->outer,
+                  (long long)c->len, (long long)c->inner, x, w, b, t0, y);
+    break;
+  case DL_CALL_COPY: {
+    char dn[32], sa[32];
+    snprintf(dn, sizeof dn, "dims%d", i), snprintf(sa, sizeof sa, "sa%d", i);
+    int_array(decl, dn, c->dims, c->r), int_array(decl, sa, c->as, c->r);
+    dl_buf_printf(body, "  dlrt_copy_strided(%d, %s, %s, %lld, %s, %s);\n", c->r, dn, sa, (long long)c->offset, x, y);
+    break;
+  }
+  default: break;
+  }
+}
+
+static const char *call_fn(const Step *st) {
+  if (st->k == DL_OP_COUNT) return "dlrt_concat";
+  switch (st->call.kind) {
+  case DL_CALL_CONV: return "dlrt_conv";
+  case DL_CALL_CONV_TRANSPOSE: return "dlrt_conv_transpose";
+  case DL_CALL_POOL: return "dlrt_pool";
+  case DL_CALL_GLOBAL_POOL: return "dlrt_global_pool";
+  case DL_CALL_GEMM: return "dlrt_gemm";
+  case DL_CALL_MATMUL: return "dlrt_matmul";
+  case DL_CALL_BINARY: return "dlrt_binary";
+  case DL_CALL_UNARY: return "dlrt_unary";
+  case DL_CALL_SOFTMAX: return "dlrt_softmax";
+  case DL_CALL_LAYER_NORM: return "dlrt_layer_norm";
+  case DL_CALL_BATCH_NORM: return "dlrt_batch_norm";
+  case DL_CALL_INSTANCE_NORM: return "dlrt_instance_norm";
+  case DL_CALL_COPY: return "dlrt_copy_strided";
+  default: return NULL;
+  }
+}
+
+static void make_name(const DlTargetOptions *o, char *name, size_t n) {
+  const char *src = o->name;
+  char tmp[256];
+  if (!src) {
+    const char *base = strrchr(o->out_path, '/');
+    base = base ? base + 1 : o->out_path;
+    snprintf(tmp, sizeof tmp, "%s", base);
+    char *dot = strrchr(tmp, '.');
+    if (dot) *dot = 0;
+    src = tmp;
+  }
+  size_t j = 0;
+  if (!isalpha((unsigned char)src[0]) && src[0] != '_') name[j++] = 'm';
+  for (; *src && j + 1 < n; src++) name[j++] = isalnum((unsigned char)*src) ? *src : '_';
+  name[j] = 0;
+  if (!j) snprintf(name, n, "model");
+}
+
+static void shape_comment(DlBuf *b, const DlShape *s) {
+  char t[128];
+  dl_buf_printf(b, "%s", dl_shape_str(s, t, sizeof t));
+}
+
+bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
+  if (!o->out_path || !strcmp(o->out_path, "-")) return dl_error_set(e, "--target=c needs -o FILE.c (it writes FILE.c and FILE.h)");
+  size_t pl = strlen(o->out_path);
+  if (pl < 3 || strcmp(o->out_path + pl - 2, ".c")) return dl_error_set(e, "--target=c output must end in .c");
+  Emit m = {0};
+  m.p = dl_plan_create(mod, e);
+  if (!m.p) return false;
+  bool ok = check_supported(&m, e);
+  int n = m.p->nslots;
+  m.root = malloc(sizeof(int) * (size_t)n), m.off = malloc(sizeof(int64_t) * (size_t)n);
+  m.def = malloc(sizeof(int) * (size_t)n), m.last = malloc(sizeof(int) * (size_t)n);
+  DlBuf decl = {0}, body = {0};
+  char hpath[4096];
+  Section sec[64];
+  int nsec = parse_sections(sec, 64);
+  if (!ok) goto cleanup;
+  make_name(o, m.name, sizeof m.name);
+  plan_arena(&m);
+  for (int i = 0; i < m.p->nsteps; i++) {
+    const char *fn = call_fn(&m.p->steps[i]);
+    if (fn) mark_used(sec, nsec, fn);
+    emit_step(&m, i, &decl, &body);
+  }
+  const char *hbase = strrchr(o->out_path, '/');
+  hbase = hbase ? hbase + 1 : o->out_path;
+  snprintf(hpath, sizeof hpath, "%.*s.h", (int)(pl - 2), o->out_path);
+
+  /* header */
+  DlBuf *h = &m.h;
+  dl_buf_printf(h, "/* %s.h: generated by dlc %s from %s; do not edit. */\n", m.name, DLC_VERSION, o->source ? o->source : "?");
+  dl_buf_printf(h, "#ifndef DLC_MODEL_%s_H\n#define DLC_MODEL_%s_H\n\n#include <stddef.h>\n\n", m.name, m.name);
+  dl_buf_printf(h, "/* Bytes of the caller-provided activation arena (align it to 64 bytes). */\n");
+  dl_buf_printf(h, "#define %s_ARENA_BYTES %lld\n\n", m.name, (long long)m.arena);
+  dl_buf_printf(h, "/* Runs the model; returns 0. Inputs and outputs are dense float32, row-major:\n");
+  for (int i = 0; i < m.p->nin; i++) {
+    dl_buf_printf(h, " *   in%d  '%s' ", i, m.p->in_name[i]);
+    shape_comment(h, dl_plan_input_shape(m.p, i));
+    dl_buf_printf(h, "\n");
+  }
+  for (int i = 0; i < m.p->nout; i++) {
+    dl_buf_printf(h, " *   out%d '%s' ", i, m.p->out_name[i]);
+    shape_comment(h, dl_plan_output_shape(m.p, i));
+    dl_buf_printf(h, "\n");
+  }
+  dl_buf_printf(h, " * Re-entrant: all state lives in `arena`. */\nint %s_run(void *arena", m.name);
+  for (int i = 0; i < m.p->nin; i++) dl_buf_printf(h, ", const float *in%d", i);
+  for (int i = 0; i < m.p->nout; i++) dl_buf_printf(h, ", float *out%d", i);
+  dl_buf_printf(h, ");\n\n/* The same through arrays of pointers, for generic harnesses. */\n");
+  dl_buf_printf(h, "int %s_run_v(void *arena, const void *const *inputs, void *const *outputs);\n", m.name);
+  dl_buf_printf(h, "/* Shape of input (is_output = 0) or output `index`: returns rank, or -1. */\n");
+  dl_buf_printf(h, "int %s_describe(int is_output, int index, long long *dims);\n", m.name);
+  dl_buf_printf(h, "extern const size_t %s_arena_bytes;\n\n#endif\n", m.name);
+
+  /* source */
+  DlBuf *c = &m.c;
+  dl_buf_printf(c, "/* %s.c: generated by dlc %s from %s; do not edit.\n", m.name, DLC_VERSION, o->source ? o->source : "?");
+  dl_buf_printf(c, " * C99; build with e.g. cc -std=c99 -O2 -c %s (link with -lm). */\n", hbase);
+  dl_buf_printf(c, "#include \"%.*s.h\"\n\n#include <math.h>\n#include <stdint.h>\n#include <string.h>\n\n", (int)(strlen(hbase) - 2), hbase);
+  const char *ts = strstr(dl_dlrt_h_source, "/* @types */"), *te = strstr(ts, "/* @end */");
+  ts = strchr(ts, '\n') + 1;
+  dl_buf_append(c, ts, (size_t)(te - ts));
+  dl_buf_printf(c, "\n");
+  for (int i = 0; i < nsec; i++)
+    if (sec[i].used) emit_section(c, &sec[i]);
+  dl_buf_printf(c, "/* ---- weights ---- */\n");
+  emit_constants(&m);
+  dl_buf_printf(c, "\n/* ---- step parameters ---- */\n");
+  if (decl.data) dl_buf_append(c, decl.data, decl.len);
+  dl_buf_printf(c, "\nconst size_t %s_arena_bytes = %lld;\n\n", m.name, (long long)m.arena);
+  dl_buf_printf(c, "/* Arena plan: each temporary's offset, live over [first, last] step. */\n");
+  for (int s = 0; s < n; s++)
+    if (m.off[s] >= 0 && m.root[s] == s)
+      dl_buf_printf(c, "/*   t%d: offset %lld, %zu bytes, steps %d..%d */\n", s, (long long)m.off[s],
+                    dl_tensor_bytes(&m.p->slot[s]), m.def[s], m.last[s]);
+  dl_buf_printf(c, "#define T(o) ((float *)(A + (o)))\n\nint %s_run(void *arena", m.name);
+  for (int i = 0; i < m.p->nin; i++) dl_buf_printf(c, ", const float *in%d", i);
+  for (int i = 0; i < m.p->nout; i++) dl_buf_printf(c, ", float *out%d", i);
+  dl_buf_printf(c, ") {\n  unsigned char *A = (unsigned char *)arena;\n  float *S = T(%lld);\n  (void)S;\n", (long long)m.scratch_off);
+  if (body.data) dl_buf_append(c, body.data, body.len);
+  for (int i = 0; i < m.p->nout; i++) {
+    char v[64];
+    val(&m, m.p->out_slot[i], v, sizeof v);
+    dl_buf_printf(c, "  memcpy(out%d, %s, %zu);\n", i, v, dl_tensor_bytes(dl_plan_output(m.p, i)));
+  }
+  dl_buf_printf(c, "  return 0;\n}\n#undef T\n\n");
+  dl_buf_printf(c, "int %s_run_v(void *arena, const void *const *inputs, void *const *outputs) {\n  return %s_run(arena", m.name, m.name);
+  for (int i = 0; i < m.p->nin; i++) dl_buf_printf(c, ", (const float *)inputs[%d]", i);
+  for (int i = 0; i < m.p->nout; i++) dl_buf_printf(c, ", (float *)outputs[%d]", i);
+  dl_buf_printf(c, ");\n}\n\nint %s_describe(int is_output, int index, long long *dims) {\n", m.name);
+  for (int io = 0; io < 2; io++)
+    for (int i = 0; i < (io ? m.p->nout : m.p->nin); i++) {
+      const DlShape *s = io ? dl_plan_output_shape(m.p, i) : dl_plan_input_shape(m.p, i);
+      dl_buf_printf(c, "  if (is_output == %d && index == %d) {\n", io, i);
+      for (int d = 0; d < s->rank; d++) dl_buf_printf(c, "    dims[%d] = %lld;\n", d, (long long)s->dims[d]);
+      dl_buf_printf(c, "    return %d;\n  }\n", s->rank);
+    }
+  dl_buf_printf(c, "  (void)dims;\n  return -1;\n}\n");
+  ok = dl_write_file_atomic(hpath, h->data, h->len, e) && dl_write_file_atomic(o->out_path, c->data, c->len, e);
+cleanup:
+  dl_buf_free(&decl), dl_buf_free(&body), dl_buf_free(&m.c), dl_buf_free(&m.h);
+  free(m.root), free(m.off), free(m.def), free(m.last);
+  dl_plan_destroy(m.p);
+  return ok;
+}
