@@ -333,7 +333,10 @@ static bool conv_transpose(Node *nd, DlOpKind k) {
       int64_t want = nos >= 0 ? os[nos == r ? i + 2 : i] : x->shape.dims[2 + i] * st[i];
       if (strcmp(ap, "VALID") == 0 && nos < 0) { pd[i] = pd[i + ks] = 0; continue; }
       int64_t total = st[i] * (x->shape.dims[2 + i] - 1) + op[i] + ((w->shape.dims[2 + i] - 1) * dl[i] + 1) - want;
-      if (total < 0) total = 0;
+      if (total < 0) { /* the requested output is larger: the rest is output padding */
+        op[i] -= total;
+        total = 0;
+      }
       bool lower = !strcmp(ap, "SAME_LOWER");
       pd[i] = lower ? total - total / 2 : total / 2;
       pd[i + ks] = total - pd[i];
