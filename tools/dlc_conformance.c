@@ -117,92 +117,106 @@ static void one_line(char *s) {
     if (*s == '\n' || *s == '|') *s = ' ';
 }
 
+/* Runs every data set through the plan (interp) and, if wanted, the C target. */
 static void run_test(MlirContext ctx, const char *dir, Result *r, bool want_c, const char *tmpdir) {
-  char **sets;
-  int nsets = list_dir(dir, "test_data_set_", &sets);
+  char **sets, **names = NULL;
+  int nsets = list_dir(dir, "test_data_set_", &sets), nnames = 0;
   DataSet ds[16];
   int nds = 0;
   DlError e = {0};
   char model[4096], shapes[4096] = "";
+  bool bound[64] = {0};
+  const char *bnames[64];
+  DlTensor bvals[64];
+  int nb = 0, level = 0; /* bind nothing, then integer inputs, then everything */
+  MlirModule m = {NULL};
+  DlPlan *p = NULL;
   snprintf(model, sizeof model, "%s/model.onnx", dir);
   r->st[0] = r->st[1] = ST_UNSUP;
   r->why[0][0] = r->why[1][0] = 0;
   if (!want_c) r->st[1] = ST_SKIP;
   for (int i = 0; i < nsets && nds < 16; i++) {
-    char p[4096];
-    snprintf(p, sizeof p, "%s/%s", dir, sets[i]);
-    if (!load_set(p, &ds[nds], &e)) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, sets[i]);
+    if (!load_set(path, &ds[nds], &e)) {
       snprintf(r->why[0], sizeof r->why[0], "test data: %s", e.msg);
-      dl_error_clear(&e);
       free_set(&ds[nds]);
       goto done;
     }
     nds++;
   }
-  if (!nds) {
-    snprintf(r->why[0], sizeof r->why[0], "no test data");
+  nnames = dl_onnx_input_names(model, &names, &e);
+  if (!nds || nnames != ds[0].nin) {
+    snprintf(r->why[0], sizeof r->why[0], "%s", nds ? (e.msg ? e.msg : "input count differs from the test data") : "no test data");
     goto done;
   }
-  /* the stored inputs fix any dynamic dimension */
-  retry:;
-  MlirModule m = dl_load_model(ctx, model, &(DlImportOptions){.input_shapes = shapes[0] ? shapes : NULL}, &e);
-  DlPlan *p = mlirModuleIsNull(m) ? NULL : dl_plan_create(m, &e);
+  for (;;) {
+    /* the stored inputs fix every dynamic dimension */
+    size_t off = 0;
+    shapes[0] = 0;
+    for (int i = 0; i < nnames; i++) {
+      if (bound[i]) continue;
+      char s[160];
+      dl_shape_str(&ds[0].in[i].shape, s, sizeof s);
+      char *x = strrchr(s, 'x');
+      if (ds[0].in[i].shape.rank == 0) continue;
+      *x = 0;
+      off += (size_t)snprintf(shapes + off, sizeof shapes - off, "%s%s=%s", off ? "," : "", names[i], s);
+    }
+    DlImportOptions opt = {.input_shapes = shapes[0] ? shapes : NULL, .nbind = nb, .bind_names = bnames, .bind_values = bvals};
+    m = dl_load_model(ctx, model, &opt, &e);
+    p = mlirModuleIsNull(m) ? NULL : dl_plan_create(m, &e);
+    if (p || !e.msg || !strstr(e.msg, "must be a compile-time constant") || level == 2 || nds > 1) break;
+    /* shape-like inputs fed as data: a static compiler takes them as constants */
+    level++;
+    nb = 0;
+    for (int i = 0; i < nnames; i++)
+      if (level == 2 || !dl_dtype_is_float(ds[0].in[i].shape.dtype)) {
+        bound[i] = true;
+        bnames[nb] = names[i];
+        bvals[nb++] = ds[0].in[i];
+      }
+    dl_error_clear(&e);
+    if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
+    m = (MlirModule){NULL};
+  }
   if (!p) {
     snprintf(r->why[0], sizeof r->why[0], "%s", e.msg ? e.msg : "?");
     snprintf(r->why[1], sizeof r->why[1], "%s", r->why[0]);
-    dl_error_clear(&e);
-    if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
     goto done;
   }
-  bool fits = dl_plan_num_inputs(p) == ds[0].nin && dl_plan_num_outputs(p) == ds[0].nout;
-  for (int i = 0; fits && i < ds[0].nin; i++) fits = dl_shape_equal(dl_plan_input_shape(p, i), &ds[0].in[i].shape);
-  if (!fits && !shapes[0]) {
-    /* dynamic dims: retry with the data's shapes, inputs matched by position */
-    size_t off = 0;
-    for (int i = 0; i < ds[0].nin && i < dl_plan_num_inputs(p); i++) {
-      char s[128];
-      off += (size_t)snprintf(shapes + off, sizeof shapes - off, "%s%s=", i ? "," : "", dl_plan_input_name(p, i));
-      dl_shape_str(&ds[0].in[i].shape, s, sizeof s);
-      *strrchr(s, 'x') = 0; /* drop the dtype */
-      if (ds[0].in[i].shape.rank == 0) s[0] = 0;
-      off += (size_t)snprintf(shapes + off, sizeof shapes - off, "%s", s);
-    }
-    dl_plan_destroy(p);
-    mlirModuleDestroy(m);
-    if (ds[0].nin) goto retry;
-    snprintf(r->why[0], sizeof r->why[0], "input count mismatch");
-    goto done;
-  }
+  bool fits = dl_plan_num_inputs(p) == ds[0].nin - nb && dl_plan_num_outputs(p) == ds[0].nout;
+  for (int i = 0, j = 0; fits && i < ds[0].nin; i++)
+    if (!bound[i]) fits = dl_shape_equal(dl_plan_input_shape(p, j++), &ds[0].in[i].shape);
   if (!fits) {
     snprintf(r->why[0], sizeof r->why[0], "model inputs/outputs do not match the test data");
     snprintf(r->why[1], sizeof r->why[1], "%s", r->why[0]);
-    dl_plan_destroy(p);
-    mlirModuleDestroy(m);
     goto done;
   }
+  const char *note = nb ? " (inputs bound as constants)" : "";
   r->st[0] = ST_PASS;
   for (int k = 0; k < nds && r->st[0] == ST_PASS; k++) {
     const void *in[64];
-    for (int i = 0; i < ds[k].nin; i++) in[i] = ds[k].in[i].data;
+    for (int i = 0, j = 0; i < ds[k].nin; i++)
+      if (!bound[i]) in[j++] = ds[k].in[i].data;
     if (!dl_plan_run(p, in, &e)) {
       r->st[0] = ST_FAIL;
       snprintf(r->why[0], sizeof r->why[0], "%s", e.msg);
-      dl_error_clear(&e);
       break;
     }
     for (int o = 0; o < ds[k].nout && r->st[0] == ST_PASS; o++)
       if (!close_enough(dl_plan_output_shape(p, o), dl_plan_output(p, o)->data, &ds[k].out[o], r->why[0], sizeof r->why[0]))
         r->st[0] = ST_FAIL;
   }
-  dl_plan_destroy(p);
+  if (r->st[0] == ST_PASS) snprintf(r->why[0], sizeof r->why[0], "%s", note + (note[0] ? 1 : 0));
   if (want_c) {
     char cpath[4096];
     snprintf(cpath, sizeof cpath, "%s/model.c", tmpdir);
     DlTargetOptions to = {.out_path = cpath, .name = "model", .source = "conformance"};
     DlCModel *cm = NULL;
+    dl_error_clear(&e);
     if (!dl_target_lookup("c")->emit(m, &to, &e) || !(cm = dl_cmodel_load(cpath, "model", NULL, &e))) {
       snprintf(r->why[1], sizeof r->why[1], "%s", e.msg ? e.msg : "?");
-      dl_error_clear(&e);
     } else {
       r->st[1] = ST_PASS;
       void *outs[64];
@@ -210,7 +224,8 @@ static void run_test(MlirContext ctx, const char *dir, Result *r, bool want_c, c
         outs[o] = malloc(sizeof(float) * (size_t)(dl_shape_numel(dl_cmodel_output_shape(cm, o)) + 1));
       for (int k = 0; k < nds && r->st[1] == ST_PASS; k++) {
         const void *in[64];
-        for (int i = 0; i < ds[k].nin; i++) in[i] = ds[k].in[i].data;
+        for (int i = 0, j = 0; i < ds[k].nin; i++)
+          if (!bound[i]) in[j++] = ds[k].in[i].data;
         dl_cmodel_run(cm, in, outs);
         for (int o = 0; o < ds[k].nout && r->st[1] == ST_PASS; o++)
           if (!close_enough(dl_cmodel_output_shape(cm, o), outs[o], &ds[k].out[o], r->why[1], sizeof r->why[1]))
@@ -223,10 +238,13 @@ static void run_test(MlirContext ctx, const char *dir, Result *r, bool want_c, c
     snprintf(cpath, sizeof cpath, "%s/model.h", tmpdir);
     unlink(cpath);
   }
-  mlirModuleDestroy(m);
 done:
+  dl_error_clear(&e);
+  dl_plan_destroy(p);
+  if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   for (int i = 0; i < nds; i++) free_set(&ds[i]);
   free_list(sets, nsets);
+  if (names) free_list(names, nnames > 0 ? nnames : 0);
   one_line(r->why[0]);
   one_line(r->why[1]);
 }

@@ -9,6 +9,10 @@ typedef struct {
   const char *input_shapes;
   /* Value for dynamic first (batch) dimensions; 0 means 1. */
   int64_t batch;
+  /* Graph inputs to treat as compile-time constants (values copied). */
+  int nbind;
+  const char *const *bind_names;
+  const DlTensor *bind_values;
   /* Receives the path of every file read (model, external data), or NULL. */
   void (*on_file_read)(const char *path, void *user);
   void *user;
@@ -25,5 +29,8 @@ MlirModule dl_onnx_import_buffer(MlirContext ctx, const void *data, size_t len, 
 
 /* Reads a serialized onnx.TensorProto file (as in ONNX test data sets). */
 bool dl_onnx_read_tensor(const char *path, DlTensor *t, DlError *e);
+/* Names of the graph inputs that are not initializers, in order (malloc'd
+ * array of malloc'd strings); returns the count or -1. */
+int dl_onnx_input_names(const char *path, char ***names, DlError *e);
 
 #endif

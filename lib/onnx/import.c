@@ -509,6 +509,16 @@ static MlirModule import_model(Imp *im) {
     Onnx__ValueInfoProto *vi = g->input[i];
     if (!vi->name) return dl_error_set(im->e, "graph input %zu has no name", i), mod;
     if (entry_lookup(im, vi->name)) continue; /* an initializer: a constant, as ONNX allows */
+    bool bound = false;
+    for (int b = 0; im->opt && b < im->opt->nbind && !bound; b++) {
+      if (strcmp(im->opt->bind_names[b], vi->name)) continue;
+      const DlTensor *v = &im->opt->bind_values[b];
+      Entry *en = entry_define(im, vi->name, &v->shape);
+      if (!en || !dl_tensor_alloc(&en->konst, &v->shape)) return dl_error_set(im->e, "out of memory"), mod;
+      memcpy(en->konst.data, v->data, dl_tensor_bytes(v));
+      en->is_const = bound = true;
+    }
+    if (bound) continue;
     if (nargs == 256) return dl_error_set(im->e, "more than 256 graph inputs"), mod;
     DlShape s;
     if (!value_shape(im, vi, &s, true) || !override_shape(im, vi->name, &s)) return mod;
