@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The main job, from nothing: install dependencies, build dlc, and compile the
+# bundled Fashion-MNIST CNN for every target dlc has, printing accuracy and cost.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh > /tmp/dlc-install.log 2>&1 || { cat /tmp/dlc-install.log; exit 1; }
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build build > /dev/null
+out=build/demo
+mkdir -p "$out"
+/usr/bin/python3 scripts/zoo/fmnist.py "$out/data"
+model=${1:-zoo/cnn.onnx}
+name=$(basename "$model" .onnx)
+echo "== $model: reference interpreter (float32)"
+build/dlc-run "$model" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --quiet
+echo "== $model: C target (C99, -O2, one thread)"
+build/dlc "$model" --target=c -o "$out/$name.c"
+grep -E "ARENA_BYTES" "$out/$name.h"
+wc -c "$out/$name.c" | awk '{print "generated C: " $1 " bytes"}'
+build/dlc-run "$out/$name.c" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --quiet
