@@ -49,7 +49,7 @@ static bool fold_one(MlirOperation bn) {
     bool transb = pk == DL_OP_GEMM && dl_attrs_int(&pa, "transB", 0);
     int64_t per = pk == DL_OP_CONV ? n / co : 0, kdim = pk == DL_OP_GEMM ? n / co : 0;
     DlShape bs = {DL_F32, 1, {co}};
-    DlTensor nb;
+    DlTensor nb = {0};
     dl_tensor_alloc(&nb, &bs);
     for (int64_t o = 0; o < co; o++) {
       double k = sc[o] / sqrt((double)var[o] + eps);

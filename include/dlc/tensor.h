@@ -42,7 +42,8 @@ typedef struct {
 typedef struct {
   DlShape shape;
   void *data;
-  bool owned; /* data is freed by dl_tensor_free */
+  bool owned;  /* data is released by dl_tensor_free */
+  bool mapped; /* with owned: data is an mmap'd region (munmap), else malloc'd (free) */
 } DlTensor;
 
 size_t dl_dtype_size(DlDType t);

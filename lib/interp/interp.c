@@ -74,7 +74,7 @@ static bool is_op(MlirOperation op, const char *name) {
 
 static bool plan_op(DlPlan *p, MlirOperation op, DlError *e) {
   if (is_op(op, "arith.constant")) {
-    DlTensor t;
+    DlTensor t = {0};
     MlirValue r = mlirOperationGetResult(op, 0);
     if (!dl_attr_to_tensor(mlirOperationGetAttributeByName(op, dl_str("value")), &t, e)) return false;
     int s = new_slot(p, r, &t.shape);

@@ -82,14 +82,14 @@ void dl_attrs_set_ints(DlAttrs *a, const char *name, const int64_t *v, int n) {
   DlAttr *x = dl_attrs_put(a, name, DL_ATTR_INTS);
   if (!x) return;
   x->n = n > DL_MAX_ATTR_VALUES ? DL_MAX_ATTR_VALUES : n;
-  memcpy(x->i, v, sizeof(int64_t) * (size_t)x->n);
+  if (x->n) memcpy(x->i, v, sizeof(int64_t) * (size_t)x->n);
 }
 
 void dl_attrs_set_floats(DlAttrs *a, const char *name, const double *v, int n) {
   DlAttr *x = dl_attrs_put(a, name, DL_ATTR_FLOATS);
   if (!x) return;
   x->n = n > DL_MAX_ATTR_VALUES ? DL_MAX_ATTR_VALUES : n;
-  memcpy(x->f, v, sizeof(double) * (size_t)x->n);
+  if (x->n) memcpy(x->f, v, sizeof(double) * (size_t)x->n);
 }
 
 int64_t dl_attrs_int(const DlAttrs *a, const char *name, int64_t dflt) {

@@ -92,7 +92,7 @@ static bool variadic(Node *nd, DlOpKind k) {
   }
   if (mean) {
     DlShape cs = {acc->shape.dtype, 0, {0}};
-    DlTensor c;
+    DlTensor c = {0};
     dl_tensor_alloc(&c, &cs);
     dl_tensor_set_f(&c, 0, nd->nin);
     Entry *ops[2] = {acc, make_const_entry(nd->im, &c)};
@@ -295,7 +295,7 @@ static bool conv(Node *nd, DlOpKind k) {
     for (int i = 2; i < 4; i++) {
       if (i < n && ops[i]) continue;
       DlShape s = {ops[i - 2]->shape.dtype, 0, {0}};
-      DlTensor z;
+      DlTensor z = {0};
       dl_tensor_alloc(&z, &s);
       ops[i] = make_const_entry(nd->im, &z);
     }
@@ -764,7 +764,7 @@ static bool shape_op(Node *nd, DlOpKind k) {
   st = st < 0 ? 0 : st > in->rank ? in->rank : st;
   en = en < 0 ? 0 : en > in->rank ? in->rank : en;
   DlShape s = {DL_I64, 1, {en > st ? en - st : 0}};
-  DlTensor t;
+  DlTensor t = {0};
   dl_tensor_alloc(&t, &s);
   for (int64_t i = st; i < en; i++) ((int64_t *)t.data)[i - st] = in->dims[i];
   return define_output_const(nd, 0, &t);
@@ -773,7 +773,7 @@ static bool shape_op(Node *nd, DlOpKind k) {
 static bool size_op(Node *nd, DlOpKind k) {
   if (!need_inputs(nd, 1, 1)) return false;
   DlShape s = {DL_I64, 0, {0}};
-  DlTensor t;
+  DlTensor t = {0};
   dl_tensor_alloc(&t, &s);
   *(int64_t *)t.data = dl_shape_numel(&nd->in[0]->shape);
   return define_output_const(nd, 0, &t);
@@ -782,7 +782,7 @@ static bool size_op(Node *nd, DlOpKind k) {
 static bool constant(Node *nd, DlOpKind k) {
   if (nd->nin) return node_fail(nd, "takes no inputs");
   Onnx__AttributeProto *at;
-  DlTensor t;
+  DlTensor t = {0};
   char what[300];
   snprintf(what, sizeof what, "%s", nd->desc);
   if ((at = attr_find(nd, "value"))) {
@@ -832,7 +832,7 @@ static bool constant_of_shape(Node *nd, DlOpKind k) {
     if (v[i] < 0) return dl_tensor_free(&val), node_fail(nd, "negative dimension in shape");
     s.dims[i] = v[i];
   }
-  DlTensor t;
+  DlTensor t = {0};
   if (dl_shape_numel(&s) > (1 << 26) || !dl_tensor_alloc(&t, &s)) return dl_tensor_free(&val), node_fail(nd, "shape is too large");
   size_t el = dl_dtype_size(s.dtype);
   for (int64_t i = 0; at && i < dl_shape_numel(&s); i++) memcpy((char *)t.data + i * el, val.data, el);
@@ -850,7 +850,7 @@ static bool range(Node *nd, DlOpKind k) {
   if (cnt < 0) cnt = 0;
   if (cnt > (1 << 24)) return node_fail(nd, "range is too long");
   DlShape s = {a->shape.dtype, 1, {(int64_t)cnt}};
-  DlTensor t;
+  DlTensor t = {0};
   dl_tensor_alloc(&t, &s);
   bool integer = !dl_dtype_is_float(s.dtype);
   for (int64_t i = 0; i < s.dims[0]; i++) {
@@ -885,7 +885,7 @@ static bool matmul_integer(Node *nd, DlOpKind k) {
   for (int i = 2; i < 4; i++) {
     if (ops[i]) continue;
     DlShape s = {ops[i - 2]->shape.dtype, 0, {0}};
-    DlTensor z;
+    DlTensor z = {0};
     dl_tensor_alloc(&z, &s);
     ops[i] = make_const_entry(nd->im, &z);
   }

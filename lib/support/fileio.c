@@ -12,7 +12,8 @@ bool dl_read_file(const char *path, char **data, size_t *len, DlError *e) {
   int fd = strcmp(path, "-") ? open(path, O_RDONLY) : 0;
   if (fd < 0) return dl_error_set(e, "cannot open '%s': %s", path, strerror(errno));
   struct stat st;
-  size_t cap = (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) ? (size_t)st.st_size + 1 : 65536;
+  /* +2: the read that finds EOF must not force a grow-and-copy */
+  size_t cap = (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) ? (size_t)st.st_size + 2 : 65536;
   if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     if (fd) close(fd);
     return dl_error_set(e, "'%s' is a directory", path);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static const struct {
   const char *name;
@@ -66,13 +67,15 @@ bool dl_tensor_alloc(DlTensor *t, const DlShape *s) {
   t->shape = *s;
   t->data = calloc(n ? (size_t)n : 1, el ? el : 1);
   t->owned = true;
+  t->mapped = false;
   return t->data != NULL;
 }
 
 void dl_tensor_free(DlTensor *t) {
-  if (t->owned) free(t->data);
+  if (t->owned && t->mapped) munmap(t->data, dl_tensor_bytes(t) ? dl_tensor_bytes(t) : 1);
+  else if (t->owned) free(t->data);
   t->data = NULL;
-  t->owned = false;
+  t->owned = t->mapped = false;
 }
 
 size_t dl_tensor_bytes(const DlTensor *t) {
