@@ -6,6 +6,7 @@
 #include <mlir-c/Dialect/Quant.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* ---- types ---------------------------------------------------------------- */
 
@@ -185,8 +186,9 @@ MlirAttribute dl_value_constant(MlirValue v) {
   return mlirOperationGetAttributeByName(def, dl_str("value"));
 }
 
-static void free_blob(void *user, const void *data, size_t size, size_t align) {
-  free((void *)data);
+static void free_blob(void *mapped, const void *data, size_t size, size_t align) {
+  if (mapped) munmap((void *)data, size ? size : 1);
+  else free((void *)data);
 }
 
 MlirAttribute dl_tensor_to_attr(MlirContext ctx, DlTensor *t, const char *name,
@@ -205,13 +207,14 @@ MlirAttribute dl_tensor_to_attr(MlirContext ctx, DlTensor *t, const char *name,
     return mlirDenseElementsAttrRawBufferGet(type, bytes, t->data);
   }
   void *data = t->data;
+  bool mapped = t->owned && t->mapped;
   if (!t->owned) {
     data = malloc(bytes ? bytes : 1);
     memcpy(data, t->data, bytes);
   }
-  t->owned = false; /* the blob owns it now */
+  t->owned = t->mapped = false; /* the blob owns it now */
   return mlirUnmanagedDenseResourceElementsAttrGet(type, dl_str(name), data, bytes, 16, false,
-                                                   free_blob, NULL);
+                                                   free_blob, mapped ? (void *)1 : NULL);
 }
 
 bool dl_attr_to_tensor(MlirAttribute attr, DlTensor *t, DlError *e) {

@@ -1,6 +1,11 @@
 /* ONNX -> qg: graph walking, value bookkeeping, lazy constants, folding. */
 #include <mlir-c/Dialect/Func.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,7 +307,7 @@ bool attr_str(Node *nd, const char *name, const char *dflt, char *buf, size_t n)
   if (!a) return true;
   if (!attr_type_ok(nd, a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING)) return false;
   if (a->s.len >= n) return node_fail(nd, "attribute '%s' is too long", name);
-  memcpy(buf, a->s.data, a->s.len);
+  if (a->s.len) memcpy(buf, a->s.data, a->s.len);
   buf[a->s.len] = 0;
   return true;
 }
@@ -313,7 +318,7 @@ bool attr_ints(Node *nd, const char *name, int64_t *v, int *n, int max) {
   if (!a) return true;
   if (!attr_type_ok(nd, a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)) return false;
   if (a->n_ints > (size_t)max) return node_fail(nd, "attribute '%s' has %zu values (at most %d)", name, a->n_ints, max);
-  memcpy(v, a->ints, sizeof(int64_t) * a->n_ints);
+  if (a->n_ints) memcpy(v, a->ints, sizeof(int64_t) * a->n_ints);
   *n = (int)a->n_ints;
   return true;
 }
@@ -469,6 +474,41 @@ static bool check_supported(Imp *im, Onnx__GraphProto *g) {
   return ok;
 }
 
+/* Large payloads go to populated anonymous mappings: faulting pages in one at
+ * a time costs several times the copy itself on small VMs. */
+#define MAP_THRESHOLD (1u << 20)
+
+static void *load_payload(Imp *im, const DlRawPayload *p, bool *mapped) {
+  void *d;
+  *mapped = p->len >= MAP_THRESHOLD;
+  if (*mapped) {
+    d = mmap(NULL, p->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (d == MAP_FAILED) return NULL;
+  } else if (!(d = malloc(p->len ? p->len : 1))) {
+    return NULL;
+  }
+  if (im->src) {
+    memcpy(d, im->src + p->off, p->len);
+    return d;
+  }
+  size_t got = 0;
+  while (got < p->len) {
+    ssize_t r = pread(im->fd, (char *)d + got, p->len - got, (off_t)(p->off + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+  if (got == p->len) return d;
+  if (*mapped) munmap(d, p->len);
+  else free(d);
+  return NULL;
+}
+
+static void release_payload(void *d, size_t len, bool mapped) {
+  if (mapped) munmap(d, len);
+  else free(d);
+}
+
 static MlirModule import_model(Imp *im) {
   MlirContext ctx = im->ctx;
   Onnx__ModelProto *m = im->model;
@@ -488,12 +528,28 @@ static MlirModule import_model(Imp *im) {
   if (!check_supported(im, g)) return mod;
 
   /* initializers: known constants, materialized on first use */
+  if (im->payloads && im->npayloads != (int)g->n_initializer)
+    return dl_error_set(im->e, "malformed model: initializer list is inconsistent"), mod;
   for (size_t i = 0; i < g->n_initializer; i++) {
     Onnx__TensorProto *tp = g->initializer[i];
     char what[300];
     snprintf(what, sizeof what, "initializer '%s'", tp->name ? tp->name : "");
-    DlTensor t;
-    if (!dl_onnx_tensor_decode(im, tp, &t, what)) return mod;
+    void *payload = NULL;
+    bool mapped = false;
+    if (im->payloads && im->payloads[i].off != DL_NO_PAYLOAD && !(payload = load_payload(im, &im->payloads[i], &mapped)))
+      return dl_error_set(im->e, "%s: cannot read its %zu bytes of raw_data", what, im->payloads[i].len), mod;
+    if (payload) {
+      tp->raw_data.data = payload, tp->raw_data.len = im->payloads[i].len, tp->has_raw_data = 1;
+    }
+    DlTensor t = {0};
+    bool ok = dl_onnx_tensor_decode(im, tp, &t, what);
+    if (payload && tp->raw_data.data == payload) { /* not taken over: release it here */
+      release_payload(payload, im->payloads[i].len, mapped);
+      tp->raw_data.data = NULL, tp->raw_data.len = 0, tp->has_raw_data = 0;
+    } else if (ok && payload) {
+      t.mapped = mapped;
+    }
+    if (!ok) return mod;
     Entry *en = entry_define(im, tp->name ? tp->name : "", &t.shape);
     en->konst = t;
     en->is_const = true;
@@ -590,21 +646,28 @@ static MlirModule import_model(Imp *im) {
   return mod;
 }
 
-static MlirModule import_bytes(MlirContext ctx, const void *data, size_t len, const char *dir,
-                               const DlImportOptions *opt, DlError *e, char *owned) {
-  Imp im = {.ctx = ctx, .opt = opt, .dir = dir, .e = e};
+/* Parses everything but the initializers' raw_data with protobuf-c; the
+ * payloads are then read once, each into its final buffer. */
+static MlirModule import_serialized(MlirContext ctx, const uint8_t *data, size_t len, int fd, bool from_file,
+                                    const char *dir, const DlImportOptions *opt, DlError *e) {
+  Imp im = {.ctx = ctx, .opt = opt, .dir = dir, .e = e, .src = from_file ? NULL : data, .fd = fd};
   MlirModule mod = {NULL};
-  if (len == 0) {
-    free(owned);
-    return dl_error_set(e, "file is empty, not an ONNX model"), mod;
+  if (len == 0) return dl_error_set(e, "file is empty, not an ONNX model"), mod;
+  uint8_t *small = NULL;
+  size_t small_len = 0;
+  const char *bad = "not a valid ONNX model (protobuf parse failed: truncated or not a model file)";
+  if (!dl_onnx_strip_payloads(data, len, &small, &small_len, &im.payloads, &im.npayloads))
+    return dl_error_set(e, "%s", bad), mod;
+  im.model = onnx__model_proto__unpack(NULL, small_len, small);
+  free(small);
+  if (!im.model) {
+    free(im.payloads);
+    return dl_error_set(e, "%s", bad), mod;
   }
-  im.model = onnx__model_proto__unpack(NULL, len, data);
-  free(owned); /* weights now live in the unpacked message, and move on from there */
-  if (!im.model)
-    return dl_error_set(e, "not a valid ONNX model (protobuf parse failed: truncated or not a model file)"), mod;
   mod = import_model(&im);
   onnx__model_proto__free_unpacked(im.model, NULL);
   free_entries(&im);
+  free(im.payloads);
   if (!mlirModuleIsNull(mod) && dl_error_is_set(e)) {
     mlirModuleDestroy(mod);
     mod = (MlirModule){NULL};
@@ -614,16 +677,30 @@ static MlirModule import_bytes(MlirContext ctx, const void *data, size_t len, co
 
 MlirModule dl_onnx_import_buffer(MlirContext ctx, const void *data, size_t len, const char *dir,
                                  const DlImportOptions *opt, DlError *e) {
-  return import_bytes(ctx, data, len, dir, opt, e, NULL);
+  return import_serialized(ctx, data, len, -1, false, dir, opt, e);
 }
 
 MlirModule dl_onnx_import(MlirContext ctx, const char *path, const DlImportOptions *opt,
                           DlError *e) {
-  char *data;
-  size_t len;
-  if (!dl_read_file(path, &data, &len, e)) return (MlirModule){NULL};
+  int fd = open(path, O_RDONLY);
+  struct stat st;
+  if (fd < 0) return dl_error_set(e, "cannot open '%s': %s", path, strerror(errno)), (MlirModule){NULL};
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return dl_error_set(e, "'%s' is not a regular file", path), (MlirModule){NULL};
+  }
   if (opt && opt->on_file_read) opt->on_file_read(path, opt->user);
   char dir[4096];
   dl_path_dirname(path, dir, sizeof dir);
-  return import_bytes(ctx, data, len, dir, opt, e, data);
+  size_t len = (size_t)st.st_size;
+  /* mapped lazily: the scan touches only the pages holding message headers */
+  void *map = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+  if (len && map == MAP_FAILED) {
+    close(fd);
+    return dl_error_set(e, "cannot map '%s': %s", path, strerror(errno)), (MlirModule){NULL};
+  }
+  MlirModule m = import_serialized(ctx, map, len, fd, true, dir, opt, e);
+  if (map) munmap(map, len);
+  close(fd);
+  return m;
 }

@@ -17,6 +17,14 @@ typedef struct {
   const char *poison; /* set: using this value is an error with this reason */
 } Entry;
 
+/* A raw_data payload cut out of an initializer: byte range in the source. */
+#define DL_NO_PAYLOAD ((size_t)-1)
+typedef struct {
+  size_t off, len;
+} DlRawPayload;
+bool dl_onnx_strip_payloads(const uint8_t *buf, size_t len, uint8_t **out, size_t *outlen,
+                            DlRawPayload **payloads, int *npayloads);
+
 typedef struct Imp {
   MlirContext ctx;
   const DlImportOptions *opt;
@@ -30,6 +38,11 @@ typedef struct Imp {
   int nslots;
   MlirBlock block;
   int resource_count;
+  /* where initializer payloads come from: a buffer, or a file read with pread */
+  const uint8_t *src;
+  int fd;
+  DlRawPayload *payloads;
+  int npayloads;
 } Imp;
 
 typedef struct {
