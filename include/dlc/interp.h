@@ -25,4 +25,10 @@ const char *dl_plan_output_name(const DlPlan *p, int i);
 bool dl_plan_run(DlPlan *p, const void *const *inputs, DlError *e);
 const DlTensor *dl_plan_output(const DlPlan *p, int i);
 
+/* Called with every value the plan computes, right after it is computed
+ * (inputs first, then each step's result), during dl_plan_run. Calibration
+ * uses it to see every activation without keeping any. */
+typedef void (*DlPlanObserver)(void *user, MlirValue v, const DlTensor *t);
+void dl_plan_set_observer(DlPlan *p, DlPlanObserver fn, void *user);
+
 #endif

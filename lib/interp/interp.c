@@ -48,6 +48,14 @@ static int new_slot(DlPlan *p, MlirValue v, const DlShape *s) {
   return id;
 }
 
+int dl_plan_slot_of(DlPlan *p, MlirValue v) { return slot_of(p, v); }
+int dl_plan_new_slot(DlPlan *p, MlirValue v, const DlShape *s) { return new_slot(p, v, s); }
+
+void dl_plan_set_observer(DlPlan *p, DlPlanObserver fn, void *user) {
+  p->observe = fn;
+  p->observe_user = user;
+}
+
 static bool op_error(DlError *e, MlirOperation op, const char *msg) {
   char loc[160];
   dl_location_str(mlirOperationGetLocation(op), loc, sizeof loc);
@@ -89,6 +97,8 @@ static bool plan_op(DlPlan *p, MlirOperation op, DlError *e) {
     p->nout = (int)n;
     return true;
   }
+  int q = dl_qplan_op(p, op, e);
+  if (q) return q > 0;
   DlOpKind k = dl_op_kind(op);
   bool concat = is_op(op, "tensor.concat");
   if (k == DL_OP_COUNT && !concat) return op_error(e, op, "the interpreter does not know this op");
@@ -109,6 +119,7 @@ static bool plan_op(DlPlan *p, MlirOperation op, DlError *e) {
   MlirValue r = mlirOperationGetResult(op, 0);
   if (!dl_type_to_shape(mlirValueGetType(r), &out)) return op_error(e, op, "result is not a static tensor");
   st->out = new_slot(p, r, &out);
+  st->val = r;
   if (concat) {
     st->axis = (int)mlirIntegerAttrGetValueInt(mlirOperationGetAttributeByName(op, dl_str("dim")));
   } else {
@@ -150,6 +161,7 @@ DlPlan *dl_plan_create(MlirModule m, DlError *e) {
       return dl_error_set(e, "input %d is not a statically shaped tensor", (int)i), NULL;
     }
     p->in_slot[i] = new_slot(p, a, &s);
+    p->in_val[i] = a;
     p->slot_kind[p->in_slot[i]] = DL_SLOT_INPUT;
     p->in_name[i] = dict_name(arg_attrs, (int)i);
   }
@@ -172,7 +184,7 @@ void dl_plan_destroy(DlPlan *p) {
   if (!p) return;
   for (int i = 0; i < p->nin; i++) p->slot[p->in_slot[i]].owned = false;
   for (int i = 0; i < p->nslots; i++) dl_tensor_free(&p->slot[i]);
-  for (int i = 0; i < p->nsteps; i++) dl_call_free(&p->steps[i].call);
+  for (int i = 0; i < p->nsteps; i++) dl_call_free(&p->steps[i].call), dl_qstep_free(p->steps[i].q);
   for (int i = 0; i < p->nin; i++) free(p->in_name[i]);
   for (int i = 0; i < p->nout; i++) free(p->out_name[i]);
   free(p->slot);
@@ -233,12 +245,15 @@ bool dl_plan_run(DlPlan *p, const void *const *inputs, DlError *e) {
   for (int i = 0; i < p->nin; i++) {
     p->slot[p->in_slot[i]].data = (void *)inputs[i];
     p->slot[p->in_slot[i]].owned = false;
+    if (p->observe) p->observe(p->observe_user, p->in_val[i], &p->slot[p->in_slot[i]]);
   }
   for (int s = 0; s < p->nsteps; s++) {
     Step *st = &p->steps[s];
     DlTensor *in[32] = {0}, *out = &p->slot[st->out];
     for (int i = 0; i < st->nin; i++) in[i] = &p->slot[st->in[i]];
-    if (st->k == DL_OP_COUNT) {
+    if (st->q) {
+      if (!dl_qstep_run(p, st, e)) return false;
+    } else if (st->k == DL_OP_COUNT) {
       DlTensor tin[32];
       for (int i = 0; i < st->nin; i++) tin[i] = *in[i];
       if (!dl_kernel_concat(st->axis, st->nin, tin, out, e)) return false;
@@ -257,6 +272,7 @@ bool dl_plan_run(DlPlan *p, const void *const *inputs, DlError *e) {
         return false;
       }
     }
+    if (p->observe) p->observe(p->observe_user, st->val, out);
   }
   return true;
 }

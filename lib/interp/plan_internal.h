@@ -14,7 +14,9 @@ typedef struct {
   DlAttrs a;
   int in[32], nin, out;
   DlCall call;
-  char where[160]; /* op location, for run-time errors */
+  struct DlQStep *q; /* integer step (lib/quant/qexec.c), or NULL */
+  MlirValue val;     /* the result this step computes, for observers */
+  char where[160];   /* op location, for run-time errors */
 } Step;
 
 struct DlPlan {
@@ -29,6 +31,18 @@ struct DlPlan {
   /* value -> slot, open addressing on the MLIR pointer */
   const void **keys;
   int *vals, nkeys;
+  MlirValue in_val[256];
+  DlPlanObserver observe;
+  void *observe_user;
 };
+
+/* Slot helpers for the integer planner (lib/quant/qexec.c). */
+int dl_plan_slot_of(DlPlan *p, MlirValue v);
+int dl_plan_new_slot(DlPlan *p, MlirValue v, const DlShape *s);
+/* Plans op if it is a quant-dialect op or a qg op on quantized types:
+ * returns 1 when planned, -1 on error (message in e), 0 when not its business. */
+int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e);
+bool dl_qstep_run(DlPlan *p, const Step *st, DlError *e);
+void dl_qstep_free(struct DlQStep *q);
 
 #endif
