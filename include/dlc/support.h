@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dlc/diag.h"
 
@@ -26,5 +27,11 @@ typedef struct {
 void dl_buf_printf(DlBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dl_buf_append(DlBuf *b, const char *s, size_t n);
 void dl_buf_free(DlBuf *b);
+
+/* Monotonic seconds. */
+double dl_now(void);
+/* A one-line progress bar on stderr ("what [=====   ] 42% 420/1000 1.2s"),
+ * finished with a newline when done == total. */
+void dl_progress(const char *what, int64_t done, int64_t total, double t0);
 
 #endif
