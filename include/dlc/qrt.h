@@ -1,0 +1,62 @@
+/* qrt: dlc's integer kernel runtime, the executable form of the rules in
+ * dlc/quant.h. Plain C99, no allocation, no globals, no libm. Like dlrt, the
+ * interpreter links it and the C target copies the `@fn` sections a model
+ * uses, so both compute the same integers.
+ *
+ * Quantized tensors are stored as int8, int16 or int32 (es = 1, 2, 4 bytes
+ * per element) according to their bit width. Kernels subtract zero points on
+ * load, accumulate exactly in int64 (the compiler proves and records whether
+ * int32 would also suffice), requantize per output channel and clamp. */
+#ifndef QRT_H
+#define QRT_H
+
+#include <stdint.h>
+
+#include "dlc/dlrt.h"
+
+/* @types */
+typedef struct {
+  int64_t m0;
+  int shift;
+} qrt_mult;
+
+/* Output stage: y = clamp(zp + rshift_round(acc * m0, shift), lo, hi). */
+typedef struct {
+  int es;
+  int64_t zp, lo, hi;
+} qrt_out;
+/* @end */
+
+int64_t qrt_ld(const void *p, int es, dlrt_i i);
+void qrt_st(void *p, int es, dlrt_i i, int64_t v);
+int64_t qrt_requant(int64_t acc, qrt_mult m);
+
+void qrt_quantize(dlrt_i n, const float *x, float scale, qrt_out o, void *y);
+void qrt_dequantize(dlrt_i n, const void *x, int es, int64_t zp, float scale, float *y);
+
+/* col scratch: dlrt_conv_scratch(g) int32; acc scratch: m/group * od volume int64.
+ * w: [m][c/group * kvol] with its zero point already subtracted; bias may be NULL. */
+void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, const int32_t *w, const int32_t *bias,
+              const qrt_mult *mult, qrt_out o, void *y, int32_t *col, int64_t *acc);
+/* Y[b][M,N] = sum_k (A[b][M,K] - za) * B[b][K,N], B given pre-subtracted (int32, weights)
+ * or as activations (bq != NULL, es/zb), requantized per column n (nmult == N) or per tensor. */
+void qrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
+                const void *a, int aes, int64_t za, const int32_t *bw, const void *bq, int bes, int64_t zb,
+                const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, void *y, int64_t *acc);
+/* y = zp + rshift_round((a - za) * ma.m0 + (b - zb) * mb.m0, ma.shift), broadcast via strides;
+ * op 0 add, 1 sub; op 2 multiplies: rshift_round((a - za) * (b - zb) * ma.m0, ma.shift). */
+void qrt_binary(int op, int r, const dlrt_i *d, const void *a, int aes, const dlrt_i *as, int64_t za,
+                const void *b, int bes, const dlrt_i *bs, int64_t zb, qrt_mult ma, qrt_mult mb, qrt_out o,
+                void *y);
+/* y[i] = lut[x[i] - lo_in] */
+void qrt_lut(dlrt_i n, const void *x, int xes, int64_t lo_in, const int32_t *lut, int yes, void *y);
+void qrt_clamp(dlrt_i n, const void *x, int64_t lo, int64_t hi, int es, void *y);
+/* kind 0: max (pads never win), 1: average excluding pads, 2: including pads; zp in == zp out. */
+void qrt_pool(const dlrt_win *g, int kind, const void *x, int64_t zp, int es, void *y);
+void qrt_global_pool(dlrt_i nc, dlrt_i spatial, int is_max, const void *x, int64_t zp, int es, void *y);
+/* Strided copy of es-byte elements (transpose, slice, expand). */
+void qrt_copy_strided(int r, const dlrt_i *out_dims, const dlrt_i *in_strides, dlrt_i in_offset, const void *x,
+                      int es, void *y);
+void qrt_concat(int n, const void *const *xs, const dlrt_i *chunk, dlrt_i outer, int es, void *y);
+
+#endif

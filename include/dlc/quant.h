@@ -1,0 +1,106 @@
+/* Quantization: the integer arithmetic every target reproduces bit for bit
+ * (docs/integer-semantics.md), calibration, and quantization settings.
+ *
+ * The rules in one place:
+ *   quantize    q = clamp(round_half_even(x / s) + zp, qmin, qmax)   (float32 divide)
+ *   dequantize  x = (float)(q - zp) * s
+ *   requantize  y = clamp(zp_out + rshift_round(acc * M0, n), lo, hi), 64-bit product,
+ *               rshift_round(v, n) = floor((v + 2^(n-1)) / 2^n)        (round half up)
+ * where the real multiplier M = s_in * s_w / s_out is M0 * 2^-n. */
+#ifndef DLC_QUANT_H
+#define DLC_QUANT_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dlc/diag.h"
+#include "dlc/interp.h"
+#include "dlc/ir.h"
+
+/* ---- integer arithmetic ------------------------------------------------------ */
+
+/* floor(v / 2^n) for any sign, without relying on implementation-defined >>. */
+static inline int64_t dl_floor_shift(int64_t v, int n) { return v >= 0 ? v >> n : ~((~v) >> n); }
+
+/* Round half up: floor((v + 2^(n-1)) / 2^n); n == 0 is the identity. */
+static inline int64_t dl_rshift_round(int64_t v, int n) {
+  return n > 0 ? dl_floor_shift(v + ((int64_t)1 << (n - 1)), n) : v;
+}
+
+static inline int64_t dl_clamp_i(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+static inline int64_t dl_quantize_f(float x, float scale, int64_t zp, int64_t qmin, int64_t qmax) {
+  float r = nearbyintf(x / scale); /* current rounding mode: to nearest, ties to even */
+  if (r != r) r = 0;
+  if (r > 1e15f) r = 1e15f;
+  if (r < -1e15f) r = -1e15f;
+  return dl_clamp_i((int64_t)r + zp, qmin, qmax);
+}
+
+static inline float dl_dequantize_f(int64_t q, float scale, int64_t zp) { return (float)(q - zp) * scale; }
+
+/* A requantization multiplier: real M ~= m0 * 2^-shift with m0 < 2^mbits. */
+typedef struct {
+  int64_t m0;
+  int shift;
+} DlMult;
+
+/* Chooses m0 with as many bits as allowed (at most mbits, 1..31) and a shift in
+ * 0..62. M must be finite and >= 0; false if M >= 2^mbits (cannot be shifted). */
+bool dl_quant_multiplier(double M, int mbits, DlMult *out);
+
+static inline int64_t dl_requant(int64_t acc, DlMult m) { return dl_rshift_round(acc * m.m0, m.shift); }
+
+/* Bits needed to hold any |v| <= bound in two's complement (sign included). */
+int dl_bits_for(uint64_t bound);
+
+/* ---- quantization parameters ------------------------------------------------- */
+
+typedef struct {
+  double scale;
+  int64_t zp;
+  int64_t qmin, qmax;
+  int bits;
+  bool is_signed;
+} DlQParams;
+
+/* Parameters for one tensor of range [lo, hi] (0 is always included).
+ * symmetric: zp = 0 and |range| maps to qmax; pow2: the scale is rounded up to a
+ * power of two (dynamic fixed point: fractional length = -log2(scale)). */
+DlQParams dl_qparams_for_range(double lo, double hi, int bits, bool is_signed, bool symmetric, bool pow2);
+
+/* Reads the per-tensor parameters of a quantized tensor type; false if not one. */
+bool dl_qparams_of_type(MlirType tensor_type, DlQParams *q);
+/* tensor<dims x !quant.uniform<iB:f32, s:zp>> with storage min/max narrowed to the bits. */
+MlirType dl_qtype_get(MlirContext ctx, const DlShape *dims, const DlQParams *q);
+/* Per-axis variant: scales[n] along `axis`, zero points all zero. */
+MlirType dl_qtype_per_axis_get(MlirContext ctx, const DlShape *dims, int bits, int axis, const double *scales,
+                               int64_t n);
+
+/* ---- calibration ------------------------------------------------------------- */
+
+typedef enum { DL_CALIB_MINMAX, DL_CALIB_PERCENTILE, DL_CALIB_ENTROPY, DL_CALIB_MSE } DlCalibMethod;
+
+bool dl_calib_method_parse(const char *s, DlCalibMethod *m);
+const char *dl_calib_method_name(DlCalibMethod m);
+
+typedef struct {
+  DlCalibMethod method;
+  double percentile; /* for DL_CALIB_PERCENTILE, e.g. 99.99 */
+  int bits;          /* activation bits the clipping is chosen for (entropy, mse) */
+  int64_t limit;     /* at most this many samples (0: all) */
+  bool progress;     /* progress bar on stderr */
+} DlCalibOptions;
+
+/* Runs the float interpreter over every sample of `data` (first dim = samples;
+ * the model's single input takes one sample at a time), keeping only a
+ * streaming histogram per value, then writes the chosen clipping range as
+ * `dlc.range = array<f64: lo, hi>` on each producing op (and as an argument
+ * attribute on each input). */
+bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, DlError *e);
+
+/* The range `dlc.range` recorded for v; false if none. */
+bool dl_value_range(MlirValue v, double *lo, double *hi);
+
+#endif

@@ -1,0 +1,342 @@
+/* The interpreter's integer mode: plans quant-dialect casts and qg ops on
+ * quantized tensors into qrt kernel calls (lib/quant/qrt.c). Requantization
+ * multipliers and shifts are read from the IR (`dlc.mult`, `dlc.shift`, as
+ * written by --quantize or the QDQ importer), never recomputed here, so the
+ * IR states exactly what every target computes. Shape-derived parameters
+ * come from dl_call_lower, as for float. */
+#include <math.h>
+#include <mlir-c/Dialect/Quant.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlc/kernels.h"
+#include "dlc/qrt.h"
+#include "dlc/quant.h"
+#include "interp/plan_internal.h"
+
+typedef enum {
+  Q_ALIAS, Q_QCAST, Q_DCAST, Q_CONV, Q_MATMUL, Q_BINARY, Q_LUT, Q_POOL, Q_GLOBAL_POOL, Q_COPY, Q_CONCAT
+} QKind;
+
+struct DlQStep {
+  QKind kind;
+  DlCall c;       /* shape-derived parameters, from dl_call_lower on the float shapes */
+  int xes, wes;   /* element sizes of operand 0 and 1 */
+  int64_t zx, zw; /* operand zero points */
+  float scale;    /* qcast / dcast */
+  qrt_out o;
+  qrt_mult *mult, mb;
+  int nmult;
+  int32_t *w, *bias, *lut;
+  int64_t lut_lo;
+  int32_t *col;
+  int64_t *acc;
+  dlrt_i *chunk; /* concat */
+};
+
+void dl_qstep_free(struct DlQStep *q) {
+  if (!q) return;
+  dl_call_free(&q->c);
+  free(q->mult), free(q->w), free(q->bias), free(q->lut), free(q->col), free(q->acc), free(q->chunk);
+  free(q);
+}
+
+static bool is_named(MlirOperation op, const char *name) {
+  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+  return n.length == strlen(name) && !strncmp(n.data, name, n.length);
+}
+
+static bool is_quant(MlirValue v) {
+  MlirType t = mlirValueGetType(v);
+  return mlirTypeIsAShaped(t) && mlirTypeIsAQuantizedType(mlirShapedTypeGetElementType(t));
+}
+
+static int es_of(const DlShape *s) { return (int)dl_dtype_size(s->dtype); }
+
+static int qerr(DlError *e, const char *where, MlirOperation op, const char *fmt, const char *detail) {
+  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+  char msg[256];
+  snprintf(msg, sizeof msg, fmt, detail);
+  dl_error_set(e, "%s%s%.*s: %s", where, where[0] ? ": " : "", (int)n.length, n.data, msg);
+  return -1;
+}
+
+/* Per-tensor params of v, or an error. Zero point 0 / scale 1 for plain integers. */
+static bool params_of(MlirValue v, DlQParams *q) {
+  if (dl_qparams_of_type(mlirValueGetType(v), q)) return true;
+  return false;
+}
+
+static qrt_out out_stage(const DlQParams *q, const DlShape *s, const DlAttrs *a) {
+  qrt_out o = {es_of(s), q->zp, q->qmin, q->qmax};
+  if (a && strcmp(dl_attrs_str(a, "act", "none"), "none")) {
+    double lo = dl_attrs_float(a, "act_min", -INFINITY), hi = dl_attrs_float(a, "act_max", INFINITY);
+    float s32 = (float)q->scale;
+    if (isfinite(lo)) o.lo = dl_quantize_f((float)lo, s32, q->zp, q->qmin, q->qmax);
+    if (isfinite(hi)) o.hi = dl_quantize_f((float)hi, s32, q->zp, q->qmin, q->qmax);
+  }
+  return o;
+}
+
+/* dlc.mult / dlc.shift of op, n entries each (1 broadcasts). */
+static int read_mults(MlirOperation op, qrt_mult **out) {
+  MlirAttribute m = mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.mult"));
+  MlirAttribute s = mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.shift"));
+  if (mlirAttributeIsNull(m) || mlirAttributeIsNull(s) || !mlirAttributeIsADenseI64Array(m) ||
+      !mlirAttributeIsADenseI64Array(s))
+    return 0;
+  intptr_t n = mlirDenseArrayGetNumElements(m), ns = mlirDenseArrayGetNumElements(s);
+  if (n < 1 || (ns != n && ns != 1)) return 0;
+  *out = malloc(sizeof(qrt_mult) * (size_t)n);
+  for (intptr_t i = 0; i < n; i++) {
+    (*out)[i].m0 = mlirDenseI64ArrayGetElement(m, i);
+    (*out)[i].shift = (int)mlirDenseI64ArrayGetElement(s, ns == 1 ? 0 : i);
+    if ((*out)[i].shift < 0 || (*out)[i].shift > 62 || (*out)[i].m0 < 0 || (*out)[i].m0 >= ((int64_t)1 << 31)) {
+      free(*out);
+      *out = NULL;
+      return 0;
+    }
+  }
+  return (int)n;
+}
+
+/* The constant behind v (through quant.scast), or NULL. */
+static const DlTensor *const_of(DlPlan *p, MlirValue v) {
+  if (mlirValueIsAOpResult(v) && is_named(mlirOpResultGetOwner(v), "quant.scast"))
+    v = mlirOperationGetOperand(mlirOpResultGetOwner(v), 0);
+  int s = dl_plan_slot_of(p, v);
+  return s >= 0 && p->slot_kind[s] == DL_SLOT_CONST ? &p->slot[s] : NULL;
+}
+
+/* Zero point of a (possibly per-axis) quantized weight type; per-axis must be uniform. */
+static int64_t weight_zp(MlirValue v) {
+  MlirType t = mlirShapedTypeGetElementType(mlirValueGetType(v));
+  if (mlirTypeIsAUniformQuantizedType(t)) return mlirUniformQuantizedTypeGetZeroPoint(t);
+  if (mlirTypeIsAUniformQuantizedPerAxisType(t)) return mlirUniformQuantizedPerAxisTypeGetZeroPoint(t, 0);
+  return 0;
+}
+
+static bool unary_lut_op(DlOpKind k) {
+  switch (k) {
+  case DL_OP_RELU: case DL_OP_LEAKY_RELU: case DL_OP_CLIP: case DL_OP_SIGMOID: case DL_OP_HARD_SIGMOID:
+  case DL_OP_HARD_SWISH: case DL_OP_TANH: case DL_OP_ERF: case DL_OP_GELU: case DL_OP_ELU: case DL_OP_SELU:
+  case DL_OP_CELU: case DL_OP_SOFTPLUS: case DL_OP_SOFTSIGN: case DL_OP_EXP: case DL_OP_NEG: case DL_OP_ABS:
+  case DL_OP_SQRT: case DL_OP_SIN: case DL_OP_COS: case DL_OP_THRESHOLDED_RELU:
+    return true;
+  default: return false;
+  }
+}
+
+static Step *new_step(DlPlan *p, MlirOperation op, DlOpKind k) {
+  p->steps = realloc(p->steps, sizeof(Step) * (size_t)(p->nsteps + 1));
+  Step *st = &p->steps[p->nsteps++];
+  memset(st, 0, sizeof *st);
+  st->k = k;
+  dl_location_str(mlirOperationGetLocation(op), st->where, sizeof st->where);
+  return st;
+}
+
+int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
+  bool qcast = is_named(op, "quant.qcast"), dcast = is_named(op, "quant.dcast"), scast = is_named(op, "quant.scast");
+  DlOpKind k = dl_op_kind(op);
+  bool concat = is_named(op, "tensor.concat");
+  if (!qcast && !dcast && !scast) {
+    if (k == DL_OP_COUNT && !concat) return 0;
+    if (mlirOperationGetNumResults(op) != 1 || !is_quant(mlirOperationGetResult(op, 0))) return 0;
+  }
+  intptr_t nin = mlirOperationGetNumOperands(op);
+  if (nin > 32 || nin < 1) return qerr(e, "", op, "%s", "bad operand count");
+  Step *st = new_step(p, op, k);
+  struct DlQStep *q = calloc(1, sizeof *q);
+  st->q = q;
+  st->nin = (int)nin;
+  DlShape in[32], fin[32], out, fout;
+  for (intptr_t i = 0; i < nin; i++) {
+    st->in[i] = dl_plan_slot_of(p, mlirOperationGetOperand(op, i));
+    if (st->in[i] < 0) return qerr(e, st->where, op, "%s", "operand defined outside the function body");
+    in[i] = fin[i] = p->slot[st->in[i]].shape;
+    fin[i].dtype = DL_F32;
+  }
+  MlirValue r = mlirOperationGetResult(op, 0);
+  if (!dl_type_to_shape(mlirValueGetType(r), &out)) return qerr(e, st->where, op, "%s", "result is not a static tensor");
+  fout = out, fout.dtype = DL_F32;
+  st->out = dl_plan_new_slot(p, r, &out);
+  st->val = r;
+  DlQParams qx = {0}, qw = {0}, qy = {0};
+  bool has_qx = params_of(mlirOperationGetOperand(op, 0), &qx), has_qy = params_of(r, &qy);
+  q->xes = es_of(&in[0]);
+  q->zx = qx.zp;
+  if (k != DL_OP_COUNT && !dl_op_read_attrs(op, k, &st->a, e)) return -1;
+
+  if (scast) {
+    q->kind = Q_ALIAS;
+  } else if (qcast) {
+    if (!has_qy) return qerr(e, st->where, op, "%s", "result must be a per-tensor !quant.uniform type");
+    q->kind = Q_QCAST, q->scale = (float)qy.scale, q->o = out_stage(&qy, &out, NULL);
+  } else if (dcast) {
+    if (!has_qx) return qerr(e, st->where, op, "%s", "operand must be a per-tensor !quant.uniform type");
+    q->kind = Q_DCAST, q->scale = (float)qx.scale;
+  } else if (!has_qy) {
+    return qerr(e, st->where, op, "%s", "integer ops need per-tensor quantized results");
+  } else if (concat) {
+    q->kind = Q_CONCAT;
+    int axis = (int)mlirIntegerAttrGetValueInt(mlirOperationGetAttributeByName(op, dl_str("dim")));
+    dlrt_i outer = 1;
+    for (int d = 0; d < axis; d++) outer *= out.dims[d];
+    q->chunk = malloc(sizeof(dlrt_i) * (size_t)nin);
+    for (int i = 0; i < nin; i++) {
+      DlQParams qi;
+      if (!params_of(mlirOperationGetOperand(op, i), &qi) || qi.scale != qy.scale || qi.zp != qy.zp)
+        return qerr(e, st->where, op, "%s", "concatenated tensors must share the result's quantization");
+      q->chunk[i] = outer ? dl_shape_numel(&in[i]) / outer : 0;
+    }
+    q->c.outer = outer;
+  } else {
+    DlError le = {0};
+    if (!dl_call_lower(k, &st->a, st->nin, fin, &fout, &q->c, &le)) {
+      qerr(e, st->where, op, "%s", le.msg);
+      dl_error_clear(&le);
+      return -1;
+    }
+    q->o = out_stage(&qy, &out, &st->a);
+    bool same = has_qx && qx.scale == qy.scale && qx.zp == qy.zp;
+    switch (k) {
+    case DL_OP_RESHAPE:
+    case DL_OP_TRANSPOSE: case DL_OP_SLICE: case DL_OP_EXPAND:
+      if (!same) return qerr(e, st->where, op, "%s", "data movement must keep the operand's quantization");
+      q->kind = q->c.kind == DL_CALL_COPY ? Q_COPY : Q_ALIAS;
+      if (q->c.kind != DL_CALL_COPY && q->c.kind != DL_CALL_ALIAS)
+        return qerr(e, st->where, op, "%s", "no integer form for this data movement");
+      break;
+    case DL_OP_MAX_POOL: case DL_OP_AVG_POOL: case DL_OP_GLOBAL_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL:
+      if (!same) return qerr(e, st->where, op, "%s", "pooling must keep the operand's quantization");
+      q->kind = q->c.kind == DL_CALL_POOL ? Q_POOL : Q_GLOBAL_POOL;
+      if (q->c.kind != DL_CALL_POOL && q->c.kind != DL_CALL_GLOBAL_POOL)
+        return qerr(e, st->where, op, "%s", "no integer form for this pooling");
+      break;
+    case DL_OP_CONV: case DL_OP_GEMM: case DL_OP_MATMUL: {
+      MlirValue wv = mlirOperationGetOperand(op, 1);
+      const DlTensor *wt = const_of(p, wv);
+      q->nmult = read_mults(op, &q->mult);
+      if (!has_qx || !q->nmult) return qerr(e, st->where, op, "%s", "needs a quantized input and dlc.mult/dlc.shift");
+      int64_t nch = k == DL_OP_CONV ? out.dims[1] : out.dims[out.rank - 1];
+      if (q->nmult != 1 && q->nmult != nch) return qerr(e, st->where, op, "%s", "dlc.mult must have one entry per output channel");
+      if (nin > 2) {
+        const DlTensor *bt = const_of(p, mlirOperationGetOperand(op, 2));
+        if (!bt || bt->shape.dtype != DL_I32 || dl_shape_numel(&bt->shape) != nch)
+          return qerr(e, st->where, op, "%s", "the bias must be a constant i32 vector, one per output channel");
+        q->bias = malloc(sizeof(int32_t) * (size_t)nch);
+        memcpy(q->bias, bt->data, sizeof(int32_t) * (size_t)nch);
+      }
+      if (k == DL_OP_GEMM && (q->c.transA || q->c.alpha != 1 || q->c.beta != 1))
+        return qerr(e, st->where, op, "%s", "integer gemm needs transA = 0 and alpha = beta = 1");
+      if (wt) {
+        q->zw = weight_zp(wv);
+        int64_t n = dl_shape_numel(&wt->shape);
+        q->w = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+        if (k == DL_OP_GEMM && q->c.transB) { /* [N,K] -> [K,N] */
+          for (int64_t i = 0; i < q->c.N; i++)
+            for (int64_t j = 0; j < q->c.K; j++)
+              q->w[j * q->c.N + i] = (int32_t)(dl_tensor_get_i(wt, i * q->c.K + j) - q->zw);
+        } else {
+          for (int64_t i = 0; i < n; i++) q->w[i] = (int32_t)(dl_tensor_get_i(wt, i) - q->zw);
+        }
+      } else if (k != DL_OP_MATMUL) {
+        return qerr(e, st->where, op, "%s", "integer conv/gemm needs constant weights");
+      } else {
+        if (!params_of(wv, &qw)) return qerr(e, st->where, op, "%s", "both matmul operands must be quantized");
+        q->zw = qw.zp, q->wes = es_of(&in[1]);
+      }
+      if (k == DL_OP_CONV) {
+        q->kind = Q_CONV;
+        q->col = malloc(sizeof(int32_t) * (size_t)(q->c.scratch > 0 ? q->c.scratch : 1));
+        dlrt_i mg = q->c.win.m / q->c.win.group, P = q->c.win.od[0] * q->c.win.od[1] * q->c.win.od[2];
+        q->acc = malloc(sizeof(int64_t) * (size_t)(mg * P > 0 ? mg * P : 1));
+      } else {
+        q->kind = Q_MATMUL;
+        if (k == DL_OP_GEMM) {
+          q->c.batches = 1;
+          q->c.aoff = calloc(1, sizeof(dlrt_i)), q->c.boff = calloc(1, sizeof(dlrt_i));
+        }
+        q->acc = malloc(sizeof(int64_t) * (size_t)(q->c.N > 0 ? q->c.N : 1));
+      }
+      break;
+    }
+    case DL_OP_ADD: case DL_OP_SUB: case DL_OP_MUL: {
+      DlQParams qb;
+      qrt_mult *m = NULL;
+      int nm = read_mults(op, &m);
+      if (!has_qx || !params_of(mlirOperationGetOperand(op, 1), &qb) || q->c.kind != DL_CALL_BINARY ||
+          nm != (k == DL_OP_MUL ? 1 : 2)) {
+        free(m);
+        return qerr(e, st->where, op, "%s", "needs quantized operands and dlc.mult (add/sub: 2 entries, mul: 1)");
+      }
+      q->mult = m, q->nmult = nm;
+      q->mb = nm > 1 ? m[1] : m[0];
+      q->zw = qb.zp, q->wes = es_of(&in[1]);
+      q->kind = Q_BINARY;
+      break;
+    }
+    default:
+      if (!unary_lut_op(k) || q->c.kind != DL_CALL_UNARY || !has_qx)
+        return qerr(e, st->where, op, "%s", "has no integer form; keep it float (dequantize around it)");
+      if (qx.qmax - qx.qmin > 65535) return qerr(e, st->where, op, "%s", "lookup tables need inputs of at most 16 bits");
+      {
+        /* the table: every input level through the float kernel, then quantized */
+        int64_t nl = qx.qmax - qx.qmin + 1;
+        float *xs = malloc(sizeof(float) * (size_t)nl), *ys = malloc(sizeof(float) * (size_t)nl);
+        for (int64_t i = 0; i < nl; i++) xs[i] = dl_dequantize_f(qx.qmin + i, (float)qx.scale, qx.zp);
+        dlrt_unary(q->c.sub, nl, xs, ys, q->c.p0, q->c.p1);
+        q->lut = malloc(sizeof(int32_t) * (size_t)nl);
+        for (int64_t i = 0; i < nl; i++)
+          q->lut[i] = (int32_t)dl_quantize_f(ys[i], (float)qy.scale, qy.zp, qy.qmin, qy.qmax);
+        q->lut_lo = qx.qmin;
+        free(xs), free(ys);
+        q->kind = Q_LUT;
+      }
+    }
+  }
+  if (q->kind != Q_ALIAS && !dl_tensor_alloc(&p->slot[st->out], &out)) return qerr(e, st->where, op, "%s", "out of memory");
+  if (q->kind == Q_ALIAS && k != DL_OP_COUNT && !scast && dl_shape_numel(&in[0]) != dl_shape_numel(&out))
+    return qerr(e, st->where, op, "%s", "alias changes the element count");
+  return 1;
+}
+
+bool dl_qstep_run(DlPlan *p, const Step *st, DlError *e) {
+  (void)e;
+  struct DlQStep *q = st->q;
+  DlTensor *x = &p->slot[st->in[0]], *y = &p->slot[st->out];
+  const void *w = st->nin > 1 ? p->slot[st->in[1]].data : NULL;
+  const DlCall *c = &q->c;
+  dlrt_i n = dl_shape_numel(&y->shape);
+  switch (q->kind) {
+  case Q_ALIAS:
+    y->data = x->data, y->owned = false;
+    break;
+  case Q_QCAST: qrt_quantize(n, x->data, q->scale, q->o, y->data); break;
+  case Q_DCAST: qrt_dequantize(n, x->data, q->xes, q->zx, q->scale, y->data); break;
+  case Q_CONV: qrt_conv(&c->win, x->data, q->xes, q->zx, q->w, q->bias, q->mult, q->o, y->data, q->col, q->acc); break;
+  case Q_MATMUL:
+    qrt_matmul(c->batches, c->aoff, c->boff, c->M, c->N, c->K, x->data, q->xes, q->zx, q->w, q->w ? NULL : w, q->wes,
+               q->zw, q->bias, q->mult, q->nmult, q->o, y->data, q->acc);
+    break;
+  case Q_BINARY: {
+    int op = st->k == DL_OP_ADD ? 0 : st->k == DL_OP_SUB ? 1 : 2;
+    qrt_binary(op, c->r, c->dims, x->data, q->xes, c->as, q->zx, w, q->wes, c->bs, q->zw, q->mult[0], q->mb, q->o,
+               y->data);
+    break;
+  }
+  case Q_LUT: qrt_lut(n, x->data, q->xes, q->lut_lo, q->lut, q->o.es, y->data); break;
+  case Q_POOL: qrt_pool(&c->win, c->sub, x->data, q->zx, q->xes, y->data); break;
+  case Q_GLOBAL_POOL: qrt_global_pool(c->outer, c->len, c->sub, x->data, q->zx, q->xes, y->data); break;
+  case Q_COPY: qrt_copy_strided(c->r, c->dims, c->as, c->offset, x->data, q->xes, y->data); break;
+  case Q_CONCAT: {
+    const void *xs[32];
+    for (int i = 0; i < st->nin; i++) xs[i] = p->slot[st->in[i]].data;
+    qrt_concat(st->nin, xs, q->chunk, c->outer, q->xes, y->data);
+    break;
+  }
+  }
+  return true;
+}

@@ -1,0 +1,96 @@
+/* Quantization parameters and requantization multipliers. */
+#include <math.h>
+#include <mlir-c/Dialect/Quant.h>
+#include <stdlib.h>
+
+#include "dlc/quant.h"
+
+bool dl_quant_multiplier(double M, int mbits, DlMult *out) {
+  out->m0 = 0, out->shift = 0;
+  if (!(M >= 0) || isinf(M) || mbits < 1 || mbits > 31) return false;
+  if (M == 0) return true;
+  int e;
+  double f = frexp(M, &e); /* M = f * 2^e, f in [0.5, 1) */
+  int shift = mbits - e;
+  if (shift > 62) shift = 62;
+  if (shift < 0) return false;
+  double m0 = nearbyint(ldexp(M, shift));
+  (void)f;
+  if (m0 >= ldexp(1.0, mbits)) {
+    if (shift == 0) return false;
+    shift--;
+    m0 = nearbyint(ldexp(M, shift));
+  }
+  out->m0 = (int64_t)m0;
+  out->shift = shift;
+  return true;
+}
+
+int dl_bits_for(uint64_t bound) {
+  int b = 1;
+  while (b < 64 && bound >= ((uint64_t)1 << (b - 1))) b++;
+  return b;
+}
+
+DlQParams dl_qparams_for_range(double lo, double hi, int bits, bool is_signed, bool symmetric, bool pow2) {
+  DlQParams q = {0};
+  q.bits = bits, q.is_signed = is_signed;
+  if (is_signed) q.qmin = -((int64_t)1 << (bits - 1)), q.qmax = ((int64_t)1 << (bits - 1)) - 1;
+  else q.qmin = 0, q.qmax = ((int64_t)1 << bits) - 1;
+  if (!(lo <= 0)) lo = 0;
+  if (!(hi >= 0)) hi = 0;
+  if (symmetric && is_signed) q.qmin = -q.qmax; /* narrow range: -qmax..qmax */
+  double scale;
+  if (symmetric) {
+    double m = fmax(-lo, hi);
+    scale = m / (double)q.qmax;
+  } else {
+    scale = (hi - lo) / (double)(q.qmax - q.qmin);
+  }
+  if (!(scale > 0) || isinf(scale)) scale = 1.0 / (double)q.qmax;
+  if (pow2) scale = ldexp(1.0, (int)ceil(log2(scale) - 1e-12));
+  scale = (double)(float)scale; /* targets compute with float32 scales */
+  if (!symmetric) {
+    double zp = nearbyint((double)q.qmin - lo / scale);
+    q.zp = (int64_t)fmin(fmax(zp, (double)q.qmin), (double)q.qmax);
+  }
+  q.scale = scale;
+  return q;
+}
+
+static MlirType storage_type(MlirContext ctx, int bits) {
+  return mlirIntegerTypeGet(ctx, bits <= 8 ? 8 : bits <= 16 ? 16 : 32);
+}
+
+bool dl_qparams_of_type(MlirType t, DlQParams *q) {
+  if (mlirTypeIsAShaped(t)) t = mlirShapedTypeGetElementType(t);
+  if (!mlirTypeIsAUniformQuantizedType(t)) return false;
+  q->scale = mlirUniformQuantizedTypeGetScale(t);
+  q->zp = mlirUniformQuantizedTypeGetZeroPoint(t);
+  q->qmin = mlirQuantizedTypeGetStorageTypeMin(t);
+  q->qmax = mlirQuantizedTypeGetStorageTypeMax(t);
+  q->is_signed = mlirQuantizedTypeIsSigned(t);
+  int64_t m = q->qmax > -q->qmin - 1 ? q->qmax : -q->qmin - 1;
+  q->bits = q->is_signed ? dl_bits_for((uint64_t)m) : dl_bits_for((uint64_t)q->qmax) - 1;
+  return true;
+}
+
+MlirType dl_qtype_get(MlirContext ctx, const DlShape *dims, const DlQParams *q) {
+  MlirType el = mlirUniformQuantizedTypeGet(q->is_signed ? mlirQuantizedTypeGetSignedFlag() : 0,
+                                            storage_type(ctx, q->bits), mlirF32TypeGet(ctx), q->scale, q->zp,
+                                            q->qmin, q->qmax);
+  return mlirRankedTensorTypeGet(dims->rank, dims->dims, el, mlirAttributeGetNull());
+}
+
+MlirType dl_qtype_per_axis_get(MlirContext ctx, const DlShape *dims, int bits, int axis, const double *scales,
+                               int64_t n) {
+  double *s = malloc(sizeof(double) * (size_t)n);
+  int64_t *z = calloc((size_t)n, sizeof(int64_t));
+  for (int64_t i = 0; i < n; i++) s[i] = scales[i];
+  int64_t qmax = ((int64_t)1 << (bits - 1)) - 1;
+  MlirType el = mlirUniformQuantizedPerAxisTypeGet(mlirQuantizedTypeGetSignedFlag(), storage_type(ctx, bits),
+                                                   mlirF32TypeGet(ctx), n, s, z, axis, -qmax, qmax);
+  free(s);
+  free(z);
+  return mlirRankedTensorTypeGet(dims->rank, dims->dims, el, mlirAttributeGetNull());
+}
