@@ -1,0 +1,323 @@
+/* Calibration: run the float interpreter over a sample set, keep one
+ * streaming histogram per value, choose each value's clipping range.
+ *
+ * Each histogram holds positive values and negative magnitudes in NB bins
+ * over [0, R); R is a power of two that doubles (merging bin pairs) whenever
+ * a larger value arrives, so memory is fixed and no activation is kept. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dlc/quant.h"
+#include "dlc/support.h"
+
+#define NB 2048
+
+typedef struct {
+  const void *key;
+  double min, max, R;
+  double pos[NB], neg[NB];
+} Hist;
+
+typedef struct {
+  Hist **tab;
+  size_t cap, n;
+} HistMap;
+
+static size_t hptr(const void *p) { return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull); }
+
+static Hist *hist_get(HistMap *m, const void *key) {
+  if ((m->n + 1) * 2 > m->cap) {
+    size_t nc = m->cap ? m->cap * 2 : 256;
+    Hist **nt = calloc(nc, sizeof *nt);
+    for (size_t i = 0; i < m->cap; i++)
+      if (m->tab[i]) {
+        size_t j = hptr(m->tab[i]->key) & (nc - 1);
+        while (nt[j]) j = (j + 1) & (nc - 1);
+        nt[j] = m->tab[i];
+      }
+    free(m->tab);
+    m->tab = nt, m->cap = nc;
+  }
+  size_t j = hptr(key) & (m->cap - 1);
+  for (; m->tab[j]; j = (j + 1) & (m->cap - 1))
+    if (m->tab[j]->key == key) return m->tab[j];
+  Hist *h = calloc(1, sizeof *h);
+  h->key = key, h->min = INFINITY, h->max = -INFINITY;
+  m->tab[j] = h;
+  m->n++;
+  return h;
+}
+
+static void grow(Hist *h, double mag) {
+  if (h->R == 0) {
+    h->R = mag > 0 ? ldexp(1.0, (int)ceil(log2(mag)) + 1) : 1.0;
+    return;
+  }
+  while (mag >= h->R) {
+    for (int i = 0; i < NB / 2; i++) {
+      h->pos[i] = h->pos[2 * i] + h->pos[2 * i + 1];
+      h->neg[i] = h->neg[2 * i] + h->neg[2 * i + 1];
+    }
+    memset(h->pos + NB / 2, 0, sizeof(double) * NB / 2);
+    memset(h->neg + NB / 2, 0, sizeof(double) * NB / 2);
+    h->R *= 2;
+  }
+}
+
+static void observe(void *user, MlirValue v, const DlTensor *t) {
+  if (t->shape.dtype != DL_F32) return;
+  Hist *h = hist_get(user, v.ptr);
+  const float *d = t->data;
+  int64_t n = dl_shape_numel(&t->shape);
+  double lo = h->min, hi = h->max;
+  for (int64_t i = 0; i < n; i++) {
+    double x = d[i];
+    if (x != x) continue;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  h->min = lo, h->max = hi;
+  double mag = fmax(fabs(lo), fabs(hi));
+  if (isinf(mag)) return;
+  if (mag >= h->R) grow(h, mag);
+  double k = NB / h->R;
+  for (int64_t i = 0; i < n; i++) {
+    double x = d[i];
+    if (x != x) continue;
+    int b = (int)(fabs(x) * k);
+    if (b >= NB) b = NB - 1;
+    if (x >= 0) h->pos[b] += 1;
+    else h->neg[b] += 1;
+  }
+}
+
+/* ---- choosing a range ------------------------------------------------------- */
+
+static double side_total(const double *c) {
+  double s = 0;
+  for (int i = 0; i < NB; i++) s += c[i];
+  return s;
+}
+
+/* Smallest magnitude below which `frac` of this side's values lie. */
+static double side_quantile(const double *c, double width, double frac) {
+  double tot = side_total(c), acc = 0;
+  if (tot == 0) return 0;
+  for (int i = 0; i < NB; i++) {
+    acc += c[i];
+    if (acc >= frac * tot) return (i + 1) * width;
+  }
+  return NB * width;
+}
+
+/* TensorRT-style threshold on a magnitude histogram: the clip (in bins) whose
+ * quantization to `levels` levels loses the least information (KL divergence). */
+static int kl_threshold(const double *hist, int levels) {
+  int last = NB;
+  while (last > 0 && hist[last - 1] == 0) last--;
+  if (last <= levels) return last ? last : 1;
+  double best = INFINITY;
+  int best_i = last;
+  double *p = malloc(sizeof(double) * NB), *q = malloc(sizeof(double) * NB);
+  for (int i = levels; i <= last; i += (last - levels) / 256 + 1) {
+    double outliers = 0, ptot = 0;
+    for (int j = i; j < NB; j++) outliers += hist[j];
+    for (int j = 0; j < i; j++) p[j] = hist[j];
+    p[i - 1] += outliers;
+    for (int j = 0; j < i; j++) ptot += p[j];
+    /* merge the first i bins into `levels` groups, spread each group's mass over its nonzero bins */
+    for (int g = 0; g < levels; g++) {
+      int a = (int)((int64_t)g * i / levels), b = (int)((int64_t)(g + 1) * i / levels);
+      double mass = 0;
+      int nz = 0;
+      for (int j = a; j < b; j++) mass += hist[j], nz += hist[j] != 0;
+      for (int j = a; j < b; j++) q[j] = hist[j] != 0 ? mass / nz : 0;
+    }
+    double qtot = 0;
+    for (int j = 0; j < i; j++) qtot += q[j];
+    double kl = 0;
+    for (int j = 0; j < i; j++) {
+      if (p[j] == 0) continue;
+      double pj = p[j] / ptot, qj = q[j] / (qtot > 0 ? qtot : 1);
+      kl += qj > 0 ? pj * log(pj / qj) : pj * 30; /* a level with no mass where P has some */
+    }
+    if (kl < best) best = kl, best_i = i;
+  }
+  free(p);
+  free(q);
+  return best_i;
+}
+
+/* Expected squared error of quantizing the histogram to [lo, hi] with 2^bits levels. */
+static double mse_of(const Hist *h, double lo, double hi, int bits) {
+  double w = h->R / NB, step = (hi - lo) / (double)(((int64_t)1 << bits) - 1), err = 0;
+  double noise = step * step / 12;
+  for (int i = 0; i < NB; i++) {
+    double c = (i + 0.5) * w;
+    if (h->pos[i] != 0) err += h->pos[i] * (c > hi ? (c - hi) * (c - hi) : noise);
+    if (h->neg[i] != 0) err += h->neg[i] * (-c < lo ? (lo + c) * (lo + c) : noise);
+  }
+  return err;
+}
+
+static void choose_range(const Hist *h, const DlCalibOptions *o, double *lo, double *hi) {
+  *lo = fmin(h->min, 0), *hi = fmax(h->max, 0);
+  if (h->R == 0 || !isfinite(*lo) || !isfinite(*hi)) return;
+  double w = h->R / NB;
+  int bits = o->bits ? o->bits : 8;
+  switch (o->method) {
+  case DL_CALIB_MINMAX: break;
+  case DL_CALIB_PERCENTILE: {
+    double f = o->percentile > 0 ? o->percentile / 100 : 0.9999;
+    *hi = fmin(*hi, side_quantile(h->pos, w, f));
+    *lo = fmax(*lo, -side_quantile(h->neg, w, f));
+    break;
+  }
+  case DL_CALIB_ENTROPY: {
+    double mag[NB];
+    bool two_sided = side_total(h->neg) > 0 && side_total(h->pos) > 0;
+    for (int i = 0; i < NB; i++) mag[i] = h->pos[i] + h->neg[i];
+    int levels = 1 << (two_sided ? bits - 1 : bits);
+    if (levels > NB / 4) levels = NB / 4;
+    double t = kl_threshold(mag, levels) * w;
+    *hi = fmin(*hi, t);
+    *lo = fmax(*lo, -t);
+    break;
+  }
+  case DL_CALIB_MSE: {
+    double best = INFINITY, a0 = *lo, b0 = *hi;
+    for (int k = 100; k >= 5; k--) {
+      double a = a0 * k / 100, b = b0 * k / 100, e = mse_of(h, a, b, bits);
+      if (e < best) best = e, *lo = a, *hi = b;
+    }
+    break;
+  }
+  }
+}
+
+/* ---- driver -------------------------------------------------------------------- */
+
+static const char *names[] = {"minmax", "percentile", "entropy", "mse"};
+
+bool dl_calib_method_parse(const char *s, DlCalibMethod *m) {
+  for (int i = 0; i < 4; i++)
+    if (!strcmp(s, names[i])) return *m = (DlCalibMethod)i, true;
+  return false;
+}
+
+const char *dl_calib_method_name(DlCalibMethod m) { return names[m]; }
+
+static MlirAttribute range_attr(MlirContext ctx, double lo, double hi) {
+  double v[2] = {lo, hi};
+  return mlirDenseF64ArrayGet(ctx, 2, v);
+}
+
+static bool is_op_named(MlirOperation op, const char *name) {
+  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+  return n.length == strlen(name) && !strncmp(n.data, name, n.length);
+}
+
+bool dl_value_range(MlirValue v, double *lo, double *hi) {
+  MlirAttribute a;
+  if (mlirValueIsAOpResult(v)) {
+    a = mlirOperationGetDiscardableAttributeByName(mlirOpResultGetOwner(v), dl_str("dlc.range"));
+  } else {
+    MlirOperation func = mlirBlockGetParentOperation(mlirBlockArgumentGetOwner(v));
+    MlirAttribute all = mlirOperationGetAttributeByName(func, dl_str("arg_attrs"));
+    intptr_t i = mlirBlockArgumentGetArgNumber(v);
+    if (mlirAttributeIsNull(all) || i >= mlirArrayAttrGetNumElements(all)) return false;
+    a = mlirDictionaryAttrGetElementByName(mlirArrayAttrGetElement(all, i), dl_str("dlc.range"));
+  }
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseF64Array(a) || mlirDenseArrayGetNumElements(a) != 2)
+    return false;
+  *lo = mlirDenseF64ArrayGetElement(a, 0), *hi = mlirDenseF64ArrayGetElement(a, 1);
+  return true;
+}
+
+/* Adds dlc.range to the arg_attrs dictionary of argument i. */
+static void set_arg_range(MlirOperation func, intptr_t nargs, intptr_t i, MlirAttribute r) {
+  MlirContext ctx = mlirOperationGetContext(func);
+  MlirAttribute all = mlirOperationGetAttributeByName(func, dl_str("arg_attrs"));
+  MlirAttribute *dicts = malloc(sizeof(MlirAttribute) * (size_t)nargs);
+  for (intptr_t a = 0; a < nargs; a++) {
+    MlirAttribute d = !mlirAttributeIsNull(all) && a < mlirArrayAttrGetNumElements(all)
+                          ? mlirArrayAttrGetElement(all, a)
+                          : mlirDictionaryAttrGet(ctx, 0, NULL);
+    if (a == i) {
+      intptr_t n = mlirDictionaryAttrGetNumElements(d);
+      MlirNamedAttribute *el = malloc(sizeof(MlirNamedAttribute) * (size_t)(n + 1));
+      int k = 0;
+      for (intptr_t j = 0; j < n; j++) {
+        MlirNamedAttribute na = mlirDictionaryAttrGetElement(d, j);
+        MlirStringRef s = mlirIdentifierStr(na.name);
+        if (!(s.length == 9 && !strncmp(s.data, "dlc.range", 9))) el[k++] = na;
+      }
+      el[k++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("dlc.range")), r);
+      d = mlirDictionaryAttrGet(ctx, k, el);
+      free(el);
+    }
+    dicts[a] = d;
+  }
+  mlirOperationSetAttributeByName(func, dl_str("arg_attrs"), mlirArrayAttrGet(ctx, nargs, dicts));
+  free(dicts);
+}
+
+bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, DlError *e) {
+  DlPlan *p = dl_plan_create(m, e);
+  if (!p) return false;
+  bool ok = false;
+  HistMap hm = {0};
+  if (dl_plan_num_inputs(p) != 1) {
+    dl_error_set(e, "calibration needs a model with one input (this one has %d)", dl_plan_num_inputs(p));
+    goto done;
+  }
+  const DlShape *is = dl_plan_input_shape(p, 0);
+  int64_t per = dl_shape_numel(is), total = data->shape.rank ? data->shape.dims[0] : 0;
+  if (data->shape.dtype != DL_F32) {
+    dl_error_set(e, "calibration data must be float32 (got %s)", dl_dtype_name(data->shape.dtype));
+    goto done;
+  }
+  if (total <= 0 || per <= 0 || dl_shape_numel(&data->shape) != total * per) {
+    char a[128], b[128];
+    dl_error_set(e, "calibration data %s does not hold samples of the model input %s",
+                 dl_shape_str(&data->shape, a, sizeof a), dl_shape_str(is, b, sizeof b));
+    goto done;
+  }
+  if (o->limit > 0 && total > o->limit) total = o->limit;
+  dl_plan_set_observer(p, observe, &hm);
+  double t0 = dl_now(), last = 0;
+  bool tty = o->progress && isatty(2);
+  for (int64_t i = 0; i < total; i++) {
+    const void *in = (const float *)data->data + i * per;
+    if (!dl_plan_run(p, &in, e)) goto done;
+    if (tty && (dl_now() - last > 0.1 || i + 1 == total)) dl_progress("calibrating", i + 1, total, t0), last = dl_now();
+  }
+  /* write the ranges into the IR */
+  MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
+  while (!is_op_named(func, "func.func")) func = mlirOperationGetNextInBlock(func);
+  MlirContext ctx = mlirModuleGetContext(m);
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  intptr_t nargs = mlirBlockGetNumArguments(body);
+  for (size_t i = 0; i < hm.cap; i++) {
+    Hist *h = hm.tab[i];
+    if (!h || h->min > h->max) continue;
+    double lo, hi;
+    choose_range(h, o, &lo, &hi);
+    MlirValue v = {h->key};
+    MlirAttribute r = range_attr(ctx, lo, hi);
+    if (mlirValueIsAOpResult(v)) mlirOperationSetDiscardableAttributeByName(mlirOpResultGetOwner(v), dl_str("dlc.range"), r);
+    else set_arg_range(func, nargs, mlirBlockArgumentGetArgNumber(v), r);
+  }
+  MlirAttribute info[2] = {mlirStringAttrGet(ctx, dl_str(dl_calib_method_name(o->method))),
+                           mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), total)};
+  mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.calibration"), mlirArrayAttrGet(ctx, 2, info));
+  ok = true;
+done:
+  for (size_t i = 0; i < hm.cap; i++) free(hm.tab[i]);
+  free(hm.tab);
+  dl_plan_destroy(p);
+  return ok;
+}
