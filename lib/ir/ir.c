@@ -119,6 +119,8 @@ bool dl_op_read_attrs(MlirOperation op, DlOpKind k, DlAttrs *a, DlError *e) {
     MlirNamedAttribute na = mlirOperationGetAttribute(op, i);
     MlirStringRef name = mlirIdentifierStr(na.name);
     const DlAttrSpec *s = NULL;
+    /* "dlc.*" attributes are dlc's annotations (ranges, requantization), not op parameters */
+    if (name.length > 4 && !strncmp(name.data, "dlc.", 4)) continue;
     for (int j = 0; j < nspec && !s; j++)
       if (strlen(specs[j].name) == name.length && !strncmp(specs[j].name, name.data, name.length))
         s = &specs[j];
