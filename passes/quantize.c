@@ -1,0 +1,405 @@
+/* --quantize: calibrated float qg IR -> integer qg IR.
+ *
+ * Needs `dlc.range` on every value it quantizes (--calibrate writes them).
+ * Settings come from the func's `dlc.quant` dictionary, overridden per op by
+ * an op's own `dlc.quant` (the driver writes both from --config):
+ *   wbits, abits (2..16), per_channel, asymmetric (activations), pow2 (scales
+ *   are powers of two: dynamic fixed point), float (keep this op float).
+ *
+ * Each integer-capable op gets quantized operands (quant.qcast inserted where
+ * a float value enters), its weights as storage constants behind quant.scast
+ * (per-axis types when per channel), an i32 bias at s_in*s_w, its result
+ * retyped to !quant.uniform, and its requantization spelled out:
+ * dlc.mult / dlc.shift (per output channel) and dlc.acc_bits, the proven
+ * width of the exact accumulator. Ops without an integer form stay float,
+ * with quant.dcast inserted in front of them: the float islands. */
+#include <math.h>
+#include <mlir-c/Dialect/Quant.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlc/quant.h"
+#include "pass_util.h"
+
+typedef struct {
+  int wbits, abits;
+  bool per_channel, asymmetric, pow2, keep_float;
+} QOpts;
+
+typedef struct {
+  const void *key;
+  MlirValue val;
+} VMap;
+
+typedef struct {
+  MlirContext ctx;
+  QOpts global;
+  VMap *qv, *dv; /* float value -> its quant.qcast; quant value -> its quant.dcast */
+  int nq, nd;
+} Q;
+
+static bool op_is(MlirOperation op, const char *name) {
+  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+  return n.length == strlen(name) && !strncmp(n.data, name, n.length);
+}
+
+static bool value_is_quant(MlirValue v) {
+  MlirType t = mlirValueGetType(v);
+  return mlirTypeIsAShaped(t) && mlirTypeIsAQuantizedType(mlirShapedTypeGetElementType(t));
+}
+
+static bool value_is_f32(MlirValue v) {
+  MlirType t = mlirValueGetType(v);
+  return mlirTypeIsAShaped(t) && mlirTypeIsAF32(mlirShapedTypeGetElementType(t));
+}
+
+static void read_opts(MlirAttribute d, QOpts *o) {
+  if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d)) return;
+  MlirAttribute a;
+#define INT(key, field)                                                                            \
+  a = mlirDictionaryAttrGetElementByName(d, dl_str(key));                                          \
+  if (!mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a)) o->field = (int)mlirIntegerAttrGetValueInt(a);
+#define BOOL(key, field)                                                                           \
+  a = mlirDictionaryAttrGetElementByName(d, dl_str(key));                                          \
+  if (!mlirAttributeIsNull(a) && mlirAttributeIsABool(a)) o->field = mlirBoolAttrGetValue(a);
+  INT("wbits", wbits)
+  INT("abits", abits)
+  BOOL("per_channel", per_channel)
+  BOOL("asymmetric", asymmetric)
+  BOOL("pow2", pow2)
+  BOOL("float", keep_float)
+#undef INT
+#undef BOOL
+}
+
+static MlirOperation create1(const char *name, MlirLocation loc, int nops, const MlirValue *ops, MlirType rt) {
+  MlirOperationState st = mlirOperationStateGet(dl_str(name), loc);
+  mlirOperationStateAddOperands(&st, nops, ops);
+  mlirOperationStateAddResults(&st, 1, &rt);
+  return mlirOperationCreate(&st);
+}
+
+static MlirValue lookup(VMap *m, int n, MlirValue v) {
+  for (int i = 0; i < n; i++)
+    if (m[i].key == v.ptr) return m[i].val;
+  return (MlirValue){NULL};
+}
+
+/* Activation parameters for v from its calibrated range. */
+static bool act_params(MlirValue v, const QOpts *o, DlQParams *p) {
+  double lo, hi;
+  if (!dl_value_range(v, &lo, &hi)) return false;
+  *p = dl_qparams_for_range(lo, hi, o->abits, true, !o->asymmetric, o->pow2);
+  return true;
+}
+
+/* The quantized form of activation v, inserting quant.qcast before `user` if needed. */
+static MlirValue quantized(Q *q, MlirValue v, MlirOperation user, const QOpts *o) {
+  if (value_is_quant(v)) return v;
+  MlirValue c = lookup(q->qv, q->nq, v);
+  if (!mlirValueIsNull(c)) return c;
+  DlQParams p;
+  DlShape s;
+  if (!value_is_f32(v) || !dl_type_to_shape(mlirValueGetType(v), &s) || !act_params(v, o, &p)) return (MlirValue){NULL};
+  MlirOperation cast = create1("quant.qcast", mlirOperationGetLocation(user), 1, &v, dl_qtype_get(q->ctx, &s, &p));
+  mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(user), user, cast);
+  c = mlirOperationGetResult(cast, 0);
+  q->qv = realloc(q->qv, sizeof(VMap) * (size_t)(q->nq + 1));
+  q->qv[q->nq++] = (VMap){v.ptr, c};
+  return c;
+}
+
+/* The float form of quantized value v, inserting quant.dcast before `user` if needed. */
+static MlirValue dequantized(Q *q, MlirValue v, MlirOperation user) {
+  MlirValue c = lookup(q->dv, q->nd, v);
+  if (!mlirValueIsNull(c)) return c;
+  DlShape s;
+  dl_type_to_shape(mlirValueGetType(v), &s);
+  s.dtype = DL_F32;
+  MlirOperation cast = create1("quant.dcast", mlirOperationGetLocation(user), 1, &v, dl_shape_to_type(q->ctx, &s));
+  mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(user), user, cast);
+  c = mlirOperationGetResult(cast, 0);
+  q->dv = realloc(q->dv, sizeof(VMap) * (size_t)(q->nd + 1));
+  q->dv[q->nd++] = (VMap){v.ptr, c};
+  return c;
+}
+
+static bool const_f32(MlirValue v, DlTensor *t) {
+  MlirAttribute a = dl_value_constant(v);
+  if (mlirAttributeIsNull(a)) return false;
+  DlError e = {0};
+  bool ok = dl_attr_to_tensor(a, t, &e) && t->shape.dtype == DL_F32;
+  dl_error_clear(&e);
+  if (!ok) dl_tensor_free(t);
+  return ok;
+}
+
+static void set_i64s(MlirOperation op, const char *name, const int64_t *v, intptr_t n) {
+  mlirOperationSetDiscardableAttributeByName(op, dl_str(name), mlirDenseI64ArrayGet(mlirOperationGetContext(op), n, v));
+}
+
+/* Weights w (float) along channel `axis` of `nch` channels -> storage constant + scast. */
+static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axis, int64_t nch, const QOpts *o,
+                                  double *scales) {
+  const float *d = w->data;
+  int64_t n = dl_shape_numel(&w->shape), inner = 1;
+  for (int i = axis + 1; i < w->shape.rank; i++) inner *= w->shape.dims[i];
+  int64_t qmax = ((int64_t)1 << (o->wbits - 1)) - 1;
+  double *mx = calloc((size_t)nch, sizeof(double));
+  for (int64_t i = 0; i < n; i++) {
+    int64_t ch = (i / inner) % nch;
+    mx[ch] = fmax(mx[ch], fabs(d[i]));
+  }
+  double all = 0;
+  for (int64_t c = 0; c < nch; c++) all = fmax(all, mx[c]);
+  for (int64_t c = 0; c < nch; c++) {
+    DlQParams p = dl_qparams_for_range(-(o->per_channel ? mx[c] : all), o->per_channel ? mx[c] : all, o->wbits, true,
+                                       true, o->pow2);
+    scales[c] = p.scale;
+  }
+  DlShape ss = w->shape;
+  ss.dtype = o->wbits <= 8 ? DL_I8 : DL_I16;
+  DlTensor t = {0};
+  dl_tensor_alloc(&t, &ss);
+  for (int64_t i = 0; i < n; i++) {
+    int64_t ch = (i / inner) % nch;
+    dl_tensor_set_i(&t, i, dl_quantize_f(d[i], (float)scales[ch], 0, -qmax, qmax));
+  }
+  free(mx);
+  MlirValue c = dl_insert_constant(user, &t, "qweight");
+  DlShape dims = w->shape;
+  MlirType qt;
+  if (o->per_channel) {
+    qt = dl_qtype_per_axis_get(q->ctx, &dims, o->wbits, axis, scales, nch);
+  } else {
+    DlQParams p = {scales[0], 0, -qmax, qmax, o->wbits, true};
+    qt = dl_qtype_get(q->ctx, &dims, &p);
+  }
+  MlirOperation sc = create1("quant.scast", mlirOperationGetLocation(user), 1, &c, qt);
+  mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(user), user, sc);
+  return mlirOperationGetResult(sc, 0);
+}
+
+static int64_t max_abs_q(const DlQParams *p) {
+  int64_t a = p->qmax - p->zp, b = p->zp - p->qmin;
+  return a > b ? a : b;
+}
+
+/* conv / gemm / matmul with constant weights. */
+static bool quantize_mac(Q *q, MlirOperation op, DlOpKind k, const QOpts *o) {
+  DlAttrs a;
+  DlError e = {0};
+  if (!dl_op_read_attrs(op, k, &a, &e)) return dl_error_clear(&e), false;
+  MlirValue x = mlirOperationGetOperand(op, 0), wv = mlirOperationGetOperand(op, 1), r = mlirOperationGetResult(op, 0);
+  int nin = (int)mlirOperationGetNumOperands(op);
+  DlShape ys, xs;
+  DlQParams py, px;
+  if (!dl_type_to_shape(mlirValueGetType(r), &ys) || !act_params(r, o, &py)) return false;
+  if (k == DL_OP_GEMM && (dl_attrs_int(&a, "transA", 0) || dl_attrs_float(&a, "alpha", 1) != 1 ||
+                          dl_attrs_float(&a, "beta", 1) != 1))
+    return false;
+  DlTensor w = {0}, b = {0};
+  bool wconst = const_f32(wv, &w);
+  if (!wconst && k != DL_OP_MATMUL) return false;
+  if (!wconst) { /* activation x activation matmul: per-tensor both sides */
+    MlirValue qa = quantized(q, x, op, o), qb = quantized(q, wv, op, o);
+    if (mlirValueIsNull(qa) || mlirValueIsNull(qb)) return false;
+    DlQParams pb;
+    dl_qparams_of_type(mlirValueGetType(qa), &px);
+    dl_qparams_of_type(mlirValueGetType(qb), &pb);
+    dl_type_to_shape(mlirValueGetType(x), &xs);
+    int64_t K = xs.dims[xs.rank - 1];
+    uint64_t bound = (uint64_t)K * (uint64_t)max_abs_q(&px) * (uint64_t)max_abs_q(&pb);
+    int acc_bits = dl_bits_for(bound);
+    DlMult m;
+    if (!dl_quant_multiplier(px.scale * pb.scale / py.scale, acc_bits < 33 ? 31 : 63 - acc_bits, &m)) return false;
+    mlirOperationSetOperand(op, 0, qa);
+    mlirOperationSetOperand(op, 1, qb);
+    mlirValueSetType(r, dl_qtype_get(q->ctx, &ys, &py));
+    set_i64s(op, "dlc.mult", &m.m0, 1);
+    int64_t sh = m.shift, ab = acc_bits;
+    set_i64s(op, "dlc.shift", &sh, 1);
+    set_i64s(op, "dlc.acc_bits", &ab, 1);
+    return true;
+  }
+  bool transb = k == DL_OP_GEMM && dl_attrs_int(&a, "transB", 0);
+  int axis = k == DL_OP_CONV || transb ? 0 : w.shape.rank - 1;
+  int64_t nch = w.shape.dims[axis];
+  if (k == DL_OP_MATMUL && w.shape.rank != 2) return dl_tensor_free(&w), false;
+  if (nin > 2 && (!const_f32(mlirOperationGetOperand(op, 2), &b) || dl_shape_numel(&b.shape) != nch)) {
+    dl_tensor_free(&w);
+    dl_tensor_free(&b);
+    return false;
+  }
+  MlirValue qx = quantized(q, x, op, o);
+  if (mlirValueIsNull(qx)) return dl_tensor_free(&w), dl_tensor_free(&b), false;
+  dl_qparams_of_type(mlirValueGetType(qx), &px);
+  int64_t K = dl_shape_numel(&w.shape) / nch;
+  double *sw = malloc(sizeof(double) * (size_t)nch);
+  MlirValue qw = quantize_weights(q, op, &w, axis, nch, o, sw);
+  /* i32 bias at s_x * s_w, and the accumulator bound it adds to */
+  int64_t wmax = ((int64_t)1 << (o->wbits - 1)) - 1, bmax = 0;
+  int32_t *bq = NULL;
+  if (nin > 2) {
+    bq = malloc(sizeof(int32_t) * (size_t)nch);
+    for (int64_t c = 0; c < nch; c++) {
+      double v = nearbyint(((const float *)b.data)[c] / (px.scale * sw[c]));
+      v = fmin(fmax(v, -2147483647.0), 2147483647.0);
+      bq[c] = (int32_t)v;
+      bmax = llabs((long long)bq[c]) > bmax ? llabs((long long)bq[c]) : bmax;
+    }
+  }
+  uint64_t bound = (uint64_t)K * (uint64_t)max_abs_q(&px) * (uint64_t)wmax + (uint64_t)bmax;
+  int acc_bits = dl_bits_for(bound);
+  int mbits = acc_bits < 33 ? 31 : 63 - acc_bits;
+  int64_t *m0 = malloc(sizeof(int64_t) * (size_t)nch), *sh = malloc(sizeof(int64_t) * (size_t)nch);
+  bool ok = true;
+  for (int64_t c = 0; c < nch && ok; c++) {
+    DlMult m;
+    ok = dl_quant_multiplier(px.scale * sw[c] / py.scale, mbits, &m);
+    m0[c] = m.m0, sh[c] = m.shift;
+  }
+  if (ok) {
+    mlirOperationSetOperand(op, 0, qx);
+    mlirOperationSetOperand(op, 1, qw);
+    if (bq) {
+      DlShape bs = {DL_I32, 1, {nch}};
+      DlTensor bt = {0};
+      dl_tensor_alloc(&bt, &bs);
+      memcpy(bt.data, bq, sizeof(int32_t) * (size_t)nch);
+      mlirOperationSetOperand(op, 2, dl_insert_constant(op, &bt, "qbias"));
+    }
+    mlirValueSetType(r, dl_qtype_get(q->ctx, &ys, &py));
+    set_i64s(op, "dlc.mult", m0, nch);
+    set_i64s(op, "dlc.shift", sh, nch);
+    int64_t ab = acc_bits;
+    set_i64s(op, "dlc.acc_bits", &ab, 1);
+  }
+  free(sw), free(bq), free(m0), free(sh);
+  dl_tensor_free(&w);
+  dl_tensor_free(&b);
+  return ok;
+}
+
+/* add / sub / mul of two activations. */
+static bool quantize_binary(Q *q, MlirOperation op, DlOpKind k, const QOpts *o) {
+  MlirValue r = mlirOperationGetResult(op, 0);
+  DlShape ys;
+  DlQParams py, pa, pb;
+  if (!dl_type_to_shape(mlirValueGetType(r), &ys) || !act_params(r, o, &py)) return false;
+  MlirValue qa = quantized(q, mlirOperationGetOperand(op, 0), op, o);
+  MlirValue qb = quantized(q, mlirOperationGetOperand(op, 1), op, o);
+  if (mlirValueIsNull(qa) || mlirValueIsNull(qb)) return false;
+  dl_qparams_of_type(mlirValueGetType(qa), &pa);
+  dl_qparams_of_type(mlirValueGetType(qb), &pb);
+  int64_t m0[2], sh;
+  if (k == DL_OP_MUL) {
+    DlMult m;
+    if (!dl_quant_multiplier(pa.scale * pb.scale / py.scale, 31, &m)) return false;
+    m0[0] = m.m0, sh = m.shift;
+    set_i64s(op, "dlc.mult", m0, 1);
+  } else {
+    /* one shift for both terms: the larger multiplier decides it */
+    double ma = pa.scale / py.scale, mb = pb.scale / py.scale;
+    DlMult m;
+    if (!dl_quant_multiplier(fmax(ma, mb), 30, &m)) return false;
+    sh = m.shift;
+    m0[0] = (int64_t)nearbyint(ldexp(ma, (int)sh)), m0[1] = (int64_t)nearbyint(ldexp(mb, (int)sh));
+    set_i64s(op, "dlc.mult", m0, 2);
+  }
+  set_i64s(op, "dlc.shift", &sh, 1);
+  mlirOperationSetOperand(op, 0, qa);
+  mlirOperationSetOperand(op, 1, qb);
+  mlirValueSetType(r, dl_qtype_get(q->ctx, &ys, &py));
+  return true;
+}
+
+/* Elementwise unary op on a quantized input: becomes a lookup table. */
+static bool quantize_unary(Q *q, MlirOperation op, const QOpts *o) {
+  MlirValue x = mlirOperationGetOperand(op, 0), r = mlirOperationGetResult(op, 0);
+  DlShape ys;
+  DlQParams py;
+  if (!value_is_quant(x) || !dl_type_to_shape(mlirValueGetType(r), &ys) || !act_params(r, o, &py)) return false;
+  mlirValueSetType(r, dl_qtype_get(q->ctx, &ys, &py));
+  return true;
+}
+
+/* Ops that move or pool values keep their operand's quantization. */
+static bool quantize_transparent(Q *q, MlirOperation op) {
+  MlirValue x = mlirOperationGetOperand(op, 0), r = mlirOperationGetResult(op, 0);
+  DlShape ys;
+  DlQParams px;
+  if (!value_is_quant(x) || !dl_qparams_of_type(mlirValueGetType(x), &px) || !dl_type_to_shape(mlirValueGetType(r), &ys))
+    return false;
+  mlirValueSetType(r, dl_qtype_get(q->ctx, &ys, &px));
+  return true;
+}
+
+static bool is_lut_op(DlOpKind k) {
+  switch (k) {
+  case DL_OP_RELU: case DL_OP_LEAKY_RELU: case DL_OP_CLIP: case DL_OP_SIGMOID: case DL_OP_HARD_SIGMOID:
+  case DL_OP_HARD_SWISH: case DL_OP_TANH: case DL_OP_ERF: case DL_OP_GELU: case DL_OP_ELU: case DL_OP_SELU:
+  case DL_OP_CELU: case DL_OP_SOFTPLUS: case DL_OP_SOFTSIGN: case DL_OP_THRESHOLDED_RELU:
+    return true;
+  default: return false;
+  }
+}
+
+bool dl_pass_quantize(MlirOperation func) {
+  Q q = {mlirOperationGetContext(func), {8, 8, true, true, false, false}, NULL, NULL, 0, 0};
+  read_opts(mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.quant")), &q.global);
+  MlirBlock body = dl_func_body(func);
+  for (MlirOperation op = mlirBlockGetFirstOperation(body), next; !mlirOperationIsNull(op); op = next) {
+    next = mlirOperationGetNextInBlock(op);
+    if (op_is(op, "arith.constant") || op_is(op, "quant.qcast") || op_is(op, "quant.dcast") ||
+        op_is(op, "quant.scast"))
+      continue;
+    QOpts o = q.global;
+    read_opts(mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.quant")), &o);
+    if (o.wbits < 2 || o.wbits > 16 || o.abits < 2 || o.abits > 16) {
+      MlirLocation loc = mlirOperationGetLocation(op);
+      mlirEmitError(loc, "dlc.quant: wbits and abits must be within 2..16");
+      return false;
+    }
+    DlOpKind k = dl_op_kind(op);
+    bool done = false;
+    bool fresult = mlirOperationGetNumResults(op) == 1 && value_is_f32(mlirOperationGetResult(op, 0));
+    if (k != DL_OP_COUNT && fresult && !o.keep_float) {
+      switch (k) {
+      case DL_OP_CONV: case DL_OP_GEMM: case DL_OP_MATMUL: done = quantize_mac(&q, op, k, &o); break;
+      case DL_OP_ADD: case DL_OP_SUB: case DL_OP_MUL:
+        done = value_is_f32(mlirOperationGetOperand(op, 0)) || value_is_quant(mlirOperationGetOperand(op, 0));
+        done = done && dl_value_constant(mlirOperationGetOperand(op, 1)).ptr == NULL &&
+               dl_value_constant(mlirOperationGetOperand(op, 0)).ptr == NULL && quantize_binary(&q, op, k, &o);
+        break;
+      case DL_OP_RESHAPE: case DL_OP_TRANSPOSE: case DL_OP_MAX_POOL: case DL_OP_AVG_POOL:
+      case DL_OP_GLOBAL_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL:
+        done = quantize_transparent(&q, op);
+        break;
+      default:
+        if (is_lut_op(k)) done = quantize_unary(&q, op, &o);
+      }
+    }
+    if (done) continue;
+    /* float island: dequantize every quantized operand */
+    intptr_t n = mlirOperationGetNumOperands(op);
+    for (intptr_t i = 0; i < n; i++) {
+      MlirValue v = mlirOperationGetOperand(op, i);
+      if (value_is_quant(v) && !(k == DL_OP_RESHAPE && i == 1)) mlirOperationSetOperand(op, i, dequantized(&q, v, op));
+    }
+  }
+  /* casts left behind by ops that turned out to have no integer form */
+  for (bool again = true; again;) {
+    again = false;
+    for (MlirOperation op = mlirBlockGetFirstOperation(body), next; !mlirOperationIsNull(op); op = next) {
+      next = mlirOperationGetNextInBlock(op);
+      if ((op_is(op, "quant.qcast") || op_is(op, "quant.dcast") || op_is(op, "quant.scast")) &&
+          dl_value_is_unused(mlirOperationGetResult(op, 0)))
+        mlirOperationDestroy(op), again = true;
+    }
+  }
+  dl_erase_dead_constants(func);
+  free(q.qv);
+  free(q.dv);
+  return true;
+}
