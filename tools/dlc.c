@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "dlc/onnx.h"
+#include "dlc/npy.h"
 #include "dlc/passes.h"
+#include "dlc/quant.h"
 #include "dlc/support.h"
 #include "dlc/target.h"
 #include "dlc/version.h"
@@ -26,6 +28,16 @@ static void usage(FILE *f) {
           "                          (repeat or separate with commas; a dynamic batch\n"
           "                          dimension defaults to 1)\n"
           "  --print-generic         print every op in generic form\n"
+          "quantization:\n"
+          "  --quantize              integer model: calibrate on --calib, then quantize\n"
+          "  --calib=FILE.npy        calibration samples (float32, first dim = samples)\n"
+          "  --calib-method=M        minmax | percentile[=P] (default P 99.99) | entropy | mse\n"
+          "                          (default: minmax)\n"
+          "  --calib-samples=N       use the first N samples (default 1000; 0 = all)\n"
+          "  --wbits=N --abits=N     weight / activation bits, 2..16 (default 8)\n"
+          "  --per-tensor            one weight scale per tensor (default: per output channel)\n"
+          "  --symmetric             symmetric activations (zero point 0)\n"
+          "  --pow2                  power-of-two scales (dynamic fixed point)\n"
           "  -MD -MF FILE            write a make/ninja depfile naming every file read\n"
           "  --help, --version\n"
           "exit status: 0 ok, 1 bad model or option, 2 internal error\n");
@@ -73,6 +85,9 @@ int main(int argc, char **argv) {
   char shapes[4096] = "";
   bool md = false;
   unsigned print_flags = 0;
+  bool quantize = false;
+  const char *calib = NULL;
+  DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_MINMAX, .limit = 1000, .progress = true}};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 0;
@@ -86,6 +101,28 @@ int main(int argc, char **argv) {
     else if (!strncmp(a, "--name=", 7)) name = a + 7;
     else if (!strncmp(a, "--passes=", 9)) passes = a + 9;
     else if (!strcmp(a, "--print-generic")) print_flags |= DL_PRINT_GENERIC;
+    else if (!strcmp(a, "--quantize")) quantize = true;
+    else if (!strncmp(a, "--calib=", 8)) calib = a + 8;
+    else if (!strncmp(a, "--calib-method=", 15)) {
+      char m[64];
+      snprintf(m, sizeof m, "%s", a + 15);
+      char *eq = strchr(m, '=');
+      if (eq) *eq = 0, qs.calib.percentile = atof(eq + 1);
+      if (!dl_calib_method_parse(m, &qs.calib.method) || (eq && (qs.calib.method != DL_CALIB_PERCENTILE ||
+                                                                !(qs.calib.percentile > 0 && qs.calib.percentile <= 100))))
+        return fprintf(stderr, "%s: error: bad --calib-method '%s' (expected minmax, percentile[=P], entropy or mse)\n", prog, a + 15), EXIT_USER;
+    } else if (!strncmp(a, "--calib-samples=", 16)) {
+      char *end;
+      qs.calib.limit = strtoll(a + 16, &end, 10);
+      if (*end || qs.calib.limit < 0) return fprintf(stderr, "%s: error: bad --calib-samples '%s'\n", prog, a + 16), EXIT_USER;
+    } else if (!strncmp(a, "--wbits=", 8) || !strncmp(a, "--abits=", 8)) {
+      char *end;
+      long v = strtol(a + 8, &end, 10);
+      if (*end || v < 2 || v > 16) return fprintf(stderr, "%s: error: %.7s must be within 2..16 (got '%s')\n", prog, a, a + 8), EXIT_USER;
+      *(a[2] == 'w' ? &qs.wbits : &qs.abits) = (int)v;
+    } else if (!strcmp(a, "--per-tensor")) qs.per_tensor = true;
+    else if (!strcmp(a, "--symmetric")) qs.symmetric = true;
+    else if (!strcmp(a, "--pow2")) qs.pow2 = true;
     else if (!strncmp(a, "--input-shape=", 14) || !strcmp(a, "--input-shape")) {
       const char *v = a[13] == '=' ? a + 14 : (++i < argc ? argv[i] : NULL);
       if (!v || !*v) return fprintf(stderr, "%s: error: --input-shape needs NAME=DIMS\n", prog), EXIT_USER;
@@ -118,6 +155,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: error: unknown target '%s' (expected: c)\n", prog, target);
     return EXIT_USER;
   }
+  if (quantize != (calib != NULL)) {
+    fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize)\n", prog);
+    return EXIT_USER;
+  }
   if (md != (depfile != NULL)) {
     fprintf(stderr, "%s: error: -MD and -MF FILE go together\n", prog);
     return EXIT_USER;
@@ -148,10 +189,22 @@ int main(int argc, char **argv) {
     rc = EXIT_INTERNAL;
     goto cleanup;
   }
+  if (!passes && quantize) passes = "fold-bn,fuse-activation,fold-constants";
   if (passes && !dl_run_pipeline(m, passes, &e)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = EXIT_USER;
     goto cleanup;
+  }
+  if (quantize) {
+    DlTensor data = {0};
+    on_read(calib, &deps);
+    bool ok = dl_npy_read(calib, &data, &e) && dl_quantize_module(m, &qs, &data, &e);
+    dl_tensor_free(&data);
+    if (!ok) {
+      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+      rc = EXIT_USER;
+      goto cleanup;
+    }
   }
   if (tgt) {
     const char *base = strrchr(model, '/');

@@ -103,4 +103,18 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
 /* The range `dlc.range` recorded for v; false if none. */
 bool dl_value_range(MlirValue v, double *lo, double *hi);
 
+/* ---- the whole job ------------------------------------------------------------ */
+
+typedef struct {
+  int wbits, abits;       /* 2..16 */
+  bool per_tensor;        /* weights per tensor instead of per output channel */
+  bool symmetric;         /* activations symmetric (zero point 0) */
+  bool pow2;              /* power-of-two scales (dynamic fixed point) */
+  DlCalibOptions calib;
+} DlQuantSettings;
+
+/* Writes the settings as the func's `dlc.quant`, calibrates on `data`, runs
+ * --quantize and verifies. The module must be float qg IR. */
+bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e);
+
 #endif

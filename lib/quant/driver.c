@@ -1,0 +1,38 @@
+/* Calibrate + quantize as one call, shared by dlc and dlc-opt. */
+#include <string.h>
+
+#include "dlc/passes.h"
+#include "dlc/quant.h"
+
+static MlirOperation first_func(MlirModule m) {
+  MlirOperation op = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
+  while (!mlirOperationIsNull(op)) {
+    MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+    if (n.length == 9 && !strncmp(n.data, "func.func", 9)) break;
+    op = mlirOperationGetNextInBlock(op);
+  }
+  return op;
+}
+
+bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e) {
+  if (s->wbits < 2 || s->wbits > 16 || s->abits < 2 || s->abits > 16)
+    return dl_error_set(e, "bit widths must be within 2..16 (got weights %d, activations %d)", s->wbits, s->abits);
+  MlirOperation func = first_func(m);
+  if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
+  MlirContext ctx = mlirModuleGetContext(m);
+  MlirType i64 = mlirIntegerTypeGet(ctx, 64);
+  MlirNamedAttribute kv[5] = {
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("wbits")), mlirIntegerAttrGet(i64, s->wbits)),
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("abits")), mlirIntegerAttrGet(i64, s->abits)),
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("per_channel")), mlirBoolAttrGet(ctx, !s->per_tensor)),
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("asymmetric")), mlirBoolAttrGet(ctx, !s->symmetric)),
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("pow2")), mlirBoolAttrGet(ctx, s->pow2)),
+  };
+  mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.quant"), mlirDictionaryAttrGet(ctx, 5, kv));
+  DlCalibOptions co = s->calib;
+  if (!co.bits) co.bits = s->abits;
+  if (!dl_calibrate(m, data, &co, e)) return false;
+  if (!dl_run_pipeline(m, "quantize", e)) return false;
+  if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
+  return true;
+}
