@@ -305,6 +305,7 @@ static bool quantize_binary(Q *q, MlirOperation op, DlOpKind k, const QOpts *o) 
     if (!dl_quant_multiplier(fmax(ma, mb), 30, &m)) return false;
     sh = m.shift;
     m0[0] = (int64_t)nearbyint(ldexp(ma, (int)sh)), m0[1] = (int64_t)nearbyint(ldexp(mb, (int)sh));
+    while (sh > 0 && !(m0[0] & 1) && !(m0[1] & 1)) m0[0] >>= 1, m0[1] >>= 1, sh--;
     set_i64s(op, "dlc.mult", m0, 2);
   }
   set_i64s(op, "dlc.shift", &sh, 1);

@@ -23,6 +23,8 @@ bool dl_quant_multiplier(double M, int mbits, DlMult *out) {
   }
   out->m0 = (int64_t)m0;
   out->shift = shift;
+  /* same result, smaller numbers: a power-of-two M becomes m0 = 1, a pure shift */
+  while (out->m0 && !(out->m0 & 1) && out->shift > 0) out->m0 >>= 1, out->shift--;
   return true;
 }
 
