@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc/npy.h"
 #include "dlc/passes.h"
+#include "dlc/quant.h"
 #include "dlc/support.h"
 #include "dlc/version.h"
 
@@ -19,6 +21,9 @@ static void usage(FILE *f) {
           "  --print-loc         print locations\n"
           "  --no-verify         skip the qg verifier\n"
           "  --list-passes       list the passes\n"
+          "  --calibrate=FILE.npy  run the model over these samples first and record\n"
+          "                      each value's range as dlc.range (for --quantize)\n"
+          "  --calib-method=M    minmax (default), percentile, entropy, mse\n"
           "  --print-op-table    print the qg op table as Markdown (docs/qg-ops.md)\n"
           "  --help, --version\n");
 }
@@ -48,6 +53,8 @@ typedef struct {
   char passes[1024];
   unsigned print_flags;
   bool verify;
+  DlTensor calib; /* --calibrate data; calibration runs before the passes */
+  DlCalibOptions co;
 } Opts;
 
 typedef struct {
@@ -67,6 +74,12 @@ static bool process(MlirContext ctx, const char *src, size_t n, const Opts *o, O
   MlirModule m = mlirModuleCreateParse(ctx, (MlirStringRef){src, n});
   if (mlirModuleIsNull(m)) return false;
   bool ok = !o->verify || dl_verify(mlirModuleGetOperation(m));
+  if (ok && o->calib.data) {
+    DlError e = {0};
+    ok = dl_calibrate(m, &o->calib, &o->co, &e);
+    if (!ok) fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+    dl_error_clear(&e);
+  }
   if (ok && o->passes[0]) {
     DlError e = {0};
     ok = dl_run_pipeline(m, o->passes, &e);
@@ -106,6 +119,13 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--print-generic")) o.print_flags |= DL_PRINT_GENERIC;
     else if (!strcmp(a, "--print-loc")) o.print_flags |= DL_PRINT_LOC;
     else if (!strcmp(a, "--no-verify")) o.verify = false;
+    else if (!strncmp(a, "--calibrate=", 12)) {
+      DlError e = {0};
+      if (!dl_npy_read(a + 12, &o.calib, &e)) return fprintf(stderr, "%s: error: %s\n", prog, e.msg), 1;
+    } else if (!strncmp(a, "--calib-method=", 15)) {
+      if (!dl_calib_method_parse(a + 15, &o.co.method))
+        return fprintf(stderr, "%s: error: bad --calib-method '%s' (expected minmax, percentile, entropy or mse)\n", prog, a + 15), 1;
+    }
     else if (!strncmp(a, "--", 2) && dl_pass_lookup(a + 2)) {
       if (strlen(o.passes) + strlen(a) + 2 > sizeof o.passes)
         return fprintf(stderr, "%s: error: too many passes\n", prog), 1;
@@ -153,5 +173,6 @@ int main(int argc, char **argv) {
   }
   free(out.b);
   dl_context_destroy(ctx);
+  dl_tensor_free(&o.calib);
   return ok ? 0 : 1;
 }
