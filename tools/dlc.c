@@ -104,12 +104,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--quantize")) quantize = true;
     else if (!strncmp(a, "--calib=", 8)) calib = a + 8;
     else if (!strncmp(a, "--calib-method=", 15)) {
-      char m[64];
-      snprintf(m, sizeof m, "%s", a + 15);
-      char *eq = strchr(m, '=');
-      if (eq) *eq = 0, qs.calib.percentile = atof(eq + 1);
-      if (!dl_calib_method_parse(m, &qs.calib.method) || (eq && (qs.calib.method != DL_CALIB_PERCENTILE ||
-                                                                !(qs.calib.percentile > 0 && qs.calib.percentile <= 100))))
+      if (!dl_calib_method_parse(a + 15, &qs.calib.method, &qs.calib.percentile))
         return fprintf(stderr, "%s: error: bad --calib-method '%s' (expected minmax, percentile[=P], entropy or mse)\n", prog, a + 15), EXIT_USER;
     } else if (!strncmp(a, "--calib-samples=", 16)) {
       char *end;

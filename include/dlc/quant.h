@@ -82,7 +82,8 @@ MlirType dl_qtype_per_axis_get(MlirContext ctx, const DlShape *dims, int bits, i
 
 typedef enum { DL_CALIB_MINMAX, DL_CALIB_PERCENTILE, DL_CALIB_ENTROPY, DL_CALIB_MSE } DlCalibMethod;
 
-bool dl_calib_method_parse(const char *s, DlCalibMethod *m);
+/* "minmax", "percentile", "percentile=P" (0 < P <= 100; sets *percentile), "entropy", "mse". */
+bool dl_calib_method_parse(const char *s, DlCalibMethod *m, double *percentile);
 const char *dl_calib_method_name(DlCalibMethod m);
 
 typedef struct {

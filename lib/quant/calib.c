@@ -202,7 +202,14 @@ static void choose_range(const Hist *h, const DlCalibOptions *o, double *lo, dou
 
 static const char *names[] = {"minmax", "percentile", "entropy", "mse"};
 
-bool dl_calib_method_parse(const char *s, DlCalibMethod *m) {
+bool dl_calib_method_parse(const char *s, DlCalibMethod *m, double *percentile) {
+  if (!strncmp(s, "percentile=", 11)) {
+    char *end;
+    double p = strtod(s + 11, &end);
+    if (*end || !(p > 0 && p <= 100)) return false;
+    *percentile = p, *m = DL_CALIB_PERCENTILE;
+    return true;
+  }
   for (int i = 0; i < 4; i++)
     if (!strcmp(s, names[i])) return *m = (DlCalibMethod)i, true;
   return false;
