@@ -373,10 +373,8 @@ static bool value_shape(Imp *im, Onnx__ValueInfoProto *vi, DlShape *s, bool is_i
     } else if (i == 0) {
       s->dims[i] = im->opt && im->opt->batch > 0 ? im->opt->batch : 1; /* dynamic batch */
     } else {
-      return dl_error_set(im->e,
-                          "graph input '%s' has dynamic dimension %d ('%s'); fix it with "
-                          "--input-shape %s=...",
-                          nm, i, d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? d->dim_param : "?", nm);
+      s->dims[i] = -1; /* dynamic: --input-shape must fix it (checked by override_shape) */
+      continue;
     }
     if (s->dims[i] > ((int64_t)1 << 31))
       return dl_error_set(im->e, "graph input '%s' dimension %d is too large (%lld)", nm, i, (long long)s->dims[i]);
@@ -384,8 +382,11 @@ static bool value_shape(Imp *im, Onnx__ValueInfoProto *vi, DlShape *s, bool is_i
   return true;
 }
 
-/* Applies --input-shape overrides for input `name`. */
-static bool override_shape(Imp *im, const char *name, DlShape *s) {
+/* Applies --input-shape overrides for input vi (declared shape in *s, -1 for
+ * dynamic dimensions): a given shape must agree with every static dimension,
+ * and no dynamic dimension may remain. Counts the overrides used in *used. */
+static bool override_shape(Imp *im, Onnx__ValueInfoProto *vi, DlShape *s, int *used) {
+  const char *name = vi->name ? vi->name : "?";
   const char *p = im->opt ? im->opt->input_shapes : NULL;
   size_t nl = strlen(name);
   while (p && *p) {
@@ -394,21 +395,59 @@ static bool override_shape(Imp *im, const char *name, DlShape *s) {
     if (!eq || eq > end) return dl_error_set(im->e, "--input-shape: expected name=DIMS, found '%.*s'", (int)(end - p), p);
     if ((size_t)(eq - p) == nl && !strncmp(p, name, nl)) {
       int r = 0;
+      int64_t dims[DL_MAX_RANK];
       const char *q = eq + 1;
       while (q < end) {
         char *stop;
         long long d = strtoll(q, &stop, 10);
         if (stop == q || d < 0 || d > (1ll << 31) || r == DL_MAX_RANK)
           return dl_error_set(im->e, "--input-shape: bad dimensions for '%s'", name);
-        s->dims[r++] = d;
+        dims[r++] = d;
         q = stop;
         if (q < end && *q != 'x') return dl_error_set(im->e, "--input-shape: bad dimensions for '%s'", name);
         if (q < end) q++;
       }
       if (r != s->rank && s->rank) return dl_error_set(im->e, "--input-shape: '%s' has rank %d, given %d dimensions", name, s->rank, r);
+      Onnx__TensorShapeProto *sp = vi->type->tensor_type->shape;
+      for (int i = 0; i < r && s->rank; i++) {
+        Onnx__TensorShapeProto__Dimension *d = sp->dim[i];
+        bool fixed = d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value >= 0;
+        if (fixed && d->dim_value != dims[i])
+          return dl_error_set(im->e, "--input-shape: '%s' dimension %d is %lld in the model, given %lld", name, i,
+                              (long long)d->dim_value, (long long)dims[i]);
+      }
       s->rank = r;
-      return true;
+      memcpy(s->dims, dims, sizeof(int64_t) * (size_t)r);
+      (*used)++;
+      break;
     }
+    p = *end ? end + 1 : end;
+  }
+  for (int i = 0; i < s->rank; i++) {
+    if (s->dims[i] >= 0) continue;
+    Onnx__TensorShapeProto__Dimension *d = vi->type->tensor_type->shape->dim[i];
+    return dl_error_set(im->e, "graph input '%s' has dynamic dimension %d ('%s'); fix it with --input-shape %s=...",
+                        name, i, d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? d->dim_param : "?",
+                        name);
+  }
+  return true;
+}
+
+/* Every --input-shape name must be a graph input. */
+static bool check_override_names(Imp *im, Onnx__GraphProto *g, int used) {
+  const char *p = im->opt ? im->opt->input_shapes : NULL;
+  int given = 0;
+  for (const char *q = p; q && *q; q++) given += *q == '=';
+  if (used == given) return true;
+  while (p && *p) {
+    const char *eq = strchr(p, '='), *end = strchr(p, ',');
+    if (!end) end = p + strlen(p);
+    bool found = false;
+    for (size_t i = 0; eq && i < g->n_input && !found; i++) {
+      const char *nm = g->input[i]->name ? g->input[i]->name : "";
+      found = strlen(nm) == (size_t)(eq - p) && !strncmp(nm, p, (size_t)(eq - p));
+    }
+    if (!found) return dl_error_set(im->e, "--input-shape: the model has no input named '%.*s'", (int)(eq ? eq - p : end - p), p);
     p = *end ? end + 1 : end;
   }
   return true;
@@ -561,6 +600,7 @@ static MlirModule import_model(Imp *im) {
   MlirAttribute arg_attrs[256], res_attrs[256];
   const char *arg_names[256];
   int nargs = 0;
+  int overrides_used = 0;
   for (size_t i = 0; i < g->n_input; i++) {
     Onnx__ValueInfoProto *vi = g->input[i];
     if (!vi->name) return dl_error_set(im->e, "graph input %zu has no name", i), mod;
@@ -577,13 +617,14 @@ static MlirModule import_model(Imp *im) {
     if (bound) continue;
     if (nargs == 256) return dl_error_set(im->e, "more than 256 graph inputs"), mod;
     DlShape s;
-    if (!value_shape(im, vi, &s, true) || !override_shape(im, vi->name, &s)) return mod;
+    if (!value_shape(im, vi, &s, true) || !override_shape(im, vi, &s, &overrides_used)) return mod;
     arg_types[nargs] = dl_shape_to_type(ctx, &s);
     arg_locs[nargs] = mlirLocationNameGet(ctx, dl_str(vi->name), mlirLocationUnknownGet(ctx));
     arg_names[nargs] = vi->name;
     entry_define(im, vi->name, &s);
     nargs++;
   }
+  if (!check_override_names(im, g, overrides_used)) return mod;
   if (!g->n_output) return dl_error_set(im->e, "graph has no outputs"), mod;
   if (g->n_output > 256) return dl_error_set(im->e, "more than 256 graph outputs"), mod;
 
