@@ -28,6 +28,7 @@ static void usage(FILE *f) {
           "                          (repeat or separate with commas; a dynamic batch\n"
           "                          dimension defaults to 1)\n"
           "  --print-generic         print every op in generic form\n"
+          "  --print-loc             print locations (ONNX node names)\n"
           "quantization:\n"
           "  --quantize              integer model: calibrate on --calib, then quantize\n"
           "  --calib=FILE.npy        calibration samples (float32, first dim = samples)\n"
@@ -101,6 +102,7 @@ int main(int argc, char **argv) {
     else if (!strncmp(a, "--name=", 7)) name = a + 7;
     else if (!strncmp(a, "--passes=", 9)) passes = a + 9;
     else if (!strcmp(a, "--print-generic")) print_flags |= DL_PRINT_GENERIC;
+    else if (!strcmp(a, "--print-loc")) print_flags |= DL_PRINT_LOC;
     else if (!strcmp(a, "--quantize")) quantize = true;
     else if (!strncmp(a, "--calib=", 8)) calib = a + 8;
     else if (!strncmp(a, "--calib-method=", 15)) {
