@@ -18,3 +18,7 @@ build/dlc "$model" --target=c -o "$out/$name.c"
 grep -E "ARENA_BYTES" "$out/$name.h"
 wc -c "$out/$name.c" | awk '{print "generated C: " $1 " bytes"}'
 build/dlc-run "$out/$name.c" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --quiet
+echo "== $model: int8 (per-channel weights, min/max calibration on 1,000 training images), integer interpreter"
+build/dlc "$model" --quantize --calib="$out/data/calib_x.npy" --emit=qg -o "$out/$name.int8.mlir"
+echo "float islands (quant.dcast): $(grep -c 'quant.dcast' "$out/$name.int8.mlir")"
+build/dlc-run "$out/$name.int8.mlir" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --quiet
