@@ -38,16 +38,6 @@ typedef struct {
   int nq, nd;
 } Q;
 
-static bool op_is(MlirOperation op, const char *name) {
-  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
-  return n.length == strlen(name) && !strncmp(n.data, name, n.length);
-}
-
-static bool value_is_quant(MlirValue v) {
-  MlirType t = mlirValueGetType(v);
-  return mlirTypeIsAShaped(t) && mlirTypeIsAQuantizedType(mlirShapedTypeGetElementType(t));
-}
-
 static bool value_is_f32(MlirValue v) {
   MlirType t = mlirValueGetType(v);
   return mlirTypeIsAShaped(t) && mlirTypeIsAF32(mlirShapedTypeGetElementType(t));
@@ -95,7 +85,7 @@ static bool act_params(MlirValue v, const QOpts *o, DlQParams *p) {
 
 /* The quantized form of activation v, inserting quant.qcast before `user` if needed. */
 static MlirValue quantized(Q *q, MlirValue v, MlirOperation user, const QOpts *o) {
-  if (value_is_quant(v)) return v;
+  if (dl_value_is_quant(v)) return v;
   MlirValue c = lookup(q->qv, q->nq, v);
   if (!mlirValueIsNull(c)) return c;
   DlQParams p;
@@ -320,7 +310,7 @@ static bool quantize_unary(Q *q, MlirOperation op, const QOpts *o) {
   MlirValue x = mlirOperationGetOperand(op, 0), r = mlirOperationGetResult(op, 0);
   DlShape ys;
   DlQParams py;
-  if (!value_is_quant(x) || !dl_type_to_shape(mlirValueGetType(r), &ys) || !act_params(r, o, &py)) return false;
+  if (!dl_value_is_quant(x) || !dl_type_to_shape(mlirValueGetType(r), &ys) || !act_params(r, o, &py)) return false;
   mlirValueSetType(r, dl_qtype_get(q->ctx, &ys, &py));
   return true;
 }
@@ -330,7 +320,7 @@ static bool quantize_transparent(Q *q, MlirOperation op) {
   MlirValue x = mlirOperationGetOperand(op, 0), r = mlirOperationGetResult(op, 0);
   DlShape ys;
   DlQParams px;
-  if (!value_is_quant(x) || !dl_qparams_of_type(mlirValueGetType(x), &px) || !dl_type_to_shape(mlirValueGetType(r), &ys))
+  if (!dl_value_is_quant(x) || !dl_qparams_of_type(mlirValueGetType(x), &px) || !dl_type_to_shape(mlirValueGetType(r), &ys))
     return false;
   mlirValueSetType(r, dl_qtype_get(q->ctx, &ys, &px));
   return true;
@@ -352,8 +342,8 @@ bool dl_pass_quantize(MlirOperation func) {
   MlirBlock body = dl_func_body(func);
   for (MlirOperation op = mlirBlockGetFirstOperation(body), next; !mlirOperationIsNull(op); op = next) {
     next = mlirOperationGetNextInBlock(op);
-    if (op_is(op, "arith.constant") || op_is(op, "quant.qcast") || op_is(op, "quant.dcast") ||
-        op_is(op, "quant.scast"))
+    if (dl_op_is(op, "arith.constant") || dl_op_is(op, "quant.qcast") || dl_op_is(op, "quant.dcast") ||
+        dl_op_is(op, "quant.scast"))
       continue;
     QOpts o = q.global;
     read_opts(mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.quant")), &o);
@@ -369,11 +359,11 @@ bool dl_pass_quantize(MlirOperation func) {
       switch (k) {
       case DL_OP_CONV: case DL_OP_GEMM: case DL_OP_MATMUL: done = quantize_mac(&q, op, k, &o); break;
       case DL_OP_ADD: case DL_OP_SUB: case DL_OP_MUL:
-        done = value_is_f32(mlirOperationGetOperand(op, 0)) || value_is_quant(mlirOperationGetOperand(op, 0));
+        done = value_is_f32(mlirOperationGetOperand(op, 0)) || dl_value_is_quant(mlirOperationGetOperand(op, 0));
         done = done && dl_value_constant(mlirOperationGetOperand(op, 1)).ptr == NULL &&
                dl_value_constant(mlirOperationGetOperand(op, 0)).ptr == NULL && quantize_binary(&q, op, k, &o);
         break;
-      case DL_OP_RESHAPE: case DL_OP_TRANSPOSE: case DL_OP_MAX_POOL: case DL_OP_AVG_POOL:
+      case DL_OP_RESHAPE: case DL_OP_TRANSPOSE: case DL_OP_SLICE: case DL_OP_EXPAND: case DL_OP_MAX_POOL: case DL_OP_AVG_POOL:
       case DL_OP_GLOBAL_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL:
         done = quantize_transparent(&q, op);
         break;
@@ -386,7 +376,7 @@ bool dl_pass_quantize(MlirOperation func) {
     intptr_t n = mlirOperationGetNumOperands(op);
     for (intptr_t i = 0; i < n; i++) {
       MlirValue v = mlirOperationGetOperand(op, i);
-      if (value_is_quant(v) && !(k == DL_OP_RESHAPE && i == 1)) mlirOperationSetOperand(op, i, dequantized(&q, v, op));
+      if (dl_value_is_quant(v) && !(k == DL_OP_RESHAPE && i == 1)) mlirOperationSetOperand(op, i, dequantized(&q, v, op));
     }
   }
   /* casts left behind by ops that turned out to have no integer form */
@@ -394,7 +384,7 @@ bool dl_pass_quantize(MlirOperation func) {
     again = false;
     for (MlirOperation op = mlirBlockGetFirstOperation(body), next; !mlirOperationIsNull(op); op = next) {
       next = mlirOperationGetNextInBlock(op);
-      if ((op_is(op, "quant.qcast") || op_is(op, "quant.dcast") || op_is(op, "quant.scast")) &&
+      if ((dl_op_is(op, "quant.qcast") || dl_op_is(op, "quant.dcast") || dl_op_is(op, "quant.scast")) &&
           dl_value_is_unused(mlirOperationGetResult(op, 0)))
         mlirOperationDestroy(op), again = true;
     }

@@ -23,6 +23,11 @@ bool dl_type_to_shape(MlirType t, DlShape *s);
 MlirType dl_dtype_to_mlir(MlirContext ctx, DlDType t);
 MlirType dl_shape_to_type(MlirContext ctx, const DlShape *s);
 
+/* Whether op's name is exactly `name` ("quant.qcast"). */
+bool dl_op_is(MlirOperation op, const char *name);
+/* Whether v is a tensor of !quant.* elements. */
+bool dl_value_is_quant(MlirValue v);
+
 /* qg op kind of op, or DL_OP_COUNT if op is not a qg op. */
 DlOpKind dl_op_kind(MlirOperation op);
 /* Reads op's attributes into a (defaults filled in, kinds checked). */

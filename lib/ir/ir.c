@@ -28,6 +28,16 @@ static DlDType scalar_dtype(MlirType t) {
   return DL_NONE;
 }
 
+bool dl_op_is(MlirOperation op, const char *name) {
+  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+  return n.length == strlen(name) && !strncmp(n.data, name, n.length);
+}
+
+bool dl_value_is_quant(MlirValue v) {
+  MlirType t = mlirValueGetType(v);
+  return mlirTypeIsAShaped(t) && mlirTypeIsAQuantizedType(mlirShapedTypeGetElementType(t));
+}
+
 bool dl_type_to_shape(MlirType t, DlShape *s) {
   if (!mlirTypeIsARankedTensor(t)) return false;
   intptr_t r = mlirShapedTypeGetRank(t);

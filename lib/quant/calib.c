@@ -222,11 +222,6 @@ static MlirAttribute range_attr(MlirContext ctx, double lo, double hi) {
   return mlirDenseF64ArrayGet(ctx, 2, v);
 }
 
-static bool is_op_named(MlirOperation op, const char *name) {
-  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
-  return n.length == strlen(name) && !strncmp(n.data, name, n.length);
-}
-
 bool dl_value_range(MlirValue v, double *lo, double *hi) {
   MlirAttribute a;
   if (mlirValueIsAOpResult(v)) {
@@ -304,7 +299,7 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
   }
   /* write the ranges into the IR */
   MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
-  while (!is_op_named(func, "func.func")) func = mlirOperationGetNextInBlock(func);
+  while (!dl_op_is(func, "func.func")) func = mlirOperationGetNextInBlock(func);
   MlirContext ctx = mlirModuleGetContext(m);
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   intptr_t nargs = mlirBlockGetNumArguments(body);

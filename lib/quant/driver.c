@@ -6,11 +6,7 @@
 
 static MlirOperation first_func(MlirModule m) {
   MlirOperation op = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
-  while (!mlirOperationIsNull(op)) {
-    MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
-    if (n.length == 9 && !strncmp(n.data, "func.func", 9)) break;
-    op = mlirOperationGetNextInBlock(op);
-  }
+  while (!mlirOperationIsNull(op) && !dl_op_is(op, "func.func")) op = mlirOperationGetNextInBlock(op);
   return op;
 }
 

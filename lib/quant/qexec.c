@@ -42,16 +42,6 @@ void dl_qstep_free(struct DlQStep *q) {
   free(q);
 }
 
-static bool is_named(MlirOperation op, const char *name) {
-  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
-  return n.length == strlen(name) && !strncmp(n.data, name, n.length);
-}
-
-static bool is_quant(MlirValue v) {
-  MlirType t = mlirValueGetType(v);
-  return mlirTypeIsAShaped(t) && mlirTypeIsAQuantizedType(mlirShapedTypeGetElementType(t));
-}
-
 static int es_of(const DlShape *s) { return (int)dl_dtype_size(s->dtype); }
 
 static int qerr(DlError *e, const char *where, MlirOperation op, const char *fmt, const char *detail) {
@@ -103,7 +93,7 @@ static int read_mults(MlirOperation op, qrt_mult **out) {
 
 /* The constant behind v (through quant.scast), or NULL. */
 static const DlTensor *const_of(DlPlan *p, MlirValue v) {
-  if (mlirValueIsAOpResult(v) && is_named(mlirOpResultGetOwner(v), "quant.scast"))
+  if (mlirValueIsAOpResult(v) && dl_op_is(mlirOpResultGetOwner(v), "quant.scast"))
     v = mlirOperationGetOperand(mlirOpResultGetOwner(v), 0);
   int s = dl_plan_slot_of(p, v);
   return s >= 0 && p->slot_kind[s] == DL_SLOT_CONST ? &p->slot[s] : NULL;
@@ -138,12 +128,12 @@ static Step *new_step(DlPlan *p, MlirOperation op, DlOpKind k) {
 }
 
 int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
-  bool qcast = is_named(op, "quant.qcast"), dcast = is_named(op, "quant.dcast"), scast = is_named(op, "quant.scast");
+  bool qcast = dl_op_is(op, "quant.qcast"), dcast = dl_op_is(op, "quant.dcast"), scast = dl_op_is(op, "quant.scast");
   DlOpKind k = dl_op_kind(op);
-  bool concat = is_named(op, "tensor.concat");
+  bool concat = dl_op_is(op, "tensor.concat");
   if (!qcast && !dcast && !scast) {
     if (k == DL_OP_COUNT && !concat) return 0;
-    if (mlirOperationGetNumResults(op) != 1 || !is_quant(mlirOperationGetResult(op, 0))) return 0;
+    if (mlirOperationGetNumResults(op) != 1 || !dl_value_is_quant(mlirOperationGetResult(op, 0))) return 0;
   }
   intptr_t nin = mlirOperationGetNumOperands(op);
   if (nin > 32 || nin < 1) return qerr(e, "", op, "%s", "bad operand count");
