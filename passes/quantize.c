@@ -291,9 +291,13 @@ static bool quantize_binary(Q *q, MlirOperation op, DlOpKind k, const QOpts *o) 
   } else {
     /* one shift for both terms: the larger multiplier decides it */
     double ma = pa.scale / py.scale, mb = pb.scale / py.scale;
-    DlMult m;
-    if (!dl_quant_multiplier(fmax(ma, mb), 30, &m)) return false;
-    sh = m.shift;
+    /* the shift that gives the larger multiplier 30 bits (dl_quant_multiplier
+     * would already strip trailing zeros, losing the smaller one's precision) */
+    int e;
+    frexp(fmax(ma, mb), &e);
+    sh = 30 - e;
+    if (sh < 0 || !(fmax(ma, mb) > 0)) return false;
+    if (sh > 62) sh = 62;
     m0[0] = (int64_t)nearbyint(ldexp(ma, (int)sh)), m0[1] = (int64_t)nearbyint(ldexp(mb, (int)sh));
     while (sh > 0 && !(m0[0] & 1) && !(m0[1] & 1)) m0[0] >>= 1, m0[1] >>= 1, sh--;
     set_i64s(op, "dlc.mult", m0, 2);
