@@ -221,12 +221,15 @@ static void run_test(MlirContext ctx, const char *dir, Result *r, bool want_c, c
       r->st[1] = ST_PASS;
       void *outs[64];
       for (int o = 0; o < dl_cmodel_num_outputs(cm); o++)
-        outs[o] = malloc(sizeof(float) * (size_t)(dl_shape_numel(dl_cmodel_output_shape(cm, o)) + 1));
+        outs[o] = malloc(8 * (size_t)(dl_shape_numel(dl_cmodel_output_shape(cm, o)) + 1));
       for (int k = 0; k < nds && r->st[1] == ST_PASS; k++) {
         const void *in[64];
         for (int i = 0, j = 0; i < ds[k].nin; i++)
           if (!bound[i]) in[j++] = ds[k].in[i].data;
-        dl_cmodel_run(cm, in, outs);
+        if (!dl_cmodel_run(cm, in, outs)) {
+          r->st[1] = ST_FAIL;
+          snprintf(r->why[1], sizeof r->why[1], "the compiled model returned an error");
+        }
         for (int o = 0; o < ds[k].nout && r->st[1] == ST_PASS; o++)
           if (!close_enough(dl_cmodel_output_shape(cm, o), outs[o], &ds[k].out[o], r->why[1], sizeof r->why[1]))
             r->st[1] = ST_FAIL;

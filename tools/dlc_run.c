@@ -125,7 +125,8 @@ int main(int argc, char **argv) {
     run.cm = dl_cmodel_load(model, NULL, NULL, &e);
     if (!run.cm) goto fail;
     for (int o = 0; o < dl_cmodel_num_outputs(run.cm); o++)
-      run.outs[o] = malloc(sizeof(float) * (size_t)dl_shape_numel(dl_cmodel_output_shape(run.cm, o)));
+      run.outs[o] = malloc(dl_dtype_size(dl_cmodel_output_shape(run.cm, o)->dtype) *
+                           (size_t)(dl_shape_numel(dl_cmodel_output_shape(run.cm, o)) + 1));
   } else {
     ctx = dl_context_create(&e);
     if (mlirContextIsNull(ctx)) goto fail;

@@ -10,6 +10,13 @@
 /* @types */
 typedef int64_t dlrt_i;
 
+/* Element types of the dtype-generic kernels: the values of DlDType
+ * (dlc/tensor.h; lower.c checks that they agree). */
+enum {
+  DLRT_T_F32 = 1, DLRT_T_U8, DLRT_T_I8, DLRT_T_U16, DLRT_T_I16, DLRT_T_I32, DLRT_T_I64,
+  DLRT_T_BOOL, DLRT_T_F16, DLRT_T_F64, DLRT_T_U32, DLRT_T_U64, DLRT_T_BF16
+};
+
 /* Activation applied on write by conv/gemm/matmul/add: y = clamp(y, lo, hi). */
 typedef struct {
   int on;
@@ -28,8 +35,25 @@ enum {
   DLRT_RELU, DLRT_LEAKY_RELU, DLRT_CLIP, DLRT_SIGMOID, DLRT_HARD_SIGMOID, DLRT_HARD_SWISH,
   DLRT_TANH, DLRT_ERF, DLRT_GELU, DLRT_GELU_TANH, DLRT_ELU, DLRT_SELU, DLRT_CELU, DLRT_SOFTPLUS,
   DLRT_SOFTSIGN, DLRT_THRESHOLDED_RELU, DLRT_SQRT, DLRT_EXP, DLRT_LOG, DLRT_NEG, DLRT_ABS,
-  DLRT_RECIPROCAL, DLRT_FLOOR, DLRT_CEIL, DLRT_ROUND, DLRT_SIGN, DLRT_SIN, DLRT_COS
+  DLRT_RECIPROCAL, DLRT_FLOOR, DLRT_CEIL, DLRT_ROUND, DLRT_SIGN, DLRT_SIN, DLRT_COS,
+  /* the dtype-generic kernels only */
+  DLRT_MOD, DLRT_FMOD, DLRT_EQUAL, DLRT_LESS, DLRT_LESS_EQUAL, DLRT_GREATER, DLRT_GREATER_EQUAL,
+  DLRT_AND, DLRT_OR, DLRT_XOR, DLRT_SHL, DLRT_SHR, DLRT_BITAND, DLRT_BITOR, DLRT_BITXOR,
+  DLRT_NOT, DLRT_BITNOT, DLRT_CAST, DLRT_TAN, DLRT_ASIN, DLRT_ACOS, DLRT_ATAN, DLRT_SINH,
+  DLRT_COSH, DLRT_ASINH, DLRT_ACOSH, DLRT_ATANH, DLRT_ISNAN, DLRT_ISINF
 };
+
+/* Reductions (dlrt_reduce). */
+enum {
+  DLRT_R_SUM, DLRT_R_MEAN, DLRT_R_MAX, DLRT_R_MIN, DLRT_R_PROD, DLRT_R_L1, DLRT_R_L2,
+  DLRT_R_SUM_SQUARE, DLRT_R_LOG_SUM, DLRT_R_LOG_SUM_EXP, DLRT_R_ARGMAX, DLRT_R_ARGMIN
+};
+
+/* Pad modes (dlrt_pad). */
+enum { DLRT_PAD_CONSTANT, DLRT_PAD_EDGE, DLRT_PAD_REFLECT, DLRT_PAD_WRAP };
+
+/* Largest rank of the strided-copy views (twice the tensor rank: tile). */
+#define DLRT_MAX_VIEW 16
 /* @end */
 
 /* C[M,N] (+)= A[M,K] B[K,N], all row-major with leading dims lda, ldb, ldc. */
@@ -66,11 +90,55 @@ void dlrt_batch_norm(dlrt_i n, dlrt_i c, dlrt_i spatial, const float *x, const f
 void dlrt_instance_norm(dlrt_i n, dlrt_i c, dlrt_i spatial, const float *x, const float *scale,
                         const float *bias, float eps, float *y);
 
-/* Data movement on 4-byte elements. */
-void dlrt_transpose(int r, const dlrt_i *out_dims, const dlrt_i *in_strides_permuted,
-                    const float *x, float *y);
-void dlrt_concat(int n, const float *const *xs, const dlrt_i *chunk, dlrt_i outer, float *y);
-void dlrt_copy_strided(int r, const dlrt_i *out_dims, const dlrt_i *in_strides, dlrt_i in_offset,
-                       const float *x, float *y);
+/* Softmax's sibling: one-hot of the first maximum along the axis. */
+void dlrt_hardmax(dlrt_i outer, dlrt_i len, dlrt_i inner, const float *x, float *y);
+
+/* ---- dtype-generic kernels: element types are DLRT_T_*; integers compute in
+ * int64, floating types in double (rounded once when stored). ---- */
+
+/* Data movement, any element size `es` in bytes: y (dims d, rank r <= DLRT_MAX_VIEW,
+ * row-major) takes x[offset + sum idx[i] * strides[i]]. Transpose, slice, expand,
+ * tile, depth/space rearrangements are all this copy. */
+void dlrt_copy_strided(int r, const dlrt_i *d, const dlrt_i *strides, dlrt_i offset, int es,
+                       const void *x, void *y);
+/* y = concat of n inputs: outer rows, input i contributing chunk[i] bytes per row. */
+void dlrt_concat(int n, const void *const *xs, const dlrt_i *chunk, dlrt_i outer, void *y);
+/* y[o, j, :] = x[o, idx[j], :] (rows of `row` bytes, d rows per o; negative
+ * indices count from the end). Returns nonzero on an index out of range. */
+int dlrt_gather(dlrt_i outer, dlrt_i d, dlrt_i row, int it, const void *idx, dlrt_i ni,
+                const void *x, void *y);
+/* y[i] = x[i with coordinate `axis` replaced by idx[i]]; y and idx have dims d (rank r),
+ * x strides xs and length axlen along axis. Nonzero on an index out of range. */
+int dlrt_gather_elements(int r, const dlrt_i *d, const dlrt_i *xs, int axis, dlrt_i axlen, int es,
+                         int it, const void *idx, const void *x, void *y);
+/* y = c ? a : b, each broadcast through its strides over dims d. */
+void dlrt_where(int r, const dlrt_i *d, const unsigned char *c, const dlrt_i *cs, const void *a,
+                const dlrt_i *as, const void *b, const dlrt_i *bs, int es, void *y);
+/* Elementwise ops with operand types ta, tb and result type to. */
+void dlrt_binary_g(int op, int ta, int tb, int to, int r, const dlrt_i *d, const void *a,
+                   const dlrt_i *as, const void *b, const dlrt_i *bs, void *y);
+void dlrt_unary_g(int op, int ti, int to, dlrt_i n, const void *x, void *y, double p0, double p1);
+/* Reduction DLRT_R_*: output element o (row-major over the kept dims kd, input strides ks)
+ * reduces the nr dims rd (input strides rs). last: arg reductions pick the last extremum. */
+void dlrt_reduce(int op, int ti, int to, int nk, const dlrt_i *kd, const dlrt_i *ks, int nr,
+                 const dlrt_i *rd, const dlrt_i *rs, int last, const void *x, void *y);
+/* Pad by pb elements before each dim (input dims id, output od). */
+void dlrt_pad(int t, int mode, int r, const dlrt_i *id, const dlrt_i *od, const dlrt_i *pb,
+              double value, const void *x, void *y);
+/* Cumulative sum over [outer, len, inner] views. */
+void dlrt_cumsum(int t, dlrt_i outer, dlrt_i len, dlrt_i inner, int exclusive, int reverse,
+                 const void *x, void *y);
+/* Keeps the upper (j - i >= k) or lower (j - i <= k) triangle of each rows x cols matrix. */
+void dlrt_trilu(dlrt_i batch, dlrt_i rows, dlrt_i cols, dlrt_i k, int upper, int es,
+                const void *x, void *y);
+/* Separable resampling: output element (o_0..o_r-1) of dims od is the sum over taps t_i < nt[i]
+ * of prod w[..] * x[sum off[..]]; axis i's entries for coordinate o start at
+ * base_i + o * nt[i], base_i = sum_{j<i} od[j] * nt[j]; off are element offsets. */
+void dlrt_resize(int r, const dlrt_i *od, const dlrt_i *nt, const dlrt_i *off, const float *w,
+                 const float *x, float *y);
+/* Negative log-likelihood: x [n, c, d], target [n, d] of type tt, optional weight [c];
+ * reduction 0 none (y [n, d]), 1 sum, 2 mean (weighted). Nonzero on a target out of range. */
+int dlrt_nll_loss(dlrt_i n, dlrt_i c, dlrt_i d, const float *x, int tt, const void *target,
+                  const float *weight, int has_ignore, dlrt_i ignore, int reduction, float *y);
 
 #endif

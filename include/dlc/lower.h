@@ -22,8 +22,21 @@ typedef enum {
   DL_CALL_LAYER_NORM,
   DL_CALL_BATCH_NORM,
   DL_CALL_INSTANCE_NORM,
-  DL_CALL_COPY, /* strided copy: transpose, slice, expand */
+  DL_CALL_COPY, /* strided copy: transpose, slice, expand, tile, depth/space */
   DL_CALL_CONCAT,
+  DL_CALL_HARDMAX,
+  /* dtype-generic kernels */
+  DL_CALL_GATHER,
+  DL_CALL_GATHER_ELEMENTS,
+  DL_CALL_WHERE,
+  DL_CALL_BINARY_G,
+  DL_CALL_UNARY_G,
+  DL_CALL_REDUCE,
+  DL_CALL_PAD,
+  DL_CALL_CUMSUM,
+  DL_CALL_TRILU,
+  DL_CALL_RESIZE,
+  DL_CALL_NLL_LOSS,
 } DlCallKind;
 
 typedef struct {
@@ -37,7 +50,15 @@ typedef struct {
   float alpha, beta;
   dlrt_i cm, cn;  /* gemm bias broadcast shape */
   int r;          /* binary / copy rank */
-  dlrt_i dims[DL_MAX_RANK], as[DL_MAX_RANK], bs[DL_MAX_RANK], offset;
+  dlrt_i dims[DLRT_MAX_VIEW], as[DLRT_MAX_VIEW], bs[DLRT_MAX_VIEW], cs[DLRT_MAX_VIEW], offset;
+  int r2;         /* reduce: reduced dims and their strides; pad: output dims */
+  dlrt_i dims2[DLRT_MAX_VIEW], s2[DLRT_MAX_VIEW];
+  int ta, tb, to; /* element types (DLRT_T_*) of operands 0, 1 and the result */
+  int es;         /* element size in bytes, for data movement */
+  double v0, v1;  /* generic unary parameters, pad value */
+  dlrt_i *tab;    /* resize tap offsets (malloc'd, ntab entries) */
+  float *wtab;    /* resize tap weights (ntab entries) */
+  dlrt_i ntab;
   dlrt_i outer, len, inner;
   dlrt_i batches;
   dlrt_i *aoff, *boff; /* matmul batch offsets, malloc'd */
@@ -50,5 +71,13 @@ typedef struct {
 bool dl_call_lower(DlOpKind k, const DlAttrs *a, int nin, const DlShape *in, const DlShape *out,
                    DlCall *c, DlError *e);
 void dl_call_free(DlCall *c);
+
+/* Whether the call's kernel returns a status (nonzero: bad index in the data). */
+bool dl_call_has_status(const DlCall *c);
+/* The dlrt function the call invokes (NULL for NONE and ALIAS). */
+const char *dl_call_fn(const DlCall *c);
+/* Runs c on operand data in[0..nin) into out; scratch holds c->scratch floats.
+ * False when the kernel rejects its data (an index out of range). */
+bool dl_call_run(const DlCall *c, const void *const *in, int nin, void *out, float *scratch);
 
 #endif

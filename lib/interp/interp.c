@@ -129,7 +129,7 @@ static bool plan_op(DlPlan *p, MlirOperation op, DlError *e) {
       dl_error_clear(&ae);
       return false;
     }
-    if (st->call.kind == DL_CALL_NONE && !dl_kernel_has(k)) {
+    if (st->call.kind == DL_CALL_NONE) {
       char msg[200];
       snprintf(msg, sizeof msg, "no interpreter kernel for these operand types (%s)", dl_dtype_name(in[0].dtype));
       return op_error(e, op, msg);
@@ -204,43 +204,6 @@ const char *dl_plan_input_name(const DlPlan *p, int i) { return p->in_name[i]; }
 const char *dl_plan_output_name(const DlPlan *p, int i) { return p->out_name[i]; }
 const DlTensor *dl_plan_output(const DlPlan *p, int i) { return &p->slot[p->out_slot[i]]; }
 
-static void run_call(const DlCall *c, DlTensor **in, int nin, DlTensor *out, float *scratch) {
-  const float *x = in[0]->data;
-  float *y = out->data;
-  switch (c->kind) {
-  case DL_CALL_CONV:
-    dlrt_conv(&c->win, x, in[1]->data, nin > 2 ? in[2]->data : NULL, y, scratch, c->act);
-    break;
-  case DL_CALL_CONV_TRANSPOSE:
-    dlrt_conv_transpose(&c->win, x, in[1]->data, nin > 2 ? in[2]->data : NULL, y, c->act);
-    break;
-  case DL_CALL_POOL: dlrt_pool(&c->win, c->sub, x, y); break;
-  case DL_CALL_GLOBAL_POOL: dlrt_global_pool(c->outer, c->len, c->sub, x, y); break;
-  case DL_CALL_GEMM:
-    dlrt_gemm(c->M, c->N, c->K, c->transA, c->transB, c->alpha, c->beta, x, in[1]->data,
-              nin > 2 ? in[2]->data : NULL, c->cm, c->cn, y, scratch, c->act);
-    break;
-  case DL_CALL_MATMUL:
-    dlrt_matmul(c->batches, c->aoff, c->boff, c->M, c->N, c->K, x, in[1]->data, y, c->act);
-    break;
-  case DL_CALL_BINARY: dlrt_binary(c->sub, c->r, c->dims, x, c->as, in[1]->data, c->bs, y, c->act); break;
-  case DL_CALL_UNARY: dlrt_unary(c->sub, c->len, x, y, c->p0, c->p1); break;
-  case DL_CALL_SOFTMAX: dlrt_softmax(c->outer, c->len, c->inner, c->sub, x, y); break;
-  case DL_CALL_LAYER_NORM:
-    dlrt_layer_norm(c->outer, c->len, x, in[1]->data, nin > 2 ? in[2]->data : NULL, c->p0, y);
-    break;
-  case DL_CALL_BATCH_NORM:
-    dlrt_batch_norm(c->outer, c->len, c->inner, x, in[1]->data, in[2]->data, in[3]->data,
-                    in[4]->data, c->p0, y);
-    break;
-  case DL_CALL_INSTANCE_NORM:
-    dlrt_instance_norm(c->outer, c->len, c->inner, x, in[1]->data, in[2]->data, c->p0, y);
-    break;
-  case DL_CALL_COPY: dlrt_copy_strided(c->r, c->dims, c->as, c->offset, x, y); break;
-  default: break;
-  }
-}
-
 bool dl_plan_run(DlPlan *p, const void *const *inputs, DlError *e) {
   for (int i = 0; i < p->nin; i++) {
     p->slot[p->in_slot[i]].data = (void *)inputs[i];
@@ -261,16 +224,10 @@ bool dl_plan_run(DlPlan *p, const void *const *inputs, DlError *e) {
       out->data = in[0]->data;
       out->owned = false;
     } else if (st->call.kind != DL_CALL_NONE) {
-      run_call(&st->call, in, st->nin, out, p->scratch);
-    } else {
-      DlTensor tin[32];
-      for (int i = 0; i < st->nin; i++) tin[i] = *in[i];
-      DlError ke = {0};
-      if (!dl_kernel_eval(st->k, &st->a, st->nin, tin, out, &ke)) {
-        dl_error_set(e, "%s: qg.%s: %s", st->where, dl_op_info(st->k)->mnemonic, ke.msg);
-        dl_error_clear(&ke);
-        return false;
-      }
+      const void *data[32];
+      for (int i = 0; i < st->nin; i++) data[i] = in[i]->data;
+      if (!dl_call_run(&st->call, data, st->nin, out->data, p->scratch))
+        return dl_error_set(e, "%s: qg.%s: an index in the data is out of range", st->where, dl_op_info(st->k)->mnemonic);
     }
     if (p->observe) p->observe(p->observe_user, st->val, out);
   }

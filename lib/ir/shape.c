@@ -57,6 +57,41 @@ bool dl_shape_compare(const DlAttrs *a, int nin, const DlShape *in, DlShape *out
   return true;
 }
 
+bool dl_shape_predicate(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, DlError *e) {
+  *out = in[0];
+  out->dtype = DL_BOOL;
+  return true;
+}
+
+bool dl_shape_gather_elements(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, DlError *e) {
+  int64_t axis = dl_attrs_int(a, "axis", 0);
+  if (!norm_axis(&axis, in[0].rank, e)) return false;
+  if (in[1].dtype != DL_I64 && in[1].dtype != DL_I32) FAIL("gather_elements indices must be i32 or i64");
+  if (in[1].rank != in[0].rank) FAIL("gather_elements indices must have the data's rank %d", in[0].rank);
+  *out = in[1];
+  out->dtype = in[0].dtype;
+  return true;
+}
+
+bool dl_shape_trilu(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, DlError *e) {
+  if (in[0].rank < 2) FAIL("trilu needs rank >= 2, found %d", in[0].rank);
+  *out = in[0];
+  return true;
+}
+
+bool dl_shape_nll_loss(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, DlError *e) {
+  const char *red = dl_attrs_str(a, "reduction", "mean");
+  if (in[0].rank < 2) FAIL("nll_loss input must have rank >= 2");
+  if (in[1].rank != in[0].rank - 1) FAIL("nll_loss target must have rank %d", in[0].rank - 1);
+  if (in[1].dtype != DL_I64 && in[1].dtype != DL_I32) FAIL("nll_loss target must be i32 or i64");
+  if (nin > 2 && (in[2].rank != 1 || in[2].dims[0] != in[0].dims[1])) FAIL("nll_loss weight must be [C]");
+  if (strcmp(red, "none") && strcmp(red, "sum") && strcmp(red, "mean")) FAIL("unknown reduction '%s'", red);
+  *out = in[1];
+  out->dtype = in[0].dtype;
+  if (strcmp(red, "none")) out->rank = 0;
+  return true;
+}
+
 bool dl_shape_where(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, DlError *e) {
   DlShape t;
   if (in[0].dtype != DL_BOOL) FAIL("condition must be i1, found %s", dl_dtype_name(in[0].dtype));

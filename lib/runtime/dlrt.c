@@ -4,6 +4,7 @@
 #include "dlc/dlrt.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* @fn dlrt_apply_act */
@@ -414,41 +415,608 @@ void dlrt_instance_norm(dlrt_i n, dlrt_i c, dlrt_i spatial, const float *x, cons
 }
 /* @end */
 
-/* @fn dlrt_copy_strided */
-void dlrt_copy_strided(int r, const dlrt_i *out_dims, const dlrt_i *in_strides, dlrt_i in_offset,
-                       const float *x, float *y) {
-  dlrt_i idx[8] = {0}, total = 1, inner = r ? out_dims[r - 1] : 1, s = r ? in_strides[r - 1] : 0,
-         o, j;
-  int i;
-  for (i = 0; i < r; i++) total *= out_dims[i];
-  for (o = 0; o < total; o += inner) {
-    dlrt_i base = in_offset;
-    for (i = 0; i + 1 < r; i++) base += idx[i] * in_strides[i];
-    for (j = 0; j < inner; j++) y[o + j] = x[base + j * s];
-    for (i = r - 2; i >= 0; i--) {
-      if (++idx[i] < out_dims[i]) break;
-      idx[i] = 0;
+/* @fn dlrt_hardmax */
+void dlrt_hardmax(dlrt_i outer, dlrt_i len, dlrt_i inner, const float *x, float *y) {
+  dlrt_i o, i, k;
+  for (o = 0; o < outer; o++)
+    for (i = 0; i < inner; i++) {
+      const float *xs = x + o * len * inner + i;
+      float *ys = y + o * len * inner + i;
+      dlrt_i best = 0;
+      for (k = 1; k < len; k++)
+        if (xs[k * inner] > xs[best * inner]) best = k;
+      for (k = 0; k < len; k++) ys[k * inner] = k == best ? 1.0f : 0.0f;
     }
+}
+/* @end */
+
+/* Typed element access for the generic kernels, in small sections so that
+ * generated code carries no unused static function. */
+/* @fn dlrt_isflt */
+static int dlrt_isflt(int t) {
+  return t == DLRT_T_F32 || t == DLRT_T_F64 || t == DLRT_T_F16 || t == DLRT_T_BF16;
+}
+/* @end */
+
+/* @fn dlrt_esize */
+static int dlrt_esize(int t) {
+  switch (t) {
+  case DLRT_T_U8: case DLRT_T_I8: case DLRT_T_BOOL: return 1;
+  case DLRT_T_U16: case DLRT_T_I16: case DLRT_T_F16: case DLRT_T_BF16: return 2;
+  case DLRT_T_I64: case DLRT_T_F64: case DLRT_T_U64: return 8;
+  default: return 4;
   }
 }
 /* @end */
 
-/* @fn dlrt_transpose uses dlrt_copy_strided */
-void dlrt_transpose(int r, const dlrt_i *out_dims, const dlrt_i *in_strides_permuted,
-                    const float *x, float *y) {
-  dlrt_copy_strided(r, out_dims, in_strides_permuted, 0, x, y);
+/* @fn dlrt_half_ld */
+static float dlrt_h2f(uint16_t h) {
+  uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, u;
+  float f;
+  if (e == 0) {
+    f = ldexpf((float)m, -24);
+    return s ? -f : f;
+  }
+  if (e == 31) u = s | 0x7f800000 | (m << 13);
+  else u = s | ((e + 112) << 23) | (m << 13);
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+static float dlrt_b2f(uint16_t h) {
+  uint32_t u = (uint32_t)h << 16;
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
 }
 /* @end */
 
+/* @fn dlrt_half_st */
+static uint16_t dlrt_f2h(float f) {
+  uint32_t u, s, m, r, rem, half;
+  int32_t e;
+  memcpy(&u, &f, 4);
+  s = (u >> 16) & 0x8000;
+  e = (int32_t)((u >> 23) & 0xff) - 127 + 15;
+  m = u & 0x7fffff;
+  if (((u >> 23) & 0xff) == 0xff) return (uint16_t)(s | 0x7c00 | (m ? 0x200 : 0));
+  if (e >= 31) return (uint16_t)(s | 0x7c00);
+  if (e <= 0) {
+    uint32_t shift = (uint32_t)(14 - e);
+    if (e < -10) return (uint16_t)s;
+    m |= 0x800000;
+    half = 1u << (shift - 1);
+    r = m >> shift, rem = m & ((1u << shift) - 1);
+  } else {
+    r = ((uint32_t)e << 10) | (m >> 13), rem = m & 0x1fff, half = 0x1000;
+  }
+  if (rem > half || (rem == half && (r & 1))) r++;
+  return (uint16_t)(s | r);
+}
+
+static uint16_t dlrt_f2b(float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  if ((u & 0x7fffffff) > 0x7f800000) return (uint16_t)((u >> 16) | 0x40);
+  u += 0x7fff + ((u >> 16) & 1);
+  return (uint16_t)(u >> 16);
+}
+/* @end */
+
+/* @fn dlrt_ld uses dlrt_half_ld */
+static double dlrt_ldf(int t, const void *p, dlrt_i i);
+
+static int64_t dlrt_ldi(int t, const void *p, dlrt_i i) {
+  double v;
+  switch (t) {
+  case DLRT_T_I8: return ((const int8_t *)p)[i];
+  case DLRT_T_U8: return ((const uint8_t *)p)[i];
+  case DLRT_T_BOOL: return ((const uint8_t *)p)[i] != 0;
+  case DLRT_T_I16: return ((const int16_t *)p)[i];
+  case DLRT_T_U16: return ((const uint16_t *)p)[i];
+  case DLRT_T_I32: return ((const int32_t *)p)[i];
+  case DLRT_T_U32: return ((const uint32_t *)p)[i];
+  case DLRT_T_I64: return ((const int64_t *)p)[i];
+  case DLRT_T_U64: return (int64_t)((const uint64_t *)p)[i];
+  default:
+    v = dlrt_ldf(t, p, i);
+    return v != v ? 0 : v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : (int64_t)v;
+  }
+}
+
+static double dlrt_ldf(int t, const void *p, dlrt_i i) {
+  switch (t) {
+  case DLRT_T_F32: return ((const float *)p)[i];
+  case DLRT_T_F64: return ((const double *)p)[i];
+  case DLRT_T_F16: return dlrt_h2f(((const uint16_t *)p)[i]);
+  case DLRT_T_BF16: return dlrt_b2f(((const uint16_t *)p)[i]);
+  case DLRT_T_U64: return (double)((const uint64_t *)p)[i];
+  default: return (double)dlrt_ldi(t, p, i);
+  }
+}
+/* @end */
+
+/* @fn dlrt_st uses dlrt_half_st */
+static void dlrt_stf(int t, void *p, dlrt_i i, double v);
+
+static void dlrt_sti(int t, void *p, dlrt_i i, int64_t v) {
+  switch (t) {
+  case DLRT_T_I8: ((int8_t *)p)[i] = (int8_t)v; return;
+  case DLRT_T_U8: ((uint8_t *)p)[i] = (uint8_t)v; return;
+  case DLRT_T_BOOL: ((uint8_t *)p)[i] = v != 0; return;
+  case DLRT_T_I16: ((int16_t *)p)[i] = (int16_t)v; return;
+  case DLRT_T_U16: ((uint16_t *)p)[i] = (uint16_t)v; return;
+  case DLRT_T_I32: ((int32_t *)p)[i] = (int32_t)v; return;
+  case DLRT_T_U32: ((uint32_t *)p)[i] = (uint32_t)v; return;
+  case DLRT_T_I64: ((int64_t *)p)[i] = v; return;
+  case DLRT_T_U64: ((uint64_t *)p)[i] = (uint64_t)v; return;
+  default: dlrt_stf(t, p, i, (double)v);
+  }
+}
+
+/* float -> int truncates toward zero (saturating at the int64 range), as ONNX Cast does */
+static void dlrt_stf(int t, void *p, dlrt_i i, double v) {
+  switch (t) {
+  case DLRT_T_F32: ((float *)p)[i] = (float)v; return;
+  case DLRT_T_F64: ((double *)p)[i] = v; return;
+  case DLRT_T_F16: ((uint16_t *)p)[i] = dlrt_f2h((float)v); return;
+  case DLRT_T_BF16: ((uint16_t *)p)[i] = dlrt_f2b((float)v); return;
+  case DLRT_T_BOOL: ((uint8_t *)p)[i] = v != 0; return;
+  default:
+    dlrt_sti(t, p, i, v != v ? 0 : v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : (int64_t)v);
+  }
+}
+/* @end */
+
+/* @fn dlrt_next */
+/* Steps a row-major index over dims d; returns 0 after the last element. */
+static int dlrt_next(int r, const dlrt_i *d, dlrt_i *idx) {
+  int i;
+  for (i = r - 1; i >= 0; i--) {
+    if (++idx[i] < d[i]) return 1;
+    idx[i] = 0;
+  }
+  return 0;
+}
+/* @end */
+
+/* @fn dlrt_numel */
+static dlrt_i dlrt_numel(int r, const dlrt_i *d) {
+  dlrt_i n = 1;
+  int i;
+  for (i = 0; i < r; i++) n *= d[i];
+  return n;
+}
+/* @end */
+
+/* @fn dlrt_copy_strided */
+#define DLRT_COPY_LOOP(T)                                                                          \
+  for (j = 0; j < inner; j++) ((T *)y)[o + j] = ((const T *)x)[base + j * s];
+void dlrt_copy_strided(int r, const dlrt_i *d, const dlrt_i *strides, dlrt_i offset, int es,
+                       const void *x, void *y) {
+  dlrt_i idx[DLRT_MAX_VIEW] = {0}, total = 1, inner = r ? d[r - 1] : 1, s = r ? strides[r - 1] : 0,
+         o, j;
+  int i;
+  for (i = 0; i < r; i++) total *= d[i];
+  for (o = 0; o < total; o += inner) {
+    dlrt_i base = offset;
+    for (i = 0; i + 1 < r; i++) base += idx[i] * strides[i];
+    switch (es) {
+    case 1: DLRT_COPY_LOOP(uint8_t) break;
+    case 2: DLRT_COPY_LOOP(uint16_t) break;
+    case 4: DLRT_COPY_LOOP(uint32_t) break;
+    default: DLRT_COPY_LOOP(uint64_t) break;
+    }
+    for (i = r - 2; i >= 0; i--) {
+      if (++idx[i] < d[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
+#undef DLRT_COPY_LOOP
+/* @end */
+
 /* @fn dlrt_concat */
-/* y = concat of n inputs along an axis: outer rows, input i contributing chunk[i] floats per row. */
-void dlrt_concat(int n, const float *const *xs, const dlrt_i *chunk, dlrt_i outer, float *y) {
+void dlrt_concat(int n, const void *const *xs, const dlrt_i *chunk, dlrt_i outer, void *y) {
+  unsigned char *dst = (unsigned char *)y;
   dlrt_i o;
   int i;
   for (o = 0; o < outer; o++)
     for (i = 0; i < n; i++) {
-      memcpy(y, xs[i] + o * chunk[i], sizeof(float) * (size_t)chunk[i]);
-      y += chunk[i];
+      if (chunk[i]) memcpy(dst, (const unsigned char *)xs[i] + o * chunk[i], (size_t)chunk[i]);
+      dst += chunk[i];
     }
+}
+/* @end */
+
+/* @fn dlrt_gather uses dlrt_ld */
+int dlrt_gather(dlrt_i outer, dlrt_i d, dlrt_i row, int it, const void *idx, dlrt_i ni,
+                const void *x, void *y) {
+  const unsigned char *src = (const unsigned char *)x;
+  unsigned char *dst = (unsigned char *)y;
+  dlrt_i o, j;
+  for (o = 0; o < outer; o++)
+    for (j = 0; j < ni; j++) {
+      int64_t g = dlrt_ldi(it, idx, j);
+      if (g < 0) g += d;
+      if (g < 0 || g >= d) return 1;
+      if (row) memcpy(dst, src + (o * d + g) * row, (size_t)row);
+      dst += row;
+    }
+  return 0;
+}
+/* @end */
+
+/* @fn dlrt_gather_elements uses dlrt_ld dlrt_next dlrt_numel */
+int dlrt_gather_elements(int r, const dlrt_i *d, const dlrt_i *xs, int axis, dlrt_i axlen, int es,
+                         int it, const void *idx, const void *x, void *y) {
+  dlrt_i id[DLRT_MAX_VIEW] = {0}, n = dlrt_numel(r, d), o;
+  int i;
+  for (o = 0; o < n; o++) {
+    dlrt_i src = 0;
+    int64_t g = dlrt_ldi(it, idx, o);
+    if (g < 0) g += axlen;
+    if (g < 0 || g >= axlen) return 1;
+    for (i = 0; i < r; i++) src += (i == axis ? g : id[i]) * xs[i];
+    memcpy((unsigned char *)y + o * es, (const unsigned char *)x + src * es, (size_t)es);
+    dlrt_next(r, d, id);
+  }
+  return 0;
+}
+/* @end */
+
+/* @fn dlrt_where uses dlrt_next dlrt_numel */
+void dlrt_where(int r, const dlrt_i *d, const unsigned char *c, const dlrt_i *cs, const void *a,
+                const dlrt_i *as, const void *b, const dlrt_i *bs, int es, void *y) {
+  dlrt_i idx[DLRT_MAX_VIEW] = {0}, n = dlrt_numel(r, d), o;
+  int i;
+  for (o = 0; o < n; o++) {
+    dlrt_i co = 0, ao = 0, bo = 0;
+    for (i = 0; i < r; i++) co += idx[i] * cs[i], ao += idx[i] * as[i], bo += idx[i] * bs[i];
+    if (c[co]) memcpy((unsigned char *)y + o * es, (const unsigned char *)a + ao * es, (size_t)es);
+    else memcpy((unsigned char *)y + o * es, (const unsigned char *)b + bo * es, (size_t)es);
+    dlrt_next(r, d, idx);
+  }
+}
+/* @end */
+
+/* @fn dlrt_binary_g uses dlrt_isflt dlrt_ld dlrt_st dlrt_next dlrt_numel */
+static double dlrt_fmod_py(double a, double b) {
+  double r = fmod(a, b);
+  if (r != 0 && ((r < 0) != (b < 0))) r += b;
+  return r;
+}
+
+static double dlrt_bin_f(int op, double p, double q) {
+  switch (op) {
+  case DLRT_ADD: return p + q;
+  case DLRT_SUB: return p - q;
+  case DLRT_MUL: return p * q;
+  case DLRT_DIV: return p / q;
+  case DLRT_POW: return pow(p, q);
+  case DLRT_MAX: return p != p || q != q ? NAN : p > q ? p : q;
+  case DLRT_MIN: return p != p || q != q ? NAN : p < q ? p : q;
+  case DLRT_PRELU: return p < 0 ? p * q : p;
+  case DLRT_MOD: return dlrt_fmod_py(p, q);
+  case DLRT_FMOD: return fmod(p, q);
+  case DLRT_EQUAL: return p == q;
+  case DLRT_LESS: return p < q;
+  case DLRT_LESS_EQUAL: return p <= q;
+  case DLRT_GREATER: return p > q;
+  case DLRT_GREATER_EQUAL: return p >= q;
+  case DLRT_AND: return p != 0 && q != 0;
+  case DLRT_OR: return p != 0 || q != 0;
+  case DLRT_XOR: return (p != 0) != (q != 0);
+  default: return 0;
+  }
+}
+
+/* Integer arithmetic wraps (through uint64); division by zero gives 0. */
+static int64_t dlrt_bin_i(int op, int64_t p, int64_t q) {
+  int64_t r;
+  switch (op) {
+  case DLRT_ADD: return (int64_t)((uint64_t)p + (uint64_t)q);
+  case DLRT_SUB: return (int64_t)((uint64_t)p - (uint64_t)q);
+  case DLRT_MUL: return (int64_t)((uint64_t)p * (uint64_t)q);
+  case DLRT_DIV: return q == 0 || (q == -1 && p == INT64_MIN) ? 0 : p / q;
+  case DLRT_POW: return (int64_t)pow((double)p, (double)q);
+  case DLRT_MAX: return p > q ? p : q;
+  case DLRT_MIN: return p < q ? p : q;
+  case DLRT_PRELU: return p < 0 ? p * q : p;
+  case DLRT_MOD: case DLRT_FMOD:
+    if (q == 0 || q == -1) return 0;
+    r = p % q;
+    if (op == DLRT_MOD && r != 0 && ((r < 0) != (q < 0))) r += q;
+    return r;
+  case DLRT_SHL: return q < 0 || q > 63 ? 0 : (int64_t)((uint64_t)p << q);
+  case DLRT_SHR: return q < 0 || q > 63 ? 0 : (int64_t)((uint64_t)p >> q);
+  case DLRT_BITAND: return p & q;
+  case DLRT_BITOR: return p | q;
+  case DLRT_BITXOR: return p ^ q;
+  case DLRT_EQUAL: return p == q;
+  case DLRT_LESS: return p < q;
+  case DLRT_LESS_EQUAL: return p <= q;
+  case DLRT_GREATER: return p > q;
+  case DLRT_GREATER_EQUAL: return p >= q;
+  case DLRT_AND: return p && q;
+  case DLRT_OR: return p || q;
+  case DLRT_XOR: return !p != !q;
+  default: return 0;
+  }
+}
+
+void dlrt_binary_g(int op, int ta, int tb, int to, int r, const dlrt_i *d, const void *a,
+                   const dlrt_i *as, const void *b, const dlrt_i *bs, void *y) {
+  dlrt_i idx[DLRT_MAX_VIEW] = {0}, n = dlrt_numel(r, d), o;
+  int i, fl = dlrt_isflt(ta) || dlrt_isflt(tb);
+  for (o = 0; o < n; o++) {
+    dlrt_i ao = 0, bo = 0;
+    for (i = 0; i < r; i++) ao += idx[i] * as[i], bo += idx[i] * bs[i];
+    if (fl) dlrt_stf(to, y, o, dlrt_bin_f(op, dlrt_ldf(ta, a, ao), dlrt_ldf(tb, b, bo)));
+    else dlrt_sti(to, y, o, dlrt_bin_i(op, dlrt_ldi(ta, a, ao), dlrt_ldi(tb, b, bo)));
+    dlrt_next(r, d, idx);
+  }
+}
+/* @end */
+
+/* @fn dlrt_unary_g uses dlrt_isflt dlrt_ld dlrt_st */
+static double dlrt_un_f(int op, double v, double p0, double p1) {
+  switch (op) {
+  case DLRT_RELU: return v < 0 ? 0 : v;
+  case DLRT_LEAKY_RELU: return v < 0 ? p0 * v : v;
+  case DLRT_CLIP: return v < p0 ? p0 : v > p1 ? p1 : v;
+  case DLRT_SIGMOID: return 1 / (1 + exp(-v));
+  case DLRT_HARD_SIGMOID: return fmax(0, fmin(1, p0 * v + p1));
+  case DLRT_HARD_SWISH: return v * fmax(0, fmin(1, v / 6 + 0.5));
+  case DLRT_TANH: return tanh(v);
+  case DLRT_ERF: return erf(v);
+  case DLRT_GELU: return 0.5 * v * (1 + erf(v * 0.70710678118654752));
+  case DLRT_GELU_TANH: return 0.5 * v * (1 + tanh(0.79788456080286536 * (v + 0.044715 * v * v * v)));
+  case DLRT_ELU: return v < 0 ? p0 * (exp(v) - 1) : v;
+  case DLRT_SELU: return v <= 0 ? p1 * (p0 * exp(v) - p0) : p1 * v;
+  case DLRT_CELU: return fmax(0, v) + fmin(0, p0 * (exp(v / p0) - 1));
+  case DLRT_SOFTPLUS: return log(exp(v) + 1);
+  case DLRT_SOFTSIGN: return v / (1 + fabs(v));
+  case DLRT_THRESHOLDED_RELU: return v > p0 ? v : 0;
+  case DLRT_SQRT: return sqrt(v);
+  case DLRT_EXP: return exp(v);
+  case DLRT_LOG: return log(v);
+  case DLRT_NEG: return -v;
+  case DLRT_ABS: return fabs(v);
+  case DLRT_RECIPROCAL: return 1 / v;
+  case DLRT_FLOOR: return floor(v);
+  case DLRT_CEIL: return ceil(v);
+  case DLRT_ROUND: return nearbyint(v);
+  case DLRT_SIGN: return (v > 0) - (v < 0);
+  case DLRT_SIN: return sin(v);
+  case DLRT_COS: return cos(v);
+  case DLRT_TAN: return tan(v);
+  case DLRT_ASIN: return asin(v);
+  case DLRT_ACOS: return acos(v);
+  case DLRT_ATAN: return atan(v);
+  case DLRT_SINH: return sinh(v);
+  case DLRT_COSH: return cosh(v);
+  case DLRT_ASINH: return asinh(v);
+  case DLRT_ACOSH: return acosh(v);
+  case DLRT_ATANH: return atanh(v);
+  case DLRT_NOT: return v == 0;
+  case DLRT_ISNAN: return v != v;
+  case DLRT_ISINF: return (p0 != 0 && v == INFINITY) || (p1 != 0 && v == -INFINITY);
+  default: return v; /* DLRT_CAST */
+  }
+}
+
+static int64_t dlrt_un_i(int op, int64_t v, double p0, double p1) {
+  switch (op) {
+  case DLRT_NEG: return (int64_t)(0 - (uint64_t)v);
+  case DLRT_ABS: return v < 0 ? (int64_t)(0 - (uint64_t)v) : v;
+  case DLRT_SIGN: return (v > 0) - (v < 0);
+  case DLRT_NOT: return !v;
+  case DLRT_BITNOT: return ~v;
+  case DLRT_RELU: return v < 0 ? 0 : v;
+  case DLRT_CLIP: return (double)v < p0 ? (int64_t)p0 : (double)v > p1 ? (int64_t)p1 : v;
+  case DLRT_ISNAN: case DLRT_ISINF: return 0;
+  default: return v; /* DLRT_CAST */
+  }
+}
+
+void dlrt_unary_g(int op, int ti, int to, dlrt_i n, const void *x, void *y, double p0, double p1) {
+  dlrt_i i;
+  if (dlrt_isflt(ti) || (op == DLRT_CAST && dlrt_isflt(to)))
+    for (i = 0; i < n; i++) dlrt_stf(to, y, i, dlrt_un_f(op, dlrt_ldf(ti, x, i), p0, p1));
+  else
+    for (i = 0; i < n; i++) dlrt_sti(to, y, i, dlrt_un_i(op, dlrt_ldi(ti, x, i), p0, p1));
+}
+/* @end */
+
+/* @fn dlrt_reduce uses dlrt_isflt dlrt_ld dlrt_st dlrt_next dlrt_numel */
+void dlrt_reduce(int op, int ti, int to, int nk, const dlrt_i *kd, const dlrt_i *ks, int nr,
+                 const dlrt_i *rd, const dlrt_i *rs, int last, const void *x, void *y) {
+  dlrt_i ki[DLRT_MAX_VIEW] = {0}, ri[DLRT_MAX_VIEW], nout = dlrt_numel(nk, kd),
+         nred = dlrt_numel(nr, rd), o, j;
+  int i, fl = dlrt_isflt(ti) || op == DLRT_R_MEAN || op == DLRT_R_L2 || op == DLRT_R_LOG_SUM ||
+              op == DLRT_R_LOG_SUM_EXP;
+  int arg = op == DLRT_R_ARGMAX || op == DLRT_R_ARGMIN;
+  for (o = 0; o < nout; o++) {
+    dlrt_i base = 0, best = 0;
+    double f = op == DLRT_R_MAX || op == DLRT_R_ARGMAX ? -INFINITY
+               : op == DLRT_R_MIN || op == DLRT_R_ARGMIN ? INFINITY
+               : op == DLRT_R_PROD ? 1 : 0;
+    int64_t v = op == DLRT_R_MAX || op == DLRT_R_ARGMAX ? INT64_MIN
+                : op == DLRT_R_MIN || op == DLRT_R_ARGMIN ? INT64_MAX
+                : op == DLRT_R_PROD ? 1 : 0;
+    for (i = 0; i < nk; i++) base += ki[i] * ks[i];
+    for (i = 0; i < nr; i++) ri[i] = 0;
+    for (j = 0; j < nred; j++) {
+      dlrt_i off = base;
+      for (i = 0; i < nr; i++) off += ri[i] * rs[i];
+      if (fl) {
+        double e = dlrt_ldf(ti, x, off);
+        switch (op) {
+        case DLRT_R_MAX: f = e > f || e != e ? e : f; break;
+        case DLRT_R_MIN: f = e < f || e != e ? e : f; break;
+        case DLRT_R_ARGMAX:
+          if (j == 0 || e > f || (last && e == f)) f = e, best = j;
+          break;
+        case DLRT_R_ARGMIN:
+          if (j == 0 || e < f || (last && e == f)) f = e, best = j;
+          break;
+        case DLRT_R_PROD: f *= e; break;
+        case DLRT_R_L1: f += fabs(e); break;
+        case DLRT_R_L2: case DLRT_R_SUM_SQUARE: f += e * e; break;
+        case DLRT_R_LOG_SUM_EXP: f += exp(e); break;
+        default: f += e; break;
+        }
+      } else {
+        int64_t e = dlrt_ldi(ti, x, off);
+        switch (op) {
+        case DLRT_R_MAX: v = e > v ? e : v; break;
+        case DLRT_R_MIN: v = e < v ? e : v; break;
+        case DLRT_R_ARGMAX:
+          if (j == 0 || e > v || (last && e == v)) v = e, best = j;
+          break;
+        case DLRT_R_ARGMIN:
+          if (j == 0 || e < v || (last && e == v)) v = e, best = j;
+          break;
+        case DLRT_R_PROD: v = (int64_t)((uint64_t)v * (uint64_t)e); break;
+        case DLRT_R_L1: v += e < 0 ? -e : e; break;
+        case DLRT_R_SUM_SQUARE: v += e * e; break;
+        default: v += e; break;
+        }
+      }
+      dlrt_next(nr, rd, ri);
+    }
+    if (arg) dlrt_sti(to, y, o, best);
+    else if (!fl) dlrt_sti(to, y, o, v);
+    else {
+      if (op == DLRT_R_MEAN) f /= (double)nred;
+      if (op == DLRT_R_L2) f = sqrt(f);
+      if (op == DLRT_R_LOG_SUM || op == DLRT_R_LOG_SUM_EXP) f = log(f);
+      dlrt_stf(to, y, o, f);
+    }
+    dlrt_next(nk, kd, ki);
+  }
+}
+/* @end */
+
+/* @fn dlrt_pad uses dlrt_esize dlrt_st dlrt_next dlrt_numel */
+void dlrt_pad(int t, int mode, int r, const dlrt_i *id, const dlrt_i *od, const dlrt_i *pb,
+              double value, const void *x, void *y) {
+  dlrt_i idx[DLRT_MAX_VIEW] = {0}, st[DLRT_MAX_VIEW], n = dlrt_numel(r, od), o, acc = 1;
+  int i, es = dlrt_esize(t);
+  for (i = r - 1; i >= 0; i--) st[i] = acc, acc *= id[i];
+  for (o = 0; o < n; o++) {
+    dlrt_i src = 0;
+    int outside = 0;
+    for (i = 0; i < r && !outside; i++) {
+      dlrt_i c = idx[i] - pb[i], dim = id[i];
+      if (c < 0 || c >= dim) {
+        if (mode == DLRT_PAD_CONSTANT || dim == 0) outside = 1;
+        else if (mode == DLRT_PAD_EDGE) c = c < 0 ? 0 : dim - 1;
+        else if (mode == DLRT_PAD_WRAP) c = ((c % dim) + dim) % dim;
+        else if (dim == 1) c = 0;
+        else {
+          dlrt_i period = 2 * (dim - 1);
+          c = ((c % period) + period) % period;
+          if (c >= dim) c = period - c;
+        }
+      }
+      src += c * st[i];
+    }
+    if (outside) dlrt_stf(t, y, o, value);
+    else memcpy((unsigned char *)y + o * es, (const unsigned char *)x + src * es, (size_t)es);
+    dlrt_next(r, od, idx);
+  }
+}
+/* @end */
+
+/* @fn dlrt_cumsum uses dlrt_isflt dlrt_ld dlrt_st */
+void dlrt_cumsum(int t, dlrt_i outer, dlrt_i len, dlrt_i inner, int exclusive, int reverse,
+                 const void *x, void *y) {
+  dlrt_i o, i, k;
+  int fl = dlrt_isflt(t);
+  for (o = 0; o < outer; o++)
+    for (i = 0; i < inner; i++) {
+      double f = 0;
+      int64_t v = 0;
+      for (k = 0; k < len; k++) {
+        dlrt_i at = o * len * inner + (reverse ? len - 1 - k : k) * inner + i;
+        if (exclusive) {
+          if (fl) dlrt_stf(t, y, at, f);
+          else dlrt_sti(t, y, at, v);
+        }
+        if (fl) f += dlrt_ldf(t, x, at);
+        else v = (int64_t)((uint64_t)v + (uint64_t)dlrt_ldi(t, x, at));
+        if (!exclusive) {
+          if (fl) dlrt_stf(t, y, at, f);
+          else dlrt_sti(t, y, at, v);
+        }
+      }
+    }
+}
+/* @end */
+
+/* @fn dlrt_trilu */
+void dlrt_trilu(dlrt_i batch, dlrt_i rows, dlrt_i cols, dlrt_i k, int upper, int es,
+                const void *x, void *y) {
+  dlrt_i b, i, j;
+  for (b = 0; b < batch; b++)
+    for (i = 0; i < rows; i++)
+      for (j = 0; j < cols; j++) {
+        dlrt_i at = ((b * rows) + i) * cols + j;
+        int keep = upper ? j - i >= k : j - i <= k;
+        if (keep) memcpy((unsigned char *)y + at * es, (const unsigned char *)x + at * es, (size_t)es);
+        else memset((unsigned char *)y + at * es, 0, (size_t)es);
+      }
+}
+/* @end */
+
+/* @fn dlrt_resize uses dlrt_next dlrt_numel */
+void dlrt_resize(int r, const dlrt_i *od, const dlrt_i *nt, const dlrt_i *off, const float *w,
+                 const float *x, float *y) {
+  dlrt_i oi[DLRT_MAX_VIEW] = {0}, ti[DLRT_MAX_VIEW], base[DLRT_MAX_VIEW], n = dlrt_numel(r, od),
+         o, acc = 0;
+  int i;
+  for (i = 0; i < r; i++) base[i] = acc, acc += od[i] * nt[i];
+  for (o = 0; o < n; o++) {
+    double sum = 0;
+    for (i = 0; i < r; i++) ti[i] = 0;
+    do {
+      double wt = 1;
+      dlrt_i src = 0;
+      for (i = 0; i < r; i++) {
+        dlrt_i e = base[i] + oi[i] * nt[i] + ti[i];
+        wt *= w[e];
+        src += off[e];
+      }
+      if (wt != 0) sum += wt * x[src];
+    } while (dlrt_next(r, nt, ti));
+    y[o] = (float)sum;
+    dlrt_next(r, od, oi);
+  }
+}
+/* @end */
+
+/* @fn dlrt_nll_loss uses dlrt_ld */
+int dlrt_nll_loss(dlrt_i n, dlrt_i c, dlrt_i d, const float *x, int tt, const void *target,
+                  const float *weight, int has_ignore, dlrt_i ignore, int reduction, float *y) {
+  double sum = 0, wsum = 0;
+  dlrt_i i, j;
+  for (i = 0; i < n; i++)
+    for (j = 0; j < d; j++) {
+      int64_t t = dlrt_ldi(tt, target, i * d + j);
+      double w, l;
+      if (has_ignore && t == ignore) w = 0, l = 0;
+      else {
+        if (t < 0 || t >= c) return 1;
+        w = weight ? weight[t] : 1;
+        l = -(double)x[(i * c + t) * d + j] * w;
+      }
+      if (reduction == 0) y[i * d + j] = (float)l;
+      sum += l, wsum += w;
+    }
+  if (reduction == 1) y[0] = (float)sum;
+  if (reduction == 2) y[0] = (float)(sum / wsum);
+  return 0;
 }
 /* @end */

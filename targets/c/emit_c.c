@@ -72,7 +72,8 @@ static void emit_section(DlBuf *b, const Section *s) {
   while (p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-    if (!strncmp(p, "void dlrt_", 10) || !strncmp(p, "dlrt_i dlrt_", 12)) dl_buf_append(b, "static ", 7);
+    if (!strncmp(p, "void dlrt_", 10) || !strncmp(p, "dlrt_i dlrt_", 12) || !strncmp(p, "int dlrt_", 9))
+      dl_buf_append(b, "static ", 7);
     dl_buf_append(b, p, n);
     p += n;
   }
@@ -88,9 +89,45 @@ static void fmt_float(double v, char *buf, size_t n) {
   else snprintf(buf, n, "%af", (double)f);
 }
 
+static void fmt_double(double v, char *buf, size_t n) {
+  if (isnan(v)) snprintf(buf, n, "NAN");
+  else if (isinf(v)) snprintf(buf, n, v > 0 ? "INFINITY" : "-INFINITY");
+  else snprintf(buf, n, "%a", v);
+}
+
 static void fmt_int(int64_t v, char *buf, size_t n) {
-  if (v > 2147483647LL || v < -2147483647LL) snprintf(buf, n, "%lldLL", (long long)v);
+  if (v == INT64_MIN) snprintf(buf, n, "(-9223372036854775807LL - 1)");
+  else if (v > 2147483647LL || v < -2147483647LL) snprintf(buf, n, "%lldLL", (long long)v);
   else snprintf(buf, n, "%lld", (long long)v);
+}
+
+/* The C type of a tensor element in generated code (half floats as their bits). */
+static const char *ctype(DlDType t) {
+  switch (t) {
+  case DL_F32: return "float";
+  case DL_F64: return "double";
+  case DL_I8: return "int8_t";
+  case DL_U8: case DL_BOOL: return "uint8_t";
+  case DL_I16: return "int16_t";
+  case DL_U16: case DL_F16: case DL_BF16: return "uint16_t";
+  case DL_I32: return "int32_t";
+  case DL_U32: return "uint32_t";
+  case DL_I64: return "int64_t";
+  case DL_U64: return "uint64_t";
+  default: return "unsigned char";
+  }
+}
+
+/* Element i of t as a C literal of ctype(t). */
+static void fmt_elem(const DlTensor *t, int64_t i, char *buf, size_t n) {
+  switch (t->shape.dtype) {
+  case DL_F32: fmt_float(((const float *)t->data)[i], buf, n); break;
+  case DL_F64: fmt_double(((const double *)t->data)[i], buf, n); break;
+  case DL_F16: case DL_BF16: snprintf(buf, n, "0x%04x", ((const uint16_t *)t->data)[i]); break;
+  case DL_U64: snprintf(buf, n, "%lluULL", (unsigned long long)((const uint64_t *)t->data)[i]); break;
+  case DL_U32: snprintf(buf, n, "%lluU", (unsigned long long)((const uint32_t *)t->data)[i]); break;
+  default: fmt_int(dl_tensor_get_i(t, i), buf, n); break;
+  }
 }
 
 static void val(const Emit *m, int slot, char *buf, size_t n) {
@@ -110,6 +147,16 @@ static void int_array(DlBuf *b, const char *name, const dlrt_i *v, int n) {
   dl_buf_printf(b, "static const dlrt_i %s[%d] = {", name, n ? n : 1);
   for (int i = 0; i < n; i++) {
     fmt_int(v[i], t, sizeof t);
+    dl_buf_printf(b, "%s%s", i ? ", " : "", t);
+  }
+  dl_buf_printf(b, "%s};\n", n ? "" : "0");
+}
+
+static void float_array(DlBuf *b, const char *name, const float *v, dlrt_i n) {
+  char t[48];
+  dl_buf_printf(b, "static const float %s[%lld] = {", name, (long long)(n ? n : 1));
+  for (dlrt_i i = 0; i < n; i++) {
+    fmt_float(v[i], t, sizeof t);
     dl_buf_printf(b, "%s%s", i ? ", " : "", t);
   }
   dl_buf_printf(b, "%s};\n", n ? "" : "0");
@@ -212,15 +259,11 @@ static bool check_supported(Emit *m, DlError *e) {
   bool ok = true;
   for (int i = 0; i < p->nsteps; i++) {
     Step *st = &p->steps[i];
-    bool f32 = p->slot[st->out].shape.dtype == DL_F32;
-    for (int j = 0; j < st->nin; j++) f32 &= p->slot[st->in[j]].shape.dtype == DL_F32;
     const char *op = st->k == DL_OP_COUNT ? "tensor.concat" : dl_op_info(st->k)->mnemonic;
-    if (!f32) ok = dl_error_set(e, "%s: %s: the C target handles float32 tensors only", st->where, op);
+    if (st->q) ok = dl_error_set(e, "%s: qg.%s: the C target does not run integer (quantized) steps yet", st->where, op);
     else if (st->call.kind == DL_CALL_NONE && st->k != DL_OP_COUNT)
       ok = dl_error_set(e, "%s: qg.%s: the C target has no kernel for this op yet", st->where, op);
   }
-  for (int i = 0; i < p->nin; i++)
-    if (dl_plan_input_shape(p, i)->dtype != DL_F32) ok = dl_error_set(e, "input %d is not float32", i);
   return ok;
 }
 
@@ -236,23 +279,29 @@ static void emit_constants(Emit *m) {
     if (!used) continue;
     int64_t n = dl_shape_numel(&p->slot[s].shape);
     char shp[128];
-    dl_buf_printf(&m->c, "/* %s */\nstatic const float c%d[%lld] = {", dl_shape_str(&p->slot[s].shape, shp, sizeof shp),
-                  s, (long long)(n ? n : 1));
-    const float *d = p->slot[s].data;
+    dl_buf_printf(&m->c, "/* %s */\nstatic const %s c%d[%lld] = {", dl_shape_str(&p->slot[s].shape, shp, sizeof shp),
+                  ctype(p->slot[s].shape.dtype), s, (long long)(n ? n : 1));
     for (int64_t i = 0; i < n; i++) {
-      fmt_float(d[i], t, sizeof t);
+      fmt_elem(&p->slot[s], i, t, sizeof t);
       dl_buf_printf(&m->c, "%s%s", i % 8 ? ", " : (i ? ",\n  " : "\n  "), t);
     }
     dl_buf_printf(&m->c, "%s};\n", n ? "" : "0");
   }
 }
 
+/* Declares `dlrt_i NAME<i>[]` from v (rank n) and writes its name to out. */
+static void arr(DlBuf *decl, const char *base, int i, const dlrt_i *v, int n, char *out, size_t on) {
+  snprintf(out, on, "%s%d", base, i);
+  int_array(decl, out, v, n);
+}
+
 static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
   Step *st = &m->p->steps[i];
   const DlCall *c = &st->call;
-  char x[64], w[64], b[64], y[64], nm[32], an[32], t0[48], t1[48];
+  char x[64], w[64], b[64], y[64], nm[32], an[32], t0[48], t1[48], d0[32], d1[32], d2[32], d3[32];
   val(m, st->in[0], x, sizeof x);
   if (st->nin > 1) val(m, st->in[1], w, sizeof w);
+  else snprintf(w, sizeof w, "0");
   if (st->nin > 2) val(m, st->in[2], b, sizeof b);
   else snprintf(b, sizeof b, "0");
   val(m, st->out, y, sizeof y);
@@ -264,115 +313,157 @@ static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
     dlrt_i chunk[32], outer = 1;
     const DlShape *os = &m->p->slot[st->out].shape;
     for (int d = 0; d < st->axis; d++) outer *= os->dims[d];
-    dl_buf_printf(body, "  {\n    const float *xs[%d];\n", st->nin);
+    dl_buf_printf(body, "  {\n    const void *xs[%d];\n", st->nin);
     for (int j = 0; j < st->nin; j++) {
       char v[64];
       val(m, st->in[j], v, sizeof v);
-      chunk[j] = outer ? dl_shape_numel(&m->p->slot[st->in[j]].shape) / outer : 0;
+      chunk[j] = outer ? (dlrt_i)dl_tensor_bytes(&m->p->slot[st->in[j]]) / outer : 0;
       dl_buf_printf(body, "    xs[%d] = %s;\n", j, v);
     }
-    snprintf(nm, sizeof nm, "chunk%d", i);
-    int_array(decl, nm, chunk, st->nin);
-    dl_buf_printf(body, "    dlrt_concat(%d, xs, %s, %lld, %s);\n  }\n", st->nin, nm, (long long)outer, y);
+    arr(decl, "chunk", i, chunk, st->nin, d0, sizeof d0);
+    dl_buf_printf(body, "    dlrt_concat(%d, xs, %s, %lld, %s);\n  }\n", st->nin, d0, (long long)outer, y);
     return;
   }
+  const char *ret = dl_call_has_status(c) ? "  if (" : "  ";
+  const char *end = dl_call_has_status(c) ? ")\n    return 1;\n" : ";\n";
+  DlBuf call = {0};
   switch (c->kind) {
-  case DL_CALL_ALIAS: dl_buf_printf(body, "  /* shares %s */\n", x); break;
+  case DL_CALL_ALIAS: dl_buf_printf(body, "  /* shares %s */\n", x); return;
   case DL_CALL_CONV:
     win_literal(decl, nm, &c->win), act_literal(decl, an, c->act);
-    dl_buf_printf(body, "  dlrt_conv(&%s, %s, %s, %s, %s, S, %s);\n", nm, x, w, b, y, an);
+    dl_buf_printf(&call, "dlrt_conv(&%s, %s, %s, %s, %s, S, %s)", nm, x, w, b, y, an);
     break;
   case DL_CALL_CONV_TRANSPOSE:
     win_literal(decl, nm, &c->win), act_literal(decl, an, c->act);
-    dl_buf_printf(body, "  dlrt_conv_transpose(&%s, %s, %s, %s, %s, %s);\n", nm, x, w, b, y, an);
+    dl_buf_printf(&call, "dlrt_conv_transpose(&%s, %s, %s, %s, %s, %s)", nm, x, w, b, y, an);
     break;
   case DL_CALL_POOL:
     win_literal(decl, nm, &c->win);
-    dl_buf_printf(body, "  dlrt_pool(&%s, %d, %s, %s);\n", nm, c->sub, x, y);
+    dl_buf_printf(&call, "dlrt_pool(&%s, %d, %s, %s)", nm, c->sub, x, y);
     break;
   case DL_CALL_GLOBAL_POOL:
-    dl_buf_printf(body, "  dlrt_global_pool(%lld, %lld, %d, %s, %s);\n", (long long)c->outer, (long long)c->len, c->sub, x, y);
+    dl_buf_printf(&call, "dlrt_global_pool(%lld, %lld, %d, %s, %s)", (long long)c->outer, (long long)c->len, c->sub, x, y);
     break;
   case DL_CALL_GEMM:
     act_literal(decl, an, c->act);
     fmt_float(c->alpha, t0, sizeof t0), fmt_float(c->beta, t1, sizeof t1);
-    dl_buf_printf(body, "  dlrt_gemm(%lld, %lld, %lld, %d, %d, %s, %s, %s, %s, %s, %lld, %lld, %s, S, %s);\n",
+    dl_buf_printf(&call, "dlrt_gemm(%lld, %lld, %lld, %d, %d, %s, %s, %s, %s, %s, %lld, %lld, %s, S, %s)",
                   (long long)c->M, (long long)c->N, (long long)c->K, c->transA, c->transB, t0, t1, x, w, b,
                   (long long)c->cm, (long long)c->cn, y, an);
     break;
-  case DL_CALL_MATMUL: {
-    char ao[32], bo[32];
-    snprintf(ao, sizeof ao, "aoff%d", i), snprintf(bo, sizeof bo, "boff%d", i);
-    int_array(decl, ao, c->aoff, (int)c->batches);
-    int_array(decl, bo, c->boff, (int)c->batches);
+  case DL_CALL_MATMUL:
+    arr(decl, "aoff", i, c->aoff, (int)c->batches, d0, sizeof d0);
+    arr(decl, "boff", i, c->boff, (int)c->batches, d1, sizeof d1);
     act_literal(decl, an, c->act);
-    dl_buf_printf(body, "  dlrt_matmul(%lld, %s, %s, %lld, %lld, %lld, %s, %s, %s, %s);\n", (long long)c->batches, ao, bo,
+    dl_buf_printf(&call, "dlrt_matmul(%lld, %s, %s, %lld, %lld, %lld, %s, %s, %s, %s)", (long long)c->batches, d0, d1,
                   (long long)c->M, (long long)c->N, (long long)c->K, x, w, y, an);
     break;
-  }
-  case DL_CALL_BINARY: {
-    char dn[32], sa[32], sb[32];
-    snprintf(dn, sizeof dn, "dims%d", i), snprintf(sa, sizeof sa, "sa%d", i), snprintf(sb, sizeof sb, "sb%d", i);
-    int_array(decl, dn, c->dims, c->r), int_array(decl, sa, c->as, c->r), int_array(decl, sb, c->bs, c->r);
+  case DL_CALL_BINARY:
+    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
+    arr(decl, "sb", i, c->bs, c->r, d2, sizeof d2);
     act_literal(decl, an, c->act);
-    dl_buf_printf(body, "  dlrt_binary(%d, %d, %s, %s, %s, %s, %s, %s, %s);\n", c->sub, c->r, dn, x, sa, w, sb, y, an);
+    dl_buf_printf(&call, "dlrt_binary(%d, %d, %s, %s, %s, %s, %s, %s, %s)", c->sub, c->r, d0, x, d1, w, d2, y, an);
     break;
-  }
   case DL_CALL_UNARY:
     fmt_float(c->p0, t0, sizeof t0), fmt_float(c->p1, t1, sizeof t1);
-    dl_buf_printf(body, "  dlrt_unary(%d, %lld, %s, %s, %s, %s);\n", c->sub, (long long)c->len, x, y, t0, t1);
+    dl_buf_printf(&call, "dlrt_unary(%d, %lld, %s, %s, %s, %s)", c->sub, (long long)c->len, x, y, t0, t1);
     break;
-  case DL_CALL_SOFTMAX:
-    dl_buf_printf(body, "  dlrt_softmax(%lld, %lld, %lld, %d, %s, %s);\n", (long long)c->outer, (long long)c->len,
-                  (long long)c->inner, c->sub, x, y);
+  case DL_CALL_SOFTMAX: case DL_CALL_HARDMAX:
+    if (c->kind == DL_CALL_SOFTMAX)
+      dl_buf_printf(&call, "dlrt_softmax(%lld, %lld, %lld, %d, %s, %s)", (long long)c->outer, (long long)c->len,
+                    (long long)c->inner, c->sub, x, y);
+    else
+      dl_buf_printf(&call, "dlrt_hardmax(%lld, %lld, %lld, %s, %s)", (long long)c->outer, (long long)c->len,
+                    (long long)c->inner, x, y);
     break;
   case DL_CALL_LAYER_NORM:
     fmt_float(c->p0, t0, sizeof t0);
-    dl_buf_printf(body, "  dlrt_layer_norm(%lld, %lld, %s, %s, %s, %s, %s);\n", (long long)c->outer, (long long)c->len,
+    dl_buf_printf(&call, "dlrt_layer_norm(%lld, %lld, %s, %s, %s, %s, %s)", (long long)c->outer, (long long)c->len,
                   x, w, b, t0, y);
     break;
   case DL_CALL_BATCH_NORM: {
     char mu[64], var[64];
     val(m, st->in[3], mu, sizeof mu), val(m, st->in[4], var, sizeof var);
     fmt_float(c->p0, t0, sizeof t0);
-    dl_buf_printf(body, "  dlrt_batch_norm(%lld, %lld, %lld, %s, %s, %s, %s, %s, %s, %s);\n", (long long)c->outer,
+    dl_buf_printf(&call, "dlrt_batch_norm(%lld, %lld, %lld, %s, %s, %s, %s, %s, %s, %s)", (long long)c->outer,
                   (long long)c->len, (long long)c->inner, x, w, b, mu, var, t0, y);
     break;
   }
   case DL_CALL_INSTANCE_NORM:
     fmt_float(c->p0, t0, sizeof t0);
-    dl_buf_printf(body, "  dlrt_instance_norm(%lld, %lld, %lld, %s, %s, %s, %s, %s);\n", (long long)c->outer,
+    dl_buf_printf(&call, "dlrt_instance_norm(%lld, %lld, %lld, %s, %s, %s, %s, %s)", (long long)c->outer,
                   (long long)c->len, (long long)c->inner, x, w, b, t0, y);
     break;
-  case DL_CALL_COPY: {
-    char dn[32], sa[32];
-    snprintf(dn, sizeof dn, "dims%d", i), snprintf(sa, sizeof sa, "sa%d", i);
-    int_array(decl, dn, c->dims, c->r), int_array(decl, sa, c->as, c->r);
-    dl_buf_printf(body, "  dlrt_copy_strided(%d, %s, %s, %lld, %s, %s);\n", c->r, dn, sa, (long long)c->offset, x, y);
+  case DL_CALL_COPY:
+    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
+    dl_buf_printf(&call, "dlrt_copy_strided(%d, %s, %s, %lld, %d, %s, %s)", c->r, d0, d1, (long long)c->offset, c->es, x, y);
     break;
+  case DL_CALL_GATHER:
+    dl_buf_printf(&call, "dlrt_gather(%lld, %lld, %lld, %d, %s, %lld, %s, %s)", (long long)c->outer, (long long)c->len,
+                  (long long)c->inner, c->tb, w, (long long)c->N, x, y);
+    break;
+  case DL_CALL_GATHER_ELEMENTS:
+    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
+    dl_buf_printf(&call, "dlrt_gather_elements(%d, %s, %s, %d, %lld, %d, %d, %s, %s, %s)", c->r, d0, d1, c->sub,
+                  (long long)c->len, c->es, c->tb, w, x, y);
+    break;
+  case DL_CALL_WHERE:
+    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sc", i, c->cs, c->r, d1, sizeof d1);
+    arr(decl, "sa", i, c->as, c->r, d2, sizeof d2), arr(decl, "sb", i, c->bs, c->r, d3, sizeof d3);
+    dl_buf_printf(&call, "dlrt_where(%d, %s, %s, %s, %s, %s, %s, %s, %d, %s)", c->r, d0, x, d1, w, d2, b, d3, c->es, y);
+    break;
+  case DL_CALL_BINARY_G:
+    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
+    arr(decl, "sb", i, c->bs, c->r, d2, sizeof d2);
+    dl_buf_printf(&call, "dlrt_binary_g(%d, %d, %d, %d, %d, %s, %s, %s, %s, %s, %s)", c->sub, c->ta, c->tb, c->to, c->r,
+                  d0, x, d1, w, d2, y);
+    break;
+  case DL_CALL_UNARY_G:
+    fmt_double(c->v0, t0, sizeof t0), fmt_double(c->v1, t1, sizeof t1);
+    dl_buf_printf(&call, "dlrt_unary_g(%d, %d, %d, %lld, %s, %s, %s, %s)", c->sub, c->ta, c->to, (long long)c->len, x, y,
+                  t0, t1);
+    break;
+  case DL_CALL_REDUCE:
+    arr(decl, "kd", i, c->dims, c->r, d0, sizeof d0), arr(decl, "ks", i, c->as, c->r, d1, sizeof d1);
+    arr(decl, "rd", i, c->dims2, c->r2, d2, sizeof d2), arr(decl, "rs", i, c->s2, c->r2, d3, sizeof d3);
+    dl_buf_printf(&call, "dlrt_reduce(%d, %d, %d, %d, %s, %s, %d, %s, %s, %d, %s, %s)", c->sub, c->ta, c->to, c->r, d0,
+                  d1, c->r2, d2, d3, c->transA, x, y);
+    break;
+  case DL_CALL_PAD:
+    arr(decl, "id", i, c->dims, c->r, d0, sizeof d0), arr(decl, "od", i, c->dims2, c->r, d1, sizeof d1);
+    arr(decl, "pb", i, c->as, c->r, d2, sizeof d2);
+    fmt_double(c->v0, t0, sizeof t0);
+    dl_buf_printf(&call, "dlrt_pad(%d, %d, %d, %s, %s, %s, %s, %s, %s)", c->ta, c->sub, c->r, d0, d1, d2, t0, x, y);
+    break;
+  case DL_CALL_CUMSUM:
+    dl_buf_printf(&call, "dlrt_cumsum(%d, %lld, %lld, %lld, %d, %d, %s, %s)", c->ta, (long long)c->outer,
+                  (long long)c->len, (long long)c->inner, c->transA, c->transB, x, y);
+    break;
+  case DL_CALL_TRILU:
+    dl_buf_printf(&call, "dlrt_trilu(%lld, %lld, %lld, %lld, %d, %d, %s, %s)", (long long)c->batches, (long long)c->M,
+                  (long long)c->N, (long long)c->K, c->sub, c->es, x, y);
+    break;
+  case DL_CALL_RESIZE:
+    arr(decl, "od", i, c->dims, c->r, d0, sizeof d0), arr(decl, "nt", i, c->bs, c->r, d1, sizeof d1);
+    snprintf(d2, sizeof d2, "off%d", i), snprintf(d3, sizeof d3, "w%d", i);
+    int_array(decl, d2, c->tab, (int)c->ntab);
+    float_array(decl, d3, c->wtab, c->ntab);
+    dl_buf_printf(&call, "dlrt_resize(%d, %s, %s, %s, %s, %s, %s)", c->r, d0, d1, d2, d3, x, y);
+    break;
+  case DL_CALL_NLL_LOSS:
+    fmt_int(c->offset, t0, sizeof t0);
+    dl_buf_printf(&call, "dlrt_nll_loss(%lld, %lld, %lld, %s, %d, %s, %s, %d, %s, %d, %s)", (long long)c->M,
+                  (long long)c->N, (long long)c->K, x, c->tb, w, b, c->offset != INT64_MIN, t0, c->sub, y);
+    break;
+  default: return;
   }
-  default: break;
-  }
+  dl_buf_printf(body, "%s%s%s", ret, call.data, end);
+  dl_buf_free(&call);
 }
 
 static const char *call_fn(const Step *st) {
   if (st->k == DL_OP_COUNT) return "dlrt_concat";
-  switch (st->call.kind) {
-  case DL_CALL_CONV: return "dlrt_conv";
-  case DL_CALL_CONV_TRANSPOSE: return "dlrt_conv_transpose";
-  case DL_CALL_POOL: return "dlrt_pool";
-  case DL_CALL_GLOBAL_POOL: return "dlrt_global_pool";
-  case DL_CALL_GEMM: return "dlrt_gemm";
-  case DL_CALL_MATMUL: return "dlrt_matmul";
-  case DL_CALL_BINARY: return "dlrt_binary";
-  case DL_CALL_UNARY: return "dlrt_unary";
-  case DL_CALL_SOFTMAX: return "dlrt_softmax";
-  case DL_CALL_LAYER_NORM: return "dlrt_layer_norm";
-  case DL_CALL_BATCH_NORM: return "dlrt_batch_norm";
-  case DL_CALL_INSTANCE_NORM: return "dlrt_instance_norm";
-  case DL_CALL_COPY: return "dlrt_copy_strided";
-  default: return NULL;
-  }
+  return dl_call_fn(&st->call);
 }
 
 static void make_name(const DlTargetOptions *o, char *name, size_t n) {
@@ -428,10 +519,12 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   /* header */
   DlBuf *h = &m.h;
   dl_buf_printf(h, "/* %s.h: generated by dlc %s from %s; do not edit. */\n", m.name, DLC_VERSION, o->source ? o->source : "?");
-  dl_buf_printf(h, "#ifndef DLC_MODEL_%s_H\n#define DLC_MODEL_%s_H\n\n#include <stddef.h>\n\n", m.name, m.name);
+  dl_buf_printf(h, "#ifndef DLC_MODEL_%s_H\n#define DLC_MODEL_%s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n", m.name, m.name);
   dl_buf_printf(h, "/* Bytes of the caller-provided activation arena (align it to 64 bytes). */\n");
   dl_buf_printf(h, "#define %s_ARENA_BYTES %lld\n\n", m.name, (long long)m.arena);
-  dl_buf_printf(h, "/* Runs the model; returns 0. Inputs and outputs are dense float32, row-major:\n");
+  dl_buf_printf(h, "/* Runs the model; returns 0, or 1 when an index in the data is out of range.\n"
+                   " * Inputs and outputs are dense, row-major, of the C type in the signature\n"
+                   " * (float16 and bfloat16 as their bits):\n");
   for (int i = 0; i < m.p->nin; i++) {
     dl_buf_printf(h, " *   in%d  '%s' ", i, m.p->in_name[i]);
     shape_comment(h, dl_plan_input_shape(m.p, i));
@@ -443,12 +536,13 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
     dl_buf_printf(h, "\n");
   }
   dl_buf_printf(h, " * Re-entrant: all state lives in `arena`. */\nint %s_run(void *arena", m.name);
-  for (int i = 0; i < m.p->nin; i++) dl_buf_printf(h, ", const float *in%d", i);
-  for (int i = 0; i < m.p->nout; i++) dl_buf_printf(h, ", float *out%d", i);
+  for (int i = 0; i < m.p->nin; i++) dl_buf_printf(h, ", const %s *in%d", ctype(dl_plan_input_shape(m.p, i)->dtype), i);
+  for (int i = 0; i < m.p->nout; i++) dl_buf_printf(h, ", %s *out%d", ctype(dl_plan_output_shape(m.p, i)->dtype), i);
   dl_buf_printf(h, ");\n\n/* The same through arrays of pointers, for generic harnesses. */\n");
   dl_buf_printf(h, "int %s_run_v(void *arena, const void *const *inputs, void *const *outputs);\n", m.name);
-  dl_buf_printf(h, "/* Shape of input (is_output = 0) or output `index`: returns rank, or -1. */\n");
-  dl_buf_printf(h, "int %s_describe(int is_output, int index, long long *dims);\n", m.name);
+  dl_buf_printf(h, "/* Shape of input (is_output = 0) or output `index`: returns rank, or -1;\n"
+                   " * *dtype is set to the ONNX TensorProto data type. */\n");
+  dl_buf_printf(h, "int %s_describe(int is_output, int index, long long *dims, int *dtype);\n", m.name);
   dl_buf_printf(h, "extern const size_t %s_arena_bytes;\n\n#endif\n", m.name);
 
   /* source */
@@ -472,9 +566,9 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
     if (m.off[s] >= 0 && m.root[s] == s)
       dl_buf_printf(c, "/*   t%d: offset %lld, %zu bytes, steps %d..%d */\n", s, (long long)m.off[s],
                     dl_tensor_bytes(&m.p->slot[s]), m.def[s], m.last[s]);
-  dl_buf_printf(c, "#define T(o) ((float *)(A + (o)))\n\nint %s_run(void *arena", m.name);
-  for (int i = 0; i < m.p->nin; i++) dl_buf_printf(c, ", const float *in%d", i);
-  for (int i = 0; i < m.p->nout; i++) dl_buf_printf(c, ", float *out%d", i);
+  dl_buf_printf(c, "#define T(o) ((void *)(A + (o)))\n\nint %s_run(void *arena", m.name);
+  for (int i = 0; i < m.p->nin; i++) dl_buf_printf(c, ", const %s *in%d", ctype(dl_plan_input_shape(m.p, i)->dtype), i);
+  for (int i = 0; i < m.p->nout; i++) dl_buf_printf(c, ", %s *out%d", ctype(dl_plan_output_shape(m.p, i)->dtype), i);
   dl_buf_printf(c, ") {\n  unsigned char *A = (unsigned char *)arena;\n  float *S = T(%lld);\n  (void)S;\n", (long long)m.scratch_off);
   if (body.data) dl_buf_append(c, body.data, body.len);
   for (int i = 0; i < m.p->nout; i++) {
@@ -484,17 +578,18 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   }
   dl_buf_printf(c, "  return 0;\n}\n#undef T\n\n");
   dl_buf_printf(c, "int %s_run_v(void *arena, const void *const *inputs, void *const *outputs) {\n  return %s_run(arena", m.name, m.name);
-  for (int i = 0; i < m.p->nin; i++) dl_buf_printf(c, ", (const float *)inputs[%d]", i);
-  for (int i = 0; i < m.p->nout; i++) dl_buf_printf(c, ", (float *)outputs[%d]", i);
-  dl_buf_printf(c, ");\n}\n\nint %s_describe(int is_output, int index, long long *dims) {\n", m.name);
+  for (int i = 0; i < m.p->nin; i++) dl_buf_printf(c, ", (const %s *)inputs[%d]", ctype(dl_plan_input_shape(m.p, i)->dtype), i);
+  for (int i = 0; i < m.p->nout; i++) dl_buf_printf(c, ", (%s *)outputs[%d]", ctype(dl_plan_output_shape(m.p, i)->dtype), i);
+  dl_buf_printf(c, ");\n}\n\nint %s_describe(int is_output, int index, long long *dims, int *dtype) {\n", m.name);
   for (int io = 0; io < 2; io++)
     for (int i = 0; i < (io ? m.p->nout : m.p->nin); i++) {
       const DlShape *s = io ? dl_plan_output_shape(m.p, i) : dl_plan_input_shape(m.p, i);
       dl_buf_printf(c, "  if (is_output == %d && index == %d) {\n", io, i);
       for (int d = 0; d < s->rank; d++) dl_buf_printf(c, "    dims[%d] = %lld;\n", d, (long long)s->dims[d]);
+      dl_buf_printf(c, "    *dtype = %d;\n", dl_dtype_to_onnx(s->dtype));
       dl_buf_printf(c, "    return %d;\n  }\n", s->rank);
     }
-  dl_buf_printf(c, "  (void)dims;\n  return -1;\n}\n");
+  dl_buf_printf(c, "  (void)dims;\n  (void)dtype;\n  return -1;\n}\n");
   ok = dl_write_file_atomic(hpath, h->data, h->len, e) && dl_write_file_atomic(o->out_path, c->data, c->len, e);
 cleanup:
   dl_buf_free(&decl), dl_buf_free(&body), dl_buf_free(&m.c), dl_buf_free(&m.h);

@@ -73,7 +73,7 @@ DlCModel *dl_cmodel_load(const char *c_path, const char *name, const char *extra
   snprintf(sym, sizeof sym, "%s_run_v", stem);
   *(void **)&m->run_v = dlsym(m->so, sym);
   snprintf(sym, sizeof sym, "%s_describe", stem);
-  int (*describe)(int, int, long long *);
+  int (*describe)(int, int, long long *, int *);
   *(void **)&describe = dlsym(m->so, sym);
   snprintf(sym, sizeof sym, "%s_arena_bytes", stem);
   const size_t *ab = dlsym(m->so, sym);
@@ -85,10 +85,10 @@ DlCModel *dl_cmodel_load(const char *c_path, const char *name, const char *extra
   for (int io = 0; io < 2; io++)
     for (int i = 0; i < 256; i++) {
       long long dims[DL_MAX_RANK];
-      int r = describe(io, i, dims);
+      int dtype = 0, r = describe(io, i, dims, &dtype);
       if (r < 0) break;
       DlShape *s = io ? &m->out[i] : &m->in[i];
-      s->dtype = DL_F32, s->rank = r;
+      s->dtype = dl_dtype_from_onnx(dtype), s->rank = r;
       for (int d = 0; d < r; d++) s->dims[d] = dims[d];
       *(io ? &m->nout : &m->nin) = i + 1;
     }
