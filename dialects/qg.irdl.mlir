@@ -719,4 +719,10 @@ irdl.dialect @qg {
     irdl.operands(input: %input, target: %target, weight: optional %weight)
     irdl.results(result: %result)
   }
+  irdl.operation @reduce_log_sum {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+  }
 }

@@ -160,6 +160,7 @@ static int reduce_op(DlOpKind k) {
   case DL_OP_REDUCE_L1: return DLRT_R_L1;
   case DL_OP_REDUCE_L2: return DLRT_R_L2;
   case DL_OP_REDUCE_SUM_SQUARE: return DLRT_R_SUM_SQUARE;
+  case DL_OP_REDUCE_LOG_SUM: return DLRT_R_LOG_SUM;
   case DL_OP_REDUCE_LOG_SUM_EXP: return DLRT_R_LOG_SUM_EXP;
   case DL_OP_ARG_MAX: return DLRT_R_ARGMAX;
   case DL_OP_ARG_MIN: return DLRT_R_ARGMIN;

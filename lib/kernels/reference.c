@@ -57,7 +57,7 @@ bool dl_kernel_has(DlOpKind k) {
   case DL_OP_DEPTH_TO_SPACE: case DL_OP_SPACE_TO_DEPTH:
   case DL_OP_REDUCE_MEAN: case DL_OP_REDUCE_MAX: case DL_OP_REDUCE_MIN: case DL_OP_REDUCE_SUM:
   case DL_OP_REDUCE_PROD: case DL_OP_REDUCE_L1: case DL_OP_REDUCE_L2:
-  case DL_OP_REDUCE_SUM_SQUARE: case DL_OP_REDUCE_LOG_SUM_EXP: case DL_OP_ARG_MAX:
+  case DL_OP_REDUCE_SUM_SQUARE: case DL_OP_REDUCE_LOG_SUM: case DL_OP_REDUCE_LOG_SUM_EXP: case DL_OP_ARG_MAX:
   case DL_OP_ARG_MIN:
     return true;
   default: return false;

@@ -191,19 +191,55 @@ static bool softmax(Node *nd, DlOpKind k) {
   return emit_op(nd, DL_OP_RESHAPE, 1, &x, &a, &nd->in[0]->shape, 0) != NULL;
 }
 
+static bool wants_output(Node *nd, int i) {
+  return i < (int)nd->n->n_output && nd->n->output[i] && nd->n->output[i][0];
+}
+
+/* Emits op k as output `i` when the node has it, else as a temporary. */
+static Entry *emit_out(Node *nd, DlOpKind k, int nops, Entry **ops, DlAttrs *a, int i) {
+  return wants_output(nd, i) ? emit_op(nd, k, nops, ops, a, NULL, i) : emit_op_tmp(nd, k, nops, ops, a, NULL);
+}
+
+static Entry *scalar_const(Node *nd, DlDType t, double v) {
+  DlShape s = {t, 0, {0}};
+  DlTensor c = {0};
+  dl_tensor_alloc(&c, &s);
+  dl_tensor_set_f(&c, 0, v);
+  return make_const_entry(nd->im, &c);
+}
+
+/* Mean and InvStdDev, the optional outputs, are computed by their own ops. */
 static bool layer_norm(Node *nd, DlOpKind k) {
   if (!need_inputs(nd, 2, 3)) return false;
   int64_t stash;
   if (!attr_int(nd, "stash_type", 1, &stash)) return false;
-  only_first_output(nd);
   DlAttrs a;
   dl_attrs_init(&a);
   if (!copy_attrs(nd, k, &a)) return false;
   int64_t axis = dl_attrs_int(&a, "axis", -1);
   int r = nd->in[0]->shape.rank;
   if (axis < -r || axis >= r) return node_fail(nd, "axis %lld out of range", (long long)axis);
-  if (axis < 0) dl_attrs_set_int(&a, "axis", axis + r);
-  return emit_op(nd, k, nd->nin, nd->in, &a, NULL, 0) != NULL;
+  if (axis < 0) dl_attrs_set_int(&a, "axis", axis += r);
+  if (!emit_op(nd, k, nd->nin, nd->in, &a, NULL, 0)) return false;
+  if (!wants_output(nd, 1) && !wants_output(nd, 2)) return true;
+  int64_t axes[DL_MAX_RANK];
+  for (int i = (int)axis; i < r; i++) axes[i - axis] = i;
+  DlAttrs ra, none;
+  dl_attrs_init(&ra);
+  dl_attrs_init(&none);
+  dl_attrs_set_ints(&ra, "axes", axes, r - (int)axis);
+  dl_attrs_set_int(&ra, "keepdims", 1);
+  Entry *x = nd->in[0], *mean = emit_out(nd, DL_OP_REDUCE_MEAN, 1, &x, &ra, 1);
+  if (!mean || !wants_output(nd, 2)) return mean != NULL;
+  Entry *ops[2] = {x, mean}, *d = emit_op_tmp(nd, DL_OP_SUB, 2, ops, &none, NULL);
+  if (!d) return false;
+  ops[0] = ops[1] = d;
+  Entry *v = emit_op_tmp(nd, DL_OP_MUL, 2, ops, &none, NULL);
+  if (!v || !(v = emit_op_tmp(nd, DL_OP_REDUCE_MEAN, 1, &v, &ra, NULL))) return false;
+  ops[0] = v, ops[1] = scalar_const(nd, x->shape.dtype, dl_attrs_float(&a, "epsilon", 1e-5));
+  if (!(v = emit_op_tmp(nd, DL_OP_ADD, 2, ops, &none, NULL)) || !(v = emit_op_tmp(nd, DL_OP_SQRT, 1, &v, &none, NULL)))
+    return false;
+  return emit_op(nd, DL_OP_RECIPROCAL, 1, &v, &none, NULL, 2) != NULL;
 }
 
 static bool batch_norm(Node *nd, DlOpKind k) {
@@ -922,6 +958,56 @@ static bool prelu(Node *nd, DlOpKind k) {
   return generic(nd, k);
 }
 
+static bool cast_like(Node *nd, DlOpKind k) {
+  if (!need_inputs(nd, 2, 2)) return false;
+  int64_t sat;
+  if (!attr_int(nd, "saturate", 1, &sat)) return false;
+  DlShape s = nd->in[0]->shape;
+  s.dtype = nd->in[1]->shape.dtype;
+  if (s.dtype == nd->in[0]->shape.dtype) return define_output_alias(nd, 0, nd->in[0]);
+  DlAttrs a;
+  dl_attrs_init(&a);
+  return emit_op(nd, DL_OP_CAST, 1, nd->in, &a, &s, 0) != NULL;
+}
+
+/* Trilu's k and CumSum's axis are constant inputs; they become attributes. */
+static bool const_input_attr(Node *nd, DlOpKind k) {
+  bool cumsum = k == DL_OP_CUMSUM;
+  if (!need_inputs(nd, cumsum ? 2 : 1, 2)) return false;
+  DlAttrs a;
+  dl_attrs_init(&a);
+  if (!copy_attrs(nd, k, &a)) return false;
+  if (nd->nin > 1 && nd->in[1]) {
+    const DlTensor *t = input_const(nd, 1, cumsum ? "axis" : "k");
+    if (!t) return false;
+    if (dl_shape_numel(&t->shape) != 1) return node_fail(nd, "input 1 must hold one value");
+    dl_attrs_set_int(&a, cumsum ? "axis" : "k", dl_tensor_get_i(t, 0));
+  }
+  if (cumsum) {
+    int64_t axis = dl_attrs_int(&a, "axis", 0);
+    int r = nd->in[0]->shape.rank;
+    if (axis < -r || axis >= r) return node_fail(nd, "axis %lld out of range", (long long)axis);
+    dl_attrs_set_int(&a, "axis", axis < 0 ? axis + r : axis);
+  }
+  return emit_op(nd, k, 1, nd->in, &a, NULL, 0) != NULL;
+}
+
+static bool nll_loss(Node *nd, DlOpKind k) {
+  if (!need_inputs(nd, 2, 3)) return false;
+  DlAttrs a;
+  dl_attrs_init(&a);
+  if (!copy_attrs(nd, DL_OP_NLL_LOSS, &a)) return false;
+  Entry *ops[3] = {nd->in[0], nd->in[1], IN(2)};
+  int n = ops[2] ? 3 : 2;
+  if (k == DL_OP_LOG_SOFTMAX) { /* SoftmaxCrossEntropyLoss = NLL of LogSoftmax over classes */
+    DlAttrs sa;
+    dl_attrs_init(&sa);
+    dl_attrs_set_int(&sa, "axis", 1);
+    if (!(ops[0] = emit_out(nd, DL_OP_LOG_SOFTMAX, 1, nd->in, &sa, 1))) return false;
+  }
+  return emit_op(nd, DL_OP_NLL_LOSS, n, ops, &a, NULL, 0) != NULL;
+}
+
 static bool unsupported(Node *nd, DlOpKind k) { return node_fail(nd, "unsupported op"); }
 
 static const ImportRow rows[] = {
@@ -981,6 +1067,30 @@ static const ImportRow rows[] = {
     {"Sin", generic, DL_OP_SIN, 7},
     {"Cos", generic, DL_OP_COS, 7},
     {"Not", generic, DL_OP_NOT, 1},
+    {"Tan", generic, DL_OP_TAN, 7},
+    {"Asin", generic, DL_OP_ASIN, 7},
+    {"Acos", generic, DL_OP_ACOS, 7},
+    {"Atan", generic, DL_OP_ATAN, 7},
+    {"Sinh", generic, DL_OP_SINH, 9},
+    {"Cosh", generic, DL_OP_COSH, 9},
+    {"Asinh", generic, DL_OP_ASINH, 9},
+    {"Acosh", generic, DL_OP_ACOSH, 9},
+    {"Atanh", generic, DL_OP_ATANH, 9},
+    {"IsNaN", generic, DL_OP_IS_NAN, 9},
+    {"IsInf", generic, DL_OP_IS_INF, 10},
+    {"BitShift", generic, DL_OP_BIT_SHIFT, 11},
+    {"BitwiseAnd", generic, DL_OP_BITWISE_AND, 18},
+    {"BitwiseOr", generic, DL_OP_BITWISE_OR, 18},
+    {"BitwiseXor", generic, DL_OP_BITWISE_XOR, 18},
+    {"BitwiseNot", generic, DL_OP_BITWISE_NOT, 18},
+    {"CastLike", cast_like, DL_OP_CAST, 15},
+    {"Hardmax", softmax, DL_OP_HARDMAX, 1},
+    {"CumSum", const_input_attr, DL_OP_CUMSUM, 11},
+    {"Trilu", const_input_attr, DL_OP_TRILU, 14},
+    {"GatherElements", generic, DL_OP_GATHER_ELEMENTS, 11},
+    {"NegativeLogLikelihoodLoss", nll_loss, DL_OP_NLL_LOSS, 12},
+    {"SoftmaxCrossEntropyLoss", nll_loss, DL_OP_LOG_SOFTMAX, 12},
+    {"ReduceLogSum", reduce, DL_OP_REDUCE_LOG_SUM, 1},
     {"Cast", cast, DL_OP_CAST, 1},
     {"Softmax", softmax, DL_OP_SOFTMAX, 1},
     {"LogSoftmax", softmax, DL_OP_LOG_SOFTMAX, 1},
