@@ -200,6 +200,11 @@ static Entry *emit_out(Node *nd, DlOpKind k, int nops, Entry **ops, DlAttrs *a, 
   return wants_output(nd, i) ? emit_op(nd, k, nops, ops, a, NULL, i) : emit_op_tmp(nd, k, nops, ops, a, NULL);
 }
 
+static DlAttrs *fresh(DlAttrs *a) {
+  dl_attrs_init(a);
+  return a;
+}
+
 static Entry *scalar_const(Node *nd, DlDType t, double v) {
   DlShape s = {t, 0, {0}};
   DlTensor c = {0};
@@ -231,15 +236,17 @@ static bool layer_norm(Node *nd, DlOpKind k) {
   dl_attrs_set_int(&ra, "keepdims", 1);
   Entry *x = nd->in[0], *mean = emit_out(nd, DL_OP_REDUCE_MEAN, 1, &x, &ra, 1);
   if (!mean || !wants_output(nd, 2)) return mean != NULL;
-  Entry *ops[2] = {x, mean}, *d = emit_op_tmp(nd, DL_OP_SUB, 2, ops, &none, NULL);
+  /* emit_op completes an attribute bag with the op's defaults: a fresh one per op */
+  Entry *ops[2] = {x, mean}, *d = emit_op_tmp(nd, DL_OP_SUB, 2, ops, fresh(&none), NULL);
   if (!d) return false;
   ops[0] = ops[1] = d;
-  Entry *v = emit_op_tmp(nd, DL_OP_MUL, 2, ops, &none, NULL);
+  Entry *v = emit_op_tmp(nd, DL_OP_MUL, 2, ops, fresh(&none), NULL);
   if (!v || !(v = emit_op_tmp(nd, DL_OP_REDUCE_MEAN, 1, &v, &ra, NULL))) return false;
   ops[0] = v, ops[1] = scalar_const(nd, x->shape.dtype, dl_attrs_float(&a, "epsilon", 1e-5));
-  if (!(v = emit_op_tmp(nd, DL_OP_ADD, 2, ops, &none, NULL)) || !(v = emit_op_tmp(nd, DL_OP_SQRT, 1, &v, &none, NULL)))
+  if (!(v = emit_op_tmp(nd, DL_OP_ADD, 2, ops, fresh(&none), NULL)) ||
+      !(v = emit_op_tmp(nd, DL_OP_SQRT, 1, &v, fresh(&none), NULL)))
     return false;
-  return emit_op(nd, DL_OP_RECIPROCAL, 1, &v, &none, NULL, 2) != NULL;
+  return emit_op(nd, DL_OP_RECIPROCAL, 1, &v, fresh(&none), NULL, 2) != NULL;
 }
 
 static bool batch_norm(Node *nd, DlOpKind k) {
