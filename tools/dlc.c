@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc/load.h"
 #include "dlc/onnx.h"
 #include "dlc/npy.h"
 #include "dlc/passes.h"
@@ -17,7 +18,7 @@ enum { EXIT_USER = 1, EXIT_INTERNAL = 2 };
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: dlc MODEL.onnx [options]\n"
+          "usage: dlc MODEL.onnx|MODEL.mlir [options]\n"
           "Compiles an ONNX model through the qg dialect.\n"
           "  -o FILE                 output file (default: stdout); written atomically\n"
           "  --target=c              generate code (c: FILE.c + FILE.h, C99)\n"
@@ -175,7 +176,11 @@ int main(int argc, char **argv) {
   Deps deps = {0};
   DlImportOptions opt = {.input_shapes = shapes[0] ? shapes : NULL, .on_file_read = on_read, .user = &deps};
   int rc = 0;
-  MlirModule m = dl_onnx_import(ctx, model, &opt, &e);
+  /* .mlir (e.g. from dlc-opt) is parsed as qg IR; anything else is ONNX */
+  size_t ml = strlen(model);
+  bool is_mlir = ml > 5 && !strcmp(model + ml - 5, ".mlir");
+  if (is_mlir) on_read(model, &deps);
+  MlirModule m = is_mlir ? dl_load_model(ctx, model, &opt, &e) : dl_onnx_import(ctx, model, &opt, &e);
   if (mlirModuleIsNull(m)) {
     fprintf(stderr, "%s: error: %s: %s\n", prog, model, e.msg);
     rc = EXIT_USER;
