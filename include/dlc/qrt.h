@@ -25,23 +25,33 @@ typedef struct {
   int es;
   int64_t zp, lo, hi;
 } qrt_out;
+
+/* Constant weights with their zero point subtracted, `bits` per element:
+ * 8, 16, 32 are int8/int16/int32 arrays; 2..7 a bit stream (element i at bit
+ * i * bits, least significant bit first, two's complement) with one spare
+ * byte at the end. */
+typedef struct {
+  const void *data;
+  int bits;
+} qrt_wts;
 /* @end */
 
 int64_t qrt_ld(const void *p, int es, dlrt_i i);
 void qrt_st(void *p, int es, dlrt_i i, int64_t v);
 int64_t qrt_requant(int64_t acc, qrt_mult m);
+int32_t qrt_wget(qrt_wts w, dlrt_i i);
 
 void qrt_quantize(dlrt_i n, const float *x, float scale, qrt_out o, void *y);
 void qrt_dequantize(dlrt_i n, const void *x, int es, int64_t zp, float scale, float *y);
 
 /* col scratch: dlrt_conv_scratch(g) int32; acc scratch: m/group * od volume int64.
- * w: [m][c/group * kvol] with its zero point already subtracted; bias may be NULL. */
-void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, const int32_t *w, const int32_t *bias,
+ * w: [m][c/group * kvol]; bias may be NULL. */
+void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
               const qrt_mult *mult, qrt_out o, void *y, int32_t *col, int64_t *acc);
-/* Y[b][M,N] = sum_k (A[b][M,K] - za) * B[b][K,N], B given pre-subtracted (int32, weights)
- * or as activations (bq != NULL, es/zb), requantized per column n (nmult == N) or per tensor. */
+/* Y[b][M,N] = sum_k (A[b][M,K] - za) * B[b][K,N], B given as weights (bw) or, when bw is
+ * NULL, as activations (bq, bes, zb); requantized per column n (nmult == N) or per tensor. */
 void qrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
-                const void *a, int aes, int64_t za, const int32_t *bw, const void *bq, int bes, int64_t zb,
+                const void *a, int aes, int64_t za, const qrt_wts *bw, const void *bq, int bes, int64_t zb,
                 const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, void *y, int64_t *acc);
 /* y = zp + rshift_round((a - za) * ma.m0 + (b - zb) * mb.m0, ma.shift), broadcast via strides;
  * op 0 add, 1 sub; op 2 multiplies: rshift_round((a - za) * (b - zb) * ma.m0, ma.shift). */

@@ -13,33 +13,37 @@
 #include "dlc/kernels.h"
 #include "dlc/qrt.h"
 #include "dlc/quant.h"
-#include "interp/plan_internal.h"
-
-typedef enum {
-  Q_ALIAS, Q_QCAST, Q_DCAST, Q_CONV, Q_MATMUL, Q_BINARY, Q_LUT, Q_POOL, Q_GLOBAL_POOL, Q_COPY, Q_CONCAT
-} QKind;
-
-struct DlQStep {
-  QKind kind;
-  DlCall c;       /* shape-derived parameters, from dl_call_lower on the float shapes */
-  int xes, wes;   /* element sizes of operand 0 and 1 */
-  int64_t zx, zw; /* operand zero points */
-  float scale;    /* qcast / dcast */
-  qrt_out o;
-  qrt_mult *mult, mb;
-  int nmult;
-  int32_t *w, *bias, *lut;
-  int64_t lut_lo;
-  int32_t *col;
-  int64_t *acc;
-  dlrt_i *chunk; /* concat */
-};
+#include "quant/qstep.h"
 
 void dl_qstep_free(struct DlQStep *q) {
   if (!q) return;
   dl_call_free(&q->c);
-  free(q->mult), free(q->w), free(q->bias), free(q->lut), free(q->col), free(q->acc), free(q->chunk);
+  free(q->mult), free(q->wdata), free(q->bias), free(q->lut), free(q->col), free(q->acc), free(q->chunk);
   free(q);
+}
+
+unsigned char *dl_qweights_pack(const int32_t *v, int64_t n, int *bits, size_t *bytes) {
+  int32_t lo = 0, hi = 0;
+  for (int64_t i = 0; i < n; i++) lo = v[i] < lo ? v[i] : lo, hi = v[i] > hi ? v[i] : hi;
+  int b = 2;
+  while (b < 32 && (lo < -((int64_t)1 << (b - 1)) || hi > ((int64_t)1 << (b - 1)) - 1)) b++;
+  b = b < 8 ? b : b == 8 ? 8 : b <= 16 ? 16 : 32;
+  *bits = b;
+  *bytes = b >= 8 ? (size_t)n * (size_t)(b / 8) : (size_t)((n * b + 7) / 8) + 1;
+  unsigned char *p = calloc(*bytes ? *bytes : 1, 1);
+  for (int64_t i = 0; i < n; i++) {
+    if (b == 8) ((int8_t *)p)[i] = (int8_t)v[i];
+    else if (b == 16) ((int16_t *)p)[i] = (int16_t)v[i];
+    else if (b == 32) ((int32_t *)p)[i] = v[i];
+    else
+      for (int j = 0; j < b; j++)
+        if ((uint32_t)v[i] >> j & 1) p[(i * b + j) >> 3] |= (unsigned char)(1u << ((i * b + j) & 7));
+  }
+  return p;
+}
+
+size_t dl_qstep_scratch_bytes(const struct DlQStep *q) {
+  return (size_t)(q->ncol * 4 + 7) / 8 * 8 + (size_t)q->nacc * 8;
 }
 
 static int es_of(const DlShape *s) { return (int)dl_dtype_size(s->dtype); }
@@ -224,14 +228,17 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
       if (wt) {
         q->zw = weight_zp(wv);
         int64_t n = dl_shape_numel(&wt->shape);
-        q->w = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+        int32_t *w = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
         if (k == DL_OP_GEMM && q->c.transB) { /* [N,K] -> [K,N] */
           for (int64_t i = 0; i < q->c.N; i++)
             for (int64_t j = 0; j < q->c.K; j++)
-              q->w[j * q->c.N + i] = (int32_t)(dl_tensor_get_i(wt, i * q->c.K + j) - q->zw);
+              w[j * q->c.N + i] = (int32_t)(dl_tensor_get_i(wt, i * q->c.K + j) - q->zw);
         } else {
-          for (int64_t i = 0; i < n; i++) q->w[i] = (int32_t)(dl_tensor_get_i(wt, i) - q->zw);
+          for (int64_t i = 0; i < n; i++) w[i] = (int32_t)(dl_tensor_get_i(wt, i) - q->zw);
         }
+        q->wdata = dl_qweights_pack(w, n, &q->w.bits, &q->wbytes);
+        q->w.data = q->wdata, q->nw = n;
+        free(w);
       } else if (k != DL_OP_MATMUL) {
         return qerr(e, st->where, op, "%s", "integer conv/gemm needs constant weights");
       } else {
@@ -240,16 +247,18 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
       }
       if (k == DL_OP_CONV) {
         q->kind = Q_CONV;
-        q->col = malloc(sizeof(int32_t) * (size_t)(q->c.scratch > 0 ? q->c.scratch : 1));
         dlrt_i mg = q->c.win.m / q->c.win.group, P = q->c.win.od[0] * q->c.win.od[1] * q->c.win.od[2];
-        q->acc = malloc(sizeof(int64_t) * (size_t)(mg * P > 0 ? mg * P : 1));
+        q->ncol = q->c.scratch > 0 ? q->c.scratch : 1, q->nacc = mg * P > 0 ? mg * P : 1;
+        q->col = malloc(sizeof(int32_t) * (size_t)q->ncol);
+        q->acc = malloc(sizeof(int64_t) * (size_t)q->nacc);
       } else {
         q->kind = Q_MATMUL;
         if (k == DL_OP_GEMM) {
           q->c.batches = 1;
           q->c.aoff = calloc(1, sizeof(dlrt_i)), q->c.boff = calloc(1, sizeof(dlrt_i));
         }
-        q->acc = malloc(sizeof(int64_t) * (size_t)(q->c.N > 0 ? q->c.N : 1));
+        q->nacc = q->c.N > 0 ? q->c.N : 1;
+        q->acc = malloc(sizeof(int64_t) * (size_t)q->nacc);
       }
       break;
     }
@@ -281,7 +290,7 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
         q->lut = malloc(sizeof(int32_t) * (size_t)nl);
         for (int64_t i = 0; i < nl; i++)
           q->lut[i] = (int32_t)dl_quantize_f(ys[i], (float)qy.scale, qy.zp, qy.qmin, qy.qmax);
-        q->lut_lo = qx.qmin;
+        q->lut_lo = qx.qmin, q->lut_n = nl;
         free(xs), free(ys);
         q->kind = Q_LUT;
       }
@@ -308,7 +317,8 @@ bool dl_qstep_run(DlPlan *p, const Step *st, DlError *e) {
   case Q_DCAST: qrt_dequantize(n, x->data, q->xes, q->zx, q->scale, y->data); break;
   case Q_CONV: qrt_conv(&c->win, x->data, q->xes, q->zx, q->w, q->bias, q->mult, q->o, y->data, q->col, q->acc); break;
   case Q_MATMUL:
-    qrt_matmul(c->batches, c->aoff, c->boff, c->M, c->N, c->K, x->data, q->xes, q->zx, q->w, q->w ? NULL : w, q->wes,
+    qrt_matmul(c->batches, c->aoff, c->boff, c->M, c->N, c->K, x->data, q->xes, q->zx, q->wdata ? &q->w : NULL,
+               q->wdata ? NULL : w, q->wes,
                q->zw, q->bias, q->mult, q->nmult, q->o, y->data, q->acc);
     break;
   case Q_BINARY: {

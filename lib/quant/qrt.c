@@ -29,6 +29,20 @@ int64_t qrt_requant(int64_t acc, qrt_mult m) {
 }
 /* @end */
 
+/* @fn qrt_wget */
+int32_t qrt_wget(qrt_wts w, dlrt_i i) {
+  if (w.bits == 8) return ((const int8_t *)w.data)[i];
+  if (w.bits == 16) return ((const int16_t *)w.data)[i];
+  if (w.bits == 32) return ((const int32_t *)w.data)[i];
+  {
+    const unsigned char *p = (const unsigned char *)w.data + ((i * w.bits) >> 3);
+    uint32_t v = ((uint32_t)p[0] | (uint32_t)p[1] << 8) >> ((i * w.bits) & 7), sign = (uint32_t)1 << (w.bits - 1);
+    v &= (sign << 1) - 1;
+    return (int32_t)(v ^ sign) - (int32_t)sign;
+  }
+}
+/* @end */
+
 /* @fn qrt_out_store uses qrt_st qrt_requant */
 static void qrt_out_store(void *y, dlrt_i i, int64_t acc, qrt_mult m, qrt_out o) {
   int64_t v = o.zp + qrt_requant(acc, m);
@@ -58,16 +72,16 @@ void qrt_dequantize(dlrt_i n, const void *x, int es, int64_t zp, float scale, fl
 }
 /* @end */
 
-/* @fn qrt_igemm */
-/* acc[M,N] = A[M,K] * B[K,N] exactly (int32 operands, int64 sums), rows of A and B strided. */
-static void qrt_igemm(dlrt_i M, dlrt_i N, dlrt_i K, const int32_t *A, dlrt_i lda, const int32_t *B, dlrt_i ldb,
+/* @fn qrt_igemm uses qrt_wget */
+/* acc[M,N] = A[M,K] * B[K,N] exactly (int64 sums): A is weights from element a0 with row stride lda. */
+static void qrt_igemm(dlrt_i M, dlrt_i N, dlrt_i K, qrt_wts A, dlrt_i a0, dlrt_i lda, const int32_t *B, dlrt_i ldb,
                       int64_t *acc) {
   dlrt_i i, j, k;
   for (i = 0; i < M; i++) {
     int64_t *c = acc + i * N;
     for (j = 0; j < N; j++) c[j] = 0;
     for (k = 0; k < K; k++) {
-      const int64_t a = A[i * lda + k];
+      const int64_t a = qrt_wget(A, a0 + i * lda + k);
       const int32_t *b = B + k * ldb;
       if (a == 0) continue;
       for (j = 0; j < N; j++) c[j] += a * b[j];
@@ -77,7 +91,7 @@ static void qrt_igemm(dlrt_i M, dlrt_i N, dlrt_i K, const int32_t *A, dlrt_i lda
 /* @end */
 
 /* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store */
-void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, const int32_t *w, const int32_t *bias,
+void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
               const qrt_mult *mult, qrt_out o, void *y, int32_t *col, int64_t *acc) {
   dlrt_i cg = g->c / g->group, mg = g->m / g->group;
   dlrt_i kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
@@ -103,7 +117,7 @@ void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, const int32
                   }
                 }
               }
-      qrt_igemm(mg, P, K, w + gr * mg * K, K, col, P, acc);
+      qrt_igemm(mg, P, K, w, gr * mg * K, K, col, P, acc);
       for (m = 0; m < mg; m++) {
         dlrt_i ch = gr * mg + m;
         int64_t b = bias ? bias[ch] : 0;
@@ -113,9 +127,9 @@ void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, const int32
 }
 /* @end */
 
-/* @fn qrt_matmul uses qrt_ld qrt_out_store */
+/* @fn qrt_matmul uses qrt_ld qrt_wget qrt_out_store */
 void qrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
-                const void *a, int aes, int64_t za, const int32_t *bw, const void *bq, int bes, int64_t zb,
+                const void *a, int aes, int64_t za, const qrt_wts *bw, const void *bq, int bes, int64_t zb,
                 const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, void *y, int64_t *acc) {
   dlrt_i t, i, j, k;
   for (t = 0; t < batches; t++)
@@ -125,9 +139,12 @@ void qrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M
         int64_t av = qrt_ld(a, aes, aoff[t] + i * K + k) - za;
         dlrt_i brow = boff[t] + k * N;
         if (av == 0) continue;
-        if (bw)
-          for (j = 0; j < N; j++) acc[j] += av * bw[brow + j];
-        else
+        if (bw && bw->bits == 8) {
+          const int8_t *b8 = (const int8_t *)bw->data + brow;
+          for (j = 0; j < N; j++) acc[j] += av * b8[j];
+        } else if (bw) {
+          for (j = 0; j < N; j++) acc[j] += av * qrt_wget(*bw, brow + j);
+        } else
           for (j = 0; j < N; j++) acc[j] += av * (qrt_ld(bq, bes, brow + j) - zb);
       }
       for (j = 0; j < N; j++)

@@ -1,0 +1,58 @@
+/* An integer step of the plan (lib/quant/qexec.c), shared with the C target's
+ * emitter, which prints the same kernel calls with the same parameters. Not a
+ * public API. */
+#ifndef DLC_QSTEP_H
+#define DLC_QSTEP_H
+
+#include "dlc/qrt.h"
+#include "interp/plan_internal.h"
+
+/* Each kind of integer step and the qrt kernel that runs it. */
+#define DL_QKINDS(X)                                                                                 \
+  X(ALIAS, NULL)                                                                                     \
+  X(QCAST, "qrt_quantize")                                                                           \
+  X(DCAST, "qrt_dequantize")                                                                         \
+  X(CONV, "qrt_conv")                                                                                \
+  X(MATMUL, "qrt_matmul")                                                                            \
+  X(BINARY, "qrt_binary")                                                                            \
+  X(LUT, "qrt_lut")                                                                                  \
+  X(POOL, "qrt_pool")                                                                                \
+  X(GLOBAL_POOL, "qrt_global_pool")                                                                  \
+  X(COPY, "qrt_copy_strided")                                                                        \
+  X(CONCAT, "qrt_concat")
+
+typedef enum {
+#define X(id, fn) Q_##id,
+  DL_QKINDS(X)
+#undef X
+} QKind;
+
+struct DlQStep {
+  QKind kind;
+  DlCall c;       /* shape-derived parameters, from dl_call_lower on the float shapes */
+  int xes, wes;   /* element sizes of operand 0 and 1 */
+  int64_t zx, zw; /* operand zero points */
+  float scale;    /* qcast / dcast */
+  qrt_out o;
+  qrt_mult *mult, mb;
+  int nmult;
+  qrt_wts w;              /* constant weights (conv, gemm, matmul), packed; w.data == wdata */
+  unsigned char *wdata;   /* owned; NULL when operand 1 is an activation */
+  size_t wbytes;
+  int64_t nw;             /* weight elements */
+  int32_t *bias, *lut;
+  int64_t lut_lo, lut_n;
+  int32_t *col; /* ncol int32, then nacc int64 of scratch */
+  int64_t *acc;
+  dlrt_i ncol, nacc;
+  dlrt_i *chunk; /* concat */
+};
+
+/* Packs n weights at the fewest bits that hold them (2..7 as a bit stream,
+ * else 8, 16 or 32; see qrt_wts). Returns a malloc'd buffer of *bytes. */
+unsigned char *dl_qweights_pack(const int32_t *v, int64_t n, int *bits, size_t *bytes);
+
+/* Scratch bytes step st needs beyond its output (col and accumulators). */
+size_t dl_qstep_scratch_bytes(const struct DlQStep *q);
+
+#endif
