@@ -1,6 +1,7 @@
-/* --target=c: the plan's steps become calls to dlrt kernels copied into the
- * output, weights become static const arrays, and every intermediate tensor
- * gets an offset in one caller-provided arena, planned by liveness. */
+/* --target=c: the plan's steps become calls to dlrt (float) and qrt (integer)
+ * kernels copied into the output, weights become static const arrays (integer
+ * weights packed at their bit width), and every intermediate tensor gets an
+ * offset in one caller-provided arena, planned by liveness. */
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
@@ -9,9 +10,10 @@
 #include "dlc/support.h"
 #include "dlc/target.h"
 #include "dlc/version.h"
-#include "interp/plan_internal.h"
+#include "dlc/quant.h"
+#include "quant/qstep.h"
 
-extern const char dl_dlrt_c_source[], dl_dlrt_h_source[];
+extern const char dl_dlrt_c_source[], dl_dlrt_h_source[], dl_qrt_c_source[], dl_qrt_h_source[];
 
 #define ALIGN 64
 
@@ -36,9 +38,7 @@ typedef struct {
   bool used;
 } Section;
 
-static int parse_sections(Section *s, int max) {
-  int n = 0;
-  const char *p = dl_dlrt_c_source;
+static int parse_sections(const char *p, Section *s, int n, int max) {
   while ((p = strstr(p, "/* @fn ")) && n < max) {
     Section *x = &s[n++];
     memset(x, 0, sizeof *x);
@@ -72,7 +72,9 @@ static void emit_section(DlBuf *b, const Section *s) {
   while (p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-    if (!strncmp(p, "void dlrt_", 10) || !strncmp(p, "dlrt_i dlrt_", 12) || !strncmp(p, "int dlrt_", 9))
+    const char *sp = memchr(p, ' ', n);
+    if (sp && strncmp(p, "static", 6) && (!strncmp(sp + 1, "dlrt_", 5) || !strncmp(sp + 1, "qrt_", 4)) &&
+        memchr(p, '(', n) && !isspace((unsigned char)p[0]))
       dl_buf_append(b, "static ", 7);
     dl_buf_append(b, p, n);
     p += n;
@@ -205,7 +207,8 @@ static void plan_arena(Emit *m) {
   for (int s = 0; s < n; s++) m->root[s] = s, m->off[s] = -1, m->def[s] = -1, m->last[s] = -1;
   for (int i = 0; i < p->nsteps; i++) {
     Step *st = &p->steps[i];
-    if (st->call.kind == DL_CALL_ALIAS && st->k != DL_OP_COUNT) m->root[st->out] = root_of(m, st->in[0]);
+    if (st->q ? st->q->kind == Q_ALIAS : st->call.kind == DL_CALL_ALIAS && st->k != DL_OP_COUNT)
+      m->root[st->out] = root_of(m, st->in[0]);
   }
   for (int s = 0; s < n; s++) m->root[s] = root_of(m, s);
   for (int i = 0; i < p->nsteps; i++) {
@@ -245,11 +248,14 @@ static void plan_arena(Emit *m) {
     if (off + bufs[i].bytes > m->arena) m->arena = off + bufs[i].bytes;
   }
   free(bufs);
-  dlrt_i scratch = 0;
-  for (int i = 0; i < p->nsteps; i++)
-    if (p->steps[i].call.scratch > scratch) scratch = p->steps[i].call.scratch;
+  int64_t scratch = 0;
+  for (int i = 0; i < p->nsteps; i++) {
+    const Step *st = &p->steps[i];
+    int64_t b = st->q ? (int64_t)dl_qstep_scratch_bytes(st->q) : (int64_t)st->call.scratch * 4;
+    if (b > scratch) scratch = b;
+  }
   m->scratch_off = m->arena;
-  m->arena += (int64_t)((scratch * 4 + ALIGN - 1) / ALIGN * ALIGN);
+  m->arena += (scratch + ALIGN - 1) / ALIGN * ALIGN;
 }
 
 /* ---- emission ---------------------------------------------------------------- */
@@ -260,11 +266,18 @@ static bool check_supported(Emit *m, DlError *e) {
   for (int i = 0; i < p->nsteps; i++) {
     Step *st = &p->steps[i];
     const char *op = st->k == DL_OP_COUNT ? "tensor.concat" : dl_op_info(st->k)->mnemonic;
-    if (st->q) ok = dl_error_set(e, "%s: qg.%s: the C target does not run integer (quantized) steps yet", st->where, op);
-    else if (st->call.kind == DL_CALL_NONE && st->k != DL_OP_COUNT)
+    if (!st->q && st->call.kind == DL_CALL_NONE && st->k != DL_OP_COUNT)
       ok = dl_error_set(e, "%s: qg.%s: the C target has no kernel for this op yet", st->where, op);
   }
   return ok;
+}
+
+/* Whether operand j of st reaches the generated code in another form (an
+ * alias's operand, or integer weights and biases the step packed itself). */
+static bool copied_operand(const Step *st, int j) {
+  if (!st->q) return false;
+  if (st->q->kind == Q_ALIAS) return true;
+  return (st->q->kind == Q_CONV || st->q->kind == Q_MATMUL) && ((j == 1 && st->q->wdata) || j == 2);
 }
 
 static void emit_constants(Emit *m) {
@@ -274,7 +287,7 @@ static void emit_constants(Emit *m) {
     if (p->slot_kind[s] != DL_SLOT_CONST || m->root[s] != s) continue;
     bool used = false;
     for (int i = 0; i < p->nsteps && !used; i++)
-      for (int j = 0; j < p->steps[i].nin; j++) used |= m->root[p->steps[i].in[j]] == s;
+      for (int j = 0; j < p->steps[i].nin; j++) used |= m->root[p->steps[i].in[j]] == s && !copied_operand(&p->steps[i], j);
     for (int o = 0; o < p->nout; o++) used |= m->root[p->out_slot[o]] == s;
     if (!used) continue;
     int64_t n = dl_shape_numel(&p->slot[s].shape);
@@ -295,8 +308,157 @@ static void arr(DlBuf *decl, const char *base, int i, const dlrt_i *v, int n, ch
   int_array(decl, out, v, n);
 }
 
+/* ---- integer steps --------------------------------------------------------- */
+
+static const char *const qfn[] = {
+#define X(id, fn) fn,
+    DL_QKINDS(X)
+#undef X
+};
+
+static const char *qkind_op(const Step *st) {
+  switch (st->q->kind) {
+  case Q_QCAST: return "quant.qcast";
+  case Q_DCAST: return "quant.dcast";
+  case Q_CONCAT: return "tensor.concat";
+  default: return st->k == DL_OP_COUNT ? "quant.scast" : dl_op_info(st->k)->mnemonic;
+  }
+}
+
+static void qout_literal(DlBuf *b, const char *name, qrt_out o) {
+  char lo[48], hi[48], zp[48];
+  fmt_int(o.lo, lo, sizeof lo), fmt_int(o.hi, hi, sizeof hi), fmt_int(o.zp, zp, sizeof zp);
+  dl_buf_printf(b, "static const qrt_out %s = {%d, %s, %s, %s};\n", name, o.es, zp, lo, hi);
+}
+
+static void qmult_array(DlBuf *b, const char *name, const qrt_mult *v, int n) {
+  dl_buf_printf(b, "static const qrt_mult %s[%d] = {", name, n);
+  for (int i = 0; i < n; i++) {
+    char t[48];
+    fmt_int(v[i].m0, t, sizeof t);
+    dl_buf_printf(b, "%s{%s, %d}", i ? ", " : "", t, v[i].shift);
+  }
+  dl_buf_printf(b, "};\n");
+}
+
+static void i32_array(DlBuf *b, const char *name, const int32_t *v, int64_t n) {
+  dl_buf_printf(b, "static const int32_t %s[%lld] = {", name, (long long)n);
+  for (int64_t i = 0; i < n; i++) dl_buf_printf(b, "%s%d", i % 16 ? ", " : (i ? ",\n  " : "\n  "), (int)v[i]);
+  dl_buf_printf(b, "};\n");
+}
+
+/* Packed weights as the C type their bit width is stored in (see qrt_wts). */
+static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
+  int bits = q->w.bits;
+  const char *ty = bits == 8 ? "int8_t" : bits == 16 ? "int16_t" : bits == 32 ? "int32_t" : "unsigned char";
+  int64_t n = bits >= 8 ? q->nw : (int64_t)q->wbytes;
+  dl_buf_printf(b, "/* %lld weights at %d bits: %zu bytes */\nstatic const %s %s_d[%lld] = {", (long long)q->nw, bits,
+                q->wbytes, ty, name, (long long)(n ? n : 1));
+  for (int64_t i = 0; i < n; i++) {
+    long long v = bits >= 8 ? (long long)qrt_wget(q->w, i) : (long long)q->wdata[i];
+    dl_buf_printf(b, bits >= 8 ? "%s%lld" : "%s0x%02llx", i % 16 ? ", " : (i ? ",\n  " : "\n  "), v);
+  }
+  dl_buf_printf(b, "%s};\nstatic const qrt_wts %s = {%s_d, %d};\n", n ? "" : "0", name, name, bits);
+}
+
+static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *body) {
+  Step *st = &m->p->steps[i];
+  const struct DlQStep *q = st->q;
+  const DlCall *c = &q->c;
+  char x[64], w[64], y[64], g[32], o[32], mu[32], wt[32], bi[32], t0[48], d0[32], d1[32], d2[32];
+  long long n = (long long)dl_shape_numel(&m->p->slot[st->out].shape);
+  val(m, st->in[0], x, sizeof x), val(m, st->out, y, sizeof y);
+  if (st->nin > 1) val(m, st->in[1], w, sizeof w);
+  else snprintf(w, sizeof w, "0");
+  snprintf(g, sizeof g, "g%d", i), snprintf(o, sizeof o, "qo%d", i), snprintf(mu, sizeof mu, "mult%d", i);
+  snprintf(wt, sizeof wt, "w%d", i), snprintf(bi, sizeof bi, "0");
+  dl_buf_printf(body, "  /* %s: %s */\n", st->where[0] ? st->where : "-", qkind_op(st));
+  if (q->kind == Q_QCAST || q->kind == Q_CONV || q->kind == Q_MATMUL || q->kind == Q_BINARY) qout_literal(decl, o, q->o);
+  if (q->bias) snprintf(bi, sizeof bi, "bias%d", i), i32_array(decl, bi, q->bias, q->kind == Q_CONV ? c->win.m : c->N);
+  if (q->mult) qmult_array(decl, mu, q->mult, q->nmult);
+  if (q->wdata) wts_literal(decl, wt, q);
+  long long col = (long long)m->scratch_off, acc = col + ((long long)q->ncol * 4 + 7) / 8 * 8;
+  switch (q->kind) {
+  case Q_ALIAS: dl_buf_printf(body, "  /* shares %s */\n", x); break;
+  case Q_QCAST:
+    fmt_float(q->scale, t0, sizeof t0);
+    dl_buf_printf(body, "  qrt_quantize(%lld, %s, %s, %s, %s);\n", n, x, t0, o, y);
+    break;
+  case Q_DCAST:
+    fmt_float(q->scale, t0, sizeof t0);
+    fmt_int(q->zx, d0, sizeof d0);
+    dl_buf_printf(body, "  qrt_dequantize(%lld, %s, %d, %s, %s, %s);\n", n, x, q->xes, d0, t0, y);
+    break;
+  case Q_CONV:
+    win_literal(decl, g, &c->win);
+    fmt_int(q->zx, d0, sizeof d0);
+    dl_buf_printf(body, "  qrt_conv(&%s, %s, %d, %s, %s, %s, %s, %s, %s, (int32_t *)T(%lld), (int64_t *)T(%lld));\n", g, x,
+                  q->xes, d0, wt, bi, mu, o, y, col, acc);
+    break;
+  case Q_MATMUL: {
+    char wa[40];
+    arr(decl, "aoff", i, c->aoff, (int)c->batches, d1, sizeof d1);
+    arr(decl, "boff", i, c->boff, (int)c->batches, d2, sizeof d2);
+    fmt_int(q->zx, d0, sizeof d0), fmt_int(q->zw, t0, sizeof t0);
+    snprintf(wa, sizeof wa, "&%s", wt);
+    dl_buf_printf(body, "  qrt_matmul(%lld, %s, %s, %lld, %lld, %lld, %s, %d, %s, %s, %s, %d, %s, %s, %s, %d, %s, %s, (int64_t *)T(%lld));\n",
+                  (long long)c->batches, d1, d2, (long long)c->M, (long long)c->N, (long long)c->K, x, q->xes, d0,
+                  q->wdata ? wa : "0", q->wdata ? "0" : w, q->wes, t0, bi, mu, q->nmult, o, y, acc);
+    break;
+  }
+  case Q_BINARY: {
+    char mb[48], za[32];
+    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
+    arr(decl, "sb", i, c->bs, c->r, d2, sizeof d2);
+    fmt_int(q->mb.m0, t0, sizeof t0);
+    snprintf(mb, sizeof mb, "mb%d", i);
+    dl_buf_printf(decl, "static const qrt_mult %s = {%s, %d};\n", mb, t0, q->mb.shift);
+    fmt_int(q->zx, za, sizeof za), fmt_int(q->zw, t0, sizeof t0);
+    dl_buf_printf(body, "  qrt_binary(%d, %d, %s, %s, %d, %s, %s, %s, %d, %s, %s, %s[0], %s, %s, %s);\n",
+                  st->k == DL_OP_ADD ? 0 : st->k == DL_OP_SUB ? 1 : 2, c->r, d0, x, q->xes, d1, za, w, q->wes, d2, t0,
+                  mu, mb, o, y);
+    break;
+  }
+  case Q_LUT:
+    snprintf(d0, sizeof d0, "lut%d", i);
+    i32_array(decl, d0, q->lut, q->lut_n);
+    fmt_int(q->lut_lo, t0, sizeof t0);
+    dl_buf_printf(body, "  qrt_lut(%lld, %s, %d, %s, %s, %d, %s);\n", n, x, q->xes, t0, d0, q->o.es, y);
+    break;
+  case Q_POOL:
+    win_literal(decl, g, &c->win);
+    fmt_int(q->zx, d0, sizeof d0);
+    dl_buf_printf(body, "  qrt_pool(&%s, %d, %s, %s, %d, %s);\n", g, c->sub, x, d0, q->xes, y);
+    break;
+  case Q_GLOBAL_POOL:
+    fmt_int(q->zx, d0, sizeof d0);
+    dl_buf_printf(body, "  qrt_global_pool(%lld, %lld, %d, %s, %s, %d, %s);\n", (long long)c->outer, (long long)c->len,
+                  c->sub, x, d0, q->xes, y);
+    break;
+  case Q_COPY:
+    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
+    dl_buf_printf(body, "  qrt_copy_strided(%d, %s, %s, %lld, %s, %d, %s);\n", c->r, d0, d1, (long long)c->offset, x,
+                  q->xes, y);
+    break;
+  case Q_CONCAT:
+    dl_buf_printf(body, "  {\n    const void *xs[%d];\n", st->nin);
+    for (int j = 0; j < st->nin; j++) {
+      char v[64];
+      val(m, st->in[j], v, sizeof v);
+      dl_buf_printf(body, "    xs[%d] = %s;\n", j, v);
+    }
+    arr(decl, "chunk", i, q->chunk, st->nin, d0, sizeof d0);
+    dl_buf_printf(body, "    qrt_concat(%d, xs, %s, %lld, %d, %s);\n  }\n", st->nin, d0, (long long)c->outer, q->xes, y);
+    break;
+  }
+}
+
 static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
   Step *st = &m->p->steps[i];
+  if (st->q) {
+    emit_qstep(m, i, decl, body);
+    return;
+  }
   const DlCall *c = &st->call;
   char x[64], w[64], b[64], y[64], nm[32], an[32], t0[48], t1[48], d0[32], d1[32], d2[32], d3[32];
   val(m, st->in[0], x, sizeof x);
@@ -462,8 +624,38 @@ static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
 }
 
 static const char *call_fn(const Step *st) {
+  if (st->q) return qfn[st->q->kind];
   if (st->k == DL_OP_COUNT) return "dlrt_concat";
   return dl_call_fn(&st->call);
+}
+
+/* For integer models: every step's result with its bits (or float, for the
+ * islands), and the weights' packed bits and bytes. */
+static void describe_precision(Emit *m, DlBuf *h) {
+  bool any = false;
+  size_t wbytes = 0;
+  for (int i = 0; i < m->p->nsteps; i++) any |= m->p->steps[i].q != NULL;
+  if (!any) return;
+  dl_buf_printf(h, "/* Precision of each step's result (scale, zero point) and of the weights:\n");
+  for (int i = 0; i < m->p->nsteps; i++) {
+    const Step *st = &m->p->steps[i];
+    const DlShape *s = &m->p->slot[st->out].shape;
+    char shp[128];
+    DlQParams qp;
+    if (st->q && st->q->kind == Q_ALIAS && st->k == DL_OP_COUNT) continue; /* quant.scast of weights */
+    dl_buf_printf(h, " *   %-14s %-20s %s", st->q ? qkind_op(st) : dl_op_info(st->k)->mnemonic, st->where,
+                  dl_shape_str(s, shp, sizeof shp));
+    if (!mlirValueIsNull(st->val) && dl_qparams_of_type(mlirValueGetType(st->val), &qp))
+      dl_buf_printf(h, ": %d bits, scale %.6g, zp %lld", qp.bits, qp.scale, (long long)qp.zp);
+    else if (s->dtype == DL_F32)
+      dl_buf_printf(h, ": float");
+    if (st->q && st->q->wdata) {
+      dl_buf_printf(h, "; weights %d bits, %zu bytes", st->q->w.bits, st->q->wbytes);
+      wbytes += st->q->wbytes;
+    }
+    dl_buf_printf(h, "\n");
+  }
+  dl_buf_printf(h, " * Integer weights: %zu bytes in all. */\n\n", wbytes);
 }
 
 static void make_name(const DlTargetOptions *o, char *name, size_t n) {
@@ -502,8 +694,9 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   m.def = malloc(sizeof(int) * (size_t)n), m.last = malloc(sizeof(int) * (size_t)n);
   DlBuf decl = {0}, body = {0};
   char hpath[4096];
-  Section sec[64];
-  int nsec = parse_sections(sec, 64);
+  Section sec[160];
+  int nsec = parse_sections(dl_dlrt_c_source, sec, 0, 160);
+  nsec = parse_sections(dl_qrt_c_source, sec, nsec, 160);
   if (!ok) goto cleanup;
   make_name(o, m.name, sizeof m.name);
   plan_arena(&m);
@@ -522,6 +715,7 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   dl_buf_printf(h, "#ifndef DLC_MODEL_%s_H\n#define DLC_MODEL_%s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n", m.name, m.name);
   dl_buf_printf(h, "/* Bytes of the caller-provided activation arena (align it to 64 bytes). */\n");
   dl_buf_printf(h, "#define %s_ARENA_BYTES %lld\n\n", m.name, (long long)m.arena);
+  describe_precision(&m, h);
   dl_buf_printf(h, "/* Runs the model; returns 0, or 1 when an index in the data is out of range.\n"
                    " * Inputs and outputs are dense, row-major, of the C type in the signature\n"
                    " * (float16 and bfloat16 as their bits):\n");
@@ -550,10 +744,12 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   dl_buf_printf(c, "/* %s.c: generated by dlc %s from %s; do not edit.\n", m.name, DLC_VERSION, o->source ? o->source : "?");
   dl_buf_printf(c, " * C99; build with e.g. cc -std=c99 -O2 -c %s (link with -lm). */\n", hbase);
   dl_buf_printf(c, "#include \"%.*s.h\"\n\n#include <math.h>\n#include <stdint.h>\n#include <string.h>\n\n", (int)(strlen(hbase) - 2), hbase);
-  const char *ts = strstr(dl_dlrt_h_source, "/* @types */"), *te = strstr(ts, "/* @end */");
-  ts = strchr(ts, '\n') + 1;
-  dl_buf_append(c, ts, (size_t)(te - ts));
-  dl_buf_printf(c, "\n");
+  for (int k = 0; k < 2; k++) {
+    const char *ts = strstr(k ? dl_qrt_h_source : dl_dlrt_h_source, "/* @types */"), *te = strstr(ts, "/* @end */");
+    ts = strchr(ts, '\n') + 1;
+    dl_buf_append(c, ts, (size_t)(te - ts));
+    dl_buf_printf(c, "\n");
+  }
   for (int i = 0; i < nsec; i++)
     if (sec[i].used) emit_section(c, &sec[i]);
   dl_buf_printf(c, "/* ---- weights ---- */\n");
