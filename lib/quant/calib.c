@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dlc/qdq.h"
 #include "dlc/quant.h"
 #include "dlc/support.h"
 
@@ -223,48 +224,11 @@ static MlirAttribute range_attr(MlirContext ctx, double lo, double hi) {
 }
 
 bool dl_value_range(MlirValue v, double *lo, double *hi) {
-  MlirAttribute a;
-  if (mlirValueIsAOpResult(v)) {
-    a = mlirOperationGetDiscardableAttributeByName(mlirOpResultGetOwner(v), dl_str("dlc.range"));
-  } else {
-    MlirOperation func = mlirBlockGetParentOperation(mlirBlockArgumentGetOwner(v));
-    MlirAttribute all = mlirOperationGetAttributeByName(func, dl_str("arg_attrs"));
-    intptr_t i = mlirBlockArgumentGetArgNumber(v);
-    if (mlirAttributeIsNull(all) || i >= mlirArrayAttrGetNumElements(all)) return false;
-    a = mlirDictionaryAttrGetElementByName(mlirArrayAttrGetElement(all, i), dl_str("dlc.range"));
-  }
+  MlirAttribute a = dl_value_attr_get(v, "dlc.range");
   if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseF64Array(a) || mlirDenseArrayGetNumElements(a) != 2)
     return false;
   *lo = mlirDenseF64ArrayGetElement(a, 0), *hi = mlirDenseF64ArrayGetElement(a, 1);
   return true;
-}
-
-/* Adds dlc.range to the arg_attrs dictionary of argument i. */
-static void set_arg_range(MlirOperation func, intptr_t nargs, intptr_t i, MlirAttribute r) {
-  MlirContext ctx = mlirOperationGetContext(func);
-  MlirAttribute all = mlirOperationGetAttributeByName(func, dl_str("arg_attrs"));
-  MlirAttribute *dicts = malloc(sizeof(MlirAttribute) * (size_t)nargs);
-  for (intptr_t a = 0; a < nargs; a++) {
-    MlirAttribute d = !mlirAttributeIsNull(all) && a < mlirArrayAttrGetNumElements(all)
-                          ? mlirArrayAttrGetElement(all, a)
-                          : mlirDictionaryAttrGet(ctx, 0, NULL);
-    if (a == i) {
-      intptr_t n = mlirDictionaryAttrGetNumElements(d);
-      MlirNamedAttribute *el = malloc(sizeof(MlirNamedAttribute) * (size_t)(n + 1));
-      int k = 0;
-      for (intptr_t j = 0; j < n; j++) {
-        MlirNamedAttribute na = mlirDictionaryAttrGetElement(d, j);
-        MlirStringRef s = mlirIdentifierStr(na.name);
-        if (!(s.length == 9 && !strncmp(s.data, "dlc.range", 9))) el[k++] = na;
-      }
-      el[k++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("dlc.range")), r);
-      d = mlirDictionaryAttrGet(ctx, k, el);
-      free(el);
-    }
-    dicts[a] = d;
-  }
-  mlirOperationSetAttributeByName(func, dl_str("arg_attrs"), mlirArrayAttrGet(ctx, nargs, dicts));
-  free(dicts);
 }
 
 bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, DlError *e) {
@@ -301,8 +265,6 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
   MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
   while (!dl_op_is(func, "func.func")) func = mlirOperationGetNextInBlock(func);
   MlirContext ctx = mlirModuleGetContext(m);
-  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
-  intptr_t nargs = mlirBlockGetNumArguments(body);
   for (size_t i = 0; i < hm.cap; i++) {
     Hist *h = hm.tab[i];
     if (!h || h->min > h->max) continue;
@@ -310,8 +272,7 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
     choose_range(h, o, &lo, &hi);
     MlirValue v = {h->key};
     MlirAttribute r = range_attr(ctx, lo, hi);
-    if (mlirValueIsAOpResult(v)) mlirOperationSetDiscardableAttributeByName(mlirOpResultGetOwner(v), dl_str("dlc.range"), r);
-    else set_arg_range(func, nargs, mlirBlockArgumentGetArgNumber(v), r);
+    dl_value_attr_set(v, "dlc.range", r);
   }
   MlirAttribute info[2] = {mlirStringAttrGet(ctx, dl_str(dl_calib_method_name(o->method))),
                            mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), total)};
