@@ -182,14 +182,25 @@ static int expand_qoperator(MlirOperation op, DlOpKind k) {
   case DL_OP_CONV_INTEGER: case DL_OP_MATMUL_INTEGER: {
     static const int params[] = {2, 3};
     if (!all_const(op, params, 2) || dtype_of(r) != DL_I32) return 0;
-    MlirValue one = unit_scale(op);
+    /* An operand made by quantize_linear is dequantized at that op's scale, so
+     * the pair folds; the i32 result is then the accumulator at x_s * w_s. */
+    MlirValue sc[2];
+    for (int i = 0; i < 2; i++) {
+      MlirOperation p = mlirValueIsAOpResult(in[i]) ? mlirOpResultGetOwner(in[i]) : (MlirOperation){NULL};
+      sc[i] = !mlirOperationIsNull(p) && dl_op_kind(p) == DL_OP_QUANTIZE_LINEAR &&
+                      !mlirAttributeIsNull(dl_value_constant(mlirOperationGetOperand(p, 1)))
+                  ? mlirOperationGetOperand(p, 1)
+                  : unit_scale(op);
+    }
+    MlirValue accs = bias_scale(op, sc[0], sc[1]);
+    if (mlirValueIsNull(accs)) return 0;
     DlShape bsh;
     dl_type_to_shape(mlirValueGetType(in[1]), &bsh);
     int waxis = k == DL_OP_CONV_INTEGER ? 0 : bsh.rank - 1;
-    MlirValue ops[2] = {dq(op, in[0], one, in[2], 1), dq(op, in[1], one, in[3], waxis)};
+    MlirValue ops[2] = {dq(op, in[0], sc[0], in[2], 1), dq(op, in[1], sc[1], in[3], waxis)};
     MlirValue c = create(op, k == DL_OP_CONV_INTEGER ? DL_OP_CONV : DL_OP_MATMUL, 2, ops, f32_like(r),
                          k == DL_OP_CONV_INTEGER ? &a : &none);
-    MlirValue qo[3] = {c, one, int32_zero(op)};
+    MlirValue qo[3] = {c, accs, int32_zero(op)};
     dl_attrs_set_int(&none, "axis", 1);
     y = create(op, DL_OP_QUANTIZE_LINEAR, 3, qo, mlirValueGetType(r), &none);
     break;

@@ -4,7 +4,8 @@
  * Settings come from the func's `dlc.quant` dictionary, overridden per op by
  * an op's own `dlc.quant` (the driver writes both from --config):
  *   wbits, abits (2..16), per_channel, asymmetric (activations), pow2 (scales
- *   are powers of two: dynamic fixed point), float (keep this op float).
+ *   are powers of two: dynamic fixed point), wclip ("max", "mse" or "omse":
+ *   how weight scales are chosen; absent: omse below 8 bits, max from 8), float (keep this op float).
  *
  * Each integer-capable op gets quantized operands (quant.qcast inserted where
  * a float value enters), its weights as storage constants behind quant.scast
@@ -15,15 +16,18 @@
  * with quant.dcast inserted in front of them: the float islands. */
 #include <math.h>
 #include <mlir-c/Dialect/Quant.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc/qdq.h"
 #include "dlc/quant.h"
 #include "pass_util.h"
 
 typedef struct {
   int wbits, abits;
   bool per_channel, asymmetric, pow2, keep_float;
+  DlWeightClip wclip;
 } QOpts;
 
 typedef struct {
@@ -43,8 +47,10 @@ static bool value_is_f32(MlirValue v) {
   return mlirTypeIsAShaped(t) && mlirTypeIsAF32(mlirShapedTypeGetElementType(t));
 }
 
-static void read_opts(MlirAttribute d, QOpts *o) {
-  if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d)) return;
+/* Overrides o with the settings in dictionary d; false (after a diagnostic at
+ * loc) for a bad wclip. */
+static bool read_opts(MlirAttribute d, QOpts *o, MlirLocation loc) {
+  if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d)) return true;
   MlirAttribute a;
 #define INT(key, field)                                                                            \
   a = mlirDictionaryAttrGetElementByName(d, dl_str(key));                                          \
@@ -60,6 +66,20 @@ static void read_opts(MlirAttribute d, QOpts *o) {
   BOOL("float", keep_float)
 #undef INT
 #undef BOOL
+  a = mlirDictionaryAttrGetElementByName(d, dl_str("wclip"));
+  if (mlirAttributeIsNull(a)) return true;
+  MlirStringRef v = mlirAttributeIsAString(a) ? mlirStringAttrGetValue(a) : dl_str("");
+  char name[16] = "";
+  if (v.length < sizeof name) memcpy(name, v.data, v.length);
+  if (mlirAttributeIsAString(a) && dl_wclip_parse(name, &o->wclip)) return true;
+  char msg[160];
+  if (mlirAttributeIsAString(a))
+    snprintf(msg, sizeof msg, "dlc.quant: wclip must be \"max\", \"mse\" or \"omse\" (got \"%.*s\")",
+             (int)(v.length < 64 ? v.length : 64), v.data);
+  else
+    snprintf(msg, sizeof msg, "dlc.quant: wclip must be a string: \"max\", \"mse\" or \"omse\"");
+  mlirEmitError(loc, msg);
+  return false;
 }
 
 static MlirOperation create1(const char *name, MlirLocation loc, int nops, const MlirValue *ops, MlirType rt) {
@@ -77,6 +97,7 @@ static MlirValue lookup(VMap *m, int n, MlirValue v) {
 
 /* Activation parameters for v from its calibrated range. */
 static bool act_params(MlirValue v, const QOpts *o, DlQParams *p) {
+  if (dl_value_qparams(v, p)) return true; /* fixed by the model (--fold-qdq) */
   double lo, hi;
   if (!dl_value_range(v, &lo, &hi)) return false;
   *p = dl_qparams_for_range(lo, hi, o->abits, true, !o->asymmetric, o->pow2);
@@ -114,6 +135,57 @@ static MlirValue dequantized(Q *q, MlirValue v, MlirOperation user) {
   return c;
 }
 
+/* v itself when quantized, or the quant.qcast already made of it; else null. */
+static MlirValue known_quant(Q *q, MlirValue v) {
+  return dl_value_is_quant(v) ? v : lookup(q->qv, q->nq, v);
+}
+
+/* A float island's result whose parameters the model fixed (QDQ) is rounded to
+ * them as in the model: r -> qcast -> dcast for its float users, and integer
+ * users take the qcast. */
+static void fake_quant(Q *q, MlirBlock block, MlirOperation op, MlirLocation loc, MlirValue r, const DlQParams *p) {
+  DlShape s;
+  if (!dl_type_to_shape(mlirValueGetType(r), &s)) return;
+  MlirOperation qc = create1("quant.qcast", loc, 1, &r, dl_qtype_get(q->ctx, &s, p));
+  mlirBlockInsertOwnedOperationAfter(block, op, qc); /* null op: at the start */
+  MlirValue qv = mlirOperationGetResult(qc, 0);
+  MlirOperation dc = create1("quant.dcast", loc, 1, &qv, mlirValueGetType(r));
+  mlirBlockInsertOwnedOperationAfter(block, qc, dc);
+  MlirValue dv = mlirOperationGetResult(dc, 0);
+  mlirValueReplaceAllUsesExcept(r, dv, 1, &qc);
+  q->qv = realloc(q->qv, sizeof(VMap) * (size_t)(q->nq + 1));
+  q->qv[q->nq++] = (VMap){dv.ptr, qv};
+  q->dv = realloc(q->dv, sizeof(VMap) * (size_t)(q->nd + 1));
+  q->dv[q->nd++] = (VMap){qv.ptr, dv};
+}
+
+/* quantize_linear of a value already quantized with exactly its parameters
+ * into signed storage (what QOperator integer ops leave, e.g. an i32
+ * accumulator for a Cast) only reinterprets the stored integers. */
+static bool quantize_passthrough(Q *q, MlirOperation op) {
+  MlirValue x = known_quant(q, mlirOperationGetOperand(op, 0)), r = mlirOperationGetResult(op, 0);
+  DlQParams px;
+  DlShape rs;
+  MlirAttribute sa = dl_value_constant(mlirOperationGetOperand(op, 1));
+  MlirAttribute za = mlirOperationGetNumOperands(op) > 2 ? dl_value_constant(mlirOperationGetOperand(op, 2)) : (MlirAttribute){NULL};
+  if (mlirValueIsNull(x) || !dl_qparams_of_type(mlirValueGetType(x), &px) || mlirAttributeIsNull(sa) ||
+      !dl_type_to_shape(mlirValueGetType(r), &rs) || !dl_dtype_is_signed(rs.dtype) ||
+      dl_dtype_size(rs.dtype) * 8 != (size_t)(px.bits <= 8 ? 8 : px.bits <= 16 ? 16 : 32))
+    return false;
+  DlTensor st = {0}, zt = {0};
+  DlError e = {0};
+  bool ok = dl_attr_to_tensor(sa, &st, &e) && st.shape.dtype == DL_F32 && dl_shape_numel(&st.shape) == 1 &&
+            (double)((const float *)st.data)[0] == px.scale;
+  if (ok && !mlirAttributeIsNull(za)) ok = dl_attr_to_tensor(za, &zt, &e) && dl_shape_numel(&zt.shape) == 1 && dl_tensor_get_i(&zt, 0) == px.zp;
+  else if (ok) ok = px.zp == 0;
+  dl_error_clear(&e), dl_tensor_free(&st), dl_tensor_free(&zt);
+  if (!ok) return false;
+  MlirOperation sc = create1("quant.scast", mlirOperationGetLocation(op), 1, &x, mlirValueGetType(r));
+  mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(op), op, sc);
+  dl_replace_op(op, mlirOperationGetResult(sc, 0));
+  return true;
+}
+
 static bool const_f32(MlirValue v, DlTensor *t) {
   MlirAttribute a = dl_value_constant(v);
   if (mlirAttributeIsNull(a)) return false;
@@ -128,24 +200,28 @@ static void set_i64s(MlirOperation op, const char *name, const int64_t *v, intpt
   mlirOperationSetDiscardableAttributeByName(op, dl_str(name), mlirDenseI64ArrayGet(mlirOperationGetContext(op), n, v));
 }
 
-/* Weights w (float) along channel `axis` of `nch` channels -> storage constant + scast. */
+/* Weights w (float) along channel `axis` of `nch` channels -> storage constant + scast.
+ * Conv weights (axis 0, rank > 2) come in kernel windows of kh*kw inputs. */
 static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axis, int64_t nch, const QOpts *o,
                                   double *scales) {
   const float *d = w->data;
   int64_t n = dl_shape_numel(&w->shape), inner = 1;
   for (int i = axis + 1; i < w->shape.rank; i++) inner *= w->shape.dims[i];
-  int64_t qmax = ((int64_t)1 << (o->wbits - 1)) - 1;
-  double *mx = calloc((size_t)nch, sizeof(double));
-  for (int64_t i = 0; i < n; i++) {
-    int64_t ch = (i / inner) % nch;
-    mx[ch] = fmax(mx[ch], fabs(d[i]));
-  }
-  double all = 0;
-  for (int64_t c = 0; c < nch; c++) all = fmax(all, mx[c]);
-  for (int64_t c = 0; c < nch; c++) {
-    DlQParams p = dl_qparams_for_range(-(o->per_channel ? mx[c] : all), o->per_channel ? mx[c] : all, o->wbits, true,
-                                       true, o->pow2);
-    scales[c] = p.scale;
+  int64_t qmax = ((int64_t)1 << (o->wbits - 1)) - 1, window = 1;
+  if (axis == 0)
+    for (int i = 2; i < w->shape.rank; i++) window *= w->shape.dims[i];
+  if (o->per_channel) { /* gather each channel's weights, then choose its scale */
+    int64_t len = n / nch, outer = len / inner;
+    float *cw = malloc(sizeof(float) * (size_t)(len ? len : 1));
+    for (int64_t c = 0; c < nch; c++) {
+      for (int64_t u = 0; u < outer; u++)
+        memcpy(cw + u * inner, d + (u * nch + c) * inner, sizeof(float) * (size_t)inner);
+      scales[c] = dl_weight_scale(cw, len, window, o->wbits, o->pow2, o->wclip);
+    }
+    free(cw);
+  } else {
+    double s = dl_weight_scale(d, n, window, o->wbits, o->pow2, o->wclip);
+    for (int64_t c = 0; c < nch; c++) scales[c] = s;
   }
   DlShape ss = w->shape;
   ss.dtype = o->wbits <= 8 ? DL_I8 : DL_I16;
@@ -155,7 +231,6 @@ static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axi
     int64_t ch = (i / inner) % nch;
     dl_tensor_set_i(&t, i, dl_quantize_f(d[i], (float)scales[ch], 0, -qmax, qmax));
   }
-  free(mx);
   MlirValue c = dl_insert_constant(user, &t, "qweight");
   DlShape dims = w->shape;
   MlirType qt;
@@ -168,6 +243,53 @@ static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axi
   MlirOperation sc = create1("quant.scast", mlirOperationGetLocation(user), 1, &c, qt);
   mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(user), user, sc);
   return mlirOperationGetResult(sc, 0);
+}
+
+/* Weights whose integers the model fixed (dlc.qweight, from --fold-qdq):
+ * exactly those integers, with their scales and zero point. Null when there is
+ * no annotation or it cannot be expressed (per-channel zero points that
+ * differ); *wmax is the largest |w - zp|. */
+static MlirValue qdq_weights(Q *q, MlirOperation user, MlirValue wv, const DlTensor *w, int axis, int64_t nch,
+                             double *scales, int64_t *wmax) {
+  DlQWeight qw;
+  if (!dl_value_qweight(wv, &qw)) return (MlirValue){NULL};
+  bool ok = qw.bits <= 16 && (qw.nch == 1 || (qw.axis == axis && qw.nch == nch));
+  for (int64_t c = 1; ok && c < qw.nch; c++) ok = qw.zp[c] == qw.zp[0];
+  MlirValue r = {NULL};
+  if (ok) {
+    int64_t n = dl_shape_numel(&w->shape), inner = 1;
+    for (int i = axis + 1; i < w->shape.rank; i++) inner *= w->shape.dims[i];
+    for (int64_t c = 0; c < nch; c++) scales[c] = qw.scale[qw.nch == 1 ? 0 : c];
+    DlShape ss = w->shape;
+    ss.dtype = qw.bits <= 8 ? DL_I8 : DL_I16;
+    DlTensor t = {0};
+    dl_tensor_alloc(&t, &ss);
+    *wmax = 0;
+    for (int64_t i = 0; i < n; i++) {
+      int64_t ch = qw.nch == 1 ? 0 : (i / inner) % nch;
+      int64_t v = dl_quantize_f(((const float *)w->data)[i], (float)qw.scale[ch], qw.zp[0], qw.qmin, qw.qmax);
+      dl_tensor_set_i(&t, i, v);
+      *wmax = llabs((long long)(v - qw.zp[0])) > *wmax ? llabs((long long)(v - qw.zp[0])) : *wmax;
+    }
+    MlirValue c = dl_insert_constant(user, &t, "qweight");
+    MlirType el;
+    if (qw.nch > 1) {
+      int64_t *zp = malloc(sizeof(int64_t) * (size_t)nch);
+      for (int64_t k = 0; k < nch; k++) zp[k] = qw.zp[0];
+      el = mlirUniformQuantizedPerAxisTypeGet(mlirQuantizedTypeGetSignedFlag(), mlirIntegerTypeGet(q->ctx, qw.bits <= 8 ? 8 : 16),
+                                              mlirF32TypeGet(q->ctx), (intptr_t)nch, scales, zp, axis, qw.qmin, qw.qmax);
+      free(zp);
+    } else {
+      DlQParams p = {qw.scale[0], qw.zp[0], qw.qmin, qw.qmax, qw.bits, true};
+      el = mlirShapedTypeGetElementType(dl_qtype_get(q->ctx, &w->shape, &p));
+    }
+    MlirType qt = mlirRankedTensorTypeGet(w->shape.rank, w->shape.dims, el, mlirAttributeGetNull());
+    MlirOperation sc = create1("quant.scast", mlirOperationGetLocation(user), 1, &c, qt);
+    mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(user), user, sc);
+    r = mlirOperationGetResult(sc, 0);
+  }
+  free(qw.scale), free(qw.zp);
+  return r;
 }
 
 static int64_t max_abs_q(const DlQParams *p) {
@@ -226,9 +348,10 @@ static bool quantize_mac(Q *q, MlirOperation op, DlOpKind k, const QOpts *o) {
   dl_qparams_of_type(mlirValueGetType(qx), &px);
   int64_t K = dl_shape_numel(&w.shape) / nch;
   double *sw = malloc(sizeof(double) * (size_t)nch);
-  MlirValue qw = quantize_weights(q, op, &w, axis, nch, o, sw);
-  /* i32 bias at s_x * s_w, and the accumulator bound it adds to */
   int64_t wmax = ((int64_t)1 << (o->wbits - 1)) - 1, bmax = 0;
+  MlirValue qw = qdq_weights(q, op, wv, &w, axis, nch, sw, &wmax);
+  if (mlirValueIsNull(qw)) qw = quantize_weights(q, op, &w, axis, nch, o, sw);
+  /* i32 bias at s_x * s_w, and the accumulator bound it adds to */
   int32_t *bq = NULL;
   if (nin > 2) {
     bq = malloc(sizeof(int32_t) * (size_t)nch);
@@ -311,21 +434,26 @@ static bool quantize_binary(Q *q, MlirOperation op, DlOpKind k, const QOpts *o) 
 
 /* Elementwise unary op on a quantized input: becomes a lookup table. */
 static bool quantize_unary(Q *q, MlirOperation op, const QOpts *o) {
-  MlirValue x = mlirOperationGetOperand(op, 0), r = mlirOperationGetResult(op, 0);
+  MlirValue x = known_quant(q, mlirOperationGetOperand(op, 0)), r = mlirOperationGetResult(op, 0);
   DlShape ys;
   DlQParams py;
-  if (!dl_value_is_quant(x) || !dl_type_to_shape(mlirValueGetType(r), &ys) || !act_params(r, o, &py)) return false;
+  if (mlirValueIsNull(x) || !dl_type_to_shape(mlirValueGetType(r), &ys) || !act_params(r, o, &py)) return false;
+  mlirOperationSetOperand(op, 0, x);
   mlirValueSetType(r, dl_qtype_get(q->ctx, &ys, &py));
   return true;
 }
 
 /* Ops that move or pool values keep their operand's quantization. */
 static bool quantize_transparent(Q *q, MlirOperation op) {
-  MlirValue x = mlirOperationGetOperand(op, 0), r = mlirOperationGetResult(op, 0);
+  MlirValue x = known_quant(q, mlirOperationGetOperand(op, 0)), r = mlirOperationGetResult(op, 0);
   DlShape ys;
   DlQParams px;
-  if (!dl_value_is_quant(x) || !dl_qparams_of_type(mlirValueGetType(x), &px) || !dl_type_to_shape(mlirValueGetType(r), &ys))
+  if (mlirValueIsNull(x) || !dl_qparams_of_type(mlirValueGetType(x), &px) || !dl_type_to_shape(mlirValueGetType(r), &ys))
     return false;
+  DlQParams fixed; /* a result the model requantizes is not data movement */
+  if (dl_value_qparams(r, &fixed) && (fixed.scale != px.scale || fixed.zp != px.zp || fixed.qmin != px.qmin || fixed.qmax != px.qmax))
+    return false;
+  mlirOperationSetOperand(op, 0, x);
   mlirValueSetType(r, dl_qtype_get(q->ctx, &ys, &px));
   return true;
 }
@@ -341,22 +469,34 @@ static bool is_lut_op(DlOpKind k) {
 }
 
 bool dl_pass_quantize(MlirOperation func) {
-  Q q = {mlirOperationGetContext(func), {8, 8, true, true, false, false}, NULL, NULL, 0, 0};
-  read_opts(mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.quant")), &q.global);
+  Q q = {mlirOperationGetContext(func), {8, 8, true, true, false, false, DL_WCLIP_AUTO}, NULL, NULL, 0, 0};
+  if (!read_opts(mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.quant")), &q.global,
+                 mlirOperationGetLocation(func)))
+    return false;
   MlirBlock body = dl_func_body(func);
+  /* inputs the model quantizes (QDQ) are rounded first, whoever uses them */
+  for (intptr_t i = mlirBlockGetNumArguments(body) - 1; i >= 0; i--) {
+    DlQParams fixed;
+    MlirValue a = mlirBlockGetArgument(body, i);
+    if (value_is_f32(a) && dl_value_qparams(a, &fixed))
+      fake_quant(&q, body, (MlirOperation){NULL}, mlirOperationGetLocation(func), a, &fixed);
+  }
   for (MlirOperation op = mlirBlockGetFirstOperation(body), next; !mlirOperationIsNull(op); op = next) {
     next = mlirOperationGetNextInBlock(op);
     if (dl_op_is(op, "arith.constant") || dl_op_is(op, "quant.qcast") || dl_op_is(op, "quant.dcast") ||
         dl_op_is(op, "quant.scast"))
       continue;
     QOpts o = q.global;
-    read_opts(mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.quant")), &o);
+    if (!read_opts(mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.quant")), &o,
+                   mlirOperationGetLocation(op)))
+      return false;
     if (o.wbits < 2 || o.wbits > 16 || o.abits < 2 || o.abits > 16) {
       MlirLocation loc = mlirOperationGetLocation(op);
       mlirEmitError(loc, "dlc.quant: wbits and abits must be within 2..16");
       return false;
     }
     DlOpKind k = dl_op_kind(op);
+    if (k == DL_OP_QUANTIZE_LINEAR && quantize_passthrough(&q, op)) continue;
     bool done = false;
     bool fresult = mlirOperationGetNumResults(op) == 1 && value_is_f32(mlirOperationGetResult(op, 0));
     if (k != DL_OP_COUNT && fresult && !o.keep_float) {
@@ -382,6 +522,10 @@ bool dl_pass_quantize(MlirOperation func) {
       MlirValue v = mlirOperationGetOperand(op, i);
       if (dl_value_is_quant(v) && !(k == DL_OP_RESHAPE && i == 1)) mlirOperationSetOperand(op, i, dequantized(&q, v, op));
     }
+    DlQParams fixed;
+    if (mlirOperationGetNumResults(op) == 1 && value_is_f32(mlirOperationGetResult(op, 0)) &&
+        dl_value_qparams(mlirOperationGetResult(op, 0), &fixed))
+      fake_quant(&q, body, op, mlirOperationGetLocation(op), mlirOperationGetResult(op, 0), &fixed);
   }
   /* casts left behind by ops that turned out to have no integer form */
   for (bool again = true; again;) {

@@ -37,9 +37,14 @@ static void usage(FILE *f) {
           "                          (default: minmax)\n"
           "  --calib-samples=N       use the first N samples (default 1000; 0 = all)\n"
           "  --wbits=N --abits=N     weight / activation bits, 2..16 (default 8)\n"
+          "  --wclip=M               weight clipping per channel: max (max |w|), mse (least\n"
+          "                          squared weight error) or omse (least output error with\n"
+          "                          correlated kernel inputs); default omse below 8 bits, else max\n"
           "  --per-tensor            one weight scale per tensor (default: per output channel)\n"
           "  --symmetric             symmetric activations (zero point 0)\n"
           "  --pow2                  power-of-two scales (dynamic fixed point)\n"
+          "  --no-fold-qdq           keep an already-quantized (QDQ / QOperator) model's\n"
+          "                          quantization as float ops instead of integer ones\n"
           "  -MD -MF FILE            write a make/ninja depfile naming every file read\n"
           "  --help, --version\n"
           "exit status: 0 ok, 1 bad model or option, 2 internal error\n");
@@ -87,7 +92,7 @@ int main(int argc, char **argv) {
   char shapes[4096] = "";
   bool md = false;
   unsigned print_flags = 0;
-  bool quantize = false;
+  bool quantize = false, no_fold_qdq = false;
   const char *calib = NULL;
   DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_MINMAX, .limit = 1000, .progress = true}};
   for (int i = 1; i < argc; i++) {
@@ -105,6 +110,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--print-generic")) print_flags |= DL_PRINT_GENERIC;
     else if (!strcmp(a, "--print-loc")) print_flags |= DL_PRINT_LOC;
     else if (!strcmp(a, "--quantize")) quantize = true;
+    else if (!strcmp(a, "--no-fold-qdq")) no_fold_qdq = true;
     else if (!strncmp(a, "--calib=", 8)) calib = a + 8;
     else if (!strncmp(a, "--calib-method=", 15)) {
       if (!dl_calib_method_parse(a + 15, &qs.calib.method, &qs.calib.percentile))
@@ -121,6 +127,10 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--per-tensor")) qs.per_tensor = true;
     else if (!strcmp(a, "--symmetric")) qs.symmetric = true;
     else if (!strcmp(a, "--pow2")) qs.pow2 = true;
+    else if (!strncmp(a, "--wclip=", 8)) {
+      if (!dl_wclip_parse(a + 8, &qs.wclip))
+        return fprintf(stderr, "%s: error: bad --wclip '%s' (expected max, mse or omse)\n", prog, a + 8), EXIT_USER;
+    }
     else if (!strncmp(a, "--input-shape=", 14) || !strcmp(a, "--input-shape")) {
       const char *v = a[13] == '=' ? a + 14 : (++i < argc ? argv[i] : NULL);
       if (!v || !*v) return fprintf(stderr, "%s: error: --input-shape needs NAME=DIMS\n", prog), EXIT_USER;
@@ -191,7 +201,10 @@ int main(int argc, char **argv) {
     rc = EXIT_INTERNAL;
     goto cleanup;
   }
+  /* an already-quantized model compiles with its own parameters */
+  bool qdq = !quantize && !no_fold_qdq && dl_module_has_qdq(m);
   if (!passes && quantize) passes = "fold-bn,fuse-activation,fold-constants";
+  if (!passes && qdq) passes = "fold-bn,fuse-activation";
   if (passes && !dl_run_pipeline(m, passes, &e)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = EXIT_USER;
@@ -207,6 +220,11 @@ int main(int argc, char **argv) {
       rc = EXIT_USER;
       goto cleanup;
     }
+  }
+  if (qdq && !dl_quantize_qdq_module(m, &e)) {
+    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+    rc = EXIT_USER;
+    goto cleanup;
   }
   if (tgt) {
     const char *base = strrchr(model, '/');

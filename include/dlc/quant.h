@@ -70,6 +70,26 @@ typedef struct {
  * power of two (dynamic fixed point: fractional length = -log2(scale)). */
 DlQParams dl_qparams_for_range(double lo, double hi, int bits, bool is_signed, bool symmetric, bool pow2);
 
+/* How a weight channel's clipping threshold t (scale t / qmax) is chosen:
+ *   MAX   t = max |w|;
+ *   MSE   the t in [0.05 max, max] minimizing sum (w - w~)^2, w~ = dequantize(quantize(w));
+ *   OMSE  the same search minimizing sum (w - w~)^2 + sum over kernel windows of
+ *         (sum (w - w~) over the window)^2: the channel's output error when the inputs
+ *         of one window (an input channel's kh x kw neighbours) are correlated 0.5, as
+ *         neighbouring pixels are; the same as MSE for gemm and matmul;
+ *   AUTO  OMSE below 8 bits, MAX at 8 and more. */
+typedef enum { DL_WCLIP_AUTO, DL_WCLIP_MAX, DL_WCLIP_MSE, DL_WCLIP_OMSE } DlWeightClip;
+
+/* "max", "mse" or "omse"; false for anything else (AUTO is the absence of a choice). */
+bool dl_wclip_parse(const char *s, DlWeightClip *c);
+const char *dl_wclip_name(DlWeightClip c);
+
+/* The symmetric narrow-range scale for n weights w (one output channel, or a whole
+ * tensor) at `bits`, chosen by `clip`; w is made of windows of `window` consecutive
+ * weights (kh*kw for conv, 1 otherwise). Float32-exact; a power of two when pow2. */
+double dl_weight_scale(const float *w, int64_t n, int64_t window, int bits, bool pow2,
+                       DlWeightClip clip);
+
 /* Reads the per-tensor parameters of a quantized tensor type; false if not one. */
 bool dl_qparams_of_type(MlirType tensor_type, DlQParams *q);
 /* tensor<dims x !quant.uniform<iB:f32, s:zp>> with storage min/max narrowed to the bits. */
@@ -111,11 +131,20 @@ typedef struct {
   bool per_tensor;        /* weights per tensor instead of per output channel */
   bool symmetric;         /* activations symmetric (zero point 0) */
   bool pow2;              /* power-of-two scales (dynamic fixed point) */
+  DlWeightClip wclip;     /* weight clipping; DL_WCLIP_AUTO (0) leaves it to the bit width */
   DlCalibOptions calib;
 } DlQuantSettings;
 
 /* Writes the settings as the func's `dlc.quant`, calibrates on `data`, runs
  * --quantize and verifies. The module must be float qg IR. */
 bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e);
+
+/* Whether m holds ONNX quantization (QuantizeLinear / DequantizeLinear,
+ * QLinearConv / QLinearMatMul, ConvInteger / MatMulInteger). */
+bool dl_module_has_qdq(MlirModule m);
+/* The integer graph of an already-quantized model: --fold-qdq, then --quantize
+ * with the model's own parameters (no calibration). What the model leaves
+ * unquantized stays float. */
+bool dl_quantize_qdq_module(MlirModule m, DlError *e);
 
 #endif

@@ -17,18 +17,42 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
   MlirContext ctx = mlirModuleGetContext(m);
   MlirType i64 = mlirIntegerTypeGet(ctx, 64);
-  MlirNamedAttribute kv[5] = {
+  MlirNamedAttribute kv[6] = {
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("wbits")), mlirIntegerAttrGet(i64, s->wbits)),
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("abits")), mlirIntegerAttrGet(i64, s->abits)),
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("per_channel")), mlirBoolAttrGet(ctx, !s->per_tensor)),
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("asymmetric")), mlirBoolAttrGet(ctx, !s->symmetric)),
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("pow2")), mlirBoolAttrGet(ctx, s->pow2)),
   };
-  mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.quant"), mlirDictionaryAttrGet(ctx, 5, kv));
+  int n = 5;
+  if (s->wclip != DL_WCLIP_AUTO)
+    kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("wclip")),
+                                    mlirStringAttrGet(ctx, dl_str(dl_wclip_name(s->wclip))));
+  mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.quant"), mlirDictionaryAttrGet(ctx, n, kv));
   DlCalibOptions co = s->calib;
   if (!co.bits) co.bits = s->abits;
   if (!dl_calibrate(m, data, &co, e)) return false;
   if (!dl_run_pipeline(m, "quantize", e)) return false;
+  if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
+  return true;
+}
+
+bool dl_module_has_qdq(MlirModule m) {
+  MlirOperation func = first_func(m);
+  if (mlirOperationIsNull(func)) return false;
+  MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
+    switch (dl_op_kind(op)) {
+    case DL_OP_QUANTIZE_LINEAR: case DL_OP_DEQUANTIZE_LINEAR: case DL_OP_QLINEAR_CONV: case DL_OP_QLINEAR_MATMUL:
+    case DL_OP_CONV_INTEGER: case DL_OP_MATMUL_INTEGER:
+      return true;
+    default: break;
+    }
+  return false;
+}
+
+bool dl_quantize_qdq_module(MlirModule m, DlError *e) {
+  if (!dl_run_pipeline(m, "fold-qdq,quantize", e)) return false;
   if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
   return true;
 }

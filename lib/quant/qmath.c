@@ -2,6 +2,7 @@
 #include <math.h>
 #include <mlir-c/Dialect/Quant.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dlc/quant.h"
 
@@ -58,6 +59,57 @@ DlQParams dl_qparams_for_range(double lo, double hi, int bits, bool is_signed, b
   }
   q.scale = scale;
   return q;
+}
+
+static const char *wclip_names[] = {"auto", "max", "mse", "omse"};
+
+bool dl_wclip_parse(const char *s, DlWeightClip *c) {
+  for (int i = DL_WCLIP_MAX; i <= DL_WCLIP_OMSE; i++)
+    if (!strcmp(s, wclip_names[i])) return *c = (DlWeightClip)i, true;
+  return false;
+}
+
+const char *dl_wclip_name(DlWeightClip c) { return wclip_names[c]; }
+
+/* The clipping objective of dl_weight_scale at one scale, with errors w - w~
+ * rounded exactly as the integer runtime does; gives up once past `bound`. */
+static double clip_error(const float *w, int64_t n, int64_t window, float scale, int64_t qmax,
+                         DlWeightClip clip, double bound) {
+  double err = 0;
+  for (int64_t i = 0; i < n && err <= bound; i += window) {
+    double sum = 0;
+    for (int64_t j = i; j < i + window && j < n; j++) {
+      double d = (double)w[j] -
+                 (double)dl_dequantize_f(dl_quantize_f(w[j], scale, 0, -qmax, qmax), scale, 0);
+      err += d * d, sum += d;
+    }
+    if (clip == DL_WCLIP_OMSE && window > 1) err += sum * sum;
+  }
+  return err;
+}
+
+#define WCLIP_GRID 200 /* thresholds from max |w| down to 0.05 max |w| */
+
+double dl_weight_scale(const float *w, int64_t n, int64_t window, int bits, bool pow2,
+                       DlWeightClip clip) {
+  double mx = 0;
+  for (int64_t i = 0; i < n; i++) mx = fmax(mx, fabs(w[i]));
+  DlQParams p = dl_qparams_for_range(-mx, mx, bits, true, true, pow2);
+  if (clip == DL_WCLIP_AUTO) clip = bits < 8 ? DL_WCLIP_OMSE : DL_WCLIP_MAX;
+  if (clip == DL_WCLIP_MAX || !(mx > 0)) return p.scale;
+  if (window < 1) window = 1;
+  /* max |w| first, and only a strictly smaller error replaces it */
+  double best_scale = p.scale, last = p.scale;
+  double best = clip_error(w, n, window, (float)p.scale, p.qmax, clip, INFINITY);
+  for (int k = 1; k < WCLIP_GRID; k++) {
+    double t = mx * (1 - 0.95 * k / (WCLIP_GRID - 1));
+    double s = dl_qparams_for_range(-t, t, bits, true, true, pow2).scale;
+    if (s == last) continue; /* pow2 maps many thresholds to one scale */
+    last = s;
+    double e = clip_error(w, n, window, (float)s, p.qmax, clip, best);
+    if (e < best) best = e, best_scale = s;
+  }
+  return best_scale;
 }
 
 static MlirType storage_type(MlirContext ctx, int bits) {

@@ -132,3 +132,49 @@ open(os.path.join(out, "random.onnx"), "wb").write(rng.integers(0, 256, 4096, dt
 data = open(os.path.join(out, "conv_valid.onnx"), "rb").read()
 open(os.path.join(out, "truncated.onnx"), "wb").write(data[: len(data) // 2])
 open(os.path.join(out, "not_protobuf.onnx"), "w").write("this is a text file, not an ONNX model\n")
+
+# QOperator form with constant parameters (what onnxruntime's static quantizer
+# writes): QLinearConv with per-channel weights and an int32 bias, and
+# MatMulInteger followed by the Cast/Mul rescale of dynamic quantization. The
+# expected outputs follow the ONNX definitions in float64 numpy.
+def q_u8(x, s, z):
+    return np.clip(np.rint(x / s) + z, 0, 255).astype(np.uint8)
+
+
+qx = rng.standard_normal((1, 3, 6, 6)).astype(np.float32)
+xs, xz, ys, yz = np.float32(0.03), np.uint8(120), np.float32(0.05), np.uint8(100)
+wq = rng.integers(-127, 128, (4, 3, 3, 3)).astype(np.int8)
+ws = np.array([0.004, 0.002, 0.003, 0.0025], np.float32)
+bq = rng.integers(-2000, 2000, 4).astype(np.int32)
+save("qlinear_conv", [
+    h.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"], name="qx"),
+    h.make_node("QLinearConv", ["xq", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["yq"], name="qconv",
+                pads=[1, 1, 1, 1]),
+    h.make_node("DequantizeLinear", ["yq", "ys", "yz"], ["y"], name="dqy"),
+], [vi("x", [1, 3, 6, 6])], [vi("y", None)],
+    [nh.from_array(np.array(xs), "xs"), nh.from_array(np.array(xz), "xz"), nh.from_array(wq, "w"),
+     nh.from_array(ws, "ws"), nh.from_array(np.zeros(4, np.int8), "wz"), nh.from_array(np.array(ys), "ys"),
+     nh.from_array(np.array(yz), "yz"), nh.from_array(bq, "b")], opset=13)
+xq = np.pad(q_u8(qx, xs, xz).astype(np.float64) - float(xz), ((0, 0), (0, 0), (1, 1), (1, 1)))
+acc = np.zeros((1, 4, 6, 6))
+for o in range(4):
+    for i in range(6):
+        for j in range(6):
+            acc[0, o, i, j] = (xq[0, :, i:i + 3, j:j + 3] * wq[o].astype(np.float64)).sum() + bq[o]
+yq = np.clip(np.rint(acc * (float(xs) * ws.astype(np.float64)[None, :, None, None]) / float(ys)) + float(yz), 0, 255)
+np.save(os.path.join(out, "qlinear_conv.x.npy"), qx)
+np.save(os.path.join(out, "qlinear_conv.y.npy"), ((yq - float(yz)) * float(ys)).astype(np.float32))
+
+mw = rng.integers(0, 256, (8, 5)).astype(np.uint8)
+save("matmul_integer", [
+    h.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"], name="qx"),
+    h.make_node("MatMulInteger", ["xq", "w", "xz", "wz"], ["acc"], name="mmi"),
+    h.make_node("Cast", ["acc"], ["accf"], name="cast", to=T.FLOAT),
+    h.make_node("Mul", ["accf", "scale"], ["y"], name="rescale"),
+], [vi("x", [2, 8])], [vi("y", None)],
+    [nh.from_array(np.array(xs), "xs"), nh.from_array(np.array(xz), "xz"), nh.from_array(mw, "w"),
+     nh.from_array(np.array(np.uint8(128)), "wz"), nh.from_array(np.array(np.float32(0.001)), "scale")], opset=13)
+mx = rng.standard_normal((2, 8)).astype(np.float32)
+macc = (q_u8(mx, xs, xz).astype(np.int64) - int(xz)) @ (mw.astype(np.int64) - 128)
+np.save(os.path.join(out, "matmul_integer.x.npy"), mx)
+np.save(os.path.join(out, "matmul_integer.y.npy"), (macc.astype(np.float32) * np.float32(0.001)).astype(np.float32))
