@@ -43,6 +43,8 @@ static void usage(FILE *f) {
           "  --per-tensor            one weight scale per tensor (default: per output channel)\n"
           "  --symmetric             symmetric activations (zero point 0)\n"
           "  --pow2                  power-of-two scales (dynamic fixed point)\n"
+          "  --config=FILE.json      quantization defaults and per-node settings (docs/quantization.md);\n"
+          "                          flags on the command line override its defaults\n"
           "  --no-fold-qdq           keep an already-quantized (QDQ / QOperator) model's\n"
           "                          quantization as float ops instead of integer ones\n"
           "  -MD -MF FILE            write a make/ninja depfile naming every file read\n"
@@ -95,9 +97,23 @@ int main(int argc, char **argv) {
   bool quantize = false, no_fold_qdq = false;
   const char *calib = NULL;
   DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_MINMAX, .limit = 1000, .progress = true}};
+  /* --config first: its defaults are the base the other flags override */
+  const char *config = NULL;
+  DlQuantConfig *qcfg = NULL;
+  for (int i = 1; i < argc; i++)
+    if (!strncmp(argv[i], "--config=", 9)) config = argv[i] + 9;
+  if (config) {
+    DlError ce = {0};
+    if (!(qcfg = dl_quant_config_load(config, &qs, &ce))) {
+      fprintf(stderr, "%s: error: %s\n", prog, ce.msg);
+      dl_error_clear(&ce);
+      return EXIT_USER;
+    }
+  }
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 0;
+    if (!strncmp(a, "--config=", 9)) continue;
     if (!strcmp(a, "--version")) return printf("dlc %s\n", DLC_VERSION), 0;
     if (!strcmp(a, "-o") || !strcmp(a, "-MF")) {
       if (++i == argc) return fprintf(stderr, "%s: error: %s needs a file name\n", prog, a), EXIT_USER;
@@ -201,6 +217,14 @@ int main(int argc, char **argv) {
     rc = EXIT_INTERNAL;
     goto cleanup;
   }
+  if (qcfg) {
+    on_read(config, &deps);
+    if (!dl_quant_config_apply(m, qcfg, &e)) {
+      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+      rc = EXIT_USER;
+      goto cleanup;
+    }
+  }
   /* an already-quantized model compiles with its own parameters */
   bool qdq = !quantize && !no_fold_qdq && dl_module_has_qdq(m);
   if (!passes && quantize) passes = "fold-bn,fuse-activation,fold-constants";
@@ -243,6 +267,7 @@ int main(int argc, char **argv) {
   }
   free(text);
 cleanup:
+  dl_quant_config_destroy(qcfg);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   for (int i = 0; i < deps.n; i++) free(deps.files[i]);
   free(deps.files);

@@ -139,6 +139,15 @@ typedef struct {
  * --quantize and verifies. The module must be float qg IR. */
 bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e);
 
+/* --config FILE.json (see lib/quant/config.c for the format). Load checks the
+ * whole file and applies its "defaults" to s; apply writes each node's
+ * settings as `dlc.quant` on the ops imported from that ONNX node (an unknown
+ * node name is an error). */
+typedef struct DlQuantConfig DlQuantConfig;
+DlQuantConfig *dl_quant_config_load(const char *path, DlQuantSettings *s, DlError *e);
+bool dl_quant_config_apply(MlirModule m, const DlQuantConfig *c, DlError *e);
+void dl_quant_config_destroy(DlQuantConfig *c);
+
 /* Whether m holds ONNX quantization (QuantizeLinear / DequantizeLinear,
  * QLinearConv / QLinearMatMul, ConvInteger / MatMulInteger). */
 bool dl_module_has_qdq(MlirModule m);

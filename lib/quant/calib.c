@@ -231,6 +231,22 @@ bool dl_value_range(MlirValue v, double *lo, double *hi) {
   return true;
 }
 
+/* A node's own calibration method and activation bits (its dlc.quant, from --config). */
+static void node_calib_options(MlirValue v, DlCalibOptions *o) {
+  if (!mlirValueIsAOpResult(v)) return;
+  MlirAttribute d = mlirOperationGetDiscardableAttributeByName(mlirOpResultGetOwner(v), dl_str("dlc.quant"));
+  if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d)) return;
+  MlirAttribute m = mlirDictionaryAttrGetElementByName(d, dl_str("calibration"));
+  MlirAttribute b = mlirDictionaryAttrGetElementByName(d, dl_str("abits"));
+  if (!mlirAttributeIsNull(m) && mlirAttributeIsAString(m)) {
+    MlirStringRef r = mlirStringAttrGetValue(m);
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)r.length, r.data);
+    dl_calib_method_parse(name, &o->method, &o->percentile);
+  }
+  if (!mlirAttributeIsNull(b) && mlirAttributeIsAInteger(b)) o->bits = (int)mlirIntegerAttrGetValueInt(b);
+}
+
 bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, DlError *e) {
   DlPlan *p = dl_plan_create(m, e);
   if (!p) return false;
@@ -269,7 +285,9 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
     Hist *h = hm.tab[i];
     if (!h || h->min > h->max) continue;
     double lo, hi;
-    choose_range(h, o, &lo, &hi);
+    DlCalibOptions vo = *o;
+    node_calib_options((MlirValue){h->key}, &vo);
+    choose_range(h, &vo, &lo, &hi);
     MlirValue v = {h->key};
     MlirAttribute r = range_attr(ctx, lo, hi);
     dl_value_attr_set(v, "dlc.range", r);

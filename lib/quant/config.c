@@ -1,0 +1,179 @@
+/* --config FILE.json: quantization settings, global and per ONNX node.
+ *
+ *   {
+ *     "defaults": {"wbits": 8, "abits": 8, "granularity": "per_channel",
+ *                  "scheme": "asymmetric", "pow2": false, "wclip": "max",
+ *                  "calibration": "percentile=99.99", "calibration_samples": 1000},
+ *     "nodes": {"conv1": {"wbits": 4, "calibration": "mse"}, "fc": {"keep_float": true}}
+ *   }
+ *
+ * "defaults" replace the built-in defaults (command-line flags given after
+ * still win); each entry of "nodes" becomes the `dlc.quant` dictionary of the
+ * op imported from that node, which --calibrate and --quantize read. Every
+ * key and value is checked; a mistake is one error naming the file and the
+ * key path. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlc/quant.h"
+#include "dlc/support.h"
+
+struct DlQuantConfig {
+  cJSON *root;
+  char path[512];
+};
+
+static bool bad(DlError *e, const DlQuantConfig *c, const char *where, const char *fmt, const char *detail) {
+  char msg[512];
+  snprintf(msg, sizeof msg, fmt, detail);
+  return dl_error_set(e, "%s: %s: %s", c->path, where, msg);
+}
+
+/* Checks one settings object; `per_node` allows keep_float, forbids calibration_samples. */
+static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *where, bool per_node, DlError *e) {
+  if (!cJSON_IsObject(o)) return bad(e, c, where, "%s", "must be an object");
+  for (const cJSON *it = o->child; it; it = it->next) {
+    char w[600];
+    snprintf(w, sizeof w, "%s.%s", where, it->string);
+    const char *k = it->string;
+    if (!strcmp(k, "wbits") || !strcmp(k, "abits")) {
+      if (!cJSON_IsNumber(it) || it->valuedouble != (int)it->valuedouble || it->valueint < 2 || it->valueint > 16)
+        return bad(e, c, w, "%s", "must be an integer from 2 to 16");
+    } else if (!strcmp(k, "granularity")) {
+      if (!cJSON_IsString(it) || (strcmp(it->valuestring, "per_channel") && strcmp(it->valuestring, "per_tensor")))
+        return bad(e, c, w, "%s", "must be \"per_channel\" or \"per_tensor\"");
+    } else if (!strcmp(k, "scheme")) {
+      if (!cJSON_IsString(it) || (strcmp(it->valuestring, "symmetric") && strcmp(it->valuestring, "asymmetric")))
+        return bad(e, c, w, "%s", "must be \"symmetric\" or \"asymmetric\"");
+    } else if (!strcmp(k, "pow2") || (per_node && !strcmp(k, "keep_float"))) {
+      if (!cJSON_IsBool(it)) return bad(e, c, w, "%s", "must be true or false");
+    } else if (!strcmp(k, "wclip")) {
+      DlWeightClip wc;
+      if (!cJSON_IsString(it) || !dl_wclip_parse(it->valuestring, &wc))
+        return bad(e, c, w, "%s", "must be \"max\", \"mse\" or \"omse\"");
+    } else if (!strcmp(k, "calibration")) {
+      DlCalibMethod m;
+      double p;
+      if (!cJSON_IsString(it) || !dl_calib_method_parse(it->valuestring, &m, &p))
+        return bad(e, c, w, "%s", "must be \"minmax\", \"percentile\", \"percentile=P\", \"entropy\" or \"mse\"");
+    } else if (!per_node && !strcmp(k, "calibration_samples")) {
+      if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble != (double)(int64_t)it->valuedouble)
+        return bad(e, c, w, "%s", "must be a non-negative integer (0: all)");
+    } else {
+      return bad(e, c, w, "unknown key (expected %s)",
+                 per_node ? "wbits, abits, granularity, scheme, pow2, wclip, calibration or keep_float"
+                          : "wbits, abits, granularity, scheme, pow2, wclip, calibration or calibration_samples");
+    }
+  }
+  return true;
+}
+
+DlQuantConfig *dl_quant_config_load(const char *path, DlQuantSettings *s, DlError *e) {
+  DlQuantConfig *c = calloc(1, sizeof *c);
+  snprintf(c->path, sizeof c->path, "%s", path);
+  char *text;
+  size_t len;
+  if (!dl_read_file(path, &text, &len, e)) return free(c), NULL;
+  c->root = cJSON_ParseWithLength(text, len);
+  if (!c->root) {
+    const char *at = cJSON_GetErrorPtr();
+    int line = 1;
+    for (const char *p = text; at && p < at && p < text + len; p++) line += *p == '\n';
+    dl_error_set(e, "%s:%d: not valid JSON", path, line);
+    free(text);
+    dl_quant_config_destroy(c);
+    return NULL;
+  }
+  free(text);
+  bool ok = cJSON_IsObject(c->root) || bad(e, c, "top level", "%s", "must be an object");
+  for (const cJSON *it = ok ? c->root->child : NULL; it && ok; it = it->next) {
+    if (!strcmp(it->string, "defaults")) ok = check_settings(c, it, "defaults", false, e);
+    else if (!strcmp(it->string, "nodes")) {
+      ok = cJSON_IsObject(it) || bad(e, c, "nodes", "%s", "must be an object mapping ONNX node names to settings");
+      for (const cJSON *n = ok ? it->child : NULL; n && ok; n = n->next) {
+        char w[600];
+        snprintf(w, sizeof w, "nodes.%s", n->string);
+        ok = check_settings(c, n, w, true, e);
+      }
+    } else {
+      ok = bad(e, c, it->string, "%s", "unknown key (expected \"defaults\" or \"nodes\")");
+    }
+  }
+  const cJSON *d = cJSON_GetObjectItemCaseSensitive(c->root, "defaults");
+  for (const cJSON *it = ok && d ? d->child : NULL; it; it = it->next) {
+    const char *k = it->string;
+    if (!strcmp(k, "wbits")) s->wbits = it->valueint;
+    else if (!strcmp(k, "abits")) s->abits = it->valueint;
+    else if (!strcmp(k, "granularity")) s->per_tensor = !strcmp(it->valuestring, "per_tensor");
+    else if (!strcmp(k, "scheme")) s->symmetric = !strcmp(it->valuestring, "symmetric");
+    else if (!strcmp(k, "pow2")) s->pow2 = cJSON_IsTrue(it);
+    else if (!strcmp(k, "wclip")) dl_wclip_parse(it->valuestring, &s->wclip);
+    else if (!strcmp(k, "calibration")) dl_calib_method_parse(it->valuestring, &s->calib.method, &s->calib.percentile);
+    else if (!strcmp(k, "calibration_samples")) s->calib.limit = (int64_t)it->valuedouble;
+  }
+  if (!ok) dl_quant_config_destroy(c), c = NULL;
+  return c;
+}
+
+void dl_quant_config_destroy(DlQuantConfig *c) {
+  if (!c) return;
+  cJSON_Delete(c->root);
+  free(c);
+}
+
+static MlirNamedAttribute named(MlirContext ctx, const char *n, MlirAttribute a) {
+  return mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str(n)), a);
+}
+
+/* One node's settings as the dlc.quant dictionary --quantize reads. */
+static MlirAttribute settings_attr(MlirContext ctx, const cJSON *o) {
+  MlirNamedAttribute el[16];
+  int n = 0;
+  MlirType i64 = mlirIntegerTypeGet(ctx, 64);
+  for (const cJSON *it = o->child; it && n < 16; it = it->next) {
+    const char *k = it->string;
+    if (!strcmp(k, "wbits") || !strcmp(k, "abits")) el[n++] = named(ctx, k, mlirIntegerAttrGet(i64, it->valueint));
+    else if (!strcmp(k, "granularity"))
+      el[n++] = named(ctx, "per_channel", mlirBoolAttrGet(ctx, !strcmp(it->valuestring, "per_channel")));
+    else if (!strcmp(k, "scheme"))
+      el[n++] = named(ctx, "asymmetric", mlirBoolAttrGet(ctx, !strcmp(it->valuestring, "asymmetric")));
+    else if (!strcmp(k, "pow2")) el[n++] = named(ctx, "pow2", mlirBoolAttrGet(ctx, cJSON_IsTrue(it)));
+    else if (!strcmp(k, "keep_float")) el[n++] = named(ctx, "float", mlirBoolAttrGet(ctx, cJSON_IsTrue(it)));
+    else if (!strcmp(k, "wclip") || !strcmp(k, "calibration"))
+      el[n++] = named(ctx, k, mlirStringAttrGet(ctx, dl_str(it->valuestring)));
+  }
+  return mlirDictionaryAttrGet(ctx, n, el);
+}
+
+bool dl_quant_config_apply(MlirModule m, const DlQuantConfig *c, DlError *e) {
+  const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(c->root, "nodes");
+  if (!nodes) return true;
+  MlirContext ctx = mlirModuleGetContext(m);
+  int nmissing = 0;
+  char missing[1024] = "";
+  for (const cJSON *n = nodes->child; n; n = n->next) {
+    bool found = false;
+    MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
+    for (; !mlirOperationIsNull(func); func = mlirOperationGetNextInBlock(func)) {
+      if (!dl_op_is(func, "func.func")) continue;
+      MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+      for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+        char where[256];
+        dl_location_str(mlirOperationGetLocation(op), where, sizeof where);
+        if (strcmp(where, n->string) || dl_op_is(op, "arith.constant")) continue;
+        mlirOperationSetDiscardableAttributeByName(op, dl_str("dlc.quant"), settings_attr(ctx, n));
+        found = true;
+      }
+    }
+    if (!found) {
+      size_t l = strlen(missing);
+      snprintf(missing + l, sizeof missing - l, "%s'%s'", nmissing++ ? ", " : "", n->string);
+    }
+  }
+  if (nmissing)
+    return dl_error_set(e, "%s: nodes: %s %s not in the model (node names are the ONNX node names; dlc --emit=qg "
+                           "--print-loc shows them)", c->path, missing, nmissing > 1 ? "are" : "is");
+  return true;
+}
