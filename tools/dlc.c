@@ -43,6 +43,8 @@ static void usage(FILE *f) {
           "  --per-tensor            one weight scale per tensor (default: per output channel)\n"
           "  --symmetric             symmetric activations (zero point 0)\n"
           "  --pow2                  power-of-two scales (dynamic fixed point)\n"
+          "  --report=FILE.json      per-layer bits, scales, MACs, weight bytes and SQNR against\n"
+          "                          float on the calibration samples\n"
           "  --config=FILE.json      quantization defaults and per-node settings (docs/quantization.md);\n"
           "                          flags on the command line override its defaults\n"
           "  --no-fold-qdq           keep an already-quantized (QDQ / QOperator) model's\n"
@@ -95,6 +97,7 @@ int main(int argc, char **argv) {
   bool md = false;
   unsigned print_flags = 0;
   bool quantize = false, no_fold_qdq = false;
+  const char *report = NULL;
   const char *calib = NULL;
   DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_MINMAX, .limit = 1000, .progress = true}};
   /* --config first: its defaults are the base the other flags override */
@@ -127,6 +130,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--print-loc")) print_flags |= DL_PRINT_LOC;
     else if (!strcmp(a, "--quantize")) quantize = true;
     else if (!strcmp(a, "--no-fold-qdq")) no_fold_qdq = true;
+    else if (!strncmp(a, "--report=", 9)) report = a + 9;
     else if (!strncmp(a, "--calib=", 8)) calib = a + 8;
     else if (!strncmp(a, "--calib-method=", 15)) {
       if (!dl_calib_method_parse(a + 15, &qs.calib.method, &qs.calib.percentile))
@@ -179,8 +183,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: error: unknown target '%s' (expected: c)\n", prog, target);
     return EXIT_USER;
   }
-  if (quantize != (calib != NULL)) {
-    fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize)\n", prog);
+  if (quantize != (calib != NULL) && !(calib && report)) {
+    fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize or --report)\n", prog);
     return EXIT_USER;
   }
   if (md != (depfile != NULL)) {
@@ -202,6 +206,8 @@ int main(int argc, char **argv) {
   Deps deps = {0};
   DlImportOptions opt = {.input_shapes = shapes[0] ? shapes : NULL, .on_file_read = on_read, .user = &deps};
   int rc = 0;
+  DlTensor data = {0};
+  MlirModule float_m = {NULL}; /* the graph before quantization, for --report */
   /* .mlir (e.g. from dlc-opt) is parsed as qg IR; anything else is ONNX */
   size_t ml = strlen(model);
   bool is_mlir = ml > 5 && !strcmp(model + ml - 5, ".mlir");
@@ -234,11 +240,29 @@ int main(int argc, char **argv) {
     rc = EXIT_USER;
     goto cleanup;
   }
-  if (quantize) {
-    DlTensor data = {0};
+  if (report && !quantize && !qdq) {
+    fprintf(stderr, "%s: error: --report describes a quantized model (use --quantize, or an already-quantized ONNX model)\n", prog);
+    rc = EXIT_USER;
+    goto cleanup;
+  }
+  /* --report's reference: the float graph (for a QDQ model, with its weights'
+   * quantization folded in and its activations float) */
+  if (report && qdq && !dl_run_pipeline(m, "fold-qdq", &e)) {
+    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+    rc = EXIT_USER;
+    goto cleanup;
+  }
+  if (report) float_m = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(m)));
+  if (calib) {
     on_read(calib, &deps);
-    bool ok = dl_npy_read(calib, &data, &e) && dl_quantize_module(m, &qs, &data, &e);
-    dl_tensor_free(&data);
+    if (!dl_npy_read(calib, &data, &e)) {
+      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+      rc = EXIT_USER;
+      goto cleanup;
+    }
+  }
+  if (quantize) {
+    bool ok = dl_quantize_module(m, &qs, &data, &e);
     if (!ok) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
       rc = EXIT_USER;
@@ -246,6 +270,11 @@ int main(int argc, char **argv) {
     }
   }
   if (qdq && !dl_quantize_qdq_module(m, &e)) {
+    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+    rc = EXIT_USER;
+    goto cleanup;
+  }
+  if (report && !dl_quant_report(float_m, m, data.data ? &data : NULL, qs.calib.limit ? qs.calib.limit : -1, report, &e)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = EXIT_USER;
     goto cleanup;
@@ -267,6 +296,8 @@ int main(int argc, char **argv) {
   }
   free(text);
 cleanup:
+  dl_tensor_free(&data);
+  if (!mlirModuleIsNull(float_m)) mlirModuleDestroy(float_m);
   dl_quant_config_destroy(qcfg);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   for (int i = 0; i < deps.n; i++) free(deps.files[i]);

@@ -148,6 +148,14 @@ DlQuantConfig *dl_quant_config_load(const char *path, DlQuantSettings *s, DlErro
 bool dl_quant_config_apply(MlirModule m, const DlQuantConfig *c, DlError *e);
 void dl_quant_config_destroy(DlQuantConfig *c);
 
+/* Writes the --report JSON for the quantized module q_m: per layer (ONNX node)
+ * its activation and weight bits, scale and zero point (weight scale range),
+ * MACs, weight bytes, and, when data is given, the SQNR of its output against
+ * float_m (the same graph before quantization) over the first `samples`
+ * samples (-1: all). */
+bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, const char *path,
+                     DlError *e);
+
 /* Whether m holds ONNX quantization (QuantizeLinear / DequantizeLinear,
  * QLinearConv / QLinearMatMul, ConvInteger / MatMulInteger). */
 bool dl_module_has_qdq(MlirModule m);

@@ -1,0 +1,210 @@
+/* --report=r.json for a quantized module: one entry per computing op (named
+ * by its ONNX node), with its precision, parameters, cost, and the SQNR of
+ * its output against the float model on calibration samples. The float and
+ * the integer plans run side by side on each sample; outputs are matched by
+ * node name, so only each sample's float outputs are kept. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <mlir-c/Dialect/Quant.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlc/interp.h"
+#include "dlc/quant.h"
+#include "dlc/support.h"
+
+typedef struct {
+  char name[160];
+  MlirOperation op;
+  float *ref; /* float model's output for the current sample */
+  int64_t n;
+  double signal, noise;
+} Layer;
+
+typedef struct {
+  Layer *l;
+  int n;
+  bool quant_pass;
+} Table;
+
+static void op_name(MlirOperation op, char *buf, size_t n) { dl_location_str(mlirOperationGetLocation(op), buf, n); }
+
+static Layer *find(Table *t, const char *name) {
+  for (int i = 0; i < t->n; i++)
+    if (!strcmp(t->l[i].name, name)) return &t->l[i];
+  return NULL;
+}
+
+static void observe(void *user, MlirValue v, const DlTensor *x) {
+  Table *t = user;
+  if (!mlirValueIsAOpResult(v) || mlirOpResultGetResultNumber(v) != 0) return;
+  MlirOperation op = mlirOpResultGetOwner(v);
+  if (dl_op_kind(op) == DL_OP_COUNT) return;
+  char name[160];
+  op_name(op, name, sizeof name);
+  Layer *l = find(t, name);
+  if (!l) return;
+  int64_t n = dl_shape_numel(&x->shape);
+  if (!t->quant_pass) {
+    if (x->shape.dtype != DL_F32) return;
+    if (l->n != n) free(l->ref), l->ref = malloc(sizeof(float) * (size_t)(n ? n : 1)), l->n = n;
+    memcpy(l->ref, x->data, sizeof(float) * (size_t)n);
+    return;
+  }
+  if (!l->ref || l->n != n) return;
+  DlQParams p;
+  bool q = dl_qparams_of_type(mlirValueGetType(v), &p);
+  if (!q && x->shape.dtype != DL_F32) return;
+  for (int64_t i = 0; i < n; i++) {
+    double y = q ? dl_dequantize_f(dl_tensor_get_i(x, i), (float)p.scale, p.zp) : ((const float *)x->data)[i];
+    double r = l->ref[i];
+    l->signal += r * r, l->noise += (y - r) * (y - r);
+  }
+}
+
+static int64_t macs_of(MlirOperation op, DlOpKind k) {
+  DlShape x, w, y;
+  if (!dl_type_to_shape(mlirValueGetType(mlirOperationGetResult(op, 0)), &y)) return 0;
+  if (k == DL_OP_CONV && dl_type_to_shape(mlirValueGetType(mlirOperationGetOperand(op, 1)), &w))
+    return dl_shape_numel(&y) * (w.rank ? dl_shape_numel(&w) / w.dims[0] : 0);
+  if ((k == DL_OP_GEMM || k == DL_OP_MATMUL) && dl_type_to_shape(mlirValueGetType(mlirOperationGetOperand(op, 0)), &x))
+    return dl_shape_numel(&y) * (x.rank ? x.dims[x.rank - 1] : 0);
+  return 0;
+}
+
+/* Weight precision of operand 1 when it is a quantized constant. */
+static bool weight_info(MlirOperation op, int *bits, int64_t *count, double *smin, double *smax, bool *per_channel) {
+  if (mlirOperationGetNumOperands(op) < 2) return false;
+  MlirValue wv = mlirOperationGetOperand(op, 1);
+  if (!mlirValueIsAOpResult(wv) || !dl_op_is(mlirOpResultGetOwner(wv), "quant.scast")) return false;
+  MlirType t = mlirValueGetType(wv);
+  if (!mlirTypeIsAShaped(t)) return false;
+  MlirType el = mlirShapedTypeGetElementType(t);
+  DlShape s;
+  dl_type_to_shape(t, &s);
+  *count = dl_shape_numel(&s);
+  int64_t qmin, qmax;
+  if (mlirTypeIsAUniformQuantizedPerAxisType(el)) {
+    intptr_t n = mlirUniformQuantizedPerAxisTypeGetNumDims(el);
+    *smin = INFINITY, *smax = 0;
+    for (intptr_t i = 0; i < n; i++) {
+      double sc = mlirUniformQuantizedPerAxisTypeGetScale(el, i);
+      *smin = fmin(*smin, sc), *smax = fmax(*smax, sc);
+    }
+    *per_channel = true;
+  } else if (mlirTypeIsAUniformQuantizedType(el)) {
+    *smin = *smax = mlirUniformQuantizedTypeGetScale(el);
+    *per_channel = false;
+  } else {
+    return false;
+  }
+  qmin = mlirQuantizedTypeGetStorageTypeMin(el), qmax = mlirQuantizedTypeGetStorageTypeMax(el);
+  for (*bits = 2; *bits < 32 && (qmin < -((int64_t)1 << (*bits - 1)) || qmax > ((int64_t)1 << (*bits - 1)) - 1);) ++*bits;
+  return true;
+}
+
+bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, const char *path,
+                     DlError *e) {
+  DlPlan *fp = NULL, *qp = NULL;
+  Table t = {0};
+  cJSON *root = cJSON_CreateObject(), *layers = cJSON_AddArrayToObject(root, "layers");
+  bool ok = false;
+  MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(q_m));
+  while (!mlirOperationIsNull(func) && !dl_op_is(func, "func.func")) func = mlirOperationGetNextInBlock(func);
+  if (mlirOperationIsNull(func)) return cJSON_Delete(root), dl_error_set(e, "report: module has no func.func");
+  MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+    if (dl_op_kind(op) == DL_OP_COUNT || mlirOperationGetNumResults(op) < 1) continue;
+    char name[160];
+    op_name(op, name, sizeof name);
+    if (find(&t, name)) continue;
+    t.l = realloc(t.l, sizeof(Layer) * (size_t)(t.n + 1));
+    memset(&t.l[t.n], 0, sizeof(Layer));
+    snprintf(t.l[t.n].name, sizeof t.l[t.n].name, "%s", name);
+    t.l[t.n++].op = op;
+  }
+  int64_t ran = 0;
+  if (data && samples != 0) {
+    if (!(fp = dl_plan_create(float_m, e)) || !(qp = dl_plan_create(q_m, e))) goto done;
+    if (dl_plan_num_inputs(fp) != 1) {
+      dl_error_set(e, "report: SQNR needs a model with one input");
+      goto done;
+    }
+    int64_t per = dl_shape_numel(dl_plan_input_shape(fp, 0)), total = data->shape.rank ? data->shape.dims[0] : 0;
+    if (data->shape.dtype != DL_F32 || per <= 0 || dl_shape_numel(&data->shape) != total * per) {
+      dl_error_set(e, "report: the calibration data does not hold samples of the model input");
+      goto done;
+    }
+    if (samples > 0 && samples < total) total = samples;
+    dl_plan_set_observer(fp, observe, &t);
+    dl_plan_set_observer(qp, observe, &t);
+    for (; ran < total; ran++) {
+      const void *in = (const float *)data->data + ran * per;
+      t.quant_pass = false;
+      if (!dl_plan_run(fp, &in, e)) goto done;
+      t.quant_pass = true;
+      if (!dl_plan_run(qp, &in, e)) goto done;
+    }
+  }
+  int64_t tot_macs = 0, tot_wbytes = 0;
+  for (int i = 0; i < t.n; i++) {
+    Layer *l = &t.l[i];
+    DlOpKind k = dl_op_kind(l->op);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "node", l->name);
+    cJSON_AddStringToObject(j, "op", dl_op_info(k)->mnemonic);
+    MlirValue r = mlirOperationGetResult(l->op, 0);
+    DlQParams p;
+    if (dl_qparams_of_type(mlirValueGetType(r), &p)) {
+      cJSON_AddNumberToObject(j, "activation_bits", p.bits);
+      cJSON_AddNumberToObject(j, "scale", p.scale);
+      cJSON_AddNumberToObject(j, "zero_point", (double)p.zp);
+    } else {
+      cJSON_AddStringToObject(j, "activation_bits", "float");
+    }
+    int wb;
+    int64_t wc;
+    double smin, smax;
+    bool pc;
+    if (weight_info(l->op, &wb, &wc, &smin, &smax, &pc)) {
+      int64_t bytes = (wc * wb + 7) / 8;
+      cJSON_AddNumberToObject(j, "weight_bits", wb);
+      cJSON_AddStringToObject(j, "weight_granularity", pc ? "per_channel" : "per_tensor");
+      cJSON_AddNumberToObject(j, "weight_scale_min", smin);
+      cJSON_AddNumberToObject(j, "weight_scale_max", smax);
+      cJSON_AddNumberToObject(j, "weight_bytes", (double)bytes);
+      tot_wbytes += bytes;
+    } else if (mlirOperationGetNumOperands(l->op) > 1 && !mlirAttributeIsNull(dl_value_constant(mlirOperationGetOperand(l->op, 1)))) {
+      DlShape s;
+      dl_type_to_shape(mlirValueGetType(mlirOperationGetOperand(l->op, 1)), &s);
+      int64_t bytes = dl_shape_numel(&s) * (int64_t)dl_dtype_size(s.dtype);
+      cJSON_AddStringToObject(j, "weight_bits", "float");
+      cJSON_AddNumberToObject(j, "weight_bytes", (double)bytes);
+      tot_wbytes += bytes;
+    }
+    int64_t macs = macs_of(l->op, k);
+    if (macs) cJSON_AddNumberToObject(j, "macs", (double)macs);
+    tot_macs += macs;
+    if (ran && l->signal > 0 && l->noise > 0) cJSON_AddNumberToObject(j, "sqnr_db", 10 * log10(l->signal / l->noise));
+    else if (ran && l->signal > 0) cJSON_AddStringToObject(j, "sqnr_db", "exact");
+    cJSON_AddItemToArray(layers, j);
+  }
+  cJSON *tot = cJSON_AddObjectToObject(root, "totals");
+  cJSON_AddNumberToObject(tot, "macs", (double)tot_macs);
+  cJSON_AddNumberToObject(tot, "weight_bytes", (double)tot_wbytes);
+  cJSON_AddNumberToObject(tot, "sqnr_samples", (double)ran);
+  char *text = cJSON_Print(root);
+  size_t len = strlen(text);
+  text = realloc(text, len + 2);
+  text[len] = '\n', text[len + 1] = 0;
+  ok = dl_write_file_atomic(path, text, len + 1, e);
+  free(text);
+done:
+  for (int i = 0; i < t.n; i++) free(t.l[i].ref);
+  free(t.l);
+  cJSON_Delete(root);
+  dl_plan_destroy(fp);
+  dl_plan_destroy(qp);
+  return ok;
+}
