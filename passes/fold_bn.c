@@ -8,15 +8,6 @@
 
 #include "pass_util.h"
 
-static bool const_tensor(MlirValue v, DlTensor *t) {
-  MlirAttribute a = dl_value_constant(v);
-  if (mlirAttributeIsNull(a)) return false;
-  DlError e = {0};
-  bool ok = dl_attr_to_tensor(a, t, &e);
-  dl_error_clear(&e);
-  return ok;
-}
-
 static bool fold_one(MlirOperation bn) {
   DlOpKind pk;
   MlirValue x = mlirOperationGetOperand(bn, 0);
@@ -33,11 +24,11 @@ static bool fold_one(MlirOperation bn) {
   if (pk == DL_OP_GEMM && (dl_attrs_float(&pa, "alpha", 1) != 1 || dl_attrs_float(&pa, "beta", 1) != 1))
     return false;
   DlTensor w = {0}, b = {0}, p[4] = {{0}};
-  bool ok = const_tensor(mlirOperationGetOperand(prod, 1), &w) && w.shape.dtype == DL_F32;
+  bool ok = dl_value_tensor(mlirOperationGetOperand(prod, 1), &w) && w.shape.dtype == DL_F32;
   for (int i = 0; ok && i < 4; i++)
-    ok = const_tensor(mlirOperationGetOperand(bn, i + 1), &p[i]) && p[i].shape.dtype == DL_F32;
+    ok = dl_value_tensor(mlirOperationGetOperand(bn, i + 1), &p[i]) && p[i].shape.dtype == DL_F32;
   bool has_bias = mlirOperationGetNumOperands(prod) > 2;
-  if (ok && has_bias) ok = const_tensor(mlirOperationGetOperand(prod, 2), &b) && b.shape.dtype == DL_F32;
+  if (ok && has_bias) ok = dl_value_tensor(mlirOperationGetOperand(prod, 2), &b) && b.shape.dtype == DL_F32;
   int64_t co = ok ? p[0].shape.dims[0] : 0;
   /* gemm bias must be a per-output-channel vector (or absent) to fold into one */
   if (ok && has_bias && dl_shape_numel(&b.shape) != co) ok = false;

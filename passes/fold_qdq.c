@@ -25,15 +25,6 @@
 #include "dlc/qdq.h"
 #include "pass_util.h"
 
-static bool const_tensor(MlirValue v, DlTensor *t) {
-  MlirAttribute a = dl_value_constant(v);
-  if (mlirAttributeIsNull(a)) return false;
-  DlError e = {0};
-  bool ok = dl_attr_to_tensor(a, t, &e);
-  dl_error_clear(&e);
-  return ok;
-}
-
 /* Storage range of an ONNX integer type and the offset that makes it signed. */
 static bool storage_of(DlDType t, int64_t *qmin, int64_t *qmax, int64_t *shift, int *bits) {
   switch (t) {
@@ -51,11 +42,11 @@ static bool storage_of(DlDType t, int64_t *qmin, int64_t *qmax, int64_t *shift, 
 static bool scalar_params(MlirOperation op, DlDType qt, DlQParams *p) {
   DlTensor s = {0}, z = {0};
   int64_t shift;
-  bool ok = const_tensor(mlirOperationGetOperand(op, 1), &s) && s.shape.dtype == DL_F32 &&
+  bool ok = dl_value_tensor(mlirOperationGetOperand(op, 1), &s) && s.shape.dtype == DL_F32 &&
             dl_shape_numel(&s.shape) == 1 && storage_of(qt, &p->qmin, &p->qmax, &shift, &p->bits);
   p->zp = 0;
   if (ok && mlirOperationGetNumOperands(op) > 2) {
-    ok = const_tensor(mlirOperationGetOperand(op, 2), &z) && dl_shape_numel(&z.shape) == 1;
+    ok = dl_value_tensor(mlirOperationGetOperand(op, 2), &z) && dl_shape_numel(&z.shape) == 1;
     if (ok) p->zp = dl_tensor_get_i(&z, 0);
   }
   if (ok) {
@@ -112,7 +103,7 @@ static MlirValue f32_const(MlirOperation before, const float *v, int64_t n) {
 static MlirValue bias_scale(MlirOperation before, MlirValue xs, MlirValue ws) {
   DlTensor a = {0}, b = {0};
   MlirValue r = {NULL};
-  if (const_tensor(xs, &a) && const_tensor(ws, &b) && a.shape.dtype == DL_F32 && b.shape.dtype == DL_F32 &&
+  if (dl_value_tensor(xs, &a) && dl_value_tensor(ws, &b) && a.shape.dtype == DL_F32 && b.shape.dtype == DL_F32 &&
       dl_shape_numel(&a.shape) == 1) {
     int64_t n = dl_shape_numel(&b.shape);
     float *v = malloc(sizeof(float) * (size_t)(n ? n : 1));
@@ -224,14 +215,14 @@ static bool same_params(MlirOperation q, MlirOperation d) {
  * of a float constant (what exporters write for fake-quantized weights). */
 static bool integer_operand(MlirOperation d, DlTensor *t) {
   MlirValue v = mlirOperationGetOperand(d, 0);
-  if (const_tensor(v, t)) return !dl_dtype_is_float(t->shape.dtype) || (dl_tensor_free(t), false);
+  if (dl_value_tensor(v, t)) return !dl_dtype_is_float(t->shape.dtype) || (dl_tensor_free(t), false);
   if (!mlirValueIsAOpResult(v) || dl_op_kind(mlirOpResultGetOwner(v)) != DL_OP_QUANTIZE_LINEAR) return false;
   MlirOperation q = mlirOpResultGetOwner(v);
   DlTensor x = {0}, s = {0}, z = {0};
   DlShape rs;
-  bool ok = const_tensor(mlirOperationGetOperand(q, 0), &x) && x.shape.dtype == DL_F32 &&
-            const_tensor(mlirOperationGetOperand(q, 1), &s) && s.shape.dtype == DL_F32 &&
-            (mlirOperationGetNumOperands(q) < 3 || const_tensor(mlirOperationGetOperand(q, 2), &z)) &&
+  bool ok = dl_value_tensor(mlirOperationGetOperand(q, 0), &x) && x.shape.dtype == DL_F32 &&
+            dl_value_tensor(mlirOperationGetOperand(q, 1), &s) && s.shape.dtype == DL_F32 &&
+            (mlirOperationGetNumOperands(q) < 3 || dl_value_tensor(mlirOperationGetOperand(q, 2), &z)) &&
             dl_type_to_shape(mlirValueGetType(v), &rs);
   DlAttrs a;
   DlError e = {0};
@@ -266,8 +257,8 @@ static bool fold_constant_dq(MlirOperation d) {
   DlTensor q = {0}, s = {0}, z = {0};
   DlAttrs a;
   DlError e = {0};
-  bool ok = integer_operand(d, &q) && const_tensor(mlirOperationGetOperand(d, 1), &s) && s.shape.dtype == DL_F32 &&
-            (mlirOperationGetNumOperands(d) < 3 || const_tensor(mlirOperationGetOperand(d, 2), &z)) &&
+  bool ok = integer_operand(d, &q) && dl_value_tensor(mlirOperationGetOperand(d, 1), &s) && s.shape.dtype == DL_F32 &&
+            (mlirOperationGetNumOperands(d) < 3 || dl_value_tensor(mlirOperationGetOperand(d, 2), &z)) &&
             dl_op_read_attrs(d, DL_OP_DEQUANTIZE_LINEAR, &a, &e);
   dl_error_clear(&e);
   int64_t qmin = 0, qmax = 0, shift = 0;
