@@ -2,7 +2,10 @@
  * interpreter and of the generated C compiled with cc -O2, for bench/zoo-latency.sh.
  * Prints one markdown table row per model (median ms/image, and images/s as its
  * inverse; means go to stderr); both backends see the same images and their outputs
- * are compared, so the timing is of code that computes the right thing. */
+ * are compared, so the timing is of code that computes the right thing. With
+ * --quantize CALIB.npy each model is quantized first as `dlc --quantize` does
+ * (8-bit, min/max on at most 1,000 samples), so the rows time the integer
+ * kernels; models holding ONNX quantization always run with their own. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 #include "dlc/load.h"
 #include "dlc/npy.h"
 #include "dlc/passes.h"
+#include "dlc/quant.h"
 #include "dlc/target.h"
 
 static const char *prog = "dlc-bench-latency";
@@ -26,6 +30,7 @@ static void usage(FILE *f) {
              "  --warmup N     untimed images first (default 20)\n"
              "  --passes P     dlc passes before planning and emitting (default: none)\n"
              "  --cflags F     extra flags for cc after -std=c99 -O2, e.g. \"-O3\"\n"
+             "  --quantize C   quantize each model (int8, calibrated on C.npy) before timing\n"
              "  --header       print the table header first\n");
 }
 
@@ -53,7 +58,7 @@ static DlLatency latency(double *secs, int n) {
 }
 
 /* One model: interpreter, then the generated C, each over the same images. */
-static bool bench_model(const char *path, const DlTensor *x, int warmup, int images,
+static bool bench_model(const char *path, const DlTensor *x, const DlTensor *calib, int warmup, int images,
                         const char *passes, const char *cflags, DlError *e) {
   bool ok = false;
   MlirContext ctx = dl_context_create(e);
@@ -69,6 +74,15 @@ static bool bench_model(const char *path, const DlTensor *x, int warmup, int ima
   m = dl_load_model(ctx, path, &opt, e);
   if (mlirModuleIsNull(m)) goto cleanup;
   if (passes && !dl_run_pipeline(m, passes, e)) goto cleanup;
+  const char *kind = "";
+  if (dl_module_has_qdq(m)) {
+    if (!dl_quantize_qdq_module(m, e)) goto cleanup;
+    kind = ", int8 (QDQ)";
+  } else if (calib) {
+    kind = ", int8";
+    DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_MINMAX, .limit = 1000}};
+    if (!dl_quantize_module(m, &qs, calib, e)) goto cleanup;
+  }
   plan = dl_plan_create(m, e);
   if (!plan) goto cleanup;
 
@@ -169,7 +183,7 @@ static bool bench_model(const char *path, const DlTensor *x, int warmup, int ima
 #undef IMAGE
 
   const char *base = strrchr(path, '/');
-  printf("| %s | %.3f | %.0f | %.3f | %.0f | %.1fx | %.3g |\n", base ? base + 1 : path,
+  printf("| %s%s | %.3f | %.0f | %.3f | %.0f | %.1fx | %.3g |\n", base ? base + 1 : path, kind,
          li.median_ms, 1e3 / li.median_ms, lc.median_ms, 1e3 / lc.median_ms,
          li.median_ms / lc.median_ms, maxd);
   fflush(stdout);
@@ -194,7 +208,7 @@ cleanup:
 }
 
 int main(int argc, char **argv) {
-  const char *xpath = NULL, *passes = NULL, *cflags = NULL, *models[256];
+  const char *xpath = NULL, *passes = NULL, *cflags = NULL, *cpath = NULL, *models[256];
   int nmodels = 0, images = 500, warmup = 20;
   bool header = false;
   for (int i = 1; i < argc; i++) {
@@ -210,6 +224,8 @@ int main(int argc, char **argv) {
       passes = argv[++i];
     else if (!strcmp(a, "--cflags") && v)
       cflags = argv[++i];
+    else if (!strcmp(a, "--quantize") && v)
+      cpath = argv[++i];
     else if (a[0] == '-')
       return fprintf(stderr, "%s: error: bad option '%s'\n", prog, a), 1;
     else if (!xpath)
@@ -220,10 +236,11 @@ int main(int argc, char **argv) {
   if (!xpath || !nmodels || images < 1 || warmup < 0) return usage(stderr), 1;
 
   DlError e = {0};
-  DlTensor x = {0};
-  if (!dl_npy_read(xpath, &x, &e)) {
+  DlTensor x = {0}, calib = {0};
+  if (!dl_npy_read(xpath, &x, &e) || (cpath && !dl_npy_read(cpath, &calib, &e))) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     dl_error_clear(&e);
+    dl_tensor_free(&x);
     return 1;
   }
   if (x.shape.dtype != DL_F32 || x.shape.rank < 1 || x.shape.dims[0] < 1) {
@@ -240,12 +257,13 @@ int main(int argc, char **argv) {
   }
   int rc = 0;
   for (int i = 0; i < nmodels; i++) {
-    if (!bench_model(models[i], &x, warmup, images, passes, cflags, &e)) {
+    if (!bench_model(models[i], &x, cpath ? &calib : NULL, warmup, images, passes, cflags, &e)) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg ? e.msg : "failed");
       dl_error_clear(&e);
       rc = 1;
     }
   }
   dl_tensor_free(&x);
+  dl_tensor_free(&calib);
   return rc;
 }
