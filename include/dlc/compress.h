@@ -1,0 +1,46 @@
+/* Activation compression analysis: how well each scheme of
+ * lib/compress/schemes.def compresses a quantized model's activations,
+ * measured by running the integer interpreter on real samples. */
+#ifndef DLC_COMPRESS_H
+#define DLC_COMPRESS_H
+
+#include "dlc/dlz.h"
+#include "dlc/ir.h"
+
+typedef enum {
+#define DL_SCHEME(id, name, modes) DL_SCHEME_##id,
+#include "../../lib/compress/schemes.def"
+#undef DL_SCHEME
+  DL_SCHEME_COUNT
+} DlScheme;
+
+const char *dl_scheme_name(DlScheme s);
+bool dl_scheme_parse(const char *name, DlScheme *s);
+/* dlz parameters for a tensor of type t (quantized) under scheme s; false if
+ * t is not a per-tensor quantized tensor. */
+bool dl_scheme_params(DlScheme s, MlirType t, int block, int sub, dlz_params *p);
+
+typedef struct {
+  char name[160];  /* the producing op's location (ONNX node) */
+  int64_t n;       /* elements */
+  int es;          /* storage bytes per element (what an uncompressed arena holds) */
+  double zeros;    /* fraction of elements equal to the zero point, over all samples */
+  double bytes[DL_SCHEME_COUNT];     /* compressed bytes summed over samples */
+  double worst[DL_SCHEME_COUNT];     /* largest compressed bytes of one sample */
+  double hist[256];                  /* counts of q - qmin (8-bit tensors), for the entropy bound */
+} DlTensorCompression;
+
+typedef struct {
+  DlTensorCompression *t;
+  int nt;
+  int64_t samples;
+} DlCompressionStats;
+
+/* Runs the quantized module m over the first `limit` samples of data (0: all;
+ * float32, first dim = samples) and compresses every integer activation
+ * (results of integer steps that own their buffer) with every scheme. */
+bool dl_compress_analyze(MlirModule m, const DlTensor *data, int64_t limit, int block, int sub, DlCompressionStats *s,
+                         DlError *e);
+void dl_compression_stats_free(DlCompressionStats *s);
+
+#endif

@@ -1,0 +1,54 @@
+/* dlz: dlc's activation compression, one implementation for the compiler's
+ * analysis, the C target's emitted runtime (the `@fn` sections of
+ * lib/compress/dlz.c are copied into generated code, as dlrt's are) and the
+ * accelerator simulator. Plain C99, no allocation, no globals.
+ *
+ * A compressed tensor of n quantized values (stored as int8/int16/int32,
+ * es = 1/2/4 bytes) is a table of nblocks + 1 little-endian u32 offsets
+ * followed by the blocks. Each block covers `block` consecutive elements and
+ * starts with a mode byte: the mode in bits 0..2 and, for the narrowed modes,
+ * a width w - 1 in bits 3..6. Narrowed modes store each value as its distance
+ * from the zero point, u = q - zp when zp is the storage minimum (ReLU
+ * outputs), else zigzag(q - zp), in the w bits the block's largest u needs:
+ *   RAW   bypass: every value as q - qmin in `bits` bits (the storage range);
+ *   ZERO  every value is the zero point;
+ *   PACK  every value as u in w bits;
+ *   ZVC   a bitmask with one bit per element (set: not the zero point), then
+ *         the nonzero values as u in w bits (bit-level zero-value compression);
+ *   ZB    a bitmask with one bit per sub-block of `sub` elements (set: some
+ *         value is not the zero point), then those sub-blocks' values as u in w bits.
+ * Bit streams are least significant bit first. The encoder picks, per block,
+ * the smallest mode the scheme allows; RAW is always allowed, so a block is
+ * never larger than its raw bits plus one byte, and dlz_bound is exact for
+ * the worst case. Decoders check every length against the offsets and return
+ * 0 on a corrupt buffer instead of reading outside it. See docs/compression.md. */
+#ifndef DLZ_H
+#define DLZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* @types */
+enum { DLZ_RAW, DLZ_ZERO, DLZ_PACK, DLZ_ZVC, DLZ_ZB, DLZ_MODES };
+
+typedef struct {
+  unsigned modes; /* allowed block modes, bit (1 << DLZ_x); DLZ_RAW is always allowed */
+  int bits;       /* 1..16: bits of qmax - qmin, the storage range */
+  int block;      /* elements per block, a multiple of 8 from 8 to 65536 */
+  int sub;        /* ZB sub-block size: divides block */
+  long long qmin, qmax, zp;
+} dlz_params;
+/* @end */
+
+/* Largest number of bytes dlz_encode writes for n values. */
+size_t dlz_bound(const dlz_params *p, long long n);
+/* Encodes x[0..n) (es-byte signed integers); returns the bytes written to out,
+ * which must hold dlz_bound(p, n). */
+size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsigned char *out);
+/* Decodes elements [i0, i1) of an n-element tensor compressed in in[0..len)
+ * into y[0..i1-i0) (es-byte integers); touches only the blocks that overlap.
+ * Returns 0 if the buffer is corrupt (y is then unspecified), 1 otherwise. */
+int dlz_decode(const dlz_params *p, const unsigned char *in, size_t len, long long n, long long i0, long long i1,
+               void *y, int es);
+
+#endif

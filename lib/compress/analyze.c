@@ -1,0 +1,128 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlc/compress.h"
+#include "dlc/interp.h"
+#include "dlc/quant.h"
+
+static const struct {
+  const char *name;
+  unsigned modes;
+} schemes[] = {
+#define DL_SCHEME(id, name, modes) {name, modes},
+#include "schemes.def"
+#undef DL_SCHEME
+};
+
+const char *dl_scheme_name(DlScheme s) { return s < DL_SCHEME_COUNT ? schemes[s].name : "?"; }
+
+bool dl_scheme_parse(const char *name, DlScheme *s) {
+  for (int i = 0; i < DL_SCHEME_COUNT; i++)
+    if (!strcmp(name, schemes[i].name)) return *s = (DlScheme)i, true;
+  return false;
+}
+
+bool dl_scheme_params(DlScheme s, MlirType t, int block, int sub, dlz_params *p) {
+  DlQParams q;
+  if (!dl_qparams_of_type(t, &q)) return false;
+  int bits = 1;
+  while (bits < 16 && (q.qmax - q.qmin) >> bits) bits++;
+  *p = (dlz_params){schemes[s].modes | 1u << DLZ_RAW, bits, block, sub, q.qmin, q.qmax, q.zp};
+  return true;
+}
+
+typedef struct {
+  const void **keys; /* the value behind each entry of s->t */
+  DlCompressionStats *s;
+  unsigned char *buf;
+  size_t cap;
+  int block, sub;
+} Ctx;
+
+/* Integer activations that own their storage: not weights (quant.scast), not
+ * views (reshape), not the float islands. */
+static bool is_activation(MlirValue v) {
+  if (!mlirValueIsAOpResult(v)) return false;
+  MlirOperation op = mlirOpResultGetOwner(v);
+  if (dl_op_is(op, "quant.scast") || dl_op_kind(op) == DL_OP_RESHAPE) return false;
+  return dl_value_is_quant(v);
+}
+
+static void observe(void *user, MlirValue v, const DlTensor *x) {
+  Ctx *c = user;
+  if (!is_activation(v)) return;
+  DlCompressionStats *s = c->s;
+  DlTensorCompression *t = NULL;
+  for (int i = 0; i < s->nt && !t; i++)
+    if (c->keys[i] == v.ptr) t = &s->t[i];
+  if (!t) {
+    MlirOperation op = mlirOpResultGetOwner(v);
+    char loc[128];
+    dl_location_str(mlirOperationGetLocation(op), loc, sizeof loc);
+    MlirStringRef on = mlirIdentifierStr(mlirOperationGetName(op));
+    s->t = realloc(s->t, sizeof *s->t * (size_t)(s->nt + 1));
+    c->keys = realloc(c->keys, sizeof *c->keys * (size_t)(s->nt + 1));
+    c->keys[s->nt] = v.ptr;
+    t = &s->t[s->nt++];
+    memset(t, 0, sizeof *t);
+    snprintf(t->name, sizeof t->name, "%s (%.*s)", loc, (int)on.length, on.data);
+    t->n = dl_shape_numel(&x->shape), t->es = (int)dl_dtype_size(x->shape.dtype);
+  }
+  dlz_params p;
+  for (int k = 0; k < DL_SCHEME_COUNT; k++) {
+    if (!dl_scheme_params((DlScheme)k, mlirValueGetType(v), c->block, c->sub, &p)) return;
+    size_t need = dlz_bound(&p, t->n);
+    if (need > c->cap) c->buf = realloc(c->buf, need), c->cap = need;
+    double b = (double)dlz_encode(&p, x->data, t->es, t->n, c->buf);
+    t->bytes[k] += b;
+    if (b > t->worst[k]) t->worst[k] = b;
+    if (k == 0) {
+      int64_t z = 0;
+      for (int64_t i = 0; i < t->n; i++) {
+        int64_t q = dl_tensor_get_i(x, i);
+        z += q == p.zp;
+        if (q - p.qmin >= 0 && q - p.qmin < 256) t->hist[q - p.qmin]++;
+      }
+      t->zeros += (double)z;
+    }
+  }
+}
+
+bool dl_compress_analyze(MlirModule m, const DlTensor *data, int64_t limit, int block, int sub, DlCompressionStats *s,
+                         DlError *e) {
+  memset(s, 0, sizeof *s);
+  if (block < 8 || block % 8 || block > 65536 || sub < 1 || block % sub)
+    return dl_error_set(e, "compression blocks must be a multiple of 8 up to 65536, divided by the sub-block (got %d, %d)",
+                        block, sub);
+  DlPlan *p = dl_plan_create(m, e);
+  if (!p) return false;
+  bool ok = false;
+  Ctx c = {NULL, s, NULL, 0, block, sub};
+  if (dl_plan_num_inputs(p) != 1) {
+    dl_error_set(e, "compression analysis needs a model with one input");
+    goto done;
+  }
+  int64_t per = dl_shape_numel(dl_plan_input_shape(p, 0)), total = data->shape.rank ? data->shape.dims[0] : 0;
+  if (data->shape.dtype != DL_F32 || per <= 0 || dl_shape_numel(&data->shape) != total * per) {
+    dl_error_set(e, "the data does not hold float32 samples of the model input");
+    goto done;
+  }
+  if (limit > 0 && limit < total) total = limit;
+  dl_plan_set_observer(p, observe, &c);
+  for (int64_t i = 0; i < total; i++) {
+    const void *in = (const float *)data->data + i * per;
+    if (!dl_plan_run(p, &in, e)) goto done;
+  }
+  s->samples = total;
+  for (int i = 0; i < s->nt; i++) s->t[i].zeros /= (double)(s->t[i].n * (total ? total : 1));
+  ok = true;
+done:
+  free(c.buf), free(c.keys);
+  dl_plan_destroy(p);
+  return ok;
+}
+
+void dl_compression_stats_free(DlCompressionStats *s) {
+  free(s->t);
+  memset(s, 0, sizeof *s);
+}

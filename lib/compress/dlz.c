@@ -1,0 +1,193 @@
+/* dlz kernels (see dlc/dlz.h). Each function sits between "@fn NAME [uses
+ * DEPS]" and "@end" markers, like dlrt.c, so the C target can copy what it
+ * needs; keep every section plain C99. */
+#include "dlc/dlz.h"
+
+#include <string.h>
+
+/* @fn dlz_ld */
+static long long dlz_ld(const void *x, int es, long long i) {
+  return es == 1 ? ((const int8_t *)x)[i] : es == 2 ? ((const int16_t *)x)[i] : ((const int32_t *)x)[i];
+}
+/* @end */
+
+/* @fn dlz_st */
+static void dlz_st(void *y, int es, long long i, long long v) {
+  if (es == 1) ((int8_t *)y)[i] = (int8_t)v;
+  else if (es == 2) ((int16_t *)y)[i] = (int16_t)v;
+  else ((int32_t *)y)[i] = (int32_t)v;
+}
+/* @end */
+
+/* @fn dlz_put */
+/* Writes the low `bits` bits of v at bit position *pos of b (b zeroed beforehand). */
+static void dlz_put(unsigned char *b, size_t *pos, unsigned v, int bits) {
+  int i;
+  for (i = 0; i < bits; i++, (*pos)++)
+    if (v >> i & 1u) b[*pos >> 3] |= (unsigned char)(1u << (*pos & 7));
+}
+/* @end */
+
+/* @fn dlz_get */
+static unsigned dlz_get(const unsigned char *b, size_t *pos, int bits) {
+  unsigned v = 0;
+  int i;
+  for (i = 0; i < bits; i++, (*pos)++) v |= (unsigned)(b[*pos >> 3] >> (*pos & 7) & 1u) << i;
+  return v;
+}
+/* @end */
+
+/* @fn dlz_bound */
+size_t dlz_bound(const dlz_params *p, long long n) {
+  long long nb = (n + p->block - 1) / p->block;
+  return (size_t)(4 * (nb + 1) + nb + (n * p->bits + 7) / 8 + nb);
+}
+/* @end */
+
+/* @fn dlz_u */
+/* A value's distance from the zero point, as stored by the narrowed modes. */
+static unsigned dlz_u(const dlz_params *p, long long q) {
+  long long v = q - p->zp;
+  if (p->zp == p->qmin) return (unsigned)v;
+  return v >= 0 ? (unsigned)(2 * v) : (unsigned)(-2 * v - 1);
+}
+/* @end */
+
+/* @fn dlz_q */
+static long long dlz_q(const dlz_params *p, unsigned u) {
+  if (p->zp == p->qmin) return p->zp + (long long)u;
+  return p->zp + (u & 1u ? -(long long)(u >> 1) - 1 : (long long)(u >> 1));
+}
+/* @end */
+
+/* @fn dlz_width */
+static int dlz_width(unsigned u) {
+  int w = 1;
+  while (w < 32 && u >> w) w++;
+  return w;
+}
+/* @end */
+
+/* @fn dlz_payload */
+/* Bytes of a block's payload for mode m (width w), given its elements and (for
+ * ZVC / ZB) the bitmask that starts the payload; -1 if the mask does not fit
+ * in `avail`. */
+static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, const unsigned char *mask, size_t avail) {
+  long long i, cnt = 0, nsub = (ne + p->sub - 1) / p->sub, mb;
+  if (m == DLZ_RAW) return (ne * p->bits + 7) / 8;
+  if (m == DLZ_ZERO) return 0;
+  if (m == DLZ_PACK) return (ne * w + 7) / 8;
+  mb = ((m == DLZ_ZVC ? ne : nsub) + 7) / 8;
+  if ((size_t)mb > avail) return -1;
+  if (m == DLZ_ZVC) {
+    for (i = 0; i < ne; i++) cnt += mask[i >> 3] >> (i & 7) & 1;
+  } else {
+    for (i = 0; i < nsub; i++)
+      if (mask[i >> 3] >> (i & 7) & 1) cnt += (i + 1) * p->sub <= ne ? p->sub : ne - i * p->sub;
+  }
+  return mb + (cnt * w + 7) / 8;
+}
+/* @end */
+
+/* @fn dlz_encode uses dlz_ld dlz_put dlz_u dlz_width */
+size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsigned char *out) {
+  long long nb = (n + p->block - 1) / p->block, b, i;
+  unsigned char *data = out + 4 * (nb + 1);
+  size_t at = 0;
+  for (b = 0; b <= nb; b++) {
+    if (b > 0) {
+      long long i0 = (b - 1) * p->block, ne = i0 + p->block <= n ? p->block : n - i0, nz = 0, nzsub = 0, s;
+      long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_MODES];
+      unsigned umax = 0;
+      int mode = DLZ_RAW, m, w;
+      size_t pos = 0;
+      unsigned char *blk = data + at, *pay = blk + 1;
+      for (i = 0; i < ne; i++) {
+        unsigned u = dlz_u(p, dlz_ld(x, es, i0 + i));
+        nz += u != 0;
+        umax = u > umax ? u : umax;
+      }
+      w = dlz_width(umax);
+      for (s = 0; s < nsub; s++) {
+        long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
+        for (i = 0; i < e; i++) any |= dlz_ld(x, es, i0 + s * p->sub + i) != p->zp;
+        nzsub += any ? e : 0;
+      }
+      size[DLZ_RAW] = (ne * p->bits + 7) / 8;
+      size[DLZ_ZERO] = nz ? -1 : 0;
+      size[DLZ_PACK] = w <= 16 ? (ne * w + 7) / 8 : -1;
+      size[DLZ_ZVC] = w <= 16 ? (ne + 7) / 8 + (nz * w + 7) / 8 : -1;
+      size[DLZ_ZB] = w <= 16 ? (nsub + 7) / 8 + (nzsub * w + 7) / 8 : -1;
+      for (m = 1; m < DLZ_MODES; m++)
+        if ((p->modes >> m & 1u) && size[m] >= 0 && size[m] < size[mode]) mode = m;
+      blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK ? (w - 1) << 3 : 0));
+      memset(pay, 0, (size_t)size[mode]);
+      if (mode == DLZ_RAW) {
+        for (i = 0; i < ne; i++) dlz_put(pay, &pos, (unsigned)(dlz_ld(x, es, i0 + i) - p->qmin), p->bits);
+      } else if (mode == DLZ_PACK) {
+        for (i = 0; i < ne; i++) dlz_put(pay, &pos, dlz_u(p, dlz_ld(x, es, i0 + i)), w);
+      } else if (mode == DLZ_ZVC) {
+        pos = (size_t)((ne + 7) / 8) * 8;
+        for (i = 0; i < ne; i++) {
+          unsigned u = dlz_u(p, dlz_ld(x, es, i0 + i));
+          if (!u) continue;
+          pay[i >> 3] |= (unsigned char)(1u << (i & 7));
+          dlz_put(pay, &pos, u, w);
+        }
+      } else if (mode == DLZ_ZB) {
+        pos = (size_t)((nsub + 7) / 8) * 8;
+        for (s = 0; s < nsub; s++) {
+          long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
+          for (i = 0; i < e; i++) any |= dlz_ld(x, es, i0 + s * p->sub + i) != p->zp;
+          if (!any) continue;
+          pay[s >> 3] |= (unsigned char)(1u << (s & 7));
+          for (i = 0; i < e; i++) dlz_put(pay, &pos, dlz_u(p, dlz_ld(x, es, i0 + s * p->sub + i)), w);
+        }
+      }
+      at += 1 + (size_t)size[mode];
+    }
+    out[4 * b] = (unsigned char)(at & 255), out[4 * b + 1] = (unsigned char)(at >> 8 & 255);
+    out[4 * b + 2] = (unsigned char)(at >> 16 & 255), out[4 * b + 3] = (unsigned char)(at >> 24 & 255);
+  }
+  return 4 * (size_t)(nb + 1) + at;
+}
+/* @end */
+
+/* @fn dlz_decode uses dlz_st dlz_get dlz_payload dlz_q */
+int dlz_decode(const dlz_params *p, const unsigned char *in, size_t len, long long n, long long i0, long long i1,
+               void *y, int es) {
+  long long nb = (n + p->block - 1) / p->block, b;
+  size_t table = 4 * (size_t)(nb + 1);
+  const unsigned char *data = in + table;
+  if (n < 0 || i0 < 0 || i1 > n || i0 > i1 || len < table) return 0;
+  for (b = i0 / p->block; b * p->block < i1; b++) {
+    const unsigned char *t = in + 4 * b;
+    size_t lo = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+    size_t hi = (size_t)t[4] | (size_t)t[5] << 8 | (size_t)t[6] << 16 | (size_t)t[7] << 24;
+    long long e0 = b * p->block, ne = e0 + p->block <= n ? p->block : n - e0, i, s;
+    long long nsub = (ne + p->sub - 1) / p->sub, want;
+    const unsigned char *pay;
+    int mode, w;
+    size_t pos = 0;
+    if (lo >= hi || hi > len - table) return 0;
+    mode = data[lo] & 7, w = (data[lo] >> 3) + 1;
+    pay = data + lo + 1;
+    if (mode >= DLZ_MODES || w > 16 || (mode < DLZ_PACK && data[lo] >> 3)) return 0;
+    want = dlz_payload(p, mode, w, ne, pay, hi - lo - 1);
+    if (want < 0 || (size_t)want != hi - lo - 1) return 0;
+    if (mode == DLZ_ZVC) pos = (size_t)((ne + 7) / 8) * 8;
+    if (mode == DLZ_ZB) pos = (size_t)((nsub + 7) / 8) * 8;
+    for (s = 0; s < nsub; s++) {
+      long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, on = mode != DLZ_ZB || (pay[s >> 3] >> (s & 7) & 1);
+      for (i = 0; i < e; i++) {
+        long long k = e0 + s * p->sub + i, j = s * p->sub + i, v;
+        if (mode == DLZ_RAW) v = (long long)dlz_get(pay, &pos, p->bits) + p->qmin;
+        else if (mode == DLZ_ZERO || !on || (mode == DLZ_ZVC && !(pay[j >> 3] >> (j & 7) & 1))) v = p->zp;
+        else v = dlz_q(p, dlz_get(pay, &pos, w));
+        if (k >= i0 && k < i1) dlz_st(y, es, k - i0, v);
+      }
+    }
+  }
+  return 1;
+}
+/* @end */
