@@ -34,13 +34,16 @@ typedef struct {
   DlTensorCompression *t;
   int nt;
   int64_t samples;
+  int64_t correct; /* top-1 hits of output 0 against the labels, when given */
 } DlCompressionStats;
 
 /* Runs the quantized module m over the first `limit` samples of data (0: all;
  * float32, first dim = samples) and compresses every integer activation
- * (results of integer steps that own their buffer) with every scheme. */
-bool dl_compress_analyze(MlirModule m, const DlTensor *data, int64_t limit, int block, int sub, DlCompressionStats *s,
-                         DlError *e);
+ * (results of integer steps that own their buffer) with every scheme. With
+ * k > 0 every activation is made K-lossy first (dlz_lossy), so later layers see the lossy
+ * values; labels (int64, or NULL) count top-1 hits. */
+bool dl_compress_analyze(MlirModule m, const DlTensor *data, const DlTensor *labels, int64_t limit, int block, int sub,
+                         int k, DlCompressionStats *s, DlError *e);
 void dl_compression_stats_free(DlCompressionStats *s);
 
 #endif

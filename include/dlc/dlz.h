@@ -17,6 +17,10 @@
  *         the nonzero values as u in w bits (bit-level zero-value compression);
  *   ZB    a bitmask with one bit per sub-block of `sub` elements (set: some
  *         value is not the zero point), then those sub-blocks' values as u in w bits.
+ * With k > 0 (K-lossy) the tensor is first rounded to the nearest q' with
+ * q' - zp a multiple of 2^k (ties up, kept within qmin..qmax), so values
+ * within 2^(k-1) of the zero point become it, and the narrowed modes
+ * store (q' - zp) >> k: k fewer bits per value. Decoding gives q' exactly.
  * Bit streams are least significant bit first. The encoder picks, per block,
  * the smallest mode the scheme allows; RAW is always allowed, so a block is
  * never larger than its raw bits plus one byte, and dlz_bound is exact for
@@ -37,9 +41,12 @@ typedef struct {
   int block;      /* elements per block, a multiple of 8 from 8 to 65536 */
   int sub;        /* ZB sub-block size: divides block */
   long long qmin, qmax, zp;
+  int k; /* K-lossy, 0..7: values rounded to multiples of 2^k from zp (see dlz_lossy) */
 } dlz_params;
 /* @end */
 
+/* The value the K-lossy encoding keeps for q (q itself when k = 0). */
+long long dlz_lossy(const dlz_params *p, long long q);
 /* Largest number of bytes dlz_encode writes for n values. */
 size_t dlz_bound(const dlz_params *p, long long n);
 /* Encodes x[0..n) (es-byte signed integers); returns the bytes written to out,

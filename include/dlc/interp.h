@@ -30,5 +30,10 @@ const DlTensor *dl_plan_output(const DlPlan *p, int i);
  * uses it to see every activation without keeping any. */
 typedef void (*DlPlanObserver)(void *user, MlirValue v, const DlTensor *t);
 void dl_plan_set_observer(DlPlan *p, DlPlanObserver fn, void *user);
+/* Called before the observer with each computed value that owns its buffer
+ * (not views such as reshape), which it may change in place: what-if
+ * experiments such as lossy activation compression. */
+typedef void (*DlPlanTransform)(void *user, MlirValue v, DlTensor *t);
+void dl_plan_set_transform(DlPlan *p, DlPlanTransform fn, void *user);
 
 #endif

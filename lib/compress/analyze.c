@@ -27,11 +27,12 @@ bool dl_scheme_params(DlScheme s, MlirType t, int block, int sub, dlz_params *p)
   if (!dl_qparams_of_type(t, &q)) return false;
   int bits = 1;
   while (bits < 16 && (q.qmax - q.qmin) >> bits) bits++;
-  *p = (dlz_params){schemes[s].modes | 1u << DLZ_RAW, bits, block, sub, q.qmin, q.qmax, q.zp};
+  *p = (dlz_params){schemes[s].modes | 1u << DLZ_RAW, bits, block, sub, q.qmin, q.qmax, q.zp, 0};
   return true;
 }
 
 typedef struct {
+  int k;
   const void **keys; /* the value behind each entry of s->t */
   DlCompressionStats *s;
   unsigned char *buf;
@@ -71,6 +72,7 @@ static void observe(void *user, MlirValue v, const DlTensor *x) {
   dlz_params p;
   for (int k = 0; k < DL_SCHEME_COUNT; k++) {
     if (!dl_scheme_params((DlScheme)k, mlirValueGetType(v), c->block, c->sub, &p)) return;
+    p.k = c->k;
     size_t need = dlz_bound(&p, t->n);
     if (need > c->cap) c->buf = realloc(c->buf, need), c->cap = need;
     double b = (double)dlz_encode(&p, x->data, t->es, t->n, c->buf);
@@ -88,8 +90,17 @@ static void observe(void *user, MlirValue v, const DlTensor *x) {
   }
 }
 
-bool dl_compress_analyze(MlirModule m, const DlTensor *data, int64_t limit, int block, int sub, DlCompressionStats *s,
-                         DlError *e) {
+/* Later layers see what a K-lossy decoder would give them. */
+static void make_lossy(void *user, MlirValue v, DlTensor *x) {
+  Ctx *c = user;
+  dlz_params p;
+  if (!is_activation(v) || !dl_scheme_params(DL_SCHEME_RAW, mlirValueGetType(v), c->block, c->sub, &p)) return;
+  p.k = c->k;
+  for (int64_t i = 0, n = dl_shape_numel(&x->shape); i < n; i++) dl_tensor_set_i(x, i, dlz_lossy(&p, dl_tensor_get_i(x, i)));
+}
+
+bool dl_compress_analyze(MlirModule m, const DlTensor *data, const DlTensor *labels, int64_t limit, int block, int sub,
+                         int k, DlCompressionStats *s, DlError *e) {
   memset(s, 0, sizeof *s);
   if (block < 8 || block % 8 || block > 65536 || sub < 1 || block % sub)
     return dl_error_set(e, "compression blocks must be a multiple of 8 up to 65536, divided by the sub-block (got %d, %d)",
@@ -97,7 +108,7 @@ bool dl_compress_analyze(MlirModule m, const DlTensor *data, int64_t limit, int 
   DlPlan *p = dl_plan_create(m, e);
   if (!p) return false;
   bool ok = false;
-  Ctx c = {NULL, s, NULL, 0, block, sub};
+  Ctx c = {k, NULL, s, NULL, 0, block, sub};
   if (dl_plan_num_inputs(p) != 1) {
     dl_error_set(e, "compression analysis needs a model with one input");
     goto done;
@@ -109,9 +120,21 @@ bool dl_compress_analyze(MlirModule m, const DlTensor *data, int64_t limit, int 
   }
   if (limit > 0 && limit < total) total = limit;
   dl_plan_set_observer(p, observe, &c);
+  if (k > 0) dl_plan_set_transform(p, make_lossy, &c);
+  if (labels && (labels->shape.dtype != DL_I64 || dl_shape_numel(&labels->shape) < total)) {
+    dl_error_set(e, "labels must be int64, one per sample");
+    goto done;
+  }
   for (int64_t i = 0; i < total; i++) {
     const void *in = (const float *)data->data + i * per;
     if (!dl_plan_run(p, &in, e)) goto done;
+    if (labels) {
+      const DlTensor *o = dl_plan_output(p, 0);
+      int64_t n = dl_shape_numel(&o->shape), best = 0;
+      for (int64_t j = 1; j < n; j++)
+        if (dl_tensor_get_f(o, j) > dl_tensor_get_f(o, best)) best = j;
+      s->correct += best == ((const int64_t *)labels->data)[i];
+    }
   }
   s->samples = total;
   for (int i = 0; i < s->nt; i++) s->t[i].zeros /= (double)(s->t[i].n * (total ? total : 1));

@@ -44,10 +44,19 @@ size_t dlz_bound(const dlz_params *p, long long n) {
 }
 /* @end */
 
+/* @fn dlz_lossy */
+long long dlz_lossy(const dlz_params *p, long long q) {
+  long long d = (long long)1 << p->k, v = q - p->zp + d / 2;
+  v = (v >= 0 ? v / d : -((-v + d - 1) / d)) * d + p->zp; /* nearest multiple of 2^k, ties up */
+  return v > p->qmax ? v - d : v < p->qmin ? v + d : v;  /* stays in range */
+}
+/* @end */
+
 /* @fn dlz_u */
-/* A value's distance from the zero point, as stored by the narrowed modes. */
+/* A value's distance from the zero point in units of 2^k, as stored by the
+ * narrowed modes (q already K-lossy). */
 static unsigned dlz_u(const dlz_params *p, long long q) {
-  long long v = q - p->zp;
+  long long v = (q - p->zp) / ((long long)1 << p->k);
   if (p->zp == p->qmin) return (unsigned)v;
   return v >= 0 ? (unsigned)(2 * v) : (unsigned)(-2 * v - 1);
 }
@@ -55,8 +64,8 @@ static unsigned dlz_u(const dlz_params *p, long long q) {
 
 /* @fn dlz_q */
 static long long dlz_q(const dlz_params *p, unsigned u) {
-  if (p->zp == p->qmin) return p->zp + (long long)u;
-  return p->zp + (u & 1u ? -(long long)(u >> 1) - 1 : (long long)(u >> 1));
+  long long v = p->zp == p->qmin ? (long long)u : u & 1u ? -(long long)(u >> 1) - 1 : (long long)(u >> 1);
+  return p->zp + v * ((long long)1 << p->k);
 }
 /* @end */
 
@@ -89,7 +98,7 @@ static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, co
 }
 /* @end */
 
-/* @fn dlz_encode uses dlz_ld dlz_put dlz_u dlz_width */
+/* @fn dlz_encode uses dlz_ld dlz_put dlz_u dlz_width dlz_lossy */
 size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsigned char *out) {
   long long nb = (n + p->block - 1) / p->block, b, i;
   unsigned char *data = out + 4 * (nb + 1);
@@ -103,14 +112,14 @@ size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsig
       size_t pos = 0;
       unsigned char *blk = data + at, *pay = blk + 1;
       for (i = 0; i < ne; i++) {
-        unsigned u = dlz_u(p, dlz_ld(x, es, i0 + i));
+        unsigned u = dlz_u(p, dlz_lossy(p, dlz_ld(x, es, i0 + i)));
         nz += u != 0;
         umax = u > umax ? u : umax;
       }
       w = dlz_width(umax);
       for (s = 0; s < nsub; s++) {
         long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
-        for (i = 0; i < e; i++) any |= dlz_ld(x, es, i0 + s * p->sub + i) != p->zp;
+        for (i = 0; i < e; i++) any |= dlz_lossy(p, dlz_ld(x, es, i0 + s * p->sub + i)) != p->zp;
         nzsub += any ? e : 0;
       }
       size[DLZ_RAW] = (ne * p->bits + 7) / 8;
@@ -123,13 +132,13 @@ size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsig
       blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK ? (w - 1) << 3 : 0));
       memset(pay, 0, (size_t)size[mode]);
       if (mode == DLZ_RAW) {
-        for (i = 0; i < ne; i++) dlz_put(pay, &pos, (unsigned)(dlz_ld(x, es, i0 + i) - p->qmin), p->bits);
+        for (i = 0; i < ne; i++) dlz_put(pay, &pos, (unsigned)(dlz_lossy(p, dlz_ld(x, es, i0 + i)) - p->qmin), p->bits);
       } else if (mode == DLZ_PACK) {
-        for (i = 0; i < ne; i++) dlz_put(pay, &pos, dlz_u(p, dlz_ld(x, es, i0 + i)), w);
+        for (i = 0; i < ne; i++) dlz_put(pay, &pos, dlz_u(p, dlz_lossy(p, dlz_ld(x, es, i0 + i))), w);
       } else if (mode == DLZ_ZVC) {
         pos = (size_t)((ne + 7) / 8) * 8;
         for (i = 0; i < ne; i++) {
-          unsigned u = dlz_u(p, dlz_ld(x, es, i0 + i));
+          unsigned u = dlz_u(p, dlz_lossy(p, dlz_ld(x, es, i0 + i)));
           if (!u) continue;
           pay[i >> 3] |= (unsigned char)(1u << (i & 7));
           dlz_put(pay, &pos, u, w);
@@ -138,10 +147,10 @@ size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsig
         pos = (size_t)((nsub + 7) / 8) * 8;
         for (s = 0; s < nsub; s++) {
           long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
-          for (i = 0; i < e; i++) any |= dlz_ld(x, es, i0 + s * p->sub + i) != p->zp;
+          for (i = 0; i < e; i++) any |= dlz_lossy(p, dlz_ld(x, es, i0 + s * p->sub + i)) != p->zp;
           if (!any) continue;
           pay[s >> 3] |= (unsigned char)(1u << (s & 7));
-          for (i = 0; i < e; i++) dlz_put(pay, &pos, dlz_u(p, dlz_ld(x, es, i0 + s * p->sub + i)), w);
+          for (i = 0; i < e; i++) dlz_put(pay, &pos, dlz_u(p, dlz_lossy(p, dlz_ld(x, es, i0 + s * p->sub + i))), w);
         }
       }
       at += 1 + (size_t)size[mode];

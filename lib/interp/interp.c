@@ -229,7 +229,13 @@ bool dl_plan_run(DlPlan *p, const void *const *inputs, DlError *e) {
       if (!dl_call_run(&st->call, data, st->nin, out->data, p->scratch))
         return dl_error_set(e, "%s: qg.%s: an index in the data is out of range", st->where, dl_op_info(st->k)->mnemonic);
     }
+    if (p->transform && out->owned) p->transform(p->transform_user, st->val, out);
     if (p->observe) p->observe(p->observe_user, st->val, out);
   }
   return true;
+}
+
+void dl_plan_set_transform(DlPlan *p, DlPlanTransform fn, void *user) {
+  p->transform = fn;
+  p->transform_user = user;
 }

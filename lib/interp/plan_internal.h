@@ -34,6 +34,8 @@ struct DlPlan {
   MlirValue in_val[256];
   DlPlanObserver observe;
   void *observe_user;
+  DlPlanTransform transform;
+  void *transform_user;
 };
 
 /* Slot helpers for the integer planner (lib/quant/qexec.c). */

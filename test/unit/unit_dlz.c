@@ -1,5 +1,5 @@
 /* dlc-unit-dlz: the activation compression format (dlc/dlz.h).
- *   round trip: random tensors of every storage size, bit width 2..16, zero
+ *   round trip: random tensors (lossless, and K-lossy with K up to 3) of every storage size, bit width 2..16, zero
  *     point at the minimum (ReLU outputs) or inside the range, sparsity from
  *     0 to 100%, every scheme and several block sizes; the encoded size stays
  *     within dlz_bound and any element range decodes to the original values;
@@ -43,7 +43,8 @@ int main(int argc, char **argv) {
     int sub = subs[next() % 4];
     long long n = 1 + (long long)(next() % 3000);
     double density = (double)(next() % 101) / 100;
-    dlz_params p = {modes[next() % (sizeof modes / sizeof *modes)] | 1u, bits, block, sub, qmin, qmax, zp};
+    dlz_params p = {modes[next() % (sizeof modes / sizeof *modes)] | 1u, bits, block, sub, qmin, qmax, zp,
+                    next() % 3 ? 0 : (int)(next() % 4)};
     void *x = malloc((size_t)n * es), *y = malloc((size_t)n * es);
     for (long long i = 0; i < n; i++) {
       long long v = (double)(next() % 1000) / 1000 < density ? qmin + (long long)(next() % (uint64_t)(qmax - qmin + 1)) : zp;
@@ -56,12 +57,19 @@ int main(int argc, char **argv) {
     unsigned char *buf = malloc(bound);
     size_t len = dlz_encode(&p, x, es, n, buf);
     long long i0 = (long long)(next() % (uint64_t)n), i1 = i0 + (long long)(next() % (uint64_t)(n - i0 + 1));
-    int ok = len <= bound && dlz_decode(&p, buf, len, n, 0, n, y, es) && !memcmp(x, y, (size_t)n * es);
+    void *want = malloc((size_t)n * es); /* what a K-lossy round trip keeps */
+    for (long long i = 0; i < n; i++) {
+      long long v = dlz_lossy(&p, ld(x, es, i));
+      if (es == 1) ((int8_t *)want)[i] = (int8_t)v;
+      else ((int16_t *)want)[i] = (int16_t)v;
+    }
+    int ok = len <= bound && dlz_decode(&p, buf, len, n, 0, n, y, es) && !memcmp(want, y, (size_t)n * es);
     ok = ok && dlz_decode(&p, buf, len, n, i0, i1, y, es);
-    for (long long i = i0; ok && i < i1; i++) ok = ld(y, es, i - i0) == ld(x, es, i);
+    for (long long i = i0; ok && i < i1; i++) ok = ld(y, es, i - i0) == ld(want, es, i);
+    free(want);
     if (ok) passed++;
     else if (failed++ < 5)
-      printf("FAIL: round trip bits %d zp %lld block %d sub %d n %lld modes %u\n", bits, zp, block, sub, n, p.modes);
+      printf("FAIL: round trip bits %d zp %lld block %d sub %d n %lld modes %u k %d\n", bits, zp, block, sub, n, p.modes, p.k);
     /* corrupt copies, in buffers of their exact length so ASan sees any overrun */
     for (int c = 0; c < 4; c++) {
       size_t clen = c == 1 ? (size_t)(next() % (len + 1)) : c == 2 ? len + (size_t)(next() % 16) : len;
