@@ -24,6 +24,11 @@ const char *dl_plan_output_name(const DlPlan *p, int i);
  * for the call). Outputs stay valid until the next run or destroy. */
 bool dl_plan_run(DlPlan *p, const void *const *inputs, DlError *e);
 const DlTensor *dl_plan_output(const DlPlan *p, int i);
+/* How many samples of p's single input `data` holds (float32, first dim =
+ * samples), at most `limit` when limit > 0; -1 with a message naming `what`
+ * ("calibration data") if p has several inputs or data does not fit. *per is
+ * the elements of one sample. */
+int64_t dl_plan_samples(const DlPlan *p, const DlTensor *data, int64_t limit, const char *what, int64_t *per, DlError *e);
 
 /* Called with every value the plan computes, right after it is computed
  * (inputs first, then each step's result), during dl_plan_run. Calibration

@@ -109,16 +109,8 @@ bool dl_compress_analyze(MlirModule m, const DlTensor *data, const DlTensor *lab
   if (!p) return false;
   bool ok = false;
   Ctx c = {k, NULL, s, NULL, 0, block, sub};
-  if (dl_plan_num_inputs(p) != 1) {
-    dl_error_set(e, "compression analysis needs a model with one input");
-    goto done;
-  }
-  int64_t per = dl_shape_numel(dl_plan_input_shape(p, 0)), total = data->shape.rank ? data->shape.dims[0] : 0;
-  if (data->shape.dtype != DL_F32 || per <= 0 || dl_shape_numel(&data->shape) != total * per) {
-    dl_error_set(e, "the data does not hold float32 samples of the model input");
-    goto done;
-  }
-  if (limit > 0 && limit < total) total = limit;
+  int64_t per, total = dl_plan_samples(p, data, limit, "the data", &per, e);
+  if (total < 0) goto done;
   dl_plan_set_observer(p, observe, &c);
   if (k > 0) dl_plan_set_transform(p, make_lossy, &c);
   if (labels && (labels->shape.dtype != DL_I64 || dl_shape_numel(&labels->shape) < total)) {

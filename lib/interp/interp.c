@@ -235,6 +235,22 @@ bool dl_plan_run(DlPlan *p, const void *const *inputs, DlError *e) {
   return true;
 }
 
+int64_t dl_plan_samples(const DlPlan *p, const DlTensor *data, int64_t limit, const char *what, int64_t *per, DlError *e) {
+  if (p->nin != 1) return dl_error_set(e, "%s needs a model with one input (this one has %d)", what, p->nin), -1;
+  const DlShape *is = dl_plan_input_shape(p, 0);
+  int64_t total = data->shape.rank ? data->shape.dims[0] : 0;
+  *per = dl_shape_numel(is);
+  if (data->shape.dtype != DL_F32)
+    return dl_error_set(e, "%s must be float32 (got %s)", what, dl_dtype_name(data->shape.dtype)), -1;
+  if (total <= 0 || *per <= 0 || dl_shape_numel(&data->shape) != total * *per) {
+    char a[128], b[128];
+    dl_error_set(e, "%s %s does not hold samples of the model input %s", what, dl_shape_str(&data->shape, a, sizeof a),
+                 dl_shape_str(is, b, sizeof b));
+    return -1;
+  }
+  return limit > 0 && limit < total ? limit : total;
+}
+
 void dl_plan_set_transform(DlPlan *p, DlPlanTransform fn, void *user) {
   p->transform = fn;
   p->transform_user = user;

@@ -252,23 +252,8 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
   if (!p) return false;
   bool ok = false;
   HistMap hm = {0};
-  if (dl_plan_num_inputs(p) != 1) {
-    dl_error_set(e, "calibration needs a model with one input (this one has %d)", dl_plan_num_inputs(p));
-    goto done;
-  }
-  const DlShape *is = dl_plan_input_shape(p, 0);
-  int64_t per = dl_shape_numel(is), total = data->shape.rank ? data->shape.dims[0] : 0;
-  if (data->shape.dtype != DL_F32) {
-    dl_error_set(e, "calibration data must be float32 (got %s)", dl_dtype_name(data->shape.dtype));
-    goto done;
-  }
-  if (total <= 0 || per <= 0 || dl_shape_numel(&data->shape) != total * per) {
-    char a[128], b[128];
-    dl_error_set(e, "calibration data %s does not hold samples of the model input %s",
-                 dl_shape_str(&data->shape, a, sizeof a), dl_shape_str(is, b, sizeof b));
-    goto done;
-  }
-  if (o->limit > 0 && total > o->limit) total = o->limit;
+  int64_t per, total = dl_plan_samples(p, data, o->limit, "calibration data", &per, e);
+  if (total < 0) goto done;
   dl_plan_set_observer(p, observe, &hm);
   double t0 = dl_now(), last = 0;
   bool tty = o->progress && isatty(2);

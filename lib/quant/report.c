@@ -127,16 +127,8 @@ bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, i
   int64_t ran = 0;
   if (data && samples != 0) {
     if (!(fp = dl_plan_create(float_m, e)) || !(qp = dl_plan_create(q_m, e))) goto done;
-    if (dl_plan_num_inputs(fp) != 1) {
-      dl_error_set(e, "report: SQNR needs a model with one input");
-      goto done;
-    }
-    int64_t per = dl_shape_numel(dl_plan_input_shape(fp, 0)), total = data->shape.rank ? data->shape.dims[0] : 0;
-    if (data->shape.dtype != DL_F32 || per <= 0 || dl_shape_numel(&data->shape) != total * per) {
-      dl_error_set(e, "report: the calibration data does not hold samples of the model input");
-      goto done;
-    }
-    if (samples > 0 && samples < total) total = samples;
+    int64_t per, total = dl_plan_samples(fp, data, samples, "report: the calibration data", &per, e);
+    if (total < 0) goto done;
     dl_plan_set_observer(fp, observe, &t);
     dl_plan_set_observer(qp, observe, &t);
     for (; ran < total; ran++) {
