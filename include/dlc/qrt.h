@@ -5,8 +5,10 @@
  *
  * Quantized tensors are stored as int8, int16 or int32 (es = 1, 2, 4 bytes
  * per element) according to their bit width. Kernels subtract zero points on
- * load, accumulate exactly in int64 (the compiler proves and records whether
- * int32 would also suffice), requantize per output channel and clamp. */
+ * load, accumulate exactly, requantize per output channel and clamp. The
+ * accumulator is int64 unless the caller passes acc_bits <= 32 (the bound the
+ * compiler proved, `dlc.acc_bits`): then int8 activations and weights of at
+ * most 16 bits take an int16 x int16 -> int32 path; both give the same bits. */
 #ifndef QRT_H
 #define QRT_H
 
@@ -44,15 +46,19 @@ int32_t qrt_wget(qrt_wts w, dlrt_i i);
 void qrt_quantize(dlrt_i n, const float *x, float scale, qrt_out o, void *y);
 void qrt_dequantize(dlrt_i n, const void *x, int es, int64_t zp, float scale, float *y);
 
-/* col scratch: dlrt_conv_scratch(g) int32; acc scratch: m/group * od volume int64.
- * w: [m][c/group * kvol]; bias may be NULL. */
+/* w: [m][c/group * kvol]; bias may be NULL. scratch: qrt_conv_scratch(...) bytes, 16-byte aligned. */
 void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
-              const qrt_mult *mult, qrt_out o, void *y, int32_t *col, int64_t *acc);
+              const qrt_mult *mult, qrt_out o, int acc_bits, void *y, void *scratch);
+dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int acc_bits);
 /* Y[b][M,N] = sum_k (A[b][M,K] - za) * B[b][K,N], B given as weights (bw) or, when bw is
- * NULL, as activations (bq, bes, zb); requantized per column n (nmult == N) or per tensor. */
+ * NULL, as activations (bq, bes, zb); requantized per column n (nmult == N) or per tensor.
+ * scratch: qrt_matmul_scratch(...) bytes, 16-byte aligned. */
 void qrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
                 const void *a, int aes, int64_t za, const qrt_wts *bw, const void *bq, int bes, int64_t zb,
-                const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, void *y, int64_t *acc);
+                const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, int acc_bits, void *y,
+                void *scratch);
+dlrt_i qrt_matmul_scratch(dlrt_i M, dlrt_i N, dlrt_i K, int aes, int64_t za, const qrt_wts *bw, int bes, int64_t zb,
+                          int acc_bits);
 /* y = zp + rshift_round((a - za) * ma.m0 + (b - zb) * mb.m0, ma.shift), broadcast via strides;
  * op 0 add, 1 sub; op 2 multiplies: rshift_round((a - za) * (b - zb) * ma.m0, ma.shift). */
 void qrt_binary(int op, int r, const dlrt_i *d, const void *a, int aes, const dlrt_i *as, int64_t za,

@@ -18,7 +18,7 @@
 void dl_qstep_free(struct DlQStep *q) {
   if (!q) return;
   dl_call_free(&q->c);
-  free(q->mult), free(q->wdata), free(q->bias), free(q->lut), free(q->col), free(q->acc), free(q->chunk);
+  free(q->mult), free(q->wdata), free(q->bias), free(q->lut), free(q->scratch), free(q->chunk);
   free(q);
 }
 
@@ -42,9 +42,7 @@ unsigned char *dl_qweights_pack(const int32_t *v, int64_t n, int *bits, size_t *
   return p;
 }
 
-size_t dl_qstep_scratch_bytes(const struct DlQStep *q) {
-  return (size_t)(q->ncol * 4 + 7) / 8 * 8 + (size_t)q->nacc * 8;
-}
+size_t dl_qstep_scratch_bytes(const struct DlQStep *q) { return q->nscratch; }
 
 static int es_of(const DlShape *s) { return (int)dl_dtype_size(s->dtype); }
 
@@ -109,6 +107,32 @@ static int64_t weight_zp(MlirValue v) {
   if (mlirTypeIsAUniformQuantizedType(t)) return mlirUniformQuantizedTypeGetZeroPoint(t);
   if (mlirTypeIsAUniformQuantizedPerAxisType(t)) return mlirUniformQuantizedPerAxisTypeGetZeroPoint(t, 0);
   return 0;
+}
+
+static double max_abs_q(const DlQParams *p) {
+  return fmax((double)(p->qmax - p->zp), (double)(p->zp - p->qmin));
+}
+
+/* q->acc_bits from dlc.acc_bits (64 when absent). A claim of at most 32 bits
+ * selects int32 accumulators in qrt, so it is checked against the operands:
+ * K * max|x - zx| * max|w| + max|bias| < 2^31 (w: the weights, or operand 1's
+ * range when qw is given). */
+static bool read_acc_bits(MlirOperation op, struct DlQStep *q, const DlQParams *qx, const DlQParams *qw, int64_t K,
+                          int64_t nbias, DlError *e, const char *where) {
+  MlirAttribute a = mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.acc_bits"));
+  q->acc_bits = 64;
+  if (!mlirAttributeIsNull(a) && mlirAttributeIsADenseI64Array(a) && mlirDenseArrayGetNumElements(a) == 1)
+    q->acc_bits = (int)mlirDenseI64ArrayGetElement(a, 0);
+  if (q->acc_bits > 32) return true;
+  double wmax = qw ? max_abs_q(qw) : 0, bmax = 0;
+  for (int64_t i = 0; !qw && i < q->nw; i++) wmax = fmax(wmax, fabs((double)qrt_wget(q->w, i)));
+  for (int64_t i = 0; q->bias && i < nbias; i++) bmax = fmax(bmax, fabs((double)q->bias[i]));
+  double bound = (double)K * max_abs_q(qx) * wmax + bmax;
+  if (bound < 2147483648.0) return true;
+  char msg[160];
+  snprintf(msg, sizeof msg, "dlc.acc_bits = %d, but the operands bound the accumulator by %.0f (more than 32 bits)",
+           q->acc_bits, bound);
+  return qerr(e, where, op, "%s", msg), false;
 }
 
 static bool unary_lut_op(DlOpKind k) {
@@ -245,21 +269,22 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
         if (!params_of(wv, &qw)) return qerr(e, st->where, op, "%s", "both matmul operands must be quantized");
         q->zw = qw.zp, q->wes = es_of(&in[1]);
       }
+      const dlrt_win *g = &q->c.win;
+      int64_t K = k == DL_OP_CONV ? g->c / g->group * g->k[0] * g->k[1] * g->k[2] : q->c.K;
+      if (!read_acc_bits(op, q, &qx, wt ? NULL : &qw, K, nch, e, st->where)) return -1;
       if (k == DL_OP_CONV) {
         q->kind = Q_CONV;
-        dlrt_i mg = q->c.win.m / q->c.win.group, P = q->c.win.od[0] * q->c.win.od[1] * q->c.win.od[2];
-        q->ncol = q->c.scratch > 0 ? q->c.scratch : 1, q->nacc = mg * P > 0 ? mg * P : 1;
-        q->col = malloc(sizeof(int32_t) * (size_t)q->ncol);
-        q->acc = malloc(sizeof(int64_t) * (size_t)q->nacc);
+        q->nscratch = (size_t)qrt_conv_scratch(&q->c.win, q->xes, q->zx, q->w, q->acc_bits);
       } else {
         q->kind = Q_MATMUL;
         if (k == DL_OP_GEMM) {
           q->c.batches = 1;
           q->c.aoff = calloc(1, sizeof(dlrt_i)), q->c.boff = calloc(1, sizeof(dlrt_i));
         }
-        q->nacc = q->c.N > 0 ? q->c.N : 1;
-        q->acc = malloc(sizeof(int64_t) * (size_t)q->nacc);
+        q->nscratch = (size_t)qrt_matmul_scratch(q->c.M, q->c.N, q->c.K, q->xes, q->zx, q->wdata ? &q->w : NULL,
+                                                 q->wes, q->zw, q->acc_bits);
       }
+      q->scratch = malloc(q->nscratch ? q->nscratch : 1);
       break;
     }
     case DL_OP_ADD: case DL_OP_SUB: case DL_OP_MUL: {
@@ -315,11 +340,13 @@ bool dl_qstep_run(DlPlan *p, const Step *st, DlError *e) {
     break;
   case Q_QCAST: qrt_quantize(n, x->data, q->scale, q->o, y->data); break;
   case Q_DCAST: qrt_dequantize(n, x->data, q->xes, q->zx, q->scale, y->data); break;
-  case Q_CONV: qrt_conv(&c->win, x->data, q->xes, q->zx, q->w, q->bias, q->mult, q->o, y->data, q->col, q->acc); break;
+  case Q_CONV:
+    qrt_conv(&c->win, x->data, q->xes, q->zx, q->w, q->bias, q->mult, q->o, q->acc_bits, y->data, q->scratch);
+    break;
   case Q_MATMUL:
     qrt_matmul(c->batches, c->aoff, c->boff, c->M, c->N, c->K, x->data, q->xes, q->zx, q->wdata ? &q->w : NULL,
                q->wdata ? NULL : w, q->wes,
-               q->zw, q->bias, q->mult, q->nmult, q->o, y->data, q->acc);
+               q->zw, q->bias, q->mult, q->nmult, q->o, q->acc_bits, y->data, q->scratch);
     break;
   case Q_BINARY: {
     int op = st->k == DL_OP_ADD ? 0 : st->k == DL_OP_SUB ? 1 : 2;

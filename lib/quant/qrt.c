@@ -90,13 +90,171 @@ static void qrt_igemm(dlrt_i M, dlrt_i N, dlrt_i K, qrt_wts A, dlrt_i a0, dlrt_i
 }
 /* @end */
 
-/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store */
+/* @fn qrt_fast16 */
+/* Whether the int16 x int16 -> int32 path is exact: the proven accumulator
+ * fits int32, activations are int8 with x - zx in int16, weights <= 16 bits. */
+static int qrt_fast16(int acc_bits, int xes, int64_t zx, int wbits) {
+  return acc_bits <= 32 && xes == 1 && zx >= -32640 && zx <= 32640 && wbits <= 16;
+}
+/* @end */
+
+/* @fn qrt_dot2x2 */
+/* s += {a0.b0, a0.b1, a1.b0, a1.b1} over n int16 elements, n a multiple of 16.
+ * The fixed 16-wide blocks and restrict let compilers vectorize it at -O2 too
+ * (pmaddwd on x86); the caller guarantees that the sums fit int32. */
+static void qrt_dot2x2(const int16_t *restrict a0, const int16_t *restrict a1, const int16_t *restrict b0,
+                       const int16_t *restrict b1, dlrt_i n, int32_t *restrict s) {
+  int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+  dlrt_i k;
+  int j;
+  for (k = 0; k < n; k += 16)
+    for (j = 0; j < 16; j++) {
+      s00 += a0[k + j] * b0[k + j];
+      s01 += a0[k + j] * b1[k + j];
+      s10 += a1[k + j] * b0[k + j];
+      s11 += a1[k + j] * b1[k + j];
+    }
+  s[0] += s00, s[1] += s01, s[2] += s10, s[3] += s11;
+}
+/* @end */
+
+/* @fn qrt_wunpack uses qrt_wget */
+/* dst[i] = w[start + i * stride] for i < n, then zeros up to np (weights of at most 16 bits). */
+static void qrt_wunpack(qrt_wts w, dlrt_i start, dlrt_i stride, dlrt_i n, dlrt_i np, int16_t *dst) {
+  dlrt_i i;
+  if (w.bits == 8) {
+    const int8_t *p = (const int8_t *)w.data + start;
+    for (i = 0; i < n; i++) dst[i] = p[i * stride];
+  } else {
+    for (i = 0; i < n; i++) dst[i] = (int16_t)qrt_wget(w, start + i * stride);
+  }
+  for (; i < np; i++) dst[i] = 0;
+}
+/* @end */
+
+/* @fn qrt_conv16_dims */
+/* The int32 path's layout for one group (see qrt_conv16): sets the row length
+ * *cp (a multiple of 16), the taps *nt and, channels-last, the padded input
+ * dims pd; returns the int16 elements of the input copy. */
+static dlrt_i qrt_conv16_dims(const dlrt_win *g, dlrt_i *cp, dlrt_i *nt, dlrt_i *pd) {
+  dlrt_i cg = g->c / g->group, kvol = g->k[0] * g->k[1] * g->k[2], i;
+  if (cg % 16) {
+    *cp = (cg * kvol + 15) / 16 * 16, *nt = 1;
+    return g->od[0] * g->od[1] * g->od[2] * *cp;
+  }
+  *cp = cg, *nt = kvol;
+  for (i = 0; i < 3; i++) {
+    dlrt_i need = (g->od[i] - 1) * g->stride[i] + (g->k[i] - 1) * g->dil[i] + 1;
+    dlrt_i have = g->pad[i] + g->id[i] + (g->pad_end[i] > 0 ? g->pad_end[i] : 0);
+    pd[i] = need > have ? need : have;
+  }
+  return pd[0] * pd[1] * pd[2] * cg;
+}
+/* @end */
+
+/* @fn qrt_conv16 uses qrt_conv16_dims qrt_wunpack qrt_dot2x2 qrt_out_store */
+/* qrt_conv when qrt_fast16 holds. A group of a multiple of 16 channels goes
+ * channels-last: a zero-padded [d][h][w][c] copy of x - zx, and an output is a
+ * sum over the kernel taps of dot products along c, so there is no im2col;
+ * other groups get im2col rows [p][c kd kh kw] padded to a multiple of 16.
+ * Outputs are computed in 2x2 tiles (two channels, two positions). */
+static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
+                       const qrt_mult *mult, qrt_out o, void *y, int16_t *xb) {
+  dlrt_i cg = g->c / g->group, mg = g->m / g->group, kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
+  dlrt_i P = g->od[0] * g->od[1] * g->od[2], cp, nt, pd[3] = {1, 1, 1};
+  dlrt_i nxb = qrt_conv16_dims(g, &cp, &nt, pd), plane = pd[1] * pd[2];
+  int16_t *w0 = xb + (nxb + 7) / 8 * 8, *w1 = w0 + nt * cp;
+  int cl = cg % 16 == 0;
+  dlrt_i n, gr, c, i0, i1, i2, kd, kh, kw, m, p, t;
+  for (n = 0; n < g->n; n++)
+    for (gr = 0; gr < g->group; gr++) {
+      const int8_t *xg = x + (n * g->c + gr * cg) * g->id[0] * g->id[1] * g->id[2];
+      dlrt_i ybase = (n * g->m + gr * mg) * P;
+      if (cl) {
+        for (t = 0; t < nxb; t++) xb[t] = 0;
+        for (c = 0; c < cg; c++)
+          for (i0 = 0; i0 < g->id[0]; i0++)
+            for (i1 = 0; i1 < g->id[1]; i1++) {
+              const int8_t *src = xg + ((c * g->id[0] + i0) * g->id[1] + i1) * g->id[2];
+              int16_t *dst = xb + ((i0 + g->pad[0]) * plane + (i1 + g->pad[1]) * pd[2] + g->pad[2]) * cg + c;
+              for (i2 = 0; i2 < g->id[2]; i2++) dst[i2 * cg] = (int16_t)(src[i2] - zx);
+            }
+      } else {
+        int16_t *dst = xb;
+        for (i0 = 0; i0 < g->od[0]; i0++)
+          for (i1 = 0; i1 < g->od[1]; i1++)
+            for (i2 = 0; i2 < g->od[2]; i2++) {
+              int16_t *row = dst;
+              for (c = 0; c < cg; c++)
+                for (kd = 0; kd < g->k[0]; kd++) {
+                  dlrt_i zd = i0 * g->stride[0] - g->pad[0] + kd * g->dil[0];
+                  for (kh = 0; kh < g->k[1]; kh++) {
+                    dlrt_i zh = i1 * g->stride[1] - g->pad[1] + kh * g->dil[1];
+                    int rowok = zd >= 0 && zd < g->id[0] && zh >= 0 && zh < g->id[1];
+                    dlrt_i src = ((c * g->id[0] + zd) * g->id[1] + zh) * g->id[2];
+                    for (kw = 0; kw < g->k[2]; kw++) {
+                      dlrt_i zw = i2 * g->stride[2] - g->pad[2] + kw * g->dil[2];
+                      *dst++ = rowok && zw >= 0 && zw < g->id[2] ? (int16_t)(xg[src + zw] - zx) : 0;
+                    }
+                  }
+                }
+              while (dst < row + cp) *dst++ = 0;
+            }
+      }
+      for (m = 0; m < mg; m += 2) {
+        dlrt_i ch0 = gr * mg + m, ch1 = m + 1 < mg ? ch0 + 1 : ch0;
+        if (cl) {
+          for (t = 0; t < nt; t++) {
+            qrt_wunpack(w, ch0 * K + t, nt, cg, cg, w0 + t * cp);
+            qrt_wunpack(w, ch1 * K + t, nt, cg, cg, w1 + t * cp);
+          }
+        } else {
+          qrt_wunpack(w, ch0 * K, 1, K, cp, w0);
+          qrt_wunpack(w, ch1 * K, 1, K, cp, w1);
+        }
+        for (p = 0; p < P; p += 2) {
+          dlrt_i q[2], j;
+          int32_t s[4] = {0, 0, 0, 0};
+          q[0] = p, q[1] = p + 1 < P ? p + 1 : p;
+          if (cl) {
+            const int16_t *b[2];
+            for (j = 0; j < 2; j++) {
+              dlrt_i ow = q[j] % g->od[2], oh = q[j] / g->od[2] % g->od[1], od = q[j] / g->od[2] / g->od[1];
+              b[j] = xb + (od * g->stride[0] * plane + oh * g->stride[1] * pd[2] + ow * g->stride[2]) * cg;
+            }
+            t = 0;
+            for (kd = 0; kd < g->k[0]; kd++)
+              for (kh = 0; kh < g->k[1]; kh++)
+                for (kw = 0; kw < g->k[2]; kw++, t++) {
+                  dlrt_i off = (kd * g->dil[0] * plane + kh * g->dil[1] * pd[2] + kw * g->dil[2]) * cg;
+                  qrt_dot2x2(w0 + t * cp, w1 + t * cp, b[0] + off, b[1] + off, cp, s);
+                }
+          } else {
+            qrt_dot2x2(w0, w1, xb + q[0] * cp, xb + q[1] * cp, cp, s);
+          }
+          for (j = 0; j < 4; j++) {
+            dlrt_i ch = j < 2 ? ch0 : ch1;
+            qrt_out_store(y, ybase + (ch - gr * mg) * P + q[j & 1], (int64_t)s[j] + (bias ? bias[ch] : 0), mult[ch], o);
+          }
+        }
+      }
+    }
+}
+/* @end */
+
+/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store qrt_fast16 qrt_conv16 */
 void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
-              const qrt_mult *mult, qrt_out o, void *y, int32_t *col, int64_t *acc) {
+              const qrt_mult *mult, qrt_out o, int acc_bits, void *y, void *scratch) {
   dlrt_i cg = g->c / g->group, mg = g->m / g->group;
   dlrt_i kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
   dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], P = g->od[0] * g->od[1] * g->od[2];
   dlrt_i n, gr, c, kd, kh, kw, od, oh, ow, m, p;
+  int32_t *col = (int32_t *)scratch;
+  int64_t *acc = (int64_t *)((char *)scratch + (K * P * 4 + 7) / 8 * 8);
+  if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
+    qrt_conv16(g, (const int8_t *)x, zx, w, bias, mult, o, y, (int16_t *)scratch);
+    return;
+  }
   for (n = 0; n < g->n; n++)
     for (gr = 0; gr < g->group; gr++) {
       dlrt_i xbase = (n * g->c + gr * cg) * ivol, ybase = (n * g->m + gr * mg) * P;
@@ -127,11 +285,72 @@ void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, 
 }
 /* @end */
 
-/* @fn qrt_matmul uses qrt_ld qrt_wget qrt_out_store */
+/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims */
+dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int acc_bits) {
+  dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], P = g->od[0] * g->od[1] * g->od[2];
+  dlrt_i cp, nt, pd[3];
+  if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
+    dlrt_i nxb = qrt_conv16_dims(g, &cp, &nt, pd);
+    return ((nxb + 7) / 8 * 8 + 2 * nt * cp) * 2;
+  }
+  return (K * P * 4 + 7) / 8 * 8 + g->m / g->group * P * 8;
+}
+/* @end */
+
+/* @fn qrt_matmul16 uses qrt_wunpack qrt_dot2x2 qrt_out_store */
+/* qrt_matmul when qrt_fast16 holds for both operands: rows of A - za and
+ * columns of B (- zb) as int16 rows padded to a multiple of 16, then 2x2 tiles
+ * of dot products. */
+static void qrt_matmul16(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
+                         const int8_t *a, int64_t za, const qrt_wts *bw, const int8_t *bq, int64_t zb,
+                         const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, void *y, int16_t *sa) {
+  dlrt_i kp = (K + 15) / 16 * 16, t, i, j, k;
+  int16_t *sb = sa + M * kp;
+  for (t = 0; t < batches; t++) {
+    for (i = 0; i < M; i++) {
+      const int8_t *src = a + aoff[t] + i * K;
+      int16_t *dst = sa + i * kp;
+      for (k = 0; k < K; k++) dst[k] = (int16_t)(src[k] - za);
+      for (; k < kp; k++) dst[k] = 0;
+    }
+    if (t == 0 || boff[t] != boff[t - 1])
+      for (j = 0; j < N; j++) {
+        int16_t *dst = sb + j * kp;
+        if (bw) {
+          qrt_wunpack(*bw, boff[t] + j, N, K, kp, dst);
+        } else {
+          for (k = 0; k < K; k++) dst[k] = (int16_t)(bq[boff[t] + k * N + j] - zb);
+          for (; k < kp; k++) dst[k] = 0;
+        }
+      }
+    for (i = 0; i < M; i += 2)
+      for (j = 0; j < N; j += 2) {
+        dlrt_i r[2], c[2], u;
+        int32_t s[4] = {0, 0, 0, 0};
+        r[0] = i, r[1] = i + 1 < M ? i + 1 : i, c[0] = j, c[1] = j + 1 < N ? j + 1 : j;
+        qrt_dot2x2(sa + r[0] * kp, sa + r[1] * kp, sb + c[0] * kp, sb + c[1] * kp, kp, s);
+        for (u = 0; u < 4; u++) {
+          dlrt_i row = r[u >> 1], col = c[u & 1];
+          qrt_out_store(y, (t * M + row) * N + col, (int64_t)s[u] + (bias ? bias[col] : 0),
+                        mult[nmult > 1 ? col : 0], o);
+        }
+      }
+  }
+}
+/* @end */
+
+/* @fn qrt_matmul uses qrt_ld qrt_wget qrt_out_store qrt_fast16 qrt_matmul16 */
 void qrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
                 const void *a, int aes, int64_t za, const qrt_wts *bw, const void *bq, int bes, int64_t zb,
-                const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, void *y, int64_t *acc) {
+                const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, int acc_bits, void *y,
+                void *scratch) {
   dlrt_i t, i, j, k;
+  int64_t *acc = (int64_t *)scratch;
+  if (qrt_fast16(acc_bits, aes, za, bw ? bw->bits : 16) && (bw || qrt_fast16(acc_bits, bes, zb, 16))) {
+    qrt_matmul16(batches, aoff, boff, M, N, K, (const int8_t *)a, za, bw, (const int8_t *)bq, zb, bias, mult, nmult,
+                 o, y, (int16_t *)scratch);
+    return;
+  }
   for (t = 0; t < batches; t++)
     for (i = 0; i < M; i++) {
       for (j = 0; j < N; j++) acc[j] = 0;
@@ -150,6 +369,15 @@ void qrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M
       for (j = 0; j < N; j++)
         qrt_out_store(y, (t * M + i) * N + j, acc[j] + (bias ? bias[j] : 0), mult[nmult > 1 ? j : 0], o);
     }
+}
+/* @end */
+
+/* @fn qrt_matmul_scratch uses qrt_fast16 */
+dlrt_i qrt_matmul_scratch(dlrt_i M, dlrt_i N, dlrt_i K, int aes, int64_t za, const qrt_wts *bw, int bes, int64_t zb,
+                          int acc_bits) {
+  if (qrt_fast16(acc_bits, aes, za, bw ? bw->bits : 16) && (bw || qrt_fast16(acc_bits, bes, zb, 16)))
+    return (M + N) * ((K + 15) / 16 * 16) * 2;
+  return N * 8;
 }
 /* @end */
 

@@ -42,9 +42,9 @@ struct DlQStep {
   int64_t nw;             /* weight elements */
   int32_t *bias, *lut;
   int64_t lut_lo, lut_n;
-  int32_t *col; /* ncol int32, then nacc int64 of scratch */
-  int64_t *acc;
-  dlrt_i ncol, nacc;
+  int acc_bits;           /* dlc.acc_bits (conv, gemm, matmul); 64 when absent */
+  void *scratch;          /* conv / matmul scratch of nscratch bytes (qrt_conv_scratch, qrt_matmul_scratch) */
+  size_t nscratch;
   dlrt_i *chunk; /* concat */
 };
 
@@ -52,7 +52,7 @@ struct DlQStep {
  * else 8, 16 or 32; see qrt_wts). Returns a malloc'd buffer of *bytes. */
 unsigned char *dl_qweights_pack(const int32_t *v, int64_t n, int *bits, size_t *bytes);
 
-/* Scratch bytes step st needs beyond its output (col and accumulators). */
+/* Scratch bytes step q needs beyond its output (conv and matmul). */
 size_t dl_qstep_scratch_bytes(const struct DlQStep *q);
 
 #endif

@@ -377,7 +377,7 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *body) {
   if (q->bias) snprintf(bi, sizeof bi, "bias%d", i), i32_array(decl, bi, q->bias, q->kind == Q_CONV ? c->win.m : c->N);
   if (q->mult) qmult_array(decl, mu, q->mult, q->nmult);
   if (q->wdata) wts_literal(decl, wt, q);
-  long long col = (long long)m->scratch_off, acc = col + ((long long)q->ncol * 4 + 7) / 8 * 8;
+  long long scr = (long long)m->scratch_off;
   switch (q->kind) {
   case Q_ALIAS: dl_buf_printf(body, "  /* shares %s */\n", x); break;
   case Q_QCAST:
@@ -392,8 +392,8 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *body) {
   case Q_CONV:
     win_literal(decl, g, &c->win);
     fmt_int(q->zx, d0, sizeof d0);
-    dl_buf_printf(body, "  qrt_conv(&%s, %s, %d, %s, %s, %s, %s, %s, %s, (int32_t *)T(%lld), (int64_t *)T(%lld));\n", g, x,
-                  q->xes, d0, wt, bi, mu, o, y, col, acc);
+    dl_buf_printf(body, "  qrt_conv(&%s, %s, %d, %s, %s, %s, %s, %s, %d, %s, T(%lld));\n", g, x, q->xes, d0, wt, bi,
+                  mu, o, q->acc_bits, y, scr);
     break;
   case Q_MATMUL: {
     char wa[40];
@@ -401,9 +401,11 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *body) {
     arr(decl, "boff", i, c->boff, (int)c->batches, d2, sizeof d2);
     fmt_int(q->zx, d0, sizeof d0), fmt_int(q->zw, t0, sizeof t0);
     snprintf(wa, sizeof wa, "&%s", wt);
-    dl_buf_printf(body, "  qrt_matmul(%lld, %s, %s, %lld, %lld, %lld, %s, %d, %s, %s, %s, %d, %s, %s, %s, %d, %s, %s, (int64_t *)T(%lld));\n",
+    dl_buf_printf(body,
+                  "  qrt_matmul(%lld, %s, %s, %lld, %lld, %lld, %s, %d, %s, %s, %s, %d, %s, %s, %s, %d, %s, %d, %s, "
+                  "T(%lld));\n",
                   (long long)c->batches, d1, d2, (long long)c->M, (long long)c->N, (long long)c->K, x, q->xes, d0,
-                  q->wdata ? wa : "0", q->wdata ? "0" : w, q->wes, t0, bi, mu, q->nmult, o, y, acc);
+                  q->wdata ? wa : "0", q->wdata ? "0" : w, q->wes, t0, bi, mu, q->nmult, o, q->acc_bits, y, scr);
     break;
   }
   case Q_BINARY: {

@@ -1,10 +1,14 @@
 /* dlc-unit-qrt: checks of the integer runtime's building blocks that the
  * end-to-end tests cannot see, because the interpreter and the generated C
- * share them: weight packing round trips at every width, and requantization
+ * share them: weight packing round trips at every width, requantization
  * against its definition floor((acc * m0 + 2^(n-1)) / 2^n) in exact 128-bit
- * arithmetic. Prints one line per group and "N passed, N failed". */
+ * arithmetic, and conv / matmul on random operands: the int32 path (acc_bits
+ * <= 32), the int64 path and a direct loop agree, and no path writes past the
+ * scratch its _scratch function reports. Prints one line per group and
+ * "N passed, N failed". */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dlc/qrt.h"
 #include "quant/qstep.h"
@@ -14,6 +18,11 @@ static int passed, failed;
 static void check(int ok, const char *what) {
   if (ok) passed++;
   else failed++, printf("FAIL: %s\n", what);
+}
+
+/* For the kernel groups, which print their own summary line: only failures count. */
+static void expect(int ok, const char *what) {
+  if (!ok) failed++, printf("FAIL: %s\n", what);
 }
 
 static uint64_t rng = 88172645463325252ULL;
@@ -64,9 +73,185 @@ static void requant_definition(void) {
   printf("requantization: 200000 random cases, %d wrong\n", bad);
 }
 
+static int64_t rnd(int64_t lo, int64_t hi) { return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1)); }
+
+/* n random weights of magnitude < 2^(bits-1) (at least one reaching it), packed. */
+static unsigned char *random_weights(int64_t n, int bits, int32_t *v, qrt_wts *w, int64_t *wmax) {
+  int64_t hi = bits == 16 ? 3000 : ((int64_t)1 << (bits - 1)) - 1;
+  size_t bytes;
+  *wmax = 0;
+  for (int64_t i = 0; i < n; i++) {
+    v[i] = (int32_t)rnd(-hi, hi);
+    *wmax = llabs(v[i]) > *wmax ? llabs(v[i]) : *wmax;
+  }
+  v[0] = (int32_t)hi, *wmax = hi;
+  unsigned char *p = dl_qweights_pack(v, n, &w->bits, &bytes);
+  w->data = p;
+  return p;
+}
+
+static qrt_out random_out(void) {
+  qrt_out o;
+  if (next() % 3) o.es = 1, o.lo = -128, o.hi = 127;
+  else o.es = 2, o.lo = -32768, o.hi = 32767;
+  o.zp = rnd(o.lo / 2, o.hi / 2);
+  if (next() % 2) o.lo = o.zp; /* a fused relu */
+  return o;
+}
+
+static void random_mults(qrt_mult *m, int64_t n) {
+  for (int64_t i = 0; i < n; i++) m[i].m0 = rnd(1, ((int64_t)1 << 31) - 1), m[i].shift = (int)rnd(24, 44);
+}
+
+static int64_t store_ref(int64_t acc, qrt_mult m, qrt_out o) {
+  int64_t v = o.zp + qrt_requant(acc, m);
+  return v < o.lo ? o.lo : v > o.hi ? o.hi : v;
+}
+
+/* Scratch of n bytes followed by 64 guard bytes. */
+static unsigned char *guarded(size_t n) {
+  unsigned char *p = malloc(n + 64);
+  memset(p, 0xA5, n + 64);
+  return p;
+}
+static int guard_intact(const unsigned char *p, size_t n) {
+  for (size_t i = 0; i < 64; i++)
+    if (p[n + i] != 0xA5) return 0;
+  return 1;
+}
+
+static void conv_paths(void) {
+  static const int cgs[] = {1, 2, 3, 5, 16, 32, 48}, bitss[] = {2, 3, 4, 5, 7, 8, 16};
+  int bad = 0, overrun = 0, cases = 0;
+  for (int t = 0; t < 400; t++) {
+    dlrt_win g;
+    memset(&g, 0, sizeof g);
+    int depthwise = next() % 5 == 0, rank = next() % 6 == 0 ? 3 : next() % 6 == 0 ? 1 : 2;
+    dlrt_i cg = depthwise ? 1 : cgs[next() % 7];
+    g.group = depthwise ? rnd(1, 20) : rnd(1, 3);
+    g.n = rnd(1, 2), g.c = cg * g.group, g.m = (depthwise ? rnd(1, 2) : rnd(1, 20)) * g.group;
+    int ok = 1;
+    for (int i = 0; i < 3; i++) {
+      int on = i >= 3 - rank;
+      g.id[i] = on ? rnd(1, 9) : 1, g.k[i] = on ? rnd(1, 3) : 1, g.stride[i] = on ? rnd(1, 2) : 1;
+      g.pad[i] = on ? rnd(0, 2) : 0, g.pad_end[i] = on ? rnd(0, 2) : 0, g.dil[i] = on ? rnd(1, 2) : 1;
+      dlrt_i span = g.id[i] + g.pad[i] + g.pad_end[i] - g.dil[i] * (g.k[i] - 1) - 1;
+      ok &= span >= 0;
+      g.od[i] = ok ? span / g.stride[i] + 1 : 1;
+    }
+    if (!ok) continue;
+    dlrt_i K = cg * g.k[0] * g.k[1] * g.k[2], P = g.od[0] * g.od[1] * g.od[2], ivol = g.id[0] * g.id[1] * g.id[2];
+    int64_t nx = g.n * g.c * ivol, nw = g.m * K, ny = g.n * g.m * P, wmax, zx = rnd(-128, 127), bmax = 0;
+    int8_t *x = malloc((size_t)nx);
+    int32_t *wv = malloc(sizeof(int32_t) * (size_t)nw);
+    int32_t *bias = next() % 4 ? malloc(sizeof(int32_t) * (size_t)g.m) : NULL;
+    qrt_wts w;
+    unsigned char *wp = random_weights(nw, bitss[next() % 7], wv, &w, &wmax);
+    qrt_mult *mult = malloc(sizeof(qrt_mult) * (size_t)g.m);
+    qrt_out o = random_out();
+    for (int64_t i = 0; i < nx; i++) x[i] = (int8_t)rnd(-128, 127);
+    for (dlrt_i i = 0; bias && i < g.m; i++) bias[i] = (int32_t)rnd(-100000, 100000), bmax = 100000;
+    random_mults(mult, g.m);
+    if ((double)K * (double)(128 + llabs(zx)) * (double)wmax + (double)bmax >= 2147483648.0) continue;
+    cases++;
+    size_t n32 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 32), n64 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 64);
+    unsigned char *s32 = guarded(n32), *s64 = guarded(n64);
+    unsigned char *y32 = calloc((size_t)ny, (size_t)o.es), *y64 = calloc((size_t)ny, (size_t)o.es);
+    qrt_conv(&g, x, 1, zx, w, bias, mult, o, 32, y32, s32);
+    qrt_conv(&g, x, 1, zx, w, bias, mult, o, 64, y64, s64);
+    overrun += !guard_intact(s32, n32) || !guard_intact(s64, n64);
+    int diff = memcmp(y32, y64, (size_t)ny * (size_t)o.es) != 0;
+    /* the definition, directly */
+    for (dlrt_i n = 0; n < g.n && !diff; n++)
+      for (dlrt_i m = 0; m < g.m && !diff; m++) {
+        dlrt_i gr = m / (g.m / g.group);
+        for (dlrt_i p = 0; p < P && !diff; p++) {
+          dlrt_i o2 = p % g.od[2], o1 = p / g.od[2] % g.od[1], o0 = p / g.od[2] / g.od[1];
+          int64_t acc = bias ? bias[m] : 0;
+          for (dlrt_i c = 0; c < cg; c++)
+            for (dlrt_i k0 = 0; k0 < g.k[0]; k0++)
+              for (dlrt_i k1 = 0; k1 < g.k[1]; k1++)
+                for (dlrt_i k2 = 0; k2 < g.k[2]; k2++) {
+                  dlrt_i z0 = o0 * g.stride[0] - g.pad[0] + k0 * g.dil[0];
+                  dlrt_i z1 = o1 * g.stride[1] - g.pad[1] + k1 * g.dil[1];
+                  dlrt_i z2 = o2 * g.stride[2] - g.pad[2] + k2 * g.dil[2];
+                  if (z0 < 0 || z0 >= g.id[0] || z1 < 0 || z1 >= g.id[1] || z2 < 0 || z2 >= g.id[2]) continue;
+                  acc += (x[((n * g.c + gr * cg + c) * g.id[0] + z0) * g.id[1] * g.id[2] + z1 * g.id[2] + z2] - zx) *
+                         (int64_t)wv[m * K + ((c * g.k[0] + k0) * g.k[1] + k1) * g.k[2] + k2];
+                }
+          dlrt_i yi = (n * g.m + m) * P + p;
+          int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : ((int16_t *)y32)[yi];
+          diff = got != store_ref(acc, mult[m], o);
+        }
+      }
+    bad += diff;
+    free(x), free(wv), free(bias), free(wp), free(mult), free(s32), free(s64), free(y32), free(y64);
+  }
+  expect(bad == 0, "conv: int32 path, int64 path and the definition agree");
+  expect(overrun == 0, "conv: scratch stays within qrt_conv_scratch");
+  printf("conv paths: %s on random geometries, %d differ, %d overrun\n", cases >= 200 ? "200+" : "too few", bad,
+         overrun);
+}
+
+static void matmul_paths(void) {
+  static const int bitss[] = {2, 4, 7, 8, 16};
+  int bad = 0, overrun = 0, cases = 0;
+  for (int t = 0; t < 300; t++) {
+    dlrt_i batches = rnd(1, 3), M = rnd(1, 20), N = rnd(1, 40), K = rnd(1, 200);
+    int weights = next() % 2, pern = next() % 2;
+    int64_t za = rnd(-128, 127), zb = rnd(-128, 127), wmax = 255, bmax = 0;
+    dlrt_i *aoff = malloc(sizeof(dlrt_i) * (size_t)batches), *boff = malloc(sizeof(dlrt_i) * (size_t)batches);
+    int8_t *a = malloc((size_t)(batches * M * K)), *bq = malloc((size_t)(batches * K * N));
+    int32_t *wv = malloc(sizeof(int32_t) * (size_t)(K * N));
+    int32_t *bias = next() % 2 ? malloc(sizeof(int32_t) * (size_t)N) : NULL;
+    qrt_wts w = {0};
+    unsigned char *wp = weights ? random_weights(K * N, bitss[next() % 5], wv, &w, &wmax) : NULL;
+    qrt_mult *mult = malloc(sizeof(qrt_mult) * (size_t)N);
+    qrt_out o = random_out();
+    for (dlrt_i i = 0; i < batches; i++) aoff[i] = i * M * K, boff[i] = weights ? 0 : i * K * N;
+    for (dlrt_i i = 0; i < batches * M * K; i++) a[i] = (int8_t)rnd(-128, 127);
+    for (dlrt_i i = 0; i < batches * K * N; i++) bq[i] = (int8_t)rnd(-128, 127);
+    if (!weights) wmax = 128 + llabs(zb);
+    for (dlrt_i i = 0; bias && i < N; i++) bias[i] = (int32_t)rnd(-100000, 100000), bmax = 100000;
+    random_mults(mult, N);
+    if ((double)K * (double)(128 + llabs(za)) * (double)wmax + (double)bmax < 2147483648.0) {
+      int nmult = pern ? (int)N : 1;
+      dlrt_i ny = batches * M * N;
+      size_t n32 = (size_t)qrt_matmul_scratch(M, N, K, 1, za, weights ? &w : NULL, 1, zb, 32);
+      size_t n64 = (size_t)qrt_matmul_scratch(M, N, K, 1, za, weights ? &w : NULL, 1, zb, 64);
+      unsigned char *s32 = guarded(n32), *s64 = guarded(n64);
+      unsigned char *y32 = calloc((size_t)ny, (size_t)o.es), *y64 = calloc((size_t)ny, (size_t)o.es);
+      cases++;
+      const qrt_wts *bw = weights ? &w : NULL;
+      qrt_matmul(batches, aoff, boff, M, N, K, a, 1, za, bw, bq, 1, zb, bias, mult, nmult, o, 32, y32, s32);
+      qrt_matmul(batches, aoff, boff, M, N, K, a, 1, za, bw, bq, 1, zb, bias, mult, nmult, o, 64, y64, s64);
+      overrun += !guard_intact(s32, n32) || !guard_intact(s64, n64);
+      int diff = memcmp(y32, y64, (size_t)ny * (size_t)o.es) != 0;
+      for (dlrt_i b = 0; b < batches && !diff; b++)
+        for (dlrt_i i = 0; i < M && !diff; i++)
+          for (dlrt_i j = 0; j < N && !diff; j++) {
+            int64_t acc = bias ? bias[j] : 0;
+            for (dlrt_i k = 0; k < K; k++)
+              acc += (a[aoff[b] + i * K + k] - za) * (weights ? (int64_t)wv[k * N + j] : bq[boff[b] + k * N + j] - zb);
+            dlrt_i yi = (b * M + i) * N + j;
+            int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : ((int16_t *)y32)[yi];
+            diff = got != store_ref(acc, mult[pern ? j : 0], o);
+          }
+      bad += diff;
+      free(s32), free(s64), free(y32), free(y64);
+    }
+    free(aoff), free(boff), free(a), free(bq), free(wv), free(bias), free(wp), free(mult);
+  }
+  expect(bad == 0, "matmul: int32 path, int64 path and the definition agree");
+  expect(overrun == 0, "matmul: scratch stays within qrt_matmul_scratch");
+  printf("matmul paths: %s random cases, %d differ, %d overrun\n", cases >= 200 ? "200+" : "too few", bad, overrun);
+}
+
 int main(void) {
   pack_roundtrip();
   requant_definition();
+  conv_paths();
+  matmul_paths();
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
 }
