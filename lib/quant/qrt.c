@@ -99,50 +99,64 @@ static int qrt_fast16(int acc_bits, int xes, int64_t zx, int wbits) {
 /* @end */
 
 /* @fn qrt_dot2x2 */
-/* s += {a0.b0, a0.b1, a1.b0, a1.b1} over n int16 elements, n a multiple of 16.
- * The fixed 16-wide blocks and restrict let compilers vectorize it at -O2 too
- * (pmaddwd on x86); the caller guarantees that the sums fit int32. */
+/* s += {a0.b0, a0.b1, a1.b0, a1.b1} over n int16 elements, n a multiple of 16;
+ * the caller guarantees that the sums fit int32. A trip count that visibly is
+ * a multiple of 16, and restrict, let gcc vectorize the loop at -O2 too (its
+ * "very cheap" cost model takes no loop that needs an epilogue): pmaddwd on x86. */
 static void qrt_dot2x2(const int16_t *restrict a0, const int16_t *restrict a1, const int16_t *restrict b0,
                        const int16_t *restrict b1, dlrt_i n, int32_t *restrict s) {
   int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-  dlrt_i k;
-  int j;
-  for (k = 0; k < n; k += 16)
-    for (j = 0; j < 16; j++) {
-      s00 += a0[k + j] * b0[k + j];
-      s01 += a0[k + j] * b1[k + j];
-      s10 += a1[k + j] * b0[k + j];
-      s11 += a1[k + j] * b1[k + j];
-    }
+  dlrt_i k, n16 = n >> 4 << 4;
+  for (k = 0; k < n16; k++) {
+    s00 += a0[k] * b0[k];
+    s01 += a0[k] * b1[k];
+    s10 += a1[k] * b0[k];
+    s11 += a1[k] * b1[k];
+  }
   s[0] += s00, s[1] += s01, s[2] += s10, s[3] += s11;
 }
 /* @end */
 
 /* @fn qrt_wunpack uses qrt_wget */
-/* dst[i] = w[start + i * stride] for i < n, then zeros up to np (weights of at most 16 bits). */
-static void qrt_wunpack(qrt_wts w, dlrt_i start, dlrt_i stride, dlrt_i n, dlrt_i np, int16_t *dst) {
-  dlrt_i i;
-  if (w.bits == 8) {
-    const int8_t *p = (const int8_t *)w.data + start;
+/* dst[t * n + i] = w[start + i * stride + t] for i < n, t < nt (weights of at
+ * most 16 bits), then zeros up to element np. */
+static void qrt_wunpack(qrt_wts w, dlrt_i start, dlrt_i n, dlrt_i stride, dlrt_i nt, dlrt_i np, int16_t *dst) {
+  const int8_t *p = (const int8_t *)w.data + start;
+  dlrt_i i, t;
+  if (w.bits == 8 && nt == 1) {
     for (i = 0; i < n; i++) dst[i] = p[i * stride];
+  } else if (w.bits == 8) {
+    for (i = 0; i < n; i++)
+      for (t = 0; t < nt; t++) dst[t * n + i] = p[i * stride + t];
   } else {
-    for (i = 0; i < n; i++) dst[i] = (int16_t)qrt_wget(w, start + i * stride);
+    for (i = 0; i < n; i++)
+      for (t = 0; t < nt; t++) dst[t * n + i] = (int16_t)qrt_wget(w, start + i * stride + t);
   }
-  for (; i < np; i++) dst[i] = 0;
+  for (i = n * nt; i < np; i++) dst[i] = 0;
+}
+/* @end */
+
+/* @fn qrt_out_row uses qrt_st qrt_requant */
+/* The output stage of one channel: y[y0 + i] = clamp(zp + requant(acc[i] + bias)) for i < n. */
+static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
+  dlrt_i i;
+  for (i = 0; i < n; i++) {
+    int64_t v = o.zp + qrt_requant(acc[i] + bias, m);
+    v = v < o.lo ? o.lo : v > o.hi ? o.hi : v;
+    if (o.es == 1) ((int8_t *)y)[y0 + i] = (int8_t)v;
+    else qrt_st(y, o.es, y0 + i, v);
+  }
 }
 /* @end */
 
 /* @fn qrt_conv16_dims */
-/* The int32 path's layout for one group (see qrt_conv16): sets the row length
- * *cp (a multiple of 16), the taps *nt and, channels-last, the padded input
- * dims pd; returns the int16 elements of the input copy. */
-static dlrt_i qrt_conv16_dims(const dlrt_win *g, dlrt_i *cp, dlrt_i *nt, dlrt_i *pd) {
-  dlrt_i cg = g->c / g->group, kvol = g->k[0] * g->k[1] * g->k[2], i;
-  if (cg % 16) {
-    *cp = (cg * kvol + 15) / 16 * 16, *nt = 1;
-    return g->od[0] * g->od[1] * g->od[2] * *cp;
-  }
-  *cp = cg, *nt = kvol;
+/* The int32 path's layout for one group (see qrt_conv16): sets the im2col row
+ * length *cp (a multiple of 16) and, channels-last, the padded input dims pd;
+ * returns the int16 elements of the channels-last copy (0 if none). */
+static dlrt_i qrt_conv16_dims(const dlrt_win *g, dlrt_i *cp, dlrt_i *pd) {
+  dlrt_i cg = g->c / g->group, i;
+  *cp = (cg * g->k[0] * g->k[1] * g->k[2] + 15) / 16 * 16;
+  if (cg % 16) return 0;
   for (i = 0; i < 3; i++) {
     dlrt_i need = (g->od[i] - 1) * g->stride[i] + (g->k[i] - 1) * g->dil[i] + 1;
     dlrt_i have = g->pad[i] + g->id[i] + (g->pad_end[i] > 0 ? g->pad_end[i] : 0);
@@ -152,35 +166,46 @@ static dlrt_i qrt_conv16_dims(const dlrt_win *g, dlrt_i *cp, dlrt_i *nt, dlrt_i 
 }
 /* @end */
 
-/* @fn qrt_conv16 uses qrt_conv16_dims qrt_wunpack qrt_dot2x2 qrt_out_store */
-/* qrt_conv when qrt_fast16 holds. A group of a multiple of 16 channels goes
- * channels-last: a zero-padded [d][h][w][c] copy of x - zx, and an output is a
- * sum over the kernel taps of dot products along c, so there is no im2col;
- * other groups get im2col rows [p][c kd kh kw] padded to a multiple of 16.
- * Outputs are computed in 2x2 tiles (two channels, two positions). */
+/* @fn qrt_conv16 uses qrt_conv16_dims qrt_wunpack qrt_dot2x2 qrt_out_row */
+/* qrt_conv when qrt_fast16 holds: im2col rows [p][k] of x - zx, padded with
+ * zeros to a multiple of 16, then 2x2 tiles (two channels, two positions) of
+ * dot products over whole rows. A group of a multiple of 16 channels orders k
+ * as [kd][kh][kw][c] and copies the rows in runs from a zero-padded
+ * channels-last copy of the input; other groups gather [c][kd][kh][kw]. */
 static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
-                       const qrt_mult *mult, qrt_out o, void *y, int16_t *xb) {
+                       const qrt_mult *mult, qrt_out o, void *y, int16_t *col) {
   dlrt_i cg = g->c / g->group, mg = g->m / g->group, kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
-  dlrt_i P = g->od[0] * g->od[1] * g->od[2], cp, nt, pd[3] = {1, 1, 1};
-  dlrt_i nxb = qrt_conv16_dims(g, &cp, &nt, pd), plane = pd[1] * pd[2];
-  int16_t *w0 = xb + (nxb + 7) / 8 * 8, *w1 = w0 + nt * cp;
-  int cl = cg % 16 == 0;
+  dlrt_i P = g->od[0] * g->od[1] * g->od[2], cp, pd[3] = {1, 1, 1};
+  dlrt_i nxb = qrt_conv16_dims(g, &cp, pd), plane = pd[1] * pd[2];
+  dlrt_i run = g->dil[2] == 1 ? g->k[2] : 1; /* taps adjacent along w are one run channels-last */
+  int16_t *w0 = col + P * cp, *w1 = w0 + cp, *xb = w1 + cp, *dst;
+  int32_t *r0 = (int32_t *)(xb + nxb), *r1 = r0 + P;
   dlrt_i n, gr, c, i0, i1, i2, kd, kh, kw, m, p, t;
   for (n = 0; n < g->n; n++)
     for (gr = 0; gr < g->group; gr++) {
       const int8_t *xg = x + (n * g->c + gr * cg) * g->id[0] * g->id[1] * g->id[2];
       dlrt_i ybase = (n * g->m + gr * mg) * P;
-      if (cl) {
+      dst = col;
+      if (nxb) {
         for (t = 0; t < nxb; t++) xb[t] = 0;
         for (c = 0; c < cg; c++)
           for (i0 = 0; i0 < g->id[0]; i0++)
             for (i1 = 0; i1 < g->id[1]; i1++) {
               const int8_t *src = xg + ((c * g->id[0] + i0) * g->id[1] + i1) * g->id[2];
-              int16_t *dst = xb + ((i0 + g->pad[0]) * plane + (i1 + g->pad[1]) * pd[2] + g->pad[2]) * cg + c;
-              for (i2 = 0; i2 < g->id[2]; i2++) dst[i2 * cg] = (int16_t)(src[i2] - zx);
+              int16_t *d = xb + ((i0 + g->pad[0]) * plane + (i1 + g->pad[1]) * pd[2] + g->pad[2]) * cg + c;
+              for (i2 = 0; i2 < g->id[2]; i2++) d[i2 * cg] = (int16_t)(src[i2] - zx);
+            }
+        for (i0 = 0; i0 < g->od[0]; i0++)
+          for (i1 = 0; i1 < g->od[1]; i1++)
+            for (i2 = 0; i2 < g->od[2]; i2++) {
+              const int16_t *org = xb + (i0 * g->stride[0] * plane + i1 * g->stride[1] * pd[2] + i2 * g->stride[2]) * cg;
+              for (kd = 0; kd < g->k[0]; kd++)
+                for (kh = 0; kh < g->k[1]; kh++)
+                  for (kw = 0; kw < g->k[2]; kw += run, dst += run * cg)
+                    memcpy(dst, org + (kd * g->dil[0] * plane + kh * g->dil[1] * pd[2] + kw * g->dil[2]) * cg,
+                           sizeof(int16_t) * (size_t)(run * cg));
             }
       } else {
-        int16_t *dst = xb;
         for (i0 = 0; i0 < g->od[0]; i0++)
           for (i1 = 0; i1 < g->od[1]; i1++)
             for (i2 = 0; i2 < g->od[2]; i2++) {
@@ -203,40 +228,16 @@ static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
       }
       for (m = 0; m < mg; m += 2) {
         dlrt_i ch0 = gr * mg + m, ch1 = m + 1 < mg ? ch0 + 1 : ch0;
-        if (cl) {
-          for (t = 0; t < nt; t++) {
-            qrt_wunpack(w, ch0 * K + t, nt, cg, cg, w0 + t * cp);
-            qrt_wunpack(w, ch1 * K + t, nt, cg, cg, w1 + t * cp);
-          }
-        } else {
-          qrt_wunpack(w, ch0 * K, 1, K, cp, w0);
-          qrt_wunpack(w, ch1 * K, 1, K, cp, w1);
-        }
+        qrt_wunpack(w, ch0 * K, nxb ? cg : K, nxb ? kvol : 1, nxb ? kvol : 1, cp, w0);
+        qrt_wunpack(w, ch1 * K, nxb ? cg : K, nxb ? kvol : 1, nxb ? kvol : 1, cp, w1);
         for (p = 0; p < P; p += 2) {
-          dlrt_i q[2], j;
+          dlrt_i p1 = p + 1 < P ? p + 1 : p;
           int32_t s[4] = {0, 0, 0, 0};
-          q[0] = p, q[1] = p + 1 < P ? p + 1 : p;
-          if (cl) {
-            const int16_t *b[2];
-            for (j = 0; j < 2; j++) {
-              dlrt_i ow = q[j] % g->od[2], oh = q[j] / g->od[2] % g->od[1], od = q[j] / g->od[2] / g->od[1];
-              b[j] = xb + (od * g->stride[0] * plane + oh * g->stride[1] * pd[2] + ow * g->stride[2]) * cg;
-            }
-            t = 0;
-            for (kd = 0; kd < g->k[0]; kd++)
-              for (kh = 0; kh < g->k[1]; kh++)
-                for (kw = 0; kw < g->k[2]; kw++, t++) {
-                  dlrt_i off = (kd * g->dil[0] * plane + kh * g->dil[1] * pd[2] + kw * g->dil[2]) * cg;
-                  qrt_dot2x2(w0 + t * cp, w1 + t * cp, b[0] + off, b[1] + off, cp, s);
-                }
-          } else {
-            qrt_dot2x2(w0, w1, xb + q[0] * cp, xb + q[1] * cp, cp, s);
-          }
-          for (j = 0; j < 4; j++) {
-            dlrt_i ch = j < 2 ? ch0 : ch1;
-            qrt_out_store(y, ybase + (ch - gr * mg) * P + q[j & 1], (int64_t)s[j] + (bias ? bias[ch] : 0), mult[ch], o);
-          }
+          qrt_dot2x2(w0, w1, col + p * cp, col + p1 * cp, cp, s);
+          r0[p] = s[0], r0[p1] = s[1], r1[p] = s[2], r1[p1] = s[3];
         }
+        qrt_out_row(r0, P, bias ? bias[ch0] : 0, mult[ch0], o, y, ybase + m * P);
+        if (ch1 != ch0) qrt_out_row(r1, P, bias ? bias[ch1] : 0, mult[ch1], o, y, ybase + (m + 1) * P);
       }
     }
 }
@@ -288,10 +289,10 @@ void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, 
 /* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims */
 dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int acc_bits) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], P = g->od[0] * g->od[1] * g->od[2];
-  dlrt_i cp, nt, pd[3];
+  dlrt_i cp, pd[3];
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
-    dlrt_i nxb = qrt_conv16_dims(g, &cp, &nt, pd);
-    return ((nxb + 7) / 8 * 8 + 2 * nt * cp) * 2;
+    dlrt_i nxb = qrt_conv16_dims(g, &cp, pd);
+    return (P * cp + 2 * cp + nxb) * 2 + 2 * P * 4;
   }
   return (K * P * 4 + 7) / 8 * 8 + g->m / g->group * P * 8;
 }
@@ -317,7 +318,7 @@ static void qrt_matmul16(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff,
       for (j = 0; j < N; j++) {
         int16_t *dst = sb + j * kp;
         if (bw) {
-          qrt_wunpack(*bw, boff[t] + j, N, K, kp, dst);
+          qrt_wunpack(*bw, boff[t] + j, K, N, 1, kp, dst);
         } else {
           for (k = 0; k < K; k++) dst[k] = (int16_t)(bq[boff[t] + k * N + j] - zb);
           for (; k < kp; k++) dst[k] = 0;
@@ -382,6 +383,18 @@ dlrt_i qrt_matmul_scratch(dlrt_i M, dlrt_i N, dlrt_i K, int aes, int64_t za, con
 /* @end */
 
 /* @fn qrt_binary uses qrt_ld qrt_st qrt_requant */
+static int64_t qrt_binary1(int op, int64_t p, int64_t s, qrt_mult ma, qrt_mult mb, qrt_out o) {
+  int64_t v;
+  if (op == 2) {
+    v = qrt_requant(p * s, ma);
+  } else {
+    qrt_mult m = {1, ma.shift};
+    v = qrt_requant(p * ma.m0 + (op ? -s : s) * mb.m0, m);
+  }
+  v += o.zp;
+  return v < o.lo ? o.lo : v > o.hi ? o.hi : v;
+}
+
 void qrt_binary(int op, int r, const dlrt_i *d, const void *a, int aes, const dlrt_i *as, int64_t za,
                 const void *b, int bes, const dlrt_i *bs, int64_t zb, qrt_mult ma, qrt_mult mb, qrt_out o,
                 void *y) {
@@ -392,16 +405,14 @@ void qrt_binary(int op, int r, const dlrt_i *d, const void *a, int aes, const dl
   for (q = 0; q < total; q += inner) {
     dlrt_i ao = 0, bo = 0;
     for (i = 0; i + 1 < r; i++) ao += idx[i] * as[i], bo += idx[i] * bs[i];
-    for (j = 0; j < inner; j++) {
-      int64_t p = qrt_ld(a, aes, ao + j * sa) - za, s = qrt_ld(b, bes, bo + j * sb) - zb, v;
-      if (op == 2) {
-        v = qrt_requant(p * s, ma);
-      } else {
-        qrt_mult m = {1, ma.shift};
-        v = qrt_requant(p * ma.m0 + (op ? -s : s) * mb.m0, m);
-      }
-      v += o.zp;
-      qrt_st(y, o.es, q + j, v < o.lo ? o.lo : v > o.hi ? o.hi : v);
+    if (aes == 1 && bes == 1 && o.es == 1) {
+      const int8_t *pa = (const int8_t *)a + ao, *pb = (const int8_t *)b + bo;
+      int8_t *py = (int8_t *)y + q;
+      for (j = 0; j < inner; j++) py[j] = (int8_t)qrt_binary1(op, pa[j * sa] - za, pb[j * sb] - zb, ma, mb, o);
+    } else {
+      for (j = 0; j < inner; j++)
+        qrt_st(y, o.es, q + j,
+               qrt_binary1(op, qrt_ld(a, aes, ao + j * sa) - za, qrt_ld(b, bes, bo + j * sb) - zb, ma, mb, o));
     }
     for (i = r - 2; i >= 0; i--) {
       if (++idx[i] < d[i]) break;
