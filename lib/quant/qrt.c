@@ -151,12 +151,11 @@ static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
 
 /* @fn qrt_conv16_dims */
 /* The int32 path's layout for one group (see qrt_conv16): sets the im2col row
- * length *cp (a multiple of 16) and, channels-last, the padded input dims pd;
- * returns the int16 elements of the channels-last copy (0 if none). */
+ * length *cp (a multiple of 16) and the zero-padded input dims pd; returns the
+ * int16 elements of the padded input copy. */
 static dlrt_i qrt_conv16_dims(const dlrt_win *g, dlrt_i *cp, dlrt_i *pd) {
   dlrt_i cg = g->c / g->group, i;
   *cp = (cg * g->k[0] * g->k[1] * g->k[2] + 15) / 16 * 16;
-  if (cg % 16) return 0;
   for (i = 0; i < 3; i++) {
     dlrt_i need = (g->od[i] - 1) * g->stride[i] + (g->k[i] - 1) * g->dil[i] + 1;
     dlrt_i have = g->pad[i] + g->id[i] + (g->pad_end[i] > 0 ? g->pad_end[i] : 0);
@@ -167,17 +166,21 @@ static dlrt_i qrt_conv16_dims(const dlrt_win *g, dlrt_i *cp, dlrt_i *pd) {
 /* @end */
 
 /* @fn qrt_conv16 uses qrt_conv16_dims qrt_wunpack qrt_dot2x2 qrt_out_row */
-/* qrt_conv when qrt_fast16 holds: im2col rows [p][k] of x - zx, padded with
- * zeros to a multiple of 16, then 2x2 tiles (two channels, two positions) of
- * dot products over whole rows. A group of a multiple of 16 channels orders k
- * as [kd][kh][kw][c] and copies the rows in runs from a zero-padded
- * channels-last copy of the input; other groups gather [c][kd][kh][kw]. */
+/* qrt_conv when qrt_fast16 holds: a zero-padded copy of x - zx, im2col rows
+ * [p][k] copied from it without bounds checks and padded with zeros to a
+ * multiple of 16, then 2x2 tiles (two channels, two positions) of dot products
+ * over whole rows. A group of a multiple of 16 channels is copied
+ * channels-last, so k runs [kd][kh][kw][c] and a row is a few long runs;
+ * other groups stay planar, k runs [c][kd][kh][kw] as in the weights, and
+ * with fewer than 4 output channels (depthwise) the sums are computed directly. */
 static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
                        const qrt_mult *mult, qrt_out o, void *y, int16_t *col) {
   dlrt_i cg = g->c / g->group, mg = g->m / g->group, kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
-  dlrt_i P = g->od[0] * g->od[1] * g->od[2], cp, pd[3] = {1, 1, 1};
-  dlrt_i nxb = qrt_conv16_dims(g, &cp, pd), plane = pd[1] * pd[2];
+  dlrt_i P = g->od[0] * g->od[1] * g->od[2], cp, pd[3];
+  dlrt_i nxb = qrt_conv16_dims(g, &cp, pd), plane = pd[1] * pd[2], pvol = pd[0] * plane;
+  int cl = cg % 16 == 0;
   dlrt_i run = g->dil[2] == 1 ? g->k[2] : 1; /* taps adjacent along w are one run channels-last */
+  dlrt_i cs = cl ? 1 : pvol, ps = cl ? cg : 1; /* strides of a channel and a position in the copy */
   int16_t *w0 = col + P * cp, *w1 = w0 + cp, *xb = w1 + cp, *dst;
   int32_t *r0 = (int32_t *)(xb + nxb), *r1 = r0 + P;
   dlrt_i n, gr, c, i0, i1, i2, kd, kh, kw, m, p, t;
@@ -185,51 +188,61 @@ static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
     for (gr = 0; gr < g->group; gr++) {
       const int8_t *xg = x + (n * g->c + gr * cg) * g->id[0] * g->id[1] * g->id[2];
       dlrt_i ybase = (n * g->m + gr * mg) * P;
+      for (t = 0; t < nxb; t++) xb[t] = 0;
+      for (c = 0; c < cg; c++)
+        for (i0 = 0; i0 < g->id[0]; i0++)
+          for (i1 = 0; i1 < g->id[1]; i1++) {
+            const int8_t *src = xg + ((c * g->id[0] + i0) * g->id[1] + i1) * g->id[2];
+            int16_t *d = xb + c * cs + ((i0 + g->pad[0]) * plane + (i1 + g->pad[1]) * pd[2] + g->pad[2]) * ps;
+            for (i2 = 0; i2 < g->id[2]; i2++) d[i2 * ps] = (int16_t)(src[i2] - zx);
+          }
+      if (!cl && mg < 4) { /* depthwise and the like: direct sums beat building im2col rows */
+        for (m = 0; m < mg; m++) {
+          dlrt_i ch = gr * mg + m;
+          qrt_wunpack(w, ch * K, K, 1, 1, K, w0);
+          for (p = 0; p < P; p++) r0[p] = 0;
+          for (t = 0, c = 0; c < cg; c++)
+            for (kd = 0; kd < g->k[0]; kd++)
+              for (kh = 0; kh < g->k[1]; kh++)
+                for (kw = 0; kw < g->k[2]; kw++, t++) {
+                  const int16_t *tap = xb + c * pvol + kd * g->dil[0] * plane + kh * g->dil[1] * pd[2] + kw * g->dil[2];
+                  int32_t wt = w0[t];
+                  for (p = 0, i0 = 0; i0 < g->od[0]; i0++)
+                    for (i1 = 0; i1 < g->od[1]; i1++, p += g->od[2]) {
+                      const int16_t *q = tap + i0 * g->stride[0] * plane + i1 * g->stride[1] * pd[2];
+                      for (i2 = 0; i2 < g->od[2]; i2++) r0[p + i2] += wt * q[i2 * g->stride[2]];
+                    }
+                }
+          qrt_out_row(r0, P, bias ? bias[ch] : 0, mult[ch], o, y, ybase + m * P);
+        }
+        continue;
+      }
       dst = col;
-      if (nxb) {
-        for (t = 0; t < nxb; t++) xb[t] = 0;
-        for (c = 0; c < cg; c++)
-          for (i0 = 0; i0 < g->id[0]; i0++)
-            for (i1 = 0; i1 < g->id[1]; i1++) {
-              const int8_t *src = xg + ((c * g->id[0] + i0) * g->id[1] + i1) * g->id[2];
-              int16_t *d = xb + ((i0 + g->pad[0]) * plane + (i1 + g->pad[1]) * pd[2] + g->pad[2]) * cg + c;
-              for (i2 = 0; i2 < g->id[2]; i2++) d[i2 * cg] = (int16_t)(src[i2] - zx);
-            }
-        for (i0 = 0; i0 < g->od[0]; i0++)
-          for (i1 = 0; i1 < g->od[1]; i1++)
-            for (i2 = 0; i2 < g->od[2]; i2++) {
-              const int16_t *org = xb + (i0 * g->stride[0] * plane + i1 * g->stride[1] * pd[2] + i2 * g->stride[2]) * cg;
+      for (i0 = 0; i0 < g->od[0]; i0++)
+        for (i1 = 0; i1 < g->od[1]; i1++)
+          for (i2 = 0; i2 < g->od[2]; i2++) {
+            const int16_t *org = xb + (i0 * g->stride[0] * plane + i1 * g->stride[1] * pd[2] + i2 * g->stride[2]) * ps;
+            int16_t *row = dst;
+            if (cl) {
               for (kd = 0; kd < g->k[0]; kd++)
                 for (kh = 0; kh < g->k[1]; kh++)
                   for (kw = 0; kw < g->k[2]; kw += run, dst += run * cg)
                     memcpy(dst, org + (kd * g->dil[0] * plane + kh * g->dil[1] * pd[2] + kw * g->dil[2]) * cg,
                            sizeof(int16_t) * (size_t)(run * cg));
-            }
-      } else {
-        for (i0 = 0; i0 < g->od[0]; i0++)
-          for (i1 = 0; i1 < g->od[1]; i1++)
-            for (i2 = 0; i2 < g->od[2]; i2++) {
-              int16_t *row = dst;
+            } else {
               for (c = 0; c < cg; c++)
-                for (kd = 0; kd < g->k[0]; kd++) {
-                  dlrt_i zd = i0 * g->stride[0] - g->pad[0] + kd * g->dil[0];
+                for (kd = 0; kd < g->k[0]; kd++)
                   for (kh = 0; kh < g->k[1]; kh++) {
-                    dlrt_i zh = i1 * g->stride[1] - g->pad[1] + kh * g->dil[1];
-                    int rowok = zd >= 0 && zd < g->id[0] && zh >= 0 && zh < g->id[1];
-                    dlrt_i src = ((c * g->id[0] + zd) * g->id[1] + zh) * g->id[2];
-                    for (kw = 0; kw < g->k[2]; kw++) {
-                      dlrt_i zw = i2 * g->stride[2] - g->pad[2] + kw * g->dil[2];
-                      *dst++ = rowok && zw >= 0 && zw < g->id[2] ? (int16_t)(xg[src + zw] - zx) : 0;
-                    }
+                    const int16_t *q = org + c * pvol + kd * g->dil[0] * plane + kh * g->dil[1] * pd[2];
+                    for (kw = 0; kw < g->k[2]; kw++) *dst++ = q[kw * g->dil[2]];
                   }
-                }
               while (dst < row + cp) *dst++ = 0;
             }
-      }
+          }
       for (m = 0; m < mg; m += 2) {
         dlrt_i ch0 = gr * mg + m, ch1 = m + 1 < mg ? ch0 + 1 : ch0;
-        qrt_wunpack(w, ch0 * K, nxb ? cg : K, nxb ? kvol : 1, nxb ? kvol : 1, cp, w0);
-        qrt_wunpack(w, ch1 * K, nxb ? cg : K, nxb ? kvol : 1, nxb ? kvol : 1, cp, w1);
+        qrt_wunpack(w, ch0 * K, cl ? cg : K, cl ? kvol : 1, cl ? kvol : 1, cp, w0);
+        qrt_wunpack(w, ch1 * K, cl ? cg : K, cl ? kvol : 1, cl ? kvol : 1, cp, w1);
         for (p = 0; p < P; p += 2) {
           dlrt_i p1 = p + 1 < P ? p + 1 : p;
           int32_t s[4] = {0, 0, 0, 0};
@@ -449,38 +462,63 @@ static int64_t qrt_div_round(int64_t s, int64_t c) {
 /* @end */
 
 /* @fn qrt_pool uses qrt_ld qrt_st qrt_div_round */
+/* Taps [*k0, *k1) of window o along dim d whose input index lies in [lo, hi). */
+static void qrt_krange(const dlrt_win *g, int d, dlrt_i o, dlrt_i lo, dlrt_i hi, dlrt_i *k0, dlrt_i *k1) {
+  dlrt_i z = o * g->stride[d] - g->pad[d], a = 0, b = g->k[d];
+  while (a < b && z + a * g->dil[d] < lo) a++;
+  while (b > a && z + (b - 1) * g->dil[d] >= hi) b--;
+  *k0 = a, *k1 = b;
+}
+
 void qrt_pool(const dlrt_win *g, int kind, const void *x, int64_t zp, int es, void *y) {
   dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], ovol = g->od[0] * g->od[1] * g->od[2];
-  dlrt_i nc = g->n * g->c, q, o0, o1, o2, k0, k1, k2;
-  for (q = 0; q < nc; q++)
-    for (o0 = 0; o0 < g->od[0]; o0++)
-      for (o1 = 0; o1 < g->od[1]; o1++)
-        for (o2 = 0; o2 < g->od[2]; o2++) {
-          int64_t acc = kind == 0 ? INT64_MIN : 0, cnt = 0, cnt_pad = 0;
-          for (k0 = 0; k0 < g->k[0]; k0++) {
-            dlrt_i z0 = o0 * g->stride[0] - g->pad[0] + k0 * g->dil[0];
-            int in0 = z0 >= 0 && z0 < g->id[0], pad0 = z0 >= -g->pad[0] && z0 < g->id[0] + g->pad_end[0];
-            for (k1 = 0; k1 < g->k[1]; k1++) {
-              dlrt_i z1 = o1 * g->stride[1] - g->pad[1] + k1 * g->dil[1];
-              int in1 = z1 >= 0 && z1 < g->id[1], pad1 = z1 >= -g->pad[1] && z1 < g->id[1] + g->pad_end[1];
-              for (k2 = 0; k2 < g->k[2]; k2++) {
-                dlrt_i z2 = o2 * g->stride[2] - g->pad[2] + k2 * g->dil[2];
-                int in2 = z2 >= 0 && z2 < g->id[2], pad2 = z2 >= -g->pad[2] && z2 < g->id[2] + g->pad_end[2];
-                int64_t v;
-                cnt_pad += pad0 && pad1 && pad2;
-                if (!(in0 && in1 && in2)) continue;
-                v = qrt_ld(x, es, q * ivol + (z0 * g->id[1] + z1) * g->id[2] + z2);
-                if (kind == 0) acc = v > acc ? v : acc;
-                else acc += v - zp;
-                cnt++;
-              }
+  dlrt_i nc = g->n * g->c, q, o[3], a[3], b[3], k0, k1, k2, off[32], t, nt;
+  const int8_t *x8 = (const int8_t *)x;
+  int d;
+  /* which taps of a window fall inside the input depends on the position only: their offsets
+   * (up to 32 of them) are found once for all channels */
+  for (o[0] = 0; o[0] < g->od[0]; o[0]++)
+    for (o[1] = 0; o[1] < g->od[1]; o[1]++)
+      for (o[2] = 0; o[2] < g->od[2]; o[2]++) {
+        dlrt_i yo = (o[0] * g->od[1] + o[1]) * g->od[2] + o[2], cnt = 1, cnt_pad = 1;
+        for (d = 0; d < 3; d++) {
+          dlrt_i pa, pb;
+          qrt_krange(g, d, o[d], -g->pad[d], g->id[d] + g->pad_end[d], &pa, &pb);
+          qrt_krange(g, d, o[d], 0, g->id[d], &a[d], &b[d]);
+          cnt *= b[d] - a[d], cnt_pad *= pb - pa;
+        }
+        for (nt = 0, k0 = a[0]; k0 < b[0]; k0++)
+          for (k1 = a[1]; k1 < b[1]; k1++)
+            for (k2 = a[2]; k2 < b[2]; k2++, nt++) {
+              dlrt_i z0 = o[0] * g->stride[0] - g->pad[0] + k0 * g->dil[0];
+              dlrt_i z1 = o[1] * g->stride[1] - g->pad[1] + k1 * g->dil[1];
+              dlrt_i z2 = o[2] * g->stride[2] - g->pad[2] + k2 * g->dil[2];
+              if (nt < 32) off[nt] = (z0 * g->id[1] + z1) * g->id[2] + z2;
             }
+        for (q = 0; q < nc; q++) {
+          int64_t acc = kind == 0 ? INT64_MIN : 0, v;
+          if (nt <= 32) {
+            for (t = 0; t < nt; t++) {
+              v = es == 1 ? x8[q * ivol + off[t]] : qrt_ld(x, es, q * ivol + off[t]);
+              acc = kind == 0 ? (v > acc ? v : acc) : acc + v - zp;
+            }
+          } else {
+            for (k0 = a[0]; k0 < b[0]; k0++)
+              for (k1 = a[1]; k1 < b[1]; k1++)
+                for (k2 = a[2]; k2 < b[2]; k2++) {
+                  dlrt_i z0 = o[0] * g->stride[0] - g->pad[0] + k0 * g->dil[0];
+                  dlrt_i z1 = o[1] * g->stride[1] - g->pad[1] + k1 * g->dil[1];
+                  dlrt_i z2 = o[2] * g->stride[2] - g->pad[2] + k2 * g->dil[2];
+                  v = qrt_ld(x, es, q * ivol + (z0 * g->id[1] + z1) * g->id[2] + z2);
+                  acc = kind == 0 ? (v > acc ? v : acc) : acc + v - zp;
+                }
           }
           if (kind == 1) acc = cnt ? zp + qrt_div_round(acc, cnt) : zp;
           if (kind == 2) acc = cnt_pad ? zp + qrt_div_round(acc, cnt_pad) : zp;
           if (kind == 0 && !cnt) acc = zp;
-          qrt_st(y, es, q * ovol + (o0 * g->od[1] + o1) * g->od[2] + o2, acc);
+          qrt_st(y, es, q * ovol + yo, acc);
         }
+      }
 }
 /* @end */
 

@@ -2,9 +2,9 @@
  * end-to-end tests cannot see, because the interpreter and the generated C
  * share them: weight packing round trips at every width, requantization
  * against its definition floor((acc * m0 + 2^(n-1)) / 2^n) in exact 128-bit
- * arithmetic, and conv / matmul on random operands: the int32 path (acc_bits
- * <= 32), the int64 path and a direct loop agree, and no path writes past the
- * scratch its _scratch function reports. Prints one line per group and
+ * arithmetic, conv / matmul on random operands (the int32 path for acc_bits
+ * <= 32, the int64 path and a direct loop agree, and no path writes past the
+ * scratch its _scratch function reports) and pooling against its definition. Prints one line per group and
  * "N passed, N failed". */
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,11 +247,77 @@ static void matmul_paths(void) {
   printf("matmul paths: %s random cases, %d differ, %d overrun\n", cases >= 200 ? "200+" : "too few", bad, overrun);
 }
 
+/* The pooling definition, tap by tap (docs/integer-semantics.md). */
+static int64_t pool_ref(const dlrt_win *g, int kind, const int16_t *x, int64_t zp, dlrt_i q, const dlrt_i *o) {
+  int64_t acc = kind == 0 ? INT64_MIN : 0, cnt = 0, cnt_pad = 0;
+  for (dlrt_i k0 = 0; k0 < g->k[0]; k0++)
+    for (dlrt_i k1 = 0; k1 < g->k[1]; k1++)
+      for (dlrt_i k2 = 0; k2 < g->k[2]; k2++) {
+        dlrt_i z[3], kk[3] = {k0, k1, k2};
+        int in = 1, pad = 1;
+        for (int d = 0; d < 3; d++) {
+          z[d] = o[d] * g->stride[d] - g->pad[d] + kk[d] * g->dil[d];
+          in &= z[d] >= 0 && z[d] < g->id[d];
+          pad &= z[d] >= -g->pad[d] && z[d] < g->id[d] + g->pad_end[d];
+        }
+        cnt_pad += pad;
+        if (!in) continue;
+        int64_t v = x[q * g->id[0] * g->id[1] * g->id[2] + (z[0] * g->id[1] + z[1]) * g->id[2] + z[2]];
+        acc = kind == 0 ? (v > acc ? v : acc) : acc + v - zp;
+        cnt++;
+      }
+  int64_t c = kind == 2 ? cnt_pad : cnt;
+  if (kind == 0) return cnt ? acc : zp;
+  if (!c) return zp;
+  int64_t num = 2 * acc + c, den = 2 * c, r = num / den; /* floor((2s + c) / 2c) */
+  return zp + r - ((num % den != 0) && num < 0);
+}
+
+static void pool_paths(void) {
+  int bad = 0;
+  for (int t = 0; t < 300; t++) {
+    dlrt_win g;
+    memset(&g, 0, sizeof g);
+    int kind = (int)(next() % 3), es = next() % 2 ? 1 : 2, ok = 1, big = t % 8 == 0; /* more than 32 taps */
+    g.n = rnd(1, 2), g.c = g.m = rnd(1, 5), g.group = 1;
+    for (int i = 0; i < 3; i++) {
+      int on = i > 0 || next() % 4 == 0;
+      g.id[i] = on ? rnd(big ? 7 : 1, 12) : 1, g.k[i] = on ? (big ? rnd(6, 7) : rnd(1, 3)) : 1;
+      g.stride[i] = on ? rnd(1, 3) : 1;
+      g.pad[i] = on ? rnd(0, 2) : 0, g.pad_end[i] = on ? rnd(0, 2) : 0, g.dil[i] = on && !big ? rnd(1, 2) : 1;
+      dlrt_i span = g.id[i] + g.pad[i] + g.pad_end[i] - g.dil[i] * (g.k[i] - 1) - 1;
+      ok &= span >= 0;
+      g.od[i] = ok ? span / g.stride[i] + 1 : 1;
+    }
+    if (!ok) continue;
+    dlrt_i ivol = g.id[0] * g.id[1] * g.id[2], ovol = g.od[0] * g.od[1] * g.od[2], nc = g.n * g.c;
+    int64_t lo = es == 1 ? -128 : -32768, hi = es == 1 ? 127 : 32767, zp = rnd(lo, hi);
+    int16_t *x = malloc(sizeof(int16_t) * (size_t)(nc * ivol));
+    unsigned char *xs = malloc((size_t)(nc * ivol * es)), *y = malloc((size_t)(nc * ovol * es));
+    for (dlrt_i i = 0; i < nc * ivol; i++) {
+      x[i] = (int16_t)rnd(lo, hi);
+      if (es == 1) ((int8_t *)xs)[i] = (int8_t)x[i];
+      else ((int16_t *)xs)[i] = x[i];
+    }
+    qrt_pool(&g, kind, xs, zp, es, y);
+    for (dlrt_i q = 0; q < nc; q++)
+      for (dlrt_i p = 0; p < ovol; p++) {
+        dlrt_i o[3] = {p / g.od[2] / g.od[1], p / g.od[2] % g.od[1], p % g.od[2]};
+        int64_t got = es == 1 ? ((int8_t *)y)[q * ovol + p] : ((int16_t *)y)[q * ovol + p];
+        bad += got != pool_ref(&g, kind, x, zp, q, o);
+      }
+    free(x), free(xs), free(y);
+  }
+  expect(bad == 0, "pool: qrt_pool equals the definition");
+  printf("pooling: max and average (with and without pads) on random windows, %d wrong\n", bad);
+}
+
 int main(void) {
   pack_roundtrip();
   requant_definition();
   conv_paths();
   matmul_paths();
+  pool_paths();
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
 }
