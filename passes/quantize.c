@@ -5,7 +5,8 @@
  * an op's own `dlc.quant` (the driver writes both from --config):
  *   wbits, abits (2..16), per_channel, asymmetric (activations), pow2 (scales
  *   are powers of two: dynamic fixed point), wclip ("max", "mse" or "omse":
- *   how weight scales are chosen; absent: omse below 8 bits, max from 8), float (keep this op float).
+ *   how weight scales are chosen; absent: omse below 6 bits, max from 6),
+ *   float (keep this op float).
  *
  * Each integer-capable op gets quantized operands (quant.qcast inserted where
  * a float value enters), its weights as storage constants behind quant.scast

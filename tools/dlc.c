@@ -39,7 +39,7 @@ static void usage(FILE *f) {
           "  --wbits=N --abits=N     weight / activation bits, 2..16 (default 8)\n"
           "  --wclip=M               weight clipping per channel: max (max |w|), mse (least\n"
           "                          squared weight error) or omse (least output error with\n"
-          "                          correlated kernel inputs); default omse below 8 bits, else max\n"
+          "                          correlated kernel inputs); default omse below 6 bits, else max\n"
           "  --per-tensor            one weight scale per tensor (default: per output channel)\n"
           "  --symmetric             symmetric activations (zero point 0)\n"
           "  --pow2                  power-of-two scales (dynamic fixed point)\n"

@@ -77,7 +77,7 @@ DlQParams dl_qparams_for_range(double lo, double hi, int bits, bool is_signed, b
  *         (sum (w - w~) over the window)^2: the channel's output error when the inputs
  *         of one window (an input channel's kh x kw neighbours) are correlated 0.5, as
  *         neighbouring pixels are; the same as MSE for gemm and matmul;
- *   AUTO  OMSE below 8 bits, MAX at 8 and more. */
+ *   AUTO  OMSE below 6 bits, MAX at 6 and more (docs/quantization-accuracy.md). */
 typedef enum { DL_WCLIP_AUTO, DL_WCLIP_MAX, DL_WCLIP_MSE, DL_WCLIP_OMSE } DlWeightClip;
 
 /* "max", "mse" or "omse"; false for anything else (AUTO is the absence of a choice). */

@@ -95,7 +95,7 @@ double dl_weight_scale(const float *w, int64_t n, int64_t window, int bits, bool
   double mx = 0;
   for (int64_t i = 0; i < n; i++) mx = fmax(mx, fabs(w[i]));
   DlQParams p = dl_qparams_for_range(-mx, mx, bits, true, true, pow2);
-  if (clip == DL_WCLIP_AUTO) clip = bits < 8 ? DL_WCLIP_OMSE : DL_WCLIP_MAX;
+  if (clip == DL_WCLIP_AUTO) clip = bits < 6 ? DL_WCLIP_OMSE : DL_WCLIP_MAX;
   if (clip == DL_WCLIP_MAX || !(mx > 0)) return p.scale;
   if (window < 1) window = 1;
   /* max |w| first, and only a strictly smaller error replaces it */

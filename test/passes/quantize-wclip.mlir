@@ -34,7 +34,7 @@ module {
 
 // -----
 
-// Below 8 bits the default is omse, which for gemm (no kernel windows) is mse;
+// Below 6 bits the default is omse, which for gemm (no kernel windows) is mse;
 // an op's own dlc.quant overrides the func's.
 // CHECK-LABEL: func.func @default4
 // CHECK: quant.scast {{.*}} to tensor<8x2x!quant.uniform<i8<-7:7>:f32:1, {0.078348889946937561,0.10000000149011612}>>
@@ -44,6 +44,22 @@ module {
     %w = arith.constant dense<[[0.6, 0.7], [0.3, -0.5], [-0.3, 0.3], [0.3, -0.1], [-0.3, 0.1], [0.3, -0.3], [-0.3, 0.5], [0.3, -0.7]]> : tensor<8x2xf32>
     %0 = "qg.gemm"(%arg0, %w) {dlc.range = array<f64: -2.0, 2.0>} : (tensor<1x8xf32>, tensor<8x2xf32>) -> tensor<1x2xf32>
     %1 = "qg.gemm"(%arg0, %w) {dlc.quant = {wclip = "max"}, dlc.range = array<f64: -2.0, 2.0>} : (tensor<1x8xf32>, tensor<8x2xf32>) -> tensor<1x2xf32>
+    return %0, %1 : tensor<1x2xf32>, tensor<1x2xf32>
+  }
+}
+
+// -----
+
+// The default switches between 5 bits (clipped: 0.0382814 < 0.6/15) and
+// 6 bits (max: 0.6/31, 0.7/31).
+// CHECK-LABEL: func.func @default5
+// CHECK: quant.scast {{.*}} to tensor<8x2x!quant.uniform<i8<-15:15>:f32:1, {0.038281407207250595,0.046666666865348816}>>
+// CHECK: quant.scast {{.*}} to tensor<8x2x!quant.uniform<i8<-31:31>:f32:1, {0.019354838877916336,0.022580644115805626}>>
+module {
+  func.func @default5(%arg0: tensor<1x8xf32> {dlc.range = array<f64: -1.0, 1.0>}) -> (tensor<1x2xf32>, tensor<1x2xf32>) attributes {dlc.quant = {wbits = 5 : i64}} {
+    %w = arith.constant dense<[[0.6, 0.7], [0.3, -0.5], [-0.3, 0.3], [0.3, -0.1], [-0.3, 0.1], [0.3, -0.3], [-0.3, 0.5], [0.3, -0.7]]> : tensor<8x2xf32>
+    %0 = "qg.gemm"(%arg0, %w) {dlc.range = array<f64: -2.0, 2.0>} : (tensor<1x8xf32>, tensor<8x2xf32>) -> tensor<1x2xf32>
+    %1 = "qg.gemm"(%arg0, %w) {dlc.quant = {wbits = 6 : i64}, dlc.range = array<f64: -2.0, 2.0>} : (tensor<1x8xf32>, tensor<8x2xf32>) -> tensor<1x2xf32>
     return %0, %1 : tensor<1x2xf32>, tensor<1x2xf32>
   }
 }
