@@ -4,8 +4,9 @@
  * inverse; means go to stderr); both backends see the same images and their outputs
  * are compared, so the timing is of code that computes the right thing. With
  * --quantize CALIB.npy each model is quantized first as `dlc --quantize` does
- * (8-bit, min/max on at most 1,000 samples), so the rows time the integer
- * kernels; models holding ONNX quantization always run with their own. */
+ * (its default passes, 8-bit, min/max on at most 1,000 samples), so the rows
+ * time the integer kernels; models holding ONNX quantization always run with
+ * their own, as in dlc. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,8 @@ static void usage(FILE *f) {
              "X.npy holds float32 [N,1,28,28] images; each model runs them one at a time.\n"
              "  --images N     timed images per backend (default 500)\n"
              "  --warmup N     untimed images first (default 20)\n"
-             "  --passes P     dlc passes before planning and emitting (default: none)\n"
+             "  --passes P     dlc passes before planning and emitting (default: none; for\n"
+             "                 integer models the ones dlc runs before quantizing)\n"
              "  --cflags F     extra flags for cc after -std=c99 -O2, e.g. \"-O3\"\n"
              "  --quantize C   quantize each model (int8, calibrated on C.npy) before timing\n"
              "  --header       print the table header first\n");
@@ -73,9 +75,11 @@ static bool bench_model(const char *path, const DlTensor *x, const DlTensor *cal
   DlImportOptions opt = {.batch = 1};
   m = dl_load_model(ctx, path, &opt, e);
   if (mlirModuleIsNull(m)) goto cleanup;
+  bool qdq = dl_module_has_qdq(m);
+  if (!passes && (qdq || calib)) passes = qdq ? "fold-bn,fuse-activation" : "fold-bn,fuse-activation,fold-constants";
   if (passes && !dl_run_pipeline(m, passes, e)) goto cleanup;
   const char *kind = "";
-  if (dl_module_has_qdq(m)) {
+  if (qdq) {
     if (!dl_quantize_qdq_module(m, e)) goto cleanup;
     kind = ", int8 (QDQ)";
   } else if (calib) {
