@@ -128,6 +128,20 @@ static void qrt_wunpack(qrt_wts w, dlrt_i start, dlrt_i n, dlrt_i stride, dlrt_i
   } else if (w.bits == 8) {
     for (i = 0; i < n; i++)
       for (t = 0; t < nt; t++) dst[t * n + i] = p[i * stride + t];
+  } else if (w.bits < 8) { /* a bit stream: each run of nt weights is decoded in sequence */
+    uint32_t mask = (1u << w.bits) - 1, sign = 1u << (w.bits - 1);
+    for (i = 0; i < n; i++) {
+      dlrt_i bit = (start + i * stride) * w.bits;
+      const unsigned char *q = (const unsigned char *)w.data + (bit >> 3);
+      uint32_t buf = (uint32_t)*q++ >> (bit & 7);
+      int have = 8 - (int)(bit & 7);
+      for (t = 0; t < nt; t++) {
+        uint32_t v;
+        if (have < w.bits) buf |= (uint32_t)*q++ << have, have += 8;
+        v = buf & mask, buf >>= w.bits, have -= w.bits;
+        dst[t * n + i] = (int16_t)((int32_t)(v ^ sign) - (int32_t)sign);
+      }
+    }
   } else {
     for (i = 0; i < n; i++)
       for (t = 0; t < nt; t++) dst[t * n + i] = (int16_t)qrt_wget(w, start + i * stride + t);
