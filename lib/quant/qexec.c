@@ -18,7 +18,7 @@
 void dl_qstep_free(struct DlQStep *q) {
   if (!q) return;
   dl_call_free(&q->c);
-  free(q->mult), free(q->wdata), free(q->bias), free(q->lut), free(q->scratch), free(q->chunk);
+  free(q->mult), free(q->wdata), free(q->bias), free(q->lut), free(q->chunk);
   free(q);
 }
 
@@ -284,7 +284,9 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
         q->nscratch = (size_t)qrt_matmul_scratch(q->c.M, q->c.N, q->c.K, q->xes, q->zx, q->wdata ? &q->w : NULL,
                                                  q->wes, q->zw, q->acc_bits);
       }
-      q->scratch = malloc(q->nscratch ? q->nscratch : 1);
+      /* the plan's one scratch buffer, sized by call.scratch floats, serves integer steps too:
+       * one buffer for all steps keeps the working set in cache, as in the generated C */
+      st->call.scratch = (dlrt_i)((q->nscratch + sizeof(float) - 1) / sizeof(float));
       break;
     }
     case DL_OP_ADD: case DL_OP_SUB: case DL_OP_MUL: {
@@ -341,12 +343,12 @@ bool dl_qstep_run(DlPlan *p, const Step *st, DlError *e) {
   case Q_QCAST: qrt_quantize(n, x->data, q->scale, q->o, y->data); break;
   case Q_DCAST: qrt_dequantize(n, x->data, q->xes, q->zx, q->scale, y->data); break;
   case Q_CONV:
-    qrt_conv(&c->win, x->data, q->xes, q->zx, q->w, q->bias, q->mult, q->o, q->acc_bits, y->data, q->scratch);
+    qrt_conv(&c->win, x->data, q->xes, q->zx, q->w, q->bias, q->mult, q->o, q->acc_bits, y->data, p->scratch);
     break;
   case Q_MATMUL:
     qrt_matmul(c->batches, c->aoff, c->boff, c->M, c->N, c->K, x->data, q->xes, q->zx, q->wdata ? &q->w : NULL,
                q->wdata ? NULL : w, q->wes,
-               q->zw, q->bias, q->mult, q->nmult, q->o, q->acc_bits, y->data, q->scratch);
+               q->zw, q->bias, q->mult, q->nmult, q->o, q->acc_bits, y->data, p->scratch);
     break;
   case Q_BINARY: {
     int op = st->k == DL_OP_ADD ? 0 : st->k == DL_OP_SUB ? 1 : 2;

@@ -46,7 +46,8 @@ int32_t qrt_wget(qrt_wts w, dlrt_i i) {
 /* @fn qrt_out_store uses qrt_st qrt_requant */
 static void qrt_out_store(void *y, dlrt_i i, int64_t acc, qrt_mult m, qrt_out o) {
   int64_t v = o.zp + qrt_requant(acc, m);
-  qrt_st(y, o.es, i, v < o.lo ? o.lo : v > o.hi ? o.hi : v);
+  v = v > o.lo ? v : o.lo; /* two steps: compilers make both branch-free (half of a relu's outputs clamp) */
+  qrt_st(y, o.es, i, v < o.hi ? v : o.hi);
 }
 /* @end */
 
@@ -156,7 +157,8 @@ static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
   dlrt_i i;
   for (i = 0; i < n; i++) {
     int64_t v = o.zp + qrt_requant(acc[i] + bias, m);
-    v = v < o.lo ? o.lo : v > o.hi ? o.hi : v;
+    v = v > o.lo ? v : o.lo; /* as in qrt_out_store */
+    v = v < o.hi ? v : o.hi;
     if (o.es == 1) ((int8_t *)y)[y0 + i] = (int8_t)v;
     else qrt_st(y, o.es, y0 + i, v);
   }
@@ -419,7 +421,8 @@ static int64_t qrt_binary1(int op, int64_t p, int64_t s, qrt_mult ma, qrt_mult m
     v = qrt_requant(p * ma.m0 + (op ? -s : s) * mb.m0, m);
   }
   v += o.zp;
-  return v < o.lo ? o.lo : v > o.hi ? o.hi : v;
+  v = v > o.lo ? v : o.lo; /* as in qrt_out_store */
+  return v < o.hi ? v : o.hi;
 }
 
 void qrt_binary(int op, int r, const dlrt_i *d, const void *a, int aes, const dlrt_i *as, int64_t za,

@@ -43,8 +43,7 @@ struct DlQStep {
   int32_t *bias, *lut;
   int64_t lut_lo, lut_n;
   int acc_bits;           /* dlc.acc_bits (conv, gemm, matmul); 64 when absent */
-  void *scratch;          /* conv / matmul scratch of nscratch bytes (qrt_conv_scratch, qrt_matmul_scratch) */
-  size_t nscratch;
+  size_t nscratch;        /* conv / matmul scratch bytes (qrt_conv_scratch, qrt_matmul_scratch) */
   dlrt_i *chunk; /* concat */
 };
 
