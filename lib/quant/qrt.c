@@ -61,7 +61,8 @@ void qrt_quantize(dlrt_i n, const float *x, float scale, qrt_out o, void *y) {
     if (r > 1e15f) r = 1e15f;
     if (r < -1e15f) r = -1e15f;
     v = (int64_t)r + o.zp;
-    qrt_st(y, o.es, i, v < o.lo ? o.lo : v > o.hi ? o.hi : v);
+    v = v > o.lo ? v : o.lo; /* as in qrt_out_store */
+    qrt_st(y, o.es, i, v < o.hi ? v : o.hi);
   }
 }
 /* @end */
@@ -329,13 +330,14 @@ dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int a
 
 /* @fn qrt_matmul16 uses qrt_wunpack qrt_dot2x2 qrt_out_store */
 /* qrt_matmul when qrt_fast16 holds for both operands: rows of A - za and
- * columns of B (- zb) as int16 rows padded to a multiple of 16, then 2x2 tiles
- * of dot products. */
+ * columns of B (- zb) as int16 rows padded to a multiple of 16, 2x2 tiles of
+ * dot products into int32 sums, then the output stage. */
 static void qrt_matmul16(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
                          const int8_t *a, int64_t za, const qrt_wts *bw, const int8_t *bq, int64_t zb,
                          const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, void *y, int16_t *sa) {
   dlrt_i kp = (K + 15) / 16 * 16, t, i, j, k;
   int16_t *sb = sa + M * kp;
+  int32_t *acc = (int32_t *)(sb + N * kp);
   for (t = 0; t < batches; t++) {
     for (i = 0; i < M; i++) {
       const int8_t *src = a + aoff[t] + i * K;
@@ -355,16 +357,15 @@ static void qrt_matmul16(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff,
       }
     for (i = 0; i < M; i += 2)
       for (j = 0; j < N; j += 2) {
-        dlrt_i r[2], c[2], u;
+        dlrt_i i1 = i + 1 < M ? i + 1 : i, j1 = j + 1 < N ? j + 1 : j;
         int32_t s[4] = {0, 0, 0, 0};
-        r[0] = i, r[1] = i + 1 < M ? i + 1 : i, c[0] = j, c[1] = j + 1 < N ? j + 1 : j;
-        qrt_dot2x2(sa + r[0] * kp, sa + r[1] * kp, sb + c[0] * kp, sb + c[1] * kp, kp, s);
-        for (u = 0; u < 4; u++) {
-          dlrt_i row = r[u >> 1], col = c[u & 1];
-          qrt_out_store(y, (t * M + row) * N + col, (int64_t)s[u] + (bias ? bias[col] : 0),
-                        mult[nmult > 1 ? col : 0], o);
-        }
+        qrt_dot2x2(sa + i * kp, sa + i1 * kp, sb + j * kp, sb + j1 * kp, kp, s);
+        acc[i * N + j] = s[0], acc[i * N + j1] = s[1], acc[i1 * N + j] = s[2], acc[i1 * N + j1] = s[3];
       }
+    for (i = 0; i < M; i++)
+      for (j = 0; j < N; j++)
+        qrt_out_store(y, (t * M + i) * N + j, (int64_t)acc[i * N + j] + (bias ? bias[j] : 0), mult[nmult > 1 ? j : 0],
+                      o);
   }
 }
 /* @end */
@@ -406,7 +407,7 @@ void qrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M
 dlrt_i qrt_matmul_scratch(dlrt_i M, dlrt_i N, dlrt_i K, int aes, int64_t za, const qrt_wts *bw, int bes, int64_t zb,
                           int acc_bits) {
   if (qrt_fast16(acc_bits, aes, za, bw ? bw->bits : 16) && (bw || qrt_fast16(acc_bits, bes, zb, 16)))
-    return (M + N) * ((K + 15) / 16 * 16) * 2;
+    return (M + N) * ((K + 15) / 16 * 16) * 2 + M * N * 4;
   return N * 8;
 }
 /* @end */
