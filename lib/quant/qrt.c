@@ -280,12 +280,13 @@ void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, 
   dlrt_i kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
   dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], P = g->od[0] * g->od[1] * g->od[2];
   dlrt_i n, gr, c, kd, kh, kw, od, oh, ow, m, p;
-  int32_t *col = (int32_t *)scratch;
-  int64_t *acc = (int64_t *)((char *)scratch + (K * P * 4 + 7) / 8 * 8);
+  int32_t *col;
+  int64_t *acc;
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
     qrt_conv16(g, (const int8_t *)x, zx, w, bias, mult, o, y, (int16_t *)scratch);
     return;
   }
+  col = (int32_t *)scratch, acc = (int64_t *)((char *)scratch + (K * P * 4 + 7) / 8 * 8);
   for (n = 0; n < g->n; n++)
     for (gr = 0; gr < g->group; gr++) {
       dlrt_i xbase = (n * g->c + gr * cg) * ivol, ybase = (n * g->m + gr * mg) * P;
