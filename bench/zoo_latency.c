@@ -20,6 +20,7 @@
 #include "dlc/npy.h"
 #include "dlc/passes.h"
 #include "dlc/quant.h"
+#include "dlc/support.h"
 #include "dlc/target.h"
 
 static const char *prog = "dlc-bench-latency";
@@ -34,12 +35,6 @@ static void usage(FILE *f) {
              "  --cflags F     extra flags for cc after -std=c99 -O2, e.g. \"-O3\"\n"
              "  --quantize C   quantize each model (int8, calibrated on C.npy) before timing\n"
              "  --header       print the table header first\n");
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -99,13 +94,13 @@ static bool bench_model(const char *path, const DlTensor *x, const DlTensor *cal
   }
   snprintf(c_path, sizeof c_path, "%s/model.c", dir);
   snprintf(h_path, sizeof h_path, "%s/model.h", dir);
-  double t0 = now();
+  double t0 = dl_now();
   DlTargetOptions to = {.out_path = c_path, .name = "model", .source = path};
   if (!dl_target_lookup("c")->emit(m, &to, e)) goto cleanup;
-  double t1 = now();
+  double t1 = dl_now();
   cm = dl_cmodel_load(c_path, "model", cflags, e);
   if (!cm) goto cleanup;
-  double t2 = now();
+  double t2 = dl_now();
 
   const DlShape *in = dl_plan_input_shape(plan, 0);
   int64_t per = dl_shape_numel(in);
@@ -148,9 +143,9 @@ static bool bench_model(const char *path, const DlTensor *x, const DlTensor *cal
   for (int i = 0; i < warmup; i++)
     if (!dl_plan_run(plan, IMAGE(i), e)) goto cleanup;
   for (int i = 0; i < images; i++) {
-    double a = now();
+    double a = dl_now();
     if (!dl_plan_run(plan, IMAGE(warmup + i), e)) goto cleanup;
-    secs[i] = now() - a;
+    secs[i] = dl_now() - a;
     float *dst = ref + out_numel * i;
     for (int o = 0; o < nout; o++) {
       const DlTensor *t = dl_plan_output(plan, o);
@@ -167,12 +162,12 @@ static bool bench_model(const char *path, const DlTensor *x, const DlTensor *cal
     }
   double maxd = 0;
   for (int i = 0; i < images; i++) {
-    double a = now();
+    double a = dl_now();
     if (!dl_cmodel_run(cm, IMAGE(warmup + i), couts)) {
       dl_error_set(e, "%s: the compiled model returned an error", path);
       goto cleanup;
     }
-    secs[i] = now() - a;
+    secs[i] = dl_now() - a;
     const float *r = ref + out_numel * i;
     for (int o = 0; o < nout; o++) {
       int64_t n = dl_shape_numel(dl_cmodel_output_shape(cm, o));

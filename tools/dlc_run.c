@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dlc/cmodel.h"
+#include "dlc/support.h"
 #include "dlc/interp.h"
 #include "dlc/load.h"
 #include "dlc/npy.h"
@@ -30,12 +31,6 @@ static void usage(FILE *f) {
           "  --limit N          use only the first N samples\n"
           "  --input-shape S    fix dynamic input dims, as in dlc\n"
           "  --quiet            no progress bar\n");
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static bool read_tensor(const char *path, DlTensor *t, DlError *e) {
@@ -67,13 +62,6 @@ static bool r_run(Runner *r, const void *const *in, DlError *e) {
 }
 static const void *r_output(const Runner *r, int i) {
   return r->plan ? dl_plan_output(r->plan, i)->data : r->outs[i];
-}
-
-static void progress(int64_t done, int64_t total, double t0) {
-  int w = 30, f = total ? (int)(w * done / total) : w;
-  fprintf(stderr, "\r[%.*s%*s] %3d%% %lld/%lld samples %.1fs", f, "==============================", w - f, "",
-          total ? (int)(100 * done / total) : 100, (long long)done, (long long)total, now() - t0);
-  if (done == total) fputc('\n', stderr);
 }
 
 int main(int argc, char **argv) {
@@ -185,7 +173,7 @@ int main(int argc, char **argv) {
     stage[i] = calloc((size_t)B, per ? per : 1);
   }
   bool tty = !quiet && isatty(2) && samples > B;
-  double t0 = now();
+  double t0 = dl_now();
   for (int64_t s0 = 0; s0 < samples; s0 += B) {
     int64_t cnt = samples - s0 < B ? samples - s0 : B;
     const void *ptrs[256];
@@ -205,9 +193,9 @@ int main(int argc, char **argv) {
         memcpy((char *)outs[o].data + per * (size_t)s0, rd, per * (size_t)cnt);
       } else memcpy(outs[o].data, rd, bytes);
     }
-    if (tty) progress(s0 + cnt, samples, t0);
+    if (tty) dl_progress("samples", s0 + cnt, samples, t0);
   }
-  double secs = now() - t0;
+  double secs = dl_now() - t0;
   for (int i = 0; i < nin; i++) free(stage[i]);
   printf("samples: %lld, batch %lld, %.3f s (%.4f ms/sample)\n", (long long)samples, (long long)B, secs,
          samples ? 1e3 * secs / (double)samples : 0.0);
