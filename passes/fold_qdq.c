@@ -25,40 +25,6 @@
 #include "dlc/qdq.h"
 #include "pass_util.h"
 
-/* Storage range of an ONNX integer type and the offset that makes it signed. */
-static bool storage_of(DlDType t, int64_t *qmin, int64_t *qmax, int64_t *shift, int *bits) {
-  switch (t) {
-  case DL_I8: *qmin = -128, *qmax = 127, *shift = 0, *bits = 8; return true;
-  case DL_U8: *qmin = -128, *qmax = 127, *shift = -128, *bits = 8; return true;
-  case DL_I16: *qmin = -32768, *qmax = 32767, *shift = 0, *bits = 16; return true;
-  case DL_U16: *qmin = -32768, *qmax = 32767, *shift = -32768, *bits = 16; return true;
-  case DL_I32: *qmin = INT32_MIN, *qmax = INT32_MAX, *shift = 0, *bits = 32; return true;
-  default: return false;
-  }
-}
-
-/* Per-tensor parameters of a quantize/dequantize op whose quantized side has
- * element type qt: scale and zero point must be constant scalars. */
-static bool scalar_params(MlirOperation op, DlDType qt, DlQParams *p) {
-  DlTensor s = {0}, z = {0};
-  int64_t shift;
-  bool ok = dl_value_tensor(mlirOperationGetOperand(op, 1), &s) && s.shape.dtype == DL_F32 &&
-            dl_shape_numel(&s.shape) == 1 && storage_of(qt, &p->qmin, &p->qmax, &shift, &p->bits);
-  p->zp = 0;
-  if (ok && mlirOperationGetNumOperands(op) > 2) {
-    ok = dl_value_tensor(mlirOperationGetOperand(op, 2), &z) && dl_shape_numel(&z.shape) == 1;
-    if (ok) p->zp = dl_tensor_get_i(&z, 0);
-  }
-  if (ok) {
-    p->scale = ((const float *)s.data)[0];
-    p->zp += shift;
-    p->is_signed = true;
-    ok = p->scale > 0 && isfinite(p->scale) && p->zp >= p->qmin && p->zp <= p->qmax;
-  }
-  dl_tensor_free(&s), dl_tensor_free(&z);
-  return ok;
-}
-
 static DlDType dtype_of(MlirValue v) {
   DlShape s;
   return dl_type_to_shape(mlirValueGetType(v), &s) ? s.dtype : DL_DTYPE_COUNT;
@@ -207,7 +173,7 @@ static int expand_qoperator(MlirOperation op, DlOpKind k) {
 static bool same_params(MlirOperation q, MlirOperation d) {
   DlQParams a, b;
   DlDType t = dtype_of(mlirOperationGetResult(q, 0));
-  return dtype_of(mlirOperationGetOperand(d, 0)) == t && scalar_params(q, t, &a) && scalar_params(d, t, &b) &&
+  return dtype_of(mlirOperationGetOperand(d, 0)) == t && dl_qdq_params(q, t, &a) && dl_qdq_params(d, t, &b) &&
          a.scale == b.scale && a.zp == b.zp;
 }
 
@@ -230,7 +196,7 @@ static bool integer_operand(MlirOperation d, DlTensor *t) {
   dl_error_clear(&e);
   int64_t qmin, qmax, shift;
   int bits;
-  if (ok) ok = storage_of(rs.dtype, &qmin, &qmax, &shift, &bits);
+  if (ok) ok = dl_qdq_storage(rs.dtype, &qmin, &qmax, &shift, &bits);
   if (ok) {
     int64_t n = dl_shape_numel(&x.shape), ns = dl_shape_numel(&s.shape), axis = dl_attrs_int(&a, "axis", 1), inner = 1;
     if (axis < 0) axis += x.shape.rank;
@@ -263,7 +229,7 @@ static bool fold_constant_dq(MlirOperation d) {
   dl_error_clear(&e);
   int64_t qmin = 0, qmax = 0, shift = 0;
   int bits = 0;
-  ok = ok && storage_of(q.shape.dtype, &qmin, &qmax, &shift, &bits);
+  ok = ok && dl_qdq_storage(q.shape.dtype, &qmin, &qmax, &shift, &bits);
   int64_t n = ok ? dl_shape_numel(&q.shape) : 0, ns = ok ? dl_shape_numel(&s.shape) : 0;
   int64_t axis = ok ? dl_attrs_int(&a, "axis", 1) : 0, inner = 1;
   if (ok && axis < 0) axis += q.shape.rank;
@@ -310,7 +276,7 @@ bool dl_pass_fold_qdq(MlirOperation func) {
     DlQParams p;
     if (dl_op_kind(op) != DL_OP_QUANTIZE_LINEAR) continue;
     MlirValue x = mlirOperationGetOperand(op, 0);
-    if (!mlirAttributeIsNull(dl_value_constant(x)) || !scalar_params(op, dtype_of(mlirOperationGetResult(op, 0)), &p))
+    if (!mlirAttributeIsNull(dl_value_constant(x)) || !dl_qdq_params(op, dtype_of(mlirOperationGetResult(op, 0)), &p))
       continue;
     DlQParams old;
     if (!dl_value_qparams(x, &old)) dl_value_set_qparams(x, &p);
@@ -324,14 +290,14 @@ bool dl_pass_fold_qdq(MlirOperation func) {
         mlirAttributeIsNull(dl_value_constant(mlirOperationGetOperand(qop, 0))) && same_params(qop, op)) {
       DlQParams p, px;
       MlirValue x = mlirOperationGetOperand(qop, 0);
-      scalar_params(qop, dtype_of(q), &p);
+      dl_qdq_params(qop, dtype_of(q), &p);
       /* a tensor quantized twice with different parameters keeps its Q/DQ pair */
       if (dl_value_qparams(x, &px) && px.scale == p.scale && px.zp == p.zp && px.bits == p.bits) dl_replace_op(op, x);
       continue;
     }
     if (fold_constant_dq(op)) continue;
     DlQParams p;
-    if (scalar_params(op, dtype_of(q), &p)) dl_value_set_qparams(mlirOperationGetResult(op, 0), &p);
+    if (dl_qdq_params(op, dtype_of(q), &p)) dl_value_set_qparams(mlirOperationGetResult(op, 0), &p);
   }
   for (bool again = true; again;) {
     again = false;

@@ -45,12 +45,3 @@ void dl_replace_op(MlirOperation op, MlirValue v) {
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(op, 0), v);
   mlirOperationDestroy(op);
 }
-
-bool dl_value_tensor(MlirValue v, DlTensor *t) {
-  MlirAttribute a = dl_value_constant(v);
-  if (mlirAttributeIsNull(a)) return false;
-  DlError e = {0};
-  bool ok = dl_attr_to_tensor(a, t, &e);
-  dl_error_clear(&e);
-  return ok;
-}

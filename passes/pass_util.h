@@ -16,8 +16,6 @@ bool dl_value_is_unused(MlirValue v);
 MlirOperation dl_value_qg_def(MlirValue v, DlOpKind *k);
 /* Inserts a constant holding t (ownership taken) before `before`; returns its value. */
 MlirValue dl_insert_constant(MlirOperation before, DlTensor *t, const char *name);
-/* The value of the arith.constant behind v, newly allocated; false if v is not a constant. */
-bool dl_value_tensor(MlirValue v, DlTensor *t);
 /* Erases arith.constant ops that have no uses. */
 void dl_erase_dead_constants(MlirOperation func);
 /* Replaces op's single result with v and erases op. */

@@ -165,22 +165,12 @@ static void fake_quant(Q *q, MlirBlock block, MlirOperation op, MlirLocation loc
  * accumulator for a Cast) only reinterprets the stored integers. */
 static bool quantize_passthrough(Q *q, MlirOperation op) {
   MlirValue x = known_quant(q, mlirOperationGetOperand(op, 0)), r = mlirOperationGetResult(op, 0);
-  DlQParams px;
+  DlQParams px, pq;
   DlShape rs;
-  MlirAttribute sa = dl_value_constant(mlirOperationGetOperand(op, 1));
-  MlirAttribute za = mlirOperationGetNumOperands(op) > 2 ? dl_value_constant(mlirOperationGetOperand(op, 2)) : (MlirAttribute){NULL};
-  if (mlirValueIsNull(x) || !dl_qparams_of_type(mlirValueGetType(x), &px) || mlirAttributeIsNull(sa) ||
-      !dl_type_to_shape(mlirValueGetType(r), &rs) || !dl_dtype_is_signed(rs.dtype) ||
-      dl_dtype_size(rs.dtype) * 8 != (size_t)(px.bits <= 8 ? 8 : px.bits <= 16 ? 16 : 32))
+  if (mlirValueIsNull(x) || !dl_qparams_of_type(mlirValueGetType(x), &px) || !dl_type_to_shape(mlirValueGetType(r), &rs) ||
+      !dl_dtype_is_signed(rs.dtype) || dl_dtype_size(rs.dtype) * 8 != (size_t)(px.bits <= 8 ? 8 : px.bits <= 16 ? 16 : 32) ||
+      !dl_qdq_params(op, rs.dtype, &pq) || pq.scale != px.scale || pq.zp != px.zp)
     return false;
-  DlTensor st = {0}, zt = {0};
-  DlError e = {0};
-  bool ok = dl_attr_to_tensor(sa, &st, &e) && st.shape.dtype == DL_F32 && dl_shape_numel(&st.shape) == 1 &&
-            (double)((const float *)st.data)[0] == px.scale;
-  if (ok && !mlirAttributeIsNull(za)) ok = dl_attr_to_tensor(za, &zt, &e) && dl_shape_numel(&zt.shape) == 1 && dl_tensor_get_i(&zt, 0) == px.zp;
-  else if (ok) ok = px.zp == 0;
-  dl_error_clear(&e), dl_tensor_free(&st), dl_tensor_free(&zt);
-  if (!ok) return false;
   MlirOperation sc = create1("quant.scast", mlirOperationGetLocation(op), 1, &x, mlirValueGetType(r));
   mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(op), op, sc);
   dl_replace_op(op, mlirOperationGetResult(sc, 0));

@@ -49,6 +49,8 @@ MlirAttribute dl_tensor_to_attr(MlirContext ctx, DlTensor *t, const char *name,
 MlirOperation dl_constant_create(MlirLocation loc, MlirAttribute value);
 /* If v is produced by arith.constant, its value attribute; else a null attribute. */
 MlirAttribute dl_value_constant(MlirValue v);
+/* The value of the arith.constant behind v, newly allocated; false if v is not a constant. */
+bool dl_value_tensor(MlirValue v, DlTensor *t);
 
 /* Runs the qg verifier table over every op (then MLIR's own verifier).
  * Problems are emitted as MLIR diagnostics at the op's location. */

@@ -32,4 +32,12 @@ void dl_constant_set_qweight(MlirOperation constant, const DlQWeight *w);
  * w->scale and w->zp. */
 bool dl_value_qweight(MlirValue v, DlQWeight *w);
 
+/* Storage range of an ONNX integer type as dlc holds it (signed: uint8 and
+ * uint16 move down by 128 / 32768, *shift); false for other types. */
+bool dl_qdq_storage(DlDType t, int64_t *qmin, int64_t *qmax, int64_t *shift, int *bits);
+/* Per-tensor parameters (signed form) of a quantize_linear / dequantize_linear
+ * whose quantized side has element type qt: scale and zero point must be
+ * constant scalars, the scale positive and finite. */
+bool dl_qdq_params(MlirOperation op, DlDType qt, DlQParams *p);
+
 #endif

@@ -395,3 +395,12 @@ char *dl_print_op(MlirOperation op, unsigned flags, size_t *len) {
   *len = k.len;
   return k.buf;
 }
+
+bool dl_value_tensor(MlirValue v, DlTensor *t) {
+  MlirAttribute a = dl_value_constant(v);
+  if (mlirAttributeIsNull(a)) return false;
+  DlError e = {0};
+  bool ok = dl_attr_to_tensor(a, t, &e);
+  dl_error_clear(&e);
+  return ok;
+}

@@ -1,5 +1,6 @@
 #include "dlc/qdq.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,4 +106,38 @@ bool dl_value_qweight(MlirValue v, DlQWeight *w) {
   for (int64_t c = 0; c < w->nch; c++)
     w->scale[c] = mlirDenseF64ArrayGetElement(s, c), w->zp[c] = mlirDenseI64ArrayGetElement(z, c);
   return true;
+}
+
+/* Storage range of an ONNX integer type and the offset that makes it signed. */
+bool dl_qdq_storage(DlDType t, int64_t *qmin, int64_t *qmax, int64_t *shift, int *bits) {
+  switch (t) {
+  case DL_I8: *qmin = -128, *qmax = 127, *shift = 0, *bits = 8; return true;
+  case DL_U8: *qmin = -128, *qmax = 127, *shift = -128, *bits = 8; return true;
+  case DL_I16: *qmin = -32768, *qmax = 32767, *shift = 0, *bits = 16; return true;
+  case DL_U16: *qmin = -32768, *qmax = 32767, *shift = -32768, *bits = 16; return true;
+  case DL_I32: *qmin = INT32_MIN, *qmax = INT32_MAX, *shift = 0, *bits = 32; return true;
+  default: return false;
+  }
+}
+
+/* Per-tensor parameters of a quantize/dequantize op whose quantized side has
+ * element type qt: scale and zero point must be constant scalars. */
+bool dl_qdq_params(MlirOperation op, DlDType qt, DlQParams *p) {
+  DlTensor s = {0}, z = {0};
+  int64_t shift;
+  bool ok = dl_value_tensor(mlirOperationGetOperand(op, 1), &s) && s.shape.dtype == DL_F32 &&
+            dl_shape_numel(&s.shape) == 1 && dl_qdq_storage(qt, &p->qmin, &p->qmax, &shift, &p->bits);
+  p->zp = 0;
+  if (ok && mlirOperationGetNumOperands(op) > 2) {
+    ok = dl_value_tensor(mlirOperationGetOperand(op, 2), &z) && dl_shape_numel(&z.shape) == 1;
+    if (ok) p->zp = dl_tensor_get_i(&z, 0);
+  }
+  if (ok) {
+    p->scale = ((const float *)s.data)[0];
+    p->zp += shift;
+    p->is_signed = true;
+    ok = p->scale > 0 && isfinite(p->scale) && p->zp >= p->qmin && p->zp <= p->qmax;
+  }
+  dl_tensor_free(&s), dl_tensor_free(&z);
+  return ok;
 }
