@@ -22,3 +22,8 @@ echo "== $model: int8 (per-channel weights, min/max calibration on 1,000 trainin
 build/dlc "$model" --quantize --calib="$out/data/calib_x.npy" --emit=qg -o "$out/$name.int8.mlir"
 echo "float islands (quant.dcast): $(grep -c 'quant.dcast' "$out/$name.int8.mlir")"
 build/dlc-run "$out/$name.int8.mlir" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --quiet
+echo "== $model: int8 C target (integer kernels, packed weights; bit-identical to the integer interpreter)"
+build/dlc "$out/$name.int8.mlir" --target=c -o "$out/$name.int8.c"
+grep -E "ARENA_BYTES|Integer weights" "$out/$name.int8.h"
+build/dlc-run "$out/$name.int8.c" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --quiet
+echo "(pim and acc targets: not built yet; see the open issues)"
