@@ -21,7 +21,9 @@ static void usage(FILE *f) {
           "usage: dlc MODEL.onnx|MODEL.mlir [options]\n"
           "Compiles an ONNX model through the qg dialect.\n"
           "  -o FILE                 output file (default: stdout); written atomically\n"
-          "  --target=c              generate code (c: FILE.c + FILE.h, C99)\n"
+          "  --target=c|pim          generate code (c: FILE.c + FILE.h, C99; pim: a .pimbin\n"
+          "                          for dlc-run's PIM simulator)\n"
+          "  --pim-device=D          pim: a device JSON file or a built-in name (default hbm2)\n"
           "  --name=ID               C identifier prefix for generated code (default: from -o)\n"
           "  --emit=qg               print the imported qg IR (MLIR text)\n"
           "  --passes=P1,P2,...      run these passes after import (see dlc-opt --list-passes)\n"
@@ -92,7 +94,7 @@ static bool write_depfile(const char *path, const char *target, const Deps *d, D
 
 int main(int argc, char **argv) {
   const char *model = NULL, *out = "-", *emit = NULL, *passes = NULL, *depfile = NULL;
-  const char *target = NULL, *name = NULL;
+  const char *target = NULL, *name = NULL, *pim_device = NULL;
   char shapes[4096] = "";
   bool md = false;
   unsigned print_flags = 0;
@@ -125,6 +127,7 @@ int main(int argc, char **argv) {
     else if (!strncmp(a, "--emit=", 7)) emit = a + 7;
     else if (!strncmp(a, "--target=", 9)) target = a + 9;
     else if (!strncmp(a, "--name=", 7)) name = a + 7;
+    else if (!strncmp(a, "--pim-device=", 13)) pim_device = a + 13;
     else if (!strncmp(a, "--passes=", 9)) passes = a + 9;
     else if (!strcmp(a, "--print-generic")) print_flags |= DL_PRINT_GENERIC;
     else if (!strcmp(a, "--print-loc")) print_flags |= DL_PRINT_LOC;
@@ -180,7 +183,7 @@ int main(int argc, char **argv) {
   }
   const DlTarget *tgt = target ? dl_target_lookup(target) : NULL;
   if (target && !tgt) {
-    fprintf(stderr, "%s: error: unknown target '%s' (expected: c)\n", prog, target);
+    fprintf(stderr, "%s: error: unknown target '%s' (expected: c, pim)\n", prog, target);
     return EXIT_USER;
   }
   if (quantize != (calib != NULL) && !(calib && report)) {
@@ -281,7 +284,7 @@ int main(int argc, char **argv) {
   }
   if (tgt) {
     const char *base = strrchr(model, '/');
-    DlTargetOptions to = {.out_path = out, .name = name, .source = base ? base + 1 : model};
+    DlTargetOptions to = {.out_path = out, .name = name, .source = base ? base + 1 : model, .device = pim_device};
     if (!tgt->emit(m, &to, &e) || (depfile && !write_depfile(depfile, out, &deps, &e))) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
       rc = EXIT_USER;

@@ -13,15 +13,17 @@
 #include "dlc/interp.h"
 #include "dlc/load.h"
 #include "dlc/npy.h"
+#include "dlc/pim.h"
 #include "dlc/version.h"
 
 static const char *prog = "dlc-run";
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: dlc-run MODEL(.onnx|.mlir|.c) --input X.npy [options]\n"
+          "usage: dlc-run MODEL(.onnx|.mlir|.c|.pimbin) --input X.npy [options]\n"
           "Runs the model over the first axis of the inputs: ONNX and MLIR with the\n"
-          "reference interpreter, .c (from dlc --target=c) compiled with $CC and loaded.\n"
+          "reference interpreter, .c (from dlc --target=c) compiled with $CC and loaded,\n"
+          ".pimbin (from dlc --target=pim) on the PIM simulator (bit-exact, with cycles and energy).\n"
           "  --input FILE       input tensor (.npy, or an ONNX TensorProto .pb); repeat per input\n"
           "  --labels FILE      int64 labels: prints top-1 accuracy of output 0\n"
           "  --compare FILE     reference for output 0: prints max |diff|, fails above tolerance\n"
@@ -30,7 +32,9 @@ static void usage(FILE *f) {
           "  --batch N          batch size for a dynamic batch dimension (default 64)\n"
           "  --limit N          use only the first N samples\n"
           "  --input-shape S    fix dynamic input dims, as in dlc\n"
-          "  --quiet            no progress bar\n");
+          "  --quiet            no progress bar\n"
+          "  --report FILE      .pimbin: write the simulator's JSON report (time, energy per layer)\n"
+          "  --disasm           .pimbin: print its kernels and command words, run nothing\n");
 }
 
 static bool read_tensor(const char *path, DlTensor *t, DlError *e) {
@@ -66,6 +70,8 @@ static const void *r_output(const Runner *r, int i) {
 
 int main(int argc, char **argv) {
   const char *model = NULL, *inputs[256], *labels = NULL, *compare = NULL, *out = NULL, *shapes = NULL;
+  const char *report = NULL;
+  bool disasm = false;
   int nin = 0;
   int64_t batch = 64, limit = -1;
   double atol = 1e-4, rtol = 0;
@@ -96,6 +102,8 @@ int main(int argc, char **argv) {
       if (batch < 1) return fprintf(stderr, "%s: error: --batch must be >= 1\n", prog), 1;
     } else if (!strcmp(a, "--limit")) { NEEDV(); limit = atoll(v); }
     else if (!strcmp(a, "--quiet")) quiet = true;
+    else if (!strcmp(a, "--report")) { NEEDV(); report = v; }
+    else if (!strcmp(a, "--disasm")) disasm = true;
     else if (a[0] == '-' && a[1]) return fprintf(stderr, "%s: error: unknown option '%s'\n", prog, a), 1;
     else if (model) return fprintf(stderr, "%s: error: more than one model\n", prog), 1;
     else model = a;
@@ -108,8 +116,29 @@ int main(int argc, char **argv) {
   Runner run = {0};
   MlirModule m = {NULL};
   MlirContext ctx = {NULL};
+  DlPimProgram pim = {0};
+  DlPimSim *sim = NULL;
   size_t ml = strlen(model);
-  if (ml > 2 && !strcmp(model + ml - 2, ".c")) {
+  if (ml > 7 && !strcmp(model + ml - 7, ".pimbin")) {
+    if (!dl_pim_read(model, &pim, &e)) goto fail;
+    ctx = dl_context_create(&e);
+    if (mlirContextIsNull(ctx)) goto fail;
+    dl_attach_diagnostic_printer(ctx, prog);
+    m = mlirModuleCreateParse(ctx, mlirStringRefCreate(pim.mlir, pim.mlir_len));
+    if (mlirModuleIsNull(m) || !dl_verify(mlirModuleGetOperation(m))) {
+      dl_error_set(&e, "%s: the embedded model does not parse", model);
+      goto fail;
+    }
+    run.plan = dl_plan_create(m, &e);
+    if (!run.plan) goto fail;
+    if (disasm) {
+      dl_pim_print(stdout, &pim, NULL, true);
+      rc = 0;
+      goto done;
+    }
+    sim = dl_pim_sim_create(&pim, run.plan, &e);
+    if (!sim) goto fail;
+  } else if (ml > 2 && !strcmp(model + ml - 2, ".c")) {
     run.cm = dl_cmodel_load(model, NULL, NULL, &e);
     if (!run.cm) goto fail;
     for (int o = 0; o < dl_cmodel_num_outputs(run.cm); o++)
@@ -200,6 +229,22 @@ int main(int argc, char **argv) {
   printf("samples: %lld, batch %lld, %.3f s (%.4f ms/sample)\n", (long long)samples, (long long)B, secs,
          samples ? 1e3 * secs / (double)samples : 0.0);
   rc = 0;
+  if (sim) {
+    double ns, nj, bitops, sim_s;
+    dl_pim_sim_totals(sim, &ns, &nj, &bitops, &sim_s);
+    printf("pim (%s): %.1f us and %.1f uJ per sample; simulator: %.3g bitline operations in %.2f s (%.3g per second)\n",
+           pim.dev.name, ns / 1e3 / (double)samples, nj / 1e3 / (double)samples, bitops, sim_s,
+           sim_s > 0 ? bitops / sim_s : 0.0);
+    if (report) {
+      FILE *f = fopen(report, "w");
+      bool ok = f && dl_pim_sim_report(sim, f, samples);
+      if (f && fclose(f)) ok = false;
+      if (!ok) {
+        dl_error_set(&e, "%s: cannot write the report", report);
+        goto fail;
+      }
+    }
+  }
   if (labels) {
     if (!dl_npy_read(labels, &lab, &e)) goto fail;
     const DlTensor *o0 = &outs[0];
@@ -252,7 +297,9 @@ done:
   for (int i = 0; i < 256; i++) dl_tensor_free(&in[i]), dl_tensor_free(&outs[i]);
   dl_tensor_free(&lab);
   dl_tensor_free(&ref);
+  dl_pim_sim_destroy(sim);
   dl_plan_destroy(run.plan);
+  dl_pim_program_free(&pim);
   for (int o = 0; o < 256; o++) free(run.outs[o]);
   dl_cmodel_destroy(run.cm);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);

@@ -9,6 +9,7 @@ typedef struct {
   const char *name;        /* C identifier prefix / model name; NULL: from out_path */
   const char *report_path; /* JSON report, or NULL */
   const char *source;      /* the model the module came from, for comments */
+  const char *device;      /* pim: device JSON path or built-in name; NULL: the default */
 } DlTargetOptions;
 
 typedef struct {

@@ -1,0 +1,452 @@
+/* Lowering a quantized plan to PIM kernels.
+ *
+ * Conv, gemm / matmul with constant weights, add / sub and max pooling run in
+ * the memory; everything else is a host step. A MAC kernel computes, for each
+ * output channel c and every lane (output position x batch) in parallel:
+ *
+ *   acc = sum_t x'_t * w_ct + c0          x' = x - qmin_x (offset binary, unsigned)
+ *   y   = clamp(zp + rshift_round(acc * m0, sh), lo, hi)
+ *
+ * Weights are compile-time constants, so a product is shift-and-add over the
+ * canonical signed digits of w: positive digits add x' << j into an
+ * accumulator P, negative ones into N, and zero weights cost nothing. Then
+ * acc * m0 + k is (P, N) times m0's digits plus a constant, one subtraction
+ * gives D = acc * m0 + k, and its bits from sh up are the shifted result;
+ * the clamp is a comparison and a select per output bit. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlc/pim.h"
+#include "dlc/quant.h"
+#include "interp/plan_internal.h"
+#include "pim_internal.h"
+#include "quant/qstep.h"
+
+typedef unsigned __int128 u128;
+
+static int bits_of(u128 v) {
+  int n = 0;
+  while (v) n++, v >>= 1;
+  return n;
+}
+
+/* Rows of one subarray, handed out from the bottom. */
+typedef struct {
+  int next, limit;
+} Rows;
+
+static int *rows_take(Rows *r, int n, int *buf) {
+  for (int i = 0; i < n; i++) buf[i] = r->next + i;
+  r->next += n;
+  return buf;
+}
+
+/* Everything a MAC kernel needs about its step. */
+typedef struct {
+  const struct DlQStep *q;
+  int64_t nch, ntaps;
+  int64_t *w;        /* [nch][ntaps] */
+  __int128 *c0;      /* per channel constant term */
+  qrt_mult *mult;    /* per channel */
+  int64_t maxx;      /* largest x' */
+} Mac;
+
+static int64_t range_bits(int64_t lo, int64_t hi) { return bits_of((u128)(hi - lo)); }
+
+/* The output stage shared by MAC kernels, for channel c whose P and N
+ * accumulators (widths wp, wn, bounds bp, bn) are complete. */
+static bool requant_clamp(DlPimProg *g, const DlPimKernel *k, const Mac *mac, int64_t c, const int *P, int wp, u128 bp,
+                          const int *N, int wn, u128 bn, Rows rows, int64_t *store_row, DlError *e) {
+  int R = g->rows, buf[4][160];
+  qrt_mult m = mac->mult[c];
+  int sh = m.shift > 0 ? m.shift : 0;
+  int64_t lo = k->out_off, zp = mac->q->o.zp, hi = mac->q->o.hi, H = hi - lo;
+  int nb = k->out_bits;
+  const int *Pm = P, *Nm = N;
+  int wpm = wp, wnm = wn;
+  u128 bpm = bp, bnm = bn;
+  /* the constant c0 * m0 + 2^(sh-1) + (zp - lo) * 2^sh, added to P (or N when negative) */
+  __int128 kc = mac->c0[c] * m.m0 + (sh ? (__int128)1 << (sh - 1) : 0) + ((__int128)(zp - lo) << sh);
+  u128 mag = kc > 0 ? (u128)kc : (u128)-kc;
+  if (mag >> 63) return dl_error_set(e, "pim: requantization constant too wide");
+  if (m.m0 != 1) { /* (P, N) *= m0: P' = sum_{d>0} P<<j + sum_{d<0} N<<j, and the other way round */
+    int d[64], pos[64], nd = dl_pim_csd(m.m0, d, pos);
+    u128 bp2 = 0, bn2 = 0;
+    for (int i = 0; i < nd; i++) {
+      bp2 += (d[i] > 0 ? bp : bn) << pos[i];
+      bn2 += (d[i] > 0 ? bn : bp) << pos[i];
+    }
+    int w2p = bits_of(bp2 + (kc > 0 ? mag : 0)), w2n = bits_of(bn2 + (kc < 0 ? mag : 0));
+    if (w2p > 150 || w2n > 150) return dl_error_set(e, "pim: requantization multiplier too wide");
+    int *P2 = rows_take(&rows, w2p, buf[0]), *N2 = rows_take(&rows, w2n, buf[1]);
+    int cwp = 0, cwn = 0;
+    u128 cbp = 0, cbn = 0;
+    for (int i = 0; i < nd; i++) {
+      const int *srcp = d[i] > 0 ? P : N, *srcn = d[i] > 0 ? N : P;
+      int swp = d[i] > 0 ? wp : wn, swn = d[i] > 0 ? wn : wp;
+      u128 sbp = d[i] > 0 ? bp : bn, sbn = d[i] > 0 ? bn : bp;
+      if (sbp) {
+        cbp += sbp << pos[i];
+        int nw = bits_of(cbp);
+        dl_pim_add_shifted(g, P2, cwp, nw, srcp, swp, pos[i]);
+        cwp = nw;
+      }
+      if (sbn) {
+        cbn += sbn << pos[i];
+        int nw = bits_of(cbn);
+        dl_pim_add_shifted(g, N2, cwn, nw, srcn, swn, pos[i]);
+        cwn = nw;
+      }
+    }
+    Pm = P2, Nm = N2, wpm = cwp, wnm = cwn, bpm = cbp, bnm = cbn;
+  }
+  if (kc) {
+    int *T = kc > 0 ? (int *)Pm : (int *)Nm;
+    int tw = kc > 0 ? wpm : wnm;
+    u128 tb = (kc > 0 ? bpm : bnm) + mag;
+    int nw = bits_of(tb);
+    if (m.m0 == 1) { /* the channel's own rows cannot grow: add into fresh ones */
+      int *F = rows_take(&rows, nw, buf[2]);
+      for (int i = 0; i < tw; i++) dl_pim_aap(g, T[i], F[i], -1);
+      T = F;
+    }
+    dl_pim_add_const(g, T, tw, nw, (uint64_t)mag);
+    if (kc > 0) Pm = T, wpm = nw, bpm = tb;
+    else Nm = T, wnm = nw, bnm = tb;
+  }
+  /* D = P - N, signed, wide enough for the shift and the clamp's sign bit */
+  int wd = (wpm > wnm ? wpm : wnm) + 1;
+  if (wd < sh + nb + 2) wd = sh + nb + 2;
+  if (wd > 150) return dl_error_set(e, "pim: accumulator too wide");
+  int *Dr = rows_take(&rows, wd - sh, buf[3]); /* bit i >= sh of D is row Dr[i - sh] */
+  int dcc2 = dl_pim_dcc(R, 2), dcc3 = dl_pim_dcc(R, 3), c1 = dl_pim_c1(R);
+  dl_pim_aap(g, c1, g->carry, -1); /* carry in 1: P + ~N + 1 */
+  for (int i = 0; i < wd; i++) {
+    int a = i < wpm ? Pm[i] : -1, b = i < wnm ? Nm[i] : -1;
+    int ta = dl_pim_t(R, 5), tb = dl_pim_t(R, 6), tc = dl_pim_t(R, 7);
+    if (i < sh) { /* below the shift only the carry matters */
+      dl_pim_aap(g, a, ta, -1);
+      if (b >= 0) dl_pim_aap(g, b, dl_pim_dccn(R, 2), -1);
+      else dl_pim_aap(g, c1, dcc2, -1);
+      dl_pim_ap(g, ta, dcc2, g->carry);
+      continue;
+    }
+    /* full subtractor bit: the adder with ~b in DCC2 and DCC3 */
+    int c = g->carry;
+    if (b >= 0) dl_pim_aap(g, b, dl_pim_dccn(R, 2), dl_pim_dccn(R, 3));
+    else dl_pim_aap(g, c1, dcc2, dcc3);
+    dl_pim_aap(g, a, ta, tb);
+    dl_pim_aap(g, c, dl_pim_dcc(R, 0), -1);
+    dl_pim_ap(g, tb, dcc3, dl_pim_dcc(R, 0));
+    dl_pim_aap(g, c, dl_pim_dccn(R, 1), -1);
+    dl_pim_ap(g, ta, dcc2, dl_pim_dcc(R, 1));
+    dl_pim_ap(g, ta, c, dl_pim_dccn(R, 0));
+    dl_pim_aap(g, ta, Dr[i - sh], -1);
+    /* the carry is now in tb; move it where the next bit expects it */
+    dl_pim_aap(g, tb, tc, -1);
+    g->carry = tc;
+    (void)tc;
+  }
+  g->carry = dl_pim_t(R, 4);
+  /* u = D >> sh (wu bits, signed); y = u < 0 ? 0 : u > H ? H : u, nb bits */
+  const int *u = Dr;
+  int wu = wd - sh, sign = u[wu - 1];
+  int t0 = dl_pim_t(R, 0), t1 = dl_pim_t(R, 1), t2 = dl_pim_t(R, 2), t3 = dl_pim_t(R, 3), t8 = dl_pim_t(R, 8),
+      t9 = dl_pim_t(R, 9);
+  /* over = carry out of u + (2^wu - (H + 1)) */
+  u128 kk = ((u128)1 << wu) - (u128)(H + 1);
+  dl_pim_aap(g, -1, t9, -1);
+  for (int i = 0; i < wu; i++) {
+    dl_pim_aap(g, u[i], t0, -1);
+    dl_pim_aap(g, (kk >> i & 1) ? c1 : -1, t1, -1);
+    dl_pim_ap(g, t0, t1, t9);
+  }
+  int ov, nn, f;
+  int *ex = rows_take(&rows, 3, buf[0]);
+  ov = ex[0], nn = ex[1], f = ex[2];
+  dl_pim_aap(g, t9, ov, -1);
+  dl_pim_aap(g, sign, dl_pim_dccn(R, 0), -1); /* DCC0 = ~neg */
+  dl_pim_aap(g, dl_pim_dcc(R, 0), nn, -1);
+  dl_pim_aap(g, sign, t0, -1); /* f = ~(neg | over) */
+  dl_pim_aap(g, ov, t1, -1);
+  dl_pim_aap(g, c1, t2, -1);
+  dl_pim_ap(g, t0, t1, t2);
+  dl_pim_aap(g, t0, dl_pim_dccn(R, 1), -1);
+  dl_pim_aap(g, dl_pim_dcc(R, 1), f, -1);
+  for (int i = 0; i < nb; i++) {
+    if (H >> i & 1) { /* y = ~neg & (over | u) */
+      dl_pim_aap(g, ov, t0, -1);
+      dl_pim_aap(g, u[i], t1, -1);
+      dl_pim_aap(g, c1, t2, -1);
+      dl_pim_ap(g, t0, t1, t2);
+      dl_pim_aap(g, nn, t3, -1);
+      dl_pim_aap(g, -1, t8, -1);
+      dl_pim_ap(g, t0, t3, t8);
+    } else { /* y = u & ~(neg | over) */
+      dl_pim_aap(g, u[i], t0, -1);
+      dl_pim_aap(g, f, t1, -1);
+      dl_pim_aap(g, -1, t2, -1);
+      dl_pim_ap(g, t0, t1, t2);
+    }
+    dl_pim_aap(g, t0, u[i], -1);
+  }
+  if (rows.next > rows.limit) return dl_error_set(e, "pim: %d rows needed, the subarray has %d", rows.next, rows.limit);
+  *store_row = u[0];
+  return true;
+}
+
+/* The taps' bound on x' and widths: the kernel's row budget for a block of g channels. */
+static int acc_width(const Mac *mac, int64_t c, bool neg) {
+  u128 b = 0;
+  for (int64_t t = 0; t < mac->ntaps; t++) {
+    int64_t w = mac->w[c * mac->ntaps + t];
+    int d[64], pos[64], nd = dl_pim_csd(w, d, pos);
+    for (int i = 0; i < nd; i++)
+      if ((d[i] < 0) == neg) b += (u128)mac->maxx << pos[i];
+  }
+  return bits_of(b);
+}
+
+static bool gen_mac(DlPimProg *g, DlPimKernel *k, const Mac *mac, int data_rows, DlError *e) {
+  int nx = k->in_bits[0] > k->in_bits[1] ? k->in_bits[0] : k->in_bits[1];
+  int wmax = 1;
+  for (int64_t c = 0; c < mac->nch; c++) {
+    int a = acc_width(mac, c, false), b = acc_width(mac, c, true);
+    if (a > wmax) wmax = a;
+    if (b > wmax) wmax = b;
+  }
+  /* the output stage needs about 3 x (acc + 32) rows; the rest holds the block's accumulators */
+  int stage = 3 * (wmax + 34) + 8;
+  int64_t block = (data_rows - nx - stage) / (2 * wmax);
+  if (wmax > 64) return dl_error_set(e, "pim: %d-bit accumulators are too wide", wmax);
+  if (block < 1) return dl_error_set(e, "pim: %d-bit accumulators do not fit a %d-row subarray", wmax, data_rows);
+  if (block > mac->nch) block = mac->nch;
+  if (block > 64) block = 64;
+  k->block = block;
+  int64_t groups = mac->q->kind == Q_CONV ? mac->q->c.win.group : 1, per_group = mac->nch / groups;
+  if (block > per_group) block = k->block = per_group; /* a block's channels share their input taps */
+  while (per_group % block) block--, k->block = block;
+  int x[32], P[64][64], N[64][64];
+  for (int i = 0; i < nx; i++) x[i] = i;
+  for (int64_t b0 = 0; b0 < mac->nch; b0 += block) {
+    dl_pim_emit(g, DL_PIM_BLOCK, (uint32_t)(b0 / block), 0, 0);
+    int64_t nb = mac->nch - b0 < block ? mac->nch - b0 : block;
+    int wp[64] = {0}, wn[64] = {0};
+    u128 bp[64] = {0}, bn[64] = {0};
+    for (int64_t c = 0; c < nb; c++)
+      for (int i = 0; i < wmax; i++) P[c][i] = nx + (int)(2 * c) * wmax + i, N[c][i] = P[c][i] + wmax;
+    for (int64_t t = 0; t < mac->ntaps; t++) {
+      bool any = false;
+      for (int64_t c = 0; c < nb && !any; c++) any = mac->w[(b0 + c) * mac->ntaps + t] != 0;
+      if (!any) continue; /* a pruned tap is never loaded */
+      int opnd = k->nops == 2 ? (int)t : 0;
+      dl_pim_emit(g, DL_PIM_LOAD, (uint32_t)t, 0, (uint32_t)opnd);
+      k->nload++;
+      for (int64_t c = 0; c < nb; c++) {
+        int d[64], pos[64], nd = dl_pim_csd(mac->w[(b0 + c) * mac->ntaps + t], d, pos);
+        for (int i = 0; i < nd; i++) {
+          int *acc = d[i] > 0 ? P[c] : N[c], *w = d[i] > 0 ? &wp[c] : &wn[c];
+          u128 *bd = d[i] > 0 ? &bp[c] : &bn[c];
+          *bd += (u128)mac->maxx << pos[i];
+          int nw = bits_of(*bd);
+          dl_pim_add_shifted(g, acc, *w, nw, x, k->in_bits[opnd], pos[i]);
+          *w = nw;
+          k->macs += k->lanes;
+        }
+      }
+    }
+    for (int64_t c = 0; c < nb; c++) {
+      Rows rows = {nx + (int)(2 * nb) * wmax, data_rows};
+      int64_t srow = 0;
+      if (!requant_clamp(g, k, mac, b0 + c, P[c], wp[c], bp[c], N[c], wn[c], bn[c], rows, &srow, e)) return false;
+      dl_pim_emit(g, DL_PIM_STORE, (uint32_t)c, (uint32_t)srow, 0);
+      k->nstore++;
+    }
+  }
+  return true;
+}
+
+/* Max pooling: m = x_0; for each further tap, m = m >= x ? m : x. */
+static bool gen_max(DlPimProg *g, DlPimKernel *k, int data_rows, DlError *e) {
+  int R = g->rows, n = k->in_bits[0];
+  if (3 * n + 2 > data_rows) return dl_error_set(e, "pim: pooling rows do not fit");
+  int m[32], x[32], G = 2 * n, NG = 2 * n + 1;
+  for (int i = 0; i < n; i++) m[i] = i, x[i] = n + i;
+  int c1 = dl_pim_c1(R), t[8];
+  for (int i = 0; i < 8; i++) t[i] = dl_pim_t(R, i);
+  dl_pim_emit(g, DL_PIM_BLOCK, 0, 0, 0);
+  dl_pim_emit(g, DL_PIM_LOAD, 0, (uint32_t)m[0], 0);
+  k->nload++;
+  for (int64_t tap = 1; tap < k->ntaps; tap++) {
+    dl_pim_emit(g, DL_PIM_LOAD, (uint32_t)tap, (uint32_t)x[0], 0);
+    k->nload++;
+    dl_pim_aap(g, c1, t[7], -1); /* ge = carry out of m + ~x + 1 */
+    for (int i = 0; i < n; i++) {
+      dl_pim_aap(g, m[i], t[0], -1);
+      dl_pim_aap(g, x[i], dl_pim_dccn(R, 2), -1);
+      dl_pim_ap(g, t[0], dl_pim_dcc(R, 2), t[7]);
+    }
+    dl_pim_aap(g, t[7], G, dl_pim_dccn(R, 1));
+    dl_pim_aap(g, dl_pim_dcc(R, 1), NG, -1);
+    for (int i = 0; i < n; i++) { /* m = (ge & m) | (~ge & x) */
+      dl_pim_aap(g, G, t[0], -1);
+      dl_pim_aap(g, m[i], t[1], -1);
+      dl_pim_aap(g, -1, t[2], -1);
+      dl_pim_ap(g, t[0], t[1], t[2]);
+      dl_pim_aap(g, NG, t[3], -1);
+      dl_pim_aap(g, x[i], t[4], -1);
+      dl_pim_aap(g, -1, t[5], -1);
+      dl_pim_ap(g, t[3], t[4], t[5]);
+      dl_pim_aap(g, c1, t[6], -1);
+      dl_pim_ap(g, t[0], t[3], t[6]);
+      dl_pim_aap(g, t[0], m[i], -1);
+    }
+  }
+  dl_pim_emit(g, DL_PIM_STORE, 0, (uint32_t)m[0], 0);
+  k->nstore++;
+  return true;
+}
+
+static MlirValue operand(const Step *st, int i) { return mlirOperationGetOperand(mlirOpResultGetOwner(st->val), i); }
+
+static bool qparams(MlirValue v, DlQParams *q) { return dl_qparams_of_type(mlirValueGetType(v), q); }
+
+/* Fills k and mac for a step PIM can run; false (no error) when it cannot. */
+static bool plan_kernel(DlPlan *plan, int s, DlPimKernel *k, Mac *mac) {
+  const Step *st = &plan->steps[s];
+  const struct DlQStep *q = st->q;
+  if (!q || mlirValueIsNull(st->val)) return false;
+  memset(k, 0, sizeof *k);
+  memset(mac, 0, sizeof *mac);
+  k->step = s;
+  mac->q = q;
+  DlQParams qx, qb;
+  if (!qparams(operand(st, 0), &qx)) return false;
+  k->nops = 1;
+  k->in_bits[0] = (int)range_bits(qx.qmin, qx.qmax);
+  k->in_off[0] = qx.qmin;
+  k->pad = q->zx - qx.qmin;
+  k->out_off = q->o.lo;
+  k->out_bits = (int)range_bits(q->o.lo, q->o.hi);
+  if (k->in_bits[0] > 16 || k->out_bits > 16 || k->out_bits < 1) return false;
+  mac->maxx = qx.qmax - qx.qmin;
+  const DlCall *c = &q->c;
+  const DlShape *ys = &plan->slot[st->out].shape;
+  if (q->kind == Q_CONV || (q->kind == Q_MATMUL && q->wdata)) {
+    int64_t nch, ntaps;
+    if (q->kind == Q_CONV) {
+      const dlrt_win *g = &c->win;
+      nch = g->m, ntaps = g->c / g->group * g->k[0] * g->k[1] * g->k[2];
+      k->lanes = g->n * g->od[0] * g->od[1] * g->od[2];
+    } else {
+      for (dlrt_i b = 0; b < c->batches; b++)
+        if (c->aoff[b] != b * c->M * c->K || c->boff[b] != 0) return false;
+      nch = c->N, ntaps = c->K, k->lanes = c->batches * c->M;
+    }
+    k->nch = mac->nch = nch, k->ntaps = mac->ntaps = ntaps;
+    mac->w = malloc(sizeof(int64_t) * (size_t)(nch * ntaps));
+    mac->c0 = calloc((size_t)nch, sizeof(__int128));
+    mac->mult = malloc(sizeof(qrt_mult) * (size_t)nch);
+    for (int64_t ch = 0; ch < nch; ch++) {
+      __int128 sw = 0;
+      for (int64_t t = 0; t < ntaps; t++) {
+        int64_t w = qrt_wget(q->w, q->kind == Q_CONV ? ch * ntaps + t : t * nch + ch);
+        mac->w[ch * ntaps + t] = w, sw += w;
+      }
+      mac->c0[ch] = (q->bias ? q->bias[ch] : 0) + (__int128)(qx.qmin - q->zx) * sw;
+      mac->mult[ch] = q->mult[q->nmult == 1 ? 0 : ch];
+    }
+    return true;
+  }
+  if (q->kind == Q_BINARY && (st->k == DL_OP_ADD || st->k == DL_OP_SUB) && qparams(operand(st, 1), &qb)) {
+    int64_t n = dl_shape_numel(ys);
+    for (int d = 0, r = c->r; d < r; d++) { /* no broadcasting: both operands dense like the output */
+      int64_t stride = 1;
+      for (int e2 = d + 1; e2 < r; e2++) stride *= c->dims[e2];
+      if (c->as[d] != stride || c->bs[d] != stride) return false;
+    }
+    k->nops = 2, k->nch = mac->nch = 1, k->ntaps = mac->ntaps = 2, k->lanes = n;
+    k->in_bits[1] = (int)range_bits(qb.qmin, qb.qmax), k->in_off[1] = qb.qmin;
+    if (k->in_bits[1] > 16) return false;
+    int64_t sgn = st->k == DL_OP_SUB ? -1 : 1;
+    mac->maxx = (qx.qmax - qx.qmin) > (qb.qmax - qb.qmin) ? qx.qmax - qx.qmin : qb.qmax - qb.qmin;
+    mac->w = malloc(sizeof(int64_t) * 2);
+    mac->c0 = calloc(1, sizeof(__int128));
+    mac->mult = malloc(sizeof(qrt_mult));
+    mac->w[0] = q->mult[0].m0, mac->w[1] = sgn * q->mb.m0;
+    /* (a - za) m0a + s (b - zb) m0b = a' m0a + s b' m0b + the rest; the shared shift is the requantization */
+    __int128 c0 = (__int128)(qx.qmin - q->zx) * q->mult[0].m0 + (__int128)sgn * (qb.qmin - q->zw) * q->mb.m0;
+    mac->c0[0] = c0;
+    mac->mult[0] = (qrt_mult){1, q->mult[0].shift};
+    return true;
+  }
+  if (q->kind == Q_POOL && c->sub == 0) {
+    const dlrt_win *g = &c->win;
+    k->kind = DL_PIM_K_MAX, k->block = 1;
+    k->nch = 1, k->ntaps = g->k[0] * g->k[1] * g->k[2];
+    k->lanes = g->n * g->c * g->od[0] * g->od[1] * g->od[2];
+    k->pad = 0; /* the smallest value: pads never win */
+    k->out_off = qx.qmin, k->out_bits = k->in_bits[0];
+    return true;
+  }
+  return false;
+}
+
+static void mac_free(Mac *m) {
+  free(m->w);
+  free(m->c0);
+  free(m->mult);
+}
+
+bool dl_pim_compile(MlirModule m, const DlPimDevice *dev, DlPimProgram *out, DlError *e) {
+  memset(out, 0, sizeof *out);
+  out->dev = *dev;
+  DlPlan *plan = dl_plan_create(m, e);
+  if (!plan) return false;
+  bool ok = false;
+  DlPimProg g;
+  dl_pim_prog_init(&g, dev->rows);
+  out->k = calloc((size_t)plan->nsteps + 1, sizeof(DlPimKernel));
+  for (int s = 0; s < plan->nsteps; s++) {
+    DlPimKernel k;
+    Mac mac;
+    if (!plan_kernel(plan, s, &k, &mac)) continue;
+    k.cmd0 = g.n;
+    int64_t a0 = g.naap, p0 = g.nap;
+    bool gen = k.kind == DL_PIM_K_MAX ? gen_max(&g, &k, dl_pim_data_rows(dev->rows), e)
+                                       : gen_mac(&g, &k, &mac, dl_pim_data_rows(dev->rows), e);
+    mac_free(&mac);
+    if (!gen) {
+      char *msg = strdup(e->msg);
+      dl_error_clear(e);
+      dl_error_set(e, "%s: %s", plan->steps[s].where, msg);
+      free(msg);
+      goto cleanup;
+    }
+    k.ncmd = g.n - k.cmd0, k.naap = g.naap - a0, k.nap = g.nap - p0;
+    out->k[out->nk++] = k;
+  }
+  out->cmd = g.w, out->ncmd = g.n;
+  g.w = NULL;
+  out->mlir = dl_print_op(mlirModuleGetOperation(m), 0, &out->mlir_len);
+  ok = true;
+cleanup:
+  dl_pim_prog_free(&g);
+  dl_plan_destroy(plan);
+  if (!ok) dl_pim_program_free(out);
+  return ok;
+}
+
+void dl_pim_program_free(DlPimProgram *p) {
+  free(p->mlir);
+  free(p->k);
+  free(p->cmd);
+  memset(p, 0, sizeof *p);
+}
+
+bool dl_pim_kernel_of_step(DlPlan *plan, int s, DlPimKernel *k) {
+  Mac mac;
+  bool ok = plan_kernel(plan, s, k, &mac);
+  if (ok) mac_free(&mac);
+  return ok;
+}
