@@ -27,7 +27,9 @@ const DlTensor *dl_plan_output(const DlPlan *p, int i);
 /* How many samples of p's single input `data` holds (float32, first dim =
  * samples), at most `limit` when limit > 0; -1 with a message naming `what`
  * ("calibration data") if p has several inputs or data does not fit. *per is
- * the elements of one sample. */
+ * the elements of one sample. A model whose input has a fixed batch B > 1
+ * takes samples B at a time: the count is then of whole batches (the last
+ * partial batch unused) and *per the elements of B samples. */
 int64_t dl_plan_samples(const DlPlan *p, const DlTensor *data, int64_t limit, const char *what, int64_t *per, DlError *e);
 
 /* Called with every value the plan computes, right after it is computed
@@ -40,5 +42,11 @@ void dl_plan_set_observer(DlPlan *p, DlPlanObserver fn, void *user);
  * experiments such as lossy activation compression. */
 typedef void (*DlPlanTransform)(void *user, MlirValue v, DlTensor *t);
 void dl_plan_set_transform(DlPlan *p, DlPlanTransform fn, void *user);
+
+/* Called before each step with its index: returning 1 means fn computed the
+ * step's result into its slot (a simulated target running that step), 0
+ * lets the plan run it, -1 fails the run (message in e). */
+typedef int (*DlPlanExecutor)(void *user, int step, DlError *e);
+void dl_plan_set_executor(DlPlan *p, DlPlanExecutor fn, void *user);
 
 #endif

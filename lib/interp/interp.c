@@ -214,7 +214,10 @@ bool dl_plan_run(DlPlan *p, const void *const *inputs, DlError *e) {
     Step *st = &p->steps[s];
     DlTensor *in[32] = {0}, *out = &p->slot[st->out];
     for (int i = 0; i < st->nin; i++) in[i] = &p->slot[st->in[i]];
-    if (st->q) {
+    int done = p->exec ? p->exec(p->exec_user, s, e) : 0;
+    if (done < 0) return false;
+    if (done) { /* the executor computed it */
+    } else if (st->q) {
       if (!dl_qstep_run(p, st, e)) return false;
     } else if (st->k == DL_OP_COUNT) {
       DlTensor tin[32];
@@ -240,6 +243,15 @@ int64_t dl_plan_samples(const DlPlan *p, const DlTensor *data, int64_t limit, co
   const DlShape *is = dl_plan_input_shape(p, 0);
   int64_t total = data->shape.rank ? data->shape.dims[0] : 0;
   *per = dl_shape_numel(is);
+  /* a model with a fixed batch B > 1 runs whole batches: B samples per run, the remainder unused */
+  int64_t B = is->rank ? is->dims[0] : 1;
+  bool batched = B > 1 && data->shape.rank == is->rank && data->shape.dtype == DL_F32;
+  for (int d = 1; batched && d < is->rank; d++) batched = data->shape.dims[d] == is->dims[d];
+  if (batched) {
+    if (total < B) return dl_error_set(e, "%s has %lld samples, fewer than the model's batch of %lld", what, (long long)total, (long long)B), -1;
+    if (limit > 0 && limit < total) total = limit < B ? B : limit;
+    return total / B;
+  }
   if (data->shape.dtype != DL_F32)
     return dl_error_set(e, "%s must be float32 (got %s)", what, dl_dtype_name(data->shape.dtype)), -1;
   if (total <= 0 || *per <= 0 || dl_shape_numel(&data->shape) != total * *per) {
@@ -249,6 +261,11 @@ int64_t dl_plan_samples(const DlPlan *p, const DlTensor *data, int64_t limit, co
     return -1;
   }
   return limit > 0 && limit < total ? limit : total;
+}
+
+void dl_plan_set_executor(DlPlan *p, DlPlanExecutor fn, void *user) {
+  p->exec = fn;
+  p->exec_user = user;
 }
 
 void dl_plan_set_transform(DlPlan *p, DlPlanTransform fn, void *user) {

@@ -36,6 +36,8 @@ struct DlPlan {
   void *observe_user;
   DlPlanTransform transform;
   void *transform_user;
+  DlPlanExecutor exec;
+  void *exec_user;
 };
 
 /* Slot helpers for the integer planner (lib/quant/qexec.c). */
