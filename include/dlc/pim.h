@@ -138,6 +138,10 @@ bool dl_pim_check_plan(const DlPimProgram *p, DlPlan *plan, DlError *e);
 /* Prints the kernels and, with cmds, every command word. */
 void dl_pim_print(FILE *f, const DlPimProgram *p, DlPlan *plan, bool cmds);
 
+/* Runs the AAP / AP words of cmd on one subarray, mem = rows x words (C0
+ * and C1 are set first; LOAD / STORE / BLOCK are skipped). */
+void dl_pim_rows_run(uint64_t *mem, int rows, int words, const uint64_t *cmd, int64_t n);
+
 /* --- the simulator (sim.c) ------------------------------------------------- */
 typedef struct DlPimSim DlPimSim;
 /* Attaches a simulator to plan (made from p->mlir): PIM steps run on a bit matrix. */

@@ -101,21 +101,26 @@ void dl_pim_sim_destroy(DlPimSim *s) {
 
 /* --- the bit matrix ------------------------------------------------------ */
 
-/* Row r of the subarray and whether reading / writing it complements (a
- * dual-contact cell's n-wordline). */
-static inline uint64_t *row_of(DlPimSim *s, uint32_t r, uint64_t *neg) {
-  int R = s->p->dev.rows;
+/* One subarray: rows x words. */
+typedef struct {
+  uint64_t *mem;
+  int rows, W;
+} Mat;
+
+/* Row r and whether reading / writing it complements (a dual-contact
+ * cell's n-wordline). */
+static inline uint64_t *row_of(const Mat *m, uint32_t r, uint64_t *neg) {
   *neg = 0;
-  if (r >= (uint32_t)R) *neg = ~(uint64_t)0, r = (uint32_t)dl_pim_dcc(R, (int)(r - (uint32_t)R));
-  return s->mem + (size_t)r * (size_t)s->W;
+  if (r >= (uint32_t)m->rows) *neg = ~(uint64_t)0, r = (uint32_t)dl_pim_dcc(m->rows, (int)(r - (uint32_t)m->rows));
+  return m->mem + (size_t)r * (size_t)m->W;
 }
 
-static void do_aap(DlPimSim *s, uint32_t src, uint32_t dst, uint32_t dst2) {
+static void do_aap(const Mat *m, uint32_t src, uint32_t dst, uint32_t dst2) {
   uint64_t ns, nd, nd2 = 0;
-  const uint64_t *a = row_of(s, src, &ns);
-  uint64_t *d = row_of(s, dst, &nd), *d2 = dst2 != 0xFFFF ? row_of(s, dst2, &nd2) : NULL;
+  const uint64_t *a = row_of(m, src, &ns);
+  uint64_t *d = row_of(m, dst, &nd), *d2 = dst2 != 0xFFFF ? row_of(m, dst2, &nd2) : NULL;
   uint64_t f = ns ^ nd;
-  int W = s->W;
+  int W = m->W;
   for (int i = 0; i < W; i++) d[i] = a[i] ^ f;
   if (d2) {
     uint64_t f2 = ns ^ nd2;
@@ -123,14 +128,25 @@ static void do_aap(DlPimSim *s, uint32_t src, uint32_t dst, uint32_t dst2) {
   }
 }
 
-static void do_ap(DlPimSim *s, uint32_t x, uint32_t y, uint32_t z) {
+static void do_ap(const Mat *m, uint32_t x, uint32_t y, uint32_t z) {
   uint64_t na, nb, nc;
-  uint64_t *a = row_of(s, x, &na), *b = row_of(s, y, &nb), *c = row_of(s, z, &nc);
-  int W = s->W;
+  uint64_t *a = row_of(m, x, &na), *b = row_of(m, y, &nb), *c = row_of(m, z, &nc);
+  int W = m->W;
   for (int i = 0; i < W; i++) {
     uint64_t u = a[i] ^ na, v = b[i] ^ nb, w = c[i] ^ nc;
-    uint64_t m = (u & v) | (u & w) | (v & w);
-    a[i] = m ^ na, b[i] = m ^ nb, c[i] = m ^ nc;
+    uint64_t mj = (u & v) | (u & w) | (v & w);
+    a[i] = mj ^ na, b[i] = mj ^ nb, c[i] = mj ^ nc;
+  }
+}
+
+void dl_pim_rows_run(uint64_t *mem, int rows, int words, const uint64_t *cmd, int64_t n) {
+  Mat m = {mem, rows, words};
+  memset(mem + (size_t)dl_pim_c0(rows) * (size_t)words, 0, sizeof(uint64_t) * (size_t)words);
+  memset(mem + (size_t)dl_pim_c1(rows) * (size_t)words, 0xFF, sizeof(uint64_t) * (size_t)words);
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t w = cmd[i];
+    if (dl_pim_op(w) == DL_PIM_AAP) do_aap(&m, dl_pim_x(w), dl_pim_y(w), dl_pim_z(w));
+    else if (dl_pim_op(w) == DL_PIM_AP) do_ap(&m, dl_pim_x(w), dl_pim_y(w), dl_pim_z(w));
   }
 }
 
@@ -248,6 +264,7 @@ static void run_kernel(DlPimSim *s, int ki) {
   memset(s->ch_acts, 0, sizeof(double) * (size_t)d->channels);
   memset(s->ch_bus, 0, sizeof(double) * (size_t)d->channels);
   Stat *ks = &s->ks[ki];
+  Mat mat = {s->mem, R, s->W};
   for (int bi = 0; bi < s->nblocks[ki]; bi++) {
     const Block *b = &s->blocks[ki][bi];
     for (int64_t t = 0; t < tiles; t++) {
@@ -257,8 +274,8 @@ static void run_kernel(DlPimSim *s, int ki) {
         uint64_t w = s->p->cmd[c];
         uint32_t x = dl_pim_x(w), y = dl_pim_y(w), z = dl_pim_z(w);
         switch (dl_pim_op(w)) {
-        case DL_PIM_AAP: do_aap(s, x, y, z); break;
-        case DL_PIM_AP: do_ap(s, x, y, z); break;
+        case DL_PIM_AAP: do_aap(&mat, x, y, z); break;
+        case DL_PIM_AP: do_ap(&mat, x, y, z); break;
         case DL_PIM_LOAD: do_load(s, k, st, b->blk, t, x, z, y); break;
         case DL_PIM_STORE: do_store(s, k, st, b->blk, t, x, y); break;
         default: break;
