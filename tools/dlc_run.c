@@ -132,12 +132,18 @@ int main(int argc, char **argv) {
     run.plan = dl_plan_create(m, &e);
     if (!run.plan) goto fail;
     if (disasm) {
-      dl_pim_print(stdout, &pim, NULL, true);
+      dl_pim_print(stdout, &pim, run.plan, true);
       rc = 0;
       goto done;
     }
     sim = dl_pim_sim_create(&pim, run.plan, &e);
-    if (!sim) goto fail;
+    if (!sim) {
+      char *msg = strdup(e.msg);
+      dl_error_clear(&e);
+      dl_error_set(&e, "%s: %s", model, msg);
+      free(msg);
+      goto fail;
+    }
   } else if (ml > 2 && !strcmp(model + ml - 2, ".c")) {
     run.cm = dl_cmodel_load(model, NULL, NULL, &e);
     if (!run.cm) goto fail;

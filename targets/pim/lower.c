@@ -428,7 +428,7 @@ bool dl_pim_compile(MlirModule m, const DlPimDevice *dev, DlPimProgram *out, DlE
   }
   out->cmd = g.w, out->ncmd = g.n;
   g.w = NULL;
-  out->mlir = dl_print_op(mlirModuleGetOperation(m), 0, &out->mlir_len);
+  out->mlir = dl_print_op(mlirModuleGetOperation(m), DL_PRINT_LOC, &out->mlir_len);
   ok = true;
 cleanup:
   dl_pim_prog_free(&g);
