@@ -9,6 +9,7 @@
 #include "dlc/passes.h"
 #include "dlc/quant.h"
 #include "dlc/support.h"
+#include "dlc/pim.h"
 #include "dlc/target.h"
 #include "dlc/version.h"
 
@@ -25,7 +26,9 @@ static void usage(FILE *f) {
           "                          for dlc-run's PIM simulator)\n"
           "  --pim-device=D          pim: a device JSON file or a built-in name (default hbm2)\n"
           "  --name=ID               C identifier prefix for generated code (default: from -o)\n"
-          "  --emit=qg               print the imported qg IR (MLIR text)\n"
+          "  --emit=qg|pim           print the qg IR (after quantization, if asked) or the pim\n"
+          "                          IR: one pim.kernel or pim.host per step (MLIR text)\n"
+          "  --pim-rows              with --emit=pim: each kernel's row commands too\n"
           "  --passes=P1,P2,...      run these passes after import (see dlc-opt --list-passes)\n"
           "  --input-shape=NAME=DIMS fix a dynamic input shape, e.g. input=1x3x224x224\n"
           "                          (repeat or separate with commas; a dynamic batch\n"
@@ -95,6 +98,7 @@ static bool write_depfile(const char *path, const char *target, const Deps *d, D
 int main(int argc, char **argv) {
   const char *model = NULL, *out = "-", *emit = NULL, *passes = NULL, *depfile = NULL;
   const char *target = NULL, *name = NULL, *pim_device = NULL;
+  bool pim_rows = false;
   char shapes[4096] = "";
   bool md = false;
   unsigned print_flags = 0;
@@ -128,6 +132,7 @@ int main(int argc, char **argv) {
     else if (!strncmp(a, "--target=", 9)) target = a + 9;
     else if (!strncmp(a, "--name=", 7)) name = a + 7;
     else if (!strncmp(a, "--pim-device=", 13)) pim_device = a + 13;
+    else if (!strcmp(a, "--pim-rows")) pim_rows = true;
     else if (!strncmp(a, "--passes=", 9)) passes = a + 9;
     else if (!strcmp(a, "--print-generic")) print_flags |= DL_PRINT_GENERIC;
     else if (!strcmp(a, "--print-loc")) print_flags |= DL_PRINT_LOC;
@@ -173,8 +178,8 @@ int main(int argc, char **argv) {
     usage(stderr);
     return EXIT_USER;
   }
-  if (emit && strcmp(emit, "qg")) {
-    fprintf(stderr, "%s: error: unknown --emit stage '%s' (expected: qg)\n", prog, emit);
+  if (emit && strcmp(emit, "qg") && strcmp(emit, "pim")) {
+    fprintf(stderr, "%s: error: unknown --emit stage '%s' (expected: qg, pim)\n", prog, emit);
     return EXIT_USER;
   }
   if (emit && target) {
@@ -292,7 +297,18 @@ int main(int argc, char **argv) {
     goto cleanup;
   }
   size_t len;
-  char *text = dl_print_op(mlirModuleGetOperation(m), print_flags, &len);
+  char *text = NULL;
+  if (emit && !strcmp(emit, "pim")) {
+    DlPimDevice dev;
+    if (dl_pim_device_load(pim_device, &dev, &e)) text = dl_pim_ir(m, &dev, pim_rows, &len, &e);
+    if (!text) {
+      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+      rc = EXIT_USER;
+      goto cleanup;
+    }
+  } else {
+    text = dl_print_op(mlirModuleGetOperation(m), print_flags, &len);
+  }
   if (!dl_write_file_atomic(out, text, len, &e) || (depfile && !write_depfile(depfile, out, &deps, &e))) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = EXIT_USER;

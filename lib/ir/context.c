@@ -8,7 +8,7 @@
 
 #include "dlc/ir.h"
 
-extern const char dl_qg_irdl_source[];
+extern const char dl_qg_irdl_source[], dl_pim_irdl_source[];
 
 MlirContext dl_context_create(DlError *e) {
   MlirContext ctx = mlirContextCreate();
@@ -17,13 +17,16 @@ MlirContext dl_context_create(DlError *e) {
                                  mlirGetDialectHandle__quant__()};
   for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
     mlirDialectHandleLoadDialect(handles[i], ctx);
-  MlirModule irdl = mlirModuleCreateParse(ctx, dl_str(dl_qg_irdl_source));
-  bool ok = !mlirModuleIsNull(irdl) && mlirLogicalResultIsSuccess(mlirLoadIRDLDialects(irdl));
-  if (!mlirModuleIsNull(irdl)) mlirModuleDestroy(irdl);
-  if (!ok) {
-    mlirContextDestroy(ctx);
-    dl_error_set(e, "internal: the embedded qg dialect failed to load");
-    return (MlirContext){NULL};
+  const char *dialects[2][2] = {{"qg", dl_qg_irdl_source}, {"pim", dl_pim_irdl_source}};
+  for (int d = 0; d < 2; d++) {
+    MlirModule irdl = mlirModuleCreateParse(ctx, dl_str(dialects[d][1]));
+    bool ok = !mlirModuleIsNull(irdl) && mlirLogicalResultIsSuccess(mlirLoadIRDLDialects(irdl));
+    if (!mlirModuleIsNull(irdl)) mlirModuleDestroy(irdl);
+    if (!ok) {
+      mlirContextDestroy(ctx);
+      dl_error_set(e, "internal: the embedded %s dialect failed to load", dialects[d][0]);
+      return (MlirContext){NULL};
+    }
   }
   /* the op table and the IRDL dialect must agree */
   for (int k = 0; k < DL_OP_COUNT; k++) {

@@ -363,7 +363,7 @@ static bool plan_kernel(DlPlan *plan, int s, DlPimKernel *k, Mac *mac) {
     for (int d = 0, r = c->r; d < r; d++) { /* no broadcasting: both operands dense like the output */
       int64_t stride = 1;
       for (int e2 = d + 1; e2 < r; e2++) stride *= c->dims[e2];
-      if (c->as[d] != stride || c->bs[d] != stride) return false;
+      if (c->dims[d] > 1 && (c->as[d] != stride || c->bs[d] != stride)) return false;
     }
     k->nops = 2, k->nch = mac->nch = 1, k->ntaps = mac->ntaps = 2, k->lanes = n;
     k->in_bits[1] = (int)range_bits(qb.qmin, qb.qmax), k->in_off[1] = qb.qmin;
