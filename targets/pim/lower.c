@@ -13,6 +13,7 @@
  * acc * m0 + k is (P, N) times m0's digits plus a constant, one subtraction
  * gives D = acc * m0 + k, and its bits from sh up are the shifted result;
  * the clamp is a comparison and a select per output bit. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,25 +208,10 @@ static int acc_width(const Mac *mac, int64_t c, bool neg) {
   return bits_of(b);
 }
 
-static bool gen_mac(DlPimProg *g, DlPimKernel *k, const Mac *mac, int data_rows, DlError *e) {
-  int nx = k->in_bits[0] > k->in_bits[1] ? k->in_bits[0] : k->in_bits[1];
-  int wmax = 1;
-  for (int64_t c = 0; c < mac->nch; c++) {
-    int a = acc_width(mac, c, false), b = acc_width(mac, c, true);
-    if (a > wmax) wmax = a;
-    if (b > wmax) wmax = b;
-  }
-  /* the output stage needs about 3 x (acc + 32) rows; the rest holds the block's accumulators */
-  int stage = 3 * (wmax + 34) + 8;
-  int64_t block = (data_rows - nx - stage) / (2 * wmax);
-  if (wmax > 64) return dl_error_set(e, "pim: %d-bit accumulators are too wide", wmax);
-  if (block < 1) return dl_error_set(e, "pim: %d-bit accumulators do not fit a %d-row subarray", wmax, data_rows);
-  if (block > mac->nch) block = mac->nch;
-  if (block > 64) block = 64;
+/* Emits the kernel with `block` channels per block; wmax / nx: accumulator and tap rows. */
+static bool gen_mac_blocks(DlPimProg *g, DlPimKernel *k, const Mac *mac, int64_t block, int wmax, int nx,
+                           int data_rows, DlError *e) {
   k->block = block;
-  int64_t groups = mac->q->kind == Q_CONV ? mac->q->c.win.group : 1, per_group = mac->nch / groups;
-  if (block > per_group) block = k->block = per_group; /* a block's channels share their input taps */
-  while (per_group % block) block--, k->block = block;
   int x[32], P[64][64], N[64][64];
   for (int i = 0; i < nx; i++) x[i] = i;
   for (int64_t b0 = 0; b0 < mac->nch; b0 += block) {
@@ -264,6 +250,54 @@ static bool gen_mac(DlPimProg *g, DlPimKernel *k, const Mac *mac, int data_rows,
     }
   }
   return true;
+}
+
+/* Picks the channels per block by the device's cost model, then emits the
+ * kernel. A block's channels share each loaded tap (fewer bus bits) but run
+ * one after another in one subarray; smaller blocks spread the channels
+ * over more banks. The choice minimizes estimated energy x delay, from the
+ * exact command count of the kernel and the device's timing and energy. */
+static bool gen_mac(DlPimProg *g, DlPimKernel *k, const Mac *mac, const DlPimDevice *dev, DlError *e) {
+  int data_rows = dl_pim_data_rows(dev->rows);
+  int nx = k->in_bits[0] > k->in_bits[1] ? k->in_bits[0] : k->in_bits[1];
+  int wmax = 1;
+  for (int64_t c = 0; c < mac->nch; c++) {
+    int a = acc_width(mac, c, false), b = acc_width(mac, c, true);
+    if (a > wmax) wmax = a;
+    if (b > wmax) wmax = b;
+  }
+  if (wmax > 64) return dl_error_set(e, "pim: %d-bit accumulators are too wide", wmax);
+  /* the output stage needs about 3 x (acc + 32) rows; the rest holds the block's accumulators */
+  int stage = 3 * (wmax + 34) + 8;
+  int64_t maxb = (data_rows - nx - stage) / (2 * wmax);
+  if (maxb < 1) return dl_error_set(e, "pim: %d-bit accumulators do not fit a %d-row subarray", wmax, data_rows);
+  if (maxb > 64) maxb = 64;
+  int64_t groups = mac->q->kind == Q_CONV ? mac->q->c.win.group : 1, per_group = mac->nch / groups;
+  if (maxb > per_group) maxb = per_group; /* a block's channels share their input taps */
+  /* one channel per block gives the exact compute commands, which do not depend on the block */
+  DlPimProg probe;
+  DlPimKernel pk = *k;
+  dl_pim_prog_init(&probe, g->rows);
+  bool ok = gen_mac_blocks(&probe, &pk, mac, 1, wmax, nx, data_rows, e);
+  double cmds = (double)(probe.naap + probe.nap), loads_per_ch = (double)pk.nload / (double)mac->nch;
+  dl_pim_prog_free(&probe);
+  if (!ok) return false;
+  double tiles = (double)((k->lanes + dev->cols - 1) / dev->cols), nbank = (double)dev->channels * dev->banks;
+  double t_cmd = (dev->t_aap + dev->t_ap) / 2, e_cmd = (dev->e_aap + dev->e_ap) / 2, lanes = (double)k->lanes;
+  int64_t best = 1;
+  double best_edp = -1;
+  for (int64_t b = 1; b <= maxb; b++) {
+    if (per_group % b) continue;
+    double nblocks = (double)((mac->nch + b - 1) / b), pairs = nblocks * tiles;
+    double per_bank = ceil(pairs / nbank) * (double)b * cmds / (double)mac->nch * t_cmd;
+    /* taps loaded per block: at most every channel's, at least one channel's */
+    double loads = nblocks * fmin(loads_per_ch * (double)b, (double)mac->ntaps);
+    double bus_bits = (loads * nx + (double)mac->nch * k->out_bits) * lanes;
+    double t = per_bank + bus_bits / (8 * dev->bus_gbs * dev->channels);
+    double en = cmds * tiles * e_cmd + bus_bits * dev->e_bus_bit * 1e-3;
+    if (best_edp < 0 || t * en < best_edp) best_edp = t * en, best = b;
+  }
+  return gen_mac_blocks(g, k, mac, best, wmax, nx, data_rows, e);
 }
 
 /* Max pooling: m = x_0; for each further tap, m = m >= x ? m : x. */
@@ -413,8 +447,7 @@ bool dl_pim_compile(MlirModule m, const DlPimDevice *dev, DlPimProgram *out, DlE
     if (!plan_kernel(plan, s, &k, &mac)) continue;
     k.cmd0 = g.n;
     int64_t a0 = g.naap, p0 = g.nap;
-    bool gen = k.kind == DL_PIM_K_MAX ? gen_max(&g, &k, dl_pim_data_rows(dev->rows), e)
-                                       : gen_mac(&g, &k, &mac, dl_pim_data_rows(dev->rows), e);
+    bool gen = k.kind == DL_PIM_K_MAX ? gen_max(&g, &k, dl_pim_data_rows(dev->rows), e) : gen_mac(&g, &k, &mac, dev, e);
     mac_free(&mac);
     if (!gen) {
       char *msg = strdup(e->msg);

@@ -2,8 +2,8 @@
  * subarray of rows x bitlines at a time, 64 bitlines per word) and the host
  * steps with the reference interpreter, and accounts time and energy.
  *
- * Timing: a kernel's (block, tile) pairs go round-robin over every subarray
- * of the device; commands in one bank serialize, banks run in parallel,
+ * Timing: a kernel's (block, tile) pairs go round-robin over the banks, then
+ * over the subarrays of each bank; commands in one bank serialize, banks run in parallel,
  * each channel issues at most 4 activations per tFAW (an AAP activates
  * twice, an AP once), and LOAD / STORE move their bits over the channel's bus
  * through the controller's transposition unit, not overlapped with compute. */
@@ -281,15 +281,17 @@ static void run_kernel(DlPimSim *s, int ki) {
         default: break;
         }
       }
-      int64_t slot = (b->blk * tiles + t) % nsub, bank = slot / d->subarrays, ch = bank / d->banks;
+      /* consecutive (block, tile) pairs go to different banks first, then to further subarrays of a bank */
+      int64_t slot = (b->blk * tiles + t) % nsub, bank = slot % nbank, ch = bank / d->banks;
+      double used = (double)(k->lanes - t * cols < cols ? k->lanes - t * cols : cols); /* lanes this tile moves */
       s->bank_ns[bank] += (double)b->aap * d->t_aap + (double)b->ap * d->t_ap;
       s->ch_acts[ch] += 2.0 * (double)b->aap + (double)b->ap;
-      s->ch_bus[ch] += (double)(b->load_bits + b->store_bits) * (double)cols;
+      s->ch_bus[ch] += (double)(b->load_bits + b->store_bits) * used;
       ks->aap += (double)b->aap, ks->ap += (double)b->ap;
       ks->bitops += (double)(b->aap + b->ap) * (double)cols;
-      ks->bus_bits += (double)(b->load_bits + b->store_bits) * (double)cols;
+      ks->bus_bits += (double)(b->load_bits + b->store_bits) * used;
       ks->nj += (double)b->aap * d->e_aap + (double)b->ap * d->e_ap +
-                (double)(b->load_bits + b->store_bits) * (double)cols * d->e_bus_bit * 1e-3;
+                (double)(b->load_bits + b->store_bits) * used * d->e_bus_bit * 1e-3;
     }
   }
   double worst = 0;
