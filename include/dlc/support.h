@@ -28,6 +28,23 @@ void dl_buf_printf(DlBuf *b, const char *fmt, ...) __attribute__((format(printf,
 void dl_buf_append(DlBuf *b, const char *s, size_t n);
 void dl_buf_free(DlBuf *b);
 
+/* Little-endian binary files: writing appends to a DlBuf; reading goes
+ * through a cursor that never passes the end (past it, reads return 0 and
+ * set bad). */
+void dl_buf_put_u32(DlBuf *b, uint32_t v);
+void dl_buf_put_u64(DlBuf *b, uint64_t v);
+void dl_buf_put_f64(DlBuf *b, double v);
+typedef struct {
+  const unsigned char *p;
+  size_t len, at;
+  bool bad;
+} DlReader;
+uint32_t dl_read_u32(DlReader *r);
+uint64_t dl_read_u64(DlReader *r);
+double dl_read_f64(DlReader *r);
+/* n bytes at the cursor (NULL, and bad, if fewer remain) */
+const void *dl_read_bytes(DlReader *r, size_t n);
+
 /* Monotonic seconds. */
 double dl_now(void);
 /* A one-line progress bar on stderr ("what [=====   ] 42% 420/1000 1.2s"),

@@ -41,3 +41,45 @@ void dl_buf_free(DlBuf *b) {
   b->data = NULL;
   b->len = b->cap = 0;
 }
+
+void dl_buf_put_u32(DlBuf *b, uint32_t v) {
+  char c[4] = {(char)v, (char)(v >> 8), (char)(v >> 16), (char)(v >> 24)};
+  dl_buf_append(b, c, 4);
+}
+
+void dl_buf_put_u64(DlBuf *b, uint64_t v) {
+  dl_buf_put_u32(b, (uint32_t)v);
+  dl_buf_put_u32(b, (uint32_t)(v >> 32));
+}
+
+void dl_buf_put_f64(DlBuf *b, double d) {
+  uint64_t v;
+  memcpy(&v, &d, 8);
+  dl_buf_put_u64(b, v);
+}
+
+const void *dl_read_bytes(DlReader *r, size_t n) {
+  if (r->bad || r->len - r->at < n) {
+    r->bad = true;
+    return NULL;
+  }
+  r->at += n;
+  return r->p + r->at - n;
+}
+
+static uint64_t read_le(DlReader *r, int n) {
+  const unsigned char *p = dl_read_bytes(r, (size_t)n);
+  uint64_t v = 0;
+  for (int i = 0; p && i < n; i++) v |= (uint64_t)p[i] << (8 * i);
+  return v;
+}
+
+uint32_t dl_read_u32(DlReader *r) { return (uint32_t)read_le(r, 4); }
+uint64_t dl_read_u64(DlReader *r) { return read_le(r, 8); }
+
+double dl_read_f64(DlReader *r) {
+  uint64_t v = read_le(r, 8);
+  double d;
+  memcpy(&d, &v, 8);
+  return d;
+}

@@ -14,68 +14,35 @@
 static const char magic[8] = {'D', 'L', 'C', 'P', 'I', 'M', '\r', '\n'};
 enum { VERSION = 1, DEV_BYTES = 64 + 5 * 4 + 9 * 8, KERNEL_BYTES = 6 * 4 + 17 * 8 };
 
-static void put(DlBuf *b, const void *p, size_t n) { dl_buf_append(b, p, n); }
-static void put_u32(DlBuf *b, uint32_t v) {
-  unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
-  put(b, c, 4);
-}
-static void put_u64(DlBuf *b, uint64_t v) {
-  put_u32(b, (uint32_t)v);
-  put_u32(b, (uint32_t)(v >> 32));
-}
-static void put_f64(DlBuf *b, double d) {
-  uint64_t v;
-  memcpy(&v, &d, 8);
-  put_u64(b, v);
-}
-
 bool dl_pim_write(const char *path, const DlPimProgram *p, DlError *e) {
   DlBuf b = {0};
   const DlPimDevice *d = &p->dev;
-  put(&b, magic, 8);
-  put_u32(&b, VERSION);
-  put_u32(&b, (uint32_t)p->nk);
-  put_u64(&b, (uint64_t)p->ncmd);
-  put_u64(&b, (uint64_t)p->mlir_len);
+  dl_buf_append(&b, magic, 8);
+  dl_buf_put_u32(&b, VERSION);
+  dl_buf_put_u32(&b, (uint32_t)p->nk);
+  dl_buf_put_u64(&b, (uint64_t)p->ncmd);
+  dl_buf_put_u64(&b, (uint64_t)p->mlir_len);
   char name[64] = {0};
   snprintf(name, sizeof name, "%s", d->name);
-  put(&b, name, 64);
+  dl_buf_append(&b, name, 64);
   int geo[5] = {d->channels, d->banks, d->subarrays, d->rows, d->cols};
-  for (int i = 0; i < 5; i++) put_u32(&b, (uint32_t)geo[i]);
+  for (int i = 0; i < 5; i++) dl_buf_put_u32(&b, (uint32_t)geo[i]);
   double f[9] = {d->t_aap, d->t_ap, d->t_faw, d->bus_gbs, d->e_aap, d->e_ap, d->e_bus_bit, d->host_ns_op, d->host_pj_op};
-  for (int i = 0; i < 9; i++) put_f64(&b, f[i]);
+  for (int i = 0; i < 9; i++) dl_buf_put_f64(&b, f[i]);
   for (int i = 0; i < p->nk; i++) {
     const DlPimKernel *k = &p->k[i];
     int32_t h[6] = {k->step, (int32_t)k->kind, k->nops, k->in_bits[0], k->in_bits[1], k->out_bits};
-    for (int j = 0; j < 6; j++) put_u32(&b, (uint32_t)h[j]);
+    for (int j = 0; j < 6; j++) dl_buf_put_u32(&b, (uint32_t)h[j]);
     int64_t v[17] = {k->in_off[0], k->in_off[1], k->pad, k->out_off, k->nch, k->ntaps, k->lanes, k->block, k->cmd0,
                      k->ncmd, k->naap, k->nap, k->nload, k->nstore, k->macs, 0, 0};
-    for (int j = 0; j < 17; j++) put_u64(&b, (uint64_t)v[j]);
+    for (int j = 0; j < 17; j++) dl_buf_put_u64(&b, (uint64_t)v[j]);
   }
-  for (int64_t i = 0; i < p->ncmd; i++) put_u64(&b, p->cmd[i]);
-  put(&b, p->mlir, p->mlir_len);
+  for (int64_t i = 0; i < p->ncmd; i++) dl_buf_put_u64(&b, p->cmd[i]);
+  dl_buf_append(&b, p->mlir, p->mlir_len);
   bool ok = dl_write_file_atomic(path, b.data, b.len, e);
   dl_buf_free(&b);
   return ok;
 }
-
-typedef struct {
-  const unsigned char *p;
-  size_t len, at;
-} Rd;
-
-static bool take(Rd *r, size_t n) {
-  if (r->len - r->at < n) return false;
-  r->at += n;
-  return true;
-}
-static uint64_t get_u(Rd *r, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; i++) v |= (uint64_t)r->p[r->at - (size_t)bytes + (size_t)i] << (8 * i);
-  return v;
-}
-#define U32(r) (take(r, 4) ? (uint32_t)get_u(r, 4) : (bad = true, 0u))
-#define U64(r) (take(r, 8) ? get_u(r, 8) : (bad = true, (uint64_t)0))
 
 static bool compute_row(int rows, uint32_t r) {
   return (r >= (uint32_t)dl_pim_t(rows, 0) && r < (uint32_t)dl_pim_c0(rows)) ||
@@ -128,12 +95,12 @@ static bool check_cmd(const DlPimProgram *p, const DlPimKernel *k, int64_t i, bo
 
 bool dl_pim_parse(const void *buf, size_t len, DlPimProgram *p, DlError *e) {
   memset(p, 0, sizeof *p);
-  Rd r = {buf, len, 0};
-  bool bad = false;
-  if (!take(&r, 8) || memcmp(buf, magic, 8)) return dl_error_set(e, "not a .pimbin file (wrong magic)");
-  uint32_t version = U32(&r), nk = U32(&r);
-  uint64_t ncmd = U64(&r), mlen = U64(&r);
-  if (bad) return dl_error_set(e, "truncated header");
+  DlReader r = {buf, len, 0, false};
+  const void *mg = dl_read_bytes(&r, 8);
+  if (!mg || memcmp(mg, magic, 8)) return dl_error_set(e, "not a .pimbin file (wrong magic)");
+  uint32_t version = dl_read_u32(&r), nk = dl_read_u32(&r);
+  uint64_t ncmd = dl_read_u64(&r), mlen = dl_read_u64(&r);
+  if (r.bad) return dl_error_set(e, "truncated header");
   if (version != VERSION) return dl_error_set(e, "version %u, this dlc reads version %d", version, VERSION);
   size_t need = 32 + DEV_BYTES;
   if (nk > 1u << 20 || ncmd > (uint64_t)1 << 36 || mlen > (uint64_t)1 << 40 ||
@@ -141,15 +108,13 @@ bool dl_pim_parse(const void *buf, size_t len, DlPimProgram *p, DlError *e) {
     return dl_error_set(e, "truncated or extended: %zu bytes, the header describes %llu kernels, %llu commands and %llu bytes of MLIR",
                         len, (unsigned long long)nk, (unsigned long long)ncmd, (unsigned long long)mlen);
   DlPimDevice *d = &p->dev;
-  take(&r, 64);
-  memcpy(d->name, (const char *)buf + r.at - 64, 63);
+  memcpy(d->name, dl_read_bytes(&r, 64), 63);
   uint32_t geo[5];
-  for (int i = 0; i < 5; i++) geo[i] = U32(&r);
+  for (int i = 0; i < 5; i++) geo[i] = dl_read_u32(&r);
   double *f[9] = {&d->t_aap, &d->t_ap, &d->t_faw, &d->bus_gbs, &d->e_aap, &d->e_ap, &d->e_bus_bit, &d->host_ns_op,
                   &d->host_pj_op};
   for (int i = 0; i < 9; i++) {
-    uint64_t v = U64(&r);
-    memcpy(f[i], &v, 8);
+    *f[i] = dl_read_f64(&r);
     if (!(*f[i] >= 0 && *f[i] <= 1e9)) return dl_error_set(e, "device parameter %d out of range", i);
   }
   if (geo[0] < 1 || geo[0] > 64 || geo[1] < 1 || geo[1] > 256 || geo[2] < 1 || geo[2] > 4096 || geo[3] < 64 ||
@@ -162,9 +127,9 @@ bool dl_pim_parse(const void *buf, size_t len, DlPimProgram *p, DlError *e) {
   for (uint32_t i = 0; i < nk; i++) {
     DlPimKernel *k = &p->k[i];
     int32_t h[6];
-    for (int j = 0; j < 6; j++) h[j] = (int32_t)U32(&r);
+    for (int j = 0; j < 6; j++) h[j] = (int32_t)dl_read_u32(&r);
     int64_t v[17];
-    for (int j = 0; j < 17; j++) v[j] = (int64_t)U64(&r);
+    for (int j = 0; j < 17; j++) v[j] = (int64_t)dl_read_u64(&r);
     k->step = h[0], k->kind = (DlPimKernelKind)h[1], k->nops = h[2], k->in_bits[0] = h[3], k->in_bits[1] = h[4];
     k->out_bits = h[5];
     k->in_off[0] = v[0], k->in_off[1] = v[1], k->pad = v[2], k->out_off = v[3], k->nch = v[4], k->ntaps = v[5];
@@ -187,10 +152,10 @@ bool dl_pim_parse(const void *buf, size_t len, DlPimProgram *p, DlError *e) {
   }
   p->ncmd = (int64_t)ncmd;
   p->cmd = malloc(sizeof(uint64_t) * (size_t)(ncmd + 1));
-  for (uint64_t i = 0; i < ncmd; i++) p->cmd[i] = U64(&r);
+  for (uint64_t i = 0; i < ncmd; i++) p->cmd[i] = dl_read_u64(&r);
   p->mlir_len = (size_t)mlen;
   p->mlir = malloc((size_t)mlen + 1);
-  memcpy(p->mlir, (const char *)buf + r.at, (size_t)mlen);
+  memcpy(p->mlir, dl_read_bytes(&r, (size_t)mlen), (size_t)mlen);
   p->mlir[mlen] = 0;
   for (int i = 0; i < p->nk; i++) {
     bool in_block = false;
