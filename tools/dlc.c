@@ -9,6 +9,7 @@
 #include "dlc/passes.h"
 #include "dlc/quant.h"
 #include "dlc/support.h"
+#include "dlc/acc.h"
 #include "dlc/pim.h"
 #include "dlc/target.h"
 #include "dlc/version.h"
@@ -22,13 +23,16 @@ static void usage(FILE *f) {
           "usage: dlc MODEL.onnx|MODEL.mlir [options]\n"
           "Compiles an ONNX model through the qg dialect.\n"
           "  -o FILE                 output file (default: stdout); written atomically\n"
-          "  --target=c|pim          generate code (c: FILE.c + FILE.h, C99; pim: a .pimbin\n"
-          "                          for dlc-run's PIM simulator)\n"
+          "  --target=c|pim|acc      generate code (c: FILE.c + FILE.h, C99; pim: a .pimbin,\n"
+          "                          acc: an .accbin, for dlc-run's simulators)\n"
           "  --pim-device=D          pim: a device JSON file or a built-in name (default hbm2)\n"
+          "  --acc-device=D          acc: a device JSON file or a preset: edge (default), dpu\n"
           "  --name=ID               C identifier prefix for generated code (default: from -o)\n"
           "  --emit=qg|pim           print the qg IR (after quantization, if asked) or the pim\n"
           "                          IR: one pim.kernel or pim.host per step (MLIR text)\n"
           "  --pim-rows              with --emit=pim: each kernel's row commands too\n"
+          "  --emit=acc [--acc-insns] print the acc IR: one acc.layer / acc.host per step (and its\n"
+          "                          instructions)\n"
           "  --passes=P1,P2,...      run these passes after import (see dlc-opt --list-passes)\n"
           "  --input-shape=NAME=DIMS fix a dynamic input shape, e.g. input=1x3x224x224\n"
           "                          (repeat or separate with commas; a dynamic batch\n"
@@ -97,8 +101,8 @@ static bool write_depfile(const char *path, const char *target, const Deps *d, D
 
 int main(int argc, char **argv) {
   const char *model = NULL, *out = "-", *emit = NULL, *passes = NULL, *depfile = NULL;
-  const char *target = NULL, *name = NULL, *pim_device = NULL;
-  bool pim_rows = false;
+  const char *target = NULL, *name = NULL, *pim_device = NULL, *acc_device = NULL;
+  bool pim_rows = false, acc_insns = false;
   char shapes[4096] = "";
   bool md = false;
   unsigned print_flags = 0;
@@ -133,6 +137,8 @@ int main(int argc, char **argv) {
     else if (!strncmp(a, "--name=", 7)) name = a + 7;
     else if (!strncmp(a, "--pim-device=", 13)) pim_device = a + 13;
     else if (!strcmp(a, "--pim-rows")) pim_rows = true;
+    else if (!strncmp(a, "--acc-device=", 13)) acc_device = a + 13;
+    else if (!strcmp(a, "--acc-insns")) acc_insns = true;
     else if (!strncmp(a, "--passes=", 9)) passes = a + 9;
     else if (!strcmp(a, "--print-generic")) print_flags |= DL_PRINT_GENERIC;
     else if (!strcmp(a, "--print-loc")) print_flags |= DL_PRINT_LOC;
@@ -178,8 +184,8 @@ int main(int argc, char **argv) {
     usage(stderr);
     return EXIT_USER;
   }
-  if (emit && strcmp(emit, "qg") && strcmp(emit, "pim")) {
-    fprintf(stderr, "%s: error: unknown --emit stage '%s' (expected: qg, pim)\n", prog, emit);
+  if (emit && strcmp(emit, "qg") && strcmp(emit, "pim") && strcmp(emit, "acc")) {
+    fprintf(stderr, "%s: error: unknown --emit stage '%s' (expected: qg, pim, acc)\n", prog, emit);
     return EXIT_USER;
   }
   if (emit && target) {
@@ -188,7 +194,7 @@ int main(int argc, char **argv) {
   }
   const DlTarget *tgt = target ? dl_target_lookup(target) : NULL;
   if (target && !tgt) {
-    fprintf(stderr, "%s: error: unknown target '%s' (expected: c, pim)\n", prog, target);
+    fprintf(stderr, "%s: error: unknown target '%s' (expected: c, pim, acc)\n", prog, target);
     return EXIT_USER;
   }
   if (quantize != (calib != NULL) && !(calib && report)) {
@@ -289,7 +295,7 @@ int main(int argc, char **argv) {
   }
   if (tgt) {
     const char *base = strrchr(model, '/');
-    DlTargetOptions to = {.out_path = out, .name = name, .source = base ? base + 1 : model, .device = pim_device};
+    DlTargetOptions to = {.out_path = out, .name = name, .source = base ? base + 1 : model, .device = !strcmp(target, "acc") ? acc_device : pim_device};
     if (!tgt->emit(m, &to, &e) || (depfile && !write_depfile(depfile, out, &deps, &e))) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
       rc = EXIT_USER;
@@ -301,6 +307,14 @@ int main(int argc, char **argv) {
   if (emit && !strcmp(emit, "pim")) {
     DlPimDevice dev;
     if (dl_pim_device_load(pim_device, &dev, &e)) text = dl_pim_ir(m, &dev, pim_rows, &len, &e);
+    if (!text) {
+      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+      rc = EXIT_USER;
+      goto cleanup;
+    }
+  } else if (emit && !strcmp(emit, "acc")) {
+    DlAccDevice dev;
+    if (dl_acc_device_load(acc_device, &dev, &e)) text = dl_acc_ir(m, &dev, acc_insns, &len, &e);
     if (!text) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
       rc = EXIT_USER;

@@ -13,6 +13,7 @@
 #include "dlc/interp.h"
 #include "dlc/load.h"
 #include "dlc/npy.h"
+#include "dlc/acc.h"
 #include "dlc/pim.h"
 #include "dlc/version.h"
 
@@ -20,10 +21,11 @@ static const char *prog = "dlc-run";
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: dlc-run MODEL(.onnx|.mlir|.c|.pimbin) --input X.npy [options]\n"
+          "usage: dlc-run MODEL(.onnx|.mlir|.c|.pimbin|.accbin) --input X.npy [options]\n"
           "Runs the model over the first axis of the inputs: ONNX and MLIR with the\n"
           "reference interpreter, .c (from dlc --target=c) compiled with $CC and loaded,\n"
-          ".pimbin (from dlc --target=pim) on the PIM simulator (bit-exact, with cycles and energy).\n"
+          ".pimbin (dlc --target=pim) on the PIM simulator and .accbin (dlc --target=acc) on the\n"
+          "accelerator simulator (both bit-exact, with time and energy).\n"
           "  --input FILE       input tensor (.npy, or an ONNX TensorProto .pb); repeat per input\n"
           "  --labels FILE      int64 labels: prints top-1 accuracy of output 0\n"
           "  --compare FILE     reference for output 0: prints max |diff|, fails above tolerance\n"
@@ -33,8 +35,8 @@ static void usage(FILE *f) {
           "  --limit N          use only the first N samples\n"
           "  --input-shape S    fix dynamic input dims, as in dlc\n"
           "  --quiet            no progress bar\n"
-          "  --report FILE      .pimbin: write the simulator's JSON report (time, energy per layer)\n"
-          "  --disasm           .pimbin: print its kernels and command words, run nothing\n");
+          "  --report FILE      .pimbin / .accbin: write the simulator's JSON report (time, energy per layer)\n"
+          "  --disasm           .pimbin / .accbin: print its kernels / layers and instructions, run nothing\n");
 }
 
 static bool read_tensor(const char *path, DlTensor *t, DlError *e) {
@@ -118,6 +120,8 @@ int main(int argc, char **argv) {
   MlirContext ctx = {NULL};
   DlPimProgram pim = {0};
   DlPimSim *sim = NULL;
+  DlAccProgram acc = {0};
+  DlAccSim *asim = NULL;
   size_t ml = strlen(model);
   if (ml > 7 && !strcmp(model + ml - 7, ".pimbin")) {
     if (!dl_pim_read(model, &pim, &e)) goto fail;
@@ -138,6 +142,31 @@ int main(int argc, char **argv) {
     }
     sim = dl_pim_sim_create(&pim, run.plan, &e);
     if (!sim) {
+      char *msg = strdup(e.msg);
+      dl_error_clear(&e);
+      dl_error_set(&e, "%s: %s", model, msg);
+      free(msg);
+      goto fail;
+    }
+  } else if (ml > 7 && !strcmp(model + ml - 7, ".accbin")) {
+    if (!dl_acc_read(model, &acc, &e)) goto fail;
+    ctx = dl_context_create(&e);
+    if (mlirContextIsNull(ctx)) goto fail;
+    dl_attach_diagnostic_printer(ctx, prog);
+    m = mlirModuleCreateParse(ctx, mlirStringRefCreate(acc.mlir, acc.mlir_len));
+    if (mlirModuleIsNull(m) || !dl_verify(mlirModuleGetOperation(m))) {
+      dl_error_set(&e, "%s: the embedded model does not parse", model);
+      goto fail;
+    }
+    run.plan = dl_plan_create(m, &e);
+    if (!run.plan) goto fail;
+    if (disasm) {
+      dl_acc_print(stdout, &acc, run.plan, true);
+      rc = 0;
+      goto done;
+    }
+    asim = dl_acc_sim_create(&acc, run.plan, &e);
+    if (!asim) {
       char *msg = strdup(e.msg);
       dl_error_clear(&e);
       dl_error_set(&e, "%s: %s", model, msg);
@@ -251,6 +280,21 @@ int main(int argc, char **argv) {
       }
     }
   }
+  if (asim) {
+    double ns, nj, dram, sim_s;
+    dl_acc_sim_totals(asim, &ns, &nj, &dram, &sim_s);
+    printf("acc (%s): %.1f us, %.2f uJ and %.0f DRAM bytes per sample; simulator: %.2f s\n", acc.dev.name,
+           ns / 1e3 / (double)samples, nj / 1e3 / (double)samples, dram / (double)samples, sim_s);
+    if (report) {
+      FILE *f = fopen(report, "w");
+      bool ok = f && dl_acc_sim_report(asim, f, samples);
+      if (f && fclose(f)) ok = false;
+      if (!ok) {
+        dl_error_set(&e, "%s: cannot write the report", report);
+        goto fail;
+      }
+    }
+  }
   if (labels) {
     if (!dl_npy_read(labels, &lab, &e)) goto fail;
     const DlTensor *o0 = &outs[0];
@@ -304,8 +348,10 @@ done:
   dl_tensor_free(&lab);
   dl_tensor_free(&ref);
   dl_pim_sim_destroy(sim);
+  dl_acc_sim_destroy(asim);
   dl_plan_destroy(run.plan);
   dl_pim_program_free(&pim);
+  dl_acc_program_free(&acc);
   for (int o = 0; o < 256; o++) free(run.outs[o]);
   dl_cmodel_destroy(run.cm);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);

@@ -8,7 +8,7 @@
 
 #include "dlc/ir.h"
 
-extern const char dl_qg_irdl_source[], dl_pim_irdl_source[];
+extern const char dl_qg_irdl_source[], dl_pim_irdl_source[], dl_acc_irdl_source[];
 
 MlirContext dl_context_create(DlError *e) {
   MlirContext ctx = mlirContextCreate();
@@ -17,8 +17,8 @@ MlirContext dl_context_create(DlError *e) {
                                  mlirGetDialectHandle__quant__()};
   for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
     mlirDialectHandleLoadDialect(handles[i], ctx);
-  const char *dialects[2][2] = {{"qg", dl_qg_irdl_source}, {"pim", dl_pim_irdl_source}};
-  for (int d = 0; d < 2; d++) {
+  const char *dialects[3][2] = {{"qg", dl_qg_irdl_source}, {"pim", dl_pim_irdl_source}, {"acc", dl_acc_irdl_source}};
+  for (int d = 0; d < 3; d++) {
     MlirModule irdl = mlirModuleCreateParse(ctx, dl_str(dialects[d][1]));
     bool ok = !mlirModuleIsNull(irdl) && mlirLogicalResultIsSuccess(mlirLoadIRDLDialects(irdl));
     if (!mlirModuleIsNull(irdl)) mlirModuleDestroy(irdl);

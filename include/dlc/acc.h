@@ -1,0 +1,128 @@
+/* The acc target: a parameterized DNN accelerator (a PE array with input,
+ * weight, accumulator and output buffers, DMA to DRAM, a requantization ALU
+ * and an outlier MAC unit). A quantized model becomes a stream of fixed-width
+ * instructions per layer, tiled to fit the buffers; dlc-run simulates it bit
+ * for bit and counts cycles, DRAM bytes and energy. ISA: docs/acc-isa.md. */
+#ifndef DLC_ACC_H
+#define DLC_ACC_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dlc/interp.h"
+
+/* The accelerator (a JSON file in targets/acc/devices). */
+typedef struct {
+  char name[64];
+  int pe_rows, pe_cols, pe_k;  /* output pixels x output channels x input channels per cycle, 8x8-bit MACs */
+  int pack4, pack2;            /* MACs per 8-bit MAC slot at 4-bit / 2-bit weights (1: no gain) */
+  int requant_mult;            /* 1: multiplier and shift; 0: shift only (dynamic fixed point) */
+  int outlier_lanes;           /* outlier MACs per cycle; 0: no outlier path */
+  int outlier_bits;            /* width of outlier weights */
+  int alu_lanes;               /* ALU elements per cycle */
+  int64_t ibuf, wbuf, abuf, obuf; /* bytes: input, weight, accumulator, output buffers (each double-buffered) */
+  double ghz;                  /* clock */
+  double dram_gbs, dram_ns;    /* DRAM bandwidth and latency per transfer */
+  double e_mac, e_buf, e_dram, e_alu; /* pJ: per 8x8 MAC, per buffer byte, per DRAM byte, per ALU element */
+  double host_ns_op, host_pj_op;
+} DlAccDevice;
+
+/* A path to a device JSON file or a built-in name ("edge", "dpu"). */
+bool dl_acc_device_load(const char *path_or_name, DlAccDevice *d, DlError *e);
+
+/* --- instructions: four 64-bit words ---------------------------------------
+ * w0: op (bits 0..7), slots (8..15), dep1 (16..31), dep2 (32..47), layer (48..63)
+ * w1: a0 | a1 << 32 (the m range), w2: b0 | b1 << 32 (n), w3: c0 | c1 << 32 (k).
+ * dep1 / dep2: this instruction starts after the instruction that many
+ * places earlier has finished (0: none). Slots: bit 0 input half, bit 1
+ * weight half, bit 2 accumulator / output half, bit 3 accumulate. */
+#define DL_ACC_OPS(X)                                                                               \
+  X(CFG, "cfg")         /* switch to layer `layer`: its bit widths, shifts, tables */              \
+  X(LOAD_X, "load.x")   /* DRAM -> input buffer: rows m, columns k (conv: implicit im2col) */      \
+  X(LOAD_W, "load.w")   /* DRAM -> weight buffer: k x n dense packed weights and their outliers */ \
+  X(GEMM, "gemm")       /* acc[m, n] (+)= sum_k (x - zx) w, dense array plus outlier unit */      \
+  X(REQ, "req")         /* ALU: acc + bias -> requantize -> clamp -> output buffer */             \
+  X(ALU, "alu")         /* ALU on the input buffer: add / sub, max pool, lookup table */          \
+  X(STORE, "store")     /* output buffer -> DRAM: rows m, channels n */                            \
+  X(SYNC, "sync")       /* wait until every engine is idle */                                       \
+  X(FINISH, "finish")
+
+typedef enum {
+  DL_ACC_INVALID,
+#define X(id, name) DL_ACC_##id,
+  DL_ACC_OPS(X)
+#undef X
+  DL_ACC_NOPS
+} DlAccOp;
+
+typedef struct {
+  uint64_t w[4];
+} DlAccInsn;
+
+static inline DlAccOp dl_acc_op(const DlAccInsn *i) { return (DlAccOp)(i->w[0] & 0xFF); }
+static inline unsigned dl_acc_slots(const DlAccInsn *i) { return (unsigned)(i->w[0] >> 8) & 0xFF; }
+static inline unsigned dl_acc_dep(const DlAccInsn *i, int k) { return (unsigned)(i->w[0] >> (16 + 16 * k)) & 0xFFFF; }
+static inline unsigned dl_acc_layer(const DlAccInsn *i) { return (unsigned)(i->w[0] >> 48) & 0xFFFF; }
+static inline uint32_t dl_acc_lo(uint64_t w) { return (uint32_t)w; }
+static inline uint32_t dl_acc_hi(uint64_t w) { return (uint32_t)(w >> 32); }
+const char *dl_acc_op_name(DlAccOp op);
+
+/* --- layers ------------------------------------------------------------------ */
+typedef enum { DL_ACC_L_CONV, DL_ACC_L_MATMUL, DL_ACC_L_ADD, DL_ACC_L_MAXPOOL, DL_ACC_L_LUT } DlAccLayerKind;
+
+typedef struct {
+  int step;                 /* the plan step */
+  DlAccLayerKind kind;
+  int64_t M, N, K;          /* GEMM view: rows (batch x positions), channels, reduction; ALU: M elements, K taps */
+  int64_t mt, nt, kt;       /* tile sizes the lowering chose */
+  int order;                /* 0: n outer (weights stationary when kt = K), 1: m outer */
+  int wbits;                /* dense weight width in DRAM and the weight buffer (2, 4, 8, 16) */
+  int64_t noutliers;        /* weights outside the dense range, in the sparse list */
+  int64_t woff, wbytes;     /* this layer's dense weights in the weight segment */
+  int64_t ooff;             /* first outlier entry (in the outlier segment) */
+  int64_t poff;             /* per-channel parameters (bias, m0, shift) in the parameter segment */
+  int64_t icmd, ncmd;       /* instructions */
+  int64_t dram_lb;          /* the layer's DRAM traffic lower bound, bytes (docs/acc.md) */
+} DlAccLayer;
+
+typedef struct {
+  uint32_t k, n; /* position in the [K][N] weight matrix */
+  int32_t v;     /* the weight (zero point subtracted) */
+} DlAccOutlier;
+
+typedef struct {
+  DlAccDevice dev;
+  char *mlir; /* the quantized module: host steps and layer geometry */
+  size_t mlir_len;
+  DlAccLayer *l;
+  int nl;
+  DlAccInsn *insn;
+  int64_t ninsn;
+  unsigned char *wseg; /* dense weights, each layer [N][K] row-major at its wbits, two's complement */
+  int64_t wseg_len;
+  DlAccOutlier *out;
+  int64_t nout;
+  int64_t *par; /* per layer: bias[N], m0[N], shift[N] */
+  int64_t npar;
+} DlAccProgram;
+
+bool dl_acc_compile(MlirModule m, const DlAccDevice *dev, DlAccProgram *out, DlError *e);
+void dl_acc_program_free(DlAccProgram *p);
+bool dl_acc_write(const char *path, const DlAccProgram *p, DlError *e);
+bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e);
+bool dl_acc_read(const char *path, DlAccProgram *p, DlError *e);
+void dl_acc_print(FILE *f, const DlAccProgram *p, DlPlan *plan, bool insns);
+
+/* The acc IR of m compiled for dev (dialects/acc.irdl.mlir), verified, as
+ * MLIR text (malloc'd): an acc.host or acc.layer per plan step, with insns
+ * each layer's instructions. NULL on failure. */
+char *dl_acc_ir(MlirModule m, const DlAccDevice *dev, bool insns, size_t *len, DlError *e);
+
+typedef struct DlAccSim DlAccSim;
+/* Checks p against the plan of its module and attaches a simulator to it. */
+DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e);
+void dl_acc_sim_destroy(DlAccSim *s);
+bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples);
+void dl_acc_sim_totals(DlAccSim *s, double *ns, double *nj, double *dram_bytes, double *sim_s);
+
+#endif

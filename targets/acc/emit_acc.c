@@ -1,0 +1,77 @@
+/* The acc target's entry: compile a quantized module for a device, write the
+ * .accbin; and the acc IR for --emit=acc. */
+#include <string.h>
+
+#include "acc_internal.h"
+#include "dlc/support.h"
+#include "dlc/target.h"
+
+bool dl_target_acc_emit(MlirModule m, const DlTargetOptions *o, DlError *e) {
+  DlAccDevice dev;
+  DlAccProgram p;
+  if (!dl_acc_device_load(o->device, &dev, e) || !dl_acc_compile(m, &dev, &p, e)) return false;
+  bool ok = p.nl > 0 || dl_error_set(e, "the acc target runs quantized models: nothing here has an integer form "
+                                         "(compile with --quantize, or give a quantized model)");
+  ok = ok && dl_acc_write(o->out_path, &p, e);
+  dl_acc_program_free(&p);
+  return ok;
+}
+
+static void loc(DlBuf *b, const char *where) {
+  dl_buf_printf(b, " loc(\"");
+  for (const char *c = where; *c; c++) dl_buf_printf(b, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
+  dl_buf_printf(b, "\")\n");
+}
+
+char *dl_acc_ir(MlirModule m, const DlAccDevice *dev, bool insns, size_t *len, DlError *e) {
+  static const char *kinds[] = {"conv", "matmul", "add", "maxpool", "lut"};
+  DlAccProgram p;
+  if (!dl_acc_compile(m, dev, &p, e)) return NULL;
+  DlPlan *plan = dl_plan_create(m, e);
+  if (!plan) {
+    dl_acc_program_free(&p);
+    return NULL;
+  }
+  DlBuf b = {0};
+  dl_buf_printf(&b, "\"acc.device\"() {name = \"%s\", pe = [%d : i64, %d : i64, %d : i64], buffers = [%lld : i64, %lld : i64, "
+                    "%lld : i64, %lld : i64]} : () -> ()\n",
+                dev->name, dev->pe_rows, dev->pe_cols, dev->pe_k, (long long)dev->ibuf, (long long)dev->wbuf,
+                (long long)dev->abuf, (long long)dev->obuf);
+  for (int s = 0, li = 0; s < plan->nsteps; s++) {
+    const Step *st = &plan->steps[s];
+    if (li < p.nl && p.l[li].step == s) {
+      const DlAccLayer *l = &p.l[li++];
+      dl_buf_printf(&b, "\"acc.layer\"() {step = %d : i64, kind = \"%s\", shape = [%lld : i64, %lld : i64, %lld : i64], "
+                        "tile = [%lld : i64, %lld : i64, %lld : i64], order = \"%s\", weight_bits = %d : i64, "
+                        "outliers = %lld : i64, instructions = %lld : i64} : () -> ()",
+                    s, kinds[l->kind], (long long)l->M, (long long)l->N, (long long)l->K, (long long)l->mt,
+                    (long long)l->nt, (long long)l->kt, l->order ? "m" : "n", l->wbits, (long long)l->noutliers,
+                    (long long)l->ncmd);
+      loc(&b, st->where);
+      for (int64_t i = l->icmd; insns && i < l->icmd + l->ncmd; i++) {
+        const DlAccInsn *in = &p.insn[i];
+        dl_buf_printf(&b, "\"acc.insn\"() {op = \"%s\", slots = %u : i64, deps = [%u : i64, %u : i64], m = [%u : i64, %u : i64], "
+                          "n = [%u : i64, %u : i64], k = [%u : i64, %u : i64]} : () -> ()\n",
+                      dl_acc_op_name(dl_acc_op(in)), dl_acc_slots(in), dl_acc_dep(in, 0), dl_acc_dep(in, 1),
+                      dl_acc_lo(in->w[1]), dl_acc_hi(in->w[1]), dl_acc_lo(in->w[2]), dl_acc_hi(in->w[2]),
+                      dl_acc_lo(in->w[3]), dl_acc_hi(in->w[3]));
+      }
+      continue;
+    }
+    MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(mlirOpResultGetOwner(st->val)));
+    dl_buf_printf(&b, "\"acc.host\"() {step = %d : i64, op = \"%.*s\"} : () -> ()", s, (int)n.length, n.data);
+    loc(&b, st->where);
+  }
+  dl_plan_destroy(plan);
+  dl_acc_program_free(&p);
+  MlirModule ir = mlirModuleCreateParse(mlirModuleGetContext(m), mlirStringRefCreate(b.data, b.len));
+  dl_buf_free(&b);
+  if (mlirModuleIsNull(ir) || !dl_verify(mlirModuleGetOperation(ir))) {
+    if (!mlirModuleIsNull(ir)) mlirModuleDestroy(ir);
+    dl_error_set(e, "internal: the acc IR does not verify");
+    return NULL;
+  }
+  char *text = dl_print_op(mlirModuleGetOperation(ir), DL_PRINT_LOC, len);
+  mlirModuleDestroy(ir);
+  return text;
+}

@@ -1,0 +1,443 @@
+/* Lowering a quantized plan to accelerator instructions.
+ *
+ * Conv (implicit im2col), gemm / matmul with constant weights, add / sub,
+ * max pooling and lookup tables run on the accelerator; everything else is
+ * a host step. A GEMM layer is tiled into (mt x nt x kt) blocks that fit the
+ * double-buffered input, weight, accumulator and output buffers; the tile
+ * sizes and the loop order come from the device's cost model (estimated
+ * time: compute cycles against DRAM transfer, then DRAM bytes). Weights are
+ * stored at the narrowest dense width the device supports; with an outlier
+ * unit, the few weights that do not fit (at most 3%) go to a sparse list. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acc_internal.h"
+#include "dlc/quant.h"
+
+/* --- geometry shared with the simulator --------------------------------- */
+
+int dl_acc_out_es(const Step *st) { return st->q->o.es; }
+
+int64_t dl_acc_x_index(const Step *st, const DlAccLayer *l, int64_t m, int64_t k, int64_t n0, int *opnd) {
+  const struct DlQStep *q = st->q;
+  *opnd = 0;
+  switch (l->kind) {
+  case DL_ACC_L_MATMUL: return m * l->K + k;
+  case DL_ACC_L_ADD: *opnd = (int)k; return m;
+  case DL_ACC_L_LUT: return m;
+  case DL_ACC_L_CONV:
+  case DL_ACC_L_MAXPOOL: {
+    const dlrt_win *g = &q->c.win;
+    int64_t P = g->od[0] * g->od[1] * g->od[2], kvol = g->k[0] * g->k[1] * g->k[2];
+    int64_t plane = m / P, p = m % P, t = k;
+    if (l->kind == DL_ACC_L_CONV) {
+      int64_t cpg = g->c / g->group, grp = n0 / (g->m / g->group);
+      plane = plane * g->c + grp * cpg + t / kvol, t %= kvol;
+    }
+    int64_t oz = p / (g->od[1] * g->od[2]), oy = p / g->od[2] % g->od[1], ox = p % g->od[2];
+    int64_t kz = t / (g->k[1] * g->k[2]), ky = t / g->k[2] % g->k[1], kx = t % g->k[2];
+    int64_t iz = oz * g->stride[0] - g->pad[0] + kz * g->dil[0];
+    int64_t iy = oy * g->stride[1] - g->pad[1] + ky * g->dil[1];
+    int64_t ix = ox * g->stride[2] - g->pad[2] + kx * g->dil[2];
+    if (iz < 0 || iz >= g->id[0] || iy < 0 || iy >= g->id[1] || ix < 0 || ix >= g->id[2]) return -1;
+    return ((plane * g->id[0] + iz) * g->id[1] + iy) * g->id[2] + ix;
+  }
+  }
+  return -1;
+}
+
+int64_t dl_acc_x_bytes(const Step *st, const DlAccLayer *l, int64_t m0, int64_t m1, int64_t k0, int64_t k1, int64_t n0) {
+  const struct DlQStep *q = st->q;
+  if (l->kind == DL_ACC_L_ADD) return (m1 - m0) * ((k0 <= 0 && k1 > 0 ? q->xes : 0) + (k0 <= 1 && k1 > 1 ? q->wes : 0));
+  if (l->kind != DL_ACC_L_CONV && l->kind != DL_ACC_L_MAXPOOL) return (m1 - m0) * (k1 - k0) * q->xes;
+  /* whole input rows (z, y) of the channels the tile touches, for each image-plane the rows cover */
+  const dlrt_win *g = &q->c.win;
+  int64_t P = g->od[0] * g->od[1] * g->od[2], kvol = g->k[0] * g->k[1] * g->k[2], rows_out = g->od[0] * g->od[1];
+  int64_t nch = l->kind == DL_ACC_L_CONV ? (k1 - 1) / kvol - k0 / kvol + 1 : 1, bytes = 0;
+  int64_t span = (g->k[1] - 1) * g->dil[1] + 1;
+  for (int64_t plane = m0 / P; plane <= (m1 - 1) / P; plane++) {
+    int64_t a = plane == m0 / P ? m0 % P : 0, b = plane == (m1 - 1) / P ? (m1 - 1) % P : P - 1;
+    int64_t r0 = a / g->od[2], r1 = b / g->od[2]; /* output rows (z, y flattened) */
+    int64_t rows = 0;
+    if (g->od[0] == 1) {
+      int64_t y0 = r0 * g->stride[1] - g->pad[1], y1 = r1 * g->stride[1] - g->pad[1] + span - 1;
+      y0 = y0 < 0 ? 0 : y0, y1 = y1 >= g->id[1] ? g->id[1] - 1 : y1;
+      rows = y1 >= y0 ? y1 - y0 + 1 : 0;
+    } else {
+      rows = (r1 - r0 + 1) * g->id[1] / (rows_out ? rows_out : 1) * g->k[0] + g->id[1];
+    }
+    bytes += nch * rows * g->id[2] * q->xes;
+  }
+  return bytes;
+}
+
+/* --- which steps run here ------------------------------------------------ */
+
+static bool is_pow2(int64_t v) { return v > 0 && !(v & (v - 1)); }
+
+int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer *l, DlError *e) {
+  const Step *st = &plan->steps[s];
+  const struct DlQStep *q = st->q;
+  memset(l, 0, sizeof *l);
+  l->step = s;
+  if (!q || mlirValueIsNull(st->val)) return 0;
+  const DlCall *c = &q->c;
+  const DlShape *ys = &plan->slot[st->out].shape;
+  if (q->xes > 2 || q->o.es > 2) return 0; /* 32-bit tensors stay on the host */
+  if (q->kind == Q_CONV || (q->kind == Q_MATMUL && q->wdata)) {
+    if (q->kind == Q_CONV) {
+      const dlrt_win *g = &c->win;
+      l->kind = DL_ACC_L_CONV;
+      l->M = g->n * g->od[0] * g->od[1] * g->od[2], l->N = g->m, l->K = g->c / g->group * g->k[0] * g->k[1] * g->k[2];
+    } else {
+      for (dlrt_i b = 0; b < c->batches; b++)
+        if (c->aoff[b] != b * c->M * c->K || c->boff[b] != 0) return 0;
+      l->kind = DL_ACC_L_MATMUL;
+      l->M = c->batches * c->M, l->N = c->N, l->K = c->K;
+    }
+    for (int64_t n = 0; n < (q->nmult == 1 ? 1 : l->N); n++)
+      if (!dev->requant_mult && !is_pow2(q->mult[n].m0))
+        return dl_error_set(e, "%s: device '%s' requantizes by shift only, and this layer's multiplier %lld * 2^-%d is not a "
+                               "power of two (quantize with --pow2: dynamic fixed point)",
+                            st->where, dev->name, (long long)q->mult[n].m0, q->mult[n].shift),
+               -1;
+    return 1;
+  }
+  if (q->kind == Q_BINARY && (st->k == DL_OP_ADD || st->k == DL_OP_SUB)) {
+    for (int d = 0; d < c->r; d++) {
+      int64_t stride = 1;
+      for (int d2 = d + 1; d2 < c->r; d2++) stride *= c->dims[d2];
+      if (c->dims[d] > 1 && (c->as[d] != stride || c->bs[d] != stride)) return 0;
+    }
+    if (!dev->requant_mult && (!is_pow2(q->mult[0].m0) || !is_pow2(q->mb.m0)))
+      return dl_error_set(e, "%s: device '%s' adds with shifts only, and this add's multipliers are not powers of two "
+                             "(quantize with --pow2)", st->where, dev->name),
+             -1;
+    l->kind = DL_ACC_L_ADD, l->M = dl_shape_numel(ys), l->N = 1, l->K = 2;
+    return 1;
+  }
+  if (q->kind == Q_POOL && c->sub == 0) {
+    const dlrt_win *g = &c->win;
+    l->kind = DL_ACC_L_MAXPOOL, l->M = dl_shape_numel(ys), l->N = 1, l->K = g->k[0] * g->k[1] * g->k[2];
+    return 1;
+  }
+  if (q->kind == Q_LUT && q->lut_n <= 256) {
+    l->kind = DL_ACC_L_LUT, l->M = dl_shape_numel(ys), l->N = 1, l->K = 1;
+    return 1;
+  }
+  return 0;
+}
+
+/* --- weights -------------------------------------------------------------- */
+
+static bool fits(int64_t v, int bits) { return v >= -((int64_t)1 << (bits - 1)) && v < ((int64_t)1 << (bits - 1)); }
+
+/* The dense width for weights w (n of them): the narrowest supported one that
+ * holds them all, or, with an outlier unit, all but at most 3%. */
+static int dense_bits(const DlAccDevice *dev, const int32_t *w, int64_t n, int64_t *nout) {
+  int widths[] = {2, 4, 8, 16};
+  for (int i = 0; i < 4; i++) {
+    int b = widths[i];
+    if ((b == 2 && !dev->pack2) || (b == 4 && !dev->pack4)) continue;
+    int64_t out = 0;
+    bool ok = true;
+    for (int64_t j = 0; j < n; j++)
+      if (!fits(w[j], b)) out++, ok = ok && fits(w[j], dev->outlier_bits);
+    if (!out || (dev->outlier_lanes && ok && out * 100 <= 3 * n && b < dev->outlier_bits)) {
+      *nout = out;
+      return b;
+    }
+  }
+  *nout = 0;
+  return 16;
+}
+
+static void put_bits(unsigned char *p, int64_t i, int bits, int32_t v) {
+  uint32_t u = (uint32_t)v & ((1u << bits) - 1);
+  for (int b = 0; b < bits; b++, i++)
+    if (u >> b & 1) p[i >> 3] |= (unsigned char)(1u << (i & 7));
+}
+
+/* --- tiling ----------------------------------------------------------------- */
+
+typedef struct {
+  const DlAccDevice *dev;
+  const Step *st;
+  DlAccLayer *l;
+  int64_t pg; /* channels per group: an n tile never straddles groups */
+  int accb;   /* accumulator bytes */
+  int xes, oes;
+  int64_t wbytes_total;
+} Tiling;
+
+static int passes_of(const DlAccDevice *d, int wbits, int xes) {
+  return (wbits > 8 ? 2 : 1) * (xes > 1 ? 2 : 1);
+}
+
+static int64_t lanes_n(const DlAccDevice *d, int wbits) {
+  int pack = wbits <= 2 && d->pack2 ? d->pack2 : wbits <= 4 && d->pack4 ? d->pack4 : 1;
+  return (int64_t)d->pe_cols * pack;
+}
+
+int64_t dl_acc_gemm_cycles(const DlAccDevice *d, const DlAccLayer *l, int xes, int64_t mt, int64_t nt, int64_t kt) {
+  int64_t ln = lanes_n(d, l->wbits);
+  return ((mt + d->pe_rows - 1) / d->pe_rows) * ((nt + ln - 1) / ln) * ((kt + d->pe_k - 1) / d->pe_k) *
+             passes_of(d, l->wbits, xes) +
+         d->pe_rows + d->pe_cols;
+}
+
+static int64_t wtile_bytes(const DlAccLayer *l, int64_t nt, int64_t kt) { return nt * ((kt * l->wbits + 7) / 8); }
+
+/* Estimated ns and DRAM bytes of a tiling. */
+static void estimate(const Tiling *t, int64_t mt, int64_t nt, int64_t kt, int order, double *ns, double *bytes) {
+  const DlAccLayer *l = t->l;
+  const DlAccDevice *d = t->dev;
+  int64_t TM = (l->M + mt - 1) / mt, TN = (l->N + nt - 1) / nt, TK = (l->K + kt - 1) / kt;
+  double xb = (double)dl_acc_x_bytes(t->st, l, 0, mt < l->M ? mt : l->M, 0, kt < l->K ? kt : l->K, 0);
+  double wb = (double)wtile_bytes(l, nt, kt) + 12.0 * (double)l->noutliers / (double)(TN * TK);
+  double wl, xl;
+  if (order == 0) wl = (double)(TN * TK) * (TK == 1 ? 1 : (double)TM), xl = (double)(TN * TM * TK);
+  else xl = (double)(TM * TK) * (TK == 1 ? 1 : (double)TN), wl = (double)(TM * TN * TK);
+  *bytes = wl * wb + xl * xb + (double)(l->M * l->N * t->oes);
+  double compute = (double)(TM * TN * TK) * (double)dl_acc_gemm_cycles(d, l, t->xes, mt, nt, kt) / d->ghz;
+  double dram = *bytes / d->dram_gbs + (wl + xl + (double)(TM * TN)) * d->dram_ns;
+  *ns = compute > dram ? compute : dram;
+}
+
+static bool fits_buffers(const Tiling *t, int64_t mt, int64_t nt, int64_t kt) {
+  const DlAccDevice *d = t->dev;
+  int64_t xb = mt * kt * t->xes; /* the input buffer holds the im2col tile */
+  return xb <= d->ibuf / 2 && wtile_bytes(t->l, nt, kt) <= d->wbuf / 2 && mt * nt * t->accb <= d->abuf / 2 &&
+         mt * nt * t->oes <= d->obuf / 2;
+}
+
+/* Powers of two below n, and n. */
+static int candidates(int64_t n, int64_t *v) {
+  int c = 0;
+  for (int64_t x = 1; x < n && c < 40; x *= 2) v[c++] = x;
+  v[c++] = n;
+  return c;
+}
+
+/* The tiling with the least estimated time (then the fewest DRAM bytes)
+ * among power-of-two tiles and whole dimensions that fit the buffers. */
+static bool choose_tiles(Tiling *t) {
+  DlAccLayer *l = t->l;
+  int64_t ms[48], ns[48], ks[48];
+  int nm = candidates(l->M, ms), nn = candidates(t->pg, ns), nk = candidates(l->K, ks);
+  double best_ns = -1, best_b = 0;
+  for (int i = 0; i < nm; i++)
+    for (int j = 0; j < nn; j++)
+      for (int k = 0; k < nk; k++) {
+        if (!fits_buffers(t, ms[i], ns[j], ks[k])) continue;
+        for (int order = 0; order < 2; order++) {
+          double est, b;
+          estimate(t, ms[i], ns[j], ks[k], order, &est, &b);
+          if (best_ns < 0 || est < best_ns * 0.999 || (est <= best_ns * 1.001 && b < best_b))
+            best_ns = est, best_b = b, l->mt = ms[i], l->nt = ns[j], l->kt = ks[k], l->order = order;
+        }
+      }
+  return best_ns >= 0;
+}
+
+/* --- instructions ----------------------------------------------------------- */
+
+typedef struct {
+  DlAccProgram *p;
+  int64_t cap;
+  int layer;
+} Emit;
+
+/* Appends an instruction; dep1 / dep2 are absolute indices (or -1). */
+static int64_t emit(Emit *m, DlAccOp op, unsigned slots, int64_t dep1, int64_t dep2, int64_t a0, int64_t a1, int64_t b0,
+                    int64_t b1, int64_t c0, int64_t c1) {
+  DlAccProgram *p = m->p;
+  if (p->ninsn == m->cap) {
+    m->cap = m->cap ? m->cap * 2 : 1024;
+    p->insn = realloc(p->insn, sizeof(DlAccInsn) * (size_t)m->cap);
+  }
+  int64_t i = p->ninsn++;
+  uint64_t d1 = dep1 >= 0 ? (uint64_t)(i - dep1) : 0, d2 = dep2 >= 0 ? (uint64_t)(i - dep2) : 0;
+  if (d1 > 0xFFFF) d1 = 0; /* further back than any in-flight work: the engines' order already covers it */
+  if (d2 > 0xFFFF) d2 = 0;
+  DlAccInsn *in = &p->insn[i];
+  in->w[0] = (uint64_t)op | (uint64_t)(slots & 0xFF) << 8 | d1 << 16 | d2 << 32 | (uint64_t)(m->layer & 0xFFFF) << 48;
+  in->w[1] = (uint64_t)(uint32_t)a0 | (uint64_t)(uint32_t)a1 << 32;
+  in->w[2] = (uint64_t)(uint32_t)b0 | (uint64_t)(uint32_t)b1 << 32;
+  in->w[3] = (uint64_t)(uint32_t)c0 | (uint64_t)(uint32_t)c1 << 32;
+  return i;
+}
+
+static void emit_cfg(Emit *m, const Step *st, const DlAccLayer *l, int xbits, int obits, bool shift_only) {
+  const struct DlQStep *q = st->q;
+  int64_t zx = l->kind == DL_ACC_L_LUT ? q->lut_lo : q->zx, zb = l->kind == DL_ACC_L_ADD ? q->zw : 0;
+  int64_t i = emit(m, DL_ACC_CFG, 0, -1, -1, zx, zb, q->o.zp, q->o.lo, q->o.hi, 0);
+  m->p->insn[i].w[3] = (uint64_t)(uint32_t)q->o.hi |
+                       (uint64_t)((unsigned)xbits | (unsigned)l->wbits << 8 | (unsigned)obits << 16 |
+                                  (unsigned)shift_only << 24)
+                           << 32;
+}
+
+/* One GEMM layer's tiles, double-buffered: loads go to the half the previous
+ * load did not use and wait for the last GEMM that read that half. */
+static void emit_gemm(Emit *m, const DlAccLayer *l, int64_t pg) {
+  int64_t last_x[2] = {-1, -1}, last_w[2] = {-1, -1}, last_st[2] = {-1, -1}, lx = -1, lw = -1;
+  int hx = 1, hw = 1, ha = 0, ho = 0;
+  int64_t TK = (l->K + l->kt - 1) / l->kt, groups = l->N / pg;
+  int64_t nm = (l->M + l->mt - 1) / l->mt;
+  int64_t ntile = 0; /* n tiles, group by group */
+  for (int64_t g = 0; g < groups; g++) ntile += (pg + l->nt - 1) / l->nt;
+  int64_t outer = l->order == 0 ? ntile : nm, inner = l->order == 0 ? nm : ntile;
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t in = 0; in < inner; in++) {
+      int64_t mi = l->order == 0 ? in : o, ni = l->order == 0 ? o : in;
+      int64_t per = (pg + l->nt - 1) / l->nt, g = ni / per;
+      int64_t n0 = g * pg + (ni % per) * l->nt, n1 = n0 + l->nt < (g + 1) * pg ? n0 + l->nt : (g + 1) * pg;
+      int64_t m0 = mi * l->mt, m1 = m0 + l->mt < l->M ? m0 + l->mt : l->M;
+      for (int64_t k0 = 0; k0 < l->K; k0 += l->kt) {
+        int64_t k1 = k0 + l->kt < l->K ? k0 + l->kt : l->K;
+        bool stationary_w = l->order == 0 && TK == 1 && in > 0, stationary_x = l->order == 1 && TK == 1 && in > 0;
+        if (!stationary_w) {
+          hw ^= 1;
+          lw = emit(m, DL_ACC_LOAD_W, (unsigned)hw << 1, last_w[hw], -1, 0, 0, n0, n1, k0, k1);
+        }
+        if (!stationary_x) {
+          hx ^= 1;
+          lx = emit(m, DL_ACC_LOAD_X, (unsigned)hx, last_x[hx], -1, m0, m1, n0, n1, k0, k1);
+        }
+        int64_t gi = emit(m, DL_ACC_GEMM, (unsigned)hx | (unsigned)hw << 1 | (unsigned)ha << 2 | (k0 > 0 ? 8u : 0u), lx, lw,
+                          m0, m1, n0, n1, k0, k1);
+        last_x[hx] = last_w[hw] = gi;
+      }
+      int64_t r = emit(m, DL_ACC_REQ, (unsigned)ho | (unsigned)ha << 2, last_st[ho], -1, m0, m1, n0, n1, 0, 0);
+      last_st[ho] = emit(m, DL_ACC_STORE, (unsigned)ho, r, -1, m0, m1, n0, n1, 0, 0);
+      ho ^= 1, ha ^= 1;
+    }
+}
+
+static void emit_alu(Emit *m, const DlAccLayer *l) {
+  int64_t last_x[2] = {-1, -1}, last_st[2] = {-1, -1};
+  int hx = 1, ho = 0;
+  for (int64_t m0 = 0; m0 < l->M; m0 += l->mt) {
+    int64_t m1 = m0 + l->mt < l->M ? m0 + l->mt : l->M;
+    hx ^= 1;
+    int64_t lx = emit(m, DL_ACC_LOAD_X, (unsigned)hx, last_x[hx], -1, m0, m1, 0, 1, 0, l->K);
+    int64_t a = emit(m, DL_ACC_ALU, (unsigned)hx | (unsigned)ho << 2, lx, last_st[ho], m0, m1, 0, 1, 0, l->K);
+    last_x[hx] = a;
+    last_st[ho] = emit(m, DL_ACC_STORE, (unsigned)ho, a, -1, m0, m1, 0, 1, 0, 0);
+    ho ^= 1;
+  }
+}
+
+static int range_bits(int64_t lo, int64_t hi) {
+  int n = 1;
+  while (((int64_t)1 << n) <= hi - lo) n++;
+  return n;
+}
+
+bool dl_acc_compile(MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, DlError *e) {
+  memset(out, 0, sizeof *out);
+  out->dev = *dev;
+  DlPlan *plan = dl_plan_create(mod, e);
+  if (!plan) return false;
+  bool ok = false;
+  Emit m = {out, 0, 0};
+  int64_t wcap = 0, ocap = 0, pcap = 0;
+  out->l = calloc((size_t)plan->nsteps + 1, sizeof(DlAccLayer));
+  for (int s = 0; s < plan->nsteps; s++) {
+    DlAccLayer l;
+    int r = dl_acc_layer_of_step(plan, s, dev, &l, e);
+    if (r < 0) goto cleanup;
+    if (!r) continue;
+    const Step *st = &plan->steps[s];
+    const struct DlQStep *q = st->q;
+    DlQParams qx;
+    if (!dl_qparams_of_type(mlirValueGetType(mlirOperationGetOperand(mlirOpResultGetOwner(st->val), 0)), &qx)) continue;
+    int xbits = range_bits(qx.qmin, qx.qmax), obits = range_bits(q->o.lo, q->o.hi);
+    Tiling t = {dev, st, &l, l.N, q->acc_bits <= 32 ? 4 : 8, q->xes, q->o.es, 0};
+    m.layer = out->nl;
+    l.poff = out->npar;
+    if (l.kind == DL_ACC_L_CONV || l.kind == DL_ACC_L_MATMUL) {
+      if (l.kind == DL_ACC_L_CONV) t.pg = l.N / q->c.win.group;
+      int64_t nw = l.N * l.K;
+      int32_t *w = malloc(sizeof(int32_t) * (size_t)nw);
+      for (int64_t n = 0; n < l.N; n++)
+        for (int64_t k = 0; k < l.K; k++)
+          w[n * l.K + k] = qrt_wget(q->w, l.kind == DL_ACC_L_CONV ? n * l.K + k : k * l.N + n);
+      l.wbits = dense_bits(dev, w, nw, &l.noutliers);
+      l.wbytes = (nw * l.wbits + 7) / 8;
+      l.woff = out->wseg_len, l.ooff = out->nout;
+      if (out->wseg_len + l.wbytes > wcap) {
+        wcap = (out->wseg_len + l.wbytes) * 2;
+        out->wseg = realloc(out->wseg, (size_t)wcap);
+      }
+      memset(out->wseg + out->wseg_len, 0, (size_t)l.wbytes);
+      for (int64_t i = 0; i < nw; i++) {
+        bool dense = fits(w[i], l.wbits);
+        put_bits(out->wseg + l.woff, i * l.wbits, l.wbits, dense ? w[i] : 0);
+        if (dense) continue;
+        if (out->nout == ocap) ocap = ocap ? ocap * 2 : 1024, out->out = realloc(out->out, sizeof(DlAccOutlier) * (size_t)ocap);
+        out->out[out->nout++] = (DlAccOutlier){(uint32_t)(i % l.K), (uint32_t)(i / l.K), w[i]};
+      }
+      out->wseg_len += l.wbytes;
+      free(w);
+      if (out->npar + 3 * l.N > pcap) pcap = (out->npar + 3 * l.N) * 2, out->par = realloc(out->par, sizeof(int64_t) * (size_t)pcap);
+      for (int64_t n = 0; n < l.N; n++) {
+        qrt_mult mu = q->mult[q->nmult == 1 ? 0 : n];
+        out->par[l.poff + n] = q->bias ? q->bias[n] : 0;
+        out->par[l.poff + l.N + n] = mu.m0;
+        out->par[l.poff + 2 * l.N + n] = mu.shift;
+      }
+      out->npar += 3 * l.N;
+      /* the lower bound: every weight, input and output byte crosses the DRAM interface once */
+      l.dram_lb = l.wbytes + 4 * (l.N + 1) + l.noutliers * (2 + (dev->outlier_bits + 7) / 8) +
+                  dl_shape_numel(&plan->slot[st->in[0]].shape) * q->xes + l.M * l.N * q->o.es;
+      if (!choose_tiles(&t)) {
+        dl_error_set(e, "%s: no tiling fits the buffers of device '%s'", st->where, dev->name);
+        goto cleanup;
+      }
+      emit_cfg(&m, st, &l, xbits, obits, !dev->requant_mult);
+      l.icmd = out->ninsn - 1;
+      emit_gemm(&m, &l, t.pg);
+    } else {
+      int64_t np = l.kind == DL_ACC_L_ADD ? 3 : l.kind == DL_ACC_L_LUT ? q->lut_n : 0;
+      if (out->npar + np > pcap) pcap = (out->npar + np) * 2 + 16, out->par = realloc(out->par, sizeof(int64_t) * (size_t)pcap);
+      if (l.kind == DL_ACC_L_ADD) {
+        out->par[l.poff] = q->mult[0].m0;
+        out->par[l.poff + 1] = (st->k == DL_OP_SUB ? -1 : 1) * q->mb.m0;
+        out->par[l.poff + 2] = q->mult[0].shift;
+      }
+      for (int64_t i = 0; l.kind == DL_ACC_L_LUT && i < np; i++) out->par[l.poff + i] = q->lut[i];
+      out->npar += np;
+      int64_t per = l.K * (q->xes > q->wes ? q->xes : q->wes);
+      l.mt = dev->ibuf / 2 / per < dev->obuf / 2 / q->o.es ? dev->ibuf / 2 / per : dev->obuf / 2 / q->o.es;
+      if (l.mt > l.M) l.mt = l.M;
+      if (l.mt < 1) {
+        dl_error_set(e, "%s: one element's window does not fit the buffers of device '%s'", st->where, dev->name);
+        goto cleanup;
+      }
+      l.nt = 1, l.kt = l.K, l.wbits = 0;
+      l.dram_lb = dl_acc_x_bytes(st, &l, 0, l.M, 0, l.K, 0) + l.M * q->o.es;
+      emit_cfg(&m, st, &l, xbits, obits, !dev->requant_mult);
+      l.icmd = out->ninsn - 1;
+      emit_alu(&m, &l);
+    }
+    emit(&m, DL_ACC_SYNC, 0, -1, -1, 0, 0, 0, 0, 0, 0);
+    l.ncmd = out->ninsn - l.icmd;
+    out->l[out->nl++] = l;
+  }
+  m.layer = 0;
+  emit(&m, DL_ACC_FINISH, 0, -1, -1, 0, 0, 0, 0, 0, 0);
+  out->mlir = dl_print_op(mlirModuleGetOperation(mod), DL_PRINT_LOC, &out->mlir_len);
+  ok = true;
+cleanup:
+  dl_plan_destroy(plan);
+  if (!ok) dl_acc_program_free(out);
+  return ok;
+}
+
+void dl_acc_program_free(DlAccProgram *p) {
+  free(p->mlir), free(p->l), free(p->insn), free(p->wseg), free(p->out), free(p->par);
+  memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,408 @@
+/* The accelerator simulator: executes an .accbin's instructions on real
+ * buffers (functional, bit-exact with the integer interpreter) and times
+ * them on three in-order engines: load (LOAD_X, LOAD_W), compute (CFG,
+ * GEMM, REQ, ALU) and store (STORE). An instruction starts when its engine
+ * is free and the instructions it depends on have finished, so loads of the
+ * next tile overlap the current GEMM (double buffering). DRAM transfers
+ * take latency + bytes / bandwidth; the two DMA engines do not contend in
+ * this model. Host steps run in the interpreter, charged to the host model. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "acc_internal.h"
+#include "dlc/support.h"
+
+typedef struct {
+  double ns, nj, dram, macs, gemm_cycles, peak_cycles, busy_ns;
+  int64_t runs;
+} Stat;
+
+struct DlAccSim {
+  const DlAccProgram *p;
+  DlPlan *plan;
+  int *lof;
+  int32_t *ib[2];
+  unsigned char *wb[2];
+  const DlAccOutlier *wo[2]; /* a tile's outliers: a run of the sorted list */
+  int64_t nwo[2];
+  int64_t *ab[2];
+  int32_t *ob[2], *wdec;
+  int64_t zx, zb, zo, lo, hi;
+  int xbits, wbits;
+  Stat *ls, *hs;
+  double *tend, sim_s;
+};
+
+static int64_t tile_need(const DlAccLayer *l) { return l->mt * (l->kt > 2 ? l->kt : 2); }
+
+/* Buffers sized for the largest tile; every layer's tiles fit the device's buffers. */
+static bool alloc_buffers(DlAccSim *s, DlError *e) {
+  const DlAccDevice *d = &s->p->dev;
+  int64_t ibn = 1, wbn = 1, abn = 1;
+  for (int i = 0; i < s->p->nl; i++) {
+    const DlAccLayer *l = &s->p->l[i];
+    const struct DlQStep *q = s->plan->steps[l->step].q;
+    int64_t xb = tile_need(l) * (q->xes > q->wes ? q->xes : q->wes), wbytes = l->nt * ((l->kt * (l->wbits ? l->wbits : 8) + 7) / 8);
+    int64_t acc = l->mt * l->nt * (q->acc_bits <= 32 ? 4 : 8), ob = l->mt * l->nt * q->o.es;
+    bool gemm = l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MATMUL;
+    if ((gemm ? l->mt * l->kt * q->xes : xb) > d->ibuf / 2 || (gemm && wbytes > d->wbuf / 2) || (gemm && acc > d->abuf / 2) ||
+        ob > d->obuf / 2)
+      return dl_error_set(e, "layer %d (%s): its %lld x %lld x %lld tiles do not fit the buffers of device '%s'", i,
+                          s->plan->steps[l->step].where, (long long)l->mt, (long long)l->nt, (long long)l->kt, d->name);
+    if (tile_need(l) > ibn) ibn = tile_need(l);
+    if (wbytes > wbn) wbn = wbytes;
+    if (l->mt * l->nt > abn) abn = l->mt * l->nt;
+  }
+  for (int h = 0; h < 2; h++) {
+    s->ib[h] = calloc((size_t)ibn, sizeof(int32_t));
+    s->wb[h] = calloc((size_t)wbn + 8, 1);
+    s->ab[h] = calloc((size_t)abn, sizeof(int64_t));
+    s->ob[h] = calloc((size_t)abn, sizeof(int32_t));
+  }
+  s->wdec = calloc((size_t)wbn * 8 + 8, sizeof(int32_t));
+  return true;
+}
+
+static int acc_step_exec(void *user, int step, DlError *e);
+
+DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e) {
+  DlAccSim *s = calloc(1, sizeof *s);
+  s->p = p, s->plan = plan;
+  s->lof = malloc(sizeof(int) * (size_t)(plan->nsteps + 1));
+  for (int i = 0; i < plan->nsteps; i++) s->lof[i] = -1;
+  int prev = -1;
+  for (int i = 0; i < p->nl; i++) {
+    const DlAccLayer *l = &p->l[i];
+    DlAccLayer want;
+    DlError le = {0};
+    if (l->step <= prev || l->step >= plan->nsteps || dl_acc_layer_of_step(plan, l->step, &p->dev, &want, &le) != 1 ||
+        want.kind != l->kind || want.M != l->M || want.N != l->N || want.K != l->K) {
+      dl_error_clear(&le);
+      dl_error_set(e, "layer %d does not match step %d of the embedded model", i, l->step);
+      dl_acc_sim_destroy(s);
+      return NULL;
+    }
+    const struct DlQStep *q = plan->steps[l->step].q;
+    if (l->kind == DL_ACC_L_CONV && l->nt > l->N / q->c.win.group) {
+      dl_error_set(e, "layer %d: channel tiles straddle convolution groups", i);
+      dl_acc_sim_destroy(s);
+      return NULL;
+    }
+    int64_t np = l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MATMUL ? l->N : l->kind == DL_ACC_L_ADD ? 1 : 0;
+    for (int64_t n = 0; n < np; n++) {
+      int64_t m0 = p->par[l->poff + (l->kind == DL_ACC_L_ADD ? 0 : l->N + n)];
+      int64_t sh = p->par[l->poff + (l->kind == DL_ACC_L_ADD ? 2 : 2 * l->N + n)];
+      int64_t mb = l->kind == DL_ACC_L_ADD ? p->par[l->poff + 1] : 0;
+      if (m0 < 0 || m0 >= (int64_t)1 << 31 || sh < 0 || sh > 62 || mb <= -((int64_t)1 << 31) || mb >= (int64_t)1 << 31) {
+        dl_error_set(e, "layer %d: requantization parameters out of range", i);
+        dl_acc_sim_destroy(s);
+        return NULL;
+      }
+    }
+    if (l->kind == DL_ACC_L_LUT && l->poff + q->lut_n > p->npar) {
+      dl_error_set(e, "layer %d: the lookup table runs past the parameters", i);
+      dl_acc_sim_destroy(s);
+      return NULL;
+    }
+    s->lof[l->step] = i;
+    prev = l->step;
+  }
+  if (!alloc_buffers(s, e)) {
+    dl_acc_sim_destroy(s);
+    return NULL;
+  }
+  s->ls = calloc((size_t)p->nl + 1, sizeof(Stat));
+  s->hs = calloc((size_t)plan->nsteps + 1, sizeof(Stat));
+  s->tend = calloc((size_t)p->ninsn + 1, sizeof(double));
+  dl_plan_set_executor(plan, acc_step_exec, s);
+  return s;
+}
+
+void dl_acc_sim_destroy(DlAccSim *s) {
+  if (!s) return;
+  if (s->plan) dl_plan_set_executor(s->plan, NULL, NULL);
+  for (int h = 0; h < 2; h++) free(s->ib[h]), free(s->wb[h]), free(s->ab[h]), free(s->ob[h]);
+  free(s->wdec), free(s->lof), free(s->ls), free(s->hs), free(s->tend);
+  free(s);
+}
+
+/* --- instruction semantics -------------------------------------------------- */
+
+static int32_t get_bits(const unsigned char *p, int64_t i, int bits) {
+  uint32_t v = 0;
+  for (int b = 0; b < bits; b++, i++) v |= (uint32_t)(p[i >> 3] >> (i & 7) & 1) << b;
+  uint32_t sign = 1u << (bits - 1);
+  return (int32_t)(v ^ sign) - (int32_t)sign;
+}
+
+static void put_bits(unsigned char *p, int64_t i, int bits, int32_t v) {
+  for (int b = 0; b < bits; b++, i++) {
+    unsigned char m = (unsigned char)(1u << (i & 7));
+    if ((uint32_t)v >> b & 1) p[i >> 3] |= m;
+    else p[i >> 3] &= (unsigned char)~m;
+  }
+}
+
+/* The tile's first outlier: the list is sorted by (n, k). */
+static int64_t first_outlier(const DlAccOutlier *o, int64_t n, uint32_t row) {
+  int64_t lo = 0, hi = n;
+  while (lo < hi) {
+    int64_t mid = (lo + hi) / 2;
+    if (o[mid].n < row) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, Stat *st, bool *bad) {
+  const DlAccProgram *p = s->p;
+  const DlAccDevice *d = &p->dev;
+  const Step *step = &s->plan->steps[l->step];
+  const struct DlQStep *q = step->q;
+  unsigned slots = dl_acc_slots(in);
+  int64_t a0 = dl_acc_lo(in->w[1]), a1 = dl_acc_hi(in->w[1]), b0 = dl_acc_lo(in->w[2]), b1 = dl_acc_hi(in->w[2]);
+  int64_t c0 = dl_acc_lo(in->w[3]), c1 = dl_acc_hi(in->w[3]), mt = a1 - a0, nt = b1 - b0, kt = c1 - c0;
+  int hx = slots & 1, hw = slots >> 1 & 1, ha = slots >> 2 & 1;
+  switch (dl_acc_op(in)) {
+  case DL_ACC_CFG:
+    s->zx = (int32_t)dl_acc_lo(in->w[1]), s->zb = (int32_t)dl_acc_hi(in->w[1]);
+    s->zo = (int32_t)dl_acc_lo(in->w[2]), s->lo = (int32_t)dl_acc_hi(in->w[2]), s->hi = (int32_t)dl_acc_lo(in->w[3]);
+    s->xbits = (int)(dl_acc_hi(in->w[3]) & 0xFF), s->wbits = (int)(dl_acc_hi(in->w[3]) >> 8 & 0xFF);
+    return 1 / d->ghz;
+  case DL_ACC_LOAD_X: {
+    int32_t *ib = s->ib[hx];
+    int64_t pad = l->kind == DL_ACC_L_MAXPOOL ? -((int64_t)1 << (8 * q->xes - 1)) : s->zx;
+    for (int64_t m = a0; m < a1; m++)
+      for (int64_t k = c0; k < c1; k++) {
+        int op;
+        int64_t idx = dl_acc_x_index(step, l, m, k, b0, &op);
+        const DlTensor *x = &s->plan->slot[step->in[op]];
+        ib[(m - a0) * kt + (k - c0)] = idx < 0 ? (int32_t)pad : (int32_t)qrt_ld(x->data, op ? q->wes : q->xes, idx);
+      }
+    double bytes = (double)dl_acc_x_bytes(step, l, a0, a1, c0, c1, b0);
+    st->dram += bytes;
+    st->nj += bytes * d->e_dram * 1e-3 + (double)(mt * kt * q->xes) * d->e_buf * 1e-3;
+    return d->dram_ns + bytes / d->dram_gbs;
+  }
+  case DL_ACC_LOAD_W: {
+    unsigned char *wb = s->wb[hw];
+    const unsigned char *src = p->wseg + l->woff;
+    for (int64_t n = b0; n < b1; n++)
+      for (int64_t k = c0; k < c1; k++)
+        put_bits(wb, ((n - b0) * kt + (k - c0)) * l->wbits, l->wbits, get_bits(src, (n * l->K + k) * l->wbits, l->wbits));
+    const DlAccOutlier *o = p->out + l->ooff;
+    int64_t f = first_outlier(o, l->noutliers, (uint32_t)b0), e2 = first_outlier(o, l->noutliers, (uint32_t)b1);
+    s->wo[hw] = o + f, s->nwo[hw] = e2 - f; /* the tile's channels; GEMM keeps the columns in range */
+    double bytes = (double)(nt * ((kt * l->wbits + 7) / 8)), nout = 0;
+    for (int64_t i = f; i < e2; i++) nout += o[i].k >= c0 && o[i].k < c1;
+    bytes += nout * (2 + (d->outlier_bits + 7) / 8) + 4.0 * (double)nt;
+    st->dram += bytes;
+    st->nj += bytes * (d->e_dram + d->e_buf) * 1e-3;
+    return d->dram_ns + bytes / d->dram_gbs;
+  }
+  case DL_ACC_GEMM: {
+    const int32_t *x = s->ib[hx];
+    int64_t *acc = s->ab[ha];
+    int32_t *w = s->wdec;
+    for (int64_t i = 0; i < nt * kt; i++) w[i] = get_bits(s->wb[hw], i * l->wbits, l->wbits);
+    bool accumulate = slots & 8;
+    for (int64_t m = 0; m < mt; m++) {
+      const int32_t *xr = x + m * kt;
+      for (int64_t n = 0; n < nt; n++) {
+        const int32_t *wr = w + n * kt;
+        int64_t sum = accumulate ? acc[m * nt + n] : 0;
+        for (int64_t k = 0; k < kt; k++) sum += (int64_t)(xr[k] - s->zx) * wr[k];
+        acc[m * nt + n] = sum;
+      }
+    }
+    int64_t nout = 0;
+    for (int64_t i = 0; i < s->nwo[hw]; i++) {
+      const DlAccOutlier *o = &s->wo[hw][i];
+      if (o->k < c0 || o->k >= c1) continue;
+      nout++;
+      for (int64_t m = 0; m < mt; m++) acc[m * nt + (o->n - b0)] += (int64_t)(x[m * kt + (o->k - c0)] - s->zx) * o->v;
+    }
+    double cyc = (double)dl_acc_gemm_cycles(d, l, q->xes, mt, nt, kt);
+    double ocyc = d->outlier_lanes ? (double)((nout * mt + d->outlier_lanes - 1) / d->outlier_lanes) : 0;
+    double macs = (double)(mt * nt * kt);
+    st->macs += macs + (double)(nout * mt);
+    st->gemm_cycles += cyc > ocyc ? cyc : ocyc;
+    st->peak_cycles += macs / ((double)d->pe_rows * (double)d->pe_cols * (double)d->pe_k);
+    double bits = (double)(l->wbits * s->xbits) / 64;
+    st->nj += (macs * bits + (double)(nout * mt) * (double)(d->outlier_bits * s->xbits) / 64) * d->e_mac * 1e-3 +
+              (double)(mt * kt * q->xes + (nt * kt * l->wbits + 7) / 8 + 8 * mt * nt) * d->e_buf * 1e-3;
+    return (cyc > ocyc ? cyc : ocyc) / d->ghz;
+  }
+  case DL_ACC_REQ: {
+    const int64_t *acc = s->ab[ha];
+    int32_t *o = s->ob[hx];
+    const int64_t *par = p->par + l->poff;
+    for (int64_t m = 0; m < mt; m++)
+      for (int64_t n = 0; n < nt; n++) {
+        int64_t ch = b0 + n;
+        qrt_mult mu = {par[l->N + ch], (int)par[2 * l->N + ch]};
+        int64_t v = s->zo + qrt_requant(acc[m * nt + n] + par[ch], mu);
+        v = v < s->lo ? s->lo : v > s->hi ? s->hi : v;
+        o[m * nt + n] = (int32_t)v;
+      }
+    st->nj += (double)(mt * nt) * (d->e_alu + (8.0 + q->o.es) * d->e_buf) * 1e-3;
+    return (double)((mt * nt + d->alu_lanes - 1) / d->alu_lanes) / d->ghz;
+  }
+  case DL_ACC_ALU: {
+    const int32_t *x = s->ib[hx];
+    int32_t *o = s->ob[ha];
+    const int64_t *par = p->par + l->poff;
+    for (int64_t m = 0; m < mt; m++) {
+      const int32_t *xr = x + m * kt;
+      int64_t v;
+      if (l->kind == DL_ACC_L_ADD) {
+        v = s->zo + qrt_requant((xr[0] - s->zx) * par[0] + (xr[1] - s->zb) * par[1], (qrt_mult){1, (int)par[2]});
+        v = v < s->lo ? s->lo : v > s->hi ? s->hi : v;
+      } else if (l->kind == DL_ACC_L_MAXPOOL) {
+        v = xr[0];
+        for (int64_t k = 1; k < kt; k++) v = xr[k] > v ? xr[k] : v;
+      } else {
+        int64_t i = xr[0] - s->zx;
+        if (i < 0 || i >= q->lut_n) {
+          *bad = true;
+          return 0;
+        }
+        v = par[i];
+      }
+      o[m] = (int32_t)v;
+    }
+    st->nj += (double)(mt * kt) * (d->e_alu + d->e_buf * q->xes) * 1e-3;
+    return (double)((mt * kt + d->alu_lanes - 1) / d->alu_lanes) / d->ghz;
+  }
+  case DL_ACC_STORE: {
+    const int32_t *o = s->ob[hx];
+    DlTensor *y = &s->plan->slot[step->out];
+    const dlrt_win *g = &q->c.win;
+    int64_t P = g->od[0] * g->od[1] * g->od[2];
+    for (int64_t m = a0; m < a1; m++)
+      for (int64_t n = b0; n < b1; n++) {
+        int64_t idx = l->kind == DL_ACC_L_CONV ? (m / P * l->N + n) * P + m % P : l->kind == DL_ACC_L_MATMUL ? m * l->N + n : m;
+        qrt_st(y->data, q->o.es, idx, o[(m - a0) * nt + (n - b0)]);
+      }
+    double bytes = (double)(mt * nt * q->o.es);
+    st->dram += bytes;
+    st->nj += bytes * (d->e_dram + d->e_buf) * 1e-3;
+    return d->dram_ns + bytes / d->dram_gbs;
+  }
+  default: return 0;
+  }
+}
+
+static int engine_of(DlAccOp op) {
+  return op == DL_ACC_LOAD_X || op == DL_ACC_LOAD_W ? 0 : op == DL_ACC_STORE ? 2 : 1;
+}
+
+static bool run_layer(DlAccSim *s, int li, DlError *e) {
+  const DlAccLayer *l = &s->p->l[li];
+  Stat *st = &s->ls[li];
+  double eng[3] = {0, 0, 0}, busy[3] = {0, 0, 0}, end = 0;
+  bool bad = false;
+  for (int64_t i = l->icmd; i < l->icmd + l->ncmd; i++) {
+    const DlAccInsn *in = &s->p->insn[i];
+    DlAccOp op = dl_acc_op(in);
+    int en = engine_of(op);
+    double t0 = eng[en];
+    for (int k = 0; k < 2; k++) {
+      unsigned dep = dl_acc_dep(in, k);
+      if (dep && i - (int64_t)dep >= l->icmd && s->tend[i - dep] > t0) t0 = s->tend[i - dep];
+    }
+    if (op == DL_ACC_SYNC || op == DL_ACC_FINISH)
+      for (int k = 0; k < 3; k++) t0 = eng[k] > t0 ? eng[k] : t0;
+    double dur = exec_insn(s, l, in, st, &bad);
+    if (bad) return dl_error_set(e, "layer %d (%s), instruction %lld: lookup table index out of range", li,
+                                 s->plan->steps[l->step].where, (long long)i);
+    s->tend[i] = t0 + dur;
+    eng[en] = s->tend[i];
+    busy[en] += dur;
+    if (op == DL_ACC_SYNC || op == DL_ACC_FINISH) eng[0] = eng[1] = eng[2] = s->tend[i];
+    if (s->tend[i] > end) end = s->tend[i];
+  }
+  st->ns += end;
+  st->busy_ns += busy[1];
+  st->runs++;
+  return true;
+}
+
+static void host_cost(DlAccSim *s, int step) {
+  const Step *st = &s->plan->steps[step];
+  const DlAccDevice *d = &s->p->dev;
+  Stat *h = &s->hs[step];
+  h->runs++;
+  if (st->q ? st->q->kind == Q_ALIAS : st->call.kind == DL_CALL_ALIAS) return;
+  const DlTensor *y = &s->plan->slot[st->out];
+  double ops = (double)dl_shape_numel(&y->shape), bytes = (double)dl_tensor_bytes(y);
+  for (int i = 0; i < st->nin; i++) bytes += (double)dl_tensor_bytes(&s->plan->slot[st->in[i]]);
+  h->dram += bytes;
+  h->ns += ops * d->host_ns_op + bytes / d->dram_gbs;
+  h->nj += ops * d->host_pj_op * 1e-3 + bytes * d->e_dram * 1e-3;
+}
+
+static int acc_step_exec(void *user, int step, DlError *e) {
+  DlAccSim *s = user;
+  int li = s->lof[step];
+  if (li < 0) {
+    host_cost(s, step);
+    return 0;
+  }
+  double t0 = dl_now();
+  bool ok = run_layer(s, li, e);
+  s->sim_s += dl_now() - t0;
+  return ok ? 1 : -1;
+}
+
+void dl_acc_sim_totals(DlAccSim *s, double *ns, double *nj, double *dram, double *sim_s) {
+  double a = 0, b = 0, c = 0;
+  for (int i = 0; i < s->p->nl; i++) a += s->ls[i].ns, b += s->ls[i].nj, c += s->ls[i].dram;
+  for (int i = 0; i < s->plan->nsteps; i++) a += s->hs[i].ns, b += s->hs[i].nj, c += s->hs[i].dram;
+  *ns = a, *nj = b, *dram = c, *sim_s = s->sim_s;
+}
+
+static void json_str(FILE *f, const char *v) {
+  fputc('"', f);
+  for (; *v; v++) {
+    if (*v == '"' || *v == '\\') fputc('\\', f);
+    if ((unsigned char)*v >= 0x20) fputc(*v, f);
+  }
+  fputc('"', f);
+}
+
+bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
+  static const char *kinds[] = {"conv", "matmul", "add", "maxpool", "lut"};
+  double ns, nj, dram, sim_s, per = samples > 0 ? (double)samples : 1;
+  dl_acc_sim_totals(s, &ns, &nj, &dram, &sim_s);
+  const DlAccDevice *d = &s->p->dev;
+  fprintf(f, "{\n  \"device\": ");
+  json_str(f, d->name);
+  fprintf(f, ",\n  \"samples\": %lld,\n  \"per_sample\": {\"ns\": %.1f, \"nj\": %.2f, \"dram_bytes\": %.1f},\n", (long long)samples,
+          ns / per, nj / per, dram / per);
+  fprintf(f, "  \"simulator_seconds\": %.3f,\n  \"layers\": [", sim_s);
+  bool first = true;
+  for (int i = 0; i < s->plan->nsteps; i++) {
+    int li = s->lof[i];
+    const Stat *x = li >= 0 ? &s->ls[li] : &s->hs[i];
+    if (li < 0 && x->ns == 0) continue;
+    fprintf(f, "%s\n    {\"step\": %d, \"node\": ", first ? "" : ",", i);
+    json_str(f, s->plan->steps[i].where);
+    if (li >= 0) {
+      const DlAccLayer *l = &s->p->l[li];
+      double runs = x->runs ? (double)x->runs : 1;
+      fprintf(f, ", \"on\": \"acc\", \"kind\": \"%s\", \"M\": %lld, \"N\": %lld, \"K\": %lld, \"tile\": [%lld, %lld, %lld], "
+                 "\"weight_bits\": %d, \"outliers\": %lld, \"pe_utilization\": %.3f, \"dram_bytes\": %.1f, "
+                 "\"dram_lower_bound\": %lld",
+              kinds[l->kind], (long long)l->M, (long long)l->N, (long long)l->K, (long long)l->mt, (long long)l->nt,
+              (long long)l->kt, l->wbits, (long long)l->noutliers,
+              x->gemm_cycles > 0 ? x->peak_cycles / x->gemm_cycles : 0.0, x->dram / runs, (long long)l->dram_lb);
+    } else {
+      fprintf(f, ", \"on\": \"host\"");
+    }
+    fprintf(f, ", \"ns\": %.1f, \"nj\": %.3f}", x->ns / per, x->nj / per);
+    first = false;
+  }
+  fprintf(f, "\n  ]\n}\n");
+  return !ferror(f);
+}
