@@ -29,6 +29,19 @@ irdl.dialect @acc {
     %instructions = irdl.base "#builtin.integer"
     irdl.attributes {"step" = %step, "kind" = %kind, "shape" = %shape, "tile" = %tile, "order" = %order, "weight_bits" = %weight_bits, "outliers" = %outliers, "instructions" = %instructions}
   }
+  // A layer's configuration: zero points, clamp bounds, bit widths, shift-only requantization.
+  irdl.operation @cfg {
+    %zx = irdl.base "#builtin.integer"
+    %zb = irdl.base "#builtin.integer"
+    %zo = irdl.base "#builtin.integer"
+    %lo = irdl.base "#builtin.integer"
+    %hi = irdl.base "#builtin.integer"
+    %xbits = irdl.base "#builtin.integer"
+    %wbits = irdl.base "#builtin.integer"
+    %obits = irdl.base "#builtin.integer"
+    %shift_only = irdl.base "#builtin.integer"
+    irdl.attributes {"zx" = %zx, "zb" = %zb, "zo" = %zo, "lo" = %lo, "hi" = %hi, "xbits" = %xbits, "wbits" = %wbits, "obits" = %obits, "shift_only" = %shift_only}
+  }
   // One instruction (docs/acc-isa.md): op, buffer slots, dependencies, and its m / n / k ranges.
   irdl.operation @insn {
     %op = irdl.base "#builtin.string"

@@ -228,6 +228,13 @@ void dl_acc_print(FILE *f, const DlAccProgram *p, DlPlan *plan, bool insns) {
             (long long)l->noutliers, (long long)l->ncmd);
     for (int64_t c = l->icmd; insns && c < l->icmd + l->ncmd; c++) {
       const DlAccInsn *in = &p->insn[c];
+      if (dl_acc_op(in) == DL_ACC_CFG) {
+        unsigned bits = dl_acc_hi(in->w[3]);
+        fprintf(f, "  cfg zx %d zb %d zo %d lo %d hi %d xbits %u wbits %u obits %u shift-only %u\n", (int32_t)dl_acc_lo(in->w[1]),
+                (int32_t)dl_acc_hi(in->w[1]), (int32_t)dl_acc_lo(in->w[2]), (int32_t)dl_acc_hi(in->w[2]),
+                (int32_t)dl_acc_lo(in->w[3]), bits & 0xFF, bits >> 8 & 0xFF, bits >> 16 & 0xFF, bits >> 24 & 0xFF);
+        continue;
+      }
       fprintf(f, "  %s slots %u deps %u %u m %u..%u n %u..%u k %u..%u\n", dl_acc_op_name(dl_acc_op(in)), dl_acc_slots(in),
               dl_acc_dep(in, 0), dl_acc_dep(in, 1), dl_acc_lo(in->w[1]), dl_acc_hi(in->w[1]), dl_acc_lo(in->w[2]),
               dl_acc_hi(in->w[2]), dl_acc_lo(in->w[3]), dl_acc_hi(in->w[3]));

@@ -50,6 +50,15 @@ char *dl_acc_ir(MlirModule m, const DlAccDevice *dev, bool insns, size_t *len, D
       loc(&b, st->where);
       for (int64_t i = l->icmd; insns && i < l->icmd + l->ncmd; i++) {
         const DlAccInsn *in = &p.insn[i];
+        if (dl_acc_op(in) == DL_ACC_CFG) {
+          unsigned bits = dl_acc_hi(in->w[3]);
+          dl_buf_printf(&b, "\"acc.cfg\"() {zx = %d : i64, zb = %d : i64, zo = %d : i64, lo = %d : i64, hi = %d : i64, "
+                            "xbits = %u : i64, wbits = %u : i64, obits = %u : i64, shift_only = %u : i64} : () -> ()\n",
+                        (int32_t)dl_acc_lo(in->w[1]), (int32_t)dl_acc_hi(in->w[1]), (int32_t)dl_acc_lo(in->w[2]),
+                        (int32_t)dl_acc_hi(in->w[2]), (int32_t)dl_acc_lo(in->w[3]), bits & 0xFF, bits >> 8 & 0xFF,
+                        bits >> 16 & 0xFF, bits >> 24 & 0xFF);
+          continue;
+        }
         dl_buf_printf(&b, "\"acc.insn\"() {op = \"%s\", slots = %u : i64, deps = [%u : i64, %u : i64], m = [%u : i64, %u : i64], "
                           "n = [%u : i64, %u : i64], k = [%u : i64, %u : i64]} : () -> ()\n",
                       dl_acc_op_name(dl_acc_op(in)), dl_acc_slots(in), dl_acc_dep(in, 0), dl_acc_dep(in, 1),

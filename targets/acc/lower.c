@@ -198,7 +198,7 @@ static void estimate(const Tiling *t, int64_t mt, int64_t nt, int64_t kt, int or
   double wb = (double)wtile_bytes(l, nt, kt) + 12.0 * (double)l->noutliers / (double)(TN * TK);
   double wl, xl;
   if (order == 0) wl = (double)(TN * TK) * (TK == 1 ? 1 : (double)TM), xl = (double)(TN * TM * TK);
-  else xl = (double)(TM * TK) * (TK == 1 ? 1 : (double)TN), wl = (double)(TM * TN * TK);
+  else xl = (double)(TM * TK) * (TK == 1 && t->pg == l->N ? 1 : (double)TN), wl = (double)(TM * TN * TK);
   *bytes = wl * wb + xl * xb + (double)(l->M * l->N * t->oes);
   double compute = (double)(TM * TN * TK) * (double)dl_acc_gemm_cycles(d, l, t->xes, mt, nt, kt) / d->ghz;
   double dram = *bytes / d->dram_gbs + (wl + xl + (double)(TM * TN)) * d->dram_ns;
@@ -288,7 +288,7 @@ static void emit_gemm(Emit *m, const DlAccLayer *l, int64_t pg) {
   int64_t nm = (l->M + l->mt - 1) / l->mt;
   int64_t ntile = 0; /* n tiles, group by group */
   for (int64_t g = 0; g < groups; g++) ntile += (pg + l->nt - 1) / l->nt;
-  int64_t outer = l->order == 0 ? ntile : nm, inner = l->order == 0 ? nm : ntile;
+  int64_t outer = l->order == 0 ? ntile : nm, inner = l->order == 0 ? nm : ntile, xgroup = -1;
   for (int64_t o = 0; o < outer; o++)
     for (int64_t in = 0; in < inner; in++) {
       int64_t mi = l->order == 0 ? in : o, ni = l->order == 0 ? o : in;
@@ -297,7 +297,9 @@ static void emit_gemm(Emit *m, const DlAccLayer *l, int64_t pg) {
       int64_t m0 = mi * l->mt, m1 = m0 + l->mt < l->M ? m0 + l->mt : l->M;
       for (int64_t k0 = 0; k0 < l->K; k0 += l->kt) {
         int64_t k1 = k0 + l->kt < l->K ? k0 + l->kt : l->K;
-        bool stationary_w = l->order == 0 && TK == 1 && in > 0, stationary_x = l->order == 1 && TK == 1 && in > 0;
+        /* a loaded input tile serves the next channel tile only within one convolution group */
+        bool stationary_w = l->order == 0 && TK == 1 && in > 0, stationary_x = l->order == 1 && TK == 1 && in > 0 && g == xgroup;
+        xgroup = g;
         if (!stationary_w) {
           hw ^= 1;
           lw = emit(m, DL_ACC_LOAD_W, (unsigned)hw << 1, last_w[hw], -1, 0, 0, n0, n1, k0, k1);
