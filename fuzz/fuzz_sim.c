@@ -1,15 +1,16 @@
-/* dlc-fuzz-pimbin: deterministic fuzzing of the .pimbin reader and the PIM
- * simulator.
- *   dlc-fuzz-pimbin [--seed S] [--count N] FILE.pimbin INPUT.npy
+/* dlc-fuzz-sim: deterministic fuzzing of the .pimbin and .accbin readers and
+ * their simulators.
+ *   dlc-fuzz-sim [--seed S] [--count N] FILE.pimbin|FILE.accbin INPUT.npy
  * Each input is a mutation of FILE (bit flips, byte writes, word
- * overwrites, truncation; mostly in the header, kernel table and command
- * words). A mutant the reader accepts is then checked against its embedded
- * model and, if it passes, simulated on the first sample of INPUT: nothing
- * may crash or read out of bounds (run it under ASan). */
+ * overwrites, truncation; mostly in the header, tables and instructions). A
+ * mutant the reader accepts is then checked against its embedded model and,
+ * if it passes, simulated on the first sample of INPUT: nothing may crash or
+ * read out of bounds (run it under ASan). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc/acc.h"
 #include "dlc/npy.h"
 #include "dlc/pim.h"
 #include "dlc/support.h"
@@ -30,7 +31,9 @@ int main(int argc, char **argv) {
     else if (!file) file = argv[i];
     else input = argv[i];
   }
-  if (!file || !input) return fprintf(stderr, "usage: dlc-fuzz-pimbin [--seed S] [--count N] FILE.pimbin INPUT.npy\n"), 1;
+  if (!file || !input) return fprintf(stderr, "usage: dlc-fuzz-sim [--seed S] [--count N] FILE.pimbin|FILE.accbin INPUT.npy\n"), 1;
+  size_t fl = strlen(file);
+  bool acc = fl > 7 && !strcmp(file + fl - 7, ".accbin");
   DlError e = {0};
   char *orig;
   size_t len;
@@ -58,26 +61,32 @@ int main(int argc, char **argv) {
       default: m[at] = (unsigned char)(m[at] + 1); break;
       }
     }
-    DlPimProgram p;
-    if (!dl_pim_parse(m, n, &p, &e)) {
+    DlPimProgram pp = {0};
+    DlAccProgram ap = {0};
+    if (acc ? !dl_acc_parse(m, n, &ap, &e) : !dl_pim_parse(m, n, &pp, &e)) {
       rejected++;
       dl_error_clear(&e);
       continue;
     }
     parsed++;
-    MlirModule mod = mlirModuleCreateParse(ctx, mlirStringRefCreate(p.mlir, p.mlir_len));
+    const char *text = acc ? ap.mlir : pp.mlir;
+    size_t tlen = acc ? ap.mlir_len : pp.mlir_len;
+    MlirModule mod = mlirModuleCreateParse(ctx, mlirStringRefCreate(text, tlen));
     DlPlan *plan = mlirModuleIsNull(mod) ? NULL : dl_plan_create(mod, &e);
-    DlPimSim *sim = plan ? dl_pim_sim_create(&p, plan, &e) : NULL;
-    if (sim) {
+    DlPimSim *ps = plan && !acc ? dl_pim_sim_create(&pp, plan, &e) : NULL;
+    DlAccSim *as = plan && acc ? dl_acc_sim_create(&ap, plan, &e) : NULL;
+    if (ps || as) {
       checked++;
       const void *in = x.data;
       if (dl_plan_run(plan, &in, &e)) ran++;
     }
     dl_error_clear(&e);
-    dl_pim_sim_destroy(sim);
+    dl_pim_sim_destroy(ps);
+    dl_acc_sim_destroy(as);
     dl_plan_destroy(plan);
     if (!mlirModuleIsNull(mod)) mlirModuleDestroy(mod);
-    dl_pim_program_free(&p);
+    dl_pim_program_free(&pp);
+    dl_acc_program_free(&ap);
   }
   printf("fuzz: %ld mutants of %s, seed %llu: %ld rejected by the reader, %ld read, %ld matched their model, %ld simulated\n",
          count, file, (unsigned long long)seed, rejected, parsed, checked, ran);
