@@ -26,7 +26,7 @@ struct DlAccSim {
   const DlAccOutlier *wo[2]; /* a tile's outliers: a run of the sorted list */
   int64_t nwo[2];
   int64_t *ab[2];
-  int32_t *ob[2], *wdec;
+  int32_t *ob[2], *wdec[2]; /* wdec: the weight buffer halves as the PE array's unpacker sees them */
   int64_t zx, zb, zo, lo, hi;
   int xbits, wbits;
   Stat *ls, *hs;
@@ -59,7 +59,7 @@ static bool alloc_buffers(DlAccSim *s, DlError *e) {
     s->ab[h] = calloc((size_t)abn, sizeof(int64_t));
     s->ob[h] = calloc((size_t)abn, sizeof(int32_t));
   }
-  s->wdec = calloc((size_t)wbn * 8 + 8, sizeof(int32_t));
+  for (int h = 0; h < 2; h++) s->wdec[h] = calloc((size_t)wbn * 8 + 8, sizeof(int32_t));
   return true;
 }
 
@@ -122,7 +122,7 @@ void dl_acc_sim_destroy(DlAccSim *s) {
   if (!s) return;
   if (s->plan) dl_plan_set_executor(s->plan, NULL, NULL);
   for (int h = 0; h < 2; h++) free(s->ib[h]), free(s->wb[h]), free(s->ab[h]), free(s->ob[h]);
-  free(s->wdec), free(s->lof), free(s->ls), free(s->hs), free(s->tend);
+  free(s->wdec[0]), free(s->wdec[1]), free(s->lof), free(s->ls), free(s->hs), free(s->tend);
   free(s);
 }
 
@@ -154,6 +154,42 @@ static int64_t first_outlier(const DlAccOutlier *o, int64_t n, uint32_t row) {
   return lo;
 }
 
+/* LOAD_X of a window layer: the same elements as dl_acc_x_index, with the
+ * divisions done once per row and per column. */
+static void load_window(DlAccSim *s, const Step *step, const DlAccLayer *l, int64_t a0, int64_t a1, int64_t c0,
+                        int64_t c1, int64_t n0, int32_t pad, int32_t *ib) {
+  const struct DlQStep *q = step->q;
+  const dlrt_win *g = &q->c.win;
+  const void *x = s->plan->slot[step->in[0]].data;
+  int64_t P = g->od[0] * g->od[1] * g->od[2], kvol = g->k[0] * g->k[1] * g->k[2], kt = c1 - c0;
+  int64_t cbase = 0, cstep = 0;
+  if (l->kind == DL_ACC_L_CONV) cstep = g->c, cbase = n0 / (g->m / g->group) * (g->c / g->group);
+  int64_t *kc = malloc(sizeof(int64_t) * 4 * (size_t)kt);
+  for (int64_t k = c0; k < c1; k++) {
+    int64_t t = k, ci = 0;
+    if (l->kind == DL_ACC_L_CONV) ci = cbase + t / kvol, t %= kvol;
+    int64_t *K = kc + 4 * (k - c0);
+    K[0] = ci, K[1] = t / (g->k[1] * g->k[2]) * g->dil[0], K[2] = t / g->k[2] % g->k[1] * g->dil[1], K[3] = t % g->k[2] * g->dil[2];
+  }
+  for (int64_t m = a0; m < a1; m++) {
+    int64_t plane = m / P, p = m % P;
+    int64_t iz0 = p / (g->od[1] * g->od[2]) * g->stride[0] - g->pad[0];
+    int64_t iy0 = p / g->od[2] % g->od[1] * g->stride[1] - g->pad[1], ix0 = p % g->od[2] * g->stride[2] - g->pad[2];
+    int32_t *row = ib + (m - a0) * kt;
+    for (int64_t k = 0; k < kt; k++) {
+      const int64_t *K = kc + 4 * k;
+      int64_t iz = iz0 + K[1], iy = iy0 + K[2], ix = ix0 + K[3];
+      if (iz < 0 || iz >= g->id[0] || iy < 0 || iy >= g->id[1] || ix < 0 || ix >= g->id[2]) {
+        row[k] = pad;
+        continue;
+      }
+      int64_t pl = cstep ? plane * cstep + K[0] : plane;
+      row[k] = (int32_t)qrt_ld(x, q->xes, ((pl * g->id[0] + iz) * g->id[1] + iy) * g->id[2] + ix);
+    }
+  }
+  free(kc);
+}
+
 static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, Stat *st, bool *bad) {
   const DlAccProgram *p = s->p;
   const DlAccDevice *d = &p->dev;
@@ -172,13 +208,16 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
   case DL_ACC_LOAD_X: {
     int32_t *ib = s->ib[hx];
     int64_t pad = l->kind == DL_ACC_L_MAXPOOL ? -((int64_t)1 << (8 * q->xes - 1)) : s->zx;
-    for (int64_t m = a0; m < a1; m++)
-      for (int64_t k = c0; k < c1; k++) {
-        int op;
-        int64_t idx = dl_acc_x_index(step, l, m, k, b0, &op);
-        const DlTensor *x = &s->plan->slot[step->in[op]];
-        ib[(m - a0) * kt + (k - c0)] = idx < 0 ? (int32_t)pad : (int32_t)qrt_ld(x->data, op ? q->wes : q->xes, idx);
-      }
+    if (l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MAXPOOL) /* windows: the gather, row by row */
+      load_window(s, step, l, a0, a1, c0, c1, b0, (int32_t)pad, ib);
+    else
+      for (int64_t m = a0; m < a1; m++)
+        for (int64_t k = c0; k < c1; k++) {
+          int op;
+          int64_t idx = dl_acc_x_index(step, l, m, k, b0, &op);
+          const DlTensor *x = &s->plan->slot[step->in[op]];
+          ib[(m - a0) * kt + (k - c0)] = idx < 0 ? (int32_t)pad : (int32_t)qrt_ld(x->data, op ? q->wes : q->xes, idx);
+        }
     double bytes = (double)dl_acc_x_bytes(step, l, a0, a1, c0, c1, b0);
     st->dram += bytes;
     st->nj += bytes * d->e_dram * 1e-3 + (double)(mt * kt * q->xes) * d->e_buf * 1e-3;
@@ -186,10 +225,16 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
   }
   case DL_ACC_LOAD_W: {
     unsigned char *wb = s->wb[hw];
+    int32_t *wd = s->wdec[hw];
     const unsigned char *src = p->wseg + l->woff;
     for (int64_t n = b0; n < b1; n++)
-      for (int64_t k = c0; k < c1; k++)
-        put_bits(wb, ((n - b0) * kt + (k - c0)) * l->wbits, l->wbits, get_bits(src, (n * l->K + k) * l->wbits, l->wbits));
+      for (int64_t k = c0; k < c1; k++) {
+        int64_t i = (n - b0) * kt + (k - c0);
+        int32_t v = l->wbits == 8 ? (int8_t)src[n * l->K + k] : get_bits(src, (n * l->K + k) * l->wbits, l->wbits);
+        if (l->wbits == 8) wb[i] = (unsigned char)v;
+        else put_bits(wb, i * l->wbits, l->wbits, v);
+        wd[i] = v;
+      }
     const DlAccOutlier *o = p->out + l->ooff;
     int64_t f = first_outlier(o, l->noutliers, (uint32_t)b0), e2 = first_outlier(o, l->noutliers, (uint32_t)b1);
     s->wo[hw] = o + f, s->nwo[hw] = e2 - f; /* the tile's channels; GEMM keeps the columns in range */
@@ -201,17 +246,22 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
     return d->dram_ns + bytes / d->dram_gbs;
   }
   case DL_ACC_GEMM: {
-    const int32_t *x = s->ib[hx];
+    const int32_t *x = s->ib[hx], *w = s->wdec[hw];
     int64_t *acc = s->ab[ha];
-    int32_t *w = s->wdec;
-    for (int64_t i = 0; i < nt * kt; i++) w[i] = get_bits(s->wb[hw], i * l->wbits, l->wbits);
-    bool accumulate = slots & 8;
+    bool accumulate = slots & 8, narrow = q->acc_bits <= 32; /* the compiler's bound: a tile's sum fits int32 */
+    int32_t zx = (int32_t)s->zx;
     for (int64_t m = 0; m < mt; m++) {
       const int32_t *xr = x + m * kt;
       for (int64_t n = 0; n < nt; n++) {
         const int32_t *wr = w + n * kt;
         int64_t sum = accumulate ? acc[m * nt + n] : 0;
-        for (int64_t k = 0; k < kt; k++) sum += (int64_t)(xr[k] - s->zx) * wr[k];
+        if (narrow) {
+          int32_t s32 = 0;
+          for (int64_t k = 0; k < kt; k++) s32 += (xr[k] - zx) * wr[k];
+          sum += s32;
+        } else {
+          for (int64_t k = 0; k < kt; k++) sum += (int64_t)(xr[k] - zx) * wr[k];
+        }
         acc[m * nt + n] = sum;
       }
     }
