@@ -173,8 +173,9 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
       bool ok = x->k < l->K && x->n < l->N;
       if (ok && o > l->ooff) ok = x->n > p->out[o - 1].n || (x->n == p->out[o - 1].n && x->k > p->out[o - 1].k);
       if (!ok) {
+        long long at = (long long)(o - l->ooff);
         dl_acc_program_free(p);
-        return dl_error_set(e, "layer %d: outlier %lld out of range or out of order", i, (long long)(o - l->ooff));
+        return dl_error_set(e, "layer %d: outlier %lld out of range or out of order", i, at);
       }
     }
   }
