@@ -136,11 +136,14 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
     l->kt = v[7], l->order = (int)v[8], l->wbits = (int)v[9], l->noutliers = v[10], l->woff = v[11], l->wbytes = v[12];
     l->ooff = v[13], l->poff = v[14], l->dram_lb = v[15], l->icmd = v[16], l->ncmd = v[17];
     bool gemm = l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MATMUL;
-    int64_t npar = gemm ? 3 * l->N : l->kind == DL_ACC_L_ADD ? 3 : l->kind == DL_ACC_L_LUT ? 1 : 0;
     bool ok = v[0] >= 0 && v[0] < 1 << 24 && v[1] >= 0 && v[1] <= DL_ACC_L_LUT && l->M >= 1 && l->M < 1ll << 32 &&
               l->N >= 1 && l->N < 1 << 24 && l->K >= 1 && l->K < 1 << 24 && l->mt >= 1 && l->mt <= l->M && l->nt >= 1 &&
               l->nt <= l->N && l->kt >= 1 && l->kt <= l->K && (l->order == 0 || l->order == 1) && l->icmd >= 0 &&
-              l->ncmd >= 1 && l->icmd <= p->ninsn - l->ncmd && l->poff >= 0 && l->poff <= p->npar - npar;
+              l->ncmd >= 1 && l->icmd <= p->ninsn - l->ncmd && l->poff >= 0;
+    if (ok) { /* N is in range now */
+      int64_t npar = gemm ? 3 * l->N : l->kind == DL_ACC_L_ADD ? 3 : l->kind == DL_ACC_L_LUT ? 1 : 0;
+      ok = l->poff <= p->npar - npar;
+    }
     if (ok && gemm)
       ok = (l->wbits == 2 || l->wbits == 4 || l->wbits == 8 || l->wbits == 16) && l->woff >= 0 &&
            l->wbytes == (l->N * l->K * l->wbits + 7) / 8 && l->woff <= p->wseg_len - l->wbytes && l->noutliers >= 0 &&

@@ -6,6 +6,7 @@
  * next tile overlap the current GEMM (double buffering). DRAM transfers
  * take latency + bytes / bandwidth; the two DMA engines do not contend in
  * this model. Host steps run in the interpreter, charged to the host model. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ struct DlAccSim {
   int xbits, wbits;
   Stat *ls, *hs;
   double *tend, sim_s;
+  bool *narrow; /* per layer: every partial sum fits int32 */
 };
 
 static int64_t tile_need(const DlAccLayer *l) { return l->mt * (l->kt > 2 ? l->kt : 2); }
@@ -64,11 +66,49 @@ static bool alloc_buffers(DlAccSim *s, DlError *e) {
 }
 
 static int acc_step_exec(void *user, int step, DlError *e);
+static int32_t get_bits(const unsigned char *p, int64_t i, int bits);
+
+/* What a valid program must agree on with its model, and the bounds that keep
+ * the integer arithmetic exact: a layer's cfg is its step's, and its weights
+ * and biases keep every sum (times its multiplier) inside int64. */
+static bool check_layer(DlAccSim *s, int li, DlError *e) {
+  const DlAccProgram *p = s->p;
+  const DlAccLayer *l = &p->l[li];
+  const struct DlQStep *q = s->plan->steps[l->step].q;
+  const DlAccInsn *cfg = &p->insn[l->icmd];
+  int64_t zx = l->kind == DL_ACC_L_LUT ? q->lut_lo : q->zx, zb = l->kind == DL_ACC_L_ADD ? q->zw : 0;
+  if (dl_acc_op(cfg) != DL_ACC_CFG || (int32_t)dl_acc_lo(cfg->w[1]) != zx || (int32_t)dl_acc_hi(cfg->w[1]) != zb ||
+      (int32_t)dl_acc_lo(cfg->w[2]) != q->o.zp || (int32_t)dl_acc_hi(cfg->w[2]) != q->o.lo ||
+      (int32_t)dl_acc_lo(cfg->w[3]) != q->o.hi)
+    return dl_error_set(e, "layer %d: its cfg does not configure step %d as the model does", li, l->step);
+  for (int64_t i = l->icmd + 1; i < l->icmd + l->ncmd; i++)
+    if (dl_acc_op(&p->insn[i]) == DL_ACC_CFG) return dl_error_set(e, "layer %d: a second cfg inside the layer", li);
+  if (l->kind != DL_ACC_L_CONV && l->kind != DL_ACC_L_MATMUL) return true;
+  double wmax = 0, bmax = 0, xmax = (double)((int64_t)1 << (8 * q->xes)) + 1;
+  const unsigned char *w = p->wseg + l->woff;
+  for (int64_t i = 0; i < l->N * l->K; i++) {
+    double v = (double)get_bits(w, i * l->wbits, l->wbits);
+    wmax = v > wmax ? v : -v > wmax ? -v : wmax;
+  }
+  for (int64_t o = l->ooff; o < l->ooff + l->noutliers; o++) {
+    double v = (double)p->out[o].v;
+    wmax = v > wmax ? v : -v > wmax ? -v : wmax;
+  }
+  const int64_t *par = p->par + l->poff;
+  for (int64_t n = 0; n < l->N; n++) bmax = fabs((double)par[n]) > bmax ? fabs((double)par[n]) : bmax;
+  double bound = (double)l->K * xmax * wmax + bmax;
+  s->narrow[li] = (double)l->K * xmax * wmax < 2147483647.0;
+  for (int64_t n = 0; n < l->N; n++)
+    if (bound * (double)par[l->N + n] >= 4.6e18)
+      return dl_error_set(e, "layer %d: its weights, biases and multipliers could overflow the requantization", li);
+  return true;
+}
 
 DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e) {
   DlAccSim *s = calloc(1, sizeof *s);
   s->p = p, s->plan = plan;
   s->lof = malloc(sizeof(int) * (size_t)(plan->nsteps + 1));
+  s->narrow = calloc((size_t)p->nl + 1, sizeof(bool));
   for (int i = 0; i < plan->nsteps; i++) s->lof[i] = -1;
   int prev = -1;
   for (int i = 0; i < p->nl; i++) {
@@ -99,6 +139,10 @@ DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e) {
         return NULL;
       }
     }
+    if (!check_layer(s, i, e)) {
+      dl_acc_sim_destroy(s);
+      return NULL;
+    }
     if (l->kind == DL_ACC_L_LUT && l->poff + q->lut_n > p->npar) {
       dl_error_set(e, "layer %d: the lookup table runs past the parameters", i);
       dl_acc_sim_destroy(s);
@@ -122,7 +166,7 @@ void dl_acc_sim_destroy(DlAccSim *s) {
   if (!s) return;
   if (s->plan) dl_plan_set_executor(s->plan, NULL, NULL);
   for (int h = 0; h < 2; h++) free(s->ib[h]), free(s->wb[h]), free(s->ab[h]), free(s->ob[h]);
-  free(s->wdec[0]), free(s->wdec[1]), free(s->lof), free(s->ls), free(s->hs), free(s->tend);
+  free(s->wdec[0]), free(s->wdec[1]), free(s->narrow), free(s->lof), free(s->ls), free(s->hs), free(s->tend);
   free(s);
 }
 
@@ -248,7 +292,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
   case DL_ACC_GEMM: {
     const int32_t *x = s->ib[hx], *w = s->wdec[hw];
     int64_t *acc = s->ab[ha];
-    bool accumulate = slots & 8, narrow = q->acc_bits <= 32; /* the compiler's bound: a tile's sum fits int32 */
+    bool accumulate = slots & 8, narrow = s->narrow[l - p->l]; /* every partial sum fits int32 */
     int32_t zx = (int32_t)s->zx;
     for (int64_t m = 0; m < mt; m++) {
       const int32_t *xr = x + m * kt;
