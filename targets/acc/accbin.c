@@ -148,6 +148,7 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
       ok = (l->wbits == 2 || l->wbits == 4 || l->wbits == 8 || l->wbits == 16) && l->woff >= 0 &&
            l->wbytes == (l->N * l->K * l->wbits + 7) / 8 && l->woff <= p->wseg_len - l->wbytes && l->noutliers >= 0 &&
            l->ooff >= 0 && l->ooff <= p->nout - l->noutliers;
+    if (ok && !gemm) ok = l->noutliers == 0; /* ALU layers have no weights */
     if (!ok) {
       dl_acc_program_free(p);
       return dl_error_set(e, "layer %u: a field is out of range", i);
