@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, from nothing: install dependencies, build dlc, and compile the
-# bundled Fashion-MNIST CNN for every target dlc has (C, pim), printing accuracy and cost.
+# bundled Fashion-MNIST CNN for every target dlc has (C, pim, acc), printing accuracy and cost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh > /tmp/dlc-install.log 2>&1 || { cat /tmp/dlc-install.log; exit 1; }
@@ -33,4 +33,15 @@ build/dlc-run "$out/$name.b500.mlir" --input "$out/data/test_x.npy" --limit 1000
 build/dlc-run "$out/$name.pimbin" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --limit 1000 --quiet \
   -o "$out/pim.npy" --report "$out/$name.pim.json"
 cmp -s "$out/ref.npy" "$out/pim.npy" && echo "pim outputs: bit-identical to the integer interpreter" || { echo "pim outputs differ"; exit 1; }
-echo "(acc target: not built yet; see the open issues)"
+echo "== $model: int8 on the acc target, DPU-like preset (first 1,000 test images)"
+build/dlc "$out/$name.b500.mlir" --target=acc --acc-device=dpu -o "$out/$name.dpu.accbin"
+build/dlc-run "$out/$name.dpu.accbin" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --limit 1000 --quiet \
+  -o "$out/acc.npy" --report "$out/$name.dpu.json"
+cmp -s "$out/ref.npy" "$out/acc.npy" && echo "acc outputs: bit-identical to the integer interpreter" || { echo "acc outputs differ"; exit 1; }
+echo "== $model: int8 with power-of-two scales on the acc target, edge preset (shift-only requantization)"
+build/dlc "$model" --quantize --pow2 --calib="$out/data/calib_x.npy" --input-shape=input=500x1x28x28 --emit=qg -o "$out/$name.pow2.mlir"
+build/dlc "$out/$name.pow2.mlir" --target=acc --acc-device=edge -o "$out/$name.edge.accbin"
+build/dlc-run "$out/$name.pow2.mlir" --input "$out/data/test_x.npy" --limit 1000 --quiet -o "$out/ref2.npy" > /dev/null
+build/dlc-run "$out/$name.edge.accbin" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --limit 1000 --quiet \
+  -o "$out/acc2.npy" --report "$out/$name.edge.json"
+cmp -s "$out/ref2.npy" "$out/acc2.npy" && echo "acc outputs: bit-identical to the integer interpreter" || { echo "acc outputs differ"; exit 1; }
