@@ -90,6 +90,13 @@ const char *dl_wclip_name(DlWeightClip c);
 double dl_weight_scale(const float *w, int64_t n, int64_t window, int bits, bool pow2,
                        DlWeightClip clip);
 
+/* The outlier-aware scale for n weights w: the dense `bits` cover all but the largest
+ * fraction `outliers` (0 < outliers < 0.5) of |w|, i.e. scale = t / (2^(bits-1) - 1) with t
+ * the (n - floor(outliers * n))-th smallest |w|, so at most floor(outliers * n) weights
+ * exceed the dense range; t = max |w| when that quantile is 0. Float32-exact, never 0;
+ * rounded up to a power of two when pow2. */
+double dl_weight_scale_outliers(const float *w, int64_t n, int bits, double outliers, bool pow2);
+
 /* Reads the per-tensor parameters of a quantized tensor type; false if not one. */
 bool dl_qparams_of_type(MlirType tensor_type, DlQParams *q);
 /* tensor<dims x !quant.uniform<iB:f32, s:zp>> with storage min/max narrowed to the bits. */
@@ -132,6 +139,8 @@ typedef struct {
   bool symmetric;         /* activations symmetric (zero point 0) */
   bool pow2;              /* power-of-two scales (dynamic fixed point) */
   DlWeightClip wclip;     /* weight clipping; DL_WCLIP_AUTO (0) leaves it to the bit width */
+  double outliers;        /* 0, or 0 < f < 0.5: the largest f of |w| may need outlier_bits */
+  int outlier_bits;       /* wbits < outlier_bits <= 16; 0 means 8 */
   DlCalibOptions calib;
 } DlQuantSettings;
 

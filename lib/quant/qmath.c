@@ -112,6 +112,23 @@ double dl_weight_scale(const float *w, int64_t n, int64_t window, int bits, bool
   return best_scale;
 }
 
+static int cmp_float(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+
+double dl_weight_scale_outliers(const float *w, int64_t n, int bits, double outliers, bool pow2) {
+  float *a = malloc(sizeof(float) * (size_t)(n ? n : 1));
+  for (int64_t i = 0; i < n; i++) a[i] = fabsf(w[i]);
+  qsort(a, (size_t)n, sizeof(float), cmp_float);
+  /* the epsilon keeps f * n exact for fractions like 0.29 whose product lands just below an integer */
+  int64_t k = (int64_t)floor(outliers * (double)n + 1e-9);
+  double t = n > k ? a[n - k - 1] : 0, mx = n ? a[n - 1] : 0;
+  free(a);
+  if (!(t > 0)) t = mx; /* most weights are 0: the few others fit the dense range */
+  return dl_qparams_for_range(-t, t, bits, true, true, pow2).scale;
+}
+
 static MlirType storage_type(MlirContext ctx, int bits) {
   return mlirIntegerTypeGet(ctx, bits <= 8 ? 8 : bits <= 16 ? 16 : 32);
 }
