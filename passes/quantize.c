@@ -7,9 +7,10 @@
  *   are powers of two: dynamic fixed point), wclip ("max", "mse" or "omse":
  *   how weight scales are chosen; absent: omse below 6 bits, max from 6),
  *   outliers (a fraction f, 0 <= f < 0.5) and outlier_bits (default 8): the
- *   weight scale lets the wbits range cover all but the largest f of |w|
- *   (dl_weight_scale_outliers; wclip does not apply) and the weights are stored
- *   at outlier_bits, the user op recording `dlc.outliers = array<i64: wbits,
+ *   largest floor(f n) |w| of each channel (tensor) are outliers, quantized
+ *   into the outlier_bits range, the others into the wbits range, at a scale
+ *   wclip chooses (dl_weight_scale_outliers); the integers are stored at
+ *   outlier_bits and the user op records `dlc.outliers = array<i64: wbits,
  *   count>`: how many of its weights need more than wbits,
  *   float (keep this op float).
  *
@@ -201,10 +202,13 @@ static void set_i64s(MlirOperation op, const char *name, const int64_t *v, intpt
   mlirOperationSetDiscardableAttributeByName(op, dl_str(name), mlirDenseI64ArrayGet(mlirOperationGetContext(op), n, v));
 }
 
-/* The weight scale of n weights w under o: outlier-aware or clipped by o->wclip. */
-static double weight_scale(const float *w, int64_t n, int64_t window, const QOpts *o) {
-  if (o->outliers > 0) return dl_weight_scale_outliers(w, n, o->wbits, o->outliers, o->pow2);
-  return dl_weight_scale(w, n, window, o->wbits, o->pow2, o->wclip);
+/* The scale of n weights w under o; with outliers also the threshold *t above which
+ * a weight takes the outlier width (else *t stays INFINITY). */
+static double weight_scale(const float *w, int64_t n, int64_t window, const QOpts *o, float *t) {
+  *t = INFINITY;
+  if (!(o->outliers > 0)) return dl_weight_scale(w, n, window, o->wbits, o->pow2, o->wclip);
+  *t = dl_outlier_threshold(w, n, o->outliers);
+  return dl_weight_scale_outliers(w, n, window, o->wbits, o->outlier_bits, *t, o->pow2, o->wclip);
 }
 
 /* Weights w (float) along channel `axis` of `nch` channels -> storage constant + scast.
@@ -219,18 +223,20 @@ static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axi
   int64_t dense_max = ((int64_t)1 << (o->wbits - 1)) - 1, qmax = ((int64_t)1 << (sbits - 1)) - 1, window = 1;
   if (axis == 0)
     for (int i = 2; i < w->shape.rank; i++) window *= w->shape.dims[i];
+  float *thr = malloc(sizeof(float) * (size_t)nch);
   if (o->per_channel) { /* gather each channel's weights, then choose its scale */
     int64_t len = n / nch, outer = len / inner;
     float *cw = malloc(sizeof(float) * (size_t)(len ? len : 1));
     for (int64_t c = 0; c < nch; c++) {
       for (int64_t u = 0; u < outer; u++)
         memcpy(cw + u * inner, d + (u * nch + c) * inner, sizeof(float) * (size_t)inner);
-      scales[c] = weight_scale(cw, len, window, o);
+      scales[c] = weight_scale(cw, len, window, o, &thr[c]);
     }
     free(cw);
   } else {
-    double s = weight_scale(d, n, window, o);
-    for (int64_t c = 0; c < nch; c++) scales[c] = s;
+    float t;
+    double s = weight_scale(d, n, window, o, &t);
+    for (int64_t c = 0; c < nch; c++) scales[c] = s, thr[c] = t;
   }
   DlShape ss = w->shape;
   ss.dtype = sbits <= 8 ? DL_I8 : DL_I16;
@@ -238,10 +244,12 @@ static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axi
   dl_tensor_alloc(&t, &ss);
   int64_t wide = 0;
   for (int64_t i = 0; i < n; i++) {
-    int64_t ch = (i / inner) % nch, v = dl_quantize_f(d[i], (float)scales[ch], 0, -qmax, qmax);
+    int64_t ch = (i / inner) % nch, lim = fabsf(d[i]) > thr[ch] ? qmax : dense_max;
+    int64_t v = dl_quantize_f(d[i], (float)scales[ch], 0, -lim, lim);
     dl_tensor_set_i(&t, i, v);
     wide += llabs((long long)v) > dense_max;
   }
+  free(thr);
   if (o->outliers > 0) {
     int64_t rec[2] = {o->wbits, wide};
     set_i64s(user, "dlc.outliers", rec, 2);

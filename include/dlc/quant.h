@@ -90,12 +90,16 @@ const char *dl_wclip_name(DlWeightClip c);
 double dl_weight_scale(const float *w, int64_t n, int64_t window, int bits, bool pow2,
                        DlWeightClip clip);
 
-/* The outlier-aware scale for n weights w: the dense `bits` cover all but the largest
- * fraction `outliers` (0 < outliers < 0.5) of |w|, i.e. scale = t / (2^(bits-1) - 1) with t
- * the (n - floor(outliers * n))-th smallest |w|, so at most floor(outliers * n) weights
- * exceed the dense range; t = max |w| when that quantile is 0. Float32-exact, never 0;
- * rounded up to a power of two when pow2. */
-double dl_weight_scale_outliers(const float *w, int64_t n, int bits, double outliers, bool pow2);
+/* Outlier-aware weights. The threshold of n weights w for a fraction `outliers` (0 <
+ * outliers < 0.5) is the (n - floor(outliers * n))-th smallest |w|, or max |w| when that
+ * is 0: at most floor(outliers * n) weights lie above it. Those are the outliers, quantized
+ * into the outlier_bits narrow range; the others into the `bits` range (clamped). */
+float dl_outlier_threshold(const float *w, int64_t n, double outliers);
+/* The scale for that split, chosen by `clip` as dl_weight_scale does but over dense
+ * thresholds in [0.05 t, t]: MAX gives t / (2^(bits-1) - 1), MSE and OMSE the least error
+ * with the outliers at their wide range. Float32-exact, never 0; pow2 as usual. */
+double dl_weight_scale_outliers(const float *w, int64_t n, int64_t window, int bits, int outlier_bits, float t,
+                                bool pow2, DlWeightClip clip);
 
 /* Reads the per-tensor parameters of a quantized tensor type; false if not one. */
 bool dl_qparams_of_type(MlirType tensor_type, DlQParams *q);
