@@ -521,10 +521,11 @@ bool dl_pass_quantize(MlirOperation func) {
     if (!(o.outliers >= 0 && o.outliers < 0.5) ||
         (o.outliers > 0 && (o.outlier_bits <= o.wbits || o.outlier_bits > 16))) {
       char msg[160];
-      snprintf(msg, sizeof msg,
-               "dlc.quant: outliers must be within [0, 0.5) and outlier_bits within wbits+1..16 (got outliers %g, "
-               "outlier_bits %d, wbits %d)",
-               o.outliers, o.outlier_bits, o.wbits);
+      if (!(o.outliers >= 0 && o.outliers < 0.5))
+        snprintf(msg, sizeof msg, "dlc.quant: outliers must be a fraction within [0, 0.5) (got %g)", o.outliers);
+      else
+        snprintf(msg, sizeof msg, "dlc.quant: outlier_bits must be more than wbits and at most 16 (got %d, wbits %d)",
+                 o.outlier_bits, o.wbits);
       mlirEmitError(mlirOperationGetLocation(op), msg);
       return false;
     }
