@@ -7,9 +7,10 @@
  *   are powers of two: dynamic fixed point), wclip ("max", "mse" or "omse":
  *   how weight scales are chosen; absent: omse below 6 bits, max from 6),
  *   outliers (a fraction f, 0 <= f < 0.5) and outlier_bits (default 8): the
- *   largest floor(f n) |w| of each channel (tensor) are outliers, quantized
- *   into the outlier_bits range, the others into the wbits range, at a scale
- *   wclip chooses (dl_weight_scale_outliers); the integers are stored at
+ *   |w| above a channel's (tensor's) dl_outlier_threshold, at most floor(f n)
+ *   of them, are outliers, quantized into the outlier_bits range, the others
+ *   into the wbits range, at a scale wclip chooses
+ *   (dl_weight_scale_outliers); the integers are stored at
  *   outlier_bits and the user op records `dlc.outliers = array<i64: wbits,
  *   count>`: how many of its weights need more than wbits,
  *   float (keep this op float).
