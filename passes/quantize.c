@@ -6,6 +6,13 @@
  *   wbits, abits (2..16), per_channel, asymmetric (activations), pow2 (scales
  *   are powers of two: dynamic fixed point), wclip ("max", "mse" or "omse":
  *   how weight scales are chosen; absent: omse below 6 bits, max from 6),
+ *   outliers (a fraction f, 0 <= f < 0.5) and outlier_bits (default 8): the
+ *   |w| above a channel's (tensor's) dl_outlier_threshold, at most floor(f n)
+ *   of them, are outliers, quantized into the outlier_bits range, the others
+ *   into the wbits range, at a scale wclip chooses
+ *   (dl_weight_scale_outliers); the integers are stored at
+ *   outlier_bits and the user op records `dlc.outliers = array<i64: wbits,
+ *   count>`: how many of its weights need more than wbits,
  *   float (keep this op float).
  *
  * Each integer-capable op gets quantized operands (quant.qcast inserted where
@@ -29,6 +36,8 @@ typedef struct {
   int wbits, abits;
   bool per_channel, asymmetric, pow2, keep_float;
   DlWeightClip wclip;
+  double outliers;
+  int outlier_bits;
 } QOpts;
 
 typedef struct {
@@ -65,8 +74,11 @@ static bool read_opts(MlirAttribute d, QOpts *o, MlirLocation loc) {
   BOOL("asymmetric", asymmetric)
   BOOL("pow2", pow2)
   BOOL("float", keep_float)
+  INT("outlier_bits", outlier_bits)
 #undef INT
 #undef BOOL
+  a = mlirDictionaryAttrGetElementByName(d, dl_str("outliers"));
+  if (!mlirAttributeIsNull(a) && mlirAttributeIsAFloat(a)) o->outliers = mlirFloatAttrGetValueDouble(a);
   a = mlirDictionaryAttrGetElementByName(d, dl_str("wclip"));
   if (mlirAttributeIsNull(a)) return true;
   MlirStringRef v = mlirAttributeIsAString(a) ? mlirStringAttrGetValue(a) : dl_str("");
@@ -191,44 +203,65 @@ static void set_i64s(MlirOperation op, const char *name, const int64_t *v, intpt
   mlirOperationSetDiscardableAttributeByName(op, dl_str(name), mlirDenseI64ArrayGet(mlirOperationGetContext(op), n, v));
 }
 
+/* The scale of n weights w under o; with outliers also the threshold *t above which
+ * a weight takes the outlier width (else *t stays INFINITY). */
+static double weight_scale(const float *w, int64_t n, int64_t window, const QOpts *o, float *t) {
+  *t = INFINITY;
+  if (!(o->outliers > 0)) return dl_weight_scale(w, n, window, o->wbits, o->pow2, o->wclip);
+  *t = dl_outlier_threshold(w, n, o->outliers);
+  return dl_weight_scale_outliers(w, n, window, o->wbits, o->outlier_bits, *t, o->pow2, o->wclip);
+}
+
 /* Weights w (float) along channel `axis` of `nch` channels -> storage constant + scast.
- * Conv weights (axis 0, rank > 2) come in kernel windows of kh*kw inputs. */
+ * Conv weights (axis 0, rank > 2) come in kernel windows of kh*kw inputs. With
+ * outliers the integers take the outlier width; `user` records how many exceed wbits. */
 static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axis, int64_t nch, const QOpts *o,
                                   double *scales) {
   const float *d = w->data;
   int64_t n = dl_shape_numel(&w->shape), inner = 1;
   for (int i = axis + 1; i < w->shape.rank; i++) inner *= w->shape.dims[i];
-  int64_t qmax = ((int64_t)1 << (o->wbits - 1)) - 1, window = 1;
+  int sbits = o->outliers > 0 ? o->outlier_bits : o->wbits;
+  int64_t dense_max = ((int64_t)1 << (o->wbits - 1)) - 1, qmax = ((int64_t)1 << (sbits - 1)) - 1, window = 1;
   if (axis == 0)
     for (int i = 2; i < w->shape.rank; i++) window *= w->shape.dims[i];
+  float *thr = malloc(sizeof(float) * (size_t)nch);
   if (o->per_channel) { /* gather each channel's weights, then choose its scale */
     int64_t len = n / nch, outer = len / inner;
     float *cw = malloc(sizeof(float) * (size_t)(len ? len : 1));
     for (int64_t c = 0; c < nch; c++) {
       for (int64_t u = 0; u < outer; u++)
         memcpy(cw + u * inner, d + (u * nch + c) * inner, sizeof(float) * (size_t)inner);
-      scales[c] = dl_weight_scale(cw, len, window, o->wbits, o->pow2, o->wclip);
+      scales[c] = weight_scale(cw, len, window, o, &thr[c]);
     }
     free(cw);
   } else {
-    double s = dl_weight_scale(d, n, window, o->wbits, o->pow2, o->wclip);
-    for (int64_t c = 0; c < nch; c++) scales[c] = s;
+    float t;
+    double s = weight_scale(d, n, window, o, &t);
+    for (int64_t c = 0; c < nch; c++) scales[c] = s, thr[c] = t;
   }
   DlShape ss = w->shape;
-  ss.dtype = o->wbits <= 8 ? DL_I8 : DL_I16;
+  ss.dtype = sbits <= 8 ? DL_I8 : DL_I16;
   DlTensor t = {0};
   dl_tensor_alloc(&t, &ss);
+  int64_t wide = 0;
   for (int64_t i = 0; i < n; i++) {
-    int64_t ch = (i / inner) % nch;
-    dl_tensor_set_i(&t, i, dl_quantize_f(d[i], (float)scales[ch], 0, -qmax, qmax));
+    int64_t ch = (i / inner) % nch, lim = fabsf(d[i]) > thr[ch] ? qmax : dense_max;
+    int64_t v = dl_quantize_f(d[i], (float)scales[ch], 0, -lim, lim);
+    dl_tensor_set_i(&t, i, v);
+    wide += llabs((long long)v) > dense_max;
+  }
+  free(thr);
+  if (o->outliers > 0) {
+    int64_t rec[2] = {o->wbits, wide};
+    set_i64s(user, "dlc.outliers", rec, 2);
   }
   MlirValue c = dl_insert_constant(user, &t, "qweight");
   DlShape dims = w->shape;
   MlirType qt;
   if (o->per_channel) {
-    qt = dl_qtype_per_axis_get(q->ctx, &dims, o->wbits, axis, scales, nch);
+    qt = dl_qtype_per_axis_get(q->ctx, &dims, sbits, axis, scales, nch);
   } else {
-    DlQParams p = {scales[0], 0, -qmax, qmax, o->wbits, true};
+    DlQParams p = {scales[0], 0, -qmax, qmax, sbits, true};
     qt = dl_qtype_get(q->ctx, &dims, &p);
   }
   MlirOperation sc = create1("quant.scast", mlirOperationGetLocation(user), 1, &c, qt);
@@ -339,7 +372,7 @@ static bool quantize_mac(Q *q, MlirOperation op, DlOpKind k, const QOpts *o) {
   dl_qparams_of_type(mlirValueGetType(qx), &px);
   int64_t K = dl_shape_numel(&w.shape) / nch;
   double *sw = malloc(sizeof(double) * (size_t)nch);
-  int64_t wmax = ((int64_t)1 << (o->wbits - 1)) - 1, bmax = 0;
+  int64_t wmax = ((int64_t)1 << ((o->outliers > 0 ? o->outlier_bits : o->wbits) - 1)) - 1, bmax = 0;
   MlirValue qw = qdq_weights(q, op, wv, &w, axis, nch, sw, &wmax);
   if (mlirValueIsNull(qw)) qw = quantize_weights(q, op, &w, axis, nch, o, sw);
   /* i32 bias at s_x * s_w, and the accumulator bound it adds to */
@@ -460,7 +493,7 @@ static bool is_lut_op(DlOpKind k) {
 }
 
 bool dl_pass_quantize(MlirOperation func) {
-  Q q = {mlirOperationGetContext(func), {8, 8, true, true, false, false, DL_WCLIP_AUTO}, NULL, NULL, 0, 0};
+  Q q = {mlirOperationGetContext(func), {8, 8, true, true, false, false, DL_WCLIP_AUTO, 0, 8}, NULL, NULL, 0, 0};
   if (!read_opts(mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.quant")), &q.global,
                  mlirOperationGetLocation(func)))
     return false;
@@ -484,6 +517,17 @@ bool dl_pass_quantize(MlirOperation func) {
     if (o.wbits < 2 || o.wbits > 16 || o.abits < 2 || o.abits > 16) {
       MlirLocation loc = mlirOperationGetLocation(op);
       mlirEmitError(loc, "dlc.quant: wbits and abits must be within 2..16");
+      return false;
+    }
+    if (!(o.outliers >= 0 && o.outliers < 0.5) ||
+        (o.outliers > 0 && (o.outlier_bits <= o.wbits || o.outlier_bits > 16))) {
+      char msg[160];
+      if (!(o.outliers >= 0 && o.outliers < 0.5))
+        snprintf(msg, sizeof msg, "dlc.quant: outliers must be a fraction within [0, 0.5) (got %g)", o.outliers);
+      else
+        snprintf(msg, sizeof msg, "dlc.quant: outlier_bits must be more than wbits and at most 16 (got %d, wbits %d)",
+                 o.outlier_bits, o.wbits);
+      mlirEmitError(mlirOperationGetLocation(op), msg);
       return false;
     }
     DlOpKind k = dl_op_kind(op);

@@ -49,6 +49,9 @@ static void usage(FILE *f) {
           "  --wclip=M               weight clipping per channel: max (max |w|), mse (least\n"
           "                          squared weight error) or omse (least output error with\n"
           "                          correlated kernel inputs); default omse below 6 bits, else max\n"
+          "  --outliers=FRAC         outlier-aware weights, 0 < FRAC < 0.5: --wbits covers all but the\n"
+          "                          largest FRAC of |w| per channel; those are stored at --outlier-bits\n"
+          "  --outlier-bits=B        outlier width, more than --wbits and at most 16 (default 8)\n"
           "  --per-tensor            one weight scale per tensor (default: per output channel)\n"
           "  --symmetric             symmetric activations (zero point 0)\n"
           "  --pow2                  power-of-two scales (dynamic fixed point)\n"
@@ -106,7 +109,7 @@ int main(int argc, char **argv) {
   char shapes[4096] = "";
   bool md = false;
   unsigned print_flags = 0;
-  bool quantize = false, no_fold_qdq = false;
+  bool quantize = false, no_fold_qdq = false, obits_flag = false;
   const char *report = NULL;
   const char *calib = NULL;
   DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_MINMAX, .limit = 1000, .progress = true}};
@@ -158,6 +161,17 @@ int main(int argc, char **argv) {
       long v = strtol(a + 8, &end, 10);
       if (*end || v < 2 || v > 16) return fprintf(stderr, "%s: error: %.7s must be within 2..16 (got '%s')\n", prog, a, a + 8), EXIT_USER;
       *(a[2] == 'w' ? &qs.wbits : &qs.abits) = (int)v;
+    } else if (!strncmp(a, "--outliers=", 11)) {
+      char *end;
+      qs.outliers = strtod(a + 11, &end);
+      if (end == a + 11 || *end || !(qs.outliers > 0 && qs.outliers < 0.5))
+        return fprintf(stderr, "%s: error: --outliers must be a fraction with 0 < FRAC < 0.5 (got '%s')\n", prog, a + 11), EXIT_USER;
+    } else if (!strncmp(a, "--outlier-bits=", 15)) {
+      char *end;
+      long v = strtol(a + 15, &end, 10);
+      if (end == a + 15 || *end || v < 2 || v > 16)
+        return fprintf(stderr, "%s: error: --outlier-bits must be within 2..16 (got '%s')\n", prog, a + 15), EXIT_USER;
+      qs.outlier_bits = (int)v, obits_flag = true;
     } else if (!strcmp(a, "--per-tensor")) qs.per_tensor = true;
     else if (!strcmp(a, "--symmetric")) qs.symmetric = true;
     else if (!strcmp(a, "--pow2")) qs.pow2 = true;
@@ -179,6 +193,11 @@ int main(int argc, char **argv) {
       return EXIT_USER;
     } else model = a;
   }
+  if (obits_flag && !(qs.outliers > 0))
+    return fprintf(stderr, "%s: error: --outlier-bits needs --outliers=FRAC\n", prog), EXIT_USER;
+  if (qs.outliers > 0 && (qs.outlier_bits ? qs.outlier_bits : 8) <= qs.wbits)
+    return fprintf(stderr, "%s: error: --outlier-bits (%d) must be more than --wbits (%d)\n", prog,
+                   qs.outlier_bits ? qs.outlier_bits : 8, qs.wbits), EXIT_USER;
   if (!model) {
     fprintf(stderr, "%s: error: no model given\n", prog);
     usage(stderr);

@@ -90,6 +90,17 @@ const char *dl_wclip_name(DlWeightClip c);
 double dl_weight_scale(const float *w, int64_t n, int64_t window, int bits, bool pow2,
                        DlWeightClip clip);
 
+/* Outlier-aware weights. The threshold of n weights w for a fraction `outliers` (0 <
+ * outliers < 0.5) is the (n - floor(outliers * n))-th smallest |w|, or max |w| when that
+ * is 0: at most floor(outliers * n) weights lie above it. Those are the outliers, quantized
+ * into the outlier_bits narrow range; the others into the `bits` range (clamped). */
+float dl_outlier_threshold(const float *w, int64_t n, double outliers);
+/* The scale for that split, chosen by `clip` as dl_weight_scale does but over dense
+ * thresholds in [0.05 t, t]: MAX gives t / (2^(bits-1) - 1), MSE and OMSE the least error
+ * with the outliers at their wide range. Float32-exact, never 0; pow2 as usual. */
+double dl_weight_scale_outliers(const float *w, int64_t n, int64_t window, int bits, int outlier_bits, float t,
+                                bool pow2, DlWeightClip clip);
+
 /* Reads the per-tensor parameters of a quantized tensor type; false if not one. */
 bool dl_qparams_of_type(MlirType tensor_type, DlQParams *q);
 /* tensor<dims x !quant.uniform<iB:f32, s:zp>> with storage min/max narrowed to the bits. */
@@ -132,6 +143,8 @@ typedef struct {
   bool symmetric;         /* activations symmetric (zero point 0) */
   bool pow2;              /* power-of-two scales (dynamic fixed point) */
   DlWeightClip wclip;     /* weight clipping; DL_WCLIP_AUTO (0) leaves it to the bit width */
+  double outliers;        /* 0, or 0 < f < 0.5: the largest f of |w| may need outlier_bits */
+  int outlier_bits;       /* wbits < outlier_bits <= 16; 0 means 8 */
   DlCalibOptions calib;
 } DlQuantSettings;
 

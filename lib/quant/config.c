@@ -4,7 +4,8 @@
  *     "defaults": {"wbits": 8, "abits": 8, "granularity": "per_channel",
  *                  "scheme": "asymmetric", "pow2": false, "wclip": "max",
  *                  "calibration": "percentile=99.99", "calibration_samples": 1000},
- *     "nodes": {"conv1": {"wbits": 4, "calibration": "mse"}, "fc": {"keep_float": true}}
+ *     "nodes": {"conv1": {"wbits": 4, "calibration": "mse"}, "fc": {"keep_float": true},
+ *               "conv2": {"wbits": 4, "outliers": 0.02, "outlier_bits": 8}}
  *   }
  *
  * "defaults" replace the built-in defaults (command-line flags given after
@@ -41,6 +42,13 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
     if (!strcmp(k, "wbits") || !strcmp(k, "abits")) {
       if (!cJSON_IsNumber(it) || it->valuedouble != (int)it->valuedouble || it->valueint < 2 || it->valueint > 16)
         return bad(e, c, w, "%s", "must be an integer from 2 to 16");
+    } else if (!strcmp(k, "outliers")) {
+      if (!cJSON_IsNumber(it) || !(it->valuedouble >= 0 && it->valuedouble < 0.5))
+        return bad(e, c, w, "%s", "must be a fraction from 0 (none) to below 0.5");
+    } else if (!strcmp(k, "outlier_bits")) {
+      if (!cJSON_IsNumber(it) || it->valuedouble != (int)it->valuedouble || it->valueint < 3 ||
+          it->valueint > 16)
+        return bad(e, c, w, "%s", "must be an integer from 3 to 16 (and more than wbits)");
     } else if (!strcmp(k, "granularity")) {
       if (!cJSON_IsString(it) || (strcmp(it->valuestring, "per_channel") && strcmp(it->valuestring, "per_tensor")))
         return bad(e, c, w, "%s", "must be \"per_channel\" or \"per_tensor\"");
@@ -63,8 +71,10 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
         return bad(e, c, w, "%s", "must be a non-negative integer (0: all)");
     } else {
       return bad(e, c, w, "unknown key (expected %s)",
-                 per_node ? "wbits, abits, granularity, scheme, pow2, wclip, calibration or keep_float"
-                          : "wbits, abits, granularity, scheme, pow2, wclip, calibration or calibration_samples");
+                 per_node ? "wbits, abits, granularity, scheme, pow2, wclip, outliers, "
+                            "outlier_bits, calibration or keep_float"
+                          : "wbits, abits, granularity, scheme, pow2, wclip, outliers, "
+                            "outlier_bits, calibration or calibration_samples");
     }
   }
   return true;
@@ -109,6 +119,8 @@ DlQuantConfig *dl_quant_config_load(const char *path, DlQuantSettings *s, DlErro
     else if (!strcmp(k, "granularity")) s->per_tensor = !strcmp(it->valuestring, "per_tensor");
     else if (!strcmp(k, "scheme")) s->symmetric = !strcmp(it->valuestring, "symmetric");
     else if (!strcmp(k, "pow2")) s->pow2 = cJSON_IsTrue(it);
+    else if (!strcmp(k, "outliers")) s->outliers = it->valuedouble;
+    else if (!strcmp(k, "outlier_bits")) s->outlier_bits = it->valueint;
     else if (!strcmp(k, "wclip")) dl_wclip_parse(it->valuestring, &s->wclip);
     else if (!strcmp(k, "calibration")) dl_calib_method_parse(it->valuestring, &s->calib.method, &s->calib.percentile);
     else if (!strcmp(k, "calibration_samples")) s->calib.limit = (int64_t)it->valuedouble;
@@ -141,6 +153,9 @@ static MlirAttribute settings_attr(MlirContext ctx, const cJSON *o) {
       el[n++] = named(ctx, "asymmetric", mlirBoolAttrGet(ctx, !strcmp(it->valuestring, "asymmetric")));
     else if (!strcmp(k, "pow2")) el[n++] = named(ctx, "pow2", mlirBoolAttrGet(ctx, cJSON_IsTrue(it)));
     else if (!strcmp(k, "keep_float")) el[n++] = named(ctx, "float", mlirBoolAttrGet(ctx, cJSON_IsTrue(it)));
+    else if (!strcmp(k, "outliers"))
+      el[n++] = named(ctx, k, mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), it->valuedouble));
+    else if (!strcmp(k, "outlier_bits")) el[n++] = named(ctx, k, mlirIntegerAttrGet(i64, it->valueint));
     else if (!strcmp(k, "wclip") || !strcmp(k, "calibration"))
       el[n++] = named(ctx, k, mlirStringAttrGet(ctx, dl_str(it->valuestring)));
   }

@@ -13,11 +13,17 @@ static MlirOperation first_func(MlirModule m) {
 bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e) {
   if (s->wbits < 2 || s->wbits > 16 || s->abits < 2 || s->abits > 16)
     return dl_error_set(e, "bit widths must be within 2..16 (got weights %d, activations %d)", s->wbits, s->abits);
+  int obits = s->outlier_bits ? s->outlier_bits : 8;
+  if (s->outliers != 0 && !(s->outliers > 0 && s->outliers < 0.5))
+    return dl_error_set(e, "the outlier fraction must be within 0 < FRAC < 0.5 (got %g)", s->outliers);
+  if (s->outliers > 0 && (obits <= s->wbits || obits > 16))
+    return dl_error_set(e, "outlier bits must be more than the weight bits (%d) and at most 16 (got %d)", s->wbits,
+                        obits);
   MlirOperation func = first_func(m);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
   MlirContext ctx = mlirModuleGetContext(m);
   MlirType i64 = mlirIntegerTypeGet(ctx, 64);
-  MlirNamedAttribute kv[6] = {
+  MlirNamedAttribute kv[8] = {
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("wbits")), mlirIntegerAttrGet(i64, s->wbits)),
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("abits")), mlirIntegerAttrGet(i64, s->abits)),
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("per_channel")), mlirBoolAttrGet(ctx, !s->per_tensor)),
@@ -28,6 +34,11 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
   if (s->wclip != DL_WCLIP_AUTO)
     kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("wclip")),
                                     mlirStringAttrGet(ctx, dl_str(dl_wclip_name(s->wclip))));
+  if (s->outliers > 0) {
+    kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("outliers")),
+                                    mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), s->outliers));
+    kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("outlier_bits")), mlirIntegerAttrGet(i64, obits));
+  }
   mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.quant"), mlirDictionaryAttrGet(ctx, n, kv));
   DlCalibOptions co = s->calib;
   if (!co.bits) co.bits = s->abits;

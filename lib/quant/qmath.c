@@ -72,15 +72,16 @@ bool dl_wclip_parse(const char *s, DlWeightClip *c) {
 const char *dl_wclip_name(DlWeightClip c) { return wclip_names[c]; }
 
 /* The clipping objective of dl_weight_scale at one scale, with errors w - w~
- * rounded exactly as the integer runtime does; gives up once past `bound`. */
-static double clip_error(const float *w, int64_t n, int64_t window, float scale, int64_t qmax,
-                         DlWeightClip clip, double bound) {
+ * rounded exactly as the integer runtime does; gives up once past `bound`.
+ * Weights with |w| > t are outliers, clamped at wide instead of qmax. */
+static double clip_error(const float *w, int64_t n, int64_t window, float scale, int64_t qmax, float t,
+                         int64_t wide, DlWeightClip clip, double bound) {
   double err = 0;
   for (int64_t i = 0; i < n && err <= bound; i += window) {
     double sum = 0;
     for (int64_t j = i; j < i + window && j < n; j++) {
-      double d = (double)w[j] -
-                 (double)dl_dequantize_f(dl_quantize_f(w[j], scale, 0, -qmax, qmax), scale, 0);
+      int64_t lim = fabsf(w[j]) > t ? wide : qmax;
+      double d = (double)w[j] - (double)dl_dequantize_f(dl_quantize_f(w[j], scale, 0, -lim, lim), scale, 0);
       err += d * d, sum += d;
     }
     if (clip == DL_WCLIP_OMSE && window > 1) err += sum * sum;
@@ -88,28 +89,57 @@ static double clip_error(const float *w, int64_t n, int64_t window, float scale,
   return err;
 }
 
-#define WCLIP_GRID 200 /* thresholds from max |w| down to 0.05 max |w| */
+#define WCLIP_GRID 200 /* thresholds from the top down to 0.05 of it */
+
+/* The scale whose dense range [-qmax, qmax] ends at a threshold in [0.05 top, top]
+ * chosen by clip, with outliers above t (INFINITY: none) kept up to wide. */
+static double search_scale(const float *w, int64_t n, int64_t window, int bits, bool pow2, DlWeightClip clip,
+                           double top, float t, int64_t wide) {
+  DlQParams p = dl_qparams_for_range(-top, top, bits, true, true, pow2);
+  if (clip == DL_WCLIP_AUTO) clip = bits < 6 ? DL_WCLIP_OMSE : DL_WCLIP_MAX;
+  if (clip == DL_WCLIP_MAX || !(top > 0)) return p.scale;
+  if (window < 1) window = 1;
+  /* the top first, and only a strictly smaller error replaces it */
+  double best_scale = p.scale, last = p.scale;
+  double best = clip_error(w, n, window, (float)p.scale, p.qmax, t, wide, clip, INFINITY);
+  for (int k = 1; k < WCLIP_GRID; k++) {
+    double c = top * (1 - 0.95 * k / (WCLIP_GRID - 1));
+    double s = dl_qparams_for_range(-c, c, bits, true, true, pow2).scale;
+    if (s == last) continue; /* pow2 maps many thresholds to one scale */
+    last = s;
+    double e = clip_error(w, n, window, (float)s, p.qmax, t, wide, clip, best);
+    if (e < best) best = e, best_scale = s;
+  }
+  return best_scale;
+}
 
 double dl_weight_scale(const float *w, int64_t n, int64_t window, int bits, bool pow2,
                        DlWeightClip clip) {
   double mx = 0;
   for (int64_t i = 0; i < n; i++) mx = fmax(mx, fabs(w[i]));
-  DlQParams p = dl_qparams_for_range(-mx, mx, bits, true, true, pow2);
-  if (clip == DL_WCLIP_AUTO) clip = bits < 6 ? DL_WCLIP_OMSE : DL_WCLIP_MAX;
-  if (clip == DL_WCLIP_MAX || !(mx > 0)) return p.scale;
-  if (window < 1) window = 1;
-  /* max |w| first, and only a strictly smaller error replaces it */
-  double best_scale = p.scale, last = p.scale;
-  double best = clip_error(w, n, window, (float)p.scale, p.qmax, clip, INFINITY);
-  for (int k = 1; k < WCLIP_GRID; k++) {
-    double t = mx * (1 - 0.95 * k / (WCLIP_GRID - 1));
-    double s = dl_qparams_for_range(-t, t, bits, true, true, pow2).scale;
-    if (s == last) continue; /* pow2 maps many thresholds to one scale */
-    last = s;
-    double e = clip_error(w, n, window, (float)s, p.qmax, clip, best);
-    if (e < best) best = e, best_scale = s;
-  }
-  return best_scale;
+  return search_scale(w, n, window, bits, pow2, clip, mx, INFINITY, 0);
+}
+
+static int cmp_float(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+
+float dl_outlier_threshold(const float *w, int64_t n, double outliers) {
+  float *a = malloc(sizeof(float) * (size_t)(n ? n : 1));
+  for (int64_t i = 0; i < n; i++) a[i] = fabsf(w[i]);
+  qsort(a, (size_t)n, sizeof(float), cmp_float);
+  /* the epsilon keeps f * n whole for fractions like 0.29 whose product lands just below an integer */
+  int64_t k = (int64_t)floor(outliers * (double)n + 1e-9);
+  float t = n > k ? a[n - k - 1] : 0, mx = n ? a[n - 1] : 0;
+  free(a);
+  return t > 0 ? t : mx; /* most weights are 0: the few others fit the dense range */
+}
+
+double dl_weight_scale_outliers(const float *w, int64_t n, int64_t window, int bits, int outlier_bits, float t,
+                                bool pow2, DlWeightClip clip) {
+  int64_t wide = ((int64_t)1 << (outlier_bits - 1)) - 1;
+  return search_scale(w, n, window, bits, pow2, clip, t, t, wide);
 }
 
 static MlirType storage_type(MlirContext ctx, int bits) {

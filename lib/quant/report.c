@@ -2,7 +2,8 @@
  * by its ONNX node), with its precision, parameters, cost, and the SQNR of
  * its output against the float model on calibration samples. The float and
  * the integer plans run side by side on each sample; outputs are matched by
- * node name, so only each sample's float outputs are kept. */
+ * node name, so only each sample's float outputs are kept. Ops with outlier-aware
+ * weights (dlc.outliers) also give the bytes of a dense + sparse-outlier store. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <mlir-c/Dialect/Quant.h>
@@ -139,7 +140,8 @@ bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, i
       if (!dl_plan_run(qp, &in, e)) goto done;
     }
   }
-  int64_t tot_macs = 0, tot_wbytes = 0;
+  int64_t tot_macs = 0, tot_wbytes = 0, tot_sparse = 0;
+  bool any_outliers = false;
   for (int i = 0; i < t.n; i++) {
     Layer *l = &t.l[i];
     DlOpKind k = dl_op_kind(l->op);
@@ -167,13 +169,26 @@ bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, i
       cJSON_AddNumberToObject(j, "weight_scale_max", smax);
       cJSON_AddNumberToObject(j, "weight_bytes", (double)bytes);
       tot_wbytes += bytes;
+      MlirAttribute o = mlirOperationGetDiscardableAttributeByName(l->op, dl_str("dlc.outliers"));
+      if (!mlirAttributeIsNull(o) && mlirAttributeIsADenseI64Array(o) && mlirDenseArrayGetNumElements(o) == 2) {
+        /* dense part packed at its bits, each outlier as a 4-byte index and its value in bytes */
+        int64_t dbits = mlirDenseI64ArrayGetElement(o, 0), count = mlirDenseI64ArrayGetElement(o, 1);
+        int64_t sparse = (wc * dbits + 7) / 8 + count * (4 + (wb + 7) / 8);
+        cJSON_AddNumberToObject(j, "dense_weight_bits", (double)dbits);
+        cJSON_AddNumberToObject(j, "outliers", (double)count);
+        cJSON_AddNumberToObject(j, "outlier_fraction", (double)count / (double)(wc ? wc : 1));
+        cJSON_AddNumberToObject(j, "sparse_weight_bytes", (double)sparse);
+        tot_sparse += sparse, any_outliers = true;
+      } else {
+        tot_sparse += bytes;
+      }
     } else if (mlirOperationGetNumOperands(l->op) > 1 && !mlirAttributeIsNull(dl_value_constant(mlirOperationGetOperand(l->op, 1)))) {
       DlShape s;
       dl_type_to_shape(mlirValueGetType(mlirOperationGetOperand(l->op, 1)), &s);
       int64_t bytes = dl_shape_numel(&s) * (int64_t)dl_dtype_size(s.dtype);
       cJSON_AddStringToObject(j, "weight_bits", "float");
       cJSON_AddNumberToObject(j, "weight_bytes", (double)bytes);
-      tot_wbytes += bytes;
+      tot_wbytes += bytes, tot_sparse += bytes;
     }
     int64_t macs = macs_of(l->op, k);
     if (macs) cJSON_AddNumberToObject(j, "macs", (double)macs);
@@ -185,6 +200,7 @@ bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, i
   cJSON *tot = cJSON_AddObjectToObject(root, "totals");
   cJSON_AddNumberToObject(tot, "macs", (double)tot_macs);
   cJSON_AddNumberToObject(tot, "weight_bytes", (double)tot_wbytes);
+  if (any_outliers) cJSON_AddNumberToObject(tot, "sparse_weight_bytes", (double)tot_sparse);
   cJSON_AddNumberToObject(tot, "sqnr_samples", (double)ran);
   char *text = cJSON_Print(root);
   size_t len = strlen(text);
