@@ -19,6 +19,10 @@ int64_t dl_acc_x_index(const Step *st, const DlAccLayer *l, int64_t m, int64_t k
 int64_t dl_acc_x_bytes(const Step *st, const DlAccLayer *l, int64_t m0, int64_t m1, int64_t k0, int64_t k1, int64_t n0);
 /* Bytes of one output element. */
 int dl_acc_out_es(const Step *st);
+/* Bytes layer l's weights take in DRAM: the dense matrix at its width, and
+ * the outliers as a per-channel list (a 4-byte row pointer per output channel,
+ * a 2-byte column index and the value per outlier); 0 for ALU layers. */
+int64_t dl_acc_weight_bytes(const DlAccDevice *d, const DlAccLayer *l);
 /* Cycles of one GEMM tile on the dense PE array (pipeline fill included). */
 int64_t dl_acc_gemm_cycles(const DlAccDevice *d, const DlAccLayer *l, int xes, int64_t mt, int64_t nt, int64_t kt);
 

@@ -72,6 +72,11 @@ int64_t dl_acc_x_bytes(const Step *st, const DlAccLayer *l, int64_t m0, int64_t 
   return bytes;
 }
 
+int64_t dl_acc_weight_bytes(const DlAccDevice *d, const DlAccLayer *l) {
+  if (!l->wbits) return 0;
+  return l->wbytes + (l->noutliers ? 4 * (l->N + 1) + l->noutliers * (2 + (d->outlier_bits + 7) / 8) : 0);
+}
+
 /* --- which steps run here ------------------------------------------------ */
 
 static bool is_pow2(int64_t v) { return v > 0 && !(v & (v - 1)); }
@@ -393,7 +398,7 @@ bool dl_acc_compile(MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, D
       }
       out->npar += 3 * l.N;
       /* the lower bound: every weight, input and output byte crosses the DRAM interface once */
-      l.dram_lb = l.wbytes + 4 * (l.N + 1) + l.noutliers * (2 + (dev->outlier_bits + 7) / 8) +
+      l.dram_lb = dl_acc_weight_bytes(dev, &l) +
                   dl_shape_numel(&plan->slot[st->in[0]].shape) * q->xes + l.M * l.N * q->o.es;
       if (!choose_tiles(&t)) {
         dl_error_set(e, "%s: no tiling fits the buffers of device '%s'", st->where, dev->name);

@@ -284,7 +284,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
     s->wo[hw] = o + f, s->nwo[hw] = e2 - f; /* the tile's channels; GEMM keeps the columns in range */
     double bytes = (double)(nt * ((kt * l->wbits + 7) / 8)), nout = 0;
     for (int64_t i = f; i < e2; i++) nout += o[i].k >= c0 && o[i].k < c1;
-    bytes += nout * (2 + (d->outlier_bits + 7) / 8) + 4.0 * (double)nt;
+    if (l->noutliers) bytes += nout * (2 + (d->outlier_bits + 7) / 8) + 4.0 * (double)nt; /* the tile's slice of the list */
     st->dram += bytes;
     st->nj += bytes * (d->e_dram + d->e_buf) * 1e-3;
     return d->dram_ns + bytes / d->dram_gbs;
@@ -486,10 +486,11 @@ bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
       const DlAccLayer *l = &s->p->l[li];
       double runs = x->runs ? (double)x->runs : 1;
       fprintf(f, ", \"on\": \"acc\", \"kind\": \"%s\", \"M\": %lld, \"N\": %lld, \"K\": %lld, \"tile\": [%lld, %lld, %lld], "
-                 "\"weight_bits\": %d, \"outliers\": %lld, \"pe_utilization\": %.3f, \"dram_bytes\": %.1f, "
-                 "\"dram_lower_bound\": %lld",
+                 "\"weight_bits\": %d, \"outliers\": %lld, \"weight_bytes\": %lld, \"int8_weight_bytes\": %lld, "
+                 "\"pe_utilization\": %.3f, \"dram_bytes\": %.1f, \"dram_lower_bound\": %lld",
               kinds[l->kind], (long long)l->M, (long long)l->N, (long long)l->K, (long long)l->mt, (long long)l->nt,
-              (long long)l->kt, l->wbits, (long long)l->noutliers,
+              (long long)l->kt, l->wbits, (long long)l->noutliers, (long long)dl_acc_weight_bytes(&s->p->dev, l),
+              (long long)(l->wbits ? l->N * l->K : 0),
               x->gemm_cycles > 0 ? x->peak_cycles / x->gemm_cycles : 0.0, x->dram / runs, (long long)l->dram_lb);
     } else {
       fprintf(f, ", \"on\": \"host\"");
