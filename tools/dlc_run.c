@@ -14,6 +14,7 @@
 #include "dlc/load.h"
 #include "dlc/npy.h"
 #include "dlc/acc.h"
+#include "dlc/compress.h"
 #include "dlc/pim.h"
 #include "dlc/version.h"
 
@@ -36,7 +37,9 @@ static void usage(FILE *f) {
           "  --input-shape S    fix dynamic input dims, as in dlc\n"
           "  --quiet            no progress bar\n"
           "  --report FILE      .pimbin / .accbin: write the simulator's JSON report (time, energy per layer)\n"
-          "  --disasm           .pimbin / .accbin: print its kernels / layers and instructions, run nothing\n");
+          "  --disasm           .pimbin / .accbin: print its kernels / layers and instructions, run nothing\n"
+          "  --acc-compress S   .accbin: activations compressed in DRAM with scheme S (raw, pack, zvc, zb, all),\n"
+          "                     blocks of 256, a codec of 64 bytes per cycle\n");
 }
 
 static bool read_tensor(const char *path, DlTensor *t, DlError *e) {
@@ -72,7 +75,7 @@ static const void *r_output(const Runner *r, int i) {
 
 int main(int argc, char **argv) {
   const char *model = NULL, *inputs[256], *labels = NULL, *compare = NULL, *out = NULL, *shapes = NULL;
-  const char *report = NULL;
+  const char *report = NULL, *acc_compress = NULL;
   bool disasm = false;
   int nin = 0;
   int64_t batch = 64, limit = -1;
@@ -106,6 +109,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--quiet")) quiet = true;
     else if (!strcmp(a, "--report")) { NEEDV(); report = v; }
     else if (!strcmp(a, "--disasm")) disasm = true;
+    else if (!strcmp(a, "--acc-compress")) { NEEDV(); acc_compress = v; }
     else if (a[0] == '-' && a[1]) return fprintf(stderr, "%s: error: unknown option '%s'\n", prog, a), 1;
     else if (model) return fprintf(stderr, "%s: error: more than one model\n", prog), 1;
     else model = a;
@@ -165,7 +169,13 @@ int main(int argc, char **argv) {
       rc = 0;
       goto done;
     }
+    DlScheme scheme = DL_SCHEME_RAW;
+    if (acc_compress && !dl_scheme_parse(acc_compress, &scheme)) {
+      dl_error_set(&e, "--acc-compress: unknown scheme '%s' (expected raw, pack, zvc, zb or all)", acc_compress);
+      goto fail;
+    }
     asim = dl_acc_sim_create(&acc, run.plan, &e);
+    if (asim && acc_compress) dl_acc_sim_compress(asim, scheme, 256, 64);
     if (!asim) {
       char *msg = strdup(e.msg);
       dl_error_clear(&e);

@@ -122,6 +122,11 @@ typedef struct DlAccSim DlAccSim;
 /* Checks p against the plan of its module and attaches a simulator to it. */
 DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e);
 void dl_acc_sim_destroy(DlAccSim *s);
+/* Models activations kept compressed in DRAM (issue 8): STORE compresses
+ * each tile with `scheme` (a DlScheme of dlc/compress.h) in blocks of
+ * `block` values and LOAD_X reads the producer's measured ratio; both pass
+ * through a codec of bytes_per_cycle. The values computed are unchanged. */
+void dl_acc_sim_compress(DlAccSim *s, int scheme, int block, double bytes_per_cycle);
 bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples);
 void dl_acc_sim_totals(DlAccSim *s, double *ns, double *nj, double *dram_bytes, double *sim_s);
 

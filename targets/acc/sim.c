@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "acc_internal.h"
+#include "dlc/compress.h"
 #include "dlc/support.h"
 
 typedef struct {
@@ -33,7 +34,46 @@ struct DlAccSim {
   Stat *ls, *hs;
   double *tend, sim_s;
   bool *narrow; /* per layer: every partial sum fits int32 */
+  /* activations kept compressed in DRAM (dl_acc_sim_compress): per plan slot,
+   * compressed / raw bytes of what was stored, or -1 when not yet known */
+  bool compress;
+  DlScheme scheme;
+  int block;
+  double codec_bpc; /* bytes per cycle of the compressor and the decompressor */
+  double *ratio, *sraw, *scomp;
+  unsigned char *zbuf;
+  size_t zcap;
 };
+
+/* Compressed bytes of n values of slot `slot` as stored (es bytes each),
+ * under the simulator's scheme: the size dlz_encode produces. */
+static double zbytes(DlAccSim *s, int slot, const void *x, int es, int64_t n) {
+  dlz_params zp;
+  MlirValue v = {0};
+  for (int i = 0; i < s->plan->nsteps && !v.ptr; i++)
+    if (s->plan->steps[i].out == slot) v = s->plan->steps[i].val;
+  for (int i = 0; i < s->plan->nin && !v.ptr; i++)
+    if (s->plan->in_slot[i] == slot) v = s->plan->in_val[i];
+  if (!v.ptr || !dl_scheme_params(s->scheme, mlirValueGetType(v), s->block, 16, &zp)) return (double)(n * es);
+  size_t need = dlz_bound(&zp, n);
+  if (need > s->zcap) s->zcap = need * 2, s->zbuf = realloc(s->zbuf, s->zcap);
+  return (double)dlz_encode(&zp, x, es, n, s->zbuf);
+}
+
+/* The compression ratio of slot's tensor in DRAM: measured on its stores, or,
+ * for a tensor the host wrote, on the whole tensor once per run. */
+static double slot_ratio(DlAccSim *s, int slot) {
+  if (s->ratio[slot] >= 0) return s->ratio[slot];
+  const DlTensor *t = &s->plan->slot[slot];
+  int es = (int)dl_dtype_size(t->shape.dtype);
+  int64_t n = dl_shape_numel(&t->shape);
+  double raw = (double)(n * es), z = es <= 2 ? zbytes(s, slot, t->data, es, n) : raw;
+  return s->ratio[slot] = raw > 0 ? z / raw : 1;
+}
+
+void dl_acc_sim_compress(DlAccSim *s, int scheme, int block, double bytes_per_cycle) {
+  s->compress = true, s->scheme = (DlScheme)scheme, s->block = block, s->codec_bpc = bytes_per_cycle;
+}
 
 static int64_t tile_need(const DlAccLayer *l) { return l->mt * (l->kt > 2 ? l->kt : 2); }
 
@@ -158,6 +198,9 @@ DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e) {
   s->ls = calloc((size_t)p->nl + 1, sizeof(Stat));
   s->hs = calloc((size_t)plan->nsteps + 1, sizeof(Stat));
   s->tend = calloc((size_t)p->ninsn + 1, sizeof(double));
+  s->ratio = malloc(sizeof(double) * (size_t)(plan->nslots + 1));
+  s->sraw = calloc((size_t)plan->nslots + 1, sizeof(double));
+  s->scomp = calloc((size_t)plan->nslots + 1, sizeof(double));
   dl_plan_set_executor(plan, acc_step_exec, s);
   return s;
 }
@@ -166,7 +209,8 @@ void dl_acc_sim_destroy(DlAccSim *s) {
   if (!s) return;
   if (s->plan) dl_plan_set_executor(s->plan, NULL, NULL);
   for (int h = 0; h < 2; h++) free(s->ib[h]), free(s->wb[h]), free(s->ab[h]), free(s->ob[h]);
-  free(s->wdec[0]), free(s->wdec[1]), free(s->narrow), free(s->lof), free(s->ls), free(s->hs), free(s->tend);
+  free(s->wdec[0]), free(s->wdec[1]), free(s->narrow), free(s->ratio), free(s->sraw), free(s->scomp), free(s->zbuf),
+      free(s->lof), free(s->ls), free(s->hs), free(s->tend);
   free(s);
 }
 
@@ -262,10 +306,18 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
           const DlTensor *x = &s->plan->slot[step->in[op]];
           ib[(m - a0) * kt + (k - c0)] = idx < 0 ? (int32_t)pad : (int32_t)qrt_ld(x->data, op ? q->wes : q->xes, idx);
         }
-    double bytes = (double)dl_acc_x_bytes(step, l, a0, a1, c0, c1, b0);
+    double bytes = (double)dl_acc_x_bytes(step, l, a0, a1, c0, c1, b0), codec = 0;
+    if (s->compress) { /* compressed in DRAM: fewer bytes, through the decompressor */
+      double raw = bytes;
+      bytes *= l->kind == DL_ACC_L_ADD ? (slot_ratio(s, step->in[0]) + slot_ratio(s, step->in[1])) / 2
+                                       : slot_ratio(s, step->in[0]);
+      codec = raw / s->codec_bpc / d->ghz;
+      st->nj += raw * d->e_alu * 1e-3;
+    }
     st->dram += bytes;
     st->nj += bytes * d->e_dram * 1e-3 + (double)(mt * kt * q->xes) * d->e_buf * 1e-3;
-    return d->dram_ns + bytes / d->dram_gbs;
+    double dram = d->dram_ns + bytes / d->dram_gbs;
+    return dram > codec ? dram : codec;
   }
   case DL_ACC_LOAD_W: {
     unsigned char *wb = s->wb[hw];
@@ -378,10 +430,32 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
         int64_t idx = l->kind == DL_ACC_L_CONV ? (m / P * l->N + n) * P + m % P : l->kind == DL_ACC_L_MATMUL ? m * l->N + n : m;
         qrt_st(y->data, q->o.es, idx, o[(m - a0) * nt + (n - b0)]);
       }
-    double bytes = (double)(mt * nt * q->o.es);
+    double bytes = (double)(mt * nt * q->o.es), codec = 0;
+    if (s->compress) { /* the tile goes through the compressor in the runs the tensor is contiguous in */
+      double raw = bytes, z = 0;
+      const char *yd = y->data;
+      if (l->kind == DL_ACC_L_CONV) { /* a run per channel and image */
+        for (int64_t m = a0; m < a1;) {
+          int64_t e2 = (m / P + 1) * P < a1 ? (m / P + 1) * P : a1;
+          for (int64_t n = b0; n < b1; n++)
+            z += zbytes(s, step->out, yd + ((m / P * l->N + n) * P + m % P) * q->o.es, q->o.es, e2 - m);
+          m = e2;
+        }
+      } else if (l->kind == DL_ACC_L_MATMUL) { /* a run per row */
+        for (int64_t m = a0; m < a1; m++) z += zbytes(s, step->out, yd + (m * l->N + b0) * q->o.es, q->o.es, nt);
+      } else { /* ALU layers: one run */
+        z = zbytes(s, step->out, yd + a0 * q->o.es, q->o.es, mt);
+      }
+      bytes = z < raw ? z : raw;
+      s->sraw[step->out] += raw, s->scomp[step->out] += bytes;
+      s->ratio[step->out] = s->scomp[step->out] / s->sraw[step->out];
+      codec = raw / s->codec_bpc / d->ghz;
+      st->nj += raw * d->e_alu * 1e-3;
+    }
     st->dram += bytes;
     st->nj += bytes * (d->e_dram + d->e_buf) * 1e-3;
-    return d->dram_ns + bytes / d->dram_gbs;
+    double dram = d->dram_ns + bytes / d->dram_gbs;
+    return dram > codec ? dram : codec;
   }
   default: return 0;
   }
@@ -438,6 +512,8 @@ static void host_cost(DlAccSim *s, int step) {
 
 static int acc_step_exec(void *user, int step, DlError *e) {
   DlAccSim *s = user;
+  if (step == 0 && s->compress) /* a new run: new data, new ratios */
+    for (int i = 0; i < s->plan->nslots; i++) s->ratio[i] = -1, s->sraw[i] = s->scomp[i] = 0;
   int li = s->lof[step];
   if (li < 0) {
     host_cost(s, step);
