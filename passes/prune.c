@@ -410,7 +410,7 @@ static void compensate(const Layer *l, const uint8_t *keep, const Stats *st, boo
     S[n++] = K;
     double diag = 0;
     for (int64_t i = 0; i + 1 < n; i++) diag += H[S[i] * d + S[i]];
-    double lambda = n > 1 ? 1e-2 * diag / (double)(n - 1) + 1e-12 : 0;
+    double lambda = n > 1 ? 1e-4 * diag / (double)(n - 1) + 1e-12 : 0;
     for (int tries = 0; tries < 6; tries++, lambda = lambda * 10 + 1e-9) {
       for (int64_t i = 0; i < n; i++) {
         const double *Hi = H + S[i] * d;
