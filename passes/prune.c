@@ -33,14 +33,18 @@
 static const struct {
   const char *name;
   DlPruneMethod m;
-} methods[] = {{"unstructured", DL_PRUNE_UNSTRUCTURED}, {"nm", DL_PRUNE_NM}, {"rows", DL_PRUNE_ROWS},
-               {"cols", DL_PRUNE_COLS}, {"filters", DL_PRUNE_FILTERS}};
+} methods[] = {{"unstructured", DL_PRUNE_UNSTRUCTURED},
+               {"nm", DL_PRUNE_NM},
+               {"rows", DL_PRUNE_ROWS},
+               {"cols", DL_PRUNE_COLS},
+               {"filters", DL_PRUNE_FILTERS}};
 
 bool dl_prune_spec_parse(const char *spec, DlPruneSettings *s, DlError *e) {
   const char *colon = strchr(spec, ':');
   int mi = -1;
   for (int i = 0; colon && i < (int)(sizeof methods / sizeof methods[0]); i++)
-    if (strlen(methods[i].name) == (size_t)(colon - spec) && !strncmp(spec, methods[i].name, (size_t)(colon - spec)))
+    if (strlen(methods[i].name) == (size_t)(colon - spec) &&
+        !strncmp(spec, methods[i].name, (size_t)(colon - spec)))
       mi = i;
   char *end = NULL;
   if (mi >= 0 && methods[mi].m == DL_PRUNE_NM) {
@@ -57,8 +61,11 @@ bool dl_prune_spec_parse(const char *spec, DlPruneSettings *s, DlError *e) {
       return true;
     }
   }
-  return dl_error_set(e, "bad prune spec '%s' (expected unstructured:R, rows:R, cols:R or filters:R with 0 <= R < 1, "
-                         "or nm:N:M with 1 <= N < M <= 64)", spec);
+  return dl_error_set(
+      e,
+      "bad prune spec '%s' (expected unstructured:R, rows:R, cols:R or filters:R with 0 <= R < 1, "
+      "or nm:N:M with 1 <= N < M <= 64)",
+      spec);
 }
 
 /* ---- layers ------------------------------------------------------------------ */
@@ -66,15 +73,19 @@ bool dl_prune_spec_parse(const char *spec, DlPruneSettings *s, DlError *e) {
 typedef struct {
   MlirOperation op;
   DlOpKind k;
-  DlTensor w;          /* f32 weights */
-  int64_t N, K, G;     /* outputs, inputs per output, groups */
-  bool row_major;      /* w[o*K + k] (conv, gemm transB) or w[k*N + o] */
+  DlTensor w;      /* f32 weights */
+  int64_t N, K, G; /* outputs, inputs per output, groups */
+  bool row_major;  /* w[o*K + k] (conv, gemm transB) or w[k*N + o] */
   char name[128];
 } Layer;
 
-static int64_t widx(const Layer *l, int64_t o, int64_t k) { return l->row_major ? o * l->K + k : k * l->N + o; }
+static int64_t widx(const Layer *l, int64_t o, int64_t k) {
+  return l->row_major ? o * l->K + k : k * l->N + o;
+}
 
-static void layer_free(Layer *l) { dl_tensor_free(&l->w); }
+static void layer_free(Layer *l) {
+  dl_tensor_free(&l->w);
+}
 
 /* Whether op is a layer with constant f32 weights; fills l (free with layer_free). */
 static bool layer_read(MlirOperation op, Layer *l) {
@@ -89,7 +100,8 @@ static bool layer_read(MlirOperation op, Layer *l) {
   const DlShape *s = &l->w.shape;
   bool ok = s->dtype == DL_F32 && s->rank >= 2;
   if (ok && l->k == DL_OP_CONV) {
-    l->G = dl_attrs_int(&a, "group", 1), l->N = s->dims[0], l->K = dl_shape_numel(s) / l->N, l->row_major = true;
+    l->G = dl_attrs_int(&a, "group", 1), l->N = s->dims[0], l->K = dl_shape_numel(s) / l->N,
+    l->row_major = true;
   } else if (ok) {
     ok = s->rank == 2;
     l->row_major = l->k == DL_OP_GEMM && dl_attrs_int(&a, "transB", 0);
@@ -139,7 +151,8 @@ static void mask_compute(const Layer *l, const DlPruneSettings *s, uint8_t *keep
   case DL_PRUNE_NM:
     for (int64_t o = 0; o < N; o++)
       for (int64_t g = 0; g < K; g += s->m)
-        for (int j = 0; j < s->m; j++) { /* rank among the group: larger |w| first, then lower index */
+        for (int j = 0; j < s->m;
+             j++) { /* rank among the group: larger |w| first, then lower index */
           double a = fabsf(w[widx(l, o, g + j)]);
           int rank = 0;
           for (int i = 0; i < s->m; i++) {
@@ -149,7 +162,8 @@ static void mask_compute(const Layer *l, const DlPruneSettings *s, uint8_t *keep
           keep[o * K + g + j] = rank < s->n;
         }
     break;
-  case DL_PRUNE_ROWS: case DL_PRUNE_FILTERS:
+  case DL_PRUNE_ROWS:
+  case DL_PRUNE_FILTERS:
     v = calloc((size_t)N, sizeof(double)), drop = malloc((size_t)N);
     for (int64_t o = 0; o < N; o++)
       for (int64_t k = 0; k < K; k++) v[o] += (double)w[widx(l, o, k)] * w[widx(l, o, k)];
@@ -179,8 +193,8 @@ static MlirOperation matmul_bias_add(MlirValue r, int64_t N, int *cidx) {
   *cidx = mlirOperationGetOperand(u, 0).ptr == r.ptr ? 1 : 0;
   DlShape s;
   MlirValue c = mlirOperationGetOperand(u, *cidx);
-  if (mlirAttributeIsNull(dl_value_constant(c)) || !dl_type_to_shape(mlirValueGetType(c), &s) || s.dtype != DL_F32 ||
-      dl_shape_numel(&s) != N || s.dims[s.rank - 1] != N)
+  if (mlirAttributeIsNull(dl_value_constant(c)) || !dl_type_to_shape(mlirValueGetType(c), &s) ||
+      s.dtype != DL_F32 || dl_shape_numel(&s) != N || s.dims[s.rank - 1] != N)
     return (MlirOperation){NULL};
   return u;
 }
@@ -190,17 +204,22 @@ static float *bias_read(const Layer *l) {
   float *b = calloc((size_t)l->N, sizeof(float));
   MlirValue bv = {NULL};
   int ci;
-  if (l->k != DL_OP_MATMUL && mlirOperationGetNumOperands(l->op) > 2) bv = mlirOperationGetOperand(l->op, 2);
-  MlirOperation add = l->k == DL_OP_MATMUL ? matmul_bias_add(mlirOperationGetResult(l->op, 0), l->N, &ci) : (MlirOperation){NULL};
+  if (l->k != DL_OP_MATMUL && mlirOperationGetNumOperands(l->op) > 2)
+    bv = mlirOperationGetOperand(l->op, 2);
+  MlirOperation add = l->k == DL_OP_MATMUL
+                          ? matmul_bias_add(mlirOperationGetResult(l->op, 0), l->N, &ci)
+                          : (MlirOperation){NULL};
   if (!mlirOperationIsNull(add)) bv = mlirOperationGetOperand(add, ci);
   DlTensor t = {0};
-  if (!mlirValueIsNull(bv) && dl_value_tensor(bv, &t) && t.shape.dtype == DL_F32 && dl_shape_numel(&t.shape) == l->N)
+  if (!mlirValueIsNull(bv) && dl_value_tensor(bv, &t) && t.shape.dtype == DL_F32 &&
+      dl_shape_numel(&t.shape) == l->N)
     memcpy(b, t.data, sizeof(float) * (size_t)l->N);
   dl_tensor_free(&t);
   return b;
 }
 
-static MlirValue f32_constant(MlirOperation before, const DlShape *s, const float *d, const char *name) {
+static MlirValue f32_constant(MlirOperation before, const DlShape *s, const float *d,
+                              const char *name) {
   DlTensor t = {0};
   dl_tensor_alloc(&t, s);
   memcpy(t.data, d, sizeof(float) * (size_t)dl_shape_numel(s));
@@ -219,7 +238,8 @@ static bool bias_write(const Layer *l, const float *b, DlError *e) {
       mlirOperationSetOperand(add, ci, f32_constant(add, &bs, b, "pruned_bias"));
       return true;
     }
-    MlirOperationState st = mlirOperationStateGet(dl_str("qg.add"), mlirOperationGetLocation(l->op));
+    MlirOperationState st =
+        mlirOperationStateGet(dl_str("qg.add"), mlirOperationGetLocation(l->op));
     MlirType rt = mlirValueGetType(r);
     mlirOperationStateAddOperands(&st, 1, &r);
     mlirOperationStateAddResults(&st, 1, &rt);
@@ -242,7 +262,9 @@ static bool bias_write(const Layer *l, const float *b, DlError *e) {
     DlShape old;
     dl_type_to_shape(mlirValueGetType(mlirOperationGetOperand(l->op, 2)), &old);
     if (dl_shape_numel(&old) != l->N)
-      return dl_error_set(e, "node '%s': compensation needs one bias per output (the bias has %lld elements, not %lld)",
+      return dl_error_set(e,
+                          "node '%s': compensation needs one bias per output (the bias has %lld "
+                          "elements, not %lld)",
                           l->name, (long long)dl_shape_numel(&old), (long long)l->N);
     mlirOperationSetOperand(l->op, 2, f32_constant(l->op, &old, b, "pruned_bias"));
   } else {
@@ -258,9 +280,9 @@ static bool bias_write(const Layer *l, const float *b, DlError *e) {
 typedef struct {
   const Layer *l;
   MlirValue x;
-  int64_t dim;            /* K + 1: the inputs of one output, then the constant 1 */
+  int64_t dim; /* K + 1: the inputs of one output, then the constant 1 */
   int64_t pads[4], strides[2], dil[2], kh, kw, oh, ow;
-  double *H;              /* G blocks of dim x dim, upper triangle */
+  double *H; /* G blocks of dim x dim, upper triangle */
   double *v;
   int64_t *nz;
   bool bad_shape;
@@ -307,7 +329,9 @@ static void observe(void *u, MlirValue v, const DlTensor *t) {
               for (int64_t kx = 0; kx < st->kw; kx++, k++) {
                 int64_t iy = oy * st->strides[0] - st->pads[0] + ky * st->dil[0];
                 int64_t ix = ox * st->strides[1] - st->pads[1] + kx * st->dil[1];
-                st->v[k] = iy < 0 || iy >= H || ix < 0 || ix >= W ? 0 : x[((b * C + g * cg + c) * H + iy) * W + ix];
+                st->v[k] = iy < 0 || iy >= H || ix < 0 || ix >= W
+                               ? 0
+                               : x[((b * C + g * cg + c) * H + iy) * W + ix];
               }
           st->v[K] = 1;
           accumulate(st, g);
@@ -315,7 +339,8 @@ static void observe(void *u, MlirValue v, const DlTensor *t) {
 }
 
 /* Runs the data through m and collects l's input statistics; H is then symmetric. */
-static bool stats_collect(MlirModule m, const Layer *l, const DlTensor *data, int64_t limit, Stats *st, DlError *e) {
+static bool stats_collect(MlirModule m, const Layer *l, const DlTensor *data, int64_t limit,
+                          Stats *st, DlError *e) {
   memset(st, 0, sizeof *st);
   st->l = l, st->x = mlirOperationGetOperand(l->op, 0), st->dim = l->K + 1;
   if (l->k == DL_OP_CONV) {
@@ -323,11 +348,15 @@ static bool stats_collect(MlirModule m, const Layer *l, const DlTensor *data, in
     DlShape ys;
     if (!dl_op_read_attrs(l->op, l->k, &a, e)) return false;
     int np, ns, nd;
-    const int64_t *p = dl_attrs_ints(&a, "pads", &np), *s = dl_attrs_ints(&a, "strides", &ns), *d = dl_attrs_ints(&a, "dilations", &nd);
-    if (l->w.shape.rank != 4 || np != 4 || ns != 2 || nd != 2 || !dl_type_to_shape(mlirValueGetType(mlirOperationGetResult(l->op, 0)), &ys))
+    const int64_t *p = dl_attrs_ints(&a, "pads", &np), *s = dl_attrs_ints(&a, "strides", &ns),
+                  *d = dl_attrs_ints(&a, "dilations", &nd);
+    if (l->w.shape.rank != 4 || np != 4 || ns != 2 || nd != 2 ||
+        !dl_type_to_shape(mlirValueGetType(mlirOperationGetResult(l->op, 0)), &ys))
       return dl_error_set(e, "node '%s': compensation supports 2-D convolutions only", l->name);
-    memcpy(st->pads, p, sizeof st->pads), memcpy(st->strides, s, sizeof st->strides), memcpy(st->dil, d, sizeof st->dil);
-    st->kh = l->w.shape.dims[2], st->kw = l->w.shape.dims[3], st->oh = ys.dims[2], st->ow = ys.dims[3];
+    memcpy(st->pads, p, sizeof st->pads), memcpy(st->strides, s, sizeof st->strides),
+        memcpy(st->dil, d, sizeof st->dil);
+    st->kh = l->w.shape.dims[2], st->kw = l->w.shape.dims[3], st->oh = ys.dims[2],
+    st->ow = ys.dims[3];
   }
   DlPlan *p = dl_plan_create(m, e);
   if (!p) return false;
@@ -335,7 +364,8 @@ static bool stats_collect(MlirModule m, const Layer *l, const DlTensor *data, in
   bool ok = total >= 0;
   if (ok) {
     st->H = calloc((size_t)(l->G * st->dim * st->dim), sizeof(double));
-    st->v = malloc(sizeof(double) * (size_t)st->dim), st->nz = malloc(sizeof(int64_t) * (size_t)st->dim);
+    st->v = malloc(sizeof(double) * (size_t)st->dim),
+    st->nz = malloc(sizeof(int64_t) * (size_t)st->dim);
     dl_plan_set_observer(p, observe, st);
   }
   for (int64_t i = 0; ok && i < total; i++) {
@@ -343,7 +373,8 @@ static bool stats_collect(MlirModule m, const Layer *l, const DlTensor *data, in
     ok = dl_plan_run(p, &in, e);
   }
   dl_plan_destroy(p);
-  if (ok && st->bad_shape) ok = dl_error_set(e, "node '%s': compensation supports 2-D convolutions only", l->name);
+  if (ok && st->bad_shape)
+    ok = dl_error_set(e, "node '%s': compensation supports 2-D convolutions only", l->name);
   for (int64_t g = 0; ok && g < l->G; g++) {
     double *H = st->H + g * st->dim * st->dim;
     for (int64_t i = 0; i < st->dim; i++)
@@ -352,7 +383,9 @@ static bool stats_collect(MlirModule m, const Layer *l, const DlTensor *data, in
   return ok;
 }
 
-static void stats_free(Stats *st) { free(st->H), free(st->v), free(st->nz); }
+static void stats_free(Stats *st) {
+  free(st->H), free(st->v), free(st->nz);
+}
 
 /* ---- compensation ------------------------------------------------------------ */
 
@@ -387,11 +420,13 @@ static bool cholesky_solve(double *A, double *r, int64_t n) {
 /* New weights wn (same layout as l->w) keeping only `keep`, and bias b updated
  * so each output keeps its mean (bias correction) or its least-squares best
  * fit to the original output (reconstruction) over the statistics. */
-static void compensate(const Layer *l, const uint8_t *keep, const Stats *st, bool reconstruct, float *wn, float *b) {
+static void compensate(const Layer *l, const uint8_t *keep, const Stats *st, bool reconstruct,
+                       float *wn, float *b) {
   const float *w = l->w.data;
   int64_t K = l->K, d = K + 1, per_group = l->N / l->G;
   int64_t *S = malloc(sizeof(int64_t) * (size_t)d);
-  double *A = reconstruct ? malloc(sizeof(double) * (size_t)(d * d)) : NULL, *r = malloc(sizeof(double) * (size_t)d);
+  double *A = reconstruct ? malloc(sizeof(double) * (size_t)(d * d)) : NULL,
+         *r = malloc(sizeof(double) * (size_t)d);
   for (int64_t o = 0; o < l->N; o++) {
     const double *H = st->H + (o / per_group) * d * d;
     double cnt = H[K * d + K];
@@ -437,16 +472,25 @@ typedef struct {
   MlirOperation chain[16]; /* channel-wise ops between the conv and the consumer */
   int nchain;
   Layer consumer;
-  int64_t inner;           /* consumer inputs per channel */
-  char why[160];           /* when there is no consumer: why not */
+  int64_t inner; /* consumer inputs per channel */
+  char why[160]; /* when there is no consumer: why not */
 } Shrink;
 
 static bool channel_wise(DlOpKind k) {
   switch (k) {
-  case DL_OP_RELU: case DL_OP_LEAKY_RELU: case DL_OP_CLIP: case DL_OP_SIGMOID: case DL_OP_TANH: case DL_OP_GELU:
-  case DL_OP_HARD_SWISH: case DL_OP_HARD_SIGMOID: case DL_OP_ELU: case DL_OP_MAX_POOL: case DL_OP_AVG_POOL:
-  case DL_OP_GLOBAL_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL:
-    return true;
+  case DL_OP_RELU:
+  case DL_OP_LEAKY_RELU:
+  case DL_OP_CLIP:
+  case DL_OP_SIGMOID:
+  case DL_OP_TANH:
+  case DL_OP_GELU:
+  case DL_OP_HARD_SWISH:
+  case DL_OP_HARD_SIGMOID:
+  case DL_OP_ELU:
+  case DL_OP_MAX_POOL:
+  case DL_OP_AVG_POOL:
+  case DL_OP_GLOBAL_AVG_POOL:
+  case DL_OP_GLOBAL_MAX_POOL: return true;
   default: return false;
   }
 }
@@ -455,28 +499,35 @@ static bool shrink_find(const Layer *l, Shrink *sh) {
   memset(sh, 0, sizeof *sh);
   MlirValue v = mlirOperationGetResult(l->op, 0);
   int64_t C = l->N;
-  if (l->G != 1) return snprintf(sh->why, sizeof sh->why, "a grouped conv keeps its channel count"), false;
+  if (l->G != 1)
+    return snprintf(sh->why, sizeof sh->why, "a grouped conv keeps its channel count"), false;
   for (;;) {
-    if (!dl_value_has_one_use(v)) return snprintf(sh->why, sizeof sh->why, "its result has %s", dl_value_is_unused(v) ? "no use" : "several uses"), false;
+    if (!dl_value_has_one_use(v))
+      return snprintf(sh->why, sizeof sh->why, "its result has %s",
+                      dl_value_is_unused(v) ? "no use" : "several uses"),
+             false;
     MlirOpOperand use = mlirValueGetFirstUse(v);
     MlirOperation u = mlirOpOperandGetOwner(use);
     DlOpKind k = dl_op_kind(u);
     bool first = mlirOpOperandGetOperandNumber(use) == 0;
     DlShape in, out;
-    if (k != DL_OP_COUNT && channel_wise(k) && first && sh->nchain < 15 && mlirOperationGetNumResults(u) == 1) {
+    if (k != DL_OP_COUNT && channel_wise(k) && first && sh->nchain < 15 &&
+        mlirOperationGetNumResults(u) == 1) {
       sh->chain[sh->nchain++] = u;
       v = mlirOperationGetResult(u, 0);
       continue;
     }
     if (k == DL_OP_RESHAPE && sh->nchain < 15 && dl_type_to_shape(mlirValueGetType(v), &in) &&
-        dl_type_to_shape(mlirValueGetType(mlirOperationGetResult(u, 0)), &out) && in.rank >= 2 && out.rank == 2 &&
-        out.dims[0] == in.dims[0]) {
+        dl_type_to_shape(mlirValueGetType(mlirOperationGetResult(u, 0)), &out) && in.rank >= 2 &&
+        out.rank == 2 && out.dims[0] == in.dims[0]) {
       sh->chain[sh->nchain++] = u;
       v = mlirOperationGetResult(u, 0);
       MlirOpOperand u2 = mlirValueGetFirstUse(v);
       if (!dl_value_has_one_use(v) || mlirOpOperandGetOperandNumber(u2) != 0 ||
           !layer_read(mlirOpOperandGetOwner(u2), &sh->consumer) || sh->consumer.k == DL_OP_CONV)
-        return snprintf(sh->why, sizeof sh->why, "the flattened result does not feed one gemm or matmul"), false;
+        return snprintf(sh->why, sizeof sh->why,
+                        "the flattened result does not feed one gemm or matmul"),
+               false;
       sh->inner = out.dims[1] / C;
       break;
     }
@@ -493,7 +544,9 @@ static bool shrink_find(const Layer *l, Shrink *sh) {
       MlirStringRef s = mlirIdentifierStr(mlirOperationGetName(u));
       snprintf(name, sizeof name, "%.*s", (int)s.length, s.data);
     }
-    return snprintf(sh->why, sizeof sh->why, "its channels flow into %s, which cannot shrink", name), false;
+    return snprintf(sh->why, sizeof sh->why, "its channels flow into %s, which cannot shrink",
+                    name),
+           false;
   }
   if (sh->inner * C != sh->consumer.K) {
     layer_free(&sh->consumer);
@@ -511,21 +564,25 @@ static void set_dim(MlirValue v, int axis, int64_t n) {
 
 /* Removes the conv's outputs with keep_out[o] == 0 from it, the chain and the
  * consumer's inputs; wc is the consumer's (compensated) weights in its layout. */
-static void shrink_apply(const Layer *l, const float *b, bool has_bias, const uint8_t *keep_out, const Shrink *sh,
-                         const float *wc) {
+static void shrink_apply(const Layer *l, const float *b, bool has_bias, const uint8_t *keep_out,
+                         const Shrink *sh, const float *wc) {
   const Layer *c = &sh->consumer;
   int64_t C = l->N, per = l->K, kept = 0;
   for (int64_t o = 0; o < C; o++) kept += keep_out[o];
   DlShape ws = l->w.shape, bs = {DL_F32, 1, {kept}};
   ws.dims[0] = kept;
-  float *nw = malloc(sizeof(float) * (size_t)(kept * per)), *nb = malloc(sizeof(float) * (size_t)(kept ? kept : 1));
+  float *nw = malloc(sizeof(float) * (size_t)(kept * per)),
+        *nb = malloc(sizeof(float) * (size_t)(kept ? kept : 1));
   for (int64_t o = 0, j = 0; o < C; o++)
-    if (keep_out[o]) memcpy(nw + j * per, (const float *)l->w.data + o * per, sizeof(float) * (size_t)per), nb[j++] = b[o];
+    if (keep_out[o])
+      memcpy(nw + j * per, (const float *)l->w.data + o * per, sizeof(float) * (size_t)per),
+          nb[j++] = b[o];
   mlirOperationSetOperand(l->op, 1, f32_constant(l->op, &ws, nw, "pruned_weight"));
   if (has_bias) mlirOperationSetOperand(l->op, 2, f32_constant(l->op, &bs, nb, "pruned_bias"));
   set_dim(mlirOperationGetResult(l->op, 0), 1, kept);
   for (int i = 0; i < sh->nchain; i++)
-    set_dim(mlirOperationGetResult(sh->chain[i], 0), 1, dl_op_kind(sh->chain[i]) == DL_OP_RESHAPE ? kept * sh->inner : kept);
+    set_dim(mlirOperationGetResult(sh->chain[i], 0), 1,
+            dl_op_kind(sh->chain[i]) == DL_OP_RESHAPE ? kept * sh->inner : kept);
   int64_t K2 = kept * sh->inner, N = c->N;
   float *cw = malloc(sizeof(float) * (size_t)(K2 * N));
   for (int64_t o = 0; o < N; o++)
@@ -545,11 +602,15 @@ static void shrink_apply(const Layer *l, const float *b, bool has_bias, const ui
 static void note(MlirOperation op, const char *method, double sparsity, const char *why) {
   MlirContext ctx = mlirOperationGetContext(op);
   MlirNamedAttribute kv[3] = {
-      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("method")), mlirStringAttrGet(ctx, dl_str(method))),
-      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("sparsity")), mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), sparsity)),
-      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("note")), mlirStringAttrGet(ctx, dl_str(why ? why : ""))),
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("method")),
+                            mlirStringAttrGet(ctx, dl_str(method))),
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("sparsity")),
+                            mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), sparsity)),
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("note")),
+                            mlirStringAttrGet(ctx, dl_str(why ? why : ""))),
   };
-  mlirOperationSetDiscardableAttributeByName(op, dl_str("dlc.pruned"), mlirDictionaryAttrGet(ctx, why ? 3 : 2, kv));
+  mlirOperationSetDiscardableAttributeByName(op, dl_str("dlc.pruned"),
+                                             mlirDictionaryAttrGet(ctx, why ? 3 : 2, kv));
 }
 
 static const char *method_name(DlPruneMethod m) {
@@ -559,7 +620,8 @@ static const char *method_name(DlPruneMethod m) {
 }
 
 /* Prunes one layer (and, for removed filters, shrinks its consumer). */
-static bool prune_layer(MlirModule m, MlirOperation op, const DlPruneSettings *s, const DlTensor *data, DlError *e) {
+static bool prune_layer(MlirModule m, MlirOperation op, const DlPruneSettings *s,
+                        const DlTensor *data, DlError *e) {
   Layer l;
   if (!layer_read(op, &l)) return true;
   Shrink sh = {0};
@@ -568,8 +630,10 @@ static bool prune_layer(MlirModule m, MlirOperation op, const DlPruneSettings *s
   float *wn = NULL, *b = NULL, *cw = NULL, *cb = NULL;
   Stats st = {0};
   if (s->method == DL_PRUNE_NM && l.K % s->m) {
-    dl_error_set(e, "node '%s': nm:%d:%d needs each output's input count to be a multiple of %d (it is %lld)", l.name, s->n,
-                 s->m, s->m, (long long)l.K);
+    dl_error_set(
+        e,
+        "node '%s': nm:%d:%d needs each output's input count to be a multiple of %d (it is %lld)",
+        l.name, s->n, s->m, s->m, (long long)l.K);
     goto cleanup;
   }
   keep = malloc((size_t)(l.N * l.K));
@@ -608,14 +672,17 @@ static bool prune_layer(MlirModule m, MlirOperation op, const DlPruneSettings *s
     if (!bias_write(&l, b, e)) goto cleanup;
   } else {
     for (int64_t o = 0; o < l.N; o++)
-      for (int64_t k = 0; k < l.K; k++) wn[widx(&l, o, k)] = keep[o * l.K + k] ? ((const float *)l.w.data)[widx(&l, o, k)] : 0;
+      for (int64_t k = 0; k < l.K; k++)
+        wn[widx(&l, o, k)] = keep[o * l.K + k] ? ((const float *)l.w.data)[widx(&l, o, k)] : 0;
   }
   mlirOperationSetOperand(op, 1, f32_constant(op, &l.w.shape, wn, "pruned_weight"));
   int64_t zeros = 0;
   for (int64_t i = 0; i < l.N * l.K; i++) zeros += !keep[i];
   char why[200];
-  if (s->method == DL_PRUNE_FILTERS) snprintf(why, sizeof why, "filters zeroed, not removed: %s", sh.why);
-  note(op, method_name(s->method), (double)zeros / (double)(l.N * l.K), s->method == DL_PRUNE_FILTERS ? why : NULL);
+  if (s->method == DL_PRUNE_FILTERS)
+    snprintf(why, sizeof why, "filters zeroed, not removed: %s", sh.why);
+  note(op, method_name(s->method), (double)zeros / (double)(l.N * l.K),
+       s->method == DL_PRUNE_FILTERS ? why : NULL);
   ok = true;
 cleanup:
   if (shrink) layer_free(&sh.consumer);
@@ -627,7 +694,8 @@ cleanup:
 
 static MlirOperation first_func(MlirModule m) {
   MlirOperation op = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
-  while (!mlirOperationIsNull(op) && !dl_op_is(op, "func.func")) op = mlirOperationGetNextInBlock(op);
+  while (!mlirOperationIsNull(op) && !dl_op_is(op, "func.func"))
+    op = mlirOperationGetNextInBlock(op);
   return op;
 }
 
@@ -646,10 +714,12 @@ static MlirOperation *select_layers(MlirOperation func, const DlPruneSettings *s
   MlirOperation *ops = NULL;
   size_t n = 0;
   MlirBlock body = dl_func_body(func);
-  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
     Layer l;
     if (!layer_read(op, &l)) continue;
-    bool take = (s->method != DL_PRUNE_FILTERS || l.k == DL_OP_CONV) && (!s->layers || !regexec(&re, l.name, 0, NULL, 0));
+    bool take = (s->method != DL_PRUNE_FILTERS || l.k == DL_OP_CONV) &&
+                (!s->layers || !regexec(&re, l.name, 0, NULL, 0));
     layer_free(&l);
     if (!take) continue;
     ops = realloc(ops, sizeof *ops * (n + 2));
@@ -661,27 +731,34 @@ static MlirOperation *select_layers(MlirOperation func, const DlPruneSettings *s
   return ops;
 }
 
-static bool prune_func(MlirModule m, MlirOperation func, const DlPruneSettings *s, const DlTensor *data, DlError *e) {
+/* On failure *failed is the layer at fault (or stays null). */
+static bool prune_func(MlirModule m, MlirOperation func, const DlPruneSettings *s,
+                       const DlTensor *data, DlError *e, MlirOperation *failed) {
   MlirOperation *ops = select_layers(func, s, e);
   if (!ops) return false;
   bool ok = true;
   for (MlirOperation *p = ops; ok && !mlirOperationIsNull(*p); p++) {
     ok = prune_layer(m, *p, s, data, e);
+    if (!ok) *failed = *p;
     dl_erase_dead_constants(func);
   }
   free(ops);
   return ok;
 }
 
-static bool settings_read(MlirOperation func, DlPruneSettings *s, char *layers, size_t n, DlError *e) {
+static bool settings_read(MlirOperation func, DlPruneSettings *s, char *layers, size_t n,
+                          DlError *e) {
   memset(s, 0, sizeof *s);
   MlirAttribute d = mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.prune"));
   if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d))
-    return dl_error_set(e, "--prune needs the func's dlc.prune settings: {spec = \"unstructured:0.5\"} (dlc --prune=SPEC writes them)");
+    return dl_error_set(e, "--prune needs the func's dlc.prune settings: {spec = "
+                           "\"unstructured:0.5\"} (dlc --prune=SPEC writes them)");
   MlirAttribute spec = mlirDictionaryAttrGetElementByName(d, dl_str("spec"));
   MlirAttribute lay = mlirDictionaryAttrGetElementByName(d, dl_str("layers"));
-  if (mlirAttributeIsNull(spec) || !mlirAttributeIsAString(spec)) return dl_error_set(e, "dlc.prune: spec must be a string");
-  if (!mlirAttributeIsNull(lay) && !mlirAttributeIsAString(lay)) return dl_error_set(e, "dlc.prune: layers must be a string");
+  if (mlirAttributeIsNull(spec) || !mlirAttributeIsAString(spec))
+    return dl_error_set(e, "dlc.prune: spec must be a string");
+  if (!mlirAttributeIsNull(lay) && !mlirAttributeIsAString(lay))
+    return dl_error_set(e, "dlc.prune: layers must be a string");
   char buf[128];
   MlirStringRef r = mlirStringAttrGetValue(spec);
   snprintf(buf, sizeof buf, "%.*s", (int)r.length, r.data);
@@ -698,8 +775,11 @@ bool dl_pass_prune(MlirOperation func) {
   DlPruneSettings s;
   char layers[512];
   DlError e = {0};
-  bool ok = settings_read(func, &s, layers, sizeof layers, &e) && prune_func((MlirModule){NULL}, func, &s, NULL, &e);
-  if (!ok) mlirEmitError(mlirOperationGetLocation(func), e.msg);
+  MlirOperation failed = {NULL};
+  bool ok = settings_read(func, &s, layers, sizeof layers, &e) &&
+            prune_func((MlirModule){NULL}, func, &s, NULL, &e, &failed);
+  if (!ok)
+    mlirEmitError(mlirOperationGetLocation(mlirOperationIsNull(failed) ? func : failed), e.msg);
   dl_error_clear(&e);
   return ok;
 }
@@ -711,14 +791,21 @@ bool dl_prune_module(MlirModule m, const DlPruneSettings *s, const DlTensor *dat
     return dl_error_set(e, "pruning compensation needs calibration data (--calib=FILE.npy)");
   MlirContext ctx = mlirModuleGetContext(m);
   char spec[64];
-  if (s->method == DL_PRUNE_NM) snprintf(spec, sizeof spec, "nm:%d:%d", s->n, s->m);
-  else snprintf(spec, sizeof spec, "%s:%g", method_name(s->method), s->ratio);
+  if (s->method == DL_PRUNE_NM)
+    snprintf(spec, sizeof spec, "nm:%d:%d", s->n, s->m);
+  else
+    snprintf(spec, sizeof spec, "%s:%g", method_name(s->method), s->ratio);
   MlirNamedAttribute kv[2] = {
-      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("spec")), mlirStringAttrGet(ctx, dl_str(spec))),
-      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("layers")), mlirStringAttrGet(ctx, dl_str(s->layers ? s->layers : ""))),
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("spec")),
+                            mlirStringAttrGet(ctx, dl_str(spec))),
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("layers")),
+                            mlirStringAttrGet(ctx, dl_str(s->layers ? s->layers : ""))),
   };
-  mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.prune"), mlirDictionaryAttrGet(ctx, s->layers ? 2 : 1, kv));
-  if (!prune_func(m, func, s, data, e)) return false;
-  if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the pruned IR does not verify");
+  mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.prune"),
+                                             mlirDictionaryAttrGet(ctx, s->layers ? 2 : 1, kv));
+  MlirOperation failed = {NULL};
+  if (!prune_func(m, func, s, data, e, &failed)) return false;
+  if (!dl_verify(mlirModuleGetOperation(m)))
+    return dl_error_set(e, "internal: the pruned IR does not verify");
   return true;
 }

@@ -212,7 +212,7 @@ int main(int argc, char **argv) {
     return EXIT_USER;
   }
   if (quantize != (calib != NULL) && !(calib && (report || ps.comp))) {
-    fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize, --report or pruning compensation)\n", prog);
+    fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize or --report)\n", prog);
     return EXIT_USER;
   }
   if (prune) {

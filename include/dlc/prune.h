@@ -24,7 +24,7 @@ typedef struct {
   int n, m;           /* N:M */
   const char *layers; /* POSIX extended regex on ONNX node names (borrowed); NULL: every layer */
   DlPruneComp comp;
-  int64_t samples;    /* calibration samples for compensation (0: all) */
+  int64_t samples; /* calibration samples for compensation (0: all) */
 } DlPruneSettings;
 
 /* "unstructured:R", "nm:N:M", "rows:R", "cols:R" or "filters:R" (0 <= R < 1,
