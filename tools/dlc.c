@@ -7,6 +7,7 @@
 #include "dlc/onnx.h"
 #include "dlc/npy.h"
 #include "dlc/passes.h"
+#include "dlc/prune.h"
 #include "dlc/quant.h"
 #include "dlc/support.h"
 #include "dlc/acc.h"
@@ -61,6 +62,13 @@ static void usage(FILE *f) {
           "                          flags on the command line override its defaults\n"
           "  --no-fold-qdq           keep an already-quantized (QDQ / QOperator) model's\n"
           "                          quantization as float ops instead of integer ones\n"
+          "pruning (float weights, before --quantize; docs/pruning.md):\n"
+          "  --prune=SPEC            unstructured:R | nm:N:M | rows:R | cols:R | filters:R\n"
+          "                          (R: fraction removed per layer, e.g. unstructured:0.5, nm:2:4)\n"
+          "  --prune-layers=REGEX    only layers whose ONNX node name matches (POSIX ERE)\n"
+          "  --prune-bias-correct    keep each output's mean on --calib (bias correction)\n"
+          "  --prune-reconstruct     refit each layer's kept weights and bias to its original\n"
+          "                          outputs on --calib (least squares), layer after layer\n"
           "  -MD -MF FILE            write a make/ninja depfile naming every file read\n"
           "  --help, --version\n"
           "exit status: 0 ok, 1 bad model or option, 2 internal error\n");
@@ -112,6 +120,8 @@ int main(int argc, char **argv) {
   bool quantize = false, no_fold_qdq = false, obits_flag = false;
   const char *report = NULL;
   const char *calib = NULL;
+  const char *prune = NULL;
+  DlPruneSettings ps = {0};
   DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_MINMAX, .limit = 1000, .progress = true}};
   /* --config first: its defaults are the base the other flags override */
   const char *config = NULL;
@@ -149,6 +159,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--no-fold-qdq")) no_fold_qdq = true;
     else if (!strncmp(a, "--report=", 9)) report = a + 9;
     else if (!strncmp(a, "--calib=", 8)) calib = a + 8;
+    else if (!strncmp(a, "--prune=", 8)) prune = a + 8;
+    else if (!strncmp(a, "--prune-layers=", 15)) ps.layers = a + 15;
+    else if (!strcmp(a, "--prune-bias-correct")) ps.comp = ps.comp ? ps.comp : DL_PRUNE_COMP_BIAS;
+    else if (!strcmp(a, "--prune-reconstruct")) ps.comp = DL_PRUNE_COMP_RECONSTRUCT;
     else if (!strncmp(a, "--calib-method=", 15)) {
       if (!dl_calib_method_parse(a + 15, &qs.calib.method, &qs.calib.percentile))
         return fprintf(stderr, "%s: error: bad --calib-method '%s' (expected minmax, percentile[=P], entropy or mse)\n", prog, a + 15), EXIT_USER;
@@ -216,8 +230,20 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: error: unknown target '%s' (expected: c, pim, acc)\n", prog, target);
     return EXIT_USER;
   }
-  if (quantize != (calib != NULL) && !(calib && report)) {
+  if (quantize != (calib != NULL) && !(calib && (report || ps.comp))) {
     fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize or --report)\n", prog);
+    return EXIT_USER;
+  }
+  if (prune) {
+    DlError pe = {0};
+    if (!dl_prune_spec_parse(prune, &ps, &pe)) return fprintf(stderr, "%s: error: --prune: %s\n", prog, pe.msg), dl_error_clear(&pe), EXIT_USER;
+  }
+  if ((ps.layers || ps.comp) && !prune) {
+    fprintf(stderr, "%s: error: --prune-layers, --prune-bias-correct and --prune-reconstruct need --prune=SPEC\n", prog);
+    return EXIT_USER;
+  }
+  if (ps.comp && !calib) {
+    fprintf(stderr, "%s: error: --prune-bias-correct and --prune-reconstruct need --calib=FILE.npy\n", prog);
     return EXIT_USER;
   }
   if (md != (depfile != NULL)) {
@@ -266,12 +292,28 @@ int main(int argc, char **argv) {
   }
   /* an already-quantized model compiles with its own parameters */
   bool qdq = !quantize && !no_fold_qdq && dl_module_has_qdq(m);
-  if (!passes && quantize) passes = "fold-bn,fuse-activation,fold-constants";
+  if (!passes && (quantize || prune)) passes = "fold-bn,fuse-activation,fold-constants";
   if (!passes && qdq) passes = "fold-bn,fuse-activation";
   if (passes && !dl_run_pipeline(m, passes, &e)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = EXIT_USER;
     goto cleanup;
+  }
+  if (calib) {
+    on_read(calib, &deps);
+    if (!dl_npy_read(calib, &data, &e)) {
+      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+      rc = EXIT_USER;
+      goto cleanup;
+    }
+  }
+  if (prune) {
+    ps.samples = qs.calib.limit;
+    if (!dl_prune_module(m, &ps, &data, &e)) {
+      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+      rc = EXIT_USER;
+      goto cleanup;
+    }
   }
   if (report && !quantize && !qdq) {
     fprintf(stderr, "%s: error: --report describes a quantized model (use --quantize, or an already-quantized ONNX model)\n", prog);
@@ -286,14 +328,6 @@ int main(int argc, char **argv) {
     goto cleanup;
   }
   if (report) float_m = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(m)));
-  if (calib) {
-    on_read(calib, &deps);
-    if (!dl_npy_read(calib, &data, &e)) {
-      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      rc = EXIT_USER;
-      goto cleanup;
-    }
-  }
   if (quantize) {
     bool ok = dl_quantize_module(m, &qs, &data, &e);
     if (!ok) {
