@@ -73,6 +73,19 @@ static const void *r_output(const Runner *r, int i) {
   return r->plan ? dl_plan_output(r->plan, i)->data : r->outs[i];
 }
 
+/* The quantized module a .pimbin or .accbin embeds, parsed and planned. */
+static bool plan_embedded(const char *path, const char *text, size_t len, MlirContext *ctx, MlirModule *m, DlPlan **plan,
+                          DlError *e) {
+  *ctx = dl_context_create(e);
+  if (mlirContextIsNull(*ctx)) return false;
+  dl_attach_diagnostic_printer(*ctx, prog);
+  *m = mlirModuleCreateParse(*ctx, mlirStringRefCreate(text, len));
+  if (mlirModuleIsNull(*m) || !dl_verify(mlirModuleGetOperation(*m)))
+    return dl_error_set(e, "%s: the embedded model does not parse", path);
+  *plan = dl_plan_create(*m, e);
+  return *plan != NULL;
+}
+
 int main(int argc, char **argv) {
   const char *model = NULL, *inputs[256], *labels = NULL, *compare = NULL, *out = NULL, *shapes = NULL;
   const char *report = NULL, *acc_compress = NULL;
@@ -128,17 +141,7 @@ int main(int argc, char **argv) {
   DlAccSim *asim = NULL;
   size_t ml = strlen(model);
   if (ml > 7 && !strcmp(model + ml - 7, ".pimbin")) {
-    if (!dl_pim_read(model, &pim, &e)) goto fail;
-    ctx = dl_context_create(&e);
-    if (mlirContextIsNull(ctx)) goto fail;
-    dl_attach_diagnostic_printer(ctx, prog);
-    m = mlirModuleCreateParse(ctx, mlirStringRefCreate(pim.mlir, pim.mlir_len));
-    if (mlirModuleIsNull(m) || !dl_verify(mlirModuleGetOperation(m))) {
-      dl_error_set(&e, "%s: the embedded model does not parse", model);
-      goto fail;
-    }
-    run.plan = dl_plan_create(m, &e);
-    if (!run.plan) goto fail;
+    if (!dl_pim_read(model, &pim, &e) || !plan_embedded(model, pim.mlir, pim.mlir_len, &ctx, &m, &run.plan, &e)) goto fail;
     if (disasm) {
       dl_pim_print(stdout, &pim, run.plan, true);
       rc = 0;
@@ -146,24 +149,11 @@ int main(int argc, char **argv) {
     }
     sim = dl_pim_sim_create(&pim, run.plan, &e);
     if (!sim) {
-      char *msg = strdup(e.msg);
-      dl_error_clear(&e);
-      dl_error_set(&e, "%s: %s", model, msg);
-      free(msg);
+      dl_error_prefix(&e, model);
       goto fail;
     }
   } else if (ml > 7 && !strcmp(model + ml - 7, ".accbin")) {
-    if (!dl_acc_read(model, &acc, &e)) goto fail;
-    ctx = dl_context_create(&e);
-    if (mlirContextIsNull(ctx)) goto fail;
-    dl_attach_diagnostic_printer(ctx, prog);
-    m = mlirModuleCreateParse(ctx, mlirStringRefCreate(acc.mlir, acc.mlir_len));
-    if (mlirModuleIsNull(m) || !dl_verify(mlirModuleGetOperation(m))) {
-      dl_error_set(&e, "%s: the embedded model does not parse", model);
-      goto fail;
-    }
-    run.plan = dl_plan_create(m, &e);
-    if (!run.plan) goto fail;
+    if (!dl_acc_read(model, &acc, &e) || !plan_embedded(model, acc.mlir, acc.mlir_len, &ctx, &m, &run.plan, &e)) goto fail;
     if (disasm) {
       dl_acc_print(stdout, &acc, run.plan, true);
       rc = 0;
@@ -177,10 +167,7 @@ int main(int argc, char **argv) {
     asim = dl_acc_sim_create(&acc, run.plan, &e);
     if (asim && acc_compress) dl_acc_sim_compress(asim, scheme, 256, 64);
     if (!asim) {
-      char *msg = strdup(e.msg);
-      dl_error_clear(&e);
-      dl_error_set(&e, "%s: %s", model, msg);
-      free(msg);
+      dl_error_prefix(&e, model);
       goto fail;
     }
   } else if (ml > 2 && !strcmp(model + ml - 2, ".c")) {

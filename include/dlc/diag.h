@@ -14,6 +14,8 @@ typedef struct {
 bool dl_error_set(DlError *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool dl_error_vset(DlError *e, const char *fmt, va_list ap);
 void dl_error_clear(DlError *e);
+/* Puts "prefix: " before the message (a file's path before what was wrong in it). Returns false. */
+bool dl_error_prefix(DlError *e, const char *prefix);
 static inline bool dl_error_is_set(const DlError *e) { return e && e->msg; }
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dlc/diag.h"
 
@@ -44,6 +45,9 @@ uint64_t dl_read_u64(DlReader *r);
 double dl_read_f64(DlReader *r);
 /* n bytes at the cursor (NULL, and bad, if fewer remain) */
 const void *dl_read_bytes(DlReader *r, size_t n);
+
+/* Writes s as a JSON string literal (quotes escaped, control characters dropped). */
+void dl_json_write_str(FILE *f, const char *s);
 
 /* Monotonic seconds. */
 double dl_now(void);

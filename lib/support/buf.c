@@ -83,3 +83,12 @@ double dl_read_f64(DlReader *r) {
   memcpy(&d, &v, 8);
   return d;
 }
+
+void dl_json_write_str(FILE *f, const char *v) {
+  fputc('"', f);
+  for (; *v; v++) {
+    if (*v == '"' || *v == '\\') fputc('\\', f);
+    if ((unsigned char)*v >= 0x20) fputc(*v, f);
+  }
+  fputc('"', f);
+}

@@ -30,3 +30,12 @@ void dl_error_clear(DlError *e) {
   free(e->msg);
   e->msg = NULL;
 }
+
+bool dl_error_prefix(DlError *e, const char *prefix) {
+  if (!e || !e->msg) return false;
+  char *old = e->msg;
+  e->msg = NULL;
+  dl_error_set(e, "%s: %s", prefix, old);
+  free(old);
+  return false;
+}

@@ -206,10 +206,7 @@ bool dl_acc_read(const char *path, DlAccProgram *p, DlError *e) {
   bool ok = dl_acc_parse(buf, len, p, e);
   free(buf);
   if (!ok) {
-    char *msg = strdup(e->msg);
-    dl_error_clear(e);
-    dl_error_set(e, "%s: %s", path, msg);
-    free(msg);
+    dl_error_prefix(e, path);
   }
   return ok;
 }

@@ -2,7 +2,7 @@
  * presets embedded at build time. */
 #include <string.h>
 
-#include "../device_json.h"
+#include "../target_util.h"
 #include "dlc/acc.h"
 
 extern const char dl_acc_edge_json[], dl_acc_dpu_json[];

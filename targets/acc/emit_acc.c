@@ -4,6 +4,7 @@
 
 #include "acc_internal.h"
 #include "dlc/support.h"
+#include "../target_util.h"
 #include "dlc/target.h"
 
 bool dl_target_acc_emit(MlirModule m, const DlTargetOptions *o, DlError *e) {
@@ -15,12 +16,6 @@ bool dl_target_acc_emit(MlirModule m, const DlTargetOptions *o, DlError *e) {
   ok = ok && dl_acc_write(o->out_path, &p, e);
   dl_acc_program_free(&p);
   return ok;
-}
-
-static void loc(DlBuf *b, const char *where) {
-  dl_buf_printf(b, " loc(\"");
-  for (const char *c = where; *c; c++) dl_buf_printf(b, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
-  dl_buf_printf(b, "\")\n");
 }
 
 char *dl_acc_ir(MlirModule m, const DlAccDevice *dev, bool insns, size_t *len, DlError *e) {
@@ -47,7 +42,7 @@ char *dl_acc_ir(MlirModule m, const DlAccDevice *dev, bool insns, size_t *len, D
                     s, kinds[l->kind], (long long)l->M, (long long)l->N, (long long)l->K, (long long)l->mt,
                     (long long)l->nt, (long long)l->kt, l->order ? "m" : "n", l->wbits, (long long)l->noutliers,
                     (long long)l->ncmd);
-      loc(&b, st->where);
+      dl_ir_loc(&b, st->where);
       for (int64_t i = l->icmd; insns && i < l->icmd + l->ncmd; i++) {
         const DlAccInsn *in = &p.insn[i];
         if (dl_acc_op(in) == DL_ACC_CFG) {
@@ -69,18 +64,11 @@ char *dl_acc_ir(MlirModule m, const DlAccDevice *dev, bool insns, size_t *len, D
     }
     MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(mlirOpResultGetOwner(st->val)));
     dl_buf_printf(&b, "\"acc.host\"() {step = %d : i64, op = \"%.*s\"} : () -> ()", s, (int)n.length, n.data);
-    loc(&b, st->where);
+    dl_ir_loc(&b, st->where);
   }
   dl_plan_destroy(plan);
   dl_acc_program_free(&p);
-  MlirModule ir = mlirModuleCreateParse(mlirModuleGetContext(m), mlirStringRefCreate(b.data, b.len));
+  char *text = dl_ir_reprint(mlirModuleGetContext(m), &b, "acc", len, e);
   dl_buf_free(&b);
-  if (mlirModuleIsNull(ir) || !dl_verify(mlirModuleGetOperation(ir))) {
-    if (!mlirModuleIsNull(ir)) mlirModuleDestroy(ir);
-    dl_error_set(e, "internal: the acc IR does not verify");
-    return NULL;
-  }
-  char *text = dl_print_op(mlirModuleGetOperation(ir), DL_PRINT_LOC, len);
-  mlirModuleDestroy(ir);
   return text;
 }

@@ -532,22 +532,13 @@ void dl_acc_sim_totals(DlAccSim *s, double *ns, double *nj, double *dram, double
   *ns = a, *nj = b, *dram = c, *sim_s = s->sim_s;
 }
 
-static void json_str(FILE *f, const char *v) {
-  fputc('"', f);
-  for (; *v; v++) {
-    if (*v == '"' || *v == '\\') fputc('\\', f);
-    if ((unsigned char)*v >= 0x20) fputc(*v, f);
-  }
-  fputc('"', f);
-}
-
 bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
   static const char *kinds[] = {"conv", "matmul", "add", "maxpool", "lut"};
   double ns, nj, dram, sim_s, per = samples > 0 ? (double)samples : 1;
   dl_acc_sim_totals(s, &ns, &nj, &dram, &sim_s);
   const DlAccDevice *d = &s->p->dev;
   fprintf(f, "{\n  \"device\": ");
-  json_str(f, d->name);
+  dl_json_write_str(f, d->name);
   fprintf(f, ",\n  \"samples\": %lld,\n  \"per_sample\": {\"ns\": %.1f, \"nj\": %.2f, \"dram_bytes\": %.1f},\n", (long long)samples,
           ns / per, nj / per, dram / per);
   fprintf(f, "  \"simulator_seconds\": %.3f,\n  \"layers\": [", sim_s);
@@ -557,7 +548,7 @@ bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
     const Stat *x = li >= 0 ? &s->ls[li] : &s->hs[i];
     if (li < 0 && x->ns == 0) continue;
     fprintf(f, "%s\n    {\"step\": %d, \"node\": ", first ? "" : ",", i);
-    json_str(f, s->plan->steps[i].where);
+    dl_json_write_str(f, s->plan->steps[i].where);
     if (li >= 0) {
       const DlAccLayer *l = &s->p->l[li];
       double runs = x->runs ? (double)x->runs : 1;

@@ -2,7 +2,7 @@
  * one embedded at build time. */
 #include <string.h>
 
-#include "../device_json.h"
+#include "../target_util.h"
 #include "dlc/pim.h"
 
 extern const char dl_pim_hbm2_json[];

@@ -2,6 +2,7 @@
  * the .pimbin. */
 #include "dlc/pim.h"
 #include "dlc/support.h"
+#include "../target_util.h"
 #include "dlc/target.h"
 #include "interp/plan_internal.h"
 
@@ -14,12 +15,6 @@ bool dl_target_pim_emit(MlirModule m, const DlTargetOptions *o, DlError *e) {
   ok = ok && dl_pim_write(o->out_path, &p, e);
   dl_pim_program_free(&p);
   return ok;
-}
-
-static void loc(DlBuf *b, const char *where) {
-  dl_buf_printf(b, " loc(\"");
-  for (const char *c = where; *c; c++) dl_buf_printf(b, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
-  dl_buf_printf(b, "\")\n");
 }
 
 static void rows_ir(DlBuf *b, const DlPimProgram *p, const DlPimKernel *k) {
@@ -64,25 +59,18 @@ char *dl_pim_ir(MlirModule m, const DlPimDevice *dev, bool rows, size_t *len, Dl
                     s, k->kind == DL_PIM_K_MAC ? "mac" : "max", (long long)k->lanes, (long long)k->nch,
                     (long long)k->block, (long long)k->ntaps, k->in_bits[0], k->out_bits, (long long)k->naap,
                     (long long)k->nap, (long long)k->nload, (long long)k->nstore);
-      loc(&b, st->where);
+      dl_ir_loc(&b, st->where);
       if (rows) rows_ir(&b, &p, k);
       continue;
     }
     MlirIdentifier name = mlirOperationGetName(mlirOpResultGetOwner(st->val));
     MlirStringRef n = mlirIdentifierStr(name);
     dl_buf_printf(&b, "\"pim.host\"() {step = %d : i64, op = \"%.*s\"} : () -> ()", s, (int)n.length, n.data);
-    loc(&b, st->where);
+    dl_ir_loc(&b, st->where);
   }
   dl_plan_destroy(plan);
   dl_pim_program_free(&p);
-  MlirModule ir = mlirModuleCreateParse(mlirModuleGetContext(m), mlirStringRefCreate(b.data, b.len));
+  char *text = dl_ir_reprint(mlirModuleGetContext(m), &b, "pim", len, e);
   dl_buf_free(&b);
-  if (mlirModuleIsNull(ir) || !dl_verify(mlirModuleGetOperation(ir))) {
-    if (!mlirModuleIsNull(ir)) mlirModuleDestroy(ir);
-    dl_error_set(e, "internal: the pim IR does not verify");
-    return NULL;
-  }
-  char *text = dl_print_op(mlirModuleGetOperation(ir), DL_PRINT_LOC, len);
-  mlirModuleDestroy(ir);
   return text;
 }

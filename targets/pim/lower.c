@@ -450,10 +450,7 @@ bool dl_pim_compile(MlirModule m, const DlPimDevice *dev, DlPimProgram *out, DlE
     bool gen = k.kind == DL_PIM_K_MAX ? gen_max(&g, &k, dl_pim_data_rows(dev->rows), e) : gen_mac(&g, &k, &mac, dev, e);
     mac_free(&mac);
     if (!gen) {
-      char *msg = strdup(e->msg);
-      dl_error_clear(e);
-      dl_error_set(e, "%s: %s", plan->steps[s].where, msg);
-      free(msg);
+      dl_error_prefix(e, plan->steps[s].where);
       goto cleanup;
     }
     k.ncmd = g.n - k.cmd0, k.naap = g.naap - a0, k.nap = g.nap - p0;

@@ -176,10 +176,7 @@ bool dl_pim_read(const char *path, DlPimProgram *p, DlError *e) {
   bool ok = dl_pim_parse(buf, len, p, e);
   free(buf);
   if (!ok) {
-    char *msg = strdup(e->msg);
-    dl_error_clear(e);
-    dl_error_set(e, "%s: %s", path, msg);
-    free(msg);
+    dl_error_prefix(e, path);
   }
   return ok;
 }

@@ -348,15 +348,6 @@ void dl_pim_sim_totals(DlPimSim *s, double *ns, double *nj, double *bitops, doub
   *ns = a, *nj = b, *bitops = c, *sim_s = s->sim_s;
 }
 
-static void json_str(FILE *f, const char *v) {
-  fputc('"', f);
-  for (; *v; v++) {
-    if (*v == '"' || *v == '\\') fputc('\\', f);
-    if ((unsigned char)*v >= 0x20) fputc(*v, f);
-  }
-  fputc('"', f);
-}
-
 bool dl_pim_sim_report(DlPimSim *s, FILE *f, int64_t samples) {
   double ns, nj, bitops, sim_s, per = samples > 0 ? (double)samples : 1;
   dl_pim_sim_totals(s, &ns, &nj, &bitops, &sim_s);
@@ -366,7 +357,7 @@ bool dl_pim_sim_report(DlPimSim *s, FILE *f, int64_t samples) {
     pim_ns += s->ks[i].ns, pim_nj += s->ks[i].nj, aap += s->ks[i].aap, ap += s->ks[i].ap, bus += s->ks[i].bus_bits;
   for (int i = 0; i < s->plan->nsteps; i++) host_ns += s->hs[i].ns, host_nj += s->hs[i].nj;
   fprintf(f, "{\n  \"device\": ");
-  json_str(f, d->name);
+  dl_json_write_str(f, d->name);
   fprintf(f, ",\n  \"samples\": %lld,\n", (long long)samples);
   fprintf(f, "  \"per_sample\": {\"ns\": %.1f, \"nj\": %.1f, \"pim_ns\": %.1f, \"pim_nj\": %.1f, \"host_ns\": %.1f, \"host_nj\": %.1f},\n",
           ns / per, nj / per, pim_ns / per, pim_nj / per, host_ns / per, host_nj / per);
@@ -384,7 +375,7 @@ bool dl_pim_sim_report(DlPimSim *s, FILE *f, int64_t samples) {
     const Stat *x = ki >= 0 ? &s->ks[ki] : &s->hs[i];
     if (ki < 0 && x->ns == 0) continue;
     fprintf(f, "%s\n    {\"step\": %d, \"node\": ", first ? "" : ",", i);
-    json_str(f, st->where);
+    dl_json_write_str(f, st->where);
     if (ki >= 0) {
       const DlPimKernel *k = &s->p->k[ki];
       int64_t tiles = (k->lanes + d->cols - 1) / d->cols;

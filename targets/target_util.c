@@ -1,8 +1,8 @@
-/* Device JSON helpers shared by the pim and acc targets. */
+/* Helpers shared by the pim and acc targets. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "device_json.h"
+#include "target_util.h"
 #include "dlc/support.h"
 
 bool dl_json_num(const cJSON *o, const char *obj, const char *key, double lo, double hi, double *v, DlError *e) {
@@ -26,10 +26,25 @@ bool dl_device_json_load(const char *path_or_builtin, const char *builtin_text,
   cJSON_Delete(o);
   free(text);
   if (!ok && !builtin_text) {
-    char *msg = strdup(e->msg);
-    dl_error_clear(e);
-    dl_error_set(e, "%s: %s", path_or_builtin, msg);
-    free(msg);
+    dl_error_prefix(e, path_or_builtin);
   }
   return ok;
+}
+
+void dl_ir_loc(DlBuf *b, const char *where) {
+  dl_buf_printf(b, " loc(\"");
+  for (const char *c = where; *c; c++) dl_buf_printf(b, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
+  dl_buf_printf(b, "\")\n");
+}
+
+char *dl_ir_reprint(MlirContext ctx, const DlBuf *text, const char *what, size_t *len, DlError *e) {
+  MlirModule ir = mlirModuleCreateParse(ctx, mlirStringRefCreate(text->data, text->len));
+  if (mlirModuleIsNull(ir) || !dl_verify(mlirModuleGetOperation(ir))) {
+    if (!mlirModuleIsNull(ir)) mlirModuleDestroy(ir);
+    dl_error_set(e, "internal: the %s IR does not verify", what);
+    return NULL;
+  }
+  char *out = dl_print_op(mlirModuleGetOperation(ir), DL_PRINT_LOC, len);
+  mlirModuleDestroy(ir);
+  return out;
 }
