@@ -98,67 +98,77 @@ static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, co
 }
 /* @end */
 
-/* @fn dlz_encode uses dlz_ld dlz_put dlz_u dlz_width dlz_lossy */
-size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsigned char *out) {
+/* @fn dlz_encode_blocks uses dlz_ld dlz_put dlz_u dlz_width dlz_lossy */
+size_t dlz_encode_blocks(const dlz_params *p, const void *x, int es, long long n, long long b0, long long b1,
+                         unsigned char *out, size_t cap) {
   long long nb = (n + p->block - 1) / p->block, b, i;
-  unsigned char *data = out + 4 * (nb + 1);
-  size_t at = 0;
-  for (b = 0; b <= nb; b++) {
-    if (b > 0) {
-      long long i0 = (b - 1) * p->block, ne = i0 + p->block <= n ? p->block : n - i0, nz = 0, nzsub = 0, s;
-      long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_MODES];
-      unsigned umax = 0;
-      int mode = DLZ_RAW, m, w;
-      size_t pos = 0;
-      unsigned char *blk = data + at, *pay = blk + 1;
+  size_t table = 4 * (size_t)(nb + 1), at;
+  unsigned char *data = out + table;
+  if (b0 < 0 || b1 > nb || b0 > b1 || cap < table) return 0;
+  if (b0 == 0) out[0] = out[1] = out[2] = out[3] = 0;
+  at = (size_t)out[4 * b0] | (size_t)out[4 * b0 + 1] << 8 | (size_t)out[4 * b0 + 2] << 16 | (size_t)out[4 * b0 + 3] << 24;
+  if (at > cap - table) return 0;
+  for (b = b0 + 1; b <= b1; b++) {
+    long long i0 = (b - 1) * p->block, ne = i0 + p->block <= n ? p->block : n - i0, nz = 0, nzsub = 0, s;
+    long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_MODES], xo = i0 - b0 * p->block;
+    unsigned umax = 0;
+    int mode = DLZ_RAW, m, w;
+    size_t pos = 0;
+    unsigned char *blk = data + at, *pay = blk + 1;
+    for (i = 0; i < ne; i++) {
+      unsigned u = dlz_u(p, dlz_lossy(p, dlz_ld(x, es, xo + i)));
+      nz += u != 0;
+      umax = u > umax ? u : umax;
+    }
+    w = dlz_width(umax);
+    for (s = 0; s < nsub; s++) {
+      long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
+      for (i = 0; i < e; i++) any |= dlz_lossy(p, dlz_ld(x, es, xo + s * p->sub + i)) != p->zp;
+      nzsub += any ? e : 0;
+    }
+    size[DLZ_RAW] = (ne * p->bits + 7) / 8;
+    size[DLZ_ZERO] = nz ? -1 : 0;
+    size[DLZ_PACK] = w <= 16 ? (ne * w + 7) / 8 : -1;
+    size[DLZ_ZVC] = w <= 16 ? (ne + 7) / 8 + (nz * w + 7) / 8 : -1;
+    size[DLZ_ZB] = w <= 16 ? (nsub + 7) / 8 + (nzsub * w + 7) / 8 : -1;
+    for (m = 1; m < DLZ_MODES; m++)
+      if ((p->modes >> m & 1u) && size[m] >= 0 && size[m] < size[mode]) mode = m;
+    if ((size_t)size[mode] + 1 > cap - table - at) return 0; /* the block does not fit: the budget is exceeded */
+    blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK ? (w - 1) << 3 : 0));
+    memset(pay, 0, (size_t)size[mode]);
+    if (mode == DLZ_RAW) {
+      for (i = 0; i < ne; i++) dlz_put(pay, &pos, (unsigned)(dlz_lossy(p, dlz_ld(x, es, xo + i)) - p->qmin), p->bits);
+    } else if (mode == DLZ_PACK) {
+      for (i = 0; i < ne; i++) dlz_put(pay, &pos, dlz_u(p, dlz_lossy(p, dlz_ld(x, es, xo + i))), w);
+    } else if (mode == DLZ_ZVC) {
+      pos = (size_t)((ne + 7) / 8) * 8;
       for (i = 0; i < ne; i++) {
-        unsigned u = dlz_u(p, dlz_lossy(p, dlz_ld(x, es, i0 + i)));
-        nz += u != 0;
-        umax = u > umax ? u : umax;
+        unsigned u = dlz_u(p, dlz_lossy(p, dlz_ld(x, es, xo + i)));
+        if (!u) continue;
+        pay[i >> 3] |= (unsigned char)(1u << (i & 7));
+        dlz_put(pay, &pos, u, w);
       }
-      w = dlz_width(umax);
+    } else if (mode == DLZ_ZB) {
+      pos = (size_t)((nsub + 7) / 8) * 8;
       for (s = 0; s < nsub; s++) {
         long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
-        for (i = 0; i < e; i++) any |= dlz_lossy(p, dlz_ld(x, es, i0 + s * p->sub + i)) != p->zp;
-        nzsub += any ? e : 0;
+        for (i = 0; i < e; i++) any |= dlz_lossy(p, dlz_ld(x, es, xo + s * p->sub + i)) != p->zp;
+        if (!any) continue;
+        pay[s >> 3] |= (unsigned char)(1u << (s & 7));
+        for (i = 0; i < e; i++) dlz_put(pay, &pos, dlz_u(p, dlz_lossy(p, dlz_ld(x, es, xo + s * p->sub + i))), w);
       }
-      size[DLZ_RAW] = (ne * p->bits + 7) / 8;
-      size[DLZ_ZERO] = nz ? -1 : 0;
-      size[DLZ_PACK] = w <= 16 ? (ne * w + 7) / 8 : -1;
-      size[DLZ_ZVC] = w <= 16 ? (ne + 7) / 8 + (nz * w + 7) / 8 : -1;
-      size[DLZ_ZB] = w <= 16 ? (nsub + 7) / 8 + (nzsub * w + 7) / 8 : -1;
-      for (m = 1; m < DLZ_MODES; m++)
-        if ((p->modes >> m & 1u) && size[m] >= 0 && size[m] < size[mode]) mode = m;
-      blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK ? (w - 1) << 3 : 0));
-      memset(pay, 0, (size_t)size[mode]);
-      if (mode == DLZ_RAW) {
-        for (i = 0; i < ne; i++) dlz_put(pay, &pos, (unsigned)(dlz_lossy(p, dlz_ld(x, es, i0 + i)) - p->qmin), p->bits);
-      } else if (mode == DLZ_PACK) {
-        for (i = 0; i < ne; i++) dlz_put(pay, &pos, dlz_u(p, dlz_lossy(p, dlz_ld(x, es, i0 + i))), w);
-      } else if (mode == DLZ_ZVC) {
-        pos = (size_t)((ne + 7) / 8) * 8;
-        for (i = 0; i < ne; i++) {
-          unsigned u = dlz_u(p, dlz_lossy(p, dlz_ld(x, es, i0 + i)));
-          if (!u) continue;
-          pay[i >> 3] |= (unsigned char)(1u << (i & 7));
-          dlz_put(pay, &pos, u, w);
-        }
-      } else if (mode == DLZ_ZB) {
-        pos = (size_t)((nsub + 7) / 8) * 8;
-        for (s = 0; s < nsub; s++) {
-          long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
-          for (i = 0; i < e; i++) any |= dlz_lossy(p, dlz_ld(x, es, i0 + s * p->sub + i)) != p->zp;
-          if (!any) continue;
-          pay[s >> 3] |= (unsigned char)(1u << (s & 7));
-          for (i = 0; i < e; i++) dlz_put(pay, &pos, dlz_u(p, dlz_lossy(p, dlz_ld(x, es, i0 + s * p->sub + i))), w);
-        }
-      }
-      at += 1 + (size_t)size[mode];
     }
+    at += 1 + (size_t)size[mode];
     out[4 * b] = (unsigned char)(at & 255), out[4 * b + 1] = (unsigned char)(at >> 8 & 255);
     out[4 * b + 2] = (unsigned char)(at >> 16 & 255), out[4 * b + 3] = (unsigned char)(at >> 24 & 255);
   }
-  return 4 * (size_t)(nb + 1) + at;
+  return table + at;
+}
+/* @end */
+
+/* @fn dlz_encode uses dlz_encode_blocks dlz_bound */
+size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsigned char *out) {
+  return dlz_encode_blocks(p, x, es, n, 0, (n + p->block - 1) / p->block, out, dlz_bound(p, n));
 }
 /* @end */
 
@@ -197,6 +207,46 @@ int dlz_decode(const dlz_params *p, const unsigned char *in, size_t len, long lo
       }
     }
   }
+  return 1;
+}
+/* @end */
+
+/* @fn dlz_rows_get uses dlz_decode */
+int dlz_rows_get(const dlz_params *p, const unsigned char *in, size_t len, long long C, long long H, long long W,
+                 long long r0, long long r1, int es, void *y, void *tmp) {
+  long long n = C * H * W, i = r0 * W * C, end = r1 * W * C, c = 0, h = 0, w = 0, j;
+  while (i < end) {
+    long long e = (i / p->block + 1) * p->block < end ? (i / p->block + 1) * p->block : end;
+    if (!dlz_decode(p, in, len, n, i, e, tmp, es)) return 0;
+    for (j = 0; j < e - i; j++) {
+      long long at = (c * (r1 - r0) + h) * W + w;
+      if (es == 1) ((int8_t *)y)[at] = ((const int8_t *)tmp)[j];
+      else if (es == 2) ((int16_t *)y)[at] = ((const int16_t *)tmp)[j];
+      else ((int32_t *)y)[at] = ((const int32_t *)tmp)[j];
+      if (++c == C) c = 0, ++w == W ? (w = 0, h++) : 0;
+    }
+    i = e;
+  }
+  return 1;
+}
+/* @end */
+
+/* @fn dlz_rows_put uses dlz_encode_blocks */
+int dlz_rows_put(const dlz_params *p, unsigned char *out, size_t cap, long long C, long long H, long long W,
+                 long long rows, const void *x, int es, void *pend, dlz_stream *s) {
+  long long n = C * H * W, c, h, w;
+  for (h = 0; h < rows; h++)
+    for (w = 0; w < W; w++)
+      for (c = 0; c < C; c++) {
+        long long at = (c * rows + h) * W + w;
+        if (es == 1) ((int8_t *)pend)[s->fill] = ((const int8_t *)x)[at];
+        else if (es == 2) ((int16_t *)pend)[s->fill] = ((const int16_t *)x)[at];
+        else ((int32_t *)pend)[s->fill] = ((const int32_t *)x)[at];
+        if (++s->fill == p->block || s->block * p->block + s->fill == n) {
+          if (!dlz_encode_blocks(p, pend, es, n, s->block, s->block + 1, out, cap)) return 0;
+          s->block++, s->fill = 0;
+        }
+      }
   return 1;
 }
 /* @end */
