@@ -5,6 +5,7 @@
 #define DLC_COMPRESS_H
 
 #include "dlc/dlz.h"
+#include "dlc/interp.h"
 #include "dlc/ir.h"
 
 typedef enum {
@@ -45,5 +46,31 @@ typedef struct {
 bool dl_compress_analyze(MlirModule m, const DlTensor *data, const DlTensor *labels, int64_t limit, int block, int sub,
                          int k, DlCompressionStats *s, DlError *e);
 void dl_compression_stats_free(DlCompressionStats *s);
+
+/* One tensor's compression, the `dlc.compress` dictionary on its producing op:
+ * {scheme = "zvc", k = 1, block = 256, sub = 16, cap = 3072}. cap is the
+ * arena bytes reserved for it: dlz_bound (the worst case, always safe) or
+ * less, in which case the generated code checks every block it writes. */
+typedef struct {
+  DlScheme scheme;
+  int k, block, sub;
+  int64_t cap;
+} DlCompressChoice;
+
+/* 0 when op has no dlc.compress, 1 when read into c, -1 when malformed
+ * (message in e, naming the op). */
+int dl_compress_attr_get(MlirOperation op, DlCompressChoice *c, DlError *e);
+void dl_compress_attr_set(MlirOperation op, const DlCompressChoice *c);
+/* dlz parameters of choice c for a tensor of type t; false if t is not per-tensor quantized. */
+bool dl_compress_params(const DlCompressChoice *c, MlirType t, dlz_params *p);
+
+/* The C target keeps a tensor compressed (channel-last, see dlz_rows_get)
+ * only when its producer and every consumer run one band of rows at a time:
+ * integer 2-D conv and pooling, lookup tables, same-shape binary ops and the
+ * input's quantize, on [1, C, H, W] tensors. dl_compress_band_op says why step
+ * `step` of p cannot (NULL: it can); dl_compress_streamable says whether the
+ * result in `slot` can be kept compressed, else why (in why[0..n)). */
+const char *dl_compress_band_op(const DlPlan *p, int step);
+bool dl_compress_streamable(const DlPlan *p, int slot, char *why, size_t n);
 
 #endif
