@@ -7,6 +7,7 @@
 #include "dlc/dlz.h"
 #include "dlc/interp.h"
 #include "dlc/ir.h"
+#include "dlc/support.h"
 
 typedef enum {
 #define DL_SCHEME(id, name, modes) DL_SCHEME_##id,
@@ -72,5 +73,49 @@ bool dl_compress_params(const DlCompressChoice *c, MlirType t, dlz_params *p);
  * result in `slot` can be kept compressed, else why (in why[0..n)). */
 const char *dl_compress_band_op(const DlPlan *p, int step);
 bool dl_compress_streamable(const DlPlan *p, int slot, char *why, size_t n);
+
+/* What --compress-activations optimizes: see lib/compress/choose.c. */
+enum { DL_RESERVE_AUTO, DL_RESERVE_BOUND, DL_RESERVE_CALIB };
+
+typedef struct {
+  int64_t budget;  /* bytes, 0: no memory budget (then: the most saving within max_loss) */
+  bool traffic;    /* the budget counts activation traffic (mean bytes written + read per
+                    * inference), else the peak of activation bytes live at once */
+  double max_loss; /* points: top-1 changes against the exact integer model allowed on the samples */
+  int kmax, block, sub;
+  int64_t samples; /* calibration samples used, 0: all */
+  int reserve;     /* DL_RESERVE_BOUND: dlz_bound (never overflows); CALIB: the calibration
+                    * worst plus `margin` (checked at run time); AUTO: CALIB under an arena budget */
+  double margin;
+} DlCompressSettings;
+
+typedef struct {
+  char name[160]; /* the producing op's location */
+  DlCompressChoice c;
+  int64_t raw, reserved;
+  double mean, worst; /* compressed bytes per sample */
+} DlCompressRow;
+
+typedef struct {
+  DlCompressRow *t;
+  int nt;
+  bool traffic;
+  double mem, mem_raw; /* the budget's measure, compressed and not */
+  double loss;         /* % of samples whose top-1 class changed */
+  int64_t samples;
+} DlCompressReport;
+
+/* Chooses scheme and K per streamable activation of the quantized module m
+ * from the calibration samples `data`, writes dlc.compress on the producing
+ * ops (replacing earlier ones) and fills rep. False, with a message saying by
+ * how much, when a budget cannot be met; m then carries no dlc.compress. */
+bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlCompressSettings *s, DlCompressReport *rep,
+                        DlError *e);
+void dl_compress_report_free(DlCompressReport *r);
+/* The driver's entry: writes s (and calib, report) as the func's
+ * dlc.compress_opts and runs --compress-activations on m. */
+bool dl_compress_module(MlirModule m, const char *calib, const DlCompressSettings *s, const char *report, DlError *e);
+/* The report as a table: per tensor scheme, K, mean and worst bytes and ratios, reserve, bytes saved; totals. */
+void dl_compress_report_print(const DlCompressReport *r, DlBuf *b);
 
 #endif

@@ -22,17 +22,23 @@ static void dlz_st(void *y, int es, long long i, long long v) {
 /* @fn dlz_put */
 /* Writes the low `bits` bits of v at bit position *pos of b (b zeroed beforehand). */
 static void dlz_put(unsigned char *b, size_t *pos, unsigned v, int bits) {
-  int i;
-  for (i = 0; i < bits; i++, (*pos)++)
-    if (v >> i & 1u) b[*pos >> 3] |= (unsigned char)(1u << (*pos & 7));
+  while (bits > 0) { /* a byte's worth at a time */
+    int o = (int)(*pos & 7), n = 8 - o < bits ? 8 - o : bits;
+    b[*pos >> 3] |= (unsigned char)((v & ((1u << n) - 1)) << o);
+    v >>= n, *pos += (size_t)n, bits -= n;
+  }
 }
 /* @end */
 
 /* @fn dlz_get */
 static unsigned dlz_get(const unsigned char *b, size_t *pos, int bits) {
   unsigned v = 0;
-  int i;
-  for (i = 0; i < bits; i++, (*pos)++) v |= (unsigned)(b[*pos >> 3] >> (*pos & 7) & 1u) << i;
+  int got = 0;
+  while (got < bits) { /* a byte's worth at a time */
+    int o = (int)(*pos & 7), n = 8 - o < bits - got ? 8 - o : bits - got;
+    v |= (unsigned)(b[*pos >> 3] >> o & ((1u << n) - 1)) << got;
+    got += n, *pos += (size_t)n;
+  }
   return v;
 }
 /* @end */
@@ -47,7 +53,8 @@ size_t dlz_bound(const dlz_params *p, long long n) {
 /* @fn dlz_lossy */
 long long dlz_lossy(const dlz_params *p, long long q) {
   long long d = (long long)1 << p->k, v = q - p->zp + d / 2;
-  v = (v >= 0 ? v / d : -((-v + d - 1) / d)) * d + p->zp; /* nearest multiple of 2^k, ties up */
+  if (p->k == 0) return q;
+  v = (v >= 0 ? v >> p->k : -((-v + d - 1) >> p->k)) * d + p->zp; /* nearest multiple of 2^k, ties up */
   return v > p->qmax ? v - d : v < p->qmin ? v + d : v;  /* stays in range */
 }
 /* @end */
@@ -56,7 +63,7 @@ long long dlz_lossy(const dlz_params *p, long long q) {
 /* A value's distance from the zero point in units of 2^k, as stored by the
  * narrowed modes (q already K-lossy). */
 static unsigned dlz_u(const dlz_params *p, long long q) {
-  long long v = (q - p->zp) / ((long long)1 << p->k);
+  long long v = q - p->zp >= 0 ? (q - p->zp) >> p->k : -((p->zp - q) >> p->k); /* exact: a multiple of 2^k */
   if (p->zp == p->qmin) return (unsigned)v;
   return v >= 0 ? (unsigned)(2 * v) : (unsigned)(-2 * v - 1);
 }
