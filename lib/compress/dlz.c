@@ -106,8 +106,9 @@ static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, co
 /* @end */
 
 /* @fn dlz_encode_blocks uses dlz_ld dlz_put dlz_u dlz_width dlz_lossy */
-size_t dlz_encode_blocks(const dlz_params *p, const void *x, int es, long long n, long long b0, long long b1,
+size_t dlz_encode_blocks(const dlz_params *pp, const void *x, int es, long long n, long long b0, long long b1,
                          unsigned char *out, size_t cap) {
+  const dlz_params pv = *pp, *p = &pv; /* a copy the compiler can keep in registers while writing bytes */
   long long nb = (n + p->block - 1) / p->block, b, i;
   size_t table = 4 * (size_t)(nb + 1), at;
   unsigned char *data = out + table;
@@ -128,7 +129,7 @@ size_t dlz_encode_blocks(const dlz_params *p, const void *x, int es, long long n
       umax = u > umax ? u : umax;
     }
     w = dlz_width(umax);
-    for (s = 0; s < nsub; s++) {
+    for (s = 0; (p->modes >> DLZ_ZB & 1u) && s < nsub; s++) {
       long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
       for (i = 0; i < e; i++) any |= dlz_lossy(p, dlz_ld(x, es, xo + s * p->sub + i)) != p->zp;
       nzsub += any ? e : 0;
@@ -180,8 +181,9 @@ size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsig
 /* @end */
 
 /* @fn dlz_decode uses dlz_st dlz_get dlz_payload dlz_q */
-int dlz_decode(const dlz_params *p, const unsigned char *in, size_t len, long long n, long long i0, long long i1,
+int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long long n, long long i0, long long i1,
                void *y, int es) {
+  const dlz_params pv = *pp, *p = &pv; /* a copy the compiler can keep in registers while writing y */
   long long nb = (n + p->block - 1) / p->block, b;
   size_t table = 4 * (size_t)(nb + 1);
   const unsigned char *data = in + table;
@@ -190,7 +192,7 @@ int dlz_decode(const dlz_params *p, const unsigned char *in, size_t len, long lo
     const unsigned char *t = in + 4 * b;
     size_t lo = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
     size_t hi = (size_t)t[4] | (size_t)t[5] << 8 | (size_t)t[6] << 16 | (size_t)t[7] << 24;
-    long long e0 = b * p->block, ne = e0 + p->block <= n ? p->block : n - e0, i, s;
+    long long e0 = b * p->block, ne = e0 + p->block <= n ? p->block : n - e0, j, s, a, z;
     long long nsub = (ne + p->sub - 1) / p->sub, want;
     const unsigned char *pay;
     int mode, w;
@@ -201,16 +203,29 @@ int dlz_decode(const dlz_params *p, const unsigned char *in, size_t len, long lo
     if (mode >= DLZ_MODES || w > 16 || (mode < DLZ_PACK && data[lo] >> 3)) return 0;
     want = dlz_payload(p, mode, w, ne, pay, hi - lo - 1);
     if (want < 0 || (size_t)want != hi - lo - 1) return 0;
-    if (mode == DLZ_ZVC) pos = (size_t)((ne + 7) / 8) * 8;
-    if (mode == DLZ_ZB) pos = (size_t)((nsub + 7) / 8) * 8;
-    for (s = 0; s < nsub; s++) {
-      long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, on = mode != DLZ_ZB || (pay[s >> 3] >> (s & 7) & 1);
-      for (i = 0; i < e; i++) {
-        long long k = e0 + s * p->sub + i, j = s * p->sub + i, v;
-        if (mode == DLZ_RAW) v = (long long)dlz_get(pay, &pos, p->bits) + p->qmin;
-        else if (mode == DLZ_ZERO || !on || (mode == DLZ_ZVC && !(pay[j >> 3] >> (j & 7) & 1))) v = p->zp;
-        else v = dlz_q(p, dlz_get(pay, &pos, w));
-        if (k >= i0 && k < i1) dlz_st(y, es, k - i0, v);
+    a = i0 > e0 ? i0 - e0 : 0, z = i1 < e0 + ne ? i1 - e0 : ne; /* the block's elements wanted */
+    if (mode == DLZ_RAW) {
+      pos = (size_t)(a * p->bits);
+      for (j = a; j < z; j++) dlz_st(y, es, e0 + j - i0, (long long)dlz_get(pay, &pos, p->bits) + p->qmin);
+    } else if (mode == DLZ_ZERO) {
+      for (j = a; j < z; j++) dlz_st(y, es, e0 + j - i0, p->zp);
+    } else if (mode == DLZ_PACK) {
+      pos = (size_t)(a * w);
+      for (j = a; j < z; j++) dlz_st(y, es, e0 + j - i0, dlz_q(p, dlz_get(pay, &pos, w)));
+    } else if (mode == DLZ_ZVC) {
+      pos = (size_t)((ne + 7) / 8) * 8;
+      for (j = 0; j < z; j++) {
+        long long v = pay[j >> 3] >> (j & 7) & 1 ? dlz_q(p, dlz_get(pay, &pos, w)) : p->zp;
+        if (j >= a) dlz_st(y, es, e0 + j - i0, v);
+      }
+    } else {
+      pos = (size_t)((nsub + 7) / 8) * 8;
+      for (s = 0; s * p->sub < z; s++) {
+        int on = pay[s >> 3] >> (s & 7) & 1;
+        for (j = s * p->sub; j < (s + 1) * p->sub && j < ne; j++) {
+          long long v = on ? dlz_q(p, dlz_get(pay, &pos, w)) : p->zp;
+          if (j >= a && j < z) dlz_st(y, es, e0 + j - i0, v);
+        }
       }
     }
   }
