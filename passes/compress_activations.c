@@ -6,7 +6,8 @@
  *
  * Settings come from the func's `dlc.compress_opts` dictionary (the driver
  * writes it from --compress-* flags; dlc-opt users write it by hand):
- *   calib (string, .npy, required), samples (default 1000, 0: all),
+ *   calib (string, .npy, required), labels (.npy, int64: then the losses
+ *   are of accuracy, else of top-1 agreement), samples (default 1000, 0: all),
  *   budget (bytes, default none), traffic (bool: the budget counts activation
  *   traffic instead of the arena peak), max_loss (points, default 0),
  *   kmax (default 4), block (256), sub (16), reserve ("auto", "bound" or
@@ -42,11 +43,12 @@ static void fail(MlirOperation func, const char *msg) { mlirEmitError(mlirOperat
 
 bool dl_pass_compress_activations(MlirOperation func) {
   MlirAttribute d = mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.compress_opts"));
-  char calib[4096], report[4096] = "", reserve[16] = "auto", msg[1200];
+  char calib[4096], labels[4096] = "", report[4096] = "", reserve[16] = "auto", msg[1200];
   if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d) || !opt_str(d, "calib", calib, sizeof calib))
     return fail(func, "--compress-activations needs calibration samples: dlc.compress_opts = {calib = \"FILE.npy\"} "
                       "on the func (dlc: --calib)"), false;
   opt_str(d, "report", report, sizeof report);
+  opt_str(d, "labels", labels, sizeof labels);
   opt_str(d, "reserve", reserve, sizeof reserve);
   DlCompressSettings s = {(int64_t)opt_num(d, "budget", 0), opt_num(d, "traffic", 0) != 0, opt_num(d, "max_loss", 0),
                           (int)opt_num(d, "kmax", 4), (int)opt_num(d, "block", 256), (int)opt_num(d, "sub", 16),
@@ -61,11 +63,12 @@ bool dl_pass_compress_activations(MlirOperation func) {
   if (s.block < 8 || s.block % 8 || s.block > 65536 || s.sub < 1 || s.block % s.sub)
     return fail(func, "dlc.compress_opts: block must be a multiple of 8 up to 65536, divided by sub"), false;
   DlError e = {0};
-  DlTensor data = {0};
+  DlTensor data = {0}, lab = {0};
   DlCompressReport rep = {0};
   DlBuf text = {0};
   MlirModule m = mlirModuleFromOperation(mlirOperationGetParentOperation(func));
-  bool ok = dl_npy_read(calib, &data, &e) && dl_compress_choose(m, &data, &s, &rep, &e);
+  bool ok = dl_npy_read(calib, &data, &e) && (!labels[0] || dl_npy_read(labels, &lab, &e)) &&
+            dl_compress_choose(m, &data, labels[0] ? &lab : NULL, &s, &rep, &e);
   if (ok && report[0]) {
     dl_compress_report_print(&rep, &text);
     ok = dl_write_file_atomic(report, text.data, text.len, &e);
@@ -88,19 +91,20 @@ bool dl_pass_compress_activations(MlirOperation func) {
   }
   dl_buf_free(&text);
   dl_compress_report_free(&rep);
-  dl_tensor_free(&data);
+  dl_tensor_free(&data), dl_tensor_free(&lab);
   dl_error_clear(&e);
   return ok;
 }
 
-bool dl_compress_module(MlirModule m, const char *calib, const DlCompressSettings *s, const char *report, DlError *e) {
+bool dl_compress_module(MlirModule m, const char *calib, const char *labels, const DlCompressSettings *s,
+                        const char *report, DlError *e) {
   MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
   while (!mlirOperationIsNull(func) && !dl_op_is(func, "func.func")) func = mlirOperationGetNextInBlock(func);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
   MlirContext ctx = mlirModuleGetContext(m);
   MlirType i64 = mlirIntegerTypeGet(ctx, 64), f64 = mlirF64TypeGet(ctx);
   static const char *const reserve[] = {"auto", "bound", "calib"};
-  MlirNamedAttribute kv[11];
+  MlirNamedAttribute kv[12];
   int n = 0;
 #define KV(key, attr) kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str(key)), attr)
   KV("calib", mlirStringAttrGet(ctx, dl_str(calib)));
@@ -114,6 +118,7 @@ bool dl_compress_module(MlirModule m, const char *calib, const DlCompressSetting
   KV("reserve", mlirStringAttrGet(ctx, dl_str(reserve[s->reserve])));
   KV("margin", mlirFloatAttrDoubleGet(ctx, f64, s->margin));
   if (report) KV("report", mlirStringAttrGet(ctx, dl_str(report)));
+  if (labels) KV("labels", mlirStringAttrGet(ctx, dl_str(labels)));
 #undef KV
   mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.compress_opts"), mlirDictionaryAttrGet(ctx, n, kv));
   return dl_run_pipeline(m, "compress-activations", e);

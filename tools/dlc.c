@@ -55,8 +55,11 @@ static void usage(FILE *f) {
           "                          tensor measured on the calibration samples\n"
           "  --compress-budget=[traffic:]BYTES  activation memory to meet: the peak of bytes live\n"
           "                          at once (default) or the bytes moved per inference\n"
-          "  --compress-max-loss=P   points of top-1 agreement with the exact integer model the\n"
-          "                          choice may lose on the samples (default 0: lossless)\n"
+          "  --compress-max-loss=P   points of accuracy the choice may lose on the samples\n"
+          "                          (default 0: lossless); without --compress-labels, points\n"
+          "                          of top-1 agreement with the exact integer model\n"
+          "  --compress-labels=FILE.npy  int64 labels of the calibration samples\n"
+          "  --compress-kmax=K       largest K tried (0..7, default 4): values keep multiples of 2^K\n"
           "  --compress-reserve=R    arena bytes per tensor: bound (worst case, never fails) or\n"
           "                          calib (calibration worst + 5%%, checked at run time; the\n"
           "                          default under an arena budget)\n"
@@ -112,7 +115,7 @@ int main(int argc, char **argv) {
   const char *report = NULL;
   const char *calib = NULL;
   bool compress = false, compress_opt = false;
-  const char *compress_report = NULL;
+  const char *compress_report = NULL, *compress_labels = NULL;
   DlCompressSettings cs = {0, false, 0, 4, 256, 16, 1000, DL_RESERVE_AUTO, 0.05};
   DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_MINMAX, .limit = 1000, .progress = true}};
   /* --config first: its defaults are the base the other flags override */
@@ -160,11 +163,16 @@ int main(int argc, char **argv) {
         cs.max_loss = strtod(v, &end);
         if (end == v || *end || !(cs.max_loss >= 0 && cs.max_loss <= 100))
           return fprintf(stderr, "%s: error: bad --compress-max-loss '%s' (expected points within 0..100)\n", prog, v), EXIT_USER;
+      } else if (!strncmp(a, "--compress-kmax=", 16)) {
+        cs.kmax = (int)strtol(v, &end, 10);
+        if (end == v || *end || cs.kmax < 0 || cs.kmax > 7)
+          return fprintf(stderr, "%s: error: bad --compress-kmax '%s' (expected 0..7)\n", prog, v), EXIT_USER;
       } else if (!strncmp(a, "--compress-reserve=", 19)) {
         if (strcmp(v, "bound") && strcmp(v, "calib"))
           return fprintf(stderr, "%s: error: bad --compress-reserve '%s' (expected bound or calib)\n", prog, v), EXIT_USER;
         cs.reserve = !strcmp(v, "bound") ? DL_RESERVE_BOUND : DL_RESERVE_CALIB;
       } else if (!strncmp(a, "--compress-report=", 18) && *v) compress_report = v;
+      else if (!strncmp(a, "--compress-labels=", 18) && *v) compress_labels = v;
       else return fprintf(stderr, "%s: error: unknown option '%s' (see --help)\n", prog, a), EXIT_USER;
     }
     else if (!strncmp(a, "--calib=", 8)) calib = a + 8;
@@ -318,7 +326,8 @@ int main(int argc, char **argv) {
     rc = EXIT_USER;
     goto cleanup;
   }
-  if (compress && !dl_compress_module(m, calib, &cs, compress_report, &e)) {
+  if (compress_labels) on_read(compress_labels, &deps);
+  if (compress && !dl_compress_module(m, calib, compress_labels, &cs, compress_report, &e)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = EXIT_USER;
     goto cleanup;

@@ -81,7 +81,8 @@ typedef struct {
   int64_t budget;  /* bytes, 0: no memory budget (then: the most saving within max_loss) */
   bool traffic;    /* the budget counts activation traffic (mean bytes written + read per
                     * inference), else the peak of activation bytes live at once */
-  double max_loss; /* points: top-1 changes against the exact integer model allowed on the samples */
+  double max_loss; /* points of accuracy (with labels; else of top-1 agreement with the exact
+                    * integer model) the choice may lose on the samples */
   int kmax, block, sub;
   int64_t samples; /* calibration samples used, 0: all */
   int reserve;     /* DL_RESERVE_BOUND: dlz_bound (never overflows); CALIB: the calibration
@@ -101,20 +102,24 @@ typedef struct {
   int nt;
   bool traffic;
   double mem, mem_raw; /* the budget's measure, compressed and not */
-  double loss;         /* % of samples whose top-1 class changed */
+  double loss;         /* points lost: of accuracy with labels, else of top-1 agreement with the exact model */
+  double loss_se;      /* with labels: the standard error of loss (the choice keeps loss + loss_se in budget) */
+  bool labels;
+  double acc_exact;    /* the exact integer model's accuracy (%), with labels */
   int64_t samples;
 } DlCompressReport;
 
 /* Chooses scheme and K per streamable activation of the quantized module m
- * from the calibration samples `data`, writes dlc.compress on the producing
+ * from the calibration samples `data` (and their labels, or NULL), writes dlc.compress on the producing
  * ops (replacing earlier ones) and fills rep. False, with a message saying by
  * how much, when a budget cannot be met; m then carries no dlc.compress. */
-bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlCompressSettings *s, DlCompressReport *rep,
-                        DlError *e);
+bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labels, const DlCompressSettings *s,
+                        DlCompressReport *rep, DlError *e);
 void dl_compress_report_free(DlCompressReport *r);
-/* The driver's entry: writes s (and calib, report) as the func's
+/* The driver's entry: writes s (and calib, labels, report: NULL for none) as the func's
  * dlc.compress_opts and runs --compress-activations on m. */
-bool dl_compress_module(MlirModule m, const char *calib, const DlCompressSettings *s, const char *report, DlError *e);
+bool dl_compress_module(MlirModule m, const char *calib, const char *labels, const DlCompressSettings *s,
+                        const char *report, DlError *e);
 /* The report as a table: per tensor scheme, K, mean and worst bytes and ratios, reserve, bytes saved; totals. */
 void dl_compress_report_print(const DlCompressReport *r, DlBuf *b);
 

@@ -96,6 +96,8 @@ typedef struct {
   int64_t total, per, nout;
   float *ref;  /* output 0 of the exact model, per sample */
   int *top;    /* its top-1 */
+  const int64_t *labels; /* or NULL */
+  int64_t correct;       /* the exact model's top-1 hits, with labels */
 } Ref;
 
 static int top1(const float *y, int64_t n) {
@@ -105,10 +107,13 @@ static int top1(const float *y, int64_t n) {
   return best;
 }
 
-/* One pass over the samples with r's K; *flips top-1 changes and *mse the
- * mean squared output change against ref (when ref->ref is set). */
-static bool run(Run *r, Ref *ref, int64_t *flips, double *mse, DlError *e) {
-  int64_t f = 0;
+/* One pass over the samples with r's K; *lost the samples lost against the
+ * exact model (with labels: its top-1 hits minus these, else the top-1
+ * changes), *margin the standard error of that paired difference with labels
+ * (sqrt of the samples whose correctness changed; 0 without) and *mse the
+ * mean squared output change (when ref->ref is set). */
+static bool run(Run *r, Ref *ref, int64_t *lost, int64_t *margin, double *mse, DlError *e) {
+  int64_t f = 0, hits = 0, changed = 0;
   double se = 0;
   float *y = malloc(sizeof(float) * (size_t)(ref->nout ? ref->nout : 1));
   bool ok = true;
@@ -121,9 +126,14 @@ static bool run(Run *r, Ref *ref, int64_t *flips, double *mse, DlError *e) {
     const float *want = ref->ref + i * ref->nout;
     for (int64_t j = 0; j < ref->nout; j++) se += ((double)y[j] - want[j]) * ((double)y[j] - want[j]);
     f += top1(y, ref->nout) != ref->top[i];
+    if (ref->labels) {
+      hits += top1(y, ref->nout) == ref->labels[i];
+      changed += (top1(y, ref->nout) == ref->labels[i]) != (ref->top[i] == ref->labels[i]);
+    }
   }
   free(y);
-  if (flips) *flips = f;
+  if (lost) *lost = ref->labels ? ref->correct - hits : f;
+  if (margin) *margin = (int64_t)ceil(sqrt((double)changed));
   if (mse) *mse = se / (double)(ref->total ? ref->total : 1);
   return ok;
 }
@@ -203,8 +213,8 @@ static MlirOperation first_func(MlirModule m) {
   return op;
 }
 
-bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlCompressSettings *settings, DlCompressReport *rep,
-                        DlError *e) {
+bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labels, const DlCompressSettings *settings,
+                        DlCompressReport *rep, DlError *e) {
   DlCompressSettings sv = *settings, *s = &sv;
   if (s->reserve == DL_RESERVE_AUTO) s->reserve = s->budget > 0 && !s->traffic ? DL_RESERVE_CALIB : DL_RESERVE_BOUND;
   memset(rep, 0, sizeof *rep);
@@ -223,9 +233,14 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlCompressSett
   Cand *c = NULL;
   int nc = 0, *k = NULL, *seq_t = NULL, *seq_k = NULL, nseq = 0, *best = NULL;
   Run r = {0};
-  Ref ref = {data, 0, 0, 0, NULL, NULL};
+  Ref ref = {data, 0, 0, 0, NULL, NULL, NULL, 0};
   ref.total = dl_plan_samples(p, data, s->samples, "the calibration data", &ref.per, e);
   if (ref.total < 0) goto done;
+  if (labels && (labels->shape.dtype != DL_I64 || dl_shape_numel(&labels->shape) < ref.total)) {
+    dl_error_set(e, "the calibration labels must be int64, one per sample (%lld needed)", (long long)ref.total);
+    goto done;
+  }
+  ref.labels = labels ? (const int64_t *)labels->data : NULL;
   ref.nout = dl_shape_numel(dl_plan_output_shape(p, 0));
   for (int i = 0; i < p->nsteps; i++) {
     const Step *st = &p->steps[i];
@@ -255,6 +270,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlCompressSett
     const DlTensor *o = dl_plan_output(p, 0);
     for (int64_t j = 0; j < ref.nout; j++) ref.ref[i * ref.nout + j] = (float)dl_tensor_get_f(o, j);
     ref.top[i] = top1(ref.ref + i * ref.nout, ref.nout);
+    if (ref.labels) ref.correct += ref.top[i] == ref.labels[i];
   }
   /* 1. sizes, every tensor at each K */
   int *all = malloc(sizeof(int) * (size_t)(nc ? nc : 1));
@@ -263,7 +279,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlCompressSett
   for (int kk = 0; kk <= s->kmax; kk++) {
     for (int i = 0; i < nc; i++) k[i] = kk;
     memset(r.sum, 0, sizeof *r.sum * (size_t)nc), memset(r.max, 0, sizeof *r.max * (size_t)nc);
-    if (!run(&r, &ref, NULL, NULL, e)) {
+    if (!run(&r, &ref, NULL, NULL, NULL, e)) {
       free(all);
       goto done;
     }
@@ -273,13 +289,16 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlCompressSett
   }
   free(all);
   r.measure = false, r.scheme = NULL;
-  /* 2. sensitivity, one tensor at a time */
+  /* 2. sensitivity, one tensor at a time; a mean squared change is smooth enough to take from 500 samples */
+  int64_t total = ref.total;
+  ref.total = total < 500 ? total : 500;
   for (int i = 0; i < nc; i++)
     for (int kk = 1; kk <= s->kmax; kk++) {
       memset(k, 0, sizeof(int) * (size_t)nc);
       k[i] = kk;
-      if (!run(&r, &ref, NULL, &c[i].sens[kk], e)) goto done;
+      if (!run(&r, &ref, NULL, NULL, &c[i].sens[kk], e)) goto done;
     }
+  ref.total = total;
   /* 3. the greedy sequence of moves */
   memset(k, 0, sizeof(int) * (size_t)nc);
   seq_t = malloc(sizeof(int) * (size_t)(nc * 8 + 1)), seq_k = malloc(sizeof(int) * (size_t)(nc * 8 + 1));
@@ -303,7 +322,9 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlCompressSett
   }
   /* 4. how far along the sequence */
   best = calloc((size_t)(nc ? nc : 1), sizeof(int));
-  int64_t allowed = (int64_t)floor(s->max_loss / 100.0 * (double)ref.total + 1e-9), flips = 0;
+  /* the accuracy budget holds for a choice whose loss plus one standard error of it fits (with labels):
+   * a choice that only looks free on these samples is not taken */
+  int64_t allowed = (int64_t)floor(s->max_loss / 100.0 * (double)ref.total + 1e-9), flips = 0, margin = 0;
   int take = 0;
   if (s->budget > 0) {
     memset(k, 0, sizeof(int) * (size_t)nc);
@@ -318,12 +339,13 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlCompressSett
                    mem - (double)s->budget);
       goto done;
     }
-    if (!run(&r, &ref, &flips, NULL, e)) goto done;
-    if (flips > allowed) {
-      dl_error_set(e, "meeting the %s budget of %lld bytes changes the top-1 class of %.2f%% of the calibration "
-                   "samples, more than the accuracy budget of %.2f points (%.2f points over)",
+    if (!run(&r, &ref, &flips, &margin, NULL, e)) goto done;
+    if (flips + margin > allowed) {
+      dl_error_set(e, "meeting the %s budget of %lld bytes loses %.2f points of %s on the calibration samples, "
+                   "more than the accuracy budget of %.2f points (%.2f points over)",
                    s->traffic ? "traffic" : "arena", (long long)s->budget, 100.0 * (double)flips / (double)ref.total,
-                   s->max_loss, 100.0 * (double)(flips - allowed) / (double)ref.total);
+                   ref.labels ? "accuracy" : "top-1 agreement with the exact model",
+                   s->max_loss, 100.0 * (double)(flips + margin - allowed) / (double)ref.total);
       goto done;
     }
   } else {
@@ -332,9 +354,9 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlCompressSett
       int mid = (lo + hi + 1) / 2;
       memset(k, 0, sizeof(int) * (size_t)nc);
       for (int j = 0; j < mid; j++) k[seq_t[j]] = seq_k[j];
-      int64_t f;
-      if (!run(&r, &ref, &f, NULL, e)) goto done;
-      if (f <= allowed) lo = mid;
+      int64_t f, sd;
+      if (!run(&r, &ref, &f, &sd, NULL, e)) goto done;
+      if (f + sd <= allowed) lo = mid;
       else hi = mid - 1;
     }
     take = lo;
@@ -345,7 +367,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlCompressSett
   int *sch = malloc(sizeof(int) * (size_t)(nc ? nc : 1));
   r.measure = true, r.scheme = NULL;
   memset(r.sum, 0, sizeof *r.sum * (size_t)nc), memset(r.max, 0, sizeof *r.max * (size_t)nc);
-  if (!run(&r, &ref, &flips, NULL, e)) {
+  if (!run(&r, &ref, &flips, &margin, NULL, e)) {
     free(sch);
     goto done;
   }
@@ -378,6 +400,9 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlCompressSett
   }
   rep->samples = ref.total;
   rep->loss = 100.0 * (double)flips / (double)ref.total;
+  rep->loss_se = 100.0 * (double)margin / (double)ref.total;
+  rep->labels = ref.labels != NULL;
+  rep->acc_exact = 100.0 * (double)ref.correct / (double)ref.total;
   rep->traffic = s->traffic;
   rep->mem = memory(p, c, nc, bytes, s->traffic);
   rep->mem_raw = memory(p, c, nc, raw, s->traffic);
@@ -421,5 +446,10 @@ void dl_compress_report_print(const DlCompressReport *r, DlBuf *b) {
   dl_buf_printf(b, "activation %s: %.0f bytes uncompressed, %.0f compressed (%.2fx)\n",
                 r->traffic ? "traffic (mean bytes written and read)" : "peak (bytes live at once, reserves)",
                 r->mem_raw, r->mem, r->mem > 0 ? r->mem_raw / r->mem : 1);
-  dl_buf_printf(b, "accuracy: top-1 class changed on %.2f%% of %lld calibration samples\n", r->loss, (long long)r->samples);
+  if (r->labels)
+    dl_buf_printf(b, "accuracy on %lld calibration samples: %.2f%% exact, %.2f%% compressed (%.2f points lost, "
+                     "standard error %.2f)\n", (long long)r->samples, r->acc_exact, r->acc_exact - r->loss, r->loss, r->loss_se);
+  else
+    dl_buf_printf(b, "accuracy: top-1 class changed on %.2f%% of %lld calibration samples (no labels: an upper bound "
+                     "of the accuracy lost)\n", r->loss, (long long)r->samples);
 }
