@@ -60,6 +60,7 @@ static void usage(FILE *f) {
           "                          of top-1 agreement with the exact integer model\n"
           "  --compress-labels=FILE.npy  int64 labels of the calibration samples\n"
           "  --compress-kmax=K       largest K tried (0..7, default 4): values keep multiples of 2^K\n"
+          "  --compress-samples=N    calibration samples measured (default 1000; 0 = all)\n"
           "  --compress-reserve=R    arena bytes per tensor: bound (worst case, never fails) or\n"
           "                          calib (calibration worst + 5%%, checked at run time; the\n"
           "                          default under an arena budget)\n"
@@ -163,6 +164,10 @@ int main(int argc, char **argv) {
         cs.max_loss = strtod(v, &end);
         if (end == v || *end || !(cs.max_loss >= 0 && cs.max_loss <= 100))
           return fprintf(stderr, "%s: error: bad --compress-max-loss '%s' (expected points within 0..100)\n", prog, v), EXIT_USER;
+      } else if (!strncmp(a, "--compress-samples=", 19)) {
+        cs.samples = strtoll(v, &end, 10);
+        if (end == v || *end || cs.samples < 0)
+          return fprintf(stderr, "%s: error: bad --compress-samples '%s'\n", prog, v), EXIT_USER;
       } else if (!strncmp(a, "--compress-kmax=", 16)) {
         cs.kmax = (int)strtol(v, &end, 10);
         if (end == v || *end || cs.kmax < 0 || cs.kmax > 7)
@@ -227,8 +232,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: error: unknown target '%s' (expected: c)\n", prog, target);
     return EXIT_USER;
   }
-  if (quantize != (calib != NULL) && !(calib && report)) {
-    fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize or --report)\n", prog);
+  if (quantize != (calib != NULL) && !(calib && (report || compress))) {
+    fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize, --report or --compress-activations)\n", prog);
     return EXIT_USER;
   }
   if (compress_opt && !compress) {

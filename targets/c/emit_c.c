@@ -929,7 +929,10 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   dl_buf_printf(h, "#define %s_ARENA_BYTES %lld\n", m.name, (long long)m.arena);
   if (m.zc)
     dl_buf_printf(h, "/* The same plan (band by band) with those activations uncompressed would need: */\n"
-                     "#define %s_ARENA_BYTES_UNCOMPRESSED %lld\n", m.name, (long long)m.arena_raw);
+                     "#define %s_ARENA_BYTES_UNCOMPRESSED %lld\n"
+                     "/* Of either, kernel scratch and decode/encode tiles (the rest holds activations): */\n"
+                     "#define %s_SCRATCH_BYTES %lld\n",
+                  m.name, (long long)m.arena_raw, m.name, (long long)(m.arena - m.scratch_off));
   dl_buf_printf(h, "\n");
   describe_compression(&m, h);
   describe_precision(&m, h);
