@@ -49,6 +49,12 @@ typedef struct {
 typedef struct {
   long long block, fill;
 } dlz_stream;
+
+/* What a band buffer and the one-block buffer of dlz_rows_get hold between
+ * calls: rows [r0, r1) and block `block` (-1: none). Start from {0, 0, -1}. */
+typedef struct {
+  long long r0, r1, block;
+} dlz_rows;
 /* @end */
 
 /* The value the K-lossy encoding keeps for q (q itself when k = 0). */
@@ -75,12 +81,14 @@ int dlz_decode(const dlz_params *p, const unsigned char *in, size_t len, long lo
  * (c, h, w) at position (h * W + w) * C + c), as the C target keeps
  * activations so that a band of rows is one element range:
  * dlz_rows_get decodes rows [r0, r1) into y as [C][r1 - r0][W], decoding one
- * block at a time through tmp (block elements); 0 if the buffer is corrupt.
+ * block at a time through tmp (block elements); rows that y already holds
+ * from the previous call with the same st are moved, not decoded again, and
+ * so is the block left in tmp; 0 if the buffer is corrupt.
  * dlz_rows_put appends the next `rows` rows, given as x[C][rows][W], to the
  * tensor being encoded into out (cap bytes), through pend (block elements)
  * and s; 0 when out is full. */
 int dlz_rows_get(const dlz_params *p, const unsigned char *in, size_t len, long long C, long long H, long long W,
-                 long long r0, long long r1, int es, void *y, void *tmp);
+                 long long r0, long long r1, int es, void *y, void *tmp, dlz_rows *st);
 int dlz_rows_put(const dlz_params *p, unsigned char *out, size_t cap, long long C, long long H, long long W,
                  long long rows, const void *x, int es, void *pend, dlz_stream *s);
 

@@ -59,6 +59,14 @@ long long dlz_lossy(const dlz_params *p, long long q) {
 }
 /* @end */
 
+/* @fn dlz_val uses dlz_ld dlz_lossy */
+/* Element i of x as the K-lossy encoding keeps it. */
+static long long dlz_val(const dlz_params *p, const void *x, int es, long long i) {
+  long long q = dlz_ld(x, es, i);
+  return p->k ? dlz_lossy(p, q) : q;
+}
+/* @end */
+
 /* @fn dlz_u */
 /* A value's distance from the zero point in units of 2^k, as stored by the
  * narrowed modes (q already K-lossy). */
@@ -96,7 +104,11 @@ static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, co
   mb = ((m == DLZ_ZVC ? ne : nsub) + 7) / 8;
   if ((size_t)mb > avail) return -1;
   if (m == DLZ_ZVC) {
-    for (i = 0; i < ne; i++) cnt += mask[i >> 3] >> (i & 7) & 1;
+    for (i = 0; i < ne / 8; i++) { /* a byte at a time */
+      unsigned v = mask[i];
+      while (v) v &= v - 1, cnt++;
+    }
+    for (i = ne / 8 * 8; i < ne; i++) cnt += mask[i >> 3] >> (i & 7) & 1;
   } else {
     for (i = 0; i < nsub; i++)
       if (mask[i >> 3] >> (i & 7) & 1) cnt += (i + 1) * p->sub <= ne ? p->sub : ne - i * p->sub;
@@ -105,7 +117,7 @@ static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, co
 }
 /* @end */
 
-/* @fn dlz_encode_blocks uses dlz_ld dlz_put dlz_u dlz_width dlz_lossy */
+/* @fn dlz_encode_blocks uses dlz_val dlz_put dlz_u dlz_width */
 size_t dlz_encode_blocks(const dlz_params *pp, const void *x, int es, long long n, long long b0, long long b1,
                          unsigned char *out, size_t cap) {
   const dlz_params pv = *pp, *p = &pv; /* a copy the compiler can keep in registers while writing bytes */
@@ -124,14 +136,14 @@ size_t dlz_encode_blocks(const dlz_params *pp, const void *x, int es, long long 
     size_t pos = 0;
     unsigned char *blk = data + at, *pay = blk + 1;
     for (i = 0; i < ne; i++) {
-      unsigned u = dlz_u(p, dlz_lossy(p, dlz_ld(x, es, xo + i)));
+      unsigned u = dlz_u(p, dlz_val(p, x, es, xo + i));
       nz += u != 0;
       umax = u > umax ? u : umax;
     }
     w = dlz_width(umax);
     for (s = 0; (p->modes >> DLZ_ZB & 1u) && s < nsub; s++) {
       long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
-      for (i = 0; i < e; i++) any |= dlz_lossy(p, dlz_ld(x, es, xo + s * p->sub + i)) != p->zp;
+      for (i = 0; i < e; i++) any |= dlz_val(p, x, es, xo + s * p->sub + i) != p->zp;
       nzsub += any ? e : 0;
     }
     size[DLZ_RAW] = (ne * p->bits + 7) / 8;
@@ -145,13 +157,13 @@ size_t dlz_encode_blocks(const dlz_params *pp, const void *x, int es, long long 
     blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK ? (w - 1) << 3 : 0));
     memset(pay, 0, (size_t)size[mode]);
     if (mode == DLZ_RAW) {
-      for (i = 0; i < ne; i++) dlz_put(pay, &pos, (unsigned)(dlz_lossy(p, dlz_ld(x, es, xo + i)) - p->qmin), p->bits);
+      for (i = 0; i < ne; i++) dlz_put(pay, &pos, (unsigned)(dlz_val(p, x, es, xo + i) - p->qmin), p->bits);
     } else if (mode == DLZ_PACK) {
-      for (i = 0; i < ne; i++) dlz_put(pay, &pos, dlz_u(p, dlz_lossy(p, dlz_ld(x, es, xo + i))), w);
+      for (i = 0; i < ne; i++) dlz_put(pay, &pos, dlz_u(p, dlz_val(p, x, es, xo + i)), w);
     } else if (mode == DLZ_ZVC) {
       pos = (size_t)((ne + 7) / 8) * 8;
       for (i = 0; i < ne; i++) {
-        unsigned u = dlz_u(p, dlz_lossy(p, dlz_ld(x, es, xo + i)));
+        unsigned u = dlz_u(p, dlz_val(p, x, es, xo + i));
         if (!u) continue;
         pay[i >> 3] |= (unsigned char)(1u << (i & 7));
         dlz_put(pay, &pos, u, w);
@@ -160,10 +172,10 @@ size_t dlz_encode_blocks(const dlz_params *pp, const void *x, int es, long long 
       pos = (size_t)((nsub + 7) / 8) * 8;
       for (s = 0; s < nsub; s++) {
         long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
-        for (i = 0; i < e; i++) any |= dlz_lossy(p, dlz_ld(x, es, xo + s * p->sub + i)) != p->zp;
+        for (i = 0; i < e; i++) any |= dlz_val(p, x, es, xo + s * p->sub + i) != p->zp;
         if (!any) continue;
         pay[s >> 3] |= (unsigned char)(1u << (s & 7));
-        for (i = 0; i < e; i++) dlz_put(pay, &pos, dlz_u(p, dlz_lossy(p, dlz_ld(x, es, xo + s * p->sub + i))), w);
+        for (i = 0; i < e; i++) dlz_put(pay, &pos, dlz_u(p, dlz_val(p, x, es, xo + s * p->sub + i)), w);
       }
     }
     at += 1 + (size_t)size[mode];
@@ -235,19 +247,48 @@ int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long l
 
 /* @fn dlz_rows_get uses dlz_decode */
 int dlz_rows_get(const dlz_params *p, const unsigned char *in, size_t len, long long C, long long H, long long W,
-                 long long r0, long long r1, int es, void *y, void *tmp) {
-  long long n = C * H * W, i = r0 * W * C, end = r1 * W * C, c = 0, h = 0, w = 0, j;
-  while (i < end) {
-    long long e = (i / p->block + 1) * p->block < end ? (i / p->block + 1) * p->block : end;
-    if (!dlz_decode(p, in, len, n, i, e, tmp, es)) return 0;
-    for (j = 0; j < e - i; j++) {
-      long long at = (c * (r1 - r0) + h) * W + w;
-      if (es == 1) ((int8_t *)y)[at] = ((const int8_t *)tmp)[j];
-      else if (es == 2) ((int16_t *)y)[at] = ((const int16_t *)tmp)[j];
-      else ((int32_t *)y)[at] = ((const int32_t *)tmp)[j];
-      if (++c == C) c = 0, ++w == W ? (w = 0, h++) : 0;
+                 long long r0, long long r1, int es, void *y, void *tmp, dlz_rows *st) {
+  long long n = C * H * W, R = r1 - r0, Rold = st->r1 - st->r0, k0 = r0 > st->r0 ? r0 : st->r0;
+  long long k1 = r1 < st->r1 ? r1 : st->r1, c, h, j, i, end, d0 = r0, d1 = r1;
+  unsigned char *yb = (unsigned char *)y;
+  size_t row = (size_t)(W * es);
+  /* rows held from the last band move to their place in this one, when one
+   * direction of copying can do it (the usual case: bands sliding down) */
+  if (k0 < k1 && ((R <= Rold && r0 >= st->r0) || (R >= Rold && r0 <= st->r0))) {
+    int down = R <= Rold && r0 >= st->r0;
+    for (j = 0; j < C * (k1 - k0); j++) {
+      long long t = down ? j : C * (k1 - k0) - 1 - j;
+      c = t / (k1 - k0), h = k0 + t % (k1 - k0);
+      memmove(yb + (size_t)((c * R + h - r0) * W * es), yb + (size_t)((c * Rold + h - st->r0) * W * es), row);
     }
-    i = e;
+    if (k0 == r0) d0 = k1; /* what is left to decode: [d0, d1) */
+    else if (k1 == r1) d1 = k0;
+  }
+  st->r0 = r0, st->r1 = r1;
+  i = d0 * W * C, end = d1 * W * C;
+  c = 0, h = d0 - r0;
+  {
+    long long w = 0;
+    while (i < end) {
+      long long b = i / p->block, e = (b + 1) * p->block < end ? (b + 1) * p->block : end;
+      long long bs = b * p->block, be = bs + p->block < n ? bs + p->block : n;
+      if (st->block != b) { /* the block stays in tmp: the next band often starts in it */
+        st->block = -1;
+        if (!dlz_decode(p, in, len, n, bs, be, tmp, es)) return st->r1 = st->r0, 0;
+        st->block = b;
+      }
+      for (j = i - bs; j < e - bs; j++) {
+        long long at = (c * R + h) * W + w;
+        if (es == 1) ((int8_t *)y)[at] = ((const int8_t *)tmp)[j];
+        else if (es == 2) ((int16_t *)y)[at] = ((const int16_t *)tmp)[j];
+        else ((int32_t *)y)[at] = ((const int32_t *)tmp)[j];
+        if (++c == C) {
+          c = 0;
+          if (++w == W) w = 0, h++;
+        }
+      }
+      i = e;
+    }
   }
   return 1;
 }
@@ -256,19 +297,21 @@ int dlz_rows_get(const dlz_params *p, const unsigned char *in, size_t len, long 
 /* @fn dlz_rows_put uses dlz_encode_blocks */
 int dlz_rows_put(const dlz_params *p, unsigned char *out, size_t cap, long long C, long long H, long long W,
                  long long rows, const void *x, int es, void *pend, dlz_stream *s) {
-  long long n = C * H * W, c, h, w;
+  long long n = C * H * W, c, h, w, fill = s->fill, full = s->block * p->block + p->block < n ? p->block : n - s->block * p->block;
   for (h = 0; h < rows; h++)
     for (w = 0; w < W; w++)
       for (c = 0; c < C; c++) {
         long long at = (c * rows + h) * W + w;
-        if (es == 1) ((int8_t *)pend)[s->fill] = ((const int8_t *)x)[at];
-        else if (es == 2) ((int16_t *)pend)[s->fill] = ((const int16_t *)x)[at];
-        else ((int32_t *)pend)[s->fill] = ((const int32_t *)x)[at];
-        if (++s->fill == p->block || s->block * p->block + s->fill == n) {
+        if (es == 1) ((int8_t *)pend)[fill] = ((const int8_t *)x)[at];
+        else if (es == 2) ((int16_t *)pend)[fill] = ((const int16_t *)x)[at];
+        else ((int32_t *)pend)[fill] = ((const int32_t *)x)[at];
+        if (++fill == full) { /* a block is complete (the last one may be short) */
           if (!dlz_encode_blocks(p, pend, es, n, s->block, s->block + 1, out, cap)) return 0;
-          s->block++, s->fill = 0;
+          s->block++, fill = 0;
+          full = s->block * p->block + p->block < n ? p->block : n - s->block * p->block;
         }
       }
+  s->fill = fill;
   return 1;
 }
 /* @end */

@@ -18,6 +18,7 @@ extern const char dl_dlrt_c_source[], dl_dlrt_h_source[], dl_qrt_c_source[], dl_
 extern const char dl_dlz_c_source[], dl_dlz_h_source[];
 
 #define ALIGN 64
+#define BAND_MIN 1 /* one output row: larger bands grow the conv kernel's scratch (im2col) for little speed (measured) */
 
 typedef struct {
   DlPlan *p;
@@ -209,7 +210,7 @@ static int cmp_buf(const void *a, const void *b) {
 
 static bool zslot(const Emit *m, int s) { return m->zc && m->zc[s].cap > 0; }
 
-/* ---- compressed activations: steps run one output row at a time ---------- */
+/* ---- compressed activations: steps run a band of output rows at a time ---- */
 
 /* A step runs in bands when it reads or writes a compressed tensor. */
 static bool band_step(const Emit *m, const Step *st) {
@@ -221,15 +222,24 @@ static bool band_step(const Emit *m, const Step *st) {
 
 static bool window_step(const Step *st) { return st->q->kind == Q_CONV || st->q->kind == Q_POOL; }
 
-/* Output row o of a window step: the input rows [r0, r1) it reads and its window. */
-static void band_win(const dlrt_win *g, int64_t o, dlrt_win *gb, int64_t *r0, int64_t *r1) {
-  int64_t a = o * g->stride[1] - g->pad[1], b = a + (g->k[1] - 1) * g->dil[1] + 1;
+/* Output rows [o0, o1) of a window step: the input rows [r0, r1) they read and their window. */
+static void band_win(const dlrt_win *g, int64_t o0, int64_t o1, dlrt_win *gb, int64_t *r0, int64_t *r1) {
+  int64_t a = o0 * g->stride[1] - g->pad[1], b = (o1 - 1) * g->stride[1] - g->pad[1] + (g->k[1] - 1) * g->dil[1] + 1;
   *r0 = a < 0 ? 0 : a, *r1 = b > g->id[1] ? g->id[1] : b;
   *gb = *g;
-  gb->id[1] = *r1 - *r0, gb->od[1] = 1, gb->pad[1] = *r0 - a, gb->pad_end[1] = b - *r1;
+  gb->id[1] = *r1 - *r0, gb->od[1] = o1 - o0, gb->pad[1] = *r0 - a, gb->pad_end[1] = b - *r1;
 }
 
-enum { BAND_X0, BAND_X1, BAND_Y, BAND_TMP, BAND_PEND, BAND_KERNEL, BAND_PARTS };
+/* Output rows per band: the fewest that make at least BAND_MIN elements, so
+ * that per-call costs (weights unpacked, halo rows decoded again) stay small
+ * against the band while its buffers stay a small part of the tensors. */
+static int64_t band_rows(const Step *st, const DlShape *y) {
+  int64_t row = y->dims[1] * y->dims[3], bo = (BAND_MIN + row - 1) / (row ? row : 1);
+  (void)st;
+  return bo < 1 ? 1 : bo > y->dims[2] ? y->dims[2] : bo;
+}
+
+enum { BAND_X0, BAND_X1, BAND_Y, BAND_TMP, BAND_TMP1, BAND_PEND, BAND_KERNEL, BAND_PARTS };
 
 static int64_t align(int64_t b) { return (b + ALIGN - 1) / ALIGN * ALIGN; }
 
@@ -239,13 +249,13 @@ static int64_t align(int64_t b) { return (b + ALIGN - 1) / ALIGN * ALIGN; }
 static int64_t band_layout(const Emit *m, const Step *st, int64_t at[BAND_PARTS]) {
   const DlPlan *p = m->p;
   const DlShape *y = &p->slot[st->out].shape;
-  int64_t part[BAND_PARTS] = {0}, rin = 1, block = 0;
+  int64_t part[BAND_PARTS] = {0}, bo = band_rows(st, y), rin = bo, block = 0;
   if (window_step(st)) {
     rin = 0;
-    for (int64_t o = 0; o < y->dims[2]; o++) {
+    for (int64_t o = 0; o < y->dims[2]; o += bo) {
       dlrt_win gb;
       int64_t r0, r1;
-      band_win(&st->q->c.win, o, &gb, &r0, &r1);
+      band_win(&st->q->c.win, o, o + bo < y->dims[2] ? o + bo : y->dims[2], &gb, &r0, &r1);
       rin = r1 - r0 > rin ? r1 - r0 : rin;
       if (st->q->kind == Q_CONV) {
         int64_t k = qrt_conv_scratch(&gb, st->q->xes, st->q->zx, st->q->w, st->q->acc_bits);
@@ -259,10 +269,12 @@ static int64_t band_layout(const Emit *m, const Step *st, int64_t at[BAND_PARTS]
     int64_t b = m->zc[st->in[j]].block * (int64_t)dl_dtype_size(x->dtype);
     if (zslot(m, st->in[j]) && b > block) block = b;
   }
-  part[BAND_Y] = y->dims[1] * y->dims[3] * (int64_t)dl_dtype_size(y->dtype);
+  part[BAND_Y] = y->dims[1] * bo * y->dims[3] * (int64_t)dl_dtype_size(y->dtype);
   if (zslot(m, st->out) && m->zc[st->out].block * (int64_t)dl_dtype_size(y->dtype) > block)
     block = m->zc[st->out].block * (int64_t)dl_dtype_size(y->dtype);
-  part[BAND_TMP] = part[BAND_PEND] = block; /* one block of the widest compressed tensor, in bytes */
+  /* one block of the widest compressed tensor, in bytes: one per operand (each keeps its last block) and the encoder's */
+  part[BAND_TMP] = part[BAND_PEND] = block;
+  part[BAND_TMP1] = st->q->kind == Q_BINARY ? block : 0;
   int64_t total = 0;
   for (int k = 0; k < BAND_PARTS; k++) at[k] = total, total += align(part[k]);
   return total;
@@ -456,7 +468,7 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
   snprintf(o, sizeof o, "qo%d", i), snprintf(mu, sizeof mu, "mult%d", i);
   snprintf(wt, sizeof wt, "w%d", i), snprintf(bi, sizeof bi, "0");
   dl_buf_printf(out_body, "  /* %s: %s%s */\n", st->where[0] ? st->where : "-", qkind_op(st),
-                band ? ", one output row at a time" : "");
+                band ? ", in bands of output rows" : "");
   if (q->kind == Q_QCAST || q->kind == Q_CONV || q->kind == Q_MATMUL || q->kind == Q_BINARY) qout_literal(decl, o, q->o);
   if (q->bias) snprintf(bi, sizeof bi, "bias%d", i), i32_array(decl, bi, q->bias, q->kind == Q_CONV ? c->win.m : c->N);
   if (q->mult) qmult_array(decl, mu, q->mult, q->nmult);
@@ -544,7 +556,7 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
 }
 
 /* The band loop around a step's kernel call (printed in `call` on band
- * buffers): per output row, bring in the operand rows it reads (decoding the
+ * buffers): per band of output rows, bring in the operand rows it reads (decoding the
  * compressed ones), run the kernel, hand the row to the result's encoder (or
  * copy it into the plain result). Generated code returns 2 when a compressed
  * result outgrows the bytes its budget reserved. */
@@ -552,20 +564,22 @@ static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *cal
   const DlPlan *p = m->p;
   const Step *st = &p->steps[i];
   const DlShape *y = &p->slot[st->out].shape;
-  int64_t at[BAND_PARTS], sc = m->scratch_off, OH = y->dims[2], OW = y->dims[3], M = y->dims[1];
+  int64_t at[BAND_PARTS], sc = m->scratch_off, OH = y->dims[2], OW = y->dims[3], M = y->dims[1], BO = band_rows(st, y);
   int yes = (int)dl_dtype_size(y->dtype);
   band_layout(m, st, at);
-  dl_buf_printf(body, "  {\n    dlz_stream zs = {0, 0};\n    dlrt_i o, c;\n    (void)zs, (void)c;\n");
-  dl_buf_printf(body, "    for (o = 0; o < %lld; o++) {\n", (long long)OH);
+  dl_buf_printf(body, "  {\n    dlz_stream zs = {0, 0};\n    dlz_rows zr[2] = {{0, 0, -1}, {0, 0, -1}};\n");
+  dl_buf_printf(body, "    dlrt_i o, c;\n    (void)zs, (void)zr, (void)c;\n");
+  dl_buf_printf(body, "    for (o = 0; o < %lld; o += %lld) {\n      dlrt_i o1 = o + %lld < %lld ? o + %lld : %lld;\n",
+                (long long)OH, (long long)BO, (long long)BO, (long long)OH, (long long)BO, (long long)OH);
   if (window_step(st)) {
     const dlrt_win *g = &st->q->c.win;
     dl_buf_printf(body, "      dlrt_win gb = g%d;\n", i);
-    dl_buf_printf(body, "      dlrt_i a = o * %lld - %lld, b = a + %lld, r0 = a < 0 ? 0 : a, r1 = b > %lld ? %lld : b;\n",
-                  (long long)g->stride[1], (long long)g->pad[1], (long long)((g->k[1] - 1) * g->dil[1] + 1),
-                  (long long)g->id[1], (long long)g->id[1]);
-    dl_buf_printf(body, "      gb.id[1] = r1 - r0, gb.od[1] = 1, gb.pad[1] = r0 - a, gb.pad_end[1] = b - r1;\n");
+    dl_buf_printf(body, "      dlrt_i a = o * %lld - %lld, b = (o1 - 1) * %lld - %lld + %lld, r0 = a < 0 ? 0 : a, r1 = b > %lld ? %lld : b;\n",
+                  (long long)g->stride[1], (long long)g->pad[1], (long long)g->stride[1], (long long)g->pad[1],
+                  (long long)((g->k[1] - 1) * g->dil[1] + 1), (long long)g->id[1], (long long)g->id[1]);
+    dl_buf_printf(body, "      gb.id[1] = r1 - r0, gb.od[1] = o1 - o, gb.pad[1] = r0 - a, gb.pad_end[1] = b - r1;\n");
   } else {
-    dl_buf_printf(body, "      dlrt_i r0 = o, r1 = o + 1, bn = %lld;\n", (long long)(M * OW));
+    dl_buf_printf(body, "      dlrt_i r0 = o, r1 = o1, bn = %lld * (o1 - o);\n", (long long)(M * OW));
     if (st->q->kind == Q_BINARY) dl_buf_printf(body, "      dlrt_i bd[1];\n      static const dlrt_i b1[1] = {1};\n      bd[0] = bn;\n");
   }
   for (int j = 0; j < (st->q->kind == Q_BINARY ? 2 : 1); j++) {
@@ -574,8 +588,9 @@ static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *cal
     long long C = x->dims[1], H = x->dims[2], W = x->dims[3], es = (long long)dl_dtype_size(x->dtype);
     long long dst = sc + at[BAND_X0 + j];
     if (zslot(m, s)) {
-      dl_buf_printf(body, "      if (!dlz_rows_get(&zc%d, (const unsigned char *)T(%lld), %lld, %lld, %lld, %lld, r0, r1, %lld, T(%lld), T(%lld))) return 2;\n",
-                    s, (long long)m->off[s], (long long)m->zc[s].cap, C, H, W, es, dst, (long long)(sc + at[BAND_TMP]));
+      dl_buf_printf(body, "      if (!dlz_rows_get(&zc%d, (const unsigned char *)T(%lld), %lld, %lld, %lld, %lld, r0, r1, %lld, T(%lld), T(%lld), &zr[%d])) return 2;\n",
+                    s, (long long)m->off[s], (long long)m->zc[s].cap, C, H, W, es, dst,
+                    (long long)(sc + at[BAND_TMP + j]), j);
     } else {
       char v[64];
       val(m, s, v, sizeof v);
@@ -591,12 +606,12 @@ static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *cal
   }
   long long ybuf = sc + at[BAND_Y];
   if (zslot(m, st->out))
-    dl_buf_printf(body, "      if (!dlz_rows_put(&zc%d, (unsigned char *)T(%lld), %lld, %lld, %lld, %lld, 1, T(%lld), %d, T(%lld), &zs)) return 2;\n",
+    dl_buf_printf(body, "      if (!dlz_rows_put(&zc%d, (unsigned char *)T(%lld), %lld, %lld, %lld, %lld, o1 - o, T(%lld), %d, T(%lld), &zs)) return 2;\n",
                   st->out, (long long)m->off[st->out], (long long)m->zc[st->out].cap, (long long)M, (long long)OH,
                   (long long)OW, ybuf, yes, (long long)(sc + at[BAND_PEND]));
   else
-    dl_buf_printf(body, "      for (c = 0; c < %lld; c++) memcpy(A + %lld + (c * %lld + o) * %lld, A + %lld + c * %lld, %lld);\n",
-                  (long long)M, (long long)m->off[st->out], (long long)OH, (long long)(OW * yes), ybuf,
+    dl_buf_printf(body, "      for (c = 0; c < %lld; c++) memcpy(A + %lld + (c * %lld + o) * %lld, A + %lld + c * (o1 - o) * %lld, (size_t)((o1 - o) * %lld));\n",
+                  (long long)M, (long long)m->off[m->root[st->out]], (long long)OH, (long long)(OW * yes), ybuf,
                   (long long)(OW * yes), (long long)(OW * yes));
   dl_buf_printf(body, "    }\n  }\n");
   (void)decl;

@@ -53,11 +53,20 @@ static int tiles(const dlz_params *p, const void *x, int es, long long n) {
     ok = dlz_rows_put(p, out, bound, C, H, W, r1 - r0, band, es, pend, &s);
   }
   ok = ok && s.block == (m + p->block - 1) / p->block && !memcmp(ref, out, len);
-  long long r0 = (long long)(next() % (uint64_t)H), r1 = r0 + 1 + (long long)(next() % (uint64_t)(H - r0));
-  ok = ok && dlz_rows_get(p, out, len, C, H, W, r0, r1, es, band, pend);
-  for (long long c = 0; ok && c < C; c++)
-    for (long long i = 0; ok && i < (r1 - r0) * W; i++)
-      ok = ld(band, es, c * (r1 - r0) * W + i) == dlz_lossy(p, ld(x, es, c * H * W + r0 * W + i));
+  /* windows sliding down (as a conv's bands do), growing and shrinking at the edges, and random jumps: rows kept
+   * from the previous window must come out as if decoded again */
+  long long r0 = 0, r1 = 0;
+  dlz_rows rs = {0, 0, -1};
+  for (int step = 0; ok && step < 12; step++) {
+    long long k = 1 + (long long)(next() % 4);
+    if (next() % 4 == 0) r0 = (long long)(next() % (uint64_t)H);
+    else r0 = r0 + (long long)(next() % 2) < H ? r0 + (long long)(next() % 2) : r0;
+    r1 = r0 + k < H ? r0 + k : H;
+    ok = dlz_rows_get(p, out, len, C, H, W, r0, r1, es, band, pend, &rs);
+    for (long long c = 0; ok && c < C; c++)
+      for (long long i = 0; ok && i < (r1 - r0) * W; i++)
+        ok = ld(band, es, c * (r1 - r0) * W + i) == dlz_lossy(p, ld(x, es, c * H * W + r0 * W + i));
+  }
   /* one byte short: refused, and nothing written past the end (ASan) */
   unsigned char *small = malloc(len - 1);
   s = (dlz_stream){0, 0};
@@ -72,7 +81,8 @@ static int tiles(const dlz_params *p, const void *x, int es, long long n) {
   unsigned char *cb = malloc(len);
   memcpy(cb, out, len);
   cb[next() % len] ^= (unsigned char)(1 + next() % 255);
-  (void)dlz_rows_get(p, cb, len, C, H, W, r0, r1, es, band, pend);
+  rs = (dlz_rows){0, 0, -1};
+  (void)dlz_rows_get(p, cb, len, C, H, W, r0, r1, es, band, pend, &rs);
   free(cb), free(small), free(hwc), free(band), free(pend), free(ref), free(out);
   return ok;
 }
