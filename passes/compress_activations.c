@@ -19,7 +19,6 @@
 
 #include "dlc/compress.h"
 #include "dlc/npy.h"
-#include "dlc/passes.h"
 #include "pass_util.h"
 
 static bool opt_str(MlirAttribute d, const char *key, char *out, size_t n) {
@@ -39,14 +38,13 @@ static double opt_num(MlirAttribute d, const char *key, double dflt) {
   return dflt;
 }
 
-static void fail(MlirOperation func, const char *msg) { mlirEmitError(mlirOperationGetLocation(func), msg); }
-
-bool dl_pass_compress_activations(MlirOperation func) {
+/* The pass's work on one func; false with a message in e. */
+static bool compress_func(MlirOperation func, DlError *e) {
   MlirAttribute d = mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.compress_opts"));
-  char calib[4096], labels[4096] = "", report[4096] = "", reserve[16] = "auto", msg[1200];
+  char calib[4096], labels[4096] = "", report[4096] = "", reserve[16] = "auto";
   if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d) || !opt_str(d, "calib", calib, sizeof calib))
-    return fail(func, "--compress-activations needs calibration samples: dlc.compress_opts = {calib = \"FILE.npy\"} "
-                      "on the func (dlc: --calib)"), false;
+    return dl_error_set(e, "--compress-activations needs calibration samples: dlc.compress_opts = {calib = \"FILE.npy\"} "
+                           "on the func (dlc: --calib)");
   opt_str(d, "report", report, sizeof report);
   opt_str(d, "labels", labels, sizeof labels);
   opt_str(d, "reserve", reserve, sizeof reserve);
@@ -56,22 +54,20 @@ bool dl_pass_compress_activations(MlirOperation func) {
   if (!strcmp(reserve, "bound")) s.reserve = DL_RESERVE_BOUND;
   else if (!strcmp(reserve, "calib")) s.reserve = DL_RESERVE_CALIB;
   else if (strcmp(reserve, "auto"))
-    return snprintf(msg, sizeof msg, "dlc.compress_opts: reserve must be auto, bound or calib (got '%s')", reserve),
-           fail(func, msg), false;
+    return dl_error_set(e, "dlc.compress_opts: reserve must be auto, bound or calib (got '%s')", reserve);
   if (s.budget < 0 || s.margin < 0 || s.samples < 0)
-    return fail(func, "dlc.compress_opts: budget, margin and samples must not be negative"), false;
+    return dl_error_set(e, "dlc.compress_opts: budget, margin and samples must not be negative");
   if (s.block < 8 || s.block % 8 || s.block > 65536 || s.sub < 1 || s.block % s.sub)
-    return fail(func, "dlc.compress_opts: block must be a multiple of 8 up to 65536, divided by sub"), false;
-  DlError e = {0};
+    return dl_error_set(e, "dlc.compress_opts: block must be a multiple of 8 up to 65536, divided by sub");
   DlTensor data = {0}, lab = {0};
   DlCompressReport rep = {0};
   DlBuf text = {0};
   MlirModule m = mlirModuleFromOperation(mlirOperationGetParentOperation(func));
-  bool ok = dl_npy_read(calib, &data, &e) && (!labels[0] || dl_npy_read(labels, &lab, &e)) &&
-            dl_compress_choose(m, &data, labels[0] ? &lab : NULL, &s, &rep, &e);
+  bool ok = dl_npy_read(calib, &data, e) && (!labels[0] || dl_npy_read(labels, &lab, e)) &&
+            dl_compress_choose(m, &data, labels[0] ? &lab : NULL, &s, &rep, e);
   if (ok && report[0]) {
     dl_compress_report_print(&rep, &text);
-    ok = dl_write_file_atomic(report, text.data, text.len, &e);
+    ok = dl_write_file_atomic(report, text.data, text.len, e);
   }
   if (ok) {
     MlirContext ctx = mlirOperationGetContext(func);
@@ -85,13 +81,21 @@ bool dl_pass_compress_activations(MlirOperation func) {
     };
     mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.compression"), mlirDictionaryAttrGet(ctx, 5, kv));
     mlirOperationRemoveDiscardableAttributeByName(func, dl_str("dlc.compress_opts"));
-  } else {
-    snprintf(msg, sizeof msg, "--compress-activations: %s", e.msg);
-    fail(func, msg);
   }
   dl_buf_free(&text);
   dl_compress_report_free(&rep);
   dl_tensor_free(&data), dl_tensor_free(&lab);
+  return ok;
+}
+
+bool dl_pass_compress_activations(MlirOperation func) {
+  DlError e = {0};
+  bool ok = compress_func(func, &e);
+  if (!ok) {
+    char msg[1200];
+    snprintf(msg, sizeof msg, "--compress-activations: %s", e.msg);
+    mlirEmitError(mlirOperationGetLocation(func), msg);
+  }
   dl_error_clear(&e);
   return ok;
 }
@@ -121,5 +125,8 @@ bool dl_compress_module(MlirModule m, const char *calib, const char *labels, con
   if (labels) KV("labels", mlirStringAttrGet(ctx, dl_str(labels)));
 #undef KV
   mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.compress_opts"), mlirDictionaryAttrGet(ctx, n, kv));
-  return dl_run_pipeline(m, "compress-activations", e);
+  /* the pass's work without the pass manager, so the driver shows one message, not a diagnostic and a pipeline failure */
+  if (compress_func(func, e)) return true;
+  mlirOperationRemoveDiscardableAttributeByName(func, dl_str("dlc.compress_opts"));
+  return false;
 }

@@ -256,6 +256,12 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
     x->raw = (int64_t)dl_tensor_bytes(&p->slot[st->out]), x->C = sh->dims[1], x->H = sh->dims[2], x->W = sh->dims[3];
     x->base = base;
   }
+  if (nc == 0) { /* nothing the C target can stream: nothing to measure */
+    rep->samples = ref.total, rep->traffic = s->traffic;
+    rep->mem = rep->mem_raw = memory(p, c, 0, NULL, s->traffic);
+    ok = true;
+    goto done;
+  }
   k = calloc((size_t)(nc ? nc : 1), sizeof(int));
   r = (Run){p, c, nc, k, NULL, false, NULL, NULL, NULL, NULL, 0, 0};
   r.sum = calloc((size_t)(nc ? nc : 1), sizeof *r.sum), r.max = calloc((size_t)(nc ? nc : 1), sizeof *r.max);
@@ -341,11 +347,12 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
     }
     if (!run(&r, &ref, &flips, &margin, NULL, e)) goto done;
     if (flips + margin > allowed) {
-      dl_error_set(e, "meeting the %s budget of %lld bytes loses %.2f points of %s on the calibration samples, "
-                   "more than the accuracy budget of %.2f points (%.2f points over)",
+      dl_error_set(e, "meeting the %s budget of %lld bytes loses %.2f points of %s (standard error %.2f) on the "
+                   "calibration samples, more than the accuracy budget of %.2f points allows (%.2f points over)",
                    s->traffic ? "traffic" : "arena", (long long)s->budget, 100.0 * (double)flips / (double)ref.total,
                    ref.labels ? "accuracy" : "top-1 agreement with the exact model",
-                   s->max_loss, 100.0 * (double)(flips + margin - allowed) / (double)ref.total);
+                   100.0 * (double)margin / (double)ref.total, s->max_loss,
+                   100.0 * (double)(flips + margin - allowed) / (double)ref.total);
       goto done;
     }
   } else {
