@@ -25,7 +25,8 @@ static void *npy(const char *path, long *bytes) {
   long n;
   char *d;
   if (!f || fread(h, 1, 12, f) != 12 || memcmp(h, "\x93NUMPY", 6)) return NULL;
-  n = h[6] == 1 ? 10 + (h[8] | h[9] << 8) : 12 + (h[8] | h[9] << 8 | h[10] << 16 | (long)h[11] << 24);
+  n = h[6] == 1 ? 10 + (h[8] | h[9] << 8)
+                : 12 + (h[8] | h[9] << 8 | h[10] << 16 | (long)h[11] << 24);
   fseek(f, 0, SEEK_END);
   *bytes = ftell(f) - n;
   fseek(f, n, SEEK_SET);
@@ -73,6 +74,7 @@ int main(int argc, char **argv) {
   double dt_s = now() - t0;
   fclose(o);
   printf("arena %ld bytes, %.4f ms/image, %ld of %ld images returned an error, accuracy %.2f%%\n",
-         (long)CAT(MODEL, _ARENA_BYTES), 1e3 * dt_s / (double)(n * rep), errors / rep, n, 100.0 * (double)hits / (double)n);
+         (long)CAT(MODEL, _ARENA_BYTES), 1e3 * dt_s / (double)(n * rep), errors / rep, n,
+         100.0 * (double)hits / (double)n);
   return 0;
 }

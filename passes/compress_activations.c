@@ -42,23 +42,35 @@ static double opt_num(MlirAttribute d, const char *key, double dflt) {
 static bool compress_func(MlirOperation func, DlError *e) {
   MlirAttribute d = mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.compress_opts"));
   char calib[4096], labels[4096] = "", report[4096] = "", reserve[16] = "auto";
-  if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d) || !opt_str(d, "calib", calib, sizeof calib))
-    return dl_error_set(e, "--compress-activations needs calibration samples: dlc.compress_opts = {calib = \"FILE.npy\"} "
+  if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d) ||
+      !opt_str(d, "calib", calib, sizeof calib))
+    return dl_error_set(e, "--compress-activations needs calibration samples: dlc.compress_opts = "
+                           "{calib = \"FILE.npy\"} "
                            "on the func (dlc: --calib)");
   opt_str(d, "report", report, sizeof report);
   opt_str(d, "labels", labels, sizeof labels);
   opt_str(d, "reserve", reserve, sizeof reserve);
-  DlCompressSettings s = {(int64_t)opt_num(d, "budget", 0), opt_num(d, "traffic", 0) != 0, opt_num(d, "max_loss", 0),
-                          (int)opt_num(d, "kmax", 4), (int)opt_num(d, "block", 256), (int)opt_num(d, "sub", 16),
-                          (int64_t)opt_num(d, "samples", 1000), DL_RESERVE_AUTO, opt_num(d, "margin", 0.05)};
-  if (!strcmp(reserve, "bound")) s.reserve = DL_RESERVE_BOUND;
-  else if (!strcmp(reserve, "calib")) s.reserve = DL_RESERVE_CALIB;
+  DlCompressSettings s = {(int64_t)opt_num(d, "budget", 0),
+                          opt_num(d, "traffic", 0) != 0,
+                          opt_num(d, "max_loss", 0),
+                          (int)opt_num(d, "kmax", 4),
+                          (int)opt_num(d, "block", 256),
+                          (int)opt_num(d, "sub", 16),
+                          (int64_t)opt_num(d, "samples", 1000),
+                          DL_RESERVE_AUTO,
+                          opt_num(d, "margin", 0.05)};
+  if (!strcmp(reserve, "bound"))
+    s.reserve = DL_RESERVE_BOUND;
+  else if (!strcmp(reserve, "calib"))
+    s.reserve = DL_RESERVE_CALIB;
   else if (strcmp(reserve, "auto"))
-    return dl_error_set(e, "dlc.compress_opts: reserve must be auto, bound or calib (got '%s')", reserve);
+    return dl_error_set(e, "dlc.compress_opts: reserve must be auto, bound or calib (got '%s')",
+                        reserve);
   if (s.budget < 0 || s.margin < 0 || s.samples < 0)
     return dl_error_set(e, "dlc.compress_opts: budget, margin and samples must not be negative");
   if (s.block < 8 || s.block % 8 || s.block > 65536 || s.sub < 1 || s.block % s.sub)
-    return dl_error_set(e, "dlc.compress_opts: block must be a multiple of 8 up to 65536, divided by sub");
+    return dl_error_set(
+        e, "dlc.compress_opts: block must be a multiple of 8 up to 65536, divided by sub");
   DlTensor data = {0}, lab = {0};
   DlCompressReport rep = {0};
   DlBuf text = {0};
@@ -73,13 +85,19 @@ static bool compress_func(MlirOperation func, DlError *e) {
     MlirContext ctx = mlirOperationGetContext(func);
     MlirType i64 = mlirIntegerTypeGet(ctx, 64), f64 = mlirF64TypeGet(ctx);
     MlirNamedAttribute kv[5] = {
-        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("measure")), mlirStringAttrGet(ctx, dl_str(rep.traffic ? "traffic" : "peak"))),
-        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("bytes")), mlirIntegerAttrGet(i64, (int64_t)rep.mem)),
-        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("bytes_raw")), mlirIntegerAttrGet(i64, (int64_t)rep.mem_raw)),
-        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("loss")), mlirFloatAttrDoubleGet(ctx, f64, rep.loss)),
-        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("samples")), mlirIntegerAttrGet(i64, rep.samples)),
+        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("measure")),
+                              mlirStringAttrGet(ctx, dl_str(rep.traffic ? "traffic" : "peak"))),
+        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("bytes")),
+                              mlirIntegerAttrGet(i64, (int64_t)rep.mem)),
+        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("bytes_raw")),
+                              mlirIntegerAttrGet(i64, (int64_t)rep.mem_raw)),
+        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("loss")),
+                              mlirFloatAttrDoubleGet(ctx, f64, rep.loss)),
+        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("samples")),
+                              mlirIntegerAttrGet(i64, rep.samples)),
     };
-    mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.compression"), mlirDictionaryAttrGet(ctx, 5, kv));
+    mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.compression"),
+                                               mlirDictionaryAttrGet(ctx, 5, kv));
     mlirOperationRemoveDiscardableAttributeByName(func, dl_str("dlc.compress_opts"));
   }
   dl_buf_free(&text);
@@ -100,10 +118,11 @@ bool dl_pass_compress_activations(MlirOperation func) {
   return ok;
 }
 
-bool dl_compress_module(MlirModule m, const char *calib, const char *labels, const DlCompressSettings *s,
-                        const char *report, DlError *e) {
+bool dl_compress_module(MlirModule m, const char *calib, const char *labels,
+                        const DlCompressSettings *s, const char *report, DlError *e) {
   MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
-  while (!mlirOperationIsNull(func) && !dl_op_is(func, "func.func")) func = mlirOperationGetNextInBlock(func);
+  while (!mlirOperationIsNull(func) && !dl_op_is(func, "func.func"))
+    func = mlirOperationGetNextInBlock(func);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
   MlirContext ctx = mlirModuleGetContext(m);
   MlirType i64 = mlirIntegerTypeGet(ctx, 64), f64 = mlirF64TypeGet(ctx);
@@ -124,8 +143,10 @@ bool dl_compress_module(MlirModule m, const char *calib, const char *labels, con
   if (report) KV("report", mlirStringAttrGet(ctx, dl_str(report)));
   if (labels) KV("labels", mlirStringAttrGet(ctx, dl_str(labels)));
 #undef KV
-  mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.compress_opts"), mlirDictionaryAttrGet(ctx, n, kv));
-  /* the pass's work without the pass manager, so the driver shows one message, not a diagnostic and a pipeline failure */
+  mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.compress_opts"),
+                                             mlirDictionaryAttrGet(ctx, n, kv));
+  /* the pass's work without the pass manager, so the driver shows one message, not a diagnostic and
+   * a pipeline failure */
   if (compress_func(func, e)) return true;
   mlirOperationRemoveDiscardableAttributeByName(func, dl_str("dlc.compress_opts"));
   return false;

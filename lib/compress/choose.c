@@ -60,7 +60,8 @@ static void make_lossy(void *user, MlirValue v, DlTensor *x) {
   if (t < 0 || r->k[t] == 0) return;
   dlz_params p = r->c[t].base;
   p.k = r->k[t];
-  for (int64_t i = 0; i < r->c[t].n; i++) dl_tensor_set_i(x, i, dlz_lossy(&p, dl_tensor_get_i(x, i)));
+  for (int64_t i = 0; i < r->c[t].n; i++)
+    dl_tensor_set_i(x, i, dlz_lossy(&p, dl_tensor_get_i(x, i)));
 }
 
 /* Encodes a candidate channel-last, as the C target stores it. */
@@ -74,9 +75,12 @@ static void observe(void *user, MlirValue v, const DlTensor *x) {
   for (int64_t ch = 0; ch < c->C; ch++)
     for (int64_t i = 0; i < c->H * c->W; i++) {
       int64_t v = dl_tensor_get_i(x, ch * c->H * c->W + i), at = i * c->C + ch;
-      if (c->es == 1) ((int8_t *)r->hwc)[at] = (int8_t)v;
-      else if (c->es == 2) ((int16_t *)r->hwc)[at] = (int16_t)v;
-      else ((int32_t *)r->hwc)[at] = (int32_t)v;
+      if (c->es == 1)
+        ((int8_t *)r->hwc)[at] = (int8_t)v;
+      else if (c->es == 2)
+        ((int16_t *)r->hwc)[at] = (int16_t)v;
+      else
+        ((int32_t *)r->hwc)[at] = (int32_t)v;
     }
   for (int s = 0; s < DL_SCHEME_COUNT; s++) {
     if (r->scheme && s != r->scheme[t]) continue;
@@ -94,8 +98,8 @@ static void observe(void *user, MlirValue v, const DlTensor *x) {
 typedef struct {
   const DlTensor *data;
   int64_t total, per, nout;
-  float *ref;  /* output 0 of the exact model, per sample */
-  int *top;    /* its top-1 */
+  float *ref;            /* output 0 of the exact model, per sample */
+  int *top;              /* its top-1 */
   const int64_t *labels; /* or NULL */
   int64_t correct;       /* the exact model's top-1 hits, with labels */
 } Ref;
@@ -124,7 +128,8 @@ static bool run(Run *r, Ref *ref, int64_t *lost, int64_t *margin, double *mse, D
     for (int64_t j = 0; j < ref->nout; j++) y[j] = (float)dl_tensor_get_f(o, j);
     if (!ref->ref) continue;
     const float *want = ref->ref + i * ref->nout;
-    for (int64_t j = 0; j < ref->nout; j++) se += ((double)y[j] - want[j]) * ((double)y[j] - want[j]);
+    for (int64_t j = 0; j < ref->nout; j++)
+      se += ((double)y[j] - want[j]) * ((double)y[j] - want[j]);
     f += top1(y, ref->nout) != ref->top[i];
     if (ref->labels) {
       hits += top1(y, ref->nout) == ref->labels[i];
@@ -138,7 +143,8 @@ static bool run(Run *r, Ref *ref, int64_t *lost, int64_t *margin, double *mse, D
   return ok;
 }
 
-/* The arena bytes reserved for an activation: dlz_bound, or its calibration worst plus the margin. */
+/* The arena bytes reserved for an activation: dlz_bound, or its calibration worst plus the margin.
+ */
 static double reserve_bytes(const Cand *c, const DlCompressSettings *s, int k, double worst) {
   dlz_params p = c->base;
   p.k = k;
@@ -147,7 +153,8 @@ static double reserve_bytes(const Cand *c, const DlCompressSettings *s, int k, d
 }
 
 /* Bytes an activation takes under the choice: its reserve (arena) or its mean (traffic). */
-static double cand_bytes(const Cand *c, const DlCompressSettings *s, int k, int scheme, double mean, double worst) {
+static double cand_bytes(const Cand *c, const DlCompressSettings *s, int k, int scheme, double mean,
+                         double worst) {
   (void)scheme;
   return s->traffic ? mean : reserve_bytes(c, s, k, worst);
 }
@@ -157,13 +164,17 @@ static double cand_bytes(const Cand *c, const DlCompressSettings *s, int k, int 
  * the traffic (each temporary written once and read by every consumer). */
 static double memory(const DlPlan *p, const Cand *c, int nc, const double *bytes, bool traffic) {
   int n = p->nslots;
-  int *root = malloc(sizeof(int) * (size_t)n), *def = malloc(sizeof(int) * (size_t)n), *last = malloc(sizeof(int) * (size_t)n);
-  double *b = malloc(sizeof(double) * (size_t)n), *reads = calloc((size_t)n, sizeof(double)), total = 0;
-  for (int s = 0; s < n; s++) root[s] = s, def[s] = last[s] = -1, b[s] = (double)dl_tensor_bytes(&p->slot[s]);
+  int *root = malloc(sizeof(int) * (size_t)n), *def = malloc(sizeof(int) * (size_t)n),
+      *last = malloc(sizeof(int) * (size_t)n);
+  double *b = malloc(sizeof(double) * (size_t)n), *reads = calloc((size_t)n, sizeof(double)),
+         total = 0;
+  for (int s = 0; s < n; s++)
+    root[s] = s, def[s] = last[s] = -1, b[s] = (double)dl_tensor_bytes(&p->slot[s]);
   for (int i = 0; i < nc; i++) b[c[i].slot] = bytes[i];
   for (int i = 0; i < p->nsteps; i++) {
     const Step *st = &p->steps[i];
-    if (st->q ? st->q->kind == Q_ALIAS : st->call.kind == DL_CALL_ALIAS && st->k != DL_OP_COUNT) root[st->out] = root[st->in[0]];
+    if (st->q ? st->q->kind == Q_ALIAS : st->call.kind == DL_CALL_ALIAS && st->k != DL_OP_COUNT)
+      root[st->out] = root[st->in[0]];
     int r = root[st->out];
     if (def[r] < 0) def[r] = i;
     last[r] = i > last[r] ? i : last[r];
@@ -176,12 +187,15 @@ static double memory(const DlPlan *p, const Cand *c, int nc, const double *bytes
   for (int o = 0; o < p->nout; o++) last[root[p->out_slot[o]]] = p->nsteps;
   if (traffic) {
     for (int s = 0; s < n; s++)
-      if (root[s] == s && p->slot_kind[s] == DL_SLOT_TEMP && def[s] >= 0) total += b[s] * (1 + reads[s]);
+      if (root[s] == s && p->slot_kind[s] == DL_SLOT_TEMP && def[s] >= 0)
+        total += b[s] * (1 + reads[s]);
   } else {
     for (int i = 0; i < p->nsteps; i++) {
       double live = 0;
       for (int s = 0; s < n; s++)
-        if (root[s] == s && p->slot_kind[s] == DL_SLOT_TEMP && def[s] >= 0 && def[s] <= i && i <= last[s]) live += b[s];
+        if (root[s] == s && p->slot_kind[s] == DL_SLOT_TEMP && def[s] >= 0 && def[s] <= i &&
+            i <= last[s])
+          live += b[s];
       total = live > total ? live : total;
     }
   }
@@ -192,11 +206,14 @@ static double memory(const DlPlan *p, const Cand *c, int nc, const double *bytes
 static int best_scheme(const Cand *c, int k, bool by_worst) {
   int best = DL_SCHEME_ALL;
   for (int s = 0; s < DL_SCHEME_COUNT; s++)
-    if ((by_worst ? c->worst[k][s] : c->mean[k][s]) < (by_worst ? c->worst[k][best] : c->mean[k][best])) best = s;
+    if ((by_worst ? c->worst[k][s] : c->mean[k][s]) <
+        (by_worst ? c->worst[k][best] : c->mean[k][best]))
+      best = s;
   return best;
 }
 
-static double config_memory(const DlPlan *p, const Cand *c, int nc, const int *k, const DlCompressSettings *s) {
+static double config_memory(const DlPlan *p, const Cand *c, int nc, const int *k,
+                            const DlCompressSettings *s) {
   double *bytes = malloc(sizeof(double) * (size_t)(nc ? nc : 1));
   for (int i = 0; i < nc; i++) {
     int sc = best_scheme(&c[i], k[i], !s->traffic);
@@ -209,23 +226,28 @@ static double config_memory(const DlPlan *p, const Cand *c, int nc, const int *k
 
 static MlirOperation first_func(MlirModule m) {
   MlirOperation op = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
-  while (!mlirOperationIsNull(op) && !dl_op_is(op, "func.func")) op = mlirOperationGetNextInBlock(op);
+  while (!mlirOperationIsNull(op) && !dl_op_is(op, "func.func"))
+    op = mlirOperationGetNextInBlock(op);
   return op;
 }
 
-bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labels, const DlCompressSettings *settings,
-                        DlCompressReport *rep, DlError *e) {
+bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labels,
+                        const DlCompressSettings *settings, DlCompressReport *rep, DlError *e) {
   DlCompressSettings sv = *settings, *s = &sv;
-  if (s->reserve == DL_RESERVE_AUTO) s->reserve = s->budget > 0 && !s->traffic ? DL_RESERVE_CALIB : DL_RESERVE_BOUND;
+  if (s->reserve == DL_RESERVE_AUTO)
+    s->reserve = s->budget > 0 && !s->traffic ? DL_RESERVE_CALIB : DL_RESERVE_BOUND;
   memset(rep, 0, sizeof *rep);
-  if (s->kmax < 0 || s->kmax > 7) return dl_error_set(e, "compression K must be within 0..7 (got %d)", s->kmax);
+  if (s->kmax < 0 || s->kmax > 7)
+    return dl_error_set(e, "compression K must be within 0..7 (got %d)", s->kmax);
   if (s->max_loss < 0 || s->max_loss > 100)
-    return dl_error_set(e, "the accuracy budget must be within 0..100 points (got %g)", s->max_loss);
+    return dl_error_set(e, "the accuracy budget must be within 0..100 points (got %g)",
+                        s->max_loss);
   MlirOperation func = first_func(m);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
   /* a new choice replaces an old one */
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
-  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
     mlirOperationRemoveDiscardableAttributeByName(op, dl_str("dlc.compress"));
   DlPlan *p = dl_plan_create(m, e);
   if (!p) return false;
@@ -237,7 +259,8 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   ref.total = dl_plan_samples(p, data, s->samples, "the calibration data", &ref.per, e);
   if (ref.total < 0) goto done;
   if (labels && (labels->shape.dtype != DL_I64 || dl_shape_numel(&labels->shape) < ref.total)) {
-    dl_error_set(e, "the calibration labels must be int64, one per sample (%lld needed)", (long long)ref.total);
+    dl_error_set(e, "the calibration labels must be int64, one per sample (%lld needed)",
+                 (long long)ref.total);
     goto done;
   }
   ref.labels = labels ? (const int64_t *)labels->data : NULL;
@@ -246,14 +269,18 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
     const Step *st = &p->steps[i];
     char why[256];
     dlz_params base;
-    if (!st->q || st->q->kind == Q_ALIAS || !dl_compress_streamable(p, st->out, why, sizeof why)) continue;
-    if (!dl_scheme_params(DL_SCHEME_ALL, mlirValueGetType(st->val), s->block, s->sub, &base)) continue;
+    if (!st->q || st->q->kind == Q_ALIAS || !dl_compress_streamable(p, st->out, why, sizeof why))
+      continue;
+    if (!dl_scheme_params(DL_SCHEME_ALL, mlirValueGetType(st->val), s->block, s->sub, &base))
+      continue;
     c = realloc(c, sizeof *c * (size_t)(nc + 1));
     Cand *x = &c[nc++];
     memset(x, 0, sizeof *x);
     const DlShape *sh = &p->slot[st->out].shape;
-    x->slot = st->out, x->step = i, x->v = st->val, x->n = dl_shape_numel(sh), x->es = (int)dl_dtype_size(sh->dtype);
-    x->raw = (int64_t)dl_tensor_bytes(&p->slot[st->out]), x->C = sh->dims[1], x->H = sh->dims[2], x->W = sh->dims[3];
+    x->slot = st->out, x->step = i, x->v = st->val, x->n = dl_shape_numel(sh),
+    x->es = (int)dl_dtype_size(sh->dtype);
+    x->raw = (int64_t)dl_tensor_bytes(&p->slot[st->out]), x->C = sh->dims[1], x->H = sh->dims[2],
+    x->W = sh->dims[3];
     x->base = base;
   }
   if (nc == 0) { /* nothing the C target can stream: nothing to measure */
@@ -264,7 +291,8 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   }
   k = calloc((size_t)(nc ? nc : 1), sizeof(int));
   r = (Run){p, c, nc, k, NULL, false, NULL, NULL, NULL, NULL, 0, 0};
-  r.sum = calloc((size_t)(nc ? nc : 1), sizeof *r.sum), r.max = calloc((size_t)(nc ? nc : 1), sizeof *r.max);
+  r.sum = calloc((size_t)(nc ? nc : 1), sizeof *r.sum),
+  r.max = calloc((size_t)(nc ? nc : 1), sizeof *r.max);
   dl_plan_set_observer(p, observe, &r);
   dl_plan_set_transform(p, make_lossy, &r);
   /* the exact model's outputs: the reference for every loss */
@@ -291,11 +319,13 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
     }
     for (int i = 0; i < nc; i++)
       for (int sc = 0; sc < DL_SCHEME_COUNT; sc++)
-        c[i].mean[kk][sc] = r.sum[i][DL_SCHEME_ALL] / (double)ref.total, c[i].worst[kk][sc] = r.max[i][DL_SCHEME_ALL];
+        c[i].mean[kk][sc] = r.sum[i][DL_SCHEME_ALL] / (double)ref.total,
+        c[i].worst[kk][sc] = r.max[i][DL_SCHEME_ALL];
   }
   free(all);
   r.measure = false, r.scheme = NULL;
-  /* 2. sensitivity, one tensor at a time; a mean squared change is smooth enough to take from 500 samples */
+  /* 2. sensitivity, one tensor at a time; a mean squared change is smooth enough to take from 500
+   * samples */
   int64_t total = ref.total;
   ref.total = total < 500 ? total : 500;
   for (int i = 0; i < nc; i++)
@@ -307,7 +337,8 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   ref.total = total;
   /* 3. the greedy sequence of moves */
   memset(k, 0, sizeof(int) * (size_t)nc);
-  seq_t = malloc(sizeof(int) * (size_t)(nc * 8 + 1)), seq_k = malloc(sizeof(int) * (size_t)(nc * 8 + 1));
+  seq_t = malloc(sizeof(int) * (size_t)(nc * 8 + 1)),
+  seq_k = malloc(sizeof(int) * (size_t)(nc * 8 + 1));
   for (;;) {
     int bt = -1, bk = 0;
     double bscore = 0;
@@ -328,9 +359,10 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   }
   /* 4. how far along the sequence */
   best = calloc((size_t)(nc ? nc : 1), sizeof(int));
-  /* the accuracy budget holds for a choice whose loss plus one standard error of it fits (with labels):
-   * a choice that only looks free on these samples is not taken */
-  int64_t allowed = (int64_t)floor(s->max_loss / 100.0 * (double)ref.total + 1e-9), flips = 0, margin = 0;
+  /* the accuracy budget holds for a choice whose loss plus one standard error of it fits (with
+   * labels): a choice that only looks free on these samples is not taken */
+  int64_t allowed = (int64_t)floor(s->max_loss / 100.0 * (double)ref.total + 1e-9), flips = 0,
+          margin = 0;
   int take = 0;
   if (s->budget > 0) {
     memset(k, 0, sizeof(int) * (size_t)nc);
@@ -340,16 +372,23 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
       mem = config_memory(p, c, nc, k, s);
     }
     if (mem > (double)s->budget) {
-      dl_error_set(e, "the %s budget of %lld bytes cannot be met: at K up to %d the activations need %.0f bytes "
-                   "(%.0f bytes over)", s->traffic ? "traffic" : "arena", (long long)s->budget, s->kmax, mem,
+      dl_error_set(e,
+                   "the %s budget of %lld bytes cannot be met: at K up to %d the activations need "
+                   "%.0f bytes "
+                   "(%.0f bytes over)",
+                   s->traffic ? "traffic" : "arena", (long long)s->budget, s->kmax, mem,
                    mem - (double)s->budget);
       goto done;
     }
     if (!run(&r, &ref, &flips, &margin, NULL, e)) goto done;
     if (flips + margin > allowed) {
-      dl_error_set(e, "meeting the %s budget of %lld bytes loses %.2f points of %s (standard error %.2f) on the "
-                   "calibration samples, more than the accuracy budget of %.2f points allows (%.2f points over)",
-                   s->traffic ? "traffic" : "arena", (long long)s->budget, 100.0 * (double)flips / (double)ref.total,
+      dl_error_set(e,
+                   "meeting the %s budget of %lld bytes loses %.2f points of %s (standard error "
+                   "%.2f) on the "
+                   "calibration samples, more than the accuracy budget of %.2f points allows (%.2f "
+                   "points over)",
+                   s->traffic ? "traffic" : "arena", (long long)s->budget,
+                   100.0 * (double)flips / (double)ref.total,
                    ref.labels ? "accuracy" : "top-1 agreement with the exact model",
                    100.0 * (double)margin / (double)ref.total, s->max_loss,
                    100.0 * (double)(flips + margin - allowed) / (double)ref.total);
@@ -363,8 +402,10 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
       for (int j = 0; j < mid; j++) k[seq_t[j]] = seq_k[j];
       int64_t f, sd;
       if (!run(&r, &ref, &f, &sd, NULL, e)) goto done;
-      if (f + sd <= allowed) lo = mid;
-      else hi = mid - 1;
+      if (f + sd <= allowed)
+        lo = mid;
+      else
+        hi = mid - 1;
     }
     take = lo;
   }
@@ -381,15 +422,18 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   for (int i = 0; i < nc; i++) {
     sch[i] = 0;
     for (int sc = 1; sc < DL_SCHEME_COUNT; sc++)
-      if ((s->traffic ? r.sum[i][sc] < r.sum[i][sch[i]] : r.max[i][sc] < r.max[i][sch[i]])) sch[i] = sc;
+      if ((s->traffic ? r.sum[i][sc] < r.sum[i][sch[i]] : r.max[i][sc] < r.max[i][sch[i]]))
+        sch[i] = sc;
   }
-  double *bytes = malloc(sizeof(double) * (size_t)(nc ? nc : 1)), *raw = malloc(sizeof(double) * (size_t)(nc ? nc : 1));
+  double *bytes = malloc(sizeof(double) * (size_t)(nc ? nc : 1)),
+         *raw = malloc(sizeof(double) * (size_t)(nc ? nc : 1));
   rep->t = calloc((size_t)(nc ? nc : 1), sizeof *rep->t);
   for (int i = 0; i < nc; i++) {
     Cand *x = &c[i];
     double mean = r.sum[i][sch[i]] / (double)ref.total, worst = r.max[i][sch[i]];
     raw[i] = (double)x->raw;
-    /* a lossless tensor that does not compress stays plain: decoding it would cost time for nothing */
+    /* a lossless tensor that does not compress stays plain: decoding it would cost time for nothing
+     */
     if (k[i] == 0 && mean >= 0.97 * (double)x->raw) {
       bytes[i] = raw[i];
       continue;
@@ -415,18 +459,24 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   rep->mem_raw = memory(p, c, nc, raw, s->traffic);
   free(bytes), free(raw), free(sch);
   if (s->budget > 0 && rep->mem > (double)s->budget) {
-    dl_error_set(e, "the %s budget of %lld bytes is missed by %.0f bytes once the chosen compression is measured "
-                 "as a whole (%.0f bytes)", s->traffic ? "traffic" : "arena", (long long)s->budget,
+    dl_error_set(e,
+                 "the %s budget of %lld bytes is missed by %.0f bytes once the chosen compression "
+                 "is measured "
+                 "as a whole (%.0f bytes)",
+                 s->traffic ? "traffic" : "arena", (long long)s->budget,
                  rep->mem - (double)s->budget, rep->mem);
     goto done;
   }
   ok = true;
 done:
   if (!ok) {
-    for (int i = 0; i < nc; i++) mlirOperationRemoveDiscardableAttributeByName(mlirOpResultGetOwner(c[i].v), dl_str("dlc.compress"));
+    for (int i = 0; i < nc; i++)
+      mlirOperationRemoveDiscardableAttributeByName(mlirOpResultGetOwner(c[i].v),
+                                                    dl_str("dlc.compress"));
     dl_compress_report_free(rep);
   }
-  free(c), free(k), free(seq_t), free(seq_k), free(best), free(r.sum), free(r.max), free(r.buf), free(r.hwc);
+  free(c), free(k), free(seq_t), free(seq_k), free(best), free(r.sum), free(r.max), free(r.buf),
+      free(r.hwc);
   free(ref.ref), free(ref.top);
   dl_plan_destroy(p);
   return ok;
@@ -439,24 +489,35 @@ void dl_compress_report_free(DlCompressReport *r) {
 
 void dl_compress_report_print(const DlCompressReport *r, DlBuf *b) {
   double raw = 0, mean = 0, worst = 0;
-  dl_buf_printf(b, "%-22s %-6s %2s %9s %10s %10s %7s %7s %9s %10s\n", "tensor", "scheme", "K", "raw", "mean", "worst",
-                "mean x", "worst x", "reserved", "saved");
+  dl_buf_printf(b, "%-22s %-6s %2s %9s %10s %10s %7s %7s %9s %10s\n", "tensor", "scheme", "K",
+                "raw", "mean", "worst", "mean x", "worst x", "reserved", "saved");
   for (int i = 0; i < r->nt; i++) {
     const DlCompressRow *t = &r->t[i];
     dl_buf_printf(b, "%-22s %-6s %2d %9lld %10.1f %10.0f %6.2fx %6.2fx %9lld %10.1f\n", t->name,
-                  dl_scheme_name(t->c.scheme), t->c.k, (long long)t->raw, t->mean, t->worst, (double)t->raw / t->mean,
-                  (double)t->raw / t->worst, (long long)t->reserved, (double)t->raw - t->mean);
+                  dl_scheme_name(t->c.scheme), t->c.k, (long long)t->raw, t->mean, t->worst,
+                  (double)t->raw / t->mean, (double)t->raw / t->worst, (long long)t->reserved,
+                  (double)t->raw - t->mean);
     raw += (double)t->raw, mean += t->mean, worst += t->worst;
   }
-  dl_buf_printf(b, "total: %d tensors, %.0f bytes raw, %.1f mean (%.2fx), %.0f worst (%.2fx), %.1f bytes saved per sample\n",
-                r->nt, raw, mean, mean > 0 ? raw / mean : 1, worst, worst > 0 ? raw / worst : 1, raw - mean);
+  dl_buf_printf(b,
+                "total: %d tensors, %.0f bytes raw, %.1f mean (%.2fx), %.0f worst (%.2fx), %.1f "
+                "bytes saved per sample\n",
+                r->nt, raw, mean, mean > 0 ? raw / mean : 1, worst, worst > 0 ? raw / worst : 1,
+                raw - mean);
   dl_buf_printf(b, "activation %s: %.0f bytes uncompressed, %.0f compressed (%.2fx)\n",
-                r->traffic ? "traffic (mean bytes written and read)" : "peak (bytes live at once, reserves)",
+                r->traffic ? "traffic (mean bytes written and read)"
+                           : "peak (bytes live at once, reserves)",
                 r->mem_raw, r->mem, r->mem > 0 ? r->mem_raw / r->mem : 1);
   if (r->labels)
-    dl_buf_printf(b, "accuracy on %lld calibration samples: %.2f%% exact, %.2f%% compressed (%.2f points lost, "
-                     "standard error %.2f)\n", (long long)r->samples, r->acc_exact, r->acc_exact - r->loss, r->loss, r->loss_se);
+    dl_buf_printf(
+        b,
+        "accuracy on %lld calibration samples: %.2f%% exact, %.2f%% compressed (%.2f points lost, "
+        "standard error %.2f)\n",
+        (long long)r->samples, r->acc_exact, r->acc_exact - r->loss, r->loss, r->loss_se);
   else
-    dl_buf_printf(b, "accuracy: top-1 class changed on %.2f%% of %lld calibration samples (no labels: an upper bound "
-                     "of the accuracy lost)\n", r->loss, (long long)r->samples);
+    dl_buf_printf(b,
+                  "accuracy: top-1 class changed on %.2f%% of %lld calibration samples (no labels: "
+                  "an upper bound "
+                  "of the accuracy lost)\n",
+                  r->loss, (long long)r->samples);
 }
