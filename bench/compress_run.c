@@ -76,5 +76,6 @@ int main(int argc, char **argv) {
   printf("arena %ld bytes, %.4f ms/image, %ld of %ld images returned an error, accuracy %.2f%%\n",
          (long)CAT(MODEL, _ARENA_BYTES), 1e3 * dt_s / (double)(n * rep), errors / rep, n,
          100.0 * (double)hits / (double)n);
+  free(x), free(y);
   return 0;
 }
