@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc/compress.h"
 #include "dlc/load.h"
 #include "dlc/onnx.h"
 #include "dlc/npy.h"
@@ -69,6 +70,21 @@ static void usage(FILE *f) {
           "  --prune-bias-correct    keep each output's mean on --calib (bias correction)\n"
           "  --prune-reconstruct     refit each layer's kept weights and bias to its original\n"
           "                          outputs on --calib (least squares), layer after layer\n"
+          "activation compression (C target; needs a quantized model and --calib):\n"
+          "  --compress-activations  keep activations compressed in the arena: scheme and K per\n"
+          "                          tensor measured on the calibration samples\n"
+          "  --compress-budget=[traffic:]BYTES  activation memory to meet: the peak of bytes live\n"
+          "                          at once (default) or the bytes moved per inference\n"
+          "  --compress-max-loss=P   points of accuracy the choice may lose on the samples\n"
+          "                          (default 0: lossless); without --compress-labels, points\n"
+          "                          of top-1 agreement with the exact integer model\n"
+          "  --compress-labels=FILE.npy  int64 labels of the calibration samples\n"
+          "  --compress-kmax=K       largest K tried (0..7, default 4): values keep multiples of 2^K\n"
+          "  --compress-samples=N    calibration samples measured (default 1000; 0 = all)\n"
+          "  --compress-reserve=R    arena bytes per tensor: bound (worst case, never fails) or\n"
+          "                          calib (calibration worst + 5%%, checked at run time; the\n"
+          "                          default under an arena budget)\n"
+          "  --compress-report=FILE  per-tensor scheme, K, ratios and bytes saved; totals; loss\n"
           "  -MD -MF FILE            write a make/ninja depfile naming every file read\n"
           "  --help, --version\n"
           "exit status: 0 ok, 1 bad model or option, 2 internal error\n");
@@ -122,6 +138,9 @@ int main(int argc, char **argv) {
   const char *calib = NULL;
   const char *prune = NULL;
   DlPruneSettings ps = {0};
+  bool compress = false, compress_opt = false;
+  const char *compress_report = NULL, *compress_labels = NULL;
+  DlCompressSettings cs = {0, false, 0, 4, 256, 16, 1000, DL_RESERVE_AUTO, 0.05};
   DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_MINMAX, .limit = 1000, .progress = true}};
   /* --config first: its defaults are the base the other flags override */
   const char *config = NULL;
@@ -158,6 +177,36 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--quantize")) quantize = true;
     else if (!strcmp(a, "--no-fold-qdq")) no_fold_qdq = true;
     else if (!strncmp(a, "--report=", 9)) report = a + 9;
+    else if (!strcmp(a, "--compress-activations")) compress = true;
+    else if (!strncmp(a, "--compress-", 11)) {
+      const char *v = strchr(a, '=') ? strchr(a, '=') + 1 : "";
+      char *end = NULL;
+      compress_opt = true;
+      if (!strncmp(a, "--compress-budget=", 18)) {
+        cs.traffic = !strncmp(v, "traffic:", 8);
+        cs.budget = strtoll(v + (cs.traffic ? 8 : 0), &end, 10);
+        if (end == v + (cs.traffic ? 8 : 0) || *end || cs.budget <= 0)
+          return fprintf(stderr, "%s: error: bad --compress-budget '%s' (expected [traffic:]BYTES, BYTES > 0)\n", prog, v), EXIT_USER;
+      } else if (!strncmp(a, "--compress-max-loss=", 20)) {
+        cs.max_loss = strtod(v, &end);
+        if (end == v || *end || !(cs.max_loss >= 0 && cs.max_loss <= 100))
+          return fprintf(stderr, "%s: error: bad --compress-max-loss '%s' (expected points within 0..100)\n", prog, v), EXIT_USER;
+      } else if (!strncmp(a, "--compress-samples=", 19)) {
+        cs.samples = strtoll(v, &end, 10);
+        if (end == v || *end || cs.samples < 0)
+          return fprintf(stderr, "%s: error: bad --compress-samples '%s'\n", prog, v), EXIT_USER;
+      } else if (!strncmp(a, "--compress-kmax=", 16)) {
+        cs.kmax = (int)strtol(v, &end, 10);
+        if (end == v || *end || cs.kmax < 0 || cs.kmax > 7)
+          return fprintf(stderr, "%s: error: bad --compress-kmax '%s' (expected 0..7)\n", prog, v), EXIT_USER;
+      } else if (!strncmp(a, "--compress-reserve=", 19)) {
+        if (strcmp(v, "bound") && strcmp(v, "calib"))
+          return fprintf(stderr, "%s: error: bad --compress-reserve '%s' (expected bound or calib)\n", prog, v), EXIT_USER;
+        cs.reserve = !strcmp(v, "bound") ? DL_RESERVE_BOUND : DL_RESERVE_CALIB;
+      } else if (!strncmp(a, "--compress-report=", 18) && *v) compress_report = v;
+      else if (!strncmp(a, "--compress-labels=", 18) && *v) compress_labels = v;
+      else return fprintf(stderr, "%s: error: unknown option '%s' (see --help)\n", prog, a), EXIT_USER;
+    }
     else if (!strncmp(a, "--calib=", 8)) calib = a + 8;
     else if (!strncmp(a, "--prune=", 8)) prune = a + 8;
     else if (!strncmp(a, "--prune-layers=", 15)) ps.layers = a + 15;
@@ -230,8 +279,16 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: error: unknown target '%s' (expected: c, pim, acc)\n", prog, target);
     return EXIT_USER;
   }
-  if (quantize != (calib != NULL) && !(calib && (report || ps.comp))) {
-    fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize or --report)\n", prog);
+  if (quantize != (calib != NULL) && !(calib && (report || compress || ps.comp))) {
+    fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations or pruning compensation)\n", prog);
+    return EXIT_USER;
+  }
+  if (compress_opt && !compress) {
+    fprintf(stderr, "%s: error: --compress-* options need --compress-activations\n", prog);
+    return EXIT_USER;
+  }
+  if (compress && !calib) {
+    fprintf(stderr, "%s: error: --compress-activations needs --calib=FILE.npy (and a model quantized with --quantize)\n", prog);
     return EXIT_USER;
   }
   if (prune) {
@@ -337,6 +394,12 @@ int main(int argc, char **argv) {
     }
   }
   if (qdq && !dl_quantize_qdq_module(m, &e)) {
+    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+    rc = EXIT_USER;
+    goto cleanup;
+  }
+  if (compress_labels) on_read(compress_labels, &deps);
+  if (compress && !dl_compress_module(m, calib, compress_labels, &cs, compress_report, &e)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = EXIT_USER;
     goto cleanup;

@@ -43,6 +43,18 @@ typedef struct {
   long long qmin, qmax, zp;
   int k; /* K-lossy, 0..7: values rounded to multiples of 2^k from zp (see dlz_lossy) */
 } dlz_params;
+
+/* A tensor being encoded piece by piece (dlz_rows_put): blocks done, and
+ * elements waiting in the caller's one-block buffer. Start from {0, 0}. */
+typedef struct {
+  long long block, fill;
+} dlz_stream;
+
+/* What a band buffer and the one-block buffer of dlz_rows_get hold between
+ * calls: rows [r0, r1) and block `block` (-1: none). Start from {0, 0, -1}. */
+typedef struct {
+  long long r0, r1, block;
+} dlz_rows;
 /* @end */
 
 /* The value the K-lossy encoding keeps for q (q itself when k = 0). */
@@ -52,10 +64,32 @@ size_t dlz_bound(const dlz_params *p, long long n);
 /* Encodes x[0..n) (es-byte signed integers); returns the bytes written to out,
  * which must hold dlz_bound(p, n). */
 size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsigned char *out);
+/* Encodes blocks [b0, b1) of an n-element tensor from x (x[0] is element
+ * b0 * block) into out, which holds cap bytes: table entry b0 must already be
+ * written (blocks go in order), entries b0 + 1..b1 are. Returns the bytes of
+ * out in use so far, or 0 if they would exceed cap (out is then unusable):
+ * the check a compressed arena slot smaller than dlz_bound relies on. */
+size_t dlz_encode_blocks(const dlz_params *p, const void *x, int es, long long n, long long b0, long long b1,
+                         unsigned char *out, size_t cap);
 /* Decodes elements [i0, i1) of an n-element tensor compressed in in[0..len)
  * into y[0..i1-i0) (es-byte integers); touches only the blocks that overlap.
  * Returns 0 if the buffer is corrupt (y is then unspecified), 1 otherwise. */
 int dlz_decode(const dlz_params *p, const unsigned char *in, size_t len, long long n, long long i0, long long i1,
                void *y, int es);
+
+/* Tiles of a [C, H, W] tensor compressed in channel-last order (element
+ * (c, h, w) at position (h * W + w) * C + c), as the C target keeps
+ * activations so that a band of rows is one element range:
+ * dlz_rows_get decodes rows [r0, r1) into y as [C][r1 - r0][W], decoding one
+ * block at a time through tmp (block elements); rows that y already holds
+ * from the previous call with the same st are moved, not decoded again, and
+ * so is the block left in tmp; 0 if the buffer is corrupt.
+ * dlz_rows_put appends the next `rows` rows, given as x[C][rows][W], to the
+ * tensor being encoded into out (cap bytes), through pend (block elements)
+ * and s; 0 when out is full. */
+int dlz_rows_get(const dlz_params *p, const unsigned char *in, size_t len, long long C, long long H, long long W,
+                 long long r0, long long r1, int es, void *y, void *tmp, dlz_rows *st);
+int dlz_rows_put(const dlz_params *p, unsigned char *out, size_t cap, long long C, long long H, long long W,
+                 long long rows, const void *x, int es, void *pend, dlz_stream *s);
 
 #endif

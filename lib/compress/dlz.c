@@ -22,17 +22,23 @@ static void dlz_st(void *y, int es, long long i, long long v) {
 /* @fn dlz_put */
 /* Writes the low `bits` bits of v at bit position *pos of b (b zeroed beforehand). */
 static void dlz_put(unsigned char *b, size_t *pos, unsigned v, int bits) {
-  int i;
-  for (i = 0; i < bits; i++, (*pos)++)
-    if (v >> i & 1u) b[*pos >> 3] |= (unsigned char)(1u << (*pos & 7));
+  while (bits > 0) { /* a byte's worth at a time */
+    int o = (int)(*pos & 7), n = 8 - o < bits ? 8 - o : bits;
+    b[*pos >> 3] |= (unsigned char)((v & ((1u << n) - 1)) << o);
+    v >>= n, *pos += (size_t)n, bits -= n;
+  }
 }
 /* @end */
 
 /* @fn dlz_get */
 static unsigned dlz_get(const unsigned char *b, size_t *pos, int bits) {
   unsigned v = 0;
-  int i;
-  for (i = 0; i < bits; i++, (*pos)++) v |= (unsigned)(b[*pos >> 3] >> (*pos & 7) & 1u) << i;
+  int got = 0;
+  while (got < bits) { /* a byte's worth at a time */
+    int o = (int)(*pos & 7), n = 8 - o < bits - got ? 8 - o : bits - got;
+    v |= (unsigned)(b[*pos >> 3] >> o & ((1u << n) - 1)) << got;
+    got += n, *pos += (size_t)n;
+  }
   return v;
 }
 /* @end */
@@ -47,8 +53,17 @@ size_t dlz_bound(const dlz_params *p, long long n) {
 /* @fn dlz_lossy */
 long long dlz_lossy(const dlz_params *p, long long q) {
   long long d = (long long)1 << p->k, v = q - p->zp + d / 2;
-  v = (v >= 0 ? v / d : -((-v + d - 1) / d)) * d + p->zp; /* nearest multiple of 2^k, ties up */
+  if (p->k == 0) return q;
+  v = (v >= 0 ? v >> p->k : -((-v + d - 1) >> p->k)) * d + p->zp; /* nearest multiple of 2^k, ties up */
   return v > p->qmax ? v - d : v < p->qmin ? v + d : v;  /* stays in range */
+}
+/* @end */
+
+/* @fn dlz_val uses dlz_ld dlz_lossy */
+/* Element i of x as the K-lossy encoding keeps it. */
+static long long dlz_val(const dlz_params *p, const void *x, int es, long long i) {
+  long long q = dlz_ld(x, es, i);
+  return p->k ? dlz_lossy(p, q) : q;
 }
 /* @end */
 
@@ -56,7 +71,7 @@ long long dlz_lossy(const dlz_params *p, long long q) {
 /* A value's distance from the zero point in units of 2^k, as stored by the
  * narrowed modes (q already K-lossy). */
 static unsigned dlz_u(const dlz_params *p, long long q) {
-  long long v = (q - p->zp) / ((long long)1 << p->k);
+  long long v = q - p->zp >= 0 ? (q - p->zp) >> p->k : -((p->zp - q) >> p->k); /* exact: a multiple of 2^k */
   if (p->zp == p->qmin) return (unsigned)v;
   return v >= 0 ? (unsigned)(2 * v) : (unsigned)(-2 * v - 1);
 }
@@ -89,7 +104,11 @@ static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, co
   mb = ((m == DLZ_ZVC ? ne : nsub) + 7) / 8;
   if ((size_t)mb > avail) return -1;
   if (m == DLZ_ZVC) {
-    for (i = 0; i < ne; i++) cnt += mask[i >> 3] >> (i & 7) & 1;
+    for (i = 0; i < ne / 8; i++) { /* a byte at a time */
+      unsigned v = mask[i];
+      while (v) v &= v - 1, cnt++;
+    }
+    for (i = ne / 8 * 8; i < ne; i++) cnt += mask[i >> 3] >> (i & 7) & 1;
   } else {
     for (i = 0; i < nsub; i++)
       if (mask[i >> 3] >> (i & 7) & 1) cnt += (i + 1) * p->sub <= ne ? p->sub : ne - i * p->sub;
@@ -98,73 +117,85 @@ static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, co
 }
 /* @end */
 
-/* @fn dlz_encode uses dlz_ld dlz_put dlz_u dlz_width dlz_lossy */
-size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsigned char *out) {
+/* @fn dlz_encode_blocks uses dlz_val dlz_put dlz_u dlz_width */
+size_t dlz_encode_blocks(const dlz_params *pp, const void *x, int es, long long n, long long b0, long long b1,
+                         unsigned char *out, size_t cap) {
+  const dlz_params pv = *pp, *p = &pv; /* a copy the compiler can keep in registers while writing bytes */
   long long nb = (n + p->block - 1) / p->block, b, i;
-  unsigned char *data = out + 4 * (nb + 1);
-  size_t at = 0;
-  for (b = 0; b <= nb; b++) {
-    if (b > 0) {
-      long long i0 = (b - 1) * p->block, ne = i0 + p->block <= n ? p->block : n - i0, nz = 0, nzsub = 0, s;
-      long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_MODES];
-      unsigned umax = 0;
-      int mode = DLZ_RAW, m, w;
-      size_t pos = 0;
-      unsigned char *blk = data + at, *pay = blk + 1;
+  size_t table = 4 * (size_t)(nb + 1), at;
+  unsigned char *data = out + table;
+  if (b0 < 0 || b1 > nb || b0 > b1 || cap < table) return 0;
+  if (b0 == 0) out[0] = out[1] = out[2] = out[3] = 0;
+  at = (size_t)out[4 * b0] | (size_t)out[4 * b0 + 1] << 8 | (size_t)out[4 * b0 + 2] << 16 | (size_t)out[4 * b0 + 3] << 24;
+  if (at > cap - table) return 0;
+  for (b = b0 + 1; b <= b1; b++) {
+    long long i0 = (b - 1) * p->block, ne = i0 + p->block <= n ? p->block : n - i0, nz = 0, nzsub = 0, s;
+    long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_MODES], xo = i0 - b0 * p->block;
+    unsigned umax = 0;
+    int mode = DLZ_RAW, m, w;
+    size_t pos = 0;
+    unsigned char *blk = data + at, *pay = blk + 1;
+    for (i = 0; i < ne; i++) {
+      unsigned u = dlz_u(p, dlz_val(p, x, es, xo + i));
+      nz += u != 0;
+      umax = u > umax ? u : umax;
+    }
+    w = dlz_width(umax);
+    for (s = 0; (p->modes >> DLZ_ZB & 1u) && s < nsub; s++) {
+      long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
+      for (i = 0; i < e; i++) any |= dlz_val(p, x, es, xo + s * p->sub + i) != p->zp;
+      nzsub += any ? e : 0;
+    }
+    size[DLZ_RAW] = (ne * p->bits + 7) / 8;
+    size[DLZ_ZERO] = nz ? -1 : 0;
+    size[DLZ_PACK] = w <= 16 ? (ne * w + 7) / 8 : -1;
+    size[DLZ_ZVC] = w <= 16 ? (ne + 7) / 8 + (nz * w + 7) / 8 : -1;
+    size[DLZ_ZB] = w <= 16 ? (nsub + 7) / 8 + (nzsub * w + 7) / 8 : -1;
+    for (m = 1; m < DLZ_MODES; m++)
+      if ((p->modes >> m & 1u) && size[m] >= 0 && size[m] < size[mode]) mode = m;
+    if ((size_t)size[mode] + 1 > cap - table - at) return 0; /* the block does not fit: the budget is exceeded */
+    blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK ? (w - 1) << 3 : 0));
+    memset(pay, 0, (size_t)size[mode]);
+    if (mode == DLZ_RAW) {
+      for (i = 0; i < ne; i++) dlz_put(pay, &pos, (unsigned)(dlz_val(p, x, es, xo + i) - p->qmin), p->bits);
+    } else if (mode == DLZ_PACK) {
+      for (i = 0; i < ne; i++) dlz_put(pay, &pos, dlz_u(p, dlz_val(p, x, es, xo + i)), w);
+    } else if (mode == DLZ_ZVC) {
+      pos = (size_t)((ne + 7) / 8) * 8;
       for (i = 0; i < ne; i++) {
-        unsigned u = dlz_u(p, dlz_lossy(p, dlz_ld(x, es, i0 + i)));
-        nz += u != 0;
-        umax = u > umax ? u : umax;
+        unsigned u = dlz_u(p, dlz_val(p, x, es, xo + i));
+        if (!u) continue;
+        pay[i >> 3] |= (unsigned char)(1u << (i & 7));
+        dlz_put(pay, &pos, u, w);
       }
-      w = dlz_width(umax);
+    } else if (mode == DLZ_ZB) {
+      pos = (size_t)((nsub + 7) / 8) * 8;
       for (s = 0; s < nsub; s++) {
         long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
-        for (i = 0; i < e; i++) any |= dlz_lossy(p, dlz_ld(x, es, i0 + s * p->sub + i)) != p->zp;
-        nzsub += any ? e : 0;
+        for (i = 0; i < e; i++) any |= dlz_val(p, x, es, xo + s * p->sub + i) != p->zp;
+        if (!any) continue;
+        pay[s >> 3] |= (unsigned char)(1u << (s & 7));
+        for (i = 0; i < e; i++) dlz_put(pay, &pos, dlz_u(p, dlz_val(p, x, es, xo + s * p->sub + i)), w);
       }
-      size[DLZ_RAW] = (ne * p->bits + 7) / 8;
-      size[DLZ_ZERO] = nz ? -1 : 0;
-      size[DLZ_PACK] = w <= 16 ? (ne * w + 7) / 8 : -1;
-      size[DLZ_ZVC] = w <= 16 ? (ne + 7) / 8 + (nz * w + 7) / 8 : -1;
-      size[DLZ_ZB] = w <= 16 ? (nsub + 7) / 8 + (nzsub * w + 7) / 8 : -1;
-      for (m = 1; m < DLZ_MODES; m++)
-        if ((p->modes >> m & 1u) && size[m] >= 0 && size[m] < size[mode]) mode = m;
-      blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK ? (w - 1) << 3 : 0));
-      memset(pay, 0, (size_t)size[mode]);
-      if (mode == DLZ_RAW) {
-        for (i = 0; i < ne; i++) dlz_put(pay, &pos, (unsigned)(dlz_lossy(p, dlz_ld(x, es, i0 + i)) - p->qmin), p->bits);
-      } else if (mode == DLZ_PACK) {
-        for (i = 0; i < ne; i++) dlz_put(pay, &pos, dlz_u(p, dlz_lossy(p, dlz_ld(x, es, i0 + i))), w);
-      } else if (mode == DLZ_ZVC) {
-        pos = (size_t)((ne + 7) / 8) * 8;
-        for (i = 0; i < ne; i++) {
-          unsigned u = dlz_u(p, dlz_lossy(p, dlz_ld(x, es, i0 + i)));
-          if (!u) continue;
-          pay[i >> 3] |= (unsigned char)(1u << (i & 7));
-          dlz_put(pay, &pos, u, w);
-        }
-      } else if (mode == DLZ_ZB) {
-        pos = (size_t)((nsub + 7) / 8) * 8;
-        for (s = 0; s < nsub; s++) {
-          long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
-          for (i = 0; i < e; i++) any |= dlz_lossy(p, dlz_ld(x, es, i0 + s * p->sub + i)) != p->zp;
-          if (!any) continue;
-          pay[s >> 3] |= (unsigned char)(1u << (s & 7));
-          for (i = 0; i < e; i++) dlz_put(pay, &pos, dlz_u(p, dlz_lossy(p, dlz_ld(x, es, i0 + s * p->sub + i))), w);
-        }
-      }
-      at += 1 + (size_t)size[mode];
     }
+    at += 1 + (size_t)size[mode];
     out[4 * b] = (unsigned char)(at & 255), out[4 * b + 1] = (unsigned char)(at >> 8 & 255);
     out[4 * b + 2] = (unsigned char)(at >> 16 & 255), out[4 * b + 3] = (unsigned char)(at >> 24 & 255);
   }
-  return 4 * (size_t)(nb + 1) + at;
+  return table + at;
+}
+/* @end */
+
+/* @fn dlz_encode uses dlz_encode_blocks dlz_bound */
+size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsigned char *out) {
+  return dlz_encode_blocks(p, x, es, n, 0, (n + p->block - 1) / p->block, out, dlz_bound(p, n));
 }
 /* @end */
 
 /* @fn dlz_decode uses dlz_st dlz_get dlz_payload dlz_q */
-int dlz_decode(const dlz_params *p, const unsigned char *in, size_t len, long long n, long long i0, long long i1,
+int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long long n, long long i0, long long i1,
                void *y, int es) {
+  const dlz_params pv = *pp, *p = &pv; /* a copy the compiler can keep in registers while writing y */
   long long nb = (n + p->block - 1) / p->block, b;
   size_t table = 4 * (size_t)(nb + 1);
   const unsigned char *data = in + table;
@@ -173,7 +204,7 @@ int dlz_decode(const dlz_params *p, const unsigned char *in, size_t len, long lo
     const unsigned char *t = in + 4 * b;
     size_t lo = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
     size_t hi = (size_t)t[4] | (size_t)t[5] << 8 | (size_t)t[6] << 16 | (size_t)t[7] << 24;
-    long long e0 = b * p->block, ne = e0 + p->block <= n ? p->block : n - e0, i, s;
+    long long e0 = b * p->block, ne = e0 + p->block <= n ? p->block : n - e0, j, s, a, z;
     long long nsub = (ne + p->sub - 1) / p->sub, want;
     const unsigned char *pay;
     int mode, w;
@@ -184,19 +215,103 @@ int dlz_decode(const dlz_params *p, const unsigned char *in, size_t len, long lo
     if (mode >= DLZ_MODES || w > 16 || (mode < DLZ_PACK && data[lo] >> 3)) return 0;
     want = dlz_payload(p, mode, w, ne, pay, hi - lo - 1);
     if (want < 0 || (size_t)want != hi - lo - 1) return 0;
-    if (mode == DLZ_ZVC) pos = (size_t)((ne + 7) / 8) * 8;
-    if (mode == DLZ_ZB) pos = (size_t)((nsub + 7) / 8) * 8;
-    for (s = 0; s < nsub; s++) {
-      long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, on = mode != DLZ_ZB || (pay[s >> 3] >> (s & 7) & 1);
-      for (i = 0; i < e; i++) {
-        long long k = e0 + s * p->sub + i, j = s * p->sub + i, v;
-        if (mode == DLZ_RAW) v = (long long)dlz_get(pay, &pos, p->bits) + p->qmin;
-        else if (mode == DLZ_ZERO || !on || (mode == DLZ_ZVC && !(pay[j >> 3] >> (j & 7) & 1))) v = p->zp;
-        else v = dlz_q(p, dlz_get(pay, &pos, w));
-        if (k >= i0 && k < i1) dlz_st(y, es, k - i0, v);
+    a = i0 > e0 ? i0 - e0 : 0, z = i1 < e0 + ne ? i1 - e0 : ne; /* the block's elements wanted */
+    if (mode == DLZ_RAW) {
+      pos = (size_t)(a * p->bits);
+      for (j = a; j < z; j++) dlz_st(y, es, e0 + j - i0, (long long)dlz_get(pay, &pos, p->bits) + p->qmin);
+    } else if (mode == DLZ_ZERO) {
+      for (j = a; j < z; j++) dlz_st(y, es, e0 + j - i0, p->zp);
+    } else if (mode == DLZ_PACK) {
+      pos = (size_t)(a * w);
+      for (j = a; j < z; j++) dlz_st(y, es, e0 + j - i0, dlz_q(p, dlz_get(pay, &pos, w)));
+    } else if (mode == DLZ_ZVC) {
+      pos = (size_t)((ne + 7) / 8) * 8;
+      for (j = 0; j < z; j++) {
+        long long v = pay[j >> 3] >> (j & 7) & 1 ? dlz_q(p, dlz_get(pay, &pos, w)) : p->zp;
+        if (j >= a) dlz_st(y, es, e0 + j - i0, v);
+      }
+    } else {
+      pos = (size_t)((nsub + 7) / 8) * 8;
+      for (s = 0; s * p->sub < z; s++) {
+        int on = pay[s >> 3] >> (s & 7) & 1;
+        for (j = s * p->sub; j < (s + 1) * p->sub && j < ne; j++) {
+          long long v = on ? dlz_q(p, dlz_get(pay, &pos, w)) : p->zp;
+          if (j >= a && j < z) dlz_st(y, es, e0 + j - i0, v);
+        }
       }
     }
   }
+  return 1;
+}
+/* @end */
+
+/* @fn dlz_rows_get uses dlz_decode */
+int dlz_rows_get(const dlz_params *p, const unsigned char *in, size_t len, long long C, long long H, long long W,
+                 long long r0, long long r1, int es, void *y, void *tmp, dlz_rows *st) {
+  long long n = C * H * W, R = r1 - r0, Rold = st->r1 - st->r0, k0 = r0 > st->r0 ? r0 : st->r0;
+  long long k1 = r1 < st->r1 ? r1 : st->r1, c, h, j, i, end, d0 = r0, d1 = r1;
+  unsigned char *yb = (unsigned char *)y;
+  size_t row = (size_t)(W * es);
+  /* rows held from the last band move to their place in this one, when one
+   * direction of copying can do it (the usual case: bands sliding down) */
+  if (k0 < k1 && ((R <= Rold && r0 >= st->r0) || (R >= Rold && r0 <= st->r0))) {
+    int down = R <= Rold && r0 >= st->r0;
+    for (j = 0; j < C * (k1 - k0); j++) {
+      long long t = down ? j : C * (k1 - k0) - 1 - j;
+      c = t / (k1 - k0), h = k0 + t % (k1 - k0);
+      memmove(yb + (size_t)((c * R + h - r0) * W * es), yb + (size_t)((c * Rold + h - st->r0) * W * es), row);
+    }
+    if (k0 == r0) d0 = k1; /* what is left to decode: [d0, d1) */
+    else if (k1 == r1) d1 = k0;
+  }
+  st->r0 = r0, st->r1 = r1;
+  i = d0 * W * C, end = d1 * W * C;
+  c = 0, h = d0 - r0;
+  {
+    long long w = 0;
+    while (i < end) {
+      long long b = i / p->block, e = (b + 1) * p->block < end ? (b + 1) * p->block : end;
+      long long bs = b * p->block, be = bs + p->block < n ? bs + p->block : n;
+      if (st->block != b) { /* the block stays in tmp: the next band often starts in it */
+        st->block = -1;
+        if (!dlz_decode(p, in, len, n, bs, be, tmp, es)) return st->r1 = st->r0, 0;
+        st->block = b;
+      }
+      for (j = i - bs; j < e - bs; j++) {
+        long long at = (c * R + h) * W + w;
+        if (es == 1) ((int8_t *)y)[at] = ((const int8_t *)tmp)[j];
+        else if (es == 2) ((int16_t *)y)[at] = ((const int16_t *)tmp)[j];
+        else ((int32_t *)y)[at] = ((const int32_t *)tmp)[j];
+        if (++c == C) {
+          c = 0;
+          if (++w == W) w = 0, h++;
+        }
+      }
+      i = e;
+    }
+  }
+  return 1;
+}
+/* @end */
+
+/* @fn dlz_rows_put uses dlz_encode_blocks */
+int dlz_rows_put(const dlz_params *p, unsigned char *out, size_t cap, long long C, long long H, long long W,
+                 long long rows, const void *x, int es, void *pend, dlz_stream *s) {
+  long long n = C * H * W, c, h, w, fill = s->fill, full = s->block * p->block + p->block < n ? p->block : n - s->block * p->block;
+  for (h = 0; h < rows; h++)
+    for (w = 0; w < W; w++)
+      for (c = 0; c < C; c++) {
+        long long at = (c * rows + h) * W + w;
+        if (es == 1) ((int8_t *)pend)[fill] = ((const int8_t *)x)[at];
+        else if (es == 2) ((int16_t *)pend)[fill] = ((const int16_t *)x)[at];
+        else ((int32_t *)pend)[fill] = ((const int32_t *)x)[at];
+        if (++fill == full) { /* a block is complete (the last one may be short) */
+          if (!dlz_encode_blocks(p, pend, es, n, s->block, s->block + 1, out, cap)) return 0;
+          s->block++, fill = 0;
+          full = s->block * p->block + p->block < n ? p->block : n - s->block * p->block;
+        }
+      }
+  s->fill = fill;
   return 1;
 }
 /* @end */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc/compress.h"
 #include "dlc/kernels.h"
 #include "dlc/qrt.h"
 #include "dlc/quant.h"
@@ -323,6 +324,11 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
       }
     }
   }
+  DlCompressChoice zc;
+  int z = dl_compress_attr_get(op, &zc, e);
+  if (z < 0) return -1;
+  if (z && zc.k > 0 && (q->kind == Q_ALIAS || !dl_compress_params(&zc, mlirValueGetType(r), &q->lossy)))
+    return qerr(e, st->where, op, "%s", "dlc.compress with k > 0 needs a per-tensor quantized result of its own");
   if (q->kind != Q_ALIAS && !dl_tensor_alloc(&p->slot[st->out], &out)) return qerr(e, st->where, op, "%s", "out of memory");
   if (q->kind == Q_ALIAS && k != DL_OP_COUNT && !scast && dl_shape_numel(&in[0]) != dl_shape_numel(&out))
     return qerr(e, st->where, op, "%s", "alias changes the element count");
@@ -366,6 +372,10 @@ bool dl_qstep_run(DlPlan *p, const Step *st, DlError *e) {
     qrt_concat(st->nin, xs, q->chunk, c->outer, q->xes, y->data);
     break;
   }
+  }
+  if (q->lossy.k > 0) {
+    int es = es_of(&y->shape);
+    for (dlrt_i i = 0; i < n; i++) qrt_st(y->data, es, i, dlz_lossy(&q->lossy, qrt_ld(y->data, es, i)));
   }
   return true;
 }

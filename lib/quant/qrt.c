@@ -330,39 +330,51 @@ dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int a
 /* @end */
 
 /* @fn qrt_matmul16 uses qrt_wunpack qrt_dot2x2 qrt_out_store */
-/* qrt_matmul when qrt_fast16 holds for both operands: rows of A - za and
- * columns of B (- zb) as int16 rows padded to a multiple of 16, 2x2 tiles of
- * dot products into int32 sums, then the output stage. */
+/* qrt_matmul when qrt_fast16 holds for both operands: for two columns of B at
+ * a time and chunks of at most 256 along K, the rows of A - za and the two
+ * columns (- zb) as int16 rows padded to a multiple of 16, 2x2 tiles of dot
+ * products added into int32 sums (partial sums are bounded by the proven
+ * accumulator width too), then the output stage. The scratch stays small:
+ * M + 2 chunks and the sums. */
 static void qrt_matmul16(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
                          const int8_t *a, int64_t za, const qrt_wts *bw, const int8_t *bq, int64_t zb,
                          const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, void *y, int16_t *sa) {
-  dlrt_i kp = (K + 15) / 16 * 16, t, i, j, k;
-  int16_t *sb = sa + M * kp;
-  int32_t *acc = (int32_t *)(sb + N * kp);
+  dlrt_i kc = K < 256 ? (K + 15) / 16 * 16 : 256, t, i, j, k, k0;
+  int16_t *sb = sa + M * kc;
+  int32_t *acc = (int32_t *)(sb + 2 * kc);
   for (t = 0; t < batches; t++) {
-    for (i = 0; i < M; i++) {
-      const int8_t *src = a + aoff[t] + i * K;
-      int16_t *dst = sa + i * kp;
-      for (k = 0; k < K; k++) dst[k] = (int16_t)(src[k] - za);
-      for (; k < kp; k++) dst[k] = 0;
-    }
-    if (t == 0 || boff[t] != boff[t - 1])
-      for (j = 0; j < N; j++) {
-        int16_t *dst = sb + j * kp;
-        if (bw) {
-          qrt_wunpack(*bw, boff[t] + j, K, N, 1, kp, dst);
-        } else {
-          for (k = 0; k < K; k++) dst[k] = (int16_t)(bq[boff[t] + k * N + j] - zb);
+    for (j = 0; j < N; j += 2) {
+      dlrt_i j1 = j + 1 < N ? j + 1 : j, c;
+      for (i = 0; i < M; i++) acc[i * N + j] = acc[i * N + j1] = 0;
+      for (k0 = 0; k0 < K; k0 += kc) {
+        dlrt_i kn = K - k0 < kc ? K - k0 : kc, kp = (kn + 15) / 16 * 16;
+        for (i = 0; i < M; i++) {
+          const int8_t *src = a + aoff[t] + i * K + k0;
+          int16_t *dst = sa + i * kc;
+          for (k = 0; k < kn; k++) dst[k] = (int16_t)(src[k] - za);
           for (; k < kp; k++) dst[k] = 0;
         }
+        for (c = 0; c < 2; c++) {
+          int16_t *dst = sb + c * kc;
+          dlrt_i col = c ? j1 : j;
+          if (bw) {
+            qrt_wunpack(*bw, boff[t] + k0 * N + col, kn, N, 1, kp, dst);
+          } else {
+            for (k = 0; k < kn; k++) dst[k] = (int16_t)(bq[boff[t] + (k0 + k) * N + col] - zb);
+            for (; k < kp; k++) dst[k] = 0;
+          }
+        }
+        for (i = 0; i < M; i += 2) {
+          dlrt_i i1 = i + 1 < M ? i + 1 : i;
+          int32_t s[4] = {0, 0, 0, 0};
+          qrt_dot2x2(sa + i * kc, sa + i1 * kc, sb, sb + kc, kp, s);
+          acc[i * N + j] += s[0];
+          if (j1 != j) acc[i * N + j1] += s[1];
+          if (i1 != i) acc[i1 * N + j] += s[2];
+          if (i1 != i && j1 != j) acc[i1 * N + j1] += s[3];
+        }
       }
-    for (i = 0; i < M; i += 2)
-      for (j = 0; j < N; j += 2) {
-        dlrt_i i1 = i + 1 < M ? i + 1 : i, j1 = j + 1 < N ? j + 1 : j;
-        int32_t s[4] = {0, 0, 0, 0};
-        qrt_dot2x2(sa + i * kp, sa + i1 * kp, sb + j * kp, sb + j1 * kp, kp, s);
-        acc[i * N + j] = s[0], acc[i * N + j1] = s[1], acc[i1 * N + j] = s[2], acc[i1 * N + j1] = s[3];
-      }
+    }
     for (i = 0; i < M; i++)
       for (j = 0; j < N; j++)
         qrt_out_store(y, (t * M + i) * N + j, (int64_t)acc[i * N + j] + (bias ? bias[j] : 0), mult[nmult > 1 ? j : 0],
@@ -408,7 +420,7 @@ void qrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M
 dlrt_i qrt_matmul_scratch(dlrt_i M, dlrt_i N, dlrt_i K, int aes, int64_t za, const qrt_wts *bw, int bes, int64_t zb,
                           int acc_bits) {
   if (qrt_fast16(acc_bits, aes, za, bw ? bw->bits : 16) && (bw || qrt_fast16(acc_bits, bes, zb, 16)))
-    return (M + N) * ((K + 15) / 16 * 16) * 2 + M * N * 4;
+    return (M + 2) * (K < 256 ? (K + 15) / 16 * 16 : 256) * 2 + M * N * 4;
   return N * 8;
 }
 /* @end */

@@ -4,6 +4,7 @@
 #ifndef DLC_QSTEP_H
 #define DLC_QSTEP_H
 
+#include "dlc/dlz.h"
 #include "dlc/qrt.h"
 #include "interp/plan_internal.h"
 
@@ -45,6 +46,7 @@ struct DlQStep {
   int acc_bits;           /* dlc.acc_bits (conv, gemm, matmul); 64 when absent */
   size_t nscratch;        /* conv / matmul scratch bytes (qrt_conv_scratch, qrt_matmul_scratch) */
   dlrt_i *chunk; /* concat */
+  dlz_params lossy; /* dlc.compress with k > 0: the result is what a K-lossy decoder returns */
 };
 
 /* Packs n weights at the fewest bits that hold them (2..7 as a bit stream,

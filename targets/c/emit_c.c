@@ -11,11 +11,14 @@
 #include "dlc/target.h"
 #include "dlc/version.h"
 #include "dlc/quant.h"
+#include "dlc/compress.h"
 #include "quant/qstep.h"
 
 extern const char dl_dlrt_c_source[], dl_dlrt_h_source[], dl_qrt_c_source[], dl_qrt_h_source[];
+extern const char dl_dlz_c_source[], dl_dlz_h_source[];
 
 #define ALIGN 64
+#define BAND_MIN 1 /* one output row: larger bands grow the conv kernel's scratch (im2col) for little speed (measured) */
 
 typedef struct {
   DlPlan *p;
@@ -23,6 +26,9 @@ typedef struct {
   int64_t *off;           /* arena offset of each temp root, -1 if none */
   int *def, *last;        /* live range of each root, in steps */
   int64_t arena, scratch_off;
+  int64_t arena_raw;      /* the arena with every activation uncompressed */
+  DlCompressChoice *zc;   /* per slot: its compression (zc[s].cap > 0), from dlc.compress */
+  dlz_params *zp;
   char name[64];
   DlBuf c, h;
 } Emit;
@@ -72,9 +78,10 @@ static void emit_section(DlBuf *b, const Section *s) {
   while (p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-    const char *sp = memchr(p, ' ', n);
-    if (sp && strncmp(p, "static", 6) && (!strncmp(sp + 1, "dlrt_", 5) || !strncmp(sp + 1, "qrt_", 4)) &&
-        memchr(p, '(', n) && !isspace((unsigned char)p[0]))
+    const char *par = memchr(p, '(', n), *id = par;
+    while (id && id > p && (isalnum((unsigned char)id[-1]) || id[-1] == '_')) id--;
+    if (par && id > p && id[-1] == ' ' && strncmp(p, "static", 6) && !isspace((unsigned char)p[0]) &&
+        (!strncmp(id, "dlrt_", 5) || !strncmp(id, "qrt_", 4) || !strncmp(id, "dlz_", 4)))
       dl_buf_append(b, "static ", 7);
     dl_buf_append(b, p, n);
     p += n;
@@ -201,6 +208,78 @@ static int cmp_buf(const void *a, const void *b) {
   return x->slot - y->slot;
 }
 
+static bool zslot(const Emit *m, int s) { return m->zc && m->zc[s].cap > 0; }
+
+/* ---- compressed activations: steps run a band of output rows at a time ---- */
+
+/* A step runs in bands when it reads or writes a compressed tensor. */
+static bool band_step(const Emit *m, const Step *st) {
+  if (!st->q || !m->zc) return false;
+  bool z = zslot(m, st->out);
+  for (int j = 0; j < st->nin && j < 2; j++) z |= (j == 0 || st->q->kind == Q_BINARY) && zslot(m, st->in[j]);
+  return z;
+}
+
+static bool window_step(const Step *st) { return st->q->kind == Q_CONV || st->q->kind == Q_POOL; }
+
+/* Output rows [o0, o1) of a window step: the input rows [r0, r1) they read and their window. */
+static void band_win(const dlrt_win *g, int64_t o0, int64_t o1, dlrt_win *gb, int64_t *r0, int64_t *r1) {
+  int64_t a = o0 * g->stride[1] - g->pad[1], b = (o1 - 1) * g->stride[1] - g->pad[1] + (g->k[1] - 1) * g->dil[1] + 1;
+  *r0 = a < 0 ? 0 : a, *r1 = b > g->id[1] ? g->id[1] : b;
+  *gb = *g;
+  gb->id[1] = *r1 - *r0, gb->od[1] = o1 - o0, gb->pad[1] = *r0 - a, gb->pad_end[1] = b - *r1;
+}
+
+/* Output rows per band: the fewest that make at least BAND_MIN elements, so
+ * that per-call costs (weights unpacked, halo rows decoded again) stay small
+ * against the band while its buffers stay a small part of the tensors. */
+static int64_t band_rows(const Step *st, const DlShape *y) {
+  int64_t row = y->dims[1] * y->dims[3], bo = (BAND_MIN + row - 1) / (row ? row : 1);
+  (void)st;
+  return bo < 1 ? 1 : bo > y->dims[2] ? y->dims[2] : bo;
+}
+
+enum { BAND_X0, BAND_X1, BAND_Y, BAND_TMP, BAND_TMP1, BAND_PEND, BAND_KERNEL, BAND_PARTS };
+
+static int64_t align(int64_t b) { return (b + ALIGN - 1) / ALIGN * ALIGN; }
+
+/* The scratch of a band step: operand and result bands, a block to decode
+ * through and one to encode through, the kernel's own scratch; offsets into
+ * the scratch area in at[], total returned. */
+static int64_t band_layout(const Emit *m, const Step *st, int64_t at[BAND_PARTS]) {
+  const DlPlan *p = m->p;
+  const DlShape *y = &p->slot[st->out].shape;
+  int64_t part[BAND_PARTS] = {0}, bo = band_rows(st, y), rin = bo, block = 0;
+  if (window_step(st)) {
+    rin = 0;
+    for (int64_t o = 0; o < y->dims[2]; o += bo) {
+      dlrt_win gb;
+      int64_t r0, r1;
+      band_win(&st->q->c.win, o, o + bo < y->dims[2] ? o + bo : y->dims[2], &gb, &r0, &r1);
+      rin = r1 - r0 > rin ? r1 - r0 : rin;
+      if (st->q->kind == Q_CONV) {
+        int64_t k = qrt_conv_scratch(&gb, st->q->xes, st->q->zx, st->q->w, st->q->acc_bits);
+        part[BAND_KERNEL] = k > part[BAND_KERNEL] ? k : part[BAND_KERNEL];
+      }
+    }
+  }
+  for (int j = 0; j < (st->q->kind == Q_BINARY ? 2 : 1); j++) {
+    const DlShape *x = &p->slot[st->in[j]].shape;
+    part[BAND_X0 + j] = x->dims[1] * rin * x->dims[3] * (int64_t)dl_dtype_size(x->dtype);
+    int64_t b = m->zc[st->in[j]].block * (int64_t)dl_dtype_size(x->dtype);
+    if (zslot(m, st->in[j]) && b > block) block = b;
+  }
+  part[BAND_Y] = y->dims[1] * bo * y->dims[3] * (int64_t)dl_dtype_size(y->dtype);
+  if (zslot(m, st->out) && m->zc[st->out].block * (int64_t)dl_dtype_size(y->dtype) > block)
+    block = m->zc[st->out].block * (int64_t)dl_dtype_size(y->dtype);
+  /* one block of the widest compressed tensor, in bytes: one per operand (each keeps its last block) and the encoder's */
+  part[BAND_TMP] = part[BAND_PEND] = block;
+  part[BAND_TMP1] = st->q->kind == Q_BINARY ? block : 0;
+  int64_t total = 0;
+  for (int k = 0; k < BAND_PARTS; k++) at[k] = total, total += align(part[k]);
+  return total;
+}
+
 static void plan_arena(Emit *m) {
   DlPlan *p = m->p;
   int n = p->nslots;
@@ -226,7 +305,7 @@ static void plan_arena(Emit *m) {
   int nb = 0;
   for (int s = 0; s < n; s++)
     if (m->root[s] == s && p->slot_kind[s] == DL_SLOT_TEMP && m->def[s] >= 0)
-      bufs[nb++] = (Buf){s, (int64_t)((dl_tensor_bytes(&p->slot[s]) + ALIGN - 1) / ALIGN * ALIGN)};
+      bufs[nb++] = (Buf){s, align(zslot(m, s) ? m->zc[s].cap : (int64_t)dl_tensor_bytes(&p->slot[s]))};
   qsort(bufs, (size_t)nb, sizeof(Buf), cmp_buf);
   m->arena = 0;
   for (int i = 0; i < nb; i++) {
@@ -251,7 +330,8 @@ static void plan_arena(Emit *m) {
   int64_t scratch = 0;
   for (int i = 0; i < p->nsteps; i++) {
     const Step *st = &p->steps[i];
-    int64_t b = st->q ? (int64_t)dl_qstep_scratch_bytes(st->q) : (int64_t)st->call.scratch * 4;
+    int64_t at[BAND_PARTS], b = st->q ? (int64_t)dl_qstep_scratch_bytes(st->q) : (int64_t)st->call.scratch * 4;
+    if (band_step(m, st)) b = band_layout(m, st, at);
     if (b > scratch) scratch = b;
   }
   m->scratch_off = m->arena;
@@ -361,38 +441,53 @@ static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
   dl_buf_printf(b, "%s};\nstatic const qrt_wts %s = {%s_d, %d};\n", n ? "" : "0", name, name, bits);
 }
 
-static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *body) {
+static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *call);
+
+static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
   Step *st = &m->p->steps[i];
   const struct DlQStep *q = st->q;
   const DlCall *c = &q->c;
-  char x[64], w[64], y[64], g[32], o[32], mu[32], wt[32], bi[32], t0[48], d0[32], d1[32], d2[32];
-  long long n = (long long)dl_shape_numel(&m->p->slot[st->out].shape);
+  bool band = band_step(m, st);
+  char x[64], w[64], y[64], g[32], gu[32], o[32], mu[32], wt[32], bi[32], t0[48], d0[32], d1[32], d2[32], n[48];
+  char scr[48];
+  int64_t at[BAND_PARTS];
+  DlBuf cb = {0}, *body = &cb;
+  snprintf(n, sizeof n, "%lld", (long long)dl_shape_numel(&m->p->slot[st->out].shape));
   val(m, st->in[0], x, sizeof x), val(m, st->out, y, sizeof y);
   if (st->nin > 1) val(m, st->in[1], w, sizeof w);
   else snprintf(w, sizeof w, "0");
-  snprintf(g, sizeof g, "g%d", i), snprintf(o, sizeof o, "qo%d", i), snprintf(mu, sizeof mu, "mult%d", i);
+  snprintf(g, sizeof g, "g%d", i), snprintf(gu, sizeof gu, "g%d", i), snprintf(scr, sizeof scr, "T(%lld)", (long long)m->scratch_off);
+  if (band) { /* the kernel sees one band: operands, result and scratch in the scratch area */
+    band_layout(m, st, at);
+    snprintf(x, sizeof x, "T(%lld)", (long long)(m->scratch_off + at[BAND_X0]));
+    if (q->kind == Q_BINARY) snprintf(w, sizeof w, "T(%lld)", (long long)(m->scratch_off + at[BAND_X1]));
+    snprintf(y, sizeof y, "T(%lld)", (long long)(m->scratch_off + at[BAND_Y]));
+    snprintf(scr, sizeof scr, "T(%lld)", (long long)(m->scratch_off + at[BAND_KERNEL]));
+    snprintf(gu, sizeof gu, "gb"), snprintf(n, sizeof n, "bn");
+  }
+  snprintf(o, sizeof o, "qo%d", i), snprintf(mu, sizeof mu, "mult%d", i);
   snprintf(wt, sizeof wt, "w%d", i), snprintf(bi, sizeof bi, "0");
-  dl_buf_printf(body, "  /* %s: %s */\n", st->where[0] ? st->where : "-", qkind_op(st));
+  dl_buf_printf(out_body, "  /* %s: %s%s */\n", st->where[0] ? st->where : "-", qkind_op(st),
+                band ? ", in bands of output rows" : "");
   if (q->kind == Q_QCAST || q->kind == Q_CONV || q->kind == Q_MATMUL || q->kind == Q_BINARY) qout_literal(decl, o, q->o);
   if (q->bias) snprintf(bi, sizeof bi, "bias%d", i), i32_array(decl, bi, q->bias, q->kind == Q_CONV ? c->win.m : c->N);
   if (q->mult) qmult_array(decl, mu, q->mult, q->nmult);
   if (q->wdata) wts_literal(decl, wt, q);
-  long long scr = (long long)m->scratch_off;
   switch (q->kind) {
   case Q_ALIAS: dl_buf_printf(body, "  /* shares %s */\n", x); break;
   case Q_QCAST:
     fmt_float(q->scale, t0, sizeof t0);
-    dl_buf_printf(body, "  qrt_quantize(%lld, %s, %s, %s, %s);\n", n, x, t0, o, y);
+    dl_buf_printf(body, "  qrt_quantize(%s, %s, %s, %s, %s);\n", n, x, t0, o, y);
     break;
   case Q_DCAST:
     fmt_float(q->scale, t0, sizeof t0);
     fmt_int(q->zx, d0, sizeof d0);
-    dl_buf_printf(body, "  qrt_dequantize(%lld, %s, %d, %s, %s, %s);\n", n, x, q->xes, d0, t0, y);
+    dl_buf_printf(body, "  qrt_dequantize(%s, %s, %d, %s, %s, %s);\n", n, x, q->xes, d0, t0, y);
     break;
   case Q_CONV:
     win_literal(decl, g, &c->win);
     fmt_int(q->zx, d0, sizeof d0);
-    dl_buf_printf(body, "  qrt_conv(&%s, %s, %d, %s, %s, %s, %s, %s, %d, %s, T(%lld));\n", g, x, q->xes, d0, wt, bi,
+    dl_buf_printf(body, "  qrt_conv(&%s, %s, %d, %s, %s, %s, %s, %s, %d, %s, %s);\n", gu, x, q->xes, d0, wt, bi,
                   mu, o, q->acc_bits, y, scr);
     break;
   case Q_MATMUL: {
@@ -403,21 +498,23 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *body) {
     snprintf(wa, sizeof wa, "&%s", wt);
     dl_buf_printf(body,
                   "  qrt_matmul(%lld, %s, %s, %lld, %lld, %lld, %s, %d, %s, %s, %s, %d, %s, %s, %s, %d, %s, %d, %s, "
-                  "T(%lld));\n",
+                  "%s);\n",
                   (long long)c->batches, d1, d2, (long long)c->M, (long long)c->N, (long long)c->K, x, q->xes, d0,
                   q->wdata ? wa : "0", q->wdata ? "0" : w, q->wes, t0, bi, mu, q->nmult, o, q->acc_bits, y, scr);
     break;
   }
   case Q_BINARY: {
     char mb[48], za[32];
-    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
-    arr(decl, "sb", i, c->bs, c->r, d2, sizeof d2);
+    int r = band ? 1 : c->r;
+    if (band) snprintf(d0, sizeof d0, "bd"), snprintf(d1, sizeof d1, "b1"), snprintf(d2, sizeof d2, "b1");
+    else arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
+    if (!band) arr(decl, "sb", i, c->bs, c->r, d2, sizeof d2);
     fmt_int(q->mb.m0, t0, sizeof t0);
     snprintf(mb, sizeof mb, "mb%d", i);
     dl_buf_printf(decl, "static const qrt_mult %s = {%s, %d};\n", mb, t0, q->mb.shift);
     fmt_int(q->zx, za, sizeof za), fmt_int(q->zw, t0, sizeof t0);
     dl_buf_printf(body, "  qrt_binary(%d, %d, %s, %s, %d, %s, %s, %s, %d, %s, %s, %s[0], %s, %s, %s);\n",
-                  st->k == DL_OP_ADD ? 0 : st->k == DL_OP_SUB ? 1 : 2, c->r, d0, x, q->xes, d1, za, w, q->wes, d2, t0,
+                  st->k == DL_OP_ADD ? 0 : st->k == DL_OP_SUB ? 1 : 2, r, d0, x, q->xes, d1, za, w, q->wes, d2, t0,
                   mu, mb, o, y);
     break;
   }
@@ -425,12 +522,12 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *body) {
     snprintf(d0, sizeof d0, "lut%d", i);
     i32_array(decl, d0, q->lut, q->lut_n);
     fmt_int(q->lut_lo, t0, sizeof t0);
-    dl_buf_printf(body, "  qrt_lut(%lld, %s, %d, %s, %s, %d, %s);\n", n, x, q->xes, t0, d0, q->o.es, y);
+    dl_buf_printf(body, "  qrt_lut(%s, %s, %d, %s, %s, %d, %s);\n", n, x, q->xes, t0, d0, q->o.es, y);
     break;
   case Q_POOL:
     win_literal(decl, g, &c->win);
     fmt_int(q->zx, d0, sizeof d0);
-    dl_buf_printf(body, "  qrt_pool(&%s, %d, %s, %s, %d, %s);\n", g, c->sub, x, d0, q->xes, y);
+    dl_buf_printf(body, "  qrt_pool(&%s, %d, %s, %s, %d, %s);\n", gu, c->sub, x, d0, q->xes, y);
     break;
   case Q_GLOBAL_POOL:
     fmt_int(q->zx, d0, sizeof d0);
@@ -453,6 +550,71 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *body) {
     dl_buf_printf(body, "    qrt_concat(%d, xs, %s, %lld, %d, %s);\n  }\n", st->nin, d0, (long long)c->outer, q->xes, y);
     break;
   }
+  if (band) emit_band(m, i, decl, out_body, &cb);
+  else if (cb.data) dl_buf_append(out_body, cb.data, cb.len);
+  dl_buf_free(&cb);
+}
+
+/* The band loop around a step's kernel call (printed in `call` on band
+ * buffers): per band of output rows, bring in the operand rows it reads (decoding the
+ * compressed ones), run the kernel, hand the row to the result's encoder (or
+ * copy it into the plain result). Generated code returns 2 when a compressed
+ * result outgrows the bytes its budget reserved. */
+static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *call) {
+  const DlPlan *p = m->p;
+  const Step *st = &p->steps[i];
+  const DlShape *y = &p->slot[st->out].shape;
+  int64_t at[BAND_PARTS], sc = m->scratch_off, OH = y->dims[2], OW = y->dims[3], M = y->dims[1], BO = band_rows(st, y);
+  int yes = (int)dl_dtype_size(y->dtype);
+  band_layout(m, st, at);
+  dl_buf_printf(body, "  {\n    dlz_stream zs = {0, 0};\n    dlz_rows zr[2] = {{0, 0, -1}, {0, 0, -1}};\n");
+  dl_buf_printf(body, "    dlrt_i o, c;\n    (void)zs, (void)zr, (void)c;\n");
+  dl_buf_printf(body, "    for (o = 0; o < %lld; o += %lld) {\n      dlrt_i o1 = o + %lld < %lld ? o + %lld : %lld;\n",
+                (long long)OH, (long long)BO, (long long)BO, (long long)OH, (long long)BO, (long long)OH);
+  if (window_step(st)) {
+    const dlrt_win *g = &st->q->c.win;
+    dl_buf_printf(body, "      dlrt_win gb = g%d;\n", i);
+    dl_buf_printf(body, "      dlrt_i a = o * %lld - %lld, b = (o1 - 1) * %lld - %lld + %lld, r0 = a < 0 ? 0 : a, r1 = b > %lld ? %lld : b;\n",
+                  (long long)g->stride[1], (long long)g->pad[1], (long long)g->stride[1], (long long)g->pad[1],
+                  (long long)((g->k[1] - 1) * g->dil[1] + 1), (long long)g->id[1], (long long)g->id[1]);
+    dl_buf_printf(body, "      gb.id[1] = r1 - r0, gb.od[1] = o1 - o, gb.pad[1] = r0 - a, gb.pad_end[1] = b - r1;\n");
+  } else {
+    dl_buf_printf(body, "      dlrt_i r0 = o, r1 = o1, bn = %lld * (o1 - o);\n", (long long)(M * OW));
+    if (st->q->kind == Q_BINARY) dl_buf_printf(body, "      dlrt_i bd[1];\n      static const dlrt_i b1[1] = {1};\n      bd[0] = bn;\n");
+  }
+  for (int j = 0; j < (st->q->kind == Q_BINARY ? 2 : 1); j++) {
+    int s = st->in[j];
+    const DlShape *x = &p->slot[s].shape;
+    long long C = x->dims[1], H = x->dims[2], W = x->dims[3], es = (long long)dl_dtype_size(x->dtype);
+    long long dst = sc + at[BAND_X0 + j];
+    if (zslot(m, s)) {
+      dl_buf_printf(body, "      if (!dlz_rows_get(&zc%d, (const unsigned char *)T(%lld), %lld, %lld, %lld, %lld, r0, r1, %lld, T(%lld), T(%lld), &zr[%d])) return 2;\n",
+                    s, (long long)m->off[s], (long long)m->zc[s].cap, C, H, W, es, dst,
+                    (long long)(sc + at[BAND_TMP + j]), j);
+    } else {
+      char v[64];
+      val(m, s, v, sizeof v);
+      dl_buf_printf(body, "      {\n        static const dlrt_i st[3] = {%lld, %lld, 1};\n        dlrt_i bd[3];\n", H * W, W);
+      dl_buf_printf(body, "        bd[0] = %lld, bd[1] = r1 - r0, bd[2] = %lld;\n", C, W);
+      dl_buf_printf(body, "        qrt_copy_strided(3, bd, st, r0 * %lld, %s, %lld, T(%lld));\n      }\n", W, v, es, dst);
+    }
+  }
+  for (const char *l = call->data; l && *l;) {
+    const char *nl = strchr(l, '\n');
+    dl_buf_printf(body, "    %.*s\n", (int)(nl ? nl - l : (long)strlen(l)), l);
+    l = nl ? nl + 1 : l + strlen(l);
+  }
+  long long ybuf = sc + at[BAND_Y];
+  if (zslot(m, st->out))
+    dl_buf_printf(body, "      if (!dlz_rows_put(&zc%d, (unsigned char *)T(%lld), %lld, %lld, %lld, %lld, o1 - o, T(%lld), %d, T(%lld), &zs)) return 2;\n",
+                  st->out, (long long)m->off[st->out], (long long)m->zc[st->out].cap, (long long)M, (long long)OH,
+                  (long long)OW, ybuf, yes, (long long)(sc + at[BAND_PEND]));
+  else
+    dl_buf_printf(body, "      for (c = 0; c < %lld; c++) memcpy(A + %lld + (c * %lld + o) * %lld, A + %lld + c * (o1 - o) * %lld, (size_t)((o1 - o) * %lld));\n",
+                  (long long)M, (long long)m->off[m->root[st->out]], (long long)OH, (long long)(OW * yes), ybuf,
+                  (long long)(OW * yes), (long long)(OW * yes));
+  dl_buf_printf(body, "    }\n  }\n");
+  (void)decl;
 }
 
 static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
@@ -683,6 +845,54 @@ static void shape_comment(DlBuf *b, const DlShape *s) {
   dl_buf_printf(b, "%s", dl_shape_str(s, t, sizeof t));
 }
 
+/* m->zc / m->zp from the dlc.compress attributes of the steps' ops; both stay
+ * NULL when there are none. A tensor the C target cannot keep compressed is
+ * an error naming it. */
+static bool read_compression(Emit *m, DlError *e) {
+  DlPlan *p = m->p;
+  for (int i = 0; i < p->nsteps; i++) {
+    const Step *st = &p->steps[i];
+    DlCompressChoice c;
+    char why[256];
+    if (mlirValueIsNull(st->val) || !mlirValueIsAOpResult(st->val)) continue;
+    int z = dl_compress_attr_get(mlirOpResultGetOwner(st->val), &c, e);
+    if (z < 0) return false;
+    if (!z) continue;
+    if (!dl_compress_streamable(p, st->out, why, sizeof why))
+      return dl_error_set(e, "%s: dlc.compress: the C target cannot keep this tensor compressed: %s", st->where, why);
+    if (!m->zc) m->zc = calloc((size_t)p->nslots, sizeof *m->zc), m->zp = calloc((size_t)p->nslots, sizeof *m->zp);
+    dlz_params *zp = &m->zp[st->out];
+    if (!dl_compress_params(&c, mlirValueGetType(st->val), zp))
+      return dl_error_set(e, "%s: dlc.compress needs a per-tensor quantized result", st->where);
+    int64_t n = dl_shape_numel(&p->slot[st->out].shape), bound = (int64_t)dlz_bound(zp, n);
+    int64_t table = 4 * ((n + c.block - 1) / c.block + 1);
+    if (c.cap == 0 || c.cap > bound) c.cap = bound;
+    if (c.cap < table)
+      return dl_error_set(e, "%s: dlc.compress: cap %lld is smaller than the block table (%lld bytes)", st->where,
+                          (long long)c.cap, (long long)table);
+    m->zc[st->out] = c;
+  }
+  return true;
+}
+
+/* The header's account of compressed activations: each one's scheme, K and
+ * reserved bytes against its raw bytes. */
+static void describe_compression(Emit *m, DlBuf *h) {
+  if (!m->zc) return;
+  dl_buf_printf(h, "/* Activations kept compressed in the arena (dlz, channel-last, decoded one band\n"
+                   " * of rows at a time); reserved bytes below dlz_bound are checked as they are written:\n");
+  for (int i = 0; i < m->p->nsteps; i++) {
+    int s = m->p->steps[i].out;
+    if (!zslot(m, s)) continue;
+    int64_t n = dl_shape_numel(&m->p->slot[s].shape);
+    dl_buf_printf(h, " *   %-20s %-4s k %d, block %d: %lld of %zu bytes reserved%s\n", m->p->steps[i].where,
+                  dl_scheme_name(m->zc[s].scheme), m->zc[s].k, m->zc[s].block, (long long)m->zc[s].cap,
+                  dl_tensor_bytes(&m->p->slot[s]),
+                  m->zc[s].cap < (int64_t)dlz_bound(&m->zp[s], n) ? " (checked)" : "");
+  }
+  dl_buf_printf(h, " */\n\n");
+}
+
 bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   if (!o->out_path || !strcmp(o->out_path, "-")) return dl_error_set(e, "--target=c needs -o FILE.c (it writes FILE.c and FILE.h)");
   size_t pl = strlen(o->out_path);
@@ -699,9 +909,24 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   Section sec[160];
   int nsec = parse_sections(dl_dlrt_c_source, sec, 0, 160);
   nsec = parse_sections(dl_qrt_c_source, sec, nsec, 160);
+  nsec = parse_sections(dl_dlz_c_source, sec, nsec, 160);
   if (!ok) goto cleanup;
   make_name(o, m.name, sizeof m.name);
   plan_arena(&m);
+  m.arena_raw = m.arena;
+  if (!(ok = read_compression(&m, e))) goto cleanup;
+  if (m.zc) {
+    /* the compression's own saving: the same band-by-band plan with each compressed tensor at its raw size */
+    int64_t *cap = malloc(sizeof(int64_t) * (size_t)n);
+    for (int s = 0; s < n; s++) cap[s] = m.zc[s].cap, m.zc[s].cap = cap[s] ? (int64_t)dl_tensor_bytes(&m.p->slot[s]) : 0;
+    plan_arena(&m);
+    m.arena_raw = m.arena;
+    for (int s = 0; s < n; s++) m.zc[s].cap = cap[s];
+    free(cap);
+    plan_arena(&m);
+    mark_used(sec, nsec, "dlz_rows_get"), mark_used(sec, nsec, "dlz_rows_put");
+    mark_used(sec, nsec, "qrt_copy_strided");
+  }
   for (int i = 0; i < m.p->nsteps; i++) {
     const char *fn = call_fn(&m.p->steps[i]);
     if (fn) mark_used(sec, nsec, fn);
@@ -716,9 +941,19 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   dl_buf_printf(h, "/* %s.h: generated by dlc %s from %s; do not edit. */\n", m.name, DLC_VERSION, o->source ? o->source : "?");
   dl_buf_printf(h, "#ifndef DLC_MODEL_%s_H\n#define DLC_MODEL_%s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n", m.name, m.name);
   dl_buf_printf(h, "/* Bytes of the caller-provided activation arena (align it to 64 bytes). */\n");
-  dl_buf_printf(h, "#define %s_ARENA_BYTES %lld\n\n", m.name, (long long)m.arena);
+  dl_buf_printf(h, "#define %s_ARENA_BYTES %lld\n", m.name, (long long)m.arena);
+  if (m.zc)
+    dl_buf_printf(h, "/* The same plan (band by band) with those activations uncompressed would need: */\n"
+                     "#define %s_ARENA_BYTES_UNCOMPRESSED %lld\n"
+                     "/* Of either, kernel scratch and decode/encode tiles (the rest holds activations): */\n"
+                     "#define %s_SCRATCH_BYTES %lld\n",
+                  m.name, (long long)m.arena_raw, m.name, (long long)(m.arena - m.scratch_off));
+  dl_buf_printf(h, "\n");
+  describe_compression(&m, h);
   describe_precision(&m, h);
-  dl_buf_printf(h, "/* Runs the model; returns 0, or 1 when an index in the data is out of range.\n"
+  dl_buf_printf(h, "/* Runs the model; returns 0, or 1 when an index in the data is out of range%s.\n",
+                m.zc ? ",\n * or 2 when a compressed activation outgrows the bytes reserved for it" : "");
+  dl_buf_printf(h, ""
                    " * Inputs and outputs are dense, row-major, of the C type in the signature\n"
                    " * (float16 and bfloat16 as their bits):\n");
   for (int i = 0; i < m.p->nin; i++) {
@@ -752,18 +987,31 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
     dl_buf_append(c, ts, (size_t)(te - ts));
     dl_buf_printf(c, "\n");
   }
+  if (m.zc) {
+    const char *ts = strstr(dl_dlz_h_source, "/* @types */"), *te = strstr(ts, "/* @end */");
+    ts = strchr(ts, '\n') + 1;
+    dl_buf_append(c, ts, (size_t)(te - ts));
+    dl_buf_printf(c, "\n");
+  }
   for (int i = 0; i < nsec; i++)
     if (sec[i].used) emit_section(c, &sec[i]);
   dl_buf_printf(c, "/* ---- weights ---- */\n");
   emit_constants(&m);
   dl_buf_printf(c, "\n/* ---- step parameters ---- */\n");
+  for (int s = 0; m.zc && s < n; s++)
+    if (zslot(&m, s)) {
+      const dlz_params *z = &m.zp[s];
+      dl_buf_printf(c, "static const dlz_params zc%d = {%uu, %d, %d, %d, %lld, %lld, %lld, %d};\n", s, z->modes, z->bits,
+                    z->block, z->sub, z->qmin, z->qmax, z->zp, z->k);
+    }
   if (decl.data) dl_buf_append(c, decl.data, decl.len);
   dl_buf_printf(c, "\nconst size_t %s_arena_bytes = %lld;\n\n", m.name, (long long)m.arena);
   dl_buf_printf(c, "/* Arena plan: each temporary's offset, live over [first, last] step. */\n");
   for (int s = 0; s < n; s++)
     if (m.off[s] >= 0 && m.root[s] == s)
-      dl_buf_printf(c, "/*   t%d: offset %lld, %zu bytes, steps %d..%d */\n", s, (long long)m.off[s],
-                    dl_tensor_bytes(&m.p->slot[s]), m.def[s], m.last[s]);
+      dl_buf_printf(c, "/*   t%d: offset %lld, %lld bytes%s, steps %d..%d */\n", s, (long long)m.off[s],
+                    zslot(&m, s) ? (long long)m.zc[s].cap : (long long)dl_tensor_bytes(&m.p->slot[s]),
+                    zslot(&m, s) ? " compressed" : "", m.def[s], m.last[s]);
   dl_buf_printf(c, "#define T(o) ((void *)(A + (o)))\n\nint %s_run(void *arena", m.name);
   for (int i = 0; i < m.p->nin; i++) dl_buf_printf(c, ", const %s *in%d", ctype(dl_plan_input_shape(m.p, i)->dtype), i);
   for (int i = 0; i < m.p->nout; i++) dl_buf_printf(c, ", %s *out%d", ctype(dl_plan_output_shape(m.p, i)->dtype), i);
@@ -791,7 +1039,7 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   ok = dl_write_file_atomic(hpath, h->data, h->len, e) && dl_write_file_atomic(o->out_path, c->data, c->len, e);
 cleanup:
   dl_buf_free(&decl), dl_buf_free(&body), dl_buf_free(&m.c), dl_buf_free(&m.h);
-  free(m.root), free(m.off), free(m.def), free(m.last);
+  free(m.root), free(m.off), free(m.def), free(m.last), free(m.zc), free(m.zp);
   dl_plan_destroy(m.p);
   return ok;
 }

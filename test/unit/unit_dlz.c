@@ -5,7 +5,12 @@
  *     within dlz_bound and any element range decodes to the original values;
  *   corruption: encoded buffers with random bytes changed, truncated or
  *     extended must decode to "corrupt" or to some values, never read or
- *     write outside the buffers (run it in the -DDLC_SANITIZE=ON build).
+ *     write outside the buffers (run it in the -DDLC_SANITIZE=ON build);
+ *   tiles: the same values as a [C, H, W] tensor stored channel-last, encoded
+ *     band by band with dlz_rows_put must give dlz_encode's bytes, decode
+ *     back by row ranges with dlz_rows_get (also from corrupted copies), and
+ *     an output buffer one byte short of the encoding must be refused
+ *     (dlz_encode_blocks' capacity check), without writing past it.
  * usage: dlc-unit-dlz [--seed S] [--count N]; prints "N passed, N failed". */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +26,65 @@ static uint64_t next(void) {
 
 static long long ld(const void *x, int es, long long i) {
   return es == 1 ? ((const int8_t *)x)[i] : es == 2 ? ((const int16_t *)x)[i] : ((const int32_t *)x)[i];
+}
+
+static void st(void *x, int es, long long i, long long v) {
+  if (es == 1) ((int8_t *)x)[i] = (int8_t)v;
+  else ((int16_t *)x)[i] = (int16_t)v;
+}
+
+/* x's first C*H*W values as x[C][H][W], stored channel-last in bands of random height. */
+static int tiles(const dlz_params *p, const void *x, int es, long long n) {
+  long long C = 1 + (long long)(next() % 6), W = 1 + (long long)(next() % 9), H = n / (C * W), m = C * H * W;
+  if (H == 0) return 1;
+  unsigned char *hwc = malloc((size_t)m * es), *band = malloc((size_t)m * es), *pend = malloc((size_t)p->block * es);
+  size_t bound = dlz_bound(p, m);
+  unsigned char *ref = malloc(bound), *out = malloc(bound);
+  int ok = 1;
+  for (long long c = 0; c < C; c++)
+    for (long long i = 0; i < H * W; i++) st(hwc, es, i * C + c, ld(x, es, c * H * W + i));
+  size_t len = dlz_encode(p, hwc, es, m, ref);
+  dlz_stream s = {0, 0};
+  for (long long r0 = 0, r1; r0 < H && ok; r0 = r1) {
+    r1 = r0 + 1 + (long long)(next() % 4);
+    r1 = r1 > H ? H : r1;
+    for (long long c = 0; c < C; c++)
+      for (long long i = 0; i < (r1 - r0) * W; i++) st(band, es, c * (r1 - r0) * W + i, ld(x, es, c * H * W + r0 * W + i));
+    ok = dlz_rows_put(p, out, bound, C, H, W, r1 - r0, band, es, pend, &s);
+  }
+  ok = ok && s.block == (m + p->block - 1) / p->block && !memcmp(ref, out, len);
+  /* windows sliding down (as a conv's bands do), growing and shrinking at the edges, and random jumps: rows kept
+   * from the previous window must come out as if decoded again */
+  long long r0 = 0, r1 = 0;
+  dlz_rows rs = {0, 0, -1};
+  for (int step = 0; ok && step < 12; step++) {
+    long long k = 1 + (long long)(next() % 4);
+    if (next() % 4 == 0) r0 = (long long)(next() % (uint64_t)H);
+    else r0 = r0 + (long long)(next() % 2) < H ? r0 + (long long)(next() % 2) : r0;
+    r1 = r0 + k < H ? r0 + k : H;
+    ok = dlz_rows_get(p, out, len, C, H, W, r0, r1, es, band, pend, &rs);
+    for (long long c = 0; ok && c < C; c++)
+      for (long long i = 0; ok && i < (r1 - r0) * W; i++)
+        ok = ld(band, es, c * (r1 - r0) * W + i) == dlz_lossy(p, ld(x, es, c * H * W + r0 * W + i));
+  }
+  /* one byte short: refused, and nothing written past the end (ASan) */
+  unsigned char *small = malloc(len - 1);
+  s = (dlz_stream){0, 0};
+  int fits = 1;
+  for (long long r = 0; r < H && fits; r++) {
+    for (long long c = 0; c < C; c++)
+      for (long long i = 0; i < W; i++) st(band, es, c * W + i, ld(x, es, c * H * W + r * W + i));
+    fits = dlz_rows_put(p, small, len - 1, C, H, W, 1, band, es, pend, &s);
+  }
+  ok = ok && !fits;
+  /* a corrupted copy decodes to "corrupt" or to some values, inside its buffers */
+  unsigned char *cb = malloc(len);
+  memcpy(cb, out, len);
+  cb[next() % len] ^= (unsigned char)(1 + next() % 255);
+  rs = (dlz_rows){0, 0, -1};
+  (void)dlz_rows_get(p, cb, len, C, H, W, r0, r1, es, band, pend, &rs);
+  free(cb), free(small), free(hwc), free(band), free(pend), free(ref), free(out);
+  return ok;
 }
 
 int main(int argc, char **argv) {
@@ -80,6 +144,10 @@ int main(int argc, char **argv) {
       if (dlz_decode(&p, cb, clen, n, i0, i1, y, es)) decoded++;
       else corrupt++;
       free(cb);
+    }
+    if (!tiles(&p, x, es, n)) {
+      if (failed++ < 5) printf("FAIL: tiles bits %d zp %lld block %d sub %d n %lld k %d\n", bits, zp, block, sub, n, p.k);
+      passed--;
     }
     free(x), free(y), free(buf);
   }
