@@ -12,6 +12,7 @@
 #include "dlc/quant.h"
 #include "dlc/support.h"
 #include "dlc/acc.h"
+#include "dlc/cost.h"
 #include "dlc/pim.h"
 #include "dlc/target.h"
 #include "dlc/version.h"
@@ -35,6 +36,8 @@ static void usage(FILE *f) {
           "  --pim-rows              with --emit=pim: each kernel's row commands too\n"
           "  --emit=acc [--acc-insns] print the acc IR: one acc.layer / acc.host per step (and its\n"
           "                          instructions)\n"
+          "  --cost=pim|acc|c        print each step's cost on a target as JSON (time, energy,\n"
+          "                          bytes, MACs per sample; the simulators' timing models)\n"
           "  --passes=P1,P2,...      run these passes after import (see dlc-opt --list-passes)\n"
           "  --input-shape=NAME=DIMS fix a dynamic input shape, e.g. input=1x3x224x224\n"
           "                          (repeat or separate with commas; a dynamic batch\n"
@@ -130,6 +133,7 @@ int main(int argc, char **argv) {
   const char *model = NULL, *out = "-", *emit = NULL, *passes = NULL, *depfile = NULL;
   const char *target = NULL, *name = NULL, *pim_device = NULL, *acc_device = NULL;
   bool pim_rows = false, acc_insns = false;
+  const char *cost = NULL;
   char shapes[4096] = "";
   bool md = false;
   unsigned print_flags = 0;
@@ -171,6 +175,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--pim-rows")) pim_rows = true;
     else if (!strncmp(a, "--acc-device=", 13)) acc_device = a + 13;
     else if (!strcmp(a, "--acc-insns")) acc_insns = true;
+    else if (!strncmp(a, "--cost=", 7)) cost = a + 7;
     else if (!strncmp(a, "--passes=", 9)) passes = a + 9;
     else if (!strcmp(a, "--print-generic")) print_flags |= DL_PRINT_GENERIC;
     else if (!strcmp(a, "--print-loc")) print_flags |= DL_PRINT_LOC;
@@ -420,7 +425,22 @@ int main(int argc, char **argv) {
   }
   size_t len;
   char *text = NULL;
-  if (emit && !strcmp(emit, "pim")) {
+  if (cost) { /* the per-step cost table of a target (dlc/cost.h) */
+    const DlCostModel *cm = dl_cost_model_lookup(cost);
+    DlLayerCost *lc = NULL;
+    int nlc = 0;
+    FILE *mf = open_memstream(&text, &len);
+    if (!cm) dl_error_set(&e, "unknown --cost target '%s' (expected: pim, acc, c)", cost);
+    else if (cm->estimate(m, !strcmp(cost, "acc") ? acc_device : pim_device, &lc, &nlc, &e)) dl_cost_write_json(mf, cost, lc, nlc);
+    fclose(mf);
+    free(lc);
+    if (e.msg) {
+      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+      free(text);
+      rc = EXIT_USER;
+      goto cleanup;
+    }
+  } else if (emit && !strcmp(emit, "pim")) {
     DlPimDevice dev;
     if (dl_pim_device_load(pim_device, &dev, &e)) text = dl_pim_ir(m, &dev, pim_rows, &len, &e);
     if (!text) {

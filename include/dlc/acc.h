@@ -128,6 +128,11 @@ void dl_acc_sim_destroy(DlAccSim *s);
  * through a codec of bytes_per_cycle. The values computed are unchanged. */
 void dl_acc_sim_compress(DlAccSim *s, int scheme, int block, double bytes_per_cycle);
 bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples);
+/* With on, instructions account time, energy and traffic without computing
+ * values (without --acc-compress nothing of that depends on them). */
+void dl_acc_sim_timing_only(DlAccSim *s, bool on);
+/* Time, energy and DRAM bytes charged to plan step `step` so far. */
+void dl_acc_sim_step_cost(DlAccSim *s, int step, double *ns, double *nj, double *dram);
 void dl_acc_sim_totals(DlAccSim *s, double *ns, double *nj, double *dram_bytes, double *sim_s);
 
 #endif

@@ -154,6 +154,11 @@ void dl_pim_sim_destroy(DlPimSim *s);
 /* The JSON report of everything run so far, per kernel and in total; samples
  * divides the totals into per-sample figures. */
 bool dl_pim_sim_report(DlPimSim *s, FILE *f, int64_t samples);
+/* With on, kernels account their time and energy without computing values
+ * (the timing model does not depend on them): a cost estimate, not a run. */
+void dl_pim_sim_timing_only(DlPimSim *s, bool on);
+/* Time and energy charged to plan step `step` so far. */
+void dl_pim_sim_step_cost(DlPimSim *s, int step, double *ns, double *nj);
 /* Totals so far: ns, nJ, bitline operations (row commands x bitlines), simulator seconds. */
 void dl_pim_sim_totals(DlPimSim *s, double *ns, double *nj, double *bitops, double *sim_s);
 

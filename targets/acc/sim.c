@@ -34,6 +34,7 @@ struct DlAccSim {
   Stat *ls, *hs;
   double *tend, sim_s;
   bool *narrow; /* per layer: every partial sum fits int32 */
+  bool timing_only; /* account time and energy without computing values */
   /* activations kept compressed in DRAM (dl_acc_sim_compress): per plan slot,
    * compressed / raw bytes of what was stored, or -1 when not yet known */
   bool compress;
@@ -296,7 +297,9 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
   case DL_ACC_LOAD_X: {
     int32_t *ib = s->ib[hx];
     int64_t pad = l->kind == DL_ACC_L_MAXPOOL ? -((int64_t)1 << (8 * q->xes - 1)) : s->zx;
-    if (l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MAXPOOL) /* windows: the gather, row by row */
+    if (s->timing_only)
+      ;
+    else if (l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MAXPOOL) /* windows: the gather, row by row */
       load_window(s, step, l, a0, a1, c0, c1, b0, (int32_t)pad, ib);
     else
       for (int64_t m = a0; m < a1; m++)
@@ -323,7 +326,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
     unsigned char *wb = s->wb[hw];
     int32_t *wd = s->wdec[hw];
     const unsigned char *src = p->wseg + l->woff;
-    for (int64_t n = b0; n < b1; n++)
+    for (int64_t n = b0; n < b1 && !s->timing_only; n++)
       for (int64_t k = c0; k < c1; k++) {
         int64_t i = (n - b0) * kt + (k - c0);
         int32_t v = l->wbits == 8 ? (int8_t)src[n * l->K + k] : get_bits(src, (n * l->K + k) * l->wbits, l->wbits);
@@ -346,7 +349,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
     int64_t *acc = s->ab[ha];
     bool accumulate = slots & 8, narrow = s->narrow[l - p->l]; /* every partial sum fits int32 */
     int32_t zx = (int32_t)s->zx;
-    for (int64_t m = 0; m < mt; m++) {
+    for (int64_t m = 0; m < mt && !s->timing_only; m++) {
       const int32_t *xr = x + m * kt;
       for (int64_t n = 0; n < nt; n++) {
         const int32_t *wr = w + n * kt;
@@ -366,7 +369,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
       const DlAccOutlier *o = &s->wo[hw][i];
       if (o->k < c0 || o->k >= c1) continue;
       nout++;
-      for (int64_t m = 0; m < mt; m++) acc[m * nt + (o->n - b0)] += (int64_t)(x[m * kt + (o->k - c0)] - s->zx) * o->v;
+      for (int64_t m = 0; m < mt && !s->timing_only; m++) acc[m * nt + (o->n - b0)] += (int64_t)(x[m * kt + (o->k - c0)] - s->zx) * o->v;
     }
     double cyc = (double)dl_acc_gemm_cycles(d, l, q->xes, mt, nt, kt);
     double ocyc = d->outlier_lanes ? (double)((nout * mt + d->outlier_lanes - 1) / d->outlier_lanes) : 0;
@@ -383,7 +386,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
     const int64_t *acc = s->ab[ha];
     int32_t *o = s->ob[hx];
     const int64_t *par = p->par + l->poff;
-    for (int64_t m = 0; m < mt; m++)
+    for (int64_t m = 0; m < mt && !s->timing_only; m++)
       for (int64_t n = 0; n < nt; n++) {
         int64_t ch = b0 + n;
         qrt_mult mu = {par[l->N + ch], (int)par[2 * l->N + ch]};
@@ -398,7 +401,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
     const int32_t *x = s->ib[hx];
     int32_t *o = s->ob[ha];
     const int64_t *par = p->par + l->poff;
-    for (int64_t m = 0; m < mt; m++) {
+    for (int64_t m = 0; m < mt && !s->timing_only; m++) {
       const int32_t *xr = x + m * kt;
       int64_t v;
       if (l->kind == DL_ACC_L_ADD) {
@@ -425,7 +428,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
     DlTensor *y = &s->plan->slot[step->out];
     const dlrt_win *g = &q->c.win;
     int64_t P = g->od[0] * g->od[1] * g->od[2];
-    for (int64_t m = a0; m < a1; m++)
+    for (int64_t m = a0; m < a1 && !s->timing_only; m++)
       for (int64_t n = b0; n < b1; n++) {
         int64_t idx = l->kind == DL_ACC_L_CONV ? (m / P * l->N + n) * P + m % P : l->kind == DL_ACC_L_MATMUL ? m * l->N + n : m;
         qrt_st(y->data, q->o.es, idx, o[(m - a0) * nt + (n - b0)]);
@@ -523,6 +526,14 @@ static int acc_step_exec(void *user, int step, DlError *e) {
   bool ok = run_layer(s, li, e);
   s->sim_s += dl_now() - t0;
   return ok ? 1 : -1;
+}
+
+void dl_acc_sim_timing_only(DlAccSim *s, bool on) { s->timing_only = on; }
+
+void dl_acc_sim_step_cost(DlAccSim *s, int step, double *ns, double *nj, double *dram) {
+  int li = s->lof[step];
+  const Stat *x = li >= 0 ? &s->ls[li] : &s->hs[step];
+  *ns = x->ns, *nj = x->nj, *dram = x->dram;
 }
 
 void dl_acc_sim_totals(DlAccSim *s, double *ns, double *nj, double *dram, double *sim_s) {

@@ -40,6 +40,7 @@ struct DlPimSim {
   double *bank_ns;
   double *ch_acts, *ch_bus;
   double sim_s;
+  bool timing_only; /* account time and energy without computing values */
 };
 
 static void sim_blocks(DlPimSim *s, int ki) {
@@ -259,7 +260,7 @@ static void run_kernel(DlPimSim *s, int ki) {
   int64_t cols = d->cols, tiles = (k->lanes + cols - 1) / cols;
   int R = d->rows, nbank = d->channels * d->banks;
   int64_t nsub = (int64_t)nbank * d->subarrays;
-  lanes_prepare(s, k, st);
+  if (!s->timing_only) lanes_prepare(s, k, st);
   memset(s->bank_ns, 0, sizeof(double) * (size_t)nbank);
   memset(s->ch_acts, 0, sizeof(double) * (size_t)d->channels);
   memset(s->ch_bus, 0, sizeof(double) * (size_t)d->channels);
@@ -270,7 +271,7 @@ static void run_kernel(DlPimSim *s, int ki) {
     for (int64_t t = 0; t < tiles; t++) {
       memset(s->mem + (size_t)dl_pim_c0(R) * (size_t)s->W, 0, sizeof(uint64_t) * (size_t)s->W);
       memset(s->mem + (size_t)dl_pim_c1(R) * (size_t)s->W, 0xFF, sizeof(uint64_t) * (size_t)s->W);
-      for (int64_t c = b->c0; c < b->c1; c++) {
+      for (int64_t c = b->c0; c < b->c1 && !s->timing_only; c++) {
         uint64_t w = s->p->cmd[c];
         uint32_t x = dl_pim_x(w), y = dl_pim_y(w), z = dl_pim_z(w);
         switch (dl_pim_op(w)) {
@@ -339,6 +340,14 @@ static int sim_exec(void *user, int step, DlError *e) {
   run_kernel(s, ki);
   s->sim_s += dl_now() - t0;
   return 1;
+}
+
+void dl_pim_sim_timing_only(DlPimSim *s, bool on) { s->timing_only = on; }
+
+void dl_pim_sim_step_cost(DlPimSim *s, int step, double *ns, double *nj) {
+  int ki = s->kof[step];
+  const Stat *x = ki >= 0 ? &s->ks[ki] : &s->hs[step];
+  *ns = x->ns, *nj = x->nj;
 }
 
 void dl_pim_sim_totals(DlPimSim *s, double *ns, double *nj, double *bitops, double *sim_s) {
