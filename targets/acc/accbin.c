@@ -146,7 +146,8 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
     }
     if (ok && gemm)
       ok = (l->wbits == 2 || l->wbits == 4 || l->wbits == 8 || l->wbits == 16) && l->woff >= 0 &&
-           l->wbytes == (l->N * l->K * l->wbits + 7) / 8 && l->woff <= p->wseg_len - l->wbytes && l->noutliers >= 0 &&
+           l->wbytes == (l->N * l->K * l->wbits + 7) / 8 && l->woff <= p->wseg_len - l->wbytes && l->woff % 4 == 0 &&
+           l->noutliers >= 0 &&
            l->ooff >= 0 && l->ooff <= p->nout - l->noutliers;
     if (ok && !gemm) ok = l->noutliers == 0; /* ALU layers have no weights */
     if (!ok) {
@@ -157,7 +158,7 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
   p->insn = malloc(sizeof(DlAccInsn) * (size_t)(p->ninsn + 1));
   for (int64_t i = 0; i < p->ninsn; i++)
     for (int j = 0; j < 4; j++) p->insn[i].w[j] = dl_read_u64(&r);
-  p->wseg = malloc((size_t)p->wseg_len + 1);
+  p->wseg = calloc((size_t)p->wseg_len + 1, 1); /* a spare zero byte: qrt_wget reads two bytes of a bit stream */
   memcpy(p->wseg, dl_read_bytes(&r, (size_t)p->wseg_len), (size_t)p->wseg_len);
   p->out = malloc(sizeof(DlAccOutlier) * (size_t)(p->nout + 1));
   for (int64_t i = 0; i < p->nout; i++) {

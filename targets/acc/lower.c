@@ -374,12 +374,12 @@ bool dl_acc_compile(MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, D
           w[n * l.K + k] = qrt_wget(q->w, l.kind == DL_ACC_L_CONV ? n * l.K + k : k * l.N + n);
       l.wbits = dense_bits(dev, w, nw, &l.noutliers);
       l.wbytes = (nw * l.wbits + 7) / 8;
-      l.woff = out->wseg_len, l.ooff = out->nout;
-      if (out->wseg_len + l.wbytes > wcap) {
-        wcap = (out->wseg_len + l.wbytes) * 2;
+      l.woff = (out->wseg_len + 3) & ~(int64_t)3, l.ooff = out->nout; /* aligned: 16-bit weights read as int16 */
+      if (l.woff + l.wbytes > wcap) {
+        wcap = (l.woff + l.wbytes) * 2;
         out->wseg = realloc(out->wseg, (size_t)wcap);
       }
-      memset(out->wseg + out->wseg_len, 0, (size_t)l.wbytes);
+      memset(out->wseg + out->wseg_len, 0, (size_t)(l.woff + l.wbytes - out->wseg_len));
       for (int64_t i = 0; i < nw; i++) {
         bool dense = fits(w[i], l.wbits);
         put_bits(out->wseg + l.woff, i * l.wbits, l.wbits, dense ? w[i] : 0);
@@ -387,7 +387,7 @@ bool dl_acc_compile(MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, D
         if (out->nout == ocap) ocap = ocap ? ocap * 2 : 1024, out->out = realloc(out->out, sizeof(DlAccOutlier) * (size_t)ocap);
         out->out[out->nout++] = (DlAccOutlier){(uint32_t)(i % l.K), (uint32_t)(i / l.K), w[i]};
       }
-      out->wseg_len += l.wbytes;
+      out->wseg_len = l.woff + l.wbytes;
       free(w);
       if (out->npar + 3 * l.N > pcap) pcap = (out->npar + 3 * l.N) * 2, out->par = realloc(out->par, sizeof(int64_t) * (size_t)pcap);
       for (int64_t n = 0; n < l.N; n++) {

@@ -24,11 +24,10 @@ struct DlAccSim {
   DlPlan *plan;
   int *lof;
   int32_t *ib[2];
-  unsigned char *wb[2];
   const DlAccOutlier *wo[2]; /* a tile's outliers: a run of the sorted list */
   int64_t nwo[2];
   int64_t *ab[2];
-  int32_t *ob[2], *wdec[2]; /* wdec: the weight buffer halves as the PE array's unpacker sees them */
+  int32_t *ob[2], *wdec[2]; /* wdec: the weight buffer halves, unpacked */
   int64_t zx, zb, zo, lo, hi;
   int xbits, wbits;
   Stat *ls, *hs;
@@ -81,7 +80,7 @@ static int64_t tile_need(const DlAccLayer *l) { return l->mt * (l->kt > 2 ? l->k
 /* Buffers sized for the largest tile; every layer's tiles fit the device's buffers. */
 static bool alloc_buffers(DlAccSim *s, DlError *e) {
   const DlAccDevice *d = &s->p->dev;
-  int64_t ibn = 1, wbn = 1, abn = 1;
+  int64_t ibn = 1, wn = 1, abn = 1;
   for (int i = 0; i < s->p->nl; i++) {
     const DlAccLayer *l = &s->p->l[i];
     const struct DlQStep *q = s->plan->steps[l->step].q;
@@ -93,21 +92,19 @@ static bool alloc_buffers(DlAccSim *s, DlError *e) {
       return dl_error_set(e, "layer %d (%s): its %lld x %lld x %lld tiles do not fit the buffers of device '%s'", i,
                           s->plan->steps[l->step].where, (long long)l->mt, (long long)l->nt, (long long)l->kt, d->name);
     if (tile_need(l) > ibn) ibn = tile_need(l);
-    if (wbytes > wbn) wbn = wbytes;
+    if (l->nt * l->kt > wn) wn = l->nt * l->kt;
     if (l->mt * l->nt > abn) abn = l->mt * l->nt;
   }
   for (int h = 0; h < 2; h++) {
     s->ib[h] = calloc((size_t)ibn, sizeof(int32_t));
-    s->wb[h] = calloc((size_t)wbn + 8, 1);
     s->ab[h] = calloc((size_t)abn, sizeof(int64_t));
     s->ob[h] = calloc((size_t)abn, sizeof(int32_t));
   }
-  for (int h = 0; h < 2; h++) s->wdec[h] = calloc((size_t)wbn * 8 + 8, sizeof(int32_t));
+  for (int h = 0; h < 2; h++) s->wdec[h] = calloc((size_t)wn, sizeof(int32_t));
   return true;
 }
 
 static int acc_step_exec(void *user, int step, DlError *e);
-static int32_t get_bits(const unsigned char *p, int64_t i, int bits);
 
 /* What a valid program must agree on with its model, and the bounds that keep
  * the integer arithmetic exact: a layer's cfg is its step's, and its weights
@@ -126,9 +123,9 @@ static bool check_layer(DlAccSim *s, int li, DlError *e) {
     if (dl_acc_op(&p->insn[i]) == DL_ACC_CFG) return dl_error_set(e, "layer %d: a second cfg inside the layer", li);
   if (l->kind != DL_ACC_L_CONV && l->kind != DL_ACC_L_MATMUL) return true;
   double wmax = 0, bmax = 0, xmax = (double)((int64_t)1 << (8 * q->xes)) + 1;
-  const unsigned char *w = p->wseg + l->woff;
+  qrt_wts w = {p->wseg + l->woff, l->wbits};
   for (int64_t i = 0; i < l->N * l->K; i++) {
-    double v = (double)get_bits(w, i * l->wbits, l->wbits);
+    double v = (double)qrt_wget(w, i);
     wmax = v > wmax ? v : -v > wmax ? -v : wmax;
   }
   for (int64_t o = l->ooff; o < l->ooff + l->noutliers; o++) {
@@ -209,28 +206,13 @@ DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e) {
 void dl_acc_sim_destroy(DlAccSim *s) {
   if (!s) return;
   if (s->plan) dl_plan_set_executor(s->plan, NULL, NULL);
-  for (int h = 0; h < 2; h++) free(s->ib[h]), free(s->wb[h]), free(s->ab[h]), free(s->ob[h]);
+  for (int h = 0; h < 2; h++) free(s->ib[h]), free(s->ab[h]), free(s->ob[h]);
   free(s->wdec[0]), free(s->wdec[1]), free(s->narrow), free(s->ratio), free(s->sraw), free(s->scomp), free(s->zbuf),
       free(s->lof), free(s->ls), free(s->hs), free(s->tend);
   free(s);
 }
 
 /* --- instruction semantics -------------------------------------------------- */
-
-static int32_t get_bits(const unsigned char *p, int64_t i, int bits) {
-  uint32_t v = 0;
-  for (int b = 0; b < bits; b++, i++) v |= (uint32_t)(p[i >> 3] >> (i & 7) & 1) << b;
-  uint32_t sign = 1u << (bits - 1);
-  return (int32_t)(v ^ sign) - (int32_t)sign;
-}
-
-static void put_bits(unsigned char *p, int64_t i, int bits, int32_t v) {
-  for (int b = 0; b < bits; b++, i++) {
-    unsigned char m = (unsigned char)(1u << (i & 7));
-    if ((uint32_t)v >> b & 1) p[i >> 3] |= m;
-    else p[i >> 3] &= (unsigned char)~m;
-  }
-}
 
 /* The tile's first outlier: the list is sorted by (n, k). */
 static int64_t first_outlier(const DlAccOutlier *o, int64_t n, uint32_t row) {
@@ -323,17 +305,10 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
     return dram > codec ? dram : codec;
   }
   case DL_ACC_LOAD_W: {
-    unsigned char *wb = s->wb[hw];
-    int32_t *wd = s->wdec[hw];
-    const unsigned char *src = p->wseg + l->woff;
+    int32_t *wd = s->wdec[hw]; /* the weight buffer half, as the PE array's unpacker delivers it */
+    qrt_wts src = {p->wseg + l->woff, l->wbits};
     for (int64_t n = b0; n < b1 && !s->timing_only; n++)
-      for (int64_t k = c0; k < c1; k++) {
-        int64_t i = (n - b0) * kt + (k - c0);
-        int32_t v = l->wbits == 8 ? (int8_t)src[n * l->K + k] : get_bits(src, (n * l->K + k) * l->wbits, l->wbits);
-        if (l->wbits == 8) wb[i] = (unsigned char)v;
-        else put_bits(wb, i * l->wbits, l->wbits, v);
-        wd[i] = v;
-      }
+      for (int64_t k = c0; k < c1; k++) wd[(n - b0) * kt + (k - c0)] = qrt_wget(src, n * l->K + k);
     const DlAccOutlier *o = p->out + l->ooff;
     int64_t f = first_outlier(o, l->noutliers, (uint32_t)b0), e2 = first_outlier(o, l->noutliers, (uint32_t)b1);
     s->wo[hw] = o + f, s->nwo[hw] = e2 - f; /* the tile's channels; GEMM keeps the columns in range */
