@@ -11,14 +11,9 @@
  * multiplier a shift-only unit cannot apply) are errors, not host steps. */
 int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer *l, DlError *e);
 
-/* Element (m, k) of layer l's input matrix for output channel block starting
- * at n0: its index in operand *opnd's tensor, or -1 for padding. */
-int64_t dl_acc_x_index(const Step *st, const DlAccLayer *l, int64_t m, int64_t k, int64_t n0, int *opnd);
 /* DRAM bytes a LOAD_X of rows [m0, m1) x columns [k0, k1) reads: distinct
  * input rows for windows (a line buffer), the elements otherwise. */
 int64_t dl_acc_x_bytes(const Step *st, const DlAccLayer *l, int64_t m0, int64_t m1, int64_t k0, int64_t k1, int64_t n0);
-/* Bytes of one output element. */
-int dl_acc_out_es(const Step *st);
 /* Bytes layer l's weights take in DRAM: the dense matrix at its width, and
  * the outliers as a per-channel list (a 4-byte row pointer per output channel,
  * a 2-byte column index and the value per outlier); 0 for ALU layers. */

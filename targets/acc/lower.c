@@ -17,36 +17,6 @@
 
 /* --- geometry shared with the simulator --------------------------------- */
 
-int dl_acc_out_es(const Step *st) { return st->q->o.es; }
-
-int64_t dl_acc_x_index(const Step *st, const DlAccLayer *l, int64_t m, int64_t k, int64_t n0, int *opnd) {
-  const struct DlQStep *q = st->q;
-  *opnd = 0;
-  switch (l->kind) {
-  case DL_ACC_L_MATMUL: return m * l->K + k;
-  case DL_ACC_L_ADD: *opnd = (int)k; return m;
-  case DL_ACC_L_LUT: return m;
-  case DL_ACC_L_CONV:
-  case DL_ACC_L_MAXPOOL: {
-    const dlrt_win *g = &q->c.win;
-    int64_t P = g->od[0] * g->od[1] * g->od[2], kvol = g->k[0] * g->k[1] * g->k[2];
-    int64_t plane = m / P, p = m % P, t = k;
-    if (l->kind == DL_ACC_L_CONV) {
-      int64_t cpg = g->c / g->group, grp = n0 / (g->m / g->group);
-      plane = plane * g->c + grp * cpg + t / kvol, t %= kvol;
-    }
-    int64_t oz = p / (g->od[1] * g->od[2]), oy = p / g->od[2] % g->od[1], ox = p % g->od[2];
-    int64_t kz = t / (g->k[1] * g->k[2]), ky = t / g->k[2] % g->k[1], kx = t % g->k[2];
-    int64_t iz = oz * g->stride[0] - g->pad[0] + kz * g->dil[0];
-    int64_t iy = oy * g->stride[1] - g->pad[1] + ky * g->dil[1];
-    int64_t ix = ox * g->stride[2] - g->pad[2] + kx * g->dil[2];
-    if (iz < 0 || iz >= g->id[0] || iy < 0 || iy >= g->id[1] || ix < 0 || ix >= g->id[2]) return -1;
-    return ((plane * g->id[0] + iz) * g->id[1] + iy) * g->id[2] + ix;
-  }
-  }
-  return -1;
-}
-
 int64_t dl_acc_x_bytes(const Step *st, const DlAccLayer *l, int64_t m0, int64_t m1, int64_t k0, int64_t k1, int64_t n0) {
   const struct DlQStep *q = st->q;
   if (l->kind == DL_ACC_L_ADD) return (m1 - m0) * ((k0 <= 0 && k1 > 0 ? q->xes : 0) + (k0 <= 1 && k1 > 1 ? q->wes : 0));

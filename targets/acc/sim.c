@@ -225,8 +225,8 @@ static int64_t first_outlier(const DlAccOutlier *o, int64_t n, uint32_t row) {
   return lo;
 }
 
-/* LOAD_X of a window layer: the same elements as dl_acc_x_index, with the
- * divisions done once per row and per column. */
+/* LOAD_X of a window layer (conv: implicit im2col; max pool: the taps), with
+ * the divisions done once per row and once per column. */
 static void load_window(DlAccSim *s, const Step *step, const DlAccLayer *l, int64_t a0, int64_t a1, int64_t c0,
                         int64_t c1, int64_t n0, int32_t pad, int32_t *ib) {
   const struct DlQStep *q = step->q;
@@ -279,18 +279,17 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
   case DL_ACC_LOAD_X: {
     int32_t *ib = s->ib[hx];
     int64_t pad = l->kind == DL_ACC_L_MAXPOOL ? -((int64_t)1 << (8 * q->xes - 1)) : s->zx;
-    if (s->timing_only)
-      ;
-    else if (l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MAXPOOL) /* windows: the gather, row by row */
+    if (s->timing_only) {
+    } else if (l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MAXPOOL) { /* windows: the gather, row by row */
       load_window(s, step, l, a0, a1, c0, c1, b0, (int32_t)pad, ib);
-    else
+    } else { /* matmul: row m, column k; add / sub: element m of operand k; lookup table: element m */
       for (int64_t m = a0; m < a1; m++)
         for (int64_t k = c0; k < c1; k++) {
-          int op;
-          int64_t idx = dl_acc_x_index(step, l, m, k, b0, &op);
-          const DlTensor *x = &s->plan->slot[step->in[op]];
-          ib[(m - a0) * kt + (k - c0)] = idx < 0 ? (int32_t)pad : (int32_t)qrt_ld(x->data, op ? q->wes : q->xes, idx);
+          int op = l->kind == DL_ACC_L_ADD ? (int)k : 0;
+          int64_t idx = l->kind == DL_ACC_L_MATMUL ? m * l->K + k : m;
+          ib[(m - a0) * kt + (k - c0)] = (int32_t)qrt_ld(s->plan->slot[step->in[op]].data, op ? q->wes : q->xes, idx);
         }
+    }
     double bytes = (double)dl_acc_x_bytes(step, l, a0, a1, c0, c1, b0), codec = 0;
     if (s->compress) { /* compressed in DRAM: fewer bytes, through the decompressor */
       double raw = bytes;
