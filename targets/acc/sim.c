@@ -41,6 +41,8 @@ struct DlAccSim {
   int block;
   double codec_bpc; /* bytes per cycle of the compressor and the decompressor */
   double *ratio, *sraw, *scomp;
+  dlz_params *zp; /* per plan slot: the compression parameters of its type */
+  bool *zok;
   unsigned char *zbuf;
   size_t zcap;
 };
@@ -48,16 +50,11 @@ struct DlAccSim {
 /* Compressed bytes of n values of slot `slot` as stored (es bytes each),
  * under the simulator's scheme: the size dlz_encode produces. */
 static double zbytes(DlAccSim *s, int slot, const void *x, int es, int64_t n) {
-  dlz_params zp;
-  MlirValue v = {0};
-  for (int i = 0; i < s->plan->nsteps && !v.ptr; i++)
-    if (s->plan->steps[i].out == slot) v = s->plan->steps[i].val;
-  for (int i = 0; i < s->plan->nin && !v.ptr; i++)
-    if (s->plan->in_slot[i] == slot) v = s->plan->in_val[i];
-  if (!v.ptr || !dl_scheme_params(s->scheme, mlirValueGetType(v), s->block, 16, &zp)) return (double)(n * es);
-  size_t need = dlz_bound(&zp, n);
+  if (!s->zok[slot]) return (double)(n * es); /* not a per-tensor quantized value: stored raw */
+  const dlz_params *zp = &s->zp[slot];
+  size_t need = dlz_bound(zp, n);
   if (need > s->zcap) s->zcap = need * 2, s->zbuf = realloc(s->zbuf, s->zcap);
-  return (double)dlz_encode(&zp, x, es, n, s->zbuf);
+  return (double)dlz_encode(zp, x, es, n, s->zbuf);
 }
 
 /* The compression ratio of slot's tensor in DRAM: measured on its stores, or,
@@ -73,6 +70,14 @@ static double slot_ratio(DlAccSim *s, int slot) {
 
 void dl_acc_sim_compress(DlAccSim *s, int scheme, int block, double bytes_per_cycle) {
   s->compress = true, s->scheme = (DlScheme)scheme, s->block = block, s->codec_bpc = bytes_per_cycle;
+  DlPlan *p = s->plan;
+  s->zp = calloc((size_t)p->nslots + 1, sizeof(dlz_params));
+  s->zok = calloc((size_t)p->nslots + 1, sizeof(bool));
+  for (int i = 0; i < p->nsteps + p->nin; i++) { /* every value's slot, once */
+    int slot = i < p->nsteps ? p->steps[i].out : p->in_slot[i - p->nsteps];
+    MlirValue v = i < p->nsteps ? p->steps[i].val : p->in_val[i - p->nsteps];
+    if (v.ptr && !s->zok[slot]) s->zok[slot] = dl_scheme_params(s->scheme, mlirValueGetType(v), block, 16, &s->zp[slot]);
+  }
 }
 
 static int64_t tile_need(const DlAccLayer *l) { return l->mt * (l->kt > 2 ? l->kt : 2); }
@@ -207,7 +212,8 @@ void dl_acc_sim_destroy(DlAccSim *s) {
   if (!s) return;
   if (s->plan) dl_plan_set_executor(s->plan, NULL, NULL);
   for (int h = 0; h < 2; h++) free(s->ib[h]), free(s->ab[h]), free(s->ob[h]);
-  free(s->wdec[0]), free(s->wdec[1]), free(s->narrow), free(s->ratio), free(s->sraw), free(s->scomp), free(s->zbuf),
+  free(s->wdec[0]), free(s->wdec[1]), free(s->narrow), free(s->ratio), free(s->sraw), free(s->scomp), free(s->zbuf), free(s->zp),
+      free(s->zok),
       free(s->lof), free(s->ls), free(s->hs), free(s->tend);
   free(s);
 }
