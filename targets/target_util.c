@@ -48,3 +48,18 @@ char *dl_ir_reprint(MlirContext ctx, const DlBuf *text, const char *what, size_t
   mlirModuleDestroy(ir);
   return out;
 }
+
+bool dl_call_matmul_is_flat(const DlCall *c) {
+  for (dlrt_i b = 0; b < c->batches; b++)
+    if (c->aoff[b] != b * c->M * c->K || c->boff[b] != 0) return false;
+  return true;
+}
+
+bool dl_call_binary_is_dense(const DlCall *c) {
+  for (int d = 0; d < c->r; d++) {
+    int64_t stride = 1;
+    for (int d2 = d + 1; d2 < c->r; d2++) stride *= c->dims[d2];
+    if (c->dims[d] > 1 && (c->as[d] != stride || c->bs[d] != stride)) return false;
+  }
+  return true;
+}

@@ -7,6 +7,7 @@
 
 #include "dlc/diag.h"
 #include "dlc/ir.h"
+#include "dlc/lower.h"
 #include "dlc/support.h"
 
 /* o[obj][key] (or o[key] when obj is NULL) as a number in [lo, hi]; false
@@ -16,6 +17,13 @@ bool dl_json_num(const cJSON *o, const char *obj, const char *key, double lo, do
  * are prefixed with its path. */
 bool dl_device_json_load(const char *path_or_builtin, const char *builtin_text,
                          bool (*parse)(const cJSON *o, void *dev, DlError *e), void *dev, DlError *e);
+
+/* What the targets' GEMM and elementwise units need of a lowered call: a
+ * batched matmul whose batches are one [batches * M, K] matrix against one
+ * B, and a binary op whose operands are laid out like its result (no
+ * broadcasting). */
+bool dl_call_matmul_is_flat(const DlCall *c);
+bool dl_call_binary_is_dense(const DlCall *c);
 
 /* Appends ` loc("where")` and a newline: an op's location in IR text. */
 void dl_ir_loc(DlBuf *b, const char *where);

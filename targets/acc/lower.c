@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../target_util.h"
 #include "acc_internal.h"
 #include "dlc/quant.h"
 
@@ -66,8 +67,7 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
       l->kind = DL_ACC_L_CONV;
       l->M = g->n * g->od[0] * g->od[1] * g->od[2], l->N = g->m, l->K = g->c / g->group * g->k[0] * g->k[1] * g->k[2];
     } else {
-      for (dlrt_i b = 0; b < c->batches; b++)
-        if (c->aoff[b] != b * c->M * c->K || c->boff[b] != 0) return 0;
+      if (!dl_call_matmul_is_flat(c)) return 0;
       l->kind = DL_ACC_L_MATMUL;
       l->M = c->batches * c->M, l->N = c->N, l->K = c->K;
     }
@@ -80,11 +80,7 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
     return 1;
   }
   if (q->kind == Q_BINARY && (st->k == DL_OP_ADD || st->k == DL_OP_SUB)) {
-    for (int d = 0; d < c->r; d++) {
-      int64_t stride = 1;
-      for (int d2 = d + 1; d2 < c->r; d2++) stride *= c->dims[d2];
-      if (c->dims[d] > 1 && (c->as[d] != stride || c->bs[d] != stride)) return 0;
-    }
+    if (!dl_call_binary_is_dense(c)) return 0;
     if (!dev->requant_mult && (!is_pow2(q->mult[0].m0) || !is_pow2(q->mb.m0)))
       return dl_error_set(e, "%s: device '%s' adds with shifts only, and this add's multipliers are not powers of two "
                              "(quantize with --pow2)", st->where, dev->name),

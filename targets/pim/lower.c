@@ -20,6 +20,7 @@
 #include "dlc/pim.h"
 #include "dlc/quant.h"
 #include "interp/plan_internal.h"
+#include "../target_util.h"
 #include "pim_internal.h"
 #include "quant/qstep.h"
 
@@ -146,7 +147,6 @@ static bool requant_clamp(DlPimProg *g, const DlPimKernel *k, const Mac *mac, in
     /* the carry is now in tb; move it where the next bit expects it */
     dl_pim_aap(g, tb, tc, -1);
     g->carry = tc;
-    (void)tc;
   }
   g->carry = dl_pim_t(R, 4);
   /* u = D >> sh (wu bits, signed); y = u < 0 ? 0 : u > H ? H : u, nb bits */
@@ -373,8 +373,7 @@ static bool plan_kernel(DlPlan *plan, int s, DlPimKernel *k, Mac *mac) {
       nch = g->m, ntaps = g->c / g->group * g->k[0] * g->k[1] * g->k[2];
       k->lanes = g->n * g->od[0] * g->od[1] * g->od[2];
     } else {
-      for (dlrt_i b = 0; b < c->batches; b++)
-        if (c->aoff[b] != b * c->M * c->K || c->boff[b] != 0) return false;
+      if (!dl_call_matmul_is_flat(c)) return false;
       nch = c->N, ntaps = c->K, k->lanes = c->batches * c->M;
     }
     k->nch = mac->nch = nch, k->ntaps = mac->ntaps = ntaps;
@@ -394,11 +393,7 @@ static bool plan_kernel(DlPlan *plan, int s, DlPimKernel *k, Mac *mac) {
   }
   if (q->kind == Q_BINARY && (st->k == DL_OP_ADD || st->k == DL_OP_SUB) && qparams(operand(st, 1), &qb)) {
     int64_t n = dl_shape_numel(ys);
-    for (int d = 0, r = c->r; d < r; d++) { /* no broadcasting: both operands dense like the output */
-      int64_t stride = 1;
-      for (int e2 = d + 1; e2 < r; e2++) stride *= c->dims[e2];
-      if (c->dims[d] > 1 && (c->as[d] != stride || c->bs[d] != stride)) return false;
-    }
+    if (!dl_call_binary_is_dense(c)) return false;
     k->nops = 2, k->nch = mac->nch = 1, k->ntaps = mac->ntaps = 2, k->lanes = n;
     k->in_bits[1] = (int)range_bits(qb.qmin, qb.qmax), k->in_off[1] = qb.qmin;
     if (k->in_bits[1] > 16) return false;
