@@ -809,3 +809,49 @@ bool dl_prune_module(MlirModule m, const DlPruneSettings *s, const DlTensor *dat
     return dl_error_set(e, "internal: the pruned IR does not verify");
   return true;
 }
+
+bool dl_prune_module_by_op(MlirModule m, DlPruneComp comp, int64_t samples, const DlTensor *data, DlError *e) {
+  MlirOperation func = first_func(m);
+  if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
+  if (comp != DL_PRUNE_COMP_NONE && (!data || !data->data))
+    return dl_error_set(e, "pruning compensation needs calibration data (--calib=FILE.npy)");
+  MlirOperation *ops = NULL;
+  size_t n = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(dl_func_body(func)); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    MlirAttribute a = mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.prune_spec"));
+    if (mlirAttributeIsNull(a)) continue;
+    ops = realloc(ops, sizeof *ops * (n + 1));
+    ops[n++] = op;
+  }
+  bool ok = true;
+  for (size_t i = 0; ok && i < n; i++) {
+    MlirAttribute a = mlirOperationGetDiscardableAttributeByName(ops[i], dl_str("dlc.prune_spec"));
+    char spec[128] = "", where[160];
+    dl_location_str(mlirOperationGetLocation(ops[i]), where, sizeof where);
+    if (mlirAttributeIsAString(a)) {
+      MlirStringRef r = mlirStringAttrGetValue(a);
+      snprintf(spec, sizeof spec, "%.*s", (int)r.length, r.data);
+    }
+    DlPruneSettings s = {0};
+    DlError pe = {0};
+    if (!dl_prune_spec_parse(spec, &s, &pe)) {
+      ok = dl_error_set(e, "node '%s': dlc.prune_spec: %s", where, pe.msg);
+      dl_error_clear(&pe);
+      break;
+    }
+    s.comp = comp, s.samples = samples;
+    Layer l;
+    if (!layer_read(ops[i], &l)) {
+      ok = dl_error_set(e, "node '%s': only a conv, gemm or matmul with constant weights can be pruned", where);
+      break;
+    }
+    layer_free(&l);
+    ok = prune_layer(m, ops[i], &s, data, e);
+    mlirOperationRemoveDiscardableAttributeByName(ops[i], dl_str("dlc.prune_spec"));
+    dl_erase_dead_constants(func);
+  }
+  free(ops);
+  if (ok && n && !dl_verify(mlirModuleGetOperation(m))) ok = dl_error_set(e, "internal: the pruned IR does not verify");
+  return ok;
+}

@@ -38,4 +38,15 @@ bool dl_prune_spec_parse(const char *spec, DlPruneSettings *s, DlError *e);
  * for the inputs the already-pruned layers before it produce. */
 bool dl_prune_module(MlirModule m, const DlPruneSettings *s, const DlTensor *data, DlError *e);
 
+/* Prunes each layer that carries `dlc.prune_spec = "SPEC"` (what --config's
+ * per-node "prune" writes) by its own spec, in order, compensated by `comp`
+ * on the first `samples` of data (0: all); removes the attribute. A spec on
+ * an op that is not a prunable layer is an error naming its node. */
+bool dl_prune_module_by_op(MlirModule m, DlPruneComp comp, int64_t samples, const DlTensor *data, DlError *e);
+
+/* Whether any node of a --config file is pruned (its "prune"); *comp is the
+ * file's defaults' "prune_compensation" (none when absent). */
+typedef struct DlQuantConfig DlQuantConfig;
+bool dl_quant_config_prunes(const DlQuantConfig *c, DlPruneComp *comp);
+
 #endif

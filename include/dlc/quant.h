@@ -148,6 +148,10 @@ typedef struct {
   DlCalibOptions calib;
 } DlQuantSettings;
 
+/* Checks the settings and writes them as the func's `dlc.quant` (what
+ * --calibrate and --quantize read). */
+bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e);
+
 /* Writes the settings as the func's `dlc.quant`, calibrates on `data`, runs
  * --quantize and verifies. The module must be float qg IR. */
 bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e);

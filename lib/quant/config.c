@@ -5,19 +5,22 @@
  *                  "scheme": "asymmetric", "pow2": false, "wclip": "max",
  *                  "calibration": "percentile=99.99", "calibration_samples": 1000},
  *     "nodes": {"conv1": {"wbits": 4, "calibration": "mse"}, "fc": {"keep_float": true},
- *               "conv2": {"wbits": 4, "outliers": 0.02, "outlier_bits": 8}}
+ *               "conv2": {"wbits": 4, "outliers": 0.02, "outlier_bits": 8, "prune": "unstructured:0.5"}}
  *   }
  *
  * "defaults" replace the built-in defaults (command-line flags given after
  * still win); each entry of "nodes" becomes the `dlc.quant` dictionary of the
  * op imported from that node, which --calibrate and --quantize read. Every
  * key and value is checked; a mistake is one error naming the file and the
- * key path. */
+ * key path. A node's "prune" (a --prune spec) becomes `dlc.prune_spec` on its
+ * op, pruned before calibration with the defaults' "prune_compensation"
+ * ("none", "bias" or "reconstruct"; default "none"). */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc/prune.h"
 #include "dlc/quant.h"
 #include "dlc/support.h"
 
@@ -66,15 +69,29 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
       double p;
       if (!cJSON_IsString(it) || !dl_calib_method_parse(it->valuestring, &m, &p))
         return bad(e, c, w, "%s", "must be \"minmax\", \"percentile\", \"percentile=P\", \"entropy\" or \"mse\"");
+    } else if (per_node && !strcmp(k, "prune")) {
+      DlPruneSettings ps = {0};
+      DlError pe = {0};
+      bool good = cJSON_IsString(it) && dl_prune_spec_parse(it->valuestring, &ps, &pe);
+      if (!good) {
+        bool r = bad(e, c, w, "must be a --prune spec: %s",
+                     pe.msg ? pe.msg : "unstructured:R, nm:N:M, rows:R, cols:R or filters:R");
+        dl_error_clear(&pe);
+        return r;
+      }
+    } else if (!per_node && !strcmp(k, "prune_compensation")) {
+      if (!cJSON_IsString(it) || (strcmp(it->valuestring, "none") && strcmp(it->valuestring, "bias") &&
+                                  strcmp(it->valuestring, "reconstruct")))
+        return bad(e, c, w, "%s", "must be \"none\", \"bias\" or \"reconstruct\"");
     } else if (!per_node && !strcmp(k, "calibration_samples")) {
       if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble != (double)(int64_t)it->valuedouble)
         return bad(e, c, w, "%s", "must be a non-negative integer (0: all)");
     } else {
       return bad(e, c, w, "unknown key (expected %s)",
                  per_node ? "wbits, abits, granularity, scheme, pow2, wclip, outliers, "
-                            "outlier_bits, calibration or keep_float"
+                            "outlier_bits, calibration, prune or keep_float"
                           : "wbits, abits, granularity, scheme, pow2, wclip, outliers, "
-                            "outlier_bits, calibration or calibration_samples");
+                            "outlier_bits, calibration, calibration_samples or prune_compensation");
     }
   }
   return true;
@@ -169,7 +186,8 @@ bool dl_quant_config_apply(MlirModule m, const DlQuantConfig *c, DlError *e) {
   int nmissing = 0;
   char missing[1024] = "";
   for (const cJSON *n = nodes->child; n; n = n->next) {
-    bool found = false;
+    bool found = false, layer = false;
+    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(n, "prune");
     MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
     for (; !mlirOperationIsNull(func); func = mlirOperationGetNextInBlock(func)) {
       if (!dl_op_is(func, "func.func")) continue;
@@ -179,9 +197,18 @@ bool dl_quant_config_apply(MlirModule m, const DlQuantConfig *c, DlError *e) {
         dl_location_str(mlirOperationGetLocation(op), where, sizeof where);
         if (strcmp(where, n->string) || dl_op_is(op, "arith.constant")) continue;
         mlirOperationSetDiscardableAttributeByName(op, dl_str("dlc.quant"), settings_attr(ctx, n));
+        DlOpKind k = dl_op_kind(op);
+        if (pr && (k == DL_OP_CONV || k == DL_OP_GEMM || k == DL_OP_MATMUL)) {
+          mlirOperationSetDiscardableAttributeByName(op, dl_str("dlc.prune_spec"),
+                                                     mlirStringAttrGet(ctx, dl_str(pr->valuestring)));
+          layer = true;
+        }
         found = true;
       }
     }
+    if (found && pr && !layer)
+      return dl_error_set(e, "%s: nodes.%s.prune: node '%s' is not a Conv, Gemm or MatMul; only their weights "
+                             "can be pruned", c->path, n->string, n->string);
     if (!found) {
       size_t l = strlen(missing);
       snprintf(missing + l, sizeof missing - l, "%s'%s'", nmissing++ ? ", " : "", n->string);
@@ -191,4 +218,16 @@ bool dl_quant_config_apply(MlirModule m, const DlQuantConfig *c, DlError *e) {
     return dl_error_set(e, "%s: nodes: %s %s not in the model (node names are the ONNX node names; dlc --emit=qg "
                            "--print-loc shows them)", c->path, missing, nmissing > 1 ? "are" : "is");
   return true;
+}
+
+bool dl_quant_config_prunes(const DlQuantConfig *c, DlPruneComp *comp) {
+  const cJSON *d = cJSON_GetObjectItemCaseSensitive(c->root, "defaults");
+  const cJSON *pc = d ? cJSON_GetObjectItemCaseSensitive(d, "prune_compensation") : NULL;
+  *comp = !pc || !strcmp(pc->valuestring, "none") ? DL_PRUNE_COMP_NONE
+          : !strcmp(pc->valuestring, "bias")      ? DL_PRUNE_COMP_BIAS
+                                                  : DL_PRUNE_COMP_RECONSTRUCT;
+  const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(c->root, "nodes");
+  for (const cJSON *n = nodes ? nodes->child : NULL; n; n = n->next)
+    if (cJSON_GetObjectItemCaseSensitive(n, "prune")) return true;
+  return false;
 }

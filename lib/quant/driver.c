@@ -10,7 +10,7 @@ static MlirOperation first_func(MlirModule m) {
   return op;
 }
 
-bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e) {
+bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e) {
   if (s->wbits < 2 || s->wbits > 16 || s->abits < 2 || s->abits > 16)
     return dl_error_set(e, "bit widths must be within 2..16 (got weights %d, activations %d)", s->wbits, s->abits);
   int obits = s->outlier_bits ? s->outlier_bits : 8;
@@ -40,6 +40,11 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
     kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("outlier_bits")), mlirIntegerAttrGet(i64, obits));
   }
   mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.quant"), mlirDictionaryAttrGet(ctx, n, kv));
+  return true;
+}
+
+bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e) {
+  if (!dl_quant_settings_write(m, s, e)) return false;
   DlCalibOptions co = s->calib;
   if (!co.bits) co.bits = s->abits;
   if (!dl_calibrate(m, data, &co, e)) return false;
