@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Fashion-MNIST from Debian's dataset-fashion-mnist as .npy files.
 
-usage: fmnist.py OUTDIR
+usage: fmnist.py OUTDIR [N]
 Writes test_x.npy (10000x1x28x28 float32, normalized), test_y.npy (int64),
-calib_x.npy / calib_y.npy (1000 training images, fixed permutation, seed 0).
+calib_x.npy / calib_y.npy (N training images, default 1000; fixed permutation,
+seed 0, so the first 1000 of any N are the default set).
 Pure numpy, deterministic, a few seconds.
 """
 import gzip
@@ -48,7 +49,7 @@ def main():
     tx, ty = load("test")
     np.save(os.path.join(out, "test_x.npy"), tx)
     np.save(os.path.join(out, "test_y.npy"), ty)
-    cx, cy = calibration()
+    cx, cy = calibration(int(sys.argv[2]) if len(sys.argv) > 2 else 1000)
     np.save(os.path.join(out, "calib_x.npy"), cx)
     np.save(os.path.join(out, "calib_y.npy"), cy)
 
