@@ -14,6 +14,7 @@
 #include "dlc/acc.h"
 #include "dlc/cost.h"
 #include "dlc/pim.h"
+#include "dlc/precision.h"
 #include "dlc/target.h"
 #include "dlc/version.h"
 
@@ -88,6 +89,27 @@ static void usage(FILE *f) {
           "                          calib (calibration worst + 5%%, checked at run time; the\n"
           "                          default under an arena budget)\n"
           "  --compress-report=FILE  per-tensor scheme, K, ratios and bytes saved; totals; loss\n"
+          "precision assignment (docs/precision.md; needs --calib, implies --quantize):\n"
+          "  --assign-precision=BUDGET  bits per layer: loss:POINTS (accuracy lost on the held-out\n"
+          "                          samples, least cost), or energy:|time:|bytes: a number per sample or\n"
+          "                          a fraction of the reference (energy:0.4x; least sensitivity)\n"
+          "  --assign-target=T       cost model: pim, acc or c (default: --target's, else c)\n"
+          "  --assign-cost=K         what a loss budget minimizes: energy, time or bytes (default:\n"
+          "                          energy on pim and acc, bytes on c)\n"
+          "  --assign-wbits=LIST --assign-abits=LIST  candidate widths (default 2,3,4,5,6,8 and 4,5,6,8)\n"
+          "  --assign-sparsity=LIST  candidate unstructured sparsities, pruned with least-squares\n"
+          "                          reconstruction (default 0: none; e.g. 0,0.5)\n"
+          "  --assign-reference=W/A  the widths the loss is measured against (default 8/8)\n"
+          "  --assign-labels=FILE.npy  int64 labels of --calib (else: top-1 agreement with the reference)\n"
+          "  --assign-margin=M       a loss budget must hold with M standard errors to spare (default 1)\n"
+          "  --assign-holdout=N      samples held out for verification: the last N of --calib (default half)\n"
+          "  --assign-sens-samples=N samples the sensitivities are measured on (default: all not held out)\n"
+          "  --assign-jobs=N         worker processes (default: one per core)\n"
+          "  --assign-rl=EPISODES    also run the RL search on the same budgets (0: off; default 20000)\n"
+          "  --assign-cache=DIR      keep the measured tables in DIR (keyed by model, data and options)\n"
+          "  --assign-config=FILE    the chosen per-layer widths as a --config file\n"
+          "  --assign-pareto=FILE    every measured point, the front, the tables, knapsack vs RL (JSON)\n"
+          "  --assign-svg=FILE       the Pareto plot of accuracy vs cost (SVG)\n"
           "  -MD -MF FILE            write a make/ninja depfile naming every file read\n"
           "  --help, --version\n"
           "exit status: 0 ok, 1 bad model or option, 2 internal error\n");
@@ -145,6 +167,10 @@ int main(int argc, char **argv) {
   bool compress = false, compress_opt = false;
   const char *compress_report = NULL, *compress_labels = NULL;
   DlCompressSettings cs = {0, false, 0, 4, 256, 16, 1000, DL_RESERVE_AUTO, 0.05};
+  const char *assign = NULL, *assign_labels = NULL;
+  bool assign_opt = false, assign_cost_set = false;
+  DlPrecisionSettings aps = {.wbits = {2, 3, 4, 5, 6, 8}, .nw = 6, .abits = {4, 5, 6, 8}, .na = 4, .sparsity = {0}, .ns = 1, .ref_wbits = 8,
+                             .ref_abits = 8, .rl_episodes = 20000, .margin = 1, .objective = DL_BUDGET_ENERGY};
   DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_MINMAX, .limit = 1000, .progress = true}};
   /* --config first: its defaults are the base the other flags override */
   const char *config = NULL;
@@ -210,6 +236,63 @@ int main(int argc, char **argv) {
         cs.reserve = !strcmp(v, "bound") ? DL_RESERVE_BOUND : DL_RESERVE_CALIB;
       } else if (!strncmp(a, "--compress-report=", 18) && *v) compress_report = v;
       else if (!strncmp(a, "--compress-labels=", 18) && *v) compress_labels = v;
+      else return fprintf(stderr, "%s: error: unknown option '%s' (see --help)\n", prog, a), EXIT_USER;
+    }
+    else if (!strncmp(a, "--assign-precision=", 19)) assign = a + 19;
+    else if (!strncmp(a, "--assign-", 9)) {
+      const char *v = strchr(a, '=') ? strchr(a, '=') + 1 : "";
+      char *end = NULL;
+      assign_opt = true;
+      if (!strncmp(a, "--assign-target=", 16)) aps.target = v;
+      else if (!strncmp(a, "--assign-cost=", 14)) {
+        assign_cost_set = true;
+        if (!strcmp(v, "energy")) aps.objective = DL_BUDGET_ENERGY;
+        else if (!strcmp(v, "time")) aps.objective = DL_BUDGET_TIME;
+        else if (!strcmp(v, "bytes")) aps.objective = DL_BUDGET_BYTES;
+        else return fprintf(stderr, "%s: error: bad --assign-cost '%s' (expected energy, time or bytes)\n", prog, v), EXIT_USER;
+      } else if (!strncmp(a, "--assign-wbits=", 15) || !strncmp(a, "--assign-abits=", 15)) {
+        int *list = a[9] == 'w' ? aps.wbits : aps.abits, *n = a[9] == 'w' ? &aps.nw : &aps.na;
+        *n = 0;
+        for (const char *p = v; *p;) {
+          long b = strtol(p, &end, 10);
+          if (end == p || b < 2 || b > 16 || *n == 16 || (*end && *end != ','))
+            return fprintf(stderr, "%s: error: bad %.14s '%s' (expected a comma-separated list of widths 2..16)\n", prog, a, v), EXIT_USER;
+          list[(*n)++] = (int)b;
+          p = *end ? end + 1 : end;
+        }
+        if (!*n) return fprintf(stderr, "%s: error: %.14s needs at least one width\n", prog, a), EXIT_USER;
+      } else if (!strncmp(a, "--assign-reference=", 19)) {
+        if (sscanf(v, "%d/%d", &aps.ref_wbits, &aps.ref_abits) != 2 || aps.ref_wbits < 2 || aps.ref_wbits > 16 ||
+            aps.ref_abits < 2 || aps.ref_abits > 16)
+          return fprintf(stderr, "%s: error: bad --assign-reference '%s' (expected W/A, e.g. 8/8)\n", prog, v), EXIT_USER;
+      } else if (!strncmp(a, "--assign-sparsity=", 18)) {
+        aps.ns = 0;
+        for (const char *p = v; *p;) {
+          double r = strtod(p, &end);
+          if (end == p || !(r >= 0 && r < 1) || aps.ns == 8 || (*end && *end != ',') || (aps.ns == 0) != (r == 0))
+            return fprintf(stderr, "%s: error: bad --assign-sparsity '%s' (expected 0 then up to 7 fractions in (0, 1), e.g. 0,0.5)\n", prog, v), EXIT_USER;
+          aps.sparsity[aps.ns++] = r;
+          p = *end ? end + 1 : end;
+        }
+        if (!aps.ns) return fprintf(stderr, "%s: error: --assign-sparsity needs at least 0\n", prog), EXIT_USER;
+      } else if (!strncmp(a, "--assign-margin=", 16)) {
+        aps.margin = strtod(v, &end);
+        if (end == v || *end || !(aps.margin >= 0 && aps.margin <= 10))
+          return fprintf(stderr, "%s: error: bad --assign-margin '%s' (expected standard errors, 0..10)\n", prog, v), EXIT_USER;
+      } else if (!strncmp(a, "--assign-labels=", 16) && *v) assign_labels = v;
+      else if (!strncmp(a, "--assign-holdout=", 17) || !strncmp(a, "--assign-sens-samples=", 22) ||
+               !strncmp(a, "--assign-jobs=", 14) || !strncmp(a, "--assign-rl=", 12)) {
+        long long x = strtoll(v, &end, 10);
+        if (end == v || *end || x < 0 || x > 100000000)
+          return fprintf(stderr, "%s: error: bad %.*s '%s' (expected a non-negative integer)\n", prog, (int)(v - 1 - a), a, v), EXIT_USER;
+        if (a[9] == 'h') aps.holdout = x;
+        else if (a[9] == 's') aps.sens_samples = x;
+        else if (a[9] == 'j') aps.jobs = (int)x;
+        else aps.rl_episodes = (int)x;
+      } else if (!strncmp(a, "--assign-cache=", 15) && *v) aps.cache = v;
+      else if (!strncmp(a, "--assign-config=", 16) && *v) aps.config_out = v;
+      else if (!strncmp(a, "--assign-pareto=", 16) && *v) aps.pareto_out = v;
+      else if (!strncmp(a, "--assign-svg=", 13) && *v) aps.svg_out = v;
       else return fprintf(stderr, "%s: error: unknown option '%s' (see --help)\n", prog, a), EXIT_USER;
     }
     else if (!strncmp(a, "--calib=", 8)) calib = a + 8;
@@ -284,6 +367,21 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: error: unknown target '%s' (expected: c, pim, acc)\n", prog, target);
     return EXIT_USER;
   }
+  if (assign_opt && !assign) {
+    fprintf(stderr, "%s: error: --assign-* options need --assign-precision=BUDGET\n", prog);
+    return EXIT_USER;
+  }
+  if (assign) {
+    DlError be = {0};
+    if (!dl_budget_parse(assign, &aps, &be)) return fprintf(stderr, "%s: error: --assign-precision: %s\n", prog, be.msg), dl_error_clear(&be), EXIT_USER;
+    if (!calib) return fprintf(stderr, "%s: error: --assign-precision needs --calib=FILE.npy\n", prog), EXIT_USER;
+    if (!aps.target) aps.target = target ? target : "c";
+    if (!assign_cost_set && !strcmp(aps.target, "c")) aps.objective = DL_BUDGET_BYTES;
+    aps.device = !strcmp(aps.target, "acc") ? acc_device : pim_device;
+    const char *base = strrchr(model ? model : "", '/');
+    aps.model_name = base ? base + 1 : model;
+    quantize = true;
+  }
   if (quantize != (calib != NULL) && !(calib && (report || compress || ps.comp))) {
     fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations or pruning compensation)\n", prog);
     return EXIT_USER;
@@ -354,7 +452,7 @@ int main(int argc, char **argv) {
   }
   /* an already-quantized model compiles with its own parameters */
   bool qdq = !quantize && !no_fold_qdq && dl_module_has_qdq(m);
-  if (!passes && (quantize || prune)) passes = "fold-bn,fuse-activation,fold-constants";
+  if (!passes && (quantize || prune || assign)) passes = "fold-bn,fuse-activation,fold-constants";
   if (!passes && qdq) passes = "fold-bn,fuse-activation";
   if (passes && !dl_run_pipeline(m, passes, &e)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
@@ -364,6 +462,19 @@ int main(int argc, char **argv) {
   if (calib) {
     on_read(calib, &deps);
     if (!dl_npy_read(calib, &data, &e)) {
+      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+      rc = EXIT_USER;
+      goto cleanup;
+    }
+  }
+  DlPruneComp cfg_comp = DL_PRUNE_COMP_NONE;
+  if (qcfg && dl_quant_config_prunes(qcfg, &cfg_comp)) { /* per-node "prune" of --config */
+    if (cfg_comp != DL_PRUNE_COMP_NONE && !calib) {
+      fprintf(stderr, "%s: error: %s: prune_compensation needs --calib=FILE.npy\n", prog, config);
+      rc = EXIT_USER;
+      goto cleanup;
+    }
+    if (!dl_prune_module_by_op(m, cfg_comp, qs.calib.limit, &data, &e)) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
       rc = EXIT_USER;
       goto cleanup;
@@ -390,7 +501,18 @@ int main(int argc, char **argv) {
     goto cleanup;
   }
   if (report) float_m = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(m)));
-  if (quantize) {
+  if (assign) {
+    DlTensor lab = {0};
+    if (assign_labels) on_read(assign_labels, &deps);
+    bool ok = (!assign_labels || dl_npy_read(assign_labels, &lab, &e)) &&
+              dl_assign_precision(&m, &qs, &data, assign_labels ? &lab : NULL, &aps, stderr, &e);
+    dl_tensor_free(&lab);
+    if (!ok) {
+      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+      rc = EXIT_USER;
+      goto cleanup;
+    }
+  } else if (quantize) {
     bool ok = dl_quantize_module(m, &qs, &data, &e);
     if (!ok) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);

@@ -1,0 +1,985 @@
+/* --assign-precision: bits per layer under a budget (dlc/precision.h,
+ * docs/precision.md).
+ *
+ *   1. calibrate once on the samples not held out (the ranges do not depend
+ *      on the bits with the default min/max calibration);
+ *   2. sensitivity: for each unit and each candidate width other than the
+ *      reference, the mean squared change of the output logits over the
+ *      sensitivity samples when only that unit's weights (or only its
+ *      activations) take that width; a unit's option (w, a) is the sum of the
+ *      two (weight and activation errors are independent). Forked workers
+ *      share the jobs; the table is cached by a hash of model, data and
+ *      settings;
+ *   3. cost: the target's cost model on the model at each uniform option; a
+ *      step's cost goes to the unit that owns it;
+ *   4. the Pareto sweep: the knapsack at a ladder of sensitivity bounds, each
+ *      distinct choice quantized and measured on the held-out samples
+ *      (accuracy) and by the cost model (its real cost, not the tables' sum);
+ *   5. the choice: with a loss budget, the cheapest measured point within it;
+ *      with a cost budget, the knapsack at that cost, re-solved at a tighter
+ *      bound while the real cost exceeds it (repair);
+ *   6. the same budgets given to the RL search, for the comparison;
+ *   7. outputs, and m quantized with the choice. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dlc/cost.h"
+#include "dlc/interp.h"
+#include "dlc/passes.h"
+#include "dlc/precision.h"
+#include "dlc/prune.h"
+#include "dlc/support.h"
+
+/* ---- budgets -------------------------------------------------------------------- */
+
+static const char *const kind_names[] = {"loss", "energy", "time", "bytes"};
+static const char *const kind_units[] = {"points", "nJ", "ns", "bytes"};
+
+bool dl_budget_parse(const char *s, DlPrecisionSettings *ps, DlError *e) {
+  const char *colon = strchr(s, ':');
+  int k = -1;
+  for (int i = 0; i < 4 && colon; i++)
+    if ((size_t)(colon - s) == strlen(kind_names[i]) && !strncmp(s, kind_names[i], (size_t)(colon - s))) k = i;
+  char *end = NULL;
+  double v = k >= 0 ? strtod(colon + 1, &end) : 0;
+  bool rel = k > 0 && end && *end == 'x';
+  if (k < 0 || end == colon + 1 || (rel ? end[1] : *end) || !(v >= 0) || (k == 0 && v > 100) || (rel && v > 1e6))
+    return dl_error_set(e, "bad budget '%s' (expected loss:POINTS, or energy:, time: or bytes: followed by a "
+                           "number or a fraction of the reference such as 0.4x)", s);
+  ps->kind = (DlBudgetKind)k, ps->value = v, ps->relative = rel;
+  return true;
+}
+
+/* ---- units ---------------------------------------------------------------------- */
+
+typedef struct {
+  MlirOperation *ops; /* func body ops in order, with their owning unit (-1: none) */
+  int *owner, nops;
+  int *unit_op, nunits; /* the layer op of each unit, as an index into ops */
+  char (*name)[160];    /* ONNX node name of each op */
+} Units;
+
+static MlirOperation func_of(MlirModule m) {
+  MlirOperation op = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
+  while (!mlirOperationIsNull(op) && !dl_op_is(op, "func.func")) op = mlirOperationGetNextInBlock(op);
+  return op;
+}
+
+static bool is_layer(MlirOperation op) {
+  DlOpKind k = dl_op_kind(op);
+  if ((k != DL_OP_CONV && k != DL_OP_GEMM && k != DL_OP_MATMUL) || mlirOperationGetNumOperands(op) < 2) return false;
+  return !mlirAttributeIsNull(dl_value_constant(mlirOperationGetOperand(op, 1)));
+}
+
+static void units_free(Units *u) {
+  free(u->ops), free(u->owner), free(u->unit_op), free(u->name);
+  memset(u, 0, sizeof *u);
+}
+
+/* Every op but constants and the return, each owned by its own unit if it is
+ * a layer, else by the owner of whatever produces its first operand. */
+static void units_find(MlirModule m, Units *u) {
+  memset(u, 0, sizeof *u);
+  MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(func_of(m), 0));
+  for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+    if (dl_op_is(op, "arith.constant") || dl_op_is(op, "func.return")) continue;
+    int i = u->nops++;
+    u->ops = realloc(u->ops, sizeof *u->ops * (size_t)u->nops);
+    u->owner = realloc(u->owner, sizeof *u->owner * (size_t)u->nops);
+    u->name = realloc(u->name, sizeof *u->name * (size_t)u->nops);
+    u->ops[i] = op;
+    dl_location_str(mlirOperationGetLocation(op), u->name[i], sizeof u->name[i]);
+    u->owner[i] = -1;
+    if (is_layer(op)) {
+      u->unit_op = realloc(u->unit_op, sizeof *u->unit_op * (size_t)(u->nunits + 1));
+      u->unit_op[u->nunits] = i;
+      u->owner[i] = u->nunits++;
+    } else if (mlirOperationGetNumOperands(op) > 0) {
+      MlirValue v = mlirOperationGetOperand(op, 0);
+      if (mlirValueIsAOpResult(v)) {
+        MlirOperation p = mlirOpResultGetOwner(v);
+        for (int j = 0; j < i; j++)
+          if (mlirOperationEqual(u->ops[j], p)) u->owner[i] = u->owner[j];
+      }
+    }
+  }
+}
+
+/* ---- configurations --------------------------------------------------------------- */
+
+typedef struct {
+  double *sp;   /* sparsity per unit */
+  MlirModule m; /* the float module pruned so and calibrated */
+} Pruned;
+
+typedef struct {
+  MlirModule cal;            /* the calibrated float module */
+  MlirModule base;           /* the float module before calibration (for pruned variants) */
+  DlTensor cal_x;            /* the calibration samples */
+  Pruned pruned[8];          /* the pruned variants made last (a small cache) */
+  int npruned, next_pruned;
+  Units u;
+  const DlPrecisionSettings *ps;
+  const DlQuantSettings *qs;
+  DlTensor sens_x, hold_x;   /* views of the data */
+  const int64_t *hold_y;     /* labels of the held-out samples, or NULL */
+  int nopts;                 /* nw * na * ns; option o = ((w * na) + a) * ns + s */
+  int ref_opt;
+  float *ref_sens, *ref_hold; /* reference logits */
+  int64_t classes;
+  double ref_acc;            /* reference accuracy (or 100 without labels) on the held-out samples */
+  FILE *log;
+} Job;
+
+static int opt_w(const Job *j, int o) { return j->ps->wbits[o / j->ps->ns / j->ps->na]; }
+static int opt_a(const Job *j, int o) { return j->ps->abits[o / j->ps->ns % j->ps->na]; }
+static double opt_s(const Job *j, int o) { return j->ps->sparsity[o % j->ps->ns]; }
+
+/* Sets each op of q owned by unit u to widths w[u], a[u] (dlc.quant). */
+static void apply_widths(MlirModule q, const int *w, const int *a) {
+  Units qu;
+  units_find(q, &qu);
+  MlirContext ctx = mlirModuleGetContext(q);
+  MlirType i64 = mlirIntegerTypeGet(ctx, 64);
+  for (int i = 0; i < qu.nops; i++) {
+    int o = qu.owner[i];
+    if (o < 0) continue;
+    MlirNamedAttribute kv[2] = {
+        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("wbits")), mlirIntegerAttrGet(i64, w[o])),
+        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("abits")), mlirIntegerAttrGet(i64, a[o])),
+    };
+    mlirOperationSetDiscardableAttributeByName(qu.ops[i], dl_str("dlc.quant"), mlirDictionaryAttrGet(ctx, 2, kv));
+  }
+  units_free(&qu);
+}
+
+/* The float module with unit u pruned to sparsity sp[u] (unstructured, least
+ * squares reconstruction on the calibration samples, as --config's "prune"
+ * does), calibrated. Borrowed: the unpruned one is j->cal, the others live in
+ * a small cache. */
+static MlirModule calibrated(Job *j, const double *sp, DlError *e) {
+  int n = j->u.nunits;
+  bool any = false;
+  for (int u = 0; u < n; u++) any |= sp[u] > 0;
+  if (!any) return j->cal;
+  for (int i = 0; i < j->npruned; i++)
+    if (!memcmp(j->pruned[i].sp, sp, sizeof(double) * (size_t)n)) return j->pruned[i].m;
+  MlirModule q = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(j->base)));
+  Units qu;
+  units_find(q, &qu);
+  MlirContext ctx = mlirModuleGetContext(q);
+  for (int u = 0; u < n; u++) {
+    if (!(sp[u] > 0)) continue;
+    char spec[64];
+    snprintf(spec, sizeof spec, "unstructured:%g", sp[u]);
+    mlirOperationSetDiscardableAttributeByName(qu.ops[qu.unit_op[u]], dl_str("dlc.prune_spec"),
+                                               mlirStringAttrGet(ctx, dl_str(spec)));
+  }
+  units_free(&qu);
+  DlCalibOptions co = j->qs->calib;
+  co.limit = 0;
+  if (!co.bits) co.bits = j->ps->ref_abits;
+  if (!dl_prune_module_by_op(q, DL_PRUNE_COMP_RECONSTRUCT, 0, &j->cal_x, e) || !dl_calibrate(q, &j->cal_x, &co, e)) {
+    mlirModuleDestroy(q);
+    return (MlirModule){NULL};
+  }
+  Pruned *slot = &j->pruned[j->next_pruned];
+  j->next_pruned = (j->next_pruned + 1) % 8;
+  if (j->npruned < 8) j->npruned++;
+  else mlirModuleDestroy(slot->m), free(slot->sp);
+  slot->sp = malloc(sizeof(double) * (size_t)n);
+  memcpy(slot->sp, sp, sizeof(double) * (size_t)n);
+  slot->m = q;
+  return q;
+}
+
+/* A quantized copy of the calibrated module with unit u at widths w[u], a[u]
+ * and sparsity sp[u]. */
+static MlirModule quantized(Job *j, const int *w, const int *a, const double *sp, DlError *e) {
+  MlirModule c = calibrated(j, sp, e);
+  if (mlirModuleIsNull(c)) return c;
+  MlirModule q = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(c)));
+  apply_widths(q, w, a);
+  if (!dl_run_pipeline(q, "quantize", e)) return mlirModuleDestroy(q), (MlirModule){NULL};
+  return q;
+}
+
+static MlirModule quantized_opts(Job *j, const int *choice, DlError *e) {
+  int n = j->u.nunits;
+  int *w = malloc(sizeof(int) * (size_t)(n + 1)), *a = malloc(sizeof(int) * (size_t)(n + 1));
+  double *sp = malloc(sizeof(double) * (size_t)(n + 1));
+  for (int u = 0; u < n; u++) w[u] = opt_w(j, choice[u]), a[u] = opt_a(j, choice[u]), sp[u] = opt_s(j, choice[u]);
+  MlirModule q = quantized(j, w, a, sp, e);
+  free(w), free(a), free(sp);
+  return q;
+}
+
+/* Output 0 of q on every sample of x: *out is [samples x classes] logits. */
+static bool logits(MlirModule q, const DlTensor *x, float **out, int64_t *classes, DlError *e) {
+  DlPlan *p = dl_plan_create(q, e);
+  if (!p) return false;
+  int64_t per, runs = dl_plan_samples(p, x, 0, "the samples", &per, e);
+  bool ok = runs >= 0;
+  int64_t B = dl_plan_input_shape(p, 0)->rank ? dl_plan_input_shape(p, 0)->dims[0] : 1, n = 0;
+  if (B < 1) B = 1;
+  *out = NULL;
+  for (int64_t r = 0; ok && r < runs; r++) {
+    const void *in = (const float *)x->data + r * per;
+    if (!(ok = dl_plan_run(p, &in, e))) break;
+    const DlTensor *o = dl_plan_output(p, 0);
+    int64_t total = dl_shape_numel(&o->shape), c = total / B;
+    if (!*out) *out = malloc(sizeof(float) * (size_t)(runs * total)), *classes = c;
+    for (int64_t k = 0; k < total; k++) (*out)[n++] = (float)dl_tensor_get_f(o, k);
+  }
+  dl_plan_destroy(p);
+  if (ok && !*out) ok = dl_error_set(e, "no samples to measure on");
+  return ok;
+}
+
+static int top1(const float *y, int64_t n) {
+  int b = 0;
+  for (int64_t k = 1; k < n; k++)
+    if (y[k] > y[b]) b = (int)k;
+  return b;
+}
+
+static int64_t samples_of(const Job *j, const DlTensor *x) { (void)j; return x->shape.dims[0]; }
+
+/* Mean squared logit change against ref over n samples. */
+static double mse(const float *y, const float *ref, int64_t n, int64_t c) {
+  double s = 0;
+  for (int64_t i = 0; i < n * c; i++) s += ((double)y[i] - ref[i]) * ((double)y[i] - ref[i]);
+  return s / (double)n;
+}
+
+/* Accuracy in percent of logits y on the held-out samples (against labels, or
+ * top-1 agreement with the reference); *se (if given) the standard error of
+ * its difference from the reference's, in points: sqrt of the samples whose
+ * correctness differs, over n (a paired comparison). */
+static double accuracy(const Job *j, const float *y, int64_t n, double *se) {
+  int64_t hit = 0, changed = 0;
+  for (int64_t i = 0; i < n; i++) {
+    int t = top1(y + i * j->classes, j->classes), r = top1(j->ref_hold + i * j->classes, j->classes);
+    bool ok = j->hold_y ? t == j->hold_y[i] : t == r;
+    hit += ok;
+    changed += j->hold_y ? ok != (r == j->hold_y[i]) : !ok;
+  }
+  if (se) *se = 100.0 * sqrt((double)changed) / (double)n;
+  return 100.0 * (double)hit / (double)n;
+}
+
+/* ---- the tables ------------------------------------------------------------------- */
+
+/* A sensitivity job: unit u with its weight width (wa = 0), activation width
+ * (1) or sparsity (2) at candidate k. */
+typedef struct {
+  int u, wa, k;
+} SJob;
+
+static double sens_run(Job *j, SJob s, DlError *e) {
+  int n = j->u.nunits;
+  int *w = malloc(sizeof(int) * (size_t)n), *a = malloc(sizeof(int) * (size_t)n);
+  double *sp = calloc((size_t)n, sizeof(double));
+  for (int u = 0; u < n; u++) w[u] = j->ps->ref_wbits, a[u] = j->ps->ref_abits;
+  if (s.wa == 0) w[s.u] = j->ps->wbits[s.k];
+  else if (s.wa == 1) a[s.u] = j->ps->abits[s.k];
+  else sp[s.u] = j->ps->sparsity[s.k];
+  MlirModule q = quantized(j, w, a, sp, e);
+  free(w), free(a), free(sp);
+  float *y = NULL;
+  int64_t c;
+  double r = NAN;
+  if (!mlirModuleIsNull(q) && logits(q, &j->sens_x, &y, &c, e)) r = mse(y, j->ref_sens, samples_of(j, &j->sens_x), c);
+  free(y);
+  if (!mlirModuleIsNull(q)) mlirModuleDestroy(q);
+  return r;
+}
+
+/* Runs the jobs on `workers` forked processes; results in out[i]. */
+static bool sens_all(Job *j, const SJob *jobs, int n, int workers, double *out, DlError *e) {
+  if (workers < 1) workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (workers < 1) workers = 1;
+  if (workers > n) workers = n;
+  double t0 = dl_now();
+  if (workers == 1) {
+    for (int i = 0; i < n; i++) {
+      if (isnan(out[i] = sens_run(j, jobs[i], e))) return false;
+      if (j->log) dl_progress("sensitivity", i + 1, n, t0);
+    }
+    return true;
+  }
+  mlirContextEnableMultithreading(mlirModuleGetContext(j->cal), false); /* no pool threads across fork */
+  int (*fd)[2] = malloc(sizeof(int[2]) * (size_t)workers);
+  pid_t *pid = malloc(sizeof(pid_t) * (size_t)workers);
+  fflush(NULL);
+  for (int w = 0; w < workers; w++) {
+    if (pipe(fd[w]) || (pid[w] = fork()) < 0) {
+      free(fd), free(pid);
+      return dl_error_set(e, "cannot start a worker: %s", strerror(errno));
+    }
+    if (pid[w] == 0) { /* worker: jobs w, w + workers, ...; one double each, then its error if any */
+      close(fd[w][0]);
+      DlError ce = {0};
+      for (int i = w; i < n; i += workers) {
+        double r = sens_run(j, jobs[i], &ce);
+        if (write(fd[w][1], &r, sizeof r) != sizeof r) _exit(3);
+        if (isnan(r)) {
+          const char *msg = ce.msg ? ce.msg : "failed";
+          if (write(fd[w][1], msg, strlen(msg)) < 0) _exit(3);
+          _exit(1);
+        }
+      }
+      _exit(0);
+    }
+    close(fd[w][1]);
+  }
+  bool ok = true;
+  for (int w = 0; w < workers; w++) {
+    for (int i = w; i < n && ok; i += workers) {
+      double r;
+      if (read(fd[w][0], &r, sizeof r) != sizeof r) ok = dl_error_set(e, "a sensitivity worker died");
+      else if (isnan(r)) {
+        char msg[512] = "";
+        ssize_t k = read(fd[w][0], msg, sizeof msg - 1);
+        msg[k > 0 ? k : 0] = 0;
+        ok = dl_error_set(e, "sensitivity of unit %d: %s", jobs[i].u, msg);
+      } else out[i] = r;
+    }
+    close(fd[w][0]);
+  }
+  for (int w = 0; w < workers; w++) waitpid(pid[w], NULL, 0);
+  free(fd), free(pid);
+  if (ok && j->log) fprintf(j->log, "sensitivity: %d runs on %d workers, %.1f s\n", n, workers, dl_now() - t0);
+  return ok;
+}
+
+/* The cost of each step of q in the budget's metric, by the target's model. */
+static double metric_of(const DlLayerCost *c, DlBudgetKind k) {
+  return k == DL_BUDGET_ENERGY ? c->nj : k == DL_BUDGET_TIME ? c->ns : c->bytes;
+}
+
+static bool cost_of(Job *j, MlirModule q, DlBudgetKind k, double *per_unit, double *total, DlError *e) {
+  const DlCostModel *cm = dl_cost_model_lookup(j->ps->target);
+  if (!cm) return dl_error_set(e, "unknown cost target '%s' (expected: pim, acc, c)", j->ps->target);
+  DlLayerCost *lc = NULL;
+  int n = 0;
+  if (!cm->estimate(q, j->ps->device, &lc, &n, e)) return false;
+  if (per_unit) memset(per_unit, 0, sizeof(double) * (size_t)j->u.nunits);
+  *total = 0;
+  for (int s = 0; s < n; s++) {
+    double v = metric_of(&lc[s], k);
+    *total += v;
+    if (!per_unit) continue;
+    for (int i = 0; i < j->u.nops; i++)
+      if (j->u.owner[i] >= 0 && !strcmp(j->u.name[i], lc[s].node)) {
+        per_unit[j->u.owner[i]] += v;
+        break;
+      }
+  }
+  free(lc);
+  return true;
+}
+
+/* ---- the cache ------------------------------------------------------------------- */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+  return h;
+}
+
+static uint64_t cache_key(Job *j) {
+  size_t len;
+  char *text = dl_print_op(mlirModuleGetOperation(j->cal), DL_PRINT_LOC, &len);
+  uint64_t h = fnv(0xcbf29ce484222325ull, text, len);
+  free(text);
+  h = fnv(h, j->sens_x.data, (size_t)dl_shape_numel(&j->sens_x.shape) * sizeof(float));
+  char s[512];
+  int n = snprintf(s, sizeof s, "%d %d %d %d %s %s|", j->ps->ref_wbits, j->ps->ref_abits, j->ps->nw, j->ps->na,
+                   j->ps->target, j->ps->device ? j->ps->device : "");
+  h = fnv(h, s, (size_t)n);
+  h = fnv(h, j->ps->wbits, sizeof(int) * (size_t)j->ps->nw);
+  return fnv(h, j->ps->abits, sizeof(int) * (size_t)j->ps->na);
+}
+
+static bool cache_load(const char *path, double *a, int n) {
+  char *text;
+  size_t len;
+  DlError e = {0};
+  if (!dl_read_file(path, &text, &len, &e)) return dl_error_clear(&e), false;
+  cJSON *root = cJSON_ParseWithLength(text, len);
+  free(text);
+  cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "values");
+  bool ok = cJSON_GetArraySize(v) == n;
+  for (int i = 0; ok && i < n; i++) {
+    cJSON *x = cJSON_GetArrayItem(v, i);
+    ok = cJSON_IsNumber(x) || cJSON_IsNull(x);
+    if (ok) a[i] = cJSON_IsNull(x) ? NAN : x->valuedouble;
+  }
+  cJSON_Delete(root);
+  return ok;
+}
+
+static void cache_store(const char *path, const double *a, int n) {
+  DlBuf b = {0};
+  dl_buf_printf(&b, "{\"what\": \"dlc --assign-precision tables\", \"values\": [");
+  for (int i = 0; i < n; i++) {
+    if (isnan(a[i])) dl_buf_printf(&b, "%snull", i ? ", " : "");
+    else dl_buf_printf(&b, "%s%.17g", i ? ", " : "", a[i]);
+  }
+  dl_buf_printf(&b, "]}\n");
+  DlError e = {0};
+  dl_write_file_atomic(path, b.data, b.len, &e); /* a cache that cannot be written is only slower */
+  dl_error_clear(&e);
+  dl_buf_free(&b);
+}
+
+/* ---- measured points --------------------------------------------------------------- */
+
+typedef struct {
+  int *choice;
+  double pred_sens, pred_cost; /* the tables' sums */
+  double acc, loss, se, cost;  /* measured: held-out accuracy, its loss and standard error, the cost model's total */
+  double bound;                /* the knapsack bound that gave it (-1: not the knapsack) */
+  const char *how;             /* "reference", "uniform", "knapsack", "rl" */
+  bool front, chosen;
+} Point;
+
+typedef struct {
+  Point *p;
+  int n;
+} Points;
+
+static bool measure(Job *j, const int *choice, DlBudgetKind k, Point *pt, DlError *e) {
+  MlirModule q = quantized_opts(j, choice, e);
+  if (mlirModuleIsNull(q)) return false;
+  float *y = NULL;
+  int64_t c;
+  bool ok = logits(q, &j->hold_x, &y, &c, e) && cost_of(j, q, k, NULL, &pt->cost, e);
+  if (ok) pt->acc = accuracy(j, y, samples_of(j, &j->hold_x), &pt->se), pt->loss = j->ref_acc - pt->acc;
+  free(y);
+  mlirModuleDestroy(q);
+  return ok;
+}
+
+static int find_point(const Points *ps, const int *choice, int nunits) {
+  for (int i = 0; i < ps->n; i++)
+    if (!memcmp(ps->p[i].choice, choice, sizeof(int) * (size_t)nunits)) return i;
+  return -1;
+}
+
+static Point *add_point(Points *ps, const int *choice, int nunits) {
+  ps->p = realloc(ps->p, sizeof(Point) * (size_t)(ps->n + 1));
+  Point *p = &ps->p[ps->n++];
+  memset(p, 0, sizeof *p);
+  p->choice = malloc(sizeof(int) * (size_t)nunits);
+  memcpy(p->choice, choice, sizeof(int) * (size_t)nunits);
+  p->bound = -1;
+  return p;
+}
+
+/* The knapsack at sensitivity bound tau, measured (or found among the points
+ * measured already). Returns its index, -1 on failure (or none feasible). */
+static int knapsack_point(Job *j, const DlMckp *mk, double fixed, Points *pts, double tau, DlBudgetKind k,
+                          DlError *e) {
+  int *ch = malloc(sizeof(int) * (size_t)mk->nunits);
+  int i = -1;
+  if (dl_mckp_solve(mk, tau, -1, 2000, ch)) {
+    i = find_point(pts, ch, mk->nunits);
+    if (i < 0 || strcmp(pts->p[i].how, "knapsack")) {
+      Point *p = add_point(pts, ch, mk->nunits);
+      p->how = "knapsack", p->bound = tau;
+      dl_mckp_totals(mk, ch, &p->pred_sens, &p->pred_cost);
+      p->pred_cost += fixed;
+      i = measure(j, ch, k, p, e) ? pts->n - 1 : -2;
+    }
+  }
+  free(ch);
+  return i;
+}
+
+/* Whether a measured point keeps a loss budget: its loss plus `margin`
+ * standard errors. */
+static bool within(const Point *p, const DlPrecisionSettings *ps) { return p->loss + ps->margin * p->se <= ps->value; }
+
+/* Marks the Pareto front: no other point is both cheaper (or as cheap) and
+ * more accurate (or as accurate), with one of the two strictly. */
+static void mark_front(Points *ps) {
+  for (int i = 0; i < ps->n; i++) {
+    Point *a = &ps->p[i];
+    a->front = true;
+    for (int k = 0; k < ps->n && a->front; k++) {
+      const Point *b = &ps->p[k];
+      if (k != i && b->cost <= a->cost && b->acc >= a->acc && (b->cost < a->cost || b->acc > a->acc)) a->front = false;
+    }
+  }
+}
+
+/* ---- outputs ----------------------------------------------------------------------- */
+
+static const char *unit_name(const Job *j, int u) { return j->u.name[j->u.unit_op[u]]; }
+
+static bool write_config(const Job *j, const int *choice, int64_t ncal, const char *path, DlError *e) {
+  const DlQuantSettings *qs = j->qs;
+  DlBuf b = {0};
+  dl_buf_printf(&b, "{\n  \"defaults\": {\"wbits\": %d, \"abits\": %d, \"granularity\": \"%s\", \"scheme\": \"%s\", "
+                    "\"pow2\": %s, ", j->ps->ref_wbits, j->ps->ref_abits, qs->per_tensor ? "per_tensor" : "per_channel",
+                qs->symmetric ? "symmetric" : "asymmetric", qs->pow2 ? "true" : "false");
+  if (qs->wclip != DL_WCLIP_AUTO) dl_buf_printf(&b, "\"wclip\": \"%s\", ", dl_wclip_name(qs->wclip));
+  if (qs->calib.method == DL_CALIB_PERCENTILE) dl_buf_printf(&b, "\"calibration\": \"percentile=%.17g\", ", qs->calib.percentile);
+  else dl_buf_printf(&b, "\"calibration\": \"%s\", ", dl_calib_method_name(qs->calib.method));
+  bool pruned = false;
+  for (int u = 0; u < j->u.nunits; u++) pruned |= opt_s(j, choice[u]) > 0;
+  if (pruned) dl_buf_printf(&b, "\"prune_compensation\": \"reconstruct\", ");
+  dl_buf_printf(&b, "\"calibration_samples\": %lld},\n  \"nodes\": {", (long long)ncal);
+  int written = 0;
+  for (int i = 0; i < j->u.nops; i++) {
+    int u = j->u.owner[i];
+    if (u < 0 || !j->u.name[i][0]) continue;
+    bool dup = false; /* one entry per node name (several ops may come from one node) */
+    for (int k = 0; k < i && !dup; k++) dup = j->u.owner[k] >= 0 && !strcmp(j->u.name[k], j->u.name[i]);
+    if (dup) continue;
+    dl_buf_printf(&b, "%s\n    \"", written++ ? "," : "");
+    for (const char *c = j->u.name[i]; *c; c++) dl_buf_printf(&b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+    dl_buf_printf(&b, "\": {\"wbits\": %d, \"abits\": %d", opt_w(j, choice[u]), opt_a(j, choice[u]));
+    if (opt_s(j, choice[u]) > 0 && is_layer(j->u.ops[i])) dl_buf_printf(&b, ", \"prune\": \"unstructured:%g\"", opt_s(j, choice[u]));
+    dl_buf_printf(&b, "}");
+  }
+  dl_buf_printf(&b, "\n  }\n}\n");
+  bool ok = dl_write_file_atomic(path, b.data, b.len, e);
+  dl_buf_free(&b);
+  return ok;
+}
+
+static void json_choice(DlBuf *b, const Job *j, const int *choice) {
+  dl_buf_printf(b, "{");
+  for (int u = 0; u < j->u.nunits; u++) {
+    dl_buf_printf(b, "%s\"", u ? ", " : "");
+    for (const char *c = unit_name(j, u); *c; c++) dl_buf_printf(b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+    dl_buf_printf(b, "\": [%d, %d, %g]", opt_w(j, choice[u]), opt_a(j, choice[u]), opt_s(j, choice[u]));
+  }
+  dl_buf_printf(b, "}");
+}
+
+typedef struct {
+  double bound; /* sensitivity bound (loss budgets) or cost bound */
+  bool on_cost;
+  double dp_obj, rl_obj, dp_ms, rl_ms; /* objective: the tables' cost (or sensitivity); NAN when infeasible */
+} Versus;
+
+static bool write_pareto(const Job *j, const Points *pts, const double *sens, const double *cost, const Versus *vs,
+                         int nvs, DlBudgetKind k, const char *path, DlError *e) {
+  DlBuf b = {0};
+  int U = j->u.nunits, O = j->nopts;
+  dl_buf_printf(&b, "{\n  \"target\": \"%s\", \"cost\": \"%s\", \"unit\": \"%s per sample\",\n", j->ps->target,
+                kind_names[k], kind_units[k]);
+  dl_buf_printf(&b, "  \"accuracy\": \"%s on %lld held-out samples (%%)\",\n",
+                j->hold_y ? "top-1 accuracy" : "top-1 agreement with the reference", (long long)samples_of(j, &j->hold_x));
+  dl_buf_printf(&b, "  \"reference\": {\"wbits\": %d, \"abits\": %d, \"accuracy\": %.4f},\n", j->ps->ref_wbits,
+                j->ps->ref_abits, j->ref_acc);
+  dl_buf_printf(&b, "  \"points\": [");
+  for (int i = 0; i < pts->n; i++) {
+    const Point *p = &pts->p[i];
+    dl_buf_printf(&b, "%s\n    {\"how\": \"%s\", \"cost\": %.6g, \"accuracy\": %.4f, \"loss\": %.4f, \"standard_error\": %.4f, "
+                      "\"predicted_cost\": %.6g, \"predicted_sensitivity\": %.6g, \"bound\": %.6g, \"front\": %s, "
+                      "\"chosen\": %s, \"layers\": ", i ? "," : "", p->how, p->cost, p->acc, p->loss, p->se, p->pred_cost,
+                  p->pred_sens, p->bound, p->front ? "true" : "false", p->chosen ? "true" : "false");
+    json_choice(&b, j, p->choice);
+    dl_buf_printf(&b, "}");
+  }
+  dl_buf_printf(&b, "\n  ],\n  \"knapsack_vs_rl\": [");
+  for (int i = 0; i < nvs; i++)
+    dl_buf_printf(&b, "%s\n    {\"bound_on\": \"%s\", \"bound\": %.6g, \"knapsack\": %.6g, \"rl\": %.6g, "
+                      "\"knapsack_ms\": %.3f, \"rl_ms\": %.3f}", i ? "," : "", vs[i].on_cost ? "cost" : "sensitivity",
+                  vs[i].bound, isnan(vs[i].dp_obj) ? -1 : vs[i].dp_obj, isnan(vs[i].rl_obj) ? -1 : vs[i].rl_obj,
+                  vs[i].dp_ms, vs[i].rl_ms);
+  dl_buf_printf(&b, "\n  ],\n  \"layers\": [");
+  for (int u = 0; u < U; u++) {
+    dl_buf_printf(&b, "%s\n    {\"node\": \"", u ? "," : "");
+    for (const char *c = unit_name(j, u); *c; c++) dl_buf_printf(&b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+    dl_buf_printf(&b, "\", \"options\": [");
+    for (int o = 0; o < O; o++)
+      dl_buf_printf(&b, "%s[%d, %d, %g, %.6g, %.6g]", o ? ", " : "", opt_w(j, o), opt_a(j, o), opt_s(j, o), sens[u * O + o],
+                    cost[u * O + o]);
+    dl_buf_printf(&b, "]}");
+  }
+  dl_buf_printf(&b, "\n  ],\n  \"options_are\": [\"wbits\", \"abits\", \"sparsity\", \"sensitivity (mean squared logit change)\", "
+                    "\"cost\"]\n}\n");
+  bool ok = dl_write_file_atomic(path, b.data, b.len, e);
+  dl_buf_free(&b);
+  return ok;
+}
+
+/* ---- the job ------------------------------------------------------------------------ */
+
+/* The option of widths w/a, unpruned. */
+static int opt_index(const DlPrecisionSettings *ps, int w, int a) {
+  for (int i = 0; i < ps->nw; i++)
+    for (int k = 0; k < ps->na; k++)
+      if (ps->wbits[i] == w && ps->abits[k] == a) return (i * ps->na + k) * ps->ns;
+  return -1;
+}
+
+static void fill(int *choice, int n, int o) {
+  for (int u = 0; u < n; u++) choice[u] = o;
+}
+
+/* Sensitivity and cost tables: from the cache, or measured (and cached). */
+static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *fixed, Points *pts, DlError *e) {
+  int U = j->u.nunits, O = j->nopts, nw = j->ps->nw, na = j->ps->na, ns = j->ps->ns;
+  int nv = U * nw + U * na + U * ns + U * O + 3 * O;
+  double *v = calloc((size_t)nv, sizeof(double));
+  double *sw = v, *sa = v + U * nw, *ss = sa + U * na, *uc = ss + U * ns, *fx = uc + U * O, *uacc = fx + O,
+         *utot = uacc + O;
+  char path[1024] = "";
+  if (j->ps->cache) {
+    mkdir(j->ps->cache, 0777);
+    uint64_t h = cache_key(j);
+    h = fnv(h, j->hold_x.data, (size_t)dl_shape_numel(&j->hold_x.shape) * sizeof(float));
+    if (j->hold_y) h = fnv(h, j->hold_y, sizeof(int64_t) * (size_t)samples_of(j, &j->hold_x));
+    h = fnv(h, kind_names[k], strlen(kind_names[k]));
+    snprintf(path, sizeof path, "%s/precision-%016llx.json", j->ps->cache, (unsigned long long)h);
+  }
+  bool cached = path[0] && cache_load(path, v, nv), ok = true;
+  if (cached && j->log) fprintf(j->log, "tables: from %s\n", path);
+  if (!cached) {
+    SJob *jobs = malloc(sizeof(SJob) * (size_t)(U * (nw + na + ns)));
+    int n = 0;
+    for (int u = 0; u < U; u++) {
+      for (int i = 0; i < nw; i++)
+        if (j->ps->wbits[i] != j->ps->ref_wbits) jobs[n++] = (SJob){u, 0, i};
+      for (int i = 0; i < na; i++)
+        if (j->ps->abits[i] != j->ps->ref_abits) jobs[n++] = (SJob){u, 1, i};
+      for (int i = 0; i < ns; i++)
+        if (j->ps->sparsity[i] > 0) jobs[n++] = (SJob){u, 2, i};
+    }
+    double *r = malloc(sizeof(double) * (size_t)(n + 1));
+    ok = sens_all(j, jobs, n, j->ps->jobs, r, e);
+    for (int i = 0; ok && i < n; i++) {
+      const SJob *q = &jobs[i];
+      *(q->wa == 0 ? &sw[q->u * nw + q->k] : q->wa == 1 ? &sa[q->u * na + q->k] : &ss[q->u * ns + q->k]) = r[i];
+    }
+    free(jobs), free(r);
+    int *ch = malloc(sizeof(int) * (size_t)U);
+    double *pu = malloc(sizeof(double) * (size_t)U), t0 = dl_now();
+    for (int o = 0; ok && o < O; o++) { /* cost at each uniform option, and its held-out accuracy */
+      fill(ch, U, o);
+      MlirModule q = quantized_opts(j, ch, e);
+      float *y = NULL;
+      int64_t c;
+      /* pruned uniform options only give costs: their accuracy is not a point worth the time */
+      ok = !mlirModuleIsNull(q) && cost_of(j, q, k, pu, &utot[o], e) &&
+           (opt_s(j, o) > 0 || logits(q, &j->hold_x, &y, &c, e));
+      if (ok) {
+        uacc[o] = opt_s(j, o) > 0 ? NAN : accuracy(j, y, samples_of(j, &j->hold_x), NULL);
+        fx[o] = utot[o];
+        for (int u = 0; u < U; u++) uc[u * O + o] = pu[u], fx[o] -= pu[u];
+      }
+      free(y);
+      if (!mlirModuleIsNull(q)) mlirModuleDestroy(q);
+    }
+    if (ok && j->log) fprintf(j->log, "cost tables: %d uniform configurations, %.1f s\n", O, dl_now() - t0);
+    free(ch), free(pu);
+    if (ok && path[0]) cache_store(path, v, nv);
+  }
+  for (int u = 0; ok && u < U; u++)
+    for (int o = 0; o < O; o++) {
+      sens[u * O + o] = sw[u * nw + o / ns / na] + sa[u * na + o / ns % na] + ss[u * ns + o % ns];
+      cost[u * O + o] = uc[u * O + o];
+    }
+  *fixed = fx[j->ref_opt];
+  int *ch = malloc(sizeof(int) * (size_t)U);
+  for (int o = 0; ok && o < O; o++) { /* every unpruned uniform option is a point of the plot */
+    if (opt_s(j, o) > 0) continue;
+    fill(ch, U, o);
+    Point *p = add_point(pts, ch, U);
+    p->how = o == j->ref_opt ? "reference" : "uniform";
+    p->acc = uacc[o], p->loss = j->ref_acc - uacc[o], p->cost = utot[o];
+    p->pred_cost = fx[j->ref_opt];
+    for (int u = 0; u < U; u++) p->pred_sens += sens[u * O + o], p->pred_cost += cost[u * O + o];
+  }
+  free(ch);
+  free(v);
+  return ok;
+}
+
+bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTensor *data, const DlTensor *labels,
+                         const DlPrecisionSettings *ps, FILE *log, DlError *e) {
+  MlirModule *m = mp;
+  Job j = {.cal = *m, .ps = ps, .qs = qs, .log = log, .nopts = ps->nw * ps->na * ps->ns};
+  j.ref_opt = opt_index(ps, ps->ref_wbits, ps->ref_abits);
+  if (ps->nw < 1 || ps->na < 1 || ps->ns < 1 || j.ref_opt < 0 || ps->sparsity[0] != 0)
+    return dl_error_set(e, "the reference widths %d/%d must be among the candidates, and the first sparsity 0",
+                        ps->ref_wbits, ps->ref_abits);
+  DlBudgetKind k = ps->kind == DL_BUDGET_LOSS ? ps->objective : ps->kind;
+  if (!dl_cost_model_lookup(ps->target)) return dl_error_set(e, "unknown cost target '%s' (expected: pim, acc, c)", ps->target);
+  if (!strcmp(ps->target, "c") && k != DL_BUDGET_BYTES)
+    return dl_error_set(e, "the c target's cost model has bytes only (use bytes)");
+  /* the split: calibration and sensitivity samples first, the held-out ones last */
+  DlPlan *fp = dl_plan_create(*m, e);
+  if (!fp) return false;
+  int64_t per, runs = dl_plan_samples(fp, data, 0, "calibration data", &per, e);
+  int64_t B = dl_plan_input_shape(fp, 0)->rank ? dl_plan_input_shape(fp, 0)->dims[0] : 1;
+  dl_plan_destroy(fp);
+  if (runs < 0) return false;
+  if (B < 1) B = 1;
+  int64_t hold_runs = (ps->holdout ? ps->holdout : runs * B / 2) / B;
+  if (hold_runs < 1 || hold_runs >= runs)
+    return dl_error_set(e, "--calib has %lld samples: too few to hold out %lld and keep some for calibration%s",
+                        (long long)(runs * B), (long long)(ps->holdout ? ps->holdout : runs * B / 2),
+                        B > 1 ? " (in whole batches of the model's fixed batch)" : "");
+  if (labels && dl_shape_numel(&labels->shape) < runs * B)
+    return dl_error_set(e, "the labels have %lld entries, fewer than the %lld samples", (long long)dl_shape_numel(&labels->shape),
+                        (long long)(runs * B));
+  int64_t cal_runs = runs - hold_runs;
+  DlTensor cal_x = *data;
+  cal_x.owned = cal_x.mapped = false;
+  cal_x.shape.dims[0] = cal_runs * B;
+  j.sens_x = cal_x;
+  if (ps->sens_samples > 0 && ps->sens_samples / B >= 1 && ps->sens_samples / B < cal_runs)
+    j.sens_x.shape.dims[0] = ps->sens_samples / B * B;
+  j.hold_x = cal_x;
+  j.hold_x.data = (float *)data->data + cal_runs * per;
+  j.hold_x.shape.dims[0] = hold_runs * B;
+  if (labels) j.hold_y = (const int64_t *)labels->data + cal_runs * B;
+  if (labels && labels->shape.dtype != DL_I64) return dl_error_set(e, "labels must be int64");
+
+  /* 1. calibrate once */
+  DlQuantSettings cq = *qs;
+  cq.wbits = ps->ref_wbits, cq.abits = ps->ref_abits;
+  cq.calib.limit = 0;
+  if (!cq.calib.bits) cq.calib.bits = ps->ref_abits;
+  if (!dl_quant_settings_write(*m, &cq, e)) return false;
+  j.cal_x = cal_x;
+  j.base = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(*m)));
+  if (!dl_calibrate(*m, &cal_x, &cq.calib, e)) return mlirModuleDestroy(j.base), false;
+
+  units_find(*m, &j.u);
+  int U = j.u.nunits, O = j.nopts;
+  bool ok = U > 0 || dl_error_set(e, "the model has no layer with constant weights to assign widths to");
+  double *sens = calloc((size_t)(U * O + 1), sizeof(double)), *cost = calloc((size_t)(U * O + 1), sizeof(double));
+  double fixed = 0;
+  Points pts = {0};
+  Versus *vs = NULL;
+  int nvs = 0, chosen = -1;
+  int *ch = malloc(sizeof(int) * (size_t)(U + 1));
+  /* the reference's outputs */
+  if (ok) {
+    fill(ch, U, j.ref_opt);
+    MlirModule q = quantized_opts(&j, ch, e);
+    int64_t c;
+    ok = !mlirModuleIsNull(q) && logits(q, &j.sens_x, &j.ref_sens, &c, e) && logits(q, &j.hold_x, &j.ref_hold, &j.classes, e);
+    if (!mlirModuleIsNull(q)) mlirModuleDestroy(q);
+    if (ok) j.ref_acc = j.hold_y ? accuracy(&j, j.ref_hold, samples_of(&j, &j.hold_x), NULL) : 100;
+  }
+  if (ok && log)
+    fprintf(log, "assign-precision: %d layers x %d options; calibration on %lld samples, sensitivity on %lld, "
+                 "%lld held out; reference %d/%d: %.2f%%\n", U, O, (long long)(cal_runs * B),
+            (long long)samples_of(&j, &j.sens_x), (long long)(hold_runs * B), ps->ref_wbits, ps->ref_abits, j.ref_acc);
+  ok = ok && tables(&j, k, sens, cost, &fixed, &pts, e);
+  DlMckp mk = {U, O, sens, cost};
+  int ref_pt = 0; /* the reference among the points */
+  while (ok && ref_pt < pts.n && strcmp(pts.p[ref_pt].how, "reference")) ref_pt++;
+  double ref_cost = ok ? pts.p[ref_pt].cost : 0;
+  /* 4. the Pareto sweep */
+  double smax = 0, smin = INFINITY;
+  for (int u = 0; ok && u < U; u++) {
+    double mx = 0;
+    for (int o = 0; o < O; o++) {
+      mx = fmax(mx, sens[u * O + o]);
+      if (sens[u * O + o] > 0) smin = fmin(smin, sens[u * O + o]);
+    }
+    smax += mx;
+  }
+  enum { LADDER = 32 };
+  double ladder[LADDER];
+  int lpt[LADDER];
+  double t0 = dl_now();
+  for (int i = 0; ok && i < LADDER && smin < INFINITY; i++) {
+    ladder[i] = smin * pow(smax / smin, (double)i / (LADDER - 1));
+    lpt[i] = knapsack_point(&j, &mk, fixed, &pts, ladder[i], k, e);
+    ok = lpt[i] > -2;
+  }
+  if (ok && log) fprintf(log, "pareto sweep: %d knapsack bounds, %d points measured, %.1f s\n", LADDER, pts.n, dl_now() - t0);
+  /* 5. the choice */
+  double budget = ps->relative ? ps->value * ref_cost : ps->value, used_bound = -1;
+  if (ok && ps->kind == DL_BUDGET_LOSS) {
+    int lo = -1; /* the last ladder rung within the loss budget */
+    for (int i = 0; i < LADDER && smin < INFINITY; i++)
+      if (lpt[i] >= 0 && within(&pts.p[lpt[i]], ps)) lo = i;
+    chosen = ref_pt;
+    for (int i = 0; i < pts.n; i++)
+      if (!strcmp(pts.p[i].how, "knapsack") && within(&pts.p[i], ps) && pts.p[i].cost < pts.p[chosen].cost) chosen = i;
+    /* repair / refine: bisect the bound between the last rung within the budget and the next */
+    double a = lo >= 0 ? ladder[lo] : 0, b = lo + 1 < LADDER ? ladder[lo + 1] : smax;
+    for (int it = 0; ok && it < 8 && b > a; it++) {
+      double mid = (a + b) / 2;
+      int i = knapsack_point(&j, &mk, fixed, &pts, mid, k, e);
+      ok = i > -2;
+      if (i < 0) continue;
+      if (within(&pts.p[i], ps)) {
+        a = mid;
+        if (pts.p[i].cost < pts.p[chosen].cost) chosen = i;
+      } else b = mid;
+    }
+    used_bound = pts.p[chosen].bound >= 0 ? pts.p[chosen].bound : 0;
+  } else if (ok) { /* a cost budget: least sensitivity within it; tighter while the real cost misses it */
+    double bound = budget - fixed;
+    for (int it = 0; ok && it < 8; it++) {
+      if (!dl_mckp_solve(&mk, -1, bound, 2000, ch)) {
+        double cheapest = fixed;
+        for (int u = 0; u < U; u++) {
+          double mn = INFINITY;
+          for (int o = 0; o < O; o++) mn = fmin(mn, cost[u * O + o]);
+          cheapest += mn;
+        }
+        ok = dl_error_set(e, "the %s budget of %.6g %s per sample cannot be met: the cheapest choice of widths costs "
+                             "%.6g (%.6g over)", kind_names[k], budget, kind_units[k], cheapest, cheapest - budget);
+        break;
+      }
+      int i = find_point(&pts, ch, U);
+      if (i < 0) {
+        Point *p = add_point(&pts, ch, U);
+        p->how = "knapsack", p->bound = bound;
+        dl_mckp_totals(&mk, ch, &p->pred_sens, &p->pred_cost);
+        p->pred_cost += fixed;
+        if (!(ok = measure(&j, ch, k, p, e))) break;
+        i = pts.n - 1;
+      }
+      chosen = i;
+      used_bound = bound;
+      if (pts.p[i].cost <= budget) break;
+      if (log) fprintf(log, "repair: measured %.6g %s, over the budget; tightening\n", pts.p[i].cost, kind_units[k]);
+      bound *= 0.999 * budget / pts.p[i].cost;
+      if (it == 7) ok = dl_error_set(e, "the %s budget of %.6g %s could not be met after 8 repairs (last: %.6g)",
+                                      kind_names[k], budget, kind_units[k], pts.p[i].cost);
+    }
+  }
+  /* 6. the same budgets to the RL search: every ladder rung and the budget itself */
+  if (ok && ps->rl_episodes > 0) {
+    int *rl = malloc(sizeof(int) * (size_t)U);
+    for (int i = 0; i <= LADDER && smin < INFINITY; i++) {
+      bool on_cost = i == LADDER && ps->kind != DL_BUDGET_LOSS;
+      double bound = i < LADDER ? ladder[i] : used_bound;
+      if (i == LADDER && bound < 0) break;
+      vs = realloc(vs, sizeof(Versus) * (size_t)(nvs + 1));
+      Versus *v = &vs[nvs++];
+      v->bound = bound, v->on_cost = on_cost;
+      double s = 0, c = 0, t = dl_now();
+      bool f = dl_mckp_solve(&mk, on_cost ? -1 : bound, on_cost ? bound : -1, 2000, ch);
+      v->dp_ms = (dl_now() - t) * 1e3;
+      if (f) dl_mckp_totals(&mk, ch, &s, &c);
+      v->dp_obj = f ? (on_cost ? s : c) : NAN;
+      t = dl_now();
+      f = dl_mckp_rl(&mk, on_cost ? -1 : bound, on_cost ? bound : -1, ps->rl_episodes, 1 + (uint64_t)i, rl);
+      v->rl_ms = (dl_now() - t) * 1e3;
+      if (f) dl_mckp_totals(&mk, rl, &s, &c);
+      v->rl_obj = f ? (on_cost ? s : c) : NAN;
+      if (i == LADDER || (ps->kind == DL_BUDGET_LOSS && bound == used_bound)) {
+        /* the RL's choice at the budget, measured like the knapsack's */
+        if (f && find_point(&pts, rl, U) < 0) {
+          Point *p = add_point(&pts, rl, U);
+          p->how = "rl", p->bound = bound;
+          dl_mckp_totals(&mk, rl, &p->pred_sens, &p->pred_cost);
+          p->pred_cost += fixed;
+          ok = measure(&j, rl, k, p, e);
+        }
+      }
+    }
+    if (ok && ps->kind == DL_BUDGET_LOSS && used_bound > 0 && !(nvs && vs[nvs - 1].bound == used_bound)) {
+      /* the chosen bound came from bisection: compare there too */
+      vs = realloc(vs, sizeof(Versus) * (size_t)(nvs + 1));
+      Versus *v = &vs[nvs++];
+      v->bound = used_bound, v->on_cost = false;
+      double s = 0, c = 0, t = dl_now();
+      bool f = dl_mckp_solve(&mk, used_bound, -1, 2000, ch);
+      v->dp_ms = (dl_now() - t) * 1e3;
+      if (f) dl_mckp_totals(&mk, ch, &s, &c);
+      v->dp_obj = f ? c : NAN;
+      t = dl_now();
+      f = dl_mckp_rl(&mk, used_bound, -1, ps->rl_episodes, 99, rl);
+      v->rl_ms = (dl_now() - t) * 1e3;
+      if (f) dl_mckp_totals(&mk, rl, &s, &c);
+      v->rl_obj = f ? c : NAN;
+      if (f && find_point(&pts, rl, U) < 0) {
+        Point *p = add_point(&pts, rl, U);
+        p->how = "rl", p->bound = used_bound;
+        dl_mckp_totals(&mk, rl, &p->pred_sens, &p->pred_cost);
+        p->pred_cost += fixed;
+        ok = measure(&j, rl, k, p, e);
+      }
+    }
+    free(rl);
+  }
+  /* 7. outputs and the quantized module */
+  if (ok) {
+    pts.p[chosen].chosen = true;
+    mark_front(&pts);
+    const Point *c = &pts.p[chosen];
+    if (log) {
+      fprintf(log, "chosen (%s): %.2f%% on the held-out samples (%+.2f points, standard error %.2f), %.6g %s per "
+                   "sample (%.2fx less than %d/%d)\n", c->how, c->acc, -c->loss, c->se, c->cost, kind_units[k],
+              c->cost > 0 ? ref_cost / c->cost : 0, ps->ref_wbits, ps->ref_abits);
+      for (int u = 0; u < U; u++)
+        fprintf(log, "  %-24s w%-2d a%-2d sparsity %g\n", unit_name(&j, u), opt_w(&j, c->choice[u]),
+                opt_a(&j, c->choice[u]), opt_s(&j, c->choice[u]));
+      int worse = 0, fin = 0;
+      double dps = 0, rls = 0;
+      for (int i = 0; i < nvs; i++) {
+        if (isnan(vs[i].dp_obj)) continue;
+        fin++;
+        worse += isnan(vs[i].rl_obj) || vs[i].rl_obj >= vs[i].dp_obj - 1e-9 * fabs(vs[i].dp_obj);
+        dps += vs[i].dp_ms, rls += vs[i].rl_ms;
+      }
+      if (nvs)
+        fprintf(log, "knapsack vs RL (%d episodes): knapsack as good or better on %d of %d budgets; %.2f ms vs %.1f ms "
+                     "per budget (%.0fx)\n", ps->rl_episodes, worse, fin, dps / (fin ? fin : 1), rls / (fin ? fin : 1),
+                dps > 0 ? rls / dps : 0);
+    }
+    if (ps->config_out) ok = write_config(&j, c->choice, cal_runs * B, ps->config_out, e);
+    if (ok && ps->pareto_out) ok = write_pareto(&j, &pts, sens, cost, vs, nvs, k, ps->pareto_out, e);
+    if (ok && ps->svg_out) {
+      DlParetoPoint *pp = calloc((size_t)pts.n, sizeof *pp);
+      char (*lab)[64] = calloc((size_t)pts.n, sizeof *lab);
+      for (int i = 0; i < pts.n; i++) {
+        const Point *p = &pts.p[i];
+        bool uni = !strcmp(p->how, "uniform") || !strcmp(p->how, "reference");
+        if (uni && opt_s(&j, p->choice[0]) > 0)
+          snprintf(lab[i], sizeof lab[i], "%d/%d s%g", opt_w(&j, p->choice[0]), opt_a(&j, p->choice[0]),
+                   opt_s(&j, p->choice[0]));
+        else if (uni) snprintf(lab[i], sizeof lab[i], "%d/%d", opt_w(&j, p->choice[0]), opt_a(&j, p->choice[0]));
+        else if (!strcmp(p->how, "rl")) snprintf(lab[i], sizeof lab[i], "RL");
+        pp[i] = (DlParetoPoint){p->cost, p->acc, p->front && !strcmp(p->how, "knapsack"), p->chosen,
+                                !strcmp(p->how, "reference"), lab[i][0] ? lab[i] : NULL};
+      }
+      char title[256], xl[128], yl[160];
+      snprintf(title, sizeof title, "%s on %s: accuracy vs %s (chosen: %+.2f points, %.2fx less %s)",
+               ps->model_name ? ps->model_name : "model", ps->target, kind_names[k], -c->loss,
+               c->cost > 0 ? ref_cost / c->cost : 0, kind_names[k]);
+      snprintf(xl, sizeof xl, "%s per sample (%s, %s cost model)", kind_names[k], kind_units[k], ps->target);
+      snprintf(yl, sizeof yl, "%s, %lld held-out samples (%%)", j.hold_y ? "top-1 accuracy" : "top-1 agreement",
+               (long long)samples_of(&j, &j.hold_x));
+      ok = dl_pareto_svg(ps->svg_out, title, xl, yl, pp, pts.n, e);
+      free(pp), free(lab);
+    }
+  }
+  if (ok) { /* the result: the choice, pruned, calibrated and quantized */
+    MlirModule q = quantized_opts(&j, pts.p[chosen].choice, e);
+    ok = !mlirModuleIsNull(q) &&
+         (dl_verify(mlirModuleGetOperation(q)) || dl_error_set(e, "internal: the quantized IR does not verify"));
+    if (ok) mlirModuleDestroy(*m), *m = q;
+    else if (!mlirModuleIsNull(q)) mlirModuleDestroy(q);
+  }
+  for (int i = 0; i < pts.n; i++) free(pts.p[i].choice);
+  free(pts.p), free(vs), free(ch), free(sens), free(cost), free(j.ref_sens), free(j.ref_hold);
+  units_free(&j.u);
+  for (int i = 0; i < j.npruned; i++) mlirModuleDestroy(j.pruned[i].m), free(j.pruned[i].sp);
+  mlirModuleDestroy(j.base);
+  return ok;
+}
