@@ -89,13 +89,14 @@ bool dl_assign_precision(MlirModule *m, const DlQuantSettings *qs, const DlTenso
                          const DlPrecisionSettings *ps, FILE *log, DlError *e);
 
 /* The Pareto plot: points (cost, accuracy), the front among them joined, the
- * chosen one marked. An SVG a browser opens. */
+ * chosen one marked; the accuracy axis starts no lower than acc_floor (points
+ * below sit on its edge). An SVG a browser opens. */
 typedef struct {
   double cost, acc;
   bool front, chosen, reference;
   const char *label;
 } DlParetoPoint;
 bool dl_pareto_svg(const char *path, const char *title, const char *xlabel, const char *ylabel,
-                   const DlParetoPoint *pts, int n, DlError *e);
+                   const DlParetoPoint *pts, int n, double acc_floor, DlError *e);
 
 #endif

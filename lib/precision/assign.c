@@ -748,7 +748,8 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   j.hold_x.data = (float *)data->data + cal_runs * per;
   j.hold_x.shape.dims[0] = hold_runs * B;
   if (labels) j.hold_y = (const int64_t *)labels->data + cal_runs * B;
-  if (labels && labels->shape.dtype != DL_I64) return dl_error_set(e, "labels must be int64");
+  if (labels && labels->shape.dtype != DL_I64)
+    return dl_error_set(e, "the labels (--assign-labels) must be int64, one per sample of --calib");
 
   /* 1. calibrate once */
   DlQuantSettings cq = *qs;
@@ -787,6 +788,18 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   int ref_pt = 0; /* the reference among the points */
   while (ok && ref_pt < pts.n && strcmp(pts.p[ref_pt].how, "reference")) ref_pt++;
   double ref_cost = ok ? pts.p[ref_pt].cost : 0;
+  double budget = ps->relative ? ps->value * ref_cost : ps->value, used_bound = -1;
+  if (ok && ps->kind != DL_BUDGET_LOSS) { /* a cost budget nothing meets fails before the sweep */
+    double cheapest = fixed;
+    for (int u = 0; u < U; u++) {
+      double mn = INFINITY;
+      for (int o = 0; o < O; o++) mn = fmin(mn, cost[u * O + o]);
+      cheapest += mn;
+    }
+    if (cheapest > budget)
+      ok = dl_error_set(e, "the %s budget of %.6g %s per sample cannot be met: the cheapest choice of widths costs "
+                           "%.6g (%.6g over)", kind_names[k], budget, kind_units[k], cheapest, cheapest - budget);
+  }
   /* 4. the Pareto sweep */
   double smax = 0, smin = INFINITY;
   for (int u = 0; ok && u < U; u++) {
@@ -808,7 +821,6 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   }
   if (ok && log) fprintf(log, "pareto sweep: %d knapsack bounds, %d points measured, %.1f s\n", LADDER, pts.n, dl_now() - t0);
   /* 5. the choice */
-  double budget = ps->relative ? ps->value * ref_cost : ps->value, used_bound = -1;
   if (ok && ps->kind == DL_BUDGET_LOSS) {
     int lo = -1; /* the last ladder rung within the loss budget */
     for (int i = 0; i < LADDER && smin < INFINITY; i++)
@@ -833,14 +845,8 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
     double bound = budget - fixed;
     for (int it = 0; ok && it < 8; it++) {
       if (!dl_mckp_solve(&mk, -1, bound, 2000, ch)) {
-        double cheapest = fixed;
-        for (int u = 0; u < U; u++) {
-          double mn = INFINITY;
-          for (int o = 0; o < O; o++) mn = fmin(mn, cost[u * O + o]);
-          cheapest += mn;
-        }
-        ok = dl_error_set(e, "the %s budget of %.6g %s per sample cannot be met: the cheapest choice of widths costs "
-                             "%.6g (%.6g over)", kind_names[k], budget, kind_units[k], cheapest, cheapest - budget);
+        ok = dl_error_set(e, "the %s budget of %.6g %s per sample cannot be met: the widths that fit it by the "
+                             "tables measure more", kind_names[k], budget, kind_units[k]);
         break;
       }
       int i = find_point(&pts, ch, U);
@@ -965,7 +971,9 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
       snprintf(xl, sizeof xl, "%s per sample (%s, %s cost model)", kind_names[k], kind_units[k], ps->target);
       snprintf(yl, sizeof yl, "%s, %lld held-out samples (%%)", j.hold_y ? "top-1 accuracy" : "top-1 agreement",
                (long long)samples_of(&j, &j.hold_x));
-      ok = dl_pareto_svg(ps->svg_out, title, xl, yl, pp, pts.n, e);
+      /* the accuracy axis stops 10 points (or 4 budgets) below the reference; lower points sit on its edge */
+      double acc_floor = j.ref_acc - fmax(10, ps->kind == DL_BUDGET_LOSS ? 4 * ps->value : 0);
+      ok = dl_pareto_svg(ps->svg_out, title, xl, yl, pp, pts.n, acc_floor, e);
       free(pp), free(lab);
     }
   }

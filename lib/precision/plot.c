@@ -30,13 +30,15 @@ static int by_cost(const void *a, const void *b) {
 }
 
 bool dl_pareto_svg(const char *path, const char *title, const char *xlabel, const char *ylabel,
-                   const DlParetoPoint *pts, int n, DlError *e) {
+                   const DlParetoPoint *pts, int n, double acc_floor, DlError *e) {
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
   for (int i = 0; i < n; i++) {
     x0 = fmin(x0, pts[i].cost), x1 = fmax(x1, pts[i].cost);
     y0 = fmin(y0, pts[i].acc), y1 = fmax(y1, pts[i].acc);
   }
   if (n == 0) x0 = y0 = 0, x1 = y1 = 1;
+  bool clipped = y0 < acc_floor && acc_floor < y1;
+  if (clipped) y0 = acc_floor;
   x0 = 0; /* cost axis from zero: ratios read off directly */
   if (x1 <= x0) x1 = x0 + 1;
   if (y1 - y0 < 1) y0 -= 0.5, y1 += 0.5;
@@ -84,7 +86,12 @@ bool dl_pareto_svg(const char *path, const char *title, const char *xlabel, cons
   /* the points: labelled ones (uniform widths, RL) grey / orange, the knapsack's blue */
   for (int i = 0; i < n; i++) {
     const DlParetoPoint *p = &pts[i];
-    double x = PX(p->cost), y = PY(p->acc);
+    bool below = p->acc < y0; /* drawn on the axis as a downward triangle */
+    double x = PX(p->cost), y = PY(below ? y0 : p->acc);
+    if (below) {
+      dl_buf_printf(&b, "<path d=\"M%.1f %.1fl-5 -8h10z\" fill=\"#bbb\"/>\n", x, y);
+      continue;
+    }
     bool rl = p->label && !strcmp(p->label, "RL");
     if (p->reference)
       dl_buf_printf(&b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"9\" height=\"9\" fill=\"black\"/>", x - 4.5, y - 4.5);
@@ -117,6 +124,9 @@ bool dl_pareto_svg(const char *path, const char *title, const char *xlabel, cons
                     "<text x=\"%d\" y=\"%d\">chosen</text></g>\n",
                 lx, ly, lx + 16, ly + 9, lx + 4, ly + 26, lx + 16, ly + 30, lx + 4, ly + 46, lx + 16, ly + 50, lx + 4,
                 ly + 66, lx + 16, ly + 70, lx + 4, ly + 80, lx + 16, ly + 90, lx + 4, ly + 106, lx + 16, ly + 110);
+  if (clipped)
+    dl_buf_printf(&b, "<path d=\"M%d %dl-5 -8h10z\" fill=\"#bbb\"/><text x=\"%d\" y=\"%d\">below the axis</text>\n",
+                  lx + 4, ly + 134, lx + 16, ly + 130);
   dl_buf_printf(&b, "</svg>\n");
 #undef PX
 #undef PY
