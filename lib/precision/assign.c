@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,6 +125,7 @@ typedef struct {
   DlTensor cal_x;            /* the calibration samples */
   Pruned pruned[8];          /* the pruned variants made last (a small cache) */
   int npruned, next_pruned;
+  double *tab;               /* the measured tables (tables()) */
   Units u;
   const DlPrecisionSettings *ps;
   const DlQuantSettings *qs;
@@ -282,7 +284,9 @@ typedef struct {
   int u, wa, k;
 } SJob;
 
-static double sens_run(Job *j, SJob s, DlError *e) {
+/* The output's mean squared logit change (NAN on failure) and, in *agree, the
+ * share of samples (%) whose top-1 class stays the reference's. */
+static double sens_run(Job *j, SJob s, double *agree, DlError *e) {
   int n = j->u.nunits;
   int *w = malloc(sizeof(int) * (size_t)n), *a = malloc(sizeof(int) * (size_t)n);
   double *sp = calloc((size_t)n, sizeof(double));
@@ -295,13 +299,19 @@ static double sens_run(Job *j, SJob s, DlError *e) {
   float *y = NULL;
   int64_t c;
   double r = NAN;
-  if (!mlirModuleIsNull(q) && logits(q, &j->sens_x, &y, &c, e)) r = mse(y, j->ref_sens, samples_of(j, &j->sens_x), c);
+  int64_t n_s = samples_of(j, &j->sens_x), same = 0;
+  if (!mlirModuleIsNull(q) && logits(q, &j->sens_x, &y, &c, e)) {
+    r = mse(y, j->ref_sens, n_s, c);
+    for (int64_t i = 0; i < n_s; i++) same += top1(y + i * c, c) == top1(j->ref_sens + i * c, c);
+  }
+  *agree = 100.0 * (double)same / (double)n_s;
   free(y);
   if (!mlirModuleIsNull(q)) mlirModuleDestroy(q);
   return r;
 }
 
-/* Runs the jobs on `workers` forked processes; results in out[i]. */
+/* Runs the jobs on `workers` forked processes; results in out[2i] (mean
+ * squared change) and out[2i + 1] (top-1 agreement). */
 static bool sens_all(Job *j, const SJob *jobs, int n, int workers, double *out, DlError *e) {
   if (workers < 1) workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (workers < 1) workers = 1;
@@ -309,7 +319,7 @@ static bool sens_all(Job *j, const SJob *jobs, int n, int workers, double *out, 
   double t0 = dl_now();
   if (workers == 1) {
     for (int i = 0; i < n; i++) {
-      if (isnan(out[i] = sens_run(j, jobs[i], e))) return false;
+      if (isnan(out[2 * i] = sens_run(j, jobs[i], &out[2 * i + 1], e))) return false;
       if (j->log) dl_progress("sensitivity", i + 1, n, t0);
     }
     return true;
@@ -323,13 +333,14 @@ static bool sens_all(Job *j, const SJob *jobs, int n, int workers, double *out, 
       free(fd), free(pid);
       return dl_error_set(e, "cannot start a worker: %s", strerror(errno));
     }
-    if (pid[w] == 0) { /* worker: jobs w, w + workers, ...; one double each, then its error if any */
+    if (pid[w] == 0) { /* worker: jobs w, w + workers, ...; two doubles each, then its error if any */
       close(fd[w][0]);
       DlError ce = {0};
       for (int i = w; i < n; i += workers) {
-        double r = sens_run(j, jobs[i], &ce);
-        if (write(fd[w][1], &r, sizeof r) != sizeof r) _exit(3);
-        if (isnan(r)) {
+        double r[2];
+        r[0] = sens_run(j, jobs[i], &r[1], &ce);
+        if (write(fd[w][1], r, sizeof r) != sizeof r) _exit(3);
+        if (isnan(r[0])) {
           const char *msg = ce.msg ? ce.msg : "failed";
           if (write(fd[w][1], msg, strlen(msg)) < 0) _exit(3);
           _exit(1);
@@ -342,16 +353,18 @@ static bool sens_all(Job *j, const SJob *jobs, int n, int workers, double *out, 
   bool ok = true;
   for (int w = 0; w < workers; w++) {
     for (int i = w; i < n && ok; i += workers) {
-      double r;
-      if (read(fd[w][0], &r, sizeof r) != sizeof r) ok = dl_error_set(e, "a sensitivity worker died");
-      else if (isnan(r)) {
+      double r[2];
+      if (read(fd[w][0], r, sizeof r) != sizeof r) ok = dl_error_set(e, "a sensitivity worker died");
+      else if (isnan(r[0])) {
         char msg[512] = "";
         ssize_t k = read(fd[w][0], msg, sizeof msg - 1);
         msg[k > 0 ? k : 0] = 0;
         ok = dl_error_set(e, "sensitivity of unit %d: %s", jobs[i].u, msg);
-      } else out[i] = r;
+      } else out[2 * i] = r[0], out[2 * i + 1] = r[1];
     }
     close(fd[w][0]);
+    if (!ok) /* the others need not finish */
+      for (int k = 0; k < workers; k++) kill(pid[k], SIGTERM);
   }
   for (int w = 0; w < workers; w++) waitpid(pid[w], NULL, 0);
   free(fd), free(pid);
@@ -603,14 +616,27 @@ static bool write_pareto(const Job *j, const Points *pts, const double *sens, co
   for (int u = 0; u < U; u++) {
     dl_buf_printf(&b, "%s\n    {\"node\": \"", u ? "," : "");
     for (const char *c = unit_name(j, u); *c; c++) dl_buf_printf(&b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
-    dl_buf_printf(&b, "\", \"options\": [");
+    const DlPrecisionSettings *ps = j->ps;
+    int nw = ps->nw, na = ps->na, ns = ps->ns, np = U * (nw + na + ns);
+    const double *sw = j->tab, *sa = sw + U * nw, *ss = sa + U * na;
+    dl_buf_printf(&b, "\", \"sensitivity\": {\"wbits\": {");
+    for (int i = 0; i < nw; i++)
+      dl_buf_printf(&b, "%s\"%d\": [%.6g, %.4f]", i ? ", " : "", ps->wbits[i], sw[u * nw + i], sw[np + u * nw + i]);
+    dl_buf_printf(&b, "}, \"abits\": {");
+    for (int i = 0; i < na; i++)
+      dl_buf_printf(&b, "%s\"%d\": [%.6g, %.4f]", i ? ", " : "", ps->abits[i], sa[u * na + i], sa[np + u * na + i]);
+    dl_buf_printf(&b, "}, \"sparsity\": {");
+    for (int i = 0; i < ns; i++)
+      dl_buf_printf(&b, "%s\"%g\": [%.6g, %.4f]", i ? ", " : "", ps->sparsity[i], ss[u * ns + i], ss[np + u * ns + i]);
+    dl_buf_printf(&b, "}}, \"options\": [");
     for (int o = 0; o < O; o++)
       dl_buf_printf(&b, "%s[%d, %d, %g, %.6g, %.6g]", o ? ", " : "", opt_w(j, o), opt_a(j, o), opt_s(j, o), sens[u * O + o],
                     cost[u * O + o]);
     dl_buf_printf(&b, "]}");
   }
   dl_buf_printf(&b, "\n  ],\n  \"options_are\": [\"wbits\", \"abits\", \"sparsity\", \"sensitivity (mean squared logit change)\", "
-                    "\"cost\"]\n}\n");
+                    "\"cost\"],\n  \"sensitivity_is\": [\"mean squared logit change\", \"top-1 agreement with the "
+                    "reference (%%)\"]\n}\n");
   bool ok = dl_write_file_atomic(path, b.data, b.len, e);
   dl_buf_free(&b);
   return ok;
@@ -633,10 +659,14 @@ static void fill(int *choice, int n, int o) {
 /* Sensitivity and cost tables: from the cache, or measured (and cached). */
 static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *fixed, Points *pts, DlError *e) {
   int U = j->u.nunits, O = j->nopts, nw = j->ps->nw, na = j->ps->na, ns = j->ps->ns;
-  int nv = U * nw + U * na + U * ns + U * O + 3 * O;
+  int nv = 2 * U * (nw + na + ns) + U * O + 3 * O;
   double *v = calloc((size_t)nv, sizeof(double));
-  double *sw = v, *sa = v + U * nw, *ss = sa + U * na, *uc = ss + U * ns, *fx = uc + U * O, *uacc = fx + O,
-         *utot = uacc + O;
+  /* per unit: mean squared change of each weight width, activation width and
+   * sparsity, then the top-1 agreement of each; then the cost tables */
+  double *sw = v, *sa = v + U * nw, *ss = sa + U * na, *uc = ss + U * ns + U * (nw + na + ns), *fx = uc + U * O,
+         *uacc = fx + O, *utot = uacc + O;
+  for (int i = 0; i < U * (nw + na + ns); i++) v[U * (nw + na + ns) + i] = 100; /* the reference agrees */
+  j->tab = v;
   char path[1024] = "";
   if (j->ps->cache) {
     mkdir(j->ps->cache, 0777);
@@ -659,11 +689,12 @@ static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *f
       for (int i = 0; i < ns; i++)
         if (j->ps->sparsity[i] > 0) jobs[n++] = (SJob){u, 2, i};
     }
-    double *r = malloc(sizeof(double) * (size_t)(n + 1));
+    double *r = malloc(sizeof(double) * (size_t)(2 * n + 1));
     ok = sens_all(j, jobs, n, j->ps->jobs, r, e);
     for (int i = 0; ok && i < n; i++) {
       const SJob *q = &jobs[i];
-      *(q->wa == 0 ? &sw[q->u * nw + q->k] : q->wa == 1 ? &sa[q->u * na + q->k] : &ss[q->u * ns + q->k]) = r[i];
+      double *at = q->wa == 0 ? &sw[q->u * nw + q->k] : q->wa == 1 ? &sa[q->u * na + q->k] : &ss[q->u * ns + q->k];
+      at[0] = r[2 * i], at[U * (nw + na + ns)] = r[2 * i + 1];
     }
     free(jobs), free(r);
     int *ch = malloc(sizeof(int) * (size_t)U);
@@ -705,7 +736,6 @@ static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *f
     for (int u = 0; u < U; u++) p->pred_sens += sens[u * O + o], p->pred_cost += cost[u * O + o];
   }
   free(ch);
-  free(v);
   return ok;
 }
 
@@ -987,6 +1017,7 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   for (int i = 0; i < pts.n; i++) free(pts.p[i].choice);
   free(pts.p), free(vs), free(ch), free(sens), free(cost), free(j.ref_sens), free(j.ref_hold);
   units_free(&j.u);
+  free(j.tab);
   for (int i = 0; i < j.npruned; i++) mlirModuleDestroy(j.pruned[i].m), free(j.pruned[i].sp);
   mlirModuleDestroy(j.base);
   return ok;
