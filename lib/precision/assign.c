@@ -897,55 +897,31 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
                                       kind_names[k], budget, kind_units[k], pts.p[i].cost);
     }
   }
-  /* 6. the same budgets to the RL search: every ladder rung and the budget itself */
-  if (ok && ps->rl_episodes > 0) {
-    int *rl = malloc(sizeof(int) * (size_t)U);
-    for (int i = 0; i <= LADDER && smin < INFINITY; i++) {
-      bool on_cost = i == LADDER && ps->kind != DL_BUDGET_LOSS;
-      double bound = i < LADDER ? ladder[i] : used_bound;
-      if (i == LADDER && bound < 0) break;
+  /* 6. the same budgets to the RL search: every ladder rung and the bound finally used */
+  if (ok && ps->rl_episodes > 0 && smin < INFINITY) {
+    int *rl = malloc(sizeof(int) * (size_t)U), nb = 0;
+    double bounds[LADDER + 1];
+    for (int i = 0; i < LADDER; i++)
+      if (ps->kind != DL_BUDGET_LOSS || ladder[i] != used_bound) bounds[nb++] = ladder[i];
+    if (used_bound >= 0 && (ps->kind != DL_BUDGET_LOSS || used_bound > 0)) bounds[nb++] = used_bound;
+    for (int i = 0; ok && i < nb; i++) {
+      bool last = i == nb - 1 && used_bound >= 0, on_cost = last && ps->kind != DL_BUDGET_LOSS;
+      double sb = on_cost ? -1 : bounds[i], cb = on_cost ? bounds[i] : -1, s = 0, c = 0, t = dl_now();
       vs = realloc(vs, sizeof(Versus) * (size_t)(nvs + 1));
       Versus *v = &vs[nvs++];
-      v->bound = bound, v->on_cost = on_cost;
-      double s = 0, c = 0, t = dl_now();
-      bool f = dl_mckp_solve(&mk, on_cost ? -1 : bound, on_cost ? bound : -1, 2000, ch);
+      v->bound = bounds[i], v->on_cost = on_cost;
+      bool f = dl_mckp_solve(&mk, sb, cb, 2000, ch);
       v->dp_ms = (dl_now() - t) * 1e3;
       if (f) dl_mckp_totals(&mk, ch, &s, &c);
       v->dp_obj = f ? (on_cost ? s : c) : NAN;
       t = dl_now();
-      f = dl_mckp_rl(&mk, on_cost ? -1 : bound, on_cost ? bound : -1, ps->rl_episodes, 1 + (uint64_t)i, rl);
+      f = dl_mckp_rl(&mk, sb, cb, ps->rl_episodes, 1 + (uint64_t)i, rl);
       v->rl_ms = (dl_now() - t) * 1e3;
       if (f) dl_mckp_totals(&mk, rl, &s, &c);
       v->rl_obj = f ? (on_cost ? s : c) : NAN;
-      if (i == LADDER || (ps->kind == DL_BUDGET_LOSS && bound == used_bound)) {
-        /* the RL's choice at the budget, measured like the knapsack's */
-        if (f && find_point(&pts, rl, U) < 0) {
-          Point *p = add_point(&pts, rl, U);
-          p->how = "rl", p->bound = bound;
-          dl_mckp_totals(&mk, rl, &p->pred_sens, &p->pred_cost);
-          p->pred_cost += fixed;
-          ok = measure(&j, rl, k, p, e);
-        }
-      }
-    }
-    if (ok && ps->kind == DL_BUDGET_LOSS && used_bound > 0 && !(nvs && vs[nvs - 1].bound == used_bound)) {
-      /* the chosen bound came from bisection: compare there too */
-      vs = realloc(vs, sizeof(Versus) * (size_t)(nvs + 1));
-      Versus *v = &vs[nvs++];
-      v->bound = used_bound, v->on_cost = false;
-      double s = 0, c = 0, t = dl_now();
-      bool f = dl_mckp_solve(&mk, used_bound, -1, 2000, ch);
-      v->dp_ms = (dl_now() - t) * 1e3;
-      if (f) dl_mckp_totals(&mk, ch, &s, &c);
-      v->dp_obj = f ? c : NAN;
-      t = dl_now();
-      f = dl_mckp_rl(&mk, used_bound, -1, ps->rl_episodes, 99, rl);
-      v->rl_ms = (dl_now() - t) * 1e3;
-      if (f) dl_mckp_totals(&mk, rl, &s, &c);
-      v->rl_obj = f ? c : NAN;
-      if (f && find_point(&pts, rl, U) < 0) {
+      if (last && f && find_point(&pts, rl, U) < 0) { /* the RL's choice at the budget, measured like the knapsack's */
         Point *p = add_point(&pts, rl, U);
-        p->how = "rl", p->bound = used_bound;
+        p->how = "rl", p->bound = bounds[i];
         dl_mckp_totals(&mk, rl, &p->pred_sens, &p->pred_cost);
         p->pred_cost += fixed;
         ok = measure(&j, rl, k, p, e);
