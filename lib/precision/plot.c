@@ -43,7 +43,7 @@ bool dl_pareto_svg(const char *path, const char *title, const char *xlabel, cons
   if (x1 <= x0) x1 = x0 + 1;
   if (y1 - y0 < 1) y0 -= 0.5, y1 += 0.5;
   double xs = tick_step(x1 - x0, 8), ys = tick_step(y1 - y0, 8);
-  x1 = ceil(x1 / xs) * xs, y0 = floor(y0 / ys) * ys, y1 = ceil(y1 / ys) * ys;
+  x1 = ceil(x1 * 1.04 / xs) * xs, y0 = floor(y0 / ys) * ys, y1 = ceil((y1 + ys / 2) / ys) * ys; /* headroom */
   double pw = W - ML - MR, ph = H - MT - MB;
 #define PX(v) (ML + ((v) - x0) / (x1 - x0) * pw)
 #define PY(v) (MT + ph - ((v) - y0) / (y1 - y0) * ph)
@@ -84,8 +84,10 @@ bool dl_pareto_svg(const char *path, const char *title, const char *xlabel, cons
   }
   free(f);
   /* the points: labelled ones (uniform widths, RL) grey / orange, the knapsack's blue */
-  for (int i = 0; i < n; i++) {
-    const DlParetoPoint *p = &pts[i];
+  /* the reference and the chosen point last, on top of any point they coincide with */
+  for (int k = 0; k < 2 * n; k++) {
+    const DlParetoPoint *p = &pts[k % n];
+    if ((p->reference || p->chosen) != (k >= n)) continue;
     bool below = p->acc < y0; /* drawn on the axis as a downward triangle */
     double x = PX(p->cost), y = PY(below ? y0 : p->acc);
     if (below) {
