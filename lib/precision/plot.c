@@ -77,8 +77,10 @@ bool dl_pareto_svg(const char *path, const char *title, const char *xlabel, cons
   for (int i = 0; i < n; i++)
     if (pts[i].front) f[nf++] = &pts[i];
   qsort(f, (size_t)nf, sizeof *f, by_cost);
-  if (nf > 1) {
-    dl_buf_printf(&b, "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"");
+  if (nf > 1) { /* clipped to the plot: the front may go below the accuracy axis */
+    dl_buf_printf(&b, "<clipPath id=\"plot\"><rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\"/></clipPath>\n", ML, MT,
+                  pw, ph);
+    dl_buf_printf(&b, "<polyline clip-path=\"url(#plot)\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"");
     for (int i = 0; i < nf; i++) dl_buf_printf(&b, "%.1f,%.1f ", PX(f[i]->cost), PY(f[i]->acc));
     dl_buf_printf(&b, "\"/>\n");
   }
