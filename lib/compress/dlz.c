@@ -200,9 +200,18 @@ static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, co
 }
 /* @end */
 
-/* @fn dlz_encode_blocks uses dlz_ld dlz_t dlz_bits dlz_u dlz_width */
-size_t dlz_encode_blocks(const dlz_params *pp, const void *x, int es, long long n, long long b0, long long b1,
-                         unsigned char *out, size_t cap) {
+/* @fn dlz_ux uses dlz_ld dlz_t dlz_u */
+/* Element i of x as the narrowed modes store it; tab, if not null, holds that
+ * for every int8 value (es is then 1). */
+static inline unsigned dlz_ux(const dlz_params *p, const void *x, int es, long long i, const unsigned short *tab) {
+  return tab ? tab[(unsigned char)((const int8_t *)x)[i]] : dlz_u(p, dlz_t(p, dlz_ld(x, es, i)));
+}
+/* @end */
+
+/* @fn dlz_enc uses dlz_ld dlz_t dlz_bits dlz_u dlz_ux dlz_width */
+/* dlz_encode_blocks, with the table of dlz_ux or null. */
+static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, long long b0, long long b1,
+                      unsigned char *out, size_t cap, const unsigned short *tab) {
   const dlz_params pv = *pp, *p = &pv; /* a copy the compiler can keep in registers while writing bytes */
   long long nb = (n + p->block - 1) / p->block, b, i;
   size_t table = 4 * (size_t)(nb + 1), at;
@@ -224,7 +233,7 @@ size_t dlz_encode_blocks(const dlz_params *pp, const void *x, int es, long long 
       unsigned any = 0;
       e = s + p->sub < ne ? s + p->sub : ne;
       for (i = s; i < e; i++) {
-        unsigned u = dlz_u(p, dlz_t(p, dlz_ld(x, es, xo + i)));
+        unsigned u = dlz_ux(p, x, es, xo + i, tab);
         any |= u;
         nz += u != 0;
       }
@@ -248,11 +257,11 @@ size_t dlz_encode_blocks(const dlz_params *pp, const void *x, int es, long long 
         dlz_push(&o, (unsigned)(p->zp + dlz_t(p, dlz_ld(x, es, xo + i)) * ((long long)1 << p->k) - p->qmin) & rawmask,
                  p->bits);
     } else if (mode == DLZ_PACK) {
-      for (i = 0; i < ne; i++) dlz_push(&o, dlz_u(p, dlz_t(p, dlz_ld(x, es, xo + i))), w);
+      for (i = 0; i < ne; i++) dlz_push(&o, dlz_ux(p, x, es, xo + i, tab), w);
     } else if (mode == DLZ_ZVC) {
       unsigned bit = 0;
       for (i = 0; i < ne; i++) {
-        unsigned u = dlz_u(p, dlz_t(p, dlz_ld(x, es, xo + i)));
+        unsigned u = dlz_ux(p, x, es, xo + i, tab);
         bit |= (unsigned)(u != 0) << (i & 7);
         if ((i & 7) == 7 || i == ne - 1) pay[i >> 3] = (unsigned char)bit, bit = 0;
         dlz_push(&o, u, u ? w : 0); /* a zero adds no bits: no branch on the data */
@@ -262,10 +271,10 @@ size_t dlz_encode_blocks(const dlz_params *pp, const void *x, int es, long long 
       for (s = 0; s < nsub; s++) {
         unsigned any = 0;
         e = (s + 1) * p->sub < ne ? (s + 1) * p->sub : ne;
-        for (i = s * p->sub; i < e; i++) any |= dlz_u(p, dlz_t(p, dlz_ld(x, es, xo + i)));
+        for (i = s * p->sub; i < e; i++) any |= dlz_ux(p, x, es, xo + i, tab);
         bit |= (unsigned)(any != 0) << (s & 7);
         if ((s & 7) == 7 || s == nsub - 1) pay[s >> 3] = (unsigned char)bit, bit = 0;
-        for (i = s * p->sub; any && i < e; i++) dlz_push(&o, dlz_u(p, dlz_t(p, dlz_ld(x, es, xo + i))), w);
+        for (i = s * p->sub; any && i < e; i++) dlz_push(&o, dlz_ux(p, x, es, xo + i, tab), w);
       }
     }
     dlz_flush(&o);
@@ -274,6 +283,13 @@ size_t dlz_encode_blocks(const dlz_params *pp, const void *x, int es, long long 
     out[4 * b + 2] = (unsigned char)(at >> 16 & 255), out[4 * b + 3] = (unsigned char)(at >> 24 & 255);
   }
   return table + at;
+}
+/* @end */
+
+/* @fn dlz_encode_blocks uses dlz_enc */
+size_t dlz_encode_blocks(const dlz_params *p, const void *x, int es, long long n, long long b0, long long b1,
+                         unsigned char *out, size_t cap) {
+  return dlz_enc(p, x, es, n, b0, b1, out, cap, 0);
 }
 /* @end */
 
@@ -379,11 +395,18 @@ int dlz_rows_get(const dlz_params *p, const unsigned char *in, size_t len, long 
 }
 /* @end */
 
-/* @fn dlz_rows_put uses dlz_encode_blocks dlz_cpy */
+/* @fn dlz_rows_put uses dlz_enc dlz_cpy */
 int dlz_rows_put(const dlz_params *p, unsigned char *out, size_t cap, long long C, long long H, long long W,
                  long long rows, const void *x, int es, void *pend, dlz_stream *s) {
   long long n = C * H * W, c = 0, pos = 0, i = 0, m = C * rows * W, fill = s->fill;
   long long full = s->block * p->block + p->block < n ? p->block : n - s->block * p->block;
+  if (es == 1 && !s->tab) /* the encoder looks int8 values up rather than rounding each twice */
+    for (s->tab = 1, c = 0; c < 256; c++) {
+      unsigned u = dlz_u(p, dlz_t(p, (int8_t)c));
+      s->u[c] = (unsigned short)u;
+      s->tab = u > 65535 ? 2 : s->tab; /* values outside qmin..qmax: computed as they come */
+    }
+  c = 0;
   while (i < m) {
     /* a run of one position's channels (C rows of x), or with one channel of whole rows */
     long long run = C == 1 ? m - i : C - c;
@@ -393,7 +416,7 @@ int dlz_rows_put(const dlz_params *p, unsigned char *out, size_t cap, long long 
     fill += run, i += run, c = C == 1 ? 0 : c + run;
     if (c == C) c = 0, pos++;
     if (fill == full) { /* a block is complete (the last one may be short) */
-      if (!dlz_encode_blocks(p, pend, es, n, s->block, s->block + 1, out, cap)) return 0;
+      if (!dlz_enc(p, pend, es, n, s->block, s->block + 1, out, cap, s->tab == 1 ? s->u : 0)) return 0;
       s->block++, fill = 0;
       full = s->block * p->block + p->block < n ? p->block : n - s->block * p->block;
     }
