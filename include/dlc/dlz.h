@@ -47,7 +47,7 @@ typedef struct {
 /* A tensor being encoded piece by piece (dlz_rows_put): blocks done, and
  * elements waiting in the caller's one-block buffer; for int8 elements, each
  * value's stored form, tabulated at the first call (tab 1; 2: not usable).
- * Start from {0, 0}. */
+ * Start from {0, 0, 0, {0}}. */
 typedef struct {
   long long block, fill;
   int tab;

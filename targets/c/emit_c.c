@@ -574,7 +574,7 @@ static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *cal
   int64_t at[BAND_PARTS], sc = m->scratch_off, OH = y->dims[2], OW = y->dims[3], M = y->dims[1], BO = band_rows(st, y);
   int yes = (int)dl_dtype_size(y->dtype);
   band_layout(m, st, at);
-  dl_buf_printf(body, "  {\n    dlz_stream zs = {0, 0};\n    dlz_rows zr[2] = {{0, 0, -1}, {0, 0, -1}};\n");
+  dl_buf_printf(body, "  {\n    dlz_stream zs = {0, 0, 0, {0}};\n    dlz_rows zr[2] = {{0, 0, -1}, {0, 0, -1}};\n");
   dl_buf_printf(body, "    dlrt_i o, c;\n    (void)zs, (void)zr, (void)c;\n");
   dl_buf_printf(body, "    for (o = 0; o < %lld; o += %lld) {\n      dlrt_i o1 = o + %lld < %lld ? o + %lld : %lld;\n",
                 (long long)OH, (long long)BO, (long long)BO, (long long)OH, (long long)BO, (long long)OH);

@@ -50,7 +50,7 @@ static int tiles(const dlz_params *p, const void *x, int es, long long n) {
   for (long long c = 0; c < C; c++)
     for (long long i = 0; i < H * W; i++) st(hwc, es, i * C + c, ld(x, es, c * H * W + i));
   size_t len = dlz_encode(p, hwc, es, m, ref);
-  dlz_stream s = {0, 0};
+  dlz_stream s = {0, 0, 0, {0}};
   for (long long r0 = 0, r1; r0 < H && ok; r0 = r1) {
     r1 = r0 + 1 + (long long)(next() % 4);
     r1 = r1 > H ? H : r1;
@@ -75,7 +75,7 @@ static int tiles(const dlz_params *p, const void *x, int es, long long n) {
   }
   /* one byte short: refused, and nothing written past the end (ASan) */
   unsigned char *small = malloc(len - 1);
-  s = (dlz_stream){0, 0};
+  s = (dlz_stream){0, 0, 0, {0}};
   int fits = 1;
   for (long long r = 0; r < H && fits; r++) {
     for (long long c = 0; c < C; c++)
