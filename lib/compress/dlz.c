@@ -259,12 +259,15 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
     } else if (mode == DLZ_PACK) {
       for (i = 0; i < ne; i++) dlz_push(&o, dlz_ux(p, x, es, xo + i, tab), w);
     } else if (mode == DLZ_ZVC) {
-      unsigned bit = 0;
-      for (i = 0; i < ne; i++) {
-        unsigned u = dlz_ux(p, x, es, xo + i, tab);
-        bit |= (unsigned)(u != 0) << (i & 7);
-        if ((i & 7) == 7 || i == ne - 1) pay[i >> 3] = (unsigned char)bit, bit = 0;
-        dlz_push(&o, u, u ? w : 0); /* a zero adds no bits: no branch on the data */
+      for (s = 0; s < ne; s += 8) { /* a mask byte at a time */
+        unsigned bit = 0;
+        e = s + 8 < ne ? s + 8 : ne;
+        for (i = s; i < e; i++) {
+          unsigned u = dlz_ux(p, x, es, xo + i, tab);
+          bit |= (unsigned)(u != 0) << (i - s);
+          dlz_push(&o, u, u ? w : 0); /* a zero adds no bits: no branch on the data */
+        }
+        pay[s >> 3] = (unsigned char)bit;
       }
     } else if (mode == DLZ_ZB) {
       unsigned bit = 0;
