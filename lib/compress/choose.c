@@ -192,7 +192,9 @@ static Life lifetimes(const DlPlan *p) {
   return l;
 }
 
-static void life_free(Life *l) { free(l->root), free(l->def), free(l->last), free(l->reads); }
+static void life_free(Life *l) {
+  free(l->root), free(l->def), free(l->last), free(l->reads);
+}
 
 /* Whether slot s owns bytes of the arena that are live at step i. */
 static bool live_at(const DlPlan *p, const Life *l, int s, int i) {
@@ -386,7 +388,8 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
         if (at_peak && !live_at(p, &life, c[i].slot, peak)) continue;
         for (int kk = k[i] + 1; kk <= s->kmax; kk++) {
           int s1 = best_scheme(&c[i], kk, !s->traffic);
-          double saved = cur[i] - cand_bytes(&c[i], s, kk, s1, c[i].mean[kk][s1], c[i].worst[kk][s1]);
+          double saved =
+              cur[i] - cand_bytes(&c[i], s, kk, s1, c[i].mean[kk][s1], c[i].worst[kk][s1]);
           double cost = c[i].sens[kk] - c[i].sens[k[i]];
           double score = saved / (cost > 1e-12 ? cost : 1e-12);
           if (saved > 0 && score > bscore) bscore = score, bt = i, bk = kk;
