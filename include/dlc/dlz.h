@@ -45,9 +45,13 @@ typedef struct {
 } dlz_params;
 
 /* A tensor being encoded piece by piece (dlz_rows_put): blocks done, and
- * elements waiting in the caller's one-block buffer. Start from {0, 0}. */
+ * elements waiting in the caller's one-block buffer; for int8 elements, each
+ * value's stored form, tabulated at the first call (tab 1; 2: not usable).
+ * Start from {0, 0, 0, {0}}. */
 typedef struct {
   long long block, fill;
+  int tab;
+  unsigned short u[256];
 } dlz_stream;
 
 /* What a band buffer and the one-block buffer of dlz_rows_get hold between

@@ -31,10 +31,12 @@ typedef struct {
 /* Constant weights with their zero point subtracted, `bits` per element:
  * 8, 16, 32 are int8/int16/int32 arrays; 2..7 a bit stream (element i at bit
  * i * bits, least significant bit first, two's complement) with one spare
- * byte at the end. */
+ * byte at the end. cl = 1: conv weights stored [m][kd][kh][kw][c / group]
+ * instead of [m][c / group][kd][kh][kw], allowed only where qrt_conv_cl holds. */
 typedef struct {
   const void *data;
   int bits;
+  int cl;
 } qrt_wts;
 /* @end */
 
@@ -50,6 +52,10 @@ void qrt_dequantize(dlrt_i n, const void *x, int es, int64_t zp, float scale, fl
 void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
               const qrt_mult *mult, qrt_out o, int acc_bits, void *y, void *scratch);
 dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int acc_bits);
+/* Whether qrt_conv reads the weights of this conv channel-last (8-bit weights on the
+ * int32 path, groups of a multiple of 16 channels): then storing them so (qrt_wts.cl)
+ * turns their per-call unpacking into a contiguous copy; the results are the same. */
+int qrt_conv_cl(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits);
 /* Y[b][M,N] = sum_k (A[b][M,K] - za) * B[b][K,N], B given as weights (bw) or, when bw is
  * NULL, as activations (bq, bes, zb); requantized per column n (nmult == N) or per tensor.
  * scratch: qrt_matmul_scratch(...) bytes, 16-byte aligned. */

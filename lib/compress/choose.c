@@ -12,6 +12,9 @@
  *    change of the model's output 0 against the exact integer model.
  * 3. Greedy: the move (a tensor to a higher K) saving the most bytes per unit
  *    of sensitivity, repeatedly, makes a sequence of ever lossier choices.
+ *    For the arena the bytes that count are those saved at the current peak
+ *    step (the tensors live there set the arena), then, once none of those can
+ *    move, those saved in all.
  * 4. With a budget, the shortest prefix of the sequence that meets it; else
  *    the longest one whose joint top-1 changes stay within max_loss (binary
  *    search, each probe one interpreter run with all its K at once).
@@ -159,48 +162,77 @@ static double cand_bytes(const Cand *c, const DlCompressSettings *s, int k, int 
   return s->traffic ? mean : reserve_bytes(c, s, k, worst);
 }
 
-/* Activation memory of the plan with candidate i taking bytes[i] (others raw):
- * the peak of bytes live at once (views share their producer's bytes), or
- * the traffic (each temporary written once and read by every consumer). */
-static double memory(const DlPlan *p, const Cand *c, int nc, const double *bytes, bool traffic) {
+/* Lifetimes of the plan's buffers: root[s] the slot whose bytes s shares
+ * (views), def / last the first and last step using a root (last = nsteps
+ * for outputs), reads the steps reading it; arrays of nslots, freed by the caller. */
+typedef struct {
+  int *root, *def, *last;
+  double *reads;
+} Life;
+
+static Life lifetimes(const DlPlan *p) {
   int n = p->nslots;
-  int *root = malloc(sizeof(int) * (size_t)n), *def = malloc(sizeof(int) * (size_t)n),
-      *last = malloc(sizeof(int) * (size_t)n);
-  double *b = malloc(sizeof(double) * (size_t)n), *reads = calloc((size_t)n, sizeof(double)),
-         total = 0;
-  for (int s = 0; s < n; s++)
-    root[s] = s, def[s] = last[s] = -1, b[s] = (double)dl_tensor_bytes(&p->slot[s]);
-  for (int i = 0; i < nc; i++) b[c[i].slot] = bytes[i];
+  Life l = {malloc(sizeof(int) * (size_t)n), malloc(sizeof(int) * (size_t)n),
+            malloc(sizeof(int) * (size_t)n), calloc((size_t)n, sizeof(double))};
+  for (int s = 0; s < n; s++) l.root[s] = s, l.def[s] = l.last[s] = -1;
   for (int i = 0; i < p->nsteps; i++) {
     const Step *st = &p->steps[i];
     if (st->q ? st->q->kind == Q_ALIAS : st->call.kind == DL_CALL_ALIAS && st->k != DL_OP_COUNT)
-      root[st->out] = root[st->in[0]];
-    int r = root[st->out];
-    if (def[r] < 0) def[r] = i;
-    last[r] = i > last[r] ? i : last[r];
+      l.root[st->out] = l.root[st->in[0]];
+    int r = l.root[st->out];
+    if (l.def[r] < 0) l.def[r] = i;
+    l.last[r] = i > l.last[r] ? i : l.last[r];
     for (int j = 0; j < st->nin; j++) {
-      int q = root[st->in[j]];
-      last[q] = i > last[q] ? i : last[q];
-      reads[q] += 1;
+      int q = l.root[st->in[j]];
+      l.last[q] = i > l.last[q] ? i : l.last[q];
+      l.reads[q] += 1;
     }
   }
-  for (int o = 0; o < p->nout; o++) last[root[p->out_slot[o]]] = p->nsteps;
+  for (int o = 0; o < p->nout; o++) l.last[l.root[p->out_slot[o]]] = p->nsteps;
+  return l;
+}
+
+static void life_free(Life *l) {
+  free(l->root), free(l->def), free(l->last), free(l->reads);
+}
+
+/* Whether slot s owns bytes of the arena that are live at step i. */
+static bool live_at(const DlPlan *p, const Life *l, int s, int i) {
+  return l->root[s] == s && p->slot_kind[s] == DL_SLOT_TEMP && l->def[s] >= 0 && l->def[s] <= i &&
+         i <= l->last[s];
+}
+
+/* Activation memory of the plan with candidate i taking bytes[i] (others raw):
+ * the peak of bytes live at once (views share their producer's bytes), or
+ * the traffic (each temporary written once and read by every consumer). With
+ * *at, the step of the peak (the first, if several tie). */
+static double memory_at(const DlPlan *p, const Cand *c, int nc, const double *bytes, bool traffic,
+                        int *at) {
+  int n = p->nslots;
+  Life l = lifetimes(p);
+  double *b = malloc(sizeof(double) * (size_t)n), total = 0;
+  for (int s = 0; s < n; s++) b[s] = (double)dl_tensor_bytes(&p->slot[s]);
+  for (int i = 0; i < nc; i++) b[c[i].slot] = bytes[i];
+  if (at) *at = 0;
   if (traffic) {
     for (int s = 0; s < n; s++)
-      if (root[s] == s && p->slot_kind[s] == DL_SLOT_TEMP && def[s] >= 0)
-        total += b[s] * (1 + reads[s]);
+      if (l.root[s] == s && p->slot_kind[s] == DL_SLOT_TEMP && l.def[s] >= 0)
+        total += b[s] * (1 + l.reads[s]);
   } else {
     for (int i = 0; i < p->nsteps; i++) {
       double live = 0;
       for (int s = 0; s < n; s++)
-        if (root[s] == s && p->slot_kind[s] == DL_SLOT_TEMP && def[s] >= 0 && def[s] <= i &&
-            i <= last[s])
-          live += b[s];
+        if (live_at(p, &l, s, i)) live += b[s];
+      if (live > total && at) *at = i;
       total = live > total ? live : total;
     }
   }
-  free(root), free(def), free(last), free(b), free(reads);
+  life_free(&l), free(b);
   return total;
+}
+
+static double memory(const DlPlan *p, const Cand *c, int nc, const double *bytes, bool traffic) {
+  return memory_at(p, c, nc, bytes, traffic, NULL);
 }
 
 static int best_scheme(const Cand *c, int k, bool by_worst) {
@@ -335,28 +367,40 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
       if (!run(&r, &ref, NULL, NULL, &c[i].sens[kk], e)) goto done;
     }
   ref.total = total;
-  /* 3. the greedy sequence of moves */
+  /* 3. the greedy sequence of moves. For the arena, a move scores by the bytes it
+   * saves at the current peak step (what sets the arena) per unit of sensitivity;
+   * once no tensor live there can move, by the bytes it saves in all. */
   memset(k, 0, sizeof(int) * (size_t)nc);
   seq_t = malloc(sizeof(int) * (size_t)(nc * 8 + 1)),
   seq_k = malloc(sizeof(int) * (size_t)(nc * 8 + 1));
+  Life life = lifetimes(p);
+  double *cur = malloc(sizeof(double) * (size_t)nc);
   for (;;) {
-    int bt = -1, bk = 0;
-    double bscore = 0;
+    int bt = -1, bk = 0, peak = 0;
     for (int i = 0; i < nc; i++) {
       int s0 = best_scheme(&c[i], k[i], !s->traffic);
-      double b0 = cand_bytes(&c[i], s, k[i], s0, c[i].mean[k[i]][s0], c[i].worst[k[i]][s0]);
-      for (int kk = k[i] + 1; kk <= s->kmax; kk++) {
-        int s1 = best_scheme(&c[i], kk, !s->traffic);
-        double saved = b0 - cand_bytes(&c[i], s, kk, s1, c[i].mean[kk][s1], c[i].worst[kk][s1]);
-        double cost = c[i].sens[kk] - c[i].sens[k[i]];
-        double score = saved / (cost > 1e-12 ? cost : 1e-12);
-        if (saved > 0 && score > bscore) bscore = score, bt = i, bk = kk;
+      cur[i] = cand_bytes(&c[i], s, k[i], s0, c[i].mean[k[i]][s0], c[i].worst[k[i]][s0]);
+    }
+    if (!s->traffic) memory_at(p, c, nc, cur, false, &peak);
+    for (int at_peak = !s->traffic; at_peak >= 0 && bt < 0; at_peak--) {
+      double bscore = 0;
+      for (int i = 0; i < nc; i++) {
+        if (at_peak && !live_at(p, &life, c[i].slot, peak)) continue;
+        for (int kk = k[i] + 1; kk <= s->kmax; kk++) {
+          int s1 = best_scheme(&c[i], kk, !s->traffic);
+          double saved =
+              cur[i] - cand_bytes(&c[i], s, kk, s1, c[i].mean[kk][s1], c[i].worst[kk][s1]);
+          double cost = c[i].sens[kk] - c[i].sens[k[i]];
+          double score = saved / (cost > 1e-12 ? cost : 1e-12);
+          if (saved > 0 && score > bscore) bscore = score, bt = i, bk = kk;
+        }
       }
     }
     if (bt < 0) break;
     k[bt] = bk;
     seq_t[nseq] = bt, seq_k[nseq++] = bk;
   }
+  life_free(&life), free(cur);
   /* 4. how far along the sequence */
   best = calloc((size_t)(nc ? nc : 1), sizeof(int));
   /* the accuracy budget holds for a choice whose loss plus one standard error of it fits (with

@@ -6,40 +6,130 @@
 #include <string.h>
 
 /* @fn dlz_ld */
-static long long dlz_ld(const void *x, int es, long long i) {
+static inline long long dlz_ld(const void *x, int es, long long i) {
   return es == 1 ? ((const int8_t *)x)[i] : es == 2 ? ((const int16_t *)x)[i] : ((const int32_t *)x)[i];
 }
 /* @end */
 
 /* @fn dlz_st */
-static void dlz_st(void *y, int es, long long i, long long v) {
+static inline void dlz_st(void *y, int es, long long i, long long v) {
   if (es == 1) ((int8_t *)y)[i] = (int8_t)v;
   else if (es == 2) ((int16_t *)y)[i] = (int16_t)v;
   else ((int32_t *)y)[i] = (int32_t)v;
 }
 /* @end */
 
-/* @fn dlz_put */
-/* Writes the low `bits` bits of v at bit position *pos of b (b zeroed beforehand). */
-static void dlz_put(unsigned char *b, size_t *pos, unsigned v, int bits) {
-  while (bits > 0) { /* a byte's worth at a time */
-    int o = (int)(*pos & 7), n = 8 - o < bits ? 8 - o : bits;
-    b[*pos >> 3] |= (unsigned char)((v & ((1u << n) - 1)) << o);
-    v >>= n, *pos += (size_t)n, bits -= n;
+/* @fn dlz_cpy */
+/* y[yi + t * ys] = x[xi + t * xs] for t < n (es-byte elements): the
+ * channel-last transposition, one position's run of channels at a time. */
+static void dlz_cpy(void *y, long long yi, long long ys, const void *x, long long xi, long long xs, long long n, int es) {
+  long long t;
+  if (es == 1) {
+    int8_t *d = (int8_t *)y + yi;
+    const int8_t *s = (const int8_t *)x + xi;
+    if (ys == 1 && xs == 1) memcpy(d, s, (size_t)n);
+    else for (t = 0; t < n; t++) d[t * ys] = s[t * xs];
+  } else if (es == 2) {
+    int16_t *d = (int16_t *)y + yi;
+    const int16_t *s = (const int16_t *)x + xi;
+    for (t = 0; t < n; t++) d[t * ys] = s[t * xs];
+  } else {
+    int32_t *d = (int32_t *)y + yi;
+    const int32_t *s = (const int32_t *)x + xi;
+    for (t = 0; t < n; t++) d[t * ys] = s[t * xs];
   }
 }
 /* @end */
 
-/* @fn dlz_get */
-static unsigned dlz_get(const unsigned char *b, size_t *pos, int bits) {
-  unsigned v = 0;
-  int got = 0;
-  while (got < bits) { /* a byte's worth at a time */
-    int o = (int)(*pos & 7), n = 8 - o < bits - got ? 8 - o : bits - got;
-    v |= (unsigned)(b[*pos >> 3] >> o & ((1u << n) - 1)) << got;
-    got += n, *pos += (size_t)n;
+/* @fn dlz_le */
+/* Little-endian u32 and u64 at b (the table's offsets, the bit readers' words). */
+static inline size_t dlz_le32(const unsigned char *b) {
+  return (size_t)b[0] | (size_t)b[1] << 8 | (size_t)b[2] << 16 | (size_t)b[3] << 24;
+}
+static inline uint64_t dlz_le64(const unsigned char *b) {
+  return (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 | (uint64_t)b[3] << 24 | (uint64_t)b[4] << 32 |
+         (uint64_t)b[5] << 40 | (uint64_t)b[6] << 48 | (uint64_t)b[7] << 56;
+}
+/* @end */
+
+/* @fn dlz_bits uses dlz_le */
+/* LSB-first bit streams through a 64-bit buffer. The reader takes whole
+ * words while 8 bytes remain before `end` and reads zeros past it, so no
+ * input makes it read outside [b, end) or underflow `have`; the writer stores
+ * whole bytes only, so it writes exactly ceil(bits / 8) bytes. */
+typedef struct {
+  const unsigned char *p, *end;
+  uint64_t buf;
+  int have; /* valid bits in buf; the bits above them may hold the next bytes' */
+} dlz_rd;
+
+typedef struct {
+  unsigned char *p;
+  uint64_t buf;
+  int have;
+} dlz_wr;
+
+/* Tops r up to at least 57 bits. */
+static inline void dlz_fill(dlz_rd *r) {
+  if (r->end - r->p >= 8) {
+    r->buf |= dlz_le64(r->p) << r->have;
+    r->p += (63 - r->have) >> 3;
+    r->have |= 56;
+  } else {
+    while (r->have <= 56) {
+      r->buf |= (uint64_t)(r->p < r->end ? *r->p++ : 0) << r->have;
+      r->have += 8;
+    }
   }
+}
+
+/* A reader of b[0..end - b) from bit `bit` (at most the payload's bits). */
+static void dlz_rd_at(dlz_rd *r, const unsigned char *b, const unsigned char *end, long long bit) {
+  r->p = b + (bit >> 3), r->end = end, r->buf = 0, r->have = 0;
+  dlz_fill(r);
+  r->buf >>= bit & 7, r->have -= (int)(bit & 7);
+}
+
+/* The next w (1..16) bits if on is 1; 0, consuming nothing, if on is 0 (no branch on on). */
+static inline unsigned dlz_take(dlz_rd *r, int w, unsigned on) {
+  unsigned v;
+  int n = w & -(int)on;
+  if (r->have < w) dlz_fill(r);
+  v = (unsigned)r->buf & ((1u << w) - 1) & (0u - on);
+  r->buf >>= n, r->have -= n;
   return v;
+}
+
+/* Appends the low w (1..16) bits of v (v < 2^w). */
+static inline void dlz_push(dlz_wr *o, unsigned v, int w) {
+  o->buf |= (uint64_t)v << o->have;
+  o->have += w;
+  if (o->have >= 32) {
+    o->p[0] = (unsigned char)o->buf, o->p[1] = (unsigned char)(o->buf >> 8);
+    o->p[2] = (unsigned char)(o->buf >> 16), o->p[3] = (unsigned char)(o->buf >> 24);
+    o->p += 4, o->buf >>= 32, o->have -= 32;
+  }
+}
+
+static void dlz_flush(dlz_wr *o) {
+  for (; o->have > 0; o->have -= 8) *o->p++ = (unsigned char)o->buf, o->buf >>= 8;
+  o->have = 0;
+}
+
+/* Bits set in v. */
+static inline long long dlz_pop(uint64_t v) {
+  v = v - (v >> 1 & 0x5555555555555555ull);
+  v = (v & 0x3333333333333333ull) + (v >> 2 & 0x3333333333333333ull);
+  return (long long)(((v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full) * 0x0101010101010101ull >> 56);
+}
+
+/* Bits set among the first n bits of m. */
+static long long dlz_ones(const unsigned char *m, long long n) {
+  long long i = 0, c = 0;
+  for (; i + 64 <= n; i += 64) c += dlz_pop(dlz_le64(m + i / 8));
+  for (; i + 8 <= n; i += 8) c += dlz_pop(m[i / 8]);
+  for (; i < n; i++) c += m[i >> 3] >> (i & 7) & 1;
+  return c;
 }
 /* @end */
 
@@ -50,35 +140,35 @@ size_t dlz_bound(const dlz_params *p, long long n) {
 }
 /* @end */
 
-/* @fn dlz_lossy */
-long long dlz_lossy(const dlz_params *p, long long q) {
-  long long d = (long long)1 << p->k, v = q - p->zp + d / 2;
-  if (p->k == 0) return q;
-  v = (v >= 0 ? v >> p->k : -((-v + d - 1) >> p->k)) * d + p->zp; /* nearest multiple of 2^k, ties up */
-  return v > p->qmax ? v - d : v < p->qmin ? v + d : v;  /* stays in range */
+/* @fn dlz_t */
+/* The K-lossy value of q as its distance from the zero point in units of 2^k:
+ * the nearest multiple (ties up), moved back into qmin..qmax if it left it. */
+static inline long long dlz_t(const dlz_params *p, long long q) {
+  long long t, r;
+  if (!p->k) return q - p->zp;
+  /* floor((q - zp + 2^(k-1)) / 2^k) without shifting a negative number (|q - zp| < 2^33) */
+  t = ((q - p->zp + ((long long)1 << (p->k - 1)) + ((long long)1 << 40)) >> p->k) - ((long long)1 << (40 - p->k));
+  r = p->zp + t * ((long long)1 << p->k);
+  return t - (r > p->qmax) + (r < p->qmin);
 }
 /* @end */
 
-/* @fn dlz_val uses dlz_ld dlz_lossy */
-/* Element i of x as the K-lossy encoding keeps it. */
-static long long dlz_val(const dlz_params *p, const void *x, int es, long long i) {
-  long long q = dlz_ld(x, es, i);
-  return p->k ? dlz_lossy(p, q) : q;
+/* @fn dlz_lossy uses dlz_t */
+long long dlz_lossy(const dlz_params *p, long long q) {
+  return p->zp + dlz_t(p, q) * ((long long)1 << p->k);
 }
 /* @end */
 
 /* @fn dlz_u */
-/* A value's distance from the zero point in units of 2^k, as stored by the
- * narrowed modes (q already K-lossy). */
-static unsigned dlz_u(const dlz_params *p, long long q) {
-  long long v = q - p->zp >= 0 ? (q - p->zp) >> p->k : -((p->zp - q) >> p->k); /* exact: a multiple of 2^k */
-  if (p->zp == p->qmin) return (unsigned)v;
-  return v >= 0 ? (unsigned)(2 * v) : (unsigned)(-2 * v - 1);
+/* A value's distance from the zero point (dlz_t), as the narrowed modes store it. */
+static inline unsigned dlz_u(const dlz_params *p, long long t) {
+  if (p->zp == p->qmin) return (unsigned)t;
+  return t >= 0 ? (unsigned)(2 * t) : (unsigned)(-2 * t - 1);
 }
 /* @end */
 
 /* @fn dlz_q */
-static long long dlz_q(const dlz_params *p, unsigned u) {
+static inline long long dlz_q(const dlz_params *p, unsigned u) {
   long long v = p->zp == p->qmin ? (long long)u : u & 1u ? -(long long)(u >> 1) - 1 : (long long)(u >> 1);
   return p->zp + v * ((long long)1 << p->k);
 }
@@ -92,60 +182,65 @@ static int dlz_width(unsigned u) {
 }
 /* @end */
 
-/* @fn dlz_payload */
+/* @fn dlz_payload uses dlz_bits */
 /* Bytes of a block's payload for mode m (width w), given its elements and (for
  * ZVC / ZB) the bitmask that starts the payload; -1 if the mask does not fit
  * in `avail`. */
 static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, const unsigned char *mask, size_t avail) {
-  long long i, cnt = 0, nsub = (ne + p->sub - 1) / p->sub, mb;
+  long long cnt, nsub = (ne + p->sub - 1) / p->sub, mb;
   if (m == DLZ_RAW) return (ne * p->bits + 7) / 8;
   if (m == DLZ_ZERO) return 0;
   if (m == DLZ_PACK) return (ne * w + 7) / 8;
   mb = ((m == DLZ_ZVC ? ne : nsub) + 7) / 8;
   if ((size_t)mb > avail) return -1;
-  if (m == DLZ_ZVC) {
-    for (i = 0; i < ne / 8; i++) { /* a byte at a time */
-      unsigned v = mask[i];
-      while (v) v &= v - 1, cnt++;
-    }
-    for (i = ne / 8 * 8; i < ne; i++) cnt += mask[i >> 3] >> (i & 7) & 1;
-  } else {
-    for (i = 0; i < nsub; i++)
-      if (mask[i >> 3] >> (i & 7) & 1) cnt += (i + 1) * p->sub <= ne ? p->sub : ne - i * p->sub;
-  }
+  if (m == DLZ_ZVC) cnt = dlz_ones(mask, ne);
+  else /* every sub-block is whole but perhaps the last */
+    cnt = dlz_ones(mask, nsub) * p->sub - (mask[(nsub - 1) >> 3] >> ((nsub - 1) & 7) & 1 ? nsub * p->sub - ne : 0);
   return mb + (cnt * w + 7) / 8;
 }
 /* @end */
 
-/* @fn dlz_encode_blocks uses dlz_val dlz_put dlz_u dlz_width */
-size_t dlz_encode_blocks(const dlz_params *pp, const void *x, int es, long long n, long long b0, long long b1,
-                         unsigned char *out, size_t cap) {
+/* @fn dlz_ux uses dlz_ld dlz_t dlz_u */
+/* Element i of x as the narrowed modes store it; tab, if not null, holds that
+ * for every int8 value (es is then 1). */
+static inline unsigned dlz_ux(const dlz_params *p, const void *x, int es, long long i, const unsigned short *tab) {
+  return tab ? tab[(unsigned char)((const int8_t *)x)[i]] : dlz_u(p, dlz_t(p, dlz_ld(x, es, i)));
+}
+/* @end */
+
+/* @fn dlz_enc uses dlz_ld dlz_t dlz_bits dlz_u dlz_ux dlz_width */
+/* dlz_encode_blocks, with the table of dlz_ux or null. */
+static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, long long b0, long long b1,
+                      unsigned char *out, size_t cap, const unsigned short *tab) {
   const dlz_params pv = *pp, *p = &pv; /* a copy the compiler can keep in registers while writing bytes */
   long long nb = (n + p->block - 1) / p->block, b, i;
   size_t table = 4 * (size_t)(nb + 1), at;
   unsigned char *data = out + table;
+  unsigned rawmask = p->bits >= 32 ? ~0u : (1u << p->bits) - 1;
   if (b0 < 0 || b1 > nb || b0 > b1 || cap < table) return 0;
   if (b0 == 0) out[0] = out[1] = out[2] = out[3] = 0;
-  at = (size_t)out[4 * b0] | (size_t)out[4 * b0 + 1] << 8 | (size_t)out[4 * b0 + 2] << 16 | (size_t)out[4 * b0 + 3] << 24;
+  at = dlz_le32(out + 4 * b0);
   if (at > cap - table) return 0;
   for (b = b0 + 1; b <= b1; b++) {
-    long long i0 = (b - 1) * p->block, ne = i0 + p->block <= n ? p->block : n - i0, nz = 0, nzsub = 0, s;
-    long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_MODES], xo = i0 - b0 * p->block;
-    unsigned umax = 0;
+    long long i0 = (b - 1) * p->block, ne = i0 + p->block <= n ? p->block : n - i0, nz = 0, nzsub = 0, s, e;
+    long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_MODES], xo = i0 - b0 * p->block, mb;
+    unsigned uor = 0;
     int mode = DLZ_RAW, m, w;
-    size_t pos = 0;
     unsigned char *blk = data + at, *pay = blk + 1;
-    for (i = 0; i < ne; i++) {
-      unsigned u = dlz_u(p, dlz_val(p, x, es, xo + i));
-      nz += u != 0;
-      umax = u > umax ? u : umax;
+    dlz_wr o;
+    /* one pass for every mode's size: zero points, the width, the sub-blocks with a nonzero */
+    for (s = 0; s < ne; s += p->sub) {
+      unsigned any = 0;
+      e = s + p->sub < ne ? s + p->sub : ne;
+      for (i = s; i < e; i++) {
+        unsigned u = dlz_ux(p, x, es, xo + i, tab);
+        any |= u;
+        nz += u != 0;
+      }
+      uor |= any;
+      nzsub += any ? e - s : 0;
     }
-    w = dlz_width(umax);
-    for (s = 0; (p->modes >> DLZ_ZB & 1u) && s < nsub; s++) {
-      long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
-      for (i = 0; i < e; i++) any |= dlz_val(p, x, es, xo + s * p->sub + i) != p->zp;
-      nzsub += any ? e : 0;
-    }
+    w = dlz_width(uor); /* the width of the largest u is that of their OR */
     size[DLZ_RAW] = (ne * p->bits + 7) / 8;
     size[DLZ_ZERO] = nz ? -1 : 0;
     size[DLZ_PACK] = w <= 16 ? (ne * w + 7) / 8 : -1;
@@ -155,34 +250,49 @@ size_t dlz_encode_blocks(const dlz_params *pp, const void *x, int es, long long 
       if ((p->modes >> m & 1u) && size[m] >= 0 && size[m] < size[mode]) mode = m;
     if ((size_t)size[mode] + 1 > cap - table - at) return 0; /* the block does not fit: the budget is exceeded */
     blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK ? (w - 1) << 3 : 0));
-    memset(pay, 0, (size_t)size[mode]);
+    mb = mode == DLZ_ZVC ? (ne + 7) / 8 : mode == DLZ_ZB ? (nsub + 7) / 8 : 0; /* the mask's bytes */
+    o.p = pay + mb, o.buf = 0, o.have = 0;
     if (mode == DLZ_RAW) {
-      for (i = 0; i < ne; i++) dlz_put(pay, &pos, (unsigned)(dlz_val(p, x, es, xo + i) - p->qmin), p->bits);
+      for (i = 0; i < ne; i++)
+        dlz_push(&o, (unsigned)(p->zp + dlz_t(p, dlz_ld(x, es, xo + i)) * ((long long)1 << p->k) - p->qmin) & rawmask,
+                 p->bits);
     } else if (mode == DLZ_PACK) {
-      for (i = 0; i < ne; i++) dlz_put(pay, &pos, dlz_u(p, dlz_val(p, x, es, xo + i)), w);
+      for (i = 0; i < ne; i++) dlz_push(&o, dlz_ux(p, x, es, xo + i, tab), w);
     } else if (mode == DLZ_ZVC) {
-      pos = (size_t)((ne + 7) / 8) * 8;
-      for (i = 0; i < ne; i++) {
-        unsigned u = dlz_u(p, dlz_val(p, x, es, xo + i));
-        if (!u) continue;
-        pay[i >> 3] |= (unsigned char)(1u << (i & 7));
-        dlz_put(pay, &pos, u, w);
+      for (s = 0; s < ne; s += 8) { /* a mask byte at a time */
+        unsigned bit = 0;
+        e = s + 8 < ne ? s + 8 : ne;
+        for (i = s; i < e; i++) {
+          unsigned u = dlz_ux(p, x, es, xo + i, tab);
+          bit |= (unsigned)(u != 0) << (i - s);
+          dlz_push(&o, u, u ? w : 0); /* a zero adds no bits: no branch on the data */
+        }
+        pay[s >> 3] = (unsigned char)bit;
       }
     } else if (mode == DLZ_ZB) {
-      pos = (size_t)((nsub + 7) / 8) * 8;
+      unsigned bit = 0;
       for (s = 0; s < nsub; s++) {
-        long long e = (s + 1) * p->sub <= ne ? p->sub : ne - s * p->sub, any = 0;
-        for (i = 0; i < e; i++) any |= dlz_val(p, x, es, xo + s * p->sub + i) != p->zp;
-        if (!any) continue;
-        pay[s >> 3] |= (unsigned char)(1u << (s & 7));
-        for (i = 0; i < e; i++) dlz_put(pay, &pos, dlz_u(p, dlz_val(p, x, es, xo + s * p->sub + i)), w);
+        unsigned any = 0;
+        e = (s + 1) * p->sub < ne ? (s + 1) * p->sub : ne;
+        for (i = s * p->sub; i < e; i++) any |= dlz_ux(p, x, es, xo + i, tab);
+        bit |= (unsigned)(any != 0) << (s & 7);
+        if ((s & 7) == 7 || s == nsub - 1) pay[s >> 3] = (unsigned char)bit, bit = 0;
+        for (i = s * p->sub; any && i < e; i++) dlz_push(&o, dlz_ux(p, x, es, xo + i, tab), w);
       }
     }
+    dlz_flush(&o);
     at += 1 + (size_t)size[mode];
     out[4 * b] = (unsigned char)(at & 255), out[4 * b + 1] = (unsigned char)(at >> 8 & 255);
     out[4 * b + 2] = (unsigned char)(at >> 16 & 255), out[4 * b + 3] = (unsigned char)(at >> 24 & 255);
   }
   return table + at;
+}
+/* @end */
+
+/* @fn dlz_encode_blocks uses dlz_enc */
+size_t dlz_encode_blocks(const dlz_params *p, const void *x, int es, long long n, long long b0, long long b1,
+                         unsigned char *out, size_t cap) {
+  return dlz_enc(p, x, es, n, b0, b1, out, cap, 0);
 }
 /* @end */
 
@@ -192,7 +302,7 @@ size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsig
 }
 /* @end */
 
-/* @fn dlz_decode uses dlz_st dlz_get dlz_payload dlz_q */
+/* @fn dlz_decode uses dlz_st dlz_bits dlz_payload dlz_q */
 int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long long n, long long i0, long long i1,
                void *y, int es) {
   const dlz_params pv = *pp, *p = &pv; /* a copy the compiler can keep in registers while writing y */
@@ -201,43 +311,37 @@ int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long l
   const unsigned char *data = in + table;
   if (n < 0 || i0 < 0 || i1 > n || i0 > i1 || len < table) return 0;
   for (b = i0 / p->block; b * p->block < i1; b++) {
-    const unsigned char *t = in + 4 * b;
-    size_t lo = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
-    size_t hi = (size_t)t[4] | (size_t)t[5] << 8 | (size_t)t[6] << 16 | (size_t)t[7] << 24;
-    long long e0 = b * p->block, ne = e0 + p->block <= n ? p->block : n - e0, j, s, a, z;
+    size_t lo = dlz_le32(in + 4 * b), hi = dlz_le32(in + 4 * b + 4);
+    long long e0 = b * p->block, ne = e0 + p->block <= n ? p->block : n - e0, j, s, a, z, yo = e0 - i0;
     long long nsub = (ne + p->sub - 1) / p->sub, want;
-    const unsigned char *pay;
+    const unsigned char *pay, *end;
     int mode, w;
-    size_t pos = 0;
+    dlz_rd r;
     if (lo >= hi || hi > len - table) return 0;
     mode = data[lo] & 7, w = (data[lo] >> 3) + 1;
-    pay = data + lo + 1;
+    pay = data + lo + 1, end = data + hi;
     if (mode >= DLZ_MODES || w > 16 || (mode < DLZ_PACK && data[lo] >> 3)) return 0;
     want = dlz_payload(p, mode, w, ne, pay, hi - lo - 1);
     if (want < 0 || (size_t)want != hi - lo - 1) return 0;
     a = i0 > e0 ? i0 - e0 : 0, z = i1 < e0 + ne ? i1 - e0 : ne; /* the block's elements wanted */
     if (mode == DLZ_RAW) {
-      pos = (size_t)(a * p->bits);
-      for (j = a; j < z; j++) dlz_st(y, es, e0 + j - i0, (long long)dlz_get(pay, &pos, p->bits) + p->qmin);
+      dlz_rd_at(&r, pay, end, a * p->bits);
+      for (j = a; j < z; j++) dlz_st(y, es, yo + j, (long long)dlz_take(&r, p->bits, 1) + p->qmin);
     } else if (mode == DLZ_ZERO) {
-      for (j = a; j < z; j++) dlz_st(y, es, e0 + j - i0, p->zp);
+      for (j = a; j < z; j++) dlz_st(y, es, yo + j, p->zp);
     } else if (mode == DLZ_PACK) {
-      pos = (size_t)(a * w);
-      for (j = a; j < z; j++) dlz_st(y, es, e0 + j - i0, dlz_q(p, dlz_get(pay, &pos, w)));
-    } else if (mode == DLZ_ZVC) {
-      pos = (size_t)((ne + 7) / 8) * 8;
-      for (j = 0; j < z; j++) {
-        long long v = pay[j >> 3] >> (j & 7) & 1 ? dlz_q(p, dlz_get(pay, &pos, w)) : p->zp;
-        if (j >= a) dlz_st(y, es, e0 + j - i0, v);
-      }
+      dlz_rd_at(&r, pay, end, a * w);
+      for (j = a; j < z; j++) dlz_st(y, es, yo + j, dlz_q(p, dlz_take(&r, w, 1)));
+    } else if (mode == DLZ_ZVC) { /* a zero point reads no bits, and dlz_q(0) is the zero point */
+      dlz_rd_at(&r, pay, end, (ne + 7) / 8 * 8 + dlz_ones(pay, a) * w);
+      for (j = a; j < z; j++) dlz_st(y, es, yo + j, dlz_q(p, dlz_take(&r, w, pay[j >> 3] >> (j & 7) & 1u)));
     } else {
-      pos = (size_t)((nsub + 7) / 8) * 8;
-      for (s = 0; s * p->sub < z; s++) {
-        int on = pay[s >> 3] >> (s & 7) & 1;
-        for (j = s * p->sub; j < (s + 1) * p->sub && j < ne; j++) {
-          long long v = on ? dlz_q(p, dlz_get(pay, &pos, w)) : p->zp;
-          if (j >= a && j < z) dlz_st(y, es, e0 + j - i0, v);
-        }
+      long long s0 = a / p->sub, on0 = pay[s0 >> 3] >> (s0 & 7) & 1;
+      dlz_rd_at(&r, pay, end, (nsub + 7) / 8 * 8 + (dlz_ones(pay, s0) * p->sub + (on0 ? a - s0 * p->sub : 0)) * w);
+      for (s = s0, j = a; j < z; s++) {
+        unsigned on = pay[s >> 3] >> (s & 7) & 1u;
+        long long e = (s + 1) * p->sub < z ? (s + 1) * p->sub : z;
+        for (; j < e; j++) dlz_st(y, es, yo + j, dlz_q(p, dlz_take(&r, w, on)));
       }
     }
   }
@@ -245,11 +349,11 @@ int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long l
 }
 /* @end */
 
-/* @fn dlz_rows_get uses dlz_decode */
+/* @fn dlz_rows_get uses dlz_decode dlz_cpy */
 int dlz_rows_get(const dlz_params *p, const unsigned char *in, size_t len, long long C, long long H, long long W,
                  long long r0, long long r1, int es, void *y, void *tmp, dlz_rows *st) {
   long long n = C * H * W, R = r1 - r0, Rold = st->r1 - st->r0, k0 = r0 > st->r0 ? r0 : st->r0;
-  long long k1 = r1 < st->r1 ? r1 : st->r1, c, h, j, i, end, d0 = r0, d1 = r1;
+  long long k1 = r1 < st->r1 ? r1 : st->r1, c, h, w, j, i, end, d0 = r0, d1 = r1;
   unsigned char *yb = (unsigned char *)y;
   size_t row = (size_t)(W * es);
   /* rows held from the last band move to their place in this one, when one
@@ -266,51 +370,60 @@ int dlz_rows_get(const dlz_params *p, const unsigned char *in, size_t len, long 
   }
   st->r0 = r0, st->r1 = r1;
   i = d0 * W * C, end = d1 * W * C;
-  c = 0, h = d0 - r0;
-  {
-    long long w = 0;
-    while (i < end) {
-      long long b = i / p->block, e = (b + 1) * p->block < end ? (b + 1) * p->block : end;
-      long long bs = b * p->block, be = bs + p->block < n ? bs + p->block : n;
-      if (st->block != b) { /* the block stays in tmp: the next band often starts in it */
-        st->block = -1;
-        if (!dlz_decode(p, in, len, n, bs, be, tmp, es)) return st->r1 = st->r0, 0;
-        st->block = b;
-      }
-      for (j = i - bs; j < e - bs; j++) {
-        long long at = (c * R + h) * W + w;
-        if (es == 1) ((int8_t *)y)[at] = ((const int8_t *)tmp)[j];
-        else if (es == 2) ((int16_t *)y)[at] = ((const int16_t *)tmp)[j];
-        else ((int32_t *)y)[at] = ((const int32_t *)tmp)[j];
-        if (++c == C) {
-          c = 0;
-          if (++w == W) w = 0, h++;
-        }
-      }
+  c = 0, h = d0, w = 0;
+  while (i < end) {
+    long long b = i / p->block, e = (b + 1) * p->block < end ? (b + 1) * p->block : end;
+    long long bs = b * p->block, be = bs + p->block < n ? bs + p->block : n;
+    if (st->block != b) { /* the block stays in tmp: the next band often starts in it */
+      st->block = -1;
+      if (!dlz_decode(p, in, len, n, bs, be, tmp, es)) return st->r1 = st->r0, 0;
+      st->block = b;
+    }
+    if (C == 1) { /* one channel: rows are contiguous */
+      dlz_cpy(y, i - r0 * W, 1, tmp, i - bs, 1, e - i, es);
       i = e;
+      continue;
+    }
+    while (i < e) { /* a run of channels at one position goes to C rows of y */
+      long long run = C - c < e - i ? C - c : e - i;
+      dlz_cpy(y, (c * R + h - r0) * W + w, R * W, tmp, i - bs, 1, run, es);
+      i += run, c += run;
+      if (c == C) {
+        c = 0;
+        if (++w == W) w = 0, h++;
+      }
     }
   }
   return 1;
 }
 /* @end */
 
-/* @fn dlz_rows_put uses dlz_encode_blocks */
+/* @fn dlz_rows_put uses dlz_enc dlz_cpy */
 int dlz_rows_put(const dlz_params *p, unsigned char *out, size_t cap, long long C, long long H, long long W,
                  long long rows, const void *x, int es, void *pend, dlz_stream *s) {
-  long long n = C * H * W, c, h, w, fill = s->fill, full = s->block * p->block + p->block < n ? p->block : n - s->block * p->block;
-  for (h = 0; h < rows; h++)
-    for (w = 0; w < W; w++)
-      for (c = 0; c < C; c++) {
-        long long at = (c * rows + h) * W + w;
-        if (es == 1) ((int8_t *)pend)[fill] = ((const int8_t *)x)[at];
-        else if (es == 2) ((int16_t *)pend)[fill] = ((const int16_t *)x)[at];
-        else ((int32_t *)pend)[fill] = ((const int32_t *)x)[at];
-        if (++fill == full) { /* a block is complete (the last one may be short) */
-          if (!dlz_encode_blocks(p, pend, es, n, s->block, s->block + 1, out, cap)) return 0;
-          s->block++, fill = 0;
-          full = s->block * p->block + p->block < n ? p->block : n - s->block * p->block;
-        }
-      }
+  long long n = C * H * W, c = 0, pos = 0, i = 0, m = C * rows * W, fill = s->fill;
+  long long full = s->block * p->block + p->block < n ? p->block : n - s->block * p->block;
+  if (es == 1 && !s->tab) /* the encoder looks int8 values up rather than rounding each twice */
+    for (s->tab = 1, c = 0; c < 256; c++) {
+      unsigned u = dlz_u(p, dlz_t(p, (int8_t)c));
+      s->u[c] = (unsigned short)u;
+      s->tab = u > 65535 ? 2 : s->tab; /* values outside qmin..qmax: computed as they come */
+    }
+  c = 0;
+  while (i < m) {
+    /* a run of one position's channels (C rows of x), or with one channel of whole rows */
+    long long run = C == 1 ? m - i : C - c;
+    run = run < full - fill ? run : full - fill;
+    if (C == 1) dlz_cpy(pend, fill, 1, x, i, 1, run, es);
+    else dlz_cpy(pend, fill, 1, x, c * rows * W + pos, rows * W, run, es);
+    fill += run, i += run, c = C == 1 ? 0 : c + run;
+    if (c == C) c = 0, pos++;
+    if (fill == full) { /* a block is complete (the last one may be short) */
+      if (!dlz_enc(p, pend, es, n, s->block, s->block + 1, out, cap, s->tab == 1 ? s->u : 0)) return 0;
+      s->block++, fill = 0;
+      full = s->block * p->block + p->block < n ? p->block : n - s->block * p->block;
+    }
+  }
   s->fill = fill;
   return 1;
 }

@@ -152,6 +152,16 @@ static void qrt_wunpack(qrt_wts w, dlrt_i start, dlrt_i n, dlrt_i stride, dlrt_i
 }
 /* @end */
 
+/* @fn qrt_wcopy */
+/* dst[i] = p[i] for i < n (a multiple of 16), then zeros up to element np: a
+ * trip count that visibly is a multiple of 16 lets gcc vectorize it at -O2. */
+static void qrt_wcopy(const int8_t *restrict p, dlrt_i n, dlrt_i np, int16_t *restrict dst) {
+  dlrt_i i, n16 = n >> 4 << 4;
+  for (i = 0; i < n16; i++) dst[i] = p[i];
+  for (i = n16; i < np; i++) dst[i] = 0;
+}
+/* @end */
+
 /* @fn qrt_out_row uses qrt_st qrt_requant */
 /* The output stage of one channel: y[y0 + i] = clamp(zp + requant(acc[i] + bias)) for i < n. */
 static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
@@ -182,14 +192,15 @@ static dlrt_i qrt_conv16_dims(const dlrt_win *g, dlrt_i *cp, dlrt_i *pd) {
 }
 /* @end */
 
-/* @fn qrt_conv16 uses qrt_conv16_dims qrt_wunpack qrt_dot2x2 qrt_out_row */
+/* @fn qrt_conv16 uses qrt_conv16_dims qrt_wunpack qrt_wcopy qrt_dot2x2 qrt_out_row */
 /* qrt_conv when qrt_fast16 holds: a zero-padded copy of x - zx, im2col rows
  * [p][k] copied from it without bounds checks and padded with zeros to a
  * multiple of 16, then 2x2 tiles (two channels, two positions) of dot products
  * over whole rows. A group of a multiple of 16 channels is copied
  * channels-last, so k runs [kd][kh][kw][c] and a row is a few long runs;
  * other groups stay planar, k runs [c][kd][kh][kw] as in the weights, and
- * with fewer than 4 output channels (depthwise) the sums are computed directly. */
+ * with fewer than 4 output channels (depthwise) the sums are computed directly.
+ * Weights stored channel-last (w.cl) are copied as they are. */
 static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
                        const qrt_mult *mult, qrt_out o, void *y, int16_t *col) {
   dlrt_i cg = g->c / g->group, mg = g->m / g->group, kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
@@ -258,8 +269,13 @@ static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
           }
       for (m = 0; m < mg; m += 2) {
         dlrt_i ch0 = gr * mg + m, ch1 = m + 1 < mg ? ch0 + 1 : ch0;
-        qrt_wunpack(w, ch0 * K, cl ? cg : K, cl ? kvol : 1, cl ? kvol : 1, cp, w0);
-        qrt_wunpack(w, ch1 * K, cl ? cg : K, cl ? kvol : 1, cl ? kvol : 1, cp, w1);
+        if (cl && w.cl) {
+          qrt_wcopy((const int8_t *)w.data + ch0 * K, K, cp, w0);
+          qrt_wcopy((const int8_t *)w.data + ch1 * K, K, cp, w1);
+        } else {
+          qrt_wunpack(w, ch0 * K, cl ? cg : K, cl ? kvol : 1, cl ? kvol : 1, cp, w0);
+          qrt_wunpack(w, ch1 * K, cl ? cg : K, cl ? kvol : 1, cl ? kvol : 1, cp, w1);
+        }
         for (p = 0; p < P; p += 2) {
           dlrt_i p1 = p + 1 < P ? p + 1 : p;
           int32_t s[4] = {0, 0, 0, 0};
@@ -314,6 +330,12 @@ void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, 
         for (p = 0; p < P; p++) qrt_out_store(y, ybase + m * P + p, acc[m * P + p] + b, mult[ch], o);
       }
     }
+}
+/* @end */
+
+/* @fn qrt_conv_cl uses qrt_fast16 */
+int qrt_conv_cl(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
+  return qrt_fast16(acc_bits, xes, zx, wbits) && wbits == 8 && g->c / g->group % 16 == 0;
 }
 /* @end */
 

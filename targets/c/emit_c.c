@@ -427,18 +427,25 @@ static void i32_array(DlBuf *b, const char *name, const int32_t *v, int64_t n) {
   dl_buf_printf(b, "};\n");
 }
 
-/* Packed weights as the C type their bit width is stored in (see qrt_wts). */
+/* Packed weights as the C type their bit width is stored in (see qrt_wts); a
+ * conv's that qrt_conv reads channel-last are stored so (qrt_conv_cl), which
+ * saves transposing them on every call (every band of a band step). */
 static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
   int bits = q->w.bits;
+  const dlrt_win *g = &q->c.win;
+  bool cl = q->kind == Q_CONV && qrt_conv_cl(g, q->xes, q->zx, bits, q->acc_bits);
+  int64_t kvol = cl ? g->k[0] * g->k[1] * g->k[2] : 1, cg = cl ? g->c / g->group : 1;
   const char *ty = bits == 8 ? "int8_t" : bits == 16 ? "int16_t" : bits == 32 ? "int32_t" : "unsigned char";
   int64_t n = bits >= 8 ? q->nw : (int64_t)q->wbytes;
-  dl_buf_printf(b, "/* %lld weights at %d bits: %zu bytes */\nstatic const %s %s_d[%lld] = {", (long long)q->nw, bits,
-                q->wbytes, ty, name, (long long)(n ? n : 1));
+  dl_buf_printf(b, "/* %lld weights at %d bits%s: %zu bytes */\nstatic const %s %s_d[%lld] = {", (long long)q->nw, bits,
+                cl ? ", channel-last" : "", q->wbytes, ty, name, (long long)(n ? n : 1));
   for (int64_t i = 0; i < n; i++) {
-    long long v = bits >= 8 ? (long long)qrt_wget(q->w, i) : (long long)q->wdata[i];
+    /* element i of [m][kvol][cg] is element (m, c, kv) of [m][cg][kvol] */
+    int64_t src = cl ? i / (kvol * cg) * kvol * cg + i % cg * kvol + i / cg % kvol : i;
+    long long v = bits >= 8 ? (long long)qrt_wget(q->w, src) : (long long)q->wdata[i];
     dl_buf_printf(b, bits >= 8 ? "%s%lld" : "%s0x%02llx", i % 16 ? ", " : (i ? ",\n  " : "\n  "), v);
   }
-  dl_buf_printf(b, "%s};\nstatic const qrt_wts %s = {%s_d, %d};\n", n ? "" : "0", name, name, bits);
+  dl_buf_printf(b, "%s};\nstatic const qrt_wts %s = {%s_d, %d, %d};\n", n ? "" : "0", name, name, bits, cl);
 }
 
 static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *call);
@@ -567,7 +574,7 @@ static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *cal
   int64_t at[BAND_PARTS], sc = m->scratch_off, OH = y->dims[2], OW = y->dims[3], M = y->dims[1], BO = band_rows(st, y);
   int yes = (int)dl_dtype_size(y->dtype);
   band_layout(m, st, at);
-  dl_buf_printf(body, "  {\n    dlz_stream zs = {0, 0};\n    dlz_rows zr[2] = {{0, 0, -1}, {0, 0, -1}};\n");
+  dl_buf_printf(body, "  {\n    dlz_stream zs = {0, 0, 0, {0}};\n    dlz_rows zr[2] = {{0, 0, -1}, {0, 0, -1}};\n");
   dl_buf_printf(body, "    dlrt_i o, c;\n    (void)zs, (void)zr, (void)c;\n");
   dl_buf_printf(body, "    for (o = 0; o < %lld; o += %lld) {\n      dlrt_i o1 = o + %lld < %lld ? o + %lld : %lld;\n",
                 (long long)OH, (long long)BO, (long long)BO, (long long)OH, (long long)BO, (long long)OH);

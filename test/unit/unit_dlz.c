@@ -10,13 +10,18 @@
  *     band by band with dlz_rows_put must give dlz_encode's bytes, decode
  *     back by row ranges with dlz_rows_get (also from corrupted copies), and
  *     an output buffer one byte short of the encoding must be refused
- *     (dlz_encode_blocks' capacity check), without writing past it.
+ *     (dlz_encode_blocks' capacity check), without writing past it;
+ *   format: every encoding is byte for byte the reference codec's (dlz_ref.c,
+ *     the element-at-a-time original), dlz_lossy agrees with it on every
+ *     value, and every buffer, corrupted or not, decodes to the reference's
+ *     verdict and values.
  * usage: dlc-unit-dlz [--seed S] [--count N]; prints "N passed, N failed". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dlc/compress.h"
+#include "dlz_ref.c"
 
 static uint64_t rng = 88172645463325252ULL;
 static uint64_t next(void) {
@@ -30,7 +35,8 @@ static long long ld(const void *x, int es, long long i) {
 
 static void st(void *x, int es, long long i, long long v) {
   if (es == 1) ((int8_t *)x)[i] = (int8_t)v;
-  else ((int16_t *)x)[i] = (int16_t)v;
+  else if (es == 2) ((int16_t *)x)[i] = (int16_t)v;
+  else ((int32_t *)x)[i] = (int32_t)v;
 }
 
 /* x's first C*H*W values as x[C][H][W], stored channel-last in bands of random height. */
@@ -44,7 +50,7 @@ static int tiles(const dlz_params *p, const void *x, int es, long long n) {
   for (long long c = 0; c < C; c++)
     for (long long i = 0; i < H * W; i++) st(hwc, es, i * C + c, ld(x, es, c * H * W + i));
   size_t len = dlz_encode(p, hwc, es, m, ref);
-  dlz_stream s = {0, 0};
+  dlz_stream s = {0, 0, 0, {0}};
   for (long long r0 = 0, r1; r0 < H && ok; r0 = r1) {
     r1 = r0 + 1 + (long long)(next() % 4);
     r1 = r1 > H ? H : r1;
@@ -69,7 +75,7 @@ static int tiles(const dlz_params *p, const void *x, int es, long long n) {
   }
   /* one byte short: refused, and nothing written past the end (ASan) */
   unsigned char *small = malloc(len - 1);
-  s = (dlz_stream){0, 0};
+  s = (dlz_stream){0, 0, 0, {0}};
   int fits = 1;
   for (long long r = 0; r < H && fits; r++) {
     for (long long c = 0; c < C; c++)
@@ -98,9 +104,9 @@ int main(int argc, char **argv) {
 #include "../../lib/compress/schemes.def"
 #undef DL_SCHEME
   };
-  long passed = 0, failed = 0, corrupt = 0, decoded = 0;
+  long passed = 0, failed = 0, corrupt = 0, decoded = 0, differ = 0;
   for (long t = 0; t < count; t++) {
-    int bits = 2 + (int)(next() % 15), es = bits <= 8 ? 1 : 2;
+    int bits = 2 + (int)(next() % 15), es = bits <= 8 && next() % 4 ? 1 : next() % 3 ? 2 : 4; /* int32 storage too */
     long long qmin = -(1LL << (bits - 1)), qmax = (1LL << (bits - 1)) - 1;
     long long zp = next() % 2 ? qmin : qmin + (long long)(next() % (uint64_t)(qmax - qmin + 1));
     int blocks[] = {8, 64, 256, 1024}, block = blocks[next() % 4], subs[] = {1, 2, 4, 8};
@@ -114,26 +120,25 @@ int main(int argc, char **argv) {
       long long v = (double)(next() % 1000) / 1000 < density ? qmin + (long long)(next() % (uint64_t)(qmax - qmin + 1)) : zp;
       if (next() % 4 == 0 && v != zp) v = zp + (long long)(next() % 5) - 2; /* small values, as after ReLU */
       v = v < qmin ? qmin : v > qmax ? qmax : v;
-      if (es == 1) ((int8_t *)x)[i] = (int8_t)v;
-      else ((int16_t *)x)[i] = (int16_t)v;
+      st(x, es, i, v);
     }
     size_t bound = dlz_bound(&p, n);
-    unsigned char *buf = malloc(bound);
-    size_t len = dlz_encode(&p, x, es, n, buf);
+    unsigned char *buf = malloc(bound), *rbuf = malloc(bound);
+    size_t len = dlz_encode(&p, x, es, n, buf), rlen = ref_encode(&p, x, es, n, rbuf);
+    int same = len == rlen && !memcmp(buf, rbuf, len);
+    for (long long v = qmin; same && v <= qmax; v += 1 + (qmax - qmin) / 512) same = dlz_lossy(&p, v) == ref_lossy(&p, v);
+    free(rbuf);
     long long i0 = (long long)(next() % (uint64_t)n), i1 = i0 + (long long)(next() % (uint64_t)(n - i0 + 1));
     void *want = malloc((size_t)n * es); /* what a K-lossy round trip keeps */
-    for (long long i = 0; i < n; i++) {
-      long long v = dlz_lossy(&p, ld(x, es, i));
-      if (es == 1) ((int8_t *)want)[i] = (int8_t)v;
-      else ((int16_t *)want)[i] = (int16_t)v;
-    }
-    int ok = len <= bound && dlz_decode(&p, buf, len, n, 0, n, y, es) && !memcmp(want, y, (size_t)n * es);
+    for (long long i = 0; i < n; i++) st(want, es, i, dlz_lossy(&p, ld(x, es, i)));
+    int ok = same && len <= bound && dlz_decode(&p, buf, len, n, 0, n, y, es) && !memcmp(want, y, (size_t)n * es);
     ok = ok && dlz_decode(&p, buf, len, n, i0, i1, y, es);
     for (long long i = i0; ok && i < i1; i++) ok = ld(y, es, i - i0) == ld(want, es, i);
     free(want);
     if (ok) passed++;
     else if (failed++ < 5)
-      printf("FAIL: round trip bits %d zp %lld block %d sub %d n %lld modes %u k %d\n", bits, zp, block, sub, n, p.modes, p.k);
+      printf("FAIL: round trip%s bits %d es %d zp %lld block %d sub %d n %lld modes %u k %d\n",
+             same ? "" : " (not the reference's bytes)", bits, es, zp, block, sub, n, p.modes, p.k);
     /* corrupt copies, in buffers of their exact length so ASan sees any overrun */
     for (int c = 0; c < 4; c++) {
       size_t clen = c == 1 ? (size_t)(next() % (len + 1)) : c == 2 ? len + (size_t)(next() % 16) : len;
@@ -141,9 +146,13 @@ int main(int argc, char **argv) {
       for (size_t i = 0; i < clen; i++) cb[i] = i < len ? buf[i] : (unsigned char)next();
       int flips = c == 3 ? 1 + (int)(next() % 8) : c == 0 ? 1 : 0;
       for (int f = 0; f < flips && clen; f++) cb[next() % clen] ^= (unsigned char)(1 + next() % 255);
-      if (dlz_decode(&p, cb, clen, n, i0, i1, y, es)) decoded++;
+      void *ry = malloc((size_t)n * es);
+      memcpy(ry, y, (size_t)n * es);
+      int got = dlz_decode(&p, cb, clen, n, i0, i1, y, es), rgot = ref_decode(&p, cb, clen, n, i0, i1, ry, es);
+      if (got) decoded++;
       else corrupt++;
-      free(cb);
+      if (got != rgot || (got && memcmp(y, ry, (size_t)(i1 - i0) * es))) differ++;
+      free(cb), free(ry);
     }
     if (!tiles(&p, x, es, n)) {
       if (failed++ < 5) printf("FAIL: tiles bits %d zp %lld block %d sub %d n %lld k %d\n", bits, zp, block, sub, n, p.k);
@@ -153,6 +162,7 @@ int main(int argc, char **argv) {
   }
   printf("round trips: %ld tensors\n", count);
   printf("corrupted buffers: %ld rejected, %ld decoded to some values, no crash\n", corrupt, decoded);
+  printf("corrupted buffers decoded otherwise than by the reference: %ld\n", differ);
   printf("%ld passed, %ld failed\n", passed, failed);
-  return failed != 0;
+  return failed != 0 || differ != 0;
 }

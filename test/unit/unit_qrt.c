@@ -122,7 +122,7 @@ static int guard_intact(const unsigned char *p, size_t n) {
 
 static void conv_paths(void) {
   static const int cgs[] = {1, 2, 3, 5, 16, 32, 48}, bitss[] = {2, 3, 4, 5, 7, 8, 16};
-  int bad = 0, overrun = 0, cases = 0;
+  int bad = 0, overrun = 0, cases = 0, clcases = 0, clbad = 0;
   for (int t = 0; t < 400; t++) {
     dlrt_win g;
     memset(&g, 0, sizeof g);
@@ -161,6 +161,17 @@ static void conv_paths(void) {
     qrt_conv(&g, x, 1, zx, w, bias, mult, o, 64, y64, s64);
     overrun += !guard_intact(s32, n32) || !guard_intact(s64, n64);
     int diff = memcmp(y32, y64, (size_t)ny * (size_t)o.es) != 0;
+    int fits8 = 1;
+    for (int64_t i = 0; i < nw; i++) fits8 &= wv[i] >= -128 && wv[i] <= 127;
+    if (fits8 && qrt_conv_cl(&g, 1, zx, 8, 32)) { /* the same weights as int8, stored [m][kvol][c] */
+      dlrt_i kvol = g.k[0] * g.k[1] * g.k[2];
+      int8_t *wt = malloc((size_t)nw);
+      unsigned char *ycl = calloc((size_t)ny, (size_t)o.es), *scl = guarded(n32);
+      for (int64_t i = 0; i < nw; i++) wt[i / K * K + i % K % kvol * cg + i % K / kvol] = (int8_t)wv[i];
+      qrt_conv(&g, x, 1, zx, (qrt_wts){wt, 8, 1}, bias, mult, o, 32, ycl, scl);
+      clcases++, clbad += memcmp(y32, ycl, (size_t)ny * (size_t)o.es) != 0, overrun += !guard_intact(scl, n32);
+      free(wt), free(ycl), free(scl);
+    }
     /* the definition, directly */
     for (dlrt_i n = 0; n < g.n && !diff; n++)
       for (dlrt_i m = 0; m < g.m && !diff; m++) {
@@ -189,6 +200,8 @@ static void conv_paths(void) {
   }
   expect(bad == 0, "conv: int32 path, int64 path and the definition agree");
   expect(overrun == 0, "conv: scratch stays within qrt_conv_scratch");
+  expect(clcases >= 40 && clbad == 0, "conv: weights stored channel-last (qrt_conv_cl) give the same results");
+  printf("conv with channel-last weights: %s cases, %d differ\n", clcases >= 40 ? "40+" : "too few", clbad);
   printf("conv paths: %s on random geometries, %d differ, %d overrun\n", cases >= 200 ? "200+" : "too few", bad,
          overrun);
 }
