@@ -45,3 +45,16 @@ build/dlc-run "$out/$name.pow2.mlir" --input "$out/data/test_x.npy" --limit 1000
 build/dlc-run "$out/$name.edge.accbin" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --limit 1000 --quiet \
   -o "$out/acc2.npy" --report "$out/$name.edge.json"
 cmp -s "$out/ref2.npy" "$out/acc2.npy" && echo "acc outputs: bit-identical to the integer interpreter" || { echo "acc outputs differ"; exit 1; }
+echo "== $model: mixed precision and sparsity for pim under a 0.5-point budget (--assign-precision; docs/precision.md)"
+echo "(4,000 training images: 2,000 calibrate and measure, 2,000 held out check the budget)"
+/usr/bin/python3 scripts/zoo/fmnist.py "$out/data4k" 4000
+build/dlc "$model" --input-shape=input=500x1x28x28 --calib="$out/data4k/calib_x.npy" --assign-labels="$out/data4k/calib_y.npy" \
+  --assign-precision=loss:0.5 --assign-target=pim --assign-wbits=4,5,6,8 --assign-abits=5,6,8 --assign-sparsity=0,0.5 \
+  --assign-rl=0 --assign-config="$out/$name.mixed.json" --assign-svg="$out/$name.mixed.svg" -o "$out/$name.mixed.mlir" \
+  2>&1 | grep -E "^(chosen|  )"
+build/dlc "$out/$name.mixed.mlir" --target=pim -o "$out/$name.mixed.pimbin"
+build/dlc-run "$out/$name.mixed.mlir" --input "$out/data/test_x.npy" --limit 1000 --quiet -o "$out/mref.npy" > /dev/null
+build/dlc-run "$out/$name.mixed.pimbin" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --limit 1000 --quiet \
+  -o "$out/mpim.npy"
+cmp -s "$out/mref.npy" "$out/mpim.npy" && echo "pim outputs: bit-identical to the integer interpreter" || { echo "pim outputs differ"; exit 1; }
+echo "the choice as a --config file: $out/$name.mixed.json; the Pareto plot: $out/$name.mixed.svg"
