@@ -929,7 +929,14 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
     }
     free(rl);
   }
-  /* 7. outputs and the quantized module */
+  /* 7. the result (the choice, pruned, calibrated and quantized), then the outputs, so that a failure
+   * leaves no output file */
+  MlirModule result = {NULL};
+  if (ok) {
+    result = quantized_opts(&j, pts.p[chosen].choice, e);
+    ok = !mlirModuleIsNull(result) &&
+         (dl_verify(mlirModuleGetOperation(result)) || dl_error_set(e, "internal: the quantized IR does not verify"));
+  }
   if (ok) {
     pts.p[chosen].chosen = true;
     mark_front(&pts);
@@ -983,13 +990,8 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
       free(pp), free(lab);
     }
   }
-  if (ok) { /* the result: the choice, pruned, calibrated and quantized */
-    MlirModule q = quantized_opts(&j, pts.p[chosen].choice, e);
-    ok = !mlirModuleIsNull(q) &&
-         (dl_verify(mlirModuleGetOperation(q)) || dl_error_set(e, "internal: the quantized IR does not verify"));
-    if (ok) mlirModuleDestroy(*m), *m = q;
-    else if (!mlirModuleIsNull(q)) mlirModuleDestroy(q);
-  }
+  if (ok) mlirModuleDestroy(*m), *m = result; /* j's units pointed into the old module: done with them */
+  else if (!mlirModuleIsNull(result)) mlirModuleDestroy(result);
   for (int i = 0; i < pts.n; i++) free(pts.p[i].choice);
   free(pts.p), free(vs), free(ch), free(sens), free(cost), free(j.ref_sens), free(j.ref_hold);
   units_free(&j.u);
