@@ -692,13 +692,6 @@ cleanup:
   return ok;
 }
 
-static MlirOperation first_func(MlirModule m) {
-  MlirOperation op = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
-  while (!mlirOperationIsNull(op) && !dl_op_is(op, "func.func"))
-    op = mlirOperationGetNextInBlock(op);
-  return op;
-}
-
 /* The layers of func to prune, in order (a null-terminated array to free). */
 static MlirOperation *select_layers(MlirOperation func, const DlPruneSettings *s, DlError *e) {
   regex_t re;
@@ -785,7 +778,7 @@ bool dl_pass_prune(MlirOperation func) {
 }
 
 bool dl_prune_module(MlirModule m, const DlPruneSettings *s, const DlTensor *data, DlError *e) {
-  MlirOperation func = first_func(m);
+  MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
   if (s->comp != DL_PRUNE_COMP_NONE && (!data || !data->data))
     return dl_error_set(e, "pruning compensation needs calibration data (--calib=FILE.npy)");
@@ -811,7 +804,7 @@ bool dl_prune_module(MlirModule m, const DlPruneSettings *s, const DlTensor *dat
 }
 
 bool dl_prune_module_by_op(MlirModule m, DlPruneComp comp, int64_t samples, const DlTensor *data, DlError *e) {
-  MlirOperation func = first_func(m);
+  MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
   if (comp != DL_PRUNE_COMP_NONE && (!data || !data->data))
     return dl_error_set(e, "pruning compensation needs calibration data (--calib=FILE.npy)");

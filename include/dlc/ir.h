@@ -56,6 +56,9 @@ bool dl_value_tensor(MlirValue v, DlTensor *t);
  * Problems are emitted as MLIR diagnostics at the op's location. */
 bool dl_verify(MlirOperation root);
 
+/* The first func.func in m (the model's @main), or a null operation. */
+MlirOperation dl_module_func(MlirModule m);
+
 /* Human-readable location ("conv1" for NameLoc("conv1")). */
 void dl_location_str(MlirLocation loc, char *buf, size_t n);
 

@@ -256,13 +256,6 @@ static double config_memory(const DlPlan *p, const Cand *c, int nc, const int *k
   return m;
 }
 
-static MlirOperation first_func(MlirModule m) {
-  MlirOperation op = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
-  while (!mlirOperationIsNull(op) && !dl_op_is(op, "func.func"))
-    op = mlirOperationGetNextInBlock(op);
-  return op;
-}
-
 bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labels,
                         const DlCompressSettings *settings, DlCompressReport *rep, DlError *e) {
   DlCompressSettings sv = *settings, *s = &sv;
@@ -274,7 +267,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   if (s->max_loss < 0 || s->max_loss > 100)
     return dl_error_set(e, "the accuracy budget must be within 0..100 points (got %g)",
                         s->max_loss);
-  MlirOperation func = first_func(m);
+  MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
   /* a new choice replaces an old one */
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));

@@ -404,3 +404,9 @@ bool dl_value_tensor(MlirValue v, DlTensor *t) {
   dl_error_clear(&e);
   return ok;
 }
+
+MlirOperation dl_module_func(MlirModule m) {
+  MlirOperation op = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
+  while (!mlirOperationIsNull(op) && !dl_op_is(op, "func.func")) op = mlirOperationGetNextInBlock(op);
+  return op;
+}

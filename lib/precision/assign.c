@@ -66,12 +66,6 @@ typedef struct {
   char (*name)[160];    /* ONNX node name of each op */
 } Units;
 
-static MlirOperation func_of(MlirModule m) {
-  MlirOperation op = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
-  while (!mlirOperationIsNull(op) && !dl_op_is(op, "func.func")) op = mlirOperationGetNextInBlock(op);
-  return op;
-}
-
 static bool is_layer(MlirOperation op) {
   DlOpKind k = dl_op_kind(op);
   if ((k != DL_OP_CONV && k != DL_OP_GEMM && k != DL_OP_MATMUL) || mlirOperationGetNumOperands(op) < 2) return false;
@@ -87,7 +81,7 @@ static void units_free(Units *u) {
  * a layer, else by the owner of whatever produces its first operand. */
 static void units_find(MlirModule m, Units *u) {
   memset(u, 0, sizeof *u);
-  MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(func_of(m), 0));
+  MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(dl_module_func(m), 0));
   for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
     if (dl_op_is(op, "arith.constant") || dl_op_is(op, "func.return")) continue;
     int i = u->nops++;

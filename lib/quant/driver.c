@@ -4,12 +4,6 @@
 #include "dlc/passes.h"
 #include "dlc/quant.h"
 
-static MlirOperation first_func(MlirModule m) {
-  MlirOperation op = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
-  while (!mlirOperationIsNull(op) && !dl_op_is(op, "func.func")) op = mlirOperationGetNextInBlock(op);
-  return op;
-}
-
 bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e) {
   if (s->wbits < 2 || s->wbits > 16 || s->abits < 2 || s->abits > 16)
     return dl_error_set(e, "bit widths must be within 2..16 (got weights %d, activations %d)", s->wbits, s->abits);
@@ -19,7 +13,7 @@ bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e)
   if (s->outliers > 0 && (obits <= s->wbits || obits > 16))
     return dl_error_set(e, "outlier bits must be more than the weight bits (%d) and at most 16 (got %d)", s->wbits,
                         obits);
-  MlirOperation func = first_func(m);
+  MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
   MlirContext ctx = mlirModuleGetContext(m);
   MlirType i64 = mlirIntegerTypeGet(ctx, 64);
@@ -54,7 +48,7 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
 }
 
 bool dl_module_has_qdq(MlirModule m) {
-  MlirOperation func = first_func(m);
+  MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return false;
   MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
