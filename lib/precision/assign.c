@@ -408,10 +408,11 @@ static uint64_t cache_key(Job *j) {
   free(text);
   h = fnv(h, j->sens_x.data, (size_t)dl_shape_numel(&j->sens_x.shape) * sizeof(float));
   char s[512];
-  int n = snprintf(s, sizeof s, "%d %d %d %d %s %s|", j->ps->ref_wbits, j->ps->ref_abits, j->ps->nw, j->ps->na,
-                   j->ps->target, j->ps->device ? j->ps->device : "");
+  int n = snprintf(s, sizeof s, "%d %d %d %d %d %s %s|", j->ps->ref_wbits, j->ps->ref_abits, j->ps->nw, j->ps->na,
+                   j->ps->ns, j->ps->target, j->ps->device ? j->ps->device : "");
   h = fnv(h, s, (size_t)n);
   h = fnv(h, j->ps->wbits, sizeof(int) * (size_t)j->ps->nw);
+  h = fnv(h, j->ps->sparsity, sizeof(double) * (size_t)j->ps->ns);
   return fnv(h, j->ps->abits, sizeof(int) * (size_t)j->ps->na);
 }
 
