@@ -195,23 +195,22 @@ static MlirModule calibrated(Job *j, const double *sp, DlError *e) {
   return q;
 }
 
-/* A quantized copy of the calibrated module with unit u at widths w[u], a[u]
- * and sparsity sp[u]. */
-static MlirModule quantized(Job *j, const int *w, const int *a, const double *sp, DlError *e) {
-  MlirModule c = calibrated(j, sp, e);
-  if (mlirModuleIsNull(c)) return c;
-  MlirModule q = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(c)));
-  apply_widths(q, w, a);
-  if (!dl_run_pipeline(q, "quantize", e)) return mlirModuleDestroy(q), (MlirModule){NULL};
-  return q;
+static void fill(int *choice, int n, int o) {
+  for (int u = 0; u < n; u++) choice[u] = o;
 }
 
-static MlirModule quantized_opts(Job *j, const int *choice, DlError *e) {
+/* A quantized copy of the calibrated module with unit u at option choice[u]. */
+static MlirModule quantized(Job *j, const int *choice, DlError *e) {
   int n = j->u.nunits;
   int *w = malloc(sizeof(int) * (size_t)(n + 1)), *a = malloc(sizeof(int) * (size_t)(n + 1));
   double *sp = malloc(sizeof(double) * (size_t)(n + 1));
   for (int u = 0; u < n; u++) w[u] = opt_w(j, choice[u]), a[u] = opt_a(j, choice[u]), sp[u] = opt_s(j, choice[u]);
-  MlirModule q = quantized(j, w, a, sp, e);
+  MlirModule c = calibrated(j, sp, e), q = {NULL};
+  if (!mlirModuleIsNull(c)) {
+    q = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(c)));
+    apply_widths(q, w, a);
+    if (!dl_run_pipeline(q, "quantize", e)) mlirModuleDestroy(q), q = (MlirModule){NULL};
+  }
   free(w), free(a), free(sp);
   return q;
 }
@@ -273,23 +272,27 @@ static double accuracy(const Job *j, const float *y, int64_t n, double *se) {
 /* ---- the tables ------------------------------------------------------------------- */
 
 /* A sensitivity job: unit u with its weight width (wa = 0), activation width
- * (1) or sparsity (2) at candidate k. */
+ * (1) or sparsity (2) at candidate k, everything else at the reference. */
 typedef struct {
   int u, wa, k;
 } SJob;
 
+/* The reference option with one of its parts (as in SJob) changed. */
+static int ref_option_with(const Job *j, int wa, int k) {
+  const DlPrecisionSettings *ps = j->ps;
+  int w = j->ref_opt / ps->ns / ps->na, a = j->ref_opt / ps->ns % ps->na, s = 0;
+  *(wa == 0 ? &w : wa == 1 ? &a : &s) = k;
+  return (w * ps->na + a) * ps->ns + s;
+}
+
 /* The output's mean squared logit change (NAN on failure) and, in *agree, the
  * share of samples (%) whose top-1 class stays the reference's. */
 static double sens_run(Job *j, SJob s, double *agree, DlError *e) {
-  int n = j->u.nunits;
-  int *w = malloc(sizeof(int) * (size_t)n), *a = malloc(sizeof(int) * (size_t)n);
-  double *sp = calloc((size_t)n, sizeof(double));
-  for (int u = 0; u < n; u++) w[u] = j->ps->ref_wbits, a[u] = j->ps->ref_abits;
-  if (s.wa == 0) w[s.u] = j->ps->wbits[s.k];
-  else if (s.wa == 1) a[s.u] = j->ps->abits[s.k];
-  else sp[s.u] = j->ps->sparsity[s.k];
-  MlirModule q = quantized(j, w, a, sp, e);
-  free(w), free(a), free(sp);
+  int *choice = malloc(sizeof(int) * (size_t)j->u.nunits);
+  fill(choice, j->u.nunits, j->ref_opt);
+  choice[s.u] = ref_option_with(j, s.wa, s.k);
+  MlirModule q = quantized(j, choice, e);
+  free(choice);
   float *y = NULL;
   int64_t c;
   double r = NAN;
@@ -465,7 +468,7 @@ typedef struct {
 } Points;
 
 static bool measure(Job *j, const int *choice, DlBudgetKind k, Point *pt, DlError *e) {
-  MlirModule q = quantized_opts(j, choice, e);
+  MlirModule q = quantized(j, choice, e);
   if (mlirModuleIsNull(q)) return false;
   float *y = NULL;
   int64_t c;
@@ -494,19 +497,24 @@ static Point *add_point(Points *ps, const int *choice, int nunits) {
 
 /* The knapsack at sensitivity bound tau, measured (or found among the points
  * measured already). Returns its index, -1 on failure (or none feasible). */
+/* A new point for choice ch found by `how` at `bound`: predicted by the
+ * tables (plus the fixed cost), then measured. Its index, or -2 on failure. */
+static int add_measured(Job *j, const DlMckp *mk, double fixed, Points *pts, const int *ch, const char *how,
+                        double bound, DlBudgetKind k, DlError *e) {
+  Point *p = add_point(pts, ch, mk->nunits);
+  p->how = how, p->bound = bound;
+  dl_mckp_totals(mk, ch, &p->pred_sens, &p->pred_cost);
+  p->pred_cost += fixed;
+  return measure(j, ch, k, p, e) ? pts->n - 1 : -2;
+}
+
 static int knapsack_point(Job *j, const DlMckp *mk, double fixed, Points *pts, double tau, DlBudgetKind k,
                           DlError *e) {
   int *ch = malloc(sizeof(int) * (size_t)mk->nunits);
   int i = -1;
   if (dl_mckp_solve(mk, tau, -1, 2000, ch)) {
     i = find_point(pts, ch, mk->nunits);
-    if (i < 0 || strcmp(pts->p[i].how, "knapsack")) {
-      Point *p = add_point(pts, ch, mk->nunits);
-      p->how = "knapsack", p->bound = tau;
-      dl_mckp_totals(mk, ch, &p->pred_sens, &p->pred_cost);
-      p->pred_cost += fixed;
-      i = measure(j, ch, k, p, e) ? pts->n - 1 : -2;
-    }
+    if (i < 0 || strcmp(pts->p[i].how, "knapsack")) i = add_measured(j, mk, fixed, pts, ch, "knapsack", tau, k, e);
   }
   free(ch);
   return i;
@@ -647,10 +655,6 @@ static int opt_index(const DlPrecisionSettings *ps, int w, int a) {
   return -1;
 }
 
-static void fill(int *choice, int n, int o) {
-  for (int u = 0; u < n; u++) choice[u] = o;
-}
-
 /* Sensitivity and cost tables: from the cache, or measured (and cached). */
 static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *fixed, Points *pts, DlError *e) {
   int U = j->u.nunits, O = j->nopts, nw = j->ps->nw, na = j->ps->na, ns = j->ps->ns;
@@ -696,7 +700,7 @@ static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *f
     double *pu = malloc(sizeof(double) * (size_t)U), t0 = dl_now();
     for (int o = 0; ok && o < O; o++) { /* cost at each uniform option, and its held-out accuracy */
       fill(ch, U, o);
-      MlirModule q = quantized_opts(j, ch, e);
+      MlirModule q = quantized(j, ch, e);
       float *y = NULL;
       int64_t c;
       /* pruned uniform options only give costs: their accuracy is not a point worth the time */
@@ -798,7 +802,7 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   /* the reference's outputs */
   if (ok) {
     fill(ch, U, j.ref_opt);
-    MlirModule q = quantized_opts(&j, ch, e);
+    MlirModule q = quantized(&j, ch, e);
     int64_t c;
     ok = !mlirModuleIsNull(q) && logits(q, &j.sens_x, &j.ref_sens, &c, e) && logits(q, &j.hold_x, &j.ref_hold, &j.classes, e);
     if (!mlirModuleIsNull(q)) mlirModuleDestroy(q);
@@ -875,14 +879,7 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
         break;
       }
       int i = find_point(&pts, ch, U);
-      if (i < 0) {
-        Point *p = add_point(&pts, ch, U);
-        p->how = "knapsack", p->bound = bound;
-        dl_mckp_totals(&mk, ch, &p->pred_sens, &p->pred_cost);
-        p->pred_cost += fixed;
-        if (!(ok = measure(&j, ch, k, p, e))) break;
-        i = pts.n - 1;
-      }
+      if (i < 0 && !(ok = (i = add_measured(&j, &mk, fixed, &pts, ch, "knapsack", bound, k, e)) >= 0)) break;
       chosen = i;
       used_bound = bound;
       if (pts.p[i].cost <= budget) break;
@@ -914,13 +911,8 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
       v->rl_ms = (dl_now() - t) * 1e3;
       if (f) dl_mckp_totals(&mk, rl, &s, &c);
       v->rl_obj = f ? (on_cost ? s : c) : NAN;
-      if (last && f && find_point(&pts, rl, U) < 0) { /* the RL's choice at the budget, measured like the knapsack's */
-        Point *p = add_point(&pts, rl, U);
-        p->how = "rl", p->bound = bounds[i];
-        dl_mckp_totals(&mk, rl, &p->pred_sens, &p->pred_cost);
-        p->pred_cost += fixed;
-        ok = measure(&j, rl, k, p, e);
-      }
+      if (last && f && find_point(&pts, rl, U) < 0) /* the RL's choice at the budget, measured like the knapsack's */
+        ok = add_measured(&j, &mk, fixed, &pts, rl, "rl", bounds[i], k, e) >= 0;
     }
     free(rl);
   }
@@ -928,7 +920,7 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
    * leaves no output file */
   MlirModule result = {NULL};
   if (ok) {
-    result = quantized_opts(&j, pts.p[chosen].choice, e);
+    result = quantized(&j, pts.p[chosen].choice, e);
     ok = !mlirModuleIsNull(result) &&
          (dl_verify(mlirModuleGetOperation(result)) || dl_error_set(e, "internal: the quantized IR does not verify"));
   }
