@@ -127,6 +127,20 @@ static void on_read(const char *path, void *u) {
 }
 
 
+/* A comma-separated list of numbers into out[0..max): how many, or -1 if an
+ * entry is not a number or there are more than max. */
+static int number_list(const char *v, double *out, int max) {
+  int n = 0;
+  for (const char *p = v; *p;) {
+    char *end;
+    double x = strtod(p, &end);
+    if (end == p || n == max || (*end && *end != ',')) return -1;
+    out[n++] = x;
+    p = *end ? end + 1 : end;
+  }
+  return n;
+}
+
 static bool write_depfile(const char *path, const char *target, const Deps *d, DlError *e) {
   size_t cap = 256 + strlen(target) * 2, len = 0;
   for (int i = 0; i < d->n; i++) cap += strlen(d->files[i]) * 2 + 4;
@@ -252,28 +266,24 @@ int main(int argc, char **argv) {
         else return fprintf(stderr, "%s: error: bad --assign-cost '%s' (expected energy, time or bytes)\n", prog, v), EXIT_USER;
       } else if (!strncmp(a, "--assign-wbits=", 15) || !strncmp(a, "--assign-abits=", 15)) {
         int *list = a[9] == 'w' ? aps.wbits : aps.abits, *n = a[9] == 'w' ? &aps.nw : &aps.na;
-        *n = 0;
-        for (const char *p = v; *p;) {
-          long b = strtol(p, &end, 10);
-          if (end == p || b < 2 || b > 16 || *n == 16 || (*end && *end != ','))
-            return fprintf(stderr, "%s: error: bad %.14s '%s' (expected a comma-separated list of widths 2..16)\n", prog, a, v), EXIT_USER;
-          list[(*n)++] = (int)b;
-          p = *end ? end + 1 : end;
-        }
+        double x[16];
+        *n = number_list(v, x, 16);
+        for (int k = 0; k < *n && *n > 0; k++)
+          if (x[k] != (int)x[k] || x[k] < 2 || x[k] > 16) *n = -1;
+          else list[k] = (int)x[k];
+        if (*n < 0)
+          return fprintf(stderr, "%s: error: bad %.14s '%s' (expected a comma-separated list of widths 2..16)\n", prog, a, v), EXIT_USER;
         if (!*n) return fprintf(stderr, "%s: error: %.14s needs at least one width\n", prog, a), EXIT_USER;
       } else if (!strncmp(a, "--assign-reference=", 19)) {
         if (sscanf(v, "%d/%d", &aps.ref_wbits, &aps.ref_abits) != 2 || aps.ref_wbits < 2 || aps.ref_wbits > 16 ||
             aps.ref_abits < 2 || aps.ref_abits > 16)
           return fprintf(stderr, "%s: error: bad --assign-reference '%s' (expected W/A, e.g. 8/8)\n", prog, v), EXIT_USER;
       } else if (!strncmp(a, "--assign-sparsity=", 18)) {
-        aps.ns = 0;
-        for (const char *p = v; *p;) {
-          double r = strtod(p, &end);
-          if (end == p || !(r >= 0 && r < 1) || aps.ns == 8 || (*end && *end != ',') || (aps.ns == 0) != (r == 0))
-            return fprintf(stderr, "%s: error: bad --assign-sparsity '%s' (expected 0 then up to 7 fractions in (0, 1), e.g. 0,0.5)\n", prog, v), EXIT_USER;
-          aps.sparsity[aps.ns++] = r;
-          p = *end ? end + 1 : end;
-        }
+        aps.ns = number_list(v, aps.sparsity, 8);
+        for (int k = 0; k < aps.ns; k++)
+          if (!(aps.sparsity[k] >= 0 && aps.sparsity[k] < 1) || (k == 0) != (aps.sparsity[k] == 0)) aps.ns = -1;
+        if (aps.ns < 0)
+          return fprintf(stderr, "%s: error: bad --assign-sparsity '%s' (expected 0 then up to 7 fractions in (0, 1), e.g. 0,0.5)\n", prog, v), EXIT_USER;
         if (!aps.ns) return fprintf(stderr, "%s: error: --assign-sparsity needs at least 0\n", prog), EXIT_USER;
       } else if (!strncmp(a, "--assign-margin=", 16)) {
         aps.margin = strtod(v, &end);
