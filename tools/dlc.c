@@ -48,7 +48,8 @@ static void usage(FILE *f) {
           "quantization:\n"
           "  --quantize              integer model: calibrate on --calib, then quantize\n"
           "  --calib=FILE.npy        calibration samples (float32, first dim = samples)\n"
-          "  --calib-method=M        minmax | percentile[=P] (default P 99.99) | entropy | mse\n"
+          "  --calib-method=M        auto (default: mse below 6 bits, else minmax) | minmax |\n"
+          "                          percentile[=P] (default P 99.99) | entropy | mse\n"
           "                          (default: minmax)\n"
           "  --calib-samples=N       use the first N samples (default 1000; 0 = all)\n"
           "  --wbits=N --abits=N     weight / activation bits, 2..16 (default 8)\n"
@@ -185,7 +186,7 @@ int main(int argc, char **argv) {
   bool assign_opt = false, assign_cost_set = false;
   DlPrecisionSettings aps = {.wbits = {2, 3, 4, 5, 6, 8}, .nw = 6, .abits = {4, 5, 6, 8}, .na = 4, .sparsity = {0}, .ns = 1, .ref_wbits = 8,
                              .ref_abits = 8, .rl_episodes = 20000, .margin = 1, .objective = DL_BUDGET_ENERGY};
-  DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_MINMAX, .limit = 1000, .progress = true}};
+  DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_AUTO, .limit = 1000, .progress = true}};
   /* --config first: its defaults are the base the other flags override */
   const char *config = NULL;
   DlQuantConfig *qcfg = NULL;
@@ -312,7 +313,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--prune-reconstruct")) ps.comp = DL_PRUNE_COMP_RECONSTRUCT;
     else if (!strncmp(a, "--calib-method=", 15)) {
       if (!dl_calib_method_parse(a + 15, &qs.calib.method, &qs.calib.percentile))
-        return fprintf(stderr, "%s: error: bad --calib-method '%s' (expected minmax, percentile[=P], entropy or mse)\n", prog, a + 15), EXIT_USER;
+        return fprintf(stderr, "%s: error: bad --calib-method '%s' (expected auto, minmax, percentile[=P], entropy or mse)\n", prog, a + 15), EXIT_USER;
     } else if (!strncmp(a, "--calib-samples=", 16)) {
       char *end;
       qs.calib.limit = strtoll(a + 16, &end, 10);

@@ -23,7 +23,8 @@ static void usage(FILE *f) {
           "  --list-passes       list the passes\n"
           "  --calibrate=FILE.npy  run the model over these samples first and record\n"
           "                      each value's range as dlc.range (for --quantize)\n"
-          "  --calib-method=M    minmax (default), percentile[=P], entropy, mse\n"
+          "  --calib-method=M    auto (default: mse below 6 bits, else minmax), minmax,\n"
+          "                      percentile[=P], entropy, mse\n"
           "  --print-op-table    print the qg op table as Markdown (docs/qg-ops.md)\n"
           "  --help, --version\n");
 }
@@ -124,7 +125,7 @@ int main(int argc, char **argv) {
       if (!dl_npy_read(a + 12, &o.calib, &e)) return fprintf(stderr, "%s: error: %s\n", prog, e.msg), 1;
     } else if (!strncmp(a, "--calib-method=", 15)) {
       if (!dl_calib_method_parse(a + 15, &o.co.method, &o.co.percentile))
-        return fprintf(stderr, "%s: error: bad --calib-method '%s' (expected minmax, percentile[=P], entropy or mse)\n", prog, a + 15), 1;
+        return fprintf(stderr, "%s: error: bad --calib-method '%s' (expected auto, minmax, percentile[=P], entropy or mse)\n", prog, a + 15), 1;
     }
     else if (!strncmp(a, "--", 2) && dl_pass_lookup(a + 2)) {
       if (strlen(o.passes) + strlen(a) + 2 > sizeof o.passes)

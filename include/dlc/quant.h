@@ -111,9 +111,12 @@ MlirType dl_qtype_per_axis_get(MlirContext ctx, const DlShape *dims, int bits, i
 
 /* ---- calibration ------------------------------------------------------------- */
 
-typedef enum { DL_CALIB_MINMAX, DL_CALIB_PERCENTILE, DL_CALIB_ENTROPY, DL_CALIB_MSE } DlCalibMethod;
+/* AUTO (the default) is MSE below 6 bits and MINMAX at 6 and more: at 4 bits
+ * the min/max range of a ReLU output spends most levels on rare large values
+ * (docs/quantization-accuracy.md). */
+typedef enum { DL_CALIB_AUTO, DL_CALIB_MINMAX, DL_CALIB_PERCENTILE, DL_CALIB_ENTROPY, DL_CALIB_MSE } DlCalibMethod;
 
-/* "minmax", "percentile", "percentile=P" (0 < P <= 100; sets *percentile), "entropy", "mse". */
+/* "auto", "minmax", "percentile", "percentile=P" (0 < P <= 100; sets *percentile), "entropy", "mse". */
 bool dl_calib_method_parse(const char *s, DlCalibMethod *m, double *percentile);
 const char *dl_calib_method_name(DlCalibMethod m);
 
@@ -123,6 +126,8 @@ typedef struct {
   int bits;          /* activation bits the clipping is chosen for (entropy, mse) */
   int64_t limit;     /* at most this many samples (0: all) */
   bool progress;     /* progress bar on stderr */
+  const int *table_bits; /* also record each value's range at these widths (dl_calib_select) */
+  int ntable_bits;
 } DlCalibOptions;
 
 /* Runs the float interpreter over every sample of `data` (first dim = samples;
@@ -131,6 +136,15 @@ typedef struct {
  * `dlc.range = array<f64: lo, hi>` on each producing op (and as an argument
  * attribute on each input). */
 bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, DlError *e);
+
+/* With o->table_bits, dl_calibrate also records on each value the range it
+ * would choose at each of those widths (`dlc.ranges = array<f64: bits, lo, hi,
+ * ...>`, the same histogram). dl_calib_select then sets each value's
+ * `dlc.range` to the entry for the width its producer's dlc.quant now asks
+ * for: exactly what dl_calibrate with those dlc.quant would write, without
+ * running the samples again (precision assignment tries many widths). False
+ * if a value lacks the entry. */
+bool dl_calib_select(MlirModule m, const DlCalibOptions *o, DlError *e);
 
 /* The range `dlc.range` recorded for v; false if none. */
 bool dl_value_range(MlirValue v, double *lo, double *hi);

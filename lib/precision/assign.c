@@ -1,8 +1,9 @@
 /* --assign-precision: bits per layer under a budget (dlc/precision.h,
  * docs/precision.md).
  *
- *   1. calibrate once on the samples not held out (the ranges do not depend
- *      on the bits with the default min/max calibration);
+ *   1. calibrate once on the samples not held out, recording each value's
+ *      range at every candidate activation width (the default calibration
+ *      clips below 6 bits), from which each choice takes its own;
  *   2. sensitivity: for each unit and each candidate width other than the
  *      reference, the mean squared change of the output logits over the
  *      sensitivity samples when only that unit's weights (or only its
@@ -155,6 +156,17 @@ static void apply_widths(MlirModule q, const int *w, const int *a) {
   units_free(&qu);
 }
 
+/* How every calibration of the job runs: on all its samples, at the
+ * reference width, recording each value's range at every candidate
+ * activation width too (dl_calib_select picks them per choice). */
+static DlCalibOptions calib_options(const Job *j) {
+  DlCalibOptions co = j->qs->calib;
+  co.limit = 0;
+  if (!co.bits) co.bits = j->ps->ref_abits;
+  co.table_bits = j->ps->abits, co.ntable_bits = j->ps->na;
+  return co;
+}
+
 /* The float module with unit u pruned to sparsity sp[u] (unstructured, least
  * squares reconstruction on the calibration samples, as --config's "prune"
  * does), calibrated. Borrowed: the unpruned one is j->cal, the others live in
@@ -178,9 +190,7 @@ static MlirModule calibrated(Job *j, const double *sp, DlError *e) {
                                                mlirStringAttrGet(ctx, dl_str(spec)));
   }
   units_free(&qu);
-  DlCalibOptions co = j->qs->calib;
-  co.limit = 0;
-  if (!co.bits) co.bits = j->ps->ref_abits;
+  DlCalibOptions co = calib_options(j);
   if (!dl_prune_module_by_op(q, DL_PRUNE_COMP_RECONSTRUCT, 0, &j->cal_x, e) || !dl_calibrate(q, &j->cal_x, &co, e)) {
     mlirModuleDestroy(q);
     return (MlirModule){NULL};
@@ -209,7 +219,8 @@ static MlirModule quantized(Job *j, const int *choice, DlError *e) {
   if (!mlirModuleIsNull(c)) {
     q = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(c)));
     apply_widths(q, w, a);
-    if (!dl_run_pipeline(q, "quantize", e)) mlirModuleDestroy(q), q = (MlirModule){NULL};
+    DlCalibOptions co = calib_options(j);
+    if (!dl_calib_select(q, &co, e) || !dl_run_pipeline(q, "quantize", e)) mlirModuleDestroy(q), q = (MlirModule){NULL};
   }
   free(w), free(a), free(sp);
   return q;
@@ -783,12 +794,11 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   /* 1. calibrate once */
   DlQuantSettings cq = *qs;
   cq.wbits = ps->ref_wbits, cq.abits = ps->ref_abits;
-  cq.calib.limit = 0;
-  if (!cq.calib.bits) cq.calib.bits = ps->ref_abits;
   if (!dl_quant_settings_write(*m, &cq, e)) return false;
   j.cal_x = cal_x;
   j.base = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(*m)));
-  if (!dl_calibrate(*m, &cal_x, &cq.calib, e)) return mlirModuleDestroy(j.base), false;
+  DlCalibOptions co = calib_options(&j);
+  if (!dl_calibrate(*m, &cal_x, &co, e)) return mlirModuleDestroy(j.base), false;
 
   units_find(*m, &j.u);
   int U = j.u.nunits, O = j.nopts;

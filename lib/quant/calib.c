@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dlc/ir.h"
 #include "dlc/qdq.h"
 #include "dlc/quant.h"
 #include "dlc/support.h"
@@ -169,7 +170,9 @@ static void choose_range(const Hist *h, const DlCalibOptions *o, double *lo, dou
   if (h->R == 0 || !isfinite(*lo) || !isfinite(*hi)) return;
   double w = h->R / NB;
   int bits = o->bits ? o->bits : 8;
-  switch (o->method) {
+  DlCalibMethod method = o->method == DL_CALIB_AUTO ? (bits < 6 ? DL_CALIB_MSE : DL_CALIB_MINMAX) : o->method;
+  switch (method) {
+  case DL_CALIB_AUTO:
   case DL_CALIB_MINMAX: break;
   case DL_CALIB_PERCENTILE: {
     double f = o->percentile > 0 ? o->percentile / 100 : 0.9999;
@@ -201,7 +204,7 @@ static void choose_range(const Hist *h, const DlCalibOptions *o, double *lo, dou
 
 /* ---- driver -------------------------------------------------------------------- */
 
-static const char *names[] = {"minmax", "percentile", "entropy", "mse"};
+static const char *names[] = {"auto", "minmax", "percentile", "entropy", "mse"};
 
 bool dl_calib_method_parse(const char *s, DlCalibMethod *m, double *percentile) {
   if (!strncmp(s, "percentile=", 11)) {
@@ -211,7 +214,7 @@ bool dl_calib_method_parse(const char *s, DlCalibMethod *m, double *percentile) 
     *percentile = p, *m = DL_CALIB_PERCENTILE;
     return true;
   }
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < 5; i++)
     if (!strcmp(s, names[i])) return *m = (DlCalibMethod)i, true;
   return false;
 }
@@ -276,6 +279,17 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
     MlirValue v = {h->key};
     MlirAttribute r = range_attr(ctx, lo, hi);
     dl_value_attr_set(v, "dlc.range", r);
+    if (o->ntable_bits > 0) {
+      double *t = malloc(sizeof(double) * 3 * (size_t)o->ntable_bits);
+      for (int k = 0; k < o->ntable_bits; k++) {
+        DlCalibOptions bo = *o;
+        bo.bits = o->table_bits[k];
+        t[3 * k] = bo.bits;
+        choose_range(h, &bo, &t[3 * k + 1], &t[3 * k + 2]);
+      }
+      dl_value_attr_set(v, "dlc.ranges", mlirDenseF64ArrayGet(ctx, 3 * o->ntable_bits, t));
+      free(t);
+    }
   }
   MlirAttribute info[2] = {mlirStringAttrGet(ctx, dl_str(dl_calib_method_name(o->method))),
                            mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), total)};
@@ -286,4 +300,33 @@ done:
   free(hm.tab);
   dl_plan_destroy(p);
   return ok;
+}
+
+/* Sets v's dlc.range to its dlc.ranges entry at the width its node asks for. */
+static bool select_range(MlirValue v, const DlCalibOptions *o, DlError *e) {
+  MlirAttribute t = dl_value_attr_get(v, "dlc.ranges");
+  if (mlirAttributeIsNull(t)) return true;
+  DlCalibOptions vo = *o;
+  node_calib_options(v, &vo);
+  int bits = vo.bits ? vo.bits : 8;
+  if (vo.method != o->method || vo.percentile != o->percentile)
+    return dl_error_set(e, "internal: dl_calib_select: a node asks for another calibration method");
+  for (intptr_t k = 0; k + 2 < mlirDenseArrayGetNumElements(t); k += 3)
+    if ((int)mlirDenseF64ArrayGetElement(t, k) == bits) {
+      double r[2] = {mlirDenseF64ArrayGetElement(t, k + 1), mlirDenseF64ArrayGetElement(t, k + 2)};
+      dl_value_attr_set(v, "dlc.range", mlirDenseF64ArrayGet(mlirValueGetContext(v), 2, r));
+      return true;
+    }
+  return dl_error_set(e, "internal: dl_calib_select: no range recorded at %d bits", bits);
+}
+
+bool dl_calib_select(MlirModule m, const DlCalibOptions *o, DlError *e) {
+  MlirOperation func = dl_module_func(m);
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  for (intptr_t i = 0; i < mlirBlockGetNumArguments(body); i++)
+    if (!select_range(mlirBlockGetArgument(body, i), o, e)) return false;
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
+    for (intptr_t r = 0; r < mlirOperationGetNumResults(op); r++)
+      if (!select_range(mlirOperationGetResult(op, r), o, e)) return false;
+  return true;
 }

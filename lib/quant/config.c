@@ -68,7 +68,7 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
       DlCalibMethod m;
       double p;
       if (!cJSON_IsString(it) || !dl_calib_method_parse(it->valuestring, &m, &p))
-        return bad(e, c, w, "%s", "must be \"minmax\", \"percentile\", \"percentile=P\", \"entropy\" or \"mse\"");
+        return bad(e, c, w, "%s", "must be \"auto\", \"minmax\", \"percentile\", \"percentile=P\", \"entropy\" or \"mse\"");
     } else if (per_node && !strcmp(k, "prune")) {
       DlPruneSettings ps = {0};
       DlError pe = {0};
