@@ -32,6 +32,11 @@ const DlTensor *dl_plan_output(const DlPlan *p, int i);
  * partial batch unused) and *per the elements of B samples. */
 int64_t dl_plan_samples(const DlPlan *p, const DlTensor *data, int64_t limit, const char *what, int64_t *per, DlError *e);
 
+/* From now on dl_plan_run stops once v is computed (an input: runs no step),
+ * leaving the outputs unset: for observers that need one value only. False
+ * (and no change) if the plan does not compute v. */
+bool dl_plan_stop_after(DlPlan *p, MlirValue v);
+
 /* Called with every value the plan computes, right after it is computed
  * (inputs first, then each step's result), during dl_plan_run. Calibration
  * uses it to see every activation without keeping any. */

@@ -51,6 +51,14 @@ static int new_slot(DlPlan *p, MlirValue v, const DlShape *s) {
 int dl_plan_slot_of(DlPlan *p, MlirValue v) { return slot_of(p, v); }
 int dl_plan_new_slot(DlPlan *p, MlirValue v, const DlShape *s) { return new_slot(p, v, s); }
 
+bool dl_plan_stop_after(DlPlan *p, MlirValue v) {
+  for (int i = 0; i < p->nin; i++)
+    if (mlirValueEqual(p->in_val[i], v)) return p->until = -1, true;
+  for (int s = 0; s < p->nsteps; s++)
+    if (mlirValueEqual(p->steps[s].val, v)) return p->until = s + 1, true;
+  return false;
+}
+
 void dl_plan_set_observer(DlPlan *p, DlPlanObserver fn, void *user) {
   p->observe = fn;
   p->observe_user = user;
@@ -210,7 +218,8 @@ bool dl_plan_run(DlPlan *p, const void *const *inputs, DlError *e) {
     p->slot[p->in_slot[i]].owned = false;
     if (p->observe) p->observe(p->observe_user, p->in_val[i], &p->slot[p->in_slot[i]]);
   }
-  for (int s = 0; s < p->nsteps; s++) {
+  int until = p->until < 0 ? 0 : p->until ? p->until : p->nsteps;
+  for (int s = 0; s < until; s++) {
     Step *st = &p->steps[s];
     DlTensor *in[32] = {0}, *out = &p->slot[st->out];
     for (int i = 0; i < st->nin; i++) in[i] = &p->slot[st->in[i]];

@@ -38,6 +38,7 @@ struct DlPlan {
   void *transform_user;
   DlPlanExecutor exec;
   void *exec_user;
+  int until; /* run steps [0, until) only (dl_plan_stop_after); 0: all */
 };
 
 /* Slot helpers for the integer planner (lib/quant/qexec.c). */
