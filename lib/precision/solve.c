@@ -77,9 +77,94 @@ static bool knapsack(int nu, int no, const double *w, const double *v, double bo
   return ok;
 }
 
+/* ---- exact: branch and bound from the grid's solution ----------------------------
+ * lb[u][b] is the least v of units u.. with their w rounded down to whole
+ * cells and at most b cells: no choice that keeps the real bound does better
+ * (rounding down only loosens it), so it bounds every branch from below. A
+ * depth-first search over the options, cheapest v first, with the grid's
+ * choice as the first incumbent, then finds the optimum of the real problem;
+ * it gives up (keeping the best found) after a node budget it has never
+ * needed on our tables. */
+typedef struct {
+  int nu, no, nb;
+  const double *w, *v;
+  double bound, cell, *lb, best, eps;
+  int *order; /* per unit, its options by v */
+  int *cur, *out;
+  long nodes, budget;
+} Bnb;
+
+static void bnb_search(Bnb *s, int u, double tw, double tv) {
+  if (++s->nodes > s->budget) return;
+  if (u == s->nu) {
+    if (tv < s->best - s->eps) s->best = tv, memcpy(s->out, s->cur, sizeof(int) * (size_t)s->nu);
+    return;
+  }
+  double room = s->bound - tw;
+  int b = room / s->cell >= s->nb - 1 ? s->nb - 1 : (int)floor(room / s->cell + 1e-9);
+  if (b < 0 || tv + s->lb[u * s->nb + b] >= s->best - s->eps) return;
+  for (int i = 0; i < s->no; i++) {
+    int o = s->order[u * s->no + i];
+    double w = s->w[u * s->no + o], v = s->v[u * s->no + o];
+    if (tw + w > s->bound) continue;
+    if (tv + v >= s->best - s->eps) break; /* sorted by v: the rest are no better */
+    s->cur[u] = o;
+    bnb_search(s, u + 1, tw + w, tv + v);
+  }
+}
+
+static const double *sort_v;
+static int by_v(const void *a, const void *b) {
+  double x = sort_v[*(const int *)a], y = sort_v[*(const int *)b];
+  return x < y ? -1 : x > y ? 1 : *(const int *)a - *(const int *)b;
+}
+
+/* From the grid's choice (have) or none: true if choice now holds a solution. */
+static bool exact(int nu, int no, const double *w, const double *v, double bound, int steps, bool have, int *choice) {
+  Bnb s = {nu, no, steps + 1, w, v, bound, bound / steps, NULL, 0, 0, NULL, NULL, choice, 0, 20000000};
+  if (!(s.cell > 0)) return have;
+  s.lb = malloc(sizeof(double) * (size_t)(nu + 1) * (size_t)s.nb);
+  int *dn = malloc(sizeof(int) * (size_t)nu * (size_t)no); /* w in whole cells, rounded down */
+  for (int i = 0; i < nu * no; i++) {
+    double c = w[i] <= 0 ? 0 : floor(w[i] / s.cell + 1e-9);
+    dn[i] = c >= s.nb ? s.nb : (int)c;
+  }
+  for (int b = 0; b < s.nb; b++) s.lb[nu * s.nb + b] = 0;
+  for (int u = nu - 1; u >= 0; u--) {
+    double *row = s.lb + u * s.nb, *next = row + s.nb;
+    for (int b = 0; b < s.nb; b++) row[b] = INFINITY;
+    for (int o = 0; o < no; o++) {
+      int c = dn[u * no + o];
+      double x = v[u * no + o];
+      for (int b = c; b < s.nb; b++) row[b] = fmin(row[b], x + next[b - c]);
+    }
+  }
+  free(dn);
+  double scale = 0;
+  s.best = have ? 0 : INFINITY;
+  for (int u = 0; u < nu; u++) {
+    if (have) s.best += v[u * no + choice[u]];
+    for (int o = 0; o < no; o++) scale = fmax(scale, fabs(v[u * no + o]));
+  }
+  s.eps = 1e-12 * (scale > 0 ? scale : 1);
+  s.order = malloc(sizeof(int) * (size_t)nu * (size_t)no);
+  s.cur = malloc(sizeof(int) * (size_t)nu);
+  for (int u = 0; u < nu; u++) {
+    for (int o = 0; o < no; o++) s.order[u * no + o] = o;
+    sort_v = v + u * no;
+    qsort(s.order + u * no, (size_t)no, sizeof(int), by_v);
+  }
+  bnb_search(&s, 0, 0, 0);
+  free(s.lb), free(s.order), free(s.cur);
+  return s.best < INFINITY;
+}
+
 bool dl_mckp_solve(const DlMckp *p, double max_sens, double max_cost, int steps, int *choice) {
-  if (max_sens >= 0) return knapsack(p->nunits, p->nopts, p->sens, p->cost, max_sens, steps, choice);
-  return knapsack(p->nunits, p->nopts, p->cost, p->sens, max_cost, steps, choice);
+  bool by_sens = max_sens >= 0;
+  const double *w = by_sens ? p->sens : p->cost, *v = by_sens ? p->cost : p->sens;
+  double bound = by_sens ? max_sens : max_cost;
+  bool have = knapsack(p->nunits, p->nopts, w, v, bound, steps, choice);
+  return exact(p->nunits, p->nopts, w, v, bound, steps, have, choice);
 }
 
 /* ---- REINFORCE ------------------------------------------------------------------ */
