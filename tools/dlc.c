@@ -105,6 +105,8 @@ static void usage(FILE *f) {
           "  --assign-margin=M       a loss budget must hold with M standard errors to spare (default 1)\n"
           "  --assign-holdout=N      samples held out for verification: the last N of --calib (default half)\n"
           "  --assign-sens-samples=N samples the sensitivities are measured on (default: all not held out)\n"
+          "  --assign-prune-samples=N  samples pruned layers are reconstructed on (default 1000; 0: all\n"
+          "                          not held out)\n"
           "  --assign-jobs=N         worker processes (default: one per core)\n"
           "  --assign-rl=EPISODES    also run the RL search on the same budgets (0: off; default 20000)\n"
           "  --assign-cache=DIR      keep the measured tables in DIR (keyed by model, data and options)\n"
@@ -184,7 +186,7 @@ int main(int argc, char **argv) {
   DlCompressSettings cs = {0, false, 0, 4, 256, 16, 1000, DL_RESERVE_AUTO, 0.05};
   const char *assign = NULL, *assign_labels = NULL;
   bool assign_opt = false, assign_cost_set = false;
-  DlPrecisionSettings aps = {.wbits = {2, 3, 4, 5, 6, 8}, .nw = 6, .abits = {4, 5, 6, 8}, .na = 4, .sparsity = {0}, .ns = 1, .ref_wbits = 8,
+  DlPrecisionSettings aps = {.prune_samples = 1000, .wbits = {2, 3, 4, 5, 6, 8}, .nw = 6, .abits = {4, 5, 6, 8}, .na = 4, .sparsity = {0}, .ns = 1, .ref_wbits = 8,
                              .ref_abits = 8, .rl_episodes = 20000, .margin = 1, .objective = DL_BUDGET_ENERGY};
   DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_AUTO, .limit = 1000, .progress = true}};
   /* --config first: its defaults are the base the other flags override */
@@ -292,13 +294,15 @@ int main(int argc, char **argv) {
           return fprintf(stderr, "%s: error: bad --assign-margin '%s' (expected standard errors, 0..10)\n", prog, v), EXIT_USER;
       } else if (!strncmp(a, "--assign-labels=", 16) && *v) assign_labels = v;
       else if (!strncmp(a, "--assign-holdout=", 17) || !strncmp(a, "--assign-sens-samples=", 22) ||
-               !strncmp(a, "--assign-jobs=", 14) || !strncmp(a, "--assign-rl=", 12)) {
+               !strncmp(a, "--assign-jobs=", 14) || !strncmp(a, "--assign-rl=", 12) ||
+               !strncmp(a, "--assign-prune-samples=", 23)) {
         long long x = strtoll(v, &end, 10);
         if (end == v || *end || x < 0 || x > 100000000)
           return fprintf(stderr, "%s: error: bad %.*s '%s' (expected a non-negative integer)\n", prog, (int)(v - 1 - a), a, v), EXIT_USER;
         if (a[9] == 'h') aps.holdout = x;
         else if (a[9] == 's') aps.sens_samples = x;
         else if (a[9] == 'j') aps.jobs = (int)x;
+        else if (a[9] == 'p') aps.prune_samples = x;
         else aps.rl_episodes = (int)x;
       } else if (!strncmp(a, "--assign-cache=", 15) && *v) aps.cache = v;
       else if (!strncmp(a, "--assign-config=", 16) && *v) aps.config_out = v;
@@ -479,13 +483,14 @@ int main(int argc, char **argv) {
     }
   }
   DlPruneComp cfg_comp = DL_PRUNE_COMP_NONE;
-  if (qcfg && dl_quant_config_prunes(qcfg, &cfg_comp)) { /* per-node "prune" of --config */
+  int64_t cfg_samples = 0;
+  if (qcfg && dl_quant_config_prunes(qcfg, &cfg_comp, &cfg_samples)) { /* per-node "prune" of --config */
     if (cfg_comp != DL_PRUNE_COMP_NONE && !calib) {
       fprintf(stderr, "%s: error: %s: prune_compensation needs --calib=FILE.npy\n", prog, config);
       rc = EXIT_USER;
       goto cleanup;
     }
-    if (!dl_prune_module_by_op(m, cfg_comp, qs.calib.limit, &data, &e)) {
+    if (!dl_prune_module_by_op(m, cfg_comp, cfg_samples ? cfg_samples : qs.calib.limit, &data, &e)) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
       rc = EXIT_USER;
       goto cleanup;

@@ -35,9 +35,11 @@ typedef struct {
 
 /* The option per unit (choice[nunits]) of least total cost whose total
  * sensitivity is at most max_sens, or of least total sensitivity whose total
- * cost is at most max_cost (the other bound < 0). The bounded quantity is
- * rounded up onto a grid of `steps` (e.g. 2000) cells of the bound, so the
- * result always satisfies the bound exactly; false if nothing does. */
+ * cost is at most max_cost (the other bound < 0); false if nothing does.
+ * Dynamic programming with the bounded quantity rounded up onto a grid of
+ * `steps` (e.g. 2000) cells of the bound gives a choice within the bound;
+ * branch and bound, with the same grid rounded down as its lower bounds,
+ * then makes it the exact optimum (tests: test/unit/precision.test). */
 bool dl_mckp_solve(const DlMckp *p, double max_sens, double max_cost, int steps, int *choice);
 
 /* The same problem by REINFORCE: a softmax policy per unit, `episodes`
@@ -67,6 +69,7 @@ typedef struct {
   double margin;        /* a loss budget holds when loss + margin standard errors fit (default 1) */
   int64_t holdout;      /* samples held out for verification (the last ones of the data) */
   int64_t sens_samples; /* samples the sensitivities are measured on (0: all not held out) */
+  int64_t prune_samples; /* samples pruned layers are reconstructed on (0: all not held out) */
   int jobs;             /* worker processes for the sensitivities (0: one per core) */
   int rl_episodes;      /* 0: no RL comparison */
   const char *cache;    /* directory for the measured tables, or NULL */

@@ -45,8 +45,9 @@ bool dl_prune_module(MlirModule m, const DlPruneSettings *s, const DlTensor *dat
 bool dl_prune_module_by_op(MlirModule m, DlPruneComp comp, int64_t samples, const DlTensor *data, DlError *e);
 
 /* Whether any node of a --config file is pruned (its "prune"); *comp is the
- * file's defaults' "prune_compensation" (none when absent). */
+ * file's defaults' "prune_compensation" (none when absent), *samples its
+ * "prune_samples" (0 when absent: the calibration samples). */
 typedef struct DlQuantConfig DlQuantConfig;
-bool dl_quant_config_prunes(const DlQuantConfig *c, DlPruneComp *comp);
+bool dl_quant_config_prunes(const DlQuantConfig *c, DlPruneComp *comp, int64_t *samples);
 
 #endif

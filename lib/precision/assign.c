@@ -191,7 +191,7 @@ static MlirModule calibrated(Job *j, const double *sp, DlError *e) {
   }
   units_free(&qu);
   DlCalibOptions co = calib_options(j);
-  if (!dl_prune_module_by_op(q, DL_PRUNE_COMP_RECONSTRUCT, 0, &j->cal_x, e) || !dl_calibrate(q, &j->cal_x, &co, e)) {
+  if (!dl_prune_module_by_op(q, DL_PRUNE_COMP_RECONSTRUCT, j->ps->prune_samples, &j->cal_x, e) || !dl_calibrate(q, &j->cal_x, &co, e)) {
     mlirModuleDestroy(q);
     return (MlirModule){NULL};
   }
@@ -422,8 +422,8 @@ static uint64_t cache_key(Job *j) {
   free(text);
   h = fnv(h, j->sens_x.data, (size_t)dl_shape_numel(&j->sens_x.shape) * sizeof(float));
   char s[512];
-  int n = snprintf(s, sizeof s, "%d %d %d %d %d %s %s|", j->ps->ref_wbits, j->ps->ref_abits, j->ps->nw, j->ps->na,
-                   j->ps->ns, j->ps->target, j->ps->device ? j->ps->device : "");
+  int n = snprintf(s, sizeof s, "%d %d %d %d %d %s %s %lld|", j->ps->ref_wbits, j->ps->ref_abits, j->ps->nw, j->ps->na,
+                   j->ps->ns, j->ps->target, j->ps->device ? j->ps->device : "", (long long)j->ps->prune_samples);
   h = fnv(h, s, (size_t)n);
   h = fnv(h, j->ps->wbits, sizeof(int) * (size_t)j->ps->nw);
   h = fnv(h, j->ps->sparsity, sizeof(double) * (size_t)j->ps->ns);
@@ -564,6 +564,8 @@ static bool write_config(const Job *j, const int *choice, int64_t ncal, const ch
   bool pruned = false;
   for (int u = 0; u < j->u.nunits; u++) pruned |= opt_s(j, choice[u]) > 0;
   if (pruned) dl_buf_printf(&b, "\"prune_compensation\": \"reconstruct\", ");
+  if (pruned && j->ps->prune_samples > 0 && j->ps->prune_samples < ncal) /* else: on all calibration samples */
+    dl_buf_printf(&b, "\"prune_samples\": %lld, ", (long long)j->ps->prune_samples);
   dl_buf_printf(&b, "\"calibration_samples\": %lld},\n  \"nodes\": {", (long long)ncal);
   int written = 0;
   for (int i = 0; i < j->u.nops; i++) {

@@ -83,7 +83,7 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
       if (!cJSON_IsString(it) || (strcmp(it->valuestring, "none") && strcmp(it->valuestring, "bias") &&
                                   strcmp(it->valuestring, "reconstruct")))
         return bad(e, c, w, "%s", "must be \"none\", \"bias\" or \"reconstruct\"");
-    } else if (!per_node && !strcmp(k, "calibration_samples")) {
+    } else if (!per_node && (!strcmp(k, "calibration_samples") || !strcmp(k, "prune_samples"))) {
       if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble != (double)(int64_t)it->valuedouble)
         return bad(e, c, w, "%s", "must be a non-negative integer (0: all)");
     } else {
@@ -91,7 +91,7 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
                  per_node ? "wbits, abits, granularity, scheme, pow2, wclip, outliers, "
                             "outlier_bits, calibration, prune or keep_float"
                           : "wbits, abits, granularity, scheme, pow2, wclip, outliers, "
-                            "outlier_bits, calibration, calibration_samples or prune_compensation");
+                            "outlier_bits, calibration, calibration_samples, prune_compensation or prune_samples");
     }
   }
   return true;
@@ -220,9 +220,11 @@ bool dl_quant_config_apply(MlirModule m, const DlQuantConfig *c, DlError *e) {
   return true;
 }
 
-bool dl_quant_config_prunes(const DlQuantConfig *c, DlPruneComp *comp) {
+bool dl_quant_config_prunes(const DlQuantConfig *c, DlPruneComp *comp, int64_t *samples) {
   const cJSON *d = cJSON_GetObjectItemCaseSensitive(c->root, "defaults");
   const cJSON *pc = d ? cJSON_GetObjectItemCaseSensitive(d, "prune_compensation") : NULL;
+  const cJSON *psm = d ? cJSON_GetObjectItemCaseSensitive(d, "prune_samples") : NULL;
+  *samples = psm ? (int64_t)psm->valuedouble : 0;
   *comp = !pc || !strcmp(pc->valuestring, "none") ? DL_PRUNE_COMP_NONE
           : !strcmp(pc->valuestring, "bias")      ? DL_PRUNE_COMP_BIAS
                                                   : DL_PRUNE_COMP_RECONSTRUCT;
