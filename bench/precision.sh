@@ -8,7 +8,8 @@
 #   N       test images simulated on pim (default 2000)
 #   BUDGET  the --assign-precision budget (default loss:0.5)
 #   CALIB   training images drawn for calibration + held-out (default 10000)
-# Extra dlc options in $ASSIGN_OPTS (default: sparsity 0,0.3,0.5,0.7).
+# Extra dlc options in $ASSIGN_OPTS (default: sparsity 0,0.3,0.5,0.7); binaries from
+# $DLC_BUILD (default build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
@@ -17,7 +18,7 @@ calib=${3:-10000}
 shift 3 || shift $#
 models=${*:-cnn resnet}
 opts=${ASSIGN_OPTS:---assign-sparsity=0,0.3,0.5,0.7}
-b=build
+b=${DLC_BUILD:-build}
 t=${PRECISION_DIR:-$(mktemp -d)}
 mkdir -p "$t"
 /usr/bin/python3 scripts/zoo/fmnist.py "$t" "$calib" > /dev/null
