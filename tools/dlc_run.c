@@ -38,7 +38,7 @@ static void usage(FILE *f) {
           "  --quiet            no progress bar\n"
           "  --report FILE      .pimbin / .accbin: write the simulator's JSON report (time, energy per layer)\n"
           "  --disasm           .pimbin / .accbin: print its kernels / layers and instructions, run nothing\n"
-          "  --acc-compress S   .accbin: activations compressed in DRAM with scheme S (raw, pack, zvc, zb, all),\n"
+          "  --acc-compress S   .accbin: activations compressed in DRAM with scheme S (raw, pack, zvc, zb, zvw, all),\n"
           "                     blocks of 256, a codec of 64 bytes per cycle\n");
 }
 
@@ -161,7 +161,7 @@ int main(int argc, char **argv) {
     }
     DlScheme scheme = DL_SCHEME_RAW;
     if (acc_compress && !dl_scheme_parse(acc_compress, &scheme)) {
-      dl_error_set(&e, "--acc-compress: unknown scheme '%s' (expected raw, pack, zvc, zb or all)", acc_compress);
+      dl_error_set(&e, "--acc-compress: unknown scheme '%s' (expected raw, pack, zvc, zb, zvw or all)", acc_compress);
       goto fail;
     }
     asim = dl_acc_sim_create(&acc, run.plan, &e);

@@ -16,7 +16,11 @@
  *   ZVC   a bitmask with one bit per element (set: not the zero point), then
  *         the nonzero values as u in w bits (bit-level zero-value compression);
  *   ZB    a bitmask with one bit per sub-block of `sub` elements (set: some
- *         value is not the zero point), then those sub-blocks' values as u in w bits.
+ *         value is not the zero point), then those sub-blocks' values as u in w bits;
+ *   ZVW   ZVC's bitmask, then for each sub-block with a nonzero value its own
+ *         width ws - 1 in 4 bits followed by its nonzero values as u in ws
+ *         bits (the mode byte's width field is 0): one large value no longer
+ *         widens the whole block.
  * With k > 0 (K-lossy) the tensor is first rounded to the nearest q' with
  * q' - zp a multiple of 2^k (ties up, kept within qmin..qmax), so values
  * within 2^(k-1) of the zero point become it, and the narrowed modes
@@ -33,13 +37,13 @@
 #include <stdint.h>
 
 /* @types */
-enum { DLZ_RAW, DLZ_ZERO, DLZ_PACK, DLZ_ZVC, DLZ_ZB, DLZ_MODES };
+enum { DLZ_RAW, DLZ_ZERO, DLZ_PACK, DLZ_ZVC, DLZ_ZB, DLZ_ZVW, DLZ_MODES };
 
 typedef struct {
   unsigned modes; /* allowed block modes, bit (1 << DLZ_x); DLZ_RAW is always allowed */
   int bits;       /* 1..16: bits of qmax - qmin, the storage range */
   int block;      /* elements per block, a multiple of 8 from 8 to 65536 */
-  int sub;        /* ZB sub-block size: divides block */
+  int sub;        /* ZB and ZVW sub-block size: divides block */
   long long qmin, qmax, zp;
   int k; /* K-lossy, 0..7: values rounded to multiples of 2^k from zp (see dlz_lossy) */
 } dlz_params;

@@ -111,6 +111,12 @@ static inline void dlz_push(dlz_wr *o, unsigned v, int w) {
   }
 }
 
+/* Consumes n bits. */
+static void dlz_skip(dlz_rd *r, long long n) {
+  for (; n > 16; n -= 16) dlz_take(r, 16, 1);
+  if (n > 0) dlz_take(r, (int)n, 1);
+}
+
 static void dlz_flush(dlz_wr *o) {
   for (; o->have > 0; o->have -= 8) *o->p++ = (unsigned char)o->buf, o->buf >>= 8;
   o->have = 0;
@@ -187,12 +193,24 @@ static int dlz_width(unsigned u) {
  * ZVC / ZB) the bitmask that starts the payload; -1 if the mask does not fit
  * in `avail`. */
 static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, const unsigned char *mask, size_t avail) {
-  long long cnt, nsub = (ne + p->sub - 1) / p->sub, mb;
+  long long cnt, nsub = (ne + p->sub - 1) / p->sub, mb, s, i, bits = 0;
+  dlz_rd r;
   if (m == DLZ_RAW) return (ne * p->bits + 7) / 8;
   if (m == DLZ_ZERO) return 0;
   if (m == DLZ_PACK) return (ne * w + 7) / 8;
-  mb = ((m == DLZ_ZVC ? ne : nsub) + 7) / 8;
+  mb = ((m == DLZ_ZB ? nsub : ne) + 7) / 8;
   if ((size_t)mb > avail) return -1;
+  if (m == DLZ_ZVW) { /* each sub-block with a nonzero: its width, then its values */
+    dlz_rd_at(&r, mask + mb, mask + avail, 0);
+    for (s = 0; s < ne; s += p->sub) {
+      for (cnt = 0, i = s; i < s + p->sub && i < ne; i++) cnt += mask[i >> 3] >> (i & 7) & 1;
+      if (!cnt) continue;
+      w = (int)dlz_take(&r, 4, 1) + 1;
+      bits += 4 + cnt * w;
+      dlz_skip(&r, cnt * w);
+    }
+    return mb + (bits + 7) / 8;
+  }
   if (m == DLZ_ZVC) cnt = dlz_ones(mask, ne);
   else /* every sub-block is whole but perhaps the last */
     cnt = dlz_ones(mask, nsub) * p->sub - (mask[(nsub - 1) >> 3] >> ((nsub - 1) & 7) & 1 ? nsub * p->sub - ne : 0);
@@ -223,22 +241,29 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
   if (at > cap - table) return 0;
   for (b = b0 + 1; b <= b1; b++) {
     long long i0 = (b - 1) * p->block, ne = i0 + p->block <= n ? p->block : n - i0, nz = 0, nzsub = 0, s, e;
-    long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_MODES], xo = i0 - b0 * p->block, mb;
+    long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_MODES], xo = i0 - b0 * p->block, mb, zvw = 0;
     unsigned uor = 0;
-    int mode = DLZ_RAW, m, w;
+    int mode = DLZ_RAW, m, w, wsub = 0;
     unsigned char *blk = data + at, *pay = blk + 1;
     dlz_wr o;
     /* one pass for every mode's size: zero points, the width, the sub-blocks with a nonzero */
     for (s = 0; s < ne; s += p->sub) {
       unsigned any = 0;
       e = s + p->sub < ne ? s + p->sub : ne;
+      long long nzs = 0;
       for (i = s; i < e; i++) {
         unsigned u = dlz_ux(p, x, es, xo + i, tab);
         any |= u;
-        nz += u != 0;
+        nzs += u != 0;
       }
       uor |= any;
+      nz += nzs;
       nzsub += any ? e - s : 0;
+      if (any) { /* ZVW: this sub-block's width and values */
+        int ws = dlz_width(any);
+        wsub = ws > wsub ? ws : wsub;
+        zvw += 4 + nzs * ws;
+      }
     }
     w = dlz_width(uor); /* the width of the largest u is that of their OR */
     size[DLZ_RAW] = (ne * p->bits + 7) / 8;
@@ -246,11 +271,12 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
     size[DLZ_PACK] = w <= 16 ? (ne * w + 7) / 8 : -1;
     size[DLZ_ZVC] = w <= 16 ? (ne + 7) / 8 + (nz * w + 7) / 8 : -1;
     size[DLZ_ZB] = w <= 16 ? (nsub + 7) / 8 + (nzsub * w + 7) / 8 : -1;
+    size[DLZ_ZVW] = wsub <= 16 ? (ne + 7) / 8 + (zvw + 7) / 8 : -1;
     for (m = 1; m < DLZ_MODES; m++)
       if ((p->modes >> m & 1u) && size[m] >= 0 && size[m] < size[mode]) mode = m;
     if ((size_t)size[mode] + 1 > cap - table - at) return 0; /* the block does not fit: the budget is exceeded */
-    blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK ? (w - 1) << 3 : 0));
-    mb = mode == DLZ_ZVC ? (ne + 7) / 8 : mode == DLZ_ZB ? (nsub + 7) / 8 : 0; /* the mask's bytes */
+    blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK && mode != DLZ_ZVW ? (w - 1) << 3 : 0));
+    mb = mode == DLZ_ZVC || mode == DLZ_ZVW ? (ne + 7) / 8 : mode == DLZ_ZB ? (nsub + 7) / 8 : 0; /* the mask's bytes */
     o.p = pay + mb, o.buf = 0, o.have = 0;
     if (mode == DLZ_RAW) {
       for (i = 0; i < ne; i++)
@@ -278,6 +304,26 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
         bit |= (unsigned)(any != 0) << (s & 7);
         if ((s & 7) == 7 || s == nsub - 1) pay[s >> 3] = (unsigned char)bit, bit = 0;
         for (i = s * p->sub; any && i < e; i++) dlz_push(&o, dlz_ux(p, x, es, xo + i, tab), w);
+      }
+    } else if (mode == DLZ_ZVW) {
+      for (s = 0; s < ne; s += 8) {
+        unsigned bit = 0;
+        e = s + 8 < ne ? s + 8 : ne;
+        for (i = s; i < e; i++) bit |= (unsigned)(dlz_ux(p, x, es, xo + i, tab) != 0) << (i - s);
+        pay[s >> 3] = (unsigned char)bit;
+      }
+      for (s = 0; s < ne; s += p->sub) {
+        unsigned any = 0;
+        int ws;
+        e = s + p->sub < ne ? s + p->sub : ne;
+        for (i = s; i < e; i++) any |= dlz_ux(p, x, es, xo + i, tab);
+        if (!any) continue;
+        ws = dlz_width(any);
+        dlz_push(&o, (unsigned)(ws - 1), 4);
+        for (i = s; i < e; i++) {
+          unsigned u = dlz_ux(p, x, es, xo + i, tab);
+          dlz_push(&o, u, u ? ws : 0);
+        }
       }
     }
     dlz_flush(&o);
@@ -320,7 +366,7 @@ int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long l
     if (lo >= hi || hi > len - table) return 0;
     mode = data[lo] & 7, w = (data[lo] >> 3) + 1;
     pay = data + lo + 1, end = data + hi;
-    if (mode >= DLZ_MODES || w > 16 || (mode < DLZ_PACK && data[lo] >> 3)) return 0;
+    if (mode >= DLZ_MODES || w > 16 || ((mode < DLZ_PACK || mode == DLZ_ZVW) && data[lo] >> 3)) return 0;
     want = dlz_payload(p, mode, w, ne, pay, hi - lo - 1);
     if (want < 0 || (size_t)want != hi - lo - 1) return 0;
     a = i0 > e0 ? i0 - e0 : 0, z = i1 < e0 + ne ? i1 - e0 : ne; /* the block's elements wanted */
@@ -335,6 +381,21 @@ int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long l
     } else if (mode == DLZ_ZVC) { /* a zero point reads no bits, and dlz_q(0) is the zero point */
       dlz_rd_at(&r, pay, end, (ne + 7) / 8 * 8 + dlz_ones(pay, a) * w);
       for (j = a; j < z; j++) dlz_st(y, es, yo + j, dlz_q(p, dlz_take(&r, w, pay[j >> 3] >> (j & 7) & 1u)));
+    } else if (mode == DLZ_ZVW) { /* sub-blocks before the first wanted one are skipped by their widths */
+      dlz_rd_at(&r, pay, end, (ne + 7) / 8 * 8);
+      for (s = 0; s < z; s += p->sub) {
+        long long e = s + p->sub < ne ? s + p->sub : ne, cnt = 0;
+        for (j = s; j < e; j++) cnt += pay[j >> 3] >> (j & 7) & 1;
+        w = cnt ? (int)dlz_take(&r, 4, 1) + 1 : 1;
+        if (e <= a) {
+          dlz_skip(&r, cnt * w);
+          continue;
+        }
+        for (j = s; j < e && j < z; j++) {
+          unsigned v = dlz_take(&r, w, pay[j >> 3] >> (j & 7) & 1u);
+          if (j >= a) dlz_st(y, es, yo + j, dlz_q(p, v));
+        }
+      }
     } else {
       long long s0 = a / p->sub, on0 = pay[s0 >> 3] >> (s0 & 7) & 1;
       dlz_rd_at(&r, pay, end, (nsub + 7) / 8 * 8 + (dlz_ones(pay, s0) * p->sub + (on0 ? a - s0 * p->sub : 0)) * w);

@@ -33,7 +33,7 @@ int dl_compress_attr_get(MlirOperation op, DlCompressChoice *c, DlError *e) {
   }
   if (!dl_scheme_parse(name, &c->scheme))
     return dl_error_set(
-               e, "%s: dlc.compress: unknown scheme '%s' (expected raw, pack, zvc, zb or all)", loc,
+               e, "%s: dlc.compress: unknown scheme '%s' (expected raw, pack, zvc, zb, zvw or all)", loc,
                name),
            -1;
   c->k = (int)dict_int(d, "k", 0, &bad);

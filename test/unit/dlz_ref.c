@@ -1,6 +1,8 @@
 /* The dlz codec as first written, element at a time (lib/compress/dlz.c at
  * e26f16c): the reference that dlc-unit-dlz checks the word-at-a-time codec
- * against, byte for byte. Included by unit_dlz.c; not built on its own. */
+ * against, byte for byte (its five modes: ZVW came later and is checked by
+ * round trips and corrupted buffers alone). Included by unit_dlz.c; not built
+ * on its own. */
 #include <string.h>
 
 static long long ref_ld(const void *x, int es, long long i) {
@@ -105,7 +107,7 @@ static size_t ref_encode_blocks(const dlz_params *pp, const void *x, int es, lon
   if (at > cap - table) return 0;
   for (b = b0 + 1; b <= b1; b++) {
     long long i0 = (b - 1) * p->block, ne = i0 + p->block <= n ? p->block : n - i0, nz = 0, nzsub = 0, s;
-    long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_MODES], xo = i0 - b0 * p->block;
+    long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_ZVW], xo = i0 - b0 * p->block;
     unsigned umax = 0;
     int mode = DLZ_RAW, m, w;
     size_t pos = 0;
@@ -126,7 +128,7 @@ static size_t ref_encode_blocks(const dlz_params *pp, const void *x, int es, lon
     size[DLZ_PACK] = w <= 16 ? (ne * w + 7) / 8 : -1;
     size[DLZ_ZVC] = w <= 16 ? (ne + 7) / 8 + (nz * w + 7) / 8 : -1;
     size[DLZ_ZB] = w <= 16 ? (nsub + 7) / 8 + (nzsub * w + 7) / 8 : -1;
-    for (m = 1; m < DLZ_MODES; m++)
+    for (m = 1; m < DLZ_ZVW; m++)
       if ((p->modes >> m & 1u) && size[m] >= 0 && size[m] < size[mode]) mode = m;
     if ((size_t)size[mode] + 1 > cap - table - at) return 0; /* the block does not fit: the budget is exceeded */
     blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK ? (w - 1) << 3 : 0));
@@ -183,7 +185,7 @@ static int ref_decode(const dlz_params *pp, const unsigned char *in, size_t len,
     if (lo >= hi || hi > len - table) return 0;
     mode = data[lo] & 7, w = (data[lo] >> 3) + 1;
     pay = data + lo + 1;
-    if (mode >= DLZ_MODES || w > 16 || (mode < DLZ_PACK && data[lo] >> 3)) return 0;
+    if (mode >= DLZ_ZVW || w > 16 || (mode < DLZ_PACK && data[lo] >> 3)) return 0;
     want = ref_payload(p, mode, w, ne, pay, hi - lo - 1);
     if (want < 0 || (size_t)want != hi - lo - 1) return 0;
     a = i0 > e0 ? i0 - e0 : 0, z = i1 < e0 + ne ? i1 - e0 : ne; /* the block's elements wanted */
