@@ -161,7 +161,7 @@ int main(int argc, char **argv) {
     }
     DlScheme scheme = DL_SCHEME_RAW;
     if (acc_compress && !dl_scheme_parse(acc_compress, &scheme)) {
-      dl_error_set(&e, "--acc-compress: unknown scheme '%s' (expected raw, pack, zvc, zb, zvw or all)", acc_compress);
+      dl_error_set(&e, "--acc-compress: unknown scheme '%s' (expected %s)", acc_compress, dl_scheme_names());
       goto fail;
     }
     asim = dl_acc_sim_create(&acc, run.plan, &e);

@@ -17,6 +17,8 @@ typedef enum {
 } DlScheme;
 
 const char *dl_scheme_name(DlScheme s);
+/* "raw, pack, ... or all": every scheme's name, for error messages. */
+const char *dl_scheme_names(void);
 bool dl_scheme_parse(const char *name, DlScheme *s);
 /* dlz parameters for a tensor of type t (quantized) under scheme s; false if
  * t is not a per-tensor quantized tensor. */

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,15 @@ static const struct {
 };
 
 const char *dl_scheme_name(DlScheme s) { return s < DL_SCHEME_COUNT ? schemes[s].name : "?"; }
+
+const char *dl_scheme_names(void) {
+  static char list[128];
+  if (!list[0])
+    for (int i = 0; i < DL_SCHEME_COUNT; i++)
+      snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i == 0 ? "" : i + 1 == DL_SCHEME_COUNT ? " or " : ", ",
+               schemes[i].name);
+  return list;
+}
 
 bool dl_scheme_parse(const char *name, DlScheme *s) {
   for (int i = 0; i < DL_SCHEME_COUNT; i++)

@@ -33,8 +33,7 @@ int dl_compress_attr_get(MlirOperation op, DlCompressChoice *c, DlError *e) {
   }
   if (!dl_scheme_parse(name, &c->scheme))
     return dl_error_set(
-               e, "%s: dlc.compress: unknown scheme '%s' (expected raw, pack, zvc, zb, zvw or all)", loc,
-               name),
+               e, "%s: dlc.compress: unknown scheme '%s' (expected %s)", loc, name, dl_scheme_names()),
            -1;
   c->k = (int)dict_int(d, "k", 0, &bad);
   c->block = (int)dict_int(d, "block", 256, &bad);
