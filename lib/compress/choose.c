@@ -17,7 +17,9 @@
  *    move, those saved in all.
  * 4. With a budget, the shortest prefix of the sequence that meets it; else
  *    the longest one whose joint top-1 changes stay within max_loss (binary
- *    search, each probe one interpreter run with all its K at once).
+ *    search, each probe one interpreter run with all its K at once), then
+ *    every later move tried once on top of it, kept where the whole still
+ *    fits (the joint loss is not monotone along the sequence).
  * 5. The choice is run once more to measure its real sizes and loss. */
 #include <math.h>
 #include <stdlib.h>
@@ -448,6 +450,25 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   }
   memset(k, 0, sizeof(int) * (size_t)nc);
   for (int j = 0; j < take; j++) k[seq_t[j]] = seq_k[j];
+  if (s->budget <= 0) {
+    /* the joint loss is not monotone along the sequence (sensitivities were measured one
+     * tensor at a time, and rounding errors can cancel): each later move is tried once on
+     * top of the choice and kept if the whole still fits; a tensor whose move does not fit
+     * takes no further move */
+    unsigned char *stuck = calloc((size_t)(nc ? nc : 1), 1);
+    for (int j = take; j < nseq; j++) {
+      int t = seq_t[j], old = k[t];
+      if (stuck[t] || seq_k[j] <= old) continue;
+      k[t] = seq_k[j];
+      int64_t f, sd;
+      if (!run(&r, &ref, &f, &sd, NULL, e)) {
+        free(stuck);
+        goto done;
+      }
+      if (f + sd > allowed) k[t] = old, stuck[t] = 1;
+    }
+    free(stuck);
+  }
   /* 5. the choice, measured as it will run */
   int *sch = malloc(sizeof(int) * (size_t)(nc ? nc : 1));
   r.measure = true, r.scheme = NULL;
