@@ -12,12 +12,12 @@
 # band-by-band plan with those tensors uncompressed, and the activations alone),
 # the activation ratio measured by the pass (mean / worst image), per-image
 # latency (cc -O2, one thread, every test image), errors and test accuracy.
-# usage: bench/compress-arena.sh BUILD_DIR [MODEL...]   (default: cnn resnet mobilenet vit)
+# usage: bench/compress-arena.sh BUILD_DIR [MODEL...]   (default: cnn cnn_sparse resnet mobilenet vit)
 # BENCH_IMAGES=N uses the first N test images (default all 10,000).
 set -eu
 B=$(cd "${1:-build}" && pwd)
 shift || true
-MODELS=${*:-cnn resnet mobilenet vit}
+MODELS=${*:-cnn cnn_sparse resnet mobilenet vit}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
