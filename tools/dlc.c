@@ -105,8 +105,8 @@ static void usage(FILE *f) {
           "  --assign-margin=M       a loss budget must hold with M standard errors to spare (default 1)\n"
           "  --assign-holdout=N      samples held out for verification: the last N of --calib (default half)\n"
           "  --assign-sens-samples=N samples the sensitivities are measured on (default: all not held out)\n"
-          "  --assign-prune-samples=N  samples pruned layers are reconstructed on (default 1000; 0: all\n"
-          "                          not held out)\n"
+          "  --assign-prune-samples=N  samples pruned layers are reconstructed on (default 0: all not\n"
+          "                          held out; fewer is faster and less accurate)\n"
           "  --assign-jobs=N         worker processes (default: one per core)\n"
           "  --assign-rl=EPISODES    also run the RL search on the same budgets (0: off; default 20000)\n"
           "  --assign-cache=DIR      keep the measured tables in DIR (keyed by model, data and options)\n"
@@ -186,7 +186,7 @@ int main(int argc, char **argv) {
   DlCompressSettings cs = {0, false, 0, 4, 256, 16, 1000, DL_RESERVE_AUTO, 0.05};
   const char *assign = NULL, *assign_labels = NULL;
   bool assign_opt = false, assign_cost_set = false;
-  DlPrecisionSettings aps = {.prune_samples = 1000, .wbits = {2, 3, 4, 5, 6, 8}, .nw = 6, .abits = {4, 5, 6, 8}, .na = 4, .sparsity = {0}, .ns = 1, .ref_wbits = 8,
+  DlPrecisionSettings aps = {.wbits = {2, 3, 4, 5, 6, 8}, .nw = 6, .abits = {4, 5, 6, 8}, .na = 4, .sparsity = {0}, .ns = 1, .ref_wbits = 8,
                              .ref_abits = 8, .rl_episodes = 20000, .margin = 1, .objective = DL_BUDGET_ENERGY};
   DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_AUTO, .limit = 1000, .progress = true}};
   /* --config first: its defaults are the base the other flags override */
