@@ -9,6 +9,7 @@
 /* A value's annotation `name`: on its producing op (discardable attribute) or,
  * for a function argument, in the function's arg_attrs. Null if absent. */
 MlirAttribute dl_value_attr_get(MlirValue v, const char *name);
+/* Sets (a null a: removes) the attribute `name` of v: on its producing op, or the func argument's. */
 void dl_value_attr_set(MlirValue v, const char *name, MlirAttribute a);
 
 /* `dlc.qparams = array<f64: scale, zp, qmin, qmax, bits>`: the exact per-tensor

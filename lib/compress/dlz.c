@@ -190,7 +190,7 @@ static int dlz_width(unsigned u) {
 
 /* @fn dlz_payload uses dlz_bits */
 /* Bytes of a block's payload for mode m (width w), given its elements and (for
- * ZVC / ZB) the bitmask that starts the payload; -1 if the mask does not fit
+ * ZVC, ZB, ZVW) the bitmask that starts the payload; -1 if the mask does not fit
  * in `avail`. */
 static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, const unsigned char *mask, size_t avail) {
   long long cnt, nsub = (ne + p->sub - 1) / p->sub, mb, s, i, bits = 0;

@@ -315,6 +315,7 @@ static bool select_range(MlirValue v, const DlCalibOptions *o, DlError *e) {
     if ((int)mlirDenseF64ArrayGetElement(t, k) == bits) {
       double r[2] = {mlirDenseF64ArrayGetElement(t, k + 1), mlirDenseF64ArrayGetElement(t, k + 2)};
       dl_value_attr_set(v, "dlc.range", mlirDenseF64ArrayGet(mlirValueGetContext(v), 2, r));
+      dl_value_attr_set(v, "dlc.ranges", (MlirAttribute){NULL}); /* chosen: the model no longer carries the table */
       return true;
     }
   return dl_error_set(e, "internal: dl_calib_select: no range recorded at %d bits", bits);

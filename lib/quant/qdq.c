@@ -15,7 +15,8 @@ MlirAttribute dl_value_attr_get(MlirValue v, const char *name) {
 
 void dl_value_attr_set(MlirValue v, const char *name, MlirAttribute r) {
   if (mlirValueIsAOpResult(v)) {
-    mlirOperationSetDiscardableAttributeByName(mlirOpResultGetOwner(v), dl_str(name), r);
+    if (mlirAttributeIsNull(r)) mlirOperationRemoveDiscardableAttributeByName(mlirOpResultGetOwner(v), dl_str(name));
+    else mlirOperationSetDiscardableAttributeByName(mlirOpResultGetOwner(v), dl_str(name), r);
     return;
   }
   MlirBlock block = mlirBlockArgumentGetOwner(v);
@@ -37,7 +38,7 @@ void dl_value_attr_set(MlirValue v, const char *name, MlirAttribute r) {
         MlirStringRef s = mlirIdentifierStr(na.name);
         if (!(s.length == nl && !strncmp(s.data, name, nl))) el[k++] = na;
       }
-      el[k++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str(name)), r);
+      if (!mlirAttributeIsNull(r)) el[k++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str(name)), r);
       d = mlirDictionaryAttrGet(ctx, k, el);
       free(el);
     }
