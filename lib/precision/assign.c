@@ -886,6 +886,16 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
     double bound = budget - fixed;
     for (int it = 0; ok && it < 8; it++) {
       if (!dl_mckp_solve(&mk, -1, bound, 2000, ch)) {
+        /* the tables cannot say which choice fits (a unit's activation width also changes the cost of the
+         * layer reading them): the most accurate point measured within the budget, if any */
+        int best = -1;
+        for (int i = 0; i < pts.n; i++)
+          if (pts.p[i].cost <= budget && (best < 0 || pts.p[i].acc > pts.p[best].acc)) best = i;
+        if (best >= 0) {
+          if (log) fprintf(log, "repair: the tables fit no tighter choice; taking the most accurate measured point within the budget\n");
+          chosen = best, used_bound = pts.p[best].bound >= 0 ? pts.p[best].bound : bound;
+          break;
+        }
         ok = dl_error_set(e, "the %s budget of %.6g %s per sample cannot be met: the widths that fit it by the "
                              "tables measure more", kind_names[k], budget, kind_units[k]);
         break;
