@@ -138,21 +138,50 @@ static int opt_w(const Job *j, int o) { return j->ps->wbits[o / j->ps->ns / j->p
 static int opt_a(const Job *j, int o) { return j->ps->abits[o / j->ps->ns % j->ps->na]; }
 static double opt_s(const Job *j, int o) { return j->ps->sparsity[o % j->ps->ns]; }
 
-/* Sets each op of q owned by unit u to widths w[u], a[u] (dlc.quant). */
-static void apply_widths(MlirModule q, const int *w, const int *a) {
+/* The unit owning the op that produces unit c's input (its layer's operand
+ * 0), or -1 (the model input, or an op no unit owns). */
+static int input_unit(const Units *u, int c) {
+  MlirValue v = mlirOperationGetOperand(u->ops[u->unit_op[c]], 0);
+  if (!mlirValueIsAOpResult(v)) return -1;
+  MlirOperation p = mlirOpResultGetOwner(v);
+  for (int i = 0; i < u->nops; i++)
+    if (mlirOperationEqual(u->ops[i], p)) return u->owner[i];
+  return -1;
+}
+
+/* A unit's activation width a[c] is that of the activations its layer reads
+ * (what bit-serial and PE-array costs depend on), so it is set where they are
+ * produced: out[u], the width of everything unit u computes, is the least a[c]
+ * over the units c reading u's output, or ref when no unit does (the logits). */
+static void out_widths(const Units *u, const int *a, int ref, int *out) {
+  for (int k = 0; k < u->nunits; k++) out[k] = 0;
+  for (int c = 0; c < u->nunits; c++) {
+    int p = input_unit(u, c);
+    if (p >= 0) out[p] = out[p] && out[p] < a[c] ? out[p] : a[c];
+  }
+  for (int k = 0; k < u->nunits; k++)
+    if (!out[k]) out[k] = ref;
+}
+
+/* Sets each op of q owned by unit u to weight width w[u] and its output width
+ * (out_widths) (dlc.quant). */
+static void apply_widths(MlirModule q, const int *w, const int *a, int ref) {
   Units qu;
   units_find(q, &qu);
   MlirContext ctx = mlirModuleGetContext(q);
   MlirType i64 = mlirIntegerTypeGet(ctx, 64);
+  int *out = malloc(sizeof(int) * (size_t)(qu.nunits + 1));
+  out_widths(&qu, a, ref, out);
   for (int i = 0; i < qu.nops; i++) {
     int o = qu.owner[i];
     if (o < 0) continue;
     MlirNamedAttribute kv[2] = {
         mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("wbits")), mlirIntegerAttrGet(i64, w[o])),
-        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("abits")), mlirIntegerAttrGet(i64, a[o])),
+        mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("abits")), mlirIntegerAttrGet(i64, out[o])),
     };
     mlirOperationSetDiscardableAttributeByName(qu.ops[i], dl_str("dlc.quant"), mlirDictionaryAttrGet(ctx, 2, kv));
   }
+  free(out);
   units_free(&qu);
 }
 
@@ -218,7 +247,7 @@ static MlirModule quantized(Job *j, const int *choice, DlError *e) {
   MlirModule c = calibrated(j, sp, e), q = {NULL};
   if (!mlirModuleIsNull(c)) {
     q = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(c)));
-    apply_widths(q, w, a);
+    apply_widths(q, w, a, j->ps->ref_abits);
     DlCalibOptions co = calib_options(j);
     if (!dl_calib_select(q, &co, e) || !dl_run_pipeline(q, "quantize", e)) mlirModuleDestroy(q), q = (MlirModule){NULL};
   }
@@ -567,7 +596,9 @@ static bool write_config(const Job *j, const int *choice, int64_t ncal, const ch
   if (pruned && j->ps->prune_samples > 0 && j->ps->prune_samples < ncal) /* else: on all calibration samples */
     dl_buf_printf(&b, "\"prune_samples\": %lld, ", (long long)j->ps->prune_samples);
   dl_buf_printf(&b, "\"calibration_samples\": %lld},\n  \"nodes\": {", (long long)ncal);
-  int written = 0;
+  int written = 0, *a = malloc(sizeof(int) * (size_t)(j->u.nunits + 1)), *out = malloc(sizeof(int) * (size_t)(j->u.nunits + 1));
+  for (int u = 0; u < j->u.nunits; u++) a[u] = opt_a(j, choice[u]);
+  out_widths(&j->u, a, j->ps->ref_abits, out);
   for (int i = 0; i < j->u.nops; i++) {
     int u = j->u.owner[i];
     if (u < 0 || !j->u.name[i][0]) continue;
@@ -576,10 +607,11 @@ static bool write_config(const Job *j, const int *choice, int64_t ncal, const ch
     if (dup) continue;
     dl_buf_printf(&b, "%s\n    \"", written++ ? "," : "");
     for (const char *c = j->u.name[i]; *c; c++) dl_buf_printf(&b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
-    dl_buf_printf(&b, "\": {\"wbits\": %d, \"abits\": %d", opt_w(j, choice[u]), opt_a(j, choice[u]));
+    dl_buf_printf(&b, "\": {\"wbits\": %d, \"abits\": %d", opt_w(j, choice[u]), out[u]);
     if (opt_s(j, choice[u]) > 0 && is_layer(j->u.ops[i])) dl_buf_printf(&b, ", \"prune\": \"unstructured:%g\"", opt_s(j, choice[u]));
     dl_buf_printf(&b, "}");
   }
+  free(a), free(out);
   dl_buf_printf(&b, "\n  }\n}\n");
   bool ok = dl_write_file_atomic(path, b.data, b.len, e);
   dl_buf_free(&b);
@@ -884,31 +916,30 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
     used_bound = pts.p[chosen].bound >= 0 ? pts.p[chosen].bound : 0;
   } else if (ok) { /* a cost budget: least sensitivity within it; tighter while the real cost misses it */
     double bound = budget - fixed;
-    for (int it = 0; ok && it < 8; it++) {
-      if (!dl_mckp_solve(&mk, -1, bound, 2000, ch)) {
-        /* the tables cannot say which choice fits (a unit's activation width also changes the cost of the
-         * layer reading them): the most accurate point measured within the budget, if any */
-        int best = -1;
-        for (int i = 0; i < pts.n; i++)
-          if (pts.p[i].cost <= budget && (best < 0 || pts.p[i].acc > pts.p[best].acc)) best = i;
-        if (best >= 0) {
-          if (log) fprintf(log, "repair: the tables fit no tighter choice; taking the most accurate measured point within the budget\n");
-          chosen = best, used_bound = pts.p[best].bound >= 0 ? pts.p[best].bound : bound;
-          break;
-        }
-        ok = dl_error_set(e, "the %s budget of %.6g %s per sample cannot be met: the widths that fit it by the "
-                             "tables measure more", kind_names[k], budget, kind_units[k]);
-        break;
-      }
+    bool met = false;
+    for (int it = 0; ok && it < 8 && dl_mckp_solve(&mk, -1, bound, 2000, ch); it++) {
       int i = find_point(&pts, ch, U);
       if (i < 0 && !(ok = (i = add_measured(&j, &mk, fixed, &pts, ch, "knapsack", bound, k, e)) >= 0)) break;
-      chosen = i;
-      used_bound = bound;
-      if (pts.p[i].cost <= budget) break;
+      if (pts.p[i].cost <= budget) {
+        chosen = i, used_bound = bound, met = true;
+        break;
+      }
       if (log) fprintf(log, "repair: measured %.6g %s, over the budget; tightening\n", pts.p[i].cost, kind_units[k]);
-      bound *= 0.999 * budget / pts.p[i].cost;
-      if (it == 7) ok = dl_error_set(e, "the %s budget of %.6g %s could not be met after 8 repairs (last: %.6g)",
-                                      kind_names[k], budget, kind_units[k], pts.p[i].cost);
+      double predicted;
+      dl_mckp_totals(&mk, ch, NULL, &predicted); /* below it, the same choice cannot come back */
+      bound = fmin(bound * 0.999 * budget / pts.p[i].cost, predicted * (1 - 1e-9));
+    }
+    if (ok && !met) { /* the tables fit no choice that measures within the budget: the most accurate point that does */
+      int best = -1;
+      for (int i = 0; i < pts.n; i++)
+        if (pts.p[i].cost <= budget && (best < 0 || pts.p[i].acc > pts.p[best].acc)) best = i;
+      if (best >= 0) {
+        if (log) fprintf(log, "repair: no choice the tables fit measures within the budget; taking the most accurate measured point that does\n");
+        chosen = best, used_bound = pts.p[best].bound >= 0 ? pts.p[best].bound : bound;
+      } else
+        ok = dl_error_set(e, "the %s budget of %.6g %s per sample cannot be met: the widths that fit it by the "
+                             "tables measure more, and no measured choice is within it", kind_names[k], budget,
+                          kind_units[k]);
     }
   }
   /* 6. the same budgets to the RL search: every ladder rung and the bound finally used */
@@ -954,9 +985,15 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
       fprintf(log, "chosen (%s): %.2f%% on the held-out samples (%+.2f points, standard error %.2f), %.6g %s per "
                    "sample (%.2fx less than %d/%d)\n", c->how, c->acc, -c->loss, c->se, c->cost, kind_units[k],
               c->cost > 0 ? ref_cost / c->cost : 0, ps->ref_wbits, ps->ref_abits);
-      for (int u = 0; u < U; u++)
+      int *a = malloc(sizeof(int) * (size_t)(U + 1)), *out = malloc(sizeof(int) * (size_t)(U + 1));
+      for (int u = 0; u < U; u++) a[u] = opt_a(&j, c->choice[u]);
+      out_widths(&j.u, a, ps->ref_abits, out);
+      for (int u = 0; u < U; u++) { /* a: the width of the activations the layer reads */
+        int p = input_unit(&j.u, u);
         fprintf(log, "  %-24s w%-2d a%-2d sparsity %g\n", unit_name(&j, u), opt_w(&j, c->choice[u]),
-                opt_a(&j, c->choice[u]), opt_s(&j, c->choice[u]));
+                p >= 0 ? out[p] : ps->ref_abits, opt_s(&j, c->choice[u]));
+      }
+      free(a), free(out);
       int worse = 0, fin = 0;
       double dps = 0, rls = 0;
       for (int i = 0; i < nvs; i++) {
