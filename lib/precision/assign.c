@@ -163,6 +163,15 @@ static void out_widths(const Units *u, const int *a, int ref, int *out) {
     if (!out[k]) out[k] = ref;
 }
 
+/* out_widths of a choice of options, malloc'd. */
+static int *choice_out_widths(const Job *j, const int *choice) {
+  int n = j->u.nunits, *a = malloc(sizeof(int) * (size_t)(n + 1)), *out = malloc(sizeof(int) * (size_t)(n + 1));
+  for (int u = 0; u < n; u++) a[u] = opt_a(j, choice[u]);
+  out_widths(&j->u, a, j->ps->ref_abits, out);
+  free(a);
+  return out;
+}
+
 /* Sets each op of q owned by unit u to weight width w[u] and its output width
  * (out_widths) (dlc.quant). */
 static void apply_widths(MlirModule q, const int *w, const int *a, int ref) {
@@ -535,8 +544,6 @@ static Point *add_point(Points *ps, const int *choice, int nunits) {
   return p;
 }
 
-/* The knapsack at sensitivity bound tau, measured (or found among the points
- * measured already). Returns its index, -1 on failure (or none feasible). */
 /* A new point for choice ch found by `how` at `bound`: predicted by the
  * tables (plus the fixed cost), then measured. Its index, or -2 on failure. */
 static int add_measured(Job *j, const DlMckp *mk, double fixed, Points *pts, const int *ch, const char *how,
@@ -548,6 +555,8 @@ static int add_measured(Job *j, const DlMckp *mk, double fixed, Points *pts, con
   return measure(j, ch, k, p, e) ? pts->n - 1 : -2;
 }
 
+/* The knapsack at sensitivity bound tau, measured (or found among the points
+ * measured already). Returns its index, -1 on failure (or none feasible). */
 static int knapsack_point(Job *j, const DlMckp *mk, double fixed, Points *pts, double tau, DlBudgetKind k,
                           DlError *e) {
   int *ch = malloc(sizeof(int) * (size_t)mk->nunits);
@@ -596,9 +605,7 @@ static bool write_config(const Job *j, const int *choice, int64_t ncal, const ch
   if (pruned && j->ps->prune_samples > 0 && j->ps->prune_samples < ncal) /* else: on all calibration samples */
     dl_buf_printf(&b, "\"prune_samples\": %lld, ", (long long)j->ps->prune_samples);
   dl_buf_printf(&b, "\"calibration_samples\": %lld},\n  \"nodes\": {", (long long)ncal);
-  int written = 0, *a = malloc(sizeof(int) * (size_t)(j->u.nunits + 1)), *out = malloc(sizeof(int) * (size_t)(j->u.nunits + 1));
-  for (int u = 0; u < j->u.nunits; u++) a[u] = opt_a(j, choice[u]);
-  out_widths(&j->u, a, j->ps->ref_abits, out);
+  int written = 0, *out = choice_out_widths(j, choice);
   for (int i = 0; i < j->u.nops; i++) {
     int u = j->u.owner[i];
     if (u < 0 || !j->u.name[i][0]) continue;
@@ -611,7 +618,7 @@ static bool write_config(const Job *j, const int *choice, int64_t ncal, const ch
     if (opt_s(j, choice[u]) > 0 && is_layer(j->u.ops[i])) dl_buf_printf(&b, ", \"prune\": \"unstructured:%g\"", opt_s(j, choice[u]));
     dl_buf_printf(&b, "}");
   }
-  free(a), free(out);
+  free(out);
   dl_buf_printf(&b, "\n  }\n}\n");
   bool ok = dl_write_file_atomic(path, b.data, b.len, e);
   dl_buf_free(&b);
@@ -985,15 +992,13 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
       fprintf(log, "chosen (%s): %.2f%% on the held-out samples (%+.2f points, standard error %.2f), %.6g %s per "
                    "sample (%.2fx less than %d/%d)\n", c->how, c->acc, -c->loss, c->se, c->cost, kind_units[k],
               c->cost > 0 ? ref_cost / c->cost : 0, ps->ref_wbits, ps->ref_abits);
-      int *a = malloc(sizeof(int) * (size_t)(U + 1)), *out = malloc(sizeof(int) * (size_t)(U + 1));
-      for (int u = 0; u < U; u++) a[u] = opt_a(&j, c->choice[u]);
-      out_widths(&j.u, a, ps->ref_abits, out);
+      int *out = choice_out_widths(&j, c->choice);
       for (int u = 0; u < U; u++) { /* a: the width of the activations the layer reads */
         int p = input_unit(&j.u, u);
         fprintf(log, "  %-24s w%-2d a%-2d sparsity %g\n", unit_name(&j, u), opt_w(&j, c->choice[u]),
                 p >= 0 ? out[p] : ps->ref_abits, opt_s(&j, c->choice[u]));
       }
-      free(a), free(out);
+      free(out);
       int worse = 0, fin = 0;
       double dps = 0, rls = 0;
       for (int i = 0; i < nvs; i++) {

@@ -214,7 +214,7 @@ bool dl_calib_method_parse(const char *s, DlCalibMethod *m, double *percentile) 
     *percentile = p, *m = DL_CALIB_PERCENTILE;
     return true;
   }
-  for (int i = 0; i < 5; i++)
+  for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
     if (!strcmp(s, names[i])) return *m = (DlCalibMethod)i, true;
   return false;
 }
@@ -266,8 +266,7 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
     if (tty && (dl_now() - last > 0.1 || i + 1 == total)) dl_progress("calibrating", i + 1, total, t0), last = dl_now();
   }
   /* write the ranges into the IR */
-  MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
-  while (!dl_op_is(func, "func.func")) func = mlirOperationGetNextInBlock(func);
+  MlirOperation func = dl_module_func(m);
   MlirContext ctx = mlirModuleGetContext(m);
   for (size_t i = 0; i < hm.cap; i++) {
     Hist *h = hm.tab[i];
