@@ -38,6 +38,16 @@ typedef struct {
   int bits;
   int cl;
 } qrt_wts;
+
+/* Sparse constant weights (qrt_conv_sparse, qrt_matmul_sparse): for each
+ * output channel in order (a conv's m, a matmul's column n), a bitmask of its
+ * K weights, weight k at bit k % 8 of byte k / 8, each row padded to whole
+ * bytes; v holds the nonzero weights in that order (row by row, k ascending),
+ * packed as qrt_wts (cl = 0). */
+typedef struct {
+  const unsigned char *mask;
+  qrt_wts v;
+} qrt_swts;
 /* @end */
 
 int64_t qrt_ld(const void *p, int es, dlrt_i i);
@@ -56,6 +66,23 @@ dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int a
  * int32 path, groups of a multiple of 16 channels): then storing them so (qrt_wts.cl)
  * turns their per-call unpacking into a contiguous copy; the results are the same. */
 int qrt_conv_cl(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits);
+/* Whether the sparse kernels run this layer: int8 activations with x - zx in
+ * int16, weights of at most 16 bits, a proven accumulator of at most 32 bits
+ * (the conditions of the dense int32 path). */
+int qrt_sparse_ok(int xes, int64_t zx, int wbits, int acc_bits);
+/* qrt_conv with sparse weights: the same results, with work proportional to
+ * the nonzero weights (direct sums over the taps each output channel keeps).
+ * Needs qrt_sparse_ok. scratch: qrt_conv_sparse_scratch(g) bytes, 16-byte aligned. */
+void qrt_conv_sparse(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_swts w, const int32_t *bias,
+                     const qrt_mult *mult, qrt_out o, void *y, void *scratch);
+dlrt_i qrt_conv_sparse_scratch(const dlrt_win *g);
+/* Y[M,N] = sum_k (A[M,K] - za) * B[K,N] with B sparse (one mask row per column
+ * n), for each of `batches` A's at aoff[t] (B is shared); as qrt_matmul
+ * otherwise. Needs qrt_sparse_ok. scratch: qrt_matmul_sparse_scratch(M, K) bytes. */
+void qrt_matmul_sparse(dlrt_i batches, const dlrt_i *aoff, dlrt_i M, dlrt_i N, dlrt_i K, const int8_t *a, int64_t za,
+                       qrt_swts w, const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, void *y,
+                       void *scratch);
+dlrt_i qrt_matmul_sparse_scratch(dlrt_i M, dlrt_i K);
 /* Y[b][M,N] = sum_k (A[b][M,K] - za) * B[b][K,N], B given as weights (bw) or, when bw is
  * NULL, as activations (bq, bes, zb); requantized per column n (nmult == N) or per tensor.
  * scratch: qrt_matmul_scratch(...) bytes, 16-byte aligned. */

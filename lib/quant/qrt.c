@@ -351,6 +351,120 @@ dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int a
 }
 /* @end */
 
+/* @fn qrt_sparse_ok uses qrt_fast16 */
+int qrt_sparse_ok(int xes, int64_t zx, int wbits, int acc_bits) { return qrt_fast16(acc_bits, xes, zx, wbits); }
+/* @end */
+
+/* @fn qrt_sparse_row uses qrt_wget */
+/* The nonzeros of one mask row of K weights, values from w.v starting at *j:
+ * off[t] = at[k] (or k when at is NULL) and wv[t] = the weight, for each
+ * nonzero k in order; returns their count and advances *j past them. */
+static dlrt_i qrt_sparse_row(const unsigned char *mask, dlrt_i K, qrt_wts v, dlrt_i *j, const int32_t *at,
+                             int32_t *off, int16_t *wv) {
+  dlrt_i nz = 0, k, b;
+  for (b = 0; b * 8 < K; b++) {
+    unsigned bits = mask[b];
+    for (k = b * 8; bits; k++, bits >>= 1)
+      if (bits & 1) {
+        off[nz] = at ? at[k] : (int32_t)k;
+        wv[nz++] = (int16_t)(v.bits == 8 ? ((const int8_t *)v.data)[*j] : qrt_wget(v, *j));
+        (*j)++;
+      }
+  }
+  return nz;
+}
+/* @end */
+
+/* @fn qrt_conv_sparse_dims uses qrt_conv16_dims */
+/* The sparse conv's layout (see qrt_conv_sparse): padded input dims pd,
+ * *rowp the pitch of an output row in the sums, *ext whether a tap's sums
+ * over all output rows are one contiguous run; returns the int16 elements of
+ * the padded input copy, with a row of slack for the contiguous runs. */
+static dlrt_i qrt_conv_sparse_dims(const dlrt_win *g, dlrt_i *pd, dlrt_i *rowp, int *ext) {
+  dlrt_i cp, nxb = qrt_conv16_dims(g, &cp, pd);
+  *ext = g->stride[1] == 1 && g->stride[2] == 1;
+  *rowp = *ext ? pd[2] : g->od[2];
+  return (nxb + pd[2] + 7) / 8 * 8;
+}
+/* @end */
+
+/* @fn qrt_conv_sparse uses qrt_conv_sparse_dims qrt_sparse_row qrt_out_row */
+/* For each group: a zero-padded planar copy of x - zx (as qrt_conv16); for
+ * each output channel, the offsets of its nonzero taps into that copy, then
+ * for two taps at a time and every output row, sums[p] += w0 * x0[p] + w1 *
+ * x1[p]. With unit strides along h and w the output rows of a tap are one
+ * run over the padded width (the few extra columns are computed and
+ * dropped), long enough to vectorize well. Partial sums are bounded by the
+ * proven accumulator width, as in qrt_conv16. */
+void qrt_conv_sparse(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_swts w, const int32_t *bias,
+                     const qrt_mult *mult, qrt_out o, void *y, void *scratch) {
+  dlrt_i cg = g->c / g->group, mg = g->m / g->group, kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
+  dlrt_i P = g->od[0] * g->od[1] * g->od[2], pd[3], rowp, nrows = g->od[0] * g->od[1];
+  int ext;
+  dlrt_i nxb = qrt_conv_sparse_dims(g, pd, &rowp, &ext), plane = pd[1] * pd[2], pvol = pd[0] * plane;
+  dlrt_i run = ext ? g->od[1] * pd[2] : g->od[2], mrow = (K + 7) / 8, j = 0;
+  int16_t *xb = (int16_t *)scratch, *wv;
+  int32_t *sum = (int32_t *)(xb + nxb), *at = sum + nrows * rowp, *off = at + K;
+  dlrt_i n, gr, c, i0, i1, i2, kd, kh, kw, m, t, e, nz;
+  wv = (int16_t *)(off + K);
+  for (t = 0, c = 0; c < cg; c++)
+    for (kd = 0; kd < g->k[0]; kd++)
+      for (kh = 0; kh < g->k[1]; kh++)
+        for (kw = 0; kw < g->k[2]; kw++)
+          at[t++] = (int32_t)(c * pvol + kd * g->dil[0] * plane + kh * g->dil[1] * pd[2] + kw * g->dil[2]);
+  for (n = 0; n < g->n; n++) {
+    j = 0; /* every image reads the same weights */
+    for (gr = 0; gr < g->group; gr++) {
+      const int8_t *xg = x + (n * g->c + gr * cg) * g->id[0] * g->id[1] * g->id[2];
+      dlrt_i ybase = (n * g->m + gr * mg) * P;
+      for (t = 0; t < nxb; t++) xb[t] = 0;
+      for (c = 0; c < cg; c++)
+        for (i0 = 0; i0 < g->id[0]; i0++)
+          for (i1 = 0; i1 < g->id[1]; i1++) {
+            const int8_t *src = xg + ((c * g->id[0] + i0) * g->id[1] + i1) * g->id[2];
+            int16_t *d = xb + c * pvol + (i0 + g->pad[0]) * plane + (i1 + g->pad[1]) * pd[2] + g->pad[2];
+            for (i2 = 0; i2 < g->id[2]; i2++) d[i2] = (int16_t)(src[i2] - zx);
+          }
+      for (m = 0; m < mg; m++) {
+        dlrt_i ch = gr * mg + m;
+        nz = qrt_sparse_row(w.mask + ch * mrow, K, w.v, &j, at, off, wv);
+        for (t = 0; t < nrows * rowp; t++) sum[t] = 0;
+        for (t = 0; t < nz; t += 2) {
+          const int16_t w0 = wv[t], w1 = t + 1 < nz ? wv[t + 1] : 0;
+          const int16_t *q0 = xb + off[t], *q1 = xb + (t + 1 < nz ? off[t + 1] : off[t]);
+          for (i0 = 0; i0 < g->od[0]; i0++) {
+            dlrt_i d0 = i0 * g->stride[0] * plane;
+            if (ext) {
+              int32_t *restrict s = sum + i0 * g->od[1] * rowp;
+              const int16_t *restrict a0 = q0 + d0, *restrict a1 = q1 + d0;
+              for (e = 0; e < run; e++) s[e] += w0 * a0[e] + w1 * a1[e];
+            } else {
+              for (i1 = 0; i1 < g->od[1]; i1++) {
+                int32_t *restrict s = sum + (i0 * g->od[1] + i1) * rowp;
+                dlrt_i d1 = d0 + i1 * g->stride[1] * pd[2], s2 = g->stride[2];
+                const int16_t *restrict a0 = q0 + d1, *restrict a1 = q1 + d1;
+                for (e = 0; e < run; e++) s[e] += w0 * a0[e * s2] + w1 * a1[e * s2];
+              }
+            }
+          }
+        }
+        for (t = 0; t < nrows; t++)
+          qrt_out_row(sum + t * rowp, g->od[2], bias ? bias[ch] : 0, mult[ch], o, y, ybase + m * P + t * g->od[2]);
+      }
+    }
+  }
+}
+/* @end */
+
+/* @fn qrt_conv_sparse_scratch uses qrt_conv_sparse_dims */
+dlrt_i qrt_conv_sparse_scratch(const dlrt_win *g) {
+  dlrt_i pd[3], rowp, K = g->c / g->group * g->k[0] * g->k[1] * g->k[2];
+  int ext;
+  dlrt_i nxb = qrt_conv_sparse_dims(g, pd, &rowp, &ext);
+  return nxb * 2 + g->od[0] * g->od[1] * rowp * 4 + K * 4 * 2 + K * 2;
+}
+/* @end */
+
 /* @fn qrt_matmul16 uses qrt_wunpack qrt_dot2x2 qrt_out_store */
 /* qrt_matmul when qrt_fast16 holds for both operands: for two columns of B at
  * a time and chunks of at most 256 along K, the rows of A - za and the two
@@ -445,6 +559,38 @@ dlrt_i qrt_matmul_scratch(dlrt_i M, dlrt_i N, dlrt_i K, int aes, int64_t za, con
     return (M + 2) * (K < 256 ? (K + 15) / 16 * 16 : 256) * 2 + M * N * 4;
   return N * 8;
 }
+/* @end */
+
+/* @fn qrt_matmul_sparse uses qrt_sparse_row qrt_out_store */
+/* A - za transposed into int16 [K][M]; for each column n of B, its nonzero
+ * rows k, two at a time: sums[i] += w0 * a[k0][i] + w1 * a[k1][i]. */
+void qrt_matmul_sparse(dlrt_i batches, const dlrt_i *aoff, dlrt_i M, dlrt_i N, dlrt_i K, const int8_t *a, int64_t za,
+                       qrt_swts w, const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, void *y,
+                       void *scratch) {
+  int16_t *at = (int16_t *)scratch, *wv;
+  int32_t *sum = (int32_t *)(at + (K * M + 7) / 8 * 8), *off = sum + M;
+  dlrt_i mrow = (K + 7) / 8, t, i, k, n, j, nz, r;
+  wv = (int16_t *)(off + K);
+  for (t = 0; t < batches; t++) {
+    for (i = 0; i < M; i++)
+      for (k = 0; k < K; k++) at[k * M + i] = (int16_t)(a[aoff[t] + i * K + k] - za);
+    for (j = 0, n = 0; n < N; n++) {
+      nz = qrt_sparse_row(w.mask + n * mrow, K, w.v, &j, NULL, off, wv);
+      for (i = 0; i < M; i++) sum[i] = 0;
+      for (r = 0; r < nz; r += 2) {
+        const int16_t w0 = wv[r], w1 = r + 1 < nz ? wv[r + 1] : 0;
+        const int16_t *restrict a0 = at + off[r] * M, *restrict a1 = at + (r + 1 < nz ? off[r + 1] : off[r]) * M;
+        for (i = 0; i < M; i++) sum[i] += w0 * a0[i] + w1 * a1[i];
+      }
+      for (i = 0; i < M; i++)
+        qrt_out_store(y, (t * M + i) * N + n, (int64_t)sum[i] + (bias ? bias[n] : 0), mult[nmult > 1 ? n : 0], o);
+    }
+  }
+}
+/* @end */
+
+/* @fn qrt_matmul_sparse_scratch */
+dlrt_i qrt_matmul_sparse_scratch(dlrt_i M, dlrt_i K) { return (K * M + 7) / 8 * 8 * 2 + M * 4 + K * 4 + K * 2; }
 /* @end */
 
 /* @fn qrt_binary uses qrt_ld qrt_st qrt_requant */

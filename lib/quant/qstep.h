@@ -53,6 +53,30 @@ struct DlQStep {
  * else 8, 16 or 32; see qrt_wts). Returns a malloc'd buffer of *bytes. */
 unsigned char *dl_qweights_pack(const int32_t *v, int64_t n, int *bits, size_t *bytes);
 
+/* A conv / matmul step's weights as qrt_swts (owned buffers). */
+typedef struct {
+  unsigned char *mask, *vals;
+  size_t mask_bytes, val_bytes; /* vals: the nonzeros packed at `bits` (dl_qweights_pack) */
+  int bits;
+  int64_t rows, K, nnz;         /* rows x K weights, nnz of them nonzero */
+} DlQSparse;
+
+/* How the C target stores weights: dense always, sparse where it pays (the
+ * default) or sparse wherever the sparse kernels run. */
+typedef enum { DL_SPARSE_AUTO, DL_SPARSE_OFF, DL_SPARSE_ALL } DlSparseMode;
+
+/* Density at or below which sparse weights also run faster than dense ones
+ * (bench/sparse-weights.sh). */
+#define DL_SPARSE_MAX_DENSITY 0.5
+
+/* Fills s with q's weights in sparse form and returns true when mode allows
+ * it for this step: a conv or a matmul with constant weights shared by its
+ * batches, whose operands meet qrt_sparse_ok; under DL_SPARSE_AUTO also only
+ * when it pays: fewer bytes than the dense packing and at most
+ * DL_SPARSE_MAX_DENSITY of the weights nonzero. */
+bool dl_qstep_sparse(const struct DlQStep *q, DlSparseMode mode, DlQSparse *s);
+void dl_qsparse_free(DlQSparse *s);
+
 /* Scratch bytes step q needs beyond its output (conv and matmul). */
 size_t dl_qstep_scratch_bytes(const struct DlQStep *q);
 

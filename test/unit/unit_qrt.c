@@ -120,9 +120,42 @@ static int guard_intact(const unsigned char *p, size_t n) {
   return 1;
 }
 
+/* Zeroes a random share (up to 95%) of the n weights v in two of three cases
+ * and repacks them into w; the old packing is freed. */
+static unsigned char *sparsify(int32_t *v, int64_t n, qrt_wts *w, unsigned char *p) {
+  size_t bytes;
+  if (next() % 3 == 0) return p;
+  uint64_t keep = 5 + next() % 96; /* percent */
+  for (int64_t i = 1; i < n; i++) /* v[0] keeps the widest value */
+    if (next() % 100 >= keep) v[i] = 0;
+  free(p);
+  p = dl_qweights_pack(v, n, &w->bits, &bytes);
+  w->data = p;
+  return p;
+}
+
+/* Runs the sparse kernel of step q (conv or matmul, its DlQStep fields set as
+ * the plan sets them) and compares with the dense result want; counts cases,
+ * differences and scratch overruns. */
+static void sparse_check(const struct DlQStep *q, const int8_t *x, const dlrt_i *aoff, const int32_t *bias,
+                         const qrt_mult *mult, qrt_out o, const void *want, int64_t ny, int *cases, int *bad,
+                         int *overrun) {
+  DlQSparse sp;
+  if (!dl_qstep_sparse(q, DL_SPARSE_ALL, &sp)) return;
+  qrt_swts sw = {sp.mask, {sp.vals, sp.bits, 0}};
+  const dlrt_win *g = &q->c.win;
+  size_t ns = (size_t)(q->kind == Q_CONV ? qrt_conv_sparse_scratch(g) : qrt_matmul_sparse_scratch(q->c.M, q->c.K));
+  unsigned char *scr = guarded(ns), *y = calloc((size_t)ny, (size_t)o.es);
+  if (q->kind == Q_CONV) qrt_conv_sparse(g, x, q->zx, sw, bias, mult, o, y, scr);
+  else qrt_matmul_sparse(q->c.batches, aoff, q->c.M, q->c.N, q->c.K, x, q->zx, sw, bias, mult, q->nmult, o, y, scr);
+  (*cases)++, *bad += memcmp(y, want, (size_t)ny * (size_t)o.es) != 0, *overrun += !guard_intact(scr, ns);
+  free(scr), free(y);
+  dl_qsparse_free(&sp);
+}
+
 static void conv_paths(void) {
   static const int cgs[] = {1, 2, 3, 5, 16, 32, 48}, bitss[] = {2, 3, 4, 5, 7, 8, 16};
-  int bad = 0, overrun = 0, cases = 0, clcases = 0, clbad = 0;
+  int bad = 0, overrun = 0, cases = 0, clcases = 0, clbad = 0, spcases = 0, spbad = 0;
   for (int t = 0; t < 400; t++) {
     dlrt_win g;
     memset(&g, 0, sizeof g);
@@ -145,8 +178,9 @@ static void conv_paths(void) {
     int8_t *x = malloc((size_t)nx);
     int32_t *wv = malloc(sizeof(int32_t) * (size_t)nw);
     int32_t *bias = next() % 4 ? malloc(sizeof(int32_t) * (size_t)g.m) : NULL;
-    qrt_wts w;
+    qrt_wts w = {0};
     unsigned char *wp = random_weights(nw, bitss[next() % 7], wv, &w, &wmax);
+    wp = sparsify(wv, nw, &w, wp);
     qrt_mult *mult = malloc(sizeof(qrt_mult) * (size_t)g.m);
     qrt_out o = random_out();
     for (int64_t i = 0; i < nx; i++) x[i] = (int8_t)rnd(-128, 127);
@@ -196,19 +230,24 @@ static void conv_paths(void) {
         }
       }
     bad += diff;
+    struct DlQStep q = {.kind = Q_CONV, .xes = 1, .zx = zx, .w = w, .wdata = wp, .nw = nw, .acc_bits = 32};
+    q.c.win = g;
+    sparse_check(&q, x, NULL, bias, mult, o, y32, ny, &spcases, &spbad, &overrun);
     free(x), free(wv), free(bias), free(wp), free(mult), free(s32), free(s64), free(y32), free(y64);
   }
   expect(bad == 0, "conv: int32 path, int64 path and the definition agree");
   expect(overrun == 0, "conv: scratch stays within qrt_conv_scratch");
   expect(clcases >= 40 && clbad == 0, "conv: weights stored channel-last (qrt_conv_cl) give the same results");
   printf("conv with channel-last weights: %s cases, %d differ\n", clcases >= 40 ? "40+" : "too few", clbad);
+  expect(spcases >= 150 && spbad == 0, "conv: sparse weights (qrt_conv_sparse) give the same results");
+  printf("conv with sparse weights: %s cases, %d differ\n", spcases >= 150 ? "150+" : "too few", spbad);
   printf("conv paths: %s on random geometries, %d differ, %d overrun\n", cases >= 200 ? "200+" : "too few", bad,
          overrun);
 }
 
 static void matmul_paths(void) {
   static const int bitss[] = {2, 4, 7, 8, 16};
-  int bad = 0, overrun = 0, cases = 0;
+  int bad = 0, overrun = 0, cases = 0, spcases = 0, spbad = 0;
   for (int t = 0; t < 300; t++) {
     dlrt_i batches = rnd(1, 3), M = rnd(1, 20), N = rnd(1, 40), K = rnd(1, 200);
     int weights = next() % 2, pern = next() % 2;
@@ -219,6 +258,7 @@ static void matmul_paths(void) {
     int32_t *bias = next() % 2 ? malloc(sizeof(int32_t) * (size_t)N) : NULL;
     qrt_wts w = {0};
     unsigned char *wp = weights ? random_weights(K * N, bitss[next() % 5], wv, &w, &wmax) : NULL;
+    if (wp) wp = sparsify(wv, K * N, &w, wp);
     qrt_mult *mult = malloc(sizeof(qrt_mult) * (size_t)N);
     qrt_out o = random_out();
     for (dlrt_i i = 0; i < batches; i++) aoff[i] = i * M * K, boff[i] = weights ? 0 : i * K * N;
@@ -251,6 +291,12 @@ static void matmul_paths(void) {
             diff = got != store_ref(acc, mult[pern ? j : 0], o);
           }
       bad += diff;
+      if (weights) {
+        struct DlQStep q = {.kind = Q_MATMUL, .xes = 1, .zx = za, .w = w, .wdata = wp, .nw = K * N, .acc_bits = 32,
+                            .nmult = nmult};
+        q.c.batches = batches, q.c.boff = boff, q.c.M = M, q.c.N = N, q.c.K = K;
+        sparse_check(&q, a, aoff, bias, mult, o, y32, ny, &spcases, &spbad, &overrun);
+      }
       free(s32), free(s64), free(y32), free(y64);
     }
     free(aoff), free(boff), free(a), free(bq), free(wv), free(bias), free(wp), free(mult);
@@ -258,6 +304,8 @@ static void matmul_paths(void) {
   expect(bad == 0, "matmul: int32 path, int64 path and the definition agree");
   expect(overrun == 0, "matmul: scratch stays within qrt_matmul_scratch");
   printf("matmul paths: %s random cases, %d differ, %d overrun\n", cases >= 200 ? "200+" : "too few", bad, overrun);
+  expect(spcases >= 80 && spbad == 0, "matmul: sparse weights (qrt_matmul_sparse) give the same results");
+  printf("matmul with sparse weights: %s cases, %d differ\n", spcases >= 80 ? "80+" : "too few", spbad);
 }
 
 /* The pooling definition, tap by tap (docs/integer-semantics.md). */

@@ -1,0 +1,46 @@
+/* Sparse storage of constant weights for the C target (qrt_swts): which
+ * layers get it and the encoding. The interpreter keeps dense weights: it is
+ * the reference the sparse kernels are checked against. */
+#include <stdlib.h>
+
+#include "quant/qstep.h"
+
+void dl_qsparse_free(DlQSparse *s) {
+  free(s->mask), free(s->vals);
+  s->mask = s->vals = NULL;
+}
+
+/* Weight k of row r: a conv's [m][c/group x kernel], a matmul's column r of [K][N]. */
+static int32_t weight_at(const struct DlQStep *q, int64_t K, int64_t r, int64_t k) {
+  return qrt_wget(q->w, q->kind == Q_CONV ? r * K + k : k * q->c.N + r);
+}
+
+bool dl_qstep_sparse(const struct DlQStep *q, DlSparseMode mode, DlQSparse *s) {
+  *s = (DlQSparse){0};
+  if (mode == DL_SPARSE_OFF || !q->wdata || (q->kind != Q_CONV && q->kind != Q_MATMUL)) return false;
+  if (!qrt_sparse_ok(q->xes, q->zx, q->w.bits, q->acc_bits)) return false;
+  if (q->kind == Q_MATMUL)
+    for (dlrt_i t = 0; t < q->c.batches; t++)
+      if (q->c.boff[t]) return false; /* batched weights: not one matrix */
+  s->rows = q->kind == Q_CONV ? q->c.win.m : q->c.N;
+  s->K = s->rows ? q->nw / s->rows : 0;
+  int64_t mrow = (s->K + 7) / 8;
+  s->mask_bytes = (size_t)(s->rows * mrow);
+  s->mask = calloc(s->mask_bytes ? s->mask_bytes : 1, 1);
+  int32_t *v = malloc(sizeof(int32_t) * (size_t)(q->nw ? q->nw : 1));
+  for (int64_t r = 0; r < s->rows; r++)
+    for (int64_t k = 0; k < s->K; k++) {
+      int32_t w = weight_at(q, s->K, r, k);
+      if (!w) continue;
+      s->mask[r * mrow + k / 8] |= (unsigned char)(1u << (k % 8));
+      v[s->nnz++] = w;
+    }
+  s->vals = dl_qweights_pack(v, s->nnz, &s->bits, &s->val_bytes);
+  free(v);
+  if (mode == DL_SPARSE_AUTO && (s->mask_bytes + s->val_bytes >= q->wbytes ||
+                                 (double)s->nnz > DL_SPARSE_MAX_DENSITY * (double)q->nw)) {
+    dl_qsparse_free(s);
+    return false;
+  }
+  return true;
+}
