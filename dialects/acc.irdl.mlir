@@ -17,7 +17,8 @@ irdl.dialect @acc {
     %op = irdl.base "#builtin.string"
     irdl.attributes {"step" = %step, "op" = %op}
   }
-  // A plan step on the accelerator: its GEMM shape [M, N, K], the chosen tile and loop order, dense weight bits and outliers.
+  // A plan step on the accelerator: its GEMM shape [M, N, K], the chosen tile and loop order, dense weight bits and outliers,
+  // the weight format ("dense", or "blocks": a bitmap and the nonzero PE-array blocks) and the all-zero blocks found.
   irdl.operation @layer {
     %step = irdl.base "#builtin.integer"
     %kind = irdl.base "#builtin.string"
@@ -27,7 +28,9 @@ irdl.dialect @acc {
     %weight_bits = irdl.base "#builtin.integer"
     %outliers = irdl.base "#builtin.integer"
     %instructions = irdl.base "#builtin.integer"
-    irdl.attributes {"step" = %step, "kind" = %kind, "shape" = %shape, "tile" = %tile, "order" = %order, "weight_bits" = %weight_bits, "outliers" = %outliers, "instructions" = %instructions}
+    %weight_format = irdl.base "#builtin.string"
+    %zero_blocks = irdl.base "#builtin.integer"
+    irdl.attributes {"step" = %step, "kind" = %kind, "shape" = %shape, "tile" = %tile, "order" = %order, "weight_bits" = %weight_bits, "outliers" = %outliers, "instructions" = %instructions, "weight_format" = %weight_format, "zero_blocks" = %zero_blocks}
   }
   // A layer's configuration: zero points, clamp bounds, bit widths, shift-only requantization.
   irdl.operation @cfg {

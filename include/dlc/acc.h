@@ -70,6 +70,14 @@ const char *dl_acc_op_name(DlAccOp op);
 /* --- layers ------------------------------------------------------------------ */
 typedef enum { DL_ACC_L_CONV, DL_ACC_L_MATMUL, DL_ACC_L_ADD, DL_ACC_L_MAXPOOL, DL_ACC_L_LUT } DlAccLayerKind;
 
+/* How a GEMM layer's weights lie in DRAM (docs/acc-isa.md). A weight block is
+ * what the PE array consumes in one pass: (cols x pack) output channels x k
+ * input channels, on a grid that starts at each convolution group. */
+typedef enum {
+  DL_ACC_W_DENSE,  /* the [N][K] matrix; every block is computed */
+  DL_ACC_W_BLOCKS, /* a bitmap of the nonzero blocks, then only those; zero blocks are skipped */
+} DlAccWeightFormat;
+
 typedef struct {
   int step;                 /* the plan step */
   DlAccLayerKind kind;
@@ -78,11 +86,14 @@ typedef struct {
   int order;                /* 0: n outer (weights stationary when kt = K), 1: m outer */
   int wbits;                /* dense weight width in DRAM and the weight buffer (2, 4, 8, 16) */
   int64_t noutliers;        /* weights outside the dense range, in the sparse list */
-  int64_t woff, wbytes;     /* this layer's dense weights in the weight segment */
+  int64_t woff, wbytes;     /* this layer's weights in the weight segment (either format) */
   int64_t ooff;             /* first outlier entry (in the outlier segment) */
   int64_t poff;             /* per-channel parameters (bias, m0, shift) in the parameter segment */
   int64_t icmd, ncmd;       /* instructions */
   int64_t dram_lb;          /* the layer's DRAM traffic lower bound, bytes (docs/acc.md) */
+  int64_t pg;               /* output channels per convolution group (N for matmul; 1 for ALU layers) */
+  DlAccWeightFormat wformat;
+  int64_t zblocks;          /* all-zero weight blocks (counted in either format; skipped in DL_ACC_W_BLOCKS) */
 } DlAccLayer;
 
 typedef struct {
@@ -98,7 +109,7 @@ typedef struct {
   int nl;
   DlAccInsn *insn;
   int64_t ninsn;
-  unsigned char *wseg; /* dense weights, each layer [N][K] row-major at its wbits, two's complement */
+  unsigned char *wseg; /* weights, each layer [N][K] row-major at its wbits or as blocks (DlAccWeightFormat) */
   int64_t wseg_len;
   DlAccOutlier *out;
   int64_t nout;

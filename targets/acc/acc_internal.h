@@ -18,7 +18,40 @@ int64_t dl_acc_x_bytes(const Step *st, const DlAccLayer *l, int64_t m0, int64_t 
  * the outliers as a per-channel list (a 4-byte row pointer per output channel,
  * a 2-byte column index and the value per outlier); 0 for ALU layers. */
 int64_t dl_acc_weight_bytes(const DlAccDevice *d, const DlAccLayer *l);
-/* Cycles of one GEMM tile on the dense PE array (pipeline fill included). */
-int64_t dl_acc_gemm_cycles(const DlAccDevice *d, const DlAccLayer *l, int xes, int64_t mt, int64_t nt, int64_t kt);
+/* Cycles of one GEMM tile of mt rows whose weights are `blocks` PE-array
+ * blocks (the nonzero ones in the block format), pipeline fill included. */
+int64_t dl_acc_gemm_cycles(const DlAccDevice *d, const DlAccLayer *l, int xes, int64_t mt, int64_t blocks);
+/* The blocks a dense nt x kt weight tile occupies on the PE array. */
+int64_t dl_acc_dense_blocks(const DlAccDevice *d, const DlAccLayer *l, int64_t nt, int64_t kt);
+
+/* --- weight blocks (blocks.c) ----------------------------------------------
+ * The grid of a GEMM layer's [N][K] weights: block (r, c) covers output
+ * channels [n0, n1) of block row r (jb rows per convolution group, the last
+ * one of a group possibly narrower) and inputs [c bk, min((c + 1) bk, K)). */
+typedef struct {
+  int64_t bn, bk;   /* block: output channels (PE cols x pack at the layer's width) x inputs (PE k) */
+  int64_t jb, kb;   /* blocks per group along n, along K */
+  int64_t rows, n;  /* block rows (groups x jb), blocks (rows x kb) */
+} DlAccGrid;
+
+void dl_acc_grid(const DlAccDevice *d, const DlAccLayer *l, DlAccGrid *g);
+void dl_acc_block_range(const DlAccGrid *g, const DlAccLayer *l, int64_t r, int64_t c, int64_t *n0, int64_t *n1,
+                        int64_t *k0, int64_t *k1);
+/* Bytes one stored block takes (its elements at the layer's width, whole bytes). */
+int64_t dl_acc_block_bytes(const DlAccGrid *g, const DlAccLayer *l, int64_t r, int64_t c);
+/* Bytes of the layer's bitmap (a bit per block, rounded up to 4 bytes). */
+int64_t dl_acc_bitmap_bytes(const DlAccGrid *g);
+/* Offsets of each block's data after the bitmap (block r * kb + c; -1 for a
+ * zero block) from the layer's bitmap at `bitmap`: off[g->n] (malloc'd).
+ * *total: bitmap + nonzero blocks' bytes; *zero: the zero blocks. */
+int64_t *dl_acc_block_offsets(const DlAccGrid *g, const DlAccLayer *l, const unsigned char *bitmap, int64_t *total,
+                              int64_t *zero);
+/* Whether [n0, n1) x [k0, k1) is made of whole blocks of one group. */
+bool dl_acc_tile_aligned(const DlAccGrid *g, const DlAccLayer *l, int64_t n0, int64_t n1, int64_t k0, int64_t k1);
+/* What a LOAD_W of an aligned tile reads in the block format: the tile's
+ * bitmap bits (whole bytes) and its nonzero blocks; *nnz those blocks, *elems
+ * their weights. off: dl_acc_block_offsets. Returns bytes. */
+int64_t dl_acc_tile_blocks(const DlAccGrid *g, const DlAccLayer *l, const int64_t *off, int64_t n0, int64_t n1,
+                           int64_t k0, int64_t k1, int64_t *nnz, int64_t *elems);
 
 #endif

@@ -1,5 +1,6 @@
 /* The .accbin file: a little-endian header, the device, the layer table,
- * the instructions, the weight segment (dense packed weights), the outlier
+ * the instructions, the weight segment (packed weights, dense or as nonzero
+ * blocks behind a bitmap), the outlier
  * list, the parameter segment and the quantized module's MLIR text
  * (docs/acc-isa.md). The reader checks every field and instruction. */
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 #include "dlc/support.h"
 
 static const char magic[8] = {'D', 'L', 'C', 'A', 'C', 'C', '\r', '\n'};
-enum { VERSION = 1, DEV_INTS = 13, DEV_DOUBLES = 9, LAYER_WORDS = 16 };
+enum { VERSION = 2, DEV_INTS = 13, DEV_DOUBLES = 9, LAYER_WORDS = 19 };
 
 const char *dl_acc_op_name(DlAccOp op) {
   static const char *names[] = {"invalid",
@@ -45,7 +46,8 @@ bool dl_acc_write(const char *path, const DlAccProgram *p, DlError *e) {
   for (int i = 0; i < p->nl; i++) {
     const DlAccLayer *l = &p->l[i];
     int64_t v[LAYER_WORDS] = {l->step, l->kind, l->M, l->N, l->K, l->mt, l->nt, l->kt,
-                              l->order, l->wbits, l->noutliers, l->woff, l->wbytes, l->ooff, l->poff, l->dram_lb};
+                              l->order, l->wbits, l->noutliers, l->woff, l->wbytes, l->ooff, l->poff, l->dram_lb,
+                              l->pg, l->wformat, l->zblocks};
     for (int j = 0; j < LAYER_WORDS; j++) dl_buf_put_u64(&b, (uint64_t)v[j]);
     dl_buf_put_u64(&b, (uint64_t)l->icmd);
     dl_buf_put_u64(&b, (uint64_t)l->ncmd);
@@ -88,6 +90,14 @@ static bool check_insn(const DlAccProgram *p, int64_t i, const DlAccLayer *l, Dl
       snprintf(why, sizeof why, "%s in an ALU layer", dl_acc_op_name(op));
     else if ((l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MATMUL) && op == DL_ACC_ALU)
       snprintf(why, sizeof why, "alu in a GEMM layer");
+    else if ((op == DL_ACC_LOAD_W || op == DL_ACC_GEMM) && b0 / l->pg != (b1 - 1) / l->pg)
+      snprintf(why, sizeof why, "channels %u..%u straddle convolution groups", b0, b1);
+    else if ((op == DL_ACC_LOAD_W || op == DL_ACC_GEMM) && l->wformat == DL_ACC_W_BLOCKS) {
+      DlAccGrid g;
+      dl_acc_grid(&p->dev, l, &g);
+      if (!dl_acc_tile_aligned(&g, l, b0, b1, c0, c1))
+        snprintf(why, sizeof why, "tile n %u..%u k %u..%u is not made of whole weight blocks", b0, b1, c0, c1);
+    }
   }
   if (!why[0]) return true;
   return dl_error_set(e, "instruction %lld: %s", (long long)i, why);
@@ -134,22 +144,27 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
     DlAccLayer *l = &p->l[i];
     l->step = (int)v[0], l->kind = (DlAccLayerKind)v[1], l->M = v[2], l->N = v[3], l->K = v[4], l->mt = v[5], l->nt = v[6];
     l->kt = v[7], l->order = (int)v[8], l->wbits = (int)v[9], l->noutliers = v[10], l->woff = v[11], l->wbytes = v[12];
-    l->ooff = v[13], l->poff = v[14], l->dram_lb = v[15], l->icmd = v[16], l->ncmd = v[17];
+    l->ooff = v[13], l->poff = v[14], l->dram_lb = v[15], l->pg = v[16], l->wformat = (DlAccWeightFormat)v[17];
+    l->zblocks = v[18], l->icmd = v[19], l->ncmd = v[20];
     bool gemm = l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MATMUL;
     bool ok = v[0] >= 0 && v[0] < 1 << 24 && v[1] >= 0 && v[1] <= DL_ACC_L_LUT && l->M >= 1 && l->M < 1ll << 32 &&
               l->N >= 1 && l->N < 1 << 24 && l->K >= 1 && l->K < 1 << 24 && l->mt >= 1 && l->mt <= l->M && l->nt >= 1 &&
               l->nt <= l->N && l->kt >= 1 && l->kt <= l->K && (l->order == 0 || l->order == 1) && l->icmd >= 0 &&
-              l->ncmd >= 1 && l->icmd <= p->ninsn - l->ncmd && l->poff >= 0;
+              l->ncmd >= 1 && l->icmd <= p->ninsn - l->ncmd && l->poff >= 0 && l->pg >= 1 && l->pg <= l->N &&
+              l->N % l->pg == 0 && (l->wformat == DL_ACC_W_DENSE || l->wformat == DL_ACC_W_BLOCKS) && l->zblocks >= 0;
     if (ok) { /* N is in range now */
       int64_t npar = gemm ? 3 * l->N : l->kind == DL_ACC_L_ADD ? 3 : l->kind == DL_ACC_L_LUT ? 1 : 0;
       ok = l->poff <= p->npar - npar;
     }
-    if (ok && gemm)
-      ok = (l->wbits == 2 || l->wbits == 4 || l->wbits == 8 || l->wbits == 16) && l->woff >= 0 &&
-           l->wbytes == (l->N * l->K * l->wbits + 7) / 8 && l->woff <= p->wseg_len - l->wbytes && l->woff % 4 == 0 &&
-           l->noutliers >= 0 &&
-           l->ooff >= 0 && l->ooff <= p->nout - l->noutliers;
-    if (ok && !gemm) ok = l->noutliers == 0; /* ALU layers have no weights */
+    if (ok && gemm) {
+      DlAccGrid g;
+      dl_acc_grid(d, l, &g);
+      ok = (l->wbits == 2 || l->wbits == 4 || l->wbits == 8 || l->wbits == 16) && l->woff >= 0 && l->wbytes >= 0 &&
+           l->woff <= p->wseg_len - l->wbytes && l->woff % 4 == 0 && l->noutliers >= 0 && l->ooff >= 0 &&
+           l->ooff <= p->nout - l->noutliers && l->zblocks <= g.n && l->nt <= l->pg &&
+           (l->wformat == DL_ACC_W_BLOCKS ? l->wbytes >= dl_acc_bitmap_bytes(&g) : l->wbytes == (l->N * l->K * l->wbits + 7) / 8);
+    }
+    if (ok && !gemm) ok = l->noutliers == 0 && l->wformat == DL_ACC_W_DENSE && l->zblocks == 0; /* ALU layers have no weights */
     if (!ok) {
       dl_acc_program_free(p);
       return dl_error_set(e, "layer %u: a field is out of range", i);
@@ -160,6 +175,20 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
     for (int j = 0; j < 4; j++) p->insn[i].w[j] = dl_read_u64(&r);
   p->wseg = calloc((size_t)p->wseg_len + 1, 1); /* a spare zero byte: qrt_wget reads two bytes of a bit stream */
   memcpy(p->wseg, dl_read_bytes(&r, (size_t)p->wseg_len), (size_t)p->wseg_len);
+  /* the block format: the bitmap's blocks fill the layer's bytes exactly, and it counts the zero blocks the header says */
+  for (int i = 0; i < p->nl; i++) {
+    const DlAccLayer *l = &p->l[i];
+    if (l->wformat != DL_ACC_W_BLOCKS) continue;
+    DlAccGrid g;
+    dl_acc_grid(d, l, &g);
+    int64_t total, zero;
+    free(dl_acc_block_offsets(&g, l, p->wseg + l->woff, &total, &zero));
+    if (total != l->wbytes || zero != l->zblocks) {
+      dl_acc_program_free(p);
+      return dl_error_set(e, "layer %d: its weight bitmap marks %lld zero blocks and %lld bytes, the layer says %lld and %lld", i,
+                          (long long)zero, (long long)total, (long long)l->zblocks, (long long)l->wbytes);
+    }
+  }
   p->out = malloc(sizeof(DlAccOutlier) * (size_t)(p->nout + 1));
   for (int64_t i = 0; i < p->nout; i++) {
     p->out[i].k = dl_read_u32(&r), p->out[i].n = dl_read_u32(&r), p->out[i].v = (int32_t)dl_read_u32(&r);
@@ -225,10 +254,18 @@ void dl_acc_print(FILE *f, const DlAccProgram *p, DlPlan *plan, bool insns) {
   for (int i = 0; i < p->nl; i++) {
     const DlAccLayer *l = &p->l[i];
     fprintf(f, "layer %d: step %d %s (%s): M %lld N %lld K %lld, tiles %lld x %lld x %lld, %s outer, weights %d bits + %lld outliers, "
-               "%lld instructions\n",
+               "%lld instructions",
             i, l->step, kind_name(l->kind), plan ? plan->steps[l->step].where : "?", (long long)l->M, (long long)l->N,
             (long long)l->K, (long long)l->mt, (long long)l->nt, (long long)l->kt, l->order ? "m" : "n", l->wbits,
             (long long)l->noutliers, (long long)l->ncmd);
+    if (l->wbits) {
+      DlAccGrid g;
+      dl_acc_grid(d, l, &g);
+      fprintf(f, ", %s weights: %lld blocks of %lld x %lld, %lld zero", l->wformat == DL_ACC_W_BLOCKS ? "block" : "dense",
+              (long long)g.n, (long long)g.bn, (long long)g.bk, (long long)l->zblocks);
+      if (l->wformat == DL_ACC_W_BLOCKS) fprintf(f, " (skipped), %lld bytes", (long long)l->wbytes);
+    }
+    fputc('\n', f);
     for (int64_t c = l->icmd; insns && c < l->icmd + l->ncmd; c++) {
       const DlAccInsn *in = &p->insn[c];
       if (dl_acc_op(in) == DL_ACC_CFG) {

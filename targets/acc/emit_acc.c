@@ -38,10 +38,11 @@ char *dl_acc_ir(MlirModule m, const DlAccDevice *dev, bool insns, size_t *len, D
       const DlAccLayer *l = &p.l[li++];
       dl_buf_printf(&b, "\"acc.layer\"() {step = %d : i64, kind = \"%s\", shape = [%lld : i64, %lld : i64, %lld : i64], "
                         "tile = [%lld : i64, %lld : i64, %lld : i64], order = \"%s\", weight_bits = %d : i64, "
-                        "outliers = %lld : i64, instructions = %lld : i64} : () -> ()",
+                        "outliers = %lld : i64, instructions = %lld : i64, weight_format = \"%s\", zero_blocks = %lld : i64} "
+                        ": () -> ()",
                     s, kinds[l->kind], (long long)l->M, (long long)l->N, (long long)l->K, (long long)l->mt,
                     (long long)l->nt, (long long)l->kt, l->order ? "m" : "n", l->wbits, (long long)l->noutliers,
-                    (long long)l->ncmd);
+                    (long long)l->ncmd, l->wformat == DL_ACC_W_BLOCKS ? "blocks" : "dense", (long long)l->zblocks);
       dl_ir_loc(&b, st->where);
       for (int64_t i = l->icmd; insns && i < l->icmd + l->ncmd; i++) {
         const DlAccInsn *in = &p.insn[i];

@@ -132,6 +132,15 @@ static void put_bits(unsigned char *p, int64_t i, int bits, int32_t v) {
 
 /* --- tiling ----------------------------------------------------------------- */
 
+/* A weight tile shape in the block format: whether every tile of it is made
+ * of whole blocks, the largest tile's bytes (bitmap bits and nonzero blocks:
+ * what the weight buffer must hold) and all tiles' bytes together. */
+typedef struct {
+  bool aligned;
+  int64_t max_bytes;
+  double sum_bytes;
+} BlockTiles;
+
 typedef struct {
   const DlAccDevice *dev;
   const Step *st;
@@ -139,39 +148,61 @@ typedef struct {
   int64_t pg; /* channels per group: an n tile never straddles groups */
   int accb;   /* accumulator bytes */
   int xes, oes;
-  int64_t wbytes_total;
+  /* the block format (l->wformat == DL_ACC_W_BLOCKS): the grid, its block offsets, the nonzero blocks */
+  DlAccGrid g;
+  const int64_t *off;
+  int64_t nnz;
+  const BlockTiles *bt; /* of the (nt, kt) candidate being tried */
+  double best_ns, best_bytes; /* choose_tiles' result */
 } Tiling;
 
 static int passes_of(const DlAccDevice *d, int wbits, int xes) {
+  (void)d;
   return (wbits > 8 ? 2 : 1) * (xes > 1 ? 2 : 1);
 }
 
-static int64_t lanes_n(const DlAccDevice *d, int wbits) {
-  int pack = wbits <= 2 && d->pack2 ? d->pack2 : wbits <= 4 && d->pack4 ? d->pack4 : 1;
-  return (int64_t)d->pe_cols * pack;
-}
-
-int64_t dl_acc_gemm_cycles(const DlAccDevice *d, const DlAccLayer *l, int xes, int64_t mt, int64_t nt, int64_t kt) {
-  int64_t ln = lanes_n(d, l->wbits);
-  return ((mt + d->pe_rows - 1) / d->pe_rows) * ((nt + ln - 1) / ln) * ((kt + d->pe_k - 1) / d->pe_k) *
-             passes_of(d, l->wbits, xes) +
-         d->pe_rows + d->pe_cols;
+int64_t dl_acc_gemm_cycles(const DlAccDevice *d, const DlAccLayer *l, int xes, int64_t mt, int64_t blocks) {
+  return ((mt + d->pe_rows - 1) / d->pe_rows) * blocks * passes_of(d, l->wbits, xes) + d->pe_rows + d->pe_cols;
 }
 
 static int64_t wtile_bytes(const DlAccLayer *l, int64_t nt, int64_t kt) { return nt * ((kt * l->wbits + 7) / 8); }
 
-/* Estimated ns and DRAM bytes of a tiling. */
+static void block_tiles(const Tiling *t, int64_t nt, int64_t kt, BlockTiles *bt) {
+  const DlAccLayer *l = t->l;
+  memset(bt, 0, sizeof *bt);
+  if (!dl_acc_tile_aligned(&t->g, l, 0, nt, 0, kt)) return; /* tiles repeat the first one's alignment */
+  bt->aligned = true;
+  for (int64_t g0 = 0; g0 < l->N; g0 += t->pg)
+    for (int64_t n0 = g0; n0 < g0 + t->pg; n0 += nt)
+      for (int64_t k0 = 0; k0 < l->K; k0 += kt) {
+        int64_t n1 = n0 + nt < g0 + t->pg ? n0 + nt : g0 + t->pg, k1 = k0 + kt < l->K ? k0 + kt : l->K, nnz, elems;
+        int64_t b = dl_acc_tile_blocks(&t->g, l, t->off, n0, n1, k0, k1, &nnz, &elems);
+        bt->sum_bytes += (double)b;
+        if (b > bt->max_bytes) bt->max_bytes = b;
+      }
+}
+
+/* Estimated ns and DRAM bytes of a tiling. In the block format the compute
+ * cycles and weight bytes add up over the tiles, so the layer's nonzero
+ * blocks and the tiles' byte sum give them exactly. */
 static void estimate(const Tiling *t, int64_t mt, int64_t nt, int64_t kt, int order, double *ns, double *bytes) {
   const DlAccLayer *l = t->l;
   const DlAccDevice *d = t->dev;
   int64_t TM = (l->M + mt - 1) / mt, TN = (l->N + nt - 1) / nt, TK = (l->K + kt - 1) / kt;
   double xb = (double)dl_acc_x_bytes(t->st, l, 0, mt < l->M ? mt : l->M, 0, kt < l->K ? kt : l->K, 0);
-  double wb = (double)wtile_bytes(l, nt, kt) + 12.0 * (double)l->noutliers / (double)(TN * TK);
-  double wl, xl;
-  if (order == 0) wl = (double)(TN * TK) * (TK == 1 ? 1 : (double)TM), xl = (double)(TN * TM * TK);
-  else xl = (double)(TM * TK) * (TK == 1 && t->pg == l->N ? 1 : (double)TN), wl = (double)(TM * TN * TK);
-  *bytes = wl * wb + xl * xb + (double)(l->M * l->N * t->oes);
-  double compute = (double)(TM * TN * TK) * (double)dl_acc_gemm_cycles(d, l, t->xes, mt, nt, kt) / d->ghz;
+  double wsum = l->wformat == DL_ACC_W_BLOCKS ? t->bt->sum_bytes : (double)(TN * TK) * (double)wtile_bytes(l, nt, kt);
+  double wtimes, xl; /* loads of each weight tile; input tile loads */
+  if (order == 0) wtimes = TK == 1 ? 1 : (double)TM, xl = (double)(TN * TM * TK);
+  else xl = (double)(TM * TK) * (TK == 1 && t->pg == l->N ? 1 : (double)TN), wtimes = (double)TM;
+  double wl = wtimes * (double)(TN * TK);
+  *bytes = wtimes * (wsum + 12.0 * (double)l->noutliers) + xl * xb + (double)(l->M * l->N * t->oes);
+  double cycles;
+  if (l->wformat == DL_ACC_W_BLOCKS)
+    cycles = (double)TM * ((double)dl_acc_gemm_cycles(d, l, t->xes, mt, t->nnz) - (double)(d->pe_rows + d->pe_cols) +
+                           (double)(TN * TK) * (double)(d->pe_rows + d->pe_cols));
+  else
+    cycles = (double)(TM * TN * TK) * (double)dl_acc_gemm_cycles(d, l, t->xes, mt, dl_acc_dense_blocks(d, l, nt, kt));
+  double compute = cycles / d->ghz;
   double dram = *bytes / d->dram_gbs + (wl + xl + (double)(TM * TN)) * d->dram_ns;
   *ns = compute > dram ? compute : dram;
 }
@@ -179,8 +210,9 @@ static void estimate(const Tiling *t, int64_t mt, int64_t nt, int64_t kt, int or
 static bool fits_buffers(const Tiling *t, int64_t mt, int64_t nt, int64_t kt) {
   const DlAccDevice *d = t->dev;
   int64_t xb = mt * kt * t->xes; /* the input buffer holds the im2col tile */
-  return xb <= d->ibuf / 2 && wtile_bytes(t->l, nt, kt) <= d->wbuf / 2 && mt * nt * t->accb <= d->abuf / 2 &&
-         mt * nt * t->oes <= d->obuf / 2;
+  int64_t wb = t->l->wformat == DL_ACC_W_BLOCKS ? t->bt->max_bytes : wtile_bytes(t->l, nt, kt);
+  if (t->l->wformat == DL_ACC_W_BLOCKS && !t->bt->aligned) return false;
+  return xb <= d->ibuf / 2 && wb <= d->wbuf / 2 && mt * nt * t->accb <= d->abuf / 2 && mt * nt * t->oes <= d->obuf / 2;
 }
 
 /* Powers of two below n, and n. */
@@ -192,15 +224,23 @@ static int candidates(int64_t n, int64_t *v) {
 }
 
 /* The tiling with the least estimated time (then the fewest DRAM bytes)
- * among power-of-two tiles and whole dimensions that fit the buffers. */
+ * among power-of-two tiles and whole dimensions that fit the buffers; in the
+ * block format only tiles of whole blocks. */
 static bool choose_tiles(Tiling *t) {
   DlAccLayer *l = t->l;
   int64_t ms[48], ns[48], ks[48];
   int nm = candidates(l->M, ms), nn = candidates(t->pg, ns), nk = candidates(l->K, ks);
+  BlockTiles *bts = NULL;
+  if (l->wformat == DL_ACC_W_BLOCKS) {
+    bts = malloc(sizeof(BlockTiles) * (size_t)(nn * nk));
+    for (int j = 0; j < nn; j++)
+      for (int k = 0; k < nk; k++) block_tiles(t, ns[j], ks[k], &bts[j * nk + k]);
+  }
   double best_ns = -1, best_b = 0;
   for (int i = 0; i < nm; i++)
     for (int j = 0; j < nn; j++)
       for (int k = 0; k < nk; k++) {
+        t->bt = bts ? &bts[j * nk + k] : NULL;
         if (!fits_buffers(t, ms[i], ns[j], ks[k])) continue;
         for (int order = 0; order < 2; order++) {
           double est, b;
@@ -209,6 +249,8 @@ static bool choose_tiles(Tiling *t) {
             best_ns = est, best_b = b, l->mt = ms[i], l->nt = ns[j], l->kt = ks[k], l->order = order;
         }
       }
+  free(bts);
+  t->bt = NULL, t->best_ns = best_ns, t->best_bytes = best_b;
   return best_ns >= 0;
 }
 
@@ -328,33 +370,77 @@ bool dl_acc_compile(MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, D
     DlQParams qx;
     if (!dl_qparams_of_type(mlirValueGetType(mlirOperationGetOperand(mlirOpResultGetOwner(st->val), 0)), &qx)) continue;
     int xbits = range_bits(qx.qmin, qx.qmax), obits = range_bits(q->o.lo, q->o.hi);
-    Tiling t = {dev, st, &l, l.N, q->acc_bits <= 32 ? 4 : 8, q->xes, q->o.es, 0};
+    Tiling t = {.dev = dev, .st = st, .l = &l, .pg = l.N, .accb = q->acc_bits <= 32 ? 4 : 8, .xes = q->xes, .oes = q->o.es};
     m.layer = out->nl;
-    l.poff = out->npar;
+    l.poff = out->npar, l.pg = 1;
     if (l.kind == DL_ACC_L_CONV || l.kind == DL_ACC_L_MATMUL) {
       if (l.kind == DL_ACC_L_CONV) t.pg = l.N / q->c.win.group;
+      l.pg = t.pg;
       int64_t nw = l.N * l.K;
       int32_t *w = malloc(sizeof(int32_t) * (size_t)nw);
       for (int64_t n = 0; n < l.N; n++)
         for (int64_t k = 0; k < l.K; k++)
           w[n * l.K + k] = qrt_wget(q->w, l.kind == DL_ACC_L_CONV ? n * l.K + k : k * l.N + n);
       l.wbits = dense_bits(dev, w, nw, &l.noutliers);
-      l.wbytes = (nw * l.wbits + 7) / 8;
-      l.woff = (out->wseg_len + 3) & ~(int64_t)3, l.ooff = out->nout; /* aligned: 16-bit weights read as int16 */
+      /* the dense matrix as stored: outliers hold 0 there (the outlier unit computes them in either format) */
+      for (int64_t i = 0; i < nw; i++)
+        if (!fits(w[i], l.wbits)) {
+          if (out->nout == ocap) ocap = ocap ? ocap * 2 : 1024, out->out = realloc(out->out, sizeof(DlAccOutlier) * (size_t)ocap);
+          out->out[out->nout++] = (DlAccOutlier){(uint32_t)(i % l.K), (uint32_t)(i / l.K), w[i]};
+          w[i] = 0;
+        }
+      l.ooff = out->nout - l.noutliers;
+      /* the zero blocks, and the bitmap that would mark the others */
+      DlAccGrid g;
+      dl_acc_grid(dev, &l, &g);
+      int64_t bm = dl_acc_bitmap_bytes(&g), blocks_bytes;
+      unsigned char *bitmap = calloc((size_t)bm, 1);
+      for (int64_t b = 0; b < g.n; b++) {
+        int64_t n0, n1, k0, k1;
+        bool nz = false;
+        dl_acc_block_range(&g, &l, b / g.kb, b % g.kb, &n0, &n1, &k0, &k1);
+        for (int64_t n = n0; n < n1 && !nz; n++)
+          for (int64_t k = k0; k < k1 && !nz; k++) nz = w[n * l.K + k] != 0;
+        if (nz) bitmap[b >> 3] |= (unsigned char)(1u << (b & 7));
+      }
+      int64_t *off = dl_acc_block_offsets(&g, &l, bitmap, &blocks_bytes, &l.zblocks);
+      /* the format: blocks when some block is zero and the best tiling of
+       * whole blocks is estimated faster than the best dense one (or as fast
+       * with fewer DRAM bytes); dense otherwise */
+      l.wformat = DL_ACC_W_DENSE;
+      bool tiled = choose_tiles(&t);
+      if (l.zblocks > 0) {
+        DlAccLayer dense = l;
+        double dense_ns = t.best_ns, dense_b = t.best_bytes;
+        t.g = g, t.off = off, t.nnz = g.n - l.zblocks;
+        l.wformat = DL_ACC_W_BLOCKS;
+        bool better = choose_tiles(&t) && (!tiled || t.best_ns < dense_ns * 0.999 ||
+                                           (t.best_ns <= dense_ns * 1.001 && t.best_bytes < dense_b));
+        if (better) tiled = true;
+        else l = dense;
+      }
+      l.wbytes = l.wformat == DL_ACC_W_BLOCKS ? blocks_bytes : (nw * l.wbits + 7) / 8;
+      l.woff = (out->wseg_len + 3) & ~(int64_t)3; /* aligned: 16-bit weights read as int16 */
       if (l.woff + l.wbytes > wcap) {
         wcap = (l.woff + l.wbytes) * 2;
         out->wseg = realloc(out->wseg, (size_t)wcap);
       }
+      unsigned char *dst = out->wseg + l.woff;
       memset(out->wseg + out->wseg_len, 0, (size_t)(l.woff + l.wbytes - out->wseg_len));
-      for (int64_t i = 0; i < nw; i++) {
-        bool dense = fits(w[i], l.wbits);
-        put_bits(out->wseg + l.woff, i * l.wbits, l.wbits, dense ? w[i] : 0);
-        if (dense) continue;
-        if (out->nout == ocap) ocap = ocap ? ocap * 2 : 1024, out->out = realloc(out->out, sizeof(DlAccOutlier) * (size_t)ocap);
-        out->out[out->nout++] = (DlAccOutlier){(uint32_t)(i % l.K), (uint32_t)(i / l.K), w[i]};
+      if (l.wformat == DL_ACC_W_DENSE) {
+        for (int64_t i = 0; i < nw; i++) put_bits(dst, i * l.wbits, l.wbits, w[i]);
+      } else { /* the bitmap, then each nonzero block's [n][k] weights from a whole byte */
+        memcpy(dst, bitmap, (size_t)bm);
+        for (int64_t b = 0; b < g.n; b++) {
+          if (off[b] < 0) continue;
+          int64_t n0, n1, k0, k1, i = 0;
+          dl_acc_block_range(&g, &l, b / g.kb, b % g.kb, &n0, &n1, &k0, &k1);
+          for (int64_t n = n0; n < n1; n++)
+            for (int64_t k = k0; k < k1; k++, i++) put_bits(dst + bm + off[b], i * l.wbits, l.wbits, w[n * l.K + k]);
+        }
       }
       out->wseg_len = l.woff + l.wbytes;
-      free(w);
+      free(w), free(bitmap), free(off);
       if (out->npar + 3 * l.N > pcap) pcap = (out->npar + 3 * l.N) * 2, out->par = realloc(out->par, sizeof(int64_t) * (size_t)pcap);
       for (int64_t n = 0; n < l.N; n++) {
         qrt_mult mu = q->mult[q->nmult == 1 ? 0 : n];
@@ -363,10 +449,10 @@ bool dl_acc_compile(MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, D
         out->par[l.poff + 2 * l.N + n] = mu.shift;
       }
       out->npar += 3 * l.N;
-      /* the lower bound: every weight, input and output byte crosses the DRAM interface once */
+      /* the lower bound: every weight (as stored), input and output byte crosses the DRAM interface once */
       l.dram_lb = dl_acc_weight_bytes(dev, &l) +
                   dl_shape_numel(&plan->slot[st->in[0]].shape) * q->xes + l.M * l.N * q->o.es;
-      if (!choose_tiles(&t)) {
+      if (!tiled) {
         dl_error_set(e, "%s: no tiling fits the buffers of device '%s'", st->where, dev->name);
         goto cleanup;
       }

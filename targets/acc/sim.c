@@ -16,6 +16,7 @@
 
 typedef struct {
   double ns, nj, dram, macs, gemm_cycles, peak_cycles, busy_ns;
+  double skipped_cycles; /* GEMM cycles the zero weight blocks did not take */
   int64_t runs;
 } Stat;
 
@@ -28,6 +29,9 @@ struct DlAccSim {
   int64_t nwo[2];
   int64_t *ab[2];
   int32_t *ob[2], *wdec[2]; /* wdec: the weight buffer halves, unpacked */
+  int64_t wnnz[2], welems[2], wtbytes[2]; /* per weight half: nonzero blocks, their weights, the tile's bytes */
+  DlAccGrid *grid;  /* per layer: its weight blocks */
+  int64_t **boff;   /* per layer in the block format: each block's offset after the bitmap, -1 when zero */
   int64_t zx, zb, zo, lo, hi;
   int xbits, wbits;
   Stat *ls, *hs;
@@ -90,6 +94,16 @@ static bool alloc_buffers(DlAccSim *s, DlError *e) {
     const DlAccLayer *l = &s->p->l[i];
     const struct DlQStep *q = s->plan->steps[l->step].q;
     int64_t xb = tile_need(l) * (q->xes > q->wes ? q->xes : q->wes), wbytes = l->nt * ((l->kt * (l->wbits ? l->wbits : 8) + 7) / 8);
+    if (l->wformat == DL_ACC_W_BLOCKS) { /* the largest tile a LOAD_W brings: bitmap bits and nonzero blocks */
+      wbytes = 0;
+      for (int64_t c = l->icmd; c < l->icmd + l->ncmd; c++) {
+        const DlAccInsn *in = &s->p->insn[c];
+        if (dl_acc_op(in) != DL_ACC_LOAD_W) continue;
+        int64_t nnz, el, b = dl_acc_tile_blocks(&s->grid[i], l, s->boff[i], dl_acc_lo(in->w[2]), dl_acc_hi(in->w[2]),
+                                                dl_acc_lo(in->w[3]), dl_acc_hi(in->w[3]), &nnz, &el);
+        wbytes = b > wbytes ? b : wbytes;
+      }
+    }
     int64_t acc = l->mt * l->nt * (q->acc_bits <= 32 ? 4 : 8), ob = l->mt * l->nt * q->o.es;
     bool gemm = l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MATMUL;
     if ((gemm ? l->mt * l->kt * q->xes : xb) > d->ibuf / 2 || (gemm && wbytes > d->wbuf / 2) || (gemm && acc > d->abuf / 2) ||
@@ -128,9 +142,11 @@ static bool check_layer(DlAccSim *s, int li, DlError *e) {
     if (dl_acc_op(&p->insn[i]) == DL_ACC_CFG) return dl_error_set(e, "layer %d: a second cfg inside the layer", li);
   if (l->kind != DL_ACC_L_CONV && l->kind != DL_ACC_L_MATMUL) return true;
   double wmax = 0, bmax = 0, xmax = (double)((int64_t)1 << (8 * q->xes)) + 1;
-  qrt_wts w = {p->wseg + l->woff, l->wbits};
-  for (int64_t i = 0; i < l->N * l->K; i++) {
-    double v = (double)qrt_wget(w, i);
+  const DlAccGrid *g = &s->grid[li];
+  int64_t stored = l->wformat == DL_ACC_W_BLOCKS ? (g->n - l->zblocks) * g->bn * g->bk : l->N * l->K; /* at most */
+  const unsigned char *wd = p->wseg + l->woff + (l->wformat == DL_ACC_W_BLOCKS ? dl_acc_bitmap_bytes(g) : 0);
+  for (int64_t i = 0; i < stored && (i * l->wbits + 7) / 8 < l->wbytes; i++) { /* blocks: every stored weight, padding too */
+    double v = (double)qrt_wget((qrt_wts){wd, l->wbits, 0}, i);
     wmax = v > wmax ? v : -v > wmax ? -v : wmax;
   }
   for (int64_t o = l->ooff; o < l->ooff + l->noutliers; o++) {
@@ -152,6 +168,15 @@ DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e) {
   s->p = p, s->plan = plan;
   s->lof = malloc(sizeof(int) * (size_t)(plan->nsteps + 1));
   s->narrow = calloc((size_t)p->nl + 1, sizeof(bool));
+  s->grid = calloc((size_t)p->nl + 1, sizeof(DlAccGrid));
+  s->boff = calloc((size_t)p->nl + 1, sizeof(int64_t *));
+  for (int i = 0; i < p->nl; i++) {
+    const DlAccLayer *l = &p->l[i];
+    if (!l->wbits) continue;
+    dl_acc_grid(&p->dev, l, &s->grid[i]);
+    int64_t total, zero;
+    if (l->wformat == DL_ACC_W_BLOCKS) s->boff[i] = dl_acc_block_offsets(&s->grid[i], l, p->wseg + l->woff, &total, &zero);
+  }
   for (int i = 0; i < plan->nsteps; i++) s->lof[i] = -1;
   int prev = -1;
   for (int i = 0; i < p->nl; i++) {
@@ -166,8 +191,9 @@ DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e) {
       return NULL;
     }
     const struct DlQStep *q = plan->steps[l->step].q;
-    if (l->kind == DL_ACC_L_CONV && l->nt > l->N / q->c.win.group) {
-      dl_error_set(e, "layer %d: channel tiles straddle convolution groups", i);
+    if ((l->kind == DL_ACC_L_CONV && l->pg != l->N / q->c.win.group) || (l->kind == DL_ACC_L_MATMUL && l->pg != l->N)) {
+      dl_error_set(e, "layer %d: %lld channels per group, the model has %lld", i, (long long)l->pg,
+                   (long long)(l->kind == DL_ACC_L_CONV ? l->N / q->c.win.group : l->N));
       dl_acc_sim_destroy(s);
       return NULL;
     }
@@ -212,6 +238,8 @@ void dl_acc_sim_destroy(DlAccSim *s) {
   if (!s) return;
   if (s->plan) dl_plan_set_executor(s->plan, NULL, NULL);
   for (int h = 0; h < 2; h++) free(s->ib[h]), free(s->ab[h]), free(s->ob[h]);
+  for (int i = 0; s->boff && i < s->p->nl; i++) free(s->boff[i]);
+  free(s->boff), free(s->grid);
   free(s->wdec[0]), free(s->wdec[1]), free(s->narrow), free(s->ratio), free(s->sraw), free(s->scomp), free(s->zbuf), free(s->zp),
       free(s->zok),
       free(s->lof), free(s->ls), free(s->hs), free(s->tend);
@@ -311,13 +339,40 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
   }
   case DL_ACC_LOAD_W: {
     int32_t *wd = s->wdec[hw]; /* the weight buffer half, as the PE array's unpacker delivers it */
-    qrt_wts src = {p->wseg + l->woff, l->wbits};
-    for (int64_t n = b0; n < b1 && !s->timing_only; n++)
-      for (int64_t k = c0; k < c1; k++) wd[(n - b0) * kt + (k - c0)] = qrt_wget(src, n * l->K + k);
+    double bytes;
+    if (l->wformat == DL_ACC_W_BLOCKS) { /* the tile's bitmap bits and nonzero blocks; zero blocks stay zero */
+      const DlAccGrid *g = &s->grid[l - p->l];
+      const int64_t *off = s->boff[l - p->l];
+      bytes = (double)dl_acc_tile_blocks(g, l, off, b0, b1, c0, c1, &s->wnnz[hw], &s->welems[hw]);
+      if (!s->timing_only) {
+        memset(wd, 0, sizeof(int32_t) * (size_t)(nt * kt));
+        const unsigned char *data = p->wseg + l->woff + dl_acc_bitmap_bytes(g);
+        int64_t grp = b0 / l->pg, r0 = grp * g->jb + (b0 - grp * l->pg) / g->bn;
+        for (int64_t r = r0; r < g->rows; r++)
+          for (int64_t c = c0 / g->bk; c < g->kb && c * g->bk < c1; c++) {
+            int64_t n0, n1, k0, k1, i = 0;
+            dl_acc_block_range(g, l, r, c, &n0, &n1, &k0, &k1);
+            if (n0 >= b1) goto loaded;
+            if (off[r * g->kb + c] < 0) continue;
+            qrt_wts src = {data + off[r * g->kb + c], l->wbits, 0};
+            for (int64_t n = n0; n < n1; n++)
+              for (int64_t k = k0; k < k1; k++, i++) wd[(n - b0) * kt + (k - c0)] = qrt_wget(src, i);
+          }
+      loaded:;
+      }
+    } else {
+      qrt_wts src = {p->wseg + l->woff, l->wbits, 0};
+      for (int64_t n = b0; n < b1 && !s->timing_only; n++)
+        for (int64_t k = c0; k < c1; k++) wd[(n - b0) * kt + (k - c0)] = qrt_wget(src, n * l->K + k);
+      s->wnnz[hw] = dl_acc_dense_blocks(d, l, nt, kt), s->welems[hw] = nt * kt;
+      bytes = (double)(nt * ((kt * l->wbits + 7) / 8));
+    }
+    /* what the PE array reads of the weight buffer */
+    s->wtbytes[hw] = l->wformat == DL_ACC_W_BLOCKS ? (int64_t)bytes : (nt * kt * l->wbits + 7) / 8;
     const DlAccOutlier *o = p->out + l->ooff;
     int64_t f = first_outlier(o, l->noutliers, (uint32_t)b0), e2 = first_outlier(o, l->noutliers, (uint32_t)b1);
     s->wo[hw] = o + f, s->nwo[hw] = e2 - f; /* the tile's channels; GEMM keeps the columns in range */
-    double bytes = (double)(nt * ((kt * l->wbits + 7) / 8)), nout = 0;
+    double nout = 0;
     for (int64_t i = f; i < e2; i++) nout += o[i].k >= c0 && o[i].k < c1;
     if (l->noutliers) bytes += nout * (2 + (d->outlier_bits + 7) / 8) + 4.0 * (double)nt; /* the tile's slice of the list */
     st->dram += bytes;
@@ -351,15 +406,17 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
       nout++;
       for (int64_t m = 0; m < mt && !s->timing_only; m++) acc[m * nt + (o->n - b0)] += (int64_t)(x[m * kt + (o->k - c0)] - s->zx) * o->v;
     }
-    double cyc = (double)dl_acc_gemm_cycles(d, l, q->xes, mt, nt, kt);
+    /* the PE array passes over the tile's nonzero blocks only (all of them in the dense format) */
+    double cyc = (double)dl_acc_gemm_cycles(d, l, q->xes, mt, s->wnnz[hw]);
+    st->skipped_cycles += (double)dl_acc_gemm_cycles(d, l, q->xes, mt, dl_acc_dense_blocks(d, l, nt, kt)) - cyc;
     double ocyc = d->outlier_lanes ? (double)((nout * mt + d->outlier_lanes - 1) / d->outlier_lanes) : 0;
-    double macs = (double)(mt * nt * kt);
+    double macs = (double)(mt * s->welems[hw]);
     st->macs += macs + (double)(nout * mt);
     st->gemm_cycles += cyc > ocyc ? cyc : ocyc;
     st->peak_cycles += macs / ((double)d->pe_rows * (double)d->pe_cols * (double)d->pe_k);
     double bits = (double)(l->wbits * s->xbits) / 64;
     st->nj += (macs * bits + (double)(nout * mt) * (double)(d->outlier_bits * s->xbits) / 64) * d->e_mac * 1e-3 +
-              (double)(mt * kt * q->xes + (nt * kt * l->wbits + 7) / 8 + 8 * mt * nt) * d->e_buf * 1e-3;
+              (double)(mt * kt * q->xes + s->wtbytes[hw] + 8 * mt * nt) * d->e_buf * 1e-3;
     return (cyc > ocyc ? cyc : ocyc) / d->ghz;
   }
   case DL_ACC_REQ: {
@@ -550,6 +607,10 @@ bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
               (long long)l->kt, l->wbits, (long long)l->noutliers, (long long)dl_acc_weight_bytes(&s->p->dev, l),
               (long long)(l->wbits ? l->N * l->K : 0),
               x->gemm_cycles > 0 ? x->peak_cycles / x->gemm_cycles : 0.0, x->dram / runs, (long long)l->dram_lb);
+      if (l->wbits)
+        fprintf(f, ", \"weight_format\": \"%s\", \"weight_blocks\": %lld, \"zero_blocks\": %lld, \"skipped_cycles\": %.1f",
+                l->wformat == DL_ACC_W_BLOCKS ? "blocks" : "dense", (long long)s->grid[li].n, (long long)l->zblocks,
+                x->skipped_cycles / per);
     } else {
       fprintf(f, ", \"on\": \"host\"");
     }

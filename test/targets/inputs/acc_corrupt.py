@@ -9,7 +9,7 @@ data = bytearray(open(src, "rb").read())
 nl = struct.unpack_from("<I", data, 12)[0]
 FIXED = 296
 layers = FIXED
-insns = FIXED + nl * 18 * 8
+insns = FIXED + nl * 21 * 8
 
 
 def save(name, b):
