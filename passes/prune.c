@@ -37,7 +37,8 @@ static const struct {
                {"nm", DL_PRUNE_NM},
                {"rows", DL_PRUNE_ROWS},
                {"cols", DL_PRUNE_COLS},
-               {"filters", DL_PRUNE_FILTERS}};
+               {"filters", DL_PRUNE_FILTERS},
+               {"blocks", DL_PRUNE_BLOCKS}};
 
 bool dl_prune_spec_parse(const char *spec, DlPruneSettings *s, DlError *e) {
   const char *colon = strchr(spec, ':');
@@ -56,15 +57,22 @@ bool dl_prune_spec_parse(const char *spec, DlPruneSettings *s, DlError *e) {
     }
   } else if (mi >= 0) {
     double r = strtod(colon + 1, &end);
-    if (end != colon + 1 && !*end && r >= 0 && r < 1) {
-      s->method = methods[mi].m, s->ratio = r;
+    long bn = 16, bk = 16;
+    if (methods[mi].m == DL_PRUNE_BLOCKS && end != colon + 1 && *end == ':') { /* the block shape */
+      const char *shape = end + 1;
+      bn = strtol(shape, &end, 10);
+      if (end == shape || (*end != 'x' && *end != 'X')) bn = 0;
+      else shape = end + 1, bk = strtol(shape, &end, 10), bk = end == shape ? 0 : bk;
+    }
+    if (end != colon + 1 && !*end && r >= 0 && r < 1 && bn >= 1 && bn <= 4096 && bk >= 1 && bk <= 4096) {
+      s->method = methods[mi].m, s->ratio = r, s->bn = (int)bn, s->bk = (int)bk;
       return true;
     }
   }
   return dl_error_set(
       e,
       "bad prune spec '%s' (expected unstructured:R, rows:R, cols:R or filters:R with 0 <= R < 1, "
-      "or nm:N:M with 1 <= N < M <= 64)",
+      "nm:N:M with 1 <= N < M <= 64, or blocks:R[:BNxBK] with blocks of 1..4096 outputs x inputs)",
       spec);
 }
 
@@ -171,6 +179,25 @@ static void mask_compute(const Layer *l, const DlPruneSettings *s, uint8_t *keep
     for (int64_t o = 0; o < N; o++) memset(keep + o * K, !drop[o], (size_t)K);
     free(v), free(drop);
     break;
+  case DL_PRUNE_BLOCKS: {
+    /* the grid starts at each group's first output (as the acc target's
+     * weight blocks do); blocks are ranked by RMS, so that the narrower last
+     * block of a row or column is not taken for its size alone */
+    int64_t pg = N / l->G, jb = (pg + s->bn - 1) / s->bn, kb = (K + s->bk - 1) / s->bk, nb = l->G * jb * kb;
+    v = calloc((size_t)nb, sizeof(double)), drop = malloc((size_t)nb);
+    for (int64_t b = 0; b < nb; b++) {
+      int64_t r = b / kb, o0 = r / jb * pg + r % jb * s->bn, o1 = o0 + s->bn < (r / jb + 1) * pg ? o0 + s->bn : (r / jb + 1) * pg;
+      int64_t k0 = b % kb * s->bk, k1 = k0 + s->bk < K ? k0 + s->bk : K;
+      for (int64_t o = o0; o < o1; o++)
+        for (int64_t k = k0; k < k1; k++) v[b] += (double)w[widx(l, o, k)] * w[widx(l, o, k)];
+      v[b] /= (double)((o1 - o0) * (k1 - k0));
+    }
+    mark_smallest(v, nb, (int64_t)(s->ratio * (double)nb), drop);
+    for (int64_t o = 0; o < N; o++)
+      for (int64_t k = 0; k < K; k++) keep[o * K + k] = !drop[(o / pg * jb + o % pg / s->bn) * kb + k / s->bk];
+    free(v), free(drop);
+    break;
+  }
   case DL_PRUNE_COLS:
     v = calloc((size_t)K, sizeof(double)), drop = malloc((size_t)K);
     for (int64_t o = 0; o < N; o++)
@@ -811,6 +838,8 @@ bool dl_prune_module(MlirModule m, const DlPruneSettings *s, const DlTensor *dat
   char spec[64];
   if (s->method == DL_PRUNE_NM)
     snprintf(spec, sizeof spec, "nm:%d:%d", s->n, s->m);
+  else if (s->method == DL_PRUNE_BLOCKS)
+    snprintf(spec, sizeof spec, "blocks:%g:%dx%d", s->ratio, s->bn, s->bk);
   else
     snprintf(spec, sizeof spec, "%s:%g", method_name(s->method), s->ratio);
   MlirNamedAttribute kv[2] = {

@@ -14,6 +14,7 @@ typedef enum {
   DL_PRUNE_ROWS,         /* whole outputs (rows of W) by L2 norm, zeroed */
   DL_PRUNE_COLS,         /* whole inputs (columns of W) by L2 norm, zeroed */
   DL_PRUNE_FILTERS,      /* conv output channels by L2 norm, removed from the tensors */
+  DL_PRUNE_BLOCKS,       /* bn x bk blocks of W (outputs x inputs, per group) by RMS, zeroed: an accelerator's PE-array blocks */
 } DlPruneMethod;
 
 typedef enum { DL_PRUNE_COMP_NONE, DL_PRUNE_COMP_BIAS, DL_PRUNE_COMP_RECONSTRUCT } DlPruneComp;
@@ -22,14 +23,16 @@ typedef struct {
   DlPruneMethod method;
   double ratio;       /* fraction of weights (rows, columns, filters) removed, in [0, 1) */
   int n, m;           /* N:M */
+  int bn, bk;         /* blocks: outputs x inputs per block */
   const char *layers; /* POSIX extended regex on ONNX node names (borrowed); NULL: every layer */
   DlPruneComp comp;
   int64_t samples; /* calibration samples for compensation (0: all) */
 } DlPruneSettings;
 
-/* "unstructured:R", "nm:N:M", "rows:R", "cols:R" or "filters:R" (0 <= R < 1,
- * 1 <= N < M <= 64); false with a message in e otherwise. Leaves layers,
- * comp and samples alone. */
+/* "unstructured:R", "nm:N:M", "rows:R", "cols:R", "filters:R" or
+ * "blocks:R[:BNxBK]" (0 <= R < 1, 1 <= N < M <= 64, 1 <= BN, BK <= 4096;
+ * blocks default to 16x16); false with a message in e otherwise. Leaves
+ * layers, comp and samples alone. */
 bool dl_prune_spec_parse(const char *spec, DlPruneSettings *s, DlError *e);
 
 /* Prunes every matching layer of the first func.func in m, in order. With
