@@ -14,7 +14,8 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
 /* DRAM bytes a LOAD_X of rows [m0, m1) x columns [k0, k1) reads: distinct
  * input rows for windows (a line buffer), the elements otherwise. */
 int64_t dl_acc_x_bytes(const Step *st, const DlAccLayer *l, int64_t m0, int64_t m1, int64_t k0, int64_t k1, int64_t n0);
-/* Bytes layer l's weights take in DRAM: the dense matrix at its width, and
+/* Bytes layer l's weights take in DRAM: the dense matrix at its width (or
+ * the bitmap's bits and the nonzero blocks), and
  * the outliers as a per-channel list (a 4-byte row pointer per output channel,
  * a 2-byte column index and the value per outlier); 0 for ALU layers. */
 int64_t dl_acc_weight_bytes(const DlAccDevice *d, const DlAccLayer *l);

@@ -45,7 +45,13 @@ int64_t dl_acc_x_bytes(const Step *st, const DlAccLayer *l, int64_t m0, int64_t 
 
 int64_t dl_acc_weight_bytes(const DlAccDevice *d, const DlAccLayer *l) {
   if (!l->wbits) return 0;
-  return l->wbytes + (l->noutliers ? 4 * (l->N + 1) + l->noutliers * (2 + (d->outlier_bits + 7) / 8) : 0);
+  int64_t pad = 0; /* the block format's bitmap is padded to 4 bytes in the file; a bit per block is what must move */
+  if (l->wformat == DL_ACC_W_BLOCKS) {
+    DlAccGrid g;
+    dl_acc_grid(d, l, &g);
+    pad = dl_acc_bitmap_bytes(&g) - (g.n + 7) / 8;
+  }
+  return l->wbytes - pad + (l->noutliers ? 4 * (l->N + 1) + l->noutliers * (2 + (d->outlier_bits + 7) / 8) : 0);
 }
 
 /* --- which steps run here ------------------------------------------------ */
@@ -404,19 +410,17 @@ bool dl_acc_compile(MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, D
         if (nz) bitmap[b >> 3] |= (unsigned char)(1u << (b & 7));
       }
       int64_t *off = dl_acc_block_offsets(&g, &l, bitmap, &blocks_bytes, &l.zblocks);
-      /* the format: blocks when some block is zero and the best tiling of
-       * whole blocks is estimated faster than the best dense one (or as fast
-       * with fewer DRAM bytes); dense otherwise */
+      /* the format: blocks when the zero blocks weigh more than the bitmap
+       * (so the weights shrink) and the best tiling of whole blocks is
+       * estimated no slower than the best dense one; dense otherwise */
       l.wformat = DL_ACC_W_DENSE;
       bool tiled = choose_tiles(&t);
-      if (l.zblocks > 0) {
+      if (blocks_bytes < (nw * l.wbits + 7) / 8) {
         DlAccLayer dense = l;
-        double dense_ns = t.best_ns, dense_b = t.best_bytes;
+        double dense_ns = t.best_ns;
         t.g = g, t.off = off, t.nnz = g.n - l.zblocks;
         l.wformat = DL_ACC_W_BLOCKS;
-        bool better = choose_tiles(&t) && (!tiled || t.best_ns < dense_ns * 0.999 ||
-                                           (t.best_ns <= dense_ns * 1.001 && t.best_bytes < dense_b));
-        if (better) tiled = true;
+        if (choose_tiles(&t) && (!tiled || t.best_ns <= dense_ns * 1.001)) tiled = true;
         else l = dense;
       }
       l.wbytes = l.wformat == DL_ACC_W_BLOCKS ? blocks_bytes : (nw * l.wbits + 7) / 8;

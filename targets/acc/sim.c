@@ -608,9 +608,10 @@ bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
               (long long)(l->wbits ? l->N * l->K : 0),
               x->gemm_cycles > 0 ? x->peak_cycles / x->gemm_cycles : 0.0, x->dram / runs, (long long)l->dram_lb);
       if (l->wbits)
-        fprintf(f, ", \"weight_format\": \"%s\", \"weight_blocks\": %lld, \"zero_blocks\": %lld, \"skipped_cycles\": %.1f",
+        fprintf(f, ", \"weight_format\": \"%s\", \"weight_blocks\": %lld, \"zero_blocks\": %lld, \"gemm_cycles\": %.3f, "
+                   "\"skipped_cycles\": %.3f",
                 l->wformat == DL_ACC_W_BLOCKS ? "blocks" : "dense", (long long)s->grid[li].n, (long long)l->zblocks,
-                x->skipped_cycles / per);
+                x->gemm_cycles / per, x->skipped_cycles / per);
     } else {
       fprintf(f, ", \"on\": \"host\"");
     }
