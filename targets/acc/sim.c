@@ -144,8 +144,9 @@ static bool check_layer(DlAccSim *s, int li, DlError *e) {
   double wmax = 0, bmax = 0, xmax = (double)((int64_t)1 << (8 * q->xes)) + 1;
   const DlAccGrid *g = &s->grid[li];
   int64_t stored = l->wformat == DL_ACC_W_BLOCKS ? (g->n - l->zblocks) * g->bn * g->bk : l->N * l->K; /* at most */
-  const unsigned char *wd = p->wseg + l->woff + (l->wformat == DL_ACC_W_BLOCKS ? dl_acc_bitmap_bytes(g) : 0);
-  for (int64_t i = 0; i < stored && (i * l->wbits + 7) / 8 < l->wbytes; i++) { /* blocks: every stored weight, padding too */
+  int64_t skip = l->wformat == DL_ACC_W_BLOCKS ? dl_acc_bitmap_bytes(g) : 0, len = l->wbytes - skip;
+  const unsigned char *wd = p->wseg + l->woff + skip;
+  for (int64_t i = 0; i < stored && (i + 1) * l->wbits <= 8 * len; i++) { /* blocks: every stored weight, padding too */
     double v = (double)qrt_wget((qrt_wts){wd, l->wbits, 0}, i);
     wmax = v > wmax ? v : -v > wmax ? -v : wmax;
   }
