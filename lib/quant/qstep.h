@@ -61,19 +61,22 @@ typedef struct {
   int64_t rows, K, nnz;         /* rows x K weights, nnz of them nonzero */
 } DlQSparse;
 
-/* How the C target stores weights: dense always, sparse where it pays (the
- * default) or sparse wherever the sparse kernels run. */
-typedef enum { DL_SPARSE_AUTO, DL_SPARSE_OFF, DL_SPARSE_ALL } DlSparseMode;
+/* How the C target stores a layer's weights (--c-sparse-weights): sparse
+ * where that is smaller and not slower (auto, the default), where it is
+ * smaller (size), never (off), or wherever the sparse kernels run (all). */
+typedef enum { DL_SPARSE_AUTO, DL_SPARSE_OFF, DL_SPARSE_SIZE, DL_SPARSE_ALL } DlSparseMode;
 
-/* Density at or below which sparse weights also run faster than dense ones
- * (bench/sparse-weights.sh). */
-#define DL_SPARSE_MAX_DENSITY 0.5
+/* The share of nonzero weights at or below which the sparse kernels are not
+ * slower than the dense ones (bench/sparse-weights.sh, cc -O2 on x86-64). */
+#define DL_SPARSE_MAX_DENSITY 0.25
 
 /* Fills s with q's weights in sparse form and returns true when mode allows
  * it for this step: a conv or a matmul with constant weights shared by its
- * batches, whose operands meet qrt_sparse_ok; under DL_SPARSE_AUTO also only
- * when it pays: fewer bytes than the dense packing and at most
- * DL_SPARSE_MAX_DENSITY of the weights nonzero. */
+ * batches, whose operands meet qrt_sparse_ok; under DL_SPARSE_SIZE also only
+ * when it takes fewer bytes than the dense packing; under DL_SPARSE_AUTO
+ * also only when at most DL_SPARSE_MAX_DENSITY of the weights are nonzero
+ * and a conv has unit strides along h and w (the strided loop is not
+ * vectorized). */
 bool dl_qstep_sparse(const struct DlQStep *q, DlSparseMode mode, DlQSparse *s);
 void dl_qsparse_free(DlQSparse *s);
 

@@ -37,8 +37,10 @@ bool dl_qstep_sparse(const struct DlQStep *q, DlSparseMode mode, DlQSparse *s) {
     }
   s->vals = dl_qweights_pack(v, s->nnz, &s->bits, &s->val_bytes);
   free(v);
-  if (mode == DL_SPARSE_AUTO && (s->mask_bytes + s->val_bytes >= q->wbytes ||
-                                 (double)s->nnz > DL_SPARSE_MAX_DENSITY * (double)q->nw)) {
+  bool smaller = s->mask_bytes + s->val_bytes < q->wbytes;
+  bool fast = (double)s->nnz <= DL_SPARSE_MAX_DENSITY * (double)q->nw &&
+              (q->kind != Q_CONV || (q->c.win.stride[1] == 1 && q->c.win.stride[2] == 1));
+  if ((mode == DL_SPARSE_SIZE && !smaller) || (mode == DL_SPARSE_AUTO && !(smaller && fast))) {
     dl_qsparse_free(s);
     return false;
   }
