@@ -9,11 +9,11 @@
 # outputs are bit-identical, and the accuracy. The speed-up against the
 # nonzero share is what DL_SPARSE_MAX_DENSITY is set from.
 # usage: bench/sparse-weights.sh BUILD_DIR [MODEL:LAYERS_REGEX...]
-#   (default: cnn:'c2|c3|fc' resnet:'Conv|Gemm'); LEVELS="0 0.5 0.7 0.9"
+#   (default: cnn:'c2|c3|fc' resnet:'/l[123]/', the stem and fc stay dense); LEVELS="0 0.5 0.7 0.9"
 set -eu
 B=$(cd "${1:-build}" && pwd)
 shift || true
-MODELS=${*:-cnn:c2|c3|fc resnet:Conv|Gemm}
+MODELS=${*:-cnn:c2|c3|fc resnet:/l[123]/}
 LEVELS=${LEVELS:-0 0.5 0.7 0.9}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d)

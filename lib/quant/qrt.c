@@ -358,19 +358,19 @@ int qrt_sparse_ok(int xes, int64_t zx, int wbits, int acc_bits) { return qrt_fas
 /* @fn qrt_sparse_row uses qrt_wget */
 /* The nonzeros of one mask row of K weights, values from w.v starting at *j:
  * off[t] = at[k] (or k when at is NULL) and wv[t] = the weight, for each
- * nonzero k in order; returns their count and advances *j past them. */
+ * nonzero k in order; returns their count and advances *j past them.
+ * Branch-free: every k is written and only a set bit advances, so random
+ * masks cost no mispredictions (v holds one spare value for the last read). */
 static dlrt_i qrt_sparse_row(const unsigned char *mask, dlrt_i K, qrt_wts v, dlrt_i *j, const int32_t *at,
                              int32_t *off, int16_t *wv) {
-  dlrt_i nz = 0, k, b;
-  for (b = 0; b * 8 < K; b++) {
-    unsigned bits = mask[b];
-    for (k = b * 8; bits; k++, bits >>= 1)
-      if (bits & 1) {
-        off[nz] = at ? at[k] : (int32_t)k;
-        wv[nz++] = (int16_t)(v.bits == 8 ? ((const int8_t *)v.data)[*j] : qrt_wget(v, *j));
-        (*j)++;
-      }
+  dlrt_i nz = 0, k, jj = *j;
+  for (k = 0; k < K; k++) {
+    dlrt_i bit = mask[k >> 3] >> (k & 7) & 1;
+    off[nz] = at ? at[k] : (int32_t)k;
+    wv[nz] = (int16_t)(v.bits == 8 ? ((const int8_t *)v.data)[jj] : qrt_wget(v, jj));
+    nz += bit, jj += bit;
   }
+  *j = jj;
   return nz;
 }
 /* @end */

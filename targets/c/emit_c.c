@@ -463,7 +463,7 @@ static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
 static void swts_literal(DlBuf *b, const char *name, const struct DlQStep *q, const DlQSparse *sp) {
   int bits = sp->bits;
   const char *ty = bits == 8 ? "int8_t" : bits == 16 ? "int16_t" : bits == 32 ? "int32_t" : "unsigned char";
-  int64_t n = bits >= 8 ? sp->nnz : (int64_t)sp->val_bytes;
+  int64_t n = bits >= 8 ? sp->nnz + 1 : (int64_t)sp->val_bytes;
   qrt_wts v = {sp->vals, bits, 0};
   dl_buf_printf(b, "/* %lld weights, %lld nonzero (%.1f%%), sparse: a bitmask per row of %lld, the nonzeros at %d bits: "
                 "%zu bytes (dense: %zu) */\nstatic const unsigned char %s_m[%zu] = {",
