@@ -2,12 +2,11 @@
 # Sparse weights in the generated C (docs/pruning.md): per model and pruning
 # level, the int8 model (pruned with least-squares reconstruction on 1,000
 # training images, then quantized with min/max calibration on them) compiled
-# with --c-sparse-weights=off (dense) and =all (every conv / gemm sparse),
-# cc -O2, run on the first BENCH_IMAGES test images (default 2,000) three
-# times. Prints the weights' nonzero share, weight bytes, user ms/image (the
-# fastest run), the speed-up of sparse over dense, whether the two builds'
-# outputs are bit-identical, and the accuracy. The speed-up against the
-# nonzero share is what DL_SPARSE_MAX_DENSITY is set from.
+# with --c-sparse-weights=off (all dense), auto (the default) and size, cc -O2,
+# run on the first BENCH_IMAGES test images (default 2,000) three times.
+# Prints the conv / gemm weights' nonzero share, each build's weight bytes and
+# user ms/image (the fastest run), auto's and size's speed-up over off,
+# whether all three compute the same bits, and the accuracy.
 # usage: bench/sparse-weights.sh BUILD_DIR [MODEL:LAYERS_REGEX...]
 #   (default: cnn:'c2|c3|fc' resnet:'/l[123]/', the stem and fc stay dense); LEVELS="0 0.5 0.7 0.9"
 set -eu
@@ -43,26 +42,29 @@ nonzero() {
   sed -n 's/.*sparse: \([0-9]*\) of \([0-9]*\) nonzero.*/\1 \2/p' "$1" | awk '{ z += $1; n += $2 } END { printf "%.1f%%", 100 * z / n }'
 }
 wbytes() { sed -n 's/.*Integer weights: \([0-9]*\) bytes in all.*/\1/p' "$1"; }
-echo "| model | pruned (layers) | nonzero weights | dense: weight bytes | sparse: weight bytes | dense ms/image | sparse ms/image | speed-up | same bits | accuracy |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| model | pruned (layers) | nonzero weights | weight bytes off / auto / size | ms/image off / auto / size | auto, size vs off | same bits | accuracy |"
+echo "|---|---|---|---|---|---|---|---|"
 for spec in $MODELS; do
   m=${spec%%:*} layers=${spec#*:}
   for r in $LEVELS; do
-    v="$m-$r"
+    v="${m}_$(echo "$r" | tr -d .)"
     if [ "$r" = 0 ]; then
       "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --emit=qg -o "$T/$v.mlir"
     else
       "$B/dlc" "$SRC/zoo/$m.onnx" --prune=unstructured:"$r" --prune-layers="$layers" --prune-reconstruct \
         --calib="$T/calib_x.npy" --quantize --emit=qg -o "$T/$v.mlir"
     fi
-    "$B/dlc" "$T/$v.mlir" --target=c --c-sparse-weights=off --name="d_${m}_${r#0.}" -o "$T/d_${m}_${r#0.}.c"
-    "$B/dlc" "$T/$v.mlir" --target=c --c-sparse-weights=all --name="s_${m}_${r#0.}" -o "$T/s_${m}_${r#0.}.c"
-    dms=$(run "d_${m}_${r#0.}")
-    sms=$(run "s_${m}_${r#0.}")
-    cmp -s "$T/d_${m}_${r#0.}.out" "$T/s_${m}_${r#0.}.out" && same=yes || same=no
-    nz=$(nonzero "$T/s_${m}_${r#0.}.h")
-    db=$(wbytes "$T/d_${m}_${r#0.}.h")
-    sb=$(wbytes "$T/s_${m}_${r#0.}.h")
-    echo "| $m | ${r} ($layers) | $nz | $db | $sb | $dms | $sms | $(echo "$dms $sms" | awk '{printf "%.2fx", $1 / $2}') | $same | $(cat "$T/d_${m}_${r#0.}.acc") |"
+    "$B/dlc" "$T/$v.mlir" --target=c --c-sparse-weights=all --name="all_$v" -o "$T/all_$v.c"
+    bytes= ms= same=yes
+    for mode in off auto size; do
+      "$B/dlc" "$T/$v.mlir" --target=c --c-sparse-weights=$mode --name="${mode}_$v" -o "$T/${mode}_$v.c"
+      t=$(run "${mode}_$v")
+      bytes="$bytes${bytes:+ / }$(wbytes "$T/${mode}_$v.h")"
+      ms="$ms${ms:+ / }$t"
+      [ $mode = off ] && off=$t || { cmp -s "$T/off_$v.out" "$T/${mode}_$v.out" || same=no; }
+      [ $mode = auto ] && auto=$t
+      [ $mode = size ] && size=$t
+    done
+    echo "| $m | ${r} ($layers) | $(nonzero "$T/all_$v.h") | $bytes | $ms | $(echo "$off $auto $size" | awk '{printf "%.2fx, %.2fx", $1 / $2, $1 / $3}') | $same | $(cat "$T/off_$v.acc") |"
   done
 done
