@@ -54,12 +54,14 @@ static void usage(FILE *f) {
           "  --calib=FILE.npy        calibration samples (float32, first dim = samples)\n"
           "  --calib-method=M        auto (default: mse below 6 bits, else minmax) | minmax |\n"
           "                          percentile[=P] (default P 99.99) | entropy | mse\n"
-          "                          (default: minmax)\n"
           "  --calib-samples=N       use the first N samples (default 1000; 0 = all)\n"
           "  --wbits=N --abits=N     weight / activation bits, 2..16 (default 8)\n"
           "  --wclip=M               weight clipping per channel: max (max |w|), mse (least\n"
           "                          squared weight error) or omse (least output error with\n"
           "                          correlated kernel inputs); default omse below 6 bits, else max\n"
+          "  --wround=M              weight rounding: nearest (default) or gptq (each layer's\n"
+          "                          rounding errors moved onto its inputs not yet rounded and\n"
+          "                          its bias, from input statistics on 1,000 calibration samples)\n"
           "  --outliers=FRAC         outlier-aware weights, 0 < FRAC < 0.5: --wbits covers all but the\n"
           "                          largest FRAC of |w| per channel; those are stored at --outlier-bits\n"
           "  --outlier-bits=B        outlier width, more than --wbits and at most 16 (default 8)\n"
@@ -354,7 +356,11 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--per-tensor")) qs.per_tensor = true;
     else if (!strcmp(a, "--symmetric")) qs.symmetric = true;
     else if (!strcmp(a, "--pow2")) qs.pow2 = true;
-    else if (!strncmp(a, "--wclip=", 8)) {
+    else if (!strncmp(a, "--wround=", 9)) {
+      if (strcmp(a + 9, "nearest") && strcmp(a + 9, "gptq"))
+        return fprintf(stderr, "%s: error: bad --wround '%s' (expected nearest or gptq)\n", prog, a + 9), EXIT_USER;
+      qs.gptq = !strcmp(a + 9, "gptq");
+    } else if (!strncmp(a, "--wclip=", 8)) {
       if (!dl_wclip_parse(a + 8, &qs.wclip))
         return fprintf(stderr, "%s: error: bad --wclip '%s' (expected max, mse or omse)\n", prog, a + 8), EXIT_USER;
     }
