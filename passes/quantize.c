@@ -212,19 +212,23 @@ static double weight_scale(const float *w, int64_t n, int64_t window, const QOpt
   return dl_weight_scale_outliers(w, n, window, o->wbits, o->outlier_bits, *t, o->pow2, o->wclip);
 }
 
-/* Weights w (float) along channel `axis` of `nch` channels -> storage constant + scast.
- * Conv weights (axis 0, rank > 2) come in kernel windows of kh*kw inputs. With
- * outliers the integers take the outlier width; `user` records how many exceed wbits. */
-static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axis, int64_t nch, const QOpts *o,
-                                  double *scales) {
+/* The scales of weights w along `axis` (nch channels) under o, and each
+ * channel's outlier threshold thr (INFINITY without outliers). Scales pinned
+ * by --wround=gptq (`dlc.wscales` on the user, dl_gptq_apply) are kept: the
+ * weights were rounded onto their grid. */
+static void weight_scales(MlirOperation user, const DlTensor *w, int axis, int64_t nch, const QOpts *o,
+                          double *scales, float *thr) {
   const float *d = w->data;
-  int64_t n = dl_shape_numel(&w->shape), inner = 1;
+  int64_t n = dl_shape_numel(&w->shape), inner = 1, window = 1;
   for (int i = axis + 1; i < w->shape.rank; i++) inner *= w->shape.dims[i];
-  int sbits = o->outliers > 0 ? o->outlier_bits : o->wbits;
-  int64_t dense_max = ((int64_t)1 << (o->wbits - 1)) - 1, qmax = ((int64_t)1 << (sbits - 1)) - 1, window = 1;
   if (axis == 0)
     for (int i = 2; i < w->shape.rank; i++) window *= w->shape.dims[i];
-  float *thr = malloc(sizeof(float) * (size_t)nch);
+  MlirAttribute pin = mlirOperationGetDiscardableAttributeByName(user, dl_str("dlc.wscales"));
+  if (!(o->outliers > 0) && !mlirAttributeIsNull(pin) && mlirAttributeIsADenseF64Array(pin) &&
+      mlirDenseArrayGetNumElements(pin) == nch) {
+    for (int64_t c = 0; c < nch; c++) scales[c] = mlirDenseF64ArrayGetElement(pin, c), thr[c] = INFINITY;
+    return;
+  }
   if (o->per_channel) { /* gather each channel's weights, then choose its scale */
     int64_t len = n / nch, outer = len / inner;
     float *cw = malloc(sizeof(float) * (size_t)(len ? len : 1));
@@ -239,6 +243,21 @@ static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axi
     double s = weight_scale(d, n, window, o, &t);
     for (int64_t c = 0; c < nch; c++) scales[c] = s, thr[c] = t;
   }
+}
+
+/* Weights w (float) along channel `axis` of `nch` channels -> storage constant + scast.
+ * Conv weights (axis 0, rank > 2) come in kernel windows of kh*kw inputs. With
+ * outliers the integers take the outlier width; `user` records how many exceed wbits. */
+static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axis, int64_t nch, const QOpts *o,
+                                  double *scales) {
+  const float *d = w->data;
+  int64_t n = dl_shape_numel(&w->shape), inner = 1;
+  for (int i = axis + 1; i < w->shape.rank; i++) inner *= w->shape.dims[i];
+  int sbits = o->outliers > 0 ? o->outlier_bits : o->wbits;
+  int64_t dense_max = ((int64_t)1 << (o->wbits - 1)) - 1, qmax = ((int64_t)1 << (sbits - 1)) - 1;
+  float *thr = malloc(sizeof(float) * (size_t)nch);
+  weight_scales(user, w, axis, nch, o, scales, thr);
+  mlirOperationRemoveDiscardableAttributeByName(user, dl_str("dlc.wscales")); /* the type carries them now */
   DlShape ss = w->shape;
   ss.dtype = sbits <= 8 ? DL_I8 : DL_I16;
   DlTensor t = {0};
@@ -492,8 +511,26 @@ static bool is_lut_op(DlOpKind k) {
   }
 }
 
+static const QOpts default_opts = {8, 8, true, true, false, false, DL_WCLIP_AUTO, 0, 8};
+
+bool dl_quant_layer_scales(MlirOperation op, const DlTensor *w, int axis, int64_t nch, double *scales, int *wbits) {
+  MlirOperation func = mlirBlockGetParentOperation(mlirOperationGetBlock(op));
+  QOpts o = default_opts;
+  MlirLocation loc = mlirOperationGetLocation(op);
+  if (!read_opts(mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.quant")), &o, loc) ||
+      !read_opts(mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.quant")), &o, loc))
+    return false;
+  if (o.keep_float || o.outliers > 0 || o.wbits < 2 || o.wbits > 16) return false;
+  mlirOperationRemoveDiscardableAttributeByName(op, dl_str("dlc.wscales")); /* choose afresh */
+  float *thr = malloc(sizeof(float) * (size_t)(nch ? nch : 1));
+  weight_scales(op, w, axis, nch, &o, scales, thr);
+  free(thr);
+  *wbits = o.wbits;
+  return true;
+}
+
 bool dl_pass_quantize(MlirOperation func) {
-  Q q = {mlirOperationGetContext(func), {8, 8, true, true, false, false, DL_WCLIP_AUTO, 0, 8}, NULL, NULL, 0, 0};
+  Q q = {mlirOperationGetContext(func), default_opts, NULL, NULL, 0, 0};
   if (!read_opts(mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.quant")), &q.global,
                  mlirOperationGetLocation(func)))
     return false;

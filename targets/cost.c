@@ -1,7 +1,8 @@
 /* The targets' cost models (dlc/cost.h). pim and acc run their simulators'
  * timing models over one batch without computing values: the same time and
  * energy a full simulation reports, since neither depends on the data. c
- * counts weight bytes and multiply-accumulates. */
+ * counts weight bytes and multiply-accumulates as the C target stores and
+ * runs them (sparse weights where --c-sparse-weights=auto makes them so). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,7 +107,13 @@ static bool cost_c(MlirModule m, const char *device, DlLayerCost **out, int *n, 
   for (int st = 0; st < p->nsteps; st++) {
     snprintf(c[st].on, sizeof c->on, "c");
     const struct DlQStep *q = p->steps[st].q;
+    DlQSparse sp;
     c[st].bytes = q ? (double)q->wbytes : 0;
+    if (q && dl_qstep_sparse(q, DL_SPARSE_AUTO, &sp)) { /* stored as the C target stores it, zeros skipped */
+      c[st].bytes = (double)(sp.mask_bytes + sp.val_bytes);
+      c[st].macs *= q->nw ? (double)sp.nnz / (double)q->nw : 0;
+      dl_qsparse_free(&sp);
+    }
   }
   *out = c, *n = p->nsteps;
   dl_plan_destroy(p);
@@ -116,7 +123,7 @@ static bool cost_c(MlirModule m, const char *device, DlLayerCost **out, int *n, 
 static const DlCostModel models[] = {
     {"pim", "simulated time and energy of the PIM kernels (timing model only), host steps on the host model", cost_pim},
     {"acc", "simulated time, energy and DRAM bytes of the accelerator layers (timing model only)", cost_acc},
-    {"c", "integer weight bytes and multiply-accumulates of each step", cost_c},
+    {"c", "integer weight bytes and multiply-accumulates of each step, as the generated C stores and runs them", cost_c},
 };
 
 const DlCostModel *dl_cost_model_lookup(const char *target) {

@@ -32,6 +32,10 @@ static void usage(FILE *f) {
           "  --pim-device=D          pim: a device JSON file or a built-in name (default hbm2)\n"
           "  --acc-device=D          acc: a device JSON file or a preset: edge (default), dpu\n"
           "  --name=ID               C identifier prefix for generated code (default: from -o)\n"
+          "  --c-sparse-weights=M    c: store conv / gemm weights sparse (a bitmask and the\n"
+          "                          nonzeros; the kernels skip zeros) where that is smaller and\n"
+          "                          not slower: auto (default, at most 25%% nonzero); smaller:\n"
+          "                          size; never: off; wherever the kernels run: all\n"
           "  --emit=qg|pim           print the qg IR (after quantization, if asked) or the pim\n"
           "                          IR: one pim.kernel or pim.host per step (MLIR text)\n"
           "  --pim-rows              with --emit=pim: each kernel's row commands too\n"
@@ -50,12 +54,14 @@ static void usage(FILE *f) {
           "  --calib=FILE.npy        calibration samples (float32, first dim = samples)\n"
           "  --calib-method=M        auto (default: mse below 6 bits, else minmax) | minmax |\n"
           "                          percentile[=P] (default P 99.99) | entropy | mse\n"
-          "                          (default: minmax)\n"
           "  --calib-samples=N       use the first N samples (default 1000; 0 = all)\n"
           "  --wbits=N --abits=N     weight / activation bits, 2..16 (default 8)\n"
           "  --wclip=M               weight clipping per channel: max (max |w|), mse (least\n"
           "                          squared weight error) or omse (least output error with\n"
           "                          correlated kernel inputs); default omse below 6 bits, else max\n"
+          "  --wround=M              weight rounding: nearest (default) or gptq (each layer's\n"
+          "                          rounding errors moved onto its inputs not yet rounded and\n"
+          "                          its bias, from input statistics on 1,000 calibration samples)\n"
           "  --outliers=FRAC         outlier-aware weights, 0 < FRAC < 0.5: --wbits covers all but the\n"
           "                          largest FRAC of |w| per channel; those are stored at --outlier-bits\n"
           "  --outlier-bits=B        outlier width, more than --wbits and at most 16 (default 8)\n"
@@ -171,6 +177,7 @@ static bool write_depfile(const char *path, const char *target, const Deps *d, D
 int main(int argc, char **argv) {
   const char *model = NULL, *out = "-", *emit = NULL, *passes = NULL, *depfile = NULL;
   const char *target = NULL, *name = NULL, *pim_device = NULL, *acc_device = NULL;
+  int sparse_weights = 0;
   bool pim_rows = false, acc_insns = false;
   const char *cost = NULL;
   char shapes[4096] = "";
@@ -218,6 +225,14 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--pim-rows")) pim_rows = true;
     else if (!strncmp(a, "--acc-device=", 13)) acc_device = a + 13;
     else if (!strcmp(a, "--acc-insns")) acc_insns = true;
+    else if (!strncmp(a, "--c-sparse-weights=", 19)) {
+      static const char *const modes[] = {"auto", "off", "size", "all"}; /* DlSparseMode */
+      sparse_weights = -1;
+      for (int k = 0; k < 4; k++)
+        if (!strcmp(a + 19, modes[k])) sparse_weights = k;
+      if (sparse_weights < 0)
+        return fprintf(stderr, "%s: error: bad --c-sparse-weights '%s' (expected auto, size, off or all)\n", prog, a + 19), EXIT_USER;
+    }
     else if (!strncmp(a, "--cost=", 7)) cost = a + 7;
     else if (!strncmp(a, "--passes=", 9)) passes = a + 9;
     else if (!strcmp(a, "--print-generic")) print_flags |= DL_PRINT_GENERIC;
@@ -341,7 +356,11 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--per-tensor")) qs.per_tensor = true;
     else if (!strcmp(a, "--symmetric")) qs.symmetric = true;
     else if (!strcmp(a, "--pow2")) qs.pow2 = true;
-    else if (!strncmp(a, "--wclip=", 8)) {
+    else if (!strncmp(a, "--wround=", 9)) {
+      if (strcmp(a + 9, "nearest") && strcmp(a + 9, "gptq"))
+        return fprintf(stderr, "%s: error: bad --wround '%s' (expected nearest or gptq)\n", prog, a + 9), EXIT_USER;
+      qs.gptq = !strcmp(a + 9, "gptq");
+    } else if (!strncmp(a, "--wclip=", 8)) {
       if (!dl_wclip_parse(a + 8, &qs.wclip))
         return fprintf(stderr, "%s: error: bad --wclip '%s' (expected max, mse or omse)\n", prog, a + 8), EXIT_USER;
     }
@@ -554,7 +573,8 @@ int main(int argc, char **argv) {
   }
   if (tgt) {
     const char *base = strrchr(model, '/');
-    DlTargetOptions to = {.out_path = out, .name = name, .source = base ? base + 1 : model, .device = !strcmp(target, "acc") ? acc_device : pim_device};
+    DlTargetOptions to = {.out_path = out, .name = name, .source = base ? base + 1 : model, .device = !strcmp(target, "acc") ? acc_device : pim_device,
+                          .sparse_weights = sparse_weights};
     if (!tgt->emit(m, &to, &e) || (depfile && !write_depfile(depfile, out, &deps, &e))) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
       rc = EXIT_USER;

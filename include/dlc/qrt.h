@@ -42,8 +42,8 @@ typedef struct {
 /* Sparse constant weights (qrt_conv_sparse, qrt_matmul_sparse): for each
  * output channel in order (a conv's m, a matmul's column n), a bitmask of its
  * K weights, weight k at bit k % 8 of byte k / 8, each row padded to whole
- * bytes; v holds the nonzero weights in that order (row by row, k ascending),
- * packed as qrt_wts (cl = 0). */
+ * bytes; v holds the nonzero weights in that order (row by row, k ascending)
+ * and then one spare zero, packed as qrt_wts (cl = 0). */
 typedef struct {
   const unsigned char *mask;
   qrt_wts v;

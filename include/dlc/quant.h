@@ -101,6 +101,12 @@ float dl_outlier_threshold(const float *w, int64_t n, double outliers);
 double dl_weight_scale_outliers(const float *w, int64_t n, int64_t window, int bits, int outlier_bits, float t,
                                 bool pow2, DlWeightClip clip);
 
+/* The per-channel scales (nch along `axis`) and width the quantize pass would
+ * give layer op's float weights w under its dlc.quant settings (the func's,
+ * then the op's); false when the layer keeps float or takes outliers.
+ * Removes scales pinned earlier (dlc.wscales). */
+bool dl_quant_layer_scales(MlirOperation op, const DlTensor *w, int axis, int64_t nch, double *scales, int *wbits);
+
 /* Reads the per-tensor parameters of a quantized tensor type; false if not one. */
 bool dl_qparams_of_type(MlirType tensor_type, DlQParams *q);
 /* tensor<dims x !quant.uniform<iB:f32, s:zp>> with storage min/max narrowed to the bits. */
@@ -159,6 +165,7 @@ typedef struct {
   DlWeightClip wclip;     /* weight clipping; DL_WCLIP_AUTO (0) leaves it to the bit width */
   double outliers;        /* 0, or 0 < f < 0.5: the largest f of |w| may need outlier_bits */
   int outlier_bits;       /* wbits < outlier_bits <= 16; 0 means 8 */
+  bool gptq;              /* --wround=gptq: error-compensating weight rounding (dlc/gptq.h) */
   DlCalibOptions calib;
 } DlQuantSettings;
 

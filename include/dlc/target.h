@@ -10,6 +10,7 @@ typedef struct {
   const char *report_path; /* JSON report, or NULL */
   const char *source;      /* the model the module came from, for comments */
   const char *device;      /* pim: device JSON path or built-in name; NULL: the default */
+  int sparse_weights;      /* c: --c-sparse-weights, 0 auto, 1 off, 2 size, 3 all (DlSparseMode) */
 } DlTargetOptions;
 
 typedef struct {

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "dlc/cost.h"
+#include "dlc/gptq.h"
 #include "dlc/interp.h"
 #include "dlc/passes.h"
 #include "dlc/precision.h"
@@ -110,12 +111,14 @@ static void units_find(MlirModule m, Units *u) {
 /* ---- configurations --------------------------------------------------------------- */
 
 typedef struct {
-  double *sp;   /* sparsity per unit */
-  MlirModule m; /* the float module pruned so and calibrated */
+  double *sp;    /* sparsity per unit */
+  MlirModule m;  /* the float module pruned so and calibrated */
+  DlHessians *h; /* its layers' statistics for --wround=gptq, made when first needed */
 } Pruned;
 
 typedef struct {
   MlirModule cal;            /* the calibrated float module */
+  DlHessians *cal_h;         /* its layers' statistics for --wround=gptq (before any fork) */
   MlirModule base;           /* the float module before calibration (for pruned variants) */
   DlTensor cal_x;            /* the calibration samples */
   Pruned pruned[8];          /* the pruned variants made last (a small cache) */
@@ -236,7 +239,8 @@ static MlirModule calibrated(Job *j, const double *sp, DlError *e) {
   Pruned *slot = &j->pruned[j->next_pruned];
   j->next_pruned = (j->next_pruned + 1) % 8;
   if (j->npruned < 8) j->npruned++;
-  else mlirModuleDestroy(slot->m), free(slot->sp);
+  else mlirModuleDestroy(slot->m), free(slot->sp), dl_hessians_free(slot->h);
+  slot->h = NULL;
   slot->sp = malloc(sizeof(double) * (size_t)n);
   memcpy(slot->sp, sp, sizeof(double) * (size_t)n);
   slot->m = q;
@@ -245,6 +249,17 @@ static MlirModule calibrated(Job *j, const double *sp, DlError *e) {
 
 static void fill(int *choice, int n, int o) {
   for (int u = 0; u < n; u++) choice[u] = o;
+}
+
+/* The --wround=gptq statistics of a module calibrated() returned. */
+static const DlHessians *hessians_of(Job *j, MlirModule c, DlError *e) {
+  if (c.ptr == j->cal.ptr) return j->cal_h;
+  for (int i = 0; i < j->npruned; i++)
+    if (j->pruned[i].m.ptr == c.ptr) {
+      if (!j->pruned[i].h) j->pruned[i].h = dl_hessians_collect(c, &j->cal_x, DL_GPTQ_SAMPLES, e);
+      return j->pruned[i].h;
+    }
+  return NULL;
 }
 
 /* A quantized copy of the calibrated module with unit u at option choice[u]. */
@@ -258,7 +273,10 @@ static MlirModule quantized(Job *j, const int *choice, DlError *e) {
     q = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(c)));
     apply_widths(q, w, a, j->ps->ref_abits);
     DlCalibOptions co = calib_options(j);
-    if (!dl_calib_select(q, &co, e) || !dl_run_pipeline(q, "quantize", e)) mlirModuleDestroy(q), q = (MlirModule){NULL};
+    const DlHessians *h = j->qs->gptq ? hessians_of(j, c, e) : NULL;
+    if ((j->qs->gptq && (!h || !dl_gptq_apply(q, h, e))) || !dl_calib_select(q, &co, e) ||
+        !dl_run_pipeline(q, "quantize", e))
+      mlirModuleDestroy(q), q = (MlirModule){NULL};
   }
   free(w), free(a), free(sp);
   return q;
@@ -460,8 +478,9 @@ static uint64_t cache_key(Job *j) {
   free(text);
   h = fnv(h, j->sens_x.data, (size_t)dl_shape_numel(&j->sens_x.shape) * sizeof(float));
   char s[512];
-  int n = snprintf(s, sizeof s, "%d %d %d %d %d %s %s %lld|", j->ps->ref_wbits, j->ps->ref_abits, j->ps->nw, j->ps->na,
-                   j->ps->ns, j->ps->target, j->ps->device ? j->ps->device : "", (long long)j->ps->prune_samples);
+  int n = snprintf(s, sizeof s, "%d %d %d %d %d %s %s %lld %d|", j->ps->ref_wbits, j->ps->ref_abits, j->ps->nw,
+                   j->ps->na, j->ps->ns, j->ps->target, j->ps->device ? j->ps->device : "",
+                   (long long)j->ps->prune_samples, (int)j->qs->gptq);
   h = fnv(h, s, (size_t)n);
   h = fnv(h, j->ps->wbits, sizeof(int) * (size_t)j->ps->nw);
   h = fnv(h, j->ps->sparsity, sizeof(double) * (size_t)j->ps->ns);
@@ -597,6 +616,7 @@ static bool write_config(const Job *j, const int *choice, int64_t ncal, const ch
                     "\"pow2\": %s, ", j->ps->ref_wbits, j->ps->ref_abits, qs->per_tensor ? "per_tensor" : "per_channel",
                 qs->symmetric ? "symmetric" : "asymmetric", qs->pow2 ? "true" : "false");
   if (qs->wclip != DL_WCLIP_AUTO) dl_buf_printf(&b, "\"wclip\": \"%s\", ", dl_wclip_name(qs->wclip));
+  if (qs->gptq) dl_buf_printf(&b, "\"weight_rounding\": \"gptq\", ");
   if (qs->calib.method == DL_CALIB_PERCENTILE) dl_buf_printf(&b, "\"calibration\": \"percentile=%.17g\", ", qs->calib.percentile);
   else dl_buf_printf(&b, "\"calibration\": \"%s\", ", dl_calib_method_name(qs->calib.method));
   bool pruned = false;
@@ -840,6 +860,8 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   j.base = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(*m)));
   DlCalibOptions co = calib_options(&j);
   if (!dl_calibrate(*m, &cal_x, &co, e)) return mlirModuleDestroy(j.base), false;
+  if (qs->gptq && !(j.cal_h = dl_hessians_collect(*m, &cal_x, DL_GPTQ_SAMPLES, e)))
+    return mlirModuleDestroy(j.base), false;
 
   units_find(*m, &j.u);
   int U = j.u.nunits, O = j.nopts;
@@ -1047,7 +1069,9 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   free(pts.p), free(vs), free(ch), free(sens), free(cost), free(j.ref_sens), free(j.ref_hold);
   units_free(&j.u);
   free(j.tab);
-  for (int i = 0; i < j.npruned; i++) mlirModuleDestroy(j.pruned[i].m), free(j.pruned[i].sp);
+  for (int i = 0; i < j.npruned; i++)
+    mlirModuleDestroy(j.pruned[i].m), free(j.pruned[i].sp), dl_hessians_free(j.pruned[i].h);
+  dl_hessians_free(j.cal_h);
   mlirModuleDestroy(j.base);
   return ok;
 }

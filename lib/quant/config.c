@@ -83,6 +83,9 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
       if (!cJSON_IsString(it) || (strcmp(it->valuestring, "none") && strcmp(it->valuestring, "bias") &&
                                   strcmp(it->valuestring, "reconstruct")))
         return bad(e, c, w, "%s", "must be \"none\", \"bias\" or \"reconstruct\"");
+    } else if (!per_node && !strcmp(k, "weight_rounding")) {
+      if (!cJSON_IsString(it) || (strcmp(it->valuestring, "nearest") && strcmp(it->valuestring, "gptq")))
+        return bad(e, c, w, "%s", "must be \"nearest\" or \"gptq\"");
     } else if (!per_node && (!strcmp(k, "calibration_samples") || !strcmp(k, "prune_samples"))) {
       if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble != (double)(int64_t)it->valuedouble)
         return bad(e, c, w, "%s", "must be a non-negative integer (0: all)");
@@ -91,7 +94,8 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
                  per_node ? "wbits, abits, granularity, scheme, pow2, wclip, outliers, "
                             "outlier_bits, calibration, prune or keep_float"
                           : "wbits, abits, granularity, scheme, pow2, wclip, outliers, "
-                            "outlier_bits, calibration, calibration_samples, prune_compensation or prune_samples");
+                            "outlier_bits, calibration, calibration_samples, prune_compensation, prune_samples or "
+                            "weight_rounding");
     }
   }
   return true;
@@ -141,6 +145,7 @@ DlQuantConfig *dl_quant_config_load(const char *path, DlQuantSettings *s, DlErro
     else if (!strcmp(k, "wclip")) dl_wclip_parse(it->valuestring, &s->wclip);
     else if (!strcmp(k, "calibration")) dl_calib_method_parse(it->valuestring, &s->calib.method, &s->calib.percentile);
     else if (!strcmp(k, "calibration_samples")) s->calib.limit = (int64_t)it->valuedouble;
+    else if (!strcmp(k, "weight_rounding")) s->gptq = !strcmp(it->valuestring, "gptq");
   }
   if (!ok) dl_quant_config_destroy(c), c = NULL;
   return c;

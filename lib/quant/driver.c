@@ -1,6 +1,7 @@
 /* Calibrate + quantize as one call, shared by dlc and dlc-opt. */
 #include <string.h>
 
+#include "dlc/gptq.h"
 #include "dlc/passes.h"
 #include "dlc/quant.h"
 
@@ -42,6 +43,12 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
   DlCalibOptions co = s->calib;
   if (!co.bits) co.bits = s->abits;
   if (!dl_calibrate(m, data, &co, e)) return false;
+  if (s->gptq) { /* after calibration, as the precision assignment does: the ranges are the float model's */
+    DlHessians *h = dl_hessians_collect(m, data, DL_GPTQ_SAMPLES, e);
+    bool ok = h && dl_gptq_apply(m, h, e);
+    dl_hessians_free(h);
+    if (!ok) return false;
+  }
   if (!dl_run_pipeline(m, "quantize", e)) return false;
   if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
   return true;

@@ -358,37 +358,54 @@ int qrt_sparse_ok(int xes, int64_t zx, int wbits, int acc_bits) { return qrt_fas
 /* @fn qrt_sparse_row uses qrt_wget */
 /* The nonzeros of one mask row of K weights, values from w.v starting at *j:
  * off[t] = at[k] (or k when at is NULL) and wv[t] = the weight, for each
- * nonzero k in order; returns their count and advances *j past them. */
+ * nonzero k in order; returns their count and advances *j past them.
+ * Branch-free: every k is written and only a set bit advances, so random
+ * masks cost no mispredictions (v holds one spare value for the last read). */
 static dlrt_i qrt_sparse_row(const unsigned char *mask, dlrt_i K, qrt_wts v, dlrt_i *j, const int32_t *at,
                              int32_t *off, int16_t *wv) {
-  dlrt_i nz = 0, k, b;
-  for (b = 0; b * 8 < K; b++) {
-    unsigned bits = mask[b];
-    for (k = b * 8; bits; k++, bits >>= 1)
-      if (bits & 1) {
-        off[nz] = at ? at[k] : (int32_t)k;
-        wv[nz++] = (int16_t)(v.bits == 8 ? ((const int8_t *)v.data)[*j] : qrt_wget(v, *j));
-        (*j)++;
-      }
+  dlrt_i nz = 0, k, jj = *j;
+  for (k = 0; k < K; k++) {
+    dlrt_i bit = mask[k >> 3] >> (k & 7) & 1;
+    off[nz] = at ? at[k] : (int32_t)k;
+    wv[nz] = (int16_t)(v.bits == 8 ? ((const int8_t *)v.data)[jj] : qrt_wget(v, jj));
+    nz += bit, jj += bit;
   }
+  *j = jj;
   return nz;
 }
 /* @end */
 
-/* @fn qrt_conv_sparse_dims uses qrt_conv16_dims */
-/* The sparse conv's layout (see qrt_conv_sparse): padded input dims pd,
- * *rowp the pitch of an output row in the sums, *ext whether a tap's sums
- * over all output rows are one contiguous run; returns the int16 elements of
- * the padded input copy, with a row of slack for the contiguous runs. */
-static dlrt_i qrt_conv_sparse_dims(const dlrt_win *g, dlrt_i *pd, dlrt_i *rowp, int *ext) {
-  dlrt_i cp, nxb = qrt_conv16_dims(g, &cp, pd);
-  *ext = g->stride[1] == 1 && g->stride[2] == 1;
-  *rowp = *ext ? pd[2] : g->od[2];
-  return (nxb + pd[2] + 7) / 8 * 8;
+/* @fn qrt_axpy4 */
+/* s[e] += sum over t < 4 of w[t] * a[t][e] for e < n, a multiple of 16 (so
+ * that gcc vectorizes it at -O2 too, as qrt_dot2x2); the caller guarantees
+ * that the sums fit int32. Four taps per pass over s: a quarter of the loads
+ * and stores of s that one tap at a time would take. */
+static void qrt_axpy4(int32_t *restrict s, const int16_t *restrict a0, const int16_t *restrict a1,
+                      const int16_t *restrict a2, const int16_t *restrict a3, const int16_t *w, dlrt_i n) {
+  const int16_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+  dlrt_i e, n16 = n >> 4 << 4;
+  for (e = 0; e < n16; e++) s[e] += w0 * a0[e] + w1 * a1[e] + w2 * a2[e] + w3 * a3[e];
 }
 /* @end */
 
-/* @fn qrt_conv_sparse uses qrt_conv_sparse_dims qrt_sparse_row qrt_out_row */
+/* @fn qrt_conv_sparse_dims uses qrt_conv16_dims */
+/* The sparse conv's layout (see qrt_conv_sparse): padded input dims pd;
+ * *ext whether a tap's sums over all output rows of a plane are one
+ * contiguous run (unit strides along h and w), *run the length of the runs
+ * the sums are updated in (ext: the plane's rows over the padded width,
+ * rounded up to a multiple of 16; else one output row); *nsum the int32 sums
+ * per channel; returns the int16 elements of the padded input copy, with
+ * slack for the runs' overhang. */
+static dlrt_i qrt_conv_sparse_dims(const dlrt_win *g, dlrt_i *pd, int *ext, dlrt_i *run, dlrt_i *nsum) {
+  dlrt_i cp, nxb = qrt_conv16_dims(g, &cp, pd);
+  *ext = g->stride[1] == 1 && g->stride[2] == 1;
+  *run = *ext ? (g->od[1] * pd[2] + 15) / 16 * 16 : g->od[2];
+  *nsum = *ext ? g->od[0] * *run : g->od[0] * g->od[1] * g->od[2];
+  return (nxb + pd[2] + 16 + 7) / 8 * 8;
+}
+/* @end */
+
+/* @fn qrt_conv_sparse uses qrt_conv_sparse_dims qrt_sparse_row qrt_axpy4 qrt_out_row */
 /* For each group: a zero-padded planar copy of x - zx (as qrt_conv16); for
  * each output channel, the offsets of its nonzero taps into that copy, then
  * for two taps at a time and every output row, sums[p] += w0 * x0[p] + w1 *
@@ -399,14 +416,14 @@ static dlrt_i qrt_conv_sparse_dims(const dlrt_win *g, dlrt_i *pd, dlrt_i *rowp, 
 void qrt_conv_sparse(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_swts w, const int32_t *bias,
                      const qrt_mult *mult, qrt_out o, void *y, void *scratch) {
   dlrt_i cg = g->c / g->group, mg = g->m / g->group, kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
-  dlrt_i P = g->od[0] * g->od[1] * g->od[2], pd[3], rowp, nrows = g->od[0] * g->od[1];
+  dlrt_i P = g->od[0] * g->od[1] * g->od[2], pd[3], run, nsum;
   int ext;
-  dlrt_i nxb = qrt_conv_sparse_dims(g, pd, &rowp, &ext), plane = pd[1] * pd[2], pvol = pd[0] * plane;
-  dlrt_i run = ext ? g->od[1] * pd[2] : g->od[2], mrow = (K + 7) / 8, j = 0;
+  dlrt_i nxb = qrt_conv_sparse_dims(g, pd, &ext, &run, &nsum), plane = pd[1] * pd[2], pvol = pd[0] * plane;
+  dlrt_i mrow = (K + 7) / 8, j = 0;
   int16_t *xb = (int16_t *)scratch, *wv;
-  int32_t *sum = (int32_t *)(xb + nxb), *at = sum + nrows * rowp, *off = at + K;
+  int32_t *sum = (int32_t *)(xb + nxb), *at = sum + nsum, *off = at + K;
   dlrt_i n, gr, c, i0, i1, i2, kd, kh, kw, m, t, e, nz;
-  wv = (int16_t *)(off + K);
+  wv = (int16_t *)(off + K + 3); /* off and wv: up to K taps, rounded up to a multiple of 4 */
   for (t = 0, c = 0; c < cg; c++)
     for (kd = 0; kd < g->k[0]; kd++)
       for (kh = 0; kh < g->k[1]; kh++)
@@ -428,28 +445,27 @@ void qrt_conv_sparse(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_swts w,
       for (m = 0; m < mg; m++) {
         dlrt_i ch = gr * mg + m;
         nz = qrt_sparse_row(w.mask + ch * mrow, K, w.v, &j, at, off, wv);
-        for (t = 0; t < nrows * rowp; t++) sum[t] = 0;
-        for (t = 0; t < nz; t += 2) {
-          const int16_t w0 = wv[t], w1 = t + 1 < nz ? wv[t + 1] : 0;
-          const int16_t *q0 = xb + off[t], *q1 = xb + (t + 1 < nz ? off[t + 1] : off[t]);
+        for (t = 0; t < nsum; t++) sum[t] = 0;
+        for (; nz % 4; nz++) off[nz] = off[0], wv[nz] = 0; /* whole groups of four taps */
+        for (t = 0; t < nz; t += 4) {
+          const int16_t *q0 = xb + off[t], *q1 = xb + off[t + 1], *q2 = xb + off[t + 2], *q3 = xb + off[t + 3];
           for (i0 = 0; i0 < g->od[0]; i0++) {
-            dlrt_i d0 = i0 * g->stride[0] * plane;
+            dlrt_i d0 = i0 * g->stride[0] * plane, s2 = g->stride[2], d;
             if (ext) {
-              int32_t *restrict s = sum + i0 * g->od[1] * rowp;
-              const int16_t *restrict a0 = q0 + d0, *restrict a1 = q1 + d0;
-              for (e = 0; e < run; e++) s[e] += w0 * a0[e] + w1 * a1[e];
-            } else {
-              for (i1 = 0; i1 < g->od[1]; i1++) {
-                int32_t *restrict s = sum + (i0 * g->od[1] + i1) * rowp;
-                dlrt_i d1 = d0 + i1 * g->stride[1] * pd[2], s2 = g->stride[2];
-                const int16_t *restrict a0 = q0 + d1, *restrict a1 = q1 + d1;
-                for (e = 0; e < run; e++) s[e] += w0 * a0[e * s2] + w1 * a1[e * s2];
-              }
+              qrt_axpy4(sum + i0 * run, q0 + d0, q1 + d0, q2 + d0, q3 + d0, wv + t, run);
+              continue;
+            }
+            for (i1 = 0; i1 < g->od[1]; i1++) {
+              int32_t *s = sum + (i0 * g->od[1] + i1) * run;
+              for (d = d0 + i1 * g->stride[1] * pd[2], e = 0; e < run; e++, d += s2)
+                s[e] += wv[t] * q0[d] + wv[t + 1] * q1[d] + wv[t + 2] * q2[d] + wv[t + 3] * q3[d];
             }
           }
         }
-        for (t = 0; t < nrows; t++)
-          qrt_out_row(sum + t * rowp, g->od[2], bias ? bias[ch] : 0, mult[ch], o, y, ybase + m * P + t * g->od[2]);
+        for (i0 = 0; i0 < g->od[0]; i0++)
+          for (i1 = 0; i1 < g->od[1]; i1++)
+            qrt_out_row(sum + (ext ? i0 * run + i1 * pd[2] : (i0 * g->od[1] + i1) * run), g->od[2], bias ? bias[ch] : 0,
+                        mult[ch], o, y, ybase + m * P + (i0 * g->od[1] + i1) * g->od[2]);
       }
     }
   }
@@ -458,10 +474,10 @@ void qrt_conv_sparse(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_swts w,
 
 /* @fn qrt_conv_sparse_scratch uses qrt_conv_sparse_dims */
 dlrt_i qrt_conv_sparse_scratch(const dlrt_win *g) {
-  dlrt_i pd[3], rowp, K = g->c / g->group * g->k[0] * g->k[1] * g->k[2];
+  dlrt_i pd[3], run, nsum, K = g->c / g->group * g->k[0] * g->k[1] * g->k[2];
   int ext;
-  dlrt_i nxb = qrt_conv_sparse_dims(g, pd, &rowp, &ext);
-  return nxb * 2 + g->od[0] * g->od[1] * rowp * 4 + K * 4 * 2 + K * 2;
+  dlrt_i nxb = qrt_conv_sparse_dims(g, pd, &ext, &run, &nsum);
+  return nxb * 2 + nsum * 4 + K * 4 + (K + 3) * 6;
 }
 /* @end */
 

@@ -27,7 +27,7 @@ bool dl_qstep_sparse(const struct DlQStep *q, DlSparseMode mode, DlQSparse *s) {
   int64_t mrow = (s->K + 7) / 8;
   s->mask_bytes = (size_t)(s->rows * mrow);
   s->mask = calloc(s->mask_bytes ? s->mask_bytes : 1, 1);
-  int32_t *v = malloc(sizeof(int32_t) * (size_t)(q->nw ? q->nw : 1));
+  int32_t *v = malloc(sizeof(int32_t) * (size_t)(q->nw + 1));
   for (int64_t r = 0; r < s->rows; r++)
     for (int64_t k = 0; k < s->K; k++) {
       int32_t w = weight_at(q, s->K, r, k);
@@ -35,10 +35,13 @@ bool dl_qstep_sparse(const struct DlQStep *q, DlSparseMode mode, DlQSparse *s) {
       s->mask[r * mrow + k / 8] |= (unsigned char)(1u << (k % 8));
       v[s->nnz++] = w;
     }
-  s->vals = dl_qweights_pack(v, s->nnz, &s->bits, &s->val_bytes);
+  v[s->nnz] = 0; /* the spare value the kernels' branch-free decoding reads after the last */
+  s->vals = dl_qweights_pack(v, s->nnz + 1, &s->bits, &s->val_bytes);
   free(v);
-  if (mode == DL_SPARSE_AUTO && (s->mask_bytes + s->val_bytes >= q->wbytes ||
-                                 (double)s->nnz > DL_SPARSE_MAX_DENSITY * (double)q->nw)) {
+  bool smaller = s->mask_bytes + s->val_bytes < q->wbytes;
+  bool fast = (double)s->nnz <= DL_SPARSE_MAX_DENSITY * (double)q->nw &&
+              (q->kind == Q_CONV ? q->c.win.stride[1] == 1 && q->c.win.stride[2] == 1 : q->c.M >= DL_SPARSE_MIN_ROWS);
+  if ((mode == DL_SPARSE_SIZE && !smaller) || (mode == DL_SPARSE_AUTO && !(smaller && fast))) {
     dl_qsparse_free(s);
     return false;
   }

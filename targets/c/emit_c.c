@@ -29,6 +29,7 @@ typedef struct {
   int64_t arena_raw;      /* the arena with every activation uncompressed */
   DlCompressChoice *zc;   /* per slot: its compression (zc[s].cap > 0), from dlc.compress */
   dlz_params *zp;
+  DlQSparse *sp;          /* per step: its weights in sparse form (sp[i].mask) where they are stored so */
   char name[64];
   DlBuf c, h;
 } Emit;
@@ -243,6 +244,14 @@ enum { BAND_X0, BAND_X1, BAND_Y, BAND_TMP, BAND_TMP1, BAND_PEND, BAND_KERNEL, BA
 
 static int64_t align(int64_t b) { return (b + ALIGN - 1) / ALIGN * ALIGN; }
 
+static bool sparse_step(const Emit *m, const Step *st) { return m->sp && m->sp[st - m->p->steps].mask; }
+
+/* The kernel scratch of a conv over window g (the whole output or one band). */
+static int64_t conv_scratch(const Emit *m, const Step *st, const dlrt_win *g) {
+  const struct DlQStep *q = st->q;
+  return sparse_step(m, st) ? qrt_conv_sparse_scratch(g) : qrt_conv_scratch(g, q->xes, q->zx, q->w, q->acc_bits);
+}
+
 /* The scratch of a band step: operand and result bands, a block to decode
  * through and one to encode through, the kernel's own scratch; offsets into
  * the scratch area in at[], total returned. */
@@ -258,7 +267,7 @@ static int64_t band_layout(const Emit *m, const Step *st, int64_t at[BAND_PARTS]
       band_win(&st->q->c.win, o, o + bo < y->dims[2] ? o + bo : y->dims[2], &gb, &r0, &r1);
       rin = r1 - r0 > rin ? r1 - r0 : rin;
       if (st->q->kind == Q_CONV) {
-        int64_t k = qrt_conv_scratch(&gb, st->q->xes, st->q->zx, st->q->w, st->q->acc_bits);
+        int64_t k = conv_scratch(m, st, &gb);
         part[BAND_KERNEL] = k > part[BAND_KERNEL] ? k : part[BAND_KERNEL];
       }
     }
@@ -331,6 +340,8 @@ static void plan_arena(Emit *m) {
   for (int i = 0; i < p->nsteps; i++) {
     const Step *st = &p->steps[i];
     int64_t at[BAND_PARTS], b = st->q ? (int64_t)dl_qstep_scratch_bytes(st->q) : (int64_t)st->call.scratch * 4;
+    if (sparse_step(m, st))
+      b = st->q->kind == Q_CONV ? conv_scratch(m, st, &st->q->c.win) : qrt_matmul_sparse_scratch(st->q->c.M, st->q->c.K);
     if (band_step(m, st)) b = band_layout(m, st, at);
     if (b > scratch) scratch = b;
   }
@@ -448,6 +459,26 @@ static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
   dl_buf_printf(b, "%s};\nstatic const qrt_wts %s = {%s_d, %d, %d};\n", n ? "" : "0", name, name, bits, cl);
 }
 
+/* Sparse weights (qrt_swts): the mask rows, then the nonzeros packed as qrt_wts. */
+static void swts_literal(DlBuf *b, const char *name, const struct DlQStep *q, const DlQSparse *sp) {
+  int bits = sp->bits;
+  const char *ty = bits == 8 ? "int8_t" : bits == 16 ? "int16_t" : bits == 32 ? "int32_t" : "unsigned char";
+  int64_t n = bits >= 8 ? sp->nnz + 1 : (int64_t)sp->val_bytes;
+  qrt_wts v = {sp->vals, bits, 0};
+  dl_buf_printf(b, "/* %lld weights, %lld nonzero (%.1f%%), sparse: a bitmask per row of %lld, the nonzeros at %d bits: "
+                "%zu bytes (dense: %zu) */\nstatic const unsigned char %s_m[%zu] = {",
+                (long long)q->nw, (long long)sp->nnz, q->nw ? 100.0 * (double)sp->nnz / (double)q->nw : 0.0,
+                (long long)sp->K, bits, sp->mask_bytes + sp->val_bytes, q->wbytes, name,
+                sp->mask_bytes ? sp->mask_bytes : 1);
+  for (size_t i = 0; i < sp->mask_bytes; i++) dl_buf_printf(b, "%s0x%02x", i % 16 ? ", " : (i ? ",\n  " : "\n  "), sp->mask[i]);
+  dl_buf_printf(b, "%s};\nstatic const %s %s_d[%lld] = {", sp->mask_bytes ? "" : "0", ty, name, (long long)(n ? n : 1));
+  for (int64_t i = 0; i < n; i++) {
+    long long x = bits >= 8 ? (long long)qrt_wget(v, i) : (long long)sp->vals[i];
+    dl_buf_printf(b, bits >= 8 ? "%s%lld" : "%s0x%02llx", i % 16 ? ", " : (i ? ",\n  " : "\n  "), x);
+  }
+  dl_buf_printf(b, "%s};\nstatic const qrt_swts %s = {%s_m, {%s_d, %d, 0}};\n", n ? "" : "0", name, name, name, bits);
+}
+
 static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *call);
 
 static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
@@ -479,7 +510,9 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
   if (q->kind == Q_QCAST || q->kind == Q_CONV || q->kind == Q_MATMUL || q->kind == Q_BINARY) qout_literal(decl, o, q->o);
   if (q->bias) snprintf(bi, sizeof bi, "bias%d", i), i32_array(decl, bi, q->bias, q->kind == Q_CONV ? c->win.m : c->N);
   if (q->mult) qmult_array(decl, mu, q->mult, q->nmult);
-  if (q->wdata) wts_literal(decl, wt, q);
+  bool sparse = sparse_step(m, st);
+  if (sparse) swts_literal(decl, wt, q, &m->sp[i]);
+  else if (q->wdata) wts_literal(decl, wt, q);
   switch (q->kind) {
   case Q_ALIAS: dl_buf_printf(body, "  /* shares %s */\n", x); break;
   case Q_QCAST:
@@ -494,15 +527,25 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
   case Q_CONV:
     win_literal(decl, g, &c->win);
     fmt_int(q->zx, d0, sizeof d0);
-    dl_buf_printf(body, "  qrt_conv(&%s, %s, %d, %s, %s, %s, %s, %s, %d, %s, %s);\n", gu, x, q->xes, d0, wt, bi,
-                  mu, o, q->acc_bits, y, scr);
+    if (sparse)
+      dl_buf_printf(body, "  qrt_conv_sparse(&%s, (const int8_t *)%s, %s, %s, %s, %s, %s, %s, %s);\n", gu, x, d0, wt, bi,
+                    mu, o, y, scr);
+    else
+      dl_buf_printf(body, "  qrt_conv(&%s, %s, %d, %s, %s, %s, %s, %s, %d, %s, %s);\n", gu, x, q->xes, d0, wt, bi,
+                    mu, o, q->acc_bits, y, scr);
     break;
   case Q_MATMUL: {
     char wa[40];
     arr(decl, "aoff", i, c->aoff, (int)c->batches, d1, sizeof d1);
-    arr(decl, "boff", i, c->boff, (int)c->batches, d2, sizeof d2);
+    if (!sparse) arr(decl, "boff", i, c->boff, (int)c->batches, d2, sizeof d2); /* sparse weights: one matrix */
     fmt_int(q->zx, d0, sizeof d0), fmt_int(q->zw, t0, sizeof t0);
     snprintf(wa, sizeof wa, "&%s", wt);
+    if (sparse) {
+      dl_buf_printf(body, "  qrt_matmul_sparse(%lld, %s, %lld, %lld, %lld, (const int8_t *)%s, %s, %s, %s, %s, %d, %s, %s, %s);\n",
+                    (long long)c->batches, d1, (long long)c->M, (long long)c->N, (long long)c->K, x, d0, wt, bi, mu,
+                    q->nmult, o, y, scr);
+      break;
+    }
     dl_buf_printf(body,
                   "  qrt_matmul(%lld, %s, %s, %lld, %lld, %lld, %s, %d, %s, %s, %s, %d, %s, %s, %s, %d, %s, %d, %s, "
                   "%s);\n",
@@ -794,7 +837,8 @@ static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
   dl_buf_free(&call);
 }
 
-static const char *call_fn(const Step *st) {
+static const char *call_fn(const Emit *m, const Step *st) {
+  if (sparse_step(m, st)) return st->q->kind == Q_CONV ? "qrt_conv_sparse" : "qrt_matmul_sparse";
   if (st->q) return qfn[st->q->kind];
   if (st->k == DL_OP_COUNT) return "dlrt_concat";
   return dl_call_fn(&st->call);
@@ -820,7 +864,12 @@ static void describe_precision(Emit *m, DlBuf *h) {
       dl_buf_printf(h, ": %d bits, scale %.6g, zp %lld", qp.bits, qp.scale, (long long)qp.zp);
     else if (s->dtype == DL_F32)
       dl_buf_printf(h, ": float");
-    if (st->q && st->q->wdata) {
+    if (st->q && st->q->wdata && m->sp[i].mask) {
+      const DlQSparse *sp = &m->sp[i];
+      dl_buf_printf(h, "; weights %d bits, sparse: %lld of %lld nonzero, %zu bytes (dense %zu)", st->q->w.bits,
+                    (long long)sp->nnz, (long long)st->q->nw, sp->mask_bytes + sp->val_bytes, st->q->wbytes);
+      wbytes += sp->mask_bytes + sp->val_bytes;
+    } else if (st->q && st->q->wdata) {
       dl_buf_printf(h, "; weights %d bits, %zu bytes", st->q->w.bits, st->q->wbytes);
       wbytes += st->q->wbytes;
     }
@@ -919,6 +968,9 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   nsec = parse_sections(dl_dlz_c_source, sec, nsec, 160);
   if (!ok) goto cleanup;
   make_name(o, m.name, sizeof m.name);
+  m.sp = calloc((size_t)m.p->nsteps + 1, sizeof(DlQSparse));
+  for (int i = 0; i < m.p->nsteps; i++)
+    if (m.p->steps[i].q) dl_qstep_sparse(m.p->steps[i].q, (DlSparseMode)o->sparse_weights, &m.sp[i]);
   plan_arena(&m);
   m.arena_raw = m.arena;
   if (!(ok = read_compression(&m, e))) goto cleanup;
@@ -935,7 +987,7 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
     mark_used(sec, nsec, "qrt_copy_strided");
   }
   for (int i = 0; i < m.p->nsteps; i++) {
-    const char *fn = call_fn(&m.p->steps[i]);
+    const char *fn = call_fn(&m, &m.p->steps[i]);
     if (fn) mark_used(sec, nsec, fn);
     emit_step(&m, i, &decl, &body);
   }
@@ -1047,6 +1099,8 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
 cleanup:
   dl_buf_free(&decl), dl_buf_free(&body), dl_buf_free(&m.c), dl_buf_free(&m.h);
   free(m.root), free(m.off), free(m.def), free(m.last), free(m.zc), free(m.zp);
+  for (int i = 0; m.sp && i < m.p->nsteps; i++) dl_qsparse_free(&m.sp[i]);
+  free(m.sp);
   dl_plan_destroy(m.p);
   return ok;
 }
