@@ -197,39 +197,35 @@ static bool cholesky(double *A, int64_t n) {
 
 /* U, upper triangular with H^-1 = U^T U, for the Gram matrix H (d x d) damped
  * by 1% of its mean diagonal; inputs that are always 0 get a unit diagonal.
- * false when even the damped matrix is not positive definite. */
+ * With J the reversal of the indices: J H J = L L^T (Cholesky), so H^-1 =
+ * (J L^-1 J)^T (J L^-1 J) and U = J L^-1 J, upper triangular. False when even
+ * the damped matrix is not positive definite. */
 static bool inverse_factor(const double *H, int64_t d, double *U) {
-  double *A = malloc(sizeof(double) * (size_t)(d * d)), *Linv = calloc((size_t)(d * d), sizeof(double));
+  double *A = malloc(sizeof(double) * (size_t)(d * d)), *X = calloc((size_t)(d * d), sizeof(double));
+  double *t = malloc(sizeof(double) * (size_t)(d ? d : 1));
   double mean = 0;
   for (int64_t i = 0; i < d; i++) mean += H[i * d + i];
   mean = mean / (double)d;
   bool ok = false;
   for (double damp = 0.01; !ok && damp < 10; damp *= 10) {
-    memcpy(A, H, sizeof(double) * (size_t)(d * d));
+    for (int64_t a = 0; a < d; a++)
+      for (int64_t b = 0; b < d; b++) A[a * d + b] = H[(d - 1 - a) * d + (d - 1 - b)];
     for (int64_t i = 0; i < d; i++) A[i * d + i] = A[i * d + i] > 0 ? A[i * d + i] + damp * mean : 1;
     ok = cholesky(A, d);
   }
-  if (ok) {
-    /* H^-1 = L^-T L^-1; its upper factor is the Cholesky factor of that, transposed */
-    for (int64_t j = 0; j < d; j++) { /* Linv, lower: column j by forward substitution */
-      Linv[j * d + j] = 1 / A[j * d + j];
-      for (int64_t i = j + 1; i < d; i++) {
-        double s = 0;
-        for (int64_t k = j; k < i; k++) s += A[i * d + k] * Linv[k * d + j];
-        Linv[i * d + j] = -s / A[i * d + i];
-      }
+  for (int64_t i = 0; ok && i < d; i++) { /* row i of X = L^-1: X[i][j] = -(sum_k L[i][k] X[k][j]) / L[i][i] */
+    for (int64_t j = 0; j < i; j++) t[j] = 0;
+    for (int64_t k = 0; k < i; k++) {
+      double a = A[i * d + k];
+      const double *xk = X + k * d;
+      for (int64_t j = 0; j <= k; j++) t[j] += a * xk[j];
     }
-    for (int64_t i = 0; i < d; i++) /* A = H^-1 = Linv^T Linv */
-      for (int64_t j = i; j < d; j++) {
-        double s = 0;
-        for (int64_t k = j; k < d; k++) s += Linv[k * d + i] * Linv[k * d + j];
-        A[i * d + j] = A[j * d + i] = s;
-      }
-    ok = cholesky(A, d);
-    for (int64_t i = 0; ok && i < d; i++) /* U = L^T */
-      for (int64_t j = 0; j < d; j++) U[i * d + j] = j >= i ? A[j * d + i] : 0;
+    for (int64_t j = 0; j < i; j++) X[i * d + j] = -t[j] / A[i * d + i];
+    X[i * d + i] = 1 / A[i * d + i];
   }
-  free(A), free(Linv);
+  for (int64_t a = 0; ok && a < d; a++)
+    for (int64_t b = 0; b < d; b++) U[a * d + b] = X[(d - 1 - a) * d + (d - 1 - b)];
+  free(A), free(X), free(t);
   return ok;
 }
 
