@@ -32,18 +32,7 @@ n = int('${BENCH_IMAGES:-2000}')
 np.save('$T/tx.npy', np.load('$T/test_x.npy')[:n]); np.save('$T/ty.npy', np.load('$T/test_y.npy')[:n])
 "
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(${CC:-cc} --version | head -1)" >&2
-# user ms/image of $T/$1.c, fastest of three runs; outputs in $T/$1.out
-run() {
-  ${CC:-cc} -std=c99 -O2 -DMODEL="$1" -I"$T" "$SRC/bench/compress_run.c" "$T/$1.c" -o "$T/$1.run" -lm
-  best=
-  for r in 1 2 3; do
-    /usr/bin/time -f %U -o "$T/time" "$T/$1.run" "$T/tx.npy" "$T/ty.npy" "$T/$1.out" >/dev/null
-    u=$(cat "$T/time")
-    best=$(echo "$u ${best:-$u}" | awk '{print $1 < $2 ? $1 : $2}')
-  done
-  n=$(/usr/bin/python3 -c "import numpy as np; print(len(np.load('$T/ty.npy')))")
-  echo "$best $n" | awk '{printf "%.3f", 1000 * $1 / $2}'
-}
+. "$SRC/bench/lib.sh"
 echo "| model | build | user ms/image | x plain | = plain |${REF:+ before: user ms/image | x plain | same bits |}"
 echo "|---|---|---|---|---|${REF:+---|---|---|}"
 for m in $MODELS; do
@@ -58,14 +47,14 @@ for m in $MODELS; do
   fi
   for v in $builds; do
     "$B/dlc" "$T/$m.$v.mlir" --target=c -o "$T/${m}_$v.c"
-    ms=$(run "${m}_$v")
+    ms=$(bench_c_run "${m}_$v")
     [ $v = plain ] && plain=$ms
     same=-
     [ $v = lossless ] && { cmp -s "$T/${m}_plain.out" "$T/${m}_$v.out" && same=yes || same=no; }
     row="| $m | $v | $ms | $(echo "$ms $plain" | awk '{printf "%.2fx", $1 / $2}') | $same |"
     if [ -n "${REF:-}" ]; then
       "$REF/dlc" "$T/$m.$v.mlir" --target=c -o "$T/ref_${m}_$v.c"
-      rms=$(run "ref_${m}_$v")
+      rms=$(bench_c_run "ref_${m}_$v")
       [ $v = plain ] && rplain=$rms
       cmp -s "$T/ref_${m}_$v.out" "$T/${m}_$v.out" && rsame=yes || rsame=no
       row="$row $rms | $(echo "$rms $rplain" | awk '{printf "%.2fx", $1 / $2}') | $rsame |"

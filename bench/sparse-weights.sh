@@ -24,19 +24,7 @@ n = int('${BENCH_IMAGES:-2000}')
 np.save('$T/tx.npy', np.load('$T/test_x.npy')[:n]); np.save('$T/ty.npy', np.load('$T/test_y.npy')[:n])
 "
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(${CC:-cc} --version | head -1)" >&2
-# user ms/image of $T/$1.c, fastest of three runs; outputs in $T/$1.out, accuracy in $T/$1.acc
-run() {
-  ${CC:-cc} -std=c99 -O2 -DMODEL="$1" -I"$T" "$SRC/bench/compress_run.c" "$T/$1.c" -o "$T/$1.run" -lm
-  best=
-  for r in 1 2 3; do
-    /usr/bin/time -f %U -o "$T/time" "$T/$1.run" "$T/tx.npy" "$T/ty.npy" "$T/$1.out" >"$T/$1.txt"
-    u=$(cat "$T/time")
-    best=$(echo "$u ${best:-$u}" | awk '{print $1 < $2 ? $1 : $2}')
-  done
-  sed -n 's/.*accuracy \([0-9.]*%\).*/\1/p' "$T/$1.txt" > "$T/$1.acc"
-  n=$(/usr/bin/python3 -c "import numpy as np; print(len(np.load('$T/ty.npy')))")
-  echo "$best $n" | awk '{printf "%.3f", 1000 * $1 / $2}'
-}
+. "$SRC/bench/lib.sh"
 # the nonzero share of the conv / gemm weights in header $1 (of a --c-sparse-weights=all build)
 nonzero() {
   sed -n 's/.*sparse: \([0-9]*\) of \([0-9]*\) nonzero.*/\1 \2/p' "$1" | awk '{ z += $1; n += $2 } END { printf "%.1f%%", 100 * z / n }'
@@ -58,13 +46,13 @@ for spec in $MODELS; do
     bytes= ms= same=yes
     for mode in off auto size; do
       "$B/dlc" "$T/$v.mlir" --target=c --c-sparse-weights=$mode --name="${mode}_$v" -o "$T/${mode}_$v.c"
-      t=$(run "${mode}_$v")
+      t=$(bench_c_run "${mode}_$v")
       bytes="$bytes${bytes:+ / }$(wbytes "$T/${mode}_$v.h")"
       ms="$ms${ms:+ / }$t"
       [ $mode = off ] && off=$t || { cmp -s "$T/off_$v.out" "$T/${mode}_$v.out" || same=no; }
       [ $mode = auto ] && auto=$t
       [ $mode = size ] && size=$t
     done
-    echo "| $m | ${r} ($layers) | $(nonzero "$T/all_$v.h") | $bytes | $ms | $(echo "$off $auto $size" | awk '{printf "%.2fx, %.2fx", $1 / $2, $1 / $3}') | $same | $(cat "$T/off_$v.acc") |"
+    echo "| $m | ${r} ($layers) | $(nonzero "$T/all_$v.h") | $bytes | $ms | $(echo "$off $auto $size" | awk '{printf "%.2fx, %.2fx", $1 / $2, $1 / $3}') | $same | $(sed -n 's/.*accuracy \([0-9.]*%\).*/\1/p' "$T/off_$v.txt") |"
   done
 done

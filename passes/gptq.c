@@ -177,24 +177,6 @@ void dl_hessians_free(DlHessians *h) {
   free(h->l), free(h);
 }
 
-/* In place: A (n x n, symmetric positive definite) -> its lower Cholesky factor L; false if A is not. */
-static bool cholesky(double *A, int64_t n) {
-  for (int64_t j = 0; j < n; j++) {
-    double d = A[j * n + j];
-    for (int64_t k = 0; k < j; k++) d -= A[j * n + k] * A[j * n + k];
-    if (!(d > 0)) return false;
-    d = sqrt(d);
-    A[j * n + j] = d;
-    for (int64_t i = j + 1; i < n; i++) {
-      double s = A[i * n + j];
-      for (int64_t k = 0; k < j; k++) s -= A[i * n + k] * A[j * n + k];
-      A[i * n + j] = s / d;
-    }
-    for (int64_t i = 0; i < j; i++) A[i * n + j] = 0;
-  }
-  return true;
-}
-
 /* U, upper triangular with H^-1 = U^T U, for the Gram matrix H (d x d) damped
  * by 1% of its mean diagonal; inputs that are always 0 get a unit diagonal.
  * With J the reversal of the indices: J H J = L L^T (Cholesky), so H^-1 =
@@ -211,7 +193,7 @@ static bool inverse_factor(const double *H, int64_t d, double *U) {
     for (int64_t a = 0; a < d; a++)
       for (int64_t b = 0; b < d; b++) A[a * d + b] = H[(d - 1 - a) * d + (d - 1 - b)];
     for (int64_t i = 0; i < d; i++) A[i * d + i] = A[i * d + i] > 0 ? A[i * d + i] + damp * mean : 1;
-    ok = cholesky(A, d);
+    ok = dl_cholesky(A, d);
   }
   for (int64_t i = 0; ok && i < d; i++) { /* row i of X = L^-1: X[i][j] = -(sum_k L[i][k] X[k][j]) / L[i][i] */
     for (int64_t j = 0; j < i; j++) t[j] = 0;

@@ -1,5 +1,6 @@
 #include "pass_util.h"
 
+#include <math.h>
 #include <string.h>
 
 MlirBlock dl_func_body(MlirOperation func) {
@@ -44,4 +45,21 @@ void dl_erase_dead_constants(MlirOperation func) {
 void dl_replace_op(MlirOperation op, MlirValue v) {
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(op, 0), v);
   mlirOperationDestroy(op);
+}
+
+bool dl_cholesky(double *A, int64_t n) {
+  for (int64_t j = 0; j < n; j++) {
+    double d = A[j * n + j];
+    for (int64_t k = 0; k < j; k++) d -= A[j * n + k] * A[j * n + k];
+    if (!(d > 0)) return false;
+    d = sqrt(d);
+    A[j * n + j] = d;
+    for (int64_t i = j + 1; i < n; i++) {
+      double s = A[i * n + j];
+      for (int64_t k = 0; k < j; k++) s -= A[i * n + k] * A[j * n + k];
+      A[i * n + j] = s / d;
+    }
+    for (int64_t i = 0; i < j; i++) A[i * n + j] = 0;
+  }
+  return true;
 }

@@ -18,6 +18,10 @@ MlirOperation dl_value_qg_def(MlirValue v, DlOpKind *k);
 MlirValue dl_insert_constant(MlirOperation before, DlTensor *t, const char *name);
 /* Erases arith.constant ops that have no uses. */
 void dl_erase_dead_constants(MlirOperation func);
+/* In place: A (n x n, symmetric positive definite, row-major) -> its lower
+ * Cholesky factor L (A = L L^T), the upper triangle zeroed; false if A is not
+ * positive definite (A is then partly overwritten). */
+bool dl_cholesky(double *A, int64_t n);
 /* Replaces op's single result with v and erases op. */
 void dl_replace_op(MlirOperation op, MlirValue v);
 

@@ -444,18 +444,7 @@ static void stats_free(Stats *st) {
 /* Solves A x = r in place (r becomes x) for symmetric positive definite A (n x n,
  * overwritten by its Cholesky factor); false if A is not positive definite. */
 static bool cholesky_solve(double *A, double *r, int64_t n) {
-  for (int64_t j = 0; j < n; j++) {
-    double d = A[j * n + j];
-    for (int64_t k = 0; k < j; k++) d -= A[j * n + k] * A[j * n + k];
-    if (!(d > 0)) return false;
-    d = sqrt(d);
-    A[j * n + j] = d;
-    for (int64_t i = j + 1; i < n; i++) {
-      double s = A[i * n + j];
-      for (int64_t k = 0; k < j; k++) s -= A[i * n + k] * A[j * n + k];
-      A[i * n + j] = s / d;
-    }
-  }
+  if (!dl_cholesky(A, n)) return false;
   for (int64_t i = 0; i < n; i++) {
     double s = r[i];
     for (int64_t k = 0; k < i; k++) s -= A[i * n + k] * r[k];

@@ -192,7 +192,26 @@ static dlrt_i qrt_conv16_dims(const dlrt_win *g, dlrt_i *cp, dlrt_i *pd) {
 }
 /* @end */
 
-/* @fn qrt_conv16 uses qrt_conv16_dims qrt_wunpack qrt_wcopy qrt_dot2x2 qrt_out_row */
+/* @fn qrt_pad_copy */
+/* xb (nxb int16, zeroed first) = the cg channels of one group xg, minus zx,
+ * at their places in the zero-padded input of dims pd: channel c's element
+ * (i0, i1, i2) at c * cs + (padded position) * ps (planar: cs = the padded
+ * volume, ps = 1; channels-last: cs = 1, ps = cg). */
+static void qrt_pad_copy(const dlrt_win *g, const int8_t *xg, int64_t zx, const dlrt_i *pd, dlrt_i cs, dlrt_i ps,
+                         int16_t *xb, dlrt_i nxb) {
+  dlrt_i cg = g->c / g->group, plane = pd[1] * pd[2], t, c, i0, i1, i2;
+  for (t = 0; t < nxb; t++) xb[t] = 0;
+  for (c = 0; c < cg; c++)
+    for (i0 = 0; i0 < g->id[0]; i0++)
+      for (i1 = 0; i1 < g->id[1]; i1++) {
+        const int8_t *src = xg + ((c * g->id[0] + i0) * g->id[1] + i1) * g->id[2];
+        int16_t *d = xb + c * cs + ((i0 + g->pad[0]) * plane + (i1 + g->pad[1]) * pd[2] + g->pad[2]) * ps;
+        for (i2 = 0; i2 < g->id[2]; i2++) d[i2 * ps] = (int16_t)(src[i2] - zx);
+      }
+}
+/* @end */
+
+/* @fn qrt_conv16 uses qrt_conv16_dims qrt_pad_copy qrt_wunpack qrt_wcopy qrt_dot2x2 qrt_out_row */
 /* qrt_conv when qrt_fast16 holds: a zero-padded copy of x - zx, im2col rows
  * [p][k] copied from it without bounds checks and padded with zeros to a
  * multiple of 16, then 2x2 tiles (two channels, two positions) of dot products
@@ -216,14 +235,7 @@ static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
     for (gr = 0; gr < g->group; gr++) {
       const int8_t *xg = x + (n * g->c + gr * cg) * g->id[0] * g->id[1] * g->id[2];
       dlrt_i ybase = (n * g->m + gr * mg) * P;
-      for (t = 0; t < nxb; t++) xb[t] = 0;
-      for (c = 0; c < cg; c++)
-        for (i0 = 0; i0 < g->id[0]; i0++)
-          for (i1 = 0; i1 < g->id[1]; i1++) {
-            const int8_t *src = xg + ((c * g->id[0] + i0) * g->id[1] + i1) * g->id[2];
-            int16_t *d = xb + c * cs + ((i0 + g->pad[0]) * plane + (i1 + g->pad[1]) * pd[2] + g->pad[2]) * ps;
-            for (i2 = 0; i2 < g->id[2]; i2++) d[i2 * ps] = (int16_t)(src[i2] - zx);
-          }
+      qrt_pad_copy(g, xg, zx, pd, cs, ps, xb, nxb);
       if (!cl && mg < 4) { /* depthwise and the like: direct sums beat building im2col rows */
         for (m = 0; m < mg; m++) {
           dlrt_i ch = gr * mg + m;
@@ -405,7 +417,7 @@ static dlrt_i qrt_conv_sparse_dims(const dlrt_win *g, dlrt_i *pd, int *ext, dlrt
 }
 /* @end */
 
-/* @fn qrt_conv_sparse uses qrt_conv_sparse_dims qrt_sparse_row qrt_axpy4 qrt_out_row */
+/* @fn qrt_conv_sparse uses qrt_conv_sparse_dims qrt_pad_copy qrt_sparse_row qrt_axpy4 qrt_out_row */
 /* For each group: a zero-padded planar copy of x - zx (as qrt_conv16); for
  * each output channel, the offsets of its nonzero taps into that copy, then
  * for two taps at a time and every output row, sums[p] += w0 * x0[p] + w1 *
@@ -422,7 +434,7 @@ void qrt_conv_sparse(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_swts w,
   dlrt_i mrow = (K + 7) / 8, j = 0;
   int16_t *xb = (int16_t *)scratch, *wv;
   int32_t *sum = (int32_t *)(xb + nxb), *at = sum + nsum, *off = at + K;
-  dlrt_i n, gr, c, i0, i1, i2, kd, kh, kw, m, t, e, nz;
+  dlrt_i n, gr, c, i0, i1, kd, kh, kw, m, t, e, nz;
   wv = (int16_t *)(off + K + 3); /* off and wv: up to K taps, rounded up to a multiple of 4 */
   for (t = 0, c = 0; c < cg; c++)
     for (kd = 0; kd < g->k[0]; kd++)
@@ -434,14 +446,7 @@ void qrt_conv_sparse(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_swts w,
     for (gr = 0; gr < g->group; gr++) {
       const int8_t *xg = x + (n * g->c + gr * cg) * g->id[0] * g->id[1] * g->id[2];
       dlrt_i ybase = (n * g->m + gr * mg) * P;
-      for (t = 0; t < nxb; t++) xb[t] = 0;
-      for (c = 0; c < cg; c++)
-        for (i0 = 0; i0 < g->id[0]; i0++)
-          for (i1 = 0; i1 < g->id[1]; i1++) {
-            const int8_t *src = xg + ((c * g->id[0] + i0) * g->id[1] + i1) * g->id[2];
-            int16_t *d = xb + c * pvol + (i0 + g->pad[0]) * plane + (i1 + g->pad[1]) * pd[2] + g->pad[2];
-            for (i2 = 0; i2 < g->id[2]; i2++) d[i2] = (int16_t)(src[i2] - zx);
-          }
+      qrt_pad_copy(g, xg, zx, pd, pvol, 1, xb, nxb);
       for (m = 0; m < mg; m++) {
         dlrt_i ch = gr * mg + m;
         nz = qrt_sparse_row(w.mask + ch * mrow, K, w.v, &j, at, off, wv);
