@@ -28,6 +28,7 @@
 
 #include "dlc/interp.h"
 #include "dlc/prune.h"
+#include "gram.h"
 #include "pass_util.h"
 
 static const struct {
@@ -304,118 +305,20 @@ static bool bias_write(const Layer *l, const float *b, DlError *e) {
 
 /* ---- input statistics ---------------------------------------------------------- */
 
-typedef struct {
-  const Layer *l;
-  MlirValue x;
-  int64_t dim; /* K + 1: the inputs of one output, then the constant 1 */
-  int64_t pads[4], strides[2], dil[2], kh, kw, oh, ow;
-  double *H; /* G blocks of dim x dim, upper triangle */
-  double *v; /* the row being filled: R's next one */
-  double *R; /* up to NROWS rows of group rg waiting to be added to H */
-  int64_t nr, rg;
-  bool bad_shape;
-} Stats;
-
-enum { NROWS = 64 };
-
-/* H_rg += R^T R (upper triangle), then R is empty. Row a of H stays in cache
- * while every waiting row adds to it, and the innermost loop runs over
- * contiguous doubles, so it vectorizes (AVX2 where the CPU has it; no FMA,
- * and each entry still adds its products row after row: the same bits on
- * every machine, and as before this blocking). */
-__attribute__((target_clones("avx2", "default"))) static void flush(Stats *st) {
-  int64_t d = st->dim, nr = st->nr;
-  double *H = st->H + st->rg * d * d;
-  for (int64_t a = 0; a < d; a++) {
-    double *restrict row = H + a * d;
-    for (int64_t r = 0; r < nr; r++) {
-      const double *restrict x = st->R + r * d;
-      double va = x[a];
-      if (va == 0) continue; /* ReLU inputs: about half the rows skip */
-      for (int64_t b = a; b < d; b++) row[b] += va * x[b];
-    }
-  }
-  st->nr = 0;
-}
-
-/* Adds the row just filled in st->v (R's next row) of group g to the statistics. */
-static void accumulate(Stats *st, int64_t g) {
-  int64_t d = st->dim;
-  if (st->nr && g != st->rg) { /* another group: the waiting rows go first */
-    flush(st);
-    memcpy(st->R, st->v, sizeof(double) * (size_t)d);
-  }
-  st->rg = g;
-  if (++st->nr == NROWS) flush(st);
-  st->v = st->R + st->nr * d;
-}
-
 static void observe(void *u, MlirValue v, const DlTensor *t) {
-  Stats *st = u;
-  if (v.ptr != st->x.ptr || t->shape.dtype != DL_F32) return;
-  const float *x = t->data;
-  int64_t K = st->l->K;
-  if (st->l->k != DL_OP_CONV) {
-    int64_t rows = dl_shape_numel(&t->shape) / K;
-    for (int64_t r = 0; r < rows; r++) {
-      for (int64_t k = 0; k < K; k++) st->v[k] = x[r * K + k];
-      st->v[K] = 1;
-      accumulate(st, 0);
-    }
-    return;
-  }
-  if (t->shape.rank != 4) {
-    st->bad_shape = true;
-    return;
-  }
-  int64_t B = t->shape.dims[0], C = t->shape.dims[1], H = t->shape.dims[2], W = t->shape.dims[3];
-  int64_t G = st->l->G, cg = C / G;
-  for (int64_t b = 0; b < B; b++)
-    for (int64_t g = 0; g < G; g++)
-      for (int64_t oy = 0; oy < st->oh; oy++)
-        for (int64_t ox = 0; ox < st->ow; ox++) {
-          int64_t k = 0;
-          for (int64_t c = 0; c < cg; c++)
-            for (int64_t ky = 0; ky < st->kh; ky++)
-              for (int64_t kx = 0; kx < st->kw; kx++, k++) {
-                int64_t iy = oy * st->strides[0] - st->pads[0] + ky * st->dil[0];
-                int64_t ix = ox * st->strides[1] - st->pads[1] + kx * st->dil[1];
-                st->v[k] = iy < 0 || iy >= H || ix < 0 || ix >= W
-                               ? 0
-                               : x[((b * C + g * cg + c) * H + iy) * W + ix];
-              }
-          st->v[K] = 1;
-          accumulate(st, g);
-        }
+  DlGram *g = u;
+  if (v.ptr == g->x.ptr) dl_gram_add(g, t);
 }
 
-/* Runs the data through m and collects l's input statistics; H is then symmetric. */
-static bool stats_collect(MlirModule m, const Layer *l, const DlTensor *data, int64_t limit,
-                          Stats *st, DlError *e) {
-  memset(st, 0, sizeof *st);
-  st->l = l, st->x = mlirOperationGetOperand(l->op, 0), st->dim = l->K + 1;
-  if (l->k == DL_OP_CONV) {
-    DlAttrs a;
-    DlShape ys;
-    if (!dl_op_read_attrs(l->op, l->k, &a, e)) return false;
-    int np, ns, nd;
-    const int64_t *p = dl_attrs_ints(&a, "pads", &np), *s = dl_attrs_ints(&a, "strides", &ns),
-                  *d = dl_attrs_ints(&a, "dilations", &nd);
-    if (l->w.shape.rank != 4 || np != 4 || ns != 2 || nd != 2 ||
-        !dl_type_to_shape(mlirValueGetType(mlirOperationGetResult(l->op, 0)), &ys))
-      return dl_error_set(e, "node '%s': compensation supports 2-D convolutions only", l->name);
-    memcpy(st->pads, p, sizeof st->pads), memcpy(st->strides, s, sizeof st->strides),
-        memcpy(st->dil, d, sizeof st->dil);
-    st->kh = l->w.shape.dims[2], st->kw = l->w.shape.dims[3], st->oh = ys.dims[2],
-    st->ow = ys.dims[3];
-  }
+/* Runs the data through m and collects l's input statistics (gram.h); H is then symmetric. */
+static bool stats_collect(MlirModule m, const Layer *l, const DlTensor *data, int64_t limit, DlGram *st,
+                          DlError *e) {
+  if (!dl_gram_init(st, l->op)) return dl_error_set(e, "node '%s': compensation supports 2-D convolutions only", l->name);
   DlPlan *p = dl_plan_create(m, e);
   if (!p) return false;
   int64_t per, total = dl_plan_samples(p, data, limit, "calibration data", &per, e);
   bool ok = total >= 0;
   if (ok) {
-    st->H = calloc((size_t)(l->G * st->dim * st->dim), sizeof(double));
-    st->R = st->v = malloc(sizeof(double) * (size_t)(NROWS * st->dim));
     dl_plan_set_observer(p, observe, st);
     dl_plan_stop_after(p, st->x); /* the layers after l do not matter */
   }
@@ -424,19 +327,10 @@ static bool stats_collect(MlirModule m, const Layer *l, const DlTensor *data, in
     ok = dl_plan_run(p, &in, e);
   }
   dl_plan_destroy(p);
-  if (ok && st->nr) flush(st);
   if (ok && st->bad_shape)
     ok = dl_error_set(e, "node '%s': compensation supports 2-D convolutions only", l->name);
-  for (int64_t g = 0; ok && g < l->G; g++) {
-    double *H = st->H + g * st->dim * st->dim;
-    for (int64_t i = 0; i < st->dim; i++)
-      for (int64_t j = 0; j < i; j++) H[i * st->dim + j] = H[j * st->dim + i];
-  }
+  if (ok) dl_gram_finish(st);
   return ok;
-}
-
-static void stats_free(Stats *st) {
-  free(st->H), free(st->R);
 }
 
 /* ---- compensation ------------------------------------------------------------ */
@@ -461,7 +355,7 @@ static bool cholesky_solve(double *A, double *r, int64_t n) {
 /* New weights wn (same layout as l->w) keeping only `keep`, and bias b updated
  * so each output keeps its mean (bias correction) or its least-squares best
  * fit to the original output (reconstruction) over the statistics. */
-static void compensate(const Layer *l, const uint8_t *keep, const Stats *st, bool reconstruct,
+static void compensate(const Layer *l, const uint8_t *keep, const DlGram *st, bool reconstruct,
                        float *wn, float *b) {
   const float *w = l->w.data;
   int64_t K = l->K, d = K + 1, per_group = l->N / l->G;
@@ -669,7 +563,7 @@ static bool prune_layer(MlirModule m, MlirOperation op, const DlPruneSettings *s
   bool shrink = false, ok = false;
   uint8_t *keep = NULL, *keep_out = NULL, *ckeep = NULL;
   float *wn = NULL, *b = NULL, *cw = NULL, *cb = NULL;
-  Stats st = {0};
+  DlGram st = {0};
   if (s->method == DL_PRUNE_NM && l.K % s->m) {
     dl_error_set(
         e,
@@ -727,7 +621,7 @@ static bool prune_layer(MlirModule m, MlirOperation op, const DlPruneSettings *s
   ok = true;
 cleanup:
   if (shrink) layer_free(&sh.consumer);
-  stats_free(&st);
+  dl_gram_free(&st);
   free(keep), free(keep_out), free(ckeep), free(wn), free(b), free(cw), free(cb);
   layer_free(&l);
   return ok;

@@ -420,8 +420,9 @@ static dlrt_i qrt_conv_sparse_dims(const dlrt_win *g, dlrt_i *pd, int *ext, dlrt
 /* @fn qrt_conv_sparse uses qrt_conv_sparse_dims qrt_pad_copy qrt_sparse_row qrt_axpy4 qrt_out_row */
 /* For each group: a zero-padded planar copy of x - zx (as qrt_conv16); for
  * each output channel, the offsets of its nonzero taps into that copy, then
- * for two taps at a time and every output row, sums[p] += w0 * x0[p] + w1 *
- * x1[p]. With unit strides along h and w the output rows of a tap are one
+ * for four taps at a time and every output row, sums[p] += w0 * x0[p] + ...
+ * + w3 * x3[p] (qrt_axpy4; a last group short of four is padded with zero
+ * weights). With unit strides along h and w the output rows of a tap are one
  * run over the padded width (the few extra columns are computed and
  * dropped), long enough to vectorize well. Partial sums are bounded by the
  * proven accumulator width, as in qrt_conv16. */
