@@ -30,6 +30,8 @@ static void usage(FILE *f) {
           "  --target=c|pim|acc      generate code (c: FILE.c + FILE.h, C99; pim: a .pimbin,\n"
           "                          acc: an .accbin, for dlc-run's simulators)\n"
           "  --pim-device=D          pim: a device JSON file or a built-in name (default hbm2)\n"
+          "  --pim-objective=O       pim: what the channel blocking minimizes: edp (energy x\n"
+          "                          delay; default), energy or time\n"
           "  --acc-device=D          acc: a device JSON file or a preset: edge (default), dpu\n"
           "  --name=ID               C identifier prefix for generated code (default: from -o)\n"
           "  --c-sparse-weights=M    c: store conv / gemm weights sparse (a bitmask and the\n"
@@ -176,7 +178,8 @@ static bool write_depfile(const char *path, const char *target, const Deps *d, D
 
 int main(int argc, char **argv) {
   const char *model = NULL, *out = "-", *emit = NULL, *passes = NULL, *depfile = NULL;
-  const char *target = NULL, *name = NULL, *pim_device = NULL, *acc_device = NULL;
+  const char *target = NULL, *name = NULL, *pim_device = NULL, *acc_device = NULL, *pim_objective = NULL;
+  char pim_spec[4200];
   int sparse_weights = 0;
   bool pim_rows = false, acc_insns = false;
   const char *cost = NULL;
@@ -222,6 +225,7 @@ int main(int argc, char **argv) {
     else if (!strncmp(a, "--target=", 9)) target = a + 9;
     else if (!strncmp(a, "--name=", 7)) name = a + 7;
     else if (!strncmp(a, "--pim-device=", 13)) pim_device = a + 13;
+    else if (!strncmp(a, "--pim-objective=", 16)) pim_objective = a + 16;
     else if (!strcmp(a, "--pim-rows")) pim_rows = true;
     else if (!strncmp(a, "--acc-device=", 13)) acc_device = a + 13;
     else if (!strcmp(a, "--acc-insns")) acc_insns = true;
@@ -400,6 +404,13 @@ int main(int argc, char **argv) {
   if (target && !tgt) {
     fprintf(stderr, "%s: error: unknown target '%s' (expected: c, pim, acc)\n", prog, target);
     return EXIT_USER;
+  }
+  if (pim_objective) { /* the device spec carries it to every pim consumer (dl_pim_device_load) */
+    DlPimObjective o;
+    if (!dl_pim_objective_parse(pim_objective, &o))
+      return fprintf(stderr, "%s: error: --pim-objective must be edp, energy or time, not '%s'\n", prog, pim_objective), EXIT_USER;
+    snprintf(pim_spec, sizeof pim_spec, "%s,objective=%s", pim_device ? pim_device : "hbm2", pim_objective);
+    pim_device = pim_spec;
   }
   if (assign_opt && !assign) {
     fprintf(stderr, "%s: error: --assign-* options need --assign-precision=BUDGET\n", prog);

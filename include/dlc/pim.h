@@ -12,6 +12,11 @@
 #include "dlc/interp.h"
 
 /* The device: geometry, timing (ns), energy (nJ per command, pJ per bit). */
+/* What the lowering's schedule choices (channels per block) minimize:
+ * energy x delay, energy alone (bigger blocks, fewer bus bits, slower) or
+ * time alone. */
+typedef enum { DL_PIM_OBJ_EDP, DL_PIM_OBJ_ENERGY, DL_PIM_OBJ_TIME } DlPimObjective;
+
 typedef struct {
   char name[64];
   int channels, banks, subarrays; /* banks per channel, subarrays per bank */
@@ -21,11 +26,16 @@ typedef struct {
   double e_aap, e_ap;             /* nJ per command in one subarray */
   double e_bus_bit;               /* pJ per bit moved over the bus */
   double host_ns_op, host_pj_op;  /* the modelled host: ns and pJ per element operation */
+  DlPimObjective objective;       /* what a kernel's channel blocking minimizes */
 } DlPimDevice;
 
 /* Loads a device: a path to a JSON file, or the name of a built-in device
- * ("hbm2"). False with a message naming the bad field. */
-bool dl_pim_device_load(const char *path_or_name, DlPimDevice *d, DlError *e);
+ * ("hbm2"), optionally followed by ",objective=edp|energy|time", which
+ * overrides the file's schedule.objective (default edp). False with a
+ * message naming the bad field. */
+bool dl_pim_device_load(const char *spec, DlPimDevice *d, DlError *e);
+/* "edp", "energy" or "time"; false for anything else. */
+bool dl_pim_objective_parse(const char *s, DlPimObjective *o);
 
 /* --- row addresses within a subarray ------------------------------------
  * Data rows 0 .. rows-17; then 16 reserved compute rows: T0..T9, the

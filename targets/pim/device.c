@@ -23,12 +23,34 @@ static bool parse(const cJSON *o, void *dev, DlError *e) {
             dl_json_num(o, "energy_nj", "ap", 0, 1e6, &d->e_ap, e) && dl_json_num(o, "host", "ns_per_op", 0, 1e6, &d->host_ns_op, e) &&
             dl_json_num(o, "host", "pj_per_op", 0, 1e6, &d->host_pj_op, e);
   if (!ok) return false;
+  const cJSON *sched = cJSON_GetObjectItemCaseSensitive(o, "schedule");
+  const cJSON *obj = sched ? cJSON_GetObjectItemCaseSensitive(sched, "objective") : NULL;
+  if (obj && (!cJSON_IsString(obj) || !dl_pim_objective_parse(obj->valuestring, &d->objective)))
+    return dl_error_set(e, "device: schedule.objective must be \"edp\", \"energy\" or \"time\"");
   d->channels = (int)v[0], d->banks = (int)v[1], d->subarrays = (int)v[2], d->rows = (int)v[3], d->cols = (int)v[4];
   if (d->cols % 64) return dl_error_set(e, "device: geometry.cols must be a multiple of 64");
   return true;
 }
 
-bool dl_pim_device_load(const char *path_or_name, DlPimDevice *d, DlError *e) {
-  bool builtin = !path_or_name || !strcmp(path_or_name, "hbm2");
-  return dl_device_json_load(path_or_name, builtin ? dl_pim_hbm2_json : NULL, parse, d, e);
+bool dl_pim_objective_parse(const char *s, DlPimObjective *o) {
+  static const char *names[] = {"edp", "energy", "time"};
+  for (int i = 0; i < 3; i++)
+    if (!strcmp(s, names[i])) return *o = (DlPimObjective)i, true;
+  return false;
+}
+
+bool dl_pim_device_load(const char *spec, DlPimDevice *d, DlError *e) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s", spec ? spec : "hbm2");
+  char *opt = strstr(path, ",objective=");
+  DlPimObjective o = DL_PIM_OBJ_EDP;
+  if (opt) {
+    if (!dl_pim_objective_parse(opt + 11, &o))
+      return dl_error_set(e, "device %s: objective must be edp, energy or time, not '%s'", spec, opt + 11);
+    *opt = 0;
+  }
+  bool builtin = !strcmp(path, "hbm2");
+  if (!dl_device_json_load(path, builtin ? dl_pim_hbm2_json : NULL, parse, d, e)) return false;
+  if (opt) d->objective = o;
+  return true;
 }

@@ -255,8 +255,9 @@ static bool gen_mac_blocks(DlPimProg *g, DlPimKernel *k, const Mac *mac, int64_t
 /* Picks the channels per block by the device's cost model, then emits the
  * kernel. A block's channels share each loaded tap (fewer bus bits) but run
  * one after another in one subarray; smaller blocks spread the channels
- * over more banks. The choice minimizes estimated energy x delay, from the
- * exact command count of the kernel and the device's timing and energy. */
+ * over more banks. The choice minimizes the device's objective (energy x
+ * delay by default, or either alone), estimated from the exact command count
+ * of the kernel and the device's timing and energy. */
 static bool gen_mac(DlPimProg *g, DlPimKernel *k, const Mac *mac, const DlPimDevice *dev, DlError *e) {
   int data_rows = dl_pim_data_rows(dev->rows);
   int nx = k->in_bits[0] > k->in_bits[1] ? k->in_bits[0] : k->in_bits[1];
@@ -285,7 +286,7 @@ static bool gen_mac(DlPimProg *g, DlPimKernel *k, const Mac *mac, const DlPimDev
   double tiles = (double)((k->lanes + dev->cols - 1) / dev->cols), nbank = (double)dev->channels * dev->banks;
   double t_cmd = (dev->t_aap + dev->t_ap) / 2, e_cmd = (dev->e_aap + dev->e_ap) / 2, lanes = (double)k->lanes;
   int64_t best = 1;
-  double best_edp = -1;
+  double best_obj = -1, best_tie = 0;
   for (int64_t b = 1; b <= maxb; b++) {
     if (per_group % b) continue;
     double nblocks = (double)((mac->nch + b - 1) / b), pairs = nblocks * tiles;
@@ -295,7 +296,10 @@ static bool gen_mac(DlPimProg *g, DlPimKernel *k, const Mac *mac, const DlPimDev
     double bus_bits = (loads * nx + (double)mac->nch * k->out_bits) * lanes;
     double t = per_bank + bus_bits / (8 * dev->bus_gbs * dev->channels);
     double en = cmds * tiles * e_cmd + bus_bits * dev->e_bus_bit * 1e-3;
-    if (best_edp < 0 || t * en < best_edp) best_edp = t * en, best = b;
+    /* the objective, then the other quantity to break ties */
+    double obj = dev->objective == DL_PIM_OBJ_ENERGY ? en : dev->objective == DL_PIM_OBJ_TIME ? t : t * en;
+    double tie = dev->objective == DL_PIM_OBJ_ENERGY ? t : en;
+    if (best_obj < 0 || obj < best_obj || (obj == best_obj && tie < best_tie)) best_obj = obj, best_tie = tie, best = b;
   }
   return gen_mac_blocks(g, k, mac, best, wmax, nx, data_rows, e);
 }
