@@ -117,6 +117,9 @@ static void usage(FILE *f) {
           "                          held out; fewer is faster and less accurate)\n"
           "  --assign-jobs=N         worker processes (default: one per core)\n"
           "  --assign-rl=EPISODES    also run the RL search on the same budgets (0: off; default 20000)\n"
+          "  --assign-refit=on|off   weigh the tables' weight, activation and sparsity errors by a\n"
+          "                          fit to the first sweep's measured losses, then sweep again\n"
+          "                          (default on)\n"
           "  --assign-cache=DIR      keep the measured tables in DIR (keyed by model, data and options)\n"
           "  --assign-config=FILE    the chosen per-layer widths as a --config file\n"
           "  --assign-pareto=FILE    every measured point, the front, the tables, knapsack vs RL (JSON)\n"
@@ -197,7 +200,7 @@ int main(int argc, char **argv) {
   const char *assign = NULL, *assign_labels = NULL;
   bool assign_opt = false, assign_cost_set = false;
   DlPrecisionSettings aps = {.wbits = {2, 3, 4, 5, 6, 8}, .nw = 6, .abits = {4, 5, 6, 8}, .na = 4, .sparsity = {0}, .ns = 1, .ref_wbits = 8,
-                             .ref_abits = 8, .rl_episodes = 20000, .margin = 1, .objective = DL_BUDGET_ENERGY};
+                             .ref_abits = 8, .rl_episodes = 20000, .refit = true, .margin = 1, .objective = DL_BUDGET_ENERGY};
   DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_AUTO, .limit = 1000, .progress = true}};
   /* --config first: its defaults are the base the other flags override */
   const char *config = NULL;
@@ -323,6 +326,10 @@ int main(int argc, char **argv) {
         else if (a[9] == 'j') aps.jobs = (int)x;
         else if (a[9] == 'p') aps.prune_samples = x;
         else aps.rl_episodes = (int)x;
+      } else if (!strncmp(a, "--assign-refit=", 15)) {
+        if (strcmp(v, "on") && strcmp(v, "off"))
+          return fprintf(stderr, "%s: error: bad --assign-refit '%s' (expected on or off)\n", prog, v), EXIT_USER;
+        aps.refit = !strcmp(v, "on");
       } else if (!strncmp(a, "--assign-cache=", 15) && *v) aps.cache = v;
       else if (!strncmp(a, "--assign-config=", 16) && *v) aps.config_out = v;
       else if (!strncmp(a, "--assign-pareto=", 16) && *v) aps.pareto_out = v;

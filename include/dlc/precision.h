@@ -72,6 +72,7 @@ typedef struct {
   int64_t prune_samples; /* samples pruned layers are reconstructed on (0: all not held out) */
   int jobs;             /* worker processes for the sensitivities (0: one per core) */
   int rl_episodes;      /* 0: no RL comparison */
+  bool refit;           /* fit the tables' kinds to the first sweep's measurements and sweep again */
   const char *cache;    /* directory for the measured tables, or NULL */
   const char *config_out, *pareto_out, *svg_out; /* outputs, or NULL */
   const char *model_name; /* for the plot's title */

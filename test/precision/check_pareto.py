@@ -44,6 +44,18 @@ def main():
     if ch["cost"] >= ref["cost"] and kind == "loss":
         fail("the chosen point is not cheaper than the reference")
     print("chosen cheaper than the reference: %.2fx" % (ref["cost"] / ch["cost"]))
+    if "refit" in d:  # every option's sensitivity: the refit's weights times its measured parts
+        a = d["refit"]
+        if min(a["weights"], a["activations"], a["sparsity"]) <= 0:
+            fail("a refit weight is not positive")
+        for layer in d["layers"]:
+            sens = layer["sensitivity"]
+            for w, ab, sp, s, _ in layer["options"]:
+                parts = (sens["wbits"][str(w)][0], sens["abits"][str(ab)][0], sens["sparsity"]["%g" % sp][0])
+                want = a["weights"] * parts[0] + a["activations"] * parts[1] + a["sparsity"] * parts[2]
+                if abs(s - want) > 1e-4 * max(1.0, abs(want)):
+                    fail("option %s/%s/%g of %s: sensitivity %g, refit says %g" % (w, ab, sp, layer["node"], s, want))
+        print("refit: %d points, options consistent" % a["points"])
     vs = d["knapsack_vs_rl"]
     worse = [v for v in vs if v["knapsack"] >= 0 and v["rl"] >= 0 and v["rl"] < v["knapsack"] * (1 - 1e-9)]
     if worse:
