@@ -136,6 +136,7 @@ typedef struct {
   double ref_acc;            /* reference accuracy (or 100 without labels) on the held-out samples */
   double alpha[3];           /* the refit's points of loss per unit of logit change: weights, activations, sparsity */
   int fit_points;            /* the points it was fitted on (0: not refitted) */
+  int sweep;                 /* the sweep running: 1 before the refit, 2 after */
   double fit_rms;            /* its rms residual, points */
   FILE *log;
 } Job;
@@ -529,6 +530,7 @@ typedef struct {
   double pred_sens, pred_cost; /* the tables' sums */
   double acc, loss, se, cost;  /* measured: held-out accuracy, its loss and standard error, the cost model's total */
   double bound;                /* the knapsack bound that gave it (-1: not the knapsack) */
+  int sweep;                   /* 1: the measured tables' sweep, 2: the refitted tables' (0: neither) */
   const char *how;             /* "reference", "uniform", "knapsack", "rl" */
   bool front, chosen;
 } Point;
@@ -571,7 +573,7 @@ static Point *add_point(Points *ps, const int *choice, int nunits) {
 static int add_measured(Job *j, const DlMckp *mk, double fixed, Points *pts, const int *ch, const char *how,
                         double bound, DlBudgetKind k, DlError *e) {
   Point *p = add_point(pts, ch, mk->nunits);
-  p->how = how, p->bound = bound;
+  p->how = how, p->bound = bound, p->sweep = j->sweep;
   dl_mckp_totals(mk, ch, &p->pred_sens, &p->pred_cost);
   p->pred_cost += fixed;
   return measure(j, ch, k, p, e) ? pts->n - 1 : -2;
@@ -679,8 +681,8 @@ static bool write_pareto(const Job *j, const Points *pts, const double *sens, co
     const Point *p = &pts->p[i];
     dl_buf_printf(&b, "%s\n    {\"how\": \"%s\", \"cost\": %.6g, \"accuracy\": %.4f, \"loss\": %.4f, \"standard_error\": %.4f, "
                       "\"predicted_cost\": %.6g, \"predicted_sensitivity\": %.6g, \"bound\": %.6g, \"front\": %s, "
-                      "\"chosen\": %s, \"layers\": ", i ? "," : "", p->how, p->cost, p->acc, p->loss, p->se, p->pred_cost,
-                  p->pred_sens, p->bound, p->front ? "true" : "false", p->chosen ? "true" : "false");
+                      "\"sweep\": %d, \"chosen\": %s, \"layers\": ", i ? "," : "", p->how, p->cost, p->acc, p->loss, p->se, p->pred_cost,
+                  p->pred_sens, p->bound, p->front ? "true" : "false", p->sweep, p->chosen ? "true" : "false");
     json_choice(&b, j, p->choice);
     dl_buf_printf(&b, "}");
   }
@@ -1025,6 +1027,7 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   int lpt[LADDER];
   for (int pass = 0; ok && pass < 2; pass++) {
     double t0 = dl_now();
+    j.sweep = pass + 1;
     int before = pts.n;
     for (int i = 0; ok && i < LADDER && smin < INFINITY; i++) {
       ladder[i] = smin * pow(smax / smin, (double)i / (LADDER - 1));
@@ -1092,6 +1095,7 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
     }
   }
   /* 6. the same budgets to the RL search: every ladder rung and the bound finally used */
+  j.sweep = 0;
   if (ok && ps->rl_episodes > 0 && smin < INFINITY) {
     int *rl = malloc(sizeof(int) * (size_t)U), nb = 0;
     double bounds[LADDER + 1];
