@@ -5,7 +5,7 @@ L1 penalty on every ReLU output, lambda * sum over ReLUs of mean |a|, which
 drives more activations to exactly zero (what zero-value compression stores
 in one bit). Writes zoo/NAME_sparse.onnx, its logits and its manifest entry.
 
-usage: train_sparse.py [--only cnn|resnet|mobilenet] [--l1 LAMBDA] [--finetune EPOCHS] [--out zoo]
+usage: train_sparse.py [--only cnn|resnet|mobilenet] [--l1 LAMBDA] [--epochs N] [--finetune EPOCHS] [--out zoo]
 Never run in CI, nor by build.sh: the results are checked in (zoo/cnn_sparse
 was trained with the default lambda 0.5: 90.06% float test accuracy against
 the plain CNN's 90.68%, 70.6% zero activations against 43%).
@@ -75,8 +75,9 @@ class SparseMobileNet(base.MobileNet):
 MODELS = {"cnn": (SparseCNN, 3, 1e-3), "resnet": (SparseResNet, 3, 1e-3), "mobilenet": (SparseMobileNet, 4, 2e-3)}
 
 
-def train(name, lam, out, finetune=0):
-    cls, epochs, lr = MODELS[name]
+def train(name, lam, out, finetune=0, epochs=0):
+    cls, base_epochs, lr = MODELS[name]
+    epochs = epochs or base_epochs
     torch.manual_seed(0)
     np.random.seed(0)
     model = cls()
@@ -125,6 +126,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", action="append")
     ap.add_argument("--l1", type=float, default=0.5)
+    ap.add_argument("--epochs", type=int, default=0, help="epochs (default: the plain recipe's)")
     ap.add_argument("--finetune", type=int, default=0,
                     help="train the plain recipe first, then this many epochs with the penalty at lr / 10")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "zoo"))
@@ -134,7 +136,7 @@ def main():
     manifest = json.load(open(mpath)) if os.path.exists(mpath) else {}
     sha = hashlib.sha256(open(__file__, "rb").read()).hexdigest()
     for name in a.only or list(MODELS):
-        info = train(name, a.l1, a.out, a.finetune)
+        info = train(name, a.l1, a.out, a.finetune, a.epochs)
         info["script_sha256"] = sha
         manifest[f"{name}_sparse"] = info
         with open(mpath, "w") as f:
