@@ -15,6 +15,20 @@ static double tick_step(double span, int n) {
   return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
 }
 
+/* A cost tick's label: thousands as k, millions as M, billions as G, so that
+ * labels a tick step apart do not run into each other. */
+static void tick_label(char *buf, size_t n, double v, double step) {
+  static const char suffix[] = {'G', 'M', 'k'};
+  for (int i = 0; i < 3; i++) {
+    double u = pow(1e3, 3 - i);
+    if (step >= u && v != 0) {
+      snprintf(buf, n, "%g%c", v / u, suffix[i]);
+      return;
+    }
+  }
+  snprintf(buf, n, "%g", v);
+}
+
 static void text_escaped(DlBuf *b, const char *s) {
   for (; *s; s++) {
     if (*s == '<') dl_buf_printf(b, "&lt;");
@@ -58,7 +72,9 @@ bool dl_pareto_svg(const char *path, const char *title, const char *xlabel, cons
   /* grid and ticks */
   for (double v = x0; v <= x1 + xs / 2; v += xs) {
     dl_buf_printf(&b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>", PX(v), MT, PX(v), MT + ph);
-    dl_buf_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>\n", PX(v), MT + ph + 18, v);
+    char lab[32];
+    tick_label(lab, sizeof lab, v, xs);
+    dl_buf_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", PX(v), MT + ph + 18, lab);
   }
   for (double v = y0; v <= y1 + ys / 2; v += ys) {
     dl_buf_printf(&b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>", ML, PY(v), ML + pw, PY(v));

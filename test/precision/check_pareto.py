@@ -66,6 +66,12 @@ def main():
     for want in ("per sample", "held-out samples", "chosen", "reference", "RL search"):
         if want not in texts:
             fail("the plot has no '%s'" % want)
+    # the cost axis's tick labels (below the plot, centred) must not run into each other
+    ticks = sorted((float(t.get("x")), t.text) for t in svg.iter("{http://www.w3.org/2000/svg}text")
+                   if t.get("text-anchor") == "middle" and t.text and t.text[0].isdigit())
+    for (xa, ta), (xb, _) in zip(ticks, ticks[1:]):
+        if xb - xa < 7.5 * len(ta):  # about 7 px per character at font size 12
+            fail("cost tick labels overlap: '%s' at %.0f and the next at %.0f" % (ta, xa, xb))
     print("svg: well-formed, axis labels, chosen point and legend")
 
 
