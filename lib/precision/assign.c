@@ -730,16 +730,33 @@ static bool write_pareto(const Job *j, const Points *pts, const double *sens, co
 
 /* ---- refitting the tables to the measurements --------------------------------------- */
 
-/* A choice's three kinds of summed sensitivity: weight widths, activation
- * widths, sparsity (the parts tables() measured, in mean squared logit change). */
-static void kind_sums(const Job *j, const int *choice, double out[3]) {
+/* Unit u's option o in the measured tables (j->tab): the mean squared logit
+ * change of its weight width, its activation width and its sparsity. */
+static void option_parts(const Job *j, int u, int o, double out[3]) {
   const DlPrecisionSettings *ps = j->ps;
   int U = j->u.nunits, nw = ps->nw, na = ps->na, ns = ps->ns;
   const double *sw = j->tab, *sa = sw + U * nw, *ss = sa + U * na;
+  out[0] = sw[u * nw + o / ns / na], out[1] = sa[u * na + o / ns % na], out[2] = ss[u * ns + o % ns];
+}
+
+/* Every option's sensitivity: its three parts weighted by alpha. */
+static void compose_sens(const Job *j, const double alpha[3], double *sens) {
+  int U = j->u.nunits, O = j->nopts;
+  double p[3];
+  for (int u = 0; u < U; u++)
+    for (int o = 0; o < O; o++) {
+      option_parts(j, u, o, p);
+      sens[u * O + o] = alpha[0] * p[0] + alpha[1] * p[1] + alpha[2] * p[2];
+    }
+}
+
+/* A choice's three kinds of summed sensitivity (option_parts over its units). */
+static void kind_sums(const Job *j, const int *choice, double out[3]) {
+  double p[3];
   out[0] = out[1] = out[2] = 0;
-  for (int u = 0; u < U; u++) {
-    int o = choice[u];
-    out[0] += sw[u * nw + o / ns / na], out[1] += sa[u * na + o / ns % na], out[2] += ss[u * ns + o % ns];
+  for (int u = 0; u < j->u.nunits; u++) {
+    option_parts(j, u, choice[u], p);
+    out[0] += p[0], out[1] += p[1], out[2] += p[2];
   }
 }
 
@@ -790,8 +807,7 @@ static bool lsq3(const double (*x)[3], const double *y, int n, int mask, double 
  * kind looks free), and rewrites sens in points of loss. False (sens
  * untouched) with too few points to fit. */
 static bool refit(const Job *j, const Points *pts, double *sens, double alpha[3], int *npts, double *rms) {
-  const DlPrecisionSettings *ps = j->ps;
-  int U = j->u.nunits, O = j->nopts, n = 0;
+  int n = 0;
   double (*x)[3] = malloc(sizeof(double[3]) * (size_t)(pts->n + 1)), *y = malloc(sizeof(double) * (size_t)(pts->n + 1));
   for (int i = 0; i < pts->n; i++) {
     const Point *p = &pts->p[i];
@@ -799,7 +815,7 @@ static bool refit(const Job *j, const Points *pts, double *sens, double alpha[3]
     kind_sums(j, p->choice, x[n]);
     y[n++] = p->loss;
   }
-  double best = INFINITY, r, a[3], one = 0, ss = 0, sy = 0;
+  double best = INFINITY, r, a[3], one, ss = 0, sy = 0;
   for (int i = 0; i < n; i++) {
     double t = x[i][0] + x[i][1] + x[i][2];
     ss += t * t, sy += t * y[i];
@@ -812,12 +828,7 @@ static bool refit(const Job *j, const Points *pts, double *sens, double alpha[3]
   if (!isfinite(best)) return false;
   for (int k = 0; k < 3; k++) alpha[k] = fmax(alpha[k], one / 10);
   *npts = n, *rms = sqrt(best / n);
-  int nw = ps->nw, na = ps->na, ns = ps->ns;
-  const double *sw = j->tab, *sa = sw + U * nw, *so = sa + U * na;
-  for (int u = 0; u < U; u++)
-    for (int o = 0; o < O; o++)
-      sens[u * O + o] = alpha[0] * sw[u * nw + o / ns / na] + alpha[1] * sa[u * na + o / ns % na] +
-                        alpha[2] * so[u * ns + o % ns];
+  compose_sens(j, alpha, sens);
   return true;
 }
 
@@ -907,11 +918,11 @@ static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *f
     free(ch), free(pu);
     if (ok && path[0]) cache_store(path, v, nv);
   }
-  for (int u = 0; ok && u < U; u++)
-    for (int o = 0; o < O; o++) {
-      sens[u * O + o] = sw[u * nw + o / ns / na] + sa[u * na + o / ns % na] + ss[u * ns + o % ns];
-      cost[u * O + o] = uc[u * O + o];
-    }
+  if (ok) {
+    static const double ones[3] = {1, 1, 1}; /* the parts' sum: independent noise, their output variances add */
+    compose_sens(j, ones, sens);
+    memcpy(cost, uc, sizeof(double) * (size_t)(U * O));
+  }
   *fixed = fx[j->ref_opt];
   int *ch = malloc(sizeof(int) * (size_t)U);
   for (int o = 0; ok && o < O; o++) { /* every unpruned uniform option is a point of the plot */
