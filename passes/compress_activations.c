@@ -1,5 +1,6 @@
 /* --compress-activations: chooses, per activation the C target can keep
- * compressed, a scheme and a K (mixed K-lossy) from measurements with the
+ * compressed (or, with target "acc", per activation the accelerator stores
+ * in DRAM), a scheme and a K (mixed K-lossy) from measurements with the
  * interpreter on calibration samples, under a memory budget and an accuracy
  * budget (lib/compress/choose.c), and writes them as `dlc.compress` on the
  * producing ops.
@@ -11,7 +12,8 @@
  *   budget (bytes, default none), traffic (bool: the budget counts activation
  *   traffic instead of the arena peak), max_loss (points, default 0),
  *   kmax (default 4), block (256), sub (16), reserve ("auto", "bound" or
- *   "calib"), margin (default 0.05), report (a file for the report table).
+ *   "calib"), margin (default 0.05), report (a file for the report table),
+ *   target ("c", the default, or "acc").
  * The options are consumed: the result carries `dlc.compression` instead, a
  * summary {measure, bytes, bytes_raw, loss, samples}. */
 #include <stdio.h>
@@ -41,7 +43,7 @@ static double opt_num(MlirAttribute d, const char *key, double dflt) {
 /* The pass's work on one func; false with a message in e. */
 static bool compress_func(MlirOperation func, DlError *e) {
   MlirAttribute d = mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.compress_opts"));
-  char calib[4096], labels[4096] = "", report[4096] = "", reserve[16] = "auto";
+  char calib[4096], labels[4096] = "", report[4096] = "", reserve[16] = "auto", target[16] = "c";
   if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d) ||
       !opt_str(d, "calib", calib, sizeof calib))
     return dl_error_set(e, "--compress-activations needs calibration samples: dlc.compress_opts = "
@@ -50,6 +52,7 @@ static bool compress_func(MlirOperation func, DlError *e) {
   opt_str(d, "report", report, sizeof report);
   opt_str(d, "labels", labels, sizeof labels);
   opt_str(d, "reserve", reserve, sizeof reserve);
+  opt_str(d, "target", target, sizeof target);
   DlCompressSettings s = {(int64_t)opt_num(d, "budget", 0),
                           opt_num(d, "traffic", 0) != 0,
                           opt_num(d, "max_loss", 0),
@@ -58,7 +61,10 @@ static bool compress_func(MlirOperation func, DlError *e) {
                           (int)opt_num(d, "sub", 16),
                           (int64_t)opt_num(d, "samples", 1000),
                           DL_RESERVE_AUTO,
-                          opt_num(d, "margin", 0.05)};
+                          opt_num(d, "margin", 0.05),
+                          !strcmp(target, "acc")};
+  if (strcmp(target, "c") && strcmp(target, "acc"))
+    return dl_error_set(e, "dlc.compress_opts: target must be c or acc (got '%s')", target);
   if (!strcmp(reserve, "bound"))
     s.reserve = DL_RESERVE_BOUND;
   else if (!strcmp(reserve, "calib"))
@@ -127,7 +133,7 @@ bool dl_compress_module(MlirModule m, const char *calib, const char *labels,
   MlirContext ctx = mlirModuleGetContext(m);
   MlirType i64 = mlirIntegerTypeGet(ctx, 64), f64 = mlirF64TypeGet(ctx);
   static const char *const reserve[] = {"auto", "bound", "calib"};
-  MlirNamedAttribute kv[12];
+  MlirNamedAttribute kv[13];
   int n = 0;
 #define KV(key, attr) kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str(key)), attr)
   KV("calib", mlirStringAttrGet(ctx, dl_str(calib)));
@@ -140,6 +146,7 @@ bool dl_compress_module(MlirModule m, const char *calib, const char *labels,
   KV("samples", mlirIntegerAttrGet(i64, s->samples));
   KV("reserve", mlirStringAttrGet(ctx, dl_str(reserve[s->reserve])));
   KV("margin", mlirFloatAttrDoubleGet(ctx, f64, s->margin));
+  KV("target", mlirStringAttrGet(ctx, dl_str(s->acc ? "acc" : "c")));
   if (report) KV("report", mlirStringAttrGet(ctx, dl_str(report)));
   if (labels) KV("labels", mlirStringAttrGet(ctx, dl_str(labels)));
 #undef KV

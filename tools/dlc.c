@@ -83,9 +83,10 @@ static void usage(FILE *f) {
           "  --prune-bias-correct    keep each output's mean on --calib (bias correction)\n"
           "  --prune-reconstruct     refit each layer's kept weights and bias to its original\n"
           "                          outputs on --calib (least squares), layer after layer\n"
-          "activation compression (C target; needs a quantized model and --calib):\n"
-          "  --compress-activations  keep activations compressed in the arena: scheme and K per\n"
-          "                          tensor measured on the calibration samples\n"
+          "activation compression (c and acc targets; needs a quantized model and --calib):\n"
+          "  --compress-activations  keep activations compressed in the arena (c) or in DRAM (acc):\n"
+          "                          scheme and K per tensor measured on the calibration samples\n"
+          "  --compress-target=c|acc whose tensors to choose from (default: --target's if acc, else c)\n"
           "  --compress-budget=[traffic:]BYTES  activation memory to meet: the peak of bytes live\n"
           "                          at once (default) or the bytes moved per inference\n"
           "  --compress-max-loss=P   points of accuracy the choice may lose on the samples\n"
@@ -195,7 +196,7 @@ int main(int argc, char **argv) {
   const char *prune = NULL;
   DlPruneSettings ps = {0};
   bool compress = false, compress_opt = false;
-  const char *compress_report = NULL, *compress_labels = NULL;
+  const char *compress_report = NULL, *compress_labels = NULL, *compress_target = NULL;
   DlCompressSettings cs = {0, false, 0, 4, 256, 16, 1000, DL_RESERVE_AUTO, 0.05};
   const char *assign = NULL, *assign_labels = NULL;
   bool assign_opt = false, assign_cost_set = false;
@@ -273,6 +274,10 @@ int main(int argc, char **argv) {
         if (strcmp(v, "bound") && strcmp(v, "calib"))
           return fprintf(stderr, "%s: error: bad --compress-reserve '%s' (expected bound or calib)\n", prog, v), EXIT_USER;
         cs.reserve = !strcmp(v, "bound") ? DL_RESERVE_BOUND : DL_RESERVE_CALIB;
+      } else if (!strncmp(a, "--compress-target=", 18)) {
+        if (strcmp(v, "c") && strcmp(v, "acc"))
+          return fprintf(stderr, "%s: error: bad --compress-target '%s' (expected c or acc)\n", prog, v), EXIT_USER;
+        compress_target = v;
       } else if (!strncmp(a, "--compress-report=", 18) && *v) compress_report = v;
       else if (!strncmp(a, "--compress-labels=", 18) && *v) compress_labels = v;
       else return fprintf(stderr, "%s: error: unknown option '%s' (see --help)\n", prog, a), EXIT_USER;
@@ -579,6 +584,7 @@ int main(int argc, char **argv) {
     goto cleanup;
   }
   if (compress_labels) on_read(compress_labels, &deps);
+  cs.acc = compress_target ? !strcmp(compress_target, "acc") : target && !strcmp(target, "acc");
   if (compress && !dl_compress_module(m, calib, compress_labels, &cs, compress_report, &e)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = EXIT_USER;

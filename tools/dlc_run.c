@@ -38,8 +38,9 @@ static void usage(FILE *f) {
           "  --quiet            no progress bar\n"
           "  --report FILE      .pimbin / .accbin: write the simulator's JSON report (time, energy per layer)\n"
           "  --disasm           .pimbin / .accbin: print its kernels / layers and instructions, run nothing\n"
-          "  --acc-compress S   .accbin: activations compressed in DRAM with scheme S (raw, pack, zvc, zb, zvw, all),\n"
-          "                     blocks of 256, a codec of 64 bytes per cycle\n");
+          "  --acc-compress S   .accbin: every activation compressed in DRAM with scheme S (raw, pack, zvc, zb,\n"
+          "                     zvw, all), blocks of 256, or none; default: those --compress-activations chose\n"
+          "                     (a codec of 64 bytes per cycle)\n");
 }
 
 static bool read_tensor(const char *path, DlTensor *t, DlError *e) {
@@ -160,12 +161,13 @@ int main(int argc, char **argv) {
       goto done;
     }
     DlScheme scheme = DL_SCHEME_RAW;
-    if (acc_compress && !dl_scheme_parse(acc_compress, &scheme)) {
-      dl_error_set(&e, "--acc-compress: unknown scheme '%s' (expected %s)", acc_compress, dl_scheme_names());
+    bool none = acc_compress && !strcmp(acc_compress, "none");
+    if (acc_compress && !none && !dl_scheme_parse(acc_compress, &scheme)) {
+      dl_error_set(&e, "--acc-compress: unknown scheme '%s' (expected none, %s)", acc_compress, dl_scheme_names());
       goto fail;
     }
     asim = dl_acc_sim_create(&acc, run.plan, &e);
-    if (asim && acc_compress) dl_acc_sim_compress(asim, scheme, 256, 64);
+    if (asim && acc_compress) dl_acc_sim_compress(asim, none ? -1 : (int)scheme, 256, 64);
     if (!asim) {
       dl_error_prefix(&e, model);
       goto fail;

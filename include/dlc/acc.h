@@ -133,14 +133,18 @@ typedef struct DlAccSim DlAccSim;
 /* Checks p against the plan of its module and attaches a simulator to it. */
 DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e);
 void dl_acc_sim_destroy(DlAccSim *s);
-/* Models activations kept compressed in DRAM (issue 8): STORE compresses
- * each tile with `scheme` (a DlScheme of dlc/compress.h) in blocks of
- * `block` values and LOAD_X reads the producer's measured ratio; both pass
- * through a codec of bytes_per_cycle. The values computed are unchanged. */
+/* Activations kept compressed in DRAM (issue 8). By default those the model
+ * chose (dlc.compress from --compress-activations: scheme, K, block). With
+ * scheme >= 0 (a DlScheme of dlc/compress.h), every per-tensor quantized
+ * activation under that scheme in blocks of `block` values instead; with
+ * scheme < 0, none. STORE compresses each tile and LOAD_X reads the
+ * producer's measured ratio; both pass through a codec of bytes_per_cycle
+ * (64 unless set here). The values are the model's either way: a K > 0
+ * choice rounds what STORE writes whether or not it is counted compressed. */
 void dl_acc_sim_compress(DlAccSim *s, int scheme, int block, double bytes_per_cycle);
 bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples);
 /* With on, instructions account time, energy and traffic without computing
- * values (without --acc-compress nothing of that depends on them). */
+ * values (compressed activations then count at their raw size). */
 void dl_acc_sim_timing_only(DlAccSim *s, bool on);
 /* Time, energy and DRAM bytes charged to plan step `step` so far. */
 void dl_acc_sim_step_cost(DlAccSim *s, int step, double *ns, double *nj, double *dram);

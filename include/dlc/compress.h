@@ -90,6 +90,9 @@ typedef struct {
   int reserve;     /* DL_RESERVE_BOUND: dlz_bound (never overflows); CALIB: the calibration
                     * worst plus `margin` (checked at run time); AUTO: CALIB under an arena budget */
   double margin;
+  bool acc;        /* choose for the accelerator's DRAM: every per-tensor quantized activation of
+                    * its own but the outputs, encoded in the order it is stored (no reserves; a
+                    * budget counts traffic); else what the C target can stream, channel-last */
 } DlCompressSettings;
 
 typedef struct {
@@ -111,7 +114,7 @@ typedef struct {
   int64_t samples;
 } DlCompressReport;
 
-/* Chooses scheme and K per streamable activation of the quantized module m
+/* Chooses scheme and K per streamable activation (s->acc: per stored activation) of the quantized module m
  * from the calibration samples `data` (and their labels, or NULL), writes dlc.compress on the producing
  * ops (replacing earlier ones) and fills rep. False, with a message saying by
  * how much, when a budget cannot be met; m then carries no dlc.compress. */

@@ -3,7 +3,8 @@
  * calibration samples (see compress.h and docs/compression.md).
  *
  * 1. Every tensor the C target can stream is encoded, channel-last as the C
- *    target stores it, at every K in 0..kmax (all tensors at that K), giving
+ *    target stores it (for the accelerator: every activation but the outputs,
+ *    in the order it lies in DRAM), at every K in 0..kmax (all tensors at that K), giving
  *    mean and worst bytes per sample. With the "all" scheme: it picks per
  *    block among a superset of every other scheme's modes, so it is never
  *    larger; the other schemes are measured on the final choice (step 5),
@@ -69,7 +70,7 @@ static void make_lossy(void *user, MlirValue v, DlTensor *x) {
     dl_tensor_set_i(x, i, dlz_lossy(&p, dl_tensor_get_i(x, i)));
 }
 
-/* Encodes a candidate channel-last, as the C target stores it. */
+/* Encodes a candidate channel-last, as the C target stores it (C = 1 for the accelerator: in order). */
 static void observe(void *user, MlirValue v, const DlTensor *x) {
   Run *r = user;
   int t = cand_of(r, v);
@@ -258,9 +259,19 @@ static double config_memory(const DlPlan *p, const Cand *c, int nc, const int *k
   return m;
 }
 
+static bool is_output(const DlPlan *p, int slot) {
+  for (int o = 0; o < p->nout; o++)
+    if (p->out_slot[o] == slot) return true;
+  return false;
+}
+
 bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labels,
                         const DlCompressSettings *settings, DlCompressReport *rep, DlError *e) {
   DlCompressSettings sv = *settings, *s = &sv;
+  if (s->acc && s->budget > 0 && !s->traffic)
+    return dl_error_set(e, "for the accelerator a compression budget counts DRAM traffic (traffic:BYTES), not arena bytes");
+  if (s->acc && s->reserve == DL_RESERVE_CALIB)
+    return dl_error_set(e, "the accelerator's DRAM has no compression reserves (reserve calib is for the c target)");
   if (s->reserve == DL_RESERVE_AUTO)
     s->reserve = s->budget > 0 && !s->traffic ? DL_RESERVE_CALIB : DL_RESERVE_BOUND;
   memset(rep, 0, sizeof *rep);
@@ -296,7 +307,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
     const Step *st = &p->steps[i];
     char why[256];
     dlz_params base;
-    if (!st->q || st->q->kind == Q_ALIAS || !dl_compress_streamable(p, st->out, why, sizeof why))
+    if (!st->q || st->q->kind == Q_ALIAS || (s->acc ? is_output(p, st->out) : !dl_compress_streamable(p, st->out, why, sizeof why)))
       continue;
     if (!dl_scheme_params(DL_SCHEME_ALL, mlirValueGetType(st->val), s->block, s->sub, &base))
       continue;
@@ -306,8 +317,11 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
     const DlShape *sh = &p->slot[st->out].shape;
     x->slot = st->out, x->step = i, x->v = st->val, x->n = dl_shape_numel(sh),
     x->es = (int)dl_dtype_size(sh->dtype);
-    x->raw = (int64_t)dl_tensor_bytes(&p->slot[st->out]), x->C = sh->dims[1], x->H = sh->dims[2],
-    x->W = sh->dims[3];
+    x->raw = (int64_t)dl_tensor_bytes(&p->slot[st->out]);
+    if (s->acc) /* as stored: one channel of one row, the whole tensor in order */
+      x->C = 1, x->H = 1, x->W = x->n;
+    else /* channel-last */
+      x->C = sh->dims[1], x->H = sh->dims[2], x->W = sh->dims[3];
     x->base = base;
   }
   if (nc == 0) { /* nothing the C target can stream: nothing to measure */

@@ -40,9 +40,7 @@ struct DlAccSim {
   bool timing_only; /* account time and energy without computing values */
   /* activations kept compressed in DRAM (dl_acc_sim_compress): per plan slot,
    * compressed / raw bytes of what was stored, or -1 when not yet known */
-  bool compress;
-  DlScheme scheme;
-  int block;
+  bool compress;     /* some slot is kept compressed (zok) */
   double codec_bpc; /* bytes per cycle of the compressor and the decompressor */
   double *ratio, *sraw, *scomp;
   dlz_params *zp; /* per plan slot: the compression parameters of its type */
@@ -51,10 +49,11 @@ struct DlAccSim {
   size_t zcap;
 };
 
-/* Compressed bytes of n values of slot `slot` as stored (es bytes each),
- * under the simulator's scheme: the size dlz_encode produces. */
+/* Compressed bytes of n values of slot `slot` as stored (es bytes each):
+ * the size dlz_encode produces with the slot's parameters. A timing-only run
+ * has no values to encode, so it counts them raw. */
 static double zbytes(DlAccSim *s, int slot, const void *x, int es, int64_t n) {
-  if (!s->zok[slot]) return (double)(n * es); /* not a per-tensor quantized value: stored raw */
+  if (!s->zok[slot] || s->timing_only) return (double)(n * es);
   const dlz_params *zp = &s->zp[slot];
   size_t need = dlz_bound(zp, n);
   if (need > s->zcap) s->zcap = need * 2, s->zbuf = realloc(s->zbuf, s->zcap);
@@ -64,6 +63,7 @@ static double zbytes(DlAccSim *s, int slot, const void *x, int es, int64_t n) {
 /* The compression ratio of slot's tensor in DRAM: measured on its stores, or,
  * for a tensor the host wrote, on the whole tensor once per run. */
 static double slot_ratio(DlAccSim *s, int slot) {
+  if (!s->zok[slot]) return 1;
   if (s->ratio[slot] >= 0) return s->ratio[slot];
   const DlTensor *t = &s->plan->slot[slot];
   int es = (int)dl_dtype_size(t->shape.dtype);
@@ -72,16 +72,35 @@ static double slot_ratio(DlAccSim *s, int slot) {
   return s->ratio[slot] = raw > 0 ? z / raw : 1;
 }
 
-void dl_acc_sim_compress(DlAccSim *s, int scheme, int block, double bytes_per_cycle) {
-  s->compress = true, s->scheme = (DlScheme)scheme, s->block = block, s->codec_bpc = bytes_per_cycle;
+/* Which values live compressed in DRAM (zok, with their dlz parameters zp),
+ * per plan slot: with scheme < 0, those whose producing op carries a
+ * dlc.compress choice (--compress-activations), with its scheme, K and
+ * block; with a scheme, every per-tensor quantized value, under that scheme
+ * in blocks of `block` (K still from its choice: K is part of what the model
+ * computes); with DL_SCHEME_COUNT, none. */
+static bool compress_setup(DlAccSim *s, int scheme, int block, DlError *e) {
   DlPlan *p = s->plan;
-  s->zp = calloc((size_t)p->nslots + 1, sizeof(dlz_params));
-  s->zok = calloc((size_t)p->nslots + 1, sizeof(bool));
-  for (int i = 0; i < p->nsteps + p->nin; i++) { /* every value's slot, once */
+  memset(s->zok, 0, sizeof(bool) * (size_t)(p->nslots + 1));
+  s->compress = false;
+  for (int i = 0; i < p->nsteps + p->nin && scheme < DL_SCHEME_COUNT; i++) { /* every value's slot, once */
     int slot = i < p->nsteps ? p->steps[i].out : p->in_slot[i - p->nsteps];
     MlirValue v = i < p->nsteps ? p->steps[i].val : p->in_val[i - p->nsteps];
-    if (v.ptr && !s->zok[slot]) s->zok[slot] = dl_scheme_params(s->scheme, mlirValueGetType(v), block, 16, &s->zp[slot]);
+    if (!v.ptr || s->zok[slot]) continue;
+    DlCompressChoice c = {DL_SCHEME_ALL, 0, block, 16, 0};
+    int has = 0;
+    if (mlirValueIsAOpResult(v) && (has = dl_compress_attr_get(mlirOpResultGetOwner(v), &c, e)) < 0) return false;
+    if (scheme >= 0) c.scheme = (DlScheme)scheme, c.block = block;
+    else if (!has) continue;
+    if (dl_compress_params(&c, mlirValueGetType(v), &s->zp[slot])) s->zok[slot] = s->compress = true;
   }
+  return true;
+}
+
+void dl_acc_sim_compress(DlAccSim *s, int scheme, int block, double bytes_per_cycle) {
+  DlError e = {0};
+  s->codec_bpc = bytes_per_cycle;
+  if (!compress_setup(s, scheme < 0 ? DL_SCHEME_COUNT : scheme, block, &e)) /* create read every choice already */
+    dl_error_clear(&e);
 }
 
 static int64_t tile_need(const DlAccLayer *l) { return l->mt * (l->kt > 2 ? l->kt : 2); }
@@ -231,6 +250,13 @@ DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e) {
   s->ratio = malloc(sizeof(double) * (size_t)(plan->nslots + 1));
   s->sraw = calloc((size_t)plan->nslots + 1, sizeof(double));
   s->scomp = calloc((size_t)plan->nslots + 1, sizeof(double));
+  s->zp = calloc((size_t)plan->nslots + 1, sizeof(dlz_params));
+  s->zok = calloc((size_t)plan->nslots + 1, sizeof(bool));
+  s->codec_bpc = 64;
+  if (!compress_setup(s, -1, 256, e)) {
+    dl_acc_sim_destroy(s);
+    return NULL;
+  }
   dl_plan_set_executor(plan, acc_step_exec, s);
   return s;
 }
@@ -326,7 +352,8 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
         }
     }
     double bytes = (double)dl_acc_x_bytes(step, l, a0, a1, c0, c1, b0), codec = 0;
-    if (s->compress) { /* compressed in DRAM: fewer bytes, through the decompressor */
+    bool zin = s->zok[step->in[0]] || (l->kind == DL_ACC_L_ADD && s->zok[step->in[1]]);
+    if (zin) { /* compressed in DRAM: fewer bytes, through the decompressor */
       double raw = bytes;
       bytes *= l->kind == DL_ACC_L_ADD ? (slot_ratio(s, step->in[0]) + slot_ratio(s, step->in[1])) / 2
                                        : slot_ratio(s, step->in[0]);
@@ -469,10 +496,12 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
     for (int64_t m = a0; m < a1 && !s->timing_only; m++)
       for (int64_t n = b0; n < b1; n++) {
         int64_t idx = l->kind == DL_ACC_L_CONV ? (m / P * l->N + n) * P + m % P : l->kind == DL_ACC_L_MATMUL ? m * l->N + n : m;
-        qrt_st(y->data, q->o.es, idx, o[(m - a0) * nt + (n - b0)]);
+        int32_t v = o[(m - a0) * nt + (n - b0)];
+        /* K-lossy (dlc.compress k > 0): the compressor rounds what it stores, as the IR says */
+        qrt_st(y->data, q->o.es, idx, q->lossy.k > 0 ? (int32_t)dlz_lossy(&q->lossy, v) : v);
       }
     double bytes = (double)(mt * nt * q->o.es), codec = 0;
-    if (s->compress) { /* the tile goes through the compressor in the runs the tensor is contiguous in */
+    if (s->zok[step->out]) { /* the tile goes through the compressor in the runs the tensor is contiguous in */
       double raw = bytes, z = 0;
       const char *yd = y->data;
       if (l->kind == DL_ACC_L_CONV) { /* a run per channel and image */
@@ -616,6 +645,10 @@ bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
     } else {
       fprintf(f, ", \"on\": \"host\"");
     }
+    int o = s->plan->steps[i].out;
+    if (s->zok[o]) /* its result kept compressed in DRAM: stored / compressed bytes */
+      fprintf(f, ", \"out_compressed\": {\"k\": %d, \"ratio\": %.4f}", s->zp[o].k,
+              s->scomp[o] > 0 ? s->sraw[o] / s->scomp[o] : 1.0);
     fprintf(f, ", \"ns\": %.1f, \"nj\": %.3f}", x->ns / per, x->nj / per);
     first = false;
   }

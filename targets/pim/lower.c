@@ -444,6 +444,13 @@ bool dl_pim_compile(MlirModule m, const DlPimDevice *dev, DlPimProgram *out, DlE
     DlPimKernel k;
     Mac mac;
     if (!plan_kernel(plan, s, &k, &mac)) continue;
+    if (plan->steps[s].q->lossy.k > 0) { /* a rounding step the command streams do not have */
+      mac_free(&mac);
+      dl_error_set(e, "%s: the pim target does not implement K-lossy activations (dlc.compress with k = %d); "
+                   "compress activations for the c or acc target, or with --compress-kmax=0",
+                   plan->steps[s].where, plan->steps[s].q->lossy.k);
+      goto cleanup;
+    }
     k.cmd0 = g.n;
     int64_t a0 = g.naap, p0 = g.nap;
     bool gen = k.kind == DL_PIM_K_MAX ? gen_max(&g, &k, dl_pim_data_rows(dev->rows), e) : gen_mac(&g, &k, &mac, dev, e);
