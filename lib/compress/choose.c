@@ -272,6 +272,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
     return dl_error_set(e, "for the accelerator a compression budget counts DRAM traffic (traffic:BYTES), not arena bytes");
   if (s->acc && s->reserve == DL_RESERVE_CALIB)
     return dl_error_set(e, "the accelerator's DRAM has no compression reserves (reserve calib is for the c target)");
+  if (s->acc) s->traffic = true; /* what DRAM costs: bytes moved */
   if (s->reserve == DL_RESERVE_AUTO)
     s->reserve = s->budget > 0 && !s->traffic ? DL_RESERVE_CALIB : DL_RESERVE_BOUND;
   memset(rep, 0, sizeof *rep);
@@ -519,7 +520,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
     row->c = ch, row->raw = x->raw, row->mean = mean, row->worst = worst;
     dlz_params bp = x->base;
     bp.k = k[i];
-    row->reserved = ch.cap ? ch.cap : (int64_t)dlz_bound(&bp, x->n);
+    row->reserved = s->acc ? 0 : ch.cap ? ch.cap : (int64_t)dlz_bound(&bp, x->n); /* DRAM: no reserves */
   }
   rep->samples = ref.total;
   rep->loss = 100.0 * (double)flips / (double)ref.total;
@@ -565,10 +566,11 @@ void dl_compress_report_print(const DlCompressReport *r, DlBuf *b) {
                 "raw", "mean", "worst", "mean x", "worst x", "reserved", "saved");
   for (int i = 0; i < r->nt; i++) {
     const DlCompressRow *t = &r->t[i];
-    dl_buf_printf(b, "%-22s %-6s %2d %9lld %10.1f %10.0f %6.2fx %6.2fx %9lld %10.1f\n", t->name,
+    char res[24] = "-"; /* none in the accelerator's DRAM */
+    if (t->reserved) snprintf(res, sizeof res, "%lld", (long long)t->reserved);
+    dl_buf_printf(b, "%-22s %-6s %2d %9lld %10.1f %10.0f %6.2fx %6.2fx %9s %10.1f\n", t->name,
                   dl_scheme_name(t->c.scheme), t->c.k, (long long)t->raw, t->mean, t->worst,
-                  (double)t->raw / t->mean, (double)t->raw / t->worst, (long long)t->reserved,
-                  (double)t->raw - t->mean);
+                  (double)t->raw / t->mean, (double)t->raw / t->worst, res, (double)t->raw - t->mean);
     raw += (double)t->raw, mean += t->mean, worst += t->worst;
   }
   dl_buf_printf(b,
