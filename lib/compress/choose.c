@@ -402,7 +402,9 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
               cur[i] - cand_bytes(&c[i], s, kk, s1, c[i].mean[kk][s1], c[i].worst[kk][s1]);
           double cost = c[i].sens[kk] - c[i].sens[k[i]];
           double score = saved / (cost > 1e-12 ? cost : 1e-12);
-          if (saved > 0 && score > bscore) bscore = score, bt = i, bk = kk;
+          /* a K that still leaves the tensor no smaller than raw buys nothing (the logits) */
+          if (saved > 0 && score > bscore && c[i].mean[kk][s1] < (double)c[i].raw)
+            bscore = score, bt = i, bk = kk;
         }
       }
     }

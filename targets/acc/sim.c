@@ -16,6 +16,7 @@
 
 typedef struct {
   double ns, nj, dram, macs, gemm_cycles, peak_cycles, busy_ns;
+  double act_dram; /* of dram: activation bytes (LOAD_X, STORE, the host's reads and writes) */
   double skipped_cycles; /* GEMM cycles the zero weight blocks did not take */
   int64_t runs;
 } Stat;
@@ -360,7 +361,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
       codec = raw / s->codec_bpc / d->ghz;
       st->nj += raw * d->e_alu * 1e-3;
     }
-    st->dram += bytes;
+    st->dram += bytes, st->act_dram += bytes;
     st->nj += bytes * d->e_dram * 1e-3 + (double)(mt * kt * q->xes) * d->e_buf * 1e-3;
     double dram = d->dram_ns + bytes / d->dram_gbs;
     return dram > codec ? dram : codec;
@@ -522,7 +523,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
       codec = raw / s->codec_bpc / d->ghz;
       st->nj += raw * d->e_alu * 1e-3;
     }
-    st->dram += bytes;
+    st->dram += bytes, st->act_dram += bytes;
     st->nj += bytes * (d->e_dram + d->e_buf) * 1e-3;
     double dram = d->dram_ns + bytes / d->dram_gbs;
     return dram > codec ? dram : codec;
@@ -575,7 +576,7 @@ static void host_cost(DlAccSim *s, int step) {
   const DlTensor *y = &s->plan->slot[st->out];
   double ops = (double)dl_shape_numel(&y->shape), bytes = (double)dl_tensor_bytes(y);
   for (int i = 0; i < st->nin; i++) bytes += (double)dl_tensor_bytes(&s->plan->slot[st->in[i]]);
-  h->dram += bytes;
+  h->dram += bytes, h->act_dram += bytes;
   h->ns += ops * d->host_ns_op + bytes / d->dram_gbs;
   h->nj += ops * d->host_pj_op * 1e-3 + bytes * d->e_dram * 1e-3;
 }
@@ -614,11 +615,15 @@ bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
   static const char *kinds[] = {"conv", "matmul", "add", "maxpool", "lut"};
   double ns, nj, dram, sim_s, per = samples > 0 ? (double)samples : 1;
   dl_acc_sim_totals(s, &ns, &nj, &dram, &sim_s);
+  double act = 0;
+  for (int i = 0; i < s->p->nl; i++) act += s->ls[i].act_dram;
+  for (int i = 0; i < s->plan->nsteps; i++) act += s->hs[i].act_dram;
   const DlAccDevice *d = &s->p->dev;
   fprintf(f, "{\n  \"device\": ");
   dl_json_write_str(f, d->name);
-  fprintf(f, ",\n  \"samples\": %lld,\n  \"per_sample\": {\"ns\": %.1f, \"nj\": %.2f, \"dram_bytes\": %.1f},\n", (long long)samples,
-          ns / per, nj / per, dram / per);
+  fprintf(f, ",\n  \"samples\": %lld,\n  \"per_sample\": {\"ns\": %.1f, \"nj\": %.2f, \"dram_bytes\": %.1f, "
+             "\"activation_dram_bytes\": %.1f},\n",
+          (long long)samples, ns / per, nj / per, dram / per, act / per);
   fprintf(f, "  \"simulator_seconds\": %.3f,\n  \"layers\": [", sim_s);
   bool first = true;
   for (int i = 0; i < s->plan->nsteps; i++) {

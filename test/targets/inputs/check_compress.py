@@ -10,6 +10,9 @@ pa, pb = a["per_sample"], b["per_sample"]
 print("DRAM bytes per sample %.0f -> %.0f (%.2fx), energy %.2f -> %.2f uJ, time %.1f -> %.1f us"
       % (pa["dram_bytes"], pb["dram_bytes"], pa["dram_bytes"] / pb["dram_bytes"], pa["nj"] / 1e3, pb["nj"] / 1e3,
          pa["ns"] / 1e3, pb["ns"] / 1e3))
+print("activation DRAM bytes per sample %.0f -> %.0f (%.2fx)"
+      % (pa["activation_dram_bytes"], pb["activation_dram_bytes"],
+         pa["activation_dram_bytes"] / pb["activation_dram_bytes"]))
 for l in b["layers"]:
     if "out_compressed" in l:
         c = l["out_compressed"]
