@@ -137,6 +137,15 @@ static long long dlz_ones(const unsigned char *m, long long n) {
   for (; i < n; i++) c += m[i >> 3] >> (i & 7) & 1;
   return c;
 }
+
+/* Bits set among bits [s, e) of m (e - s <= 57, a sub-block's mask). */
+static inline long long dlz_ones_in(const unsigned char *m, long long s, long long e) {
+  uint64_t v = 0;
+  long long b = s >> 3, nb = ((e + 7) >> 3) - b, j;
+  for (j = 0; j < nb; j++) v |= (uint64_t)m[b + j] << (8 * j);
+  v >>= s & 7;
+  return dlz_pop(v & ((e - s) >= 64 ? ~0ull : ((uint64_t)1 << (e - s)) - 1));
+}
 /* @end */
 
 /* @fn dlz_bound */
@@ -183,8 +192,11 @@ static inline long long dlz_q(const dlz_params *p, unsigned u) {
 /* @fn dlz_width */
 static int dlz_width(unsigned u) {
   int w = 1;
-  while (w < 32 && u >> w) w++;
-  return w;
+  if (u >> 16) w += 16, u >>= 16;
+  if (u >> 8) w += 8, u >>= 8;
+  if (u >> 4) w += 4, u >>= 4;
+  if (u >> 2) w += 2, u >>= 2;
+  return w + (u >> 1 != 0);
 }
 /* @end */
 
@@ -194,20 +206,22 @@ static int dlz_width(unsigned u) {
  * in `avail`. */
 static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, const unsigned char *mask, size_t avail) {
   long long cnt, nsub = (ne + p->sub - 1) / p->sub, mb, s, i, bits = 0;
-  dlz_rd r;
   if (m == DLZ_RAW) return (ne * p->bits + 7) / 8;
   if (m == DLZ_ZERO) return 0;
   if (m == DLZ_PACK) return (ne * w + 7) / 8;
   mb = ((m == DLZ_ZB ? nsub : ne) + 7) / 8;
   if ((size_t)mb > avail) return -1;
   if (m == DLZ_ZVW) { /* each sub-block with a nonzero: its width, then its values */
-    dlz_rd_at(&r, mask + mb, mask + avail, 0);
+    const unsigned char *q = mask + mb;
+    size_t qn = avail - (size_t)mb, at;
     for (s = 0; s < ne; s += p->sub) {
-      for (cnt = 0, i = s; i < s + p->sub && i < ne; i++) cnt += mask[i >> 3] >> (i & 7) & 1;
+      long long e = s + p->sub < ne ? s + p->sub : ne;
+      if (p->sub <= 57) cnt = dlz_ones_in(mask, s, e);
+      else for (cnt = 0, i = s; i < e; i++) cnt += mask[i >> 3] >> (i & 7) & 1;
       if (!cnt) continue;
-      w = (int)dlz_take(&r, 4, 1) + 1;
+      at = (size_t)(bits >> 3); /* the 4-bit width at bit `bits`; zeros past the payload */
+      w = (int)(((at < qn ? q[at] : 0u) | (at + 1 < qn ? q[at + 1] : 0u) << 8) >> (bits & 7) & 15u) + 1;
       bits += 4 + cnt * w;
-      dlz_skip(&r, cnt * w);
     }
     return mb + (bits + 7) / 8;
   }
@@ -239,23 +253,34 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
   if (b0 == 0) out[0] = out[1] = out[2] = out[3] = 0;
   at = dlz_le32(out + 4 * b0);
   if (at > cap - table) return 0;
+  unsigned short ub[256]; /* a block of at most 256: each value's stored form, computed once, */
+  unsigned char mk[32];    /* and its zero-point mask when sub-blocks are whole bytes (ZVC, ZVW), */
+  unsigned short sa[256];  /* and the OR of each sub-block's values */
+  int fm = p->sub % 8 == 0 && p->sub <= 64;
   for (b = b0 + 1; b <= b1; b++) {
     long long i0 = (b - 1) * p->block, ne = i0 + p->block <= n ? p->block : n - i0, nz = 0, nzsub = 0, s, e;
     long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_MODES], xo = i0 - b0 * p->block, mb, zvw = 0;
     unsigned uor = 0;
     int mode = DLZ_RAW, m, w, wsub = 0;
     unsigned char *blk = data + at, *pay = blk + 1;
+    const unsigned short *bu = ne <= 256 ? ub : 0; /* else computed at every pass */
     dlz_wr o;
     /* one pass for every mode's size: zero points, the width, the sub-blocks with a nonzero */
     for (s = 0; s < ne; s += p->sub) {
       unsigned any = 0;
       e = s + p->sub < ne ? s + p->sub : ne;
       long long nzs = 0;
+      uint64_t sm = 0; /* the sub-block's mask bits */
       for (i = s; i < e; i++) {
         unsigned u = dlz_ux(p, x, es, xo + i, tab);
+        if (bu) ub[i] = (unsigned short)u;
         any |= u;
-        nzs += u != 0;
+        sm |= (uint64_t)(u != 0) << ((i - s) & 63);
       }
+      nzs = e - s <= 64 ? dlz_pop(sm) : 0;
+      for (i = s; e - s > 64 && i < e; i++) nzs += dlz_ux(p, x, es, xo + i, tab) != 0;
+      if (bu) sa[s / p->sub] = (unsigned short)(any > 65535 ? 65535 : any);
+      for (i = 0; bu && fm && i < (e - s + 7) / 8; i++) mk[(s >> 3) + i] = (unsigned char)(sm >> (8 * i));
       uor |= any;
       nz += nzs;
       nzsub += any ? e - s : 0;
@@ -278,50 +303,46 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
     blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK && mode != DLZ_ZVW ? (w - 1) << 3 : 0));
     mb = mode == DLZ_ZVC || mode == DLZ_ZVW ? (ne + 7) / 8 : mode == DLZ_ZB ? (nsub + 7) / 8 : 0; /* the mask's bytes */
     o.p = pay + mb, o.buf = 0, o.have = 0;
+    if ((mode == DLZ_ZVC || mode == DLZ_ZVW) && bu && fm)
+      memcpy(pay, mk, (size_t)mb);
+    else if (mode == DLZ_ZVC || mode == DLZ_ZVW) /* the zero-point mask, a byte at a time */
+      for (s = 0; s < ne; s += 8) {
+        unsigned bit = 0;
+        e = s + 8 < ne ? s + 8 : ne;
+        for (i = s; i < e; i++) bit |= (unsigned)((bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab)) != 0) << (i - s);
+        pay[s >> 3] = (unsigned char)bit;
+      }
     if (mode == DLZ_RAW) {
       for (i = 0; i < ne; i++)
         dlz_push(&o, (unsigned)(p->zp + dlz_t(p, dlz_ld(x, es, xo + i)) * ((long long)1 << p->k) - p->qmin) & rawmask,
                  p->bits);
-    } else if (mode == DLZ_PACK) {
-      for (i = 0; i < ne; i++) dlz_push(&o, dlz_ux(p, x, es, xo + i, tab), w);
-    } else if (mode == DLZ_ZVC) {
-      for (s = 0; s < ne; s += 8) { /* a mask byte at a time */
-        unsigned bit = 0;
-        e = s + 8 < ne ? s + 8 : ne;
-        for (i = s; i < e; i++) {
-          unsigned u = dlz_ux(p, x, es, xo + i, tab);
-          bit |= (unsigned)(u != 0) << (i - s);
-          dlz_push(&o, u, u ? w : 0); /* a zero adds no bits: no branch on the data */
-        }
-        pay[s >> 3] = (unsigned char)bit;
+    } else if (mode == DLZ_PACK || mode == DLZ_ZVC) { /* ZVC: a zero adds no bits, no branch on the data */
+      for (i = 0; i < ne; i++) {
+        unsigned u = bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab);
+        dlz_push(&o, u, u || mode == DLZ_PACK ? w : 0);
       }
     } else if (mode == DLZ_ZB) {
       unsigned bit = 0;
       for (s = 0; s < nsub; s++) {
         unsigned any = 0;
         e = (s + 1) * p->sub < ne ? (s + 1) * p->sub : ne;
-        for (i = s * p->sub; i < e; i++) any |= dlz_ux(p, x, es, xo + i, tab);
+        for (i = s * p->sub; i < e; i++) any |= bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab);
         bit |= (unsigned)(any != 0) << (s & 7);
         if ((s & 7) == 7 || s == nsub - 1) pay[s >> 3] = (unsigned char)bit, bit = 0;
-        for (i = s * p->sub; any && i < e; i++) dlz_push(&o, dlz_ux(p, x, es, xo + i, tab), w);
+        for (i = s * p->sub; any && i < e; i++) dlz_push(&o, bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab), w);
       }
-    } else if (mode == DLZ_ZVW) {
-      for (s = 0; s < ne; s += 8) {
-        unsigned bit = 0;
-        e = s + 8 < ne ? s + 8 : ne;
-        for (i = s; i < e; i++) bit |= (unsigned)(dlz_ux(p, x, es, xo + i, tab) != 0) << (i - s);
-        pay[s >> 3] = (unsigned char)bit;
-      }
+    } else if (mode == DLZ_ZVW) { /* per sub-block with a nonzero: its width, then its nonzero values */
       for (s = 0; s < ne; s += p->sub) {
         unsigned any = 0;
         int ws;
         e = s + p->sub < ne ? s + p->sub : ne;
-        for (i = s; i < e; i++) any |= dlz_ux(p, x, es, xo + i, tab);
+        if (bu) any = sa[s / p->sub];
+        else for (i = s; i < e; i++) any |= dlz_ux(p, x, es, xo + i, tab);
         if (!any) continue;
         ws = dlz_width(any);
         dlz_push(&o, (unsigned)(ws - 1), 4);
         for (i = s; i < e; i++) {
-          unsigned u = dlz_ux(p, x, es, xo + i, tab);
+          unsigned u = bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab);
           dlz_push(&o, u, u ? ws : 0);
         }
       }
@@ -385,7 +406,8 @@ int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long l
       dlz_rd_at(&r, pay, end, (ne + 7) / 8 * 8);
       for (s = 0; s < z; s += p->sub) {
         long long e = s + p->sub < ne ? s + p->sub : ne, cnt = 0;
-        for (j = s; j < e; j++) cnt += pay[j >> 3] >> (j & 7) & 1;
+        if (p->sub <= 57) cnt = dlz_ones_in(pay, s, e);
+        else for (j = s; j < e; j++) cnt += pay[j >> 3] >> (j & 7) & 1;
         w = cnt ? (int)dlz_take(&r, 4, 1) + 1 : 1;
         if (e <= a) {
           dlz_skip(&r, cnt * w);
