@@ -32,9 +32,9 @@ np.save('$T/cN_x.npy', x); np.save('$T/cN_y.npy', y)
 "
 SIM_N=${SIM_N:-1000}
 acc() { /usr/bin/python3 -c "import numpy as np; print('%.2f%%' % (100 * (np.load('$1').reshape(len(np.load('$2')), -1).argmax(1) == np.load('$2')).mean()))"; }
-json() { /usr/bin/python3 -c "import json; p = json.load(open('$1'))['per_sample']; print('%.0f %.2f %.1f' % (p['dram_bytes'], p['nj'] / 1e3, p['ns'] / 1e3))"; }
-echo "| model | build | DRAM B/image | x none | energy uJ/image | time us/image | tensors compressed (K > 0) | accuracy | acc = interpreter |"
-echo "|---|---|---|---|---|---|---|---|---|"
+json() { /usr/bin/python3 -c "import json; p = json.load(open('$1'))['per_sample']; print('%.0f %.0f %.2f %.1f' % (p['dram_bytes'], p['activation_dram_bytes'], p['nj'] / 1e3, p['ns'] / 1e3))"; }
+echo "| model | build | DRAM B/image | activations B/image | activations x none | energy uJ/image | time us/image | tensors compressed (K > 0) | accuracy | acc = interpreter |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for m in $MODELS; do
   "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --emit=qg --print-loc -o "$T/$m.q.mlir"
   for v in none all lossless mixed; do
@@ -57,14 +57,14 @@ import numpy as np, sys
 a, i = np.load('$T/$n.acc.npy'), np.load('$T/$n.int.npy')[:$SIM_N]
 sys.exit(0 if a.shape == i.shape and (a == i).all() else 1)" || { echo "$n: the accelerator's outputs differ from the interpreter's" >&2; exit 1; }
     set -- $(json "$T/$n.json")
-    [ $v = none ] && base=$1
+    [ $v = none ] && base=$2
     nz=- nk=-
     if [ -f "$T/$n.rep" ]; then
       nz=$(grep -c '^/' "$T/$n.rep" || true)
       nk=$(awk '/^\// && $3 > 0' "$T/$n.rep" | wc -l)
       sed "s/^/    $n: /" "$T/$n.rep" >&2
     fi
-    ratio=$(echo "$base $1" | awk '{printf "%.2fx", $1 / $2}')
-    echo "| $m | $v | $1 | $ratio | $2 | $3 | $nz ($nk) | $(acc "$T/$n.int.npy" "$T/test_y.npy") | yes |"
+    ratio=$(echo "$base $2" | awk '{printf "%.2fx", $1 / $2}')
+    echo "| $m | $v | $1 | $2 | $ratio | $3 | $4 | $nz ($nk) | $(acc "$T/$n.int.npy" "$T/test_y.npy") | yes |"
   done
 done

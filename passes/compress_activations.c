@@ -13,7 +13,8 @@
  *   traffic instead of the arena peak), max_loss (points, default 0),
  *   kmax (default 4), block (256), sub (16), reserve ("auto", "bound" or
  *   "calib"), margin (default 0.05), report (a file for the report table),
- *   target ("c", the default, or "acc").
+ *   target ("c", the default, or "acc"), holdout (share of the samples, the
+ *   last ones, kept from the search to check its choice on; default 0).
  * The options are consumed: the result carries `dlc.compression` instead, a
  * summary {measure, bytes, bytes_raw, loss, samples}. */
 #include <stdio.h>
@@ -62,7 +63,8 @@ static bool compress_func(MlirOperation func, DlError *e) {
                           (int64_t)opt_num(d, "samples", 1000),
                           DL_RESERVE_AUTO,
                           opt_num(d, "margin", 0.05),
-                          !strcmp(target, "acc")};
+                          !strcmp(target, "acc"),
+                          opt_num(d, "holdout", 0)};
   if (strcmp(target, "c") && strcmp(target, "acc"))
     return dl_error_set(e, "dlc.compress_opts: target must be c or acc (got '%s')", target);
   if (!strcmp(reserve, "bound"))
@@ -133,7 +135,7 @@ bool dl_compress_module(MlirModule m, const char *calib, const char *labels,
   MlirContext ctx = mlirModuleGetContext(m);
   MlirType i64 = mlirIntegerTypeGet(ctx, 64), f64 = mlirF64TypeGet(ctx);
   static const char *const reserve[] = {"auto", "bound", "calib"};
-  MlirNamedAttribute kv[13];
+  MlirNamedAttribute kv[14];
   int n = 0;
 #define KV(key, attr) kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str(key)), attr)
   KV("calib", mlirStringAttrGet(ctx, dl_str(calib)));
@@ -147,6 +149,7 @@ bool dl_compress_module(MlirModule m, const char *calib, const char *labels,
   KV("reserve", mlirStringAttrGet(ctx, dl_str(reserve[s->reserve])));
   KV("margin", mlirFloatAttrDoubleGet(ctx, f64, s->margin));
   KV("target", mlirStringAttrGet(ctx, dl_str(s->acc ? "acc" : "c")));
+  if (s->holdout > 0) KV("holdout", mlirFloatAttrDoubleGet(ctx, f64, s->holdout));
   if (report) KV("report", mlirStringAttrGet(ctx, dl_str(report)));
   if (labels) KV("labels", mlirStringAttrGet(ctx, dl_str(labels)));
 #undef KV

@@ -94,6 +94,8 @@ static void usage(FILE *f) {
           "                          of top-1 agreement with the exact integer model\n"
           "  --compress-labels=FILE.npy  int64 labels of the calibration samples\n"
           "  --compress-kmax=K       largest K tried (0..7, default 4): values keep multiples of 2^K\n"
+          "  --compress-holdout=F    keep the last share F of the samples from the search and undo its\n"
+          "                          last moves until the accuracy budget holds on them too (default 0)\n"
           "  --compress-samples=N    calibration samples measured (default 1000; 0 = all)\n"
           "  --compress-reserve=R    arena bytes per tensor: bound (worst case, never fails) or\n"
           "                          calib (calibration worst + 5%%, checked at run time; the\n"
@@ -274,6 +276,10 @@ int main(int argc, char **argv) {
         if (strcmp(v, "bound") && strcmp(v, "calib"))
           return fprintf(stderr, "%s: error: bad --compress-reserve '%s' (expected bound or calib)\n", prog, v), EXIT_USER;
         cs.reserve = !strcmp(v, "bound") ? DL_RESERVE_BOUND : DL_RESERVE_CALIB;
+      } else if (!strncmp(a, "--compress-holdout=", 19)) {
+        cs.holdout = strtod(v, &end);
+        if (end == v || *end || !(cs.holdout >= 0 && cs.holdout <= 0.9))
+          return fprintf(stderr, "%s: error: bad --compress-holdout '%s' (expected a share within 0..0.9)\n", prog, v), EXIT_USER;
       } else if (!strncmp(a, "--compress-target=", 18)) {
         if (strcmp(v, "c") && strcmp(v, "acc"))
           return fprintf(stderr, "%s: error: bad --compress-target '%s' (expected c or acc)\n", prog, v), EXIT_USER;

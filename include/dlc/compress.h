@@ -93,6 +93,7 @@ typedef struct {
   bool acc;        /* choose for the accelerator's DRAM: every per-tensor quantized activation of
                     * its own but the outputs, encoded in the order it is stored (no reserves; a
                     * budget counts traffic); else what the C target can stream, channel-last */
+  double holdout;  /* share of the samples kept from the search to check its choice on (0: none) */
 } DlCompressSettings;
 
 typedef struct {
@@ -112,6 +113,9 @@ typedef struct {
   bool labels;
   double acc_exact;    /* the exact integer model's accuracy (%), with labels */
   int64_t samples;
+  int64_t holdout;     /* the last samples, which the search did not use (0: none) */
+  int64_t hold_lost, hold_margin; /* samples lost there, and the standard error's count */
+  int undone;          /* moves undone because the held-out samples lost too much */
 } DlCompressReport;
 
 /* Chooses scheme and K per streamable activation (s->acc: per stored activation) of the quantized module m

@@ -103,7 +103,7 @@ static void observe(void *user, MlirValue v, const DlTensor *x) {
 
 typedef struct {
   const DlTensor *data;
-  int64_t total, per, nout;
+  int64_t i0, total, per, nout; /* runs take samples [i0, total) */
   float *ref;            /* output 0 of the exact model, per sample */
   int *top;              /* its top-1 */
   const int64_t *labels; /* or NULL */
@@ -117,17 +117,17 @@ static int top1(const float *y, int64_t n) {
   return best;
 }
 
-/* One pass over the samples with r's K; *lost the samples lost against the
+/* One pass over samples [ref->i0, ref->total) with r's K; *lost the samples lost against the
  * exact model (with labels: its top-1 hits minus these, else the top-1
  * changes), *margin the standard error of that paired difference with labels
  * (sqrt of the samples whose correctness changed; 0 without) and *mse the
  * mean squared output change (when ref->ref is set). */
 static bool run(Run *r, Ref *ref, int64_t *lost, int64_t *margin, double *mse, DlError *e) {
-  int64_t f = 0, hits = 0, changed = 0;
+  int64_t f = 0, hits = 0, exact = 0, changed = 0;
   double se = 0;
   float *y = malloc(sizeof(float) * (size_t)(ref->nout ? ref->nout : 1));
   bool ok = true;
-  for (int64_t i = 0; i < ref->total && ok; i++) {
+  for (int64_t i = ref->i0; i < ref->total && ok; i++) {
     const void *in = (const float *)ref->data->data + i * ref->per;
     if (!(ok = dl_plan_run(r->p, &in, e))) break;
     const DlTensor *o = dl_plan_output(r->p, 0);
@@ -138,14 +138,15 @@ static bool run(Run *r, Ref *ref, int64_t *lost, int64_t *margin, double *mse, D
       se += ((double)y[j] - want[j]) * ((double)y[j] - want[j]);
     f += top1(y, ref->nout) != ref->top[i];
     if (ref->labels) {
+      exact += ref->top[i] == ref->labels[i];
       hits += top1(y, ref->nout) == ref->labels[i];
       changed += (top1(y, ref->nout) == ref->labels[i]) != (ref->top[i] == ref->labels[i]);
     }
   }
   free(y);
-  if (lost) *lost = ref->labels ? ref->correct - hits : f;
+  if (lost) *lost = ref->labels ? exact - hits : f;
   if (margin) *margin = (int64_t)ceil(sqrt((double)changed));
-  if (mse) *mse = se / (double)(ref->total ? ref->total : 1);
+  if (mse) *mse = se / (double)(ref->total > ref->i0 ? ref->total - ref->i0 : 1);
   return ok;
 }
 
@@ -265,6 +266,18 @@ static bool is_output(const DlPlan *p, int slot) {
   return false;
 }
 
+/* The error for a choice whose loss on samples [ref->i0, ref->total) exceeds `allowed`. */
+static void over_budget(DlError *e, const DlCompressSettings *s, const Ref *ref, int64_t lost, int64_t margin,
+                        int64_t allowed, const char *which) {
+  double n = (double)(ref->total - ref->i0);
+  dl_error_set(e,
+               "meeting the %s budget of %lld bytes loses %.2f points of %s (standard error %.2f) on the%s "
+               "calibration samples, more than the accuracy budget of %.2f points allows (%.2f points over)",
+               s->traffic ? "traffic" : "arena", (long long)s->budget, 100.0 * (double)lost / n,
+               ref->labels ? "accuracy" : "top-1 agreement with the exact model", 100.0 * (double)margin / n, which,
+               s->max_loss, 100.0 * (double)(lost + margin - allowed) / n);
+}
+
 bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labels,
                         const DlCompressSettings *settings, DlCompressReport *rep, DlError *e) {
   DlCompressSettings sv = *settings, *s = &sv;
@@ -278,6 +291,8 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   memset(rep, 0, sizeof *rep);
   if (s->kmax < 0 || s->kmax > 7)
     return dl_error_set(e, "compression K must be within 0..7 (got %d)", s->kmax);
+  if (!(s->holdout >= 0 && s->holdout <= 0.9))
+    return dl_error_set(e, "the held-out share of the calibration samples must be within 0..0.9 (got %g)", s->holdout);
   if (s->max_loss < 0 || s->max_loss > 100)
     return dl_error_set(e, "the accuracy budget must be within 0..100 points (got %g)",
                         s->max_loss);
@@ -292,9 +307,9 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   if (!p) return false;
   bool ok = false;
   Cand *c = NULL;
-  int nc = 0, *k = NULL, *seq_t = NULL, *seq_k = NULL, nseq = 0, *best = NULL;
+  int nc = 0, *k = NULL, *seq_t = NULL, *seq_k = NULL, nseq = 0, *best = NULL, *applied = NULL;
   Run r = {0};
-  Ref ref = {data, 0, 0, 0, NULL, NULL, NULL, 0};
+  Ref ref = {data, 0, 0, 0, 0, NULL, NULL, NULL, 0};
   ref.total = dl_plan_samples(p, data, s->samples, "the calibration data", &ref.per, e);
   if (ref.total < 0) goto done;
   if (labels && (labels->shape.dtype != DL_I64 || dl_shape_numel(&labels->shape) < ref.total)) {
@@ -368,8 +383,8 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   r.measure = false, r.scheme = NULL;
   /* 2. sensitivity, one tensor at a time; a mean squared change is smooth enough to take from 500
    * samples */
-  int64_t total = ref.total;
-  ref.total = total < 500 ? total : 500;
+  int64_t total = ref.total, nsearch = total - (int64_t)floor(s->holdout * (double)total + 0.5);
+  ref.total = nsearch < 500 ? nsearch : 500;
   for (int i = 0; i < nc; i++)
     for (int kk = 1; kk <= s->kmax; kk++) {
       memset(k, 0, sizeof(int) * (size_t)nc);
@@ -413,13 +428,15 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
     seq_t[nseq] = bt, seq_k[nseq++] = bk;
   }
   life_free(&life), free(cur);
-  /* 4. how far along the sequence */
+  /* 4. how far along the sequence, judged on the search samples [0, nsearch) */
+  ref.total = nsearch;
   best = calloc((size_t)(nc ? nc : 1), sizeof(int));
+  applied = malloc(sizeof(int) * (size_t)(nseq + 1)); /* the moves taken, in order */
   /* the accuracy budget holds for a choice whose loss plus one standard error of it fits (with
    * labels): a choice that only looks free on these samples is not taken */
-  int64_t allowed = (int64_t)floor(s->max_loss / 100.0 * (double)ref.total + 1e-9), flips = 0,
+  int64_t allowed = (int64_t)floor(s->max_loss / 100.0 * (double)nsearch + 1e-9), flips = 0,
           margin = 0;
-  int take = 0;
+  int take = 0, napplied = 0;
   if (s->budget > 0) {
     memset(k, 0, sizeof(int) * (size_t)nc);
     double mem = config_memory(p, c, nc, k, s);
@@ -438,16 +455,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
     }
     if (!run(&r, &ref, &flips, &margin, NULL, e)) goto done;
     if (flips + margin > allowed) {
-      dl_error_set(e,
-                   "meeting the %s budget of %lld bytes loses %.2f points of %s (standard error "
-                   "%.2f) on the "
-                   "calibration samples, more than the accuracy budget of %.2f points allows (%.2f "
-                   "points over)",
-                   s->traffic ? "traffic" : "arena", (long long)s->budget,
-                   100.0 * (double)flips / (double)ref.total,
-                   ref.labels ? "accuracy" : "top-1 agreement with the exact model",
-                   100.0 * (double)margin / (double)ref.total, s->max_loss,
-                   100.0 * (double)(flips + margin - allowed) / (double)ref.total);
+      over_budget(e, s, &ref, flips, margin, allowed, "");
       goto done;
     }
   } else {
@@ -466,7 +474,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
     take = lo;
   }
   memset(k, 0, sizeof(int) * (size_t)nc);
-  for (int j = 0; j < take; j++) k[seq_t[j]] = seq_k[j];
+  for (int j = 0; j < take; j++) k[seq_t[j]] = seq_k[j], applied[napplied++] = j;
   if (s->budget <= 0) {
     /* the joint loss is not monotone along the sequence (sensitivities were measured one
      * tensor at a time, and rounding errors can cancel): each later move is tried once on
@@ -483,9 +491,31 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
         goto done;
       }
       if (f + sd > allowed) k[t] = old, stuck[t] = 1;
+      else applied[napplied++] = j;
     }
     free(stuck);
   }
+  /* 4b. the held-out samples [nsearch, total), which no step above has seen, judge the choice
+   * once more: without a memory budget, the last moves are undone until it fits there too */
+  if (total > nsearch && napplied > 0) {
+    int64_t hallowed = (int64_t)floor(s->max_loss / 100.0 * (double)(total - nsearch) + 1e-9);
+    ref.i0 = nsearch, ref.total = total;
+    for (;;) {
+      if (!run(&r, &ref, &rep->hold_lost, &rep->hold_margin, NULL, e)) goto done;
+      if (rep->hold_lost + rep->hold_margin <= hallowed || napplied == 0) break;
+      if (s->budget > 0) {
+        over_budget(e, s, &ref, rep->hold_lost, rep->hold_margin, hallowed, " held-out");
+        goto done;
+      }
+      int j = applied[--napplied], t = seq_t[j]; /* undo it: t back to its K before move j */
+      k[t] = 0;
+      for (int q = 0; q < napplied; q++)
+        if (seq_t[applied[q]] == t) k[t] = seq_k[applied[q]];
+      rep->undone++;
+    }
+  }
+  rep->holdout = total - nsearch;
+  ref.i0 = 0, ref.total = total;
   /* 5. the choice, measured as it will run */
   int *sch = malloc(sizeof(int) * (size_t)(nc ? nc : 1));
   r.measure = true, r.scheme = NULL;
@@ -550,7 +580,7 @@ done:
                                                     dl_str("dlc.compress"));
     dl_compress_report_free(rep);
   }
-  free(c), free(k), free(seq_t), free(seq_k), free(best), free(r.sum), free(r.max), free(r.buf),
+  free(c), free(k), free(seq_t), free(seq_k), free(best), free(applied), free(r.sum), free(r.max), free(r.buf),
       free(r.hwc);
   free(ref.ref), free(ref.top);
   dl_plan_destroy(p);
@@ -584,6 +614,15 @@ void dl_compress_report_print(const DlCompressReport *r, DlBuf *b) {
                 r->traffic ? "traffic (mean bytes written and read)"
                            : "peak (bytes live at once, reserves)",
                 r->mem_raw, r->mem, r->mem > 0 ? r->mem_raw / r->mem : 1);
+  if (r->holdout > 0)
+    dl_buf_printf(b,
+                  "held out (%lld calibration samples the search did not use): %.2f points lost (standard error "
+                  "%.2f)%s\n",
+                  (long long)r->holdout, 100.0 * (double)r->hold_lost / (double)r->holdout,
+                  100.0 * (double)r->hold_margin / (double)r->holdout,
+                  r->undone ? "" : ", nothing undone");
+  if (r->undone)
+    dl_buf_printf(b, "  %d move%s undone to fit the accuracy budget there\n", r->undone, r->undone > 1 ? "s" : "");
   if (r->labels)
     dl_buf_printf(
         b,
