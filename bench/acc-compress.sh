@@ -9,7 +9,8 @@
 #             --target=acc --compress-kmax=0): scheme per tensor, tensors
 #             that would save under 3% stay raw;
 #   mixed     the same with K up to 4 under 0.4 points of accuracy (labels,
-#             CALIB_N training images, default 6,000).
+#             CALIB_N training images, default 6,000; HOLDOUT=F passes
+#             --compress-holdout=F).
 # DRAM bytes, energy and time per image: the acc simulator on the first
 # SIM_N test images (default 1,000), whose outputs must equal the integer
 # interpreter's for the same IR (the script stops otherwise); accuracy: the
@@ -46,7 +47,8 @@ for m in $MODELS; do
           --compress-report="$T/$n.rep" --emit=qg --print-loc -o "$ir" ;;
       mixed) ir=$T/$n.mlir
         "$B/dlc" "$T/$m.q.mlir" --calib="$T/cN_x.npy" --compress-activations --compress-target=acc --compress-samples=0 \
-          --compress-labels="$T/cN_y.npy" --compress-max-loss=0.4 --compress-report="$T/$n.rep" --emit=qg --print-loc -o "$ir" ;;
+          --compress-labels="$T/cN_y.npy" --compress-max-loss=0.4 ${HOLDOUT:+--compress-holdout=$HOLDOUT} \
+          --compress-report="$T/$n.rep" --emit=qg --print-loc -o "$ir" ;;
     esac
     "$B/dlc" "$ir" --target=acc --acc-device=dpu -o "$T/$n.accbin"
     # shellcheck disable=SC2086

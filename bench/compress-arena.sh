@@ -13,7 +13,8 @@
 # the activation ratio measured by the pass (mean / worst image), per-image
 # latency (cc -O2, one thread, every test image), errors and test accuracy.
 # usage: bench/compress-arena.sh BUILD_DIR [MODEL...]   (default: cnn cnn_sparse resnet mobilenet vit)
-# BENCH_IMAGES=N uses the first N test images (default all 10,000).
+# BENCH_IMAGES=N uses the first N test images (default all 10,000); HOLDOUT=F
+# passes --compress-holdout=F to the mixed-K search.
 set -eu
 B=$(cd "${1:-build}" && pwd)
 shift || true
@@ -35,7 +36,7 @@ echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $
 echo "| model | build | arena B | same plan uncompressed B | activations B (uncompressed) | measured ratio mean / worst | ms/image | errors | accuracy | = plain |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for m in $MODELS; do
-  "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --emit=qg -o "$T/$m.q.mlir"
+  "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --emit=qg --print-loc -o "$T/$m.q.mlir"
   for v in plain lossless lossless_calib mixed; do
     n=${m}_$v
     case $v in
@@ -45,7 +46,7 @@ for m in $MODELS; do
       lossless_calib) "$B/dlc" "$T/$m.q.mlir" --calib="$T/calib_x.npy" --compress-activations --compress-kmax=0 \
                   --compress-reserve=calib --compress-report="$T/$n.rep" --target=c -o "$T/$n.c" ;;
       mixed) "$B/dlc" "$T/$m.q.mlir" --calib="$T/c6k_x.npy" --compress-activations --compress-samples=0 \
-                  --compress-labels="$T/c6k_y.npy" --compress-max-loss=0.4 --compress-reserve=calib \
+                  --compress-labels="$T/c6k_y.npy" --compress-max-loss=0.4 --compress-reserve=calib ${HOLDOUT:+--compress-holdout=$HOLDOUT} \
                   --compress-report="$T/$n.rep" --target=c -o "$T/$n.c" ;;
     esac
     ${CC:-cc} -std=c99 -O2 -DMODEL="$n" -I"$T" "$SRC/bench/compress_run.c" "$T/$n.c" -o "$T/$n.run" -lm
