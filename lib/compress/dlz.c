@@ -138,13 +138,17 @@ static long long dlz_ones(const unsigned char *m, long long n) {
   return c;
 }
 
-/* Bits set among bits [s, e) of m (e - s <= 57, a sub-block's mask). */
-static inline long long dlz_ones_in(const unsigned char *m, long long s, long long e) {
+/* Bits [s, e) of m, bit s lowest (e - s <= 57: a sub-block's mask). */
+static inline uint64_t dlz_mbits(const unsigned char *m, long long s, long long e) {
   uint64_t v = 0;
   long long b = s >> 3, nb = ((e + 7) >> 3) - b, j;
   for (j = 0; j < nb; j++) v |= (uint64_t)m[b + j] << (8 * j);
-  v >>= s & 7;
-  return dlz_pop(v & ((e - s) >= 64 ? ~0ull : ((uint64_t)1 << (e - s)) - 1));
+  return (v >> (s & 7)) & (((uint64_t)1 << (e - s)) - 1);
+}
+
+/* Bits set among bits [s, e) of m (e - s <= 57). */
+static inline long long dlz_ones_in(const unsigned char *m, long long s, long long e) {
+  return dlz_pop(dlz_mbits(m, s, e));
 }
 /* @end */
 
@@ -369,7 +373,22 @@ size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsig
 }
 /* @end */
 
-/* @fn dlz_decode uses dlz_st dlz_bits dlz_payload dlz_q */
+/* @fn dlz_run uses dlz_st dlz_bits dlz_q */
+/* Decodes n elements (n <= 57) whose zero-point mask bits are mb (lowest
+ * first), each one with its bit set stored in w bits of r, to y[yo, yo + n). */
+static inline void dlz_run(const dlz_params *p, dlz_rd *r, int w, uint64_t mb, long long n, void *y, int es,
+                           long long yo) {
+  long long j;
+  if (es == 1 && p->k == 0 && p->zp == p->qmin) { /* a ReLU output stored as int8: q = zp + u */
+    int8_t *y8 = (int8_t *)y + yo;
+    for (j = 0; j < n; j++, mb >>= 1) y8[j] = (int8_t)(p->zp + (long long)dlz_take(r, w, (unsigned)mb & 1u));
+  } else {
+    for (j = 0; j < n; j++, mb >>= 1) dlz_st(y, es, yo + j, dlz_q(p, dlz_take(r, w, (unsigned)mb & 1u)));
+  }
+}
+/* @end */
+
+/* @fn dlz_decode uses dlz_st dlz_bits dlz_payload dlz_q dlz_run */
 int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long long n, long long i0, long long i1,
                void *y, int es) {
   const dlz_params pv = *pp, *p = &pv; /* a copy the compiler can keep in registers while writing y */
@@ -401,7 +420,7 @@ int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long l
       for (j = a; j < z; j++) dlz_st(y, es, yo + j, dlz_q(p, dlz_take(&r, w, 1)));
     } else if (mode == DLZ_ZVC) { /* a zero point reads no bits, and dlz_q(0) is the zero point */
       dlz_rd_at(&r, pay, end, (ne + 7) / 8 * 8 + dlz_ones(pay, a) * w);
-      for (j = a; j < z; j++) dlz_st(y, es, yo + j, dlz_q(p, dlz_take(&r, w, pay[j >> 3] >> (j & 7) & 1u)));
+      for (j = a; j < z; j += 48) dlz_run(p, &r, w, dlz_mbits(pay, j, j + 48 < z ? j + 48 : z), j + 48 < z ? 48 : z - j, y, es, yo + j);
     } else if (mode == DLZ_ZVW) { /* sub-blocks before the first wanted one are skipped by their widths */
       dlz_rd_at(&r, pay, end, (ne + 7) / 8 * 8);
       for (s = 0; s < z; s += p->sub) {
@@ -411,6 +430,10 @@ int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long l
         w = cnt ? (int)dlz_take(&r, 4, 1) + 1 : 1;
         if (e <= a) {
           dlz_skip(&r, cnt * w);
+          continue;
+        }
+        if (s >= a && e <= z && e - s <= 57) { /* the whole sub-block */
+          dlz_run(p, &r, w, dlz_mbits(pay, s, e), e - s, y, es, yo + s);
           continue;
         }
         for (j = s; j < e && j < z; j++) {
