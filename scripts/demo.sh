@@ -25,7 +25,13 @@ build/dlc-run "$out/$name.int8.mlir" --input "$out/data/test_x.npy" --labels "$o
 echo "== $model: int8 C target (integer kernels, packed weights; bit-identical to the integer interpreter)"
 build/dlc "$out/$name.int8.mlir" --target=c -o "$out/$name.int8.c"
 grep -E "ARENA_BYTES|Integer weights" "$out/$name.int8.h"
-build/dlc-run "$out/$name.int8.c" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --quiet
+build/dlc-run "$out/$name.int8.c" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --quiet -o "$out/c8.npy"
+echo "== $model: int8 C target, activations kept compressed in the arena (lossless, per-tensor scheme; docs/compression.md)"
+build/dlc "$out/$name.int8.mlir" --calib="$out/data/calib_x.npy" --compress-activations --compress-kmax=0 \
+  --compress-reserve=calib --target=c -o "$out/$name.z.c"
+grep -E "ARENA_BYTES" "$out/$name.z.h"
+build/dlc-run "$out/$name.z.c" --input "$out/data/test_x.npy" --labels "$out/data/test_y.npy" --quiet -o "$out/cz.npy"
+cmp -s "$out/c8.npy" "$out/cz.npy" && echo "compressed C outputs: bit-identical to the plain int8 C" || { echo "compressed C outputs differ"; exit 1; }
 echo "== $model: int8 on the pim target (HBM2 processing in DRAM, batches of 500 images on the bitlines; first 1,000 test images)"
 build/dlc "$model" --quantize --calib="$out/data/calib_x.npy" --input-shape=input=500x1x28x28 --emit=qg -o "$out/$name.b500.mlir"
 build/dlc "$out/$name.b500.mlir" --target=pim -o "$out/$name.pimbin"
