@@ -48,6 +48,8 @@ struct DlAccSim {
   bool *zok;
   unsigned char *zbuf;
   size_t zcap;
+  char *tbuf; /* a STORE tile gathered for the compressor */
+  size_t tcap;
 };
 
 /* Compressed bytes of n values of slot `slot` as stored (es bytes each):
@@ -268,7 +270,7 @@ void dl_acc_sim_destroy(DlAccSim *s) {
   for (int h = 0; h < 2; h++) free(s->ib[h]), free(s->ab[h]), free(s->ob[h]);
   for (int i = 0; s->boff && i < s->p->nl; i++) free(s->boff[i]);
   free(s->boff), free(s->grid);
-  free(s->wdec[0]), free(s->wdec[1]), free(s->narrow), free(s->ratio), free(s->sraw), free(s->scomp), free(s->zbuf), free(s->zp),
+  free(s->wdec[0]), free(s->wdec[1]), free(s->narrow), free(s->ratio), free(s->sraw), free(s->scomp), free(s->zbuf), free(s->tbuf), free(s->zp),
       free(s->zok),
       free(s->lof), free(s->ls), free(s->hs), free(s->tend);
   free(s);
@@ -502,21 +504,23 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
         qrt_st(y->data, q->o.es, idx, q->lossy.k > 0 ? (int32_t)dlz_lossy(&q->lossy, v) : v);
       }
     double bytes = (double)(mt * nt * q->o.es), codec = 0;
-    if (s->zok[step->out]) { /* the tile goes through the compressor in the runs the tensor is contiguous in */
-      double raw = bytes, z = 0;
+    if (s->zok[step->out]) { /* the tile goes through the compressor as one stream: each channel's run in turn */
+      double raw = bytes, z;
       const char *yd = y->data;
-      if (l->kind == DL_ACC_L_CONV) { /* a run per channel and image */
-        for (int64_t m = a0; m < a1;) {
-          int64_t e2 = (m / P + 1) * P < a1 ? (m / P + 1) * P : a1;
+      int es = q->o.es;
+      int64_t n_el = mt * nt, at = 0;
+      if ((size_t)(n_el * es) > s->tcap) s->tcap = (size_t)(n_el * es), s->tbuf = realloc(s->tbuf, s->tcap);
+      if (!s->timing_only) {
+        if (l->kind == DL_ACC_L_CONV) /* channel-major: a run of the tile's positions per channel */
           for (int64_t n = b0; n < b1; n++)
-            z += zbytes(s, step->out, yd + ((m / P * l->N + n) * P + m % P) * q->o.es, q->o.es, e2 - m);
-          m = e2;
-        }
-      } else if (l->kind == DL_ACC_L_MATMUL) { /* a run per row */
-        for (int64_t m = a0; m < a1; m++) z += zbytes(s, step->out, yd + (m * l->N + b0) * q->o.es, q->o.es, nt);
-      } else { /* ALU layers: one run */
-        z = zbytes(s, step->out, yd + a0 * q->o.es, q->o.es, mt);
+            for (int64_t m = a0; m < a1; m++, at++)
+              memcpy(s->tbuf + at * es, yd + ((m / P * l->N + n) * P + m % P) * es, (size_t)es);
+        else if (l->kind == DL_ACC_L_MATMUL) /* a row's columns after another */
+          for (int64_t m = a0; m < a1; m++, at += nt) memcpy(s->tbuf + at * es, yd + (m * l->N + b0) * es, (size_t)(nt * es));
+        else /* ALU layers: one run */
+          memcpy(s->tbuf, yd + a0 * es, (size_t)(mt * es));
       }
+      z = zbytes(s, step->out, s->tbuf, es, n_el);
       bytes = z < raw ? z : raw;
       s->sraw[step->out] += raw, s->scomp[step->out] += bytes;
       s->ratio[step->out] = s->scomp[step->out] / s->sraw[step->out];
