@@ -15,3 +15,19 @@ bench_c_run() {
   n=$(/usr/bin/python3 -c "import numpy as np; print(len(np.load('$T/ty.npy')))")
   echo "$best $n" | awk '{printf "%.3f", 1000 * $1 / $2}'
 }
+
+# bench_data [N]: a temporary directory $T (removed on exit) holding
+# Fashion-MNIST as scripts/zoo/fmnist.py writes it (calib_x/y: 1,000 training
+# images; test_x/y: the 10,000 test images) and, with N, the first N training
+# images and labels as $T/train_x.npy and $T/train_y.npy.
+bench_data() {
+  T=$(mktemp -d)
+  trap 'rm -rf "$T"' EXIT
+  /usr/bin/python3 "$SRC/scripts/zoo/fmnist.py" "$T" >/dev/null
+  [ -z "${1:-}" ] || /usr/bin/python3 -c "
+import sys, numpy as np
+sys.path.insert(0, '$SRC/scripts/zoo')
+import fmnist
+x, y = fmnist.calibration($1)
+np.save('$T/train_x.npy', x); np.save('$T/train_y.npy', y)"
+}
