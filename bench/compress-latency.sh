@@ -18,21 +18,14 @@ B=$(cd "${1:-build}" && pwd)
 shift || true
 MODELS=${*:-cnn resnet mobilenet}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-/usr/bin/python3 "$SRC/scripts/zoo/fmnist.py" "$T" >/dev/null
+. "$SRC/bench/lib.sh"
+[ "${MIXED:-1}" = 1 ] && bench_data 6000 || bench_data
 /usr/bin/python3 -c "
-import sys, numpy as np
-sys.path.insert(0, '$SRC/scripts/zoo')
-import fmnist
-if '${MIXED:-1}' == '1':
-    x, y = fmnist.calibration(6000)
-    np.save('$T/c6k_x.npy', x); np.save('$T/c6k_y.npy', y)
+import numpy as np
 n = int('${BENCH_IMAGES:-2000}')
 np.save('$T/tx.npy', np.load('$T/test_x.npy')[:n]); np.save('$T/ty.npy', np.load('$T/test_y.npy')[:n])
 "
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(${CC:-cc} --version | head -1)" >&2
-. "$SRC/bench/lib.sh"
 echo "| model | build | user ms/image | x plain | = plain |${REF:+ before: user ms/image | x plain | same bits |}"
 echo "|---|---|---|---|---|${REF:+---|---|---|}"
 for m in $MODELS; do
@@ -41,8 +34,8 @@ for m in $MODELS; do
     -o "$T/$m.lossless.mlir"
   builds="plain lossless"
   if [ "${MIXED:-1}" = 1 ]; then
-    "$B/dlc" "$T/$m.plain.mlir" --calib="$T/c6k_x.npy" --compress-activations --compress-samples=0 \
-      --compress-labels="$T/c6k_y.npy" --compress-max-loss=0.4 --compress-reserve=calib --emit=qg -o "$T/$m.mixed.mlir"
+    "$B/dlc" "$T/$m.plain.mlir" --calib="$T/train_x.npy" --compress-activations --compress-samples=0 \
+      --compress-labels="$T/train_y.npy" --compress-max-loss=0.4 --compress-reserve=calib --emit=qg -o "$T/$m.mixed.mlir"
     builds="$builds mixed"
   fi
   for v in $builds; do
