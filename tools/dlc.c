@@ -50,7 +50,9 @@ static void usage(FILE *f) {
           "                          (repeat or separate with commas; a dynamic batch\n"
           "                          dimension defaults to 1)\n"
           "  --print-generic         print every op in generic form\n"
-          "  --print-loc             print locations (ONNX node names)\n"
+          "  --print-loc             print locations (ONNX node names; the default when -o names a\n"
+          "                          file, so a later dlc's errors and reports name the nodes)\n"
+          "  --no-print-loc          print no locations\n"
           "quantization:\n"
           "  --quantize              integer model: calibrate on --calib, then quantize\n"
           "  --calib=FILE.npy        calibration samples (float32, first dim = samples)\n"
@@ -192,6 +194,7 @@ int main(int argc, char **argv) {
   char shapes[4096] = "";
   bool md = false;
   unsigned print_flags = 0;
+  int print_loc = -1; /* -1: locations when the IR goes to a file, for the next tool's messages */
   bool quantize = false, no_fold_qdq = false, obits_flag = false;
   const char *report = NULL;
   const char *calib = NULL;
@@ -246,7 +249,8 @@ int main(int argc, char **argv) {
     else if (!strncmp(a, "--cost=", 7)) cost = a + 7;
     else if (!strncmp(a, "--passes=", 9)) passes = a + 9;
     else if (!strcmp(a, "--print-generic")) print_flags |= DL_PRINT_GENERIC;
-    else if (!strcmp(a, "--print-loc")) print_flags |= DL_PRINT_LOC;
+    else if (!strcmp(a, "--print-loc")) print_loc = 1;
+    else if (!strcmp(a, "--no-print-loc")) print_loc = 0;
     else if (!strcmp(a, "--quantize")) quantize = true;
     else if (!strcmp(a, "--no-fold-qdq")) no_fold_qdq = true;
     else if (!strncmp(a, "--report=", 9)) report = a + 9;
@@ -645,6 +649,7 @@ int main(int argc, char **argv) {
       goto cleanup;
     }
   } else {
+    if (print_loc == 1 || (print_loc < 0 && strcmp(out, "-"))) print_flags |= DL_PRINT_LOC;
     text = dl_print_op(mlirModuleGetOperation(m), print_flags, &len);
   }
   if (!dl_write_file_atomic(out, text, len, &e) || (depfile && !write_depfile(depfile, out, &deps, &e))) {

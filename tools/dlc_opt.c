@@ -18,7 +18,8 @@ static void usage(FILE *f) {
           "  -o FILE             write here instead of stdout (atomically)\n"
           "  --split-input-file  process '// -----' separated chunks independently\n"
           "  --print-generic     print every op in generic form\n"
-          "  --print-loc         print locations\n"
+          "  --print-loc         print locations (the default with -o FILE)\n"
+          "  --no-print-loc      print no locations\n"
           "  --no-verify         skip the qg verifier\n"
           "  --list-passes       list the passes\n"
           "  --calibrate=FILE.npy  run the model over these samples first and record\n"
@@ -101,6 +102,7 @@ static bool process(MlirContext ctx, const char *src, size_t n, const Opts *o, O
 int main(int argc, char **argv) {
   Opts o = {.verify = true};
   const char *in = NULL, *outp = "-";
+  int print_loc = -1; /* -1: locations when the IR goes to a file (as dlc) */
   bool split = false;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -118,7 +120,8 @@ int main(int argc, char **argv) {
       outp = argv[i];
     } else if (!strcmp(a, "--split-input-file")) split = true;
     else if (!strcmp(a, "--print-generic")) o.print_flags |= DL_PRINT_GENERIC;
-    else if (!strcmp(a, "--print-loc")) o.print_flags |= DL_PRINT_LOC;
+    else if (!strcmp(a, "--print-loc")) print_loc = 1;
+    else if (!strcmp(a, "--no-print-loc")) print_loc = 0;
     else if (!strcmp(a, "--no-verify")) o.verify = false;
     else if (!strncmp(a, "--calibrate=", 12)) {
       DlError e = {0};
@@ -141,6 +144,7 @@ int main(int argc, char **argv) {
     } else in = a;
   }
   if (!in) in = "-";
+  if (print_loc == 1 || (print_loc < 0 && strcmp(outp, "-"))) o.print_flags |= DL_PRINT_LOC;
 
   DlError e = {0};
   char *src;
