@@ -384,6 +384,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   /* 2. sensitivity, one tensor at a time; a mean squared change is smooth enough to take from 500
    * samples */
   int64_t total = ref.total, nsearch = total - (int64_t)floor(s->holdout * (double)total + 0.5);
+  if (nsearch < 1) nsearch = total < 1 ? total : 1; /* a search needs a sample */
   ref.total = nsearch < 500 ? nsearch : 500;
   for (int i = 0; i < nc; i++)
     for (int kk = 1; kk <= s->kmax; kk++) {
