@@ -126,14 +126,11 @@ static MlirLocation cast_loc(Q *q, MlirValue v, MlirOperation user) {
   char name[256];
   snprintf(name, sizeof name, "input %d", (int)i);
   MlirAttribute aa = mlirOperationGetAttributeByName(func, dl_str("arg_attrs"));
-  if (!mlirAttributeIsNull(aa) && mlirAttributeIsAArray(aa) &&
-      i < mlirArrayAttrGetNumElements(aa)) {
+  if (!mlirAttributeIsNull(aa) && mlirAttributeIsAArray(aa) && i < mlirArrayAttrGetNumElements(aa)) {
     MlirAttribute d = mlirArrayAttrGetElement(aa, i);
-    MlirAttribute nm = mlirAttributeIsADictionary(d)
-                           ? mlirDictionaryAttrGetElementByName(d, dl_str("dlc.name"))
-                           : (MlirAttribute){NULL};
-    if (!mlirAttributeIsNull(nm) && mlirAttributeIsAString(nm) &&
-        mlirStringAttrGetValue(nm).length) {
+    MlirAttribute nm = mlirAttributeIsADictionary(d) ? mlirDictionaryAttrGetElementByName(d, dl_str("dlc.name"))
+                                                     : (MlirAttribute){NULL};
+    if (!mlirAttributeIsNull(nm) && mlirAttributeIsAString(nm) && mlirStringAttrGetValue(nm).length) {
       MlirStringRef r = mlirStringAttrGetValue(nm);
       snprintf(name, sizeof name, "%.*s", (int)r.length, r.data);
     }
@@ -149,8 +146,7 @@ static MlirValue quantized(Q *q, MlirValue v, MlirOperation user, const QOpts *o
   DlQParams p;
   DlShape s;
   if (!value_is_f32(v) || !dl_type_to_shape(mlirValueGetType(v), &s) || !act_params(v, o, &p)) return (MlirValue){NULL};
-  MlirOperation cast =
-      create1("quant.qcast", cast_loc(q, v, user), 1, &v, dl_qtype_get(q->ctx, &s, &p));
+  MlirOperation cast = create1("quant.qcast", cast_loc(q, v, user), 1, &v, dl_qtype_get(q->ctx, &s, &p));
   mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(user), user, cast);
   c = mlirOperationGetResult(cast, 0);
   q->qv = realloc(q->qv, sizeof(VMap) * (size_t)(q->nq + 1));

@@ -12,21 +12,22 @@
 static const char *prog = "dlc-opt";
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: dlc-opt [FILE|-] [--PASS ...] [-o OUT] [options]\n"
-             "Reads MLIR (qg dialect) text, runs the named passes in order, prints MLIR.\n"
-             "  -o FILE             write here instead of stdout (atomically)\n"
-             "  --split-input-file  process '// -----' separated chunks independently\n"
-             "  --print-generic     print every op in generic form\n"
-             "  --print-loc         print locations (the default with -o FILE)\n"
-             "  --no-print-loc      print no locations\n"
-             "  --no-verify         skip the qg verifier\n"
-             "  --list-passes       list the passes\n"
-             "  --calibrate=FILE.npy  run the model over these samples first and record\n"
-             "                      each value's range as dlc.range (for --quantize)\n"
-             "  --calib-method=M    auto (default: mse below 6 bits, else minmax), minmax,\n"
-             "                      percentile[=P], entropy, mse\n"
-             "  --print-op-table    print the qg op table as Markdown (docs/qg-ops.md)\n"
-             "  --help, --version\n");
+  fprintf(f,
+          "usage: dlc-opt [FILE|-] [--PASS ...] [-o OUT] [options]\n"
+          "Reads MLIR (qg dialect) text, runs the named passes in order, prints MLIR.\n"
+          "  -o FILE             write here instead of stdout (atomically)\n"
+          "  --split-input-file  process '// -----' separated chunks independently\n"
+          "  --print-generic     print every op in generic form\n"
+          "  --print-loc         print locations (the default with -o FILE)\n"
+          "  --no-print-loc      print no locations\n"
+          "  --no-verify         skip the qg verifier\n"
+          "  --list-passes       list the passes\n"
+          "  --calibrate=FILE.npy  run the model over these samples first and record\n"
+          "                      each value's range as dlc.range (for --quantize)\n"
+          "  --calib-method=M    auto (default: mse below 6 bits, else minmax), minmax,\n"
+          "                      percentile[=P], entropy, mse\n"
+          "  --print-op-table    print the qg op table as Markdown (docs/qg-ops.md)\n"
+          "  --help, --version\n");
 }
 
 static void print_op_table(void) {
@@ -119,10 +120,8 @@ int main(int argc, char **argv) {
       outp = argv[i];
     } else if (!strcmp(a, "--split-input-file")) split = true;
     else if (!strcmp(a, "--print-generic")) o.print_flags |= DL_PRINT_GENERIC;
-    else if (!strcmp(a, "--print-loc"))
-      print_loc = 1;
-    else if (!strcmp(a, "--no-print-loc"))
-      print_loc = 0;
+    else if (!strcmp(a, "--print-loc")) print_loc = 1;
+    else if (!strcmp(a, "--no-print-loc")) print_loc = 0;
     else if (!strcmp(a, "--no-verify")) o.verify = false;
     else if (!strncmp(a, "--calibrate=", 12)) {
       DlError e = {0};

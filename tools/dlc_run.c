@@ -36,14 +36,10 @@ static void usage(FILE *f) {
           "  --limit N          use only the first N samples\n"
           "  --input-shape S    fix dynamic input dims, as in dlc\n"
           "  --quiet            no progress bar\n"
-          "  --report FILE      .pimbin / .accbin: write the simulator's JSON report (time, energy "
-          "per layer)\n"
-          "  --disasm           .pimbin / .accbin: print its kernels / layers and instructions, "
-          "run nothing\n"
-          "  --acc-compress S   .accbin: every activation compressed in DRAM with scheme S (raw, "
-          "pack, zvc, zb,\n"
-          "                     zvw, all), blocks of 256, or none; default: those "
-          "--compress-activations chose\n"
+          "  --report FILE      .pimbin / .accbin: write the simulator's JSON report (time, energy per layer)\n"
+          "  --disasm           .pimbin / .accbin: print its kernels / layers and instructions, run nothing\n"
+          "  --acc-compress S   .accbin: every activation compressed in DRAM with scheme S (raw, pack, zvc, zb,\n"
+          "                     zvw, all), blocks of 256, or none; default: those --compress-activations chose\n"
           "                     (a codec of 64 bytes per cycle)\n");
 }
 
@@ -167,8 +163,7 @@ int main(int argc, char **argv) {
     DlScheme scheme = DL_SCHEME_RAW;
     bool none = acc_compress && !strcmp(acc_compress, "none");
     if (acc_compress && !none && !dl_scheme_parse(acc_compress, &scheme)) {
-      dl_error_set(&e, "--acc-compress: unknown scheme '%s' (expected none, %s)", acc_compress,
-                   dl_scheme_names());
+      dl_error_set(&e, "--acc-compress: unknown scheme '%s' (expected none, %s)", acc_compress, dl_scheme_names());
       goto fail;
     }
     asim = dl_acc_sim_create(&acc, run.plan, &e);

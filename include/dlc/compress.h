@@ -90,10 +90,10 @@ typedef struct {
   int reserve;     /* DL_RESERVE_BOUND: dlz_bound (never overflows); CALIB: the calibration
                     * worst plus `margin` (checked at run time); AUTO: CALIB under an arena budget */
   double margin;
-  bool acc;       /* choose for the accelerator's DRAM: every per-tensor quantized activation of
-                   * its own but the outputs, encoded in the order it is stored (no reserves; a
-                   * budget counts traffic); else what the C target can stream, channel-last */
-  double holdout; /* share of the samples kept from the search to check its choice on (0: none) */
+  bool acc;        /* choose for the accelerator's DRAM: every per-tensor quantized activation of
+                    * its own but the outputs, encoded in the order it is stored (no reserves; a
+                    * budget counts traffic); else what the C target can stream, channel-last */
+  double holdout;  /* share of the samples kept from the search to check its choice on (0: none) */
 } DlCompressSettings;
 
 typedef struct {
@@ -113,15 +113,15 @@ typedef struct {
   bool labels;
   double acc_exact;    /* the exact integer model's accuracy (%), with labels */
   int64_t samples;
-  int64_t holdout;                /* the last samples, which the search did not use (0: none) */
+  int64_t holdout;     /* the last samples, which the search did not use (0: none) */
   int64_t hold_lost, hold_margin; /* samples lost there, and the standard error's count */
-  int undone;                     /* moves undone because the held-out samples lost too much */
+  int undone;          /* moves undone because the held-out samples lost too much */
 } DlCompressReport;
 
-/* Chooses scheme and K per streamable activation (s->acc: per stored activation) of the quantized
- * module m from the calibration samples `data` (and their labels, or NULL), writes dlc.compress on
- * the producing ops (replacing earlier ones) and fills rep. False, with a message saying by how
- * much, when a budget cannot be met; m then carries no dlc.compress. */
+/* Chooses scheme and K per streamable activation (s->acc: per stored activation) of the quantized module m
+ * from the calibration samples `data` (and their labels, or NULL), writes dlc.compress on the producing
+ * ops (replacing earlier ones) and fills rep. False, with a message saying by
+ * how much, when a budget cannot be met; m then carries no dlc.compress. */
 bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labels, const DlCompressSettings *s,
                         DlCompressReport *rep, DlError *e);
 void dl_compress_report_free(DlCompressReport *r);

@@ -70,8 +70,7 @@ static void make_lossy(void *user, MlirValue v, DlTensor *x) {
     dl_tensor_set_i(x, i, dlz_lossy(&p, dl_tensor_get_i(x, i)));
 }
 
-/* Encodes a candidate channel-last, as the C target stores it (C = 1 for the accelerator: in
- * order). */
+/* Encodes a candidate channel-last, as the C target stores it (C = 1 for the accelerator: in order). */
 static void observe(void *user, MlirValue v, const DlTensor *x) {
   Run *r = user;
   int t = cand_of(r, v);
@@ -268,28 +267,24 @@ static bool is_output(const DlPlan *p, int slot) {
 }
 
 /* The error for a choice whose loss on samples [ref->i0, ref->total) exceeds `allowed`. */
-static void over_budget(DlError *e, const DlCompressSettings *s, const Ref *ref, int64_t lost,
-                        int64_t margin, int64_t allowed, const char *which) {
+static void over_budget(DlError *e, const DlCompressSettings *s, const Ref *ref, int64_t lost, int64_t margin,
+                        int64_t allowed, const char *which) {
   double n = (double)(ref->total - ref->i0);
-  dl_error_set(
-      e,
-      "meeting the %s budget of %lld bytes loses %.2f points of %s (standard error %.2f) on the%s "
-      "calibration samples, more than the accuracy budget of %.2f points allows (%.2f points over)",
-      s->traffic ? "traffic" : "arena", (long long)s->budget, 100.0 * (double)lost / n,
-      ref->labels ? "accuracy" : "top-1 agreement with the exact model", 100.0 * (double)margin / n,
-      which, s->max_loss, 100.0 * (double)(lost + margin - allowed) / n);
+  dl_error_set(e,
+               "meeting the %s budget of %lld bytes loses %.2f points of %s (standard error %.2f) on the%s "
+               "calibration samples, more than the accuracy budget of %.2f points allows (%.2f points over)",
+               s->traffic ? "traffic" : "arena", (long long)s->budget, 100.0 * (double)lost / n,
+               ref->labels ? "accuracy" : "top-1 agreement with the exact model", 100.0 * (double)margin / n, which,
+               s->max_loss, 100.0 * (double)(lost + margin - allowed) / n);
 }
 
 bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labels,
                         const DlCompressSettings *settings, DlCompressReport *rep, DlError *e) {
   DlCompressSettings sv = *settings, *s = &sv;
   if (s->acc && s->budget > 0 && !s->traffic)
-    return dl_error_set(e, "for the accelerator a compression budget counts DRAM traffic "
-                           "(traffic:BYTES), not arena bytes");
+    return dl_error_set(e, "for the accelerator a compression budget counts DRAM traffic (traffic:BYTES), not arena bytes");
   if (s->acc && s->reserve == DL_RESERVE_CALIB)
-    return dl_error_set(
-        e,
-        "the accelerator's DRAM has no compression reserves (reserve calib is for the c target)");
+    return dl_error_set(e, "the accelerator's DRAM has no compression reserves (reserve calib is for the c target)");
   if (s->acc) s->traffic = true; /* what DRAM costs: bytes moved */
   if (s->reserve == DL_RESERVE_AUTO)
     s->reserve = s->budget > 0 && !s->traffic ? DL_RESERVE_CALIB : DL_RESERVE_BOUND;
@@ -297,9 +292,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   if (s->kmax < 0 || s->kmax > 7)
     return dl_error_set(e, "compression K must be within 0..7 (got %d)", s->kmax);
   if (!(s->holdout >= 0 && s->holdout <= 0.9))
-    return dl_error_set(
-        e, "the held-out share of the calibration samples must be within 0..0.9 (got %g)",
-        s->holdout);
+    return dl_error_set(e, "the held-out share of the calibration samples must be within 0..0.9 (got %g)", s->holdout);
   if (s->max_loss < 0 || s->max_loss > 100)
     return dl_error_set(e, "the accuracy budget must be within 0..100 points (got %g)",
                         s->max_loss);
@@ -330,8 +323,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
     const Step *st = &p->steps[i];
     char why[256];
     dlz_params base;
-    if (!st->q || st->q->kind == Q_ALIAS ||
-        (s->acc ? is_output(p, st->out) : !dl_compress_streamable(p, st->out, why, sizeof why)))
+    if (!st->q || st->q->kind == Q_ALIAS || (s->acc ? is_output(p, st->out) : !dl_compress_streamable(p, st->out, why, sizeof why)))
       continue;
     if (!dl_scheme_params(DL_SCHEME_ALL, mlirValueGetType(st->val), s->block, s->sub, &base))
       continue;
@@ -500,8 +492,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
         goto done;
       }
       if (f + sd > allowed) k[t] = old, stuck[t] = 1;
-      else
-        applied[napplied++] = j;
+      else applied[napplied++] = j;
     }
     free(stuck);
   }
@@ -562,9 +553,7 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
     row->c = ch, row->raw = x->raw, row->mean = mean, row->worst = worst;
     dlz_params bp = x->base;
     bp.k = k[i];
-    row->reserved = s->acc   ? 0
-                    : ch.cap ? ch.cap
-                             : (int64_t)dlz_bound(&bp, x->n); /* DRAM: no reserves */
+    row->reserved = s->acc ? 0 : ch.cap ? ch.cap : (int64_t)dlz_bound(&bp, x->n); /* DRAM: no reserves */
   }
   rep->samples = ref.total;
   rep->loss = 100.0 * (double)flips / (double)ref.total;
@@ -592,8 +581,8 @@ done:
                                                     dl_str("dlc.compress"));
     dl_compress_report_free(rep);
   }
-  free(c), free(k), free(seq_t), free(seq_k), free(best), free(applied), free(r.sum), free(r.max),
-      free(r.buf), free(r.hwc);
+  free(c), free(k), free(seq_t), free(seq_k), free(best), free(applied), free(r.sum), free(r.max), free(r.buf),
+      free(r.hwc);
   free(ref.ref), free(ref.top);
   dl_plan_destroy(p);
   return ok;
@@ -614,8 +603,7 @@ void dl_compress_report_print(const DlCompressReport *r, DlBuf *b) {
     if (t->reserved) snprintf(res, sizeof res, "%lld", (long long)t->reserved);
     dl_buf_printf(b, "%-22s %-6s %2d %9lld %10.1f %10.0f %6.2fx %6.2fx %9s %10.1f\n", t->name,
                   dl_scheme_name(t->c.scheme), t->c.k, (long long)t->raw, t->mean, t->worst,
-                  (double)t->raw / t->mean, (double)t->raw / t->worst, res,
-                  (double)t->raw - t->mean);
+                  (double)t->raw / t->mean, (double)t->raw / t->worst, res, (double)t->raw - t->mean);
     raw += (double)t->raw, mean += t->mean, worst += t->worst;
   }
   dl_buf_printf(b,
@@ -629,15 +617,13 @@ void dl_compress_report_print(const DlCompressReport *r, DlBuf *b) {
                 r->mem_raw, r->mem, r->mem > 0 ? r->mem_raw / r->mem : 1);
   if (r->holdout > 0)
     dl_buf_printf(b,
-                  "held out (%lld calibration samples the search did not use): %.2f points lost "
-                  "(standard error "
+                  "held out (%lld calibration samples the search did not use): %.2f points lost (standard error "
                   "%.2f)%s\n",
                   (long long)r->holdout, 100.0 * (double)r->hold_lost / (double)r->holdout,
                   100.0 * (double)r->hold_margin / (double)r->holdout,
                   r->undone ? "" : ", nothing undone");
   if (r->undone)
-    dl_buf_printf(b, "  %d move%s undone to fit the accuracy budget there\n", r->undone,
-                  r->undone > 1 ? "s" : "");
+    dl_buf_printf(b, "  %d move%s undone to fit the accuracy budget there\n", r->undone, r->undone > 1 ? "s" : "");
   if (r->labels)
     dl_buf_printf(
         b,

@@ -220,15 +220,11 @@ static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, co
     size_t qn = avail - (size_t)mb, at;
     for (s = 0; s < ne; s += p->sub) {
       long long e = s + p->sub < ne ? s + p->sub : ne;
-      if (p->sub <= 57)
-        cnt = dlz_ones_in(mask, s, e);
-      else
-        for (cnt = 0, i = s; i < e; i++) cnt += mask[i >> 3] >> (i & 7) & 1;
+      if (p->sub <= 57) cnt = dlz_ones_in(mask, s, e);
+      else for (cnt = 0, i = s; i < e; i++) cnt += mask[i >> 3] >> (i & 7) & 1;
       if (!cnt) continue;
       at = (size_t)(bits >> 3); /* the 4-bit width at bit `bits`; zeros past the payload */
-      w = (int)(((at < qn ? q[at] : 0u) | (at + 1 < qn ? q[at + 1] : 0u) << 8) >> (bits & 7) &
-                15u) +
-          1;
+      w = (int)(((at < qn ? q[at] : 0u) | (at + 1 < qn ? q[at + 1] : 0u) << 8) >> (bits & 7) & 15u) + 1;
       bits += 4 + cnt * w;
     }
     return mb + (bits + 7) / 8;
@@ -262,8 +258,8 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
   at = dlz_le32(out + 4 * b0);
   if (at > cap - table) return 0;
   unsigned short ub[256]; /* a block of at most 256: each value's stored form, computed once, */
-  unsigned char mk[32];   /* and its zero-point mask when sub-blocks are whole bytes (ZVC, ZVW), */
-  unsigned short sa[256]; /* and the OR of each sub-block's values */
+  unsigned char mk[32];    /* and its zero-point mask when sub-blocks are whole bytes (ZVC, ZVW), */
+  unsigned short sa[256];  /* and the OR of each sub-block's values */
   int fm = p->sub % 8 == 0 && p->sub <= 64;
   for (b = b0 + 1; b <= b1; b++) {
     long long i0 = (b - 1) * p->block, ne = i0 + p->block <= n ? p->block : n - i0, nz = 0, nzsub = 0, s, e;
@@ -288,8 +284,7 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
       nzs = e - s <= 64 ? dlz_pop(sm) : 0;
       for (i = s; e - s > 64 && i < e; i++) nzs += dlz_ux(p, x, es, xo + i, tab) != 0;
       if (bu) sa[s / p->sub] = (unsigned short)(any > 65535 ? 65535 : any);
-      for (i = 0; bu && fm && i < (e - s + 7) / 8; i++)
-        mk[(s >> 3) + i] = (unsigned char)(sm >> (8 * i));
+      for (i = 0; bu && fm && i < (e - s + 7) / 8; i++) mk[(s >> 3) + i] = (unsigned char)(sm >> (8 * i));
       uor |= any;
       nz += nzs;
       nzsub += any ? e - s : 0;
@@ -318,16 +313,14 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
       for (s = 0; s < ne; s += 8) {
         unsigned bit = 0;
         e = s + 8 < ne ? s + 8 : ne;
-        for (i = s; i < e; i++)
-          bit |= (unsigned)((bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab)) != 0) << (i - s);
+        for (i = s; i < e; i++) bit |= (unsigned)((bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab)) != 0) << (i - s);
         pay[s >> 3] = (unsigned char)bit;
       }
     if (mode == DLZ_RAW) {
       for (i = 0; i < ne; i++)
         dlz_push(&o, (unsigned)(p->zp + dlz_t(p, dlz_ld(x, es, xo + i)) * ((long long)1 << p->k) - p->qmin) & rawmask,
                  p->bits);
-    } else if (mode == DLZ_PACK ||
-               mode == DLZ_ZVC) { /* ZVC: a zero adds no bits, no branch on the data */
+    } else if (mode == DLZ_PACK || mode == DLZ_ZVC) { /* ZVC: a zero adds no bits, no branch on the data */
       for (i = 0; i < ne; i++) {
         unsigned u = bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab);
         dlz_push(&o, u, u || mode == DLZ_PACK ? w : 0);
@@ -340,19 +333,15 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
         for (i = s * p->sub; i < e; i++) any |= bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab);
         bit |= (unsigned)(any != 0) << (s & 7);
         if ((s & 7) == 7 || s == nsub - 1) pay[s >> 3] = (unsigned char)bit, bit = 0;
-        for (i = s * p->sub; any && i < e; i++)
-          dlz_push(&o, bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab), w);
+        for (i = s * p->sub; any && i < e; i++) dlz_push(&o, bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab), w);
       }
-    } else if (mode ==
-               DLZ_ZVW) { /* per sub-block with a nonzero: its width, then its nonzero values */
+    } else if (mode == DLZ_ZVW) { /* per sub-block with a nonzero: its width, then its nonzero values */
       for (s = 0; s < ne; s += p->sub) {
         unsigned any = 0;
         int ws;
         e = s + p->sub < ne ? s + p->sub : ne;
-        if (bu)
-          any = sa[s / p->sub];
-        else
-          for (i = s; i < e; i++) any |= dlz_ux(p, x, es, xo + i, tab);
+        if (bu) any = sa[s / p->sub];
+        else for (i = s; i < e; i++) any |= dlz_ux(p, x, es, xo + i, tab);
         if (!any) continue;
         ws = dlz_width(any);
         dlz_push(&o, (unsigned)(ws - 1), 4);
@@ -387,16 +376,14 @@ size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsig
 /* @fn dlz_run uses dlz_st dlz_bits dlz_q */
 /* Decodes n elements (n <= 57) whose zero-point mask bits are mb (lowest
  * first), each one with its bit set stored in w bits of r, to y[yo, yo + n). */
-static inline void dlz_run(const dlz_params *p, dlz_rd *r, int w, uint64_t mb, long long n, void *y,
-                           int es, long long yo) {
+static inline void dlz_run(const dlz_params *p, dlz_rd *r, int w, uint64_t mb, long long n, void *y, int es,
+                           long long yo) {
   long long j;
   if (es == 1 && p->k == 0 && p->zp == p->qmin) { /* a ReLU output stored as int8: q = zp + u */
     int8_t *y8 = (int8_t *)y + yo;
-    for (j = 0; j < n; j++, mb >>= 1)
-      y8[j] = (int8_t)(p->zp + (long long)dlz_take(r, w, (unsigned)mb & 1u));
+    for (j = 0; j < n; j++, mb >>= 1) y8[j] = (int8_t)(p->zp + (long long)dlz_take(r, w, (unsigned)mb & 1u));
   } else {
-    for (j = 0; j < n; j++, mb >>= 1)
-      dlz_st(y, es, yo + j, dlz_q(p, dlz_take(r, w, (unsigned)mb & 1u)));
+    for (j = 0; j < n; j++, mb >>= 1) dlz_st(y, es, yo + j, dlz_q(p, dlz_take(r, w, (unsigned)mb & 1u)));
   }
 }
 /* @end */
@@ -433,17 +420,13 @@ int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long l
       for (j = a; j < z; j++) dlz_st(y, es, yo + j, dlz_q(p, dlz_take(&r, w, 1)));
     } else if (mode == DLZ_ZVC) { /* a zero point reads no bits, and dlz_q(0) is the zero point */
       dlz_rd_at(&r, pay, end, (ne + 7) / 8 * 8 + dlz_ones(pay, a) * w);
-      for (j = a; j < z; j += 48)
-        dlz_run(p, &r, w, dlz_mbits(pay, j, j + 48 < z ? j + 48 : z), j + 48 < z ? 48 : z - j, y,
-                es, yo + j);
+      for (j = a; j < z; j += 48) dlz_run(p, &r, w, dlz_mbits(pay, j, j + 48 < z ? j + 48 : z), j + 48 < z ? 48 : z - j, y, es, yo + j);
     } else if (mode == DLZ_ZVW) { /* sub-blocks before the first wanted one are skipped by their widths */
       dlz_rd_at(&r, pay, end, (ne + 7) / 8 * 8);
       for (s = 0; s < z; s += p->sub) {
         long long e = s + p->sub < ne ? s + p->sub : ne, cnt = 0;
-        if (p->sub <= 57)
-          cnt = dlz_ones_in(pay, s, e);
-        else
-          for (j = s; j < e; j++) cnt += pay[j >> 3] >> (j & 7) & 1;
+        if (p->sub <= 57) cnt = dlz_ones_in(pay, s, e);
+        else for (j = s; j < e; j++) cnt += pay[j >> 3] >> (j & 7) & 1;
         w = cnt ? (int)dlz_take(&r, 4, 1) + 1 : 1;
         if (e <= a) {
           dlz_skip(&r, cnt * w);

@@ -41,7 +41,7 @@ struct DlAccSim {
   bool timing_only; /* account time and energy without computing values */
   /* activations kept compressed in DRAM (dl_acc_sim_compress): per plan slot,
    * compressed / raw bytes of what was stored, or -1 when not yet known */
-  bool compress;    /* some slot is kept compressed (zok) */
+  bool compress;     /* some slot is kept compressed (zok) */
   double codec_bpc; /* bytes per cycle of the compressor and the decompressor */
   double *ratio, *sraw, *scomp;
   dlz_params *zp; /* per plan slot: the compression parameters of its type */
@@ -85,21 +85,16 @@ static bool compress_setup(DlAccSim *s, int scheme, int block, DlError *e) {
   DlPlan *p = s->plan;
   memset(s->zok, 0, sizeof(bool) * (size_t)(p->nslots + 1));
   s->compress = false;
-  for (int i = 0; i < p->nsteps + p->nin && scheme < DL_SCHEME_COUNT;
-       i++) { /* every value's slot, once */
+  for (int i = 0; i < p->nsteps + p->nin && scheme < DL_SCHEME_COUNT; i++) { /* every value's slot, once */
     int slot = i < p->nsteps ? p->steps[i].out : p->in_slot[i - p->nsteps];
     MlirValue v = i < p->nsteps ? p->steps[i].val : p->in_val[i - p->nsteps];
     if (!v.ptr || s->zok[slot]) continue;
     DlCompressChoice c = {DL_SCHEME_ALL, 0, block, 16, 0};
     int has = 0;
-    if (mlirValueIsAOpResult(v) && (has = dl_compress_attr_get(mlirOpResultGetOwner(v), &c, e)) < 0)
-      return false;
-    if (scheme >= 0)
-      c.scheme = (DlScheme)scheme, c.block = block;
-    else if (!has)
-      continue;
-    if (dl_compress_params(&c, mlirValueGetType(v), &s->zp[slot]))
-      s->zok[slot] = s->compress = true;
+    if (mlirValueIsAOpResult(v) && (has = dl_compress_attr_get(mlirOpResultGetOwner(v), &c, e)) < 0) return false;
+    if (scheme >= 0) c.scheme = (DlScheme)scheme, c.block = block;
+    else if (!has) continue;
+    if (dl_compress_params(&c, mlirValueGetType(v), &s->zp[slot])) s->zok[slot] = s->compress = true;
   }
   return true;
 }
@@ -107,8 +102,7 @@ static bool compress_setup(DlAccSim *s, int scheme, int block, DlError *e) {
 void dl_acc_sim_compress(DlAccSim *s, int scheme, int block, double bytes_per_cycle) {
   DlError e = {0};
   s->codec_bpc = bytes_per_cycle;
-  if (!compress_setup(s, scheme < 0 ? DL_SCHEME_COUNT : scheme, block,
-                      &e)) /* create read every choice already */
+  if (!compress_setup(s, scheme < 0 ? DL_SCHEME_COUNT : scheme, block, &e)) /* create read every choice already */
     dl_error_clear(&e);
 }
 
@@ -276,9 +270,9 @@ void dl_acc_sim_destroy(DlAccSim *s) {
   for (int h = 0; h < 2; h++) free(s->ib[h]), free(s->ab[h]), free(s->ob[h]);
   for (int i = 0; s->boff && i < s->p->nl; i++) free(s->boff[i]);
   free(s->boff), free(s->grid);
-  free(s->wdec[0]), free(s->wdec[1]), free(s->narrow), free(s->ratio), free(s->sraw),
-      free(s->scomp), free(s->zbuf), free(s->tbuf), free(s->zp), free(s->zok), free(s->lof),
-      free(s->ls), free(s->hs), free(s->tend);
+  free(s->wdec[0]), free(s->wdec[1]), free(s->narrow), free(s->ratio), free(s->sraw), free(s->scomp), free(s->zbuf), free(s->tbuf), free(s->zp),
+      free(s->zok),
+      free(s->lof), free(s->ls), free(s->hs), free(s->tend);
   free(s);
 }
 
@@ -510,22 +504,19 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
         qrt_st(y->data, q->o.es, idx, q->lossy.k > 0 ? (int32_t)dlz_lossy(&q->lossy, v) : v);
       }
     double bytes = (double)(mt * nt * q->o.es), codec = 0;
-    if (s->zok[step->out]) { /* the tile goes through the compressor as one stream: each channel's
-                                run in turn */
+    if (s->zok[step->out]) { /* the tile goes through the compressor as one stream: each channel's run in turn */
       double raw = bytes, z;
       const char *yd = y->data;
       int es = q->o.es;
       int64_t n_el = mt * nt, at = 0;
-      if ((size_t)(n_el * es) > s->tcap)
-        s->tcap = (size_t)(n_el * es), s->tbuf = realloc(s->tbuf, s->tcap);
+      if ((size_t)(n_el * es) > s->tcap) s->tcap = (size_t)(n_el * es), s->tbuf = realloc(s->tbuf, s->tcap);
       if (!s->timing_only) {
         if (l->kind == DL_ACC_L_CONV) /* channel-major: a run of the tile's positions per channel */
           for (int64_t n = b0; n < b1; n++)
             for (int64_t m = a0; m < a1; m++, at++)
               memcpy(s->tbuf + at * es, yd + ((m / P * l->N + n) * P + m % P) * es, (size_t)es);
         else if (l->kind == DL_ACC_L_MATMUL) /* a row's columns after another */
-          for (int64_t m = a0; m < a1; m++, at += nt)
-            memcpy(s->tbuf + at * es, yd + (m * l->N + b0) * es, (size_t)(nt * es));
+          for (int64_t m = a0; m < a1; m++, at += nt) memcpy(s->tbuf + at * es, yd + (m * l->N + b0) * es, (size_t)(nt * es));
         else /* ALU layers: one run */
           memcpy(s->tbuf, yd + a0 * es, (size_t)(mt * es));
       }
@@ -634,10 +625,8 @@ bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
   const DlAccDevice *d = &s->p->dev;
   fprintf(f, "{\n  \"device\": ");
   dl_json_write_str(f, d->name);
-  fprintf(f,
-          ",\n  \"samples\": %lld,\n  \"per_sample\": {\"ns\": %.1f, \"nj\": %.2f, \"dram_bytes\": "
-          "%.1f, "
-          "\"activation_dram_bytes\": %.1f},\n",
+  fprintf(f, ",\n  \"samples\": %lld,\n  \"per_sample\": {\"ns\": %.1f, \"nj\": %.2f, \"dram_bytes\": %.1f, "
+             "\"activation_dram_bytes\": %.1f},\n",
           (long long)samples, ns / per, nj / per, dram / per, act / per);
   fprintf(f, "  \"simulator_seconds\": %.3f,\n  \"layers\": [", sim_s);
   bool first = true;

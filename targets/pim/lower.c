@@ -446,11 +446,9 @@ bool dl_pim_compile(MlirModule m, const DlPimDevice *dev, DlPimProgram *out, DlE
     if (!plan_kernel(plan, s, &k, &mac)) continue;
     if (plan->steps[s].q->lossy.k > 0) { /* a rounding step the command streams do not have */
       mac_free(&mac);
-      dl_error_set(
-          e,
-          "%s: the pim target does not implement K-lossy activations (dlc.compress with k = %d); "
-          "compress activations for the c or acc target, or with --compress-kmax=0",
-          plan->steps[s].where, plan->steps[s].q->lossy.k);
+      dl_error_set(e, "%s: the pim target does not implement K-lossy activations (dlc.compress with k = %d); "
+                   "compress activations for the c or acc target, or with --compress-kmax=0",
+                   plan->steps[s].where, plan->steps[s].q->lossy.k);
       goto cleanup;
     }
     k.cmd0 = g.n;

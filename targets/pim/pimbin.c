@@ -190,10 +190,8 @@ bool dl_pim_check_plan(const DlPimProgram *p, DlPlan *plan, DlError *e) {
       return dl_error_set(e, "kernel %d names step %d, which is not a PIM step of the embedded model", i, k->step);
     prev = k->step;
     if (plan->steps[k->step].q->lossy.k > 0)
-      return dl_error_set(e,
-                          "kernel %d: step %d (%s) is K-lossy (dlc.compress), which the pim target "
-                          "does not implement",
-                          i, k->step, plan->steps[k->step].where);
+      return dl_error_set(e, "kernel %d: step %d (%s) is K-lossy (dlc.compress), which the pim target does not implement", i,
+                          k->step, plan->steps[k->step].where);
     bool same = want.kind == k->kind && want.nops == k->nops && want.out_bits == k->out_bits &&
                 want.out_off == k->out_off && want.nch == k->nch && want.ntaps == k->ntaps && want.lanes == k->lanes &&
                 want.pad == k->pad;
