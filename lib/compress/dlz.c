@@ -146,9 +146,11 @@ static inline uint64_t dlz_mbits(const unsigned char *m, long long s, long long 
   return (v >> (s & 7)) & (((uint64_t)1 << (e - s)) - 1);
 }
 
-/* Bits set among bits [s, e) of m (e - s <= 57). */
+/* Bits set among bits [s, e) of m. */
 static inline long long dlz_ones_in(const unsigned char *m, long long s, long long e) {
-  return dlz_pop(dlz_mbits(m, s, e));
+  long long c = 0;
+  for (; e - s > 56; s += 56) c += dlz_pop(dlz_mbits(m, s, s + 56));
+  return c + dlz_pop(dlz_mbits(m, s, e));
 }
 /* @end */
 
@@ -209,7 +211,7 @@ static int dlz_width(unsigned u) {
  * ZVC, ZB, ZVW) the bitmask that starts the payload; -1 if the mask does not fit
  * in `avail`. */
 static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, const unsigned char *mask, size_t avail) {
-  long long cnt, nsub = (ne + p->sub - 1) / p->sub, mb, s, i, bits = 0;
+  long long cnt, nsub = (ne + p->sub - 1) / p->sub, mb, s, bits = 0;
   if (m == DLZ_RAW) return (ne * p->bits + 7) / 8;
   if (m == DLZ_ZERO) return 0;
   if (m == DLZ_PACK) return (ne * w + 7) / 8;
@@ -219,9 +221,7 @@ static long long dlz_payload(const dlz_params *p, int m, int w, long long ne, co
     const unsigned char *q = mask + mb;
     size_t qn = avail - (size_t)mb, at;
     for (s = 0; s < ne; s += p->sub) {
-      long long e = s + p->sub < ne ? s + p->sub : ne;
-      if (p->sub <= 57) cnt = dlz_ones_in(mask, s, e);
-      else for (cnt = 0, i = s; i < e; i++) cnt += mask[i >> 3] >> (i & 7) & 1;
+      cnt = dlz_ones_in(mask, s, s + p->sub < ne ? s + p->sub : ne);
       if (!cnt) continue;
       at = (size_t)(bits >> 3); /* the 4-bit width at bit `bits`; zeros past the payload */
       w = (int)(((at < qn ? q[at] : 0u) | (at + 1 < qn ? q[at + 1] : 0u) << 8) >> (bits & 7) & 15u) + 1;
@@ -279,10 +279,9 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
         unsigned u = dlz_ux(p, x, es, xo + i, tab);
         if (bu) ub[i] = (unsigned short)u;
         any |= u;
-        sm |= (uint64_t)(u != 0) << ((i - s) & 63);
+        nzs += u != 0;
+        sm |= (uint64_t)(u != 0) << ((i - s) & 63); /* used only when the sub-block fits (fm) */
       }
-      nzs = e - s <= 64 ? dlz_pop(sm) : 0;
-      for (i = s; e - s > 64 && i < e; i++) nzs += dlz_ux(p, x, es, xo + i, tab) != 0;
       if (bu) sa[s / p->sub] = (unsigned short)(any > 65535 ? 65535 : any);
       for (i = 0; bu && fm && i < (e - s + 7) / 8; i++) mk[(s >> 3) + i] = (unsigned char)(sm >> (8 * i));
       uor |= any;
@@ -424,9 +423,7 @@ int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long l
     } else if (mode == DLZ_ZVW) { /* sub-blocks before the first wanted one are skipped by their widths */
       dlz_rd_at(&r, pay, end, (ne + 7) / 8 * 8);
       for (s = 0; s < z; s += p->sub) {
-        long long e = s + p->sub < ne ? s + p->sub : ne, cnt = 0;
-        if (p->sub <= 57) cnt = dlz_ones_in(pay, s, e);
-        else for (j = s; j < e; j++) cnt += pay[j >> 3] >> (j & 7) & 1;
+        long long e = s + p->sub < ne ? s + p->sub : ne, cnt = dlz_ones_in(pay, s, e);
         w = cnt ? (int)dlz_take(&r, 4, 1) + 1 : 1;
         if (e <= a) {
           dlz_skip(&r, cnt * w);

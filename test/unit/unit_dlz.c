@@ -109,8 +109,10 @@ int main(int argc, char **argv) {
     int bits = 2 + (int)(next() % 15), es = bits <= 8 && next() % 4 ? 1 : next() % 3 ? 2 : 4; /* int32 storage too */
     long long qmin = -(1LL << (bits - 1)), qmax = (1LL << (bits - 1)) - 1;
     long long zp = next() % 2 ? qmin : qmin + (long long)(next() % (uint64_t)(qmax - qmin + 1));
-    int blocks[] = {8, 64, 256, 1024}, block = blocks[next() % 4], subs[] = {1, 2, 4, 8};
-    int sub = subs[next() % 4];
+    /* sub-blocks of a byte or less, the default 16, and longer than one 64-bit mask word */
+    int blocks[] = {8, 64, 256, 1024}, block = blocks[next() % 4], subs[] = {1, 2, 4, 8, 16, 64, 128};
+    int sub = subs[next() % 7];
+    while (block % sub) sub /= 2;
     long long n = 1 + (long long)(next() % 3000);
     double density = (double)(next() % 101) / 100;
     dlz_params p = {modes[next() % (sizeof modes / sizeof *modes)] | 1u, bits, block, sub, qmin, qmax, zp,
