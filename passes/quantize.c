@@ -121,20 +121,12 @@ static bool act_params(MlirValue v, const QOpts *o, DlQParams *p) {
  * (the arg's dlc.name; else "input N"), else the user's node. */
 static MlirLocation cast_loc(Q *q, MlirValue v, MlirOperation user) {
   if (!mlirValueIsABlockArgument(v)) return mlirOperationGetLocation(user);
-  MlirOperation func = mlirBlockGetParentOperation(mlirBlockArgumentGetOwner(v));
-  intptr_t i = mlirBlockArgumentGetArgNumber(v);
   char name[256];
-  snprintf(name, sizeof name, "input %d", (int)i);
-  MlirAttribute aa = mlirOperationGetAttributeByName(func, dl_str("arg_attrs"));
-  if (!mlirAttributeIsNull(aa) && mlirAttributeIsAArray(aa) && i < mlirArrayAttrGetNumElements(aa)) {
-    MlirAttribute d = mlirArrayAttrGetElement(aa, i);
-    MlirAttribute nm = mlirAttributeIsADictionary(d) ? mlirDictionaryAttrGetElementByName(d, dl_str("dlc.name"))
-                                                     : (MlirAttribute){NULL};
-    if (!mlirAttributeIsNull(nm) && mlirAttributeIsAString(nm) && mlirStringAttrGetValue(nm).length) {
-      MlirStringRef r = mlirStringAttrGetValue(nm);
-      snprintf(name, sizeof name, "%.*s", (int)r.length, r.data);
-    }
-  }
+  MlirAttribute nm = dl_value_attr_get(v, "dlc.name");
+  if (!mlirAttributeIsNull(nm) && mlirAttributeIsAString(nm) && mlirStringAttrGetValue(nm).length)
+    snprintf(name, sizeof name, "%.*s", (int)mlirStringAttrGetValue(nm).length, mlirStringAttrGetValue(nm).data);
+  else
+    snprintf(name, sizeof name, "input %d", (int)mlirBlockArgumentGetArgNumber(v));
   return mlirLocationNameGet(q->ctx, dl_str(name), mlirOperationGetLocation(user));
 }
 
