@@ -78,14 +78,13 @@ static double slot_ratio(DlAccSim *s, int slot) {
 /* Which values live compressed in DRAM (zok, with their dlz parameters zp),
  * per plan slot: with scheme < 0, those whose producing op carries a
  * dlc.compress choice (--compress-activations), with its scheme, K and
- * block; with a scheme, every per-tensor quantized value, under that scheme
- * in blocks of `block` (K still from its choice: K is part of what the model
- * computes); with DL_SCHEME_COUNT, none. */
+ * block; else every per-tensor quantized value, under that scheme in blocks
+ * of `block` (K still from its choice: K is part of what the model computes). */
 static bool compress_setup(DlAccSim *s, int scheme, int block, DlError *e) {
   DlPlan *p = s->plan;
   memset(s->zok, 0, sizeof(bool) * (size_t)(p->nslots + 1));
   s->compress = false;
-  for (int i = 0; i < p->nsteps + p->nin && scheme < DL_SCHEME_COUNT; i++) { /* every value's slot, once */
+  for (int i = 0; i < p->nsteps + p->nin; i++) { /* every value's slot, once */
     int slot = i < p->nsteps ? p->steps[i].out : p->in_slot[i - p->nsteps];
     MlirValue v = i < p->nsteps ? p->steps[i].val : p->in_val[i - p->nsteps];
     if (!v.ptr || s->zok[slot]) continue;
@@ -100,10 +99,14 @@ static bool compress_setup(DlAccSim *s, int scheme, int block, DlError *e) {
 }
 
 void dl_acc_sim_compress(DlAccSim *s, int scheme, int block, double bytes_per_cycle) {
-  DlError e = {0};
   s->codec_bpc = bytes_per_cycle;
-  if (!compress_setup(s, scheme < 0 ? DL_SCHEME_COUNT : scheme, block, &e)) /* create read every choice already */
-    dl_error_clear(&e);
+  if (scheme < 0) { /* none: every value raw (a K > 0 still rounds what STORE writes) */
+    memset(s->zok, 0, sizeof(bool) * (size_t)(s->plan->nslots + 1));
+    s->compress = false;
+    return;
+  }
+  DlError e = {0};
+  if (!compress_setup(s, scheme, block, &e)) dl_error_clear(&e); /* create has read every choice already */
 }
 
 static int64_t tile_need(const DlAccLayer *l) { return l->mt * (l->kt > 2 ? l->kt : 2); }
