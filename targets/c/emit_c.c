@@ -407,6 +407,11 @@ static const char *const qfn[] = {
 #undef X
 };
 
+/* The op a float step runs (tensor.concat has no qg kind). */
+static const char *float_op(const Step *st) {
+  return st->k == DL_OP_COUNT ? "tensor.concat" : dl_op_info(st->k)->mnemonic;
+}
+
 static const char *qkind_op(const Step *st) {
   switch (st->q->kind) {
   case Q_QCAST: return "quant.qcast";
@@ -858,7 +863,7 @@ static void describe_precision(Emit *m, DlBuf *h) {
     char shp[128];
     DlQParams qp;
     if (st->q && st->q->kind == Q_ALIAS && st->k == DL_OP_COUNT) continue; /* quant.scast of weights */
-    dl_buf_printf(h, " *   %-14s %-20s %s", st->q ? qkind_op(st) : dl_op_info(st->k)->mnemonic, st->where,
+    dl_buf_printf(h, " *   %-14s %-20s %s", st->q ? qkind_op(st) : float_op(st), st->where,
                   dl_shape_str(s, shp, sizeof shp));
     if (!mlirValueIsNull(st->val) && dl_qparams_of_type(mlirValueGetType(st->val), &qp))
       dl_buf_printf(h, ": %d bits, scale %.6g, zp %lld", qp.bits, qp.scale, (long long)qp.zp);
