@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "dlc/qrt.h"
-#include "quant/qstep.h"
+#include "dlc/sparse.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 static uint64_t next(void) {
@@ -71,7 +71,7 @@ typedef struct {
 static void run_dense(void *p) {
   Call *c = p;
   const struct DlQStep *q = c->q;
-  if (q->kind == Q_CONV)
+  if (q->kind == DL_Q_CONV)
     qrt_conv(&q->c.win, c->x, 1, q->zx, q->w, NULL, c->mult, c->o, 32, c->y, c->scratch);
   else
     qrt_matmul(1, q->c.aoff, q->c.boff, q->c.M, q->c.N, q->c.K, c->x, 1, q->zx, &q->w, NULL, 1, 0, NULL, c->mult,
@@ -81,7 +81,7 @@ static void run_dense(void *p) {
 static void run_sparse(void *p) {
   Call *c = p;
   const struct DlQStep *q = c->q;
-  if (q->kind == Q_CONV) qrt_conv_sparse(&q->c.win, c->x, q->zx, c->sw, NULL, c->mult, c->o, c->y, c->scratch);
+  if (q->kind == DL_Q_CONV) qrt_conv_sparse(&q->c.win, c->x, q->zx, c->sw, NULL, c->mult, c->o, c->y, c->scratch);
   else
     qrt_matmul_sparse(1, q->c.aoff, q->c.M, q->c.N, q->c.K, c->x, q->zx, c->sw, NULL, c->mult, (int)q->c.N, c->o, c->y,
                       c->scratch);
@@ -98,7 +98,7 @@ int main(int argc, char **argv) {
   printf("|---|---|---|---|---|---|\n");
   for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
     const Shape *sh = &shapes[s];
-    struct DlQStep q = {.kind = sh->conv ? Q_CONV : Q_MATMUL, .xes = 1, .zx = -128, .acc_bits = 32};
+    struct DlQStep q = {.kind = sh->conv ? DL_Q_CONV : DL_Q_MATMUL, .xes = 1, .zx = -128, .acc_bits = 32};
     dlrt_i nx, nw, ny, rows;
     dlrt_i zero = 0;
     if (sh->conv) {

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "dlc/cmodel.h"
-#include "dlc/interp.h"
+#include "dlc/plan.h"
 #include "dlc/load.h"
 #include "dlc/npy.h"
 #include "dlc/passes.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "dlc/gptq.h"
-#include "dlc/interp.h"
+#include "dlc/plan.h"
 #include "dlc/quant.h"
 #include "gram.h"
 #include "pass_util.h"

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dlc/interp.h"
+#include "dlc/plan.h"
 #include "dlc/prune.h"
 #include "gram.h"
 #include "pass_util.h"

@@ -10,16 +10,16 @@
 #include "dlc/cost.h"
 #include "dlc/pim.h"
 #include "dlc/support.h"
-#include "interp/plan_internal.h"
-#include "quant/qstep.h"
+#include "dlc/plan.h"
+#include "dlc/sparse.h"
 
 static int64_t batch_of(const DlPlan *p) { return p->nin && p->slot[p->in_slot[0]].shape.rank ? p->slot[p->in_slot[0]].shape.dims[0] : 1; }
 
-static double macs_of(const Step *st, const DlPlan *p) {
+static double macs_of(const DlStep *st, const DlPlan *p) {
   const struct DlQStep *q = st->q;
-  if (!q || (q->kind != Q_CONV && q->kind != Q_MATMUL)) return 0;
+  if (!q || (q->kind != DL_Q_CONV && q->kind != DL_Q_MATMUL)) return 0;
   double out = (double)dl_shape_numel(&p->slot[st->out].shape);
-  if (q->kind == Q_MATMUL) return out * (double)q->c.K;
+  if (q->kind == DL_Q_MATMUL) return out * (double)q->c.K;
   const dlrt_win *g = &q->c.win;
   return out * (double)(g->c / g->group * g->k[0] * g->k[1] * g->k[2]);
 }

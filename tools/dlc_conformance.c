@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "dlc/cmodel.h"
-#include "dlc/interp.h"
+#include "dlc/plan.h"
 #include "dlc/load.h"
 #include "dlc/support.h"
 #include "dlc/target.h"

@@ -10,7 +10,7 @@
 
 #include "dlc/cmodel.h"
 #include "dlc/support.h"
-#include "dlc/interp.h"
+#include "dlc/plan.h"
 #include "dlc/load.h"
 #include "dlc/npy.h"
 #include "dlc/acc.h"

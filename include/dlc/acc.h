@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "dlc/interp.h"
+#include "dlc/plan.h"
 
 /* The accelerator (a JSON file in targets/acc/devices). */
 typedef struct {

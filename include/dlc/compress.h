@@ -1,17 +1,17 @@
 /* Activation compression analysis: how well each scheme of
- * lib/compress/schemes.def compresses a quantized model's activations,
+ * include/dlc/schemes.def compresses a quantized model's activations,
  * measured by running the integer interpreter on real samples. */
 #ifndef DLC_COMPRESS_H
 #define DLC_COMPRESS_H
 
 #include "dlc/dlz.h"
-#include "dlc/interp.h"
+#include "dlc/plan.h"
 #include "dlc/ir.h"
 #include "dlc/support.h"
 
 typedef enum {
 #define DL_SCHEME(id, name, modes) DL_SCHEME_##id,
-#include "../../lib/compress/schemes.def"
+#include "dlc/schemes.def"
 #undef DL_SCHEME
   DL_SCHEME_COUNT
 } DlScheme;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "dlc/interp.h"
+#include "dlc/plan.h"
 
 /* The device: geometry, timing (ns), energy (nJ per command, pJ per bit). */
 /* What the lowering's schedule choices (channels per block) minimize:

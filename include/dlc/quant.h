@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "dlc/diag.h"
-#include "dlc/interp.h"
+#include "dlc/plan.h"
 #include "dlc/ir.h"
 
 /* ---- integer arithmetic ------------------------------------------------------ */

@@ -3,43 +3,8 @@
 #include <string.h>
 
 #include "dlc/compress.h"
-#include "dlc/interp.h"
+#include "dlc/plan.h"
 #include "dlc/quant.h"
-
-static const struct {
-  const char *name;
-  unsigned modes;
-} schemes[] = {
-#define DL_SCHEME(id, name, modes) {name, modes},
-#include "schemes.def"
-#undef DL_SCHEME
-};
-
-const char *dl_scheme_name(DlScheme s) { return s < DL_SCHEME_COUNT ? schemes[s].name : "?"; }
-
-const char *dl_scheme_names(void) {
-  static char list[128];
-  if (!list[0])
-    for (int i = 0; i < DL_SCHEME_COUNT; i++)
-      snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i == 0 ? "" : i + 1 == DL_SCHEME_COUNT ? " or " : ", ",
-               schemes[i].name);
-  return list;
-}
-
-bool dl_scheme_parse(const char *name, DlScheme *s) {
-  for (int i = 0; i < DL_SCHEME_COUNT; i++)
-    if (!strcmp(name, schemes[i].name)) return *s = (DlScheme)i, true;
-  return false;
-}
-
-bool dl_scheme_params(DlScheme s, MlirType t, int block, int sub, dlz_params *p) {
-  DlQParams q;
-  if (!dl_qparams_of_type(t, &q)) return false;
-  int bits = 1;
-  while (bits < 16 && (q.qmax - q.qmin) >> bits) bits++;
-  *p = (dlz_params){schemes[s].modes | 1u << DLZ_RAW, bits, block, sub, q.qmin, q.qmax, q.zp, 0};
-  return true;
-}
 
 typedef struct {
   int k;

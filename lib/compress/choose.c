@@ -28,8 +28,8 @@
 
 #include "dlc/compress.h"
 #include "dlc/support.h"
-#include "interp/plan_internal.h"
-#include "quant/qstep.h"
+#include "dlc/plan.h"
+#include "dlc/sparse.h"
 
 typedef struct {
   int slot, step;
@@ -180,8 +180,8 @@ static Life lifetimes(const DlPlan *p) {
             malloc(sizeof(int) * (size_t)n), calloc((size_t)n, sizeof(double))};
   for (int s = 0; s < n; s++) l.root[s] = s, l.def[s] = l.last[s] = -1;
   for (int i = 0; i < p->nsteps; i++) {
-    const Step *st = &p->steps[i];
-    if (st->q ? st->q->kind == Q_ALIAS : st->call.kind == DL_CALL_ALIAS && st->k != DL_OP_COUNT)
+    const DlStep *st = &p->steps[i];
+    if (st->q ? st->q->kind == DL_Q_ALIAS : st->call.kind == DL_CALL_ALIAS && st->k != DL_OP_COUNT)
       l.root[st->out] = l.root[st->in[0]];
     int r = l.root[st->out];
     if (l.def[r] < 0) l.def[r] = i;
@@ -320,10 +320,10 @@ bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labe
   ref.labels = labels ? (const int64_t *)labels->data : NULL;
   ref.nout = dl_shape_numel(dl_plan_output_shape(p, 0));
   for (int i = 0; i < p->nsteps; i++) {
-    const Step *st = &p->steps[i];
+    const DlStep *st = &p->steps[i];
     char why[256];
     dlz_params base;
-    if (!st->q || st->q->kind == Q_ALIAS || (s->acc ? is_output(p, st->out) : !dl_compress_streamable(p, st->out, why, sizeof why)))
+    if (!st->q || st->q->kind == DL_Q_ALIAS || (s->acc ? is_output(p, st->out) : !dl_compress_streamable(p, st->out, why, sizeof why)))
       continue;
     if (!dl_scheme_params(DL_SCHEME_ALL, mlirValueGetType(st->val), s->block, s->sub, &base))
       continue;

@@ -33,7 +33,7 @@
 
 #include "dlc/cost.h"
 #include "dlc/gptq.h"
-#include "dlc/interp.h"
+#include "dlc/plan.h"
 #include "dlc/passes.h"
 #include "dlc/precision.h"
 #include "dlc/prune.h"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dlc/interp.h"
+#include "dlc/plan.h"
 #include "dlc/quant.h"
 #include "dlc/support.h"
 

@@ -3,8 +3,8 @@
 #define DLC_ACC_INTERNAL_H
 
 #include "dlc/acc.h"
-#include "interp/plan_internal.h"
-#include "quant/qstep.h"
+#include "dlc/plan.h"
+#include "dlc/sparse.h"
 
 /* What the accelerator would run for plan step s (M, N, K, kind; no tiling),
  * false for a host step. Device limits that make a step impossible (a
@@ -13,7 +13,7 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
 
 /* DRAM bytes a LOAD_X of rows [m0, m1) x columns [k0, k1) reads: distinct
  * input rows for windows (a line buffer), the elements otherwise. */
-int64_t dl_acc_x_bytes(const Step *st, const DlAccLayer *l, int64_t m0, int64_t m1, int64_t k0, int64_t k1, int64_t n0);
+int64_t dl_acc_x_bytes(const DlStep *st, const DlAccLayer *l, int64_t m0, int64_t m1, int64_t k0, int64_t k1, int64_t n0);
 /* Bytes layer l's weights take in DRAM: the dense matrix at its width (or
  * the bitmap's bits and the nonzero blocks), and
  * the outliers as a per-channel list (a 4-byte row pointer per output channel,

@@ -33,7 +33,7 @@ char *dl_acc_ir(MlirModule m, const DlAccDevice *dev, bool insns, size_t *len, D
                 dev->name, dev->pe_rows, dev->pe_cols, dev->pe_k, (long long)dev->ibuf, (long long)dev->wbuf,
                 (long long)dev->abuf, (long long)dev->obuf);
   for (int s = 0, li = 0; s < plan->nsteps; s++) {
-    const Step *st = &plan->steps[s];
+    const DlStep *st = &plan->steps[s];
     if (li < p.nl && p.l[li].step == s) {
       const DlAccLayer *l = &p.l[li++];
       dl_buf_printf(&b, "\"acc.layer\"() {step = %d : i64, kind = \"%s\", shape = [%lld : i64, %lld : i64, %lld : i64], "

@@ -18,7 +18,7 @@
 
 /* --- geometry shared with the simulator --------------------------------- */
 
-int64_t dl_acc_x_bytes(const Step *st, const DlAccLayer *l, int64_t m0, int64_t m1, int64_t k0, int64_t k1, int64_t n0) {
+int64_t dl_acc_x_bytes(const DlStep *st, const DlAccLayer *l, int64_t m0, int64_t m1, int64_t k0, int64_t k1, int64_t n0) {
   const struct DlQStep *q = st->q;
   if (l->kind == DL_ACC_L_ADD) return (m1 - m0) * ((k0 <= 0 && k1 > 0 ? q->xes : 0) + (k0 <= 1 && k1 > 1 ? q->wes : 0));
   if (l->kind != DL_ACC_L_CONV && l->kind != DL_ACC_L_MAXPOOL) return (m1 - m0) * (k1 - k0) * q->xes;
@@ -59,7 +59,7 @@ int64_t dl_acc_weight_bytes(const DlAccDevice *d, const DlAccLayer *l) {
 static bool is_pow2(int64_t v) { return v > 0 && !(v & (v - 1)); }
 
 int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer *l, DlError *e) {
-  const Step *st = &plan->steps[s];
+  const DlStep *st = &plan->steps[s];
   const struct DlQStep *q = st->q;
   memset(l, 0, sizeof *l);
   l->step = s;
@@ -67,8 +67,8 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
   const DlCall *c = &q->c;
   const DlShape *ys = &plan->slot[st->out].shape;
   if (q->xes > 2 || q->o.es > 2) return 0; /* 32-bit tensors stay on the host */
-  if (q->kind == Q_CONV || (q->kind == Q_MATMUL && q->wdata)) {
-    if (q->kind == Q_CONV) {
+  if (q->kind == DL_Q_CONV || (q->kind == DL_Q_MATMUL && q->wdata)) {
+    if (q->kind == DL_Q_CONV) {
       const dlrt_win *g = &c->win;
       l->kind = DL_ACC_L_CONV;
       l->M = g->n * g->od[0] * g->od[1] * g->od[2], l->N = g->m, l->K = g->c / g->group * g->k[0] * g->k[1] * g->k[2];
@@ -85,7 +85,7 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
                -1;
     return 1;
   }
-  if (q->kind == Q_BINARY && (st->k == DL_OP_ADD || st->k == DL_OP_SUB)) {
+  if (q->kind == DL_Q_BINARY && (st->k == DL_OP_ADD || st->k == DL_OP_SUB)) {
     if (!dl_call_binary_is_dense(c)) return 0;
     if (!dev->requant_mult && (!is_pow2(q->mult[0].m0) || !is_pow2(q->mb.m0)))
       return dl_error_set(e, "%s: device '%s' adds with shifts only, and this add's multipliers are not powers of two "
@@ -94,12 +94,12 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
     l->kind = DL_ACC_L_ADD, l->M = dl_shape_numel(ys), l->N = 1, l->K = 2;
     return 1;
   }
-  if (q->kind == Q_POOL && c->sub == 0) {
+  if (q->kind == DL_Q_POOL && c->sub == 0) {
     const dlrt_win *g = &c->win;
     l->kind = DL_ACC_L_MAXPOOL, l->M = dl_shape_numel(ys), l->N = 1, l->K = g->k[0] * g->k[1] * g->k[2];
     return 1;
   }
-  if (q->kind == Q_LUT && q->lut_n <= 256) {
+  if (q->kind == DL_Q_LUT && q->lut_n <= 256) {
     l->kind = DL_ACC_L_LUT, l->M = dl_shape_numel(ys), l->N = 1, l->K = 1;
     return 1;
   }
@@ -149,7 +149,7 @@ typedef struct {
 
 typedef struct {
   const DlAccDevice *dev;
-  const Step *st;
+  const DlStep *st;
   DlAccLayer *l;
   int64_t pg; /* channels per group: an n tile never straddles groups */
   int accb;   /* accumulator bytes */
@@ -288,7 +288,7 @@ static int64_t emit(Emit *m, DlAccOp op, unsigned slots, int64_t dep1, int64_t d
   return i;
 }
 
-static void emit_cfg(Emit *m, const Step *st, const DlAccLayer *l, int xbits, int obits, bool shift_only) {
+static void emit_cfg(Emit *m, const DlStep *st, const DlAccLayer *l, int xbits, int obits, bool shift_only) {
   const struct DlQStep *q = st->q;
   int64_t zx = l->kind == DL_ACC_L_LUT ? q->lut_lo : q->zx, zb = l->kind == DL_ACC_L_ADD ? q->zw : 0;
   int64_t i = emit(m, DL_ACC_CFG, 0, -1, -1, zx, zb, q->o.zp, q->o.lo, q->o.hi, 0);
@@ -371,7 +371,7 @@ bool dl_acc_compile(MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, D
     int r = dl_acc_layer_of_step(plan, s, dev, &l, e);
     if (r < 0) goto cleanup;
     if (!r) continue;
-    const Step *st = &plan->steps[s];
+    const DlStep *st = &plan->steps[s];
     const struct DlQStep *q = st->q;
     DlQParams qx;
     if (!dl_qparams_of_type(mlirValueGetType(mlirOperationGetOperand(mlirOpResultGetOwner(st->val), 0)), &qx)) continue;

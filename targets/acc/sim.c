@@ -294,7 +294,7 @@ static int64_t first_outlier(const DlAccOutlier *o, int64_t n, uint32_t row) {
 
 /* LOAD_X of a window layer (conv: implicit im2col; max pool: the taps), with
  * the divisions done once per row and once per column. */
-static void load_window(DlAccSim *s, const Step *step, const DlAccLayer *l, int64_t a0, int64_t a1, int64_t c0,
+static void load_window(DlAccSim *s, const DlStep *step, const DlAccLayer *l, int64_t a0, int64_t a1, int64_t c0,
                         int64_t c1, int64_t n0, int32_t pad, int32_t *ib) {
   const struct DlQStep *q = step->q;
   const dlrt_win *g = &q->c.win;
@@ -331,7 +331,7 @@ static void load_window(DlAccSim *s, const Step *step, const DlAccLayer *l, int6
 static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, Stat *st, bool *bad) {
   const DlAccProgram *p = s->p;
   const DlAccDevice *d = &p->dev;
-  const Step *step = &s->plan->steps[l->step];
+  const DlStep *step = &s->plan->steps[l->step];
   const struct DlQStep *q = step->q;
   unsigned slots = dl_acc_slots(in);
   int64_t a0 = dl_acc_lo(in->w[1]), a1 = dl_acc_hi(in->w[1]), b0 = dl_acc_lo(in->w[2]), b1 = dl_acc_hi(in->w[2]);
@@ -575,11 +575,11 @@ static bool run_layer(DlAccSim *s, int li, DlError *e) {
 }
 
 static void host_cost(DlAccSim *s, int step) {
-  const Step *st = &s->plan->steps[step];
+  const DlStep *st = &s->plan->steps[step];
   const DlAccDevice *d = &s->p->dev;
   Stat *h = &s->hs[step];
   h->runs++;
-  if (st->q ? st->q->kind == Q_ALIAS : st->call.kind == DL_CALL_ALIAS) return;
+  if (st->q ? st->q->kind == DL_Q_ALIAS : st->call.kind == DL_CALL_ALIAS) return;
   const DlTensor *y = &s->plan->slot[st->out];
   double ops = (double)dl_shape_numel(&y->shape), bytes = (double)dl_tensor_bytes(y);
   for (int i = 0; i < st->nin; i++) bytes += (double)dl_tensor_bytes(&s->plan->slot[st->in[i]]);

@@ -12,7 +12,7 @@
 #include "dlc/version.h"
 #include "dlc/quant.h"
 #include "dlc/compress.h"
-#include "quant/qstep.h"
+#include "dlc/sparse.h"
 
 extern const char dl_dlrt_c_source[], dl_dlrt_h_source[], dl_qrt_c_source[], dl_qrt_h_source[];
 extern const char dl_dlz_c_source[], dl_dlz_h_source[];
@@ -214,14 +214,14 @@ static bool zslot(const Emit *m, int s) { return m->zc && m->zc[s].cap > 0; }
 /* ---- compressed activations: steps run a band of output rows at a time ---- */
 
 /* A step runs in bands when it reads or writes a compressed tensor. */
-static bool band_step(const Emit *m, const Step *st) {
+static bool band_step(const Emit *m, const DlStep *st) {
   if (!st->q || !m->zc) return false;
   bool z = zslot(m, st->out);
-  for (int j = 0; j < st->nin && j < 2; j++) z |= (j == 0 || st->q->kind == Q_BINARY) && zslot(m, st->in[j]);
+  for (int j = 0; j < st->nin && j < 2; j++) z |= (j == 0 || st->q->kind == DL_Q_BINARY) && zslot(m, st->in[j]);
   return z;
 }
 
-static bool window_step(const Step *st) { return st->q->kind == Q_CONV || st->q->kind == Q_POOL; }
+static bool window_step(const DlStep *st) { return st->q->kind == DL_Q_CONV || st->q->kind == DL_Q_POOL; }
 
 /* Output rows [o0, o1) of a window step: the input rows [r0, r1) they read and their window. */
 static void band_win(const dlrt_win *g, int64_t o0, int64_t o1, dlrt_win *gb, int64_t *r0, int64_t *r1) {
@@ -234,7 +234,7 @@ static void band_win(const dlrt_win *g, int64_t o0, int64_t o1, dlrt_win *gb, in
 /* Output rows per band: the fewest that make at least BAND_MIN elements, so
  * that per-call costs (weights unpacked, halo rows decoded again) stay small
  * against the band while its buffers stay a small part of the tensors. */
-static int64_t band_rows(const Step *st, const DlShape *y) {
+static int64_t band_rows(const DlStep *st, const DlShape *y) {
   int64_t row = y->dims[1] * y->dims[3], bo = (BAND_MIN + row - 1) / (row ? row : 1);
   (void)st;
   return bo < 1 ? 1 : bo > y->dims[2] ? y->dims[2] : bo;
@@ -244,10 +244,10 @@ enum { BAND_X0, BAND_X1, BAND_Y, BAND_TMP, BAND_TMP1, BAND_PEND, BAND_KERNEL, BA
 
 static int64_t align(int64_t b) { return (b + ALIGN - 1) / ALIGN * ALIGN; }
 
-static bool sparse_step(const Emit *m, const Step *st) { return m->sp && m->sp[st - m->p->steps].mask; }
+static bool sparse_step(const Emit *m, const DlStep *st) { return m->sp && m->sp[st - m->p->steps].mask; }
 
 /* The kernel scratch of a conv over window g (the whole output or one band). */
-static int64_t conv_scratch(const Emit *m, const Step *st, const dlrt_win *g) {
+static int64_t conv_scratch(const Emit *m, const DlStep *st, const dlrt_win *g) {
   const struct DlQStep *q = st->q;
   return sparse_step(m, st) ? qrt_conv_sparse_scratch(g) : qrt_conv_scratch(g, q->xes, q->zx, q->w, q->acc_bits);
 }
@@ -255,7 +255,7 @@ static int64_t conv_scratch(const Emit *m, const Step *st, const dlrt_win *g) {
 /* The scratch of a band step: operand and result bands, a block to decode
  * through and one to encode through, the kernel's own scratch; offsets into
  * the scratch area in at[], total returned. */
-static int64_t band_layout(const Emit *m, const Step *st, int64_t at[BAND_PARTS]) {
+static int64_t band_layout(const Emit *m, const DlStep *st, int64_t at[BAND_PARTS]) {
   const DlPlan *p = m->p;
   const DlShape *y = &p->slot[st->out].shape;
   int64_t part[BAND_PARTS] = {0}, bo = band_rows(st, y), rin = bo, block = 0;
@@ -266,13 +266,13 @@ static int64_t band_layout(const Emit *m, const Step *st, int64_t at[BAND_PARTS]
       int64_t r0, r1;
       band_win(&st->q->c.win, o, o + bo < y->dims[2] ? o + bo : y->dims[2], &gb, &r0, &r1);
       rin = r1 - r0 > rin ? r1 - r0 : rin;
-      if (st->q->kind == Q_CONV) {
+      if (st->q->kind == DL_Q_CONV) {
         int64_t k = conv_scratch(m, st, &gb);
         part[BAND_KERNEL] = k > part[BAND_KERNEL] ? k : part[BAND_KERNEL];
       }
     }
   }
-  for (int j = 0; j < (st->q->kind == Q_BINARY ? 2 : 1); j++) {
+  for (int j = 0; j < (st->q->kind == DL_Q_BINARY ? 2 : 1); j++) {
     const DlShape *x = &p->slot[st->in[j]].shape;
     part[BAND_X0 + j] = x->dims[1] * rin * x->dims[3] * (int64_t)dl_dtype_size(x->dtype);
     int64_t b = m->zc[st->in[j]].block * (int64_t)dl_dtype_size(x->dtype);
@@ -283,7 +283,7 @@ static int64_t band_layout(const Emit *m, const Step *st, int64_t at[BAND_PARTS]
     block = m->zc[st->out].block * (int64_t)dl_dtype_size(y->dtype);
   /* one block of the widest compressed tensor, in bytes: one per operand (each keeps its last block) and the encoder's */
   part[BAND_TMP] = part[BAND_PEND] = block;
-  part[BAND_TMP1] = st->q->kind == Q_BINARY ? block : 0;
+  part[BAND_TMP1] = st->q->kind == DL_Q_BINARY ? block : 0;
   int64_t total = 0;
   for (int k = 0; k < BAND_PARTS; k++) at[k] = total, total += align(part[k]);
   return total;
@@ -294,13 +294,13 @@ static void plan_arena(Emit *m) {
   int n = p->nslots;
   for (int s = 0; s < n; s++) m->root[s] = s, m->off[s] = -1, m->def[s] = -1, m->last[s] = -1;
   for (int i = 0; i < p->nsteps; i++) {
-    Step *st = &p->steps[i];
-    if (st->q ? st->q->kind == Q_ALIAS : st->call.kind == DL_CALL_ALIAS && st->k != DL_OP_COUNT)
+    DlStep *st = &p->steps[i];
+    if (st->q ? st->q->kind == DL_Q_ALIAS : st->call.kind == DL_CALL_ALIAS && st->k != DL_OP_COUNT)
       m->root[st->out] = root_of(m, st->in[0]);
   }
   for (int s = 0; s < n; s++) m->root[s] = root_of(m, s);
   for (int i = 0; i < p->nsteps; i++) {
-    Step *st = &p->steps[i];
+    DlStep *st = &p->steps[i];
     int r = m->root[st->out];
     if (m->def[r] < 0) m->def[r] = i;
     if (m->last[r] < i) m->last[r] = i;
@@ -338,10 +338,10 @@ static void plan_arena(Emit *m) {
   free(bufs);
   int64_t scratch = 0;
   for (int i = 0; i < p->nsteps; i++) {
-    const Step *st = &p->steps[i];
+    const DlStep *st = &p->steps[i];
     int64_t at[BAND_PARTS], b = st->q ? (int64_t)dl_qstep_scratch_bytes(st->q) : (int64_t)st->call.scratch * 4;
     if (sparse_step(m, st))
-      b = st->q->kind == Q_CONV ? conv_scratch(m, st, &st->q->c.win) : qrt_matmul_sparse_scratch(st->q->c.M, st->q->c.K);
+      b = st->q->kind == DL_Q_CONV ? conv_scratch(m, st, &st->q->c.win) : qrt_matmul_sparse_scratch(st->q->c.M, st->q->c.K);
     if (band_step(m, st)) b = band_layout(m, st, at);
     if (b > scratch) scratch = b;
   }
@@ -355,7 +355,7 @@ static bool check_supported(Emit *m, DlError *e) {
   DlPlan *p = m->p;
   bool ok = true;
   for (int i = 0; i < p->nsteps; i++) {
-    Step *st = &p->steps[i];
+    DlStep *st = &p->steps[i];
     const char *op = st->k == DL_OP_COUNT ? "tensor.concat" : dl_op_info(st->k)->mnemonic;
     if (!st->q && st->call.kind == DL_CALL_NONE && st->k != DL_OP_COUNT)
       ok = dl_error_set(e, "%s: qg.%s: the C target has no kernel for this op yet", st->where, op);
@@ -365,10 +365,10 @@ static bool check_supported(Emit *m, DlError *e) {
 
 /* Whether operand j of st reaches the generated code in another form (an
  * alias's operand, or integer weights and biases the step packed itself). */
-static bool copied_operand(const Step *st, int j) {
+static bool copied_operand(const DlStep *st, int j) {
   if (!st->q) return false;
-  if (st->q->kind == Q_ALIAS) return true;
-  return (st->q->kind == Q_CONV || st->q->kind == Q_MATMUL) && ((j == 1 && st->q->wdata) || j == 2);
+  if (st->q->kind == DL_Q_ALIAS) return true;
+  return (st->q->kind == DL_Q_CONV || st->q->kind == DL_Q_MATMUL) && ((j == 1 && st->q->wdata) || j == 2);
 }
 
 static void emit_constants(Emit *m) {
@@ -408,15 +408,15 @@ static const char *const qfn[] = {
 };
 
 /* The op a float step runs (tensor.concat has no qg kind). */
-static const char *float_op(const Step *st) {
+static const char *float_op(const DlStep *st) {
   return st->k == DL_OP_COUNT ? "tensor.concat" : dl_op_info(st->k)->mnemonic;
 }
 
-static const char *qkind_op(const Step *st) {
+static const char *qkind_op(const DlStep *st) {
   switch (st->q->kind) {
-  case Q_QCAST: return "quant.qcast";
-  case Q_DCAST: return "quant.dcast";
-  case Q_CONCAT: return "tensor.concat";
+  case DL_Q_QCAST: return "quant.qcast";
+  case DL_Q_DCAST: return "quant.dcast";
+  case DL_Q_CONCAT: return "tensor.concat";
   default: return st->k == DL_OP_COUNT ? "quant.scast" : dl_op_info(st->k)->mnemonic;
   }
 }
@@ -449,7 +449,7 @@ static void i32_array(DlBuf *b, const char *name, const int32_t *v, int64_t n) {
 static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
   int bits = q->w.bits;
   const dlrt_win *g = &q->c.win;
-  bool cl = q->kind == Q_CONV && qrt_conv_cl(g, q->xes, q->zx, bits, q->acc_bits);
+  bool cl = q->kind == DL_Q_CONV && qrt_conv_cl(g, q->xes, q->zx, bits, q->acc_bits);
   int64_t kvol = cl ? g->k[0] * g->k[1] * g->k[2] : 1, cg = cl ? g->c / g->group : 1;
   const char *ty = bits == 8 ? "int8_t" : bits == 16 ? "int16_t" : bits == 32 ? "int32_t" : "unsigned char";
   int64_t n = bits >= 8 ? q->nw : (int64_t)q->wbytes;
@@ -487,7 +487,7 @@ static void swts_literal(DlBuf *b, const char *name, const struct DlQStep *q, co
 static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *call);
 
 static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
-  Step *st = &m->p->steps[i];
+  DlStep *st = &m->p->steps[i];
   const struct DlQStep *q = st->q;
   const DlCall *c = &q->c;
   bool band = band_step(m, st);
@@ -503,7 +503,7 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
   if (band) { /* the kernel sees one band: operands, result and scratch in the scratch area */
     band_layout(m, st, at);
     snprintf(x, sizeof x, "T(%lld)", (long long)(m->scratch_off + at[BAND_X0]));
-    if (q->kind == Q_BINARY) snprintf(w, sizeof w, "T(%lld)", (long long)(m->scratch_off + at[BAND_X1]));
+    if (q->kind == DL_Q_BINARY) snprintf(w, sizeof w, "T(%lld)", (long long)(m->scratch_off + at[BAND_X1]));
     snprintf(y, sizeof y, "T(%lld)", (long long)(m->scratch_off + at[BAND_Y]));
     snprintf(scr, sizeof scr, "T(%lld)", (long long)(m->scratch_off + at[BAND_KERNEL]));
     snprintf(gu, sizeof gu, "gb"), snprintf(n, sizeof n, "bn");
@@ -512,24 +512,24 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
   snprintf(wt, sizeof wt, "w%d", i), snprintf(bi, sizeof bi, "0");
   dl_buf_printf(out_body, "  /* %s: %s%s */\n", st->where[0] ? st->where : "-", qkind_op(st),
                 band ? ", in bands of output rows" : "");
-  if (q->kind == Q_QCAST || q->kind == Q_CONV || q->kind == Q_MATMUL || q->kind == Q_BINARY) qout_literal(decl, o, q->o);
-  if (q->bias) snprintf(bi, sizeof bi, "bias%d", i), i32_array(decl, bi, q->bias, q->kind == Q_CONV ? c->win.m : c->N);
+  if (q->kind == DL_Q_QCAST || q->kind == DL_Q_CONV || q->kind == DL_Q_MATMUL || q->kind == DL_Q_BINARY) qout_literal(decl, o, q->o);
+  if (q->bias) snprintf(bi, sizeof bi, "bias%d", i), i32_array(decl, bi, q->bias, q->kind == DL_Q_CONV ? c->win.m : c->N);
   if (q->mult) qmult_array(decl, mu, q->mult, q->nmult);
   bool sparse = sparse_step(m, st);
   if (sparse) swts_literal(decl, wt, q, &m->sp[i]);
   else if (q->wdata) wts_literal(decl, wt, q);
   switch (q->kind) {
-  case Q_ALIAS: dl_buf_printf(body, "  /* shares %s */\n", x); break;
-  case Q_QCAST:
+  case DL_Q_ALIAS: dl_buf_printf(body, "  /* shares %s */\n", x); break;
+  case DL_Q_QCAST:
     fmt_float(q->scale, t0, sizeof t0);
     dl_buf_printf(body, "  qrt_quantize(%s, %s, %s, %s, %s);\n", n, x, t0, o, y);
     break;
-  case Q_DCAST:
+  case DL_Q_DCAST:
     fmt_float(q->scale, t0, sizeof t0);
     fmt_int(q->zx, d0, sizeof d0);
     dl_buf_printf(body, "  qrt_dequantize(%s, %s, %d, %s, %s, %s);\n", n, x, q->xes, d0, t0, y);
     break;
-  case Q_CONV:
+  case DL_Q_CONV:
     win_literal(decl, g, &c->win);
     fmt_int(q->zx, d0, sizeof d0);
     if (sparse)
@@ -539,7 +539,7 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
       dl_buf_printf(body, "  qrt_conv(&%s, %s, %d, %s, %s, %s, %s, %s, %d, %s, %s);\n", gu, x, q->xes, d0, wt, bi,
                     mu, o, q->acc_bits, y, scr);
     break;
-  case Q_MATMUL: {
+  case DL_Q_MATMUL: {
     char wa[40];
     arr(decl, "aoff", i, c->aoff, (int)c->batches, d1, sizeof d1);
     if (!sparse) arr(decl, "boff", i, c->boff, (int)c->batches, d2, sizeof d2); /* sparse weights: one matrix */
@@ -558,7 +558,7 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
                   q->wdata ? wa : "0", q->wdata ? "0" : w, q->wes, t0, bi, mu, q->nmult, o, q->acc_bits, y, scr);
     break;
   }
-  case Q_BINARY: {
+  case DL_Q_BINARY: {
     char mb[48], za[32];
     int r = band ? 1 : c->r;
     if (band) snprintf(d0, sizeof d0, "bd"), snprintf(d1, sizeof d1, "b1"), snprintf(d2, sizeof d2, "b1");
@@ -573,28 +573,28 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
                   mu, mb, o, y);
     break;
   }
-  case Q_LUT:
+  case DL_Q_LUT:
     snprintf(d0, sizeof d0, "lut%d", i);
     i32_array(decl, d0, q->lut, q->lut_n);
     fmt_int(q->lut_lo, t0, sizeof t0);
     dl_buf_printf(body, "  qrt_lut(%s, %s, %d, %s, %s, %d, %s);\n", n, x, q->xes, t0, d0, q->o.es, y);
     break;
-  case Q_POOL:
+  case DL_Q_POOL:
     win_literal(decl, g, &c->win);
     fmt_int(q->zx, d0, sizeof d0);
     dl_buf_printf(body, "  qrt_pool(&%s, %d, %s, %s, %d, %s);\n", gu, c->sub, x, d0, q->xes, y);
     break;
-  case Q_GLOBAL_POOL:
+  case DL_Q_GLOBAL_POOL:
     fmt_int(q->zx, d0, sizeof d0);
     dl_buf_printf(body, "  qrt_global_pool(%lld, %lld, %d, %s, %s, %d, %s);\n", (long long)c->outer, (long long)c->len,
                   c->sub, x, d0, q->xes, y);
     break;
-  case Q_COPY:
+  case DL_Q_COPY:
     arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
     dl_buf_printf(body, "  qrt_copy_strided(%d, %s, %s, %lld, %s, %d, %s);\n", c->r, d0, d1, (long long)c->offset, x,
                   q->xes, y);
     break;
-  case Q_CONCAT:
+  case DL_Q_CONCAT:
     dl_buf_printf(body, "  {\n    const void *xs[%d];\n", st->nin);
     for (int j = 0; j < st->nin; j++) {
       char v[64];
@@ -617,7 +617,7 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
  * result outgrows the bytes its budget reserved. */
 static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *call) {
   const DlPlan *p = m->p;
-  const Step *st = &p->steps[i];
+  const DlStep *st = &p->steps[i];
   const DlShape *y = &p->slot[st->out].shape;
   int64_t at[BAND_PARTS], sc = m->scratch_off, OH = y->dims[2], OW = y->dims[3], M = y->dims[1], BO = band_rows(st, y);
   int yes = (int)dl_dtype_size(y->dtype);
@@ -635,9 +635,9 @@ static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *cal
     dl_buf_printf(body, "      gb.id[1] = r1 - r0, gb.od[1] = o1 - o, gb.pad[1] = r0 - a, gb.pad_end[1] = b - r1;\n");
   } else {
     dl_buf_printf(body, "      dlrt_i r0 = o, r1 = o1, bn = %lld * (o1 - o);\n", (long long)(M * OW));
-    if (st->q->kind == Q_BINARY) dl_buf_printf(body, "      dlrt_i bd[1];\n      static const dlrt_i b1[1] = {1};\n      bd[0] = bn;\n");
+    if (st->q->kind == DL_Q_BINARY) dl_buf_printf(body, "      dlrt_i bd[1];\n      static const dlrt_i b1[1] = {1};\n      bd[0] = bn;\n");
   }
-  for (int j = 0; j < (st->q->kind == Q_BINARY ? 2 : 1); j++) {
+  for (int j = 0; j < (st->q->kind == DL_Q_BINARY ? 2 : 1); j++) {
     int s = st->in[j];
     const DlShape *x = &p->slot[s].shape;
     long long C = x->dims[1], H = x->dims[2], W = x->dims[3], es = (long long)dl_dtype_size(x->dtype);
@@ -673,7 +673,7 @@ static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *cal
 }
 
 static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
-  Step *st = &m->p->steps[i];
+  DlStep *st = &m->p->steps[i];
   if (st->q) {
     emit_qstep(m, i, decl, body);
     return;
@@ -842,8 +842,8 @@ static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
   dl_buf_free(&call);
 }
 
-static const char *call_fn(const Emit *m, const Step *st) {
-  if (sparse_step(m, st)) return st->q->kind == Q_CONV ? "qrt_conv_sparse" : "qrt_matmul_sparse";
+static const char *call_fn(const Emit *m, const DlStep *st) {
+  if (sparse_step(m, st)) return st->q->kind == DL_Q_CONV ? "qrt_conv_sparse" : "qrt_matmul_sparse";
   if (st->q) return qfn[st->q->kind];
   if (st->k == DL_OP_COUNT) return "dlrt_concat";
   return dl_call_fn(&st->call);
@@ -858,11 +858,11 @@ static void describe_precision(Emit *m, DlBuf *h) {
   if (!any) return;
   dl_buf_printf(h, "/* Precision of each step's result (scale, zero point) and of the weights:\n");
   for (int i = 0; i < m->p->nsteps; i++) {
-    const Step *st = &m->p->steps[i];
+    const DlStep *st = &m->p->steps[i];
     const DlShape *s = &m->p->slot[st->out].shape;
     char shp[128];
     DlQParams qp;
-    if (st->q && st->q->kind == Q_ALIAS && st->k == DL_OP_COUNT) continue; /* quant.scast of weights */
+    if (st->q && st->q->kind == DL_Q_ALIAS && st->k == DL_OP_COUNT) continue; /* quant.scast of weights */
     dl_buf_printf(h, " *   %-14s %-20s %s", st->q ? qkind_op(st) : float_op(st), st->where,
                   dl_shape_str(s, shp, sizeof shp));
     if (!mlirValueIsNull(st->val) && dl_qparams_of_type(mlirValueGetType(st->val), &qp))
@@ -912,7 +912,7 @@ static void shape_comment(DlBuf *b, const DlShape *s) {
 static bool read_compression(Emit *m, DlError *e) {
   DlPlan *p = m->p;
   for (int i = 0; i < p->nsteps; i++) {
-    const Step *st = &p->steps[i];
+    const DlStep *st = &p->steps[i];
     DlCompressChoice c;
     char why[256];
     if (mlirValueIsNull(st->val) || !mlirValueIsAOpResult(st->val)) continue;

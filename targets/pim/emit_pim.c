@@ -4,7 +4,7 @@
 #include "dlc/support.h"
 #include "../target_util.h"
 #include "dlc/target.h"
-#include "interp/plan_internal.h"
+#include "dlc/plan.h"
 
 bool dl_target_pim_emit(MlirModule m, const DlTargetOptions *o, DlError *e) {
   DlPimDevice dev;
@@ -50,7 +50,7 @@ char *dl_pim_ir(MlirModule m, const DlPimDevice *dev, bool rows, size_t *len, Dl
                     "rows = %d : i64, cols = %d : i64} : () -> ()\n",
                 dev->name, dev->channels, dev->banks, dev->subarrays, dev->rows, dev->cols);
   for (int s = 0, ki = 0; s < plan->nsteps; s++) {
-    const Step *st = &plan->steps[s];
+    const DlStep *st = &plan->steps[s];
     if (ki < p.nk && p.k[ki].step == s) {
       const DlPimKernel *k = &p.k[ki++];
       dl_buf_printf(&b, "\"pim.kernel\"() {step = %d : i64, kind = \"%s\", lanes = %lld : i64, channels = %lld : i64, "

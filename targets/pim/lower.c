@@ -19,10 +19,10 @@
 
 #include "dlc/pim.h"
 #include "dlc/quant.h"
-#include "interp/plan_internal.h"
+#include "dlc/plan.h"
 #include "../target_util.h"
 #include "pim_internal.h"
-#include "quant/qstep.h"
+#include "dlc/sparse.h"
 
 typedef unsigned __int128 u128;
 
@@ -273,7 +273,7 @@ static bool gen_mac(DlPimProg *g, DlPimKernel *k, const Mac *mac, const DlPimDev
   int64_t maxb = (data_rows - nx - stage) / (2 * wmax);
   if (maxb < 1) return dl_error_set(e, "pim: %d-bit accumulators do not fit a %d-row subarray", wmax, data_rows);
   if (maxb > 64) maxb = 64;
-  int64_t groups = mac->q->kind == Q_CONV ? mac->q->c.win.group : 1, per_group = mac->nch / groups;
+  int64_t groups = mac->q->kind == DL_Q_CONV ? mac->q->c.win.group : 1, per_group = mac->nch / groups;
   if (maxb > per_group) maxb = per_group; /* a block's channels share their input taps */
   /* one channel per block gives the exact compute commands, which do not depend on the block */
   DlPimProg probe;
@@ -345,13 +345,13 @@ static bool gen_max(DlPimProg *g, DlPimKernel *k, int data_rows, DlError *e) {
   return true;
 }
 
-static MlirValue operand(const Step *st, int i) { return mlirOperationGetOperand(mlirOpResultGetOwner(st->val), i); }
+static MlirValue operand(const DlStep *st, int i) { return mlirOperationGetOperand(mlirOpResultGetOwner(st->val), i); }
 
 static bool qparams(MlirValue v, DlQParams *q) { return dl_qparams_of_type(mlirValueGetType(v), q); }
 
 /* Fills k and mac for a step PIM can run; false (no error) when it cannot. */
 static bool plan_kernel(DlPlan *plan, int s, DlPimKernel *k, Mac *mac) {
-  const Step *st = &plan->steps[s];
+  const DlStep *st = &plan->steps[s];
   const struct DlQStep *q = st->q;
   if (!q || mlirValueIsNull(st->val)) return false;
   memset(k, 0, sizeof *k);
@@ -370,9 +370,9 @@ static bool plan_kernel(DlPlan *plan, int s, DlPimKernel *k, Mac *mac) {
   mac->maxx = qx.qmax - qx.qmin;
   const DlCall *c = &q->c;
   const DlShape *ys = &plan->slot[st->out].shape;
-  if (q->kind == Q_CONV || (q->kind == Q_MATMUL && q->wdata)) {
+  if (q->kind == DL_Q_CONV || (q->kind == DL_Q_MATMUL && q->wdata)) {
     int64_t nch, ntaps;
-    if (q->kind == Q_CONV) {
+    if (q->kind == DL_Q_CONV) {
       const dlrt_win *g = &c->win;
       nch = g->m, ntaps = g->c / g->group * g->k[0] * g->k[1] * g->k[2];
       k->lanes = g->n * g->od[0] * g->od[1] * g->od[2];
@@ -387,7 +387,7 @@ static bool plan_kernel(DlPlan *plan, int s, DlPimKernel *k, Mac *mac) {
     for (int64_t ch = 0; ch < nch; ch++) {
       __int128 sw = 0;
       for (int64_t t = 0; t < ntaps; t++) {
-        int64_t w = qrt_wget(q->w, q->kind == Q_CONV ? ch * ntaps + t : t * nch + ch);
+        int64_t w = qrt_wget(q->w, q->kind == DL_Q_CONV ? ch * ntaps + t : t * nch + ch);
         mac->w[ch * ntaps + t] = w, sw += w;
       }
       mac->c0[ch] = (q->bias ? q->bias[ch] : 0) + (__int128)(qx.qmin - q->zx) * sw;
@@ -395,7 +395,7 @@ static bool plan_kernel(DlPlan *plan, int s, DlPimKernel *k, Mac *mac) {
     }
     return true;
   }
-  if (q->kind == Q_BINARY && (st->k == DL_OP_ADD || st->k == DL_OP_SUB) && qparams(operand(st, 1), &qb)) {
+  if (q->kind == DL_Q_BINARY && (st->k == DL_OP_ADD || st->k == DL_OP_SUB) && qparams(operand(st, 1), &qb)) {
     int64_t n = dl_shape_numel(ys);
     if (!dl_call_binary_is_dense(c)) return false;
     k->nops = 2, k->nch = mac->nch = 1, k->ntaps = mac->ntaps = 2, k->lanes = n;
@@ -413,7 +413,7 @@ static bool plan_kernel(DlPlan *plan, int s, DlPimKernel *k, Mac *mac) {
     mac->mult[0] = (qrt_mult){1, q->mult[0].shift};
     return true;
   }
-  if (q->kind == Q_POOL && c->sub == 0) {
+  if (q->kind == DL_Q_POOL && c->sub == 0) {
     const dlrt_win *g = &c->win;
     k->kind = DL_PIM_K_MAX, k->block = 1;
     k->nch = 1, k->ntaps = g->k[0] * g->k[1] * g->k[2];

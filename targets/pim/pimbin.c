@@ -7,9 +7,9 @@
 
 #include "dlc/pim.h"
 #include "dlc/support.h"
-#include "interp/plan_internal.h"
+#include "dlc/plan.h"
 #include "pim_internal.h"
-#include "quant/qstep.h"
+#include "dlc/sparse.h"
 
 static const char magic[8] = {'D', 'L', 'C', 'P', 'I', 'M', '\r', '\n'};
 enum { VERSION = 1, DEV_BYTES = 64 + 5 * 4 + 9 * 8, KERNEL_BYTES = 6 * 4 + 17 * 8 };
@@ -197,7 +197,7 @@ bool dl_pim_check_plan(const DlPimProgram *p, DlPlan *plan, DlError *e) {
                 want.pad == k->pad;
     for (int j = 0; j < k->nops; j++) same = same && want.in_bits[j] == k->in_bits[j] && want.in_off[j] == k->in_off[j];
     if (!same) return dl_error_set(e, "kernel %d does not match step %d (%s) of the embedded model", i, k->step, plan->steps[k->step].where);
-    if (k->kind == DL_PIM_K_MAC && plan->steps[k->step].q->kind == Q_CONV) {
+    if (k->kind == DL_PIM_K_MAC && plan->steps[k->step].q->kind == DL_Q_CONV) {
       int64_t per_group = k->nch / plan->steps[k->step].q->c.win.group;
       if (per_group % k->block) return dl_error_set(e, "kernel %d: blocks straddle convolution groups", i);
     }

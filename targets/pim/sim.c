@@ -13,8 +13,8 @@
 #include "dlc/pim.h"
 #include "dlc/qrt.h"
 #include "dlc/support.h"
-#include "interp/plan_internal.h"
-#include "quant/qstep.h"
+#include "dlc/plan.h"
+#include "dlc/sparse.h"
 
 typedef struct {
   double ns, nj, bitops, bus_bits, aap, ap;
@@ -164,11 +164,11 @@ static void put_bits(DlPimSim *s, const uint64_t *v, int n, uint32_t y, int wi) 
 
 /* Per lane of kernel k: [0] batch (conv) or row (matmul) or image-channel
  * (pool), [1..3] output coordinates. */
-static void lanes_prepare(DlPimSim *s, const DlPimKernel *k, const Step *st) {
+static void lanes_prepare(DlPimSim *s, const DlPimKernel *k, const DlStep *st) {
   int64_t tiles = (k->lanes + s->p->dev.cols - 1) / s->p->dev.cols, n = tiles * s->p->dev.cols;
   if (n > s->nlane) s->lane = realloc(s->lane, sizeof(int64_t) * 4 * (size_t)n), s->nlane = n;
   const struct DlQStep *q = st->q;
-  bool win = q->kind == Q_CONV || q->kind == Q_POOL;
+  bool win = q->kind == DL_Q_CONV || q->kind == DL_Q_POOL;
   const dlrt_win *g = &q->c.win;
   int64_t P = win ? g->od[0] * g->od[1] * g->od[2] : 1;
   for (int64_t l = 0; l < k->lanes; l++) {
@@ -183,7 +183,7 @@ static void lanes_prepare(DlPimSim *s, const DlPimKernel *k, const Step *st) {
   }
 }
 
-static void do_load(DlPimSim *s, const DlPimKernel *k, const Step *st, int64_t blk, int64_t tile, uint32_t tap,
+static void do_load(DlPimSim *s, const DlPimKernel *k, const DlStep *st, int64_t blk, int64_t tile, uint32_t tap,
                     uint32_t opnd, uint32_t y) {
   const struct DlQStep *q = st->q;
   const DlTensor *x = &s->plan->slot[st->in[opnd]];
@@ -191,9 +191,9 @@ static void do_load(DlPimSim *s, const DlPimKernel *k, const Step *st, int64_t b
   int64_t off = k->in_off[opnd], cols = s->p->dev.cols, l0 = tile * cols;
   const dlrt_win *g = &q->c.win;
   int64_t kz = 0, ky = 0, kx = 0, ci = 0, kvol = g->k[0] * g->k[1] * g->k[2];
-  if (q->kind == Q_CONV || q->kind == Q_POOL) {
+  if (q->kind == DL_Q_CONV || q->kind == DL_Q_POOL) {
     int64_t t = tap;
-    if (q->kind == Q_CONV) {
+    if (q->kind == DL_Q_CONV) {
       int64_t cpg = g->c / g->group, grp = blk * k->block / (g->m / g->group);
       ci = grp * cpg + t / kvol, t %= kvol;
     }
@@ -209,7 +209,7 @@ static void do_load(DlPimSim *s, const DlPimKernel *k, const Step *st, int64_t b
       }
       const int64_t *L = s->lane + 4 * l;
       int64_t idx;
-      if (q->kind == Q_CONV || q->kind == Q_POOL) {
+      if (q->kind == DL_Q_CONV || q->kind == DL_Q_POOL) {
         int64_t iz = L[1] * g->stride[0] - g->pad[0] + kz * g->dil[0];
         int64_t iy = L[2] * g->stride[1] - g->pad[1] + ky * g->dil[1];
         int64_t ix = L[3] * g->stride[2] - g->pad[2] + kx * g->dil[2];
@@ -217,9 +217,9 @@ static void do_load(DlPimSim *s, const DlPimKernel *k, const Step *st, int64_t b
           v[j] = (uint64_t)k->pad;
           continue;
         }
-        int64_t plane = q->kind == Q_CONV ? L[0] * g->c + ci : L[0];
+        int64_t plane = q->kind == DL_Q_CONV ? L[0] * g->c + ci : L[0];
         idx = ((plane * g->id[0] + iz) * g->id[1] + iy) * g->id[2] + ix;
-      } else if (q->kind == Q_MATMUL) {
+      } else if (q->kind == DL_Q_MATMUL) {
         idx = L[0] * q->c.K + tap;
       } else {
         idx = l;
@@ -230,7 +230,7 @@ static void do_load(DlPimSim *s, const DlPimKernel *k, const Step *st, int64_t b
   }
 }
 
-static void do_store(DlPimSim *s, const DlPimKernel *k, const Step *st, int64_t blk, int64_t tile, uint32_t ch,
+static void do_store(DlPimSim *s, const DlPimKernel *k, const DlStep *st, int64_t blk, int64_t tile, uint32_t ch,
                      uint32_t y) {
   const struct DlQStep *q = st->q;
   DlTensor *out = &s->plan->slot[st->out];
@@ -247,7 +247,7 @@ static void do_store(DlPimSim *s, const DlPimKernel *k, const Step *st, int64_t 
       int64_t l = l0 + wi * 64 + j;
       if (l >= k->lanes) break;
       const int64_t *L = s->lane + 4 * l;
-      int64_t idx = q->kind == Q_CONV ? (L[0] * g->m + co) * P + l % P : q->kind == Q_MATMUL ? l * q->c.N + co : l;
+      int64_t idx = q->kind == DL_Q_CONV ? (L[0] * g->m + co) * P + l % P : q->kind == DL_Q_MATMUL ? l * q->c.N + co : l;
       qrt_st(out->data, q->o.es, idx, (int64_t)v[j] + k->out_off);
     }
   }
@@ -256,7 +256,7 @@ static void do_store(DlPimSim *s, const DlPimKernel *k, const Step *st, int64_t 
 static void run_kernel(DlPimSim *s, int ki) {
   const DlPimKernel *k = &s->p->k[ki];
   const DlPimDevice *d = &s->p->dev;
-  const Step *st = &s->plan->steps[k->step];
+  const DlStep *st = &s->plan->steps[k->step];
   int64_t cols = d->cols, tiles = (k->lanes + cols - 1) / cols;
   int R = d->rows, nbank = d->channels * d->banks;
   int64_t nsub = (int64_t)nbank * d->subarrays;
@@ -310,16 +310,16 @@ static void run_kernel(DlPimSim *s, int ki) {
 /* A host step's cost: element operations on the modelled host, and its
  * operands and result over the bus. */
 static void host_cost(DlPimSim *s, int step) {
-  const Step *st = &s->plan->steps[step];
+  const DlStep *st = &s->plan->steps[step];
   const DlPimDevice *d = &s->p->dev;
   Stat *h = &s->hs[step];
   h->runs++;
-  bool alias = st->q ? st->q->kind == Q_ALIAS : st->call.kind == DL_CALL_ALIAS;
+  bool alias = st->q ? st->q->kind == DL_Q_ALIAS : st->call.kind == DL_CALL_ALIAS;
   if (alias) return;
   const DlTensor *y = &s->plan->slot[st->out];
   double ops = (double)dl_shape_numel(&y->shape), bytes = (double)dl_tensor_bytes(y);
-  if (st->q && (st->q->kind == Q_MATMUL || st->q->kind == Q_CONV))
-    ops *= st->q->kind == Q_MATMUL ? (double)st->q->c.K
+  if (st->q && (st->q->kind == DL_Q_MATMUL || st->q->kind == DL_Q_CONV))
+    ops *= st->q->kind == DL_Q_MATMUL ? (double)st->q->c.K
                                    : (double)(st->q->c.win.c / st->q->c.win.group * st->q->c.win.k[0] *
                                               st->q->c.win.k[1] * st->q->c.win.k[2]);
   for (int i = 0; i < st->nin; i++) bytes += (double)dl_tensor_bytes(&s->plan->slot[st->in[i]]);
@@ -379,7 +379,7 @@ bool dl_pim_sim_report(DlPimSim *s, FILE *f, int64_t samples) {
   fprintf(f, "  \"layers\": [");
   bool first = true;
   for (int i = 0; i < s->plan->nsteps; i++) {
-    const Step *st = &s->plan->steps[i];
+    const DlStep *st = &s->plan->steps[i];
     int ki = s->kof[i];
     const Stat *x = ki >= 0 ? &s->ks[ki] : &s->hs[i];
     if (ki < 0 && x->ns == 0) continue;

@@ -101,7 +101,7 @@ int main(int argc, char **argv) {
   }
   static const unsigned modes[] = {
 #define DL_SCHEME(id, name, m) m,
-#include "../../lib/compress/schemes.def"
+#include "dlc/schemes.def"
 #undef DL_SCHEME
   };
   long passed = 0, failed = 0, corrupt = 0, decoded = 0, differ = 0;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "dlc/qrt.h"
-#include "quant/qstep.h"
+#include "dlc/sparse.h"
 
 static int passed, failed;
 
@@ -144,9 +144,9 @@ static void sparse_check(const struct DlQStep *q, const int8_t *x, const dlrt_i 
   if (!dl_qstep_sparse(q, DL_SPARSE_ALL, &sp)) return;
   qrt_swts sw = {sp.mask, {sp.vals, sp.bits, 0}};
   const dlrt_win *g = &q->c.win;
-  size_t ns = (size_t)(q->kind == Q_CONV ? qrt_conv_sparse_scratch(g) : qrt_matmul_sparse_scratch(q->c.M, q->c.K));
+  size_t ns = (size_t)(q->kind == DL_Q_CONV ? qrt_conv_sparse_scratch(g) : qrt_matmul_sparse_scratch(q->c.M, q->c.K));
   unsigned char *scr = guarded(ns), *y = calloc((size_t)ny, (size_t)o.es);
-  if (q->kind == Q_CONV) qrt_conv_sparse(g, x, q->zx, sw, bias, mult, o, y, scr);
+  if (q->kind == DL_Q_CONV) qrt_conv_sparse(g, x, q->zx, sw, bias, mult, o, y, scr);
   else qrt_matmul_sparse(q->c.batches, aoff, q->c.M, q->c.N, q->c.K, x, q->zx, sw, bias, mult, q->nmult, o, y, scr);
   (*cases)++, *bad += memcmp(y, want, (size_t)ny * (size_t)o.es) != 0, *overrun += !guard_intact(scr, ns);
   free(scr), free(y);
@@ -230,7 +230,7 @@ static void conv_paths(void) {
         }
       }
     bad += diff;
-    struct DlQStep q = {.kind = Q_CONV, .xes = 1, .zx = zx, .w = w, .wdata = wp, .nw = nw, .acc_bits = 32};
+    struct DlQStep q = {.kind = DL_Q_CONV, .xes = 1, .zx = zx, .w = w, .wdata = wp, .nw = nw, .acc_bits = 32};
     q.c.win = g;
     sparse_check(&q, x, NULL, bias, mult, o, y32, ny, &spcases, &spbad, &overrun);
     free(x), free(wv), free(bias), free(wp), free(mult), free(s32), free(s64), free(y32), free(y64);
@@ -292,7 +292,7 @@ static void matmul_paths(void) {
           }
       bad += diff;
       if (weights) {
-        struct DlQStep q = {.kind = Q_MATMUL, .xes = 1, .zx = za, .w = w, .wdata = wp, .nw = K * N, .acc_bits = 32,
+        struct DlQStep q = {.kind = DL_Q_MATMUL, .xes = 1, .zx = za, .w = w, .wdata = wp, .nw = K * N, .acc_bits = 32,
                             .nmult = nmult};
         q.c.batches = batches, q.c.boff = boff, q.c.M = M, q.c.N = N, q.c.K = K;
         sparse_check(&q, a, aoff, bias, mult, o, y32, ny, &spcases, &spbad, &overrun);

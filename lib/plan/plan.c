@@ -1,11 +1,11 @@
-#include "dlc/interp.h"
+#include "dlc/plan.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "dlc/kernels.h"
 #include "dlc/lower.h"
-#include "interp/plan_internal.h"
+#include "dlc/plan.h"
 
 static size_t hptr(const void *p) { return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull); }
 
@@ -110,8 +110,8 @@ static bool plan_op(DlPlan *p, MlirOperation op, DlError *e) {
   DlOpKind k = dl_op_kind(op);
   bool concat = is_op(op, "tensor.concat");
   if (k == DL_OP_COUNT && !concat) return op_error(e, op, "the interpreter does not know this op");
-  p->steps = realloc(p->steps, sizeof(Step) * (size_t)(p->nsteps + 1));
-  Step *st = &p->steps[p->nsteps++];
+  p->steps = realloc(p->steps, sizeof(DlStep) * (size_t)(p->nsteps + 1));
+  DlStep *st = &p->steps[p->nsteps++];
   memset(st, 0, sizeof *st);
   st->k = k;
   dl_location_str(mlirOperationGetLocation(op), st->where, sizeof st->where);
@@ -220,7 +220,7 @@ bool dl_plan_run(DlPlan *p, const void *const *inputs, DlError *e) {
   }
   int until = p->until < 0 ? 0 : p->until ? p->until : p->nsteps;
   for (int s = 0; s < until; s++) {
-    Step *st = &p->steps[s];
+    DlStep *st = &p->steps[s];
     DlTensor *in[32] = {0}, *out = &p->slot[st->out];
     for (int i = 0; i < st->nin; i++) in[i] = &p->slot[st->in[i]];
     int done = p->exec ? p->exec(p->exec_user, s, e) : 0;

@@ -14,7 +14,7 @@
 #include "dlc/kernels.h"
 #include "dlc/qrt.h"
 #include "dlc/quant.h"
-#include "quant/qstep.h"
+#include "dlc/sparse.h"
 
 void dl_qstep_free(struct DlQStep *q) {
   if (!q) return;
@@ -147,9 +147,9 @@ static bool unary_lut_op(DlOpKind k) {
   }
 }
 
-static Step *new_step(DlPlan *p, MlirOperation op, DlOpKind k) {
-  p->steps = realloc(p->steps, sizeof(Step) * (size_t)(p->nsteps + 1));
-  Step *st = &p->steps[p->nsteps++];
+static DlStep *new_step(DlPlan *p, MlirOperation op, DlOpKind k) {
+  p->steps = realloc(p->steps, sizeof(DlStep) * (size_t)(p->nsteps + 1));
+  DlStep *st = &p->steps[p->nsteps++];
   memset(st, 0, sizeof *st);
   st->k = k;
   dl_location_str(mlirOperationGetLocation(op), st->where, sizeof st->where);
@@ -166,7 +166,7 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
   }
   intptr_t nin = mlirOperationGetNumOperands(op);
   if (nin > 32 || nin < 1) return qerr(e, "", op, "%s", "bad operand count");
-  Step *st = new_step(p, op, k);
+  DlStep *st = new_step(p, op, k);
   struct DlQStep *q = calloc(1, sizeof *q);
   st->q = q;
   st->nin = (int)nin;
@@ -189,17 +189,17 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
   if (k != DL_OP_COUNT && !dl_op_read_attrs(op, k, &st->a, e)) return -1;
 
   if (scast) {
-    q->kind = Q_ALIAS;
+    q->kind = DL_Q_ALIAS;
   } else if (qcast) {
     if (!has_qy) return qerr(e, st->where, op, "%s", "result must be a per-tensor !quant.uniform type");
-    q->kind = Q_QCAST, q->scale = (float)qy.scale, q->o = out_stage(&qy, &out, NULL);
+    q->kind = DL_Q_QCAST, q->scale = (float)qy.scale, q->o = out_stage(&qy, &out, NULL);
   } else if (dcast) {
     if (!has_qx) return qerr(e, st->where, op, "%s", "operand must be a per-tensor !quant.uniform type");
-    q->kind = Q_DCAST, q->scale = (float)qx.scale;
+    q->kind = DL_Q_DCAST, q->scale = (float)qx.scale;
   } else if (!has_qy) {
     return qerr(e, st->where, op, "%s", "integer ops need per-tensor quantized results");
   } else if (concat) {
-    q->kind = Q_CONCAT;
+    q->kind = DL_Q_CONCAT;
     int axis = (int)mlirIntegerAttrGetValueInt(mlirOperationGetAttributeByName(op, dl_str("dim")));
     dlrt_i outer = 1;
     for (int d = 0; d < axis; d++) outer *= out.dims[d];
@@ -224,13 +224,13 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
     case DL_OP_RESHAPE:
     case DL_OP_TRANSPOSE: case DL_OP_SLICE: case DL_OP_EXPAND:
       if (!same) return qerr(e, st->where, op, "%s", "data movement must keep the operand's quantization");
-      q->kind = q->c.kind == DL_CALL_COPY ? Q_COPY : Q_ALIAS;
+      q->kind = q->c.kind == DL_CALL_COPY ? DL_Q_COPY : DL_Q_ALIAS;
       if (q->c.kind != DL_CALL_COPY && q->c.kind != DL_CALL_ALIAS)
         return qerr(e, st->where, op, "%s", "no integer form for this data movement");
       break;
     case DL_OP_MAX_POOL: case DL_OP_AVG_POOL: case DL_OP_GLOBAL_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL:
       if (!same) return qerr(e, st->where, op, "%s", "pooling must keep the operand's quantization");
-      q->kind = q->c.kind == DL_CALL_POOL ? Q_POOL : Q_GLOBAL_POOL;
+      q->kind = q->c.kind == DL_CALL_POOL ? DL_Q_POOL : DL_Q_GLOBAL_POOL;
       if (q->c.kind != DL_CALL_POOL && q->c.kind != DL_CALL_GLOBAL_POOL)
         return qerr(e, st->where, op, "%s", "no integer form for this pooling");
       break;
@@ -274,10 +274,10 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
       int64_t K = k == DL_OP_CONV ? g->c / g->group * g->k[0] * g->k[1] * g->k[2] : q->c.K;
       if (!read_acc_bits(op, q, &qx, wt ? NULL : &qw, K, nch, e, st->where)) return -1;
       if (k == DL_OP_CONV) {
-        q->kind = Q_CONV;
+        q->kind = DL_Q_CONV;
         q->nscratch = (size_t)qrt_conv_scratch(&q->c.win, q->xes, q->zx, q->w, q->acc_bits);
       } else {
-        q->kind = Q_MATMUL;
+        q->kind = DL_Q_MATMUL;
         if (k == DL_OP_GEMM) {
           q->c.batches = 1;
           q->c.aoff = calloc(1, sizeof(dlrt_i)), q->c.boff = calloc(1, sizeof(dlrt_i));
@@ -302,7 +302,7 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
       q->mult = m, q->nmult = nm;
       q->mb = nm > 1 ? m[1] : m[0];
       q->zw = qb.zp, q->wes = es_of(&in[1]);
-      q->kind = Q_BINARY;
+      q->kind = DL_Q_BINARY;
       break;
     }
     default:
@@ -320,22 +320,22 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
           q->lut[i] = (int32_t)dl_quantize_f(ys[i], (float)qy.scale, qy.zp, qy.qmin, qy.qmax);
         q->lut_lo = qx.qmin, q->lut_n = nl;
         free(xs), free(ys);
-        q->kind = Q_LUT;
+        q->kind = DL_Q_LUT;
       }
     }
   }
   DlCompressChoice zc;
   int z = dl_compress_attr_get(op, &zc, e);
   if (z < 0) return -1;
-  if (z && zc.k > 0 && (q->kind == Q_ALIAS || !dl_compress_params(&zc, mlirValueGetType(r), &q->lossy)))
+  if (z && zc.k > 0 && (q->kind == DL_Q_ALIAS || !dl_compress_params(&zc, mlirValueGetType(r), &q->lossy)))
     return qerr(e, st->where, op, "%s", "dlc.compress with k > 0 needs a per-tensor quantized result of its own");
-  if (q->kind != Q_ALIAS && !dl_tensor_alloc(&p->slot[st->out], &out)) return qerr(e, st->where, op, "%s", "out of memory");
-  if (q->kind == Q_ALIAS && k != DL_OP_COUNT && !scast && dl_shape_numel(&in[0]) != dl_shape_numel(&out))
+  if (q->kind != DL_Q_ALIAS && !dl_tensor_alloc(&p->slot[st->out], &out)) return qerr(e, st->where, op, "%s", "out of memory");
+  if (q->kind == DL_Q_ALIAS && k != DL_OP_COUNT && !scast && dl_shape_numel(&in[0]) != dl_shape_numel(&out))
     return qerr(e, st->where, op, "%s", "alias changes the element count");
   return 1;
 }
 
-bool dl_qstep_run(DlPlan *p, const Step *st, DlError *e) {
+bool dl_qstep_run(DlPlan *p, const DlStep *st, DlError *e) {
   (void)e;
   struct DlQStep *q = st->q;
   DlTensor *x = &p->slot[st->in[0]], *y = &p->slot[st->out];
@@ -343,30 +343,30 @@ bool dl_qstep_run(DlPlan *p, const Step *st, DlError *e) {
   const DlCall *c = &q->c;
   dlrt_i n = dl_shape_numel(&y->shape);
   switch (q->kind) {
-  case Q_ALIAS:
+  case DL_Q_ALIAS:
     y->data = x->data, y->owned = false;
     break;
-  case Q_QCAST: qrt_quantize(n, x->data, q->scale, q->o, y->data); break;
-  case Q_DCAST: qrt_dequantize(n, x->data, q->xes, q->zx, q->scale, y->data); break;
-  case Q_CONV:
+  case DL_Q_QCAST: qrt_quantize(n, x->data, q->scale, q->o, y->data); break;
+  case DL_Q_DCAST: qrt_dequantize(n, x->data, q->xes, q->zx, q->scale, y->data); break;
+  case DL_Q_CONV:
     qrt_conv(&c->win, x->data, q->xes, q->zx, q->w, q->bias, q->mult, q->o, q->acc_bits, y->data, p->scratch);
     break;
-  case Q_MATMUL:
+  case DL_Q_MATMUL:
     qrt_matmul(c->batches, c->aoff, c->boff, c->M, c->N, c->K, x->data, q->xes, q->zx, q->wdata ? &q->w : NULL,
                q->wdata ? NULL : w, q->wes,
                q->zw, q->bias, q->mult, q->nmult, q->o, q->acc_bits, y->data, p->scratch);
     break;
-  case Q_BINARY: {
+  case DL_Q_BINARY: {
     int op = st->k == DL_OP_ADD ? 0 : st->k == DL_OP_SUB ? 1 : 2;
     qrt_binary(op, c->r, c->dims, x->data, q->xes, c->as, q->zx, w, q->wes, c->bs, q->zw, q->mult[0], q->mb, q->o,
                y->data);
     break;
   }
-  case Q_LUT: qrt_lut(n, x->data, q->xes, q->lut_lo, q->lut, q->o.es, y->data); break;
-  case Q_POOL: qrt_pool(&c->win, c->sub, x->data, q->zx, q->xes, y->data); break;
-  case Q_GLOBAL_POOL: qrt_global_pool(c->outer, c->len, c->sub, x->data, q->zx, q->xes, y->data); break;
-  case Q_COPY: qrt_copy_strided(c->r, c->dims, c->as, c->offset, x->data, q->xes, y->data); break;
-  case Q_CONCAT: {
+  case DL_Q_LUT: qrt_lut(n, x->data, q->xes, q->lut_lo, q->lut, q->o.es, y->data); break;
+  case DL_Q_POOL: qrt_pool(&c->win, c->sub, x->data, q->zx, q->xes, y->data); break;
+  case DL_Q_GLOBAL_POOL: qrt_global_pool(c->outer, c->len, c->sub, x->data, q->zx, q->xes, y->data); break;
+  case DL_Q_COPY: qrt_copy_strided(c->r, c->dims, c->as, c->offset, x->data, q->xes, y->data); break;
+  case DL_Q_CONCAT: {
     const void *xs[32];
     for (int i = 0; i < st->nin; i++) xs[i] = p->slot[st->in[i]].data;
     qrt_concat(st->nin, xs, q->chunk, c->outer, q->xes, y->data);
