@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Compares every output of a run with a reference run.
 
-usage: compare.py REF.npy GOT.npy [--rtol R] [--atol A] [--exact] [--quiet]
+usage: compare.py REF.npy GOT.npy [--rtol R] [--atol A] [--exact] [--min-snr DB] [--quiet]
 Output k is REF.npy.k.npy / GOT.npy.k.npy for k >= 1 (dlc-run's and ort_run.js's
 convention); the reference decides how many outputs there are. Prints one line per
 output: max |diff|, max |diff| / |ref| where |ref| > atol, the share of elements
 outside |diff| <= atol + rtol |ref|, and SNR in dB (reference power over error
 power). Exits 0 when every element of every output is within tolerance (--exact:
-bit-identical), 1 otherwise, 2 when files are missing or shapes differ.
+bit-identical; --min-snr: every output's SNR at least DB, for integer
+models, whose elements are not expected within float tolerance), 1 otherwise, 2 when files are missing or shapes differ.
 """
 import argparse
 import os
@@ -24,7 +25,7 @@ def outputs(first):
     return files
 
 
-def compare(ref, got, rtol, atol, exact):
+def compare(ref, got, rtol, atol, exact, min_snr):
     if ref.shape != got.shape:
         return None, f"shape {got.shape}, expected {ref.shape}"
     if exact:
@@ -42,7 +43,7 @@ def compare(ref, got, rtol, atol, exact):
     snr = 10 * np.log10(power / noise) if noise > 0 else np.inf
     text = (f"max |diff| {diff.max():.3g}, max rel {rel:.3g}, "
             f"{bad} of {ref.size} outside, SNR {snr:.1f} dB")
-    return bad == 0, text
+    return (bad == 0 if min_snr is None else snr >= min_snr), text
 
 
 def main():
@@ -52,6 +53,7 @@ def main():
     ap.add_argument("--rtol", type=float, default=1e-3)
     ap.add_argument("--atol", type=float, default=1e-4)
     ap.add_argument("--exact", action="store_true")
+    ap.add_argument("--min-snr", type=float)
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args()
     ok = True
@@ -60,7 +62,7 @@ def main():
         if not os.path.exists(gf):
             print(f"output {k}: missing {gf}")
             sys.exit(2)
-        good, text = compare(np.load(rf), np.load(gf), a.rtol, a.atol, a.exact)
+        good, text = compare(np.load(rf), np.load(gf), a.rtol, a.atol, a.exact, a.min_snr)
         if good is None:
             print(f"output {k}: {text}")
             sys.exit(2)

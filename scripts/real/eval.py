@@ -57,8 +57,11 @@ def run(cmd, log, timeout):
 
 
 def cmp(ref, got, log, exact=False):
-    ok, out = run([PY, os.path.join(HERE, "compare.py"), ref, got] + (["--exact"] if exact else []), log, 60)
-    return ok, out
+    """compare.py's verdict and its whole report."""
+    cmd = [PY, os.path.join(HERE, "compare.py"), ref, got] + (["--exact"] if exact else [])
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    log.write(f"$ {' '.join(cmd)}\n{p.stdout}{p.stderr}[rc {p.returncode}]\n")
+    return p.returncode == 0, p.stdout + p.stderr
 
 
 def summary(text):

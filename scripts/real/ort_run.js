@@ -80,6 +80,7 @@ async function main() {
   let model = null;
   let out = null;
   let samples = false;
+  let opt = 'all';
   const inputs = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--input') {
@@ -87,6 +88,7 @@ async function main() {
       inputs.push([name, npyRead(file)]);
     } else if (args[i] === '-o') out = args[++i];
     else if (args[i] === '--samples') samples = true;
+    else if (args[i] === '--no-opt') opt = 'disabled';
     else if (!model) model = args[i];
     else throw new Error(`unknown argument ${args[i]}`);
   }
@@ -96,7 +98,7 @@ async function main() {
   const ort = loadOrt();
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential',
-    graphOptimizationLevel: 'all', logSeverityLevel: 3,
+    graphOptimizationLevel: opt, logSeverityLevel: 3,
   });
   const n = samples ? Math.max(...inputs.map(([, t]) => (t.dims.length ? t.dims[0] : 1))) : 1;
   const results = session.outputNames.map(() => []);
