@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Evaluates dlc on the real-model corpus and prints the status table.
+
+usage: eval.py [--build DIR] [--work DIR] [--no-pim] [--json FILE] [NAME...]
+Needs scripts/real/install.sh to have run (DLC_REAL_DIR, default ~/.cache/dlc-real).
+For each model of test/real/models.tsv (or the NAMEs given), on the input of
+make_inputs.py:
+  import     dlc MODEL --emit=qg --input-shape=...            -> f.mlir
+  ort        onnxruntime-node (ort_run.js), the reference
+  interp     dlc-run f.mlir vs ort (rtol 1e-3, atol 1e-4)
+  c          dlc f.mlir --target=c, run by dlc-run, vs ort; and == interp bit for bit
+  int8       dlc f.mlir --quantize --calib=calib.npy (8 samples) --emit=qg, in dlc-run:
+             its SNR against ort (lowest over the outputs; no pass mark)
+  int8 c / acc / pim   the integer model on each target, bit-identical with int8?
+Every cell is measured now; a failure shows the tool's own message.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+PY = sys.executable
+COLUMNS = ["import", "ort", "interp", "c", "int8", "int8 c", "acc", "pim"]
+
+
+def manifest():
+    rows = []
+    with open(os.path.join(SRC, "test", "real", "models.tsv")) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            c = line.rstrip("\n").split("\t")
+            rows.append({"name": c[0], "spec": c[1], "shapes": c[6], "domain": c[4], "opset": c[5]})
+    return rows
+
+
+def run(cmd, log, timeout):
+    """Runs cmd; returns (ok, message) with the last line of its stderr on failure."""
+    t0 = time.time()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        log.write(f"$ {' '.join(cmd)}\ntimeout after {timeout} s\n")
+        return False, f"timeout after {timeout} s"
+    log.write(f"$ {' '.join(cmd)}\n{p.stdout}{p.stderr}[rc {p.returncode}, {time.time() - t0:.1f} s]\n")
+    if p.returncode == 0:
+        return True, p.stdout
+    lines = [l for l in (p.stderr + p.stdout).splitlines() if l.strip()]
+    msg = lines[-1] if lines else ""
+    if p.returncode < 0:
+        msg = f"crash (signal {-p.returncode}) {msg}".strip()
+    return False, msg
+
+
+def cmp(ref, got, log, exact=False):
+    """compare.py's verdict and its whole report."""
+    cmd = [PY, os.path.join(HERE, "compare.py"), ref, got] + (["--exact"] if exact else [])
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    log.write(f"$ {' '.join(cmd)}\n{p.stdout}{p.stderr}[rc {p.returncode}]\n")
+    return p.returncode == 0, p.stdout + p.stderr
+
+
+def summary(text):
+    """The worst numbers over the outputs of a compare.py report."""
+    import re
+
+    diffs = [float(x) for x in re.findall(r"max \|diff\| (\S+),", text)]
+    rels = [float(x) for x in re.findall(r"max rel (\S+),", text)]
+    snrs = [float(x) for x in re.findall(r"SNR (\S+) dB", text)]
+    if not diffs:
+        return text.strip().splitlines()[-1] if text.strip() else ""
+    return f"max abs {max(diffs):.2g}, max rel {max(rels):.2g}, SNR {min(snrs):.0f} dB"
+
+
+def evaluate(m, args, inputs_dir, models_dir):
+    name, cell = m["name"], {}
+    w = os.path.join(args.work, name)
+    os.makedirs(w, exist_ok=True)
+    log = open(os.path.join(w, "log.txt"), "w")
+    onnx = os.path.join(models_dir, name + ".onnx")
+    ind = os.path.join(inputs_dir, name)
+    ins = [l.split() for l in open(os.path.join(ind, "inputs"))]
+    files = [os.path.join(ind, f) for _, f in ins]
+    feed = sum((["--input", f] for f in files), [])
+    shapes = [f"--input-shape={m['shapes']}"] if m["shapes"] else []
+    dlc, dlcrun = os.path.join(args.build, "dlc"), os.path.join(args.build, "dlc-run")
+    j = lambda f: os.path.join(w, f)
+
+    ok, msg = run([dlc, onnx, "--emit=qg", *shapes, "-o", j("f.mlir")], log, 300)
+    cell["import"] = ("ok", "") if ok else ("FAIL", msg)
+    ok_ort, msg = run(["node", os.path.join(HERE, "ort_run.js"), onnx,
+                       *sum((["--input", f"{n}={f}"] for (n, _), f in zip(ins, files)), []),
+                       "-o", j("ort.npy")], log, 300)
+    cell["ort"] = ("ok", "") if ok_ort else ("FAIL", msg)
+    if not ok:
+        for c in COLUMNS[2:]:
+            cell[c] = ("-", "")
+        return cell
+
+    def step(col, cmds, ref, exact=False):
+        for c in cmds:
+            ok, msg = run(c, log, args.timeout)
+            if not ok:
+                cell[col] = ("FAIL", msg)
+                return False
+        if ref is None:
+            cell[col] = ("ok", "")
+            return True
+        if not os.path.exists(ref):
+            cell[col] = ("?", "no reference")
+            return True
+        good, out = cmp(ref, cmds[-1][cmds[-1].index("-o") + 1], log, exact)
+        cell[col] = ("ok" if good else "FAIL", "bit-identical" if exact and good else summary(out))
+        return True
+
+    interp = step("interp", [[dlcrun, j("f.mlir"), *feed, "--quiet", "-o", j("interp.npy")]], j("ort.npy"))
+    step("c", [[dlc, j("f.mlir"), "--target=c", "-o", j("f.c")],
+               [dlcrun, j("f.c"), *feed, "--quiet", "-o", j("c.npy")]], j("ort.npy"))
+    if cell["c"][0] != "FAIL" and interp:
+        same, _ = cmp(j("interp.npy"), j("c.npy"), log, exact=True)
+        cell["c"] = (cell["c"][0], cell["c"][1] + ("; == interp" if same else "; differs from interp"))
+    calib = os.path.join(ind, "calib.npy")
+    if not os.path.exists(calib):
+        for c in COLUMNS[4:]:
+            cell[c] = ("n/a", "more than one input: --calib takes one")
+        return cell
+    q = step("int8", [[dlc, j("f.mlir"), "--quantize", f"--calib={calib}", "--emit=qg", "-o", j("q.mlir")],
+                      [dlcrun, j("q.mlir"), *feed, "--quiet", "-o", j("qi.npy")]], j("ort.npy"))
+    if q:
+        cell["int8"] = ("ran", cell["int8"][1])
+    else:
+        for c in COLUMNS[5:]:
+            cell[c] = ("-", "")
+        return cell
+    step("int8 c", [[dlc, j("q.mlir"), "--target=c", "-o", j("q.c")],
+                    [dlcrun, j("q.c"), *feed, "--quiet", "-o", j("qc.npy")]], j("qi.npy"), exact=True)
+    step("acc", [[dlc, j("q.mlir"), "--target=acc", "--acc-device=dpu", "-o", j("q.accbin")],
+                 [dlcrun, j("q.accbin"), *feed, "--quiet", "-o", j("qa.npy")]], j("qi.npy"), exact=True)
+    if args.no_pim:
+        cell["pim"] = ("skip", "--no-pim")
+    else:
+        step("pim", [[dlc, j("q.mlir"), "--target=pim", "-o", j("q.pimbin")],
+                     [dlcrun, j("q.pimbin"), *feed, "--quiet", "-o", j("qp.npy")]], j("qi.npy"), exact=True)
+    return cell
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(SRC, "build"))
+    ap.add_argument("--work", default=os.path.join(SRC, "build", "real-eval"))
+    ap.add_argument("--no-pim", action="store_true", help="skip the PIM simulator (slowest)")
+    ap.add_argument("--timeout", type=int, default=900, help="seconds per command")
+    ap.add_argument("--json", help="also write the cells as JSON")
+    ap.add_argument("names", nargs="*")
+    args = ap.parse_args()
+    args.build, args.work = os.path.abspath(args.build), os.path.abspath(args.work)
+    real = os.environ.get("DLC_REAL_DIR", os.path.expanduser("~/.cache/dlc-real"))
+    if not os.path.exists(os.path.join(real, "ok")):
+        sys.exit(f"eval.py: {real} is not ready: run scripts/real/install.sh")
+    os.environ["NODE_PATH"] = os.path.join(real, "ort", "node_modules")
+    rows = [m for m in manifest() if not args.names or m["name"] in args.names]
+    inputs_dir = os.path.join(args.work, "inputs")
+    subprocess.run([PY, os.path.join(HERE, "make_inputs.py"), inputs_dir, *[m["name"] for m in rows]], check=True)
+    cells = {}
+    print("| model | " + " | ".join(COLUMNS) + " |")
+    print("|---" * (len(COLUMNS) + 1) + "|")
+    for m in rows:
+        t0 = time.time()
+        c = evaluate(m, args, inputs_dir, os.path.join(real, "models"))
+        cells[m["name"]] = c
+        text = " | ".join(f"{s} {d}".strip().replace("|", "\\|") for s, d in (c[k] for k in COLUMNS))
+        print(f"| {m['name']} | {text} |", flush=True)
+        print(f"  ({m['name']}: {time.time() - t0:.0f} s, log {os.path.join(args.work, m['name'], 'log.txt')})",
+              file=sys.stderr, flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(cells, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
