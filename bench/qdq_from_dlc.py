@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """A QDQ ONNX form of a float model carrying dlc's own quantization, for onnxruntime.
 
-usage: qdq_from_dlc.py MODEL.onnx QUANT.mlir OUT.onnx [--float-out F.onnx]
+usage: qdq_from_dlc.py MODEL.onnx QUANT.mlir OUT.onnx [--float-out F.onnx] [--int8]
 QUANT.mlir is `dlc MODEL.onnx --quantize --calib=... --emit=qg` (batch 1).
 From it: every integer qg op's result type (scale, zero point), every
 quant.qcast (a float value entering the integer graph) and every quant.scast
 (per-channel weight scales and axis). The ONNX graph gets a QuantizeLinear /
-DequantizeLinear pair (int8) on each of those tensors; where dlc fused a Relu or
-Clip into its producer, the pair goes after the activation (whose quantized
-range makes it redundant, so onnxruntime drops it). Weights become int8
+DequantizeLinear pair on each of those tensors, in uint8 with the zero point
+plus 128 (the same grid as dlc's int8; onnxruntime 1.30's x86 QDQ fusion left
+6 of resnet's 9 int8 (s8s8) convolutions in float, and fuses all of them as
+u8s8; --int8 keeps int8); where dlc fused a Relu or
+Clip into its producer, the pair goes after the activation, and a Relu whose
+zero point is -128 (the Q's clamp does its work) is removed. Weights become int8
 initializers with dlc's scales behind a DequantizeLinear (round to nearest,
 clamp to [-127, 127]); Conv/Gemm biases int32 with scale s_x * s_w. Float
 islands (layer norm, softmax, GELU, ...) stay float, as in dlc. Both models get
@@ -78,6 +81,7 @@ def main():
     ap.add_argument("mlir")
     ap.add_argument("out")
     ap.add_argument("--float-out")
+    ap.add_argument("--int8", action="store_true", help="activation pairs in int8, as dlc stores them")
     a = ap.parse_args()
     m = onnx.load(a.model)
     g = m.graph
@@ -116,6 +120,23 @@ def main():
             sys.exit(f"qdq_from_dlc.py: qcast of {src}, whose producer has no ONNX node")
         qparams[t] = (s, z)
 
+    # A fused Relu whose quantized output starts at 0 (zero point -128) is what the
+    # Q's clamp already does: drop it, as onnxruntime's quantizer does, or its QDQ
+    # fusion (which runs before its own Relu removal) leaves the Conv in float.
+    for n in list(g.node):
+        if n.op_type == "Relu" and n.name not in qg_names and qparams.get(n.output[0], (0, 0))[1] == -128:
+            src = n.input[0]
+            if len(consumers.get(src, [])) == 1:
+                for p in g.node:
+                    for i, o in enumerate(p.output):
+                        if o == src:
+                            p.output[i] = n.output[0]
+                g.node.remove(n)
+    consumers = {}
+    for n in g.node:
+        for x in n.input:
+            consumers.setdefault(x, []).append(n)
+
     inits = {t.name: t for t in g.initializer}
     new_nodes, new_inits = [], []
 
@@ -153,26 +174,27 @@ def main():
                                               name=bb + "_DQ", axis=0))
             n.input[2] = bb + "_dq"
 
-    # activations: producer writes t_f, Q/DQ turn it back into t
+    # activations: the producer writes t_f; one Q, and one DQ per consumer (as
+    # onnxruntime's quantizer emits them: its QDQ fusion wants unshared DQs)
+    outputs = {v.name for v in g.output}
     for t, (s, z) in qparams.items():
         tf = t + "_f"
-        renamed = False
         for n in g.node:
             for i, o in enumerate(n.output):
                 if o == t:
                     n.output[i] = tf
-                    renamed = True
-        if not renamed:  # a graph input: consumers read the DQ's output instead
-            assert t in inputs
-            tf, t = t, t + "_dq"
-            for c in consumers.get(tf, []):
-                for i, x in enumerate(c.input):
-                    if x == tf:
-                        c.input[i] = t
+        if t in inputs:
+            tf = t
         add_init(t + "_qs", np.asarray(s, np.float32))
-        add_init(t + "_qz", np.asarray(z, np.int8))
+        add_init(t + "_qz", np.asarray(z, np.int8) if a.int8 else np.asarray(z + 128, np.uint8))
         new_nodes.append(helper.make_node("QuantizeLinear", [tf, t + "_qs", t + "_qz"], [t + "_q"], name=t + "_Q"))
-        new_nodes.append(helper.make_node("DequantizeLinear", [t + "_q", t + "_qs", t + "_qz"], [t], name=t + "_DQ"))
+        readers = [(c, i) for c in consumers.get(t, []) for i, x in enumerate(c.input) if x == t]
+        for k, (c, i) in enumerate(readers):
+            c.input[i] = f"{t}_dq{k}"
+            new_nodes.append(helper.make_node("DequantizeLinear", [t + "_q", t + "_qs", t + "_qz"], [c.input[i]],
+                                              name=f"{t}_DQ{k}"))
+        if t in outputs:
+            new_nodes.append(helper.make_node("DequantizeLinear", [t + "_q", t + "_qs", t + "_qz"], [t], name=t + "_DQ"))
 
     g.initializer.extend(new_inits)
     g.node.extend(new_nodes)
