@@ -34,7 +34,7 @@ profile() {  # EXE -> top symbols
   if [ $use_perf = 1 ]; then
     echo "$N 0" | perf record -q -F 5000 -e cpu-clock -o "$T/perf.data" -- "$1" "$T/test_x.npy" "$T/test_y.npy" >/dev/null 2>&1
     perf report -i "$T/perf.data" --stdio --no-children --sort symbol --percent-limit 1 2>/dev/null |
-      awk '/^ +[0-9.]+%/ {sub(/\[\.\] /, ""); sub(/\[k\] /, "(kernel) "); printf "    %s\n", $0}'
+      awk '/^ +[0-9.]+%/ {sub(/\[\.\] /, ""); sub(/\[k\] /, "(kernel) "); sub(/ +- +- *$/, ""); printf "    %s\n", $0}'
   else
     echo "$((N / 20)) 0" | valgrind --tool=callgrind --callgrind-out-file="$T/cg.out" "$1" "$T/test_x.npy" "$T/test_y.npy" >/dev/null 2>&1
     callgrind_annotate "$T/cg.out" 2>/dev/null | awk '/file:function/ {on = 1; next} on && NF {print "    " $0}' | head -15
