@@ -28,7 +28,8 @@
 # -O3 native / -O2 the same for dlc's two flag sets; % int8 peak is MACs per image
 # (`dlc --quantize --cost=c`) / time / the int8 peak of one core: the larger of
 # 2 VPDPBUSD zmm per cycle (ports 0 and 5) x 64 multiply-accumulates x the MHz in
-# /proc/cpuinfo and the rate bench/vnni_peak.c measures (12 independent chains). .text / .rodata: `size -A`
+# /proc/cpuinfo and the rate bench/vnni_peak.c measures (12 independent chains).
+# .text / .rodata: `size -A`
 # of the compiled model (code / weights); arena: NAME_ARENA_BYTES; top-1: accuracy
 # on the timed images. Per-round medians go to stderr as JSON.
 set -eu
@@ -49,7 +50,7 @@ mhz=$(grep -m1 'cpu MHz' /proc/cpuinfo | sed 's/.*: //')
 nominal=$(echo "$mhz" | awk '{printf "%.1f", 2 * 64 * $1 / 1000}')
 $CC -O2 -mavx512f -mavx512vnni "$SRC/bench/vnni_peak.c" -o "$T/vnni_peak"
 measured=$(for i in 1 2 3; do "$T/vnni_peak"; done | awk '$2 > m {m = $2} END {print m}')
-peak=$(echo "$nominal $measured" | awk '{print $1 > $2 ? $1 : $2}')
+peak=$(echo "$nominal $measured" | awk '{print ($1 > $2 ? $1 : $2)}')
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), ${mhz} MHz, $($CC --version | head -1), node $(node --version), onnxruntime-node 1.30.0"
 echo "int8 peak: ${peak} GMAC/s per core, the larger of 2 x 64 x ${mhz} MHz = ${nominal} and the measured VPDPBUSD rate ${measured} (best of 3; above nominal when the core turbos); load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
