@@ -618,6 +618,12 @@ static MlirModule import_model(Imp *im) {
     if (nargs == 256) return dl_error_set(im->e, "more than 256 graph inputs"), mod;
     DlShape s;
     if (!value_shape(im, vi, &s, true) || !override_shape(im, vi, &s, &overrides_used)) return mod;
+    size_t bytes;
+    if (!dl_shape_bytes(&s, &bytes)) {
+      char str[200];
+      return dl_error_set(im->e, "graph input '%s' shape %s is too large (its size overflows 64 bits)", vi->name,
+                          dl_shape_str(&s, str, sizeof str)), mod;
+    }
     arg_types[nargs] = dl_shape_to_type(ctx, &s);
     arg_locs[nargs] = mlirLocationNameGet(ctx, dl_str(vi->name), mlirLocationUnknownGet(ctx));
     arg_names[nargs] = vi->name;

@@ -1,0 +1,38 @@
+"""Writes the invalid models and .npy files the bad-input tests use into the
+directory given: each is valid but for the one thing its name says."""
+import os
+import struct
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper as nh
+
+out = sys.argv[1]
+
+
+def save(name, nodes, inputs, outputs, inits=(), opset=17):
+    g = h.make_graph(nodes, name, inputs, outputs, list(inits))
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", opset)])
+    onnx.save(m, os.path.join(out, name + ".onnx"))
+
+
+def vi(name, shape, t=T.FLOAT):
+    return h.make_tensor_value_info(name, t, shape)
+
+
+def npy_header(name, shape, data=b""):
+    """A .npy file whose header claims shape, followed by data (numpy cannot write such shapes)."""
+    hd = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % "".join("%d, " % d for d in shape)
+    hd += " " * ((64 - (10 + len(hd) + 1) % 64) % 64) + "\n"
+    with open(os.path.join(out, name + ".npy"), "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hd)) + hd.encode() + data)
+
+
+relu = [h.make_node("Relu", ["x"], ["y"], name="relu")]
+save("relu", relu, [vi("x", [2, 3])], [vi("y", None)])
+npy_header("huge_count", [1 << 40, 1 << 40])       # the element count overflows int64
+npy_header("huge_bytes", [1 << 62], b"\0" * 24)    # the count fits, the byte size does not
+save("huge_input", relu, [vi("x", [1 << 31] * 4)], [vi("y", None)])
