@@ -215,6 +215,7 @@ bool dl_shape_conv_transpose(const DlAttrs *a, int nin, const DlShape *in, DlSha
   if (nin > 2 && (in[2].rank != 1 || in[2].dims[0] != out->dims[1]))
     FAIL("bias must be a vector of %lld values", (long long)out->dims[1]);
   for (int i = 0; i < k; i++) {
+    if (st[i] < 1 || dl[i] < 1 || op[i] < 0) FAIL("conv_transpose strides and dilations must be >= 1 and output_padding >= 0");
     int64_t o = st[i] * (x->dims[2 + i] - 1) + op[i] + (w->dims[2 + i] - 1) * dl[i] + 1 - pd[i] - pd[i + k];
     if (o < 1) FAIL("conv_transpose output dimension %d would be %lld", i, (long long)o);
     out->dims[2 + i] = o;

@@ -36,3 +36,11 @@ save("relu", relu, [vi("x", [2, 3])], [vi("y", None)])
 npy_header("huge_count", [1 << 40, 1 << 40])       # the element count overflows int64
 npy_header("huge_bytes", [1 << 62], b"\0" * 24)    # the count fits, the byte size does not
 save("huge_input", relu, [vi("x", [1 << 31] * 4)], [vi("y", None)])
+
+# ConvTranspose: a zero stride; output_padding not below the stride or the dilation;
+# output_padding 1 with stride 1 is valid when the dilation is 2
+w = nh.from_array(np.ones((1, 1, 3, 3), np.float32), "w")
+for name, kw in [("convt_stride0", {"strides": [0, 1]}), ("convt_outpad", {"strides": [2, 2], "output_padding": [0, 2]}),
+                 ("convt_outpad_dil", {"strides": [1, 1], "dilations": [2, 2], "output_padding": [1, 1]})]:
+    save(name, [h.make_node("ConvTranspose", ["x", "w"], ["y"], name="up", **kw)], [vi("x", [1, 1, 4, 4])],
+         [vi("y", None)], [w])
