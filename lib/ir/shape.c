@@ -386,7 +386,12 @@ bool dl_shape_pad(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, Dl
   int r = in[0].rank;
   if (n != 2 * r) FAIL("pads must have %d values, found %d", 2 * r, n);
   *out = in[0];
+  bool reflect = !strcmp(dl_attrs_str(a, "mode", "constant"), "reflect");
   for (int i = 0; i < r; i++) {
+    /* reflect mirrors without repeating the edge: at most dim - 1 values per side */
+    if (reflect && ((p[i] > 0 && p[i] >= in[0].dims[i]) || (p[i + r] > 0 && p[i + r] >= in[0].dims[i])))
+      FAIL("reflect pads of dimension %d (%lld before, %lld after) must be at most its size minus 1 (%lld)", i,
+           (long long)p[i], (long long)p[i + r], (long long)in[0].dims[i] - 1);
     out->dims[i] += p[i] + p[i + r];
     if (out->dims[i] < 0) FAIL("pads make dimension %d negative", i);
   }

@@ -44,3 +44,8 @@ for name, kw in [("convt_stride0", {"strides": [0, 1]}), ("convt_outpad", {"stri
                  ("convt_outpad_dil", {"strides": [1, 1], "dilations": [2, 2], "output_padding": [1, 1]})]:
     save(name, [h.make_node("ConvTranspose", ["x", "w"], ["y"], name="up", **kw)], [vi("x", [1, 1, 4, 4])],
          [vi("y", None)], [w])
+
+# Pad reflect: at most dim - 1 per side (dim 3 allows 2)
+for name, p in [("pad_reflect_big", [0, 0, 3, 0]), ("pad_reflect_ok", [0, 2, 0, 2])]:
+    save(name, [h.make_node("Pad", ["x", "p"], ["y"], name="mirror", mode="reflect")], [vi("x", [3, 3])], [vi("y", None)],
+         [nh.from_array(np.array(p, np.int64), "p")])
