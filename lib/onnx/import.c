@@ -477,6 +477,16 @@ static bool import_node(Imp *im, Onnx__NodeProto *n, int index) {
   }
   if (!row->fn(&nd, row->kind)) return false;
   for (size_t i = 0; i < n->n_attribute && i < 64; i++)
+/* What defined name first, for the message about a second definition (ONNX is SSA). */
+static const char *defined_by(Imp *im, const char *name) {
+  Onnx__GraphProto *g = im->model->graph;
+  for (size_t i = 0; i < g->n_initializer; i++)
+    if (g->initializer[i]->name && !strcmp(g->initializer[i]->name, name)) return "an initializer";
+  for (size_t i = 0; i < g->n_input; i++)
+    if (g->input[i]->name && !strcmp(g->input[i]->name, name)) return "a graph input";
+  return "the output of an earlier node";
+}
+
     if (!(nd.used_attrs & (1ull << i)))
       return node_fail(&nd, "unsupported attribute '%s'", n->attribute[i]->name);
   return true;
@@ -494,6 +504,13 @@ static void free_entries(Imp *im) {
 
 static bool check_supported(Imp *im, Onnx__GraphProto *g) {
   bool ok = true;
+  for (size_t i = 0; i < n->n_output; i++) {
+    const char *out = n->output[i];
+    if (!out || !out[0]) continue;
+    for (size_t j = 0; j < i; j++)
+      if (n->output[j] && !strcmp(n->output[j], out)) return node_fail(&nd, "output '%s' is named twice", out);
+    if (entry_lookup(im, out)) return node_fail(&nd, "output '%s' is already %s", out, defined_by(im, out));
+  }
   for (size_t i = 0; i < g->n_node; i++) {
     Onnx__NodeProto *n = g->node[i];
     const char *dom = n->domain ? n->domain : "";

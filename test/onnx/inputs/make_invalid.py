@@ -49,3 +49,11 @@ for name, kw in [("convt_stride0", {"strides": [0, 1]}), ("convt_outpad", {"stri
 for name, p in [("pad_reflect_big", [0, 0, 3, 0]), ("pad_reflect_ok", [0, 2, 0, 2])]:
     save(name, [h.make_node("Pad", ["x", "p"], ["y"], name="mirror", mode="reflect")], [vi("x", [3, 3])], [vi("y", None)],
          [nh.from_array(np.array(p, np.int64), "p")])
+
+# one name written twice (ONNX graphs are SSA)
+save("dup_output", [h.make_node("Relu", ["x"], ["a"], name="first"), h.make_node("Neg", ["x"], ["a"], name="second"),
+                    h.make_node("Abs", ["a"], ["y"], name="abs")], [vi("x", [2])], [vi("y", None)])
+save("output_is_input", [h.make_node("Relu", ["x"], ["x"], name="inplace"), h.make_node("Abs", ["x"], ["y"], name="abs")],
+     [vi("x", [2])], [vi("y", None)])
+save("output_is_init", [h.make_node("Relu", ["x"], ["c"], name="shadow"), h.make_node("Add", ["x", "c"], ["y"], name="add")],
+     [vi("x", [2])], [vi("y", None)], [nh.from_array(np.ones(2, np.float32), "c")])
