@@ -57,3 +57,7 @@ save("output_is_input", [h.make_node("Relu", ["x"], ["x"], name="inplace"), h.ma
      [vi("x", [2])], [vi("y", None)])
 save("output_is_init", [h.make_node("Relu", ["x"], ["c"], name="shadow"), h.make_node("Add", ["x", "c"], ["y"], name="add")],
      [vi("x", [2])], [vi("y", None)], [nh.from_array(np.ones(2, np.float32), "c")])
+
+# negative dimensions: not dynamic ones
+save("negative_dim0", relu, [vi("x", [-2, 3])], [vi("y", None)])
+save("negative_dim_output", relu, [vi("x", [2, 3])], [vi("y", [2, -3])])
