@@ -161,6 +161,9 @@ static bool clip(Node *nd, DlOpKind k) {
     }
   }
   if (!dl_dtype_is_float(nd->in[0]->shape.dtype)) return node_fail(nd, "integer clip is not supported");
+  /* ONNX computes min(max(x, lo), hi): hi everywhere when lo > hi. Said once
+   * here, so fused and integer forms (whose clamps may run lo last) agree. */
+  if (lo > hi) lo = hi;
   dl_attrs_set_float(&a, "min", lo);
   dl_attrs_set_float(&a, "max", hi);
   return emit_op(nd, k, 1, nd->in, &a, NULL, 0) != NULL;

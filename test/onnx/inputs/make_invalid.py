@@ -61,3 +61,13 @@ save("output_is_init", [h.make_node("Relu", ["x"], ["c"], name="shadow"), h.make
 # negative dimensions: not dynamic ones
 save("negative_dim0", relu, [vi("x", [-2, 3])], [vi("y", None)])
 save("negative_dim_output", relu, [vi("x", [2, 3])], [vi("y", [2, -3])])
+
+# Clip with min > max: ONNX (and onnxruntime) give max everywhere; a conv before it
+# so --fuse-activation and --quantize have something to fuse into
+cw = nh.from_array(np.full((2, 1, 1, 1), 0.5, np.float32), "cw")
+save("clip_inverted", [h.make_node("Conv", ["x", "cw"], ["c"], name="conv"),
+                       h.make_node("Clip", ["c", "lo", "hi"], ["y"], name="clip")],
+     [vi("x", [1, 1, 2, 3])], [vi("y", None)],
+     [cw, nh.from_array(np.array(1.0, np.float32), "lo"), nh.from_array(np.array(-1.0, np.float32), "hi")])
+np.save(os.path.join(out, "clip_x.npy"), np.array([-3, -1, 0, 0.5, 2, 7], np.float32).reshape(1, 1, 2, 3))
+np.save(os.path.join(out, "clip_want.npy"), np.full((1, 2, 2, 3), -1, np.float32))
