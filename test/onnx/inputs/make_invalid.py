@@ -71,3 +71,18 @@ save("clip_inverted", [h.make_node("Conv", ["x", "cw"], ["c"], name="conv"),
      [cw, nh.from_array(np.array(1.0, np.float32), "lo"), nh.from_array(np.array(-1.0, np.float32), "hi")])
 np.save(os.path.join(out, "clip_x.npy"), np.array([-3, -1, 0, 0.5, 2, 7], np.float32).reshape(1, 1, 2, 3))
 np.save(os.path.join(out, "clip_want.npy"), np.full((1, 2, 2, 3), -1, np.float32))
+
+# calibration data with one NaN, one -Inf, all NaN (sample 2 of 4 for the first two);
+# a model that makes -Inf out of finite data (log of a relu)
+save("conv_relu", [h.make_node("Conv", ["x", "cw"], ["c"], name="conv"), h.make_node("Relu", ["c"], ["y"], name="relu")],
+     [vi("x", [1, 1, 2, 3])], [vi("y", None)], [cw])
+save("log_relu", [h.make_node("Relu", ["x"], ["r"], name="relu"), h.make_node("Log", ["r"], ["y"], name="log")],
+     [vi("x", [1, 6])], [vi("y", None)])
+cal = np.random.default_rng(1).standard_normal((4, 1, 1, 2, 3)).astype(np.float32).reshape(4, 1, 2, 3)
+np.save(os.path.join(out, "calib_ok.npy"), cal)
+for name, where, val in [("calib_nan", (2, 0, 1, 0), np.nan), ("calib_ninf", (2, 0, 0, 2), -np.inf)]:
+    c = cal.copy()
+    c[where] = val
+    np.save(os.path.join(out, name + ".npy"), c)
+np.save(os.path.join(out, "calib_allnan.npy"), np.full((4, 1, 2, 3), np.nan, np.float32))
+np.save(os.path.join(out, "calib_rows.npy"), cal.reshape(4, 1, 6))
