@@ -86,3 +86,14 @@ for name, where, val in [("calib_nan", (2, 0, 1, 0), np.nan), ("calib_ninf", (2,
     np.save(os.path.join(out, name + ".npy"), c)
 np.save(os.path.join(out, "calib_allnan.npy"), np.full((4, 1, 2, 3), np.nan, np.float32))
 np.save(os.path.join(out, "calib_rows.npy"), cal.reshape(4, 1, 6))
+
+# Conv + BatchNormalization whose folded bias (5) is 1.6e10 steps of s_x * s_w at 16 bits:
+# beyond int32; fine at 8 bits
+r = np.random.default_rng(2)
+save("conv_bn", [h.make_node("Conv", ["x", "bw"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+                 h.make_node("BatchNormalization", ["c", "g", "beta", "mu", "var"], ["y"], name="bn")],
+     [vi("x", [1, 2, 4, 4])], [vi("y", None)],
+     [nh.from_array((0.1 * r.standard_normal((3, 2, 3, 3))).astype(np.float32), "bw"),
+      nh.from_array(np.ones(3, np.float32), "g"), nh.from_array(np.array([5, -0.5, 0.1], np.float32), "beta"),
+      nh.from_array(np.zeros(3, np.float32), "mu"), nh.from_array(np.ones(3, np.float32), "var")])
+np.save(os.path.join(out, "bn_x.npy"), r.uniform(-1, 1, (8, 1, 2, 4, 4)).astype(np.float32).reshape(8, 2, 4, 4))
