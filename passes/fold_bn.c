@@ -59,6 +59,11 @@ static bool fold_one(MlirOperation bn) {
     MlirValue ops[3] = {mlirOperationGetOperand(prod, 0), nw, nbias};
     MlirType rt = mlirValueGetType(mlirOperationGetResult(bn, 0));
     MlirOperation nop = dl_op_create(mlirOperationGetLocation(prod), pk, 3, ops, 1, &rt, &pa);
+    /* the producer's per-node settings (dlc.quant from --config, ...) stay with it */
+    for (intptr_t i = 0; i < mlirOperationGetNumDiscardableAttributes(prod); i++) {
+      MlirNamedAttribute na = mlirOperationGetDiscardableAttribute(prod, i);
+      mlirOperationSetDiscardableAttributeByName(nop, mlirIdentifierStr(na.name), na.attribute);
+    }
     mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(bn), bn, nop);
     dl_replace_op(bn, mlirOperationGetResult(nop, 0));
     mlirOperationDestroy(prod);

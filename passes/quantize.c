@@ -50,6 +50,7 @@ typedef struct {
   QOpts global;
   VMap *qv, *dv; /* float value -> its quant.qcast; quant value -> its quant.dcast */
   int nq, nd;
+  bool failed; /* a diagnostic was emitted: the pass fails */
 } Q;
 
 static bool value_is_f32(MlirValue v) {
@@ -413,7 +414,18 @@ static bool quantize_mac(Q *q, MlirOperation op, DlOpKind k, const QOpts *o) {
     bq = malloc(sizeof(int32_t) * (size_t)nch);
     for (int64_t c = 0; c < nch; c++) {
       double v = nearbyint(((const float *)b.data)[c] / (px.scale * sw[c]));
-      v = fmin(fmax(v, -2147483647.0), 2147483647.0);
+      if (!(fabs(v) <= 2147483647.0)) { /* saturating would shift every output of the channel */
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "bias %g of channel %lld is %.3g steps of its scale s_x * s_w = %.3g, beyond the int32 bias "
+                 "(at %d weight and %d activation bits); give this node fewer bits (\"wbits\" / \"abits\" in "
+                 "--config) or keep it float (\"keep_float\": true)",
+                 ((const float *)b.data)[c], (long long)c, v, px.scale * sw[c], o->wbits, o->abits);
+        mlirEmitError(mlirOperationGetLocation(op), msg);
+        q->failed = true;
+        free(sw), free(bq);
+        return dl_tensor_free(&w), dl_tensor_free(&b), false;
+      }
       bq[c] = (int32_t)v;
       bmax = llabs((long long)bq[c]) > bmax ? llabs((long long)bq[c]) : bmax;
     }
@@ -586,7 +598,10 @@ bool dl_pass_quantize(MlirOperation func) {
     bool fresult = mlirOperationGetNumResults(op) == 1 && value_is_f32(mlirOperationGetResult(op, 0));
     if (k != DL_OP_COUNT && fresult && !o.keep_float) {
       switch (k) {
-      case DL_OP_CONV: case DL_OP_GEMM: case DL_OP_MATMUL: done = quantize_mac(&q, op, k, &o); break;
+      case DL_OP_CONV: case DL_OP_GEMM: case DL_OP_MATMUL:
+        done = quantize_mac(&q, op, k, &o);
+        if (q.failed) return free(q.qv), free(q.dv), false;
+        break;
       case DL_OP_ADD: case DL_OP_SUB: case DL_OP_MUL:
         done = value_is_f32(mlirOperationGetOperand(op, 0)) || dl_value_is_quant(mlirOperationGetOperand(op, 0));
         done = done && dl_value_constant(mlirOperationGetOperand(op, 1)).ptr == NULL &&

@@ -53,7 +53,12 @@ int dl_dtype_to_onnx(DlDType t);
 bool dl_dtype_is_float(DlDType t);
 bool dl_dtype_is_signed(DlDType t);
 
+/* Element count; saturates at INT64_MAX when it overflows (shapes read from
+ * files are checked with dl_shape_bytes first, so only those can be that big). */
 int64_t dl_shape_numel(const DlShape *s);
+/* Byte size of a tensor of shape s into *bytes; false when a dimension is
+ * negative or the element count or byte size overflows int64. */
+bool dl_shape_bytes(const DlShape *s, size_t *bytes);
 bool dl_shape_equal(const DlShape *a, const DlShape *b); /* dims and dtype */
 /* "1x3x28x28xf32" into buf; returns buf. */
 char *dl_shape_str(const DlShape *s, char *buf, size_t n);

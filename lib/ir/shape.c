@@ -215,6 +215,7 @@ bool dl_shape_conv_transpose(const DlAttrs *a, int nin, const DlShape *in, DlSha
   if (nin > 2 && (in[2].rank != 1 || in[2].dims[0] != out->dims[1]))
     FAIL("bias must be a vector of %lld values", (long long)out->dims[1]);
   for (int i = 0; i < k; i++) {
+    if (st[i] < 1 || dl[i] < 1 || op[i] < 0) FAIL("conv_transpose strides and dilations must be >= 1 and output_padding >= 0");
     int64_t o = st[i] * (x->dims[2 + i] - 1) + op[i] + (w->dims[2 + i] - 1) * dl[i] + 1 - pd[i] - pd[i + k];
     if (o < 1) FAIL("conv_transpose output dimension %d would be %lld", i, (long long)o);
     out->dims[2 + i] = o;
@@ -385,7 +386,12 @@ bool dl_shape_pad(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, Dl
   int r = in[0].rank;
   if (n != 2 * r) FAIL("pads must have %d values, found %d", 2 * r, n);
   *out = in[0];
+  bool reflect = !strcmp(dl_attrs_str(a, "mode", "constant"), "reflect");
   for (int i = 0; i < r; i++) {
+    /* reflect mirrors without repeating the edge: at most dim - 1 values per side */
+    if (reflect && ((p[i] > 0 && p[i] >= in[0].dims[i]) || (p[i + r] > 0 && p[i + r] >= in[0].dims[i])))
+      FAIL("reflect pads of dimension %d (%lld before, %lld after) must be at most its size minus 1 (%lld)", i,
+           (long long)p[i], (long long)p[i + r], (long long)in[0].dims[i] - 1);
     out->dims[i] += p[i] + p[i + r];
     if (out->dims[i] < 0) FAIL("pads make dimension %d negative", i);
   }

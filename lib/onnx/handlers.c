@@ -161,6 +161,9 @@ static bool clip(Node *nd, DlOpKind k) {
     }
   }
   if (!dl_dtype_is_float(nd->in[0]->shape.dtype)) return node_fail(nd, "integer clip is not supported");
+  /* ONNX computes min(max(x, lo), hi): hi everywhere when lo > hi. Said once
+   * here, so fused and integer forms (whose clamps may run lo last) agree. */
+  if (lo > hi) lo = hi;
   dl_attrs_set_float(&a, "min", lo);
   dl_attrs_set_float(&a, "max", hi);
   return emit_op(nd, k, 1, nd->in, &a, NULL, 0) != NULL;
@@ -369,6 +372,14 @@ static bool conv_transpose(Node *nd, DlOpKind k) {
   if (nop < 0) for (nop = 0; nop < ks; nop++) op[nop] = 0;
   if (npd < 0) for (npd = 0; npd < 2 * ks; npd++) pd[npd] = 0;
   if (nst != ks || ndl != ks || nop != ks || npd != 2 * ks) return node_fail(nd, "strides, dilations, output_padding or pads have the wrong length");
+  for (int i = 0; i < ks; i++) {
+    if (st[i] < 1 || dl[i] < 1)
+      return node_fail(nd, "strides and dilations must be >= 1, found %lld and %lld in dimension %d", (long long)st[i],
+                       (long long)dl[i], i);
+    if (op[i] < 0 || (op[i] >= st[i] && op[i] >= dl[i]))
+      return node_fail(nd, "output_padding %lld in dimension %d must be >= 0 and smaller than the stride (%lld) or the dilation (%lld)",
+                       (long long)op[i], i, (long long)st[i], (long long)dl[i]);
+  }
   if (nos >= 0 || strcmp(ap, "NOTSET")) {
     /* total padding from the requested output shape */
     if (nos >= 0 && nos != ks && nos != r) return node_fail(nd, "output_shape must have %d values", ks);

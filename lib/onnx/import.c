@@ -368,7 +368,12 @@ static bool value_shape(Imp *im, Onnx__ValueInfoProto *vi, DlShape *s, bool is_i
   s->rank = (int)tt->shape->n_dim;
   for (int i = 0; i < s->rank; i++) {
     Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[i];
-    if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value >= 0) {
+    bool is_value = d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+    if (is_value && d->dim_value < 0) {
+      s->dims[i] = -1; /* invalid, not dynamic: an error unless --input-shape gives it (override_shape) */
+      continue;
+    }
+    if (is_value) {
       s->dims[i] = d->dim_value;
     } else if (i == 0) {
       s->dims[i] = im->opt && im->opt->batch > 0 ? im->opt->batch : 1; /* dynamic batch */
@@ -378,6 +383,22 @@ static bool value_shape(Imp *im, Onnx__ValueInfoProto *vi, DlShape *s, bool is_i
     }
     if (s->dims[i] > ((int64_t)1 << 31))
       return dl_error_set(im->e, "graph input '%s' dimension %d is too large (%lld)", nm, i, (long long)s->dims[i]);
+  }
+  return true;
+}
+
+/* A declared shape (graph output or value_info) with a negative dimension is
+ * invalid ONNX, not a dynamic one; dlc infers these shapes and reads nothing
+ * else from them. */
+static bool check_declared_dims(Imp *im, Onnx__ValueInfoProto *const *vis, size_t n, const char *kind) {
+  for (size_t v = 0; v < n; v++) {
+    Onnx__TypeProto *t = vis[v]->type;
+    if (!t || t->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !t->tensor_type || !t->tensor_type->shape) continue;
+    Onnx__TensorShapeProto *sp = t->tensor_type->shape;
+    for (size_t i = 0; i < sp->n_dim; i++)
+      if (sp->dim[i]->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && sp->dim[i]->dim_value < 0)
+        return dl_error_set(im->e, "%s '%s' has negative dimension %zu (%lld)", kind, vis[v]->name ? vis[v]->name : "?",
+                            i, (long long)sp->dim[i]->dim_value);
   }
   return true;
 }
@@ -426,6 +447,9 @@ static bool override_shape(Imp *im, Onnx__ValueInfoProto *vi, DlShape *s, int *u
   for (int i = 0; i < s->rank; i++) {
     if (s->dims[i] >= 0) continue;
     Onnx__TensorShapeProto__Dimension *d = vi->type->tensor_type->shape->dim[i];
+    if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE)
+      return dl_error_set(im->e, "graph input '%s' has negative dimension %d (%lld), which ONNX does not allow; give its shape with --input-shape %s=...",
+                          name, i, (long long)d->dim_value, name);
     return dl_error_set(im->e, "graph input '%s' has dynamic dimension %d ('%s'); fix it with --input-shape %s=...",
                         name, i, d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? d->dim_param : "?",
                         name);
@@ -453,6 +477,16 @@ static bool check_override_names(Imp *im, Onnx__GraphProto *g, int used) {
   return true;
 }
 
+/* What defined name first, for the message about a second definition (ONNX is SSA). */
+static const char *defined_by(Imp *im, const char *name) {
+  Onnx__GraphProto *g = im->model->graph;
+  for (size_t i = 0; i < g->n_initializer; i++)
+    if (g->initializer[i]->name && !strcmp(g->initializer[i]->name, name)) return "an initializer";
+  for (size_t i = 0; i < g->n_input; i++)
+    if (g->input[i]->name && !strcmp(g->input[i]->name, name)) return "a graph input";
+  return "the output of an earlier node";
+}
+
 static bool import_node(Imp *im, Onnx__NodeProto *n, int index) {
   Node nd = {.im = im, .n = n, .index = index};
   const char *type = n->op_type ? n->op_type : "?";
@@ -469,6 +503,13 @@ static bool import_node(Imp *im, Onnx__NodeProto *n, int index) {
     nd.in[i] = entry_lookup(im, in);
     if (!nd.in[i]) return node_fail(&nd, "input '%s' is not defined by any earlier node, initializer or graph input", in);
     if (nd.in[i]->poison) return node_fail(&nd, "input '%s' is %s", in, nd.in[i]->poison);
+  }
+  for (size_t i = 0; i < n->n_output; i++) {
+    const char *out = n->output[i];
+    if (!out || !out[0]) continue;
+    for (size_t j = 0; j < i; j++)
+      if (n->output[j] && !strcmp(n->output[j], out)) return node_fail(&nd, "output '%s' is named twice", out);
+    if (entry_lookup(im, out)) return node_fail(&nd, "output '%s' is already %s", out, defined_by(im, out));
   }
   const ImportRow *row = dl_onnx_import_row(type);
   if (im->opset < 7) { /* legacy bookkeeping attributes with no effect on inference */
@@ -564,7 +605,9 @@ static MlirModule import_model(Imp *im) {
     dl_error_set(im->e, "model uses opset %lld; dlc supports opsets 1 to 21", (long long)im->opset);
     return mod;
   }
-  if (!check_supported(im, g)) return mod;
+  if (!check_supported(im, g) || !check_declared_dims(im, g->output, g->n_output, "graph output") ||
+      !check_declared_dims(im, g->value_info, g->n_value_info, "value_info"))
+    return mod;
 
   /* initializers: known constants, materialized on first use */
   if (im->payloads && im->npayloads != (int)g->n_initializer)
@@ -618,6 +661,12 @@ static MlirModule import_model(Imp *im) {
     if (nargs == 256) return dl_error_set(im->e, "more than 256 graph inputs"), mod;
     DlShape s;
     if (!value_shape(im, vi, &s, true) || !override_shape(im, vi, &s, &overrides_used)) return mod;
+    size_t bytes;
+    if (!dl_shape_bytes(&s, &bytes)) {
+      char str[200];
+      return dl_error_set(im->e, "graph input '%s' shape %s is too large (its size overflows 64 bits)", vi->name,
+                          dl_shape_str(&s, str, sizeof str)), mod;
+    }
     arg_types[nargs] = dl_shape_to_type(ctx, &s);
     arg_locs[nargs] = mlirLocationNameGet(ctx, dl_str(vi->name), mlirLocationUnknownGet(ctx));
     arg_names[nargs] = vi->name;

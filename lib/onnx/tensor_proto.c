@@ -3,6 +3,7 @@
  * moved out of the message so freeing the message leaves it alone. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,9 +36,15 @@ static bool read_external(Imp *im, Onnx__TensorProto *tp, DlTensor *t, size_t by
   if (off < 0 || (len >= 0 && (size_t)len != bytes))
     return fail(im, what, "external data length %lld does not match the %zu bytes of its shape",
                 (long long)len, bytes);
-  char path[4096];
+  char path[4096], real[PATH_MAX], dir[PATH_MAX];
   snprintf(path, sizeof path, "%s/%s", im->dir, loc);
-  int fd = open(path, O_RDONLY);
+  if (!realpath(path, real)) return fail(im, what, "cannot open external data file '%s': %s", path, strerror(errno));
+  /* a symlink in the folder must not reach outside it (no "../" either way) */
+  size_t dn = realpath(im->dir, dir) ? strlen(dir) : 0;
+  if (!dn || strncmp(real, dir, dn) || (real[dn] != '/' && dir[dn - 1] != '/'))
+    return fail(im, what, "external data location '%s' resolves to '%s', outside the model's folder '%s'", loc, real,
+                dn ? dir : im->dir);
+  int fd = open(real, O_RDONLY | O_NOFOLLOW);
   if (fd < 0) return fail(im, what, "cannot open external data file '%s': %s", path, strerror(errno));
   if (im->opt && im->opt->on_file_read) im->opt->on_file_read(path, im->opt->user);
   void *buf = malloc(bytes ? bytes : 1);

@@ -26,6 +26,8 @@ typedef struct {
 typedef struct {
   Hist **tab;
   size_t cap, n;
+  const void *bad; /* the first value seen holding NaN or Inf, and one such element */
+  double bad_x;
 } HistMap;
 
 static size_t hptr(const void *p) { return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull); }
@@ -77,7 +79,11 @@ static void observe(void *user, MlirValue v, const DlTensor *t) {
   double lo = h->min, hi = h->max;
   for (int64_t i = 0; i < n; i++) {
     double x = d[i];
-    if (x != x) continue;
+    if (!isfinite(x)) {
+      HistMap *m = user;
+      if (!m->bad) m->bad = v.ptr, m->bad_x = x;
+      continue;
+    }
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
@@ -88,7 +94,7 @@ static void observe(void *user, MlirValue v, const DlTensor *t) {
   double k = NB / h->R;
   for (int64_t i = 0; i < n; i++) {
     double x = d[i];
-    if (x != x) continue;
+    if (!isfinite(x)) continue;
     int b = (int)(fabs(x) * k);
     if (b >= NB) b = NB - 1;
     if (x >= 0) h->pos[b] += 1;
@@ -250,6 +256,27 @@ static void node_calib_options(MlirValue v, DlCalibOptions *o) {
   if (!mlirAttributeIsNull(b) && mlirAttributeIsAInteger(b)) o->bits = (int)mlirIntegerAttrGetValueInt(b);
 }
 
+/* A NaN or Inf in the data would move or void the ranges chosen: calibration
+ * data must be finite. */
+static bool finite_sample(MlirModule m, const float *x, int64_t per, int64_t sample, DlError *e) {
+  for (int64_t j = 0; j < per; j++) {
+    if (isfinite(x[j])) continue;
+    MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(dl_module_func(m), 0));
+    MlirAttribute nm = dl_value_attr_get(mlirBlockGetArgument(body, 0), "dlc.name");
+    MlirStringRef s = !mlirAttributeIsNull(nm) && mlirAttributeIsAString(nm) ? mlirStringAttrGetValue(nm) : dl_str("input 0");
+    return dl_error_set(e, "calibration data: sample %lld of input '%.*s' holds %s at element %lld; calibration needs finite values",
+                        (long long)sample, (int)s.length, s.data, isnan(x[j]) ? "NaN" : x[j] > 0 ? "+Inf" : "-Inf", (long long)j);
+  }
+  return true;
+}
+
+static bool non_finite_value(MlirModule m, MlirValue v, double x, int64_t sample, DlError *e) {
+  char where[256] = "";
+  if (!mlirValueIsABlockArgument(v)) dl_location_str(mlirOperationGetLocation(mlirOpResultGetOwner(v)), where, sizeof where);
+  return dl_error_set(e, "calibration: node '%s' computes %s from the finite sample %lld; calibration needs finite values",
+                      where[0] ? where : "?", isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf", (long long)sample);
+}
+
 bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, DlError *e) {
   DlPlan *p = dl_plan_create(m, e);
   if (!p) return false;
@@ -262,7 +289,11 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
   bool tty = o->progress && isatty(2);
   for (int64_t i = 0; i < total; i++) {
     const void *in = (const float *)data->data + i * per;
-    if (!dl_plan_run(p, &in, e)) goto done;
+    if (!finite_sample(m, in, per, i, e) || !dl_plan_run(p, &in, e)) goto done;
+    if (hm.bad) { /* finite inputs, yet an activation is not: its range would be wrong */
+      non_finite_value(m, (MlirValue){hm.bad}, hm.bad_x, i, e);
+      goto done;
+    }
     if (tty && (dl_now() - last > 0.1 || i + 1 == total)) dl_progress("calibrating", i + 1, total, t0), last = dl_now();
   }
   /* write the ranges into the IR */

@@ -12,8 +12,8 @@ static void dlrt_apply_act(float *y, dlrt_i n, dlrt_act act) {
   dlrt_i i;
   if (!act.on) return;
   for (i = 0; i < n; i++) {
-    float v = y[i];
-    y[i] = v < act.lo ? act.lo : v > act.hi ? act.hi : v;
+    float v = y[i] < act.lo ? act.lo : y[i];
+    y[i] = v > act.hi ? act.hi : v; /* max then min, as ONNX Clip: hi everywhere when lo > hi */
   }
 }
 /* @end */
@@ -324,7 +324,7 @@ void dlrt_unary(int op, dlrt_i n, const float *x, float *y, float p0, float p1) 
   switch (op) {
   case DLRT_RELU: DLRT_UN_LOOP(v < 0 ? 0.0f : v) break;
   case DLRT_LEAKY_RELU: DLRT_UN_LOOP(v < 0 ? p0 * v : v) break;
-  case DLRT_CLIP: DLRT_UN_LOOP(v < p0 ? p0 : v > p1 ? p1 : v) break;
+  case DLRT_CLIP: DLRT_UN_LOOP((v = v < p0 ? p0 : v) > p1 ? p1 : v) break; /* p1 when p0 > p1, as ONNX */
   case DLRT_SIGMOID: DLRT_UN_LOOP(1.0f / (1.0f + expf(-v))) break;
   case DLRT_HARD_SIGMOID: DLRT_UN_LOOP(fmaxf(0.0f, fminf(1.0f, p0 * v + p1))) break;
   case DLRT_HARD_SWISH: DLRT_UN_LOOP(v * fmaxf(0.0f, fminf(1.0f, v / 6.0f + 0.5f))) break;
@@ -786,7 +786,7 @@ static double dlrt_un_f(int op, double v, double p0, double p1) {
   switch (op) {
   case DLRT_RELU: return v < 0 ? 0 : v;
   case DLRT_LEAKY_RELU: return v < 0 ? p0 * v : v;
-  case DLRT_CLIP: return v < p0 ? p0 : v > p1 ? p1 : v;
+  case DLRT_CLIP: return (v = v < p0 ? p0 : v) > p1 ? p1 : v;
   case DLRT_SIGMOID: return 1 / (1 + exp(-v));
   case DLRT_HARD_SIGMOID: return fmax(0, fmin(1, p0 * v + p1));
   case DLRT_HARD_SWISH: return v * fmax(0, fmin(1, v / 6 + 0.5));
@@ -836,7 +836,7 @@ static int64_t dlrt_un_i(int op, int64_t v, double p0, double p1) {
   case DLRT_NOT: return !v;
   case DLRT_BITNOT: return ~v;
   case DLRT_RELU: return v < 0 ? 0 : v;
-  case DLRT_CLIP: return (double)v < p0 ? (int64_t)p0 : (double)v > p1 ? (int64_t)p1 : v;
+  case DLRT_CLIP: return (v = (double)v < p0 ? (int64_t)p0 : v, (double)v > p1 ? (int64_t)p1 : v);
   case DLRT_ISNAN: case DLRT_ISINF: return 0;
   default: return v; /* DLRT_CAST */
   }

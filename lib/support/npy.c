@@ -71,7 +71,12 @@ bool dl_npy_parse(const void *buf, size_t len, DlTensor *t, DlError *e) {
     s.dims[s.rank++] = v;
     p = end;
   }
-  size_t want = (size_t)dl_shape_numel(&s) * dl_dtype_size(s.dtype);
+  size_t want;
+  if (!dl_shape_bytes(&s, &want)) {
+    char str[200];
+    dl_error_set(e, ".npy shape %s is too large (its size overflows 64 bits)", dl_shape_str(&s, str, sizeof str));
+    goto cleanup;
+  }
   if (len - off - hlen < want) {
     dl_error_set(e, ".npy data is truncated: %zu bytes for a shape needing %zu", len - off - hlen, want);
     goto cleanup;

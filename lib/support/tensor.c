@@ -37,8 +37,23 @@ bool dl_dtype_is_signed(DlDType t) {
 
 int64_t dl_shape_numel(const DlShape *s) {
   int64_t n = 1;
-  for (int i = 0; i < s->rank; i++) n *= s->dims[i];
-  return n;
+  bool over = false;
+  for (int i = 0; i < s->rank; i++) {
+    if (s->dims[i] == 0) return 0;
+    over |= __builtin_mul_overflow(n, s->dims[i], &n);
+  }
+  return over ? INT64_MAX : n;
+}
+
+bool dl_shape_bytes(const DlShape *s, size_t *bytes) {
+  int64_t n = (int64_t)dl_dtype_size(s->dtype);
+  for (int i = 0; i < s->rank; i++)
+    if (s->dims[i] < 0) return false;
+  if (dl_shape_numel(s) == 0) n = 0;
+  for (int i = 0; i < s->rank && n; i++)
+    if (__builtin_mul_overflow(n, s->dims[i], &n)) return false;
+  *bytes = (size_t)n;
+  return true;
 }
 
 bool dl_shape_equal(const DlShape *a, const DlShape *b) {
