@@ -263,7 +263,7 @@ static void weight_scales(MlirOperation user, const DlTensor *w, int axis, int64
  * Conv weights (axis 0, rank > 2) come in kernel windows of kh*kw inputs. With
  * outliers the integers take the outlier width; `user` records how many exceed wbits. */
 static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axis, int64_t nch, const QOpts *o,
-                                  double *scales) {
+                                  double fmult, const double *fbias, double *scales) {
   const float *d = w->data;
   int64_t n = dl_shape_numel(&w->shape), inner = 1;
   for (int i = axis + 1; i < w->shape.rank; i++) inner *= w->shape.dims[i];
@@ -271,6 +271,36 @@ static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axi
   int64_t dense_max = ((int64_t)1 << (o->wbits - 1)) - 1, qmax = ((int64_t)1 << (sbits - 1)) - 1;
   float *thr = malloc(sizeof(float) * (size_t)nch);
   weight_scales(user, w, axis, nch, o, scales, thr);
+  /* Two floors on the scales. A channel whose weights are almost zero (BN
+   * folding leaves some at 1e-38) would get a requantization multiplier
+   * s_x * s_w / s_y far below 2^-24, which no target can shift by: at fmult
+   * (multiplier 2^-24) rounding its weights moves the output by at most
+   * K * 255 * 2^-25 steps (0.04 for K = 4608). And the bias, stored at
+   * s_x * s_w, must stay within 2^30 steps to fit the int32 bias with room for
+   * the products (fbias): its channel's weights are then rounded more coarsely,
+   * and a warning says how much. */
+  double worst = 1, all = fmult;
+  int64_t raised = 0;
+  for (int64_t c = 0; c < nch; c++) all = fbias && fbias[c] > all ? fbias[c] : all;
+  for (int64_t c = 0; c < nch; c++) {
+    double fb = fbias ? (o->per_channel ? fbias[c] : all) : 0, f = fb > fmult ? fb : fmult;
+    if (!o->per_channel) f = all;
+    if (scales[c] >= f) continue;
+    if (fb >= f && scales[c] > fmult) {
+      raised++;
+      worst = f / scales[c] > worst ? f / scales[c] : worst;
+    }
+    scales[c] = f;
+  }
+  if (raised) {
+    char loc[256];
+    dl_location_str(mlirOperationGetLocation(user), loc, sizeof loc);
+    fprintf(stderr,
+            "dlc: warning: %s: the bias of %lld channel%s would not fit int32 at the weights' scale; their weights "
+            "are rounded at up to %.3gx that scale (%.1f bits fewer); fewer activation bits (\"abits\") or "
+            "\"keep_float\" in --config avoid it\n",
+            loc, (long long)raised, raised == 1 ? "" : "s", worst, log2(worst));
+  }
   mlirOperationRemoveDiscardableAttributeByName(user, dl_str("dlc.wscales")); /* the type carries them now */
   DlShape ss = w->shape;
   ss.dtype = sbits <= 8 ? DL_I8 : DL_I16;
@@ -407,7 +437,12 @@ static bool quantize_mac(Q *q, MlirOperation op, DlOpKind k, const QOpts *o) {
   double *sw = malloc(sizeof(double) * (size_t)nch);
   int64_t wmax = ((int64_t)1 << ((o->outliers > 0 ? o->outlier_bits : o->wbits) - 1)) - 1, bmax = 0;
   MlirValue qw = qdq_weights(q, op, wv, &w, axis, nch, sw, &wmax);
-  if (mlirValueIsNull(qw)) qw = quantize_weights(q, op, &w, axis, nch, o, sw);
+  if (mlirValueIsNull(qw)) {
+    double *fbias = nin > 2 ? malloc(sizeof(double) * (size_t)nch) : NULL;
+    for (int64_t c = 0; fbias && c < nch; c++) fbias[c] = fabs(((const float *)b.data)[c]) / (px.scale * 1073741824.0);
+    qw = quantize_weights(q, op, &w, axis, nch, o, ldexp(py.scale / px.scale, -24), fbias, sw);
+    free(fbias);
+  }
   /* i32 bias at s_x * s_w, and the accumulator bound it adds to */
   int32_t *bq = NULL;
   if (nin > 2) {
