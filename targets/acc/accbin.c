@@ -184,9 +184,10 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
     int64_t total, zero;
     free(dl_acc_block_offsets(&g, l, p->wseg + l->woff, &total, &zero));
     if (total != l->wbytes || zero != l->zblocks) {
+      long long says_zero = l->zblocks, says_bytes = l->wbytes; /* l is freed with p */
       dl_acc_program_free(p);
       return dl_error_set(e, "layer %d: its weight bitmap marks %lld zero blocks and %lld bytes, the layer says %lld and %lld", i,
-                          (long long)zero, (long long)total, (long long)l->zblocks, (long long)l->wbytes);
+                          (long long)zero, (long long)total, says_zero, says_bytes);
     }
   }
   p->out = malloc(sizeof(DlAccOutlier) * (size_t)(p->nout + 1));
