@@ -140,7 +140,14 @@ int main(int argc, char **argv) {
   DlPimSim *sim = NULL;
   DlAccProgram acc = {0};
   DlAccSim *asim = NULL;
+  void *stage[256] = {NULL};
   size_t ml = strlen(model);
+  bool compiled = (ml > 7 && (!strcmp(model + ml - 7, ".pimbin") || !strcmp(model + ml - 7, ".accbin"))) ||
+                  (ml > 2 && !strcmp(model + ml - 2, ".c"));
+  if (compiled && shapes) {
+    dl_error_set(&e, "--input-shape fixes the dynamic inputs of an ONNX model; %s has static shapes", model);
+    goto fail;
+  }
   if (ml > 7 && !strcmp(model + ml - 7, ".pimbin")) {
     if (!dl_pim_read(model, &pim, &e) || !plan_embedded(model, pim.mlir, pim.mlir_len, &ctx, &m, &run.plan, &e)) goto fail;
     if (disasm) {
@@ -175,9 +182,13 @@ int main(int argc, char **argv) {
   } else if (ml > 2 && !strcmp(model + ml - 2, ".c")) {
     run.cm = dl_cmodel_load(model, NULL, NULL, &e);
     if (!run.cm) goto fail;
-    for (int o = 0; o < dl_cmodel_num_outputs(run.cm); o++)
-      run.outs[o] = malloc(dl_dtype_size(dl_cmodel_output_shape(run.cm, o)->dtype) *
-                           (size_t)(dl_shape_numel(dl_cmodel_output_shape(run.cm, o)) + 1));
+    for (int o = 0; o < dl_cmodel_num_outputs(run.cm); o++) {
+      size_t bytes;
+      if (!dl_shape_bytes(dl_cmodel_output_shape(run.cm, o), &bytes) || !(run.outs[o] = malloc(bytes + 1))) {
+        dl_error_set(&e, "%s: output %d is too large", model, o);
+        goto fail;
+      }
+    }
   } else {
     ctx = dl_context_create(&e);
     if (mlirContextIsNull(ctx)) goto fail;
@@ -194,10 +205,17 @@ int main(int argc, char **argv) {
     goto fail;
   }
   int64_t samples = -1, B = 1;
+  size_t per_in[256] = {0}; /* bytes per sample of each input */
   for (int i = 0; i < nin; i++) {
-    if (!read_tensor(inputs[i], &in[i], &e)) goto fail;
     const DlShape *want = r_in(&run, i);
     char ws[128], gs[128];
+    size_t wbytes;
+    if (!dl_shape_bytes(want, &wbytes) || (want->rank && wbytes == 0)) {
+      dl_error_set(&e, "input '%s' has shape %s, which holds no data or is too large", r_name(&run, i),
+                   dl_shape_str(want, ws, sizeof ws));
+      goto fail;
+    }
+    if (!read_tensor(inputs[i], &in[i], &e)) goto fail;
     bool ok = in[i].shape.dtype == want->dtype && in[i].shape.rank == want->rank && want->rank > 0;
     for (int d = 1; ok && d < want->rank; d++) ok = in[i].shape.dims[d] == want->dims[d];
     if (!ok && dl_shape_equal(&in[i].shape, want)) ok = true;
@@ -208,12 +226,17 @@ int main(int argc, char **argv) {
       goto fail;
     }
     int64_t t = want->rank ? in[i].shape.dims[0] : 1;
+    if (t == 0) {
+      dl_error_set(&e, "%s: no samples (its first dimension is 0)", inputs[i]);
+      goto fail;
+    }
     if (samples >= 0 && t != samples) {
       dl_error_set(&e, "inputs disagree on the sample count (%lld vs %lld)", (long long)samples, (long long)t);
       goto fail;
     }
     samples = t;
     B = want->rank ? want->dims[0] : 1;
+    per_in[i] = wbytes / (size_t)B;
   }
   if (limit >= 0 && limit < samples) samples = limit;
   for (int o = 0; o < no; o++) {
@@ -230,18 +253,18 @@ int main(int argc, char **argv) {
     }
   }
   /* one batch of staging buffers so the last, partial batch is zero-padded */
-  void *stage[256];
-  for (int i = 0; i < nin; i++) {
-    size_t per = dl_tensor_bytes(&in[i]) / (size_t)(in[i].shape.dims[0] ? in[i].shape.dims[0] : 1);
-    stage[i] = calloc((size_t)B, per ? per : 1);
-  }
+  for (int i = 0; i < nin; i++)
+    if (!(stage[i] = calloc((size_t)B, per_in[i] ? per_in[i] : 1))) {
+      dl_error_set(&e, "out of memory");
+      goto fail;
+    }
   bool tty = !quiet && isatty(2) && samples > B;
   double t0 = dl_now();
   for (int64_t s0 = 0; s0 < samples; s0 += B) {
     int64_t cnt = samples - s0 < B ? samples - s0 : B;
     const void *ptrs[256];
     for (int i = 0; i < nin; i++) {
-      size_t per = dl_tensor_bytes(&in[i]) / (size_t)(in[i].shape.dims[0] ? in[i].shape.dims[0] : 1);
+      size_t per = per_in[i];
       memset(stage[i], 0, per * (size_t)B);
       memcpy(stage[i], (char *)in[i].data + per * (size_t)s0, per * (size_t)cnt);
       ptrs[i] = stage[i];
@@ -250,7 +273,8 @@ int main(int argc, char **argv) {
     for (int o = 0; o < no; o++) {
       const DlShape *rs = r_out(&run, o);
       const void *rd = r_output(&run, o);
-      size_t bytes = (size_t)dl_shape_numel(rs) * dl_dtype_size(rs->dtype);
+      size_t bytes = 0;
+      dl_shape_bytes(rs, &bytes); /* allocated above: fits */
       if (outs[o].shape.rank && outs[o].shape.dims[0] == samples && rs->dims[0] == B) {
         size_t per = bytes / (size_t)B;
         memcpy((char *)outs[o].data + per * (size_t)s0, rd, per * (size_t)cnt);
@@ -259,7 +283,6 @@ int main(int argc, char **argv) {
     if (tty) dl_progress("samples", s0 + cnt, samples, t0);
   }
   double secs = dl_now() - t0;
-  for (int i = 0; i < nin; i++) free(stage[i]);
   printf("samples: %lld, batch %lld, %.3f s (%.4f ms/sample)\n", (long long)samples, (long long)B, secs,
          samples ? 1e3 * secs / (double)samples : 0.0);
   rc = 0;
@@ -344,6 +367,7 @@ fail:
   rc = 1;
 done:
   for (int i = 0; i < 256; i++) dl_tensor_free(&in[i]), dl_tensor_free(&outs[i]);
+  for (int i = 0; i < 256; i++) free(stage[i]);
   dl_tensor_free(&lab);
   dl_tensor_free(&ref);
   dl_pim_sim_destroy(sim);

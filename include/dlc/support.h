@@ -17,6 +17,10 @@ bool dl_read_file(const char *path, char **data, size_t *len, DlError *e);
  * then rename. On failure no file appears at path. path "-" writes stdout. */
 bool dl_write_file_atomic(const char *path, const void *data, size_t len, DlError *e);
 
+/* Checks an --input-shape specification ("name=DIMS[,name=DIMS...]", DIMS
+ * like 1x3x224x224): every dimension within 1..2^31, every name once. */
+bool dl_shape_spec_check(const char *spec, DlError *e);
+
 /* Directory part of path ("." if none), into buf. */
 void dl_path_dirname(const char *path, char *buf, size_t n);
 

@@ -34,3 +34,8 @@ save("conv", [h.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1,
      [h.make_tensor_value_info("x", T.FLOAT, [1, 2, 6, 6])], [h.make_tensor_value_info("y", T.FLOAT, None)],
      [nh.from_array(cw, "w")])
 np.save(os.path.join(out, "cx.npy"), rng.uniform(-1, 1, (16, 1, 2, 6, 6)).astype(np.float32))
+
+# a dynamic batch: x is [N, 4]
+save("dyn", [h.make_node("Relu", ["x"], ["y"], name="relu")],
+     [h.make_tensor_value_info("x", T.FLOAT, ["N", 4])], [h.make_tensor_value_info("y", T.FLOAT, ["N", 4])])
+np.save(os.path.join(out, "dx.npy"), rng.uniform(-1, 1, (6, 4)).astype(np.float32))
