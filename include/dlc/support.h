@@ -50,6 +50,14 @@ double dl_read_f64(DlReader *r);
 /* n bytes at the cursor (NULL, and bad, if fewer remain) */
 const void *dl_read_bytes(DlReader *r, size_t n);
 
+/* CRC-32 (IEEE, zlib's crc32: start with crc = 0) of n bytes, continuing crc. */
+uint32_t dl_crc32(uint32_t crc, const void *data, size_t n);
+/* Sealed binary files end with the CRC-32 of everything before it (4 bytes,
+ * little-endian): dl_buf_seal appends it; dl_sealed_check verifies it
+ * ("checksum mismatch: corrupted or truncated"). */
+void dl_buf_seal(DlBuf *b);
+bool dl_sealed_check(const void *data, size_t len, DlError *e);
+
 /* Writes s as a JSON string literal (quotes escaped, control characters dropped). */
 void dl_json_write_str(FILE *f, const char *s);
 

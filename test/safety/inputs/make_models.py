@@ -39,3 +39,5 @@ np.save(os.path.join(out, "cx.npy"), rng.uniform(-1, 1, (16, 1, 2, 6, 6)).astype
 save("dyn", [h.make_node("Relu", ["x"], ["y"], name="relu")],
      [h.make_tensor_value_info("x", T.FLOAT, ["N", 4])], [h.make_tensor_value_info("y", T.FLOAT, ["N", 4])])
 np.save(os.path.join(out, "dx.npy"), rng.uniform(-1, 1, (6, 4)).astype(np.float32))
+# dlc-run takes samples along the input's own first (batch) axis
+np.save(os.path.join(out, "cxr.npy"), np.load(os.path.join(out, "cx.npy")).reshape(16, 2, 6, 6))
