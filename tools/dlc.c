@@ -489,6 +489,7 @@ int main(int argc, char **argv) {
     return EXIT_INTERNAL;
   }
   dl_attach_diagnostic_printer(ctx, prog);
+  dl_outputs_begin(); /* every output file appears at cleanup, all together, or none does */
   Deps deps = {0};
   DlImportOptions opt = {.input_shapes = shapes[0] ? shapes : NULL, .on_file_read = on_read, .user = &deps};
   int rc = 0;
@@ -658,6 +659,12 @@ int main(int argc, char **argv) {
   }
   free(text);
 cleanup:
+  if (rc == 0) {
+    DlError ce = {0};
+    if (!dl_outputs_commit(&ce)) fprintf(stderr, "%s: error: %s\n", prog, ce.msg), rc = EXIT_USER;
+    dl_error_clear(&ce);
+  }
+  dl_outputs_abort();
   dl_tensor_free(&data);
   if (!mlirModuleIsNull(float_m)) mlirModuleDestroy(float_m);
   dl_quant_config_destroy(qcfg);

@@ -14,8 +14,17 @@
 bool dl_read_file(const char *path, char **data, size_t *len, DlError *e);
 
 /* Writes data to path atomically: a temporary file in the same directory,
- * then rename. On failure no file appears at path. path "-" writes stdout. */
+ * then rename. On failure no file appears at path. path "-" writes stdout.
+ * Between dl_outputs_begin and dl_outputs_commit / dl_outputs_abort the
+ * rename waits: commit renames every file written since begin (or, if one
+ * cannot be, removes them all and fails), abort removes them; so the outputs
+ * of one invocation appear together or not at all. */
 bool dl_write_file_atomic(const char *path, const void *data, size_t len, DlError *e);
+void dl_outputs_begin(void);
+bool dl_outputs_commit(DlError *e);
+void dl_outputs_abort(void);
+/* dl_write_file_atomic, renamed at once even between begin and commit (caches). */
+bool dl_write_file_now(const char *path, const void *data, size_t len, DlError *e);
 
 /* Checks an --input-shape specification ("name=DIMS[,name=DIMS...]", DIMS
  * like 1x3x224x224): every dimension within 1..2^31, every name once. */
