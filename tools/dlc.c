@@ -529,7 +529,7 @@ int main(int argc, char **argv) {
   }
   if (calib) {
     on_read(calib, &deps);
-    if (!dl_npy_read(calib, &data, &e)) {
+    if (!dl_npy_read(calib, &data, &e) || !dl_calib_data_check(m, &data, calib, &e)) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
       rc = EXIT_USER;
       goto cleanup;
@@ -585,7 +585,7 @@ int main(int argc, char **argv) {
     bool ok = dl_quantize_module(m, &qs, &data, &e);
     if (!ok) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      rc = EXIT_USER;
+      rc = dl_error_is_internal(&e) ? EXIT_INTERNAL : EXIT_USER;
       goto cleanup;
     }
   }
