@@ -36,6 +36,8 @@ static void usage(FILE *f) {
           "  --limit N          use only the first N samples\n"
           "  --input-shape S    fix dynamic input dims, as in dlc\n"
           "  --quiet            no progress bar\n"
+          "  --allow-nonfinite  run an integer model on inputs with NaN or Inf (a warning with their count);\n"
+          "                     by default they are an error, since quantizing makes them finite numbers\n"
           "  --report FILE      .pimbin / .accbin: write the simulator's JSON report (time, energy per layer)\n"
           "  --disasm           .pimbin / .accbin: print its kernels / layers and instructions, run nothing\n"
           "  --acc-compress S   .accbin: every activation compressed in DRAM with scheme S (raw, pack, zvc, zb,\n"
@@ -74,6 +76,33 @@ static const void *r_output(const Runner *r, int i) {
   return r->plan ? dl_plan_output(r->plan, i)->data : r->outs[i];
 }
 
+/* Whether the model turns float inputs into integers somewhere, where NaN and
+ * Inf become finite numbers: the plan has integer steps, or the generated C
+ * quantizes. */
+static bool quantizes(const Runner *r, const char *model) {
+  for (int s = 0; r->plan && s < r->plan->nsteps; s++)
+    if (r->plan->steps[s].q) return true;
+  char *text;
+  size_t len;
+  DlError e = {0};
+  if (r->plan || !dl_read_file(model, &text, &len, &e)) return dl_error_clear(&e), false;
+  bool q = strstr(text, "  qrt_quantize(") != NULL;
+  free(text);
+  return q;
+}
+
+/* NaN and Inf in float input t: their count, and the first one's sample and index. */
+static int64_t nonfinite(const DlTensor *t, int64_t *sample, int64_t *index) {
+  if (!dl_dtype_is_float(t->shape.dtype)) return 0;
+  int64_t n = dl_shape_numel(&t->shape), per = t->shape.rank && t->shape.dims[0] ? n / t->shape.dims[0] : n, count = 0;
+  for (int64_t i = 0; i < n; i++) {
+    double v = dl_tensor_get_f(t, i);
+    if (isfinite(v)) continue;
+    if (!count++) *sample = i / per, *index = i % per;
+  }
+  return count;
+}
+
 /* The quantized module a .pimbin or .accbin embeds, parsed and planned. */
 static bool plan_embedded(const char *path, const char *text, size_t len, MlirContext *ctx, MlirModule *m, DlPlan **plan,
                           DlError *e) {
@@ -90,7 +119,7 @@ static bool plan_embedded(const char *path, const char *text, size_t len, MlirCo
 int main(int argc, char **argv) {
   const char *model = NULL, *inputs[256], *labels = NULL, *compare = NULL, *out = NULL, *shapes = NULL;
   const char *report = NULL, *acc_compress = NULL;
-  bool disasm = false;
+  bool disasm = false, allow_nonfinite = false;
   int nin = 0;
   int64_t batch = 64, limit = -1;
   double atol = 1e-4, rtol = 0;
@@ -121,6 +150,7 @@ int main(int argc, char **argv) {
       if (batch < 1) return fprintf(stderr, "%s: error: --batch must be >= 1\n", prog), 1;
     } else if (!strcmp(a, "--limit")) { NEEDV(); limit = atoll(v); }
     else if (!strcmp(a, "--quiet")) quiet = true;
+    else if (!strcmp(a, "--allow-nonfinite")) allow_nonfinite = true;
     else if (!strcmp(a, "--report")) { NEEDV(); report = v; }
     else if (!strcmp(a, "--disasm")) disasm = true;
     else if (!strcmp(a, "--acc-compress")) { NEEDV(); acc_compress = v; }
@@ -237,6 +267,21 @@ int main(int argc, char **argv) {
     samples = t;
     B = want->rank ? want->dims[0] : 1;
     per_in[i] = wbytes / (size_t)B;
+  }
+  bool integer = quantizes(&run, model);
+  for (int i = 0; i < nin && integer; i++) {
+    int64_t at_s = 0, at_i = 0, bad = nonfinite(&in[i], &at_s, &at_i);
+    if (!bad) continue;
+    char what[512], nm[160];
+    if (r_name(&run, i)[0]) snprintf(nm, sizeof nm, "input '%s'", r_name(&run, i));
+    else snprintf(nm, sizeof nm, "input %d", i);
+    snprintf(what, sizeof what, "%s: %lld NaN or Inf values in %s (the first at sample %lld, element %lld)", inputs[i],
+             (long long)bad, nm, (long long)at_s, (long long)at_i);
+    if (!allow_nonfinite) {
+      dl_error_set(&e, "%s: the integer model would quantize them to finite numbers (--allow-nonfinite runs it anyway)", what);
+      goto fail;
+    }
+    fprintf(stderr, "%s: warning: %s, quantized to finite numbers (--allow-nonfinite)\n", prog, what);
   }
   int64_t given = samples; /* before --limit */
   if (limit >= 0 && limit < samples) samples = limit;
