@@ -162,6 +162,7 @@ int main(int argc, char **argv) {
 
   int rc = 1;
   DlError e = {0};
+  dl_outputs_begin(); /* the report and every -o file appear together at the end, or none */
   DlTensor in[256] = {{{0}}}, lab = {0}, ref = {0}, outs[256] = {{{0}}};
   Runner run = {0};
   MlirModule m = {NULL};
@@ -339,9 +340,13 @@ int main(int argc, char **argv) {
            pim.dev.name, ns / 1e3 / (double)samples, nj / 1e3 / (double)samples, bitops, sim_s,
            sim_s > 0 ? bitops / sim_s : 0.0);
     if (report) {
-      FILE *f = fopen(report, "w");
+      char *text = NULL;
+      size_t tlen = 0;
+      FILE *f = open_memstream(&text, &tlen);
       bool ok = f && dl_pim_sim_report(sim, f, samples);
       if (f && fclose(f)) ok = false;
+      ok = ok && dl_write_file_atomic(report, text, tlen, &e);
+      free(text);
       if (!ok) {
         dl_error_set(&e, "%s: cannot write the report", report);
         goto fail;
@@ -354,9 +359,13 @@ int main(int argc, char **argv) {
     printf("acc (%s): %.1f us, %.2f uJ and %.0f DRAM bytes per sample; simulator: %.2f s\n", acc.dev.name,
            ns / 1e3 / (double)samples, nj / 1e3 / (double)samples, dram / (double)samples, sim_s);
     if (report) {
-      FILE *f = fopen(report, "w");
+      char *text = NULL;
+      size_t tlen = 0;
+      FILE *f = open_memstream(&text, &tlen);
       bool ok = f && dl_acc_sim_report(asim, f, samples);
       if (f && fclose(f)) ok = false;
+      ok = ok && dl_write_file_atomic(report, text, tlen, &e);
+      free(text);
       if (!ok) {
         dl_error_set(&e, "%s: cannot write the report", report);
         goto fail;
@@ -414,11 +423,13 @@ int main(int argc, char **argv) {
       if (!dl_npy_write(path, &outs[o], &e)) goto fail;
     }
   }
+  if (rc == 0 && !dl_outputs_commit(&e)) goto fail;
   goto done;
 fail:
   fprintf(stderr, "%s: error: %s\n", prog, e.msg ? e.msg : "failed");
   rc = 1;
 done:
+  dl_outputs_abort();
   for (int i = 0; i < 256; i++) dl_tensor_free(&in[i]), dl_tensor_free(&outs[i]);
   for (int i = 0; i < 256; i++) free(stage[i]);
   dl_tensor_free(&lab);
