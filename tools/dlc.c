@@ -477,6 +477,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: error: -MD and -MF FILE go together\n", prog);
     return EXIT_USER;
   }
+  DlError se = {0};
+  if (shapes[0] && !dl_shape_spec_check(shapes, false, &se))
+    return fprintf(stderr, "%s: error: %s\n", prog, se.msg), dl_error_clear(&se), EXIT_USER;
   if (depfile && !strcmp(out, "-")) {
     fprintf(stderr, "%s: error: a depfile needs an output file (-o)\n", prog);
     return EXIT_USER;

@@ -91,10 +91,12 @@ static bool quantizes(const Runner *r, const char *model) {
   return q;
 }
 
-/* NaN and Inf in float input t: their count, and the first one's sample and index. */
-static int64_t nonfinite(const DlTensor *t, int64_t *sample, int64_t *index) {
+/* NaN and Inf in the first `samples` samples of float input t (those that
+ * run): their count, and the first one's sample and index. */
+static int64_t nonfinite(const DlTensor *t, int64_t samples, int64_t *sample, int64_t *index) {
   if (!dl_dtype_is_float(t->shape.dtype)) return 0;
   int64_t n = dl_shape_numel(&t->shape), per = t->shape.rank && t->shape.dims[0] ? n / t->shape.dims[0] : n, count = 0;
+  if (t->shape.rank && samples < t->shape.dims[0]) n = samples * per;
   for (int64_t i = 0; i < n; i++) {
     double v = dl_tensor_get_f(t, i);
     if (isfinite(v)) continue;
@@ -175,6 +177,7 @@ int main(int argc, char **argv) {
   size_t ml = strlen(model);
   bool compiled = (ml > 7 && (!strcmp(model + ml - 7, ".pimbin") || !strcmp(model + ml - 7, ".accbin"))) ||
                   (ml > 2 && !strcmp(model + ml - 2, ".c"));
+  if (shapes && !dl_shape_spec_check(shapes, false, &e)) goto fail;
   if (compiled && shapes) {
     dl_error_set(&e, "--input-shape fixes the dynamic inputs of an ONNX model; %s has static shapes", model);
     goto fail;
@@ -269,9 +272,11 @@ int main(int argc, char **argv) {
     B = want->rank ? want->dims[0] : 1;
     per_in[i] = wbytes / (size_t)B;
   }
+  int64_t given = samples; /* before --limit */
+  if (limit >= 0 && limit < samples) samples = limit;
   bool integer = quantizes(&run, model);
   for (int i = 0; i < nin && integer; i++) {
-    int64_t at_s = 0, at_i = 0, bad = nonfinite(&in[i], &at_s, &at_i);
+    int64_t at_s = 0, at_i = 0, bad = nonfinite(&in[i], samples, &at_s, &at_i);
     if (!bad) continue;
     char what[512], nm[160];
     if (r_name(&run, i)[0]) snprintf(nm, sizeof nm, "input '%s'", r_name(&run, i));
@@ -284,8 +289,6 @@ int main(int argc, char **argv) {
     }
     fprintf(stderr, "%s: warning: %s, quantized to finite numbers (--allow-nonfinite)\n", prog, what);
   }
-  int64_t given = samples; /* before --limit */
-  if (limit >= 0 && limit < samples) samples = limit;
   for (int o = 0; o < no; o++) {
     DlShape s = *r_out(&run, o);
     if (s.rank == 0 || s.dims[0] != B) {

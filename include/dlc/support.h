@@ -27,8 +27,10 @@ void dl_outputs_abort(void);
 bool dl_write_file_now(const char *path, const void *data, size_t len, DlError *e);
 
 /* Checks an --input-shape specification ("name=DIMS[,name=DIMS...]", DIMS
- * like 1x3x224x224): every dimension within 1..2^31, every name once. */
-bool dl_shape_spec_check(const char *spec, DlError *e);
+ * like 1x3x224x224): every dimension within 1..2^31 (0..2^31 with
+ * allow_zero: the importer takes empty tensors, as ONNX does, while the tools
+ * refuse them from users), every name once. */
+bool dl_shape_spec_check(const char *spec, bool allow_zero, DlError *e);
 
 /* Directory part of path ("." if none), into buf. */
 void dl_path_dirname(const char *path, char *buf, size_t n);

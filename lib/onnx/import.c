@@ -644,7 +644,7 @@ static MlirModule import_model(Imp *im) {
   const char *arg_names[256];
   int nargs = 0;
   int overrides_used = 0;
-  if (!dl_shape_spec_check(im->opt ? im->opt->input_shapes : NULL, im->e)) return mod;
+  if (!dl_shape_spec_check(im->opt ? im->opt->input_shapes : NULL, true, im->e)) return mod;
   for (size_t i = 0; i < g->n_input; i++) {
     Onnx__ValueInfoProto *vi = g->input[i];
     if (!vi->name) return dl_error_set(im->e, "graph input %zu has no name", i), mod;

@@ -6,7 +6,7 @@
 #include "dlc/support.h"
 #include "dlc/tensor.h"
 
-bool dl_shape_spec_check(const char *spec, DlError *e) {
+bool dl_shape_spec_check(const char *spec, bool allow_zero, DlError *e) {
   for (const char *p = spec; p && *p;) {
     const char *eq = strchr(p, '='), *end = strchr(p, ',');
     if (!end) end = p + strlen(p);
@@ -25,9 +25,9 @@ bool dl_shape_spec_check(const char *spec, DlError *e) {
       if (stop == q || (*stop != 'x' && stop != end) || *q == '-' || *q == '+' || *q == ' ')
         return dl_error_set(e, "--input-shape: bad dimensions '%.*s' for '%.*s' (expected e.g. 1x3x224x224)",
                             (int)(end - eq - 1), eq + 1, nl, p);
-      if (d < 1 || d > (1ll << 31))
-        return dl_error_set(e, "--input-shape: '%.*s' dimension %d is %lld (dimensions must be within 1..2^31)", nl, p,
-                            r, d);
+      if (d < !allow_zero || d > (1ll << 31))
+        return dl_error_set(e, "--input-shape: '%.*s' dimension %d is %lld (dimensions must be within %d..2^31)", nl, p,
+                            r, d, !allow_zero);
       if (++r > DL_MAX_RANK)
         return dl_error_set(e, "--input-shape: '%.*s' has more than %d dimensions", nl, p, DL_MAX_RANK);
       q = stop;
