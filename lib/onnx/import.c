@@ -472,6 +472,11 @@ static bool check_override_names(Imp *im, Onnx__GraphProto *g, int used) {
       found = strlen(nm) == (size_t)(eq - p) && !strncmp(nm, p, (size_t)(eq - p));
     }
     if (!found) return dl_error_set(im->e, "--input-shape: the model has no input named '%.*s'", (int)(eq ? eq - p : end - p), p);
+    for (size_t i = 0; i < g->n_initializer; i++) { /* listed as an input too, but a constant: nothing to fix */
+      const char *nm = g->initializer[i]->name ? g->initializer[i]->name : "";
+      if (strlen(nm) == (size_t)(eq - p) && !strncmp(nm, p, (size_t)(eq - p)))
+        return dl_error_set(im->e, "--input-shape: '%s' is an initializer (a constant of the model), not an input to fix", nm);
+    }
     p = *end ? end + 1 : end;
   }
   return true;

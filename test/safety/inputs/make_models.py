@@ -41,3 +41,9 @@ save("dyn", [h.make_node("Relu", ["x"], ["y"], name="relu")],
 np.save(os.path.join(out, "dx.npy"), rng.uniform(-1, 1, (6, 4)).astype(np.float32))
 # dlc-run takes samples along the input's own first (batch) axis
 np.save(os.path.join(out, "cxr.npy"), np.load(os.path.join(out, "cx.npy")).reshape(16, 2, 6, 6))
+
+# an initializer also listed as a graph input (opset < 9 exporters): a constant, not an input to fix
+g = h.make_graph([h.make_node("Add", ["x", "w"], ["y"], name="add")], "initin",
+                 [h.make_tensor_value_info("x", T.FLOAT, ["N", 4]), h.make_tensor_value_info("w", T.FLOAT, [4])],
+                 [h.make_tensor_value_info("y", T.FLOAT, None)], [nh.from_array(np.ones(4, np.float32), "w")])
+onnx.save(h.make_model(g, opset_imports=[h.make_opsetid("", 8)]), os.path.join(out, "initin.onnx"))
