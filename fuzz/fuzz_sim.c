@@ -2,7 +2,8 @@
  * their simulators.
  *   dlc-fuzz-sim [--seed S] [--count N] FILE.pimbin|FILE.accbin INPUT.npy
  * Each input is a mutation of FILE (bit flips, byte writes, word
- * overwrites, truncation; mostly in the header, tables and instructions). A
+ * overwrites, truncation; mostly in the header, tables and instructions),
+ * most of them resealed with a valid checksum so the field checks see them. A
  * mutant the reader accepts is then checked against its embedded model and,
  * if it passes, simulated on the first sample of INPUT: nothing may crash or
  * read out of bounds (run it under ASan). */
@@ -60,6 +61,10 @@ int main(int argc, char **argv) {
       case 3: n = (size_t)(rnd() % (n + 1)); break;
       default: m[at] = (unsigned char)(m[at] + 1); break;
       }
+    }
+    if (n >= 4 && rnd() % 8) { /* most mutants resealed, so they reach the field checks past the checksum */
+      uint32_t c = dl_crc32(0, m, n - 4);
+      for (int b = 0; b < 4; b++) m[n - 4 + (size_t)b] = (unsigned char)(c >> (8 * b));
     }
     DlPimProgram pp = {0};
     DlAccProgram ap = {0};

@@ -32,8 +32,11 @@ static void fuse(MlirOperation act_op, DlOpKind ak) {
     dl_attrs_set_float(&na, "act_max", INFINITY);
   } else {
     dl_attrs_set_str(&na, "act", "clip");
-    dl_attrs_set_float(&na, "act_min", dl_attrs_float(&aa, "min", -INFINITY));
-    dl_attrs_set_float(&na, "act_max", dl_attrs_float(&aa, "max", INFINITY));
+    /* clip is min(max(x, min), max): max everywhere when min > max, which the
+     * fused form (any clamp order) gives with min lowered to max */
+    double lo = dl_attrs_float(&aa, "min", -INFINITY), hi = dl_attrs_float(&aa, "max", INFINITY);
+    dl_attrs_set_float(&na, "act_min", lo > hi ? hi : lo);
+    dl_attrs_set_float(&na, "act_max", hi);
   }
   for (int i = 0; i < na.n; i++)
     mlirOperationSetAttributeByName(prod, dl_str(na.a[i].name), dl_attr_to_mlir(ctx, &na.a[i]));

@@ -21,8 +21,8 @@ bool dl_device_json_load(const char *path_or_builtin, const char *builtin_text,
   char *text = NULL;
   size_t len;
   if (!builtin_text && !dl_read_file(path_or_builtin, &text, &len, e)) return false;
-  cJSON *o = cJSON_Parse(builtin_text ? builtin_text : text);
-  bool ok = o ? parse(o, dev, e) : dl_error_set(e, "device: not valid JSON");
+  cJSON *o = cJSON_ParseWithOpts(builtin_text ? builtin_text : text, NULL, true); /* nothing after the value */
+  bool ok = o ? parse(o, dev, e) : dl_error_set(e, "device: not valid JSON (or text after the JSON value)");
   cJSON_Delete(o);
   free(text);
   if (!ok && !builtin_text) {

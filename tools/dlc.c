@@ -506,6 +506,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: error: -MD and -MF FILE go together\n", prog);
     return EXIT_USER;
   }
+  DlError se = {0};
+  if (shapes[0] && !dl_shape_spec_check(shapes, false, &se))
+    return fprintf(stderr, "%s: error: %s\n", prog, se.msg), dl_error_clear(&se), EXIT_USER;
   if (depfile && !strcmp(out, "-")) {
     fprintf(stderr, "%s: error: a depfile needs an output file (-o)\n", prog);
     return EXIT_USER;
@@ -518,6 +521,7 @@ int main(int argc, char **argv) {
     return EXIT_INTERNAL;
   }
   dl_attach_diagnostic_printer(ctx, prog);
+  dl_outputs_begin(); /* every output file appears at cleanup, all together, or none does */
   Deps deps = {0};
   DlImportOptions opt = {.input_shapes = shapes[0] ? shapes : NULL, .on_file_read = on_read, .user = &deps};
   int rc = 0;
@@ -557,7 +561,7 @@ int main(int argc, char **argv) {
   }
   if (calib) {
     on_read(calib, &deps);
-    if (!dl_npy_read(calib, &data, &e)) {
+    if (!dl_npy_read(calib, &data, &e) || !dl_calib_data_check(m, &data, calib, &e)) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
       rc = EXIT_USER;
       goto cleanup;
@@ -613,7 +617,7 @@ int main(int argc, char **argv) {
     bool ok = dl_quantize_module(m, &qs, &data, &e);
     if (!ok) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      rc = EXIT_USER;
+      rc = dl_error_is_internal(&e) ? EXIT_INTERNAL : EXIT_USER;
       goto cleanup;
     }
   }
@@ -680,6 +684,12 @@ int main(int argc, char **argv) {
   }
   free(text);
 cleanup:
+  if (rc == 0) {
+    DlError ce = {0};
+    if (!dl_outputs_commit(&ce)) fprintf(stderr, "%s: error: %s\n", prog, ce.msg), rc = EXIT_USER;
+    dl_error_clear(&ce);
+  }
+  dl_outputs_abort();
   dl_tensor_free(&data);
   if (!mlirModuleIsNull(float_m)) mlirModuleDestroy(float_m);
   dl_quant_config_destroy(qcfg);

@@ -219,9 +219,14 @@ static void run_test(MlirContext ctx, const char *dir, Result *r, bool want_c, c
       snprintf(r->why[1], sizeof r->why[1], "%s", e.msg ? e.msg : "?");
     } else {
       r->st[1] = ST_PASS;
-      void *outs[64];
-      for (int o = 0; o < dl_cmodel_num_outputs(cm); o++)
-        outs[o] = malloc(8 * (size_t)(dl_shape_numel(dl_cmodel_output_shape(cm, o)) + 1));
+      void *outs[64] = {NULL};
+      for (int o = 0; o < dl_cmodel_num_outputs(cm) && r->st[1] == ST_PASS; o++) {
+        size_t bytes;
+        if (!dl_shape_bytes(dl_cmodel_output_shape(cm, o), &bytes) || !(outs[o] = malloc(bytes + 1))) {
+          r->st[1] = ST_FAIL;
+          snprintf(r->why[1], sizeof r->why[1], "output %d is too large", o);
+        }
+      }
       for (int k = 0; k < nds && r->st[1] == ST_PASS; k++) {
         const void *in[64];
         for (int i = 0, j = 0; i < ds[k].nin; i++)

@@ -36,6 +36,8 @@ static void usage(FILE *f) {
           "  --limit N          use only the first N samples\n"
           "  --input-shape S    fix dynamic input dims, as in dlc\n"
           "  --quiet            no progress bar\n"
+          "  --allow-nonfinite  run an integer model on inputs with NaN or Inf (a warning with their count);\n"
+          "                     by default they are an error, since quantizing makes them finite numbers\n"
           "  --report FILE      .pimbin / .accbin: write the simulator's JSON report (time, energy per layer)\n"
           "  --disasm           .pimbin / .accbin: print its kernels / layers and instructions, run nothing\n"
           "  --acc-compress S   .accbin: every activation compressed in DRAM with scheme S (raw, pack, zvc, zb,\n"
@@ -74,6 +76,35 @@ static const void *r_output(const Runner *r, int i) {
   return r->plan ? dl_plan_output(r->plan, i)->data : r->outs[i];
 }
 
+/* Whether the model turns float inputs into integers somewhere, where NaN and
+ * Inf become finite numbers: the plan has integer steps, or the generated C
+ * quantizes. */
+static bool quantizes(const Runner *r, const char *model) {
+  for (int s = 0; r->plan && s < r->plan->nsteps; s++)
+    if (r->plan->steps[s].q) return true;
+  char *text;
+  size_t len;
+  DlError e = {0};
+  if (r->plan || !dl_read_file(model, &text, &len, &e)) return dl_error_clear(&e), false;
+  bool q = strstr(text, "  qrt_quantize(") != NULL;
+  free(text);
+  return q;
+}
+
+/* NaN and Inf in the first `samples` samples of float input t (those that
+ * run): their count, and the first one's sample and index. */
+static int64_t nonfinite(const DlTensor *t, int64_t samples, int64_t *sample, int64_t *index) {
+  if (!dl_dtype_is_float(t->shape.dtype)) return 0;
+  int64_t n = dl_shape_numel(&t->shape), per = t->shape.rank && t->shape.dims[0] ? n / t->shape.dims[0] : n, count = 0;
+  if (t->shape.rank && samples < t->shape.dims[0]) n = samples * per;
+  for (int64_t i = 0; i < n; i++) {
+    double v = dl_tensor_get_f(t, i);
+    if (isfinite(v)) continue;
+    if (!count++) *sample = i / per, *index = i % per;
+  }
+  return count;
+}
+
 /* The quantized module a .pimbin or .accbin embeds, parsed and planned. */
 static bool plan_embedded(const char *path, const char *text, size_t len, MlirContext *ctx, MlirModule *m, DlPlan **plan,
                           DlError *e) {
@@ -90,7 +121,7 @@ static bool plan_embedded(const char *path, const char *text, size_t len, MlirCo
 int main(int argc, char **argv) {
   const char *model = NULL, *inputs[256], *labels = NULL, *compare = NULL, *out = NULL, *shapes = NULL;
   const char *report = NULL, *acc_compress = NULL;
-  bool disasm = false;
+  bool disasm = false, allow_nonfinite = false;
   int nin = 0;
   int64_t batch = 64, limit = -1;
   double atol = 1e-4, rtol = 0;
@@ -121,6 +152,7 @@ int main(int argc, char **argv) {
       if (batch < 1) return fprintf(stderr, "%s: error: --batch must be >= 1\n", prog), 1;
     } else if (!strcmp(a, "--limit")) { NEEDV(); limit = atoll(v); }
     else if (!strcmp(a, "--quiet")) quiet = true;
+    else if (!strcmp(a, "--allow-nonfinite")) allow_nonfinite = true;
     else if (!strcmp(a, "--report")) { NEEDV(); report = v; }
     else if (!strcmp(a, "--disasm")) disasm = true;
     else if (!strcmp(a, "--acc-compress")) { NEEDV(); acc_compress = v; }
@@ -132,6 +164,7 @@ int main(int argc, char **argv) {
 
   int rc = 1;
   DlError e = {0};
+  dl_outputs_begin(); /* the report and every -o file appear together at the end, or none */
   DlTensor in[256] = {{{0}}}, lab = {0}, ref = {0}, outs[256] = {{{0}}};
   Runner run = {0};
   MlirModule m = {NULL};
@@ -140,7 +173,15 @@ int main(int argc, char **argv) {
   DlPimSim *sim = NULL;
   DlAccProgram acc = {0};
   DlAccSim *asim = NULL;
+  void *stage[256] = {NULL};
   size_t ml = strlen(model);
+  bool compiled = (ml > 7 && (!strcmp(model + ml - 7, ".pimbin") || !strcmp(model + ml - 7, ".accbin"))) ||
+                  (ml > 2 && !strcmp(model + ml - 2, ".c"));
+  if (shapes && !dl_shape_spec_check(shapes, false, &e)) goto fail;
+  if (compiled && shapes) {
+    dl_error_set(&e, "--input-shape fixes the dynamic inputs of an ONNX model; %s has static shapes", model);
+    goto fail;
+  }
   if (ml > 7 && !strcmp(model + ml - 7, ".pimbin")) {
     if (!dl_pim_read(model, &pim, &e) || !plan_embedded(model, pim.mlir, pim.mlir_len, &ctx, &m, &run.plan, &e)) goto fail;
     if (disasm) {
@@ -175,9 +216,13 @@ int main(int argc, char **argv) {
   } else if (ml > 2 && !strcmp(model + ml - 2, ".c")) {
     run.cm = dl_cmodel_load(model, NULL, NULL, &e);
     if (!run.cm) goto fail;
-    for (int o = 0; o < dl_cmodel_num_outputs(run.cm); o++)
-      run.outs[o] = malloc(dl_dtype_size(dl_cmodel_output_shape(run.cm, o)->dtype) *
-                           (size_t)(dl_shape_numel(dl_cmodel_output_shape(run.cm, o)) + 1));
+    for (int o = 0; o < dl_cmodel_num_outputs(run.cm); o++) {
+      size_t bytes;
+      if (!dl_shape_bytes(dl_cmodel_output_shape(run.cm, o), &bytes) || !(run.outs[o] = malloc(bytes + 1))) {
+        dl_error_set(&e, "%s: output %d is too large", model, o);
+        goto fail;
+      }
+    }
   } else {
     ctx = dl_context_create(&e);
     if (mlirContextIsNull(ctx)) goto fail;
@@ -194,10 +239,17 @@ int main(int argc, char **argv) {
     goto fail;
   }
   int64_t samples = -1, B = 1;
+  size_t per_in[256] = {0}; /* bytes per sample of each input */
   for (int i = 0; i < nin; i++) {
-    if (!read_tensor(inputs[i], &in[i], &e)) goto fail;
     const DlShape *want = r_in(&run, i);
     char ws[128], gs[128];
+    size_t wbytes;
+    if (!dl_shape_bytes(want, &wbytes) || (want->rank && wbytes == 0)) {
+      dl_error_set(&e, "input '%s' has shape %s, which holds no data or is too large", r_name(&run, i),
+                   dl_shape_str(want, ws, sizeof ws));
+      goto fail;
+    }
+    if (!read_tensor(inputs[i], &in[i], &e)) goto fail;
     bool ok = in[i].shape.dtype == want->dtype && in[i].shape.rank == want->rank && want->rank > 0;
     for (int d = 1; ok && d < want->rank; d++) ok = in[i].shape.dims[d] == want->dims[d];
     if (!ok && dl_shape_equal(&in[i].shape, want)) ok = true;
@@ -208,14 +260,35 @@ int main(int argc, char **argv) {
       goto fail;
     }
     int64_t t = want->rank ? in[i].shape.dims[0] : 1;
+    if (t == 0) {
+      dl_error_set(&e, "%s: no samples (its first dimension is 0)", inputs[i]);
+      goto fail;
+    }
     if (samples >= 0 && t != samples) {
       dl_error_set(&e, "inputs disagree on the sample count (%lld vs %lld)", (long long)samples, (long long)t);
       goto fail;
     }
     samples = t;
     B = want->rank ? want->dims[0] : 1;
+    per_in[i] = wbytes / (size_t)B;
   }
+  int64_t given = samples; /* before --limit */
   if (limit >= 0 && limit < samples) samples = limit;
+  bool integer = quantizes(&run, model);
+  for (int i = 0; i < nin && integer; i++) {
+    int64_t at_s = 0, at_i = 0, bad = nonfinite(&in[i], samples, &at_s, &at_i);
+    if (!bad) continue;
+    char what[512], nm[160];
+    if (r_name(&run, i)[0]) snprintf(nm, sizeof nm, "input '%s'", r_name(&run, i));
+    else snprintf(nm, sizeof nm, "input %d", i);
+    snprintf(what, sizeof what, "%s: %lld NaN or Inf values in %s (the first at sample %lld, element %lld)", inputs[i],
+             (long long)bad, nm, (long long)at_s, (long long)at_i);
+    if (!allow_nonfinite) {
+      dl_error_set(&e, "%s: the integer model would quantize them to finite numbers (--allow-nonfinite runs it anyway)", what);
+      goto fail;
+    }
+    fprintf(stderr, "%s: warning: %s, quantized to finite numbers (--allow-nonfinite)\n", prog, what);
+  }
   for (int o = 0; o < no; o++) {
     DlShape s = *r_out(&run, o);
     if (s.rank == 0 || s.dims[0] != B) {
@@ -230,18 +303,18 @@ int main(int argc, char **argv) {
     }
   }
   /* one batch of staging buffers so the last, partial batch is zero-padded */
-  void *stage[256];
-  for (int i = 0; i < nin; i++) {
-    size_t per = dl_tensor_bytes(&in[i]) / (size_t)(in[i].shape.dims[0] ? in[i].shape.dims[0] : 1);
-    stage[i] = calloc((size_t)B, per ? per : 1);
-  }
+  for (int i = 0; i < nin; i++)
+    if (!(stage[i] = calloc((size_t)B, per_in[i] ? per_in[i] : 1))) {
+      dl_error_set(&e, "out of memory");
+      goto fail;
+    }
   bool tty = !quiet && isatty(2) && samples > B;
   double t0 = dl_now();
   for (int64_t s0 = 0; s0 < samples; s0 += B) {
     int64_t cnt = samples - s0 < B ? samples - s0 : B;
     const void *ptrs[256];
     for (int i = 0; i < nin; i++) {
-      size_t per = dl_tensor_bytes(&in[i]) / (size_t)(in[i].shape.dims[0] ? in[i].shape.dims[0] : 1);
+      size_t per = per_in[i];
       memset(stage[i], 0, per * (size_t)B);
       memcpy(stage[i], (char *)in[i].data + per * (size_t)s0, per * (size_t)cnt);
       ptrs[i] = stage[i];
@@ -250,7 +323,8 @@ int main(int argc, char **argv) {
     for (int o = 0; o < no; o++) {
       const DlShape *rs = r_out(&run, o);
       const void *rd = r_output(&run, o);
-      size_t bytes = (size_t)dl_shape_numel(rs) * dl_dtype_size(rs->dtype);
+      size_t bytes = 0;
+      dl_shape_bytes(rs, &bytes); /* allocated above: fits */
       if (outs[o].shape.rank && outs[o].shape.dims[0] == samples && rs->dims[0] == B) {
         size_t per = bytes / (size_t)B;
         memcpy((char *)outs[o].data + per * (size_t)s0, rd, per * (size_t)cnt);
@@ -259,7 +333,6 @@ int main(int argc, char **argv) {
     if (tty) dl_progress("samples", s0 + cnt, samples, t0);
   }
   double secs = dl_now() - t0;
-  for (int i = 0; i < nin; i++) free(stage[i]);
   printf("samples: %lld, batch %lld, %.3f s (%.4f ms/sample)\n", (long long)samples, (long long)B, secs,
          samples ? 1e3 * secs / (double)samples : 0.0);
   rc = 0;
@@ -270,9 +343,13 @@ int main(int argc, char **argv) {
            pim.dev.name, ns / 1e3 / (double)samples, nj / 1e3 / (double)samples, bitops, sim_s,
            sim_s > 0 ? bitops / sim_s : 0.0);
     if (report) {
-      FILE *f = fopen(report, "w");
+      char *text = NULL;
+      size_t tlen = 0;
+      FILE *f = open_memstream(&text, &tlen);
       bool ok = f && dl_pim_sim_report(sim, f, samples);
       if (f && fclose(f)) ok = false;
+      ok = ok && dl_write_file_atomic(report, text, tlen, &e);
+      free(text);
       if (!ok) {
         dl_error_set(&e, "%s: cannot write the report", report);
         goto fail;
@@ -285,9 +362,13 @@ int main(int argc, char **argv) {
     printf("acc (%s): %.1f us, %.2f uJ and %.0f DRAM bytes per sample; simulator: %.2f s\n", acc.dev.name,
            ns / 1e3 / (double)samples, nj / 1e3 / (double)samples, dram / (double)samples, sim_s);
     if (report) {
-      FILE *f = fopen(report, "w");
+      char *text = NULL;
+      size_t tlen = 0;
+      FILE *f = open_memstream(&text, &tlen);
       bool ok = f && dl_acc_sim_report(asim, f, samples);
       if (f && fclose(f)) ok = false;
+      ok = ok && dl_write_file_atomic(report, text, tlen, &e);
+      free(text);
       if (!ok) {
         dl_error_set(&e, "%s: cannot write the report", report);
         goto fail;
@@ -297,8 +378,15 @@ int main(int argc, char **argv) {
   if (labels) {
     if (!dl_npy_read(labels, &lab, &e)) goto fail;
     const DlTensor *o0 = &outs[0];
-    if (o0->shape.dtype != DL_F32 || o0->shape.rank != 2 || dl_shape_numel(&lab.shape) < samples) {
-      dl_error_set(&e, "--labels needs a float [samples, classes] output and at least %lld labels", (long long)samples);
+    if (o0->shape.dtype != DL_F32 || o0->shape.rank != 2) {
+      dl_error_set(&e, "--labels needs a float [samples, classes] output 0");
+      goto fail;
+    }
+    char ls[128];
+    bool lint = !dl_dtype_is_float(lab.shape.dtype) && lab.shape.dtype != DL_BOOL;
+    if (!lint || !(lab.shape.rank == 1 || (lab.shape.rank == 2 && lab.shape.dims[1] == 1)) || lab.shape.dims[0] != given) {
+      dl_error_set(&e, "%s: labels of shape %s; expected %lld integer class indices (int64 [%lld], one per input sample)",
+                   labels, dl_shape_str(&lab.shape, ls, sizeof ls), (long long)given, (long long)given);
       goto fail;
     }
     int64_t classes = o0->shape.dims[1], correct = 0;
@@ -338,12 +426,15 @@ int main(int argc, char **argv) {
       if (!dl_npy_write(path, &outs[o], &e)) goto fail;
     }
   }
+  if (rc == 0 && !dl_outputs_commit(&e)) goto fail;
   goto done;
 fail:
   fprintf(stderr, "%s: error: %s\n", prog, e.msg ? e.msg : "failed");
   rc = 1;
 done:
+  dl_outputs_abort();
   for (int i = 0; i < 256; i++) dl_tensor_free(&in[i]), dl_tensor_free(&outs[i]);
+  for (int i = 0; i < 256; i++) free(stage[i]);
   dl_tensor_free(&lab);
   dl_tensor_free(&ref);
   dl_pim_sim_destroy(sim);

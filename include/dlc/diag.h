@@ -17,5 +17,10 @@ void dl_error_clear(DlError *e);
 /* Puts "prefix: " before the message (a file's path before what was wrong in it). Returns false. */
 bool dl_error_prefix(DlError *e, const char *prefix);
 static inline bool dl_error_is_set(const DlError *e) { return e && e->msg; }
+/* Messages of internal errors (a bug in dlc, not in its input) begin with
+ * "internal:"; tools exit 2 for them, 1 for everything else. */
+static inline bool dl_error_is_internal(const DlError *e) {
+  return e && e->msg && e->msg[0] == 'i' && !__builtin_strncmp(e->msg, "internal:", 9);
+}
 
 #endif

@@ -142,6 +142,10 @@ typedef struct {
  * `dlc.range = array<f64: lo, hi>` on each producing op (and as an argument
  * attribute on each input). */
 bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, DlError *e);
+/* Data for a one-input model must hold samples of that input along its first
+ * axis (dl_shape_holds_samples), not merely as many elements: an error naming
+ * what (the file) and the shapes expected otherwise. */
+bool dl_calib_data_check(MlirModule m, const DlTensor *data, const char *what, DlError *e);
 
 /* With o->table_bits, dl_calibrate also records on each value the range it
  * would choose at each of those widths (`dlc.ranges = array<f64: bits, lo, hi,

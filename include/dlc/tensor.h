@@ -60,6 +60,10 @@ int64_t dl_shape_numel(const DlShape *s);
  * negative or the element count or byte size overflows int64. */
 bool dl_shape_bytes(const DlShape *s, size_t *bytes);
 bool dl_shape_equal(const DlShape *a, const DlShape *b); /* dims and dtype */
+/* Whether an array of shape data holds samples of an input of shape in along
+ * its first axis: data's other dimensions are in's (N x 1x3x8x8 for 1x3x8x8)
+ * or in's without its batch axis (N x 3x8x8); dtypes are not compared. */
+bool dl_shape_holds_samples(const DlShape *data, const DlShape *in);
 /* "1x3x28x28xf32" into buf; returns buf. */
 char *dl_shape_str(const DlShape *s, char *buf, size_t n);
 

@@ -15,6 +15,9 @@ MlirModule dl_load_model(MlirContext ctx, const char *path, const DlImportOption
   if (has_suffix(path, ".onnx")) {
     m = dl_onnx_import(ctx, path, opt, e);
   } else {
+    if (opt && opt->input_shapes && opt->input_shapes[0])
+      return dl_error_set(e, "--input-shape fixes the dynamic inputs of an ONNX model; %s has static shapes", path),
+             (MlirModule){NULL};
     char *src;
     size_t len;
     if (!dl_read_file(path, &src, &len, e)) return (MlirModule){NULL};

@@ -472,6 +472,11 @@ static bool check_override_names(Imp *im, Onnx__GraphProto *g, int used) {
       found = strlen(nm) == (size_t)(eq - p) && !strncmp(nm, p, (size_t)(eq - p));
     }
     if (!found) return dl_error_set(im->e, "--input-shape: the model has no input named '%.*s'", (int)(eq ? eq - p : end - p), p);
+    for (size_t i = 0; i < g->n_initializer; i++) { /* listed as an input too, but a constant: nothing to fix */
+      const char *nm = g->initializer[i]->name ? g->initializer[i]->name : "";
+      if (strlen(nm) == (size_t)(eq - p) && !strncmp(nm, p, (size_t)(eq - p)))
+        return dl_error_set(im->e, "--input-shape: '%s' is an initializer (a constant of the model), not an input to fix", nm);
+    }
     p = *end ? end + 1 : end;
   }
   return true;
@@ -644,6 +649,7 @@ static MlirModule import_model(Imp *im) {
   const char *arg_names[256];
   int nargs = 0;
   int overrides_used = 0;
+  if (!dl_shape_spec_check(im->opt ? im->opt->input_shapes : NULL, true, im->e)) return mod;
   for (size_t i = 0; i < g->n_input; i++) {
     Onnx__ValueInfoProto *vi = g->input[i];
     if (!vi->name) return dl_error_set(im->e, "graph input %zu has no name", i), mod;

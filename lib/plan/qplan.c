@@ -69,6 +69,7 @@ static qrt_out out_stage(const DlQParams *q, const DlShape *s, const DlAttrs *a)
     if (isfinite(lo)) o.lo = dl_quantize_f((float)lo, s32, q->zp, q->qmin, q->qmax);
     if (isfinite(hi)) o.hi = dl_quantize_f((float)hi, s32, q->zp, q->qmin, q->qmax);
   }
+  if (o.lo > o.hi) o.lo = o.hi; /* ONNX Clip: min(max(x, lo), hi) is hi everywhere when lo > hi */
   return o;
 }
 

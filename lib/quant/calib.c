@@ -277,7 +277,30 @@ static bool non_finite_value(MlirModule m, MlirValue v, double x, int64_t sample
                       where[0] ? where : "?", isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf", (long long)sample);
 }
 
+bool dl_calib_data_check(MlirModule m, const DlTensor *data, const char *what, DlError *e) {
+  MlirOperation func = dl_module_func(m);
+  if (mlirOperationIsNull(func)) return true;
+  MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  DlShape in;
+  if (mlirBlockGetNumArguments(b) != 1 || !dl_type_to_shape(mlirValueGetType(mlirBlockGetArgument(b, 0)), &in)) return true;
+  if (dl_shape_holds_samples(&data->shape, &in)) return true;
+  /* the two forms expected, N standing for the sample count */
+  char a[128], ins[128], full[160], nob[160];
+  DlShape f = in, t = in;
+  f.dtype = t.dtype = data->shape.dtype;
+  f.rank = 0;
+  for (int d = 0; d < in.rank; d++) f.dims[f.rank++] = in.dims[d];
+  snprintf(full, sizeof full, "N%s%s", in.rank ? "x" : "", dl_shape_str(&f, a, sizeof a));
+  if (in.rank) {
+    memmove(t.dims, t.dims + 1, sizeof(int64_t) * (size_t)(in.rank - 1)), t.rank--;
+    snprintf(nob, sizeof nob, " or N%s%s", t.rank ? "x" : "", dl_shape_str(&t, a, sizeof a));
+  } else nob[0] = 0;
+  return dl_error_set(e, "%s: shape %s does not hold samples of the model input %s (expected %s%s: samples along the first axis)",
+                      what, dl_shape_str(&data->shape, a, sizeof a), dl_shape_str(&in, ins, sizeof ins), full, nob);
+}
+
 bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, DlError *e) {
+  if (!dl_calib_data_check(m, data, "calibration data", e)) return false;
   DlPlan *p = dl_plan_create(m, e);
   if (!p) return false;
   bool ok = false;

@@ -107,12 +107,15 @@ DlQuantConfig *dl_quant_config_load(const char *path, DlQuantSettings *s, DlErro
   char *text;
   size_t len;
   if (!dl_read_file(path, &text, &len, e)) return free(c), NULL;
-  c->root = cJSON_ParseWithLength(text, len);
-  if (!c->root) {
-    const char *at = cJSON_GetErrorPtr();
+  const char *end = NULL;
+  c->root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+  while (c->root && end && end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')) end++;
+  bool trailing = c->root && end && end < text + len;
+  if (!c->root || trailing) {
+    const char *at = trailing ? end : cJSON_GetErrorPtr();
     int line = 1;
     for (const char *p = text; at && p < at && p < text + len; p++) line += *p == '\n';
-    dl_error_set(e, "%s:%d: not valid JSON", path, line);
+    dl_error_set(e, "%s:%d: %s", path, line, trailing ? "text after the JSON value" : "not valid JSON");
     free(text);
     dl_quant_config_destroy(c);
     return NULL;

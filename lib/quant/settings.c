@@ -4,6 +4,17 @@
 
 #include "dlc/quant.h"
 
+/* Integer steps already: quantization settings on the function, or quant casts. */
+static bool already_quantized(MlirOperation func) {
+  if (!mlirAttributeIsNull(mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.quant")))) return true;
+  MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+    MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+    if (n.length > 6 && !strncmp(n.data, "quant.", 6)) return true;
+  }
+  return false;
+}
+
 bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e) {
   if (s->wbits < 2 || s->wbits > 16 || s->abits < 2 || s->abits > 16)
     return dl_error_set(e, "bit widths must be within 2..16 (got weights %d, activations %d)", s->wbits, s->abits);
@@ -15,6 +26,9 @@ bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e)
                         obits);
   MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
+  if (already_quantized(func))
+    return dl_error_set(e, "the model is already quantized (it has integer steps): compile it without --quantize, or "
+                           "quantize its float original");
   MlirContext ctx = mlirModuleGetContext(m);
   MlirType i64 = mlirIntegerTypeGet(ctx, 64);
   MlirNamedAttribute kv[8] = {

@@ -50,12 +50,59 @@ void dl_path_dirname(const char *path, char *buf, size_t n) {
   else snprintf(buf, n, "%.*s", (int)(slash - path), path);
 }
 
-bool dl_write_file_atomic(const char *path, const void *data, size_t len, DlError *e) {
+/* Outputs of one invocation (dl_outputs_begin): written to temporary names,
+ * renamed together by dl_outputs_commit or removed by dl_outputs_abort. */
+static struct {
+  bool on;
+  int n;
+  char **tmp, **path;
+} staged;
+
+void dl_outputs_begin(void) {
+  dl_outputs_abort();
+  staged.on = true;
+}
+
+void dl_outputs_abort(void) {
+  for (int i = 0; i < staged.n; i++) {
+    unlink(staged.tmp[i]);
+    free(staged.tmp[i]), free(staged.path[i]);
+  }
+  free(staged.tmp), free(staged.path);
+  memset(&staged, 0, sizeof staged);
+}
+
+bool dl_outputs_commit(DlError *e) {
+  bool ok = true;
+  int done = 0;
+  for (int i = 0; i < staged.n && ok; i++) { /* nothing renamed unless every rename can happen */
+    struct stat st;
+    if (stat(staged.path[i], &st) == 0 && S_ISDIR(st.st_mode))
+      ok = dl_error_set(e, "cannot write '%s': it is a directory", staged.path[i]);
+  }
+  for (; ok && done < staged.n; done++)
+    if (rename(staged.tmp[done], staged.path[done]) != 0) {
+      ok = dl_error_set(e, "cannot write '%s': %s", staged.path[done], strerror(errno));
+      break;
+    }
+  for (int i = 0; i < staged.n; i++) {
+    if (i >= done) unlink(staged.tmp[i]);
+    else if (!ok) unlink(staged.path[i]); /* a failed invocation leaves none of its outputs */
+    free(staged.tmp[i]), free(staged.path[i]);
+  }
+  free(staged.tmp), free(staged.path);
+  memset(&staged, 0, sizeof staged);
+  return ok;
+}
+
+static bool write_file(const char *path, const void *data, size_t len, bool now, DlError *e) {
   if (!strcmp(path, "-")) {
     if (fwrite(data, 1, len, stdout) != len || fflush(stdout))
       return dl_error_set(e, "cannot write to stdout");
     return true;
   }
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return dl_error_set(e, "cannot write '%s': it is a directory", path);
   size_t pl = strlen(path);
   char *tmp = malloc(pl + 16);
   snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
@@ -79,6 +126,13 @@ bool dl_write_file_atomic(const char *path, const void *data, size_t len, DlErro
   fchmod(fd, 0666 & ~um);
   bool ok = left == 0;
   if (close(fd) != 0) ok = false;
+  if (ok && !now && staged.on) { /* renamed by dl_outputs_commit */
+    staged.tmp = realloc(staged.tmp, sizeof(char *) * (size_t)(staged.n + 1));
+    staged.path = realloc(staged.path, sizeof(char *) * (size_t)(staged.n + 1));
+    staged.tmp[staged.n] = tmp, staged.path[staged.n] = strdup(path);
+    staged.n++;
+    return true;
+  }
   if (ok && rename(tmp, path) != 0) ok = false;
   if (!ok) {
     dl_error_set(e, "cannot write '%s': %s", path, strerror(errno));
@@ -86,4 +140,12 @@ bool dl_write_file_atomic(const char *path, const void *data, size_t len, DlErro
   }
   free(tmp);
   return ok;
+}
+
+bool dl_write_file_atomic(const char *path, const void *data, size_t len, DlError *e) {
+  return write_file(path, data, len, false, e);
+}
+
+bool dl_write_file_now(const char *path, const void *data, size_t len, DlError *e) {
+  return write_file(path, data, len, true, e);
 }

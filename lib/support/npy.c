@@ -81,6 +81,11 @@ bool dl_npy_parse(const void *buf, size_t len, DlTensor *t, DlError *e) {
     dl_error_set(e, ".npy data is truncated: %zu bytes for a shape needing %zu", len - off - hlen, want);
     goto cleanup;
   }
+  if (len - off - hlen > want) { /* several arrays appended, or something else after the array */
+    dl_error_set(e, ".npy file has %zu bytes after its data (the shape needs %zu): one array per file", len - off - hlen - want,
+                 want);
+    goto cleanup;
+  }
   if (!dl_tensor_alloc(t, &s)) {
     dl_error_set(e, "out of memory");
     goto cleanup;

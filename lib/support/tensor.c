@@ -56,6 +56,16 @@ bool dl_shape_bytes(const DlShape *s, size_t *bytes) {
   return true;
 }
 
+bool dl_shape_holds_samples(const DlShape *data, const DlShape *in) {
+  if (data->rank < 1) return false;
+  for (int skip = 0; skip <= (in->rank > 0); skip++) {
+    bool ok = data->rank - 1 == in->rank - skip;
+    for (int d = 1; ok && d < data->rank; d++) ok = data->dims[d] == in->dims[d - 1 + skip];
+    if (ok) return true;
+  }
+  return false;
+}
+
 bool dl_shape_equal(const DlShape *a, const DlShape *b) {
   if (a->dtype != b->dtype || a->rank != b->rank) return false;
   for (int i = 0; i < a->rank; i++)

@@ -517,7 +517,7 @@ static void cache_store(const char *path, const double *a, int n) {
   }
   dl_buf_printf(&b, "]}\n");
   DlError e = {0};
-  dl_write_file_atomic(path, b.data, b.len, &e); /* a cache that cannot be written is only slower */
+  dl_write_file_now(path, b.data, b.len, &e); /* a cache that cannot be written is only slower; kept when the run fails */
   dl_error_clear(&e);
   dl_buf_free(&b);
 }

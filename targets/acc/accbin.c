@@ -2,7 +2,8 @@
  * the instructions, the weight segment (packed weights, dense or as nonzero
  * blocks behind a bitmap), the outlier
  * list, the parameter segment and the quantized module's MLIR text
- * (docs/acc-isa.md). The reader checks every field and instruction. */
+ * (docs/acc-isa.md), sealed by a CRC-32 of all of it (version 3). The reader
+ * checks the checksum, then every field and instruction. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,7 @@
 #include "dlc/support.h"
 
 static const char magic[8] = {'D', 'L', 'C', 'A', 'C', 'C', '\r', '\n'};
-enum { VERSION = 2, DEV_INTS = 13, DEV_DOUBLES = 9, LAYER_WORDS = 19 };
+enum { VERSION = 3, DEV_INTS = 13, DEV_DOUBLES = 9, LAYER_WORDS = 19 };
 
 const char *dl_acc_op_name(DlAccOp op) {
   static const char *names[] = {"invalid",
@@ -62,6 +63,7 @@ bool dl_acc_write(const char *path, const DlAccProgram *p, DlError *e) {
   }
   for (int64_t i = 0; i < p->npar; i++) dl_buf_put_u64(&b, (uint64_t)p->par[i]);
   dl_buf_append(&b, p->mlir, p->mlir_len);
+  dl_buf_seal(&b);
   bool ok = dl_write_file_atomic(path, b.data, b.len, e);
   dl_buf_free(&b);
   return ok;
@@ -112,7 +114,11 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
   uint64_t c[5];
   for (int i = 0; i < 5; i++) c[i] = dl_read_u64(&r);
   if (r.bad) return dl_error_set(e, "truncated header");
+  if (version < VERSION)
+    return dl_error_set(e, "version %u, written by an older dlc: compile the model again (this dlc reads version %d)", version, VERSION);
   if (version != VERSION) return dl_error_set(e, "version %u, this dlc reads version %d", version, VERSION);
+  if (!dl_sealed_check(buf, len, e)) return false;
+  len -= 4, r.len = len; /* the checksum */
   size_t fixed = 8 + 8 + 40 + 64 + 8 * (DEV_INTS + DEV_DOUBLES);
   if (nl > 1u << 16 || c[0] > 1u << 28 || c[1] > 1ull << 32 || c[2] > 1ull << 32 || c[3] > 1ull << 32 || c[4] > 1ull << 40 ||
       len != fixed + (size_t)nl * 8 * (LAYER_WORDS + 2) + c[0] * 32 + c[1] + c[2] * 12 + c[3] * 8 + c[4])
@@ -184,9 +190,10 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
     int64_t total, zero;
     free(dl_acc_block_offsets(&g, l, p->wseg + l->woff, &total, &zero));
     if (total != l->wbytes || zero != l->zblocks) {
+      long long says_zero = l->zblocks, says_bytes = l->wbytes; /* l is freed with p */
       dl_acc_program_free(p);
       return dl_error_set(e, "layer %d: its weight bitmap marks %lld zero blocks and %lld bytes, the layer says %lld and %lld", i,
-                          (long long)zero, (long long)total, (long long)l->zblocks, (long long)l->wbytes);
+                          (long long)zero, (long long)total, says_zero, says_bytes);
     }
   }
   p->out = malloc(sizeof(DlAccOutlier) * (size_t)(p->nout + 1));

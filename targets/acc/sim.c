@@ -462,7 +462,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
         int64_t ch = b0 + n;
         qrt_mult mu = {par[l->N + ch], (int)par[2 * l->N + ch]};
         int64_t v = s->zo + qrt_requant(acc[m * nt + n] + par[ch], mu);
-        v = v < s->lo ? s->lo : v > s->hi ? s->hi : v;
+        v = v < s->lo ? s->lo : v, v = v > s->hi ? s->hi : v; /* max then min: hi when lo > hi, as qrt */
         o[m * nt + n] = (int32_t)v;
       }
     st->nj += (double)(mt * nt) * (d->e_alu + (8.0 + q->o.es) * d->e_buf) * 1e-3;
@@ -477,7 +477,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
       int64_t v;
       if (l->kind == DL_ACC_L_ADD) {
         v = s->zo + qrt_requant((xr[0] - s->zx) * par[0] + (xr[1] - s->zb) * par[1], (qrt_mult){1, (int)par[2]});
-        v = v < s->lo ? s->lo : v > s->hi ? s->hi : v;
+        v = v < s->lo ? s->lo : v, v = v > s->hi ? s->hi : v; /* max then min: hi when lo > hi, as qrt */
       } else if (l->kind == DL_ACC_L_MAXPOOL) {
         v = xr[0];
         for (int64_t k = 1; k < kt; k++) v = xr[k] > v ? xr[k] : v;

@@ -364,8 +364,10 @@ static bool plan_kernel(DlPlan *plan, int s, DlPimKernel *k, Mac *mac) {
   k->in_bits[0] = (int)range_bits(qx.qmin, qx.qmax);
   k->in_off[0] = qx.qmin;
   k->pad = q->zx - qx.qmin;
-  k->out_off = q->o.lo;
-  k->out_bits = (int)range_bits(q->o.lo, q->o.hi);
+  int64_t olo = q->o.lo < q->o.hi ? q->o.lo : q->o.hi; /* clamp(v, lo, hi) is hi when lo > hi, as qrt */
+  k->out_off = olo;
+  k->out_bits = (int)range_bits(olo, q->o.hi);
+  if (k->out_bits < 1) k->out_bits = 1; /* a constant output still takes a row */
   if (k->in_bits[0] > 16 || k->out_bits > 16 || k->out_bits < 1) return false;
   mac->maxx = qx.qmax - qx.qmin;
   const DlCall *c = &q->c;

@@ -1,5 +1,6 @@
 /* The .pimbin file: a little-endian header, the device, a kernel table, the
- * command words and the quantized module's MLIR text (docs/pim-format.md).
+ * command words and the quantized module's MLIR text (docs/pim-format.md),
+ * sealed by a CRC-32 of all of it (version 2).
  * The reader trusts nothing: every field and every command word is checked
  * before the simulator may run it. */
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 #include "dlc/sparse.h"
 
 static const char magic[8] = {'D', 'L', 'C', 'P', 'I', 'M', '\r', '\n'};
-enum { VERSION = 1, DEV_BYTES = 64 + 5 * 4 + 9 * 8, KERNEL_BYTES = 6 * 4 + 17 * 8 };
+enum { VERSION = 2, DEV_BYTES = 64 + 5 * 4 + 9 * 8, KERNEL_BYTES = 6 * 4 + 17 * 8 };
 
 bool dl_pim_write(const char *path, const DlPimProgram *p, DlError *e) {
   DlBuf b = {0};
@@ -39,6 +40,7 @@ bool dl_pim_write(const char *path, const DlPimProgram *p, DlError *e) {
   }
   for (int64_t i = 0; i < p->ncmd; i++) dl_buf_put_u64(&b, p->cmd[i]);
   dl_buf_append(&b, p->mlir, p->mlir_len);
+  dl_buf_seal(&b);
   bool ok = dl_write_file_atomic(path, b.data, b.len, e);
   dl_buf_free(&b);
   return ok;
@@ -101,7 +103,11 @@ bool dl_pim_parse(const void *buf, size_t len, DlPimProgram *p, DlError *e) {
   uint32_t version = dl_read_u32(&r), nk = dl_read_u32(&r);
   uint64_t ncmd = dl_read_u64(&r), mlen = dl_read_u64(&r);
   if (r.bad) return dl_error_set(e, "truncated header");
+  if (version < VERSION)
+    return dl_error_set(e, "version %u, written by an older dlc: compile the model again (this dlc reads version %d)", version, VERSION);
   if (version != VERSION) return dl_error_set(e, "version %u, this dlc reads version %d", version, VERSION);
+  if (!dl_sealed_check(buf, len, e)) return false;
+  len -= 4, r.len = len; /* the checksum */
   size_t need = 32 + DEV_BYTES;
   if (nk > 1u << 20 || ncmd > (uint64_t)1 << 36 || mlen > (uint64_t)1 << 40 ||
       len != need + (size_t)nk * KERNEL_BYTES + (size_t)ncmd * 8 + (size_t)mlen)

@@ -3,9 +3,12 @@ rejected by dlc-run with a message, never crash. Layout: docs/acc-isa.md."""
 import os
 import struct
 import sys
+import zlib
 
 src, out = sys.argv[1], sys.argv[2]
 data = bytearray(open(src, "rb").read())
+assert zlib.crc32(data[:-4]) == struct.unpack_from("<I", data, len(data) - 4)[0]
+data = data[:-4]  # the CRC-32 seal; save() reseals, so the checks past the checksum see each corruption
 nl = struct.unpack_from("<I", data, 12)[0]
 FIXED = 296
 layers = FIXED
@@ -13,7 +16,7 @@ insns = FIXED + nl * 21 * 8
 
 
 def save(name, b):
-    open(os.path.join(out, name + ".accbin"), "wb").write(bytes(b))
+    open(os.path.join(out, name + ".accbin"), "wb").write(bytes(b) + struct.pack("<I", zlib.crc32(bytes(b))))
 
 
 def insn_of(op):

@@ -3,9 +3,12 @@ rejected by dlc-run with a message, never crash. Layout: docs/pim-format.md."""
 import os
 import struct
 import sys
+import zlib
 
 src, out = sys.argv[1], sys.argv[2]
 data = bytearray(open(src, "rb").read())
+assert zlib.crc32(data[:-4]) == struct.unpack_from("<I", data, len(data) - 4)[0]
+data = data[:-4]  # the CRC-32 seal; save() reseals, so the checks past the checksum see each corruption
 nk = struct.unpack_from("<I", data, 12)[0]
 rows = struct.unpack_from("<I", data, 32 + 64 + 12)[0]
 cmd0 = 32 + 156 + nk * 160
@@ -21,7 +24,7 @@ def first(op):
 
 
 def save(name, b):
-    open(os.path.join(out, name + ".pimbin"), "wb").write(bytes(b))
+    open(os.path.join(out, name + ".pimbin"), "wb").write(bytes(b) + struct.pack("<I", zlib.crc32(bytes(b))))
 
 
 save("truncated", data[: len(data) // 2])
