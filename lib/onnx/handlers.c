@@ -1153,6 +1153,7 @@ static const ImportRow rows[] = {
     {"Constant", constant, DL_OP_COUNT, 1},
     {"ConstantOfShape", constant_of_shape, DL_OP_COUNT, 9},
     {"Range", range, DL_OP_COUNT, 11},
+    {"If", dl_onnx_import_if, DL_OP_COUNT, 1},
     {"QuantizeLinear", quant, DL_OP_QUANTIZE_LINEAR, 10},
     {"DequantizeLinear", quant, DL_OP_DEQUANTIZE_LINEAR, 10},
 };
