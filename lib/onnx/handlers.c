@@ -144,16 +144,44 @@ static bool identity(Node *nd, DlOpKind k) {
   return define_output_alias(nd, 0, nd->in[0]);
 }
 
+static DlAttrs *fresh(DlAttrs *a) {
+  dl_attrs_init(a);
+  return a;
+}
+
+/* A bound computed in the graph (a scalar not known at compile time), as a
+ * rank-0 operand so broadcasting keeps x's shape. */
+static Entry *computed_bound(Node *nd, int i) {
+  Entry *b = nd->in[i];
+  if (dl_shape_numel(&b->shape) != 1) return node_fail(nd, "clip bounds must be scalars"), NULL;
+  if (b->shape.dtype != nd->in[0]->shape.dtype)
+    return node_fail(nd, "input %d (%s) must have the element type of the input", i, i == 1 ? "min" : "max"), NULL;
+  if (!b->shape.rank) return b;
+  DlShape s = {b->shape.dtype, 0, {0}};
+  DlAttrs a;
+  dl_attrs_init(&a);
+  return emit_op_tmp(nd, DL_OP_RESHAPE, 1, &b, &a, &s);
+}
+
+/* ONNX computes min(max(x, lo), hi). Constant bounds become one qg.clip;
+ * computed ones (openWakeWord's mel front end clips at max - 80 dB) become an
+ * elementwise max (lo) or min (hi) in that order, around a clip holding the
+ * constant one if any. */
 static bool clip(Node *nd, DlOpKind k) {
   if (!need_inputs(nd, 1, 3)) return false;
   DlAttrs a;
   dl_attrs_init(&a);
   double lo = -INFINITY, hi = INFINITY;
+  Entry *bound[2] = {NULL, NULL}; /* computed min, max */
   if (nd->im->opset < 11) {
     if (!attr_float(nd, "min", -INFINITY, &lo) || !attr_float(nd, "max", INFINITY, &hi)) return false;
   } else {
     for (int i = 1; i < nd->nin; i++) {
       if (!nd->in[i]) continue;
+      if (!nd->in[i]->is_const) {
+        if (!(bound[i - 1] = computed_bound(nd, i))) return false;
+        continue;
+      }
       const DlTensor *t = input_const(nd, i, i == 1 ? "min" : "max");
       if (!t) return false;
       if (dl_shape_numel(&t->shape) != 1) return node_fail(nd, "clip bounds must be scalars");
@@ -161,12 +189,26 @@ static bool clip(Node *nd, DlOpKind k) {
     }
   }
   if (!dl_dtype_is_float(nd->in[0]->shape.dtype)) return node_fail(nd, "integer clip is not supported");
-  /* ONNX computes min(max(x, lo), hi): hi everywhere when lo > hi. Said once
-   * here, so fused and integer forms (whose clamps may run lo last) agree. */
+  Entry *x = nd->in[0];
+  if (bound[0]) {
+    Entry *ops[2] = {x, bound[0]};
+    bool last = !bound[1] && hi == INFINITY;
+    x = last ? emit_op(nd, DL_OP_MAX, 2, ops, &a, NULL, 0) : emit_op_tmp(nd, DL_OP_MAX, 2, ops, &a, NULL);
+    if (!x || last) return x != NULL;
+    lo = -INFINITY;
+  }
+  if (bound[1] && lo == -INFINITY) {
+    Entry *ops[2] = {x, bound[1]};
+    return emit_op(nd, DL_OP_MIN, 2, ops, fresh(&a), NULL, 0) != NULL;
+  }
+  /* Said once here, so fused and integer forms (whose clamps may run lo last)
+   * agree: with lo > hi the result is hi everywhere. */
   if (lo > hi) lo = hi;
-  dl_attrs_set_float(&a, "min", lo);
-  dl_attrs_set_float(&a, "max", hi);
-  return emit_op(nd, k, 1, nd->in, &a, NULL, 0) != NULL;
+  dl_attrs_set_float(fresh(&a), "min", lo);
+  dl_attrs_set_float(&a, "max", bound[1] ? INFINITY : hi);
+  if (!bound[1]) return emit_op(nd, k, 1, &x, &a, NULL, 0) != NULL;
+  Entry *ops[2] = {emit_op_tmp(nd, k, 1, &x, &a, NULL), bound[1]};
+  return ops[0] && emit_op(nd, DL_OP_MIN, 2, ops, fresh(&a), NULL, 0) != NULL;
 }
 
 /* Softmax before opset 13 flattens to 2-D at `axis`. */
@@ -201,11 +243,6 @@ static bool wants_output(Node *nd, int i) {
 /* Emits op k as output `i` when the node has it, else as a temporary. */
 static Entry *emit_out(Node *nd, DlOpKind k, int nops, Entry **ops, DlAttrs *a, int i) {
   return wants_output(nd, i) ? emit_op(nd, k, nops, ops, a, NULL, i) : emit_op_tmp(nd, k, nops, ops, a, NULL);
-}
-
-static DlAttrs *fresh(DlAttrs *a) {
-  dl_attrs_init(a);
-  return a;
 }
 
 static Entry *scalar_const(Node *nd, DlDType t, double v) {
