@@ -20,12 +20,12 @@ static bool known_condition(Node *nd, bool *taken) {
   Entry *c = nd->in[0];
   if (!c->is_const && c->src)
     return node_fail(nd,
-                     "condition depends on input '%s' at run time; dlc imports If only when its condition is "
-                     "known at compile time (from constants and input shapes)",
+                     "condition depends on input '%s' at run time; it must be a compile-time constant (dlc "
+                     "imports If only when its condition folds, from constants and input shapes)",
                      c->src);
   if (!c->is_const)
-    return node_fail(nd, "condition is not known at compile time; dlc imports If only when its condition "
-                         "folds to a constant (from constants and input shapes)");
+    return node_fail(nd, "condition is not known at compile time; it must be a compile-time constant (dlc "
+                         "imports If only when its condition folds, from constants and input shapes)");
   if (dl_shape_numel(&c->shape) != 1)
     return node_fail(nd, "condition must hold one element, found %lld", (long long)dl_shape_numel(&c->shape));
   *taken = dl_tensor_get_i(&c->konst, 0) != 0;

@@ -97,7 +97,18 @@ bool dl_onnx_import_subgraph(Imp *im, Onnx__GraphProto *g, const char *what);
 /* if.c */
 bool dl_onnx_import_if(Node *nd, DlOpKind k);
 
+/* composite.c: ops imported as a few qg ops, or as constants */
+bool dl_onnx_import_window(Node *nd, DlOpKind k);
+bool dl_onnx_import_eye_like(Node *nd, DlOpKind k);
+bool dl_onnx_import_compress(Node *nd, DlOpKind k);
+bool dl_onnx_import_one_hot(Node *nd, DlOpKind k);
+bool dl_onnx_import_shrink(Node *nd, DlOpKind k);
+bool dl_onnx_import_lrn(Node *nd, DlOpKind k);
+
 /* handlers.c */
+bool need_inputs(Node *nd, int lo, int hi); /* input count in [lo, hi], the first lo present */
+DlAttrs *fresh(DlAttrs *a);                 /* a, emptied */
+Entry *scalar_const(Node *nd, DlDType t, double v);
 typedef bool (*ImportFn)(Node *nd, DlOpKind k);
 typedef struct {
   const char *onnx;
