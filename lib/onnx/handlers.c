@@ -1217,6 +1217,7 @@ static const ImportRow rows[] = {
     {"OneHot", dl_onnx_import_one_hot, DL_OP_COUNT, 9},
     {"Shrink", dl_onnx_import_shrink, DL_OP_COUNT, 9},
     {"LRN", dl_onnx_import_lrn, DL_OP_COUNT, 1},
+    {"LSTM", dl_onnx_import_lstm, DL_OP_COUNT, 1},
     {"QuantizeLinear", quant, DL_OP_QUANTIZE_LINEAR, 10},
     {"DequantizeLinear", quant, DL_OP_DEQUANTIZE_LINEAR, 10},
 };

@@ -105,6 +105,9 @@ bool dl_onnx_import_one_hot(Node *nd, DlOpKind k);
 bool dl_onnx_import_shrink(Node *nd, DlOpKind k);
 bool dl_onnx_import_lrn(Node *nd, DlOpKind k);
 
+/* lstm.c */
+bool dl_onnx_import_lstm(Node *nd, DlOpKind k);
+
 /* handlers.c */
 bool need_inputs(Node *nd, int lo, int hi); /* input count in [lo, hi], the first lo present */
 DlAttrs *fresh(DlAttrs *a);                 /* a, emptied */
