@@ -1,7 +1,8 @@
 /* ONNX LSTM, unrolled over its (static) sequence into qg ops: per step one
  * gemm for the input and one for the recurrence, the gates as slices of their
- * sum, sigmoid/tanh and the cell update. Default activations, no peepholes,
- * clip or coupled input-forget gate; forward, reverse or bidirectional. */
+ * sum, sigmoid/tanh and the cell update, with or without peepholes. Default
+ * activations, no clip or coupled input-forget gate; forward, reverse or
+ * bidirectional. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,8 +119,8 @@ bool dl_onnx_import_lstm(Node *nd, DlOpKind k) {
   bool reverse;
   int64_t H, layout;
   if (!check_attrs(nd, &dirs, &reverse, &H, &layout)) return false;
-  if (nd->nin > 7 && nd->in[7]) return node_fail(nd, "peepholes (input P) are not supported");
   Entry *X = nd->in[0], *W = nd->in[1], *R = nd->in[2], *B = nd->nin > 3 ? nd->in[3] : NULL;
+  Entry *P = nd->nin > 7 ? nd->in[7] : NULL;
   if (X->shape.rank != 3 || !dl_dtype_is_float(X->shape.dtype)) return node_fail(nd, "X must be float of rank 3");
   int64_t perm3[3] = {1, 0, 2};
   if (layout && !(X = transpose(nd, X, 3, perm3, -1))) return false;
@@ -131,6 +132,8 @@ bool dl_onnx_import_lstm(Node *nd, DlOpKind k) {
                      dirs, (long long)(4 * H), (long long)H);
   if (B && (B->shape.rank != 2 || B->shape.dims[0] != dirs || B->shape.dims[1] != 8 * H))
     return node_fail(nd, "B must be [%d, %lld]", dirs, (long long)(8 * H));
+  if (P && (P->shape.rank != 2 || P->shape.dims[0] != dirs || P->shape.dims[1] != 3 * H))
+    return node_fail(nd, "P must be [%d, %lld]", dirs, (long long)(3 * H));
   if (nd->nin > 4 && nd->in[4]) { /* sequence_lens: only the full length */
     const DlTensor *sl = input_const(nd, 4, "sequence_lens");
     if (!sl) return false;
@@ -151,17 +154,27 @@ bool dl_onnx_import_lstm(Node *nd, DlOpKind k) {
       bias = op2(nd, DL_OP_ADD, slice(nd, bd, 0, 0, 4 * H), slice(nd, bd, 0, 4 * H, 8 * H));
     }
     Entry *h = initial(nd, 5, d, batch, H, layout), *c = initial(nd, 6, d, batch, H, layout);
+    Entry *pi = NULL, *po = NULL, *pf = NULL; /* peepholes: [H] each */
+    if (P) {
+      int64_t three_h = 3 * H;
+      Entry *pd = reshape(nd, slice(nd, P, 0, d, d + 1), 1, &three_h, -1);
+      pi = slice(nd, pd, 0, 0, H), po = slice(nd, pd, 0, H, 2 * H), pf = slice(nd, pd, 0, 2 * H, 3 * H);
+    }
     bool back = reverse || d == 1;
     for (int64_t s = 0; s < seq && (ok = w && r && (bias || !B) && h && c); s++) {
       int64_t t = back ? seq - 1 - s : s;
       Entry *xt = reshape(nd, slice(nd, X, 0, t, t + 1), 2, bi, -1);
       Entry *g = gemm_t(nd, h, r, gemm_t(nd, xt, w, bias)); /* [batch, 4H]: gates i, o, f, c */
-      Entry *gi = op1(nd, DL_OP_SIGMOID, slice(nd, g, 1, 0, H));
-      Entry *go = op1(nd, DL_OP_SIGMOID, slice(nd, g, 1, H, 2 * H));
-      Entry *gf = op1(nd, DL_OP_SIGMOID, slice(nd, g, 1, 2 * H, 3 * H));
+      Entry *gi = slice(nd, g, 1, 0, H), *go = slice(nd, g, 1, H, 2 * H), *gf = slice(nd, g, 1, 2 * H, 3 * H);
+      if (P) { /* input and forget gates see the previous cell, the output gate the new one */
+        gi = op2(nd, DL_OP_ADD, gi, op2(nd, DL_OP_MUL, pi, c));
+        gf = op2(nd, DL_OP_ADD, gf, op2(nd, DL_OP_MUL, pf, c));
+      }
+      gi = op1(nd, DL_OP_SIGMOID, gi), gf = op1(nd, DL_OP_SIGMOID, gf);
       Entry *gc = op1(nd, DL_OP_TANH, slice(nd, g, 1, 3 * H, 4 * H));
       c = op2(nd, DL_OP_ADD, op2(nd, DL_OP_MUL, gf, c), op2(nd, DL_OP_MUL, gi, gc));
-      h = op2(nd, DL_OP_MUL, go, op1(nd, DL_OP_TANH, c));
+      if (P) go = op2(nd, DL_OP_ADD, go, op2(nd, DL_OP_MUL, po, c));
+      h = op2(nd, DL_OP_MUL, op1(nd, DL_OP_SIGMOID, go), op1(nd, DL_OP_TANH, c));
       ys[t * dirs + d] = h;
     }
     ok = ok && h && c;

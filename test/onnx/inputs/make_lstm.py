@@ -6,6 +6,7 @@ Y_h and Y_c). W, R, B and the initial state are initializers; X is the input.
   lstm_reverse    reverse, no bias, no initial state (zeros)
   lstm_bidir      bidirectional
   lstm_layout1    forward with layout=1 (batch first)
+  lstm_peephole   forward with peepholes (input P)
 """
 import os
 import sys
@@ -25,7 +26,7 @@ def sig(x):
     return 1 / (1 + np.exp(-x))
 
 
-def reference(x, w, r, b, h0, c0, direction):
+def reference(x, w, r, b, h0, c0, direction, p):
     """numpy LSTM (ONNX gate order i, o, f, c), x: [seq, batch, I]."""
     dirs = w.shape[0]
     y = np.zeros((x.shape[0], dirs, x.shape[1], H), np.float64)
@@ -37,8 +38,10 @@ def reference(x, w, r, b, h0, c0, direction):
             steps = reversed(steps)
         for t in steps:
             g = x[t] @ w[d].T + hh @ r[d].T + b[d, :4 * H] + b[d, 4 * H:]
-            i, o, f, c = sig(g[:, :H]), sig(g[:, H:2 * H]), sig(g[:, 2 * H:3 * H]), np.tanh(g[:, 3 * H:])
-            cc = f * cc + i * c
+            i = sig(g[:, :H] + p[d, :H] * cc)
+            f = sig(g[:, 2 * H:3 * H] + p[d, 2 * H:] * cc)
+            cc = f * cc + i * np.tanh(g[:, 3 * H:])
+            o = sig(g[:, H:2 * H] + p[d, H:2 * H] * cc)
             hh = o * np.tanh(cc)
             y[t, d] = hh
         hs.append(hh)
@@ -46,7 +49,7 @@ def reference(x, w, r, b, h0, c0, direction):
     return y.astype(np.float32), np.stack(hs).astype(np.float32), np.stack(cs).astype(np.float32)
 
 
-def save(name, direction, bias=True, state=True, layout=0):
+def save(name, direction, bias=True, state=True, layout=0, peephole=False):
     dirs = 2 if direction == "bidirectional" else 1
     x = rng.standard_normal((SEQ, BATCH, I)).astype(np.float32)
     w = (rng.standard_normal((dirs, 4 * H, I)) * 0.5).astype(np.float32)
@@ -54,9 +57,13 @@ def save(name, direction, bias=True, state=True, layout=0):
     b = (rng.standard_normal((dirs, 8 * H)) * 0.3).astype(np.float32) if bias else np.zeros((dirs, 8 * H), np.float32)
     h0 = rng.standard_normal((dirs, BATCH, H)).astype(np.float32) if state else np.zeros((dirs, BATCH, H), np.float32)
     c0 = rng.standard_normal((dirs, BATCH, H)).astype(np.float32) if state else np.zeros((dirs, BATCH, H), np.float32)
-    y, yh, yc = reference(x, w, r, b, h0, c0, direction)
+    p = rng.standard_normal((dirs, 3 * H)).astype(np.float32) if peephole else np.zeros((dirs, 3 * H), np.float32)
+    y, yh, yc = reference(x, w, r, b, h0, c0, direction, p)
     inits = [nh.from_array(w, "W"), nh.from_array(r, "R")]
     ins = ["x", "W", "R", "B" if bias else "", "", "h0" if state else "", "c0" if state else ""]
+    if peephole:
+        ins.append("P")
+        inits.append(nh.from_array(p, "P"))
     if bias:
         inits.append(nh.from_array(b, "B"))
     if layout:  # batch first: X [batch, seq, I], Y [batch, seq, dirs, H], Y_h and Y_c [batch, dirs, H]
@@ -77,6 +84,7 @@ save("lstm_forward", "forward")
 save("lstm_reverse", "reverse", bias=False, state=False)
 save("lstm_bidir", "bidirectional")
 save("lstm_layout1", "forward", layout=1)
+save("lstm_peephole", "forward", peephole=True)
 
 # an attribute dlc does not support: one error naming the node
 w = np.zeros((1, 4 * H, I), np.float32)
