@@ -6,10 +6,13 @@
 
 #include "import_internal.h"
 
-static Entry *const_tensor(Node *nd, DlTensor *t) { return make_const_entry(nd->im, t); }
+static Entry *const_tensor(Node *nd, DlTensor *t) {
+  return make_const_entry(nd->im, t);
+}
 
 static bool alloc_or_fail(Node *nd, DlTensor *t, const DlShape *s) {
-  if (dl_shape_numel(s) > (1 << 26) || !dl_tensor_alloc(t, s)) return node_fail(nd, "output is too large");
+  if (dl_shape_numel(s) > (1 << 26) || !dl_tensor_alloc(t, s))
+    return node_fail(nd, "output is too large");
   return true;
 }
 
@@ -18,20 +21,24 @@ bool dl_onnx_import_window(Node *nd, DlOpKind k) {
   (void)k;
   if (!need_inputs(nd, 1, 1)) return false;
   int64_t periodic, dtype;
-  if (!attr_int(nd, "periodic", 1, &periodic) || !attr_int(nd, "output_datatype", 1, &dtype)) return false;
+  if (!attr_int(nd, "periodic", 1, &periodic) || !attr_int(nd, "output_datatype", 1, &dtype))
+    return false;
   const DlTensor *st = input_const(nd, 0, "size");
   if (!st) return false;
   if (dl_shape_numel(&st->shape) != 1) return node_fail(nd, "size must hold one value");
   int64_t n = dl_tensor_get_i(st, 0);
   DlShape s = {dl_dtype_from_onnx((int)dtype), 1, {n}};
-  if (s.dtype == DL_NONE) return node_fail(nd, "unsupported output_datatype %lld", (long long)dtype);
+  if (s.dtype == DL_NONE)
+    return node_fail(nd, "unsupported output_datatype %lld", (long long)dtype);
   if (n < 1) return node_fail(nd, "size must be at least 1, found %lld", (long long)n);
   DlTensor t = {0};
   if (!alloc_or_fail(nd, &t, &s)) return false;
   const char *op = nd->n->op_type;
   double a0 = 0.5, a1 = 0.5, a2 = 0; /* a0 - a1 cos(2 pi i / N) + a2 cos(4 pi i / N) */
-  if (!strcmp(op, "HammingWindow")) a0 = 25.0 / 46, a1 = 1 - a0;
-  else if (!strcmp(op, "BlackmanWindow")) a0 = 0.42, a1 = 0.5, a2 = 0.08;
+  if (!strcmp(op, "HammingWindow"))
+    a0 = 25.0 / 46, a1 = 1 - a0;
+  else if (!strcmp(op, "BlackmanWindow"))
+    a0 = 0.42, a1 = 0.5, a2 = 0.08;
   double N = periodic ? (double)n : (double)(n - 1);
   for (int64_t i = 0; i < n; i++) {
     double x = N > 0 ? 2 * M_PI * (double)i / N : 0;
@@ -76,11 +83,14 @@ bool dl_onnx_import_compress(Node *nd, DlOpKind k) {
     axis = 0;
   }
   int r = x->shape.rank;
-  if (axis < -r || axis >= r) return node_fail(nd, "axis %lld out of range for rank %d", (long long)axis, r);
+  if (axis < -r || axis >= r)
+    return node_fail(nd, "axis %lld out of range for rank %d", (long long)axis, r);
   if (axis < 0) axis += r;
   int64_t n = dl_shape_numel(&c->shape), len = x->shape.dims[axis], cnt = 0;
   if (c->shape.rank != 1) return node_fail(nd, "condition must be 1-D");
-  if (n > len) return node_fail(nd, "condition has %lld values, the axis only %lld", (long long)n, (long long)len);
+  if (n > len)
+    return node_fail(nd, "condition has %lld values, the axis only %lld", (long long)n,
+                     (long long)len);
   for (int64_t i = 0; i < n; i++) cnt += dl_tensor_get_i(c, i) != 0;
   if (!cnt) return node_fail(nd, "condition selects nothing (an empty output)");
   DlShape is = {DL_I64, 1, {cnt}};
@@ -107,9 +117,11 @@ bool dl_onnx_import_one_hot(Node *nd, DlOpKind k) {
   Entry *idx = nd->in[0], *vals = nd->in[2];
   int r = idx->shape.rank + 1;
   if (depth < 1) return node_fail(nd, "depth must be positive, found %lld", (long long)depth);
-  if (axis < -r || axis >= r) return node_fail(nd, "axis %lld out of range for rank %d", (long long)axis, r);
+  if (axis < -r || axis >= r)
+    return node_fail(nd, "axis %lld out of range for rank %d", (long long)axis, r);
   if (axis < 0) axis += r;
-  if (dl_shape_numel(&vals->shape) != 2) return node_fail(nd, "values must hold two elements (off, on)");
+  if (dl_shape_numel(&vals->shape) != 2)
+    return node_fail(nd, "values must hold two elements (off, on)");
   DlAttrs a;
   DlShape s = idx->shape;
   if (r > DL_MAX_RANK) return node_fail(nd, "output rank %d exceeds %d", r, DL_MAX_RANK);
@@ -123,8 +135,10 @@ bool dl_onnx_import_one_hot(Node *nd, DlOpKind k) {
   DlShape ks = {s.dtype, r, {0}};
   for (int i = 0; i < r; i++) ks.dims[i] = i == axis ? depth : 1;
   DlTensor kpos = {0}, kneg = {0};
-  if (!alloc_or_fail(nd, &kpos, &ks) || !alloc_or_fail(nd, &kneg, &ks)) return dl_tensor_free(&kpos), false;
-  for (int64_t i = 0; i < depth; i++) dl_tensor_set_i(&kpos, i, i), dl_tensor_set_i(&kneg, i, i - depth);
+  if (!alloc_or_fail(nd, &kpos, &ks) || !alloc_or_fail(nd, &kneg, &ks))
+    return dl_tensor_free(&kpos), false;
+  for (int64_t i = 0; i < depth; i++)
+    dl_tensor_set_i(&kpos, i, i), dl_tensor_set_i(&kneg, i, i - depth);
   Entry *ops[3] = {idx, const_tensor(nd, &kpos)}, *eq1, *eq2, *mask;
   if (!(eq1 = emit_op_tmp(nd, DL_OP_EQUAL, 2, ops, fresh(&a), NULL))) return false;
   ops[1] = const_tensor(nd, &kneg);
@@ -132,7 +146,8 @@ bool dl_onnx_import_one_hot(Node *nd, DlOpKind k) {
   ops[0] = eq1, ops[1] = eq2;
   if (!(mask = emit_op_tmp(nd, DL_OP_OR, 2, ops, fresh(&a), NULL))) return false;
   DlShape flat = {vals->shape.dtype, 1, {2}};
-  if (vals->shape.rank != 1 && !(vals = emit_op_tmp(nd, DL_OP_RESHAPE, 1, &vals, fresh(&a), &flat))) return false;
+  if (vals->shape.rank != 1 && !(vals = emit_op_tmp(nd, DL_OP_RESHAPE, 1, &vals, fresh(&a), &flat)))
+    return false;
   Entry *pick[2];
   for (int i = 0; i < 2; i++) { /* values[i] as a scalar */
     Entry *g[2] = {vals, scalar_const(nd, DL_I64, i)};
@@ -179,7 +194,8 @@ bool dl_onnx_import_lrn(Node *nd, DlOpKind k) {
   if (!attr_find(nd, "size") || size < 1) return node_fail(nd, "needs attribute 'size' >= 1");
   Entry *x = nd->in[0], *v;
   const DlShape *xs = &x->shape;
-  if (xs->rank < 2 || !dl_dtype_is_float(xs->dtype)) return node_fail(nd, "input must be float of rank >= 2");
+  if (xs->rank < 2 || !dl_dtype_is_float(xs->dtype))
+    return node_fail(nd, "input must be float of rank >= 2");
   DlDType t = xs->dtype;
   DlAttrs a;
   Entry *ops[2] = {x, x};
@@ -187,7 +203,8 @@ bool dl_onnx_import_lrn(Node *nd, DlOpKind k) {
   DlShape view = {t, 4, {xs->dims[0], 1, xs->dims[1], 1}};
   for (int i = 2; i < xs->rank; i++) view.dims[3] *= xs->dims[i];
   if (!(v = emit_op_tmp(nd, DL_OP_RESHAPE, 1, &v, fresh(&a), &view))) return false;
-  int64_t ks[2] = {size, 1}, st[2] = {1, 1}, dl[2] = {1, 1}, pd[4] = {(size - 1) / 2, 0, size / 2, 0};
+  int64_t ks[2] = {size, 1}, st[2] = {1, 1}, dl[2] = {1, 1},
+          pd[4] = {(size - 1) / 2, 0, size / 2, 0};
   fresh(&a);
   dl_attrs_set_ints(&a, "kernel_shape", ks, 2);
   dl_attrs_set_ints(&a, "strides", st, 2);

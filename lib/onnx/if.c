@@ -19,15 +19,18 @@ static Onnx__GraphProto *branch(Node *nd, const char *name) {
 static bool known_condition(Node *nd, bool *taken) {
   Entry *c = nd->in[0];
   if (!c->is_const && c->src)
-    return node_fail(nd,
-                     "condition depends on input '%s' at run time; it must be a compile-time constant (dlc "
-                     "imports If only when its condition folds, from constants and input shapes)",
-                     c->src);
+    return node_fail(
+        nd,
+        "condition depends on input '%s' at run time; it must be a compile-time constant (dlc "
+        "imports If only when its condition folds, from constants and input shapes)",
+        c->src);
   if (!c->is_const)
-    return node_fail(nd, "condition is not known at compile time; it must be a compile-time constant (dlc "
-                         "imports If only when its condition folds, from constants and input shapes)");
+    return node_fail(
+        nd, "condition is not known at compile time; it must be a compile-time constant (dlc "
+            "imports If only when its condition folds, from constants and input shapes)");
   if (dl_shape_numel(&c->shape) != 1)
-    return node_fail(nd, "condition must hold one element, found %lld", (long long)dl_shape_numel(&c->shape));
+    return node_fail(nd, "condition must hold one element, found %lld",
+                     (long long)dl_shape_numel(&c->shape));
   *taken = dl_tensor_get_i(&c->konst, 0) != 0;
   return true;
 }
@@ -50,7 +53,8 @@ static bool bind_outputs(Node *nd, Onnx__GraphProto *g, const char *bname) {
 
 bool dl_onnx_import_if(Node *nd, DlOpKind k) {
   (void)k;
-  if (nd->nin != 1 || !nd->in[0]) return node_fail(nd, "expects 1 input (the condition), found %d", nd->nin);
+  if (nd->nin != 1 || !nd->in[0])
+    return node_fail(nd, "expects 1 input (the condition), found %d", nd->nin);
   Onnx__GraphProto *then_g = branch(nd, "then_branch"), *else_g = branch(nd, "else_branch");
   bool taken = false;
   if (!then_g || !else_g || !known_condition(nd, &taken)) return false;
