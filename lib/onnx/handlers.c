@@ -44,7 +44,7 @@ static bool copy_attrs(Node *nd, DlOpKind k, DlAttrs *a) {
   return true;
 }
 
-static bool need_inputs(Node *nd, int lo, int hi) {
+bool need_inputs(Node *nd, int lo, int hi) {
   int present = 0;
   for (int i = 0; i < nd->nin; i++) present += nd->in[i] != NULL;
   if (nd->nin < lo || nd->nin > hi) {
@@ -138,35 +138,95 @@ static bool identity(Node *nd, DlOpKind k) {
   if (!strcmp(nd->n->op_type, "Dropout") && nd->nin > 2 && nd->in[2]) {
     const DlTensor *t = input_const(nd, 2, "training_mode");
     if (!t) return false;
-    if (dl_tensor_get_i(t, 0)) return node_fail(nd, "training_mode=true is not supported");
+    const DlTensor *r = nd->in[1] ? input_const(nd, 1, "ratio") : NULL;
+    if (nd->in[1] && !r) return false;
+    /* training with ratio 0 keeps everything: still the identity */
+    if (dl_tensor_get_i(t, 0) && (!r || dl_tensor_get_f(r, 0) != 0))
+      return node_fail(nd, "training_mode=true is not supported (unless ratio is 0)");
   }
-  only_first_output(nd);
+  if (!strcmp(nd->n->op_type, "Dropout") && nd->n->n_output > 1 && nd->n->output[1][0]) {
+    DlShape ms = nd->in[0]->shape; /* the mask: every element kept */
+    ms.dtype = DL_BOOL;
+    DlTensor t = {0};
+    if (dl_shape_numel(&ms) > (1 << 26) || !dl_tensor_alloc(&t, &ms)) return node_fail(nd, "mask is too large");
+    memset(t.data, 1, dl_tensor_bytes(&t));
+    if (!define_output_const(nd, 1, &t)) return false;
+  } else {
+    only_first_output(nd);
+  }
   return define_output_alias(nd, 0, nd->in[0]);
 }
 
+DlAttrs *fresh(DlAttrs *a) {
+  dl_attrs_init(a);
+  return a;
+}
+
+/* A bound computed in the graph (a scalar not known at compile time), as a
+ * rank-0 operand so broadcasting keeps x's shape. */
+static Entry *computed_bound(Node *nd, int i) {
+  Entry *b = nd->in[i];
+  if (dl_shape_numel(&b->shape) != 1) return node_fail(nd, "clip bounds must be scalars"), NULL;
+  if (b->shape.dtype != nd->in[0]->shape.dtype)
+    return node_fail(nd, "input %d (%s) must have the element type of the input", i, i == 1 ? "min" : "max"), NULL;
+  if (!b->shape.rank) return b;
+  DlShape s = {b->shape.dtype, 0, {0}};
+  DlAttrs a;
+  dl_attrs_init(&a);
+  return emit_op_tmp(nd, DL_OP_RESHAPE, 1, &b, &a, &s);
+}
+
+/* ONNX computes min(max(x, lo), hi). Constant bounds become one qg.clip;
+ * computed ones (openWakeWord's mel front end clips at max - 80 dB) become an
+ * elementwise max (lo) or min (hi) in that order, around a clip holding the
+ * constant one if any. */
 static bool clip(Node *nd, DlOpKind k) {
   if (!need_inputs(nd, 1, 3)) return false;
   DlAttrs a;
   dl_attrs_init(&a);
   double lo = -INFINITY, hi = INFINITY;
+  Entry *bound[2] = {NULL, NULL}; /* computed min, max */
   if (nd->im->opset < 11) {
     if (!attr_float(nd, "min", -INFINITY, &lo) || !attr_float(nd, "max", INFINITY, &hi)) return false;
   } else {
     for (int i = 1; i < nd->nin; i++) {
       if (!nd->in[i]) continue;
+      if (!nd->in[i]->is_const) {
+        if (!(bound[i - 1] = computed_bound(nd, i))) return false;
+        continue;
+      }
       const DlTensor *t = input_const(nd, i, i == 1 ? "min" : "max");
       if (!t) return false;
       if (dl_shape_numel(&t->shape) != 1) return node_fail(nd, "clip bounds must be scalars");
       *(i == 1 ? &lo : &hi) = dl_tensor_get_f(t, 0);
     }
   }
-  if (!dl_dtype_is_float(nd->in[0]->shape.dtype)) return node_fail(nd, "integer clip is not supported");
-  /* ONNX computes min(max(x, lo), hi): hi everywhere when lo > hi. Said once
-   * here, so fused and integer forms (whose clamps may run lo last) agree. */
+  Entry *x = nd->in[0];
+  if (!dl_dtype_is_float(x->shape.dtype)) { /* qg.clip is float: integer bounds are max/min operands */
+    if (!bound[0] && lo > -INFINITY) bound[0] = scalar_const(nd, x->shape.dtype, lo);
+    if (!bound[1] && hi < INFINITY) bound[1] = scalar_const(nd, x->shape.dtype, hi);
+    lo = -INFINITY, hi = INFINITY;
+    if (!bound[0] && !bound[1]) return define_output_alias(nd, 0, x);
+  }
+  if (bound[0]) {
+    Entry *ops[2] = {x, bound[0]};
+    bool last = !bound[1] && hi == INFINITY;
+    x = last ? emit_op(nd, DL_OP_MAX, 2, ops, &a, NULL, 0) : emit_op_tmp(nd, DL_OP_MAX, 2, ops, &a, NULL);
+    if (!x || last) return x != NULL;
+    lo = -INFINITY;
+  }
+  if (bound[1] && lo == -INFINITY) {
+    Entry *ops[2] = {x, bound[1]};
+    return emit_op(nd, DL_OP_MIN, 2, ops, fresh(&a), NULL, 0) != NULL;
+  }
+  /* Said once here, so fused and integer forms (whose clamps may run lo last)
+   * agree: with lo > hi the result is hi everywhere. */
   if (lo > hi) lo = hi;
-  dl_attrs_set_float(&a, "min", lo);
-  dl_attrs_set_float(&a, "max", hi);
-  return emit_op(nd, k, 1, nd->in, &a, NULL, 0) != NULL;
+  dl_attrs_set_float(fresh(&a), "min", lo);
+  dl_attrs_set_float(&a, "max", bound[1] ? INFINITY : hi);
+  if (!bound[1]) return emit_op(nd, k, 1, &x, &a, NULL, 0) != NULL;
+  Entry *ops[2] = {emit_op_tmp(nd, k, 1, &x, &a, NULL), bound[1]};
+  return ops[0] && emit_op(nd, DL_OP_MIN, 2, ops, fresh(&a), NULL, 0) != NULL;
 }
 
 /* Softmax before opset 13 flattens to 2-D at `axis`. */
@@ -203,12 +263,7 @@ static Entry *emit_out(Node *nd, DlOpKind k, int nops, Entry **ops, DlAttrs *a, 
   return wants_output(nd, i) ? emit_op(nd, k, nops, ops, a, NULL, i) : emit_op_tmp(nd, k, nops, ops, a, NULL);
 }
 
-static DlAttrs *fresh(DlAttrs *a) {
-  dl_attrs_init(a);
-  return a;
-}
-
-static Entry *scalar_const(Node *nd, DlDType t, double v) {
+Entry *scalar_const(Node *nd, DlDType t, double v) {
   DlShape s = {t, 0, {0}};
   DlTensor c = {0};
   dl_tensor_alloc(&c, &s);
@@ -1153,6 +1208,16 @@ static const ImportRow rows[] = {
     {"Constant", constant, DL_OP_COUNT, 1},
     {"ConstantOfShape", constant_of_shape, DL_OP_COUNT, 9},
     {"Range", range, DL_OP_COUNT, 11},
+    {"If", dl_onnx_import_if, DL_OP_COUNT, 1},
+    {"HannWindow", dl_onnx_import_window, DL_OP_COUNT, 17},
+    {"HammingWindow", dl_onnx_import_window, DL_OP_COUNT, 17},
+    {"BlackmanWindow", dl_onnx_import_window, DL_OP_COUNT, 17},
+    {"EyeLike", dl_onnx_import_eye_like, DL_OP_COUNT, 9},
+    {"Compress", dl_onnx_import_compress, DL_OP_COUNT, 9},
+    {"OneHot", dl_onnx_import_one_hot, DL_OP_COUNT, 9},
+    {"Shrink", dl_onnx_import_shrink, DL_OP_COUNT, 9},
+    {"LRN", dl_onnx_import_lrn, DL_OP_COUNT, 1},
+    {"LSTM", dl_onnx_import_lstm, DL_OP_COUNT, 1},
     {"QuantizeLinear", quant, DL_OP_QUANTIZE_LINEAR, 10},
     {"DequantizeLinear", quant, DL_OP_DEQUANTIZE_LINEAR, 10},
 };

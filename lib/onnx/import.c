@@ -24,7 +24,7 @@ static uint64_t hash_str(const char *s) {
   return h;
 }
 
-static Entry *entry_lookup(Imp *im, const char *name) {
+Entry *entry_lookup(Imp *im, const char *name) {
   if (!im->nslots) return NULL;
   for (uint64_t i = hash_str(name) & (uint64_t)(im->nslots - 1);; i = (i + 1) & (uint64_t)(im->nslots - 1)) {
     int s = im->slots[i];
@@ -133,6 +133,7 @@ bool define_output_alias(Node *nd, int i, Entry *src) {
   Entry *en = output_entry(nd, i, &src->shape);
   if (!en) return true;
   en->value = src->value;
+  en->src = src->src;
   if (src->is_const) {
     /* share the data; the alias never owns it */
     en->konst = src->konst;
@@ -146,6 +147,12 @@ static bool all_const(int n, Entry **ops) {
   for (int i = 0; i < n; i++)
     if (!ops[i] || !ops[i]->is_const) return false;
   return true;
+}
+
+static const char *runtime_source(int n, Entry **ops) {
+  for (int i = 0; i < n; i++)
+    if (ops[i] && !ops[i]->is_const && ops[i]->src) return ops[i]->src;
+  return NULL;
 }
 
 static bool foldable(DlOpKind k, const DlShape *out) {
@@ -188,7 +195,7 @@ static Entry *emit_common(Node *nd, DlOpKind k, int nops, Entry **ops, DlAttrs *
   MlirOperation op = dl_op_create(nd->loc, k, nops, vals, 1, &rt, a);
   mlirBlockAppendOwnedOperation(im->block, op);
   Entry *en = define(nd, out_index, &out);
-  if (en) en->value = mlirOperationGetResult(op, 0);
+  if (en) en->value = mlirOperationGetResult(op, 0), en->src = runtime_source(nops, ops);
   return en;
 }
 
@@ -256,6 +263,7 @@ Entry *emit_concat(Node *nd, int axis, int nops, Entry **ops, int out_index) {
   mlirBlockAppendOwnedOperation(im->block, op);
   Entry *en = define_named(nd, out_index, &out);
   en->value = mlirOperationGetResult(op, 0);
+  en->src = runtime_source(nops, ops);
   return en;
 }
 
@@ -538,7 +546,8 @@ static void free_entries(Imp *im) {
   free(im->slots);
 }
 
-static bool check_supported(Imp *im, Onnx__GraphProto *g) {
+/* where: "" for the main graph, else "node 'if1' (If) then_branch: " */
+static bool check_supported(Imp *im, Onnx__GraphProto *g, const char *where) {
   bool ok = true;
   for (size_t i = 0; i < g->n_node; i++) {
     Onnx__NodeProto *n = g->node[i];
@@ -550,12 +559,37 @@ static bool check_supported(Imp *im, Onnx__GraphProto *g) {
     if (n->name && n->name[0]) snprintf(name, sizeof name, "%s", n->name);
     else snprintf(name, sizeof name, "%s_%zu", n->op_type ? n->op_type : "?", i);
     if (!std_domain)
-      ok = dl_error_set(im->e, "node '%s': unsupported op %s from domain '%s'", name,
+      ok = dl_error_set(im->e, "%snode '%s': unsupported op %s from domain '%s'", where, name,
                         n->op_type ? n->op_type : "?", dom);
     else
-      ok = dl_error_set(im->e, "node '%s': unsupported op %s (opset %lld)", name,
+      ok = dl_error_set(im->e, "%snode '%s': unsupported op %s (opset %lld)", where, name,
                         n->op_type ? n->op_type : "?", (long long)im->opset);
   }
+  return ok;
+}
+
+bool dl_onnx_import_subgraph(Imp *im, Onnx__GraphProto *g, const char *what) {
+  if (im->depth >= 32) return dl_error_set(im->e, "%s: subgraphs are nested more than 32 deep", what);
+  char where[420];
+  snprintf(where, sizeof where, "%s: ", what);
+  if (!check_supported(im, g, where)) return false;
+  for (size_t i = 0; i < g->n_initializer; i++) {
+    Onnx__TensorProto *tp = g->initializer[i];
+    const char *nm = tp->name ? tp->name : "";
+    char desc[400];
+    snprintf(desc, sizeof desc, "%s: initializer '%s'", what, nm);
+    if (entry_lookup(im, nm)) return dl_error_set(im->e, "%s is already %s", desc, defined_by(im, nm));
+    DlTensor t = {0};
+    if (!dl_onnx_tensor_decode(im, tp, &t, desc)) return false;
+    Entry *en = entry_define(im, nm, &t.shape);
+    if (!en) return dl_tensor_free(&t), dl_error_set(im->e, "out of memory");
+    en->konst = t;
+    en->is_const = true;
+  }
+  im->depth++;
+  bool ok = true;
+  for (size_t i = 0; i < g->n_node && ok; i++) ok = import_node(im, g->node[i], (int)i);
+  im->depth--;
   return ok;
 }
 
@@ -610,7 +644,7 @@ static MlirModule import_model(Imp *im) {
     dl_error_set(im->e, "model uses opset %lld; dlc supports opsets 1 to 21", (long long)im->opset);
     return mod;
   }
-  if (!check_supported(im, g) || !check_declared_dims(im, g->output, g->n_output, "graph output") ||
+  if (!check_supported(im, g, "") || !check_declared_dims(im, g->output, g->n_output, "graph output") ||
       !check_declared_dims(im, g->value_info, g->n_value_info, "value_info"))
     return mod;
 
@@ -692,6 +726,7 @@ static MlirModule import_model(Imp *im) {
   for (int i = 0; i < nargs; i++) {
     Entry *en = entry_lookup(im, arg_names[i]);
     en->value = mlirBlockGetArgument(block, i);
+    en->src = en->name;
   }
 
   bool ok = true;

@@ -15,6 +15,7 @@ typedef struct {
   DlTensor konst;  /* konst.data != NULL: value known at compile time */
   bool is_const;
   const char *poison; /* set: using this value is an error with this reason */
+  const char *src;    /* not constant: a graph input it is computed from, or NULL */
 } Entry;
 
 /* A raw_data payload cut out of an initializer: byte range in the source. */
@@ -43,6 +44,7 @@ typedef struct Imp {
   int fd;
   DlRawPayload *payloads;
   int npayloads;
+  int depth; /* nesting of the subgraphs being inlined (If branches) */
 } Imp;
 
 typedef struct {
@@ -60,6 +62,7 @@ typedef struct {
 bool dl_onnx_tensor_decode(Imp *im, Onnx__TensorProto *tp, DlTensor *t, const char *what);
 
 /* import.c */
+Entry *entry_lookup(Imp *im, const char *name); /* NULL when not defined */
 bool node_fail(Node *nd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 Entry *entry_define(Imp *im, const char *name, const DlShape *s);
 MlirValue entry_value(Imp *im, Entry *en, MlirLocation loc);
@@ -86,7 +89,29 @@ bool attr_floats(Node *nd, const char *name, double *v, int *n, int max);
 const DlTensor *input_const(Node *nd, int i, const char *what);
 bool input_const_ints(Node *nd, int i, const char *what, int64_t *v, int *n, int max);
 
+/* Imports subgraph g's initializers and nodes into the current block, in the
+ * current scope: its nodes may use any value defined so far (ONNX outer-scope
+ * references), and the names they define stay visible afterwards. */
+bool dl_onnx_import_subgraph(Imp *im, Onnx__GraphProto *g, const char *what);
+
+/* if.c */
+bool dl_onnx_import_if(Node *nd, DlOpKind k);
+
+/* composite.c: ops imported as a few qg ops, or as constants */
+bool dl_onnx_import_window(Node *nd, DlOpKind k);
+bool dl_onnx_import_eye_like(Node *nd, DlOpKind k);
+bool dl_onnx_import_compress(Node *nd, DlOpKind k);
+bool dl_onnx_import_one_hot(Node *nd, DlOpKind k);
+bool dl_onnx_import_shrink(Node *nd, DlOpKind k);
+bool dl_onnx_import_lrn(Node *nd, DlOpKind k);
+
+/* lstm.c */
+bool dl_onnx_import_lstm(Node *nd, DlOpKind k);
+
 /* handlers.c */
+bool need_inputs(Node *nd, int lo, int hi); /* input count in [lo, hi], the first lo present */
+DlAttrs *fresh(DlAttrs *a);                 /* a, emptied */
+Entry *scalar_const(Node *nd, DlDType t, double v);
 typedef bool (*ImportFn)(Node *nd, DlOpKind k);
 typedef struct {
   const char *onnx;

@@ -6,6 +6,8 @@ Needs scripts/real/install.sh to have run (DLC_REAL_DIR, default ~/.cache/dlc-re
 For each model of test/real/models.tsv (or the NAMEs given), on the input of
 make_inputs.py:
   import     dlc MODEL --emit=qg --input-shape=...            -> f.mlir
+             (scalar inputs, Silero's sample rate sr, and recurrent state are
+             made constants first with bind_input.py: see bound_inputs)
   ort        onnxruntime-node (ort_run.js), the reference
   interp     dlc-run f.mlir vs ort (rtol 1e-3, atol 1e-4)
   c          dlc f.mlir --target=c, run by dlc-run, vs ort; and == interp bit for bit
@@ -76,6 +78,24 @@ def summary(text):
     return f"max abs {max(diffs):.2g}, max rel {max(rels):.2g}, SNR {min(snrs):.0f} dB"
 
 
+def bound_inputs(ins, files):
+    """{name: value} of the inputs made constants: scalars (Silero's sample rate,
+    which its Ifs test) and the inputs after the first whose first axis is not
+    the first's (recurrent state: dlc-run feeds every input along one sample
+    axis); values are numbers or .npy files, as bind_input.py takes them."""
+    import numpy as np
+
+    out = {}
+    lead = np.load(files[0]).shape[:1]
+    for k, ((name, _), f) in enumerate(zip(ins, files)):
+        a = np.load(f)
+        if a.ndim == 0:
+            out[name] = a.item()
+        elif k and a.shape[:1] != lead:
+            out[name] = f
+    return out
+
+
 def evaluate(m, args, inputs_dir, models_dir):
     name, cell = m["name"], {}
     w = os.path.join(args.work, name)
@@ -85,12 +105,17 @@ def evaluate(m, args, inputs_dir, models_dir):
     ind = os.path.join(inputs_dir, name)
     ins = [l.split() for l in open(os.path.join(ind, "inputs"))]
     files = [os.path.join(ind, f) for _, f in ins]
-    feed = sum((["--input", f] for f in files), [])
+    binds = bound_inputs(ins, files)
+    feed = sum((["--input", f] for (n, _), f in zip(ins, files) if n not in binds), [])
     shapes = [f"--input-shape={m['shapes']}"] if m["shapes"] else []
     dlc, dlcrun = os.path.join(args.build, "dlc"), os.path.join(args.build, "dlc-run")
     j = lambda f: os.path.join(w, f)
 
-    ok, msg = run([dlc, onnx, "--emit=qg", *shapes, "-o", j("f.mlir")], log, 300)
+    src = onnx
+    if binds:
+        src = j("bound.onnx")
+        run([PY, os.path.join(HERE, "bind_input.py"), onnx, src, *(f"{n}={v}" for n, v in binds.items())], log, 120)
+    ok, msg = run([dlc, src, "--emit=qg", *shapes, "-o", j("f.mlir")], log, 300)
     cell["import"] = ("ok", "") if ok else ("FAIL", msg)
     ok_ort, msg = run(["node", os.path.join(HERE, "ort_run.js"), onnx,
                        *sum((["--input", f"{n}={f}"] for (n, _), f in zip(ins, files)), []),

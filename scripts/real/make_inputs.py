@@ -5,7 +5,8 @@ usage: make_inputs.py OUTDIR [NAME...]        (default: every model)
 Writes, per model, OUTDIR/NAME/:
   inputs       one line per graph input, in graph order: ONNX_NAME FILE
   in<k>.npy    the input the model is checked on (leading dim 1 = one sample)
-  calib.npy    8 other samples of input 0, for --calib (single-input models only)
+  calib.npy    8 other samples of input 0, for --calib (models with one input that
+               varies: Silero's sample rate and initial state are bound as constants)
 Vision inputs are Fashion-MNIST images (Debian's dataset-fashion-mnist) laid out
 on a page or resized, normalized as each model's own preprocessing does; audio is
 a chirp plus noise at 16 kHz; recurrent state is zeros. Pure numpy, deterministic.
@@ -159,15 +160,15 @@ def audio(make, shift=0):
 
 
 def silero_vad_v4():
-    x, _ = audio(lambda s: chirp(512, s)[None])
+    x, c = audio(lambda s: chirp(512, s)[None])
     sr = np.array(SR, np.int64)
     zeros = np.zeros((2, 1, 64), np.float32)
-    return [("input", x), ("sr", sr), ("h", zeros), ("c", zeros)], None
+    return [("input", x), ("sr", sr), ("h", zeros), ("c", zeros)], c
 
 
 def silero_vad_v5():
-    x, _ = audio(lambda s: chirp(512, s)[None])
-    return [("input", x), ("state", np.zeros((2, 1, 128), np.float32)), ("sr", np.array(SR, np.int64))], None
+    x, c = audio(lambda s: chirp(512, s)[None])
+    return [("input", x), ("state", np.zeros((2, 1, 128), np.float32)), ("sr", np.array(SR, np.int64))], c
 
 
 def oww_melspectrogram():

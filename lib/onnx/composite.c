@@ -1,0 +1,225 @@
+/* ONNX ops with no qg op of their own: each becomes a few qg ops, or a
+ * constant when it depends only on shapes and constant inputs. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import_internal.h"
+
+static Entry *const_tensor(Node *nd, DlTensor *t) {
+  return make_const_entry(nd->im, t);
+}
+
+static bool alloc_or_fail(Node *nd, DlTensor *t, const DlShape *s) {
+  if (dl_shape_numel(s) > (1 << 26) || !dl_tensor_alloc(t, s))
+    return node_fail(nd, "output is too large");
+  return true;
+}
+
+/* HannWindow, HammingWindow, BlackmanWindow: a constant of the (constant) size. */
+bool dl_onnx_import_window(Node *nd, DlOpKind k) {
+  (void)k;
+  if (!need_inputs(nd, 1, 1)) return false;
+  int64_t periodic, dtype;
+  if (!attr_int(nd, "periodic", 1, &periodic) || !attr_int(nd, "output_datatype", 1, &dtype))
+    return false;
+  const DlTensor *st = input_const(nd, 0, "size");
+  if (!st) return false;
+  if (dl_shape_numel(&st->shape) != 1) return node_fail(nd, "size must hold one value");
+  int64_t n = dl_tensor_get_i(st, 0);
+  DlShape s = {dl_dtype_from_onnx((int)dtype), 1, {n}};
+  if (s.dtype == DL_NONE)
+    return node_fail(nd, "unsupported output_datatype %lld", (long long)dtype);
+  if (n < 1) return node_fail(nd, "size must be at least 1, found %lld", (long long)n);
+  DlTensor t = {0};
+  if (!alloc_or_fail(nd, &t, &s)) return false;
+  const char *op = nd->n->op_type;
+  double a0 = 0.5, a1 = 0.5, a2 = 0; /* a0 - a1 cos(2 pi i / N) + a2 cos(4 pi i / N) */
+  if (!strcmp(op, "HammingWindow"))
+    a0 = 25.0 / 46, a1 = 1 - a0;
+  else if (!strcmp(op, "BlackmanWindow"))
+    a0 = 0.42, a1 = 0.5, a2 = 0.08;
+  double N = periodic ? (double)n : (double)(n - 1);
+  for (int64_t i = 0; i < n; i++) {
+    double x = N > 0 ? 2 * M_PI * (double)i / N : 0;
+    dl_tensor_set_f(&t, i, a0 - a1 * cos(x) + a2 * cos(2 * x));
+  }
+  return define_output_const(nd, 0, &t);
+}
+
+/* EyeLike: ones on diagonal k of the input's 2-D shape; the input's values are unused. */
+bool dl_onnx_import_eye_like(Node *nd, DlOpKind kind) {
+  (void)kind;
+  if (!need_inputs(nd, 1, 1)) return false;
+  int64_t dtype, k;
+  const DlShape *in = &nd->in[0]->shape;
+  if (!attr_int(nd, "dtype", -1, &dtype) || !attr_int(nd, "k", 0, &k)) return false;
+  if (in->rank != 2) return node_fail(nd, "input must have rank 2, found %d", in->rank);
+  DlShape s = *in;
+  if (dtype >= 0 && (s.dtype = dl_dtype_from_onnx((int)dtype)) == DL_NONE)
+    return node_fail(nd, "unsupported dtype %lld", (long long)dtype);
+  DlTensor t = {0};
+  if (!alloc_or_fail(nd, &t, &s)) return false;
+  memset(t.data, 0, dl_tensor_bytes(&t));
+  for (int64_t i = 0; i < s.dims[0]; i++)
+    if (i + k >= 0 && i + k < s.dims[1]) dl_tensor_set_f(&t, i * s.dims[1] + i + k, 1);
+  return define_output_const(nd, 0, &t);
+}
+
+/* Compress with a constant condition: a gather of the selected positions. */
+bool dl_onnx_import_compress(Node *nd, DlOpKind k) {
+  (void)k;
+  if (!need_inputs(nd, 2, 2)) return false;
+  Onnx__AttributeProto *ax = attr_find(nd, "axis");
+  int64_t axis;
+  if (!attr_int(nd, "axis", 0, &axis)) return false;
+  const DlTensor *c = input_const(nd, 1, "condition");
+  if (!c) return false;
+  Entry *x = nd->in[0];
+  DlAttrs a;
+  if (!ax) { /* no axis: over the flattened input */
+    DlShape flat = {x->shape.dtype, 1, {dl_shape_numel(&x->shape)}};
+    if (!(x = emit_op_tmp(nd, DL_OP_RESHAPE, 1, &x, fresh(&a), &flat))) return false;
+    axis = 0;
+  }
+  int r = x->shape.rank;
+  if (axis < -r || axis >= r)
+    return node_fail(nd, "axis %lld out of range for rank %d", (long long)axis, r);
+  if (axis < 0) axis += r;
+  int64_t n = dl_shape_numel(&c->shape), len = x->shape.dims[axis], cnt = 0;
+  if (c->shape.rank != 1) return node_fail(nd, "condition must be 1-D");
+  if (n > len)
+    return node_fail(nd, "condition has %lld values, the axis only %lld", (long long)n,
+                     (long long)len);
+  for (int64_t i = 0; i < n; i++) cnt += dl_tensor_get_i(c, i) != 0;
+  if (!cnt) return node_fail(nd, "condition selects nothing (an empty output)");
+  DlShape is = {DL_I64, 1, {cnt}};
+  DlTensor idx = {0};
+  if (!alloc_or_fail(nd, &idx, &is)) return false;
+  for (int64_t i = 0, j = 0; i < n; i++)
+    if (dl_tensor_get_i(c, i)) ((int64_t *)idx.data)[j++] = i;
+  Entry *ops[2] = {x, const_tensor(nd, &idx)};
+  dl_attrs_set_int(fresh(&a), "axis", axis);
+  return emit_op(nd, DL_OP_GATHER, 2, ops, &a, NULL, 0) != NULL;
+}
+
+/* OneHot: where(indices == k or indices == k - depth, on, off) over a range k
+ * laid along the new axis; depth must be constant (it is the output's size). */
+bool dl_onnx_import_one_hot(Node *nd, DlOpKind k) {
+  (void)k;
+  if (!need_inputs(nd, 3, 3)) return false;
+  int64_t axis;
+  if (!attr_int(nd, "axis", -1, &axis)) return false;
+  const DlTensor *dt = input_const(nd, 1, "depth");
+  if (!dt) return false;
+  if (dl_shape_numel(&dt->shape) != 1) return node_fail(nd, "depth must hold one value");
+  int64_t depth = dl_tensor_get_i(dt, 0);
+  Entry *idx = nd->in[0], *vals = nd->in[2];
+  int r = idx->shape.rank + 1;
+  if (depth < 1) return node_fail(nd, "depth must be positive, found %lld", (long long)depth);
+  if (axis < -r || axis >= r)
+    return node_fail(nd, "axis %lld out of range for rank %d", (long long)axis, r);
+  if (axis < 0) axis += r;
+  if (dl_shape_numel(&vals->shape) != 2)
+    return node_fail(nd, "values must hold two elements (off, on)");
+  DlAttrs a;
+  DlShape s = idx->shape;
+  if (r > DL_MAX_RANK) return node_fail(nd, "output rank %d exceeds %d", r, DL_MAX_RANK);
+  if (dl_dtype_is_float(s.dtype)) { /* non-integer indices are cast to integers */
+    s.dtype = DL_I64;
+    if (!(idx = emit_op_tmp(nd, DL_OP_CAST, 1, &idx, fresh(&a), &s))) return false;
+  }
+  memmove(s.dims + axis + 1, s.dims + axis, sizeof(int64_t) * (size_t)(r - 1 - axis));
+  s.dims[axis] = 1, s.rank = r;
+  if (!(idx = emit_op_tmp(nd, DL_OP_RESHAPE, 1, &idx, fresh(&a), &s))) return false;
+  DlShape ks = {s.dtype, r, {0}};
+  for (int i = 0; i < r; i++) ks.dims[i] = i == axis ? depth : 1;
+  DlTensor kpos = {0}, kneg = {0};
+  if (!alloc_or_fail(nd, &kpos, &ks) || !alloc_or_fail(nd, &kneg, &ks))
+    return dl_tensor_free(&kpos), false;
+  for (int64_t i = 0; i < depth; i++)
+    dl_tensor_set_i(&kpos, i, i), dl_tensor_set_i(&kneg, i, i - depth);
+  Entry *ops[3] = {idx, const_tensor(nd, &kpos)}, *eq1, *eq2, *mask;
+  if (!(eq1 = emit_op_tmp(nd, DL_OP_EQUAL, 2, ops, fresh(&a), NULL))) return false;
+  ops[1] = const_tensor(nd, &kneg);
+  if (!(eq2 = emit_op_tmp(nd, DL_OP_EQUAL, 2, ops, fresh(&a), NULL))) return false;
+  ops[0] = eq1, ops[1] = eq2;
+  if (!(mask = emit_op_tmp(nd, DL_OP_OR, 2, ops, fresh(&a), NULL))) return false;
+  DlShape flat = {vals->shape.dtype, 1, {2}};
+  if (vals->shape.rank != 1 && !(vals = emit_op_tmp(nd, DL_OP_RESHAPE, 1, &vals, fresh(&a), &flat)))
+    return false;
+  Entry *pick[2];
+  for (int i = 0; i < 2; i++) { /* values[i] as a scalar */
+    Entry *g[2] = {vals, scalar_const(nd, DL_I64, i)};
+    dl_attrs_set_int(fresh(&a), "axis", 0);
+    if (!(pick[i] = emit_op_tmp(nd, DL_OP_GATHER, 2, g, &a, NULL))) return false;
+  }
+  ops[0] = mask, ops[1] = pick[1], ops[2] = pick[0];
+  return emit_op(nd, DL_OP_WHERE, 3, ops, fresh(&a), NULL, 0) != NULL;
+}
+
+/* Shrink: x + bias below -lambd, x - bias above lambd, 0 between. */
+bool dl_onnx_import_shrink(Node *nd, DlOpKind k) {
+  (void)k;
+  if (!need_inputs(nd, 1, 1)) return false;
+  double bias, lambd;
+  if (!attr_float(nd, "bias", 0, &bias) || !attr_float(nd, "lambd", 0.5, &lambd)) return false;
+  Entry *x = nd->in[0], *lt, *gt, *lo, *hi, *mid;
+  DlDType t = x->shape.dtype;
+  DlAttrs a;
+  Entry *ops[3] = {x, scalar_const(nd, t, -lambd)};
+  if (!(lt = emit_op_tmp(nd, DL_OP_LESS, 2, ops, fresh(&a), NULL))) return false;
+  ops[1] = scalar_const(nd, t, lambd);
+  if (!(gt = emit_op_tmp(nd, DL_OP_GREATER, 2, ops, fresh(&a), NULL))) return false;
+  ops[1] = scalar_const(nd, t, bias);
+  if (!(lo = emit_op_tmp(nd, DL_OP_ADD, 2, ops, fresh(&a), NULL))) return false;
+  if (!(hi = emit_op_tmp(nd, DL_OP_SUB, 2, ops, fresh(&a), NULL))) return false;
+  ops[0] = gt, ops[1] = hi, ops[2] = scalar_const(nd, t, 0);
+  if (!(mid = emit_op_tmp(nd, DL_OP_WHERE, 3, ops, fresh(&a), NULL))) return false;
+  ops[0] = lt, ops[1] = lo, ops[2] = mid;
+  return emit_op(nd, DL_OP_WHERE, 3, ops, fresh(&a), NULL, 0) != NULL;
+}
+
+/* LRN: x / (bias + alpha / size * sum of x^2 over `size` channels)^beta; the
+ * channel sum is an average pool over a [N, 1, C, rest] view, padded with
+ * zeros that count (so mean * size is the sum). */
+bool dl_onnx_import_lrn(Node *nd, DlOpKind k) {
+  (void)k;
+  if (!need_inputs(nd, 1, 1)) return false;
+  double alpha, beta, bias;
+  int64_t size;
+  if (!attr_float(nd, "alpha", 1e-4, &alpha) || !attr_float(nd, "beta", 0.75, &beta) ||
+      !attr_float(nd, "bias", 1.0, &bias) || !attr_int(nd, "size", 0, &size))
+    return false;
+  if (!attr_find(nd, "size") || size < 1) return node_fail(nd, "needs attribute 'size' >= 1");
+  Entry *x = nd->in[0], *v;
+  const DlShape *xs = &x->shape;
+  if (xs->rank < 2 || !dl_dtype_is_float(xs->dtype))
+    return node_fail(nd, "input must be float of rank >= 2");
+  DlDType t = xs->dtype;
+  DlAttrs a;
+  Entry *ops[2] = {x, x};
+  if (!(v = emit_op_tmp(nd, DL_OP_MUL, 2, ops, fresh(&a), NULL))) return false;
+  DlShape view = {t, 4, {xs->dims[0], 1, xs->dims[1], 1}};
+  for (int i = 2; i < xs->rank; i++) view.dims[3] *= xs->dims[i];
+  if (!(v = emit_op_tmp(nd, DL_OP_RESHAPE, 1, &v, fresh(&a), &view))) return false;
+  int64_t ks[2] = {size, 1}, st[2] = {1, 1}, dl[2] = {1, 1},
+          pd[4] = {(size - 1) / 2, 0, size / 2, 0};
+  fresh(&a);
+  dl_attrs_set_ints(&a, "kernel_shape", ks, 2);
+  dl_attrs_set_ints(&a, "strides", st, 2);
+  dl_attrs_set_ints(&a, "dilations", dl, 2);
+  dl_attrs_set_ints(&a, "pads", pd, 4);
+  dl_attrs_set_int(&a, "count_include_pad", 1);
+  if (!(v = emit_op_tmp(nd, DL_OP_AVG_POOL, 1, &v, &a, NULL)) ||
+      !(v = emit_op_tmp(nd, DL_OP_RESHAPE, 1, &v, fresh(&a), xs)))
+    return false;
+  ops[0] = v, ops[1] = scalar_const(nd, t, alpha);
+  if (!(v = emit_op_tmp(nd, DL_OP_MUL, 2, ops, fresh(&a), NULL))) return false;
+  ops[0] = v, ops[1] = scalar_const(nd, t, bias);
+  if (!(v = emit_op_tmp(nd, DL_OP_ADD, 2, ops, fresh(&a), NULL))) return false;
+  ops[0] = v, ops[1] = scalar_const(nd, t, beta);
+  if (!(v = emit_op_tmp(nd, DL_OP_POW, 2, ops, fresh(&a), NULL))) return false;
+  ops[0] = x, ops[1] = v;
+  return emit_op(nd, DL_OP_DIV, 2, ops, fresh(&a), NULL, 0) != NULL;
+}
