@@ -488,12 +488,12 @@ dlrt_i qrt_conv_sparse_scratch(const dlrt_win *g) {
 /* @end */
 
 /* @fn qrt_matmul16 uses qrt_wunpack qrt_dot2x2 qrt_out_store */
-/* qrt_matmul when qrt_fast16 holds for both operands: for two columns of B at
- * a time and chunks of at most 256 along K, the rows of A - za and the two
- * columns (- zb) as int16 rows padded to a multiple of 16, 2x2 tiles of dot
- * products added into int32 sums (partial sums are bounded by the proven
- * accumulator width too), then the output stage. The scratch stays small:
- * M + 2 chunks and the sums. */
+/* qrt_matmul when qrt_fast16 holds for both operands: for chunks of at most
+ * 256 along K, the rows of A - za as int16 rows padded to a multiple of 16
+ * (converted once per chunk), then for two columns of B at a time those
+ * columns (- zb) the same way and 2x2 tiles of dot products added into int32
+ * sums (partial sums are bounded by the proven accumulator width too), then
+ * the output stage. The scratch stays small: M + 2 chunks and the sums. */
 static void qrt_matmul16(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
                          const int8_t *a, int64_t za, const qrt_wts *bw, const int8_t *bq, int64_t zb,
                          const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, void *y, int16_t *sa) {
@@ -501,17 +501,17 @@ static void qrt_matmul16(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff,
   int16_t *sb = sa + M * kc;
   int32_t *acc = (int32_t *)(sb + 2 * kc);
   for (t = 0; t < batches; t++) {
-    for (j = 0; j < N; j += 2) {
-      dlrt_i j1 = j + 1 < N ? j + 1 : j, c;
-      for (i = 0; i < M; i++) acc[i * N + j] = acc[i * N + j1] = 0;
-      for (k0 = 0; k0 < K; k0 += kc) {
-        dlrt_i kn = K - k0 < kc ? K - k0 : kc, kp = (kn + 15) / 16 * 16;
-        for (i = 0; i < M; i++) {
-          const int8_t *src = a + aoff[t] + i * K + k0;
-          int16_t *dst = sa + i * kc;
-          for (k = 0; k < kn; k++) dst[k] = (int16_t)(src[k] - za);
-          for (; k < kp; k++) dst[k] = 0;
-        }
+    for (i = 0; i < M * N; i++) acc[i] = 0;
+    for (k0 = 0; k0 < K; k0 += kc) {
+      dlrt_i kn = K - k0 < kc ? K - k0 : kc, kp = (kn + 15) / 16 * 16;
+      for (i = 0; i < M; i++) {
+        const int8_t *src = a + aoff[t] + i * K + k0;
+        int16_t *dst = sa + i * kc;
+        for (k = 0; k < kn; k++) dst[k] = (int16_t)(src[k] - za);
+        for (; k < kp; k++) dst[k] = 0;
+      }
+      for (j = 0; j < N; j += 2) {
+        dlrt_i j1 = j + 1 < N ? j + 1 : j, c;
         for (c = 0; c < 2; c++) {
           int16_t *dst = sb + c * kc;
           dlrt_i col = c ? j1 : j;
