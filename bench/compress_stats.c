@@ -16,6 +16,7 @@
 #include "dlc/load.h"
 #include "dlc/npy.h"
 #include "dlc/passes.h"
+#include "dlc/pipeline.h"
 #include "dlc/quant.h"
 
 int main(int argc, char **argv) {

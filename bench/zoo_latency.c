@@ -19,6 +19,7 @@
 #include "dlc/load.h"
 #include "dlc/npy.h"
 #include "dlc/passes.h"
+#include "dlc/pipeline.h"
 #include "dlc/quant.h"
 #include "dlc/support.h"
 #include "dlc/target.h"

@@ -1,20 +1,31 @@
+/* The list of targets (targets.def), each defined by its own directory. */
 #include <string.h>
 
 #include "dlc/target.h"
 
-static const DlTarget targets[] = {
-#define DL_TARGET(id, name, summary) {name, summary, dl_target_##id##_emit},
+#define DL_TARGET(id) extern const DlTarget dl_target_##id;
+#include "targets.def"
+#undef DL_TARGET
+
+static const DlTarget *const targets[] = {
+#define DL_TARGET(id) &dl_target_##id,
 #include "targets.def"
 #undef DL_TARGET
 };
+enum { NTARGETS = sizeof targets / sizeof targets[0] };
 
-const DlTarget *dl_target_list(int *n) {
-  *n = (int)(sizeof targets / sizeof targets[0]);
-  return targets;
-}
+const DlTarget *dl_target_at(int i) { return i >= 0 && i < NTARGETS ? targets[i] : NULL; }
 
 const DlTarget *dl_target_lookup(const char *name) {
-  for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++)
-    if (!strcmp(targets[i].name, name)) return &targets[i];
+  for (int i = 0; i < NTARGETS; i++)
+    if (!strcmp(targets[i]->name, name)) return targets[i];
   return NULL;
+}
+
+const char *dl_target_names(void) {
+  static char names[256];
+  if (!names[0])
+    for (int i = 0; i < NTARGETS; i++)
+      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", targets[i]->name);
+  return names;
 }

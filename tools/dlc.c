@@ -8,6 +8,7 @@
 #include "dlc/onnx.h"
 #include "dlc/npy.h"
 #include "dlc/passes.h"
+#include "dlc/pipeline.h"
 #include "dlc/prune.h"
 #include "dlc/quant.h"
 #include "dlc/support.h"
@@ -184,12 +185,34 @@ static bool write_depfile(const char *path, const char *target, const Deps *d, D
   return ok;
 }
 
+/* The index of target `name` in the list (dl_target_at), or -1. */
+static int target_index(const char *name) {
+  for (int t = 0; dl_target_at(t); t++)
+    if (!strcmp(dl_target_at(t)->name, name)) return t;
+  return -1;
+}
+
+/* --NAME-device=D and the IR detail flag of each target that has them. */
+static bool target_option(const char *a, const char **device, bool *ir_detail) {
+  for (int t = 0; dl_target_at(t) && t < 8; t++) {
+    const DlTarget *tg = dl_target_at(t);
+    size_t n = strlen(tg->name);
+    if (tg->device_help && !strncmp(a, "--", 2) && !strncmp(a + 2, tg->name, n) && !strncmp(a + 2 + n, "-device=", 8)) {
+      device[t] = a + 2 + n + 8;
+      return true;
+    }
+    if (tg->ir_detail_flag && !strcmp(a, tg->ir_detail_flag)) return ir_detail[t] = true;
+  }
+  return false;
+}
+
 int main(int argc, char **argv) {
   const char *model = NULL, *out = "-", *emit = NULL, *passes = NULL, *depfile = NULL;
-  const char *target = NULL, *name = NULL, *pim_device = NULL, *acc_device = NULL, *pim_objective = NULL;
+  const char *target = NULL, *name = NULL, *pim_objective = NULL, *assign_target = NULL;
+  const char *device[8] = {0}; /* --NAME-device, per target (dl_target_at) */
+  bool ir_detail[8] = {0};     /* the target's detail flag for --emit=NAME */
   char pim_spec[4200];
   int sparse_weights = 0;
-  bool pim_rows = false, acc_insns = false;
   const char *cost = NULL;
   char shapes[4096] = "";
   bool md = false;
@@ -233,11 +256,8 @@ int main(int argc, char **argv) {
     else if (!strncmp(a, "--emit=", 7)) emit = a + 7;
     else if (!strncmp(a, "--target=", 9)) target = a + 9;
     else if (!strncmp(a, "--name=", 7)) name = a + 7;
-    else if (!strncmp(a, "--pim-device=", 13)) pim_device = a + 13;
+    else if (target_option(a, device, ir_detail)) continue;
     else if (!strncmp(a, "--pim-objective=", 16)) pim_objective = a + 16;
-    else if (!strcmp(a, "--pim-rows")) pim_rows = true;
-    else if (!strncmp(a, "--acc-device=", 13)) acc_device = a + 13;
-    else if (!strcmp(a, "--acc-insns")) acc_insns = true;
     else if (!strncmp(a, "--c-sparse-weights=", 19)) {
       static const char *const modes[] = {"auto", "off", "size", "all"}; /* DlSparseMode */
       sparse_weights = -1;
@@ -297,7 +317,7 @@ int main(int argc, char **argv) {
       const char *v = strchr(a, '=') ? strchr(a, '=') + 1 : "";
       char *end = NULL;
       assign_opt = true;
-      if (!strncmp(a, "--assign-target=", 16)) aps.target = v;
+      if (!strncmp(a, "--assign-target=", 16)) assign_target = v;
       else if (!strncmp(a, "--assign-cost=", 14)) {
         assign_cost_set = true;
         if (!strcmp(v, "energy")) aps.objective = DL_BUDGET_ENERGY;
@@ -414,8 +434,12 @@ int main(int argc, char **argv) {
     usage(stderr);
     return EXIT_USER;
   }
-  if (emit && strcmp(emit, "qg") && strcmp(emit, "pim") && strcmp(emit, "acc")) {
-    fprintf(stderr, "%s: error: unknown --emit stage '%s' (expected: qg, pim, acc)\n", prog, emit);
+  const DlTarget *ir_tgt = emit && strcmp(emit, "qg") ? dl_target_lookup(emit) : NULL;
+  if (emit && strcmp(emit, "qg") && (!ir_tgt || !ir_tgt->ir)) {
+    fprintf(stderr, "%s: error: unknown --emit stage '%s' (expected: qg", prog, emit);
+    for (int t = 0; dl_target_at(t); t++)
+      if (dl_target_at(t)->ir) fprintf(stderr, ", %s", dl_target_at(t)->name);
+    fprintf(stderr, ")\n");
     return EXIT_USER;
   }
   if (emit && target) {
@@ -424,15 +448,16 @@ int main(int argc, char **argv) {
   }
   const DlTarget *tgt = target ? dl_target_lookup(target) : NULL;
   if (target && !tgt) {
-    fprintf(stderr, "%s: error: unknown target '%s' (expected: c, pim, acc)\n", prog, target);
+    fprintf(stderr, "%s: error: unknown target '%s' (expected: %s)\n", prog, target, dl_target_names());
     return EXIT_USER;
   }
   if (pim_objective) { /* the device spec carries it to every pim consumer (dl_pim_device_load) */
     DlPimObjective o;
     if (!dl_pim_objective_parse(pim_objective, &o))
       return fprintf(stderr, "%s: error: --pim-objective must be edp, energy or time, not '%s'\n", prog, pim_objective), EXIT_USER;
-    snprintf(pim_spec, sizeof pim_spec, "%s,objective=%s", pim_device ? pim_device : "hbm2", pim_objective);
-    pim_device = pim_spec;
+    int pim = target_index("pim");
+    snprintf(pim_spec, sizeof pim_spec, "%s,objective=%s", device[pim] ? device[pim] : "hbm2", pim_objective);
+    device[pim] = pim_spec;
   }
   if (assign_opt && !assign) {
     fprintf(stderr, "%s: error: --assign-* options need --assign-precision=BUDGET\n", prog);
@@ -442,9 +467,13 @@ int main(int argc, char **argv) {
     DlError be = {0};
     if (!dl_budget_parse(assign, &aps, &be)) return fprintf(stderr, "%s: error: --assign-precision: %s\n", prog, be.msg), dl_error_clear(&be), EXIT_USER;
     if (!calib) return fprintf(stderr, "%s: error: --assign-precision needs --calib=FILE.npy\n", prog), EXIT_USER;
-    if (!aps.target) aps.target = target ? target : "c";
-    if (!assign_cost_set && !strcmp(aps.target, "c")) aps.objective = DL_BUDGET_BYTES;
-    aps.device = !strcmp(aps.target, "acc") ? acc_device : pim_device;
+    if (!assign_target) assign_target = target ? target : "c";
+    int at = target_index(assign_target);
+    if (at < 0)
+      return fprintf(stderr, "%s: error: unknown --assign-target '%s' (expected: %s)\n", prog, assign_target, dl_target_names()), EXIT_USER;
+    aps.cost = &dl_target_at(at)->cost;
+    if (!assign_cost_set && !aps.cost->timed) aps.objective = DL_BUDGET_BYTES;
+    aps.device = device[at];
     const char *base = strrchr(model ? model : "", '/');
     aps.model_name = base ? base + 1 : model;
     quantize = true;
@@ -607,7 +636,7 @@ int main(int argc, char **argv) {
   }
   if (tgt) {
     const char *base = strrchr(model, '/');
-    DlTargetOptions to = {.out_path = out, .name = name, .source = base ? base + 1 : model, .device = !strcmp(target, "acc") ? acc_device : pim_device,
+    DlTargetOptions to = {.out_path = out, .name = name, .source = base ? base + 1 : model, .device = device[target_index(target)],
                           .sparse_weights = sparse_weights};
     if (!tgt->emit(m, &to, &e) || (depfile && !write_depfile(depfile, out, &deps, &e))) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
@@ -618,12 +647,12 @@ int main(int argc, char **argv) {
   size_t len;
   char *text = NULL;
   if (cost) { /* the per-step cost table of a target (dlc/cost.h) */
-    const DlCostModel *cm = dl_cost_model_lookup(cost);
+    int ct = target_index(cost);
     DlLayerCost *lc = NULL;
     int nlc = 0;
     FILE *mf = open_memstream(&text, &len);
-    if (!cm) dl_error_set(&e, "unknown --cost target '%s' (expected: pim, acc, c)", cost);
-    else if (cm->estimate(m, !strcmp(cost, "acc") ? acc_device : pim_device, &lc, &nlc, &e)) dl_cost_write_json(mf, cost, lc, nlc);
+    if (ct < 0) dl_error_set(&e, "unknown --cost target '%s' (expected: %s)", cost, dl_target_names());
+    else if (dl_target_at(ct)->cost.estimate(m, device[ct], &lc, &nlc, &e)) dl_cost_write_json(mf, cost, lc, nlc);
     fclose(mf);
     free(lc);
     if (e.msg) {
@@ -632,17 +661,10 @@ int main(int argc, char **argv) {
       rc = EXIT_USER;
       goto cleanup;
     }
-  } else if (emit && !strcmp(emit, "pim")) {
-    DlPimDevice dev;
-    if (dl_pim_device_load(pim_device, &dev, &e)) text = dl_pim_ir(m, &dev, pim_rows, &len, &e);
-    if (!text) {
-      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      rc = EXIT_USER;
-      goto cleanup;
-    }
-  } else if (emit && !strcmp(emit, "acc")) {
-    DlAccDevice dev;
-    if (dl_acc_device_load(acc_device, &dev, &e)) text = dl_acc_ir(m, &dev, acc_insns, &len, &e);
+  } else if (ir_tgt) { /* the target's own IR */
+    int it = target_index(ir_tgt->name);
+    DlTargetOptions to = {.device = device[it], .ir_detail = ir_detail[it]};
+    text = ir_tgt->ir(m, &to, &len, &e);
     if (!text) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
       rc = EXIT_USER;

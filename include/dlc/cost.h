@@ -1,10 +1,13 @@
-/* Cost models behind one interface (issue 9): what each plan step of a
- * quantized module costs on a target, for precision assignment to weigh
- * against accuracy. A target registers its model in targets/cost.c. */
+/* Cost models behind one interface: what each plan step of a quantized
+ * module costs on a target, for precision assignment to weigh against
+ * accuracy. Each target carries its model in its DlTarget (dlc/target.h);
+ * the helpers here are what the models share. */
 #ifndef DLC_COST_H
 #define DLC_COST_H
 
-#include "dlc/ir.h"
+#include <stdio.h>
+
+#include "dlc/plan.h"
 
 typedef struct {
   int step;
@@ -18,13 +21,20 @@ typedef struct {
 typedef struct {
   const char *target;
   const char *summary;
+  bool timed; /* has time and energy; false: bytes (and MACs) only */
   /* Costs of every step of m on `device` (NULL: the target's default);
    * *out is malloc'd, *n entries. */
   bool (*estimate)(MlirModule m, const char *device, DlLayerCost **out, int *n, DlError *e);
 } DlCostModel;
 
-const DlCostModel *dl_cost_model_lookup(const char *target);
 /* The JSON of costs c[0..n): per step, and totals. */
 bool dl_cost_write_json(FILE *f, const char *target, const DlLayerCost *c, int n);
+
+/* For models: one zeroed row per step of p with its node and MACs per sample. */
+DlLayerCost *dl_cost_rows(const DlPlan *p);
+/* The batch of p's first input (1 without inputs or rank). */
+int64_t dl_plan_batch(const DlPlan *p);
+/* Runs p once on zero inputs: what a timing model needs (values do not matter). */
+bool dl_plan_run_zero(DlPlan *p, DlError *e);
 
 #endif

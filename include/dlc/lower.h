@@ -8,35 +8,14 @@
 #include "dlc/ops.h"
 
 typedef enum {
-  DL_CALL_NONE, /* no dlrt kernel: use the reference kernel (interpreter only) */
-  DL_CALL_ALIAS, /* output shares the input's bytes (reshape) */
-  DL_CALL_CONV,
-  DL_CALL_CONV_TRANSPOSE,
-  DL_CALL_POOL,
-  DL_CALL_GLOBAL_POOL,
-  DL_CALL_GEMM,
-  DL_CALL_MATMUL,
-  DL_CALL_BINARY,
-  DL_CALL_UNARY,
-  DL_CALL_SOFTMAX,
-  DL_CALL_LAYER_NORM,
-  DL_CALL_BATCH_NORM,
-  DL_CALL_INSTANCE_NORM,
-  DL_CALL_COPY, /* strided copy: transpose, slice, expand, tile, depth/space */
-  DL_CALL_CONCAT,
-  DL_CALL_HARDMAX,
-  /* dtype-generic kernels */
-  DL_CALL_GATHER,
-  DL_CALL_GATHER_ELEMENTS,
-  DL_CALL_WHERE,
-  DL_CALL_BINARY_G,
-  DL_CALL_UNARY_G,
-  DL_CALL_REDUCE,
-  DL_CALL_PAD,
-  DL_CALL_CUMSUM,
-  DL_CALL_TRILU,
-  DL_CALL_RESIZE,
-  DL_CALL_NLL_LOSS,
+  DL_CALL_NONE,   /* no dlrt kernel: use the reference kernel (interpreter only) */
+  DL_CALL_ALIAS,  /* output shares the input's bytes (reshape) */
+  DL_CALL_CONCAT, /* dlrt_concat over the step's operands */
+  /* one kind per row of calls.def; COPY is the strided copy of transpose,
+   * slice, expand, tile and depth/space */
+#define DL_CALL(kind, fn, status, args) DL_CALL_##kind,
+#include "dlc/calls.def"
+#undef DL_CALL
 } DlCallKind;
 
 typedef struct {

@@ -23,6 +23,7 @@
 
 #include "dlc/diag.h"
 #include "dlc/ir.h"
+#include "dlc/cost.h"
 #include "dlc/quant.h"
 
 /* ---- the solvers, over tables ------------------------------------------------ */
@@ -59,7 +60,7 @@ typedef struct {
   double value;         /* points of accuracy, nJ, ns or bytes per sample */
   bool relative;        /* value is a fraction of the reference's cost ("0.4x") */
   DlBudgetKind objective; /* with a loss budget: the cost minimized (ENERGY, TIME or BYTES) */
-  const char *target;   /* cost model: "pim", "acc" or "c" */
+  const DlCostModel *cost; /* the target's cost model (DlTarget.cost) */
   const char *device;   /* its device (NULL: default) */
   int wbits[16], nw;    /* candidate widths (the reference's among them) */
   int abits[16], na;

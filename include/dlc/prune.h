@@ -34,6 +34,8 @@ typedef struct {
  * blocks default to 16x16); false with a message in e otherwise. Leaves
  * layers, comp and samples alone. */
 bool dl_prune_spec_parse(const char *spec, DlPruneSettings *s, DlError *e);
+/* "unstructured", "nm", "rows", "cols", "filters" or "blocks". */
+const char *dl_prune_method_name(DlPruneMethod m);
 
 /* Prunes every matching layer of the first func.func in m, in order. With
  * comp != NONE, `data` (calibration samples of the model's single input) is

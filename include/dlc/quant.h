@@ -173,9 +173,6 @@ typedef struct {
  * --calibrate and --quantize read). */
 bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e);
 
-/* Writes the settings as the func's `dlc.quant`, calibrates on `data`, runs
- * --quantize and verifies. The module must be float qg IR. */
-bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e);
 
 /* --config FILE.json (see lib/quant/config.c for the format). Load checks the
  * whole file and applies its "defaults" to s; apply writes each node's
@@ -197,9 +194,5 @@ bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, i
 /* Whether m holds ONNX quantization (QuantizeLinear / DequantizeLinear,
  * QLinearConv / QLinearMatMul, ConvInteger / MatMulInteger). */
 bool dl_module_has_qdq(MlirModule m);
-/* The integer graph of an already-quantized model: --fold-qdq, then --quantize
- * with the model's own parameters (no calibration). What the model leaves
- * unquantized stays float. */
-bool dl_quantize_qdq_module(MlirModule m, DlError *e);
 
 #endif

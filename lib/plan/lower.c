@@ -611,91 +611,49 @@ void dl_call_free(DlCall *c) {
 }
 
 bool dl_call_has_status(const DlCall *c) {
-  return c->kind == DL_CALL_GATHER || c->kind == DL_CALL_GATHER_ELEMENTS ||
-         c->kind == DL_CALL_NLL_LOSS;
+  switch (c->kind) {
+#define DL_CALL(kind, fn, status, args) case DL_CALL_##kind: return status;
+#include "dlc/calls.def"
+#undef DL_CALL
+  case DL_CALL_NONE: case DL_CALL_ALIAS: case DL_CALL_CONCAT: return false;
+  }
+  return false;
 }
 
 const char *dl_call_fn(const DlCall *c) {
   switch (c->kind) {
-  case DL_CALL_CONV: return "dlrt_conv";
-  case DL_CALL_CONV_TRANSPOSE: return "dlrt_conv_transpose";
-  case DL_CALL_POOL: return "dlrt_pool";
-  case DL_CALL_GLOBAL_POOL: return "dlrt_global_pool";
-  case DL_CALL_GEMM: return "dlrt_gemm";
-  case DL_CALL_MATMUL: return "dlrt_matmul";
-  case DL_CALL_BINARY: return "dlrt_binary";
-  case DL_CALL_UNARY: return "dlrt_unary";
-  case DL_CALL_SOFTMAX: return "dlrt_softmax";
-  case DL_CALL_LAYER_NORM: return "dlrt_layer_norm";
-  case DL_CALL_BATCH_NORM: return "dlrt_batch_norm";
-  case DL_CALL_INSTANCE_NORM: return "dlrt_instance_norm";
-  case DL_CALL_COPY: return "dlrt_copy_strided";
+#define DL_CALL(kind, fn, status, args) case DL_CALL_##kind: return #fn;
+#include "dlc/calls.def"
+#undef DL_CALL
   case DL_CALL_CONCAT: return "dlrt_concat";
-  case DL_CALL_HARDMAX: return "dlrt_hardmax";
-  case DL_CALL_GATHER: return "dlrt_gather";
-  case DL_CALL_GATHER_ELEMENTS: return "dlrt_gather_elements";
-  case DL_CALL_WHERE: return "dlrt_where";
-  case DL_CALL_BINARY_G: return "dlrt_binary_g";
-  case DL_CALL_UNARY_G: return "dlrt_unary_g";
-  case DL_CALL_REDUCE: return "dlrt_reduce";
-  case DL_CALL_PAD: return "dlrt_pad";
-  case DL_CALL_CUMSUM: return "dlrt_cumsum";
-  case DL_CALL_TRILU: return "dlrt_trilu";
-  case DL_CALL_RESIZE: return "dlrt_resize";
-  case DL_CALL_NLL_LOSS: return "dlrt_nll_loss";
-  default: return NULL;
+  case DL_CALL_NONE: case DL_CALL_ALIAS: return NULL;
   }
+  return NULL;
 }
 
+/* Each row of calls.def as the call it makes: a kernel returning a status
+ * fails the run on nonzero (bad index data). */
+#define A_IN(k) (nin > (k) ? in[k] : NULL)
+#define A_OUT out
+#define A_SCRATCH scratch
+#define A_WIN(f) &c->f
+#define A_ACT(f) c->f
+#define A_INT(f) c->f
+#define A_I64(f) c->f
+#define A_EXPR(e) (e)
+#define A_FLOAT(f) c->f
+#define A_DOUBLE(f) c->f
+#define A_ARR(name, f, n) c->f
+#define A_FARR(name, f, n) c->f
+#define RUN_0(fn, args) fn args; return true;
+#define RUN_1(fn, args) return !fn args;
+
 bool dl_call_run(const DlCall *c, const void *const *in, int nin, void *out, float *scratch) {
-  const void *x = in[0], *w = nin > 1 ? in[1] : NULL, *b = nin > 2 ? in[2] : NULL;
-  float *y = out;
   switch (c->kind) {
-  case DL_CALL_CONV: dlrt_conv(&c->win, x, w, b, y, scratch, c->act); break;
-  case DL_CALL_CONV_TRANSPOSE: dlrt_conv_transpose(&c->win, x, w, b, y, c->act); break;
-  case DL_CALL_POOL: dlrt_pool(&c->win, c->sub, x, y); break;
-  case DL_CALL_GLOBAL_POOL: dlrt_global_pool(c->outer, c->len, c->sub, x, y); break;
-  case DL_CALL_GEMM:
-    dlrt_gemm(c->M, c->N, c->K, c->transA, c->transB, c->alpha, c->beta, x, w, b, c->cm, c->cn, y,
-              scratch, c->act);
-    break;
-  case DL_CALL_MATMUL:
-    dlrt_matmul(c->batches, c->aoff, c->boff, c->M, c->N, c->K, x, w, y, c->act);
-    break;
-  case DL_CALL_BINARY: dlrt_binary(c->sub, c->r, c->dims, x, c->as, w, c->bs, y, c->act); break;
-  case DL_CALL_UNARY: dlrt_unary(c->sub, c->len, x, y, c->p0, c->p1); break;
-  case DL_CALL_SOFTMAX: dlrt_softmax(c->outer, c->len, c->inner, c->sub, x, y); break;
-  case DL_CALL_HARDMAX: dlrt_hardmax(c->outer, c->len, c->inner, x, y); break;
-  case DL_CALL_LAYER_NORM: dlrt_layer_norm(c->outer, c->len, x, w, b, c->p0, y); break;
-  case DL_CALL_BATCH_NORM:
-    dlrt_batch_norm(c->outer, c->len, c->inner, x, w, b, in[3], in[4], c->p0, y);
-    break;
-  case DL_CALL_INSTANCE_NORM:
-    dlrt_instance_norm(c->outer, c->len, c->inner, x, w, b, c->p0, y);
-    break;
-  case DL_CALL_COPY: dlrt_copy_strided(c->r, c->dims, c->as, c->offset, c->es, x, out); break;
-  case DL_CALL_GATHER: return !dlrt_gather(c->outer, c->len, c->inner, c->tb, w, c->N, x, out);
-  case DL_CALL_GATHER_ELEMENTS:
-    return !dlrt_gather_elements(c->r, c->dims, c->as, c->sub, c->len, c->es, c->tb, w, x, out);
-  case DL_CALL_WHERE: dlrt_where(c->r, c->dims, x, c->cs, w, c->as, b, c->bs, c->es, out); break;
-  case DL_CALL_BINARY_G:
-    dlrt_binary_g(c->sub, c->ta, c->tb, c->to, c->r, c->dims, x, c->as, w, c->bs, out);
-    break;
-  case DL_CALL_UNARY_G: dlrt_unary_g(c->sub, c->ta, c->to, c->len, x, out, c->v0, c->v1); break;
-  case DL_CALL_REDUCE:
-    dlrt_reduce(c->sub, c->ta, c->to, c->r, c->dims, c->as, c->r2, c->dims2, c->s2, c->transA, x,
-                out);
-    break;
-  case DL_CALL_PAD: dlrt_pad(c->ta, c->sub, c->r, c->dims, c->dims2, c->as, c->v0, x, out); break;
-  case DL_CALL_CUMSUM:
-    dlrt_cumsum(c->ta, c->outer, c->len, c->inner, c->transA, c->transB, x, out);
-    break;
-  case DL_CALL_TRILU: dlrt_trilu(c->batches, c->M, c->N, c->K, c->sub, c->es, x, out); break;
-  case DL_CALL_RESIZE: dlrt_resize(c->r, c->dims, c->bs, c->tab, c->wtab, x, y); break;
-  case DL_CALL_NLL_LOSS:
-    return !dlrt_nll_loss(c->M, c->N, c->K, x, c->tb, w, b, c->offset != INT64_MIN, c->offset,
-                          c->sub, y);
-  default: break;
+#define DL_CALL(kind, fn, status, args) case DL_CALL_##kind: RUN_##status(fn, args)
+#include "dlc/calls.def"
+#undef DL_CALL
+  case DL_CALL_NONE: case DL_CALL_ALIAS: case DL_CALL_CONCAT: break; /* the plan runs these itself */
   }
   return true;
 }

@@ -684,6 +684,100 @@ static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *cal
   (void)decl;
 }
 
+/* ---- float steps: the rows of calls.def as text ------------------------- */
+
+/* A call being printed: each argument macro appends one argument, in order,
+ * and declares the literal it names (windows, activations, arrays) in decl. */
+typedef struct {
+  Emit *m;
+  const DlStep *st;
+  int i;
+  DlBuf *decl, call;
+  int nargs;
+} CallText;
+
+static int arg_str(CallText *o, const char *s) {
+  dl_buf_printf(&o->call, "%s%s", o->nargs++ ? ", " : "", s);
+  return 0;
+}
+
+static int arg_in(CallText *o, int k) {
+  char v[64] = "0";
+  if (o->st->nin > k) val(o->m, o->st->in[k], v, sizeof v);
+  return arg_str(o, v);
+}
+
+static int arg_out(CallText *o) {
+  char v[64];
+  val(o->m, o->st->out, v, sizeof v);
+  return arg_str(o, v);
+}
+
+static int arg_win(CallText *o, const dlrt_win *w) {
+  char n[32], r[40];
+  snprintf(n, sizeof n, "g%d", o->i), snprintf(r, sizeof r, "&%s", n);
+  win_literal(o->decl, n, w);
+  return arg_str(o, r);
+}
+
+static int arg_act(CallText *o, dlrt_act a) {
+  char n[32];
+  snprintf(n, sizeof n, "act%d", o->i);
+  act_literal(o->decl, n, a);
+  return arg_str(o, n);
+}
+
+static int arg_int(CallText *o, long long v) {
+  char t[32];
+  snprintf(t, sizeof t, "%lld", v);
+  return arg_str(o, t);
+}
+
+static int arg_i64(CallText *o, int64_t v) {
+  char t[48];
+  fmt_int(v, t, sizeof t);
+  return arg_str(o, t);
+}
+
+static int arg_float(CallText *o, double v) {
+  char t[48];
+  fmt_float(v, t, sizeof t);
+  return arg_str(o, t);
+}
+
+static int arg_double(CallText *o, double v) {
+  char t[48];
+  fmt_double(v, t, sizeof t);
+  return arg_str(o, t);
+}
+
+static int arg_arr(CallText *o, const char *base, const dlrt_i *v, int n) {
+  char t[32];
+  arr(o->decl, base, o->i, v, n, t, sizeof t);
+  return arg_str(o, t);
+}
+
+static int arg_farr(CallText *o, const char *base, const float *v, dlrt_i n) {
+  char t[32];
+  snprintf(t, sizeof t, "%s%d", base, o->i);
+  float_array(o->decl, t, v, n);
+  return arg_str(o, t);
+}
+
+#define UNPAREN(...) __VA_ARGS__
+#define A_IN(k) arg_in(&o, k)
+#define A_OUT arg_out(&o)
+#define A_SCRATCH arg_str(&o, "S")
+#define A_WIN(f) arg_win(&o, &c->f)
+#define A_ACT(f) arg_act(&o, c->f)
+#define A_INT(f) arg_int(&o, (long long)c->f)
+#define A_I64(f) arg_i64(&o, c->f)
+#define A_EXPR(e) arg_int(&o, (long long)(e))
+#define A_FLOAT(f) arg_float(&o, c->f)
+#define A_DOUBLE(f) arg_double(&o, c->f)
+#define A_ARR(name, f, n) arg_arr(&o, name, c->f, (int)c->n)
+#define A_FARR(name, f, n) arg_farr(&o, name, c->f, c->n)
+
 static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
   DlStep *st = &m->p->steps[i];
   if (st->q) {
@@ -691,15 +785,9 @@ static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
     return;
   }
   const DlCall *c = &st->call;
-  char x[64], w[64], b[64], y[64], nm[32], an[32], t0[48], t1[48], d0[32], d1[32], d2[32], d3[32];
+  char x[64], y[64], d0[32];
   val(m, st->in[0], x, sizeof x);
-  if (st->nin > 1) val(m, st->in[1], w, sizeof w);
-  else snprintf(w, sizeof w, "0");
-  if (st->nin > 2) val(m, st->in[2], b, sizeof b);
-  else snprintf(b, sizeof b, "0");
   val(m, st->out, y, sizeof y);
-  snprintf(nm, sizeof nm, "g%d", i);
-  snprintf(an, sizeof an, "act%d", i);
   const char *op = st->k == DL_OP_COUNT ? "tensor.concat" : dl_op_info(st->k)->mnemonic;
   dl_buf_printf(body, "  /* %s: %s */\n", st->where[0] ? st->where : "-", op);
   if (st->k == DL_OP_COUNT) {
@@ -717,142 +805,30 @@ static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
     dl_buf_printf(body, "    dlrt_concat(%d, xs, %s, %lld, %s);\n  }\n", st->nin, d0, (long long)outer, y);
     return;
   }
-  const char *ret = dl_call_has_status(c) ? "  if (" : "  ";
-  const char *end = dl_call_has_status(c) ? ")\n    return 1;\n" : ";\n";
-  DlBuf call = {0};
+  CallText o = {m, st, i, decl, {0}, 0};
   switch (c->kind) {
   case DL_CALL_ALIAS: dl_buf_printf(body, "  /* shares %s */\n", x); return;
-  case DL_CALL_CONV:
-    win_literal(decl, nm, &c->win), act_literal(decl, an, c->act);
-    dl_buf_printf(&call, "dlrt_conv(&%s, %s, %s, %s, %s, S, %s)", nm, x, w, b, y, an);
-    break;
-  case DL_CALL_CONV_TRANSPOSE:
-    win_literal(decl, nm, &c->win), act_literal(decl, an, c->act);
-    dl_buf_printf(&call, "dlrt_conv_transpose(&%s, %s, %s, %s, %s, %s)", nm, x, w, b, y, an);
-    break;
-  case DL_CALL_POOL:
-    win_literal(decl, nm, &c->win);
-    dl_buf_printf(&call, "dlrt_pool(&%s, %d, %s, %s)", nm, c->sub, x, y);
-    break;
-  case DL_CALL_GLOBAL_POOL:
-    dl_buf_printf(&call, "dlrt_global_pool(%lld, %lld, %d, %s, %s)", (long long)c->outer, (long long)c->len, c->sub, x, y);
-    break;
-  case DL_CALL_GEMM:
-    act_literal(decl, an, c->act);
-    fmt_float(c->alpha, t0, sizeof t0), fmt_float(c->beta, t1, sizeof t1);
-    dl_buf_printf(&call, "dlrt_gemm(%lld, %lld, %lld, %d, %d, %s, %s, %s, %s, %s, %lld, %lld, %s, S, %s)",
-                  (long long)c->M, (long long)c->N, (long long)c->K, c->transA, c->transB, t0, t1, x, w, b,
-                  (long long)c->cm, (long long)c->cn, y, an);
-    break;
-  case DL_CALL_MATMUL:
-    arr(decl, "aoff", i, c->aoff, (int)c->batches, d0, sizeof d0);
-    arr(decl, "boff", i, c->boff, (int)c->batches, d1, sizeof d1);
-    act_literal(decl, an, c->act);
-    dl_buf_printf(&call, "dlrt_matmul(%lld, %s, %s, %lld, %lld, %lld, %s, %s, %s, %s)", (long long)c->batches, d0, d1,
-                  (long long)c->M, (long long)c->N, (long long)c->K, x, w, y, an);
-    break;
-  case DL_CALL_BINARY:
-    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
-    arr(decl, "sb", i, c->bs, c->r, d2, sizeof d2);
-    act_literal(decl, an, c->act);
-    dl_buf_printf(&call, "dlrt_binary(%d, %d, %s, %s, %s, %s, %s, %s, %s)", c->sub, c->r, d0, x, d1, w, d2, y, an);
-    break;
-  case DL_CALL_UNARY:
-    fmt_float(c->p0, t0, sizeof t0), fmt_float(c->p1, t1, sizeof t1);
-    dl_buf_printf(&call, "dlrt_unary(%d, %lld, %s, %s, %s, %s)", c->sub, (long long)c->len, x, y, t0, t1);
-    break;
-  case DL_CALL_SOFTMAX: case DL_CALL_HARDMAX:
-    if (c->kind == DL_CALL_SOFTMAX)
-      dl_buf_printf(&call, "dlrt_softmax(%lld, %lld, %lld, %d, %s, %s)", (long long)c->outer, (long long)c->len,
-                    (long long)c->inner, c->sub, x, y);
-    else
-      dl_buf_printf(&call, "dlrt_hardmax(%lld, %lld, %lld, %s, %s)", (long long)c->outer, (long long)c->len,
-                    (long long)c->inner, x, y);
-    break;
-  case DL_CALL_LAYER_NORM:
-    fmt_float(c->p0, t0, sizeof t0);
-    dl_buf_printf(&call, "dlrt_layer_norm(%lld, %lld, %s, %s, %s, %s, %s)", (long long)c->outer, (long long)c->len,
-                  x, w, b, t0, y);
-    break;
-  case DL_CALL_BATCH_NORM: {
-    char mu[64], var[64];
-    val(m, st->in[3], mu, sizeof mu), val(m, st->in[4], var, sizeof var);
-    fmt_float(c->p0, t0, sizeof t0);
-    dl_buf_printf(&call, "dlrt_batch_norm(%lld, %lld, %lld, %s, %s, %s, %s, %s, %s, %s)", (long long)c->outer,
-                  (long long)c->len, (long long)c->inner, x, w, b, mu, var, t0, y);
-    break;
+  case DL_CALL_NONE: case DL_CALL_CONCAT: return; /* refused by check_supported; concat steps are printed above */
+#define DL_CALL(kind, fn, status, args) case DL_CALL_##kind: dl_buf_printf(&o.call, #fn "("); (void)(UNPAREN args); break;
+#include "dlc/calls.def"
+#undef DL_CALL
   }
-  case DL_CALL_INSTANCE_NORM:
-    fmt_float(c->p0, t0, sizeof t0);
-    dl_buf_printf(&call, "dlrt_instance_norm(%lld, %lld, %lld, %s, %s, %s, %s, %s)", (long long)c->outer,
-                  (long long)c->len, (long long)c->inner, x, w, b, t0, y);
-    break;
-  case DL_CALL_COPY:
-    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
-    dl_buf_printf(&call, "dlrt_copy_strided(%d, %s, %s, %lld, %d, %s, %s)", c->r, d0, d1, (long long)c->offset, c->es, x, y);
-    break;
-  case DL_CALL_GATHER:
-    dl_buf_printf(&call, "dlrt_gather(%lld, %lld, %lld, %d, %s, %lld, %s, %s)", (long long)c->outer, (long long)c->len,
-                  (long long)c->inner, c->tb, w, (long long)c->N, x, y);
-    break;
-  case DL_CALL_GATHER_ELEMENTS:
-    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
-    dl_buf_printf(&call, "dlrt_gather_elements(%d, %s, %s, %d, %lld, %d, %d, %s, %s, %s)", c->r, d0, d1, c->sub,
-                  (long long)c->len, c->es, c->tb, w, x, y);
-    break;
-  case DL_CALL_WHERE:
-    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sc", i, c->cs, c->r, d1, sizeof d1);
-    arr(decl, "sa", i, c->as, c->r, d2, sizeof d2), arr(decl, "sb", i, c->bs, c->r, d3, sizeof d3);
-    dl_buf_printf(&call, "dlrt_where(%d, %s, %s, %s, %s, %s, %s, %s, %d, %s)", c->r, d0, x, d1, w, d2, b, d3, c->es, y);
-    break;
-  case DL_CALL_BINARY_G:
-    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
-    arr(decl, "sb", i, c->bs, c->r, d2, sizeof d2);
-    dl_buf_printf(&call, "dlrt_binary_g(%d, %d, %d, %d, %d, %s, %s, %s, %s, %s, %s)", c->sub, c->ta, c->tb, c->to, c->r,
-                  d0, x, d1, w, d2, y);
-    break;
-  case DL_CALL_UNARY_G:
-    fmt_double(c->v0, t0, sizeof t0), fmt_double(c->v1, t1, sizeof t1);
-    dl_buf_printf(&call, "dlrt_unary_g(%d, %d, %d, %lld, %s, %s, %s, %s)", c->sub, c->ta, c->to, (long long)c->len, x, y,
-                  t0, t1);
-    break;
-  case DL_CALL_REDUCE:
-    arr(decl, "kd", i, c->dims, c->r, d0, sizeof d0), arr(decl, "ks", i, c->as, c->r, d1, sizeof d1);
-    arr(decl, "rd", i, c->dims2, c->r2, d2, sizeof d2), arr(decl, "rs", i, c->s2, c->r2, d3, sizeof d3);
-    dl_buf_printf(&call, "dlrt_reduce(%d, %d, %d, %d, %s, %s, %d, %s, %s, %d, %s, %s)", c->sub, c->ta, c->to, c->r, d0,
-                  d1, c->r2, d2, d3, c->transA, x, y);
-    break;
-  case DL_CALL_PAD:
-    arr(decl, "id", i, c->dims, c->r, d0, sizeof d0), arr(decl, "od", i, c->dims2, c->r, d1, sizeof d1);
-    arr(decl, "pb", i, c->as, c->r, d2, sizeof d2);
-    fmt_double(c->v0, t0, sizeof t0);
-    dl_buf_printf(&call, "dlrt_pad(%d, %d, %d, %s, %s, %s, %s, %s, %s)", c->ta, c->sub, c->r, d0, d1, d2, t0, x, y);
-    break;
-  case DL_CALL_CUMSUM:
-    dl_buf_printf(&call, "dlrt_cumsum(%d, %lld, %lld, %lld, %d, %d, %s, %s)", c->ta, (long long)c->outer,
-                  (long long)c->len, (long long)c->inner, c->transA, c->transB, x, y);
-    break;
-  case DL_CALL_TRILU:
-    dl_buf_printf(&call, "dlrt_trilu(%lld, %lld, %lld, %lld, %d, %d, %s, %s)", (long long)c->batches, (long long)c->M,
-                  (long long)c->N, (long long)c->K, c->sub, c->es, x, y);
-    break;
-  case DL_CALL_RESIZE:
-    arr(decl, "od", i, c->dims, c->r, d0, sizeof d0), arr(decl, "nt", i, c->bs, c->r, d1, sizeof d1);
-    snprintf(d2, sizeof d2, "off%d", i), snprintf(d3, sizeof d3, "w%d", i);
-    int_array(decl, d2, c->tab, (int)c->ntab);
-    float_array(decl, d3, c->wtab, c->ntab);
-    dl_buf_printf(&call, "dlrt_resize(%d, %s, %s, %s, %s, %s, %s)", c->r, d0, d1, d2, d3, x, y);
-    break;
-  case DL_CALL_NLL_LOSS:
-    fmt_int(c->offset, t0, sizeof t0);
-    dl_buf_printf(&call, "dlrt_nll_loss(%lld, %lld, %lld, %s, %d, %s, %s, %d, %s, %d, %s)", (long long)c->M,
-                  (long long)c->N, (long long)c->K, x, c->tb, w, b, c->offset != INT64_MIN, t0, c->sub, y);
-    break;
-  default: return;
-  }
-  dl_buf_printf(body, "%s%s%s", ret, call.data, end);
-  dl_buf_free(&call);
+  if (dl_call_has_status(c)) dl_buf_printf(body, "  if (%s))\n    return 1;\n", o.call.data);
+  else dl_buf_printf(body, "  %s);\n", o.call.data);
+  dl_buf_free(&o.call);
 }
+#undef A_IN
+#undef A_OUT
+#undef A_SCRATCH
+#undef A_WIN
+#undef A_ACT
+#undef A_INT
+#undef A_I64
+#undef A_EXPR
+#undef A_FLOAT
+#undef A_DOUBLE
+#undef A_ARR
+#undef A_FARR
 
 static const char *call_fn(const Emit *m, const DlStep *st) {
   if (sparse_step(m, st)) return st->q->kind == DL_Q_CONV ? "qrt_conv_sparse" : "qrt_matmul_sparse";

@@ -1,8 +1,7 @@
-/* Calibrate + quantize as one call, shared by dlc and dlc-opt. */
+/* The quantization settings of a module (dlc.quant on @main), and whether it
+ * carries QDQ pairs. The pipelines that act on them are in passes/pipeline.c. */
 #include <string.h>
 
-#include "dlc/gptq.h"
-#include "dlc/passes.h"
 #include "dlc/quant.h"
 
 bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e) {
@@ -38,22 +37,6 @@ bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e)
   return true;
 }
 
-bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e) {
-  if (!dl_quant_settings_write(m, s, e)) return false;
-  DlCalibOptions co = s->calib;
-  if (!co.bits) co.bits = s->abits;
-  if (!dl_calibrate(m, data, &co, e)) return false;
-  if (s->gptq) { /* after calibration, as the precision assignment does: the ranges are the float model's */
-    DlHessians *h = dl_hessians_collect(m, data, DL_GPTQ_SAMPLES, e);
-    bool ok = h && dl_gptq_apply(m, h, e);
-    dl_hessians_free(h);
-    if (!ok) return false;
-  }
-  if (!dl_run_pipeline(m, "quantize", e)) return false;
-  if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
-  return true;
-}
-
 bool dl_module_has_qdq(MlirModule m) {
   MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return false;
@@ -68,8 +51,3 @@ bool dl_module_has_qdq(MlirModule m) {
   return false;
 }
 
-bool dl_quantize_qdq_module(MlirModule m, DlError *e) {
-  if (!dl_run_pipeline(m, "fold-qdq,quantize", e)) return false;
-  if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
-  return true;
-}

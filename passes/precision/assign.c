@@ -446,8 +446,7 @@ static double metric_of(const DlLayerCost *c, DlBudgetKind k) {
 }
 
 static bool cost_of(Job *j, MlirModule q, DlBudgetKind k, double *per_unit, double *total, DlError *e) {
-  const DlCostModel *cm = dl_cost_model_lookup(j->ps->target);
-  if (!cm) return dl_error_set(e, "unknown cost target '%s' (expected: pim, acc, c)", j->ps->target);
+  const DlCostModel *cm = j->ps->cost;
   DlLayerCost *lc = NULL;
   int n = 0;
   if (!cm->estimate(q, j->ps->device, &lc, &n, e)) return false;
@@ -483,7 +482,7 @@ static uint64_t cache_key(Job *j) {
   h = fnv(h, j->sens_x.data, (size_t)dl_shape_numel(&j->sens_x.shape) * sizeof(float));
   char s[512];
   int n = snprintf(s, sizeof s, "%d %d %d %d %d %s %s %lld %d|", j->ps->ref_wbits, j->ps->ref_abits, j->ps->nw,
-                   j->ps->na, j->ps->ns, j->ps->target, j->ps->device ? j->ps->device : "",
+                   j->ps->na, j->ps->ns, j->ps->cost->target, j->ps->device ? j->ps->device : "",
                    (long long)j->ps->prune_samples, (int)j->qs->gptq);
   h = fnv(h, s, (size_t)n);
   h = fnv(h, j->ps->wbits, sizeof(int) * (size_t)j->ps->nw);
@@ -670,7 +669,7 @@ static bool write_pareto(const Job *j, const Points *pts, const double *sens, co
                          int nvs, DlBudgetKind k, const char *path, DlError *e) {
   DlBuf b = {0};
   int U = j->u.nunits, O = j->nopts;
-  dl_buf_printf(&b, "{\n  \"target\": \"%s\", \"cost\": \"%s\", \"unit\": \"%s per sample\",\n", j->ps->target,
+  dl_buf_printf(&b, "{\n  \"target\": \"%s\", \"cost\": \"%s\", \"unit\": \"%s per sample\",\n", j->ps->cost->target,
                 kind_names[k], kind_units[k]);
   dl_buf_printf(&b, "  \"accuracy\": \"%s on %lld held-out samples (%%)\",\n",
                 j->hold_y ? "top-1 accuracy" : "top-1 agreement with the reference", (long long)samples_of(j, &j->hold_x));
@@ -947,9 +946,9 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
     return dl_error_set(e, "the reference widths %d/%d must be among the candidates, and the first sparsity 0",
                         ps->ref_wbits, ps->ref_abits);
   DlBudgetKind k = ps->kind == DL_BUDGET_LOSS ? ps->objective : ps->kind;
-  if (!dl_cost_model_lookup(ps->target)) return dl_error_set(e, "unknown cost target '%s' (expected: pim, acc, c)", ps->target);
-  if (!strcmp(ps->target, "c") && k != DL_BUDGET_BYTES)
-    return dl_error_set(e, "the c target's cost model has bytes only (use bytes)");
+  if (!ps->cost) return dl_error_set(e, "internal: precision assignment without a cost model");
+  if (!ps->cost->timed && k != DL_BUDGET_BYTES)
+    return dl_error_set(e, "the %s target's cost model has bytes only (use bytes)", ps->cost->target);
   /* the split: calibration and sensitivity samples first, the held-out ones last */
   DlPlan *fp = dl_plan_create(*m, e);
   if (!fp) return false;
@@ -1187,9 +1186,9 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
       }
       char title[256], xl[128], yl[160];
       snprintf(title, sizeof title, "%s on %s: accuracy vs %s (chosen: %+.2f points, %.2fx less %s)",
-               ps->model_name ? ps->model_name : "model", ps->target, kind_names[k], -c->loss,
+               ps->model_name ? ps->model_name : "model", ps->cost->target, kind_names[k], -c->loss,
                c->cost > 0 ? ref_cost / c->cost : 0, kind_names[k]);
-      snprintf(xl, sizeof xl, "%s per sample (%s, %s cost model)", kind_names[k], kind_units[k], ps->target);
+      snprintf(xl, sizeof xl, "%s per sample (%s, %s cost model)", kind_names[k], kind_units[k], ps->cost->target);
       snprintf(yl, sizeof yl, "%s, %lld held-out samples (%%)", j.hold_y ? "top-1 accuracy" : "top-1 agreement",
                (long long)samples_of(&j, &j.hold_x));
       /* the accuracy axis stops 10 points (or 4 budgets) below the reference; lower points sit on its edge */

@@ -1,0 +1,55 @@
+/* What the targets' cost models share: rows per step, zero runs, the JSON. */
+#include <stdlib.h>
+
+#include "dlc/cost.h"
+#include "dlc/support.h"
+
+int64_t dl_plan_batch(const DlPlan *p) { return p->nin && p->slot[p->in_slot[0]].shape.rank ? p->slot[p->in_slot[0]].shape.dims[0] : 1; }
+
+static double macs_of(const DlStep *st, const DlPlan *p) {
+  const struct DlQStep *q = st->q;
+  if (!q || (q->kind != DL_Q_CONV && q->kind != DL_Q_MATMUL)) return 0;
+  double out = (double)dl_shape_numel(&p->slot[st->out].shape);
+  if (q->kind == DL_Q_MATMUL) return out * (double)q->c.K;
+  const dlrt_win *g = &q->c.win;
+  return out * (double)(g->c / g->group * g->k[0] * g->k[1] * g->k[2]);
+}
+
+bool dl_plan_run_zero(DlPlan *p, DlError *e) {
+  void *in[256];
+  bool ok = true;
+  for (int i = 0; i < p->nin; i++) {
+    const DlShape *s = dl_plan_input_shape(p, i);
+    in[i] = calloc((size_t)dl_shape_numel(s) + 1, dl_dtype_size(s->dtype));
+  }
+  ok = dl_plan_run(p, (const void *const *)in, e);
+  for (int i = 0; i < p->nin; i++) free(in[i]);
+  return ok;
+}
+
+DlLayerCost *dl_cost_rows(const DlPlan *p) {
+  DlLayerCost *c = calloc((size_t)p->nsteps + 1, sizeof(DlLayerCost));
+  for (int s = 0; s < p->nsteps; s++) {
+    c[s].step = s;
+    snprintf(c[s].node, sizeof c[s].node, "%s", p->steps[s].where);
+    c[s].macs = macs_of(&p->steps[s], p) / (double)dl_plan_batch(p);
+  }
+  return c;
+}
+
+bool dl_cost_write_json(FILE *f, const char *target, const DlLayerCost *c, int n) {
+  double ns = 0, nj = 0, bytes = 0, macs = 0;
+  fprintf(f, "{\n  \"target\": \"%s\",\n  \"layers\": [", target);
+  bool first = true;
+  for (int i = 0; i < n; i++) {
+    ns += c[i].ns, nj += c[i].nj, bytes += c[i].bytes, macs += c[i].macs;
+    if (!c[i].ns && !c[i].nj && !c[i].bytes && !c[i].macs) continue;
+    fprintf(f, "%s\n    {\"step\": %d, \"node\": ", first ? "" : ",", c[i].step);
+    dl_json_write_str(f, c[i].node);
+    fprintf(f, ", \"on\": \"%s\", \"ns\": %.3f, \"nj\": %.4f, \"bytes\": %.1f, \"macs\": %.0f}", c[i].on, c[i].ns, c[i].nj,
+            c[i].bytes, c[i].macs);
+    first = false;
+  }
+  fprintf(f, "\n  ],\n  \"per_sample\": {\"ns\": %.3f, \"nj\": %.4f, \"bytes\": %.1f, \"macs\": %.0f}\n}\n", ns, nj, bytes, macs);
+  return !ferror(f);
+}

@@ -1,0 +1,30 @@
+/* Pipelines above the library: calibrate + (GPTQ) + quantize as one call, and
+ * the QDQ fold + quantize of a model that carries its own parameters; shared
+ * by dlc, dlc-opt and the precision assignment. */
+#include <string.h>
+
+#include "dlc/gptq.h"
+#include "dlc/passes.h"
+#include "dlc/pipeline.h"
+
+bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e) {
+  if (!dl_quant_settings_write(m, s, e)) return false;
+  DlCalibOptions co = s->calib;
+  if (!co.bits) co.bits = s->abits;
+  if (!dl_calibrate(m, data, &co, e)) return false;
+  if (s->gptq) { /* after calibration, as the precision assignment does: the ranges are the float model's */
+    DlHessians *h = dl_hessians_collect(m, data, DL_GPTQ_SAMPLES, e);
+    bool ok = h && dl_gptq_apply(m, h, e);
+    dl_hessians_free(h);
+    if (!ok) return false;
+  }
+  if (!dl_run_pipeline(m, "quantize", e)) return false;
+  if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
+  return true;
+}
+
+bool dl_quantize_qdq_module(MlirModule m, DlError *e) {
+  if (!dl_run_pipeline(m, "fold-qdq,quantize", e)) return false;
+  if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
+  return true;
+}
