@@ -301,7 +301,249 @@ static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
 }
 /* @end */
 
-/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store qrt_fast16 qrt_conv16 */
+/* @fn qrt_conv8_ok uses qrt_fast16 */
+/* Whether qrt_conv runs this conv as u8 x s8 -> s32 (qrt_conv8): the int32
+ * path's conditions, weights of at most 8 bits, an int8 zero point (so x + 128
+ * and zx + 128 are bytes), at least 4 output channels per group (fewer, as in
+ * depthwise, take direct sums) and K small enough that sums of up to K
+ * products of a byte and an int8 fit int32 before the correction. */
+static int qrt_conv8_ok(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
+  dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2];
+  return qrt_fast16(acc_bits, xes, zx, wbits) && wbits <= 8 && zx >= -128 && zx <= 127 && g->m / g->group >= 4 &&
+         K <= 65536;
+}
+/* @end */
+
+/* @fn qrt_pack8 uses qrt_wget */
+/* The weights of output channels 16 b .. 16 b + 15 of group gr as the u8 x s8
+ * kernel reads them: dst[(q * 16 + l) * 4 + j] = weight k = 4 q + j of channel
+ * 16 b + l, for q < ceil(K / 4), zeros past K and past the group's channels.
+ * k runs [kd][kh][kw][c] when the group has a multiple of 4 channels, else
+ * [c][kd][kh][kw]; w may be stored either way (w.cl = 0 or 1, not 2). */
+static void qrt_pack8(const dlrt_win *g, qrt_wts w, dlrt_i gr, dlrt_i b, int8_t *dst) {
+  dlrt_i cg = g->c / g->group, mg = g->m / g->group, kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
+  dlrt_i Kq = (K + 3) / 4, q, l, j;
+  int cl8 = cg % 4 == 0;
+  for (q = 0; q < Kq; q++)
+    for (l = 0; l < 16; l++)
+      for (j = 0; j < 4; j++) {
+        dlrt_i k = 4 * q + j, m = 16 * b + l, src = cl8 && !w.cl ? k % cg * kvol + k / cg : k;
+        dst[(q * 16 + l) * 4 + j] = (int8_t)(m < mg && k < K ? qrt_wget(w, (gr * mg + m) * K + src) : 0);
+      }
+}
+/* @end */
+
+/* @fn qrt_tile8 uses qrt_dot2x2 */
+/* out[p][l] = sum over q < kq, j < 4 of col[p * cp + 4 q + j] * w[(q * 16 + l) * 4 + j]
+ * for p < np <= 8, l < 16: bytes times int8 into int32 (exact; the caller bounds K).
+ * cp, the rows' pitch, is a multiple of 16 and the rows are zero past 4 kq.
+ * With AVX-512 VNNI one VPDPBUSD per position and group of four k (the weights
+ * of 16 channels in one register, four bytes of the position broadcast).
+ * Otherwise the same sums as int16 dot products, which gcc vectorizes at -O2
+ * (pmaddwd): qrt_tile8_prep unpacks a block's weights once into 16 int16 rows
+ * of 4 kq rounded up to 16 at w16, and each tile copies its positions' rows
+ * into int16 at c16 (8 rows). */
+#if defined(__AVX512F__) && defined(__AVX512VNNI__)
+#include <immintrin.h>
+static __m512i qrt_bcast4(const uint8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+static void qrt_tile8_prep(const int8_t *w, dlrt_i kq, int16_t *w16) { (void)w, (void)kq, (void)w16; }
+static void qrt_tile8(const uint8_t *col, dlrt_i cp, dlrt_i np, const int8_t *w, dlrt_i kq, const int16_t *w16,
+                      int16_t *c16, int32_t *out) {
+  dlrt_i q, p;
+  (void)w16, (void)c16, (void)qrt_dot2x2;
+  if (np == 8) {
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    for (q = 0; q < kq; q++) {
+      const __m512i wv = _mm512_loadu_si512((const void *)(w + 64 * q));
+      const uint8_t *c = col + 4 * q;
+      a0 = _mm512_dpbusd_epi32(a0, qrt_bcast4(c), wv);
+      a1 = _mm512_dpbusd_epi32(a1, qrt_bcast4(c + cp), wv);
+      a2 = _mm512_dpbusd_epi32(a2, qrt_bcast4(c + 2 * cp), wv);
+      a3 = _mm512_dpbusd_epi32(a3, qrt_bcast4(c + 3 * cp), wv);
+      a4 = _mm512_dpbusd_epi32(a4, qrt_bcast4(c + 4 * cp), wv);
+      a5 = _mm512_dpbusd_epi32(a5, qrt_bcast4(c + 5 * cp), wv);
+      a6 = _mm512_dpbusd_epi32(a6, qrt_bcast4(c + 6 * cp), wv);
+      a7 = _mm512_dpbusd_epi32(a7, qrt_bcast4(c + 7 * cp), wv);
+    }
+    _mm512_storeu_si512((void *)out, a0), _mm512_storeu_si512((void *)(out + 16), a1);
+    _mm512_storeu_si512((void *)(out + 32), a2), _mm512_storeu_si512((void *)(out + 48), a3);
+    _mm512_storeu_si512((void *)(out + 64), a4), _mm512_storeu_si512((void *)(out + 80), a5);
+    _mm512_storeu_si512((void *)(out + 96), a6), _mm512_storeu_si512((void *)(out + 112), a7);
+    return;
+  }
+  for (p = 0; p < np; p++) {
+    __m512i a = _mm512_setzero_si512();
+    for (q = 0; q < kq; q++)
+      a = _mm512_dpbusd_epi32(a, qrt_bcast4(col + p * cp + 4 * q), _mm512_loadu_si512((const void *)(w + 64 * q)));
+    _mm512_storeu_si512((void *)(out + 16 * p), a);
+  }
+}
+#else
+static void qrt_tile8_prep(const int8_t *restrict w, dlrt_i kq, int16_t *restrict w16) {
+  dlrt_i cp16 = (4 * kq + 15) / 16 * 16, l, k, q, j;
+  for (q = 0; q < kq; q++)
+    for (l = 0; l < 16; l++)
+      for (j = 0; j < 4; j++) w16[l * cp16 + 4 * q + j] = w[q * 64 + 4 * l + j];
+  for (l = 0; l < 16; l++)
+    for (k = 4 * kq; k < cp16; k++) w16[l * cp16 + k] = 0;
+}
+static void qrt_tile8(const uint8_t *restrict col, dlrt_i cp, dlrt_i np, const int8_t *w, dlrt_i kq,
+                      const int16_t *w16, int16_t *restrict c16, int32_t *out) {
+  dlrt_i cp16 = cp, p, l, k, n16 = np * cp >> 4 << 4; /* cp: a multiple of 16 here */
+  (void)w, (void)kq;
+  for (k = 0; k < n16; k++) c16[k] = col[k];
+  for (p = 0; p < np; p += 2) {
+    dlrt_i p1 = p + 1 < np ? p + 1 : p;
+    for (l = 0; l < 16; l += 2) {
+      int32_t s[4] = {0, 0, 0, 0};
+      qrt_dot2x2(c16 + p * cp16, c16 + p1 * cp16, w16 + l * cp16, w16 + (l + 1) * cp16, cp16, s);
+      out[16 * p + l] = s[0], out[16 * p + l + 1] = s[1], out[16 * p1 + l] = s[2], out[16 * p1 + l + 1] = s[3];
+    }
+  }
+}
+#endif
+/* @end */
+
+/* @fn qrt_conv8_dims uses qrt_conv16_dims */
+/* qrt_conv8's scratch for one group, in bytes at 64-byte boundaries: *cp the
+ * K rounded up to 4 (im2col rows: K rounded up to 16), at[0..4] the offsets of the rows, the padded
+ * copy, the packed weights of one block, the int32 sums and qrt_tile8's int16
+ * rows; returns the total. */
+static dlrt_i qrt_conv8_dims(const dlrt_win *g, dlrt_i *cp, dlrt_i *pd, dlrt_i *at) {
+  dlrt_i cp16, nxb = qrt_conv16_dims(g, &cp16, pd), K = g->c / g->group * g->k[0] * g->k[1] * g->k[2];
+  dlrt_i P = g->od[0] * g->od[1] * g->od[2];
+  *cp = (K + 3) / 4 * 4;
+  at[0] = 0;
+  at[1] = at[0] + (P * ((*cp + 15) / 16 * 16) + 63) / 64 * 64;
+  at[2] = at[1] + (nxb + 63) / 64 * 64;
+  at[3] = at[2] + *cp * 16;
+  at[4] = at[3] + 16 * 4 * (P < 64 ? P : 64) + 8 * 16 * 4;
+  return at[4] + (*cp + 15) / 16 * 16 * 24 * 2;
+}
+/* @end */
+
+/* @fn qrt_conv8 uses qrt_conv8_dims qrt_pack8 qrt_tile8 qrt_out_row */
+/* qrt_conv when qrt_conv8_ok holds. With u = x + 128 (a byte) and the pads
+ * at zx + 128, sum (x - zx) w = sum u w - (zx + 128) sum w, so a zero-padded
+ * byte copy of the input (channels-last when a group has a multiple of 4
+ * channels), im2col rows of bytes, and per block of 16 output channels the
+ * sums of u8 x s8 products (qrt_tile8: 8 positions x 16 channels at a time),
+ * minus the correction, then the output stage per channel over runs of 64
+ * positions. Weights are read packed as qrt_pack8 writes them: as they are
+ * (w.cl = 2, the C target packs them at compile time) or packed one block at
+ * a time into the scratch. */
+static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
+                      const qrt_mult *mult, qrt_out o, void *y, unsigned char *scratch) {
+  dlrt_i cg = g->c / g->group, mg = g->m / g->group;
+  dlrt_i P = g->od[0] * g->od[1] * g->od[2], cp, pd[3], at[5], nbg = (mg + 15) / 16;
+  dlrt_i nxb, plane, pvol, Kq, n, gr, b, c, i0, i1, i2, kd, kh, kw, p, p0, l, q;
+  int cl8 = cg % 4 == 0;
+  dlrt_i run = g->dil[2] == 1 ? g->k[2] : 1, cs, ps, cpr;
+  uint8_t *col, *xb;
+  int8_t *wb;
+  int32_t *r, *tile, wsum[16], zu = (int32_t)(zx + 128);
+  int16_t *w16, *c16;
+  qrt_conv8_dims(g, &cp, pd, at);
+  nxb = pd[0] * pd[1] * pd[2] * cg, plane = pd[1] * pd[2], pvol = pd[0] * plane, Kq = cp / 4;
+  cpr = (cp + 15) / 16 * 16; /* the im2col rows' pitch */
+  cs = cl8 ? 1 : pvol, ps = cl8 ? cg : 1;
+  col = scratch + at[0], xb = scratch + at[1], wb = (int8_t *)(scratch + at[2]), r = (int32_t *)(scratch + at[3]);
+  tile = r + 16 * (P < 64 ? P : 64);
+  w16 = (int16_t *)(scratch + at[4]), c16 = w16 + (cp + 15) / 16 * 16 * 16;
+  for (n = 0; n < g->n; n++)
+    for (gr = 0; gr < g->group; gr++) {
+      const int8_t *xg = x + (n * g->c + gr * cg) * g->id[0] * g->id[1] * g->id[2];
+      dlrt_i ybase = (n * g->m + gr * mg) * P;
+      uint8_t *dst = col;
+      memset(xb, (int)zu, (size_t)nxb);
+      for (c = 0; c < cg; c += cl8 ? 4 : 1) /* channels-last: four channels' bytes per store */
+        for (i0 = 0; i0 < g->id[0]; i0++)
+          for (i1 = 0; i1 < g->id[1]; i1++) {
+            const int8_t *src = xg + ((c * g->id[0] + i0) * g->id[1] + i1) * g->id[2];
+            uint8_t *d = xb + c * cs + ((i0 + g->pad[0]) * plane + (i1 + g->pad[1]) * pd[2] + g->pad[2]) * ps;
+            if (cl8) {
+              dlrt_i iv = g->id[0] * g->id[1] * g->id[2];
+              for (i2 = 0; i2 < g->id[2]; i2++) {
+                uint8_t v[4];
+                v[0] = (uint8_t)(src[i2] + 128), v[1] = (uint8_t)(src[iv + i2] + 128);
+                v[2] = (uint8_t)(src[2 * iv + i2] + 128), v[3] = (uint8_t)(src[3 * iv + i2] + 128);
+                memcpy(d + i2 * ps, v, 4);
+              }
+            } else {
+              for (i2 = 0; i2 < g->id[2]; i2++) d[i2] = (uint8_t)(src[i2] + 128);
+            }
+          }
+      for (i0 = 0; i0 < g->od[0]; i0++)
+        for (i1 = 0; i1 < g->od[1]; i1++)
+          for (i2 = 0; i2 < g->od[2]; i2++) {
+            const uint8_t *org = xb + (i0 * g->stride[0] * plane + i1 * g->stride[1] * pd[2] + i2 * g->stride[2]) * ps;
+            uint8_t *row = dst;
+            if (cl8) {
+              for (kd = 0; kd < g->k[0]; kd++)
+                for (kh = 0; kh < g->k[1]; kh++)
+                  for (kw = 0; kw < g->k[2]; kw += run, dst += run * cg)
+                    memcpy(dst, org + (kd * g->dil[0] * plane + kh * g->dil[1] * pd[2] + kw * g->dil[2]) * cg,
+                           (size_t)(run * cg));
+            } else {
+              for (c = 0; c < cg; c++)
+                for (kd = 0; kd < g->k[0]; kd++)
+                  for (kh = 0; kh < g->k[1]; kh++) {
+                    const uint8_t *s = org + c * pvol + kd * g->dil[0] * plane + kh * g->dil[1] * pd[2];
+                    for (kw = 0; kw < g->k[2]; kw++) *dst++ = s[kw * g->dil[2]];
+                  }
+            }
+            while (dst < row + cpr) *dst++ = 0;
+          }
+      for (b = 0; b < nbg; b++) {
+        const int8_t *wk = wb;
+        dlrt_i nch = mg - 16 * b < 16 ? mg - 16 * b : 16;
+        if (w.cl == 2) wk = (const int8_t *)w.data + (gr * nbg + b) * Kq * 64;
+        else qrt_pack8(g, w, gr, b, wb);
+        for (l = 0; l < 16; l++) wsum[l] = 0;
+        for (q = 0; q < Kq; q++)
+          for (l = 0; l < 16; l++)
+            wsum[l] += wk[q * 64 + 4 * l] + wk[q * 64 + 4 * l + 1] + wk[q * 64 + 4 * l + 2] + wk[q * 64 + 4 * l + 3];
+        for (l = 0; l < 16; l++) wsum[l] *= zu;
+        qrt_tile8_prep(wk, Kq, w16);
+        for (p0 = 0; p0 < P; p0 += 64) {
+          dlrt_i pc = P - p0 < 64 ? P - p0 : 64;
+          for (p = 0; p < pc; p += 8) {
+            dlrt_i np = pc - p < 8 ? pc - p : 8, t;
+            qrt_tile8(col + (p0 + p) * cpr, cpr, np, wk, Kq, w16, c16, tile);
+            for (t = 0; t < np; t++)
+              for (l = 0; l < 16; l++) r[l * pc + p + t] = tile[16 * t + l] - wsum[l];
+          }
+          for (l = 0; l < nch; l++) {
+            dlrt_i ch = gr * mg + 16 * b + l;
+            qrt_out_row(r + l * pc, pc, bias ? bias[ch] : 0, mult[ch], o, y, ybase + (16 * b + l) * P + p0);
+          }
+        }
+      }
+    }
+}
+/* @end */
+
+/* @fn qrt_conv_packed uses qrt_conv8_ok */
+int qrt_conv_packed(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
+  return qrt_conv8_ok(g, xes, zx, wbits, acc_bits);
+}
+/* @end */
+
+/* @fn qrt_conv_pack uses qrt_pack8 */
+dlrt_i qrt_conv_pack(const dlrt_win *g, qrt_wts w, int8_t *dst) {
+  dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], nbg = (g->m / g->group + 15) / 16, gr, b;
+  dlrt_i blk = (K + 3) / 4 * 64;
+  for (gr = 0; dst && gr < g->group; gr++)
+    for (b = 0; b < nbg; b++) qrt_pack8(g, w, gr, b, dst + (gr * nbg + b) * blk);
+  return g->group * nbg * blk;
+}
+/* @end */
+
+/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store qrt_fast16 qrt_conv16 qrt_conv8_ok qrt_conv8 */
 void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
               const qrt_mult *mult, qrt_out o, int acc_bits, void *y, void *scratch) {
   dlrt_i cg = g->c / g->group, mg = g->m / g->group;
@@ -310,6 +552,10 @@ void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, 
   dlrt_i n, gr, c, kd, kh, kw, od, oh, ow, m, p;
   int32_t *col;
   int64_t *acc;
+  if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) {
+    qrt_conv8(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
+    return;
+  }
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
     qrt_conv16(g, (const int8_t *)x, zx, w, bias, mult, o, y, (int16_t *)scratch);
     return;
@@ -351,10 +597,11 @@ int qrt_conv_cl(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits)
 }
 /* @end */
 
-/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims */
+/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_conv8_ok qrt_conv8_dims */
 dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int acc_bits) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], P = g->od[0] * g->od[1] * g->od[2];
-  dlrt_i cp, pd[3];
+  dlrt_i cp, pd[3], at[5];
+  if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) return qrt_conv8_dims(g, &cp, pd, at);
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
     dlrt_i nxb = qrt_conv16_dims(g, &cp, pd);
     return (P * cp + 2 * cp + nxb) * 2 + 2 * P * 4;
@@ -488,12 +735,12 @@ dlrt_i qrt_conv_sparse_scratch(const dlrt_win *g) {
 /* @end */
 
 /* @fn qrt_matmul16 uses qrt_wunpack qrt_dot2x2 qrt_out_store */
-/* qrt_matmul when qrt_fast16 holds for both operands: for two columns of B at
- * a time and chunks of at most 256 along K, the rows of A - za and the two
- * columns (- zb) as int16 rows padded to a multiple of 16, 2x2 tiles of dot
- * products added into int32 sums (partial sums are bounded by the proven
- * accumulator width too), then the output stage. The scratch stays small:
- * M + 2 chunks and the sums. */
+/* qrt_matmul when qrt_fast16 holds for both operands: for chunks of at most
+ * 256 along K, the rows of A - za as int16 rows padded to a multiple of 16
+ * (converted once per chunk), then for two columns of B at a time those
+ * columns (- zb) the same way and 2x2 tiles of dot products added into int32
+ * sums (partial sums are bounded by the proven accumulator width too), then
+ * the output stage. The scratch stays small: M + 2 chunks and the sums. */
 static void qrt_matmul16(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
                          const int8_t *a, int64_t za, const qrt_wts *bw, const int8_t *bq, int64_t zb,
                          const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, void *y, int16_t *sa) {
@@ -501,17 +748,17 @@ static void qrt_matmul16(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff,
   int16_t *sb = sa + M * kc;
   int32_t *acc = (int32_t *)(sb + 2 * kc);
   for (t = 0; t < batches; t++) {
-    for (j = 0; j < N; j += 2) {
-      dlrt_i j1 = j + 1 < N ? j + 1 : j, c;
-      for (i = 0; i < M; i++) acc[i * N + j] = acc[i * N + j1] = 0;
-      for (k0 = 0; k0 < K; k0 += kc) {
-        dlrt_i kn = K - k0 < kc ? K - k0 : kc, kp = (kn + 15) / 16 * 16;
-        for (i = 0; i < M; i++) {
-          const int8_t *src = a + aoff[t] + i * K + k0;
-          int16_t *dst = sa + i * kc;
-          for (k = 0; k < kn; k++) dst[k] = (int16_t)(src[k] - za);
-          for (; k < kp; k++) dst[k] = 0;
-        }
+    for (i = 0; i < M * N; i++) acc[i] = 0;
+    for (k0 = 0; k0 < K; k0 += kc) {
+      dlrt_i kn = K - k0 < kc ? K - k0 : kc, kp = (kn + 15) / 16 * 16;
+      for (i = 0; i < M; i++) {
+        const int8_t *src = a + aoff[t] + i * K + k0;
+        int16_t *dst = sa + i * kc;
+        for (k = 0; k < kn; k++) dst[k] = (int16_t)(src[k] - za);
+        for (; k < kp; k++) dst[k] = 0;
+      }
+      for (j = 0; j < N; j += 2) {
+        dlrt_i j1 = j + 1 < N ? j + 1 : j, c;
         for (c = 0; c < 2; c++) {
           int16_t *dst = sb + c * kc;
           dlrt_i col = c ? j1 : j;

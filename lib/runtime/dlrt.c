@@ -51,7 +51,7 @@ void dlrt_sgemm(dlrt_i M, dlrt_i N, dlrt_i K, const float *A, dlrt_i lda, const 
   for (k0 = 0; k0 < K; k0 += KB) {
     dlrt_i k1 = k0 + KB < K ? k0 + KB : K;
     for (j0 = 0; j0 < N; j0 += NB) {
-      dlrt_i j1 = j0 + NB < N ? j0 + NB : N;
+      dlrt_i j1 = j0 + NB < N ? j0 + NB : N, left = (j1 - j0) % 16, t;
       for (i = 0; i + 4 <= M; i += 4) {
         float *c0 = C + i * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
         for (k = k0; k < k1; k++) {
@@ -59,7 +59,7 @@ void dlrt_sgemm(dlrt_i M, dlrt_i N, dlrt_i K, const float *A, dlrt_i lda, const 
           const float *b = B + k * ldb;
           a[0] = A[i * lda + k], a[1] = A[(i + 1) * lda + k], a[2] = A[(i + 2) * lda + k], a[3] = A[(i + 3) * lda + k];
           for (j = j0; j + 16 <= j1; j += 16) dlrt_axpy16x4(a, b + j, c0 + j, c1 + j, c2 + j, c3 + j);
-          for (; j < j1; j++) {
+          for (t = 0; t < left; t++, j++) { /* at most 15: a bound gcc sees (see below) */
             float bj = b[j];
             c0[j] += a[0] * bj;
             c1[j] += a[1] * bj;
@@ -68,13 +68,19 @@ void dlrt_sgemm(dlrt_i M, dlrt_i N, dlrt_i K, const float *A, dlrt_i lda, const 
           }
         }
       }
-      for (; i < M; i++) {
-        float *c0 = C + i * ldc;
-        for (k = k0; k < k1; k++) {
-          const float *b = B + k * ldb;
-          for (j = j0; j + 16 <= j1; j += 16) dlrt_axpy16x1(A[i * lda + k], b + j, c0 + j);
-          for (; j < j1; j++) c0[j] += A[i * lda + k] * b[j];
-        }
+      /* the 0..3 leftover rows, counted from M % 4 and addressed by pointers that
+       * step one row at a time: written as `for (; i < M; i++)` with C + i * ldc,
+       * gcc -O3 sees iterations it believes overflow and warns (-Waggressive-loop-optimizations) */
+      {
+        dlrt_i r, rows = M % 4;
+        float *c0 = C + (M - rows) * ldc;
+        const float *a0 = A + (M - rows) * lda;
+        for (r = 0; r < rows; r++, c0 += ldc, a0 += lda)
+          for (k = k0; k < k1; k++) {
+            const float *b = B + k * ldb;
+            for (j = j0; j + 16 <= j1; j += 16) dlrt_axpy16x1(a0[k], b + j, c0 + j);
+            for (t = 0; t < left; t++, j++) c0[j] += a0[k] * b[j];
+          }
       }
     }
   }
