@@ -316,6 +316,17 @@ static bool lower_resize(DlCall *c, const DlAttrs *a, const DlShape *x, const Dl
 }
 
 /* Data movement and dtype-generic ops: any element type. */
+/* A two-operand elementwise call: the output's dims, both operands broadcast to them. */
+static bool lower_binary(DlCall *c, DlCallKind kind, int op, const DlShape *in, const DlShape *out) {
+  c->kind = kind;
+  c->sub = op;
+  c->r = out->rank;
+  for (int d = 0; d < out->rank; d++) c->dims[d] = out->dims[d];
+  bcast_strides(&in[0], out, c->as);
+  bcast_strides(&in[1], out, c->bs);
+  return true;
+}
+
 static bool lower_generic(DlOpKind k, const DlAttrs *a, int nin, const DlShape *in,
                           const DlShape *out, DlCall *c, DlError *e) {
   const DlShape *x = &in[0];
@@ -442,13 +453,7 @@ static bool lower_generic(DlOpKind k, const DlAttrs *a, int nin, const DlShape *
   if (op >= 0) return lower_reduce(c, op, a, x), true;
   op = binary_op(k, a);
   if (op >= 0 && nin == 2) {
-    c->kind = DL_CALL_BINARY_G;
-    c->sub = op;
-    c->r = out->rank;
-    for (int d = 0; d < out->rank; d++) c->dims[d] = out->dims[d];
-    bcast_strides(&in[0], out, c->as);
-    bcast_strides(&in[1], out, c->bs);
-    return true;
+    return lower_binary(c, DL_CALL_BINARY_G, op, in, out);
   }
   op = unary_op(k, a, &c->p0, &c->p1);
   if (op >= 0) {
@@ -583,13 +588,7 @@ bool dl_call_lower(DlOpKind k, const DlAttrs *a, int nin, const DlShape *in, con
   }
   int op = binary_op(k, a);
   if (op >= 0 && op < DLRT_RELU && nin == 2) {
-    c->kind = DL_CALL_BINARY;
-    c->sub = op;
-    c->r = out->rank;
-    for (int d = 0; d < out->rank; d++) c->dims[d] = out->dims[d];
-    bcast_strides(&in[0], out, c->as);
-    bcast_strides(&in[1], out, c->bs);
-    return true;
+    return lower_binary(c, DL_CALL_BINARY, op, in, out);
   }
   op = unary_op(k, a, &c->p0, &c->p1);
   if (op >= 0 && op < DLRT_MOD) {
