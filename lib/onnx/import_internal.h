@@ -105,6 +105,20 @@ bool dl_onnx_import_one_hot(Node *nd, DlOpKind k);
 bool dl_onnx_import_shrink(Node *nd, DlOpKind k);
 bool dl_onnx_import_lrn(Node *nd, DlOpKind k);
 
+/* build.c: builders for importers that expand a node into several ops. Each
+ * passes a NULL operand through (returns NULL), so a chain stops at the first
+ * failure with that failure's message only. out < 0: an unnamed result; else
+ * the result defines the node's output `out`. */
+Entry *imp_unary(Node *nd, DlOpKind k, Entry *x);
+Entry *imp_binary(Node *nd, DlOpKind k, Entry *x, Entry *y);
+Entry *imp_reshape(Node *nd, Entry *x, int rank, const int64_t *dims, int out);
+/* x[b:e] along axis; x itself when that is all of it */
+Entry *imp_slice(Node *nd, Entry *x, int64_t axis, int64_t b, int64_t e);
+Entry *imp_transpose(Node *nd, Entry *x, int rank, const int64_t *perm, int out);
+
+/* einsum.c */
+bool dl_onnx_import_einsum(Node *nd, DlOpKind k);
+
 /* rnn.c: LSTM, GRU and RNN, unrolled */
 bool dl_onnx_import_lstm(Node *nd, DlOpKind k);
 bool dl_onnx_import_gru(Node *nd, DlOpKind k);

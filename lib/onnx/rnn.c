@@ -15,40 +15,6 @@
 /* emit_concat's output index for an unnamed result */
 #define UNNAMED INT_MAX
 
-/* Each helper passes a NULL operand through, so a chain stops at the first
- * failure with that failure's message only. */
-static Entry *op1(Node *nd, DlOpKind k, Entry *x) {
-  DlAttrs a;
-  return x ? emit_op_tmp(nd, k, 1, &x, fresh(&a), NULL) : NULL;
-}
-
-static Entry *op2(Node *nd, DlOpKind k, Entry *x, Entry *y) {
-  DlAttrs a;
-  Entry *ops[2] = {x, y};
-  return x && y ? emit_op_tmp(nd, k, 2, ops, fresh(&a), NULL) : NULL;
-}
-
-static Entry *reshape(Node *nd, Entry *x, int rank, const int64_t *dims, int out) {
-  if (!x) return NULL;
-  DlShape s = {x->shape.dtype, rank, {0}};
-  memcpy(s.dims, dims, sizeof(int64_t) * (size_t)rank);
-  DlAttrs a;
-  return out < 0 ? emit_op_tmp(nd, DL_OP_RESHAPE, 1, &x, fresh(&a), &s)
-                 : emit_op(nd, DL_OP_RESHAPE, 1, &x, fresh(&a), &s, out);
-}
-
-static Entry *slice(Node *nd, Entry *x, int64_t axis, int64_t b, int64_t e) {
-  if (!x || (b == 0 && e == x->shape.dims[axis])) return x;
-  DlAttrs a;
-  int64_t one = 1;
-  fresh(&a);
-  dl_attrs_set_ints(&a, "starts", &b, 1);
-  dl_attrs_set_ints(&a, "ends", &e, 1);
-  dl_attrs_set_ints(&a, "axes", &axis, 1);
-  dl_attrs_set_ints(&a, "steps", &one, 1);
-  return emit_op_tmp(nd, DL_OP_SLICE, 1, &x, &a, NULL);
-}
-
 /* x @ w^T (+ c) */
 static Entry *gemm_t(Node *nd, Entry *x, Entry *w, Entry *c) {
   if (!x || !w) return NULL;
@@ -56,14 +22,6 @@ static Entry *gemm_t(Node *nd, Entry *x, Entry *w, Entry *c) {
   dl_attrs_set_int(fresh(&a), "transB", 1);
   Entry *ops[3] = {x, w, c};
   return emit_op_tmp(nd, DL_OP_GEMM, c ? 3 : 2, ops, &a, NULL);
-}
-
-static Entry *transpose(Node *nd, Entry *x, int rank, const int64_t *perm, int out) {
-  if (!x) return NULL;
-  DlAttrs a;
-  dl_attrs_set_ints(fresh(&a), "perm", perm, rank);
-  return out < 0 ? emit_op_tmp(nd, DL_OP_TRANSPOSE, 1, &x, &a, NULL)
-                 : emit_op(nd, DL_OP_TRANSPOSE, 1, &x, &a, NULL, out);
 }
 
 /* Concatenation along axis 0 of any number of pieces (emit_concat takes 32). */
@@ -165,7 +123,7 @@ static Entry *initial(Node *nd, const Rnn *r, int i, int d) {
       return node_fail(nd, "initial state (input %d) must be [%lld, %lld, %lld]", i,
                        (long long)want[0], (long long)want[1], (long long)want[2]),
              NULL;
-    return reshape(nd, slice(nd, nd->in[i], r->layout, d, d + 1), 2, bh, -1);
+    return imp_reshape(nd, imp_slice(nd, nd->in[i], r->layout, d, d + 1), 2, bh, -1);
   }
   DlShape s = {nd->in[0]->shape.dtype, 2, {r->batch, r->H}};
   DlTensor z = {0};
@@ -181,8 +139,9 @@ static Entry *scalar(Node *nd, double v) {
 /* f(x), with x clipped to [-clip, clip] first when the layer says so */
 static Entry *act(Node *nd, const Rnn *r, DlOpKind f, Entry *x) {
   if (r->clip > 0)
-    x = op2(nd, DL_OP_MIN, op2(nd, DL_OP_MAX, x, scalar(nd, -r->clip)), scalar(nd, r->clip));
-  return op1(nd, f, x);
+    x = imp_binary(nd, DL_OP_MIN, imp_binary(nd, DL_OP_MAX, x, scalar(nd, -r->clip)),
+                   scalar(nd, r->clip));
+  return imp_unary(nd, f, x);
 }
 
 /* Weights of direction d: w [G*H, I], r [G*H, H], the two biases [G*H] each
@@ -197,23 +156,25 @@ static bool direction(Node *nd, const Rnn *r, int d, Dir *o) {
   int64_t G = r->kind->gates, H = r->H;
   int64_t gh_i[2] = {G * H, r->I}, gh_h[2] = {G * H, H}, two_gh = 2 * G * H;
   Entry *W = nd->in[1], *R = nd->in[2], *B = nd->nin > 3 ? nd->in[3] : NULL;
-  o->w = reshape(nd, slice(nd, W, 0, d, d + 1), 2, gh_i, -1);
-  o->r = reshape(nd, slice(nd, R, 0, d, d + 1), 2, gh_h, -1);
+  o->w = imp_reshape(nd, imp_slice(nd, W, 0, d, d + 1), 2, gh_i, -1);
+  o->r = imp_reshape(nd, imp_slice(nd, R, 0, d, d + 1), 2, gh_h, -1);
   o->wb = o->rb = o->p = o->rb_zr = o->rb_h = NULL;
   o->f = r->act[d];
   if (B) {
-    Entry *bd = reshape(nd, slice(nd, B, 0, d, d + 1), 1, &two_gh, -1);
-    o->wb = slice(nd, bd, 0, 0, G * H), o->rb = slice(nd, bd, 0, G * H, 2 * G * H);
+    Entry *bd = imp_reshape(nd, imp_slice(nd, B, 0, d, d + 1), 1, &two_gh, -1);
+    o->wb = imp_slice(nd, bd, 0, 0, G * H), o->rb = imp_slice(nd, bd, 0, G * H, 2 * G * H);
     if (!o->wb || !o->rb) return false;
   }
   if (r->kind == &GRU_CELL) {
-    o->r_zr = slice(nd, o->r, 0, 0, 2 * H), o->r_h = slice(nd, o->r, 0, 2 * H, 3 * H);
-    if (B) o->rb_zr = slice(nd, o->rb, 0, 0, 2 * H), o->rb_h = slice(nd, o->rb, 0, 2 * H, 3 * H);
+    o->r_zr = imp_slice(nd, o->r, 0, 0, 2 * H), o->r_h = imp_slice(nd, o->r, 0, 2 * H, 3 * H);
+    if (B)
+      o->rb_zr = imp_slice(nd, o->rb, 0, 0, 2 * H), o->rb_h = imp_slice(nd, o->rb, 0, 2 * H, 3 * H);
     if (!o->r_zr || !o->r_h || (B && (!o->rb_zr || !o->rb_h))) return false;
   }
   if (r->kind == &LSTM_CELL && nd->nin > 7 && nd->in[7]) {
     int64_t three_h = 3 * H;
-    if (!(o->p = reshape(nd, slice(nd, nd->in[7], 0, d, d + 1), 1, &three_h, -1))) return false;
+    if (!(o->p = imp_reshape(nd, imp_slice(nd, nd->in[7], 0, d, d + 1), 1, &three_h, -1)))
+      return false;
   }
   return o->w && o->r;
 }
@@ -223,19 +184,23 @@ static bool direction(Node *nd, const Rnn *r, int d, Dir *o) {
 static bool lstm_step(Node *nd, const Rnn *r, const Dir *w, Entry *xt, Entry **h, Entry **c) {
   int64_t H = r->H;
   /* the two biases are added once, as their sum */
-  Entry *bias = w->wb ? op2(nd, DL_OP_ADD, w->wb, w->rb) : NULL;
+  Entry *bias = w->wb ? imp_binary(nd, DL_OP_ADD, w->wb, w->rb) : NULL;
   Entry *g = gemm_t(nd, *h, w->r, gemm_t(nd, xt, w->w, bias)); /* [batch, 4H] */
-  Entry *gi = slice(nd, g, 1, 0, H), *go = slice(nd, g, 1, H, 2 * H),
-        *gf = slice(nd, g, 1, 2 * H, 3 * H);
+  Entry *gi = imp_slice(nd, g, 1, 0, H), *go = imp_slice(nd, g, 1, H, 2 * H),
+        *gf = imp_slice(nd, g, 1, 2 * H, 3 * H);
   if (w->p) {
-    gi = op2(nd, DL_OP_ADD, gi, op2(nd, DL_OP_MUL, slice(nd, w->p, 0, 0, H), *c));
-    gf = op2(nd, DL_OP_ADD, gf, op2(nd, DL_OP_MUL, slice(nd, w->p, 0, 2 * H, 3 * H), *c));
+    gi = imp_binary(nd, DL_OP_ADD, gi, imp_binary(nd, DL_OP_MUL, imp_slice(nd, w->p, 0, 0, H), *c));
+    gf = imp_binary(nd, DL_OP_ADD, gf,
+                    imp_binary(nd, DL_OP_MUL, imp_slice(nd, w->p, 0, 2 * H, 3 * H), *c));
   }
   gi = act(nd, r, w->f[0], gi), gf = act(nd, r, w->f[0], gf);
-  Entry *gc = act(nd, r, w->f[1], slice(nd, g, 1, 3 * H, 4 * H));
-  *c = op2(nd, DL_OP_ADD, op2(nd, DL_OP_MUL, gf, *c), op2(nd, DL_OP_MUL, gi, gc));
-  if (w->p) go = op2(nd, DL_OP_ADD, go, op2(nd, DL_OP_MUL, slice(nd, w->p, 0, H, 2 * H), *c));
-  *h = op2(nd, DL_OP_MUL, act(nd, r, w->f[0], go), op1(nd, w->f[2], *c));
+  Entry *gc = act(nd, r, w->f[1], imp_slice(nd, g, 1, 3 * H, 4 * H));
+  *c = imp_binary(nd, DL_OP_ADD, imp_binary(nd, DL_OP_MUL, gf, *c),
+                  imp_binary(nd, DL_OP_MUL, gi, gc));
+  if (w->p)
+    go = imp_binary(nd, DL_OP_ADD, go,
+                    imp_binary(nd, DL_OP_MUL, imp_slice(nd, w->p, 0, H, 2 * H), *c));
+  *h = imp_binary(nd, DL_OP_MUL, act(nd, r, w->f[0], go), imp_unary(nd, w->f[2], *c));
   return *h && *c;
 }
 
@@ -245,20 +210,23 @@ static bool gru_step(Node *nd, const Rnn *r, const Dir *w, Entry *xt, Entry **h)
   int64_t H = r->H;
   Entry *gx = gemm_t(nd, xt, w->w, w->wb);         /* [batch, 3H] */
   Entry *ghzr = gemm_t(nd, *h, w->r_zr, w->rb_zr); /* [batch, 2H] */
-  Entry *zr = op2(nd, DL_OP_ADD, slice(nd, gx, 1, 0, 2 * H), ghzr);
-  Entry *z = act(nd, r, w->f[0], slice(nd, zr, 1, 0, H));
-  Entry *rg = act(nd, r, w->f[0], slice(nd, zr, 1, H, 2 * H));
-  Entry *hin = r->linear_before_reset ? op2(nd, DL_OP_MUL, rg, gemm_t(nd, *h, w->r_h, w->rb_h))
-                                      : gemm_t(nd, op2(nd, DL_OP_MUL, rg, *h), w->r_h, w->rb_h);
-  Entry *hc = act(nd, r, w->f[1], op2(nd, DL_OP_ADD, slice(nd, gx, 1, 2 * H, 3 * H), hin));
-  Entry *keep = op2(nd, DL_OP_SUB, scalar(nd, 1), z);
-  *h = op2(nd, DL_OP_ADD, op2(nd, DL_OP_MUL, keep, hc), op2(nd, DL_OP_MUL, z, *h));
+  Entry *zr = imp_binary(nd, DL_OP_ADD, imp_slice(nd, gx, 1, 0, 2 * H), ghzr);
+  Entry *z = act(nd, r, w->f[0], imp_slice(nd, zr, 1, 0, H));
+  Entry *rg = act(nd, r, w->f[0], imp_slice(nd, zr, 1, H, 2 * H));
+  Entry *hin = r->linear_before_reset
+                   ? imp_binary(nd, DL_OP_MUL, rg, gemm_t(nd, *h, w->r_h, w->rb_h))
+                   : gemm_t(nd, imp_binary(nd, DL_OP_MUL, rg, *h), w->r_h, w->rb_h);
+  Entry *hc =
+      act(nd, r, w->f[1], imp_binary(nd, DL_OP_ADD, imp_slice(nd, gx, 1, 2 * H, 3 * H), hin));
+  Entry *keep = imp_binary(nd, DL_OP_SUB, scalar(nd, 1), z);
+  *h = imp_binary(nd, DL_OP_ADD, imp_binary(nd, DL_OP_MUL, keep, hc),
+                  imp_binary(nd, DL_OP_MUL, z, *h));
   return *h != NULL;
 }
 
 /* RNN: h' = f(x Wi + h Ri + Wbi + Rbi) */
 static bool rnn_step(Node *nd, const Rnn *r, const Dir *w, Entry *xt, Entry **h) {
-  Entry *bias = w->wb ? op2(nd, DL_OP_ADD, w->wb, w->rb) : NULL;
+  Entry *bias = w->wb ? imp_binary(nd, DL_OP_ADD, w->wb, w->rb) : NULL;
   *h = act(nd, r, w->f[0], gemm_t(nd, *h, w->r, gemm_t(nd, xt, w->w, bias)));
   return *h != NULL;
 }
@@ -272,7 +240,7 @@ static bool unroll(Node *nd, const CellKind *kind) {
   if (X->shape.rank != 3 || !dl_dtype_is_float(X->shape.dtype))
     return node_fail(nd, "X must be float of rank 3");
   int64_t perm3[3] = {1, 0, 2};
-  if (r.layout && !(X = transpose(nd, X, 3, perm3, -1))) return false;
+  if (r.layout && !(X = imp_transpose(nd, X, 3, perm3, -1))) return false;
   int64_t seq = X->shape.dims[0], H = r.H, G = kind->gates;
   r.batch = X->shape.dims[1], r.I = X->shape.dims[2];
   const DlShape *ws = &W->shape, *rs = &R->shape;
@@ -306,7 +274,7 @@ static bool unroll(Node *nd, const CellKind *kind) {
     bool back = r.reverse || d == 1;
     for (int64_t s = 0; s < seq && ok; s++) {
       int64_t t = back ? seq - 1 - s : s;
-      Entry *xt = reshape(nd, slice(nd, X, 0, t, t + 1), 2, bi, -1);
+      Entry *xt = imp_reshape(nd, imp_slice(nd, X, 0, t, t + 1), 2, bi, -1);
       ok = xt && (kind == &LSTM_CELL  ? lstm_step(nd, &r, &w, xt, &h, &c)
                   : kind == &GRU_CELL ? gru_step(nd, &r, &w, xt, &h)
                                       : rnn_step(nd, &r, &w, xt, &h));
@@ -316,19 +284,20 @@ static bool unroll(Node *nd, const CellKind *kind) {
   }
   if (ok && wanted(nd, 0)) { /* Y: [seq, dirs, batch, H] */
     for (int64_t i = 0; i < seq * r.dirs && ok; i++)
-      ok = (ys[i] = reshape(nd, ys[i], 4, one_bh, -1)) != NULL;
+      ok = (ys[i] = imp_reshape(nd, ys[i], 4, one_bh, -1)) != NULL;
     int64_t yd[4] = {seq, r.dirs, r.batch, H}, perm4[4] = {2, 0, 1, 3};
     Entry *y = ok ? concat0(nd, ys, (int)(seq * r.dirs), UNNAMED) : NULL;
-    y = reshape(nd, y, 4, yd, r.layout ? -1 : 0);
-    ok = y && (!r.layout || transpose(nd, y, 4, perm4, 0));
+    y = imp_reshape(nd, y, 4, yd, r.layout ? -1 : 0);
+    ok = y && (!r.layout || imp_transpose(nd, y, 4, perm4, 0));
   }
   for (int o = 1; o <= kind->nstate && ok; o++) { /* Y_h, Y_c: [dirs, batch, H] */
     if (!wanted(nd, o)) continue;
     Entry *v[2], **last = o == 1 ? hl : cl, *y;
     int64_t bh[3] = {1, r.batch, H};
-    for (int d = 0; d < r.dirs && ok; d++) ok = (v[d] = reshape(nd, last[d], 3, bh, -1)) != NULL;
+    for (int d = 0; d < r.dirs && ok; d++)
+      ok = (v[d] = imp_reshape(nd, last[d], 3, bh, -1)) != NULL;
     y = !ok ? NULL : r.layout ? concat0(nd, v, r.dirs, UNNAMED) : concat0(nd, v, r.dirs, o);
-    ok = y && (!r.layout || transpose(nd, y, 3, perm3, o));
+    ok = y && (!r.layout || imp_transpose(nd, y, 3, perm3, o));
   }
   free(ys);
   return ok;

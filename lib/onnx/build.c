@@ -1,0 +1,46 @@
+/* Small builders for importers that expand one ONNX node into several qg ops
+ * (rnn.c, einsum.c): each returns an unnamed result, or defines the node's
+ * output `out` when out >= 0. */
+#include <string.h>
+
+#include "import_internal.h"
+
+Entry *imp_unary(Node *nd, DlOpKind k, Entry *x) {
+  DlAttrs a;
+  return x ? emit_op_tmp(nd, k, 1, &x, fresh(&a), NULL) : NULL;
+}
+
+Entry *imp_binary(Node *nd, DlOpKind k, Entry *x, Entry *y) {
+  DlAttrs a;
+  Entry *ops[2] = {x, y};
+  return x && y ? emit_op_tmp(nd, k, 2, ops, fresh(&a), NULL) : NULL;
+}
+
+Entry *imp_reshape(Node *nd, Entry *x, int rank, const int64_t *dims, int out) {
+  if (!x) return NULL;
+  DlShape s = {x->shape.dtype, rank, {0}};
+  memcpy(s.dims, dims, sizeof(int64_t) * (size_t)rank);
+  DlAttrs a;
+  return out < 0 ? emit_op_tmp(nd, DL_OP_RESHAPE, 1, &x, fresh(&a), &s)
+                 : emit_op(nd, DL_OP_RESHAPE, 1, &x, fresh(&a), &s, out);
+}
+
+Entry *imp_slice(Node *nd, Entry *x, int64_t axis, int64_t b, int64_t e) {
+  if (!x || (b == 0 && e == x->shape.dims[axis])) return x;
+  DlAttrs a;
+  int64_t one = 1;
+  fresh(&a);
+  dl_attrs_set_ints(&a, "starts", &b, 1);
+  dl_attrs_set_ints(&a, "ends", &e, 1);
+  dl_attrs_set_ints(&a, "axes", &axis, 1);
+  dl_attrs_set_ints(&a, "steps", &one, 1);
+  return emit_op_tmp(nd, DL_OP_SLICE, 1, &x, &a, NULL);
+}
+
+Entry *imp_transpose(Node *nd, Entry *x, int rank, const int64_t *perm, int out) {
+  if (!x) return NULL;
+  DlAttrs a;
+  dl_attrs_set_ints(fresh(&a), "perm", perm, rank);
+  return out < 0 ? emit_op_tmp(nd, DL_OP_TRANSPOSE, 1, &x, &a, NULL)
+                 : emit_op(nd, DL_OP_TRANSPOSE, 1, &x, &a, NULL, out);
+}
