@@ -1220,6 +1220,7 @@ static const ImportRow rows[] = {
     {"LSTM", dl_onnx_import_lstm, DL_OP_COUNT, 1},
     {"GRU", dl_onnx_import_gru, DL_OP_COUNT, 7},
     {"RNN", dl_onnx_import_rnn, DL_OP_COUNT, 7},
+    {"Einsum", dl_onnx_import_einsum, DL_OP_COUNT, 12},
     {"QuantizeLinear", quant, DL_OP_QUANTIZE_LINEAR, 10},
     {"DequantizeLinear", quant, DL_OP_DEQUANTIZE_LINEAR, 10},
 };

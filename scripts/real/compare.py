@@ -31,7 +31,7 @@ def compare(ref, got, rtol, atol, exact, min_snr):
     if exact:
         same = ref.dtype == got.dtype and ref.tobytes() == got.tobytes()
         return same, "bit-identical" if same else f"differs in {int(np.sum(ref != got))} of {ref.size}"
-    r, g = ref.astype(np.float64), got.astype(np.float64)
+    r, g = np.atleast_1d(ref).astype(np.float64), np.atleast_1d(got).astype(np.float64)
     diff = np.abs(r - g)
     diff[np.isnan(r) & np.isnan(g)] = 0
     diff[np.isnan(diff)] = np.inf
