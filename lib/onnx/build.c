@@ -1,6 +1,7 @@
 /* Small builders for importers that expand one ONNX node into several qg ops
  * (rnn.c, einsum.c): each returns an unnamed result, or defines the node's
  * output `out` when out >= 0. */
+#include <limits.h>
 #include <string.h>
 
 #include "import_internal.h"
@@ -43,4 +44,29 @@ Entry *imp_transpose(Node *nd, Entry *x, int rank, const int64_t *perm, int out)
   dl_attrs_set_ints(fresh(&a), "perm", perm, rank);
   return out < 0 ? emit_op_tmp(nd, DL_OP_TRANSPOSE, 1, &x, &a, NULL)
                  : emit_op(nd, DL_OP_TRANSPOSE, 1, &x, &a, NULL, out);
+}
+
+Entry *imp_concat(Node *nd, int axis, Entry **v, int n, int out) {
+  int unnamed = INT_MAX; /* emit_concat's output index for an unnamed result */
+  while (n > 32) {       /* emit_concat takes 32 operands */
+    int m = 0;
+    for (int i = 0; i < n; i += 32) {
+      int k = n - i < 32 ? n - i : 32;
+      if (!(v[m++] = k == 1 ? v[i] : emit_concat(nd, axis, k, v + i, unnamed))) return NULL;
+    }
+    n = m;
+  }
+  return emit_concat(nd, axis, n, v, out < 0 ? unnamed : out);
+}
+
+Entry *imp_stack(Node *nd, int axis, Entry **v, int n, int out) {
+  for (int i = 0; i < n; i++) {
+    const DlShape *s = &v[i]->shape;
+    if (s->rank + 1 > DL_MAX_RANK)
+      return node_fail(nd, "stacking rank-%d values exceeds rank %d", s->rank, DL_MAX_RANK), NULL;
+    int64_t d[DL_MAX_RANK];
+    for (int k = 0, j = 0; k <= s->rank; k++) d[k] = k == axis ? 1 : s->dims[j++];
+    if (!(v[i] = imp_reshape(nd, v[i], s->rank + 1, d, -1))) return NULL;
+  }
+  return imp_concat(nd, axis, v, n, out);
 }

@@ -129,9 +129,7 @@ bool define_output_const(Node *nd, int i, DlTensor *t) {
   return true;
 }
 
-bool define_output_alias(Node *nd, int i, Entry *src) {
-  Entry *en = output_entry(nd, i, &src->shape);
-  if (!en) return true;
+static void alias_to(Entry *en, Entry *src) {
   en->value = src->value;
   en->src = src->src;
   if (src->is_const) {
@@ -140,7 +138,27 @@ bool define_output_alias(Node *nd, int i, Entry *src) {
     en->konst.owned = false;
     en->is_const = true;
   }
+}
+
+bool define_output_alias(Node *nd, int i, Entry *src) {
+  Entry *en = output_entry(nd, i, &src->shape);
+  if (en) alias_to(en, src);
   return true;
+}
+
+Entry *entry_define_alias(Imp *im, const char *name, Entry *src) {
+  Entry *en = entry_define(im, name, &src->shape);
+  if (en) alias_to(en, src);
+  return en;
+}
+
+int entry_scope_begin(Imp *im) { return im->nent; }
+
+void entry_scope_end(Imp *im, int mark) {
+  for (int i = mark; i < im->nent; i++) im->ent[i]->name[0] = 0;
+  for (int i = 0; i < im->nslots; i++) im->slots[i] = -1;
+  for (int i = 0; i < im->nent; i++)
+    if (im->ent[i]->name[0]) slots_insert(im, i);
 }
 
 static bool all_const(int n, Entry **ops) {
@@ -573,20 +591,21 @@ bool dl_onnx_import_subgraph(Imp *im, Onnx__GraphProto *g, const char *what) {
   char where[420];
   snprintf(where, sizeof where, "%s: ", what);
   if (!check_supported(im, g, where)) return false;
+  im->depth++;
   for (size_t i = 0; i < g->n_initializer; i++) {
     Onnx__TensorProto *tp = g->initializer[i];
     const char *nm = tp->name ? tp->name : "";
     char desc[400];
     snprintf(desc, sizeof desc, "%s: initializer '%s'", what, nm);
-    if (entry_lookup(im, nm)) return dl_error_set(im->e, "%s is already %s", desc, defined_by(im, nm));
+    if (entry_lookup(im, nm))
+      return im->depth--, dl_error_set(im->e, "%s is already %s", desc, defined_by(im, nm));
     DlTensor t = {0};
-    if (!dl_onnx_tensor_decode(im, tp, &t, desc)) return false;
+    if (!dl_onnx_tensor_decode(im, tp, &t, desc)) return im->depth--, false;
     Entry *en = entry_define(im, nm, &t.shape);
-    if (!en) return dl_tensor_free(&t), dl_error_set(im->e, "out of memory");
+    if (!en) return dl_tensor_free(&t), im->depth--, dl_error_set(im->e, "out of memory");
     en->konst = t;
     en->is_const = true;
   }
-  im->depth++;
   bool ok = true;
   for (size_t i = 0; i < g->n_node && ok; i++) ok = import_node(im, g->node[i], (int)i);
   im->depth--;

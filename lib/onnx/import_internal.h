@@ -68,6 +68,14 @@ Entry *entry_define(Imp *im, const char *name, const DlShape *s);
 MlirValue entry_value(Imp *im, Entry *en, MlirLocation loc);
 bool define_output_const(Node *nd, int i, DlTensor *t); /* takes ownership of t's data */
 bool define_output_alias(Node *nd, int i, Entry *src);
+/* Defines `name` as another name for src's value. */
+Entry *entry_define_alias(Imp *im, const char *name, Entry *src);
+/* Names defined from now on can be hidden again: entry_scope_end(im, mark)
+ * makes every name defined since entry_scope_begin unreachable (their values
+ * stay valid for whoever holds the Entry), so a subgraph can be imported once
+ * per iteration of a loop. */
+int entry_scope_begin(Imp *im);
+void entry_scope_end(Imp *im, int mark);
 /* Creates op k (or folds it when all operands are constants). given: result
  * shape for DL_OPF_GIVEN ops, else NULL. Defines output `out_index`. */
 Entry *emit_op(Node *nd, DlOpKind k, int nops, Entry **ops, DlAttrs *a, const DlShape *given,
@@ -115,6 +123,14 @@ Entry *imp_reshape(Node *nd, Entry *x, int rank, const int64_t *dims, int out);
 /* x[b:e] along axis; x itself when that is all of it */
 Entry *imp_slice(Node *nd, Entry *x, int64_t axis, int64_t b, int64_t e);
 Entry *imp_transpose(Node *nd, Entry *x, int rank, const int64_t *perm, int out);
+/* Concatenation along axis of any number of values (v is overwritten). */
+Entry *imp_concat(Node *nd, int axis, Entry **v, int n, int out);
+/* The n values, of one shape, stacked along a new axis (v is overwritten). */
+Entry *imp_stack(Node *nd, int axis, Entry **v, int n, int out);
+
+/* loop.c: Loop with a trip count known at compile time, and Scan, unrolled */
+bool dl_onnx_import_loop(Node *nd, DlOpKind k);
+bool dl_onnx_import_scan(Node *nd, DlOpKind k);
 
 /* einsum.c */
 bool dl_onnx_import_einsum(Node *nd, DlOpKind k);

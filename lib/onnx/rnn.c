@@ -12,9 +12,6 @@
 
 #include "import_internal.h"
 
-/* emit_concat's output index for an unnamed result */
-#define UNNAMED INT_MAX
-
 /* x @ w^T (+ c) */
 static Entry *gemm_t(Node *nd, Entry *x, Entry *w, Entry *c) {
   if (!x || !w) return NULL;
@@ -22,19 +19,6 @@ static Entry *gemm_t(Node *nd, Entry *x, Entry *w, Entry *c) {
   dl_attrs_set_int(fresh(&a), "transB", 1);
   Entry *ops[3] = {x, w, c};
   return emit_op_tmp(nd, DL_OP_GEMM, c ? 3 : 2, ops, &a, NULL);
-}
-
-/* Concatenation along axis 0 of any number of pieces (emit_concat takes 32). */
-static Entry *concat0(Node *nd, Entry **v, int n, int out) {
-  while (n > 32) {
-    int m = 0;
-    for (int i = 0; i < n; i += 32) {
-      int k = n - i < 32 ? n - i : 32;
-      if (!(v[m++] = k == 1 ? v[i] : emit_concat(nd, 0, k, v + i, UNNAMED))) return NULL;
-    }
-    n = m;
-  }
-  return emit_concat(nd, 0, n, v, out);
 }
 
 static bool wanted(Node *nd, int i) {
@@ -286,7 +270,7 @@ static bool unroll(Node *nd, const CellKind *kind) {
     for (int64_t i = 0; i < seq * r.dirs && ok; i++)
       ok = (ys[i] = imp_reshape(nd, ys[i], 4, one_bh, -1)) != NULL;
     int64_t yd[4] = {seq, r.dirs, r.batch, H}, perm4[4] = {2, 0, 1, 3};
-    Entry *y = ok ? concat0(nd, ys, (int)(seq * r.dirs), UNNAMED) : NULL;
+    Entry *y = ok ? imp_concat(nd, 0, ys, (int)(seq * r.dirs), -1) : NULL;
     y = imp_reshape(nd, y, 4, yd, r.layout ? -1 : 0);
     ok = y && (!r.layout || imp_transpose(nd, y, 4, perm4, 0));
   }
@@ -296,7 +280,7 @@ static bool unroll(Node *nd, const CellKind *kind) {
     int64_t bh[3] = {1, r.batch, H};
     for (int d = 0; d < r.dirs && ok; d++)
       ok = (v[d] = imp_reshape(nd, last[d], 3, bh, -1)) != NULL;
-    y = !ok ? NULL : r.layout ? concat0(nd, v, r.dirs, UNNAMED) : concat0(nd, v, r.dirs, o);
+    y = !ok ? NULL : r.layout ? imp_concat(nd, 0, v, r.dirs, -1) : imp_concat(nd, 0, v, r.dirs, o);
     ok = y && (!r.layout || imp_transpose(nd, y, 3, perm3, o));
   }
   free(ys);

@@ -86,9 +86,17 @@ bool dl_onnx_tensor_decode(Imp *im, Onnx__TensorProto *tp, DlTensor *t, const ch
 
   if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
     return read_external(im, tp, t, bytes, what);
+  /* The main graph's payloads are moved out of the protobuf (no copy); a
+   * subgraph's are copied, since a loop body is decoded once per iteration. */
+  bool copy = im->depth > 0;
   if (tp->has_raw_data) {
     if (tp->raw_data.len != bytes)
       return fail(im, what, "raw_data has %zu bytes, shape needs %zu", tp->raw_data.len, bytes);
+    if (copy) {
+      if (!dl_tensor_alloc(t, &s)) return fail(im, what, "out of memory");
+      if (bytes) memcpy(t->data, tp->raw_data.data, bytes);
+      return true;
+    }
     t->data = tp->raw_data.data;
     t->owned = true;
     tp->raw_data.data = NULL, tp->raw_data.len = 0, tp->has_raw_data = 0;
@@ -105,7 +113,7 @@ bool dl_onnx_tensor_decode(Imp *im, Onnx__TensorProto *tp, DlTensor *t, const ch
   }
   if (have != (size_t)n)
     return fail(im, what, "has %zu stored values, shape needs %lld", have, (long long)n);
-  if (s.dtype == DL_F32 || s.dtype == DL_F64 || s.dtype == DL_I64 || s.dtype == DL_U64) {
+  if (!copy && (s.dtype == DL_F32 || s.dtype == DL_F64 || s.dtype == DL_I64 || s.dtype == DL_U64)) {
     void **field = s.dtype == DL_F32   ? (void **)&tp->float_data
                    : s.dtype == DL_F64 ? (void **)&tp->double_data
                    : s.dtype == DL_I64 ? (void **)&tp->int64_data
@@ -122,6 +130,10 @@ bool dl_onnx_tensor_decode(Imp *im, Onnx__TensorProto *tp, DlTensor *t, const ch
   if (!dl_tensor_alloc(t, &s)) return fail(im, what, "out of memory");
   for (int64_t i = 0; i < n; i++) {
     switch (s.dtype) {
+    case DL_F32: ((float *)t->data)[i] = tp->float_data[i]; break;
+    case DL_F64: ((double *)t->data)[i] = tp->double_data[i]; break;
+    case DL_I64: ((int64_t *)t->data)[i] = tp->int64_data[i]; break;
+    case DL_U64: ((uint64_t *)t->data)[i] = tp->uint64_data[i]; break;
     case DL_U32: ((uint32_t *)t->data)[i] = (uint32_t)tp->uint64_data[i]; break;
     case DL_F16: case DL_BF16: ((uint16_t *)t->data)[i] = (uint16_t)tp->int32_data[i]; break;
     default: dl_tensor_set_i(t, i, tp->int32_data[i]); break;
