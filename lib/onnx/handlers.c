@@ -1221,6 +1221,8 @@ static const ImportRow rows[] = {
     {"GRU", dl_onnx_import_gru, DL_OP_COUNT, 7},
     {"RNN", dl_onnx_import_rnn, DL_OP_COUNT, 7},
     {"Einsum", dl_onnx_import_einsum, DL_OP_COUNT, 12},
+    {"Loop", dl_onnx_import_loop, DL_OP_COUNT, 1},
+    {"Scan", dl_onnx_import_scan, DL_OP_COUNT, 8},
     {"QuantizeLinear", quant, DL_OP_QUANTIZE_LINEAR, 10},
     {"DequantizeLinear", quant, DL_OP_DEQUANTIZE_LINEAR, 10},
 };
