@@ -1,6 +1,8 @@
 /* Pipelines above the library: calibrate + (GPTQ) + quantize as one call, and
  * the QDQ fold + quantize of a model that carries its own parameters; shared
  * by dlc, dlc-opt and the precision assignment. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dlc/gptq.h"
@@ -17,6 +19,14 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
     bool ok = h && dl_gptq_apply(m, h, e);
     dl_hessians_free(h);
     if (!ok) return false;
+  }
+  if (s->auto_keep_db > 0) {
+    char *kept = NULL;
+    if (!dl_auto_keep(m, s->auto_keep_db, data, &kept, e)) return false;
+    if (kept)
+      fprintf(stderr, "dlc: warning: --auto-keep: layers below %g dB SQNR against float kept wider: %s\n", s->auto_keep_db,
+              kept);
+    free(kept);
   }
   if (!dl_run_pipeline(m, "quantize", e)) return false;
   if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dlc/compress.h"
 #include "dlc/load.h"
@@ -57,6 +58,12 @@ static void usage(FILE *f) {
           "quantization:\n"
           "  --quantize              integer model: calibrate on --calib, then quantize\n"
           "  --calib=FILE.npy        calibration samples (float32, first dim = samples)\n"
+          "  --calib=NAME=FILE.npy   the samples of input NAME; repeated, one per input of a\n"
+          "                          model with several (same sample count in each)\n"
+          "  --auto-keep[=DB]        accuracy guard: layers whose int8 SQNR against float on\n"
+          "                          --calib is below DB (default 20) and that lose 3 dB against\n"
+          "                          their inputs go to 16-bit activations, then float; one\n"
+          "                          warning names them\n"
           "  --calib-method=M        auto (default: mse below 6 bits, else minmax) | minmax |\n"
           "                          percentile[=P] (default P 99.99) | entropy | mse\n"
           "  --calib-samples=N       use the first N samples (default 1000; 0 = all)\n"
@@ -221,6 +228,9 @@ int main(int argc, char **argv) {
   bool quantize = false, no_fold_qdq = false, obits_flag = false;
   const char *report = NULL;
   const char *calib = NULL;
+  const char *calib_file[64];
+  char calib_name[64][256];
+  int ncalib = 0;
   const char *prune = NULL;
   DlPruneSettings ps = {0};
   bool compress = false, compress_opt = false;
@@ -371,7 +381,26 @@ int main(int argc, char **argv) {
       else if (!strncmp(a, "--assign-svg=", 13) && *v) aps.svg_out = v;
       else return fprintf(stderr, "%s: error: unknown option '%s' (see --help)\n", prog, a), EXIT_USER;
     }
-    else if (!strncmp(a, "--calib=", 8)) calib = a + 8;
+    else if (!strncmp(a, "--calib=", 8)) {
+      /* --calib=FILE.npy, or --calib=NAME=FILE.npy once per model input */
+      const char *eq = strchr(a + 8, '=');
+      if (ncalib == (int)(sizeof calib_file / sizeof *calib_file))
+        return fprintf(stderr, "%s: error: too many --calib options\n", prog), EXIT_USER;
+      if (eq && eq > a + 8 && eq[1] && access(a + 8, F_OK) != 0) {
+        snprintf(calib_name[ncalib], sizeof calib_name[ncalib], "%.*s", (int)(eq - (a + 8)), a + 8);
+        calib_file[ncalib++] = eq + 1;
+      } else {
+        calib_name[ncalib][0] = 0;
+        calib_file[ncalib++] = a + 8;
+      }
+      calib = calib_file[0];
+    } else if (!strcmp(a, "--auto-keep")) qs.auto_keep_db = DL_AUTO_KEEP_DEFAULT_DB;
+    else if (!strncmp(a, "--auto-keep=", 12)) {
+      char *end;
+      qs.auto_keep_db = strtod(a + 12, &end);
+      if (*end || !(qs.auto_keep_db > 0 && qs.auto_keep_db < 200))
+        return fprintf(stderr, "%s: error: bad --auto-keep '%s' (expected a threshold in dB, 0 < DB < 200)\n", prog, a + 12), EXIT_USER;
+    }
     else if (!strncmp(a, "--prune=", 8)) prune = a + 8;
     else if (!strncmp(a, "--prune-layers=", 15)) ps.layers = a + 15;
     else if (!strcmp(a, "--prune-bias-correct")) ps.comp = ps.comp ? ps.comp : DL_PRUNE_COMP_BIAS;
@@ -478,6 +507,10 @@ int main(int argc, char **argv) {
     aps.model_name = base ? base + 1 : model;
     quantize = true;
   }
+  if (qs.auto_keep_db > 0 && (!quantize || assign)) {
+    fprintf(stderr, "%s: error: --auto-keep needs --quantize (and chooses widths itself: not with --assign-precision)\n", prog);
+    return EXIT_USER;
+  }
   if (quantize != (calib != NULL) && !(calib && (report || compress || ps.comp))) {
     fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations or pruning compensation)\n", prog);
     return EXIT_USER;
@@ -559,7 +592,29 @@ int main(int argc, char **argv) {
     rc = EXIT_USER;
     goto cleanup;
   }
-  if (calib) {
+  bool named = false;
+  for (int k = 0; k < ncalib; k++) named |= calib_name[k][0] != 0;
+  if (named) { /* one array per input, packed as the library reads them (dl_calib_pack) */
+    DlTensor arr[64] = {{{0}}};
+    const char *names[64];
+    bool ok = true;
+    for (int k = 0; k < ncalib && ok; k++) {
+      names[k] = calib_name[k];
+      if (!calib_name[k][0]) ok = dl_error_set(&e, "--calib=%s: name the input (--calib=NAME=FILE.npy) when giving several", calib_file[k]);
+      else on_read(calib_file[k], &deps), ok = dl_npy_read(calib_file[k], &arr[k], &e);
+    }
+    ok = ok && dl_calib_pack(m, ncalib, names, arr, calib_file, &data, &e);
+    for (int k = 0; k < ncalib; k++) dl_tensor_free(&arr[k]);
+    if (!ok) {
+      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+      rc = EXIT_USER;
+      goto cleanup;
+    }
+  } else if (ncalib > 1) {
+    fprintf(stderr, "%s: error: --calib given %d times: name each model input's samples (--calib=NAME=FILE.npy)\n", prog, ncalib);
+    rc = EXIT_USER;
+    goto cleanup;
+  } else if (calib) {
     on_read(calib, &deps);
     if (!dl_npy_read(calib, &data, &e) || !dl_calib_data_check(m, &data, calib, &e)) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
