@@ -8,17 +8,19 @@
  * noise as it receives). After widening the blamed layers the model is
  * quantized and measured again, since the next culprit shows only once the
  * first is fixed. */
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dlc/passes.h"
 #include "dlc/pipeline.h"
 
 typedef struct {
   char node[160];
-  int state; /* 0: as configured, 16: 16-bit activations, -1: float */
+  int state; /* 0: as configured, 16: 16-bit activations, 17: and 16-bit weights, -1: float */
   double db; /* SQNR measured when first kept */
 } Kept;
 
@@ -56,11 +58,18 @@ static void set_quant(MlirOperation op, const char *key, MlirAttribute v, double
   free(kv);
 }
 
+/* A conv, gemm or matmul with a constant operand 1: wbits applies. */
+static bool op_has_weights(MlirOperation op) {
+  DlOpKind k = dl_op_kind(op);
+  return (k == DL_OP_CONV || k == DL_OP_GEMM || k == DL_OP_MATMUL) && mlirOperationGetNumOperands(op) > 1 &&
+         !mlirAttributeIsNull(dl_value_constant(mlirOperationGetOperand(op, 1)));
+}
+
 static MlirBlock body_of(MlirModule m) { return mlirRegionGetFirstBlock(mlirOperationGetRegion(dl_module_func(m), 0)); }
 
 /* Widens node `name` of m one step: to 16-bit activations, or float when it
  * is at 16 already. False when it is float already. */
-static bool widen(MlirModule m, const char *name, int gabits, double db, Kept **kept, int *nkept) {
+static bool widen(MlirModule m, const char *name, int gabits, int gwbits, double db, Kept **kept, int *nkept) {
   int k = 0;
   while (k < *nkept && strcmp((*kept)[k].node, name)) k++;
   if (k < *nkept && (*kept)[k].state < 0) return false;
@@ -76,6 +85,9 @@ static bool widen(MlirModule m, const char *name, int gabits, double db, Kept **
     if (dict_int(d, "abits", gabits) < 16) {
       set_quant(op, "abits", mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), 16), db);
       state = state < 0 ? state : 16;
+    } else if (dict_int(d, "wbits", gwbits) < 16 && op_has_weights(op)) {
+      set_quant(op, "wbits", mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), 16), db);
+      state = state < 0 ? state : 17;
     } else {
       set_quant(op, "float", mlirBoolAttrGet(ctx, true), db);
       state = -1;
@@ -120,7 +132,7 @@ static bool result_is_quant(MlirOperation op) {
 bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept_list, DlError *e) {
   *kept_list = NULL;
   MlirAttribute gq = mlirOperationGetDiscardableAttributeByName(dl_module_func(m), dl_str("dlc.quant"));
-  int gabits = (int)dict_int(gq, "abits", 8);
+  int gabits = (int)dict_int(gq, "abits", 8), gwbits = (int)dict_int(gq, "wbits", 8);
   Kept *kept = NULL;
   int nkept = 0;
   bool ok = true;
@@ -128,7 +140,20 @@ bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept_lis
     MlirModule q = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(m)));
     DlLayerSqnr *l = NULL;
     int n = -1;
-    if (!(ok = dl_run_pipeline(q, "quantize", e)) || (n = dl_quant_layer_sqnr(m, q, data, DL_AUTO_KEEP_SAMPLES, &l, e)) < 0) {
+    /* a trial: its warnings (and a failure, which the real quantization then reports) stay quiet */
+    DlError qe = {0};
+    fflush(stderr);
+    int saved = dup(2), null = open("/dev/null", O_WRONLY);
+    if (null >= 0) dup2(null, 2), close(null);
+    bool quantized = dl_run_pipeline(q, "quantize", &qe);
+    fflush(stderr);
+    if (saved >= 0) dup2(saved, 2), close(saved);
+    dl_error_clear(&qe);
+    if (!quantized) {
+      mlirModuleDestroy(q);
+      break;
+    }
+    if ((n = dl_quant_layer_sqnr(m, q, data, DL_AUTO_KEEP_SAMPLES, &l, e)) < 0) {
       ok = false;
       mlirModuleDestroy(q);
       break;
@@ -146,14 +171,14 @@ bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept_lis
       }
       if (!(s < in - DL_AUTO_KEEP_DROP)) continue;
       if (result_is_quant(op)) {
-        widened += widen(m, l[i].node, gabits, s, &kept, &nkept);
+        widened += widen(m, l[i].node, gabits, gwbits, s, &kept, &nkept);
         continue;
       }
       /* a float layer: the rounding of its integer inputs is what it amplifies */
       for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); k++) {
         MlirOperation p = producer(mlirOperationGetOperand(op, k));
         const DlLayerSqnr *pl = mlirOperationIsNull(p) ? NULL : lookup(l, n, p);
-        if (pl && result_is_quant(p)) widened += widen(m, pl->node, gabits, s, &kept, &nkept);
+        if (pl && result_is_quant(p)) widened += widen(m, pl->node, gabits, gwbits, s, &kept, &nkept);
       }
     }
     free(l);
@@ -167,7 +192,7 @@ bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept_lis
     for (int i = 0; i < nkept; i++) {
       char item[256];
       int w = snprintf(item, sizeof item, "%s'%s' %s (%.1f dB)", i ? ", " : "", kept[i].node,
-                       kept[i].state < 0 ? "float" : "16 bits", kept[i].db);
+                       kept[i].state < 0 ? "float" : kept[i].state == 16 ? "a16" : "a16w16", kept[i].db);
       if (len + (size_t)w + 1 > cap) s = realloc(s, cap = 2 * (len + (size_t)w + 1));
       memcpy(s + len, item, (size_t)w + 1);
       len += (size_t)w;

@@ -23,14 +23,16 @@ bool dl_quantize_qdq_module(MlirModule m, DlError *e);
  * against the worst of its inputs (the layers where the error arises, not
  * those that inherit it): an integer layer goes to 16-bit activations, then
  * float; a float layer's integer producers are widened instead. Repeats until
- * no layer qualifies (at most DL_AUTO_KEEP_ROUNDS rounds). The layers kept get
+ * no layer qualifies (at most DL_AUTO_KEEP_ROUNDS rounds). Widening is a16
+ * (16-bit activations), then a16w16 (and 16-bit weights, for conv, gemm and
+ * matmul with constant weights), then float. The layers kept get
  * `auto_keep = <dB measured>` in their dlc.quant; *kept receives a
- * comma-separated list ("'node' 16 bits (7.9 dB), ...", malloc'd, NULL when
+ * comma-separated list ("'node' a16 (7.9 dB), ...", malloc'd, NULL when
  * none) for the one warning the tool prints. */
 #define DL_AUTO_KEEP_SAMPLES 32
-#define DL_AUTO_KEEP_DROP 3.0
+#define DL_AUTO_KEEP_DROP 1.0
 #define DL_AUTO_KEEP_ROUNDS 6
-#define DL_AUTO_KEEP_DEFAULT_DB 20.0
+#define DL_AUTO_KEEP_DEFAULT_DB 30.0
 bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept, DlError *e);
 
 #endif
