@@ -67,12 +67,14 @@ static bool op_has_weights(MlirOperation op) {
 
 static MlirBlock body_of(MlirModule m) { return mlirRegionGetFirstBlock(mlirOperationGetRegion(dl_module_func(m), 0)); }
 
-/* Widens node `name` of m one step: to 16-bit activations, or float when it
- * is at 16 already. False when it is float already. */
-static bool widen(MlirModule m, const char *name, int gabits, int gwbits, double db, Kept **kept, int *nkept) {
+/* Widens node `name` of m one step: to 16-bit activations, then 16-bit
+ * weights, then float; only to 16-bit activations when a16_only. False when
+ * nothing changed. */
+static bool widen(MlirModule m, const char *name, bool a16_only, int gabits, int gwbits, double db, Kept **kept,
+                  int *nkept) {
   int k = 0;
   while (k < *nkept && strcmp((*kept)[k].node, name)) k++;
-  if (k < *nkept && (*kept)[k].state < 0) return false;
+  if (k < *nkept && ((*kept)[k].state < 0 || (a16_only && (*kept)[k].state != 0))) return false;
   int state = 0;
   for (MlirOperation op = mlirBlockGetFirstOperation(body_of(m)); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
@@ -170,16 +172,15 @@ bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept_lis
         if (pl && !isnan(pl->sqnr_db) && pl->sqnr_db < in) in = pl->sqnr_db;
       }
       if (!(s < in - DL_AUTO_KEEP_DROP)) continue;
-      if (result_is_quant(op)) {
-        widened += widen(m, l[i].node, gabits, gwbits, s, &kept, &nkept);
-        continue;
-      }
-      /* a float layer: the rounding of its integer inputs is what it amplifies */
+      /* the rounding of its integer inputs is part of what it loses: they go to
+       * 16-bit activations (further only for a float layer, which has nothing else) */
+      bool quant = result_is_quant(op);
       for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); k++) {
         MlirOperation p = producer(mlirOperationGetOperand(op, k));
         const DlLayerSqnr *pl = mlirOperationIsNull(p) ? NULL : lookup(l, n, p);
-        if (pl && result_is_quant(p)) widened += widen(m, pl->node, gabits, gwbits, s, &kept, &nkept);
+        if (pl && result_is_quant(p)) widened += widen(m, pl->node, quant, gabits, gwbits, s, &kept, &nkept);
       }
+      if (quant) widened += widen(m, l[i].node, false, gabits, gwbits, s, &kept, &nkept);
     }
     free(l);
     mlirModuleDestroy(q);

@@ -282,12 +282,34 @@ static bool non_finite_value(MlirModule m, MlirValue v, double x, int64_t sample
                       where[0] ? where : "?", isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf", (long long)sample);
 }
 
+static void arg_name(MlirValue a, char *buf, size_t n) {
+  MlirAttribute nm = dl_value_attr_get(a, "dlc.name");
+  if (!mlirAttributeIsNull(nm) && mlirAttributeIsAString(nm) && mlirStringAttrGetValue(nm).length)
+    snprintf(buf, n, "%.*s", (int)mlirStringAttrGetValue(nm).length, mlirStringAttrGetValue(nm).data);
+  else
+    snprintf(buf, n, "input %d", (int)mlirBlockArgumentGetArgNumber(a));
+}
+
 bool dl_calib_data_check(MlirModule m, const DlTensor *data, const char *what, DlError *e) {
   MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return true;
   MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   DlShape in;
-  if (mlirBlockGetNumArguments(b) != 1 || !dl_type_to_shape(mlirValueGetType(mlirBlockGetArgument(b, 0)), &in)) return true;
+  intptr_t nargs = mlirBlockGetNumArguments(b);
+  if (nargs > 1) { /* several inputs: only what dl_calib_pack makes */
+    int64_t P = 0;
+    char list[1024] = "", an[256];
+    for (intptr_t i = 0; i < nargs; i++) {
+      MlirValue a = mlirBlockGetArgument(b, i);
+      if (dl_type_to_shape(mlirValueGetType(a), &in)) P += dl_shape_numel(&in);
+      arg_name(a, an, sizeof an);
+      snprintf(list + strlen(list), sizeof list - strlen(list), "%s'%s'", i ? ", " : "", an);
+    }
+    if (data->shape.rank == 2 && data->shape.dims[1] == P && data->shape.dtype == DL_F32) return true;
+    return dl_error_set(e, "%s: the model has %d inputs (%s): give the samples of each as --calib=NAME=FILE.npy", what,
+                        (int)nargs, list);
+  }
+  if (nargs != 1 || !dl_type_to_shape(mlirValueGetType(mlirBlockGetArgument(b, 0)), &in)) return true;
   if (dl_shape_holds_samples(&data->shape, &in)) return true;
   /* the two forms expected, N standing for the sample count */
   char a[128], ins[128], full[160], nob[160];
@@ -302,14 +324,6 @@ bool dl_calib_data_check(MlirModule m, const DlTensor *data, const char *what, D
   } else nob[0] = 0;
   return dl_error_set(e, "%s: shape %s does not hold samples of the model input %s (expected %s%s: samples along the first axis)",
                       what, dl_shape_str(&data->shape, a, sizeof a), dl_shape_str(&in, ins, sizeof ins), full, nob);
-}
-
-static void arg_name(MlirValue a, char *buf, size_t n) {
-  MlirAttribute nm = dl_value_attr_get(a, "dlc.name");
-  if (!mlirAttributeIsNull(nm) && mlirAttributeIsAString(nm) && mlirStringAttrGetValue(nm).length)
-    snprintf(buf, n, "%.*s", (int)mlirStringAttrGetValue(nm).length, mlirStringAttrGetValue(nm).data);
-  else
-    snprintf(buf, n, "input %d", (int)mlirBlockArgumentGetArgNumber(a));
 }
 
 bool dl_calib_pack(MlirModule m, int n, const char *const *names, const DlTensor *arrays, const char *const *what,
