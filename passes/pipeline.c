@@ -38,3 +38,13 @@ bool dl_quantize_qdq_module(MlirModule m, DlError *e) {
   if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
   return true;
 }
+
+bool dl_quantize_qdq_module_calib(MlirModule m, const DlTensor *data, const DlCalibOptions *co, DlError *e) {
+  if (!dl_run_pipeline(m, "fold-qdq", e)) return false;
+  DlCalibOptions o = *co;
+  if (!o.bits) o.bits = 8;
+  if (!dl_calibrate(m, data, &o, e)) return false;
+  if (!dl_run_pipeline(m, "quantize", e)) return false;
+  if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
+  return true;
+}

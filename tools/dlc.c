@@ -84,6 +84,8 @@ static void usage(FILE *f) {
           "                          float on the calibration samples\n"
           "  --config=FILE.json      quantization defaults and per-node settings (docs/quantization.md);\n"
           "                          flags on the command line override its defaults\n"
+          "  --calib with a QDQ model calibrates the tensors it leaves without Q/DQ, so\n"
+          "                          their ops get integer forms too\n"
           "  --no-fold-qdq           keep an already-quantized (QDQ / QOperator) model's\n"
           "                          quantization as float ops instead of integer ones\n"
           "pruning (float weights, before --quantize; docs/pruning.md):\n"
@@ -511,7 +513,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: error: --auto-keep needs --quantize (and chooses widths itself: not with --assign-precision)\n", prog);
     return EXIT_USER;
   }
-  if (quantize != (calib != NULL) && !(calib && (report || compress || ps.comp))) {
+  /* --calib alone is also for a QDQ model's unquantized tensors: checked once the model is read */
+  bool calib_alone = calib && !quantize && !(report || compress || ps.comp);
+  if (quantize && !calib) {
     fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations or pruning compensation)\n", prog);
     return EXIT_USER;
   }
@@ -587,6 +591,11 @@ int main(int argc, char **argv) {
   bool qdq = !quantize && !no_fold_qdq && dl_module_has_qdq(m);
   if (!passes && (quantize || prune || assign)) passes = "fold-bn,fuse-activation,fold-constants";
   if (!passes && qdq) passes = "fold-bn,fuse-activation";
+  if (calib_alone && !qdq) {
+    fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations, pruning compensation or a QDQ model)\n", prog);
+    rc = EXIT_USER;
+    goto cleanup;
+  }
   if (passes && !dl_run_pipeline(m, passes, &e)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = EXIT_USER;
@@ -676,7 +685,7 @@ int main(int argc, char **argv) {
       goto cleanup;
     }
   }
-  if (qdq && !dl_quantize_qdq_module(m, &e)) {
+  if (qdq && !(data.data ? dl_quantize_qdq_module_calib(m, &data, &qs.calib, &e) : dl_quantize_qdq_module(m, &e))) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = EXIT_USER;
     goto cleanup;

@@ -15,6 +15,11 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
  * with the model's own parameters (no calibration). What the model leaves
  * unquantized stays float. */
 bool dl_quantize_qdq_module(MlirModule m, DlError *e);
+/* The same for a partially quantized model (Q/DQ on some tensors only): after
+ * the fold, `data` calibrates the tensors the model gives no parameters, so
+ * their ops get integer forms too (the model's own parameters win, then
+ * those of the tensor a value moves into unchanged: passes/quantize.c). */
+bool dl_quantize_qdq_module_calib(MlirModule m, const DlTensor *data, const DlCalibOptions *co, DlError *e);
 
 /* The accuracy guard (--auto-keep[=DB], passes/guard.c). m is calibrated float
  * qg IR with its dlc.quant settings. Quantizes a copy, measures each layer's
