@@ -533,6 +533,9 @@ static bool quantize_binary(Q *q, MlirOperation op, DlOpKind k, const QOpts *o) 
   if (mlirValueIsNull(qa) || mlirValueIsNull(qb)) return false;
   dl_qparams_of_type(mlirValueGetType(qa), &pa);
   dl_qparams_of_type(mlirValueGetType(qb), &pb);
+  /* integer binary ops take operands of one width (a 16-bit layer, from --config
+   * or --auto-keep, next to an 8-bit one): otherwise the op stays float */
+  if (pa.bits != pb.bits) return false;
   int64_t m0[2], sh;
   if (k == DL_OP_MUL) {
     DlMult m;

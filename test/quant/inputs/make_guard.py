@@ -6,7 +6,8 @@ directory given:
                x.npy: 64 samples in [-3, 3].
   two.onnx     a[1,4] + b[1,4] -> MatMul 'fc' -> y[1,2]; a.npy spans exactly
                [-1, 1], b.npy exactly [-10, 10] (32 samples each); a16.npy: 16
-               samples of a; b3.npy: b without its sample axis (shape 4)."""
+               samples of a; b3.npy: b without its sample axis (shape 4).
+  mixed.onnx   x[1,4] -> MatMul 'p16' and MatMul 'q8' -> Add 'sum' -> y[1,4]."""
 import os
 import sys
 
@@ -43,3 +44,7 @@ np.save(os.path.join(out, "a.npy"), a)
 np.save(os.path.join(out, "b.npy"), b)
 np.save(os.path.join(out, "a16.npy"), a[:16])
 np.save(os.path.join(out, "b3.npy"), b[0, 0])
+
+E = np.eye(4, dtype=np.float32)
+save([h.make_node("MatMul", ["x", "E"], ["p"], name="p16"), h.make_node("MatMul", ["x", "E"], ["q"], name="q8"),
+      h.make_node("Add", ["p", "q"], ["y"], name="sum")], "mixed", [("x", [1, 4])], [("y", [1, 4])], [nh.from_array(E, "E")])
