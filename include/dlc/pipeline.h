@@ -36,7 +36,7 @@ bool dl_quantize_qdq_module_calib(MlirModule m, const DlTensor *data, const DlCa
  * none) for the one warning the tool prints. */
 #define DL_AUTO_KEEP_SAMPLES 32
 #define DL_AUTO_KEEP_DROP 1.0
-#define DL_AUTO_KEEP_ROUNDS 6
+#define DL_AUTO_KEEP_ROUNDS 12
 #define DL_AUTO_KEEP_DEFAULT_DB 30.0
 bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept, DlError *e);
 
