@@ -20,7 +20,7 @@
 
 typedef struct {
   char node[160];
-  int state; /* 0: as configured, 16: 16-bit activations, 17: and 16-bit weights, -1: float */
+  int state; /* 0: as configured, 16: 16-bit activations, -1: float */
   double db; /* SQNR measured when first kept */
 } Kept;
 
@@ -58,19 +58,13 @@ static void set_quant(MlirOperation op, const char *key, MlirAttribute v, double
   free(kv);
 }
 
-/* A conv, gemm or matmul with a constant operand 1: wbits applies. */
-static bool op_has_weights(MlirOperation op) {
-  DlOpKind k = dl_op_kind(op);
-  return (k == DL_OP_CONV || k == DL_OP_GEMM || k == DL_OP_MATMUL) && mlirOperationGetNumOperands(op) > 1 &&
-         !mlirAttributeIsNull(dl_value_constant(mlirOperationGetOperand(op, 1)));
-}
-
 static MlirBlock body_of(MlirModule m) { return mlirRegionGetFirstBlock(mlirOperationGetRegion(dl_module_func(m), 0)); }
 
-/* Widens node `name` of m one step: to 16-bit activations, then 16-bit
- * weights, then float; only to 16-bit activations when a16_only. False when
- * nothing changed. */
-static bool widen(MlirModule m, const char *name, bool a16_only, int gabits, int gwbits, double db, Kept **kept,
+/* Widens node `name` of m one step: to 16-bit activations, then float; only
+ * to 16-bit activations when a16_only. False when nothing changed. (16-bit
+ * weights were a step between: they rarely helped, and the acc target refuses
+ * some such layers at load time.) */
+static bool widen(MlirModule m, const char *name, bool a16_only, int gabits, double db, Kept **kept,
                   int *nkept) {
   int k = 0;
   while (k < *nkept && strcmp((*kept)[k].node, name)) k++;
@@ -87,9 +81,6 @@ static bool widen(MlirModule m, const char *name, bool a16_only, int gabits, int
     if (dict_int(d, "abits", gabits) < 16) {
       set_quant(op, "abits", mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), 16), db);
       state = state < 0 ? state : 16;
-    } else if (dict_int(d, "wbits", gwbits) < 16 && op_has_weights(op)) {
-      set_quant(op, "wbits", mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), 16), db);
-      state = state < 0 ? state : 17;
     } else {
       set_quant(op, "float", mlirBoolAttrGet(ctx, true), db);
       state = -1;
@@ -134,7 +125,7 @@ static bool result_is_quant(MlirOperation op) {
 bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept_list, DlError *e) {
   *kept_list = NULL;
   MlirAttribute gq = mlirOperationGetDiscardableAttributeByName(dl_module_func(m), dl_str("dlc.quant"));
-  int gabits = (int)dict_int(gq, "abits", 8), gwbits = (int)dict_int(gq, "wbits", 8);
+  int gabits = (int)dict_int(gq, "abits", 8);
   Kept *kept = NULL;
   int nkept = 0;
   bool ok = true;
@@ -178,9 +169,9 @@ bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept_lis
       for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); k++) {
         MlirOperation p = producer(mlirOperationGetOperand(op, k));
         const DlLayerSqnr *pl = mlirOperationIsNull(p) ? NULL : lookup(l, n, p);
-        if (pl && result_is_quant(p)) widened += widen(m, pl->node, quant, gabits, gwbits, s, &kept, &nkept);
+        if (pl && result_is_quant(p)) widened += widen(m, pl->node, quant, gabits, s, &kept, &nkept);
       }
-      if (quant) widened += widen(m, l[i].node, false, gabits, gwbits, s, &kept, &nkept);
+      if (quant) widened += widen(m, l[i].node, false, gabits, s, &kept, &nkept);
     }
     free(l);
     mlirModuleDestroy(q);
@@ -193,7 +184,7 @@ bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept_lis
     for (int i = 0; i < nkept; i++) {
       char item[256];
       int w = snprintf(item, sizeof item, "%s'%s' %s (%.1f dB)", i ? ", " : "", kept[i].node,
-                       kept[i].state < 0 ? "float" : kept[i].state == 16 ? "a16" : "a16w16", kept[i].db);
+                       kept[i].state < 0 ? "float" : "a16", kept[i].db);
       if (len + (size_t)w + 1 > cap) s = realloc(s, cap = 2 * (len + (size_t)w + 1));
       memcpy(s + len, item, (size_t)w + 1);
       len += (size_t)w;

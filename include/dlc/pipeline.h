@@ -29,8 +29,7 @@ bool dl_quantize_qdq_module_calib(MlirModule m, const DlTensor *data, const DlCa
  * those that inherit it): an integer layer goes to 16-bit activations, then
  * float; a float layer's integer producers are widened instead. Repeats until
  * no layer qualifies (at most DL_AUTO_KEEP_ROUNDS rounds). Widening is a16
- * (16-bit activations), then a16w16 (and 16-bit weights, for conv, gemm and
- * matmul with constant weights), then float. The layers kept get
+ * (16-bit activations), then float. The layers kept get
  * `auto_keep = <dB measured>` in their dlc.quant; *kept receives a
  * comma-separated list ("'node' a16 (7.9 dB), ...", malloc'd, NULL when
  * none) for the one warning the tool prints. */

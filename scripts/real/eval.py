@@ -206,6 +206,7 @@ def evaluate(m, args, inputs_dir, models_dir):
 
     ok, msg = run([dlc, j("f.mlir"), "--quantize", f"--calib={calib}", "--auto-keep", "--emit=qg", "-o", j("qk.mlir")],
                   log, args.timeout)
+    log.flush()
     warn = open(os.path.join(w, "log.txt")).read().rsplit("$ ", 1)[-1]
     kept = re.search(r"--auto-keep: .*? kept wider: (.*)", warn)
     kept = kept.group(1) if kept else ""
@@ -215,7 +216,7 @@ def evaluate(m, args, inputs_dir, models_dir):
         cell["auto-keep"] = ("FAIL", msg)
         return cell
     text = f"cos {cosine(j('interp.npy'), j('qki.npy')):.4f}" if interp else ""
-    n = kept.count("' a16 ") + kept.count("' a16w16 ") + kept.count("' float ")
+    n = kept.count("' a16 ") + kept.count("' float ")
     text += f"; {n} layers kept" + (f" ({kept.count(chr(39) + ' float ')} float)" if n else "")
     same = []
     for tgt, extra, ext in (("c", [], "c"), ("acc", ["--acc-device=dpu"], "accbin")):
