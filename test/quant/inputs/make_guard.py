@@ -7,7 +7,9 @@ directory given:
   two.onnx     a[1,4] + b[1,4] -> MatMul 'fc' -> y[1,2]; a.npy spans exactly
                [-1, 1], b.npy exactly [-10, 10] (32 samples each); a16.npy: 16
                samples of a; b3.npy: b without its sample axis (shape 4).
-  mixed.onnx   x[1,4] -> MatMul 'p16' and MatMul 'q8' -> Add 'sum' -> y[1,4]."""
+  mixed.onnx   x[1,4] -> MatMul 'p16' and MatMul 'q8' -> Add 'sum' -> y[1,4].
+  long.onnx    x[1,1024] -> MatMul 'long' (1024x4) -> MatMul 'short' (4x4) -> y[1,4];
+               long_x.npy: 8 samples."""
 import os
 import sys
 
@@ -48,3 +50,8 @@ np.save(os.path.join(out, "b3.npy"), b[0, 0])
 E = np.eye(4, dtype=np.float32)
 save([h.make_node("MatMul", ["x", "E"], ["p"], name="p16"), h.make_node("MatMul", ["x", "E"], ["q"], name="q8"),
       h.make_node("Add", ["p", "q"], ["y"], name="sum")], "mixed", [("x", [1, 4])], [("y", [1, 4])], [nh.from_array(E, "E")])
+
+L = rng.uniform(-1, 1, (1024, 4)).astype(np.float32)
+save([h.make_node("MatMul", ["x", "L"], ["t"], name="long"), h.make_node("MatMul", ["t", "E"], ["y"], name="short")],
+     "long", [("x", [1, 1024])], [("y", [1, 4])], [nh.from_array(L, "L"), nh.from_array(E, "E")])
+np.save(os.path.join(out, "long_x.npy"), rng.uniform(-1, 1, (8, 1024)).astype(np.float32))
