@@ -163,15 +163,19 @@ bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept_lis
         if (pl && !isnan(pl->sqnr_db) && pl->sqnr_db < in) in = pl->sqnr_db;
       }
       if (!(s < in - DL_AUTO_KEEP_DROP)) continue;
-      /* the rounding of its integer inputs is part of what it loses: they go to
-       * 16-bit activations (further only for a float layer, which has nothing else) */
-      bool quant = result_is_quant(op);
+      /* the layer itself first; once it is float, the rounding of its integer
+       * inputs is what is left: they go to 16-bit activations (widening them
+       * first would also shrink their consumers' input scale, and a BN-folded
+       * bias then no longer fits int32 at s_x * s_w: coarser weights) */
+      if (result_is_quant(op) && widen(m, l[i].node, false, gabits, s, &kept, &nkept)) {
+        widened++;
+        continue;
+      }
       for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); k++) {
         MlirOperation p = producer(mlirOperationGetOperand(op, k));
         const DlLayerSqnr *pl = mlirOperationIsNull(p) ? NULL : lookup(l, n, p);
-        if (pl && result_is_quant(p)) widened += widen(m, pl->node, quant, gabits, s, &kept, &nkept);
+        if (pl && result_is_quant(p)) widened += widen(m, pl->node, true, gabits, s, &kept, &nkept);
       }
-      if (quant) widened += widen(m, l[i].node, false, gabits, s, &kept, &nkept);
     }
     free(l);
     mlirModuleDestroy(q);

@@ -27,9 +27,9 @@ bool dl_quantize_qdq_module_calib(MlirModule m, const DlTensor *data, const DlCa
  * wider every layer below db dB that loses at least DL_AUTO_KEEP_DROP dB
  * against the worst of its inputs (the layers where the error arises, not
  * those that inherit it): an integer layer goes to 16-bit activations, then
- * float; a float layer's integer producers are widened instead. Repeats until
- * no layer qualifies (at most DL_AUTO_KEEP_ROUNDS rounds). Widening is a16
- * (16-bit activations), then float. The layers kept get
+ * float; a float layer's integer producers go to 16-bit activations. Repeats
+ * until no layer qualifies (at most DL_AUTO_KEEP_ROUNDS rounds). The layers
+ * kept get
  * `auto_keep = <dB measured>` in their dlc.quant; *kept receives a
  * comma-separated list ("'node' a16 (7.9 dB), ...", malloc'd, NULL when
  * none) for the one warning the tool prints. */
