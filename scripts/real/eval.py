@@ -133,7 +133,9 @@ def evaluate(m, args, inputs_dir, models_dir):
     files = [os.path.join(ind, f) for _, f in ins]
     binds = bound_inputs(ins, files)
     feed = sum((["--input", f] for (n, _), f in zip(ins, files) if n not in binds), [])
-    shapes = [f"--input-shape={m['shapes']}"] if m["shapes"] else []
+    # inputs bound as constants are initializers now, which --input-shape refuses
+    spec = ",".join(x for x in m["shapes"].split(",") if x and x.split("=")[0] not in binds) if m["shapes"] else ""
+    shapes = [f"--input-shape={spec}"] if spec else []
     dlc, dlcrun = os.path.join(args.build, "dlc"), os.path.join(args.build, "dlc-run")
     j = lambda f: os.path.join(w, f)
 
