@@ -1218,6 +1218,8 @@ static const ImportRow rows[] = {
     {"Shrink", dl_onnx_import_shrink, DL_OP_COUNT, 9},
     {"LRN", dl_onnx_import_lrn, DL_OP_COUNT, 1},
     {"LSTM", dl_onnx_import_lstm, DL_OP_COUNT, 1},
+    {"GRU", dl_onnx_import_gru, DL_OP_COUNT, 7},
+    {"RNN", dl_onnx_import_rnn, DL_OP_COUNT, 7},
     {"QuantizeLinear", quant, DL_OP_QUANTIZE_LINEAR, 10},
     {"DequantizeLinear", quant, DL_OP_DEQUANTIZE_LINEAR, 10},
 };

@@ -105,8 +105,10 @@ bool dl_onnx_import_one_hot(Node *nd, DlOpKind k);
 bool dl_onnx_import_shrink(Node *nd, DlOpKind k);
 bool dl_onnx_import_lrn(Node *nd, DlOpKind k);
 
-/* lstm.c */
+/* rnn.c: LSTM, GRU and RNN, unrolled */
 bool dl_onnx_import_lstm(Node *nd, DlOpKind k);
+bool dl_onnx_import_gru(Node *nd, DlOpKind k);
+bool dl_onnx_import_rnn(Node *nd, DlOpKind k);
 
 /* handlers.c */
 bool need_inputs(Node *nd, int lo, int hi); /* input count in [lo, hi], the first lo present */

@@ -7,7 +7,9 @@ outputs numpy computes for them (NAME.CASE.in.npy, NAME.CASE.want.npy).
               and two outputs
   if_nested   an If on a constant inside the taken branch of an If on a shape;
               the inner branch uses values of the main graph and of the outer branch
-  if_data     If on ReduceSum(x) > 0: decided by input data (an error)
+  if_data     If on ReduceSum(Relu(x)) > 0: decided by input data, so both
+              branches run and a where selects (cases pos and neg)
+  if_data_mismatch  the same with branches of different output shapes (an error)
   if_lstm     taken branch with an op dlc does not import (an error naming it)
 """
 import os
@@ -114,6 +116,17 @@ save("if_data",
       h.make_node("If", ["pos"], ["y"], name="if_data",
                   then_branch=graph("then", [h.make_node("Neg", ["x"], ["dt"])], [vi("dt", None)]),
                   else_branch=graph("else", [h.make_node("Identity", ["x"], ["de"])], [vi("de", None)]))],
+     [vi("x", [2, 3])], [vi("y", None)],
+     feeds={"pos": (rng.standard_normal((2, 3)).astype(np.float32), lambda x: -x),
+            "neg": (-np.abs(rng.standard_normal((2, 3))).astype(np.float32) - 0.1, lambda x: x)})
+save("if_data_mismatch",
+     [h.make_node("ReduceSum", ["x"], ["s"], keepdims=0),
+      const("zero", np.float32(0)),
+      h.make_node("Greater", ["s", "zero"], ["pos"]),
+      h.make_node("If", ["pos"], ["y"], name="if_data_mismatch",
+                  then_branch=graph("then", [h.make_node("Neg", ["x"], ["mt"])], [vi("mt", None)]),
+                  else_branch=graph("else", [h.make_node("ReduceSum", ["x"], ["me"], keepdims=1)],
+                                    [vi("me", None)]))],
      [vi("x", [2, 3])], [vi("y", None)])
 
 # the taken branch holds an op dlc does not import
