@@ -1,6 +1,8 @@
 /* Pipelines above the library: calibrate + (GPTQ) + quantize as one call, and
  * the QDQ fold + quantize of a model that carries its own parameters; shared
  * by dlc, dlc-opt and the precision assignment. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dlc/gptq.h"
@@ -18,6 +20,14 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
     dl_hessians_free(h);
     if (!ok) return false;
   }
+  if (s->auto_keep_db > 0) {
+    char *kept = NULL;
+    if (!dl_auto_keep(m, s->auto_keep_db, data, &kept, e)) return false;
+    if (kept)
+      fprintf(stderr, "dlc: warning: --auto-keep: layers below %g dB SQNR against float kept wider: %s\n", s->auto_keep_db,
+              kept);
+    free(kept);
+  }
   if (!dl_run_pipeline(m, "quantize", e)) return false;
   if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
   return true;
@@ -25,6 +35,16 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
 
 bool dl_quantize_qdq_module(MlirModule m, DlError *e) {
   if (!dl_run_pipeline(m, "fold-qdq,quantize", e)) return false;
+  if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
+  return true;
+}
+
+bool dl_quantize_qdq_module_calib(MlirModule m, const DlTensor *data, const DlCalibOptions *co, DlError *e) {
+  if (!dl_run_pipeline(m, "fold-qdq", e)) return false;
+  DlCalibOptions o = *co;
+  if (!o.bits) o.bits = 8;
+  if (!dl_calibrate(m, data, &o, e)) return false;
+  if (!dl_run_pipeline(m, "quantize", e)) return false;
   if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
   return true;
 }

@@ -109,9 +109,34 @@ static MlirValue lookup(VMap *m, int n, MlirValue v) {
   return (MlirValue){NULL};
 }
 
-/* Activation parameters for v from its calibrated range. */
+/* In a partially quantized model (QDQ on some tensors only), the parameters
+ * the model gives the value that v becomes through data movement alone: v's
+ * only user is a reshape, transpose, slice, expand or max pool (each commutes
+ * with a monotone rounding, so rounding v at those parameters gives the same
+ * integers) and its result has them, or the same holds further on. */
+static bool next_qparams(MlirValue v, DlQParams *p) {
+  for (int depth = 0; depth < 16; depth++) {
+    MlirOpOperand u = mlirValueGetFirstUse(v);
+    if (mlirOpOperandIsNull(u) || !mlirOpOperandIsNull(mlirOpOperandGetNextUse(u)) || mlirOpOperandGetOperandNumber(u) != 0)
+      return false;
+    MlirOperation user = mlirOpOperandGetOwner(u);
+    switch (dl_op_kind(user)) {
+    case DL_OP_RESHAPE: case DL_OP_TRANSPOSE: case DL_OP_SLICE: case DL_OP_EXPAND: case DL_OP_MAX_POOL:
+    case DL_OP_GLOBAL_MAX_POOL: break;
+    default: return false;
+    }
+    if (mlirOperationGetNumResults(user) != 1) return false;
+    v = mlirOperationGetResult(user, 0);
+    if (dl_value_qparams(v, p)) return true;
+  }
+  return false;
+}
+
+/* Activation parameters for v: the model's own (QDQ), those of the tensor it
+ * moves into, or from its calibrated range. */
 static bool act_params(MlirValue v, const QOpts *o, DlQParams *p) {
   if (dl_value_qparams(v, p)) return true; /* fixed by the model (--fold-qdq) */
+  if (next_qparams(v, p)) return true;
   double lo, hi;
   if (!dl_value_range(v, &lo, &hi)) return false;
   *p = dl_qparams_for_range(lo, hi, o->abits, true, !o->asymmetric, o->pow2);
@@ -508,6 +533,9 @@ static bool quantize_binary(Q *q, MlirOperation op, DlOpKind k, const QOpts *o) 
   if (mlirValueIsNull(qa) || mlirValueIsNull(qb)) return false;
   dl_qparams_of_type(mlirValueGetType(qa), &pa);
   dl_qparams_of_type(mlirValueGetType(qb), &pb);
+  /* integer binary ops take operands of one width (a 16-bit layer, from --config
+   * or --auto-keep, next to an 8-bit one): otherwise the op stays float */
+  if (pa.bits != pb.bits) return false;
   int64_t m0[2], sh;
   if (k == DL_OP_MUL) {
     DlMult m;

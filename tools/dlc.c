@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dlc/compress.h"
 #include "dlc/load.h"
@@ -57,6 +58,12 @@ static void usage(FILE *f) {
           "quantization:\n"
           "  --quantize              integer model: calibrate on --calib, then quantize\n"
           "  --calib=FILE.npy        calibration samples (float32, first dim = samples)\n"
+          "  --calib=NAME=FILE.npy   the samples of input NAME; repeated, one per input of a\n"
+          "                          model with several (same sample count in each)\n"
+          "  --auto-keep[=DB]        accuracy guard: layers whose SQNR against float on --calib\n"
+          "                          is below DB (default 30) and 1 dB below their inputs' go to\n"
+          "                          16-bit activations, then 16-bit weights, then float; one\n"
+          "                          warning names them\n"
           "  --calib-method=M        auto (default: mse below 6 bits, else minmax) | minmax |\n"
           "                          percentile[=P] (default P 99.99) | entropy | mse\n"
           "  --calib-samples=N       use the first N samples (default 1000; 0 = all)\n"
@@ -77,6 +84,8 @@ static void usage(FILE *f) {
           "                          float on the calibration samples\n"
           "  --config=FILE.json      quantization defaults and per-node settings (docs/quantization.md);\n"
           "                          flags on the command line override its defaults\n"
+          "  --calib with a QDQ model calibrates the tensors it leaves without Q/DQ, so\n"
+          "                          their ops get integer forms too\n"
           "  --no-fold-qdq           keep an already-quantized (QDQ / QOperator) model's\n"
           "                          quantization as float ops instead of integer ones\n"
           "pruning (float weights, before --quantize; docs/pruning.md):\n"
@@ -221,6 +230,9 @@ int main(int argc, char **argv) {
   bool quantize = false, no_fold_qdq = false, obits_flag = false;
   const char *report = NULL;
   const char *calib = NULL;
+  const char *calib_file[64];
+  char calib_name[64][256];
+  int ncalib = 0;
   const char *prune = NULL;
   DlPruneSettings ps = {0};
   bool compress = false, compress_opt = false;
@@ -371,7 +383,26 @@ int main(int argc, char **argv) {
       else if (!strncmp(a, "--assign-svg=", 13) && *v) aps.svg_out = v;
       else return fprintf(stderr, "%s: error: unknown option '%s' (see --help)\n", prog, a), EXIT_USER;
     }
-    else if (!strncmp(a, "--calib=", 8)) calib = a + 8;
+    else if (!strncmp(a, "--calib=", 8)) {
+      /* --calib=FILE.npy, or --calib=NAME=FILE.npy once per model input */
+      const char *eq = strchr(a + 8, '=');
+      if (ncalib == (int)(sizeof calib_file / sizeof *calib_file))
+        return fprintf(stderr, "%s: error: too many --calib options\n", prog), EXIT_USER;
+      if (eq && eq > a + 8 && eq[1] && access(a + 8, F_OK) != 0) {
+        snprintf(calib_name[ncalib], sizeof calib_name[ncalib], "%.*s", (int)(eq - (a + 8)), a + 8);
+        calib_file[ncalib++] = eq + 1;
+      } else {
+        calib_name[ncalib][0] = 0;
+        calib_file[ncalib++] = a + 8;
+      }
+      calib = calib_file[0];
+    } else if (!strcmp(a, "--auto-keep")) qs.auto_keep_db = DL_AUTO_KEEP_DEFAULT_DB;
+    else if (!strncmp(a, "--auto-keep=", 12)) {
+      char *end;
+      qs.auto_keep_db = strtod(a + 12, &end);
+      if (*end || !(qs.auto_keep_db > 0 && qs.auto_keep_db < 200))
+        return fprintf(stderr, "%s: error: bad --auto-keep '%s' (expected a threshold in dB, 0 < DB < 200)\n", prog, a + 12), EXIT_USER;
+    }
     else if (!strncmp(a, "--prune=", 8)) prune = a + 8;
     else if (!strncmp(a, "--prune-layers=", 15)) ps.layers = a + 15;
     else if (!strcmp(a, "--prune-bias-correct")) ps.comp = ps.comp ? ps.comp : DL_PRUNE_COMP_BIAS;
@@ -478,7 +509,13 @@ int main(int argc, char **argv) {
     aps.model_name = base ? base + 1 : model;
     quantize = true;
   }
-  if (quantize != (calib != NULL) && !(calib && (report || compress || ps.comp))) {
+  if (qs.auto_keep_db > 0 && (!quantize || assign)) {
+    fprintf(stderr, "%s: error: --auto-keep needs --quantize (and chooses widths itself: not with --assign-precision)\n", prog);
+    return EXIT_USER;
+  }
+  /* --calib alone is also for a QDQ model's unquantized tensors: checked once the model is read */
+  bool calib_alone = calib && !quantize && !(report || compress || ps.comp);
+  if (quantize && !calib) {
     fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations or pruning compensation)\n", prog);
     return EXIT_USER;
   }
@@ -554,12 +591,39 @@ int main(int argc, char **argv) {
   bool qdq = !quantize && !no_fold_qdq && dl_module_has_qdq(m);
   if (!passes && (quantize || prune || assign)) passes = "fold-bn,fuse-activation,fold-constants";
   if (!passes && qdq) passes = "fold-bn,fuse-activation";
+  if (calib_alone && !qdq) {
+    fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations, pruning compensation or a QDQ model)\n", prog);
+    rc = EXIT_USER;
+    goto cleanup;
+  }
   if (passes && !dl_run_pipeline(m, passes, &e)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = EXIT_USER;
     goto cleanup;
   }
-  if (calib) {
+  bool named = false;
+  for (int k = 0; k < ncalib; k++) named |= calib_name[k][0] != 0;
+  if (named) { /* one array per input, packed as the library reads them (dl_calib_pack) */
+    DlTensor arr[64] = {{{0}}};
+    const char *names[64];
+    bool ok = true;
+    for (int k = 0; k < ncalib && ok; k++) {
+      names[k] = calib_name[k];
+      if (!calib_name[k][0]) ok = dl_error_set(&e, "--calib=%s: name the input (--calib=NAME=FILE.npy) when giving several", calib_file[k]);
+      else on_read(calib_file[k], &deps), ok = dl_npy_read(calib_file[k], &arr[k], &e);
+    }
+    ok = ok && dl_calib_pack(m, ncalib, names, arr, calib_file, &data, &e);
+    for (int k = 0; k < ncalib; k++) dl_tensor_free(&arr[k]);
+    if (!ok) {
+      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+      rc = EXIT_USER;
+      goto cleanup;
+    }
+  } else if (ncalib > 1) {
+    fprintf(stderr, "%s: error: --calib given %d times: name each model input's samples (--calib=NAME=FILE.npy)\n", prog, ncalib);
+    rc = EXIT_USER;
+    goto cleanup;
+  } else if (calib) {
     on_read(calib, &deps);
     if (!dl_npy_read(calib, &data, &e) || !dl_calib_data_check(m, &data, calib, &e)) {
       fprintf(stderr, "%s: error: %s\n", prog, e.msg);
@@ -621,7 +685,7 @@ int main(int argc, char **argv) {
       goto cleanup;
     }
   }
-  if (qdq && !dl_quantize_qdq_module(m, &e)) {
+  if (qdq && !(data.data ? dl_quantize_qdq_module_calib(m, &data, &qs.calib, &e) : dl_quantize_qdq_module(m, &e))) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = EXIT_USER;
     goto cleanup;

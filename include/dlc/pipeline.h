@@ -6,12 +6,37 @@
 #include "dlc/quant.h"
 
 /* Writes the settings as the func's `dlc.quant`, calibrates on `data`, runs
- * --quantize and verifies. The module must be float qg IR. */
+ * --quantize and verifies. The module must be float qg IR. With
+ * s->auto_keep_db > 0 the accuracy guard (dl_auto_keep) chooses wider layers
+ * between calibration and quantization. */
 bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e);
 
 /* The integer graph of an already-quantized model: --fold-qdq, then --quantize
  * with the model's own parameters (no calibration). What the model leaves
  * unquantized stays float. */
 bool dl_quantize_qdq_module(MlirModule m, DlError *e);
+/* The same for a partially quantized model (Q/DQ on some tensors only): after
+ * the fold, `data` calibrates the tensors the model gives no parameters, so
+ * their ops get integer forms too (the model's own parameters win, then
+ * those of the tensor a value moves into unchanged: passes/quantize.c). */
+bool dl_quantize_qdq_module_calib(MlirModule m, const DlTensor *data, const DlCalibOptions *co, DlError *e);
+
+/* The accuracy guard (--auto-keep[=DB], passes/guard.c). m is calibrated float
+ * qg IR with its dlc.quant settings. Quantizes a copy, measures each layer's
+ * SQNR against m on the first DL_AUTO_KEEP_SAMPLES samples of data, and keeps
+ * wider every layer below db dB that loses at least DL_AUTO_KEEP_DROP dB
+ * against the worst of its inputs (the layers where the error arises, not
+ * those that inherit it): an integer layer goes to 16-bit activations, then
+ * float; a float layer's integer producers go to 16-bit activations. Repeats
+ * until no layer qualifies (at most DL_AUTO_KEEP_ROUNDS rounds). The layers
+ * kept get
+ * `auto_keep = <dB measured>` in their dlc.quant; *kept receives a
+ * comma-separated list ("'node' a16 (7.9 dB), ...", malloc'd, NULL when
+ * none) for the one warning the tool prints. */
+#define DL_AUTO_KEEP_SAMPLES 32
+#define DL_AUTO_KEEP_DROP 1.0
+#define DL_AUTO_KEEP_ROUNDS 12
+#define DL_AUTO_KEEP_DEFAULT_DB 30.0
+bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept, DlError *e);
 
 #endif

@@ -40,6 +40,15 @@ const DlTensor *dl_plan_output(const DlPlan *p, int i);
  * partial batch unused) and *per the elements of B samples. */
 int64_t dl_plan_samples(const DlPlan *p, const DlTensor *data, int64_t limit, const char *what, int64_t *per, DlError *e);
 
+/* Sample data for a model with any number of float32 inputs. With one input
+ * this is dl_plan_samples. With several, data is what dl_calib_pack makes of
+ * one array per input (--calib=NAME=FILE.npy): float32 [runs, P], each row
+ * holding one run's inputs one after the other in the model's input order (P
+ * the sum of their element counts); -1 with a message naming `what` when it
+ * does not fit. dl_plan_run_inputs then points inputs[0..nin) into run i. */
+int64_t dl_plan_runs(const DlPlan *p, const DlTensor *data, int64_t limit, const char *what, int64_t *per, DlError *e);
+void dl_plan_run_inputs(const DlPlan *p, const DlTensor *data, int64_t i, int64_t per, const void **inputs);
+
 /* From now on dl_plan_run stops once v is computed (an input: runs no step),
  * leaving the outputs unset: for observers that need one value only. False
  * (and no change) if the plan does not compute v. */

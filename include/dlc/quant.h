@@ -147,6 +147,14 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
  * what (the file) and the shapes expected otherwise. */
 bool dl_calib_data_check(MlirModule m, const DlTensor *data, const char *what, DlError *e);
 
+/* Calibration data for a model with several inputs: n arrays, arrays[k] the
+ * samples of the input named names[k] (ONNX name; `what` names its file),
+ * packed into *out as dl_plan_runs reads it. Every float32 input needs one
+ * array, all with the same sample count; an unknown or repeated name, a
+ * missing input, a wrong shape or dtype is one error naming the file. */
+bool dl_calib_pack(MlirModule m, int n, const char *const *names, const DlTensor *arrays, const char *const *what,
+                   DlTensor *out, DlError *e);
+
 /* With o->table_bits, dl_calibrate also records on each value the range it
  * would choose at each of those widths (`dlc.ranges = array<f64: bits, lo, hi,
  * ...>`, the same histogram). dl_calib_select then sets each value's
@@ -170,6 +178,7 @@ typedef struct {
   double outliers;        /* 0, or 0 < f < 0.5: the largest f of |w| may need outlier_bits */
   int outlier_bits;       /* wbits < outlier_bits <= 16; 0 means 8 */
   bool gptq;              /* --wround=gptq: error-compensating weight rounding (dlc/gptq.h) */
+  double auto_keep_db;    /* --auto-keep[=DB]: > 0 runs the accuracy guard (passes/guard.c) at this threshold */
   DlCalibOptions calib;
 } DlQuantSettings;
 
@@ -194,6 +203,19 @@ void dl_quant_config_destroy(DlQuantConfig *c);
  * samples (-1: all). */
 bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, const char *path,
                      DlError *e);
+
+/* Each layer's (ONNX node's) SQNR against float_m over the first `samples`
+ * samples of data (-1: all), as --report measures it: *out gets one entry per
+ * node of q_m in order (op: its first op in q_m; sqnr_db INFINITY when exact,
+ * NAN when not measured: no float counterpart or zero signal). The count, or
+ * -1 with e set. Free *out with free(). */
+typedef struct {
+  char node[160];
+  MlirOperation op;
+  double sqnr_db;
+} DlLayerSqnr;
+int dl_quant_layer_sqnr(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, DlLayerSqnr **out,
+                        DlError *e);
 
 /* Whether m holds ONNX quantization (QuantizeLinear / DequantizeLinear,
  * QLinearConv / QLinearMatMul, ConvInteger / MatMulInteger). */

@@ -272,6 +272,32 @@ int64_t dl_plan_samples(const DlPlan *p, const DlTensor *data, int64_t limit, co
   return limit > 0 && limit < total ? limit : total;
 }
 
+int64_t dl_plan_runs(const DlPlan *p, const DlTensor *data, int64_t limit, const char *what, int64_t *per, DlError *e) {
+  if (p->nin <= 1) return dl_plan_samples(p, data, limit, what, per, e);
+  int64_t P = 0;
+  for (int i = 0; i < p->nin; i++) {
+    const DlShape *is = dl_plan_input_shape(p, i);
+    if (is->dtype != DL_F32)
+      return dl_error_set(e, "%s: input '%s' is %s; sample data feeds float32 inputs only (make it a constant)", what,
+                          p->in_name[i] ? p->in_name[i] : "?", dl_dtype_name(is->dtype)), -1;
+    P += dl_shape_numel(is);
+  }
+  if (data->shape.dtype != DL_F32 || data->shape.rank != 2 || data->shape.dims[1] != P || data->shape.dims[0] <= 0)
+    return dl_error_set(e, "%s does not hold samples of the model's %d inputs (give one array per input: "
+                           "--calib=NAME=FILE.npy for each)", what, p->nin), -1;
+  *per = P;
+  int64_t total = data->shape.dims[0];
+  return limit > 0 && limit < total ? limit : total;
+}
+
+void dl_plan_run_inputs(const DlPlan *p, const DlTensor *data, int64_t i, int64_t per, const void **inputs) {
+  const float *row = (const float *)data->data + i * per;
+  for (int k = 0; k < p->nin; k++) {
+    inputs[k] = row;
+    row += dl_shape_numel(dl_plan_input_shape(p, k));
+  }
+}
+
 void dl_plan_set_executor(DlPlan *p, DlPlanExecutor fn, void *user) {
   p->exec = fn;
   p->exec_user = user;

@@ -262,7 +262,12 @@ static bool finite_sample(MlirModule m, const float *x, int64_t per, int64_t sam
   for (int64_t j = 0; j < per; j++) {
     if (isfinite(x[j])) continue;
     MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(dl_module_func(m), 0));
-    MlirAttribute nm = dl_value_attr_get(mlirBlockGetArgument(body, 0), "dlc.name");
+    intptr_t arg = 0; /* packed data of several inputs: the input element j falls in */
+    DlShape as;
+    while (arg + 1 < mlirBlockGetNumArguments(body) &&
+           dl_type_to_shape(mlirValueGetType(mlirBlockGetArgument(body, arg)), &as) && j >= dl_shape_numel(&as))
+      j -= dl_shape_numel(&as), arg++;
+    MlirAttribute nm = dl_value_attr_get(mlirBlockGetArgument(body, arg), "dlc.name");
     MlirStringRef s = !mlirAttributeIsNull(nm) && mlirAttributeIsAString(nm) ? mlirStringAttrGetValue(nm) : dl_str("input 0");
     return dl_error_set(e, "calibration data: sample %lld of input '%.*s' holds %s at element %lld; calibration needs finite values",
                         (long long)sample, (int)s.length, s.data, isnan(x[j]) ? "NaN" : x[j] > 0 ? "+Inf" : "-Inf", (long long)j);
@@ -277,12 +282,34 @@ static bool non_finite_value(MlirModule m, MlirValue v, double x, int64_t sample
                       where[0] ? where : "?", isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf", (long long)sample);
 }
 
+static void arg_name(MlirValue a, char *buf, size_t n) {
+  MlirAttribute nm = dl_value_attr_get(a, "dlc.name");
+  if (!mlirAttributeIsNull(nm) && mlirAttributeIsAString(nm) && mlirStringAttrGetValue(nm).length)
+    snprintf(buf, n, "%.*s", (int)mlirStringAttrGetValue(nm).length, mlirStringAttrGetValue(nm).data);
+  else
+    snprintf(buf, n, "input %d", (int)mlirBlockArgumentGetArgNumber(a));
+}
+
 bool dl_calib_data_check(MlirModule m, const DlTensor *data, const char *what, DlError *e) {
   MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return true;
   MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   DlShape in;
-  if (mlirBlockGetNumArguments(b) != 1 || !dl_type_to_shape(mlirValueGetType(mlirBlockGetArgument(b, 0)), &in)) return true;
+  intptr_t nargs = mlirBlockGetNumArguments(b);
+  if (nargs > 1) { /* several inputs: only what dl_calib_pack makes */
+    int64_t P = 0;
+    char list[1024] = "", an[256];
+    for (intptr_t i = 0; i < nargs; i++) {
+      MlirValue a = mlirBlockGetArgument(b, i);
+      if (dl_type_to_shape(mlirValueGetType(a), &in)) P += dl_shape_numel(&in);
+      arg_name(a, an, sizeof an);
+      snprintf(list + strlen(list), sizeof list - strlen(list), "%s'%s'", i ? ", " : "", an);
+    }
+    if (data->shape.rank == 2 && data->shape.dims[1] == P && data->shape.dtype == DL_F32) return true;
+    return dl_error_set(e, "%s: the model has %d inputs (%s): give the samples of each as --calib=NAME=FILE.npy", what,
+                        (int)nargs, list);
+  }
+  if (nargs != 1 || !dl_type_to_shape(mlirValueGetType(mlirBlockGetArgument(b, 0)), &in)) return true;
   if (dl_shape_holds_samples(&data->shape, &in)) return true;
   /* the two forms expected, N standing for the sample count */
   char a[128], ins[128], full[160], nob[160];
@@ -299,20 +326,94 @@ bool dl_calib_data_check(MlirModule m, const DlTensor *data, const char *what, D
                       what, dl_shape_str(&data->shape, a, sizeof a), dl_shape_str(&in, ins, sizeof ins), full, nob);
 }
 
+bool dl_calib_pack(MlirModule m, int n, const char *const *names, const DlTensor *arrays, const char *const *what,
+                   DlTensor *out, DlError *e) {
+  MlirOperation func = dl_module_func(m);
+  if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
+  MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  int nin = (int)mlirBlockGetNumArguments(b);
+  char list[1024] = "", an[256];
+  for (int i = 0; i < nin; i++) {
+    arg_name(mlirBlockGetArgument(b, i), an, sizeof an);
+    snprintf(list + strlen(list), sizeof list - strlen(list), "%s'%s'", i ? ", " : "", an);
+  }
+  for (int k = 0; k < n; k++) {
+    bool found = false;
+    for (int i = 0; i < nin && !found; i++) arg_name(mlirBlockGetArgument(b, i), an, sizeof an), found = !strcmp(an, names[k]);
+    if (!found) return dl_error_set(e, "--calib=%s=%s: the model has no input '%s' (its inputs: %s)", names[k], what[k], names[k], list);
+    for (int j = 0; j < k; j++)
+      if (!strcmp(names[j], names[k])) return dl_error_set(e, "--calib: input '%s' is given twice", names[k]);
+  }
+  int64_t runs = -1, P = 0;
+  int src[256];
+  if (nin > 256) return dl_error_set(e, "--calib: the model has more than 256 inputs");
+  for (int i = 0; i < nin; i++) {
+    MlirValue a = mlirBlockGetArgument(b, i);
+    arg_name(a, an, sizeof an);
+    src[i] = -1;
+    for (int k = 0; k < n; k++)
+      if (!strcmp(an, names[k])) src[i] = k;
+    if (src[i] < 0)
+      return dl_error_set(e, "--calib: no samples for the model input '%s' (give --calib=NAME=FILE.npy for each of %s)", an, list);
+    DlShape in;
+    if (!dl_type_to_shape(mlirValueGetType(a), &in)) return dl_error_set(e, "internal: input '%s' has no static shape", an);
+    const DlTensor *t = &arrays[src[i]];
+    char buf[128], ib[128];
+    if (in.dtype != DL_F32)
+      return dl_error_set(e, "--calib=%s=%s: the input is %s; calibration feeds float32 inputs only (make it a constant)",
+                          an, what[src[i]], dl_dtype_name(in.dtype));
+    if (t->shape.dtype != DL_F32)
+      return dl_error_set(e, "%s: calibration data must be float32 (got %s)", what[src[i]], dl_dtype_name(t->shape.dtype));
+    int64_t per = dl_shape_numel(&in), cnt = t->shape.rank ? t->shape.dims[0] : 0;
+    if (!dl_shape_holds_samples(&t->shape, &in) || cnt * per != dl_shape_numel(&t->shape) || cnt <= 0)
+      return dl_error_set(e, "%s: shape %s does not hold samples of the model input '%s' %s (samples along the first axis)",
+                          what[src[i]], dl_shape_str(&t->shape, buf, sizeof buf), an, dl_shape_str(&in, ib, sizeof ib));
+    if (runs >= 0 && cnt != runs)
+      return dl_error_set(e, "%s: %lld samples, but the other --calib files hold %lld", what[src[i]], (long long)cnt,
+                          (long long)runs);
+    runs = cnt, P += per;
+  }
+  if (nin == 0 || runs <= 0) return dl_error_set(e, "--calib: the model has no inputs");
+  if (nin == 1) { /* one input: the array as it is, as --calib=FILE.npy gives it */
+    const DlTensor *t = &arrays[src[0]];
+    size_t bytes = sizeof(float) * (size_t)dl_shape_numel(&t->shape);
+    void *d = malloc(bytes ? bytes : 1);
+    if (!d) return dl_error_set(e, "--calib: out of memory");
+    memcpy(d, t->data, bytes);
+    *out = (DlTensor){.shape = t->shape, .data = d, .owned = true};
+    return true;
+  }
+  float *d = malloc(sizeof(float) * (size_t)(runs * P));
+  if (!d) return dl_error_set(e, "--calib: out of memory (%lld samples of %lld values)", (long long)runs, (long long)P);
+  for (int64_t r = 0; r < runs; r++) {
+    float *row = d + r * P;
+    for (int i = 0; i < nin; i++) {
+      DlShape in;
+      dl_type_to_shape(mlirValueGetType(mlirBlockGetArgument(b, i)), &in);
+      int64_t per = dl_shape_numel(&in);
+      memcpy(row, (const float *)arrays[src[i]].data + r * per, sizeof(float) * (size_t)per);
+      row += per;
+    }
+  }
+  *out = (DlTensor){.shape = {.dtype = DL_F32, .rank = 2, .dims = {runs, P}}, .data = d, .owned = true};
+  return true;
+}
+
 bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, DlError *e) {
   if (!dl_calib_data_check(m, data, "calibration data", e)) return false;
   DlPlan *p = dl_plan_create(m, e);
   if (!p) return false;
   bool ok = false;
   HistMap hm = {0};
-  int64_t per, total = dl_plan_samples(p, data, o->limit, "calibration data", &per, e);
+  int64_t per, total = dl_plan_runs(p, data, o->limit, "calibration data", &per, e);
   if (total < 0) goto done;
   dl_plan_set_observer(p, observe, &hm);
   double t0 = dl_now(), last = 0;
   bool tty = o->progress && isatty(2);
   for (int64_t i = 0; i < total; i++) {
-    const void *in = (const float *)data->data + i * per;
-    if (!finite_sample(m, in, per, i, e) || !dl_plan_run(p, &in, e)) goto done;
+    const void *in[256];
+    dl_plan_run_inputs(p, data, i, per, in);
+    if (!finite_sample(m, (const float *)data->data + i * per, per, i, e) || !dl_plan_run(p, in, e)) goto done;
     if (hm.bad) { /* finite inputs, yet an activation is not: its range would be wrong */
       non_finite_value(m, (MlirValue){hm.bad}, hm.bad_x, i, e);
       goto done;

@@ -105,41 +105,80 @@ static bool weight_info(MlirOperation op, int *bits, int64_t *count, double *smi
   return true;
 }
 
-bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, const char *path,
-                     DlError *e) {
-  DlPlan *fp = NULL, *qp = NULL;
-  Table t = {0};
-  cJSON *root = cJSON_CreateObject(), *layers = cJSON_AddArrayToObject(root, "layers");
-  bool ok = false;
+/* The layers of q_m (one per ONNX node, its first op), in order. */
+static bool collect(MlirModule q_m, Table *t, DlError *e) {
   MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(q_m));
   while (!mlirOperationIsNull(func) && !dl_op_is(func, "func.func")) func = mlirOperationGetNextInBlock(func);
-  if (mlirOperationIsNull(func)) return cJSON_Delete(root), dl_error_set(e, "report: module has no func.func");
+  if (mlirOperationIsNull(func)) return dl_error_set(e, "report: module has no func.func");
   MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
     if (dl_op_kind(op) == DL_OP_COUNT || mlirOperationGetNumResults(op) < 1) continue;
     char name[160];
     op_name(op, name, sizeof name);
-    if (find(&t, name)) continue;
-    t.l = realloc(t.l, sizeof(Layer) * (size_t)(t.n + 1));
-    memset(&t.l[t.n], 0, sizeof(Layer));
-    snprintf(t.l[t.n].name, sizeof t.l[t.n].name, "%s", name);
-    t.l[t.n++].op = op;
+    if (find(t, name)) continue;
+    t->l = realloc(t->l, sizeof(Layer) * (size_t)(t->n + 1));
+    memset(&t->l[t->n], 0, sizeof(Layer));
+    snprintf(t->l[t->n].name, sizeof t->l[t->n].name, "%s", name);
+    t->l[t->n++].op = op;
   }
+  return true;
+}
+
+/* Runs the float and the integer plans side by side over the first `samples`
+ * samples (-1: all), summing each layer's signal and noise; the runs made, or -1. */
+static int64_t measure(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, Table *t, DlError *e) {
+  DlPlan *fp = NULL, *qp = NULL;
+  int64_t ran = -1;
+  if (!(fp = dl_plan_create(float_m, e)) || !(qp = dl_plan_create(q_m, e))) goto done;
+  int64_t per, total = dl_plan_runs(fp, data, samples, "report: the calibration data", &per, e);
+  if (total < 0) goto done;
+  dl_plan_set_observer(fp, observe, t);
+  dl_plan_set_observer(qp, observe, t);
+  for (ran = 0; ran < total; ran++) {
+    const void *in[256];
+    dl_plan_run_inputs(fp, data, ran, per, in);
+    t->quant_pass = false;
+    if (!dl_plan_run(fp, in, e)) { ran = -1; goto done; }
+    t->quant_pass = true;
+    if (!dl_plan_run(qp, in, e)) { ran = -1; goto done; }
+  }
+done:
+  dl_plan_destroy(fp);
+  dl_plan_destroy(qp);
+  return ran;
+}
+
+static void table_free(Table *t) {
+  for (int i = 0; i < t->n; i++) free(t->l[i].ref);
+  free(t->l);
+}
+
+int dl_quant_layer_sqnr(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, DlLayerSqnr **out,
+                        DlError *e) {
+  Table t = {0};
+  *out = NULL;
+  if (!collect(q_m, &t, e) || measure(float_m, q_m, data, samples, &t, e) < 0) return table_free(&t), -1;
+  DlLayerSqnr *r = calloc((size_t)(t.n ? t.n : 1), sizeof *r);
+  for (int i = 0; i < t.n; i++) {
+    Layer *l = &t.l[i];
+    snprintf(r[i].node, sizeof r[i].node, "%s", l->name);
+    r[i].op = l->op;
+    r[i].sqnr_db = !(l->signal > 0) ? NAN : l->noise > 0 ? 10 * log10(l->signal / l->noise) : INFINITY;
+  }
+  int n = t.n;
+  table_free(&t);
+  *out = r;
+  return n;
+}
+
+bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, const char *path,
+                     DlError *e) {
+  Table t = {0};
+  cJSON *root = cJSON_CreateObject(), *layers = cJSON_AddArrayToObject(root, "layers");
+  bool ok = false;
   int64_t ran = 0;
-  if (data && samples != 0) {
-    if (!(fp = dl_plan_create(float_m, e)) || !(qp = dl_plan_create(q_m, e))) goto done;
-    int64_t per, total = dl_plan_samples(fp, data, samples, "report: the calibration data", &per, e);
-    if (total < 0) goto done;
-    dl_plan_set_observer(fp, observe, &t);
-    dl_plan_set_observer(qp, observe, &t);
-    for (; ran < total; ran++) {
-      const void *in = (const float *)data->data + ran * per;
-      t.quant_pass = false;
-      if (!dl_plan_run(fp, &in, e)) goto done;
-      t.quant_pass = true;
-      if (!dl_plan_run(qp, &in, e)) goto done;
-    }
-  }
+  if (!collect(q_m, &t, e)) goto done;
+  if (data && samples != 0 && (ran = measure(float_m, q_m, data, samples, &t, e)) < 0) goto done;
   int64_t tot_macs = 0, tot_wbytes = 0, tot_sparse = 0;
   bool any_outliers = false;
   for (int i = 0; i < t.n; i++) {
@@ -209,10 +248,7 @@ bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, i
   ok = dl_write_file_atomic(path, text, len + 1, e);
   free(text);
 done:
-  for (int i = 0; i < t.n; i++) free(t.l[i].ref);
-  free(t.l);
+  table_free(&t);
   cJSON_Delete(root);
-  dl_plan_destroy(fp);
-  dl_plan_destroy(qp);
   return ok;
 }

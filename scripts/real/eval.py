@@ -13,7 +13,12 @@ make_inputs.py:
   c          dlc f.mlir --target=c, run by dlc-run, vs ort; and == interp bit for bit
   int8       dlc f.mlir --quantize --calib=calib.npy (8 samples) --emit=qg, in dlc-run:
              its SNR against ort (lowest over the outputs; no pass mark)
+  int8 cos   cosine of the int8 interpreter's outputs with the float interpreter's
+             (the lowest over the outputs; 1 - cos printed when close to 1)
   int8 c / acc / pim   the integer model on each target, bit-identical with int8?
+  auto-keep  the same with --auto-keep (the accuracy guard): its cosine, the layers
+             it kept wider, and whether C and acc are bit-identical with its
+             interpreter run
 Every cell is measured now; a failure shows the tool's own message.
 """
 import argparse
@@ -26,7 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 PY = sys.executable
-COLUMNS = ["import", "ort", "interp", "c", "int8", "int8 c", "acc", "pim"]
+COLUMNS = ["import", "ort", "interp", "c", "int8", "int8 cos", "int8 c", "acc", "pim", "auto-keep"]
 
 
 def manifest():
@@ -78,6 +83,27 @@ def summary(text):
     return f"max abs {max(diffs):.2g}, max rel {max(rels):.2g}, SNR {min(snrs):.0f} dB"
 
 
+def outputs(first):
+    files, k = [first], 1
+    while os.path.exists(f"{first}.{k}.npy"):
+        files.append(f"{first}.{k}.npy")
+        k += 1
+    return files
+
+
+def cosine(ref, got):
+    """The lowest cosine over the outputs of two runs."""
+    import numpy as np
+
+    worst = 1.0
+    for r, g in zip(outputs(ref), outputs(got)):
+        a, b = np.load(r).astype(np.float64).ravel(), np.load(g).astype(np.float64).ravel()
+        na, nb = np.linalg.norm(a), np.linalg.norm(b)
+        c = float(a @ b / (na * nb)) if na > 0 and nb > 0 else float(na == nb)
+        worst = min(worst, c)
+    return worst
+
+
 def bound_inputs(ins, files):
     """{name: value} of the inputs made constants: scalars (Silero's sample rate,
     which its Ifs test) and the inputs after the first whose first axis is not
@@ -107,7 +133,9 @@ def evaluate(m, args, inputs_dir, models_dir):
     files = [os.path.join(ind, f) for _, f in ins]
     binds = bound_inputs(ins, files)
     feed = sum((["--input", f] for (n, _), f in zip(ins, files) if n not in binds), [])
-    shapes = [f"--input-shape={m['shapes']}"] if m["shapes"] else []
+    # inputs bound as constants are initializers now, which --input-shape refuses
+    spec = ",".join(x for x in m["shapes"].split(",") if x and x.split("=")[0] not in binds) if m["shapes"] else ""
+    shapes = [f"--input-shape={spec}"] if spec else []
     dlc, dlcrun = os.path.join(args.build, "dlc"), os.path.join(args.build, "dlc-run")
     j = lambda f: os.path.join(w, f)
 
@@ -161,6 +189,9 @@ def evaluate(m, args, inputs_dir, models_dir):
         for c in COLUMNS[5:]:
             cell[c] = ("-", "")
         return cell
+    cell["int8 cos"] = ("-", "")
+    if interp:
+        cell["int8 cos"] = (f"{cosine(j('interp.npy'), j('qi.npy')):.4f}", "")
     step("int8 c", [[dlc, j("q.mlir"), "--target=c", "-o", j("q.c")],
                     [dlcrun, j("q.c"), *feed, "--quiet", "-o", j("qc.npy")]], j("qi.npy"), exact=True)
     step("acc", [[dlc, j("q.mlir"), "--target=acc", "--acc-device=dpu", "-o", j("q.accbin")],
@@ -170,6 +201,34 @@ def evaluate(m, args, inputs_dir, models_dir):
     else:
         step("pim", [[dlc, j("q.mlir"), "--target=pim", "-o", j("q.pimbin")],
                      [dlcrun, j("q.pimbin"), *feed, "--quiet", "-o", j("qp.npy")]], j("qi.npy"), exact=True)
+    if args.no_keep:
+        cell["auto-keep"] = ("skip", "--no-keep")
+        return cell
+    import re
+
+    ok, msg = run([dlc, j("f.mlir"), "--quantize", f"--calib={calib}", "--auto-keep", "--emit=qg", "-o", j("qk.mlir")],
+                  log, args.timeout)
+    log.flush()
+    warn = open(os.path.join(w, "log.txt")).read().rsplit("$ ", 1)[-1]
+    kept = re.search(r"--auto-keep: .*? kept wider: (.*)", warn)
+    kept = kept.group(1) if kept else ""
+    if ok:
+        ok, msg = run([dlcrun, j("qk.mlir"), *feed, "--quiet", "-o", j("qki.npy")], log, args.timeout)
+    if not ok:
+        cell["auto-keep"] = ("FAIL", msg)
+        return cell
+    text = f"cos {cosine(j('interp.npy'), j('qki.npy')):.4f}" if interp else ""
+    n = kept.count("' a16 ") + kept.count("' float ")
+    text += f"; {n} layers kept" + (f" ({kept.count(chr(39) + ' float ')} float)" if n else "")
+    same = []
+    for tgt, extra, ext in (("c", [], "c"), ("acc", ["--acc-device=dpu"], "accbin")):
+        good = run([dlc, j("qk.mlir"), f"--target={tgt}", *extra, "-o", j(f"qk.{ext}")], log, args.timeout)[0] and \
+            run([dlcrun, j(f"qk.{ext}"), *feed, "--quiet", "-o", j(f"qk{tgt}.npy")], log, args.timeout)[0] and \
+            cmp(j("qki.npy"), j(f"qk{tgt}.npy"), log, exact=True)[0]
+        same.append(f"{tgt} {'bit-identical' if good else 'DIFFERS'}")
+    cell["auto-keep"] = ("ran", text + "; " + ", ".join(same))
+    with open(j("kept.txt"), "w") as f:
+        f.write(kept + "\n")
     return cell
 
 
@@ -178,6 +237,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(SRC, "build"))
     ap.add_argument("--work", default=os.path.join(SRC, "build", "real-eval"))
     ap.add_argument("--no-pim", action="store_true", help="skip the PIM simulator (slowest)")
+    ap.add_argument("--no-keep", action="store_true", help="skip the --auto-keep column")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per command")
     ap.add_argument("--json", help="also write the cells as JSON")
     ap.add_argument("names", nargs="*")

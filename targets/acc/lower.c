@@ -77,6 +77,17 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
       l->kind = DL_ACC_L_MATMUL;
       l->M = c->batches * c->M, l->N = c->N, l->K = c->K;
     }
+    /* the bound the simulator checks at load (sim.c, check_layer): a layer whose
+     * sums times its multiplier could leave int64 (16-bit activations, long K)
+     * stays on the host instead of making a program that does not load */
+    double wmax = 0, bmax = 0, xmax = (double)((int64_t)1 << (8 * q->xes)) + 1;
+    for (int64_t i = 0; i < q->nw; i++) {
+      double v = fabs((double)qrt_wget(q->w, i));
+      wmax = v > wmax ? v : wmax;
+    }
+    for (int64_t n = 0; q->bias && n < l->N; n++) bmax = fabs((double)q->bias[n]) > bmax ? fabs((double)q->bias[n]) : bmax;
+    for (int64_t n = 0; n < (q->nmult == 1 ? 1 : l->N); n++)
+      if (((double)l->K * xmax * wmax + bmax) * (double)q->mult[n].m0 >= 4.6e18) return 0;
     for (int64_t n = 0; n < (q->nmult == 1 ? 1 : l->N); n++)
       if (!dev->requant_mult && !is_pow2(q->mult[n].m0))
         return dl_error_set(e, "%s: device '%s' requantizes by shift only, and this layer's multiplier %lld * 2^-%d is not a "
