@@ -112,9 +112,9 @@ int dlrt_gather(dlrt_i outer, dlrt_i d, dlrt_i row, int it, const void *idx, dlr
 int dlrt_gather_elements(int r, const dlrt_i *d, const dlrt_i *xs, int axis, dlrt_i axlen, int es,
                          int it, const void *idx, const void *x, void *y);
 void dlrt_quantize(int to, dlrt_i outer, dlrt_i len, dlrt_i inner, const void *xv, const void *sv,
-                   const void *zp, void *y);
+                   dlrt_i ns, const void *zp, dlrt_i nz, void *y);
 void dlrt_dequantize(int ta, dlrt_i outer, dlrt_i len, dlrt_i inner, const void *x, const void *sv,
-                     const void *zp, void *yv);
+                     dlrt_i ns, const void *zp, dlrt_i nz, void *yv);
 void dlrt_matmul_integer(int ta, int tb, dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M,
                          dlrt_i N, dlrt_i K, const void *a, const void *za, const void *b, const void *zb,
                          dlrt_i nzb, void *y);

@@ -399,15 +399,20 @@ static void lower_qlinear(DlOpKind k, const DlAttrs *a, int nin, const DlShape *
   if (!is_qtype(qt) || (quant ? in[0].dtype : out->dtype) != DL_F32 || in[1].dtype != DL_F32) return;
   if (nin > 2 && in[2].dtype != qt) return;
   if (quant && qt == DL_I32) return;
-  int64_t ns = dl_shape_numel(&in[1]);
-  if (ns == 1) {
+  /* fold_qdq's expansions pair a unit scale with a per-channel zero point */
+  int64_t ns = dl_shape_numel(&in[1]), nz = nin > 2 ? dl_shape_numel(&in[2]) : 1, nc = ns > nz ? ns : nz;
+  if (nc == 1) {
     c->outer = 1, c->len = 1, c->inner = dl_shape_numel(&in[0]);
   } else {
     int64_t axis = dl_attrs_int(a, "axis", 1);
     if (axis < 0) axis += in[0].rank;
-    if (in[1].rank != 1 || axis < 0 || axis >= in[0].rank || in[0].dims[axis] != ns) return;
+    if (axis < 0 || axis >= in[0].rank || in[0].dims[axis] != nc) return;
+    if ((ns != 1 && in[1].rank != 1) || (nz != 1 && in[2].rank != 1) || (ns != 1 && ns != nc) ||
+        (nz != 1 && nz != nc))
+      return;
     axis_view(c, &in[0], axis);
   }
+  c->M = ns, c->N = nz;
   c->kind = quant ? DL_CALL_QUANTIZE : DL_CALL_DEQUANTIZE;
 }
 

@@ -708,19 +708,20 @@ static void dlrt_qrange(int t, int64_t *lo, int64_t *hi) {
 
 /* @fn dlrt_quantize uses dlrt_ld dlrt_st dlrt_qrange */
 /* ONNX QuantizeLinear over an [outer, len, inner] view: scale and zero point
- * have len entries (len 1: per tensor); zp may be NULL (zero). Rounds half to
+ * have ns and nz entries, each 1 or len; zp may be NULL (zero). Rounds half to
  * even in float, then saturates to the type of y. */
 void dlrt_quantize(int to, dlrt_i outer, dlrt_i len, dlrt_i inner, const void *xv, const void *sv,
-                   const void *zp, void *y) {
+                   dlrt_i ns, const void *zp, dlrt_i nz, void *y) {
   const float *x = (const float *)xv, *scale = (const float *)sv;
   int64_t lo, hi;
   dlrt_i o, c, i, n = 0;
   dlrt_qrange(to, &lo, &hi);
   for (o = 0; o < outer; o++)
     for (c = 0; c < len; c++) {
-      int64_t z = zp ? dlrt_ldi(to, zp, c) : 0;
+      int64_t z = zp ? dlrt_ldi(to, zp, nz == 1 ? 0 : c) : 0;
+      float sc = scale[ns == 1 ? 0 : c];
       for (i = 0; i < inner; i++, n++) {
-        float v = x[n] / scale[c], f = floorf(v), d = v - f;
+        float v = x[n] / sc, f = floorf(v), d = v - f;
         int64_t q;
         if (v != v) q = 0;
         else if (v >= 9.2e18f) q = INT64_MAX / 2;
@@ -739,14 +740,15 @@ void dlrt_quantize(int to, dlrt_i outer, dlrt_i len, dlrt_i inner, const void *x
 /* @fn dlrt_dequantize uses dlrt_ld */
 /* ONNX DequantizeLinear over an [outer, len, inner] view: (x - zp) * scale. */
 void dlrt_dequantize(int ta, dlrt_i outer, dlrt_i len, dlrt_i inner, const void *x, const void *sv,
-                     const void *zp, void *yv) {
+                     dlrt_i ns, const void *zp, dlrt_i nz, void *yv) {
   const float *scale = (const float *)sv;
   float *y = (float *)yv;
   dlrt_i o, c, i, n = 0;
   for (o = 0; o < outer; o++)
     for (c = 0; c < len; c++) {
-      int64_t z = zp ? dlrt_ldi(ta, zp, c) : 0;
-      for (i = 0; i < inner; i++, n++) y[n] = (float)(dlrt_ldi(ta, x, n) - z) * scale[c];
+      int64_t z = zp ? dlrt_ldi(ta, zp, nz == 1 ? 0 : c) : 0;
+      float sc = scale[ns == 1 ? 0 : c];
+      for (i = 0; i < inner; i++, n++) y[n] = (float)(dlrt_ldi(ta, x, n) - z) * sc;
     }
 }
 /* @end */
