@@ -111,6 +111,23 @@ int dlrt_gather(dlrt_i outer, dlrt_i d, dlrt_i row, int it, const void *idx, dlr
  * x strides xs and length axlen along axis. Nonzero on an index out of range. */
 int dlrt_gather_elements(int r, const dlrt_i *d, const dlrt_i *xs, int axis, dlrt_i axlen, int es,
                          int it, const void *idx, const void *x, void *y);
+void dlrt_quantize(int to, dlrt_i outer, dlrt_i len, dlrt_i inner, const void *xv, const void *sv,
+                   dlrt_i ns, const void *zp, dlrt_i nz, void *y);
+void dlrt_dequantize(int ta, dlrt_i outer, dlrt_i len, dlrt_i inner, const void *x, const void *sv,
+                     dlrt_i ns, const void *zp, dlrt_i nz, void *yv);
+void dlrt_matmul_integer(int ta, int tb, dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M,
+                         dlrt_i N, dlrt_i K, const void *a, const void *za, const void *b, const void *zb,
+                         dlrt_i nzb, void *y);
+void dlrt_qlinear_matmul(int ta, int tb, int to, dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff,
+                         dlrt_i M, dlrt_i N, dlrt_i K, const void *a, const void *sa, const void *za,
+                         const void *b, const void *sb, const void *zb, dlrt_i nzb, const void *sy,
+                         const void *zy, void *y);
+void dlrt_conv_integer(const dlrt_win *g, int tx, int tw, const void *x, const void *zx, const void *w,
+                       const void *zw, dlrt_i nzw, void *y);
+void dlrt_qlinear_conv(const dlrt_win *g, int tx, int tw, int to, const void *x, const void *sx, const void *zx,
+                       const void *w, const void *sw, const void *zw, dlrt_i nsw, dlrt_i nzw, const void *sy,
+                       const void *zy, const void *bias, void *y);
+void dlrt_max_pool_g(const dlrt_win *g, int t, const void *x, void *y);
 /* y = c ? a : b, each broadcast through its strides over dims d. */
 void dlrt_where(int r, const dlrt_i *d, const unsigned char *c, const dlrt_i *cs, const void *a,
                 const dlrt_i *as, const void *b, const dlrt_i *bs, int es, void *y);

@@ -327,6 +327,95 @@ static bool lower_binary(DlCall *c, DlCallKind kind, int op, const DlShape *in, 
   return true;
 }
 
+/* M, N, K and the batch offsets of a (broadcasting) matmul of x by y. */
+static bool lower_matmul(DlCall *c, const DlShape *xs, const DlShape *ys, DlError *e) {
+  DlShape x = *xs, y = *ys;
+  if (x.rank == 1) x = (DlShape){x.dtype, 2, {1, x.dims[0]}};
+  if (y.rank == 1) y = (DlShape){y.dtype, 2, {y.dims[0], 1}};
+  c->M = x.dims[x.rank - 2], c->K = x.dims[x.rank - 1], c->N = y.dims[y.rank - 1];
+  DlShape bx = x, by = y, bo;
+  bx.rank -= 2, by.rank -= 2;
+  if (!dl_broadcast_shapes(&bx, &by, &bo, e)) return false;
+  c->batches = dl_shape_numel(&bo);
+  c->aoff = malloc(sizeof(dlrt_i) * (size_t)(c->batches ? c->batches : 1));
+  c->boff = malloc(sizeof(dlrt_i) * (size_t)(c->batches ? c->batches : 1));
+  dlrt_i sa[DL_MAX_RANK], sb[DL_MAX_RANK], idx[DL_MAX_RANK];
+  bcast_strides(&bx, &bo, sa);
+  bcast_strides(&by, &bo, sb);
+  for (dlrt_i t = 0; t < c->batches; t++) {
+    dlrt_i r = t, oa = 0, ob = 0;
+    for (int d = bo.rank - 1; d >= 0; d--) idx[d] = r % bo.dims[d], r /= bo.dims[d];
+    for (int d = 0; d < bo.rank; d++) oa += idx[d] * sa[d], ob += idx[d] * sb[d];
+    c->aoff[t] = oa * c->M * c->K;
+    c->boff[t] = ob * c->K * c->N;
+  }
+  return true;
+}
+
+/* MatMulInteger (a, b, za, zb) and QLinearMatMul (a, sa, za, b, sb, zb, sy,
+ * zy) on 8-bit operands; zero points per tensor, b's also per column. */
+static bool lower_qmatmul(DlOpKind k, int nin, const DlShape *in, const DlShape *out, DlCall *c, DlError *e) {
+  bool ql = k == DL_OP_QLINEAR_MATMUL;
+  const DlShape *a = &in[0], *b = &in[ql ? 3 : 1], *za = &in[ql ? 2 : 2], *zb = &in[ql ? 5 : 3];
+  bool bits8 = (a->dtype == DL_U8 || a->dtype == DL_I8) && (b->dtype == DL_U8 || b->dtype == DL_I8);
+  if (!bits8 || nin < 4 || za->dtype != a->dtype || zb->dtype != b->dtype || dl_shape_numel(za) != 1) return true;
+  if (ql && (out->dtype != DL_U8 && out->dtype != DL_I8)) return true;
+  if (!lower_matmul(c, a, b, e)) return false;
+  c->tb = b->dtype;
+  c->len = dl_shape_numel(zb);
+  if (c->len != 1 && c->len != c->N) return true;
+  c->kind = ql ? DL_CALL_QLINEAR_MATMUL : DL_CALL_MATMUL_INTEGER;
+  return true;
+}
+
+/* ConvInteger (x, w, zx, zw) and QLinearConv (x, sx, zx, w, sw, zw, sy, zy
+ * [, bias]) on 8-bit operands: x's zero point per tensor, w's scale and zero
+ * point per tensor or per output channel. */
+static void lower_qconv(DlOpKind k, const DlAttrs *a, int nin, const DlShape *in, const DlShape *out, DlCall *c) {
+  bool ql = k == DL_OP_QLINEAR_CONV;
+  const DlShape *x = &in[0], *w = &in[ql ? 3 : 1], *zx = &in[2], *zw = &in[ql ? 5 : 3];
+  bool bits8 = (x->dtype == DL_U8 || x->dtype == DL_I8) && (w->dtype == DL_U8 || w->dtype == DL_I8);
+  if (!bits8 || x->rank < 3 || x->rank > 5 || zx->dtype != x->dtype || zw->dtype != w->dtype ||
+      dl_shape_numel(zx) != 1)
+    return;
+  int64_t m = w->dims[0], nzw = dl_shape_numel(zw), nsw = ql ? dl_shape_numel(&in[4]) : 1;
+  if ((nzw != 1 && nzw != m) || (nsw != 1 && nsw != m)) return;
+  if (ql && ((out->dtype != DL_U8 && out->dtype != DL_I8) || (nin > 8 && in[8].dtype != DL_I32))) return;
+  fill_win(c, a, x, out, w->dims + 2, m);
+  c->tb = w->dtype;
+  c->len = nzw, c->N = nsw;
+  c->kind = ql ? DL_CALL_QLINEAR_CONV : DL_CALL_CONV_INTEGER;
+}
+
+static bool is_qtype(DlDType t) { return t == DL_U8 || t == DL_I8 || t == DL_U16 || t == DL_I16 || t == DL_I32; }
+
+/* Quantize/DequantizeLinear: per tensor (a scale of one element) or per axis
+ * (a 1-D scale along `axis`); other forms (blocked scales, float8 and 4-bit
+ * types) keep DL_CALL_NONE. */
+static void lower_qlinear(DlOpKind k, const DlAttrs *a, int nin, const DlShape *in, const DlShape *out,
+                          DlCall *c) {
+  bool quant = k == DL_OP_QUANTIZE_LINEAR;
+  DlDType qt = quant ? out->dtype : in[0].dtype;
+  if (!is_qtype(qt) || (quant ? in[0].dtype : out->dtype) != DL_F32 || in[1].dtype != DL_F32) return;
+  if (nin > 2 && in[2].dtype != qt) return;
+  if (quant && qt == DL_I32) return;
+  /* fold_qdq's expansions pair a unit scale with a per-channel zero point */
+  int64_t ns = dl_shape_numel(&in[1]), nz = nin > 2 ? dl_shape_numel(&in[2]) : 1, nc = ns > nz ? ns : nz;
+  if (nc == 1) {
+    c->outer = 1, c->len = 1, c->inner = dl_shape_numel(&in[0]);
+  } else {
+    int64_t axis = dl_attrs_int(a, "axis", 1);
+    if (axis < 0) axis += in[0].rank;
+    if (axis < 0 || axis >= in[0].rank || in[0].dims[axis] != nc) return;
+    if ((ns != 1 && in[1].rank != 1) || (nz != 1 && in[2].rank != 1) || (ns != 1 && ns != nc) ||
+        (nz != 1 && nz != nc))
+      return;
+    axis_view(c, &in[0], axis);
+  }
+  c->M = ns, c->N = nz;
+  c->kind = quant ? DL_CALL_QUANTIZE : DL_CALL_DEQUANTIZE;
+}
+
 static bool lower_generic(DlOpKind k, const DlAttrs *a, int nin, const DlShape *in,
                           const DlShape *out, DlCall *c, DlError *e) {
   const DlShape *x = &in[0];
@@ -440,6 +529,17 @@ static bool lower_generic(DlOpKind k, const DlAttrs *a, int nin, const DlShape *
     c->transA = (int)dl_attrs_int(a, "exclusive", 0),
     c->transB = (int)dl_attrs_int(a, "reverse", 0);
     return true;
+  case DL_OP_CONV_INTEGER:
+  case DL_OP_QLINEAR_CONV: lower_qconv(k, a, nin, in, out, c); return true;
+  case DL_OP_MAX_POOL:
+    if (x->rank < 3 || x->rank > 5 || out->dtype != x->dtype) return true;
+    c->kind = DL_CALL_MAX_POOL_G;
+    fill_win(c, a, x, out, dl_attrs_ints(a, "kernel_shape", &n), x->dims[1]);
+    return true;
+  case DL_OP_MATMUL_INTEGER:
+  case DL_OP_QLINEAR_MATMUL: return lower_qmatmul(k, nin, in, out, c, e);
+  case DL_OP_QUANTIZE_LINEAR:
+  case DL_OP_DEQUANTIZE_LINEAR: lower_qlinear(k, a, nin, in, out, c); return true;
   case DL_OP_TRILU:
     c->kind = DL_CALL_TRILU;
     c->M = x->dims[x->rank - 2], c->N = x->dims[x->rank - 1];
@@ -523,30 +623,9 @@ bool dl_call_lower(DlOpKind k, const DlAttrs *a, int nin, const DlShape *in, con
     c->scratch = (c->transA ? c->M * c->K : 0) + (c->transB ? c->K * c->N : 0);
     return true;
   }
-  case DL_OP_MATMUL: {
-    DlShape x = in[0], y = in[1];
-    if (x.rank == 1) x = (DlShape){x.dtype, 2, {1, x.dims[0]}};
-    if (y.rank == 1) y = (DlShape){y.dtype, 2, {y.dims[0], 1}};
+  case DL_OP_MATMUL:
     c->kind = DL_CALL_MATMUL;
-    c->M = x.dims[x.rank - 2], c->K = x.dims[x.rank - 1], c->N = y.dims[y.rank - 1];
-    DlShape bx = x, by = y, bo;
-    bx.rank -= 2, by.rank -= 2;
-    if (!dl_broadcast_shapes(&bx, &by, &bo, e)) return false;
-    c->batches = dl_shape_numel(&bo);
-    c->aoff = malloc(sizeof(dlrt_i) * (size_t)(c->batches ? c->batches : 1));
-    c->boff = malloc(sizeof(dlrt_i) * (size_t)(c->batches ? c->batches : 1));
-    dlrt_i sa[DL_MAX_RANK], sb[DL_MAX_RANK], idx[DL_MAX_RANK];
-    bcast_strides(&bx, &bo, sa);
-    bcast_strides(&by, &bo, sb);
-    for (dlrt_i t = 0; t < c->batches; t++) {
-      dlrt_i r = t, oa = 0, ob = 0;
-      for (int d = bo.rank - 1; d >= 0; d--) idx[d] = r % bo.dims[d], r /= bo.dims[d];
-      for (int d = 0; d < bo.rank; d++) oa += idx[d] * sa[d], ob += idx[d] * sb[d];
-      c->aoff[t] = oa * c->M * c->K;
-      c->boff[t] = ob * c->K * c->N;
-    }
-    return true;
-  }
+    return lower_matmul(c, &in[0], &in[1], e);
   case DL_OP_SOFTMAX:
   case DL_OP_LOG_SOFTMAX:
   case DL_OP_HARDMAX:

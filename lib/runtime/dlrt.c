@@ -693,6 +693,215 @@ int dlrt_gather_elements(int r, const dlrt_i *d, const dlrt_i *xs, int axis, dlr
 }
 /* @end */
 
+/* @fn dlrt_qrange */
+/* The value range of an integer element type (the quantized types). */
+static void dlrt_qrange(int t, int64_t *lo, int64_t *hi) {
+  switch (t) {
+  case DLRT_T_I8: *lo = -128, *hi = 127; return;
+  case DLRT_T_U8: *lo = 0, *hi = 255; return;
+  case DLRT_T_I16: *lo = -32768, *hi = 32767; return;
+  case DLRT_T_U16: *lo = 0, *hi = 65535; return;
+  default: *lo = INT32_MIN, *hi = INT32_MAX; return;
+  }
+}
+/* @end */
+
+/* @fn dlrt_quantize uses dlrt_ld dlrt_st dlrt_qrange */
+/* ONNX QuantizeLinear over an [outer, len, inner] view: scale and zero point
+ * have ns and nz entries, each 1 or len; zp may be NULL (zero). Rounds half to
+ * even in float, then saturates to the type of y. */
+void dlrt_quantize(int to, dlrt_i outer, dlrt_i len, dlrt_i inner, const void *xv, const void *sv,
+                   dlrt_i ns, const void *zp, dlrt_i nz, void *y) {
+  const float *x = (const float *)xv, *scale = (const float *)sv;
+  int64_t lo, hi;
+  dlrt_i o, c, i, n = 0;
+  dlrt_qrange(to, &lo, &hi);
+  for (o = 0; o < outer; o++)
+    for (c = 0; c < len; c++) {
+      int64_t z = zp ? dlrt_ldi(to, zp, nz == 1 ? 0 : c) : 0;
+      float sc = scale[ns == 1 ? 0 : c];
+      for (i = 0; i < inner; i++, n++) {
+        float v = x[n] / sc, f = floorf(v), d = v - f;
+        int64_t q;
+        if (v != v) q = 0;
+        else if (v >= 9.2e18f) q = INT64_MAX / 2;
+        else if (v <= -9.2e18f) q = INT64_MIN / 2;
+        else {
+          q = (int64_t)f;
+          if (d > 0.5f || (d == 0.5f && (q & 1))) q++;
+        }
+        q += z;
+        dlrt_sti(to, y, n, q < lo ? lo : q > hi ? hi : q);
+      }
+    }
+}
+/* @end */
+
+/* @fn dlrt_dequantize uses dlrt_ld */
+/* ONNX DequantizeLinear over an [outer, len, inner] view: (x - zp) * scale. */
+void dlrt_dequantize(int ta, dlrt_i outer, dlrt_i len, dlrt_i inner, const void *x, const void *sv,
+                     dlrt_i ns, const void *zp, dlrt_i nz, void *yv) {
+  const float *scale = (const float *)sv;
+  float *y = (float *)yv;
+  dlrt_i o, c, i, n = 0;
+  for (o = 0; o < outer; o++)
+    for (c = 0; c < len; c++) {
+      int64_t z = zp ? dlrt_ldi(ta, zp, nz == 1 ? 0 : c) : 0;
+      float sc = scale[ns == 1 ? 0 : c];
+      for (i = 0; i < inner; i++, n++) y[n] = (float)(dlrt_ldi(ta, x, n) - z) * sc;
+    }
+}
+/* @end */
+
+/* @fn dlrt_idot uses dlrt_ld */
+/* sum_k (a[ao + k] - za) * (b[bo + k * bs] - zb), exact in int64. */
+static int64_t dlrt_idot(int ta, int tb, dlrt_i K, const void *a, dlrt_i ao, int64_t za, const void *b, dlrt_i bo,
+                         dlrt_i bs, int64_t zb) {
+  int64_t s = 0;
+  dlrt_i k;
+  for (k = 0; k < K; k++) s += (dlrt_ldi(ta, a, ao + k) - za) * (dlrt_ldi(tb, b, bo + k * bs) - zb);
+  return s;
+}
+/* @end */
+
+/* @fn dlrt_matmul_integer uses dlrt_idot */
+/* MatMulInteger: int32 y = (a - za)(b - zb), zb per column when nzb == N. */
+void dlrt_matmul_integer(int ta, int tb, dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M,
+                         dlrt_i N, dlrt_i K, const void *a, const void *za, const void *b, const void *zb,
+                         dlrt_i nzb, void *y) {
+  int32_t *o = (int32_t *)y;
+  dlrt_i t, i;
+  for (t = 0; t < batches; t++)
+    for (i = 0; i < M * N; i++)
+      *o++ = (int32_t)dlrt_idot(ta, tb, K, a, aoff[t] + (i / N) * K, dlrt_ldi(ta, za, 0), b, boff[t] + i % N, N,
+                                dlrt_ldi(tb, zb, nzb == 1 ? 0 : i % N));
+}
+/* @end */
+
+/* @fn dlrt_qlinear_matmul uses dlrt_idot dlrt_st dlrt_qrange */
+/* QLinearMatMul: the integer product requantized with sa * sb / sy (double),
+ * rounded half to even and saturated. */
+void dlrt_qlinear_matmul(int ta, int tb, int to, dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff,
+                         dlrt_i M, dlrt_i N, dlrt_i K, const void *a, const void *sa, const void *za,
+                         const void *b, const void *sb, const void *zb, dlrt_i nzb, const void *sy,
+                         const void *zy, void *y) {
+  double m = (double)*(const float *)sa * *(const float *)sb / *(const float *)sy;
+  int64_t lo, hi, z = dlrt_ldi(to, zy, 0);
+  dlrt_i t, i;
+  dlrt_qrange(to, &lo, &hi);
+  for (t = 0; t < batches; t++)
+    for (i = 0; i < M * N; i++) {
+      int64_t acc = dlrt_idot(ta, tb, K, a, aoff[t] + (i / N) * K, dlrt_ldi(ta, za, 0), b, boff[t] + i % N, N,
+                              dlrt_ldi(tb, zb, nzb == 1 ? 0 : i % N));
+      double v = (double)acc * m, f = floor(v);
+      int64_t q = (int64_t)f;
+      if (v - f > 0.5 || (v - f == 0.5 && (q & 1))) q++;
+      q += z;
+      dlrt_sti(to, y, t * M * N + i, q < lo ? lo : q > hi ? hi : q);
+    }
+}
+/* @end */
+
+/* @fn dlrt_iconv_at uses dlrt_ld */
+/* One output of an integer convolution (batch b, channel m, position o):
+ * sum (x - zx)(w - zw) over the window; padding contributes nothing. */
+static int64_t dlrt_iconv_at(const dlrt_win *g, int tx, int tw, const void *x, int64_t zx, const void *w,
+                             int64_t zw, dlrt_i b, dlrt_i m, const dlrt_i *o) {
+  dlrt_i cg = g->c / g->group, c0 = m / (g->m / g->group) * cg, c, k0, k1, k2;
+  dlrt_i kvol = g->k[0] * g->k[1] * g->k[2], ivol = g->id[0] * g->id[1] * g->id[2];
+  int64_t s = 0;
+  for (c = 0; c < cg; c++)
+    for (k0 = 0; k0 < g->k[0]; k0++) {
+      dlrt_i z0 = o[0] * g->stride[0] - g->pad[0] + k0 * g->dil[0];
+      if (z0 < 0 || z0 >= g->id[0]) continue;
+      for (k1 = 0; k1 < g->k[1]; k1++) {
+        dlrt_i z1 = o[1] * g->stride[1] - g->pad[1] + k1 * g->dil[1];
+        if (z1 < 0 || z1 >= g->id[1]) continue;
+        for (k2 = 0; k2 < g->k[2]; k2++) {
+          dlrt_i z2 = o[2] * g->stride[2] - g->pad[2] + k2 * g->dil[2];
+          if (z2 < 0 || z2 >= g->id[2]) continue;
+          s += (dlrt_ldi(tx, x, (b * g->c + c0 + c) * ivol + (z0 * g->id[1] + z1) * g->id[2] + z2) - zx) *
+               (dlrt_ldi(tw, w, (m * cg + c) * kvol + (k0 * g->k[1] + k1) * g->k[2] + k2) - zw);
+        }
+      }
+    }
+  return s;
+}
+/* @end */
+
+/* @fn dlrt_conv_integer uses dlrt_iconv_at */
+/* ConvInteger: int32 y; zw per tensor or per output channel (nzw == m). */
+void dlrt_conv_integer(const dlrt_win *g, int tx, int tw, const void *x, const void *zx, const void *w,
+                       const void *zw, dlrt_i nzw, void *y) {
+  int32_t *out = (int32_t *)y;
+  dlrt_i b, m, o[3];
+  for (b = 0; b < g->n; b++)
+    for (m = 0; m < g->m; m++)
+      for (o[0] = 0; o[0] < g->od[0]; o[0]++)
+        for (o[1] = 0; o[1] < g->od[1]; o[1]++)
+          for (o[2] = 0; o[2] < g->od[2]; o[2]++)
+            *out++ = (int32_t)dlrt_iconv_at(g, tx, tw, x, zx ? dlrt_ldi(tx, zx, 0) : 0, w,
+                                            zw ? dlrt_ldi(tw, zw, nzw == 1 ? 0 : m) : 0, b, m, o);
+}
+/* @end */
+
+/* @fn dlrt_qlinear_conv uses dlrt_iconv_at dlrt_st dlrt_qrange */
+/* QLinearConv: (acc + bias) * sx * sw[m] / sy (double), rounded half to
+ * even, plus zy, saturated; sw and zw per tensor or per output channel. */
+void dlrt_qlinear_conv(const dlrt_win *g, int tx, int tw, int to, const void *x, const void *sx, const void *zx,
+                       const void *w, const void *sw, const void *zw, dlrt_i nsw, dlrt_i nzw, const void *sy,
+                       const void *zy, const void *bias, void *y) {
+  int64_t lo, hi, z = dlrt_ldi(to, zy, 0);
+  dlrt_i b, m, o[3], n = 0;
+  dlrt_qrange(to, &lo, &hi);
+  for (b = 0; b < g->n; b++)
+    for (m = 0; m < g->m; m++) {
+      double mul = (double)*(const float *)sx * ((const float *)sw)[nsw == 1 ? 0 : m] / *(const float *)sy;
+      int64_t zwm = dlrt_ldi(tw, zw, nzw == 1 ? 0 : m), bm = bias ? ((const int32_t *)bias)[m] : 0;
+      for (o[0] = 0; o[0] < g->od[0]; o[0]++)
+        for (o[1] = 0; o[1] < g->od[1]; o[1]++)
+          for (o[2] = 0; o[2] < g->od[2]; o[2]++) {
+            double v = (double)(dlrt_iconv_at(g, tx, tw, x, dlrt_ldi(tx, zx, 0), w, zwm, b, m, o) + bm) * mul;
+            double f = floor(v);
+            int64_t q = (int64_t)f;
+            if (v - f > 0.5 || (v - f == 0.5 && (q & 1))) q++;
+            q += z;
+            dlrt_sti(to, y, n++, q < lo ? lo : q > hi ? hi : q);
+          }
+    }
+}
+/* @end */
+
+/* @fn dlrt_max_pool_g uses dlrt_ld dlrt_st */
+/* MaxPool on any element type (values compared as double). ONNX pads are
+ * smaller than the window, so no window is empty. */
+void dlrt_max_pool_g(const dlrt_win *g, int t, const void *x, void *y) {
+  dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], q, o0, o1, o2, k0, k1, k2, n = 0;
+  for (q = 0; q < g->n * g->c; q++)
+    for (o0 = 0; o0 < g->od[0]; o0++)
+      for (o1 = 0; o1 < g->od[1]; o1++)
+        for (o2 = 0; o2 < g->od[2]; o2++) {
+          double acc = -HUGE_VAL;
+          for (k0 = 0; k0 < g->k[0]; k0++) {
+            dlrt_i z0 = o0 * g->stride[0] - g->pad[0] + k0 * g->dil[0];
+            if (z0 < 0 || z0 >= g->id[0]) continue;
+            for (k1 = 0; k1 < g->k[1]; k1++) {
+              dlrt_i z1 = o1 * g->stride[1] - g->pad[1] + k1 * g->dil[1];
+              if (z1 < 0 || z1 >= g->id[1]) continue;
+              for (k2 = 0; k2 < g->k[2]; k2++) {
+                dlrt_i z2 = o2 * g->stride[2] - g->pad[2] + k2 * g->dil[2];
+                double v;
+                if (z2 < 0 || z2 >= g->id[2]) continue;
+                v = dlrt_ldf(t, x, q * ivol + (z0 * g->id[1] + z1) * g->id[2] + z2);
+                if (v > acc) acc = v;
+              }
+            }
+          }
+          dlrt_stf(t, y, n++, acc);
+        }
+}
+/* @end */
+
 /* @fn dlrt_where uses dlrt_next dlrt_numel */
 void dlrt_where(int r, const dlrt_i *d, const unsigned char *c, const dlrt_i *cs, const void *a,
                 const dlrt_i *as, const void *b, const dlrt_i *bs, int es, void *y) {
