@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc/kernels.h"
 #include "dlc/qdq.h"
 #include "dlc/quant.h"
 #include "pass_util.h"
@@ -571,6 +572,266 @@ static bool is_lut_op(DlOpKind k) {
   }
 }
 
+/* ---- elementwise regions as lookup tables ----------------------------------
+ *
+ * Exporters spell many activations as chains of elementwise float ops on one
+ * tensor: hardswish as Add(x, 3) + Clip + Mul(x, .) + Div(., 6), x *
+ * HardSigmoid(x), Max(x, LeakyRelu(x)), Pow(x, 2). Every such region is a
+ * function of its one source value x alone, elementwise, so on an 8-bit (at
+ * most 16-bit) x it is a table over x's levels. A region is the set of
+ * elementwise ops (unary activations; add, sub, mul, div, pow, max, min whose
+ * other operands are scalar constants or region values of the result's shape)
+ * that reach back to one source; each region value used outside it becomes
+ * one qg.lut on the source: the float ops of the region run (dl_kernel_eval)
+ * on every level of x dequantized, and the result is quantized at the value's
+ * calibrated parameters. Single unary activations keep their own LUT rule.
+ * The source must already be quantized when the region is reached (a float
+ * input's normalization stays float). */
+
+typedef struct {
+  MlirOperation op;
+  const void *src; /* the source value (MlirValue.ptr) */
+  bool output;     /* used outside the region */
+} Elt;
+
+typedef struct {
+  const void *src;
+  int nops, state; /* 0: undecided, 1: fused, 2: not */
+  bool binary;
+} Region;
+
+typedef struct {
+  Elt *e;
+  int ne;
+  Region *r;
+  int nr;
+  const void **ren; /* pairs (lut result, the value it replaced) */
+  int nren;
+} Regions;
+
+static bool elementwise_kind(DlOpKind k, bool *binary) {
+  *binary = false;
+  switch (k) {
+  case DL_OP_ADD: case DL_OP_SUB: case DL_OP_MUL: case DL_OP_DIV: case DL_OP_POW: case DL_OP_MAX: case DL_OP_MIN:
+    *binary = true;
+    return true;
+  case DL_OP_RELU: case DL_OP_LEAKY_RELU: case DL_OP_CLIP: case DL_OP_SIGMOID: case DL_OP_HARD_SIGMOID:
+  case DL_OP_HARD_SWISH: case DL_OP_TANH: case DL_OP_ERF: case DL_OP_GELU: case DL_OP_ELU: case DL_OP_SELU:
+  case DL_OP_CELU: case DL_OP_SOFTPLUS: case DL_OP_SOFTSIGN: case DL_OP_THRESHOLDED_RELU: case DL_OP_EXP:
+  case DL_OP_NEG: case DL_OP_ABS: case DL_OP_SQRT: case DL_OP_SIN: case DL_OP_COS:
+    return true;
+  default: return false;
+  }
+}
+
+static Elt *elt_of(Regions *R, MlirOperation op) {
+  for (int i = R->ne - 1; i >= 0; i--)
+    if (R->e[i].op.ptr == op.ptr) return &R->e[i];
+  return NULL;
+}
+
+static Region *region_of(Regions *R, const void *src) {
+  for (int i = 0; i < R->nr; i++)
+    if (R->r[i].src == src) return &R->r[i];
+  return NULL;
+}
+
+static bool same_dims(const DlShape *a, const DlShape *b) {
+  if (a->rank != b->rank) return false;
+  for (int i = 0; i < a->rank; i++)
+    if (a->dims[i] != b->dims[i]) return false;
+  return true;
+}
+
+/* A scalar f32 constant (any rank, one element). */
+static bool scalar_const(MlirValue v) {
+  DlTensor t = {0};
+  if (!const_f32(v, &t)) return false;
+  bool one = dl_shape_numel(&t.shape) == 1;
+  dl_tensor_free(&t);
+  return one;
+}
+
+static void regions_find(Regions *R, MlirBlock body) {
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+    DlOpKind k = dl_op_kind(op);
+    bool binary;
+    DlShape rs, vs;
+    DlQParams fixed;
+    if (k == DL_OP_COUNT || !elementwise_kind(k, &binary) || mlirOperationGetNumResults(op) != 1) continue;
+    MlirValue r = mlirOperationGetResult(op, 0);
+    if (!value_is_f32(r) || !dl_type_to_shape(mlirValueGetType(r), &rs) || dl_value_qparams(r, &fixed) ||
+        !mlirAttributeIsNull(mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.quant"))))
+      continue;
+    const void *src = NULL;
+    bool ok = true;
+    for (intptr_t i = 0; ok && i < mlirOperationGetNumOperands(op); i++) {
+      MlirValue v = mlirOperationGetOperand(op, i);
+      if (!mlirAttributeIsNull(dl_value_constant(v))) {
+        ok = binary && scalar_const(v);
+        continue;
+      }
+      if (!value_is_f32(v) || !dl_type_to_shape(mlirValueGetType(v), &vs) || !same_dims(&vs, &rs)) {
+        ok = false;
+        break;
+      }
+      Elt *d = mlirValueIsAOpResult(v) ? elt_of(R, mlirOpResultGetOwner(v)) : NULL;
+      const void *s = d ? d->src : v.ptr;
+      ok = !src || src == s;
+      src = s;
+    }
+    if (!ok || !src) continue;
+    R->e = realloc(R->e, sizeof(Elt) * (size_t)(R->ne + 1));
+    R->e[R->ne++] = (Elt){op, src, false};
+    Region *g = region_of(R, src);
+    if (!g) {
+      R->r = realloc(R->r, sizeof(Region) * (size_t)(R->nr + 1));
+      g = &R->r[R->nr++];
+      *g = (Region){src, 0, 0, false};
+    }
+    g->nops++;
+    g->binary = g->binary || binary;
+  }
+  /* outputs: values with a user outside their region */
+  for (int i = 0; i < R->ne; i++) {
+    MlirValue r = mlirOperationGetResult(R->e[i].op, 0);
+    for (MlirOpOperand u = mlirValueGetFirstUse(r); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) {
+      Elt *d = elt_of(R, mlirOpOperandGetOwner(u));
+      if (!d || d->src != R->e[i].src) R->e[i].output = true;
+    }
+  }
+}
+
+static const void *renamed(const Regions *R, const void *v) {
+  for (int i = 0; i < R->nren; i++)
+    if (R->ren[2 * i] == v) return R->ren[2 * i + 1];
+  return v;
+}
+
+/* The table of region output `out` over the levels of source qs (params px):
+ * every region op up to `out`, in block order, evaluated on the dequantized
+ * levels; false if a kernel fails. */
+static bool region_table(Regions *R, const Elt *out, const DlQParams *px, const DlQParams *py, int64_t *table) {
+  int64_t nl = px->qmax - px->qmin + 1;
+  DlShape ls = {DL_F32, 1, {nl}};
+  int cap = 0;
+  for (int i = 0; i < R->ne; i++) cap += R->e[i].src == out->src;
+  DlTensor *vals = calloc((size_t)cap + 1, sizeof(DlTensor));
+  const void **keys = calloc((size_t)cap + 1, sizeof(void *));
+  int nv = 1;
+  dl_tensor_alloc(&vals[0], &ls);
+  keys[0] = out->src;
+  for (int64_t i = 0; i < nl; i++) ((float *)vals[0].data)[i] = dl_dequantize_f(px->qmin + i, (float)px->scale, px->zp);
+  bool ok = true;
+  for (int i = 0; i < R->ne && ok; i++) {
+    const Elt *d = &R->e[i];
+    if (d->src != out->src) continue;
+    MlirOperation op = d->op;
+    DlOpKind k = dl_op_kind(op);
+    DlAttrs a;
+    DlError e = {0};
+    intptr_t n = mlirOperationGetNumOperands(op);
+    DlTensor in[2] = {{0}}, own[2] = {{0}};
+    for (intptr_t j = 0; ok && j < n && j < 2; j++) {
+      MlirValue v = mlirOperationGetOperand(op, j);
+      if (!mlirAttributeIsNull(dl_value_constant(v)) && const_f32(v, &own[j])) {
+        own[j].shape.rank = 1, own[j].shape.dims[0] = 1;
+        in[j] = own[j];
+        continue;
+      }
+      const void *key = renamed(R, v.ptr);
+      int f = -1;
+      for (int m = 0; m < nv; m++)
+        if (keys[m] == key) f = m;
+      if (f < 0) ok = false;
+      else in[j] = vals[f];
+    }
+    ok = ok && n <= 2 && dl_op_read_attrs(op, k, &a, &e);
+    DlTensor y = {0};
+    y.shape = ls;
+    ok = ok && dl_kernel_eval(k, &a, (int)n, in, &y, &e);
+    dl_error_clear(&e);
+    dl_tensor_free(&own[0]), dl_tensor_free(&own[1]);
+    if (!ok) {
+      dl_tensor_free(&y);
+      break;
+    }
+    keys[nv] = mlirOperationGetResult(op, 0).ptr, vals[nv++] = y;
+    if (d == out) break;
+  }
+  if (ok)
+    for (int64_t i = 0; i < nl; i++)
+      table[i] = dl_quantize_f(((float *)vals[nv - 1].data)[i], (float)py->scale, py->zp, py->qmin, py->qmax);
+  for (int m = 0; m < nv; m++) dl_tensor_free(&vals[m]);
+  free(vals), free(keys);
+  return ok;
+}
+
+/* Op `op` of a region: 0 when it is not fused (quantize it as usual), 1 when
+ * it is fused (nothing more to do: an interior op, or an output replaced by
+ * its qg.lut). */
+static int region_fuse(Q *q, Regions *R, MlirOperation op, const QOpts *o) {
+  Elt *d = elt_of(R, op);
+  if (!d) return 0;
+  Region *g = region_of(R, d->src);
+  if (g->nops < 2 && !g->binary) return 0; /* one unary activation: its own LUT */
+  if (!g->state) {
+    MlirValue qs = known_quant(q, (MlirValue){d->src});
+    DlQParams px;
+    bool ok = !mlirValueIsNull(qs) && dl_qparams_of_type(mlirValueGetType(qs), &px) && px.qmax - px.qmin < 65536;
+    /* every output needs its calibrated range */
+    for (int i = 0; ok && i < R->ne; i++) {
+      DlQParams py;
+      if (R->e[i].src == d->src && R->e[i].output) ok = act_params(mlirOperationGetResult(R->e[i].op, 0), o, &py);
+    }
+    g->state = ok ? 1 : 2;
+  }
+  if (g->state != 1) return 0;
+  if (!d->output) return 1;
+  MlirValue qs = known_quant(q, (MlirValue){d->src}), r = mlirOperationGetResult(op, 0);
+  DlQParams px, py;
+  DlShape rs;
+  dl_qparams_of_type(mlirValueGetType(qs), &px);
+  if (!act_params(r, o, &py) || !dl_type_to_shape(mlirValueGetType(r), &rs)) return 0;
+  int64_t nl = px.qmax - px.qmin + 1;
+  int64_t *table = malloc(sizeof(int64_t) * (size_t)nl);
+  if (!region_table(R, d, &px, &py, table)) {
+    /* cannot happen for the kinds accepted (their float kernels take any f32); refuse loudly */
+    mlirEmitError(mlirOperationGetLocation(op), "internal: the elementwise region of this op could not be tabulated");
+    q->failed = true;
+    free(table);
+    return 1;
+  }
+  MlirOperation lut = create1("qg.lut", mlirOperationGetLocation(op), 1, &qs, dl_qtype_get(q->ctx, &rs, &py));
+  mlirOperationSetDiscardableAttributeByName(lut, dl_str("dlc.table"), mlirDenseI64ArrayGet(q->ctx, nl, table));
+  int64_t lo = px.qmin;
+  set_i64s(lut, "dlc.table_lo", &lo, 1);
+  mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(op), op, lut);
+  MlirValue lv = mlirOperationGetResult(lut, 0);
+  mlirValueReplaceAllUsesOfWith(r, lv);
+  R->ren = realloc(R->ren, sizeof(void *) * (size_t)(2 * R->nren + 2));
+  R->ren[2 * R->nren] = lv.ptr, R->ren[2 * R->nren + 1] = r.ptr;
+  R->nren++;
+  free(table);
+  return 1;
+}
+
+/* Erases the fused region ops, all unused now. */
+static void regions_erase(Regions *R) {
+  for (bool again = true; again;) {
+    again = false;
+    for (int i = R->ne - 1; i >= 0; i--) {
+      Region *g = region_of(R, R->e[i].src);
+      if (R->e[i].op.ptr && g->state == 1 && dl_value_is_unused(mlirOperationGetResult(R->e[i].op, 0))) {
+        mlirOperationDestroy(R->e[i].op);
+        R->e[i].op.ptr = NULL;
+        again = true;
+      }
+    }
+  }
+  free(R->e), free(R->r), free(R->ren);
+}
+
 static const QOpts default_opts = {8, 8, true, true, false, false, DL_WCLIP_AUTO, 0, 8};
 
 bool dl_quant_layer_scales(MlirOperation op, const DlTensor *w, int axis, int64_t nch, double *scales, int *wbits) {
@@ -602,6 +863,8 @@ bool dl_pass_quantize(MlirOperation func) {
     if (value_is_f32(a) && dl_value_qparams(a, &fixed))
       fake_quant(&q, body, (MlirOperation){NULL}, mlirOperationGetLocation(func), a, &fixed);
   }
+  Regions regs = {0};
+  regions_find(&regs, body);
   for (MlirOperation op = mlirBlockGetFirstOperation(body), next; !mlirOperationIsNull(op); op = next) {
     next = mlirOperationGetNextInBlock(op);
     if (dl_op_is(op, "arith.constant") || dl_op_is(op, "quant.qcast") || dl_op_is(op, "quant.dcast") ||
@@ -610,11 +873,11 @@ bool dl_pass_quantize(MlirOperation func) {
     QOpts o = q.global;
     if (!read_opts(mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.quant")), &o,
                    mlirOperationGetLocation(op)))
-      return false;
+      return regions_erase(&regs), false;
     if (o.wbits < 2 || o.wbits > 16 || o.abits < 2 || o.abits > 16) {
       MlirLocation loc = mlirOperationGetLocation(op);
       mlirEmitError(loc, "dlc.quant: wbits and abits must be within 2..16");
-      return false;
+      return regions_erase(&regs), false;
     }
     if (!(o.outliers >= 0 && o.outliers < 0.5) ||
         (o.outliers > 0 && (o.outlier_bits <= o.wbits || o.outlier_bits > 16))) {
@@ -625,17 +888,21 @@ bool dl_pass_quantize(MlirOperation func) {
         snprintf(msg, sizeof msg, "dlc.quant: outlier_bits must be more than wbits and at most 16 (got %d, wbits %d)",
                  o.outlier_bits, o.wbits);
       mlirEmitError(mlirOperationGetLocation(op), msg);
-      return false;
+      return regions_erase(&regs), false;
     }
     DlOpKind k = dl_op_kind(op);
     if (k == DL_OP_QUANTIZE_LINEAR && quantize_passthrough(&q, op)) continue;
+    if (!o.keep_float && region_fuse(&q, &regs, op, &o)) {
+      if (q.failed) return regions_erase(&regs), free(q.qv), free(q.dv), false;
+      continue;
+    }
     bool done = false;
     bool fresult = mlirOperationGetNumResults(op) == 1 && value_is_f32(mlirOperationGetResult(op, 0));
     if (k != DL_OP_COUNT && fresult && !o.keep_float) {
       switch (k) {
       case DL_OP_CONV: case DL_OP_GEMM: case DL_OP_MATMUL:
         done = quantize_mac(&q, op, k, &o);
-        if (q.failed) return free(q.qv), free(q.dv), false;
+        if (q.failed) return regions_erase(&regs), free(q.qv), free(q.dv), false;
         break;
       case DL_OP_ADD: case DL_OP_SUB: case DL_OP_MUL:
         done = value_is_f32(mlirOperationGetOperand(op, 0)) || dl_value_is_quant(mlirOperationGetOperand(op, 0));
@@ -662,6 +929,7 @@ bool dl_pass_quantize(MlirOperation func) {
         dl_value_qparams(mlirOperationGetResult(op, 0), &fixed))
       fake_quant(&q, body, op, mlirOperationGetLocation(op), mlirOperationGetResult(op, 0), &fixed);
   }
+  regions_erase(&regs);
   /* casts left behind by ops that turned out to have no integer form */
   for (bool again = true; again;) {
     again = false;

@@ -212,6 +212,28 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
       q->chunk[i] = outer ? dl_shape_numel(&in[i]) / outer : 0;
     }
     q->c.outer = outer;
+  } else if (k == DL_OP_LUT) {
+    /* the table is the op's meaning: --quantize tabulated an elementwise float region over every input level */
+    MlirAttribute t = mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.table"));
+    MlirAttribute lo = mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.table_lo"));
+    if (!has_qx || mlirAttributeIsNull(t) || mlirAttributeIsNull(lo) || !mlirAttributeIsADenseI64Array(t) ||
+        !mlirAttributeIsADenseI64Array(lo) || mlirDenseArrayGetNumElements(lo) != 1)
+      return qerr(e, st->where, op, "%s", "needs a quantized input, dlc.table and dlc.table_lo");
+    int64_t nl = mlirDenseArrayGetNumElements(t), l0 = mlirDenseI64ArrayGetElement(lo, 0);
+    if (l0 != qx.qmin || nl != qx.qmax - qx.qmin + 1)
+      return qerr(e, st->where, op, "%s", "dlc.table must hold one entry per input level (qmin..qmax)");
+    q->lut = malloc(sizeof(int32_t) * (size_t)nl);
+    for (int64_t i = 0; i < nl; i++) {
+      int64_t v = mlirDenseI64ArrayGetElement(t, i);
+      if (v < qy.qmin || v > qy.qmax) {
+        free(q->lut), q->lut = NULL;
+        return qerr(e, st->where, op, "%s", "dlc.table entry outside the result's storage range");
+      }
+      q->lut[i] = (int32_t)v;
+    }
+    q->lut_lo = l0, q->lut_n = nl;
+    q->o = out_stage(&qy, &out, NULL);
+    q->kind = DL_Q_LUT;
   } else {
     DlError le = {0};
     if (!dl_call_lower(k, &st->a, st->nin, fin, &fout, &q->c, &le)) {
