@@ -20,7 +20,7 @@
 
 int64_t dl_acc_x_bytes(const DlStep *st, const DlAccLayer *l, int64_t m0, int64_t m1, int64_t k0, int64_t k1, int64_t n0) {
   const struct DlQStep *q = st->q;
-  if (l->kind == DL_ACC_L_ADD) return (m1 - m0) * ((k0 <= 0 && k1 > 0 ? q->xes : 0) + (k0 <= 1 && k1 > 1 ? q->wes : 0));
+  if (dl_acc_is_binary(l->kind)) return (m1 - m0) * ((k0 <= 0 && k1 > 0 ? q->xes : 0) + (k0 <= 1 && k1 > 1 ? q->wes : 0));
   if (l->kind != DL_ACC_L_CONV && l->kind != DL_ACC_L_MAXPOOL) return (m1 - m0) * (k1 - k0) * q->xes;
   /* whole input rows (z, y) of the channels the tile touches, for each image-plane the rows cover */
   const dlrt_win *g = &q->c.win;
@@ -54,6 +54,17 @@ int64_t dl_acc_weight_bytes(const DlAccDevice *d, const DlAccLayer *l) {
   return l->wbytes - pad + (l->noutliers ? 4 * (l->N + 1) + l->noutliers * (2 + (d->outlier_bits + 7) / 8) : 0);
 }
 
+int64_t dl_acc_bin_index(const DlCall *c, int op, int64_t m) {
+  if (dl_call_binary_is_dense(c)) return m;
+  const dlrt_i *st = op ? c->bs : c->as;
+  int64_t idx = 0;
+  for (int i = c->r - 1; i >= 0; i--) {
+    idx += (m % c->dims[i]) * st[i];
+    m /= c->dims[i];
+  }
+  return idx;
+}
+
 /* --- which steps run here ------------------------------------------------ */
 
 static bool is_pow2(int64_t v) { return v > 0 && !(v & (v - 1)); }
@@ -85,8 +96,12 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
                -1;
     return 1;
   }
+  if (q->kind == DL_Q_BINARY && st->k == DL_OP_MUL) { /* operand 1 may broadcast (squeeze-excitation scales) */
+    if (!dev->requant_mult && !is_pow2(q->mult[0].m0)) return 0; /* a shift-only unit cannot: the host multiplies */
+    l->kind = DL_ACC_L_MUL, l->M = dl_shape_numel(ys), l->N = 1, l->K = 2;
+    return 1;
+  }
   if (q->kind == DL_Q_BINARY && (st->k == DL_OP_ADD || st->k == DL_OP_SUB)) {
-    if (!dl_call_binary_is_dense(c)) return 0;
     if (!dev->requant_mult && (!is_pow2(q->mult[0].m0) || !is_pow2(q->mb.m0)))
       return dl_error_set(e, "%s: device '%s' adds with shifts only, and this add's multipliers are not powers of two "
                              "(quantize with --pow2)", st->where, dev->name),
@@ -290,7 +305,7 @@ static int64_t emit(Emit *m, DlAccOp op, unsigned slots, int64_t dep1, int64_t d
 
 static void emit_cfg(Emit *m, const DlStep *st, const DlAccLayer *l, int xbits, int obits, bool shift_only) {
   const struct DlQStep *q = st->q;
-  int64_t zx = l->kind == DL_ACC_L_LUT ? q->lut_lo : q->zx, zb = l->kind == DL_ACC_L_ADD ? q->zw : 0;
+  int64_t zx = l->kind == DL_ACC_L_LUT ? q->lut_lo : q->zx, zb = dl_acc_is_binary(l->kind) ? q->zw : 0;
   int64_t i = emit(m, DL_ACC_CFG, 0, -1, -1, zx, zb, q->o.zp, q->o.lo, q->o.hi, 0);
   m->p->insn[i].w[3] = (uint64_t)(uint32_t)q->o.hi |
                        (uint64_t)((unsigned)xbits | (unsigned)l->wbits << 8 | (unsigned)obits << 16 |
@@ -464,13 +479,14 @@ bool dl_acc_compile(MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, D
       l.icmd = out->ninsn - 1;
       emit_gemm(&m, &l, t.pg);
     } else {
-      int64_t np = l.kind == DL_ACC_L_ADD ? 3 : l.kind == DL_ACC_L_LUT ? q->lut_n : 0;
+      int64_t np = l.kind == DL_ACC_L_ADD ? 3 : l.kind == DL_ACC_L_MUL ? 2 : l.kind == DL_ACC_L_LUT ? q->lut_n : 0;
       if (out->npar + np > pcap) pcap = (out->npar + np) * 2 + 16, out->par = realloc(out->par, sizeof(int64_t) * (size_t)pcap);
       if (l.kind == DL_ACC_L_ADD) {
         out->par[l.poff] = q->mult[0].m0;
         out->par[l.poff + 1] = (st->k == DL_OP_SUB ? -1 : 1) * q->mb.m0;
         out->par[l.poff + 2] = q->mult[0].shift;
       }
+      if (l.kind == DL_ACC_L_MUL) out->par[l.poff] = q->mult[0].m0, out->par[l.poff + 1] = q->mult[0].shift;
       for (int64_t i = 0; l.kind == DL_ACC_L_LUT && i < np; i++) out->par[l.poff + i] = q->lut[i];
       out->npar += np;
       int64_t per = l.K * (q->xes > q->wes ? q->xes : q->wes);
