@@ -832,6 +832,70 @@ static void regions_erase(Regions *R) {
   free(R->e), free(R->r), free(R->ren);
 }
 
+/* tensor.concat of quantized activations (and constants): the result takes
+ * its calibrated parameters; an operand quantized otherwise is requantized
+ * into them by a qg.lut (quantize(dequantize(level)) for each of its levels),
+ * a constant is quantized into them. Exporters pad channels this way
+ * (BlazeFace: Concat with zeros) and join feature maps (PP-OCR det). */
+static bool quantize_concat(Q *q, MlirOperation op, const QOpts *o) {
+  MlirValue r = mlirOperationGetResult(op, 0);
+  DlShape ys;
+  DlQParams py;
+  intptr_t n = mlirOperationGetNumOperands(op);
+  if (!value_is_f32(r) || !dl_type_to_shape(mlirValueGetType(r), &ys) || !act_params(r, o, &py) || n > 32 ||
+      py.qmax - py.qmin > 255)
+    return false;
+  MlirValue ops[32];
+  int nact = 0;
+  for (intptr_t i = 0; i < n; i++) { /* every activation operand must already be integer */
+    MlirValue v = mlirOperationGetOperand(op, i);
+    if (!mlirAttributeIsNull(dl_value_constant(v))) continue;
+    ops[i] = known_quant(q, v);
+    if (mlirValueIsNull(ops[i])) return false;
+    DlQParams px;
+    if (!dl_qparams_of_type(mlirValueGetType(ops[i]), &px) || px.qmax - px.qmin > 255) return false;
+    nact++;
+  }
+  if (!nact) return false;
+  for (intptr_t i = 0; i < n; i++) {
+    MlirValue v = mlirOperationGetOperand(op, i);
+    DlShape vs;
+    dl_type_to_shape(mlirValueGetType(v), &vs);
+    if (!mlirAttributeIsNull(dl_value_constant(v))) {
+      DlTensor t = {0};
+      if (!const_f32(v, &t)) return false;
+      DlShape qs = t.shape;
+      qs.dtype = py.bits <= 8 ? DL_I8 : DL_I16;
+      DlTensor qt = {0};
+      dl_tensor_alloc(&qt, &qs);
+      int64_t ne = dl_shape_numel(&qs);
+      for (int64_t j = 0; j < ne; j++)
+        dl_tensor_set_i(&qt, j, dl_quantize_f(((const float *)t.data)[j], (float)py.scale, py.zp, py.qmin, py.qmax));
+      dl_tensor_free(&t);
+      MlirValue c = dl_insert_constant(op, &qt, "qconcat");
+      MlirOperation sc = create1("quant.scast", mlirOperationGetLocation(op), 1, &c, dl_qtype_get(q->ctx, &vs, &py));
+      mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(op), op, sc);
+      ops[i] = mlirOperationGetResult(sc, 0);
+      continue;
+    }
+    DlQParams px;
+    dl_qparams_of_type(mlirValueGetType(ops[i]), &px);
+    if (px.scale == py.scale && px.zp == py.zp && px.qmin == py.qmin && px.qmax == py.qmax) continue;
+    int64_t nl = px.qmax - px.qmin + 1, table[256];
+    for (int64_t j = 0; j < nl; j++)
+      table[j] = dl_quantize_f(dl_dequantize_f(px.qmin + j, (float)px.scale, px.zp), (float)py.scale, py.zp, py.qmin, py.qmax);
+    MlirOperation lut = create1("qg.lut", mlirOperationGetLocation(op), 1, &ops[i], dl_qtype_get(q->ctx, &vs, &py));
+    mlirOperationSetDiscardableAttributeByName(lut, dl_str("dlc.table"), mlirDenseI64ArrayGet(q->ctx, nl, table));
+    int64_t lo = px.qmin;
+    set_i64s(lut, "dlc.table_lo", &lo, 1);
+    mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(op), op, lut);
+    ops[i] = mlirOperationGetResult(lut, 0);
+  }
+  for (intptr_t i = 0; i < n; i++) mlirOperationSetOperand(op, i, ops[i]);
+  mlirValueSetType(r, dl_qtype_get(q->ctx, &ys, &py));
+  return true;
+}
+
 static const QOpts default_opts = {8, 8, true, true, false, false, DL_WCLIP_AUTO, 0, 8};
 
 bool dl_quant_layer_scales(MlirOperation op, const DlTensor *w, int axis, int64_t nch, double *scales, int *wbits) {
@@ -898,6 +962,7 @@ bool dl_pass_quantize(MlirOperation func) {
     }
     bool done = false;
     bool fresult = mlirOperationGetNumResults(op) == 1 && value_is_f32(mlirOperationGetResult(op, 0));
+    if (dl_op_is(op, "tensor.concat") && fresult && !o.keep_float && quantize_concat(&q, op, &o)) continue;
     if (k != DL_OP_COUNT && fresult && !o.keep_float) {
       switch (k) {
       case DL_OP_CONV: case DL_OP_GEMM: case DL_OP_MATMUL:

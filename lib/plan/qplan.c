@@ -212,6 +212,7 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
       q->chunk[i] = outer ? dl_shape_numel(&in[i]) / outer : 0;
     }
     q->c.outer = outer;
+    q->o = out_stage(&qy, &out, NULL); /* a copy: the targets that store element by element read its width here */
   } else if (k == DL_OP_LUT) {
     /* the table is the op's meaning: --quantize tabulated an elementwise float region over every input level */
     MlirAttribute t = mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.table"));

@@ -14,6 +14,8 @@ make_inputs.py:
   int8       dlc f.mlir --quantize --calib=calib.npy (8 samples) --emit=qg, in dlc-run:
              its SNR against ort (lowest over the outputs; no pass mark)
   int8 c / acc / pim   the integer model on each target, bit-identical with int8?
+  acc host share       the share of the accelerator's modelled time (dlc-run --report)
+                       spent in host steps, and the three host steps that cost most
 Every cell is measured now; a failure shows the tool's own message.
 """
 import argparse
@@ -26,7 +28,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 PY = sys.executable
-COLUMNS = ["import", "ort", "interp", "c", "int8", "int8 c", "acc", "pim"]
+COLUMNS = ["import", "ort", "interp", "c", "int8", "int8 c", "acc", "acc host share", "pim"]
 
 
 def manifest():
@@ -78,6 +80,21 @@ def summary(text):
     return f"max abs {max(diffs):.2g}, max rel {max(rels):.2g}, SNR {min(snrs):.0f} dB"
 
 
+def host_share(report):
+    """(share of the acc report's time in host steps, the costliest host steps)."""
+    import collections
+
+    r = json.load(open(report))
+    host = sum(l["ns"] for l in r["layers"] if l["on"] == "host")
+    total = sum(l["ns"] for l in r["layers"])
+    by = collections.Counter()
+    for l in r["layers"]:
+        if l["on"] == "host":
+            by[l["node"] or "(output)"] += l["ns"]
+    top = ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in by.most_common(3) if v >= 0.01 * total)
+    return (f"{100 * host / total:.0f}%", f"(top: {top})" if top else "")
+
+
 def bound_inputs(ins, files):
     """{name: value} of the inputs made constants: scalars (Silero's sample rate,
     which its Ifs test) and the inputs after the first whose first axis is not
@@ -107,7 +124,9 @@ def evaluate(m, args, inputs_dir, models_dir):
     files = [os.path.join(ind, f) for _, f in ins]
     binds = bound_inputs(ins, files)
     feed = sum((["--input", f] for (n, _), f in zip(ins, files) if n not in binds), [])
-    shapes = [f"--input-shape={m['shapes']}"] if m["shapes"] else []
+    # inputs made constants are no longer inputs to fix
+    sh = ",".join(x for x in m["shapes"].split(",") if x.split("=")[0] not in binds) if m["shapes"] else ""
+    shapes = [f"--input-shape={sh}"] if sh else []
     dlc, dlcrun = os.path.join(args.build, "dlc"), os.path.join(args.build, "dlc-run")
     j = lambda f: os.path.join(w, f)
 
@@ -164,7 +183,9 @@ def evaluate(m, args, inputs_dir, models_dir):
     step("int8 c", [[dlc, j("q.mlir"), "--target=c", "-o", j("q.c")],
                     [dlcrun, j("q.c"), *feed, "--quiet", "-o", j("qc.npy")]], j("qi.npy"), exact=True)
     step("acc", [[dlc, j("q.mlir"), "--target=acc", "--acc-device=dpu", "-o", j("q.accbin")],
-                 [dlcrun, j("q.accbin"), *feed, "--quiet", "-o", j("qa.npy")]], j("qi.npy"), exact=True)
+                 [dlcrun, j("q.accbin"), *feed, "--quiet", "-o", j("qa.npy"), "--report", j("acc.json")]],
+         j("qi.npy"), exact=True)
+    cell["acc host share"] = host_share(j("acc.json")) if os.path.exists(j("acc.json")) else ("-", "")
     if args.no_pim:
         cell["pim"] = ("skip", "--no-pim")
     else:

@@ -65,6 +65,18 @@ int64_t dl_acc_bin_index(const DlCall *c, int op, int64_t m) {
   return idx;
 }
 
+int dl_acc_concat_source(const DlStep *st, int64_t m, int64_t *idx) {
+  const struct DlQStep *q = st->q;
+  int64_t row = 0;
+  for (int i = 0; i < st->nin; i++) row += q->chunk[i];
+  int64_t o = m / row, r = m % row;
+  for (int i = 0; i < st->nin; i++) {
+    if (r < q->chunk[i]) return *idx = o * q->chunk[i] + r, i;
+    r -= q->chunk[i];
+  }
+  return *idx = 0, 0;
+}
+
 /* --- which steps run here ------------------------------------------------ */
 
 static bool is_pow2(int64_t v) { return v > 0 && !(v & (v - 1)); }
@@ -112,6 +124,13 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
   if (q->kind == DL_Q_POOL && c->sub == 0) {
     const dlrt_win *g = &c->win;
     l->kind = DL_ACC_L_MAXPOOL, l->M = dl_shape_numel(ys), l->N = 1, l->K = g->k[0] * g->k[1] * g->k[2];
+    return 1;
+  }
+  if (q->kind == DL_Q_CONCAT) { /* the DMA gathers each output element from its operand */
+    int64_t row = 0;
+    for (int i = 0; i < st->nin; i++) row += q->chunk[i];
+    if (row <= 0) return 0;
+    l->kind = DL_ACC_L_CONCAT, l->M = dl_shape_numel(ys), l->N = 1, l->K = 1;
     return 1;
   }
   if (q->kind == DL_Q_LUT && q->lut_n <= 256) {

@@ -354,7 +354,8 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
         for (int64_t k = c0; k < c1; k++) {
           int op = dl_acc_is_binary(l->kind) ? (int)k : 0;
           int64_t idx = l->kind == DL_ACC_L_MATMUL ? m * l->K + k : op || dl_acc_is_binary(l->kind) ? dl_acc_bin_index(&q->c, op, m) : m;
-          ib[(m - a0) * kt + (k - c0)] = (int32_t)qrt_ld(s->plan->slot[step->in[op]].data, op ? q->wes : q->xes, idx);
+          if (l->kind == DL_ACC_L_CONCAT) op = dl_acc_concat_source(step, m, &idx);
+          ib[(m - a0) * kt + (k - c0)] = (int32_t)qrt_ld(s->plan->slot[step->in[op]].data, op && l->kind != DL_ACC_L_CONCAT ? q->wes : q->xes, idx);
         }
     }
     double bytes = (double)dl_acc_x_bytes(step, l, a0, a1, c0, c1, b0), codec = 0;
@@ -481,6 +482,8 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
       } else if (l->kind == DL_ACC_L_MUL) {
         v = s->zo + qrt_requant((int64_t)(xr[0] - s->zx) * (xr[1] - s->zb), (qrt_mult){par[0], (int)par[1]});
         v = v < s->lo ? s->lo : v, v = v > s->hi ? s->hi : v;
+      } else if (l->kind == DL_ACC_L_CONCAT) {
+        v = xr[0];
       } else if (l->kind == DL_ACC_L_MAXPOOL) {
         v = xr[0];
         for (int64_t k = 1; k < kt; k++) v = xr[k] > v ? xr[k] : v;
@@ -622,7 +625,7 @@ void dl_acc_sim_totals(DlAccSim *s, double *ns, double *nj, double *dram, double
 }
 
 bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
-  static const char *kinds[] = {"conv", "matmul", "add", "maxpool", "lut", "mul"};
+  static const char *kinds[] = {"conv", "matmul", "add", "maxpool", "lut", "mul", "concat"};
   double ns, nj, dram, sim_s, per = samples > 0 ? (double)samples : 1;
   dl_acc_sim_totals(s, &ns, &nj, &dram, &sim_s);
   double act = 0;
