@@ -562,6 +562,37 @@ static bool quantize_transparent(Q *q, MlirOperation op) {
   return true;
 }
 
+/* Global average pooling keeps its input's parameters (data movement of a
+ * mean) unless the calibrated range of the means is much narrower than the
+ * input's: squeeze-excitation blocks average a wide feature map into small
+ * values, which the input's scale rounds away (PP-OCR det: SQNR 0.3 dB). Then
+ * the result takes its own parameters and the integer sum is requantized:
+ * y = zp_y + rshift_round(sum (x - zp_x) * m0, n), m0 2^-n ~ s_x / (s_y * count).
+ * "Much narrower": the input's scale at least DL_GAP_OWN_SCALE times the
+ * result's (3 bits of the result's resolution lost otherwise). */
+#define DL_GAP_OWN_SCALE 8.0
+static bool quantize_global_avg(Q *q, MlirOperation op, const QOpts *o) {
+  MlirValue x = known_quant(q, mlirOperationGetOperand(op, 0)), r = mlirOperationGetResult(op, 0);
+  DlShape ys, xs;
+  DlQParams px, py, fixed;
+  if (mlirValueIsNull(x) || dl_value_qparams(r, &fixed) || !dl_qparams_of_type(mlirValueGetType(x), &px) ||
+      !dl_type_to_shape(mlirValueGetType(r), &ys) || !dl_type_to_shape(mlirValueGetType(x), &xs) ||
+      !act_params(r, o, &py) || !(py.scale * DL_GAP_OWN_SCALE <= px.scale))
+    return quantize_transparent(q, op);
+  int64_t count = dl_shape_numel(&ys) ? dl_shape_numel(&xs) / dl_shape_numel(&ys) : 0;
+  if (count < 1) return quantize_transparent(q, op);
+  int acc_bits = dl_bits_for((uint64_t)count * (uint64_t)max_abs_q(&px));
+  DlMult m;
+  if (!dl_quant_multiplier(px.scale / (py.scale * (double)count), acc_bits < 33 ? 31 : 63 - acc_bits, &m))
+    return quantize_transparent(q, op);
+  mlirOperationSetOperand(op, 0, x);
+  mlirValueSetType(r, dl_qtype_get(q->ctx, &ys, &py));
+  int64_t sh = m.shift;
+  set_i64s(op, "dlc.mult", &m.m0, 1);
+  set_i64s(op, "dlc.shift", &sh, 1);
+  return true;
+}
+
 static bool is_lut_op(DlOpKind k) {
   switch (k) {
   case DL_OP_RELU: case DL_OP_LEAKY_RELU: case DL_OP_CLIP: case DL_OP_SIGMOID: case DL_OP_HARD_SIGMOID:
@@ -596,8 +627,9 @@ typedef struct {
 
 typedef struct {
   const void *src;
+  bool useful;     /* an output feeds an op with an integer form */
   int nops, state; /* 0: undecided, 1: fused, 2: not */
-  bool binary;
+  bool scalar;       /* some op takes a scalar constant */
 } Region;
 
 typedef struct {
@@ -621,6 +653,22 @@ static bool elementwise_kind(DlOpKind k, bool *binary) {
   case DL_OP_NEG: case DL_OP_ABS: case DL_OP_SQRT: case DL_OP_SIN: case DL_OP_COS:
     return true;
   default: return false;
+  }
+}
+
+/* Whether `user` can take an integer operand: a region is worth a table only
+ * if some output feeds such an op (a table in front of a float-only op, such
+ * as Softmax, would round once more and save no float step). */
+static bool integer_user(MlirOperation user) {
+  if (dl_op_is(user, "tensor.concat")) return true;
+  bool binary;
+  switch (dl_op_kind(user)) {
+  case DL_OP_CONV: case DL_OP_GEMM: case DL_OP_MATMUL: case DL_OP_ADD: case DL_OP_SUB: case DL_OP_MUL:
+  case DL_OP_RESHAPE: case DL_OP_TRANSPOSE: case DL_OP_SLICE: case DL_OP_EXPAND: case DL_OP_MAX_POOL:
+  case DL_OP_AVG_POOL: case DL_OP_GLOBAL_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL: case DL_OP_RESIZE:
+    return true;
+  case DL_OP_COUNT: return false;
+  default: return elementwise_kind(dl_op_kind(user), &binary);
   }
 }
 
@@ -664,11 +712,12 @@ static void regions_find(Regions *R, MlirBlock body) {
         !mlirAttributeIsNull(mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.quant"))))
       continue;
     const void *src = NULL;
-    bool ok = true;
+    bool ok = true, scalar = false;
     for (intptr_t i = 0; ok && i < mlirOperationGetNumOperands(op); i++) {
       MlirValue v = mlirOperationGetOperand(op, i);
       if (!mlirAttributeIsNull(dl_value_constant(v))) {
         ok = binary && scalar_const(v);
+        scalar = true;
         continue;
       }
       if (!value_is_f32(v) || !dl_type_to_shape(mlirValueGetType(v), &vs) || !same_dims(&vs, &rs)) {
@@ -687,17 +736,20 @@ static void regions_find(Regions *R, MlirBlock body) {
     if (!g) {
       R->r = realloc(R->r, sizeof(Region) * (size_t)(R->nr + 1));
       g = &R->r[R->nr++];
-      *g = (Region){src, 0, 0, false};
+      *g = (Region){src, false, 0, 0, false};
     }
     g->nops++;
-    g->binary = g->binary || binary;
+    g->scalar = g->scalar || scalar;
   }
   /* outputs: values with a user outside their region */
   for (int i = 0; i < R->ne; i++) {
     MlirValue r = mlirOperationGetResult(R->e[i].op, 0);
     for (MlirOpOperand u = mlirValueGetFirstUse(r); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) {
       Elt *d = elt_of(R, mlirOpOperandGetOwner(u));
-      if (!d || d->src != R->e[i].src) R->e[i].output = true;
+      if (!d || d->src != R->e[i].src) {
+        R->e[i].output = true;
+        if (integer_user(mlirOpOperandGetOwner(u))) region_of(R, R->e[i].src)->useful = true;
+      }
     }
   }
 }
@@ -774,7 +826,8 @@ static int region_fuse(Q *q, Regions *R, MlirOperation op, const QOpts *o) {
   Elt *d = elt_of(R, op);
   if (!d) return 0;
   Region *g = region_of(R, d->src);
-  if (g->nops < 2 && !g->binary) return 0; /* one unary activation: its own LUT */
+  /* one op on activations alone keeps its own rule (a unary activation's LUT, x + x an integer add) */
+  if ((g->nops < 2 && !g->scalar) || !g->useful) return 0;
   if (!g->state) {
     MlirValue qs = known_quant(q, (MlirValue){d->src});
     DlQParams px;
@@ -975,8 +1028,19 @@ bool dl_pass_quantize(MlirOperation func) {
                dl_value_constant(mlirOperationGetOperand(op, 0)).ptr == NULL && quantize_binary(&q, op, k, &o);
         break;
       case DL_OP_RESHAPE: case DL_OP_TRANSPOSE: case DL_OP_SLICE: case DL_OP_EXPAND: case DL_OP_MAX_POOL: case DL_OP_AVG_POOL:
-      case DL_OP_GLOBAL_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL:
+      case DL_OP_GLOBAL_MAX_POOL:
         done = quantize_transparent(&q, op);
+        break;
+      case DL_OP_RESIZE: { /* nearest neighbour moves values: an integer gather (PP-OCR det's FPN upsampling) */
+        DlAttrs ra;
+        DlError re = {0};
+        done = dl_op_read_attrs(op, k, &ra, &re) && !strcmp(dl_attrs_str(&ra, "mode", "nearest"), "nearest") &&
+               quantize_transparent(&q, op);
+        dl_error_clear(&re);
+        break;
+      }
+      case DL_OP_GLOBAL_AVG_POOL:
+        done = quantize_global_avg(&q, op, &o);
         break;
       default:
         if (is_lut_op(k)) done = quantize_unary(&q, op, &o);

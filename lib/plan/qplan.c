@@ -252,7 +252,26 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
       if (q->c.kind != DL_CALL_COPY && q->c.kind != DL_CALL_ALIAS)
         return qerr(e, st->where, op, "%s", "no integer form for this data movement");
       break;
-    case DL_OP_MAX_POOL: case DL_OP_AVG_POOL: case DL_OP_GLOBAL_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL:
+    case DL_OP_RESIZE: { /* nearest: every output element is one input element, one tap of weight 1 per axis */
+      if (!same || q->c.kind != DL_CALL_RESIZE || q->c.r > 8)
+        return qerr(e, st->where, op, "%s", "an integer resize must keep the operand's quantization");
+      for (int i = 0; i < q->c.r; i++)
+        if (q->c.bs[i] != 1) return qerr(e, st->where, op, "%s", "only nearest resizing has an integer form");
+      for (dlrt_i i = 0; i < q->c.ntab; i++)
+        if (q->c.wtab[i] != 1) return qerr(e, st->where, op, "%s", "only nearest resizing has an integer form");
+      q->kind = DL_Q_GATHER;
+      break;
+    }
+    case DL_OP_GLOBAL_AVG_POOL:
+      if (!same) { /* its own output parameters: the sum requantized by dlc.mult / dlc.shift */
+        q->nmult = read_mults(op, &q->mult);
+        if (!has_qx || q->nmult != 1 || q->c.kind != DL_CALL_GLOBAL_POOL || q->c.sub != 0)
+          return qerr(e, st->where, op, "%s", "an average pool that requantizes needs one dlc.mult / dlc.shift");
+        q->kind = DL_Q_GLOBAL_POOL;
+        break;
+      }
+      /* fall through */
+    case DL_OP_MAX_POOL: case DL_OP_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL:
       if (!same) return qerr(e, st->where, op, "%s", "pooling must keep the operand's quantization");
       q->kind = q->c.kind == DL_CALL_POOL ? DL_Q_POOL : DL_Q_GLOBAL_POOL;
       if (q->c.kind != DL_CALL_POOL && q->c.kind != DL_CALL_GLOBAL_POOL)
@@ -388,7 +407,11 @@ bool dl_qstep_run(DlPlan *p, const DlStep *st, DlError *e) {
   }
   case DL_Q_LUT: qrt_lut(n, x->data, q->xes, q->lut_lo, q->lut, q->o.es, y->data); break;
   case DL_Q_POOL: qrt_pool(&c->win, c->sub, x->data, q->zx, q->xes, y->data); break;
-  case DL_Q_GLOBAL_POOL: qrt_global_pool(c->outer, c->len, c->sub, x->data, q->zx, q->xes, y->data); break;
+  case DL_Q_GLOBAL_POOL:
+    if (q->nmult) qrt_global_avg(c->outer, c->len, x->data, q->zx, q->xes, q->mult[0], q->o, y->data);
+    else qrt_global_pool(c->outer, c->len, c->sub, x->data, q->zx, q->xes, y->data);
+    break;
+  case DL_Q_GATHER: qrt_gather_nearest(c->r, c->dims, c->tab, x->data, q->xes, y->data); break;
   case DL_Q_COPY: qrt_copy_strided(c->r, c->dims, c->as, c->offset, x->data, q->xes, y->data); break;
   case DL_Q_CONCAT: {
     const void *xs[32];
