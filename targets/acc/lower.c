@@ -1,8 +1,8 @@
 /* Lowering a quantized plan to accelerator instructions.
  *
- * Conv (implicit im2col), gemm / matmul with constant weights, add / sub,
- * max pooling and lookup tables run on the accelerator; everything else is
- * a host step. A GEMM layer is tiled into (mt x nt x kt) blocks that fit the
+ * Conv (implicit im2col), gemm / matmul with constant weights, add / sub /
+ * mul (broadcast operands too), max pooling, lookup tables and concat run on
+ * the accelerator; everything else is a host step. A GEMM layer is tiled into (mt x nt x kt) blocks that fit the
  * double-buffered input, weight, accumulator and output buffers; the tile
  * sizes and the loop order come from the device's cost model (estimated
  * time: compute cycles against DRAM transfer, then DRAM bytes). Weights are
