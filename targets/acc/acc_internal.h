@@ -14,8 +14,8 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
 /* Element of operand `op` (0 or 1) that element m of a binary layer (add,
  * sub, mul) reads: m itself when dense, else through the broadcast strides. */
 int64_t dl_acc_bin_index(const DlCall *c, int op, int64_t m);
-/* Operand of a concat layer that element m of its result comes from; *idx
- * its element there. */
+/* Operand of a concat layer (a concat, or a nearest resize) that element m
+ * of its result comes from; *idx its element there. */
 int dl_acc_concat_source(const DlStep *st, int64_t m, int64_t *idx);
 /* Whether a binary layer reads operand 1 at zero point zb (add, sub, mul). */
 static inline bool dl_acc_is_binary(DlAccLayerKind k) { return k == DL_ACC_L_ADD || k == DL_ACC_L_MUL; }

@@ -67,6 +67,13 @@ int64_t dl_acc_bin_index(const DlCall *c, int op, int64_t m) {
 
 int dl_acc_concat_source(const DlStep *st, int64_t m, int64_t *idx) {
   const struct DlQStep *q = st->q;
+  if (q->kind == DL_Q_GATHER) { /* nearest resize: per axis, the source offset of the output coordinate */
+    const DlCall *c = &q->c;
+    int64_t base = 0, src = 0, rest = m, coord[8];
+    for (int i = c->r - 1; i >= 0; i--) coord[i] = rest % c->dims[i], rest /= c->dims[i];
+    for (int i = 0; i < c->r; i++) src += c->tab[base + coord[i]], base += c->dims[i];
+    return *idx = src, 0;
+  }
   int64_t row = 0;
   for (int i = 0; i < st->nin; i++) row += q->chunk[i];
   int64_t o = m / row, r = m % row;
@@ -130,6 +137,10 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
     int64_t row = 0;
     for (int i = 0; i < st->nin; i++) row += q->chunk[i];
     if (row <= 0) return 0;
+    l->kind = DL_ACC_L_CONCAT, l->M = dl_shape_numel(ys), l->N = 1, l->K = 1;
+    return 1;
+  }
+  if (q->kind == DL_Q_GATHER && c->r <= 8) { /* nearest resize: the same gathering copy */
     l->kind = DL_ACC_L_CONCAT, l->M = dl_shape_numel(ys), l->N = 1, l->K = 1;
     return 1;
   }

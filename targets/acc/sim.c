@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../target_util.h"
 #include "acc_internal.h"
 #include "dlc/compress.h"
 #include "dlc/support.h"
@@ -662,6 +663,7 @@ bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
                 x->gemm_cycles / per, x->skipped_cycles / per);
     } else {
       fprintf(f, ", \"on\": \"host\"");
+      dl_host_step_note(f, &s->plan->steps[i], "acc");
     }
     int o = s->plan->steps[i].out;
     if (s->zok[o]) /* its result kept compressed in DRAM: stored / compressed bytes */
