@@ -252,6 +252,12 @@ irdl.dialect @qg {
     irdl.operands(input: %input)
     irdl.results(result: %result)
   }
+  irdl.operation @lut {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+  }
   irdl.operation @sqrt {
     %input = irdl.base "!builtin.tensor"
     %result = irdl.base "!builtin.tensor"

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc/kernels.h"
 #include "dlc/qdq.h"
 #include "dlc/quant.h"
 #include "pass_util.h"
@@ -589,6 +590,37 @@ static bool quantize_transparent(Q *q, MlirOperation op) {
   return true;
 }
 
+/* Global average pooling keeps its input's parameters (data movement of a
+ * mean) unless the calibrated range of the means is much narrower than the
+ * input's: squeeze-excitation blocks average a wide feature map into small
+ * values, which the input's scale rounds away (PP-OCR det: SQNR 0.3 dB). Then
+ * the result takes its own parameters and the integer sum is requantized:
+ * y = zp_y + rshift_round(sum (x - zp_x) * m0, n), m0 2^-n ~ s_x / (s_y * count).
+ * "Much narrower": the input's scale at least DL_GAP_OWN_SCALE times the
+ * result's (3 bits of the result's resolution lost otherwise). */
+#define DL_GAP_OWN_SCALE 8.0
+static bool quantize_global_avg(Q *q, MlirOperation op, const QOpts *o) {
+  MlirValue x = known_quant(q, mlirOperationGetOperand(op, 0)), r = mlirOperationGetResult(op, 0);
+  DlShape ys, xs;
+  DlQParams px, py, fixed;
+  if (mlirValueIsNull(x) || dl_value_qparams(r, &fixed) || !dl_qparams_of_type(mlirValueGetType(x), &px) ||
+      !dl_type_to_shape(mlirValueGetType(r), &ys) || !dl_type_to_shape(mlirValueGetType(x), &xs) ||
+      !act_params(r, o, &py) || !(py.scale * DL_GAP_OWN_SCALE <= px.scale))
+    return quantize_transparent(q, op);
+  int64_t count = dl_shape_numel(&ys) ? dl_shape_numel(&xs) / dl_shape_numel(&ys) : 0;
+  if (count < 1) return quantize_transparent(q, op);
+  int acc_bits = dl_bits_for((uint64_t)count * (uint64_t)max_abs_q(&px));
+  DlMult m;
+  if (!dl_quant_multiplier(px.scale / (py.scale * (double)count), acc_bits < 33 ? 31 : 63 - acc_bits, &m))
+    return quantize_transparent(q, op);
+  mlirOperationSetOperand(op, 0, x);
+  mlirValueSetType(r, dl_qtype_get(q->ctx, &ys, &py));
+  int64_t sh = m.shift;
+  set_i64s(op, "dlc.mult", &m.m0, 1);
+  set_i64s(op, "dlc.shift", &sh, 1);
+  return true;
+}
+
 static bool is_lut_op(DlOpKind k) {
   switch (k) {
   case DL_OP_RELU: case DL_OP_LEAKY_RELU: case DL_OP_CLIP: case DL_OP_SIGMOID: case DL_OP_HARD_SIGMOID:
@@ -597,6 +629,352 @@ static bool is_lut_op(DlOpKind k) {
     return true;
   default: return false;
   }
+}
+
+/* ---- elementwise regions as lookup tables ----------------------------------
+ *
+ * Exporters spell many activations as chains of elementwise float ops on one
+ * tensor: hardswish as Add(x, 3) + Clip + Mul(x, .) + Div(., 6), x *
+ * HardSigmoid(x), Max(x, LeakyRelu(x)), Pow(x, 2). Every such region is a
+ * function of its one source value x alone, elementwise, so on an 8-bit (at
+ * most 16-bit) x it is a table over x's levels. A region is the set of
+ * elementwise ops (unary activations; add, sub, mul, div, pow, max, min whose
+ * other operands are scalar constants or region values of the result's shape)
+ * that reach back to one source; each region value used outside it becomes
+ * one qg.lut on the source: the float ops of the region run (dl_kernel_eval)
+ * on every level of x dequantized, and the result is quantized at the value's
+ * calibrated parameters. Single unary activations keep their own LUT rule.
+ * The source must already be quantized when the region is reached (a float
+ * input's normalization stays float). */
+
+typedef struct {
+  MlirOperation op;
+  const void *src; /* the source value (MlirValue.ptr) */
+  bool output;     /* used outside the region */
+} Elt;
+
+typedef struct {
+  const void *src;
+  bool useful;     /* an output feeds an op with an integer form */
+  int nops, state; /* 0: undecided, 1: fused, 2: not */
+  bool scalar;       /* some op takes a scalar constant */
+} Region;
+
+typedef struct {
+  Elt *e;
+  int ne;
+  Region *r;
+  int nr;
+  const void **ren; /* pairs (lut result, the value it replaced) */
+  int nren;
+} Regions;
+
+static bool elementwise_kind(DlOpKind k, bool *binary) {
+  *binary = false;
+  switch (k) {
+  case DL_OP_ADD: case DL_OP_SUB: case DL_OP_MUL: case DL_OP_DIV: case DL_OP_POW: case DL_OP_MAX: case DL_OP_MIN:
+    *binary = true;
+    return true;
+  case DL_OP_RELU: case DL_OP_LEAKY_RELU: case DL_OP_CLIP: case DL_OP_SIGMOID: case DL_OP_HARD_SIGMOID:
+  case DL_OP_HARD_SWISH: case DL_OP_TANH: case DL_OP_ERF: case DL_OP_GELU: case DL_OP_ELU: case DL_OP_SELU:
+  case DL_OP_CELU: case DL_OP_SOFTPLUS: case DL_OP_SOFTSIGN: case DL_OP_THRESHOLDED_RELU: case DL_OP_EXP:
+  case DL_OP_NEG: case DL_OP_ABS: case DL_OP_SQRT: case DL_OP_SIN: case DL_OP_COS:
+    return true;
+  default: return false;
+  }
+}
+
+/* Whether `user` can take an integer operand: a region is worth a table only
+ * if some output feeds such an op (a table in front of a float-only op, such
+ * as Softmax, would round once more and save no float step). */
+static bool integer_user(MlirOperation user) {
+  if (dl_op_is(user, "tensor.concat")) return true;
+  bool binary;
+  switch (dl_op_kind(user)) {
+  case DL_OP_CONV: case DL_OP_GEMM: case DL_OP_MATMUL: case DL_OP_ADD: case DL_OP_SUB: case DL_OP_MUL:
+  case DL_OP_RESHAPE: case DL_OP_TRANSPOSE: case DL_OP_SLICE: case DL_OP_EXPAND: case DL_OP_MAX_POOL:
+  case DL_OP_AVG_POOL: case DL_OP_GLOBAL_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL: case DL_OP_RESIZE:
+    return true;
+  case DL_OP_COUNT: return false;
+  default: return elementwise_kind(dl_op_kind(user), &binary);
+  }
+}
+
+static Elt *elt_of(Regions *R, MlirOperation op) {
+  for (int i = R->ne - 1; i >= 0; i--)
+    if (R->e[i].op.ptr == op.ptr) return &R->e[i];
+  return NULL;
+}
+
+static Region *region_of(Regions *R, const void *src) {
+  for (int i = 0; i < R->nr; i++)
+    if (R->r[i].src == src) return &R->r[i];
+  return NULL;
+}
+
+static bool same_dims(const DlShape *a, const DlShape *b) {
+  if (a->rank != b->rank) return false;
+  for (int i = 0; i < a->rank; i++)
+    if (a->dims[i] != b->dims[i]) return false;
+  return true;
+}
+
+/* A scalar f32 constant (any rank, one element). */
+static bool scalar_const(MlirValue v) {
+  DlTensor t = {0};
+  if (!const_f32(v, &t)) return false;
+  bool one = dl_shape_numel(&t.shape) == 1;
+  dl_tensor_free(&t);
+  return one;
+}
+
+static void regions_find(Regions *R, MlirBlock body) {
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+    DlOpKind k = dl_op_kind(op);
+    bool binary;
+    DlShape rs, vs;
+    DlQParams fixed;
+    if (k == DL_OP_COUNT || !elementwise_kind(k, &binary) || mlirOperationGetNumResults(op) != 1) continue;
+    MlirValue r = mlirOperationGetResult(op, 0);
+    if (!value_is_f32(r) || !dl_type_to_shape(mlirValueGetType(r), &rs) || dl_value_qparams(r, &fixed) ||
+        !mlirAttributeIsNull(mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.quant"))))
+      continue;
+    const void *src = NULL;
+    bool ok = true, scalar = false;
+    for (intptr_t i = 0; ok && i < mlirOperationGetNumOperands(op); i++) {
+      MlirValue v = mlirOperationGetOperand(op, i);
+      if (!mlirAttributeIsNull(dl_value_constant(v))) {
+        ok = binary && scalar_const(v);
+        scalar = true;
+        continue;
+      }
+      if (!value_is_f32(v) || !dl_type_to_shape(mlirValueGetType(v), &vs) || !same_dims(&vs, &rs)) {
+        ok = false;
+        break;
+      }
+      Elt *d = mlirValueIsAOpResult(v) ? elt_of(R, mlirOpResultGetOwner(v)) : NULL;
+      const void *s = d ? d->src : v.ptr;
+      ok = !src || src == s;
+      src = s;
+    }
+    if (!ok || !src) continue;
+    R->e = realloc(R->e, sizeof(Elt) * (size_t)(R->ne + 1));
+    R->e[R->ne++] = (Elt){op, src, false};
+    Region *g = region_of(R, src);
+    if (!g) {
+      R->r = realloc(R->r, sizeof(Region) * (size_t)(R->nr + 1));
+      g = &R->r[R->nr++];
+      *g = (Region){src, false, 0, 0, false};
+    }
+    g->nops++;
+    g->scalar = g->scalar || scalar;
+  }
+  /* outputs: values with a user outside their region */
+  for (int i = 0; i < R->ne; i++) {
+    MlirValue r = mlirOperationGetResult(R->e[i].op, 0);
+    for (MlirOpOperand u = mlirValueGetFirstUse(r); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) {
+      Elt *d = elt_of(R, mlirOpOperandGetOwner(u));
+      if (!d || d->src != R->e[i].src) {
+        R->e[i].output = true;
+        if (integer_user(mlirOpOperandGetOwner(u))) region_of(R, R->e[i].src)->useful = true;
+      }
+    }
+  }
+}
+
+static const void *renamed(const Regions *R, const void *v) {
+  for (int i = 0; i < R->nren; i++)
+    if (R->ren[2 * i] == v) return R->ren[2 * i + 1];
+  return v;
+}
+
+/* The table of region output `out` over the levels of source qs (params px):
+ * every region op up to `out`, in block order, evaluated on the dequantized
+ * levels; false if a kernel fails. */
+static bool region_table(Regions *R, const Elt *out, const DlQParams *px, const DlQParams *py, int64_t *table) {
+  int64_t nl = px->qmax - px->qmin + 1;
+  DlShape ls = {DL_F32, 1, {nl}};
+  int cap = 0;
+  for (int i = 0; i < R->ne; i++) cap += R->e[i].src == out->src;
+  DlTensor *vals = calloc((size_t)cap + 1, sizeof(DlTensor));
+  const void **keys = calloc((size_t)cap + 1, sizeof(void *));
+  int nv = 1;
+  dl_tensor_alloc(&vals[0], &ls);
+  keys[0] = out->src;
+  for (int64_t i = 0; i < nl; i++) ((float *)vals[0].data)[i] = dl_dequantize_f(px->qmin + i, (float)px->scale, px->zp);
+  bool ok = true;
+  for (int i = 0; i < R->ne && ok; i++) {
+    const Elt *d = &R->e[i];
+    if (d->src != out->src) continue;
+    MlirOperation op = d->op;
+    DlOpKind k = dl_op_kind(op);
+    DlAttrs a;
+    DlError e = {0};
+    intptr_t n = mlirOperationGetNumOperands(op);
+    DlTensor in[2] = {{0}}, own[2] = {{0}};
+    for (intptr_t j = 0; ok && j < n && j < 2; j++) {
+      MlirValue v = mlirOperationGetOperand(op, j);
+      if (!mlirAttributeIsNull(dl_value_constant(v)) && const_f32(v, &own[j])) {
+        own[j].shape.rank = 1, own[j].shape.dims[0] = 1;
+        in[j] = own[j];
+        continue;
+      }
+      const void *key = renamed(R, v.ptr);
+      int f = -1;
+      for (int m = 0; m < nv; m++)
+        if (keys[m] == key) f = m;
+      if (f < 0) ok = false;
+      else in[j] = vals[f];
+    }
+    ok = ok && n <= 2 && dl_op_read_attrs(op, k, &a, &e);
+    DlTensor y = {0};
+    y.shape = ls;
+    ok = ok && dl_kernel_eval(k, &a, (int)n, in, &y, &e);
+    dl_error_clear(&e);
+    dl_tensor_free(&own[0]), dl_tensor_free(&own[1]);
+    if (!ok) {
+      dl_tensor_free(&y);
+      break;
+    }
+    keys[nv] = mlirOperationGetResult(op, 0).ptr, vals[nv++] = y;
+    if (d == out) break;
+  }
+  if (ok)
+    for (int64_t i = 0; i < nl; i++)
+      table[i] = dl_quantize_f(((float *)vals[nv - 1].data)[i], (float)py->scale, py->zp, py->qmin, py->qmax);
+  for (int m = 0; m < nv; m++) dl_tensor_free(&vals[m]);
+  free(vals), free(keys);
+  return ok;
+}
+
+/* Op `op` of a region: 0 when it is not fused (quantize it as usual), 1 when
+ * it is fused (nothing more to do: an interior op, or an output replaced by
+ * its qg.lut). */
+static int region_fuse(Q *q, Regions *R, MlirOperation op, const QOpts *o) {
+  Elt *d = elt_of(R, op);
+  if (!d) return 0;
+  Region *g = region_of(R, d->src);
+  /* one op on activations alone keeps its own rule (a unary activation's LUT, x + x an integer add) */
+  if ((g->nops < 2 && !g->scalar) || !g->useful) return 0;
+  if (!g->state) {
+    MlirValue qs = known_quant(q, (MlirValue){d->src});
+    DlQParams px;
+    bool ok = !mlirValueIsNull(qs) && dl_qparams_of_type(mlirValueGetType(qs), &px) && px.qmax - px.qmin < 65536;
+    /* every output needs its calibrated range */
+    for (int i = 0; ok && i < R->ne; i++) {
+      DlQParams py;
+      if (R->e[i].src == d->src && R->e[i].output) ok = act_params(mlirOperationGetResult(R->e[i].op, 0), o, &py);
+    }
+    g->state = ok ? 1 : 2;
+  }
+  if (g->state != 1) return 0;
+  if (!d->output) return 1;
+  MlirValue qs = known_quant(q, (MlirValue){d->src}), r = mlirOperationGetResult(op, 0);
+  DlQParams px, py;
+  DlShape rs;
+  dl_qparams_of_type(mlirValueGetType(qs), &px);
+  if (!act_params(r, o, &py) || !dl_type_to_shape(mlirValueGetType(r), &rs)) return 0;
+  int64_t nl = px.qmax - px.qmin + 1;
+  int64_t *table = malloc(sizeof(int64_t) * (size_t)nl);
+  if (!region_table(R, d, &px, &py, table)) {
+    /* cannot happen for the kinds accepted (their float kernels take any f32); refuse loudly */
+    mlirEmitError(mlirOperationGetLocation(op), "internal: the elementwise region of this op could not be tabulated");
+    q->failed = true;
+    free(table);
+    return 1;
+  }
+  MlirOperation lut = create1("qg.lut", mlirOperationGetLocation(op), 1, &qs, dl_qtype_get(q->ctx, &rs, &py));
+  mlirOperationSetDiscardableAttributeByName(lut, dl_str("dlc.table"), mlirDenseI64ArrayGet(q->ctx, nl, table));
+  int64_t lo = px.qmin;
+  set_i64s(lut, "dlc.table_lo", &lo, 1);
+  mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(op), op, lut);
+  MlirValue lv = mlirOperationGetResult(lut, 0);
+  mlirValueReplaceAllUsesOfWith(r, lv);
+  R->ren = realloc(R->ren, sizeof(void *) * (size_t)(2 * R->nren + 2));
+  R->ren[2 * R->nren] = lv.ptr, R->ren[2 * R->nren + 1] = r.ptr;
+  R->nren++;
+  free(table);
+  return 1;
+}
+
+/* Erases the fused region ops, all unused now. */
+static void regions_erase(Regions *R) {
+  for (bool again = true; again;) {
+    again = false;
+    for (int i = R->ne - 1; i >= 0; i--) {
+      Region *g = region_of(R, R->e[i].src);
+      if (R->e[i].op.ptr && g->state == 1 && dl_value_is_unused(mlirOperationGetResult(R->e[i].op, 0))) {
+        mlirOperationDestroy(R->e[i].op);
+        R->e[i].op.ptr = NULL;
+        again = true;
+      }
+    }
+  }
+  free(R->e), free(R->r), free(R->ren);
+}
+
+/* tensor.concat of quantized activations (and constants): the result takes
+ * its calibrated parameters; an operand quantized otherwise is requantized
+ * into them by a qg.lut (quantize(dequantize(level)) for each of its levels),
+ * a constant is quantized into them. Exporters pad channels this way
+ * (BlazeFace: Concat with zeros) and join feature maps (PP-OCR det). */
+static bool quantize_concat(Q *q, MlirOperation op, const QOpts *o) {
+  MlirValue r = mlirOperationGetResult(op, 0);
+  DlShape ys;
+  DlQParams py;
+  intptr_t n = mlirOperationGetNumOperands(op);
+  if (!value_is_f32(r) || !dl_type_to_shape(mlirValueGetType(r), &ys) || !act_params(r, o, &py) || n > 32 ||
+      py.qmax - py.qmin > 255)
+    return false;
+  MlirValue ops[32];
+  int nact = 0;
+  for (intptr_t i = 0; i < n; i++) { /* every activation operand must already be integer */
+    MlirValue v = mlirOperationGetOperand(op, i);
+    if (!mlirAttributeIsNull(dl_value_constant(v))) continue;
+    ops[i] = known_quant(q, v);
+    if (mlirValueIsNull(ops[i])) return false;
+    DlQParams px;
+    if (!dl_qparams_of_type(mlirValueGetType(ops[i]), &px) || px.qmax - px.qmin > 255) return false;
+    nact++;
+  }
+  if (!nact) return false;
+  for (intptr_t i = 0; i < n; i++) {
+    MlirValue v = mlirOperationGetOperand(op, i);
+    DlShape vs;
+    dl_type_to_shape(mlirValueGetType(v), &vs);
+    if (!mlirAttributeIsNull(dl_value_constant(v))) {
+      DlTensor t = {0};
+      if (!const_f32(v, &t)) return false;
+      DlShape qs = t.shape;
+      qs.dtype = py.bits <= 8 ? DL_I8 : DL_I16;
+      DlTensor qt = {0};
+      dl_tensor_alloc(&qt, &qs);
+      int64_t ne = dl_shape_numel(&qs);
+      for (int64_t j = 0; j < ne; j++)
+        dl_tensor_set_i(&qt, j, dl_quantize_f(((const float *)t.data)[j], (float)py.scale, py.zp, py.qmin, py.qmax));
+      dl_tensor_free(&t);
+      MlirValue c = dl_insert_constant(op, &qt, "qconcat");
+      MlirOperation sc = create1("quant.scast", mlirOperationGetLocation(op), 1, &c, dl_qtype_get(q->ctx, &vs, &py));
+      mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(op), op, sc);
+      ops[i] = mlirOperationGetResult(sc, 0);
+      continue;
+    }
+    DlQParams px;
+    dl_qparams_of_type(mlirValueGetType(ops[i]), &px);
+    if (px.scale == py.scale && px.zp == py.zp && px.qmin == py.qmin && px.qmax == py.qmax) continue;
+    int64_t nl = px.qmax - px.qmin + 1, table[256];
+    for (int64_t j = 0; j < nl; j++)
+      table[j] = dl_quantize_f(dl_dequantize_f(px.qmin + j, (float)px.scale, px.zp), (float)py.scale, py.zp, py.qmin, py.qmax);
+    MlirOperation lut = create1("qg.lut", mlirOperationGetLocation(op), 1, &ops[i], dl_qtype_get(q->ctx, &vs, &py));
+    mlirOperationSetDiscardableAttributeByName(lut, dl_str("dlc.table"), mlirDenseI64ArrayGet(q->ctx, nl, table));
+    int64_t lo = px.qmin;
+    set_i64s(lut, "dlc.table_lo", &lo, 1);
+    mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(op), op, lut);
+    ops[i] = mlirOperationGetResult(lut, 0);
+  }
+  for (intptr_t i = 0; i < n; i++) mlirOperationSetOperand(op, i, ops[i]);
+  mlirValueSetType(r, dl_qtype_get(q->ctx, &ys, &py));
+  return true;
 }
 
 static const QOpts default_opts = {8, 8, true, true, false, false, DL_WCLIP_AUTO, 0, 8};
@@ -630,6 +1008,8 @@ bool dl_pass_quantize(MlirOperation func) {
     if (value_is_f32(a) && dl_value_qparams(a, &fixed))
       fake_quant(&q, body, (MlirOperation){NULL}, mlirOperationGetLocation(func), a, &fixed);
   }
+  Regions regs = {0};
+  regions_find(&regs, body);
   for (MlirOperation op = mlirBlockGetFirstOperation(body), next; !mlirOperationIsNull(op); op = next) {
     next = mlirOperationGetNextInBlock(op);
     if (dl_op_is(op, "arith.constant") || dl_op_is(op, "quant.qcast") || dl_op_is(op, "quant.dcast") ||
@@ -638,11 +1018,11 @@ bool dl_pass_quantize(MlirOperation func) {
     QOpts o = q.global;
     if (!read_opts(mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.quant")), &o,
                    mlirOperationGetLocation(op)))
-      return false;
+      return regions_erase(&regs), false;
     if (o.wbits < 2 || o.wbits > 16 || o.abits < 2 || o.abits > 16) {
       MlirLocation loc = mlirOperationGetLocation(op);
       mlirEmitError(loc, "dlc.quant: wbits and abits must be within 2..16");
-      return false;
+      return regions_erase(&regs), false;
     }
     if (!(o.outliers >= 0 && o.outliers < 0.5) ||
         (o.outliers > 0 && (o.outlier_bits <= o.wbits || o.outlier_bits > 16))) {
@@ -653,17 +1033,22 @@ bool dl_pass_quantize(MlirOperation func) {
         snprintf(msg, sizeof msg, "dlc.quant: outlier_bits must be more than wbits and at most 16 (got %d, wbits %d)",
                  o.outlier_bits, o.wbits);
       mlirEmitError(mlirOperationGetLocation(op), msg);
-      return false;
+      return regions_erase(&regs), false;
     }
     DlOpKind k = dl_op_kind(op);
     if (k == DL_OP_QUANTIZE_LINEAR && quantize_passthrough(&q, op)) continue;
+    if (!o.keep_float && region_fuse(&q, &regs, op, &o)) {
+      if (q.failed) return regions_erase(&regs), free(q.qv), free(q.dv), false;
+      continue;
+    }
     bool done = false;
     bool fresult = mlirOperationGetNumResults(op) == 1 && value_is_f32(mlirOperationGetResult(op, 0));
+    if (dl_op_is(op, "tensor.concat") && fresult && !o.keep_float && quantize_concat(&q, op, &o)) continue;
     if (k != DL_OP_COUNT && fresult && !o.keep_float) {
       switch (k) {
       case DL_OP_CONV: case DL_OP_GEMM: case DL_OP_MATMUL:
         done = quantize_mac(&q, op, k, &o);
-        if (q.failed) return free(q.qv), free(q.dv), false;
+        if (q.failed) return regions_erase(&regs), free(q.qv), free(q.dv), false;
         break;
       case DL_OP_ADD: case DL_OP_SUB: case DL_OP_MUL:
         done = value_is_f32(mlirOperationGetOperand(op, 0)) || dl_value_is_quant(mlirOperationGetOperand(op, 0));
@@ -671,8 +1056,19 @@ bool dl_pass_quantize(MlirOperation func) {
                dl_value_constant(mlirOperationGetOperand(op, 0)).ptr == NULL && quantize_binary(&q, op, k, &o);
         break;
       case DL_OP_RESHAPE: case DL_OP_TRANSPOSE: case DL_OP_SLICE: case DL_OP_EXPAND: case DL_OP_MAX_POOL: case DL_OP_AVG_POOL:
-      case DL_OP_GLOBAL_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL:
+      case DL_OP_GLOBAL_MAX_POOL:
         done = quantize_transparent(&q, op);
+        break;
+      case DL_OP_RESIZE: { /* nearest neighbour moves values: an integer gather (PP-OCR det's FPN upsampling) */
+        DlAttrs ra;
+        DlError re = {0};
+        done = dl_op_read_attrs(op, k, &ra, &re) && !strcmp(dl_attrs_str(&ra, "mode", "nearest"), "nearest") &&
+               quantize_transparent(&q, op);
+        dl_error_clear(&re);
+        break;
+      }
+      case DL_OP_GLOBAL_AVG_POOL:
+        done = quantize_global_avg(&q, op, &o);
         break;
       default:
         if (is_lut_op(k)) done = quantize_unary(&q, op, &o);
@@ -690,6 +1086,7 @@ bool dl_pass_quantize(MlirOperation func) {
         dl_value_qparams(mlirOperationGetResult(op, 0), &fixed))
       fake_quant(&q, body, op, mlirOperationGetLocation(op), mlirOperationGetResult(op, 0), &fixed);
   }
+  regions_erase(&regs);
   /* casts left behind by ops that turned out to have no integer form */
   for (bool again = true; again;) {
     again = false;

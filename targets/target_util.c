@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "target_util.h"
+#include "dlc/plan.h"
 #include "dlc/support.h"
 
 bool dl_json_num(const cJSON *o, const char *obj, const char *key, double lo, double hi, double *v, DlError *e) {
@@ -53,6 +54,22 @@ bool dl_call_matmul_is_flat(const DlCall *c) {
   for (dlrt_i b = 0; b < c->batches; b++)
     if (c->aoff[b] != b * c->M * c->K || c->boff[b] != 0) return false;
   return true;
+}
+
+void dl_host_step_note(FILE *f, const void *step, const char *target) {
+  const DlStep *st = step;
+  const char *op = st->k != DL_OP_COUNT ? dl_op_info(st->k)->mnemonic
+                   : !st->q || st->q->kind == DL_Q_CONCAT ? "tensor.concat"
+                   : st->q->kind == DL_Q_QCAST ? "quant.qcast"
+                   : st->q->kind == DL_Q_DCAST ? "quant.dcast"
+                                                : "quant.scast";
+  const char *why = !st->q ? "float step: runs on the host"
+                    : st->q->kind == DL_Q_QCAST || st->q->kind == DL_Q_DCAST
+                        ? "conversion between float and integer: runs on the host"
+                        : NULL;
+  fprintf(f, ", \"op\": \"%s%s\", \"note\": ", st->k != DL_OP_COUNT ? "qg." : "", op);
+  if (why) fprintf(f, "\"%s\"", why);
+  else fprintf(f, "\"integer step with no %s kernel: runs on the host (the interpreter's integer kernel, bit-exact)\"", target);
 }
 
 bool dl_call_binary_is_dense(const DlCall *c) {

@@ -4,6 +4,7 @@
 #define DLC_TARGET_UTIL_H
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 
 #include "dlc/diag.h"
 #include "dlc/ir.h"
@@ -24,6 +25,12 @@ bool dl_device_json_load(const char *path_or_builtin, const char *builtin_text,
  * broadcasting). */
 bool dl_call_matmul_is_flat(const DlCall *c);
 bool dl_call_binary_is_dense(const DlCall *c);
+
+/* For a simulator's report: writes `, "op": ..., "note": ...` for plan step
+ * st, which `target` does not run: the op, and why it is the host's (a float
+ * step; the edge casts of an integer model; or an integer step without a
+ * kernel there, computed by the interpreter's integer kernel, bit-exact). */
+void dl_host_step_note(FILE *f, const void *step, const char *target);
 
 /* Appends ` loc("where")` and a newline: an op's location in IR text. */
 void dl_ir_loc(DlBuf *b, const char *where);

@@ -68,7 +68,7 @@ static inline uint32_t dl_acc_hi(uint64_t w) { return (uint32_t)(w >> 32); }
 const char *dl_acc_op_name(DlAccOp op);
 
 /* --- layers ------------------------------------------------------------------ */
-typedef enum { DL_ACC_L_CONV, DL_ACC_L_MATMUL, DL_ACC_L_ADD, DL_ACC_L_MAXPOOL, DL_ACC_L_LUT } DlAccLayerKind;
+typedef enum { DL_ACC_L_CONV, DL_ACC_L_MATMUL, DL_ACC_L_ADD, DL_ACC_L_MAXPOOL, DL_ACC_L_LUT, DL_ACC_L_MUL, DL_ACC_L_CONCAT } DlAccLayerKind;
 
 /* How a GEMM layer's weights lie in DRAM (docs/acc-isa.md). A weight block is
  * what the PE array consumes in one pass: (cols x pack) output channels x k

@@ -86,7 +86,8 @@ void dl_plan_set_executor(DlPlan *p, DlPlanExecutor fn, void *user);
   X(POOL, "qrt_pool")                                                                                \
   X(GLOBAL_POOL, "qrt_global_pool")                                                                  \
   X(COPY, "qrt_copy_strided")                                                                        \
-  X(CONCAT, "qrt_concat")
+  X(CONCAT, "qrt_concat")                                                                            \
+  X(GATHER, "qrt_gather_nearest")
 
 typedef enum {
 #define X(id, fn) DL_Q_##id,

@@ -113,9 +113,14 @@ void qrt_clamp(dlrt_i n, const void *x, int64_t lo, int64_t hi, int es, void *y)
 /* kind 0: max (pads never win), 1: average excluding pads, 2: including pads; zp in == zp out. */
 void qrt_pool(const dlrt_win *g, int kind, const void *x, int64_t zp, int es, void *y);
 void qrt_global_pool(dlrt_i nc, dlrt_i spatial, int is_max, const void *x, int64_t zp, int es, void *y);
+/* Global average pool into the result's own parameters:
+ * y = clamp(o.zp + rshift_round(sum(x - zx) * m.m0, m.shift), o.lo, o.hi), m ~ s_x / (s_y * spatial). */
+void qrt_global_avg(dlrt_i nc, dlrt_i spatial, const void *x, int64_t zx, int xes, qrt_mult m, qrt_out o, void *y);
 /* Strided copy of es-byte elements (transpose, slice, expand). */
 void qrt_copy_strided(int r, const dlrt_i *out_dims, const dlrt_i *in_strides, dlrt_i in_offset, const void *x,
                       int es, void *y);
+/* Nearest-neighbour resize: y[o] = x[sum over axes of off[base_i + o_i]] (one tap per axis). */
+void qrt_gather_nearest(int r, const dlrt_i *od, const dlrt_i *off, const void *x, int es, void *y);
 void qrt_concat(int n, const void *const *xs, const dlrt_i *chunk, dlrt_i outer, int es, void *y);
 
 #endif

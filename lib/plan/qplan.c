@@ -212,6 +212,29 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
       q->chunk[i] = outer ? dl_shape_numel(&in[i]) / outer : 0;
     }
     q->c.outer = outer;
+    q->o = out_stage(&qy, &out, NULL); /* a copy: the targets that store element by element read its width here */
+  } else if (k == DL_OP_LUT) {
+    /* the table is the op's meaning: --quantize tabulated an elementwise float region over every input level */
+    MlirAttribute t = mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.table"));
+    MlirAttribute lo = mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.table_lo"));
+    if (!has_qx || mlirAttributeIsNull(t) || mlirAttributeIsNull(lo) || !mlirAttributeIsADenseI64Array(t) ||
+        !mlirAttributeIsADenseI64Array(lo) || mlirDenseArrayGetNumElements(lo) != 1)
+      return qerr(e, st->where, op, "%s", "needs a quantized input, dlc.table and dlc.table_lo");
+    int64_t nl = mlirDenseArrayGetNumElements(t), l0 = mlirDenseI64ArrayGetElement(lo, 0);
+    if (l0 != qx.qmin || nl != qx.qmax - qx.qmin + 1)
+      return qerr(e, st->where, op, "%s", "dlc.table must hold one entry per input level (qmin..qmax)");
+    q->lut = malloc(sizeof(int32_t) * (size_t)nl);
+    for (int64_t i = 0; i < nl; i++) {
+      int64_t v = mlirDenseI64ArrayGetElement(t, i);
+      if (v < qy.qmin || v > qy.qmax) {
+        free(q->lut), q->lut = NULL;
+        return qerr(e, st->where, op, "%s", "dlc.table entry outside the result's storage range");
+      }
+      q->lut[i] = (int32_t)v;
+    }
+    q->lut_lo = l0, q->lut_n = nl;
+    q->o = out_stage(&qy, &out, NULL);
+    q->kind = DL_Q_LUT;
   } else {
     DlError le = {0};
     if (!dl_call_lower(k, &st->a, st->nin, fin, &fout, &q->c, &le)) {
@@ -229,7 +252,26 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
       if (q->c.kind != DL_CALL_COPY && q->c.kind != DL_CALL_ALIAS)
         return qerr(e, st->where, op, "%s", "no integer form for this data movement");
       break;
-    case DL_OP_MAX_POOL: case DL_OP_AVG_POOL: case DL_OP_GLOBAL_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL:
+    case DL_OP_RESIZE: { /* nearest: every output element is one input element, one tap of weight 1 per axis */
+      if (!same || q->c.kind != DL_CALL_RESIZE || q->c.r > 8)
+        return qerr(e, st->where, op, "%s", "an integer resize must keep the operand's quantization");
+      for (int i = 0; i < q->c.r; i++)
+        if (q->c.bs[i] != 1) return qerr(e, st->where, op, "%s", "only nearest resizing has an integer form");
+      for (dlrt_i i = 0; i < q->c.ntab; i++)
+        if (q->c.wtab[i] != 1) return qerr(e, st->where, op, "%s", "only nearest resizing has an integer form");
+      q->kind = DL_Q_GATHER;
+      break;
+    }
+    case DL_OP_GLOBAL_AVG_POOL:
+      if (!same) { /* its own output parameters: the sum requantized by dlc.mult / dlc.shift */
+        q->nmult = read_mults(op, &q->mult);
+        if (!has_qx || q->nmult != 1 || q->c.kind != DL_CALL_GLOBAL_POOL || q->c.sub != 0)
+          return qerr(e, st->where, op, "%s", "an average pool that requantizes needs one dlc.mult / dlc.shift");
+        q->kind = DL_Q_GLOBAL_POOL;
+        break;
+      }
+      /* fall through */
+    case DL_OP_MAX_POOL: case DL_OP_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL:
       if (!same) return qerr(e, st->where, op, "%s", "pooling must keep the operand's quantization");
       q->kind = q->c.kind == DL_CALL_POOL ? DL_Q_POOL : DL_Q_GLOBAL_POOL;
       if (q->c.kind != DL_CALL_POOL && q->c.kind != DL_CALL_GLOBAL_POOL)
@@ -365,7 +407,11 @@ bool dl_qstep_run(DlPlan *p, const DlStep *st, DlError *e) {
   }
   case DL_Q_LUT: qrt_lut(n, x->data, q->xes, q->lut_lo, q->lut, q->o.es, y->data); break;
   case DL_Q_POOL: qrt_pool(&c->win, c->sub, x->data, q->zx, q->xes, y->data); break;
-  case DL_Q_GLOBAL_POOL: qrt_global_pool(c->outer, c->len, c->sub, x->data, q->zx, q->xes, y->data); break;
+  case DL_Q_GLOBAL_POOL:
+    if (q->nmult) qrt_global_avg(c->outer, c->len, x->data, q->zx, q->xes, q->mult[0], q->o, y->data);
+    else qrt_global_pool(c->outer, c->len, c->sub, x->data, q->zx, q->xes, y->data);
+    break;
+  case DL_Q_GATHER: qrt_gather_nearest(c->r, c->dims, c->tab, x->data, q->xes, y->data); break;
   case DL_Q_COPY: qrt_copy_strided(c->r, c->dims, c->as, c->offset, x->data, q->xes, y->data); break;
   case DL_Q_CONCAT: {
     const void *xs[32];

@@ -1005,6 +1005,36 @@ void qrt_global_pool(dlrt_i nc, dlrt_i spatial, int is_max, const void *x, int64
 }
 /* @end */
 
+/* @fn qrt_global_avg uses qrt_ld qrt_st qrt_requant */
+void qrt_global_avg(dlrt_i nc, dlrt_i spatial, const void *x, int64_t zx, int xes, qrt_mult m, qrt_out o, void *y) {
+  dlrt_i q, i;
+  for (q = 0; q < nc; q++) {
+    int64_t acc = 0, v;
+    for (i = 0; i < spatial; i++) acc += qrt_ld(x, xes, q * spatial + i) - zx;
+    v = o.zp + qrt_requant(acc, m);
+    v = v > o.lo ? v : o.lo;
+    qrt_st(y, o.es, q, v < o.hi ? v : o.hi);
+  }
+}
+/* @end */
+
+/* @fn qrt_gather_nearest */
+void qrt_gather_nearest(int r, const dlrt_i *od, const dlrt_i *off, const void *x, int es, void *y) {
+  dlrt_i oi[8] = {0}, base[8], n = 1, o, acc = 0;
+  int i;
+  for (i = 0; i < r; i++) base[i] = acc, acc += od[i], n *= od[i];
+  for (o = 0; o < n; o++) {
+    dlrt_i src = 0;
+    for (i = 0; i < r; i++) src += off[base[i] + oi[i]];
+    for (i = 0; i < es; i++) ((unsigned char *)y)[o * es + i] = ((const unsigned char *)x)[src * es + i];
+    for (i = r - 1; i >= 0; i--) {
+      if (++oi[i] < od[i]) break;
+      oi[i] = 0;
+    }
+  }
+}
+/* @end */
+
 /* @fn qrt_copy_strided */
 void qrt_copy_strided(int r, const dlrt_i *out_dims, const dlrt_i *in_strides, dlrt_i in_offset, const void *x,
                       int es, void *y) {

@@ -19,6 +19,8 @@ make_inputs.py:
   auto-keep  the same with --auto-keep (the accuracy guard): its cosine, the layers
              it kept wider, and whether C and acc are bit-identical with its
              interpreter run
+  acc host share       the share of the accelerator's modelled time (dlc-run --report)
+                       spent in host steps, and the three host steps that cost most
 Every cell is measured now; a failure shows the tool's own message.
 """
 import argparse
@@ -31,7 +33,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 PY = sys.executable
-COLUMNS = ["import", "ort", "interp", "c", "int8", "int8 cos", "int8 c", "acc", "pim", "auto-keep"]
+COLUMNS = ["import", "ort", "interp", "c", "int8", "int8 cos", "int8 c", "acc", "acc host share", "pim", "auto-keep"]
 
 
 def manifest():
@@ -102,6 +104,21 @@ def cosine(ref, got):
         c = float(a @ b / (na * nb)) if na > 0 and nb > 0 else float(na == nb)
         worst = min(worst, c)
     return worst
+
+
+def host_share(report):
+    """(share of the acc report's time in host steps, the costliest host steps)."""
+    import collections
+
+    r = json.load(open(report))
+    host = sum(l["ns"] for l in r["layers"] if l["on"] == "host")
+    total = sum(l["ns"] for l in r["layers"])
+    by = collections.Counter()
+    for l in r["layers"]:
+        if l["on"] == "host":
+            by[l["node"] or "(output)"] += l["ns"]
+    top = ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in by.most_common(3) if v >= 0.01 * total)
+    return (f"{100 * host / total:.0f}%", f"(top: {top})" if top else "")
 
 
 def bound_inputs(ins, files):
@@ -195,7 +212,9 @@ def evaluate(m, args, inputs_dir, models_dir):
     step("int8 c", [[dlc, j("q.mlir"), "--target=c", "-o", j("q.c")],
                     [dlcrun, j("q.c"), *feed, "--quiet", "-o", j("qc.npy")]], j("qi.npy"), exact=True)
     step("acc", [[dlc, j("q.mlir"), "--target=acc", "--acc-device=dpu", "-o", j("q.accbin")],
-                 [dlcrun, j("q.accbin"), *feed, "--quiet", "-o", j("qa.npy")]], j("qi.npy"), exact=True)
+                 [dlcrun, j("q.accbin"), *feed, "--quiet", "-o", j("qa.npy"), "--report", j("acc.json")]],
+         j("qi.npy"), exact=True)
+    cell["acc host share"] = host_share(j("acc.json")) if os.path.exists(j("acc.json")) else ("-", "")
     if args.no_pim:
         cell["pim"] = ("skip", "--no-pim")
     else:

@@ -11,6 +11,15 @@
  * multiplier a shift-only unit cannot apply) are errors, not host steps. */
 int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer *l, DlError *e);
 
+/* Element of operand `op` (0 or 1) that element m of a binary layer (add,
+ * sub, mul) reads: m itself when dense, else through the broadcast strides. */
+int64_t dl_acc_bin_index(const DlCall *c, int op, int64_t m);
+/* Operand of a concat layer (a concat, or a nearest resize) that element m
+ * of its result comes from; *idx its element there. */
+int dl_acc_concat_source(const DlStep *st, int64_t m, int64_t *idx);
+/* Whether a binary layer reads operand 1 at zero point zb (add, sub, mul). */
+static inline bool dl_acc_is_binary(DlAccLayerKind k) { return k == DL_ACC_L_ADD || k == DL_ACC_L_MUL; }
+
 /* DRAM bytes a LOAD_X of rows [m0, m1) x columns [k0, k1) reads: distinct
  * input rows for windows (a line buffer), the elements otherwise. */
 int64_t dl_acc_x_bytes(const DlStep *st, const DlAccLayer *l, int64_t m0, int64_t m1, int64_t k0, int64_t k1, int64_t n0);

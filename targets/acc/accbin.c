@@ -153,13 +153,13 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
     l->ooff = v[13], l->poff = v[14], l->dram_lb = v[15], l->pg = v[16], l->wformat = (DlAccWeightFormat)v[17];
     l->zblocks = v[18], l->icmd = v[19], l->ncmd = v[20];
     bool gemm = l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MATMUL;
-    bool ok = v[0] >= 0 && v[0] < 1 << 24 && v[1] >= 0 && v[1] <= DL_ACC_L_LUT && l->M >= 1 && l->M < 1ll << 32 &&
+    bool ok = v[0] >= 0 && v[0] < 1 << 24 && v[1] >= 0 && v[1] <= DL_ACC_L_CONCAT && l->M >= 1 && l->M < 1ll << 32 &&
               l->N >= 1 && l->N < 1 << 24 && l->K >= 1 && l->K < 1 << 24 && l->mt >= 1 && l->mt <= l->M && l->nt >= 1 &&
               l->nt <= l->N && l->kt >= 1 && l->kt <= l->K && (l->order == 0 || l->order == 1) && l->icmd >= 0 &&
               l->ncmd >= 1 && l->icmd <= p->ninsn - l->ncmd && l->poff >= 0 && l->pg >= 1 && l->pg <= l->N &&
               l->N % l->pg == 0 && (l->wformat == DL_ACC_W_DENSE || l->wformat == DL_ACC_W_BLOCKS) && l->zblocks >= 0;
     if (ok) { /* N is in range now */
-      int64_t npar = gemm ? 3 * l->N : l->kind == DL_ACC_L_ADD ? 3 : l->kind == DL_ACC_L_LUT ? 1 : 0;
+      int64_t npar = gemm ? 3 * l->N : l->kind == DL_ACC_L_ADD ? 3 : l->kind == DL_ACC_L_MUL ? 2 : l->kind == DL_ACC_L_LUT ? 1 : 0;
       ok = l->poff <= p->npar - npar;
     }
     if (ok && gemm) {
@@ -249,7 +249,7 @@ bool dl_acc_read(const char *path, DlAccProgram *p, DlError *e) {
 }
 
 static const char *kind_name(DlAccLayerKind k) {
-  static const char *n[] = {"conv", "matmul", "add", "maxpool", "lut"};
+  static const char *n[] = {"conv", "matmul", "add", "maxpool", "lut", "mul", "concat"};
   return n[k];
 }
 

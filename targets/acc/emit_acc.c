@@ -19,7 +19,7 @@ bool dl_target_acc_emit(MlirModule m, const DlTargetOptions *o, DlError *e) {
 }
 
 char *dl_acc_ir(MlirModule m, const DlAccDevice *dev, bool insns, size_t *len, DlError *e) {
-  static const char *kinds[] = {"conv", "matmul", "add", "maxpool", "lut"};
+  static const char *kinds[] = {"conv", "matmul", "add", "maxpool", "lut", "mul", "concat"};
   DlAccProgram p;
   if (!dl_acc_compile(m, dev, &p, e)) return NULL;
   DlPlan *plan = dl_plan_create(m, e);

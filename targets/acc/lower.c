@@ -1,8 +1,8 @@
 /* Lowering a quantized plan to accelerator instructions.
  *
- * Conv (implicit im2col), gemm / matmul with constant weights, add / sub,
- * max pooling and lookup tables run on the accelerator; everything else is
- * a host step. A GEMM layer is tiled into (mt x nt x kt) blocks that fit the
+ * Conv (implicit im2col), gemm / matmul with constant weights, add / sub /
+ * mul (broadcast operands too), max pooling, lookup tables and concat run on
+ * the accelerator; everything else is a host step. A GEMM layer is tiled into (mt x nt x kt) blocks that fit the
  * double-buffered input, weight, accumulator and output buffers; the tile
  * sizes and the loop order come from the device's cost model (estimated
  * time: compute cycles against DRAM transfer, then DRAM bytes). Weights are
@@ -20,7 +20,7 @@
 
 int64_t dl_acc_x_bytes(const DlStep *st, const DlAccLayer *l, int64_t m0, int64_t m1, int64_t k0, int64_t k1, int64_t n0) {
   const struct DlQStep *q = st->q;
-  if (l->kind == DL_ACC_L_ADD) return (m1 - m0) * ((k0 <= 0 && k1 > 0 ? q->xes : 0) + (k0 <= 1 && k1 > 1 ? q->wes : 0));
+  if (dl_acc_is_binary(l->kind)) return (m1 - m0) * ((k0 <= 0 && k1 > 0 ? q->xes : 0) + (k0 <= 1 && k1 > 1 ? q->wes : 0));
   if (l->kind != DL_ACC_L_CONV && l->kind != DL_ACC_L_MAXPOOL) return (m1 - m0) * (k1 - k0) * q->xes;
   /* whole input rows (z, y) of the channels the tile touches, for each image-plane the rows cover */
   const dlrt_win *g = &q->c.win;
@@ -52,6 +52,36 @@ int64_t dl_acc_weight_bytes(const DlAccDevice *d, const DlAccLayer *l) {
     pad = dl_acc_bitmap_bytes(&g) - (g.n + 7) / 8;
   }
   return l->wbytes - pad + (l->noutliers ? 4 * (l->N + 1) + l->noutliers * (2 + (d->outlier_bits + 7) / 8) : 0);
+}
+
+int64_t dl_acc_bin_index(const DlCall *c, int op, int64_t m) {
+  if (dl_call_binary_is_dense(c)) return m;
+  const dlrt_i *st = op ? c->bs : c->as;
+  int64_t idx = 0;
+  for (int i = c->r - 1; i >= 0; i--) {
+    idx += (m % c->dims[i]) * st[i];
+    m /= c->dims[i];
+  }
+  return idx;
+}
+
+int dl_acc_concat_source(const DlStep *st, int64_t m, int64_t *idx) {
+  const struct DlQStep *q = st->q;
+  if (q->kind == DL_Q_GATHER) { /* nearest resize: per axis, the source offset of the output coordinate */
+    const DlCall *c = &q->c;
+    int64_t base = 0, src = 0, rest = m, coord[8];
+    for (int i = c->r - 1; i >= 0; i--) coord[i] = rest % c->dims[i], rest /= c->dims[i];
+    for (int i = 0; i < c->r; i++) src += c->tab[base + coord[i]], base += c->dims[i];
+    return *idx = src, 0;
+  }
+  int64_t row = 0;
+  for (int i = 0; i < st->nin; i++) row += q->chunk[i];
+  int64_t o = m / row, r = m % row;
+  for (int i = 0; i < st->nin; i++) {
+    if (r < q->chunk[i]) return *idx = o * q->chunk[i] + r, i;
+    r -= q->chunk[i];
+  }
+  return *idx = 0, 0;
 }
 
 /* --- which steps run here ------------------------------------------------ */
@@ -96,8 +126,12 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
                -1;
     return 1;
   }
+  if (q->kind == DL_Q_BINARY && st->k == DL_OP_MUL) { /* operand 1 may broadcast (squeeze-excitation scales) */
+    if (!dev->requant_mult && !is_pow2(q->mult[0].m0)) return 0; /* a shift-only unit cannot: the host multiplies */
+    l->kind = DL_ACC_L_MUL, l->M = dl_shape_numel(ys), l->N = 1, l->K = 2;
+    return 1;
+  }
   if (q->kind == DL_Q_BINARY && (st->k == DL_OP_ADD || st->k == DL_OP_SUB)) {
-    if (!dl_call_binary_is_dense(c)) return 0;
     if (!dev->requant_mult && (!is_pow2(q->mult[0].m0) || !is_pow2(q->mb.m0)))
       return dl_error_set(e, "%s: device '%s' adds with shifts only, and this add's multipliers are not powers of two "
                              "(quantize with --pow2)", st->where, dev->name),
@@ -108,6 +142,17 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
   if (q->kind == DL_Q_POOL && c->sub == 0) {
     const dlrt_win *g = &c->win;
     l->kind = DL_ACC_L_MAXPOOL, l->M = dl_shape_numel(ys), l->N = 1, l->K = g->k[0] * g->k[1] * g->k[2];
+    return 1;
+  }
+  if (q->kind == DL_Q_CONCAT) { /* the DMA gathers each output element from its operand */
+    int64_t row = 0;
+    for (int i = 0; i < st->nin; i++) row += q->chunk[i];
+    if (row <= 0) return 0;
+    l->kind = DL_ACC_L_CONCAT, l->M = dl_shape_numel(ys), l->N = 1, l->K = 1;
+    return 1;
+  }
+  if (q->kind == DL_Q_GATHER && c->r <= 8) { /* nearest resize: the same gathering copy */
+    l->kind = DL_ACC_L_CONCAT, l->M = dl_shape_numel(ys), l->N = 1, l->K = 1;
     return 1;
   }
   if (q->kind == DL_Q_LUT && q->lut_n <= 256) {
@@ -301,7 +346,7 @@ static int64_t emit(Emit *m, DlAccOp op, unsigned slots, int64_t dep1, int64_t d
 
 static void emit_cfg(Emit *m, const DlStep *st, const DlAccLayer *l, int xbits, int obits, bool shift_only) {
   const struct DlQStep *q = st->q;
-  int64_t zx = l->kind == DL_ACC_L_LUT ? q->lut_lo : q->zx, zb = l->kind == DL_ACC_L_ADD ? q->zw : 0;
+  int64_t zx = l->kind == DL_ACC_L_LUT ? q->lut_lo : q->zx, zb = dl_acc_is_binary(l->kind) ? q->zw : 0;
   int64_t i = emit(m, DL_ACC_CFG, 0, -1, -1, zx, zb, q->o.zp, q->o.lo, q->o.hi, 0);
   m->p->insn[i].w[3] = (uint64_t)(uint32_t)q->o.hi |
                        (uint64_t)((unsigned)xbits | (unsigned)l->wbits << 8 | (unsigned)obits << 16 |
@@ -475,13 +520,14 @@ bool dl_acc_compile(MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, D
       l.icmd = out->ninsn - 1;
       emit_gemm(&m, &l, t.pg);
     } else {
-      int64_t np = l.kind == DL_ACC_L_ADD ? 3 : l.kind == DL_ACC_L_LUT ? q->lut_n : 0;
+      int64_t np = l.kind == DL_ACC_L_ADD ? 3 : l.kind == DL_ACC_L_MUL ? 2 : l.kind == DL_ACC_L_LUT ? q->lut_n : 0;
       if (out->npar + np > pcap) pcap = (out->npar + np) * 2 + 16, out->par = realloc(out->par, sizeof(int64_t) * (size_t)pcap);
       if (l.kind == DL_ACC_L_ADD) {
         out->par[l.poff] = q->mult[0].m0;
         out->par[l.poff + 1] = (st->k == DL_OP_SUB ? -1 : 1) * q->mb.m0;
         out->par[l.poff + 2] = q->mult[0].shift;
       }
+      if (l.kind == DL_ACC_L_MUL) out->par[l.poff] = q->mult[0].m0, out->par[l.poff + 1] = q->mult[0].shift;
       for (int64_t i = 0; l.kind == DL_ACC_L_LUT && i < np; i++) out->par[l.poff + i] = q->lut[i];
       out->npar += np;
       int64_t per = l.K * (q->xes > q->wes ? q->xes : q->wes);

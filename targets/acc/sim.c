@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../target_util.h"
 #include "acc_internal.h"
 #include "dlc/compress.h"
 #include "dlc/support.h"
@@ -158,7 +159,7 @@ static bool check_layer(DlAccSim *s, int li, DlError *e) {
   const DlAccLayer *l = &p->l[li];
   const struct DlQStep *q = s->plan->steps[l->step].q;
   const DlAccInsn *cfg = &p->insn[l->icmd];
-  int64_t zx = l->kind == DL_ACC_L_LUT ? q->lut_lo : q->zx, zb = l->kind == DL_ACC_L_ADD ? q->zw : 0;
+  int64_t zx = l->kind == DL_ACC_L_LUT ? q->lut_lo : q->zx, zb = dl_acc_is_binary(l->kind) ? q->zw : 0;
   if (dl_acc_op(cfg) != DL_ACC_CFG || (int32_t)dl_acc_lo(cfg->w[1]) != zx || (int32_t)dl_acc_hi(cfg->w[1]) != zb ||
       (int32_t)dl_acc_lo(cfg->w[2]) != q->o.zp || (int32_t)dl_acc_hi(cfg->w[2]) != q->o.lo ||
       (int32_t)dl_acc_lo(cfg->w[3]) != q->o.hi)
@@ -223,10 +224,10 @@ DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e) {
       dl_acc_sim_destroy(s);
       return NULL;
     }
-    int64_t np = l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MATMUL ? l->N : l->kind == DL_ACC_L_ADD ? 1 : 0;
+    int64_t np = l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MATMUL ? l->N : dl_acc_is_binary(l->kind) ? 1 : 0;
     for (int64_t n = 0; n < np; n++) {
-      int64_t m0 = p->par[l->poff + (l->kind == DL_ACC_L_ADD ? 0 : l->N + n)];
-      int64_t sh = p->par[l->poff + (l->kind == DL_ACC_L_ADD ? 2 : 2 * l->N + n)];
+      int64_t m0 = p->par[l->poff + (dl_acc_is_binary(l->kind) ? 0 : l->N + n)];
+      int64_t sh = p->par[l->poff + (l->kind == DL_ACC_L_ADD ? 2 : l->kind == DL_ACC_L_MUL ? 1 : 2 * l->N + n)];
       int64_t mb = l->kind == DL_ACC_L_ADD ? p->par[l->poff + 1] : 0;
       if (m0 < 0 || m0 >= (int64_t)1 << 31 || sh < 0 || sh > 62 || mb <= -((int64_t)1 << 31) || mb >= (int64_t)1 << 31) {
         dl_error_set(e, "layer %d: requantization parameters out of range", i);
@@ -349,19 +350,20 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
     if (s->timing_only) {
     } else if (l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MAXPOOL) { /* windows: the gather, row by row */
       load_window(s, step, l, a0, a1, c0, c1, b0, (int32_t)pad, ib);
-    } else { /* matmul: row m, column k; add / sub: element m of operand k; lookup table: element m */
+    } else { /* matmul: row m, column k; add / sub / mul: element m of operand k (broadcast); lookup table: element m */
       for (int64_t m = a0; m < a1; m++)
         for (int64_t k = c0; k < c1; k++) {
-          int op = l->kind == DL_ACC_L_ADD ? (int)k : 0;
-          int64_t idx = l->kind == DL_ACC_L_MATMUL ? m * l->K + k : m;
-          ib[(m - a0) * kt + (k - c0)] = (int32_t)qrt_ld(s->plan->slot[step->in[op]].data, op ? q->wes : q->xes, idx);
+          int op = dl_acc_is_binary(l->kind) ? (int)k : 0;
+          int64_t idx = l->kind == DL_ACC_L_MATMUL ? m * l->K + k : op || dl_acc_is_binary(l->kind) ? dl_acc_bin_index(&q->c, op, m) : m;
+          if (l->kind == DL_ACC_L_CONCAT) op = dl_acc_concat_source(step, m, &idx);
+          ib[(m - a0) * kt + (k - c0)] = (int32_t)qrt_ld(s->plan->slot[step->in[op]].data, op && l->kind != DL_ACC_L_CONCAT ? q->wes : q->xes, idx);
         }
     }
     double bytes = (double)dl_acc_x_bytes(step, l, a0, a1, c0, c1, b0), codec = 0;
-    bool zin = s->zok[step->in[0]] || (l->kind == DL_ACC_L_ADD && s->zok[step->in[1]]);
+    bool zin = s->zok[step->in[0]] || (dl_acc_is_binary(l->kind) && s->zok[step->in[1]]);
     if (zin) { /* compressed in DRAM: fewer bytes, through the decompressor */
       double raw = bytes;
-      bytes *= l->kind == DL_ACC_L_ADD ? (slot_ratio(s, step->in[0]) + slot_ratio(s, step->in[1])) / 2
+      bytes *= dl_acc_is_binary(l->kind) ? (slot_ratio(s, step->in[0]) + slot_ratio(s, step->in[1])) / 2
                                        : slot_ratio(s, step->in[0]);
       codec = raw / s->codec_bpc / d->ghz;
       st->nj += raw * d->e_alu * 1e-3;
@@ -478,6 +480,11 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
       if (l->kind == DL_ACC_L_ADD) {
         v = s->zo + qrt_requant((xr[0] - s->zx) * par[0] + (xr[1] - s->zb) * par[1], (qrt_mult){1, (int)par[2]});
         v = v < s->lo ? s->lo : v, v = v > s->hi ? s->hi : v; /* max then min: hi when lo > hi, as qrt */
+      } else if (l->kind == DL_ACC_L_MUL) {
+        v = s->zo + qrt_requant((int64_t)(xr[0] - s->zx) * (xr[1] - s->zb), (qrt_mult){par[0], (int)par[1]});
+        v = v < s->lo ? s->lo : v, v = v > s->hi ? s->hi : v;
+      } else if (l->kind == DL_ACC_L_CONCAT) {
+        v = xr[0];
       } else if (l->kind == DL_ACC_L_MAXPOOL) {
         v = xr[0];
         for (int64_t k = 1; k < kt; k++) v = xr[k] > v ? xr[k] : v;
@@ -619,7 +626,7 @@ void dl_acc_sim_totals(DlAccSim *s, double *ns, double *nj, double *dram, double
 }
 
 bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
-  static const char *kinds[] = {"conv", "matmul", "add", "maxpool", "lut"};
+  static const char *kinds[] = {"conv", "matmul", "add", "maxpool", "lut", "mul", "concat"};
   double ns, nj, dram, sim_s, per = samples > 0 ? (double)samples : 1;
   dl_acc_sim_totals(s, &ns, &nj, &dram, &sim_s);
   double act = 0;
@@ -656,6 +663,7 @@ bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
                 x->gemm_cycles / per, x->skipped_cycles / per);
     } else {
       fprintf(f, ", \"on\": \"host\"");
+      dl_host_step_note(f, &s->plan->steps[i], "acc");
     }
     int o = s->plan->steps[i].out;
     if (s->zok[o]) /* its result kept compressed in DRAM: stored / compressed bytes */

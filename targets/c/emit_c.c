@@ -524,7 +524,9 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
   snprintf(wt, sizeof wt, "w%d", i), snprintf(bi, sizeof bi, "0");
   dl_buf_printf(out_body, "  /* %s: %s%s */\n", st->where[0] ? st->where : "-", qkind_op(st),
                 band ? ", in bands of output rows" : "");
-  if (q->kind == DL_Q_QCAST || q->kind == DL_Q_CONV || q->kind == DL_Q_MATMUL || q->kind == DL_Q_BINARY) qout_literal(decl, o, q->o);
+  if (q->kind == DL_Q_QCAST || q->kind == DL_Q_CONV || q->kind == DL_Q_MATMUL || q->kind == DL_Q_BINARY ||
+      (q->kind == DL_Q_GLOBAL_POOL && q->nmult))
+    qout_literal(decl, o, q->o);
   if (q->bias) snprintf(bi, sizeof bi, "bias%d", i), i32_array(decl, bi, q->bias, q->kind == DL_Q_CONV ? c->win.m : c->N);
   if (q->mult) qmult_array(decl, mu, q->mult, q->nmult);
   bool sparse = sparse_step(m, st);
@@ -598,8 +600,18 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
     break;
   case DL_Q_GLOBAL_POOL:
     fmt_int(q->zx, d0, sizeof d0);
+    if (q->nmult) {
+      fmt_int(q->mult[0].m0, t0, sizeof t0);
+      dl_buf_printf(body, "  qrt_global_avg(%lld, %lld, %s, %s, %d, (qrt_mult){%s, %d}, %s, %s);\n", (long long)c->outer,
+                    (long long)c->len, x, d0, q->xes, t0, q->mult[0].shift, o, y);
+      break;
+    }
     dl_buf_printf(body, "  qrt_global_pool(%lld, %lld, %d, %s, %s, %d, %s);\n", (long long)c->outer, (long long)c->len,
                   c->sub, x, d0, q->xes, y);
+    break;
+  case DL_Q_GATHER:
+    arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "off", i, c->tab, (int)c->ntab, d1, sizeof d1);
+    dl_buf_printf(body, "  qrt_gather_nearest(%d, %s, %s, %s, %d, %s);\n", c->r, d0, d1, x, q->xes, y);
     break;
   case DL_Q_COPY:
     arr(decl, "dims", i, c->dims, c->r, d0, sizeof d0), arr(decl, "sa", i, c->as, c->r, d1, sizeof d1);
@@ -832,6 +844,7 @@ static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
 
 static const char *call_fn(const Emit *m, const DlStep *st) {
   if (sparse_step(m, st)) return st->q->kind == DL_Q_CONV ? "qrt_conv_sparse" : "qrt_matmul_sparse";
+  if (st->q && st->q->kind == DL_Q_GLOBAL_POOL && st->q->nmult) return "qrt_global_avg";
   if (st->q) return qfn[st->q->kind];
   if (st->k == DL_OP_COUNT) return "dlrt_concat";
   return dl_call_fn(&st->call);

@@ -15,6 +15,7 @@
 #include "dlc/support.h"
 #include "dlc/plan.h"
 #include "dlc/sparse.h"
+#include "../target_util.h"
 
 typedef struct {
   double ns, nj, bitops, bus_bits, aap, ap;
@@ -394,6 +395,7 @@ bool dl_pim_sim_report(DlPimSim *s, FILE *f, int64_t samples) {
               (double)k->lanes / (double)(tiles * d->cols), x->aap / per, x->ap / per);
     } else {
       fprintf(f, ", \"on\": \"host\"");
+      dl_host_step_note(f, st, "pim");
     }
     fprintf(f, ", \"ns\": %.1f, \"nj\": %.2f}", x->ns / per, x->nj / per);
     first = false;
