@@ -148,6 +148,41 @@ static bool plan_op(DlPlan *p, MlirOperation op, DlError *e) {
   return true;
 }
 
+/* A float Gemm with transB whose B is a constant that nothing else reads (every
+ * PyTorch linear layer): B is transposed here, once, from [N,K] to [K,N], and
+ * the step runs with transB = 0, so neither the interpreter nor the generated C
+ * transposes the weights on every run, and the step needs no scratch for them.
+ * dlrt_sgemm computes the same sums in the same order either way, so the
+ * results keep every bit. */
+static bool pretranspose_gemm_weights(DlPlan *p) {
+  for (int i = 0; i < p->nsteps; i++) {
+    DlStep *st = &p->steps[i];
+    DlCall *c = &st->call;
+    if (st->q || c->kind != DL_CALL_GEMM || !c->transB || st->nin < 2) continue;
+    int s = st->in[1], uses = 0;
+    DlTensor *b = &p->slot[s];
+    if (p->slot_kind[s] != DL_SLOT_CONST || b->shape.dtype != DL_F32 || b->shape.rank != 2 ||
+        b->shape.dims[0] != c->N || b->shape.dims[1] != c->K)
+      continue;
+    for (int j = 0; j < p->nsteps; j++)
+      for (int t = 0; t < p->steps[j].nin; t++) uses += p->steps[j].in[t] == s;
+    for (int o = 0; o < p->nout; o++) uses += p->out_slot[o] == s;
+    if (uses != 1) continue;
+    DlTensor t = {0};
+    DlShape ts = {DL_F32, 2, {c->K, c->N}};
+    if (!dl_tensor_alloc(&t, &ts)) return false;
+    const float *src = b->data;
+    float *dst = t.data;
+    for (int64_t n = 0; n < c->N; n++)
+      for (int64_t k = 0; k < c->K; k++) dst[k * c->N + n] = src[n * c->K + k];
+    dl_tensor_free(b);
+    *b = t;
+    c->transB = 0;
+    c->scratch = c->transA ? c->M * c->K : 0;
+  }
+  return true;
+}
+
 DlPlan *dl_plan_create(MlirModule m, DlError *e) {
   MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
   while (!mlirOperationIsNull(func) && !is_op(func, "func.func")) func = mlirOperationGetNextInBlock(func);
@@ -181,6 +216,10 @@ DlPlan *dl_plan_create(MlirModule m, DlError *e) {
       return NULL;
     }
   for (int i = 0; i < p->nout; i++) p->out_name[i] = dict_name(res_attrs, i);
+  if (!pretranspose_gemm_weights(p)) {
+    dl_plan_destroy(p);
+    return dl_error_set(e, "out of memory for transposed Gemm weights"), NULL;
+  }
   dlrt_i scratch = 1;
   for (int i = 0; i < p->nsteps; i++)
     if (p->steps[i].call.scratch > scratch) scratch = p->steps[i].call.scratch;

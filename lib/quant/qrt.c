@@ -339,11 +339,14 @@ static void qrt_pack8(const dlrt_win *g, qrt_wts w, dlrt_i gr, dlrt_i b, int8_t 
  * cp, the rows' pitch, is a multiple of 16 and the rows are zero past 4 kq.
  * With AVX-512 VNNI one VPDPBUSD per position and group of four k (the weights
  * of 16 channels in one register, four bytes of the position broadcast).
- * Otherwise the same sums as int16 dot products, which gcc vectorizes at -O2
- * (pmaddwd): qrt_tile8_prep unpacks a block's weights once into 16 int16 rows
- * of 4 kq rounded up to 16 at w16, and each tile copies its positions' rows
- * into int16 at c16 (8 rows). */
-#if defined(__AVX512F__) && defined(__AVX512VNNI__)
+ * Otherwise each tile copies its positions' rows into int16 at c16 (8 rows),
+ * and with SSE2 (every x86-64 build, -O2 included) qrt_tile8_prep widens the
+ * packed block to int16 in place order at w16, and one PMADDWD per position,
+ * group of four k and two channels (the position's four values broadcast)
+ * accumulates each channel's sum in two lanes, added at the end. Portable C:
+ * qrt_tile8_prep unpacks the block into 16 int16 rows of 4 kq rounded up to 16,
+ * and the sums are int16 dot products over them (-DDLC_QRT_PORTABLE forces it). */
+#if defined(__AVX512F__) && defined(__AVX512VNNI__) && !defined(DLC_QRT_PORTABLE)
 #include <immintrin.h>
 static __m512i qrt_bcast4(const uint8_t *p) {
   int32_t v;
@@ -382,7 +385,44 @@ static void qrt_tile8(const uint8_t *col, dlrt_i cp, dlrt_i np, const int8_t *w,
     _mm512_storeu_si512((void *)(out + 16 * p), a);
   }
 }
-#else
+#elif defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
+#include <emmintrin.h>
+static void qrt_tile8_prep(const int8_t *restrict w, dlrt_i kq, int16_t *restrict w16) {
+  dlrt_i i, n = 64 * kq; /* a multiple of 64: gcc vectorizes it at -O2 */
+  for (i = 0; i < n; i++) w16[i] = w[i];
+}
+/* (a0 + a1, a2 + a3, b0 + b1, b2 + b3) */
+static __m128i qrt_pairsum(__m128i a, __m128i b) {
+  __m128 fa = _mm_castsi128_ps(a), fb = _mm_castsi128_ps(b);
+  return _mm_add_epi32(_mm_castps_si128(_mm_shuffle_ps(fa, fb, 0x88)), _mm_castps_si128(_mm_shuffle_ps(fa, fb, 0xDD)));
+}
+static void qrt_tile8(const uint8_t *restrict col, dlrt_i cp, dlrt_i np, const int8_t *w, dlrt_i kq,
+                      const int16_t *w16, int16_t *restrict c16, int32_t *out) {
+  dlrt_i p, q, k, n16 = np * cp >> 4 << 4; /* cp: a multiple of 16 here */
+  (void)w, (void)qrt_dot2x2;
+  for (k = 0; k < n16; k++) c16[k] = col[k];
+  for (p = 0; p < np; p++) {
+    const int16_t *c = c16 + p * cp;
+    __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    for (q = 0; q < kq; q++) { /* lanes 2 i and 2 i + 1 of a0..a7: halves of channel i's sum */
+      const __m128i *wq = (const __m128i *)(const void *)(w16 + 64 * q);
+      __m128i cb = _mm_shuffle_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(c + 4 * q)), 0x44);
+      a0 = _mm_add_epi32(a0, _mm_madd_epi16(cb, _mm_loadu_si128(wq)));
+      a1 = _mm_add_epi32(a1, _mm_madd_epi16(cb, _mm_loadu_si128(wq + 1)));
+      a2 = _mm_add_epi32(a2, _mm_madd_epi16(cb, _mm_loadu_si128(wq + 2)));
+      a3 = _mm_add_epi32(a3, _mm_madd_epi16(cb, _mm_loadu_si128(wq + 3)));
+      a4 = _mm_add_epi32(a4, _mm_madd_epi16(cb, _mm_loadu_si128(wq + 4)));
+      a5 = _mm_add_epi32(a5, _mm_madd_epi16(cb, _mm_loadu_si128(wq + 5)));
+      a6 = _mm_add_epi32(a6, _mm_madd_epi16(cb, _mm_loadu_si128(wq + 6)));
+      a7 = _mm_add_epi32(a7, _mm_madd_epi16(cb, _mm_loadu_si128(wq + 7)));
+    }
+    _mm_storeu_si128((__m128i *)(void *)(out + 16 * p), qrt_pairsum(a0, a1));
+    _mm_storeu_si128((__m128i *)(void *)(out + 16 * p + 4), qrt_pairsum(a2, a3));
+    _mm_storeu_si128((__m128i *)(void *)(out + 16 * p + 8), qrt_pairsum(a4, a5));
+    _mm_storeu_si128((__m128i *)(void *)(out + 16 * p + 12), qrt_pairsum(a6, a7));
+  }
+}
+#else /* portable C */
 static void qrt_tile8_prep(const int8_t *restrict w, dlrt_i kq, int16_t *restrict w16) {
   dlrt_i cp16 = (4 * kq + 15) / 16 * 16, l, k, q, j;
   for (q = 0; q < kq; q++)

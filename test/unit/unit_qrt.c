@@ -155,7 +155,7 @@ static void sparse_check(const struct DlQStep *q, const int8_t *x, const dlrt_i 
 
 static void conv_paths(void) {
   static const int cgs[] = {1, 2, 3, 5, 16, 32, 48}, bitss[] = {2, 3, 4, 5, 7, 8, 16};
-  int bad = 0, overrun = 0, cases = 0, clcases = 0, clbad = 0, spcases = 0, spbad = 0;
+  int bad = 0, overrun = 0, cases = 0, clcases = 0, clbad = 0, spcases = 0, spbad = 0, pkcases = 0, pkbad = 0;
   for (int t = 0; t < 400; t++) {
     dlrt_win g;
     memset(&g, 0, sizeof g);
@@ -206,6 +206,15 @@ static void conv_paths(void) {
       clcases++, clbad += memcmp(y32, ycl, (size_t)ny * (size_t)o.es) != 0, overrun += !guard_intact(scl, n32);
       free(wt), free(ycl), free(scl);
     }
+    if (qrt_conv_packed(&g, 1, zx, w.bits, 32)) { /* weights packed as the C target prints them (cl = 2) */
+      dlrt_i np = qrt_conv_pack(&g, w, NULL);
+      int8_t *pk = malloc((size_t)np);
+      unsigned char *ypk = calloc((size_t)ny, (size_t)o.es), *spk = guarded(n32);
+      qrt_conv_pack(&g, w, pk);
+      qrt_conv(&g, x, 1, zx, (qrt_wts){pk, 8, 2}, bias, mult, o, 32, ypk, spk);
+      pkcases++, pkbad += memcmp(y32, ypk, (size_t)ny * (size_t)o.es) != 0, overrun += !guard_intact(spk, n32);
+      free(pk), free(ypk), free(spk);
+    }
     /* the definition, directly */
     for (dlrt_i n = 0; n < g.n && !diff; n++)
       for (dlrt_i m = 0; m < g.m && !diff; m++) {
@@ -239,6 +248,8 @@ static void conv_paths(void) {
   expect(overrun == 0, "conv: scratch stays within qrt_conv_scratch");
   expect(clcases >= 40 && clbad == 0, "conv: weights stored channel-last (qrt_conv_cl) give the same results");
   printf("conv with channel-last weights: %s cases, %d differ\n", clcases >= 40 ? "40+" : "too few", clbad);
+  expect(pkcases >= 40 && pkbad == 0, "conv: weights packed by qrt_conv_pack give the same results");
+  printf("conv with packed weights: %s cases, %d differ\n", pkcases >= 40 ? "40+" : "too few", pkbad);
   expect(spcases >= 150 && spbad == 0, "conv: sparse weights (qrt_conv_sparse) give the same results");
   printf("conv with sparse weights: %s cases, %d differ\n", spcases >= 150 ? "150+" : "too few", spbad);
   printf("conv paths: %s on random geometries, %d differ, %d overrun\n", cases >= 200 ? "200+" : "too few", bad,
