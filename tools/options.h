@@ -1,0 +1,52 @@
+/* The tools' one option table: each row is an option's name, its argument,
+ * its help and its parser, so parsing and --help cannot drift apart.
+ * Every tool accepts `--opt=value` and `--opt value` alike. */
+#ifndef DLC_TOOLS_OPTIONS_H
+#define DLC_TOOLS_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "dlc/diag.h"
+
+typedef struct DlOption DlOption;
+/* Stores v (NULL for a flag) into the tool's settings at o->off; false with a
+ * message naming the option. */
+typedef bool (*DlOptionParse)(const DlOption *o, const char *v, void *settings, DlError *e);
+
+struct DlOption {
+  const char *name;    /* "--wbits", "-o"; NULL ends a table */
+  const char *arg;     /* "N": takes a value; NULL: a flag */
+  const char *help;    /* for --help (may hold "\n" and further indented lines) */
+  DlOptionParse parse; /* NULL: the row is a --help heading (help is the heading) */
+  size_t off;          /* where parse stores, in the settings */
+  double lo, hi;       /* numeric options: the accepted range */
+  const char *needs;   /* options (space-separated) of which one must be given too, or NULL */
+  bool optional_arg;   /* a flag that may take "=value" (--calib-method=percentile[=P]) */
+};
+
+/* Generic parsers: a string (const char *), a flag (bool = true), integers
+ * (int64_t / int) and numbers (double) within [lo, hi]. */
+bool dl_opt_str(const DlOption *o, const char *v, void *s, DlError *e);
+bool dl_opt_flag(const DlOption *o, const char *v, void *s, DlError *e);
+bool dl_opt_i64(const DlOption *o, const char *v, void *s, DlError *e);
+bool dl_opt_int(const DlOption *o, const char *v, void *s, DlError *e);
+bool dl_opt_num(const DlOption *o, const char *v, void *s, DlError *e);
+
+#define DL_OPT_FIELD(type, settings, off) ((type *)((char *)(settings) + (off)))
+
+/* Parses argv[1..argc) against the tables (NULL-terminated list of tables,
+ * each ended by a row with a NULL name). Arguments that are not options are
+ * the positionals (at most max, into pos; *npos their count). seen[i] counts
+ * the uses of the i-th row over all tables (rows numbered in order, headings
+ * included), for dl_options_check. False with a message. */
+bool dl_options_parse(const DlOption *const *tables, int argc, char **argv, void *settings, const char **pos, int max,
+                      int *npos, int *seen, DlError *e);
+/* The index dl_options_parse gives to the row named name, or -1. */
+int dl_option_index(const DlOption *const *tables, const char *name);
+/* Every row given whose `needs` names no option given: an error naming both. */
+bool dl_options_check(const DlOption *const *tables, const int *seen, DlError *e);
+/* The help text of the tables, one aligned row per option. */
+void dl_options_help(FILE *f, const DlOption *const *tables);
+
+#endif
