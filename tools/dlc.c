@@ -535,6 +535,7 @@ int main(int argc, char **argv) {
             .qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_AUTO, .limit = 1000, .progress = true}}};
   int rc = parse_args(&a, argc, argv);
   if (rc >= 0) return dl_quant_config_destroy(a.qcfg), rc;
+  rc = 0;
   DlError e = {0};
   MlirContext ctx = dl_context_create(&e);
   if (mlirContextIsNull(ctx)) return fprintf(stderr, "%s: error: %s\n", prog, e.msg), EXIT_INTERNAL;

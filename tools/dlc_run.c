@@ -17,32 +17,70 @@
 #include "dlc/compress.h"
 #include "dlc/pim.h"
 #include "dlc/version.h"
+#include "frontend.h"
+#include "options.h"
 
 static const char *prog = "dlc-run";
 
+/* Everything the command line sets. front must come first (dl_front_options). */
+typedef struct {
+  DlFrontOptions front;
+  const char *inputs[256], *labels, *compare, *out, *report, *acc_compress;
+  int nin;
+  int64_t batch, limit;
+  double atol, rtol;
+  bool quiet, disasm, allow_nonfinite, help, version;
+} Args;
+
+#define OFF(f) offsetof(Args, f)
+
+static bool opt_input(const DlOption *o, const char *v, void *s, DlError *e) {
+  Args *a = s;
+  if (a->nin == 256) return dl_error_set(e, "too many inputs");
+  if (!*v) return dl_error_set(e, "%s needs a value", o->name);
+  a->inputs[a->nin++] = v;
+  return true;
+}
+static bool opt_help(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)v, (void)e;
+  *(o->name[2] == 'v' ? &((Args *)s)->version : &((Args *)s)->help) = true;
+  return true;
+}
+
+static const DlOption run_options[] = {
+    {"--input", "FILE", "input tensor (.npy, or an ONNX TensorProto .pb); repeat per input", opt_input},
+    {"--labels", "FILE", "int64 labels: prints top-1 accuracy of output 0", dl_opt_str, OFF(labels)},
+    {"--compare", "FILE", "reference for output 0: prints max |diff|, fails above tolerance", dl_opt_str, OFF(compare)},
+    {"--atol", "X", "absolute tolerance for --compare (default 1e-4)", dl_opt_num, OFF(atol), 0, 1e300, "--compare"},
+    {"--rtol", "Y", "relative tolerance for --compare (default 0)", dl_opt_num, OFF(rtol), 0, 1e300, "--compare"},
+    {"-o", "FILE", "write output 0 (.npy); further outputs go to FILE.1.npy, ...", dl_opt_str, OFF(out)},
+    {"--batch", "N", "batch size for a dynamic batch dimension (default 64)", dl_opt_i64, OFF(batch), 1, 1e9},
+    {"--limit", "N", "use only the first N samples", dl_opt_i64, OFF(limit), 0, 9e18},
+    {"--quiet", NULL, "no progress bar", dl_opt_flag, OFF(quiet)},
+    {"--allow-nonfinite", NULL, "run an integer model on inputs with NaN or Inf (a warning with their count);\n"
+                                "by default they are an error, since quantizing makes them finite numbers", dl_opt_flag, OFF(allow_nonfinite)},
+    {"--report", "FILE", ".pimbin / .accbin: write the simulator's JSON report (time, energy per layer)", dl_opt_str, OFF(report)},
+    {"--disasm", NULL, ".pimbin / .accbin: print its kernels / layers and instructions, run nothing", dl_opt_flag, OFF(disasm)},
+    {"--acc-compress", "S", ".accbin: every activation compressed in DRAM with scheme S (raw, pack, zvc, zb,\n"
+                            "zvw, all), blocks of 256, or none; default: those --compress-activations chose\n"
+                            "(a codec of 64 bytes per cycle)", dl_opt_str, OFF(acc_compress)},
+    {"--help", NULL, "this text", opt_help},
+    {"-h", NULL, "this text", opt_help},
+    {"--version", NULL, "dlc-run's version", opt_help},
+    {NULL},
+};
+static const DlOption *const run_tables[] = {run_options, dl_front_options, NULL};
+
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: dlc-run MODEL(.onnx|.mlir|.c|.pimbin|.accbin) --input X.npy [options]\n"
-          "Runs the model over the first axis of the inputs: ONNX and MLIR with the\n"
-          "reference interpreter, .c (from dlc --target=c) compiled with $CC and loaded,\n"
-          ".pimbin (dlc --target=pim) on the PIM simulator and .accbin (dlc --target=acc) on the\n"
-          "accelerator simulator (both bit-exact, with time and energy).\n"
-          "  --input FILE       input tensor (.npy, or an ONNX TensorProto .pb); repeat per input\n"
-          "  --labels FILE      int64 labels: prints top-1 accuracy of output 0\n"
-          "  --compare FILE     reference for output 0: prints max |diff|, fails above tolerance\n"
-          "  --atol X --rtol Y  tolerance for --compare (default 1e-4, 0)\n"
-          "  -o FILE            write output 0 (.npy); further outputs go to FILE.1.npy, ...\n"
-          "  --batch N          batch size for a dynamic batch dimension (default 64)\n"
-          "  --limit N          use only the first N samples\n"
-          "  --input-shape S    fix dynamic input dims, as in dlc\n"
-          "  --quiet            no progress bar\n"
-          "  --allow-nonfinite  run an integer model on inputs with NaN or Inf (a warning with their count);\n"
-          "                     by default they are an error, since quantizing makes them finite numbers\n"
-          "  --report FILE      .pimbin / .accbin: write the simulator's JSON report (time, energy per layer)\n"
-          "  --disasm           .pimbin / .accbin: print its kernels / layers and instructions, run nothing\n"
-          "  --acc-compress S   .accbin: every activation compressed in DRAM with scheme S (raw, pack, zvc, zb,\n"
-          "                     zvw, all), blocks of 256, or none; default: those --compress-activations chose\n"
-          "                     (a codec of 64 bytes per cycle)\n");
+  fprintf(f, "usage: dlc-run MODEL(.onnx|.mlir|.c|.pimbin|.accbin) --input X.npy [options]\n"
+             "Runs the model over the first axis of the inputs: ONNX and MLIR with the\n"
+             "reference interpreter (through dlc's front end: dynamic dimensions other than\n"
+             "the first take the input arrays', Q/DQ models run as integer models), .c (from\n"
+             "dlc --target=c) compiled with $CC and loaded, .pimbin (dlc --target=pim) on the PIM\n"
+             "simulator and .accbin (dlc --target=acc) on the accelerator simulator (both\n"
+             "bit-exact, with time and energy). Every option takes its value as --opt=value\n"
+             "or --opt value.\n");
+  dl_options_help(f, run_tables);
 }
 
 static bool read_tensor(const char *path, DlTensor *t, DlError *e) {
@@ -118,50 +156,48 @@ static bool plan_embedded(const char *path, const char *text, size_t len, MlirCo
   return *plan != NULL;
 }
 
-int main(int argc, char **argv) {
-  const char *model = NULL, *inputs[256], *labels = NULL, *compare = NULL, *out = NULL, *shapes = NULL;
-  const char *report = NULL, *acc_compress = NULL;
-  bool disasm = false, allow_nonfinite = false;
-  int nin = 0;
-  int64_t batch = 64, limit = -1;
-  double atol = 1e-4, rtol = 0;
-  bool quiet = false;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV()                                                                                    \
-  do {                                                                                             \
-    if (!v) return fprintf(stderr, "%s: error: %s needs a value\n", prog, a), 1;                   \
-    i++;                                                                                           \
-  } while (0)
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 0;
-    if (!strcmp(a, "--version")) return printf("dlc-run %s\n", DLC_VERSION), 0;
-    if (!strcmp(a, "--input")) {
-      NEEDV();
-      if (nin == 256) return fprintf(stderr, "%s: error: too many inputs\n", prog), 1;
-      inputs[nin++] = v;
-    } else if (!strcmp(a, "--labels")) { NEEDV(); labels = v; }
-    else if (!strcmp(a, "--compare")) { NEEDV(); compare = v; }
-    else if (!strcmp(a, "-o")) { NEEDV(); out = v; }
-    else if (!strcmp(a, "--input-shape")) { NEEDV(); shapes = v; }
-    else if (!strcmp(a, "--atol")) { NEEDV(); atol = atof(v); }
-    else if (!strcmp(a, "--rtol")) { NEEDV(); rtol = atof(v); }
-    else if (!strcmp(a, "--batch")) {
-      NEEDV();
-      batch = atoll(v);
-      if (batch < 1) return fprintf(stderr, "%s: error: --batch must be >= 1\n", prog), 1;
-    } else if (!strcmp(a, "--limit")) { NEEDV(); limit = atoll(v); }
-    else if (!strcmp(a, "--quiet")) quiet = true;
-    else if (!strcmp(a, "--allow-nonfinite")) allow_nonfinite = true;
-    else if (!strcmp(a, "--report")) { NEEDV(); report = v; }
-    else if (!strcmp(a, "--disasm")) disasm = true;
-    else if (!strcmp(a, "--acc-compress")) { NEEDV(); acc_compress = v; }
-    else if (a[0] == '-' && a[1]) return fprintf(stderr, "%s: error: unknown option '%s'\n", prog, a), 1;
-    else if (model) return fprintf(stderr, "%s: error: more than one model\n", prog), 1;
-    else model = a;
+/* The data_shapes spec of an ONNX model's inputs: "name=dims" of each input array. */
+static char *data_shapes(const char *model, const DlTensor *in, int nin) {
+  char **names = NULL, *spec = calloc(1, 1);
+  DlError e = {0};
+  int n = dl_onnx_input_names(model, &names, &e);
+  dl_error_clear(&e);
+  size_t cap = 1;
+  for (int i = 0; i < n; i++) {
+    if (i < nin) {
+      char dims[DL_MAX_RANK * 21 + 1] = "";
+      for (int d = 0; d < in[i].shape.rank; d++)
+        snprintf(dims + strlen(dims), sizeof dims - strlen(dims), "%s%lld", d ? "x" : "", (long long)in[i].shape.dims[d]);
+      cap += strlen(names[i]) + strlen(dims) + 2;
+      spec = realloc(spec, cap);
+      snprintf(spec + strlen(spec), cap - strlen(spec), "%s%s=%s", spec[0] ? "," : "", names[i], dims);
+    }
+    free(names[i]);
   }
-  if (!model) return usage(stderr), 1;
+  free(names);
+  return spec;
+}
 
+int main(int argc, char **argv) {
+  Args args = {.batch = 64, .limit = -1, .atol = 1e-4};
+  const char *model = NULL, *pos[2];
+  int seen[64] = {0}, npos = 0;
+  DlError pe = {0};
+  bool parsed = dl_options_parse(run_tables, argc, argv, &args, pos, 2, &npos, seen, &pe);
+  if (parsed && (args.help || args.version)) return args.help ? usage(stdout) : (void)printf("dlc-run %s\n", DLC_VERSION), 0;
+  if (parsed && npos == 2) parsed = dl_error_set(&pe, "more than one model");
+  if (parsed && !npos) return usage(stderr), 1;
+  if (!parsed || !dl_options_check(run_tables, seen, &pe)) {
+    fprintf(stderr, "%s: error: %s\n", prog, pe.msg);
+    return dl_error_clear(&pe), 1;
+  }
+  model = pos[0];
+  const char *const *inputs = args.inputs, *labels = args.labels, *compare = args.compare, *out = args.out;
+  const char *shapes = args.front.input_shapes, *report = args.report, *acc_compress = args.acc_compress;
+  bool disasm = args.disasm, allow_nonfinite = args.allow_nonfinite, quiet = args.quiet;
+  int nin = args.nin;
+  int64_t batch = args.batch, limit = args.limit;
+  double atol = args.atol, rtol = args.rtol;
   int rc = 1;
   DlError e = {0};
   dl_outputs_begin(); /* the report and every -o file appear together at the end, or none */
@@ -227,8 +263,13 @@ int main(int argc, char **argv) {
     ctx = dl_context_create(&e);
     if (mlirContextIsNull(ctx)) goto fail;
     dl_attach_diagnostic_printer(ctx, prog);
-    DlImportOptions opt = {.input_shapes = shapes, .batch = batch};
-    m = dl_load_model(ctx, model, &opt, &e);
+    for (int i = 0; i < nin; i++) /* their shapes bind the model's dynamic dimensions */
+      if (!in[i].data && !read_tensor(inputs[i], &in[i], &e)) goto fail;
+    bool onnx = ml > 5 && !strcmp(model + ml - 5, ".onnx");
+    char *ds = onnx ? data_shapes(model, in, nin) : NULL;
+    args.front.batch = batch, args.front.data_shapes = ds;
+    m = dl_front_load(ctx, model, &args.front, &e);
+    free(ds);
     if (mlirModuleIsNull(m)) goto fail;
     run.plan = dl_plan_create(m, &e);
     if (!run.plan) goto fail;
@@ -249,7 +290,7 @@ int main(int argc, char **argv) {
                    dl_shape_str(want, ws, sizeof ws));
       goto fail;
     }
-    if (!read_tensor(inputs[i], &in[i], &e)) goto fail;
+    if (!in[i].data && !read_tensor(inputs[i], &in[i], &e)) goto fail;
     bool ok = in[i].shape.dtype == want->dtype && in[i].shape.rank == want->rank && want->rank > 0;
     for (int d = 1; ok && d < want->rank; d++) ok = in[i].shape.dims[d] == want->dims[d];
     if (!ok && dl_shape_equal(&in[i].shape, want)) ok = true;

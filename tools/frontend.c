@@ -67,6 +67,7 @@ static bool opt_shape(const DlOption *o, const char *v, void *s, DlError *e) {
 }
 
 const DlOption dl_front_options[] = {
+    {"import:"},
     {"--input-shape", "NAME=DIMS", "fix a dynamic input shape, e.g. input=1x3x224x224\n(repeat or separate with commas; a dynamic batch\ndimension defaults to 1)", opt_shape},
     {"--passes", "P1,P2,...", "run these passes after import (see dlc-opt --list-passes)", dl_opt_str, offsetof(DlFrontOptions, passes)},
     {"--no-fold-qdq", NULL, "keep an already-quantized (QDQ / QOperator) model's\nquantization as float ops instead of integer ones", dl_opt_flag,

@@ -117,7 +117,7 @@ void dl_options_help(FILE *f, const DlOption *const *tables) {
   for (int t = 0; tables[t]; t++)
     for (const DlOption *o = tables[t]; o->name; o++) {
       if (!o->parse) {
-        fprintf(f, "%s\n", o->help);
+        fprintf(f, "%s\n", o->name);
         continue;
       }
       char head[96];

@@ -17,8 +17,8 @@ typedef bool (*DlOptionParse)(const DlOption *o, const char *v, void *settings, 
 struct DlOption {
   const char *name;    /* "--wbits", "-o"; NULL ends a table */
   const char *arg;     /* "N": takes a value; NULL: a flag */
-  const char *help;    /* for --help (may hold "\n" and further indented lines) */
-  DlOptionParse parse; /* NULL: the row is a --help heading (help is the heading) */
+  const char *help;    /* for --help (may hold "\n" and further lines); a heading row has only a name */
+  DlOptionParse parse; /* NULL: the row is a --help heading (its name) */
   size_t off;          /* where parse stores, in the settings */
   double lo, hi;       /* numeric options: the accepted range */
   const char *needs;   /* options (space-separated) of which one must be given too, or NULL */
