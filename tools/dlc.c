@@ -22,16 +22,17 @@ static const char *prog = "dlc";
 
 enum { EXIT_USER = 1, EXIT_INTERNAL = 2, MAX_TARGETS = 8 };
 
-/* Everything the command line sets. front must come first (dl_front_options). */
+/* Everything the command line sets. */
 typedef struct {
-  DlFrontOptions front;
-  const char *model, *out, *emit, *depfile, *target, *name, *pim_objective, *assign_target, *cost, *report, *calib;
+  DlCommonOptions common; /* -o, --print-*, --help, --version */
+  DlFrontOptions front;   /* the import options */
+  const char *model, *emit, *depfile, *target, *name, *pim_objective, *assign_target, *cost, *report, *calib;
   const char *config, *prune, *compress_report, *compress_labels, *compress_target, *assign, *assign_labels;
   const char *device[MAX_TARGETS]; /* --NAME-device, per target (dl_target_at) */
   bool ir_detail[MAX_TARGETS];     /* the target's detail flag for --emit=NAME */
   char pim_spec[4200];
-  int sparse_weights, print_loc; /* print_loc -1: locations when the IR goes to a file, for the next tool's messages */
-  bool md, quantize, print_generic, obits_flag, compress, compress_opt, assign_opt, assign_cost_set, help, version;
+  int sparse_weights;
+  bool md, quantize, obits_flag, compress, compress_opt, assign_opt, assign_cost_set;
   DlQuantSettings qs;
   DlPruneSettings ps;
   DlCompressSettings cs;
@@ -49,11 +50,6 @@ static bool opt_sparse(const DlOption *o, const char *v, void *s, DlError *e) {
   for (int k = 0; k < 4; k++)
     if (!strcmp(v, modes[k])) return ((Args *)s)->sparse_weights = k, true;
   FAIL("bad --c-sparse-weights '%s' (expected auto, size, off or all)", v);
-}
-static bool opt_loc(const DlOption *o, const char *v, void *s, DlError *e) {
-  (void)v, (void)e;
-  ((Args *)s)->print_loc = o->name[2] != 'n';
-  return true;
 }
 static bool opt_calib_method(const DlOption *o, const char *v, void *s, DlError *e) {
   (void)o;
@@ -208,11 +204,6 @@ static bool opt_assign(const DlOption *o, const char *v, void *s, DlError *e) {
   } else return dl_opt_str(o, v, s, e);
   return true;
 }
-static bool opt_help(const DlOption *o, const char *v, void *s, DlError *e) {
-  (void)v, (void)e;
-  *(o->name[2] == 'v' ? &((Args *)s)->version : &((Args *)s)->help) = true;
-  return true;
-}
 /* -o FILE and -MF FILE */
 static bool opt_file(const DlOption *o, const char *v, void *s, DlError *e) {
   if (!*v) FAIL("%s needs a file name", o->name);
@@ -222,16 +213,12 @@ static bool opt_file(const DlOption *o, const char *v, void *s, DlError *e) {
 
 #define Q "--quantize --assign-precision" /* what the quantization options need */
 static const DlOption dlc_options[] = {
-    {"-o", "FILE", "output file (default: stdout); written atomically", opt_file, OFF(out)},
     {"--target", "c|pim|acc", "generate code (c: FILE.c + FILE.h, C99; pim: a .pimbin,\nacc: an .accbin, for dlc-run's simulators)", dl_opt_str, OFF(target)},
     {"--pim-objective", "O", "pim: what the channel blocking minimizes: edp (energy x\ndelay; default), energy or time", dl_opt_str, OFF(pim_objective)},
     {"--name", "ID", "C identifier prefix for generated code (default: from -o)", dl_opt_str, OFF(name)},
     {"--c-sparse-weights", "M", "c: store conv / gemm weights sparse (a bitmask and the\nnonzeros; the kernels skip zeros) where that is smaller and\nnot slower: auto (default, at most 25% nonzero); smaller:\nsize; never: off; wherever the kernels run: all", opt_sparse},
     {"--emit", "qg|pim|acc", "print the qg IR (after quantization, if asked) or a target's IR\n(MLIR text: one kernel or layer per step, or a host step)", dl_opt_str, OFF(emit)},
     {"--cost", "pim|acc|c", "print each step's cost on a target as JSON (time, energy,\nbytes, MACs per sample; the simulators' timing models)", dl_opt_str, OFF(cost)},
-    {"--print-generic", NULL, "print every op in generic form", dl_opt_flag, OFF(print_generic)},
-    {"--print-loc", NULL, "print locations (ONNX node names; the default when -o names a\nfile, so a later dlc's errors and reports name the nodes)", opt_loc},
-    {"--no-print-loc", NULL, "print no locations", opt_loc},
     {"quantization:"},
     {"--quantize", NULL, "integer model: calibrate on --calib, then quantize", dl_opt_flag, OFF(quantize)},
     {"--calib", "FILE.npy", "calibration samples (float32, first dim = samples)", dl_opt_str, OFF(calib)},
@@ -287,9 +274,6 @@ static const DlOption dlc_options[] = {
     {"build systems:"},
     {"-MD", NULL, "write a make/ninja depfile naming every file read (with -MF)", dl_opt_flag, OFF(md)},
     {"-MF", "FILE", "the depfile", opt_file, OFF(depfile)},
-    {"--help", NULL, "this text", opt_help},
-    {"-h", NULL, "this text", opt_help},
-    {"--version", NULL, "dlc's version", opt_help},
     {NULL},
 };
 #undef Q
@@ -307,8 +291,9 @@ static bool opt_detail(const DlOption *o, const char *v, void *s, DlError *e) {
   ((Args *)s)->ir_detail[o->off] = true;
   return true;
 }
-static const DlOption *const *option_tables(void) {
-  static const DlOption *tables[] = {dlc_options, dl_front_options, target_rows, NULL};
+static const DlOptionTable *option_tables(void) {
+  static const DlOptionTable tables[] = {{dl_common_options, OFF(common)}, {dl_print_options, OFF(common)}, {dlc_options},
+                                         {dl_front_options, OFF(front)}, {target_rows}, {NULL}};
   int n = 0;
   if (target_rows[0].name) return tables;
   target_rows[n++] = (DlOption){"targets:"};
@@ -432,7 +417,7 @@ static bool check_args(Args *a, DlError *e) {
   if (a->ps.comp && !a->calib) FAIL("--prune-bias-correct and --prune-reconstruct need --calib=FILE.npy");
   if (a->md != (a->depfile != NULL)) FAIL("-MD and -MF FILE go together");
   if (a->front.input_shapes && !dl_shape_spec_check(a->front.input_shapes, false, e)) return false;
-  if (a->depfile && !strcmp(a->out, "-")) FAIL("a depfile needs an output file (-o)");
+  if (a->depfile && !strcmp(a->common.out, "-")) FAIL("a depfile needs an output file (-o)");
   a->front.quantize = a->quantize;
   a->front.transforms = a->quantize || a->prune;
   a->front.config_path = a->config, a->front.config = a->qcfg;
@@ -444,10 +429,10 @@ static int parse_args(Args *a, int argc, char **argv) {
   DlError e = {0};
   int seen[256] = {0}, npos = 0;
   const char *pos[2];
-  const DlOption *const *tables = option_tables();
+  const DlOptionTable *tables = option_tables();
   bool ok = load_config(a, argc, argv, &e) && dl_options_parse(tables, argc, argv, a, pos, 2, &npos, seen, &e);
   if (ok && npos == 2) ok = dl_error_set(&e, "more than one model ('%s' and '%s')", pos[0], pos[1]);
-  if (ok && (a->help || a->version)) return a->help ? usage(stdout) : (void)printf("dlc %s\n", DLC_VERSION), 0;
+  if (ok && (a->common.help || a->common.version)) return a->common.help ? usage(stdout) : (void)printf("dlc %s\n", DLC_VERSION), 0;
   a->model = npos ? pos[0] : NULL;
   ok = ok && check_args(a, &e) && dl_options_check(tables, seen, &e);
   if (ok) return -1;
@@ -499,9 +484,9 @@ static bool write_output(Args *a, MlirModule m, const Deps *deps, DlError *e) {
   char *text = NULL;
   if (a->target) {
     const char *base = strrchr(a->model, '/');
-    DlTargetOptions to = {.out_path = a->out, .name = a->name, .source = base ? base + 1 : a->model,
+    DlTargetOptions to = {.out_path = a->common.out, .name = a->name, .source = base ? base + 1 : a->model,
                           .device = a->device[target_index(a->target)], .sparse_weights = a->sparse_weights};
-    return dl_target_lookup(a->target)->emit(m, &to, e) && (!a->depfile || write_depfile(a->depfile, a->out, deps, e));
+    return dl_target_lookup(a->target)->emit(m, &to, e) && (!a->depfile || write_depfile(a->depfile, a->common.out, deps, e));
   }
   if (a->cost) { /* the per-step cost table of a target (dlc/cost.h) */
     int ct = target_index(a->cost);
@@ -518,17 +503,15 @@ static bool write_output(Args *a, MlirModule m, const Deps *deps, DlError *e) {
     DlTargetOptions to = {.device = a->device[it], .ir_detail = a->ir_detail[it]};
     if (!(text = dl_target_at(it)->ir(m, &to, &len, e))) return false;
   } else {
-    unsigned flags = a->print_generic ? DL_PRINT_GENERIC : 0;
-    if (a->print_loc == 1 || (a->print_loc < 0 && strcmp(a->out, "-"))) flags |= DL_PRINT_LOC;
-    text = dl_print_op(mlirModuleGetOperation(m), flags, &len);
+    text = dl_print_op(mlirModuleGetOperation(m), dl_print_flags(&a->common), &len);
   }
-  bool ok = dl_write_file_atomic(a->out, text, len, e) && (!a->depfile || write_depfile(a->depfile, a->out, deps, e));
+  bool ok = dl_write_file_atomic(a->common.out, text, len, e) && (!a->depfile || write_depfile(a->depfile, a->common.out, deps, e));
   free(text);
   return ok;
 }
 
 int main(int argc, char **argv) {
-  Args a = {.out = "-", .print_loc = -1,
+  Args a = {.common = {.out = "-", .print_loc = -1},
             .cs = {0, false, 0, 4, 256, 16, 1000, DL_RESERVE_AUTO, 0.05},
             .aps = {.wbits = {2, 3, 4, 5, 6, 8}, .nw = 6, .abits = {4, 5, 6, 8}, .na = 4, .sparsity = {0}, .ns = 1, .ref_wbits = 8,
                     .ref_abits = 8, .rl_episodes = 20000, .refit = true, .margin = 1, .objective = DL_BUDGET_ENERGY},

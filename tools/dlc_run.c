@@ -22,14 +22,15 @@
 
 static const char *prog = "dlc-run";
 
-/* Everything the command line sets. front must come first (dl_front_options). */
+/* Everything the command line sets. */
 typedef struct {
-  DlFrontOptions front;
-  const char *inputs[256], *labels, *compare, *out, *report, *acc_compress;
+  DlCommonOptions common; /* -o, --help, --version */
+  DlFrontOptions front;   /* dlc's import options */
+  const char *inputs[256], *labels, *compare, *report, *acc_compress;
   int nin;
   int64_t batch, limit;
   double atol, rtol;
-  bool quiet, disasm, allow_nonfinite, help, version;
+  bool quiet, disasm, allow_nonfinite;
 } Args;
 
 #define OFF(f) offsetof(Args, f)
@@ -41,11 +42,6 @@ static bool opt_input(const DlOption *o, const char *v, void *s, DlError *e) {
   a->inputs[a->nin++] = v;
   return true;
 }
-static bool opt_help(const DlOption *o, const char *v, void *s, DlError *e) {
-  (void)v, (void)e;
-  *(o->name[2] == 'v' ? &((Args *)s)->version : &((Args *)s)->help) = true;
-  return true;
-}
 
 static const DlOption run_options[] = {
     {"--input", "FILE", "input tensor (.npy, or an ONNX TensorProto .pb); repeat per input", opt_input},
@@ -53,7 +49,6 @@ static const DlOption run_options[] = {
     {"--compare", "FILE", "reference for output 0: prints max |diff|, fails above tolerance", dl_opt_str, OFF(compare)},
     {"--atol", "X", "absolute tolerance for --compare (default 1e-4)", dl_opt_num, OFF(atol), 0, 1e300, "--compare"},
     {"--rtol", "Y", "relative tolerance for --compare (default 0)", dl_opt_num, OFF(rtol), 0, 1e300, "--compare"},
-    {"-o", "FILE", "write output 0 (.npy); further outputs go to FILE.1.npy, ...", dl_opt_str, OFF(out)},
     {"--batch", "N", "batch size for a dynamic batch dimension (default 64)", dl_opt_i64, OFF(batch), 1, 1e9},
     {"--limit", "N", "use only the first N samples", dl_opt_i64, OFF(limit), 0, 9e18},
     {"--quiet", NULL, "no progress bar", dl_opt_flag, OFF(quiet)},
@@ -64,12 +59,9 @@ static const DlOption run_options[] = {
     {"--acc-compress", "S", ".accbin: every activation compressed in DRAM with scheme S (raw, pack, zvc, zb,\n"
                             "zvw, all), blocks of 256, or none; default: those --compress-activations chose\n"
                             "(a codec of 64 bytes per cycle)", dl_opt_str, OFF(acc_compress)},
-    {"--help", NULL, "this text", opt_help},
-    {"-h", NULL, "this text", opt_help},
-    {"--version", NULL, "dlc-run's version", opt_help},
     {NULL},
 };
-static const DlOption *const run_tables[] = {run_options, dl_front_options, NULL};
+static const DlOptionTable run_tables[] = {{dl_common_options, OFF(common)}, {run_options}, {dl_front_options, OFF(front)}, {NULL}};
 
 static void usage(FILE *f) {
   fprintf(f, "usage: dlc-run MODEL(.onnx|.mlir|.c|.pimbin|.accbin) --input X.npy [options]\n"
@@ -78,8 +70,9 @@ static void usage(FILE *f) {
              "the first take the input arrays', Q/DQ models run as integer models), .c (from\n"
              "dlc --target=c) compiled with $CC and loaded, .pimbin (dlc --target=pim) on the PIM\n"
              "simulator and .accbin (dlc --target=acc) on the accelerator simulator (both\n"
-             "bit-exact, with time and energy). Every option takes its value as --opt=value\n"
-             "or --opt value.\n");
+             "bit-exact, with time and energy). -o FILE writes output 0 (.npy; further\n"
+             "outputs to FILE.1.npy, ...). Every option takes its value as --opt=value or\n"
+             "--opt value.\n");
   dl_options_help(f, run_tables);
 }
 
@@ -184,7 +177,7 @@ int main(int argc, char **argv) {
   int seen[64] = {0}, npos = 0;
   DlError pe = {0};
   bool parsed = dl_options_parse(run_tables, argc, argv, &args, pos, 2, &npos, seen, &pe);
-  if (parsed && (args.help || args.version)) return args.help ? usage(stdout) : (void)printf("dlc-run %s\n", DLC_VERSION), 0;
+  if (parsed && (args.common.help || args.common.version)) return args.common.help ? usage(stdout) : (void)printf("dlc-run %s\n", DLC_VERSION), 0;
   if (parsed && npos == 2) parsed = dl_error_set(&pe, "more than one model");
   if (parsed && !npos) return usage(stderr), 1;
   if (!parsed || !dl_options_check(run_tables, seen, &pe)) {
@@ -192,7 +185,7 @@ int main(int argc, char **argv) {
     return dl_error_clear(&pe), 1;
   }
   model = pos[0];
-  const char *const *inputs = args.inputs, *labels = args.labels, *compare = args.compare, *out = args.out;
+  const char *const *inputs = args.inputs, *labels = args.labels, *compare = args.compare, *out = args.common.out;
   const char *shapes = args.front.input_shapes, *report = args.report, *acc_compress = args.acc_compress;
   bool disasm = args.disasm, allow_nonfinite = args.allow_nonfinite, quiet = args.quiet;
   int nin = args.nin;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc/ir.h"
+
 bool dl_opt_str(const DlOption *o, const char *v, void *s, DlError *e) {
   if (!*v) return dl_error_set(e, "%s needs a value", o->name);
   *DL_OPT_FIELD(const char *, s, o->off) = v;
@@ -44,25 +46,25 @@ bool dl_opt_num(const DlOption *o, const char *v, void *s, DlError *e) {
 }
 
 /* The row whose name a starts with, followed by the end or '='. */
-static const DlOption *find(const DlOption *const *tables, const char *a, int *index) {
+static const DlOption *find(const DlOptionTable *tables, const char *a, int *index, size_t *base) {
   int i = 0;
-  for (int t = 0; tables[t]; t++)
-    for (const DlOption *o = tables[t]; o->name; o++, i++) {
+  for (int t = 0; tables[t].rows; t++)
+    for (const DlOption *o = tables[t].rows; o->name; o++, i++) {
       size_t n = strlen(o->name);
-      if (o->parse && !strncmp(a, o->name, n) && (a[n] == 0 || a[n] == '=')) return *index = i, o;
+      if (o->parse && !strncmp(a, o->name, n) && (a[n] == 0 || a[n] == '=')) return *index = i, *base = tables[t].base, o;
     }
   return NULL;
 }
 
-int dl_option_index(const DlOption *const *tables, const char *name) {
+int dl_option_index(const DlOptionTable *tables, const char *name) {
   int i = 0;
-  for (int t = 0; tables[t]; t++)
-    for (const DlOption *o = tables[t]; o->name; o++, i++)
+  for (int t = 0; tables[t].rows; t++)
+    for (const DlOption *o = tables[t].rows; o->name; o++, i++)
       if (!strcmp(o->name, name)) return i;
   return -1;
 }
 
-bool dl_options_parse(const DlOption *const *tables, int argc, char **argv, void *settings, const char **pos, int max,
+bool dl_options_parse(const DlOptionTable *tables, int argc, char **argv, void *settings, const char **pos, int max,
                       int *npos, int *seen, DlError *e) {
   *npos = 0;
   for (int i = 1; i < argc; i++) {
@@ -73,7 +75,8 @@ bool dl_options_parse(const DlOption *const *tables, int argc, char **argv, void
       continue;
     }
     int k;
-    const DlOption *o = find(tables, a, &k);
+    size_t base;
+    const DlOption *o = find(tables, a, &k, &base);
     if (!o) return dl_error_set(e, "unknown option '%s' (see --help)", a);
     const char *eq = a + strlen(o->name), *v = NULL;
     if (*eq == '=' && !o->arg && !o->optional_arg) return dl_error_set(e, "%s takes no value", o->name);
@@ -83,15 +86,15 @@ bool dl_options_parse(const DlOption *const *tables, int argc, char **argv, void
       v = argv[i];
     }
     seen[k]++;
-    if (!o->parse(o, v, settings, e)) return false;
+    if (!o->parse(o, v, (char *)settings + base, e)) return false;
   }
   return true;
 }
 
-bool dl_options_check(const DlOption *const *tables, const int *seen, DlError *e) {
+bool dl_options_check(const DlOptionTable *tables, const int *seen, DlError *e) {
   int i = 0;
-  for (int t = 0; tables[t]; t++)
-    for (const DlOption *o = tables[t]; o->name; o++, i++) {
+  for (int t = 0; tables[t].rows; t++)
+    for (const DlOption *o = tables[t].rows; o->name; o++, i++) {
       if (!seen[i] || !o->needs) continue;
       char need[128];
       bool ok = false;
@@ -113,9 +116,9 @@ bool dl_options_check(const DlOption *const *tables, const int *seen, DlError *e
   return true;
 }
 
-void dl_options_help(FILE *f, const DlOption *const *tables) {
-  for (int t = 0; tables[t]; t++)
-    for (const DlOption *o = tables[t]; o->name; o++) {
+void dl_options_help(FILE *f, const DlOptionTable *tables) {
+  for (int t = 0; tables[t].rows; t++)
+    for (const DlOption *o = tables[t].rows; o->name; o++) {
       if (!o->parse) {
         fprintf(f, "%s\n", o->name);
         continue;
@@ -132,4 +135,37 @@ void dl_options_help(FILE *f, const DlOption *const *tables) {
         fprintf(f, "%-26s %.*s\n", "", (int)n, h);
       }
     }
+}
+
+static bool opt_help(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)v, (void)e;
+  DlCommonOptions *c = s;
+  *(o->name[2] == 'v' ? &c->version : &c->help) = true;
+  return true;
+}
+static bool opt_loc(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)v, (void)e;
+  ((DlCommonOptions *)s)->print_loc = o->name[2] != 'n';
+  return true;
+}
+
+const DlOption dl_common_options[] = {
+    {"-o", "FILE", "output file (default: stdout); written atomically", dl_opt_str, offsetof(DlCommonOptions, out)},
+    {"--help", NULL, "this text", opt_help},
+    {"-h", NULL, "this text", opt_help},
+    {"--version", NULL, "the version", opt_help},
+    {NULL},
+};
+
+const DlOption dl_print_options[] = {
+    {"--print-generic", NULL, "print every op in generic form", dl_opt_flag, offsetof(DlCommonOptions, print_generic)},
+    {"--print-loc", NULL, "print locations (ONNX node names; the default when -o names a\nfile, so a later tool's errors and reports name the nodes)", opt_loc},
+    {"--no-print-loc", NULL, "print no locations", opt_loc},
+    {NULL},
+};
+
+unsigned dl_print_flags(const DlCommonOptions *c) {
+  unsigned f = c->print_generic ? DL_PRINT_GENERIC : 0;
+  if (c->print_loc == 1 || (c->print_loc < 0 && c->out && strcmp(c->out, "-"))) f |= DL_PRINT_LOC;
+  return f;
 }
