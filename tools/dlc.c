@@ -9,7 +9,6 @@
 #include "dlc/compress.h"
 #include "dlc/cost.h"
 #include "dlc/npy.h"
-#include "dlc/pim.h"
 #include "dlc/pipeline.h"
 #include "dlc/precision.h"
 #include "dlc/prune.h"
@@ -26,11 +25,12 @@ enum { EXIT_USER = 1, EXIT_INTERNAL = 2, MAX_TARGETS = 8 };
 typedef struct {
   DlCommonOptions common; /* -o, --print-*, --help, --version */
   DlFrontOptions front;   /* the import options */
-  const char *model, *emit, *depfile, *target, *name, *pim_objective, *assign_target, *cost, *report, *calib;
+  const char *model, *emit, *depfile, *target, *name, *assign_target, *cost, *report, *calib;
   const char *config, *prune, *compress_report, *compress_labels, *compress_target, *assign, *assign_labels;
   const char *device[MAX_TARGETS]; /* --NAME-device, per target (dl_target_at) */
   bool ir_detail[MAX_TARGETS];     /* the target's detail flag for --emit=NAME */
-  char pim_spec[4200];
+  const char *device_key[MAX_TARGETS]; /* --NAME-KEY (DlTarget.device_key) */
+  char device_spec[MAX_TARGETS][4200];
   int sparse_weights;
   bool md, quantize, obits_flag, compress, compress_opt, assign_opt, assign_cost_set;
   DlQuantSettings qs;
@@ -135,7 +135,14 @@ static bool opt_compress(const DlOption *o, const char *v, void *s, DlError *e) 
     if (end == v || *end || !(cs->holdout >= 0 && cs->holdout <= 0.9)) FAIL("bad --compress-holdout '%s' (expected a share within 0..0.9)", v);
     break;
   case 't':
-    if (strcmp(v, "c") && strcmp(v, "acc")) FAIL("bad --compress-target '%s' (expected c or acc)", v);
+    if (!dl_target_lookup(v) || !dl_target_lookup(v)->compress_where) {
+      char list[128] = "";
+      for (int w = 1; w <= 2; w++) /* the arena first */
+        for (int t = 0; dl_target_at(t); t++)
+          if (dl_target_at(t)->compress_where == w)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? " or " : "", dl_target_at(t)->name);
+      FAIL("bad --compress-target '%s' (expected %s)", v, list);
+    }
     a->compress_target = v;
     break;
   default: return dl_opt_str(o, v, s, e); /* --compress-labels */
@@ -214,7 +221,6 @@ static bool opt_file(const DlOption *o, const char *v, void *s, DlError *e) {
 #define Q "--quantize --assign-precision" /* what the quantization options need */
 static const DlOption dlc_options[] = {
     {"--target", "c|pim|acc", "generate code (c: FILE.c + FILE.h, C99; pim: a .pimbin,\nacc: an .accbin, for dlc-run's simulators)", dl_opt_str, OFF(target)},
-    {"--pim-objective", "O", "pim: what the channel blocking minimizes: edp (energy x\ndelay; default), energy or time", dl_opt_str, OFF(pim_objective)},
     {"--name", "ID", "C identifier prefix for generated code (default: from -o)", dl_opt_str, OFF(name)},
     {"--c-sparse-weights", "M", "c: store conv / gemm weights sparse (a bitmask and the\nnonzeros; the kernels skip zeros) where that is smaller and\nnot slower: auto (default, at most 25% nonzero); smaller:\nsize; never: off; wherever the kernels run: all", opt_sparse},
     {"--emit", "qg|pim|acc", "print the qg IR (after quantization, if asked) or a target's IR\n(MLIR text: one kernel or layer per step, or a host step)", dl_opt_str, OFF(emit)},
@@ -279,11 +285,16 @@ static const DlOption dlc_options[] = {
 #undef Q
 
 /* Each target's rows: --NAME-device and the detail flag of its --emit=NAME. */
-static char target_names[MAX_TARGETS][2][48];
-static DlOption target_rows[2 * MAX_TARGETS + 2];
+static char target_names[MAX_TARGETS][4][96];
+static DlOption target_rows[3 * MAX_TARGETS + 2];
 static bool opt_device(const DlOption *o, const char *v, void *s, DlError *e) {
   if (!*v) FAIL("%s needs a value", o->name);
   ((Args *)s)->device[o->off] = v;
+  return true;
+}
+static bool opt_device_key(const DlOption *o, const char *v, void *s, DlError *e) {
+  if (!*v) FAIL("%s needs a value", o->name);
+  ((Args *)s)->device_key[o->off] = v;
   return true;
 }
 static bool opt_detail(const DlOption *o, const char *v, void *s, DlError *e) {
@@ -300,11 +311,16 @@ static const DlOptionTable *option_tables(void) {
   for (int t = 0; dl_target_at(t) && t < MAX_TARGETS; t++) {
     const DlTarget *tg = dl_target_at(t);
     if (tg->device_help) {
-      snprintf(target_names[t][0], 48, "--%s-device", tg->name);
+      snprintf(target_names[t][0], 96, "--%s-device", tg->name);
       target_rows[n++] = (DlOption){target_names[t][0], "D", tg->device_help, opt_device, (size_t)t};
     }
+    if (tg->device_key) {
+      snprintf(target_names[t][2], 96, "--%s-%s", tg->name, tg->device_key);
+      snprintf(target_names[t][3], 96, "%s", tg->device_key_arg);
+      target_rows[n++] = (DlOption){target_names[t][2], target_names[t][3], tg->device_key_help, opt_device_key, (size_t)t};
+    }
     if (tg->ir_detail_flag) {
-      snprintf(target_names[t][1], 48, "with --emit=%s: the detail of each step too", tg->name);
+      snprintf(target_names[t][1], 96, "with --emit=%s: the detail of each step too", tg->name);
       target_rows[n++] = (DlOption){tg->ir_detail_flag, NULL, target_names[t][1], opt_detail, (size_t)t};
     }
   }
@@ -386,12 +402,12 @@ static bool check_args(Args *a, DlError *e) {
   if (a->emit && a->target) FAIL("--emit and --target exclude each other");
   if (a->target && !dl_target_lookup(a->target)) FAIL("unknown target '%s' (expected: %s)", a->target, dl_target_names());
   if (a->cost && !dl_target_lookup(a->cost)) FAIL("unknown --cost target '%s' (expected: %s)", a->cost, dl_target_names());
-  if (a->pim_objective) { /* the device spec carries it to every pim consumer (dl_pim_device_load) */
-    DlPimObjective o;
-    if (!dl_pim_objective_parse(a->pim_objective, &o)) FAIL("--pim-objective must be edp, energy or time, not '%s'", a->pim_objective);
-    int pim = target_index("pim");
-    snprintf(a->pim_spec, sizeof a->pim_spec, "%s,objective=%s", a->device[pim] ? a->device[pim] : "hbm2", a->pim_objective);
-    a->device[pim] = a->pim_spec;
+  for (int t = 0; dl_target_at(t) && t < MAX_TARGETS; t++) { /* the device spec carries --NAME-KEY to every consumer */
+    const DlTarget *tg = dl_target_at(t);
+    if (!a->device_key[t]) continue;
+    if (!tg->device_key_check(a->device_key[t], e)) return false;
+    snprintf(a->device_spec[t], sizeof a->device_spec[t], "%s,%s=%s", a->device[t] ? a->device[t] : "", tg->device_key, a->device_key[t]);
+    a->device[t] = a->device_spec[t];
   }
   if (a->assign_opt && !a->assign) FAIL("--assign-* options need --assign-precision=BUDGET");
   if (a->assign) {
@@ -472,7 +488,8 @@ static bool quantize(Args *a, MlirModule *m, bool qdq, const DlTensor *data, Mli
     if (!ok) return false;
   } else if (a->quantize && !dl_quantize_module(*m, &a->qs, data, e)) return false;
   if (a->compress_labels) on_read(a->compress_labels, deps);
-  a->cs.acc = a->compress_target ? !strcmp(a->compress_target, "acc") : a->target && dl_target_lookup(a->target) == dl_target_lookup("acc");
+  const DlTarget *ct = dl_target_lookup(a->compress_target ? a->compress_target : a->target ? a->target : "");
+  a->cs.acc = ct && ct->compress_where == 2;
   if (a->compress && !dl_compress_module(*m, a->calib, a->compress_labels, &a->cs, a->compress_report, e)) return false;
   return !a->report ||
          dl_quant_report(*float_m, *m, data->data ? data : NULL, a->qs.calib.limit ? a->qs.calib.limit : -1, a->report, e);

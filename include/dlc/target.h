@@ -55,6 +55,13 @@ typedef struct {
   DlCostModel cost;
   /* --NAME-device: what it accepts (for --help), or NULL: no device */
   const char *device_help;
+  /* --NAME-KEY=V of dlc (e.g. --pim-objective): appended to the device spec
+   * as ",KEY=V" after check accepts V; key NULL: none */
+  const char *device_key, *device_key_arg, *device_key_help;
+  bool (*device_key_check)(const char *v, DlError *e);
+  /* --compress-target=NAME: 1 where activations live in an arena (c), 2 in
+   * DRAM (acc; DlCompressSettings.acc), 0 the target takes none */
+  int compress_where;
 } DlTarget;
 
 const DlTarget *dl_target_lookup(const char *name);

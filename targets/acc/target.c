@@ -79,4 +79,5 @@ const DlTarget dl_target_acc = {
     .cost = {"acc", "simulated time, energy and DRAM bytes of the accelerator layers (timing model only)", true,
              acc_cost},
     .device_help = "a device JSON file or a preset: edge (default), dpu",
+    .compress_where = 2,
 };

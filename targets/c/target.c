@@ -61,6 +61,7 @@ const DlTarget dl_target_c = {
     .load = load,
     .finish = finish,
     .unload = unload,
+    .compress_where = 1,
     .emit = dl_target_c_emit,
     .cost = {"c", "integer weight bytes and multiply-accumulates of each step, as the generated C stores and runs them",
              false, dl_c_cost},

@@ -50,6 +50,11 @@ static char *pim_ir(MlirModule m, const DlTargetOptions *o, size_t *len, DlError
   return dl_pim_device_load(o->device, &dev, e) ? dl_pim_ir(m, &dev, o->ir_detail, len, e) : NULL;
 }
 
+static bool objective(const char *v, DlError *e) {
+  DlPimObjective o;
+  return dl_pim_objective_parse(v, &o) || dl_error_set(e, "--pim-objective must be edp, energy or time, not '%s'", v);
+}
+
 const DlTarget dl_target_pim = {
     .name = "pim",
     .summary = "bit-serial processing in DRAM: a .pimbin command stream for dlc-run's simulator",
@@ -64,4 +69,8 @@ const DlTarget dl_target_pim = {
     .cost = {"pim", "simulated time and energy of the PIM kernels (timing model only), host steps on the host model",
              true, pim_cost},
     .device_help = "a device JSON file or a built-in name (default hbm2)",
+    .device_key = "objective",
+    .device_key_arg = "O",
+    .device_key_help = "what the channel blocking minimizes: edp (energy x delay;\ndefault), energy or time",
+    .device_key_check = objective,
 };
