@@ -79,7 +79,10 @@ typedef struct {
   MlirModule m;
 } Loaded;
 
-bool dl_sim_recognize(const DlSimTarget *t, const void *head, size_t n) { return dl_container_recognize(t->container, head, n); }
+bool dl_sim_recognize(const DlSimTarget *t, const char *path, const void *head, size_t n) {
+  size_t len = strlen(path), el = strlen(t->container->ext); /* by name too, so a damaged magic is reported as such */
+  return dl_container_recognize(t->container, head, n) || (len > el && !strcmp(path + len - el, t->container->ext));
+}
 
 /* The quantized module the file embeds, parsed and planned, and the simulator attached. */
 bool dl_sim_load(const DlSimTarget *t, const char *path, const DlRunOptions *o, DlLoaded *l, DlError *e) {

@@ -58,7 +58,7 @@ typedef struct {
 /* dlc --cost: each step's cost per sample from the simulator's timing model. */
 bool dl_sim_cost(const DlSimTarget *t, MlirModule m, const char *device, DlLayerCost **out, int *n, DlError *e);
 /* The DlTarget members for dlc-run, over a DlSimTarget. */
-bool dl_sim_recognize(const DlSimTarget *t, const void *head, size_t n);
+bool dl_sim_recognize(const DlSimTarget *t, const char *path, const void *head, size_t n); /* magic or name */
 bool dl_sim_load(const DlSimTarget *t, const char *path, const DlRunOptions *o, DlLoaded *l, DlError *e);
 bool dl_sim_disasm(FILE *f, const DlLoaded *l);
 bool dl_sim_finish(const DlLoaded *l, int64_t samples, const char *report, DlError *e);

@@ -42,7 +42,7 @@ static const DlSimTarget sim = {"pim", &dl_pimbin, sizeof(DlPimProgram), compile
 static bool pim_cost(MlirModule m, const char *device, DlLayerCost **out, int *n, DlError *e) {
   return dl_sim_cost(&sim, m, device, out, n, e);
 }
-static bool recognizes(const char *path, const void *head, size_t n) { return (void)path, dl_sim_recognize(&sim, head, n); }
+static bool recognizes(const char *path, const void *head, size_t n) { return dl_sim_recognize(&sim, path, head, n); }
 static bool load(const char *path, const DlRunOptions *o, DlLoaded *l, DlError *e) { return dl_sim_load(&sim, path, o, l, e); }
 
 static char *pim_ir(MlirModule m, const DlTargetOptions *o, size_t *len, DlError *e) {
