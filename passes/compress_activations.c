@@ -63,10 +63,13 @@ static bool compress_func(MlirOperation func, DlError *e) {
                           (int64_t)opt_num(d, "samples", 1000),
                           DL_RESERVE_AUTO,
                           opt_num(d, "margin", 0.05),
-                          !strcmp(target, "acc"),
+                          false,
                           opt_num(d, "holdout", 0)};
-  if (strcmp(target, "c") && strcmp(target, "acc"))
-    return dl_error_set(e, "dlc.compress_opts: target must be c or acc (got '%s')", target);
+  static const char *const where[2] = {"c", "acc"}; /* the arena, or the accelerator's DRAM (s.acc) */
+  int w = 0;
+  while (w < 2 && strcmp(target, where[w])) w++;
+  if (w == 2) return dl_error_set(e, "dlc.compress_opts: target must be c or acc (got '%s')", target);
+  s.acc = w == 1;
   if (!strcmp(reserve, "bound"))
     s.reserve = DL_RESERVE_BOUND;
   else if (!strcmp(reserve, "calib"))

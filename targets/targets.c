@@ -1,4 +1,5 @@
 /* The list of targets (targets.def), each defined by its own directory. */
+#include <stdio.h>
 #include <string.h>
 
 #include "dlc/target.h"
@@ -28,4 +29,14 @@ const char *dl_target_names(void) {
     for (int i = 0; i < NTARGETS; i++)
       snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", targets[i]->name);
   return names;
+}
+
+const DlTarget *dl_target_recognize(const char *path) {
+  char head[16] = {0};
+  size_t n = 0;
+  FILE *f = fopen(path, "rb");
+  if (f) n = fread(head, 1, sizeof head, f), fclose(f);
+  for (int i = 0; i < NTARGETS; i++)
+    if (targets[i]->recognizes && targets[i]->recognizes(path, head, n)) return targets[i];
+  return NULL;
 }

@@ -1,160 +1,188 @@
-/* dlc: the driver build systems call. ONNX model in, IR or target code out. */
+/* dlc: the driver build systems call. ONNX model in, IR or target code out.
+ * Its options are one table (options.h); main below is the pipeline. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "frontend.h"
+#include "options.h"
 #include "dlc/compress.h"
-#include "dlc/load.h"
-#include "dlc/onnx.h"
+#include "dlc/cost.h"
 #include "dlc/npy.h"
-#include "dlc/passes.h"
 #include "dlc/pipeline.h"
+#include "dlc/precision.h"
 #include "dlc/prune.h"
 #include "dlc/quant.h"
 #include "dlc/support.h"
-#include "dlc/acc.h"
-#include "dlc/cost.h"
-#include "dlc/pim.h"
-#include "dlc/precision.h"
 #include "dlc/target.h"
 #include "dlc/version.h"
 
 static const char *prog = "dlc";
 
-enum { EXIT_USER = 1, EXIT_INTERNAL = 2 };
+enum { EXIT_USER = 1, EXIT_INTERNAL = 2, MAX_TARGETS = 8 };
 
-static void usage(FILE *f) {
-  fprintf(f,
-          "usage: dlc MODEL.onnx|MODEL.mlir [options]\n"
-          "Compiles an ONNX model through the qg dialect.\n"
-          "  -o FILE                 output file (default: stdout); written atomically\n"
-          "  --target=c|pim|acc      generate code (c: FILE.c + FILE.h, C99; pim: a .pimbin,\n"
-          "                          acc: an .accbin, for dlc-run's simulators)\n"
-          "  --pim-device=D          pim: a device JSON file or a built-in name (default hbm2)\n"
-          "  --pim-objective=O       pim: what the channel blocking minimizes: edp (energy x\n"
-          "                          delay; default), energy or time\n"
-          "  --acc-device=D          acc: a device JSON file or a preset: edge (default), dpu\n"
-          "  --name=ID               C identifier prefix for generated code (default: from -o)\n"
-          "  --c-sparse-weights=M    c: store conv / gemm weights sparse (a bitmask and the\n"
-          "                          nonzeros; the kernels skip zeros) where that is smaller and\n"
-          "                          not slower: auto (default, at most 25%% nonzero); smaller:\n"
-          "                          size; never: off; wherever the kernels run: all\n"
-          "  --emit=qg|pim           print the qg IR (after quantization, if asked) or the pim\n"
-          "                          IR: one pim.kernel or pim.host per step (MLIR text)\n"
-          "  --pim-rows              with --emit=pim: each kernel's row commands too\n"
-          "  --emit=acc [--acc-insns] print the acc IR: one acc.layer / acc.host per step (and its\n"
-          "                          instructions)\n"
-          "  --cost=pim|acc|c        print each step's cost on a target as JSON (time, energy,\n"
-          "                          bytes, MACs per sample; the simulators' timing models)\n"
-          "  --passes=P1,P2,...      run these passes after import (see dlc-opt --list-passes)\n"
-          "  --input-shape=NAME=DIMS fix a dynamic input shape, e.g. input=1x3x224x224\n"
-          "                          (repeat or separate with commas; a dynamic batch\n"
-          "                          dimension defaults to 1)\n"
-          "  --print-generic         print every op in generic form\n"
-          "  --print-loc             print locations (ONNX node names; the default when -o names a\n"
-          "                          file, so a later dlc's errors and reports name the nodes)\n"
-          "  --no-print-loc          print no locations\n"
-          "quantization:\n"
-          "  --quantize              integer model: calibrate on --calib, then quantize\n"
-          "  --calib=FILE.npy        calibration samples (float32, first dim = samples)\n"
-          "  --calib=NAME=FILE.npy   the samples of input NAME; repeated, one per input of a\n"
-          "                          model with several (same sample count in each)\n"
-          "  --auto-keep[=DB]        accuracy guard: layers whose SQNR against float on --calib\n"
-          "                          is below DB (default 30) and 1 dB below their inputs' go to\n"
-          "                          16-bit activations, then 16-bit weights, then float; one\n"
-          "                          warning names them\n"
-          "  --calib-method=M        auto (default: mse below 6 bits, else minmax) | minmax |\n"
-          "                          percentile[=P] (default P 99.99) | entropy | mse\n"
-          "  --calib-samples=N       use the first N samples (default 1000; 0 = all)\n"
-          "  --wbits=N --abits=N     weight / activation bits, 2..16 (default 8)\n"
-          "  --wclip=M               weight clipping per channel: max (max |w|), mse (least\n"
-          "                          squared weight error) or omse (least output error with\n"
-          "                          correlated kernel inputs); default omse below 6 bits, else max\n"
-          "  --wround=M              weight rounding: nearest (default) or gptq (each layer's\n"
-          "                          rounding errors moved onto its inputs not yet rounded and\n"
-          "                          its bias, from input statistics on 1,000 calibration samples)\n"
-          "  --outliers=FRAC         outlier-aware weights, 0 < FRAC < 0.5: --wbits covers all but the\n"
-          "                          largest FRAC of |w| per channel; those are stored at --outlier-bits\n"
-          "  --outlier-bits=B        outlier width, more than --wbits and at most 16 (default 8)\n"
-          "  --per-tensor            one weight scale per tensor (default: per output channel)\n"
-          "  --symmetric             symmetric activations (zero point 0)\n"
-          "  --pow2                  power-of-two scales (dynamic fixed point)\n"
-          "  --report=FILE.json      per-layer bits, scales, MACs, weight bytes and SQNR against\n"
-          "                          float on the calibration samples\n"
-          "  --config=FILE.json      quantization defaults and per-node settings (docs/quantization.md);\n"
-          "                          flags on the command line override its defaults\n"
-          "  --calib with a QDQ model calibrates the tensors it leaves without Q/DQ, so\n"
-          "                          their ops get integer forms too\n"
-          "  --no-fold-qdq           keep an already-quantized (QDQ / QOperator) model's\n"
-          "                          quantization as float ops instead of integer ones\n"
-          "pruning (float weights, before --quantize; docs/pruning.md):\n"
-          "  --prune=SPEC            unstructured:R | nm:N:M | rows:R | cols:R | filters:R\n"
-          "                          (R: fraction removed per layer, e.g. unstructured:0.5, nm:2:4)\n"
-          "  --prune-layers=REGEX    only layers whose ONNX node name matches (POSIX ERE)\n"
-          "  --prune-bias-correct    keep each output's mean on --calib (bias correction)\n"
-          "  --prune-reconstruct     refit each layer's kept weights and bias to its original\n"
-          "                          outputs on --calib (least squares), layer after layer\n"
-          "activation compression (c and acc targets; needs a quantized model and --calib):\n"
-          "  --compress-activations  keep activations compressed in the arena (c) or in DRAM (acc):\n"
-          "                          scheme and K per tensor measured on the calibration samples\n"
-          "  --compress-target=c|acc whose tensors to choose from (default: --target's if acc, else c)\n"
-          "  --compress-budget=[traffic:]BYTES  activation memory to meet: the peak of bytes live\n"
-          "                          at once (default) or the bytes moved per inference\n"
-          "  --compress-max-loss=P   points of accuracy the choice may lose on the samples\n"
-          "                          (default 0: lossless); without --compress-labels, points\n"
-          "                          of top-1 agreement with the exact integer model\n"
-          "  --compress-labels=FILE.npy  int64 labels of the calibration samples\n"
-          "  --compress-kmax=K       largest K tried (0..7, default 4): values keep multiples of 2^K\n"
-          "  --compress-holdout=F    keep the last share F of the samples from the search and undo its\n"
-          "                          last moves until the accuracy budget holds on them too (default 0)\n"
-          "  --compress-samples=N    calibration samples measured (default 1000; 0 = all)\n"
-          "  --compress-reserve=R    arena bytes per tensor: bound (worst case, never fails) or\n"
-          "                          calib (calibration worst + 5%%, checked at run time; the\n"
-          "                          default under an arena budget)\n"
-          "  --compress-report=FILE  per-tensor scheme, K, ratios and bytes saved; totals; loss\n"
-          "precision assignment (docs/precision.md; needs --calib, implies --quantize):\n"
-          "  --assign-precision=BUDGET  bits per layer: loss:POINTS (accuracy lost on the held-out\n"
-          "                          samples, least cost), or energy:|time:|bytes: a number per sample or\n"
-          "                          a fraction of the reference (energy:0.4x; least sensitivity)\n"
-          "  --assign-target=T       cost model: pim, acc or c (default: --target's, else c)\n"
-          "  --assign-cost=K         what a loss budget minimizes: energy, time or bytes (default:\n"
-          "                          energy on pim and acc, bytes on c)\n"
-          "  --assign-wbits=LIST --assign-abits=LIST  candidate widths (default 2,3,4,5,6,8 and 4,5,6,8)\n"
-          "  --assign-sparsity=LIST  candidate unstructured sparsities, pruned with least-squares\n"
-          "                          reconstruction (default 0: none; e.g. 0,0.5)\n"
-          "  --assign-reference=W/A  the widths the loss is measured against (default 8/8)\n"
-          "  --assign-labels=FILE.npy  int64 labels of --calib (else: top-1 agreement with the reference)\n"
-          "  --assign-margin=M       a loss budget must hold with M standard errors to spare (default 1)\n"
-          "  --assign-holdout=N      samples held out for verification: the last N of --calib (default half)\n"
-          "  --assign-sens-samples=N samples the sensitivities are measured on (default: all not held out)\n"
-          "  --assign-prune-samples=N  samples pruned layers are reconstructed on (default 0: all not\n"
-          "                          held out; fewer is faster and less accurate)\n"
-          "  --assign-jobs=N         worker processes (default: one per core)\n"
-          "  --assign-rl=EPISODES    also run the RL search on the same budgets (0: off; default 20000)\n"
-          "  --assign-refit=on|off   weigh the tables' weight, activation and sparsity errors by a\n"
-          "                          fit to the first sweep's measured losses, then sweep again\n"
-          "                          (default on)\n"
-          "  --assign-cache=DIR      keep the measured tables in DIR (keyed by model, data and options)\n"
-          "  --assign-config=FILE    the chosen per-layer widths as a --config file\n"
-          "  --assign-pareto=FILE    every measured point, the front, the tables, knapsack vs RL (JSON)\n"
-          "  --assign-svg=FILE       the Pareto plot of accuracy vs cost (SVG)\n"
-          "  -MD -MF FILE            write a make/ninja depfile naming every file read\n"
-          "  --help, --version\n"
-          "exit status: 0 ok, 1 bad model or option, 2 internal error\n");
-}
-
+/* Everything the command line sets. */
 typedef struct {
-  char **files;
-  int n;
-} Deps;
+  DlCommonOptions common; /* -o, --print-*, --help, --version */
+  DlFrontOptions front;   /* the import options */
+  const char *model, *emit, *depfile, *target, *name, *assign_target, *cost, *report, *calib;
+  const char *calib_file[64]; /* --calib=FILE or --calib=NAME=FILE, in order */
+  char calib_name[64][256];   /* NAME, or "" */
+  int ncalib;
+  const char *config, *prune, *compress_report, *compress_labels, *compress_target, *assign, *assign_labels;
+  const char *device[MAX_TARGETS]; /* --NAME-device, per target (dl_target_at) */
+  bool ir_detail[MAX_TARGETS];     /* the target's detail flag for --emit=NAME */
+  const char *device_key[MAX_TARGETS]; /* --NAME-KEY (DlTarget.device_key) */
+  char device_spec[MAX_TARGETS][4200];
+  int sparse_weights;
+  bool md, quantize, obits_flag, compress, compress_opt, assign_opt, assign_cost_set;
+  DlQuantSettings qs;
+  DlPruneSettings ps;
+  DlCompressSettings cs;
+  DlPrecisionSettings aps;
+  DlQuantConfig *qcfg;
+} Args;
 
-static void on_read(const char *path, void *u) {
-  Deps *d = u;
-  d->files = realloc(d->files, sizeof(char *) * (size_t)(d->n + 1));
-  d->files[d->n++] = strdup(path);
+#define OFF(f) offsetof(Args, f)
+#define FAIL(...) return dl_error_set(e, __VA_ARGS__)
+
+/* The parsers whose messages say more than the generic ones. */
+static bool opt_sparse(const DlOption *o, const char *v, void *s, DlError *e) {
+  static const char *const modes[] = {"auto", "off", "size", "all"}; /* DlSparseMode */
+  (void)o;
+  for (int k = 0; k < 4; k++)
+    if (!strcmp(v, modes[k])) return ((Args *)s)->sparse_weights = k, true;
+  FAIL("bad --c-sparse-weights '%s' (expected auto, size, off or all)", v);
+}
+/* --calib=FILE.npy, or --calib=NAME=FILE.npy once per model input (a name
+ * only when no file of the whole text exists) */
+static bool opt_calib(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  Args *a = s;
+  if (!*v) FAIL("--calib needs FILE.npy or NAME=FILE.npy");
+  if (a->ncalib == (int)(sizeof a->calib_file / sizeof *a->calib_file)) FAIL("too many --calib options");
+  const char *eq = strchr(v, '=');
+  int k = a->ncalib++;
+  if (eq && eq > v && eq[1] && access(v, F_OK) != 0) {
+    snprintf(a->calib_name[k], sizeof a->calib_name[k], "%.*s", (int)(eq - v), v);
+    a->calib_file[k] = eq + 1;
+  } else {
+    a->calib_name[k][0] = 0;
+    a->calib_file[k] = v;
+  }
+  a->calib = a->calib_file[0];
+  return true;
 }
 
+static bool opt_auto_keep(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  double *db = &((Args *)s)->qs.auto_keep_db;
+  if (!v) return *db = DL_AUTO_KEEP_DEFAULT_DB, true;
+  char *end;
+  *db = strtod(v, &end);
+  if (*end || !(*db > 0 && *db < 200)) FAIL("bad --auto-keep '%s' (expected a threshold in dB, 0 < DB < 200)", v);
+  return true;
+}
+
+static bool opt_calib_method(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  DlQuantSettings *q = &((Args *)s)->qs;
+  if (!dl_calib_method_parse(v, &q->calib.method, &q->calib.percentile))
+    FAIL("bad --calib-method '%s' (expected auto, minmax, percentile[=P], entropy or mse)", v);
+  return true;
+}
+static bool opt_calib_samples(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  char *end;
+  int64_t *n = &((Args *)s)->qs.calib.limit;
+  *n = strtoll(v, &end, 10);
+  if (*end || *n < 0) FAIL("bad --calib-samples '%s'", v);
+  return true;
+}
+static bool opt_bits(const DlOption *o, const char *v, void *s, DlError *e) {
+  char *end;
+  long b = strtol(v, &end, 10);
+  if (end == v || *end || b < 2 || b > 16) FAIL("%s must be within 2..16 (got '%s')", o->name, v);
+  *DL_OPT_FIELD(int, s, o->off) = (int)b;
+  if (o->off == OFF(qs.outlier_bits)) ((Args *)s)->obits_flag = true;
+  return true;
+}
+static bool opt_outliers(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  char *end;
+  double *f = &((Args *)s)->qs.outliers;
+  *f = strtod(v, &end);
+  if (end == v || *end || !(*f > 0 && *f < 0.5)) FAIL("--outliers must be a fraction with 0 < FRAC < 0.5 (got '%s')", v);
+  return true;
+}
+static bool opt_wround(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  if (strcmp(v, "nearest") && strcmp(v, "gptq")) FAIL("bad --wround '%s' (expected nearest or gptq)", v);
+  ((Args *)s)->qs.gptq = !strcmp(v, "gptq");
+  return true;
+}
+static bool opt_wclip(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  if (!dl_wclip_parse(v, &((Args *)s)->qs.wclip)) FAIL("bad --wclip '%s' (expected max, mse or omse)", v);
+  return true;
+}
+static bool opt_prune_comp(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)v, (void)e;
+  DlPruneSettings *p = &((Args *)s)->ps;
+  if (o->name[8] == 'r') p->comp = DL_PRUNE_COMP_RECONSTRUCT;
+  else p->comp = p->comp ? p->comp : DL_PRUNE_COMP_BIAS;
+  return true;
+}
+
+/* --compress-*: each also marks that one was given (they need --compress-activations). */
+static bool opt_compress(const DlOption *o, const char *v, void *s, DlError *e) {
+  Args *a = s;
+  DlCompressSettings *cs = &a->cs;
+  char *end = NULL;
+  a->compress_opt = true;
+  switch (o->name[11]) {
+  case 'b':
+    cs->traffic = !strncmp(v, "traffic:", 8);
+    cs->budget = strtoll(v + (cs->traffic ? 8 : 0), &end, 10);
+    if (end == v + (cs->traffic ? 8 : 0) || *end || cs->budget <= 0) FAIL("bad --compress-budget '%s' (expected [traffic:]BYTES, BYTES > 0)", v);
+    break;
+  case 'm':
+    cs->max_loss = strtod(v, &end);
+    if (end == v || *end || !(cs->max_loss >= 0 && cs->max_loss <= 100)) FAIL("bad --compress-max-loss '%s' (expected points within 0..100)", v);
+    break;
+  case 's':
+    cs->samples = strtoll(v, &end, 10);
+    if (end == v || *end || cs->samples < 0) FAIL("bad --compress-samples '%s'", v);
+    break;
+  case 'k':
+    cs->kmax = (int)strtol(v, &end, 10);
+    if (end == v || *end || cs->kmax < 0 || cs->kmax > 7) FAIL("bad --compress-kmax '%s' (expected 0..7)", v);
+    break;
+  case 'r':
+    if (!strcmp(o->name, "--compress-report")) return dl_opt_str(o, v, s, e);
+    if (strcmp(v, "bound") && strcmp(v, "calib")) FAIL("bad --compress-reserve '%s' (expected bound or calib)", v);
+    cs->reserve = !strcmp(v, "bound") ? DL_RESERVE_BOUND : DL_RESERVE_CALIB;
+    break;
+  case 'h':
+    cs->holdout = strtod(v, &end);
+    if (end == v || *end || !(cs->holdout >= 0 && cs->holdout <= 0.9)) FAIL("bad --compress-holdout '%s' (expected a share within 0..0.9)", v);
+    break;
+  case 't':
+    if (!dl_target_lookup(v) || !dl_target_lookup(v)->compress_where) {
+      char list[128] = "";
+      for (int w = 1; w <= 2; w++) /* the arena first */
+        for (int t = 0; dl_target_at(t); t++)
+          if (dl_target_at(t)->compress_where == w)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? " or " : "", dl_target_at(t)->name);
+      FAIL("bad --compress-target '%s' (expected %s)", v, list);
+    }
+    a->compress_target = v;
+    break;
+  default: return dl_opt_str(o, v, s, e); /* --compress-labels */
+  }
+  return true;
+}
 
 /* A comma-separated list of numbers into out[0..max): how many, or -1 if an
  * entry is not a number or there are more than max. */
@@ -168,6 +196,181 @@ static int number_list(const char *v, double *out, int max) {
     p = *end ? end + 1 : end;
   }
   return n;
+}
+
+/* --assign-* (they need --assign-precision). */
+static bool opt_assign(const DlOption *o, const char *v, void *s, DlError *e) {
+  Args *a = s;
+  DlPrecisionSettings *p = &a->aps;
+  const char *n = o->name + 9;
+  char *end = NULL;
+  a->assign_opt = true;
+  if (!strcmp(n, "cost")) {
+    a->assign_cost_set = true;
+    if (!strcmp(v, "energy")) p->objective = DL_BUDGET_ENERGY;
+    else if (!strcmp(v, "time")) p->objective = DL_BUDGET_TIME;
+    else if (!strcmp(v, "bytes")) p->objective = DL_BUDGET_BYTES;
+    else FAIL("bad --assign-cost '%s' (expected energy, time or bytes)", v);
+  } else if (!strcmp(n, "wbits") || !strcmp(n, "abits")) {
+    int *list = n[0] == 'w' ? p->wbits : p->abits, *cnt = n[0] == 'w' ? &p->nw : &p->na;
+    double x[16];
+    *cnt = number_list(v, x, 16);
+    for (int k = 0; k < *cnt && *cnt > 0; k++)
+      if (x[k] != (int)x[k] || x[k] < 2 || x[k] > 16) *cnt = -1;
+      else list[k] = (int)x[k];
+    if (*cnt < 0) FAIL("bad %s '%s' (expected a comma-separated list of widths 2..16)", o->name, v);
+    if (!*cnt) FAIL("%s needs at least one width", o->name);
+  } else if (!strcmp(n, "reference")) {
+    if (sscanf(v, "%d/%d", &p->ref_wbits, &p->ref_abits) != 2 || p->ref_wbits < 2 || p->ref_wbits > 16 || p->ref_abits < 2 ||
+        p->ref_abits > 16)
+      FAIL("bad --assign-reference '%s' (expected W/A, e.g. 8/8)", v);
+  } else if (!strcmp(n, "sparsity")) {
+    p->ns = number_list(v, p->sparsity, 8);
+    for (int k = 0; k < p->ns; k++)
+      if (!(p->sparsity[k] >= 0 && p->sparsity[k] < 1) || (k == 0) != (p->sparsity[k] == 0)) p->ns = -1;
+    if (p->ns < 0) FAIL("bad --assign-sparsity '%s' (expected 0 then up to 7 fractions in (0, 1), e.g. 0,0.5)", v);
+    if (!p->ns) FAIL("--assign-sparsity needs at least 0");
+  } else if (!strcmp(n, "margin")) {
+    p->margin = strtod(v, &end);
+    if (end == v || *end || !(p->margin >= 0 && p->margin <= 10)) FAIL("bad --assign-margin '%s' (expected standard errors, 0..10)", v);
+  } else if (!strcmp(n, "refit")) {
+    if (strcmp(v, "on") && strcmp(v, "off")) FAIL("bad --assign-refit '%s' (expected on or off)", v);
+    p->refit = !strcmp(v, "on");
+  } else if (o->lo < o->hi) { /* the counts */
+    long long x = strtoll(v, &end, 10);
+    if (end == v || *end || x < 0 || x > 100000000) FAIL("bad %s '%s' (expected a non-negative integer)", o->name, v);
+    if (o->off) *DL_OPT_FIELD(int64_t, s, o->off) = x;
+    else if (n[0] == 'j') p->jobs = (int)x;
+    else p->rl_episodes = (int)x;
+  } else return dl_opt_str(o, v, s, e);
+  return true;
+}
+/* -o FILE and -MF FILE */
+static bool opt_file(const DlOption *o, const char *v, void *s, DlError *e) {
+  if (!*v) FAIL("%s needs a file name", o->name);
+  *DL_OPT_FIELD(const char *, s, o->off) = v;
+  return true;
+}
+
+#define Q "--quantize --assign-precision" /* what the quantization options need */
+static const DlOption dlc_options[] = {
+    {"--target", "c|pim|acc", "generate code (c: FILE.c + FILE.h, C99; pim: a .pimbin,\nacc: an .accbin, for dlc-run's simulators)", dl_opt_str, OFF(target)},
+    {"--name", "ID", "C identifier prefix for generated code (default: from -o)", dl_opt_str, OFF(name)},
+    {"--c-sparse-weights", "M", "c: store conv / gemm weights sparse (a bitmask and the\nnonzeros; the kernels skip zeros) where that is smaller and\nnot slower: auto (default, at most 25% nonzero); smaller:\nsize; never: off; wherever the kernels run: all", opt_sparse},
+    {"--emit", "qg|pim|acc", "print the qg IR (after quantization, if asked) or a target's IR\n(MLIR text: one kernel or layer per step, or a host step)", dl_opt_str, OFF(emit)},
+    {"--cost", "pim|acc|c", "print each step's cost on a target as JSON (time, energy,\nbytes, MACs per sample; the simulators' timing models)", dl_opt_str, OFF(cost)},
+    {"quantization:"},
+    {"--quantize", NULL, "integer model: calibrate on --calib, then quantize", dl_opt_flag, OFF(quantize)},
+    {"--calib", "FILE.npy", "calibration samples (float32, first dim = samples); or\nNAME=FILE.npy, the samples of input NAME, repeated once per\ninput of a model with several (same sample count in each);\nwith a QDQ model it calibrates the tensors the model leaves\nwithout Q/DQ, so their ops get integer forms too", opt_calib},
+    {"--auto-keep", "DB", "accuracy guard: layers whose SQNR against float on --calib\nis below DB (default 30) and 1 dB below their inputs' go to\n16-bit activations, then float; one warning names them", opt_auto_keep, .needs = "--quantize", .optional_arg = true},
+    {"--calib-method", "M", "auto (default: mse below 6 bits, else minmax) | minmax |\npercentile[=P] (default P 99.99) | entropy | mse", opt_calib_method, .needs = Q},
+    {"--calib-samples", "N", "use the first N samples (default 1000; 0 = all)", opt_calib_samples},
+    {"--wbits", "N", "weight bits, 2..16 (default 8)", opt_bits, OFF(qs.wbits), .needs = Q},
+    {"--abits", "N", "activation bits, 2..16 (default 8)", opt_bits, OFF(qs.abits), .needs = Q},
+    {"--wclip", "M", "weight clipping per channel: max (max |w|), mse (least\nsquared weight error) or omse (least output error with\ncorrelated kernel inputs); default omse below 6 bits, else max", opt_wclip, .needs = Q},
+    {"--wround", "M", "weight rounding: nearest (default) or gptq (each layer's\nrounding errors moved onto its inputs not yet rounded and\nits bias, from input statistics on 1,000 calibration samples)", opt_wround, .needs = Q},
+    {"--outliers", "FRAC", "outlier-aware weights, 0 < FRAC < 0.5: --wbits covers all but the\nlargest FRAC of |w| per channel; those are stored at --outlier-bits", opt_outliers, .needs = Q},
+    {"--outlier-bits", "B", "outlier width, more than --wbits and at most 16 (default 8)", opt_bits, OFF(qs.outlier_bits)},
+    {"--per-tensor", NULL, "one weight scale per tensor (default: per output channel)", dl_opt_flag, OFF(qs.per_tensor), .needs = Q},
+    {"--symmetric", NULL, "symmetric activations (zero point 0)", dl_opt_flag, OFF(qs.symmetric), .needs = Q},
+    {"--pow2", NULL, "power-of-two scales (dynamic fixed point)", dl_opt_flag, OFF(qs.pow2), .needs = Q},
+    {"--report", "FILE.json", "per-layer bits, scales, MACs, weight bytes and SQNR against\nfloat on the calibration samples", dl_opt_str, OFF(report)},
+    {"--config", "FILE.json", "quantization defaults and per-node settings (docs/quantization.md);\nflags on the command line override its defaults", dl_opt_str, OFF(config)},
+    {"pruning (float weights, before --quantize; docs/pruning.md):"},
+    {"--prune", "SPEC", "unstructured:R | nm:N:M | rows:R | cols:R | filters:R\n(R: fraction removed per layer, e.g. unstructured:0.5, nm:2:4)", dl_opt_str, OFF(prune)},
+    {"--prune-layers", "REGEX", "only layers whose ONNX node name matches (POSIX ERE)", dl_opt_str, OFF(ps.layers)},
+    {"--prune-bias-correct", NULL, "keep each output's mean on --calib (bias correction)", opt_prune_comp},
+    {"--prune-reconstruct", NULL, "refit each layer's kept weights and bias to its original\noutputs on --calib (least squares), layer after layer", opt_prune_comp},
+    {"activation compression (c and acc targets; needs a quantized model and --calib):"},
+    {"--compress-activations", NULL, "keep activations compressed in the arena (c) or in DRAM (acc):\nscheme and K per tensor measured on the calibration samples", dl_opt_flag, OFF(compress)},
+    {"--compress-target", "c|acc", "whose tensors to choose from (default: --target's if acc, else c)", opt_compress},
+    {"--compress-budget", "[traffic:]BYTES", "activation memory to meet: the peak of bytes live\nat once (default) or the bytes moved per inference", opt_compress},
+    {"--compress-max-loss", "P", "points of accuracy the choice may lose on the samples\n(default 0: lossless); without --compress-labels, points\nof top-1 agreement with the exact integer model", opt_compress},
+    {"--compress-labels", "FILE.npy", "int64 labels of the calibration samples", opt_compress, OFF(compress_labels)},
+    {"--compress-kmax", "K", "largest K tried (0..7, default 4): values keep multiples of 2^K", opt_compress},
+    {"--compress-holdout", "F", "keep the last share F of the samples from the search and undo its\nlast moves until the accuracy budget holds on them too (default 0)", opt_compress},
+    {"--compress-samples", "N", "calibration samples measured (default 1000; 0 = all)", opt_compress},
+    {"--compress-reserve", "R", "arena bytes per tensor: bound (worst case, never fails) or\ncalib (calibration worst + 5%, checked at run time; the\ndefault under an arena budget)", opt_compress},
+    {"--compress-report", "FILE", "per-tensor scheme, K, ratios and bytes saved; totals; loss", opt_compress, OFF(compress_report)},
+    {"precision assignment (docs/precision.md; needs --calib, implies --quantize):"},
+    {"--assign-precision", "BUDGET", "bits per layer: loss:POINTS (accuracy lost on the held-out\nsamples, least cost), or energy:|time:|bytes: a number per sample or\na fraction of the reference (energy:0.4x; least sensitivity)", dl_opt_str, OFF(assign)},
+    {"--assign-target", "T", "cost model: pim, acc or c (default: --target's, else c)", opt_assign, OFF(assign_target)},
+    {"--assign-cost", "K", "what a loss budget minimizes: energy, time or bytes (default:\nenergy on pim and acc, bytes on c)", opt_assign},
+    {"--assign-wbits", "LIST", "candidate weight widths (default 2,3,4,5,6,8)", opt_assign},
+    {"--assign-abits", "LIST", "candidate activation widths (default 4,5,6,8)", opt_assign},
+    {"--assign-sparsity", "LIST", "candidate unstructured sparsities, pruned with least-squares\nreconstruction (default 0: none; e.g. 0,0.5)", opt_assign},
+    {"--assign-reference", "W/A", "the widths the loss is measured against (default 8/8)", opt_assign},
+    {"--assign-labels", "FILE.npy", "int64 labels of --calib (else: top-1 agreement with the reference)", opt_assign, OFF(assign_labels)},
+    {"--assign-margin", "M", "a loss budget must hold with M standard errors to spare (default 1)", opt_assign},
+    {"--assign-holdout", "N", "samples held out for verification: the last N of --calib (default half)", opt_assign, OFF(aps.holdout), 0, 1},
+    {"--assign-sens-samples", "N", "samples the sensitivities are measured on (default: all not held out)", opt_assign, OFF(aps.sens_samples), 0, 1},
+    {"--assign-prune-samples", "N", "samples pruned layers are reconstructed on (default 0: all not\nheld out; fewer is faster and less accurate)", opt_assign, OFF(aps.prune_samples), 0, 1},
+    {"--assign-jobs", "N", "worker processes (default: one per core)", opt_assign, 0, 0, 1},
+    {"--assign-rl", "EPISODES", "also run the RL search on the same budgets (0: off; default 20000)", opt_assign, 0, 0, 1},
+    {"--assign-refit", "on|off", "weigh the tables' weight, activation and sparsity errors by a\nfit to the first sweep's measured losses, then sweep again\n(default on)", opt_assign},
+    {"--assign-cache", "DIR", "keep the measured tables in DIR (keyed by model, data and options)", opt_assign, OFF(aps.cache)},
+    {"--assign-config", "FILE", "the chosen per-layer widths as a --config file", opt_assign, OFF(aps.config_out)},
+    {"--assign-pareto", "FILE", "every measured point, the front, the tables, knapsack vs RL (JSON)", opt_assign, OFF(aps.pareto_out)},
+    {"--assign-svg", "FILE", "the Pareto plot of accuracy vs cost (SVG)", opt_assign, OFF(aps.svg_out)},
+    {"build systems:"},
+    {"-MD", NULL, "write a make/ninja depfile naming every file read (with -MF)", dl_opt_flag, OFF(md)},
+    {"-MF", "FILE", "the depfile", opt_file, OFF(depfile)},
+    {NULL},
+};
+#undef Q
+
+/* Each target's rows: --NAME-device and the detail flag of its --emit=NAME. */
+static char target_names[MAX_TARGETS][4][96];
+static DlOption target_rows[3 * MAX_TARGETS + 2];
+static bool opt_device(const DlOption *o, const char *v, void *s, DlError *e) {
+  if (!*v) FAIL("%s needs a value", o->name);
+  ((Args *)s)->device[o->off] = v;
+  return true;
+}
+static bool opt_device_key(const DlOption *o, const char *v, void *s, DlError *e) {
+  if (!*v) FAIL("%s needs a value", o->name);
+  ((Args *)s)->device_key[o->off] = v;
+  return true;
+}
+static bool opt_detail(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)v, (void)e;
+  ((Args *)s)->ir_detail[o->off] = true;
+  return true;
+}
+static const DlOptionTable *option_tables(void) {
+  static const DlOptionTable tables[] = {{dl_common_options, OFF(common)}, {dl_print_options, OFF(common)}, {dlc_options},
+                                         {dl_front_options, OFF(front)}, {target_rows}, {NULL}};
+  int n = 0;
+  if (target_rows[0].name) return tables;
+  target_rows[n++] = (DlOption){"targets:"};
+  for (int t = 0; dl_target_at(t) && t < MAX_TARGETS; t++) {
+    const DlTarget *tg = dl_target_at(t);
+    if (tg->device_help) {
+      snprintf(target_names[t][0], 96, "--%s-device", tg->name);
+      target_rows[n++] = (DlOption){target_names[t][0], "D", tg->device_help, opt_device, (size_t)t};
+    }
+    if (tg->device_key) {
+      snprintf(target_names[t][2], 96, "--%s-%s", tg->name, tg->device_key);
+      snprintf(target_names[t][3], 96, "%s", tg->device_key_arg);
+      target_rows[n++] = (DlOption){target_names[t][2], target_names[t][3], tg->device_key_help, opt_device_key, (size_t)t};
+    }
+    if (tg->ir_detail_flag) {
+      snprintf(target_names[t][1], 96, "with --emit=%s: the detail of each step too", tg->name);
+      target_rows[n++] = (DlOption){tg->ir_detail_flag, NULL, target_names[t][1], opt_detail, (size_t)t};
+    }
+  }
+  return tables;
+}
+
+typedef struct {
+  char **files;
+  int n;
+} Deps;
+
+static void on_read(const char *path, void *u) {
+  Deps *d = u;
+  d->files = realloc(d->files, sizeof(char *) * (size_t)(d->n + 1));
+  d->files[d->n++] = strdup(path);
 }
 
 static bool write_depfile(const char *path, const char *target, const Deps *d, DlError *e) {
@@ -196,567 +399,228 @@ static bool write_depfile(const char *path, const char *target, const Deps *d, D
 
 /* The index of target `name` in the list (dl_target_at), or -1. */
 static int target_index(const char *name) {
-  for (int t = 0; dl_target_at(t); t++)
-    if (!strcmp(dl_target_at(t)->name, name)) return t;
+  const DlTarget *want = dl_target_lookup(name);
+  for (int t = 0; want && dl_target_at(t); t++)
+    if (dl_target_at(t) == want) return t;
   return -1;
 }
 
-/* --NAME-device=D and the IR detail flag of each target that has them. */
-static bool target_option(const char *a, const char **device, bool *ir_detail) {
-  for (int t = 0; dl_target_at(t) && t < 8; t++) {
-    const DlTarget *tg = dl_target_at(t);
-    size_t n = strlen(tg->name);
-    if (tg->device_help && !strncmp(a, "--", 2) && !strncmp(a + 2, tg->name, n) && !strncmp(a + 2 + n, "-device=", 8)) {
-      device[t] = a + 2 + n + 8;
-      return true;
-    }
-    if (tg->ir_detail_flag && !strcmp(a, tg->ir_detail_flag)) return ir_detail[t] = true;
-  }
-  return false;
+static void usage(FILE *f) {
+  fprintf(f, "usage: dlc MODEL.onnx|MODEL.mlir [options]\n"
+             "Compiles an ONNX model through the qg dialect. Every option takes its value\n"
+             "as --opt=value or --opt value.\n");
+  dl_options_help(f, option_tables());
+  fprintf(f, "exit status: 0 ok, 1 bad model or option, 2 internal error\n");
 }
 
-int main(int argc, char **argv) {
-  const char *model = NULL, *out = "-", *emit = NULL, *passes = NULL, *depfile = NULL;
-  const char *target = NULL, *name = NULL, *pim_objective = NULL, *assign_target = NULL;
-  const char *device[8] = {0}; /* --NAME-device, per target (dl_target_at) */
-  bool ir_detail[8] = {0};     /* the target's detail flag for --emit=NAME */
-  char pim_spec[4200];
-  int sparse_weights = 0;
-  const char *cost = NULL;
-  char shapes[4096] = "";
-  bool md = false;
-  unsigned print_flags = 0;
-  int print_loc = -1; /* -1: locations when the IR goes to a file, for the next tool's messages */
-  bool quantize = false, no_fold_qdq = false, obits_flag = false;
-  const char *report = NULL;
-  const char *calib = NULL;
-  const char *calib_file[64];
-  char calib_name[64][256];
-  int ncalib = 0;
-  const char *prune = NULL;
-  DlPruneSettings ps = {0};
-  bool compress = false, compress_opt = false;
-  const char *compress_report = NULL, *compress_labels = NULL, *compress_target = NULL;
-  DlCompressSettings cs = {0, false, 0, 4, 256, 16, 1000, DL_RESERVE_AUTO, 0.05};
-  const char *assign = NULL, *assign_labels = NULL;
-  bool assign_opt = false, assign_cost_set = false;
-  DlPrecisionSettings aps = {.wbits = {2, 3, 4, 5, 6, 8}, .nw = 6, .abits = {4, 5, 6, 8}, .na = 4, .sparsity = {0}, .ns = 1, .ref_wbits = 8,
-                             .ref_abits = 8, .rl_episodes = 20000, .refit = true, .margin = 1, .objective = DL_BUDGET_ENERGY};
-  DlQuantSettings qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_AUTO, .limit = 1000, .progress = true}};
-  /* --config first: its defaults are the base the other flags override */
-  const char *config = NULL;
-  DlQuantConfig *qcfg = NULL;
+/* --config's file, wherever it stands: its defaults are the base the other flags override. */
+static bool load_config(Args *a, int argc, char **argv, DlError *e) {
   for (int i = 1; i < argc; i++)
-    if (!strncmp(argv[i], "--config=", 9)) config = argv[i] + 9;
-  if (config) {
-    DlError ce = {0};
-    if (!(qcfg = dl_quant_config_load(config, &qs, &ce))) {
-      fprintf(stderr, "%s: error: %s\n", prog, ce.msg);
-      dl_error_clear(&ce);
-      return EXIT_USER;
-    }
-  }
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 0;
-    if (!strncmp(a, "--config=", 9)) continue;
-    if (!strcmp(a, "--version")) return printf("dlc %s\n", DLC_VERSION), 0;
-    if (!strcmp(a, "-o") || !strcmp(a, "-MF")) {
-      if (++i == argc) return fprintf(stderr, "%s: error: %s needs a file name\n", prog, a), EXIT_USER;
-      *(a[1] == 'o' ? &out : &depfile) = argv[i];
-    } else if (!strcmp(a, "-MD")) md = true;
-    else if (!strncmp(a, "--emit=", 7)) emit = a + 7;
-    else if (!strncmp(a, "--target=", 9)) target = a + 9;
-    else if (!strncmp(a, "--name=", 7)) name = a + 7;
-    else if (target_option(a, device, ir_detail)) continue;
-    else if (!strncmp(a, "--pim-objective=", 16)) pim_objective = a + 16;
-    else if (!strncmp(a, "--c-sparse-weights=", 19)) {
-      static const char *const modes[] = {"auto", "off", "size", "all"}; /* DlSparseMode */
-      sparse_weights = -1;
-      for (int k = 0; k < 4; k++)
-        if (!strcmp(a + 19, modes[k])) sparse_weights = k;
-      if (sparse_weights < 0)
-        return fprintf(stderr, "%s: error: bad --c-sparse-weights '%s' (expected auto, size, off or all)\n", prog, a + 19), EXIT_USER;
-    }
-    else if (!strncmp(a, "--cost=", 7)) cost = a + 7;
-    else if (!strncmp(a, "--passes=", 9)) passes = a + 9;
-    else if (!strcmp(a, "--print-generic")) print_flags |= DL_PRINT_GENERIC;
-    else if (!strcmp(a, "--print-loc")) print_loc = 1;
-    else if (!strcmp(a, "--no-print-loc")) print_loc = 0;
-    else if (!strcmp(a, "--quantize")) quantize = true;
-    else if (!strcmp(a, "--no-fold-qdq")) no_fold_qdq = true;
-    else if (!strncmp(a, "--report=", 9)) report = a + 9;
-    else if (!strcmp(a, "--compress-activations")) compress = true;
-    else if (!strncmp(a, "--compress-", 11)) {
-      const char *v = strchr(a, '=') ? strchr(a, '=') + 1 : "";
-      char *end = NULL;
-      compress_opt = true;
-      if (!strncmp(a, "--compress-budget=", 18)) {
-        cs.traffic = !strncmp(v, "traffic:", 8);
-        cs.budget = strtoll(v + (cs.traffic ? 8 : 0), &end, 10);
-        if (end == v + (cs.traffic ? 8 : 0) || *end || cs.budget <= 0)
-          return fprintf(stderr, "%s: error: bad --compress-budget '%s' (expected [traffic:]BYTES, BYTES > 0)\n", prog, v), EXIT_USER;
-      } else if (!strncmp(a, "--compress-max-loss=", 20)) {
-        cs.max_loss = strtod(v, &end);
-        if (end == v || *end || !(cs.max_loss >= 0 && cs.max_loss <= 100))
-          return fprintf(stderr, "%s: error: bad --compress-max-loss '%s' (expected points within 0..100)\n", prog, v), EXIT_USER;
-      } else if (!strncmp(a, "--compress-samples=", 19)) {
-        cs.samples = strtoll(v, &end, 10);
-        if (end == v || *end || cs.samples < 0)
-          return fprintf(stderr, "%s: error: bad --compress-samples '%s'\n", prog, v), EXIT_USER;
-      } else if (!strncmp(a, "--compress-kmax=", 16)) {
-        cs.kmax = (int)strtol(v, &end, 10);
-        if (end == v || *end || cs.kmax < 0 || cs.kmax > 7)
-          return fprintf(stderr, "%s: error: bad --compress-kmax '%s' (expected 0..7)\n", prog, v), EXIT_USER;
-      } else if (!strncmp(a, "--compress-reserve=", 19)) {
-        if (strcmp(v, "bound") && strcmp(v, "calib"))
-          return fprintf(stderr, "%s: error: bad --compress-reserve '%s' (expected bound or calib)\n", prog, v), EXIT_USER;
-        cs.reserve = !strcmp(v, "bound") ? DL_RESERVE_BOUND : DL_RESERVE_CALIB;
-      } else if (!strncmp(a, "--compress-holdout=", 19)) {
-        cs.holdout = strtod(v, &end);
-        if (end == v || *end || !(cs.holdout >= 0 && cs.holdout <= 0.9))
-          return fprintf(stderr, "%s: error: bad --compress-holdout '%s' (expected a share within 0..0.9)\n", prog, v), EXIT_USER;
-      } else if (!strncmp(a, "--compress-target=", 18)) {
-        if (strcmp(v, "c") && strcmp(v, "acc"))
-          return fprintf(stderr, "%s: error: bad --compress-target '%s' (expected c or acc)\n", prog, v), EXIT_USER;
-        compress_target = v;
-      } else if (!strncmp(a, "--compress-report=", 18) && *v) compress_report = v;
-      else if (!strncmp(a, "--compress-labels=", 18) && *v) compress_labels = v;
-      else return fprintf(stderr, "%s: error: unknown option '%s' (see --help)\n", prog, a), EXIT_USER;
-    }
-    else if (!strncmp(a, "--assign-precision=", 19)) assign = a + 19;
-    else if (!strncmp(a, "--assign-", 9)) {
-      const char *v = strchr(a, '=') ? strchr(a, '=') + 1 : "";
-      char *end = NULL;
-      assign_opt = true;
-      if (!strncmp(a, "--assign-target=", 16)) assign_target = v;
-      else if (!strncmp(a, "--assign-cost=", 14)) {
-        assign_cost_set = true;
-        if (!strcmp(v, "energy")) aps.objective = DL_BUDGET_ENERGY;
-        else if (!strcmp(v, "time")) aps.objective = DL_BUDGET_TIME;
-        else if (!strcmp(v, "bytes")) aps.objective = DL_BUDGET_BYTES;
-        else return fprintf(stderr, "%s: error: bad --assign-cost '%s' (expected energy, time or bytes)\n", prog, v), EXIT_USER;
-      } else if (!strncmp(a, "--assign-wbits=", 15) || !strncmp(a, "--assign-abits=", 15)) {
-        int *list = a[9] == 'w' ? aps.wbits : aps.abits, *n = a[9] == 'w' ? &aps.nw : &aps.na;
-        double x[16];
-        *n = number_list(v, x, 16);
-        for (int k = 0; k < *n && *n > 0; k++)
-          if (x[k] != (int)x[k] || x[k] < 2 || x[k] > 16) *n = -1;
-          else list[k] = (int)x[k];
-        if (*n < 0)
-          return fprintf(stderr, "%s: error: bad %.14s '%s' (expected a comma-separated list of widths 2..16)\n", prog, a, v), EXIT_USER;
-        if (!*n) return fprintf(stderr, "%s: error: %.14s needs at least one width\n", prog, a), EXIT_USER;
-      } else if (!strncmp(a, "--assign-reference=", 19)) {
-        if (sscanf(v, "%d/%d", &aps.ref_wbits, &aps.ref_abits) != 2 || aps.ref_wbits < 2 || aps.ref_wbits > 16 ||
-            aps.ref_abits < 2 || aps.ref_abits > 16)
-          return fprintf(stderr, "%s: error: bad --assign-reference '%s' (expected W/A, e.g. 8/8)\n", prog, v), EXIT_USER;
-      } else if (!strncmp(a, "--assign-sparsity=", 18)) {
-        aps.ns = number_list(v, aps.sparsity, 8);
-        for (int k = 0; k < aps.ns; k++)
-          if (!(aps.sparsity[k] >= 0 && aps.sparsity[k] < 1) || (k == 0) != (aps.sparsity[k] == 0)) aps.ns = -1;
-        if (aps.ns < 0)
-          return fprintf(stderr, "%s: error: bad --assign-sparsity '%s' (expected 0 then up to 7 fractions in (0, 1), e.g. 0,0.5)\n", prog, v), EXIT_USER;
-        if (!aps.ns) return fprintf(stderr, "%s: error: --assign-sparsity needs at least 0\n", prog), EXIT_USER;
-      } else if (!strncmp(a, "--assign-margin=", 16)) {
-        aps.margin = strtod(v, &end);
-        if (end == v || *end || !(aps.margin >= 0 && aps.margin <= 10))
-          return fprintf(stderr, "%s: error: bad --assign-margin '%s' (expected standard errors, 0..10)\n", prog, v), EXIT_USER;
-      } else if (!strncmp(a, "--assign-labels=", 16) && *v) assign_labels = v;
-      else if (!strncmp(a, "--assign-holdout=", 17) || !strncmp(a, "--assign-sens-samples=", 22) ||
-               !strncmp(a, "--assign-jobs=", 14) || !strncmp(a, "--assign-rl=", 12) ||
-               !strncmp(a, "--assign-prune-samples=", 23)) {
-        long long x = strtoll(v, &end, 10);
-        if (end == v || *end || x < 0 || x > 100000000)
-          return fprintf(stderr, "%s: error: bad %.*s '%s' (expected a non-negative integer)\n", prog, (int)(v - 1 - a), a, v), EXIT_USER;
-        if (a[9] == 'h') aps.holdout = x;
-        else if (a[9] == 's') aps.sens_samples = x;
-        else if (a[9] == 'j') aps.jobs = (int)x;
-        else if (a[9] == 'p') aps.prune_samples = x;
-        else aps.rl_episodes = (int)x;
-      } else if (!strncmp(a, "--assign-refit=", 15)) {
-        if (strcmp(v, "on") && strcmp(v, "off"))
-          return fprintf(stderr, "%s: error: bad --assign-refit '%s' (expected on or off)\n", prog, v), EXIT_USER;
-        aps.refit = !strcmp(v, "on");
-      } else if (!strncmp(a, "--assign-cache=", 15) && *v) aps.cache = v;
-      else if (!strncmp(a, "--assign-config=", 16) && *v) aps.config_out = v;
-      else if (!strncmp(a, "--assign-pareto=", 16) && *v) aps.pareto_out = v;
-      else if (!strncmp(a, "--assign-svg=", 13) && *v) aps.svg_out = v;
-      else return fprintf(stderr, "%s: error: unknown option '%s' (see --help)\n", prog, a), EXIT_USER;
-    }
-    else if (!strncmp(a, "--calib=", 8)) {
-      /* --calib=FILE.npy, or --calib=NAME=FILE.npy once per model input */
-      const char *eq = strchr(a + 8, '=');
-      if (ncalib == (int)(sizeof calib_file / sizeof *calib_file))
-        return fprintf(stderr, "%s: error: too many --calib options\n", prog), EXIT_USER;
-      if (eq && eq > a + 8 && eq[1] && access(a + 8, F_OK) != 0) {
-        snprintf(calib_name[ncalib], sizeof calib_name[ncalib], "%.*s", (int)(eq - (a + 8)), a + 8);
-        calib_file[ncalib++] = eq + 1;
-      } else {
-        calib_name[ncalib][0] = 0;
-        calib_file[ncalib++] = a + 8;
-      }
-      calib = calib_file[0];
-    } else if (!strcmp(a, "--auto-keep")) qs.auto_keep_db = DL_AUTO_KEEP_DEFAULT_DB;
-    else if (!strncmp(a, "--auto-keep=", 12)) {
-      char *end;
-      qs.auto_keep_db = strtod(a + 12, &end);
-      if (*end || !(qs.auto_keep_db > 0 && qs.auto_keep_db < 200))
-        return fprintf(stderr, "%s: error: bad --auto-keep '%s' (expected a threshold in dB, 0 < DB < 200)\n", prog, a + 12), EXIT_USER;
-    }
-    else if (!strncmp(a, "--prune=", 8)) prune = a + 8;
-    else if (!strncmp(a, "--prune-layers=", 15)) ps.layers = a + 15;
-    else if (!strcmp(a, "--prune-bias-correct")) ps.comp = ps.comp ? ps.comp : DL_PRUNE_COMP_BIAS;
-    else if (!strcmp(a, "--prune-reconstruct")) ps.comp = DL_PRUNE_COMP_RECONSTRUCT;
-    else if (!strncmp(a, "--calib-method=", 15)) {
-      if (!dl_calib_method_parse(a + 15, &qs.calib.method, &qs.calib.percentile))
-        return fprintf(stderr, "%s: error: bad --calib-method '%s' (expected auto, minmax, percentile[=P], entropy or mse)\n", prog, a + 15), EXIT_USER;
-    } else if (!strncmp(a, "--calib-samples=", 16)) {
-      char *end;
-      qs.calib.limit = strtoll(a + 16, &end, 10);
-      if (*end || qs.calib.limit < 0) return fprintf(stderr, "%s: error: bad --calib-samples '%s'\n", prog, a + 16), EXIT_USER;
-    } else if (!strncmp(a, "--wbits=", 8) || !strncmp(a, "--abits=", 8)) {
-      char *end;
-      long v = strtol(a + 8, &end, 10);
-      if (*end || v < 2 || v > 16) return fprintf(stderr, "%s: error: %.7s must be within 2..16 (got '%s')\n", prog, a, a + 8), EXIT_USER;
-      *(a[2] == 'w' ? &qs.wbits : &qs.abits) = (int)v;
-    } else if (!strncmp(a, "--outliers=", 11)) {
-      char *end;
-      qs.outliers = strtod(a + 11, &end);
-      if (end == a + 11 || *end || !(qs.outliers > 0 && qs.outliers < 0.5))
-        return fprintf(stderr, "%s: error: --outliers must be a fraction with 0 < FRAC < 0.5 (got '%s')\n", prog, a + 11), EXIT_USER;
-    } else if (!strncmp(a, "--outlier-bits=", 15)) {
-      char *end;
-      long v = strtol(a + 15, &end, 10);
-      if (end == a + 15 || *end || v < 2 || v > 16)
-        return fprintf(stderr, "%s: error: --outlier-bits must be within 2..16 (got '%s')\n", prog, a + 15), EXIT_USER;
-      qs.outlier_bits = (int)v, obits_flag = true;
-    } else if (!strcmp(a, "--per-tensor")) qs.per_tensor = true;
-    else if (!strcmp(a, "--symmetric")) qs.symmetric = true;
-    else if (!strcmp(a, "--pow2")) qs.pow2 = true;
-    else if (!strncmp(a, "--wround=", 9)) {
-      if (strcmp(a + 9, "nearest") && strcmp(a + 9, "gptq"))
-        return fprintf(stderr, "%s: error: bad --wround '%s' (expected nearest or gptq)\n", prog, a + 9), EXIT_USER;
-      qs.gptq = !strcmp(a + 9, "gptq");
-    } else if (!strncmp(a, "--wclip=", 8)) {
-      if (!dl_wclip_parse(a + 8, &qs.wclip))
-        return fprintf(stderr, "%s: error: bad --wclip '%s' (expected max, mse or omse)\n", prog, a + 8), EXIT_USER;
-    }
-    else if (!strncmp(a, "--input-shape=", 14) || !strcmp(a, "--input-shape")) {
-      const char *v = a[13] == '=' ? a + 14 : (++i < argc ? argv[i] : NULL);
-      if (!v || !*v) return fprintf(stderr, "%s: error: --input-shape needs NAME=DIMS\n", prog), EXIT_USER;
-      if (strlen(shapes) + strlen(v) + 2 > sizeof shapes) return fprintf(stderr, "%s: error: --input-shape too long\n", prog), EXIT_USER;
-      if (shapes[0]) strcat(shapes, ",");
-      strcat(shapes, v);
-    } else if (a[0] == '-' && a[1]) {
-      fprintf(stderr, "%s: error: unknown option '%s' (see --help)\n", prog, a);
-      return EXIT_USER;
-    } else if (model) {
-      fprintf(stderr, "%s: error: more than one model ('%s' and '%s')\n", prog, model, a);
-      return EXIT_USER;
-    } else model = a;
-  }
-  if (obits_flag && !(qs.outliers > 0))
-    return fprintf(stderr, "%s: error: --outlier-bits needs --outliers=FRAC\n", prog), EXIT_USER;
-  if (qs.outliers > 0 && (qs.outlier_bits ? qs.outlier_bits : 8) <= qs.wbits)
-    return fprintf(stderr, "%s: error: --outlier-bits (%d) must be more than --wbits (%d)\n", prog,
-                   qs.outlier_bits ? qs.outlier_bits : 8, qs.wbits), EXIT_USER;
-  if (!model) {
-    fprintf(stderr, "%s: error: no model given\n", prog);
-    usage(stderr);
-    return EXIT_USER;
-  }
-  const DlTarget *ir_tgt = emit && strcmp(emit, "qg") ? dl_target_lookup(emit) : NULL;
-  if (emit && strcmp(emit, "qg") && (!ir_tgt || !ir_tgt->ir)) {
-    fprintf(stderr, "%s: error: unknown --emit stage '%s' (expected: qg", prog, emit);
-    for (int t = 0; dl_target_at(t); t++)
-      if (dl_target_at(t)->ir) fprintf(stderr, ", %s", dl_target_at(t)->name);
-    fprintf(stderr, ")\n");
-    return EXIT_USER;
-  }
-  if (emit && target) {
-    fprintf(stderr, "%s: error: --emit and --target exclude each other\n", prog);
-    return EXIT_USER;
-  }
-  const DlTarget *tgt = target ? dl_target_lookup(target) : NULL;
-  if (target && !tgt) {
-    fprintf(stderr, "%s: error: unknown target '%s' (expected: %s)\n", prog, target, dl_target_names());
-    return EXIT_USER;
-  }
-  if (pim_objective) { /* the device spec carries it to every pim consumer (dl_pim_device_load) */
-    DlPimObjective o;
-    if (!dl_pim_objective_parse(pim_objective, &o))
-      return fprintf(stderr, "%s: error: --pim-objective must be edp, energy or time, not '%s'\n", prog, pim_objective), EXIT_USER;
-    int pim = target_index("pim");
-    snprintf(pim_spec, sizeof pim_spec, "%s,objective=%s", device[pim] ? device[pim] : "hbm2", pim_objective);
-    device[pim] = pim_spec;
-  }
-  if (assign_opt && !assign) {
-    fprintf(stderr, "%s: error: --assign-* options need --assign-precision=BUDGET\n", prog);
-    return EXIT_USER;
-  }
-  if (assign) {
-    DlError be = {0};
-    if (!dl_budget_parse(assign, &aps, &be)) return fprintf(stderr, "%s: error: --assign-precision: %s\n", prog, be.msg), dl_error_clear(&be), EXIT_USER;
-    if (!calib) return fprintf(stderr, "%s: error: --assign-precision needs --calib=FILE.npy\n", prog), EXIT_USER;
-    if (!assign_target) assign_target = target ? target : "c";
-    int at = target_index(assign_target);
-    if (at < 0)
-      return fprintf(stderr, "%s: error: unknown --assign-target '%s' (expected: %s)\n", prog, assign_target, dl_target_names()), EXIT_USER;
-    aps.cost = &dl_target_at(at)->cost;
-    if (!assign_cost_set && !aps.cost->timed) aps.objective = DL_BUDGET_BYTES;
-    aps.device = device[at];
-    const char *base = strrchr(model ? model : "", '/');
-    aps.model_name = base ? base + 1 : model;
-    quantize = true;
-  }
-  if (qs.auto_keep_db > 0 && (!quantize || assign)) {
-    fprintf(stderr, "%s: error: --auto-keep needs --quantize (and chooses widths itself: not with --assign-precision)\n", prog);
-    return EXIT_USER;
-  }
-  /* --calib alone is also for a QDQ model's unquantized tensors: checked once the model is read */
-  bool calib_alone = calib && !quantize && !(report || compress || ps.comp);
-  if (quantize && !calib) {
-    fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations or pruning compensation)\n", prog);
-    return EXIT_USER;
-  }
-  if (compress_opt && !compress) {
-    fprintf(stderr, "%s: error: --compress-* options need --compress-activations\n", prog);
-    return EXIT_USER;
-  }
-  if (compress && !calib) {
-    fprintf(stderr, "%s: error: --compress-activations needs --calib=FILE.npy (and a model quantized with --quantize)\n", prog);
-    return EXIT_USER;
-  }
-  if (prune) {
-    DlError pe = {0};
-    if (!dl_prune_spec_parse(prune, &ps, &pe)) return fprintf(stderr, "%s: error: --prune: %s\n", prog, pe.msg), dl_error_clear(&pe), EXIT_USER;
-  }
-  if ((ps.layers || ps.comp) && !prune) {
-    fprintf(stderr, "%s: error: --prune-layers, --prune-bias-correct and --prune-reconstruct need --prune=SPEC\n", prog);
-    return EXIT_USER;
-  }
-  if (ps.comp && !calib) {
-    fprintf(stderr, "%s: error: --prune-bias-correct and --prune-reconstruct need --calib=FILE.npy\n", prog);
-    return EXIT_USER;
-  }
-  if (md != (depfile != NULL)) {
-    fprintf(stderr, "%s: error: -MD and -MF FILE go together\n", prog);
-    return EXIT_USER;
-  }
-  DlError se = {0};
-  if (shapes[0] && !dl_shape_spec_check(shapes, false, &se))
-    return fprintf(stderr, "%s: error: %s\n", prog, se.msg), dl_error_clear(&se), EXIT_USER;
-  if (depfile && !strcmp(out, "-")) {
-    fprintf(stderr, "%s: error: a depfile needs an output file (-o)\n", prog);
-    return EXIT_USER;
-  }
+    if (!strncmp(argv[i], "--config=", 9)) a->config = argv[i] + 9;
+    else if (!strcmp(argv[i], "--config") && i + 1 < argc) a->config = argv[++i];
+  return !a->config || (a->qcfg = dl_quant_config_load(a->config, &a->qs, e));
+}
 
+/* Combinations of options that mean nothing, or something else than asked. */
+static bool check_args(Args *a, DlError *e) {
+  const DlTarget *ir = a->emit && strcmp(a->emit, "qg") ? dl_target_lookup(a->emit) : NULL;
+  if (a->obits_flag && !(a->qs.outliers > 0)) FAIL("--outlier-bits needs --outliers=FRAC");
+  if (a->qs.outliers > 0 && (a->qs.outlier_bits ? a->qs.outlier_bits : 8) <= a->qs.wbits)
+    FAIL("--outlier-bits (%d) must be more than --wbits (%d)", a->qs.outlier_bits ? a->qs.outlier_bits : 8, a->qs.wbits);
+  if (!a->model) FAIL("no model given");
+  if (a->emit && strcmp(a->emit, "qg") && (!ir || !ir->ir)) {
+    char list[256] = "qg";
+    for (int t = 0; dl_target_at(t); t++)
+      if (dl_target_at(t)->ir) snprintf(list + strlen(list), sizeof list - strlen(list), ", %s", dl_target_at(t)->name);
+    FAIL("unknown --emit stage '%s' (expected: %s)", a->emit, list);
+  }
+  if (a->emit && a->target) FAIL("--emit and --target exclude each other");
+  if (a->target && !dl_target_lookup(a->target)) FAIL("unknown target '%s' (expected: %s)", a->target, dl_target_names());
+  if (a->cost && !dl_target_lookup(a->cost)) FAIL("unknown --cost target '%s' (expected: %s)", a->cost, dl_target_names());
+  for (int t = 0; dl_target_at(t) && t < MAX_TARGETS; t++) { /* the device spec carries --NAME-KEY to every consumer */
+    const DlTarget *tg = dl_target_at(t);
+    if (!a->device_key[t]) continue;
+    if (!tg->device_key_check(a->device_key[t], e)) return false;
+    snprintf(a->device_spec[t], sizeof a->device_spec[t], "%s,%s=%s", a->device[t] ? a->device[t] : "", tg->device_key, a->device_key[t]);
+    a->device[t] = a->device_spec[t];
+  }
+  if (a->assign_opt && !a->assign) FAIL("--assign-* options need --assign-precision=BUDGET");
+  if (a->assign) {
+    if (!dl_budget_parse(a->assign, &a->aps, e)) return dl_error_prefix(e, "--assign-precision");
+    if (!a->calib) FAIL("--assign-precision needs --calib=FILE.npy");
+    const char *at_name = a->assign_target ? a->assign_target : a->target ? a->target : "c";
+    if (!dl_target_lookup(at_name)) FAIL("unknown --assign-target '%s' (expected: %s)", at_name, dl_target_names());
+    int at = target_index(at_name);
+    a->aps.cost = &dl_target_at(at)->cost;
+    if (!a->assign_cost_set && !a->aps.cost->timed) a->aps.objective = DL_BUDGET_BYTES;
+    a->aps.device = a->device[at];
+    const char *base = strrchr(a->model, '/');
+    a->aps.model_name = base ? base + 1 : a->model;
+    a->quantize = true;
+  }
+  if (a->qs.auto_keep_db > 0 && a->assign)
+    FAIL("--auto-keep needs --quantize (and chooses widths itself: not with --assign-precision)");
+  /* --calib alone is also for a QDQ model's unquantized tensors: checked once the model is read */
+  if (a->quantize && !a->calib)
+    FAIL("--quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations or pruning compensation)");
+  if (a->compress_opt && !a->compress) FAIL("--compress-* options need --compress-activations");
+  if (a->compress && !a->calib) FAIL("--compress-activations needs --calib=FILE.npy (and a model quantized with --quantize)");
+  if (a->prune && !dl_prune_spec_parse(a->prune, &a->ps, e)) return dl_error_prefix(e, "--prune");
+  if ((a->ps.layers || a->ps.comp) && !a->prune)
+    FAIL("--prune-layers, --prune-bias-correct and --prune-reconstruct need --prune=SPEC");
+  if (a->ps.comp && !a->calib) FAIL("--prune-bias-correct and --prune-reconstruct need --calib=FILE.npy");
+  if (a->md != (a->depfile != NULL)) FAIL("-MD and -MF FILE go together");
+  if (a->front.input_shapes && !dl_shape_spec_check(a->front.input_shapes, false, e)) return false;
+  if (a->depfile && !strcmp(a->common.out, "-")) FAIL("a depfile needs an output file (-o)");
+  a->front.quantize = a->quantize;
+  a->front.transforms = a->quantize || a->prune;
+  a->front.config_path = a->config, a->front.config = a->qcfg;
+  return true;
+}
+
+/* The command line into a: -1 to go on, else the exit status. */
+static int parse_args(Args *a, int argc, char **argv) {
   DlError e = {0};
-  MlirContext ctx = dl_context_create(&e);
-  if (mlirContextIsNull(ctx)) {
-    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-    return EXIT_INTERNAL;
-  }
-  dl_attach_diagnostic_printer(ctx, prog);
-  dl_outputs_begin(); /* every output file appears at cleanup, all together, or none does */
-  Deps deps = {0};
-  DlImportOptions opt = {.input_shapes = shapes[0] ? shapes : NULL, .on_file_read = on_read, .user = &deps};
-  int rc = 0;
-  DlTensor data = {0};
-  MlirModule float_m = {NULL}; /* the graph before quantization, for --report */
-  /* .mlir (e.g. from dlc-opt) is parsed as qg IR; anything else is ONNX */
-  size_t ml = strlen(model);
-  bool is_mlir = ml > 5 && !strcmp(model + ml - 5, ".mlir");
-  if (is_mlir) on_read(model, &deps);
-  MlirModule m = is_mlir ? dl_load_model(ctx, model, &opt, &e) : dl_onnx_import(ctx, model, &opt, &e);
-  if (mlirModuleIsNull(m)) {
-    fprintf(stderr, "%s: error: %s: %s\n", prog, model, e.msg);
-    rc = EXIT_USER;
-    goto cleanup;
-  }
-  if (!dl_verify(mlirModuleGetOperation(m))) {
-    fprintf(stderr, "%s: error: internal: the imported IR does not verify\n", prog);
-    rc = EXIT_INTERNAL;
-    goto cleanup;
-  }
-  if (qcfg) {
-    on_read(config, &deps);
-    if (!dl_quant_config_apply(m, qcfg, &e)) {
-      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      rc = EXIT_USER;
-      goto cleanup;
-    }
-  }
-  /* an already-quantized model compiles with its own parameters */
-  bool qdq = !quantize && !no_fold_qdq && dl_module_has_qdq(m);
-  if (!passes && (quantize || prune || assign)) passes = "fold-bn,fuse-activation,fold-constants";
-  if (!passes && qdq) passes = "fold-bn,fuse-activation";
-  if (calib_alone && !qdq) {
-    fprintf(stderr, "%s: error: --quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations, pruning compensation or a QDQ model)\n", prog);
-    rc = EXIT_USER;
-    goto cleanup;
-  }
-  if (passes && !dl_run_pipeline(m, passes, &e)) {
-    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-    rc = EXIT_USER;
-    goto cleanup;
-  }
+  int seen[256] = {0}, npos = 0;
+  const char *pos[2];
+  const DlOptionTable *tables = option_tables();
+  bool ok = load_config(a, argc, argv, &e) && dl_options_parse(tables, argc, argv, a, pos, 2, &npos, seen, &e);
+  if (ok && npos == 2) ok = dl_error_set(&e, "more than one model ('%s' and '%s')", pos[0], pos[1]);
+  if (ok && (a->common.help || a->common.version)) return a->common.help ? usage(stdout) : (void)printf("dlc %s\n", DLC_VERSION), 0;
+  a->model = npos ? pos[0] : NULL;
+  ok = ok && check_args(a, &e) && dl_options_check(tables, seen, &e);
+  if (ok) return -1;
+  fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+  if (!a->model && !strcmp(e.msg, "no model given")) usage(stderr);
+  dl_error_clear(&e);
+  return EXIT_USER;
+}
+
+/* --calib's samples: one array, or one per named input packed as the library
+ * reads them (dl_calib_pack). */
+static bool read_calib(Args *a, MlirModule m, bool qdq, DlTensor *data, DlError *e) {
+  if (a->calib && !a->quantize && !(a->report || a->compress || a->ps.comp) && !qdq)
+    FAIL("--quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations, pruning compensation or a QDQ model)");
   bool named = false;
-  for (int k = 0; k < ncalib; k++) named |= calib_name[k][0] != 0;
-  if (named) { /* one array per input, packed as the library reads them (dl_calib_pack) */
-    DlTensor arr[64] = {{{0}}};
-    const char *names[64];
-    bool ok = true;
-    for (int k = 0; k < ncalib && ok; k++) {
-      names[k] = calib_name[k];
-      if (!calib_name[k][0]) ok = dl_error_set(&e, "--calib=%s: name the input (--calib=NAME=FILE.npy) when giving several", calib_file[k]);
-      else on_read(calib_file[k], &deps), ok = dl_npy_read(calib_file[k], &arr[k], &e);
-    }
-    ok = ok && dl_calib_pack(m, ncalib, names, arr, calib_file, &data, &e);
-    for (int k = 0; k < ncalib; k++) dl_tensor_free(&arr[k]);
-    if (!ok) {
-      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      rc = EXIT_USER;
-      goto cleanup;
-    }
-  } else if (ncalib > 1) {
-    fprintf(stderr, "%s: error: --calib given %d times: name each model input's samples (--calib=NAME=FILE.npy)\n", prog, ncalib);
-    rc = EXIT_USER;
-    goto cleanup;
-  } else if (calib) {
-    on_read(calib, &deps);
-    if (!dl_npy_read(calib, &data, &e) || !dl_calib_data_check(m, &data, calib, &e)) {
-      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      rc = EXIT_USER;
-      goto cleanup;
-    }
+  for (int k = 0; k < a->ncalib; k++) named |= a->calib_name[k][0] != 0;
+  if (!named && a->ncalib > 1)
+    FAIL("--calib given %d times: name each model input's samples (--calib=NAME=FILE.npy)", a->ncalib);
+  if (!named) {
+    if (!a->calib) return true;
+    a->front.on_file_read(a->calib, a->front.user);
+    return dl_npy_read(a->calib, data, e) && dl_calib_data_check(m, data, a->calib, e);
   }
-  DlPruneComp cfg_comp = DL_PRUNE_COMP_NONE;
-  int64_t cfg_samples = 0;
-  if (qcfg && dl_quant_config_prunes(qcfg, &cfg_comp, &cfg_samples)) { /* per-node "prune" of --config */
-    if (cfg_comp != DL_PRUNE_COMP_NONE && !calib) {
-      fprintf(stderr, "%s: error: %s: prune_compensation needs --calib=FILE.npy\n", prog, config);
-      rc = EXIT_USER;
-      goto cleanup;
-    }
-    if (!dl_prune_module_by_op(m, cfg_comp, cfg_samples ? cfg_samples : qs.calib.limit, &data, &e)) {
-      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      rc = EXIT_USER;
-      goto cleanup;
-    }
+  DlTensor arr[64] = {{{0}}};
+  const char *names[64];
+  bool ok = true;
+  for (int k = 0; k < a->ncalib && ok; k++) {
+    names[k] = a->calib_name[k];
+    if (!a->calib_name[k][0])
+      ok = dl_error_set(e, "--calib=%s: name the input (--calib=NAME=FILE.npy) when giving several", a->calib_file[k]);
+    else
+      a->front.on_file_read(a->calib_file[k], a->front.user), ok = dl_npy_read(a->calib_file[k], &arr[k], e);
   }
-  if (prune) {
-    ps.samples = qs.calib.limit;
-    if (!dl_prune_module(m, &ps, &data, &e)) {
-      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      rc = EXIT_USER;
-      goto cleanup;
-    }
+  ok = ok && dl_calib_pack(m, a->ncalib, names, arr, a->calib_file, data, e);
+  for (int k = 0; k < a->ncalib; k++) dl_tensor_free(&arr[k]);
+  return ok;
+}
+
+/* --calib's samples, and --config's per-node pruning and --prune. */
+static bool calib_and_prune(Args *a, MlirModule m, bool qdq, DlTensor *data, DlError *e) {
+  if (!read_calib(a, m, qdq, data, e)) return false;
+  DlPruneComp comp = DL_PRUNE_COMP_NONE;
+  int64_t samples = 0;
+  if (a->qcfg && dl_quant_config_prunes(a->qcfg, &comp, &samples)) { /* per-node "prune" of --config */
+    if (comp != DL_PRUNE_COMP_NONE && !a->calib) FAIL("%s: prune_compensation needs --calib=FILE.npy", a->config);
+    if (!dl_prune_module_by_op(m, comp, samples ? samples : a->qs.calib.limit, data, e)) return false;
   }
-  if (report && !quantize && !qdq) {
-    fprintf(stderr, "%s: error: --report describes a quantized model (use --quantize, or an already-quantized ONNX model)\n", prog);
-    rc = EXIT_USER;
-    goto cleanup;
-  }
-  /* --report's reference: the float graph (for a QDQ model, with its weights'
-   * quantization folded in and its activations float) */
-  if (report && qdq && !dl_run_pipeline(m, "fold-qdq", &e)) {
-    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-    rc = EXIT_USER;
-    goto cleanup;
-  }
-  if (report) float_m = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(m)));
-  if (assign) {
+  a->ps.samples = a->qs.calib.limit;
+  return !a->prune || dl_prune_module(m, &a->ps, data, e);
+}
+
+/* --assign-precision or --quantize (a QDQ model: its own parameters), then --compress-activations. */
+static bool quantize(Args *a, MlirModule *m, bool qdq, const DlTensor *data, MlirModule *float_m, Deps *deps, DlError *e) {
+  if (a->report && !a->quantize && !qdq) FAIL("--report describes a quantized model (use --quantize, or an already-quantized ONNX model)");
+  if (qdq && !dl_front_fold_qdq(*m, a->report ? float_m : NULL, data->data ? data : NULL, &a->qs.calib, e)) return false;
+  if (a->report && !qdq) *float_m = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(*m)));
+  if (a->assign) {
     DlTensor lab = {0};
-    if (assign_labels) on_read(assign_labels, &deps);
-    bool ok = (!assign_labels || dl_npy_read(assign_labels, &lab, &e)) &&
-              dl_assign_precision(&m, &qs, &data, assign_labels ? &lab : NULL, &aps, stderr, &e);
+    if (a->assign_labels) on_read(a->assign_labels, deps);
+    bool ok = (!a->assign_labels || dl_npy_read(a->assign_labels, &lab, e)) &&
+              dl_assign_precision(m, &a->qs, data, a->assign_labels ? &lab : NULL, &a->aps, stderr, e);
     dl_tensor_free(&lab);
-    if (!ok) {
-      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      rc = EXIT_USER;
-      goto cleanup;
-    }
-  } else if (quantize) {
-    bool ok = dl_quantize_module(m, &qs, &data, &e);
-    if (!ok) {
-      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      rc = dl_error_is_internal(&e) ? EXIT_INTERNAL : EXIT_USER;
-      goto cleanup;
-    }
-  }
-  if (qdq && !(data.data ? dl_quantize_qdq_module_calib(m, &data, &qs.calib, &e) : dl_quantize_qdq_module(m, &e))) {
-    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-    rc = EXIT_USER;
-    goto cleanup;
-  }
-  if (compress_labels) on_read(compress_labels, &deps);
-  cs.acc = compress_target ? !strcmp(compress_target, "acc") : target && !strcmp(target, "acc");
-  if (compress && !dl_compress_module(m, calib, compress_labels, &cs, compress_report, &e)) {
-    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-    rc = EXIT_USER;
-    goto cleanup;
-  }
-  if (report && !dl_quant_report(float_m, m, data.data ? &data : NULL, qs.calib.limit ? qs.calib.limit : -1, report, &e)) {
-    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-    rc = EXIT_USER;
-    goto cleanup;
-  }
-  if (tgt) {
-    const char *base = strrchr(model, '/');
-    DlTargetOptions to = {.out_path = out, .name = name, .source = base ? base + 1 : model, .device = device[target_index(target)],
-                          .sparse_weights = sparse_weights};
-    if (!tgt->emit(m, &to, &e) || (depfile && !write_depfile(depfile, out, &deps, &e))) {
-      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      rc = EXIT_USER;
-    }
-    goto cleanup;
-  }
+    if (!ok) return false;
+  } else if (a->quantize && !dl_quantize_module(*m, &a->qs, data, e)) return false;
+  if (a->compress_labels) on_read(a->compress_labels, deps);
+  const DlTarget *ct = dl_target_lookup(a->compress_target ? a->compress_target : a->target ? a->target : "");
+  a->cs.acc = ct && ct->compress_where == 2;
+  if (a->compress && !dl_compress_module(*m, a->calib, a->compress_labels, &a->cs, a->compress_report, e)) return false;
+  return !a->report ||
+         dl_quant_report(*float_m, *m, data->data ? data : NULL, a->qs.calib.limit ? a->qs.calib.limit : -1, a->report, e);
+}
+
+/* What -o receives: the target's files, a cost table, a target's IR or the qg IR; then the depfile. */
+static bool write_output(Args *a, MlirModule m, const Deps *deps, DlError *e) {
   size_t len;
   char *text = NULL;
-  if (cost) { /* the per-step cost table of a target (dlc/cost.h) */
-    int ct = target_index(cost);
+  if (a->target) {
+    const char *base = strrchr(a->model, '/');
+    DlTargetOptions to = {.out_path = a->common.out, .name = a->name, .source = base ? base + 1 : a->model,
+                          .device = a->device[target_index(a->target)], .sparse_weights = a->sparse_weights};
+    return dl_target_lookup(a->target)->emit(m, &to, e) && (!a->depfile || write_depfile(a->depfile, a->common.out, deps, e));
+  }
+  if (a->cost) { /* the per-step cost table of a target (dlc/cost.h) */
+    int ct = target_index(a->cost);
     DlLayerCost *lc = NULL;
     int nlc = 0;
     FILE *mf = open_memstream(&text, &len);
-    if (ct < 0) dl_error_set(&e, "unknown --cost target '%s' (expected: %s)", cost, dl_target_names());
-    else if (dl_target_at(ct)->cost.estimate(m, device[ct], &lc, &nlc, &e)) dl_cost_write_json(mf, cost, lc, nlc);
+    bool ok = dl_target_at(ct)->cost.estimate(m, a->device[ct], &lc, &nlc, e);
+    if (ok) dl_cost_write_json(mf, a->cost, lc, nlc);
     fclose(mf);
     free(lc);
-    if (e.msg) {
-      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      free(text);
-      rc = EXIT_USER;
-      goto cleanup;
-    }
-  } else if (ir_tgt) { /* the target's own IR */
-    int it = target_index(ir_tgt->name);
-    DlTargetOptions to = {.device = device[it], .ir_detail = ir_detail[it]};
-    text = ir_tgt->ir(m, &to, &len, &e);
-    if (!text) {
-      fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-      rc = EXIT_USER;
-      goto cleanup;
-    }
+    if (!ok) return free(text), false;
+  } else if (a->emit && strcmp(a->emit, "qg")) { /* the target's own IR */
+    int it = target_index(a->emit);
+    DlTargetOptions to = {.device = a->device[it], .ir_detail = a->ir_detail[it]};
+    if (!(text = dl_target_at(it)->ir(m, &to, &len, e))) return false;
   } else {
-    if (print_loc == 1 || (print_loc < 0 && strcmp(out, "-"))) print_flags |= DL_PRINT_LOC;
-    text = dl_print_op(mlirModuleGetOperation(m), print_flags, &len);
+    text = dl_print_op(mlirModuleGetOperation(m), dl_print_flags(&a->common), &len);
   }
-  if (!dl_write_file_atomic(out, text, len, &e) || (depfile && !write_depfile(depfile, out, &deps, &e))) {
-    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-    rc = EXIT_USER;
-  }
+  bool ok = dl_write_file_atomic(a->common.out, text, len, e) && (!a->depfile || write_depfile(a->depfile, a->common.out, deps, e));
   free(text);
-cleanup:
-  if (rc == 0) {
-    DlError ce = {0};
-    if (!dl_outputs_commit(&ce)) fprintf(stderr, "%s: error: %s\n", prog, ce.msg), rc = EXIT_USER;
-    dl_error_clear(&ce);
+  return ok;
+}
+
+int main(int argc, char **argv) {
+  Args a = {.common = {.out = "-", .print_loc = -1},
+            .cs = {0, false, 0, 4, 256, 16, 1000, DL_RESERVE_AUTO, 0.05},
+            .aps = {.wbits = {2, 3, 4, 5, 6, 8}, .nw = 6, .abits = {4, 5, 6, 8}, .na = 4, .sparsity = {0}, .ns = 1, .ref_wbits = 8,
+                    .ref_abits = 8, .rl_episodes = 20000, .refit = true, .margin = 1, .objective = DL_BUDGET_ENERGY},
+            .qs = {.wbits = 8, .abits = 8, .calib = {.method = DL_CALIB_AUTO, .limit = 1000, .progress = true}}};
+  int rc = parse_args(&a, argc, argv);
+  if (rc >= 0) return dl_quant_config_destroy(a.qcfg), rc;
+  rc = 0;
+  DlError e = {0};
+  MlirContext ctx = dl_context_create(&e);
+  if (mlirContextIsNull(ctx)) return fprintf(stderr, "%s: error: %s\n", prog, e.msg), EXIT_INTERNAL;
+  dl_attach_diagnostic_printer(ctx, prog);
+  dl_outputs_begin(); /* every output file appears at the end, all together, or none does */
+  Deps deps = {0};
+  a.front.on_file_read = on_read, a.front.user = &deps;
+  DlTensor data = {0};
+  MlirModule float_m = {NULL}; /* the graph before quantization, for --report */
+  bool qdq = false;
+  MlirModule m = dl_front_import(ctx, a.model, &a.front, &qdq, &e);
+  bool ok = !mlirModuleIsNull(m) && calib_and_prune(&a, m, qdq, &data, &e) && quantize(&a, &m, qdq, &data, &float_m, &deps, &e) &&
+            write_output(&a, m, &deps, &e) && dl_outputs_commit(&e);
+  if (!ok) {
+    fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+    rc = dl_error_is_internal(&e) ? EXIT_INTERNAL : EXIT_USER;
   }
   dl_outputs_abort();
   dl_tensor_free(&data);
   if (!mlirModuleIsNull(float_m)) mlirModuleDestroy(float_m);
-  dl_quant_config_destroy(qcfg);
+  dl_quant_config_destroy(a.qcfg);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   for (int i = 0; i < deps.n; i++) free(deps.files[i]);
   free(deps.files);

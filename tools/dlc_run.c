@@ -13,36 +13,79 @@
 #include "dlc/plan.h"
 #include "dlc/load.h"
 #include "dlc/npy.h"
-#include "dlc/acc.h"
-#include "dlc/compress.h"
-#include "dlc/pim.h"
+#include "dlc/target.h"
 #include "dlc/version.h"
+#include "frontend.h"
+#include "options.h"
 
 static const char *prog = "dlc-run";
 
+/* Everything the command line sets. */
+typedef struct {
+  DlCommonOptions common; /* -o, --help, --version */
+  DlFrontOptions front;   /* dlc's import options */
+  const char *inputs[256], *labels, *compare, *report;
+  const char *target_option[8]; /* each target's own option (DlTarget.run_option) */
+  int nin;
+  int64_t batch, limit;
+  double atol, rtol;
+  bool quiet, disasm, allow_nonfinite;
+} Args;
+
+#define OFF(f) offsetof(Args, f)
+
+static bool opt_input(const DlOption *o, const char *v, void *s, DlError *e) {
+  Args *a = s;
+  if (a->nin == 256) return dl_error_set(e, "too many inputs");
+  if (!*v) return dl_error_set(e, "%s needs a value", o->name);
+  a->inputs[a->nin++] = v;
+  return true;
+}
+
+static const DlOption run_options[] = {
+    {"--input", "FILE", "input tensor (.npy, or an ONNX TensorProto .pb); repeat per input", opt_input},
+    {"--labels", "FILE", "int64 labels: prints top-1 accuracy of output 0", dl_opt_str, OFF(labels)},
+    {"--compare", "FILE", "reference for output 0: prints max |diff|, fails above tolerance", dl_opt_str, OFF(compare)},
+    {"--atol", "X", "absolute tolerance for --compare (default 1e-4)", dl_opt_num, OFF(atol), 0, 1e300, "--compare"},
+    {"--rtol", "Y", "relative tolerance for --compare (default 0)", dl_opt_num, OFF(rtol), 0, 1e300, "--compare"},
+    {"--batch", "N", "batch size for a dynamic batch dimension (default 64)", dl_opt_i64, OFF(batch), 1, 1e9},
+    {"--limit", "N", "use only the first N samples", dl_opt_i64, OFF(limit), 0, 9e18},
+    {"--quiet", NULL, "no progress bar", dl_opt_flag, OFF(quiet)},
+    {"--allow-nonfinite", NULL, "run an integer model on inputs with NaN or Inf (a warning with their count);\n"
+                                "by default they are an error, since quantizing makes them finite numbers", dl_opt_flag, OFF(allow_nonfinite)},
+    {"--report", "FILE", ".pimbin / .accbin: write the simulator's JSON report (time, energy per layer)", dl_opt_str, OFF(report)},
+    {"--disasm", NULL, ".pimbin / .accbin: print its kernels / layers and instructions, run nothing", dl_opt_flag, OFF(disasm)},
+    {NULL},
+};
+static bool opt_target(const DlOption *o, const char *v, void *s, DlError *e) {
+  if (!*v) return dl_error_set(e, "%s needs a value", o->name);
+  ((Args *)s)->target_option[o->off] = v;
+  return true;
+}
+static DlOption target_rows[10];
+static const DlOptionTable run_tables[] = {{dl_common_options, OFF(common)}, {run_options}, {dl_front_options, OFF(front)},
+                                           {target_rows}, {NULL}};
+/* The targets' own options: DlTarget.run_option. */
+static void target_options(void) {
+  int n = 0;
+  target_rows[n++] = (DlOption){"targets:"};
+  for (int t = 0; dl_target_at(t) && t < 8; t++) {
+    const DlTarget *tg = dl_target_at(t);
+    if (tg->run_option) target_rows[n++] = (DlOption){tg->run_option, tg->run_option_arg, tg->run_option_help, opt_target, (size_t)t};
+  }
+}
+
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: dlc-run MODEL(.onnx|.mlir|.c|.pimbin|.accbin) --input X.npy [options]\n"
-          "Runs the model over the first axis of the inputs: ONNX and MLIR with the\n"
-          "reference interpreter, .c (from dlc --target=c) compiled with $CC and loaded,\n"
-          ".pimbin (dlc --target=pim) on the PIM simulator and .accbin (dlc --target=acc) on the\n"
-          "accelerator simulator (both bit-exact, with time and energy).\n"
-          "  --input FILE       input tensor (.npy, or an ONNX TensorProto .pb); repeat per input\n"
-          "  --labels FILE      int64 labels: prints top-1 accuracy of output 0\n"
-          "  --compare FILE     reference for output 0: prints max |diff|, fails above tolerance\n"
-          "  --atol X --rtol Y  tolerance for --compare (default 1e-4, 0)\n"
-          "  -o FILE            write output 0 (.npy); further outputs go to FILE.1.npy, ...\n"
-          "  --batch N          batch size for a dynamic batch dimension (default 64)\n"
-          "  --limit N          use only the first N samples\n"
-          "  --input-shape S    fix dynamic input dims, as in dlc\n"
-          "  --quiet            no progress bar\n"
-          "  --allow-nonfinite  run an integer model on inputs with NaN or Inf (a warning with their count);\n"
-          "                     by default they are an error, since quantizing makes them finite numbers\n"
-          "  --report FILE      .pimbin / .accbin: write the simulator's JSON report (time, energy per layer)\n"
-          "  --disasm           .pimbin / .accbin: print its kernels / layers and instructions, run nothing\n"
-          "  --acc-compress S   .accbin: every activation compressed in DRAM with scheme S (raw, pack, zvc, zb,\n"
-          "                     zvw, all), blocks of 256, or none; default: those --compress-activations chose\n"
-          "                     (a codec of 64 bytes per cycle)\n");
+  fprintf(f, "usage: dlc-run MODEL(.onnx|.mlir|.c|.pimbin|.accbin) --input X.npy [options]\n"
+             "Runs the model over the first axis of the inputs: ONNX and MLIR with the\n"
+             "reference interpreter (through dlc's front end: dynamic dimensions other than\n"
+             "the first take the input arrays', Q/DQ models run as integer models), .c (from\n"
+             "dlc --target=c) compiled with $CC and loaded, .pimbin (dlc --target=pim) on the PIM\n"
+             "simulator and .accbin (dlc --target=acc) on the accelerator simulator (both\n"
+             "bit-exact, with time and energy). -o FILE writes output 0 (.npy; further\n"
+             "outputs to FILE.1.npy, ...). Every option takes its value as --opt=value or\n"
+             "--opt value.\n");
+  dl_options_help(f, run_tables);
 }
 
 static bool read_tensor(const char *path, DlTensor *t, DlError *e) {
@@ -51,44 +94,37 @@ static bool read_tensor(const char *path, DlTensor *t, DlError *e) {
   return dl_npy_read(path, t, e);
 }
 
-/* One way of executing a model: the interpreter or a compiled C model. */
+/* One way of executing a model: the interpreter or what a target loaded. */
 typedef struct {
-  DlPlan *plan;
-  DlCModel *cm;
-  void *outs[256]; /* compiled C: output buffers */
+  DlLoaded l;
+  const DlTarget *tg; /* the target that loaded it, or NULL: the interpreter */
+  void *outs[256];    /* compiled C: output buffers */
 } Runner;
 
-static int r_nin(const Runner *r) { return r->plan ? dl_plan_num_inputs(r->plan) : dl_cmodel_num_inputs(r->cm); }
-static int r_nout(const Runner *r) { return r->plan ? dl_plan_num_outputs(r->plan) : dl_cmodel_num_outputs(r->cm); }
+static int r_nin(const Runner *r) { return r->l.plan ? dl_plan_num_inputs(r->l.plan) : dl_cmodel_num_inputs(r->l.cm); }
+static int r_nout(const Runner *r) { return r->l.plan ? dl_plan_num_outputs(r->l.plan) : dl_cmodel_num_outputs(r->l.cm); }
 static const DlShape *r_in(const Runner *r, int i) {
-  return r->plan ? dl_plan_input_shape(r->plan, i) : dl_cmodel_input_shape(r->cm, i);
+  return r->l.plan ? dl_plan_input_shape(r->l.plan, i) : dl_cmodel_input_shape(r->l.cm, i);
 }
 static const DlShape *r_out(const Runner *r, int i) {
-  return r->plan ? dl_plan_output_shape(r->plan, i) : dl_cmodel_output_shape(r->cm, i);
+  return r->l.plan ? dl_plan_output_shape(r->l.plan, i) : dl_cmodel_output_shape(r->l.cm, i);
 }
-static const char *r_name(const Runner *r, int i) { return r->plan ? dl_plan_input_name(r->plan, i) : ""; }
+static const char *r_name(const Runner *r, int i) { return r->l.plan ? dl_plan_input_name(r->l.plan, i) : ""; }
 static bool r_run(Runner *r, const void *const *in, DlError *e) {
-  if (r->plan) return dl_plan_run(r->plan, in, e);
-  if (!dl_cmodel_run(r->cm, in, r->outs)) return dl_error_set(e, "the compiled model returned an error");
+  if (r->l.plan) return dl_plan_run(r->l.plan, in, e);
+  if (!dl_cmodel_run(r->l.cm, in, r->outs)) return dl_error_set(e, "the compiled model returned an error");
   return true;
 }
 static const void *r_output(const Runner *r, int i) {
-  return r->plan ? dl_plan_output(r->plan, i)->data : r->outs[i];
+  return r->l.plan ? dl_plan_output(r->l.plan, i)->data : r->outs[i];
 }
 
 /* Whether the model turns float inputs into integers somewhere, where NaN and
- * Inf become finite numbers: the plan has integer steps, or the generated C
- * quantizes. */
-static bool quantizes(const Runner *r, const char *model) {
-  for (int s = 0; r->plan && s < r->plan->nsteps; s++)
-    if (r->plan->steps[s].q) return true;
-  char *text;
-  size_t len;
-  DlError e = {0};
-  if (r->plan || !dl_read_file(model, &text, &len, &e)) return dl_error_clear(&e), false;
-  bool q = strstr(text, "  qrt_quantize(") != NULL;
-  free(text);
-  return q;
+ * Inf become finite numbers: the plan has integer steps, or the target says so. */
+static bool quantizes(const Runner *r) {
+  for (int s = 0; r->l.plan && s < r->l.plan->nsteps; s++)
+    if (r->l.plan->steps[s].q) return true;
+  return r->l.integer;
 }
 
 /* NaN and Inf in the first `samples` samples of float input t (those that
@@ -105,63 +141,49 @@ static int64_t nonfinite(const DlTensor *t, int64_t samples, int64_t *sample, in
   return count;
 }
 
-/* The quantized module a .pimbin or .accbin embeds, parsed and planned. */
-static bool plan_embedded(const char *path, const char *text, size_t len, MlirContext *ctx, MlirModule *m, DlPlan **plan,
-                          DlError *e) {
-  *ctx = dl_context_create(e);
-  if (mlirContextIsNull(*ctx)) return false;
-  dl_attach_diagnostic_printer(*ctx, prog);
-  *m = mlirModuleCreateParse(*ctx, mlirStringRefCreate(text, len));
-  if (mlirModuleIsNull(*m) || !dl_verify(mlirModuleGetOperation(*m)))
-    return dl_error_set(e, "%s: the embedded model does not parse", path);
-  *plan = dl_plan_create(*m, e);
-  return *plan != NULL;
+/* The data_shapes spec of an ONNX model's inputs: "name=dims" of each input array. */
+static char *data_shapes(const char *model, const DlTensor *in, int nin) {
+  char **names = NULL, *spec = calloc(1, 1);
+  DlError e = {0};
+  int n = dl_onnx_input_names(model, &names, &e);
+  dl_error_clear(&e);
+  size_t cap = 1;
+  for (int i = 0; i < n; i++) {
+    if (i < nin) {
+      char dims[DL_MAX_RANK * 21 + 1] = "";
+      for (int d = 0; d < in[i].shape.rank; d++)
+        snprintf(dims + strlen(dims), sizeof dims - strlen(dims), "%s%lld", d ? "x" : "", (long long)in[i].shape.dims[d]);
+      cap += strlen(names[i]) + strlen(dims) + 2;
+      spec = realloc(spec, cap);
+      snprintf(spec + strlen(spec), cap - strlen(spec), "%s%s=%s", spec[0] ? "," : "", names[i], dims);
+    }
+    free(names[i]);
+  }
+  free(names);
+  return spec;
 }
 
 int main(int argc, char **argv) {
-  const char *model = NULL, *inputs[256], *labels = NULL, *compare = NULL, *out = NULL, *shapes = NULL;
-  const char *report = NULL, *acc_compress = NULL;
-  bool disasm = false, allow_nonfinite = false;
-  int nin = 0;
-  int64_t batch = 64, limit = -1;
-  double atol = 1e-4, rtol = 0;
-  bool quiet = false;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV()                                                                                    \
-  do {                                                                                             \
-    if (!v) return fprintf(stderr, "%s: error: %s needs a value\n", prog, a), 1;                   \
-    i++;                                                                                           \
-  } while (0)
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 0;
-    if (!strcmp(a, "--version")) return printf("dlc-run %s\n", DLC_VERSION), 0;
-    if (!strcmp(a, "--input")) {
-      NEEDV();
-      if (nin == 256) return fprintf(stderr, "%s: error: too many inputs\n", prog), 1;
-      inputs[nin++] = v;
-    } else if (!strcmp(a, "--labels")) { NEEDV(); labels = v; }
-    else if (!strcmp(a, "--compare")) { NEEDV(); compare = v; }
-    else if (!strcmp(a, "-o")) { NEEDV(); out = v; }
-    else if (!strcmp(a, "--input-shape")) { NEEDV(); shapes = v; }
-    else if (!strcmp(a, "--atol")) { NEEDV(); atol = atof(v); }
-    else if (!strcmp(a, "--rtol")) { NEEDV(); rtol = atof(v); }
-    else if (!strcmp(a, "--batch")) {
-      NEEDV();
-      batch = atoll(v);
-      if (batch < 1) return fprintf(stderr, "%s: error: --batch must be >= 1\n", prog), 1;
-    } else if (!strcmp(a, "--limit")) { NEEDV(); limit = atoll(v); }
-    else if (!strcmp(a, "--quiet")) quiet = true;
-    else if (!strcmp(a, "--allow-nonfinite")) allow_nonfinite = true;
-    else if (!strcmp(a, "--report")) { NEEDV(); report = v; }
-    else if (!strcmp(a, "--disasm")) disasm = true;
-    else if (!strcmp(a, "--acc-compress")) { NEEDV(); acc_compress = v; }
-    else if (a[0] == '-' && a[1]) return fprintf(stderr, "%s: error: unknown option '%s'\n", prog, a), 1;
-    else if (model) return fprintf(stderr, "%s: error: more than one model\n", prog), 1;
-    else model = a;
+  Args args = {.batch = 64, .limit = -1, .atol = 1e-4};
+  const char *model = NULL, *pos[2];
+  int seen[64] = {0}, npos = 0;
+  DlError pe = {0};
+  target_options();
+  bool parsed = dl_options_parse(run_tables, argc, argv, &args, pos, 2, &npos, seen, &pe);
+  if (parsed && (args.common.help || args.common.version)) return args.common.help ? usage(stdout) : (void)printf("dlc-run %s\n", DLC_VERSION), 0;
+  if (parsed && npos == 2) parsed = dl_error_set(&pe, "more than one model");
+  if (parsed && !npos) return usage(stderr), 1;
+  if (!parsed || !dl_options_check(run_tables, seen, &pe)) {
+    fprintf(stderr, "%s: error: %s\n", prog, pe.msg);
+    return dl_error_clear(&pe), 1;
   }
-  if (!model) return usage(stderr), 1;
-
+  model = pos[0];
+  const char *const *inputs = args.inputs, *labels = args.labels, *compare = args.compare, *out = args.common.out;
+  const char *shapes = args.front.input_shapes, *report = args.report, *const *target_option = args.target_option;
+  bool disasm = args.disasm, allow_nonfinite = args.allow_nonfinite, quiet = args.quiet;
+  int nin = args.nin;
+  int64_t batch = args.batch, limit = args.limit;
+  double atol = args.atol, rtol = args.rtol;
   int rc = 1;
   DlError e = {0};
   dl_outputs_begin(); /* the report and every -o file appear together at the end, or none */
@@ -169,56 +191,35 @@ int main(int argc, char **argv) {
   Runner run = {0};
   MlirModule m = {NULL};
   MlirContext ctx = {NULL};
-  DlPimProgram pim = {0};
-  DlPimSim *sim = NULL;
-  DlAccProgram acc = {0};
-  DlAccSim *asim = NULL;
   void *stage[256] = {NULL};
   size_t ml = strlen(model);
-  bool compiled = (ml > 7 && (!strcmp(model + ml - 7, ".pimbin") || !strcmp(model + ml - 7, ".accbin"))) ||
-                  (ml > 2 && !strcmp(model + ml - 2, ".c"));
+  run.tg = dl_target_recognize(model);
   if (shapes && !dl_shape_spec_check(shapes, false, &e)) goto fail;
-  if (compiled && shapes) {
+  if (run.tg && shapes) {
     dl_error_set(&e, "--input-shape fixes the dynamic inputs of an ONNX model; %s has static shapes", model);
     goto fail;
   }
-  if (ml > 7 && !strcmp(model + ml - 7, ".pimbin")) {
-    if (!dl_pim_read(model, &pim, &e) || !plan_embedded(model, pim.mlir, pim.mlir_len, &ctx, &m, &run.plan, &e)) goto fail;
+  for (int t = 0; dl_target_at(t); t++) /* a target's own option goes with its binaries */
+    if (target_option[t] && dl_target_at(t) != run.tg) {
+      dl_error_set(&e, "%s applies to %s's binaries; %s is not one", dl_target_at(t)->run_option, dl_target_at(t)->name, model);
+      goto fail;
+    }
+  if (run.tg) {
+    DlRunOptions ro = {0};
+    for (int t = 0; dl_target_at(t); t++)
+      if (dl_target_at(t) == run.tg) ro.option = target_option[t];
+    if (!run.tg->load(model, &ro, &run.l, &e)) goto fail;
     if (disasm) {
-      dl_pim_print(stdout, &pim, run.plan, true);
+      if (!run.tg->disasm || !run.tg->disasm(stdout, &run.l)) {
+        dl_error_set(&e, "--disasm: %s has nothing to disassemble", model);
+        goto fail;
+      }
       rc = 0;
       goto done;
     }
-    sim = dl_pim_sim_create(&pim, run.plan, &e);
-    if (!sim) {
-      dl_error_prefix(&e, model);
-      goto fail;
-    }
-  } else if (ml > 7 && !strcmp(model + ml - 7, ".accbin")) {
-    if (!dl_acc_read(model, &acc, &e) || !plan_embedded(model, acc.mlir, acc.mlir_len, &ctx, &m, &run.plan, &e)) goto fail;
-    if (disasm) {
-      dl_acc_print(stdout, &acc, run.plan, true);
-      rc = 0;
-      goto done;
-    }
-    DlScheme scheme = DL_SCHEME_RAW;
-    bool none = acc_compress && !strcmp(acc_compress, "none");
-    if (acc_compress && !none && !dl_scheme_parse(acc_compress, &scheme)) {
-      dl_error_set(&e, "--acc-compress: unknown scheme '%s' (expected none, %s)", acc_compress, dl_scheme_names());
-      goto fail;
-    }
-    asim = dl_acc_sim_create(&acc, run.plan, &e);
-    if (asim && acc_compress) dl_acc_sim_compress(asim, none ? -1 : (int)scheme, 256, 64);
-    if (!asim) {
-      dl_error_prefix(&e, model);
-      goto fail;
-    }
-  } else if (ml > 2 && !strcmp(model + ml - 2, ".c")) {
-    run.cm = dl_cmodel_load(model, NULL, NULL, &e);
-    if (!run.cm) goto fail;
-    for (int o = 0; o < dl_cmodel_num_outputs(run.cm); o++) {
+    for (int o = 0; run.l.cm && o < dl_cmodel_num_outputs(run.l.cm); o++) {
       size_t bytes;
-      if (!dl_shape_bytes(dl_cmodel_output_shape(run.cm, o), &bytes) || !(run.outs[o] = malloc(bytes + 1))) {
+      if (!dl_shape_bytes(dl_cmodel_output_shape(run.l.cm, o), &bytes) || !(run.outs[o] = malloc(bytes + 1))) {
         dl_error_set(&e, "%s: output %d is too large", model, o);
         goto fail;
       }
@@ -227,11 +228,16 @@ int main(int argc, char **argv) {
     ctx = dl_context_create(&e);
     if (mlirContextIsNull(ctx)) goto fail;
     dl_attach_diagnostic_printer(ctx, prog);
-    DlImportOptions opt = {.input_shapes = shapes, .batch = batch};
-    m = dl_load_model(ctx, model, &opt, &e);
+    for (int i = 0; i < nin; i++) /* their shapes bind the model's dynamic dimensions */
+      if (!read_tensor(inputs[i], &in[i], &e)) goto fail;
+    bool onnx = ml > 5 && !strcmp(model + ml - 5, ".onnx");
+    char *ds = onnx ? data_shapes(model, in, nin) : NULL;
+    args.front.batch = batch, args.front.data_shapes = ds;
+    m = dl_front_load(ctx, model, &args.front, &e);
+    free(ds);
     if (mlirModuleIsNull(m)) goto fail;
-    run.plan = dl_plan_create(m, &e);
-    if (!run.plan) goto fail;
+    run.l.plan = dl_plan_create(m, &e);
+    if (!run.l.plan) goto fail;
   }
   int np = r_nin(&run), no = r_nout(&run);
   if (nin != np) {
@@ -249,7 +255,7 @@ int main(int argc, char **argv) {
                    dl_shape_str(want, ws, sizeof ws));
       goto fail;
     }
-    if (!read_tensor(inputs[i], &in[i], &e)) goto fail;
+    if (!in[i].data && !read_tensor(inputs[i], &in[i], &e)) goto fail;
     bool ok = in[i].shape.dtype == want->dtype && in[i].shape.rank == want->rank && want->rank > 0;
     for (int d = 1; ok && d < want->rank; d++) ok = in[i].shape.dims[d] == want->dims[d];
     if (!ok && dl_shape_equal(&in[i].shape, want)) ok = true;
@@ -274,7 +280,7 @@ int main(int argc, char **argv) {
   }
   int64_t given = samples; /* before --limit */
   if (limit >= 0 && limit < samples) samples = limit;
-  bool integer = quantizes(&run, model);
+  bool integer = quantizes(&run);
   for (int i = 0; i < nin && integer; i++) {
     int64_t at_s = 0, at_i = 0, bad = nonfinite(&in[i], samples, &at_s, &at_i);
     if (!bad) continue;
@@ -336,44 +342,10 @@ int main(int argc, char **argv) {
   printf("samples: %lld, batch %lld, %.3f s (%.4f ms/sample)\n", (long long)samples, (long long)B, secs,
          samples ? 1e3 * secs / (double)samples : 0.0);
   rc = 0;
-  if (sim) {
-    double ns, nj, bitops, sim_s;
-    dl_pim_sim_totals(sim, &ns, &nj, &bitops, &sim_s);
-    printf("pim (%s): %.1f us and %.1f uJ per sample; simulator: %.3g bitline operations in %.2f s (%.3g per second)\n",
-           pim.dev.name, ns / 1e3 / (double)samples, nj / 1e3 / (double)samples, bitops, sim_s,
-           sim_s > 0 ? bitops / sim_s : 0.0);
-    if (report) {
-      char *text = NULL;
-      size_t tlen = 0;
-      FILE *f = open_memstream(&text, &tlen);
-      bool ok = f && dl_pim_sim_report(sim, f, samples);
-      if (f && fclose(f)) ok = false;
-      ok = ok && dl_write_file_atomic(report, text, tlen, &e);
-      free(text);
-      if (!ok) {
-        dl_error_set(&e, "%s: cannot write the report", report);
-        goto fail;
-      }
-    }
-  }
-  if (asim) {
-    double ns, nj, dram, sim_s;
-    dl_acc_sim_totals(asim, &ns, &nj, &dram, &sim_s);
-    printf("acc (%s): %.1f us, %.2f uJ and %.0f DRAM bytes per sample; simulator: %.2f s\n", acc.dev.name,
-           ns / 1e3 / (double)samples, nj / 1e3 / (double)samples, dram / (double)samples, sim_s);
-    if (report) {
-      char *text = NULL;
-      size_t tlen = 0;
-      FILE *f = open_memstream(&text, &tlen);
-      bool ok = f && dl_acc_sim_report(asim, f, samples);
-      if (f && fclose(f)) ok = false;
-      ok = ok && dl_write_file_atomic(report, text, tlen, &e);
-      free(text);
-      if (!ok) {
-        dl_error_set(&e, "%s: cannot write the report", report);
-        goto fail;
-      }
-    }
+  if (run.tg && !run.tg->finish(&run.l, samples, report, &e)) goto fail;
+  if (!run.tg && report) {
+    dl_error_set(&e, "--report: %s runs in the interpreter, which has no simulator report", model);
+    goto fail;
   }
   if (labels) {
     if (!dl_npy_read(labels, &lab, &e)) goto fail;
@@ -437,13 +409,9 @@ done:
   for (int i = 0; i < 256; i++) free(stage[i]);
   dl_tensor_free(&lab);
   dl_tensor_free(&ref);
-  dl_pim_sim_destroy(sim);
-  dl_acc_sim_destroy(asim);
-  dl_plan_destroy(run.plan);
-  dl_pim_program_free(&pim);
-  dl_acc_program_free(&acc);
+  if (run.tg) run.tg->unload(&run.l);
+  else dl_plan_destroy(run.l.plan);
   for (int o = 0; o < 256; o++) free(run.outs[o]);
-  dl_cmodel_destroy(run.cm);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   if (!mlirContextIsNull(ctx)) dl_context_destroy(ctx);
   dl_error_clear(&e);

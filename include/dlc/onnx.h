@@ -7,6 +7,10 @@
 typedef struct {
   /* "name=1x3x224x224[,name=...]": fixes dynamic input dimensions. */
   const char *input_shapes;
+  /* "name=NxCxHxW[,...]": the shapes of the arrays that will be run (samples
+   * along the first axis); each dynamic dimension other than the first that
+   * input_shapes leaves open takes the array's (dlc-run binds its inputs so). */
+  const char *data_shapes;
   /* Value for dynamic first (batch) dimensions; 0 means 1. */
   int64_t batch;
   /* Graph inputs to treat as compile-time constants (values copied). */

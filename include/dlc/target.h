@@ -7,6 +7,9 @@
 
 #include "dlc/cost.h"
 #include "dlc/ir.h"
+#include "dlc/plan.h"
+
+#include <stdio.h>
 
 typedef struct {
   const char *out_path;    /* primary output file ("model.c") */
@@ -18,9 +21,31 @@ typedef struct {
   bool ir_detail;          /* ir: the target's detail flag (--pim-rows, --acc-insns) */
 } DlTargetOptions;
 
+/* dlc-run's side of a target: a compiled model loaded and ready to run. */
+typedef struct {
+  DlPlan *plan;            /* the steps to run, the target's executor attached; or NULL and cm */
+  struct DlCModel *cm;     /* a compiled C model */
+  bool integer;            /* it quantizes its float inputs (NaN and Inf become numbers) */
+  void *state;             /* the target's (its program, simulator, context, module) */
+} DlLoaded;
+
+typedef struct {
+  const char *option; /* the target's own dlc-run option (--acc-compress), or NULL */
+} DlRunOptions;
+
 typedef struct {
   const char *name;
   const char *summary;
+  /* dlc-run: whether the file at path (first bytes head[0..n)) is this
+   * target's output; then load, --disasm, after the run the summary line
+   * (stdout) and the JSON report (NULL: none), and unload. load is NULL for a
+   * target dlc-run does not run. */
+  bool (*recognizes)(const char *path, const void *head, size_t n);
+  bool (*load)(const char *path, const DlRunOptions *o, DlLoaded *l, DlError *e);
+  bool (*disasm)(FILE *f, const DlLoaded *l); /* false: nothing to print */
+  bool (*finish)(const DlLoaded *l, int64_t samples, const char *report, DlError *e);
+  void (*unload)(DlLoaded *l);
+  const char *run_option, *run_option_arg, *run_option_help; /* its dlc-run option, or NULL */
   /* Writes the target's files atomically; on failure none are left behind. */
   bool (*emit)(MlirModule m, const DlTargetOptions *o, DlError *e);
   /* The target's IR: its dialect's view of what emit writes (MLIR text,
@@ -30,6 +55,13 @@ typedef struct {
   DlCostModel cost;
   /* --NAME-device: what it accepts (for --help), or NULL: no device */
   const char *device_help;
+  /* --NAME-KEY=V of dlc (e.g. --pim-objective): appended to the device spec
+   * as ",KEY=V" after check accepts V; key NULL: none */
+  const char *device_key, *device_key_arg, *device_key_help;
+  bool (*device_key_check)(const char *v, DlError *e);
+  /* --compress-target=NAME: 1 where activations live in an arena (c), 2 in
+   * DRAM (acc; DlCompressSettings.acc), 0 the target takes none */
+  int compress_where;
 } DlTarget;
 
 const DlTarget *dl_target_lookup(const char *name);
@@ -37,5 +69,7 @@ const DlTarget *dl_target_lookup(const char *name);
 const DlTarget *dl_target_at(int i);
 /* "c, pim, acc": every target's name, for messages. */
 const char *dl_target_names(void);
+/* The target whose output the file at path is (by its magic or name), or NULL. */
+const DlTarget *dl_target_recognize(const char *path);
 
 #endif

@@ -429,6 +429,32 @@ static bool check_declared_dims(Imp *im, Onnx__ValueInfoProto *const *vis, size_
   return true;
 }
 
+/* The dynamic dimensions (other than the first) that are still open take
+ * those of the data the input will be given (opt->data_shapes), when the
+ * data has the input's rank. Anything else is left to the checks after. */
+static void bind_data_shape(Imp *im, Onnx__ValueInfoProto *vi, DlShape *s) {
+  const char *p = im->opt ? im->opt->data_shapes : NULL, *name = vi->name ? vi->name : "";
+  size_t nl = strlen(name);
+  for (; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p)) {
+    const char *eq = strchr(p, '=');
+    if (!eq || (size_t)(eq - p) != nl || strncmp(p, name, nl)) continue;
+    int64_t dims[DL_MAX_RANK];
+    int r = 0;
+    for (const char *q = eq + 1; r < DL_MAX_RANK && *q >= '0' && *q <= '9'; q += *q == 'x') {
+      char *stop;
+      dims[r++] = strtoll(q, &stop, 10);
+      q = stop;
+    }
+    if (r != s->rank) return;
+    for (int i = 1; i < r; i++) {
+      Onnx__TensorShapeProto__Dimension *d = vi->type->tensor_type->shape->dim[i];
+      if (s->dims[i] < 0 && d->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && dims[i] > 0)
+        s->dims[i] = dims[i];
+    }
+    return;
+  }
+}
+
 /* Applies --input-shape overrides for input vi (declared shape in *s, -1 for
  * dynamic dimensions): a given shape must agree with every static dimension,
  * and no dynamic dimension may remain. Counts the overrides used in *used. */
@@ -470,6 +496,7 @@ static bool override_shape(Imp *im, Onnx__ValueInfoProto *vi, DlShape *s, int *u
     }
     p = *end ? end + 1 : end;
   }
+  bind_data_shape(im, vi, s);
   for (int i = 0; i < s->rank; i++) {
     if (s->dims[i] >= 0) continue;
     Onnx__TensorShapeProto__Dimension *d = vi->type->tensor_type->shape->dim[i];

@@ -8,10 +8,11 @@
 #include <string.h>
 
 #include "acc_internal.h"
+#include "../simulated.h"
 #include "dlc/support.h"
 
-static const char magic[8] = {'D', 'L', 'C', 'A', 'C', 'C', '\r', '\n'};
-enum { VERSION = 3, DEV_INTS = 13, DEV_DOUBLES = 9, LAYER_WORDS = 19 };
+const DlContainer dl_accbin = {{'D', 'L', 'C', 'A', 'C', 'C', '\r', '\n'}, 3, "an .accbin", ".accbin"};
+enum { DEV_INTS = 13, DEV_DOUBLES = 9, LAYER_WORDS = 19 };
 
 const char *dl_acc_op_name(DlAccOp op) {
   static const char *names[] = {"invalid",
@@ -30,8 +31,7 @@ static void dev_ints(const DlAccDevice *d, int64_t *v) {
 
 bool dl_acc_write(const char *path, const DlAccProgram *p, DlError *e) {
   DlBuf b = {0};
-  dl_buf_append(&b, magic, 8);
-  dl_buf_put_u32(&b, VERSION);
+  dl_container_begin(&b, &dl_accbin);
   dl_buf_put_u32(&b, (uint32_t)p->nl);
   uint64_t counts[5] = {(uint64_t)p->ninsn, (uint64_t)p->wseg_len, (uint64_t)p->nout, (uint64_t)p->npar, p->mlir_len};
   for (int i = 0; i < 5; i++) dl_buf_put_u64(&b, counts[i]);
@@ -63,10 +63,7 @@ bool dl_acc_write(const char *path, const DlAccProgram *p, DlError *e) {
   }
   for (int64_t i = 0; i < p->npar; i++) dl_buf_put_u64(&b, (uint64_t)p->par[i]);
   dl_buf_append(&b, p->mlir, p->mlir_len);
-  dl_buf_seal(&b);
-  bool ok = dl_write_file_atomic(path, b.data, b.len, e);
-  dl_buf_free(&b);
-  return ok;
+  return dl_container_write(path, &b, e);
 }
 
 /* Every instruction's fields against its layer. */
@@ -107,18 +104,12 @@ static bool check_insn(const DlAccProgram *p, int64_t i, const DlAccLayer *l, Dl
 
 bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
   memset(p, 0, sizeof *p);
-  DlReader r = {buf, len, 0, false};
-  const void *mg = dl_read_bytes(&r, 8);
-  if (!mg || memcmp(mg, magic, 8)) return dl_error_set(e, "not an .accbin file (wrong magic)");
-  uint32_t version = dl_read_u32(&r), nl = dl_read_u32(&r);
+  DlReader r;
+  if (!dl_container_open(&dl_accbin, buf, len, 4 + 5 * 8, &r, e)) return false;
+  uint32_t nl = dl_read_u32(&r);
   uint64_t c[5];
   for (int i = 0; i < 5; i++) c[i] = dl_read_u64(&r);
-  if (r.bad) return dl_error_set(e, "truncated header");
-  if (version < VERSION)
-    return dl_error_set(e, "version %u, written by an older dlc: compile the model again (this dlc reads version %d)", version, VERSION);
-  if (version != VERSION) return dl_error_set(e, "version %u, this dlc reads version %d", version, VERSION);
-  if (!dl_sealed_check(buf, len, e)) return false;
-  len -= 4, r.len = len; /* the checksum */
+  len = r.len;
   size_t fixed = 8 + 8 + 40 + 64 + 8 * (DEV_INTS + DEV_DOUBLES);
   if (nl > 1u << 16 || c[0] > 1u << 28 || c[1] > 1ull << 32 || c[2] > 1ull << 32 || c[3] > 1ull << 32 || c[4] > 1ull << 40 ||
       len != fixed + (size_t)nl * 8 * (LAYER_WORDS + 2) + c[0] * 32 + c[1] + c[2] * 12 + c[3] * 8 + c[4])
@@ -236,17 +227,9 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
   return true;
 }
 
-bool dl_acc_read(const char *path, DlAccProgram *p, DlError *e) {
-  char *buf;
-  size_t len;
-  if (!dl_read_file(path, &buf, &len, e)) return false;
-  bool ok = dl_acc_parse(buf, len, p, e);
-  free(buf);
-  if (!ok) {
-    dl_error_prefix(e, path);
-  }
-  return ok;
-}
+static bool parse(const void *buf, size_t len, void *p, DlError *e) { return dl_acc_parse(buf, len, p, e); }
+
+bool dl_acc_read(const char *path, DlAccProgram *p, DlError *e) { return dl_container_load(path, parse, p, e); }
 
 static const char *kind_name(DlAccLayerKind k) {
   static const char *n[] = {"conv", "matmul", "add", "maxpool", "lut", "mul", "concat"};

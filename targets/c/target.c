@@ -1,7 +1,11 @@
 /* The c target: its DlTarget and its cost model. */
 #include <string.h>
 
+#include <stdlib.h>
+
+#include "dlc/cmodel.h"
 #include "dlc/cost.h"
+#include "dlc/support.h"
 #include "dlc/target.h"
 #include "dlc/sparse.h"
 
@@ -28,9 +32,36 @@ static bool dl_c_cost(MlirModule m, const char *device, DlLayerCost **out, int *
   return true;
 }
 
+/* dlc-run: a generated .c file, compiled with $CC and loaded */
+static bool recognizes(const char *path, const void *head, size_t n) {
+  (void)head, (void)n;
+  size_t len = strlen(path);
+  return len > 2 && !strcmp(path + len - 2, ".c");
+}
+static bool load(const char *path, const DlRunOptions *o, DlLoaded *l, DlError *e) {
+  (void)o;
+  char *text;
+  size_t len;
+  DlError re = {0};
+  if (!(l->cm = dl_cmodel_load(path, NULL, NULL, e))) return false;
+  if (dl_read_file(path, &text, &len, &re)) l->integer = strstr(text, "  qrt_quantize(") != NULL, free(text);
+  dl_error_clear(&re);
+  return true;
+}
+static bool finish(const DlLoaded *l, int64_t samples, const char *report, DlError *e) {
+  (void)l, (void)samples;
+  return !report || dl_error_set(e, "--report: a compiled C model has no simulator report");
+}
+static void unload(DlLoaded *l) { dl_cmodel_destroy(l->cm), l->cm = NULL; }
+
 const DlTarget dl_target_c = {
     .name = "c",
     .summary = "portable C99 with a statically planned activation arena",
+    .recognizes = recognizes,
+    .load = load,
+    .finish = finish,
+    .unload = unload,
+    .compress_where = 1,
     .emit = dl_target_c_emit,
     .cost = {"c", "integer weight bytes and multiply-accumulates of each step, as the generated C stores and runs them",
              false, dl_c_cost},

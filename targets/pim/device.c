@@ -49,6 +49,7 @@ bool dl_pim_device_load(const char *spec, DlPimDevice *d, DlError *e) {
       return dl_error_set(e, "device %s: objective must be edp, energy or time, not '%s'", spec, opt + 11);
     *opt = 0;
   }
+  if (!path[0]) snprintf(path, sizeof path, "hbm2"); /* only an objective given */
   bool builtin = !strcmp(path, "hbm2");
   if (!dl_device_json_load(path, builtin ? dl_pim_hbm2_json : NULL, parse, d, e)) return false;
   if (opt) d->objective = o;

@@ -10,16 +10,16 @@
 #include "dlc/support.h"
 #include "dlc/plan.h"
 #include "pim_internal.h"
+#include "../simulated.h"
 #include "dlc/sparse.h"
 
-static const char magic[8] = {'D', 'L', 'C', 'P', 'I', 'M', '\r', '\n'};
-enum { VERSION = 2, DEV_BYTES = 64 + 5 * 4 + 9 * 8, KERNEL_BYTES = 6 * 4 + 17 * 8 };
+const DlContainer dl_pimbin = {{'D', 'L', 'C', 'P', 'I', 'M', '\r', '\n'}, 2, "a .pimbin", ".pimbin"};
+enum { DEV_BYTES = 64 + 5 * 4 + 9 * 8, KERNEL_BYTES = 6 * 4 + 17 * 8 };
 
 bool dl_pim_write(const char *path, const DlPimProgram *p, DlError *e) {
   DlBuf b = {0};
   const DlPimDevice *d = &p->dev;
-  dl_buf_append(&b, magic, 8);
-  dl_buf_put_u32(&b, VERSION);
+  dl_container_begin(&b, &dl_pimbin);
   dl_buf_put_u32(&b, (uint32_t)p->nk);
   dl_buf_put_u64(&b, (uint64_t)p->ncmd);
   dl_buf_put_u64(&b, (uint64_t)p->mlir_len);
@@ -40,10 +40,7 @@ bool dl_pim_write(const char *path, const DlPimProgram *p, DlError *e) {
   }
   for (int64_t i = 0; i < p->ncmd; i++) dl_buf_put_u64(&b, p->cmd[i]);
   dl_buf_append(&b, p->mlir, p->mlir_len);
-  dl_buf_seal(&b);
-  bool ok = dl_write_file_atomic(path, b.data, b.len, e);
-  dl_buf_free(&b);
-  return ok;
+  return dl_container_write(path, &b, e);
 }
 
 static bool compute_row(int rows, uint32_t r) {
@@ -97,17 +94,11 @@ static bool check_cmd(const DlPimProgram *p, const DlPimKernel *k, int64_t i, bo
 
 bool dl_pim_parse(const void *buf, size_t len, DlPimProgram *p, DlError *e) {
   memset(p, 0, sizeof *p);
-  DlReader r = {buf, len, 0, false};
-  const void *mg = dl_read_bytes(&r, 8);
-  if (!mg || memcmp(mg, magic, 8)) return dl_error_set(e, "not a .pimbin file (wrong magic)");
-  uint32_t version = dl_read_u32(&r), nk = dl_read_u32(&r);
+  DlReader r;
+  if (!dl_container_open(&dl_pimbin, buf, len, 4 + 8 + 8, &r, e)) return false;
+  uint32_t nk = dl_read_u32(&r);
   uint64_t ncmd = dl_read_u64(&r), mlen = dl_read_u64(&r);
-  if (r.bad) return dl_error_set(e, "truncated header");
-  if (version < VERSION)
-    return dl_error_set(e, "version %u, written by an older dlc: compile the model again (this dlc reads version %d)", version, VERSION);
-  if (version != VERSION) return dl_error_set(e, "version %u, this dlc reads version %d", version, VERSION);
-  if (!dl_sealed_check(buf, len, e)) return false;
-  len -= 4, r.len = len; /* the checksum */
+  len = r.len;
   size_t need = 32 + DEV_BYTES;
   if (nk > 1u << 20 || ncmd > (uint64_t)1 << 36 || mlen > (uint64_t)1 << 40 ||
       len != need + (size_t)nk * KERNEL_BYTES + (size_t)ncmd * 8 + (size_t)mlen)
@@ -175,17 +166,9 @@ bool dl_pim_parse(const void *buf, size_t len, DlPimProgram *p, DlError *e) {
   return true;
 }
 
-bool dl_pim_read(const char *path, DlPimProgram *p, DlError *e) {
-  char *buf;
-  size_t len;
-  if (!dl_read_file(path, &buf, &len, e)) return false;
-  bool ok = dl_pim_parse(buf, len, p, e);
-  free(buf);
-  if (!ok) {
-    dl_error_prefix(e, path);
-  }
-  return ok;
-}
+static bool parse(const void *buf, size_t len, void *p, DlError *e) { return dl_pim_parse(buf, len, p, e); }
+
+bool dl_pim_read(const char *path, DlPimProgram *p, DlError *e) { return dl_container_load(path, parse, p, e); }
 
 bool dl_pim_check_plan(const DlPimProgram *p, DlPlan *plan, DlError *e) {
   int prev = -1;

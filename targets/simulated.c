@@ -1,0 +1,136 @@
+/* What the simulated targets share (simulated.h). */
+#include "simulated.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void dl_container_begin(DlBuf *b, const DlContainer *c) {
+  dl_buf_append(b, c->magic, 8);
+  dl_buf_put_u32(b, c->version);
+}
+
+bool dl_container_write(const char *path, DlBuf *b, DlError *e) {
+  dl_buf_seal(b);
+  bool ok = dl_write_file_atomic(path, b->data, b->len, e);
+  dl_buf_free(b);
+  return ok;
+}
+
+bool dl_container_recognize(const DlContainer *c, const void *head, size_t n) {
+  return n >= 8 && !memcmp(head, c->magic, 8);
+}
+
+bool dl_container_open(const DlContainer *c, const void *buf, size_t len, size_t header, DlReader *r, DlError *e) {
+  *r = (DlReader){buf, len, 0, false};
+  const void *mg = dl_read_bytes(r, 8);
+  if (!mg || memcmp(mg, c->magic, 8)) return dl_error_set(e, "not %s file (wrong magic)", c->what);
+  uint32_t version = dl_read_u32(r);
+  if (r->bad || len - r->at < header) return dl_error_set(e, "truncated header");
+  if (version < c->version)
+    return dl_error_set(e, "version %u, written by an older dlc: compile the model again (this dlc reads version %u)", version,
+                        c->version);
+  if (version != c->version) return dl_error_set(e, "version %u, this dlc reads version %u", version, c->version);
+  if (!dl_sealed_check(buf, len, e)) return false;
+  r->len = len - 4; /* the checksum */
+  return true;
+}
+
+bool dl_container_load(const char *path, bool (*parse)(const void *buf, size_t len, void *prog, DlError *e), void *prog,
+                       DlError *e) {
+  char *buf;
+  size_t len;
+  if (!dl_read_file(path, &buf, &len, e)) return false;
+  bool ok = parse(buf, len, prog, e);
+  free(buf);
+  return ok || dl_error_prefix(e, path);
+}
+
+bool dl_sim_cost(const DlSimTarget *t, MlirModule m, const char *device, DlLayerCost **out, int *n, DlError *e) {
+  void *prog = calloc(1, t->program_size);
+  if (!t->compile(m, device, prog, e)) return free(prog), false;
+  DlPlan *p = dl_plan_create(m, e);
+  void *s = p ? t->sim_create(prog, p, e) : NULL;
+  bool ok = s != NULL;
+  if (ok) t->timing_only(s, true);
+  ok = ok && dl_plan_run_zero(p, e);
+  if (ok) {
+    double B = (double)dl_plan_batch(p);
+    DlLayerCost *c = dl_cost_rows(p);
+    for (int i = 0; i < t->nunits(prog); i++) snprintf(c[t->unit_step(prog, i)].on, sizeof c->on, "%s", t->name);
+    for (int st = 0; st < p->nsteps; st++) {
+      if (!c[st].on[0]) snprintf(c[st].on, sizeof c->on, "host");
+      t->step_cost(s, st, &c[st]);
+      c[st].ns /= B, c[st].nj /= B, c[st].bytes /= B;
+    }
+    *out = c, *n = p->nsteps;
+  }
+  if (s) t->sim_destroy(s);
+  dl_plan_destroy(p);
+  t->program_free(prog);
+  free(prog);
+  return ok;
+}
+
+/* dlc-run's state of a loaded simulated target. */
+typedef struct {
+  const DlSimTarget *t;
+  void *prog, *sim;
+  MlirContext ctx;
+  MlirModule m;
+} Loaded;
+
+bool dl_sim_recognize(const DlSimTarget *t, const char *path, const void *head, size_t n) {
+  size_t len = strlen(path), el = strlen(t->container->ext); /* by name too, so a damaged magic is reported as such */
+  return dl_container_recognize(t->container, head, n) || (len > el && !strcmp(path + len - el, t->container->ext));
+}
+
+/* The quantized module the file embeds, parsed and planned, and the simulator attached. */
+bool dl_sim_load(const DlSimTarget *t, const char *path, const DlRunOptions *o, DlLoaded *l, DlError *e) {
+  Loaded *x = calloc(1, sizeof *x);
+  x->t = t, x->prog = calloc(1, t->program_size);
+  l->state = x, l->integer = true;
+  if (!dl_container_load(path, t->parse, x->prog, e)) return false;
+  size_t len;
+  const char *text = t->embedded(x->prog, &len);
+  x->ctx = dl_context_create(e);
+  if (mlirContextIsNull(x->ctx)) return false;
+  x->m = mlirModuleCreateParse(x->ctx, mlirStringRefCreate(text, len));
+  if (mlirModuleIsNull(x->m) || !dl_verify(mlirModuleGetOperation(x->m)))
+    return dl_error_set(e, "%s: the embedded model does not parse", path);
+  if (!(l->plan = dl_plan_create(x->m, e))) return false;
+  if (!(x->sim = t->sim_create(x->prog, l->plan, e))) return dl_error_prefix(e, path);
+  return !o->option || !t->option || t->option(x->sim, o->option, e);
+}
+
+bool dl_sim_disasm(FILE *f, const DlLoaded *l) {
+  const Loaded *x = l->state;
+  x->t->print(f, x->prog, l->plan);
+  return true;
+}
+
+bool dl_sim_finish(const DlLoaded *l, int64_t samples, const char *report, DlError *e) {
+  const Loaded *x = l->state;
+  x->t->summary(x->prog, x->sim, samples, stdout);
+  if (!report) return true;
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  bool ok = f && x->t->report(x->sim, f, samples);
+  if (f && fclose(f)) ok = false;
+  ok = ok && dl_write_file_atomic(report, text, len, e);
+  free(text);
+  return ok || dl_error_set(e, "%s: cannot write the report", report);
+}
+
+void dl_sim_unload(DlLoaded *l) {
+  Loaded *x = l->state;
+  if (!x) return;
+  if (x->sim) x->t->sim_destroy(x->sim);
+  dl_plan_destroy(l->plan);
+  x->t->program_free(x->prog);
+  free(x->prog);
+  if (!mlirModuleIsNull(x->m)) mlirModuleDestroy(x->m);
+  if (!mlirContextIsNull(x->ctx)) dl_context_destroy(x->ctx);
+  free(x);
+  *l = (DlLoaded){0};
+}
