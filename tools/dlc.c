@@ -262,7 +262,7 @@ static const DlOption dlc_options[] = {
     {"quantization:"},
     {"--quantize", NULL, "integer model: calibrate on --calib, then quantize", dl_opt_flag, OFF(quantize)},
     {"--calib", "FILE.npy", "calibration samples (float32, first dim = samples); or\nNAME=FILE.npy, the samples of input NAME, repeated once per\ninput of a model with several (same sample count in each);\nwith a QDQ model it calibrates the tensors the model leaves\nwithout Q/DQ, so their ops get integer forms too", opt_calib},
-    {"--auto-keep", "DB", "accuracy guard: layers whose SQNR against float on --calib\nis below DB (default 30) and 1 dB below their inputs' go to\n16-bit activations, then float; one warning names them", opt_auto_keep, .needs = "--quantize", .optional_arg = true},
+    {"--auto-keep", NULL, "[=DB] accuracy guard: layers whose SQNR against float on --calib\nis below DB (default 30) and 1 dB below their inputs' go to\n16-bit activations, then float; one warning names them", opt_auto_keep, .needs = "--quantize", .optional_arg = true},
     {"--calib-method", "M", "auto (default: mse below 6 bits, else minmax) | minmax |\npercentile[=P] (default P 99.99) | entropy | mse", opt_calib_method, .needs = Q},
     {"--calib-samples", "N", "use the first N samples (default 1000; 0 = all)", opt_calib_samples},
     {"--wbits", "N", "weight bits, 2..16 (default 8)", opt_bits, OFF(qs.wbits), .needs = Q},
