@@ -85,17 +85,12 @@ def summary(text):
     return f"max abs {max(diffs):.2g}, max rel {max(rels):.2g}, SNR {min(snrs):.0f} dB"
 
 
-def outputs(first):
-    files, k = [first], 1
-    while os.path.exists(f"{first}.{k}.npy"):
-        files.append(f"{first}.{k}.npy")
-        k += 1
-    return files
-
-
 def cosine(ref, got):
     """The lowest cosine over the outputs of two runs."""
     import numpy as np
+
+    sys.path.insert(0, HERE)
+    from compare import outputs  # output k of a run is FILE.k.npy
 
     worst = 1.0
     for r, g in zip(outputs(ref), outputs(got)):
