@@ -223,3 +223,35 @@ bool dl_onnx_import_lrn(Node *nd, DlOpKind k) {
   ops[0] = x, ops[1] = v;
   return emit_op(nd, DL_OP_DIV, 2, ops, fresh(&a), NULL, 0) != NULL;
 }
+
+/* MeanVarianceNormalization, as ONNX's function defines it:
+ * (x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9), the expectations over `axes`
+ * (default 0, 2, 3) kept as size-1 dimensions. */
+bool dl_onnx_import_mvn(Node *nd, DlOpKind k) {
+  (void)k;
+  if (!need_inputs(nd, 1, 1)) return false;
+  Entry *x = nd->in[0];
+  int r = x->shape.rank, n = -1;
+  int64_t axes[DL_MAX_RANK] = {0, 2, 3};
+  if (!attr_ints(nd, "axes", axes, &n, DL_MAX_RANK)) return false;
+  if (n < 0) n = 3;
+  if (!dl_dtype_is_float(x->shape.dtype)) return node_fail(nd, "input must be float");
+  for (int i = 0; i < n; i++) {
+    if (axes[i] < -r || axes[i] >= r)
+      return node_fail(nd, "axis %lld out of range for rank %d", (long long)axes[i], r);
+    if (axes[i] < 0) axes[i] += r;
+  }
+  DlAttrs a;
+  Entry *x2 = imp_binary(nd, DL_OP_MUL, x, x), *m[2], *src[2] = {x, x2};
+  for (int i = 0; i < 2; i++) {
+    fresh(&a);
+    dl_attrs_set_ints(&a, "axes", axes, n);
+    dl_attrs_set_int(&a, "keepdims", 1);
+    m[i] = src[i] ? emit_op_tmp(nd, DL_OP_REDUCE_MEAN, 1, &src[i], &a, NULL) : NULL;
+  }
+  Entry *var = imp_binary(nd, DL_OP_SUB, m[1], imp_binary(nd, DL_OP_MUL, m[0], m[0]));
+  Entry *den = imp_binary(nd, DL_OP_ADD, imp_unary(nd, DL_OP_SQRT, var),
+                          scalar_const(nd, x->shape.dtype, 1e-9));
+  Entry *ops[2] = {imp_binary(nd, DL_OP_SUB, x, m[0]), den};
+  return ops[0] && ops[1] && emit_op(nd, DL_OP_DIV, 2, ops, fresh(&a), NULL, 0) != NULL;
+}

@@ -1217,6 +1217,7 @@ static const ImportRow rows[] = {
     {"OneHot", dl_onnx_import_one_hot, DL_OP_COUNT, 9},
     {"Shrink", dl_onnx_import_shrink, DL_OP_COUNT, 9},
     {"LRN", dl_onnx_import_lrn, DL_OP_COUNT, 1},
+    {"MeanVarianceNormalization", dl_onnx_import_mvn, DL_OP_COUNT, 9},
     {"LSTM", dl_onnx_import_lstm, DL_OP_COUNT, 1},
     {"GRU", dl_onnx_import_gru, DL_OP_COUNT, 7},
     {"RNN", dl_onnx_import_rnn, DL_OP_COUNT, 7},
