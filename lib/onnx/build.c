@@ -38,6 +38,25 @@ Entry *imp_slice(Node *nd, Entry *x, int64_t axis, int64_t b, int64_t e) {
   return emit_op_tmp(nd, DL_OP_SLICE, 1, &x, &a, NULL);
 }
 
+Entry *imp_take(Node *nd, Entry *x, int axis, int64_t i) {
+  if (!x) return NULL;
+  const DlShape *s = &x->shape;
+  int64_t d[DL_MAX_RANK];
+  for (int k = 0, m = 0; k < s->rank; k++)
+    if (k != axis) d[m++] = s->dims[k];
+  return imp_reshape(nd, imp_slice(nd, x, axis, i, i + 1), s->rank - 1, d, -1);
+}
+
+bool imp_full_lengths(Node *nd, int input, int64_t len) {
+  if (input >= nd->nin || !nd->in[input]) return true;
+  const DlTensor *sl = input_const(nd, input, "sequence_lens");
+  if (!sl) return false;
+  for (int64_t i = 0; i < dl_shape_numel(&sl->shape); i++)
+    if (dl_tensor_get_i(sl, i) != len)
+      return node_fail(nd, "sequence_lens must all equal the sequence length %lld", (long long)len);
+  return true;
+}
+
 Entry *imp_transpose(Node *nd, Entry *x, int rank, const int64_t *perm, int out) {
   if (!x) return NULL;
   DlAttrs a;

@@ -88,7 +88,7 @@ static bool import_select(Node *nd, Onnx__GraphProto *then_g, Onnx__GraphProto *
     Entry *t = branch_output(nd, then_g, i, "then_branch");
     Entry *f = t ? branch_output(nd, else_g, i, "else_branch") : NULL;
     if (!f) return false;
-    if (t->shape.dtype != f->shape.dtype || !dl_shape_equal(&t->shape, &f->shape)) {
+    if (!dl_shape_equal(&t->shape, &f->shape)) {
       char ts[128], fs[128];
       dl_shape_str(&t->shape, ts, sizeof ts), dl_shape_str(&f->shape, fs, sizeof fs);
       return dl_error_set(

@@ -24,23 +24,41 @@ static uint64_t hash_str(const char *s) {
   return h;
 }
 
-Entry *entry_lookup(Imp *im, const char *name) {
-  if (!im->nslots) return NULL;
-  for (uint64_t i = hash_str(name) & (uint64_t)(im->nslots - 1);; i = (i + 1) & (uint64_t)(im->nslots - 1)) {
+/* The name table: open addressing over im->slots, each an index into im->ent,
+ * SLOT_EMPTY, or SLOT_HIDDEN (a name entry_scope_end took out: probing goes on
+ * past it, and an insertion may reuse it). */
+enum { SLOT_EMPTY = -1, SLOT_HIDDEN = -2 };
+
+/* The slot holding name, or the empty slot where probing for it stops. */
+static uint64_t slot_of(Imp *im, const char *name) {
+  uint64_t i = hash_str(name) & (uint64_t)(im->nslots - 1);
+  for (;; i = (i + 1) & (uint64_t)(im->nslots - 1)) {
     int s = im->slots[i];
-    if (s < 0) return NULL;
-    if (!strcmp(im->ent[s]->name, name)) return im->ent[s];
+    if (s == SLOT_EMPTY || (s >= 0 && !strcmp(im->ent[s]->name, name))) return i;
   }
 }
 
-static void slots_insert(Imp *im, int idx) {
-  for (uint64_t i = hash_str(im->ent[idx]->name) & (uint64_t)(im->nslots - 1);;
-       i = (i + 1) & (uint64_t)(im->nslots - 1)) {
-    if (im->slots[i] < 0 || !strcmp(im->ent[im->slots[i]]->name, im->ent[idx]->name)) {
-      im->slots[i] = idx;
-      return;
-    }
+Entry *entry_lookup(Imp *im, const char *name) {
+  if (!im->nslots) return NULL;
+  int s = im->slots[slot_of(im, name)];
+  return s >= 0 ? im->ent[s] : NULL;
+}
+
+/* A name defined again replaces the earlier entry; outside a rebuild of the
+ * table im->shadowed records that, for entry_scope_end. */
+static void slots_insert(Imp *im, int idx, bool rebuilding) {
+  const char *name = im->ent[idx]->name;
+  uint64_t at = slot_of(im, name);
+  if (im->slots[at] >= 0) {
+    im->shadowed |= !rebuilding;
+  } else { /* a new name: the first hidden slot on the way, if any */
+    for (uint64_t i = hash_str(name) & (uint64_t)(im->nslots - 1); i != at; i = (i + 1) & (uint64_t)(im->nslots - 1))
+      if (im->slots[i] == SLOT_HIDDEN) {
+        at = i;
+        break;
+      }
   }
+  im->slots[at] = idx;
 }
 
 Entry *entry_define(Imp *im, const char *name, const DlShape *s) {
@@ -54,17 +72,17 @@ Entry *entry_define(Imp *im, const char *name, const DlShape *s) {
     int ns = im->nslots ? im->nslots * 2 : 512;
     free(im->slots);
     im->slots = malloc(sizeof(int) * (size_t)ns);
-    for (int i = 0; i < ns; i++) im->slots[i] = -1;
+    for (int i = 0; i < ns; i++) im->slots[i] = SLOT_EMPTY;
     im->nslots = ns;
     for (int i = 0; i < im->nent; i++)
-      if (im->ent[i]->name[0]) slots_insert(im, i);
+      if (im->ent[i]->name[0]) slots_insert(im, i, true);
   }
   Entry *en = calloc(1, sizeof *en);
   if (!en) return NULL;
   im->ent[im->nent] = en;
   en->name = strdup(name ? name : "");
   if (s) en->shape = *s;
-  if (en->name[0]) slots_insert(im, im->nent);
+  if (en->name[0]) slots_insert(im, im->nent, false);
   im->nent++;
   return en;
 }
@@ -155,10 +173,18 @@ Entry *entry_define_alias(Imp *im, const char *name, Entry *src) {
 int entry_scope_begin(Imp *im) { return im->nent; }
 
 void entry_scope_end(Imp *im, int mark) {
+  if (!im->shadowed) { /* each name defined since mark leaves its slot */
+    for (int i = mark; i < im->nent; i++)
+      if (im->ent[i]->name[0]) im->slots[slot_of(im, im->ent[i]->name)] = SLOT_HIDDEN;
+    for (int i = mark; i < im->nent; i++) im->ent[i]->name[0] = 0;
+    return;
+  }
+  /* some name was defined twice: rebuild, so an earlier entry it replaced comes back */
   for (int i = mark; i < im->nent; i++) im->ent[i]->name[0] = 0;
-  for (int i = 0; i < im->nslots; i++) im->slots[i] = -1;
+  for (int i = 0; i < im->nslots; i++) im->slots[i] = SLOT_EMPTY;
+  im->shadowed = false;
   for (int i = 0; i < im->nent; i++)
-    if (im->ent[i]->name[0]) slots_insert(im, i);
+    if (im->ent[i]->name[0]) slots_insert(im, i, true);
 }
 
 static bool all_const(int n, Entry **ops) {
@@ -613,30 +639,47 @@ static bool check_supported(Imp *im, Onnx__GraphProto *g, const char *where) {
   return ok;
 }
 
-bool dl_onnx_import_subgraph(Imp *im, Onnx__GraphProto *g, const char *what) {
-  if (im->depth >= 32) return dl_error_set(im->e, "%s: subgraphs are nested more than 32 deep", what);
+bool dl_onnx_import_subgraph_initializers(Imp *im, Onnx__GraphProto *g, const char *what) {
   char where[420];
   snprintf(where, sizeof where, "%s: ", what);
   if (!check_supported(im, g, where)) return false;
-  im->depth++;
-  for (size_t i = 0; i < g->n_initializer; i++) {
+  im->depth++; /* a subgraph's payloads are copied (tensor_proto.c) */
+  bool ok = true;
+  for (size_t i = 0; i < g->n_initializer && ok; i++) {
     Onnx__TensorProto *tp = g->initializer[i];
     const char *nm = tp->name ? tp->name : "";
     char desc[400];
     snprintf(desc, sizeof desc, "%s: initializer '%s'", what, nm);
-    if (entry_lookup(im, nm))
-      return im->depth--, dl_error_set(im->e, "%s is already %s", desc, defined_by(im, nm));
+    if (entry_lookup(im, nm)) {
+      ok = dl_error_set(im->e, "%s is already %s", desc, defined_by(im, nm));
+      break;
+    }
     DlTensor t = {0};
-    if (!dl_onnx_tensor_decode(im, tp, &t, desc)) return im->depth--, false;
+    if (!(ok = dl_onnx_tensor_decode(im, tp, &t, desc))) break;
     Entry *en = entry_define(im, nm, &t.shape);
-    if (!en) return dl_tensor_free(&t), im->depth--, dl_error_set(im->e, "out of memory");
+    if (!en) {
+      dl_tensor_free(&t);
+      ok = dl_error_set(im->e, "out of memory");
+      break;
+    }
     en->konst = t;
     en->is_const = true;
   }
+  im->depth--;
+  return ok;
+}
+
+bool dl_onnx_import_subgraph_nodes(Imp *im, Onnx__GraphProto *g, const char *what) {
+  if (im->depth >= 32) return dl_error_set(im->e, "%s: subgraphs are nested more than 32 deep", what);
+  im->depth++;
   bool ok = true;
   for (size_t i = 0; i < g->n_node && ok; i++) ok = import_node(im, g->node[i], (int)i);
   im->depth--;
   return ok;
+}
+
+bool dl_onnx_import_subgraph(Imp *im, Onnx__GraphProto *g, const char *what) {
+  return dl_onnx_import_subgraph_initializers(im, g, what) && dl_onnx_import_subgraph_nodes(im, g, what);
 }
 
 /* Large payloads go to populated anonymous mappings: faulting pages in one at

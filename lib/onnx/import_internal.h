@@ -44,7 +44,8 @@ typedef struct Imp {
   int fd;
   DlRawPayload *payloads;
   int npayloads;
-  int depth; /* nesting of the subgraphs being inlined (If branches) */
+  int depth;     /* nesting of the subgraphs being inlined (If branches, loop bodies) */
+  bool shadowed; /* a name was defined twice since the names were last rebuilt */
 } Imp;
 
 typedef struct {
@@ -101,6 +102,11 @@ bool input_const_ints(Node *nd, int i, const char *what, int64_t *v, int *n, int
  * current scope: its nodes may use any value defined so far (ONNX outer-scope
  * references), and the names they define stay visible afterwards. */
 bool dl_onnx_import_subgraph(Imp *im, Onnx__GraphProto *g, const char *what);
+/* The same in two parts, so a loop body's initializers are decoded once and
+ * its nodes imported once per iteration: the ops' check and the initializers,
+ * then the nodes. */
+bool dl_onnx_import_subgraph_initializers(Imp *im, Onnx__GraphProto *g, const char *what);
+bool dl_onnx_import_subgraph_nodes(Imp *im, Onnx__GraphProto *g, const char *what);
 
 /* if.c */
 bool dl_onnx_import_if(Node *nd, DlOpKind k);
@@ -123,7 +129,12 @@ Entry *imp_binary(Node *nd, DlOpKind k, Entry *x, Entry *y);
 Entry *imp_reshape(Node *nd, Entry *x, int rank, const int64_t *dims, int out);
 /* x[b:e] along axis; x itself when that is all of it */
 Entry *imp_slice(Node *nd, Entry *x, int64_t axis, int64_t b, int64_t e);
+/* x[i] along axis, the axis removed (a slice, then a reshape) */
+Entry *imp_take(Node *nd, Entry *x, int axis, int64_t i);
 Entry *imp_transpose(Node *nd, Entry *x, int rank, const int64_t *perm, int out);
+/* Recurrent ops' optional sequence_lens (input `input`): absent, or a constant
+ * whose every value is len (only the full length unrolls); else an error. */
+bool imp_full_lengths(Node *nd, int input, int64_t len);
 /* Concatenation along axis of any number of values (v is overwritten). */
 Entry *imp_concat(Node *nd, int axis, Entry **v, int n, int out);
 /* The n values, of one shape, stacked along a new axis (v is overwritten). */

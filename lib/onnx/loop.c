@@ -2,6 +2,7 @@
  * number of iterations is known at compile time the body can be imported once
  * per iteration, each time with its inputs bound to the previous iteration's
  * results (entry_scope_begin/end hide the body's names between iterations).
+ * Its initializers are decoded once, before the first iteration.
  *
  * Loop: the trip count M must be a compile-time constant; the condition, when
  * given, must fold to a constant in every iteration (a loop that stops early on
@@ -27,6 +28,15 @@ static Onnx__GraphProto *body_of(Node *nd) {
   return a->g;
 }
 
+/* The body's ops checked and its initializers defined, for every iteration;
+ * returns the scope mark that hides them again (entry_scope_end). */
+static int body_begin(Node *nd, Onnx__GraphProto *g) {
+  char what[400];
+  snprintf(what, sizeof what, "%s body", nd->desc);
+  int mark = entry_scope_begin(nd->im);
+  return dl_onnx_import_subgraph_initializers(nd->im, g, what) ? mark : -1;
+}
+
 /* One iteration: the body's inputs bound to in[], its outputs returned in out[]. */
 static bool run_body(Node *nd, Onnx__GraphProto *g, Entry **in, Entry **out, int64_t iter) {
   Imp *im = nd->im;
@@ -37,8 +47,8 @@ static bool run_body(Node *nd, Onnx__GraphProto *g, Entry **in, Entry **out, int
   }
   char what[400];
   snprintf(what, sizeof what, "%s body (iteration %lld)", nd->desc, (long long)iter);
-  if (!dl_onnx_import_subgraph(im, g, what)) {
-    /* unsupported ops are reported with `what` already; other errors get it here */
+  if (!dl_onnx_import_subgraph_nodes(im, g, what)) {
+    /* the nesting limit is reported with `what` already; other errors get it here */
     if (im->e->msg && strncmp(im->e->msg, what, strlen(what))) dl_error_prefix(im->e, what);
     return false;
   }
@@ -61,11 +71,19 @@ static bool scalar_input(Node *nd, int i, const char *what, int64_t *v) {
 }
 
 static bool check_state(Node *nd, Entry *now, Entry *was, int k) {
-  if (now->shape.dtype == was->shape.dtype && dl_shape_equal(&now->shape, &was->shape)) return true;
+  if (dl_shape_equal(&now->shape, &was->shape)) return true;
   char a[128], b[128];
   dl_shape_str(&was->shape, a, sizeof a), dl_shape_str(&now->shape, b, sizeof b);
   return node_fail(nd, "loop-carried value %d changes shape (%s to %s); only static shapes unroll",
                    k, a, b);
+}
+
+/* Scan output `which`: the n steps' values, one shape, stacked along axis. */
+static Entry *stack_steps(Node *nd, Entry **v, int64_t n, int axis, int out, int which) {
+  for (int64_t t = 1; t < n; t++)
+    if (!dl_shape_equal(&v[t]->shape, &v[0]->shape))
+      return node_fail(nd, "scan output %d changes shape between iterations", which), NULL;
+  return imp_stack(nd, axis, v, (int)n, out);
 }
 
 bool dl_onnx_import_loop(Node *nd, DlOpKind k) {
@@ -83,7 +101,7 @@ bool dl_onnx_import_loop(Node *nd, DlOpKind k) {
   if (!nd->in[0])
     return node_fail(nd, "needs a trip count (input M): a loop bounded only by a condition "
                          "cannot be unrolled");
-  if (nd->in[0] && !nd->in[0]->is_const)
+  if (!nd->in[0]->is_const)
     return node_fail(nd,
                      "trip count depends on input '%s' at run time; it must be a "
                      "compile-time constant to unroll the loop",
@@ -99,6 +117,8 @@ bool dl_onnx_import_loop(Node *nd, DlOpKind k) {
   if (trips > MAX_ITER)
     return node_fail(nd, "trip count %lld is too large to unroll (at most %d)", (long long)trips,
                      MAX_ITER);
+  int mark = body_begin(nd, g);
+  if (mark < 0) return false;
   Entry *v[MAX_VALUES], *in[MAX_VALUES + 2], *out[2 * MAX_VALUES + 1];
   Entry **scans =
       calloc((size_t)(trips > 0 ? trips : 1) * (size_t)(nscan > 0 ? nscan : 1), sizeof *scans);
@@ -129,16 +149,14 @@ bool dl_onnx_import_loop(Node *nd, DlOpKind k) {
     for (int i = 0; i < nv && ok; i++) ok = check_state(nd, out[1 + i], v[i], i), v[i] = out[1 + i];
     for (int s = 0; s < nscan; s++) scans[s * trips + it] = out[1 + nv + s];
   }
+  entry_scope_end(nd->im, mark); /* before the node's outputs are defined */
   for (int i = 0; i < nv && ok; i++) ok = define_output_alias(nd, i, v[i]);
   for (int s = 0; s < nscan && ok; s++) {
     if (it == 0) {
       ok = node_fail(nd, "scan output %d would be empty (no iteration runs)", s);
       break;
     }
-    for (int64_t i = 1; i < it && ok; i++)
-      if (!dl_shape_equal(&scans[s * trips + i]->shape, &scans[s * trips]->shape))
-        ok = node_fail(nd, "scan output %d changes shape between iterations", s);
-    ok = ok && imp_stack(nd, 0, scans + s * trips, (int)it, nv + s);
+    ok = stack_steps(nd, scans + s * trips, it, 0, nv + s, s) != NULL;
   }
   free(scans);
   return ok;
@@ -189,13 +207,10 @@ static bool scan_run(Node *nd, Onnx__GraphProto *g, const ScanSpec *sp, Entry **
   for (int64_t t = 0; t < len && ok; t++) {
     for (int i = 0; i < sp->nstate; i++) in[i] = state[i];
     for (int j = 0; j < sp->nin && ok; j++) {
-      const DlShape *s = &xs[j]->shape;
-      int64_t ax = sp->in_axis[j] < 0 ? sp->in_axis[j] + s->rank : sp->in_axis[j];
-      int64_t at = sp->in_rev[j] ? len - 1 - t : t, d[DL_MAX_RANK];
-      for (int k = 0, m = 0; k < s->rank; k++)
-        if (k != ax) d[m++] = s->dims[k];
-      ok = (in[sp->nstate + j] =
-                imp_reshape(nd, imp_slice(nd, xs[j], ax, at, at + 1), s->rank - 1, d, -1)) != NULL;
+      int rank = xs[j]->shape.rank;
+      int64_t ax = sp->in_axis[j] < 0 ? sp->in_axis[j] + rank : sp->in_axis[j];
+      ok = (in[sp->nstate + j] = imp_take(nd, xs[j], (int)ax, sp->in_rev[j] ? len - 1 - t : t)) !=
+           NULL;
     }
     if (!ok || !(ok = run_body(nd, g, in, out, t))) break;
     for (int i = 0; i < sp->nstate && ok; i++)
@@ -216,10 +231,7 @@ static bool scan_run(Node *nd, Onnx__GraphProto *g, const ScanSpec *sp, Entry **
                      (long long)sp->out_axis[o], r);
       break;
     }
-    for (int64_t t = 1; t < len && ok; t++)
-      if (!dl_shape_equal(&v[t]->shape, &v[0]->shape))
-        ok = node_fail(nd, "scan output %d changes shape between iterations", o);
-    ok = ok && (ys[o] = imp_stack(nd, (int)ax, v, (int)len, -1)) != NULL;
+    ok = (ys[o] = stack_steps(nd, v, len, (int)ax, -1, o)) != NULL;
   }
   free(steps);
   return ok;
@@ -253,7 +265,9 @@ bool dl_onnx_import_scan(Node *nd, DlOpKind k) {
     for (int j = 0; j < sp.nin; j++) xs[j] = nd->in[sp.nstate + j];
     for (int i = 0; i < sp.nstate + sp.nin; i++)
       if (!nd->in[i]) return node_fail(nd, "input %d is missing", i);
-    if (!scan_run(nd, g, &sp, state, xs, ys)) return false;
+    int mark = body_begin(nd, g);
+    if (mark < 0 || !scan_run(nd, g, &sp, state, xs, ys)) return false;
+    entry_scope_end(nd->im, mark);
     for (int i = 0; i < sp.nstate; i++)
       if (!define_output_alias(nd, i, state[i])) return false;
     for (int o = 0; o < sp.nout; o++)
@@ -268,33 +282,24 @@ bool dl_onnx_import_scan(Node *nd, DlOpKind k) {
   int64_t batch = nd->in[1]->shape.dims[0];
   for (int i = 1; i < nd->nin; i++)
     if (nd->in[i]->shape.dims[0] != batch) return node_fail(nd, "inputs differ in batch size");
-  if (nd->in[0]) { /* sequence_lens: only the full length */
-    const DlTensor *sl = input_const(nd, 0, "sequence_lens");
-    if (!sl) return false;
-    int64_t full = nd->in[1 + sp.nstate]->shape.rank > 1 ? nd->in[1 + sp.nstate]->shape.dims[1] : 0;
-    for (int64_t i = 0; i < dl_shape_numel(&sl->shape); i++)
-      if (dl_tensor_get_i(sl, i) != full)
-        return node_fail(nd, "sequence_lens must all equal the sequence length %lld",
-                         (long long)full);
-  }
+  const DlShape *xs0 = &nd->in[1 + sp.nstate]->shape;
+  if (!imp_full_lengths(nd, 0, xs0->rank > 1 ? xs0->dims[1] : 0)) return false;
   if (batch > MAX_ITER)
     return node_fail(nd, "batch of %lld is too large to unroll", (long long)batch);
+  int mark = body_begin(nd, g);
+  if (mark < 0) return false;
   Entry **per = calloc((size_t)batch * (size_t)(sp.nstate + sp.nout), sizeof *per);
   if (!per) return node_fail(nd, "out of memory");
   bool ok = true;
   for (int64_t b = 0; b < batch && ok; b++) {
     Entry *all[2 * MAX_VALUES];
-    for (int i = 0; i < sp.nstate + sp.nin && ok; i++) {
-      Entry *x = nd->in[1 + i];
-      int64_t d[DL_MAX_RANK];
-      for (int q = 1; q < x->shape.rank; q++) d[q - 1] = x->shape.dims[q];
-      ok = (all[i] = imp_reshape(nd, imp_slice(nd, x, 0, b, b + 1), x->shape.rank - 1, d, -1)) !=
-           NULL;
-    }
+    for (int i = 0; i < sp.nstate + sp.nin && ok; i++)
+      ok = (all[i] = imp_take(nd, nd->in[1 + i], 0, b)) != NULL;
     ok = ok && scan_run(nd, g, &sp, all, all + sp.nstate, ys);
     for (int i = 0; i < sp.nstate && ok; i++) per[i * batch + b] = all[i];
     for (int o = 0; o < sp.nout && ok; o++) per[(sp.nstate + o) * batch + b] = ys[o];
   }
+  entry_scope_end(nd->im, mark);
   for (int i = 0; i < sp.nstate + sp.nout && ok; i++)
     ok = imp_stack(nd, 0, per + i * batch, (int)batch, i) != NULL;
   free(per);

@@ -98,7 +98,6 @@ static bool check_attrs(Node *nd, Rnn *r) {
 /* Initial state of direction d, [batch, H]: the input's ([dirs, batch, H], or
  * [batch, dirs, H] with layout 1), or zeros. */
 static Entry *initial(Node *nd, const Rnn *r, int i, int d) {
-  int64_t bh[2] = {r->batch, r->H};
   if (i >= 0 && i < nd->nin && nd->in[i]) {
     const DlShape *s = &nd->in[i]->shape;
     int64_t want[3] = {r->dirs, r->batch, r->H};
@@ -107,7 +106,7 @@ static Entry *initial(Node *nd, const Rnn *r, int i, int d) {
       return node_fail(nd, "initial state (input %d) must be [%lld, %lld, %lld]", i,
                        (long long)want[0], (long long)want[1], (long long)want[2]),
              NULL;
-    return imp_reshape(nd, imp_slice(nd, nd->in[i], r->layout, d, d + 1), 2, bh, -1);
+    return imp_take(nd, nd->in[i], (int)r->layout, d);
   }
   DlShape s = {nd->in[0]->shape.dtype, 2, {r->batch, r->H}};
   DlTensor z = {0};
@@ -138,14 +137,13 @@ typedef struct {
 
 static bool direction(Node *nd, const Rnn *r, int d, Dir *o) {
   int64_t G = r->kind->gates, H = r->H;
-  int64_t gh_i[2] = {G * H, r->I}, gh_h[2] = {G * H, H}, two_gh = 2 * G * H;
   Entry *W = nd->in[1], *R = nd->in[2], *B = nd->nin > 3 ? nd->in[3] : NULL;
-  o->w = imp_reshape(nd, imp_slice(nd, W, 0, d, d + 1), 2, gh_i, -1);
-  o->r = imp_reshape(nd, imp_slice(nd, R, 0, d, d + 1), 2, gh_h, -1);
+  o->w = imp_take(nd, W, 0, d);
+  o->r = imp_take(nd, R, 0, d);
   o->wb = o->rb = o->p = o->rb_zr = o->rb_h = NULL;
   o->f = r->act[d];
   if (B) {
-    Entry *bd = imp_reshape(nd, imp_slice(nd, B, 0, d, d + 1), 1, &two_gh, -1);
+    Entry *bd = imp_take(nd, B, 0, d);
     o->wb = imp_slice(nd, bd, 0, 0, G * H), o->rb = imp_slice(nd, bd, 0, G * H, 2 * G * H);
     if (!o->wb || !o->rb) return false;
   }
@@ -155,11 +153,8 @@ static bool direction(Node *nd, const Rnn *r, int d, Dir *o) {
       o->rb_zr = imp_slice(nd, o->rb, 0, 0, 2 * H), o->rb_h = imp_slice(nd, o->rb, 0, 2 * H, 3 * H);
     if (!o->r_zr || !o->r_h || (B && (!o->rb_zr || !o->rb_h))) return false;
   }
-  if (r->kind == &LSTM_CELL && nd->nin > 7 && nd->in[7]) {
-    int64_t three_h = 3 * H;
-    if (!(o->p = imp_reshape(nd, imp_slice(nd, nd->in[7], 0, d, d + 1), 1, &three_h, -1)))
-      return false;
-  }
+  if (r->kind == &LSTM_CELL && nd->nin > 7 && nd->in[7] && !(o->p = imp_take(nd, nd->in[7], 0, d)))
+    return false;
   return o->w && o->r;
 }
 
@@ -236,20 +231,13 @@ static bool unroll(Node *nd, const CellKind *kind) {
     return node_fail(nd, "B must be [%d, %lld]", r.dirs, (long long)(2 * G * H));
   if (P && (P->shape.rank != 2 || P->shape.dims[0] != r.dirs || P->shape.dims[1] != 3 * H))
     return node_fail(nd, "P must be [%d, %lld]", r.dirs, (long long)(3 * H));
-  if (nd->nin > 4 && nd->in[4]) { /* sequence_lens: only the full length */
-    const DlTensor *sl = input_const(nd, 4, "sequence_lens");
-    if (!sl) return false;
-    for (int64_t i = 0; i < dl_shape_numel(&sl->shape); i++)
-      if (dl_tensor_get_i(sl, i) != seq)
-        return node_fail(nd, "sequence_lens must all equal the sequence length %lld",
-                         (long long)seq);
-  }
+  if (!imp_full_lengths(nd, 4, seq)) return false;
   if (seq * r.dirs > 4096)
     return node_fail(nd, "sequence of %lld steps is too long to unroll", (long long)seq);
   Entry **ys = calloc((size_t)(seq * r.dirs), sizeof *ys), *hl[2] = {NULL}, *cl[2] = {NULL};
   if (!ys) return node_fail(nd, "out of memory");
   bool ok = true;
-  int64_t bi[2] = {r.batch, r.I}, one_bh[4] = {1, 1, r.batch, H};
+  int64_t one_bh[4] = {1, 1, r.batch, H};
   for (int d = 0; d < r.dirs && ok; d++) {
     Dir w = {0};
     Entry *h = initial(nd, &r, kind->h_input, d);
@@ -258,7 +246,7 @@ static bool unroll(Node *nd, const CellKind *kind) {
     bool back = r.reverse || d == 1;
     for (int64_t s = 0; s < seq && ok; s++) {
       int64_t t = back ? seq - 1 - s : s;
-      Entry *xt = imp_reshape(nd, imp_slice(nd, X, 0, t, t + 1), 2, bi, -1);
+      Entry *xt = imp_take(nd, X, 0, t);
       ok = xt && (kind == &LSTM_CELL  ? lstm_step(nd, &r, &w, xt, &h, &c)
                   : kind == &GRU_CELL ? gru_step(nd, &r, &w, xt, &h)
                                       : rnn_step(nd, &r, &w, xt, &h));
