@@ -37,7 +37,7 @@ static bool parse_term(Node *nd, const char *s, size_t len, int rank, int ell, T
   int letters = 0, dots = -1;
   for (size_t i = 0; i < len; i++) {
     if (s[i] == '.') {
-      if (dots >= 0 || i + 2 >= len + 0 || strncmp(s + i, "...", 3))
+      if (dots >= 0 || i + 3 > len || strncmp(s + i, "...", 3))
         return node_fail(nd, "equation term '%.*s' has a malformed ellipsis", (int)len, s);
       dots = letters, i += 2;
     } else if (isalpha((unsigned char)s[i])) {
