@@ -1,5 +1,6 @@
 /* What the simulated targets share (simulated.h). */
 #include "simulated.h"
+#include "target_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,50 @@ bool dl_sim_cost(const DlSimTarget *t, MlirModule m, const char *device, DlLayer
   t->program_free(prog);
   free(prog);
   return ok;
+}
+
+bool dl_sim_emit(const DlSimTarget *t, MlirModule m, const DlTargetOptions *o, DlError *e) {
+  void *prog = calloc(1, t->program_size);
+  bool ok = t->compile(m, o->device, prog, e);
+  if (ok) {
+    ok = t->nunits(prog) > 0 || dl_error_set(e, "the %s target runs quantized models: nothing here has an integer form "
+                                                  "(compile with --quantize, or give a quantized model)",
+                                              t->name);
+    ok = ok && t->write(o->out_path, prog, e);
+    t->program_free(prog);
+  }
+  free(prog);
+  return ok;
+}
+
+char *dl_sim_ir(const DlSimTarget *t, MlirModule m, const DlTargetOptions *o, size_t *len, DlError *e) {
+  void *prog = calloc(1, t->program_size);
+  if (!t->compile(m, o->device, prog, e)) return free(prog), NULL;
+  DlPlan *plan = dl_plan_create(m, e);
+  char *text = NULL;
+  if (plan) {
+    DlBuf b = {0};
+    t->ir_device(&b, prog);
+    for (int s = 0, u = 0; s < plan->nsteps; s++) {
+      const DlStep *st = &plan->steps[s];
+      bool unit = u < t->nunits(prog) && t->unit_step(prog, u) == s;
+      if (unit) {
+        t->ir_unit(&b, prog, u);
+      } else {
+        MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(mlirOpResultGetOwner(st->val)));
+        dl_buf_printf(&b, "\"%s.host\"() {step = %d : i64, op = \"%.*s\"} : () -> ()", t->name, s, (int)n.length, n.data);
+      }
+      dl_ir_loc(&b, st->where);
+      if (unit && o->ir_detail) t->ir_detail(&b, prog, u);
+      u += unit;
+    }
+    dl_plan_destroy(plan);
+    text = dl_ir_reprint(mlirModuleGetContext(m), &b, t->name, len, e);
+    dl_buf_free(&b);
+  }
+  t->program_free(prog);
+  free(prog);
+  return text;
 }
 
 /* dlc-run's state of a loaded simulated target. */

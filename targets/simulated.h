@@ -53,10 +53,72 @@ typedef struct {
   void (*summary)(const void *prog, void *sim, int64_t samples, FILE *f); /* dlc-run's line */
   void (*print)(FILE *f, const void *prog, DlPlan *plan);                /* --disasm */
   bool (*option)(void *sim, const char *v, DlError *e);                  /* its dlc-run option */
+  bool (*write)(const char *path, const void *prog, DlError *e);         /* the binary, atomically */
+  /* --emit=NAME: the device's op, each unit's op (no location, no newline)
+   * and, with the detail flag, the unit's commands (one op per line). */
+  void (*ir_device)(DlBuf *b, const void *prog);
+  void (*ir_unit)(DlBuf *b, const void *prog, int i);
+  void (*ir_detail)(DlBuf *b, const void *prog, int i);
 } DlSimTarget;
+
+/* A simulated target's DlSimTarget, named `sim`, over its own names: its
+ * name ("pim"), its function prefix P (dl_pim: P_compile, P_parse, P_write,
+ * P_sim_create, P_ir_unit, ...), its program and device types, the count and
+ * the array of its units (nk, k), and its dlc-run option (or NULL); the
+ * target defines step_cost and summary before. Then the static functions
+ * its DlTarget takes (DL_SIM_TARGET_MEMBERS, cost). */
+#define DL_SIM_TARGET(NAME, P, Program, Device, count, units, opt)                                                      \
+  void P##_ir_device(DlBuf *b, const void *prog);                                                                      \
+  void P##_ir_unit(DlBuf *b, const void *prog, int i);                                                                 \
+  void P##_ir_detail(DlBuf *b, const void *prog, int i);                                                               \
+  extern const DlContainer P##bin;                                                                                      \
+  static bool compile(MlirModule m, const char *device, void *prog, DlError *e) {                                     \
+    Device dev;                                                                                                         \
+    return P##_device_load(device, &dev, e) && P##_compile(m, &dev, prog, e);                                          \
+  }                                                                                                                     \
+  static bool parse(const void *buf, size_t len, void *prog, DlError *e) { return P##_parse(buf, len, prog, e); }     \
+  static void program_free(void *prog) { P##_program_free(prog); }                                                    \
+  static const char *embedded(const void *prog, size_t *len) {                                                        \
+    return *len = ((const Program *)prog)->mlir_len, ((const Program *)prog)->mlir;                                   \
+  }                                                                                                                     \
+  static int nunits(const void *prog) { return ((const Program *)prog)->count; }                                      \
+  static int unit_step(const void *prog, int i) { return ((const Program *)prog)->units[i].step; }                    \
+  static void *sim_create(const void *prog, DlPlan *plan, DlError *e) { return P##_sim_create(prog, plan, e); }       \
+  static void sim_destroy(void *sim) { P##_sim_destroy(sim); }                                                        \
+  static void timing_only(void *sim, bool on) { P##_sim_timing_only(sim, on); }                                       \
+  static bool report(void *sim, FILE *f, int64_t samples) { return P##_sim_report(sim, f, samples); }                 \
+  static void print(FILE *f, const void *prog, DlPlan *plan) { P##_print(f, prog, plan, true); }                      \
+  static bool write(const char *path, const void *prog, DlError *e) { return P##_write(path, prog, e); }              \
+  static const DlSimTarget sim = {NAME,        &P##bin,          sizeof(Program), compile,     parse,                  \
+                                  program_free, embedded,        nunits,          unit_step,   sim_create,             \
+                                  sim_destroy,  timing_only,     step_cost,       report,      summary,                \
+                                  print,        opt,             write,           P##_ir_device, P##_ir_unit,          \
+                                  P##_ir_detail};                                                                       \
+  static bool emit(MlirModule m, const DlTargetOptions *o, DlError *e) { return dl_sim_emit(&sim, m, o, e); }         \
+  static char *ir(MlirModule m, const DlTargetOptions *o, size_t *len, DlError *e) {                                  \
+    return dl_sim_ir(&sim, m, o, len, e);                                                                               \
+  }                                                                                                                     \
+  static bool cost(MlirModule m, const char *device, DlLayerCost **out, int *n, DlError *e) {                         \
+    return dl_sim_cost(&sim, m, device, out, n, e);                                                                     \
+  }                                                                                                                     \
+  static bool recognizes(const char *path, const void *head, size_t n) { return dl_sim_recognize(&sim, path, head, n); } \
+  static bool load(const char *path, const DlRunOptions *o, DlLoaded *l, DlError *e) {                                \
+    return dl_sim_load(&sim, path, o, l, e);                                                                            \
+  }
+/* The DlTarget members a simulated target takes from DL_SIM_TARGET. */
+#define DL_SIM_TARGET_MEMBERS                                                                                          \
+  .recognizes = recognizes, .load = load, .disasm = dl_sim_disasm, .finish = dl_sim_finish, .unload = dl_sim_unload,  \
+  .emit = emit, .ir = ir
 
 /* dlc --cost: each step's cost per sample from the simulator's timing model. */
 bool dl_sim_cost(const DlSimTarget *t, MlirModule m, const char *device, DlLayerCost **out, int *n, DlError *e);
+/* dlc --target: compiles for the device and writes the binary; a module with
+ * no integer step is an error. */
+bool dl_sim_emit(const DlSimTarget *t, MlirModule m, const DlTargetOptions *o, DlError *e);
+/* dlc --emit=NAME: the program as the target's dialect, one op per unit
+ * (and its commands with o->ir_detail), a NAME.host op per host step, each
+ * with the step's location; verified by reparsing. */
+char *dl_sim_ir(const DlSimTarget *t, MlirModule m, const DlTargetOptions *o, size_t *len, DlError *e);
 /* The DlTarget members for dlc-run, over a DlSimTarget. */
 bool dl_sim_recognize(const DlSimTarget *t, const char *path, const void *head, size_t n); /* magic or name */
 bool dl_sim_load(const DlSimTarget *t, const char *path, const DlRunOptions *o, DlLoaded *l, DlError *e);

@@ -124,11 +124,6 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e);
 bool dl_acc_read(const char *path, DlAccProgram *p, DlError *e);
 void dl_acc_print(FILE *f, const DlAccProgram *p, DlPlan *plan, bool insns);
 
-/* The acc IR of m compiled for dev (dialects/acc.irdl.mlir), verified, as
- * MLIR text (malloc'd): an acc.host or acc.layer per plan step, with insns
- * each layer's instructions. NULL on failure. */
-char *dl_acc_ir(MlirModule m, const DlAccDevice *dev, bool insns, size_t *len, DlError *e);
-
 typedef struct DlAccSim DlAccSim;
 /* Checks p against the plan of its module and attaches a simulator to it. */
 DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e);

@@ -145,10 +145,6 @@ bool dl_pim_parse(const void *buf, size_t len, DlPimProgram *p, DlError *e);
 bool dl_pim_read(const char *path, DlPimProgram *p, DlError *e);
 /* Checks p's kernels against the plan of its module (step kinds and shapes). */
 bool dl_pim_check_plan(const DlPimProgram *p, DlPlan *plan, DlError *e);
-/* The pim IR of m compiled for dev (dialects/pim.irdl.mlir), verified, as
- * MLIR text (malloc'd, *len bytes): a pim.host or pim.kernel per plan step,
- * with rows each kernel's row-level commands after it. NULL on failure. */
-char *dl_pim_ir(MlirModule m, const DlPimDevice *dev, bool rows, size_t *len, DlError *e);
 /* Prints the kernels and, with cmds, every command word. */
 void dl_pim_print(FILE *f, const DlPimProgram *p, DlPlan *plan, bool cmds);
 

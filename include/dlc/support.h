@@ -9,6 +9,9 @@
 
 #include "dlc/diag.h"
 
+/* For X-macro lists of (id, name): expands to the names, for a table. */
+#define DL_X_NAME(id, name) name,
+
 /* Reads a whole file into malloc'd memory (NUL-terminated; *len excludes it).
  * path "-" reads stdin. */
 bool dl_read_file(const char *path, char **data, size_t *len, DlError *e);

@@ -15,11 +15,7 @@ const DlContainer dl_accbin = {{'D', 'L', 'C', 'A', 'C', 'C', '\r', '\n'}, 3, "a
 enum { DEV_INTS = 13, DEV_DOUBLES = 9, LAYER_WORDS = 19 };
 
 const char *dl_acc_op_name(DlAccOp op) {
-  static const char *names[] = {"invalid",
-#define X(id, name) name,
-                                DL_ACC_OPS(X)
-#undef X
-  };
+  static const char *names[] = {"invalid", DL_ACC_OPS(DL_X_NAME)};
   return op < DL_ACC_NOPS ? names[op] : "invalid";
 }
 

@@ -6,13 +6,10 @@
 #include <string.h>
 
 #include "dlc/pim.h"
+#include "dlc/support.h"
 
 const char *dl_pim_op_name(DlPimOp op) {
-  static const char *names[] = {"invalid",
-#define X(id, name) name,
-                                DL_PIM_OPS(X)
-#undef X
-  };
+  static const char *names[] = {"invalid", DL_PIM_OPS(DL_X_NAME)};
   return op < DL_PIM_NOPS ? names[op] : "invalid";
 }
 
