@@ -36,7 +36,7 @@ typedef struct {
   const char *device_key[MAX_TARGETS]; /* --NAME-KEY (DlTarget.device_key) */
   char device_spec[MAX_TARGETS][4200];
   int sparse_weights;
-  bool md, quantize, obits_flag, compress, compress_opt, assign_opt, assign_cost_set;
+  bool md, quantize, obits_flag, compress, assign_cost_set;
   DlQuantSettings qs;
   DlPruneSettings ps;
   DlCompressSettings cs;
@@ -127,60 +127,46 @@ static bool opt_wclip(const DlOption *o, const char *v, void *s, DlError *e) {
   if (!dl_wclip_parse(v, &((Args *)s)->qs.wclip)) FAIL("bad --wclip '%s' (expected max, mse or omse)", v);
   return true;
 }
-static bool opt_prune_comp(const DlOption *o, const char *v, void *s, DlError *e) {
-  (void)v, (void)e;
+/* bias correction unless reconstruction is asked too (the stronger one wins in any order) */
+static bool opt_prune_bias(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o, (void)v, (void)e;
   DlPruneSettings *p = &((Args *)s)->ps;
-  if (o->name[8] == 'r') p->comp = DL_PRUNE_COMP_RECONSTRUCT;
-  else p->comp = p->comp ? p->comp : DL_PRUNE_COMP_BIAS;
+  if (p->comp != DL_PRUNE_COMP_RECONSTRUCT) p->comp = DL_PRUNE_COMP_BIAS;
+  return true;
+}
+static bool opt_prune_reconstruct(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o, (void)v, (void)e;
+  ((Args *)s)->ps.comp = DL_PRUNE_COMP_RECONSTRUCT;
   return true;
 }
 
-/* --compress-*: each also marks that one was given (they need --compress-activations). */
-static bool opt_compress(const DlOption *o, const char *v, void *s, DlError *e) {
-  Args *a = s;
-  DlCompressSettings *cs = &a->cs;
+static bool opt_compress_budget(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  DlCompressSettings *cs = &((Args *)s)->cs;
   char *end = NULL;
-  a->compress_opt = true;
-  switch (o->name[11]) {
-  case 'b':
-    cs->traffic = !strncmp(v, "traffic:", 8);
-    cs->budget = strtoll(v + (cs->traffic ? 8 : 0), &end, 10);
-    if (end == v + (cs->traffic ? 8 : 0) || *end || cs->budget <= 0) FAIL("bad --compress-budget '%s' (expected [traffic:]BYTES, BYTES > 0)", v);
-    break;
-  case 'm':
-    cs->max_loss = strtod(v, &end);
-    if (end == v || *end || !(cs->max_loss >= 0 && cs->max_loss <= 100)) FAIL("bad --compress-max-loss '%s' (expected points within 0..100)", v);
-    break;
-  case 's':
-    cs->samples = strtoll(v, &end, 10);
-    if (end == v || *end || cs->samples < 0) FAIL("bad --compress-samples '%s'", v);
-    break;
-  case 'k':
-    cs->kmax = (int)strtol(v, &end, 10);
-    if (end == v || *end || cs->kmax < 0 || cs->kmax > 7) FAIL("bad --compress-kmax '%s' (expected 0..7)", v);
-    break;
-  case 'r':
-    if (!strcmp(o->name, "--compress-report")) return dl_opt_str(o, v, s, e);
-    if (strcmp(v, "bound") && strcmp(v, "calib")) FAIL("bad --compress-reserve '%s' (expected bound or calib)", v);
-    cs->reserve = !strcmp(v, "bound") ? DL_RESERVE_BOUND : DL_RESERVE_CALIB;
-    break;
-  case 'h':
-    cs->holdout = strtod(v, &end);
-    if (end == v || *end || !(cs->holdout >= 0 && cs->holdout <= 0.9)) FAIL("bad --compress-holdout '%s' (expected a share within 0..0.9)", v);
-    break;
-  case 't':
-    if (!dl_target_lookup(v) || !dl_target_lookup(v)->compress_where) {
-      char list[128] = "";
-      for (int w = 1; w <= 2; w++) /* the arena first */
-        for (int t = 0; dl_target_at(t); t++)
-          if (dl_target_at(t)->compress_where == w)
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? " or " : "", dl_target_at(t)->name);
-      FAIL("bad --compress-target '%s' (expected %s)", v, list);
-    }
-    a->compress_target = v;
-    break;
-  default: return dl_opt_str(o, v, s, e); /* --compress-labels */
+  cs->traffic = !strncmp(v, "traffic:", 8);
+  cs->budget = strtoll(v + (cs->traffic ? 8 : 0), &end, 10);
+  if (end == v + (cs->traffic ? 8 : 0) || *end || cs->budget <= 0) FAIL("bad --compress-budget '%s' (expected [traffic:]BYTES, BYTES > 0)", v);
+  return true;
+}
+static bool opt_compress_reserve(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  if (strcmp(v, "bound") && strcmp(v, "calib")) FAIL("bad --compress-reserve '%s' (expected bound or calib)", v);
+  ((Args *)s)->cs.reserve = !strcmp(v, "bound") ? DL_RESERVE_BOUND : DL_RESERVE_CALIB;
+  return true;
+}
+/* the targets that can keep activations compressed, the arena's first */
+static bool opt_compress_target(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  if (!dl_target_lookup(v) || !dl_target_lookup(v)->compress_where) {
+    char list[128] = "";
+    for (int w = 1; w <= 2; w++)
+      for (int t = 0; dl_target_at(t); t++)
+        if (dl_target_at(t)->compress_where == w)
+          snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? " or " : "", dl_target_at(t)->name);
+    FAIL("bad --compress-target '%s' (expected %s)", v, list);
   }
+  ((Args *)s)->compress_target = v;
   return true;
 }
 
@@ -198,51 +184,51 @@ static int number_list(const char *v, double *out, int max) {
   return n;
 }
 
-/* --assign-* (they need --assign-precision). */
-static bool opt_assign(const DlOption *o, const char *v, void *s, DlError *e) {
+/* --assign-*: each row needs --assign-precision. */
+static bool opt_assign_cost(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
   Args *a = s;
-  DlPrecisionSettings *p = &a->aps;
-  const char *n = o->name + 9;
-  char *end = NULL;
-  a->assign_opt = true;
-  if (!strcmp(n, "cost")) {
-    a->assign_cost_set = true;
-    if (!strcmp(v, "energy")) p->objective = DL_BUDGET_ENERGY;
-    else if (!strcmp(v, "time")) p->objective = DL_BUDGET_TIME;
-    else if (!strcmp(v, "bytes")) p->objective = DL_BUDGET_BYTES;
-    else FAIL("bad --assign-cost '%s' (expected energy, time or bytes)", v);
-  } else if (!strcmp(n, "wbits") || !strcmp(n, "abits")) {
-    int *list = n[0] == 'w' ? p->wbits : p->abits, *cnt = n[0] == 'w' ? &p->nw : &p->na;
-    double x[16];
-    *cnt = number_list(v, x, 16);
-    for (int k = 0; k < *cnt && *cnt > 0; k++)
-      if (x[k] != (int)x[k] || x[k] < 2 || x[k] > 16) *cnt = -1;
-      else list[k] = (int)x[k];
-    if (*cnt < 0) FAIL("bad %s '%s' (expected a comma-separated list of widths 2..16)", o->name, v);
-    if (!*cnt) FAIL("%s needs at least one width", o->name);
-  } else if (!strcmp(n, "reference")) {
-    if (sscanf(v, "%d/%d", &p->ref_wbits, &p->ref_abits) != 2 || p->ref_wbits < 2 || p->ref_wbits > 16 || p->ref_abits < 2 ||
-        p->ref_abits > 16)
-      FAIL("bad --assign-reference '%s' (expected W/A, e.g. 8/8)", v);
-  } else if (!strcmp(n, "sparsity")) {
-    p->ns = number_list(v, p->sparsity, 8);
-    for (int k = 0; k < p->ns; k++)
-      if (!(p->sparsity[k] >= 0 && p->sparsity[k] < 1) || (k == 0) != (p->sparsity[k] == 0)) p->ns = -1;
-    if (p->ns < 0) FAIL("bad --assign-sparsity '%s' (expected 0 then up to 7 fractions in (0, 1), e.g. 0,0.5)", v);
-    if (!p->ns) FAIL("--assign-sparsity needs at least 0");
-  } else if (!strcmp(n, "margin")) {
-    p->margin = strtod(v, &end);
-    if (end == v || *end || !(p->margin >= 0 && p->margin <= 10)) FAIL("bad --assign-margin '%s' (expected standard errors, 0..10)", v);
-  } else if (!strcmp(n, "refit")) {
-    if (strcmp(v, "on") && strcmp(v, "off")) FAIL("bad --assign-refit '%s' (expected on or off)", v);
-    p->refit = !strcmp(v, "on");
-  } else if (o->lo < o->hi) { /* the counts */
-    long long x = strtoll(v, &end, 10);
-    if (end == v || *end || x < 0 || x > 100000000) FAIL("bad %s '%s' (expected a non-negative integer)", o->name, v);
-    if (o->off) *DL_OPT_FIELD(int64_t, s, o->off) = x;
-    else if (n[0] == 'j') p->jobs = (int)x;
-    else p->rl_episodes = (int)x;
-  } else return dl_opt_str(o, v, s, e);
+  static const struct { const char *name; DlBudgetKind kind; } kinds[] = {
+      {"energy", DL_BUDGET_ENERGY}, {"time", DL_BUDGET_TIME}, {"bytes", DL_BUDGET_BYTES}};
+  for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+    if (!strcmp(v, kinds[k].name)) return a->aps.objective = kinds[k].kind, a->assign_cost_set = true;
+  FAIL("bad --assign-cost '%s' (expected energy, time or bytes)", v);
+}
+static bool opt_assign_widths(const DlOption *o, const char *v, void *s, DlError *e) {
+  DlPrecisionSettings *p = &((Args *)s)->aps;
+  bool w = o->off == OFF(aps.wbits);
+  int *list = w ? p->wbits : p->abits, *cnt = w ? &p->nw : &p->na;
+  double x[16];
+  *cnt = number_list(v, x, 16);
+  for (int k = 0; k < *cnt && *cnt > 0; k++)
+    if (x[k] != (int)x[k] || x[k] < 2 || x[k] > 16) *cnt = -1;
+    else list[k] = (int)x[k];
+  if (*cnt < 0) FAIL("bad %s '%s' (expected a comma-separated list of widths 2..16)", o->name, v);
+  if (!*cnt) FAIL("%s needs at least one width", o->name);
+  return true;
+}
+static bool opt_assign_reference(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  DlPrecisionSettings *p = &((Args *)s)->aps;
+  if (sscanf(v, "%d/%d", &p->ref_wbits, &p->ref_abits) != 2 || p->ref_wbits < 2 || p->ref_wbits > 16 || p->ref_abits < 2 ||
+      p->ref_abits > 16)
+    FAIL("bad --assign-reference '%s' (expected W/A, e.g. 8/8)", v);
+  return true;
+}
+static bool opt_assign_sparsity(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  DlPrecisionSettings *p = &((Args *)s)->aps;
+  p->ns = number_list(v, p->sparsity, 8);
+  for (int k = 0; k < p->ns; k++)
+    if (!(p->sparsity[k] >= 0 && p->sparsity[k] < 1) || (k == 0) != (p->sparsity[k] == 0)) p->ns = -1;
+  if (p->ns < 0) FAIL("bad --assign-sparsity '%s' (expected 0 then up to 7 fractions in (0, 1), e.g. 0,0.5)", v);
+  if (!p->ns) FAIL("--assign-sparsity needs at least 0");
+  return true;
+}
+static bool opt_assign_refit(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  if (strcmp(v, "on") && strcmp(v, "off")) FAIL("bad --assign-refit '%s' (expected on or off)", v);
+  ((Args *)s)->aps.refit = !strcmp(v, "on");
   return true;
 }
 /* -o FILE and -MF FILE */
@@ -279,39 +265,39 @@ static const DlOption dlc_options[] = {
     {"pruning (float weights, before --quantize; docs/pruning.md):"},
     {"--prune", "SPEC", "unstructured:R | nm:N:M | rows:R | cols:R | filters:R\n(R: fraction removed per layer, e.g. unstructured:0.5, nm:2:4)", dl_opt_str, OFF(prune)},
     {"--prune-layers", "REGEX", "only layers whose ONNX node name matches (POSIX ERE)", dl_opt_str, OFF(ps.layers)},
-    {"--prune-bias-correct", NULL, "keep each output's mean on --calib (bias correction)", opt_prune_comp},
-    {"--prune-reconstruct", NULL, "refit each layer's kept weights and bias to its original\noutputs on --calib (least squares), layer after layer", opt_prune_comp},
+    {"--prune-bias-correct", NULL, "keep each output's mean on --calib (bias correction)", opt_prune_bias},
+    {"--prune-reconstruct", NULL, "refit each layer's kept weights and bias to its original\noutputs on --calib (least squares), layer after layer", opt_prune_reconstruct},
     {"activation compression (c and acc targets; needs a quantized model and --calib):"},
     {"--compress-activations", NULL, "keep activations compressed in the arena (c) or in DRAM (acc):\nscheme and K per tensor measured on the calibration samples", dl_opt_flag, OFF(compress)},
-    {"--compress-target", "c|acc", "whose tensors to choose from (default: --target's if acc, else c)", opt_compress},
-    {"--compress-budget", "[traffic:]BYTES", "activation memory to meet: the peak of bytes live\nat once (default) or the bytes moved per inference", opt_compress},
-    {"--compress-max-loss", "P", "points of accuracy the choice may lose on the samples\n(default 0: lossless); without --compress-labels, points\nof top-1 agreement with the exact integer model", opt_compress},
-    {"--compress-labels", "FILE.npy", "int64 labels of the calibration samples", opt_compress, OFF(compress_labels)},
-    {"--compress-kmax", "K", "largest K tried (0..7, default 4): values keep multiples of 2^K", opt_compress},
-    {"--compress-holdout", "F", "keep the last share F of the samples from the search and undo its\nlast moves until the accuracy budget holds on them too (default 0)", opt_compress},
-    {"--compress-samples", "N", "calibration samples measured (default 1000; 0 = all)", opt_compress},
-    {"--compress-reserve", "R", "arena bytes per tensor: bound (worst case, never fails) or\ncalib (calibration worst + 5%, checked at run time; the\ndefault under an arena budget)", opt_compress},
-    {"--compress-report", "FILE", "per-tensor scheme, K, ratios and bytes saved; totals; loss", opt_compress, OFF(compress_report)},
+    {"--compress-target", "c|acc", "whose tensors to choose from (default: --target's if acc, else c)", opt_compress_target, .needs = "--compress-activations"},
+    {"--compress-budget", "[traffic:]BYTES", "activation memory to meet: the peak of bytes live\nat once (default) or the bytes moved per inference", opt_compress_budget, .needs = "--compress-activations"},
+    {"--compress-max-loss", "P", "points of accuracy the choice may lose on the samples\n(default 0: lossless); without --compress-labels, points\nof top-1 agreement with the exact integer model", dl_opt_num, OFF(cs.max_loss), 0, 100, .needs = "--compress-activations", .expect = "points within 0..100"},
+    {"--compress-labels", "FILE.npy", "int64 labels of the calibration samples", dl_opt_str, OFF(compress_labels), .needs = "--compress-activations"},
+    {"--compress-kmax", "K", "largest K tried (0..7, default 4): values keep multiples of 2^K", dl_opt_int, OFF(cs.kmax), 0, 7, .needs = "--compress-activations", .expect = "0..7"},
+    {"--compress-holdout", "F", "keep the last share F of the samples from the search and undo its\nlast moves until the accuracy budget holds on them too (default 0)", dl_opt_num, OFF(cs.holdout), 0, 0.9, .needs = "--compress-activations", .expect = "a share within 0..0.9"},
+    {"--compress-samples", "N", "calibration samples measured (default 1000; 0 = all)", dl_opt_i64, OFF(cs.samples), 0, 1e15, .needs = "--compress-activations", .expect = "a count, 0 for all"},
+    {"--compress-reserve", "R", "arena bytes per tensor: bound (worst case, never fails) or\ncalib (calibration worst + 5%, checked at run time; the\ndefault under an arena budget)", opt_compress_reserve, .needs = "--compress-activations"},
+    {"--compress-report", "FILE", "per-tensor scheme, K, ratios and bytes saved; totals; loss", dl_opt_str, OFF(compress_report), .needs = "--compress-activations"},
     {"precision assignment (docs/precision.md; needs --calib, implies --quantize):"},
     {"--assign-precision", "BUDGET", "bits per layer: loss:POINTS (accuracy lost on the held-out\nsamples, least cost), or energy:|time:|bytes: a number per sample or\na fraction of the reference (energy:0.4x; least sensitivity)", dl_opt_str, OFF(assign)},
-    {"--assign-target", "T", "cost model: pim, acc or c (default: --target's, else c)", opt_assign, OFF(assign_target)},
-    {"--assign-cost", "K", "what a loss budget minimizes: energy, time or bytes (default:\nenergy on pim and acc, bytes on c)", opt_assign},
-    {"--assign-wbits", "LIST", "candidate weight widths (default 2,3,4,5,6,8)", opt_assign},
-    {"--assign-abits", "LIST", "candidate activation widths (default 4,5,6,8)", opt_assign},
-    {"--assign-sparsity", "LIST", "candidate unstructured sparsities, pruned with least-squares\nreconstruction (default 0: none; e.g. 0,0.5)", opt_assign},
-    {"--assign-reference", "W/A", "the widths the loss is measured against (default 8/8)", opt_assign},
-    {"--assign-labels", "FILE.npy", "int64 labels of --calib (else: top-1 agreement with the reference)", opt_assign, OFF(assign_labels)},
-    {"--assign-margin", "M", "a loss budget must hold with M standard errors to spare (default 1)", opt_assign},
-    {"--assign-holdout", "N", "samples held out for verification: the last N of --calib (default half)", opt_assign, OFF(aps.holdout), 0, 1},
-    {"--assign-sens-samples", "N", "samples the sensitivities are measured on (default: all not held out)", opt_assign, OFF(aps.sens_samples), 0, 1},
-    {"--assign-prune-samples", "N", "samples pruned layers are reconstructed on (default 0: all not\nheld out; fewer is faster and less accurate)", opt_assign, OFF(aps.prune_samples), 0, 1},
-    {"--assign-jobs", "N", "worker processes (default: one per core)", opt_assign, 0, 0, 1},
-    {"--assign-rl", "EPISODES", "also run the RL search on the same budgets (0: off; default 20000)", opt_assign, 0, 0, 1},
-    {"--assign-refit", "on|off", "weigh the tables' weight, activation and sparsity errors by a\nfit to the first sweep's measured losses, then sweep again\n(default on)", opt_assign},
-    {"--assign-cache", "DIR", "keep the measured tables in DIR (keyed by model, data and options)", opt_assign, OFF(aps.cache)},
-    {"--assign-config", "FILE", "the chosen per-layer widths as a --config file", opt_assign, OFF(aps.config_out)},
-    {"--assign-pareto", "FILE", "every measured point, the front, the tables, knapsack vs RL (JSON)", opt_assign, OFF(aps.pareto_out)},
-    {"--assign-svg", "FILE", "the Pareto plot of accuracy vs cost (SVG)", opt_assign, OFF(aps.svg_out)},
+    {"--assign-target", "T", "cost model: pim, acc or c (default: --target's, else c)", dl_opt_str, OFF(assign_target), .needs = "--assign-precision"},
+    {"--assign-cost", "K", "what a loss budget minimizes: energy, time or bytes (default:\nenergy on pim and acc, bytes on c)", opt_assign_cost, .needs = "--assign-precision"},
+    {"--assign-wbits", "LIST", "candidate weight widths (default 2,3,4,5,6,8)", opt_assign_widths, OFF(aps.wbits), .needs = "--assign-precision"},
+    {"--assign-abits", "LIST", "candidate activation widths (default 4,5,6,8)", opt_assign_widths, OFF(aps.abits), .needs = "--assign-precision"},
+    {"--assign-sparsity", "LIST", "candidate unstructured sparsities, pruned with least-squares\nreconstruction (default 0: none; e.g. 0,0.5)", opt_assign_sparsity, .needs = "--assign-precision"},
+    {"--assign-reference", "W/A", "the widths the loss is measured against (default 8/8)", opt_assign_reference, .needs = "--assign-precision"},
+    {"--assign-labels", "FILE.npy", "int64 labels of --calib (else: top-1 agreement with the reference)", dl_opt_str, OFF(assign_labels), .needs = "--assign-precision"},
+    {"--assign-margin", "M", "a loss budget must hold with M standard errors to spare (default 1)", dl_opt_num, OFF(aps.margin), 0, 10, .needs = "--assign-precision", .expect = "standard errors, 0..10"},
+    {"--assign-holdout", "N", "samples held out for verification: the last N of --calib (default half)", dl_opt_i64, OFF(aps.holdout), 0, 1e8, .needs = "--assign-precision", .expect = "a non-negative integer"},
+    {"--assign-sens-samples", "N", "samples the sensitivities are measured on (default: all not held out)", dl_opt_i64, OFF(aps.sens_samples), 0, 1e8, .needs = "--assign-precision", .expect = "a non-negative integer"},
+    {"--assign-prune-samples", "N", "samples pruned layers are reconstructed on (default 0: all not\nheld out; fewer is faster and less accurate)", dl_opt_i64, OFF(aps.prune_samples), 0, 1e8, .needs = "--assign-precision", .expect = "a non-negative integer"},
+    {"--assign-jobs", "N", "worker processes (default: one per core)", dl_opt_int, OFF(aps.jobs), 0, 1e8, .needs = "--assign-precision", .expect = "a non-negative integer"},
+    {"--assign-rl", "EPISODES", "also run the RL search on the same budgets (0: off; default 20000)", dl_opt_int, OFF(aps.rl_episodes), 0, 1e8, .needs = "--assign-precision", .expect = "a non-negative integer"},
+    {"--assign-refit", "on|off", "weigh the tables' weight, activation and sparsity errors by a\nfit to the first sweep's measured losses, then sweep again\n(default on)", opt_assign_refit, .needs = "--assign-precision"},
+    {"--assign-cache", "DIR", "keep the measured tables in DIR (keyed by model, data and options)", dl_opt_str, OFF(aps.cache), .needs = "--assign-precision"},
+    {"--assign-config", "FILE", "the chosen per-layer widths as a --config file", dl_opt_str, OFF(aps.config_out), .needs = "--assign-precision"},
+    {"--assign-pareto", "FILE", "every measured point, the front, the tables, knapsack vs RL (JSON)", dl_opt_str, OFF(aps.pareto_out), .needs = "--assign-precision"},
+    {"--assign-svg", "FILE", "the Pareto plot of accuracy vs cost (SVG)", dl_opt_str, OFF(aps.svg_out), .needs = "--assign-precision"},
     {"build systems:"},
     {"-MD", NULL, "write a make/ninja depfile naming every file read (with -MF)", dl_opt_flag, OFF(md)},
     {"-MF", "FILE", "the depfile", opt_file, OFF(depfile)},
@@ -444,7 +430,6 @@ static bool check_args(Args *a, DlError *e) {
     snprintf(a->device_spec[t], sizeof a->device_spec[t], "%s,%s=%s", a->device[t] ? a->device[t] : "", tg->device_key, a->device_key[t]);
     a->device[t] = a->device_spec[t];
   }
-  if (a->assign_opt && !a->assign) FAIL("--assign-* options need --assign-precision=BUDGET");
   if (a->assign) {
     if (!dl_budget_parse(a->assign, &a->aps, e)) return dl_error_prefix(e, "--assign-precision");
     if (!a->calib) FAIL("--assign-precision needs --calib=FILE.npy");
@@ -463,7 +448,6 @@ static bool check_args(Args *a, DlError *e) {
   /* --calib alone is also for a QDQ model's unquantized tensors: checked once the model is read */
   if (a->quantize && !a->calib)
     FAIL("--quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations or pruning compensation)");
-  if (a->compress_opt && !a->compress) FAIL("--compress-* options need --compress-activations");
   if (a->compress && !a->calib) FAIL("--compress-activations needs --calib=FILE.npy (and a model quantized with --quantize)");
   if (a->prune && !dl_prune_spec_parse(a->prune, &a->ps, e)) return dl_error_prefix(e, "--prune");
   if ((a->ps.layers || a->ps.comp) && !a->prune)

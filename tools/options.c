@@ -21,9 +21,11 @@ bool dl_opt_flag(const DlOption *o, const char *v, void *s, DlError *e) {
 static bool number(const DlOption *o, const char *v, bool integer, double *x, DlError *e) {
   char *end;
   *x = strtod(v, &end);
-  if (end == v || *end || !(*x >= o->lo && *x <= o->hi) || (integer && *x != (double)(long long)*x))
+  if (end == v || *end || !(*x >= o->lo && *x <= o->hi) || (integer && *x != (double)(long long)*x)) {
+    if (o->expect) return dl_error_set(e, "bad %s '%s' (expected %s)", o->name, v, o->expect);
     return dl_error_set(e, "bad %s '%s' (expected %s within %g..%g)", o->name, v, integer ? "an integer" : "a number", o->lo,
                         o->hi);
+  }
   return true;
 }
 
@@ -43,6 +45,12 @@ bool dl_opt_int(const DlOption *o, const char *v, void *s, DlError *e) {
 
 bool dl_opt_num(const DlOption *o, const char *v, void *s, DlError *e) {
   return number(o, v, false, DL_OPT_FIELD(double, s, o->off), e);
+}
+
+bool dl_opt_const(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)v, (void)e;
+  *DL_OPT_FIELD(int, s, o->off) = (int)o->lo;
+  return true;
 }
 
 /* The row whose name a starts with, followed by the end or '='. */
@@ -137,30 +145,19 @@ void dl_options_help(FILE *f, const DlOptionTable *tables) {
     }
 }
 
-static bool opt_help(const DlOption *o, const char *v, void *s, DlError *e) {
-  (void)v, (void)e;
-  DlCommonOptions *c = s;
-  *(o->name[2] == 'v' ? &c->version : &c->help) = true;
-  return true;
-}
-static bool opt_loc(const DlOption *o, const char *v, void *s, DlError *e) {
-  (void)v, (void)e;
-  ((DlCommonOptions *)s)->print_loc = o->name[2] != 'n';
-  return true;
-}
-
 const DlOption dl_common_options[] = {
     {"-o", "FILE", "output file (default: stdout); written atomically", dl_opt_str, offsetof(DlCommonOptions, out)},
-    {"--help", NULL, "this text", opt_help},
-    {"-h", NULL, "this text", opt_help},
-    {"--version", NULL, "the version", opt_help},
+    {"--help", NULL, "this text", dl_opt_flag, offsetof(DlCommonOptions, help)},
+    {"-h", NULL, "this text", dl_opt_flag, offsetof(DlCommonOptions, help)},
+    {"--version", NULL, "the version", dl_opt_flag, offsetof(DlCommonOptions, version)},
     {NULL},
 };
 
 const DlOption dl_print_options[] = {
     {"--print-generic", NULL, "print every op in generic form", dl_opt_flag, offsetof(DlCommonOptions, print_generic)},
-    {"--print-loc", NULL, "print locations (ONNX node names; the default when -o names a\nfile, so a later tool's errors and reports name the nodes)", opt_loc},
-    {"--no-print-loc", NULL, "print no locations", opt_loc},
+    {"--print-loc", NULL, "print locations (ONNX node names; the default when -o names a\nfile, so a later tool's errors and reports name the nodes)", dl_opt_const,
+     offsetof(DlCommonOptions, print_loc), 1},
+    {"--no-print-loc", NULL, "print no locations", dl_opt_const, offsetof(DlCommonOptions, print_loc), 0},
     {NULL},
 };
 

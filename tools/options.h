@@ -23,15 +23,19 @@ struct DlOption {
   double lo, hi;       /* numeric options: the accepted range */
   const char *needs;   /* options (space-separated) of which one must be given too, or NULL */
   bool optional_arg;   /* a flag that may take "=value" (--calib-method=percentile[=P]) */
+  const char *expect;  /* numeric options: what the message says is expected ("points within 0..100");
+                        * default "a number within LO..HI" */
 };
 
 /* Generic parsers: a string (const char *), a flag (bool = true), integers
- * (int64_t / int) and numbers (double) within [lo, hi]. */
+ * (int64_t / int) and numbers (double) within [lo, hi], and a constant (an
+ * int set to lo). */
 bool dl_opt_str(const DlOption *o, const char *v, void *s, DlError *e);
 bool dl_opt_flag(const DlOption *o, const char *v, void *s, DlError *e);
 bool dl_opt_i64(const DlOption *o, const char *v, void *s, DlError *e);
 bool dl_opt_int(const DlOption *o, const char *v, void *s, DlError *e);
 bool dl_opt_num(const DlOption *o, const char *v, void *s, DlError *e);
+bool dl_opt_const(const DlOption *o, const char *v, void *s, DlError *e);
 
 #define DL_OPT_FIELD(type, settings, off) ((type *)((char *)(settings) + (off)))
 
