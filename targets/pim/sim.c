@@ -103,10 +103,12 @@ void dl_pim_sim_destroy(DlPimSim *s) {
 
 /* --- the bit matrix ------------------------------------------------------ */
 
-/* One subarray: rows x words. */
+/* One subarray: rows x W words; the row operations compute the first n
+ * words (those holding lanes of the tile: the others are never loaded from
+ * or stored to, so their bits cannot reach an output). */
 typedef struct {
   uint64_t *mem;
-  int rows, W;
+  int rows, W, n;
 } Mat;
 
 /* Row r and whether reading / writing it complements (a dual-contact
@@ -122,19 +124,19 @@ static void do_aap(const Mat *m, uint32_t src, uint32_t dst, uint32_t dst2) {
   const uint64_t *a = row_of(m, src, &ns);
   uint64_t *d = row_of(m, dst, &nd), *d2 = dst2 != 0xFFFF ? row_of(m, dst2, &nd2) : NULL;
   uint64_t f = ns ^ nd;
-  int W = m->W;
-  for (int i = 0; i < W; i++) d[i] = a[i] ^ f;
+  int n = m->n;
+  for (int i = 0; i < n; i++) d[i] = a[i] ^ f;
   if (d2) {
     uint64_t f2 = ns ^ nd2;
-    for (int i = 0; i < W; i++) d2[i] = a[i] ^ f2;
+    for (int i = 0; i < n; i++) d2[i] = a[i] ^ f2;
   }
 }
 
 static void do_ap(const Mat *m, uint32_t x, uint32_t y, uint32_t z) {
   uint64_t na, nb, nc;
   uint64_t *a = row_of(m, x, &na), *b = row_of(m, y, &nb), *c = row_of(m, z, &nc);
-  int W = m->W;
-  for (int i = 0; i < W; i++) {
+  int n = m->n;
+  for (int i = 0; i < n; i++) {
     uint64_t u = a[i] ^ na, v = b[i] ^ nb, w = c[i] ^ nc;
     uint64_t mj = (u & v) | (u & w) | (v & w);
     a[i] = mj ^ na, b[i] = mj ^ nb, c[i] = mj ^ nc;
@@ -142,7 +144,7 @@ static void do_ap(const Mat *m, uint32_t x, uint32_t y, uint32_t z) {
 }
 
 void dl_pim_rows_run(uint64_t *mem, int rows, int words, const uint64_t *cmd, int64_t n) {
-  Mat m = {mem, rows, words};
+  Mat m = {mem, rows, words, words};
   memset(mem + (size_t)dl_pim_c0(rows) * (size_t)words, 0, sizeof(uint64_t) * (size_t)words);
   memset(mem + (size_t)dl_pim_c1(rows) * (size_t)words, 0xFF, sizeof(uint64_t) * (size_t)words);
   for (int64_t i = 0; i < n; i++) {
@@ -202,6 +204,7 @@ static void do_load(DlPimSim *s, const DlPimKernel *k, const DlStep *st, int64_t
   }
   uint64_t v[64];
   for (int wi = 0; wi < s->W; wi++) {
+    if (l0 + wi * 64 >= k->lanes) break; /* the words past the tile's lanes are not computed (Mat) */
     for (int j = 0; j < 64; j++) {
       int64_t l = l0 + wi * 64 + j;
       if (l >= k->lanes) {
@@ -238,7 +241,7 @@ static void do_store(DlPimSim *s, const DlPimKernel *k, const DlStep *st, int64_
   int64_t co = blk * k->block + ch, cols = s->p->dev.cols, l0 = tile * cols;
   const dlrt_win *g = &q->c.win;
   int64_t P = g->od[0] * g->od[1] * g->od[2];
-  for (int wi = 0; wi < s->W; wi++) {
+  for (int wi = 0; wi < s->W && l0 + wi * 64 < k->lanes; wi++) {
     uint64_t v[64] = {0};
     for (int b = 0; b < k->out_bits; b++) {
       uint64_t word = s->mem[(size_t)(y + (uint32_t)b) * (size_t)s->W + (size_t)wi];
@@ -266,10 +269,12 @@ static void run_kernel(DlPimSim *s, int ki) {
   memset(s->ch_acts, 0, sizeof(double) * (size_t)d->channels);
   memset(s->ch_bus, 0, sizeof(double) * (size_t)d->channels);
   Stat *ks = &s->ks[ki];
-  Mat mat = {s->mem, R, s->W};
+  Mat mat = {s->mem, R, s->W, s->W};
   for (int bi = 0; bi < s->nblocks[ki]; bi++) {
     const Block *b = &s->blocks[ki][bi];
     for (int64_t t = 0; t < tiles; t++) {
+      int64_t left = k->lanes - t * cols; /* lanes in this tile, in whole words */
+      mat.n = left >= cols ? s->W : (int)((left + 63) / 64);
       memset(s->mem + (size_t)dl_pim_c0(R) * (size_t)s->W, 0, sizeof(uint64_t) * (size_t)s->W);
       memset(s->mem + (size_t)dl_pim_c1(R) * (size_t)s->W, 0xFF, sizeof(uint64_t) * (size_t)s->W);
       for (int64_t c = b->c0; c < b->c1 && !s->timing_only; c++) {
