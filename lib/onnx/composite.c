@@ -255,3 +255,40 @@ bool dl_onnx_import_mvn(Node *nd, DlOpKind k) {
   Entry *ops[2] = {imp_binary(nd, DL_OP_SUB, x, m[0]), den};
   return ops[0] && ops[1] && emit_op(nd, DL_OP_DIV, 2, ops, fresh(&a), NULL, 0) != NULL;
 }
+
+/* DynamicQuantizeLinear, as ONNX's function defines it: the range of x
+ * widened to hold 0, scale = range / 255, zero point = round(clip(-min /
+ * scale, 0, 255)) as uint8, y = QuantizeLinear(x, scale, zero point);
+ * outputs y, scale, zero point. */
+bool dl_onnx_import_dynamic_quantize(Node *nd, DlOpKind k) {
+  (void)k;
+  if (!need_inputs(nd, 1, 1)) return false;
+  Entry *x = nd->in[0], *ext[2];
+  if (x->shape.dtype != DL_F32) return node_fail(nd, "input must be f32");
+  int r = x->shape.rank;
+  int64_t axes[DL_MAX_RANK];
+  for (int i = 0; i < r; i++) axes[i] = i;
+  DlAttrs a;
+  DlOpKind red[2] = {DL_OP_REDUCE_MIN, DL_OP_REDUCE_MAX}, widen[2] = {DL_OP_MIN, DL_OP_MAX};
+  for (int i = 0; i < 2; i++) {
+    fresh(&a);
+    dl_attrs_set_ints(&a, "axes", axes, r);
+    dl_attrs_set_int(&a, "keepdims", 0);
+    Entry *m = emit_op_tmp(nd, red[i], 1, &x, &a, NULL);
+    ext[i] = imp_binary(nd, widen[i], m, scalar_const(nd, DL_F32, 0));
+  }
+  Entry *scale = imp_binary(nd, DL_OP_DIV, imp_binary(nd, DL_OP_SUB, ext[1], ext[0]),
+                            scalar_const(nd, DL_F32, 255));
+  Entry *zf = imp_binary(nd, DL_OP_SUB, scalar_const(nd, DL_F32, 0), imp_binary(nd, DL_OP_DIV, ext[0], scale));
+  if (!zf) return false;
+  fresh(&a);
+  dl_attrs_set_float(&a, "min", 0);
+  dl_attrs_set_float(&a, "max", 255);
+  Entry *zp = imp_unary(nd, DL_OP_ROUND, emit_op_tmp(nd, DL_OP_CLIP, 1, &zf, &a, NULL));
+  DlShape zs = {DL_U8, 0, {0}}, ys = x->shape;
+  ys.dtype = DL_U8;
+  if (!zp || !(zp = emit_op(nd, DL_OP_CAST, 1, &zp, fresh(&a), &zs, 2))) return false;
+  if (!define_output_alias(nd, 1, scale)) return false;
+  Entry *ops[3] = {x, scale, zp};
+  return emit_op(nd, DL_OP_QUANTIZE_LINEAR, 3, ops, fresh(&a), &ys, 0) != NULL;
+}
