@@ -292,3 +292,92 @@ bool dl_onnx_import_dynamic_quantize(Node *nd, DlOpKind k) {
   Entry *ops[3] = {x, scale, zp};
   return emit_op(nd, DL_OP_QUANTIZE_LINEAR, 3, ops, fresh(&a), &ys, 0) != NULL;
 }
+
+/* Corners (x1, y1, x2, y2), x1 <= x2, of box i: [y1, x1, y2, x2] with either
+ * diagonal, or [x_center, y_center, width, height] when center. */
+static void nms_corners(const DlTensor *b, int64_t i, bool center, double *c) {
+  double v[4];
+  for (int j = 0; j < 4; j++) v[j] = dl_tensor_get_f(b, i * 4 + j);
+  if (center) {
+    c[0] = v[0] - v[2] / 2, c[2] = v[0] + v[2] / 2, c[1] = v[1] - v[3] / 2, c[3] = v[1] + v[3] / 2;
+    return;
+  }
+  c[0] = fmin(v[1], v[3]), c[2] = fmax(v[1], v[3]), c[1] = fmin(v[0], v[2]), c[3] = fmax(v[0], v[2]);
+}
+
+static bool nms_overlaps(const double *a, const double *b, double thr) {
+  double iw = fmin(a[2], b[2]) - fmax(a[0], b[0]), ih = fmin(a[3], b[3]) - fmax(a[1], b[1]);
+  if (iw <= 0 || ih <= 0) return false;
+  double inter = iw * ih, aa = (a[2] - a[0]) * (a[3] - a[1]), ab = (b[2] - b[0]) * (b[3] - b[1]);
+  double uni = aa + ab - inter;
+  if (aa <= 0 || ab <= 0 || uni <= 0) return false;
+  return inter / uni > thr;
+}
+
+/* Scalar optional input i (absent: dflt). */
+static bool nms_scalar(Node *nd, int i, const char *what, double dflt, double *v) {
+  *v = dflt;
+  if (i >= nd->nin || !nd->in[i]) return true;
+  const DlTensor *t = input_const(nd, i, what);
+  if (!t) return false;
+  if (dl_shape_numel(&t->shape) != 1) return node_fail(nd, "%s must hold one value", what);
+  *v = dl_tensor_get_f(t, 0);
+  return true;
+}
+
+/* NonMaxSuppression: its output's size depends on the data, so every input
+ * must be a compile-time constant and the node folds to its selected
+ * (batch, class, box) triples. Per batch and class: boxes scoring above
+ * score_threshold, best first (ties: lower index), each kept unless its IoU
+ * with a kept box exceeds iou_threshold, at most max_output_boxes_per_class. */
+bool dl_onnx_import_nms(Node *nd, DlOpKind k) {
+  (void)k;
+  if (!need_inputs(nd, 2, 5)) return false;
+  int64_t center;
+  double maxo, iou, sthr;
+  if (!attr_int(nd, "center_point_box", 0, &center)) return false;
+  if (center != 0 && center != 1) return node_fail(nd, "center_point_box must be 0 or 1");
+  const DlTensor *bx = input_const(nd, 0, "boxes"), *sc = bx ? input_const(nd, 1, "scores") : NULL;
+  if (!sc || !nms_scalar(nd, 2, "max_output_boxes_per_class", 0, &maxo) ||
+      !nms_scalar(nd, 3, "iou_threshold", 0, &iou) || !nms_scalar(nd, 4, "score_threshold", -INFINITY, &sthr))
+    return false;
+  const DlShape *bs = &bx->shape, *ss = &sc->shape;
+  if (bs->rank != 3 || bs->dims[2] != 4 || ss->rank != 3 || ss->dims[0] != bs->dims[0] || ss->dims[2] != bs->dims[1])
+    return node_fail(nd, "boxes must be [B, N, 4] and scores [B, C, N]");
+  if (iou < 0 || iou > 1) return node_fail(nd, "iou_threshold must be in [0, 1], found %g", iou);
+  int64_t nb = ss->dims[0], nc = ss->dims[1], n = ss->dims[2], cnt = 0;
+  int64_t *order = malloc(sizeof(int64_t) * (size_t)(n ? n : 1)), *sel = malloc(sizeof(int64_t) * 3 * (size_t)(nb * nc * n + 1));
+  double *corner = malloc(sizeof(double) * 4 * (size_t)(n ? n : 1));
+  bool ok = order && sel && corner;
+  for (int64_t b = 0; ok && b < nb; b++) {
+    for (int64_t i = 0; i < n; i++) nms_corners(bx, b * n + i, center, corner + 4 * i);
+    for (int64_t c = 0; c < nc; c++) {
+      const int64_t base = (b * nc + c) * n, first = cnt;
+      int64_t m = 0;
+      for (int64_t i = 0; i < n; i++) {
+        double s = dl_tensor_get_f(sc, base + i);
+        if (!(s > sthr)) continue;
+        int64_t p = m++; /* insertion by score, ties keeping index order */
+        for (; p > 0 && dl_tensor_get_f(sc, base + order[p - 1]) < s; p--) order[p] = order[p - 1];
+        order[p] = i;
+      }
+      for (int64_t j = 0; j < m && cnt - first < (int64_t)maxo; j++) {
+        bool keep = true;
+        for (int64_t q = first; q < cnt && keep; q++)
+          keep = !nms_overlaps(corner + 4 * order[j], corner + 4 * sel[3 * q + 2], iou);
+        if (keep) sel[3 * cnt] = b, sel[3 * cnt + 1] = c, sel[3 * cnt + 2] = order[j], cnt++;
+      }
+    }
+  }
+  DlShape os = {DL_I64, 2, {cnt, 3}};
+  DlTensor t = {0};
+  if (!ok) node_fail(nd, "out of memory");
+  else if (!cnt) ok = node_fail(nd, "no box is selected (an empty output)");
+  else if (!(ok = alloc_or_fail(nd, &t, &os))) {
+  } else {
+    memcpy(t.data, sel, sizeof(int64_t) * 3 * (size_t)cnt);
+    ok = define_output_const(nd, 0, &t);
+  }
+  free(order), free(sel), free(corner);
+  return ok;
+}
