@@ -381,3 +381,89 @@ bool dl_onnx_import_nms(Node *nd, DlOpKind k) {
   free(order), free(sel), free(corner);
   return ok;
 }
+
+/* Order of slices j and k of x viewed as [outer, len, inner] (slice j: every
+ * x[o, j, i], compared in row-major order, as numpy's unique does). */
+static int unique_cmp(const DlTensor *x, int64_t outer, int64_t len, int64_t inner, int64_t j, int64_t k) {
+  bool fl = dl_dtype_is_float(x->shape.dtype);
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t i = 0; i < inner; i++) {
+      int64_t p = (o * len + j) * inner + i, q = (o * len + k) * inner + i;
+      if (fl) {
+        double a = dl_tensor_get_f(x, p), b = dl_tensor_get_f(x, q);
+        if (a != b) return a < b ? -1 : 1;
+      } else {
+        int64_t a = dl_tensor_get_i(x, p), b = dl_tensor_get_i(x, q);
+        if (a != b) return a < b ? -1 : 1;
+      }
+    }
+  return 0;
+}
+
+static bool i64_output(Node *nd, int i, const int64_t *v, int64_t n) {
+  DlShape s = {DL_I64, 1, {n}};
+  DlTensor t = {0};
+  if (!alloc_or_fail(nd, &t, &s)) return false;
+  memcpy(t.data, v, sizeof(int64_t) * (size_t)n);
+  return define_output_const(nd, i, &t);
+}
+
+/* Unique: its output size depends on the data, so X must be a compile-time
+ * constant and the node folds to Y, indices, inverse_indices and counts; with
+ * no axis over the flattened X, sorted ascending or in order of first
+ * occurrence. */
+bool dl_onnx_import_unique(Node *nd, DlOpKind k) {
+  (void)k;
+  if (!need_inputs(nd, 1, 1)) return false;
+  int64_t axis, sorted;
+  bool has_axis = attr_find(nd, "axis") != NULL;
+  if (!attr_int(nd, "axis", 0, &axis) || !attr_int(nd, "sorted", 1, &sorted)) return false;
+  if (sorted != 0 && sorted != 1) return node_fail(nd, "sorted must be 0 or 1");
+  const DlTensor *x = input_const(nd, 0, "X");
+  if (!x) return false;
+  const DlShape *xs = &x->shape;
+  int r = xs->rank;
+  if (has_axis && (axis < -r || axis >= r))
+    return node_fail(nd, "axis %lld out of range for rank %d", (long long)axis, r);
+  if (axis < 0) axis += r;
+  int64_t outer = 1, len = dl_shape_numel(xs), inner = 1, nu = 0;
+  if (has_axis) {
+    len = xs->dims[axis];
+    for (int d = 0; d < r; d++)
+      if (d != axis) *(d < axis ? &outer : &inner) *= xs->dims[d];
+  }
+  if (len == 0) return node_fail(nd, "X is empty (an empty output)");
+  int64_t *first = malloc(sizeof(int64_t) * (size_t)len), *inv = malloc(sizeof(int64_t) * (size_t)len),
+          *cnt = calloc((size_t)len, sizeof(int64_t));
+  bool ok = first && inv && cnt;
+  for (int64_t j = 0; ok && j < len; j++) { /* first occurrences, in order */
+    int64_t u = 0;
+    while (u < nu && unique_cmp(x, outer, len, inner, first[u], j)) u++;
+    if (u == nu) first[nu++] = j;
+  }
+  for (int64_t u = 1; ok && sorted && u < nu; u++) /* stable insertion sort */
+    for (int64_t p = u; p > 0 && unique_cmp(x, outer, len, inner, first[p - 1], first[p]) > 0; p--) {
+      int64_t t = first[p];
+      first[p] = first[p - 1], first[p - 1] = t;
+    }
+  for (int64_t j = 0; ok && j < len; j++) {
+    int64_t u = 0;
+    while (unique_cmp(x, outer, len, inner, first[u], j)) u++;
+    inv[j] = u, cnt[u]++;
+  }
+  DlShape ys = has_axis ? *xs : (DlShape){xs->dtype, 1, {nu}};
+  if (has_axis) ys.dims[axis] = nu;
+  DlTensor y = {0};
+  if (!ok) ok = node_fail(nd, "out of memory");
+  else if ((ok = alloc_or_fail(nd, &y, &ys))) {
+    size_t es = dl_dtype_size(xs->dtype);
+    for (int64_t o = 0; o < outer; o++)
+      for (int64_t u = 0; u < nu; u++)
+        memcpy((char *)y.data + (size_t)((o * nu + u) * inner) * es,
+               (const char *)x->data + (size_t)((o * len + first[u]) * inner) * es, (size_t)inner * es);
+    ok = define_output_const(nd, 0, &y) && i64_output(nd, 1, first, nu) && i64_output(nd, 2, inv, len) &&
+         i64_output(nd, 3, cnt, nu);
+  }
+  free(first), free(inv), free(cnt);
+  return ok;
+}
