@@ -467,3 +467,32 @@ bool dl_onnx_import_unique(Node *nd, DlOpKind k) {
   free(first), free(inv), free(cnt);
   return ok;
 }
+
+/* NonZero: its output size depends on the data, so X must be a compile-time
+ * constant; the node folds to the [rank, count] indices of X's nonzero
+ * elements in row-major order. */
+bool dl_onnx_import_nonzero(Node *nd, DlOpKind k) {
+  (void)k;
+  if (!need_inputs(nd, 1, 1)) return false;
+  const DlTensor *x = input_const(nd, 0, "X");
+  if (!x) return false;
+  int r = x->shape.rank ? x->shape.rank : 1;
+  int64_t n = dl_shape_numel(&x->shape), cnt = 0;
+  bool fl = dl_dtype_is_float(x->shape.dtype);
+  for (int64_t i = 0; i < n; i++) cnt += fl ? dl_tensor_get_f(x, i) != 0 : dl_tensor_get_i(x, i) != 0;
+  if (!cnt) return node_fail(nd, "X has no nonzero element (an empty output)");
+  DlShape s = {DL_I64, 2, {r, cnt}};
+  DlTensor t = {0};
+  if (!alloc_or_fail(nd, &t, &s)) return false;
+  for (int64_t i = 0, j = 0; i < n; i++) {
+    if (fl ? dl_tensor_get_f(x, i) == 0 : dl_tensor_get_i(x, i) == 0) continue;
+    int64_t rem = i;
+    for (int d = x->shape.rank - 1; d >= 0; d--) {
+      ((int64_t *)t.data)[d * cnt + j] = rem % x->shape.dims[d];
+      rem /= x->shape.dims[d];
+    }
+    if (!x->shape.rank) ((int64_t *)t.data)[j] = 0;
+    j++;
+  }
+  return define_output_const(nd, 0, &t);
+}

@@ -1324,6 +1324,7 @@ static const ImportRow rows[] = {
     {"DynamicQuantizeLinear", dl_onnx_import_dynamic_quantize, DL_OP_COUNT, 11},
     {"NonMaxSuppression", dl_onnx_import_nms, DL_OP_COUNT, 10},
     {"Unique", dl_onnx_import_unique, DL_OP_COUNT, 11},
+    {"NonZero", dl_onnx_import_nonzero, DL_OP_COUNT, 9},
     {"LSTM", dl_onnx_import_lstm, DL_OP_COUNT, 1},
     {"GRU", dl_onnx_import_gru, DL_OP_COUNT, 7},
     {"RNN", dl_onnx_import_rnn, DL_OP_COUNT, 7},

@@ -1,14 +1,16 @@
-"""Writes Unique models into the directory given. Unique's output size depends
-on the data, so dlc folds it when X is a constant: here X is an initializer
-and a graph input x passes through as output 4 so the models can be run.
-NAME.want.npy (and .1.npy ... .4.npy) hold numpy's Y, indices,
-inverse_indices, counts and x.
+"""Writes Unique and NonZero models into the directory given. Their output
+size depends on the data, so dlc folds them when X is a constant: here X is
+an initializer and a graph input x passes through as the last output so the
+models can be run. NAME.want.npy (and .1.npy ...) hold numpy's outputs (Unique:
+Y, indices, inverse_indices, counts) and x.
 
   uniq_flat_sorted    no axis, sorted (float)
   uniq_flat_unsorted  no axis, in order of first occurrence (int64)
   uniq_axis1          axis 1 of [2, 5, 2], sorted (int32)
   uniq_axis_neg       axis -3 of [4, 2, 2], not sorted
   uniq_runtime        X a graph input: an error naming the node
+  nz_bool / nz_float  NonZero of a [2, 3] bool and a [2, 2, 3] float
+  nz_runtime          NonZero of a graph input: an error naming the node
 """
 import os
 import sys
@@ -64,3 +66,23 @@ x = rng.integers(0, 2, (4, 2, 2)).astype(np.float32)
 x[2] = x[0]
 save("uniq_axis_neg", x, axis=-3, sorted_=0)
 save("uniq_runtime", np.zeros((3,), np.float32), runtime=True)
+
+
+def save_nz(name, x, runtime=False):
+    nodes = [h.make_node("NonZero", ["X"], ["Y"], name=name), h.make_node("Identity", ["x"], ["y"])]
+    ins = [h.make_tensor_value_info("x", T.FLOAT, [1, 2])]
+    if runtime:
+        ins.append(h.make_tensor_value_info("X", nh.from_array(x).data_type, list(x.shape)))
+    g = h.make_graph(nodes, name, ins, [h.make_tensor_value_info("Y", T.INT64, None),
+                                        h.make_tensor_value_info("y", T.FLOAT, [1, 2])],
+                     [] if runtime else [nh.from_array(x, "X")])
+    onnx.save(h.make_model(g, opset_imports=[h.make_opsetid("", 13)]), os.path.join(out, name + ".onnx"))
+    xin = np.array([[0.25, 4.0]], np.float32)
+    np.save(os.path.join(out, name + ".in.npy"), xin)
+    np.save(os.path.join(out, name + ".want.npy"), np.array(np.nonzero(x), np.int64))
+    np.save(os.path.join(out, name + ".want.npy.1.npy"), xin)
+
+
+save_nz("nz_bool", np.array([[True, False, True], [False, False, True]]))
+save_nz("nz_float", rng.integers(-1, 2, (2, 2, 3)).astype(np.float32))
+save_nz("nz_runtime", np.zeros((3,), np.float32), runtime=True)
