@@ -731,4 +731,63 @@ irdl.dialect @qg {
     irdl.operands(input: %input)
     irdl.results(result: %result)
   }
+  irdl.operation @gather_nd {
+    %data = irdl.base "!builtin.tensor"
+    %indices = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(data: %data, indices: %indices)
+    irdl.results(result: %result)
+  }
+  irdl.operation @scatter_elements {
+    %data = irdl.base "!builtin.tensor"
+    %indices = irdl.base "!builtin.tensor"
+    %updates = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(data: %data, indices: %indices, updates: %updates)
+    irdl.results(result: %result)
+  }
+  irdl.operation @scatter_nd {
+    %data = irdl.base "!builtin.tensor"
+    %indices = irdl.base "!builtin.tensor"
+    %updates = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(data: %data, indices: %indices, updates: %updates)
+    irdl.results(result: %result)
+  }
+  irdl.operation @top_k {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+  }
+  irdl.operation @reverse_sequence {
+    %input = irdl.base "!builtin.tensor"
+    %sequence_lens = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input, sequence_lens: %sequence_lens)
+    irdl.results(result: %result)
+  }
+  irdl.operation @grid_sample {
+    %input = irdl.base "!builtin.tensor"
+    %grid = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input, grid: %grid)
+    irdl.results(result: %result)
+  }
+  irdl.operation @tfidf_vectorizer {
+    %input = irdl.base "!builtin.tensor"
+    %pool = irdl.base "!builtin.tensor"
+    %ngram_counts = irdl.base "!builtin.tensor"
+    %ngram_indexes = irdl.base "!builtin.tensor"
+    %weights = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input, pool: %pool, ngram_counts: %ngram_counts, ngram_indexes: %ngram_indexes, weights: %weights)
+    irdl.results(result: %result)
+  }
+  irdl.operation @det {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+  }
 }

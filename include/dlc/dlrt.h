@@ -158,4 +158,32 @@ void dlrt_resize(int r, const dlrt_i *od, const dlrt_i *nt, const dlrt_i *off, c
 int dlrt_nll_loss(dlrt_i n, dlrt_i c, dlrt_i d, const float *x, int tt, const void *target,
                   const float *weight, int has_ignore, dlrt_i ignore, int reduction, float *y);
 
+/* ScatterElements: y = x (nx elements of type t, size es), then each update
+ * (indices dims d, rank r) written or reduced (red: 0 none, 1 add, 2 mul,
+ * 3 max, 4 min) at its index along axis (data strides xs, axis length axlen).
+ * Nonzero on an index out of range. */
+int dlrt_scatter_elements(int r, const dlrt_i *d, const dlrt_i *xs, int axis, dlrt_i axlen, int t,
+                          int es, int red, dlrt_i nx, int it, const void *idx, const void *upd,
+                          const void *x, void *y);
+/* ScatterND: y = x, then n slices of `slice` elements at the k-tuples of idx
+ * into the data's leading dims d[0..k). Nonzero on an index out of range. */
+int dlrt_scatter_nd(int t, int es, int red, dlrt_i n, int k, const dlrt_i *d, dlrt_i slice,
+                    dlrt_i nx, int it, const void *idx, const void *upd, const void *x, void *y);
+/* GatherND: per batch (data stride bstride), n slices of `slice` elements at
+ * the k-tuples of idx into dims d[0..k). Nonzero on an index out of range. */
+int dlrt_gather_nd(dlrt_i batches, dlrt_i n, int k, const dlrt_i *d, dlrt_i slice, dlrt_i bstride,
+                   int es, int it, const void *idx, const void *x, void *y);
+/* TopK over [outer, len, inner] views of x (type t): y [outer, k, inner] the
+ * positions of the k largest (smallest), best first, ties to the lower index. */
+void dlrt_top_k(int t, dlrt_i outer, dlrt_i len, dlrt_i inner, dlrt_i k, int largest, const void *x,
+                void *yv);
+int dlrt_reverse_sequence(int r, const dlrt_i *d, int ba, int ta, int es, int lt, const void *lens,
+                          const void *x, void *y);
+void dlrt_grid_sample(const dlrt_i *g, int mode, int pad, int align, const float *x,
+                      const float *grid, float *y);
+int dlrt_tfidf(int it, dlrt_i rows, dlrt_i len, dlrt_i width, int lo, int hi, dlrt_i max_skip,
+               int mode, const void *pool, dlrt_i npool, const void *counts, dlrt_i ncounts,
+               const void *indexes, const void *w, dlrt_i nw, const void *x, void *y);
+void dlrt_det(dlrt_i batches, dlrt_i n, const float *x, float *y, float *scratch);
+
 #endif

@@ -440,3 +440,146 @@ bool dl_shape_space_to_depth(const DlAttrs *a, int nin, const DlShape *in, DlSha
   out->dims[1] *= b * b, out->dims[2] /= b, out->dims[3] /= b;
   return true;
 }
+
+static bool is_index_type(DlDType t) {
+  return t == DL_I64 || t == DL_I32;
+}
+
+static bool known_reduction(const DlAttrs *a, DlError *e) {
+  const char *r = dl_attrs_str(a, "reduction", "none");
+  if (strcmp(r, "none") && strcmp(r, "add") && strcmp(r, "mul") && strcmp(r, "max") &&
+      strcmp(r, "min"))
+    FAIL("unknown reduction '%s' (none, add, mul, max, min)", r);
+  return true;
+}
+
+bool dl_shape_gather_nd(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, DlError *e) {
+  int64_t b = dl_attrs_int(a, "batch_dims", 0);
+  const DlShape *x = &in[0], *ix = &in[1];
+  if (!is_index_type(ix->dtype)) FAIL("gather_nd indices must be i32 or i64");
+  if (x->rank < 1 || ix->rank < 1) FAIL("gather_nd data and indices need rank >= 1");
+  if (b < 0 || b >= x->rank || b >= ix->rank)
+    FAIL("batch_dims %lld must be below both ranks", (long long)b);
+  int64_t k = ix->dims[ix->rank - 1];
+  if (k < 1 || b + k > x->rank)
+    FAIL("indices' last dimension %lld must be in [1, %lld]", (long long)k,
+         (long long)(x->rank - b));
+  for (int i = 0; i < b; i++)
+    if (x->dims[i] != ix->dims[i])
+      FAIL("batch dimension %d differs: %lld vs %lld", i, (long long)x->dims[i],
+           (long long)ix->dims[i]);
+  out->dtype = x->dtype;
+  out->rank = ix->rank - 1 + x->rank - (int)(b + k);
+  if (out->rank > DL_MAX_RANK) FAIL("gather_nd result rank %d exceeds %d", out->rank, DL_MAX_RANK);
+  int r = 0;
+  for (int i = 0; i < ix->rank - 1; i++) out->dims[r++] = ix->dims[i];
+  for (int i = (int)(b + k); i < x->rank; i++) out->dims[r++] = x->dims[i];
+  return true;
+}
+
+bool dl_shape_scatter_elements(const DlAttrs *a, int nin, const DlShape *in, DlShape *out,
+                               DlError *e) {
+  int64_t axis = dl_attrs_int(a, "axis", 0);
+  if (!norm_axis(&axis, in[0].rank, e) || !known_reduction(a, e)) return false;
+  if (!is_index_type(in[1].dtype)) FAIL("scatter_elements indices must be i32 or i64");
+  if (in[1].rank != in[0].rank)
+    FAIL("scatter_elements indices must have the data's rank %d", in[0].rank);
+  DlShape u = in[2];
+  u.dtype = in[1].dtype;
+  if (!dl_shape_equal(&u, &in[1]) || in[2].dtype != in[0].dtype)
+    FAIL("scatter_elements updates must have the indices' shape and the data's type");
+  for (int i = 0; i < in[0].rank; i++)
+    if (i != axis && in[1].dims[i] > in[0].dims[i])
+      FAIL("indices dimension %d exceeds the data's", i);
+  *out = in[0];
+  return true;
+}
+
+bool dl_shape_scatter_nd(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, DlError *e) {
+  const DlShape *x = &in[0], *ix = &in[1], *u = &in[2];
+  if (!known_reduction(a, e)) return false;
+  if (!is_index_type(ix->dtype)) FAIL("scatter_nd indices must be i32 or i64");
+  if (ix->rank < 1) FAIL("scatter_nd indices need rank >= 1");
+  int64_t k = ix->dims[ix->rank - 1];
+  if (k < 1 || k > x->rank)
+    FAIL("indices' last dimension %lld must be in [1, %d]", (long long)k, x->rank);
+  bool ok = u->dtype == x->dtype && u->rank == ix->rank - 1 + x->rank - (int)k;
+  for (int i = 0; ok && i < u->rank; i++)
+    ok = u->dims[i] == (i < ix->rank - 1 ? ix->dims[i] : x->dims[k + i - (ix->rank - 1)]);
+  if (!ok)
+    FAIL("scatter_nd updates must be indices.shape[:-1] + data.shape[%lld:] of the data's type",
+         (long long)k);
+  *out = *x;
+  return true;
+}
+
+bool dl_shape_top_k(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, DlError *e) {
+  int64_t axis = dl_attrs_int(a, "axis", -1), k = dl_attrs_int(a, "k", 0);
+  if (in[0].rank < 1) FAIL("top_k needs rank >= 1");
+  if (!norm_axis(&axis, in[0].rank, e)) return false;
+  if (k < 0 || k > in[0].dims[axis])
+    FAIL("k %lld out of range for an axis of %lld", (long long)k, (long long)in[0].dims[axis]);
+  *out = in[0];
+  out->dims[axis] = k;
+  out->dtype = DL_I64;
+  return true;
+}
+
+bool dl_shape_reverse_sequence(const DlAttrs *a, int nin, const DlShape *in, DlShape *out,
+                               DlError *e) {
+  int64_t b = dl_attrs_int(a, "batch_axis", 1), t = dl_attrs_int(a, "time_axis", 0);
+  if (in[0].rank < 2) FAIL("reverse_sequence needs rank >= 2");
+  if ((b != 0 && b != 1) || (t != 0 && t != 1) || b == t)
+    FAIL("batch_axis and time_axis must be 0 and 1 in some order");
+  if (!is_index_type(in[1].dtype) || in[1].rank != 1 || in[1].dims[0] != in[0].dims[b])
+    FAIL("sequence_lens must be i32 or i64 of shape [%lld]", (long long)in[0].dims[b]);
+  *out = in[0];
+  return true;
+}
+
+bool dl_shape_grid_sample(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, DlError *e) {
+  const char *m = dl_attrs_str(a, "mode", "linear"), *p = dl_attrs_str(a, "padding_mode", "zeros");
+  if (strcmp(m, "linear") && strcmp(m, "nearest") && strcmp(m, "cubic"))
+    FAIL("unknown mode '%s' (linear, nearest, cubic)", m);
+  if (strcmp(p, "zeros") && strcmp(p, "border") && strcmp(p, "reflection"))
+    FAIL("unknown padding_mode '%s' (zeros, border, reflection)", p);
+  const DlShape *x = &in[0], *g = &in[1];
+  if (x->rank != 4) FAIL("grid_sample input must be [N, C, H, W], found rank %d", x->rank);
+  if (!dl_dtype_is_float(x->dtype) || g->dtype != x->dtype)
+    FAIL("grid_sample needs float input and grid of one type");
+  if (g->rank != 4 || g->dims[0] != x->dims[0] || g->dims[3] != 2)
+    FAIL("grid must be [N, H_out, W_out, 2]");
+  *out = (DlShape){x->dtype, 4, {x->dims[0], x->dims[1], g->dims[1], g->dims[2]}};
+  return true;
+}
+
+bool dl_shape_tfidf_vectorizer(const DlAttrs *a, int nin, const DlShape *in, DlShape *out,
+                               DlError *e) {
+  const char *m = dl_attrs_str(a, "mode", "TF");
+  int64_t lo = dl_attrs_int(a, "min_gram_length", 0), hi = dl_attrs_int(a, "max_gram_length", 0);
+  if (strcmp(m, "TF") && strcmp(m, "IDF") && strcmp(m, "TFIDF"))
+    FAIL("unknown mode '%s' (TF, IDF, TFIDF)", m);
+  if (lo < 1 || hi < lo) FAIL("gram lengths must satisfy 1 <= min_gram_length <= max_gram_length");
+  if (dl_attrs_int(a, "max_skip_count", 0) < 0) FAIL("max_skip_count must be >= 0");
+  if (!is_index_type(in[0].dtype) || in[0].rank < 1 || in[0].rank > 2)
+    FAIL("tfidf_vectorizer input must be i32 or i64 of rank 1 or 2");
+  if (in[1].dtype != DL_I64 || in[2].dtype != DL_I64 || in[3].dtype != DL_I64 ||
+      in[4].dtype != DL_F32)
+    FAIL("tfidf_vectorizer pool, counts and indexes must be i64, weights f32");
+  if (in[2].rank != 1 || in[3].rank != 1) FAIL("ngram_counts and ngram_indexes must be vectors");
+  if (dl_shape_numel(&in[4]) != dl_shape_numel(&in[3]))
+    FAIL("weights must have one entry per ngram index");
+  if (out->dtype != DL_F32 || out->rank != in[0].rank ||
+      (in[0].rank == 2 && out->dims[0] != in[0].dims[0]))
+    FAIL("tfidf_vectorizer result must be f32 with the input's rows");
+  return true;
+}
+
+bool dl_shape_det(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, DlError *e) {
+  const DlShape *x = &in[0];
+  if (x->rank < 2 || x->dims[x->rank - 1] != x->dims[x->rank - 2]) FAIL("det needs [..., M, M]");
+  if (!dl_dtype_is_float(x->dtype)) FAIL("det needs a float input");
+  *out = *x;
+  out->rank -= 2;
+  return true;
+}

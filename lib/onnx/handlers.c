@@ -1081,6 +1081,100 @@ static bool nll_loss(Node *nd, DlOpKind k) {
   return emit_op(nd, DL_OP_NLL_LOSS, n, ops, &a, NULL, 0) != NULL;
 }
 
+/* TopK: qg.top_k gives the positions (output 1), a gather_elements of them
+ * the values (output 0). K is an attribute before opset 10, then a constant
+ * input (it is the outputs' size). */
+static bool top_k(Node *nd, DlOpKind k) {
+  if (!need_inputs(nd, 1, nd->im->opset < 10 ? 1 : 2)) return false;
+  DlAttrs a;
+  int64_t kv, axis, largest, sorted;
+  if (!attr_int(nd, "k", -1, &kv) || !attr_int(nd, "axis", -1, &axis) ||
+      !attr_int(nd, "largest", 1, &largest) || !attr_int(nd, "sorted", 1, &sorted))
+    return false;
+  if (nd->im->opset >= 10) {
+    if (nd->nin < 2 || !nd->in[1]) return node_fail(nd, "needs input K");
+    const DlTensor *t = input_const(nd, 1, "K");
+    if (!t) return false;
+    if (dl_shape_numel(&t->shape) != 1) return node_fail(nd, "K must hold one value");
+    kv = dl_tensor_get_i(t, 0);
+  } else if (!attr_find(nd, "k")) {
+    return node_fail(nd, "needs attribute 'k'");
+  }
+  if ((largest != 0 && largest != 1) || (sorted != 0 && sorted != 1))
+    return node_fail(nd, "largest and sorted must be 0 or 1");
+  int r = nd->in[0]->shape.rank;
+  if (axis < -r || axis >= r)
+    return node_fail(nd, "axis %lld out of range for rank %d", (long long)axis, r);
+  if (axis < 0) axis += r;
+  /* sorted=0 leaves the order unspecified: the sorted order is one */
+  fresh(&a);
+  dl_attrs_set_int(&a, "k", kv);
+  dl_attrs_set_int(&a, "axis", axis);
+  dl_attrs_set_int(&a, "largest", largest);
+  Entry *idx = emit_op(nd, k, 1, nd->in, &a, NULL, 1);
+  if (!idx) return false;
+  Entry *ops[2] = {nd->in[0], idx};
+  dl_attrs_set_int(fresh(&a), "axis", axis);
+  return emit_op(nd, DL_OP_GATHER_ELEMENTS, 2, ops, &a, NULL, 0) != NULL;
+}
+
+/* GridSample: opset 16's mode names (bilinear, bicubic) are opset 20's
+ * linear and cubic. */
+static bool grid_sample(Node *nd, DlOpKind k) {
+  if (!need_inputs(nd, 2, 2)) return false;
+  DlAttrs a;
+  dl_attrs_init(&a);
+  if (!copy_attrs(nd, k, &a)) return false;
+  const char *m = dl_attrs_str(&a, "mode", "linear");
+  if (!strcmp(m, "bilinear")) dl_attrs_set_str(&a, "mode", "linear");
+  if (!strcmp(m, "bicubic")) dl_attrs_set_str(&a, "mode", "cubic");
+  return emit_op(nd, k, 2, nd->in, &a, NULL, 0) != NULL;
+}
+
+static Entry *i64_vector(Node *nd, const int64_t *v, size_t n) {
+  DlShape s = {DL_I64, 1, {(int64_t)n}};
+  DlTensor t = {0};
+  if (!dl_tensor_alloc(&t, &s)) return node_fail(nd, "out of memory"), NULL;
+  if (n) memcpy(t.data, v, n * sizeof *v);
+  return make_const_entry(nd->im, &t);
+}
+
+/* TfIdfVectorizer on integer input: the pool and its tables become constant
+ * operands (weights default to 1); string pools are not supported. */
+static bool tfidf(Node *nd, DlOpKind k) {
+  if (!need_inputs(nd, 1, 1)) return false;
+  DlAttrs a;
+  dl_attrs_init(&a);
+  if (!copy_attrs(nd, k, &a)) return false;
+  Onnx__AttributeProto *ps = attr_find(nd, "pool_strings"), *pi = attr_find(nd, "pool_int64s"),
+                       *nc = attr_find(nd, "ngram_counts"), *ni = attr_find(nd, "ngram_indexes"),
+                       *w = attr_find(nd, "weights");
+  if (ps && ps->n_strings)
+    return node_fail(nd, "pool_strings is not supported (dlc has no string tensors)");
+  if (!pi || !nc || !ni) return node_fail(nd, "needs pool_int64s, ngram_counts and ngram_indexes");
+  if (w && w->n_floats != ni->n_ints)
+    return node_fail(nd, "weights must have one entry per ngram index");
+  int64_t width = 0;
+  for (size_t i = 0; i < ni->n_ints; i++) {
+    if (ni->ints[i] < 0) return node_fail(nd, "ngram_indexes must be >= 0");
+    if (ni->ints[i] + 1 > width) width = ni->ints[i] + 1;
+  }
+  for (size_t i = 0; i < nc->n_ints; i++)
+    if (nc->ints[i] < 0 || nc->ints[i] > (int64_t)pi->n_ints ||
+        (i && nc->ints[i] < nc->ints[i - 1]))
+      return node_fail(nd, "ngram_counts must be ascending offsets into the pool");
+  DlShape ws = {DL_F32, 1, {(int64_t)ni->n_ints}}, out = nd->in[0]->shape;
+  DlTensor wt = {0};
+  if (!dl_tensor_alloc(&wt, &ws)) return node_fail(nd, "out of memory");
+  for (size_t i = 0; i < ni->n_ints; i++) ((float *)wt.data)[i] = w ? w->floats[i] : 1;
+  Entry *ops[5] = {nd->in[0], i64_vector(nd, pi->ints, pi->n_ints),
+                   i64_vector(nd, nc->ints, nc->n_ints), i64_vector(nd, ni->ints, ni->n_ints),
+                   make_const_entry(nd->im, &wt)};
+  if (out.rank >= 1) out.dims[out.rank - 1] = width;
+  out.dtype = DL_F32;
+  return ops[1] && ops[2] && ops[3] && emit_op(nd, k, 5, ops, &a, &out, 0) != NULL;
+}
+
 static bool unsupported(Node *nd, DlOpKind k) { return node_fail(nd, "unsupported op"); }
 
 static const ImportRow rows[] = {
@@ -1161,6 +1255,15 @@ static const ImportRow rows[] = {
     {"CumSum", const_input_attr, DL_OP_CUMSUM, 11},
     {"Trilu", const_input_attr, DL_OP_TRILU, 14},
     {"GatherElements", generic, DL_OP_GATHER_ELEMENTS, 11},
+    {"GatherND", generic, DL_OP_GATHER_ND, 11},
+    {"Scatter", generic, DL_OP_SCATTER_ELEMENTS, 9},
+    {"ScatterElements", generic, DL_OP_SCATTER_ELEMENTS, 11},
+    {"ScatterND", generic, DL_OP_SCATTER_ND, 11},
+    {"TopK", top_k, DL_OP_TOP_K, 1},
+    {"ReverseSequence", generic, DL_OP_REVERSE_SEQUENCE, 10},
+    {"GridSample", grid_sample, DL_OP_GRID_SAMPLE, 16},
+    {"TfIdfVectorizer", tfidf, DL_OP_TFIDF_VECTORIZER, 9},
+    {"Det", generic, DL_OP_DET, 11},
     {"NegativeLogLikelihoodLoss", nll_loss, DL_OP_NLL_LOSS, 12},
     {"SoftmaxCrossEntropyLoss", nll_loss, DL_OP_LOG_SOFTMAX, 12},
     {"ReduceLogSum", reduce, DL_OP_REDUCE_LOG_SUM, 1},
@@ -1218,6 +1321,10 @@ static const ImportRow rows[] = {
     {"Shrink", dl_onnx_import_shrink, DL_OP_COUNT, 9},
     {"LRN", dl_onnx_import_lrn, DL_OP_COUNT, 1},
     {"MeanVarianceNormalization", dl_onnx_import_mvn, DL_OP_COUNT, 9},
+    {"DynamicQuantizeLinear", dl_onnx_import_dynamic_quantize, DL_OP_COUNT, 11},
+    {"NonMaxSuppression", dl_onnx_import_nms, DL_OP_COUNT, 10},
+    {"Unique", dl_onnx_import_unique, DL_OP_COUNT, 11},
+    {"NonZero", dl_onnx_import_nonzero, DL_OP_COUNT, 9},
     {"LSTM", dl_onnx_import_lstm, DL_OP_COUNT, 1},
     {"GRU", dl_onnx_import_gru, DL_OP_COUNT, 7},
     {"RNN", dl_onnx_import_rnn, DL_OP_COUNT, 7},

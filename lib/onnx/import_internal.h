@@ -119,6 +119,10 @@ bool dl_onnx_import_one_hot(Node *nd, DlOpKind k);
 bool dl_onnx_import_shrink(Node *nd, DlOpKind k);
 bool dl_onnx_import_lrn(Node *nd, DlOpKind k);
 bool dl_onnx_import_mvn(Node *nd, DlOpKind k);
+bool dl_onnx_import_dynamic_quantize(Node *nd, DlOpKind k);
+bool dl_onnx_import_nms(Node *nd, DlOpKind k);
+bool dl_onnx_import_unique(Node *nd, DlOpKind k);
+bool dl_onnx_import_nonzero(Node *nd, DlOpKind k);
 
 /* build.c: builders for importers that expand a node into several ops. Each
  * passes a NULL operand through (returns NULL), so a chain stops at the first

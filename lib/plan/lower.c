@@ -416,6 +416,43 @@ static void lower_qlinear(DlOpKind k, const DlAttrs *a, int nin, const DlShape *
   c->kind = quant ? DL_CALL_QUANTIZE : DL_CALL_DEQUANTIZE;
 }
 
+static int reduction_of(const DlAttrs *a) {
+  const char *r = dl_attrs_str(a, "reduction", "none");
+  return !strcmp(r, "add")   ? 1
+         : !strcmp(r, "mul") ? 2
+         : !strcmp(r, "max") ? 3
+         : !strcmp(r, "min") ? 4
+                             : 0;
+}
+
+/* ScatterElements, ScatterND, GatherND: index tuples into the data's dims. */
+static void lower_scatter_gather(DlOpKind k, const DlAttrs *a, const DlShape *in, DlCall *c) {
+  const DlShape *x = &in[0], *ix = &in[1];
+  dlrt_i st[DL_MAX_RANK];
+  strides(x, st);
+  c->sub = reduction_of(a);
+  c->outer = dl_shape_numel(x);
+  if (k == DL_OP_SCATTER_ELEMENTS) {
+    int64_t axis = dl_attrs_int(a, "axis", 0);
+    if (axis < 0) axis += x->rank;
+    c->kind = DL_CALL_SCATTER_ELEMENTS;
+    c->axis = (int)axis, c->len = x->dims[axis], c->r = ix->rank;
+    for (int d = 0; d < ix->rank; d++) c->dims[d] = ix->dims[d], c->as[d] = st[d];
+    return;
+  }
+  int64_t b = k == DL_OP_GATHER_ND ? dl_attrs_int(a, "batch_dims", 0) : 0,
+          kd = ix->dims[ix->rank - 1];
+  c->kind = k == DL_OP_GATHER_ND ? DL_CALL_GATHER_ND : DL_CALL_SCATTER_ND;
+  c->r = (int)kd;
+  c->batches = 1, c->inner = 1;
+  for (int d = 0; d < b; d++) c->batches *= x->dims[d];
+  for (int d = 0; d < kd; d++) c->dims[d] = x->dims[b + d];
+  for (int d = (int)(b + kd); d < x->rank; d++) c->inner *= x->dims[d];
+  c->N = kd ? dl_shape_numel(ix) / kd / (c->batches ? c->batches : 1) : 0;
+  if (k == DL_OP_GATHER_ND)
+    c->outer = c->batches ? dl_shape_numel(x) / c->batches : 0; /* batch stride */
+}
+
 static bool lower_generic(DlOpKind k, const DlAttrs *a, int nin, const DlShape *in,
                           const DlShape *out, DlCall *c, DlError *e) {
   const DlShape *x = &in[0];
@@ -528,6 +565,55 @@ static bool lower_generic(DlOpKind k, const DlAttrs *a, int nin, const DlShape *
     c->kind = DL_CALL_CUMSUM;
     c->transA = (int)dl_attrs_int(a, "exclusive", 0),
     c->transB = (int)dl_attrs_int(a, "reverse", 0);
+    return true;
+  case DL_OP_SCATTER_ELEMENTS:
+  case DL_OP_SCATTER_ND:
+  case DL_OP_GATHER_ND: lower_scatter_gather(k, a, in, c); return true;
+  case DL_OP_TOP_K:
+    axis_view(c, x, dl_attrs_int(a, "axis", -1));
+    c->kind = DL_CALL_TOP_K;
+    c->K = dl_attrs_int(a, "k", 0);
+    c->sub = (int)dl_attrs_int(a, "largest", 1);
+    return true;
+  case DL_OP_REVERSE_SEQUENCE:
+    c->kind = DL_CALL_REVERSE_SEQUENCE;
+    c->r = x->rank;
+    for (int d = 0; d < x->rank; d++) c->dims[d] = x->dims[d];
+    c->transA = (int)dl_attrs_int(a, "batch_axis", 1),
+    c->transB = (int)dl_attrs_int(a, "time_axis", 0);
+    return true;
+  case DL_OP_GRID_SAMPLE: {
+    const char *m = dl_attrs_str(a, "mode", "linear"),
+               *p = dl_attrs_str(a, "padding_mode", "zeros");
+    if (x->dtype != DL_F32) return true;
+    c->kind = DL_CALL_GRID_SAMPLE;
+    c->r = 6;
+    for (int d = 0; d < 4; d++) c->dims[d] = x->dims[d];
+    c->dims[4] = out->dims[2], c->dims[5] = out->dims[3];
+    c->sub = !strcmp(m, "nearest") ? 1 : !strcmp(m, "cubic") ? 2 : 0;
+    c->transB = !strcmp(p, "border") ? 1 : !strcmp(p, "reflection") ? 2 : 0;
+    c->transA = (int)dl_attrs_int(a, "align_corners", 0);
+    return true;
+  }
+  case DL_OP_TFIDF_VECTORIZER: {
+    const char *m = dl_attrs_str(a, "mode", "TF");
+    c->kind = DL_CALL_TFIDF;
+    c->M = x->rank == 2 ? x->dims[0] : 1, c->K = x->dims[x->rank - 1],
+    c->N = out->dims[out->rank - 1];
+    c->transA = (int)dl_attrs_int(a, "min_gram_length", 1),
+    c->transB = (int)dl_attrs_int(a, "max_gram_length", 1);
+    c->cm = dl_attrs_int(a, "max_skip_count", 0);
+    c->sub = !strcmp(m, "IDF") ? 1 : !strcmp(m, "TFIDF") ? 2 : 0;
+    c->len = dl_shape_numel(&in[1]), c->r = (int)dl_shape_numel(&in[2]),
+    c->inner = dl_shape_numel(&in[4]);
+    return true;
+  }
+  case DL_OP_DET:
+    if (x->dtype != DL_F32) return true;
+    c->kind = DL_CALL_DET;
+    c->N = x->dims[x->rank - 1];
+    c->batches = c->N ? dl_shape_numel(x) / (c->N * c->N) : 0;
+    c->scratch = c->N * c->N;
     return true;
   case DL_OP_CONV_INTEGER:
   case DL_OP_QLINEAR_CONV: lower_qconv(k, a, nin, in, out, c); return true;

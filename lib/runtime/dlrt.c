@@ -1315,3 +1315,322 @@ int dlrt_nll_loss(dlrt_i n, dlrt_i c, dlrt_i d, const float *x, int tt, const vo
   return 0;
 }
 /* @end */
+
+/* @fn dlrt_combine uses dlrt_ld dlrt_st */
+/* y[dst] = y[dst] (reduction) u[src] for ScatterElements / ScatterND:
+ * 0 none (replace), 1 add, 2 mul, 3 max, 4 min; float types through double,
+ * integer types through int64 (wrapping like the element type). */
+static void dlrt_combine(int t, int es, int red, void *y, dlrt_i dst, const void *u, dlrt_i src) {
+  if (red == 0) {
+    memcpy((unsigned char *)y + dst * es, (const unsigned char *)u + src * es, (size_t)es);
+  } else if (t == DLRT_T_F32 || t == DLRT_T_F64 || t == DLRT_T_F16 || t == DLRT_T_BF16) {
+    double a = dlrt_ldf(t, y, dst), b = dlrt_ldf(t, u, src);
+    dlrt_stf(t, y, dst,
+             red == 1   ? a + b
+             : red == 2 ? a * b
+             : red == 3 ? (a > b ? a : b)
+                        : (a < b ? a : b));
+  } else {
+    int64_t a = dlrt_ldi(t, y, dst), b = dlrt_ldi(t, u, src);
+    int64_t s = (int64_t)((uint64_t)a + (uint64_t)b), p = (int64_t)((uint64_t)a * (uint64_t)b);
+    dlrt_sti(t, y, dst, red == 1 ? s : red == 2 ? p : red == 3 ? (a > b ? a : b) : (a < b ? a : b));
+  }
+}
+/* @end */
+
+/* @fn dlrt_scatter_elements uses dlrt_ld dlrt_next dlrt_numel dlrt_combine */
+int dlrt_scatter_elements(int r, const dlrt_i *d, const dlrt_i *xs, int axis, dlrt_i axlen, int t,
+                          int es, int red, dlrt_i nx, int it, const void *idx, const void *upd,
+                          const void *x, void *y) {
+  dlrt_i id[DLRT_MAX_VIEW] = {0}, n = dlrt_numel(r, d), o;
+  int i;
+  memcpy(y, x, (size_t)(nx * es));
+  for (o = 0; o < n; o++) {
+    dlrt_i dst = 0;
+    int64_t g = dlrt_ldi(it, idx, o);
+    if (g < 0) g += axlen;
+    if (g < 0 || g >= axlen) return 1;
+    for (i = 0; i < r; i++) dst += (i == axis ? g : id[i]) * xs[i];
+    dlrt_combine(t, es, red, y, dst, upd, o);
+    dlrt_next(r, d, id);
+  }
+  return 0;
+}
+/* @end */
+
+/* @fn dlrt_scatter_nd uses dlrt_ld dlrt_combine */
+int dlrt_scatter_nd(int t, int es, int red, dlrt_i n, int k, const dlrt_i *d, dlrt_i slice,
+                    dlrt_i nx, int it, const void *idx, const void *upd, const void *x, void *y) {
+  dlrt_i m, j, s;
+  int i;
+  memcpy(y, x, (size_t)(nx * es));
+  for (m = 0; m < n; m++) {
+    dlrt_i dst = 0;
+    for (i = 0; i < k; i++) {
+      int64_t g = dlrt_ldi(it, idx, m * k + i);
+      if (g < 0) g += d[i];
+      if (g < 0 || g >= d[i]) return 1;
+      dst = dst * d[i] + g;
+    }
+    for (j = 0, s = dst * slice; j < slice; j++)
+      dlrt_combine(t, es, red, y, s + j, upd, m * slice + j);
+  }
+  return 0;
+}
+/* @end */
+
+/* @fn dlrt_gather_nd uses dlrt_ld */
+int dlrt_gather_nd(dlrt_i batches, dlrt_i n, int k, const dlrt_i *d, dlrt_i slice, dlrt_i bstride,
+                   int es, int it, const void *idx, const void *x, void *y) {
+  unsigned char *dst = (unsigned char *)y;
+  dlrt_i b, m;
+  int i;
+  for (b = 0; b < batches; b++)
+    for (m = 0; m < n; m++) {
+      dlrt_i src = 0;
+      for (i = 0; i < k; i++) {
+        int64_t g = dlrt_ldi(it, idx, (b * n + m) * k + i);
+        if (g < 0) g += d[i];
+        if (g < 0 || g >= d[i]) return 1;
+        src = src * d[i] + g;
+      }
+      memcpy(dst, (const unsigned char *)x + (b * bstride + src * slice) * es,
+             (size_t)(slice * es));
+      dst += slice * es;
+    }
+  return 0;
+}
+/* @end */
+
+/* @fn dlrt_top_k uses dlrt_ld */
+/* Whether element i of x ranks before element j (ties: the lower index). */
+static int dlrt_ranks_before(int t, const void *x, dlrt_i i, dlrt_i j, int largest) {
+  int fl = t == DLRT_T_F32 || t == DLRT_T_F64 || t == DLRT_T_F16 || t == DLRT_T_BF16;
+  double a = fl ? dlrt_ldf(t, x, i) : 0, b = fl ? dlrt_ldf(t, x, j) : 0;
+  int64_t p = fl ? 0 : dlrt_ldi(t, x, i), q = fl ? 0 : dlrt_ldi(t, x, j);
+  int gt = fl ? a > b : p > q, lt = fl ? a < b : p < q;
+  if (largest ? gt : lt) return 1;
+  return !(largest ? lt : gt) && i < j && !(fl && (a != a || b != b));
+}
+
+void dlrt_top_k(int t, dlrt_i outer, dlrt_i len, dlrt_i inner, dlrt_i k, int largest, const void *x,
+                void *yv) {
+  int64_t *y = (int64_t *)yv;
+  dlrt_i o, in, j, n, p;
+  for (o = 0; o < outer; o++)
+    for (in = 0; in < inner; in++) {
+      int64_t *row = y + o * k * inner + in;
+      dlrt_i base = o * len * inner + in;
+      for (j = 0, n = 0; j < len && k > 0; j++) { /* insertion into the kept k, best first */
+        if (n == k && !dlrt_ranks_before(t, x, base + j * inner,
+                                         base + row[(k - 1) * inner] * inner, largest))
+          continue;
+        p = n < k ? n++ : k - 1;
+        for (; p > 0 && dlrt_ranks_before(t, x, base + j * inner,
+                                          base + row[(p - 1) * inner] * inner, largest);
+             p--)
+          row[p * inner] = row[(p - 1) * inner];
+        row[p * inner] = j;
+      }
+    }
+}
+/* @end */
+
+/* @fn dlrt_reverse_sequence uses dlrt_ld dlrt_next dlrt_numel */
+/* Reverses the first lens[b] steps along time axis ta of every batch entry b
+ * (axis ba); the rest is copied. Nonzero on a length out of [0, T]. */
+int dlrt_reverse_sequence(int r, const dlrt_i *d, int ba, int ta, int es, int lt, const void *lens,
+                          const void *x, void *y) {
+  dlrt_i id[DLRT_MAX_VIEW] = {0}, st[DLRT_MAX_VIEW], n = dlrt_numel(r, d), o, acc = 1;
+  int i;
+  for (i = r - 1; i >= 0; i--) st[i] = acc, acc *= d[i];
+  for (o = 0; o < d[ba]; o++) {
+    int64_t l = dlrt_ldi(lt, lens, o);
+    if (l < 0 || l > d[ta]) return 1;
+  }
+  for (o = 0; o < n; o++) {
+    int64_t l = dlrt_ldi(lt, lens, id[ba]);
+    dlrt_i tt = id[ta] < l ? l - 1 - id[ta] : id[ta];
+    dlrt_i src = o + (tt - id[ta]) * st[ta];
+    memcpy((unsigned char *)y + o * es, (const unsigned char *)x + src * es, (size_t)es);
+    dlrt_next(r, d, id);
+  }
+  return 0;
+}
+/* @end */
+
+/* @fn dlrt_grid_sample */
+static double dlrt_gs_reflect(double x, double lo, double hi) {
+  double rng = hi - lo, dx, r;
+  int64_t n;
+  if (x >= lo && x <= hi) return x;
+  if (rng <= 0) return lo;
+  dx = x < lo ? lo - x : x - hi;
+  n = (int64_t)(dx / rng);
+  r = dx - (double)n * rng;
+  if (x < lo) return n % 2 == 0 ? lo + r : hi - r;
+  return n % 2 == 0 ? hi - r : lo + r;
+}
+
+/* Pixel (r, c) of an h x w image under padding mode pad (0 zeros, 1 border,
+ * 2 reflection about the bounds b = {x_lo, y_lo, x_hi, y_hi}). */
+static double dlrt_gs_pixel(const float *img, dlrt_i h, dlrt_i w, dlrt_i r, dlrt_i c, int pad,
+                            const double *b) {
+  if (pad == 0) return r >= 0 && r < h && c >= 0 && c < w ? img[r * w + c] : 0;
+  if (pad == 1) {
+    c = c < 0 ? 0 : c >= w ? w - 1 : c;
+    r = r < 0 ? 0 : r >= h ? h - 1 : r;
+  } else {
+    c = (dlrt_i)dlrt_gs_reflect((double)c, b[0], b[2]);
+    r = (dlrt_i)dlrt_gs_reflect((double)r, b[1], b[3]);
+  }
+  return img[r * w + c];
+}
+
+static void dlrt_gs_cubic(double x, double *cf) {
+  const double a = -0.75;
+  cf[0] = ((a * (x + 1) - 5 * a) * (x + 1) + 8 * a) * (x + 1) - 4 * a;
+  cf[1] = ((a + 2) * x - (a + 3)) * x * x + 1;
+  cf[2] = ((a + 2) * (1 - x) - (a + 3)) * (1 - x) * (1 - x) + 1;
+  cf[3] = ((a * (2 - x) - 5 * a) * (2 - x) + 8 * a) * (2 - x) - 4 * a;
+}
+
+/* GridSample of x [N, C, H, W] at grid [N, Ho, Wo, 2] (x, y in [-1, 1]):
+ * g = {N, C, H, W, Ho, Wo}; mode 0 linear, 1 nearest (half to even), 2 cubic
+ * (a = -0.75); pad 0 zeros, 1 border, 2 reflection; as ONNX's reference. */
+void dlrt_grid_sample(const dlrt_i *g, int mode, int pad, int align, const float *x,
+                      const float *grid, float *y) {
+  dlrt_i N = g[0], C = g[1], H = g[2], W = g[3], P = g[4] * g[5], n, c, p;
+  double b[4];
+  b[0] = align ? 0 : -0.5, b[1] = align ? 0 : -0.5;
+  b[2] = align ? (double)W - 1 : (double)W - 0.5, b[3] = align ? (double)H - 1 : (double)H - 0.5;
+  for (n = 0; n < N; n++)
+    for (p = 0; p < P; p++) {
+      double gx = grid[(n * P + p) * 2], gy = grid[(n * P + p) * 2 + 1];
+      double fx = align ? (gx + 1) / 2 * (double)(W - 1) : ((gx + 1) * (double)W - 1) / 2;
+      double fy = align ? (gy + 1) / 2 * (double)(H - 1) : ((gy + 1) * (double)H - 1) / 2;
+      if (mode == 1) fx = nearbyint(fx), fy = nearbyint(fy);
+      if (pad == 1) {
+        fx = fx < 0 ? 0 : fx > (double)(W - 1) ? (double)(W - 1) : fx;
+        fy = fy < 0 ? 0 : fy > (double)(H - 1) ? (double)(H - 1) : fy;
+      } else if (pad == 2) {
+        fx = dlrt_gs_reflect(fx, b[0], b[2]), fy = dlrt_gs_reflect(fy, b[1], b[3]);
+      }
+      for (c = 0; c < C; c++) {
+        const float *img = x + (n * C + c) * H * W;
+        double v = 0;
+        if (mode == 1) {
+          v = dlrt_gs_pixel(img, H, W, (dlrt_i)fy, (dlrt_i)fx, pad, b);
+        } else if (mode == 0) {
+          dlrt_i x1 = (dlrt_i)floor(fx), y1 = (dlrt_i)floor(fy);
+          double dx1 = fx - (double)x1, dy1 = fy - (double)y1, dx2 = 1 - dx1, dy2 = 1 - dy1;
+          v = dy2 * (dx2 * dlrt_gs_pixel(img, H, W, y1, x1, pad, b) +
+                     dx1 * dlrt_gs_pixel(img, H, W, y1, x1 + 1, pad, b)) +
+              dy1 * (dx2 * dlrt_gs_pixel(img, H, W, y1 + 1, x1, pad, b) +
+                     dx1 * dlrt_gs_pixel(img, H, W, y1 + 1, x1 + 1, pad, b));
+        } else {
+          dlrt_i x0 = (dlrt_i)floor(fx) - 1, y0 = (dlrt_i)floor(fy) - 1;
+          double cx[4], cy[4];
+          int i, j;
+          dlrt_gs_cubic(fx - (double)x0 - 1, cx);
+          dlrt_gs_cubic(fy - (double)y0 - 1, cy);
+          for (i = 0; i < 4; i++) {
+            double row = 0;
+            for (j = 0; j < 4; j++) row += cx[j] * dlrt_gs_pixel(img, H, W, y0 + i, x0 + j, pad, b);
+            v += cy[i] * row;
+          }
+        }
+        y[(n * C + c) * P + p] = (float)v;
+      }
+    }
+}
+/* @end */
+
+/* @fn dlrt_tfidf uses dlrt_ld */
+/* Pool position of the n-gram x[at], x[at + step], ... (n items) among the
+ * pool's n-grams (group n - 1 of counts), counted over all groups; -1 if absent. */
+static dlrt_i dlrt_tfidf_find(int it, const void *x, dlrt_i at, dlrt_i step, int n,
+                              const int64_t *pool, dlrt_i npool, const int64_t *counts,
+                              dlrt_i ncounts) {
+  dlrt_i before = 0, lo, hi, p, q;
+  int g;
+  if (n > ncounts) return -1;
+  for (g = 0; g < n - 1; g++)
+    before += ((g + 1 < ncounts ? counts[g + 1] : npool) - counts[g]) / (g + 1);
+  lo = counts[n - 1], hi = n < ncounts ? counts[n] : npool;
+  for (p = lo; p + n <= hi; p += n) {
+    for (q = 0; q < n && pool[p + q] == dlrt_ldi(it, x, at + q * step); q++) {
+    }
+    if (q == n) return before + (p - lo) / n;
+  }
+  return -1;
+}
+
+/* TfIdfVectorizer over rows x [rows, len] of type it into y [rows, width]:
+ * n-grams of lo..hi items, items skip + 1 apart for skip in 0..max_skip
+ * (1-grams counted once), looked up in the pool (groups at counts), counted at
+ * column indexes[position]; mode 0 TF (counts), 1 IDF (w if counted),
+ * 2 TFIDF (count * w), w indexed by column. Nonzero on a column out of range. */
+int dlrt_tfidf(int it, dlrt_i rows, dlrt_i len, dlrt_i width, int lo, int hi, dlrt_i max_skip,
+               int mode, const void *pool, dlrt_i npool, const void *counts, dlrt_i ncounts,
+               const void *indexes, const void *w, dlrt_i nw, const void *x, void *yv) {
+  const int64_t *pl = (const int64_t *)pool, *cn = (const int64_t *)counts,
+                *ix = (const int64_t *)indexes;
+  const float *wt = (const float *)w;
+  float *y = (float *)yv;
+  dlrt_i r, s, i, col;
+  int n;
+  for (r = 0; r < rows * width; r++) y[r] = 0;
+  for (r = 0; r < rows; r++)
+    for (s = 0; s <= max_skip; s++)
+      for (i = 0; i < len; i++)
+        for (n = s > 0 && lo == 1 ? 2 : lo; n <= hi && i + (n - 1) * (s + 1) < len; n++) {
+          dlrt_i k = dlrt_tfidf_find(it, x, r * len + i, s + 1, n, pl, npool, cn, ncounts);
+          if (k < 0) continue;
+          col = ix[k];
+          if (col < 0 || col >= width) return 1;
+          y[r * width + col] += 1;
+        }
+  for (r = 0; r < rows * width; r++) {
+    col = r % width;
+    float f = col < nw ? wt[col] : 1;
+    if (mode == 1) y[r] = y[r] > 0 ? f : 0;
+    if (mode == 2) y[r] *= f;
+  }
+  return 0;
+}
+/* @end */
+
+/* @fn dlrt_det */
+/* Determinants of `batches` n x n matrices: Gaussian elimination with partial
+ * pivoting in the scratch (n * n floats). */
+void dlrt_det(dlrt_i batches, dlrt_i n, const float *x, float *y, float *a) {
+  dlrt_i b, i, j, k;
+  for (b = 0; b < batches; b++) {
+    float det = 1;
+    memcpy(a, x + b * n * n, sizeof(float) * (size_t)(n * n));
+    for (k = 0; k < n && det != 0; k++) {
+      dlrt_i piv = k;
+      for (i = k + 1; i < n; i++)
+        if (fabsf(a[i * n + k]) > fabsf(a[piv * n + k])) piv = i;
+      if (a[piv * n + k] == 0) {
+        det = 0;
+        break;
+      }
+      if (piv != k) {
+        for (j = 0; j < n; j++) {
+          float t = a[k * n + j];
+          a[k * n + j] = a[piv * n + j], a[piv * n + j] = t;
+        }
+        det = -det;
+      }
+      det *= a[k * n + k];
+      for (i = k + 1; i < n; i++) {
+        float f = a[i * n + k] / a[k * n + k];
+        for (j = k; j < n; j++) a[i * n + j] -= f * a[k * n + j];
+      }
+    }
+    y[b] = det;
+  }
+}
+/* @end */

@@ -133,7 +133,7 @@ save("if_data_mismatch",
 save("if_unsupported",
      [const("yes", np.array(True)),
       h.make_node("If", ["yes"], ["y"], name="if_unsupported",
-                  then_branch=graph("then", [h.make_node("Det", ["x"], ["ut"], name="det_in_branch")],
+                  then_branch=graph("then", [h.make_node("Multinomial", ["x"], ["ut"], name="multinomial_in_branch")],
                                     [vi("ut", None)]),
                   else_branch=graph("else", [h.make_node("Identity", ["x"], ["ue"])], [vi("ue", None)]))],
      [vi("x", [3, 3])], [vi("y", None)])

@@ -55,7 +55,7 @@ os.remove(os.path.join(out, "missing.weights"))
 # unsupported ops (two kinds, three nodes)
 save("unsupported", [h.make_node("Relu", ["x"], ["a"], name="ok_relu"),
                      h.make_node("StringNormalizer", ["a"], ["b"], name="norm1"),
-                     h.make_node("Det", ["b"], ["c"], name="det1"),
+                     h.make_node("Multinomial", ["b"], ["c"], name="multi1"),
                      h.make_node("StringNormalizer", ["c"], ["y"], name="norm2")],
      [vi("x", [2, 2])], [vi("y", None)])
 
