@@ -1,5 +1,7 @@
 /* The acc target's entry: compile a quantized module for a device, write the
  * .accbin; and the acc IR for --emit=acc. */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "acc_internal.h"
@@ -11,8 +13,20 @@ bool dl_target_acc_emit(MlirModule m, const DlTargetOptions *o, DlError *e) {
   DlAccDevice dev;
   DlAccProgram p;
   if (!dl_acc_device_load(o->device, &dev, e) || !dl_acc_compile(m, &dev, &p, e)) return false;
-  bool ok = p.nl > 0 || dl_error_set(e, "the acc target runs quantized models: nothing here has an integer form "
-                                         "(compile with --quantize, or give a quantized model)");
+  /* a layer set aside for the device's requantization limit is said so at compile time, never found at run time */
+  if (p.nwide && p.nl)
+    fprintf(stderr,
+            "dlc: warning: %s%s: runs on the host: its sums times its requantization multiplier could reach 2^%.1f, "
+            "beyond the int64 requantization of device '%s' (2^62); fewer activation bits (\"abits\" in --config) keep it "
+            "on the device\n",
+            p.wide_where, p.nwide > 1 ? " and others" : "", log2(p.wide_peak), dev.name);
+  bool ok = p.nl > 0 ||
+            (p.nwide ? dl_error_set(e, "%s: cannot run on device '%s': its sums times its requantization multiplier "
+                                       "could reach 2^%.1f, beyond the device's int64 requantization (2^62); give it "
+                                       "fewer activation bits (\"abits\" in --config)",
+                                    p.wide_where, dev.name, log2(p.wide_peak))
+                     : dl_error_set(e, "the acc target runs quantized models: nothing here has an integer form "
+                                       "(compile with --quantize, or give a quantized model)"));
   ok = ok && dl_acc_write(o->out_path, &p, e);
   dl_acc_program_free(&p);
   return ok;

@@ -5,7 +5,10 @@ conv_bn: Conv(8 -> 16, 3x3) + BatchNormalization with realistic statistics
 bias BN folding leaves being large against s_x * s_w at 15 and 16 bits.
 big_k: MatMul of a [1, 65536] activation by constant [65536, 4] weights: at 16
 bits K * max|x| * max|w| is about 2^46, far beyond int32.
-Writes the models, calibration inputs and float references into the given
+mul16: Mul of two rectified MatMul projections of x: at 16 bits (zero points at
+the bottom of the range) the product of the two operands reaches 2^32 before
+its multiplier.
+Writes the models and their calibration inputs (NAME_x.npy) into the given
 directory."""
 import os
 import sys
@@ -46,3 +49,12 @@ save("big_k", [h.make_node("MatMul", ["x", "w"], ["y"], name="fc_wide")],
      [vi("x", [1, K])], [vi("y", [1, 4])],
      [nh.from_array(r.uniform(-1, 1, (K, 4)).astype(np.float32), "w")])
 np.save(os.path.join(out, "big_k_x.npy"), r.uniform(-1, 1, (4, K)).astype(np.float32))
+
+# mul16: two projections of x multiplied elementwise (an integer mul of two activations)
+save("mul16", [h.make_node("MatMul", ["x", "p"], ["pa"], name="proj_a"), h.make_node("Relu", ["pa"], ["a"], name="relu_a"),
+               h.make_node("MatMul", ["x", "q"], ["pb"], name="proj_b"), h.make_node("Relu", ["pb"], ["b"], name="relu_b"),
+               h.make_node("Mul", ["a", "b"], ["y"], name="gate")],
+     [vi("x", [1, 16])], [vi("y", [1, 8])],
+     [nh.from_array(r.uniform(-1, 1, (16, 8)).astype(np.float32), "p"),
+      nh.from_array(r.uniform(-1, 1, (16, 8)).astype(np.float32), "q")])
+np.save(os.path.join(out, "mul16_x.npy"), r.uniform(-1, 1, (16, 16)).astype(np.float32))
