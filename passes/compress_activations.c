@@ -22,6 +22,7 @@
 
 #include "dlc/compress.h"
 #include "dlc/npy.h"
+#include "dlc/quant.h"
 #include "pass_util.h"
 
 static bool opt_str(MlirAttribute d, const char *key, char *out, size_t n) {
@@ -86,7 +87,8 @@ static bool compress_func(MlirOperation func, DlError *e) {
   DlCompressReport rep = {0};
   DlBuf text = {0};
   MlirModule m = mlirModuleFromOperation(mlirOperationGetParentOperation(func));
-  bool ok = dl_npy_read(calib, &data, e) && (!labels[0] || dl_npy_read(labels, &lab, e)) &&
+  bool ok = dl_npy_read(calib, &data, e) &&
+            (!labels[0] || dl_npy_read_labels(labels, dl_calib_samples(m, &data), "calibration sample", &lab, e)) &&
             dl_compress_choose(m, &data, labels[0] ? &lab : NULL, &s, &rep, e);
   if (ok && report[0]) {
     dl_compress_report_print(&rep, &text);

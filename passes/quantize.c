@@ -539,8 +539,11 @@ static bool quantize_binary(Q *q, MlirOperation op, DlOpKind k, const QOpts *o) 
   if (pa.bits != pb.bits) return false;
   int64_t m0[2], sh;
   if (k == DL_OP_MUL) {
+    /* (a - za) * (b - zb) * m0 + 2^(n-1) must stay inside int64: 16-bit
+     * operands (products up to 2^32) leave 30 bits to the multiplier */
+    int pbits = dl_bits_for((uint64_t)max_abs_q(&pa) * (uint64_t)max_abs_q(&pb)) - 1, mbits = 62 - pbits;
     DlMult m;
-    if (!dl_quant_multiplier(pa.scale * pb.scale / py.scale, 31, &m)) return false;
+    if (!dl_quant_multiplier(pa.scale * pb.scale / py.scale, mbits < 31 ? mbits : 31, &m)) return false;
     m0[0] = m.m0, sh = m.shift;
     set_i64s(op, "dlc.mult", m0, 1);
   } else {

@@ -76,9 +76,10 @@ bool dl_sim_emit(const DlSimTarget *t, MlirModule m, const DlTargetOptions *o, D
   void *prog = calloc(1, t->program_size);
   bool ok = t->compile(m, o->device, prog, e);
   if (ok) {
-    ok = t->nunits(prog) > 0 || dl_error_set(e, "the %s target runs quantized models: nothing here has an integer form "
+    ok = !t->check || t->check(prog, e);
+    ok = ok && (t->nunits(prog) > 0 || dl_error_set(e, "the %s target runs quantized models: nothing here has an integer form "
                                                   "(compile with --quantize, or give a quantized model)",
-                                              t->name);
+                                              t->name));
     ok = ok && t->write(o->out_path, prog, e);
     t->program_free(prog);
   }

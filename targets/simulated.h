@@ -59,15 +59,20 @@ typedef struct {
   void (*ir_device)(DlBuf *b, const void *prog);
   void (*ir_unit)(DlBuf *b, const void *prog, int i);
   void (*ir_detail)(DlBuf *b, const void *prog, int i);
+  /* dlc --target, before the binary is written: what the device sets aside
+   * for the host said now (a warning, or an error when nothing is left);
+   * NULL: nothing to say. */
+  bool (*check)(const void *prog, DlError *e);
 } DlSimTarget;
 
 /* A simulated target's DlSimTarget, named `sim`, over its own names: its
  * name ("pim"), its function prefix P (dl_pim: P_compile, P_parse, P_write,
  * P_sim_create, P_ir_unit, ...), its program and device types, the count and
- * the array of its units (nk, k), and its dlc-run option (or NULL); the
+ * the array of its units (nk, k), its dlc-run option and its check before
+ * writing (or NULL); the
  * target defines step_cost and summary before. Then the static functions
  * its DlTarget takes (DL_SIM_TARGET_MEMBERS, cost). */
-#define DL_SIM_TARGET(NAME, P, Program, Device, count, units, opt)                                                      \
+#define DL_SIM_TARGET(NAME, P, Program, Device, count, units, opt, chk)                                                      \
   void P##_ir_device(DlBuf *b, const void *prog);                                                                      \
   void P##_ir_unit(DlBuf *b, const void *prog, int i);                                                                 \
   void P##_ir_detail(DlBuf *b, const void *prog, int i);                                                               \
@@ -93,7 +98,7 @@ typedef struct {
                                   program_free, embedded,        nunits,          unit_step,   sim_create,             \
                                   sim_destroy,  timing_only,     step_cost,       report,      summary,                \
                                   print,        opt,             write,           P##_ir_device, P##_ir_unit,          \
-                                  P##_ir_detail};                                                                       \
+                                  P##_ir_detail, chk};                                                                  \
   static bool emit(MlirModule m, const DlTargetOptions *o, DlError *e) { return dl_sim_emit(&sim, m, o, e); }         \
   static char *ir(MlirModule m, const DlTargetOptions *o, size_t *len, DlError *e) {                                  \
     return dl_sim_ir(&sim, m, o, len, e);                                                                               \

@@ -527,15 +527,21 @@ static bool quantize(Args *a, MlirModule *m, bool qdq, const DlTensor *data, Mli
   if (a->report && !a->quantize && !qdq) FAIL("--report describes a quantized model (use --quantize, or an already-quantized ONNX model)");
   if (qdq && !dl_front_fold_qdq(*m, a->report ? float_m : NULL, data->data ? data : NULL, &a->qs.calib, e)) return false;
   if (a->report && !qdq) *float_m = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(*m)));
+  /* labels are checked before any work: one integer class index per calibration sample */
+  int64_t n = data->data ? dl_calib_samples(*m, data) : 0;
+  DlTensor lab = {0};
+  if (a->compress_labels) {
+    on_read(a->compress_labels, deps);
+    if (!dl_npy_read_labels(a->compress_labels, n, "calibration sample", &lab, e)) return false;
+    dl_tensor_free(&lab);
+  }
   if (a->assign) {
-    DlTensor lab = {0};
     if (a->assign_labels) on_read(a->assign_labels, deps);
-    bool ok = (!a->assign_labels || dl_npy_read(a->assign_labels, &lab, e)) &&
+    bool ok = (!a->assign_labels || dl_npy_read_labels(a->assign_labels, n, "calibration sample", &lab, e)) &&
               dl_assign_precision(m, &a->qs, data, a->assign_labels ? &lab : NULL, &a->aps, stderr, e);
     dl_tensor_free(&lab);
     if (!ok) return false;
   } else if (a->quantize && !dl_quantize_module(*m, &a->qs, data, e)) return false;
-  if (a->compress_labels) on_read(a->compress_labels, deps);
   const DlTarget *ct = dl_target_lookup(a->compress_target ? a->compress_target : a->target ? a->target : "");
   a->cs.acc = ct && ct->compress_where == 2;
   if (a->compress && !dl_compress_module(*m, a->calib, a->compress_labels, &a->cs, a->compress_report, e)) return false;

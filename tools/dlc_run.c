@@ -348,17 +348,10 @@ int main(int argc, char **argv) {
     goto fail;
   }
   if (labels) {
-    if (!dl_npy_read(labels, &lab, &e)) goto fail;
+    if (!dl_npy_read_labels(labels, given, "input sample", &lab, &e)) goto fail;
     const DlTensor *o0 = &outs[0];
     if (o0->shape.dtype != DL_F32 || o0->shape.rank != 2) {
       dl_error_set(&e, "--labels needs a float [samples, classes] output 0");
-      goto fail;
-    }
-    char ls[128];
-    bool lint = !dl_dtype_is_float(lab.shape.dtype) && lab.shape.dtype != DL_BOOL;
-    if (!lint || !(lab.shape.rank == 1 || (lab.shape.rank == 2 && lab.shape.dims[1] == 1)) || lab.shape.dims[0] != given) {
-      dl_error_set(&e, "%s: labels of shape %s; expected %lld integer class indices (int64 [%lld], one per input sample)",
-                   labels, dl_shape_str(&lab.shape, ls, sizeof ls), (long long)given, (long long)given);
       goto fail;
     }
     int64_t classes = o0->shape.dims[1], correct = 0;

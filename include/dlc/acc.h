@@ -68,6 +68,11 @@ static inline uint32_t dl_acc_hi(uint64_t w) { return (uint32_t)(w >> 32); }
 const char *dl_acc_op_name(DlAccOp op);
 
 /* --- layers ------------------------------------------------------------------ */
+/* A GEMM layer runs on the device only when (K * max|x - zx| * max|w| +
+ * max|bias|) * m0 stays below this (about 2^62): the device requantizes in
+ * int64 with the rounding term added. Checked at compile time (the layer stays
+ * on the host, with a warning naming it) and again when a binary loads. */
+#define DL_ACC_REQUANT_LIMIT 4.6e18
 typedef enum { DL_ACC_L_CONV, DL_ACC_L_MATMUL, DL_ACC_L_ADD, DL_ACC_L_MAXPOOL, DL_ACC_L_LUT, DL_ACC_L_MUL, DL_ACC_L_CONCAT } DlAccLayerKind;
 
 /* How a GEMM layer's weights lie in DRAM (docs/acc-isa.md). A weight block is
@@ -94,6 +99,7 @@ typedef struct {
   int64_t pg;               /* output channels per convolution group (N for matmul; 1 for ALU layers) */
   DlAccWeightFormat wformat;
   int64_t zblocks;          /* all-zero weight blocks (counted in either format; skipped in DL_ACC_W_BLOCKS) */
+  double wide;              /* set aside (dl_acc_layer_of_step 0): its sums times its multiplier could reach this, not below 2^62 */
 } DlAccLayer;
 
 typedef struct {
@@ -115,6 +121,9 @@ typedef struct {
   int64_t nout;
   int64_t *par; /* per layer: bias[N], m0[N], shift[N] */
   int64_t npar;
+  int nwide;              /* GEMM steps left on the host because the device's int64 requantization could overflow */
+  char wide_where[160];   /* the first of them, and its figure */
+  double wide_peak;
 } DlAccProgram;
 
 bool dl_acc_compile(MlirModule m, const DlAccDevice *dev, DlAccProgram *out, DlError *e);

@@ -7,6 +7,11 @@
 
 /* Reads path into a newly allocated tensor. */
 bool dl_npy_read(const char *path, DlTensor *t, DlError *e);
+/* Reads labels for n samples: one integer class index per sample ([n] or
+ * [n, 1], any integer type), into t as int64 [n]. Floats, one-hot rows or
+ * another count are an error naming path, the shape found and the one
+ * expected ("one per `per`"). */
+bool dl_npy_read_labels(const char *path, int64_t n, const char *per, DlTensor *t, DlError *e);
 /* Parses an in-memory .npy image (data is copied). */
 bool dl_npy_parse(const void *buf, size_t len, DlTensor *t, DlError *e);
 /* Writes t atomically. */

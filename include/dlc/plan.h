@@ -161,6 +161,18 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e);
 bool dl_qstep_run(DlPlan *p, const DlStep *st, DlError *e);
 void dl_qstep_free(struct DlQStep *q);
 
+/* Declared storage range of an integer operand: [qmin, qmax] of its type. */
+typedef struct {
+  int64_t lo, hi;
+} DlQRange;
+/* The overflow proof of integer step st (lib/plan/overflow.c): for operands in
+ * x (operand 0) and b (operand 1 when it is an activation, else NULL), every
+ * sum, product and requantization its qrt kernel computes fits the integer
+ * type it uses (int32 under dlc.acc_bits <= 32, else int64), with the actual
+ * weights, biases and multipliers. False with a message naming the node and
+ * the limit otherwise. */
+bool dl_qstep_prove(const DlStep *st, const DlQRange *x, const DlQRange *b, DlError *e);
+
 /* Packs n weights at the fewest bits that hold them (2..7 as a bit stream,
  * else 8, 16 or 32; see qrt_wts). Returns a malloc'd buffer of *bytes. */
 unsigned char *dl_qweights_pack(const int32_t *v, int64_t n, int *bits, size_t *bytes);

@@ -146,6 +146,10 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
  * axis (dl_shape_holds_samples), not merely as many elements: an error naming
  * what (the file) and the shapes expected otherwise. */
 bool dl_calib_data_check(MlirModule m, const DlTensor *data, const char *what, DlError *e);
+/* How many samples data holds for m (checked data: dl_calib_data_check or
+ * dl_calib_pack): its elements over one sample's, a sample being the inputs
+ * without their batch axis. */
+int64_t dl_calib_samples(MlirModule m, const DlTensor *data);
 
 /* Calibration data for a model with several inputs: n arrays, arrays[k] the
  * samples of the input named names[k] (ONNX name; `what` names its file),

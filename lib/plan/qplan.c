@@ -372,6 +372,11 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
   if (z < 0) return -1;
   if (z && zc.k > 0 && (q->kind == DL_Q_ALIAS || !dl_compress_params(&zc, mlirValueGetType(r), &q->lossy)))
     return qerr(e, st->where, op, "%s", "dlc.compress with k > 0 needs a per-tensor quantized result of its own");
+  DlQParams q1;
+  DlQRange rx = {qx.qmin, qx.qmax}, r1 = {0, 0};
+  bool act1 = nin > 1 && !const_of(p, mlirOperationGetOperand(op, 1)) && params_of(mlirOperationGetOperand(op, 1), &q1);
+  if (act1) r1 = (DlQRange){q1.qmin, q1.qmax};
+  if (has_qx && !dl_qstep_prove(st, &rx, act1 ? &r1 : NULL, e)) return -1;
   if (q->kind != DL_Q_ALIAS && !dl_tensor_alloc(&p->slot[st->out], &out)) return qerr(e, st->where, op, "%s", "out of memory");
   if (q->kind == DL_Q_ALIAS && k != DL_OP_COUNT && !scast && dl_shape_numel(&in[0]) != dl_shape_numel(&out))
     return qerr(e, st->where, op, "%s", "alias changes the element count");

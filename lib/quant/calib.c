@@ -290,6 +290,20 @@ static void arg_name(MlirValue a, char *buf, size_t n) {
     snprintf(buf, n, "input %d", (int)mlirBlockArgumentGetArgNumber(a));
 }
 
+int64_t dl_calib_samples(MlirModule m, const DlTensor *data) {
+  MlirOperation func = dl_module_func(m);
+  if (mlirOperationIsNull(func)) return 0;
+  MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  int64_t P = 0, B = 1;
+  DlShape in;
+  for (intptr_t i = 0; i < mlirBlockGetNumArguments(b); i++) {
+    if (!dl_type_to_shape(mlirValueGetType(mlirBlockGetArgument(b, i)), &in)) continue;
+    if (i == 0 && in.rank && in.dims[0] > 0) B = in.dims[0];
+    P += dl_shape_numel(&in);
+  }
+  return P > 0 ? dl_shape_numel(&data->shape) / (P / B) : 0;
+}
+
 bool dl_calib_data_check(MlirModule m, const DlTensor *data, const char *what, DlError *e) {
   MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return true;

@@ -139,3 +139,21 @@ bool dl_npy_write(const char *path, const DlTensor *t, DlError *e) {
   free(buf);
   return ok;
 }
+
+bool dl_npy_read_labels(const char *path, int64_t n, const char *per, DlTensor *t, DlError *e) {
+  DlTensor lab = {0};
+  if (!dl_npy_read(path, &lab, e)) return false;
+  const DlShape *s = &lab.shape;
+  char ls[128];
+  bool lint = !dl_dtype_is_float(s->dtype) && s->dtype != DL_BOOL;
+  if (!lint || !(s->rank == 1 || (s->rank == 2 && s->dims[1] == 1)) || s->dims[0] != n) {
+    dl_error_set(e, "%s: labels of shape %s; expected %lld integer class indices (int64 [%lld], one per %s)", path,
+                 dl_shape_str(s, ls, sizeof ls), (long long)n, (long long)n, per);
+    return dl_tensor_free(&lab), false;
+  }
+  DlShape is = {DL_I64, 1, {n}};
+  bool ok = dl_tensor_alloc(t, &is) || dl_error_set(e, "%s: out of memory", path);
+  for (int64_t i = 0; ok && i < n; i++) ((int64_t *)t->data)[i] = dl_tensor_get_i(&lab, i);
+  dl_tensor_free(&lab);
+  return ok;
+}

@@ -21,7 +21,7 @@ for rev in "$old" "$new"; do
   sed -E 's/[0-9.]+ s \([0-9.]+ ms\/sample\)//; s/in [0-9.]+ s \([0-9.e+]+ per second\)//; s/simulator: [0-9.]+ s/simulator/;
           s#'"$work"'/(build|out-[0-9a-f]+)#W#g' "$work/out-$rev/log.txt" > "$work/out-$rev.log"
   rm "$work/out-$rev/log.txt"
-  sed -i -E 's/"(simulator_seconds|bitline_ops_per_second)": [0-9.e+]+/"\1": T/' "$work/out-$rev"/*.report.json
+  sed -i -E 's/"(simulator_seconds|bitline_ops_per_second)": [0-9.e+]+/"\1": T/g' "$work/out-$rev"/*.report.json
 done
 status=0
 diff -r "$work/out-$old" "$work/out-$new" || status=1

@@ -116,8 +116,10 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
       wmax = v > wmax ? v : wmax;
     }
     for (int64_t n = 0; q->bias && n < l->N; n++) bmax = fabs((double)q->bias[n]) > bmax ? fabs((double)q->bias[n]) : bmax;
-    for (int64_t n = 0; n < (q->nmult == 1 ? 1 : l->N); n++)
-      if (((double)l->K * xmax * wmax + bmax) * (double)q->mult[n].m0 >= 4.6e18) return 0;
+    for (int64_t n = 0; n < (q->nmult == 1 ? 1 : l->N); n++) {
+      double peak = ((double)l->K * xmax * wmax + bmax) * (double)q->mult[n].m0;
+      if (peak >= DL_ACC_REQUANT_LIMIT) return l->wide = peak, 0;
+    }
     for (int64_t n = 0; n < (q->nmult == 1 ? 1 : l->N); n++)
       if (!dev->requant_mult && !is_pow2(q->mult[n].m0))
         return dl_error_set(e, "%s: device '%s' requantizes by shift only, and this layer's multiplier %lld * 2^-%d is not a "
@@ -426,6 +428,10 @@ bool dl_acc_compile(MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, D
     DlAccLayer l;
     int r = dl_acc_layer_of_step(plan, s, dev, &l, e);
     if (r < 0) goto cleanup;
+    if (!r && l.wide > 0 && !out->nwide++) { /* the first one is named (dl_target_acc_emit) */
+      snprintf(out->wide_where, sizeof out->wide_where, "%s", plan->steps[s].where);
+      out->wide_peak = l.wide;
+    }
     if (!r) continue;
     const DlStep *st = &plan->steps[s];
     const struct DlQStep *q = st->q;

@@ -185,7 +185,7 @@ static bool check_layer(DlAccSim *s, int li, DlError *e) {
   double bound = (double)l->K * xmax * wmax + bmax;
   s->narrow[li] = (double)l->K * xmax * wmax < 2147483647.0;
   for (int64_t n = 0; n < l->N; n++)
-    if (bound * (double)par[l->N + n] >= 4.6e18)
+    if (bound * (double)par[l->N + n] >= DL_ACC_REQUANT_LIMIT)
       return dl_error_set(e, "layer %d: its weights, biases and multipliers could overflow the requantization", li);
   return true;
 }

@@ -70,7 +70,9 @@ static bool requant_clamp(DlPimProg *g, const DlPimKernel *k, const Mac *mac, in
   /* the constant c0 * m0 + 2^(sh-1) + (zp - lo) * 2^sh, added to P (or N when negative) */
   __int128 kc = mac->c0[c] * m.m0 + (sh ? (__int128)1 << (sh - 1) : 0) + ((__int128)(zp - lo) << sh);
   u128 mag = kc > 0 ? (u128)kc : (u128)-kc;
-  if (mag >> 63) return dl_error_set(e, "pim: requantization constant too wide");
+  if (mag >> 63)
+    return dl_error_set(e, "pim: the requantization constant of channel %lld needs %d bits, beyond the 63 its row adder takes",
+                        (long long)c, bits_of(mag));
   if (m.m0 != 1) { /* (P, N) *= m0: P' = sum_{d>0} P<<j + sum_{d<0} N<<j, and the other way round */
     int d[64], pos[64], nd = dl_pim_csd(m.m0, d, pos);
     u128 bp2 = 0, bn2 = 0;
@@ -79,7 +81,9 @@ static bool requant_clamp(DlPimProg *g, const DlPimKernel *k, const Mac *mac, in
       bn2 += (d[i] > 0 ? bn : bp) << pos[i];
     }
     int w2p = bits_of(bp2 + (kc > 0 ? mag : 0)), w2n = bits_of(bn2 + (kc < 0 ? mag : 0));
-    if (w2p > 150 || w2n > 150) return dl_error_set(e, "pim: requantization multiplier too wide");
+    if (w2p > 150 || w2n > 150)
+      return dl_error_set(e, "pim: channel %lld times its multiplier needs %d-bit rows, beyond 150", (long long)c,
+                          w2p > w2n ? w2p : w2n);
     int *P2 = rows_take(&rows, w2p, buf[0]), *N2 = rows_take(&rows, w2n, buf[1]);
     int cwp = 0, cwn = 0;
     u128 cbp = 0, cbn = 0;
@@ -119,7 +123,7 @@ static bool requant_clamp(DlPimProg *g, const DlPimKernel *k, const Mac *mac, in
   /* D = P - N, signed, wide enough for the shift and the clamp's sign bit */
   int wd = (wpm > wnm ? wpm : wnm) + 1;
   if (wd < sh + nb + 2) wd = sh + nb + 2;
-  if (wd > 150) return dl_error_set(e, "pim: accumulator too wide");
+  if (wd > 150) return dl_error_set(e, "pim: channel %lld needs a %d-bit accumulator, beyond 150 rows", (long long)c, wd);
   int *Dr = rows_take(&rows, wd - sh, buf[3]); /* bit i >= sh of D is row Dr[i - sh] */
   int dcc2 = dl_pim_dcc(R, 2), dcc3 = dl_pim_dcc(R, 3), c1 = dl_pim_c1(R);
   dl_pim_aap(g, c1, g->carry, -1); /* carry in 1: P + ~N + 1 */
@@ -267,7 +271,7 @@ static bool gen_mac(DlPimProg *g, DlPimKernel *k, const Mac *mac, const DlPimDev
     if (a > wmax) wmax = a;
     if (b > wmax) wmax = b;
   }
-  if (wmax > 64) return dl_error_set(e, "pim: %d-bit accumulators are too wide", wmax);
+  if (wmax > 64) return dl_error_set(e, "pim: %d-bit accumulators, beyond the 64 bits of a row sum", wmax);
   /* the output stage needs about 3 x (acc + 32) rows; the rest holds the block's accumulators */
   int stage = 3 * (wmax + 34) + 8;
   int64_t maxb = (data_rows - nx - stage) / (2 * wmax);

@@ -16,7 +16,7 @@ static void summary(const void *prog, void *sim, int64_t samples, FILE *f) {
           sim_s > 0 ? bitops / sim_s : 0.0);
 }
 
-DL_SIM_TARGET("pim", dl_pim, DlPimProgram, DlPimDevice, nk, k, NULL)
+DL_SIM_TARGET("pim", dl_pim, DlPimProgram, DlPimDevice, nk, k, NULL, NULL)
 
 static bool objective(const char *v, DlError *e) {
   DlPimObjective o;
