@@ -229,7 +229,7 @@ static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
   dlrt_i run = g->dil[2] == 1 ? g->k[2] : 1; /* taps adjacent along w are one run channels-last */
   dlrt_i cs = cl ? 1 : pvol, ps = cl ? cg : 1; /* strides of a channel and a position in the copy */
   int16_t *w0 = col + P * cp, *w1 = w0 + cp, *xb = w1 + cp, *dst;
-  int32_t *r0 = (int32_t *)(xb + nxb), *r1 = r0 + P;
+  int32_t *r0 = (int32_t *)(xb + (nxb + 1) / 2 * 2), *r1 = r0 + P; /* 4-byte aligned after an odd copy */
   dlrt_i n, gr, c, i0, i1, i2, kd, kh, kw, m, p, t;
   for (n = 0; n < g->n; n++)
     for (gr = 0; gr < g->group; gr++) {
@@ -644,7 +644,7 @@ dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int a
   if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) return qrt_conv8_dims(g, &cp, pd, at);
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
     dlrt_i nxb = qrt_conv16_dims(g, &cp, pd);
-    return (P * cp + 2 * cp + nxb) * 2 + 2 * P * 4;
+    return (P * cp + 2 * cp + (nxb + 1) / 2 * 2) * 2 + 2 * P * 4;
   }
   return (K * P * 4 + 7) / 8 * 8 + g->m / g->group * P * 8;
 }

@@ -12,7 +12,7 @@ void dl_buf_append(DlBuf *b, const char *s, size_t n) {
     b->data = realloc(b->data, cap);
     b->cap = cap;
   }
-  memcpy(b->data + b->len, s, n);
+  if (n) memcpy(b->data + b->len, s, n); /* s may be NULL when n is 0 (an empty buffer appended) */
   b->len += n;
   b->data[b->len] = 0;
 }
