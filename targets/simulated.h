@@ -79,7 +79,10 @@ typedef struct {
   extern const DlContainer P##bin;                                                                                      \
   static bool compile(MlirModule m, const char *device, void *prog, DlError *e) {                                     \
     Device dev;                                                                                                         \
-    return P##_device_load(device, &dev, e) && P##_compile(m, &dev, prog, e);                                          \
+    DlPlan *plan = P##_device_load(device, &dev, e) ? dl_plan_create(m, e) : NULL;                                     \
+    bool ok = plan && P##_compile(plan, m, &dev, prog, e);                                                             \
+    dl_plan_destroy(plan);                                                                                              \
+    return ok;                                                                                                          \
   }                                                                                                                     \
   static bool parse(const void *buf, size_t len, void *prog, DlError *e) { return P##_parse(buf, len, prog, e); }     \
   static void program_free(void *prog) { P##_program_free(prog); }                                                    \

@@ -136,8 +136,8 @@ typedef struct {
   int64_t ncmd;
 } DlPimProgram;
 
-/* Lowers a quantized module to kernels for dev. */
-bool dl_pim_compile(MlirModule m, const DlPimDevice *dev, DlPimProgram *out, DlError *e);
+/* Lowers a quantized module (planned as plan by the caller) to kernels for dev. */
+bool dl_pim_compile(DlPlan *plan, MlirModule m, const DlPimDevice *dev, DlPimProgram *out, DlError *e);
 void dl_pim_program_free(DlPimProgram *p);
 bool dl_pim_write(const char *path, const DlPimProgram *p, DlError *e);
 /* Reads and checks a .pimbin image: every field and command word in range. */

@@ -415,11 +415,9 @@ static int range_bits(int64_t lo, int64_t hi) {
   return n;
 }
 
-bool dl_acc_compile(MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, DlError *e) {
+bool dl_acc_compile(DlPlan *plan, MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, DlError *e) {
   memset(out, 0, sizeof *out);
   out->dev = *dev;
-  DlPlan *plan = dl_plan_create(mod, e);
-  if (!plan) return false;
   bool ok = false;
   Emit m = {out, 0, 0};
   int64_t wcap = 0, ocap = 0, pcap = 0;
@@ -558,7 +556,6 @@ bool dl_acc_compile(MlirModule mod, const DlAccDevice *dev, DlAccProgram *out, D
   out->mlir = dl_print_op(mlirModuleGetOperation(mod), DL_PRINT_LOC, &out->mlir_len);
   ok = true;
 cleanup:
-  dl_plan_destroy(plan);
   if (!ok) dl_acc_program_free(out);
   return ok;
 }

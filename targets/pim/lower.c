@@ -437,11 +437,9 @@ static void mac_free(Mac *m) {
   free(m->mult);
 }
 
-bool dl_pim_compile(MlirModule m, const DlPimDevice *dev, DlPimProgram *out, DlError *e) {
+bool dl_pim_compile(DlPlan *plan, MlirModule m, const DlPimDevice *dev, DlPimProgram *out, DlError *e) {
   memset(out, 0, sizeof *out);
   out->dev = *dev;
-  DlPlan *plan = dl_plan_create(m, e);
-  if (!plan) return false;
   bool ok = false;
   DlPimProg g;
   dl_pim_prog_init(&g, dev->rows);
@@ -474,7 +472,6 @@ bool dl_pim_compile(MlirModule m, const DlPimDevice *dev, DlPimProgram *out, DlE
   ok = true;
 cleanup:
   dl_pim_prog_free(&g);
-  dl_plan_destroy(plan);
   if (!ok) dl_pim_program_free(out);
   return ok;
 }
