@@ -102,11 +102,17 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
 }
 
 DlQuantConfig *dl_quant_config_load(const char *path, DlQuantSettings *s, DlError *e) {
-  DlQuantConfig *c = calloc(1, sizeof *c);
-  snprintf(c->path, sizeof c->path, "%s", path);
   char *text;
   size_t len;
-  if (!dl_read_file(path, &text, &len, e)) return free(c), NULL;
+  if (!dl_read_file(path, &text, &len, e)) return NULL;
+  DlQuantConfig *c = dl_quant_config_parse(text, len, path, s, e);
+  free(text);
+  return c;
+}
+
+DlQuantConfig *dl_quant_config_parse(const char *text, size_t len, const char *path, DlQuantSettings *s, DlError *e) {
+  DlQuantConfig *c = calloc(1, sizeof *c);
+  snprintf(c->path, sizeof c->path, "%s", path);
   const char *end = NULL;
   c->root = cJSON_ParseWithLengthOpts(text, len, &end, false);
   while (c->root && end && end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')) end++;
@@ -116,11 +122,9 @@ DlQuantConfig *dl_quant_config_load(const char *path, DlQuantSettings *s, DlErro
     int line = 1;
     for (const char *p = text; at && p < at && p < text + len; p++) line += *p == '\n';
     dl_error_set(e, "%s:%d: %s", path, line, trailing ? "text after the JSON value" : "not valid JSON");
-    free(text);
     dl_quant_config_destroy(c);
     return NULL;
   }
-  free(text);
   bool ok = cJSON_IsObject(c->root) || bad(e, c, "top level", "%s", "must be an object");
   for (const cJSON *it = ok ? c->root->child : NULL; it && ok; it = it->next) {
     if (!strcmp(it->string, "defaults")) ok = check_settings(c, it, "defaults", false, e);
