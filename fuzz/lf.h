@@ -22,6 +22,11 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Inputs the reader accepted, and those that went on to the deepest stage
+ * (a simulation that ran, a verified module): lf_driver.c prints them, so a
+ * test can tell the mutants still reach past the first check. */
+__attribute__((weak)) long lf_accepted, lf_deep;
+
 __attribute__((format(printf, 1, 2), noreturn)) static inline void lf_finding(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

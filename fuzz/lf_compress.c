@@ -146,6 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   unsigned op = next(&b) % 3;
   int es;
   dlz_params p = params(&b, &es);
+  lf_accepted++, lf_deep += op > 0;
   if (op == 0) decode_any(&p, es, &b);
   else if (op == 1) round_trip(&p, es, &b);
   else rows_trip(&p, es, &b);

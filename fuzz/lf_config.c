@@ -15,9 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (s.wbits < 2 || s.wbits > 16 || s.abits < 2 || s.abits > 16 || !(s.outliers >= 0 && s.outliers < 0.5) ||
       (s.outlier_bits && (s.outlier_bits < 3 || s.outlier_bits > 16)) || s.calib.limit < 0)
     lf_finding("dl_quant_config_parse accepted settings out of range");
+  lf_accepted++;
   DlPruneComp comp;
   int64_t samples;
-  dl_quant_config_prunes(c, &comp, &samples);
+  lf_deep += dl_quant_config_prunes(c, &comp, &samples);
   dl_quant_config_destroy(c);
   return 0;
 }

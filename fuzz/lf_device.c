@@ -13,10 +13,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
            a.abuf < 64 || a.obuf < 64 || !(a.ghz > 0) || !(a.dram_gbs > 0) || a.outlier_bits < 2 ||
            a.outlier_bits > 16 || a.name[sizeof a.name - 1])
     lf_finding("dl_acc_device_parse accepted a device out of range");
+  else lf_accepted++;
   DlPimDevice p;
   if (!dl_pim_device_parse((const char *)data, size, &p, &e)) lf_rejected(&e, "dl_pim_device_parse");
   else if (p.channels < 1 || p.banks < 1 || p.subarrays < 1 || p.rows < 64 || p.cols < 64 || p.cols % 64 ||
            !(p.bus_gbs > 0) || !(p.t_aap > 0) || !(p.t_ap > 0) || p.name[sizeof p.name - 1])
     lf_finding("dl_pim_device_parse accepted a device out of range");
+  else lf_deep++;
   return 0;
 }

@@ -171,8 +171,9 @@ int main(int argc, char **argv) {
     run(b.p, b.n);
     free(b.p);
   }
-  printf("lf: %s: %d corpus inputs and %ld mutants, seed %llu, %d dictionary words: no finding\n", argv[0], ncorpus, runs,
-         (unsigned long long)seed, ndict);
+  const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+  printf("lf: %s: %d corpus inputs and %ld mutants, seed %llu, %d dictionary words: %ld accepted, %ld deep, no finding\n",
+         name, ncorpus, runs, (unsigned long long)seed, ndict, lf_accepted, lf_deep);
   for (int i = 0; i < ncorpus; i++) free(corpus[i].p);
   for (int i = 0; i < ndict; i++) free(dict[i].p);
   free(corpus), free(dict);

@@ -17,6 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (e.msg) lf_finding("an imported module came with an error: %s", e.msg);
   if (!dl_verify(mlirModuleGetOperation(m))) lf_finding("an imported module does not verify");
+  lf_accepted++, lf_deep++;
   mlirModuleDestroy(m);
   return 0;
 }

@@ -54,6 +54,7 @@ static int lf_sim_input(bool acc, const uint8_t *data, size_t size) {
     free(m);
     return 0;
   }
+  lf_accepted++;
   const char *text = acc ? ap.mlir : pp.mlir;
   size_t tlen = acc ? ap.mlir_len : pp.mlir_len;
   MlirModule mod = mlirModuleCreateParse(lf_ctx, mlirStringRefCreate(text, tlen));
@@ -66,6 +67,7 @@ static int lf_sim_input(bool acc, const uint8_t *data, size_t size) {
   const void *in[256];
   if ((ps || as) && dl_plan_num_inputs(plan) <= 256 && lf_inputs_make(plan, x, in)) {
     if (!dl_plan_run(plan, in, &e)) lf_rejected(&e, "dl_plan_run");
+    else lf_deep++;
     for (int i = 0; i < dl_plan_num_inputs(plan); i++) dl_tensor_free(&x[i]);
   }
   dl_pim_sim_destroy(ps);
