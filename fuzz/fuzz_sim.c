@@ -144,6 +144,8 @@ int main(int argc, char **argv) {
     const char *text = acc ? ap.mlir : pp.mlir;
     size_t tlen = acc ? ap.mlir_len : pp.mlir_len;
     MlirModule mod = mlirModuleCreateParse(ctx, mlirStringRefCreate(text, tlen));
+    if (!mlirModuleIsNull(mod) && !dl_verify(mlirModuleGetOperation(mod))) /* as dl_sim_load */
+      mlirModuleDestroy(mod), mod = (MlirModule){NULL};
     DlPlan *plan = mlirModuleIsNull(mod) ? NULL : dl_plan_create(mod, &e);
     DlPimSim *ps = plan && !acc ? dl_pim_sim_create(&pp, plan, &e) : NULL;
     DlAccSim *as = plan && acc ? dl_acc_sim_create(&ap, plan, &e) : NULL;

@@ -58,6 +58,8 @@ static int lf_sim_input(bool acc, const uint8_t *data, size_t size) {
   const char *text = acc ? ap.mlir : pp.mlir;
   size_t tlen = acc ? ap.mlir_len : pp.mlir_len;
   MlirModule mod = mlirModuleCreateParse(lf_ctx, mlirStringRefCreate(text, tlen));
+  if (!mlirModuleIsNull(mod) && !dl_verify(mlirModuleGetOperation(mod))) /* as dl_sim_load: planned only if it verifies */
+    mlirModuleDestroy(mod), mod = (MlirModule){NULL};
   DlPlan *plan = mlirModuleIsNull(mod) ? NULL : dl_plan_create(mod, &e);
   if (!mlirModuleIsNull(mod) && !plan) lf_rejected(&e, "dl_plan_create");
   DlPimSim *ps = plan && !acc ? dl_pim_sim_create(&pp, plan, &e) : NULL;

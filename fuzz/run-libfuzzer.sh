@@ -20,12 +20,18 @@ PY=${PYTHON:-/usr/bin/python3}
 cmake --build "$BUILD" --target "dlc-lf-$t" >/dev/null
 mkdir -p "$WORK/corpus/$t"
 [ -d "$WORK/seeds/$t" ] || "$PY" fuzz/make_seeds.py "$(realpath "$DLC")" "$WORK/seeds" "$t"
+# Leak checks stay on except where MLIR is involved: its context keeps what
+# each new attribute or type allocates, so libFuzzer would take nearly every
+# input for a leak and scan the heap after it (10x slower); ASan and UBSan
+# still check every access there.
+leaks=1
+case $t in onnx | accbin | pimbin) leaks=0 ;; esac
 dict=()
 [ -f "fuzz/$t.dict" ] && dict=(-dict="$PWD/fuzz/$t.dict")
 cd "$WORK"
 set +e
 start=$(date +%s)
-nice "$OLDPWD/$BUILD/dlc-lf-$t" "${dict[@]}" -runs="$runs" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 \
+nice "$OLDPWD/$BUILD/dlc-lf-$t" "${dict[@]}" -runs="$runs" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -detect_leaks=$leaks \
   -print_final_stats=1 "corpus/$t" "seeds/$t" >"$t.log" 2>&1
 rc=$?
 set -e
