@@ -546,7 +546,8 @@ static bool reshape(Node *nd, DlOpKind k) {
     }
     if (d < 0) return node_fail(nd, "shape[%d] = %lld is invalid", i, (long long)d);
     s.dims[i] = d;
-    known *= d;
+    if (__builtin_mul_overflow(known, d, &known))
+      return node_fail(nd, "shape's element count overflows 64 bits (at shape[%d] = %lld)", i, (long long)d);
   }
   if (infer >= 0) {
     if (known == 0 || total % known) return node_fail(nd, "cannot infer -1: %lld elements do not divide into %lld", (long long)total, (long long)known);
