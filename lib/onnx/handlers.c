@@ -698,6 +698,7 @@ static bool split(Node *nd, DlOpKind k) {
   if (axis < 0) axis += r;
   int64_t d = x->shape.dims[axis];
   if (outs > 64) return node_fail(nd, "too many outputs");
+  if (outs < 1) return node_fail(nd, "has no outputs");
   if (n < 0) {
     int64_t each = (d + outs - 1) / outs;
     for (n = 0; n < outs; n++) sizes[n] = n < outs - 1 ? each : d - each * (outs - 1);
@@ -707,6 +708,9 @@ static bool split(Node *nd, DlOpKind k) {
   int64_t off = 0;
   for (int i = 0; i < n; i++) {
     if (sizes[i] < 0) return node_fail(nd, "negative split size");
+    if (sizes[i] > d - off)
+      return node_fail(nd, "split sizes add up to more than dimension %lld (at split[%d] = %lld)", (long long)d, i,
+                       (long long)sizes[i]);
     int64_t st = off, en = off + sizes[i], sp = 1;
     off = en;
     if (!nd->n->output[i][0]) continue;
