@@ -1,10 +1,11 @@
-/* libFuzzer entry: the compressed activation buffers (lib/compress/dlz.c).
- * Tensors of up to about a thousand elements (a few blocks: a fuzzer wants
- * many small inputs). The first 8 bytes choose the parameters (always ones the compiler could
- * choose: a storage range of 1..16 bits in 1, 2 or 4-byte integers, a block
- * of 8..512, a sub-block dividing it, k below the width) and an operation:
+/* libFuzzer entry: the compressed activation buffers (lib/compress/dlz.c),
+ * on tensors of up to about a thousand elements (a few blocks: a fuzzer
+ * wants many small inputs). Byte 0 chooses an operation and the next 7 the
+ * parameters, always ones the compiler could choose: a storage range of
+ * 1..16 bits in 1, 2 or 4-byte integers, any zero point in it, a block of
+ * 8..512, a sub-block dividing it, k below the width, any set of modes:
  *   0: the rest is a compressed buffer: dlz_decode of a range and
- *      dlz_rows_get of a band must not read or write outside their buffers
+ *      dlz_rows_get of bands must not read or write outside their buffers
  *      (they may call it corrupt);
  *   1: the rest is values: dlz_encode, which must fit dlz_bound, then
  *      dlz_decode of the whole and of a range must give dlz_lossy of each
