@@ -17,19 +17,26 @@ bool dl_json_num(const cJSON *o, const char *obj, const char *key, double lo, do
   return true;
 }
 
+bool dl_device_json_parse(const char *text, size_t len, bool (*parse)(const cJSON *o, void *dev, DlError *e), void *dev,
+                          DlError *e) {
+  const char *end = NULL;
+  cJSON *o = cJSON_ParseWithLengthOpts(text, len, &end, false);
+  while (o && end && end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')) end++;
+  bool ok = o && (!end || end == text + len) ? parse(o, dev, e)
+                                              : dl_error_set(e, "device: not valid JSON (or text after the JSON value)");
+  cJSON_Delete(o);
+  return ok;
+}
+
 bool dl_device_json_load(const char *path_or_builtin, const char *builtin_text,
                          bool (*parse)(const cJSON *o, void *dev, DlError *e), void *dev, DlError *e) {
+  if (builtin_text) return dl_device_json_parse(builtin_text, strlen(builtin_text), parse, dev, e);
   char *text = NULL;
   size_t len;
-  if (!builtin_text && !dl_read_file(path_or_builtin, &text, &len, e)) return false;
-  cJSON *o = cJSON_ParseWithOpts(builtin_text ? builtin_text : text, NULL, true); /* nothing after the value */
-  bool ok = o ? parse(o, dev, e) : dl_error_set(e, "device: not valid JSON (or text after the JSON value)");
-  cJSON_Delete(o);
+  if (!dl_read_file(path_or_builtin, &text, &len, e)) return false;
+  bool ok = dl_device_json_parse(text, len, parse, dev, e);
   free(text);
-  if (!ok && !builtin_text) {
-    dl_error_prefix(e, path_or_builtin);
-  }
-  return ok;
+  return ok || dl_error_prefix(e, path_or_builtin);
 }
 
 void dl_ir_loc(DlBuf *b, const char *where) {

@@ -29,6 +29,8 @@ typedef struct {
 
 /* A path to a device JSON file or a built-in name ("edge", "dpu"). */
 bool dl_acc_device_load(const char *path_or_name, DlAccDevice *d, DlError *e);
+/* The same from the JSON text[0..len) of a device file. */
+bool dl_acc_device_parse(const char *text, size_t len, DlAccDevice *d, DlError *e);
 
 /* --- instructions: four 64-bit words ---------------------------------------
  * w0: op (bits 0..7), slots (8..15), dep1 (16..31), dep2 (32..47), layer (48..63)

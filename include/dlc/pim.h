@@ -34,6 +34,8 @@ typedef struct {
  * overrides the file's schedule.objective (default edp). False with a
  * message naming the bad field. */
 bool dl_pim_device_load(const char *spec, DlPimDevice *d, DlError *e);
+/* The JSON text[0..len) of a device file (its objective, or edp). */
+bool dl_pim_device_parse(const char *text, size_t len, DlPimDevice *d, DlError *e);
 /* "edp", "energy" or "time"; false for anything else. */
 bool dl_pim_objective_parse(const char *s, DlPimObjective *o);
 

@@ -197,6 +197,8 @@ bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e)
  * node name is an error). */
 typedef struct DlQuantConfig DlQuantConfig;
 DlQuantConfig *dl_quant_config_load(const char *path, DlQuantSettings *s, DlError *e);
+/* The same from the JSON text[0..len) (path names it in messages). */
+DlQuantConfig *dl_quant_config_parse(const char *text, size_t len, const char *path, DlQuantSettings *s, DlError *e);
 bool dl_quant_config_apply(MlirModule m, const DlQuantConfig *c, DlError *e);
 void dl_quant_config_destroy(DlQuantConfig *c);
 

@@ -392,7 +392,9 @@ bool dl_shape_pad(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, Dl
     if (reflect && ((p[i] > 0 && p[i] >= in[0].dims[i]) || (p[i + r] > 0 && p[i + r] >= in[0].dims[i])))
       FAIL("reflect pads of dimension %d (%lld before, %lld after) must be at most its size minus 1 (%lld)", i,
            (long long)p[i], (long long)p[i + r], (long long)in[0].dims[i] - 1);
-    out->dims[i] += p[i] + p[i + r];
+    if (__builtin_add_overflow(out->dims[i], p[i], &out->dims[i]) ||
+        __builtin_add_overflow(out->dims[i], p[i + r], &out->dims[i]))
+      FAIL("pads of dimension %d (%lld before, %lld after) overflow 64 bits", i, (long long)p[i], (long long)p[i + r]);
     if (out->dims[i] < 0) FAIL("pads make dimension %d negative", i);
   }
   return true;
@@ -405,7 +407,8 @@ bool dl_shape_tile(const DlAttrs *a, int nin, const DlShape *in, DlShape *out, D
   *out = in[0];
   for (int i = 0; i < n; i++) {
     if (r[i] < 0) FAIL("repeats must be >= 0");
-    out->dims[i] *= r[i];
+    if (__builtin_mul_overflow(out->dims[i], r[i], &out->dims[i]))
+      FAIL("repeats[%d] = %lld makes dimension %d overflow 64 bits", i, (long long)r[i], i);
   }
   return true;
 }

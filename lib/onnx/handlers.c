@@ -546,7 +546,8 @@ static bool reshape(Node *nd, DlOpKind k) {
     }
     if (d < 0) return node_fail(nd, "shape[%d] = %lld is invalid", i, (long long)d);
     s.dims[i] = d;
-    known *= d;
+    if (__builtin_mul_overflow(known, d, &known))
+      return node_fail(nd, "shape's element count overflows 64 bits (at shape[%d] = %lld)", i, (long long)d);
   }
   if (infer >= 0) {
     if (known == 0 || total % known) return node_fail(nd, "cannot infer -1: %lld elements do not divide into %lld", (long long)total, (long long)known);
@@ -697,6 +698,7 @@ static bool split(Node *nd, DlOpKind k) {
   if (axis < 0) axis += r;
   int64_t d = x->shape.dims[axis];
   if (outs > 64) return node_fail(nd, "too many outputs");
+  if (outs < 1) return node_fail(nd, "has no outputs");
   if (n < 0) {
     int64_t each = (d + outs - 1) / outs;
     for (n = 0; n < outs; n++) sizes[n] = n < outs - 1 ? each : d - each * (outs - 1);
@@ -706,6 +708,9 @@ static bool split(Node *nd, DlOpKind k) {
   int64_t off = 0;
   for (int i = 0; i < n; i++) {
     if (sizes[i] < 0) return node_fail(nd, "negative split size");
+    if (sizes[i] > d - off)
+      return node_fail(nd, "split sizes add up to more than dimension %lld (at split[%d] = %lld)", (long long)d, i,
+                       (long long)sizes[i]);
     int64_t st = off, en = off + sizes[i], sp = 1;
     off = en;
     if (!nd->n->output[i][0]) continue;

@@ -775,7 +775,7 @@ static MlirModule import_model(Imp *im) {
   if (!dl_shape_spec_check(im->opt ? im->opt->input_shapes : NULL, true, im->e)) return mod;
   for (size_t i = 0; i < g->n_input; i++) {
     Onnx__ValueInfoProto *vi = g->input[i];
-    if (!vi->name) return dl_error_set(im->e, "graph input %zu has no name", i), mod;
+    if (!vi->name || !vi->name[0]) return dl_error_set(im->e, "graph input %zu has no name", i), mod;
     if (entry_lookup(im, vi->name)) continue; /* an initializer: a constant, as ONNX allows */
     bool bound = false;
     for (int b = 0; im->opt && b < im->opt->nbind && !bound; b++) {

@@ -35,6 +35,13 @@ static bool bad(DlError *e, const DlQuantConfig *c, const char *where, const cha
   return dl_error_set(e, "%s: %s: %s", c->path, where, msg);
 }
 
+/* A number that is an integer in [lo, hi]; compared as a double first, since
+ * converting one outside int's range is undefined. */
+static bool is_int_in(const cJSON *it, double lo, double hi) {
+  return cJSON_IsNumber(it) && it->valuedouble >= lo && it->valuedouble <= hi &&
+         it->valuedouble == (double)(int64_t)it->valuedouble;
+}
+
 /* Checks one settings object; `per_node` allows keep_float, forbids calibration_samples. */
 static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *where, bool per_node, DlError *e) {
   if (!cJSON_IsObject(o)) return bad(e, c, where, "%s", "must be an object");
@@ -43,14 +50,13 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
     snprintf(w, sizeof w, "%s.%s", where, it->string);
     const char *k = it->string;
     if (!strcmp(k, "wbits") || !strcmp(k, "abits")) {
-      if (!cJSON_IsNumber(it) || it->valuedouble != (int)it->valuedouble || it->valueint < 2 || it->valueint > 16)
+      if (!is_int_in(it, 2, 16))
         return bad(e, c, w, "%s", "must be an integer from 2 to 16");
     } else if (!strcmp(k, "outliers")) {
       if (!cJSON_IsNumber(it) || !(it->valuedouble >= 0 && it->valuedouble < 0.5))
         return bad(e, c, w, "%s", "must be a fraction from 0 (none) to below 0.5");
     } else if (!strcmp(k, "outlier_bits")) {
-      if (!cJSON_IsNumber(it) || it->valuedouble != (int)it->valuedouble || it->valueint < 3 ||
-          it->valueint > 16)
+      if (!is_int_in(it, 3, 16))
         return bad(e, c, w, "%s", "must be an integer from 3 to 16 (and more than wbits)");
     } else if (!strcmp(k, "granularity")) {
       if (!cJSON_IsString(it) || (strcmp(it->valuestring, "per_channel") && strcmp(it->valuestring, "per_tensor")))
@@ -87,7 +93,7 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
       if (!cJSON_IsString(it) || (strcmp(it->valuestring, "nearest") && strcmp(it->valuestring, "gptq")))
         return bad(e, c, w, "%s", "must be \"nearest\" or \"gptq\"");
     } else if (!per_node && (!strcmp(k, "calibration_samples") || !strcmp(k, "prune_samples"))) {
-      if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble != (double)(int64_t)it->valuedouble)
+      if (!is_int_in(it, 0, 9007199254740992.0)) /* 2^53: every integer up to it is exact */
         return bad(e, c, w, "%s", "must be a non-negative integer (0: all)");
     } else {
       return bad(e, c, w, "unknown key (expected %s)",
@@ -102,11 +108,17 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
 }
 
 DlQuantConfig *dl_quant_config_load(const char *path, DlQuantSettings *s, DlError *e) {
-  DlQuantConfig *c = calloc(1, sizeof *c);
-  snprintf(c->path, sizeof c->path, "%s", path);
   char *text;
   size_t len;
-  if (!dl_read_file(path, &text, &len, e)) return free(c), NULL;
+  if (!dl_read_file(path, &text, &len, e)) return NULL;
+  DlQuantConfig *c = dl_quant_config_parse(text, len, path, s, e);
+  free(text);
+  return c;
+}
+
+DlQuantConfig *dl_quant_config_parse(const char *text, size_t len, const char *path, DlQuantSettings *s, DlError *e) {
+  DlQuantConfig *c = calloc(1, sizeof *c);
+  snprintf(c->path, sizeof c->path, "%s", path);
   const char *end = NULL;
   c->root = cJSON_ParseWithLengthOpts(text, len, &end, false);
   while (c->root && end && end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')) end++;
@@ -116,11 +128,9 @@ DlQuantConfig *dl_quant_config_load(const char *path, DlQuantSettings *s, DlErro
     int line = 1;
     for (const char *p = text; at && p < at && p < text + len; p++) line += *p == '\n';
     dl_error_set(e, "%s:%d: %s", path, line, trailing ? "text after the JSON value" : "not valid JSON");
-    free(text);
     dl_quant_config_destroy(c);
     return NULL;
   }
-  free(text);
   bool ok = cJSON_IsObject(c->root) || bad(e, c, "top level", "%s", "must be an object");
   for (const cJSON *it = ok ? c->root->child : NULL; it && ok; it = it->next) {
     if (!strcmp(it->string, "defaults")) ok = check_settings(c, it, "defaults", false, e);

@@ -53,7 +53,8 @@ bool dl_npy_parse(const void *buf, size_t len, DlTensor *t, DlError *e) {
     dl_error_set(e, "Fortran-order .npy arrays are not supported (save with C order)");
     goto cleanup;
   }
-  for (size_t i = 0; i < sizeof descrs / sizeof descrs[0] && !s.dtype; i++)
+  /* a quoted three-letter code: the header may end right after "'descr':" */
+  for (size_t i = 0; i < sizeof descrs / sizeof descrs[0] && !s.dtype && strnlen(d, 5) == 5; i++)
     if (!strncmp(d + 1, descrs[i].descr, 3) && d[4] == d[0]) s.dtype = descrs[i].t;
   if (!s.dtype) {
     dl_error_set(e, "unsupported .npy dtype %.8s", d);

@@ -123,7 +123,7 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
   double *f[DEV_DOUBLES] = {&d->ghz, &d->dram_gbs, &d->dram_ns, &d->e_mac, &d->e_buf, &d->e_dram, &d->e_alu, &d->host_ns_op, &d->host_pj_op};
   for (int i = 0; i < DEV_DOUBLES; i++) *f[i] = dl_read_f64(&r);
   bool devok = di[0] >= 1 && di[0] <= 4096 && di[1] >= 1 && di[1] <= 4096 && di[2] >= 1 && di[2] <= 4096 && di[3] >= 0 &&
-               di[3] <= 8 && di[4] >= 0 && di[4] <= 16 && di[6] >= 0 && di[7] >= 2 && di[7] <= 16 && di[8] >= 1 &&
+               di[3] <= 8 && di[4] >= 0 && di[4] <= 16 && di[6] >= 0 && di[6] <= 4096 && di[7] >= 2 && di[7] <= 16 && di[8] >= 1 && di[8] <= 65536 &&
                di[9] >= 64 && di[9] <= 1 << 30 && di[10] >= 64 && di[10] <= 1 << 30 && di[11] >= 64 && di[11] <= 1 << 30 &&
                di[12] >= 64 && di[12] <= 1 << 30 && d->ghz > 0 && d->ghz <= 100 && d->dram_gbs > 0 && d->dram_gbs < 1e6;
   for (int i = 0; i < DEV_DOUBLES; i++) devok = devok && *f[i] >= 0 && *f[i] < 1e9;

@@ -36,6 +36,10 @@ static bool parse(const cJSON *o, void *dev, DlError *e) {
   return true;
 }
 
+bool dl_acc_device_parse(const char *text, size_t len, DlAccDevice *d, DlError *e) {
+  return dl_device_json_parse(text, len, parse, d, e);
+}
+
 bool dl_acc_device_load(const char *path_or_name, DlAccDevice *d, DlError *e) {
   const char *builtin = !path_or_name || !strcmp(path_or_name, "edge") ? dl_acc_edge_json
                         : !strcmp(path_or_name, "dpu")                ? dl_acc_dpu_json

@@ -32,6 +32,10 @@ static bool parse(const cJSON *o, void *dev, DlError *e) {
   return true;
 }
 
+bool dl_pim_device_parse(const char *text, size_t len, DlPimDevice *d, DlError *e) {
+  return dl_device_json_parse(text, len, parse, d, e);
+}
+
 bool dl_pim_objective_parse(const char *s, DlPimObjective *o) {
   static const char *names[] = {"edp", "energy", "time"};
   for (int i = 0; i < 3; i++)

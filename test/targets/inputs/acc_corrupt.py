@@ -34,6 +34,7 @@ save("header-only", data[:30])
 b = bytearray(data); b[0:8] = b"NOTACC!!"; save("magic", b)
 b = bytearray(data); struct.pack_into("<I", b, 8, 7); save("version", b)
 b = bytearray(data); struct.pack_into("<q", b, 120, 0); save("device", b)           # zero PE rows
+b = bytearray(data); struct.pack_into("<q", b, 120 + 8 * 8, 1 << 32); save("alu-lanes", b)  # 0 as an int: a division by zero
 b = bytearray(data); struct.pack_into("<q", b, layers + 2 * 8, 0); save("layer", b)  # layer 0: M = 0
 b = bytearray(data); struct.pack_into("<q", b, layers, 0); save("step", b)           # layer 0 names step 0
 at = insn_of(2)  # LOAD_X: rows past the layer
