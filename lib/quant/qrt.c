@@ -567,23 +567,226 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
 }
 /* @end */
 
-/* @fn qrt_conv_packed uses qrt_conv8_ok */
-int qrt_conv_packed(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
-  return qrt_conv8_ok(g, xes, zx, wbits, acc_bits);
+/* @fn qrt_dw_ok uses qrt_fast16 */
+/* Whether qrt_conv runs this conv with the depthwise kernel (qrt_convdw): the
+ * int32 path's conditions, weights of at most 8 bits, one input channel per
+ * group and fewer than 4 output channels per group (more take qrt_conv8). */
+static int qrt_dw_ok(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
+  return qrt_fast16(acc_bits, xes, zx, wbits) && wbits <= 8 && g->c == g->group && g->m / g->group < 4;
 }
 /* @end */
 
-/* @fn qrt_conv_pack uses qrt_pack8 */
+/* @fn qrt_packdw uses qrt_wget */
+/* The weights of output channels 16 b .. 16 b + 15 of a depthwise conv as
+ * qrt_convdw reads them: per tap pair t = (kd * kh + ih) * npr + j (npr =
+ * ceil(kw / 2)), dst[(t * 16 + l) * 2 + h] = the weight at kw = 2 j + h of
+ * channel 16 b + l; zeros past kw and past the channels. */
+static void qrt_packdw(const dlrt_win *g, qrt_wts w, dlrt_i b, int8_t *dst) {
+  dlrt_i kvol = g->k[0] * g->k[1] * g->k[2], npr = (g->k[2] + 1) / 2, nt = g->k[0] * g->k[1] * npr, t, l, h;
+  for (t = 0; t < nt; t++)
+    for (l = 0; l < 16; l++)
+      for (h = 0; h < 2; h++) {
+        dlrt_i m = 16 * b + l, kw = t % npr * 2 + h;
+        dst[(t * 16 + l) * 2 + h] =
+            (int8_t)(m < g->m && kw < g->k[2] ? qrt_wget(w, m * kvol + t / npr * g->k[2] + kw) : 0);
+      }
+}
+/* @end */
+
+/* @fn qrt_dwrow */
+/* out[o][l] = sum over e < ne, j < npr, h < 2 of xr[e][(o * s + 2 j d) * 32 + 2 l + h]
+ * * wr[e][j * 32 + 2 l + h] for o < no, l < 16: one output row of a block of
+ * 16 depthwise channels, int16 x int16 pairs into int32 (exact: the caller's
+ * acc_bits bound). xr[e] is the channel-interleaved input row of valid tap row
+ * e, wr[e] its npr tap pairs. With AVX-512 one VPDPWSSD (VNNI) or VPMADDWD per
+ * tap pair and position; SSE2 four PMADDWD; otherwise plain C (-DDLC_QRT_PORTABLE). */
+#if defined(__AVX512F__) && defined(__AVX512BW__) && !defined(DLC_QRT_PORTABLE)
+#include <immintrin.h>
+#ifdef __AVX512VNNI__
+#define QRT_DPW(a, x, w) _mm512_dpwssd_epi32(a, x, w)
+#else
+#define QRT_DPW(a, x, w) _mm512_add_epi32(a, _mm512_madd_epi16(x, w))
+#endif
+static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
+                      dlrt_i s, dlrt_i d, int32_t *out) {
+  dlrt_i o, e, j;
+  if (npr == 2 && ne == 3) { /* 3x3: the six weight pairs stay in registers */
+    const __m512i w0 = _mm512_loadu_si512((const void *)wr[0]), w1 = _mm512_loadu_si512((const void *)(wr[0] + 32));
+    const __m512i w2 = _mm512_loadu_si512((const void *)wr[1]), w3 = _mm512_loadu_si512((const void *)(wr[1] + 32));
+    const __m512i w4 = _mm512_loadu_si512((const void *)wr[2]), w5 = _mm512_loadu_si512((const void *)(wr[2] + 32));
+    const int16_t *x0 = xr[0], *x1 = xr[1], *x2 = xr[2];
+    for (o = 0; o < no; o++) {
+      dlrt_i c = o * s * 32, c2 = c + 64 * d;
+      __m512i a = _mm512_setzero_si512(), b = a;
+      a = QRT_DPW(a, _mm512_loadu_si512((const void *)(x0 + c)), w0);
+      b = QRT_DPW(b, _mm512_loadu_si512((const void *)(x0 + c2)), w1);
+      a = QRT_DPW(a, _mm512_loadu_si512((const void *)(x1 + c)), w2);
+      b = QRT_DPW(b, _mm512_loadu_si512((const void *)(x1 + c2)), w3);
+      a = QRT_DPW(a, _mm512_loadu_si512((const void *)(x2 + c)), w4);
+      b = QRT_DPW(b, _mm512_loadu_si512((const void *)(x2 + c2)), w5);
+      _mm512_storeu_si512((void *)(out + 16 * o), _mm512_add_epi32(a, b));
+    }
+    return;
+  }
+  for (o = 0; o < no; o++) {
+    __m512i a = _mm512_setzero_si512();
+    for (e = 0; e < ne; e++)
+      for (j = 0; j < npr; j++)
+        a = QRT_DPW(a, _mm512_loadu_si512((const void *)(xr[e] + (o * s + 2 * j * d) * 32)),
+                    _mm512_loadu_si512((const void *)(wr[e] + 32 * j)));
+    _mm512_storeu_si512((void *)(out + 16 * o), a);
+  }
+}
+#undef QRT_DPW
+#elif defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
+#include <emmintrin.h>
+static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
+                      dlrt_i s, dlrt_i d, int32_t *out) {
+  dlrt_i o, e, j;
+  for (o = 0; o < no; o++) {
+    __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
+    for (e = 0; e < ne; e++)
+      for (j = 0; j < npr; j++) {
+        const __m128i *xp = (const __m128i *)(const void *)(xr[e] + (o * s + 2 * j * d) * 32);
+        const __m128i *wp = (const __m128i *)(const void *)(wr[e] + 32 * j);
+        a0 = _mm_add_epi32(a0, _mm_madd_epi16(_mm_loadu_si128(xp), _mm_loadu_si128(wp)));
+        a1 = _mm_add_epi32(a1, _mm_madd_epi16(_mm_loadu_si128(xp + 1), _mm_loadu_si128(wp + 1)));
+        a2 = _mm_add_epi32(a2, _mm_madd_epi16(_mm_loadu_si128(xp + 2), _mm_loadu_si128(wp + 2)));
+        a3 = _mm_add_epi32(a3, _mm_madd_epi16(_mm_loadu_si128(xp + 3), _mm_loadu_si128(wp + 3)));
+      }
+    _mm_storeu_si128((__m128i *)(void *)(out + 16 * o), a0);
+    _mm_storeu_si128((__m128i *)(void *)(out + 16 * o + 4), a1);
+    _mm_storeu_si128((__m128i *)(void *)(out + 16 * o + 8), a2);
+    _mm_storeu_si128((__m128i *)(void *)(out + 16 * o + 12), a3);
+  }
+}
+#else /* portable C */
+static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
+                      dlrt_i s, dlrt_i d, int32_t *out) {
+  dlrt_i o, e, j, l;
+  for (o = 0; o < no; o++) {
+    int32_t a[16] = {0};
+    for (e = 0; e < ne; e++)
+      for (j = 0; j < npr; j++) {
+        const int16_t *xp = xr[e] + (o * s + 2 * j * d) * 32, *wp = wr[e] + 32 * j;
+        for (l = 0; l < 16; l++) a[l] += xp[2 * l] * wp[2 * l] + xp[2 * l + 1] * wp[2 * l + 1];
+      }
+    for (l = 0; l < 16; l++) out[16 * o + l] = a[l];
+  }
+}
+#endif
+/* @end */
+
+/* @fn qrt_dw_dims */
+/* qrt_convdw's scratch, in bytes at 64-byte boundaries: *npr tap pairs per
+ * kernel row, *wc the interleaved input's columns, *cap the positions of the
+ * sums buffer, at[0..5] the offsets of the interleaved input (int16, 32 per
+ * position), the packed block, its int16 widening, the sums (int32 [16][cap]),
+ * one output row's sums ([od2][16]) and the tap row pointers; returns the total. */
+static dlrt_i qrt_dw_dims(const dlrt_win *g, dlrt_i *npr, dlrt_i *wc, dlrt_i *cap, dlrt_i *at) {
+  dlrt_i nrow = g->id[0] * g->id[1], kr = g->k[0] * g->k[1], nt;
+  *npr = (g->k[2] + 1) / 2, nt = kr * *npr;
+  *wc = (g->od[2] - 1) * g->stride[2] + (2 * *npr - 2) * g->dil[2] + 1;
+  *cap = g->od[2] > 64 ? g->od[2] : 64;
+  at[0] = 0;
+  at[1] = at[0] + nrow * *wc * 64;
+  at[2] = at[1] + (nt * 32 + 63) / 64 * 64;
+  at[3] = at[2] + nt * 64;
+  at[4] = at[3] + 16 * *cap * 4;
+  at[5] = at[4] + g->od[2] * 64;
+  return at[5] + 2 * kr * (dlrt_i)sizeof(void *);
+}
+/* @end */
+
+/* @fn qrt_convdw uses qrt_dw_dims qrt_packdw qrt_dwrow qrt_out_row */
+/* qrt_conv when qrt_dw_ok holds, per block of 16 output channels: the block's
+ * input channels interleaved, minus zx, each column holding the pair of values
+ * at w and w + dil (so one int16 pair product covers two taps), zero columns
+ * at the left and right pads; per output row the tap rows inside the input
+ * (rows in the pads are skipped, not copied), qrt_dwrow's sums, then the
+ * output stage per channel over runs of at least 64 positions. Weights are
+ * read as qrt_packdw writes them: as they are (w.cl = 2, packed by the C
+ * target) or packed one block at a time into the scratch. */
+static void qrt_convdw(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
+                       const qrt_mult *mult, qrt_out o, void *y, unsigned char *scratch) {
+  dlrt_i npr, wc, cap, at[6], mg = g->m / g->group, ivol = g->id[0] * g->id[1] * g->id[2];
+  dlrt_i nrow = g->id[0] * g->id[1], kr = g->k[0] * g->k[1], nt, nb = (g->m + 15) / 16, od2 = g->od[2];
+  dlrt_i P = g->od[0] * g->od[1] * od2, n, b, l, r, cc, i0, i1, k0, k1, t, pc, p0, ne;
+  int16_t *xi, *wq;
+  int8_t *wb;
+  int32_t *sum, *row;
+  const int16_t **xr, **wr;
+  qrt_dw_dims(g, &npr, &wc, &cap, at);
+  nt = kr * npr;
+  xi = (int16_t *)(void *)(scratch + at[0]), wb = (int8_t *)(scratch + at[1]), wq = (int16_t *)(void *)(scratch + at[2]);
+  sum = (int32_t *)(void *)(scratch + at[3]), row = (int32_t *)(void *)(scratch + at[4]);
+  xr = (const int16_t **)(void *)(scratch + at[5]), wr = xr + kr;
+  for (n = 0; n < g->n; n++)
+    for (b = 0; b < nb; b++) {
+      const int8_t *wk = w.cl == 2 ? (const int8_t *)w.data + b * nt * 32 : wb;
+      if (w.cl != 2) qrt_packdw(g, w, b, wb);
+      for (t = 0; t < nt * 32; t++) wq[t] = wk[t];
+      for (l = 0; l < 16; l++) {
+        dlrt_i ch = 16 * b + l;
+        const int8_t *src = x + (n * g->c + (ch < g->m ? ch : 0) / mg) * ivol;
+        for (r = 0; r < nrow; r++, src += g->id[2]) {
+          int16_t *d = xi + r * wc * 32 + 2 * l;
+          for (cc = 0; cc < wc; cc++, d += 32) {
+            dlrt_i c0 = cc - g->pad[2], c1 = c0 + g->dil[2];
+            d[0] = (int16_t)(ch < g->m && c0 >= 0 && c0 < g->id[2] ? src[c0] - zx : 0);
+            d[1] = (int16_t)(ch < g->m && c1 >= 0 && c1 < g->id[2] ? src[c1] - zx : 0);
+          }
+        }
+      }
+      pc = 0, p0 = 0;
+      for (i0 = 0; i0 < g->od[0]; i0++)
+        for (i1 = 0; i1 < g->od[1]; i1++) {
+          for (ne = 0, k0 = 0; k0 < g->k[0]; k0++) {
+            dlrt_i z0 = i0 * g->stride[0] - g->pad[0] + k0 * g->dil[0];
+            if (z0 < 0 || z0 >= g->id[0]) continue;
+            for (k1 = 0; k1 < g->k[1]; k1++) {
+              dlrt_i z1 = i1 * g->stride[1] - g->pad[1] + k1 * g->dil[1];
+              if (z1 < 0 || z1 >= g->id[1]) continue;
+              xr[ne] = xi + (z0 * g->id[1] + z1) * wc * 32, wr[ne++] = wq + (k0 * g->k[1] + k1) * npr * 32;
+            }
+          }
+          qrt_dwrow(xr, wr, ne, npr, od2, g->stride[2], g->dil[2], row);
+          for (cc = 0; cc < od2; cc++)
+            for (l = 0; l < 16; l++) sum[l * cap + pc + cc] = row[16 * cc + l];
+          pc += od2;
+          if (pc + od2 <= cap && !(i0 == g->od[0] - 1 && i1 == g->od[1] - 1)) continue;
+          for (l = 0; l < 16 && 16 * b + l < g->m; l++) {
+            dlrt_i ch = 16 * b + l;
+            qrt_out_row(sum + l * cap, pc, bias ? bias[ch] : 0, mult[ch], o, y, (n * g->m + ch) * P + p0);
+          }
+          p0 += pc, pc = 0;
+        }
+    }
+}
+/* @end */
+
+/* @fn qrt_conv_packed uses qrt_conv8_ok qrt_dw_ok */
+int qrt_conv_packed(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
+  return qrt_conv8_ok(g, xes, zx, wbits, acc_bits) || qrt_dw_ok(g, xes, zx, wbits, acc_bits);
+}
+/* @end */
+
+/* @fn qrt_conv_pack uses qrt_pack8 qrt_packdw */
 dlrt_i qrt_conv_pack(const dlrt_win *g, qrt_wts w, int8_t *dst) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], nbg = (g->m / g->group + 15) / 16, gr, b;
   dlrt_i blk = (K + 3) / 4 * 64;
+  if (g->c == g->group && g->m / g->group < 4) { /* qrt_dw_ok's geometry (qrt_conv8_ok needs 4 channels per group) */
+    dlrt_i nt = g->k[0] * g->k[1] * ((g->k[2] + 1) / 2) * 32;
+    for (b = 0; dst && b < (g->m + 15) / 16; b++) qrt_packdw(g, w, b, dst + b * nt);
+    return (g->m + 15) / 16 * nt;
+  }
   for (gr = 0; dst && gr < g->group; gr++)
     for (b = 0; b < nbg; b++) qrt_pack8(g, w, gr, b, dst + (gr * nbg + b) * blk);
   return g->group * nbg * blk;
 }
 /* @end */
 
-/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store qrt_fast16 qrt_conv16 qrt_conv8_ok qrt_conv8 */
+/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store qrt_fast16 qrt_conv16 qrt_conv8_ok qrt_conv8 qrt_dw_ok qrt_convdw */
 void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
               const qrt_mult *mult, qrt_out o, int acc_bits, void *y, void *scratch) {
   dlrt_i cg = g->c / g->group, mg = g->m / g->group;
@@ -594,6 +797,10 @@ void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, 
   int64_t *acc;
   if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) {
     qrt_conv8(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
+    return;
+  }
+  if (qrt_dw_ok(g, xes, zx, w.bits, acc_bits)) {
+    qrt_convdw(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
     return;
   }
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
@@ -637,11 +844,12 @@ int qrt_conv_cl(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits)
 }
 /* @end */
 
-/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_conv8_ok qrt_conv8_dims */
+/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_conv8_ok qrt_conv8_dims qrt_dw_ok qrt_dw_dims */
 dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int acc_bits) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], P = g->od[0] * g->od[1] * g->od[2];
-  dlrt_i cp, pd[3], at[5];
+  dlrt_i cp, pd[3], at[6], wc, cap;
   if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) return qrt_conv8_dims(g, &cp, pd, at);
+  if (qrt_dw_ok(g, xes, zx, w.bits, acc_bits)) return qrt_dw_dims(g, &cp, &wc, &cap, at);
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
     dlrt_i nxb = qrt_conv16_dims(g, &cp, pd);
     return (P * cp + 2 * cp + nxb) * 2 + 2 * P * 4;

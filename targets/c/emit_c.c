@@ -38,7 +38,7 @@ typedef struct {
 
 typedef struct {
   char name[64];
-  char deps[8][64];
+  char deps[16][64];
   int ndeps;
   const char *text;
   size_t len;
@@ -56,7 +56,7 @@ static int parse_sections(const char *p, Section *s, int n, int max) {
     char *tok = strtok(line, " ");
     snprintf(x->name, sizeof x->name, "%s", tok);
     while ((tok = strtok(NULL, " ")))
-      if (strcmp(tok, "uses") && x->ndeps < 8) snprintf(x->deps[x->ndeps++], 64, "%s", tok);
+      if (strcmp(tok, "uses") && x->ndeps < 16) snprintf(x->deps[x->ndeps++], 64, "%s", tok);
     x->text = strchr(eol, '\n') + 1;
     const char *end = strstr(x->text, "/* @end */");
     x->len = (size_t)(end - x->text);
