@@ -163,7 +163,113 @@ static void qrt_wcopy(const int8_t *restrict p, dlrt_i n, dlrt_i np, int16_t *re
 /* @end */
 
 /* @fn qrt_out_row uses qrt_st qrt_requant */
-/* The output stage of one channel: y[y0 + i] = clamp(zp + requant(acc[i] + bias)) for i < n. */
+/* The output stage of one channel: y[y0 + i] = clamp(zp + requant(acc[i] + bias)) for i < n,
+ * where each acc[i] + bias fits int32 (the callers' acc_bits <= 32 proves it). With
+ * AVX-512 8 lanes of int64 per step (VPMULDQ, an arithmetic shift, 64-bit clamps,
+ * a narrowing store); with SSE2, 4 lanes into 8- or 16-bit outputs: PMULUDQ plus a
+ * sign correction, the floor shift done logically on v + 2^63, and q - 2^(63-n) + zp
+ * in 32-bit lanes, exact when it fits int32: always for shifts of 32..62, else when
+ * the row's largest |acc + bias| says so (qrt_row_fits); everything else as the
+ * plain loop. Same bits either way. */
+#if defined(__AVX512F__) && !defined(DLC_QRT_PORTABLE)
+#include <immintrin.h>
+static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
+  dlrt_i i = 0;
+  if (m.m0 >= 0 && m.m0 < ((int64_t)1 << 31)) {
+    int sh = m.shift > 0 ? m.shift : 0;
+    const __m512i vb = _mm512_set1_epi64(bias), vm = _mm512_set1_epi64(m.m0);
+    const __m512i vr = _mm512_set1_epi64(sh ? (int64_t)1 << (sh - 1) : 0), vz = _mm512_set1_epi64(o.zp);
+    const __m512i vlo = _mm512_set1_epi64(o.lo), vhi = _mm512_set1_epi64(o.hi);
+    const __m128i cnt = _mm_cvtsi32_si128(sh);
+    for (; i < n; i += 16) {
+      __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
+      __m512i a = _mm512_maskz_loadu_epi32(k, acc + i), v[2];
+      int h;
+      v[0] = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(a));
+      v[1] = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(a, 1));
+      for (h = 0; h < 2; h++) {
+        __m512i t = _mm512_mul_epi32(_mm512_add_epi64(v[h], vb), vm);
+        t = _mm512_add_epi64(_mm512_sra_epi64(_mm512_add_epi64(t, vr), cnt), vz);
+        v[h] = _mm512_min_epi64(_mm512_max_epi64(t, vlo), vhi);
+      }
+      if (o.es == 1) {
+        _mm512_mask_cvtepi64_storeu_epi8((int8_t *)y + y0 + i, (__mmask8)k, v[0]);
+        _mm512_mask_cvtepi64_storeu_epi8((int8_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
+      } else if (o.es == 2) {
+        _mm512_mask_cvtepi64_storeu_epi16((int16_t *)y + y0 + i, (__mmask8)k, v[0]);
+        _mm512_mask_cvtepi64_storeu_epi16((int16_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
+      } else {
+        _mm512_mask_cvtepi64_storeu_epi32((int32_t *)y + y0 + i, (__mmask8)k, v[0]);
+        _mm512_mask_cvtepi64_storeu_epi32((int32_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
+      }
+    }
+    return;
+  }
+  for (; i < n; i++) {
+    int64_t v = o.zp + qrt_requant(acc[i] + bias, m);
+    v = v > o.lo ? v : o.lo; /* as in qrt_out_store */
+    qrt_st(y, o.es, y0 + i, v < o.hi ? v : o.hi);
+  }
+}
+#elif defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
+#include <emmintrin.h>
+/* zp + requant(s) for four int32 s (see qrt_out_row); c = 2^(n-1) + 2^63, d = zp - 2^(63-n) mod 2^32. */
+static __m128i qrt_req4(__m128i s, __m128i vm, __m128i mhi, __m128i c, __m128i cnt, __m128i d) {
+  __m128i sg = _mm_srai_epi32(s, 31);
+  __m128i ev = _mm_mul_epu32(s, vm), od = _mm_mul_epu32(_mm_srli_epi64(s, 32), vm);
+  ev = _mm_sub_epi64(ev, _mm_and_si128(_mm_shuffle_epi32(sg, 0xA0), mhi)); /* s < 0: s m0 = (s + 2^32) m0 - m0 2^32 */
+  od = _mm_sub_epi64(od, _mm_and_si128(_mm_shuffle_epi32(sg, 0xF5), mhi));
+  ev = _mm_srl_epi64(_mm_add_epi64(ev, c), cnt), od = _mm_srl_epi64(_mm_add_epi64(od, c), cnt);
+  return _mm_add_epi32(_mm_unpacklo_epi32(_mm_shuffle_epi32(ev, 0x08), _mm_shuffle_epi32(od, 0x08)), d);
+}
+/* Whether |zp + requant(s)| < 2^31 for every s = acc[i] + bias, i < n (then qrt_req4 is exact):
+ * |s| < 2^b, b from the OR of s ^ (s >> 31) over the row. */
+static int qrt_row_fits(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, int64_t zp) {
+  const __m128i vb = _mm_set1_epi32((int32_t)bias);
+  __m128i a = _mm_setzero_si128();
+  uint32_t u[4], all;
+  dlrt_i i, b;
+  for (i = 0; i + 4 <= n; i += 4) {
+    __m128i s = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)(acc + i)), vb);
+    a = _mm_or_si128(a, _mm_xor_si128(s, _mm_srai_epi32(s, 31)));
+  }
+  _mm_storeu_si128((__m128i *)(void *)u, a);
+  all = u[0] | u[1] | u[2] | u[3];
+  for (; i < n; i++) {
+    int32_t v = (int32_t)(acc[i] + bias);
+    all |= (uint32_t)(v < 0 ? ~v : v);
+  }
+  for (b = 0; b < 32 && all >> b; b++) {}
+  return ((((uint64_t)1 << b) * (uint64_t)m.m0) >> m.shift) + 2 + (uint64_t)(zp < 0 ? -zp : zp) < ((uint64_t)1 << 31);
+}
+static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
+  dlrt_i i = 0;
+  if (o.es <= 2 && m.shift >= 1 && m.shift <= 62 && m.m0 >= 0 && m.m0 < ((int64_t)1 << 31) && n >= 8 &&
+      (m.shift >= 32 || qrt_row_fits(acc, n, bias, m, o.zp))) {
+    uint64_t c = ((uint64_t)1 << (m.shift - 1)) + ((uint64_t)1 << 63);
+    uint32_t d = (uint32_t)((uint64_t)o.zp - ((uint64_t)1 << (63 - m.shift)));
+    const __m128i vb = _mm_set1_epi32((int32_t)bias), vm = _mm_set1_epi32((int32_t)m.m0);
+    const __m128i mhi = _mm_set_epi32((int32_t)m.m0, 0, (int32_t)m.m0, 0), vc = _mm_set1_epi64x((int64_t)(c ^ ((uint64_t)1 << 63)) - INT64_MAX - 1);
+    const __m128i cnt = _mm_cvtsi32_si128(m.shift), vd = _mm_set1_epi32((int32_t)(d ^ 0x80000000u) - INT32_MAX - 1);
+    const __m128i lo = _mm_set1_epi16((int16_t)o.lo), hi = _mm_set1_epi16((int16_t)o.hi);
+    for (; i + 8 <= n; i += 8) {
+      __m128i s0 = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)(acc + i)), vb);
+      __m128i s1 = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)(acc + i + 4)), vb);
+      __m128i p = _mm_packs_epi32(qrt_req4(s0, vm, mhi, vc, cnt, vd), qrt_req4(s1, vm, mhi, vc, cnt, vd));
+      p = _mm_min_epi16(_mm_max_epi16(p, lo), hi); /* saturating to int16 first changes nothing inside [lo, hi] */
+      if (o.es == 1) _mm_storel_epi64((__m128i *)(void *)((int8_t *)y + y0 + i), _mm_packs_epi16(p, p));
+      else _mm_storeu_si128((__m128i *)(void *)((int16_t *)y + y0 + i), p);
+    }
+  }
+  for (; i < n; i++) {
+    int64_t v = o.zp + qrt_requant(acc[i] + bias, m);
+    v = v > o.lo ? v : o.lo; /* as in qrt_out_store */
+    v = v < o.hi ? v : o.hi;
+    if (o.es == 1) ((int8_t *)y)[y0 + i] = (int8_t)v;
+    else qrt_st(y, o.es, y0 + i, v);
+  }
+}
+#else /* portable C */
 static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
   dlrt_i i;
   for (i = 0; i < n; i++) {
@@ -174,6 +280,7 @@ static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
     else qrt_st(y, o.es, y0 + i, v);
   }
 }
+#endif
 /* @end */
 
 /* @fn qrt_conv16_dims */
@@ -677,66 +784,171 @@ static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i
 #endif
 /* @end */
 
+/* @fn qrt_dwcopy */
+/* One input row of a block of 16 depthwise channels, interleaved for qrt_dwrow:
+ * d[cc * 32 + 2 l + h] = X_l(cc - pad + h dil) for cc < wc, where X_l(i) =
+ * src[l][i] - zx for 0 <= i < iw and 0 elsewhere (src[l] NULL: the lane is
+ * past the channels, all zeros). ln (16 lines of nl >= wc + dil int16, nl a
+ * multiple of 8) and tr (nl x 16 int16) are scratch. With SSE2 the lines are
+ * widened 8 bytes at a time and transposed in 8 x 8 blocks (PUNPCK*), and the
+ * pairs are one PUNPCKLWD / PUNPCKHWD of two transposed columns. */
+#if defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
+#include <emmintrin.h>
+static void qrt_dwcopy(const int8_t *const *src, dlrt_i iw, dlrt_i pad, dlrt_i dil, dlrt_i wc, dlrt_i nl, int64_t zx,
+                       int16_t *ln, int16_t *tr, int16_t *d) {
+  const __m128i z16 = _mm_set1_epi16((int16_t)zx), zero = _mm_setzero_si128();
+  dlrt_i l, i, c, h;
+  for (l = 0; l < 16; l++) {
+    int16_t *q = ln + l * nl;
+    for (i = 0; i < nl; i++) q[i] = 0;
+    if (!src[l]) continue;
+    for (i = 0; i + 8 <= iw; i += 8) {
+      __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)(src[l] + i));
+      v = _mm_unpacklo_epi8(v, _mm_cmpgt_epi8(zero, v));
+      _mm_storeu_si128((__m128i *)(void *)(q + pad + i), _mm_sub_epi16(v, z16));
+    }
+    for (; i < iw; i++) q[pad + i] = (int16_t)(src[l][i] - zx);
+  }
+  for (c = 0; c < nl; c += 8)
+    for (h = 0; h < 16; h += 8) {
+      const int16_t *a = ln + h * nl + c;
+      __m128i a0 = _mm_loadu_si128((const __m128i *)(const void *)a);
+      __m128i a1 = _mm_loadu_si128((const __m128i *)(const void *)(a + nl));
+      __m128i a2 = _mm_loadu_si128((const __m128i *)(const void *)(a + 2 * nl));
+      __m128i a3 = _mm_loadu_si128((const __m128i *)(const void *)(a + 3 * nl));
+      __m128i a4 = _mm_loadu_si128((const __m128i *)(const void *)(a + 4 * nl));
+      __m128i a5 = _mm_loadu_si128((const __m128i *)(const void *)(a + 5 * nl));
+      __m128i a6 = _mm_loadu_si128((const __m128i *)(const void *)(a + 6 * nl));
+      __m128i a7 = _mm_loadu_si128((const __m128i *)(const void *)(a + 7 * nl));
+      __m128i b0 = _mm_unpacklo_epi16(a0, a1), b1 = _mm_unpackhi_epi16(a0, a1);
+      __m128i b2 = _mm_unpacklo_epi16(a2, a3), b3 = _mm_unpackhi_epi16(a2, a3);
+      __m128i b4 = _mm_unpacklo_epi16(a4, a5), b5 = _mm_unpackhi_epi16(a4, a5);
+      __m128i b6 = _mm_unpacklo_epi16(a6, a7), b7 = _mm_unpackhi_epi16(a6, a7);
+      __m128i c0 = _mm_unpacklo_epi32(b0, b2), c1 = _mm_unpackhi_epi32(b0, b2);
+      __m128i c2 = _mm_unpacklo_epi32(b1, b3), c3 = _mm_unpackhi_epi32(b1, b3);
+      __m128i c4 = _mm_unpacklo_epi32(b4, b6), c5 = _mm_unpackhi_epi32(b4, b6);
+      __m128i c6 = _mm_unpacklo_epi32(b5, b7), c7 = _mm_unpackhi_epi32(b5, b7);
+      __m128i *t = (__m128i *)(void *)(tr + c * 16 + h);
+      _mm_storeu_si128(t, _mm_unpacklo_epi64(c0, c4)), _mm_storeu_si128(t + 2, _mm_unpackhi_epi64(c0, c4));
+      _mm_storeu_si128(t + 4, _mm_unpacklo_epi64(c1, c5)), _mm_storeu_si128(t + 6, _mm_unpackhi_epi64(c1, c5));
+      _mm_storeu_si128(t + 8, _mm_unpacklo_epi64(c2, c6)), _mm_storeu_si128(t + 10, _mm_unpackhi_epi64(c2, c6));
+      _mm_storeu_si128(t + 12, _mm_unpacklo_epi64(c3, c7)), _mm_storeu_si128(t + 14, _mm_unpackhi_epi64(c3, c7));
+    }
+  for (c = 0; c < wc; c++) {
+    const __m128i *p = (const __m128i *)(const void *)(tr + c * 16), *q = (const __m128i *)(const void *)(tr + (c + dil) * 16);
+    __m128i *o = (__m128i *)(void *)(d + c * 32), x0 = _mm_loadu_si128(p), x1 = _mm_loadu_si128(p + 1);
+    __m128i y0 = _mm_loadu_si128(q), y1 = _mm_loadu_si128(q + 1);
+    _mm_storeu_si128(o, _mm_unpacklo_epi16(x0, y0)), _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(x0, y0));
+    _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(x1, y1)), _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(x1, y1));
+  }
+}
+#else /* portable C */
+static void qrt_dwcopy(const int8_t *const *src, dlrt_i iw, dlrt_i pad, dlrt_i dil, dlrt_i wc, dlrt_i nl, int64_t zx,
+                       int16_t *ln, int16_t *tr, int16_t *d) {
+  dlrt_i l, i, c;
+  (void)tr;
+  for (l = 0; l < 16; l++) {
+    int16_t *q = ln + l * nl;
+    for (i = 0; i < nl; i++) q[i] = 0;
+    for (i = 0; src[l] && i < iw; i++) q[pad + i] = (int16_t)(src[l][i] - zx);
+    for (c = 0; c < wc; c++) d[c * 32 + 2 * l] = q[c], d[c * 32 + 2 * l + 1] = q[c + dil];
+  }
+}
+#endif
+/* @end */
+
+/* @fn qrt_dwsum */
+/* sum[l * cap + cc] = row[16 * cc + l] for cc < no, l < 16 (SSE2: 4 x 4 transposes). */
+#if defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
+#include <emmintrin.h>
+static void qrt_dwsum(const int32_t *row, dlrt_i no, dlrt_i cap, int32_t *sum) {
+  dlrt_i c = 0, g, l;
+  for (; c + 4 <= no; c += 4)
+    for (g = 0; g < 16; g += 4) {
+      const int32_t *r = row + 16 * c + g;
+      __m128i r0 = _mm_loadu_si128((const __m128i *)(const void *)r);
+      __m128i r1 = _mm_loadu_si128((const __m128i *)(const void *)(r + 16));
+      __m128i r2 = _mm_loadu_si128((const __m128i *)(const void *)(r + 32));
+      __m128i r3 = _mm_loadu_si128((const __m128i *)(const void *)(r + 48));
+      __m128i u0 = _mm_unpacklo_epi32(r0, r1), u1 = _mm_unpacklo_epi32(r2, r3);
+      __m128i u2 = _mm_unpackhi_epi32(r0, r1), u3 = _mm_unpackhi_epi32(r2, r3);
+      int32_t *s = sum + g * cap + c;
+      _mm_storeu_si128((__m128i *)(void *)s, _mm_unpacklo_epi64(u0, u1));
+      _mm_storeu_si128((__m128i *)(void *)(s + cap), _mm_unpackhi_epi64(u0, u1));
+      _mm_storeu_si128((__m128i *)(void *)(s + 2 * cap), _mm_unpacklo_epi64(u2, u3));
+      _mm_storeu_si128((__m128i *)(void *)(s + 3 * cap), _mm_unpackhi_epi64(u2, u3));
+    }
+  for (; c < no; c++)
+    for (l = 0; l < 16; l++) sum[l * cap + c] = row[16 * c + l];
+}
+#else /* portable C */
+static void qrt_dwsum(const int32_t *row, dlrt_i no, dlrt_i cap, int32_t *sum) {
+  dlrt_i c, l;
+  for (c = 0; c < no; c++)
+    for (l = 0; l < 16; l++) sum[l * cap + c] = row[16 * c + l];
+}
+#endif
+/* @end */
+
 /* @fn qrt_dw_dims */
 /* qrt_convdw's scratch, in bytes at 64-byte boundaries: *npr tap pairs per
- * kernel row, *wc the interleaved input's columns, *cap the positions of the
- * sums buffer, at[0..5] the offsets of the interleaved input (int16, 32 per
- * position), the packed block, its int16 widening, the sums (int32 [16][cap]),
- * one output row's sums ([od2][16]) and the tap row pointers; returns the total. */
-static dlrt_i qrt_dw_dims(const dlrt_win *g, dlrt_i *npr, dlrt_i *wc, dlrt_i *cap, dlrt_i *at) {
+ * kernel row, *wc the interleaved input's columns, *nl qrt_dwcopy's line
+ * length, *cap the positions of the sums buffer, at[0..7] the offsets of the
+ * interleaved input (int16, 32 per position), the packed block, its int16
+ * widening, the sums (int32 [16][cap]), one output row's sums ([od2][16]),
+ * qrt_dwcopy's lines and transpose, and the tap row pointers; returns the total. */
+static dlrt_i qrt_dw_dims(const dlrt_win *g, dlrt_i *npr, dlrt_i *wc, dlrt_i *nl, dlrt_i *cap, dlrt_i *at) {
   dlrt_i nrow = g->id[0] * g->id[1], kr = g->k[0] * g->k[1], nt;
   *npr = (g->k[2] + 1) / 2, nt = kr * *npr;
   *wc = (g->od[2] - 1) * g->stride[2] + (2 * *npr - 2) * g->dil[2] + 1;
-  *cap = g->od[2] > 64 ? g->od[2] : 64;
+  *nl = (*wc + g->dil[2] > g->pad[2] + g->id[2] ? *wc + g->dil[2] : g->pad[2] + g->id[2]) + 7;
+  *nl -= *nl % 8, *cap = g->od[2] > 64 ? g->od[2] : 64;
   at[0] = 0;
   at[1] = at[0] + nrow * *wc * 64;
   at[2] = at[1] + (nt * 32 + 63) / 64 * 64;
   at[3] = at[2] + nt * 64;
   at[4] = at[3] + 16 * *cap * 4;
   at[5] = at[4] + g->od[2] * 64;
-  return at[5] + 2 * kr * (dlrt_i)sizeof(void *);
+  at[6] = at[5] + *nl * 32;
+  at[7] = at[6] + *nl * 32;
+  return at[7] + (2 * kr + 16) * (dlrt_i)sizeof(void *);
 }
 /* @end */
 
-/* @fn qrt_convdw uses qrt_dw_dims qrt_packdw qrt_dwrow qrt_out_row */
+/* @fn qrt_convdw uses qrt_dw_dims qrt_packdw qrt_dwcopy qrt_dwrow qrt_dwsum qrt_out_row */
 /* qrt_conv when qrt_dw_ok holds, per block of 16 output channels: the block's
  * input channels interleaved, minus zx, each column holding the pair of values
  * at w and w + dil (so one int16 pair product covers two taps), zero columns
- * at the left and right pads; per output row the tap rows inside the input
- * (rows in the pads are skipped, not copied), qrt_dwrow's sums, then the
- * output stage per channel over runs of at least 64 positions. Weights are
- * read as qrt_packdw writes them: as they are (w.cl = 2, packed by the C
+ * at the left and right pads (qrt_dwcopy); per output row the tap rows inside
+ * the input (rows in the pads are skipped, not copied), qrt_dwrow's sums, then
+ * the output stage per channel over runs of at least 64 positions. Weights
+ * are read as qrt_packdw writes them: as they are (w.cl = 2, packed by the C
  * target) or packed one block at a time into the scratch. */
 static void qrt_convdw(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
                        const qrt_mult *mult, qrt_out o, void *y, unsigned char *scratch) {
-  dlrt_i npr, wc, cap, at[6], mg = g->m / g->group, ivol = g->id[0] * g->id[1] * g->id[2];
+  dlrt_i npr, wc, nl, cap, at[8], mg = g->m / g->group, ivol = g->id[0] * g->id[1] * g->id[2];
   dlrt_i nrow = g->id[0] * g->id[1], kr = g->k[0] * g->k[1], nt, nb = (g->m + 15) / 16, od2 = g->od[2];
-  dlrt_i P = g->od[0] * g->od[1] * od2, n, b, l, r, cc, i0, i1, k0, k1, t, pc, p0, ne;
-  int16_t *xi, *wq;
+  dlrt_i P = g->od[0] * g->od[1] * od2, n, b, l, r, t, pc, p0, ne, i0, i1, k0, k1;
+  int16_t *xi, *wq, *ln, *tr;
   int8_t *wb;
   int32_t *sum, *row;
   const int16_t **xr, **wr;
-  qrt_dw_dims(g, &npr, &wc, &cap, at);
+  const int8_t **src;
+  qrt_dw_dims(g, &npr, &wc, &nl, &cap, at);
   nt = kr * npr;
   xi = (int16_t *)(void *)(scratch + at[0]), wb = (int8_t *)(scratch + at[1]), wq = (int16_t *)(void *)(scratch + at[2]);
   sum = (int32_t *)(void *)(scratch + at[3]), row = (int32_t *)(void *)(scratch + at[4]);
-  xr = (const int16_t **)(void *)(scratch + at[5]), wr = xr + kr;
+  ln = (int16_t *)(void *)(scratch + at[5]), tr = (int16_t *)(void *)(scratch + at[6]);
+  xr = (const int16_t **)(void *)(scratch + at[7]), wr = xr + kr, src = (const int8_t **)(void *)(wr + kr);
   for (n = 0; n < g->n; n++)
     for (b = 0; b < nb; b++) {
       const int8_t *wk = w.cl == 2 ? (const int8_t *)w.data + b * nt * 32 : wb;
       if (w.cl != 2) qrt_packdw(g, w, b, wb);
       for (t = 0; t < nt * 32; t++) wq[t] = wk[t];
-      for (l = 0; l < 16; l++) {
-        dlrt_i ch = 16 * b + l;
-        const int8_t *src = x + (n * g->c + (ch < g->m ? ch : 0) / mg) * ivol;
-        for (r = 0; r < nrow; r++, src += g->id[2]) {
-          int16_t *d = xi + r * wc * 32 + 2 * l;
-          for (cc = 0; cc < wc; cc++, d += 32) {
-            dlrt_i c0 = cc - g->pad[2], c1 = c0 + g->dil[2];
-            d[0] = (int16_t)(ch < g->m && c0 >= 0 && c0 < g->id[2] ? src[c0] - zx : 0);
-            d[1] = (int16_t)(ch < g->m && c1 >= 0 && c1 < g->id[2] ? src[c1] - zx : 0);
-          }
-        }
+      for (l = 0; l < 16; l++) src[l] = 16 * b + l < g->m ? x + (n * g->c + (16 * b + l) / mg) * ivol : NULL;
+      for (r = 0; r < nrow; r++) {
+        qrt_dwcopy(src, g->id[2], g->pad[2], g->dil[2], wc, nl, zx, ln, tr, xi + r * wc * 32);
+        for (l = 0; l < 16; l++) src[l] = src[l] ? src[l] + g->id[2] : NULL;
       }
       pc = 0, p0 = 0;
       for (i0 = 0; i0 < g->od[0]; i0++)
@@ -751,8 +963,7 @@ static void qrt_convdw(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
             }
           }
           qrt_dwrow(xr, wr, ne, npr, od2, g->stride[2], g->dil[2], row);
-          for (cc = 0; cc < od2; cc++)
-            for (l = 0; l < 16; l++) sum[l * cap + pc + cc] = row[16 * cc + l];
+          qrt_dwsum(row, od2, cap, sum + pc);
           pc += od2;
           if (pc + od2 <= cap && !(i0 == g->od[0] - 1 && i1 == g->od[1] - 1)) continue;
           for (l = 0; l < 16 && 16 * b + l < g->m; l++) {
@@ -847,9 +1058,9 @@ int qrt_conv_cl(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits)
 /* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_conv8_ok qrt_conv8_dims qrt_dw_ok qrt_dw_dims */
 dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int acc_bits) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], P = g->od[0] * g->od[1] * g->od[2];
-  dlrt_i cp, pd[3], at[6], wc, cap;
+  dlrt_i cp, pd[3], at[8], wc, nl, cap;
   if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) return qrt_conv8_dims(g, &cp, pd, at);
-  if (qrt_dw_ok(g, xes, zx, w.bits, acc_bits)) return qrt_dw_dims(g, &cp, &wc, &cap, at);
+  if (qrt_dw_ok(g, xes, zx, w.bits, acc_bits)) return qrt_dw_dims(g, &cp, &wc, &nl, &cap, at);
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
     dlrt_i nxb = qrt_conv16_dims(g, &cp, pd);
     return (P * cp + 2 * cp + nxb) * 2 + 2 * P * 4;
