@@ -192,15 +192,17 @@ static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
         t = _mm512_add_epi64(_mm512_sra_epi64(_mm512_add_epi64(t, vr), cnt), vz);
         v[h] = _mm512_min_epi64(_mm512_max_epi64(t, vlo), vhi);
       }
-      if (o.es == 1) {
-        _mm512_mask_cvtepi64_storeu_epi8((int8_t *)y + y0 + i, (__mmask8)k, v[0]);
-        _mm512_mask_cvtepi64_storeu_epi8((int8_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
-      } else if (o.es == 2) {
-        _mm512_mask_cvtepi64_storeu_epi16((int16_t *)y + y0 + i, (__mmask8)k, v[0]);
-        _mm512_mask_cvtepi64_storeu_epi16((int16_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
-      } else {
-        _mm512_mask_cvtepi64_storeu_epi32((int32_t *)y + y0 + i, (__mmask8)k, v[0]);
-        _mm512_mask_cvtepi64_storeu_epi32((int32_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
+      { /* narrowed in registers, then one store (masked narrowing stores are slow) */
+        __m512i v32 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(v[0])), _mm512_cvtepi64_epi32(v[1]), 1);
+        dlrt_i cnt16 = n - i < 16 ? n - i : 16;
+        int32_t tmp[16];
+        if (o.es == 1 && cnt16 == 16) _mm_storeu_si128((__m128i *)(void *)((int8_t *)y + y0 + i), _mm512_cvtepi32_epi8(v32));
+        else if (o.es == 2 && cnt16 == 16) _mm256_storeu_si256((__m256i *)(void *)((int16_t *)y + y0 + i), _mm512_cvtepi32_epi16(v32));
+        else if (o.es == 4 && cnt16 == 16) _mm512_storeu_si512((void *)((int32_t *)y + y0 + i), v32);
+        else {
+          _mm512_storeu_si512((void *)tmp, v32);
+          for (h = 0; h < cnt16; h++) qrt_st(y, o.es, y0 + i + h, tmp[h]);
+        }
       }
     }
     return;
@@ -797,17 +799,29 @@ static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i
 static void qrt_dwcopy(const int8_t *const *src, dlrt_i iw, dlrt_i pad, dlrt_i dil, dlrt_i wc, dlrt_i nl, int64_t zx,
                        int16_t *ln, int16_t *tr, int16_t *d) {
   const __m128i z16 = _mm_set1_epi16((int16_t)zx), zero = _mm_setzero_si128();
-  dlrt_i l, i, c, h;
+  const __m128i keep = _mm_cmpgt_epi16(_mm_set1_epi16((int16_t)(iw % 8)), _mm_set_epi16(7, 6, 5, 4, 3, 2, 1, 0));
+  dlrt_i l, i, c, h, iw8 = iw - iw % 8, end = pad + iw8 + (iw % 8 ? 8 : 0);
   for (l = 0; l < 16; l++) {
     int16_t *q = ln + l * nl;
-    for (i = 0; i < nl; i++) q[i] = 0;
-    if (!src[l]) continue;
-    for (i = 0; i + 8 <= iw; i += 8) {
+    for (i = 0; i < pad; i++) q[i] = 0;
+    for (i = end; i < nl; i++) q[i] = 0;
+    if (!src[l]) {
+      for (i = pad; i < end; i++) q[i] = 0;
+      continue;
+    }
+    for (i = 0; i < iw8; i += 8) {
       __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)(src[l] + i));
       v = _mm_unpacklo_epi8(v, _mm_cmpgt_epi8(zero, v));
       _mm_storeu_si128((__m128i *)(void *)(q + pad + i), _mm_sub_epi16(v, z16));
     }
-    for (; i < iw; i++) q[pad + i] = (int16_t)(src[l][i] - zx);
+    if (iw % 8) { /* the last iw % 8 values, zeros after them */
+      int64_t t = 0;
+      __m128i v;
+      memcpy(&t, src[l] + iw8, (size_t)(iw % 8));
+      v = _mm_loadl_epi64((const __m128i *)(const void *)&t);
+      v = _mm_unpacklo_epi8(v, _mm_cmpgt_epi8(zero, v));
+      _mm_storeu_si128((__m128i *)(void *)(q + pad + iw8), _mm_and_si128(_mm_sub_epi16(v, z16), keep));
+    }
   }
   for (c = 0; c < nl; c += 8)
     for (h = 0; h < 16; h += 8) {
@@ -901,7 +915,8 @@ static dlrt_i qrt_dw_dims(const dlrt_win *g, dlrt_i *npr, dlrt_i *wc, dlrt_i *nl
   dlrt_i nrow = g->id[0] * g->id[1], kr = g->k[0] * g->k[1], nt;
   *npr = (g->k[2] + 1) / 2, nt = kr * *npr;
   *wc = (g->od[2] - 1) * g->stride[2] + (2 * *npr - 2) * g->dil[2] + 1;
-  *nl = (*wc + g->dil[2] > g->pad[2] + g->id[2] ? *wc + g->dil[2] : g->pad[2] + g->id[2]) + 7;
+  *nl = g->pad[2] + (g->id[2] + 7) / 8 * 8; /* whole groups of 8 from the left pad on */
+  *nl = (*nl > *wc + g->dil[2] ? *nl : *wc + g->dil[2]) + 7;
   *nl -= *nl % 8, *cap = g->od[2] > 64 ? g->od[2] : 64;
   at[0] = 0;
   at[1] = at[0] + nrow * *wc * 64;
