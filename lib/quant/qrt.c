@@ -192,17 +192,15 @@ static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
         t = _mm512_add_epi64(_mm512_sra_epi64(_mm512_add_epi64(t, vr), cnt), vz);
         v[h] = _mm512_min_epi64(_mm512_max_epi64(t, vlo), vhi);
       }
-      { /* narrowed in registers, then one store (masked narrowing stores are slow) */
-        __m512i v32 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(v[0])), _mm512_cvtepi64_epi32(v[1]), 1);
-        dlrt_i cnt16 = n - i < 16 ? n - i : 16;
-        int32_t tmp[16];
-        if (o.es == 1 && cnt16 == 16) _mm_storeu_si128((__m128i *)(void *)((int8_t *)y + y0 + i), _mm512_cvtepi32_epi8(v32));
-        else if (o.es == 2 && cnt16 == 16) _mm256_storeu_si256((__m256i *)(void *)((int16_t *)y + y0 + i), _mm512_cvtepi32_epi16(v32));
-        else if (o.es == 4 && cnt16 == 16) _mm512_storeu_si512((void *)((int32_t *)y + y0 + i), v32);
-        else {
-          _mm512_storeu_si512((void *)tmp, v32);
-          for (h = 0; h < cnt16; h++) qrt_st(y, o.es, y0 + i + h, tmp[h]);
-        }
+      if (o.es == 1) {
+        _mm512_mask_cvtepi64_storeu_epi8((int8_t *)y + y0 + i, (__mmask8)k, v[0]);
+        _mm512_mask_cvtepi64_storeu_epi8((int8_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
+      } else if (o.es == 2) {
+        _mm512_mask_cvtepi64_storeu_epi16((int16_t *)y + y0 + i, (__mmask8)k, v[0]);
+        _mm512_mask_cvtepi64_storeu_epi16((int16_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
+      } else {
+        _mm512_mask_cvtepi64_storeu_epi32((int32_t *)y + y0 + i, (__mmask8)k, v[0]);
+        _mm512_mask_cvtepi64_storeu_epi32((int32_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
       }
     }
     return;
@@ -575,7 +573,70 @@ static dlrt_i qrt_conv8_dims(const dlrt_win *g, dlrt_i *cp, dlrt_i *pd, dlrt_i *
 }
 /* @end */
 
-/* @fn qrt_conv8 uses qrt_conv8_dims qrt_pack8 qrt_tile8 qrt_out_row */
+/* @fn qrt_ld_tail */
+/* The n (1..7) bytes at p as the low bytes of an integer, zeros above (little-endian
+ * SIMD bodies only): one 8-byte load ending at p + n when `before` bytes before p
+ * are readable, else byte by byte (a memcpy of variable length is a call). */
+static int64_t qrt_ld_tail(const int8_t *p, dlrt_i n, dlrt_i before) {
+  uint64_t v = 0;
+  dlrt_i j;
+  if (before + n >= 8) {
+    memcpy(&v, p + n - 8, 8);
+    return (int64_t)(v >> (8 * (8 - n)));
+  }
+  for (j = 0; j < n; j++) v |= (uint64_t)(uint8_t)p[j] << (8 * j);
+  return (int64_t)v;
+}
+/* @end */
+
+/* @fn qrt_cl16 uses qrt_ld_tail */
+/* d[i * ps + l] = src[l * iv + i] + 128 (as a byte) for i < n, l < 16: a row of
+ * 16 channels into channels-last bytes. SSE2: 8 positions at a time, a 16 x 8
+ * byte transpose in four rounds of PUNPCK*L/H, the last n % 8 positions from a
+ * zero-padded copy. */
+#if defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
+#include <emmintrin.h>
+static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i ps) {
+  const __m128i flip = _mm_set1_epi8((char)0x80);
+  dlrt_i i, l, j;
+  for (i = 0; i < n; i += 8) {
+    __m128i r[16], a[8], b[8], c[8];
+    uint8_t t[16 * 8];
+    dlrt_i cnt = n - i < 8 ? n - i : 8;
+    for (l = 0; l < 16; l++)
+      r[l] = cnt == 8 ? _mm_loadl_epi64((const __m128i *)(const void *)(src + l * iv + i))
+                      : _mm_cvtsi64_si128(qrt_ld_tail(src + l * iv + i, cnt, i));
+    for (l = 0; l < 8; l++) a[l] = _mm_unpacklo_epi8(r[2 * l], r[2 * l + 1]); /* 8 positions x channels 2l, 2l+1 */
+    for (l = 0; l < 4; l++) { /* positions 0-3 / 4-7 x channels 4l..4l+3 */
+      b[l] = _mm_unpacklo_epi16(a[2 * l], a[2 * l + 1]), b[l + 4] = _mm_unpackhi_epi16(a[2 * l], a[2 * l + 1]);
+    }
+    for (l = 0; l < 2; l++) { /* positions pairs x channels 8l..8l+7 */
+      c[4 * l] = _mm_unpacklo_epi32(b[4 * l], b[4 * l + 1]), c[4 * l + 1] = _mm_unpackhi_epi32(b[4 * l], b[4 * l + 1]);
+      c[4 * l + 2] = _mm_unpacklo_epi32(b[4 * l + 2], b[4 * l + 3]);
+      c[4 * l + 3] = _mm_unpackhi_epi32(b[4 * l + 2], b[4 * l + 3]);
+    }
+    /* c[0], c[1]: positions 0-1, 2-3 of channels 0-7; c[2], c[3] the same of 8-15; c[4..7] positions 4-7 */
+    for (j = 0; j < 2; j++) {
+      __m128i *o = (__m128i *)(void *)(t + 64 * j);
+      _mm_storeu_si128(o, _mm_xor_si128(_mm_unpacklo_epi64(c[4 * j], c[4 * j + 2]), flip));
+      _mm_storeu_si128(o + 1, _mm_xor_si128(_mm_unpackhi_epi64(c[4 * j], c[4 * j + 2]), flip));
+      _mm_storeu_si128(o + 2, _mm_xor_si128(_mm_unpacklo_epi64(c[4 * j + 1], c[4 * j + 3]), flip));
+      _mm_storeu_si128(o + 3, _mm_xor_si128(_mm_unpackhi_epi64(c[4 * j + 1], c[4 * j + 3]), flip));
+    }
+    for (j = 0; j < cnt; j++) memcpy(d + (i + j) * ps, t + 16 * j, 16);
+  }
+}
+#else /* portable C */
+static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i ps) {
+  dlrt_i i, l;
+  (void)qrt_ld_tail;
+  for (i = 0; i < n; i++)
+    for (l = 0; l < 16; l++) d[i * ps + l] = (uint8_t)(src[l * iv + i] + 128);
+}
+#endif
+/* @end */
+
+/* @fn qrt_conv8 uses qrt_conv8_dims qrt_pack8 qrt_tile8 qrt_cl16 qrt_out_row */
 /* qrt_conv when qrt_conv8_ok holds. With u = x + 128 (a byte) and the pads
  * at zx + 128, sum (x - zx) w = sum u w - (zx + 128) sum w, so a zero-padded
  * byte copy of the input (channels-last when a group has a multiple of 4
@@ -609,12 +670,14 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
       dlrt_i ybase = (n * g->m + gr * mg) * P;
       uint8_t *dst = col;
       memset(xb, (int)zu, (size_t)nxb);
-      for (c = 0; c < cg; c += cl8 ? 4 : 1) /* channels-last: four channels' bytes per store */
+      for (c = 0; c < cg; c += cl8 ? (c + 16 <= cg ? 16 : 4) : 1) /* channels-last: 16 or 4 channels at a time */
         for (i0 = 0; i0 < g->id[0]; i0++)
           for (i1 = 0; i1 < g->id[1]; i1++) {
             const int8_t *src = xg + ((c * g->id[0] + i0) * g->id[1] + i1) * g->id[2];
             uint8_t *d = xb + c * cs + ((i0 + g->pad[0]) * plane + (i1 + g->pad[1]) * pd[2] + g->pad[2]) * ps;
-            if (cl8) {
+            if (cl8 && c + 16 <= cg) {
+              qrt_cl16(src, g->id[0] * g->id[1] * g->id[2], g->id[2], d, ps);
+            } else if (cl8) {
               dlrt_i iv = g->id[0] * g->id[1] * g->id[2];
               for (i2 = 0; i2 < g->id[2]; i2++) {
                 uint8_t v[4];
@@ -786,7 +849,7 @@ static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i
 #endif
 /* @end */
 
-/* @fn qrt_dwcopy */
+/* @fn qrt_dwcopy uses qrt_ld_tail */
 /* One input row of a block of 16 depthwise channels, interleaved for qrt_dwrow:
  * d[cc * 32 + 2 l + h] = X_l(cc - pad + h dil) for cc < wc, where X_l(i) =
  * src[l][i] - zx for 0 <= i < iw and 0 elsewhere (src[l] NULL: the lane is
@@ -815,10 +878,7 @@ static void qrt_dwcopy(const int8_t *const *src, dlrt_i iw, dlrt_i pad, dlrt_i d
       _mm_storeu_si128((__m128i *)(void *)(q + pad + i), _mm_sub_epi16(v, z16));
     }
     if (iw % 8) { /* the last iw % 8 values, zeros after them */
-      int64_t t = 0;
-      __m128i v;
-      memcpy(&t, src[l] + iw8, (size_t)(iw % 8));
-      v = _mm_loadl_epi64((const __m128i *)(const void *)&t);
+      __m128i v = _mm_cvtsi64_si128(qrt_ld_tail(src[l] + iw8, iw % 8, iw8));
       v = _mm_unpacklo_epi8(v, _mm_cmpgt_epi8(zero, v));
       _mm_storeu_si128((__m128i *)(void *)(q + pad + iw8), _mm_and_si128(_mm_sub_epi16(v, z16), keep));
     }
@@ -860,7 +920,7 @@ static void qrt_dwcopy(const int8_t *const *src, dlrt_i iw, dlrt_i pad, dlrt_i d
 static void qrt_dwcopy(const int8_t *const *src, dlrt_i iw, dlrt_i pad, dlrt_i dil, dlrt_i wc, dlrt_i nl, int64_t zx,
                        int16_t *ln, int16_t *tr, int16_t *d) {
   dlrt_i l, i, c;
-  (void)tr;
+  (void)tr, (void)qrt_ld_tail;
   for (l = 0; l < 16; l++) {
     int16_t *q = ln + l * nl;
     for (i = 0; i < nl; i++) q[i] = 0;
