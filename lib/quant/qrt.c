@@ -249,7 +249,8 @@ static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
     uint64_t c = ((uint64_t)1 << (m.shift - 1)) + ((uint64_t)1 << 63);
     uint32_t d = (uint32_t)((uint64_t)o.zp - ((uint64_t)1 << (63 - m.shift)));
     const __m128i vb = _mm_set1_epi32((int32_t)bias), vm = _mm_set1_epi32((int32_t)m.m0);
-    const __m128i mhi = _mm_set_epi32((int32_t)m.m0, 0, (int32_t)m.m0, 0), vc = _mm_set1_epi64x((int64_t)(c ^ ((uint64_t)1 << 63)) - INT64_MAX - 1);
+    const __m128i mhi = _mm_set_epi32((int32_t)m.m0, 0, (int32_t)m.m0, 0);
+    const __m128i vc = _mm_set1_epi64x((int64_t)(c ^ ((uint64_t)1 << 63)) - INT64_MAX - 1); /* c's bits */
     const __m128i cnt = _mm_cvtsi32_si128(m.shift), vd = _mm_set1_epi32((int32_t)(d ^ 0x80000000u) - INT32_MAX - 1);
     const __m128i lo = _mm_set1_epi16((int16_t)o.lo), hi = _mm_set1_epi16((int16_t)o.hi);
     for (; i + 8 <= n; i += 8) {
@@ -603,9 +604,10 @@ static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i 
     __m128i r[16], a[8], b[8], c[8];
     uint8_t t[16 * 8];
     dlrt_i cnt = n - i < 8 ? n - i : 8;
-    for (l = 0; l < 16; l++)
-      r[l] = cnt == 8 ? _mm_loadl_epi64((const __m128i *)(const void *)(src + l * iv + i))
-                      : _mm_cvtsi64_si128(qrt_ld_tail(src + l * iv + i, cnt, i));
+    for (l = 0; l < 16; l++) {
+      int64_t t = cnt == 8 ? 0 : qrt_ld_tail(src + l * iv + i, cnt, i);
+      r[l] = _mm_loadl_epi64((const __m128i *)(const void *)(cnt == 8 ? (const void *)(src + l * iv + i) : &t));
+    }
     for (l = 0; l < 8; l++) a[l] = _mm_unpacklo_epi8(r[2 * l], r[2 * l + 1]); /* 8 positions x channels 2l, 2l+1 */
     for (l = 0; l < 4; l++) { /* positions 0-3 / 4-7 x channels 4l..4l+3 */
       b[l] = _mm_unpacklo_epi16(a[2 * l], a[2 * l + 1]), b[l + 4] = _mm_unpackhi_epi16(a[2 * l], a[2 * l + 1]);
@@ -878,7 +880,8 @@ static void qrt_dwcopy(const int8_t *const *src, dlrt_i iw, dlrt_i pad, dlrt_i d
       _mm_storeu_si128((__m128i *)(void *)(q + pad + i), _mm_sub_epi16(v, z16));
     }
     if (iw % 8) { /* the last iw % 8 values, zeros after them */
-      __m128i v = _mm_cvtsi64_si128(qrt_ld_tail(src[l] + iw8, iw % 8, iw8));
+      int64_t t = qrt_ld_tail(src[l] + iw8, iw % 8, iw8);
+      __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)&t);
       v = _mm_unpacklo_epi8(v, _mm_cmpgt_epi8(zero, v));
       _mm_storeu_si128((__m128i *)(void *)(q + pad + iw8), _mm_and_si128(_mm_sub_epi16(v, z16), keep));
     }
@@ -909,7 +912,8 @@ static void qrt_dwcopy(const int8_t *const *src, dlrt_i iw, dlrt_i pad, dlrt_i d
       _mm_storeu_si128(t + 12, _mm_unpacklo_epi64(c3, c7)), _mm_storeu_si128(t + 14, _mm_unpackhi_epi64(c3, c7));
     }
   for (c = 0; c < wc; c++) {
-    const __m128i *p = (const __m128i *)(const void *)(tr + c * 16), *q = (const __m128i *)(const void *)(tr + (c + dil) * 16);
+    const __m128i *p = (const __m128i *)(const void *)(tr + c * 16);
+    const __m128i *q = (const __m128i *)(const void *)(tr + (c + dil) * 16);
     __m128i *o = (__m128i *)(void *)(d + c * 32), x0 = _mm_loadu_si128(p), x1 = _mm_loadu_si128(p + 1);
     __m128i y0 = _mm_loadu_si128(q), y1 = _mm_loadu_si128(q + 1);
     _mm_storeu_si128(o, _mm_unpacklo_epi16(x0, y0)), _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(x0, y0));
@@ -1011,7 +1015,8 @@ static void qrt_convdw(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
   const int8_t **src;
   qrt_dw_dims(g, &npr, &wc, &nl, &cap, at);
   nt = kr * npr;
-  xi = (int16_t *)(void *)(scratch + at[0]), wb = (int8_t *)(scratch + at[1]), wq = (int16_t *)(void *)(scratch + at[2]);
+  xi = (int16_t *)(void *)(scratch + at[0]), wb = (int8_t *)(scratch + at[1]);
+  wq = (int16_t *)(void *)(scratch + at[2]);
   sum = (int32_t *)(void *)(scratch + at[3]), row = (int32_t *)(void *)(scratch + at[4]);
   ln = (int16_t *)(void *)(scratch + at[5]), tr = (int16_t *)(void *)(scratch + at[6]);
   xr = (const int16_t **)(void *)(scratch + at[7]), wr = xr + kr, src = (const int8_t **)(void *)(wr + kr);
