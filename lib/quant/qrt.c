@@ -972,11 +972,17 @@ static void qrt_dwsum(const int32_t *row, dlrt_i no, dlrt_i cap, int32_t *sum) {
 /* qrt_convdw's scratch, in bytes at 64-byte boundaries: *npr tap pairs per
  * kernel row, *wc the interleaved input's columns, *nl qrt_dwcopy's line
  * length, *cap the positions of the sums buffer, at[0..7] the offsets of the
- * interleaved input (int16, 32 per position), the packed block, its int16
+ * interleaved input rows (qrt_dw_rows of them, int16, 32 per position), the packed block, its int16
  * widening, the sums (int32 [16][cap]), one output row's sums ([od2][16]),
  * qrt_dwcopy's lines and transpose, and the tap row pointers; returns the total. */
+/* The interleaved input rows qrt_convdw holds: for a 2-D (or 1-D) conv a ring
+ * of the rows one output row reads, else every row. */
+static dlrt_i qrt_dw_rows(const dlrt_win *g) {
+  dlrt_i win = (g->k[1] - 1) * g->dil[1] + 1;
+  return g->id[0] == 1 && g->od[0] == 1 && win < g->id[1] ? win : g->id[0] * g->id[1];
+}
 static dlrt_i qrt_dw_dims(const dlrt_win *g, dlrt_i *npr, dlrt_i *wc, dlrt_i *nl, dlrt_i *cap, dlrt_i *at) {
-  dlrt_i nrow = g->id[0] * g->id[1], kr = g->k[0] * g->k[1], nt;
+  dlrt_i nrow = qrt_dw_rows(g), kr = g->k[0] * g->k[1], nt;
   *npr = (g->k[2] + 1) / 2, nt = kr * *npr;
   *wc = (g->od[2] - 1) * g->stride[2] + (2 * *npr - 2) * g->dil[2] + 1;
   *nl = g->pad[2] + (g->id[2] + 7) / 8 * 8; /* whole groups of 8 from the left pad on */
@@ -990,7 +996,7 @@ static dlrt_i qrt_dw_dims(const dlrt_win *g, dlrt_i *npr, dlrt_i *wc, dlrt_i *nl
   at[5] = at[4] + g->od[2] * 64;
   at[6] = at[5] + *nl * 32;
   at[7] = at[6] + *nl * 32;
-  return at[7] + (2 * kr + 16) * (dlrt_i)sizeof(void *);
+  return at[7] + (2 * kr + 32) * (dlrt_i)sizeof(void *);
 }
 /* @end */
 
@@ -999,20 +1005,22 @@ static dlrt_i qrt_dw_dims(const dlrt_win *g, dlrt_i *npr, dlrt_i *wc, dlrt_i *nl
  * input channels interleaved, minus zx, each column holding the pair of values
  * at w and w + dil (so one int16 pair product covers two taps), zero columns
  * at the left and right pads (qrt_dwcopy); per output row the tap rows inside
- * the input (rows in the pads are skipped, not copied), qrt_dwrow's sums, then
- * the output stage per channel over runs of at least 64 positions. Weights
- * are read as qrt_packdw writes them: as they are (w.cl = 2, packed by the C
- * target) or packed one block at a time into the scratch. */
+ * the input (rows in the pads are skipped, not copied; a 2-D conv interleaves
+ * each row once, just before the first output row that reads it, into a ring
+ * of as many rows as the window spans), qrt_dwrow's sums, then the output
+ * stage per channel over runs of at least 64 positions. Weights are read as
+ * qrt_packdw writes them: as they are (w.cl = 2, packed by the C target) or
+ * packed one block at a time into the scratch. */
 static void qrt_convdw(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
                        const qrt_mult *mult, qrt_out o, void *y, unsigned char *scratch) {
   dlrt_i npr, wc, nl, cap, at[8], mg = g->m / g->group, ivol = g->id[0] * g->id[1] * g->id[2];
-  dlrt_i nrow = g->id[0] * g->id[1], kr = g->k[0] * g->k[1], nt, nb = (g->m + 15) / 16, od2 = g->od[2];
-  dlrt_i P = g->od[0] * g->od[1] * od2, n, b, l, r, t, pc, p0, ne, i0, i1, k0, k1;
+  dlrt_i nrow = g->id[0] * g->id[1], nbuf = qrt_dw_rows(g), kr = g->k[0] * g->k[1], nt, nb = (g->m + 15) / 16;
+  dlrt_i od2 = g->od[2], P = g->od[0] * g->od[1] * od2, n, b, l, t, pc, p0, ne, i0, i1, k0, k1, done;
   int16_t *xi, *wq, *ln, *tr;
   int8_t *wb;
   int32_t *sum, *row;
   const int16_t **xr, **wr;
-  const int8_t **src;
+  const int8_t **src, **srow;
   qrt_dw_dims(g, &npr, &wc, &nl, &cap, at);
   nt = kr * npr;
   xi = (int16_t *)(void *)(scratch + at[0]), wb = (int8_t *)(scratch + at[1]);
@@ -1020,26 +1028,28 @@ static void qrt_convdw(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
   sum = (int32_t *)(void *)(scratch + at[3]), row = (int32_t *)(void *)(scratch + at[4]);
   ln = (int16_t *)(void *)(scratch + at[5]), tr = (int16_t *)(void *)(scratch + at[6]);
   xr = (const int16_t **)(void *)(scratch + at[7]), wr = xr + kr, src = (const int8_t **)(void *)(wr + kr);
+  srow = src + 16;
   for (n = 0; n < g->n; n++)
     for (b = 0; b < nb; b++) {
       const int8_t *wk = w.cl == 2 ? (const int8_t *)w.data + b * nt * 32 : wb;
       if (w.cl != 2) qrt_packdw(g, w, b, wb);
       for (t = 0; t < nt * 32; t++) wq[t] = wk[t];
       for (l = 0; l < 16; l++) src[l] = 16 * b + l < g->m ? x + (n * g->c + (16 * b + l) / mg) * ivol : NULL;
-      for (r = 0; r < nrow; r++) {
-        qrt_dwcopy(src, g->id[2], g->pad[2], g->dil[2], wc, nl, zx, ln, tr, xi + r * wc * 32);
-        for (l = 0; l < 16; l++) src[l] = src[l] ? src[l] + g->id[2] : NULL;
-      }
-      pc = 0, p0 = 0;
+      pc = 0, p0 = 0, done = 0;
       for (i0 = 0; i0 < g->od[0]; i0++)
         for (i1 = 0; i1 < g->od[1]; i1++) {
+          dlrt_i last = nbuf < nrow ? i1 * g->stride[1] - g->pad[1] + (g->k[1] - 1) * g->dil[1] : nrow - 1;
+          for (; done <= last && done < nrow; done++) { /* the rows this output row is the first to read */
+            for (l = 0; l < 16; l++) srow[l] = src[l] ? src[l] + done * g->id[2] : NULL;
+            qrt_dwcopy(srow, g->id[2], g->pad[2], g->dil[2], wc, nl, zx, ln, tr, xi + done % nbuf * wc * 32);
+          }
           for (ne = 0, k0 = 0; k0 < g->k[0]; k0++) {
             dlrt_i z0 = i0 * g->stride[0] - g->pad[0] + k0 * g->dil[0];
             if (z0 < 0 || z0 >= g->id[0]) continue;
             for (k1 = 0; k1 < g->k[1]; k1++) {
               dlrt_i z1 = i1 * g->stride[1] - g->pad[1] + k1 * g->dil[1];
               if (z1 < 0 || z1 >= g->id[1]) continue;
-              xr[ne] = xi + (z0 * g->id[1] + z1) * wc * 32, wr[ne++] = wq + (k0 * g->k[1] + k1) * npr * 32;
+              xr[ne] = xi + (z0 * g->id[1] + z1) % nbuf * wc * 32, wr[ne++] = wq + (k0 * g->k[1] + k1) * npr * 32;
             }
           }
           qrt_dwrow(xr, wr, ne, npr, od2, g->stride[2], g->dil[2], row);
