@@ -1068,7 +1068,7 @@ static void qrt_convdw(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
 
 /* @fn qrt_conv_packed uses qrt_conv8_ok qrt_dw_ok */
 int qrt_conv_packed(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
-  return qrt_conv8_ok(g, xes, zx, wbits, acc_bits) || qrt_dw_ok(g, xes, zx, wbits, acc_bits);
+  return qrt_conv8_ok(g, xes, zx, wbits, acc_bits) ? 1 : qrt_dw_ok(g, xes, zx, wbits, acc_bits) ? 2 : 0;
 }
 /* @end */
 

@@ -449,13 +449,14 @@ static void i32_array(DlBuf *b, const char *name, const int32_t *v, int64_t n) {
 static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
   int bits = q->w.bits;
   const dlrt_win *g = &q->c.win;
-  if (q->kind == DL_Q_CONV && qrt_conv_packed(g, q->xes, q->zx, bits, q->acc_bits)) {
-    /* packed at compile time into the order qrt_conv's u8 x s8 kernel reads */
+  int kind = q->kind == DL_Q_CONV ? qrt_conv_packed(g, q->xes, q->zx, bits, q->acc_bits) : 0;
+  if (kind) {
+    /* packed at compile time into the order qrt_conv's u8 x s8 or depthwise kernel reads */
     dlrt_i np = qrt_conv_pack(g, q->w, NULL);
     int8_t *pk = malloc((size_t)(np ? np : 1));
     qrt_conv_pack(g, q->w, pk);
-    dl_buf_printf(b, "/* %lld weights at %d bits, packed for the u8 x s8 kernel: %lld bytes */\nstatic const int8_t %s_d[%lld] = {",
-                  (long long)q->nw, bits, (long long)np, name, (long long)(np ? np : 1));
+    dl_buf_printf(b, "/* %lld weights at %d bits, packed for the %s kernel: %lld bytes */\nstatic const int8_t %s_d[%lld] = {",
+                  (long long)q->nw, bits, kind == 2 ? "depthwise" : "u8 x s8", (long long)np, name, (long long)(np ? np : 1));
     for (dlrt_i i = 0; i < np; i++) dl_buf_printf(b, "%s%d", i % 16 ? ", " : (i ? ",\n  " : "\n  "), (int)pk[i]);
     dl_buf_printf(b, "%s};\nstatic const qrt_wts %s = {%s_d, 8, 2};\n", np ? "" : "0", name, name);
     free(pk);
