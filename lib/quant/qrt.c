@@ -638,7 +638,43 @@ static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i 
 #endif
 /* @end */
 
-/* @fn qrt_conv8 uses qrt_conv8_dims qrt_pack8 qrt_tile8 qrt_cl16 qrt_out_row */
+/* @fn qrt_tr16 */
+/* r[l * pitch + t] = tile[16 * t + l] - (sub ? sub[l] : 0) for t < np, l < 16: sums of 16
+ * channels per position into a row per channel (SSE2: 4 x 4 transposes). */
+#if defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
+#include <emmintrin.h>
+static void qrt_tr16(const int32_t *tile, dlrt_i np, dlrt_i pitch, const int32_t *sub, int32_t *r) {
+  dlrt_i t = 0, g, l;
+  for (; t + 4 <= np; t += 4)
+    for (g = 0; g < 16; g += 4) {
+      const int32_t *q = tile + 16 * t + g;
+      __m128i s = sub ? _mm_loadu_si128((const __m128i *)(const void *)(sub + g)) : _mm_setzero_si128();
+      __m128i r0 = _mm_loadu_si128((const __m128i *)(const void *)q);
+      __m128i r1 = _mm_loadu_si128((const __m128i *)(const void *)(q + 16));
+      __m128i r2 = _mm_loadu_si128((const __m128i *)(const void *)(q + 32));
+      __m128i r3 = _mm_loadu_si128((const __m128i *)(const void *)(q + 48));
+      __m128i u0 = _mm_unpacklo_epi32(r0, r1), u1 = _mm_unpacklo_epi32(r2, r3);
+      __m128i u2 = _mm_unpackhi_epi32(r0, r1), u3 = _mm_unpackhi_epi32(r2, r3);
+      __m128i *o0 = (__m128i *)(void *)(r + g * pitch + t), *o1 = (__m128i *)(void *)(r + (g + 1) * pitch + t);
+      __m128i *o2 = (__m128i *)(void *)(r + (g + 2) * pitch + t), *o3 = (__m128i *)(void *)(r + (g + 3) * pitch + t);
+      _mm_storeu_si128(o0, _mm_sub_epi32(_mm_unpacklo_epi64(u0, u1), _mm_shuffle_epi32(s, 0x00)));
+      _mm_storeu_si128(o1, _mm_sub_epi32(_mm_unpackhi_epi64(u0, u1), _mm_shuffle_epi32(s, 0x55)));
+      _mm_storeu_si128(o2, _mm_sub_epi32(_mm_unpacklo_epi64(u2, u3), _mm_shuffle_epi32(s, 0xAA)));
+      _mm_storeu_si128(o3, _mm_sub_epi32(_mm_unpackhi_epi64(u2, u3), _mm_shuffle_epi32(s, 0xFF)));
+    }
+  for (; t < np; t++)
+    for (l = 0; l < 16; l++) r[l * pitch + t] = tile[16 * t + l] - (sub ? sub[l] : 0);
+}
+#else /* portable C */
+static void qrt_tr16(const int32_t *tile, dlrt_i np, dlrt_i pitch, const int32_t *sub, int32_t *r) {
+  dlrt_i t, l;
+  for (t = 0; t < np; t++)
+    for (l = 0; l < 16; l++) r[l * pitch + t] = tile[16 * t + l] - (sub ? sub[l] : 0);
+}
+#endif
+/* @end */
+
+/* @fn qrt_conv8 uses qrt_conv8_dims qrt_pack8 qrt_tile8 qrt_cl16 qrt_tr16 qrt_out_row */
 /* qrt_conv when qrt_conv8_ok holds. With u = x + 128 (a byte) and the pads
  * at zx + 128, sum (x - zx) w = sum u w - (zx + 128) sum w, so a zero-padded
  * byte copy of the input (channels-last when a group has a multiple of 4
@@ -726,10 +762,9 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
         for (p0 = 0; p0 < P; p0 += 64) {
           dlrt_i pc = P - p0 < 64 ? P - p0 : 64;
           for (p = 0; p < pc; p += 8) {
-            dlrt_i np = pc - p < 8 ? pc - p : 8, t;
+            dlrt_i np = pc - p < 8 ? pc - p : 8;
             qrt_tile8(col + (p0 + p) * cpr, cpr, np, wk, Kq, w16, c16, tile);
-            for (t = 0; t < np; t++)
-              for (l = 0; l < 16; l++) r[l * pc + p + t] = tile[16 * t + l] - wsum[l];
+            qrt_tr16(tile, np, pc, wsum, r + p);
           }
           for (l = 0; l < nch; l++) {
             dlrt_i ch = gr * mg + 16 * b + l;
@@ -935,39 +970,6 @@ static void qrt_dwcopy(const int8_t *const *src, dlrt_i iw, dlrt_i pad, dlrt_i d
 #endif
 /* @end */
 
-/* @fn qrt_dwsum */
-/* sum[l * cap + cc] = row[16 * cc + l] for cc < no, l < 16 (SSE2: 4 x 4 transposes). */
-#if defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
-#include <emmintrin.h>
-static void qrt_dwsum(const int32_t *row, dlrt_i no, dlrt_i cap, int32_t *sum) {
-  dlrt_i c = 0, g, l;
-  for (; c + 4 <= no; c += 4)
-    for (g = 0; g < 16; g += 4) {
-      const int32_t *r = row + 16 * c + g;
-      __m128i r0 = _mm_loadu_si128((const __m128i *)(const void *)r);
-      __m128i r1 = _mm_loadu_si128((const __m128i *)(const void *)(r + 16));
-      __m128i r2 = _mm_loadu_si128((const __m128i *)(const void *)(r + 32));
-      __m128i r3 = _mm_loadu_si128((const __m128i *)(const void *)(r + 48));
-      __m128i u0 = _mm_unpacklo_epi32(r0, r1), u1 = _mm_unpacklo_epi32(r2, r3);
-      __m128i u2 = _mm_unpackhi_epi32(r0, r1), u3 = _mm_unpackhi_epi32(r2, r3);
-      int32_t *s = sum + g * cap + c;
-      _mm_storeu_si128((__m128i *)(void *)s, _mm_unpacklo_epi64(u0, u1));
-      _mm_storeu_si128((__m128i *)(void *)(s + cap), _mm_unpackhi_epi64(u0, u1));
-      _mm_storeu_si128((__m128i *)(void *)(s + 2 * cap), _mm_unpacklo_epi64(u2, u3));
-      _mm_storeu_si128((__m128i *)(void *)(s + 3 * cap), _mm_unpackhi_epi64(u2, u3));
-    }
-  for (; c < no; c++)
-    for (l = 0; l < 16; l++) sum[l * cap + c] = row[16 * c + l];
-}
-#else /* portable C */
-static void qrt_dwsum(const int32_t *row, dlrt_i no, dlrt_i cap, int32_t *sum) {
-  dlrt_i c, l;
-  for (c = 0; c < no; c++)
-    for (l = 0; l < 16; l++) sum[l * cap + c] = row[16 * c + l];
-}
-#endif
-/* @end */
-
 /* @fn qrt_dw_dims */
 /* qrt_convdw's scratch, in bytes at 64-byte boundaries: *npr tap pairs per
  * kernel row, *wc the interleaved input's columns, *nl qrt_dwcopy's line
@@ -1000,7 +1002,7 @@ static dlrt_i qrt_dw_dims(const dlrt_win *g, dlrt_i *npr, dlrt_i *wc, dlrt_i *nl
 }
 /* @end */
 
-/* @fn qrt_convdw uses qrt_dw_dims qrt_packdw qrt_dwcopy qrt_dwrow qrt_dwsum qrt_out_row */
+/* @fn qrt_convdw uses qrt_dw_dims qrt_packdw qrt_dwcopy qrt_dwrow qrt_tr16 qrt_out_row */
 /* qrt_conv when qrt_dw_ok holds, per block of 16 output channels: the block's
  * input channels interleaved, minus zx, each column holding the pair of values
  * at w and w + dil (so one int16 pair product covers two taps), zero columns
@@ -1053,7 +1055,7 @@ static void qrt_convdw(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
             }
           }
           qrt_dwrow(xr, wr, ne, npr, od2, g->stride[2], g->dil[2], row);
-          qrt_dwsum(row, od2, cap, sum + pc);
+          qrt_tr16(row, od2, cap, NULL, sum + pc);
           pc += od2;
           if (pc + od2 <= cap && !(i0 == g->od[0] - 1 && i1 == g->od[1] - 1)) continue;
           for (l = 0; l < 16 && 16 * b + l < g->m; l++) {
