@@ -592,12 +592,13 @@ static int64_t qrt_ld_tail(const int8_t *p, dlrt_i n, dlrt_i before) {
 
 /* @fn qrt_cl16 uses qrt_ld_tail */
 /* d[i * ps + l] = src[l * iv + i] + 128 (as a byte) for i < n, l < 16: a row of
- * 16 channels into channels-last bytes. SSE2: 8 positions at a time, a 16 x 8
+ * 16 channels into channels-last bytes (the bytes from x0 to src are readable).
+ * SSE2: 8 positions at a time, a 16 x 8
  * byte transpose in four rounds of PUNPCK*L/H, the last n % 8 positions from a
  * zero-padded copy. */
 #if defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
 #include <emmintrin.h>
-static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i ps) {
+static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i ps, const int8_t *x0) {
   const __m128i flip = _mm_set1_epi8((char)0x80);
   dlrt_i i, l, j;
   for (i = 0; i < n; i += 8) {
@@ -605,7 +606,7 @@ static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i 
     uint8_t t[16 * 8];
     dlrt_i cnt = n - i < 8 ? n - i : 8;
     for (l = 0; l < 16; l++) {
-      int64_t t = cnt == 8 ? 0 : qrt_ld_tail(src + l * iv + i, cnt, i);
+      int64_t t = cnt == 8 ? 0 : qrt_ld_tail(src + l * iv + i, cnt, src + l * iv + i - x0);
       r[l] = _mm_loadl_epi64((const __m128i *)(const void *)(cnt == 8 ? (const void *)(src + l * iv + i) : &t));
     }
     for (l = 0; l < 8; l++) a[l] = _mm_unpacklo_epi8(r[2 * l], r[2 * l + 1]); /* 8 positions x channels 2l, 2l+1 */
@@ -629,7 +630,7 @@ static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i 
   }
 }
 #else /* portable C */
-static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i ps) {
+static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i ps, const int8_t *x0) {
   dlrt_i i, l;
   (void)qrt_ld_tail;
   for (i = 0; i < n; i++)
@@ -686,7 +687,7 @@ static void qrt_tr16(const int32_t *tile, dlrt_i np, dlrt_i pitch, const int32_t
  * a time into the scratch. */
 static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
                       const qrt_mult *mult, qrt_out o, void *y, unsigned char *scratch) {
-  dlrt_i cg = g->c / g->group, mg = g->m / g->group;
+  dlrt_i cg = g->c / g->group, mg = g->m / g->group, kvol = g->k[0] * g->k[1] * g->k[2];
   dlrt_i P = g->od[0] * g->od[1] * g->od[2], cp, pd[3], at[5], nbg = (mg + 15) / 16;
   dlrt_i nxb, plane, pvol, Kq, n, gr, b, c, i0, i1, i2, kd, kh, kw, p, p0, l, q;
   int cl8 = cg % 4 == 0;
@@ -714,7 +715,7 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
             const int8_t *src = xg + ((c * g->id[0] + i0) * g->id[1] + i1) * g->id[2];
             uint8_t *d = xb + c * cs + ((i0 + g->pad[0]) * plane + (i1 + g->pad[1]) * pd[2] + g->pad[2]) * ps;
             if (cl8 && c + 16 <= cg) {
-              qrt_cl16(src, g->id[0] * g->id[1] * g->id[2], g->id[2], d, ps);
+              qrt_cl16(src, g->id[0] * g->id[1] * g->id[2], g->id[2], d, ps, x);
             } else if (cl8) {
               dlrt_i iv = g->id[0] * g->id[1] * g->id[2];
               for (i2 = 0; i2 < g->id[2]; i2++) {
@@ -738,6 +739,12 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
                   for (kw = 0; kw < g->k[2]; kw += run, dst += run * cg)
                     memcpy(dst, org + (kd * g->dil[0] * plane + kh * g->dil[1] * pd[2] + kw * g->dil[2]) * cg,
                            (size_t)(run * cg));
+            } else if (g->dil[2] == 1 && g->k[2] <= 8 && row + kvol * cg + 8 <= col + P * cpr) {
+              /* 8 bytes per kernel row, the extra ones overwritten by the next copy, the zeros or the next row */
+              for (c = 0; c < cg; c++)
+                for (kd = 0; kd < g->k[0]; kd++)
+                  for (kh = 0; kh < g->k[1]; kh++, dst += g->k[2])
+                    memcpy(dst, org + c * pvol + kd * g->dil[0] * plane + kh * g->dil[1] * pd[2], 8);
             } else {
               for (c = 0; c < cg; c++)
                 for (kd = 0; kd < g->k[0]; kd++)
@@ -890,14 +897,14 @@ static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i
 /* One input row of a block of 16 depthwise channels, interleaved for qrt_dwrow:
  * d[cc * 32 + 2 l + h] = X_l(cc - pad + h dil) for cc < wc, where X_l(i) =
  * src[l][i] - zx for 0 <= i < iw and 0 elsewhere (src[l] NULL: the lane is
- * past the channels, all zeros). ln (16 lines of nl >= wc + dil int16, nl a
+ * past the channels, all zeros; the bytes from x0 on are readable). ln (16 lines of nl >= wc + dil int16, nl a
  * multiple of 8) and tr (nl x 16 int16) are scratch. With SSE2 the lines are
  * widened 8 bytes at a time and transposed in 8 x 8 blocks (PUNPCK*), and the
  * pairs are one PUNPCKLWD / PUNPCKHWD of two transposed columns. */
 #if defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
 #include <emmintrin.h>
-static void qrt_dwcopy(const int8_t *const *src, dlrt_i iw, dlrt_i pad, dlrt_i dil, dlrt_i wc, dlrt_i nl, int64_t zx,
-                       int16_t *ln, int16_t *tr, int16_t *d) {
+static void qrt_dwcopy(const int8_t *const *src, const int8_t *x0, dlrt_i iw, dlrt_i pad, dlrt_i dil, dlrt_i wc,
+                       dlrt_i nl, int64_t zx, int16_t *ln, int16_t *tr, int16_t *d) {
   const __m128i z16 = _mm_set1_epi16((int16_t)zx), zero = _mm_setzero_si128();
   const __m128i keep = _mm_cmpgt_epi16(_mm_set1_epi16((int16_t)(iw % 8)), _mm_set_epi16(7, 6, 5, 4, 3, 2, 1, 0));
   dlrt_i l, i, c, h, iw8 = iw - iw % 8, end = pad + iw8 + (iw % 8 ? 8 : 0);
@@ -915,7 +922,7 @@ static void qrt_dwcopy(const int8_t *const *src, dlrt_i iw, dlrt_i pad, dlrt_i d
       _mm_storeu_si128((__m128i *)(void *)(q + pad + i), _mm_sub_epi16(v, z16));
     }
     if (iw % 8) { /* the last iw % 8 values, zeros after them */
-      int64_t t = qrt_ld_tail(src[l] + iw8, iw % 8, iw8);
+      int64_t t = qrt_ld_tail(src[l] + iw8, iw % 8, src[l] + iw8 - x0);
       __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)&t);
       v = _mm_unpacklo_epi8(v, _mm_cmpgt_epi8(zero, v));
       _mm_storeu_si128((__m128i *)(void *)(q + pad + iw8), _mm_and_si128(_mm_sub_epi16(v, z16), keep));
@@ -956,8 +963,8 @@ static void qrt_dwcopy(const int8_t *const *src, dlrt_i iw, dlrt_i pad, dlrt_i d
   }
 }
 #else /* portable C */
-static void qrt_dwcopy(const int8_t *const *src, dlrt_i iw, dlrt_i pad, dlrt_i dil, dlrt_i wc, dlrt_i nl, int64_t zx,
-                       int16_t *ln, int16_t *tr, int16_t *d) {
+static void qrt_dwcopy(const int8_t *const *src, const int8_t *x0, dlrt_i iw, dlrt_i pad, dlrt_i dil, dlrt_i wc,
+                       dlrt_i nl, int64_t zx, int16_t *ln, int16_t *tr, int16_t *d) {
   dlrt_i l, i, c;
   (void)tr, (void)qrt_ld_tail;
   for (l = 0; l < 16; l++) {
@@ -1043,7 +1050,7 @@ static void qrt_convdw(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
           dlrt_i last = nbuf < nrow ? i1 * g->stride[1] - g->pad[1] + (g->k[1] - 1) * g->dil[1] : nrow - 1;
           for (; done <= last && done < nrow; done++) { /* the rows this output row is the first to read */
             for (l = 0; l < 16; l++) srow[l] = src[l] ? src[l] + done * g->id[2] : NULL;
-            qrt_dwcopy(srow, g->id[2], g->pad[2], g->dil[2], wc, nl, zx, ln, tr, xi + done % nbuf * wc * 32);
+            qrt_dwcopy(srow, x, g->id[2], g->pad[2], g->dil[2], wc, nl, zx, ln, tr, xi + done % nbuf * wc * 32);
           }
           for (ne = 0, k0 = 0; k0 < g->k[0]; k0++) {
             dlrt_i z0 = i0 * g->stride[0] - g->pad[0] + k0 * g->dil[0];
