@@ -223,12 +223,12 @@ static __m128i qrt_req4(__m128i s, __m128i vm, __m128i mhi, __m128i c, __m128i c
   return _mm_add_epi32(_mm_unpacklo_epi32(_mm_shuffle_epi32(ev, 0x08), _mm_shuffle_epi32(od, 0x08)), d);
 }
 /* Whether |zp + requant(s)| < 2^31 for every s = acc[i] + bias, i < n (then qrt_req4 is exact):
- * |s| < 2^b, b from the OR of s ^ (s >> 31) over the row. */
+ * |s| <= u + 1 for u the OR of s ^ (s >> 31) over the row. */
 static int qrt_row_fits(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, int64_t zp) {
   const __m128i vb = _mm_set1_epi32((int32_t)bias);
   __m128i a = _mm_setzero_si128();
   uint32_t u[4], all;
-  dlrt_i i, b;
+  dlrt_i i;
   for (i = 0; i + 4 <= n; i += 4) {
     __m128i s = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)(acc + i)), vb);
     a = _mm_or_si128(a, _mm_xor_si128(s, _mm_srai_epi32(s, 31)));
@@ -239,8 +239,7 @@ static int qrt_row_fits(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
     int32_t v = (int32_t)(acc[i] + bias);
     all |= (uint32_t)(v < 0 ? ~v : v);
   }
-  for (b = 0; b < 32 && all >> b; b++) {}
-  return ((((uint64_t)1 << b) * (uint64_t)m.m0) >> m.shift) + 2 + (uint64_t)(zp < 0 ? -zp : zp) < ((uint64_t)1 << 31);
+  return ((((uint64_t)all + 1) * (uint64_t)m.m0) >> m.shift) + 2 + (uint64_t)(zp < 0 ? -zp : zp) < ((uint64_t)1 << 31);
 }
 static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
   dlrt_i i = 0;
