@@ -325,7 +325,8 @@ static void qrt_pad_copy(const dlrt_win *g, const int8_t *xg, int64_t zx, const 
  * over whole rows. A group of a multiple of 16 channels is copied
  * channels-last, so k runs [kd][kh][kw][c] and a row is a few long runs;
  * other groups stay planar, k runs [c][kd][kh][kw] as in the weights, and
- * with fewer than 4 output channels (depthwise) the sums are computed directly.
+ * with fewer than 4 output channels the sums are computed directly (depthwise
+ * convs come here only when qrt_convdw cannot take them: 9..16-bit weights).
  * Weights stored channel-last (w.cl) are copied as they are. */
 static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
                        const qrt_mult *mult, qrt_out o, void *y, int16_t *col) {
@@ -411,8 +412,8 @@ static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
 /* @fn qrt_conv8_ok uses qrt_fast16 */
 /* Whether qrt_conv runs this conv as u8 x s8 -> s32 (qrt_conv8): the int32
  * path's conditions, weights of at most 8 bits, an int8 zero point (so x + 128
- * and zx + 128 are bytes), at least 4 output channels per group (fewer, as in
- * depthwise, take direct sums) and K small enough that sums of up to K
+ * and zx + 128 are bytes), at least 4 output channels per group (fewer: the
+ * depthwise kernel or direct sums) and K small enough that sums of up to K
  * products of a byte and an int8 fit int32 before the correction. */
 static int qrt_conv8_ok(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2];
