@@ -163,7 +163,113 @@ static void qrt_wcopy(const int8_t *restrict p, dlrt_i n, dlrt_i np, int16_t *re
 /* @end */
 
 /* @fn qrt_out_row uses qrt_st qrt_requant */
-/* The output stage of one channel: y[y0 + i] = clamp(zp + requant(acc[i] + bias)) for i < n. */
+/* The output stage of one channel: y[y0 + i] = clamp(zp + requant(acc[i] + bias)) for i < n,
+ * where each acc[i] + bias fits int32 (the callers' acc_bits <= 32 proves it). With
+ * AVX-512 8 lanes of int64 per step (VPMULDQ, an arithmetic shift, 64-bit clamps,
+ * a narrowing store); with SSE2, 4 lanes into 8- or 16-bit outputs: PMULUDQ plus a
+ * sign correction, the floor shift done logically on v + 2^63, and q - 2^(63-n) + zp
+ * in 32-bit lanes, exact when it fits int32: always for shifts of 32..62, else when
+ * the row's largest |acc + bias| says so (qrt_row_fits); everything else as the
+ * plain loop. Same bits either way. */
+#if defined(__AVX512F__) && !defined(DLC_QRT_PORTABLE)
+#include <immintrin.h>
+static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
+  dlrt_i i = 0;
+  if (m.m0 >= 0 && m.m0 < ((int64_t)1 << 31)) {
+    int sh = m.shift > 0 ? m.shift : 0;
+    const __m512i vb = _mm512_set1_epi64(bias), vm = _mm512_set1_epi64(m.m0);
+    const __m512i vr = _mm512_set1_epi64(sh ? (int64_t)1 << (sh - 1) : 0), vz = _mm512_set1_epi64(o.zp);
+    const __m512i vlo = _mm512_set1_epi64(o.lo), vhi = _mm512_set1_epi64(o.hi);
+    const __m128i cnt = _mm_cvtsi32_si128(sh);
+    for (; i < n; i += 16) {
+      __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
+      __m512i a = _mm512_maskz_loadu_epi32(k, acc + i), v[2];
+      int h;
+      v[0] = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(a));
+      v[1] = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(a, 1));
+      for (h = 0; h < 2; h++) {
+        __m512i t = _mm512_mul_epi32(_mm512_add_epi64(v[h], vb), vm);
+        t = _mm512_add_epi64(_mm512_sra_epi64(_mm512_add_epi64(t, vr), cnt), vz);
+        v[h] = _mm512_min_epi64(_mm512_max_epi64(t, vlo), vhi);
+      }
+      if (o.es == 1) {
+        _mm512_mask_cvtepi64_storeu_epi8((int8_t *)y + y0 + i, (__mmask8)k, v[0]);
+        _mm512_mask_cvtepi64_storeu_epi8((int8_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
+      } else if (o.es == 2) {
+        _mm512_mask_cvtepi64_storeu_epi16((int16_t *)y + y0 + i, (__mmask8)k, v[0]);
+        _mm512_mask_cvtepi64_storeu_epi16((int16_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
+      } else {
+        _mm512_mask_cvtepi64_storeu_epi32((int32_t *)y + y0 + i, (__mmask8)k, v[0]);
+        _mm512_mask_cvtepi64_storeu_epi32((int32_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
+      }
+    }
+    return;
+  }
+  for (; i < n; i++) {
+    int64_t v = o.zp + qrt_requant(acc[i] + bias, m);
+    v = v > o.lo ? v : o.lo; /* as in qrt_out_store */
+    qrt_st(y, o.es, y0 + i, v < o.hi ? v : o.hi);
+  }
+}
+#elif defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
+#include <emmintrin.h>
+/* zp + requant(s) for four int32 s (see qrt_out_row); c = 2^(n-1) + 2^63, d = zp - 2^(63-n) mod 2^32. */
+static __m128i qrt_req4(__m128i s, __m128i vm, __m128i mhi, __m128i c, __m128i cnt, __m128i d) {
+  __m128i sg = _mm_srai_epi32(s, 31);
+  __m128i ev = _mm_mul_epu32(s, vm), od = _mm_mul_epu32(_mm_srli_epi64(s, 32), vm);
+  ev = _mm_sub_epi64(ev, _mm_and_si128(_mm_shuffle_epi32(sg, 0xA0), mhi)); /* s < 0: s m0 = (s + 2^32) m0 - m0 2^32 */
+  od = _mm_sub_epi64(od, _mm_and_si128(_mm_shuffle_epi32(sg, 0xF5), mhi));
+  ev = _mm_srl_epi64(_mm_add_epi64(ev, c), cnt), od = _mm_srl_epi64(_mm_add_epi64(od, c), cnt);
+  return _mm_add_epi32(_mm_unpacklo_epi32(_mm_shuffle_epi32(ev, 0x08), _mm_shuffle_epi32(od, 0x08)), d);
+}
+/* Whether |zp + requant(s)| < 2^31 for every s = acc[i] + bias, i < n (then qrt_req4 is exact):
+ * |s| <= u + 1 for u the OR of s ^ (s >> 31) over the row. */
+static int qrt_row_fits(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, int64_t zp) {
+  const __m128i vb = _mm_set1_epi32((int32_t)bias);
+  __m128i a = _mm_setzero_si128();
+  uint32_t u[4], all;
+  dlrt_i i;
+  for (i = 0; i + 4 <= n; i += 4) {
+    __m128i s = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)(acc + i)), vb);
+    a = _mm_or_si128(a, _mm_xor_si128(s, _mm_srai_epi32(s, 31)));
+  }
+  _mm_storeu_si128((__m128i *)(void *)u, a);
+  all = u[0] | u[1] | u[2] | u[3];
+  for (; i < n; i++) {
+    int32_t v = (int32_t)(acc[i] + bias);
+    all |= (uint32_t)(v < 0 ? ~v : v);
+  }
+  return ((((uint64_t)all + 1) * (uint64_t)m.m0) >> m.shift) + 2 + (uint64_t)(zp < 0 ? -zp : zp) < ((uint64_t)1 << 31);
+}
+static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
+  dlrt_i i = 0;
+  if (o.es <= 2 && m.shift >= 1 && m.shift <= 62 && m.m0 >= 0 && m.m0 < ((int64_t)1 << 31) && n >= 8 &&
+      (m.shift >= 32 || qrt_row_fits(acc, n, bias, m, o.zp))) {
+    uint64_t c = ((uint64_t)1 << (m.shift - 1)) + ((uint64_t)1 << 63);
+    uint32_t d = (uint32_t)((uint64_t)o.zp - ((uint64_t)1 << (63 - m.shift)));
+    const __m128i vb = _mm_set1_epi32((int32_t)bias), vm = _mm_set1_epi32((int32_t)m.m0);
+    const __m128i mhi = _mm_set_epi32((int32_t)m.m0, 0, (int32_t)m.m0, 0);
+    const __m128i vc = _mm_set1_epi64x((int64_t)(c ^ ((uint64_t)1 << 63)) - INT64_MAX - 1); /* c's bits */
+    const __m128i cnt = _mm_cvtsi32_si128(m.shift), vd = _mm_set1_epi32((int32_t)(d ^ 0x80000000u) - INT32_MAX - 1);
+    const __m128i lo = _mm_set1_epi16((int16_t)o.lo), hi = _mm_set1_epi16((int16_t)o.hi);
+    for (; i + 8 <= n; i += 8) {
+      __m128i s0 = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)(acc + i)), vb);
+      __m128i s1 = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)(acc + i + 4)), vb);
+      __m128i p = _mm_packs_epi32(qrt_req4(s0, vm, mhi, vc, cnt, vd), qrt_req4(s1, vm, mhi, vc, cnt, vd));
+      p = _mm_min_epi16(_mm_max_epi16(p, lo), hi); /* saturating to int16 first changes nothing inside [lo, hi] */
+      if (o.es == 1) _mm_storel_epi64((__m128i *)(void *)((int8_t *)y + y0 + i), _mm_packs_epi16(p, p));
+      else _mm_storeu_si128((__m128i *)(void *)((int16_t *)y + y0 + i), p);
+    }
+  }
+  for (; i < n; i++) {
+    int64_t v = o.zp + qrt_requant(acc[i] + bias, m);
+    v = v > o.lo ? v : o.lo; /* as in qrt_out_store */
+    v = v < o.hi ? v : o.hi;
+    if (o.es == 1) ((int8_t *)y)[y0 + i] = (int8_t)v;
+    else qrt_st(y, o.es, y0 + i, v);
+  }
+}
+#else /* portable C */
 static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
   dlrt_i i;
   for (i = 0; i < n; i++) {
@@ -174,6 +280,7 @@ static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
     else qrt_st(y, o.es, y0 + i, v);
   }
 }
+#endif
 /* @end */
 
 /* @fn qrt_conv16_dims */
@@ -218,7 +325,8 @@ static void qrt_pad_copy(const dlrt_win *g, const int8_t *xg, int64_t zx, const 
  * over whole rows. A group of a multiple of 16 channels is copied
  * channels-last, so k runs [kd][kh][kw][c] and a row is a few long runs;
  * other groups stay planar, k runs [c][kd][kh][kw] as in the weights, and
- * with fewer than 4 output channels (depthwise) the sums are computed directly.
+ * with fewer than 4 output channels the sums are computed directly (depthwise
+ * convs come here only when qrt_convdw cannot take them: 9..16-bit weights).
  * Weights stored channel-last (w.cl) are copied as they are. */
 static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
                        const qrt_mult *mult, qrt_out o, void *y, int16_t *col) {
@@ -304,8 +412,8 @@ static void qrt_conv16(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
 /* @fn qrt_conv8_ok uses qrt_fast16 */
 /* Whether qrt_conv runs this conv as u8 x s8 -> s32 (qrt_conv8): the int32
  * path's conditions, weights of at most 8 bits, an int8 zero point (so x + 128
- * and zx + 128 are bytes), at least 4 output channels per group (fewer, as in
- * depthwise, take direct sums) and K small enough that sums of up to K
+ * and zx + 128 are bytes), at least 4 output channels per group (fewer: the
+ * depthwise kernel or direct sums) and K small enough that sums of up to K
  * products of a byte and an int8 fit int32 before the correction. */
 static int qrt_conv8_ok(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2];
@@ -466,7 +574,108 @@ static dlrt_i qrt_conv8_dims(const dlrt_win *g, dlrt_i *cp, dlrt_i *pd, dlrt_i *
 }
 /* @end */
 
-/* @fn qrt_conv8 uses qrt_conv8_dims qrt_pack8 qrt_tile8 qrt_out_row */
+/* @fn qrt_ld_tail */
+/* The n (1..7) bytes at p as the low bytes of an integer, zeros above (little-endian
+ * SIMD bodies only): one 8-byte load ending at p + n when `before` bytes before p
+ * are readable, else byte by byte (a memcpy of variable length is a call). */
+static int64_t qrt_ld_tail(const int8_t *p, dlrt_i n, dlrt_i before) {
+  uint64_t v = 0;
+  dlrt_i j;
+  if (before + n >= 8) {
+    memcpy(&v, p + n - 8, 8);
+    return (int64_t)(v >> (8 * (8 - n)));
+  }
+  for (j = 0; j < n; j++) v |= (uint64_t)(uint8_t)p[j] << (8 * j);
+  return (int64_t)v;
+}
+/* @end */
+
+/* @fn qrt_cl16 uses qrt_ld_tail */
+/* d[i * ps + l] = src[l * iv + i] + 128 (as a byte) for i < n, l < 16: a row of
+ * 16 channels into channels-last bytes (the bytes from x0 to src are readable).
+ * SSE2: 8 positions at a time, a 16 x 8
+ * byte transpose in four rounds of PUNPCK*L/H, the last n % 8 positions from a
+ * zero-padded copy. */
+#if defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
+#include <emmintrin.h>
+static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i ps, const int8_t *x0) {
+  const __m128i flip = _mm_set1_epi8((char)0x80);
+  dlrt_i i, l, j;
+  for (i = 0; i < n; i += 8) {
+    __m128i r[16], a[8], b[8], c[8];
+    uint8_t t[16 * 8];
+    dlrt_i cnt = n - i < 8 ? n - i : 8;
+    for (l = 0; l < 16; l++) {
+      int64_t t = cnt == 8 ? 0 : qrt_ld_tail(src + l * iv + i, cnt, src + l * iv + i - x0);
+      r[l] = _mm_loadl_epi64((const __m128i *)(const void *)(cnt == 8 ? (const void *)(src + l * iv + i) : &t));
+    }
+    for (l = 0; l < 8; l++) a[l] = _mm_unpacklo_epi8(r[2 * l], r[2 * l + 1]); /* 8 positions x channels 2l, 2l+1 */
+    for (l = 0; l < 4; l++) { /* positions 0-3 / 4-7 x channels 4l..4l+3 */
+      b[l] = _mm_unpacklo_epi16(a[2 * l], a[2 * l + 1]), b[l + 4] = _mm_unpackhi_epi16(a[2 * l], a[2 * l + 1]);
+    }
+    for (l = 0; l < 2; l++) { /* positions pairs x channels 8l..8l+7 */
+      c[4 * l] = _mm_unpacklo_epi32(b[4 * l], b[4 * l + 1]), c[4 * l + 1] = _mm_unpackhi_epi32(b[4 * l], b[4 * l + 1]);
+      c[4 * l + 2] = _mm_unpacklo_epi32(b[4 * l + 2], b[4 * l + 3]);
+      c[4 * l + 3] = _mm_unpackhi_epi32(b[4 * l + 2], b[4 * l + 3]);
+    }
+    /* c[0], c[1]: positions 0-1, 2-3 of channels 0-7; c[2], c[3] the same of 8-15; c[4..7] positions 4-7 */
+    for (j = 0; j < 2; j++) {
+      __m128i *o = (__m128i *)(void *)(t + 64 * j);
+      _mm_storeu_si128(o, _mm_xor_si128(_mm_unpacklo_epi64(c[4 * j], c[4 * j + 2]), flip));
+      _mm_storeu_si128(o + 1, _mm_xor_si128(_mm_unpackhi_epi64(c[4 * j], c[4 * j + 2]), flip));
+      _mm_storeu_si128(o + 2, _mm_xor_si128(_mm_unpacklo_epi64(c[4 * j + 1], c[4 * j + 3]), flip));
+      _mm_storeu_si128(o + 3, _mm_xor_si128(_mm_unpackhi_epi64(c[4 * j + 1], c[4 * j + 3]), flip));
+    }
+    for (j = 0; j < cnt; j++) memcpy(d + (i + j) * ps, t + 16 * j, 16);
+  }
+}
+#else /* portable C */
+static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i ps, const int8_t *x0) {
+  dlrt_i i, l;
+  (void)qrt_ld_tail;
+  for (i = 0; i < n; i++)
+    for (l = 0; l < 16; l++) d[i * ps + l] = (uint8_t)(src[l * iv + i] + 128);
+}
+#endif
+/* @end */
+
+/* @fn qrt_tr16 */
+/* r[l * pitch + t] = tile[16 * t + l] - (sub ? sub[l] : 0) for t < np, l < 16: sums of 16
+ * channels per position into a row per channel (SSE2: 4 x 4 transposes). */
+#if defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
+#include <emmintrin.h>
+static void qrt_tr16(const int32_t *tile, dlrt_i np, dlrt_i pitch, const int32_t *sub, int32_t *r) {
+  dlrt_i t = 0, g, l;
+  for (; t + 4 <= np; t += 4)
+    for (g = 0; g < 16; g += 4) {
+      const int32_t *q = tile + 16 * t + g;
+      __m128i s = sub ? _mm_loadu_si128((const __m128i *)(const void *)(sub + g)) : _mm_setzero_si128();
+      __m128i r0 = _mm_loadu_si128((const __m128i *)(const void *)q);
+      __m128i r1 = _mm_loadu_si128((const __m128i *)(const void *)(q + 16));
+      __m128i r2 = _mm_loadu_si128((const __m128i *)(const void *)(q + 32));
+      __m128i r3 = _mm_loadu_si128((const __m128i *)(const void *)(q + 48));
+      __m128i u0 = _mm_unpacklo_epi32(r0, r1), u1 = _mm_unpacklo_epi32(r2, r3);
+      __m128i u2 = _mm_unpackhi_epi32(r0, r1), u3 = _mm_unpackhi_epi32(r2, r3);
+      __m128i *o0 = (__m128i *)(void *)(r + g * pitch + t), *o1 = (__m128i *)(void *)(r + (g + 1) * pitch + t);
+      __m128i *o2 = (__m128i *)(void *)(r + (g + 2) * pitch + t), *o3 = (__m128i *)(void *)(r + (g + 3) * pitch + t);
+      _mm_storeu_si128(o0, _mm_sub_epi32(_mm_unpacklo_epi64(u0, u1), _mm_shuffle_epi32(s, 0x00)));
+      _mm_storeu_si128(o1, _mm_sub_epi32(_mm_unpackhi_epi64(u0, u1), _mm_shuffle_epi32(s, 0x55)));
+      _mm_storeu_si128(o2, _mm_sub_epi32(_mm_unpacklo_epi64(u2, u3), _mm_shuffle_epi32(s, 0xAA)));
+      _mm_storeu_si128(o3, _mm_sub_epi32(_mm_unpackhi_epi64(u2, u3), _mm_shuffle_epi32(s, 0xFF)));
+    }
+  for (; t < np; t++)
+    for (l = 0; l < 16; l++) r[l * pitch + t] = tile[16 * t + l] - (sub ? sub[l] : 0);
+}
+#else /* portable C */
+static void qrt_tr16(const int32_t *tile, dlrt_i np, dlrt_i pitch, const int32_t *sub, int32_t *r) {
+  dlrt_i t, l;
+  for (t = 0; t < np; t++)
+    for (l = 0; l < 16; l++) r[l * pitch + t] = tile[16 * t + l] - (sub ? sub[l] : 0);
+}
+#endif
+/* @end */
+
+/* @fn qrt_conv8 uses qrt_conv8_dims qrt_pack8 qrt_tile8 qrt_cl16 qrt_tr16 qrt_out_row */
 /* qrt_conv when qrt_conv8_ok holds. With u = x + 128 (a byte) and the pads
  * at zx + 128, sum (x - zx) w = sum u w - (zx + 128) sum w, so a zero-padded
  * byte copy of the input (channels-last when a group has a multiple of 4
@@ -478,7 +687,7 @@ static dlrt_i qrt_conv8_dims(const dlrt_win *g, dlrt_i *cp, dlrt_i *pd, dlrt_i *
  * a time into the scratch. */
 static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
                       const qrt_mult *mult, qrt_out o, void *y, unsigned char *scratch) {
-  dlrt_i cg = g->c / g->group, mg = g->m / g->group;
+  dlrt_i cg = g->c / g->group, mg = g->m / g->group, kvol = g->k[0] * g->k[1] * g->k[2];
   dlrt_i P = g->od[0] * g->od[1] * g->od[2], cp, pd[3], at[5], nbg = (mg + 15) / 16;
   dlrt_i nxb, plane, pvol, Kq, n, gr, b, c, i0, i1, i2, kd, kh, kw, p, p0, l, q;
   int cl8 = cg % 4 == 0;
@@ -500,12 +709,14 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
       dlrt_i ybase = (n * g->m + gr * mg) * P;
       uint8_t *dst = col;
       memset(xb, (int)zu, (size_t)nxb);
-      for (c = 0; c < cg; c += cl8 ? 4 : 1) /* channels-last: four channels' bytes per store */
+      for (c = 0; c < cg; c += cl8 ? (c + 16 <= cg ? 16 : 4) : 1) /* channels-last: 16 or 4 channels at a time */
         for (i0 = 0; i0 < g->id[0]; i0++)
           for (i1 = 0; i1 < g->id[1]; i1++) {
             const int8_t *src = xg + ((c * g->id[0] + i0) * g->id[1] + i1) * g->id[2];
             uint8_t *d = xb + c * cs + ((i0 + g->pad[0]) * plane + (i1 + g->pad[1]) * pd[2] + g->pad[2]) * ps;
-            if (cl8) {
+            if (cl8 && c + 16 <= cg) {
+              qrt_cl16(src, g->id[0] * g->id[1] * g->id[2], g->id[2], d, ps, x);
+            } else if (cl8) {
               dlrt_i iv = g->id[0] * g->id[1] * g->id[2];
               for (i2 = 0; i2 < g->id[2]; i2++) {
                 uint8_t v[4];
@@ -528,6 +739,12 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
                   for (kw = 0; kw < g->k[2]; kw += run, dst += run * cg)
                     memcpy(dst, org + (kd * g->dil[0] * plane + kh * g->dil[1] * pd[2] + kw * g->dil[2]) * cg,
                            (size_t)(run * cg));
+            } else if (g->dil[2] == 1 && g->k[2] <= 8 && row + kvol * cg + 8 <= col + P * cpr) {
+              /* 8 bytes per kernel row, the extra ones overwritten by the next copy, the zeros or the next row */
+              for (c = 0; c < cg; c++)
+                for (kd = 0; kd < g->k[0]; kd++)
+                  for (kh = 0; kh < g->k[1]; kh++, dst += g->k[2])
+                    memcpy(dst, org + c * pvol + kd * g->dil[0] * plane + kh * g->dil[1] * pd[2], 8);
             } else {
               for (c = 0; c < cg; c++)
                 for (kd = 0; kd < g->k[0]; kd++)
@@ -552,10 +769,9 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
         for (p0 = 0; p0 < P; p0 += 64) {
           dlrt_i pc = P - p0 < 64 ? P - p0 : 64;
           for (p = 0; p < pc; p += 8) {
-            dlrt_i np = pc - p < 8 ? pc - p : 8, t;
+            dlrt_i np = pc - p < 8 ? pc - p : 8;
             qrt_tile8(col + (p0 + p) * cpr, cpr, np, wk, Kq, w16, c16, tile);
-            for (t = 0; t < np; t++)
-              for (l = 0; l < 16; l++) r[l * pc + p + t] = tile[16 * t + l] - wsum[l];
+            qrt_tr16(tile, np, pc, wsum, r + p);
           }
           for (l = 0; l < nch; l++) {
             dlrt_i ch = gr * mg + 16 * b + l;
@@ -567,23 +783,320 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
 }
 /* @end */
 
-/* @fn qrt_conv_packed uses qrt_conv8_ok */
-int qrt_conv_packed(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
-  return qrt_conv8_ok(g, xes, zx, wbits, acc_bits);
+/* @fn qrt_dw_ok uses qrt_fast16 */
+/* Whether qrt_conv runs this conv with the depthwise kernel (qrt_convdw): the
+ * int32 path's conditions, weights of at most 8 bits, one input channel per
+ * group and fewer than 4 output channels per group (more take qrt_conv8). */
+static int qrt_dw_ok(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
+  return qrt_fast16(acc_bits, xes, zx, wbits) && wbits <= 8 && g->c == g->group && g->m / g->group < 4;
 }
 /* @end */
 
-/* @fn qrt_conv_pack uses qrt_pack8 */
+/* @fn qrt_packdw uses qrt_wget */
+/* The weights of output channels 16 b .. 16 b + 15 of a depthwise conv as
+ * qrt_convdw reads them: per tap pair t = (kd * kh + ih) * npr + j (npr =
+ * ceil(kw / 2)), dst[(t * 16 + l) * 2 + h] = the weight at kw = 2 j + h of
+ * channel 16 b + l; zeros past kw and past the channels. */
+static void qrt_packdw(const dlrt_win *g, qrt_wts w, dlrt_i b, int8_t *dst) {
+  dlrt_i kvol = g->k[0] * g->k[1] * g->k[2], npr = (g->k[2] + 1) / 2, nt = g->k[0] * g->k[1] * npr, t, l, h;
+  for (t = 0; t < nt; t++)
+    for (l = 0; l < 16; l++)
+      for (h = 0; h < 2; h++) {
+        dlrt_i m = 16 * b + l, kw = t % npr * 2 + h;
+        dst[(t * 16 + l) * 2 + h] =
+            (int8_t)(m < g->m && kw < g->k[2] ? qrt_wget(w, m * kvol + t / npr * g->k[2] + kw) : 0);
+      }
+}
+/* @end */
+
+/* @fn qrt_dwrow */
+/* out[o][l] = sum over e < ne, j < npr, h < 2 of xr[e][(o * s + 2 j d) * 32 + 2 l + h]
+ * * wr[e][j * 32 + 2 l + h] for o < no, l < 16: one output row of a block of
+ * 16 depthwise channels, int16 x int16 pairs into int32 (exact: the caller's
+ * acc_bits bound). xr[e] is the channel-interleaved input row of valid tap row
+ * e, wr[e] its npr tap pairs. With AVX-512 one VPDPWSSD (VNNI) or VPMADDWD per
+ * tap pair and position; SSE2 four PMADDWD; otherwise plain C (-DDLC_QRT_PORTABLE). */
+#if defined(__AVX512F__) && defined(__AVX512BW__) && !defined(DLC_QRT_PORTABLE)
+#include <immintrin.h>
+#ifdef __AVX512VNNI__
+#define QRT_DPW(a, x, w) _mm512_dpwssd_epi32(a, x, w)
+#else
+#define QRT_DPW(a, x, w) _mm512_add_epi32(a, _mm512_madd_epi16(x, w))
+#endif
+static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
+                      dlrt_i s, dlrt_i d, int32_t *out) {
+  dlrt_i o, e, j;
+  if (npr == 2 && ne == 3) { /* 3x3: the six weight pairs stay in registers */
+    const __m512i w0 = _mm512_loadu_si512((const void *)wr[0]), w1 = _mm512_loadu_si512((const void *)(wr[0] + 32));
+    const __m512i w2 = _mm512_loadu_si512((const void *)wr[1]), w3 = _mm512_loadu_si512((const void *)(wr[1] + 32));
+    const __m512i w4 = _mm512_loadu_si512((const void *)wr[2]), w5 = _mm512_loadu_si512((const void *)(wr[2] + 32));
+    const int16_t *x0 = xr[0], *x1 = xr[1], *x2 = xr[2];
+    for (o = 0; o < no; o++) {
+      dlrt_i c = o * s * 32, c2 = c + 64 * d;
+      __m512i a = _mm512_setzero_si512(), b = a;
+      a = QRT_DPW(a, _mm512_loadu_si512((const void *)(x0 + c)), w0);
+      b = QRT_DPW(b, _mm512_loadu_si512((const void *)(x0 + c2)), w1);
+      a = QRT_DPW(a, _mm512_loadu_si512((const void *)(x1 + c)), w2);
+      b = QRT_DPW(b, _mm512_loadu_si512((const void *)(x1 + c2)), w3);
+      a = QRT_DPW(a, _mm512_loadu_si512((const void *)(x2 + c)), w4);
+      b = QRT_DPW(b, _mm512_loadu_si512((const void *)(x2 + c2)), w5);
+      _mm512_storeu_si512((void *)(out + 16 * o), _mm512_add_epi32(a, b));
+    }
+    return;
+  }
+  for (o = 0; o < no; o++) {
+    __m512i a = _mm512_setzero_si512();
+    for (e = 0; e < ne; e++)
+      for (j = 0; j < npr; j++)
+        a = QRT_DPW(a, _mm512_loadu_si512((const void *)(xr[e] + (o * s + 2 * j * d) * 32)),
+                    _mm512_loadu_si512((const void *)(wr[e] + 32 * j)));
+    _mm512_storeu_si512((void *)(out + 16 * o), a);
+  }
+}
+#undef QRT_DPW
+#elif defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
+#include <emmintrin.h>
+static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
+                      dlrt_i s, dlrt_i d, int32_t *out) {
+  dlrt_i o, e, j;
+  for (o = 0; o < no; o++) {
+    __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
+    for (e = 0; e < ne; e++)
+      for (j = 0; j < npr; j++) {
+        const __m128i *xp = (const __m128i *)(const void *)(xr[e] + (o * s + 2 * j * d) * 32);
+        const __m128i *wp = (const __m128i *)(const void *)(wr[e] + 32 * j);
+        a0 = _mm_add_epi32(a0, _mm_madd_epi16(_mm_loadu_si128(xp), _mm_loadu_si128(wp)));
+        a1 = _mm_add_epi32(a1, _mm_madd_epi16(_mm_loadu_si128(xp + 1), _mm_loadu_si128(wp + 1)));
+        a2 = _mm_add_epi32(a2, _mm_madd_epi16(_mm_loadu_si128(xp + 2), _mm_loadu_si128(wp + 2)));
+        a3 = _mm_add_epi32(a3, _mm_madd_epi16(_mm_loadu_si128(xp + 3), _mm_loadu_si128(wp + 3)));
+      }
+    _mm_storeu_si128((__m128i *)(void *)(out + 16 * o), a0);
+    _mm_storeu_si128((__m128i *)(void *)(out + 16 * o + 4), a1);
+    _mm_storeu_si128((__m128i *)(void *)(out + 16 * o + 8), a2);
+    _mm_storeu_si128((__m128i *)(void *)(out + 16 * o + 12), a3);
+  }
+}
+#else /* portable C */
+static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
+                      dlrt_i s, dlrt_i d, int32_t *out) {
+  dlrt_i o, e, j, l;
+  for (o = 0; o < no; o++) {
+    int32_t a[16] = {0};
+    for (e = 0; e < ne; e++)
+      for (j = 0; j < npr; j++) {
+        const int16_t *xp = xr[e] + (o * s + 2 * j * d) * 32, *wp = wr[e] + 32 * j;
+        for (l = 0; l < 16; l++) a[l] += xp[2 * l] * wp[2 * l] + xp[2 * l + 1] * wp[2 * l + 1];
+      }
+    for (l = 0; l < 16; l++) out[16 * o + l] = a[l];
+  }
+}
+#endif
+/* @end */
+
+/* @fn qrt_dwcopy uses qrt_ld_tail */
+/* One input row of a block of 16 depthwise channels, interleaved for qrt_dwrow:
+ * d[cc * 32 + 2 l + h] = X_l(cc - pad + h dil) for cc < wc, where X_l(i) =
+ * src[l][i] - zx for 0 <= i < iw and 0 elsewhere (src[l] NULL: the lane is
+ * past the channels, all zeros; the bytes from x0 on are readable). ln (16 lines of nl >= wc + dil int16, nl a
+ * multiple of 8) and tr (nl x 16 int16) are scratch. With SSE2 the lines are
+ * widened 8 bytes at a time and transposed in 8 x 8 blocks (PUNPCK*), and the
+ * pairs are one PUNPCKLWD / PUNPCKHWD of two transposed columns. */
+#if defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
+#include <emmintrin.h>
+static void qrt_dwcopy(const int8_t *const *src, const int8_t *x0, dlrt_i iw, dlrt_i pad, dlrt_i dil, dlrt_i wc,
+                       dlrt_i nl, int64_t zx, int16_t *ln, int16_t *tr, int16_t *d) {
+  const __m128i z16 = _mm_set1_epi16((int16_t)zx), zero = _mm_setzero_si128();
+  const __m128i keep = _mm_cmpgt_epi16(_mm_set1_epi16((int16_t)(iw % 8)), _mm_set_epi16(7, 6, 5, 4, 3, 2, 1, 0));
+  dlrt_i l, i, c, h, iw8 = iw - iw % 8, end = pad + iw8 + (iw % 8 ? 8 : 0);
+  for (l = 0; l < 16; l++) {
+    int16_t *q = ln + l * nl;
+    for (i = 0; i < pad; i++) q[i] = 0;
+    for (i = end; i < nl; i++) q[i] = 0;
+    if (!src[l]) {
+      for (i = pad; i < end; i++) q[i] = 0;
+      continue;
+    }
+    for (i = 0; i < iw8; i += 8) {
+      __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)(src[l] + i));
+      v = _mm_unpacklo_epi8(v, _mm_cmpgt_epi8(zero, v));
+      _mm_storeu_si128((__m128i *)(void *)(q + pad + i), _mm_sub_epi16(v, z16));
+    }
+    if (iw % 8) { /* the last iw % 8 values, zeros after them */
+      int64_t t = qrt_ld_tail(src[l] + iw8, iw % 8, src[l] + iw8 - x0);
+      __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)&t);
+      v = _mm_unpacklo_epi8(v, _mm_cmpgt_epi8(zero, v));
+      _mm_storeu_si128((__m128i *)(void *)(q + pad + iw8), _mm_and_si128(_mm_sub_epi16(v, z16), keep));
+    }
+  }
+  for (c = 0; c < nl; c += 8)
+    for (h = 0; h < 16; h += 8) {
+      const int16_t *a = ln + h * nl + c;
+      __m128i a0 = _mm_loadu_si128((const __m128i *)(const void *)a);
+      __m128i a1 = _mm_loadu_si128((const __m128i *)(const void *)(a + nl));
+      __m128i a2 = _mm_loadu_si128((const __m128i *)(const void *)(a + 2 * nl));
+      __m128i a3 = _mm_loadu_si128((const __m128i *)(const void *)(a + 3 * nl));
+      __m128i a4 = _mm_loadu_si128((const __m128i *)(const void *)(a + 4 * nl));
+      __m128i a5 = _mm_loadu_si128((const __m128i *)(const void *)(a + 5 * nl));
+      __m128i a6 = _mm_loadu_si128((const __m128i *)(const void *)(a + 6 * nl));
+      __m128i a7 = _mm_loadu_si128((const __m128i *)(const void *)(a + 7 * nl));
+      __m128i b0 = _mm_unpacklo_epi16(a0, a1), b1 = _mm_unpackhi_epi16(a0, a1);
+      __m128i b2 = _mm_unpacklo_epi16(a2, a3), b3 = _mm_unpackhi_epi16(a2, a3);
+      __m128i b4 = _mm_unpacklo_epi16(a4, a5), b5 = _mm_unpackhi_epi16(a4, a5);
+      __m128i b6 = _mm_unpacklo_epi16(a6, a7), b7 = _mm_unpackhi_epi16(a6, a7);
+      __m128i c0 = _mm_unpacklo_epi32(b0, b2), c1 = _mm_unpackhi_epi32(b0, b2);
+      __m128i c2 = _mm_unpacklo_epi32(b1, b3), c3 = _mm_unpackhi_epi32(b1, b3);
+      __m128i c4 = _mm_unpacklo_epi32(b4, b6), c5 = _mm_unpackhi_epi32(b4, b6);
+      __m128i c6 = _mm_unpacklo_epi32(b5, b7), c7 = _mm_unpackhi_epi32(b5, b7);
+      __m128i *t = (__m128i *)(void *)(tr + c * 16 + h);
+      _mm_storeu_si128(t, _mm_unpacklo_epi64(c0, c4)), _mm_storeu_si128(t + 2, _mm_unpackhi_epi64(c0, c4));
+      _mm_storeu_si128(t + 4, _mm_unpacklo_epi64(c1, c5)), _mm_storeu_si128(t + 6, _mm_unpackhi_epi64(c1, c5));
+      _mm_storeu_si128(t + 8, _mm_unpacklo_epi64(c2, c6)), _mm_storeu_si128(t + 10, _mm_unpackhi_epi64(c2, c6));
+      _mm_storeu_si128(t + 12, _mm_unpacklo_epi64(c3, c7)), _mm_storeu_si128(t + 14, _mm_unpackhi_epi64(c3, c7));
+    }
+  for (c = 0; c < wc; c++) {
+    const __m128i *p = (const __m128i *)(const void *)(tr + c * 16);
+    const __m128i *q = (const __m128i *)(const void *)(tr + (c + dil) * 16);
+    __m128i *o = (__m128i *)(void *)(d + c * 32), x0 = _mm_loadu_si128(p), x1 = _mm_loadu_si128(p + 1);
+    __m128i y0 = _mm_loadu_si128(q), y1 = _mm_loadu_si128(q + 1);
+    _mm_storeu_si128(o, _mm_unpacklo_epi16(x0, y0)), _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(x0, y0));
+    _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(x1, y1)), _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(x1, y1));
+  }
+}
+#else /* portable C */
+static void qrt_dwcopy(const int8_t *const *src, const int8_t *x0, dlrt_i iw, dlrt_i pad, dlrt_i dil, dlrt_i wc,
+                       dlrt_i nl, int64_t zx, int16_t *ln, int16_t *tr, int16_t *d) {
+  dlrt_i l, i, c;
+  (void)tr, (void)qrt_ld_tail;
+  for (l = 0; l < 16; l++) {
+    int16_t *q = ln + l * nl;
+    for (i = 0; i < nl; i++) q[i] = 0;
+    for (i = 0; src[l] && i < iw; i++) q[pad + i] = (int16_t)(src[l][i] - zx);
+    for (c = 0; c < wc; c++) d[c * 32 + 2 * l] = q[c], d[c * 32 + 2 * l + 1] = q[c + dil];
+  }
+}
+#endif
+/* @end */
+
+/* @fn qrt_dw_dims */
+/* qrt_convdw's scratch, in bytes at 64-byte boundaries: *npr tap pairs per
+ * kernel row, *wc the interleaved input's columns, *nl qrt_dwcopy's line
+ * length, *cap the positions of the sums buffer, at[0..7] the offsets of the
+ * interleaved input rows (qrt_dw_rows of them, int16, 32 per position), the packed block, its int16
+ * widening, the sums (int32 [16][cap]), one output row's sums ([od2][16]),
+ * qrt_dwcopy's lines and transpose, and the tap row pointers; returns the total. */
+/* The interleaved input rows qrt_convdw holds: for a 2-D (or 1-D) conv a ring
+ * of the rows one output row reads, else every row. */
+static dlrt_i qrt_dw_rows(const dlrt_win *g) {
+  dlrt_i win = (g->k[1] - 1) * g->dil[1] + 1;
+  return g->id[0] == 1 && g->od[0] == 1 && win < g->id[1] ? win : g->id[0] * g->id[1];
+}
+static dlrt_i qrt_dw_dims(const dlrt_win *g, dlrt_i *npr, dlrt_i *wc, dlrt_i *nl, dlrt_i *cap, dlrt_i *at) {
+  dlrt_i nrow = qrt_dw_rows(g), kr = g->k[0] * g->k[1], nt;
+  *npr = (g->k[2] + 1) / 2, nt = kr * *npr;
+  *wc = (g->od[2] - 1) * g->stride[2] + (2 * *npr - 2) * g->dil[2] + 1;
+  *nl = g->pad[2] + (g->id[2] + 7) / 8 * 8; /* whole groups of 8 from the left pad on */
+  *nl = (*nl > *wc + g->dil[2] ? *nl : *wc + g->dil[2]) + 7;
+  *nl -= *nl % 8, *cap = g->od[2] > 64 ? g->od[2] : 64;
+  at[0] = 0;
+  at[1] = at[0] + nrow * *wc * 64;
+  at[2] = at[1] + (nt * 32 + 63) / 64 * 64;
+  at[3] = at[2] + nt * 64;
+  at[4] = at[3] + 16 * *cap * 4;
+  at[5] = at[4] + g->od[2] * 64;
+  at[6] = at[5] + *nl * 32;
+  at[7] = at[6] + *nl * 32;
+  return at[7] + (2 * kr + 32) * (dlrt_i)sizeof(void *);
+}
+/* @end */
+
+/* @fn qrt_convdw uses qrt_dw_dims qrt_packdw qrt_dwcopy qrt_dwrow qrt_tr16 qrt_out_row */
+/* qrt_conv when qrt_dw_ok holds, per block of 16 output channels: the block's
+ * input channels interleaved, minus zx, each column holding the pair of values
+ * at w and w + dil (so one int16 pair product covers two taps), zero columns
+ * at the left and right pads (qrt_dwcopy); per output row the tap rows inside
+ * the input (rows in the pads are skipped, not copied; a 2-D conv interleaves
+ * each row once, just before the first output row that reads it, into a ring
+ * of as many rows as the window spans), qrt_dwrow's sums, then the output
+ * stage per channel over runs of at least 64 positions. Weights are read as
+ * qrt_packdw writes them: as they are (w.cl = 2, packed by the C target) or
+ * packed one block at a time into the scratch. */
+static void qrt_convdw(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
+                       const qrt_mult *mult, qrt_out o, void *y, unsigned char *scratch) {
+  dlrt_i npr, wc, nl, cap, at[8], mg = g->m / g->group, ivol = g->id[0] * g->id[1] * g->id[2];
+  dlrt_i nrow = g->id[0] * g->id[1], nbuf = qrt_dw_rows(g), kr = g->k[0] * g->k[1], nt, nb = (g->m + 15) / 16;
+  dlrt_i od2 = g->od[2], P = g->od[0] * g->od[1] * od2, n, b, l, t, pc, p0, ne, i0, i1, k0, k1, done;
+  int16_t *xi, *wq, *ln, *tr;
+  int8_t *wb;
+  int32_t *sum, *row;
+  const int16_t **xr, **wr;
+  const int8_t **src, **srow;
+  qrt_dw_dims(g, &npr, &wc, &nl, &cap, at);
+  nt = kr * npr;
+  xi = (int16_t *)(void *)(scratch + at[0]), wb = (int8_t *)(scratch + at[1]);
+  wq = (int16_t *)(void *)(scratch + at[2]);
+  sum = (int32_t *)(void *)(scratch + at[3]), row = (int32_t *)(void *)(scratch + at[4]);
+  ln = (int16_t *)(void *)(scratch + at[5]), tr = (int16_t *)(void *)(scratch + at[6]);
+  xr = (const int16_t **)(void *)(scratch + at[7]), wr = xr + kr, src = (const int8_t **)(void *)(wr + kr);
+  srow = src + 16;
+  for (n = 0; n < g->n; n++)
+    for (b = 0; b < nb; b++) {
+      const int8_t *wk = w.cl == 2 ? (const int8_t *)w.data + b * nt * 32 : wb;
+      if (w.cl != 2) qrt_packdw(g, w, b, wb);
+      for (t = 0; t < nt * 32; t++) wq[t] = wk[t];
+      for (l = 0; l < 16; l++) src[l] = 16 * b + l < g->m ? x + (n * g->c + (16 * b + l) / mg) * ivol : NULL;
+      pc = 0, p0 = 0, done = 0;
+      for (i0 = 0; i0 < g->od[0]; i0++)
+        for (i1 = 0; i1 < g->od[1]; i1++) {
+          dlrt_i last = nbuf < nrow ? i1 * g->stride[1] - g->pad[1] + (g->k[1] - 1) * g->dil[1] : nrow - 1;
+          for (; done <= last && done < nrow; done++) { /* the rows this output row is the first to read */
+            for (l = 0; l < 16; l++) srow[l] = src[l] ? src[l] + done * g->id[2] : NULL;
+            qrt_dwcopy(srow, x, g->id[2], g->pad[2], g->dil[2], wc, nl, zx, ln, tr, xi + done % nbuf * wc * 32);
+          }
+          for (ne = 0, k0 = 0; k0 < g->k[0]; k0++) {
+            dlrt_i z0 = i0 * g->stride[0] - g->pad[0] + k0 * g->dil[0];
+            if (z0 < 0 || z0 >= g->id[0]) continue;
+            for (k1 = 0; k1 < g->k[1]; k1++) {
+              dlrt_i z1 = i1 * g->stride[1] - g->pad[1] + k1 * g->dil[1];
+              if (z1 < 0 || z1 >= g->id[1]) continue;
+              xr[ne] = xi + (z0 * g->id[1] + z1) % nbuf * wc * 32, wr[ne++] = wq + (k0 * g->k[1] + k1) * npr * 32;
+            }
+          }
+          qrt_dwrow(xr, wr, ne, npr, od2, g->stride[2], g->dil[2], row);
+          qrt_tr16(row, od2, cap, NULL, sum + pc);
+          pc += od2;
+          if (pc + od2 <= cap && !(i0 == g->od[0] - 1 && i1 == g->od[1] - 1)) continue;
+          for (l = 0; l < 16 && 16 * b + l < g->m; l++) {
+            dlrt_i ch = 16 * b + l;
+            qrt_out_row(sum + l * cap, pc, bias ? bias[ch] : 0, mult[ch], o, y, (n * g->m + ch) * P + p0);
+          }
+          p0 += pc, pc = 0;
+        }
+    }
+}
+/* @end */
+
+/* @fn qrt_conv_packed uses qrt_conv8_ok qrt_dw_ok */
+int qrt_conv_packed(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
+  return qrt_conv8_ok(g, xes, zx, wbits, acc_bits) ? 1 : qrt_dw_ok(g, xes, zx, wbits, acc_bits) ? 2 : 0;
+}
+/* @end */
+
+/* @fn qrt_conv_pack uses qrt_pack8 qrt_packdw */
 dlrt_i qrt_conv_pack(const dlrt_win *g, qrt_wts w, int8_t *dst) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], nbg = (g->m / g->group + 15) / 16, gr, b;
   dlrt_i blk = (K + 3) / 4 * 64;
+  if (g->c == g->group && g->m / g->group < 4) { /* qrt_dw_ok's geometry (qrt_conv8_ok needs 4 channels per group) */
+    dlrt_i nt = g->k[0] * g->k[1] * ((g->k[2] + 1) / 2) * 32;
+    for (b = 0; dst && b < (g->m + 15) / 16; b++) qrt_packdw(g, w, b, dst + b * nt);
+    return (g->m + 15) / 16 * nt;
+  }
   for (gr = 0; dst && gr < g->group; gr++)
     for (b = 0; b < nbg; b++) qrt_pack8(g, w, gr, b, dst + (gr * nbg + b) * blk);
   return g->group * nbg * blk;
 }
 /* @end */
 
-/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store qrt_fast16 qrt_conv16 qrt_conv8_ok qrt_conv8 */
+/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store qrt_fast16 qrt_conv16 qrt_conv8_ok qrt_conv8 qrt_dw_ok qrt_convdw */
 void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
               const qrt_mult *mult, qrt_out o, int acc_bits, void *y, void *scratch) {
   dlrt_i cg = g->c / g->group, mg = g->m / g->group;
@@ -594,6 +1107,10 @@ void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, 
   int64_t *acc;
   if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) {
     qrt_conv8(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
+    return;
+  }
+  if (qrt_dw_ok(g, xes, zx, w.bits, acc_bits)) {
+    qrt_convdw(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
     return;
   }
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
@@ -637,11 +1154,12 @@ int qrt_conv_cl(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits)
 }
 /* @end */
 
-/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_conv8_ok qrt_conv8_dims */
+/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_conv8_ok qrt_conv8_dims qrt_dw_ok qrt_dw_dims */
 dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int acc_bits) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], P = g->od[0] * g->od[1] * g->od[2];
-  dlrt_i cp, pd[3], at[5];
+  dlrt_i cp, pd[3], at[8], wc, nl, cap;
   if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) return qrt_conv8_dims(g, &cp, pd, at);
+  if (qrt_dw_ok(g, xes, zx, w.bits, acc_bits)) return qrt_dw_dims(g, &cp, &wc, &nl, &cap, at);
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
     dlrt_i nxb = qrt_conv16_dims(g, &cp, pd);
     return (P * cp + 2 * cp + (nxb + 1) / 2 * 2) * 2 + 2 * P * 4;

@@ -38,7 +38,7 @@ typedef struct {
 
 typedef struct {
   char name[64];
-  char deps[8][64];
+  char deps[16][64];
   int ndeps;
   const char *text;
   size_t len;
@@ -56,7 +56,7 @@ static int parse_sections(const char *p, Section *s, int n, int max) {
     char *tok = strtok(line, " ");
     snprintf(x->name, sizeof x->name, "%s", tok);
     while ((tok = strtok(NULL, " ")))
-      if (strcmp(tok, "uses") && x->ndeps < 8) snprintf(x->deps[x->ndeps++], 64, "%s", tok);
+      if (strcmp(tok, "uses") && x->ndeps < 16) snprintf(x->deps[x->ndeps++], 64, "%s", tok);
     x->text = strchr(eol, '\n') + 1;
     const char *end = strstr(x->text, "/* @end */");
     x->len = (size_t)(end - x->text);
@@ -449,13 +449,14 @@ static void i32_array(DlBuf *b, const char *name, const int32_t *v, int64_t n) {
 static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
   int bits = q->w.bits;
   const dlrt_win *g = &q->c.win;
-  if (q->kind == DL_Q_CONV && qrt_conv_packed(g, q->xes, q->zx, bits, q->acc_bits)) {
-    /* packed at compile time into the order qrt_conv's u8 x s8 kernel reads */
+  int kind = q->kind == DL_Q_CONV ? qrt_conv_packed(g, q->xes, q->zx, bits, q->acc_bits) : 0;
+  if (kind) {
+    /* packed at compile time into the order qrt_conv's u8 x s8 or depthwise kernel reads */
     dlrt_i np = qrt_conv_pack(g, q->w, NULL);
     int8_t *pk = malloc((size_t)(np ? np : 1));
     qrt_conv_pack(g, q->w, pk);
-    dl_buf_printf(b, "/* %lld weights at %d bits, packed for the u8 x s8 kernel: %lld bytes */\nstatic const int8_t %s_d[%lld] = {",
-                  (long long)q->nw, bits, (long long)np, name, (long long)(np ? np : 1));
+    dl_buf_printf(b, "/* %lld weights at %d bits, packed for the %s kernel: %lld bytes */\nstatic const int8_t %s_d[%lld] = {",
+                  (long long)q->nw, bits, kind == 2 ? "depthwise" : "u8 x s8", (long long)np, name, (long long)(np ? np : 1));
     for (dlrt_i i = 0; i < np; i++) dl_buf_printf(b, "%s%d", i % 16 ? ", " : (i ? ",\n  " : "\n  "), (int)pk[i]);
     dl_buf_printf(b, "%s};\nstatic const qrt_wts %s = {%s_d, 8, 2};\n", np ? "" : "0", name, name);
     free(pk);

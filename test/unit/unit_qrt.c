@@ -256,6 +256,93 @@ static void conv_paths(void) {
          overrun);
 }
 
+/* Depthwise convs (qrt_convdw: groups == channels, 1..3 output channels per
+ * group) on shapes the random geometries above rarely reach: odd and large
+ * channel counts, 3x3 and 5x5 windows at strides 1..3, pads on either side,
+ * dilation, 2..8-bit weights, wide input zero points and multipliers with any
+ * shift (0..62), against the definition, the int64 path and weights packed by
+ * qrt_conv_pack. */
+static void depthwise_paths(void) {
+  static const int chans[] = {1, 3, 8, 16, 17, 31, 32, 33, 48, 70}, bitss[] = {2, 3, 4, 5, 7, 8};
+  int bad = 0, overrun = 0, cases = 0, pkbad = 0, notdw = 0;
+  for (int t = 0; t < 600; t++) {
+    dlrt_win g;
+    memset(&g, 0, sizeof g);
+    int rank = next() % 8 == 0 ? 3 : next() % 8 == 0 ? 1 : 2, sq = next() % 2;
+    dlrt_i mg = next() % 4 == 0 ? rnd(2, 3) : 1, ks = next() % 3 ? 3 : rnd(1, 5);
+    g.group = chans[next() % 10], g.n = rnd(1, 2), g.c = g.group, g.m = mg * g.group;
+    int ok = 1;
+    for (int i = 0; i < 3; i++) {
+      int on = i >= 3 - rank;
+      g.id[i] = on ? rnd(1, 16) : 1, g.k[i] = on ? (sq ? ks : rnd(1, 5)) : 1, g.stride[i] = on ? rnd(1, 3) : 1;
+      g.pad[i] = on ? rnd(0, 2) : 0, g.pad_end[i] = on ? rnd(0, 2) : 0, g.dil[i] = on && next() % 3 == 0 ? 2 : 1;
+      dlrt_i span = g.id[i] + g.pad[i] + g.pad_end[i] - g.dil[i] * (g.k[i] - 1) - 1;
+      ok &= span >= 0;
+      g.od[i] = ok ? span / g.stride[i] + 1 : 1;
+    }
+    if (!ok) continue;
+    dlrt_i K = g.k[0] * g.k[1] * g.k[2], P = g.od[0] * g.od[1] * g.od[2], ivol = g.id[0] * g.id[1] * g.id[2];
+    int64_t nx = g.n * g.c * ivol, nw = g.m * K, ny = g.n * g.m * P, wmax, bmax = 0;
+    int64_t zx = next() % 4 ? rnd(-128, 127) : rnd(-3000, 3000);
+    int8_t *x = malloc((size_t)nx);
+    int32_t *wv = malloc(sizeof(int32_t) * (size_t)nw);
+    int32_t *bias = next() % 4 ? malloc(sizeof(int32_t) * (size_t)g.m) : NULL;
+    qrt_wts w = {0};
+    unsigned char *wp = random_weights(nw, bitss[next() % 6], wv, &w, &wmax);
+    qrt_mult *mult = malloc(sizeof(qrt_mult) * (size_t)g.m);
+    qrt_out o = random_out();
+    if (next() % 8 == 0) o.es = 4, o.lo = -2147483647 - 1, o.hi = 2147483647, o.zp = rnd(-1000, 1000);
+    for (int64_t i = 0; i < nx; i++) x[i] = (int8_t)rnd(-128, 127);
+    for (dlrt_i i = 0; bias && i < g.m; i++) bias[i] = (int32_t)rnd(-100000, 100000), bmax = 100000;
+    for (dlrt_i i = 0; i < g.m; i++)
+      mult[i].m0 = rnd(0, ((int64_t)1 << 31) - 1), mult[i].shift = (int)(next() % 2 ? rnd(0, 62) : rnd(28, 40));
+    if ((double)K * (double)(128 + llabs(zx)) * (double)wmax + (double)bmax >= 2147483648.0) {
+      free(x), free(wv), free(bias), free(wp), free(mult);
+      continue;
+    }
+    cases++, notdw += !qrt_conv_packed(&g, 1, zx, w.bits, 32);
+    size_t n32 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 32), n64 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 64);
+    dlrt_i np = qrt_conv_pack(&g, w, NULL);
+    int8_t *pk = malloc((size_t)np);
+    unsigned char *s32 = guarded(n32), *s64 = guarded(n64), *spk = guarded(n32);
+    unsigned char *y32 = calloc((size_t)ny, (size_t)o.es), *y64 = calloc((size_t)ny, (size_t)o.es);
+    unsigned char *ypk = calloc((size_t)ny, (size_t)o.es);
+    qrt_conv_pack(&g, w, pk);
+    qrt_conv(&g, x, 1, zx, w, bias, mult, o, 32, y32, s32);
+    qrt_conv(&g, x, 1, zx, w, bias, mult, o, 64, y64, s64);
+    qrt_conv(&g, x, 1, zx, (qrt_wts){pk, 8, 2}, bias, mult, o, 32, ypk, spk);
+    overrun += !guard_intact(s32, n32) || !guard_intact(s64, n64) || !guard_intact(spk, n32);
+    int diff = memcmp(y32, y64, (size_t)ny * (size_t)o.es) != 0;
+    pkbad += memcmp(y32, ypk, (size_t)ny * (size_t)o.es) != 0;
+    for (dlrt_i n = 0; n < g.n && !diff; n++)
+      for (dlrt_i m = 0; m < g.m && !diff; m++)
+        for (dlrt_i p = 0; p < P && !diff; p++) {
+          dlrt_i o2 = p % g.od[2], o1 = p / g.od[2] % g.od[1], o0 = p / g.od[2] / g.od[1];
+          int64_t acc = bias ? bias[m] : 0;
+          for (dlrt_i k0 = 0; k0 < g.k[0]; k0++)
+            for (dlrt_i k1 = 0; k1 < g.k[1]; k1++)
+              for (dlrt_i k2 = 0; k2 < g.k[2]; k2++) {
+                dlrt_i z0 = o0 * g.stride[0] - g.pad[0] + k0 * g.dil[0];
+                dlrt_i z1 = o1 * g.stride[1] - g.pad[1] + k1 * g.dil[1];
+                dlrt_i z2 = o2 * g.stride[2] - g.pad[2] + k2 * g.dil[2];
+                if (z0 < 0 || z0 >= g.id[0] || z1 < 0 || z1 >= g.id[1] || z2 < 0 || z2 >= g.id[2]) continue;
+                acc += (x[((n * g.c + m / mg) * g.id[0] + z0) * g.id[1] * g.id[2] + z1 * g.id[2] + z2] - zx) *
+                       (int64_t)wv[m * K + (k0 * g.k[1] + k1) * g.k[2] + k2];
+              }
+          dlrt_i yi = (n * g.m + m) * P + p;
+          int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : o.es == 2 ? ((int16_t *)y32)[yi] : ((int32_t *)y32)[yi];
+          diff = got != store_ref(acc, mult[m], o);
+        }
+    bad += diff;
+    free(x), free(wv), free(bias), free(wp), free(mult), free(pk), free(s32), free(s64), free(spk);
+    free(y32), free(y64), free(ypk);
+  }
+  expect(cases >= 300 && bad == 0 && pkbad == 0 && notdw == 0 && overrun == 0,
+         "depthwise conv: the definition, the int64 path and packed weights agree");
+  printf("depthwise conv: %s cases, %d differ, %d differ packed, %d not on the depthwise kernel, %d overrun\n",
+         cases >= 300 ? "300+" : "too few", bad, pkbad, notdw, overrun);
+}
+
 static void matmul_paths(void) {
   static const int bitss[] = {2, 4, 7, 8, 16};
   int bad = 0, overrun = 0, cases = 0, spcases = 0, spbad = 0;
@@ -388,6 +475,7 @@ int main(void) {
   pack_roundtrip();
   requant_definition();
   conv_paths();
+  depthwise_paths();
   matmul_paths();
   pool_paths();
   printf("%d passed, %d failed\n", passed, failed);
