@@ -43,7 +43,7 @@ static bool opt_input(const DlOption *o, const char *v, void *s, DlError *e) {
 }
 
 static const DlOption run_options[] = {
-    {"--input", "FILE", "input tensor (.npy, or an ONNX TensorProto .pb); repeat per input", opt_input},
+    {"--input", "FILE", "input tensor (.npy, or an ONNX TensorProto .pb); repeat per input;\nsamples along the first axis, or one sample without it", opt_input},
     {"--labels", "FILE", "int64 labels: prints top-1 accuracy of output 0", dl_opt_str, OFF(labels)},
     {"--compare", "FILE", "reference for output 0: prints max |diff|, fails above tolerance", dl_opt_str, OFF(compare)},
     {"--atol", "X", "absolute tolerance for --compare (default 1e-4)", dl_opt_num, OFF(atol), 0, 1e300, "--compare"},
@@ -256,6 +256,15 @@ int main(int argc, char **argv) {
       goto fail;
     }
     if (!in[i].data && !read_tensor(inputs[i], &in[i], &e)) goto fail;
+    /* one sample given without its sample axis */
+    if (want->rank >= 2 && in[i].shape.rank == want->rank - 1 && in[i].shape.dtype == want->dtype) {
+      bool one = true;
+      for (int d = 1; one && d < want->rank; d++) one = in[i].shape.dims[d - 1] == want->dims[d];
+      if (one) {
+        memmove(in[i].shape.dims + 1, in[i].shape.dims, sizeof(int64_t) * (size_t)in[i].shape.rank);
+        in[i].shape.dims[0] = 1, in[i].shape.rank++;
+      }
+    }
     bool ok = in[i].shape.dtype == want->dtype && in[i].shape.rank == want->rank && want->rank > 0;
     for (int d = 1; ok && d < want->rank; d++) ok = in[i].shape.dims[d] == want->dims[d];
     if (!ok && dl_shape_equal(&in[i].shape, want)) ok = true;

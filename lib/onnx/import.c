@@ -457,7 +457,8 @@ static bool check_declared_dims(Imp *im, Onnx__ValueInfoProto *const *vis, size_
 
 /* The dynamic dimensions (other than the first) that are still open take
  * those of the data the input will be given (opt->data_shapes), when the
- * data has the input's rank. Anything else is left to the checks after. */
+ * data has the input's rank, or one less (one sample without its sample
+ * axis). Anything else is left to the checks after. */
 static void bind_data_shape(Imp *im, Onnx__ValueInfoProto *vi, DlShape *s) {
   const char *p = im->opt ? im->opt->data_shapes : NULL, *name = vi->name ? vi->name : "";
   size_t nl = strlen(name);
@@ -471,11 +472,14 @@ static void bind_data_shape(Imp *im, Onnx__ValueInfoProto *vi, DlShape *s) {
       dims[r++] = strtoll(q, &stop, 10);
       q = stop;
     }
-    if (r != s->rank) return;
-    for (int i = 1; i < r; i++) {
+    /* data of one sample without its sample axis (rank one less) binds the
+     * dimensions after the first */
+    int skip = r == s->rank ? 0 : r == s->rank - 1 && s->rank >= 2 ? 1 : -1;
+    if (skip < 0) return;
+    for (int i = 1; i < s->rank; i++) {
       Onnx__TensorShapeProto__Dimension *d = vi->type->tensor_type->shape->dim[i];
-      if (s->dims[i] < 0 && d->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && dims[i] > 0)
-        s->dims[i] = dims[i];
+      if (s->dims[i] < 0 && d->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && dims[i - skip] > 0)
+        s->dims[i] = dims[i - skip];
     }
     return;
   }
