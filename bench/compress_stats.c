@@ -40,7 +40,7 @@ int main(int argc, char **argv) {
   DlTensor calib = {0}, data = {0}, labels = {0};
   DlCompressionStats s = {0};
   MlirModule m = dl_load_model(ctx, argv[1], &opt, &e);
-  bool ok = !mlirModuleIsNull(m) && dl_run_pipeline(m, "fold-bn,fuse-activation,fold-constants", &e) &&
+  bool ok = !mlirModuleIsNull(m) && dl_run_pipeline(m, DL_PIPELINE_FLOAT, &e) &&
             dl_npy_read(argv[2], &calib, &e) && dl_quantize_module(m, &qs, &calib, &e) &&
             dl_npy_read(argv[3], &data, &e) && (!labels_path || dl_npy_read(labels_path, &labels, &e)) &&
             dl_compress_analyze(m, &data, labels_path ? &labels : NULL, limit, block, sub, k, &s, &e);

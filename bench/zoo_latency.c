@@ -72,7 +72,7 @@ static bool bench_model(const char *path, const DlTensor *x, const DlTensor *cal
   m = dl_load_model(ctx, path, &opt, e);
   if (mlirModuleIsNull(m)) goto cleanup;
   bool qdq = dl_module_has_qdq(m);
-  if (!passes && (qdq || calib)) passes = qdq ? "fold-bn,fuse-activation" : "fold-bn,fuse-activation,fold-constants";
+  if (!passes && (qdq || calib)) passes = qdq ? DL_PIPELINE_QDQ : DL_PIPELINE_FLOAT;
   if (passes && !dl_run_pipeline(m, passes, e)) goto cleanup;
   const char *kind = "";
   if (qdq) {

@@ -28,8 +28,8 @@ MlirModule dl_front_import(MlirContext ctx, const char *model, const DlFrontOpti
     if (!dl_quant_config_apply(m, o->config, e)) goto fail;
   }
   *qdq = !o->quantize && !o->no_fold_qdq && dl_module_has_qdq(m); /* compiled with its own parameters */
-  if (!passes && o->transforms) passes = "fold-bn,fuse-activation,fold-constants";
-  if (!passes && *qdq) passes = "fold-bn,fuse-activation";
+  if (!passes && o->transforms) passes = DL_PIPELINE_FLOAT;
+  if (!passes && *qdq) passes = DL_PIPELINE_QDQ;
   if (passes && !dl_run_pipeline(m, passes, e)) goto fail;
   return m;
 fail:

@@ -5,6 +5,12 @@
 
 #include "dlc/quant.h"
 
+/* The passes every float model gets before calibration, quantization or
+ * pruning (dlc, dlc-run, the benchmarks), and those a QDQ model gets before
+ * its Q/DQ fold. */
+#define DL_PIPELINE_FLOAT "fold-bn,fuse-activation,fold-constants,fold-pad"
+#define DL_PIPELINE_QDQ "fold-bn,fuse-activation"
+
 /* Writes the settings as the func's `dlc.quant`, calibrates on `data`, runs
  * --quantize and verifies. The module must be float qg IR. With
  * s->auto_keep_db > 0 the accuracy guard (dl_auto_keep) chooses wider layers
