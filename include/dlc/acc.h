@@ -75,7 +75,7 @@ const char *dl_acc_op_name(DlAccOp op);
  * int64 with the rounding term added. Checked at compile time (the layer stays
  * on the host, with a warning naming it) and again when a binary loads. */
 #define DL_ACC_REQUANT_LIMIT 4.6e18
-typedef enum { DL_ACC_L_CONV, DL_ACC_L_MATMUL, DL_ACC_L_ADD, DL_ACC_L_MAXPOOL, DL_ACC_L_LUT, DL_ACC_L_MUL, DL_ACC_L_CONCAT } DlAccLayerKind;
+typedef enum { DL_ACC_L_CONV, DL_ACC_L_MATMUL, DL_ACC_L_ADD, DL_ACC_L_MAXPOOL, DL_ACC_L_LUT, DL_ACC_L_MUL, DL_ACC_L_GATHER } DlAccLayerKind;
 
 /* How a GEMM layer's weights lie in DRAM (docs/acc-isa.md). A weight block is
  * what the PE array consumes in one pass: (cols x pack) output channels x k

@@ -14,9 +14,12 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
 /* Element of operand `op` (0 or 1) that element m of a binary layer (add,
  * sub, mul) reads: m itself when dense, else through the broadcast strides. */
 int64_t dl_acc_bin_index(const DlCall *c, int op, int64_t m);
-/* Operand of a concat layer (a concat, or a nearest resize) that element m
- * of its result comes from; *idx its element there. */
-int dl_acc_concat_source(const DlStep *st, int64_t m, int64_t *idx);
+/* Operand of a gather layer (a concat, a nearest resize or a strided copy:
+ * transpose, slice, expand, tile) that element m of its result comes from;
+ * *idx its element there. */
+int dl_acc_gather_source(const DlStep *st, int64_t m, int64_t *idx);
+/* The layer kind's name in reports, the IR and disassembly. */
+const char *dl_acc_layer_kind_name(DlAccLayerKind k);
 /* Whether a binary layer reads operand 1 at zero point zb (add, sub, mul). */
 static inline bool dl_acc_is_binary(DlAccLayerKind k) { return k == DL_ACC_L_ADD || k == DL_ACC_L_MUL; }
 

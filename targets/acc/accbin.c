@@ -140,7 +140,7 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
     l->ooff = v[13], l->poff = v[14], l->dram_lb = v[15], l->pg = v[16], l->wformat = (DlAccWeightFormat)v[17];
     l->zblocks = v[18], l->icmd = v[19], l->ncmd = v[20];
     bool gemm = l->kind == DL_ACC_L_CONV || l->kind == DL_ACC_L_MATMUL;
-    bool ok = v[0] >= 0 && v[0] < 1 << 24 && v[1] >= 0 && v[1] <= DL_ACC_L_CONCAT && l->M >= 1 && l->M < 1ll << 32 &&
+    bool ok = v[0] >= 0 && v[0] < 1 << 24 && v[1] >= 0 && v[1] <= DL_ACC_L_GATHER && l->M >= 1 && l->M < 1ll << 32 &&
               l->N >= 1 && l->N < 1 << 24 && l->K >= 1 && l->K < 1 << 24 && l->mt >= 1 && l->mt <= l->M && l->nt >= 1 &&
               l->nt <= l->N && l->kt >= 1 && l->kt <= l->K && (l->order == 0 || l->order == 1) && l->icmd >= 0 &&
               l->ncmd >= 1 && l->icmd <= p->ninsn - l->ncmd && l->poff >= 0 && l->pg >= 1 && l->pg <= l->N &&
@@ -227,9 +227,9 @@ static bool parse(const void *buf, size_t len, void *p, DlError *e) { return dl_
 
 bool dl_acc_read(const char *path, DlAccProgram *p, DlError *e) { return dl_container_load(path, parse, p, e); }
 
-static const char *kind_name(DlAccLayerKind k) {
-  static const char *n[] = {"conv", "matmul", "add", "maxpool", "lut", "mul", "concat"};
-  return n[k];
+const char *dl_acc_layer_kind_name(DlAccLayerKind k) {
+  static const char *n[] = {"conv", "matmul", "add", "maxpool", "lut", "mul", "gather"};
+  return k >= 0 && k < (int)(sizeof n / sizeof *n) ? n[k] : "?";
 }
 
 void dl_acc_print(FILE *f, const DlAccProgram *p, DlPlan *plan, bool insns) {
@@ -241,7 +241,7 @@ void dl_acc_print(FILE *f, const DlAccProgram *p, DlPlan *plan, bool insns) {
     const DlAccLayer *l = &p->l[i];
     fprintf(f, "layer %d: step %d %s (%s): M %lld N %lld K %lld, tiles %lld x %lld x %lld, %s outer, weights %d bits + %lld outliers, "
                "%lld instructions",
-            i, l->step, kind_name(l->kind), plan ? plan->steps[l->step].where : "?", (long long)l->M, (long long)l->N,
+            i, l->step, dl_acc_layer_kind_name(l->kind), plan ? plan->steps[l->step].where : "?", (long long)l->M, (long long)l->N,
             (long long)l->K, (long long)l->mt, (long long)l->nt, (long long)l->kt, l->order ? "m" : "n", l->wbits,
             (long long)l->noutliers, (long long)l->ncmd);
     if (l->wbits) {

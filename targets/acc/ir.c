@@ -14,13 +14,12 @@ void dl_acc_ir_device(DlBuf *b, const void *prog) {
 }
 
 void dl_acc_ir_unit(DlBuf *b, const void *prog, int i) {
-  static const char *kinds[] = {"conv", "matmul", "add", "maxpool", "lut", "mul", "concat"};
   const DlAccLayer *l = &((const DlAccProgram *)prog)->l[i];
   dl_buf_printf(b, "\"acc.layer\"() {step = %d : i64, kind = \"%s\", shape = [%lld : i64, %lld : i64, %lld : i64], "
                    "tile = [%lld : i64, %lld : i64, %lld : i64], order = \"%s\", weight_bits = %d : i64, "
                    "outliers = %lld : i64, instructions = %lld : i64, weight_format = \"%s\", zero_blocks = %lld : i64} "
                    ": () -> ()",
-                l->step, kinds[l->kind], (long long)l->M, (long long)l->N, (long long)l->K, (long long)l->mt,
+                l->step, dl_acc_layer_kind_name(l->kind), (long long)l->M, (long long)l->N, (long long)l->K, (long long)l->mt,
                 (long long)l->nt, (long long)l->kt, l->order ? "m" : "n", l->wbits, (long long)l->noutliers,
                 (long long)l->ncmd, l->wformat == DL_ACC_W_BLOCKS ? "blocks" : "dense", (long long)l->zblocks);
 }

@@ -1,8 +1,9 @@
 /* Lowering a quantized plan to accelerator instructions.
  *
  * Conv (implicit im2col), gemm / matmul with constant weights, add / sub /
- * mul (broadcast operands too), max pooling, lookup tables and concat run on
- * the accelerator; everything else is a host step. A GEMM layer is tiled into (mt x nt x kt) blocks that fit the
+ * mul (broadcast operands too), max pooling, lookup tables, and concat, nearest
+ * resize and strided copies (transpose, slice, expand, tile) as gathering
+ * copies run on the accelerator; everything else is a host step. A GEMM layer is tiled into (mt x nt x kt) blocks that fit the
  * double-buffered input, weight, accumulator and output buffers; the tile
  * sizes and the loop order come from the device's cost model (estimated
  * time: compute cycles against DRAM transfer, then DRAM bytes). Weights are
@@ -65,8 +66,14 @@ int64_t dl_acc_bin_index(const DlCall *c, int op, int64_t m) {
   return idx;
 }
 
-int dl_acc_concat_source(const DlStep *st, int64_t m, int64_t *idx) {
+int dl_acc_gather_source(const DlStep *st, int64_t m, int64_t *idx) {
   const struct DlQStep *q = st->q;
+  if (q->kind == DL_Q_COPY) { /* transpose, slice, expand, tile: the offset plus each coordinate times its stride */
+    const DlCall *c = &q->c;
+    int64_t src = c->offset, rest = m;
+    for (int i = c->r - 1; i >= 0; i--) src += rest % c->dims[i] * c->as[i], rest /= c->dims[i];
+    return *idx = src, 0;
+  }
   if (q->kind == DL_Q_GATHER) { /* nearest resize: per axis, the source offset of the output coordinate */
     const DlCall *c = &q->c;
     int64_t base = 0, src = 0, rest = m, coord[8];
@@ -150,11 +157,12 @@ int dl_acc_layer_of_step(DlPlan *plan, int s, const DlAccDevice *dev, DlAccLayer
     int64_t row = 0;
     for (int i = 0; i < st->nin; i++) row += q->chunk[i];
     if (row <= 0) return 0;
-    l->kind = DL_ACC_L_CONCAT, l->M = dl_shape_numel(ys), l->N = 1, l->K = 1;
+    l->kind = DL_ACC_L_GATHER, l->M = dl_shape_numel(ys), l->N = 1, l->K = 1;
     return 1;
   }
-  if (q->kind == DL_Q_GATHER && c->r <= 8) { /* nearest resize: the same gathering copy */
-    l->kind = DL_ACC_L_CONCAT, l->M = dl_shape_numel(ys), l->N = 1, l->K = 1;
+  if ((q->kind == DL_Q_GATHER && c->r <= 8) || (q->kind == DL_Q_COPY && c->r >= 1)) {
+    /* nearest resize and strided copies (transpose, slice, expand, tile): the same gathering copy */
+    l->kind = DL_ACC_L_GATHER, l->M = dl_shape_numel(ys), l->N = 1, l->K = 1;
     return 1;
   }
   if (q->kind == DL_Q_LUT && q->lut_n <= 256) {

@@ -355,8 +355,8 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
         for (int64_t k = c0; k < c1; k++) {
           int op = dl_acc_is_binary(l->kind) ? (int)k : 0;
           int64_t idx = l->kind == DL_ACC_L_MATMUL ? m * l->K + k : op || dl_acc_is_binary(l->kind) ? dl_acc_bin_index(&q->c, op, m) : m;
-          if (l->kind == DL_ACC_L_CONCAT) op = dl_acc_concat_source(step, m, &idx);
-          ib[(m - a0) * kt + (k - c0)] = (int32_t)qrt_ld(s->plan->slot[step->in[op]].data, op && l->kind != DL_ACC_L_CONCAT ? q->wes : q->xes, idx);
+          if (l->kind == DL_ACC_L_GATHER) op = dl_acc_gather_source(step, m, &idx);
+          ib[(m - a0) * kt + (k - c0)] = (int32_t)qrt_ld(s->plan->slot[step->in[op]].data, op && l->kind != DL_ACC_L_GATHER ? q->wes : q->xes, idx);
         }
     }
     double bytes = (double)dl_acc_x_bytes(step, l, a0, a1, c0, c1, b0), codec = 0;
@@ -483,7 +483,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
       } else if (l->kind == DL_ACC_L_MUL) {
         v = s->zo + qrt_requant((int64_t)(xr[0] - s->zx) * (xr[1] - s->zb), (qrt_mult){par[0], (int)par[1]});
         v = v < s->lo ? s->lo : v, v = v > s->hi ? s->hi : v;
-      } else if (l->kind == DL_ACC_L_CONCAT) {
+      } else if (l->kind == DL_ACC_L_GATHER) {
         v = xr[0];
       } else if (l->kind == DL_ACC_L_MAXPOOL) {
         v = xr[0];
@@ -626,7 +626,6 @@ void dl_acc_sim_totals(DlAccSim *s, double *ns, double *nj, double *dram, double
 }
 
 bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
-  static const char *kinds[] = {"conv", "matmul", "add", "maxpool", "lut", "mul", "concat"};
   double ns, nj, dram, sim_s, per = samples > 0 ? (double)samples : 1;
   dl_acc_sim_totals(s, &ns, &nj, &dram, &sim_s);
   double act = 0;
@@ -652,7 +651,7 @@ bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
       fprintf(f, ", \"on\": \"acc\", \"kind\": \"%s\", \"M\": %lld, \"N\": %lld, \"K\": %lld, \"tile\": [%lld, %lld, %lld], "
                  "\"weight_bits\": %d, \"outliers\": %lld, \"weight_bytes\": %lld, \"int8_weight_bytes\": %lld, "
                  "\"pe_utilization\": %.3f, \"dram_bytes\": %.1f, \"dram_lower_bound\": %lld",
-              kinds[l->kind], (long long)l->M, (long long)l->N, (long long)l->K, (long long)l->mt, (long long)l->nt,
+              dl_acc_layer_kind_name(l->kind), (long long)l->M, (long long)l->N, (long long)l->K, (long long)l->mt, (long long)l->nt,
               (long long)l->kt, l->wbits, (long long)l->noutliers, (long long)dl_acc_weight_bytes(&s->p->dev, l),
               (long long)(l->wbits ? l->N * l->K : 0),
               x->gemm_cycles > 0 ? x->peak_cycles / x->gemm_cycles : 0.0, x->dram / runs, (long long)l->dram_lb);
