@@ -998,6 +998,39 @@ bool dl_quant_layer_scales(MlirOperation op, const DlTensor *w, int axis, int64_
   return true;
 }
 
+/* quant.qcast(D(x)), D float data movement (transpose, reshape, slice,
+ * expand) read only by the cast, becomes D(quant.qcast(x)): the same integers
+ * (a per-tensor cast is elementwise), and D moves integers, which targets
+ * without a float unit run themselves (an input's NHWC transpose). Repeated
+ * up a chain of such ops. */
+static void sink_qcasts(Q *q, MlirBlock body) {
+  for (bool again = true; again;) {
+    again = false;
+    for (MlirOperation op = mlirBlockGetFirstOperation(body), next; !mlirOperationIsNull(op); op = next) {
+      next = mlirOperationGetNextInBlock(op);
+      if (!dl_op_is(op, "quant.qcast")) continue;
+      DlOpKind k;
+      MlirValue y = mlirOperationGetOperand(op, 0);
+      MlirOperation d = dl_value_qg_def(y, &k);
+      if (mlirOperationIsNull(d) || !(k == DL_OP_TRANSPOSE || k == DL_OP_RESHAPE || k == DL_OP_SLICE || k == DL_OP_EXPAND) ||
+          !dl_value_has_one_use(y))
+        continue;
+      MlirValue x = mlirOperationGetOperand(d, 0), r = mlirOperationGetResult(op, 0);
+      DlQParams p, fixed;
+      DlShape xs;
+      if (!value_is_f32(x) || dl_value_constant(x).ptr != NULL || dl_value_qparams(y, &fixed) ||
+          !dl_qparams_of_type(mlirValueGetType(r), &p) || !dl_type_to_shape(mlirValueGetType(x), &xs))
+        continue;
+      MlirOperation cast = create1("quant.qcast", mlirOperationGetLocation(op), 1, &x, dl_qtype_get(q->ctx, &xs, &p));
+      mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(d), d, cast);
+      mlirOperationSetOperand(d, 0, mlirOperationGetResult(cast, 0));
+      mlirValueSetType(y, mlirValueGetType(r));
+      dl_replace_op(op, y);
+      again = true;
+    }
+  }
+}
+
 bool dl_pass_quantize(MlirOperation func) {
   Q q = {mlirOperationGetContext(func), default_opts, NULL, NULL, 0, 0};
   if (!read_opts(mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.quant")), &q.global,
@@ -1090,6 +1123,7 @@ bool dl_pass_quantize(MlirOperation func) {
       fake_quant(&q, body, op, mlirOperationGetLocation(op), mlirOperationGetResult(op, 0), &fixed);
   }
   regions_erase(&regs);
+  sink_qcasts(&q, body);
   /* casts left behind by ops that turned out to have no integer form */
   for (bool again = true; again;) {
     again = false;
