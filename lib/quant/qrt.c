@@ -250,7 +250,7 @@ static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
     const __m128i vb = _mm_set1_epi32((int32_t)bias), vm = _mm_set1_epi32((int32_t)m.m0);
     const __m128i mhi = _mm_set_epi32((int32_t)m.m0, 0, (int32_t)m.m0, 0);
     const __m128i vc = _mm_set1_epi64x((int64_t)(c ^ ((uint64_t)1 << 63)) - INT64_MAX - 1); /* c's bits */
-    const __m128i cnt = _mm_cvtsi32_si128(m.shift), vd = _mm_set1_epi32((int32_t)(d ^ 0x80000000u) - INT32_MAX - 1);
+    const __m128i cnt = _mm_cvtsi32_si128(m.shift), vd = _mm_set1_epi32(d <= INT32_MAX ? (int32_t)d : -(int32_t)~d - 1); /* d's bits, without overflow */
     const __m128i lo = _mm_set1_epi16((int16_t)o.lo), hi = _mm_set1_epi16((int16_t)o.hi);
     for (; i + 8 <= n; i += 8) {
       __m128i s0 = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)(acc + i)), vb);
