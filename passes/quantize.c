@@ -1091,8 +1091,8 @@ bool dl_pass_quantize(MlirOperation func) {
         done = done && dl_value_constant(mlirOperationGetOperand(op, 1)).ptr == NULL &&
                dl_value_constant(mlirOperationGetOperand(op, 0)).ptr == NULL && quantize_binary(&q, op, k, &o);
         break;
-      case DL_OP_RESHAPE: case DL_OP_TRANSPOSE: case DL_OP_SLICE: case DL_OP_EXPAND: case DL_OP_MAX_POOL: case DL_OP_AVG_POOL:
-      case DL_OP_GLOBAL_MAX_POOL:
+      case DL_OP_RESHAPE: case DL_OP_TRANSPOSE: case DL_OP_SLICE: case DL_OP_EXPAND: case DL_OP_TILE: case DL_OP_DEPTH_TO_SPACE:
+      case DL_OP_SPACE_TO_DEPTH: case DL_OP_MAX_POOL: case DL_OP_AVG_POOL: case DL_OP_GLOBAL_MAX_POOL:
         done = quantize_transparent(&q, op);
         break;
       case DL_OP_RESIZE: { /* nearest neighbour moves values: an integer gather (PP-OCR det's FPN upsampling) */

@@ -246,7 +246,8 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
     bool same = has_qx && qx.scale == qy.scale && qx.zp == qy.zp;
     switch (k) {
     case DL_OP_RESHAPE:
-    case DL_OP_TRANSPOSE: case DL_OP_SLICE: case DL_OP_EXPAND:
+    case DL_OP_TRANSPOSE: case DL_OP_SLICE: case DL_OP_EXPAND: case DL_OP_TILE: case DL_OP_DEPTH_TO_SPACE:
+    case DL_OP_SPACE_TO_DEPTH:
       if (!same) return qerr(e, st->where, op, "%s", "data movement must keep the operand's quantization");
       q->kind = q->c.kind == DL_CALL_COPY ? DL_Q_COPY : DL_Q_ALIAS;
       if (q->c.kind != DL_CALL_COPY && q->c.kind != DL_CALL_ALIAS)
