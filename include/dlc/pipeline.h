@@ -8,7 +8,7 @@
 /* The passes every float model gets before calibration, quantization or
  * pruning (dlc, dlc-run, the benchmarks), and those a QDQ model gets before
  * its Q/DQ fold. */
-#define DL_PIPELINE_FLOAT "fold-bn,fuse-activation,fold-constants,fold-pad,conv-transpose-to-conv"
+#define DL_PIPELINE_FLOAT "fold-bias,fold-bn,fuse-activation,fold-constants,fold-pad,conv-transpose-to-conv"
 #define DL_PIPELINE_QDQ "fold-bn,fuse-activation"
 
 /* Writes the settings as the func's `dlc.quant`, calibrates on `data`, runs

@@ -1,7 +1,8 @@
 """Writes up.onnx: the FPN upsampling of a detection head (PP-OCR det): a
 stride-2 conv, then a ConvTranspose with a 2x2 kernel and stride 2 (no overlap)
 followed by BatchNormalization and Relu, added to the full-size map; and a
-second ConvTranspose without bias or BN. Also calib.npy and x.npy."""
+second ConvTranspose whose bias is a separate Add of a [1, C, 1, 1] constant,
+as Paddle exports it. Also calib.npy and x.npy."""
 import sys
 
 import numpy as np
@@ -33,7 +34,8 @@ nodes = [
                 ["ub"], name="up_bn"),
     h.make_node("Relu", ["ub"], ["ur"], name="up_relu"),
     h.make_node("Add", ["ur", "fr"], ["s"], name="merge"),
-    h.make_node("ConvTranspose", ["s", const("wt2", rng.standard_normal((6, 2, 2, 2)) * 0.3)], ["y"], name="up2", strides=[2, 2]),
+    h.make_node("ConvTranspose", ["s", const("wt2", rng.standard_normal((6, 2, 2, 2)) * 0.3)], ["u2"], name="up2", strides=[2, 2]),
+    h.make_node("Add", ["u2", const("bias2", 0.1 * rng.standard_normal((1, 2, 1, 1)))], ["y"], name="up2_bias"),
 ]
 g = h.make_graph(nodes, "up", [h.make_tensor_value_info("x", T.FLOAT, [1, 3, 8, 8])],
                  [h.make_tensor_value_info("y", T.FLOAT, [1, 2, 16, 16])], inits)

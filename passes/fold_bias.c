@@ -1,0 +1,84 @@
+/* --fold-bias: add(conv(x, w, b), c), with c a constant that varies along the
+ * output channels only ([1, C, 1, 1], [C, 1, 1] or one value), becomes
+ * conv(x, w, b + c). Paddle exports a conv_transpose's bias this way (PP-OCR
+ * det); folded, the add is not a step of its own and a BatchNormalization
+ * after it folds too (--fold-bn runs next). For conv and conv_transpose whose
+ * result feeds only the add and carries no fused activation. The bias is
+ * added in another order than before (in the sum, not after it), so the pass
+ * belongs to the pipeline before quantization (DL_PIPELINE_FLOAT). */
+#include <string.h>
+
+#include "pass_util.h"
+
+static bool fold(MlirOperation add) {
+  DlAttrs aa;
+  DlError ae = {0};
+  if (!dl_op_read_attrs(add, DL_OP_ADD, &aa, &ae) || strcmp(dl_attrs_str(&aa, "act", "none"), "none"))
+    return dl_error_clear(&ae), false; /* a fused activation comes after the add */
+  for (int side = 0; side < 2; side++) {
+    DlOpKind pk;
+    MlirValue y = mlirOperationGetOperand(add, side), cv = mlirOperationGetOperand(add, 1 - side);
+    MlirOperation prod = dl_value_qg_def(y, &pk);
+    if (mlirOperationIsNull(prod) || (pk != DL_OP_CONV && pk != DL_OP_CONV_TRANSPOSE) || !dl_value_has_one_use(y)) continue;
+    DlAttrs pa;
+    DlError e = {0};
+    if (!dl_op_read_attrs(prod, pk, &pa, &e) || strcmp(dl_attrs_str(&pa, "act", "none"), "none")) {
+      dl_error_clear(&e);
+      continue;
+    }
+    DlShape ys, rs;
+    DlTensor c = {0}, b = {0};
+    if (!dl_type_to_shape(mlirValueGetType(y), &ys) || ys.rank < 3 || ys.dtype != DL_F32 ||
+        !dl_type_to_shape(mlirValueGetType(mlirOperationGetResult(add, 0)), &rs) || !dl_shape_equal(&ys, &rs) ||
+        !dl_value_tensor(cv, &c))
+      continue;
+    int64_t C = ys.dims[1], n = dl_shape_numel(&c.shape);
+    /* one value, or C values along axis 1 (right-aligned against the result) */
+    bool ok = c.shape.dtype == DL_F32 && c.shape.rank <= ys.rank && (n == 1 || n == C);
+    for (int i = 0; ok && i < c.shape.rank; i++) {
+      int axis = ys.rank - c.shape.rank + i;
+      ok = c.shape.dims[i] == 1 || (axis == 1 && c.shape.dims[i] == C);
+    }
+    bool has_bias = mlirOperationGetNumOperands(prod) > 2;
+    if (ok && has_bias) ok = dl_value_tensor(mlirOperationGetOperand(prod, 2), &b) && b.shape.dtype == DL_F32 &&
+                             dl_shape_numel(&b.shape) == C;
+    if (!ok) {
+      dl_tensor_free(&c), dl_tensor_free(&b);
+      continue;
+    }
+    DlShape bs = {DL_F32, 1, {C}};
+    DlTensor nb = {0};
+    dl_tensor_alloc(&nb, &bs);
+    for (int64_t o = 0; o < C; o++)
+      ((float *)nb.data)[o] = (has_bias ? ((const float *)b.data)[o] : 0.0f) + ((const float *)c.data)[n == 1 ? 0 : o];
+    dl_tensor_free(&c), dl_tensor_free(&b);
+    MlirValue nbv = dl_insert_constant(prod, &nb, "folded_bias");
+    if (has_bias) {
+      mlirOperationSetOperand(prod, 2, nbv);
+    } else { /* a new op with the bias operand; the producer's attributes and settings stay */
+      MlirValue ops[3] = {mlirOperationGetOperand(prod, 0), mlirOperationGetOperand(prod, 1), nbv};
+      MlirType rt = mlirValueGetType(y);
+      MlirOperation nop = dl_op_create(mlirOperationGetLocation(prod), pk, 3, ops, 1, &rt, &pa);
+      for (intptr_t i = 0; i < mlirOperationGetNumDiscardableAttributes(prod); i++) {
+        MlirNamedAttribute na = mlirOperationGetDiscardableAttribute(prod, i);
+        mlirOperationSetDiscardableAttributeByName(nop, mlirIdentifierStr(na.name), na.attribute);
+      }
+      mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(prod), prod, nop);
+      dl_replace_op(prod, mlirOperationGetResult(nop, 0));
+      y = mlirOperationGetResult(nop, 0);
+    }
+    dl_replace_op(add, y);
+    return true;
+  }
+  return false;
+}
+
+bool dl_pass_fold_bias(MlirOperation func) {
+  MlirBlock b = dl_func_body(func);
+  for (MlirOperation op = mlirBlockGetFirstOperation(b), next; !mlirOperationIsNull(op); op = next) {
+    next = mlirOperationGetNextInBlock(op);
+    if (dl_op_kind(op) == DL_OP_ADD) fold(op);
+  }
+  dl_erase_dead_constants(func);
+  return true;
+}
