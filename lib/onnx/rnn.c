@@ -21,6 +21,24 @@ static Entry *gemm_t(Node *nd, Entry *x, Entry *w, Entry *c) {
   return emit_op_tmp(nd, DL_OP_GEMM, c ? 3 : 2, ops, &a, NULL);
 }
 
+/* Whether e is a constant of zeros (an initial state left out, or bound to
+ * zeros): products with it are zero and sums with it are the other term. */
+static bool zero_const(const Entry *e) {
+  if (!e || !e->is_const || !e->konst.data || e->konst.shape.dtype != DL_F32) return false;
+  const float *v = e->konst.data;
+  for (int64_t i = 0; i < dl_shape_numel(&e->konst.shape); i++)
+    if (v[i] != 0) return false;
+  return true;
+}
+
+/* The recurrence term added to the input term gx: gx + h @ r^T, as an add of
+ * two gemms (each an integer layer once quantized; a gemm with a tensor bias
+ * would stay float), or gx itself when the state is zero. */
+static Entry *recur(Node *nd, Entry *h, Entry *r, Entry *gx) {
+  if (!gx || zero_const(h)) return gx;
+  return imp_binary(nd, DL_OP_ADD, gx, gemm_t(nd, h, r, NULL));
+}
+
 static bool wanted(Node *nd, int i) {
   return i < (int)nd->n->n_output && nd->n->output[i] && nd->n->output[i][0];
 }
@@ -164,7 +182,7 @@ static bool lstm_step(Node *nd, const Rnn *r, const Dir *w, Entry *xt, Entry **h
   int64_t H = r->H;
   /* the two biases are added once, as their sum */
   Entry *bias = w->wb ? imp_binary(nd, DL_OP_ADD, w->wb, w->rb) : NULL;
-  Entry *g = gemm_t(nd, *h, w->r, gemm_t(nd, xt, w->w, bias)); /* [batch, 4H] */
+  Entry *g = recur(nd, *h, w->r, gemm_t(nd, xt, w->w, bias)); /* [batch, 4H] */
   Entry *gi = imp_slice(nd, g, 1, 0, H), *go = imp_slice(nd, g, 1, H, 2 * H),
         *gf = imp_slice(nd, g, 1, 2 * H, 3 * H);
   if (w->p) {
@@ -174,8 +192,8 @@ static bool lstm_step(Node *nd, const Rnn *r, const Dir *w, Entry *xt, Entry **h
   }
   gi = act(nd, r, w->f[0], gi), gf = act(nd, r, w->f[0], gf);
   Entry *gc = act(nd, r, w->f[1], imp_slice(nd, g, 1, 3 * H, 4 * H));
-  *c = imp_binary(nd, DL_OP_ADD, imp_binary(nd, DL_OP_MUL, gf, *c),
-                  imp_binary(nd, DL_OP_MUL, gi, gc));
+  Entry *ig = imp_binary(nd, DL_OP_MUL, gi, gc);
+  *c = zero_const(*c) ? ig : imp_binary(nd, DL_OP_ADD, imp_binary(nd, DL_OP_MUL, gf, *c), ig);
   if (w->p)
     go = imp_binary(nd, DL_OP_ADD, go,
                     imp_binary(nd, DL_OP_MUL, imp_slice(nd, w->p, 0, H, 2 * H), *c));
@@ -206,7 +224,7 @@ static bool gru_step(Node *nd, const Rnn *r, const Dir *w, Entry *xt, Entry **h)
 /* RNN: h' = f(x Wi + h Ri + Wbi + Rbi) */
 static bool rnn_step(Node *nd, const Rnn *r, const Dir *w, Entry *xt, Entry **h) {
   Entry *bias = w->wb ? imp_binary(nd, DL_OP_ADD, w->wb, w->rb) : NULL;
-  *h = act(nd, r, w->f[0], gemm_t(nd, *h, w->r, gemm_t(nd, xt, w->w, bias)));
+  *h = act(nd, r, w->f[0], recur(nd, *h, w->r, gemm_t(nd, xt, w->w, bias)));
   return *h != NULL;
 }
 
