@@ -16,12 +16,12 @@
 
 #include "pass_util.h"
 
-static void rewrite(MlirOperation ct) {
+static bool rewrite(MlirOperation ct) {
   DlAttrs a;
   DlError e = {0};
   if (!dl_op_read_attrs(ct, DL_OP_CONV_TRANSPOSE, &a, &e)) {
     dl_error_clear(&e);
-    return;
+    return false;
   }
   int ns = 0, np = 0, nd = 0, nop = 0;
   const int64_t *st = dl_attrs_ints(&a, "strides", &ns), *pd = dl_attrs_ints(&a, "pads", &np);
@@ -43,7 +43,7 @@ static void rewrite(MlirOperation ct) {
   if (ok) ok = ys.dims[1] == O && ys.dims[2] == xs.dims[2] * sh && ys.dims[3] == xs.dims[3] * sw;
   if (!ok) {
     dl_tensor_free(&w), dl_tensor_free(&b);
-    return;
+    return false;
   }
   int64_t Z = O * sh * sw;
   DlShape ws = {DL_F32, 4, {Z, C, 1, 1}}, bs = {DL_F32, 1, {Z}};
@@ -75,11 +75,7 @@ static void rewrite(MlirOperation ct) {
   MlirType zt = dl_shape_to_type(ctx, &zs);
   MlirOperation conv = dl_op_create(loc, DL_OP_CONV, 3, ops, 1, &zt, &ca);
   /* per-node settings (dlc.quant from --config, ...) go with the conv, which does the arithmetic */
-  for (intptr_t i = 0; i < mlirOperationGetNumDiscardableAttributes(ct); i++) {
-    MlirNamedAttribute na = mlirOperationGetDiscardableAttribute(ct, i);
-    MlirStringRef nm = mlirIdentifierStr(na.name);
-    if (nm.length > 4 && !strncmp(nm.data, "dlc.", 4)) mlirOperationSetDiscardableAttributeByName(conv, nm, na.attribute);
-  }
+  dl_copy_discardable_attrs(ct, conv, "dlc.");
   mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(ct), ct, conv);
   DlAttrs da;
   dl_attrs_init(&da);
@@ -90,14 +86,10 @@ static void rewrite(MlirOperation ct) {
   MlirOperation d2s = dl_op_create(loc, DL_OP_DEPTH_TO_SPACE, 1, &zv, 1, &yt, &da);
   mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(ct), ct, d2s);
   dl_replace_op(ct, mlirOperationGetResult(d2s, 0));
+  return true;
 }
 
 bool dl_pass_conv_transpose_to_conv(MlirOperation func) {
-  MlirBlock b = dl_func_body(func);
-  for (MlirOperation op = mlirBlockGetFirstOperation(b), next; !mlirOperationIsNull(op); op = next) {
-    next = mlirOperationGetNextInBlock(op);
-    if (dl_op_kind(op) == DL_OP_CONV_TRANSPOSE) rewrite(op);
-  }
-  dl_erase_dead_constants(func);
+  dl_rewrite_each(func, DL_OP_CONV_TRANSPOSE, rewrite);
   return true;
 }

@@ -59,10 +59,7 @@ static bool fold(MlirOperation add) {
       MlirValue ops[3] = {mlirOperationGetOperand(prod, 0), mlirOperationGetOperand(prod, 1), nbv};
       MlirType rt = mlirValueGetType(y);
       MlirOperation nop = dl_op_create(mlirOperationGetLocation(prod), pk, 3, ops, 1, &rt, &pa);
-      for (intptr_t i = 0; i < mlirOperationGetNumDiscardableAttributes(prod); i++) {
-        MlirNamedAttribute na = mlirOperationGetDiscardableAttribute(prod, i);
-        mlirOperationSetDiscardableAttributeByName(nop, mlirIdentifierStr(na.name), na.attribute);
-      }
+      dl_copy_discardable_attrs(prod, nop, NULL);
       mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(prod), prod, nop);
       dl_replace_op(prod, mlirOperationGetResult(nop, 0));
       y = mlirOperationGetResult(nop, 0);
@@ -74,11 +71,6 @@ static bool fold(MlirOperation add) {
 }
 
 bool dl_pass_fold_bias(MlirOperation func) {
-  MlirBlock b = dl_func_body(func);
-  for (MlirOperation op = mlirBlockGetFirstOperation(b), next; !mlirOperationIsNull(op); op = next) {
-    next = mlirOperationGetNextInBlock(op);
-    if (dl_op_kind(op) == DL_OP_ADD) fold(op);
-  }
-  dl_erase_dead_constants(func);
+  dl_rewrite_each(func, DL_OP_ADD, fold);
   return true;
 }

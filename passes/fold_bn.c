@@ -68,10 +68,7 @@ static bool fold_one(MlirOperation bn) {
     MlirType rt = mlirValueGetType(mlirOperationGetResult(bn, 0));
     MlirOperation nop = dl_op_create(mlirOperationGetLocation(prod), pk, 3, ops, 1, &rt, &pa);
     /* the producer's per-node settings (dlc.quant from --config, ...) stay with it */
-    for (intptr_t i = 0; i < mlirOperationGetNumDiscardableAttributes(prod); i++) {
-      MlirNamedAttribute na = mlirOperationGetDiscardableAttribute(prod, i);
-      mlirOperationSetDiscardableAttributeByName(nop, mlirIdentifierStr(na.name), na.attribute);
-    }
+    dl_copy_discardable_attrs(prod, nop, NULL);
     mlirBlockInsertOwnedOperationBefore(mlirOperationGetBlock(bn), bn, nop);
     dl_replace_op(bn, mlirOperationGetResult(nop, 0));
     mlirOperationDestroy(prod);
@@ -83,11 +80,6 @@ static bool fold_one(MlirOperation bn) {
 }
 
 bool dl_pass_fold_bn(MlirOperation func) {
-  MlirBlock b = dl_func_body(func);
-  for (MlirOperation op = mlirBlockGetFirstOperation(b), next; !mlirOperationIsNull(op); op = next) {
-    next = mlirOperationGetNextInBlock(op);
-    if (dl_op_kind(op) == DL_OP_BATCH_NORM) fold_one(op);
-  }
-  dl_erase_dead_constants(func);
+  dl_rewrite_each(func, DL_OP_BATCH_NORM, fold_one);
   return true;
 }

@@ -10,28 +10,28 @@
 
 #include "pass_util.h"
 
-static void fold(MlirOperation conv) {
+static bool fold(MlirOperation conv) {
   DlOpKind pk;
   MlirValue x = mlirOperationGetOperand(conv, 0);
   MlirOperation pad = dl_value_qg_def(x, &pk);
-  if (mlirOperationIsNull(pad) || pk != DL_OP_PAD || mlirOperationGetNumOperands(pad) != 1) return;
+  if (mlirOperationIsNull(pad) || pk != DL_OP_PAD || mlirOperationGetNumOperands(pad) != 1) return false;
   DlShape xs;
-  if (!dl_type_to_shape(mlirValueGetType(x), &xs) || !dl_dtype_is_float(xs.dtype)) return;
+  if (!dl_type_to_shape(mlirValueGetType(x), &xs) || !dl_dtype_is_float(xs.dtype)) return false;
   DlAttrs pa, ca;
   DlError e = {0};
   if (!dl_op_read_attrs(pad, DL_OP_PAD, &pa, &e) || !dl_op_read_attrs(conv, DL_OP_CONV, &ca, &e)) {
     dl_error_clear(&e);
-    return;
+    return false;
   }
   int np = 0, nc = 0;
   const int64_t *pp = dl_attrs_ints(&pa, "pads", &np), *cp = dl_attrs_ints(&ca, "pads", &nc);
   int rank = xs.rank, sp = rank - 2;
   if (strcmp(dl_attrs_str(&pa, "mode", "constant"), "constant") || dl_attrs_float(&pa, "value", 0) != 0 || sp < 1 ||
       !pp || np != 2 * rank || !cp || nc != 2 * sp)
-    return;
+    return false;
   for (int i = 0; i < np; i++)
-    if (pp[i] < 0) return;
-  if (pp[0] || pp[1] || pp[rank] || pp[rank + 1]) return; /* batch or channel padded */
+    if (pp[i] < 0) return false;
+  if (pp[0] || pp[1] || pp[rank] || pp[rank + 1]) return false; /* batch or channel padded */
   int64_t merged[2 * DL_MAX_RANK];
   for (int i = 0; i < sp; i++) {
     merged[i] = cp[i] + pp[2 + i];
@@ -43,11 +43,10 @@ static void fold(MlirOperation conv) {
   mlirOperationSetAttributeByName(conv, dl_str("pads"), dl_attr_to_mlir(mlirOperationGetContext(conv), &na.a[0]));
   mlirOperationSetOperand(conv, 0, mlirOperationGetOperand(pad, 0));
   if (dl_value_is_unused(x)) mlirOperationDestroy(pad);
+  return true;
 }
 
 bool dl_pass_fold_pad(MlirOperation func) {
-  MlirBlock b = dl_func_body(func);
-  for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
-    if (dl_op_kind(op) == DL_OP_CONV) fold(op);
+  dl_rewrite_each(func, DL_OP_CONV, fold);
   return true;
 }

@@ -63,3 +63,22 @@ bool dl_cholesky(double *A, int64_t n) {
   }
   return true;
 }
+
+void dl_rewrite_each(MlirOperation func, DlOpKind k, bool (*rewrite)(MlirOperation op)) {
+  MlirBlock b = dl_func_body(func);
+  for (MlirOperation op = mlirBlockGetFirstOperation(b), next; !mlirOperationIsNull(op); op = next) {
+    next = mlirOperationGetNextInBlock(op);
+    if (dl_op_kind(op) == k) rewrite(op);
+  }
+  dl_erase_dead_constants(func);
+}
+
+void dl_copy_discardable_attrs(MlirOperation from, MlirOperation to, const char *prefix) {
+  size_t pl = prefix ? strlen(prefix) : 0;
+  for (intptr_t i = 0; i < mlirOperationGetNumDiscardableAttributes(from); i++) {
+    MlirNamedAttribute na = mlirOperationGetDiscardableAttribute(from, i);
+    MlirStringRef nm = mlirIdentifierStr(na.name);
+    if (nm.length >= pl && !strncmp(nm.data, prefix ? prefix : "", pl))
+      mlirOperationSetDiscardableAttributeByName(to, nm, na.attribute);
+  }
+}

@@ -24,5 +24,11 @@ void dl_erase_dead_constants(MlirOperation func);
 bool dl_cholesky(double *A, int64_t n);
 /* Replaces op's single result with v and erases op. */
 void dl_replace_op(MlirOperation op, MlirValue v);
+/* Calls rewrite on every op of kind k in func's body, in order (rewrite may
+ * erase its op and insert ops before it), then erases constants left unused. */
+void dl_rewrite_each(MlirOperation func, DlOpKind k, bool (*rewrite)(MlirOperation op));
+/* Copies from's discardable attributes (per-node settings such as dlc.quant)
+ * onto to: all of them, or only those whose name starts with prefix. */
+void dl_copy_discardable_attrs(MlirOperation from, MlirOperation to, const char *prefix);
 
 #endif
