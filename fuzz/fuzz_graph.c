@@ -3,8 +3,10 @@
  *   dlc-fuzz-graph [--seed S] [--count N] [--c-every K] [--dir DIR] [--keep]
  * Each graph is float qg IR of 1 to 9 random ops (conv, depthwise conv, gemm,
  * add, mul, concat, max/avg/global pooling, relu, clip, sigmoid, tanh,
- * leaky relu, hard swish, reshape) on random shapes, with random weights; it
- * is calibrated on random data and quantized at random widths (weights 2..8
+ * leaky relu, hard swish, reshape, TensorFlow-style pad + stride-2 conv,
+ * stride-2 conv_transpose) on random shapes, with random weights; it goes
+ * through dlc's float pipeline (DL_PIPELINE_FLOAT), is calibrated on random
+ * data and quantized at random widths (weights 2..8
  * bits, activations 4..8 or 16; per tensor or per channel; power-of-two
  * scales or not; symmetric or not). The interpreter runs the integer module
  * on a batch of random inputs; then pim, acc (dpu, and edge when the scales
@@ -25,6 +27,7 @@
 
 #include "dlc/cmodel.h"
 #include "dlc/ir.h"
+#include "dlc/passes.h"
 #include "dlc/pipeline.h"
 #include "dlc/plan.h"
 #include "dlc/support.h"
@@ -107,8 +110,8 @@ static char *types_of(const Val *const *vs, int n, const char *extra) {
 static bool grow(Graph *g, int xi) {
   Val x = g->v[xi];
   char ops[128], attrs[512], ty[2048];
-  int kind = pick(0, 12);
-  if (x.rank == 2 && kind <= 3) kind = 4; /* rank 2: gemm instead of the spatial ops */
+  int kind = pick(0, 14);
+  if (x.rank == 2 && (kind <= 3 || kind >= 13)) kind = 4; /* rank 2: gemm instead of the spatial ops */
   if (x.rank == 2 && (kind == 7 || kind == 10)) kind = 8;
   switch (kind) {
   case 0:
@@ -195,6 +198,40 @@ static bool grow(Graph *g, int xi) {
       snprintf(ty, sizeof ty, "%s", types_of(in, 2, NULL));
     }
     op(g, r, kind == 5 ? "add" : "mul", ops, "", ty);
+    return true;
+  }
+  case 13: { /* TensorFlow's "same" padding: zeros at the end of H and W, then a stride-2 3x3 conv */
+    if (x.d[2] < 2 || x.d[3] < 2) return false;
+    int64_t pd[4] = {x.d[0], x.d[1], x.d[2] + 1, x.d[3] + 1}, co = pick(1, 8);
+    Val *pv = add_val(g, 4, pd);
+    snprintf(ops, sizeof ops, "%%v%d", x.id);
+    const Val *in1[1] = {&x};
+    op(g, pv, "pad", ops, "{mode = \"constant\", pads = array<i64: 0, 0, 0, 0, 0, 0, 1, 1>, value = 0.000000e+00 : f32} ",
+       types_of(in1, 1, NULL));
+    int64_t wd[4] = {co, x.d[1], 3, 3}, od[4] = {x.d[0], co, (pd[2] - 3) / 2 + 1, (pd[3] - 3) / 2 + 1};
+    int w = constant(g, 4, wd, 0.2f, 0);
+    Val wv = {0, 4, {co, x.d[1], 3, 3}}, pcopy = *pv;
+    Val *r = add_val(g, 4, od);
+    snprintf(ops, sizeof ops, "%%v%d, %%c%d", pcopy.id, w);
+    const Val *in[2] = {&pcopy, &wv};
+    op(g, r, "conv", ops,
+       "{dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} ",
+       types_of(in, 2, NULL));
+    return true;
+  }
+  case 14: { /* upsampling: a transposed conv whose kernel equals its stride (2) */
+    int64_t co = pick(1, 8), wd[4] = {x.d[1], co, 2, 2}, bd[4] = {co};
+    int64_t od[4] = {x.d[0], co, 2 * x.d[2], 2 * x.d[3]};
+    int w = constant(g, 4, wd, 0.4f, 0), bias = pick(0, 1) ? constant(g, 1, bd, 0.3f, 0) : -1;
+    Val wv = {0, 4, {x.d[1], co, 2, 2}}, bv = {0, 1, {co}};
+    Val *r = add_val(g, 4, od);
+    snprintf(ops, sizeof ops, "%%v%d, %%c%d", x.id, w);
+    if (bias >= 0) snprintf(ops + strlen(ops), sizeof ops - strlen(ops), ", %%c%d", bias);
+    const Val *in[3] = {&x, &wv, &bv};
+    op(g, r, "conv_transpose", ops,
+       "{dilations = array<i64: 1, 1>, group = 1 : i64, output_padding = array<i64: 0, 0>, pads = array<i64: 0, 0, 0, 0>, "
+       "strides = array<i64: 2, 2>} ",
+       types_of(in, bias >= 0 ? 3 : 2, NULL));
     return true;
   }
   case 7: { /* concat along channels with a value of the same spatial shape */
@@ -301,7 +338,16 @@ int main(int argc, char **argv) {
     DlTensor calib = {0}, x = {0};
     random_data(&calib, &in, 8 * B);
     random_data(&x, &in, B);
-    bool q = dl_quantize_module(m, &qs, &calib, &e);
+    /* the passes dlc runs before quantizing (fold-pad, conv-transpose-to-conv, ...) */
+    bool q = dl_run_pipeline(m, DL_PIPELINE_FLOAT, &e);
+    if (!q) {
+      fprintf(stderr, "graph %ld: the float pipeline fails: %s\n%s", it, e.msg, text);
+      dl_error_clear(&e);
+      dl_tensor_free(&calib);
+      bad++, failed = true;
+      goto next;
+    }
+    q = dl_quantize_module(m, &qs, &calib, &e);
     dl_tensor_free(&calib);
     if (!q) {
       if (!e.msg[0]) fprintf(stderr, "graph %ld: quantization failed without a message\n", it), bad++, failed = true;
