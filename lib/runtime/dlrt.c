@@ -158,8 +158,10 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
   dlrt_i cg = g->c / g->group, mg = g->m / g->group;
   dlrt_i kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
   dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], P = g->od[0] * g->od[1] * g->od[2];
+  /* a 1x1 conv with stride 1 and no padding at either end reads x as its columns */
   int direct = kvol == 1 && g->stride[0] == 1 && g->stride[1] == 1 && g->stride[2] == 1 &&
-               g->pad[0] == 0 && g->pad[1] == 0 && g->pad[2] == 0;
+               g->pad[0] == 0 && g->pad[1] == 0 && g->pad[2] == 0 && g->od[0] == g->id[0] && g->od[1] == g->id[1] &&
+               g->od[2] == g->id[2];
   dlrt_i n, gr, c, kd, kh, kw, od, oh, ow, m, p;
   for (n = 0; n < g->n; n++) {
     for (gr = 0; gr < g->group; gr++) {
