@@ -16,7 +16,8 @@
  * error without a message or an IR that does not verify is a finding.
  * A target may refuse a graph with a message (e.g. a requantization its
  * device cannot do): counted, by target, never a failure. Deterministic for a
- * seed; --keep leaves each failing graph's IR in DIR for replay with dlc;
+ * seed; --keep leaves each failing graph's IR in DIR for replay with dlc
+ * (and the graph being run in DIR/current.mlir, for a crash);
  * --self-test flips one bit of each target's first result, so the comparison
  * itself is shown to catch a difference. */
 #include <stdio.h>
@@ -325,6 +326,12 @@ int main(int argc, char **argv) {
     int B = pick(1, 3);
     DlShape in;
     char *text = graph(B, &in);
+    if (keep) { /* a crash (a sanitizer's abort) leaves the graph it was on */
+      char path[4200];
+      snprintf(path, sizeof path, "%s/current.mlir", tmp);
+      FILE *f = fopen(path, "w");
+      if (f) fprintf(f, "// graph %ld\n%s", it, text), fclose(f);
+    }
     MlirModule m = mlirModuleCreateParse(ctx, mlirStringRefCreate(text, strlen(text)));
     bool failed = false;
     if (mlirModuleIsNull(m) || !dl_verify(mlirModuleGetOperation(m))) {
