@@ -785,6 +785,34 @@ static void regions_find(Regions *R, MlirBlock body) {
   }
 }
 
+/* A model input that calibration saw holding whole numbers only (dlc.integers:
+ * their span, e.g. pixels 0..255 given as floats), whose elementwise float
+ * preprocessing (x / 127.5 - 1) is a region, is quantized first at scale 1:
+ * no level is lost on such data, and the region becomes one table on the
+ * integers, so only the cast stays on the host. Other data saturates at the
+ * calibrated span, as for any input. */
+static void quantize_whole_inputs(Q *q, MlirBlock body, const Regions *R) {
+  for (intptr_t i = 0; i < mlirBlockGetNumArguments(body); i++) {
+    MlirValue a = mlirBlockGetArgument(body, i);
+    MlirAttribute span = dl_value_attr_get(a, "dlc.integers");
+    const Region *g = region_of((Regions *)R, a.ptr);
+    DlShape s;
+    if (mlirAttributeIsNull(span) || !mlirAttributeIsADenseF64Array(span) || mlirDenseArrayGetNumElements(span) != 2 ||
+        !g || !g->useful || !value_is_f32(a) || !mlirValueIsNull(known_quant(q, a)) ||
+        !dl_type_to_shape(mlirValueGetType(a), &s))
+      continue;
+    double lo = fmin(mlirDenseF64ArrayGetElement(span, 0), 0), hi = fmax(mlirDenseF64ArrayGetElement(span, 1), 0);
+    DlQParams p = dl_qparams_for_range(-1, 1, q->global.abits, true, false, false); /* the width's storage range */
+    if (!q->global.asymmetric || hi - lo > (double)(p.qmax - p.qmin)) continue; /* zero point 0 asked, or too wide */
+    p.scale = 1, p.zp = p.qmin - (int64_t)lo;
+    MlirOperation first = mlirBlockGetFirstOperation(body);
+    MlirOperation cast = create1("quant.qcast", cast_loc(q, a, first), 1, &a, dl_qtype_get(q->ctx, &s, &p));
+    mlirBlockInsertOwnedOperationBefore(body, first, cast);
+    q->qv = realloc(q->qv, sizeof(VMap) * (size_t)(q->nq + 1));
+    q->qv[q->nq++] = (VMap){a.ptr, mlirOperationGetResult(cast, 0)};
+  }
+}
+
 static const void *renamed(const Regions *R, const void *v) {
   for (int i = 0; i < R->nren; i++)
     if (R->ren[2 * i] == v) return R->ren[2 * i + 1];
@@ -1046,6 +1074,7 @@ bool dl_pass_quantize(MlirOperation func) {
   }
   Regions regs = {0};
   regions_find(&regs, body);
+  quantize_whole_inputs(&q, body, &regs);
   for (MlirOperation op = mlirBlockGetFirstOperation(body), next; !mlirOperationIsNull(op); op = next) {
     next = mlirOperationGetNextInBlock(op);
     if (dl_op_is(op, "arith.constant") || dl_op_is(op, "quant.qcast") || dl_op_is(op, "quant.dcast") ||

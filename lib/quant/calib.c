@@ -19,6 +19,7 @@
 
 typedef struct {
   const void *key;
+  bool fraction; /* some value seen was not a whole number */
   double min, max, R;
   double pos[NB], neg[NB];
 } Hist;
@@ -86,6 +87,7 @@ static void observe(void *user, MlirValue v, const DlTensor *t) {
     }
     if (x < lo) lo = x;
     if (x > hi) hi = x;
+    if (!h->fraction && x != floor(x)) h->fraction = true;
   }
   h->min = lo, h->max = hi;
   double mag = fmax(fabs(lo), fabs(hi));
@@ -447,6 +449,11 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
     MlirValue v = {h->key};
     MlirAttribute r = range_attr(ctx, lo, hi);
     dl_value_attr_set(v, "dlc.range", r);
+    /* a model input fed whole numbers only (pixels 0..255 given as floats): its
+     * exact span, so --quantize can take it at scale 1 without loss */
+    if (mlirValueIsABlockArgument(v))
+      dl_value_attr_set(v, "dlc.integers",
+                        !h->fraction && h->max - h->min <= 65535 ? range_attr(ctx, h->min, h->max) : (MlirAttribute){NULL});
     if (o->ntable_bits > 0) {
       double *t = malloc(sizeof(double) * 3 * (size_t)o->ntable_bits);
       for (int k = 0; k < o->ntable_bits; k++) {
