@@ -46,7 +46,7 @@ def resize(img, h, w):
 
 
 def page(items, h, w, seed):
-    """Dark items on a light, slightly uneven page: an HxWx3 RGB image in [0, 255]."""
+    """Dark items on a light, slightly uneven page: an HxWx3 RGB image of whole numbers in [0, 255]."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
     canvas = 225 + 20 * np.sin(3 * xx + 2 * yy + rng.random() * 6)
@@ -60,18 +60,18 @@ def page(items, h, w, seed):
         canvas[y0 : y0 + size, x0 : x0 + size] -= 0.8 * resize(it, size, size)
     rgb = np.stack([canvas * t for t in (1.0, 0.97, 0.92)], -1)
     rgb += rng.normal(0, 2, rgb.shape)
-    return np.clip(rgb, 0, 255).astype(np.float32)
+    return np.round(np.clip(rgb, 0, 255)).astype(np.float32)  # 8-bit pixels, as decoded from an image file
 
 
 def photo(item, size, seed):
-    """One item filling a square RGB image in [0, 255], on a colored gradient."""
+    """One item filling a square RGB image of whole numbers in [0, 255], on a colored gradient."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size] / size
     base = np.stack([80 + 60 * xx, 90 + 50 * yy, 120 - 40 * xx], -1)
     obj = resize(item, size, size)[..., None]
     rgb = base * (1 - obj / 255) + obj * np.array([0.9, 0.8, 0.7])
     rgb += rng.normal(0, 3, rgb.shape)
-    return np.clip(rgb, 0, 255).astype(np.float32)
+    return np.round(np.clip(rgb, 0, 255)).astype(np.float32)  # 8-bit pixels, as decoded from an image file
 
 
 def chirp(n, seed, f0=200.0, f1=2500.0):
