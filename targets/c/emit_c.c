@@ -956,11 +956,87 @@ static void describe_compression(Emit *m, DlBuf *h) {
   dl_buf_printf(h, " */\n\n");
 }
 
+/* ---- the integer edges: _run_q and the I/O #defines ---------------------- */
+
+/* Whether every input goes through exactly one quant.qcast and nothing else,
+ * and every output comes out of a quant.dcast that nothing else reads (and the
+ * arena is not compressed): then _run_q takes and gives the integers. edge[s]:
+ * k + 1 for the cast of input k, -(k + 1) for the cast of output k, else 0. */
+typedef struct {
+  int *edge;
+  int in_es[256], out_es[256];
+  double in_scale[256], out_scale[256];
+  int64_t in_zp[256], out_zp[256], in_lo[256], in_hi[256];
+} Boundary;
+
+static bool integer_boundary(const Emit *m, Boundary *b) {
+  const DlPlan *p = m->p;
+  if (m->zc || p->nin < 1 || p->nout < 1) return false;
+  b->edge = calloc((size_t)p->nsteps + 1, sizeof(int));
+  int found_in = 0, found_out = 0;
+  for (int i = 0; i < p->nin; i++) {
+    int users = 0, at = -1;
+    for (int s = 0; s < p->nsteps; s++)
+      for (int t = 0; t < p->steps[s].nin; t++)
+        if (p->steps[s].in[t] == p->in_slot[i]) users++, at = s;
+    for (int o = 0; o < p->nout; o++) users += p->out_slot[o] == p->in_slot[i];
+    const struct DlQStep *q = at >= 0 ? p->steps[at].q : NULL;
+    if (users != 1 || !q || q->kind != DL_Q_QCAST || b->edge[at]) break;
+    b->edge[at] = i + 1, found_in++;
+    b->in_es[i] = q->o.es, b->in_scale[i] = q->scale, b->in_zp[i] = q->o.zp, b->in_lo[i] = q->o.lo, b->in_hi[i] = q->o.hi;
+  }
+  for (int o = 0; o < p->nout && found_in == p->nin; o++) {
+    int s = -1, users = 0;
+    for (int k = 0; k < p->nsteps; k++) {
+      if (p->steps[k].out == p->out_slot[o]) s = k;
+      for (int t = 0; t < p->steps[k].nin; t++) users += p->steps[k].in[t] == p->out_slot[o];
+    }
+    for (int k = 0; k < p->nout; k++) users += k != o && p->out_slot[k] == p->out_slot[o];
+    const struct DlQStep *q = s >= 0 ? p->steps[s].q : NULL;
+    if (users || !q || q->kind != DL_Q_DCAST || b->edge[s]) break;
+    b->edge[s] = -(o + 1), found_out++;
+    b->out_es[o] = q->xes, b->out_scale[o] = q->scale, b->out_zp[o] = q->zx;
+  }
+  if (found_in == p->nin && found_out == p->nout) return true;
+  free(b->edge), b->edge = NULL;
+  return false;
+}
+
+static const char *es_ctype(int es) { return es == 1 ? "int8_t" : es == 2 ? "int16_t" : "int32_t"; }
+
+/* NAME_INk_RANK / _DIMS / _ELEMS for every input and output, and, at the
+ * integer edges, _SCALE and _ZERO_POINT. */
+static void io_defines(const Emit *m, DlBuf *h, const Boundary *b) {
+  dl_buf_printf(h, "/* Shapes of the inputs and outputs%s. */\n",
+                b ? ", and the quantization of their integer forms (_run_q)" : "");
+  for (int io = 0; io < 2; io++)
+    for (int i = 0; i < (io ? m->p->nout : m->p->nin); i++) {
+      const DlShape *s = io ? dl_plan_output_shape(m->p, i) : dl_plan_input_shape(m->p, i);
+      const char *w = io ? "OUT" : "IN";
+      dl_buf_printf(h, "#define %s_%s%d_RANK %d\n#define %s_%s%d_DIMS {", m->name, w, i, s->rank, m->name, w, i);
+      for (int d = 0; d < s->rank; d++) dl_buf_printf(h, "%s%lld", d ? ", " : "", (long long)s->dims[d]);
+      dl_buf_printf(h, "}\n#define %s_%s%d_ELEMS %lld\n", m->name, w, i, (long long)dl_shape_numel(s));
+      if (b) {
+        char sc[48];
+        fmt_float(io ? b->out_scale[i] : b->in_scale[i], sc, sizeof sc);
+        dl_buf_printf(h, "#define %s_%s%d_SCALE %s\n#define %s_%s%d_ZERO_POINT %lld\n", m->name, w, i, sc, m->name, w, i,
+                      (long long)(io ? b->out_zp[i] : b->in_zp[i]));
+        if (!io)
+          dl_buf_printf(h, "#define %s_IN%d_QMIN %lld\n#define %s_IN%d_QMAX %lld\n", m->name, i, (long long)b->in_lo[i], m->name,
+                        i, (long long)b->in_hi[i]);
+      }
+    }
+  dl_buf_printf(h, "\n");
+}
+
 bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   if (!o->out_path || !strcmp(o->out_path, "-")) return dl_error_set(e, "--target=c needs -o FILE.c (it writes FILE.c and FILE.h)");
   size_t pl = strlen(o->out_path);
   if (pl < 3 || strcmp(o->out_path + pl - 2, ".c")) return dl_error_set(e, "--target=c output must end in .c");
   Emit m = {0};
+  size_t *at = NULL;
+  Boundary bd = {0};
+  bool run_q = false;
   m.p = dl_plan_create(mod, e);
   if (!m.p) return false;
   bool ok = check_supported(&m, e);
@@ -993,11 +1069,15 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
     mark_used(sec, nsec, "dlz_rows_get"), mark_used(sec, nsec, "dlz_rows_put");
     mark_used(sec, nsec, "qrt_copy_strided");
   }
+  at = malloc(sizeof(size_t) * (size_t)(m.p->nsteps + 1)); /* where each step's statements begin in body */
   for (int i = 0; i < m.p->nsteps; i++) {
     const char *fn = call_fn(&m, &m.p->steps[i]);
     if (fn) mark_used(sec, nsec, fn);
+    at[i] = body.len;
     emit_step(&m, i, &decl, &body);
   }
+  at[m.p->nsteps] = body.len;
+  run_q = integer_boundary(&m, &bd);
   const char *hbase = strrchr(o->out_path, '/');
   hbase = hbase ? hbase + 1 : o->out_path;
   snprintf(hpath, sizeof hpath, "%.*s.h", (int)(pl - 2), o->out_path);
@@ -1006,6 +1086,13 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   DlBuf *h = &m.h;
   dl_buf_printf(h, "/* %s.h: generated by dlc %s from %s; do not edit. */\n", m.name, DLC_VERSION, o->source ? o->source : "?");
   dl_buf_printf(h, "#ifndef DLC_MODEL_%s_H\n#define DLC_MODEL_%s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n", m.name, m.name);
+  dl_buf_printf(h, "/* Usage:\n"
+                   " *   static unsigned char arena[%s_ARENA_BYTES] __attribute__((aligned(64)));  (or any 64-byte aligned block)\n"
+                   " *   if (%s_run(arena, input, output) != 0) { ... bad data ... }\n"
+                   " * Compile %s.c with any C99 compiler and flags; link with -lm. */\n\n",
+                m.name, m.name, m.name);
+  dl_buf_printf(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+  io_defines(&m, h, run_q ? &bd : NULL);
   dl_buf_printf(h, "/* Bytes of the caller-provided activation arena (align it to 64 bytes). */\n");
   dl_buf_printf(h, "#define %s_ARENA_BYTES %lld\n", m.name, (long long)m.arena);
   if (m.zc)
@@ -1040,7 +1127,18 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   dl_buf_printf(h, "/* Shape of input (is_output = 0) or output `index`: returns rank, or -1;\n"
                    " * *dtype is set to the ONNX TensorProto data type. */\n");
   dl_buf_printf(h, "int %s_describe(int is_output, int index, long long *dims, int *dtype);\n", m.name);
-  dl_buf_printf(h, "extern const size_t %s_arena_bytes;\n\n#endif\n", m.name);
+  if (run_q) {
+    dl_buf_printf(h, "\n/* The integer model on integer data: inputs already quantized with the\n"
+                     " * _INk_SCALE / _INk_ZERO_POINT above, as _run does:\n"
+                     " *   q = clamp((int)nearbyintf(x / (float)SCALE) + ZERO_POINT, QMIN, QMAX),\n"
+                     " * outputs left quantized (x = (float)(q - ZERO_POINT) * (float)SCALE). Skips the conversions\n"
+                     " * at the edges; otherwise the same statements as _run, so the same integers. */\nint %s_run_q(void *arena",
+                  m.name);
+    for (int i = 0; i < m.p->nin; i++) dl_buf_printf(h, ", const %s *in%d", es_ctype(bd.in_es[i]), i);
+    for (int i = 0; i < m.p->nout; i++) dl_buf_printf(h, ", %s *out%d", es_ctype(bd.out_es[i]), i);
+    dl_buf_printf(h, ");\n");
+  }
+  dl_buf_printf(h, "extern const size_t %s_arena_bytes;\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n", m.name);
 
   /* source */
   DlBuf *c = &m.c;
@@ -1092,7 +1190,31 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
     val(&m, m.p->out_slot[i], v, sizeof v);
     dl_buf_printf(c, "  memcpy(out%d, %s, %zu);\n", i, v, dl_tensor_bytes(dl_plan_output(m.p, i)));
   }
-  dl_buf_printf(c, "  return 0;\n}\n#undef T\n\n");
+  dl_buf_printf(c, "  return 0;\n}\n");
+  if (run_q) {
+    dl_buf_printf(c, "\nint %s_run_q(void *arena", m.name);
+    for (int i = 0; i < m.p->nin; i++) dl_buf_printf(c, ", const %s *in%d", es_ctype(bd.in_es[i]), i);
+    for (int i = 0; i < m.p->nout; i++) dl_buf_printf(c, ", %s *out%d", es_ctype(bd.out_es[i]), i);
+    dl_buf_printf(c, ") {\n  unsigned char *A = (unsigned char *)arena;\n  float *S = T(%lld);\n  (void)S;\n", (long long)m.scratch_off);
+    for (int i = 0; i < m.p->nsteps; i++) {
+      int k = bd.edge[i];
+      if (!k) {
+        dl_buf_append(c, body.data + at[i], at[i + 1] - at[i]);
+        continue;
+      }
+      const DlStep *st = &m.p->steps[i];
+      char v[64];
+      if (k > 0) { /* input k-1: its integers go where the cast would put them */
+        val(&m, st->out, v, sizeof v);
+        dl_buf_printf(c, "  memcpy(%s, in%d, %zu);\n", v, k - 1, (size_t)dl_shape_numel(&m.p->slot[st->out].shape) * (size_t)bd.in_es[k - 1]);
+      } else { /* output -k-1: the integers the cast would read */
+        val(&m, st->in[0], v, sizeof v);
+        dl_buf_printf(c, "  memcpy(out%d, %s, %zu);\n", -k - 1, v, (size_t)dl_shape_numel(&m.p->slot[st->in[0]].shape) * (size_t)bd.out_es[-k - 1]);
+      }
+    }
+    dl_buf_printf(c, "  return 0;\n}\n");
+  }
+  dl_buf_printf(c, "#undef T\n\n");
   dl_buf_printf(c, "int %s_run_v(void *arena, const void *const *inputs, void *const *outputs) {\n  return %s_run(arena", m.name, m.name);
   for (int i = 0; i < m.p->nin; i++) dl_buf_printf(c, ", (const %s *)inputs[%d]", ctype(dl_plan_input_shape(m.p, i)->dtype), i);
   for (int i = 0; i < m.p->nout; i++) dl_buf_printf(c, ", (%s *)outputs[%d]", ctype(dl_plan_output_shape(m.p, i)->dtype), i);
@@ -1108,6 +1230,8 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   dl_buf_printf(c, "  (void)dims;\n  (void)dtype;\n  return -1;\n}\n");
   ok = dl_write_file_atomic(hpath, h->data, h->len, e) && dl_write_file_atomic(o->out_path, c->data, c->len, e);
 cleanup:
+  if (run_q) free(bd.edge);
+  free(at);
   dl_buf_free(&decl), dl_buf_free(&body), dl_buf_free(&m.c), dl_buf_free(&m.h);
   free(m.root), free(m.off), free(m.def), free(m.last), free(m.zc), free(m.zp);
   for (int i = 0; m.sp && i < m.p->nsteps; i++) dl_qsparse_free(&m.sp[i]);
