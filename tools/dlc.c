@@ -597,6 +597,13 @@ int main(int argc, char **argv) {
   dl_outputs_begin(); /* every output file appears at the end, all together, or none does */
   Deps deps = {0};
   a.front.on_file_read = on_read, a.front.user = &deps;
+  for (int t = 0; t < MAX_TARGETS && dl_target_at(t); t++) { /* a device JSON file (not a preset name) is an input too */
+    char path[4200];
+    if (!a.device[t]) continue;
+    snprintf(path, sizeof path, "%s", a.device[t]);
+    path[strcspn(path, ",")] = 0; /* "FILE.json,key=value" */
+    if (path[0] && access(path, R_OK) == 0) on_read(path, &deps);
+  }
   DlTensor data = {0};
   MlirModule float_m = {NULL}; /* the graph before quantization, for --report */
   bool qdq = false;
