@@ -38,6 +38,7 @@
 #include "dlc/precision.h"
 #include "dlc/prune.h"
 #include "dlc/support.h"
+#include "dlc/version.h"
 
 /* ---- budgets -------------------------------------------------------------------- */
 
@@ -485,6 +486,18 @@ static uint64_t cache_key(Job *j) {
                    j->ps->na, j->ps->ns, j->ps->cost->target, j->ps->device ? j->ps->device : "",
                    (long long)j->ps->prune_samples, (int)j->qs->gptq);
   h = fnv(h, s, (size_t)n);
+  /* what the tables depend on besides the text: dlc's version (its kernels and
+   * cost models) and the device file's contents, not its path */
+  h = fnv(h, DLC_VERSION, strlen(DLC_VERSION));
+  if (j->ps->device) {
+    char path[4096], *text;
+    size_t dl;
+    DlError de = {0};
+    snprintf(path, sizeof path, "%s", j->ps->device);
+    path[strcspn(path, ",")] = 0; /* "FILE.json,key=value" */
+    if (access(path, R_OK) == 0 && dl_read_file(path, &text, &dl, &de)) h = fnv(h, text, dl), free(text);
+    dl_error_clear(&de);
+  }
   h = fnv(h, j->ps->wbits, sizeof(int) * (size_t)j->ps->nw);
   h = fnv(h, j->ps->sparsity, sizeof(double) * (size_t)j->ps->ns);
   return fnv(h, j->ps->abits, sizeof(int) * (size_t)j->ps->na);
