@@ -8,7 +8,19 @@ int64_t dl_plan_batch(const DlPlan *p) { return p->nin && p->slot[p->in_slot[0]]
 
 static double macs_of(const DlStep *st, const DlPlan *p) {
   const struct DlQStep *q = st->q;
-  if (!q || (q->kind != DL_Q_CONV && q->kind != DL_Q_MATMUL)) return 0;
+  if (!q) { /* a float step: its multiply-adds count the same */
+    const DlCall *c = &st->call;
+    double out = (double)dl_shape_numel(&p->slot[st->out].shape);
+    const dlrt_win *g = &c->win;
+    switch (c->kind) {
+    case DL_CALL_GEMM: case DL_CALL_MATMUL: return out * (double)c->K;
+    case DL_CALL_CONV: return out * (double)(g->c / g->group * g->k[0] * g->k[1] * g->k[2]);
+    case DL_CALL_CONV_TRANSPOSE: /* every input element meets its group's outputs' taps */
+      return (double)dl_shape_numel(&p->slot[st->in[0]].shape) * (double)(g->m / g->group * g->k[0] * g->k[1] * g->k[2]);
+    default: return 0;
+    }
+  }
+  if (q->kind != DL_Q_CONV && q->kind != DL_Q_MATMUL) return 0;
   double out = (double)dl_shape_numel(&p->slot[st->out].shape);
   if (q->kind == DL_Q_MATMUL) return out * (double)q->c.K;
   const dlrt_win *g = &q->c.win;
