@@ -122,14 +122,86 @@ static bool result_is_quant(MlirOperation op) {
   return mlirOperationGetNumResults(op) > 0 && dl_value_is_quant(mlirOperationGetResult(op, 0));
 }
 
-bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept_list, DlError *e) {
+/* Worst SQNR among op's inputs' layers (INFINITY when none is measured). */
+static double input_db(MlirOperation op, const DlLayerSqnr *l, int n) {
+  double in = INFINITY;
+  for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); k++) {
+    MlirOperation p = producer(mlirOperationGetOperand(op, k));
+    const DlLayerSqnr *pl = mlirOperationIsNull(p) ? NULL : lookup(l, n, p);
+    if (pl && !isnan(pl->sqnr_db) && pl->sqnr_db < in) in = pl->sqnr_db;
+  }
+  return in;
+}
+
+/* Stage 1, one round: widen the blamed layers (below db and DL_AUTO_KEEP_DROP
+ * below their inputs). The number widened. */
+static int blame_round(MlirModule m, const DlLayerSqnr *l, int n, double db, int gabits, Kept **kept, int *nkept) {
+  int widened = 0;
+  for (int i = 0; i < n; i++) {
+    double s = l[i].sqnr_db;
+    if (!(s < db)) continue; /* NAN (not measured) and exact layers pass */
+    MlirOperation op = l[i].op;
+    if (!(s < input_db(op, l, n) - DL_AUTO_KEEP_DROP)) continue;
+    /* the layer itself first; once it is float, the rounding of its integer
+     * inputs is what is left: they go to 16-bit activations (widening them
+     * first would also shrink their consumers' input scale, and a BN-folded
+     * bias then no longer fits int32 at s_x * s_w: coarser weights) */
+    if (result_is_quant(op) && widen(m, l[i].node, false, gabits, s, kept, nkept)) {
+      widened++;
+      continue;
+    }
+    for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); k++) {
+      MlirOperation p = producer(mlirOperationGetOperand(op, k));
+      const DlLayerSqnr *pl = mlirOperationIsNull(p) ? NULL : lookup(l, n, p);
+      if (pl && result_is_quant(p)) widened += widen(m, pl->node, true, gabits, s, kept, nkept);
+    }
+  }
+  return widened;
+}
+
+typedef struct {
+  int i;
+  double loss; /* dB lost against its inputs (inputs capped at DL_AUTO_KEEP_CAP_DB) */
+  double db;
+} Cand;
+
+static int cand_cmp(const void *a, const void *b) {
+  const Cand *x = a, *y = b;
+  if (x->loss != y->loss) return x->loss > y->loss ? -1 : 1;
+  if (x->db != y->db) return x->db < y->db ? -1 : 1;
+  return x->i - y->i;
+}
+
+/* Stage 2, one round: widen the `count` integer layers that lose the most
+ * against their inputs (ties: the lowest SQNR). The number widened. */
+static int loss_round(MlirModule m, const DlLayerSqnr *l, int n, int count, int gabits, Kept **kept, int *nkept) {
+  Cand *c = malloc(sizeof *c * (size_t)(n ? n : 1));
+  int nc = 0;
+  for (int i = 0; i < n; i++) {
+    double s = l[i].sqnr_db;
+    if (isnan(s) || isinf(s) || !result_is_quant(l[i].op)) continue;
+    double in = fmin(input_db(l[i].op, l, n), DL_AUTO_KEEP_CAP_DB);
+    c[nc++] = (Cand){i, in - s, s};
+  }
+  qsort(c, (size_t)nc, sizeof *c, cand_cmp);
+  int widened = 0;
+  for (int j = 0; j < nc && widened < count; j++)
+    widened += widen(m, l[c[j].i].node, false, gabits, c[j].db, kept, nkept);
+  free(c);
+  return widened;
+}
+
+bool dl_auto_keep(MlirModule m, double db, double cos_target, const DlTensor *data, char **kept_list,
+                  double *out_cos, DlError *e) {
   *kept_list = NULL;
+  *out_cos = NAN;
   MlirAttribute gq = mlirOperationGetDiscardableAttributeByName(dl_module_func(m), dl_str("dlc.quant"));
   int gabits = (int)dict_int(gq, "abits", 8);
   Kept *kept = NULL;
   int nkept = 0;
-  bool ok = true;
-  for (int round = 0; ok && round < DL_AUTO_KEEP_ROUNDS; round++) {
+  bool ok = true, blaming = true;
+  int cos_rounds = 0, step = 1;
+  for (int round = 0; ok && round < DL_AUTO_KEEP_ROUNDS + DL_AUTO_KEEP_COS_ROUNDS; round++) {
     MlirModule q = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(m)));
     DlLayerSqnr *l = NULL;
     int n = -1;
@@ -146,35 +218,20 @@ bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept_lis
       mlirModuleDestroy(q);
       break;
     }
-    if ((n = dl_quant_layer_sqnr(m, q, data, DL_AUTO_KEEP_SAMPLES, &l, e)) < 0) {
+    if ((n = dl_quant_layer_sqnr(m, q, data, DL_AUTO_KEEP_SAMPLES, &l, out_cos, e)) < 0) {
       ok = false;
       mlirModuleDestroy(q);
       break;
     }
     int widened = 0;
-    for (int i = 0; i < n; i++) {
-      double s = l[i].sqnr_db;
-      if (!(s < db)) continue; /* NAN (not measured) and exact layers pass */
-      double in = INFINITY;
-      MlirOperation op = l[i].op;
-      for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); k++) {
-        MlirOperation p = producer(mlirOperationGetOperand(op, k));
-        const DlLayerSqnr *pl = mlirOperationIsNull(p) ? NULL : lookup(l, n, p);
-        if (pl && !isnan(pl->sqnr_db) && pl->sqnr_db < in) in = pl->sqnr_db;
-      }
-      if (!(s < in - DL_AUTO_KEEP_DROP)) continue;
-      /* the layer itself first; once it is float, the rounding of its integer
-       * inputs is what is left: they go to 16-bit activations (widening them
-       * first would also shrink their consumers' input scale, and a BN-folded
-       * bias then no longer fits int32 at s_x * s_w: coarser weights) */
-      if (result_is_quant(op) && widen(m, l[i].node, false, gabits, s, &kept, &nkept)) {
-        widened++;
-        continue;
-      }
-      for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); k++) {
-        MlirOperation p = producer(mlirOperationGetOperand(op, k));
-        const DlLayerSqnr *pl = mlirOperationIsNull(p) ? NULL : lookup(l, n, p);
-        if (pl && result_is_quant(p)) widened += widen(m, pl->node, true, gabits, s, &kept, &nkept);
+    if (blaming && round < DL_AUTO_KEEP_ROUNDS) widened = blame_round(m, l, n, db, gabits, &kept, &nkept);
+    if (!widened) {
+      blaming = false;
+      /* stage 2: until every output reaches the cosine target, the layers
+       * losing most go wider, 1, 1, 2, 2, 4, 4, ... per round */
+      if (cos_target > 0 && *out_cos < cos_target && cos_rounds++ < DL_AUTO_KEEP_COS_ROUNDS) {
+        widened = loss_round(m, l, n, step, gabits, &kept, &nkept);
+        if (cos_rounds % 2 == 0) step *= 2;
       }
     }
     free(l);

@@ -34,8 +34,14 @@ bool dl_quantize_qdq_module_calib(MlirModule m, const DlTensor *data, const DlCa
  * against the worst of its inputs (the layers where the error arises, not
  * those that inherit it): an integer layer goes to 16-bit activations, then
  * float; a float layer's integer producers go to 16-bit activations. Repeats
- * until no layer qualifies (at most DL_AUTO_KEEP_ROUNDS rounds). The layers
- * kept get
+ * until no layer qualifies (at most DL_AUTO_KEEP_ROUNDS rounds). With
+ * cos_target > 0 a second stage follows while the lowest cosine of a model
+ * output against m (same samples) is below it: the integer layers that lose
+ * the most dB against their inputs (inputs capped at DL_AUTO_KEEP_CAP_DB) are
+ * widened one step, 1, 1, 2, 2, 4, 4, ... per round (at most DL_AUTO_KEEP_COS_ROUNDS
+ * rounds). *out_cos receives the lowest output cosine of the last trial
+ * (measured before that round's widening; NAN when nothing was measured).
+ * The layers kept get
  * `auto_keep = <dB measured>` in their dlc.quant; *kept receives a
  * comma-separated list ("'node' a16 (7.9 dB), ...", malloc'd, NULL when
  * none) for the one warning the tool prints. */
@@ -43,6 +49,9 @@ bool dl_quantize_qdq_module_calib(MlirModule m, const DlTensor *data, const DlCa
 #define DL_AUTO_KEEP_DROP 1.0
 #define DL_AUTO_KEEP_ROUNDS 12
 #define DL_AUTO_KEEP_DEFAULT_DB 30.0
-bool dl_auto_keep(MlirModule m, double db, const DlTensor *data, char **kept, DlError *e);
+#define DL_AUTO_KEEP_COS_ROUNDS 16
+#define DL_AUTO_KEEP_CAP_DB 60.0
+bool dl_auto_keep(MlirModule m, double db, double cos_target, const DlTensor *data, char **kept, double *out_cos,
+                  DlError *e);
 
 #endif

@@ -183,6 +183,7 @@ typedef struct {
   int outlier_bits;       /* wbits < outlier_bits <= 16; 0 means 8 */
   bool gptq;              /* --wround=gptq: error-compensating weight rounding (dlc/gptq.h) */
   double auto_keep_db;    /* --auto-keep[=DB]: > 0 runs the accuracy guard (passes/guard.c) at this threshold */
+  double auto_keep_cos;   /* --auto-keep-cos=C: 0 < C < 1, the guard then widens until every output's cosine reaches C */
   DlCalibOptions calib;
 } DlQuantSettings;
 
@@ -213,7 +214,10 @@ bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, i
 /* Each layer's (ONNX node's) SQNR against float_m over the first `samples`
  * samples of data (-1: all), as --report measures it: *out gets one entry per
  * node of q_m in order (op: its first op in q_m; sqnr_db INFINITY when exact,
- * NAN when not measured: no float counterpart or zero signal). The count, or
+ * NAN when not measured: no float counterpart or zero signal). With out_cos
+ * non-null, it receives the lowest cosine over the model's float outputs of
+ * q_m's output against float_m's, each over all samples (NAN when no output
+ * has a nonzero float reference). The count, or
  * -1 with e set. Free *out with free(). */
 typedef struct {
   char node[160];
@@ -221,7 +225,7 @@ typedef struct {
   double sqnr_db;
 } DlLayerSqnr;
 int dl_quant_layer_sqnr(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, DlLayerSqnr **out,
-                        DlError *e);
+                        double *out_cos, DlError *e);
 
 /* Whether m holds ONNX quantization (QuantizeLinear / DequantizeLinear,
  * QLinearConv / QLinearMatMul, ConvInteger / MatMulInteger). */

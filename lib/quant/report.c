@@ -27,6 +27,8 @@ typedef struct {
   Layer *l;
   int n;
   bool quant_pass;
+  double (*out)[3]; /* per model output, over all samples: sums of r*y, r^2, y^2 */
+  int nout;
 } Table;
 
 static void op_name(MlirOperation op, char *buf, size_t n) { dl_location_str(mlirOperationGetLocation(op), buf, n); }
@@ -134,6 +136,10 @@ static int64_t measure(MlirModule float_m, MlirModule q_m, const DlTensor *data,
   if (total < 0) goto done;
   dl_plan_set_observer(fp, observe, t);
   dl_plan_set_observer(qp, observe, t);
+  if (dl_plan_num_outputs(qp) == dl_plan_num_outputs(fp)) {
+    t->nout = dl_plan_num_outputs(qp);
+    t->out = calloc((size_t)(t->nout ? t->nout : 1), sizeof *t->out);
+  }
   for (ran = 0; ran < total; ran++) {
     const void *in[256];
     dl_plan_run_inputs(fp, data, ran, per, in);
@@ -141,6 +147,14 @@ static int64_t measure(MlirModule float_m, MlirModule q_m, const DlTensor *data,
     if (!dl_plan_run(fp, in, e)) { ran = -1; goto done; }
     t->quant_pass = true;
     if (!dl_plan_run(qp, in, e)) { ran = -1; goto done; }
+    for (int k = 0; k < t->nout; k++) {
+      const DlTensor *r = dl_plan_output(fp, k), *y = dl_plan_output(qp, k);
+      int64_t n = dl_shape_numel(&r->shape);
+      if (r->shape.dtype != DL_F32 || y->shape.dtype != DL_F32 || dl_shape_numel(&y->shape) != n) continue;
+      const float *rv = r->data, *yv = y->data;
+      for (int64_t i = 0; i < n; i++)
+        t->out[k][0] += (double)rv[i] * yv[i], t->out[k][1] += (double)rv[i] * rv[i], t->out[k][2] += (double)yv[i] * yv[i];
+    }
   }
 done:
   dl_plan_destroy(fp);
@@ -151,13 +165,23 @@ done:
 static void table_free(Table *t) {
   for (int i = 0; i < t->n; i++) free(t->l[i].ref);
   free(t->l);
+  free(t->out);
 }
 
 int dl_quant_layer_sqnr(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, DlLayerSqnr **out,
-                        DlError *e) {
+                        double *out_cos, DlError *e) {
   Table t = {0};
   *out = NULL;
   if (!collect(q_m, &t, e) || measure(float_m, q_m, data, samples, &t, e) < 0) return table_free(&t), -1;
+  if (out_cos) {
+    *out_cos = NAN;
+    for (int k = 0; k < t.nout; k++) {
+      double d = t.out[k][0], rr = t.out[k][1], yy = t.out[k][2];
+      if (!(rr > 0)) continue; /* an all-zero reference: no direction to compare */
+      double c = yy > 0 ? d / sqrt(rr * yy) : 0.0;
+      if (isnan(*out_cos) || c < *out_cos) *out_cos = c;
+    }
+  }
   DlLayerSqnr *r = calloc((size_t)(t.n ? t.n : 1), sizeof *r);
   for (int i = 0; i < t.n; i++) {
     Layer *l = &t.l[i];

@@ -16,7 +16,8 @@ make_inputs.py:
   int8 cos   cosine of the int8 interpreter's outputs with the float interpreter's
              (the lowest over the outputs; 1 - cos printed when close to 1)
   int8 c / acc / pim   the integer model on each target, bit-identical with int8?
-  auto-keep  the same with --auto-keep (the accuracy guard): its cosine, the layers
+  auto-keep  the same with --auto-keep (the accuracy guard; with --keep-cos C,
+             --auto-keep-cos=C): its cosine, the layers
              it kept wider, and whether C and acc are bit-identical with its
              interpreter run
   acc host share       the share of the accelerator's modelled time (dlc-run --report)
@@ -220,11 +221,12 @@ def evaluate(m, args, inputs_dir, models_dir):
         return cell
     import re
 
-    ok, msg = run([dlc, j("f.mlir"), "--quantize", f"--calib={calib}", "--auto-keep", "--emit=qg", "-o", j("qk.mlir")],
+    guard = [f"--auto-keep-cos={args.keep_cos}"] if args.keep_cos else ["--auto-keep"]
+    ok, msg = run([dlc, j("f.mlir"), "--quantize", f"--calib={calib}", *guard, "--emit=qg", "-o", j("qk.mlir")],
                   log, args.timeout)
     log.flush()
     warn = open(os.path.join(w, "log.txt")).read().rsplit("$ ", 1)[-1]
-    kept = re.search(r"--auto-keep: .*? kept wider: (.*)", warn)
+    kept = re.search(r"--auto-keep(?:-cos=\S+)?: .*? kept wider: (.*)", warn)
     kept = kept.group(1) if kept else ""
     if ok:
         ok, msg = run([dlcrun, j("qk.mlir"), *feed, "--quiet", "-o", j("qki.npy")], log, args.timeout)
@@ -252,6 +254,8 @@ def main():
     ap.add_argument("--work", default=os.path.join(SRC, "build", "real-eval"))
     ap.add_argument("--no-pim", action="store_true", help="skip the PIM simulator (slowest)")
     ap.add_argument("--no-keep", action="store_true", help="skip the --auto-keep column")
+    ap.add_argument("--keep-cos", type=float, metavar="C",
+                    help="the auto-keep column with --auto-keep-cos=C (widen until the outputs reach cosine C)")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per command")
     ap.add_argument("--json", help="also write the cells as JSON")
     ap.add_argument("names", nargs="*")

@@ -9,7 +9,10 @@ directory given:
                samples of a; b3.npy: b without its sample axis (shape 4).
   mixed.onnx   x[1,4] -> MatMul 'p16' and MatMul 'q8' -> Add 'sum' -> y[1,4].
   long.onnx    x[1,1024] -> MatMul 'long' (1024x4) -> MatMul 'short' (4x4) -> y[1,4];
-               long_x.npy: 8 samples."""
+               long_x.npy: 8 samples.
+  chain.onnx   x[1,16] -> six MatMul + Tanh layers 'l1'..'l6' (random 16x16
+               weights): at 3-bit weights every layer adds about as much noise
+               as it receives, so no single layer stands out; cx.npy: 32 samples."""
 import os
 import sys
 
@@ -55,3 +58,14 @@ L = rng.uniform(-1, 1, (1024, 4)).astype(np.float32)
 save([h.make_node("MatMul", ["x", "L"], ["t"], name="long"), h.make_node("MatMul", ["t", "E"], ["y"], name="short")],
      "long", [("x", [1, 1024])], [("y", [1, 4])], [nh.from_array(L, "L"), nh.from_array(E, "E")])
 np.save(os.path.join(out, "long_x.npy"), rng.uniform(-1, 1, (8, 1024)).astype(np.float32))
+
+nodes, inits, v = [], [], "x"
+for i in range(1, 7):
+    w = rng.normal(0, 0.5, (16, 16)).astype(np.float32)
+    inits.append(nh.from_array(w, f"C{i}"))
+    nodes += [h.make_node("MatMul", [v, f"C{i}"], [f"m{i}"], name=f"l{i}"),
+              h.make_node("Tanh", [f"m{i}"], [f"t{i}"], name=f"tanh{i}")]
+    v = f"t{i}"
+nodes[-1].output[0] = "y"
+save(nodes, "chain", [("x", [1, 16])], [("y", [1, 16])], inits)
+np.save(os.path.join(out, "cx.npy"), rng.uniform(-2, 2, (32, 16)).astype(np.float32))
