@@ -78,7 +78,8 @@ void dl_json_write_str(FILE *f, const char *s);
 /* Monotonic seconds. */
 double dl_now(void);
 /* A one-line progress bar on stderr ("what [=====   ] 42% 420/1000 1.2s"),
- * finished with a newline when done == total. */
+ * finished with a newline when done == total; nothing when stderr is not
+ * a terminal. */
 void dl_progress(const char *what, int64_t done, int64_t total, double t0);
 
 #endif

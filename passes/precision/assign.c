@@ -391,6 +391,7 @@ static bool sens_all(Job *j, const SJob *jobs, int n, int workers, double *out, 
       if (isnan(out[2 * i] = sens_run(j, jobs[i], &out[2 * i + 1], e))) return false;
       if (j->log) dl_progress("sensitivity", i + 1, n, t0);
     }
+    if (j->log) fprintf(j->log, "sensitivity: %d runs on 1 worker, %.1f s\n", n, dl_now() - t0);
     return true;
   }
   mlirContextEnableMultithreading(mlirModuleGetContext(j->cal), false); /* no pool threads across fork */
