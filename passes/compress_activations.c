@@ -45,13 +45,14 @@ static double opt_num(MlirAttribute d, const char *key, double dflt) {
 /* The pass's work on one func; false with a message in e. */
 static bool compress_func(MlirOperation func, DlError *e) {
   MlirAttribute d = mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.compress_opts"));
-  char calib[4096], labels[4096] = "", report[4096] = "", reserve[16] = "auto", target[16] = "c";
+  char calib[4096], labels[4096] = "", report[4096] = "", report_text[4096] = "", reserve[16] = "auto", target[16] = "c";
   if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d) ||
       !opt_str(d, "calib", calib, sizeof calib))
     return dl_error_set(e, "--compress-activations needs calibration samples: dlc.compress_opts = "
                            "{calib = \"FILE.npy\"} "
                            "on the func (dlc: --calib)");
   opt_str(d, "report", report, sizeof report);
+  opt_str(d, "report_text", report_text, sizeof report_text);
   opt_str(d, "labels", labels, sizeof labels);
   opt_str(d, "reserve", reserve, sizeof reserve);
   opt_str(d, "target", target, sizeof target);
@@ -91,8 +92,13 @@ static bool compress_func(MlirOperation func, DlError *e) {
             (!labels[0] || dl_npy_read_labels(labels, dl_calib_samples(m, &data), "calibration sample", &lab, e)) &&
             dl_compress_choose(m, &data, labels[0] ? &lab : NULL, &s, &rep, e);
   if (ok && report[0]) {
-    dl_compress_report_print(&rep, &text);
+    dl_compress_report_json(&rep, &text);
     ok = dl_write_file_atomic(report, text.data, text.len, e);
+  }
+  if (ok && report_text[0]) {
+    text.len = 0;
+    dl_compress_report_print(&rep, &text);
+    ok = dl_write_file_atomic(report_text, text.data, text.len, e);
   }
   if (ok) {
     MlirContext ctx = mlirOperationGetContext(func);
@@ -132,7 +138,7 @@ bool dl_pass_compress_activations(MlirOperation func) {
 }
 
 bool dl_compress_module(MlirModule m, const char *calib, const char *labels,
-                        const DlCompressSettings *s, const char *report, DlError *e) {
+                        const DlCompressSettings *s, const char *report, const char *report_text, DlError *e) {
   MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
   while (!mlirOperationIsNull(func) && !dl_op_is(func, "func.func"))
     func = mlirOperationGetNextInBlock(func);
@@ -140,7 +146,7 @@ bool dl_compress_module(MlirModule m, const char *calib, const char *labels,
   MlirContext ctx = mlirModuleGetContext(m);
   MlirType i64 = mlirIntegerTypeGet(ctx, 64), f64 = mlirF64TypeGet(ctx);
   static const char *const reserve[] = {"auto", "bound", "calib"};
-  MlirNamedAttribute kv[14];
+  MlirNamedAttribute kv[16]; /* one per KV below */
   int n = 0;
 #define KV(key, attr) kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str(key)), attr)
   KV("calib", mlirStringAttrGet(ctx, dl_str(calib)));
@@ -156,6 +162,7 @@ bool dl_compress_module(MlirModule m, const char *calib, const char *labels,
   KV("target", mlirStringAttrGet(ctx, dl_str(s->acc ? "acc" : "c")));
   if (s->holdout > 0) KV("holdout", mlirFloatAttrDoubleGet(ctx, f64, s->holdout));
   if (report) KV("report", mlirStringAttrGet(ctx, dl_str(report)));
+  if (report_text) KV("report_text", mlirStringAttrGet(ctx, dl_str(report_text)));
   if (labels) KV("labels", mlirStringAttrGet(ctx, dl_str(labels)));
 #undef KV
   mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.compress_opts"),

@@ -30,7 +30,7 @@ typedef struct {
   const char *calib_file[64]; /* --calib=FILE or --calib=NAME=FILE, in order */
   char calib_name[64][256];   /* NAME, or "" */
   int ncalib;
-  const char *config, *prune, *compress_report, *compress_labels, *compress_target, *assign, *assign_labels;
+  const char *config, *prune, *compress_report, *compress_report_text, *compress_labels, *compress_target, *assign, *assign_labels;
   const char *device[MAX_TARGETS]; /* --NAME-device, per target (dl_target_at) */
   bool ir_detail[MAX_TARGETS];     /* the target's detail flag for --emit=NAME */
   const char *device_key[MAX_TARGETS]; /* --NAME-KEY (DlTarget.device_key) */
@@ -289,7 +289,8 @@ static const DlOption dlc_options[] = {
     {"--compress-holdout", "F", "keep the last share F of the samples from the search and undo its\nlast moves until the accuracy budget holds on them too (default 0)", dl_opt_num, OFF(cs.holdout), 0, 0.9, .needs = "--compress-activations", .expect = "a share within 0..0.9"},
     {"--compress-samples", "N", "calibration samples measured (default 1000; 0 = all)", dl_opt_i64, OFF(cs.samples), 0, 1e15, .needs = "--compress-activations", .expect = "a count, 0 for all"},
     {"--compress-reserve", "R", "arena bytes per tensor: bound (worst case, never fails) or\ncalib (calibration worst + 5%, checked at run time; the\ndefault under an arena budget)", opt_compress_reserve, .needs = "--compress-activations"},
-    {"--compress-report", "FILE", "per-tensor scheme, K, ratios and bytes saved; totals; loss", dl_opt_str, OFF(compress_report), .needs = "--compress-activations"},
+    {"--compress-report", "FILE.json", "per-tensor scheme, K, bytes; totals; accuracy lost (JSON)", dl_opt_str, OFF(compress_report), .needs = "--compress-activations"},
+    {"--compress-report-text", "FILE", "the same as a table (ratios and bytes saved per tensor)", dl_opt_str, OFF(compress_report_text), .needs = "--compress-activations"},
     {"precision assignment (docs/precision.md; needs --calib, implies --quantize):"},
     {"--assign-precision", "BUDGET", "bits per layer: loss:POINTS (accuracy lost on the held-out\nsamples, least cost), or energy:|time:|bytes: a number per sample or\na fraction of the reference (energy:0.4x; least sensitivity)", dl_opt_str, OFF(assign)},
     {"--assign-target", "T", "cost model: pim, acc or c (default: --target's, else c)", dl_opt_str, OFF(assign_target), .needs = "--assign-precision"},
@@ -556,7 +557,9 @@ static bool quantize(Args *a, MlirModule *m, bool qdq, const DlTensor *data, Mli
   } else if (a->quantize && !dl_quantize_module(*m, &a->qs, data, e)) return false;
   const DlTarget *ct = dl_target_lookup(a->compress_target ? a->compress_target : a->target ? a->target : "");
   a->cs.acc = ct && ct->compress_where == 2;
-  if (a->compress && !dl_compress_module(*m, a->calib, a->compress_labels, &a->cs, a->compress_report, e)) return false;
+  if (a->compress && !dl_compress_module(*m, a->calib, a->compress_labels, &a->cs, a->compress_report,
+                                      a->compress_report_text, e))
+    return false;
   return !a->report ||
          dl_quant_report(*float_m, *m, data->data ? data : NULL, a->qs.calib.limit ? a->qs.calib.limit : -1, a->report, e);
 }

@@ -125,11 +125,13 @@ typedef struct {
 bool dl_compress_choose(MlirModule m, const DlTensor *data, const DlTensor *labels, const DlCompressSettings *s,
                         DlCompressReport *rep, DlError *e);
 void dl_compress_report_free(DlCompressReport *r);
-/* The driver's entry: writes s (and calib, labels, report: NULL for none) as the func's
+/* The driver's entry: writes s (and calib, labels, report (JSON) and report_text (the table): NULL for none) as the func's
  * dlc.compress_opts and runs --compress-activations on m. */
 bool dl_compress_module(MlirModule m, const char *calib, const char *labels, const DlCompressSettings *s,
-                        const char *report, DlError *e);
+                        const char *report, const char *report_text, DlError *e);
 /* The report as a table: per tensor scheme, K, mean and worst bytes and ratios, reserve, bytes saved; totals. */
 void dl_compress_report_print(const DlCompressReport *r, DlBuf *b);
+/* The same as JSON ("schema": "dlc.compress-report/1"): tensors, totals, the budget's measure, accuracy, held out. */
+void dl_compress_report_json(const DlCompressReport *r, DlBuf *b);
 
 #endif

@@ -22,6 +22,7 @@
  *    every later move tried once on top of it, kept where the whole still
  *    fits (the joint loss is not monotone along the sequence).
  * 5. The choice is run once more to measure its real sizes and loss. */
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -636,4 +637,55 @@ void dl_compress_report_print(const DlCompressReport *r, DlBuf *b) {
                   "an upper bound "
                   "of the accuracy lost)\n",
                   r->loss, (long long)r->samples);
+}
+
+void dl_compress_report_json(const DlCompressReport *r, DlBuf *b) {
+  cJSON *root = cJSON_CreateObject();
+  cJSON_AddStringToObject(root, "schema", "dlc.compress-report/1");
+  cJSON *ts = cJSON_AddArrayToObject(root, "tensors");
+  double raw = 0, mean = 0, worst = 0;
+  for (int i = 0; i < r->nt; i++) {
+    const DlCompressRow *t = &r->t[i];
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "tensor", t->name);
+    cJSON_AddStringToObject(j, "scheme", dl_scheme_name(t->c.scheme));
+    cJSON_AddNumberToObject(j, "k", t->c.k);
+    cJSON_AddNumberToObject(j, "raw_bytes", (double)t->raw);
+    cJSON_AddNumberToObject(j, "mean_bytes", t->mean);
+    cJSON_AddNumberToObject(j, "worst_bytes", t->worst);
+    if (t->reserved) cJSON_AddNumberToObject(j, "reserved_bytes", (double)t->reserved);
+    cJSON_AddItemToArray(ts, j);
+    raw += (double)t->raw, mean += t->mean, worst += t->worst;
+  }
+  cJSON *tot = cJSON_AddObjectToObject(root, "totals");
+  cJSON_AddNumberToObject(tot, "tensors", r->nt);
+  cJSON_AddNumberToObject(tot, "raw_bytes", raw);
+  cJSON_AddNumberToObject(tot, "mean_bytes", mean);
+  cJSON_AddNumberToObject(tot, "worst_bytes", worst);
+  cJSON *mem = cJSON_AddObjectToObject(root, "budget_measure");
+  cJSON_AddStringToObject(mem, "kind", r->traffic ? "traffic" : "peak");
+  cJSON_AddNumberToObject(mem, "uncompressed_bytes", r->mem_raw);
+  cJSON_AddNumberToObject(mem, "compressed_bytes", r->mem);
+  cJSON *acc = cJSON_AddObjectToObject(root, "accuracy");
+  cJSON_AddNumberToObject(acc, "samples", (double)r->samples);
+  cJSON_AddBoolToObject(acc, "labels", r->labels);
+  if (r->labels) {
+    cJSON_AddNumberToObject(acc, "exact_percent", r->acc_exact);
+    cJSON_AddNumberToObject(acc, "compressed_percent", r->acc_exact - r->loss);
+    cJSON_AddNumberToObject(acc, "points_lost", r->loss);
+    cJSON_AddNumberToObject(acc, "standard_error", r->loss_se);
+  } else {
+    cJSON_AddNumberToObject(acc, "top1_changed_percent", r->loss);
+  }
+  if (r->holdout > 0) {
+    cJSON *h = cJSON_AddObjectToObject(root, "held_out");
+    cJSON_AddNumberToObject(h, "samples", (double)r->holdout);
+    cJSON_AddNumberToObject(h, "points_lost", 100.0 * (double)r->hold_lost / (double)r->holdout);
+    cJSON_AddNumberToObject(h, "standard_error", 100.0 * (double)r->hold_margin / (double)r->holdout);
+    cJSON_AddNumberToObject(h, "moves_undone", r->undone);
+  }
+  char *text = cJSON_Print(root);
+  dl_buf_printf(b, "%s\n", text);
+  free(text);
+  cJSON_Delete(root);
 }

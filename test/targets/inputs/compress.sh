@@ -10,7 +10,7 @@ m=$1 d=$2 n=$3
 shift 3
 o=$d/$n
 dlc "$m" --quantize --calib="$d/calib_x.npy" --compress-activations --compress-labels="$d/calib_y.npy" \
-  --compress-report="$o.report" "$@" --emit=qg -o "$o.mlir"
+  --compress-report-text="$o.report" "$@" --emit=qg -o "$o.mlir"
 dlc "$o.mlir" --target=c -o "$o.c"
 cc -std=c99 -Wall -Wextra -pedantic -Werror -O2 -c "$o.c" -o "$o.o"
 cat "$o.report"
