@@ -27,6 +27,7 @@ typedef struct {
   Layer *l;
   int n;
   bool quant_pass;
+  bool want_cos;    /* measure the model outputs' cosines (dl_quant_layer_sqnr's out_cos) */
   double (*out)[3]; /* per model output, over all samples: sums of r*y, r^2, y^2 */
   int nout;
 } Table;
@@ -136,7 +137,7 @@ static int64_t measure(MlirModule float_m, MlirModule q_m, const DlTensor *data,
   if (total < 0) goto done;
   dl_plan_set_observer(fp, observe, t);
   dl_plan_set_observer(qp, observe, t);
-  if (dl_plan_num_outputs(qp) == dl_plan_num_outputs(fp)) {
+  if (t->want_cos && dl_plan_num_outputs(qp) == dl_plan_num_outputs(fp)) {
     t->nout = dl_plan_num_outputs(qp);
     t->out = calloc((size_t)(t->nout ? t->nout : 1), sizeof *t->out);
   }
@@ -170,7 +171,7 @@ static void table_free(Table *t) {
 
 int dl_quant_layer_sqnr(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, DlLayerSqnr **out,
                         double *out_cos, DlError *e) {
-  Table t = {0};
+  Table t = {.want_cos = out_cos != NULL};
   *out = NULL;
   if (!collect(q_m, &t, e) || measure(float_m, q_m, data, samples, &t, e) < 0) return table_free(&t), -1;
   if (out_cos) {
