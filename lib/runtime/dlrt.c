@@ -145,57 +145,316 @@ void dlrt_sgemm(dlrt_i M, dlrt_i N, dlrt_i K, const float *A, dlrt_i lda, const 
 }
 /* @end */
 
-/* @fn dlrt_conv_scratch */
-dlrt_i dlrt_conv_scratch(const dlrt_win *g) {
-  dlrt_i cg = g->c / g->group;
-  return cg * g->k[0] * g->k[1] * g->k[2] * g->od[0] * g->od[1] * g->od[2];
+/* @fn dlrt_ctile */
+/* The convolution's register tiles. Over a prepared input (dlrt_conv) whose
+ * k-th row starts at off[k], for rows r and the DLRT_CNR columns j from X:
+ *   out[r * DLRT_CNR + j] = sum over k < K, in increasing k, from 0, of A[r * lda + k] * X_r[off[k] + j]
+ * a multiply, then an add, per term, exactly as the scalar loop, so every body
+ * below gives the same bits. dlrt_ctile4: 4 rows reading one input (X_r = X);
+ * dlrt_ctile4x: 4 rows each reading its own (X_r = X + r * xs: 4 depthwise
+ * channels at once); dlrt_ctile1: one row. AVX-512: 32 columns; SSE2 (every
+ * x86-64 build, -O2 included): 8; portable C (or -DDLC_DLRT_PORTABLE): 16.
+ * A prepared input has DLRT_CT_SLACK readable floats past its end, at least
+ * any body's DLRT_CNR, so a tile never needs a narrower form. */
+#define DLRT_CT_SLACK 32
+#if defined(__AVX512F__) && !defined(DLC_DLRT_PORTABLE)
+#include <immintrin.h>
+#define DLRT_CNR 32
+#define DLRT_CT_STEP(c0, c1, e, x)                                                                    \
+  a = _mm512_set1_ps(e[k]), c0 = _mm512_add_ps(c0, _mm512_mul_ps(a, _mm512_loadu_ps(x))),            \
+  c1 = _mm512_add_ps(c1, _mm512_mul_ps(a, _mm512_loadu_ps(x + 16)))
+static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, float *out) {
+  const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
+  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  dlrt_i k;
+  for (k = 0; k < K; k++) {
+    const float *x = X + off[k];
+    __m512 b0 = _mm512_loadu_ps(x), b1 = _mm512_loadu_ps(x + 16), a;
+    a = _mm512_set1_ps(e0[k]), c00 = _mm512_add_ps(c00, _mm512_mul_ps(a, b0)), c01 = _mm512_add_ps(c01, _mm512_mul_ps(a, b1));
+    a = _mm512_set1_ps(e1[k]), c10 = _mm512_add_ps(c10, _mm512_mul_ps(a, b0)), c11 = _mm512_add_ps(c11, _mm512_mul_ps(a, b1));
+    a = _mm512_set1_ps(e2[k]), c20 = _mm512_add_ps(c20, _mm512_mul_ps(a, b0)), c21 = _mm512_add_ps(c21, _mm512_mul_ps(a, b1));
+    a = _mm512_set1_ps(e3[k]), c30 = _mm512_add_ps(c30, _mm512_mul_ps(a, b0)), c31 = _mm512_add_ps(c31, _mm512_mul_ps(a, b1));
+  }
+  _mm512_storeu_ps(out, c00), _mm512_storeu_ps(out + 16, c01), _mm512_storeu_ps(out + 32, c10);
+  _mm512_storeu_ps(out + 48, c11), _mm512_storeu_ps(out + 64, c20), _mm512_storeu_ps(out + 80, c21);
+  _mm512_storeu_ps(out + 96, c30), _mm512_storeu_ps(out + 112, c31);
+}
+static void dlrt_ctile4x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off,
+                         float *out) {
+  const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
+  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, a;
+  dlrt_i k;
+  for (k = 0; k < K; k++) {
+    const float *x0 = X + off[k], *x1 = x0 + xs, *x2 = x1 + xs, *x3 = x2 + xs;
+    DLRT_CT_STEP(c00, c01, e0, x0), DLRT_CT_STEP(c10, c11, e1, x1);
+    DLRT_CT_STEP(c20, c21, e2, x2), DLRT_CT_STEP(c30, c31, e3, x3);
+  }
+  _mm512_storeu_ps(out, c00), _mm512_storeu_ps(out + 16, c01), _mm512_storeu_ps(out + 32, c10);
+  _mm512_storeu_ps(out + 48, c11), _mm512_storeu_ps(out + 64, c20), _mm512_storeu_ps(out + 80, c21);
+  _mm512_storeu_ps(out + 96, c30), _mm512_storeu_ps(out + 112, c31);
+}
+static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *off, float *out) {
+  __m512 c00 = _mm512_setzero_ps(), c01 = c00, a;
+  dlrt_i k;
+  for (k = 0; k < K; k++) {
+    const float *x = X + off[k];
+    DLRT_CT_STEP(c00, c01, A, x);
+  }
+  _mm512_storeu_ps(out, c00), _mm512_storeu_ps(out + 16, c01);
+}
+#elif defined(__SSE2__) && !defined(DLC_DLRT_PORTABLE)
+#include <emmintrin.h>
+#define DLRT_CNR 8
+#define DLRT_CT_STEP(c0, c1, e, x)                                                                    \
+  a = _mm_set1_ps(e[k]), c0 = _mm_add_ps(c0, _mm_mul_ps(a, _mm_loadu_ps(x))),                        \
+  c1 = _mm_add_ps(c1, _mm_mul_ps(a, _mm_loadu_ps(x + 4)))
+static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, float *out) {
+  const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
+  __m128 c00 = _mm_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  dlrt_i k;
+  for (k = 0; k < K; k++) {
+    const float *x = X + off[k];
+    __m128 b0 = _mm_loadu_ps(x), b1 = _mm_loadu_ps(x + 4), a;
+    a = _mm_set1_ps(e0[k]), c00 = _mm_add_ps(c00, _mm_mul_ps(a, b0)), c01 = _mm_add_ps(c01, _mm_mul_ps(a, b1));
+    a = _mm_set1_ps(e1[k]), c10 = _mm_add_ps(c10, _mm_mul_ps(a, b0)), c11 = _mm_add_ps(c11, _mm_mul_ps(a, b1));
+    a = _mm_set1_ps(e2[k]), c20 = _mm_add_ps(c20, _mm_mul_ps(a, b0)), c21 = _mm_add_ps(c21, _mm_mul_ps(a, b1));
+    a = _mm_set1_ps(e3[k]), c30 = _mm_add_ps(c30, _mm_mul_ps(a, b0)), c31 = _mm_add_ps(c31, _mm_mul_ps(a, b1));
+  }
+  _mm_storeu_ps(out, c00), _mm_storeu_ps(out + 4, c01), _mm_storeu_ps(out + 8, c10), _mm_storeu_ps(out + 12, c11);
+  _mm_storeu_ps(out + 16, c20), _mm_storeu_ps(out + 20, c21), _mm_storeu_ps(out + 24, c30), _mm_storeu_ps(out + 28, c31);
+}
+static void dlrt_ctile4x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off,
+                         float *out) {
+  const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
+  __m128 c00 = _mm_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, a;
+  dlrt_i k;
+  for (k = 0; k < K; k++) {
+    const float *x0 = X + off[k], *x1 = x0 + xs, *x2 = x1 + xs, *x3 = x2 + xs;
+    DLRT_CT_STEP(c00, c01, e0, x0), DLRT_CT_STEP(c10, c11, e1, x1);
+    DLRT_CT_STEP(c20, c21, e2, x2), DLRT_CT_STEP(c30, c31, e3, x3);
+  }
+  _mm_storeu_ps(out, c00), _mm_storeu_ps(out + 4, c01), _mm_storeu_ps(out + 8, c10), _mm_storeu_ps(out + 12, c11);
+  _mm_storeu_ps(out + 16, c20), _mm_storeu_ps(out + 20, c21), _mm_storeu_ps(out + 24, c30), _mm_storeu_ps(out + 28, c31);
+}
+static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *off, float *out) {
+  __m128 c00 = _mm_setzero_ps(), c01 = c00, a;
+  dlrt_i k;
+  for (k = 0; k < K; k++) {
+    const float *x = X + off[k];
+    DLRT_CT_STEP(c00, c01, A, x);
+  }
+  _mm_storeu_ps(out, c00), _mm_storeu_ps(out + 4, c01);
+}
+#else
+#define DLRT_CNR 16
+static void dlrt_ctile4x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off,
+                         float *out) {
+  dlrt_i k, r;
+  int j;
+  for (j = 0; j < 4 * DLRT_CNR; j++) out[j] = 0.0f;
+  for (k = 0; k < K; k++)
+    for (r = 0; r < 4; r++) {
+      const float *x = X + r * xs + off[k];
+      float a = A[r * lda + k], *o = out + r * DLRT_CNR;
+      for (j = 0; j < DLRT_CNR; j++) o[j] += a * x[j];
+    }
+}
+static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, float *out) {
+  dlrt_ctile4x(K, A, lda, X, 0, off, out);
+}
+static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *off, float *out) {
+  dlrt_i k;
+  int j;
+  for (j = 0; j < DLRT_CNR; j++) out[j] = 0.0f;
+  for (k = 0; k < K; k++)
+    for (j = 0; j < DLRT_CNR; j++) out[j] += A[k] * X[off[k] + j];
+}
+#endif
+/* @end */
+
+/* @fn dlrt_conv_prep */
+/* How dlrt_conv lays out its input. Along each spatial dimension d an output
+ * index o and a kernel tap t read the padded input at o * s + t * dil =
+ * (o + t * dil / s) * s + (t * dil % s): phase p = t * dil % s of that
+ * dimension at index o + t * dil / s. The input is copied once per call, each
+ * channel split into the phases some tap reads (all s of them for a 3x3 stride-2
+ * conv, phase 0 only for a 1x1 one), each phase a block of ext[0] x ext[1] x
+ * ext[2] values, zero where the padded input is padding. A tap is then one
+ * offset into that copy, and the outputs, numbered q = (o0 * ext[1] + o1) *
+ * ext[2] + o2 over the block's grid, read consecutive values: a convolution of
+ * any stride, dilation and padding is one matrix product whose k-th row of B is
+ * the copy from offset off[k] on (the grid's extra columns, ext[2] - od[2] per
+ * row, are computed and dropped). */
+typedef struct {
+  dlrt_i used[3], ext[3], plane, cstride;
+} dlrt_conv_geo;
+static int dlrt_phase_used(dlrt_i k, dlrt_i dil, dlrt_i s, dlrt_i p) {
+  dlrt_i t;
+  for (t = 0; t < k; t++)
+    if (t * dil % s == p) return 1;
+  return 0;
+}
+/* rank of phase p among the used phases of one dimension */
+static dlrt_i dlrt_phase_slot(dlrt_i k, dlrt_i dil, dlrt_i s, dlrt_i p) {
+  dlrt_i q, n = 0;
+  for (q = 0; q < p; q++) n += dlrt_phase_used(k, dil, s, q);
+  return n;
+}
+static void dlrt_conv_geometry(const dlrt_win *g, dlrt_conv_geo *o) {
+  int d;
+  dlrt_i p;
+  o->plane = 1;
+  for (d = 0; d < 3; d++) {
+    o->used[d] = 0;
+    for (p = 0; p < g->stride[d]; p++) o->used[d] += dlrt_phase_used(g->k[d], g->dil[d], g->stride[d], p);
+    o->ext[d] = g->od[d] + (g->k[d] - 1) * g->dil[d] / g->stride[d];
+    o->plane *= o->ext[d];
+  }
+  o->cstride = o->used[0] * o->used[1] * o->used[2] * o->plane;
+}
+/* channels [c0, c0 + nc) of one batch item's input x into dst */
+static void dlrt_conv_prep(const dlrt_win *g, const dlrt_conv_geo *o, const float *x, dlrt_i c0, dlrt_i nc,
+                           float *dst) {
+  dlrt_i c, p0, p1, p2, r0, r1, r2;
+  for (c = c0; c < c0 + nc; c++)
+    for (p0 = 0; p0 < g->stride[0]; p0++) {
+      if (!dlrt_phase_used(g->k[0], g->dil[0], g->stride[0], p0)) continue;
+      for (p1 = 0; p1 < g->stride[1]; p1++) {
+        if (!dlrt_phase_used(g->k[1], g->dil[1], g->stride[1], p1)) continue;
+        for (p2 = 0; p2 < g->stride[2]; p2++) {
+          if (!dlrt_phase_used(g->k[2], g->dil[2], g->stride[2], p2)) continue;
+          for (r0 = 0; r0 < o->ext[0]; r0++) {
+            dlrt_i z0 = r0 * g->stride[0] + p0 - g->pad[0];
+            for (r1 = 0; r1 < o->ext[1]; r1++, dst += o->ext[2]) {
+              dlrt_i z1 = r1 * g->stride[1] + p1 - g->pad[1];
+              const float *src = x + ((c * g->id[0] + z0) * g->id[1] + z1) * g->id[2];
+              if (z0 < 0 || z0 >= g->id[0] || z1 < 0 || z1 >= g->id[1]) {
+                memset(dst, 0, sizeof(float) * (size_t)o->ext[2]);
+              } else if (g->stride[2] == 1) { /* zeros, the row, zeros */
+                dlrt_i lo = g->pad[2] - p2, n = g->id[2];
+                if (lo < 0) src -= lo, n += lo, lo = 0;
+                if (n > o->ext[2] - lo) n = o->ext[2] - lo;
+                if (n < 0) n = 0;
+                memset(dst, 0, sizeof(float) * (size_t)(lo < o->ext[2] ? lo : o->ext[2]));
+                if (n > 0) memcpy(dst + lo, src, sizeof(float) * (size_t)n);
+                if (lo + n < o->ext[2]) memset(dst + lo + n, 0, sizeof(float) * (size_t)(o->ext[2] - lo - n));
+              } else {
+                for (r2 = 0; r2 < o->ext[2]; r2++) {
+                  dlrt_i z2 = r2 * g->stride[2] + p2 - g->pad[2];
+                  dst[r2] = z2 >= 0 && z2 < g->id[2] ? src[z2] : 0.0f;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  memset(dst, 0, sizeof(float) * DLRT_CT_SLACK);
+}
+/* off[k] for the taps of nc channels, k = ((c * k0 + t0) * k1 + t1) * k2 + t2 */
+static void dlrt_conv_offsets(const dlrt_win *g, const dlrt_conv_geo *o, dlrt_i nc, dlrt_i *off) {
+  dlrt_i c, t0, t1, t2;
+  for (c = 0; c < nc; c++)
+    for (t0 = 0; t0 < g->k[0]; t0++) {
+      dlrt_i a0 = t0 * g->dil[0], s0 = dlrt_phase_slot(g->k[0], g->dil[0], g->stride[0], a0 % g->stride[0]);
+      for (t1 = 0; t1 < g->k[1]; t1++) {
+        dlrt_i a1 = t1 * g->dil[1], s1 = dlrt_phase_slot(g->k[1], g->dil[1], g->stride[1], a1 % g->stride[1]);
+        for (t2 = 0; t2 < g->k[2]; t2++) {
+          dlrt_i a2 = t2 * g->dil[2], s2 = dlrt_phase_slot(g->k[2], g->dil[2], g->stride[2], a2 % g->stride[2]);
+          dlrt_i slot = (s0 * o->used[1] + s1) * o->used[2] + s2;
+          *off++ = c * o->cstride + slot * o->plane +
+                   ((a0 / g->stride[0]) * o->ext[1] + a1 / g->stride[1]) * o->ext[2] + a2 / g->stride[2];
+        }
+      }
+    }
 }
 /* @end */
 
-/* @fn dlrt_conv uses dlrt_sgemm dlrt_apply_act */
-void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b, float *y,
-               float *scratch, dlrt_act act) {
-  dlrt_i cg = g->c / g->group, mg = g->m / g->group;
-  dlrt_i kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
-  dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], P = g->od[0] * g->od[1] * g->od[2];
-  /* a 1x1 conv with stride 1 and no padding at either end reads x as its columns */
-  int direct = kvol == 1 && g->stride[0] == 1 && g->stride[1] == 1 && g->stride[2] == 1 &&
-               g->pad[0] == 0 && g->pad[1] == 0 && g->pad[2] == 0 && g->od[0] == g->id[0] && g->od[1] == g->id[1] &&
-               g->od[2] == g->id[2];
-  dlrt_i n, gr, c, kd, kh, kw, od, oh, ow, m, p;
+/* @fn dlrt_conv_scratch uses dlrt_conv_prep */
+/* In floats: the offsets (a dlrt_i per k of a group, two floats each) and the
+ * copy of a group's channels (4 channels when depthwise convs go 4 at once). */
+dlrt_i dlrt_conv_scratch(const dlrt_win *g) {
+  dlrt_conv_geo o;
+  dlrt_i cg = g->c / g->group, mg = g->m / g->group, nc = cg == 1 && mg == 1 ? 4 : cg;
+  dlrt_conv_geometry(g, &o);
+  return 2 * cg * g->k[0] * g->k[1] * g->k[2] + nc * o.cstride + DLRT_CT_SLACK;
+}
+/* @end */
+
+/* @fn dlrt_conv uses dlrt_ctile dlrt_conv_prep */
+/* Writes nv grid values of one output channel's tile t (grid from q0 on) to y,
+ * dropping the grid's extra rows and columns, with bias and activation. */
+static void dlrt_conv_put(const float *t, dlrt_i nv, dlrt_i q0, const dlrt_win *g, const dlrt_conv_geo *o,
+                          float *y, const float *bias, dlrt_act act) {
+  dlrt_i r = q0 / o->ext[2], c = q0 % o->ext[2], j = 0, i;
+  while (j < nv) {
+    dlrt_i len = o->ext[2] - c < nv - j ? o->ext[2] - c : nv - j, r1 = r % o->ext[1];
+    if (c < g->od[2] && r1 < g->od[1]) {
+      dlrt_i n = g->od[2] - c < len ? g->od[2] - c : len;
+      float *dst = y + ((r / o->ext[1]) * g->od[1] + r1) * g->od[2] + c;
+      const float *src = t + j;
+      if (bias) {
+        float b = *bias;
+        for (i = 0; i < n; i++) dst[i] = src[i] + b;
+      } else {
+        for (i = 0; i < n; i++) dst[i] = src[i];
+      }
+      if (act.on)
+        for (i = 0; i < n; i++) {
+          float v = dst[i] < act.lo ? act.lo : dst[i];
+          dst[i] = v > act.hi ? act.hi : v; /* max then min, as dlrt_apply_act */
+        }
+    }
+    j += len, c = 0, r++;
+  }
+}
+/* y[m] = act(sum over k = (c, t0, t1, t2) in order of w[m][k] * x[c at the tap]
+ * + b[m]): the taps' products summed from 0 in k order, then the bias, so the
+ * result is that of an im2col row times the weight row, whatever the tiling. */
+void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b, float *y, float *scratch,
+               dlrt_act act) {
+  dlrt_conv_geo o;
+  dlrt_i cg = g->c / g->group, mg = g->m / g->group, kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
+  dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], P = g->od[0] * g->od[1] * g->od[2], N, n, gr, m, q, r;
+  dlrt_i *off = (dlrt_i *)(void *)scratch;
+  float *xq = scratch + 2 * K, t[4 * DLRT_CNR];
+  int dw = cg == 1 && mg == 1;
+  dlrt_conv_geometry(g, &o);
+  N = ((g->od[0] - 1) * o.ext[1] + g->od[1] - 1) * o.ext[2] + g->od[2];
+  dlrt_conv_offsets(g, &o, cg, off);
   for (n = 0; n < g->n; n++) {
-    for (gr = 0; gr < g->group; gr++) {
-      const float *xg = x + (n * g->c + gr * cg) * ivol;
-      float *yg = y + (n * g->m + gr * mg) * P;
-      const float *col = xg;
-      if (!direct) {
-        float *dst = scratch;
-        for (c = 0; c < cg; c++)
-          for (kd = 0; kd < g->k[0]; kd++)
-            for (kh = 0; kh < g->k[1]; kh++)
-              for (kw = 0; kw < g->k[2]; kw++)
-                for (od = 0; od < g->od[0]; od++) {
-                  dlrt_i zd = od * g->stride[0] - g->pad[0] + kd * g->dil[0];
-                  for (oh = 0; oh < g->od[1]; oh++) {
-                    dlrt_i zh = oh * g->stride[1] - g->pad[1] + kh * g->dil[1];
-                    int rowok = zd >= 0 && zd < g->id[0] && zh >= 0 && zh < g->id[1];
-                    const float *src = xg + ((c * g->id[0] + zd) * g->id[1] + zh) * g->id[2];
-                    for (ow = 0; ow < g->od[2]; ow++) {
-                      dlrt_i zw = ow * g->stride[2] - g->pad[2] + kw * g->dil[2];
-                      *dst++ = rowok && zw >= 0 && zw < g->id[2] ? src[zw] : 0.0f;
-                    }
-                  }
-                }
-        col = scratch;
+    const float *xn = x + n * g->c * ivol;
+    float *yn = y + n * g->m * P;
+    for (gr = 0; gr < g->group;) {
+      if (dw && gr + 4 <= g->group) { /* 4 depthwise channels, one row each */
+        dlrt_conv_prep(g, &o, xn, gr, 4, xq);
+        for (q = 0; q < N; q += DLRT_CNR) {
+          dlrt_ctile4x(K, w + gr * K, K, xq + q, o.cstride, off, t);
+          for (r = 0; r < 4; r++)
+            dlrt_conv_put(t + r * DLRT_CNR, N - q < DLRT_CNR ? N - q : DLRT_CNR, q, g, &o, yn + (gr + r) * P,
+                          b ? b + gr + r : 0, act);
+        }
+        gr += 4;
+        continue;
       }
-      dlrt_sgemm(mg, P, K, w + gr * mg * K, K, col, P, yg, P, 0);
-      for (m = 0; m < mg; m++) {
-        float bias = b ? b[gr * mg + m] : 0.0f;
-        float *row = yg + m * P;
-        if (b)
-          for (p = 0; p < P; p++) row[p] += bias;
-        dlrt_apply_act(row, P, act);
+      dlrt_conv_prep(g, &o, xn, gr * cg, cg, xq);
+      for (q = 0; q < N; q += DLRT_CNR) {
+        dlrt_i nv = N - q < DLRT_CNR ? N - q : DLRT_CNR;
+        for (m = 0; m + 4 <= mg; m += 4) {
+          dlrt_i mm = gr * mg + m;
+          dlrt_ctile4(K, w + mm * K, K, xq + q, off, t);
+          for (r = 0; r < 4; r++) dlrt_conv_put(t + r * DLRT_CNR, nv, q, g, &o, yn + (mm + r) * P, b ? b + mm + r : 0, act);
+        }
+        { /* the mg % 4 rows left, counted so that gcc sees the bound (written as
+           * `for (; m < mg; m++)` it warns of iterations that overflow) */
+          dlrt_i rows = mg % 4, mm = gr * mg + mg - rows;
+          for (r = 0; r < rows; r++, mm++) {
+            dlrt_ctile1(K, w + mm * K, xq + q, off, t);
+            dlrt_conv_put(t, nv, q, g, &o, yn + mm * P, b ? b + mm : 0, act);
+          }
+        }
       }
+      gr++;
     }
   }
 }

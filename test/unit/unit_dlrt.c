@@ -1,0 +1,122 @@
+/* dlc-unit-dlrt: the float convolution (lib/runtime/dlrt.c, dlrt_conv) against
+ * its definition on random geometries. The interpreter and the generated C share
+ * dlrt_conv, so the end-to-end tests cannot see a kernel that is wrong the same
+ * way in both; this compares it with a direct loop that sums each output's
+ * products from 0 in the order of k = (c, t0, t1, t2), adds the bias, then
+ * clamps: bit for bit, since the kernel promises exactly that order. Values
+ * span many magnitudes so that another summation order would change bits.
+ * Also checks that nothing is written past the scratch dlrt_conv_scratch
+ * reports or past the output. Built three ways (test/unit/CMakeLists.txt): the
+ * default (SSE2 tiles on x86-64), -DDLC_DLRT_PORTABLE and -march=native
+ * (AVX-512 tiles where the host has them). */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlc/dlrt.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static uint64_t next(void) {
+  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+  return rng;
+}
+static dlrt_i pick(dlrt_i lo, dlrt_i hi) { return lo + (dlrt_i)(next() % (uint64_t)(hi - lo + 1)); }
+static float value(void) {
+  float m = (float)(next() % 2000001) / 1000000.0f - 1.0f;
+  return ldexpf(m, (int)pick(-6, 6));
+}
+
+static void reference(const dlrt_win *g, const float *x, const float *w, const float *b, float *y, dlrt_act act) {
+  dlrt_i cg = g->c / g->group, mg = g->m / g->group;
+  for (dlrt_i n = 0; n < g->n; n++)
+    for (dlrt_i m = 0; m < g->m; m++)
+      for (dlrt_i o0 = 0; o0 < g->od[0]; o0++)
+        for (dlrt_i o1 = 0; o1 < g->od[1]; o1++)
+          for (dlrt_i o2 = 0; o2 < g->od[2]; o2++) {
+            float s = 0.0f;
+            const float *wm = w + m * cg * g->k[0] * g->k[1] * g->k[2];
+            for (dlrt_i c = 0; c < cg; c++)
+              for (dlrt_i t0 = 0; t0 < g->k[0]; t0++)
+                for (dlrt_i t1 = 0; t1 < g->k[1]; t1++)
+                  for (dlrt_i t2 = 0; t2 < g->k[2]; t2++) {
+                    dlrt_i z0 = o0 * g->stride[0] - g->pad[0] + t0 * g->dil[0];
+                    dlrt_i z1 = o1 * g->stride[1] - g->pad[1] + t1 * g->dil[1];
+                    dlrt_i z2 = o2 * g->stride[2] - g->pad[2] + t2 * g->dil[2];
+                    dlrt_i ci = (m / mg) * cg + c;
+                    float xv = z0 >= 0 && z0 < g->id[0] && z1 >= 0 && z1 < g->id[1] && z2 >= 0 && z2 < g->id[2]
+                                   ? x[(((n * g->c + ci) * g->id[0] + z0) * g->id[1] + z1) * g->id[2] + z2]
+                                   : 0.0f;
+                    float p = *wm++ * xv;
+                    s = s + p;
+                  }
+            if (b) s = s + b[m];
+            if (act.on) {
+              float v = s < act.lo ? act.lo : s;
+              s = v > act.hi ? act.hi : v;
+            }
+            y[(((n * g->m + m) * g->od[0] + o0) * g->od[1] + o1) * g->od[2] + o2] = s;
+          }
+}
+
+int main(void) {
+  int cases = 0, differ = 0, overrun = 0, kinds[4] = {0, 0, 0, 0};
+  for (int it = 0; it < 600; it++) {
+    dlrt_win g;
+    memset(&g, 0, sizeof g);
+    int rank = (int)pick(1, 3), kind = (int)pick(0, 3); /* 0 plain, 1 depthwise, 2 depthwise x2, 3 grouped */
+    g.n = pick(1, 2);
+    dlrt_i groups = kind == 0 ? 1 : kind == 3 ? pick(2, 3) : pick(1, 21);
+    dlrt_i cg = kind == 1 || kind == 2 ? 1 : pick(1, kind == 0 ? 24 : 6);
+    dlrt_i mg = kind == 1 ? 1 : kind == 2 ? 2 : pick(1, kind == 0 ? 19 : 6);
+    g.group = groups, g.c = groups * cg, g.m = groups * mg;
+    int ok = 1;
+    for (int d = 0; d < 3; d++) {
+      if (d < 3 - rank) {
+        g.id[d] = g.k[d] = g.od[d] = g.stride[d] = g.dil[d] = 1;
+        continue;
+      }
+      g.k[d] = pick(1, rank == 3 ? 3 : 5), g.stride[d] = pick(1, 3), g.dil[d] = pick(1, 2);
+      g.pad[d] = pick(0, 2), g.pad_end[d] = pick(0, 2);
+      g.id[d] = pick(1, rank == 3 ? 9 : rank == 2 ? 20 : 70);
+      dlrt_i span = g.id[d] + g.pad[d] + g.pad_end[d] - g.dil[d] * (g.k[d] - 1) - 1;
+      if (span < 0) ok = 0;
+      else g.od[d] = span / g.stride[d] + 1;
+    }
+    if (!ok) continue;
+    dlrt_i ivol = g.id[0] * g.id[1] * g.id[2], P = g.od[0] * g.od[1] * g.od[2];
+    dlrt_i nx = g.n * g.c * ivol, nw = g.m * cg * g.k[0] * g.k[1] * g.k[2], ny = g.n * g.m * P;
+    dlrt_i ns = dlrt_conv_scratch(&g), guard = 64;
+    float *x = malloc(sizeof(float) * (size_t)nx), *w = malloc(sizeof(float) * (size_t)nw);
+    float *b = malloc(sizeof(float) * (size_t)g.m), *y = malloc(sizeof(float) * (size_t)(ny + guard));
+    float *want = malloc(sizeof(float) * (size_t)ny), *s = malloc(sizeof(float) * (size_t)(ns + guard));
+    for (dlrt_i i = 0; i < nx; i++) x[i] = value();
+    for (dlrt_i i = 0; i < nw; i++) w[i] = value();
+    for (dlrt_i i = 0; i < g.m; i++) b[i] = value();
+    for (dlrt_i i = 0; i < ny + guard; i++) y[i] = 12345.0f;
+    for (dlrt_i i = 0; i < ns + guard; i++) s[i] = 777.0f;
+    dlrt_act act = {(int)(next() % 2), -0.5f, 0.75f};
+    int bias = (int)(next() % 3) != 0;
+    reference(&g, x, w, bias ? b : NULL, want, act);
+    dlrt_conv(&g, x, w, bias ? b : NULL, y, s, act);
+    cases++, kinds[kind]++;
+    if (memcmp(y, want, sizeof(float) * (size_t)ny)) {
+      differ++;
+      if (differ <= 5)
+        printf("FAIL: conv rank %d kind %d n %lld c %lld m %lld group %lld k %lldx%lldx%lld s %lldx%lldx%lld\n", rank,
+               kind, (long long)g.n, (long long)g.c, (long long)g.m, (long long)g.group, (long long)g.k[0],
+               (long long)g.k[1], (long long)g.k[2], (long long)g.stride[0], (long long)g.stride[1],
+               (long long)g.stride[2]);
+    }
+    for (dlrt_i i = 0; i < guard; i++)
+      if (y[ny + i] != 12345.0f || s[ns + i] != 777.0f) {
+        overrun++;
+        break;
+      }
+    free(x), free(w), free(b), free(y), free(want), free(s);
+  }
+  printf("float conv: %d cases (%d plain, %d depthwise, %d depthwise x2, %d grouped), %d differ, %d overrun\n", cases,
+         kinds[0], kinds[1], kinds[2], kinds[3], differ, overrun);
+  return differ || overrun || cases < 400;
+}
