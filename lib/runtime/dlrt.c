@@ -147,54 +147,77 @@ void dlrt_sgemm(dlrt_i M, dlrt_i N, dlrt_i K, const float *A, dlrt_i lda, const 
 
 /* @fn dlrt_ctile */
 /* The convolution's register tiles. Over a prepared input (dlrt_conv) whose
- * k-th row starts at off[k], for rows r and the DLRT_CNR columns j from X:
+ * k-th row starts at off[k], for rows r and the first nv <= DLRT_CNR columns j
+ * from X:
  *   out[r * DLRT_CNR + j] = sum over k < K, in increasing k, from 0, of A[r * lda + k] * X_r[off[k] + j]
  * a multiply, then an add, per term, exactly as the scalar loop, so every body
  * below gives the same bits. dlrt_ctile4: 4 rows reading one input (X_r = X);
  * dlrt_ctile4x: 4 rows each reading its own (X_r = X + r * xs: 4 depthwise
- * channels at once); dlrt_ctile1: one row. AVX-512: 32 columns; SSE2 (every
- * x86-64 build, -O2 included): 8; portable C (or -DDLC_DLRT_PORTABLE): 16.
- * A prepared input has DLRT_CT_SLACK readable floats past its end, at least
- * any body's DLRT_CNR, so a tile never needs a narrower form. */
-#define DLRT_CT_SLACK 32
+ * channels at once); dlrt_ctile1: one row. AVX-512: 32 columns, the last tile
+ * of a row through masked loads; SSE2 (every x86-64 build, -O2 included): 8,
+ * a last tile of fewer through the portable loop; portable C (or
+ * -DDLC_DLRT_PORTABLE): 16. Nothing is read past column nv, so the prepared
+ * input needs no slack. */
+#if !defined(__AVX512F__) || defined(DLC_DLRT_PORTABLE)
+static void dlrt_ctile_c(int R, dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off,
+                         int nv, float *out, int stride) {
+  dlrt_i k;
+  int j, r;
+  for (r = 0; r < R; r++)
+    for (j = 0; j < nv; j++) out[r * stride + j] = 0.0f;
+  for (k = 0; k < K; k++)
+    for (r = 0; r < R; r++) {
+      const float *x = X + r * xs + off[k];
+      float a = A[r * lda + k], *o = out + r * stride;
+      for (j = 0; j < nv; j++) o[j] += a * x[j];
+    }
+}
+#endif
 #if defined(__AVX512F__) && !defined(DLC_DLRT_PORTABLE)
 #include <immintrin.h>
 #define DLRT_CNR 32
 #define DLRT_CT_STEP(c0, c1, e, x)                                                                    \
-  a = _mm512_set1_ps(e[k]), c0 = _mm512_add_ps(c0, _mm512_mul_ps(a, _mm512_loadu_ps(x))),            \
-  c1 = _mm512_add_ps(c1, _mm512_mul_ps(a, _mm512_loadu_ps(x + 16)))
-static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, float *out) {
+  a = _mm512_set1_ps(e[k]), c0 = _mm512_add_ps(c0, _mm512_mul_ps(a, _mm512_maskz_loadu_ps(m0, x))),  \
+  c1 = _mm512_add_ps(c1, _mm512_mul_ps(a, _mm512_maskz_loadu_ps(m1, x + 16)))
+#define DLRT_CT_MASKS                                                                                 \
+  __mmask16 m0 = (__mmask16)(nv >= 16 ? 0xffff : (1u << nv) - 1),                                      \
+            m1 = (__mmask16)(nv >= 32 ? 0xffff : nv <= 16 ? 0 : (1u << (nv - 16)) - 1)
+#define DLRT_CT_STORE4                                                                                \
+  _mm512_storeu_ps(out, c00), _mm512_storeu_ps(out + 16, c01), _mm512_storeu_ps(out + 32, c10);       \
+  _mm512_storeu_ps(out + 48, c11), _mm512_storeu_ps(out + 64, c20), _mm512_storeu_ps(out + 80, c21);  \
+  _mm512_storeu_ps(out + 96, c30), _mm512_storeu_ps(out + 112, c31)
+static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
+                        float *out) {
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  DLRT_CT_MASKS;
   dlrt_i k;
   for (k = 0; k < K; k++) {
     const float *x = X + off[k];
-    __m512 b0 = _mm512_loadu_ps(x), b1 = _mm512_loadu_ps(x + 16), a;
+    __m512 b0 = _mm512_maskz_loadu_ps(m0, x), b1 = _mm512_maskz_loadu_ps(m1, x + 16), a;
     a = _mm512_set1_ps(e0[k]), c00 = _mm512_add_ps(c00, _mm512_mul_ps(a, b0)), c01 = _mm512_add_ps(c01, _mm512_mul_ps(a, b1));
     a = _mm512_set1_ps(e1[k]), c10 = _mm512_add_ps(c10, _mm512_mul_ps(a, b0)), c11 = _mm512_add_ps(c11, _mm512_mul_ps(a, b1));
     a = _mm512_set1_ps(e2[k]), c20 = _mm512_add_ps(c20, _mm512_mul_ps(a, b0)), c21 = _mm512_add_ps(c21, _mm512_mul_ps(a, b1));
     a = _mm512_set1_ps(e3[k]), c30 = _mm512_add_ps(c30, _mm512_mul_ps(a, b0)), c31 = _mm512_add_ps(c31, _mm512_mul_ps(a, b1));
   }
-  _mm512_storeu_ps(out, c00), _mm512_storeu_ps(out + 16, c01), _mm512_storeu_ps(out + 32, c10);
-  _mm512_storeu_ps(out + 48, c11), _mm512_storeu_ps(out + 64, c20), _mm512_storeu_ps(out + 80, c21);
-  _mm512_storeu_ps(out + 96, c30), _mm512_storeu_ps(out + 112, c31);
+  DLRT_CT_STORE4;
 }
-static void dlrt_ctile4x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off,
+static void dlrt_ctile4x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off, int nv,
                          float *out) {
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, a;
+  DLRT_CT_MASKS;
   dlrt_i k;
   for (k = 0; k < K; k++) {
     const float *x0 = X + off[k], *x1 = x0 + xs, *x2 = x1 + xs, *x3 = x2 + xs;
     DLRT_CT_STEP(c00, c01, e0, x0), DLRT_CT_STEP(c10, c11, e1, x1);
     DLRT_CT_STEP(c20, c21, e2, x2), DLRT_CT_STEP(c30, c31, e3, x3);
   }
-  _mm512_storeu_ps(out, c00), _mm512_storeu_ps(out + 16, c01), _mm512_storeu_ps(out + 32, c10);
-  _mm512_storeu_ps(out + 48, c11), _mm512_storeu_ps(out + 64, c20), _mm512_storeu_ps(out + 80, c21);
-  _mm512_storeu_ps(out + 96, c30), _mm512_storeu_ps(out + 112, c31);
+  DLRT_CT_STORE4;
 }
-static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *off, float *out) {
+static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, a;
+  DLRT_CT_MASKS;
   dlrt_i k;
   for (k = 0; k < K; k++) {
     const float *x = X + off[k];
@@ -208,10 +231,19 @@ static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *
 #define DLRT_CT_STEP(c0, c1, e, x)                                                                    \
   a = _mm_set1_ps(e[k]), c0 = _mm_add_ps(c0, _mm_mul_ps(a, _mm_loadu_ps(x))),                        \
   c1 = _mm_add_ps(c1, _mm_mul_ps(a, _mm_loadu_ps(x + 4)))
-static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, float *out) {
+#define DLRT_CT_STORE4                                                                                \
+  _mm_storeu_ps(out, c00), _mm_storeu_ps(out + 4, c01), _mm_storeu_ps(out + 8, c10);                  \
+  _mm_storeu_ps(out + 12, c11), _mm_storeu_ps(out + 16, c20), _mm_storeu_ps(out + 20, c21);           \
+  _mm_storeu_ps(out + 24, c30), _mm_storeu_ps(out + 28, c31)
+static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
+                        float *out) {
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
   __m128 c00 = _mm_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   dlrt_i k;
+  if (nv < DLRT_CNR) {
+    dlrt_ctile_c(4, K, A, lda, X, 0, off, nv, out, DLRT_CNR);
+    return;
+  }
   for (k = 0; k < K; k++) {
     const float *x = X + off[k];
     __m128 b0 = _mm_loadu_ps(x), b1 = _mm_loadu_ps(x + 4), a;
@@ -220,25 +252,31 @@ static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, co
     a = _mm_set1_ps(e2[k]), c20 = _mm_add_ps(c20, _mm_mul_ps(a, b0)), c21 = _mm_add_ps(c21, _mm_mul_ps(a, b1));
     a = _mm_set1_ps(e3[k]), c30 = _mm_add_ps(c30, _mm_mul_ps(a, b0)), c31 = _mm_add_ps(c31, _mm_mul_ps(a, b1));
   }
-  _mm_storeu_ps(out, c00), _mm_storeu_ps(out + 4, c01), _mm_storeu_ps(out + 8, c10), _mm_storeu_ps(out + 12, c11);
-  _mm_storeu_ps(out + 16, c20), _mm_storeu_ps(out + 20, c21), _mm_storeu_ps(out + 24, c30), _mm_storeu_ps(out + 28, c31);
+  DLRT_CT_STORE4;
 }
-static void dlrt_ctile4x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off,
+static void dlrt_ctile4x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off, int nv,
                          float *out) {
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
   __m128 c00 = _mm_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, a;
   dlrt_i k;
+  if (nv < DLRT_CNR) {
+    dlrt_ctile_c(4, K, A, lda, X, xs, off, nv, out, DLRT_CNR);
+    return;
+  }
   for (k = 0; k < K; k++) {
     const float *x0 = X + off[k], *x1 = x0 + xs, *x2 = x1 + xs, *x3 = x2 + xs;
     DLRT_CT_STEP(c00, c01, e0, x0), DLRT_CT_STEP(c10, c11, e1, x1);
     DLRT_CT_STEP(c20, c21, e2, x2), DLRT_CT_STEP(c30, c31, e3, x3);
   }
-  _mm_storeu_ps(out, c00), _mm_storeu_ps(out + 4, c01), _mm_storeu_ps(out + 8, c10), _mm_storeu_ps(out + 12, c11);
-  _mm_storeu_ps(out + 16, c20), _mm_storeu_ps(out + 20, c21), _mm_storeu_ps(out + 24, c30), _mm_storeu_ps(out + 28, c31);
+  DLRT_CT_STORE4;
 }
-static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *off, float *out) {
+static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
   __m128 c00 = _mm_setzero_ps(), c01 = c00, a;
   dlrt_i k;
+  if (nv < DLRT_CNR) {
+    dlrt_ctile_c(1, K, A, 0, X, 0, off, nv, out, DLRT_CNR);
+    return;
+  }
   for (k = 0; k < K; k++) {
     const float *x = X + off[k];
     DLRT_CT_STEP(c00, c01, A, x);
@@ -247,27 +285,16 @@ static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *
 }
 #else
 #define DLRT_CNR 16
-static void dlrt_ctile4x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off,
+static void dlrt_ctile4x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off, int nv,
                          float *out) {
-  dlrt_i k, r;
-  int j;
-  for (j = 0; j < 4 * DLRT_CNR; j++) out[j] = 0.0f;
-  for (k = 0; k < K; k++)
-    for (r = 0; r < 4; r++) {
-      const float *x = X + r * xs + off[k];
-      float a = A[r * lda + k], *o = out + r * DLRT_CNR;
-      for (j = 0; j < DLRT_CNR; j++) o[j] += a * x[j];
-    }
+  dlrt_ctile_c(4, K, A, lda, X, xs, off, nv, out, DLRT_CNR);
 }
-static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, float *out) {
-  dlrt_ctile4x(K, A, lda, X, 0, off, out);
+static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
+                        float *out) {
+  dlrt_ctile_c(4, K, A, lda, X, 0, off, nv, out, DLRT_CNR);
 }
-static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *off, float *out) {
-  dlrt_i k;
-  int j;
-  for (j = 0; j < DLRT_CNR; j++) out[j] = 0.0f;
-  for (k = 0; k < K; k++)
-    for (j = 0; j < DLRT_CNR; j++) out[j] += A[k] * X[off[k] + j];
+static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
+  dlrt_ctile_c(1, K, A, 0, X, 0, off, nv, out, DLRT_CNR);
 }
 #endif
 /* @end */
@@ -288,6 +315,7 @@ static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *
 typedef struct {
   dlrt_i used[3], ext[3], plane, cstride;
 } dlrt_conv_geo;
+#define DLRT_CONV_KSTACK 256
 static int dlrt_phase_used(dlrt_i k, dlrt_i dil, dlrt_i s, dlrt_i p) {
   dlrt_i t;
   for (t = 0; t < k; t++)
@@ -349,7 +377,6 @@ static void dlrt_conv_prep(const dlrt_win *g, const dlrt_conv_geo *o, const floa
         }
       }
     }
-  memset(dst, 0, sizeof(float) * DLRT_CT_SLACK);
 }
 /* off[k] for the taps of nc channels, k = ((c * k0 + t0) * k1 + t1) * k2 + t2 */
 static void dlrt_conv_offsets(const dlrt_win *g, const dlrt_conv_geo *o, dlrt_i nc, dlrt_i *off) {
@@ -371,13 +398,15 @@ static void dlrt_conv_offsets(const dlrt_win *g, const dlrt_conv_geo *o, dlrt_i 
 /* @end */
 
 /* @fn dlrt_conv_scratch uses dlrt_conv_prep */
-/* In floats: the offsets (a dlrt_i per k of a group, two floats each) and the
- * copy of a group's channels (4 channels when depthwise convs go 4 at once). */
+/* In floats: the copy of a group's channels (4 channels when depthwise convs go
+ * 4 at once) and, past DLRT_CONV_KSTACK taps, the offsets (a dlrt_i per k of a
+ * group, two floats each; up to it they are on the stack). */
 dlrt_i dlrt_conv_scratch(const dlrt_win *g) {
   dlrt_conv_geo o;
   dlrt_i cg = g->c / g->group, mg = g->m / g->group, nc = cg == 1 && mg == 1 ? 4 : cg;
   dlrt_conv_geometry(g, &o);
-  return 2 * cg * g->k[0] * g->k[1] * g->k[2] + nc * o.cstride + DLRT_CT_SLACK;
+  dlrt_i K = cg * g->k[0] * g->k[1] * g->k[2];
+  return (K > DLRT_CONV_KSTACK ? 2 * K : 0) + nc * o.cstride;
 }
 /* @end */
 
@@ -416,8 +445,8 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
   dlrt_conv_geo o;
   dlrt_i cg = g->c / g->group, mg = g->m / g->group, kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
   dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], P = g->od[0] * g->od[1] * g->od[2], N, n, gr, m, q, r;
-  dlrt_i *off = (dlrt_i *)(void *)scratch;
-  float *xq = scratch + 2 * K, t[4 * DLRT_CNR];
+  dlrt_i offs[DLRT_CONV_KSTACK], *off = K > DLRT_CONV_KSTACK ? (dlrt_i *)(void *)scratch : offs;
+  float *xq = K > DLRT_CONV_KSTACK ? scratch + 2 * K : scratch, t[4 * DLRT_CNR];
   int dw = cg == 1 && mg == 1;
   dlrt_conv_geometry(g, &o);
   N = ((g->od[0] - 1) * o.ext[1] + g->od[1] - 1) * o.ext[2] + g->od[2];
@@ -429,7 +458,7 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
       if (dw && gr + 4 <= g->group) { /* 4 depthwise channels, one row each */
         dlrt_conv_prep(g, &o, xn, gr, 4, xq);
         for (q = 0; q < N; q += DLRT_CNR) {
-          dlrt_ctile4x(K, w + gr * K, K, xq + q, o.cstride, off, t);
+          dlrt_ctile4x(K, w + gr * K, K, xq + q, o.cstride, off, (int)(N - q < DLRT_CNR ? N - q : DLRT_CNR), t);
           for (r = 0; r < 4; r++)
             dlrt_conv_put(t + r * DLRT_CNR, N - q < DLRT_CNR ? N - q : DLRT_CNR, q, g, &o, yn + (gr + r) * P,
                           b ? b + gr + r : 0, act);
@@ -442,14 +471,14 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
         dlrt_i nv = N - q < DLRT_CNR ? N - q : DLRT_CNR;
         for (m = 0; m + 4 <= mg; m += 4) {
           dlrt_i mm = gr * mg + m;
-          dlrt_ctile4(K, w + mm * K, K, xq + q, off, t);
+          dlrt_ctile4(K, w + mm * K, K, xq + q, off, (int)nv, t);
           for (r = 0; r < 4; r++) dlrt_conv_put(t + r * DLRT_CNR, nv, q, g, &o, yn + (mm + r) * P, b ? b + mm + r : 0, act);
         }
         { /* the mg % 4 rows left, counted so that gcc sees the bound (written as
            * `for (; m < mg; m++)` it warns of iterations that overflow) */
           dlrt_i rows = mg % 4, mm = gr * mg + mg - rows;
           for (r = 0; r < rows; r++, mm++) {
-            dlrt_ctile1(K, w + mm * K, xq + q, off, t);
+            dlrt_ctile1(K, w + mm * K, xq + q, off, (int)nv, t);
             dlrt_conv_put(t, nv, q, g, &o, yn + mm * P, b ? b + mm : 0, act);
           }
         }
