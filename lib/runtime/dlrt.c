@@ -314,6 +314,7 @@ static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *
  * row, are computed and dropped). */
 typedef struct {
   dlrt_i used[3], ext[3], plane, cstride;
+  int direct; /* stride 1 (or one phase) and no padding: the copy would equal x */
 } dlrt_conv_geo;
 #define DLRT_CONV_KSTACK 256
 static int dlrt_phase_used(dlrt_i k, dlrt_i dil, dlrt_i s, dlrt_i p) {
@@ -339,61 +340,66 @@ static void dlrt_conv_geometry(const dlrt_win *g, dlrt_conv_geo *o) {
     o->plane *= o->ext[d];
   }
   o->cstride = o->used[0] * o->used[1] * o->used[2] * o->plane;
+  o->direct = 1;
+  for (d = 0; d < 3; d++)
+    if (g->stride[d] != 1 || g->pad[d] != 0 || o->ext[d] != g->id[d]) o->direct = 0;
 }
 /* channels [c0, c0 + nc) of one batch item's input x into dst */
 static void dlrt_conv_prep(const dlrt_win *g, const dlrt_conv_geo *o, const float *x, dlrt_i c0, dlrt_i nc,
                            float *dst) {
-  dlrt_i c, p0, p1, p2, r0, r1, r2;
+  dlrt_i c, p0, p1, p2, r0, r1, r2, e2 = o->ext[2];
   for (c = c0; c < c0 + nc; c++)
     for (p0 = 0; p0 < g->stride[0]; p0++) {
       if (!dlrt_phase_used(g->k[0], g->dil[0], g->stride[0], p0)) continue;
       for (p1 = 0; p1 < g->stride[1]; p1++) {
         if (!dlrt_phase_used(g->k[1], g->dil[1], g->stride[1], p1)) continue;
         for (p2 = 0; p2 < g->stride[2]; p2++) {
+          /* the row's in-bounds columns: r2 in [lo, hi) read x at r2 * s + p2 - pad */
+          dlrt_i lo = 0, hi;
           if (!dlrt_phase_used(g->k[2], g->dil[2], g->stride[2], p2)) continue;
+          while (lo < e2 && lo * g->stride[2] + p2 - g->pad[2] < 0) lo++;
+          hi = lo;
+          while (hi < e2 && hi * g->stride[2] + p2 - g->pad[2] < g->id[2]) hi++;
           for (r0 = 0; r0 < o->ext[0]; r0++) {
             dlrt_i z0 = r0 * g->stride[0] + p0 - g->pad[0];
-            for (r1 = 0; r1 < o->ext[1]; r1++, dst += o->ext[2]) {
+            for (r1 = 0; r1 < o->ext[1]; r1++, dst += e2) {
               dlrt_i z1 = r1 * g->stride[1] + p1 - g->pad[1];
-              const float *src = x + ((c * g->id[0] + z0) * g->id[1] + z1) * g->id[2];
+              const float *src;
               if (z0 < 0 || z0 >= g->id[0] || z1 < 0 || z1 >= g->id[1]) {
-                memset(dst, 0, sizeof(float) * (size_t)o->ext[2]);
-              } else if (g->stride[2] == 1) { /* zeros, the row, zeros */
-                dlrt_i lo = g->pad[2] - p2, n = g->id[2];
-                if (lo < 0) src -= lo, n += lo, lo = 0;
-                if (n > o->ext[2] - lo) n = o->ext[2] - lo;
-                if (n < 0) n = 0;
-                memset(dst, 0, sizeof(float) * (size_t)(lo < o->ext[2] ? lo : o->ext[2]));
-                if (n > 0) memcpy(dst + lo, src, sizeof(float) * (size_t)n);
-                if (lo + n < o->ext[2]) memset(dst + lo + n, 0, sizeof(float) * (size_t)(o->ext[2] - lo - n));
-              } else {
-                for (r2 = 0; r2 < o->ext[2]; r2++) {
-                  dlrt_i z2 = r2 * g->stride[2] + p2 - g->pad[2];
-                  dst[r2] = z2 >= 0 && z2 < g->id[2] ? src[z2] : 0.0f;
-                }
+                for (r2 = 0; r2 < e2; r2++) dst[r2] = 0.0f;
+                continue;
               }
+              src = x + ((c * g->id[0] + z0) * g->id[1] + z1) * g->id[2]; /* column r2 at src[r2 * s + p2 - pad] */
+              for (r2 = 0; r2 < lo; r2++) dst[r2] = 0.0f;
+              if (g->stride[2] == 1)
+                for (; r2 < hi; r2++) dst[r2] = src[r2 + p2 - g->pad[2]];
+              else
+                for (; r2 < hi; r2++) dst[r2] = src[r2 * g->stride[2] + p2 - g->pad[2]];
+              for (; r2 < e2; r2++) dst[r2] = 0.0f;
             }
           }
         }
       }
     }
 }
-/* off[k] for the taps of nc channels, k = ((c * k0 + t0) * k1 + t1) * k2 + t2 */
+/* off[k] for the taps of nc channels, k = ((c * k0 + t0) * k1 + t1) * k2 + t2:
+ * channel 0's taps, then the same plus c * cstride */
 static void dlrt_conv_offsets(const dlrt_win *g, const dlrt_conv_geo *o, dlrt_i nc, dlrt_i *off) {
-  dlrt_i c, t0, t1, t2;
-  for (c = 0; c < nc; c++)
-    for (t0 = 0; t0 < g->k[0]; t0++) {
-      dlrt_i a0 = t0 * g->dil[0], s0 = dlrt_phase_slot(g->k[0], g->dil[0], g->stride[0], a0 % g->stride[0]);
-      for (t1 = 0; t1 < g->k[1]; t1++) {
-        dlrt_i a1 = t1 * g->dil[1], s1 = dlrt_phase_slot(g->k[1], g->dil[1], g->stride[1], a1 % g->stride[1]);
-        for (t2 = 0; t2 < g->k[2]; t2++) {
-          dlrt_i a2 = t2 * g->dil[2], s2 = dlrt_phase_slot(g->k[2], g->dil[2], g->stride[2], a2 % g->stride[2]);
-          dlrt_i slot = (s0 * o->used[1] + s1) * o->used[2] + s2;
-          *off++ = c * o->cstride + slot * o->plane +
-                   ((a0 / g->stride[0]) * o->ext[1] + a1 / g->stride[1]) * o->ext[2] + a2 / g->stride[2];
-        }
+  dlrt_i c, t0, t1, t2, t = 0, kvol = g->k[0] * g->k[1] * g->k[2], cs = o->direct ? o->plane : o->cstride;
+  for (t0 = 0; t0 < g->k[0]; t0++) {
+    dlrt_i a0 = t0 * g->dil[0], s0 = dlrt_phase_slot(g->k[0], g->dil[0], g->stride[0], a0 % g->stride[0]);
+    for (t1 = 0; t1 < g->k[1]; t1++) {
+      dlrt_i a1 = t1 * g->dil[1], s1 = dlrt_phase_slot(g->k[1], g->dil[1], g->stride[1], a1 % g->stride[1]);
+      for (t2 = 0; t2 < g->k[2]; t2++) {
+        dlrt_i a2 = t2 * g->dil[2], s2 = dlrt_phase_slot(g->k[2], g->dil[2], g->stride[2], a2 % g->stride[2]);
+        dlrt_i slot = (s0 * o->used[1] + s1) * o->used[2] + s2;
+        off[t++] = slot * o->plane + ((a0 / g->stride[0]) * o->ext[1] + a1 / g->stride[1]) * o->ext[2] +
+                   a2 / g->stride[2];
       }
     }
+  }
+  for (c = 1; c < nc; c++)
+    for (t = 0; t < kvol; t++) off[c * kvol + t] = off[t] + c * cs;
 }
 /* @end */
 
@@ -406,33 +412,43 @@ dlrt_i dlrt_conv_scratch(const dlrt_win *g) {
   dlrt_i cg = g->c / g->group, mg = g->m / g->group, nc = cg == 1 && mg == 1 ? 4 : cg;
   dlrt_conv_geometry(g, &o);
   dlrt_i K = cg * g->k[0] * g->k[1] * g->k[2];
-  return (K > DLRT_CONV_KSTACK ? 2 * K : 0) + nc * o.cstride;
+  return (K > DLRT_CONV_KSTACK ? 2 * K : 0) + (o.direct ? 0 : nc * o.cstride);
 }
 /* @end */
 
 /* @fn dlrt_conv uses dlrt_ctile dlrt_conv_prep */
-/* Writes nv grid values of one output channel's tile t (grid from q0 on) to y,
- * dropping the grid's extra rows and columns, with bias and activation. */
-static void dlrt_conv_put(const float *t, dlrt_i nv, dlrt_i q0, const dlrt_win *g, const dlrt_conv_geo *o,
-                          float *y, const float *bias, dlrt_act act) {
+/* Writes nv grid values of R output channels' tile t (row r at t + r *
+ * DLRT_CNR, grid from q0 on) to the channels' outputs (y, y + P, ...), dropping
+ * the grid's extra rows and columns, with bias (b: R values or none) and
+ * activation. */
+static void dlrt_conv_put(const float *t, int R, dlrt_i nv, dlrt_i q0, const dlrt_win *g, const dlrt_conv_geo *o,
+                          float *y, dlrt_i P, const float *b, dlrt_act act) {
   dlrt_i r = q0 / o->ext[2], c = q0 % o->ext[2], j = 0, i;
+  int ch;
   while (j < nv) {
     dlrt_i len = o->ext[2] - c < nv - j ? o->ext[2] - c : nv - j, r1 = r % o->ext[1];
     if (c < g->od[2] && r1 < g->od[1]) {
       dlrt_i n = g->od[2] - c < len ? g->od[2] - c : len;
       float *dst = y + ((r / o->ext[1]) * g->od[1] + r1) * g->od[2] + c;
-      const float *src = t + j;
-      if (bias) {
-        float b = *bias;
-        for (i = 0; i < n; i++) dst[i] = src[i] + b;
-      } else {
-        for (i = 0; i < n; i++) dst[i] = src[i];
+      for (ch = 0; ch < R; ch++, dst += P) {
+        const float *src = t + ch * DLRT_CNR + j;
+        float bias = b ? b[ch] : 0.0f;
+        if (b && act.on)
+          for (i = 0; i < n; i++) {
+            float v = src[i] + bias;
+            v = v < act.lo ? act.lo : v;
+            dst[i] = v > act.hi ? act.hi : v; /* max then min, as dlrt_apply_act */
+          }
+        else if (b)
+          for (i = 0; i < n; i++) dst[i] = src[i] + bias;
+        else if (act.on)
+          for (i = 0; i < n; i++) {
+            float v = src[i] < act.lo ? act.lo : src[i];
+            dst[i] = v > act.hi ? act.hi : v;
+          }
+        else
+          for (i = 0; i < n; i++) dst[i] = src[i];
       }
-      if (act.on)
-        for (i = 0; i < n; i++) {
-          float v = dst[i] < act.lo ? act.lo : dst[i];
-          dst[i] = v > act.hi ? act.hi : v; /* max then min, as dlrt_apply_act */
-        }
     }
     j += len, c = 0, r++;
   }
@@ -455,31 +471,34 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
     const float *xn = x + n * g->c * ivol;
     float *yn = y + n * g->m * P;
     for (gr = 0; gr < g->group;) {
+      const float *xg = xq;
       if (dw && gr + 4 <= g->group) { /* 4 depthwise channels, one row each */
-        dlrt_conv_prep(g, &o, xn, gr, 4, xq);
+        dlrt_i xs = o.cstride;
+        if (o.direct) xg = xn + gr * ivol, xs = ivol;
+        else dlrt_conv_prep(g, &o, xn, gr, 4, xq);
         for (q = 0; q < N; q += DLRT_CNR) {
-          dlrt_ctile4x(K, w + gr * K, K, xq + q, o.cstride, off, (int)(N - q < DLRT_CNR ? N - q : DLRT_CNR), t);
-          for (r = 0; r < 4; r++)
-            dlrt_conv_put(t + r * DLRT_CNR, N - q < DLRT_CNR ? N - q : DLRT_CNR, q, g, &o, yn + (gr + r) * P,
-                          b ? b + gr + r : 0, act);
+          dlrt_i nv = N - q < DLRT_CNR ? N - q : DLRT_CNR;
+          dlrt_ctile4x(K, w + gr * K, K, xg + q, xs, off, (int)nv, t);
+          dlrt_conv_put(t, 4, nv, q, g, &o, yn + gr * P, P, b ? b + gr : 0, act);
         }
         gr += 4;
         continue;
       }
-      dlrt_conv_prep(g, &o, xn, gr * cg, cg, xq);
+      if (o.direct) xg = xn + gr * cg * ivol;
+      else dlrt_conv_prep(g, &o, xn, gr * cg, cg, xq);
       for (q = 0; q < N; q += DLRT_CNR) {
         dlrt_i nv = N - q < DLRT_CNR ? N - q : DLRT_CNR;
         for (m = 0; m + 4 <= mg; m += 4) {
           dlrt_i mm = gr * mg + m;
-          dlrt_ctile4(K, w + mm * K, K, xq + q, off, (int)nv, t);
-          for (r = 0; r < 4; r++) dlrt_conv_put(t + r * DLRT_CNR, nv, q, g, &o, yn + (mm + r) * P, b ? b + mm + r : 0, act);
+          dlrt_ctile4(K, w + mm * K, K, xg + q, off, (int)nv, t);
+          dlrt_conv_put(t, 4, nv, q, g, &o, yn + mm * P, P, b ? b + mm : 0, act);
         }
         { /* the mg % 4 rows left, counted so that gcc sees the bound (written as
            * `for (; m < mg; m++)` it warns of iterations that overflow) */
           dlrt_i rows = mg % 4, mm = gr * mg + mg - rows;
           for (r = 0; r < rows; r++, mm++) {
-            dlrt_ctile1(K, w + mm * K, xq + q, off, (int)nv, t);
-            dlrt_conv_put(t, nv, q, g, &o, yn + mm * P, b ? b + mm : 0, act);
+            dlrt_ctile1(K, w + mm * K, xg + q, off, (int)nv, t);
+            dlrt_conv_put(t, 1, nv, q, g, &o, yn + mm * P, P, b ? b + mm : 0, act);
           }
         }
       }

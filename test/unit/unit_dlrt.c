@@ -62,7 +62,7 @@ static void reference(const dlrt_win *g, const float *x, const float *w, const f
 
 int main(void) {
   int cases = 0, differ = 0, overrun = 0, kinds[4] = {0, 0, 0, 0};
-  for (int it = 0; it < 600; it++) {
+  for (int it = 0; it < 1500; it++) {
     dlrt_win g;
     memset(&g, 0, sizeof g);
     int rank = (int)pick(1, 3), kind = (int)pick(0, 3); /* 0 plain, 1 depthwise, 2 depthwise x2, 3 grouped */
@@ -118,5 +118,5 @@ int main(void) {
   }
   printf("float conv: %d cases (%d plain, %d depthwise, %d depthwise x2, %d grouped), %d differ, %d overrun\n", cases,
          kinds[0], kinds[1], kinds[2], kinds[3], differ, overrun);
-  return differ || overrun || cases < 400;
+  return differ || overrun || cases < 1000;
 }
