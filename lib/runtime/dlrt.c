@@ -147,18 +147,38 @@ void dlrt_sgemm(dlrt_i M, dlrt_i N, dlrt_i K, const float *A, dlrt_i lda, const 
 
 /* @fn dlrt_ctile */
 /* The convolution's register tiles. Over a prepared input (dlrt_conv) whose
- * k-th row starts at off[k], for rows r and the first nv <= DLRT_CNR columns j
- * from X:
- *   out[r * DLRT_CNR + j] = sum over k < K, in increasing k, from 0, of A[r * lda + k] * X_r[off[k] + j]
+ * k-th row starts at off[k], for rows r and the first nv <= nr columns j from X
+ * (nr: the tile width dlrt_cnr() reports):
+ *   out[r * nr + j] = sum over k < K, in increasing k, from 0, of A[r * lda + k] * X_r[off[k] + j]
  * a multiply, then an add, per term, exactly as the scalar loop, so every body
  * below gives the same bits. dlrt_ctile4: 4 rows reading one input (X_r = X);
  * dlrt_ctile4x: 4 rows each reading its own (X_r = X + r * xs: 4 depthwise
- * channels at once); dlrt_ctile1: one row. AVX-512: 32 columns, the last tile
- * of a row through masked loads; SSE2 (every x86-64 build, -O2 included): 8,
- * a last tile of fewer through the portable loop; portable C (or
- * -DDLC_DLRT_PORTABLE): 16. Nothing is read past column nv, so the prepared
- * input needs no slack. */
-#if !defined(__AVX512F__) || defined(DLC_DLRT_PORTABLE)
+ * channels at once); dlrt_ctile1: one row. Bodies: AVX-512, 32 columns, the
+ * last tile of a row through masked loads (_z); SSE2, 8 columns, a last tile
+ * of fewer through the portable loop (_x); portable C, 16 (_c). A build with
+ * -mavx512f (e.g. -march=native) has the AVX-512 bodies only; an x86-64 build
+ * by gcc or clang without it (-O2 alone, and dlc itself) has both and picks
+ * AVX-512 at run time where the processor has it (__builtin_cpu_supports; the
+ * file turns FP contraction off, so the AVX-512 functions multiply and add as
+ * written); -DDLC_DLRT_NO512 keeps such a build on SSE2, -DDLC_DLRT_PORTABLE
+ * forces portable C. Nothing is read past column nv, so the prepared input
+ * needs no slack. */
+#if !defined(DLC_DLRT_PORTABLE) && defined(__AVX512F__)
+#define DLRT_W512 1
+#define DLRT_T512
+#elif !defined(DLC_DLRT_PORTABLE) && defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__) && \
+    !defined(DLC_DLRT_NO512)
+#define DLRT_W512 1
+#define DLRT_W128 1
+#define DLRT_T512 __attribute__((target("avx512f")))
+#elif !defined(DLC_DLRT_PORTABLE) && defined(__SSE2__)
+#define DLRT_W128 1
+#endif
+#define DLRT_CNR_MAX 32
+#if defined(DLRT_W512) || defined(DLRT_W128)
+#include <immintrin.h>
+#endif
+#if !defined(DLRT_W512) || defined(DLRT_W128)
 static void dlrt_ctile_c(int R, dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off,
                          int nv, float *out, int stride) {
   dlrt_i k;
@@ -173,9 +193,7 @@ static void dlrt_ctile_c(int R, dlrt_i K, const float *A, dlrt_i lda, const floa
     }
 }
 #endif
-#if defined(__AVX512F__) && !defined(DLC_DLRT_PORTABLE)
-#include <immintrin.h>
-#define DLRT_CNR 32
+#ifdef DLRT_W512
 #define DLRT_CT_STEP(c0, c1, e, x)                                                                    \
   a = _mm512_set1_ps(e[k]), c0 = _mm512_add_ps(c0, _mm512_mul_ps(a, _mm512_maskz_loadu_ps(m0, x))),  \
   c1 = _mm512_add_ps(c1, _mm512_mul_ps(a, _mm512_maskz_loadu_ps(m1, x + 16)))
@@ -186,7 +204,7 @@ static void dlrt_ctile_c(int R, dlrt_i K, const float *A, dlrt_i lda, const floa
   _mm512_storeu_ps(out, c00), _mm512_storeu_ps(out + 16, c01), _mm512_storeu_ps(out + 32, c10);       \
   _mm512_storeu_ps(out + 48, c11), _mm512_storeu_ps(out + 64, c20), _mm512_storeu_ps(out + 80, c21);  \
   _mm512_storeu_ps(out + 96, c30), _mm512_storeu_ps(out + 112, c31)
-static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
+static DLRT_T512 void dlrt_ctile4_z(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
                         float *out) {
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
@@ -202,7 +220,7 @@ static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, co
   }
   DLRT_CT_STORE4;
 }
-static void dlrt_ctile4x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off, int nv,
+static DLRT_T512 void dlrt_ctile4x_z(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off, int nv,
                          float *out) {
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, a;
@@ -215,7 +233,7 @@ static void dlrt_ctile4x(dlrt_i K, const float *A, dlrt_i lda, const float *X, d
   }
   DLRT_CT_STORE4;
 }
-static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
+static DLRT_T512 void dlrt_ctile1_z(dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, a;
   DLRT_CT_MASKS;
   dlrt_i k;
@@ -225,23 +243,22 @@ static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *
   }
   _mm512_storeu_ps(out, c00), _mm512_storeu_ps(out + 16, c01);
 }
-#elif defined(__SSE2__) && !defined(DLC_DLRT_PORTABLE)
-#include <emmintrin.h>
-#define DLRT_CNR 8
-#define DLRT_CT_STEP(c0, c1, e, x)                                                                    \
+#endif
+#ifdef DLRT_W128
+#define DLRT_CX_STEP(c0, c1, e, x)                                                                    \
   a = _mm_set1_ps(e[k]), c0 = _mm_add_ps(c0, _mm_mul_ps(a, _mm_loadu_ps(x))),                        \
   c1 = _mm_add_ps(c1, _mm_mul_ps(a, _mm_loadu_ps(x + 4)))
-#define DLRT_CT_STORE4                                                                                \
+#define DLRT_CX_STORE4                                                                                \
   _mm_storeu_ps(out, c00), _mm_storeu_ps(out + 4, c01), _mm_storeu_ps(out + 8, c10);                  \
   _mm_storeu_ps(out + 12, c11), _mm_storeu_ps(out + 16, c20), _mm_storeu_ps(out + 20, c21);           \
   _mm_storeu_ps(out + 24, c30), _mm_storeu_ps(out + 28, c31)
-static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
+static void dlrt_ctile4_x(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
                         float *out) {
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
   __m128 c00 = _mm_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   dlrt_i k;
-  if (nv < DLRT_CNR) {
-    dlrt_ctile_c(4, K, A, lda, X, 0, off, nv, out, DLRT_CNR);
+  if (nv < 8) {
+    dlrt_ctile_c(4, K, A, lda, X, 0, off, nv, out, 8);
     return;
   }
   for (k = 0; k < K; k++) {
@@ -252,51 +269,73 @@ static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, co
     a = _mm_set1_ps(e2[k]), c20 = _mm_add_ps(c20, _mm_mul_ps(a, b0)), c21 = _mm_add_ps(c21, _mm_mul_ps(a, b1));
     a = _mm_set1_ps(e3[k]), c30 = _mm_add_ps(c30, _mm_mul_ps(a, b0)), c31 = _mm_add_ps(c31, _mm_mul_ps(a, b1));
   }
-  DLRT_CT_STORE4;
+  DLRT_CX_STORE4;
 }
-static void dlrt_ctile4x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off, int nv,
+static void dlrt_ctile4x_x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off, int nv,
                          float *out) {
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
   __m128 c00 = _mm_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, a;
   dlrt_i k;
-  if (nv < DLRT_CNR) {
-    dlrt_ctile_c(4, K, A, lda, X, xs, off, nv, out, DLRT_CNR);
+  if (nv < 8) {
+    dlrt_ctile_c(4, K, A, lda, X, xs, off, nv, out, 8);
     return;
   }
   for (k = 0; k < K; k++) {
     const float *x0 = X + off[k], *x1 = x0 + xs, *x2 = x1 + xs, *x3 = x2 + xs;
-    DLRT_CT_STEP(c00, c01, e0, x0), DLRT_CT_STEP(c10, c11, e1, x1);
-    DLRT_CT_STEP(c20, c21, e2, x2), DLRT_CT_STEP(c30, c31, e3, x3);
+    DLRT_CX_STEP(c00, c01, e0, x0), DLRT_CX_STEP(c10, c11, e1, x1);
+    DLRT_CX_STEP(c20, c21, e2, x2), DLRT_CX_STEP(c30, c31, e3, x3);
   }
-  DLRT_CT_STORE4;
+  DLRT_CX_STORE4;
 }
-static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
+static void dlrt_ctile1_x(dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
   __m128 c00 = _mm_setzero_ps(), c01 = c00, a;
   dlrt_i k;
-  if (nv < DLRT_CNR) {
-    dlrt_ctile_c(1, K, A, 0, X, 0, off, nv, out, DLRT_CNR);
+  if (nv < 8) {
+    dlrt_ctile_c(1, K, A, 0, X, 0, off, nv, out, 8);
     return;
   }
   for (k = 0; k < K; k++) {
     const float *x = X + off[k];
-    DLRT_CT_STEP(c00, c01, A, x);
+    DLRT_CX_STEP(c00, c01, A, x);
   }
   _mm_storeu_ps(out, c00), _mm_storeu_ps(out + 4, c01);
 }
-#else
-#define DLRT_CNR 16
-static void dlrt_ctile4x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off, int nv,
-                         float *out) {
-  dlrt_ctile_c(4, K, A, lda, X, xs, off, nv, out, DLRT_CNR);
-}
-static void dlrt_ctile4(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
-                        float *out) {
-  dlrt_ctile_c(4, K, A, lda, X, 0, off, nv, out, DLRT_CNR);
-}
-static void dlrt_ctile1(dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
-  dlrt_ctile_c(1, K, A, 0, X, 0, off, nv, out, DLRT_CNR);
-}
 #endif
+/* the tile width of this build on this processor */
+static int dlrt_cnr(void) {
+#if defined(DLRT_W512) && defined(DLRT_W128)
+  return __builtin_cpu_supports("avx512f") ? 32 : 8;
+#elif defined(DLRT_W512)
+  return 32;
+#elif defined(DLRT_W128)
+  return 8;
+#else
+  return 16;
+#endif
+}
+#if defined(DLRT_W512) && defined(DLRT_W128)
+#define DLRT_CT_PICK(nr, z, x, c) ((nr) == 32 ? (z) : (x))
+#elif defined(DLRT_W512)
+#define DLRT_CT_PICK(nr, z, x, c) ((void)(nr), (z))
+#elif defined(DLRT_W128)
+#define DLRT_CT_PICK(nr, z, x, c) ((void)(nr), (x))
+#else
+#define DLRT_CT_PICK(nr, z, x, c) (c)
+#endif
+static void dlrt_ctile4(int nr, dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
+                        float *out) {
+  DLRT_CT_PICK(nr, dlrt_ctile4_z(K, A, lda, X, off, nv, out), dlrt_ctile4_x(K, A, lda, X, off, nv, out),
+               dlrt_ctile_c(4, K, A, lda, X, 0, off, nv, out, nr));
+}
+static void dlrt_ctile4x(int nr, dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off,
+                         int nv, float *out) {
+  DLRT_CT_PICK(nr, dlrt_ctile4x_z(K, A, lda, X, xs, off, nv, out), dlrt_ctile4x_x(K, A, lda, X, xs, off, nv, out),
+               dlrt_ctile_c(4, K, A, lda, X, xs, off, nv, out, nr));
+}
+static void dlrt_ctile1(int nr, dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
+  DLRT_CT_PICK(nr, dlrt_ctile1_z(K, A, X, off, nv, out), dlrt_ctile1_x(K, A, X, off, nv, out),
+               dlrt_ctile_c(1, K, A, 0, X, 0, off, nv, out, nr));
+}
 /* @end */
 
 /* @fn dlrt_conv_prep */
@@ -418,10 +457,10 @@ dlrt_i dlrt_conv_scratch(const dlrt_win *g) {
 
 /* @fn dlrt_conv uses dlrt_ctile dlrt_conv_prep */
 /* Writes nv grid values of R output channels' tile t (row r at t + r *
- * DLRT_CNR, grid from q0 on) to the channels' outputs (y, y + P, ...), dropping
+ * nr, grid from q0 on) to the channels' outputs (y, y + P, ...), dropping
  * the grid's extra rows and columns, with bias (b: R values or none) and
  * activation. */
-static void dlrt_conv_put(const float *t, int R, dlrt_i nv, dlrt_i q0, const dlrt_win *g, const dlrt_conv_geo *o,
+static void dlrt_conv_put(const float *t, int nr, int R, dlrt_i nv, dlrt_i q0, const dlrt_win *g, const dlrt_conv_geo *o,
                           float *y, dlrt_i P, const float *b, dlrt_act act) {
   dlrt_i r = q0 / o->ext[2], c = q0 % o->ext[2], j = 0, i;
   int ch;
@@ -431,7 +470,7 @@ static void dlrt_conv_put(const float *t, int R, dlrt_i nv, dlrt_i q0, const dlr
       dlrt_i n = g->od[2] - c < len ? g->od[2] - c : len;
       float *dst = y + ((r / o->ext[1]) * g->od[1] + r1) * g->od[2] + c;
       for (ch = 0; ch < R; ch++, dst += P) {
-        const float *src = t + ch * DLRT_CNR + j;
+        const float *src = t + ch * nr + j;
         float bias = b ? b[ch] : 0.0f;
         if (b && act.on)
           for (i = 0; i < n; i++) {
@@ -462,8 +501,8 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
   dlrt_i cg = g->c / g->group, mg = g->m / g->group, kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
   dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], P = g->od[0] * g->od[1] * g->od[2], N, n, gr, m, q, r;
   dlrt_i offs[DLRT_CONV_KSTACK], *off = K > DLRT_CONV_KSTACK ? (dlrt_i *)(void *)scratch : offs;
-  float *xq = K > DLRT_CONV_KSTACK ? scratch + 2 * K : scratch, t[4 * DLRT_CNR];
-  int dw = cg == 1 && mg == 1;
+  float *xq = K > DLRT_CONV_KSTACK ? scratch + 2 * K : scratch, t[4 * DLRT_CNR_MAX];
+  int dw = cg == 1 && mg == 1, nr = dlrt_cnr();
   dlrt_conv_geometry(g, &o);
   N = ((g->od[0] - 1) * o.ext[1] + g->od[1] - 1) * o.ext[2] + g->od[2];
   dlrt_conv_offsets(g, &o, cg, off);
@@ -476,29 +515,29 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
         dlrt_i xs = o.cstride;
         if (o.direct) xg = xn + gr * ivol, xs = ivol;
         else dlrt_conv_prep(g, &o, xn, gr, 4, xq);
-        for (q = 0; q < N; q += DLRT_CNR) {
-          dlrt_i nv = N - q < DLRT_CNR ? N - q : DLRT_CNR;
-          dlrt_ctile4x(K, w + gr * K, K, xg + q, xs, off, (int)nv, t);
-          dlrt_conv_put(t, 4, nv, q, g, &o, yn + gr * P, P, b ? b + gr : 0, act);
+        for (q = 0; q < N; q += nr) {
+          dlrt_i nv = N - q < nr ? N - q : nr;
+          dlrt_ctile4x(nr, K, w + gr * K, K, xg + q, xs, off, (int)nv, t);
+          dlrt_conv_put(t, nr, 4, nv, q, g, &o, yn + gr * P, P, b ? b + gr : 0, act);
         }
         gr += 4;
         continue;
       }
       if (o.direct) xg = xn + gr * cg * ivol;
       else dlrt_conv_prep(g, &o, xn, gr * cg, cg, xq);
-      for (q = 0; q < N; q += DLRT_CNR) {
-        dlrt_i nv = N - q < DLRT_CNR ? N - q : DLRT_CNR;
+      for (q = 0; q < N; q += nr) {
+        dlrt_i nv = N - q < nr ? N - q : nr;
         for (m = 0; m + 4 <= mg; m += 4) {
           dlrt_i mm = gr * mg + m;
-          dlrt_ctile4(K, w + mm * K, K, xg + q, off, (int)nv, t);
-          dlrt_conv_put(t, 4, nv, q, g, &o, yn + mm * P, P, b ? b + mm : 0, act);
+          dlrt_ctile4(nr, K, w + mm * K, K, xg + q, off, (int)nv, t);
+          dlrt_conv_put(t, nr, 4, nv, q, g, &o, yn + mm * P, P, b ? b + mm : 0, act);
         }
         { /* the mg % 4 rows left, counted so that gcc sees the bound (written as
            * `for (; m < mg; m++)` it warns of iterations that overflow) */
           dlrt_i rows = mg % 4, mm = gr * mg + mg - rows;
           for (r = 0; r < rows; r++, mm++) {
-            dlrt_ctile1(K, w + mm * K, xg + q, off, (int)nv, t);
-            dlrt_conv_put(t, 1, nv, q, g, &o, yn + mm * P, P, b ? b + mm : 0, act);
+            dlrt_ctile1(nr, K, w + mm * K, xg + q, off, (int)nv, t);
+            dlrt_conv_put(t, nr, 1, nv, q, g, &o, yn + mm * P, P, b ? b + mm : 0, act);
           }
         }
       }
