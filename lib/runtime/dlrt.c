@@ -18,6 +18,44 @@ static void dlrt_apply_act(float *y, dlrt_i n, dlrt_act act) {
 }
 /* @end */
 
+/* @fn dlrt_simd */
+/* Which register-tile bodies this build has (dlrt_tile4, dlrt_ctile). A build
+ * with -mavx512f (e.g. -march=native) has the AVX-512 bodies only (DLRT_W512);
+ * an x86-64 build by gcc or clang without it (-O2 alone, and dlc itself) has
+ * those, compiled for AVX-512 through a target attribute, and the SSE2 ones
+ * (DLRT_W128), and picks at run time (__builtin_cpu_supports): the file turns
+ * FP contraction off, so the AVX-512 functions multiply and add as written and
+ * give the SSE2 bits. -DDLC_DLRT_NO512 keeps such a build on SSE2,
+ * -DDLC_DLRT_PORTABLE (or another machine) uses portable C. */
+#if !defined(DLC_DLRT_PORTABLE) && defined(__AVX512F__)
+#define DLRT_W512 1
+#define DLRT_T512
+#elif !defined(DLC_DLRT_PORTABLE) && defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__) && \
+    !defined(DLC_DLRT_NO512)
+#define DLRT_W512 1
+#define DLRT_W128 1
+#define DLRT_T512 __attribute__((target("avx512f")))
+#elif !defined(DLC_DLRT_PORTABLE) && defined(__SSE2__)
+#define DLRT_W128 1
+#endif
+#define DLRT_CNR_MAX 32
+#if defined(DLRT_W512) || defined(DLRT_W128)
+#include <immintrin.h>
+#endif
+/* the width in floats of a tile of this build on this processor */
+static int dlrt_simd_width(void) {
+#if defined(DLRT_W512) && defined(DLRT_W128)
+  return __builtin_cpu_supports("avx512f") ? 32 : 8;
+#elif defined(DLRT_W512)
+  return 32;
+#elif defined(DLRT_W128)
+  return 8;
+#else
+  return 16;
+#endif
+}
+/* @end */
+
 /* @fn dlrt_axpy16 */
 /* c_r[j] += a[r] * b[j] for 16 consecutive j and 4 rows, or 1 row. The fixed
  * trip count and restrict let compilers vectorize them at -O2 too; each c_r[j]
@@ -39,17 +77,14 @@ static void dlrt_axpy16x1(float a, const float *restrict b, float *restrict c) {
 }
 /* @end */
 
-/* @fn dlrt_tile4 */
+/* @fn dlrt_tile4 uses dlrt_simd dlrt_axpy16 */
 /* C[r][j] += sum over k < K, in order, of A[r][k] * B[k][j] for 4 rows r and
- * DLRT_NR columns j, the tile held in registers for the whole k loop; a
- * multiply, then an add, per k and element, exactly as the scalar loop does, so
- * the widths below all give the same bits. AVX-512: 4 x 32; SSE2 (every
- * x86-64 build, -O2 included): 4 x 8; portable C (or -DDLC_DLRT_PORTABLE):
- * 4 x 16 through memory. */
-#if defined(__AVX512F__) && !defined(DLC_DLRT_PORTABLE)
-#include <immintrin.h>
-#define DLRT_NR 32
-static void dlrt_tile4(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C, dlrt_i ldc) {
+ * nr columns j (nr = dlrt_simd_width()), the tile held in registers for the
+ * whole k loop; a multiply, then an add, per k and element, exactly as the
+ * scalar loop does, so the widths below all give the same bits. AVX-512: 4 x
+ * 32 (_z); SSE2: 4 x 8 (_x); portable C: 4 x 16 through memory (_c). */
+#ifdef DLRT_W512
+static DLRT_T512 void dlrt_tile4_z(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C, dlrt_i ldc) {
   float *d0 = C, *d1 = C + ldc, *d2 = d1 + ldc, *d3 = d2 + ldc;
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
   __m512 c00 = _mm512_loadu_ps(d0), c01 = _mm512_loadu_ps(d0 + 16), c10 = _mm512_loadu_ps(d1);
@@ -66,10 +101,9 @@ static void dlrt_tile4(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlr
   _mm512_storeu_ps(d0, c00), _mm512_storeu_ps(d0 + 16, c01), _mm512_storeu_ps(d1, c10), _mm512_storeu_ps(d1 + 16, c11);
   _mm512_storeu_ps(d2, c20), _mm512_storeu_ps(d2 + 16, c21), _mm512_storeu_ps(d3, c30), _mm512_storeu_ps(d3 + 16, c31);
 }
-#elif defined(__SSE2__) && !defined(DLC_DLRT_PORTABLE)
-#include <emmintrin.h>
-#define DLRT_NR 8
-static void dlrt_tile4(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C, dlrt_i ldc) {
+#endif
+#ifdef DLRT_W128
+static void dlrt_tile4_x(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C, dlrt_i ldc) {
   float *d0 = C, *d1 = C + ldc, *d2 = d1 + ldc, *d3 = d2 + ldc;
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
   __m128 c00 = _mm_loadu_ps(d0), c01 = _mm_loadu_ps(d0 + 4), c10 = _mm_loadu_ps(d1), c11 = _mm_loadu_ps(d1 + 4);
@@ -85,9 +119,9 @@ static void dlrt_tile4(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlr
   _mm_storeu_ps(d0, c00), _mm_storeu_ps(d0 + 4, c01), _mm_storeu_ps(d1, c10), _mm_storeu_ps(d1 + 4, c11);
   _mm_storeu_ps(d2, c20), _mm_storeu_ps(d2 + 4, c21), _mm_storeu_ps(d3, c30), _mm_storeu_ps(d3 + 4, c31);
 }
-#else
-#define DLRT_NR 16
-static void dlrt_tile4(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C, dlrt_i ldc) {
+#endif
+#if !defined(DLRT_W512) && !defined(DLRT_W128)
+static void dlrt_tile4_c(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C, dlrt_i ldc) {
   dlrt_i k;
   for (k = 0; k < K; k++, B += ldb) {
     float a[4];
@@ -96,23 +130,36 @@ static void dlrt_tile4(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlr
   }
 }
 #endif
+static void dlrt_tile4(int nr, dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C, dlrt_i ldc) {
+#if defined(DLRT_W512) && defined(DLRT_W128)
+  if (nr == 32) dlrt_tile4_z(K, A, lda, B, ldb, C, ldc);
+  else dlrt_tile4_x(K, A, lda, B, ldb, C, ldc);
+#elif defined(DLRT_W512)
+  (void)nr, dlrt_tile4_z(K, A, lda, B, ldb, C, ldc);
+#elif defined(DLRT_W128)
+  (void)nr, dlrt_tile4_x(K, A, lda, B, ldb, C, ldc);
+#else
+  (void)nr, dlrt_tile4_c(K, A, lda, B, ldb, C, ldc);
+#endif
+}
 /* @end */
 
-/* @fn dlrt_sgemm uses dlrt_axpy16 dlrt_tile4 */
+/* @fn dlrt_sgemm uses dlrt_simd dlrt_axpy16 dlrt_tile4 */
 /* Sums over k run in order for every C[i][j], so vectorizing over j never
  * changes a result: the interpreter and generated code agree bit for bit,
  * whichever dlrt_tile4 the compiler's flags select. */
 void dlrt_sgemm(dlrt_i M, dlrt_i N, dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb,
                 float *C, dlrt_i ldc, int accumulate) {
   const dlrt_i KB = 256;
-  dlrt_i i, j, k, k0, nt = N / DLRT_NR * DLRT_NR, n16 = nt + (N - nt) / 16 * 16, left = N - n16, t;
+  int nr = dlrt_simd_width();
+  dlrt_i i, j, k, k0, nt = N / nr * nr, n16 = nt + (N - nt) / 16 * 16, left = N - n16, t;
   if (!accumulate)
     for (i = 0; i < M; i++) memset(C + i * ldc, 0, sizeof(float) * (size_t)N);
   for (k0 = 0; k0 < K; k0 += KB) {
     dlrt_i k1 = k0 + KB < K ? k0 + KB : K;
     for (i = 0; i + 4 <= M; i += 4) {
       float *c0 = C + i * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
-      for (j = 0; j < nt; j += DLRT_NR) dlrt_tile4(k1 - k0, A + i * lda + k0, lda, B + k0 * ldb + j, ldb, c0 + j, ldc);
+      for (j = 0; j < nt; j += nr) dlrt_tile4(nr, k1 - k0, A + i * lda + k0, lda, B + k0 * ldb + j, ldb, c0 + j, ldc);
       for (k = k0; k < k1; k++) { /* the columns past the last whole tile */
         float a[4];
         const float *b = B + k * ldb;
@@ -145,39 +192,19 @@ void dlrt_sgemm(dlrt_i M, dlrt_i N, dlrt_i K, const float *A, dlrt_i lda, const 
 }
 /* @end */
 
-/* @fn dlrt_ctile */
+/* @fn dlrt_ctile uses dlrt_simd */
 /* The convolution's register tiles. Over a prepared input (dlrt_conv) whose
  * k-th row starts at off[k], for rows r and the first nv <= nr columns j from X
- * (nr: the tile width dlrt_cnr() reports):
+ * (nr: the tile width dlrt_simd_width() reports):
  *   out[r * nr + j] = sum over k < K, in increasing k, from 0, of A[r * lda + k] * X_r[off[k] + j]
  * a multiply, then an add, per term, exactly as the scalar loop, so every body
  * below gives the same bits. dlrt_ctile4: 4 rows reading one input (X_r = X);
  * dlrt_ctile4x: 4 rows each reading its own (X_r = X + r * xs: 4 depthwise
  * channels at once); dlrt_ctile1: one row. Bodies: AVX-512, 32 columns, the
  * last tile of a row through masked loads (_z); SSE2, 8 columns, a last tile
- * of fewer through the portable loop (_x); portable C, 16 (_c). A build with
- * -mavx512f (e.g. -march=native) has the AVX-512 bodies only; an x86-64 build
- * by gcc or clang without it (-O2 alone, and dlc itself) has both and picks
- * AVX-512 at run time where the processor has it (__builtin_cpu_supports; the
- * file turns FP contraction off, so the AVX-512 functions multiply and add as
- * written); -DDLC_DLRT_NO512 keeps such a build on SSE2, -DDLC_DLRT_PORTABLE
- * forces portable C. Nothing is read past column nv, so the prepared input
- * needs no slack. */
-#if !defined(DLC_DLRT_PORTABLE) && defined(__AVX512F__)
-#define DLRT_W512 1
-#define DLRT_T512
-#elif !defined(DLC_DLRT_PORTABLE) && defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__) && \
-    !defined(DLC_DLRT_NO512)
-#define DLRT_W512 1
-#define DLRT_W128 1
-#define DLRT_T512 __attribute__((target("avx512f")))
-#elif !defined(DLC_DLRT_PORTABLE) && defined(__SSE2__)
-#define DLRT_W128 1
-#endif
-#define DLRT_CNR_MAX 32
-#if defined(DLRT_W512) || defined(DLRT_W128)
-#include <immintrin.h>
-#endif
+ * of fewer through the portable loop (_x); portable C, 16 (_c); which ones a
+ * build has and uses: dlrt_simd. Nothing is read past column nv, so the
+ * prepared input needs no slack. */
 #if !defined(DLRT_W512) || defined(DLRT_W128)
 static void dlrt_ctile_c(int R, dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off,
                          int nv, float *out, int stride) {
@@ -301,18 +328,6 @@ static void dlrt_ctile1_x(dlrt_i K, const float *A, const float *X, const dlrt_i
   _mm_storeu_ps(out, c00), _mm_storeu_ps(out + 4, c01);
 }
 #endif
-/* the tile width of this build on this processor */
-static int dlrt_cnr(void) {
-#if defined(DLRT_W512) && defined(DLRT_W128)
-  return __builtin_cpu_supports("avx512f") ? 32 : 8;
-#elif defined(DLRT_W512)
-  return 32;
-#elif defined(DLRT_W128)
-  return 8;
-#else
-  return 16;
-#endif
-}
 #if defined(DLRT_W512) && defined(DLRT_W128)
 #define DLRT_CT_PICK(nr, z, x, c) ((nr) == 32 ? (z) : (x))
 #elif defined(DLRT_W512)
@@ -502,7 +517,7 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
   dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], P = g->od[0] * g->od[1] * g->od[2], N, n, gr, m, q, r;
   dlrt_i offs[DLRT_CONV_KSTACK], *off = K > DLRT_CONV_KSTACK ? (dlrt_i *)(void *)scratch : offs;
   float *xq = K > DLRT_CONV_KSTACK ? scratch + 2 * K : scratch, t[4 * DLRT_CNR_MAX];
-  int dw = cg == 1 && mg == 1, nr = dlrt_cnr();
+  int dw = cg == 1 && mg == 1, nr = dlrt_simd_width();
   dlrt_conv_geometry(g, &o);
   N = ((g->od[0] - 1) * o.ext[1] + g->od[1] - 1) * o.ext[2] + g->od[2];
   dlrt_conv_offsets(g, &o, cg, off);
