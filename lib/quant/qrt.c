@@ -162,7 +162,37 @@ static void qrt_wcopy(const int8_t *restrict p, dlrt_i n, dlrt_i np, int16_t *re
 }
 /* @end */
 
-/* @fn qrt_out_row uses qrt_st qrt_requant */
+/* @fn qrt_simd */
+/* Which bodies of the hot integer kernels (qrt_out_row, qrt_tile8, qrt_dwrow)
+ * this build has. A build with AVX-512 F, BW and VNNI (e.g. -march=native
+ * here) has the AVX-512 bodies only (QRT_WZ); an x86-64 build by gcc or clang
+ * without them (-O2 alone, and dlc itself) has those, compiled for AVX-512
+ * through a target attribute, and the SSE2 ones (QRT_WX), and picks at run time
+ * (__builtin_cpu_supports); -DDLC_QRT_NO512 keeps such a build on SSE2,
+ * -DDLC_QRT_PORTABLE (or another machine) uses portable C. Every body gives the
+ * same bits: the sums are exact in int32 and the output stage is the
+ * definition's rounding. */
+#if !defined(DLC_QRT_PORTABLE) && defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+#define QRT_WZ 1
+#define QRT_TZ
+#elif !defined(DLC_QRT_PORTABLE) && defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__) && \
+    !defined(DLC_QRT_NO512)
+#define QRT_WZ 1
+#define QRT_WX 1
+#define QRT_TZ __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#elif !defined(DLC_QRT_PORTABLE) && defined(__SSE2__)
+#define QRT_WX 1
+#endif
+#if defined(QRT_WZ) || defined(QRT_WX)
+#include <immintrin.h>
+#endif
+#if defined(QRT_WZ) && defined(QRT_WX)
+#define QRT_USE_Z()                                                                                      \
+  (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni"))
+#endif
+/* @end */
+
+/* @fn qrt_out_row uses qrt_simd qrt_st qrt_requant */
 /* The output stage of one channel: y[y0 + i] = clamp(zp + requant(acc[i] + bias)) for i < n,
  * where each acc[i] + bias fits int32 (the callers' acc_bits <= 32 proves it). With
  * AVX-512 8 lanes of int64 per step (VPMULDQ, an arithmetic shift, 64-bit clamps,
@@ -171,9 +201,8 @@ static void qrt_wcopy(const int8_t *restrict p, dlrt_i n, dlrt_i np, int16_t *re
  * in 32-bit lanes, exact when it fits int32: always for shifts of 32..62, else when
  * the row's largest |acc + bias| says so (qrt_row_fits); everything else as the
  * plain loop. Same bits either way. */
-#if defined(__AVX512F__) && !defined(DLC_QRT_PORTABLE)
-#include <immintrin.h>
-static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
+#ifdef QRT_WZ
+static QRT_TZ void qrt_out_row_z(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
   dlrt_i i = 0;
   if (m.m0 >= 0 && m.m0 < ((int64_t)1 << 31)) {
     int sh = m.shift > 0 ? m.shift : 0;
@@ -211,8 +240,8 @@ static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
     qrt_st(y, o.es, y0 + i, v < o.hi ? v : o.hi);
   }
 }
-#elif defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
-#include <emmintrin.h>
+#endif
+#ifdef QRT_WX
 /* zp + requant(s) for four int32 s (see qrt_out_row); c = 2^(n-1) + 2^63, d = zp - 2^(63-n) mod 2^32. */
 static __m128i qrt_req4(__m128i s, __m128i vm, __m128i mhi, __m128i c, __m128i cnt, __m128i d) {
   __m128i sg = _mm_srai_epi32(s, 31);
@@ -241,7 +270,7 @@ static int qrt_row_fits(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
   }
   return ((((uint64_t)all + 1) * (uint64_t)m.m0) >> m.shift) + 2 + (uint64_t)(zp < 0 ? -zp : zp) < ((uint64_t)1 << 31);
 }
-static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
+static void qrt_out_row_x(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
   dlrt_i i = 0;
   if (o.es <= 2 && m.shift >= 1 && m.shift <= 62 && m.m0 >= 0 && m.m0 < ((int64_t)1 << 31) && n >= 8 &&
       (m.shift >= 32 || qrt_row_fits(acc, n, bias, m, o.zp))) {
@@ -269,8 +298,9 @@ static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
     else qrt_st(y, o.es, y0 + i, v);
   }
 }
-#else /* portable C */
-static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
+#endif
+#if !defined(QRT_WZ) && !defined(QRT_WX)
+static void qrt_out_row_c(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
   dlrt_i i;
   for (i = 0; i < n; i++) {
     int64_t v = o.zp + qrt_requant(acc[i] + bias, m);
@@ -281,6 +311,18 @@ static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
   }
 }
 #endif
+static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
+#if defined(QRT_WZ) && defined(QRT_WX)
+  if (QRT_USE_Z()) qrt_out_row_z(acc, n, bias, m, o, y, y0);
+  else qrt_out_row_x(acc, n, bias, m, o, y, y0);
+#elif defined(QRT_WZ)
+  qrt_out_row_z(acc, n, bias, m, o, y, y0);
+#elif defined(QRT_WX)
+  qrt_out_row_x(acc, n, bias, m, o, y, y0);
+#else
+  qrt_out_row_c(acc, n, bias, m, o, y, y0);
+#endif
+}
 /* @end */
 
 /* @fn qrt_conv16_dims */
@@ -441,7 +483,7 @@ static void qrt_pack8(const dlrt_win *g, qrt_wts w, dlrt_i gr, dlrt_i b, int8_t 
 }
 /* @end */
 
-/* @fn qrt_tile8 uses qrt_dot2x2 */
+/* @fn qrt_tile8 uses qrt_simd qrt_dot2x2 */
 /* out[p][l] = sum over q < kq, j < 4 of col[p * cp + 4 q + j] * w[(q * 16 + l) * 4 + j]
  * for p < np <= 8, l < 16: bytes times int8 into int32 (exact; the caller bounds K).
  * cp, the rows' pitch, is a multiple of 16 and the rows are zero past 4 kq.
@@ -454,15 +496,13 @@ static void qrt_pack8(const dlrt_win *g, qrt_wts w, dlrt_i gr, dlrt_i b, int8_t 
  * accumulates each channel's sum in two lanes, added at the end. Portable C:
  * qrt_tile8_prep unpacks the block into 16 int16 rows of 4 kq rounded up to 16,
  * and the sums are int16 dot products over them (-DDLC_QRT_PORTABLE forces it). */
-#if defined(__AVX512F__) && defined(__AVX512VNNI__) && !defined(DLC_QRT_PORTABLE)
-#include <immintrin.h>
-static __m512i qrt_bcast4(const uint8_t *p) {
+#ifdef QRT_WZ
+static QRT_TZ __m512i qrt_bcast4(const uint8_t *p) {
   int32_t v;
   memcpy(&v, p, 4);
   return _mm512_set1_epi32(v);
 }
-static void qrt_tile8_prep(const int8_t *w, dlrt_i kq, int16_t *w16) { (void)w, (void)kq, (void)w16; }
-static void qrt_tile8(const uint8_t *col, dlrt_i cp, dlrt_i np, const int8_t *w, dlrt_i kq, const int16_t *w16,
+static QRT_TZ void qrt_tile8_z(const uint8_t *col, dlrt_i cp, dlrt_i np, const int8_t *w, dlrt_i kq, const int16_t *w16,
                       int16_t *c16, int32_t *out) {
   dlrt_i q, p;
   (void)w16, (void)c16, (void)qrt_dot2x2;
@@ -493,9 +533,9 @@ static void qrt_tile8(const uint8_t *col, dlrt_i cp, dlrt_i np, const int8_t *w,
     _mm512_storeu_si512((void *)(out + 16 * p), a);
   }
 }
-#elif defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
-#include <emmintrin.h>
-static void qrt_tile8_prep(const int8_t *restrict w, dlrt_i kq, int16_t *restrict w16) {
+#endif
+#ifdef QRT_WX
+static void qrt_tile8_prep_x(const int8_t *restrict w, dlrt_i kq, int16_t *restrict w16) {
   dlrt_i i, n = 64 * kq; /* a multiple of 64: gcc vectorizes it at -O2 */
   for (i = 0; i < n; i++) w16[i] = w[i];
 }
@@ -504,7 +544,7 @@ static __m128i qrt_pairsum(__m128i a, __m128i b) {
   __m128 fa = _mm_castsi128_ps(a), fb = _mm_castsi128_ps(b);
   return _mm_add_epi32(_mm_castps_si128(_mm_shuffle_ps(fa, fb, 0x88)), _mm_castps_si128(_mm_shuffle_ps(fa, fb, 0xDD)));
 }
-static void qrt_tile8(const uint8_t *restrict col, dlrt_i cp, dlrt_i np, const int8_t *w, dlrt_i kq,
+static void qrt_tile8_x(const uint8_t *restrict col, dlrt_i cp, dlrt_i np, const int8_t *w, dlrt_i kq,
                       const int16_t *w16, int16_t *restrict c16, int32_t *out) {
   dlrt_i p, q, k, n16 = np * cp >> 4 << 4; /* cp: a multiple of 16 here */
   (void)w, (void)qrt_dot2x2;
@@ -530,8 +570,9 @@ static void qrt_tile8(const uint8_t *restrict col, dlrt_i cp, dlrt_i np, const i
     _mm_storeu_si128((__m128i *)(void *)(out + 16 * p + 12), qrt_pairsum(a6, a7));
   }
 }
-#else /* portable C */
-static void qrt_tile8_prep(const int8_t *restrict w, dlrt_i kq, int16_t *restrict w16) {
+#endif
+#if !defined(QRT_WZ) && !defined(QRT_WX)
+static void qrt_tile8_prep_c(const int8_t *restrict w, dlrt_i kq, int16_t *restrict w16) {
   dlrt_i cp16 = (4 * kq + 15) / 16 * 16, l, k, q, j;
   for (q = 0; q < kq; q++)
     for (l = 0; l < 16; l++)
@@ -539,7 +580,7 @@ static void qrt_tile8_prep(const int8_t *restrict w, dlrt_i kq, int16_t *restric
   for (l = 0; l < 16; l++)
     for (k = 4 * kq; k < cp16; k++) w16[l * cp16 + k] = 0;
 }
-static void qrt_tile8(const uint8_t *restrict col, dlrt_i cp, dlrt_i np, const int8_t *w, dlrt_i kq,
+static void qrt_tile8_c(const uint8_t *restrict col, dlrt_i cp, dlrt_i np, const int8_t *w, dlrt_i kq,
                       const int16_t *w16, int16_t *restrict c16, int32_t *out) {
   dlrt_i cp16 = cp, p, l, k, n16 = np * cp >> 4 << 4; /* cp: a multiple of 16 here */
   (void)w, (void)kq;
@@ -554,6 +595,31 @@ static void qrt_tile8(const uint8_t *restrict col, dlrt_i cp, dlrt_i np, const i
   }
 }
 #endif
+/* the tile's weights in the form the body reads (the AVX-512 body reads them packed) */
+static void qrt_tile8_prep(const int8_t *w, dlrt_i kq, int16_t *w16) {
+#if defined(QRT_WZ) && defined(QRT_WX)
+  if (!QRT_USE_Z()) qrt_tile8_prep_x(w, kq, w16);
+#elif defined(QRT_WZ)
+  (void)w, (void)kq, (void)w16;
+#elif defined(QRT_WX)
+  qrt_tile8_prep_x(w, kq, w16);
+#else
+  qrt_tile8_prep_c(w, kq, w16);
+#endif
+}
+static void qrt_tile8(const uint8_t *col, dlrt_i cp, dlrt_i np, const int8_t *w, dlrt_i kq, const int16_t *w16,
+                      int16_t *c16, int32_t *out) {
+#if defined(QRT_WZ) && defined(QRT_WX)
+  if (QRT_USE_Z()) qrt_tile8_z(col, cp, np, w, kq, w16, c16, out);
+  else qrt_tile8_x(col, cp, np, w, kq, w16, c16, out);
+#elif defined(QRT_WZ)
+  qrt_tile8_z(col, cp, np, w, kq, w16, c16, out);
+#elif defined(QRT_WX)
+  qrt_tile8_x(col, cp, np, w, kq, w16, c16, out);
+#else
+  qrt_tile8_c(col, cp, np, w, kq, w16, c16, out);
+#endif
+}
 /* @end */
 
 /* @fn qrt_conv8_dims uses qrt_conv16_dims */
@@ -632,7 +698,7 @@ static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i 
 #else /* portable C */
 static void qrt_cl16(const int8_t *src, dlrt_i iv, dlrt_i n, uint8_t *d, dlrt_i ps, const int8_t *x0) {
   dlrt_i i, l;
-  (void)qrt_ld_tail;
+  (void)qrt_ld_tail, (void)x0;
   for (i = 0; i < n; i++)
     for (l = 0; l < 16; l++) d[i * ps + l] = (uint8_t)(src[l * iv + i] + 128);
 }
@@ -809,21 +875,16 @@ static void qrt_packdw(const dlrt_win *g, qrt_wts w, dlrt_i b, int8_t *dst) {
 }
 /* @end */
 
-/* @fn qrt_dwrow */
+/* @fn qrt_dwrow uses qrt_simd */
 /* out[o][l] = sum over e < ne, j < npr, h < 2 of xr[e][(o * s + 2 j d) * 32 + 2 l + h]
  * * wr[e][j * 32 + 2 l + h] for o < no, l < 16: one output row of a block of
  * 16 depthwise channels, int16 x int16 pairs into int32 (exact: the caller's
  * acc_bits bound). xr[e] is the channel-interleaved input row of valid tap row
- * e, wr[e] its npr tap pairs. With AVX-512 one VPDPWSSD (VNNI) or VPMADDWD per
- * tap pair and position; SSE2 four PMADDWD; otherwise plain C (-DDLC_QRT_PORTABLE). */
-#if defined(__AVX512F__) && defined(__AVX512BW__) && !defined(DLC_QRT_PORTABLE)
-#include <immintrin.h>
-#ifdef __AVX512VNNI__
+ * e, wr[e] its npr tap pairs. With AVX-512 one VPDPWSSD (VNNI) per tap pair and
+ * position; SSE2 four PMADDWD; otherwise plain C (qrt_simd says which). */
+#ifdef QRT_WZ
 #define QRT_DPW(a, x, w) _mm512_dpwssd_epi32(a, x, w)
-#else
-#define QRT_DPW(a, x, w) _mm512_add_epi32(a, _mm512_madd_epi16(x, w))
-#endif
-static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
+static QRT_TZ void qrt_dwrow_z(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
                       dlrt_i s, dlrt_i d, int32_t *out) {
   dlrt_i o, e, j;
   if (npr == 2 && ne == 3) { /* 3x3: the six weight pairs stay in registers */
@@ -854,9 +915,9 @@ static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i
   }
 }
 #undef QRT_DPW
-#elif defined(__SSE2__) && !defined(DLC_QRT_PORTABLE)
-#include <emmintrin.h>
-static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
+#endif
+#ifdef QRT_WX
+static void qrt_dwrow_x(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
                       dlrt_i s, dlrt_i d, int32_t *out) {
   dlrt_i o, e, j;
   for (o = 0; o < no; o++) {
@@ -876,8 +937,9 @@ static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i
     _mm_storeu_si128((__m128i *)(void *)(out + 16 * o + 12), a3);
   }
 }
-#else /* portable C */
-static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
+#endif
+#if !defined(QRT_WZ) && !defined(QRT_WX)
+static void qrt_dwrow_c(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
                       dlrt_i s, dlrt_i d, int32_t *out) {
   dlrt_i o, e, j, l;
   for (o = 0; o < no; o++) {
@@ -891,6 +953,19 @@ static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i
   }
 }
 #endif
+static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
+                      dlrt_i s, dlrt_i d, int32_t *out) {
+#if defined(QRT_WZ) && defined(QRT_WX)
+  if (QRT_USE_Z()) qrt_dwrow_z(xr, wr, ne, npr, no, s, d, out);
+  else qrt_dwrow_x(xr, wr, ne, npr, no, s, d, out);
+#elif defined(QRT_WZ)
+  qrt_dwrow_z(xr, wr, ne, npr, no, s, d, out);
+#elif defined(QRT_WX)
+  qrt_dwrow_x(xr, wr, ne, npr, no, s, d, out);
+#else
+  qrt_dwrow_c(xr, wr, ne, npr, no, s, d, out);
+#endif
+}
 /* @end */
 
 /* @fn qrt_dwcopy uses qrt_ld_tail */
@@ -966,7 +1041,7 @@ static void qrt_dwcopy(const int8_t *const *src, const int8_t *x0, dlrt_i iw, dl
 static void qrt_dwcopy(const int8_t *const *src, const int8_t *x0, dlrt_i iw, dlrt_i pad, dlrt_i dil, dlrt_i wc,
                        dlrt_i nl, int64_t zx, int16_t *ln, int16_t *tr, int16_t *d) {
   dlrt_i l, i, c;
-  (void)tr, (void)qrt_ld_tail;
+  (void)tr, (void)qrt_ld_tail, (void)x0;
   for (l = 0; l < 16; l++) {
     int16_t *q = ln + l * nl;
     for (i = 0; i < nl; i++) q[i] = 0;
