@@ -401,40 +401,43 @@ static void dlrt_conv_geometry(const dlrt_win *g, dlrt_conv_geo *o) {
 /* channels [c0, c0 + nc) of one batch item's input x into dst */
 static void dlrt_conv_prep(const dlrt_win *g, const dlrt_conv_geo *o, const float *x, dlrt_i c0, dlrt_i nc,
                            float *dst) {
-  dlrt_i c, p0, p1, p2, r0, r1, r2, e2 = o->ext[2];
-  for (c = c0; c < c0 + nc; c++)
-    for (p0 = 0; p0 < g->stride[0]; p0++) {
-      if (!dlrt_phase_used(g->k[0], g->dil[0], g->stride[0], p0)) continue;
-      for (p1 = 0; p1 < g->stride[1]; p1++) {
-        if (!dlrt_phase_used(g->k[1], g->dil[1], g->stride[1], p1)) continue;
-        for (p2 = 0; p2 < g->stride[2]; p2++) {
-          /* the row's in-bounds columns: r2 in [lo, hi) read x at r2 * s + p2 - pad */
-          dlrt_i lo = 0, hi;
-          if (!dlrt_phase_used(g->k[2], g->dil[2], g->stride[2], p2)) continue;
-          while (lo < e2 && lo * g->stride[2] + p2 - g->pad[2] < 0) lo++;
-          hi = lo;
-          while (hi < e2 && hi * g->stride[2] + p2 - g->pad[2] < g->id[2]) hi++;
+  dlrt_i c, p0, p1, p2, r0, r1, r2, e2 = o->ext[2], slot = 0;
+  for (p0 = 0; p0 < g->stride[0]; p0++) {
+    if (!dlrt_phase_used(g->k[0], g->dil[0], g->stride[0], p0)) continue;
+    for (p1 = 0; p1 < g->stride[1]; p1++) {
+      if (!dlrt_phase_used(g->k[1], g->dil[1], g->stride[1], p1)) continue;
+      for (p2 = 0; p2 < g->stride[2]; p2++) {
+        /* the row's in-bounds columns: r2 in [lo, hi) read x at r2 * s + p2 - pad */
+        dlrt_i lo = 0, hi;
+        if (!dlrt_phase_used(g->k[2], g->dil[2], g->stride[2], p2)) continue;
+        while (lo < e2 && lo * g->stride[2] + p2 - g->pad[2] < 0) lo++;
+        hi = lo;
+        while (hi < e2 && hi * g->stride[2] + p2 - g->pad[2] < g->id[2]) hi++;
+        for (c = 0; c < nc; c++) {
+          float *d = dst + c * o->cstride + slot * o->plane;
           for (r0 = 0; r0 < o->ext[0]; r0++) {
             dlrt_i z0 = r0 * g->stride[0] + p0 - g->pad[0];
-            for (r1 = 0; r1 < o->ext[1]; r1++, dst += e2) {
+            for (r1 = 0; r1 < o->ext[1]; r1++, d += e2) {
               dlrt_i z1 = r1 * g->stride[1] + p1 - g->pad[1];
               const float *src;
               if (z0 < 0 || z0 >= g->id[0] || z1 < 0 || z1 >= g->id[1]) {
-                for (r2 = 0; r2 < e2; r2++) dst[r2] = 0.0f;
+                for (r2 = 0; r2 < e2; r2++) d[r2] = 0.0f;
                 continue;
               }
-              src = x + ((c * g->id[0] + z0) * g->id[1] + z1) * g->id[2]; /* column r2 at src[r2 * s + p2 - pad] */
-              for (r2 = 0; r2 < lo; r2++) dst[r2] = 0.0f;
+              src = x + (((c0 + c) * g->id[0] + z0) * g->id[1] + z1) * g->id[2]; /* column r2 at src[r2 * s + p2 - pad] */
+              for (r2 = 0; r2 < lo; r2++) d[r2] = 0.0f;
               if (g->stride[2] == 1)
-                for (; r2 < hi; r2++) dst[r2] = src[r2 + p2 - g->pad[2]];
+                for (; r2 < hi; r2++) d[r2] = src[r2 + p2 - g->pad[2]];
               else
-                for (; r2 < hi; r2++) dst[r2] = src[r2 * g->stride[2] + p2 - g->pad[2]];
-              for (; r2 < e2; r2++) dst[r2] = 0.0f;
+                for (; r2 < hi; r2++) d[r2] = src[r2 * g->stride[2] + p2 - g->pad[2]];
+              for (; r2 < e2; r2++) d[r2] = 0.0f;
             }
           }
         }
+        slot++;
       }
     }
+  }
 }
 /* off[k] for the taps of nc channels, k = ((c * k0 + t0) * k1 + t1) * k2 + t2:
  * channel 0's taps, then the same plus c * cstride */
@@ -477,13 +480,14 @@ dlrt_i dlrt_conv_scratch(const dlrt_win *g) {
  * activation. */
 static void dlrt_conv_put(const float *t, int nr, int R, dlrt_i nv, dlrt_i q0, const dlrt_win *g, const dlrt_conv_geo *o,
                           float *y, dlrt_i P, const float *b, dlrt_act act) {
-  dlrt_i r = q0 / o->ext[2], c = q0 % o->ext[2], j = 0, i;
-  int ch;
+  dlrt_i r = q0 / o->ext[2], c = q0 % o->ext[2], j = 0, i, row = o->ext[2];
+  int ch, run = o->ext[2] == g->od[2] && o->ext[1] == g->od[1]; /* a grid without extra values: one run */
+  if (run) row = nv, c = 0;
   while (j < nv) {
-    dlrt_i len = o->ext[2] - c < nv - j ? o->ext[2] - c : nv - j, r1 = r % o->ext[1];
-    if (c < g->od[2] && r1 < g->od[1]) {
-      dlrt_i n = g->od[2] - c < len ? g->od[2] - c : len;
-      float *dst = y + ((r / o->ext[1]) * g->od[1] + r1) * g->od[2] + c;
+    dlrt_i len = row - c < nv - j ? row - c : nv - j, r1 = r % o->ext[1];
+    if (run || (c < g->od[2] && r1 < g->od[1])) {
+      dlrt_i n = run ? len : g->od[2] - c < len ? g->od[2] - c : len;
+      float *dst = run ? y + q0 : y + ((r / o->ext[1]) * g->od[1] + r1) * g->od[2] + c;
       for (ch = 0; ch < R; ch++, dst += P) {
         const float *src = t + ch * nr + j;
         float bias = b ? b[ch] : 0.0f;
