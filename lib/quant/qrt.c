@@ -52,8 +52,33 @@ static void qrt_out_store(void *y, dlrt_i i, int64_t acc, qrt_mult m, qrt_out o)
 /* @end */
 
 /* @fn qrt_quantize uses qrt_st */
+/* y[i] = clamp(zp + nearbyint(x[i] / scale)), NaN as 0. Into bytes (the common
+ * case) without a call per element: |x / scale| is first limited to 2^22, past
+ * any byte's range, where adding and subtracting 1.5 * 2^23 rounds half to even
+ * exactly as nearbyintf does in the default rounding mode; the loop is plain
+ * arithmetic that compilers vectorize. Other widths keep the general loop. */
+#include <float.h>
 void qrt_quantize(dlrt_i n, const float *x, float scale, qrt_out o, void *y) {
   dlrt_i i;
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 /* float arithmetic rounds to float (not x87's extended) */
+  if (o.es == 1 && o.lo >= -128 && o.hi <= 127 && o.zp >= -1024 && o.zp <= 1024) {
+    int8_t *q = (int8_t *)y;
+    const float big = 4194304.0f, magic = 12582912.0f;
+    int32_t zp = (int32_t)o.zp, lo = (int32_t)o.lo, hi = (int32_t)o.hi;
+    for (i = 0; i < n; i++) {
+      float r = x[i] / scale;
+      int32_t v;
+      r = r == r ? r : 0.0f;
+      r = r > big ? big : r;
+      r = r < -big ? -big : r;
+      r = (r + magic) - magic;
+      v = (int32_t)r + zp;
+      v = v > lo ? v : lo;
+      q[i] = (int8_t)(v < hi ? v : hi);
+    }
+    return;
+  }
+#endif
   for (i = 0; i < n; i++) {
     float r = nearbyintf(x[i] / scale);
     int64_t v;
@@ -66,10 +91,15 @@ void qrt_quantize(dlrt_i n, const float *x, float scale, qrt_out o, void *y) {
   }
 }
 /* @end */
-
 /* @fn qrt_dequantize uses qrt_ld */
 void qrt_dequantize(dlrt_i n, const void *x, int es, int64_t zp, float scale, float *y) {
   dlrt_i i;
+  if (es == 1 && zp >= -1024 && zp <= 1024) { /* bytes: a loop compilers vectorize; the same float operations */
+    const int8_t *b = (const int8_t *)x;
+    int32_t z = (int32_t)zp;
+    for (i = 0; i < n; i++) y[i] = (float)(b[i] - z) * scale;
+    return;
+  }
   for (i = 0; i < n; i++) y[i] = (float)(qrt_ld(x, es, i) - zp) * scale;
 }
 /* @end */

@@ -6,6 +6,7 @@
  * <= 32, the int64 path and a direct loop agree, and no path writes past the
  * scratch its _scratch function reports) and pooling against its definition. Prints one line per group and
  * "N passed, N failed". */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -471,7 +472,45 @@ static void pool_paths(void) {
   printf("pooling: max and average (with and without pads) on random windows, %d wrong\n", bad);
 }
 
+/* qrt_quantize's byte path against its definition clamp(zp + nearbyintf(x / scale)),
+ * NaN as 0: ties, values near every rounding boundary, huge values, infinities. */
+static void quantize_definition(void) {
+  enum { N = 4096 };
+  static float x[N];
+  static int8_t got[N];
+  int wrong = 0, cases = 0;
+  for (int rep = 0; rep < 50; rep++) {
+    float scale = rep % 5 == 0 ? 1.0f : (float)(next() % 100000 + 1) / 37000.0f;
+    int64_t zp = (int64_t)(next() % 256) - 128;
+    qrt_out o = {1, zp, rep % 3 == 0 ? 0 : -128, 127};
+    for (int i = 0; i < N; i++) {
+      uint64_t r = next();
+      switch (r % 6) {
+      case 0: x[i] = ((float)(int64_t)(r >> 40 & 511) - 256.0f + 0.5f) * scale; break; /* ties */
+      case 1: x[i] = ((float)(int64_t)(r >> 40 & 1023) - 512.0f) / 3.0f; break;
+      case 2: x[i] = (float)(int64_t)(r >> 20) * 1e-3f * (r & 1 ? 1.0f : -1.0f); break; /* huge */
+      case 3: x[i] = r & 8 ? (r & 16 ? 1.0f / 0.0f : -1.0f / 0.0f) : 0.0f / 0.0f; break;
+      default: x[i] = ((float)(next() % 2000001) / 1000.0f - 1000.0f) * scale; break;
+      }
+    }
+    qrt_quantize(N, x, scale, o, got);
+    for (int i = 0; i < N; i++, cases++) {
+      float r = nearbyintf(x[i] / scale);
+      int64_t v;
+      if (r != r) r = 0.0f;
+      if (r > 1e15f) r = 1e15f;
+      if (r < -1e15f) r = -1e15f;
+      v = (int64_t)r + zp;
+      v = v < o.lo ? o.lo : v > o.hi ? o.hi : v;
+      if (got[i] != v) wrong++;
+    }
+  }
+  printf("quantize to bytes: %d values, %d wrong\n", cases, wrong);
+  check(wrong == 0, "quantize to bytes");
+}
+
 int main(void) {
+  quantize_definition();
   pack_roundtrip();
   requant_definition();
   conv_paths();
