@@ -1451,13 +1451,93 @@ static void qrt_matmul16(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff,
 }
 /* @end */
 
-/* @fn qrt_matmul uses qrt_ld qrt_wget qrt_out_store qrt_fast16 qrt_matmul16 */
+/* @fn qrt_matmul8_ok uses qrt_fast16 */
+/* Whether qrt_matmul runs as u8 x s8 -> s32 (qrt_matmul8): the int32 path's
+ * conditions, constant weights of at most 8 bits, an int8 zero point for A (so
+ * a + 128 and za + 128 are bytes) and K <= 512 (A's byte rows stay no larger
+ * than qrt_matmul16's int16 chunks, and a tile's sums fit int32 before the
+ * correction). */
+static int qrt_matmul8_ok(dlrt_i K, int aes, int64_t za, const qrt_wts *bw, int acc_bits) {
+  return bw && bw->bits <= 8 && qrt_fast16(acc_bits, aes, za, bw->bits) && za >= -128 && za <= 127 && K <= 512;
+}
+/* @end */
+
+/* @fn qrt_matmul8_dims */
+/* qrt_matmul8's scratch in bytes, at 64-byte boundaries: A as byte rows (M x
+ * cp, cp = K rounded up to 16), one block of 16 columns of B packed (64 bytes
+ * per 4 k), the tile's int16 copies (w16, c16; qrt_tile8) and its 8 x 16 sums. */
+static dlrt_i qrt_matmul8_dims(dlrt_i M, dlrt_i K, dlrt_i *at) {
+  dlrt_i cp = (K + 15) / 16 * 16, kq = (K + 3) / 4, sz[5], i, o = 0;
+  sz[0] = M * cp, sz[1] = 64 * kq, sz[2] = 32 * cp, sz[3] = 16 * cp, sz[4] = 8 * 16 * 4;
+  for (i = 0; i < 5; i++) at[i] = o, o += (sz[i] + 63) / 64 * 64;
+  return o;
+}
+/* @end */
+
+/* @fn qrt_matmul8 uses qrt_matmul8_dims qrt_wget qrt_tile8 qrt_out_store */
+/* Y = A B with constant weights through the u8 x s8 tile of the convolutions
+ * (qrt_tile8: VPDPBUSD with AVX-512 VNNI): A's rows as bytes u = a + 128, so
+ * sum (a - za) w = sum u w - (za + 128) sum w; per block of 16 columns of B,
+ * packed here as the tile reads it (per 4 k, 16 columns x 4 bytes), 8 rows of
+ * A at a time, then the output stage. Exact int32 sums: the same bits as
+ * qrt_matmul16. */
+static void qrt_matmul8(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
+                        const int8_t *a, int64_t za, qrt_wts bw, const int32_t *bias, const qrt_mult *mult, int nmult,
+                        qrt_out o, void *y, unsigned char *scratch) {
+  dlrt_i cp = (K + 15) / 16 * 16, kq = (K + 3) / 4, at[5], t, i, k, b, q, l, j, p0, p;
+  uint8_t *au;
+  int8_t *wp;
+  int16_t *w16, *c16;
+  int32_t *tile, ws[16];
+  qrt_matmul8_dims(M, K, at);
+  au = scratch + at[0], wp = (int8_t *)(scratch + at[1]);
+  w16 = (int16_t *)(void *)(scratch + at[2]), c16 = (int16_t *)(void *)(scratch + at[3]);
+  tile = (int32_t *)(void *)(scratch + at[4]);
+  for (t = 0; t < batches; t++) {
+    for (i = 0; i < M; i++) {
+      const int8_t *src = a + aoff[t] + i * K;
+      uint8_t *dst = au + i * cp;
+      for (k = 0; k < K; k++) dst[k] = (uint8_t)(src[k] + 128);
+      for (; k < cp; k++) dst[k] = 0;
+    }
+    for (b = 0; 16 * b < N; b++) {
+      dlrt_i n0 = 16 * b, nch = N - n0 < 16 ? N - n0 : 16;
+      for (l = 0; l < 16; l++) ws[l] = 0;
+      for (q = 0; q < kq; q++)
+        for (l = 0; l < 16; l++)
+          for (j = 0; j < 4; j++) {
+            dlrt_i kk = 4 * q + j;
+            int32_t v = l < nch && kk < K ? (int32_t)qrt_wget(bw, boff[t] + kk * N + n0 + l) : 0;
+            wp[(q * 16 + l) * 4 + j] = (int8_t)v, ws[l] += v;
+          }
+      qrt_tile8_prep(wp, kq, w16);
+      for (p0 = 0; p0 < M; p0 += 8) {
+        dlrt_i np = M - p0 < 8 ? M - p0 : 8;
+        qrt_tile8(au + p0 * cp, cp, np, wp, kq, w16, c16, tile);
+        for (p = 0; p < np; p++)
+          for (l = 0; l < nch; l++) {
+            dlrt_i jj = n0 + l;
+            int64_t acc = (int64_t)tile[16 * p + l] - (za + 128) * ws[l] + (bias ? bias[jj] : 0);
+            qrt_out_store(y, (t * M + p0 + p) * N + jj, acc, mult[nmult > 1 ? jj : 0], o);
+          }
+      }
+    }
+  }
+}
+/* @end */
+
+/* @fn qrt_matmul uses qrt_ld qrt_wget qrt_out_store qrt_fast16 qrt_matmul16 qrt_matmul8_ok qrt_matmul8 */
 void qrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
                 const void *a, int aes, int64_t za, const qrt_wts *bw, const void *bq, int bes, int64_t zb,
                 const int32_t *bias, const qrt_mult *mult, int nmult, qrt_out o, int acc_bits, void *y,
                 void *scratch) {
   dlrt_i t, i, j, k;
   int64_t *acc = (int64_t *)scratch;
+  if (qrt_matmul8_ok(K, aes, za, bw, acc_bits)) {
+    qrt_matmul8(batches, aoff, boff, M, N, K, (const int8_t *)a, za, *bw, bias, mult, nmult, o, y,
+                (unsigned char *)scratch);
+    return;
+  }
   if (qrt_fast16(acc_bits, aes, za, bw ? bw->bits : 16) && (bw || qrt_fast16(acc_bits, bes, zb, 16))) {
     qrt_matmul16(batches, aoff, boff, M, N, K, (const int8_t *)a, za, bw, (const int8_t *)bq, zb, bias, mult, nmult,
                  o, y, (int16_t *)scratch);
@@ -1484,9 +1564,11 @@ void qrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M
 }
 /* @end */
 
-/* @fn qrt_matmul_scratch uses qrt_fast16 */
+/* @fn qrt_matmul_scratch uses qrt_fast16 qrt_matmul8_ok qrt_matmul8_dims */
 dlrt_i qrt_matmul_scratch(dlrt_i M, dlrt_i N, dlrt_i K, int aes, int64_t za, const qrt_wts *bw, int bes, int64_t zb,
                           int acc_bits) {
+  dlrt_i at[5];
+  if (qrt_matmul8_ok(K, aes, za, bw, acc_bits)) return qrt_matmul8_dims(M, K, at);
   if (qrt_fast16(acc_bits, aes, za, bw ? bw->bits : 16) && (bw || qrt_fast16(acc_bits, bes, zb, 16)))
     return (M + 2) * (K < 256 ? (K + 15) / 16 * 16 : 256) * 2 + M * N * 4;
   return N * 8;

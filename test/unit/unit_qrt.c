@@ -348,7 +348,7 @@ static void matmul_paths(void) {
   static const int bitss[] = {2, 4, 7, 8, 16};
   int bad = 0, overrun = 0, cases = 0, spcases = 0, spbad = 0;
   for (int t = 0; t < 300; t++) {
-    dlrt_i batches = rnd(1, 3), M = rnd(1, 20), N = rnd(1, 40), K = rnd(1, 200);
+    dlrt_i batches = rnd(1, 3), M = rnd(1, 20), N = rnd(1, 40), K = t % 10 == 0 ? rnd(500, 600) : rnd(1, 200);
     int weights = next() % 2, pern = next() % 2;
     int64_t za = rnd(-128, 127), zb = rnd(-128, 127), wmax = 255, bmax = 0;
     dlrt_i *aoff = malloc(sizeof(dlrt_i) * (size_t)batches), *boff = malloc(sizeof(dlrt_i) * (size_t)batches);
