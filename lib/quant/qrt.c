@@ -1484,7 +1484,7 @@ static dlrt_i qrt_matmul8_dims(dlrt_i M, dlrt_i K, dlrt_i *at) {
 static void qrt_matmul8(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
                         const int8_t *a, int64_t za, qrt_wts bw, const int32_t *bias, const qrt_mult *mult, int nmult,
                         qrt_out o, void *y, unsigned char *scratch) {
-  dlrt_i cp = (K + 15) / 16 * 16, kq = (K + 3) / 4, at[5], t, i, k, b, q, l, j, p0, p;
+  dlrt_i cp = (K + 15) / 16 * 16, kq = (K + 3) / 4, at[5], t, i, k, b, l, p0, p;
   uint8_t *au;
   int8_t *wp;
   int16_t *w16, *c16;
@@ -1503,13 +1503,19 @@ static void qrt_matmul8(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, 
     for (b = 0; 16 * b < N; b++) {
       dlrt_i n0 = 16 * b, nch = N - n0 < 16 ? N - n0 : 16;
       for (l = 0; l < 16; l++) ws[l] = 0;
-      for (q = 0; q < kq; q++)
-        for (l = 0; l < 16; l++)
-          for (j = 0; j < 4; j++) {
-            dlrt_i kk = 4 * q + j;
-            int32_t v = l < nch && kk < K ? (int32_t)qrt_wget(bw, boff[t] + kk * N + n0 + l) : 0;
-            wp[(q * 16 + l) * 4 + j] = (int8_t)v, ws[l] += v;
+      if (nch < 16 || K % 4) memset(wp, 0, (size_t)(64 * kq));
+      for (k = 0; k < K; k++) { /* row k of the block: 16 bytes to 16 places 4 apart */
+        int8_t *d = wp + (k >> 2) * 64 + (k & 3);
+        if (bw.bits == 8) {
+          const int8_t *r = (const int8_t *)bw.data + boff[t] + k * N + n0;
+          for (l = 0; l < nch; l++) d[4 * l] = r[l], ws[l] += r[l];
+        } else {
+          for (l = 0; l < nch; l++) {
+            int32_t v = (int32_t)qrt_wget(bw, boff[t] + k * N + n0 + l);
+            d[4 * l] = (int8_t)v, ws[l] += v;
           }
+        }
+      }
       qrt_tile8_prep(wp, kq, w16);
       for (p0 = 0; p0 < M; p0 += 8) {
         dlrt_i np = M - p0 < 8 ? M - p0 : 8;
