@@ -1474,7 +1474,56 @@ static dlrt_i qrt_matmul8_dims(dlrt_i M, dlrt_i K, dlrt_i *at) {
 }
 /* @end */
 
-/* @fn qrt_matmul8 uses qrt_matmul8_dims qrt_wget qrt_tile8 qrt_out_store */
+/* @fn qrt_out16 uses qrt_simd qrt_st */
+/* The output stage of up to 16 outputs that each have their own multiplier
+ * (a row of a matmul's block of 16 columns): y[y0 + l] = clamp(zp + floor((v[l]
+ * * m0[l] + rnd[l]) / 2^sh[l])) for l < n, where rnd = 2^(shift - 1) and sh =
+ * shift for shift > 0, else both 0: qrt_requant's definition, given per lane.
+ * The caller has checked 0 <= m0 < 2^31 and |v| < 2^31 (acc_bits <= 32). With
+ * AVX-512: 8 int64 lanes per step (VPMULDQ, VPSRAVQ, 64-bit clamps, a masked
+ * narrowing store); otherwise the plain loop. */
+#ifdef QRT_WZ
+static QRT_TZ void qrt_out16_z(const int64_t *v, dlrt_i n, const int64_t *m0, const int64_t *rnd, const int64_t *sh,
+                               qrt_out o, void *y, dlrt_i y0) {
+  const __m512i vz = _mm512_set1_epi64(o.zp), vlo = _mm512_set1_epi64(o.lo), vhi = _mm512_set1_epi64(o.hi);
+  int h;
+  for (h = 0; h < 2; h++) {
+    dlrt_i left = n - 8 * h;
+    __mmask8 k = (__mmask8)(left >= 8 ? 0xFF : left <= 0 ? 0 : (1u << left) - 1);
+    __m512i t;
+    if (!k) break;
+    t = _mm512_mul_epi32(_mm512_maskz_loadu_epi64(k, v + 8 * h), _mm512_maskz_loadu_epi64(k, m0 + 8 * h));
+    t = _mm512_srav_epi64(_mm512_add_epi64(t, _mm512_maskz_loadu_epi64(k, rnd + 8 * h)),
+                          _mm512_maskz_loadu_epi64(k, sh + 8 * h));
+    t = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(t, vz), vlo), vhi);
+    if (o.es == 1) _mm512_mask_cvtepi64_storeu_epi8((int8_t *)y + y0 + 8 * h, k, t);
+    else if (o.es == 2) _mm512_mask_cvtepi64_storeu_epi16((int16_t *)y + y0 + 8 * h, k, t);
+    else _mm512_mask_cvtepi64_storeu_epi32((int32_t *)y + y0 + 8 * h, k, t);
+  }
+}
+#endif
+static void qrt_out16(const int64_t *v, dlrt_i n, const int64_t *m0, const int64_t *rnd, const int64_t *sh,
+                      qrt_out o, void *y, dlrt_i y0) {
+  dlrt_i l;
+#if defined(QRT_WZ) && defined(QRT_WX)
+  if (QRT_USE_Z()) {
+    qrt_out16_z(v, n, m0, rnd, sh, o, y, y0);
+    return;
+  }
+#elif defined(QRT_WZ)
+  qrt_out16_z(v, n, m0, rnd, sh, o, y, y0);
+  return;
+#endif
+  for (l = 0; l < n; l++) {
+    int64_t t = v[l] * m0[l] + rnd[l];
+    t = (t >= 0 ? t >> sh[l] : ~((~t) >> sh[l])) + o.zp;
+    t = t > o.lo ? t : o.lo;
+    qrt_st(y, o.es, y0 + l, t < o.hi ? t : o.hi);
+  }
+}
+/* @end */
+
+/* @fn qrt_matmul8 uses qrt_matmul8_dims qrt_wget qrt_tile8 qrt_out_store qrt_out16 */
 /* Y = A B with constant weights through the u8 x s8 tile of the convolutions
  * (qrt_tile8: VPDPBUSD with AVX-512 VNNI): A's rows as bytes u = a + 128, so
  * sum (a - za) w = sum u w - (za + 128) sum w; per block of 16 columns of B,
@@ -1489,6 +1538,8 @@ static void qrt_matmul8(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, 
   int8_t *wp;
   int16_t *w16, *c16;
   int32_t *tile, ws[16];
+  int64_t m0[16], rnd[16], sh[16];
+  int lanes;
   qrt_matmul8_dims(M, K, at);
   au = scratch + at[0], wp = (int8_t *)(scratch + at[1]);
   w16 = (int16_t *)(void *)(scratch + at[2]), c16 = (int16_t *)(void *)(scratch + at[3]);
@@ -1517,15 +1568,21 @@ static void qrt_matmul8(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, 
         }
       }
       qrt_tile8_prep(wp, kq, w16);
+      for (l = 0, lanes = 1; l < nch; l++) { /* the block's multipliers as lanes (qrt_out16) */
+        qrt_mult m = mult[nmult > 1 ? n0 + l : 0];
+        m0[l] = m.m0, rnd[l] = m.shift > 0 ? (int64_t)1 << (m.shift - 1) : 0, sh[l] = m.shift > 0 ? m.shift : 0;
+        if (m.m0 < 0 || m.m0 >= ((int64_t)1 << 31) || m.shift > 62) lanes = 0;
+      }
       for (p0 = 0; p0 < M; p0 += 8) {
         dlrt_i np = M - p0 < 8 ? M - p0 : 8;
         qrt_tile8(au + p0 * cp, cp, np, wp, kq, w16, c16, tile);
-        for (p = 0; p < np; p++)
-          for (l = 0; l < nch; l++) {
-            dlrt_i jj = n0 + l;
-            int64_t acc = (int64_t)tile[16 * p + l] - (za + 128) * ws[l] + (bias ? bias[jj] : 0);
-            qrt_out_store(y, (t * M + p0 + p) * N + jj, acc, mult[nmult > 1 ? jj : 0], o);
-          }
+        for (p = 0; p < np; p++) {
+          int64_t v[16];
+          for (l = 0; l < nch; l++) v[l] = (int64_t)tile[16 * p + l] - (za + 128) * ws[l] + (bias ? bias[n0 + l] : 0);
+          if (lanes) qrt_out16(v, nch, m0, rnd, sh, o, y, (t * M + p0 + p) * N + n0);
+          else
+            for (l = 0; l < nch; l++) qrt_out_store(y, (t * M + p0 + p) * N + n0 + l, v[l], mult[nmult > 1 ? n0 + l : 0], o);
+        }
       }
     }
   }
