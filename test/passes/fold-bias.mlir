@@ -42,3 +42,59 @@ func.func @kept(%x: tensor<1x1x3x3xf32>, %w: tensor<2x1x1x1xf32>) -> (tensor<1x2
   %3 = "qg.add"(%2, %d) : (tensor<1x2x3x3xf32>, tensor<2x1x1xf32>) -> tensor<1x2x3x3xf32>
   return %1, %3 : tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>
 }
+
+// -----
+
+// A Linear layer on a sequence: matmul with a constant [K, N] weight, then the
+// add of an [N] bias, becomes a 2-D gemm with that bias between two reshapes.
+// CHECK-LABEL: func.func @linear_seq
+// CHECK: %[[X:.*]] = "qg.reshape"(%arg0) : (tensor<1x4x3xf32>) -> tensor<4x3xf32>
+// CHECK: %[[B:.*]] = arith.constant dense<[5.000000e-01, -1.000000e+00]> : tensor<2xf32>
+// CHECK: %[[G:.*]] = "qg.gemm"(%[[X]], %{{.*}}, %[[B]]) : (tensor<4x3xf32>, tensor<3x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+// CHECK: %[[Y:.*]] = "qg.reshape"(%[[G]]) : (tensor<4x2xf32>) -> tensor<1x4x2xf32>
+// CHECK-NOT: qg.matmul
+// CHECK-NOT: qg.add
+// CHECK: return %[[Y]]
+func.func @linear_seq(%x: tensor<1x4x3xf32>) -> tensor<1x4x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]> : tensor<3x2xf32>
+  %b = arith.constant dense<[0.5, -1.0]> : tensor<2xf32>
+  %0 = "qg.matmul"(%x, %w) : (tensor<1x4x3xf32>, tensor<3x2xf32>) -> tensor<1x4x2xf32>
+  %1 = "qg.add"(%b, %0) : (tensor<2xf32>, tensor<1x4x2xf32>) -> tensor<1x4x2xf32>
+  return %1 : tensor<1x4x2xf32>
+}
+
+// -----
+
+// 2-D with one bias value: a gemm, no reshapes.
+// CHECK-LABEL: func.func @linear_2d
+// CHECK-NOT: qg.reshape
+// CHECK: %[[G:.*]] = "qg.gemm"(%arg0, %{{.*}}, %{{.*}}) {{.*}}-> tensor<4x2xf32>
+// CHECK: return %[[G]]
+func.func @linear_2d(%x: tensor<4x3xf32>) -> tensor<4x2xf32> {
+  %w = arith.constant dense<1.0> : tensor<3x2xf32>
+  %b = arith.constant dense<0.25> : tensor<f32>
+  %0 = "qg.matmul"(%x, %w) : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+  %1 = "qg.add"(%0, %b) : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
+  return %1 : tensor<4x2xf32>
+}
+
+// -----
+
+// Not folded: weights that are not a constant (attention's matmuls), and a
+// constant that varies along another axis than the last.
+// CHECK-LABEL: func.func @not_linear
+// CHECK: qg.matmul
+// CHECK: qg.add
+// CHECK: qg.matmul
+// CHECK: qg.add
+// CHECK-NOT: qg.gemm
+func.func @not_linear(%x: tensor<4x3xf32>, %v: tensor<3x2xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>) {
+  %b = arith.constant dense<[0.5, -1.0]> : tensor<2xf32>
+  %0 = "qg.matmul"(%x, %v) : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+  %1 = "qg.add"(%0, %b) : (tensor<4x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  %w = arith.constant dense<1.0> : tensor<3x2xf32>
+  %c = arith.constant dense<[[1.0], [2.0], [3.0], [4.0]]> : tensor<4x1xf32>
+  %2 = "qg.matmul"(%x, %w) : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+  %3 = "qg.add"(%2, %c) : (tensor<4x2xf32>, tensor<4x1xf32>) -> tensor<4x2xf32>
+  return %1, %3 : tensor<4x2xf32>, tensor<4x2xf32>
+}
