@@ -1670,7 +1670,7 @@ void qrt_matmul_sparse(dlrt_i batches, const dlrt_i *aoff, dlrt_i M, dlrt_i N, d
 dlrt_i qrt_matmul_sparse_scratch(dlrt_i M, dlrt_i K) { return (K * M + 7) / 8 * 8 * 2 + M * 4 + K * 4 + K * 2; }
 /* @end */
 
-/* @fn qrt_binary uses qrt_ld qrt_st qrt_requant */
+/* @fn qrt_binary uses qrt_simd qrt_ld qrt_st qrt_requant */
 static int64_t qrt_binary1(int op, int64_t p, int64_t s, qrt_mult ma, qrt_mult mb, qrt_out o) {
   int64_t v;
   if (op == 2) {
@@ -1683,6 +1683,31 @@ static int64_t qrt_binary1(int op, int64_t p, int64_t s, qrt_mult ma, qrt_mult m
   v = v > o.lo ? v : o.lo; /* as in qrt_out_store */
   return v < o.hi ? v : o.hi;
 }
+
+#ifdef QRT_WZ
+/* qrt_binary1 over n int8 pairs (add 0, sub 1, mul 2), 8 int64 lanes per step
+ * (VPMULDQ, an arithmetic shift: qrt_requant's floor), the last n % 8 as the
+ * plain loop. The caller checked 1 <= ma.shift <= 62 and 0 <= m0 < 2^31, so
+ * every product fits int64 (|a - za|, |b - zb| <= 255). Returns how many it did. */
+static QRT_TZ dlrt_i qrt_bin8_z(int op, const int8_t *a, int64_t za, const int8_t *b, int64_t zb, dlrt_i n,
+                                qrt_mult ma, qrt_mult mb, qrt_out o, int8_t *y) {
+  const __m512i vza = _mm512_set1_epi64(za), vzb = _mm512_set1_epi64(zb), vma = _mm512_set1_epi64(ma.m0);
+  const __m512i vmb = _mm512_set1_epi64(op == 1 ? -mb.m0 : mb.m0), vr = _mm512_set1_epi64((int64_t)1 << (ma.shift - 1));
+  const __m512i vz = _mm512_set1_epi64(o.zp), vlo = _mm512_set1_epi64(o.lo), vhi = _mm512_set1_epi64(o.hi);
+  const __m128i cnt = _mm_cvtsi32_si128(ma.shift);
+  dlrt_i j;
+  for (j = 0; j + 8 <= n; j += 8) {
+    __m512i p = _mm512_sub_epi64(_mm512_cvtepi8_epi64(_mm_loadl_epi64((const __m128i *)(const void *)(a + j))), vza);
+    __m512i s = _mm512_sub_epi64(_mm512_cvtepi8_epi64(_mm_loadl_epi64((const __m128i *)(const void *)(b + j))), vzb);
+    __m512i t = op == 2 ? _mm512_mul_epi32(_mm512_mul_epi32(p, s), vma)
+                        : _mm512_add_epi64(_mm512_mul_epi32(p, vma), _mm512_mul_epi32(s, vmb));
+    t = _mm512_add_epi64(_mm512_sra_epi64(_mm512_add_epi64(t, vr), cnt), vz);
+    t = _mm512_min_epi64(_mm512_max_epi64(t, vlo), vhi);
+    _mm_storel_epi64((__m128i *)(void *)(y + j), _mm512_cvtepi64_epi8(t));
+  }
+  return j;
+}
+#endif
 
 void qrt_binary(int op, int r, const dlrt_i *d, const void *a, int aes, const dlrt_i *as, int64_t za,
                 const void *b, int bes, const dlrt_i *bs, int64_t zb, qrt_mult ma, qrt_mult mb, qrt_out o,
@@ -1697,7 +1722,18 @@ void qrt_binary(int op, int r, const dlrt_i *d, const void *a, int aes, const dl
     if (aes == 1 && bes == 1 && o.es == 1) {
       const int8_t *pa = (const int8_t *)a + ao, *pb = (const int8_t *)b + bo;
       int8_t *py = (int8_t *)y + q;
-      for (j = 0; j < inner; j++) py[j] = (int8_t)qrt_binary1(op, pa[j * sa] - za, pb[j * sb] - zb, ma, mb, o);
+      j = 0;
+#ifdef QRT_WZ
+      if (sa == 1 && sb == 1 && op >= 0 && op <= 2 && ma.shift >= 1 && ma.shift <= 62 && ma.m0 >= 0 &&
+          ma.m0 < ((int64_t)1 << 31) && (op == 2 || (mb.m0 >= 0 && mb.m0 < ((int64_t)1 << 31))) &&
+          za >= -128 && za <= 127 && zb >= -128 && zb <= 127
+#ifdef QRT_WX
+          && QRT_USE_Z()
+#endif
+      )
+        j = qrt_bin8_z(op, pa, za, pb, zb, inner, ma, mb, o, py);
+#endif
+      for (; j < inner; j++) py[j] = (int8_t)qrt_binary1(op, pa[j * sa] - za, pb[j * sb] - zb, ma, mb, o);
     } else {
       for (j = 0; j < inner; j++)
         qrt_st(y, o.es, q + j,

@@ -509,8 +509,41 @@ static void quantize_definition(void) {
   check(wrong == 0, "quantize to bytes");
 }
 
+/* qrt_binary on int8 operands (add, sub, mul; contiguous and broadcast
+ * operands) against the definition: requant(p ma + s mb, {1, shift}) for add
+ * and sub (s negated for sub), requant(p s, ma) for mul, then zp and clamp. */
+static void binary_definition(void) {
+  int wrong = 0, cases = 0;
+  for (int rep = 0; rep < 400; rep++) {
+    int op = (int)(next() % 3), bc = rep % 4 == 0; /* b broadcast along the inner axis */
+    dlrt_i n = rnd(1, 100), d[1] = {n}, as[1] = {1}, bs[1] = {bc ? 0 : 1};
+    int8_t a[100], b[100], y[100];
+    int64_t za = rnd(-128, 127), zb = rnd(-128, 127);
+    qrt_mult ma = {rnd(0, ((int64_t)1 << 31) - 1), (int)rnd(1, 40)}, mb = {rnd(0, ((int64_t)1 << 31) - 1), 0};
+    if (rep % 50 == 1) ma.shift = 0; /* the general path */
+    qrt_out o = {1, rnd(-60, 60), -128, 127};
+    if (next() % 2) o.lo = o.zp;
+    for (dlrt_i i = 0; i < n; i++) a[i] = (int8_t)rnd(-128, 127), b[i] = (int8_t)rnd(-128, 127);
+    qrt_binary(op, 1, d, a, 1, as, za, b, 1, bs, zb, ma, mb, o, y);
+    for (dlrt_i i = 0; i < n; i++, cases++) {
+      int64_t p = a[i] - za, q = b[bc ? 0 : i] - zb, v;
+      if (op == 2) v = qrt_requant(p * q, ma);
+      else {
+        qrt_mult m = {1, ma.shift};
+        v = qrt_requant(p * ma.m0 + (op ? -q : q) * mb.m0, m);
+      }
+      v += o.zp;
+      v = v < o.lo ? o.lo : v > o.hi ? o.hi : v;
+      if (y[i] != v) wrong++;
+    }
+  }
+  printf("int8 add/sub/mul: %d values, %d wrong\n", cases, wrong);
+  check(wrong == 0, "int8 add/sub/mul");
+}
+
 int main(void) {
   quantize_definition();
+  binary_definition();
   pack_roundtrip();
   requant_definition();
   conv_paths();
