@@ -398,6 +398,19 @@ static void dlrt_conv_geometry(const dlrt_win *g, dlrt_conv_geo *o) {
   for (d = 0; d < 3; d++)
     if (g->stride[d] != 1 || g->pad[d] != 0 || o->ext[d] != g->id[d]) o->direct = 0;
 }
+/* One row of the copy: zeros, the n = hi - lo values s[0], s[st], ..., zeros. */
+static void dlrt_conv_row(float *restrict d, const float *restrict s, dlrt_i e2, dlrt_i lo, dlrt_i hi, dlrt_i st) {
+  dlrt_i i, n = hi - lo;
+  float *restrict m = d + lo;
+  for (i = 0; i < lo; i++) d[i] = 0.0f;
+  if (st == 1)
+    for (i = 0; i < n; i++) m[i] = s[i];
+  else if (st == 2)
+    for (i = 0; i < n; i++) m[i] = s[2 * i];
+  else
+    for (i = 0; i < n; i++) m[i] = s[i * st];
+  for (i = hi; i < e2; i++) d[i] = 0.0f;
+}
 /* channels [c0, c0 + nc) of one batch item's input x into dst */
 static void dlrt_conv_prep(const dlrt_win *g, const dlrt_conv_geo *o, const float *x, dlrt_i c0, dlrt_i nc,
                            float *dst) {
@@ -419,18 +432,16 @@ static void dlrt_conv_prep(const dlrt_win *g, const dlrt_conv_geo *o, const floa
             dlrt_i z0 = r0 * g->stride[0] + p0 - g->pad[0];
             for (r1 = 0; r1 < o->ext[1]; r1++, d += e2) {
               dlrt_i z1 = r1 * g->stride[1] + p1 - g->pad[1];
-              const float *src;
               if (z0 < 0 || z0 >= g->id[0] || z1 < 0 || z1 >= g->id[1]) {
                 for (r2 = 0; r2 < e2; r2++) d[r2] = 0.0f;
                 continue;
               }
-              src = x + (((c0 + c) * g->id[0] + z0) * g->id[1] + z1) * g->id[2]; /* column r2 at src[r2 * s + p2 - pad] */
-              for (r2 = 0; r2 < lo; r2++) d[r2] = 0.0f;
-              if (g->stride[2] == 1)
-                for (; r2 < hi; r2++) d[r2] = src[r2 + p2 - g->pad[2]];
-              else
-                for (; r2 < hi; r2++) d[r2] = src[r2 * g->stride[2] + p2 - g->pad[2]];
-              for (; r2 < e2; r2++) d[r2] = 0.0f;
+              /* column r2 of the row reads x at r2 * s + p2 - pad: in bounds for r2 in [lo, hi) */
+              dlrt_conv_row(d,
+                            hi > lo ? x + (((c0 + c) * g->id[0] + z0) * g->id[1] + z1) * g->id[2] + lo * g->stride[2] +
+                                          p2 - g->pad[2]
+                                    : x,
+                            e2, lo, hi, g->stride[2]);
             }
           }
         }
