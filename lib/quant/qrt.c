@@ -220,6 +220,16 @@ static void qrt_wcopy(const int8_t *restrict p, dlrt_i n, dlrt_i np, int16_t *re
 #define QRT_USE_Z()                                                                                      \
   (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni"))
 #endif
+/* a call to the AVX-512 (z), SSE2 (x) or portable (c) body, whichever this build has and this processor runs */
+#if defined(QRT_WZ) && defined(QRT_WX)
+#define QRT_PICK(z, x, c) (QRT_USE_Z() ? (z) : (x))
+#elif defined(QRT_WZ)
+#define QRT_PICK(z, x, c) (z)
+#elif defined(QRT_WX)
+#define QRT_PICK(z, x, c) (x)
+#else
+#define QRT_PICK(z, x, c) (c)
+#endif
 /* @end */
 
 /* @fn qrt_out_row uses qrt_simd qrt_st qrt_requant */
@@ -342,16 +352,7 @@ static void qrt_out_row_c(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m
 }
 #endif
 static void qrt_out_row(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
-#if defined(QRT_WZ) && defined(QRT_WX)
-  if (QRT_USE_Z()) qrt_out_row_z(acc, n, bias, m, o, y, y0);
-  else qrt_out_row_x(acc, n, bias, m, o, y, y0);
-#elif defined(QRT_WZ)
-  qrt_out_row_z(acc, n, bias, m, o, y, y0);
-#elif defined(QRT_WX)
-  qrt_out_row_x(acc, n, bias, m, o, y, y0);
-#else
-  qrt_out_row_c(acc, n, bias, m, o, y, y0);
-#endif
+  QRT_PICK(qrt_out_row_z(acc, n, bias, m, o, y, y0), qrt_out_row_x(acc, n, bias, m, o, y, y0), qrt_out_row_c(acc, n, bias, m, o, y, y0));
 }
 /* @end */
 
@@ -639,16 +640,7 @@ static void qrt_tile8_prep(const int8_t *w, dlrt_i kq, int16_t *w16) {
 }
 static void qrt_tile8(const uint8_t *col, dlrt_i cp, dlrt_i np, const int8_t *w, dlrt_i kq, const int16_t *w16,
                       int16_t *c16, int32_t *out) {
-#if defined(QRT_WZ) && defined(QRT_WX)
-  if (QRT_USE_Z()) qrt_tile8_z(col, cp, np, w, kq, w16, c16, out);
-  else qrt_tile8_x(col, cp, np, w, kq, w16, c16, out);
-#elif defined(QRT_WZ)
-  qrt_tile8_z(col, cp, np, w, kq, w16, c16, out);
-#elif defined(QRT_WX)
-  qrt_tile8_x(col, cp, np, w, kq, w16, c16, out);
-#else
-  qrt_tile8_c(col, cp, np, w, kq, w16, c16, out);
-#endif
+  QRT_PICK(qrt_tile8_z(col, cp, np, w, kq, w16, c16, out), qrt_tile8_x(col, cp, np, w, kq, w16, c16, out), qrt_tile8_c(col, cp, np, w, kq, w16, c16, out));
 }
 /* @end */
 
@@ -985,16 +977,7 @@ static void qrt_dwrow_c(const int16_t *const *xr, const int16_t *const *wr, dlrt
 #endif
 static void qrt_dwrow(const int16_t *const *xr, const int16_t *const *wr, dlrt_i ne, dlrt_i npr, dlrt_i no,
                       dlrt_i s, dlrt_i d, int32_t *out) {
-#if defined(QRT_WZ) && defined(QRT_WX)
-  if (QRT_USE_Z()) qrt_dwrow_z(xr, wr, ne, npr, no, s, d, out);
-  else qrt_dwrow_x(xr, wr, ne, npr, no, s, d, out);
-#elif defined(QRT_WZ)
-  qrt_dwrow_z(xr, wr, ne, npr, no, s, d, out);
-#elif defined(QRT_WX)
-  qrt_dwrow_x(xr, wr, ne, npr, no, s, d, out);
-#else
-  qrt_dwrow_c(xr, wr, ne, npr, no, s, d, out);
-#endif
+  QRT_PICK(qrt_dwrow_z(xr, wr, ne, npr, no, s, d, out), qrt_dwrow_x(xr, wr, ne, npr, no, s, d, out), qrt_dwrow_c(xr, wr, ne, npr, no, s, d, out));
 }
 /* @end */
 
