@@ -366,8 +366,9 @@ static void dlrt_ctile1(int nr, dlrt_i K, const float *A, const float *X, const 
  * any stride, dilation and padding is one matrix product whose k-th row of B is
  * the copy from offset off[k] on (the grid's extra columns, ext[2] - od[2] per
  * row, are computed and dropped). */
+#define DLRT_PH_TAB 16 /* strides up to this have their phases' slots in a table */
 typedef struct {
-  dlrt_i used[3], ext[3], plane, cstride;
+  dlrt_i used[3], ext[3], plane, cstride, slot[3][DLRT_PH_TAB];
   int direct; /* stride 1 (or one phase) and no padding: the copy would equal x */
 } dlrt_conv_geo;
 #define DLRT_CONV_KSTACK 256
@@ -389,7 +390,11 @@ static void dlrt_conv_geometry(const dlrt_win *g, dlrt_conv_geo *o) {
   o->plane = 1;
   for (d = 0; d < 3; d++) {
     o->used[d] = 0;
-    for (p = 0; p < g->stride[d]; p++) o->used[d] += dlrt_phase_used(g->k[d], g->dil[d], g->stride[d], p);
+    for (p = 0; p < g->stride[d]; p++) {
+      int u = dlrt_phase_used(g->k[d], g->dil[d], g->stride[d], p);
+      if (p < DLRT_PH_TAB) o->slot[d][p] = u ? o->used[d] : -1;
+      o->used[d] += u;
+    }
     o->ext[d] = g->od[d] + (g->k[d] - 1) * g->dil[d] / g->stride[d];
     o->plane *= o->ext[d];
   }
@@ -398,54 +403,63 @@ static void dlrt_conv_geometry(const dlrt_win *g, dlrt_conv_geo *o) {
   for (d = 0; d < 3; d++)
     if (g->stride[d] != 1 || g->pad[d] != 0 || o->ext[d] != g->id[d]) o->direct = 0;
 }
-/* One row of the copy: zeros, the n = hi - lo values s[0], s[st], ..., zeros. */
-static void dlrt_conv_row(float *restrict d, const float *restrict s, dlrt_i e2, dlrt_i lo, dlrt_i hi, dlrt_i st) {
-  dlrt_i i, n = hi - lo;
-  float *restrict m = d + lo;
-  for (i = 0; i < lo; i++) d[i] = 0.0f;
+/* n values s[0], s[st], s[2 st], ... to d[0..n) */
+static void dlrt_conv_cols(float *restrict d, const float *restrict s, dlrt_i n, dlrt_i st) {
+  dlrt_i i;
   if (st == 1)
-    for (i = 0; i < n; i++) m[i] = s[i];
+    for (i = 0; i < n; i++) d[i] = s[i];
   else if (st == 2)
-    for (i = 0; i < n; i++) m[i] = s[2 * i];
+    for (i = 0; i < n; i++) d[i] = s[2 * i];
   else
-    for (i = 0; i < n; i++) m[i] = s[i * st];
-  for (i = hi; i < e2; i++) d[i] = 0.0f;
+    for (i = 0; i < n; i++) d[i] = s[i * st];
 }
-/* channels [c0, c0 + nc) of one batch item's input x into dst */
+/* the slot of phase p along dimension d among the used ones, -1 if no tap reads it */
+static dlrt_i dlrt_geo_slot(const dlrt_win *g, const dlrt_conv_geo *o, int d, dlrt_i p) {
+  if (g->stride[d] <= DLRT_PH_TAB && p < DLRT_PH_TAB) return o->slot[d][p];
+  return dlrt_phase_used(g->k[d], g->dil[d], g->stride[d], p) ? dlrt_phase_slot(g->k[d], g->dil[d], g->stride[d], p)
+                                                               : -1;
+}
+/* Channels [c0, c0 + nc) of one batch item's input x into dst: all zeros, then
+ * each input row once, its values to the phase rows that read them (a run of
+ * consecutive values, or every s-th one for a stride s). The phases and rows
+ * step along with the input's indices: no division per row. */
 static void dlrt_conv_prep(const dlrt_win *g, const dlrt_conv_geo *o, const float *x, dlrt_i c0, dlrt_i nc,
                            float *dst) {
-  dlrt_i c, p0, p1, p2, r0, r1, r2, e2 = o->ext[2], slot = 0;
-  for (p0 = 0; p0 < g->stride[0]; p0++) {
-    if (!dlrt_phase_used(g->k[0], g->dil[0], g->stride[0], p0)) continue;
-    for (p1 = 0; p1 < g->stride[1]; p1++) {
-      if (!dlrt_phase_used(g->k[1], g->dil[1], g->stride[1], p1)) continue;
-      for (p2 = 0; p2 < g->stride[2]; p2++) {
-        /* the row's in-bounds columns: r2 in [lo, hi) read x at r2 * s + p2 - pad */
-        dlrt_i lo = 0, hi;
-        if (!dlrt_phase_used(g->k[2], g->dil[2], g->stride[2], p2)) continue;
-        while (lo < e2 && lo * g->stride[2] + p2 - g->pad[2] < 0) lo++;
-        hi = lo;
-        while (hi < e2 && hi * g->stride[2] + p2 - g->pad[2] < g->id[2]) hi++;
-        for (c = 0; c < nc; c++) {
-          float *d = dst + c * o->cstride + slot * o->plane;
-          for (r0 = 0; r0 < o->ext[0]; r0++) {
-            dlrt_i z0 = r0 * g->stride[0] + p0 - g->pad[0];
-            for (r1 = 0; r1 < o->ext[1]; r1++, d += e2) {
-              dlrt_i z1 = r1 * g->stride[1] + p1 - g->pad[1];
-              if (z0 < 0 || z0 >= g->id[0] || z1 < 0 || z1 >= g->id[1]) {
-                for (r2 = 0; r2 < e2; r2++) d[r2] = 0.0f;
-                continue;
-              }
-              /* column r2 of the row reads x at r2 * s + p2 - pad: in bounds for r2 in [lo, hi) */
-              dlrt_conv_row(d,
-                            hi > lo ? x + (((c0 + c) * g->id[0] + z0) * g->id[1] + z1) * g->id[2] + lo * g->stride[2] +
-                                          p2 - g->pad[2]
-                                    : x,
-                            e2, lo, hi, g->stride[2]);
-            }
-          }
+  dlrt_i c, z0, z1, p2, e1 = o->ext[1], e2 = o->ext[2], s0 = g->stride[0], s1 = g->stride[1], s2 = g->stride[2];
+  dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], ncol = 0, col[DLRT_PH_TAB][4] = {{0}};
+  memset(dst, 0, sizeof(float) * (size_t)(nc * o->cstride));
+  /* per column phase read: its slot, first input column, first place in the row, count */
+  for (p2 = 0; p2 < s2 && p2 < DLRT_PH_TAB; p2++) {
+    dlrt_i t2 = dlrt_geo_slot(g, o, 2, p2), j0 = ((p2 - g->pad[2]) % s2 + s2) % s2, at, n;
+    if (t2 < 0 || j0 >= g->id[2]) continue;
+    at = (j0 + g->pad[2]) / s2, n = (g->id[2] - j0 + s2 - 1) / s2;
+    if (n > e2 - at) n = e2 - at;
+    if (n > 0) col[ncol][0] = t2, col[ncol][1] = j0, col[ncol][2] = at, col[ncol][3] = n, ncol++;
+  }
+  for (c = 0; c < nc; c++) {
+    const float *xc = x + (c0 + c) * ivol;
+    float *dc = dst + c * o->cstride;
+    dlrt_i p0 = g->pad[0] % s0, r0 = g->pad[0] / s0;
+    for (z0 = 0; z0 < g->id[0]; z0++, p0 = p0 + 1 == s0 ? (r0++, 0) : p0 + 1) {
+      dlrt_i t0 = dlrt_geo_slot(g, o, 0, p0), p1 = g->pad[1] % s1, r1 = g->pad[1] / s1;
+      if (r0 >= o->ext[0]) break; /* no output reads this input row or the ones after it */
+      if (t0 < 0) continue;
+      for (z1 = 0; z1 < g->id[1]; z1++, p1 = p1 + 1 == s1 ? (r1++, 0) : p1 + 1) {
+        dlrt_i t1 = dlrt_geo_slot(g, o, 1, p1), i;
+        const float *src = xc + (z0 * g->id[1] + z1) * g->id[2];
+        float *row;
+        if (r1 >= e1) break;
+        if (t1 < 0) continue;
+        row = dc + (t0 * o->used[1] + t1) * o->used[2] * o->plane + (r0 * e1 + r1) * e2;
+        for (i = 0; i < ncol; i++)
+          dlrt_conv_cols(row + col[i][0] * o->plane + col[i][2], src + col[i][1], col[i][3], s2);
+        for (p2 = DLRT_PH_TAB; p2 < s2; p2++) { /* phases of strides past the table */
+          dlrt_i t2 = dlrt_geo_slot(g, o, 2, p2), j0 = ((p2 - g->pad[2]) % s2 + s2) % s2, at, n;
+          if (t2 < 0 || j0 >= g->id[2]) continue;
+          at = (j0 + g->pad[2]) / s2, n = (g->id[2] - j0 + s2 - 1) / s2;
+          if (n > e2 - at) n = e2 - at;
+          if (n > 0) dlrt_conv_cols(row + t2 * o->plane + at, src + j0, n, s2);
         }
-        slot++;
       }
     }
   }
