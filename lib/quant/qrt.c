@@ -5,6 +5,46 @@
 #include <math.h>
 #include <string.h>
 
+/* @fn qrt_simd */
+/* Which bodies of the hot integer kernels (qrt_out_row, qrt_tile8, qrt_dwrow)
+ * this build has. A build with AVX-512 F, BW and VNNI (e.g. -march=native
+ * here) has the AVX-512 bodies only (QRT_WZ); an x86-64 build by gcc or clang
+ * without them (-O2 alone, and dlc itself) has those, compiled for AVX-512
+ * through a target attribute, and the SSE2 ones (QRT_WX), and picks at run time
+ * (__builtin_cpu_supports); -DDLC_QRT_NO512 keeps such a build on SSE2,
+ * -DDLC_QRT_PORTABLE (or another machine) uses portable C. Every body gives the
+ * same bits: the sums are exact in int32 and the output stage is the
+ * definition's rounding. */
+#if !defined(DLC_QRT_PORTABLE) && defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+#define QRT_WZ 1
+#define QRT_TZ
+#elif !defined(DLC_QRT_PORTABLE) && defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__) && \
+    !defined(DLC_QRT_NO512)
+#define QRT_WZ 1
+#define QRT_WX 1
+#define QRT_TZ __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#elif !defined(DLC_QRT_PORTABLE) && defined(__SSE2__)
+#define QRT_WX 1
+#endif
+#if defined(QRT_WZ) || defined(QRT_WX)
+#include <immintrin.h>
+#endif
+#if defined(QRT_WZ) && defined(QRT_WX)
+#define QRT_USE_Z()                                                                                      \
+  (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni"))
+#endif
+/* a call to the AVX-512 (z), SSE2 (x) or portable (c) body, whichever this build has and this processor runs */
+#if defined(QRT_WZ) && defined(QRT_WX)
+#define QRT_PICK(z, x, c) (QRT_USE_Z() ? (z) : (x))
+#elif defined(QRT_WZ)
+#define QRT_PICK(z, x, c) (z)
+#elif defined(QRT_WX)
+#define QRT_PICK(z, x, c) (x)
+#else
+#define QRT_PICK(z, x, c) (c)
+#endif
+/* @end */
+
 /* @fn qrt_ld */
 int64_t qrt_ld(const void *p, int es, dlrt_i i) {
   return es == 1 ? ((const int8_t *)p)[i] : es == 2 ? ((const int16_t *)p)[i] : ((const int32_t *)p)[i];
@@ -51,13 +91,35 @@ static void qrt_out_store(void *y, dlrt_i i, int64_t acc, qrt_mult m, qrt_out o)
 }
 /* @end */
 
-/* @fn qrt_quantize uses qrt_st */
+/* @fn qrt_quantize uses qrt_simd qrt_st */
 /* y[i] = clamp(zp + nearbyint(x[i] / scale)), NaN as 0. Into bytes (the common
  * case) without a call per element: |x / scale| is first limited to 2^22, past
  * any byte's range, where adding and subtracting 1.5 * 2^23 rounds half to even
  * exactly as nearbyintf does in the default rounding mode; the loop is plain
  * arithmetic that compilers vectorize. Other widths keep the general loop. */
 #include <float.h>
+#ifdef QRT_WZ
+/* The byte path below, 16 values per step with AVX-512 (the same float operations, then VPMOVDB);
+ * returns how many it did. */
+static QRT_TZ dlrt_i qrt_quant8_z(dlrt_i n, const float *x, float scale, int32_t zp, int32_t lo, int32_t hi,
+                                  int8_t *q) {
+  const __m512 vs = _mm512_set1_ps(scale), big = _mm512_set1_ps(4194304.0f), nbig = _mm512_set1_ps(-4194304.0f);
+  const __m512 magic = _mm512_set1_ps(12582912.0f);
+  const __m512i vz = _mm512_set1_epi32(zp), vlo = _mm512_set1_epi32(lo), vhi = _mm512_set1_epi32(hi);
+  dlrt_i i;
+  for (i = 0; i + 16 <= n; i += 16) {
+    __m512 r = _mm512_div_ps(_mm512_loadu_ps(x + i), vs);
+    __m512i v;
+    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(r, r, _CMP_UNORD_Q), _mm512_setzero_ps()); /* NaN as 0 */
+    r = _mm512_max_ps(_mm512_min_ps(r, big), nbig);
+    r = _mm512_sub_ps(_mm512_add_ps(r, magic), magic);
+    v = _mm512_add_epi32(_mm512_cvttps_epi32(r), vz);
+    v = _mm512_min_epi32(_mm512_max_epi32(v, vlo), vhi);
+    _mm_storeu_si128((__m128i *)(void *)(q + i), _mm512_cvtepi32_epi8(v));
+  }
+  return i;
+}
+#endif
 void qrt_quantize(dlrt_i n, const float *x, float scale, qrt_out o, void *y) {
   dlrt_i i;
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 /* float arithmetic rounds to float (not x87's extended) */
@@ -65,6 +127,16 @@ void qrt_quantize(dlrt_i n, const float *x, float scale, qrt_out o, void *y) {
     int8_t *q = (int8_t *)y;
     const float big = 4194304.0f, magic = 12582912.0f;
     int32_t zp = (int32_t)o.zp, lo = (int32_t)o.lo, hi = (int32_t)o.hi;
+    dlrt_i done = 0;
+#ifdef QRT_WZ
+#ifdef QRT_WX
+    if (QRT_USE_Z())
+#endif
+      done = qrt_quant8_z(n, x, scale, zp, lo, hi, q);
+#endif
+    /* the rest from x + done on, counted from 0 (written as `for (; i < n; i++)` after the call,
+     * gcc -O3 sees iterations it believes overflow and warns) */
+    x += done, q += done, n -= done;
     for (i = 0; i < n; i++) {
       float r = x[i] / scale;
       int32_t v;
@@ -192,45 +264,6 @@ static void qrt_wcopy(const int8_t *restrict p, dlrt_i n, dlrt_i np, int16_t *re
 }
 /* @end */
 
-/* @fn qrt_simd */
-/* Which bodies of the hot integer kernels (qrt_out_row, qrt_tile8, qrt_dwrow)
- * this build has. A build with AVX-512 F, BW and VNNI (e.g. -march=native
- * here) has the AVX-512 bodies only (QRT_WZ); an x86-64 build by gcc or clang
- * without them (-O2 alone, and dlc itself) has those, compiled for AVX-512
- * through a target attribute, and the SSE2 ones (QRT_WX), and picks at run time
- * (__builtin_cpu_supports); -DDLC_QRT_NO512 keeps such a build on SSE2,
- * -DDLC_QRT_PORTABLE (or another machine) uses portable C. Every body gives the
- * same bits: the sums are exact in int32 and the output stage is the
- * definition's rounding. */
-#if !defined(DLC_QRT_PORTABLE) && defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
-#define QRT_WZ 1
-#define QRT_TZ
-#elif !defined(DLC_QRT_PORTABLE) && defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__) && \
-    !defined(DLC_QRT_NO512)
-#define QRT_WZ 1
-#define QRT_WX 1
-#define QRT_TZ __attribute__((target("avx512f,avx512bw,avx512vnni")))
-#elif !defined(DLC_QRT_PORTABLE) && defined(__SSE2__)
-#define QRT_WX 1
-#endif
-#if defined(QRT_WZ) || defined(QRT_WX)
-#include <immintrin.h>
-#endif
-#if defined(QRT_WZ) && defined(QRT_WX)
-#define QRT_USE_Z()                                                                                      \
-  (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni"))
-#endif
-/* a call to the AVX-512 (z), SSE2 (x) or portable (c) body, whichever this build has and this processor runs */
-#if defined(QRT_WZ) && defined(QRT_WX)
-#define QRT_PICK(z, x, c) (QRT_USE_Z() ? (z) : (x))
-#elif defined(QRT_WZ)
-#define QRT_PICK(z, x, c) (z)
-#elif defined(QRT_WX)
-#define QRT_PICK(z, x, c) (x)
-#else
-#define QRT_PICK(z, x, c) (c)
-#endif
-/* @end */
 
 /* @fn qrt_out_row uses qrt_simd qrt_st qrt_requant */
 /* The output stage of one channel: y[y0 + i] = clamp(zp + requant(acc[i] + bias)) for i < n,
