@@ -42,6 +42,17 @@ static void dlrt_apply_act(float *y, dlrt_i n, dlrt_act act) {
 #if defined(DLRT_W512) || defined(DLRT_W128)
 #include <immintrin.h>
 #endif
+/* a call to the AVX-512 (z), SSE2 (x) or portable (c) body, whichever this build
+ * has and nr, the width dlrt_simd_width() gave, says this processor runs */
+#if defined(DLRT_W512) && defined(DLRT_W128)
+#define DLRT_PICK(nr, z, x, c) ((nr) == 32 ? (z) : (x))
+#elif defined(DLRT_W512)
+#define DLRT_PICK(nr, z, x, c) ((void)(nr), (z))
+#elif defined(DLRT_W128)
+#define DLRT_PICK(nr, z, x, c) ((void)(nr), (x))
+#else
+#define DLRT_PICK(nr, z, x, c) ((void)(nr), (c))
+#endif
 /* the width in floats of a tile of this build on this processor */
 static int dlrt_simd_width(void) {
 #if defined(DLRT_W512) && defined(DLRT_W128)
@@ -131,16 +142,8 @@ static void dlrt_tile4_c(dlrt_i K, const float *A, dlrt_i lda, const float *B, d
 }
 #endif
 static void dlrt_tile4(int nr, dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C, dlrt_i ldc) {
-#if defined(DLRT_W512) && defined(DLRT_W128)
-  if (nr == 32) dlrt_tile4_z(K, A, lda, B, ldb, C, ldc);
-  else dlrt_tile4_x(K, A, lda, B, ldb, C, ldc);
-#elif defined(DLRT_W512)
-  (void)nr, dlrt_tile4_z(K, A, lda, B, ldb, C, ldc);
-#elif defined(DLRT_W128)
-  (void)nr, dlrt_tile4_x(K, A, lda, B, ldb, C, ldc);
-#else
-  (void)nr, dlrt_tile4_c(K, A, lda, B, ldb, C, ldc);
-#endif
+  DLRT_PICK(nr, dlrt_tile4_z(K, A, lda, B, ldb, C, ldc), dlrt_tile4_x(K, A, lda, B, ldb, C, ldc),
+            dlrt_tile4_c(K, A, lda, B, ldb, C, ldc));
 }
 /* @end */
 
@@ -328,27 +331,18 @@ static void dlrt_ctile1_x(dlrt_i K, const float *A, const float *X, const dlrt_i
   _mm_storeu_ps(out, c00), _mm_storeu_ps(out + 4, c01);
 }
 #endif
-#if defined(DLRT_W512) && defined(DLRT_W128)
-#define DLRT_CT_PICK(nr, z, x, c) ((nr) == 32 ? (z) : (x))
-#elif defined(DLRT_W512)
-#define DLRT_CT_PICK(nr, z, x, c) ((void)(nr), (z))
-#elif defined(DLRT_W128)
-#define DLRT_CT_PICK(nr, z, x, c) ((void)(nr), (x))
-#else
-#define DLRT_CT_PICK(nr, z, x, c) (c)
-#endif
 static void dlrt_ctile4(int nr, dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
                         float *out) {
-  DLRT_CT_PICK(nr, dlrt_ctile4_z(K, A, lda, X, off, nv, out), dlrt_ctile4_x(K, A, lda, X, off, nv, out),
+  DLRT_PICK(nr, dlrt_ctile4_z(K, A, lda, X, off, nv, out), dlrt_ctile4_x(K, A, lda, X, off, nv, out),
                dlrt_ctile_c(4, K, A, lda, X, 0, off, nv, out, nr));
 }
 static void dlrt_ctile4x(int nr, dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off,
                          int nv, float *out) {
-  DLRT_CT_PICK(nr, dlrt_ctile4x_z(K, A, lda, X, xs, off, nv, out), dlrt_ctile4x_x(K, A, lda, X, xs, off, nv, out),
+  DLRT_PICK(nr, dlrt_ctile4x_z(K, A, lda, X, xs, off, nv, out), dlrt_ctile4x_x(K, A, lda, X, xs, off, nv, out),
                dlrt_ctile_c(4, K, A, lda, X, xs, off, nv, out, nr));
 }
 static void dlrt_ctile1(int nr, dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
-  DLRT_CT_PICK(nr, dlrt_ctile1_z(K, A, X, off, nv, out), dlrt_ctile1_x(K, A, X, off, nv, out),
+  DLRT_PICK(nr, dlrt_ctile1_z(K, A, X, off, nv, out), dlrt_ctile1_x(K, A, X, off, nv, out),
                dlrt_ctile_c(1, K, A, 0, X, 0, off, nv, out, nr));
 }
 /* @end */
@@ -419,6 +413,17 @@ static dlrt_i dlrt_geo_slot(const dlrt_win *g, const dlrt_conv_geo *o, int d, dl
   return dlrt_phase_used(g->k[d], g->dil[d], g->stride[d], p) ? dlrt_phase_slot(g->k[d], g->dil[d], g->stride[d], p)
                                                                : -1;
 }
+/* The run of column phase p2 in a row of the copy: the input columns j0, j0 + s,
+ * ... (those with (j + pad) % s == p2) land at at, at + 1, ...; n of them (0 when
+ * no tap reads the phase or none lands in the row); its slot in *t2. */
+static dlrt_i dlrt_conv_colrun(const dlrt_win *g, const dlrt_conv_geo *o, dlrt_i p2, dlrt_i *t2, dlrt_i *j0,
+                               dlrt_i *at) {
+  dlrt_i s2 = g->stride[2], n;
+  *t2 = dlrt_geo_slot(g, o, 2, p2), *j0 = ((p2 - g->pad[2]) % s2 + s2) % s2;
+  if (*t2 < 0 || *j0 >= g->id[2]) return 0;
+  *at = (*j0 + g->pad[2]) / s2, n = (g->id[2] - *j0 + s2 - 1) / s2;
+  return n < o->ext[2] - *at ? n : o->ext[2] - *at;
+}
 /* Channels [c0, c0 + nc) of one batch item's input x into dst: all zeros, then
  * each input row once, its values to the phase rows that read them (a run of
  * consecutive values, or every s-th one for a stride s). The phases and rows
@@ -430,10 +435,7 @@ static void dlrt_conv_prep(const dlrt_win *g, const dlrt_conv_geo *o, const floa
   memset(dst, 0, sizeof(float) * (size_t)(nc * o->cstride));
   /* per column phase read: its slot, first input column, first place in the row, count */
   for (p2 = 0; p2 < s2 && p2 < DLRT_PH_TAB; p2++) {
-    dlrt_i t2 = dlrt_geo_slot(g, o, 2, p2), j0 = ((p2 - g->pad[2]) % s2 + s2) % s2, at, n;
-    if (t2 < 0 || j0 >= g->id[2]) continue;
-    at = (j0 + g->pad[2]) / s2, n = (g->id[2] - j0 + s2 - 1) / s2;
-    if (n > e2 - at) n = e2 - at;
+    dlrt_i t2, j0, at, n = dlrt_conv_colrun(g, o, p2, &t2, &j0, &at);
     if (n > 0) col[ncol][0] = t2, col[ncol][1] = j0, col[ncol][2] = at, col[ncol][3] = n, ncol++;
   }
   for (c = 0; c < nc; c++) {
@@ -454,10 +456,7 @@ static void dlrt_conv_prep(const dlrt_win *g, const dlrt_conv_geo *o, const floa
         for (i = 0; i < ncol; i++)
           dlrt_conv_cols(row + col[i][0] * o->plane + col[i][2], src + col[i][1], col[i][3], s2);
         for (p2 = DLRT_PH_TAB; p2 < s2; p2++) { /* phases of strides past the table */
-          dlrt_i t2 = dlrt_geo_slot(g, o, 2, p2), j0 = ((p2 - g->pad[2]) % s2 + s2) % s2, at, n;
-          if (t2 < 0 || j0 >= g->id[2]) continue;
-          at = (j0 + g->pad[2]) / s2, n = (g->id[2] - j0 + s2 - 1) / s2;
-          if (n > e2 - at) n = e2 - at;
+          dlrt_i t2, j0, at, n = dlrt_conv_colrun(g, o, p2, &t2, &j0, &at);
           if (n > 0) dlrt_conv_cols(row + t2 * o->plane + at, src + j0, n, s2);
         }
       }
@@ -469,11 +468,11 @@ static void dlrt_conv_prep(const dlrt_win *g, const dlrt_conv_geo *o, const floa
 static void dlrt_conv_offsets(const dlrt_win *g, const dlrt_conv_geo *o, dlrt_i nc, dlrt_i *off) {
   dlrt_i c, t0, t1, t2, t = 0, kvol = g->k[0] * g->k[1] * g->k[2], cs = o->direct ? o->plane : o->cstride;
   for (t0 = 0; t0 < g->k[0]; t0++) {
-    dlrt_i a0 = t0 * g->dil[0], s0 = dlrt_phase_slot(g->k[0], g->dil[0], g->stride[0], a0 % g->stride[0]);
+    dlrt_i a0 = t0 * g->dil[0], s0 = dlrt_geo_slot(g, o, 0, a0 % g->stride[0]);
     for (t1 = 0; t1 < g->k[1]; t1++) {
-      dlrt_i a1 = t1 * g->dil[1], s1 = dlrt_phase_slot(g->k[1], g->dil[1], g->stride[1], a1 % g->stride[1]);
+      dlrt_i a1 = t1 * g->dil[1], s1 = dlrt_geo_slot(g, o, 1, a1 % g->stride[1]);
       for (t2 = 0; t2 < g->k[2]; t2++) {
-        dlrt_i a2 = t2 * g->dil[2], s2 = dlrt_phase_slot(g->k[2], g->dil[2], g->stride[2], a2 % g->stride[2]);
+        dlrt_i a2 = t2 * g->dil[2], s2 = dlrt_geo_slot(g, o, 2, a2 % g->stride[2]);
         dlrt_i slot = (s0 * o->used[1] + s1) * o->used[2] + s2;
         off[t++] = slot * o->plane + ((a0 / g->stride[0]) * o->ext[1] + a1 / g->stride[1]) * o->ext[2] +
                    a2 / g->stride[2];
