@@ -127,13 +127,7 @@ void qrt_quantize(dlrt_i n, const float *x, float scale, qrt_out o, void *y) {
     int8_t *q = (int8_t *)y;
     const float big = 4194304.0f, magic = 12582912.0f;
     int32_t zp = (int32_t)o.zp, lo = (int32_t)o.lo, hi = (int32_t)o.hi;
-    dlrt_i done = 0;
-#ifdef QRT_WZ
-#ifdef QRT_WX
-    if (QRT_USE_Z())
-#endif
-      done = qrt_quant8_z(n, x, scale, zp, lo, hi, q);
-#endif
+    dlrt_i done = QRT_PICK(qrt_quant8_z(n, x, scale, zp, lo, hi, q), 0, 0);
     /* the rest from x + done on, counted from 0 (written as `for (; i < n; i++)` after the call,
      * gcc -O3 sees iterations it believes overflow and warns) */
     x += done, q += done, n -= done;
@@ -661,15 +655,7 @@ static void qrt_tile8_c(const uint8_t *restrict col, dlrt_i cp, dlrt_i np, const
 #endif
 /* the tile's weights in the form the body reads (the AVX-512 body reads them packed) */
 static void qrt_tile8_prep(const int8_t *w, dlrt_i kq, int16_t *w16) {
-#if defined(QRT_WZ) && defined(QRT_WX)
-  if (!QRT_USE_Z()) qrt_tile8_prep_x(w, kq, w16);
-#elif defined(QRT_WZ)
-  (void)w, (void)kq, (void)w16;
-#elif defined(QRT_WX)
-  qrt_tile8_prep_x(w, kq, w16);
-#else
-  qrt_tile8_prep_c(w, kq, w16);
-#endif
+  QRT_PICK(((void)w, (void)kq, (void)w16), qrt_tile8_prep_x(w, kq, w16), qrt_tile8_prep_c(w, kq, w16));
 }
 static void qrt_tile8(const uint8_t *col, dlrt_i cp, dlrt_i np, const int8_t *w, dlrt_i kq, const int16_t *w16,
                       int16_t *c16, int32_t *out) {
@@ -1518,24 +1504,22 @@ static QRT_TZ void qrt_out16_z(const int64_t *v, dlrt_i n, const int64_t *m0, co
   }
 }
 #endif
-static void qrt_out16(const int64_t *v, dlrt_i n, const int64_t *m0, const int64_t *rnd, const int64_t *sh,
-                      qrt_out o, void *y, dlrt_i y0) {
+#if !defined(QRT_WZ) || defined(QRT_WX)
+static void qrt_out16_c(const int64_t *v, dlrt_i n, const int64_t *m0, const int64_t *rnd, const int64_t *sh,
+                        qrt_out o, void *y, dlrt_i y0) {
   dlrt_i l;
-#if defined(QRT_WZ) && defined(QRT_WX)
-  if (QRT_USE_Z()) {
-    qrt_out16_z(v, n, m0, rnd, sh, o, y, y0);
-    return;
-  }
-#elif defined(QRT_WZ)
-  qrt_out16_z(v, n, m0, rnd, sh, o, y, y0);
-  return;
-#endif
   for (l = 0; l < n; l++) {
     int64_t t = v[l] * m0[l] + rnd[l];
     t = (t >= 0 ? t >> sh[l] : ~((~t) >> sh[l])) + o.zp;
     t = t > o.lo ? t : o.lo;
     qrt_st(y, o.es, y0 + l, t < o.hi ? t : o.hi);
   }
+}
+#endif
+static void qrt_out16(const int64_t *v, dlrt_i n, const int64_t *m0, const int64_t *rnd, const int64_t *sh,
+                      qrt_out o, void *y, dlrt_i y0) {
+  QRT_PICK(qrt_out16_z(v, n, m0, rnd, sh, o, y, y0), qrt_out16_c(v, n, m0, rnd, sh, o, y, y0),
+           qrt_out16_c(v, n, m0, rnd, sh, o, y, y0));
 }
 /* @end */
 
@@ -1739,16 +1723,10 @@ void qrt_binary(int op, int r, const dlrt_i *d, const void *a, int aes, const dl
       const int8_t *pa = (const int8_t *)a + ao, *pb = (const int8_t *)b + bo;
       int8_t *py = (int8_t *)y + q;
       j = 0;
-#ifdef QRT_WZ
       if (sa == 1 && sb == 1 && op >= 0 && op <= 2 && ma.shift >= 1 && ma.shift <= 62 && ma.m0 >= 0 &&
           ma.m0 < ((int64_t)1 << 31) && (op == 2 || (mb.m0 >= 0 && mb.m0 < ((int64_t)1 << 31))) &&
-          za >= -128 && za <= 127 && zb >= -128 && zb <= 127
-#ifdef QRT_WX
-          && QRT_USE_Z()
-#endif
-      )
-        j = qrt_bin8_z(op, pa, za, pb, zb, inner, ma, mb, o, py);
-#endif
+          za >= -128 && za <= 127 && zb >= -128 && zb <= 127)
+        j = QRT_PICK(qrt_bin8_z(op, pa, za, pb, zb, inner, ma, mb, o, py), 0, 0);
       for (; j < inner; j++) py[j] = (int8_t)qrt_binary1(op, pa[j * sa] - za, pb[j * sb] - zb, ma, mb, o);
     } else {
       for (j = 0; j < inner; j++)
