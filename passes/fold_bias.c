@@ -89,16 +89,15 @@ static bool fold_matmul(MlirOperation add, MlirValue y, MlirValue cv, MlirOperat
   DlAttrs ma;
   DlError e = {0};
   DlShape xs, ws, ys, rs;
-  DlTensor c = {0}, w = {0};
+  DlTensor c = {0};
   MlirValue x = mlirOperationGetOperand(mm, 0), wv = mlirOperationGetOperand(mm, 1);
   if (!dl_op_read_attrs(mm, DL_OP_MATMUL, &ma, &e) || strcmp(dl_attrs_str(&ma, "act", "none"), "none"))
     return dl_error_clear(&e), false;
   if (!dl_type_to_shape(mlirValueGetType(x), &xs) || !dl_type_to_shape(mlirValueGetType(wv), &ws) ||
       !dl_type_to_shape(mlirValueGetType(y), &ys) || !dl_type_to_shape(mlirValueGetType(mlirOperationGetResult(add, 0)), &rs) ||
-      xs.rank < 2 || ws.rank != 2 || ys.dtype != DL_F32 || !dl_shape_equal(&ys, &rs) || !dl_value_tensor(wv, &w))
+      xs.rank < 2 || ws.rank != 2 || ys.dtype != DL_F32 || !dl_shape_equal(&ys, &rs) ||
+      mlirAttributeIsNull(dl_value_constant(wv)) || !dl_value_tensor(cv, &c))
     return false;
-  dl_tensor_free(&w); /* only that it is a constant */
-  if (!dl_value_tensor(cv, &c)) return false;
   int64_t K = ws.dims[0], N = ws.dims[1], n = dl_shape_numel(&c.shape), P = dl_shape_numel(&xs) / K;
   bool ok = c.shape.dtype == DL_F32 && c.shape.rank <= ys.rank && (n == 1 || n == N) && xs.dims[xs.rank - 1] == K;
   for (int i = 0; ok && i < c.shape.rank; i++) ok = c.shape.dims[i] == 1 || (i == c.shape.rank - 1 && c.shape.dims[i] == N);
