@@ -594,8 +594,15 @@ void dl_compress_report_free(DlCompressReport *r) {
   memset(r, 0, sizeof *r);
 }
 
+/* The per-tensor bytes summed over the report's tensors (raw, mean, worst). */
+static void report_totals(const DlCompressReport *r, double *raw, double *mean, double *worst) {
+  *raw = *mean = *worst = 0;
+  for (int i = 0; i < r->nt; i++) *raw += (double)r->t[i].raw, *mean += r->t[i].mean, *worst += r->t[i].worst;
+}
+
 void dl_compress_report_print(const DlCompressReport *r, DlBuf *b) {
-  double raw = 0, mean = 0, worst = 0;
+  double raw, mean, worst;
+  report_totals(r, &raw, &mean, &worst);
   dl_buf_printf(b, "%-22s %-6s %2s %9s %10s %10s %7s %7s %9s %10s\n", "tensor", "scheme", "K",
                 "raw", "mean", "worst", "mean x", "worst x", "reserved", "saved");
   for (int i = 0; i < r->nt; i++) {
@@ -605,7 +612,6 @@ void dl_compress_report_print(const DlCompressReport *r, DlBuf *b) {
     dl_buf_printf(b, "%-22s %-6s %2d %9lld %10.1f %10.0f %6.2fx %6.2fx %9s %10.1f\n", t->name,
                   dl_scheme_name(t->c.scheme), t->c.k, (long long)t->raw, t->mean, t->worst,
                   (double)t->raw / t->mean, (double)t->raw / t->worst, res, (double)t->raw - t->mean);
-    raw += (double)t->raw, mean += t->mean, worst += t->worst;
   }
   dl_buf_printf(b,
                 "total: %d tensors, %.0f bytes raw, %.1f mean (%.2fx), %.0f worst (%.2fx), %.1f "
@@ -643,7 +649,8 @@ void dl_compress_report_json(const DlCompressReport *r, DlBuf *b) {
   cJSON *root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "schema", "dlc.compress-report/1");
   cJSON *ts = cJSON_AddArrayToObject(root, "tensors");
-  double raw = 0, mean = 0, worst = 0;
+  double raw, mean, worst;
+  report_totals(r, &raw, &mean, &worst);
   for (int i = 0; i < r->nt; i++) {
     const DlCompressRow *t = &r->t[i];
     cJSON *j = cJSON_CreateObject();
@@ -655,7 +662,6 @@ void dl_compress_report_json(const DlCompressReport *r, DlBuf *b) {
     cJSON_AddNumberToObject(j, "worst_bytes", t->worst);
     if (t->reserved) cJSON_AddNumberToObject(j, "reserved_bytes", (double)t->reserved);
     cJSON_AddItemToArray(ts, j);
-    raw += (double)t->raw, mean += t->mean, worst += t->worst;
   }
   cJSON *tot = cJSON_AddObjectToObject(root, "totals");
   cJSON_AddNumberToObject(tot, "tensors", r->nt);
