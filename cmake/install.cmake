@@ -1,6 +1,6 @@
 # What `cmake --install` puts under the prefix: the tools, the device files,
-# the docs, a CMake package (imported dlc::dlc, dlc::dlc-opt, dlc::dlc-run)
-# and a pkg-config file. The package and the .pc file find the
+# the docs, a CMake package (imported dlc::dlc, dlc::dlc-opt, dlc::dlc-run and
+# dlc_add_model) and a pkg-config file. The package and the .pc file find the
 # prefix from their own place, so an installed tree can be moved.
 #
 # No headers: generated C includes only its own header and the C library, the
@@ -49,6 +49,6 @@ configure_file("${CMAKE_SOURCE_DIR}/cmake/dlcConfig.cmake.in" "${dlc_pkg}/dlcCon
 write_basic_package_version_file("${dlc_pkg}/dlcConfigVersion.cmake" VERSION "${PROJECT_VERSION}"
                                  COMPATIBILITY SameMinorVersion)
 configure_file("${CMAKE_SOURCE_DIR}/cmake/dlc.pc.in" "${dlc_pkg}/dlc.pc" @ONLY)
-install(FILES "${dlc_pkg}/dlcConfig.cmake" "${dlc_pkg}/dlcConfigVersion.cmake"
+install(FILES "${dlc_pkg}/dlcConfig.cmake" "${dlc_pkg}/dlcConfigVersion.cmake" "${CMAKE_SOURCE_DIR}/cmake/dlcModel.cmake"
         DESTINATION "${DLC_INSTALL_CMAKEDIR}")
 install(FILES "${dlc_pkg}/dlc.pc" DESTINATION "${DLC_INSTALL_PCDIR}")
