@@ -6,7 +6,7 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
-  cmake ninja-build gcc g++ make clang \
+  cmake ninja-build pkgconf gcc g++ make clang \
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools \
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev libcjson-dev \
   libonnx-testdata dataset-fashion-mnist \
