@@ -19,6 +19,9 @@
 # dlc names every file it read (the model, external weights, the samples, the
 # config, a device file) in a depfile, so a change to any of them reruns it,
 # and only it and what depends on its output. A dlc error fails the build.
+if(CMAKE_VERSION VERSION_LESS 3.20)
+  message(FATAL_ERROR "dlc_add_model needs CMake 3.20 or later (depfiles of custom commands); this is ${CMAKE_VERSION}")
+endif()
 include_guard(GLOBAL)
 
 cmake_policy(PUSH)
