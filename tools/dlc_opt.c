@@ -8,6 +8,7 @@
 #include "dlc/quant.h"
 #include "dlc/support.h"
 #include "dlc/version.h"
+#include "diagnostics.h"
 #include "options.h"
 
 static const char *prog = "dlc-opt";
@@ -110,9 +111,53 @@ static void append(Out *o, const char *s, size_t n) {
   o->b[o->len] = 0;
 }
 
-/* Parses, verifies, transforms and prints one chunk. */
-static bool process(MlirContext ctx, const char *src, size_t n, const Opts *o, unsigned print_flags, Out *out) {
-  MlirModule m = mlirModuleCreateParse(ctx, (MlirStringRef){src, n});
+/* The input text of one chunk, src[begin, end), behind as many newlines as
+ * lines precede it, so that its locations are lines of the whole file. With
+ * wrap, inside `module {` ... `}` (when the chunk holds several top-level
+ * ops): the `module {` takes the place of a blank or comment line before the
+ * first op where there is one. */
+static void chunk_text(const char *src, size_t begin, size_t end, bool wrap, DlBuf *b) {
+  size_t lines = 0, skip = 0; /* skip: a blank or comment line of the chunk to write `module {` on */
+  for (size_t i = 0; i < begin; i++) lines += src[i] == '\n';
+  if (wrap && !lines) {
+    const char *p = src + begin, *e = src + end;
+    while (p < e && (*p == ' ' || *p == '\t')) p++;
+    if (p < e && (*p == '\n' || (p + 1 < e && p[0] == '/' && p[1] == '/'))) {
+      const char *nl = memchr(p, '\n', (size_t)(e - p));
+      skip = (size_t)((nl ? nl : e) - (src + begin));
+    }
+  }
+  if (wrap) dl_buf_append(b, "module {", 8);
+  for (size_t i = 0; i < lines; i++) dl_buf_append(b, "\n", 1);
+  dl_buf_append(b, src + begin + skip, end - begin - skip);
+}
+
+/* Parses src[begin, end) (text or bytecode) as a module, with d's name as its
+ * locations' file name; a single top-level op other than a module goes into
+ * one. Null after diagnostics. */
+static MlirModule parse(MlirContext ctx, DlSourceDiag *d, size_t begin, size_t end) {
+  DlBuf b = {0};
+  chunk_text(d->src, begin, end, false, &b);
+  d->single_top = false;
+  MlirOperation op = mlirOperationCreateParse(ctx, (MlirStringRef){b.data ? b.data : "", b.len}, dl_str(d->name));
+  if (mlirOperationIsNull(op) && d->single_top) {
+    b.len = 0;
+    chunk_text(d->src, begin, end, true, &b);
+    dl_buf_append(&b, "\n}\n", 3);
+    op = mlirOperationCreateParse(ctx, (MlirStringRef){b.data, b.len}, dl_str(d->name));
+  }
+  dl_buf_free(&b);
+  if (mlirOperationIsNull(op)) return (MlirModule){NULL};
+  if (dl_op_is(op, "builtin.module")) return mlirModuleFromOperation(op);
+  MlirModule m = mlirModuleCreateEmpty(mlirOperationGetLocation(op));
+  mlirBlockAppendOwnedOperation(mlirModuleGetBody(m), op);
+  return m;
+}
+
+/* Parses, verifies, transforms and prints one chunk, src[begin, end). */
+static bool process(MlirContext ctx, DlSourceDiag *d, size_t begin, size_t end, const Opts *o, unsigned print_flags,
+                    Out *out) {
+  MlirModule m = parse(ctx, d, begin, end);
   if (mlirModuleIsNull(m)) return false;
   bool ok = !o->verify || dl_verify(mlirModuleGetOperation(m));
   if (ok && o->calib.data) {
@@ -136,6 +181,24 @@ static bool process(MlirContext ctx, const char *src, size_t n, const Opts *o, u
   }
   mlirModuleDestroy(m);
   return ok;
+}
+
+/* Where the chunk that begins at src[begin] ends: at the next line that
+ * begins with "// -----" (or the end); *next is where the chunk after it begins. */
+static size_t chunk_end(const char *src, size_t len, size_t begin, bool split, size_t *next) {
+  static const char sep[] = "// -----";
+  for (size_t i = begin; split && i + sizeof sep - 1 <= len; i++) {
+    if ((i == 0 || src[i - 1] == '\n') && !memcmp(src + i, sep, sizeof sep - 1)) {
+      const char *nl = memchr(src + i, '\n', len - i);
+      *next = nl ? (size_t)(nl - src) + 1 : len;
+      return i;
+    }
+    const char *nl = memchr(src + i, '\n', len - i);
+    if (!nl) break;
+    i = (size_t)(nl - src);
+  }
+  *next = len + 1;
+  return len;
 }
 
 int main(int argc, char **argv) {
@@ -179,20 +242,17 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     return 2;
   }
-  dl_attach_diagnostic_printer(ctx, prog);
+  DlSourceDiag diag = {prog, strcmp(in, "-") ? in : "<stdin>", src, len};
+  dl_source_diag_attach(ctx, &diag);
   Out out = {0};
   bool ok = true;
-  const char *sep = "// -----";
-  for (const char *p = src; p;) {
-    const char *next = split ? strstr(p, sep) : NULL;
-    size_t n = next ? (size_t)(next - p) : strlen(p);
-    if (p != src) append(&out, "// -----\n", 9);
-    ok &= process(ctx, p, n, &o, print_flags, &out);
-    if (!next) break;
-    p = strchr(next, '\n');
-    if (p) p++;
+  for (size_t begin = 0, next; begin <= len && (begin < len || begin == 0); begin = next) {
+    size_t end = chunk_end(src, len, begin, split, &next);
+    if (begin) append(&out, "// -----\n", 9);
+    ok &= process(ctx, &diag, begin, end, &o, print_flags, &out);
   }
   free(src);
+  dl_source_diag_free(&diag);
   if (ok && !dl_write_file_atomic(outp, out.b ? out.b : "", out.len, &e)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     ok = false;
