@@ -4,7 +4,7 @@
 
 #include "dlc/ir.h"
 
-#define DL_PASS(id, flag, summary) bool dl_pass_##id(MlirOperation func);
+#define DL_PASS(id, flag, settings, summary) bool dl_pass_##id(MlirOperation func);
 #include "passes.def"
 #undef DL_PASS
 

@@ -36,7 +36,9 @@ static void print_op_table(void) {
 
 typedef struct {
   DlCommonOptions common; /* -o, --print-*, --help, --version */
-  char passes[1024];
+  DlPipeline *pipeline; /* --PASS flags or --pass-pipeline, in command-line order */
+  int from_flags, from_text; /* how many of each, which do not mix */
+  DlPipelineReport report;   /* --mlir-print-ir-*, --mlir-timing */
   bool verify;
   DlTensor calib; /* --calibrate data; calibration runs before the passes */
   DlCalibOptions co;
@@ -56,20 +58,34 @@ static bool opt_calib_method(const DlOption *o, const char *v, void *s, DlError 
     return dl_error_set(e, "bad --calib-method '%s' (expected auto, minmax, percentile[=P], entropy or mse)", v);
   return true;
 }
-/* --PASS: appended to the pipeline, in command-line order */
-static bool opt_pass(const DlOption *o, const char *v, void *s, DlError *e) {
-  (void)v;
-  Opts *x = s;
-  if (strlen(x->passes) + strlen(o->name) + 2 > sizeof x->passes) return dl_error_set(e, "too many passes");
-  if (x->passes[0]) strcat(x->passes, ",");
-  strcat(x->passes, o->name + 2);
+static bool no_mixing(const Opts *x, DlError *e) {
+  if (x->from_flags && x->from_text)
+    return dl_error_set(e, "--pass-pipeline cannot be combined with --PASS flags (write the whole pipeline in it)");
   return true;
+}
+/* --PASS[=OPTIONS]: appended to the pipeline, in command-line order */
+static bool opt_pass(const DlOption *o, const char *v, void *s, DlError *e) {
+  Opts *x = s;
+  DlBuf b = {0};
+  dl_buf_printf(&b, "%s%s%s%s", o->name + 2, v ? "{" : "", v ? v : "", v ? "}" : "");
+  x->from_flags++;
+  bool ok = no_mixing(x, e) && dl_pipeline_parse(x->pipeline, b.data, e);
+  dl_buf_free(&b);
+  return ok;
+}
+static bool opt_pass_pipeline(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  Opts *x = s;
+  x->from_text++;
+  return no_mixing(x, e) && dl_pipeline_parse(x->pipeline, v, e);
 }
 
 static const DlOption opt_options[] = {
     {"--split-input-file", NULL, "process '// -----' separated chunks independently", dl_opt_flag, OFF(split)},
     {"--no-verify", NULL, "skip the qg verifier", dl_opt_flag, OFF(no_verify)},
-    {"--list-passes", NULL, "list the passes", dl_opt_flag, OFF(list)},
+    {"--list-passes", NULL, "list the passes and their options", dl_opt_flag, OFF(list)},
+    {"--pass-pipeline", "P", "run pipeline P, e.g. 'builtin.module(fold-bn,quantize{wbits=4 abits=8})'\n"
+                             "(options as in --list-passes; instead of --PASS flags)", opt_pass_pipeline},
     {"--calibrate", "FILE.npy", "run the model over these samples first and record\neach value's range as dlc.range (for --quantize)", opt_calibrate},
     {"--calib-method", "M", "auto (default: mse below 6 bits, else minmax), minmax,\npercentile[=P], entropy, mse", opt_calib_method, .needs = "--calibrate"},
     {"--print-op-table", NULL, "print the qg op table as Markdown (docs/qg-ops.md)", dl_opt_flag, OFF(op_table)},
@@ -84,10 +100,10 @@ static const DlOptionTable *option_tables(void) {
   int n;
   const DlPassInfo *p = dl_pass_list(&n);
   if (rows[0].name) return tables;
-  rows[0] = (DlOption){"passes (in the order given; see --list-passes):"};
+  rows[0] = (DlOption){"passes (in the order given; --PASS='KEY=VALUE ...' sets options, see --list-passes):"};
   for (int j = 0; j < n && j < 128; j++) {
     snprintf(names[j], sizeof names[j], "--%s", p[j].flag);
-    rows[j + 1] = (DlOption){names[j], NULL, p[j].summary, opt_pass};
+    rows[j + 1] = (DlOption){names[j], NULL, p[j].summary, opt_pass, .optional_arg = p[j].noptions > 0};
   }
   return tables;
 }
@@ -166,9 +182,9 @@ static bool process(MlirContext ctx, DlSourceDiag *d, size_t begin, size_t end, 
     if (!ok) fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     dl_error_clear(&e);
   }
-  if (ok && o->passes[0]) {
+  if (ok && dl_pipeline_size(o->pipeline)) {
     DlError e = {0};
-    ok = dl_run_pipeline(m, o->passes, &e);
+    ok = dl_pipeline_run(o->pipeline, m, &o->report, &e);
     if (!ok) fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     dl_error_clear(&e);
     if (ok && o->verify) ok = dl_verify(mlirModuleGetOperation(m));
@@ -201,8 +217,27 @@ static size_t chunk_end(const char *src, size_t len, size_t begin, bool split, s
   return len;
 }
 
+/* One pass of --list-passes: its flag and summary, then its options. */
+static void list_pass(const DlPassInfo *p) {
+  static const char *const kind[] = {"INT", "FLOAT", "BOOL", "STR"};
+  printf("  --%-22s %s\n", p->flag, p->summary);
+  for (int i = 0; i < p->noptions; i++) {
+    const DlPassOption *o = &p->options[i];
+    char head[64], range[64] = "";
+    snprintf(head, sizeof head, "%s=%s", o->name, o->choices ? o->choices : kind[o->kind]);
+    if (o->kind == DL_PASS_OPT_INT || o->kind == DL_PASS_OPT_FLOAT) snprintf(range, sizeof range, ", %g..%g", o->lo, o->hi);
+    printf("      %-20s %s (%s%s%s)\n", head, o->help, o->dflt ? "default " : "required", o->dflt ? o->dflt : "", range);
+  }
+}
+
+static int finish(Opts *o, int rc) {
+  dl_tensor_free(&o->calib);
+  dl_pipeline_destroy(o->pipeline);
+  return rc;
+}
+
 int main(int argc, char **argv) {
-  Opts o = {.common = {.out = "-", .print_loc = -1}};
+  Opts o = {.common = {.out = "-", .print_loc = -1}, .pipeline = dl_pipeline_create()};
   const char *pos[2], *in = "-";
   int seen[256] = {0}, npos = 0;
   DlError pe = {0};
@@ -212,18 +247,18 @@ int main(int argc, char **argv) {
     size_t n = strlen(pe.msg);
     bool unknown = !strncmp(pe.msg, "unknown option", 14) && n > 0; /* "... (see --help)": the passes too */
     fprintf(stderr, "%s: error: %.*s%s\n", prog, (int)(unknown ? n - 1 : n), pe.msg, unknown ? " and --list-passes)" : "");
-    dl_tensor_free(&o.calib);
-    return dl_error_clear(&pe), 1;
+    return dl_error_clear(&pe), finish(&o, 1);
   }
-  if (o.common.help) return usage(stdout), 0;
-  if (o.common.version) return printf("dlc-opt %s\n", DLC_VERSION), 0;
+  if (o.common.help) return usage(stdout), finish(&o, 0);
+  if (o.common.version) return printf("dlc-opt %s\n", DLC_VERSION), finish(&o, 0);
   if (o.list) {
     int n;
     const DlPassInfo *p = dl_pass_list(&n);
-    for (int j = 0; j < n; j++) printf("  --%-18s %s\n", p[j].flag, p[j].summary);
-    return 0;
+    for (int j = 0; j < n; j++) list_pass(&p[j]);
+    return finish(&o, 0);
   }
-  if (o.op_table) return print_op_table(), 0;
+  if (o.op_table) return print_op_table(), finish(&o, 0);
+  o.report.print_flags = dl_print_flags(&o.common) & ~(unsigned)DL_PRINT_LOC;
   if (npos) in = pos[0];
   o.verify = !o.no_verify;
   unsigned print_flags = dl_print_flags(&o.common);
@@ -235,12 +270,12 @@ int main(int argc, char **argv) {
   size_t len;
   if (!dl_read_file(in, &src, &len, &e)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-    return 1;
+    return dl_error_clear(&e), finish(&o, 1);
   }
   MlirContext ctx = dl_context_create(&e);
   if (mlirContextIsNull(ctx)) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
-    return 2;
+    return free(src), dl_error_clear(&e), finish(&o, 2);
   }
   DlSourceDiag diag = {prog, strcmp(in, "-") ? in : "<stdin>", src, len};
   dl_source_diag_attach(ctx, &diag);
@@ -259,6 +294,6 @@ int main(int argc, char **argv) {
   }
   free(out.b);
   dl_context_destroy(ctx);
-  dl_tensor_free(&o.calib);
-  return ok ? 0 : 1;
+  dl_error_clear(&e);
+  return finish(&o, ok ? 0 : 1);
 }
