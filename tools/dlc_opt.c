@@ -86,6 +86,9 @@ static const DlOption opt_options[] = {
     {"--list-passes", NULL, "list the passes and their options", dl_opt_flag, OFF(list)},
     {"--pass-pipeline", "P", "run pipeline P, e.g. 'builtin.module(fold-bn,quantize{wbits=4 abits=8})'\n"
                              "(options as in --list-passes; instead of --PASS flags)", opt_pass_pipeline},
+    {"--mlir-print-ir-before-all", NULL, "print the IR before each pass (stderr)", dl_opt_flag, OFF(report.print_before)},
+    {"--mlir-print-ir-after-all", NULL, "print the IR after each pass (stderr)", dl_opt_flag, OFF(report.print_after)},
+    {"--mlir-timing", NULL, "report the wall time of each pass (stderr)", dl_opt_flag, OFF(report.timing)},
     {"--calibrate", "FILE.npy", "run the model over these samples first and record\neach value's range as dlc.range (for --quantize)", opt_calibrate},
     {"--calib-method", "M", "auto (default: mse below 6 bits, else minmax), minmax,\npercentile[=P], entropy, mse", opt_calib_method, .needs = "--calibrate"},
     {"--print-op-table", NULL, "print the qg op table as Markdown (docs/qg-ops.md)", dl_opt_flag, OFF(op_table)},
@@ -277,6 +280,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     return free(src), dl_error_clear(&e), finish(&o, 2);
   }
+  if (o.report.print_before || o.report.print_after) mlirContextEnableMultithreading(ctx, false); /* dumps in order */
   DlSourceDiag diag = {prog, strcmp(in, "-") ? in : "<stdin>", src, len};
   dl_source_diag_attach(ctx, &diag);
   Out out = {0};
