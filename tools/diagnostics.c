@@ -65,6 +65,8 @@ static void one(DlSourceDiag *d, MlirDiagnostic g) {
   MlirLocation loc = mlirDiagnosticGetLocation(g);
   bool here = file_loc(loc, &file, &line, &col) && file.length == strlen(d->name) && !memcmp(file.data, d->name, file.length);
   if (d->verify) {
+    /* mlir-opt does not attach the op to diagnostics when verifying them */
+    if (sev == MlirDiagnosticNote && !strncmp(msg.data, "see current operation:", 22)) return dl_buf_free(&msg);
     if (d->nseen == d->cap) d->seen = realloc(d->seen, sizeof *d->seen * (size_t)(d->cap = d->cap ? 2 * d->cap : 16));
     d->seen[d->nseen++] = (DlSeenDiag){sev, here ? line : 0, here ? col : 0, msg.data};
     return;

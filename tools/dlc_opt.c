@@ -42,7 +42,7 @@ typedef struct {
   bool verify;
   DlTensor calib; /* --calibrate data; calibration runs before the passes */
   DlCalibOptions co;
-  bool split, no_verify, list, op_table;
+  bool split, no_verify, list, op_table, verify_diagnostics;
 } Opts;
 
 #define OFF(f) offsetof(Opts, f)
@@ -82,6 +82,9 @@ static bool opt_pass_pipeline(const DlOption *o, const char *v, void *s, DlError
 
 static const DlOption opt_options[] = {
     {"--split-input-file", NULL, "process '// -----' separated chunks independently", dl_opt_flag, OFF(split)},
+    {"--verify-diagnostics", NULL, "check the diagnostics against the input's expected-error,\n"
+                                   "expected-warning, expected-note {{...}} comments (@+N, @-N,\n"
+                                   "@unknown for other lines); exit 0 when they all match", dl_opt_flag, OFF(verify_diagnostics)},
     {"--no-verify", NULL, "skip the qg verifier", dl_opt_flag, OFF(no_verify)},
     {"--list-passes", NULL, "list the passes and their options", dl_opt_flag, OFF(list)},
     {"--pass-pipeline", "P", "run pipeline P, e.g. 'builtin.module(fold-bn,quantize{wbits=4 abits=8})'\n"
@@ -188,7 +191,7 @@ static bool process(MlirContext ctx, DlSourceDiag *d, size_t begin, size_t end, 
   if (ok && dl_pipeline_size(o->pipeline)) {
     DlError e = {0};
     ok = dl_pipeline_run(o->pipeline, m, &o->report, &e);
-    if (!ok) fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+    if (!ok && !o->verify_diagnostics) fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     dl_error_clear(&e);
     if (ok && o->verify) ok = dl_verify(mlirModuleGetOperation(m));
   }
@@ -281,14 +284,16 @@ int main(int argc, char **argv) {
     return free(src), dl_error_clear(&e), finish(&o, 2);
   }
   if (o.report.print_before || o.report.print_after) mlirContextEnableMultithreading(ctx, false); /* dumps in order */
-  DlSourceDiag diag = {prog, strcmp(in, "-") ? in : "<stdin>", src, len};
+  DlSourceDiag diag = {prog, strcmp(in, "-") ? in : "<stdin>", src, len, o.verify_diagnostics};
   dl_source_diag_attach(ctx, &diag);
   Out out = {0};
   bool ok = true;
   for (size_t begin = 0, next; begin <= len && (begin < len || begin == 0); begin = next) {
     size_t end = chunk_end(src, len, begin, split, &next);
     if (begin) append(&out, "// -----\n", 9);
-    ok &= process(ctx, &diag, begin, end, &o, print_flags, &out);
+    bool done = process(ctx, &diag, begin, end, &o, print_flags, &out);
+    /* with --verify-diagnostics, a chunk is right when its diagnostics are the expected ones */
+    ok &= o.verify_diagnostics ? dl_source_diag_check(&diag, begin, end) : done;
   }
   free(src);
   dl_source_diag_free(&diag);
