@@ -34,6 +34,7 @@ static bool file_loc(MlirLocation l, MlirStringRef *file, int *line, int *col) {
 /* Line `line` (from 1) of the input, or NULL; *n its length. */
 static const char *source_line(const DlSourceDiag *d, int line, size_t *n) {
   const char *p = d->src, *end = d->src + d->len;
+  if (line < 1) return NULL;
   for (int l = 1; l < line && p; l++) {
     p = memchr(p, '\n', (size_t)(end - p));
     if (p) p++;

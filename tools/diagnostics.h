@@ -20,7 +20,7 @@ typedef struct {
   const char *prog; /* names diagnostics without a location in the input */
   const char *name; /* the input's name as its locations carry it ("x.mlir", "<stdin>") */
   const char *src;  /* the whole input (borrowed), for the source lines */
-  size_t len;
+  size_t len;       /* 0: no source lines to show (bytecode) */
   bool verify; /* collect instead of printing */
   bool quiet;  /* swallow everything (a parse retried in another form) */
   bool single_top; /* set when MLIR asked for a single top-level operation */

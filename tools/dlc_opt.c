@@ -42,7 +42,7 @@ typedef struct {
   bool verify;
   DlTensor calib; /* --calibrate data; calibration runs before the passes */
   DlCalibOptions co;
-  bool split, no_verify, list, op_table, verify_diagnostics;
+  bool split, no_verify, list, op_table, verify_diagnostics, emit_bytecode;
 } Opts;
 
 #define OFF(f) offsetof(Opts, f)
@@ -85,6 +85,7 @@ static const DlOption opt_options[] = {
     {"--verify-diagnostics", NULL, "check the diagnostics against the input's expected-error,\n"
                                    "expected-warning, expected-note {{...}} comments (@+N, @-N,\n"
                                    "@unknown for other lines); exit 0 when they all match", dl_opt_flag, OFF(verify_diagnostics)},
+    {"--emit-bytecode", NULL, "write MLIR bytecode instead of text (input may be either)", dl_opt_flag, OFF(emit_bytecode)},
     {"--no-verify", NULL, "skip the qg verifier", dl_opt_flag, OFF(no_verify)},
     {"--list-passes", NULL, "list the passes and their options", dl_opt_flag, OFF(list)},
     {"--pass-pipeline", "P", "run pipeline P, e.g. 'builtin.module(fold-bn,quantize{wbits=4 abits=8})'\n"
@@ -132,6 +133,8 @@ static void append(Out *o, const char *s, size_t n) {
   o->len += n;
   o->b[o->len] = 0;
 }
+
+static void write_out(MlirStringRef s, void *u) { append(u, s.data, s.length); }
 
 /* The input text of one chunk, src[begin, end), behind as many newlines as
  * lines precede it, so that its locations are lines of the whole file. With
@@ -195,7 +198,9 @@ static bool process(MlirContext ctx, DlSourceDiag *d, size_t begin, size_t end, 
     dl_error_clear(&e);
     if (ok && o->verify) ok = dl_verify(mlirModuleGetOperation(m));
   }
-  if (ok) {
+  if (ok && o->emit_bytecode) {
+    mlirOperationWriteBytecode(mlirModuleGetOperation(m), write_out, out);
+  } else if (ok) {
     size_t len;
     char *s = dl_print_op(mlirModuleGetOperation(m), print_flags, &len);
     append(out, s, len);
@@ -270,6 +275,10 @@ int main(int argc, char **argv) {
   unsigned print_flags = dl_print_flags(&o.common);
   const char *outp = o.common.out;
   bool split = o.split;
+  if (split && o.emit_bytecode) {
+    fprintf(stderr, "%s: error: --emit-bytecode writes one module; it does not go with --split-input-file\n", prog);
+    return finish(&o, 1);
+  }
 
   DlError e = {0};
   char *src;
@@ -284,7 +293,9 @@ int main(int argc, char **argv) {
     return free(src), dl_error_clear(&e), finish(&o, 2);
   }
   if (o.report.print_before || o.report.print_after) mlirContextEnableMultithreading(ctx, false); /* dumps in order */
-  DlSourceDiag diag = {prog, strcmp(in, "-") ? in : "<stdin>", src, len, o.verify_diagnostics};
+  bool bytecode = len >= 4 && !memcmp(src, "ML\xefR", 4);
+  if (bytecode) split = false; /* one module, and no source lines to show */
+  DlSourceDiag diag = {prog, strcmp(in, "-") ? in : "<stdin>", src, bytecode ? 0 : len, o.verify_diagnostics};
   dl_source_diag_attach(ctx, &diag);
   Out out = {0};
   bool ok = true;
