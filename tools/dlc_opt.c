@@ -117,7 +117,8 @@ static const DlOptionTable *option_tables(void) {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: dlc-opt [FILE|-] [--PASS ...] [-o OUT] [options]\n"
-             "Reads MLIR (qg dialect) text, runs the named passes in order, prints MLIR.\n"
+             "Reads MLIR (qg dialect; text or bytecode), runs the passes in order (--PASS flags\n"
+             "or --pass-pipeline), prints MLIR. Diagnostics as mlir-opt prints them.\n"
              "Every option takes its value as --opt=value or --opt value.\n");
   dl_options_help(f, option_tables());
 }
