@@ -19,177 +19,222 @@ static void dlrt_apply_act(float *y, dlrt_i n, dlrt_act act) {
 /* @end */
 
 /* @fn dlrt_simd */
-/* Which register-tile bodies this build has (dlrt_tile4, dlrt_ctile). A build
- * with -mavx512f (e.g. -march=native) has the AVX-512 bodies only (DLRT_W512);
+/* Float dot products (dlrt_sgemm, dlrt_conv) are fused: every term is
+ * acc = fmaf(a, b, acc), one rounding per term, in increasing k, as the
+ * processor's FMA instruction computes it, so the register-tile bodies below
+ * all give the bits of the scalar fmaf loop. Bodies: AVX-512F, 32 columns (_z);
+ * AVX2 with FMA, 16 columns (_y); portable C through fmaf (_c). Which ones a
+ * build has: with -mavx512f (e.g. -march=native on an AVX-512 machine) _z only;
  * an x86-64 build by gcc or clang without it (-O2 alone, and dlc itself) has
- * those, compiled for AVX-512 through a target attribute, and the SSE2 ones
- * (DLRT_W128), and picks at run time (__builtin_cpu_supports): the file turns
- * FP contraction off, so the AVX-512 functions multiply and add as written and
- * give the SSE2 bits. -DDLC_DLRT_NO512 keeps such a build on SSE2,
- * -DDLC_DLRT_PORTABLE (or another machine) uses portable C. */
+ * all three, the first two compiled through target attributes, and picks at
+ * run time (__builtin_cpu_supports); a processor with neither gets _c, which
+ * calls libm's fmaf (exact, slow). -DDLC_DLRT_NO512 leaves _z out,
+ * -DDLC_DLRT_PORTABLE (and any other machine) has _c only, where compilers
+ * turn fmaf into the target's own fused instruction (aarch64: fmla). */
 #if !defined(DLC_DLRT_PORTABLE) && defined(__AVX512F__)
-#define DLRT_W512 1
-#define DLRT_T512
-#elif !defined(DLC_DLRT_PORTABLE) && defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__) && \
-    !defined(DLC_DLRT_NO512)
-#define DLRT_W512 1
-#define DLRT_W128 1
-#define DLRT_T512 __attribute__((target("avx512f")))
-#elif !defined(DLC_DLRT_PORTABLE) && defined(__SSE2__)
-#define DLRT_W128 1
+#define DLRT_WZ 1
+#define DLRT_TZ
+#elif !defined(DLC_DLRT_PORTABLE) && defined(__x86_64__) && defined(__GNUC__)
+#ifndef DLC_DLRT_NO512
+#define DLRT_WZ 1
+#define DLRT_TZ __attribute__((target("avx512f")))
+#endif
+#define DLRT_WY 1
+#if defined(__AVX2__) && defined(__FMA__)
+#define DLRT_TY
+#else
+#define DLRT_TY __attribute__((target("avx2,fma")))
+#define DLRT_WC 1
+#endif
+#else
+#define DLRT_WC 1
 #endif
 #define DLRT_CNR_MAX 32
-#if defined(DLRT_W512) || defined(DLRT_W128)
+#if defined(DLRT_WZ) || defined(DLRT_WY)
 #include <immintrin.h>
 #endif
-/* a call to the AVX-512 (z), SSE2 (x) or portable (c) body, whichever this build
- * has and nr, the width dlrt_simd_width() gave, says this processor runs */
-#if defined(DLRT_W512) && defined(DLRT_W128)
-#define DLRT_PICK(nr, z, x, c) ((nr) == 32 ? (z) : (x))
-#elif defined(DLRT_W512)
-#define DLRT_PICK(nr, z, x, c) ((void)(nr), (z))
-#elif defined(DLRT_W128)
-#define DLRT_PICK(nr, z, x, c) ((void)(nr), (x))
+/* the register tiles stay functions of their own: inlined into dlrt_conv, gcc
+ * spills accumulators to make room for the caller's values */
+#ifdef __GNUC__
+#define DLRT_TILE __attribute__((noinline))
 #else
-#define DLRT_PICK(nr, z, x, c) ((void)(nr), (c))
+#define DLRT_TILE
+#endif
+/* the portable body's width: 16, or 8 where it is only the fallback of _y */
+#ifdef DLRT_WY
+#define DLRT_CW 8
+#else
+#define DLRT_CW 16
+#endif
+/* a call to the AVX-512 (z), AVX2 (y) or portable (c) body: whichever this
+ * build has and nr, the width dlrt_simd_width() gave, says this processor runs */
+#if defined(DLRT_WZ) && defined(DLRT_WY) && defined(DLRT_WC)
+#define DLRT_PICK(nr, z, y, c) ((nr) == 32 ? (z) : (nr) == 16 ? (y) : (c))
+#elif defined(DLRT_WZ) && defined(DLRT_WY)
+#define DLRT_PICK(nr, z, y, c) ((nr) == 32 ? (z) : (y))
+#elif defined(DLRT_WY) && defined(DLRT_WC)
+#define DLRT_PICK(nr, z, y, c) ((nr) == 16 ? (y) : (c))
+#elif defined(DLRT_WZ)
+#define DLRT_PICK(nr, z, y, c) ((void)(nr), (z))
+#elif defined(DLRT_WY)
+#define DLRT_PICK(nr, z, y, c) ((void)(nr), (y))
+#else
+#define DLRT_PICK(nr, z, y, c) ((void)(nr), (c))
+#endif
+/* the tiles' masks for the first nv of 32 (_z) or 16 (_y) columns, their loads,
+ * stores and one k step of two registers: c += a * b, fused */
+#ifdef DLRT_WZ
+#define DLRT_TZ_MASKS                                                                                 \
+  __mmask16 m0 = (__mmask16)(nv >= 16 ? 0xffff : (1u << nv) - 1),                                      \
+            m1 = (__mmask16)(nv >= 32 ? 0xffff : nv <= 16 ? 0 : (1u << (nv - 16)) - 1)
+#define DLRT_TZ_LOAD(c0, c1, d) c0 = _mm512_maskz_loadu_ps(m0, d), c1 = _mm512_maskz_loadu_ps(m1, (d) + 16)
+#define DLRT_TZ_STORE(d, c0, c1) _mm512_mask_storeu_ps(d, m0, c0), _mm512_mask_storeu_ps((d) + 16, m1, c1)
+#define DLRT_TZ_FMA(c0, c1, e)                                                                        \
+  a = _mm512_set1_ps(e[k]), c0 = _mm512_fmadd_ps(a, b0, c0), c1 = _mm512_fmadd_ps(a, b1, c1)
+#endif
+#ifdef DLRT_WY
+/* the lanes below nv of two 8-float halves, as _mm256_maskload_ps wants them */
+#define DLRT_TY_MASKS                                                                                 \
+  __m256i io = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), nn = _mm256_set1_epi32(nv);                  \
+  __m256i m0 = _mm256_cmpgt_epi32(nn, io), m1 = _mm256_cmpgt_epi32(nn, _mm256_add_epi32(io, _mm256_set1_epi32(8)))
+#define DLRT_TY_LOAD(c0, c1, d) c0 = _mm256_maskload_ps(d, m0), c1 = _mm256_maskload_ps((d) + 8, m1)
+#define DLRT_TY_STORE(d, c0, c1) _mm256_maskstore_ps(d, m0, c0), _mm256_maskstore_ps((d) + 8, m1, c1)
+#define DLRT_TY_FMA(c0, c1, e)                                                                        \
+  a = _mm256_set1_ps(e[k]), c0 = _mm256_fmadd_ps(a, b0, c0), c1 = _mm256_fmadd_ps(a, b1, c1)
 #endif
 /* the width in floats of a tile of this build on this processor */
 static int dlrt_simd_width(void) {
-#if defined(DLRT_W512) && defined(DLRT_W128)
-  return __builtin_cpu_supports("avx512f") ? 32 : 8;
-#elif defined(DLRT_W512)
+#if defined(DLRT_WZ) && (defined(DLRT_WY) || defined(DLRT_WC))
+  if (__builtin_cpu_supports("avx512f")) return 32;
+#elif defined(DLRT_WZ)
   return 32;
-#elif defined(DLRT_W128)
-  return 8;
-#else
+#endif
+#if defined(DLRT_WY) && defined(DLRT_WC)
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 16 : DLRT_CW;
+#elif defined(DLRT_WY)
   return 16;
+#elif !defined(DLRT_WZ) || defined(DLRT_WC)
+  return DLRT_CW;
 #endif
 }
 /* @end */
 
-/* @fn dlrt_axpy16 */
-/* c_r[j] += a[r] * b[j] for 16 consecutive j and 4 rows, or 1 row. The fixed
- * trip count and restrict let compilers vectorize them at -O2 too; each c_r[j]
- * still gets one multiply-add per call, so results do not change. */
-static void dlrt_axpy16x4(const float *a, const float *restrict b, float *restrict c0, float *restrict c1,
-                          float *restrict c2, float *restrict c3) {
-  int j;
-  for (j = 0; j < 16; j++) {
-    float bj = b[j];
-    c0[j] += a[0] * bj;
-    c1[j] += a[1] * bj;
-    c2[j] += a[2] * bj;
-    c3[j] += a[3] * bj;
-  }
-}
-static void dlrt_axpy16x1(float a, const float *restrict b, float *restrict c) {
-  int j;
-  for (j = 0; j < 16; j++) c[j] += a * b[j];
-}
-/* @end */
-
-/* @fn dlrt_tile4 uses dlrt_simd dlrt_axpy16 */
-/* C[r][j] += sum over k < K, in order, of A[r][k] * B[k][j] for 4 rows r and
- * nr columns j (nr = dlrt_simd_width()), the tile held in registers for the
- * whole k loop; a multiply, then an add, per k and element, exactly as the
- * scalar loop does, so the widths below all give the same bits. AVX-512: 4 x
- * 32 (_z); SSE2: 4 x 8 (_x); portable C: 4 x 16 through memory (_c). */
-#ifdef DLRT_W512
-static DLRT_T512 void dlrt_tile4_z(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C, dlrt_i ldc) {
+/* @fn dlrt_tile4 uses dlrt_simd */
+/* C[r][j] = fmaf(A[r][k], B[k][j], C[r][j]) for k < K in order, for R = 4 rows
+ * (dlrt_tile4) or one (dlrt_tile1) and the first nv <= nr columns j (nr =
+ * dlrt_simd_width()), the tile held in registers for the whole k loop; nothing
+ * past column nv is read or written. AVX-512: 32 columns, masked (_z); AVX2:
+ * 16, masked (_y); portable C (_c). */
+#ifdef DLRT_WZ
+static DLRT_TZ DLRT_TILE void dlrt_tile4_z(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C,
+                                 dlrt_i ldc, int nv) {
   float *d0 = C, *d1 = C + ldc, *d2 = d1 + ldc, *d3 = d2 + ldc;
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
-  __m512 c00 = _mm512_loadu_ps(d0), c01 = _mm512_loadu_ps(d0 + 16), c10 = _mm512_loadu_ps(d1);
-  __m512 c11 = _mm512_loadu_ps(d1 + 16), c20 = _mm512_loadu_ps(d2), c21 = _mm512_loadu_ps(d2 + 16);
-  __m512 c30 = _mm512_loadu_ps(d3), c31 = _mm512_loadu_ps(d3 + 16);
+  __m512 c00, c01, c10, c11, c20, c21, c30, c31;
+  DLRT_TZ_MASKS;
   dlrt_i k;
+  DLRT_TZ_LOAD(c00, c01, d0), DLRT_TZ_LOAD(c10, c11, d1), DLRT_TZ_LOAD(c20, c21, d2), DLRT_TZ_LOAD(c30, c31, d3);
   for (k = 0; k < K; k++, B += ldb) {
-    __m512 b0 = _mm512_loadu_ps(B), b1 = _mm512_loadu_ps(B + 16), a;
-    a = _mm512_set1_ps(e0[k]), c00 = _mm512_add_ps(c00, _mm512_mul_ps(a, b0)), c01 = _mm512_add_ps(c01, _mm512_mul_ps(a, b1));
-    a = _mm512_set1_ps(e1[k]), c10 = _mm512_add_ps(c10, _mm512_mul_ps(a, b0)), c11 = _mm512_add_ps(c11, _mm512_mul_ps(a, b1));
-    a = _mm512_set1_ps(e2[k]), c20 = _mm512_add_ps(c20, _mm512_mul_ps(a, b0)), c21 = _mm512_add_ps(c21, _mm512_mul_ps(a, b1));
-    a = _mm512_set1_ps(e3[k]), c30 = _mm512_add_ps(c30, _mm512_mul_ps(a, b0)), c31 = _mm512_add_ps(c31, _mm512_mul_ps(a, b1));
+    __m512 b0 = _mm512_maskz_loadu_ps(m0, B), b1 = _mm512_maskz_loadu_ps(m1, B + 16), a;
+    DLRT_TZ_FMA(c00, c01, e0), DLRT_TZ_FMA(c10, c11, e1), DLRT_TZ_FMA(c20, c21, e2), DLRT_TZ_FMA(c30, c31, e3);
   }
-  _mm512_storeu_ps(d0, c00), _mm512_storeu_ps(d0 + 16, c01), _mm512_storeu_ps(d1, c10), _mm512_storeu_ps(d1 + 16, c11);
-  _mm512_storeu_ps(d2, c20), _mm512_storeu_ps(d2 + 16, c21), _mm512_storeu_ps(d3, c30), _mm512_storeu_ps(d3 + 16, c31);
+  DLRT_TZ_STORE(d0, c00, c01), DLRT_TZ_STORE(d1, c10, c11), DLRT_TZ_STORE(d2, c20, c21), DLRT_TZ_STORE(d3, c30, c31);
+}
+static DLRT_TZ DLRT_TILE void dlrt_tile1_z(dlrt_i K, const float *A, const float *B, dlrt_i ldb, float *C, int nv) {
+  __m512 c00, c01;
+  DLRT_TZ_MASKS;
+  dlrt_i k;
+  DLRT_TZ_LOAD(c00, c01, C);
+  for (k = 0; k < K; k++, B += ldb) {
+    __m512 b0 = _mm512_maskz_loadu_ps(m0, B), b1 = _mm512_maskz_loadu_ps(m1, B + 16), a;
+    DLRT_TZ_FMA(c00, c01, A);
+  }
+  DLRT_TZ_STORE(C, c00, c01);
 }
 #endif
-#ifdef DLRT_W128
-static void dlrt_tile4_x(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C, dlrt_i ldc) {
+#ifdef DLRT_WY
+static DLRT_TY DLRT_TILE void dlrt_tile4_y(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C,
+                                 dlrt_i ldc, int nv) {
   float *d0 = C, *d1 = C + ldc, *d2 = d1 + ldc, *d3 = d2 + ldc;
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
-  __m128 c00 = _mm_loadu_ps(d0), c01 = _mm_loadu_ps(d0 + 4), c10 = _mm_loadu_ps(d1), c11 = _mm_loadu_ps(d1 + 4);
-  __m128 c20 = _mm_loadu_ps(d2), c21 = _mm_loadu_ps(d2 + 4), c30 = _mm_loadu_ps(d3), c31 = _mm_loadu_ps(d3 + 4);
+  __m256 c00, c01, c10, c11, c20, c21, c30, c31;
+  DLRT_TY_MASKS;
   dlrt_i k;
+  DLRT_TY_LOAD(c00, c01, d0), DLRT_TY_LOAD(c10, c11, d1), DLRT_TY_LOAD(c20, c21, d2), DLRT_TY_LOAD(c30, c31, d3);
   for (k = 0; k < K; k++, B += ldb) {
-    __m128 b0 = _mm_loadu_ps(B), b1 = _mm_loadu_ps(B + 4), a;
-    a = _mm_set1_ps(e0[k]), c00 = _mm_add_ps(c00, _mm_mul_ps(a, b0)), c01 = _mm_add_ps(c01, _mm_mul_ps(a, b1));
-    a = _mm_set1_ps(e1[k]), c10 = _mm_add_ps(c10, _mm_mul_ps(a, b0)), c11 = _mm_add_ps(c11, _mm_mul_ps(a, b1));
-    a = _mm_set1_ps(e2[k]), c20 = _mm_add_ps(c20, _mm_mul_ps(a, b0)), c21 = _mm_add_ps(c21, _mm_mul_ps(a, b1));
-    a = _mm_set1_ps(e3[k]), c30 = _mm_add_ps(c30, _mm_mul_ps(a, b0)), c31 = _mm_add_ps(c31, _mm_mul_ps(a, b1));
+    __m256 b0 = _mm256_maskload_ps(B, m0), b1 = _mm256_maskload_ps(B + 8, m1), a;
+    DLRT_TY_FMA(c00, c01, e0), DLRT_TY_FMA(c10, c11, e1), DLRT_TY_FMA(c20, c21, e2), DLRT_TY_FMA(c30, c31, e3);
   }
-  _mm_storeu_ps(d0, c00), _mm_storeu_ps(d0 + 4, c01), _mm_storeu_ps(d1, c10), _mm_storeu_ps(d1 + 4, c11);
-  _mm_storeu_ps(d2, c20), _mm_storeu_ps(d2 + 4, c21), _mm_storeu_ps(d3, c30), _mm_storeu_ps(d3 + 4, c31);
+  DLRT_TY_STORE(d0, c00, c01), DLRT_TY_STORE(d1, c10, c11), DLRT_TY_STORE(d2, c20, c21), DLRT_TY_STORE(d3, c30, c31);
+}
+static DLRT_TY DLRT_TILE void dlrt_tile1_y(dlrt_i K, const float *A, const float *B, dlrt_i ldb, float *C, int nv) {
+  __m256 c00, c01;
+  DLRT_TY_MASKS;
+  dlrt_i k;
+  DLRT_TY_LOAD(c00, c01, C);
+  for (k = 0; k < K; k++, B += ldb) {
+    __m256 b0 = _mm256_maskload_ps(B, m0), b1 = _mm256_maskload_ps(B + 8, m1), a;
+    DLRT_TY_FMA(c00, c01, A);
+  }
+  DLRT_TY_STORE(C, c00, c01);
 }
 #endif
-#if !defined(DLRT_W512) && !defined(DLRT_W128)
-static void dlrt_tile4_c(dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C, dlrt_i ldc) {
+#ifdef DLRT_WC
+/* R rows through memory; a full 16 columns with a fixed trip count, so that
+ * compilers for targets with a fused instruction vectorize it */
+static void dlrt_tile_c(int R, dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C,
+                        dlrt_i ldc, int nv) {
   dlrt_i k;
-  for (k = 0; k < K; k++, B += ldb) {
-    float a[4];
-    a[0] = A[k], a[1] = A[lda + k], a[2] = A[2 * lda + k], a[3] = A[3 * lda + k];
-    dlrt_axpy16x4(a, B, C, C + ldc, C + 2 * ldc, C + 3 * ldc);
-  }
+  int r, j;
+  for (k = 0; k < K; k++, B += ldb)
+    for (r = 0; r < R; r++) {
+      float a = A[r * lda + k], *c = C + r * ldc;
+      const float *b = B;
+      if (nv == 16)
+        for (j = 0; j < 16; j++) c[j] = fmaf(a, b[j], c[j]);
+      else
+        for (j = 0; j < nv; j++) c[j] = fmaf(a, b[j], c[j]);
+    }
 }
 #endif
-static void dlrt_tile4(int nr, dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C, dlrt_i ldc) {
-  DLRT_PICK(nr, dlrt_tile4_z(K, A, lda, B, ldb, C, ldc), dlrt_tile4_x(K, A, lda, B, ldb, C, ldc),
-            dlrt_tile4_c(K, A, lda, B, ldb, C, ldc));
+static void dlrt_tile4(int nr, dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb, float *C,
+                       dlrt_i ldc, int nv) {
+  DLRT_PICK(nr, dlrt_tile4_z(K, A, lda, B, ldb, C, ldc, nv), dlrt_tile4_y(K, A, lda, B, ldb, C, ldc, nv),
+            dlrt_tile_c(4, K, A, lda, B, ldb, C, ldc, nv));
+}
+static void dlrt_tile1(int nr, dlrt_i K, const float *A, const float *B, dlrt_i ldb, float *C, int nv) {
+  DLRT_PICK(nr, dlrt_tile1_z(K, A, B, ldb, C, nv), dlrt_tile1_y(K, A, B, ldb, C, nv),
+            dlrt_tile_c(1, K, A, 0, B, ldb, C, 0, nv));
 }
 /* @end */
 
-/* @fn dlrt_sgemm uses dlrt_simd dlrt_axpy16 dlrt_tile4 */
-/* Sums over k run in order for every C[i][j], so vectorizing over j never
- * changes a result: the interpreter and generated code agree bit for bit,
- * whichever dlrt_tile4 the compiler's flags select. */
+/* @fn dlrt_sgemm uses dlrt_simd dlrt_tile4 */
+/* C[i][j] = fmaf(A[i][k], B[k][j], C[i][j]) for k in increasing order, from 0
+ * (or from C's values with accumulate): tiles over i and j and blocks of k never
+ * change a result, so the interpreter and generated code agree bit for bit,
+ * whichever body of dlrt_tile4 the compiler's flags and the processor select. */
 void dlrt_sgemm(dlrt_i M, dlrt_i N, dlrt_i K, const float *A, dlrt_i lda, const float *B, dlrt_i ldb,
                 float *C, dlrt_i ldc, int accumulate) {
   const dlrt_i KB = 256;
   int nr = dlrt_simd_width();
-  dlrt_i i, j, k, k0, nt = N / nr * nr, n16 = nt + (N - nt) / 16 * 16, left = N - n16, t;
+  dlrt_i i, j, k0, r, rows = M % 4;
   if (!accumulate)
     for (i = 0; i < M; i++) memset(C + i * ldc, 0, sizeof(float) * (size_t)N);
   for (k0 = 0; k0 < K; k0 += KB) {
-    dlrt_i k1 = k0 + KB < K ? k0 + KB : K;
-    for (i = 0; i + 4 <= M; i += 4) {
-      float *c0 = C + i * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
-      for (j = 0; j < nt; j += nr) dlrt_tile4(nr, k1 - k0, A + i * lda + k0, lda, B + k0 * ldb + j, ldb, c0 + j, ldc);
-      for (k = k0; k < k1; k++) { /* the columns past the last whole tile */
-        float a[4];
-        const float *b = B + k * ldb;
-        a[0] = A[i * lda + k], a[1] = A[(i + 1) * lda + k], a[2] = A[(i + 2) * lda + k], a[3] = A[(i + 3) * lda + k];
-        for (j = nt; j < n16; j += 16) dlrt_axpy16x4(a, b + j, c0 + j, c1 + j, c2 + j, c3 + j);
-        for (t = 0; t < left; t++, j++) { /* at most 15: a bound gcc sees (see below) */
-          float bj = b[j];
-          c0[j] += a[0] * bj;
-          c1[j] += a[1] * bj;
-          c2[j] += a[2] * bj;
-          c3[j] += a[3] * bj;
-        }
-      }
-    }
-    /* the 0..3 leftover rows, counted from M % 4 and addressed by pointers that
-     * step one row at a time: written as `for (; i < M; i++)` with C + i * ldc,
-     * gcc -O3 sees iterations it believes overflow and warns (-Waggressive-loop-optimizations) */
+    dlrt_i kn = K - k0 < KB ? K - k0 : KB;
+    for (i = 0; i + 4 <= M; i += 4)
+      for (j = 0; j < N; j += nr)
+        dlrt_tile4(nr, kn, A + i * lda + k0, lda, B + k0 * ldb + j, ldb, C + i * ldc + j, ldc,
+                   (int)(N - j < nr ? N - j : nr));
+    /* the 0..3 rows left, counted from M % 4 and addressed by pointers that step
+     * one row at a time: written as `for (; i < M; i++)` with C + i * ldc, gcc -O3
+     * sees iterations it believes overflow and warns (-Waggressive-loop-optimizations) */
     {
-      dlrt_i r, rows = M % 4;
       float *c0 = C + (M - rows) * ldc;
       const float *a0 = A + (M - rows) * lda;
       for (r = 0; r < rows; r++, c0 += ldc, a0 += lda)
-        for (k = k0; k < k1; k++) {
-          const float *b = B + k * ldb;
-          for (j = 0; j + 16 <= N; j += 16) dlrt_axpy16x1(a0[k], b + j, c0 + j);
-          for (t = 0; t < N % 16; t++, j++) c0[j] += a0[k] * b[j];
-        }
+        for (j = 0; j < N; j += nr)
+          dlrt_tile1(nr, kn, a0 + k0, B + k0 * ldb + j, ldb, c0 + j, (int)(N - j < nr ? N - j : nr));
     }
   }
 }
@@ -199,16 +244,14 @@ void dlrt_sgemm(dlrt_i M, dlrt_i N, dlrt_i K, const float *A, dlrt_i lda, const 
 /* The convolution's register tiles. Over a prepared input (dlrt_conv) whose
  * k-th row starts at off[k], for rows r and the first nv <= nr columns j from X
  * (nr: the tile width dlrt_simd_width() reports):
- *   out[r * nr + j] = sum over k < K, in increasing k, from 0, of A[r * lda + k] * X_r[off[k] + j]
- * a multiply, then an add, per term, exactly as the scalar loop, so every body
- * below gives the same bits. dlrt_ctile4: 4 rows reading one input (X_r = X);
- * dlrt_ctile4x: 4 rows each reading its own (X_r = X + r * xs: 4 depthwise
- * channels at once); dlrt_ctile1: one row. Bodies: AVX-512, 32 columns, the
- * last tile of a row through masked loads (_z); SSE2, 8 columns, a last tile
- * of fewer through the portable loop (_x); portable C, 16 (_c); which ones a
- * build has and uses: dlrt_simd. Nothing is read past column nv, so the
- * prepared input needs no slack. */
-#if !defined(DLRT_W512) || defined(DLRT_W128)
+ *   out[r * nr + j] = fmaf(A[r * lda + k], X_r[off[k] + j], out[r * nr + j]) for k < K in order, from 0
+ * so every body below gives the same bits. dlrt_ctile4: 4 rows reading one
+ * input (X_r = X); dlrt_ctile4x: 4 rows each reading its own (X_r = X + r * xs:
+ * 4 depthwise channels at once); dlrt_ctile1: one row. Bodies: AVX-512, 32
+ * columns (_z), AVX2, 16 (_y), the last tile of a row through masked loads;
+ * portable C (_c); which ones a build has and uses: dlrt_simd. Nothing is read
+ * past column nv, so the prepared input needs no slack. */
+#ifdef DLRT_WC
 static void dlrt_ctile_c(int R, dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off,
                          int nv, float *out, int stride) {
   dlrt_i k;
@@ -219,42 +262,55 @@ static void dlrt_ctile_c(int R, dlrt_i K, const float *A, dlrt_i lda, const floa
     for (r = 0; r < R; r++) {
       const float *x = X + r * xs + off[k];
       float a = A[r * lda + k], *o = out + r * stride;
-      for (j = 0; j < nv; j++) o[j] += a * x[j];
+      for (j = 0; j < nv; j++) o[j] = fmaf(a, x[j], o[j]);
     }
 }
 #endif
-#ifdef DLRT_W512
+#ifdef DLRT_WZ
 #define DLRT_CT_STEP(c0, c1, e, x)                                                                    \
-  a = _mm512_set1_ps(e[k]), c0 = _mm512_add_ps(c0, _mm512_mul_ps(a, _mm512_maskz_loadu_ps(m0, x))),  \
-  c1 = _mm512_add_ps(c1, _mm512_mul_ps(a, _mm512_maskz_loadu_ps(m1, x + 16)))
-#define DLRT_CT_MASKS                                                                                 \
-  __mmask16 m0 = (__mmask16)(nv >= 16 ? 0xffff : (1u << nv) - 1),                                      \
-            m1 = (__mmask16)(nv >= 32 ? 0xffff : nv <= 16 ? 0 : (1u << (nv - 16)) - 1)
+  a = _mm512_set1_ps(e[k]), c0 = _mm512_fmadd_ps(a, _mm512_maskz_loadu_ps(m0, x), c0),                \
+  c1 = _mm512_fmadd_ps(a, _mm512_maskz_loadu_ps(m1, (x) + 16), c1)
 #define DLRT_CT_STORE4                                                                                \
   _mm512_storeu_ps(out, c00), _mm512_storeu_ps(out + 16, c01), _mm512_storeu_ps(out + 32, c10);       \
   _mm512_storeu_ps(out + 48, c11), _mm512_storeu_ps(out + 64, c20), _mm512_storeu_ps(out + 80, c21);  \
   _mm512_storeu_ps(out + 96, c30), _mm512_storeu_ps(out + 112, c31)
-static DLRT_T512 void dlrt_ctile4_z(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
-                        float *out) {
+static DLRT_TZ DLRT_TILE void dlrt_ctile4_z(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
+                                  float *out) {
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  DLRT_CT_MASKS;
+  DLRT_TZ_MASKS;
   dlrt_i k;
   for (k = 0; k < K; k++) {
     const float *x = X + off[k];
     __m512 b0 = _mm512_maskz_loadu_ps(m0, x), b1 = _mm512_maskz_loadu_ps(m1, x + 16), a;
-    a = _mm512_set1_ps(e0[k]), c00 = _mm512_add_ps(c00, _mm512_mul_ps(a, b0)), c01 = _mm512_add_ps(c01, _mm512_mul_ps(a, b1));
-    a = _mm512_set1_ps(e1[k]), c10 = _mm512_add_ps(c10, _mm512_mul_ps(a, b0)), c11 = _mm512_add_ps(c11, _mm512_mul_ps(a, b1));
-    a = _mm512_set1_ps(e2[k]), c20 = _mm512_add_ps(c20, _mm512_mul_ps(a, b0)), c21 = _mm512_add_ps(c21, _mm512_mul_ps(a, b1));
-    a = _mm512_set1_ps(e3[k]), c30 = _mm512_add_ps(c30, _mm512_mul_ps(a, b0)), c31 = _mm512_add_ps(c31, _mm512_mul_ps(a, b1));
+    DLRT_TZ_FMA(c00, c01, e0), DLRT_TZ_FMA(c10, c11, e1), DLRT_TZ_FMA(c20, c21, e2), DLRT_TZ_FMA(c30, c31, e3);
   }
   DLRT_CT_STORE4;
 }
-static DLRT_T512 void dlrt_ctile4x_z(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off, int nv,
-                         float *out) {
+static DLRT_TZ DLRT_TILE void dlrt_ctile8_z(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
+                                  float *out) {
+  const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda, *e4 = e3 + lda, *e5 = e4 + lda;
+  const float *e6 = e5 + lda, *e7 = e6 + lda;
+  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  __m512 c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+  DLRT_TZ_MASKS;
+  dlrt_i k;
+  for (k = 0; k < K; k++) {
+    const float *x = X + off[k];
+    __m512 b0 = _mm512_maskz_loadu_ps(m0, x), b1 = _mm512_maskz_loadu_ps(m1, x + 16), a;
+    DLRT_TZ_FMA(c00, c01, e0), DLRT_TZ_FMA(c10, c11, e1), DLRT_TZ_FMA(c20, c21, e2), DLRT_TZ_FMA(c30, c31, e3);
+    DLRT_TZ_FMA(c40, c41, e4), DLRT_TZ_FMA(c50, c51, e5), DLRT_TZ_FMA(c60, c61, e6), DLRT_TZ_FMA(c70, c71, e7);
+  }
+  DLRT_CT_STORE4;
+  out += 128;
+  c00 = c40, c01 = c41, c10 = c50, c11 = c51, c20 = c60, c21 = c61, c30 = c70, c31 = c71;
+  DLRT_CT_STORE4;
+}
+static DLRT_TZ DLRT_TILE void dlrt_ctile4x_z(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs,
+                                   const dlrt_i *off, int nv, float *out) {
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, a;
-  DLRT_CT_MASKS;
+  DLRT_TZ_MASKS;
   dlrt_i k;
   for (k = 0; k < K; k++) {
     const float *x0 = X + off[k], *x1 = x0 + xs, *x2 = x1 + xs, *x3 = x2 + xs;
@@ -263,9 +319,9 @@ static DLRT_T512 void dlrt_ctile4x_z(dlrt_i K, const float *A, dlrt_i lda, const
   }
   DLRT_CT_STORE4;
 }
-static DLRT_T512 void dlrt_ctile1_z(dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
+static DLRT_TZ DLRT_TILE void dlrt_ctile1_z(dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, a;
-  DLRT_CT_MASKS;
+  DLRT_TZ_MASKS;
   dlrt_i k;
   for (k = 0; k < K; k++) {
     const float *x = X + off[k];
@@ -274,76 +330,76 @@ static DLRT_T512 void dlrt_ctile1_z(dlrt_i K, const float *A, const float *X, co
   _mm512_storeu_ps(out, c00), _mm512_storeu_ps(out + 16, c01);
 }
 #endif
-#ifdef DLRT_W128
-#define DLRT_CX_STEP(c0, c1, e, x)                                                                    \
-  a = _mm_set1_ps(e[k]), c0 = _mm_add_ps(c0, _mm_mul_ps(a, _mm_loadu_ps(x))),                        \
-  c1 = _mm_add_ps(c1, _mm_mul_ps(a, _mm_loadu_ps(x + 4)))
-#define DLRT_CX_STORE4                                                                                \
-  _mm_storeu_ps(out, c00), _mm_storeu_ps(out + 4, c01), _mm_storeu_ps(out + 8, c10);                  \
-  _mm_storeu_ps(out + 12, c11), _mm_storeu_ps(out + 16, c20), _mm_storeu_ps(out + 20, c21);           \
-  _mm_storeu_ps(out + 24, c30), _mm_storeu_ps(out + 28, c31)
-static void dlrt_ctile4_x(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
-                        float *out) {
+#ifdef DLRT_WY
+#define DLRT_CY_STEP(c0, c1, e, x)                                                                    \
+  a = _mm256_set1_ps(e[k]), c0 = _mm256_fmadd_ps(a, _mm256_maskload_ps(x, m0), c0),                   \
+  c1 = _mm256_fmadd_ps(a, _mm256_maskload_ps((x) + 8, m1), c1)
+#define DLRT_CY_STORE4                                                                                \
+  _mm256_storeu_ps(out, c00), _mm256_storeu_ps(out + 8, c01), _mm256_storeu_ps(out + 16, c10);        \
+  _mm256_storeu_ps(out + 24, c11), _mm256_storeu_ps(out + 32, c20), _mm256_storeu_ps(out + 40, c21);  \
+  _mm256_storeu_ps(out + 48, c30), _mm256_storeu_ps(out + 56, c31)
+static DLRT_TY DLRT_TILE void dlrt_ctile4_y(dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
+                                  float *out) {
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
-  __m128 c00 = _mm_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  DLRT_TY_MASKS;
   dlrt_i k;
-  if (nv < 8) {
-    dlrt_ctile_c(4, K, A, lda, X, 0, off, nv, out, 8);
-    return;
-  }
   for (k = 0; k < K; k++) {
     const float *x = X + off[k];
-    __m128 b0 = _mm_loadu_ps(x), b1 = _mm_loadu_ps(x + 4), a;
-    a = _mm_set1_ps(e0[k]), c00 = _mm_add_ps(c00, _mm_mul_ps(a, b0)), c01 = _mm_add_ps(c01, _mm_mul_ps(a, b1));
-    a = _mm_set1_ps(e1[k]), c10 = _mm_add_ps(c10, _mm_mul_ps(a, b0)), c11 = _mm_add_ps(c11, _mm_mul_ps(a, b1));
-    a = _mm_set1_ps(e2[k]), c20 = _mm_add_ps(c20, _mm_mul_ps(a, b0)), c21 = _mm_add_ps(c21, _mm_mul_ps(a, b1));
-    a = _mm_set1_ps(e3[k]), c30 = _mm_add_ps(c30, _mm_mul_ps(a, b0)), c31 = _mm_add_ps(c31, _mm_mul_ps(a, b1));
+    __m256 b0 = _mm256_maskload_ps(x, m0), b1 = _mm256_maskload_ps(x + 8, m1), a;
+    DLRT_TY_FMA(c00, c01, e0), DLRT_TY_FMA(c10, c11, e1), DLRT_TY_FMA(c20, c21, e2), DLRT_TY_FMA(c30, c31, e3);
   }
-  DLRT_CX_STORE4;
+  DLRT_CY_STORE4;
 }
-static void dlrt_ctile4x_x(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off, int nv,
-                         float *out) {
+static DLRT_TY DLRT_TILE void dlrt_ctile4x_y(dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs,
+                                   const dlrt_i *off, int nv, float *out) {
   const float *e0 = A, *e1 = A + lda, *e2 = e1 + lda, *e3 = e2 + lda;
-  __m128 c00 = _mm_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, a;
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, a;
+  DLRT_TY_MASKS;
   dlrt_i k;
-  if (nv < 8) {
-    dlrt_ctile_c(4, K, A, lda, X, xs, off, nv, out, 8);
-    return;
-  }
   for (k = 0; k < K; k++) {
     const float *x0 = X + off[k], *x1 = x0 + xs, *x2 = x1 + xs, *x3 = x2 + xs;
-    DLRT_CX_STEP(c00, c01, e0, x0), DLRT_CX_STEP(c10, c11, e1, x1);
-    DLRT_CX_STEP(c20, c21, e2, x2), DLRT_CX_STEP(c30, c31, e3, x3);
+    DLRT_CY_STEP(c00, c01, e0, x0), DLRT_CY_STEP(c10, c11, e1, x1);
+    DLRT_CY_STEP(c20, c21, e2, x2), DLRT_CY_STEP(c30, c31, e3, x3);
   }
-  DLRT_CX_STORE4;
+  DLRT_CY_STORE4;
 }
-static void dlrt_ctile1_x(dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
-  __m128 c00 = _mm_setzero_ps(), c01 = c00, a;
+static DLRT_TY DLRT_TILE void dlrt_ctile1_y(dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, a;
+  DLRT_TY_MASKS;
   dlrt_i k;
-  if (nv < 8) {
-    dlrt_ctile_c(1, K, A, 0, X, 0, off, nv, out, 8);
-    return;
-  }
   for (k = 0; k < K; k++) {
     const float *x = X + off[k];
-    DLRT_CX_STEP(c00, c01, A, x);
+    DLRT_CY_STEP(c00, c01, A, x);
   }
-  _mm_storeu_ps(out, c00), _mm_storeu_ps(out + 4, c01);
+  _mm256_storeu_ps(out, c00), _mm256_storeu_ps(out + 8, c01);
 }
 #endif
 static void dlrt_ctile4(int nr, dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
                         float *out) {
-  DLRT_PICK(nr, dlrt_ctile4_z(K, A, lda, X, off, nv, out), dlrt_ctile4_x(K, A, lda, X, off, nv, out),
-               dlrt_ctile_c(4, K, A, lda, X, 0, off, nv, out, nr));
+  DLRT_PICK(nr, dlrt_ctile4_z(K, A, lda, X, off, nv, out), dlrt_ctile4_y(K, A, lda, X, off, nv, out),
+            dlrt_ctile_c(4, K, A, lda, X, 0, off, nv, out, nr));
+}
+/* 8 rows: one AVX-512 tile of 16 registers, elsewhere two of 4 (the same sums) */
+static void dlrt_ctile8(int nr, dlrt_i K, const float *A, dlrt_i lda, const float *X, const dlrt_i *off, int nv,
+                        float *out) {
+#ifdef DLRT_WZ
+  if (nr == 32) {
+    dlrt_ctile8_z(K, A, lda, X, off, nv, out);
+    return;
+  }
+#endif
+  dlrt_ctile4(nr, K, A, lda, X, off, nv, out);
+  dlrt_ctile4(nr, K, A + 4 * lda, lda, X, off, nv, out + 4 * nr);
 }
 static void dlrt_ctile4x(int nr, dlrt_i K, const float *A, dlrt_i lda, const float *X, dlrt_i xs, const dlrt_i *off,
                          int nv, float *out) {
-  DLRT_PICK(nr, dlrt_ctile4x_z(K, A, lda, X, xs, off, nv, out), dlrt_ctile4x_x(K, A, lda, X, xs, off, nv, out),
-               dlrt_ctile_c(4, K, A, lda, X, xs, off, nv, out, nr));
+  DLRT_PICK(nr, dlrt_ctile4x_z(K, A, lda, X, xs, off, nv, out), dlrt_ctile4x_y(K, A, lda, X, xs, off, nv, out),
+            dlrt_ctile_c(4, K, A, lda, X, xs, off, nv, out, nr));
 }
 static void dlrt_ctile1(int nr, dlrt_i K, const float *A, const float *X, const dlrt_i *off, int nv, float *out) {
-  DLRT_PICK(nr, dlrt_ctile1_z(K, A, X, off, nv, out), dlrt_ctile1_x(K, A, X, off, nv, out),
-               dlrt_ctile_c(1, K, A, 0, X, 0, off, nv, out, nr));
+  DLRT_PICK(nr, dlrt_ctile1_z(K, A, X, off, nv, out), dlrt_ctile1_y(K, A, X, off, nv, out),
+            dlrt_ctile_c(1, K, A, 0, X, 0, off, nv, out, nr));
 }
 /* @end */
 
@@ -544,7 +600,7 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
   dlrt_i cg = g->c / g->group, mg = g->m / g->group, kvol = g->k[0] * g->k[1] * g->k[2], K = cg * kvol;
   dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], P = g->od[0] * g->od[1] * g->od[2], N, n, gr, m, q, r;
   dlrt_i offs[DLRT_CONV_KSTACK], *off = K > DLRT_CONV_KSTACK ? (dlrt_i *)(void *)scratch : offs;
-  float *xq = K > DLRT_CONV_KSTACK ? scratch + 2 * K : scratch, t[4 * DLRT_CNR_MAX];
+  float *xq = K > DLRT_CONV_KSTACK ? scratch + 2 * K : scratch, t[8 * DLRT_CNR_MAX];
   int dw = cg == 1 && mg == 1, nr = dlrt_simd_width();
   dlrt_conv_geometry(g, &o);
   N = ((g->od[0] - 1) * o.ext[1] + g->od[1] - 1) * o.ext[2] + g->od[2];
@@ -570,7 +626,12 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
       else dlrt_conv_prep(g, &o, xn, gr * cg, cg, xq);
       for (q = 0; q < N; q += nr) {
         dlrt_i nv = N - q < nr ? N - q : nr;
-        for (m = 0; m + 4 <= mg; m += 4) {
+        for (m = 0; m + 8 <= mg; m += 8) {
+          dlrt_i mm = gr * mg + m;
+          dlrt_ctile8(nr, K, w + mm * K, K, xg + q, off, (int)nv, t);
+          dlrt_conv_put(t, nr, 8, nv, q, g, &o, yn + mm * P, P, b ? b + mm : 0, act);
+        }
+        for (; m + 4 <= mg; m += 4) {
           dlrt_i mm = gr * mg + m;
           dlrt_ctile4(nr, K, w + mm * K, K, xg + q, off, (int)nv, t);
           dlrt_conv_put(t, nr, 4, nv, q, g, &o, yn + mm * P, P, b ? b + mm : 0, act);

@@ -1,14 +1,16 @@
-/* dlc-unit-dlrt: the float convolution (lib/runtime/dlrt.c, dlrt_conv) against
- * its definition on random geometries. The interpreter and the generated C share
- * dlrt_conv, so the end-to-end tests cannot see a kernel that is wrong the same
- * way in both; this compares it with a direct loop that sums each output's
- * products from 0 in the order of k = (c, t0, t1, t2), adds the bias, then
- * clamps: bit for bit, since the kernel promises exactly that order. Values
- * span many magnitudes so that another summation order would change bits.
- * Also checks that nothing is written past the scratch dlrt_conv_scratch
- * reports or past the output. Built three ways (test/unit/CMakeLists.txt): the
- * default (SSE2 tiles on x86-64), -DDLC_DLRT_PORTABLE and -march=native
- * (AVX-512 tiles where the host has them). */
+/* dlc-unit-dlrt: the float convolution and matrix product (lib/runtime/dlrt.c,
+ * dlrt_conv and dlrt_sgemm) against their definitions on random geometries.
+ * The interpreter and the generated C share these kernels, so the end-to-end
+ * tests cannot see a kernel that is wrong the same way in both; this compares
+ * them with direct loops: a conv output is fmaf(w, x, s) over k = (c, t0, t1,
+ * t2) in order from 0, then the bias, then the clamp; a product element is
+ * fmaf over k in order, from 0 or from C's value. Bit for bit, since the
+ * kernels promise exactly that; values span many magnitudes so that another
+ * order, or a multiply and add rounded apart, would change bits. Also checks
+ * that nothing is written past the scratch dlrt_conv_scratch reports, past the
+ * output, or into the product's columns past N (ldc > N). Built four ways
+ * (test/unit/CMakeLists.txt): the default (x86-64: AVX-512 or AVX2 tiles
+ * picked at run time), -DDLC_DLRT_PORTABLE, -DDLC_DLRT_NO512, -march=native. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,8 +50,7 @@ static void reference(const dlrt_win *g, const float *x, const float *w, const f
                     float xv = z0 >= 0 && z0 < g->id[0] && z1 >= 0 && z1 < g->id[1] && z2 >= 0 && z2 < g->id[2]
                                    ? x[(((n * g->c + ci) * g->id[0] + z0) * g->id[1] + z1) * g->id[2] + z2]
                                    : 0.0f;
-                    float p = *wm++ * xv;
-                    s = s + p;
+                    s = fmaf(*wm++, xv, s);
                   }
             if (b) s = s + b[m];
             if (act.on) {
@@ -60,7 +61,45 @@ static void reference(const dlrt_win *g, const float *x, const float *w, const f
           }
 }
 
+/* dlrt_sgemm on random shapes (K past its 256 block, N past several tiles,
+ * M not a multiple of 4, ldc > N) against fmaf loops; returns how many differ */
+static int sgemm_cases(int *cases, int *overrun) {
+  int differ = 0;
+  for (int it = 0; it < 400; it++) {
+    dlrt_i M = pick(1, 11), N = pick(1, 80), K = pick(1, it % 10 == 0 ? 600 : 40), pad = pick(0, 5);
+    dlrt_i lda = K + pick(0, 3), ldb = N + pick(0, 3), ldc = N + pad;
+    int acc = (int)(next() % 2);
+    float *A = malloc(sizeof(float) * (size_t)(M * lda)), *B = malloc(sizeof(float) * (size_t)(K * ldb));
+    float *C = malloc(sizeof(float) * (size_t)(M * ldc + 64)), *W = malloc(sizeof(float) * (size_t)(M * ldc));
+    for (dlrt_i i = 0; i < M * lda; i++) A[i] = value();
+    for (dlrt_i i = 0; i < K * ldb; i++) B[i] = value();
+    for (dlrt_i i = 0; i < M * ldc + 64; i++) C[i] = value();
+    memcpy(W, C, sizeof(float) * (size_t)(M * ldc));
+    for (dlrt_i i = 0; i < M; i++)
+      for (dlrt_i j = 0; j < N; j++) {
+        float s = acc ? W[i * ldc + j] : 0.0f;
+        for (dlrt_i k = 0; k < K; k++) s = fmaf(A[i * lda + k], B[k * ldb + j], s);
+        W[i * ldc + j] = s;
+      }
+    float guard[64];
+    memcpy(guard, C + M * ldc, sizeof guard);
+    dlrt_sgemm(M, N, K, A, lda, B, ldb, C, ldc, acc);
+    (*cases)++;
+    if (memcmp(C, W, sizeof(float) * (size_t)(M * ldc))) {
+      differ++;
+      if (differ <= 5)
+        printf("FAIL: sgemm M %lld N %lld K %lld ldc %lld accumulate %d\n", (long long)M, (long long)N, (long long)K,
+               (long long)ldc, acc);
+    }
+    if (memcmp(guard, C + M * ldc, sizeof guard)) (*overrun)++;
+    free(A), free(B), free(C), free(W);
+  }
+  return differ;
+}
+
 int main(void) {
+  int gcases = 0, goverrun = 0, gdiffer = sgemm_cases(&gcases, &goverrun);
+  printf("sgemm: %d cases, %d differ, %d overrun\n", gcases, gdiffer, goverrun);
   int cases = 0, differ = 0, overrun = 0, kinds[4] = {0, 0, 0, 0};
   for (int it = 0; it < 1500; it++) {
     dlrt_win g;
@@ -119,5 +158,5 @@ int main(void) {
   }
   printf("float conv: %d cases (%d plain, %d depthwise, %d depthwise x2, %d grouped), %d differ, %d overrun\n", cases,
          kinds[0], kinds[1], kinds[2], kinds[3], differ, overrun);
-  return differ || overrun || cases < 1000;
+  return differ || overrun || cases < 1000 || gdiffer || goverrun;
 }
