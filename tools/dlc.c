@@ -10,6 +10,7 @@
 #include "dlc/compress.h"
 #include "dlc/cost.h"
 #include "dlc/npy.h"
+#include "dlc/passes.h"
 #include "dlc/pipeline.h"
 #include "dlc/precision.h"
 #include "dlc/prune.h"
@@ -568,6 +569,8 @@ static bool quantize(Args *a, MlirModule *m, bool qdq, const DlTensor *data, Mli
 static bool write_output(Args *a, MlirModule m, const Deps *deps, DlError *e) {
   size_t len;
   char *text = NULL;
+  if ((a->target || a->cost || (a->emit && strcmp(a->emit, "qg"))) && !dl_run_pipeline(m, DL_PIPELINE_LOWER, e))
+    return false;
   if (a->target) {
     const char *base = strrchr(a->model, '/');
     DlTargetOptions to = {.out_path = a->common.out, .name = a->name, .source = base ? base + 1 : a->model,

@@ -10,6 +10,12 @@
  * its Q/DQ fold. */
 #define DL_PIPELINE_FLOAT "fold-bias,fold-bn,fuse-activation,fold-constants,fold-pad,conv-transpose-to-conv"
 #define DL_PIPELINE_QDQ "fold-bn,fuse-activation"
+/* What dlc runs before it emits a target's code, IR or cost table (not before
+ * --emit=qg, and not in dlc-run's interpreter, the reference the targets are
+ * compared with): passes that change no result bit, only how many passes
+ * over memory a result takes. A float relu or clip fused into its producer's
+ * clamp gives the same bits, -0 and NaN included (test/targets/c-float-fuse.test). */
+#define DL_PIPELINE_LOWER "fuse-activation"
 
 /* Writes the settings as the func's `dlc.quant`, calibrates on `data`, runs
  * --quantize and verifies. The module must be float qg IR. With
