@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "dlc/compress.h"
+#include "dlc/schema.h"
 #include "dlc/support.h"
 #include "dlc/plan.h"
 #include "dlc/sparse.h"
@@ -647,7 +648,7 @@ void dl_compress_report_print(const DlCompressReport *r, DlBuf *b) {
 
 void dl_compress_report_json(const DlCompressReport *r, DlBuf *b) {
   cJSON *root = cJSON_CreateObject();
-  cJSON_AddStringToObject(root, "schema", "dlc.compress-report/1");
+  cJSON_AddStringToObject(root, "schema", DL_SCHEMA_COMPRESS_REPORT);
   cJSON *ts = cJSON_AddArrayToObject(root, "tensors");
   double raw, mean, worst;
   report_totals(r, &raw, &mean, &worst);

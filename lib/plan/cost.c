@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "dlc/cost.h"
+#include "dlc/schema.h"
 #include "dlc/support.h"
 
 int64_t dl_plan_batch(const DlPlan *p) { return p->nin && p->slot[p->in_slot[0]].shape.rank ? p->slot[p->in_slot[0]].shape.dims[0] : 1; }
@@ -51,7 +52,7 @@ DlLayerCost *dl_cost_rows(const DlPlan *p) {
 
 bool dl_cost_write_json(FILE *f, const char *target, const DlLayerCost *c, int n) {
   double ns = 0, nj = 0, bytes = 0, macs = 0;
-  fprintf(f, "{\n  \"target\": \"%s\",\n  \"layers\": [", target);
+  fprintf(f, "{\n  \"schema\": \"%s\",\n  \"target\": \"%s\",\n  \"layers\": [", DL_SCHEMA_COST, target);
   bool first = true;
   for (int i = 0; i < n; i++) {
     ns += c[i].ns, nj += c[i].nj, bytes += c[i].bytes, macs += c[i].macs;

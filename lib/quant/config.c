@@ -22,6 +22,7 @@
 
 #include "dlc/prune.h"
 #include "dlc/quant.h"
+#include "dlc/schema.h"
 #include "dlc/support.h"
 
 struct DlQuantConfig {
@@ -141,8 +142,11 @@ DlQuantConfig *dl_quant_config_parse(const char *text, size_t len, const char *p
         snprintf(w, sizeof w, "nodes.%s", n->string);
         ok = check_settings(c, n, w, true, e);
       }
+    } else if (!strcmp(it->string, "schema")) { /* what --assign-config writes; optional */
+      ok = (cJSON_IsString(it) && !strcmp(it->valuestring, DL_SCHEMA_CONFIG)) ||
+           bad(e, c, "schema", "%s", "must be \"" DL_SCHEMA_CONFIG "\" (a config of another version of dlc?)");
     } else {
-      ok = bad(e, c, it->string, "%s", "unknown key (expected \"defaults\" or \"nodes\")");
+      ok = bad(e, c, it->string, "%s", "unknown key (expected \"schema\", \"defaults\" or \"nodes\")");
     }
   }
   const cJSON *d = cJSON_GetObjectItemCaseSensitive(c->root, "defaults");

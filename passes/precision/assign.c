@@ -37,6 +37,7 @@
 #include "dlc/passes.h"
 #include "dlc/precision.h"
 #include "dlc/prune.h"
+#include "dlc/schema.h"
 #include "dlc/support.h"
 #include "dlc/version.h"
 
@@ -511,8 +512,8 @@ static bool cache_load(const char *path, double *a, int n) {
   if (!dl_read_file(path, &text, &len, &e)) return dl_error_clear(&e), false;
   cJSON *root = cJSON_ParseWithLength(text, len);
   free(text);
-  cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "values");
-  bool ok = cJSON_GetArraySize(v) == n;
+  cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "values"), *s = cJSON_GetObjectItemCaseSensitive(root, "schema");
+  bool ok = cJSON_IsString(s) && !strcmp(s->valuestring, DL_SCHEMA_ASSIGN_CACHE) && cJSON_GetArraySize(v) == n;
   for (int i = 0; ok && i < n; i++) {
     cJSON *x = cJSON_GetArrayItem(v, i);
     ok = cJSON_IsNumber(x) || cJSON_IsNull(x);
@@ -524,7 +525,7 @@ static bool cache_load(const char *path, double *a, int n) {
 
 static void cache_store(const char *path, const double *a, int n) {
   DlBuf b = {0};
-  dl_buf_printf(&b, "{\"what\": \"dlc --assign-precision tables\", \"values\": [");
+  dl_buf_printf(&b, "{\"schema\": \"%s\", \"values\": [", DL_SCHEMA_ASSIGN_CACHE);
   for (int i = 0; i < n; i++) {
     if (isnan(a[i])) dl_buf_printf(&b, "%snull", i ? ", " : "");
     else dl_buf_printf(&b, "%s%.17g", i ? ", " : "", a[i]);
@@ -630,8 +631,8 @@ static const char *unit_name(const Job *j, int u) { return j->u.name[j->u.unit_o
 static bool write_config(const Job *j, const int *choice, int64_t ncal, const char *path, DlError *e) {
   const DlQuantSettings *qs = j->qs;
   DlBuf b = {0};
-  dl_buf_printf(&b, "{\n  \"defaults\": {\"wbits\": %d, \"abits\": %d, \"granularity\": \"%s\", \"scheme\": \"%s\", "
-                    "\"pow2\": %s, ", j->ps->ref_wbits, j->ps->ref_abits, qs->per_tensor ? "per_tensor" : "per_channel",
+  dl_buf_printf(&b, "{\n  \"schema\": \"%s\",\n  \"defaults\": {\"wbits\": %d, \"abits\": %d, \"granularity\": \"%s\", \"scheme\": \"%s\", "
+                    "\"pow2\": %s, ", DL_SCHEMA_CONFIG, j->ps->ref_wbits, j->ps->ref_abits, qs->per_tensor ? "per_tensor" : "per_channel",
                 qs->symmetric ? "symmetric" : "asymmetric", qs->pow2 ? "true" : "false");
   if (qs->wclip != DL_WCLIP_AUTO) dl_buf_printf(&b, "\"wclip\": \"%s\", ", dl_wclip_name(qs->wclip));
   if (qs->gptq) dl_buf_printf(&b, "\"weight_rounding\": \"gptq\", ");
@@ -683,7 +684,7 @@ static bool write_pareto(const Job *j, const Points *pts, const double *sens, co
                          int nvs, DlBudgetKind k, const char *path, DlError *e) {
   DlBuf b = {0};
   int U = j->u.nunits, O = j->nopts;
-  dl_buf_printf(&b, "{\n  \"target\": \"%s\", \"cost\": \"%s\", \"unit\": \"%s per sample\",\n", j->ps->cost->target,
+  dl_buf_printf(&b, "{\n  \"schema\": \"%s\",\n  \"target\": \"%s\", \"cost\": \"%s\", \"unit\": \"%s per sample\",\n", DL_SCHEMA_ASSIGN_PARETO, j->ps->cost->target,
                 kind_names[k], kind_units[k]);
   dl_buf_printf(&b, "  \"accuracy\": \"%s on %lld held-out samples (%%)\",\n",
                 j->hold_y ? "top-1 accuracy" : "top-1 agreement with the reference", (long long)samples_of(j, &j->hold_x));
