@@ -2,6 +2,7 @@
 #include "simulated.h"
 #include "target_util.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,7 @@ typedef struct {
   void *prog, *sim;
   MlirContext ctx;
   MlirModule m;
+  DlTrace *trace; /* dlc-run --trace, or NULL */
 } Loaded;
 
 bool dl_sim_recognize(const DlSimTarget *t, const char *path, const void *head, size_t n) {
@@ -145,6 +147,7 @@ bool dl_sim_load(const DlSimTarget *t, const char *path, const DlRunOptions *o, 
     return dl_error_set(e, "%s: the embedded model does not parse", path);
   if (!(l->plan = dl_plan_create(x->m, e))) return false;
   if (!(x->sim = t->sim_create(x->prog, l->plan, e))) return dl_error_prefix(e, path);
+  if (o->trace) x->trace = t->trace(x->sim);
   return !o->option || !t->option || t->option(x->sim, o->option, e);
 }
 
@@ -154,24 +157,58 @@ bool dl_sim_disasm(FILE *f, const DlLoaded *l) {
   return true;
 }
 
-bool dl_sim_finish(const DlLoaded *l, int64_t samples, const char *report, DlError *e) {
+/* The report's layers as HTML under a line of its per-sample totals. */
+static bool write_html(const DlSimTarget *t, const char *json, size_t len, const char *path, DlError *e) {
+  cJSON *r = cJSON_ParseWithLength(json, len);
+  const cJSON *dev = cJSON_GetObjectItemCaseSensitive(r, "device"), *ps = cJSON_GetObjectItemCaseSensitive(r, "per_sample");
+  const cJSON *ns = cJSON_GetObjectItemCaseSensitive(ps, "ns"), *nj = cJSON_GetObjectItemCaseSensitive(ps, "nj");
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(r, "samples");
+  assert(cJSON_IsString(dev) && cJSON_IsNumber(ns) && cJSON_IsNumber(nj) && cJSON_IsNumber(n));
+  char title[160], summary[256], *text = NULL;
+  size_t tl = 0;
+  snprintf(title, sizeof title, "dlc: %s simulator, device %s", t->name, dev->valuestring);
+  snprintf(summary, sizeof summary, "%.0f samples; per sample %.1f ns and %.2f nJ", n->valuedouble, ns->valuedouble,
+           nj->valuedouble);
+  FILE *f = open_memstream(&text, &tl);
+  bool ok = f && dl_html_report_write(f, title, summary, cJSON_GetObjectItemCaseSensitive(r, "layers"), t->html, t->nhtml);
+  if (f && fclose(f)) ok = false;
+  ok = ok && dl_write_file_atomic(path, text, tl, e);
+  free(text);
+  cJSON_Delete(r);
+  return ok || dl_error_set(e, "%s: cannot write the HTML report", path);
+}
+
+bool dl_sim_finish(const DlLoaded *l, int64_t samples, const DlRunOutputs *o, DlError *e) {
   const Loaded *x = l->state;
   x->t->summary(x->prog, x->sim, samples, stdout);
-  if (!report) return true;
   char *text = NULL;
   size_t len = 0;
-  FILE *f = open_memstream(&text, &len);
-  bool ok = f && x->t->report(x->sim, f, samples);
-  if (f && fclose(f)) ok = false;
-  ok = ok && dl_write_file_atomic(report, text, len, e);
-  free(text);
-  return ok || dl_error_set(e, "%s: cannot write the report", report);
+  bool ok = true;
+  if (o->report || o->report_html) {
+    FILE *f = open_memstream(&text, &len);
+    ok = f && x->t->report(x->sim, f, samples);
+    if (f && fclose(f)) ok = false;
+    if (!ok) return free(text), dl_error_set(e, "%s: cannot write the report", o->report ? o->report : o->report_html);
+    ok = (!o->report || dl_write_file_atomic(o->report, text, len, e)) &&
+         (!o->report_html || write_html(x->t, text, len, o->report_html, e));
+    free(text);
+  }
+  if (ok && o->trace) {
+    text = NULL, len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ok = f && dl_trace_write(x->trace, f);
+    if (f && fclose(f)) ok = false;
+    ok = (ok || dl_error_set(e, "%s: cannot write the trace", o->trace)) && dl_write_file_atomic(o->trace, text, len, e);
+    free(text);
+  }
+  return ok;
 }
 
 void dl_sim_unload(DlLoaded *l) {
   Loaded *x = l->state;
   if (!x) return;
   if (x->sim) x->t->sim_destroy(x->sim);
+  dl_trace_destroy(x->trace);
   dl_plan_destroy(l->plan);
   x->t->program_free(x->prog);
   free(x->prog);

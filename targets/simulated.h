@@ -10,6 +10,8 @@
 #include <stdio.h>
 
 #include "dlc/cost.h"
+#include "dlc/html.h"
+#include "dlc/trace.h"
 #include "dlc/support.h"
 #include "dlc/target.h"
 
@@ -63,6 +65,9 @@ typedef struct {
    * for the host said now (a warning, or an error when nothing is left);
    * NULL: nothing to say. */
   bool (*check)(const void *prog, DlError *e);
+  DlTrace *(*trace)(void *sim); /* starts the timeline of the runs to come (owned by the caller) */
+  const DlHtmlColumn *html;     /* dlc-run --report-html: the report's layer members shown */
+  int nhtml;
 } DlSimTarget;
 
 /* A simulated target's DlSimTarget, named `sim`, over its own names: its
@@ -70,7 +75,8 @@ typedef struct {
  * P_sim_create, P_ir_unit, ...), its program and device types, the count and
  * the array of its units (nk, k), its dlc-run option and its check before
  * writing (or NULL); the
- * target defines step_cost and summary before. Then the static functions
+ * target defines step_cost, summary and html_columns (its --report-html
+ * columns) before. Then the static functions
  * its DlTarget takes (DL_SIM_TARGET_MEMBERS, cost). */
 #define DL_SIM_TARGET(NAME, P, Program, Device, count, units, opt, chk)                                                      \
   void P##_ir_device(DlBuf *b, const void *prog);                                                                      \
@@ -95,13 +101,15 @@ typedef struct {
   static void sim_destroy(void *sim) { P##_sim_destroy(sim); }                                                        \
   static void timing_only(void *sim, bool on) { P##_sim_timing_only(sim, on); }                                       \
   static bool report(void *sim, FILE *f, int64_t samples) { return P##_sim_report(sim, f, samples); }                 \
+  static DlTrace *trace(void *sim) { return P##_sim_trace(sim); }                                                     \
   static void print(FILE *f, const void *prog, DlPlan *plan) { P##_print(f, prog, plan, true); }                      \
   static bool write(const char *path, const void *prog, DlError *e) { return P##_write(path, prog, e); }              \
   static const DlSimTarget sim = {NAME,        &P##bin,          sizeof(Program), compile,     parse,                  \
                                   program_free, embedded,        nunits,          unit_step,   sim_create,             \
                                   sim_destroy,  timing_only,     step_cost,       report,      summary,                \
                                   print,        opt,             write,           P##_ir_device, P##_ir_unit,          \
-                                  P##_ir_detail, chk};                                                                  \
+                                  P##_ir_detail, chk,        trace,           html_columns,                            \
+                                  (int)(sizeof html_columns / sizeof *html_columns)};                                 \
   static bool emit(MlirModule m, const DlTargetOptions *o, DlError *e) { return dl_sim_emit(&sim, m, o, e); }         \
   static char *ir(MlirModule m, const DlTargetOptions *o, size_t *len, DlError *e) {                                  \
     return dl_sim_ir(&sim, m, o, len, e);                                                                               \
@@ -131,7 +139,7 @@ char *dl_sim_ir(const DlSimTarget *t, MlirModule m, const DlTargetOptions *o, si
 bool dl_sim_recognize(const DlSimTarget *t, const char *path, const void *head, size_t n); /* magic or name */
 bool dl_sim_load(const DlSimTarget *t, const char *path, const DlRunOptions *o, DlLoaded *l, DlError *e);
 bool dl_sim_disasm(FILE *f, const DlLoaded *l);
-bool dl_sim_finish(const DlLoaded *l, int64_t samples, const char *report, DlError *e);
+bool dl_sim_finish(const DlLoaded *l, int64_t samples, const DlRunOutputs *o, DlError *e);
 void dl_sim_unload(DlLoaded *l);
 
 #endif

@@ -24,7 +24,7 @@ static const char *prog = "dlc-run";
 typedef struct {
   DlCommonOptions common; /* -o, --help, --version */
   DlFrontOptions front;   /* dlc's import options */
-  const char *inputs[256], *labels, *compare, *report;
+  const char *inputs[256], *labels, *compare, *report, *report_html, *trace;
   const char *target_option[8]; /* each target's own option (DlTarget.run_option) */
   int nin;
   int64_t batch, limit;
@@ -54,6 +54,8 @@ static const DlOption run_options[] = {
     {"--allow-nonfinite", NULL, "run an integer model on inputs with NaN or Inf (a warning with their count);\n"
                                 "by default they are an error, since quantizing makes them finite numbers", dl_opt_flag, OFF(allow_nonfinite)},
     {"--report", "FILE", ".pimbin / .accbin: write the simulator's JSON report (time, energy per layer)", dl_opt_str, OFF(report)},
+    {"--report-html", "FILE", ".pimbin / .accbin: the same per layer as one HTML page (a table and\nbar charts of time, energy and DRAM bytes)", dl_opt_str, OFF(report_html)},
+    {"--trace", "FILE", ".pimbin / .accbin: the run's timeline in simulated time, a track per\nhardware unit (Chrome trace JSON: chrome://tracing, ui.perfetto.dev)", dl_opt_str, OFF(trace)},
     {"--disasm", NULL, ".pimbin / .accbin: print its kernels / layers and instructions, run nothing", dl_opt_flag, OFF(disasm)},
     {NULL},
 };
@@ -194,6 +196,11 @@ int main(int argc, char **argv) {
   void *stage[256] = {NULL};
   size_t ml = strlen(model);
   run.tg = dl_target_recognize(model);
+  const char *sim_opt = report ? "--report" : args.report_html ? "--report-html" : args.trace ? "--trace" : NULL;
+  if (!run.tg && sim_opt) { /* said before the run, which would be for nothing */
+    dl_error_set(&e, "%s: %s runs in the interpreter, which has no simulator to report on", sim_opt, model);
+    goto fail;
+  }
   if (shapes && !dl_shape_spec_check(shapes, false, &e)) goto fail;
   if (run.tg && shapes) {
     dl_error_set(&e, "--input-shape fixes the dynamic inputs of an ONNX model; %s has static shapes", model);
@@ -205,7 +212,7 @@ int main(int argc, char **argv) {
       goto fail;
     }
   if (run.tg) {
-    DlRunOptions ro = {0};
+    DlRunOptions ro = {.trace = args.trace != NULL};
     for (int t = 0; dl_target_at(t); t++)
       if (dl_target_at(t) == run.tg) ro.option = target_option[t];
     if (!run.tg->load(model, &ro, &run.l, &e)) goto fail;
@@ -351,11 +358,9 @@ int main(int argc, char **argv) {
   printf("samples: %lld, batch %lld, %.3f s (%.4f ms/sample)\n", (long long)samples, (long long)B, secs,
          samples ? 1e3 * secs / (double)samples : 0.0);
   rc = 0;
-  if (run.tg && !run.tg->finish(&run.l, samples, report, &e)) goto fail;
-  if (!run.tg && report) {
-    dl_error_set(&e, "--report: %s runs in the interpreter, which has no simulator report", model);
-    goto fail;
-  }
+  DlRunOutputs ro = {report, args.report_html, args.trace};
+  if (run.tg && !run.tg->finish(&run.l, samples, &ro, &e)) goto fail;
+
   if (labels) {
     if (!dl_npy_read_labels(labels, given, "input sample", &lab, &e)) goto fail;
     const DlTensor *o0 = &outs[0];

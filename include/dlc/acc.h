@@ -6,6 +6,7 @@
 #ifndef DLC_ACC_H
 #define DLC_ACC_H
 
+#include "dlc/trace.h"
 #include <stdint.h>
 #include <stdio.h>
 
@@ -156,5 +157,10 @@ void dl_acc_sim_timing_only(DlAccSim *s, bool on);
 /* Time, energy and DRAM bytes charged to plan step `step` so far. */
 void dl_acc_sim_step_cost(DlAccSim *s, int step, double *ns, double *nj, double *dram);
 void dl_acc_sim_totals(DlAccSim *s, double *ns, double *nj, double *dram_bytes, double *sim_s);
+/* From now on every run is recorded as a timeline (dlc/trace.h) in simulated
+ * time: one track per engine (load DMA, PE array and ALU, store DMA), each
+ * instruction an event, and one for the host; the last event ends at the
+ * report's total time. The caller owns the trace and destroys it after s. */
+DlTrace *dl_acc_sim_trace(DlAccSim *s);
 
 #endif

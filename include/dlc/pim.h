@@ -6,6 +6,7 @@
 #ifndef DLC_PIM_H
 #define DLC_PIM_H
 
+#include "dlc/trace.h"
 #include <stdint.h>
 #include <stdio.h>
 
@@ -169,5 +170,10 @@ void dl_pim_sim_timing_only(DlPimSim *s, bool on);
 void dl_pim_sim_step_cost(DlPimSim *s, int step, double *ns, double *nj);
 /* Totals so far: ns, nJ, bitline operations (row commands x bitlines), simulator seconds. */
 void dl_pim_sim_totals(DlPimSim *s, double *ns, double *nj, double *bitops, double *sim_s);
+/* From now on every run is recorded as a timeline (dlc/trace.h) in simulated
+ * time: a host track, one per channel (its activations, then its bus
+ * transfers) and one per bank in use (its row commands); the last event ends
+ * at the report's total time. The caller owns the trace and destroys it after s. */
+DlTrace *dl_pim_sim_trace(DlPimSim *s);
 
 #endif

@@ -31,19 +31,26 @@ typedef struct {
 
 typedef struct {
   const char *option; /* the target's own dlc-run option (--acc-compress), or NULL */
+  bool trace;         /* record the run's timeline (dlc-run --trace) */
 } DlRunOptions;
+
+/* What dlc-run writes after a run (each NULL: not asked): the JSON report,
+ * the same per layer as HTML (dlc/html.h) and the timeline (dlc/trace.h). */
+typedef struct {
+  const char *report, *report_html, *trace;
+} DlRunOutputs;
 
 typedef struct {
   const char *name;
   const char *summary;
   /* dlc-run: whether the file at path (first bytes head[0..n)) is this
    * target's output; then load, --disasm, after the run the summary line
-   * (stdout) and the JSON report (NULL: none), and unload. load is NULL for a
+   * (stdout) and the files of DlRunOutputs, and unload. load is NULL for a
    * target dlc-run does not run. */
   bool (*recognizes)(const char *path, const void *head, size_t n);
   bool (*load)(const char *path, const DlRunOptions *o, DlLoaded *l, DlError *e);
   bool (*disasm)(FILE *f, const DlLoaded *l); /* false: nothing to print */
-  bool (*finish)(const DlLoaded *l, int64_t samples, const char *report, DlError *e);
+  bool (*finish)(const DlLoaded *l, int64_t samples, const DlRunOutputs *out, DlError *e);
   void (*unload)(DlLoaded *l);
   const char *run_option, *run_option_arg, *run_option_help; /* its dlc-run option, or NULL */
   /* Writes the target's files atomically; on failure none are left behind. */

@@ -13,7 +13,9 @@
 #include "../target_util.h"
 #include "acc_internal.h"
 #include "dlc/compress.h"
+#include "dlc/schema.h"
 #include "dlc/support.h"
+#include "dlc/trace.h"
 
 typedef struct {
   double ns, nj, dram, macs, gemm_cycles, peak_cycles, busy_ns;
@@ -51,6 +53,8 @@ struct DlAccSim {
   size_t zcap;
   char *tbuf; /* a STORE tile gathered for the compressor */
   size_t tcap;
+  DlTrace *trace; /* or NULL (dl_acc_sim_trace) */
+  double now_ns;  /* simulated time of the trace */
 };
 
 /* Compressed bytes of n values of slot `slot` as stored (es bytes each):
@@ -550,6 +554,22 @@ static int engine_of(DlAccOp op) {
   return op == DL_ACC_LOAD_X || op == DL_ACC_LOAD_W ? 0 : op == DL_ACC_STORE ? 2 : 1;
 }
 
+/* Tracks: 0 the host, 1 + the engine (engine_of) for the device. */
+DlTrace *dl_acc_sim_trace(DlAccSim *s) {
+  char name[128];
+  snprintf(name, sizeof name, "acc (%s)", s->p->dev.name);
+  s->trace = dl_trace_create(name);
+  static const char *const tracks[] = {"host", "load DMA (LOAD_X, LOAD_W)", "PE array and ALU (GEMM, REQ, ALU)", "store DMA (STORE)"};
+  for (int i = 0; i < 4; i++) dl_trace_track(s->trace, i, tracks[i]);
+  return s->trace;
+}
+
+static void trace_insn(DlAccSim *s, const DlAccLayer *l, DlAccOp op, int en, double t0, double dur) {
+  char args[64];
+  snprintf(args, sizeof args, "\"op\": \"%s\", \"step\": %d", dl_acc_op_name(op), l->step);
+  dl_trace_event(s->trace, 1 + en, s->plan->steps[l->step].where, s->now_ns + t0, dur, args);
+}
+
 static bool run_layer(DlAccSim *s, int li, DlError *e) {
   const DlAccLayer *l = &s->p->l[li];
   Stat *st = &s->ls[li];
@@ -570,6 +590,7 @@ static bool run_layer(DlAccSim *s, int li, DlError *e) {
     if (bad) return dl_error_set(e, "layer %d (%s), instruction %lld: lookup table index out of range", li,
                                  s->plan->steps[l->step].where, (long long)i);
     s->tend[i] = t0 + dur;
+    if (s->trace) trace_insn(s, l, op, en, t0, dur);
     eng[en] = s->tend[i];
     busy[en] += dur;
     if (op == DL_ACC_SYNC || op == DL_ACC_FINISH) eng[0] = eng[1] = eng[2] = s->tend[i];
@@ -578,6 +599,7 @@ static bool run_layer(DlAccSim *s, int li, DlError *e) {
   st->ns += end;
   st->busy_ns += busy[1];
   st->runs++;
+  s->now_ns += end;
   return true;
 }
 
@@ -591,7 +613,14 @@ static void host_cost(DlAccSim *s, int step) {
   double ops = (double)dl_shape_numel(&y->shape), bytes = (double)dl_tensor_bytes(y);
   for (int i = 0; i < st->nin; i++) bytes += (double)dl_tensor_bytes(&s->plan->slot[st->in[i]]);
   h->dram += bytes, h->act_dram += bytes;
-  h->ns += ops * d->host_ns_op + bytes / d->dram_gbs;
+  double ns = ops * d->host_ns_op + bytes / d->dram_gbs;
+  h->ns += ns;
+  if (s->trace) {
+    char args[32];
+    snprintf(args, sizeof args, "\"step\": %d", step);
+    dl_trace_event(s->trace, 0, st->where, s->now_ns, ns, args);
+  }
+  s->now_ns += ns;
   h->nj += ops * d->host_pj_op * 1e-3 + bytes * d->e_dram * 1e-3;
 }
 
@@ -632,12 +661,13 @@ bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
   for (int i = 0; i < s->p->nl; i++) act += s->ls[i].act_dram;
   for (int i = 0; i < s->plan->nsteps; i++) act += s->hs[i].act_dram;
   const DlAccDevice *d = &s->p->dev;
-  fprintf(f, "{\n  \"device\": ");
+  fprintf(f, "{\n  \"schema\": \"%s\",\n  \"device\": ", DL_SCHEMA_ACC_REPORT);
   dl_json_write_str(f, d->name);
   fprintf(f, ",\n  \"samples\": %lld,\n  \"per_sample\": {\"ns\": %.1f, \"nj\": %.2f, \"dram_bytes\": %.1f, "
              "\"activation_dram_bytes\": %.1f},\n",
           (long long)samples, ns / per, nj / per, dram / per, act / per);
-  fprintf(f, "  \"simulator_seconds\": %.3f,\n  \"layers\": [", sim_s);
+  /* no wall-clock time here (the file is deterministic): dlc-run's summary line has it */
+  fprintf(f, "  \"total\": {\"ns\": %.1f, \"nj\": %.3f, \"dram_bytes\": %.1f},\n  \"layers\": [", ns, nj, dram);
   bool first = true;
   for (int i = 0; i < s->plan->nsteps; i++) {
     int li = s->lof[i];
@@ -668,7 +698,7 @@ bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
     if (s->zok[o]) /* its result kept compressed in DRAM: stored / compressed bytes */
       fprintf(f, ", \"out_compressed\": {\"k\": %d, \"ratio\": %.4f}", s->zp[o].k,
               s->scomp[o] > 0 ? s->sraw[o] / s->scomp[o] : 1.0);
-    fprintf(f, ", \"ns\": %.1f, \"nj\": %.3f}", x->ns / per, x->nj / per);
+    fprintf(f, ", \"dram_bytes_per_sample\": %.1f, \"ns\": %.1f, \"nj\": %.3f}", x->dram / per, x->ns / per, x->nj / per);
     first = false;
   }
   fprintf(f, "\n  ]\n}\n");

@@ -46,6 +46,17 @@ static bool wide_layers(const void *prog, DlError *e) {
   return true;
 }
 
+/* dlc-run --report-html: members of the report's layers (dl_acc_sim_report) */
+static const DlHtmlColumn html_columns[] = {
+    {"on", "on", false},
+    {"kind", "kind", false},
+    {"weight_bits", "weight bits", false},
+    {"pe_utilization", "PE utilization", false},
+    {"ns", "time per sample (ns)", true},
+    {"nj", "energy per sample (nJ)", true},
+    {"dram_bytes_per_sample", "DRAM bytes per sample", true},
+};
+
 DL_SIM_TARGET("acc", dl_acc, DlAccProgram, DlAccDevice, nl, l, compress, wide_layers)
 
 const DlTarget dl_target_acc = {

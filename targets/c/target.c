@@ -48,9 +48,10 @@ static bool load(const char *path, const DlRunOptions *o, DlLoaded *l, DlError *
   dl_error_clear(&re);
   return true;
 }
-static bool finish(const DlLoaded *l, int64_t samples, const char *report, DlError *e) {
+static bool finish(const DlLoaded *l, int64_t samples, const DlRunOutputs *o, DlError *e) {
   (void)l, (void)samples;
-  return !report || dl_error_set(e, "--report: a compiled C model has no simulator report");
+  const char *opt = o->report ? "--report" : o->report_html ? "--report-html" : o->trace ? "--trace" : NULL;
+  return !opt || dl_error_set(e, "%s: a compiled C model has no simulator to report on", opt);
 }
 static void unload(DlLoaded *l) { dl_cmodel_destroy(l->cm), l->cm = NULL; }
 

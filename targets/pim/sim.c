@@ -12,9 +12,11 @@
 
 #include "dlc/pim.h"
 #include "dlc/qrt.h"
+#include "dlc/schema.h"
 #include "dlc/support.h"
 #include "dlc/plan.h"
 #include "dlc/sparse.h"
+#include "dlc/trace.h"
 #include "../target_util.h"
 
 typedef struct {
@@ -42,6 +44,8 @@ struct DlPimSim {
   double *ch_acts, *ch_bus;
   double sim_s;
   bool timing_only; /* account time and energy without computing values */
+  DlTrace *trace;   /* or NULL (dl_pim_sim_trace) */
+  double now_ns;    /* simulated time of the trace */
 };
 
 static void sim_blocks(DlPimSim *s, int ki) {
@@ -257,6 +261,41 @@ static void do_store(DlPimSim *s, const DlPimKernel *k, const DlStep *st, int64_
   }
 }
 
+/* Tracks: 0 the host, then per channel c its own track and one per bank. */
+static int channel_tid(const DlPimDevice *d, int c) { return 1 + c * (d->banks + 1); }
+
+DlTrace *dl_pim_sim_trace(DlPimSim *s) {
+  char name[128];
+  snprintf(name, sizeof name, "pim (%s)", s->p->dev.name);
+  s->trace = dl_trace_create(name);
+  dl_trace_track(s->trace, 0, "host");
+  return s->trace;
+}
+
+/* Channel c's part of a kernel of step `step` that starts at now_ns: each
+ * bank's row commands, the channel's activations (as long as its slowest
+ * bank or its tFAW limit) and then its bus transfers. */
+static void trace_channel(DlPimSim *s, int step, int c, double compute, double bus) {
+  const DlPimDevice *d = &s->p->dev;
+  const char *node = s->plan->steps[step].where;
+  char name[64], args[64];
+  int tid = channel_tid(d, c);
+  if (compute + bus <= 0) return;
+  snprintf(name, sizeof name, "channel %d", c);
+  dl_trace_track(s->trace, tid, name);
+  snprintf(args, sizeof args, "\"step\": %d, \"phase\": \"activations\"", step);
+  dl_trace_event(s->trace, tid, node, s->now_ns, compute, args);
+  snprintf(args, sizeof args, "\"step\": %d, \"phase\": \"bus\"", step);
+  dl_trace_event(s->trace, tid, node, s->now_ns + compute, bus, args);
+  snprintf(args, sizeof args, "\"step\": %d", step);
+  for (int b = 0; b < d->banks; b++) {
+    if (s->bank_ns[c * d->banks + b] <= 0) continue;
+    snprintf(name, sizeof name, "channel %d bank %d", c, b);
+    dl_trace_track(s->trace, tid + 1 + b, name);
+    dl_trace_event(s->trace, tid + 1 + b, node, s->now_ns, s->bank_ns[c * d->banks + b], args);
+  }
+}
+
 static void run_kernel(DlPimSim *s, int ki) {
   const DlPimKernel *k = &s->p->k[ki];
   const DlPimDevice *d = &s->p->dev;
@@ -307,10 +346,12 @@ static void run_kernel(DlPimSim *s, int ki) {
     for (int b = 0; b < d->banks; b++)
       if (s->bank_ns[c * d->banks + b] > compute) compute = s->bank_ns[c * d->banks + b];
     double t = compute + s->ch_bus[c] / (8 * d->bus_gbs);
+    if (s->trace) trace_channel(s, k->step, c, compute, t - compute);
     if (t > worst) worst = t;
   }
   ks->ns += worst;
   ks->runs++;
+  s->now_ns += worst;
 }
 
 /* A host step's cost: element operations on the modelled host, and its
@@ -330,7 +371,14 @@ static void host_cost(DlPimSim *s, int step) {
                                               st->q->c.win.k[1] * st->q->c.win.k[2]);
   for (int i = 0; i < st->nin; i++) bytes += (double)dl_tensor_bytes(&s->plan->slot[st->in[i]]);
   h->bus_bits += 8 * bytes;
-  h->ns += ops * d->host_ns_op + 8 * bytes / (8 * d->bus_gbs * d->channels);
+  double ns = ops * d->host_ns_op + 8 * bytes / (8 * d->bus_gbs * d->channels);
+  h->ns += ns;
+  if (s->trace) {
+    char args[32];
+    snprintf(args, sizeof args, "\"step\": %d", step);
+    dl_trace_event(s->trace, 0, st->where, s->now_ns, ns, args);
+  }
+  s->now_ns += ns;
   h->nj += ops * d->host_pj_op * 1e-3 + 8 * bytes * d->e_bus_bit * 1e-3;
 }
 
@@ -371,14 +419,13 @@ bool dl_pim_sim_report(DlPimSim *s, FILE *f, int64_t samples) {
   for (int i = 0; i < s->p->nk; i++)
     pim_ns += s->ks[i].ns, pim_nj += s->ks[i].nj, aap += s->ks[i].aap, ap += s->ks[i].ap, bus += s->ks[i].bus_bits;
   for (int i = 0; i < s->plan->nsteps; i++) host_ns += s->hs[i].ns, host_nj += s->hs[i].nj;
-  fprintf(f, "{\n  \"device\": ");
+  fprintf(f, "{\n  \"schema\": \"%s\",\n  \"device\": ", DL_SCHEMA_PIM_REPORT);
   dl_json_write_str(f, d->name);
   fprintf(f, ",\n  \"samples\": %lld,\n", (long long)samples);
   fprintf(f, "  \"per_sample\": {\"ns\": %.1f, \"nj\": %.1f, \"pim_ns\": %.1f, \"pim_nj\": %.1f, \"host_ns\": %.1f, \"host_nj\": %.1f},\n",
           ns / per, nj / per, pim_ns / per, pim_nj / per, host_ns / per, host_nj / per);
-  fprintf(f, "  \"total\": {\"ns\": %.1f, \"nj\": %.1f, \"bitline_ops\": %.0f, \"simulator_seconds\": %.3f, "
-             "\"bitline_ops_per_second\": %.3g},\n",
-          ns, nj, bitops, sim_s, sim_s > 0 ? bitops / sim_s : 0);
+  /* no wall-clock time here (the file is deterministic): dlc-run's summary line has it */
+  fprintf(f, "  \"total\": {\"ns\": %.1f, \"nj\": %.1f, \"bitline_ops\": %.0f},\n", ns, nj, bitops);
   fprintf(f, "  \"by_command\": {\"aap\": {\"count\": %.0f, \"nj\": %.1f}, \"ap\": {\"count\": %.0f, \"nj\": %.1f}, "
              "\"load_store\": {\"bits\": %.0f, \"nj\": %.1f}},\n",
           aap, aap * d->e_aap, ap, ap * d->e_ap, bus, bus * d->e_bus_bit * 1e-3);
@@ -402,7 +449,7 @@ bool dl_pim_sim_report(DlPimSim *s, FILE *f, int64_t samples) {
       fprintf(f, ", \"on\": \"host\"");
       dl_host_step_note(f, st, "pim");
     }
-    fprintf(f, ", \"ns\": %.1f, \"nj\": %.2f}", x->ns / per, x->nj / per);
+    fprintf(f, ", \"bus_bytes\": %.1f, \"ns\": %.1f, \"nj\": %.2f}", x->bus_bits / 8 / per, x->ns / per, x->nj / per);
     first = false;
   }
   fprintf(f, "\n  ]\n}\n");

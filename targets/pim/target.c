@@ -16,6 +16,17 @@ static void summary(const void *prog, void *sim, int64_t samples, FILE *f) {
           sim_s > 0 ? bitops / sim_s : 0.0);
 }
 
+/* dlc-run --report-html: members of the report's layers (dl_pim_sim_report) */
+static const DlHtmlColumn html_columns[] = {
+    {"on", "on", false},
+    {"kind", "kind", false},
+    {"in_bits", "input bits", false},
+    {"out_bits", "output bits", false},
+    {"ns", "time per sample (ns)", true},
+    {"nj", "energy per sample (nJ)", true},
+    {"bus_bytes", "DRAM bus bytes per sample", true},
+};
+
 DL_SIM_TARGET("pim", dl_pim, DlPimProgram, DlPimDevice, nk, k, NULL, NULL)
 
 static bool objective(const char *v, DlError *e) {
