@@ -19,3 +19,9 @@ config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%src", config.dlc_src_root))
 config.substitutions.append(("%testdata", "/usr/share/libonnx-testdata/data"))
 config.substitutions.append(("%zoo", os.path.join(config.dlc_src_root, "zoo")))
+
+# Headless Chromium (Debian `chromium`, not in scripts/install-deps.sh: about
+# 290 MB installed): tests that render dlc's HTML say REQUIRES: chromium.
+import shutil
+if shutil.which("chromium", path=path):
+    config.available_features.add("chromium")

@@ -1,5 +1,6 @@
 /* dlc: the driver build systems call. ONNX model in, IR or target code out.
  * Its options are one table (options.h); main below is the pipeline. */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@ enum { EXIT_USER = 1, EXIT_INTERNAL = 2, MAX_TARGETS = 8 };
 typedef struct {
   DlCommonOptions common; /* -o, --print-*, --help, --version */
   DlFrontOptions front;   /* the import options */
-  const char *model, *emit, *depfile, *target, *name, *assign_target, *cost, *report, *calib;
+  const char *model, *emit, *depfile, *target, *name, *assign_target, *cost, *report, *report_html, *calib;
   const char *calib_file[64]; /* --calib=FILE or --calib=NAME=FILE, in order */
   char calib_name[64][256];   /* NAME, or "" */
   int ncalib;
@@ -274,6 +275,7 @@ static const DlOption dlc_options[] = {
     {"--symmetric", NULL, "symmetric activations (zero point 0)", dl_opt_flag, OFF(qs.symmetric), .needs = Q},
     {"--pow2", NULL, "power-of-two scales (dynamic fixed point)", dl_opt_flag, OFF(qs.pow2), .needs = Q},
     {"--report", "FILE.json", "per-layer bits, scales, MACs, weight bytes and SQNR against\nfloat on the calibration samples", dl_opt_str, OFF(report)},
+    {"--report-html", "FILE.html", "the same per layer as one HTML page (a table, bar charts of bits\nand SQNR) and, with --target or --cost, the cost model's time,\nenergy and bytes per layer", dl_opt_str, OFF(report_html)},
     {"--config", "FILE.json", "quantization defaults and per-node settings (docs/quantization.md);\nflags on the command line override its defaults", dl_opt_str, OFF(config)},
     {"pruning (float weights, before --quantize; docs/pruning.md):"},
     {"--prune", "SPEC", "unstructured:R | nm:N:M | rows:R | cols:R | filters:R\n(R: fraction removed per layer, e.g. unstructured:0.5, nm:2:4)", dl_opt_str, OFF(prune)},
@@ -497,7 +499,7 @@ static int parse_args(Args *a, int argc, char **argv) {
 /* --calib's samples: one array, or one per named input packed as the library
  * reads them (dl_calib_pack). */
 static bool read_calib(Args *a, MlirModule m, bool qdq, DlTensor *data, DlError *e) {
-  if (a->calib && !a->quantize && !(a->report || a->compress || a->ps.comp) && !qdq)
+  if (a->calib && !a->quantize && !(a->report || a->report_html || a->compress || a->ps.comp) && !qdq)
     FAIL("--quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations, pruning compensation or a QDQ model)");
   bool named = false;
   for (int k = 0; k < a->ncalib; k++) named |= a->calib_name[k][0] != 0;
@@ -536,11 +538,40 @@ static bool calib_and_prune(Args *a, MlirModule m, bool qdq, DlTensor *data, DlE
   return !a->prune || dl_prune_module(m, &a->ps, data, e);
 }
 
+/* --report's JSON and --report-html's page, with the cost of --target (else --cost) per layer. */
+static bool write_reports(Args *a, MlirModule float_m, MlirModule m, const DlTensor *data, DlError *e) {
+  cJSON *r = dl_quant_report_create(float_m, m, data->data ? data : NULL, a->qs.calib.limit ? a->qs.calib.limit : -1, e);
+  char *text = NULL;
+  size_t len = 0;
+  bool ok = r != NULL;
+  if (ok && a->report) {
+    text = cJSON_Print(r), len = strlen(text);
+    text = realloc(text, len + 2), text[len++] = '\n';
+    ok = dl_write_file_atomic(a->report, text, len, e);
+    free(text), text = NULL;
+  }
+  if (ok && a->report_html) {
+    const char *tn = a->target ? a->target : a->cost;
+    const DlTarget *tg = tn ? dl_target_at(target_index(tn)) : NULL;
+    DlLayerCost *lc = NULL;
+    int nlc = 0;
+    ok = !tg || tg->cost.estimate(m, a->device[target_index(tn)], &lc, &nlc, e);
+    FILE *f = ok ? open_memstream(&text, &len) : NULL;
+    if (f) ok = dl_quant_report_html(f, r, tn, tg && tg->cost.timed, lc, nlc);
+    if (f && fclose(f)) ok = false;
+    ok = ok && dl_write_file_atomic(a->report_html, text, len, e);
+    free(text), free(lc);
+  }
+  cJSON_Delete(r);
+  return ok;
+}
+
 /* --assign-precision or --quantize (a QDQ model: its own parameters), then --compress-activations. */
 static bool quantize(Args *a, MlirModule *m, bool qdq, const DlTensor *data, MlirModule *float_m, Deps *deps, DlError *e) {
-  if (a->report && !a->quantize && !qdq) FAIL("--report describes a quantized model (use --quantize, or an already-quantized ONNX model)");
-  if (qdq && !dl_front_fold_qdq(*m, a->report ? float_m : NULL, data->data ? data : NULL, &a->qs.calib, e)) return false;
-  if (a->report && !qdq) *float_m = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(*m)));
+  const char *rep = a->report ? "--report" : a->report_html ? "--report-html" : NULL;
+  if (rep && !a->quantize && !qdq) FAIL("%s describes a quantized model (use --quantize, or an already-quantized ONNX model)", rep);
+  if (qdq && !dl_front_fold_qdq(*m, rep ? float_m : NULL, data->data ? data : NULL, &a->qs.calib, e)) return false;
+  if (rep && !qdq) *float_m = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(*m)));
   /* labels are checked before any work: one integer class index per calibration sample */
   int64_t n = data->data ? dl_calib_samples(*m, data) : 0;
   DlTensor lab = {0};
@@ -561,8 +592,7 @@ static bool quantize(Args *a, MlirModule *m, bool qdq, const DlTensor *data, Mli
   if (a->compress && !dl_compress_module(*m, a->calib, a->compress_labels, &a->cs, a->compress_report,
                                       a->compress_report_text, e))
     return false;
-  return !a->report ||
-         dl_quant_report(*float_m, *m, data->data ? data : NULL, a->qs.calib.limit ? a->qs.calib.limit : -1, a->report, e);
+  return !rep || write_reports(a, *float_m, *m, data, e);
 }
 
 /* What -o receives: the target's files, a cost table, a target's IR or the qg IR; then the depfile. */

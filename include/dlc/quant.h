@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dlc/cost.h"
 #include "dlc/diag.h"
 #include "dlc/plan.h"
 #include "dlc/ir.h"
@@ -203,13 +204,18 @@ DlQuantConfig *dl_quant_config_parse(const char *text, size_t len, const char *p
 bool dl_quant_config_apply(MlirModule m, const DlQuantConfig *c, DlError *e);
 void dl_quant_config_destroy(DlQuantConfig *c);
 
-/* Writes the --report JSON for the quantized module q_m: per layer (ONNX node)
- * its activation and weight bits, scale and zero point (weight scale range),
- * MACs, weight bytes, and, when data is given, the SQNR of its output against
- * float_m (the same graph before quantization) over the first `samples`
- * samples (-1: all). */
-bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, const char *path,
-                     DlError *e);
+/* The --report JSON of the quantized module q_m as a tree (the caller
+ * cJSON_Deletes it), or NULL: per layer (ONNX node) its activation and
+ * weight bits, scale and zero point (weight scale range), MACs, weight bytes,
+ * and, when data is given, the SQNR of its output against float_m (the same
+ * graph before quantization) over the first `samples` samples (-1: all). */
+struct cJSON *dl_quant_report_create(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, DlError *e);
+/* The report as one HTML page (dlc/html.h): per layer its bits, SQNR, MACs
+ * and weight bytes and, with cost rows c[0..n) of target `target` (NULL:
+ * none), each node's time, energy (when timed) and bytes per sample summed
+ * over its steps; nodes with cost but not in the report (host steps) get
+ * rows of their own. */
+bool dl_quant_report_html(FILE *f, const struct cJSON *report, const char *target, bool timed, const DlLayerCost *c, int n);
 
 /* Each layer's (ONNX node's) SQNR against float_m over the first `samples`
  * samples of data (-1: all), as --report measures it: *out gets one entry per

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc/html.h"
 #include "dlc/plan.h"
 #include "dlc/quant.h"
+#include "dlc/schema.h"
 #include "dlc/support.h"
 
 typedef struct {
@@ -196,10 +198,11 @@ int dl_quant_layer_sqnr(MlirModule float_m, MlirModule q_m, const DlTensor *data
   return n;
 }
 
-bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, const char *path,
-                     DlError *e) {
+cJSON *dl_quant_report_create(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, DlError *e) {
   Table t = {0};
-  cJSON *root = cJSON_CreateObject(), *layers = cJSON_AddArrayToObject(root, "layers");
+  cJSON *root = cJSON_CreateObject();
+  cJSON_AddStringToObject(root, "schema", DL_SCHEMA_QUANT_REPORT);
+  cJSON *layers = cJSON_AddArrayToObject(root, "layers");
   bool ok = false;
   int64_t ran = 0;
   if (!collect(q_m, &t, e)) goto done;
@@ -266,14 +269,59 @@ bool dl_quant_report(MlirModule float_m, MlirModule q_m, const DlTensor *data, i
   cJSON_AddNumberToObject(tot, "weight_bytes", (double)tot_wbytes);
   if (any_outliers) cJSON_AddNumberToObject(tot, "sparse_weight_bytes", (double)tot_sparse);
   cJSON_AddNumberToObject(tot, "sqnr_samples", (double)ran);
-  char *text = cJSON_Print(root);
-  size_t len = strlen(text);
-  text = realloc(text, len + 2);
-  text[len] = '\n', text[len + 1] = 0;
-  ok = dl_write_file_atomic(path, text, len + 1, e);
-  free(text);
+  ok = true;
 done:
   table_free(&t);
-  cJSON_Delete(root);
+  if (!ok) cJSON_Delete(root), root = NULL;
+  return root;
+}
+
+/* The row of `node` in rows, or a new one at the end. */
+static cJSON *row_of(cJSON *rows, const char *node) {
+  cJSON *r;
+  cJSON_ArrayForEach(r, rows) {
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(r, "node");
+    if (cJSON_IsString(n) && !strcmp(n->valuestring, node)) return r;
+  }
+  r = cJSON_CreateObject();
+  cJSON_AddStringToObject(r, "node", node);
+  cJSON_AddItemToArray(rows, r);
+  return r;
+}
+
+static void add_to(cJSON *row, const char *key, double v) {
+  cJSON *x = cJSON_GetObjectItemCaseSensitive(row, key);
+  if (x) cJSON_SetNumberValue(x, x->valuedouble + v);
+  else cJSON_AddNumberToObject(row, key, v);
+}
+
+bool dl_quant_report_html(FILE *f, const cJSON *report, const char *target, bool timed, const DlLayerCost *c, int n) {
+  cJSON *rows = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(report, "layers"), true);
+  for (int i = 0; target && i < n; i++) {
+    if (!c[i].ns && !c[i].nj && !c[i].bytes) continue; /* what the model does not charge (aliases) */
+    cJSON *r = row_of(rows, c[i].node);
+    if (timed) add_to(r, "cost_ns", c[i].ns), add_to(r, "cost_nj", c[i].nj);
+    add_to(r, "cost_bytes", c[i].bytes);
+  }
+  DlHtmlColumn cols[] = {
+      {"op", "op", false},
+      {"weight_bits", "weight bits", true},
+      {"activation_bits", "activation bits", true},
+      {"sqnr_db", "SQNR against float (dB)", true},
+      {"macs", "MACs per sample", false},
+      {"weight_bytes", "weight bytes", false},
+      {"cost_ns", "time per sample (ns)", true},
+      {"cost_nj", "energy per sample (nJ)", true},
+      {"cost_bytes", timed ? "DRAM bytes per sample" : "weight bytes (cost model)", true},
+  };
+  int ncols = !target ? 6 : timed ? 9 : 7;
+  if (target && !timed) cols[6] = cols[8];
+  char title[96], summary[160];
+  const cJSON *tot = cJSON_GetObjectItemCaseSensitive(report, "totals");
+  const cJSON *sn = cJSON_GetObjectItemCaseSensitive(tot, "sqnr_samples");
+  snprintf(title, sizeof title, "dlc: quantization report%s%s", target ? ", cost on " : "", target ? target : "");
+  snprintf(summary, sizeof summary, "SQNR measured on %.0f calibration samples", cJSON_IsNumber(sn) ? sn->valuedouble : 0);
+  bool ok = dl_html_report_write(f, title, summary, rows, cols, ncols);
+  cJSON_Delete(rows);
   return ok;
 }
