@@ -38,7 +38,7 @@ typedef struct {
   const char *device_key[MAX_TARGETS]; /* --NAME-KEY (DlTarget.device_key) */
   char device_spec[MAX_TARGETS][4200];
   int sparse_weights;
-  bool md, quantize, obits_flag, compress, assign_cost_set;
+  bool md, quantize, obits_flag, compress, assign_cost_set, sparse_set;
   DlQuantSettings qs;
   DlPruneSettings ps;
   DlCompressSettings cs;
@@ -54,7 +54,7 @@ static bool opt_sparse(const DlOption *o, const char *v, void *s, DlError *e) {
   static const char *const modes[] = {"auto", "off", "size", "all"}; /* DlSparseMode */
   (void)o;
   for (int k = 0; k < 4; k++)
-    if (!strcmp(v, modes[k])) return ((Args *)s)->sparse_weights = k, true;
+    if (!strcmp(v, modes[k])) return ((Args *)s)->sparse_weights = k, ((Args *)s)->sparse_set = true;
   FAIL("bad --c-sparse-weights '%s' (expected auto, size, off or all)", v);
 }
 /* --calib=FILE.npy, or --calib=NAME=FILE.npy once per model input (a name
@@ -254,7 +254,7 @@ static bool opt_file(const DlOption *o, const char *v, void *s, DlError *e) {
 #define Q "--quantize --assign-precision" /* what the quantization options need */
 static const DlOption dlc_options[] = {
     {"--target", "c|pim|acc", "generate code (c: FILE.c + FILE.h, C99; pim: a .pimbin,\nacc: an .accbin, for dlc-run's simulators)", dl_opt_str, OFF(target)},
-    {"--name", "ID", "C identifier prefix for generated code (default: from -o)", dl_opt_str, OFF(name)},
+    {"--name", "ID", "C identifier prefix for generated code (default: from -o)", dl_opt_str, OFF(name), .needs = "--target"},
     {"--c-sparse-weights", "M", "c: store conv / gemm weights sparse (a bitmask and the\nnonzeros; the kernels skip zeros) where that is smaller and\nnot slower: auto (default, at most 25% nonzero); smaller:\nsize; never: off; wherever the kernels run: all", opt_sparse},
     {"--emit", "qg|pim|acc", "print the qg IR (after quantization, if asked) or a target's IR\n(MLIR text: one kernel or layer per step, or a host step)", dl_opt_str, OFF(emit)},
     {"--cost", "pim|acc|c", "print each step's cost on a target as JSON (time, energy,\nbytes, MACs per sample; the simulators' timing models)", dl_opt_str, OFF(cost)},
@@ -264,7 +264,7 @@ static const DlOption dlc_options[] = {
     {"--auto-keep", NULL, "[=DB] accuracy guard: layers whose SQNR against float on --calib\nis below DB (default 30) and 1 dB below their inputs' go to\n16-bit activations, then float; one warning names them", opt_auto_keep, .needs = "--quantize", .optional_arg = true},
     {"--auto-keep-cos", "C", "the accuracy guard (--auto-keep), then the layers that lose most\nwiden until every output's cosine against float on --calib\nreaches C (0 < C < 1; a warning when it cannot)", opt_auto_keep_cos, .needs = "--quantize"},
     {"--calib-method", "M", "auto (default: mse below 6 bits, else minmax) | minmax |\npercentile[=P] (default P 99.99) | entropy | mse", opt_calib_method, .needs = Q},
-    {"--calib-samples", "N", "use the first N samples (default 1000; 0 = all)", opt_calib_samples},
+    {"--calib-samples", "N", "use the first N samples (default 1000; 0 = all)", opt_calib_samples, .needs = "--calib"},
     {"--wbits", "N", "weight bits, 2..16 (default 8)", opt_bits, OFF(qs.wbits), .needs = Q},
     {"--abits", "N", "activation bits, 2..16 (default 8)", opt_bits, OFF(qs.abits), .needs = Q},
     {"--wclip", "M", "weight clipping per channel: max (max |w|), mse (least\nsquared weight error) or omse (least output error with\ncorrelated kernel inputs); default omse below 6 bits, else max", opt_wclip, .needs = Q},
@@ -423,6 +423,36 @@ static bool load_config(Args *a, int argc, char **argv, DlError *e) {
   return !a->config || (a->qcfg = dl_quant_config_load(a->config, &a->qs, e));
 }
 
+/* An option named --NAME-... belongs to target NAME: an error naming it
+ * unless --target=NAME is given. */
+static bool target_option_fits(const Args *a, const char *opt, DlError *e) {
+  for (int t = 0; dl_target_at(t); t++) {
+    const char *n = dl_target_at(t)->name;
+    size_t len = strlen(n);
+    if (!strncmp(opt + 2, n, len) && opt[2 + len] == '-' && (!a->target || strcmp(a->target, n)))
+      FAIL("%s does nothing without --target=%s", opt, n);
+  }
+  return true;
+}
+
+/* A target's own options (--NAME-device, --NAME-KEY, its detail flag) given
+ * while nothing uses that target: an error naming the option. */
+static bool targets_used(const Args *a, DlError *e) {
+  const char *assigned = a->assign_target ? a->assign_target : a->target ? a->target : "c"; /* --assign-target's default */
+  for (int t = 0; dl_target_at(t) && t < MAX_TARGETS; t++) {
+    const char *n = dl_target_at(t)->name;
+    bool emit = a->emit && !strcmp(a->emit, n);
+    bool used = emit || (a->target && !strcmp(a->target, n)) || (a->cost && !strcmp(a->cost, n)) ||
+                (a->assign && !strcmp(assigned, n)) ||
+                (a->compress_target && !strcmp(a->compress_target, n));
+    if (a->ir_detail[t] && !emit) FAIL("%s does nothing without --emit=%s", dl_target_at(t)->ir_detail_flag, n);
+    if (!used && a->device[t]) FAIL("--%s-device does nothing without --target, --emit, --cost or --assign-target=%s", n, n);
+    if (!used && a->device_key[t])
+      FAIL("--%s-%s does nothing without --target, --emit, --cost or --assign-target=%s", n, dl_target_at(t)->device_key, n);
+  }
+  return true;
+}
+
 /* Combinations of options that mean nothing, or something else than asked. */
 static bool check_args(Args *a, DlError *e) {
   const DlTarget *ir = a->emit && strcmp(a->emit, "qg") ? dl_target_lookup(a->emit) : NULL;
@@ -439,6 +469,8 @@ static bool check_args(Args *a, DlError *e) {
   if (a->emit && a->target) FAIL("--emit and --target exclude each other");
   if (a->target && !dl_target_lookup(a->target)) FAIL("unknown target '%s' (expected: %s)", a->target, dl_target_names());
   if (a->cost && !dl_target_lookup(a->cost)) FAIL("unknown --cost target '%s' (expected: %s)", a->cost, dl_target_names());
+  if (a->sparse_set && !target_option_fits(a, "--c-sparse-weights", e)) return false;
+  if (!targets_used(a, e)) return false;
   for (int t = 0; dl_target_at(t) && t < MAX_TARGETS; t++) { /* the device spec carries --NAME-KEY to every consumer */
     const DlTarget *tg = dl_target_at(t);
     if (!a->device_key[t]) continue;
