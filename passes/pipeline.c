@@ -25,15 +25,15 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
     double cos;
     if (!dl_auto_keep(m, s->auto_keep_db, s->auto_keep_cos, data, &kept, &cos, e)) return false;
     if (kept && s->auto_keep_cos > 0)
-      fprintf(stderr,
-              "dlc: warning: --auto-keep-cos=%g: layers below %g dB SQNR against float, then those losing the most until "
-              "every output's cosine against float reaches %g (now %.4f), kept wider: %s\n",
+      dl_warn(mlirModuleGetContext(m),
+              "--auto-keep-cos=%g: layers below %g dB SQNR against float, then those losing the most until "
+              "every output's cosine against float reaches %g (now %.4f), kept wider: %s",
               s->auto_keep_cos, s->auto_keep_db, s->auto_keep_cos, cos, kept);
     else if (kept)
-      fprintf(stderr, "dlc: warning: --auto-keep: layers below %g dB SQNR against float kept wider: %s\n", s->auto_keep_db,
+      dl_warn(mlirModuleGetContext(m), "--auto-keep: layers below %g dB SQNR against float kept wider: %s", s->auto_keep_db,
               kept);
     if (s->auto_keep_cos > 0 && cos < s->auto_keep_cos)
-      fprintf(stderr, "dlc: warning: --auto-keep-cos=%g not reached: the outputs' lowest cosine against float is %.4f\n",
+      dl_warn(mlirModuleGetContext(m), "--auto-keep-cos=%g not reached: the outputs' lowest cosine against float is %.4f",
               s->auto_keep_cos, cos);
     free(kept);
   }

@@ -321,10 +321,10 @@ static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axi
   if (raised) {
     char loc[256];
     dl_location_str(mlirOperationGetLocation(user), loc, sizeof loc);
-    fprintf(stderr,
-            "dlc: warning: %s: the bias of %lld channel%s would not fit int32 at the weights' scale; their weights "
+    dl_warn(mlirOperationGetContext(user),
+            "%s: the bias of %lld channel%s would not fit int32 at the weights' scale; their weights "
             "are rounded at up to %.3gx that scale (%.1f bits fewer); fewer activation bits (\"abits\") or "
-            "\"keep_float\" in --config avoid it\n",
+            "\"keep_float\" in --config avoid it",
             loc, (long long)raised, raised == 1 ? "" : "s", worst, log2(worst));
   }
   mlirOperationRemoveDiscardableAttributeByName(user, dl_str("dlc.wscales")); /* the type carries them now */

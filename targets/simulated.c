@@ -77,7 +77,7 @@ bool dl_sim_emit(const DlSimTarget *t, MlirModule m, const DlTargetOptions *o, D
   void *prog = calloc(1, t->program_size);
   bool ok = t->compile(m, o->device, prog, e);
   if (ok) {
-    ok = !t->check || t->check(prog, e);
+    ok = !t->check || t->check(mlirModuleGetContext(m), prog, e);
     ok = ok && (t->nunits(prog) > 0 || dl_error_set(e, "the %s target runs quantized models: nothing here has an integer form "
                                                   "(compile with --quantize, or give a quantized model)",
                                               t->name));

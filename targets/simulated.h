@@ -64,7 +64,7 @@ typedef struct {
   /* dlc --target, before the binary is written: what the device sets aside
    * for the host said now (a warning, or an error when nothing is left);
    * NULL: nothing to say. */
-  bool (*check)(const void *prog, DlError *e);
+  bool (*check)(MlirContext ctx, const void *prog, DlError *e);
   DlTrace *(*trace)(void *sim); /* starts the timeline of the runs to come (owned by the caller) */
   const DlHtmlColumn *html;     /* dlc-run --report-html: the report's layer members shown */
   int nhtml;

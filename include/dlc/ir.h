@@ -65,6 +65,16 @@ void dl_location_str(MlirLocation loc, char *buf, size_t n);
 /* Diagnostics: prints "<prog>: error: <loc>: <msg>" to stderr. */
 MlirDiagnosticHandlerID dl_attach_diagnostic_printer(MlirContext ctx, const char *prog);
 
+/* Warnings: what the user should know about a call that still succeeds (a
+ * layer left on the host, weight scales raised). dl_warn sends the message
+ * to the handler set for ctx, or, when none is, prints "dlc: warning: MSG"
+ * on stderr, as the tools show it. MLIR's C API emits only errors, so the
+ * handlers are kept here, by context; fn NULL removes ctx's. False when
+ * too many contexts have one. */
+typedef void (*DlWarnFn)(const char *msg, void *user);
+bool dl_warn_handler_set(MlirContext ctx, DlWarnFn fn, void *user);
+void dl_warn(MlirContext ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 enum { DL_PRINT_GENERIC = 1, DL_PRINT_LOC = 2 };
 /* Prints op (and a final newline) into a malloc'd NUL-terminated buffer of *len bytes. */
 char *dl_print_op(MlirOperation op, unsigned flags, size_t *len);

@@ -1,6 +1,7 @@
 #include "dlc/ir.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <mlir-c/Dialect/Quant.h>
@@ -363,6 +364,58 @@ static MlirLogicalResult print_diag_real(MlirDiagnostic d, void *user) {
 
 MlirDiagnosticHandlerID dl_attach_diagnostic_printer(MlirContext ctx, const char *prog) {
   return mlirContextAttachDiagnosticHandler(ctx, print_diag_real, (void *)prog, NULL);
+}
+
+/* The warning handlers, one per context that has one (a library context:
+ * the tools have none and print). A process holds few contexts at once. */
+enum { MAX_WARN_HANDLERS = 64 };
+static struct {
+  void *ctx;
+  DlWarnFn fn;
+  void *user;
+} warn_handlers[MAX_WARN_HANDLERS];
+static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
+
+bool dl_warn_handler_set(MlirContext ctx, DlWarnFn fn, void *user) {
+  pthread_mutex_lock(&warn_lock);
+  int free_slot = -1, k = 0;
+  while (k < MAX_WARN_HANDLERS && warn_handlers[k].ctx != ctx.ptr) {
+    if (!warn_handlers[k].ctx && free_slot < 0) free_slot = k;
+    k++;
+  }
+  if (k == MAX_WARN_HANDLERS) k = free_slot;
+  if (k >= 0) {
+    warn_handlers[k].ctx = fn ? ctx.ptr : NULL;
+    warn_handlers[k].fn = fn, warn_handlers[k].user = user;
+  }
+  pthread_mutex_unlock(&warn_lock);
+  return k >= 0 || !fn;
+}
+
+void dl_warn(MlirContext ctx, const char *fmt, ...) {
+  va_list ap, ap2;
+  va_start(ap, fmt);
+  va_copy(ap2, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0) n = 0;
+  char *msg = malloc((size_t)n + 1);
+  if (!msg) {
+    va_end(ap2);
+    return;
+  }
+  msg[0] = 0;
+  vsnprintf(msg, (size_t)n + 1, fmt, ap2);
+  va_end(ap2);
+  DlWarnFn fn = NULL;
+  void *user = NULL;
+  pthread_mutex_lock(&warn_lock);
+  for (int k = 0; k < MAX_WARN_HANDLERS && !fn; k++)
+    if (warn_handlers[k].ctx && warn_handlers[k].ctx == ctx.ptr) fn = warn_handlers[k].fn, user = warn_handlers[k].user;
+  pthread_mutex_unlock(&warn_lock);
+  if (fn) fn(msg, user);
+  else fprintf(stderr, "dlc: warning: %s\n", msg);
+  free(msg);
 }
 
 typedef struct {

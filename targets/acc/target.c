@@ -30,7 +30,7 @@ static bool compress(void *sim, const char *v, DlError *e) {
 /* Layers set aside for the device's requantization limit are said so at
  * compile time, never found at run time: a warning when others run on the
  * device, an error naming the layer when none is left. */
-static bool wide_layers(const void *prog, DlError *e) {
+static bool wide_layers(MlirContext ctx, const void *prog, DlError *e) {
   const DlAccProgram *p = prog;
   if (!p->nwide) return true;
   if (!p->nl)
@@ -38,10 +38,10 @@ static bool wide_layers(const void *prog, DlError *e) {
                            "2^%.1f, beyond the device's int64 requantization (2^62); give it fewer activation bits "
                            "(\"abits\" in --config)",
                         p->wide_where, p->dev.name, log2(p->wide_peak));
-  fprintf(stderr,
-          "dlc: warning: %s%s: runs on the host: its sums times its requantization multiplier could reach 2^%.1f, "
+  dl_warn(ctx,
+          "%s%s: runs on the host: its sums times its requantization multiplier could reach 2^%.1f, "
           "beyond the int64 requantization of device '%s' (2^62); fewer activation bits (\"abits\" in --config) keep it "
-          "on the device\n",
+          "on the device",
           p->wide_where, p->nwide > 1 ? " and others" : "", log2(p->wide_peak), p->dev.name);
   return true;
 }
