@@ -75,6 +75,12 @@ static bool same_key(const char *a, const char *b) {
   return *a == *b;
 }
 
+const DlPassOption *dl_pass_option_lookup(const DlPassInfo *pass, const char *key) {
+  for (int i = 0; i < pass->noptions; i++)
+    if (same_key(key, pass->options[i].name)) return &pass->options[i];
+  return NULL;
+}
+
 /* An option value: '...', "...", {...} (braces balanced), or up to a space,
  * '}' or ','. Newly allocated. */
 static char *value(Parser *p) {
@@ -103,7 +109,7 @@ static char *value(Parser *p) {
   return v;
 }
 
-static bool check_value(const DlPassInfo *pass, const DlPassOption *o, const char *v, DlError *e) {
+bool dl_pass_option_check(const DlPassInfo *pass, const DlPassOption *o, const char *v, DlError *e) {
   char *end;
   double x;
   switch (o->kind) {
@@ -146,16 +152,14 @@ static bool options(Parser *p, Step *s) {
     if (p->text[p->at] == '}') return p->at++, true;
     char key[64];
     if (!name(p, key, sizeof key, "an option name or '}'")) return false;
-    const DlPassOption *o = NULL;
-    for (int i = 0; i < s->pass->noptions && !o; i++)
-      if (same_key(key, s->pass->options[i].name)) o = &s->pass->options[i];
+    const DlPassOption *o = dl_pass_option_lookup(s->pass, key);
     if (!o) return unknown_option(p, s->pass, key);
     skip_ws(p);
     if (p->text[p->at] != '=') return syntax(p, "'=' after the option name");
     p->at++;
     char *v = value(p);
     if (!v) return false;
-    if (!check_value(s->pass, o, v, p->e)) return free(v), false;
+    if (!dl_pass_option_check(s->pass, o, v, p->e)) return free(v), false;
     int k = 0;
     while (k < s->nargs && s->opt[k] != o) k++; /* given again: the last one counts */
     if (k == MAX_ARGS) return free(v), dl_error_set(p->e, "pass '%s': too many options", s->pass->flag);

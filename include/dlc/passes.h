@@ -37,6 +37,12 @@ typedef struct {
 const DlPassInfo *dl_pass_list(int *n);
 const DlPassInfo *dl_pass_lookup(const char *flag);
 
+/* pass's option key ('_' and '-' alike), or NULL. */
+const DlPassOption *dl_pass_option_lookup(const DlPassInfo *pass, const char *key);
+/* Whether v is a value of o (its kind, range or choices); false with
+ * "pass 'P': bad KEY 'V' (expected ...)". */
+bool dl_pass_option_check(const DlPassInfo *pass, const DlPassOption *o, const char *v, DlError *e);
+
 /* A pass pipeline: passes in order, each with its option values. */
 typedef struct DlPipeline DlPipeline;
 DlPipeline *dl_pipeline_create(void);

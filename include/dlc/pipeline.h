@@ -3,12 +3,13 @@
 #ifndef DLC_PIPELINE_H
 #define DLC_PIPELINE_H
 
+#include "dlc/dlc.h"
 #include "dlc/quant.h"
 
 /* The passes every float model gets before calibration, quantization or
  * pruning (dlc, dlc-run, the benchmarks), and those a QDQ model gets before
  * its Q/DQ fold. */
-#define DL_PIPELINE_FLOAT "fold-bias,fold-bn,fuse-activation,fold-constants,fold-pad,conv-transpose-to-conv"
+#define DL_PIPELINE_FLOAT DLC_PIPELINE_FLOAT /* dlc.h: libdlc users run it too */
 #define DL_PIPELINE_QDQ "fold-bn,fuse-activation"
 /* What dlc runs before it emits a target's code, IR or cost table (not before
  * --emit=qg, and not in dlc-run's interpreter, the reference the targets are

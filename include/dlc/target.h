@@ -43,6 +43,9 @@ typedef struct {
 typedef struct {
   const char *name;
   const char *summary;
+  /* the extension of the file emit writes ("c": NAME.c, with NAME.h beside
+   * it; "pimbin"), for callers that name it from a folder (libdlc) */
+  const char *file_ext;
   /* dlc-run: whether the file at path (first bytes head[0..n)) is this
    * target's output; then load, --disasm, after the run the summary line
    * (stdout) and the files of DlRunOutputs, and unload. load is NULL for a

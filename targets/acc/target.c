@@ -62,6 +62,7 @@ DL_SIM_TARGET("acc", dl_acc, DlAccProgram, DlAccDevice, nl, l, compress, wide_la
 const DlTarget dl_target_acc = {
     .name = "acc",
     .summary = "a parameterized DNN accelerator: an .accbin instruction blob for dlc-run's simulator",
+    .file_ext = "accbin",
     DL_SIM_TARGET_MEMBERS,
     .run_option = "--acc-compress",
     .run_option_arg = "S",

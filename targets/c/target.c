@@ -58,6 +58,7 @@ static void unload(DlLoaded *l) { dl_cmodel_destroy(l->cm), l->cm = NULL; }
 const DlTarget dl_target_c = {
     .name = "c",
     .summary = "portable C99 with a statically planned activation arena",
+    .file_ext = "c",
     .recognizes = recognizes,
     .load = load,
     .finish = finish,

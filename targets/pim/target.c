@@ -37,6 +37,7 @@ static bool objective(const char *v, DlError *e) {
 const DlTarget dl_target_pim = {
     .name = "pim",
     .summary = "bit-serial processing in DRAM: a .pimbin command stream for dlc-run's simulator",
+    .file_ext = "pimbin",
     DL_SIM_TARGET_MEMBERS,
     .ir_detail_flag = "--pim-rows",
     .cost = {"pim", "simulated time and energy of the PIM kernels (timing model only), host steps on the host model",
