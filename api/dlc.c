@@ -25,6 +25,8 @@ struct dlc_context {
   DlBuf diags; /* error diagnostics of the call under way */
   dlc_warning_fn warn;
   void *warn_user;
+  int modules;  /* alive: they keep the MLIR context */
+  bool closing; /* destroyed with modules alive: the last one finishes it */
 };
 
 struct dlc_module {
@@ -99,8 +101,7 @@ DLC_API dlc_status dlc_context_create(dlc_context **ctx) {
   return finish(c, !e.msg, &e);
 }
 
-DLC_API void dlc_context_destroy(dlc_context *c) {
-  if (!c) return;
+static void context_free(dlc_context *c) {
   if (!mlirContextIsNull(c->mlir)) {
     dl_warn_handler_set(c->mlir, NULL, NULL);
     dl_context_destroy(c->mlir);
@@ -108,6 +109,12 @@ DLC_API void dlc_context_destroy(dlc_context *c) {
   free(c->error);
   dl_buf_free(&c->diags);
   free(c);
+}
+
+DLC_API void dlc_context_destroy(dlc_context *c) {
+  if (!c) return;
+  if (c->modules) c->closing = true, c->warn = NULL; /* bindings with a garbage collector destroy in any order */
+  else context_free(c);
 }
 
 DLC_API const char *dlc_last_error(const dlc_context *c) {
@@ -230,6 +237,7 @@ static dlc_module *wrap(dlc_context *c, MlirModule mm, const char *source) {
   dlc_module *m = calloc(1, sizeof *m);
   if (!m) return mlirModuleDestroy(mm), NULL;
   m->ctx = c, m->m = mm;
+  c->modules++;
   snprintf(m->source, sizeof m->source, "%s", source);
   return m;
 }
@@ -273,8 +281,10 @@ DLC_API dlc_status dlc_module_parse(dlc_context *c, const char *text, size_t len
 
 DLC_API void dlc_module_destroy(dlc_module *m) {
   if (!m) return;
+  dlc_context *c = m->ctx;
   mlirModuleDestroy(m->m);
   free(m);
+  if (--c->modules == 0 && c->closing) context_free(c);
 }
 
 DLC_API dlc_status dlc_module_print(dlc_module *m, char **text, size_t *len) {

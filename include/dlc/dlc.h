@@ -57,7 +57,8 @@ DLC_API const char *dlc_version(void);
  * fails (dlc_last_error says why) unless memory ran out (*ctx NULL); destroy
  * it either way. Warnings are dropped until a handler is set. */
 DLC_API dlc_status dlc_context_create(dlc_context **ctx);
-/* Destroys ctx; its modules must be destroyed first. NULL is ignored. */
+/* Destroys ctx (NULL is ignored). Modules still alive keep it until the
+ * last of them is destroyed; nothing else may be called on it. */
 DLC_API void dlc_context_destroy(dlc_context *ctx);
 
 /* The message of the last call on ctx (or on one of its modules) that

@@ -127,8 +127,9 @@ static int errors(int argc, char **argv) {
   report(ctx, "emit-folder", dlc_module_emit(m, "c", NULL, "no/such/folder"));
   report(ctx, "pim-float", dlc_module_emit(m, "pim", NULL, "."));
   report(ctx, "passes-after", dlc_module_run_passes(m, "fold-bn"));
+  dlc_context_destroy(ctx); /* before its module: the module keeps it */
   dlc_module_destroy(m);
-  dlc_context_destroy(ctx);
+  printf("destroyed: context, then module\n");
   return 0;
 }
 
