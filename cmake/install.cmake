@@ -1,11 +1,13 @@
-# What `cmake --install` puts under the prefix: the tools, the device files,
-# the docs, a CMake package (imported dlc::dlc, dlc::dlc-opt, dlc::dlc-run and
+# What `cmake --install` puts under the prefix: the tools, libdlc (the shared
+# library with include/dlc/dlc.h and version.h, its public headers), the
+# Python module over it, the device files, the docs, a CMake package
+# (imported dlc::dlc, dlc::dlc-opt, dlc::dlc-run, dlc::libdlc and
 # dlc_add_model) and a pkg-config file. The package and the .pc file find the
 # prefix from their own place, so an installed tree can be moved.
 #
-# No headers: generated C includes only its own header and the C library, the
-# .pimbin / .accbin files are read by dlc-run, and include/dlc/ describes
-# dlc_core, which is not installed.
+# No other headers: generated C includes only its own header and the C
+# library, and the rest of include/dlc/ describes dlc_core, which stays
+# inside libdlc.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -24,8 +26,13 @@ string(REGEX REPLACE "/$" "" DLC_CMAKEDIR_TO_PREFIX "${DLC_CMAKEDIR_TO_PREFIX}")
 string(REGEX REPLACE "/$" "" DLC_PCDIR_TO_PREFIX "${DLC_PCDIR_TO_PREFIX}")
 
 # installing drops the build's run path: keep the one to LLVM's libraries
-set_target_properties(dlc dlc-opt dlc-run PROPERTIES INSTALL_RPATH "${LLVM_PREFIX}/lib")
+set_target_properties(dlc dlc-opt dlc-run libdlc PROPERTIES INSTALL_RPATH "${LLVM_PREFIX}/lib")
 install(TARGETS dlc dlc-opt dlc-run RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+install(TARGETS libdlc LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" NAMELINK_COMPONENT Unspecified)
+install(FILES "${CMAKE_SOURCE_DIR}/include/dlc/dlc.h" "${CMAKE_SOURCE_DIR}/include/dlc/version.h"
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/dlc")
+# python/dlc.py finds libdlc from here: <prefix>/share/dlc/python -> <prefix>/LIBDIR
+install(FILES "${CMAKE_SOURCE_DIR}/python/dlc.py" DESTINATION "${DLC_INSTALL_DATADIR}/python")
 
 # targets/NAME/devices/*.json -> share/dlc/devices/NAME/*.json
 file(GLOB dlc_device_dirs LIST_DIRECTORIES true "${CMAKE_SOURCE_DIR}/targets/*/devices")
@@ -44,6 +51,12 @@ file(STRINGS "${CMAKE_SOURCE_DIR}/include/dlc/version.h" dlc_version_line REGEX 
 if(NOT dlc_version_line MATCHES "\"${PROJECT_VERSION}\"")
   message(FATAL_ERROR "install: include/dlc/version.h (${dlc_version_line}) disagrees with project(VERSION ${PROJECT_VERSION})")
 endif()
+foreach(dlc_part MAJOR MINOR PATCH) # the numbers too: the major one is libdlc's SONAME
+  file(STRINGS "${CMAKE_SOURCE_DIR}/include/dlc/version.h" dlc_version_line REGEX "define DLC_VERSION_${dlc_part} ")
+  if(NOT dlc_version_line MATCHES " ${PROJECT_VERSION_${dlc_part}}$")
+    message(FATAL_ERROR "install: include/dlc/version.h (${dlc_version_line}) disagrees with project(VERSION ${PROJECT_VERSION})")
+  endif()
+endforeach()
 set(dlc_pkg "${CMAKE_BINARY_DIR}/package")
 configure_file("${CMAKE_SOURCE_DIR}/cmake/dlcConfig.cmake.in" "${dlc_pkg}/dlcConfig.cmake" @ONLY)
 write_basic_package_version_file("${dlc_pkg}/dlcConfigVersion.cmake" VERSION "${PROJECT_VERSION}"
