@@ -1,7 +1,8 @@
 /* libdlc's public API (include/dlc/dlc.h) over the functions the tools run:
  * the import front end (dl_front_import), the pass table and its pipeline
  * parser (dl_run_pipeline), calibration and quantization
- * (dl_quantize_module) and the target table (DlTarget.emit). What the tools
+ * (dl_quantize_module) and the target table (DL_PIPELINE_LOWER, then
+ * DlTarget.emit). What the tools
  * print, a context keeps: MLIR's error diagnostics and the DlError of the
  * call become dlc_last_error, warnings go to the caller's handler. */
 #include "dlc/dlc.h"
@@ -353,7 +354,10 @@ static bool emit(dlc_module *m, const char *target, const char *options, const c
   snprintf(path, n, "%s/%s.%s", dir, o->name, t->file_ext);
   DlTargetOptions to = {.out_path = path, .name = o->name, .source = m->source, .device = o->device,
                         .sparse_weights = o->sparse_weights};
-  bool ok = t->emit(m->m, &to, e);
+  /* what dlc runs before a target, on a copy: the caller's module stays as it was */
+  MlirModule low = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(m->m)));
+  bool ok = dl_run_pipeline(low, DL_PIPELINE_LOWER, e) && t->emit(low, &to, e);
+  mlirModuleDestroy(low);
   free(path);
   return ok;
 }

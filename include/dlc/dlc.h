@@ -110,7 +110,8 @@ DLC_API dlc_status dlc_module_quantize(dlc_module *m, const char *options, const
 DLC_API dlc_status dlc_module_quantize_data(dlc_module *m, const char *options, const float *data,
                                             const int64_t *shape, int rank);
 
-/* Generates target code ("c", "pim", "acc") into the existing directory dir:
+/* Generates target code ("c", "pim", "acc") into the existing directory dir
+ * (after the passes dlc runs before any target, on a copy: m is unchanged):
  * c writes NAME.c and NAME.h, pim NAME.pimbin, acc NAME.accbin; on failure
  * none is left. options: NULL or space-separated KEY=VALUE: name (C
  * identifier and file name, default "model"), device (pim/acc: a preset or

@@ -5,7 +5,7 @@
  *       import, DLC_PIPELINE_FLOAT, quantize on SAMPLES (an .npy path, or
  *       raw:FILE:NxCxHxW float32 given as a buffer), print DIR/NAME.mlir,
  *       emit C into DIR, and emit it to memory too (the same bytes, checked);
- *       warnings on stdout
+ *       warnings on stdout; QOPTS "float": the model as imported, C at once
  *   dlc-api-test errors MODEL
  *       each mistake: its status and message; the context still works after */
 #include <stdbool.h>
@@ -63,9 +63,11 @@ static int compile(int argc, char **argv) {
   dlc_set_warning_handler(ctx, on_warning, &warnings);
   char opts[256], path[1024];
   snprintf(opts, sizeof opts, "name=%s", name);
+  bool quantized = strcmp(qopts, "float") != 0; /* "float": as imported, no pass */
   if ((st = dlc_module_import(ctx, model, NULL, &m))) rc = fail(ctx, st, "import");
-  else if ((st = dlc_module_run_passes(m, DLC_PIPELINE_FLOAT))) rc = fail(ctx, st, "passes");
-  else if ((st = strncmp(samples, "raw:", 4) ? dlc_module_quantize(m, qopts, samples) : quantize_raw(m, qopts, samples)))
+  else if (quantized && (st = dlc_module_run_passes(m, DLC_PIPELINE_FLOAT))) rc = fail(ctx, st, "passes");
+  else if (quantized &&
+           (st = strncmp(samples, "raw:", 4) ? dlc_module_quantize(m, qopts, samples) : quantize_raw(m, qopts, samples)))
     rc = fail(ctx, st, "quantize");
   else if ((st = dlc_module_emit(m, "c", opts, dir))) rc = fail(ctx, st, "emit");
   if (!rc) {
