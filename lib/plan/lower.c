@@ -318,12 +318,25 @@ static bool lower_resize(DlCall *c, const DlAttrs *a, const DlShape *x, const Dl
 /* Data movement and dtype-generic ops: any element type. */
 /* A two-operand elementwise call: the output's dims, both operands broadcast to them. */
 static bool lower_binary(DlCall *c, DlCallKind kind, int op, const DlShape *in, const DlShape *out) {
+  dlrt_i as[DL_MAX_RANK], bs[DL_MAX_RANK];
   c->kind = kind;
   c->sub = op;
-  c->r = out->rank;
-  for (int d = 0; d < out->rank; d++) c->dims[d] = out->dims[d];
-  bcast_strides(&in[0], out, c->as);
-  bcast_strides(&in[1], out, c->bs);
+  bcast_strides(&in[0], out, as);
+  bcast_strides(&in[1], out, bs);
+  /* the fewest dims that walk the same elements: size-1 dims dropped, and a dim
+   * merged into the one before when both operands step through the pair as one
+   * run (a residual add of two [1,C,H,W] tensors is one run of C*H*W, which the
+   * kernels take in whole vectors instead of one row of W at a time) */
+  c->r = 0;
+  for (int d = 0; d < out->rank; d++) {
+    int r = c->r;
+    if (out->dims[d] == 1) continue;
+    if (r > 0 && c->as[r - 1] == as[d] * out->dims[d] && c->bs[r - 1] == bs[d] * out->dims[d])
+      c->dims[r - 1] *= out->dims[d], c->as[r - 1] = as[d], c->bs[r - 1] = bs[d];
+    else
+      c->dims[r] = out->dims[d], c->as[r] = as[d], c->bs[r] = bs[d], c->r++;
+  }
+  if (c->r == 0 && out->rank > 0) c->dims[0] = 1, c->as[0] = c->bs[0] = 0, c->r = 1; /* one element */
   return true;
 }
 
