@@ -591,6 +591,35 @@ static QRT_TZ void qrt_tile8_z(const uint8_t *col, dlrt_i cp, dlrt_i np, const i
     _mm512_storeu_si512((void *)(out + 16 * p), a);
   }
 }
+#define QRT_DIRECT_KQ 1024 /* quads of k qrt_conv8 reads without im2col rows (K <= 4096) */
+/* qrt_tile8_z without the im2col rows: position p's k values are read from the
+ * padded channels-last copy itself, quad q at row[p] + koff[q] (qrt_conv8, 4 | cg).
+ * The same exact sums. */
+#define QRT_TD_STEP(a, i) a = _mm512_dpbusd_epi32(a, qrt_bcast4(row[i] + o), wv)
+static QRT_TZ void qrt_tile8d_z(const uint8_t *const *row, const int32_t *koff, dlrt_i np, const int8_t *w, dlrt_i kq,
+                                int32_t *out) {
+  dlrt_i q, p;
+  if (np == 8) {
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    for (q = 0; q < kq; q++) {
+      const __m512i wv = _mm512_loadu_si512((const void *)(w + 64 * q));
+      dlrt_i o = koff[q];
+      QRT_TD_STEP(a0, 0), QRT_TD_STEP(a1, 1), QRT_TD_STEP(a2, 2), QRT_TD_STEP(a3, 3);
+      QRT_TD_STEP(a4, 4), QRT_TD_STEP(a5, 5), QRT_TD_STEP(a6, 6), QRT_TD_STEP(a7, 7);
+    }
+    _mm512_storeu_si512((void *)out, a0), _mm512_storeu_si512((void *)(out + 16), a1);
+    _mm512_storeu_si512((void *)(out + 32), a2), _mm512_storeu_si512((void *)(out + 48), a3);
+    _mm512_storeu_si512((void *)(out + 64), a4), _mm512_storeu_si512((void *)(out + 80), a5);
+    _mm512_storeu_si512((void *)(out + 96), a6), _mm512_storeu_si512((void *)(out + 112), a7);
+    return;
+  }
+  for (p = 0; p < np; p++) {
+    __m512i a = _mm512_setzero_si512();
+    for (q = 0; q < kq; q++)
+      a = _mm512_dpbusd_epi32(a, qrt_bcast4(row[p] + koff[q]), _mm512_loadu_si512((const void *)(w + 64 * q)));
+    _mm512_storeu_si512((void *)(out + 16 * p), a);
+  }
+}
 #endif
 #ifdef QRT_WX
 static void qrt_tile8_prep_x(const int8_t *restrict w, dlrt_i kq, int16_t *restrict w16) {
@@ -807,6 +836,24 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
   nxb = pd[0] * pd[1] * pd[2] * cg, plane = pd[1] * pd[2], pvol = pd[0] * plane, Kq = cp / 4;
   cpr = (cp + 15) / 16 * 16; /* the im2col rows' pitch */
   cs = cl8 ? 1 : pvol, ps = cl8 ? cg : 1;
+#ifdef QRT_WZ
+  /* with 4 | cg and the AVX-512 body: no im2col rows; the tile reads the padded
+   * copy through one offset per quad of k (the order the weights are packed in) */
+  int32_t koff[QRT_DIRECT_KQ];
+  const uint8_t *rows[8];
+  int direct = cl8 && Kq <= QRT_DIRECT_KQ && QRT_PICK(1, 0, 0);
+  if (direct) {
+    dlrt_i k = 0, j;
+    for (kd = 0; kd < g->k[0]; kd++)
+      for (kh = 0; kh < g->k[1]; kh++)
+        for (kw = 0; kw < g->k[2]; kw += run)
+          for (j = 0; j < run * cg; j += 4)
+            koff[k++] = (int32_t)((kd * g->dil[0] * plane + kh * g->dil[1] * pd[2] + kw * g->dil[2]) * cg + j);
+    for (; k < Kq; k++) koff[k] = 0;
+  }
+#else
+  int direct = 0;
+#endif
   col = scratch + at[0], xb = scratch + at[1], wb = (int8_t *)(scratch + at[2]), r = (int32_t *)(scratch + at[3]);
   tile = r + 16 * (P < 64 ? P : 64);
   w16 = (int16_t *)(scratch + at[4]), c16 = w16 + (cp + 15) / 16 * 16 * 16;
@@ -835,7 +882,7 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
               for (i2 = 0; i2 < g->id[2]; i2++) d[i2] = (uint8_t)(src[i2] + 128);
             }
           }
-      for (i0 = 0; i0 < g->od[0]; i0++)
+      for (i0 = 0; i0 < (direct ? 0 : g->od[0]); i0++)
         for (i1 = 0; i1 < g->od[1]; i1++)
           for (i2 = 0; i2 < g->od[2]; i2++) {
             const uint8_t *org = xb + (i0 * g->stride[0] * plane + i1 * g->stride[1] * pd[2] + i2 * g->stride[2]) * ps;
@@ -877,7 +924,16 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
           dlrt_i pc = P - p0 < 64 ? P - p0 : 64;
           for (p = 0; p < pc; p += 8) {
             dlrt_i np = pc - p < 8 ? pc - p : 8;
-            qrt_tile8(col + (p0 + p) * cpr, cpr, np, wk, Kq, w16, c16, tile);
+#ifdef QRT_WZ
+            if (direct) {
+              for (l = 0; l < np; l++) {
+                dlrt_i pos = p0 + p + l, j2 = pos % g->od[2], j1 = pos / g->od[2] % g->od[1], j0 = pos / g->od[2] / g->od[1];
+                rows[l] = xb + (j0 * g->stride[0] * plane + j1 * g->stride[1] * pd[2] + j2 * g->stride[2]) * ps;
+              }
+              qrt_tile8d_z(rows, koff, np, wk, Kq, tile);
+            } else
+#endif
+              qrt_tile8(col + (p0 + p) * cpr, cpr, np, wk, Kq, w16, c16, tile);
             qrt_tr16(tile, np, pc, wsum, r + p);
           }
           for (l = 0; l < nch; l++) {
