@@ -560,65 +560,49 @@ static QRT_TZ __m512i qrt_bcast4(const uint8_t *p) {
   memcpy(&v, p, 4);
   return _mm512_set1_epi32(v);
 }
+/* The 16-channel x 8-position VNNI tile: position p's quad of k q at AT(p, q),
+ * 64 bytes of packed weights per q; fewer positions one at a time. */
+#define QRT_TILE8_Z(AT)                                                                                   \
+  dlrt_i q, p;                                                                                          \
+  if (np == 8) {                                                                                        \
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0; \
+    for (q = 0; q < kq; q++) {                                                                          \
+      const __m512i wv = _mm512_loadu_si512((const void *)(w + 64 * q));                                \
+      a0 = _mm512_dpbusd_epi32(a0, qrt_bcast4(AT(0, q)), wv);                                           \
+      a1 = _mm512_dpbusd_epi32(a1, qrt_bcast4(AT(1, q)), wv);                                           \
+      a2 = _mm512_dpbusd_epi32(a2, qrt_bcast4(AT(2, q)), wv);                                           \
+      a3 = _mm512_dpbusd_epi32(a3, qrt_bcast4(AT(3, q)), wv);                                           \
+      a4 = _mm512_dpbusd_epi32(a4, qrt_bcast4(AT(4, q)), wv);                                           \
+      a5 = _mm512_dpbusd_epi32(a5, qrt_bcast4(AT(5, q)), wv);                                           \
+      a6 = _mm512_dpbusd_epi32(a6, qrt_bcast4(AT(6, q)), wv);                                           \
+      a7 = _mm512_dpbusd_epi32(a7, qrt_bcast4(AT(7, q)), wv);                                           \
+    }                                                                                                   \
+    _mm512_storeu_si512((void *)out, a0), _mm512_storeu_si512((void *)(out + 16), a1);                  \
+    _mm512_storeu_si512((void *)(out + 32), a2), _mm512_storeu_si512((void *)(out + 48), a3);           \
+    _mm512_storeu_si512((void *)(out + 64), a4), _mm512_storeu_si512((void *)(out + 80), a5);           \
+    _mm512_storeu_si512((void *)(out + 96), a6), _mm512_storeu_si512((void *)(out + 112), a7);          \
+    return;                                                                                             \
+  }                                                                                                     \
+  for (p = 0; p < np; p++) {                                                                            \
+    __m512i a = _mm512_setzero_si512();                                                                 \
+    for (q = 0; q < kq; q++)                                                                            \
+      a = _mm512_dpbusd_epi32(a, qrt_bcast4(AT(p, q)), _mm512_loadu_si512((const void *)(w + 64 * q))); \
+    _mm512_storeu_si512((void *)(out + 16 * p), a);                                                     \
+  }
+#define QRT_COL_AT(p, q) (col + (p) * cp + 4 * (q))
+#define QRT_ROW_AT(p, q) (row[p] + koff[q])
 static QRT_TZ void qrt_tile8_z(const uint8_t *col, dlrt_i cp, dlrt_i np, const int8_t *w, dlrt_i kq, const int16_t *w16,
                       int16_t *c16, int32_t *out) {
-  dlrt_i q, p;
   (void)w16, (void)c16, (void)qrt_dot2x2;
-  if (np == 8) {
-    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (q = 0; q < kq; q++) {
-      const __m512i wv = _mm512_loadu_si512((const void *)(w + 64 * q));
-      const uint8_t *c = col + 4 * q;
-      a0 = _mm512_dpbusd_epi32(a0, qrt_bcast4(c), wv);
-      a1 = _mm512_dpbusd_epi32(a1, qrt_bcast4(c + cp), wv);
-      a2 = _mm512_dpbusd_epi32(a2, qrt_bcast4(c + 2 * cp), wv);
-      a3 = _mm512_dpbusd_epi32(a3, qrt_bcast4(c + 3 * cp), wv);
-      a4 = _mm512_dpbusd_epi32(a4, qrt_bcast4(c + 4 * cp), wv);
-      a5 = _mm512_dpbusd_epi32(a5, qrt_bcast4(c + 5 * cp), wv);
-      a6 = _mm512_dpbusd_epi32(a6, qrt_bcast4(c + 6 * cp), wv);
-      a7 = _mm512_dpbusd_epi32(a7, qrt_bcast4(c + 7 * cp), wv);
-    }
-    _mm512_storeu_si512((void *)out, a0), _mm512_storeu_si512((void *)(out + 16), a1);
-    _mm512_storeu_si512((void *)(out + 32), a2), _mm512_storeu_si512((void *)(out + 48), a3);
-    _mm512_storeu_si512((void *)(out + 64), a4), _mm512_storeu_si512((void *)(out + 80), a5);
-    _mm512_storeu_si512((void *)(out + 96), a6), _mm512_storeu_si512((void *)(out + 112), a7);
-    return;
-  }
-  for (p = 0; p < np; p++) {
-    __m512i a = _mm512_setzero_si512();
-    for (q = 0; q < kq; q++)
-      a = _mm512_dpbusd_epi32(a, qrt_bcast4(col + p * cp + 4 * q), _mm512_loadu_si512((const void *)(w + 64 * q)));
-    _mm512_storeu_si512((void *)(out + 16 * p), a);
-  }
+  QRT_TILE8_Z(QRT_COL_AT)
 }
 #define QRT_DIRECT_KQ 1024 /* quads of k qrt_conv8 reads without im2col rows (K <= 4096) */
 /* qrt_tile8_z without the im2col rows: position p's k values are read from the
  * padded channels-last copy itself, quad q at row[p] + koff[q] (qrt_conv8, 4 | cg).
  * The same exact sums. */
-#define QRT_TD_STEP(a, i) a = _mm512_dpbusd_epi32(a, qrt_bcast4(row[i] + o), wv)
 static QRT_TZ void qrt_tile8d_z(const uint8_t *const *row, const int32_t *koff, dlrt_i np, const int8_t *w, dlrt_i kq,
                                 int32_t *out) {
-  dlrt_i q, p;
-  if (np == 8) {
-    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (q = 0; q < kq; q++) {
-      const __m512i wv = _mm512_loadu_si512((const void *)(w + 64 * q));
-      dlrt_i o = koff[q];
-      QRT_TD_STEP(a0, 0), QRT_TD_STEP(a1, 1), QRT_TD_STEP(a2, 2), QRT_TD_STEP(a3, 3);
-      QRT_TD_STEP(a4, 4), QRT_TD_STEP(a5, 5), QRT_TD_STEP(a6, 6), QRT_TD_STEP(a7, 7);
-    }
-    _mm512_storeu_si512((void *)out, a0), _mm512_storeu_si512((void *)(out + 16), a1);
-    _mm512_storeu_si512((void *)(out + 32), a2), _mm512_storeu_si512((void *)(out + 48), a3);
-    _mm512_storeu_si512((void *)(out + 64), a4), _mm512_storeu_si512((void *)(out + 80), a5);
-    _mm512_storeu_si512((void *)(out + 96), a6), _mm512_storeu_si512((void *)(out + 112), a7);
-    return;
-  }
-  for (p = 0; p < np; p++) {
-    __m512i a = _mm512_setzero_si512();
-    for (q = 0; q < kq; q++)
-      a = _mm512_dpbusd_epi32(a, qrt_bcast4(row[p] + koff[q]), _mm512_loadu_si512((const void *)(w + 64 * q)));
-    _mm512_storeu_si512((void *)(out + 16 * p), a);
-  }
+  QRT_TILE8_Z(QRT_ROW_AT)
 }
 #endif
 #ifdef QRT_WX
