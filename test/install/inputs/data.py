@@ -4,7 +4,7 @@
 usage: data.py samples DIR   DIR/calib.npy: 100 Fashion-MNIST training images;
                              DIR/x.npy and DIR/x.f32 (raw): 4 test images
        data.py expect REF.npy
-                             FileCheck lines for what consumer/main.c prints
+                             FileCheck lines for what examples/cmake/main.c (and main.cpp) prints
                              on those images when the model computes REF
        data.py scale FILE.npy
                              the samples times 1.5, in place (a new calibration)
