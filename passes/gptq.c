@@ -52,12 +52,14 @@ DlHessians *dl_hessians_collect(MlirModule m, const DlTensor *data, int64_t limi
   DlPlan *p = dl_plan_create(m, e);
   int64_t per, total = p ? dl_plan_samples(p, data, limit, "calibration data", &per, e) : -1;
   bool ok = total >= 0;
+  float *buf = ok ? malloc(sizeof(float) * (size_t)(per ? per : 1)) : NULL;
   if (ok) dl_plan_set_observer(p, observe, h);
   for (int64_t i = 0; ok && i < total; i++) {
-    const void *in = (const float *)data->data + i * per;
-    ok = dl_plan_run(p, &in, e);
+    const void *in;
+    ok = dl_plan_run_inputs(p, data, i, per, &in, buf, e) && dl_plan_run(p, &in, e);
   }
   if (p) dl_plan_destroy(p);
+  free(buf);
   if (!ok) return dl_hessians_free(h), NULL;
   for (int i = 0; i < n; i++) dl_gram_finish(&h->l[i]);
   return h;

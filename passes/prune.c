@@ -272,15 +272,17 @@ static bool stats_collect(MlirModule m, const Layer *l, const DlTensor *data, in
   if (!p) return false;
   int64_t per, total = dl_plan_samples(p, data, limit, "calibration data", &per, e);
   bool ok = total >= 0;
+  float *buf = ok ? malloc(sizeof(float) * (size_t)(per ? per : 1)) : NULL;
   if (ok) {
     dl_plan_set_observer(p, observe, st);
     dl_plan_stop_after(p, st->x); /* the layers after l do not matter */
   }
   for (int64_t i = 0; ok && i < total; i++) {
-    const void *in = (const float *)data->data + i * per;
-    ok = dl_plan_run(p, &in, e);
+    const void *in;
+    ok = dl_plan_run_inputs(p, data, i, per, &in, buf, e) && dl_plan_run(p, &in, e);
   }
   dl_plan_destroy(p);
+  free(buf);
   if (ok && st->bad_shape)
     ok = dl_error_set(e, "node '%s': compensation supports 2-D convolutions only", l->name);
   if (ok) dl_gram_finish(st);
@@ -665,7 +667,7 @@ bool dl_pass_prune(MlirOperation func) {
 bool dl_prune_module(MlirModule m, const DlPruneSettings *s, const DlTensor *data, DlError *e) {
   MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
-  if (s->comp != DL_PRUNE_COMP_NONE && (!data || !data->data))
+  if (s->comp != DL_PRUNE_COMP_NONE && (!data || !data->shape.dtype))
     return dl_error_set(e, "pruning compensation needs calibration data (--calib=FILE.npy)");
   MlirContext ctx = mlirModuleGetContext(m);
   char spec[64];
@@ -693,7 +695,7 @@ bool dl_prune_module(MlirModule m, const DlPruneSettings *s, const DlTensor *dat
 bool dl_prune_module_by_op(MlirModule m, DlPruneComp comp, int64_t samples, const DlTensor *data, DlError *e) {
   MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
-  if (comp != DL_PRUNE_COMP_NONE && (!data || !data->data))
+  if (comp != DL_PRUNE_COMP_NONE && (!data || !data->shape.dtype))
     return dl_error_set(e, "pruning compensation needs calibration data (--calib=FILE.npy)");
   MlirOperation *ops = NULL;
   size_t n = 0;

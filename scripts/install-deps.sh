@@ -10,5 +10,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools \
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev libcjson-dev \
   libonnx-testdata dataset-fashion-mnist \
-  python3 python3-numpy python3-onnx \
+  python3 python3-numpy python3-onnx time \
   chromium

@@ -540,7 +540,7 @@ static bool read_calib(Args *a, MlirModule m, bool qdq, DlTensor *data, DlError 
   if (!named) {
     if (!a->calib) return true;
     a->front.on_file_read(a->calib, a->front.user);
-    return dl_npy_read(a->calib, data, e) && dl_calib_data_check(m, data, a->calib, e);
+    return dl_npy_open(a->calib, data, e) && dl_calib_data_check(m, data, a->calib, e);
   }
   DlTensor arr[64] = {{{0}}};
   const char *names[64];
@@ -550,7 +550,7 @@ static bool read_calib(Args *a, MlirModule m, bool qdq, DlTensor *data, DlError 
     if (!a->calib_name[k][0])
       ok = dl_error_set(e, "--calib=%s: name the input (--calib=NAME=FILE.npy) when giving several", a->calib_file[k]);
     else
-      a->front.on_file_read(a->calib_file[k], a->front.user), ok = dl_npy_read(a->calib_file[k], &arr[k], e);
+      a->front.on_file_read(a->calib_file[k], a->front.user), ok = dl_npy_open(a->calib_file[k], &arr[k], e);
   }
   ok = ok && dl_calib_pack(m, a->ncalib, names, arr, a->calib_file, data, e);
   for (int k = 0; k < a->ncalib; k++) dl_tensor_free(&arr[k]);
@@ -572,7 +572,7 @@ static bool calib_and_prune(Args *a, MlirModule m, bool qdq, DlTensor *data, DlE
 
 /* --report's JSON and --report-html's page, with the cost of --target (else --cost) per layer. */
 static bool write_reports(Args *a, MlirModule float_m, MlirModule m, const DlTensor *data, DlError *e) {
-  cJSON *r = dl_quant_report_create(float_m, m, data->data ? data : NULL, a->qs.calib.limit ? a->qs.calib.limit : -1, e);
+  cJSON *r = dl_quant_report_create(float_m, m, data->shape.dtype ? data : NULL, a->qs.calib.limit ? a->qs.calib.limit : -1, e);
   char *text = NULL;
   size_t len = 0;
   bool ok = r != NULL;
@@ -602,10 +602,10 @@ static bool write_reports(Args *a, MlirModule float_m, MlirModule m, const DlTen
 static bool quantize(Args *a, MlirModule *m, bool qdq, const DlTensor *data, MlirModule *float_m, Deps *deps, DlError *e) {
   const char *rep = a->report ? "--report" : a->report_html ? "--report-html" : NULL;
   if (rep && !a->quantize && !qdq) FAIL("%s describes a quantized model (use --quantize, or an already-quantized ONNX model)", rep);
-  if (qdq && !dl_front_fold_qdq(*m, rep ? float_m : NULL, data->data ? data : NULL, &a->qs.calib, e)) return false;
+  if (qdq && !dl_front_fold_qdq(*m, rep ? float_m : NULL, data->shape.dtype ? data : NULL, &a->qs.calib, e)) return false;
   if (rep && !qdq) *float_m = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(*m)));
   /* labels are checked before any work: one integer class index per calibration sample */
-  int64_t n = data->data ? dl_calib_samples(*m, data) : 0;
+  int64_t n = data->shape.dtype ? dl_calib_samples(*m, data) : 0;
   DlTensor lab = {0};
   if (a->compress_labels) {
     on_read(a->compress_labels, deps);

@@ -49,7 +49,7 @@ typedef struct {
 
 static bool opt_calibrate(const DlOption *o, const char *v, void *s, DlError *e) {
   (void)o;
-  return dl_npy_read(v, &((Opts *)s)->calib, e);
+  return dl_npy_open(v, &((Opts *)s)->calib, e);
 }
 static bool opt_calib_method(const DlOption *o, const char *v, void *s, DlError *e) {
   (void)o;
@@ -186,7 +186,7 @@ static bool process(MlirContext ctx, DlSourceDiag *d, size_t begin, size_t end, 
   MlirModule m = parse(ctx, d, begin, end);
   if (mlirModuleIsNull(m)) return false;
   bool ok = !o->verify || dl_verify(mlirModuleGetOperation(m));
-  if (ok && o->calib.data) {
+  if (ok && o->calib.shape.dtype) {
     DlError e = {0};
     ok = dl_calibrate(m, &o->calib, &o->co, &e);
     if (!ok) fprintf(stderr, "%s: error: %s\n", prog, e.msg);

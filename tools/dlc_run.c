@@ -90,10 +90,11 @@ static void usage(FILE *f) {
   dl_options_help(f, run_tables);
 }
 
-static bool read_tensor(const char *path, DlTensor *t, DlError *e) {
+/* A whole tensor (stream false), or samples read in order (dl_npy_open). */
+static bool read_tensor(const char *path, DlTensor *t, bool stream, DlError *e) {
   size_t n = strlen(path);
   if (n > 3 && !strcmp(path + n - 3, ".pb")) return dl_onnx_read_tensor(path, t, e);
-  return dl_npy_read(path, t, e);
+  return stream ? dl_npy_open(path, t, e) : dl_npy_read(path, t, e);
 }
 
 /* One way of executing a model: the interpreter or what a target loaded. */
@@ -130,16 +131,23 @@ static bool quantizes(const Runner *r) {
 }
 
 /* NaN and Inf in the first `samples` samples of float input t (those that
- * run): their count, and the first one's sample and index. */
-static int64_t nonfinite(const DlTensor *t, int64_t samples, int64_t *sample, int64_t *index) {
+ * run): their count, and the first one's sample and index; -1 when the file
+ * cannot be read. Sample by sample, so a streamed input stays streamed. */
+static int64_t nonfinite(const DlTensor *t, int64_t samples, int64_t *sample, int64_t *index, DlError *e) {
   if (!dl_dtype_is_float(t->shape.dtype)) return 0;
   int64_t n = dl_shape_numel(&t->shape), per = t->shape.rank && t->shape.dims[0] ? n / t->shape.dims[0] : n, count = 0;
   if (t->shape.rank && samples < t->shape.dims[0]) n = samples * per;
-  for (int64_t i = 0; i < n; i++) {
-    double v = dl_tensor_get_f(t, i);
-    if (isfinite(v)) continue;
-    if (!count++) *sample = i / per, *index = i % per;
+  void *buf = malloc(dl_dtype_size(t->shape.dtype) * (size_t)(per ? per : 1));
+  for (int64_t s = 0; per && s < n / per && count >= 0; s++) {
+    DlTensor row = {.shape = {t->shape.dtype, 1, {per}}};
+    if (!(row.data = (void *)dl_tensor_span(t, s * per, per, buf, e))) count = -1;
+    for (int64_t i = 0; count >= 0 && i < per; i++) {
+      if (isfinite(dl_tensor_get_f(&row, i))) continue;
+      if (!count++) *sample = s, *index = i;
+    }
+    dl_tensor_evict(t, s * per, (s + 1) * per);
   }
+  free(buf);
   return count;
 }
 
@@ -236,7 +244,7 @@ int main(int argc, char **argv) {
     if (mlirContextIsNull(ctx)) goto fail;
     dl_attach_diagnostic_printer(ctx, prog);
     for (int i = 0; i < nin; i++) /* their shapes bind the model's dynamic dimensions */
-      if (!read_tensor(inputs[i], &in[i], &e)) goto fail;
+      if (!read_tensor(inputs[i], &in[i], true, &e)) goto fail;
     bool onnx = ml > 5 && !strcmp(model + ml - 5, ".onnx");
     char *ds = onnx ? data_shapes(model, in, nin) : NULL;
     args.front.batch = batch, args.front.data_shapes = ds;
@@ -262,7 +270,7 @@ int main(int argc, char **argv) {
                    dl_shape_str(want, ws, sizeof ws));
       goto fail;
     }
-    if (!in[i].data && !read_tensor(inputs[i], &in[i], &e)) goto fail;
+    if (!in[i].shape.dtype && !read_tensor(inputs[i], &in[i], true, &e)) goto fail;
     /* one sample given without its sample axis */
     if (want->rank >= 2 && in[i].shape.rank == want->rank - 1 && in[i].shape.dtype == want->dtype) {
       bool one = true;
@@ -298,7 +306,8 @@ int main(int argc, char **argv) {
   if (limit >= 0 && limit < samples) samples = limit;
   bool integer = quantizes(&run);
   for (int i = 0; i < nin && integer; i++) {
-    int64_t at_s = 0, at_i = 0, bad = nonfinite(&in[i], samples, &at_s, &at_i);
+    int64_t at_s = 0, at_i = 0, bad = nonfinite(&in[i], samples, &at_s, &at_i, &e);
+    if (bad < 0) goto fail;
     if (!bad) continue;
     char what[512], nm[160];
     if (r_name(&run, i)[0]) snprintf(nm, sizeof nm, "input '%s'", r_name(&run, i));
@@ -336,9 +345,13 @@ int main(int argc, char **argv) {
     int64_t cnt = samples - s0 < B ? samples - s0 : B;
     const void *ptrs[256];
     for (int i = 0; i < nin; i++) {
-      size_t per = per_in[i];
-      memset(stage[i], 0, per * (size_t)B);
-      memcpy(stage[i], (char *)in[i].data + per * (size_t)s0, per * (size_t)cnt);
+      size_t per = per_in[i], es = dl_dtype_size(in[i].shape.dtype);
+      int64_t first = (int64_t)(per / es) * s0, n = (int64_t)(per / es) * cnt;
+      const void *x = dl_tensor_span(&in[i], first, n, stage[i], &e);
+      if (!x) goto fail;
+      if (x != stage[i]) memcpy(stage[i], x, per * (size_t)cnt);
+      memset((char *)stage[i] + per * (size_t)cnt, 0, per * (size_t)(B - cnt));
+      dl_tensor_evict(&in[i], first, first + n);
       ptrs[i] = stage[i];
     }
     if (!r_run(&run, ptrs, &e)) goto fail;
@@ -380,7 +393,7 @@ int main(int argc, char **argv) {
            (long long)samples);
   }
   if (compare) {
-    if (!read_tensor(compare, &ref, &e)) goto fail;
+    if (!read_tensor(compare, &ref, false, &e)) goto fail;
     int64_t n = dl_shape_numel(&outs[0].shape), bad = 0;
     if (dl_shape_numel(&ref.shape) < n || ref.shape.dtype != outs[0].shape.dtype) {
       dl_error_set(&e, "%s: reference has a different type or fewer elements than output 0", compare);

@@ -45,9 +45,13 @@ int64_t dl_plan_samples(const DlPlan *p, const DlTensor *data, int64_t limit, co
  * one array per input (--calib=NAME=FILE.npy): float32 [runs, P], each row
  * holding one run's inputs one after the other in the model's input order (P
  * the sum of their element counts); -1 with a message naming `what` when it
- * does not fit. dl_plan_run_inputs then points inputs[0..nin) into run i. */
+ * does not fit. dl_plan_run_inputs then points inputs[0..nin) into run i:
+ * into data, or into buf (per floats) for a streamed tensor (dl_npy_open),
+ * and lets the pages of a mapped one before run i go (dl_tensor_evict); false
+ * when the file cannot be read. */
 int64_t dl_plan_runs(const DlPlan *p, const DlTensor *data, int64_t limit, const char *what, int64_t *per, DlError *e);
-void dl_plan_run_inputs(const DlPlan *p, const DlTensor *data, int64_t i, int64_t per, const void **inputs);
+bool dl_plan_run_inputs(const DlPlan *p, const DlTensor *data, int64_t i, int64_t per, const void **inputs, float *buf,
+                        DlError *e);
 
 /* From now on dl_plan_run stops once v is computed (an input: runs no step),
  * leaving the outputs unset: for observers that need one value only. False

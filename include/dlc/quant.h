@@ -156,8 +156,10 @@ int64_t dl_calib_samples(MlirModule m, const DlTensor *data);
  * samples of the input named names[k] (ONNX name; `what` names its file),
  * packed into *out as dl_plan_runs reads it. Every float32 input needs one
  * array, all with the same sample count; an unknown or repeated name, a
- * missing input, a wrong shape or dtype is one error naming the file. */
-bool dl_calib_pack(MlirModule m, int n, const char *const *names, const DlTensor *arrays, const char *const *what,
+ * missing input, a wrong shape or dtype is one error naming the file. A
+ * model with one input takes its array over (arrays[k] is left empty), as
+ * it is, streamed or not; several are packed into memory. */
+bool dl_calib_pack(MlirModule m, int n, const char *const *names, DlTensor *arrays, const char *const *what,
                    DlTensor *out, DlError *e);
 
 /* With o->table_bits, dl_calibrate also records on each value the range it

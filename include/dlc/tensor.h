@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dlc/diag.h"
+
 #define DL_MAX_RANK 8
 
 /* DL_DTYPE(ID, name, bytes, onnx data_type) */
@@ -39,11 +41,16 @@ typedef struct {
   int64_t dims[DL_MAX_RANK];
 } DlShape;
 
+typedef struct DlTensorFile DlTensorFile;
+
 typedef struct {
   DlShape shape;
   void *data;
   bool owned;  /* data is released by dl_tensor_free */
   bool mapped; /* with owned: data is an mmap'd region (munmap), else malloc'd (free) */
+  /* A streamed tensor (dl_npy_open when the file cannot be mapped): data is
+   * NULL and dl_tensor_span reads elements from this file; owned with `owned`. */
+  DlTensorFile *file;
 } DlTensor;
 
 size_t dl_dtype_size(DlDType t);
@@ -71,6 +78,19 @@ char *dl_shape_str(const DlShape *s, char *buf, size_t n);
 bool dl_tensor_alloc(DlTensor *t, const DlShape *s);
 void dl_tensor_free(DlTensor *t);
 size_t dl_tensor_bytes(const DlTensor *t);
+
+/* Elements [first, first + n) of t in its flat order: a pointer into t's data,
+ * or, for a streamed tensor, buf (n elements' bytes) filled from its file.
+ * NULL when the file cannot be read (message in e). Safe to call from
+ * several threads with different buffers and errors. */
+const void *dl_tensor_span(const DlTensor *t, int64_t first, int64_t n, void *buf, DlError *e);
+/* Tells a tensor mapped from a file that its elements [from, to) have been
+ * read and will not be soon again: the whole 4 MB blocks of the file that
+ * `to` completes leave the process's resident set (read again from the page
+ * cache if touched). Callers going through samples in order call it after
+ * each, so memory stays bounded by the model, not the file. No effect on
+ * other tensors. */
+void dl_tensor_evict(const DlTensor *t, int64_t from, int64_t to);
 
 /* Element access through double / int64, for folding and tests (not hot loops). */
 double dl_tensor_get_f(const DlTensor *t, int64_t i);

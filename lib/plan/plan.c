@@ -329,12 +329,16 @@ int64_t dl_plan_runs(const DlPlan *p, const DlTensor *data, int64_t limit, const
   return limit > 0 && limit < total ? limit : total;
 }
 
-void dl_plan_run_inputs(const DlPlan *p, const DlTensor *data, int64_t i, int64_t per, const void **inputs) {
-  const float *row = (const float *)data->data + i * per;
+bool dl_plan_run_inputs(const DlPlan *p, const DlTensor *data, int64_t i, int64_t per, const void **inputs, float *buf,
+                        DlError *e) {
+  if (i > 0) dl_tensor_evict(data, (i - 1) * per, i * per);
+  const float *row = dl_tensor_span(data, i * per, per, buf, e);
+  if (!row) return false;
   for (int k = 0; k < p->nin; k++) {
     inputs[k] = row;
     row += dl_shape_numel(dl_plan_input_shape(p, k));
   }
+  return true;
 }
 
 void dl_plan_set_executor(DlPlan *p, DlPlanExecutor fn, void *user) {

@@ -342,7 +342,7 @@ bool dl_calib_data_check(MlirModule m, const DlTensor *data, const char *what, D
                       what, dl_shape_str(&data->shape, a, sizeof a), dl_shape_str(&in, ins, sizeof ins), full, nob);
 }
 
-bool dl_calib_pack(MlirModule m, int n, const char *const *names, const DlTensor *arrays, const char *const *what,
+bool dl_calib_pack(MlirModule m, int n, const char *const *names, DlTensor *arrays, const char *const *what,
                    DlTensor *out, DlError *e) {
   MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
@@ -391,12 +391,8 @@ bool dl_calib_pack(MlirModule m, int n, const char *const *names, const DlTensor
   }
   if (nin == 0 || runs <= 0) return dl_error_set(e, "--calib: the model has no inputs");
   if (nin == 1) { /* one input: the array as it is, as --calib=FILE.npy gives it */
-    const DlTensor *t = &arrays[src[0]];
-    size_t bytes = sizeof(float) * (size_t)dl_shape_numel(&t->shape);
-    void *d = malloc(bytes ? bytes : 1);
-    if (!d) return dl_error_set(e, "--calib: out of memory");
-    memcpy(d, t->data, bytes);
-    *out = (DlTensor){.shape = t->shape, .data = d, .owned = true};
+    *out = arrays[src[0]];
+    arrays[src[0]] = (DlTensor){0};
     return true;
   }
   float *d = malloc(sizeof(float) * (size_t)(runs * P));
@@ -407,7 +403,9 @@ bool dl_calib_pack(MlirModule m, int n, const char *const *names, const DlTensor
       DlShape in;
       dl_type_to_shape(mlirValueGetType(mlirBlockGetArgument(b, i)), &in);
       int64_t per = dl_shape_numel(&in);
-      memcpy(row, (const float *)arrays[src[i]].data + r * per, sizeof(float) * (size_t)per);
+      const void *x = dl_tensor_span(&arrays[src[i]], r * per, per, row, e);
+      if (!x) return free(d), dl_error_prefix(e, what[src[i]]);
+      if (x != row) memcpy(row, x, sizeof(float) * (size_t)per);
       row += per;
     }
   }
@@ -421,15 +419,17 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
   if (!p) return false;
   bool ok = false;
   HistMap hm = {0};
+  float *buf = NULL;
   int64_t per, total = dl_plan_runs(p, data, o->limit, "calibration data", &per, e);
   if (total < 0) goto done;
   dl_plan_set_observer(p, observe, &hm);
   double t0 = dl_now(), last = 0;
   bool tty = o->progress && isatty(2);
+  buf = malloc(sizeof(float) * (size_t)(per ? per : 1));
   for (int64_t i = 0; i < total; i++) {
     const void *in[256];
-    dl_plan_run_inputs(p, data, i, per, in);
-    if (!finite_sample(m, (const float *)data->data + i * per, per, i, e) || !dl_plan_run(p, in, e)) goto done;
+    if (!dl_plan_run_inputs(p, data, i, per, in, buf, e) || !finite_sample(m, in[0], per, i, e) || !dl_plan_run(p, in, e))
+      goto done;
     if (hm.bad) { /* finite inputs, yet an activation is not: its range would be wrong */
       non_finite_value(m, (MlirValue){hm.bad}, hm.bad_x, i, e);
       goto done;
@@ -471,6 +471,7 @@ bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, D
   mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.calibration"), mlirArrayAttrGet(ctx, 2, info));
   ok = true;
 done:
+  free(buf);
   for (size_t i = 0; i < hm.cap; i++) free(hm.tab[i]);
   free(hm.tab);
   dl_plan_destroy(p);

@@ -134,6 +134,7 @@ static bool collect(MlirModule q_m, Table *t, DlError *e) {
 static int64_t measure(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, Table *t, DlError *e) {
   DlPlan *fp = NULL, *qp = NULL;
   int64_t ran = -1;
+  float *buf = NULL;
   if (!(fp = dl_plan_create(float_m, e)) || !(qp = dl_plan_create(q_m, e))) goto done;
   int64_t per, total = dl_plan_runs(fp, data, samples, "report: the calibration data", &per, e);
   if (total < 0) goto done;
@@ -143,9 +144,10 @@ static int64_t measure(MlirModule float_m, MlirModule q_m, const DlTensor *data,
     t->nout = dl_plan_num_outputs(qp);
     t->out = calloc((size_t)(t->nout ? t->nout : 1), sizeof *t->out);
   }
+  buf = malloc(sizeof(float) * (size_t)(per ? per : 1));
   for (ran = 0; ran < total; ran++) {
     const void *in[256];
-    dl_plan_run_inputs(fp, data, ran, per, in);
+    if (!dl_plan_run_inputs(fp, data, ran, per, in, buf, e)) { ran = -1; goto done; }
     t->quant_pass = false;
     if (!dl_plan_run(fp, in, e)) { ran = -1; goto done; }
     t->quant_pass = true;
@@ -160,6 +162,7 @@ static int64_t measure(MlirModule float_m, MlirModule q_m, const DlTensor *data,
     }
   }
 done:
+  free(buf);
   dl_plan_destroy(fp);
   dl_plan_destroy(qp);
   return ran;

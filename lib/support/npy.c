@@ -1,10 +1,16 @@
 #include "dlc/npy.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dlc/support.h"
+#include "dlc/tensor_file.h"
 
 static const struct {
   const char *descr;
@@ -28,9 +34,10 @@ static const char *dict_value(const char *h, const char *key) {
   return p;
 }
 
-bool dl_npy_parse(const void *buf, size_t len, DlTensor *t, DlError *e) {
-  const unsigned char *b = buf;
-  memset(t, 0, sizeof *t);
+/* The header of a .npy image whose first len bytes are b: the array's shape
+ * and where its data begins (*off). */
+static bool parse_header(const unsigned char *b, size_t len, DlShape *s, size_t *data_off, DlError *e) {
+  memset(s, 0, sizeof *s);
   if (len < 10 || memcmp(b, "\x93NUMPY", 6)) return dl_error_set(e, "not a .npy file (bad magic)");
   size_t hlen, off;
   if (b[6] == 1) hlen = b[8] | (size_t)b[9] << 8, off = 10;
@@ -44,7 +51,6 @@ bool dl_npy_parse(const void *buf, size_t len, DlTensor *t, DlError *e) {
   h[hlen] = 0;
   bool ok = false;
   const char *d = dict_value(h, "descr"), *fo = dict_value(h, "fortran_order"), *sh = dict_value(h, "shape");
-  DlShape s = {0};
   if (!d || !fo || !sh || *sh != '(') {
     dl_error_set(e, ".npy header lacks descr, fortran_order or shape");
     goto cleanup;
@@ -54,9 +60,9 @@ bool dl_npy_parse(const void *buf, size_t len, DlTensor *t, DlError *e) {
     goto cleanup;
   }
   /* a quoted three-letter code: the header may end right after "'descr':" */
-  for (size_t i = 0; i < sizeof descrs / sizeof descrs[0] && !s.dtype && strnlen(d, 5) == 5; i++)
-    if (!strncmp(d + 1, descrs[i].descr, 3) && d[4] == d[0]) s.dtype = descrs[i].t;
-  if (!s.dtype) {
+  for (size_t i = 0; i < sizeof descrs / sizeof descrs[0] && !s->dtype && strnlen(d, 5) == 5; i++)
+    if (!strncmp(d + 1, descrs[i].descr, 3) && d[4] == d[0]) s->dtype = descrs[i].t;
+  if (!s->dtype) {
     dl_error_set(e, "unsupported .npy dtype %.8s", d);
     goto cleanup;
   }
@@ -65,53 +71,111 @@ bool dl_npy_parse(const void *buf, size_t len, DlTensor *t, DlError *e) {
     if (*p == ')') break;
     char *end;
     long long v = strtoll(p, &end, 10);
-    if (end == p || v < 0 || s.rank == DL_MAX_RANK) {
+    if (end == p || v < 0 || s->rank == DL_MAX_RANK) {
       dl_error_set(e, "bad .npy shape");
       goto cleanup;
     }
-    s.dims[s.rank++] = v;
+    s->dims[s->rank++] = v;
     p = end;
   }
-  size_t want;
-  if (!dl_shape_bytes(&s, &want)) {
-    char str[200];
-    dl_error_set(e, ".npy shape %s is too large (its size overflows 64 bits)", dl_shape_str(&s, str, sizeof str));
-    goto cleanup;
-  }
-  if (len - off - hlen < want) {
-    dl_error_set(e, ".npy data is truncated: %zu bytes for a shape needing %zu", len - off - hlen, want);
-    goto cleanup;
-  }
-  if (len - off - hlen > want) { /* several arrays appended, or something else after the array */
-    dl_error_set(e, ".npy file has %zu bytes after its data (the shape needs %zu): one array per file", len - off - hlen - want,
-                 want);
-    goto cleanup;
-  }
-  if (!dl_tensor_alloc(t, &s)) {
-    dl_error_set(e, "out of memory");
-    goto cleanup;
-  }
-  memcpy(t->data, b + off + hlen, want);
+  *data_off = off + hlen;
   ok = true;
 cleanup:
   free(h);
   return ok;
 }
 
-bool dl_npy_read(const char *path, DlTensor *t, DlError *e) {
-  char *buf;
-  size_t len;
-  if (!dl_read_file(path, &buf, &len, e)) return false;
-  bool ok = dl_npy_parse(buf, len, t, e);
-  free(buf);
-  if (!ok) {
-    char *m = e->msg;
-    e->msg = NULL;
-    dl_error_set(e, "%s: %s", path, m);
-    free(m);
+/* Whether `have` bytes after the header hold exactly an array of shape s. */
+static bool check_size(const DlShape *s, uint64_t have, size_t *want, DlError *e) {
+  if (!dl_shape_bytes(s, want)) {
+    char str[200];
+    return dl_error_set(e, ".npy shape %s is too large (its size overflows 64 bits)", dl_shape_str(s, str, sizeof str));
   }
+  if (have < *want)
+    return dl_error_set(e, ".npy data is truncated: %llu bytes for a shape needing %zu", (unsigned long long)have, *want);
+  if (have > *want) /* several arrays appended, or something else after the array */
+    return dl_error_set(e, ".npy file has %llu bytes after its data (the shape needs %zu): one array per file",
+                        (unsigned long long)(have - *want), *want);
+  return true;
+}
+
+bool dl_npy_parse(const void *buf, size_t len, DlTensor *t, DlError *e) {
+  memset(t, 0, sizeof *t);
+  DlShape s;
+  size_t off, want;
+  if (!parse_header(buf, len, &s, &off, e) || !check_size(&s, len - off, &want, e)) return false;
+  if (!dl_tensor_alloc(t, &s)) return dl_error_set(e, "out of memory");
+  memcpy(t->data, (const char *)buf + off, want);
+  return true;
+}
+
+static bool pread_all(int fd, void *buf, size_t n, uint64_t at, size_t *got) {
+  *got = 0;
+  while (*got < n) {
+    ssize_t r = pread(fd, (char *)buf + *got, n - *got, (off_t)(at + *got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return false;
+    if (r == 0) break;
+    *got += (size_t)r;
+  }
+  return true;
+}
+
+/* A regular file's array: mapped read-only where the system allows (its
+ * pages read when touched), else, when `stream`, left in the file for
+ * dl_tensor_span, else read into memory in chunks. Other files (pipes) are
+ * read whole. */
+static bool load(const char *path, DlTensor *t, bool stream, DlError *e) {
+  memset(t, 0, sizeof *t);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) close(fd);
+    char *buf;
+    size_t len;
+    if (!dl_read_file(path, &buf, &len, e)) return false;
+    bool ok = dl_npy_parse(buf, len, t, e);
+    free(buf);
+    return ok;
+  }
+  unsigned char head[65536 + 12];
+  size_t got, off, want;
+  DlShape s;
+  bool ok = pread_all(fd, head, sizeof head, 0, &got) || dl_error_set(e, "cannot read: %s", strerror(errno));
+  ok = ok && parse_header(head, got, &s, &off, e) && check_size(&s, (uint64_t)st.st_size - off, &want, e);
+  if (!ok) return close(fd), false;
+  size_t page = (size_t)sysconf(_SC_PAGESIZE), skip = off % page;
+  void *map = want ? mmap(NULL, want + skip, PROT_READ, MAP_PRIVATE, fd, (off_t)(off - skip)) : MAP_FAILED;
+  if (map != MAP_FAILED) {
+    madvise(map, want + skip, MADV_SEQUENTIAL);
+    close(fd);
+    *t = (DlTensor){.shape = s, .data = (char *)map + skip, .owned = true, .mapped = true};
+    return true;
+  }
+  if (stream && want) {
+    DlTensorFile *f = malloc(sizeof *f);
+    *f = (DlTensorFile){fd, off};
+    *t = (DlTensor){.shape = s, .owned = true, .file = f};
+    return true;
+  }
+  if (!dl_tensor_alloc(t, &s)) return close(fd), dl_error_set(e, "out of memory (%zu bytes)", want);
+  ok = pread_all(fd, t->data, want, off, &got) && got == want;
+  if (!ok) dl_error_set(e, "cannot read: %s", got < want ? "the file shrank" : strerror(errno)), dl_tensor_free(t);
+  close(fd);
   return ok;
 }
+
+static bool load_named(const char *path, DlTensor *t, bool stream, DlError *e) {
+  if (load(path, t, stream, e)) return true;
+  char *m = e->msg;
+  e->msg = NULL;
+  dl_error_set(e, "%s: %s", path, m);
+  free(m);
+  return false;
+}
+
+bool dl_npy_read(const char *path, DlTensor *t, DlError *e) { return load_named(path, t, false, e); }
+bool dl_npy_open(const char *path, DlTensor *t, DlError *e) { return load_named(path, t, true, e); }
 
 bool dl_npy_write(const char *path, const DlTensor *t, DlError *e) {
   const char *descr = NULL;

@@ -4,7 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/mman.h>
+#include <unistd.h>
+
+#include "dlc/tensor_file.h"
 
 static const struct {
   const char *name;
@@ -93,14 +97,51 @@ bool dl_tensor_alloc(DlTensor *t, const DlShape *s) {
   t->data = calloc(n ? (size_t)n : 1, el ? el : 1);
   t->owned = true;
   t->mapped = false;
+  t->file = NULL;
   return t->data != NULL;
 }
 
+/* A mapped tensor's data may start inside its first page (a .npy header). */
+static char *map_base(const DlTensor *t) {
+  return (char *)((uintptr_t)t->data & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1));
+}
+
 void dl_tensor_free(DlTensor *t) {
-  if (t->owned && t->mapped) munmap(t->data, dl_tensor_bytes(t) ? dl_tensor_bytes(t) : 1);
-  else if (t->owned) free(t->data);
+  if (t->owned && t->mapped) {
+    char *b = map_base(t);
+    munmap(b, dl_tensor_bytes(t) + (size_t)((char *)t->data - b) + 1);
+  } else if (t->owned) free(t->data);
+  if (t->owned && t->file) close(t->file->fd), free(t->file);
   t->data = NULL;
+  t->file = NULL;
   t->owned = t->mapped = false;
+}
+
+const void *dl_tensor_span(const DlTensor *t, int64_t first, int64_t n, void *buf, DlError *e) {
+  size_t es = dl_dtype_size(t->shape.dtype);
+  if (t->data) return (const char *)t->data + (size_t)first * es;
+  size_t want = (size_t)n * es, got = 0;
+  off_t at = (off_t)(t->file->off + (uint64_t)first * es);
+  while (got < want) {
+    ssize_t r = pread(t->file->fd, (char *)buf + got, want - got, at + (off_t)got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0)
+      return dl_error_set(e, "cannot read elements %lld..%lld: %s", (long long)first, (long long)(first + n),
+                          r < 0 ? strerror(errno) : "the file is shorter than its header says"),
+             NULL;
+    got += (size_t)r;
+  }
+  return buf;
+}
+
+#define EVICT_BLOCK ((size_t)4 << 20)
+
+void dl_tensor_evict(const DlTensor *t, int64_t from, int64_t to) {
+  if (!t->owned || !t->mapped || !t->data || to <= from) return;
+  char *b = map_base(t);
+  size_t es = dl_dtype_size(t->shape.dtype), head = (size_t)((char *)t->data - b);
+  size_t lo = (head + (size_t)from * es) / EVICT_BLOCK * EVICT_BLOCK, hi = (head + (size_t)to * es) / EVICT_BLOCK * EVICT_BLOCK;
+  if (hi > lo) madvise(b + lo, hi - lo, MADV_DONTNEED); /* read-only private pages: dropped, not written */
 }
 
 size_t dl_tensor_bytes(const DlTensor *t) {

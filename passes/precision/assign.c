@@ -968,6 +968,9 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   if (!ps->cost) return dl_error_set(e, "internal: precision assignment without a cost model");
   if (!ps->cost->timed && k != DL_BUDGET_BYTES)
     return dl_error_set(e, "the %s target's cost model has bytes only (use bytes)", ps->cost->target);
+  if (!data->data) /* the split below and the forked workers index the samples in memory */
+    return dl_error_set(e, "--assign-precision needs the --calib file mapped in memory, and it could not be "
+                           "(an address-space limit?)");
   /* the split: calibration and sensitivity samples first, the held-out ones last */
   DlPlan *fp = dl_plan_create(*m, e);
   if (!fp) return false;
