@@ -13,6 +13,7 @@
 #include "dlc/plan.h"
 #include "dlc/load.h"
 #include "dlc/npy.h"
+#include "dlc/pool.h"
 #include "dlc/target.h"
 #include "dlc/version.h"
 #include "frontend.h"
@@ -27,7 +28,7 @@ typedef struct {
   const char *inputs[256], *labels, *compare, *report, *report_html, *trace;
   const char *target_option[8]; /* each target's own option (DlTarget.run_option) */
   int nin;
-  int64_t batch, limit;
+  int64_t batch, limit, jobs;
   double atol, rtol;
   bool quiet, disasm, allow_nonfinite;
 } Args;
@@ -51,6 +52,7 @@ static const DlOption run_options[] = {
     {"--batch", "N", "batch size for a dynamic batch dimension (default 64)", dl_opt_i64, OFF(batch), 1, 1e9},
     {"--limit", "N", "use only the first N samples", dl_opt_i64, OFF(limit), 0, 9e18},
     {"--quiet", NULL, "no progress bar", dl_opt_flag, OFF(quiet)},
+    {"--jobs", "N", "run batches on N threads (default: one per online core; the outputs\nare the same for any N); the interpreter only: compiled C and the\nsimulators run on one", dl_opt_i64, OFF(jobs), 1, 4096},
     {"--allow-nonfinite", NULL, "run an integer model on inputs with NaN or Inf (a warning with their count);\n"
                                 "by default they are an error, since quantizing makes them finite numbers", dl_opt_flag, OFF(allow_nonfinite)},
     {"--report", "FILE", ".pimbin / .accbin: write the simulator's JSON report (time, energy per layer)", dl_opt_str, OFF(report)},
@@ -151,6 +153,56 @@ static int64_t nonfinite(const DlTensor *t, int64_t samples, int64_t *sample, in
   return count;
 }
 
+#define MAX_JOBS 256
+
+/* The batches of a run, shared by the pool's workers: worker w runs its own
+ * plan (runs[w]) on its own staging buffers, and each batch's outputs go to
+ * their place in outs, so the bytes do not depend on the worker count. */
+typedef struct {
+  Runner *runs;
+  void **stage; /* [worker * nin + input] */
+  const DlTensor *in;
+  DlTensor *outs;
+  const size_t *per_in;
+  int nin, no;
+  int64_t B, samples;
+  DlError err[MAX_JOBS];
+  bool tty;
+  double t0;
+} Batches;
+
+static bool run_batch(void *user, int w, int64_t b) {
+  Batches *j = user;
+  DlError *e = &j->err[w];
+  int64_t s0 = b * j->B, cnt = j->samples - s0 < j->B ? j->samples - s0 : j->B;
+  const void *ptrs[256];
+  for (int i = 0; i < j->nin; i++) {
+    void *st = j->stage[w * j->nin + i];
+    size_t per = j->per_in[i], es = dl_dtype_size(j->in[i].shape.dtype);
+    int64_t first = (int64_t)(per / es) * s0, n = (int64_t)(per / es) * cnt;
+    const void *x = dl_tensor_span(&j->in[i], first, n, st, e);
+    if (!x) return false;
+    if (x != st) memcpy(st, x, per * (size_t)cnt);
+    memset((char *)st + per * (size_t)cnt, 0, per * (size_t)(j->B - cnt)); /* the last batch, zero-padded */
+    dl_tensor_evict(&j->in[i], first, first + n);
+    ptrs[i] = st;
+  }
+  Runner *r = &j->runs[w];
+  if (!r_run(r, ptrs, e)) return false;
+  for (int o = 0; o < j->no; o++) {
+    const DlShape *rs = r_out(r, o);
+    const void *rd = r_output(r, o);
+    size_t bytes = 0;
+    dl_shape_bytes(rs, &bytes); /* allocated before: fits */
+    if (j->outs[o].shape.rank && j->outs[o].shape.dims[0] == j->samples && rs->dims[0] == j->B) {
+      size_t per = bytes / (size_t)j->B;
+      memcpy((char *)j->outs[o].data + per * (size_t)s0, rd, per * (size_t)cnt);
+    } else memcpy(j->outs[o].data, rd, bytes);
+  }
+  if (j->tty && w == 0) dl_progress("samples", s0 + cnt, j->samples, j->t0);
+  return true;
+}
+
 /* The data_shapes spec of an ONNX model's inputs: "name=dims" of each input array. */
 static char *data_shapes(const char *model, const DlTensor *in, int nin) {
   char **names = NULL, *spec = calloc(1, 1);
@@ -198,10 +250,12 @@ int main(int argc, char **argv) {
   DlError e = {0};
   dl_outputs_begin(); /* the report and every -o file appear together at the end, or none */
   DlTensor in[256] = {{{0}}}, lab = {0}, ref = {0}, outs[256] = {{{0}}};
-  Runner run = {0};
+  Runner run = {0}, *runs = NULL;
+  DlPool *pool = NULL;
+  Batches *jb = NULL;
+  int jobs = 1;
   MlirModule m = {NULL};
   MlirContext ctx = {NULL};
-  void *stage[256] = {NULL};
   size_t ml = strlen(model);
   run.tg = dl_target_recognize(model);
   const char *sim_opt = report ? "--report" : args.report_html ? "--report-html" : args.trace ? "--trace" : NULL;
@@ -333,39 +387,35 @@ int main(int argc, char **argv) {
       goto fail;
     }
   }
-  /* one batch of staging buffers so the last, partial batch is zero-padded */
-  for (int i = 0; i < nin; i++)
-    if (!(stage[i] = calloc((size_t)B, per_in[i] ? per_in[i] : 1))) {
+  /* workers: the interpreter's plan once per worker, no more than there are batches */
+  int64_t nbatch = (samples + B - 1) / B;
+  if (args.jobs > 1 && run.tg) {
+    dl_error_set(&e, "--jobs: %s runs on one thread (only the interpreter runs batches in parallel)", model);
+    goto fail;
+  }
+  jobs = run.tg ? 1 : args.jobs ? (int)args.jobs : dl_pool_cores();
+  if (jobs > MAX_JOBS) jobs = MAX_JOBS;
+  if (jobs > nbatch) jobs = nbatch > 0 ? (int)nbatch : 1;
+  runs = calloc((size_t)jobs, sizeof *runs);
+  runs[0] = run;
+  for (int w = 1; w < jobs; w++)
+    if (!(runs[w].l.plan = dl_plan_create(m, &e))) goto fail;
+  jb = calloc(1, sizeof *jb);
+  *jb = (Batches){runs, calloc((size_t)(jobs * nin) + 1, sizeof(void *)), in, outs, per_in, nin, no, B, samples};
+  for (int k = 0; k < jobs * nin; k++)
+    if (!(jb->stage[k] = calloc((size_t)B, per_in[k % nin] ? per_in[k % nin] : 1))) {
       dl_error_set(&e, "out of memory");
       goto fail;
     }
-  bool tty = !quiet && isatty(2) && samples > B;
-  double t0 = dl_now();
-  for (int64_t s0 = 0; s0 < samples; s0 += B) {
-    int64_t cnt = samples - s0 < B ? samples - s0 : B;
-    const void *ptrs[256];
-    for (int i = 0; i < nin; i++) {
-      size_t per = per_in[i], es = dl_dtype_size(in[i].shape.dtype);
-      int64_t first = (int64_t)(per / es) * s0, n = (int64_t)(per / es) * cnt;
-      const void *x = dl_tensor_span(&in[i], first, n, stage[i], &e);
-      if (!x) goto fail;
-      if (x != stage[i]) memcpy(stage[i], x, per * (size_t)cnt);
-      memset((char *)stage[i] + per * (size_t)cnt, 0, per * (size_t)(B - cnt));
-      dl_tensor_evict(&in[i], first, first + n);
-      ptrs[i] = stage[i];
-    }
-    if (!r_run(&run, ptrs, &e)) goto fail;
-    for (int o = 0; o < no; o++) {
-      const DlShape *rs = r_out(&run, o);
-      const void *rd = r_output(&run, o);
-      size_t bytes = 0;
-      dl_shape_bytes(rs, &bytes); /* allocated above: fits */
-      if (outs[o].shape.rank && outs[o].shape.dims[0] == samples && rs->dims[0] == B) {
-        size_t per = bytes / (size_t)B;
-        memcpy((char *)outs[o].data + per * (size_t)s0, rd, per * (size_t)cnt);
-      } else memcpy(outs[o].data, rd, bytes);
-    }
-    if (tty) dl_progress("samples", s0 + cnt, samples, t0);
+  jb->tty = !quiet && isatty(2) && samples > B;
+  if (!(pool = dl_pool_create(jobs))) {
+    dl_error_set(&e, "cannot start %d threads", jobs);
+    goto fail;
+  }
+  double t0 = jb->t0 = dl_now();
+  if (!dl_pool_run(pool, nbatch, run_batch, jb)) {
+    for (int w = 0; w < jobs && !e.msg; w++) e.msg = jb->err[w].msg, jb->err[w].msg = NULL;
+    goto fail;
   }
   double secs = dl_now() - t0;
   printf("samples: %lld, batch %lld, %.3f s (%.4f ms/sample)\n", (long long)samples, (long long)B, secs,
@@ -426,7 +476,13 @@ fail:
 done:
   dl_outputs_abort();
   for (int i = 0; i < 256; i++) dl_tensor_free(&in[i]), dl_tensor_free(&outs[i]);
-  for (int i = 0; i < 256; i++) free(stage[i]);
+  dl_pool_destroy(pool);
+  for (int k = 0; jb && k < jobs * nin; k++) free(jb->stage[k]);
+  for (int w = 0; jb && w < jobs; w++) dl_error_clear(&jb->err[w]);
+  if (jb) free(jb->stage);
+  free(jb);
+  for (int w = 1; runs && w < jobs; w++) dl_plan_destroy(runs[w].l.plan);
+  free(runs);
   dl_tensor_free(&lab);
   dl_tensor_free(&ref);
   if (run.tg) run.tg->unload(&run.l);
