@@ -321,7 +321,7 @@ DLC_API dlc_status dlc_module_quantize(dlc_module *m, const char *options, const
   DlTensor data = {0};
   DlQuantSettings qs;
   bool ok = quantize_settings(options, &qs, &e) &&
-            (calib_npy ? dl_npy_read(calib_npy, &data, &e) : dl_error_set(&e, "no calibration file given")) &&
+            (calib_npy ? dl_npy_open(calib_npy, &data, &e) : dl_error_set(&e, "no calibration file given")) &&
             dl_calib_data_check(m->m, &data, calib_npy, &e) && dl_quantize_module(m->m, &qs, &data, &e);
   dl_tensor_free(&data);
   return finish(m->ctx, ok, &e);
