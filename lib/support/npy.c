@@ -125,7 +125,7 @@ static bool pread_all(int fd, void *buf, size_t n, uint64_t at, size_t *got) {
  * pages read when touched), else, when `stream`, left in the file for
  * dl_tensor_span, else read into memory in chunks. Other files (pipes) are
  * read whole. */
-static bool load(const char *path, DlTensor *t, bool stream, DlError *e) {
+static bool load(const char *path, DlTensor *t, bool stream, bool *named, DlError *e) {
   memset(t, 0, sizeof *t);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   struct stat st;
@@ -133,7 +133,7 @@ static bool load(const char *path, DlTensor *t, bool stream, DlError *e) {
     if (fd >= 0) close(fd);
     char *buf;
     size_t len;
-    if (!dl_read_file(path, &buf, &len, e)) return false;
+    if (!dl_read_file(path, &buf, &len, e)) return *named = true, false; /* its message names the file */
     bool ok = dl_npy_parse(buf, len, t, e);
     free(buf);
     return ok;
@@ -166,7 +166,9 @@ static bool load(const char *path, DlTensor *t, bool stream, DlError *e) {
 }
 
 static bool load_named(const char *path, DlTensor *t, bool stream, DlError *e) {
-  if (load(path, t, stream, e)) return true;
+  bool named = false;
+  if (load(path, t, stream, &named, e)) return true;
+  if (named) return false;
   char *m = e->msg;
   e->msg = NULL;
   dl_error_set(e, "%s: %s", path, m);
