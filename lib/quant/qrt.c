@@ -596,14 +596,6 @@ static QRT_TZ void qrt_tile8_z(const uint8_t *col, dlrt_i cp, dlrt_i np, const i
   (void)w16, (void)c16, (void)qrt_dot2x2;
   QRT_TILE8_Z(QRT_COL_AT)
 }
-#define QRT_DIRECT_KQ 1024 /* quads of k qrt_conv8 reads without im2col rows (K <= 4096) */
-/* qrt_tile8_z without the im2col rows: position p's k values are read from the
- * padded channels-last copy itself, quad q at row[p] + koff[q] (qrt_conv8, 4 | cg).
- * The same exact sums. */
-static QRT_TZ void qrt_tile8d_z(const uint8_t *const *row, const int32_t *koff, dlrt_i np, const int8_t *w, dlrt_i kq,
-                                int32_t *out) {
-  QRT_TILE8_Z(QRT_ROW_AT)
-}
 #endif
 #ifdef QRT_WX
 static void qrt_tile8_prep_x(const int8_t *restrict w, dlrt_i kq, int16_t *restrict w16) {
@@ -674,6 +666,19 @@ static void qrt_tile8(const uint8_t *col, dlrt_i cp, dlrt_i np, const int8_t *w,
                       int16_t *c16, int32_t *out) {
   QRT_PICK(qrt_tile8_z(col, cp, np, w, kq, w16, c16, out), qrt_tile8_x(col, cp, np, w, kq, w16, c16, out), qrt_tile8_c(col, cp, np, w, kq, w16, c16, out));
 }
+/* @end */
+
+/* @fn qrt_tile8d uses qrt_tile8 */
+#ifdef QRT_WZ
+#define QRT_DIRECT_KQ 1024 /* quads of k qrt_conv8 reads without im2col rows (K <= 4096) */
+/* qrt_tile8_z without the im2col rows: position p's k values are read from the
+ * padded channels-last copy itself, quad q at row[p] + koff[q] (qrt_conv8, 4 | cg).
+ * The same exact sums. */
+static QRT_TZ void qrt_tile8d_z(const uint8_t *const *row, const int32_t *koff, dlrt_i np, const int8_t *w, dlrt_i kq,
+                                int32_t *out) {
+  QRT_TILE8_Z(QRT_ROW_AT)
+}
+#endif
 /* @end */
 
 /* @fn qrt_conv8_dims uses qrt_conv16_dims */
@@ -795,7 +800,7 @@ static void qrt_tr16(const int32_t *tile, dlrt_i np, dlrt_i pitch, const int32_t
 #endif
 /* @end */
 
-/* @fn qrt_conv8 uses qrt_conv8_dims qrt_pack8 qrt_tile8 qrt_cl16 qrt_tr16 qrt_out_row */
+/* @fn qrt_conv8 uses qrt_conv8_dims qrt_pack8 qrt_tile8 qrt_tile8d qrt_cl16 qrt_tr16 qrt_out_row */
 /* qrt_conv when qrt_conv8_ok holds. With u = x + 128 (a byte) and the pads
  * at zx + 128, sum (x - zx) w = sum u w - (zx + 128) sum w, so a zero-padded
  * byte copy of the input (channels-last when a group has a multiple of 4
