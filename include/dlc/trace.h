@@ -22,6 +22,10 @@ void dl_trace_track(DlTrace *t, int tid, const char *name);
  * duration <= 0 records nothing; an event that starts where the track's last
  * one ended, with its name and args, extends that one. */
 void dl_trace_event(DlTrace *t, int tid, const char *name, double start_ns, double dur_ns, const char *args);
+/* A plan step the simulated host runs (a float or unsupported layer): an
+ * event named after its node on track 0 with {"step": step}; nothing when t
+ * is NULL (no --trace). */
+void dl_trace_host_step(DlTrace *t, const char *node, int step, double start_ns, double dur_ns);
 /* The JSON: {"schema", "displayTimeUnit", "traceEvents": [...]} with the
  * track names as metadata events first, then the events in the order
  * recorded; ts and dur in microseconds, rounded to picoseconds at each end so

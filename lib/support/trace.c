@@ -56,6 +56,13 @@ void dl_trace_track(DlTrace *t, int tid, const char *name) {
 
 static bool same(const char *a, const char *b) { return (!a && !b) || (a && b && !strcmp(a, b)); }
 
+void dl_trace_host_step(DlTrace *t, const char *node, int step, double start_ns, double dur_ns) {
+  char args[32];
+  if (!t) return;
+  snprintf(args, sizeof args, "\"step\": %d", step);
+  dl_trace_event(t, 0, node, start_ns, dur_ns, args);
+}
+
 void dl_trace_event(DlTrace *t, int tid, const char *name, double start_ns, double dur_ns, const char *args) {
   if (!(dur_ns > 0)) return;
   Track *k = track(t, tid);

@@ -615,11 +615,7 @@ static void host_cost(DlAccSim *s, int step) {
   h->dram += bytes, h->act_dram += bytes;
   double ns = ops * d->host_ns_op + bytes / d->dram_gbs;
   h->ns += ns;
-  if (s->trace) {
-    char args[32];
-    snprintf(args, sizeof args, "\"step\": %d", step);
-    dl_trace_event(s->trace, 0, st->where, s->now_ns, ns, args);
-  }
+  dl_trace_host_step(s->trace, st->where, step, s->now_ns, ns);
   s->now_ns += ns;
   h->nj += ops * d->host_pj_op * 1e-3 + bytes * d->e_dram * 1e-3;
 }

@@ -373,11 +373,7 @@ static void host_cost(DlPimSim *s, int step) {
   h->bus_bits += 8 * bytes;
   double ns = ops * d->host_ns_op + 8 * bytes / (8 * d->bus_gbs * d->channels);
   h->ns += ns;
-  if (s->trace) {
-    char args[32];
-    snprintf(args, sizeof args, "\"step\": %d", step);
-    dl_trace_event(s->trace, 0, st->where, s->now_ns, ns, args);
-  }
+  dl_trace_host_step(s->trace, st->where, step, s->now_ns, ns);
   s->now_ns += ns;
   h->nj += ops * d->host_pj_op * 1e-3 + 8 * bytes * d->e_bus_bit * 1e-3;
 }
