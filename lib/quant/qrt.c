@@ -830,7 +830,7 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
    * copy through one offset per quad of k (the order the weights are packed in) */
   int32_t koff[QRT_DIRECT_KQ];
   const uint8_t *rows[8];
-  int direct = cl8 && Kq <= QRT_DIRECT_KQ && QRT_PICK(1, 0, 0);
+  int direct = cl8 && Kq <= QRT_DIRECT_KQ && nxb <= INT32_MAX && QRT_PICK(1, 0, 0); /* offsets in int32 */
   if (direct) {
     dlrt_i k = 0, j;
     for (kd = 0; kd < g->k[0]; kd++)
