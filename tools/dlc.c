@@ -12,6 +12,7 @@
 #include "dlc/cost.h"
 #include "dlc/npy.h"
 #include "dlc/passes.h"
+#include "dlc/pool.h"
 #include "dlc/pipeline.h"
 #include "dlc/precision.h"
 #include "dlc/prune.h"
@@ -32,6 +33,9 @@ typedef struct {
   const char *calib_file[64]; /* --calib=FILE or --calib=NAME=FILE, in order */
   char calib_name[64][256];   /* NAME, or "" */
   int ncalib;
+  const char *calib_stats_out, *calib_stats[64]; /* --calib-stats-out, --calib-stats=A,B,... */
+  char *calib_stats_list;
+  DlShard calib_shard;
   const char *config, *prune, *compress_report, *compress_report_text, *compress_labels, *compress_target, *assign, *assign_labels;
   const char *device[MAX_TARGETS]; /* --NAME-device, per target (dl_target_at) */
   bool ir_detail[MAX_TARGETS];     /* the target's detail flag for --emit=NAME */
@@ -98,6 +102,23 @@ static bool opt_auto_keep_cos(const DlOption *o, const char *v, void *s, DlError
   return true;
 }
 
+/* --calib-stats=A,B,...: statistics files, merged in this order */
+static bool opt_calib_stats(const DlOption *o, const char *v, void *s, DlError *e) {
+  Args *a = s;
+  (void)o;
+  if (!*v) FAIL("--calib-stats needs FILE[,FILE...]");
+  free(a->calib_stats_list);
+  a->calib_stats_list = strdup(v);
+  a->qs.calib.nstats = 0;
+  for (char *p = a->calib_stats_list, *c; p; p = c) {
+    if ((c = strchr(p, ','))) *c++ = 0;
+    if (!*p) FAIL("--calib-stats=%s: an empty file name", v);
+    if (a->qs.calib.nstats == (int)(sizeof a->calib_stats / sizeof *a->calib_stats)) FAIL("--calib-stats: more than 64 files");
+    a->calib_stats[a->qs.calib.nstats++] = p;
+  }
+  a->qs.calib.stats = a->calib_stats;
+  return true;
+}
 static bool opt_calib_method(const DlOption *o, const char *v, void *s, DlError *e) {
   (void)o;
   DlQuantSettings *q = &((Args *)s)->qs;
@@ -265,6 +286,10 @@ static const DlOption dlc_options[] = {
     {"--auto-keep-cos", "C", "the accuracy guard (--auto-keep), then the layers that lose most\nwiden until every output's cosine against float on --calib\nreaches C (0 < C < 1; a warning when it cannot)", opt_auto_keep_cos, .needs = "--quantize"},
     {"--calib-method", "M", "auto (default: mse below 6 bits, else minmax) | minmax |\npercentile[=P] (default P 99.99) | entropy | mse", opt_calib_method, .needs = Q},
     {"--calib-samples", "N", "use the first N samples (default 1000; 0 = all)", opt_calib_samples, .needs = "--calib"},
+    {"--calib-stats-out", "FILE", "also write calibration's histograms (per value, at a resolution\nthat depends on the data only) to FILE, for --calib-stats", dl_opt_str, OFF(calib_stats_out), .needs = "--quantize"},
+    {"--calib-stats", "A,B,..", "calibrate from statistics files (--calib-stats-out of blocks\nof the samples, given in sample order) instead of --calib:\nthe model of one run over all their samples", opt_calib_stats, .needs = "--quantize"},
+    {"--calib-shard", "I/N", "calibrate on block I of N of the samples (counted from 0,\ncontiguous, after --calib-samples) for --calib-stats-out", dl_opt_shard, OFF(calib_shard), .needs = "--calib-stats-out"},
+    {"--jobs", "N", "threads running the calibration samples (default: one per\nonline core; the same model for any N)", dl_opt_int, OFF(qs.calib.jobs), 1, 4096, .needs = "--quantize --assign-precision", .expect = "a thread count, 1..4096"},
     {"--wbits", "N", "weight bits, 2..16 (default 8)", opt_bits, OFF(qs.wbits), .needs = Q},
     {"--abits", "N", "activation bits, 2..16 (default 8)", opt_bits, OFF(qs.abits), .needs = Q},
     {"--wclip", "M", "weight clipping per channel: max (max |w|), mse (least\nsquared weight error) or omse (least output error with\ncorrelated kernel inputs); default omse below 6 bits, else max", opt_wclip, .needs = Q},
@@ -493,8 +518,19 @@ static bool check_args(Args *a, DlError *e) {
   }
   if (a->qs.auto_keep_db > 0 && a->assign)
     FAIL("--auto-keep needs --quantize (and chooses widths itself: not with --assign-precision)");
+  if (a->calib_stats_list) { /* histograms instead of samples */
+    if (a->calib) FAIL("--calib-stats replaces --calib's samples: give one or the other");
+    if (a->assign) FAIL("--calib-stats: --assign-precision needs the samples (--calib)");
+    if (a->qs.gptq) FAIL("--calib-stats: --wround=gptq needs the samples (--calib)");
+    if (a->qs.auto_keep_db > 0) FAIL("--calib-stats: --auto-keep needs the samples (--calib)");
+    if (a->calib_shard.n) FAIL("--calib-shard picks samples of --calib: not with --calib-stats");
+  }
+  if (a->calib_stats_out && a->assign) FAIL("--calib-stats-out: not with --assign-precision (use --quantize)");
+  a->qs.calib.stats_out = a->calib_stats_out;
+  a->qs.calib.shard = a->calib_shard.i, a->qs.calib.nshards = a->calib_shard.n;
+  if (!a->qs.calib.jobs) a->qs.calib.jobs = dl_pool_cores();
   /* --calib alone is also for a QDQ model's unquantized tensors: checked once the model is read */
-  if (a->quantize && !a->calib)
+  if (a->quantize && !a->calib && !a->calib_stats_list)
     FAIL("--quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations or pruning compensation)");
   if (a->compress && !a->calib) FAIL("--compress-activations needs --calib=FILE.npy (and a model quantized with --quantize)");
   if (a->prune && !dl_prune_spec_parse(a->prune, &a->ps, e)) return dl_error_prefix(e, "--prune");
@@ -698,6 +734,7 @@ int main(int argc, char **argv) {
   dl_tensor_free(&data);
   if (!mlirModuleIsNull(float_m)) mlirModuleDestroy(float_m);
   dl_quant_config_destroy(a.qcfg);
+  free(a.calib_stats_list);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   for (int i = 0; i < deps.n; i++) free(deps.files[i]);
   free(deps.files);

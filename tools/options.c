@@ -53,6 +53,16 @@ bool dl_opt_const(const DlOption *o, const char *v, void *s, DlError *e) {
   return true;
 }
 
+bool dl_opt_shard(const DlOption *o, const char *v, void *s, DlError *e) {
+  char *end;
+  long i = strtol(v, &end, 10), n = 0;
+  bool ok = end != v && *end == '/' && end[1] >= '0' && end[1] <= '9';
+  if (ok) n = strtol(end + 1, &end, 10), ok = !*end && i >= 0 && n >= 1 && i < n && n <= 1000000;
+  if (!ok) return dl_error_set(e, "bad %s '%s' (expected I/N, shard I of N counted from 0: 0/4 .. 3/4)", o->name, v);
+  *DL_OPT_FIELD(DlShard, s, o->off) = (DlShard){(int)i, (int)n};
+  return true;
+}
+
 /* The row whose name a starts with, followed by the end or '='. */
 static const DlOption *find(const DlOptionTable *tables, const char *a, int *index, size_t *base) {
   int i = 0;

@@ -37,6 +37,13 @@ bool dl_opt_int(const DlOption *o, const char *v, void *s, DlError *e);
 bool dl_opt_num(const DlOption *o, const char *v, void *s, DlError *e);
 bool dl_opt_const(const DlOption *o, const char *v, void *s, DlError *e);
 
+/* "I/N" (0 <= I < N): a shard of work split into N contiguous blocks, into a
+ * DlShard (n = 0: not given). */
+typedef struct {
+  int i, n;
+} DlShard;
+bool dl_opt_shard(const DlOption *o, const char *v, void *s, DlError *e);
+
 #define DL_OPT_FIELD(type, settings, off) ((type *)((char *)(settings) + (off)))
 
 /* A table of rows (ended by a row with a NULL name) and where, in the tool's

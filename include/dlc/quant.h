@@ -135,13 +135,21 @@ typedef struct {
   bool progress;     /* progress bar on stderr */
   const int *table_bits; /* also record each value's range at these widths (dl_calib_select) */
   int ntable_bits;
+  int jobs;              /* threads running samples (0 or 1: the caller's only); the same ranges for any */
+  int shard, nshards;    /* nshards > 0: only the contiguous block `shard` of nshards of the samples */
+  const char *stats_out; /* write the histograms there (a statistics file, calib_stats.c) */
+  const char *const *stats; /* nstats > 0: merge these statistics files (in order) instead of running samples */
+  int nstats;
 } DlCalibOptions;
 
 /* Runs the float interpreter over every sample of `data` (first dim = samples;
  * the model's single input takes one sample at a time), keeping only a
  * streaming histogram per value, then writes the chosen clipping range as
  * `dlc.range = array<f64: lo, hi>` on each producing op (and as an argument
- * attribute on each input). */
+ * attribute on each input). Histograms depend on the samples only, not on
+ * their order or split (docs/scale.md): o->jobs threads, o->nshards blocks
+ * written with o->stats_out and merged with o->stats all give the ranges of
+ * one run over all samples (data unused with o->stats). */
 bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, DlError *e);
 /* Data for a one-input model must hold samples of that input along its first
  * axis (dl_shape_holds_samples), not merely as many elements: an error naming

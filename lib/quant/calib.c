@@ -11,18 +11,16 @@
 #include <unistd.h>
 
 #include "dlc/ir.h"
+#include "dlc/plan.h"
+#include "dlc/pool.h"
 #include "dlc/qdq.h"
 #include "dlc/quant.h"
 #include "dlc/support.h"
+#include "calib_hist.h"
 
-#define NB 2048
+#define NB DL_CALIB_NB
 
-typedef struct {
-  const void *key;
-  bool fraction; /* some value seen was not a whole number */
-  double min, max, R;
-  double pos[NB], neg[NB];
-} Hist;
+typedef DlCalibHist Hist;
 
 typedef struct {
   Hist **tab;
@@ -32,6 +30,13 @@ typedef struct {
 } HistMap;
 
 static size_t hptr(const void *p) { return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull); }
+
+static Hist *hist_find(const HistMap *m, const void *key) {
+  if (!m->cap) return NULL;
+  for (size_t j = hptr(key) & (m->cap - 1); m->tab[j]; j = (j + 1) & (m->cap - 1))
+    if (m->tab[j]->key == key) return m->tab[j];
+  return NULL;
+}
 
 static Hist *hist_get(HistMap *m, const void *key) {
   if ((m->n + 1) * 2 > m->cap) {
@@ -56,22 +61,6 @@ static Hist *hist_get(HistMap *m, const void *key) {
   return h;
 }
 
-static void grow(Hist *h, double mag) {
-  if (h->R == 0) {
-    h->R = mag > 0 ? ldexp(1.0, (int)ceil(log2(mag)) + 1) : 1.0;
-    return;
-  }
-  while (mag >= h->R) {
-    for (int i = 0; i < NB / 2; i++) {
-      h->pos[i] = h->pos[2 * i] + h->pos[2 * i + 1];
-      h->neg[i] = h->neg[2 * i] + h->neg[2 * i + 1];
-    }
-    memset(h->pos + NB / 2, 0, sizeof(double) * NB / 2);
-    memset(h->neg + NB / 2, 0, sizeof(double) * NB / 2);
-    h->R *= 2;
-  }
-}
-
 static void observe(void *user, MlirValue v, const DlTensor *t) {
   if (t->shape.dtype != DL_F32) return;
   Hist *h = hist_get(user, v.ptr);
@@ -92,8 +81,13 @@ static void observe(void *user, MlirValue v, const DlTensor *t) {
   h->min = lo, h->max = hi;
   double mag = fmax(fabs(lo), fabs(hi));
   if (isinf(mag)) return;
-  if (mag >= h->R) grow(h, mag);
-  double k = NB / h->R;
+  if (h->R0 == 0) h->R0 = mag > 0 ? ldexp(1.0, (int)ceil(log2(mag)) + 1) : 1.0; /* the first sample's range */
+  if (mag > 0 && mag >= h->R) {                                                   /* the power of two above mag */
+    int ex;
+    frexp(mag, &ex);
+    dl_calib_hist_coarsen(h, ldexp(1.0, ex));
+  }
+  double k = h->R > 0 ? NB / h->R : 0;
   for (int64_t i = 0; i < n; i++) {
     double x = d[i];
     if (!isfinite(x)) continue;
@@ -413,68 +407,187 @@ bool dl_calib_pack(MlirModule m, int n, const char *const *names, DlTensor *arra
   return true;
 }
 
-bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, DlError *e) {
-  if (!dl_calib_data_check(m, data, "calibration data", e)) return false;
-  DlPlan *p = dl_plan_create(m, e);
-  if (!p) return false;
-  bool ok = false;
-  HistMap hm = {0};
-  float *buf = NULL;
-  int64_t per, total = dl_plan_runs(p, data, o->limit, "calibration data", &per, e);
-  if (total < 0) goto done;
-  dl_plan_set_observer(p, observe, &hm);
-  double t0 = dl_now(), last = 0;
-  bool tty = o->progress && isatty(2);
-  buf = malloc(sizeof(float) * (size_t)(per ? per : 1));
-  for (int64_t i = 0; i < total; i++) {
+/* ---- the values and their histograms, by position --------------------------- */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+  for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ull;
+  return h;
+}
+
+/* One value of the fingerprint: its producer's name (or "arg") and its shape. */
+static uint64_t fingerprint_value(uint64_t h, MlirValue v) {
+  MlirStringRef n = mlirValueIsAOpResult(v) ? mlirIdentifierStr(mlirOperationGetName(mlirOpResultGetOwner(v))) : dl_str("arg");
+  h = fnv(h, n.data, n.length);
+  DlShape s;
+  if (dl_type_to_shape(mlirValueGetType(v), &s)) {
+    h = fnv(h, &s.dtype, sizeof s.dtype), h = fnv(h, &s.rank, sizeof s.rank);
+    h = fnv(h, s.dims, sizeof(int64_t) * (size_t)s.rank);
+  }
+  return fnv(h, ";", 1);
+}
+
+static DlCalibValues values_of(MlirModule m) {
+  DlCalibValues v = {0};
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(dl_module_func(m), 0));
+  size_t cap = 64;
+  v.vals = malloc(sizeof *v.vals * cap);
+  v.fingerprint = 0xcbf29ce484222325ull;
+#define ADD(val)                                                                                                       \
+  do {                                                                                                                 \
+    if ((size_t)v.n == cap) v.vals = realloc(v.vals, sizeof *v.vals * (cap *= 2));                                     \
+    v.vals[v.n++] = (val).ptr, v.fingerprint = fingerprint_value(v.fingerprint, val);                                 \
+  } while (0)
+  for (intptr_t i = 0; i < mlirBlockGetNumArguments(body); i++) ADD(mlirBlockGetArgument(body, i));
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
+    for (intptr_t r = 0; r < mlirOperationGetNumResults(op); r++) ADD(mlirOperationGetResult(op, r));
+#undef ADD
+  return v;
+}
+
+/* ---- running the samples: contiguous blocks on the pool -------------------- */
+
+typedef struct {
+  MlirModule m;
+  const DlTensor *data;
+  DlPlan **plans; /* one per worker */
+  float **bufs;
+  HistMap *maps;  /* one per block */
+  DlError *errs;
+  int64_t first, count, per, nblocks, done;
+  bool tty;
+  double t0, last;
+} Blocks;
+
+static bool run_block(void *user, int w, int64_t blk) {
+  Blocks *b = user;
+  HistMap *hm = &b->maps[blk];
+  DlPlan *p = b->plans[w];
+  DlError *e = &b->errs[blk];
+  dl_plan_set_observer(p, observe, hm);
+  int64_t lo = b->first + b->count * blk / b->nblocks, hi = b->first + b->count * (blk + 1) / b->nblocks;
+  for (int64_t i = lo; i < hi; i++) {
     const void *in[256];
-    if (!dl_plan_run_inputs(p, data, i, per, in, buf, e) || !finite_sample(m, in[0], per, i, e) || !dl_plan_run(p, in, e))
-      goto done;
-    if (hm.bad) { /* finite inputs, yet an activation is not: its range would be wrong */
-      non_finite_value(m, (MlirValue){hm.bad}, hm.bad_x, i, e);
+    if (!dl_plan_run_inputs(p, b->data, i, b->per, in, b->bufs[w], e) || !finite_sample(b->m, in[0], b->per, i, e) ||
+        !dl_plan_run(p, in, e))
+      return false;
+    if (hm->bad) /* finite inputs, yet an activation is not: its range would be wrong */
+      return non_finite_value(b->m, (MlirValue){hm->bad}, hm->bad_x, i, e);
+    int64_t done = __atomic_add_fetch(&b->done, 1, __ATOMIC_RELAXED);
+    if (b->tty && w == 0 && (dl_now() - b->last > 0.1 || done == b->count))
+      dl_progress("calibrating", done, b->count, b->t0), b->last = dl_now();
+  }
+  return true;
+}
+
+/* The histograms of the samples (o->shard of o->nshards, o->jobs threads),
+ * by position in v; *count the samples run. */
+static bool collect(MlirModule m, const DlTensor *data, const DlCalibOptions *o, const DlCalibValues *v, Hist **byp,
+                    int64_t *count, DlError *e) {
+  if (!dl_calib_data_check(m, data, "calibration data", e)) return false;
+  int jobs = o->jobs > 1 ? o->jobs : 1;
+  Blocks b = {.m = m, .data = data, .tty = o->progress && isatty(2)};
+  b.plans = calloc((size_t)jobs, sizeof *b.plans), b.bufs = calloc((size_t)jobs, sizeof *b.bufs);
+  DlPool *pool = NULL;
+  bool ok = false;
+  if (!(b.plans[0] = dl_plan_create(m, e))) goto done;
+  int64_t total = dl_plan_runs(b.plans[0], data, o->limit, "calibration data", &b.per, e);
+  if (total < 0) goto done;
+  if (o->nshards > 0) b.first = total * o->shard / o->nshards, total = total * (o->shard + 1) / o->nshards - b.first;
+  b.count = total;
+  if (jobs > total) jobs = total > 0 ? (int)total : 1;
+  for (int w = 1; w < jobs; w++)
+    if (!(b.plans[w] = dl_plan_create(m, e))) goto done;
+  for (int w = 0; w < jobs; w++) b.bufs[w] = malloc(sizeof(float) * (size_t)(b.per ? b.per : 1));
+  b.nblocks = jobs;
+  b.maps = calloc((size_t)jobs, sizeof *b.maps), b.errs = calloc((size_t)jobs, sizeof *b.errs);
+  if (!(pool = dl_pool_create(jobs))) {
+    dl_error_set(e, "cannot start %d threads", jobs);
+    goto done;
+  }
+  b.t0 = dl_now();
+  if (!dl_pool_run(pool, b.nblocks, run_block, &b)) { /* the first block's error: the earliest sample's */
+    for (int64_t k = 0; k < b.nblocks && !e->msg; k++) e->msg = b.errs[k].msg, b.errs[k].msg = NULL;
+    goto done;
+  }
+  /* each value's blocks merged in sample order */
+  for (int64_t k = 0; k < b.nblocks; k++) {
+    size_t found = 0;
+    for (int64_t i = 0; i < v->n; i++) {
+      Hist *h = hist_find(&b.maps[k], v->vals[i]);
+      if (!h) continue;
+      found++;
+      if (!byp[i]) byp[i] = calloc(1, sizeof **byp), byp[i]->min = INFINITY, byp[i]->max = -INFINITY;
+      dl_calib_hist_merge(byp[i], h);
+    }
+    if (found != b.maps[k].n) {
+      dl_error_set(e, "internal: calibration observed a value outside the function's body");
       goto done;
     }
-    if (tty && (dl_now() - last > 0.1 || i + 1 == total)) dl_progress("calibrating", i + 1, total, t0), last = dl_now();
   }
-  /* write the ranges into the IR */
-  MlirOperation func = dl_module_func(m);
-  MlirContext ctx = mlirModuleGetContext(m);
-  for (size_t i = 0; i < hm.cap; i++) {
-    Hist *h = hm.tab[i];
-    if (!h || h->min > h->max) continue;
-    double lo, hi;
-    DlCalibOptions vo = *o;
-    node_calib_options((MlirValue){h->key}, &vo);
-    choose_range(h, &vo, &lo, &hi);
-    MlirValue v = {h->key};
-    MlirAttribute r = range_attr(ctx, lo, hi);
-    dl_value_attr_set(v, "dlc.range", r);
-    /* a model input fed whole numbers only (pixels 0..255 given as floats): its
-     * exact span, so --quantize can take it at scale 1 without loss */
-    if (mlirValueIsABlockArgument(v))
-      dl_value_attr_set(v, "dlc.integers",
-                        !h->fraction && h->max - h->min <= 65535 ? range_attr(ctx, h->min, h->max) : (MlirAttribute){NULL});
-    if (o->ntable_bits > 0) {
-      double *t = malloc(sizeof(double) * 3 * (size_t)o->ntable_bits);
-      for (int k = 0; k < o->ntable_bits; k++) {
-        DlCalibOptions bo = *o;
-        bo.bits = o->table_bits[k];
-        t[3 * k] = bo.bits;
-        choose_range(h, &bo, &t[3 * k + 1], &t[3 * k + 2]);
-      }
-      dl_value_attr_set(v, "dlc.ranges", mlirDenseF64ArrayGet(ctx, 3 * o->ntable_bits, t));
-      free(t);
-    }
-  }
-  MlirAttribute info[2] = {mlirStringAttrGet(ctx, dl_str(dl_calib_method_name(o->method))),
-                           mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), total)};
-  mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.calibration"), mlirArrayAttrGet(ctx, 2, info));
+  for (int64_t i = 0; i < v->n; i++)
+    if (byp[i]) byp[i]->key = v->vals[i];
+  *count = total;
   ok = true;
 done:
-  free(buf);
-  for (size_t i = 0; i < hm.cap; i++) free(hm.tab[i]);
-  free(hm.tab);
-  dl_plan_destroy(p);
+  dl_pool_destroy(pool);
+  for (int64_t k = 0; b.maps && k < b.nblocks; k++) {
+    for (size_t i = 0; i < b.maps[k].cap; i++) free(b.maps[k].tab[i]);
+    free(b.maps[k].tab);
+    dl_error_clear(&b.errs[k]);
+  }
+  for (int w = 0; w < jobs; w++) dl_plan_destroy(b.plans[w]), free(b.bufs[w]);
+  free(b.plans), free(b.bufs), free(b.maps), free(b.errs);
+  return ok;
+}
+
+/* Writes each value's chosen range (and dlc.integers, dlc.ranges) from its histogram. */
+static void write_ranges(MlirModule m, const DlCalibOptions *o, Hist *h) {
+  MlirContext ctx = mlirModuleGetContext(m);
+  if (h->min > h->max) return;
+  dl_calib_hist_coarsen(h, fmax(h->R0, h->R)); /* the bins of one histogram begun at the first sample */
+  double lo, hi;
+  DlCalibOptions vo = *o;
+  node_calib_options((MlirValue){h->key}, &vo);
+  choose_range(h, &vo, &lo, &hi);
+  MlirValue v = {h->key};
+  dl_value_attr_set(v, "dlc.range", range_attr(ctx, lo, hi));
+  /* a model input fed whole numbers only (pixels 0..255 given as floats): its
+   * exact span, so --quantize can take it at scale 1 without loss */
+  if (mlirValueIsABlockArgument(v))
+    dl_value_attr_set(v, "dlc.integers",
+                      !h->fraction && h->max - h->min <= 65535 ? range_attr(ctx, h->min, h->max) : (MlirAttribute){NULL});
+  if (o->ntable_bits > 0) {
+    double *t = malloc(sizeof(double) * 3 * (size_t)o->ntable_bits);
+    for (int k = 0; k < o->ntable_bits; k++) {
+      DlCalibOptions bo = *o;
+      bo.bits = o->table_bits[k];
+      t[3 * k] = bo.bits;
+      choose_range(h, &bo, &t[3 * k + 1], &t[3 * k + 2]);
+    }
+    dl_value_attr_set(v, "dlc.ranges", mlirDenseF64ArrayGet(ctx, 3 * o->ntable_bits, t));
+    free(t);
+  }
+}
+
+bool dl_calibrate(MlirModule m, const DlTensor *data, const DlCalibOptions *o, DlError *e) {
+  DlCalibValues v = values_of(m);
+  Hist **byp = calloc((size_t)(v.n ? v.n : 1), sizeof *byp);
+  int64_t total = 0;
+  bool ok = true;
+  for (int k = 0; k < o->nstats && ok; k++) ok = dl_calib_stats_merge(o->stats[k], &v, byp, &total, e);
+  if (!o->nstats) ok = collect(m, data, o, &v, byp, &total, e);
+  if (ok && o->stats_out) ok = dl_calib_stats_write(o->stats_out, &v, byp, total, e);
+  if (ok) {
+    for (int64_t i = 0; i < v.n; i++)
+      if (byp[i]) write_ranges(m, o, byp[i]);
+    MlirContext ctx = mlirModuleGetContext(m);
+    MlirAttribute info[2] = {mlirStringAttrGet(ctx, dl_str(dl_calib_method_name(o->method))),
+                             mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), total)};
+    mlirOperationSetDiscardableAttributeByName(dl_module_func(m), dl_str("dlc.calibration"), mlirArrayAttrGet(ctx, 2, info));
+  }
+  for (int64_t i = 0; i < v.n; i++) free(byp[i]);
+  free(byp);
+  free(v.vals);
   return ok;
 }
 

@@ -211,6 +211,7 @@ static DlCalibOptions calib_options(const Job *j) {
   co.limit = 0;
   if (!co.bits) co.bits = j->ps->ref_abits;
   co.table_bits = j->ps->abits, co.ntable_bits = j->ps->na;
+  co.jobs = 1; /* also in forked workers: no threads there */
   return co;
 }
 
@@ -1008,6 +1009,7 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   j.cal_x = cal_x;
   j.base = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(*m)));
   DlCalibOptions co = calib_options(&j);
+  co.jobs = qs->calib.jobs; /* before any fork */
   if (!dl_calibrate(*m, &cal_x, &co, e)) return mlirModuleDestroy(j.base), false;
   if (qs->gptq && !(j.cal_h = dl_hessians_collect(*m, &cal_x, DL_GPTQ_SAMPLES, e)))
     return mlirModuleDestroy(j.base), false;
