@@ -183,6 +183,7 @@ static bool quantize_option(void *u, const char *k, const char *v, DlError *e) {
     else if (!strcmp(o->name, "asymmetric")) q->symmetric = !yes;
     else if (!strcmp(o->name, "pow2")) q->pow2 = yes;
     else if (!strcmp(o->name, "wclip")) dl_wclip_parse(v, &q->wclip);
+    else if (!strcmp(o->name, "wquant")) dl_wquant_parse(v, strlen(v), &q->wquant);
     else if (!strcmp(o->name, "outliers")) q->outliers = strtod(v, NULL);
     else if (!strcmp(o->name, "outlier_bits")) q->outlier_bits = atoi(v);
     else FAIL("internal: quantize option '%s' has no setting here", o->name);

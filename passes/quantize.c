@@ -39,6 +39,7 @@ typedef struct {
   DlWeightClip wclip;
   double outliers;
   int outlier_bits;
+  DlWeightQuant wquant; /* uniform, or codebooks (dlc.codebook) */
 } QOpts;
 
 typedef struct {
@@ -59,8 +60,19 @@ static bool value_is_f32(MlirValue v) {
   return mlirTypeIsAShaped(t) && mlirTypeIsAF32(mlirShapedTypeGetElementType(t));
 }
 
+/* wquant in dictionary d: "uniform", "wentropy" or "wentropy-plain"; false (after a diagnostic
+ * at loc) for anything else. */
+static bool read_wquant(MlirAttribute d, QOpts *o, MlirLocation loc) {
+  MlirAttribute a = mlirDictionaryAttrGetElementByName(d, dl_str("wquant"));
+  if (mlirAttributeIsNull(a)) return true;
+  MlirStringRef v = mlirAttributeIsAString(a) ? mlirStringAttrGetValue(a) : dl_str("");
+  if (mlirAttributeIsAString(a) && dl_wquant_parse(v.data, v.length, &o->wquant)) return true;
+  mlirEmitError(loc, "dlc.quant: wquant must be \"uniform\", \"wentropy\" or \"wentropy-plain\"");
+  return false;
+}
+
 /* Overrides o with the settings in dictionary d; false (after a diagnostic at
- * loc) for a bad wclip. */
+ * loc) for a bad wclip or wquant. */
 static bool read_opts(MlirAttribute d, QOpts *o, MlirLocation loc) {
   if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d)) return true;
   MlirAttribute a;
@@ -81,6 +93,7 @@ static bool read_opts(MlirAttribute d, QOpts *o, MlirLocation loc) {
 #undef BOOL
   a = mlirDictionaryAttrGetElementByName(d, dl_str("outliers"));
   if (!mlirAttributeIsNull(a) && mlirAttributeIsAFloat(a)) o->outliers = mlirFloatAttrGetValueDouble(a);
+  if (!read_wquant(d, o, loc)) return false;
   a = mlirDictionaryAttrGetElementByName(d, dl_str("wclip"));
   if (mlirAttributeIsNull(a)) return true;
   MlirStringRef v = mlirAttributeIsAString(a) ? mlirStringAttrGetValue(a) : dl_str("");
@@ -285,6 +298,38 @@ static void weight_scales(MlirOperation user, const DlTensor *w, int axis, int64
   }
 }
 
+/* --wquant=wentropy: the fine int8 grid of each channel (of the tensor when
+ * per tensor), max |w| / 127, on which the codebook's levels lie. */
+static void wentropy_scales(const DlTensor *w, int axis, int64_t nch, bool per_channel, double *scales, float *thr) {
+  const float *d = w->data;
+  int64_t n = dl_shape_numel(&w->shape), inner = 1;
+  for (int i = axis + 1; i < w->shape.rank; i++) inner *= w->shape.dims[i];
+  double all = 0;
+  for (int64_t c = 0; c < nch; c++) scales[c] = 0, thr[c] = INFINITY;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t c = (i / inner) % nch;
+    scales[c] = fabs(d[i]) > scales[c] ? fabs(d[i]) : scales[c];
+  }
+  for (int64_t c = 0; c < nch; c++) all = scales[c] > all ? scales[c] : all;
+  for (int64_t c = 0; c < nch; c++) {
+    double m = per_channel ? scales[c] : all;
+    scales[c] = (double)(float)((m > 0 ? m : 1) / 127);
+  }
+}
+
+/* The int8 codes of w's weighted-entropy levels into t, the codebook as
+ * `dlc.codebook` on user. */
+static void wentropy_codes(MlirOperation user, const DlTensor *w, int64_t inner, int64_t nch, const QOpts *o,
+                           const double *scales, DlTensor *t) {
+  int64_t n = dl_shape_numel(&w->shape), len = (o->per_channel ? nch : 1) << o->wbits;
+  int8_t *cb = malloc((size_t)len);
+  dl_wentropy_quantize(w->data, n, inner, nch, scales, o->wbits, o->per_channel, o->wquant == DL_WQUANT_WENTROPY,
+                       t->data, cb);
+  MlirAttribute a = mlirDenseI8ArrayGet(mlirOperationGetContext(user), (intptr_t)len, cb);
+  mlirOperationSetDiscardableAttributeByName(user, dl_str("dlc.codebook"), a);
+  free(cb);
+}
+
 /* Weights w (float) along channel `axis` of `nch` channels -> storage constant + scast.
  * Conv weights (axis 0, rank > 2) come in kernel windows of kh*kw inputs. With
  * outliers the integers take the outlier width; `user` records how many exceed wbits. */
@@ -293,10 +338,11 @@ static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axi
   const float *d = w->data;
   int64_t n = dl_shape_numel(&w->shape), inner = 1;
   for (int i = axis + 1; i < w->shape.rank; i++) inner *= w->shape.dims[i];
-  int sbits = o->outliers > 0 ? o->outlier_bits : o->wbits;
+  int sbits = o->wquant ? 8 : o->outliers > 0 ? o->outlier_bits : o->wbits;
   int64_t dense_max = ((int64_t)1 << (o->wbits - 1)) - 1, qmax = ((int64_t)1 << (sbits - 1)) - 1;
   float *thr = malloc(sizeof(float) * (size_t)nch);
-  weight_scales(user, w, axis, nch, o, scales, thr);
+  if (o->wquant) wentropy_scales(w, axis, nch, o->per_channel, scales, thr);
+  else weight_scales(user, w, axis, nch, o, scales, thr);
   /* Two floors on the scales. A channel whose weights are almost zero (BN
    * folding leaves some at 1e-38) would get a requantization multiplier
    * s_x * s_w / s_y far below 2^-24, which no target can shift by: at fmult
@@ -333,7 +379,8 @@ static MlirValue quantize_weights(Q *q, MlirOperation user, DlTensor *w, int axi
   DlTensor t = {0};
   dl_tensor_alloc(&t, &ss);
   int64_t wide = 0;
-  for (int64_t i = 0; i < n; i++) {
+  if (o->wquant) wentropy_codes(user, w, inner, nch, o, scales, &t);
+  for (int64_t i = 0; !o->wquant && i < n; i++) {
     int64_t ch = (i / inner) % nch, lim = fabsf(d[i]) > thr[ch] ? qmax : dense_max;
     int64_t v = dl_quantize_f(d[i], (float)scales[ch], 0, -lim, lim);
     dl_tensor_set_i(&t, i, v);
@@ -461,7 +508,7 @@ static bool quantize_mac(Q *q, MlirOperation op, DlOpKind k, const QOpts *o) {
   dl_qparams_of_type(mlirValueGetType(qx), &px);
   int64_t K = dl_shape_numel(&w.shape) / nch;
   double *sw = malloc(sizeof(double) * (size_t)nch);
-  int64_t wmax = ((int64_t)1 << ((o->outliers > 0 ? o->outlier_bits : o->wbits) - 1)) - 1, bmax = 0;
+  int64_t wmax = ((int64_t)1 << ((o->wquant ? 8 : o->outliers > 0 ? o->outlier_bits : o->wbits) - 1)) - 1, bmax = 0;
   MlirValue qw = qdq_weights(q, op, wv, &w, axis, nch, sw, &wmax);
   if (mlirValueIsNull(qw)) {
     double *fbias = nin > 2 ? malloc(sizeof(double) * (size_t)nch) : NULL;
@@ -1008,7 +1055,7 @@ static bool quantize_concat(Q *q, MlirOperation op, const QOpts *o) {
   return true;
 }
 
-static const QOpts default_opts = {8, 8, true, true, false, false, DL_WCLIP_AUTO, 0, 8};
+static const QOpts default_opts = {8, 8, true, true, false, false, DL_WCLIP_AUTO, 0, 8, DL_WQUANT_UNIFORM};
 
 bool dl_quant_layer_scales(MlirOperation op, const DlTensor *w, int axis, int64_t nch, double *scales, int *wbits) {
   MlirOperation func = mlirBlockGetParentOperation(mlirOperationGetBlock(op));
@@ -1017,7 +1064,7 @@ bool dl_quant_layer_scales(MlirOperation op, const DlTensor *w, int axis, int64_
   if (!read_opts(mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.quant")), &o, loc) ||
       !read_opts(mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.quant")), &o, loc))
     return false;
-  if (o.keep_float || o.outliers > 0 || o.wbits < 2 || o.wbits > 16) return false;
+  if (o.keep_float || o.outliers > 0 || o.wquant || o.wbits < 2 || o.wbits > 16) return false;
   mlirOperationRemoveDiscardableAttributeByName(op, dl_str("dlc.wscales")); /* choose afresh */
   float *thr = malloc(sizeof(float) * (size_t)(nch ? nch : 1));
   weight_scales(op, w, axis, nch, &o, scales, thr);
@@ -1097,6 +1144,13 @@ bool dl_pass_quantize(MlirOperation func) {
       else
         snprintf(msg, sizeof msg, "dlc.quant: outlier_bits must be more than wbits and at most 16 (got %d, wbits %d)",
                  o.outlier_bits, o.wbits);
+      mlirEmitError(mlirOperationGetLocation(op), msg);
+      return regions_erase(&regs), false;
+    }
+    if (o.wquant && (o.wbits > 7 || o.outliers > 0)) {
+      char msg[160];
+      snprintf(msg, sizeof msg, "dlc.quant: wquant = \"%s\" needs wbits from 2 to 7 and no outliers (got wbits %d%s)",
+               dl_wquant_name(o.wquant), o.wbits, o.outliers > 0 ? ", outliers" : "");
       mlirEmitError(mlirOperationGetLocation(op), msg);
       return regions_erase(&regs), false;
     }

@@ -100,7 +100,7 @@ DLC_API dlc_status dlc_module_run_passes(dlc_module *m, const char *pipeline);
 /* Calibrates a float module on samples and quantizes it to integer IR, as
  * dlc --quantize --calib does. options: NULL or space-separated KEY=VALUE:
  * the quantize pass's options (wbits, abits, per_channel, asymmetric, pow2,
- * wclip, outliers, outlier_bits, with its ranges) and calib_method
+ * wclip, wquant, outliers, outlier_bits, with its ranges) and calib_method
  * (auto|minmax|percentile[=P]|entropy|mse), calib_samples (N, default 1000;
  * 0: all), wround (nearest|gptq). The samples are a float32 .npy file whose
  * first dimension counts them ... */

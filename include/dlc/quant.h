@@ -102,6 +102,33 @@ float dl_outlier_threshold(const float *w, int64_t n, double outliers);
 double dl_weight_scale_outliers(const float *w, int64_t n, int64_t window, int bits, int outlier_bits, float t,
                                 bool pow2, DlWeightClip clip);
 
+/* How weights take their levels (--wquant): a uniform grid (default), or
+ * 2^wbits levels per channel from weighted-entropy clusters refined by Lloyd
+ * iterations (wentropy), or the paper's clusters and representatives as they
+ * are (wentropy-plain); both kept as int8 codes and a codebook. */
+#define DL_WQUANTS(X) X(UNIFORM, "uniform") X(WENTROPY, "wentropy") X(WENTROPY_PLAIN, "wentropy-plain")
+#define DL_WQUANT_ENUM(id, name) DL_WQUANT_##id,
+typedef enum { DL_WQUANTS(DL_WQUANT_ENUM) DL_WQUANT_COUNT } DlWeightQuant;
+#undef DL_WQUANT_ENUM
+/* A DL_WQUANTS name; false for anything else. */
+bool dl_wquant_parse(const char *s, size_t len, DlWeightQuant *q);
+const char *dl_wquant_name(DlWeightQuant q);
+
+/* Weighted-entropy weight levels (lib/quant/wentropy.c; Park et al., CVPR 2017):
+ * cuts the n values v, sorted, into `levels` clusters maximizing
+ * -sum_k I_k log P_k with importance v^2; centers[k] (ascending) is cluster
+ * k's importance-weighted mean, assign[i] the cluster of v[i]. Fewer values
+ * than levels: the last centers repeat. */
+void dl_wentropy_cluster(const double *v, int64_t n, int levels, double *centers, int *assign);
+/* --wquant: weights w (channel of element i: (i / inner) % nch) divided by their
+ * channel's scale, clustered into 2^bits levels per channel (per_channel) or
+ * over the whole layer; refine: then Lloyd iterations (nearest level, level =
+ * mean). The levels rounded to int8 make `codebook` (2^bits entries per group,
+ * ascending, may repeat; nch groups or 1) and each weight's code, one of its
+ * group's, is written to codes. */
+void dl_wentropy_quantize(const float *w, int64_t n, int64_t inner, int64_t nch, const double *scales, int bits,
+                          bool per_channel, bool refine, int8_t *codes, int8_t *codebook);
+
 /* The per-channel scales (nch along `axis`) and width the quantize pass would
  * give layer op's float weights w under its dlc.quant settings (the func's,
  * then the op's); false when the layer keeps float or takes outliers.
@@ -193,6 +220,7 @@ typedef struct {
   double outliers;        /* 0, or 0 < f < 0.5: the largest f of |w| may need outlier_bits */
   int outlier_bits;       /* wbits < outlier_bits <= 16; 0 means 8 */
   bool gptq;              /* --wround=gptq: error-compensating weight rounding (dlc/gptq.h) */
+  DlWeightQuant wquant;   /* --wquant: uniform (0), or weighted-entropy codebooks (wbits 2..7) */
   double auto_keep_db;    /* --auto-keep[=DB]: > 0 runs the accuracy guard (passes/guard.c) at this threshold */
   double auto_keep_cos;   /* --auto-keep-cos=C: 0 < C < 1, the guard then widens until every output's cosine reaches C */
   DlCalibOptions calib;

@@ -71,6 +71,10 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
       DlWeightClip wc;
       if (!cJSON_IsString(it) || !dl_wclip_parse(it->valuestring, &wc))
         return bad(e, c, w, "%s", "must be \"max\", \"mse\" or \"omse\"");
+    } else if (!strcmp(k, "wquant")) {
+      DlWeightQuant wq;
+      if (!cJSON_IsString(it) || !dl_wquant_parse(it->valuestring, strlen(it->valuestring), &wq))
+        return bad(e, c, w, "%s", "must be \"uniform\", \"wentropy\" or \"wentropy-plain\"");
     } else if (!strcmp(k, "calibration")) {
       DlCalibMethod m;
       double p;
@@ -98,9 +102,9 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
         return bad(e, c, w, "%s", "must be a non-negative integer (0: all)");
     } else {
       return bad(e, c, w, "unknown key (expected %s)",
-                 per_node ? "wbits, abits, granularity, scheme, pow2, wclip, outliers, "
+                 per_node ? "wbits, abits, granularity, scheme, pow2, wclip, wquant, outliers, "
                             "outlier_bits, calibration, prune or keep_float"
-                          : "wbits, abits, granularity, scheme, pow2, wclip, outliers, "
+                          : "wbits, abits, granularity, scheme, pow2, wclip, wquant, outliers, "
                             "outlier_bits, calibration, calibration_samples, prune_compensation, prune_samples or "
                             "weight_rounding");
     }
@@ -160,6 +164,7 @@ DlQuantConfig *dl_quant_config_parse(const char *text, size_t len, const char *p
     else if (!strcmp(k, "outliers")) s->outliers = it->valuedouble;
     else if (!strcmp(k, "outlier_bits")) s->outlier_bits = it->valueint;
     else if (!strcmp(k, "wclip")) dl_wclip_parse(it->valuestring, &s->wclip);
+    else if (!strcmp(k, "wquant")) dl_wquant_parse(it->valuestring, strlen(it->valuestring), &s->wquant);
     else if (!strcmp(k, "calibration")) dl_calib_method_parse(it->valuestring, &s->calib.method, &s->calib.percentile);
     else if (!strcmp(k, "calibration_samples")) s->calib.limit = (int64_t)it->valuedouble;
     else if (!strcmp(k, "weight_rounding")) s->gptq = !strcmp(it->valuestring, "gptq");
@@ -195,7 +200,7 @@ static MlirAttribute settings_attr(MlirContext ctx, const cJSON *o) {
     else if (!strcmp(k, "outliers"))
       el[n++] = named(ctx, k, mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), it->valuedouble));
     else if (!strcmp(k, "outlier_bits")) el[n++] = named(ctx, k, mlirIntegerAttrGet(i64, it->valueint));
-    else if (!strcmp(k, "wclip") || !strcmp(k, "calibration"))
+    else if (!strcmp(k, "wclip") || !strcmp(k, "wquant") || !strcmp(k, "calibration"))
       el[n++] = named(ctx, k, mlirStringAttrGet(ctx, dl_str(it->valuestring)));
   }
   return mlirDictionaryAttrGet(ctx, n, el);

@@ -24,6 +24,9 @@ bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e)
   if (s->outliers > 0 && (obits <= s->wbits || obits > 16))
     return dl_error_set(e, "outlier bits must be more than the weight bits (%d) and at most 16 (got %d)", s->wbits,
                         obits);
+  if (s->wquant && (s->wbits > 7 || s->outliers > 0 || s->gptq))
+    return dl_error_set(e, "--wquant=%s needs --wbits from 2 to 7 (got %d)%s", dl_wquant_name(s->wquant), s->wbits,
+                        s->outliers > 0 ? ", and takes no --outliers" : s->gptq ? ", and takes no --wround=gptq" : "");
   MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
   if (already_quantized(func))
@@ -42,6 +45,9 @@ bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e)
   if (s->wclip != DL_WCLIP_AUTO)
     kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("wclip")),
                                     mlirStringAttrGet(ctx, dl_str(dl_wclip_name(s->wclip))));
+  if (s->wquant)
+    kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("wquant")),
+                                    mlirStringAttrGet(ctx, dl_str(dl_wquant_name(s->wquant))));
   if (s->outliers > 0) {
     kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("outliers")),
                                     mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), s->outliers));
