@@ -109,6 +109,7 @@ struct DlQStep {
   qrt_mult *mult, mb;
   int nmult;
   qrt_wts w;              /* constant weights (conv, gemm, matmul), packed; w.data == wdata */
+  int8_t *cb;             /* owned; w.cb: the layer's dlc.codebook (--wquant=wentropy), or NULL */
   unsigned char *wdata;   /* owned; NULL when operand 1 is an activation */
   size_t wbytes;
   int64_t nw;             /* weight elements */
@@ -180,6 +181,14 @@ bool dl_qstep_prove(const DlStep *st, const DlQRange *x, const DlQRange *b, DlEr
 /* Packs n weights at the fewest bits that hold them (2..7 as a bit stream,
  * else 8, 16 or 32; see qrt_wts). Returns a malloc'd buffer of *bytes. */
 unsigned char *dl_qweights_pack(const int32_t *v, int64_t n, int *bits, size_t *bytes);
+
+/* When op carries `dlc.codebook`, replaces q's packed weights (n values w, zero
+ * point subtracted, [m][K] for a conv, else [K][N]; nch output channels; wv the
+ * quantized weight value, per axis for per-channel codebooks) by indices into
+ * it (q->w.cb, q->cb; lib/plan/codebook.c). False with a message in msg for a
+ * malformed codebook or a weight it lacks. */
+bool dl_qweights_codebook(MlirOperation op, MlirValue wv, const int32_t *w, int64_t n, int64_t nch, bool conv,
+                          struct DlQStep *q, char *msg, size_t cap);
 
 /* Scratch bytes step q needs beyond its output (conv and matmul). */
 size_t dl_qstep_scratch_bytes(const struct DlQStep *q);

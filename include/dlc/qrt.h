@@ -33,11 +33,17 @@ typedef struct {
  * i * bits, least significant bit first, two's complement) with one spare
  * byte at the end. cl = 1: conv weights stored [m][kd][kh][kw][c / group]
  * instead of [m][c / group][kd][kh][kw], allowed only where qrt_conv_cl holds;
- * cl = 2: conv weights as int8 packed by qrt_conv_pack, where qrt_conv_packed holds. */
+ * cl = 2: conv weights as int8 packed by qrt_conv_pack, where qrt_conv_packed holds.
+ * cb (--wquant): codebooks of 2^bits int8 values each, cbn of them; then the
+ * bit stream (bits 2..7, cl = 0) holds unsigned indices and element i is entry
+ * (index i) of codebook (i / cbdiv) % cbn (a conv's [m][K]: cbdiv K; [K][N]:
+ * cbdiv 1, cbn N; one per layer: cbn 1). */
 typedef struct {
   const void *data;
   int bits;
   int cl;
+  const int8_t *cb;
+  dlrt_i cbdiv, cbn;
 } qrt_wts;
 
 /* Sparse constant weights (qrt_conv_sparse, qrt_matmul_sparse): for each

@@ -19,7 +19,7 @@
 void dl_qstep_free(struct DlQStep *q) {
   if (!q) return;
   dl_call_free(&q->c);
-  free(q->mult), free(q->wdata), free(q->bias), free(q->lut), free(q->chunk);
+  free(q->mult), free(q->wdata), free(q->bias), free(q->lut), free(q->chunk), free(q->cb);
   free(q);
 }
 
@@ -307,7 +307,10 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
         }
         q->wdata = dl_qweights_pack(w, n, &q->w.bits, &q->wbytes);
         q->w.data = q->wdata, q->nw = n;
+        char cmsg[160];
+        bool cbok = dl_qweights_codebook(op, wv, w, n, nch, k == DL_OP_CONV, q, cmsg, sizeof cmsg);
         free(w);
+        if (!cbok) return qerr(e, st->where, op, "%s", cmsg);
       } else if (k != DL_OP_MATMUL) {
         return qerr(e, st->where, op, "%s", "integer conv/gemm needs constant weights");
       } else {

@@ -78,7 +78,7 @@ int32_t qrt_wget(qrt_wts w, dlrt_i i) {
     const unsigned char *p = (const unsigned char *)w.data + ((i * w.bits) >> 3);
     uint32_t v = ((uint32_t)p[0] | (uint32_t)p[1] << 8) >> ((i * w.bits) & 7), sign = (uint32_t)1 << (w.bits - 1);
     v &= (sign << 1) - 1;
-    return (int32_t)(v ^ sign) - (int32_t)sign;
+    return w.cb ? w.cb[(i / w.cbdiv % w.cbn << w.bits) + (dlrt_i)v] : (int32_t)(v ^ sign) - (int32_t)sign;
   }
 }
 /* @end */
@@ -237,7 +237,8 @@ static void qrt_wunpack(qrt_wts w, dlrt_i start, dlrt_i n, dlrt_i stride, dlrt_i
         uint32_t v;
         if (have < w.bits) buf |= (uint32_t)*q++ << have, have += 8;
         v = buf & mask, buf >>= w.bits, have -= w.bits;
-        dst[t * n + i] = (int16_t)((int32_t)(v ^ sign) - (int32_t)sign);
+        dst[t * n + i] = (int16_t)(w.cb ? w.cb[((start + i * stride + t) / w.cbdiv % w.cbn << w.bits) + (dlrt_i)v]
+                                        : (int32_t)(v ^ sign) - (int32_t)sign);
       }
     }
   } else {

@@ -17,7 +17,7 @@ static int32_t weight_at(const struct DlQStep *q, int64_t K, int64_t r, int64_t 
 
 bool dl_qstep_sparse(const struct DlQStep *q, DlSparseMode mode, DlQSparse *s) {
   *s = (DlQSparse){0};
-  if (mode == DL_SPARSE_OFF || !q->wdata || (q->kind != DL_Q_CONV && q->kind != DL_Q_MATMUL)) return false;
+  if (mode == DL_SPARSE_OFF || !q->wdata || q->w.cb || (q->kind != DL_Q_CONV && q->kind != DL_Q_MATMUL)) return false;
   if (!qrt_sparse_ok(q->xes, q->zx, q->w.bits, q->acc_bits)) return false;
   if (q->kind == DL_Q_MATMUL)
     for (dlrt_i t = 0; t < q->c.batches; t++)
