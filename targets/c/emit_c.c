@@ -449,7 +449,8 @@ static void i32_array(DlBuf *b, const char *name, const int32_t *v, int64_t n) {
 static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
   int bits = q->w.bits;
   const dlrt_win *g = &q->c.win;
-  int kind = q->kind == DL_Q_CONV ? qrt_conv_packed(g, q->xes, q->zx, bits, q->acc_bits) : 0;
+  /* codebook indices (--wquant=wentropy) stay indices: the kernels decode them as they unpack */
+  int kind = q->kind == DL_Q_CONV && !q->w.cb ? qrt_conv_packed(g, q->xes, q->zx, bits, q->acc_bits) : 0;
   if (kind) {
     /* packed at compile time into the order qrt_conv's u8 x s8 or depthwise kernel reads */
     dlrt_i np = qrt_conv_pack(g, q->w, NULL);
@@ -458,7 +459,7 @@ static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
     dl_buf_printf(b, "/* %lld weights at %d bits, packed for the %s kernel: %lld bytes */\nstatic const int8_t %s_d[%lld] = {",
                   (long long)q->nw, bits, kind == 2 ? "depthwise" : "u8 x s8", (long long)np, name, (long long)(np ? np : 1));
     for (dlrt_i i = 0; i < np; i++) dl_buf_printf(b, "%s%d", i % 16 ? ", " : (i ? ",\n  " : "\n  "), (int)pk[i]);
-    dl_buf_printf(b, "%s};\nstatic const qrt_wts %s = {%s_d, 8, 2};\n", np ? "" : "0", name, name);
+    dl_buf_printf(b, "%s};\nstatic const qrt_wts %s = {%s_d, 8, 2, 0};\n", np ? "" : "0", name, name);
     free(pk);
     return;
   }
@@ -474,7 +475,17 @@ static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
     long long v = bits >= 8 ? (long long)qrt_wget(q->w, src) : (long long)q->wdata[i];
     dl_buf_printf(b, bits >= 8 ? "%s%lld" : "%s0x%02llx", i % 16 ? ", " : (i ? ",\n  " : "\n  "), v);
   }
-  dl_buf_printf(b, "%s};\nstatic const qrt_wts %s = {%s_d, %d, %d};\n", n ? "" : "0", name, name, bits, cl);
+  dl_buf_printf(b, "%s};\n", n ? "" : "0");
+  if (q->w.cb) {
+    int64_t L = (int64_t)q->w.cbn << bits;
+    dl_buf_printf(b, "/* the codebook%s of those %d-bit indices: %lld int8 weights */\nstatic const int8_t %s_cb[%lld] = {",
+                  q->w.cbn > 1 ? "s (one per output channel)" : "", bits, (long long)L, name, (long long)L);
+    for (int64_t k = 0; k < L; k++) dl_buf_printf(b, "%s%d", k % 16 ? ", " : (k ? ",\n  " : "\n  "), (int)q->w.cb[k]);
+    dl_buf_printf(b, "};\nstatic const qrt_wts %s = {%s_d, %d, %d, %s_cb, %lld, %lld};\n", name, name, bits, cl, name,
+                  (long long)q->w.cbdiv, (long long)q->w.cbn);
+  } else {
+    dl_buf_printf(b, "static const qrt_wts %s = {%s_d, %d, %d, 0};\n", name, name, bits, cl);
+  }
 }
 
 /* Sparse weights (qrt_swts): the mask rows, then the nonzeros packed as qrt_wts. */
@@ -494,7 +505,7 @@ static void swts_literal(DlBuf *b, const char *name, const struct DlQStep *q, co
     long long x = bits >= 8 ? (long long)qrt_wget(v, i) : (long long)sp->vals[i];
     dl_buf_printf(b, bits >= 8 ? "%s%lld" : "%s0x%02llx", i % 16 ? ", " : (i ? ",\n  " : "\n  "), x);
   }
-  dl_buf_printf(b, "%s};\nstatic const qrt_swts %s = {%s_m, {%s_d, %d, 0}};\n", n ? "" : "0", name, name, name, bits);
+  dl_buf_printf(b, "%s};\nstatic const qrt_swts %s = {%s_m, {%s_d, %d, 0, 0}};\n", n ? "" : "0", name, name, name, bits);
 }
 
 static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *call);
@@ -877,8 +888,10 @@ static void describe_precision(Emit *m, DlBuf *h) {
                     (long long)sp->nnz, (long long)st->q->nw, sp->mask_bytes + sp->val_bytes, st->q->wbytes);
       wbytes += sp->mask_bytes + sp->val_bytes;
     } else if (st->q && st->q->wdata) {
-      dl_buf_printf(h, "; weights %d bits, %zu bytes", st->q->w.bits, st->q->wbytes);
-      wbytes += st->q->wbytes;
+      size_t cbb = st->q->w.cb ? (size_t)st->q->w.cbn << st->q->w.bits : 0;
+      dl_buf_printf(h, "; weights %d bits%s, %zu bytes", st->q->w.bits, cbb ? " (codebook indices)" : "",
+                    st->q->wbytes + cbb);
+      wbytes += st->q->wbytes + cbb;
     }
     dl_buf_printf(h, "\n");
   }

@@ -20,7 +20,7 @@ static bool dl_c_cost(MlirModule m, const char *device, DlLayerCost **out, int *
     snprintf(c[st].on, sizeof c->on, "c");
     const struct DlQStep *q = p->steps[st].q;
     DlQSparse sp;
-    c[st].bytes = q ? (double)q->wbytes : 0;
+    c[st].bytes = q ? (double)q->wbytes + (q->w.cb ? (double)(q->w.cbn << q->w.bits) : 0) : 0; /* indices + codebook */
     if (q && dl_qstep_sparse(q, DL_SPARSE_AUTO, &sp)) { /* stored as the C target stores it, zeros skipped */
       c[st].bytes = (double)(sp.mask_bytes + sp.val_bytes);
       c[st].macs *= q->nw ? (double)sp.nnz / (double)q->nw : 0;
