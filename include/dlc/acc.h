@@ -84,6 +84,9 @@ typedef enum { DL_ACC_L_CONV, DL_ACC_L_MATMUL, DL_ACC_L_ADD, DL_ACC_L_MAXPOOL, D
 typedef enum {
   DL_ACC_W_DENSE,  /* the [N][K] matrix; every block is computed */
   DL_ACC_W_BLOCKS, /* a bitmap of the nonzero blocks, then only those; zero blocks are skipped */
+  DL_ACC_W_CODEBOOK, /* --wquant: the [N][K] matrix of indices at wbits (unsigned), then N codebooks of
+                      * L int8 weights (L = the bytes after the indices / N), one per output channel;
+                      * a table in front of the PE array decodes each index to its 8-bit weight */
 } DlAccWeightFormat;
 
 typedef struct {

@@ -30,6 +30,9 @@ int64_t dl_acc_x_bytes(const DlStep *st, const DlAccLayer *l, int64_t m0, int64_
  * the bitmap's bits and the nonzero blocks), and
  * the outliers as a per-channel list (a 4-byte row pointer per output channel,
  * a 2-byte column index and the value per outlier); 0 for ALU layers. */
+/* Weight i ([N][K] order) of dense or codebook layer l whose weights start at data
+ * (the program's wseg + woff); codebook indices decoded. */
+int32_t dl_acc_weight(const DlAccLayer *l, const unsigned char *data, int64_t i);
 int64_t dl_acc_weight_bytes(const DlAccDevice *d, const DlAccLayer *l);
 /* Cycles of one GEMM tile of mt rows whose weights are `blocks` PE-array
  * blocks (the nonzero ones in the block format), pipeline fill included. */

@@ -19,6 +19,12 @@ const char *dl_acc_op_name(DlAccOp op) {
   return op < DL_ACC_NOPS ? names[op] : "invalid";
 }
 
+/* A codebook layer's entries per output channel: its bytes after the indices, over N (0 if they do not divide). */
+static int64_t codebook_len(const DlAccLayer *l) {
+  int64_t b = l->wbytes - (l->N * l->K * l->wbits + 7) / 8;
+  return b > 0 && b % l->N == 0 ? b / l->N : 0;
+}
+
 static void dev_ints(const DlAccDevice *d, int64_t *v) {
   int64_t x[DEV_INTS] = {d->pe_rows, d->pe_cols,       d->pe_k,      d->pack4, d->pack2, d->requant_mult, d->outlier_lanes,
                          d->outlier_bits, d->alu_lanes, d->ibuf, d->wbuf,  d->abuf,  d->obuf};
@@ -144,7 +150,8 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
               l->N >= 1 && l->N < 1 << 24 && l->K >= 1 && l->K < 1 << 24 && l->mt >= 1 && l->mt <= l->M && l->nt >= 1 &&
               l->nt <= l->N && l->kt >= 1 && l->kt <= l->K && (l->order == 0 || l->order == 1) && l->icmd >= 0 &&
               l->ncmd >= 1 && l->icmd <= p->ninsn - l->ncmd && l->poff >= 0 && l->pg >= 1 && l->pg <= l->N &&
-              l->N % l->pg == 0 && (l->wformat == DL_ACC_W_DENSE || l->wformat == DL_ACC_W_BLOCKS) && l->zblocks >= 0;
+              l->N % l->pg == 0 && (l->wformat == DL_ACC_W_DENSE || l->wformat == DL_ACC_W_BLOCKS || l->wformat == DL_ACC_W_CODEBOOK) &&
+              l->zblocks >= 0;
     if (ok) { /* N is in range now */
       int64_t npar = gemm ? 3 * l->N : l->kind == DL_ACC_L_ADD ? 3 : l->kind == DL_ACC_L_MUL ? 2 : l->kind == DL_ACC_L_LUT ? 1 : 0;
       ok = l->poff <= p->npar - npar;
@@ -155,7 +162,11 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
       ok = (l->wbits == 2 || l->wbits == 4 || l->wbits == 8 || l->wbits == 16) && l->woff >= 0 && l->wbytes >= 0 &&
            l->woff <= p->wseg_len - l->wbytes && l->woff % 4 == 0 && l->noutliers >= 0 && l->ooff >= 0 &&
            l->ooff <= p->nout - l->noutliers && l->zblocks <= g.n && l->nt <= l->pg &&
-           (l->wformat == DL_ACC_W_BLOCKS ? l->wbytes >= dl_acc_bitmap_bytes(&g) : l->wbytes == (l->N * l->K * l->wbits + 7) / 8);
+           (l->wformat == DL_ACC_W_BLOCKS ? l->wbytes >= dl_acc_bitmap_bytes(&g)
+            : l->wformat == DL_ACC_W_CODEBOOK
+                ? l->wbits <= 8 && l->noutliers == 0 && l->zblocks == 0 && codebook_len(l) >= 4 &&
+                      codebook_len(l) <= 128 && codebook_len(l) <= 1 << l->wbits && (codebook_len(l) & (codebook_len(l) - 1)) == 0
+                : l->wbytes == (l->N * l->K * l->wbits + 7) / 8);
     }
     if (ok && !gemm) ok = l->noutliers == 0 && l->wformat == DL_ACC_W_DENSE && l->zblocks == 0; /* ALU layers have no weights */
     if (!ok) {
@@ -168,6 +179,16 @@ bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e) {
     for (int j = 0; j < 4; j++) p->insn[i].w[j] = dl_read_u64(&r);
   p->wseg = calloc((size_t)p->wseg_len + 1, 1); /* a spare zero byte: qrt_wget reads two bytes of a bit stream */
   memcpy(p->wseg, dl_read_bytes(&r, (size_t)p->wseg_len), (size_t)p->wseg_len);
+  /* a codebook layer's indices all lie within its codebook */
+  for (int i = 0; i < p->nl; i++) {
+    const DlAccLayer *l = &p->l[i];
+    int64_t L = codebook_len(l);
+    for (int64_t j = 0; l->wformat == DL_ACC_W_CODEBOOK && j < l->N * l->K; j++)
+      if ((qrt_wget((qrt_wts){p->wseg + l->woff, l->wbits, 0, NULL}, j) & ((1 << l->wbits) - 1)) >= L) {
+        dl_acc_program_free(p);
+        return dl_error_set(e, "layer %d: weight index %lld lies beyond its codebook of %lld", i, (long long)j, (long long)L);
+      }
+  }
   /* the block format: the bitmap's blocks fill the layer's bytes exactly, and it counts the zero blocks the header says */
   for (int i = 0; i < p->nl; i++) {
     const DlAccLayer *l = &p->l[i];
@@ -247,9 +268,10 @@ void dl_acc_print(FILE *f, const DlAccProgram *p, DlPlan *plan, bool insns) {
     if (l->wbits) {
       DlAccGrid g;
       dl_acc_grid(d, l, &g);
-      fprintf(f, ", %s weights: %lld blocks of %lld x %lld, %lld zero", l->wformat == DL_ACC_W_BLOCKS ? "block" : "dense",
+      fprintf(f, ", %s weights: %lld blocks of %lld x %lld, %lld zero", l->wformat == DL_ACC_W_BLOCKS ? "block" : l->wformat == DL_ACC_W_CODEBOOK ? "codebook" : "dense",
               (long long)g.n, (long long)g.bn, (long long)g.bk, (long long)l->zblocks);
       if (l->wformat == DL_ACC_W_BLOCKS) fprintf(f, " (skipped), %lld bytes", (long long)l->wbytes);
+      if (l->wformat == DL_ACC_W_CODEBOOK) fprintf(f, ", indices into a codebook of %lld per channel", (long long)codebook_len(l));
     }
     fputc('\n', f);
     for (int64_t c = l->icmd; insns && c < l->icmd + l->ncmd; c++) {

@@ -21,7 +21,7 @@ void dl_acc_ir_unit(DlBuf *b, const void *prog, int i) {
                    ": () -> ()",
                 l->step, dl_acc_layer_kind_name(l->kind), (long long)l->M, (long long)l->N, (long long)l->K, (long long)l->mt,
                 (long long)l->nt, (long long)l->kt, l->order ? "m" : "n", l->wbits, (long long)l->noutliers,
-                (long long)l->ncmd, l->wformat == DL_ACC_W_BLOCKS ? "blocks" : "dense", (long long)l->zblocks);
+                (long long)l->ncmd, l->wformat == DL_ACC_W_BLOCKS ? "blocks" : l->wformat == DL_ACC_W_CODEBOOK ? "codebook" : "dense", (long long)l->zblocks);
 }
 
 void dl_acc_ir_detail(DlBuf *b, const void *prog, int i) {

@@ -44,6 +44,13 @@ int64_t dl_acc_x_bytes(const DlStep *st, const DlAccLayer *l, int64_t m0, int64_
   return bytes;
 }
 
+int32_t dl_acc_weight(const DlAccLayer *l, const unsigned char *data, int64_t i) {
+  int32_t v = qrt_wget((qrt_wts){data, l->wbits, 0, NULL}, i);
+  if (l->wformat != DL_ACC_W_CODEBOOK) return v;
+  int64_t base = (l->N * l->K * l->wbits + 7) / 8, L = (l->wbytes - base) / l->N; /* L entries per channel */
+  return ((const int8_t *)data)[base + i / l->K * L + (v & ((1 << l->wbits) - 1))];
+}
+
 int64_t dl_acc_weight_bytes(const DlAccDevice *d, const DlAccLayer *l) {
   if (!l->wbits) return 0;
   int64_t pad = 0; /* the block format's bitmap is padded to 4 bytes in the file; a bit per block is what must move */
@@ -452,13 +459,22 @@ bool dl_acc_compile(DlPlan *plan, MlirModule mod, const DlAccDevice *dev, DlAccP
       l.pg = t.pg;
       int64_t nw = l.N * l.K;
       int32_t *w = malloc(sizeof(int32_t) * (size_t)nw);
+      int cbits = q->w.cb ? q->w.bits : 0; /* codebook indices: stored as they are, decoded before the PE array */
+      int64_t cbytes = 0;
+      qrt_wts raw = {q->w.data, q->w.bits, q->w.cl, NULL};
       for (int64_t n = 0; n < l.N; n++)
         for (int64_t k = 0; k < l.K; k++)
-          w[n * l.K + k] = qrt_wget(q->w, l.kind == DL_ACC_L_CONV ? n * l.K + k : k * l.N + n);
-      l.wbits = dense_bits(dev, w, nw, &l.noutliers);
+          w[n * l.K + k] = qrt_wget(raw, l.kind == DL_ACC_L_CONV ? n * l.K + k : k * l.N + n);
+      if (cbits) {
+        for (int64_t i = 0; i < nw; i++) w[i] &= (1 << cbits) - 1;
+        l.wbits = cbits <= 2 && dev->pack2 ? 2 : cbits <= 4 && dev->pack4 ? 4 : 8, l.noutliers = 0;
+        cbytes = l.N << cbits; /* one codebook per output channel (a layer's own repeated) */
+      } else {
+        l.wbits = dense_bits(dev, w, nw, &l.noutliers);
+      }
       /* the dense matrix as stored: outliers hold 0 there (the outlier unit computes them in either format) */
       for (int64_t i = 0; i < nw; i++)
-        if (!fits(w[i], l.wbits)) {
+        if (!cbits && !fits(w[i], l.wbits)) {
           if (out->nout == ocap) ocap = ocap ? ocap * 2 : 1024, out->out = realloc(out->out, sizeof(DlAccOutlier) * (size_t)ocap);
           out->out[out->nout++] = (DlAccOutlier){(uint32_t)(i % l.K), (uint32_t)(i / l.K), w[i]};
           w[i] = 0;
@@ -481,9 +497,10 @@ bool dl_acc_compile(DlPlan *plan, MlirModule mod, const DlAccDevice *dev, DlAccP
       /* the format: blocks when the zero blocks weigh more than the bitmap
        * (so the weights shrink) and the best tiling of whole blocks is
        * estimated no slower than the best dense one; dense otherwise */
-      l.wformat = DL_ACC_W_DENSE;
+      l.wformat = cbits ? DL_ACC_W_CODEBOOK : DL_ACC_W_DENSE;
+      if (cbits) l.zblocks = 0; /* index 0 is not weight 0: no block is skipped */
       bool tiled = choose_tiles(&t);
-      if (blocks_bytes < (nw * l.wbits + 7) / 8) {
+      if (!cbits && blocks_bytes < (nw * l.wbits + 7) / 8) {
         DlAccLayer dense = l;
         double dense_ns = t.best_ns;
         t.g = g, t.off = off, t.nnz = g.n - l.zblocks;
@@ -491,7 +508,7 @@ bool dl_acc_compile(DlPlan *plan, MlirModule mod, const DlAccDevice *dev, DlAccP
         if (choose_tiles(&t) && (!tiled || t.best_ns <= dense_ns * 1.001)) tiled = true;
         else l = dense;
       }
-      l.wbytes = l.wformat == DL_ACC_W_BLOCKS ? blocks_bytes : (nw * l.wbits + 7) / 8;
+      l.wbytes = l.wformat == DL_ACC_W_BLOCKS ? blocks_bytes : (nw * l.wbits + 7) / 8 + cbytes;
       l.woff = (out->wseg_len + 3) & ~(int64_t)3; /* aligned: 16-bit weights read as int16 */
       if (l.woff + l.wbytes > wcap) {
         wcap = (l.woff + l.wbytes) * 2;
@@ -499,8 +516,10 @@ bool dl_acc_compile(DlPlan *plan, MlirModule mod, const DlAccDevice *dev, DlAccP
       }
       unsigned char *dst = out->wseg + l.woff;
       memset(out->wseg + out->wseg_len, 0, (size_t)(l.woff + l.wbytes - out->wseg_len));
-      if (l.wformat == DL_ACC_W_DENSE) {
+      if (l.wformat != DL_ACC_W_BLOCKS) {
         for (int64_t i = 0; i < nw; i++) put_bits(dst, i * l.wbits, l.wbits, w[i]);
+        for (int64_t j = 0; j < cbytes; j++) /* channel n's entries: its own codebook, or the layer's */
+          dst[(nw * l.wbits + 7) / 8 + j] = (unsigned char)q->w.cb[((j >> cbits) % q->w.cbn << cbits) + (j & ((1 << cbits) - 1))];
       } else { /* the bitmap, then each nonzero block's [n][k] weights from a whole byte */
         memcpy(dst, bitmap, (size_t)bm);
         for (int64_t b = 0; b < g.n; b++) {

@@ -177,7 +177,7 @@ static bool check_layer(DlAccSim *s, int li, DlError *e) {
   int64_t skip = l->wformat == DL_ACC_W_BLOCKS ? dl_acc_bitmap_bytes(g) : 0, len = l->wbytes - skip;
   const unsigned char *wd = p->wseg + l->woff + skip;
   for (int64_t i = 0; i < stored && (i + 1) * l->wbits <= 8 * len; i++) { /* blocks: every stored weight, padding too */
-    double v = (double)qrt_wget((qrt_wts){wd, l->wbits, 0}, i);
+    double v = (double)dl_acc_weight(l, wd, i);
     wmax = v > wmax ? v : -v > wmax ? -v : wmax;
   }
   for (int64_t o = l->ooff; o < l->ooff + l->noutliers; o++) {
@@ -401,9 +401,9 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
       loaded:;
       }
     } else {
-      qrt_wts src = {p->wseg + l->woff, l->wbits, 0};
+      const unsigned char *src = p->wseg + l->woff;
       for (int64_t n = b0; n < b1 && !s->timing_only; n++)
-        for (int64_t k = c0; k < c1; k++) wd[(n - b0) * kt + (k - c0)] = qrt_wget(src, n * l->K + k);
+        for (int64_t k = c0; k < c1; k++) wd[(n - b0) * kt + (k - c0)] = dl_acc_weight(l, src, n * l->K + k);
       s->wnnz[hw] = dl_acc_dense_blocks(d, l, nt, kt), s->welems[hw] = nt * kt;
       bytes = (double)(nt * ((kt * l->wbits + 7) / 8));
     }
@@ -454,7 +454,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
     st->macs += macs + (double)(nout * mt);
     st->gemm_cycles += cyc > ocyc ? cyc : ocyc;
     st->peak_cycles += macs / ((double)d->pe_rows * (double)d->pe_cols * (double)d->pe_k);
-    double bits = (double)(l->wbits * s->xbits) / 64;
+    double bits = (double)((l->wformat == DL_ACC_W_CODEBOOK ? 8 : l->wbits) * s->xbits) / 64; /* decoded: 8-bit products */
     st->nj += (macs * bits + (double)(nout * mt) * (double)(d->outlier_bits * s->xbits) / 64) * d->e_mac * 1e-3 +
               (double)(mt * kt * q->xes + s->wtbytes[hw] + 8 * mt * nt) * d->e_buf * 1e-3;
     return (cyc > ocyc ? cyc : ocyc) / d->ghz;
@@ -684,7 +684,7 @@ bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
       if (l->wbits)
         fprintf(f, ", \"weight_format\": \"%s\", \"weight_blocks\": %lld, \"zero_blocks\": %lld, \"gemm_cycles\": %.3f, "
                    "\"skipped_cycles\": %.3f",
-                l->wformat == DL_ACC_W_BLOCKS ? "blocks" : "dense", (long long)s->grid[li].n, (long long)l->zblocks,
+                l->wformat == DL_ACC_W_BLOCKS ? "blocks" : l->wformat == DL_ACC_W_CODEBOOK ? "codebook" : "dense", (long long)s->grid[li].n, (long long)l->zblocks,
                 x->gemm_cycles / per, x->skipped_cycles / per);
     } else {
       fprintf(f, ", \"on\": \"host\"");
