@@ -91,6 +91,17 @@ static bool opt_auto_keep(const DlOption *o, const char *v, void *s, DlError *e)
   return true;
 }
 
+static bool opt_highway(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  int *b = &((Args *)s)->qs.highway;
+  if (!v) return *b = 8, true;
+  char *end;
+  long n = strtol(v, &end, 10);
+  if (end == v || *end || n < 2 || n > 16) FAIL("bad --highway '%s' (expected the residual path's activation bits, 2..16)", v);
+  *b = (int)n;
+  return true;
+}
+
 static bool opt_auto_keep_cos(const DlOption *o, const char *v, void *s, DlError *e) {
   (void)o;
   DlQuantSettings *q = &((Args *)s)->qs;
@@ -289,6 +300,7 @@ static const DlOption dlc_options[] = {
     {"--quantize", NULL, "integer model: calibrate on --calib, then quantize", dl_opt_flag, OFF(quantize)},
     {"--calib", "FILE.npy", "calibration samples (float32, first dim = samples); or\nNAME=FILE.npy, the samples of input NAME, repeated once per\ninput of a model with several (same sample count in each);\nwith a QDQ model it calibrates the tensors the model leaves\nwithout Q/DQ, so their ops get integer forms too", opt_calib},
     {"--auto-keep", NULL, "[=DB] accuracy guard: layers whose SQNR against float on --calib\nis below DB (default 30) and 1 dB below their inputs' go to\n16-bit activations, then float; one warning names them", opt_auto_keep, .needs = "--quantize", .optional_arg = true},
+    {"--highway", NULL, "[=B] precision highway: residual adds and the layers feeding them\nkeep B-bit activations (default 8) while the blocks' other\nlayers use --abits (docs/quantization.md)", opt_highway, .needs = "--quantize", .optional_arg = true},
     {"--auto-keep-cos", "C", "the accuracy guard (--auto-keep), then the layers that lose most\nwiden until every output's cosine against float on --calib\nreaches C (0 < C < 1; a warning when it cannot)", opt_auto_keep_cos, .needs = "--quantize"},
     {"--calib-method", "M", "auto (default: mse below 6 bits, else minmax) | minmax |\npercentile[=P] (default P 99.99) | entropy | mse", opt_calib_method, .needs = Q},
     {"--calib-samples", "N", "use the first N samples (default 1000; 0 = all)", opt_calib_samples, .needs = "--calib"},

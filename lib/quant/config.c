@@ -97,6 +97,8 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
     } else if (!per_node && !strcmp(k, "weight_rounding")) {
       if (!cJSON_IsString(it) || (strcmp(it->valuestring, "nearest") && strcmp(it->valuestring, "gptq")))
         return bad(e, c, w, "%s", "must be \"nearest\" or \"gptq\"");
+    } else if (!per_node && !strcmp(k, "highway")) {
+      if (!is_int_in(it, 2, 16)) return bad(e, c, w, "%s", "must be an integer from 2 to 16 (the residual path's activation bits)");
     } else if (!per_node && (!strcmp(k, "calibration_samples") || !strcmp(k, "prune_samples"))) {
       if (!is_int_in(it, 0, 9007199254740992.0)) /* 2^53: every integer up to it is exact */
         return bad(e, c, w, "%s", "must be a non-negative integer (0: all)");
@@ -105,8 +107,8 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
                  per_node ? "wbits, abits, granularity, scheme, pow2, wclip, wquant, outliers, "
                             "outlier_bits, calibration, prune or keep_float"
                           : "wbits, abits, granularity, scheme, pow2, wclip, wquant, outliers, "
-                            "outlier_bits, calibration, calibration_samples, prune_compensation, prune_samples or "
-                            "weight_rounding");
+                            "outlier_bits, calibration, calibration_samples, prune_compensation, prune_samples, "
+                            "weight_rounding or highway");
     }
   }
   return true;
@@ -168,6 +170,7 @@ DlQuantConfig *dl_quant_config_parse(const char *text, size_t len, const char *p
     else if (!strcmp(k, "calibration")) dl_calib_method_parse(it->valuestring, &s->calib.method, &s->calib.percentile);
     else if (!strcmp(k, "calibration_samples")) s->calib.limit = (int64_t)it->valuedouble;
     else if (!strcmp(k, "weight_rounding")) s->gptq = !strcmp(it->valuestring, "gptq");
+    else if (!strcmp(k, "highway")) s->highway = it->valueint;
   }
   if (!ok) dl_quant_config_destroy(c), c = NULL;
   return c;

@@ -18,6 +18,8 @@ static bool already_quantized(MlirOperation func) {
 bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e) {
   if (s->wbits < 2 || s->wbits > 16 || s->abits < 2 || s->abits > 16)
     return dl_error_set(e, "bit widths must be within 2..16 (got weights %d, activations %d)", s->wbits, s->abits);
+  if (s->highway && (s->highway < 2 || s->highway > 16))
+    return dl_error_set(e, "the highway's activation bits must be within 2..16 (got %d)", s->highway);
   int obits = s->outlier_bits ? s->outlier_bits : 8;
   if (s->outliers != 0 && !(s->outliers > 0 && s->outliers < 0.5))
     return dl_error_set(e, "the outlier fraction must be within 0 < FRAC < 0.5 (got %g)", s->outliers);
@@ -34,7 +36,7 @@ bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e)
                            "quantize its float original");
   MlirContext ctx = mlirModuleGetContext(m);
   MlirType i64 = mlirIntegerTypeGet(ctx, 64);
-  MlirNamedAttribute kv[8] = {
+  MlirNamedAttribute kv[9] = {
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("wbits")), mlirIntegerAttrGet(i64, s->wbits)),
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("abits")), mlirIntegerAttrGet(i64, s->abits)),
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("per_channel")), mlirBoolAttrGet(ctx, !s->per_tensor)),
@@ -53,6 +55,7 @@ bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e)
                                     mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), s->outliers));
     kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("outlier_bits")), mlirIntegerAttrGet(i64, obits));
   }
+  if (s->highway) kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("highway")), mlirIntegerAttrGet(i64, s->highway));
   mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.quant"), mlirDictionaryAttrGet(ctx, n, kv));
   return true;
 }
