@@ -56,3 +56,21 @@ func.func @no_join(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %v: tensor<
   %k = "qg.add"(%j, %r) : (tensor<1x2x4x4xf32>, tensor<1x2x1x1xf32>) -> tensor<1x2x4x4xf32>
   return %k : tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// Under 3-bit defaults, the highway's ends (the layer reading the input, the
+// layer computing the output) keep 8-bit weights; the block's do not.
+// CHECK-LABEL: func.func @ends
+// CHECK: "qg.conv"(%arg0, %arg1) {{.*}}dlc.quant = {abits = 8 : i64, highway = true, wbits = 8 : i64}
+// CHECK: "qg.conv"(%{{.*}}, %arg2) {{.*}}dlc.quant = {abits = 8 : i64, highway = true}
+// CHECK: "qg.add"
+// CHECK: "qg.gemm"({{.*}}dlc.quant = {abits = 8 : i64, highway = true, wbits = 8 : i64}
+func.func @ends(%x: tensor<1x1x4x4xf32>, %w0: tensor<2x1x1x1xf32>, %w: tensor<2x2x1x1xf32>, %f: tensor<32x3xf32>) -> tensor<1x3xf32> attributes {dlc.quant = {wbits = 3 : i64, abits = 3 : i64}} {
+  %s = "qg.conv"(%x, %w0) {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %b = "qg.conv"(%s, %w) {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %j = "qg.add"(%b, %s) : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %r = "qg.reshape"(%j) : (tensor<1x2x4x4xf32>) -> tensor<1x32xf32>
+  %y = "qg.gemm"(%r, %f) {alpha = 1.0 : f32, beta = 1.0 : f32, transA = 0 : i64, transB = 0 : i64} : (tensor<1x32xf32>, tensor<32x3xf32>) -> tensor<1x3xf32>
+  return %y : tensor<1x3xf32>
+}
