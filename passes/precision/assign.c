@@ -343,6 +343,21 @@ static double accuracy(const Job *j, const float *y, int64_t n, double *se) {
   return 100.0 * (double)hit / (double)n;
 }
 
+/* A loss budget is checked on n held-out samples as loss + margin standard
+ * errors; when the margin takes more than half the budget, points within it
+ * are hard to tell apart and on unseen data the choice can land past it.
+ * The standard error shrinks as 1/sqrt(n): the warning says how many samples
+ * bring the margin to half the budget (docs/precision.md). */
+static void warn_holdout(MlirContext ctx, const DlPrecisionSettings *ps, double se, int64_t n) {
+  double used = ps->margin * se, half = ps->value / 2;
+  if (ps->kind != DL_BUDGET_LOSS || used <= half || n <= 0) return;
+  dl_warn(ctx,
+          "--assign-precision=loss:%g: %lld held-out samples measure the chosen point's loss to a standard error of "
+          "%.2f points, so the margin (%g of them) takes %.0f%% of the budget; about %.0f held-out samples "
+          "(--assign-holdout) would bring it to half",
+          ps->value, (long long)n, se, ps->margin, 100 * used / ps->value, ceil((double)n * (used / half) * (used / half)));
+}
+
 /* ---- the tables ------------------------------------------------------------------- */
 
 /* A sensitivity job: unit u with its weight width (wa = 0), activation width
@@ -1192,6 +1207,7 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
                      "per budget (%.0fx)\n", ps->rl_episodes, worse, fin, dps / (fin ? fin : 1), rls / (fin ? fin : 1),
                 dps > 0 ? rls / dps : 0);
     }
+    warn_holdout(mlirModuleGetContext(*m), ps, c->se, hold_runs * B);
     if (ps->config_out) ok = write_config(&j, c->choice, cal_runs * B, ps->config_out, e);
     if (ok && ps->pareto_out) ok = write_pareto(&j, &pts, sens, cost, vs, nvs, k, ps->pareto_out, e);
     if (ok && ps->svg_out) {
