@@ -125,6 +125,7 @@ typedef struct {
   MlirContext ctx;
   MlirModule m;
   DlTrace *trace; /* dlc-run --trace, or NULL */
+  const char *option; /* the target's dlc-run option, or NULL */
 } Loaded;
 
 bool dl_sim_recognize(const DlSimTarget *t, const char *path, const void *head, size_t n) {
@@ -148,6 +149,7 @@ bool dl_sim_load(const DlSimTarget *t, const char *path, const DlRunOptions *o, 
   if (!(l->plan = dl_plan_create(x->m, e))) return false;
   if (!(x->sim = t->sim_create(x->prog, l->plan, e))) return dl_error_prefix(e, path);
   if (o->trace) x->trace = t->trace(x->sim);
+  x->option = o->option;
   return !o->option || !t->option || t->option(x->sim, o->option, e);
 }
 
@@ -216,4 +218,120 @@ void dl_sim_unload(DlLoaded *l) {
   if (!mlirContextIsNull(x->ctx)) dl_context_destroy(x->ctx);
   free(x);
   *l = (DlLoaded){0};
+}
+
+/* --- dlc-run --jobs, --shard, --merge --------------------------------------- */
+
+bool dl_sim_merge(DlLoaded *into, DlLoaded *from, bool later, DlError *e) {
+  Loaded *a = into->state, *b = from->state;
+  int na, nb;
+  DlXSum *xa = a->t->sums(a->sim, &na), *xb = b->t->sums(b->sim, &nb);
+  if (na != nb) return dl_error_set(e, "internal: merging simulators of different programs");
+  for (int i = 0; i < na; i++) dl_xsum_merge(&xa[i], &xb[i]);
+  *a->t->wall(a->sim) += *b->t->wall(b->sim);
+  if (later && a->t->last) {
+    int la, lb;
+    double *va = a->t->last(a->sim, &la), *vb = b->t->last(b->sim, &lb);
+    memcpy(va, vb, sizeof(double) * (size_t)(la < lb ? la : lb));
+  }
+  return true;
+}
+
+#define STATS_MAGIC "DLCSIMST"
+#define STATS_VERSION 1u
+
+/* What a statistics file must have been written for: the program (its
+ * embedded model) and the target's run option. */
+static uint64_t stats_fingerprint(const Loaded *x) {
+  size_t len;
+  const char *text = x->t->embedded(x->prog, &len);
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)text[i]) * 0x100000001b3ull;
+  for (const char *p = x->option ? x->option : ""; ; p++) {
+    h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+    if (!*p) break;
+  }
+  return h;
+}
+
+static void put_le(FILE *f, uint64_t x, int bytes) {
+  for (int i = 0; i < bytes; i++) fputc((int)((x >> (8 * i)) & 0xff), f);
+}
+
+bool dl_sim_stats_write(const DlLoaded *l, int64_t samples, const char *path, DlError *e) {
+  const Loaded *x = l->state;
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f) return dl_error_set(e, "%s: out of memory", path);
+  int n, nl = 0;
+  DlXSum *xs = x->t->sums(x->sim, &n);
+  double *last = x->t->last ? x->t->last(x->sim, &nl) : NULL;
+  fwrite(STATS_MAGIC, 1, 8, f);
+  put_le(f, STATS_VERSION, 4);
+  put_le(f, stats_fingerprint(x), 8), put_le(f, (uint64_t)samples, 8), put_le(f, (uint64_t)n, 4);
+  for (int i = 0; i < n; i++) dl_xsum_write(f, &xs[i]);
+  put_le(f, (uint64_t)nl, 4);
+  for (int i = 0; i < nl; i++) {
+    uint64_t u;
+    memcpy(&u, &last[i], 8);
+    put_le(f, u, 8);
+  }
+  uint64_t w;
+  memcpy(&w, x->t->wall(x->sim), 8);
+  put_le(f, w, 8);
+  bool ok = fclose(f) == 0;
+  ok = ok ? dl_write_file_atomic(path, text, len, e) : dl_error_set(e, "%s: out of memory", path);
+  free(text);
+  return ok;
+}
+
+static bool get_le(const unsigned char **p, const unsigned char *end, int bytes, uint64_t *x) {
+  if (end - *p < bytes) return false;
+  *x = 0;
+  for (int i = 0; i < bytes; i++) *x |= (uint64_t)(*p)[i] << (8 * i);
+  *p += bytes;
+  return true;
+}
+
+/* The file's figures merged into x; a reason when it does not fit. */
+static const char *stats_merge(Loaded *x, const unsigned char *p, const unsigned char *end, int64_t *samples) {
+  uint64_t ver, fp, s, n, nl, w;
+  if (end - p < 8 || memcmp(p, STATS_MAGIC, 8)) return "not a simulator statistics file (dlc-run --sim-stats-out writes them)";
+  p += 8;
+  if (!get_le(&p, end, 4, &ver)) return "truncated";
+  if (ver != STATS_VERSION) return "another version of simulator statistics (this dlc-run reads version 1)";
+  if (!get_le(&p, end, 8, &fp) || !get_le(&p, end, 8, &s) || !get_le(&p, end, 4, &n)) return "truncated";
+  int nx, nlx = 0;
+  DlXSum *xs = x->t->sums(x->sim, &nx);
+  double *last = x->t->last ? x->t->last(x->sim, &nlx) : NULL;
+  if (fp != stats_fingerprint(x) || n != (uint64_t)nx)
+    return "statistics of another program or another run option (the shards' binary and options must be this run's)";
+  DlXSum t;
+  for (uint64_t i = 0; i < n; i++) {
+    if (!dl_xsum_read(&p, end, &t)) return "truncated or malformed sums";
+    dl_xsum_merge(&xs[i], &t);
+  }
+  if (!get_le(&p, end, 4, &nl) || nl != (uint64_t)nlx) return "truncated or malformed";
+  for (uint64_t i = 0; i < nl; i++) {
+    uint64_t u;
+    if (!get_le(&p, end, 8, &u)) return "truncated";
+    if (s > 0) memcpy(&last[i], &u, 8); /* a later shard's last run */
+  }
+  if (!get_le(&p, end, 8, &w)) return "truncated";
+  double wd;
+  memcpy(&wd, &w, 8);
+  *x->t->wall(x->sim) += wd;
+  if (p != end) return "bytes after the end";
+  *samples += (int64_t)s;
+  return NULL;
+}
+
+bool dl_sim_stats_merge(DlLoaded *l, const char *path, int64_t *samples, DlError *e) {
+  char *text;
+  size_t len;
+  if (!dl_read_file(path, &text, &len, e)) return dl_error_prefix(e, "simulator statistics");
+  const char *why = stats_merge(l->state, (const unsigned char *)text, (const unsigned char *)text + len, samples);
+  free(text);
+  return !why || dl_error_set(e, "%s: %s", path, why);
 }

@@ -14,6 +14,7 @@
 #include "dlc/trace.h"
 #include "dlc/support.h"
 #include "dlc/target.h"
+#include "dlc/xsum.h"
 
 /* --- the container ---------------------------------------------------------- */
 typedef struct {
@@ -68,6 +69,12 @@ typedef struct {
   DlTrace *(*trace)(void *sim); /* starts the timeline of the runs to come (owned by the caller) */
   const DlHtmlColumn *html;     /* dlc-run --report-html: the report's layer members shown */
   int nhtml;
+  /* dlc-run --jobs, --shard and --merge: the simulator's exact totals of
+   * the runs so far (a merge adds to them), its wall-clock seconds, and what
+   * it keeps of the last run only (NULL: nothing; a later run's replaces it). */
+  DlXSum *(*sums)(void *sim, int *n);
+  double *(*wall)(void *sim);
+  double *(*last)(void *sim, int *n);
 } DlSimTarget;
 
 /* A simulated target's DlSimTarget, named `sim`, over its own names: its
@@ -78,7 +85,7 @@ typedef struct {
  * target defines step_cost, summary and html_columns (its --report-html
  * columns) before. Then the static functions
  * its DlTarget takes (DL_SIM_TARGET_MEMBERS, cost). */
-#define DL_SIM_TARGET(NAME, P, Program, Device, count, units, opt, chk)                                                      \
+#define DL_SIM_TARGET(NAME, P, Program, Device, count, units, opt, chk, lst)                                                 \
   void P##_ir_device(DlBuf *b, const void *prog);                                                                      \
   void P##_ir_unit(DlBuf *b, const void *prog, int i);                                                                 \
   void P##_ir_detail(DlBuf *b, const void *prog, int i);                                                               \
@@ -102,6 +109,8 @@ typedef struct {
   static void timing_only(void *sim, bool on) { P##_sim_timing_only(sim, on); }                                       \
   static bool report(void *sim, FILE *f, int64_t samples) { return P##_sim_report(sim, f, samples); }                 \
   static DlTrace *trace(void *sim) { return P##_sim_trace(sim); }                                                     \
+  static DlXSum *sums(void *sim, int *n) { return P##_sim_sums(sim, n); }                                             \
+  static double *wall(void *sim) { return P##_sim_wall(sim); }                                                        \
   static void print(FILE *f, const void *prog, DlPlan *plan) { P##_print(f, prog, plan, true); }                      \
   static bool write(const char *path, const void *prog, DlError *e) { return P##_write(path, prog, e); }              \
   static const DlSimTarget sim = {NAME,        &P##bin,          sizeof(Program), compile,     parse,                  \
@@ -109,7 +118,7 @@ typedef struct {
                                   sim_destroy,  timing_only,     step_cost,       report,      summary,                \
                                   print,        opt,             write,           P##_ir_device, P##_ir_unit,          \
                                   P##_ir_detail, chk,        trace,           html_columns,                            \
-                                  (int)(sizeof html_columns / sizeof *html_columns)};                                 \
+                                  (int)(sizeof html_columns / sizeof *html_columns), sums, wall, lst};                \
   static bool emit(MlirModule m, const DlTargetOptions *o, DlError *e) { return dl_sim_emit(&sim, m, o, e); }         \
   static char *ir(MlirModule m, const DlTargetOptions *o, size_t *len, DlError *e) {                                  \
     return dl_sim_ir(&sim, m, o, len, e);                                                                               \
@@ -124,7 +133,7 @@ typedef struct {
 /* The DlTarget members a simulated target takes from DL_SIM_TARGET. */
 #define DL_SIM_TARGET_MEMBERS                                                                                          \
   .recognizes = recognizes, .load = load, .disasm = dl_sim_disasm, .finish = dl_sim_finish, .unload = dl_sim_unload,  \
-  .emit = emit, .ir = ir
+  .emit = emit, .ir = ir, .merge = dl_sim_merge, .stats_write = dl_sim_stats_write, .stats_merge = dl_sim_stats_merge
 
 /* dlc --cost: each step's cost per sample from the simulator's timing model. */
 bool dl_sim_cost(const DlSimTarget *t, MlirModule m, const char *device, DlLayerCost **out, int *n, DlError *e);
@@ -141,5 +150,13 @@ bool dl_sim_load(const DlSimTarget *t, const char *path, const DlRunOptions *o, 
 bool dl_sim_disasm(FILE *f, const DlLoaded *l);
 bool dl_sim_finish(const DlLoaded *l, int64_t samples, const DlRunOutputs *o, DlError *e);
 void dl_sim_unload(DlLoaded *l);
+/* dlc-run --jobs: adds from's totals to into's (from == NULL: none), and
+ * its last run's figures when it ran the last batch (`later`). */
+bool dl_sim_merge(DlLoaded *into, DlLoaded *from, bool later, DlError *e);
+/* dlc-run --sim-stats-out: the totals of the runs (samples of them) as a
+ * versioned file; --sim-stats: one merged after those so far (its samples
+ * added to *samples), naming the file and the reason when it does not fit. */
+bool dl_sim_stats_write(const DlLoaded *l, int64_t samples, const char *path, DlError *e);
+bool dl_sim_stats_merge(DlLoaded *l, const char *path, int64_t *samples, DlError *e);
 
 #endif

@@ -29,6 +29,8 @@ typedef struct {
   const char *target_option[8]; /* each target's own option (DlTarget.run_option) */
   int nin;
   int64_t batch, limit, jobs;
+  DlShard shard;                                  /* --shard=I/N */
+  const char *merge, *sim_stats_out, *sim_stats; /* --merge, --sim-stats-out, --sim-stats */
   double atol, rtol;
   bool quiet, disasm, allow_nonfinite;
 } Args;
@@ -52,7 +54,11 @@ static const DlOption run_options[] = {
     {"--batch", "N", "batch size for a dynamic batch dimension (default 64)", dl_opt_i64, OFF(batch), 1, 1e9},
     {"--limit", "N", "use only the first N samples", dl_opt_i64, OFF(limit), 0, 9e18},
     {"--quiet", NULL, "no progress bar", dl_opt_flag, OFF(quiet)},
-    {"--jobs", "N", "run batches on N threads (default: one per online core; the outputs\nare the same for any N); the interpreter only: compiled C and the\nsimulators run on one", dl_opt_i64, OFF(jobs), 1, 4096},
+    {"--jobs", "N", "run batches on N threads (default: one per online core; the outputs,\nthe simulators' summary and reports are the same for any N);\ncompiled C runs on one", dl_opt_i64, OFF(jobs), 1, 4096},
+    {"--shard", "I/N", "run only block I of N of the batches (counted from 0, contiguous):\n-o holds those samples' rows, for --merge", dl_opt_shard, OFF(shard)},
+    {"--sim-stats-out", "FILE", ".pimbin / .accbin: the run's exact time, energy and byte totals,\nfor --merge --sim-stats", dl_opt_str, OFF(sim_stats_out)},
+    {"--merge", "A.npy,..", "runs nothing: writes to -o the rows of these outputs one after\nanother (the shards in order), the bytes of one run", dl_opt_str, OFF(merge)},
+    {"--sim-stats", "A,B,..", "with --merge and a .pimbin / .accbin: the shards' --sim-stats-out\nfiles in order; prints the summary and writes --report, --report-html\nof one run", dl_opt_str, OFF(sim_stats), .needs = "--merge"},
     {"--allow-nonfinite", NULL, "run an integer model on inputs with NaN or Inf (a warning with their count);\n"
                                 "by default they are an error, since quantizing makes them finite numbers", dl_opt_flag, OFF(allow_nonfinite)},
     {"--report", "FILE", ".pimbin / .accbin: write the simulator's JSON report (time, energy per layer)", dl_opt_str, OFF(report)},
@@ -135,12 +141,12 @@ static bool quantizes(const Runner *r) {
 /* NaN and Inf in the first `samples` samples of float input t (those that
  * run): their count, and the first one's sample and index; -1 when the file
  * cannot be read. Sample by sample, so a streamed input stays streamed. */
-static int64_t nonfinite(const DlTensor *t, int64_t samples, int64_t *sample, int64_t *index, DlError *e) {
+static int64_t nonfinite(const DlTensor *t, int64_t first, int64_t samples, int64_t *sample, int64_t *index, DlError *e) {
   if (!dl_dtype_is_float(t->shape.dtype)) return 0;
   int64_t n = dl_shape_numel(&t->shape), per = t->shape.rank && t->shape.dims[0] ? n / t->shape.dims[0] : n, count = 0;
   if (t->shape.rank && samples < t->shape.dims[0]) n = samples * per;
   void *buf = malloc(dl_dtype_size(t->shape.dtype) * (size_t)(per ? per : 1));
-  for (int64_t s = 0; per && s < n / per && count >= 0; s++) {
+  for (int64_t s = first; per && s < n / per && count >= 0; s++) {
     DlTensor row = {.shape = {t->shape.dtype, 1, {per}}};
     if (!(row.data = (void *)dl_tensor_span(t, s * per, per, buf, e))) count = -1;
     for (int64_t i = 0; count >= 0 && i < per; i++) {
@@ -165,7 +171,8 @@ typedef struct {
   DlTensor *outs;
   const size_t *per_in;
   int nin, no;
-  int64_t B, samples;
+  int64_t B, samples; /* samples: where the run's last batch ends */
+  int64_t b0, last_w;  /* the first batch (--shard); the worker that ran the last */
   DlError err[MAX_JOBS];
   bool tty;
   double t0;
@@ -174,7 +181,7 @@ typedef struct {
 static bool run_batch(void *user, int w, int64_t b) {
   Batches *j = user;
   DlError *e = &j->err[w];
-  int64_t s0 = b * j->B, cnt = j->samples - s0 < j->B ? j->samples - s0 : j->B;
+  int64_t s0 = (b + j->b0) * j->B, cnt = j->samples - s0 < j->B ? j->samples - s0 : j->B, row = s0 - j->b0 * j->B;
   const void *ptrs[256];
   for (int i = 0; i < j->nin; i++) {
     void *st = j->stage[w * j->nin + i];
@@ -194,12 +201,13 @@ static bool run_batch(void *user, int w, int64_t b) {
     const void *rd = r_output(r, o);
     size_t bytes = 0;
     dl_shape_bytes(rs, &bytes); /* allocated before: fits */
-    if (j->outs[o].shape.rank && j->outs[o].shape.dims[0] == j->samples && rs->dims[0] == j->B) {
+    if (j->outs[o].shape.rank && j->outs[o].shape.dims[0] == j->samples - j->b0 * j->B && rs->dims[0] == j->B) {
       size_t per = bytes / (size_t)j->B;
-      memcpy((char *)j->outs[o].data + per * (size_t)s0, rd, per * (size_t)cnt);
+      memcpy((char *)j->outs[o].data + per * (size_t)row, rd, per * (size_t)cnt);
     } else memcpy(j->outs[o].data, rd, bytes);
   }
-  if (j->tty && w == 0) dl_progress("samples", s0 + cnt, j->samples, j->t0);
+  if (s0 + cnt == j->samples) j->last_w = w;
+  if (j->tty && w == 0) dl_progress("samples", row + cnt, j->samples - j->b0 * j->B, j->t0);
   return true;
 }
 
@@ -225,6 +233,93 @@ static char *data_shapes(const char *model, const DlTensor *in, int nin) {
   return spec;
 }
 
+/* The comma-separated list v split in place into at most max items. */
+static int split_list(char *v, const char **items, int max) {
+  int n = 0;
+  for (char *p = v, *c; p && n < max; p = c) {
+    if ((c = strchr(p, ','))) *c++ = 0;
+    items[n++] = p;
+  }
+  return n;
+}
+
+/* The rows of the parts one after the other (same dtype and sample shape). */
+static bool merge_outputs(const char *const *parts, int n, DlTensor *out, DlError *e) {
+  DlTensor t[256] = {{{0}}};
+  int64_t rows = 0;
+  size_t bytes = 0;
+  bool ok = true;
+  for (int k = 0; k < n && ok; k++) {
+    ok = dl_npy_read(parts[k], &t[k], e);
+    if (!ok) break;
+    DlShape a = t[k].shape, b = t[0].shape;
+    bool same = a.dtype == b.dtype && a.rank == b.rank && a.rank > 0;
+    for (int d = 1; same && d < a.rank; d++) same = a.dims[d] == b.dims[d];
+    if (!same) {
+      char x[128], y[128];
+      ok = dl_error_set(e, "--merge: %s has shape %s, %s %s (the parts must differ in their first axis only)", parts[k],
+                        dl_shape_str(&a, x, sizeof x), parts[0], dl_shape_str(&b, y, sizeof y));
+      break;
+    }
+    rows += a.dims[0], bytes += dl_tensor_bytes(&t[k]);
+  }
+  if (ok) {
+    DlShape s = t[0].shape;
+    s.dims[0] = rows;
+    ok = dl_tensor_alloc(out, &s) || dl_error_set(e, "--merge: out of memory");
+    size_t at = 0;
+    for (int k = 0; k < n && ok; k++) memcpy((char *)out->data + at, t[k].data, dl_tensor_bytes(&t[k])), at += dl_tensor_bytes(&t[k]);
+  }
+  for (int k = 0; k < n; k++) dl_tensor_free(&t[k]);
+  return ok;
+}
+
+/* dlc-run --merge: the shards' outputs into -o and, with --sim-stats, the
+ * simulator's summary and reports of one run over all their samples. */
+static int merge_main(Args *a, const char *model) {
+  DlError e = {0};
+  char *list = strdup(a->merge), *slist = a->sim_stats ? strdup(a->sim_stats) : NULL;
+  const char *parts[256], *stats[256];
+  int np = split_list(list, parts, 256), ns = slist ? split_list(slist, stats, 256) : 0;
+  DlTensor out = {0};
+  DlLoaded l = {0};
+  const DlTarget *tg = model ? dl_target_recognize(model) : NULL;
+  int64_t samples = 0;
+  dl_outputs_begin();
+  bool ok = true;
+  if (a->nin || a->labels || a->compare || a->shard.n || a->limit >= 0 || a->sim_stats_out || a->trace || a->disasm)
+    ok = dl_error_set(&e, "--merge runs nothing: it takes the parts, -o, and --sim-stats with --report or --report-html");
+  else if (!a->common.out)
+    ok = dl_error_set(&e, "--merge needs -o FILE.npy");
+  else if ((a->report || a->report_html) && !a->sim_stats)
+    ok = dl_error_set(&e, "--merge: %s needs the shards' --sim-stats", a->report ? "--report" : "--report-html");
+  else if (a->sim_stats && (!tg || !tg->stats_merge))
+    ok = dl_error_set(&e, "--sim-stats: give the simulator's binary (.pimbin or .accbin) the shards ran%s%s", model ? ", not " : "",
+                      model ? model : "");
+  ok = ok && merge_outputs(parts, np, &out, &e);
+  if (ok && a->sim_stats) {
+    DlRunOptions ro = {0};
+    for (int t = 0; dl_target_at(t); t++)
+      if (dl_target_at(t) == tg) ro.option = a->target_option[t];
+    ok = tg->load(model, &ro, &l, &e);
+    for (int k = 0; k < ns && ok; k++) ok = tg->stats_merge(&l, stats[k], &samples, &e);
+    if (ok && samples != out.shape.dims[0])
+      ok = dl_error_set(&e, "--sim-stats: the statistics count %lld samples, the merged outputs %lld rows", (long long)samples,
+                        (long long)out.shape.dims[0]);
+    DlRunOutputs ro2 = {a->report, a->report_html, NULL};
+    if (ok) printf("samples: %lld (merged)\n", (long long)samples);
+    ok = ok && tg->finish(&l, samples, &ro2, &e);
+  }
+  ok = ok && dl_npy_write(a->common.out, &out, &e) && dl_outputs_commit(&e);
+  if (!ok) fprintf(stderr, "%s: error: %s\n", prog, e.msg);
+  dl_outputs_abort();
+  if (tg && l.state) tg->unload(&l);
+  dl_tensor_free(&out);
+  free(list), free(slist);
+  dl_error_clear(&e);
+  return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   Args args = {.batch = 64, .limit = -1, .atol = 1e-4};
   const char *model = NULL, *pos[2];
@@ -234,11 +329,12 @@ int main(int argc, char **argv) {
   bool parsed = dl_options_parse(run_tables, argc, argv, &args, pos, 2, &npos, seen, &pe);
   if (parsed && (args.common.help || args.common.version)) return args.common.help ? usage(stdout) : (void)printf("dlc-run %s\n", DLC_VERSION), 0;
   if (parsed && npos == 2) parsed = dl_error_set(&pe, "more than one model");
-  if (parsed && !npos) return usage(stderr), 1;
+  if (parsed && !npos && !args.merge) return usage(stderr), 1;
   if (!parsed || !dl_options_check(run_tables, seen, &pe)) {
     fprintf(stderr, "%s: error: %s\n", prog, pe.msg);
     return dl_error_clear(&pe), 1;
   }
+  if (args.merge) return merge_main(&args, npos ? pos[0] : NULL);
   model = pos[0];
   const char *const *inputs = args.inputs, *labels = args.labels, *compare = args.compare, *out = args.common.out;
   const char *shapes = args.front.input_shapes, *report = args.report, *const *target_option = args.target_option;
@@ -264,6 +360,14 @@ int main(int argc, char **argv) {
     goto fail;
   }
   if (shapes && !dl_shape_spec_check(shapes, false, &e)) goto fail;
+  if (args.shard.n && (labels || compare)) {
+    dl_error_set(&e, "--shard: %s applies to the merged outputs (dlc-run --merge, then compare)", labels ? "--labels" : "--compare");
+    goto fail;
+  }
+  if (args.sim_stats_out && (!run.tg || !run.tg->stats_write)) {
+    dl_error_set(&e, "--sim-stats-out: %s runs on no simulator (a .pimbin or .accbin has statistics)", model);
+    goto fail;
+  }
   if (run.tg && shapes) {
     dl_error_set(&e, "--input-shape fixes the dynamic inputs of an ONNX model; %s has static shapes", model);
     goto fail;
@@ -358,9 +462,23 @@ int main(int argc, char **argv) {
   }
   int64_t given = samples; /* before --limit */
   if (limit >= 0 && limit < samples) samples = limit;
+  /* --shard: batches [b0, b1) of the run; samples then ends the last of them */
+  int64_t b0 = 0, nbatch = (samples + B - 1) / B;
+  if (args.shard.n) {
+    int64_t b1 = nbatch * (args.shard.i + 1) / args.shard.n;
+    b0 = nbatch * args.shard.i / args.shard.n;
+    if (b1 == b0) {
+      dl_error_set(&e, "--shard=%d/%d: no batch to run (%lld batches of %lld samples in %d shards)", args.shard.i, args.shard.n,
+                   (long long)nbatch, (long long)B, args.shard.n);
+      goto fail;
+    }
+    if (samples > b1 * B) samples = b1 * B;
+    nbatch = b1 - b0;
+  }
+  int64_t nrun = samples - b0 * B; /* samples this run computes */
   bool integer = quantizes(&run);
   for (int i = 0; i < nin && integer; i++) {
-    int64_t at_s = 0, at_i = 0, bad = nonfinite(&in[i], samples, &at_s, &at_i, &e);
+    int64_t at_s = 0, at_i = 0, bad = nonfinite(&in[i], b0 * B, samples, &at_s, &at_i, &e);
     if (bad < 0) goto fail;
     if (!bad) continue;
     char what[512], nm[160];
@@ -381,27 +499,37 @@ int main(int argc, char **argv) {
         dl_error_set(&e, "output %d has no batch axis; give exactly one batch of inputs", o);
         goto fail;
       }
-    } else s.dims[0] = samples;
+    } else s.dims[0] = nrun;
     if (!dl_tensor_alloc(&outs[o], &s)) {
       dl_error_set(&e, "out of memory");
       goto fail;
     }
   }
-  /* workers: the interpreter's plan once per worker, no more than there are batches */
-  int64_t nbatch = (samples + B - 1) / B;
-  if (args.jobs > 1 && run.tg) {
-    dl_error_set(&e, "--jobs: %s runs on one thread (only the interpreter runs batches in parallel)", model);
+  /* workers: the interpreter's plan, or the simulator's load, once per worker, no more than there are batches */
+  if (args.jobs > 1 && run.l.cm) {
+    dl_error_set(&e, "--jobs: %s runs on one thread (compiled C)", model);
     goto fail;
   }
-  jobs = run.tg ? 1 : args.jobs ? (int)args.jobs : dl_pool_cores();
+  if (args.jobs > 1 && args.trace) {
+    dl_error_set(&e, "--jobs: --trace draws one simulator's timeline (give --jobs=1)");
+    goto fail;
+  }
+  jobs = run.l.cm || args.trace ? 1 : args.jobs ? (int)args.jobs : dl_pool_cores();
   if (jobs > MAX_JOBS) jobs = MAX_JOBS;
   if (jobs > nbatch) jobs = nbatch > 0 ? (int)nbatch : 1;
   runs = calloc((size_t)jobs, sizeof *runs);
   runs[0] = run;
-  for (int w = 1; w < jobs; w++)
-    if (!(runs[w].l.plan = dl_plan_create(m, &e))) goto fail;
+  for (int w = 1; w < jobs; w++) {
+    if (run.tg) {
+      DlRunOptions ro = {0};
+      for (int t = 0; dl_target_at(t); t++)
+        if (dl_target_at(t) == run.tg) ro.option = target_option[t];
+      runs[w].tg = run.tg;
+      if (!run.tg->load(model, &ro, &runs[w].l, &e)) goto fail;
+    } else if (!(runs[w].l.plan = dl_plan_create(m, &e))) goto fail;
+  }
   jb = calloc(1, sizeof *jb);
-  *jb = (Batches){runs, calloc((size_t)(jobs * nin) + 1, sizeof(void *)), in, outs, per_in, nin, no, B, samples};
+  *jb = (Batches){runs, calloc((size_t)(jobs * nin) + 1, sizeof(void *)), in, outs, per_in, nin, no, B, samples, b0};
   for (int k = 0; k < jobs * nin; k++)
     if (!(jb->stage[k] = calloc((size_t)B, per_in[k % nin] ? per_in[k % nin] : 1))) {
       dl_error_set(&e, "out of memory");
@@ -418,11 +546,14 @@ int main(int argc, char **argv) {
     goto fail;
   }
   double secs = dl_now() - t0;
-  printf("samples: %lld, batch %lld, %.3f s (%.4f ms/sample)\n", (long long)samples, (long long)B, secs,
-         samples ? 1e3 * secs / (double)samples : 0.0);
+  for (int w = 1; run.tg && w < jobs; w++) /* the workers' totals, exact in any order; the last batch's run */
+    if (!run.tg->merge(&run.l, &runs[w].l, w == jb->last_w, &e)) goto fail;
+  printf("samples: %lld, batch %lld, %.3f s (%.4f ms/sample)\n", (long long)nrun, (long long)B, secs,
+         nrun ? 1e3 * secs / (double)nrun : 0.0);
   rc = 0;
   DlRunOutputs ro = {report, args.report_html, args.trace};
-  if (run.tg && !run.tg->finish(&run.l, samples, &ro, &e)) goto fail;
+  if (run.tg && !run.tg->finish(&run.l, nrun, &ro, &e)) goto fail;
+  if (args.sim_stats_out && !run.tg->stats_write(&run.l, nrun, args.sim_stats_out, &e)) goto fail;
 
   if (labels) {
     if (!dl_npy_read_labels(labels, given, "input sample", &lab, &e)) goto fail;
@@ -481,7 +612,9 @@ done:
   for (int w = 0; jb && w < jobs; w++) dl_error_clear(&jb->err[w]);
   if (jb) free(jb->stage);
   free(jb);
-  for (int w = 1; runs && w < jobs; w++) dl_plan_destroy(runs[w].l.plan);
+  for (int w = 1; runs && w < jobs; w++)
+    if (runs[w].tg) runs[w].tg->unload(&runs[w].l);
+    else dl_plan_destroy(runs[w].l.plan);
   free(runs);
   dl_tensor_free(&lab);
   dl_tensor_free(&ref);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "dlc/plan.h"
+#include "dlc/xsum.h"
 
 /* The accelerator (a JSON file in targets/acc/devices). */
 typedef struct {
@@ -160,6 +161,13 @@ void dl_acc_sim_timing_only(DlAccSim *s, bool on);
 /* Time, energy and DRAM bytes charged to plan step `step` so far. */
 void dl_acc_sim_step_cost(DlAccSim *s, int step, double *ns, double *nj, double *dram);
 void dl_acc_sim_totals(DlAccSim *s, double *ns, double *nj, double *dram_bytes, double *sim_s);
+/* The exact totals of the runs so far (*n of them, dlc/xsum.h), which a
+ * merge may add to; the simulator's wall-clock seconds; and what the report
+ * takes from the last run only (*n doubles: each value's stored and
+ * compressed bytes), which a merge replaces with a later run's. */
+DlXSum *dl_acc_sim_sums(DlAccSim *s, int *n);
+double *dl_acc_sim_wall(DlAccSim *s);
+double *dl_acc_sim_last(DlAccSim *s, int *n);
 /* From now on every run is recorded as a timeline (dlc/trace.h) in simulated
  * time: one track per engine (load DMA, PE array and ALU, store DMA), each
  * instruction an event, and one for the host; the last event ends at the

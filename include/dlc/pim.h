@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "dlc/plan.h"
+#include "dlc/xsum.h"
 
 /* The device: geometry, timing (ns), energy (nJ per command, pJ per bit). */
 /* What the lowering's schedule choices (channels per block) minimize:
@@ -170,6 +171,10 @@ void dl_pim_sim_timing_only(DlPimSim *s, bool on);
 void dl_pim_sim_step_cost(DlPimSim *s, int step, double *ns, double *nj);
 /* Totals so far: ns, nJ, bitline operations (row commands x bitlines), simulator seconds. */
 void dl_pim_sim_totals(DlPimSim *s, double *ns, double *nj, double *bitops, double *sim_s);
+/* The exact totals of the runs so far (*n of them, dlc/xsum.h), which a
+ * merge may add to, and the simulator's wall-clock seconds. */
+DlXSum *dl_pim_sim_sums(DlPimSim *s, int *n);
+double *dl_pim_sim_wall(DlPimSim *s);
 /* From now on every run is recorded as a timeline (dlc/trace.h) in simulated
  * time: a host track, one per channel (its activations, then its bus
  * transfers) and one per bank in use (its row commands); the last event ends

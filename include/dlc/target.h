@@ -55,6 +55,12 @@ typedef struct {
   bool (*disasm)(FILE *f, const DlLoaded *l); /* false: nothing to print */
   bool (*finish)(const DlLoaded *l, int64_t samples, const DlRunOutputs *out, DlError *e);
   void (*unload)(DlLoaded *l);
+  /* dlc-run --jobs, --shard, --merge (simulators; NULL elsewhere): adds a
+   * second load's runs (`later`: it ran the last batch), writes the runs'
+   * statistics to a file, merges such a file (simulated.h). */
+  bool (*merge)(DlLoaded *into, DlLoaded *from, bool later, DlError *e);
+  bool (*stats_write)(const DlLoaded *l, int64_t samples, const char *path, DlError *e);
+  bool (*stats_merge)(DlLoaded *l, const char *path, int64_t *samples, DlError *e);
   const char *run_option, *run_option_arg, *run_option_help; /* its dlc-run option, or NULL */
   /* Writes the target's files atomically; on failure none are left behind. */
   bool (*emit)(MlirModule m, const DlTargetOptions *o, DlError *e);

@@ -16,13 +16,20 @@
 #include "dlc/schema.h"
 #include "dlc/support.h"
 #include "dlc/trace.h"
+#include "dlc/xsum.h"
 
+/* A layer's or host step's figures: summed within a run here, then added
+ * exactly (dlc/xsum.h) to the totals, so any split of the runs over
+ * simulators (dlc-run --jobs, --shard) gives the same totals. act_dram: of
+ * dram, the activation bytes (LOAD_X, STORE, the host's reads and writes);
+ * skipped_cycles: GEMM cycles the zero weight blocks did not take. */
+#define ACC_STATS(X) X(ns) X(nj) X(dram) X(macs) X(gemm_cycles) X(peak_cycles) X(busy_ns) X(act_dram) X(skipped_cycles) X(runs)
+#define FIELD(n) double n;
 typedef struct {
-  double ns, nj, dram, macs, gemm_cycles, peak_cycles, busy_ns;
-  double act_dram; /* of dram: activation bytes (LOAD_X, STORE, the host's reads and writes) */
-  double skipped_cycles; /* GEMM cycles the zero weight blocks did not take */
-  int64_t runs;
+  ACC_STATS(FIELD)
 } Stat;
+#undef FIELD
+#define NSTAT ((int)(sizeof(Stat) / sizeof(double)))
 
 struct DlAccSim {
   const DlAccProgram *p;
@@ -38,7 +45,9 @@ struct DlAccSim {
   int64_t **boff;   /* per layer in the block format: each block's offset after the bitmap, -1 when zero */
   int64_t zx, zb, zo, lo, hi;
   int xbits, wbits;
-  Stat *ls, *hs;
+  Stat *ls, *hs; /* per layer, per plan step (host): this run's, or the totals when settled */
+  DlXSum *xs;    /* the totals of the runs before: NSTAT per layer, then per plan step */
+  bool settled;  /* ls and hs hold the totals */
   double *tend, sim_s;
   bool *narrow; /* per layer: every partial sum fits int32 */
   bool timing_only; /* account time and energy without computing values */
@@ -257,10 +266,11 @@ DlAccSim *dl_acc_sim_create(const DlAccProgram *p, DlPlan *plan, DlError *e) {
   }
   s->ls = calloc((size_t)p->nl + 1, sizeof(Stat));
   s->hs = calloc((size_t)plan->nsteps + 1, sizeof(Stat));
+  s->xs = calloc((size_t)(p->nl + plan->nsteps) * NSTAT + 1, sizeof(DlXSum));
   s->tend = calloc((size_t)p->ninsn + 1, sizeof(double));
   s->ratio = malloc(sizeof(double) * (size_t)(plan->nslots + 1));
-  s->sraw = calloc((size_t)plan->nslots + 1, sizeof(double));
-  s->scomp = calloc((size_t)plan->nslots + 1, sizeof(double));
+  s->sraw = calloc(2 * ((size_t)plan->nslots + 1), sizeof(double)); /* and scomp: one block (dl_acc_sim_last) */
+  s->scomp = s->sraw + plan->nslots + 1;
   s->zp = calloc((size_t)plan->nslots + 1, sizeof(dlz_params));
   s->zok = calloc((size_t)plan->nslots + 1, sizeof(bool));
   s->codec_bpc = 64;
@@ -278,9 +288,9 @@ void dl_acc_sim_destroy(DlAccSim *s) {
   for (int h = 0; h < 2; h++) free(s->ib[h]), free(s->ab[h]), free(s->ob[h]);
   for (int i = 0; s->boff && i < s->p->nl; i++) free(s->boff[i]);
   free(s->boff), free(s->grid);
-  free(s->wdec[0]), free(s->wdec[1]), free(s->narrow), free(s->ratio), free(s->sraw), free(s->scomp), free(s->zbuf), free(s->tbuf), free(s->zp),
+  free(s->wdec[0]), free(s->wdec[1]), free(s->narrow), free(s->ratio), free(s->sraw), free(s->zbuf), free(s->tbuf), free(s->zp),
       free(s->zok),
-      free(s->lof), free(s->ls), free(s->hs), free(s->tend);
+      free(s->lof), free(s->ls), free(s->hs), free(s->xs), free(s->tend);
   free(s);
 }
 
@@ -620,8 +630,46 @@ static void host_cost(DlAccSim *s, int step) {
   h->nj += ops * d->host_pj_op * 1e-3 + bytes * d->e_dram * 1e-3;
 }
 
+/* Adds this run's figures to the totals (and zeroes them), or, when ls and
+ * hs hold the totals, zeroes them. */
+static void fold(DlAccSim *s) {
+  int nl = s->p->nl;
+  for (int i = 0; i < nl + s->plan->nsteps; i++) {
+    double *f = (double *)(i < nl ? &s->ls[i] : &s->hs[i - nl]);
+    for (int k = 0; k < NSTAT && !s->settled; k++) dl_xsum_add(&s->xs[i * NSTAT + k], f[k]);
+    memset(f, 0, sizeof(Stat));
+  }
+  s->settled = false;
+}
+
+/* ls and hs set to the totals of every run so far. */
+static void settle(DlAccSim *s) {
+  if (s->settled) return;
+  fold(s);
+  int nl = s->p->nl;
+  for (int i = 0; i < nl + s->plan->nsteps; i++) {
+    double *f = (double *)(i < nl ? &s->ls[i] : &s->hs[i - nl]);
+    for (int k = 0; k < NSTAT; k++) f[k] = dl_xsum_value(&s->xs[i * NSTAT + k]);
+  }
+  s->settled = true;
+}
+
+DlXSum *dl_acc_sim_sums(DlAccSim *s, int *n) {
+  fold(s);
+  *n = (s->p->nl + s->plan->nsteps) * NSTAT;
+  return s->xs;
+}
+
+double *dl_acc_sim_wall(DlAccSim *s) { return &s->sim_s; }
+
+double *dl_acc_sim_last(DlAccSim *s, int *n) {
+  *n = 2 * (s->plan->nslots + 1);
+  return s->sraw;
+}
+
 static int acc_step_exec(void *user, int step, DlError *e) {
   DlAccSim *s = user;
+  if (step == 0) fold(s); /* a new run: the last one's figures to the totals */
   if (step == 0 && s->compress) /* a new run: new data, new ratios */
     for (int i = 0; i < s->plan->nslots; i++) s->ratio[i] = -1, s->sraw[i] = s->scomp[i] = 0;
   int li = s->lof[step];
@@ -638,12 +686,14 @@ static int acc_step_exec(void *user, int step, DlError *e) {
 void dl_acc_sim_timing_only(DlAccSim *s, bool on) { s->timing_only = on; }
 
 void dl_acc_sim_step_cost(DlAccSim *s, int step, double *ns, double *nj, double *dram) {
+  settle(s);
   int li = s->lof[step];
   const Stat *x = li >= 0 ? &s->ls[li] : &s->hs[step];
   *ns = x->ns, *nj = x->nj, *dram = x->dram;
 }
 
 void dl_acc_sim_totals(DlAccSim *s, double *ns, double *nj, double *dram, double *sim_s) {
+  settle(s);
   double a = 0, b = 0, c = 0;
   for (int i = 0; i < s->p->nl; i++) a += s->ls[i].ns, b += s->ls[i].nj, c += s->ls[i].dram;
   for (int i = 0; i < s->plan->nsteps; i++) a += s->hs[i].ns, b += s->hs[i].nj, c += s->hs[i].dram;
@@ -651,6 +701,7 @@ void dl_acc_sim_totals(DlAccSim *s, double *ns, double *nj, double *dram, double
 }
 
 bool dl_acc_sim_report(DlAccSim *s, FILE *f, int64_t samples) {
+  settle(s);
   double ns, nj, dram, sim_s, per = samples > 0 ? (double)samples : 1;
   dl_acc_sim_totals(s, &ns, &nj, &dram, &sim_s);
   double act = 0;

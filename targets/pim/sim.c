@@ -17,12 +17,19 @@
 #include "dlc/plan.h"
 #include "dlc/sparse.h"
 #include "dlc/trace.h"
+#include "dlc/xsum.h"
 #include "../target_util.h"
 
+/* A kernel's or host step's figures: summed within a run here, then added
+ * exactly (dlc/xsum.h) to the totals, so any split of the runs over
+ * simulators (dlc-run --jobs, --shard) gives the same totals. */
+#define PIM_STATS(X) X(ns) X(nj) X(bitops) X(bus_bits) X(aap) X(ap) X(runs)
+#define FIELD(n) double n;
 typedef struct {
-  double ns, nj, bitops, bus_bits, aap, ap;
-  int64_t runs;
+  PIM_STATS(FIELD)
 } Stat;
+#undef FIELD
+#define NSTAT ((int)(sizeof(Stat) / sizeof(double)))
 
 typedef struct { /* one block's commands and their counts */
   int64_t c0, c1, blk;
@@ -39,7 +46,9 @@ struct DlPimSim {
   int W;         /* words per row */
   int64_t *lane; /* per lane: batch / channel index and output coordinates (4 each) */
   int64_t nlane;
-  Stat *ks, *hs; /* per kernel, per plan step (host) */
+  Stat *ks, *hs; /* per kernel, per plan step (host): this run's, or the totals when settled */
+  DlXSum *xs;    /* the totals of the runs before: NSTAT per kernel, then per plan step */
+  bool settled;  /* ks and hs hold the totals */
   double *bank_ns;
   double *ch_acts, *ch_bus;
   double sim_s;
@@ -88,6 +97,7 @@ DlPimSim *dl_pim_sim_create(const DlPimProgram *p, DlPlan *plan, DlError *e) {
   memset(s->mem, 0, sizeof(uint64_t) * (size_t)p->dev.rows * (size_t)s->W);
   s->ks = calloc((size_t)p->nk + 1, sizeof(Stat));
   s->hs = calloc((size_t)plan->nsteps + 1, sizeof(Stat));
+  s->xs = calloc((size_t)(p->nk + plan->nsteps) * NSTAT + 1, sizeof(DlXSum));
   int nb = p->dev.channels * p->dev.banks;
   s->bank_ns = calloc((size_t)nb, sizeof(double));
   s->ch_acts = calloc((size_t)p->dev.channels, sizeof(double));
@@ -101,7 +111,7 @@ void dl_pim_sim_destroy(DlPimSim *s) {
   dl_plan_set_executor(s->plan, NULL, NULL);
   for (int i = 0; i < s->p->nk; i++) free(s->blocks[i]);
   free(s->blocks), free(s->nblocks), free(s->kof), free(s->mem), free(s->lane);
-  free(s->ks), free(s->hs), free(s->bank_ns), free(s->ch_acts), free(s->ch_bus);
+  free(s->ks), free(s->hs), free(s->xs), free(s->bank_ns), free(s->ch_acts), free(s->ch_bus);
   free(s);
 }
 
@@ -378,9 +388,42 @@ static void host_cost(DlPimSim *s, int step) {
   h->nj += ops * d->host_pj_op * 1e-3 + 8 * bytes * d->e_bus_bit * 1e-3;
 }
 
+/* Adds this run's figures to the totals (and zeroes them), or, when ks and
+ * hs hold the totals, zeroes them. */
+static void fold(DlPimSim *s) {
+  int nk = s->p->nk;
+  for (int i = 0; i < nk + s->plan->nsteps; i++) {
+    double *f = (double *)(i < nk ? &s->ks[i] : &s->hs[i - nk]);
+    for (int k = 0; k < NSTAT && !s->settled; k++) dl_xsum_add(&s->xs[i * NSTAT + k], f[k]);
+    memset(f, 0, sizeof(Stat));
+  }
+  s->settled = false;
+}
+
+/* ks and hs set to the totals of every run so far. */
+static void settle(DlPimSim *s) {
+  if (s->settled) return;
+  fold(s);
+  int nk = s->p->nk;
+  for (int i = 0; i < nk + s->plan->nsteps; i++) {
+    double *f = (double *)(i < nk ? &s->ks[i] : &s->hs[i - nk]);
+    for (int k = 0; k < NSTAT; k++) f[k] = dl_xsum_value(&s->xs[i * NSTAT + k]);
+  }
+  s->settled = true;
+}
+
+DlXSum *dl_pim_sim_sums(DlPimSim *s, int *n) {
+  fold(s);
+  *n = (s->p->nk + s->plan->nsteps) * NSTAT;
+  return s->xs;
+}
+
+double *dl_pim_sim_wall(DlPimSim *s) { return &s->sim_s; }
+
 static int sim_exec(void *user, int step, DlError *e) {
   DlPimSim *s = user;
   (void)e;
+  if (step == 0) fold(s); /* a new run: the last one's figures to the totals */
   int ki = s->kof[step];
   if (ki < 0) {
     host_cost(s, step);
@@ -395,12 +438,14 @@ static int sim_exec(void *user, int step, DlError *e) {
 void dl_pim_sim_timing_only(DlPimSim *s, bool on) { s->timing_only = on; }
 
 void dl_pim_sim_step_cost(DlPimSim *s, int step, double *ns, double *nj) {
+  settle(s);
   int ki = s->kof[step];
   const Stat *x = ki >= 0 ? &s->ks[ki] : &s->hs[step];
   *ns = x->ns, *nj = x->nj;
 }
 
 void dl_pim_sim_totals(DlPimSim *s, double *ns, double *nj, double *bitops, double *sim_s) {
+  settle(s);
   double a = 0, b = 0, c = 0;
   for (int i = 0; i < s->p->nk; i++) a += s->ks[i].ns, b += s->ks[i].nj, c += s->ks[i].bitops;
   for (int i = 0; i < s->plan->nsteps; i++) a += s->hs[i].ns, b += s->hs[i].nj;
@@ -408,6 +453,7 @@ void dl_pim_sim_totals(DlPimSim *s, double *ns, double *nj, double *bitops, doub
 }
 
 bool dl_pim_sim_report(DlPimSim *s, FILE *f, int64_t samples) {
+  settle(s);
   double ns, nj, bitops, sim_s, per = samples > 0 ? (double)samples : 1;
   dl_pim_sim_totals(s, &ns, &nj, &bitops, &sim_s);
   const DlPimDevice *d = &s->p->dev;

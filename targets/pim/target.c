@@ -27,7 +27,7 @@ static const DlHtmlColumn html_columns[] = {
     {"bus_bytes", "DRAM bus bytes per sample", true},
 };
 
-DL_SIM_TARGET("pim", dl_pim, DlPimProgram, DlPimDevice, nk, k, NULL, NULL)
+DL_SIM_TARGET("pim", dl_pim, DlPimProgram, DlPimDevice, nk, k, NULL, NULL, NULL)
 
 static bool objective(const char *v, DlError *e) {
   DlPimObjective o;
