@@ -11,4 +11,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev libcjson-dev \
   libonnx-testdata dataset-fashion-mnist \
   python3 python3-numpy python3-onnx time \
+  slurm-wlm munge \
   chromium

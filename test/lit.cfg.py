@@ -25,3 +25,8 @@ config.substitutions.append(("%zoo", os.path.join(config.dlc_src_root, "zoo")))
 import shutil
 if shutil.which("chromium", path=path):
     config.available_features.add("chromium")
+
+# Slurm (Debian slurm-wlm and munge, scripts/install-deps.sh): slurm.test
+# starts a one-node cluster of its own, which needs root (slurmd).
+if all(shutil.which(t, path=path) for t in ("slurmctld", "slurmd", "munged", "sbatch", "sinfo")) and os.geteuid() == 0:
+    config.available_features.add("slurm")

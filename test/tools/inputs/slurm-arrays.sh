@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# slurm.test's body: a one-node cluster in DIR (scripts/slurm/cluster.sh),
+# stopped on every exit; a pim simulation and a calibration as job arrays,
+# each merged and compared with the single-process run.
+#   slurm-arrays.sh SRC DIR
+set -euo pipefail
+src=$1 dir=$2
+trap '"$src/scripts/slurm/cluster.sh" stop "$dir/cluster"' EXIT
+eval "$("$src/scripts/slurm/cluster.sh" start "$dir/cluster")"
+echo "cluster up: $(sinfo -h -o '%P %D %t')"
+"$src/scripts/slurm/pim-array.sh" "$dir/m.pimbin" "$dir/calib_x.npy" 2 "$dir/pim" "$dir/pim.npy" "$dir/pim.json" --limit=4
+dlc-run "$dir/m.pimbin" --input "$dir/calib_x.npy" --limit=4 --quiet -o "$dir/one.npy" --report "$dir/one.json" > /dev/null
+cmp "$dir/pim.npy" "$dir/one.npy"
+cmp "$dir/pim.json" "$dir/one.json"
+echo "pim array: same bytes"
+CALIB_SAMPLES=200 "$src/scripts/slurm/calib-array.sh" "$src/zoo/cnn.onnx" "$dir/calib_x.npy" 3 "$dir/calib" \
+  --calib-method=entropy --emit=qg -o "$dir/array.mlir"
+dlc "$src/zoo/cnn.onnx" --quantize --calib="$dir/calib_x.npy" --calib-samples=200 --calib-method=entropy --emit=qg -o "$dir/one.mlir"
+cmp "$dir/array.mlir" "$dir/one.mlir"
+echo "calibration array: same bytes"
