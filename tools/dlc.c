@@ -35,7 +35,7 @@ typedef struct {
   int ncalib;
   const char *calib_stats_out, *calib_stats[64]; /* --calib-stats-out, --calib-stats=A,B,... */
   char *calib_stats_list;
-  DlShard calib_shard;
+  DlShard calib_shard, assign_shard;
   const char *config, *prune, *compress_report, *compress_report_text, *compress_labels, *compress_target, *assign, *assign_labels;
   const char *device[MAX_TARGETS]; /* --NAME-device, per target (dl_target_at) */
   bool ir_detail[MAX_TARGETS];     /* the target's detail flag for --emit=NAME */
@@ -355,6 +355,8 @@ static const DlOption dlc_options[] = {
     {"--assign-rl", "EPISODES", "also run the RL search on the same budgets (0: off; default 20000)", dl_opt_int, OFF(aps.rl_episodes), 0, 1e8, .needs = "--assign-precision", .expect = "a non-negative integer"},
     {"--assign-refit", "on|off", "weigh the tables' weight, activation and sparsity errors by a\nfit to the first sweep's measured losses, then sweep again\n(default on)", opt_assign_refit, .needs = "--assign-precision"},
     {"--assign-cache", "DIR", "keep the measured tables in DIR (keyed by model, data and options)", dl_opt_str, OFF(aps.cache), .needs = "--assign-precision"},
+    {"--assign-shard", "I/N", "measure block I of N (from 0) of the sensitivity runs and cost\ntables into --assign-cache as a shard, then stop (no search, no -o)", dl_opt_shard, OFF(assign_shard), .needs = "--assign-cache"},
+    {"--assign-merge", "N", "take the tables from the N shards in --assign-cache, then search:\nthe choice of one run", dl_opt_int, OFF(aps.merge_shards), 1, 1e6, .needs = "--assign-cache", .expect = "a shard count"},
     {"--assign-config", "FILE", "the chosen per-layer widths as a --config file", dl_opt_str, OFF(aps.config_out), .needs = "--assign-precision"},
     {"--assign-pareto", "FILE", "every measured point, the front, the tables, knapsack vs RL (JSON)", dl_opt_str, OFF(aps.pareto_out), .needs = "--assign-precision"},
     {"--assign-svg", "FILE", "the Pareto plot of accuracy vs cost (SVG)", dl_opt_str, OFF(aps.svg_out), .needs = "--assign-precision"},
@@ -535,6 +537,10 @@ static bool check_args(Args *a, DlError *e) {
     a->aps.model_name = base ? base + 1 : a->model;
     a->quantize = true;
   }
+  a->aps.shard = a->assign_shard.i, a->aps.nshards = a->assign_shard.n;
+  if (a->aps.nshards && a->aps.merge_shards) FAIL("--assign-shard measures a shard, --assign-merge uses them all: one or the other");
+  if (a->aps.nshards && (a->aps.config_out || a->aps.pareto_out || a->aps.svg_out || strcmp(a->common.out, "-") || a->target))
+    FAIL("--assign-shard writes its shard into --assign-cache only: no search, so no -o, --target or --assign-config/-pareto/-svg");
   if (a->qs.auto_keep_db > 0 && a->assign)
     FAIL("--auto-keep needs --quantize (and chooses widths itself: not with --assign-precision)");
   if (a->calib_stats_list) { /* histograms instead of samples */
@@ -673,6 +679,7 @@ static bool quantize(Args *a, MlirModule *m, bool qdq, const DlTensor *data, Mli
               dl_assign_precision(m, &a->qs, data, a->assign_labels ? &lab : NULL, &a->aps, stderr, e);
     dl_tensor_free(&lab);
     if (!ok) return false;
+    if (a->aps.nshards) return true; /* the shard is in the cache: nothing else to do */
   } else if (a->quantize && !dl_quantize_module(*m, &a->qs, data, e)) return false;
   const DlTarget *ct = dl_target_lookup(a->compress_target ? a->compress_target : a->target ? a->target : "");
   a->cs.acc = ct && ct->compress_where == 2;
@@ -744,7 +751,7 @@ int main(int argc, char **argv) {
   bool qdq = false;
   MlirModule m = dl_front_import(ctx, a.model, &a.front, &qdq, &e);
   bool ok = !mlirModuleIsNull(m) && calib_and_prune(&a, m, qdq, &data, &e) && quantize(&a, &m, qdq, &data, &float_m, &deps, &e) &&
-            write_output(&a, m, &deps, &e) && dl_outputs_commit(&e);
+            (a.aps.nshards || write_output(&a, m, &deps, &e)) && dl_outputs_commit(&e);
   if (!ok) {
     fprintf(stderr, "%s: error: %s\n", prog, e.msg);
     rc = dl_error_is_internal(&e) ? EXIT_INTERNAL : EXIT_USER;

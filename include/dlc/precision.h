@@ -75,6 +75,8 @@ typedef struct {
   int rl_episodes;      /* 0: no RL comparison */
   bool refit;           /* fit the tables' kinds to the first sweep's measurements and sweep again */
   const char *cache;    /* directory for the measured tables, or NULL */
+  int shard, nshards;   /* nshards > 0: measure only block `shard` of the tables' jobs, write them to the cache as a shard, stop */
+  int merge_shards;     /* > 0: the tables from that many shards in the cache (merged there), then the search */
   const char *config_out, *pareto_out, *svg_out; /* outputs, or NULL */
   const char *model_name; /* for the plot's title */
 } DlPrecisionSettings;

@@ -889,6 +889,43 @@ static int opt_index(const DlPrecisionSettings *ps, int w, int a) {
   return -1;
 }
 
+/* A shard of the tables (--assign-shard): its values and which it measured. */
+static void shard_store(const char *path, const double *a, const unsigned char *mask, int n, int shard, int nshards,
+                        DlError *e) {
+  DlBuf b = {0};
+  dl_buf_printf(&b, "{\"schema\": \"%s\", \"shard\": \"%d/%d\", \"values\": [", DL_SCHEMA_ASSIGN_CACHE, shard, nshards);
+  for (int i = 0; i < n; i++) {
+    if (isnan(a[i]) || !mask[i]) dl_buf_printf(&b, "%snull", i ? ", " : "");
+    else dl_buf_printf(&b, "%s%.17g", i ? ", " : "", a[i]);
+  }
+  dl_buf_printf(&b, "], \"measured\": [");
+  for (int i = 0; i < n; i++) dl_buf_printf(&b, "%s%d", i ? ", " : "", mask[i]);
+  dl_buf_printf(&b, "]}\n");
+  dl_write_file_now(path, b.data, b.len, e);
+  dl_buf_free(&b);
+}
+
+/* The values shard file `path` measured, over a (the others left). */
+static bool shard_merge(const char *path, double *a, int n, DlError *e) {
+  char *text;
+  size_t len;
+  if (!dl_read_file(path, &text, &len, e))
+    return dl_error_prefix(e, "--assign-merge (run each --assign-shard=I/N with the same options and --assign-cache first)");
+  cJSON *root = cJSON_ParseWithLength(text, len);
+  free(text);
+  cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "values"), *m = cJSON_GetObjectItemCaseSensitive(root, "measured");
+  cJSON *sc = cJSON_GetObjectItemCaseSensitive(root, "schema");
+  bool ok = cJSON_IsString(sc) && !strcmp(sc->valuestring, DL_SCHEMA_ASSIGN_CACHE) && cJSON_GetArraySize(v) == n &&
+            cJSON_GetArraySize(m) == n;
+  for (int i = 0; ok && i < n; i++) {
+    cJSON *x = cJSON_GetArrayItem(v, i), *k = cJSON_GetArrayItem(m, i);
+    ok = (cJSON_IsNumber(x) || cJSON_IsNull(x)) && cJSON_IsNumber(k);
+    if (ok && k->valueint) a[i] = cJSON_IsNull(x) ? NAN : x->valuedouble;
+  }
+  cJSON_Delete(root);
+  return ok || dl_error_set(e, "%s: not a table shard of this search", path);
+}
+
 /* Sensitivity and cost tables: from the cache, or measured (and cached). */
 static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *fixed, Points *pts, DlError *e) {
   int U = j->u.nunits, O = j->nopts, nw = j->ps->nw, na = j->ps->na, ns = j->ps->ns;
@@ -909,9 +946,21 @@ static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *f
     h = fnv(h, kind_names[k], strlen(kind_names[k]));
     snprintf(path, sizeof path, "%s/precision-%016llx.json", j->ps->cache, (unsigned long long)h);
   }
-  bool cached = path[0] && cache_load(path, v, nv), ok = true;
+  int nshards = j->ps->nshards, shard = j->ps->shard;
+  bool cached = !nshards && path[0] && cache_load(path, v, nv), ok = true;
   if (cached && j->log) fprintf(j->log, "tables: from %s\n", path);
-  if (!cached) {
+  for (int i = 0; !cached && ok && i < j->ps->merge_shards; i++) { /* --assign-merge: the shards' values */
+    char sp[1100];
+    snprintf(sp, sizeof sp, "%.*s.shard-%d-of-%d.json", (int)strlen(path) - 5, path, i, j->ps->merge_shards);
+    ok = shard_merge(sp, v, nv, e);
+    if (ok && i + 1 == j->ps->merge_shards) {
+      cached = true;
+      cache_store(path, v, nv);
+      if (j->log) fprintf(j->log, "tables: merged from %d shards into %s\n", j->ps->merge_shards, path);
+    }
+  }
+  unsigned char *mask = nshards ? calloc((size_t)nv, 1) : NULL;
+  if (!cached && ok) {
     SJob *jobs = malloc(sizeof(SJob) * (size_t)(U * (nw + na + ns)));
     int n = 0;
     for (int u = 0; u < U; u++) {
@@ -922,17 +971,20 @@ static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *f
       for (int i = 0; i < ns; i++)
         if (j->ps->sparsity[i] > 0) jobs[n++] = (SJob){u, 2, i};
     }
+    int j0 = 0, j1 = n, o0 = 0, o1 = O; /* a shard: contiguous blocks of the jobs and of the options */
+    if (nshards) j0 = n * shard / nshards, j1 = n * (shard + 1) / nshards, o0 = O * shard / nshards, o1 = O * (shard + 1) / nshards;
     double *r = malloc(sizeof(double) * (size_t)(2 * n + 1));
-    ok = sens_all(j, jobs, n, j->ps->jobs, r, e);
-    for (int i = 0; ok && i < n; i++) {
+    ok = j1 == j0 || sens_all(j, jobs + j0, j1 - j0, j->ps->jobs, r, e);
+    for (int i = j0; ok && i < j1; i++) {
       const SJob *q = &jobs[i];
       double *at = q->wa == 0 ? &sw[q->u * nw + q->k] : q->wa == 1 ? &sa[q->u * na + q->k] : &ss[q->u * ns + q->k];
-      at[0] = r[2 * i], at[U * (nw + na + ns)] = r[2 * i + 1];
+      at[0] = r[2 * (i - j0)], at[U * (nw + na + ns)] = r[2 * (i - j0) + 1];
+      if (mask) mask[at - v] = mask[at + U * (nw + na + ns) - v] = 1;
     }
     free(jobs), free(r);
     int *ch = malloc(sizeof(int) * (size_t)U);
     double *pu = malloc(sizeof(double) * (size_t)U), t0 = dl_now();
-    for (int o = 0; ok && o < O; o++) { /* cost at each uniform option, and its held-out accuracy */
+    for (int o = o0; ok && o < o1; o++) { /* cost at each uniform option, and its held-out accuracy */
       fill(ch, U, o);
       MlirModule q = quantized(j, ch, e);
       float *y = NULL;
@@ -944,14 +996,28 @@ static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *f
         uacc[o] = opt_s(j, o) > 0 ? NAN : accuracy(j, y, samples_of(j, &j->hold_x), NULL);
         fx[o] = utot[o];
         for (int u = 0; u < U; u++) uc[u * O + o] = pu[u], fx[o] -= pu[u];
+        if (mask) {
+          mask[fx + o - v] = mask[uacc + o - v] = mask[utot + o - v] = 1;
+          for (int u = 0; u < U; u++) mask[uc + u * O + o - v] = 1;
+        }
       }
       free(y);
       if (!mlirModuleIsNull(q)) mlirModuleDestroy(q);
     }
     if (ok && j->log) fprintf(j->log, "cost tables: %d uniform configurations, %.1f s\n", O, dl_now() - t0);
     free(ch), free(pu);
+    if (ok && nshards) { /* the shard is the whole product: no search */
+      char sp[1100];
+      snprintf(sp, sizeof sp, "%.*s.shard-%d-of-%d.json", (int)strlen(path) - 5, path, shard, nshards);
+      shard_store(sp, v, mask, nv, shard, nshards, e);
+      if (j->log) fprintf(j->log, "tables: shard %d/%d (%d of %d sensitivity runs, %d of %d options) in %s\n", shard, nshards,
+                          j1 - j0, n, o1 - o0, O, sp);
+      free(mask);
+      return !dl_error_is_set(e);
+    }
     if (ok && path[0]) cache_store(path, v, nv);
   }
+  free(mask);
   if (ok) {
     static const double ones[3] = {1, 1, 1}; /* the parts' sum: independent noise, their output variances add */
     compose_sens(j, ones, sens);
@@ -1052,6 +1118,8 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
                  "%lld held out; reference %d/%d: %.2f%%\n", U, O, (long long)(cal_runs * B),
             (long long)samples_of(&j, &j.sens_x), (long long)(hold_runs * B), ps->ref_wbits, ps->ref_abits, j.ref_acc);
   ok = ok && tables(&j, k, sens, cost, &fixed, &pts, e);
+  bool shard_done = ok && ps->nshards > 0; /* --assign-shard: the table shard is written; no search */
+  if (shard_done) ok = false;
   DlMckp mk = {U, O, sens, cost};
   int ref_pt = 0; /* the reference among the points */
   while (ok && ref_pt < pts.n && strcmp(pts.p[ref_pt].how, "reference")) ref_pt++;
@@ -1247,5 +1315,5 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
     mlirModuleDestroy(j.pruned[i].m), free(j.pruned[i].sp), dl_hessians_free(j.pruned[i].h);
   dl_hessians_free(j.cal_h);
   mlirModuleDestroy(j.base);
-  return ok;
+  return ok || shard_done;
 }
