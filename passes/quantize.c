@@ -60,14 +60,14 @@ static bool value_is_f32(MlirValue v) {
   return mlirTypeIsAShaped(t) && mlirTypeIsAF32(mlirShapedTypeGetElementType(t));
 }
 
-/* wquant in dictionary d: "uniform", "wentropy" or "wentropy-plain"; false (after a diagnostic
+/* wquant in dictionary d: a DL_WQUANTS name; false (after a diagnostic
  * at loc) for anything else. */
 static bool read_wquant(MlirAttribute d, QOpts *o, MlirLocation loc) {
   MlirAttribute a = mlirDictionaryAttrGetElementByName(d, dl_str("wquant"));
   if (mlirAttributeIsNull(a)) return true;
   MlirStringRef v = mlirAttributeIsAString(a) ? mlirStringAttrGetValue(a) : dl_str("");
   if (mlirAttributeIsAString(a) && dl_wquant_parse(v.data, v.length, &o->wquant)) return true;
-  mlirEmitError(loc, "dlc.quant: wquant must be \"uniform\", \"wentropy\" or \"wentropy-plain\"");
+  mlirEmitError(loc, "dlc.quant: wquant must be \"uniform\", \"wentropy\", \"wentropy-lloyd\" or \"wentropy-plain\"");
   return false;
 }
 
@@ -321,10 +321,11 @@ static void wentropy_scales(const DlTensor *w, int axis, int64_t nch, bool per_c
  * `dlc.codebook` on user. */
 static void wentropy_codes(MlirOperation user, const DlTensor *w, int64_t inner, int64_t nch, const QOpts *o,
                            const double *scales, DlTensor *t) {
-  int64_t n = dl_shape_numel(&w->shape), len = (o->per_channel ? nch : 1) << o->wbits;
+  int64_t n = dl_shape_numel(&w->shape), len = (o->per_channel ? nch : 1) << o->wbits, window = 1;
+  if (inner == n / nch) /* axis 0: conv weights come in kernel windows of kh x kw */
+    for (int i = 2; i < w->shape.rank; i++) window *= w->shape.dims[i];
   int8_t *cb = malloc((size_t)len);
-  dl_wentropy_quantize(w->data, n, inner, nch, scales, o->wbits, o->per_channel, o->wquant == DL_WQUANT_WENTROPY,
-                       t->data, cb);
+  dl_wentropy_quantize(w->data, n, inner, nch, window, scales, o->wbits, o->per_channel, o->wquant, t->data, cb);
   MlirAttribute a = mlirDenseI8ArrayGet(mlirOperationGetContext(user), (intptr_t)len, cb);
   mlirOperationSetDiscardableAttributeByName(user, dl_str("dlc.codebook"), a);
   free(cb);

@@ -170,7 +170,7 @@ static bool opt_wround(const DlOption *o, const char *v, void *s, DlError *e) {
 static bool opt_wquant(const DlOption *o, const char *v, void *s, DlError *e) {
   (void)o;
   if (!dl_wquant_parse(v, strlen(v), &((Args *)s)->qs.wquant))
-    FAIL("bad --wquant '%s' (expected uniform, wentropy or wentropy-plain)", v);
+    FAIL("bad --wquant '%s' (expected uniform, wentropy, wentropy-lloyd or wentropy-plain)", v);
   return true;
 }
 static bool opt_wclip(const DlOption *o, const char *v, void *s, DlError *e) {
@@ -311,7 +311,7 @@ static const DlOption dlc_options[] = {
     {"--wbits", "N", "weight bits, 2..16 (default 8)", opt_bits, OFF(qs.wbits), .needs = Q},
     {"--abits", "N", "activation bits, 2..16 (default 8)", opt_bits, OFF(qs.abits), .needs = Q},
     {"--wclip", "M", "weight clipping per channel: max (max |w|), mse (least\nsquared weight error) or omse (least output error with\ncorrelated kernel inputs); default omse below 6 bits, else max", opt_wclip, .needs = Q},
-    {"--wquant", "M", "weight levels: uniform (default), wentropy (2^wbits levels\nper channel from weighted-entropy clusters refined by\nLloyd iterations, int8 codes stored as wbits-bit indices\ninto a codebook; wbits 2..7) or wentropy-plain (the\nclusters' importance-weighted means, unrefined)", opt_wquant, .needs = Q},
+    {"--wquant", "M", "weight levels: uniform (default), or 2^wbits levels per\nchannel from weighted-entropy clusters (wbits 2..7; int8\ncodes stored as wbits-bit indices into a codebook):\nwentropy-plain (the clusters' importance-weighted means),\nwentropy-lloyd (refined by Lloyd iterations) or wentropy\n(those, or the omse uniform grid where a channel's output\nerror is smaller)", opt_wquant, .needs = Q},
     {"--wround", "M", "weight rounding: nearest (default) or gptq (each layer's\nrounding errors moved onto its inputs not yet rounded and\nits bias, from input statistics on 1,000 calibration samples)", opt_wround, .needs = Q},
     {"--outliers", "FRAC", "outlier-aware weights, 0 < FRAC < 0.5: --wbits covers all but the\nlargest FRAC of |w| per channel; those are stored at --outlier-bits", opt_outliers, .needs = Q},
     {"--outlier-bits", "B", "outlier width, more than --wbits and at most 16 (default 8)", opt_bits, OFF(qs.outlier_bits)},

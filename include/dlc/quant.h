@@ -103,10 +103,12 @@ double dl_weight_scale_outliers(const float *w, int64_t n, int64_t window, int b
                                 bool pow2, DlWeightClip clip);
 
 /* How weights take their levels (--wquant): a uniform grid (default), or
- * 2^wbits levels per channel from weighted-entropy clusters refined by Lloyd
- * iterations (wentropy), or the paper's clusters and representatives as they
- * are (wentropy-plain); both kept as int8 codes and a codebook. */
-#define DL_WQUANTS(X) X(UNIFORM, "uniform") X(WENTROPY, "wentropy") X(WENTROPY_PLAIN, "wentropy-plain")
+ * 2^wbits levels per channel from weighted-entropy clusters, kept as int8 codes
+ * and a codebook: the paper's representatives (wentropy-plain), refined by
+ * Lloyd iterations (wentropy-lloyd), and per channel the uniform omse grid
+ * where that makes less output error (wentropy; dl_wentropy_quantize). */
+#define DL_WQUANTS(X)                                                                                                  \
+  X(UNIFORM, "uniform") X(WENTROPY, "wentropy") X(WENTROPY_LLOYD, "wentropy-lloyd") X(WENTROPY_PLAIN, "wentropy-plain")
 #define DL_WQUANT_ENUM(id, name) DL_WQUANT_##id,
 typedef enum { DL_WQUANTS(DL_WQUANT_ENUM) DL_WQUANT_COUNT } DlWeightQuant;
 #undef DL_WQUANT_ENUM
@@ -120,14 +122,18 @@ const char *dl_wquant_name(DlWeightQuant q);
  * k's importance-weighted mean, assign[i] the cluster of v[i]. Fewer values
  * than levels: the last centers repeat. */
 void dl_wentropy_cluster(const double *v, int64_t n, int levels, double *centers, int *assign);
-/* --wquant: weights w (channel of element i: (i / inner) % nch) divided by their
- * channel's scale, clustered into 2^bits levels per channel (per_channel) or
- * over the whole layer; refine: then Lloyd iterations (nearest level, level =
- * mean). The levels rounded to int8 make `codebook` (2^bits entries per group,
- * ascending, may repeat; nch groups or 1) and each weight's code, one of its
- * group's, is written to codes. */
-void dl_wentropy_quantize(const float *w, int64_t n, int64_t inner, int64_t nch, const double *scales, int bits,
-                          bool per_channel, bool refine, int8_t *codes, int8_t *codebook);
+/* --wquant: weights w (channel of element i: (i / inner) % nch; a channel's
+ * weights come in windows of `window`, kh x kw for a conv, else 1) divided by
+ * their channel's scale and clustered into 2^bits weighted-entropy levels per
+ * channel (per_channel) or over the whole layer. WENTROPY_PLAIN keeps the
+ * clusters' importance-weighted means; WENTROPY_LLOYD refines them by Lloyd
+ * iterations (nearest level, level = mean); WENTROPY also, per channel, takes
+ * the --wclip=omse uniform grid instead where that has the smaller output error
+ * (sum e^2 + sum over windows of (sum e)^2). The levels rounded to int8 make
+ * `codebook` (2^bits entries per group, ascending, may repeat; nch groups or 1)
+ * and each weight's code, one of its group's, is written to codes. */
+void dl_wentropy_quantize(const float *w, int64_t n, int64_t inner, int64_t nch, int64_t window, const double *scales,
+                          int bits, bool per_channel, DlWeightQuant how, int8_t *codes, int8_t *codebook);
 
 /* The per-channel scales (nch along `axis`) and width the quantize pass would
  * give layer op's float weights w under its dlc.quant settings (the func's,

@@ -74,7 +74,7 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
     } else if (!strcmp(k, "wquant")) {
       DlWeightQuant wq;
       if (!cJSON_IsString(it) || !dl_wquant_parse(it->valuestring, strlen(it->valuestring), &wq))
-        return bad(e, c, w, "%s", "must be \"uniform\", \"wentropy\" or \"wentropy-plain\"");
+        return bad(e, c, w, "%s", "must be \"uniform\", \"wentropy\", \"wentropy-lloyd\" or \"wentropy-plain\"");
     } else if (!strcmp(k, "calibration")) {
       DlCalibMethod m;
       double p;

@@ -123,21 +123,58 @@ static void group_codes(const double *v, int64_t n, int L, bool refine, int8_t *
   free(assign), free(centers);
 }
 
-void dl_wentropy_quantize(const float *w, int64_t n, int64_t inner, int64_t nch, const double *scales, int bits,
-                          bool per_channel, bool refine, int8_t *codes, int8_t *codebook) {
+/* The output error --wclip=omse minimizes, of n values v (on the int8 grid) coded
+ * as c: sum e^2 + sum over windows of `window` consecutive values of (sum e)^2,
+ * e = v - c (the windows' inputs correlated 0.5, as neighbouring pixels are). */
+static double omse_error(const double *v, const int8_t *c, int64_t n, int64_t window) {
+  double err = 0;
+  for (int64_t w0 = 0; w0 < n; w0 += window) {
+    double sum = 0;
+    for (int64_t j = w0; j < w0 + window && j < n; j++) err += (v[j] - c[j]) * (v[j] - c[j]), sum += v[j] - c[j];
+    err += window > 1 ? sum * sum : 0;
+  }
+  return err;
+}
+
+/* The uniform alternative for one channel (wentropy): its raw weights cw on the
+ * --wclip=omse grid at `bits`, as int8 codes at scale s into uc and the grid's
+ * 2^bits - 1 levels (the last repeated) into cb. */
+static void uniform_codes(const float *cw, int64_t n, int64_t window, int bits, double s, int8_t *uc, int8_t *cb) {
+  int64_t qmax = ((int64_t)1 << (bits - 1)) - 1;
+  double su = dl_weight_scale(cw, n, window, bits, false, DL_WCLIP_OMSE);
+  for (int64_t k = 0; k < 2 * qmax + 2; k++) {
+    double r = nearbyint((double)(k <= 2 * qmax ? k - qmax : qmax) * su / s);
+    cb[k] = (int8_t)(r > 127 ? 127 : r < -127 ? -127 : r);
+  }
+  for (int64_t j = 0; j < n; j++) {
+    double q = nearbyint(cw[j] / su);
+    uc[j] = cb[(int64_t)(q > qmax ? qmax : q < -qmax ? -qmax : q) + qmax];
+  }
+}
+
+void dl_wentropy_quantize(const float *w, int64_t n, int64_t inner, int64_t nch, int64_t window, const double *scales,
+                          int bits, bool per_channel, DlWeightQuant how, int8_t *codes, int8_t *codebook) {
   int L = 1 << bits;
   int64_t G = per_channel ? nch : 1, len = n / G;
   double *v = malloc(sizeof(double) * (size_t)(len ? len : 1));
-  int8_t *gc = malloc((size_t)(len ? len : 1));
+  float *cw = malloc(sizeof(float) * (size_t)(len ? len : 1));
+  int8_t *gc = malloc((size_t)(len ? len : 1)), *uc = malloc((size_t)(len ? len : 1)), *ucb = malloc((size_t)L);
   for (int64_t g = 0; g < G; g++) {
     /* group g: channel g's weights (element j of the group is weight idx(j)), or all */
     for (int64_t j = 0; j < len; j++) {
       int64_t i = per_channel ? (j / inner * nch + g) * inner + j % inner : j;
       double x = (double)w[i] / scales[(i / inner) % nch];
+      cw[j] = w[i];
       v[j] = x > 127 ? 127 : x < -127 ? -127 : x; /* a scale raised by the bias floor clips */
     }
-    group_codes(v, len, L, refine, codebook + g * L, gc);
+    int8_t *cb = codebook + g * L;
+    group_codes(v, len, L, how != DL_WQUANT_WENTROPY_PLAIN, cb, gc);
+    if (how == DL_WQUANT_WENTROPY && per_channel) { /* the uniform grid where it makes less output error */
+      uniform_codes(cw, len, window, bits, scales[g], uc, ucb);
+      if (omse_error(v, uc, len, window) < omse_error(v, gc, len, window))
+        memcpy(gc, uc, (size_t)len), memcpy(cb, ucb, (size_t)L);
+    }
     for (int64_t j = 0; j < len; j++) codes[per_channel ? (j / inner * nch + g) * inner + j % inner : j] = gc[j];
   }
-  free(gc), free(v);
+  free(ucb), free(uc), free(gc), free(cw), free(v);
 }
