@@ -239,6 +239,17 @@ cJSON *dl_quant_report_create(MlirModule float_m, MlirModule q_m, const DlTensor
       cJSON_AddNumberToObject(j, "weight_scale_max", smax);
       cJSON_AddNumberToObject(j, "weight_bytes", (double)bytes);
       tot_wbytes += bytes;
+      MlirAttribute cb = mlirOperationGetDiscardableAttributeByName(l->op, dl_str("dlc.codebook"));
+      if (!mlirAttributeIsNull(cb) && mlirAttributeIsADenseI8Array(cb)) { /* --wquant: indices + codebooks */
+        /* one codebook per output channel (the per-axis type's scales), or one */
+        MlirType et = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(l->op, 1)));
+        int64_t len = mlirDenseArrayGetNumElements(cb), ib = 0,
+                groups = mlirTypeIsAUniformQuantizedPerAxisType(et) ? mlirUniformQuantizedPerAxisTypeGetNumDims(et) : 1;
+        while (((int64_t)1 << ib) < len / (groups ? groups : 1)) ib++;
+        cJSON_AddNumberToObject(j, "codebook_index_bits", (double)ib);
+        cJSON_AddNumberToObject(j, "codebook_bytes", (double)len);
+        cJSON_AddNumberToObject(j, "codebook_weight_bytes", (double)((wc * ib + 7) / 8 + len));
+      }
       MlirAttribute o = mlirOperationGetDiscardableAttributeByName(l->op, dl_str("dlc.outliers"));
       if (!mlirAttributeIsNull(o) && mlirAttributeIsADenseI64Array(o) && mlirDenseArrayGetNumElements(o) == 2) {
         /* dense part packed at its bits, each outlier as a 4-byte index and its value in bytes */
