@@ -39,6 +39,12 @@ def channel_of(dims, axis):
     return (lambda i: i // inner % dims[axis]), dims[axis]
 
 
+def uniform_grid(b):
+    """the --wclip=omse grid as a codebook: 2^b - 1 evenly spaced codes around 0, the last repeated"""
+    d = [y - x for x, y in zip(b[:-2], b[1:-1])]
+    return b[-1] == b[-2] and b[len(b) // 2 - 1] == 0 and max(d) - min(d) <= 1
+
+
 def main():
     text = open(sys.argv[1]).read()
     L = int(sys.argv[2])
@@ -54,17 +60,20 @@ def main():
         assert text.count(old) == 1, "blob not found once"
         open(sys.argv[4], "w").write(text.replace(old, new))
         return
+    grid = total = 0
     for cb, name, dims, axis in ls:
         ch, nch = channel_of(dims, axis)
         assert len(cb) == L * nch, f"{name}: {len(cb)} codes, expected {L} x {nch}"
         books = [cb[c * L:(c + 1) * L] for c in range(nch)]
         for b in books:
             assert b == sorted(b), f"{name}: codebook not ascending: {b}"
+            grid += uniform_grid(b)
+            total += 1
         w = [b - 256 if b > 127 else b for b in res[name][1]]
         for i, v in enumerate(w):
             assert v in books[ch(i)], f"{name}: weight {i} = {v} not in its codebook {books[ch(i)]}"
     assert ls, "no layer with dlc.codebook"
-    print(f"layers {len(ls)}, every weight in its channel's codebook, codebooks ascending")
+    print(f"layers {len(ls)}, every weight in its channel's codebook, codebooks ascending, {grid} of {total} on the uniform grid")
 
 
 main()
