@@ -33,6 +33,8 @@ int64_t dl_acc_x_bytes(const DlStep *st, const DlAccLayer *l, int64_t m0, int64_
 /* Weight i ([N][K] order) of dense or codebook layer l whose weights start at data
  * (the program's wseg + woff); codebook indices decoded. */
 int32_t dl_acc_weight(const DlAccLayer *l, const unsigned char *data, int64_t i);
+/* A codebook layer's codebook bytes per output channel (0 for other formats). */
+int64_t dl_acc_codebook_bytes(const DlAccLayer *l);
 int64_t dl_acc_weight_bytes(const DlAccDevice *d, const DlAccLayer *l);
 /* Cycles of one GEMM tile of mt rows whose weights are `blocks` PE-array
  * blocks (the nonzero ones in the block format), pipeline fill included. */

@@ -47,8 +47,12 @@ int64_t dl_acc_x_bytes(const DlStep *st, const DlAccLayer *l, int64_t m0, int64_
 int32_t dl_acc_weight(const DlAccLayer *l, const unsigned char *data, int64_t i) {
   int32_t v = qrt_wget((qrt_wts){data, l->wbits, 0, NULL}, i);
   if (l->wformat != DL_ACC_W_CODEBOOK) return v;
-  int64_t base = (l->N * l->K * l->wbits + 7) / 8, L = (l->wbytes - base) / l->N; /* L entries per channel */
-  return ((const int8_t *)data)[base + i / l->K * L + (v & ((1 << l->wbits) - 1))];
+  int64_t base = (l->N * l->K * l->wbits + 7) / 8;
+  return ((const int8_t *)data)[base + i / l->K * dl_acc_codebook_bytes(l) + (v & ((1 << l->wbits) - 1))];
+}
+
+int64_t dl_acc_codebook_bytes(const DlAccLayer *l) {
+  return l->wformat == DL_ACC_W_CODEBOOK ? (l->wbytes - (l->N * l->K * l->wbits + 7) / 8) / l->N : 0;
 }
 
 int64_t dl_acc_weight_bytes(const DlAccDevice *d, const DlAccLayer *l) {
@@ -270,6 +274,7 @@ static void estimate(const Tiling *t, int64_t mt, int64_t nt, int64_t kt, int or
   int64_t TM = (l->M + mt - 1) / mt, TN = (l->N + nt - 1) / nt, TK = (l->K + kt - 1) / kt;
   double xb = (double)dl_acc_x_bytes(t->st, l, 0, mt < l->M ? mt : l->M, 0, kt < l->K ? kt : l->K, 0);
   double wsum = l->wformat == DL_ACC_W_BLOCKS ? t->bt->sum_bytes : (double)(TN * TK) * (double)wtile_bytes(l, nt, kt);
+  if (l->wformat == DL_ACC_W_CODEBOOK) wsum += (double)dl_acc_codebook_bytes(l) * (double)l->N; /* with each k = 0 tile */
   double wtimes, xl; /* loads of each weight tile; input tile loads */
   if (order == 0) wtimes = TK == 1 ? 1 : (double)TM, xl = (double)(TN * TM * TK);
   else xl = (double)(TM * TK) * (TK == 1 && t->pg == l->N ? 1 : (double)TN), wtimes = (double)TM;
@@ -498,7 +503,7 @@ bool dl_acc_compile(DlPlan *plan, MlirModule mod, const DlAccDevice *dev, DlAccP
        * (so the weights shrink) and the best tiling of whole blocks is
        * estimated no slower than the best dense one; dense otherwise */
       l.wformat = cbits ? DL_ACC_W_CODEBOOK : DL_ACC_W_DENSE;
-      if (cbits) l.zblocks = 0; /* index 0 is not weight 0: no block is skipped */
+      if (cbits) l.zblocks = 0, l.wbytes = (nw * l.wbits + 7) / 8 + cbytes; /* index 0 is not weight 0: no block is skipped */
       bool tiled = choose_tiles(&t);
       if (!cbits && blocks_bytes < (nw * l.wbits + 7) / 8) {
         DlAccLayer dense = l;

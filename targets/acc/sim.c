@@ -416,6 +416,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
         for (int64_t k = c0; k < c1; k++) wd[(n - b0) * kt + (k - c0)] = dl_acc_weight(l, src, n * l->K + k);
       s->wnnz[hw] = dl_acc_dense_blocks(d, l, nt, kt), s->welems[hw] = nt * kt;
       bytes = (double)(nt * ((kt * l->wbits + 7) / 8));
+      if (c0 == 0) bytes += (double)(nt * dl_acc_codebook_bytes(l)); /* the channels' codebooks, with their first k tile */
     }
     /* what the PE array reads of the weight buffer */
     s->wtbytes[hw] = l->wformat == DL_ACC_W_BLOCKS ? (int64_t)bytes : (nt * kt * l->wbits + 7) / 8;
