@@ -459,7 +459,7 @@ static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
     dl_buf_printf(b, "/* %lld weights at %d bits, packed for the %s kernel: %lld bytes */\nstatic const int8_t %s_d[%lld] = {",
                   (long long)q->nw, bits, kind == 2 ? "depthwise" : "u8 x s8", (long long)np, name, (long long)(np ? np : 1));
     for (dlrt_i i = 0; i < np; i++) dl_buf_printf(b, "%s%d", i % 16 ? ", " : (i ? ",\n  " : "\n  "), (int)pk[i]);
-    dl_buf_printf(b, "%s};\nstatic const qrt_wts %s = {%s_d, 8, 2, 0};\n", np ? "" : "0", name, name);
+    dl_buf_printf(b, "%s};\nstatic const qrt_wts %s = {%s_d, 8, 2, 0, 1, 1};\n", np ? "" : "0", name, name);
     free(pk);
     return;
   }
@@ -484,7 +484,7 @@ static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
     dl_buf_printf(b, "};\nstatic const qrt_wts %s = {%s_d, %d, %d, %s_cb, %lld, %lld};\n", name, name, bits, cl, name,
                   (long long)q->w.cbdiv, (long long)q->w.cbn);
   } else {
-    dl_buf_printf(b, "static const qrt_wts %s = {%s_d, %d, %d, 0};\n", name, name, bits, cl);
+    dl_buf_printf(b, "static const qrt_wts %s = {%s_d, %d, %d, 0, 1, 1};\n", name, name, bits, cl);
   }
 }
 
@@ -505,7 +505,7 @@ static void swts_literal(DlBuf *b, const char *name, const struct DlQStep *q, co
     long long x = bits >= 8 ? (long long)qrt_wget(v, i) : (long long)sp->vals[i];
     dl_buf_printf(b, bits >= 8 ? "%s%lld" : "%s0x%02llx", i % 16 ? ", " : (i ? ",\n  " : "\n  "), x);
   }
-  dl_buf_printf(b, "%s};\nstatic const qrt_swts %s = {%s_m, {%s_d, %d, 0, 0}};\n", n ? "" : "0", name, name, name, bits);
+  dl_buf_printf(b, "%s};\nstatic const qrt_swts %s = {%s_m, {%s_d, %d, 0, 0, 1, 1}};\n", n ? "" : "0", name, name, name, bits);
 }
 
 static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *call);
