@@ -1,0 +1,59 @@
+/* Approximate multipliers: an unsigned 8x8 multiplier M(a, b), 0 <= a, b <= 255,
+ * tabulated once (65,536 products). Integer conv / gemm / matmul layers carrying
+ * `dlc.approx = "SPEC"` multiply each (x - zx, w) pair as
+ * sign(a) sign(b) M(|a|, |b|) (a sign-magnitude datapath around the unsigned
+ * array); sums, bias and requantization stay exact (docs/approx.md). The
+ * kinds are the rows of dlc/approx.def. */
+#ifndef DLC_APPROX_H
+#define DLC_APPROX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dlc/ir.h"
+#include "dlc/support.h"
+
+typedef enum {
+#define DL_APPROX(id, ...) DL_APPROX_##id,
+#include "dlc/approx.def"
+#undef DL_APPROX
+  DL_APPROX_COUNT
+} DlApproxKind;
+
+typedef struct {
+  DlApproxKind kind;
+  int param;
+  char spec[512]; /* canonical spec, what dlc.approx holds ("drum:4", "file:t.npy@0.6") */
+  int32_t *table; /* owned: table[a * 256 + b] = M(a, b), each in [0, 2^24) */
+  int32_t *wtab;  /* owned: wtab[b * 256 + a] = M(a, b), the order the qrt kernels read (weight b
+                     fixed) */
+  double energy;  /* per multiply, relative to the exact 8x8 multiplier; < 0: unknown */
+} DlApprox;
+
+typedef struct {
+  double mean, mae, mre, std; /* error M(a,b) - a*b over all 65,536 pairs; mre over a*b != 0 */
+  int64_t wce;                /* worst |error| */
+  int64_t pmax;               /* largest product */
+} DlApproxStats;
+
+/* Parses spec ("exact", "bam:P", "drum:P", "mitchell", "file:PATH[@ENERGY]") and
+ * tabulates it; a file holds 65,536 integers (shape [256,256] or [65536], any
+ * integer dtype, row a, column b). False with a message naming the spec. Free
+ * with dl_approx_destroy. */
+bool dl_approx_create(const char *spec, DlApprox *a, DlError *e);
+void dl_approx_destroy(DlApprox *a);
+DlApproxStats dl_approx_stats(const DlApprox *a);
+/* max over 0 <= a <= amax of M(a, b): the overflow proof's bound of one product. */
+int64_t dl_approx_colmax(const int32_t *table, int64_t b, int64_t amax);
+/* Partial-product cells kept by bam:p (of 64). */
+int dl_approx_bam_cells(int p);
+/* Writes dlc.approx = dflt on every integer conv / gemm / matmul with constant
+ * weights of @main, keeping a multiplier --config put on a node, and checks
+ * each (8-bit operands, a known spec; "exact" removes it). dflt may be NULL. */
+bool dl_approx_annotate(MlirModule m, const char *dflt, DlError *e);
+/* --print-approx: every built-in multiplier with its listed parameters, its
+ * exhaustive error statistics, energy and source. */
+void dl_approx_print(FILE *f);
+
+#endif
