@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc/approx.h"
 #include "dlc/gptq.h"
 #include "dlc/passes.h"
 #include "dlc/pipeline.h"
@@ -39,6 +40,7 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
     free(kept);
   }
   if (!dl_run_pipeline(m, "quantize", e)) return false;
+  if (!dl_approx_annotate(m, s->approx, e)) return false;
   if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
   return true;
 }

@@ -8,6 +8,7 @@
 
 #include "frontend.h"
 #include "options.h"
+#include "dlc/approx.h"
 #include "dlc/compress.h"
 #include "dlc/cost.h"
 #include "dlc/npy.h"
@@ -42,6 +43,7 @@ typedef struct {
   const char *device_key[MAX_TARGETS]; /* --NAME-KEY (DlTarget.device_key) */
   char device_spec[MAX_TARGETS][4200];
   int sparse_weights;
+  bool print_approx;
   bool md, quantize, obits_flag, compress, assign_cost_set, sparse_set;
   DlQuantSettings qs;
   DlPruneSettings ps;
@@ -60,6 +62,15 @@ static bool opt_sparse(const DlOption *o, const char *v, void *s, DlError *e) {
   for (int k = 0; k < 4; k++)
     if (!strcmp(v, modes[k])) return ((Args *)s)->sparse_weights = k, ((Args *)s)->sparse_set = true;
   FAIL("bad --c-sparse-weights '%s' (expected auto, size, off or all)", v);
+}
+/* --approx=SPEC, checked now (a file table is read once more when quantizing) */
+static bool opt_approx(const DlOption *o, const char *v, void *s, DlError *e) {
+  DlApprox a;
+  (void)o;
+  if (!dl_approx_create(v, &a, e)) return dl_error_prefix(e, "--approx");
+  dl_approx_destroy(&a);
+  ((Args *)s)->qs.approx = v;
+  return true;
 }
 /* --calib=FILE.npy, or --calib=NAME=FILE.npy once per model input (a name
  * only when no file of the whole text exists) */
@@ -313,6 +324,8 @@ static const DlOption dlc_options[] = {
     {"--wclip", "M", "weight clipping per channel: max (max |w|), mse (least\nsquared weight error) or omse (least output error with\ncorrelated kernel inputs); default omse below 6 bits, else max", opt_wclip, .needs = Q},
     {"--wquant", "M", "weight levels: uniform (default), or 2^wbits levels per\nchannel from weighted-entropy clusters (wbits 2..7; int8\ncodes stored as wbits-bit indices into a codebook):\nwentropy-plain (the clusters' importance-weighted means),\nwentropy-lloyd (refined by Lloyd iterations) or wentropy\n(those, or the omse uniform grid where a channel's output\nerror is smaller)", opt_wquant, .needs = Q},
     {"--wround", "M", "weight rounding: nearest (default) or gptq (each layer's\nrounding errors moved onto its inputs not yet rounded and\nits bias, from input statistics on 1,000 calibration samples)", opt_wround, .needs = Q},
+    {"--approx", "SPEC", "approximate 8x8 multiplier of every integer conv / gemm / matmul:\nexact, bam:P, drum:P, mitchell or file:PATH[@ENERGY] (docs/approx.md)", opt_approx, .needs = "--quantize"},
+    {"--print-approx", NULL, "list the approximate multipliers with their exhaustive error\nstatistics and relative energy, then exit", dl_opt_flag, OFF(print_approx)},
     {"--outliers", "FRAC", "outlier-aware weights, 0 < FRAC < 0.5: --wbits covers all but the\nlargest FRAC of |w| per channel; those are stored at --outlier-bits", opt_outliers, .needs = Q},
     {"--outlier-bits", "B", "outlier width, more than --wbits and at most 16 (default 8)", opt_bits, OFF(qs.outlier_bits)},
     {"--per-tensor", NULL, "one weight scale per tensor (default: per output channel)", dl_opt_flag, OFF(qs.per_tensor), .needs = Q},
@@ -579,6 +592,7 @@ static int parse_args(Args *a, int argc, char **argv) {
   const DlOptionTable *tables = option_tables();
   bool ok = load_config(a, argc, argv, &e) && dl_options_parse(tables, argc, argv, a, pos, 2, &npos, seen, &e);
   if (ok && npos == 2) ok = dl_error_set(&e, "more than one model ('%s' and '%s')", pos[0], pos[1]);
+  if (ok && a->print_approx) return dl_approx_print(stdout), 0;
   if (ok && (a->common.help || a->common.version)) return a->common.help ? usage(stdout) : (void)printf("dlc %s\n", DLC_VERSION), 0;
   a->model = npos ? pos[0] : NULL;
   ok = ok && check_args(a, &e) && dl_options_check(tables, seen, &e);

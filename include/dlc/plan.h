@@ -10,6 +10,7 @@
 #ifndef DLC_PLAN_H
 #define DLC_PLAN_H
 
+#include "dlc/approx.h"
 #include "dlc/dlz.h"
 #include "dlc/ir.h"
 #include "dlc/lower.h"
@@ -119,6 +120,7 @@ struct DlQStep {
   size_t nscratch;        /* conv / matmul scratch bytes (qrt_conv_scratch, qrt_matmul_scratch) */
   dlrt_i *chunk; /* concat */
   dlz_params lossy; /* dlc.compress with k > 0: the result is what a K-lossy decoder returns */
+  DlApprox ax;      /* dlc.approx (conv, gemm, matmul with constant weights): ax.table, or NULL when exact */
 };
 
 enum { DL_SLOT_TEMP, DL_SLOT_INPUT, DL_SLOT_CONST };

@@ -113,6 +113,16 @@ void qrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M
                 void *scratch);
 dlrt_i qrt_matmul_scratch(dlrt_i M, dlrt_i N, dlrt_i K, int aes, int64_t za, const qrt_wts *bw, int bes, int64_t zb,
                           int acc_bits);
+/* qrt_conv and qrt_matmul (constant weights) on an approximate multiplier: each
+ * product (x - zx) * w is sign * tab[|w| * 256 + |x - zx|], 0 when either is 0
+ * (|x - zx|, |w| <= 255; dlc/approx.h); int64 sums, exact bias and output stage. */
+void qrt_conv_approx(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
+                     const qrt_mult *mult, qrt_out o, const int32_t *tab, void *y, void *scratch);
+/* scratch bytes of qrt_conv_approx (16-byte aligned) */
+dlrt_i qrt_conv_approx_scratch(const dlrt_win *g);
+void qrt_matmul_approx(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
+                       const void *a, int aes, int64_t za, qrt_wts bw, const int32_t *bias, const qrt_mult *mult,
+                       int nmult, qrt_out o, const int32_t *tab, void *y);
 /* y = zp + rshift_round((a - za) * ma.m0 + (b - zb) * mb.m0, ma.shift), broadcast via strides;
  * op 0 add, 1 sub; op 2 multiplies: rshift_round((a - za) * (b - zb) * ma.m0, ma.shift). */
 void qrt_binary(int op, int r, const dlrt_i *d, const void *a, int aes, const dlrt_i *as, int64_t za,

@@ -50,11 +50,12 @@ static bool prove_mac(const DlStep *st, uint64_t xs, uint64_t bs, DlError *e) {
     if (q->wdata)
       for (int64_t k = 0; k < K; k++) {
         int64_t w = qrt_wget(q->w, q->kind == DL_Q_CONV ? n * K + k : k * N + n);
-        sw += (U128)(w < 0 ? -w : w);
+        sw += q->ax.table ? (U128)dl_approx_colmax(q->ax.table, w < 0 ? -w : w, (int64_t)xs) : (U128)(w < 0 ? -w : w);
       }
     else
       sw = (U128)K * bs;
-    U128 acc = sw * xs + (U128)(q->bias ? (q->bias[n] < 0 ? -(int64_t)q->bias[n] : q->bias[n]) : 0);
+    /* approximate products: each bounded by its table column over |x - zx| <= xs */
+    U128 acc = (q->ax.table ? sw : sw * xs) + (U128)(q->bias ? (q->bias[n] < 0 ? -(int64_t)q->bias[n] : q->bias[n]) : 0);
     snprintf(what, sizeof what, "the accumulator of output channel %lld", (long long)n);
     if (q->acc_bits <= 32 && acc >= (U128)1 << 31)
       return fail(e, st, what, acc, "the int32 accumulator that dlc.acc_bits <= 32 selects");

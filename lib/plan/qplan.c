@@ -20,6 +20,7 @@ void dl_qstep_free(struct DlQStep *q) {
   if (!q) return;
   dl_call_free(&q->c);
   free(q->mult), free(q->wdata), free(q->bias), free(q->lut), free(q->chunk), free(q->cb);
+  dl_approx_destroy(&q->ax);
   free(q);
 }
 
@@ -135,6 +136,32 @@ static bool read_acc_bits(MlirOperation op, struct DlQStep *q, const DlQParams *
   snprintf(msg, sizeof msg, "dlc.acc_bits = %d, but the operands bound the accumulator by %.0f (more than 32 bits)",
            q->acc_bits, bound);
   return qerr(e, where, op, "%s", msg), false;
+}
+
+/* dlc.approx of a layer with constant weights: its product table, for
+ * operands within the unsigned 8x8 multiplier's reach (|x - zx|, |w| <= 255).
+ * Such layers sum in int64 (acc_bits 64) whatever dlc.acc_bits says: the
+ * products are not a * b, and overflow.c bounds them by the table. */
+static bool read_approx(MlirOperation op, struct DlQStep *q, const DlQParams *qx, DlError *e, const char *where) {
+  MlirAttribute a = mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.approx"));
+  if (mlirAttributeIsNull(a)) return true;
+  if (!mlirAttributeIsAString(a) || !q->wdata)
+    return qerr(e, where, op, "%s", "dlc.approx must be a string, on a layer with constant weights"), false;
+  double wmax = 0;
+  for (int64_t i = 0; i < q->nw; i++) wmax = fmax(wmax, fabs((double)qrt_wget(q->w, i)));
+  if (max_abs_q(qx) > 255 || wmax > 255)
+    return qerr(e, where, op, "%s", "dlc.approx needs operands of at most 8 bits (|x - zx| and |w| up to 255)"), false;
+  MlirStringRef sv = mlirStringAttrGetValue(a);
+  char spec[512];
+  snprintf(spec, sizeof spec, "%.*s", (int)sv.length, sv.data);
+  DlError ae = {0};
+  if (!dl_approx_create(spec, &q->ax, &ae)) {
+    qerr(e, where, op, "%s", ae.msg);
+    dl_error_clear(&ae);
+    return false;
+  }
+  q->acc_bits = 64;
+  return true;
 }
 
 static bool unary_lut_op(DlOpKind k) {
@@ -320,7 +347,15 @@ int dl_qplan_op(DlPlan *p, MlirOperation op, DlError *e) {
       const dlrt_win *g = &q->c.win;
       int64_t K = k == DL_OP_CONV ? g->c / g->group * g->k[0] * g->k[1] * g->k[2] : q->c.K;
       if (!read_acc_bits(op, q, &qx, wt ? NULL : &qw, K, nch, e, st->where)) return -1;
-      if (k == DL_OP_CONV) {
+      if (!read_approx(op, q, &qx, e, st->where)) return -1;
+      if (q->ax.table) {
+        q->kind = k == DL_OP_CONV ? DL_Q_CONV : DL_Q_MATMUL;
+        if (k == DL_OP_CONV) q->nscratch = (size_t)qrt_conv_approx_scratch(&q->c.win);
+        if (k == DL_OP_GEMM) {
+          q->c.batches = 1;
+          q->c.aoff = calloc(1, sizeof(dlrt_i)), q->c.boff = calloc(1, sizeof(dlrt_i));
+        }
+      } else if (k == DL_OP_CONV) {
         q->kind = DL_Q_CONV;
         q->nscratch = (size_t)qrt_conv_scratch(&q->c.win, q->xes, q->zx, q->w, q->acc_bits);
       } else {
@@ -401,9 +436,18 @@ bool dl_qstep_run(DlPlan *p, const DlStep *st, DlError *e) {
   case DL_Q_QCAST: qrt_quantize(n, x->data, q->scale, q->o, y->data); break;
   case DL_Q_DCAST: qrt_dequantize(n, x->data, q->xes, q->zx, q->scale, y->data); break;
   case DL_Q_CONV:
+    if (q->ax.table) {
+      qrt_conv_approx(&c->win, x->data, q->xes, q->zx, q->w, q->bias, q->mult, q->o, q->ax.wtab, y->data, p->scratch);
+      break;
+    }
     qrt_conv(&c->win, x->data, q->xes, q->zx, q->w, q->bias, q->mult, q->o, q->acc_bits, y->data, p->scratch);
     break;
   case DL_Q_MATMUL:
+    if (q->ax.table) {
+      qrt_matmul_approx(c->batches, c->aoff, c->boff, c->M, c->N, c->K, x->data, q->xes, q->zx, q->w, q->bias, q->mult,
+                        q->nmult, q->o, q->ax.wtab, y->data);
+      break;
+    }
     qrt_matmul(c->batches, c->aoff, c->boff, c->M, c->N, c->K, x->data, q->xes, q->zx, q->wdata ? &q->w : NULL,
                q->wdata ? NULL : w, q->wes,
                q->zw, q->bias, q->mult, q->nmult, q->o, q->acc_bits, y->data, p->scratch);

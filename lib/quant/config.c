@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc/approx.h"
 #include "dlc/prune.h"
 #include "dlc/quant.h"
 #include "dlc/schema.h"
@@ -80,6 +81,15 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
       double p;
       if (!cJSON_IsString(it) || !dl_calib_method_parse(it->valuestring, &m, &p))
         return bad(e, c, w, "%s", "must be \"auto\", \"minmax\", \"percentile\", \"percentile=P\", \"entropy\" or \"mse\"");
+    } else if (!strcmp(k, "approx")) {
+      DlApprox a;
+      DlError ae = {0};
+      if (!cJSON_IsString(it) || !dl_approx_create(it->valuestring, &a, &ae)) {
+        bool r = bad(e, c, w, "must be an approximate multiplier: %s", ae.msg ? ae.msg : "a string such as \"drum:4\"");
+        dl_error_clear(&ae);
+        return r;
+      }
+      dl_approx_destroy(&a);
     } else if (per_node && !strcmp(k, "prune")) {
       DlPruneSettings ps = {0};
       DlError pe = {0};
@@ -105,9 +115,9 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
     } else {
       return bad(e, c, w, "unknown key (expected %s)",
                  per_node ? "wbits, abits, granularity, scheme, pow2, wclip, wquant, outliers, "
-                            "outlier_bits, calibration, prune or keep_float"
+                            "outlier_bits, calibration, approx, prune or keep_float"
                           : "wbits, abits, granularity, scheme, pow2, wclip, wquant, outliers, "
-                            "outlier_bits, calibration, calibration_samples, prune_compensation, prune_samples, "
+                            "outlier_bits, calibration, approx, calibration_samples, prune_compensation, prune_samples, "
                             "weight_rounding or highway");
     }
   }
@@ -171,6 +181,7 @@ DlQuantConfig *dl_quant_config_parse(const char *text, size_t len, const char *p
     else if (!strcmp(k, "calibration_samples")) s->calib.limit = (int64_t)it->valuedouble;
     else if (!strcmp(k, "weight_rounding")) s->gptq = !strcmp(it->valuestring, "gptq");
     else if (!strcmp(k, "highway")) s->highway = it->valueint;
+    else if (!strcmp(k, "approx")) s->approx = it->valuestring;
   }
   if (!ok) dl_quant_config_destroy(c), c = NULL;
   return c;
@@ -216,8 +227,9 @@ bool dl_quant_config_apply(MlirModule m, const DlQuantConfig *c, DlError *e) {
   int nmissing = 0;
   char missing[1024] = "";
   for (const cJSON *n = nodes->child; n; n = n->next) {
-    bool found = false, layer = false;
+    bool found = false, layer = false, alayer = false;
     const cJSON *pr = cJSON_GetObjectItemCaseSensitive(n, "prune");
+    const cJSON *ax = cJSON_GetObjectItemCaseSensitive(n, "approx");
     MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
     for (; !mlirOperationIsNull(func); func = mlirOperationGetNextInBlock(func)) {
       if (!dl_op_is(func, "func.func")) continue;
@@ -228,6 +240,10 @@ bool dl_quant_config_apply(MlirModule m, const DlQuantConfig *c, DlError *e) {
         if (strcmp(where, n->string) || dl_op_is(op, "arith.constant")) continue;
         mlirOperationSetDiscardableAttributeByName(op, dl_str("dlc.quant"), settings_attr(ctx, n));
         DlOpKind k = dl_op_kind(op);
+        if (ax && (k == DL_OP_CONV || k == DL_OP_GEMM || k == DL_OP_MATMUL)) { /* checked once quantized */
+          mlirOperationSetDiscardableAttributeByName(op, dl_str("dlc.approx"), mlirStringAttrGet(ctx, dl_str(ax->valuestring)));
+          alayer = true;
+        }
         if (pr && (k == DL_OP_CONV || k == DL_OP_GEMM || k == DL_OP_MATMUL)) {
           mlirOperationSetDiscardableAttributeByName(op, dl_str("dlc.prune_spec"),
                                                      mlirStringAttrGet(ctx, dl_str(pr->valuestring)));
@@ -236,6 +252,9 @@ bool dl_quant_config_apply(MlirModule m, const DlQuantConfig *c, DlError *e) {
         found = true;
       }
     }
+    if (found && ax && !alayer)
+      return dl_error_set(e, "%s: nodes.%s.approx: node '%s' is not a Conv, Gemm or MatMul; only their products "
+                             "can be approximate", c->path, n->string, n->string);
     if (found && pr && !layer)
       return dl_error_set(e, "%s: nodes.%s.prune: node '%s' is not a Conv, Gemm or MatMul; only their weights "
                              "can be pruned", c->path, n->string, n->string);

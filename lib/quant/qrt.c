@@ -1673,6 +1673,95 @@ void qrt_matmul(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M
 }
 /* @end */
 
+/* @fn qrt_amul */
+/* sign(a) sign(b) t[|b| * 256 + |a|]: an unsigned 8x8 multiplier's product table
+ * on a sign-magnitude datapath; a zero operand gives 0 (|a|, |b| <= 255) */
+static int64_t qrt_amul(const int32_t *t, int64_t a, int64_t b) {
+  int64_t p;
+  if (!a || !b) return 0;
+  p = t[(b < 0 ? -b : b) * 256 + (a < 0 ? -a : a)];
+  return (a < 0) != (b < 0) ? -p : p;
+}
+/* @end */
+
+/* @fn qrt_conv_approx_scratch */
+dlrt_i qrt_conv_approx_scratch(const dlrt_win *g) {
+  dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], P = g->od[0] * g->od[1] * g->od[2];
+  return (2 * K * P + 15) / 16 * 16 + 8 * P;
+}
+/* @end */
+
+/* @fn qrt_conv_approx uses qrt_ld qrt_wget qrt_out_store qrt_conv_approx_scratch */
+/* Per group: the im2col rows of |x - zx| (bytes) and their signs (0 or -1), then
+ * per output channel and tap one table row M(., |w|) read at every position. */
+void qrt_conv_approx(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
+                     const qrt_mult *mult, qrt_out o, const int32_t *tab, void *y, void *scratch) {
+  dlrt_i cg = g->c / g->group, mg = g->m / g->group, K = cg * g->k[0] * g->k[1] * g->k[2];
+  dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], P = g->od[0] * g->od[1] * g->od[2];
+  unsigned char *ua = (unsigned char *)scratch;
+  signed char *sa = (signed char *)scratch + K * P;
+  int64_t *acc = (int64_t *)((char *)scratch + (2 * K * P + 15) / 16 * 16);
+  dlrt_i n, gr, c, kd, kh, kw, od, oh, ow, m, k, p;
+  for (n = 0; n < g->n; n++)
+    for (gr = 0; gr < g->group; gr++) {
+      dlrt_i xbase = (n * g->c + gr * cg) * ivol, i = 0;
+      for (c = 0; c < cg; c++)
+        for (kd = 0; kd < g->k[0]; kd++)
+          for (kh = 0; kh < g->k[1]; kh++)
+            for (kw = 0; kw < g->k[2]; kw++)
+              for (od = 0; od < g->od[0]; od++) {
+                dlrt_i zd = od * g->stride[0] - g->pad[0] + kd * g->dil[0];
+                for (oh = 0; oh < g->od[1]; oh++) {
+                  dlrt_i zh = oh * g->stride[1] - g->pad[1] + kh * g->dil[1];
+                  int rowok = zd >= 0 && zd < g->id[0] && zh >= 0 && zh < g->id[1];
+                  dlrt_i src = xbase + ((c * g->id[0] + zd) * g->id[1] + zh) * g->id[2];
+                  for (ow = 0; ow < g->od[2]; ow++, i++) {
+                    dlrt_i zw = ow * g->stride[2] - g->pad[2] + kw * g->dil[2];
+                    /* padding is the real value 0: no product */
+                    int64_t a = rowok && zw >= 0 && zw < g->id[2] ? qrt_ld(x, xes, src + zw) - zx : 0;
+                    ua[i] = (unsigned char)(a < 0 ? -a : a);
+                    sa[i] = (signed char)(a < 0 ? -1 : 0);
+                  }
+                }
+              }
+      for (m = 0; m < mg; m++) {
+        dlrt_i ch = gr * mg + m;
+        for (p = 0; p < P; p++) acc[p] = 0;
+        for (k = 0; k < K; k++) {
+          int32_t wv = qrt_wget(w, ch * K + k);
+          const int32_t *row = tab + (wv < 0 ? -wv : wv) * 256;
+          const unsigned char *u = ua + k * P;
+          const signed char *sg = sa + k * P;
+          int32_t sw = wv < 0 ? -1 : 0;
+          if (!wv) continue;
+          for (p = 0; p < P; p++) { /* M(0, b) is never read: a zero operand gives 0 */
+            int32_t t = u[p] ? row[u[p]] : 0, s = sg[p] ^ sw;
+            acc[p] += (t ^ s) - s;
+          }
+        }
+        for (p = 0; p < P; p++)
+          qrt_out_store(y, (n * g->m + ch) * P + p, acc[p] + (bias ? bias[ch] : 0), mult[ch], o);
+      }
+    }
+}
+/* @end */
+
+/* @fn qrt_matmul_approx uses qrt_ld qrt_wget qrt_out_store qrt_amul */
+void qrt_matmul_approx(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, dlrt_i M, dlrt_i N, dlrt_i K,
+                       const void *a, int aes, int64_t za, qrt_wts bw, const int32_t *bias, const qrt_mult *mult,
+                       int nmult, qrt_out o, const int32_t *tab, void *y) {
+  dlrt_i t, i, j, k;
+  for (t = 0; t < batches; t++)
+    for (i = 0; i < M; i++)
+      for (j = 0; j < N; j++) {
+        int64_t acc = 0;
+        for (k = 0; k < K; k++)
+          acc += qrt_amul(tab, qrt_ld(a, aes, aoff[t] + i * K + k) - za, qrt_wget(bw, boff[t] + k * N + j));
+        qrt_out_store(y, (t * M + i) * N + j, acc + (bias ? bias[j] : 0), mult[nmult > 1 ? j : 0], o);
+      }
+}
+/* @end */
+
 /* @fn qrt_matmul_scratch uses qrt_fast16 qrt_matmul8_ok qrt_matmul8_dims */
 dlrt_i qrt_matmul_scratch(dlrt_i M, dlrt_i N, dlrt_i K, int aes, int64_t za, const qrt_wts *bw, int bes, int64_t zb,
                           int acc_bits) {

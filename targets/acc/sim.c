@@ -164,6 +164,14 @@ static bool alloc_buffers(DlAccSim *s, DlError *e) {
 
 static int acc_step_exec(void *user, int step, DlError *e);
 
+/* One product of an approximate PE multiplier, as qrt_amul: sign-magnitude
+ * around the unsigned 8x8 table, 0 for a zero operand. */
+static int64_t pe_amul(const int32_t *t, int64_t a, int64_t b) {
+  if (!a || !b) return 0;
+  int64_t p = t[(a < 0 ? -a : a) * 256 + (b < 0 ? -b : b)];
+  return (a < 0) != (b < 0) ? -p : p;
+}
+
 /* What a valid program must agree on with its model, and the bounds that keep
  * the integer arithmetic exact: a layer's cfg is its step's, and its weights
  * and biases keep every sum (times its multiplier) inside int64. */
@@ -440,7 +448,9 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
       for (int64_t n = 0; n < nt; n++) {
         const int32_t *wr = w + n * kt;
         int64_t sum = accumulate ? acc[m * nt + n] : 0;
-        if (narrow) {
+        if (q->ax.table) { /* the PE's multiplier is the layer's approximate one (dlc.approx) */
+          for (int64_t k = 0; k < kt; k++) sum += pe_amul(q->ax.table, xr[k] - zx, wr[k]);
+        } else if (narrow) {
           int32_t s32 = 0;
           for (int64_t k = 0; k < kt; k++) s32 += (xr[k] - zx) * wr[k];
           sum += s32;
@@ -466,7 +476,8 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
     st->gemm_cycles += cyc > ocyc ? cyc : ocyc;
     st->peak_cycles += macs / ((double)d->pe_rows * (double)d->pe_cols * (double)d->pe_k);
     double bits = (double)((l->wformat == DL_ACC_W_CODEBOOK ? 8 : l->wbits) * s->xbits) / 64; /* decoded: 8-bit products */
-    st->nj += (macs * bits + (double)(nout * mt) * (double)(d->outlier_bits * s->xbits) / 64) * d->e_mac * 1e-3 +
+    double emul = q->ax.table && q->ax.energy >= 0 ? q->ax.energy : 1; /* the multiplier's share of e_mac: all of it */
+    st->nj += (macs * bits * emul + (double)(nout * mt) * (double)(d->outlier_bits * s->xbits) / 64) * d->e_mac * 1e-3 +
               (double)(mt * kt * q->xes + s->wtbytes[hw] + 8 * mt * nt) * d->e_buf * 1e-3;
     return (cyc > ocyc ? cyc : ocyc) / d->ghz;
   }

@@ -30,6 +30,8 @@ typedef struct {
   DlCompressChoice *zc;   /* per slot: its compression (zc[s].cap > 0), from dlc.compress */
   dlz_params *zp;
   DlQSparse *sp;          /* per step: its weights in sparse form (sp[i].mask) where they are stored so */
+  const char *amul[64];   /* the approximate multipliers' specs whose tables are printed (amulN), in order */
+  int namul;
   char name[64];
   DlBuf c, h;
 } Emit;
@@ -249,6 +251,7 @@ static bool sparse_step(const Emit *m, const DlStep *st) { return m->sp && m->sp
 /* The kernel scratch of a conv over window g (the whole output or one band). */
 static int64_t conv_scratch(const Emit *m, const DlStep *st, const dlrt_win *g) {
   const struct DlQStep *q = st->q;
+  if (q->ax.table) return qrt_conv_approx_scratch(g);
   return sparse_step(m, st) ? qrt_conv_sparse_scratch(g) : qrt_conv_scratch(g, q->xes, q->zx, q->w, q->acc_bits);
 }
 
@@ -449,8 +452,10 @@ static void i32_array(DlBuf *b, const char *name, const int32_t *v, int64_t n) {
 static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
   int bits = q->w.bits;
   const dlrt_win *g = &q->c.win;
-  /* codebook indices (--wquant=wentropy) stay indices: the kernels decode them as they unpack */
-  int kind = q->kind == DL_Q_CONV && !q->w.cb ? qrt_conv_packed(g, q->xes, q->zx, bits, q->acc_bits) : 0;
+  /* codebook indices (--wquant=wentropy) stay indices: the kernels decode them as they unpack;
+   * qrt_conv_approx reads the plain layout */
+  bool approx = q->ax.table != NULL;
+  int kind = q->kind == DL_Q_CONV && !q->w.cb && !approx ? qrt_conv_packed(g, q->xes, q->zx, bits, q->acc_bits) : 0;
   if (kind) {
     /* packed at compile time into the order qrt_conv's u8 x s8 or depthwise kernel reads */
     dlrt_i np = qrt_conv_pack(g, q->w, NULL);
@@ -463,7 +468,7 @@ static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
     free(pk);
     return;
   }
-  bool cl = q->kind == DL_Q_CONV && qrt_conv_cl(g, q->xes, q->zx, bits, q->acc_bits);
+  bool cl = q->kind == DL_Q_CONV && !approx && qrt_conv_cl(g, q->xes, q->zx, bits, q->acc_bits);
   int64_t kvol = cl ? g->k[0] * g->k[1] * g->k[2] : 1, cg = cl ? g->c / g->group : 1;
   const char *ty = bits == 8 ? "int8_t" : bits == 16 ? "int16_t" : bits == 32 ? "int32_t" : "unsigned char";
   int64_t n = bits >= 8 ? q->nw : (int64_t)q->wbytes;
@@ -509,6 +514,18 @@ static void swts_literal(DlBuf *b, const char *name, const struct DlQStep *q, co
 }
 
 static void emit_band(Emit *m, int i, DlBuf *decl, DlBuf *body, const DlBuf *call);
+
+/* The name of q's product table, printed into decl at its multiplier's first use. */
+static void amul_table(Emit *m, const struct DlQStep *q, DlBuf *decl, char *name, size_t n) {
+  int k = 0;
+  while (k < m->namul && strcmp(m->amul[k], q->ax.spec)) k++;
+  snprintf(name, n, "amul%d", k);
+  if (k < m->namul) return;
+  if (m->namul < 64) m->amul[m->namul++] = q->ax.spec;
+  dl_buf_printf(decl, "/* approximate multiplier %s: M(a, b) at [b * 256 + a], b the weight */\n",
+                strstr(q->ax.spec, "*/") ? "(a file table)" : q->ax.spec);
+  i32_array(decl, name, q->ax.wtab, 65536);
+}
 
 static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
   DlStep *st = &m->p->steps[i];
@@ -558,7 +575,11 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
   case DL_Q_CONV:
     win_literal(decl, g, &c->win);
     fmt_int(q->zx, d0, sizeof d0);
-    if (sparse)
+    if (q->ax.table) {
+      amul_table(m, q, decl, t0, sizeof t0);
+      dl_buf_printf(body, "  qrt_conv_approx(&%s, %s, %d, %s, %s, %s, %s, %s, %s, %s, %s);\n", gu, x, q->xes, d0, wt,
+                    bi, mu, o, t0, y, scr);
+    } else if (sparse)
       dl_buf_printf(body, "  qrt_conv_sparse(&%s, (const int8_t *)%s, %s, %s, %s, %s, %s, %s, %s);\n", gu, x, d0, wt, bi,
                     mu, o, y, scr);
     else
@@ -571,6 +592,14 @@ static void emit_qstep(Emit *m, int i, DlBuf *decl, DlBuf *out_body) {
     if (!sparse) arr(decl, "boff", i, c->boff, (int)c->batches, d2, sizeof d2); /* sparse weights: one matrix */
     fmt_int(q->zx, d0, sizeof d0), fmt_int(q->zw, t0, sizeof t0);
     snprintf(wa, sizeof wa, "&%s", wt);
+    if (q->ax.table) {
+      char tb[32];
+      amul_table(m, q, decl, tb, sizeof tb);
+      dl_buf_printf(body, "  qrt_matmul_approx(%lld, %s, %s, %lld, %lld, %lld, %s, %d, %s, %s, %s, %s, %d, %s, %s, %s);\n",
+                    (long long)c->batches, d1, d2, (long long)c->M, (long long)c->N, (long long)c->K, x, q->xes, d0,
+                    wt, bi, mu, q->nmult, o, tb, y);
+      break;
+    }
     if (sparse) {
       dl_buf_printf(body, "  qrt_matmul_sparse(%lld, %s, %lld, %lld, %lld, (const int8_t *)%s, %s, %s, %s, %s, %d, %s, %s, %s);\n",
                     (long long)c->batches, d1, (long long)c->M, (long long)c->N, (long long)c->K, x, d0, wt, bi, mu,
@@ -856,6 +885,7 @@ static void emit_step(Emit *m, int i, DlBuf *decl, DlBuf *body) {
 
 static const char *call_fn(const Emit *m, const DlStep *st) {
   if (sparse_step(m, st)) return st->q->kind == DL_Q_CONV ? "qrt_conv_sparse" : "qrt_matmul_sparse";
+  if (st->q && st->q->ax.table) return st->q->kind == DL_Q_CONV ? "qrt_conv_approx" : "qrt_matmul_approx";
   if (st->q && st->q->kind == DL_Q_GLOBAL_POOL && st->q->nmult) return "qrt_global_avg";
   if (st->q) return qfn[st->q->kind];
   if (st->k == DL_OP_COUNT) return "dlrt_concat";

@@ -448,6 +448,13 @@ bool dl_pim_compile(DlPlan *plan, MlirModule m, const DlPimDevice *dev, DlPimPro
     DlPimKernel k;
     Mac mac;
     if (!plan_kernel(plan, s, &k, &mac)) continue;
+    if (plan->steps[s].q->ax.table) { /* the row adders compute exact products */
+      mac_free(&mac);
+      dl_error_set(e, "%s: the pim target does not implement approximate multipliers (dlc.approx = \"%s\"); compile "
+                   "this model for the c or acc target, or without --approx for this node",
+                   plan->steps[s].where, plan->steps[s].q->ax.spec);
+      goto cleanup;
+    }
     if (plan->steps[s].q->lossy.k > 0) { /* a rounding step the command streams do not have */
       mac_free(&mac);
       dl_error_set(e, "%s: the pim target does not implement K-lossy activations (dlc.compress with k = %d); "
