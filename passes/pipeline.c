@@ -41,6 +41,7 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
   }
   if (!dl_run_pipeline(m, "quantize", e)) return false;
   if (!dl_approx_annotate(m, s->approx, e)) return false;
+  if (s->approx_compensate && !dl_approx_compensate(m, data, e)) return false;
   if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
   return true;
 }

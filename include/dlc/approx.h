@@ -13,6 +13,7 @@
 
 #include "dlc/ir.h"
 #include "dlc/support.h"
+#include "dlc/tensor.h"
 
 typedef enum {
 #define DL_APPROX(id, ...) DL_APPROX_##id,
@@ -52,6 +53,11 @@ int dl_approx_bam_cells(int p);
  * weights of @main, keeping a multiplier --config put on a node, and checks
  * each (8-bit operands, a known spec; "exact" removes it). dflt may be NULL. */
 bool dl_approx_annotate(MlirModule m, const char *dflt, DlError *e);
+/* --approx-compensate (passes/approx_compensate.c): the bias of every layer
+ * with dlc.approx takes away its channels' expected product error, with the
+ * layer inputs' code distribution measured on the first 64 samples of data
+ * (calibration data, as dl_plan_runs reads it). */
+bool dl_approx_compensate(MlirModule m, const DlTensor *data, DlError *e);
 /* --print-approx: every built-in multiplier with its listed parameters, its
  * exhaustive error statistics, energy and source. */
 void dl_approx_print(FILE *f);

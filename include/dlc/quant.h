@@ -227,6 +227,7 @@ typedef struct {
   int outlier_bits;       /* wbits < outlier_bits <= 16; 0 means 8 */
   int highway;            /* --highway[=B]: 0, or the activation bits of residual adds and their operands (passes/highway.c) */
   const char *approx;     /* --approx=SPEC: the multiplier of integer layers (dlc/approx.h), or NULL */
+  bool approx_compensate; /* --approx-compensate: their mean error folded into the biases */
   bool gptq;              /* --wround=gptq: error-compensating weight rounding (dlc/gptq.h) */
   DlWeightQuant wquant;   /* --wquant: uniform (0), or weighted-entropy codebooks (wbits 2..7) */
   double auto_keep_db;    /* --auto-keep[=DB]: > 0 runs the accuracy guard (passes/guard.c) at this threshold */
