@@ -115,7 +115,7 @@ dlrt_i qrt_matmul_scratch(dlrt_i M, dlrt_i N, dlrt_i K, int aes, int64_t za, con
                           int acc_bits);
 /* qrt_conv and qrt_matmul (constant weights) on an approximate multiplier: each
  * product (x - zx) * w is sign * tab[|w| * 256 + |x - zx|], 0 when either is 0
- * (|x - zx|, |w| <= 255; dlc/approx.h); int64 sums, exact bias and output stage. */
+ * (|x - zx|, |w| <= 255; row and column 0 of tab hold 0: DlApprox.wtab); int64 sums, exact bias and output stage. */
 void qrt_conv_approx(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
                      const qrt_mult *mult, qrt_out o, const int32_t *tab, void *y, void *scratch);
 /* scratch bytes of qrt_conv_approx (16-byte aligned) */

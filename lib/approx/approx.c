@@ -168,7 +168,8 @@ bool dl_approx_create(const char *spec, DlApprox *a, DlError *e) {
   a->table = malloc(sizeof(int32_t) * 65536);
   if (!a->table) return dl_error_set(e, "out of memory");
   if (parse(spec, a, e) && (a->wtab = malloc(sizeof(int32_t) * 65536))) {
-    for (int i = 0; i < 65536; i++) a->wtab[(i % 256) * 256 + i / 256] = a->table[i];
+    /* a zero operand gives 0 whatever the table says (the sign-magnitude rule) */
+    for (int i = 0; i < 65536; i++) a->wtab[(i % 256) * 256 + i / 256] = i % 256 && i / 256 ? a->table[i] : 0;
     return true;
   }
   if (!dl_error_is_set(e)) dl_error_set(e, "out of memory");

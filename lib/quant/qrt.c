@@ -1734,9 +1734,9 @@ void qrt_conv_approx(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_
           const signed char *sg = sa + k * P;
           int32_t sw = wv < 0 ? -1 : 0;
           if (!wv) continue;
-          for (p = 0; p < P; p++) { /* M(0, b) is never read: a zero operand gives 0 */
-            int32_t t = u[p] ? row[u[p]] : 0, s = sg[p] ^ sw;
-            acc[p] += (t ^ s) - s;
+          for (p = 0; p < P; p++) { /* row[0] is 0: a zero operand gives 0 */
+            int32_t s = sg[p] ^ sw;
+            acc[p] += (row[u[p]] ^ s) - s;
           }
         }
         for (p = 0; p < P; p++)
