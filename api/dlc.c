@@ -197,8 +197,7 @@ static bool quantize_option(void *u, const char *k, const char *v, DlError *e) {
     if (!parse_int(v, 0, (long long)1 << 53, &n)) FAIL("bad calib_samples '%s' (expected a count, 0 for all)", v);
     q->calib.limit = n;
   } else if (!strcmp(k, "wround")) {
-    if (strcmp(v, "nearest") && strcmp(v, "gptq")) FAIL("bad wround '%s' (expected nearest or gptq)", v);
-    q->gptq = !strcmp(v, "gptq");
+    if (!dl_wround_parse(v, &q->wround)) FAIL("bad wround '%s' (expected nearest, gptq, adaround or auto)", v);
   } else {
     FAIL("unknown quantize option '%s' (expected wbits, abits, per_channel, asymmetric, pow2, wclip, outliers, "
          "outlier_bits, calib_method, calib_samples or wround)",

@@ -14,11 +14,13 @@
 #include "dlc/plan.h"
 #include "dlc/quant.h"
 #include "gram.h"
+#include "wround.h"
 #include "pass_util.h"
 
 struct DlHessians {
   int n;
-  DlGram *l; /* per layer; l[i].H NULL for a layer without statistics */
+  DlGram *l;       /* per layer; l[i].H NULL for a layer without statistics */
+  int64_t samples; /* the samples they were collected on */
 };
 
 /* The conv / gemm / matmul ops of the module's func, in order; malloc'd, *n of them. */
@@ -62,6 +64,7 @@ DlHessians *dl_hessians_collect(MlirModule m, const DlTensor *data, int64_t limi
   free(buf);
   if (!ok) return dl_hessians_free(h), NULL;
   for (int i = 0; i < n; i++) dl_gram_finish(&h->l[i]);
+  h->samples = total;
   return h;
 }
 
@@ -105,72 +108,94 @@ static bool inverse_factor(const double *H, int64_t d, double *U) {
   return ok;
 }
 
-bool dl_gptq_apply(MlirModule m, const DlHessians *h, DlError *e) {
+/* GPTQ on one group (wround.h): input k's rounding error, in order, spread over
+ * the inputs k+1..K-1 and the bias (the last column) through U, H^-1 = U^T U. */
+static void gptq_group(const DlRoundGroup *r, double *v) {
+  int64_t K = r->d - 1, dd = r->has_bias ? r->d : K; /* without a bias only the weights take up errors */
+  double *U = malloc(sizeof(double) * (size_t)(dd * dd)), *Hs = malloc(sizeof(double) * (size_t)(dd * dd));
+  for (int64_t a = 0; a < dd; a++) memcpy(Hs + a * dd, r->H + a * r->d, sizeof(double) * (size_t)dd);
+  bool fac = inverse_factor(Hs, dd, U);
+  for (int64_t o = 0; o < r->n; o++) {
+    double *vo = v + o * r->d;
+    float s = (float)r->s[o];
+    for (int64_t k = 0; k < K; k++) {
+      double q = (double)dl_dequantize_f(dl_quantize_f((float)vo[k], s, 0, -r->qmax, r->qmax), s, 0);
+      if (fac) {
+        double err = (vo[k] - q) / U[k * dd + k];
+        for (int64_t j = k + 1; j < dd; j++) vo[j] -= err * U[k * dd + j];
+      }
+      vo[k] = q;
+    }
+  }
+  free(U), free(Hs);
+}
+
+/* The new weights (and bias) of one layer, rounded group by group by fn. */
+static void round_layer(MlirOperation op, const DlGram *l, int64_t samples, DlRoundFn fn) {
+  DlTensor w = {0}, b = {0};
+  if (!dl_value_tensor(mlirOperationGetOperand(op, 1), &w) || w.shape.dtype != DL_F32) return;
+  int64_t N = l->N, K = l->K, d = K + 1, per_group = N / l->G;
+  double *scales = malloc(sizeof(double) * (size_t)N);
+  int wbits;
+  if (!dl_quant_layer_scales(op, &w, l->row_major ? 0 : 1, N, scales, &wbits)) {
+    free(scales), dl_tensor_free(&w);
+    return;
+  }
+  int nin = (int)mlirOperationGetNumOperands(op);
+  bool has_bias = nin > 2 && dl_value_tensor(mlirOperationGetOperand(op, 2), &b) && b.shape.dtype == DL_F32 &&
+                  dl_shape_numel(&b.shape) == N;
+  double *v = malloc(sizeof(double) * (size_t)(N * d));
+  const float *wd = w.data;
+  for (int64_t o = 0; o < N; o++) {
+    for (int64_t k = 0; k < K; k++) v[o * d + k] = wd[l->row_major ? o * K + k : k * N + o];
+    v[o * d + K] = has_bias ? ((const float *)b.data)[o] : 0;
+  }
+  DlRoundGroup r = {.d = d, .n = per_group, .qmax = ((int64_t)1 << (wbits - 1)) - 1, .has_bias = has_bias,
+                    .samples = (double)samples, .layer = l};
+  for (int64_t g = 0; g < l->G; g++) {
+    r.H = l->H + g * d * d, r.s = scales + g * per_group;
+    fn(&r, v + g * per_group * d);
+  }
+  MlirContext ctx = mlirOperationGetContext(op);
+  DlTensor nt = {0};
+  dl_tensor_alloc(&nt, &w.shape);
+  float *nw = nt.data;
+  for (int64_t o = 0; o < N; o++)
+    for (int64_t k = 0; k < K; k++) nw[l->row_major ? o * K + k : k * N + o] = (float)v[o * d + k];
+  mlirOperationSetOperand(op, 1, dl_insert_constant(op, &nt, "wround_w"));
+  if (has_bias) {
+    DlShape bs = {DL_F32, 1, {N}};
+    DlTensor bt = {0};
+    dl_tensor_alloc(&bt, &bs);
+    for (int64_t o = 0; o < N; o++) ((float *)bt.data)[o] = (float)v[o * d + K];
+    mlirOperationSetOperand(op, 2, dl_insert_constant(op, &bt, "wround_b"));
+  }
+  mlirOperationSetDiscardableAttributeByName(op, dl_str("dlc.wscales"), mlirDenseF64ArrayGet(ctx, N, scales));
+  free(scales), free(v);
+  dl_tensor_free(&w), dl_tensor_free(&b);
+}
+
+bool dl_wround_apply(MlirModule m, const DlHessians *h, DlWeightRound how, DlError *e) {
+  if (how != DL_WROUND_GPTQ && how != DL_WROUND_ADAROUND)
+    return dl_error_set(e, "internal: dl_wround_apply rounds by gptq or adaround, not %s", dl_wround_name(how));
   int n;
   MlirOperation *ops = find_layers(m, &n);
   if (n != h->n) {
     free(ops);
     return dl_error_set(e, "internal: the module's layers differ from those its statistics came from");
   }
-  for (int i = 0; i < n; i++) {
-    const DlGram *l = &h->l[i];
-    if (!l->H) continue;
-    MlirOperation op = ops[i];
-    DlTensor w = {0}, b = {0};
-    if (!dl_value_tensor(mlirOperationGetOperand(op, 1), &w) || w.shape.dtype != DL_F32) continue;
-    int64_t N = l->N, K = l->K, d = K + 1, per_group = N / l->G;
-    double *scales = malloc(sizeof(double) * (size_t)N);
-    int wbits;
-    int axis = l->row_major ? 0 : 1;
-    if (!dl_quant_layer_scales(op, &w, axis, N, scales, &wbits)) {
-      free(scales), dl_tensor_free(&w);
-      continue;
-    }
-    int nin = (int)mlirOperationGetNumOperands(op);
-    bool has_bias = nin > 2 && dl_value_tensor(mlirOperationGetOperand(op, 2), &b) && b.shape.dtype == DL_F32 &&
-                    dl_shape_numel(&b.shape) == N;
-    float *wn = malloc(sizeof(float) * (size_t)(N * K)), *bn = calloc((size_t)N, sizeof(float));
-    /* without a bias only the weights can take up errors: the Gram matrix of the inputs alone */
-    int64_t dd = has_bias ? d : K;
-    double *U = malloc(sizeof(double) * (size_t)(dd * dd)), *Hs = malloc(sizeof(double) * (size_t)(dd * dd));
-    double *v = malloc(sizeof(double) * (size_t)d);
-    int64_t qmax = ((int64_t)1 << (wbits - 1)) - 1;
-    const float *wd = w.data;
-    for (int64_t g = 0; g < l->G; g++) {
-      for (int64_t a = 0; a < dd; a++) memcpy(Hs + a * dd, l->H + g * d * d + a * d, sizeof(double) * (size_t)dd);
-      bool fac = inverse_factor(Hs, dd, U);
-      for (int64_t o = g * per_group; o < (g + 1) * per_group; o++) {
-        float s = (float)scales[o];
-        for (int64_t k = 0; k < K; k++) v[k] = wd[l->row_major ? o * K + k : k * N + o];
-        v[K] = has_bias ? ((const float *)b.data)[o] : 0;
-        for (int64_t k = 0; k < K; k++) {
-          double q = (double)dl_dequantize_f(dl_quantize_f((float)v[k], s, 0, -qmax, qmax), s, 0);
-          if (fac) { /* the error of input k, spread over k+1..K (the bias last) */
-            double err = (v[k] - q) / U[k * dd + k];
-            for (int64_t j = k + 1; j < dd; j++) v[j] -= err * U[k * dd + j];
-          }
-          wn[l->row_major ? o * K + k : k * N + o] = (float)q;
-        }
-        bn[o] = (float)v[K];
-      }
-    }
-    MlirContext ctx = mlirOperationGetContext(op);
-    DlTensor nt = {0};
-    dl_tensor_alloc(&nt, &w.shape);
-    memcpy(nt.data, wn, sizeof(float) * (size_t)(N * K));
-    mlirOperationSetOperand(op, 1, dl_insert_constant(op, &nt, "gptq_w"));
-    if (has_bias) {
-      DlShape bs = {DL_F32, 1, {N}};
-      DlTensor bt = {0};
-      dl_tensor_alloc(&bt, &bs);
-      memcpy(bt.data, bn, sizeof(float) * (size_t)N);
-      mlirOperationSetOperand(op, 2, dl_insert_constant(op, &bt, "gptq_b"));
-    }
-    mlirOperationSetDiscardableAttributeByName(op, dl_str("dlc.wscales"), mlirDenseF64ArrayGet(ctx, N, scales));
-    free(scales), free(wn), free(bn), free(U), free(Hs), free(v);
-    dl_tensor_free(&w), dl_tensor_free(&b);
+  int with = 0;
+  for (int i = 0; i < n; i++) with += h->l[i].H != NULL;
+  if (!with) {
+    free(ops);
+    return dl_error_set(e, "--wround=%s: the model has no conv, gemm or matmul with constant weights to round",
+                        dl_wround_name(how));
   }
+  for (int i = 0; i < n; i++)
+    if (h->l[i].H) round_layer(ops[i], &h->l[i], h->samples, how == DL_WROUND_GPTQ ? gptq_group : dl_adaround_group);
   free(ops);
   dl_erase_dead_constants(dl_module_func(m));
   return true;
 }
+
+bool dl_gptq_apply(MlirModule m, const DlHessians *h, DlError *e) { return dl_wround_apply(m, h, DL_WROUND_GPTQ, e); }

@@ -16,12 +16,17 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
   DlCalibOptions co = s->calib;
   if (!co.bits) co.bits = s->abits;
   if (!dl_calibrate(m, data, &co, e)) return false;
-  if (s->gptq) { /* after calibration, as the precision assignment does: the ranges are the float model's */
+  DlWeightRound how = dl_wround_resolve(s->wround, s->wbits);
+  /* the default's auto needs samples, and weighted-entropy levels are not a grid to round onto */
+  if (s->wround == DL_WROUND_DEFAULT && (s->wquant || !data || co.nstats > 0 || co.nshards > 0)) how = DL_WROUND_NEAREST;
+  if (how == DL_WROUND_GPTQ || how == DL_WROUND_ADAROUND) { /* after calibration, as the precision assignment does */
     DlHessians *h = dl_hessians_collect(m, data, DL_GPTQ_SAMPLES, e);
-    bool ok = h && dl_gptq_apply(m, h, e);
+    bool ok = h && dl_wround_apply(m, h, how, e);
     dl_hessians_free(h);
     if (!ok) return false;
   }
+  DlWeightRound chosen;
+  if (how == DL_WROUND_AUTO && !dl_wround_auto(m, data, s->wround == DL_WROUND_AUTO, &chosen, e)) return false;
   if (s->auto_keep_db > 0) {
     char *kept = NULL;
     double cos;

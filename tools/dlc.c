@@ -174,8 +174,8 @@ static bool opt_outliers(const DlOption *o, const char *v, void *s, DlError *e) 
 }
 static bool opt_wround(const DlOption *o, const char *v, void *s, DlError *e) {
   (void)o;
-  if (strcmp(v, "nearest") && strcmp(v, "gptq")) FAIL("bad --wround '%s' (expected nearest or gptq)", v);
-  ((Args *)s)->qs.gptq = !strcmp(v, "gptq");
+  if (!dl_wround_parse(v, &((Args *)s)->qs.wround))
+    FAIL("bad --wround '%s' (expected nearest, gptq, adaround or auto)", v);
   return true;
 }
 static bool opt_wquant(const DlOption *o, const char *v, void *s, DlError *e) {
@@ -323,7 +323,7 @@ static const DlOption dlc_options[] = {
     {"--abits", "N", "activation bits, 2..16 (default 8)", opt_bits, OFF(qs.abits), .needs = Q},
     {"--wclip", "M", "weight clipping per channel: max (max |w|), mse (least\nsquared weight error) or omse (least output error with\ncorrelated kernel inputs); default omse below 6 bits, else max", opt_wclip, .needs = Q},
     {"--wquant", "M", "weight levels: uniform (default), or 2^wbits levels per\nchannel from weighted-entropy clusters (wbits 2..7; int8\ncodes stored as wbits-bit indices into a codebook):\nwentropy-plain (the clusters' importance-weighted means),\nwentropy-lloyd (refined by Lloyd iterations) or wentropy\n(those, or the omse uniform grid where a channel's output\nerror is smaller)", opt_wquant, .needs = Q},
-    {"--wround", "M", "weight rounding: nearest (default) or gptq (each layer's\nrounding errors moved onto its inputs not yet rounded and\nits bias, from input statistics on 1,000 calibration samples)", opt_wround, .needs = Q},
+    {"--wround", "M", "weight rounding: nearest, gptq (each layer's rounding\nerrors moved onto its inputs not yet rounded and its bias),\nadaround (up or down learned per weight against the layer's\noutput error), or auto (whichever loses least on held-out\ncalibration samples); statistics from 1,000 calibration\nsamples; default: auto below 6 weight bits, else nearest", opt_wround, .needs = Q},
     {"--approx", "SPEC", "approximate 8x8 multiplier of every integer conv / gemm / matmul:\nexact, bam:P, drum:P, mitchell or file:PATH[@ENERGY] (docs/approx.md)", opt_approx, .needs = "--quantize"},
     {"--approx-compensate", NULL, "fold each approximate layer's expected product error (input codes\nmeasured on 64 calibration samples) into its biases", dl_opt_flag, OFF(qs.approx_compensate), .needs = "--quantize"},
     {"--print-approx", NULL, "list the approximate multipliers with their exhaustive error\nstatistics and relative energy, then exit", dl_opt_flag, OFF(print_approx)},
@@ -560,7 +560,8 @@ static bool check_args(Args *a, DlError *e) {
   if (a->calib_stats_list) { /* histograms instead of samples */
     if (a->calib) FAIL("--calib-stats replaces --calib's samples: give one or the other");
     if (a->assign) FAIL("--calib-stats: --assign-precision needs the samples (--calib)");
-    if (a->qs.gptq) FAIL("--calib-stats: --wround=gptq needs the samples (--calib)");
+    if (a->qs.wround != DL_WROUND_DEFAULT && a->qs.wround != DL_WROUND_NEAREST)
+      FAIL("--calib-stats: --wround=%s needs the samples (--calib)", dl_wround_name(a->qs.wround));
     if (a->qs.auto_keep_db > 0) FAIL("--calib-stats: --auto-keep needs the samples (--calib)");
     if (a->calib_shard.n) FAIL("--calib-shard picks samples of --calib: not with --calib-stats");
   }

@@ -12,6 +12,7 @@
 #define DLC_GPTQ_H
 
 #include "dlc/ir.h"
+#include "dlc/quant.h"
 #include "dlc/tensor.h"
 
 typedef struct DlHessians DlHessians;
@@ -30,5 +31,17 @@ void dl_hessians_free(DlHessians *h);
  * with its dlc.quant settings written) that the quantize pass will quantize
  * without outliers. */
 bool dl_gptq_apply(MlirModule m, const DlHessians *h, DlError *e);
+/* The same by `how`: DL_WROUND_GPTQ, or DL_WROUND_ADAROUND (passes/adaround.c:
+ * up or down learned per weight against the layer's output error). */
+bool dl_wround_apply(MlirModule m, const DlHessians *h, DlWeightRound how, DlError *e);
+
+/* --wround=auto on m, calibrated and with its dlc.quant written: collects the
+ * statistics on all but the last fifth of data's samples (at most
+ * DL_GPTQ_SAMPLES), rounds by nearest, gptq and adaround in turn, quantizes
+ * each copy and keeps the rounding whose outputs differ least from the float
+ * model's on that last fifth (ties to the earlier; a note names the choice
+ * and the three errors). With no layer to round or fewer than 5 samples:
+ * nearest, or when must_round (auto asked for explicitly) an error. */
+bool dl_wround_auto(MlirModule m, const DlTensor *data, bool must_round, DlWeightRound *chosen, DlError *e);
 
 #endif

@@ -85,6 +85,26 @@ typedef enum { DL_WCLIP_AUTO, DL_WCLIP_MAX, DL_WCLIP_MSE, DL_WCLIP_OMSE } DlWeig
 bool dl_wclip_parse(const char *s, DlWeightClip *c);
 const char *dl_wclip_name(DlWeightClip c);
 
+/* How weights are rounded onto their grid (--wround, docs/quantization.md):
+ *   NEAREST   each weight to nearest;
+ *   GPTQ      each input's error moved onto the inputs not yet rounded (passes/gptq.c);
+ *   ADAROUND  up or down learned per weight against the layer's output error (passes/adaround.c);
+ *   AUTO      whichever of the three loses least on held-out calibration samples.
+ * DL_WROUND_DEFAULT (0) is AUTO below 6 weight bits and NEAREST from 6 on. */
+#define DL_WROUND_LIST(X) X(NEAREST, "nearest") X(GPTQ, "gptq") X(ADAROUND, "adaround") X(AUTO, "auto")
+typedef enum {
+  DL_WROUND_DEFAULT,
+#define DL_WROUND_ENUM(id, name) DL_WROUND_##id,
+  DL_WROUND_LIST(DL_WROUND_ENUM)
+#undef DL_WROUND_ENUM
+} DlWeightRound;
+/* One of the names above; false for anything else. */
+bool dl_wround_parse(const char *s, DlWeightRound *r);
+/* Its name ("default" for DL_WROUND_DEFAULT). */
+const char *dl_wround_name(DlWeightRound r);
+/* What DL_WROUND_DEFAULT means at wbits: AUTO below 6 bits, else NEAREST; r otherwise. */
+DlWeightRound dl_wround_resolve(DlWeightRound r, int wbits);
+
 /* The symmetric narrow-range scale for n weights w (one output channel, or a whole
  * tensor) at `bits`, chosen by `clip`; w is made of windows of `window` consecutive
  * weights (kh*kw for conv, 1 otherwise). Float32-exact; a power of two when pow2. */
@@ -228,7 +248,7 @@ typedef struct {
   int highway;            /* --highway[=B]: 0, or the activation bits of residual adds and their operands (passes/highway.c) */
   const char *approx;     /* --approx=SPEC: the multiplier of integer layers (dlc/approx.h), or NULL */
   bool approx_compensate; /* --approx-compensate: their mean error folded into the biases */
-  bool gptq;              /* --wround=gptq: error-compensating weight rounding (dlc/gptq.h) */
+  DlWeightRound wround;   /* --wround: weight rounding (dlc/gptq.h) */
   DlWeightQuant wquant;   /* --wquant: uniform (0), or weighted-entropy codebooks (wbits 2..7) */
   double auto_keep_db;    /* --auto-keep[=DB]: > 0 runs the accuracy guard (passes/guard.c) at this threshold */
   double auto_keep_cos;   /* --auto-keep-cos=C: 0 < C < 1, the guard then widens until every output's cosine reaches C */

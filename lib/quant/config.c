@@ -105,8 +105,9 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
                                   strcmp(it->valuestring, "reconstruct")))
         return bad(e, c, w, "%s", "must be \"none\", \"bias\" or \"reconstruct\"");
     } else if (!per_node && !strcmp(k, "weight_rounding")) {
-      if (!cJSON_IsString(it) || (strcmp(it->valuestring, "nearest") && strcmp(it->valuestring, "gptq")))
-        return bad(e, c, w, "%s", "must be \"nearest\" or \"gptq\"");
+      DlWeightRound r;
+      if (!cJSON_IsString(it) || !dl_wround_parse(it->valuestring, &r))
+        return bad(e, c, w, "%s", "must be \"nearest\", \"gptq\", \"adaround\" or \"auto\"");
     } else if (!per_node && !strcmp(k, "highway")) {
       if (!is_int_in(it, 2, 16)) return bad(e, c, w, "%s", "must be an integer from 2 to 16 (the residual path's activation bits)");
     } else if (!per_node && (!strcmp(k, "calibration_samples") || !strcmp(k, "prune_samples"))) {
@@ -179,7 +180,7 @@ DlQuantConfig *dl_quant_config_parse(const char *text, size_t len, const char *p
     else if (!strcmp(k, "wquant")) dl_wquant_parse(it->valuestring, strlen(it->valuestring), &s->wquant);
     else if (!strcmp(k, "calibration")) dl_calib_method_parse(it->valuestring, &s->calib.method, &s->calib.percentile);
     else if (!strcmp(k, "calibration_samples")) s->calib.limit = (int64_t)it->valuedouble;
-    else if (!strcmp(k, "weight_rounding")) s->gptq = !strcmp(it->valuestring, "gptq");
+    else if (!strcmp(k, "weight_rounding")) dl_wround_parse(it->valuestring, &s->wround);
     else if (!strcmp(k, "highway")) s->highway = it->valueint;
     else if (!strcmp(k, "approx")) s->approx = it->valuestring;
   }

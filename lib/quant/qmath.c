@@ -71,6 +71,24 @@ bool dl_wclip_parse(const char *s, DlWeightClip *c) {
 
 const char *dl_wclip_name(DlWeightClip c) { return wclip_names[c]; }
 
+static const char *const wround_names[] = {"default",
+#define DL_WROUND_NAME(id, name) name,
+                                           DL_WROUND_LIST(DL_WROUND_NAME)
+#undef DL_WROUND_NAME
+};
+
+bool dl_wround_parse(const char *s, DlWeightRound *r) {
+  for (int i = DL_WROUND_NEAREST; i <= DL_WROUND_AUTO; i++)
+    if (!strcmp(s, wround_names[i])) return *r = (DlWeightRound)i, true;
+  return false;
+}
+
+const char *dl_wround_name(DlWeightRound r) { return wround_names[r]; }
+
+DlWeightRound dl_wround_resolve(DlWeightRound r, int wbits) {
+  return r != DL_WROUND_DEFAULT ? r : wbits < 6 ? DL_WROUND_AUTO : DL_WROUND_NEAREST;
+}
+
 /* The clipping objective of dl_weight_scale at one scale, with errors w - w~
  * rounded exactly as the integer runtime does; gives up once past `bound`.
  * Weights with |w| > t are outliers, clamped at wide instead of qmax. */

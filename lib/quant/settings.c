@@ -26,9 +26,11 @@ bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e)
   if (s->outliers > 0 && (obits <= s->wbits || obits > 16))
     return dl_error_set(e, "outlier bits must be more than the weight bits (%d) and at most 16 (got %d)", s->wbits,
                         obits);
-  if (s->wquant && (s->wbits > 7 || s->outliers > 0 || s->gptq))
-    return dl_error_set(e, "--wquant=%s needs --wbits from 2 to 7 (got %d)%s", dl_wquant_name(s->wquant), s->wbits,
-                        s->outliers > 0 ? ", and takes no --outliers" : s->gptq ? ", and takes no --wround=gptq" : "");
+  bool rounds = s->wround != DL_WROUND_DEFAULT && s->wround != DL_WROUND_NEAREST;
+  if (s->wquant && (s->wbits > 7 || s->outliers > 0 || rounds))
+    return dl_error_set(e, "--wquant=%s needs --wbits from 2 to 7 (got %d)%s%s", dl_wquant_name(s->wquant), s->wbits,
+                        s->outliers > 0 ? ", and takes no --outliers" : rounds ? ", and takes no --wround=" : "",
+                        s->outliers > 0 || !rounds ? "" : dl_wround_name(s->wround));
   MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
   if (already_quantized(func))

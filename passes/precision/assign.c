@@ -258,7 +258,14 @@ static void fill(int *choice, int n, int o) {
   for (int u = 0; u < n; u++) choice[u] = o;
 }
 
-/* The --wround=gptq statistics of a module calibrated() returned. */
+/* How the assignment rounds weights: gptq or adaround when asked for, else to
+ * nearest (its own held-out search stands in for --wround=auto, refused). */
+static DlWeightRound wround_of(const Job *j) {
+  DlWeightRound r = j->qs->wround;
+  return r == DL_WROUND_GPTQ || r == DL_WROUND_ADAROUND ? r : DL_WROUND_NEAREST;
+}
+
+/* The --wround=gptq|adaround statistics of a module calibrated() returned. */
 static const DlHessians *hessians_of(Job *j, MlirModule c, DlError *e) {
   if (c.ptr == j->cal.ptr) return j->cal_h;
   for (int i = 0; i < j->npruned; i++)
@@ -280,8 +287,9 @@ static MlirModule quantized(Job *j, const int *choice, DlError *e) {
     q = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(c)));
     apply_widths(q, w, a, j->ps->ref_abits);
     DlCalibOptions co = calib_options(j);
-    const DlHessians *h = j->qs->gptq ? hessians_of(j, c, e) : NULL;
-    if ((j->qs->gptq && (!h || !dl_gptq_apply(q, h, e))) || !dl_calib_select(q, &co, e) ||
+    bool rounds = wround_of(j) != DL_WROUND_NEAREST;
+    const DlHessians *h = rounds ? hessians_of(j, c, e) : NULL;
+    if ((rounds && (!h || !dl_wround_apply(q, h, wround_of(j), e))) || !dl_calib_select(q, &co, e) ||
         !dl_run_pipeline(q, "quantize", e))
       mlirModuleDestroy(q), q = (MlirModule){NULL};
   }
@@ -502,7 +510,7 @@ static uint64_t cache_key(Job *j) {
   char s[512];
   int n = snprintf(s, sizeof s, "%d %d %d %d %d %s %s %lld %d|", j->ps->ref_wbits, j->ps->ref_abits, j->ps->nw,
                    j->ps->na, j->ps->ns, j->ps->cost->target, j->ps->device ? j->ps->device : "",
-                   (long long)j->ps->prune_samples, (int)j->qs->gptq);
+                   (long long)j->ps->prune_samples, (int)wround_of(j));
   h = fnv(h, s, (size_t)n);
   /* what the tables depend on besides the text: dlc's version (its kernels and
    * cost models) and the device file's contents, not its path */
@@ -651,7 +659,7 @@ static bool write_config(const Job *j, const int *choice, int64_t ncal, const ch
                     "\"pow2\": %s, ", DL_SCHEMA_CONFIG, j->ps->ref_wbits, j->ps->ref_abits, qs->per_tensor ? "per_tensor" : "per_channel",
                 qs->symmetric ? "symmetric" : "asymmetric", qs->pow2 ? "true" : "false");
   if (qs->wclip != DL_WCLIP_AUTO) dl_buf_printf(&b, "\"wclip\": \"%s\", ", dl_wclip_name(qs->wclip));
-  if (qs->gptq) dl_buf_printf(&b, "\"weight_rounding\": \"gptq\", ");
+  if (wround_of(j) != DL_WROUND_NEAREST) dl_buf_printf(&b, "\"weight_rounding\": \"%s\", ", dl_wround_name(wround_of(j)));
   if (qs->calib.method == DL_CALIB_PERCENTILE) dl_buf_printf(&b, "\"calibration\": \"percentile=%.17g\", ", qs->calib.percentile);
   else dl_buf_printf(&b, "\"calibration\": \"%s\", ", dl_calib_method_name(qs->calib.method));
   bool pruned = false;
@@ -1046,6 +1054,8 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   if (ps->nw < 1 || ps->na < 1 || ps->ns < 1 || j.ref_opt < 0 || ps->sparsity[0] != 0)
     return dl_error_set(e, "the reference widths %d/%d must be among the candidates, and the first sparsity 0",
                         ps->ref_wbits, ps->ref_abits);
+  if (qs->wround == DL_WROUND_AUTO)
+    return dl_error_set(e, "--wround=auto does not combine with --assign-precision (use nearest, gptq or adaround)");
   DlBudgetKind k = ps->kind == DL_BUDGET_LOSS ? ps->objective : ps->kind;
   if (!ps->cost) return dl_error_set(e, "internal: precision assignment without a cost model");
   if (!ps->cost->timed && k != DL_BUDGET_BYTES)
@@ -1092,7 +1102,7 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   DlCalibOptions co = calib_options(&j);
   co.jobs = qs->calib.jobs; /* before any fork */
   if (!dl_calibrate(*m, &cal_x, &co, e)) return mlirModuleDestroy(j.base), false;
-  if (qs->gptq && !(j.cal_h = dl_hessians_collect(*m, &cal_x, DL_GPTQ_SAMPLES, e)))
+  if (wround_of(&j) != DL_WROUND_NEAREST && !(j.cal_h = dl_hessians_collect(*m, &cal_x, DL_GPTQ_SAMPLES, e)))
     return mlirModuleDestroy(j.base), false;
 
   units_find(*m, &j.u);
