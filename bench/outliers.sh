@@ -15,7 +15,7 @@ trap 'rm -rf "$T"' EXIT
 run() { # model name flags...
   m=$1 n=$2
   shift 2
-  "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" "$@" --report="$T/r.json" --emit=qg -o "$T/q.mlir"
+  "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wround=nearest "$@" --report="$T/r.json" --emit=qg -o "$T/q.mlir"
   acc=$("$B/dlc-run" "$T/q.mlir" --input "$T/test_x.npy" --labels "$T/test_y.npy" --quiet |
     sed -n 's/^accuracy: \([0-9.]*\)%.*/\1/p')
   /usr/bin/python3 - "$T/r.json" "$m" "$n" "$acc" "$*" <<'PY'

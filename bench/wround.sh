@@ -17,7 +17,7 @@ echo "| model | W bits | nearest | gptq | gain (points) | gptq time (s) |"
 echo "|---|---|---|---|---|---|"
 for m in $MODELS; do
   for w in ${WBITS:-4 3 2}; do
-    "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$w" --emit=qg -o "$T/n.mlir"
+    "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$w" --wround=nearest --emit=qg -o "$T/n.mlir"
     s=$(date +%s.%N)
     "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$w" --wround=gptq --emit=qg -o "$T/g.mlir"
     e=$(date +%s.%N)
