@@ -10,9 +10,8 @@ set -eu
 B=$(cd "${1:-build}" && pwd)
 J=${2:-1}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-/usr/bin/python3 "$SRC/scripts/zoo/fmnist.py" "$T" >/dev/null
+. "$SRC/bench/lib.sh"
+bench_data
 /usr/bin/python3 -c "
 import numpy as np, sys
 x = np.load(sys.argv[1] + '/calib_x.npy')

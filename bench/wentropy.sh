@@ -11,9 +11,8 @@ B=$(cd "${1:-build}" && pwd)
 shift || true
 MODELS=${*:-cnn resnet mobilenet vit}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-/usr/bin/python3 "$SRC/scripts/zoo/fmnist.py" "$T" >/dev/null
+. "$SRC/bench/lib.sh"
+bench_data
 acc() { "$B/dlc-run" "$1" --input "$T/test_x.npy" --labels "$T/test_y.npy" --quiet | sed -n 's/^accuracy: \([0-9.]*\)%.*/\1/p'; }
 echo "| model | W bits | float | uniform | wentropy-plain | wentropy-lloyd | wentropy | wentropy gain (points) |"
 echo "|---|---|---|---|---|---|---|---|"

@@ -13,9 +13,8 @@ B=$(cd "${1:-build}" && pwd)
 shift || true
 MODELS=${*:-cnn resnet mobilenet vit}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-/usr/bin/python3 "$SRC/scripts/zoo/fmnist.py" "$T" >/dev/null
+. "$SRC/bench/lib.sh"
+bench_data
 acc() { "$B/dlc-run" "$1" --input "$T/test_x.npy" --labels "$T/test_y.npy" --quiet --jobs="${JOBS:-1}" | sed -n 's/^accuracy: \([0-9.]*\)%.*/\1/p'; }
 echo "| model | float | setting | nearest | gptq | adaround | default (auto) | auto chose | adaround s | auto s |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
