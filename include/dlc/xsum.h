@@ -23,6 +23,11 @@ void dl_xsum_merge(DlXSum *into, const DlXSum *from);
 /* The sum of the positive terms rounded to nearest, minus that of the
  * negative terms (each exact before its one rounding; normal range). */
 double dl_xsum_value(DlXSum *s);
+/* n doubles against their n sums: fold adds v[i] to s[i] (when add) and
+ * zeroes v[i]; load sets v[i] to s[i]'s value. A simulator keeps one run's
+ * figures in v and the totals in s. */
+void dl_xsum_fold(DlXSum *s, double *v, int n, bool add);
+void dl_xsum_load(DlXSum *s, double *v, int n);
 /* Its digits written (little-endian, sparse) / read back; read returns false
  * on malformed or truncated bytes (*p advanced). */
 void dl_xsum_write(FILE *f, DlXSum *s);

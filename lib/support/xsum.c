@@ -103,3 +103,14 @@ bool dl_xsum_read(const unsigned char **p, const unsigned char *end, DlXSum *s) 
   }
   return true;
 }
+
+void dl_xsum_fold(DlXSum *s, double *v, int n, bool add) {
+  for (int i = 0; i < n; i++) {
+    if (add) dl_xsum_add(&s[i], v[i]);
+    v[i] = 0;
+  }
+}
+
+void dl_xsum_load(DlXSum *s, double *v, int n) {
+  for (int i = 0; i < n; i++) v[i] = dl_xsum_value(&s[i]);
+}

@@ -645,12 +645,9 @@ static void host_cost(DlAccSim *s, int step) {
 /* Adds this run's figures to the totals (and zeroes them), or, when ls and
  * hs hold the totals, zeroes them. */
 static void fold(DlAccSim *s) {
-  int nl = s->p->nl;
-  for (int i = 0; i < nl + s->plan->nsteps; i++) {
-    double *f = (double *)(i < nl ? &s->ls[i] : &s->hs[i - nl]);
-    for (int k = 0; k < NSTAT && !s->settled; k++) dl_xsum_add(&s->xs[i * NSTAT + k], f[k]);
-    memset(f, 0, sizeof(Stat));
-  }
+  int n = s->p->nl * NSTAT;
+  dl_xsum_fold(s->xs, (double *)s->ls, n, !s->settled);
+  dl_xsum_fold(s->xs + n, (double *)s->hs, s->plan->nsteps * NSTAT, !s->settled);
   s->settled = false;
 }
 
@@ -658,11 +655,9 @@ static void fold(DlAccSim *s) {
 static void settle(DlAccSim *s) {
   if (s->settled) return;
   fold(s);
-  int nl = s->p->nl;
-  for (int i = 0; i < nl + s->plan->nsteps; i++) {
-    double *f = (double *)(i < nl ? &s->ls[i] : &s->hs[i - nl]);
-    for (int k = 0; k < NSTAT; k++) f[k] = dl_xsum_value(&s->xs[i * NSTAT + k]);
-  }
+  int n = s->p->nl * NSTAT;
+  dl_xsum_load(s->xs, (double *)s->ls, n);
+  dl_xsum_load(s->xs + n, (double *)s->hs, s->plan->nsteps * NSTAT);
   s->settled = true;
 }
 

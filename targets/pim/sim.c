@@ -391,12 +391,9 @@ static void host_cost(DlPimSim *s, int step) {
 /* Adds this run's figures to the totals (and zeroes them), or, when ks and
  * hs hold the totals, zeroes them. */
 static void fold(DlPimSim *s) {
-  int nk = s->p->nk;
-  for (int i = 0; i < nk + s->plan->nsteps; i++) {
-    double *f = (double *)(i < nk ? &s->ks[i] : &s->hs[i - nk]);
-    for (int k = 0; k < NSTAT && !s->settled; k++) dl_xsum_add(&s->xs[i * NSTAT + k], f[k]);
-    memset(f, 0, sizeof(Stat));
-  }
+  int n = s->p->nk * NSTAT;
+  dl_xsum_fold(s->xs, (double *)s->ks, n, !s->settled);
+  dl_xsum_fold(s->xs + n, (double *)s->hs, s->plan->nsteps * NSTAT, !s->settled);
   s->settled = false;
 }
 
@@ -404,11 +401,9 @@ static void fold(DlPimSim *s) {
 static void settle(DlPimSim *s) {
   if (s->settled) return;
   fold(s);
-  int nk = s->p->nk;
-  for (int i = 0; i < nk + s->plan->nsteps; i++) {
-    double *f = (double *)(i < nk ? &s->ks[i] : &s->hs[i - nk]);
-    for (int k = 0; k < NSTAT; k++) f[k] = dl_xsum_value(&s->xs[i * NSTAT + k]);
-  }
+  int n = s->p->nk * NSTAT;
+  dl_xsum_load(s->xs, (double *)s->ks, n);
+  dl_xsum_load(s->xs + n, (double *)s->hs, s->plan->nsteps * NSTAT);
   s->settled = true;
 }
 
