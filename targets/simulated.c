@@ -126,6 +126,7 @@ typedef struct {
   MlirModule m;
   DlTrace *trace; /* dlc-run --trace, or NULL */
   const char *option; /* the target's dlc-run option, or NULL */
+  bool borrowed;      /* a worker's: prog, ctx and m are the first load's (dl_sim_load_worker) */
 } Loaded;
 
 bool dl_sim_recognize(const DlSimTarget *t, const char *path, const void *head, size_t n) {
@@ -151,6 +152,19 @@ bool dl_sim_load(const DlSimTarget *t, const char *path, const DlRunOptions *o, 
   if (o->trace) x->trace = t->trace(x->sim);
   x->option = o->option;
   return !o->option || !t->option || t->option(x->sim, o->option, e);
+}
+
+/* Another simulator over the first load's program and module: its own plan
+ * (arena) and simulator state, nothing read or parsed again. The program and
+ * the module are only read while running, so the loads may run at once. */
+bool dl_sim_load_worker(const DlLoaded *first, DlLoaded *l, DlError *e) {
+  const Loaded *f = first->state;
+  Loaded *x = calloc(1, sizeof *x);
+  *x = (Loaded){.t = f->t, .prog = f->prog, .ctx = f->ctx, .m = f->m, .option = f->option, .borrowed = true};
+  l->state = x, l->integer = true;
+  if (!(l->plan = dl_plan_create(x->m, e))) return false;
+  if (!(x->sim = x->t->sim_create(x->prog, l->plan, e))) return false;
+  return !x->option || !x->t->option || x->t->option(x->sim, x->option, e);
 }
 
 bool dl_sim_disasm(FILE *f, const DlLoaded *l) {
@@ -212,10 +226,12 @@ void dl_sim_unload(DlLoaded *l) {
   if (x->sim) x->t->sim_destroy(x->sim);
   dl_trace_destroy(x->trace);
   dl_plan_destroy(l->plan);
-  x->t->program_free(x->prog);
-  free(x->prog);
-  if (!mlirModuleIsNull(x->m)) mlirModuleDestroy(x->m);
-  if (!mlirContextIsNull(x->ctx)) dl_context_destroy(x->ctx);
+  if (!x->borrowed) {
+    x->t->program_free(x->prog);
+    free(x->prog);
+    if (!mlirModuleIsNull(x->m)) mlirModuleDestroy(x->m);
+    if (!mlirContextIsNull(x->ctx)) dl_context_destroy(x->ctx);
+  }
   free(x);
   *l = (DlLoaded){0};
 }

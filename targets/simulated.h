@@ -133,7 +133,8 @@ typedef struct {
 /* The DlTarget members a simulated target takes from DL_SIM_TARGET. */
 #define DL_SIM_TARGET_MEMBERS                                                                                          \
   .recognizes = recognizes, .load = load, .disasm = dl_sim_disasm, .finish = dl_sim_finish, .unload = dl_sim_unload,  \
-  .emit = emit, .ir = ir, .merge = dl_sim_merge, .stats_write = dl_sim_stats_write, .stats_merge = dl_sim_stats_merge
+  .load_worker = dl_sim_load_worker, .emit = emit, .ir = ir, .merge = dl_sim_merge,                                   \
+  .stats_write = dl_sim_stats_write, .stats_merge = dl_sim_stats_merge
 
 /* dlc --cost: each step's cost per sample from the simulator's timing model. */
 bool dl_sim_cost(const DlSimTarget *t, MlirModule m, const char *device, DlLayerCost **out, int *n, DlError *e);
@@ -147,6 +148,7 @@ char *dl_sim_ir(const DlSimTarget *t, MlirModule m, const DlTargetOptions *o, si
 /* The DlTarget members for dlc-run, over a DlSimTarget. */
 bool dl_sim_recognize(const DlSimTarget *t, const char *path, const void *head, size_t n); /* magic or name */
 bool dl_sim_load(const DlSimTarget *t, const char *path, const DlRunOptions *o, DlLoaded *l, DlError *e);
+bool dl_sim_load_worker(const DlLoaded *first, DlLoaded *l, DlError *e);
 bool dl_sim_disasm(FILE *f, const DlLoaded *l);
 bool dl_sim_finish(const DlLoaded *l, int64_t samples, const DlRunOutputs *o, DlError *e);
 void dl_sim_unload(DlLoaded *l);

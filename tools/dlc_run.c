@@ -525,7 +525,8 @@ int main(int argc, char **argv) {
       for (int t = 0; dl_target_at(t); t++)
         if (dl_target_at(t) == run.tg) ro.option = target_option[t];
       runs[w].tg = run.tg;
-      if (!run.tg->load(model, &ro, &runs[w].l, &e)) goto fail;
+      if (run.tg->load_worker ? !run.tg->load_worker(&run.l, &runs[w].l, &e) : !run.tg->load(model, &ro, &runs[w].l, &e))
+        goto fail;
     } else if (!(runs[w].l.plan = dl_plan_create(m, &e))) goto fail;
   }
   jb = calloc(1, sizeof *jb);

@@ -59,6 +59,9 @@ typedef struct {
    * second load's runs (`later`: it ran the last batch), writes the runs'
    * statistics to a file, merges such a file (simulated.h). */
   bool (*merge)(DlLoaded *into, DlLoaded *from, bool later, DlError *e);
+  /* dlc-run --jobs: a worker's load sharing first's read-only parts (its
+   * program, module), unloaded before first; NULL: each worker loads the file */
+  bool (*load_worker)(const DlLoaded *first, DlLoaded *l, DlError *e);
   bool (*stats_write)(const DlLoaded *l, int64_t samples, const char *path, DlError *e);
   bool (*stats_merge)(DlLoaded *l, const char *path, int64_t *samples, DlError *e);
   const char *run_option, *run_option_arg, *run_option_help; /* its dlc-run option, or NULL */
