@@ -437,6 +437,86 @@ static void sink_write(MlirStringRef s, void *u) {
   k->buf[k->len] = 0;
 }
 
+/* MLIR names a resource blob by the name asked for, with "_N" appended when
+ * the context has one of that name already, N counting every blob the
+ * context ever made: a module's text would depend on what the process did
+ * before (a precision search quantizes hundreds of copies; forked workers
+ * make some of them elsewhere). Renames the text's resources, in order of
+ * first use, to NAME, NAME_1, NAME_2, ... per NAME (the asked-for name: the
+ * key without a trailing "_N"), in their uses and in the resource section. */
+typedef struct {
+  const char *key;
+  size_t len, base;
+  char *to;
+} Rename;
+
+static size_t key_base(const char *k, size_t n) {
+  size_t i = n;
+  while (i > 0 && k[i - 1] >= '0' && k[i - 1] <= '9') i--;
+  return i < n && i > 1 && k[i - 1] == '_' ? i - 1 : n;
+}
+
+static bool is_key_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.'; }
+
+static void canonical_resources(Sink *k) {
+  static const char use[] = "dense_resource<";
+  const size_t ul = sizeof use - 1;
+  Rename *r = NULL;
+  int n = 0, cap = 0;
+  char *trailer = k->buf ? strstr(k->buf, "\n{-#\n") : NULL;
+  for (char *p = k->buf; p && (p = strstr(p, use)) && (!trailer || p < trailer); p += ul) {
+    const char *key = p + ul;
+    size_t l = strcspn(key, ">");
+    int i = 0;
+    while (i < n && !(r[i].len == l && !memcmp(r[i].key, key, l))) i++;
+    if (i < n) continue;
+    if (n == cap) r = realloc(r, sizeof *r * (size_t)(cap = cap ? 2 * cap : 16));
+    size_t b = key_base(key, l);
+    int same = 0;
+    for (int j = 0; j < n; j++) same += r[j].base == b && !memcmp(r[j].key, key, b);
+    r[n] = (Rename){key, l, b, malloc(b + 24)};
+    memcpy(r[n].to, key, b);
+    if (same) snprintf(r[n].to + b, 24, "_%d", same);
+    else r[n].to[b] = 0;
+    n++;
+  }
+  bool change = false;
+  for (int i = 0; i < n; i++) change |= strlen(r[i].to) != r[i].len || memcmp(r[i].to, r[i].key, r[i].len);
+  if (change) { /* rebuilt: a use's key, or a resource-section key (a line's first word, before ':') */
+    Sink o = {0};
+    const char *p = k->buf, *end = k->buf + k->len;
+    while (p < end) {
+      const char *q = p, *key = NULL;
+      size_t l = 0;
+      if (!trailer || p < trailer) {
+        const char *u = strstr(p, use);
+        if (!u || (trailer && u >= trailer)) q = trailer ? trailer : end;
+        else q = key = u + ul, l = strcspn(key, ">");
+      } else {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        q = nl ? nl + 1 : end;
+        const char *w = q;
+        while (w < end && *w == ' ') w++;
+        size_t wl = 0;
+        while (w + wl < end && is_key_char(w[wl])) wl++;
+        if (wl && w + wl < end && w[wl] == ':') q = key = w, l = wl;
+      }
+      sink_write((MlirStringRef){p, (size_t)(q - p)}, &o);
+      p = q;
+      if (!key) continue;
+      int i = 0;
+      while (i < n && !(r[i].len == l && !memcmp(r[i].key, key, l))) i++;
+      if (i < n) sink_write((MlirStringRef){r[i].to, strlen(r[i].to)}, &o);
+      else sink_write((MlirStringRef){key, l}, &o);
+      p = key + l;
+    }
+    free(k->buf);
+    *k = o;
+  }
+  for (int i = 0; i < n; i++) free(r[i].to);
+  free(r);
+}
+
 char *dl_print_op(MlirOperation op, unsigned flags, size_t *len) {
   Sink k = {0};
   MlirOpPrintingFlags f = mlirOpPrintingFlagsCreate();
@@ -445,6 +525,7 @@ char *dl_print_op(MlirOperation op, unsigned flags, size_t *len) {
   mlirOperationPrintWithFlags(op, f, sink_write, &k);
   mlirOpPrintingFlagsDestroy(f);
   sink_write((MlirStringRef){"\n", 1}, &k);
+  canonical_resources(&k);
   *len = k.len;
   return k.buf;
 }
