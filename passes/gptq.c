@@ -38,13 +38,8 @@ static MlirOperation *find_layers(MlirModule m, int *n) {
   return ops;
 }
 
-static void observe(void *u, MlirValue v, const DlTensor *t) {
-  DlHessians *h = u;
-  for (int i = 0; i < h->n; i++) /* several layers may read one value (a block's conv and its shortcut) */
-    if (h->l[i].H && v.ptr == h->l[i].x.ptr) dl_gram_add(&h->l[i], t);
-}
 
-DlHessians *dl_hessians_collect(MlirModule m, const DlTensor *data, int64_t limit, DlError *e) {
+DlHessians *dl_hessians_collect(MlirModule m, const DlTensor *data, int64_t limit, int jobs, DlError *e) {
   int n;
   MlirOperation *ops = find_layers(m, &n);
   DlHessians *h = calloc(1, sizeof *h);
@@ -53,17 +48,8 @@ DlHessians *dl_hessians_collect(MlirModule m, const DlTensor *data, int64_t limi
   free(ops);
   DlPlan *p = dl_plan_create(m, e);
   int64_t per, total = p ? dl_plan_samples(p, data, limit, "calibration data", &per, e) : -1;
-  bool ok = total >= 0;
-  float *buf = ok ? malloc(sizeof(float) * (size_t)(per ? per : 1)) : NULL;
-  if (ok) dl_plan_set_observer(p, observe, h);
-  for (int64_t i = 0; ok && i < total; i++) {
-    const void *in;
-    ok = dl_plan_run_inputs(p, data, i, per, &in, buf, e) && dl_plan_run(p, &in, e);
-  }
   if (p) dl_plan_destroy(p);
-  free(buf);
-  if (!ok) return dl_hessians_free(h), NULL;
-  for (int i = 0; i < n; i++) dl_gram_finish(&h->l[i]);
+  if (total < 0 || !dl_grams_collect(m, h->l, n, data, limit, jobs, e)) return dl_hessians_free(h), NULL;
   h->samples = total;
   return h;
 }

@@ -7,6 +7,7 @@
 #define DLC_GRAM_H
 
 #include "dlc/ir.h"
+#include "dlc/pool.h"
 #include "dlc/tensor.h"
 
 typedef struct {
@@ -19,6 +20,7 @@ typedef struct {
   double *R;       /* up to 64 rows of group rg waiting to be added to H */
   int64_t nr, rg;
   bool bad_shape;  /* a conv saw an input that is not rank 4 */
+  DlPool *pool;    /* splits flushes over its workers, or NULL (dl_grams_collect) */
 } DlGram;
 
 /* Sets g up (zeroed) for layer op; false when op is not a 2-D conv, a gemm
@@ -29,5 +31,12 @@ void dl_gram_add(DlGram *g, const DlTensor *t);
 /* Adds the rows still waiting and fills in the lower triangles: H symmetric. */
 void dl_gram_finish(DlGram *g);
 void dl_gram_free(DlGram *g);
+/* Runs the first `limit` samples of data (0: all) through m and adds to the
+ * n grams (dl_gram_init'ed on m's ops) the values of their inputs, then
+ * finishes them; the model runs stop after the last value any of them needs.
+ * On `jobs` threads the samples run in chunks on plans of their own and
+ * their values add in sample order, and each flush splits H's rows over the
+ * threads: the same bits for any jobs. False with e set on failure. */
+bool dl_grams_collect(MlirModule m, DlGram *g, int n, const DlTensor *data, int64_t limit, int jobs, DlError *e);
 
 #endif

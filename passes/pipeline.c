@@ -20,13 +20,13 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
   /* the default's auto needs samples, and weighted-entropy levels are not a grid to round onto */
   if (s->wround == DL_WROUND_DEFAULT && (s->wquant || !data || co.nstats > 0 || co.nshards > 0)) how = DL_WROUND_NEAREST;
   if (how == DL_WROUND_GPTQ || how == DL_WROUND_ADAROUND) { /* after calibration, as the precision assignment does */
-    DlHessians *h = dl_hessians_collect(m, data, DL_GPTQ_SAMPLES, e);
+    DlHessians *h = dl_hessians_collect(m, data, DL_GPTQ_SAMPLES, s->calib.jobs, e);
     bool ok = h && dl_wround_apply(m, h, how, e);
     dl_hessians_free(h);
     if (!ok) return false;
   }
   DlWeightRound chosen;
-  if (how == DL_WROUND_AUTO && !dl_wround_auto(m, data, s->wround == DL_WROUND_AUTO, &chosen, e)) return false;
+  if (how == DL_WROUND_AUTO && !dl_wround_auto(m, data, s->wround == DL_WROUND_AUTO, s->calib.jobs, &chosen, e)) return false;
   if (s->auto_keep_db > 0) {
     char *kept = NULL;
     double cos;

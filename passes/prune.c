@@ -28,6 +28,7 @@
 
 #include "dlc/plan.h"
 #include "dlc/prune.h"
+#include "dlc/pool.h"
 #include "gram.h"
 #include "pass_util.h"
 
@@ -259,34 +260,13 @@ static bool bias_write(const Layer *l, const float *b, DlError *e) {
 
 /* ---- input statistics ---------------------------------------------------------- */
 
-static void observe(void *u, MlirValue v, const DlTensor *t) {
-  DlGram *g = u;
-  if (v.ptr == g->x.ptr) dl_gram_add(g, t);
-}
-
 /* Runs the data through m and collects l's input statistics (gram.h); H is then symmetric. */
-static bool stats_collect(MlirModule m, const Layer *l, const DlTensor *data, int64_t limit, DlGram *st,
+static bool stats_collect(MlirModule m, const Layer *l, const DlTensor *data, int64_t limit, int jobs, DlGram *st,
                           DlError *e) {
   if (!dl_gram_init(st, l->op)) return dl_error_set(e, "node '%s': compensation supports 2-D convolutions only", l->name);
-  DlPlan *p = dl_plan_create(m, e);
-  if (!p) return false;
-  int64_t per, total = dl_plan_samples(p, data, limit, "calibration data", &per, e);
-  bool ok = total >= 0;
-  float *buf = ok ? malloc(sizeof(float) * (size_t)(per ? per : 1)) : NULL;
-  if (ok) {
-    dl_plan_set_observer(p, observe, st);
-    dl_plan_stop_after(p, st->x); /* the layers after l do not matter */
-  }
-  for (int64_t i = 0; ok && i < total; i++) {
-    const void *in;
-    ok = dl_plan_run_inputs(p, data, i, per, &in, buf, e) && dl_plan_run(p, &in, e);
-  }
-  dl_plan_destroy(p);
-  free(buf);
-  if (ok && st->bad_shape)
-    ok = dl_error_set(e, "node '%s': compensation supports 2-D convolutions only", l->name);
-  if (ok) dl_gram_finish(st);
-  return ok;
+  if (!dl_grams_collect(m, st, 1, data, limit, jobs, e)) return false;
+  if (st->bad_shape) return dl_error_set(e, "node '%s': compensation supports 2-D convolutions only", l->name);
+  return true;
 }
 
 /* ---- compensation ------------------------------------------------------------ */
@@ -310,51 +290,82 @@ static bool cholesky_solve(double *A, double *r, int64_t n) {
 
 /* New weights wn (same layout as l->w) keeping only `keep`, and bias b updated
  * so each output keeps its mean (bias correction) or its least-squares best
- * fit to the original output (reconstruction) over the statistics. */
-static void compensate(const Layer *l, const uint8_t *keep, const DlGram *st, bool reconstruct,
-                       float *wn, float *b) {
-  const float *w = l->w.data;
-  int64_t K = l->K, d = K + 1, per_group = l->N / l->G;
-  int64_t *S = malloc(sizeof(int64_t) * (size_t)d);
-  double *A = reconstruct ? malloc(sizeof(double) * (size_t)(d * d)) : NULL,
-         *r = malloc(sizeof(double) * (size_t)d);
-  for (int64_t o = 0; o < l->N; o++) {
-    const double *H = st->H + (o / per_group) * d * d;
-    double cnt = H[K * d + K];
-    for (int64_t k = 0; k < K; k++) wn[widx(l, o, k)] = keep[o * K + k] ? w[widx(l, o, k)] : 0;
-    if (!(cnt > 0)) continue;
-    if (!reconstruct) {
-      double delta = 0;
-      for (int64_t k = 0; k < K; k++)
-        if (!keep[o * K + k]) delta += w[widx(l, o, k)] * H[K * d + k] / cnt;
-      b[o] = (float)(b[o] + delta);
-      continue;
-    }
-    int64_t n = 0;
+ * fit to the original output (reconstruction) over the statistics. Each
+ * output is its own problem: on `jobs` threads, the same numbers. */
+typedef struct {
+  const Layer *l;
+  const uint8_t *keep;
+  const DlGram *st;
+  bool reconstruct;
+  float *wn, *b;
+  int64_t **S;
+  double **A, **r; /* per worker */
+} Comp;
+
+static bool compensate_output(void *u, int w, int64_t o) {
+  const Comp *c = u;
+  const Layer *l = c->l;
+  const uint8_t *keep = c->keep;
+  const float *w0 = l->w.data;
+  float *wn = c->wn, *b = c->b;
+  int64_t K = l->K, d = K + 1, per_group = l->N / l->G, *S = c->S[w];
+  double *A = c->A[w], *r = c->r[w];
+  const double *H = c->st->H + (o / per_group) * d * d;
+  double cnt = H[K * d + K];
+  for (int64_t k = 0; k < K; k++) wn[widx(l, o, k)] = keep[o * K + k] ? w0[widx(l, o, k)] : 0;
+  if (!(cnt > 0)) return true;
+  if (!c->reconstruct) {
+    double delta = 0;
     for (int64_t k = 0; k < K; k++)
-      if (keep[o * K + k]) S[n++] = k;
-    S[n++] = K;
-    double diag = 0;
-    for (int64_t i = 0; i + 1 < n; i++) diag += H[S[i] * d + S[i]];
-    double lambda = n > 1 ? 1e-4 * diag / (double)(n - 1) + 1e-12 : 0;
-    for (int tries = 0; tries < 6; tries++, lambda = lambda * 10 + 1e-9) {
-      for (int64_t i = 0; i < n; i++) {
-        const double *Hi = H + S[i] * d;
-        double s = Hi[K] * b[o];
-        for (int64_t k = 0; k < K; k++) s += Hi[k] * w[widx(l, o, k)];
-        for (int64_t j = 0; j < n; j++) A[i * n + j] = Hi[S[j]];
-        /* ridge towards the original weight: data that says nothing leaves w alone */
-        if (S[i] < K) A[i * n + i] += lambda, s += lambda * w[widx(l, o, S[i])];
-        r[i] = s;
-      }
-      if (cholesky_solve(A, r, n)) {
-        for (int64_t i = 0; i + 1 < n; i++) wn[widx(l, o, S[i])] = (float)r[i];
-        b[o] = (float)r[n - 1];
-        break;
-      }
+      if (!keep[o * K + k]) delta += w0[widx(l, o, k)] * H[K * d + k] / cnt;
+    b[o] = (float)(b[o] + delta);
+    return true;
+  }
+  int64_t n = 0;
+  for (int64_t k = 0; k < K; k++)
+    if (keep[o * K + k]) S[n++] = k;
+  S[n++] = K;
+  double diag = 0;
+  for (int64_t i = 0; i + 1 < n; i++) diag += H[S[i] * d + S[i]];
+  double lambda = n > 1 ? 1e-4 * diag / (double)(n - 1) + 1e-12 : 0;
+  for (int tries = 0; tries < 6; tries++, lambda = lambda * 10 + 1e-9) {
+    for (int64_t i = 0; i < n; i++) {
+      const double *Hi = H + S[i] * d;
+      double s = Hi[K] * b[o];
+      for (int64_t k = 0; k < K; k++) s += Hi[k] * w0[widx(l, o, k)];
+      for (int64_t j = 0; j < n; j++) A[i * n + j] = Hi[S[j]];
+      /* ridge towards the original weight: data that says nothing leaves w alone */
+      if (S[i] < K) A[i * n + i] += lambda, s += lambda * w0[widx(l, o, S[i])];
+      r[i] = s;
+    }
+    if (cholesky_solve(A, r, n)) {
+      for (int64_t i = 0; i + 1 < n; i++) wn[widx(l, o, S[i])] = (float)r[i];
+      b[o] = (float)r[n - 1];
+      break;
     }
   }
-  free(S), free(A), free(r);
+  return true;
+}
+
+static void compensate(const Layer *l, const uint8_t *keep, const DlGram *st, bool reconstruct, int jobs, float *wn,
+                       float *b) {
+  int64_t d = l->K + 1;
+  if (jobs < 1 || !reconstruct) jobs = 1; /* bias correction is a sum per output: not worth threads */
+  if (jobs > l->N) jobs = (int)l->N;
+  DlPool *pool = jobs > 1 ? dl_pool_create(jobs) : NULL;
+  if (!pool) jobs = 1;
+  Comp c = {l, keep, st, reconstruct, wn, b, calloc((size_t)jobs, sizeof(int64_t *)), calloc((size_t)jobs, sizeof(double *)),
+            calloc((size_t)jobs, sizeof(double *))};
+  for (int w = 0; w < jobs; w++) {
+    c.S[w] = malloc(sizeof(int64_t) * (size_t)d), c.r[w] = malloc(sizeof(double) * (size_t)d);
+    c.A[w] = reconstruct ? malloc(sizeof(double) * (size_t)(d * d)) : NULL;
+  }
+  if (pool) dl_pool_run(pool, l->N, compensate_output, &c);
+  else
+    for (int64_t o = 0; o < l->N; o++) compensate_output(&c, 0, o);
+  for (int w = 0; w < jobs; w++) free(c.S[w]), free(c.A[w]), free(c.r[w]);
+  free(c.S), free(c.A), free(c.r);
+  dl_pool_destroy(pool);
 }
 
 /* ---- filters: shrinking a conv and its consumer ------------------------------- */
@@ -539,8 +550,8 @@ static bool prune_layer(MlirModule m, MlirOperation op, const DlPruneSettings *s
     cw = malloc(sizeof(float) * (size_t)(c->N * c->K));
     if (comp) {
       cb = bias_read(c);
-      if (!stats_collect(m, c, data, s->samples, &st, e)) goto cleanup;
-      compensate(c, ckeep, &st, rec, cw, cb);
+      if (!stats_collect(m, c, data, s->samples, s->jobs, &st, e)) goto cleanup;
+      compensate(c, ckeep, &st, rec, s->jobs, cw, cb);
       if (!bias_write(c, cb, e)) goto cleanup;
     } else {
       memcpy(cw, c->w.data, sizeof(float) * (size_t)(c->N * c->K));
@@ -554,8 +565,8 @@ static bool prune_layer(MlirModule m, MlirOperation op, const DlPruneSettings *s
   }
   wn = malloc(sizeof(float) * (size_t)(l.N * l.K));
   if (comp) {
-    if (!stats_collect(m, &l, data, s->samples, &st, e)) goto cleanup;
-    compensate(&l, keep, &st, rec, wn, b);
+    if (!stats_collect(m, &l, data, s->samples, s->jobs, &st, e)) goto cleanup;
+    compensate(&l, keep, &st, rec, s->jobs, wn, b);
     if (!bias_write(&l, b, e)) goto cleanup;
   } else {
     for (int64_t o = 0; o < l.N; o++)
@@ -692,7 +703,7 @@ bool dl_prune_module(MlirModule m, const DlPruneSettings *s, const DlTensor *dat
   return true;
 }
 
-bool dl_prune_module_by_op(MlirModule m, DlPruneComp comp, int64_t samples, const DlTensor *data, DlError *e) {
+bool dl_prune_module_by_op(MlirModule m, DlPruneComp comp, int64_t samples, int jobs, const DlTensor *data, DlError *e) {
   MlirOperation func = dl_module_func(m);
   if (mlirOperationIsNull(func)) return dl_error_set(e, "module has no func.func");
   if (comp != DL_PRUNE_COMP_NONE && (!data || !data->shape.dtype))
@@ -722,7 +733,7 @@ bool dl_prune_module_by_op(MlirModule m, DlPruneComp comp, int64_t samples, cons
       dl_error_clear(&pe);
       break;
     }
-    s.comp = comp, s.samples = samples;
+    s.comp = comp, s.samples = samples, s.jobs = jobs;
     Layer l;
     if (!layer_read(ops[i], &l)) {
       ok = dl_error_set(e, "node '%s': only a conv, gemm or matmul with constant weights can be pruned", where);

@@ -61,7 +61,7 @@ static void take_func(MlirModule m, MlirModule c) {
   mlirOperationDestroy(old);
 }
 
-bool dl_wround_auto(MlirModule m, const DlTensor *data, bool must_round, DlWeightRound *chosen, DlError *e) {
+bool dl_wround_auto(MlirModule m, const DlTensor *data, bool must_round, int jobs, DlWeightRound *chosen, DlError *e) {
   DlPlan *p = dl_plan_create(m, e);
   int64_t per, total = p ? dl_plan_runs(p, data, 0, "calibration data", &per, e) : -1;
   if (p) dl_plan_destroy(p);
@@ -72,7 +72,7 @@ bool dl_wround_auto(MlirModule m, const DlTensor *data, bool must_round, DlWeigh
     if (must_round) return dl_error_set(e, "--wround=auto needs at least 5 calibration samples (has %lld)", (long long)total);
     return true;
   }
-  DlHessians *h = dl_hessians_collect(m, data, fit < DL_GPTQ_SAMPLES ? fit : DL_GPTQ_SAMPLES, e);
+  DlHessians *h = dl_hessians_collect(m, data, fit < DL_GPTQ_SAMPLES ? fit : DL_GPTQ_SAMPLES, jobs, e);
   if (!h) return false;
   float *ref = NULL;
   int64_t nref;

@@ -318,7 +318,7 @@ static const DlOption dlc_options[] = {
     {"--calib-stats-out", "FILE", "also write calibration's histograms (per value, at a resolution\nthat depends on the data only) to FILE, for --calib-stats", dl_opt_str, OFF(calib_stats_out), .needs = "--quantize"},
     {"--calib-stats", "A,B,..", "calibrate from statistics files (--calib-stats-out of blocks\nof the samples, given in sample order) instead of --calib:\nthe model of one run over all their samples", opt_calib_stats, .needs = "--quantize"},
     {"--calib-shard", "I/N", "calibrate on block I of N of the samples (counted from 0,\ncontiguous, after --calib-samples) for --calib-stats-out", dl_opt_shard, OFF(calib_shard), .needs = "--calib-stats-out"},
-    {"--jobs", "N", "threads running the calibration samples (default: one per\nonline core; the same model for any N)", dl_opt_int, OFF(qs.calib.jobs), 1, 4096, .needs = "--quantize --assign-precision", .expect = "a thread count, 1..4096"},
+    {"--jobs", "N", "threads running the calibration samples and pruning's and\nGPTQ's statistics and fits, and the worker processes of\n--assign-precision (default: one per online core; the same\nmodel, tables and choice for any N)", dl_opt_int, OFF(qs.calib.jobs), 1, 4096, .needs = "--quantize --assign-precision --prune-reconstruct", .expect = "a thread count, 1..4096"},
     {"--wbits", "N", "weight bits, 2..16 (default 8)", opt_bits, OFF(qs.wbits), .needs = Q},
     {"--abits", "N", "activation bits, 2..16 (default 8)", opt_bits, OFF(qs.abits), .needs = Q},
     {"--wclip", "M", "weight clipping per channel: max (max |w|), mse (least\nsquared weight error) or omse (least output error with\ncorrelated kernel inputs); default omse below 6 bits, else max", opt_wclip, .needs = Q},
@@ -365,7 +365,7 @@ static const DlOption dlc_options[] = {
     {"--assign-holdout", "N", "samples held out for verification: the last N of --calib (default half)", dl_opt_i64, OFF(aps.holdout), 0, 1e8, .needs = "--assign-precision", .expect = "a non-negative integer"},
     {"--assign-sens-samples", "N", "samples the sensitivities are measured on (default: all not held out)", dl_opt_i64, OFF(aps.sens_samples), 0, 1e8, .needs = "--assign-precision", .expect = "a non-negative integer"},
     {"--assign-prune-samples", "N", "samples pruned layers are reconstructed on (default 0: all not\nheld out; fewer is faster and less accurate)", dl_opt_i64, OFF(aps.prune_samples), 0, 1e8, .needs = "--assign-precision", .expect = "a non-negative integer"},
-    {"--assign-jobs", "N", "worker processes (default: one per core)", dl_opt_int, OFF(aps.jobs), 0, 1e8, .needs = "--assign-precision", .expect = "a non-negative integer"},
+    {"--assign-jobs", "N", "worker processes (default: --jobs)", dl_opt_int, OFF(aps.jobs), 0, 1e8, .needs = "--assign-precision", .expect = "a non-negative integer"},
     {"--assign-rl", "EPISODES", "also run the RL search on the same budgets (0: off; default 20000)", dl_opt_int, OFF(aps.rl_episodes), 0, 1e8, .needs = "--assign-precision", .expect = "a non-negative integer"},
     {"--assign-refit", "on|off", "weigh the tables' weight, activation and sparsity errors by a\nfit to the first sweep's measured losses, then sweep again\n(default on)", opt_assign_refit, .needs = "--assign-precision"},
     {"--assign-cache", "DIR", "keep the measured tables in DIR (keyed by model, data and options)", dl_opt_str, OFF(aps.cache), .needs = "--assign-precision"},
@@ -569,6 +569,7 @@ static bool check_args(Args *a, DlError *e) {
   a->qs.calib.stats_out = a->calib_stats_out;
   a->qs.calib.shard = a->calib_shard.i, a->qs.calib.nshards = a->calib_shard.n;
   if (!a->qs.calib.jobs) a->qs.calib.jobs = dl_pool_cores();
+  if (!a->aps.jobs) a->aps.jobs = a->qs.calib.jobs;
   /* --calib alone is also for a QDQ model's unquantized tensors: checked once the model is read */
   if (a->quantize && !a->calib && !a->calib_stats_list)
     FAIL("--quantize needs --calib=FILE.npy (and --calib needs --quantize, --report, --compress-activations or pruning compensation)");
@@ -641,9 +642,9 @@ static bool calib_and_prune(Args *a, MlirModule m, bool qdq, DlTensor *data, DlE
   int64_t samples = 0;
   if (a->qcfg && dl_quant_config_prunes(a->qcfg, &comp, &samples)) { /* per-node "prune" of --config */
     if (comp != DL_PRUNE_COMP_NONE && !a->calib) FAIL("%s: prune_compensation needs --calib=FILE.npy", a->config);
-    if (!dl_prune_module_by_op(m, comp, samples ? samples : a->qs.calib.limit, data, e)) return false;
+    if (!dl_prune_module_by_op(m, comp, samples ? samples : a->qs.calib.limit, a->qs.calib.jobs, data, e)) return false;
   }
-  a->ps.samples = a->qs.calib.limit;
+  a->ps.samples = a->qs.calib.limit, a->ps.jobs = a->qs.calib.jobs;
   return !a->prune || dl_prune_module(m, &a->ps, data, e);
 }
 
@@ -740,6 +741,7 @@ static bool write_output(Args *a, MlirModule m, const Deps *deps, DlError *e) {
 }
 
 int main(int argc, char **argv) {
+  dl_tool_heap();
   Args a = {.common = {.out = "-", .print_loc = -1},
             .cs = {0, false, 0, 4, 256, 16, 1000, DL_RESERVE_AUTO, 0.05},
             .aps = {.wbits = {2, 3, 4, 5, 6, 8}, .nw = 6, .abits = {4, 5, 6, 8}, .na = 4, .sparsity = {0}, .ns = 1, .ref_wbits = 8,

@@ -321,6 +321,7 @@ static int merge_main(Args *a, const char *model) {
 }
 
 int main(int argc, char **argv) {
+  dl_tool_heap();
   Args args = {.batch = 64, .limit = -1, .atol = 1e-4};
   const char *model = NULL, *pos[2];
   int seen[64] = {0}, npos = 0;

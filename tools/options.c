@@ -1,6 +1,7 @@
 /* The tools' option table (options.h). */
 #include "options.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,4 +176,12 @@ unsigned dl_print_flags(const DlCommonOptions *c) {
   unsigned f = c->print_generic ? DL_PRINT_GENERIC : 0;
   if (c->print_loc == 1 || (c->print_loc < 0 && c->out && strcmp(c->out, "-"))) f |= DL_PRINT_LOC;
   return f;
+}
+
+void dl_tool_heap(void) {
+  /* glibc: blocks below 32 MB (its largest fixed threshold) from the heap,
+   * never trimmed, grown 256 MB at a time (address space, not memory) */
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, INT32_MAX);
+  mallopt(M_TOP_PAD, 256 << 20);
 }

@@ -24,7 +24,7 @@ typedef struct DlHessians DlHessians;
 
 /* The statistics of every conv / gemm / matmul with constant f32 weights of
  * m's func over the first `limit` samples of data (0: all); NULL on error. */
-DlHessians *dl_hessians_collect(MlirModule m, const DlTensor *data, int64_t limit, DlError *e);
+DlHessians *dl_hessians_collect(MlirModule m, const DlTensor *data, int64_t limit, int jobs, DlError *e);
 void dl_hessians_free(DlHessians *h);
 
 /* Rounds the weights of every layer of m (a clone of the module h came from,
@@ -42,6 +42,6 @@ bool dl_wround_apply(MlirModule m, const DlHessians *h, DlWeightRound how, DlErr
  * model's on that last fifth (ties to the earlier; a note names the choice
  * and the three errors). With no layer to round or fewer than 5 samples:
  * nearest, or when must_round (auto asked for explicitly) an error. */
-bool dl_wround_auto(MlirModule m, const DlTensor *data, bool must_round, DlWeightRound *chosen, DlError *e);
+bool dl_wround_auto(MlirModule m, const DlTensor *data, bool must_round, int jobs, DlWeightRound *chosen, DlError *e);
 
 #endif

@@ -27,6 +27,7 @@ typedef struct {
   const char *layers; /* POSIX extended regex on ONNX node names (borrowed); NULL: every layer */
   DlPruneComp comp;
   int64_t samples; /* calibration samples for compensation (0: all) */
+  int jobs;        /* threads collecting its statistics and solving its outputs (0, 1: one); the same weights for any */
 } DlPruneSettings;
 
 /* "unstructured:R", "nm:N:M", "rows:R", "cols:R", "filters:R" or
@@ -47,7 +48,7 @@ bool dl_prune_module(MlirModule m, const DlPruneSettings *s, const DlTensor *dat
  * per-node "prune" writes) by its own spec, in order, compensated by `comp`
  * on the first `samples` of data (0: all); removes the attribute. A spec on
  * an op that is not a prunable layer is an error naming its node. */
-bool dl_prune_module_by_op(MlirModule m, DlPruneComp comp, int64_t samples, const DlTensor *data, DlError *e);
+bool dl_prune_module_by_op(MlirModule m, DlPruneComp comp, int64_t samples, int jobs, const DlTensor *data, DlError *e);
 
 /* Whether any node of a --config file is pruned (its "prune"); *comp is the
  * file's defaults' "prune_compensation" (none when absent), *samples its

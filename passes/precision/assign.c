@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,6 +35,7 @@
 #include "dlc/cost.h"
 #include "dlc/gptq.h"
 #include "dlc/plan.h"
+#include "dlc/pool.h"
 #include "dlc/passes.h"
 #include "dlc/precision.h"
 #include "dlc/prune.h"
@@ -118,12 +120,14 @@ typedef struct {
   DlHessians *h; /* its layers' statistics for --wround=gptq, made when first needed */
 } Pruned;
 
+enum { PRUNED_CACHE = 64 };
+
 typedef struct {
   MlirModule cal;            /* the calibrated float module */
   DlHessians *cal_h;         /* its layers' statistics for --wround=gptq (before any fork) */
   MlirModule base;           /* the float module before calibration (for pruned variants) */
   DlTensor cal_x;            /* the calibration samples */
-  Pruned pruned[8];          /* the pruned variants made last (a small cache) */
+  Pruned pruned[PRUNED_CACHE]; /* the pruned variants made last (a cache) */
   int npruned, next_pruned;
   double *tab;               /* the measured tables (tables()) */
   Units u;
@@ -139,6 +143,8 @@ typedef struct {
   double alpha[3];           /* the refit's points of loss per unit of logit change: weights, activations, sparsity */
   int fit_points;            /* the points it was fitted on (0: not refitted) */
   int sweep;                 /* the sweep running: 1 before the refit, 2 after */
+  DlBudgetKind sweep_kind;   /* the cost its points are measured in (knapsack_points) */
+  bool in_worker;            /* in a process fork_map started: no threads of its own */
   double fit_rms;            /* its rms residual, points */
   FILE *log;
 } Job;
@@ -211,7 +217,7 @@ static DlCalibOptions calib_options(const Job *j) {
   co.limit = 0;
   if (!co.bits) co.bits = j->ps->ref_abits;
   co.table_bits = j->ps->abits, co.ntable_bits = j->ps->na;
-  co.jobs = 1; /* also in forked workers: no threads there */
+  co.jobs = j->in_worker ? 1 : j->qs->calib.jobs; /* a forked worker is one of --jobs already */
   return co;
 }
 
@@ -239,13 +245,14 @@ static MlirModule calibrated(Job *j, const double *sp, DlError *e) {
   }
   units_free(&qu);
   DlCalibOptions co = calib_options(j);
-  if (!dl_prune_module_by_op(q, DL_PRUNE_COMP_RECONSTRUCT, j->ps->prune_samples, &j->cal_x, e) || !dl_calibrate(q, &j->cal_x, &co, e)) {
+  if (!dl_prune_module_by_op(q, DL_PRUNE_COMP_RECONSTRUCT, j->ps->prune_samples, co.jobs, &j->cal_x, e) ||
+      !dl_calibrate(q, &j->cal_x, &co, e)) {
     mlirModuleDestroy(q);
     return (MlirModule){NULL};
   }
   Pruned *slot = &j->pruned[j->next_pruned];
-  j->next_pruned = (j->next_pruned + 1) % 8;
-  if (j->npruned < 8) j->npruned++;
+  j->next_pruned = (j->next_pruned + 1) % PRUNED_CACHE;
+  if (j->npruned < PRUNED_CACHE) j->npruned++;
   else mlirModuleDestroy(slot->m), free(slot->sp), dl_hessians_free(slot->h);
   slot->h = NULL;
   slot->sp = malloc(sizeof(double) * (size_t)n);
@@ -270,7 +277,7 @@ static const DlHessians *hessians_of(Job *j, MlirModule c, DlError *e) {
   if (c.ptr == j->cal.ptr) return j->cal_h;
   for (int i = 0; i < j->npruned; i++)
     if (j->pruned[i].m.ptr == c.ptr) {
-      if (!j->pruned[i].h) j->pruned[i].h = dl_hessians_collect(c, &j->cal_x, DL_GPTQ_SAMPLES, e);
+      if (!j->pruned[i].h) j->pruned[i].h = dl_hessians_collect(c, &j->cal_x, DL_GPTQ_SAMPLES, calib_options(j).jobs, e);
       return j->pruned[i].h;
     }
   return NULL;
@@ -295,6 +302,22 @@ static MlirModule quantized(Job *j, const int *choice, DlError *e) {
   }
   free(w), free(a), free(sp);
   return q;
+}
+
+/* The pruned variants (and their --wround statistics) that the n choices
+ * need, made here, before fork_map: the workers inherit them, on this
+ * process's threads (--jobs), and the later steps find them cached. */
+static bool prepare(Job *j, const int *const *choice, int n, DlError *e) {
+  int U = j->u.nunits;
+  double *sp = malloc(sizeof(double) * (size_t)(U + 1));
+  bool ok = true;
+  for (int i = 0; ok && i < n && i < PRUNED_CACHE; i++) {
+    for (int u = 0; u < U; u++) sp[u] = opt_s(j, choice[i][u]);
+    MlirModule c = calibrated(j, sp, e);
+    ok = !mlirModuleIsNull(c) && (wround_of(j) == DL_WROUND_NEAREST || hessians_of(j, c, e));
+  }
+  free(sp);
+  return ok;
 }
 
 /* Output 0 of q on every sample of x: *out is [samples x classes] logits. */
@@ -404,67 +427,136 @@ static double sens_run(Job *j, SJob s, double *agree, DlError *e) {
   return r;
 }
 
-/* Runs the jobs on `workers` forked processes; results in out[2i] (mean
- * squared change) and out[2i + 1] (top-1 agreement). */
-static bool sens_all(Job *j, const SJob *jobs, int n, int workers, double *out, DlError *e) {
+/* The worker count fork_map runs n tasks on when asked for `workers` (0: one per core). */
+static int fork_workers(int workers, int n) {
   if (workers < 1) workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (workers < 1) workers = 1;
-  if (workers > n) workers = n;
-  double t0 = dl_now();
-  if (workers == 1) {
-    for (int i = 0; i < n; i++) {
-      if (isnan(out[2 * i] = sens_run(j, jobs[i], &out[2 * i + 1], e))) return false;
-      if (j->log) dl_progress("sensitivity", i + 1, n, t0);
-    }
-    if (j->log) fprintf(j->log, "sensitivity: %d runs on 1 worker, %.1f s\n", n, dl_now() - t0);
+  return workers > n ? (n > 0 ? n : 1) : workers;
+}
+
+/* Runs task(j, i, arg, out + i * nres, e) for i in [0, n) on `workers`
+ * forked processes (0: one per core), each task writing nres doubles, its
+ * first NAN on failure; the results land in out as one process would leave
+ * them. Each worker is handed the next task when it returns one (tasks
+ * differ in cost). The workers inherit everything made so far (the modules,
+ * the pruned variants: prepare() them first) and change nothing the parent
+ * sees: what they make dies with them. A task's error names what failed; a
+ * worker that dies is named by `what` and the task's index. */
+typedef bool (*ForkTask)(Job *j, int i, const void *arg, double *res, DlError *e);
+
+static bool fork_map(Job *j, ForkTask task, const void *arg, int n, int nres, int workers, double *out, const char *what,
+                     DlError *e) {
+  workers = fork_workers(workers, n);
+  if (workers <= 1) {
+    for (int i = 0; i < n; i++)
+      if (!task(j, i, arg, out + (size_t)i * nres, e)) return false;
     return true;
   }
   mlirContextEnableMultithreading(mlirModuleGetContext(j->cal), false); /* no pool threads across fork */
-  int (*fd)[2] = malloc(sizeof(int[2]) * (size_t)workers);
+  int (*to)[2] = malloc(sizeof(int[2]) * (size_t)workers), (*from)[2] = malloc(sizeof(int[2]) * (size_t)workers);
   pid_t *pid = malloc(sizeof(pid_t) * (size_t)workers);
+  int *doing = malloc(sizeof(int) * (size_t)workers);
+  size_t rb = sizeof(double) * (size_t)nres;
   fflush(NULL);
-  for (int w = 0; w < workers; w++) {
-    if (pipe(fd[w]) || (pid[w] = fork()) < 0) {
-      free(fd), free(pid);
-      return dl_error_set(e, "cannot start a worker: %s", strerror(errno));
+  int started = 0, next = 0, done = 0;
+  bool ok = true;
+  for (int w = 0; w < workers && ok; w++) {
+    if (pipe(to[w]) || pipe(from[w]) || (pid[w] = fork()) < 0) {
+      ok = dl_error_set(e, "cannot start a worker: %s", strerror(errno));
+      break;
     }
-    if (pid[w] == 0) { /* worker: jobs w, w + workers, ...; two doubles each, then its error if any */
-      close(fd[w][0]);
+    started++;
+    if (pid[w] == 0) { /* worker: a task index in, its nres doubles out (then its error, if it failed) */
+      for (int k = 0; k <= w; k++) close(to[k][1]), close(from[k][0]);
+      j->in_worker = true;
       DlError ce = {0};
-      for (int i = w; i < n; i += workers) {
-        double r[2];
-        r[0] = sens_run(j, jobs[i], &r[1], &ce);
-        if (write(fd[w][1], r, sizeof r) != sizeof r) _exit(3);
-        if (isnan(r[0])) {
+      double *r = malloc(rb);
+      int i;
+      while (read(to[w][0], &i, sizeof i) == (ssize_t)sizeof i && i >= 0) {
+        bool fine = task(j, i, arg, r, &ce);
+        if (!fine) r[0] = NAN;
+        if (write(from[w][1], r, rb) != (ssize_t)rb) _exit(3);
+        if (!fine) {
           const char *msg = ce.msg ? ce.msg : "failed";
-          if (write(fd[w][1], msg, strlen(msg)) < 0) _exit(3);
+          if (write(from[w][1], msg, strlen(msg)) < 0) _exit(3);
           _exit(1);
         }
       }
       _exit(0);
     }
-    close(fd[w][1]);
+    close(to[w][0]), close(from[w][1]);
+    doing[w] = next < n ? next++ : -1;
+    if (write(to[w][1], &doing[w], sizeof(int)) != (ssize_t)sizeof(int)) ok = dl_error_set(e, "a worker did not start");
   }
-  bool ok = true;
-  for (int w = 0; w < workers; w++) {
-    for (int i = w; i < n && ok; i += workers) {
-      double r[2];
-      if (read(fd[w][0], r, sizeof r) != sizeof r) ok = dl_error_set(e, "a sensitivity worker died");
+  struct pollfd *pf = malloc(sizeof(struct pollfd) * (size_t)workers);
+  while (ok && done < n) {
+    int np = 0;
+    for (int w = 0; w < started; w++)
+      if (doing[w] >= 0) pf[np++] = (struct pollfd){.fd = from[w][0], .events = POLLIN};
+    if (poll(pf, (nfds_t)np, -1) < 0) {
+      if (errno == EINTR) continue;
+      ok = dl_error_set(e, "waiting for the workers: %s", strerror(errno));
+      break;
+    }
+    for (int w = 0, q = 0; ok && w < started; w++) {
+      if (doing[w] < 0) continue;
+      if (!(pf[q++].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      int i = doing[w];
+      double *r = out + (size_t)i * nres;
+      size_t got = 0;
+      ssize_t k = 1;
+      while (got < rb && (k = read(from[w][0], (char *)r + got, rb - got)) > 0) got += (size_t)k;
+      if (got != rb) ok = dl_error_set(e, "%s %d: its worker died", what, i);
       else if (isnan(r[0])) {
         char msg[512] = "";
-        ssize_t k = read(fd[w][0], msg, sizeof msg - 1);
+        k = read(from[w][0], msg, sizeof msg - 1);
         msg[k > 0 ? k : 0] = 0;
-        ok = dl_error_set(e, "sensitivity of unit %d: %s", jobs[i].u, msg);
-      } else out[2 * i] = r[0], out[2 * i + 1] = r[1];
+        ok = dl_error_set(e, "%s", msg);
+      } else {
+        done++;
+        doing[w] = next < n ? next++ : -1;
+        if (doing[w] >= 0 && write(to[w][1], &doing[w], sizeof(int)) != (ssize_t)sizeof(int))
+          ok = dl_error_set(e, "%s %d: its worker died", what, doing[w]);
+      }
     }
-    close(fd[w][0]);
-    if (!ok) /* the others need not finish */
-      for (int k = 0; k < workers; k++) kill(pid[k], SIGTERM);
   }
-  for (int w = 0; w < workers; w++) waitpid(pid[w], NULL, 0);
-  free(fd), free(pid);
-  if (ok && j->log) fprintf(j->log, "sensitivity: %d runs on %d workers, %.1f s\n", n, workers, dl_now() - t0);
+  for (int w = 0; w < started; w++) { /* stop: an index below 0, or closing the pipe */
+    int stop = -1;
+    if (!ok) kill(pid[w], SIGTERM);
+    else if (write(to[w][1], &stop, sizeof stop) < 0) kill(pid[w], SIGTERM);
+    close(to[w][1]), close(from[w][0]);
+  }
+  for (int w = 0; w < started; w++) waitpid(pid[w], NULL, 0);
+  free(to), free(from), free(pid), free(doing), free(pf);
   return ok;
+}
+
+static bool sens_task(Job *j, int i, const void *arg, double *r, DlError *e) {
+  const SJob *q = &((const SJob *)arg)[i];
+  char what[64];
+  snprintf(what, sizeof what, "sensitivity of unit %d", q->u);
+  r[0] = sens_run(j, *q, &r[1], e);
+  return !isnan(r[0]) || dl_error_prefix(e, what);
+}
+
+/* Runs the jobs on `workers` forked processes; results in out[2i] (mean
+ * squared change) and out[2i + 1] (top-1 agreement). */
+static bool sens_all(Job *j, const SJob *jobs, int n, int workers, double *out, DlError *e) {
+  double t0 = dl_now();
+  int used = fork_workers(workers, n), U = j->u.nunits, np = 0;
+  int **pc = calloc((size_t)n + 1, sizeof(int *)); /* the pruned variants, made first */
+  for (int i = 0; i < n && used > 1; i++) {
+    if (jobs[i].wa != 2) continue;
+    pc[np] = malloc(sizeof(int) * (size_t)U);
+    fill(pc[np], U, j->ref_opt);
+    pc[np++][jobs[i].u] = ref_option_with(j, 2, jobs[i].k);
+  }
+  bool ok = prepare(j, (const int *const *)pc, np, e) && fork_map(j, sens_task, jobs, n, 2, used, out, "sensitivity run", e);
+  for (int i = 0; i < np; i++) free(pc[i]);
+  free(pc);
+  if (!ok) return false;
+  if (j->log) fprintf(j->log, "sensitivity: %d runs on %d worker%s, %.1f s\n", n, used, used == 1 ? "" : "s", dl_now() - t0);
+  return true;
 }
 
 /* The cost of each step of q in the budget's metric, by the target's model. */
@@ -617,6 +709,13 @@ static int add_measured(Job *j, const DlMckp *mk, double fixed, Points *pts, con
   return measure(j, ch, k, p, e) ? pts->n - 1 : -2;
 }
 
+/* The point the knapsack found with this choice, or -1. */
+static int find_knapsack(const Points *ps, const int *choice, int nunits) {
+  for (int i = 0; i < ps->n; i++)
+    if (!strcmp(ps->p[i].how, "knapsack") && !memcmp(ps->p[i].choice, choice, sizeof(int) * (size_t)nunits)) return i;
+  return -1;
+}
+
 /* The knapsack at sensitivity bound tau, measured (or found among the points
  * measured already). Returns its index, -1 on failure (or none feasible). */
 static int knapsack_point(Job *j, const DlMckp *mk, double fixed, Points *pts, double tau, DlBudgetKind k,
@@ -624,11 +723,64 @@ static int knapsack_point(Job *j, const DlMckp *mk, double fixed, Points *pts, d
   int *ch = malloc(sizeof(int) * (size_t)mk->nunits);
   int i = -1;
   if (dl_mckp_solve(mk, tau, -1, 2000, ch)) {
-    i = find_point(pts, ch, mk->nunits);
-    if (i < 0 || strcmp(pts->p[i].how, "knapsack")) i = add_measured(j, mk, fixed, pts, ch, "knapsack", tau, k, e);
+    i = find_knapsack(pts, ch, mk->nunits);
+    if (i < 0) i = add_measured(j, mk, fixed, pts, ch, "knapsack", tau, k, e);
   }
   free(ch);
   return i;
+}
+
+/* A point measured in a worker: r[0] its cost, r[1] its held-out accuracy, r[2] that's standard error. */
+static bool measure_task(Job *j, int i, const void *arg, double *r, DlError *e) {
+  Point pt = {0};
+  if (!measure(j, ((const Points *)arg)->p[i].choice, j->sweep_kind, &pt, e)) return false;
+  r[0] = pt.cost, r[1] = pt.acc, r[2] = pt.se;
+  return true;
+}
+
+/* knapsack_point at each of the n bounds tau[i], into at[i]: the choices
+ * first, then every new one measured at once (on the workers), added in the
+ * bounds' order; false on failure. */
+static bool knapsack_points(Job *j, const DlMckp *mk, double fixed, Points *pts, const double *tau, int n, DlBudgetKind k,
+                            int *at, DlError *e) {
+  int U = mk->nunits, *ch = malloc(sizeof(int) * (size_t)(U + 1)), first = pts->n;
+  for (int i = 0; i < n; i++) {
+    at[i] = -1;
+    if (!dl_mckp_solve(mk, tau[i], -1, 2000, ch)) continue;
+    if ((at[i] = find_knapsack(pts, ch, U)) >= 0) continue;
+    Point *p = add_point(pts, ch, U);
+    p->how = "knapsack", p->bound = tau[i], p->sweep = j->sweep;
+    dl_mckp_totals(mk, ch, &p->pred_sens, &p->pred_cost);
+    p->pred_cost += fixed;
+    at[i] = pts->n - 1;
+  }
+  free(ch);
+  int fresh = pts->n - first;
+  double *r = malloc(sizeof(double) * (size_t)(3 * fresh + 1));
+  Points view = {pts->p + first, fresh};
+  j->sweep_kind = k;
+  /* one choice per distinct set of sparsities: its pruned variant, made first */
+  int workers = fork_workers(j->ps->jobs, fresh), np = 0;
+  const int **pc = calloc((size_t)fresh + 1, sizeof(int *));
+  for (int i = 0; i < fresh && workers > 1; i++) {
+    const int *c = view.p[i].choice;
+    bool pruned = false, seen = false;
+    for (int u = 0; u < U; u++) pruned |= opt_s(j, c[u]) > 0;
+    for (int q = 0; pruned && !seen && q < np; q++) {
+      seen = true;
+      for (int u = 0; seen && u < U; u++) seen = opt_s(j, pc[q][u]) == opt_s(j, c[u]);
+    }
+    if (pruned && !seen) pc[np++] = c;
+  }
+  bool ok = prepare(j, (const int *const *)pc, np, e) &&
+            fork_map(j, measure_task, &view, fresh, 3, workers, r, "measured point", e);
+  free(pc);
+  for (int i = 0; ok && i < fresh; i++) {
+    Point *p = &pts->p[first + i];
+    p->cost = r[3 * i], p->acc = r[3 * i + 1], p->se = r[3 * i + 2], p->loss = j->ref_acc - p->acc;
+  }
+  free(r);
+  return ok;
 }
 
 /* Whether a measured point keeps a loss budget: its loss plus `margin`
@@ -702,6 +854,7 @@ typedef struct {
   double bound; /* sensitivity bound (loss budgets) or cost bound */
   bool on_cost;
   double dp_obj, rl_obj, dp_ms, rl_ms; /* objective: the tables' cost (or sensitivity); NAN when infeasible */
+  bool rl_ok;                          /* the RL found a feasible choice */
 } Versus;
 
 static bool write_pareto(const Job *j, const Points *pts, const double *sens, const double *cost, const Versus *vs,
@@ -934,6 +1087,31 @@ static bool shard_merge(const char *path, double *a, int n, DlError *e) {
   return ok || dl_error_set(e, "%s: not a table shard of this search", path);
 }
 
+/* A cost table's column: the uniform option o0 + i quantized, its cost by
+ * the target's model (r[0] the total, r[2 + u] unit u's) and its held-out
+ * accuracy (r[1]; NAN for a pruned option: only its costs are worth the time). */
+typedef struct {
+  DlBudgetKind k;
+  int o0;
+} CostArg;
+
+static bool cost_task(Job *j, int i, const void *arg, double *r, DlError *e) {
+  const CostArg *ca = arg;
+  int o = ca->o0 + i, U = j->u.nunits, *ch = malloc(sizeof(int) * (size_t)(U + 1));
+  fill(ch, U, o);
+  MlirModule q = quantized(j, ch, e);
+  free(ch);
+  float *y = NULL;
+  int64_t c;
+  bool ok = !mlirModuleIsNull(q) && cost_of(j, q, ca->k, r + 2, &r[0], e) && (opt_s(j, o) > 0 || logits(q, &j->hold_x, &y, &c, e));
+  if (ok) r[1] = opt_s(j, o) > 0 ? NAN : accuracy(j, y, samples_of(j, &j->hold_x), NULL);
+  free(y);
+  if (!mlirModuleIsNull(q)) mlirModuleDestroy(q);
+  char what[96];
+  snprintf(what, sizeof what, "cost table of %d/%d sparsity %g", opt_w(j, o), opt_a(j, o), opt_s(j, o));
+  return ok || dl_error_prefix(e, what);
+}
+
 /* Sensitivity and cost tables: from the cache, or measured (and cached). */
 static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *fixed, Points *pts, DlError *e) {
   int U = j->u.nunits, O = j->nopts, nw = j->ps->nw, na = j->ps->na, ns = j->ps->ns;
@@ -990,30 +1168,31 @@ static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *f
       if (mask) mask[at - v] = mask[at + U * (nw + na + ns) - v] = 1;
     }
     free(jobs), free(r);
-    int *ch = malloc(sizeof(int) * (size_t)U);
-    double *pu = malloc(sizeof(double) * (size_t)U), t0 = dl_now();
-    for (int o = o0; ok && o < o1; o++) { /* cost at each uniform option, and its held-out accuracy */
-      fill(ch, U, o);
-      MlirModule q = quantized(j, ch, e);
-      float *y = NULL;
-      int64_t c;
-      /* pruned uniform options only give costs: their accuracy is not a point worth the time */
-      ok = !mlirModuleIsNull(q) && cost_of(j, q, k, pu, &utot[o], e) &&
-           (opt_s(j, o) > 0 || logits(q, &j->hold_x, &y, &c, e));
-      if (ok) {
-        uacc[o] = opt_s(j, o) > 0 ? NAN : accuracy(j, y, samples_of(j, &j->hold_x), NULL);
-        fx[o] = utot[o];
-        for (int u = 0; u < U; u++) uc[u * O + o] = pu[u], fx[o] -= pu[u];
-        if (mask) {
-          mask[fx + o - v] = mask[uacc + o - v] = mask[utot + o - v] = 1;
-          for (int u = 0; u < U; u++) mask[uc + u * O + o - v] = 1;
-        }
-      }
-      free(y);
-      if (!mlirModuleIsNull(q)) mlirModuleDestroy(q);
+    double t0 = dl_now(), *cr = malloc(sizeof(double) * (size_t)((o1 - o0) * (U + 2) + 1));
+    CostArg ca = {k, o0};
+    int no = o1 - o0, cw = fork_workers(j->ps->jobs, no), **pc = calloc((size_t)ns + 1, sizeof(int *)), np = 0;
+    for (int s = 1; s < ns && cw > 1; s++) { /* the uniformly pruned variants, made first */
+      int o = -1;
+      for (int i = o0; i < o1 && o < 0; i++) o = i % ns == s ? i : -1;
+      if (o < 0) continue;
+      pc[np] = malloc(sizeof(int) * (size_t)U);
+      fill(pc[np++], U, o);
     }
-    if (ok && j->log) fprintf(j->log, "cost tables: %d uniform configurations, %.1f s\n", O, dl_now() - t0);
-    free(ch), free(pu);
+    ok = ok && prepare(j, (const int *const *)pc, np, e) &&
+         fork_map(j, cost_task, &ca, no, U + 2, cw, cr, "cost table of option", e);
+    for (int i = 0; i < np; i++) free(pc[i]);
+    free(pc);
+    for (int o = o0; ok && o < o1; o++) { /* cost at each uniform option, and its held-out accuracy */
+      const double *r = cr + (size_t)(o - o0) * (U + 2);
+      utot[o] = r[0], uacc[o] = r[1], fx[o] = utot[o];
+      for (int u = 0; u < U; u++) uc[u * O + o] = r[2 + u], fx[o] -= r[2 + u];
+      if (mask) {
+        mask[fx + o - v] = mask[uacc + o - v] = mask[utot + o - v] = 1;
+        for (int u = 0; u < U; u++) mask[uc + u * O + o - v] = 1;
+      }
+    }
+    free(cr);
+    if (ok && j->log) fprintf(j->log, "cost tables: %d uniform configurations, %.1f s\n", o1 - o0, dl_now() - t0);
     if (ok && nshards) { /* the shard is the whole product: no search */
       char sp[1100];
       snprintf(sp, sizeof sp, "%.*s.shard-%d-of-%d.json", (int)strlen(path) - 5, path, shard, nshards);
@@ -1044,6 +1223,40 @@ static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *f
   }
   free(ch);
   return ok;
+}
+
+/* The knapsack and the RL search at budget i of the comparison (step 6):
+ * independent of the others (the RL seeded by i), so they run on threads. */
+typedef struct {
+  const DlMckp *mk;
+  Versus *vs;
+  int *rl;              /* nb x units: the RL's choices */
+  const double *bounds;
+  int nb;
+  bool last_on_cost;    /* the last bound is the cost budget used */
+  int episodes;
+} VsRun;
+
+static bool versus_one(void *u, int w, int64_t i) {
+  (void)w;
+  const VsRun *r = u;
+  const DlMckp *mk = r->mk;
+  bool on_cost = i == r->nb - 1 && r->last_on_cost;
+  double sb = on_cost ? -1 : r->bounds[i], cb = on_cost ? r->bounds[i] : -1, s = 0, c = 0, t = dl_now();
+  int *ch = malloc(sizeof(int) * (size_t)(mk->nunits + 1)), *rl = r->rl + (size_t)i * mk->nunits;
+  Versus *v = &r->vs[i];
+  v->bound = r->bounds[i], v->on_cost = on_cost;
+  bool f = dl_mckp_solve(mk, sb, cb, 2000, ch);
+  v->dp_ms = (dl_now() - t) * 1e3;
+  if (f) dl_mckp_totals(mk, ch, &s, &c);
+  v->dp_obj = f ? (on_cost ? s : c) : NAN;
+  t = dl_now();
+  f = v->rl_ok = dl_mckp_rl(mk, sb, cb, r->episodes, 1 + (uint64_t)i, rl);
+  v->rl_ms = (dl_now() - t) * 1e3;
+  if (f) dl_mckp_totals(mk, rl, &s, &c);
+  v->rl_obj = f ? (on_cost ? s : c) : NAN;
+  free(ch);
+  return true;
 }
 
 bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTensor *data, const DlTensor *labels,
@@ -1100,9 +1313,8 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   j.cal_x = cal_x;
   j.base = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(*m)));
   DlCalibOptions co = calib_options(&j);
-  co.jobs = qs->calib.jobs; /* before any fork */
   if (!dl_calibrate(*m, &cal_x, &co, e)) return mlirModuleDestroy(j.base), false;
-  if (wround_of(&j) != DL_WROUND_NEAREST && !(j.cal_h = dl_hessians_collect(*m, &cal_x, DL_GPTQ_SAMPLES, e)))
+  if (wround_of(&j) != DL_WROUND_NEAREST && !(j.cal_h = dl_hessians_collect(*m, &cal_x, DL_GPTQ_SAMPLES, qs->calib.jobs, e)))
     return mlirModuleDestroy(j.base), false;
 
   units_find(*m, &j.u);
@@ -1156,11 +1368,9 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
     double t0 = dl_now();
     j.sweep = pass + 1;
     int before = pts.n;
-    for (int i = 0; ok && i < LADDER && smin < INFINITY; i++) {
-      ladder[i] = smin * pow(smax / smin, (double)i / (LADDER - 1));
-      lpt[i] = knapsack_point(&j, &mk, fixed, &pts, ladder[i], k, e);
-      ok = lpt[i] > -2;
-    }
+    int rungs = smin < INFINITY ? LADDER : 0;
+    for (int i = 0; i < rungs; i++) ladder[i] = smin * pow(smax / smin, (double)i / (LADDER - 1));
+    ok = knapsack_points(&j, &mk, fixed, &pts, ladder, rungs, k, lpt, e);
     if (ok && log)
       fprintf(log, "pareto sweep%s: %d knapsack bounds, %d points measured, %.1f s\n", pass ? " (refitted tables)" : "",
               LADDER, pts.n - before, dl_now() - t0);
@@ -1224,30 +1434,28 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   /* 6. the same budgets to the RL search: every ladder rung and the bound finally used */
   j.sweep = 0;
   if (ok && ps->rl_episodes > 0 && smin < INFINITY) {
-    int *rl = malloc(sizeof(int) * (size_t)U), nb = 0;
+    int nb = 0;
     double bounds[LADDER + 1];
     for (int i = 0; i < LADDER; i++)
       if (ps->kind != DL_BUDGET_LOSS || ladder[i] != used_bound) bounds[nb++] = ladder[i];
     if (used_bound >= 0 && (ps->kind != DL_BUDGET_LOSS || used_bound > 0)) bounds[nb++] = used_bound;
+    vs = calloc((size_t)nb + 1, sizeof(Versus));
+    int *rlc = malloc(sizeof(int) * (size_t)(nb * U + 1));
+    VsRun vr = {&mk, vs, rlc, bounds, nb, used_bound >= 0 && ps->kind != DL_BUDGET_LOSS, ps->rl_episodes};
+    int nt = ps->jobs > 0 ? ps->jobs : dl_pool_cores();
+    DlPool *pool = nt > 1 && nb > 1 ? dl_pool_create(nt > nb ? nb : nt) : NULL; /* each budget its own RL run */
+    if (pool) dl_pool_run(pool, nb, versus_one, &vr);
+    else
+      for (int i = 0; i < nb; i++) versus_one(&vr, 0, i);
+    dl_pool_destroy(pool);
+    nvs = nb;
     for (int i = 0; ok && i < nb; i++) {
-      bool last = i == nb - 1 && used_bound >= 0, on_cost = last && ps->kind != DL_BUDGET_LOSS;
-      double sb = on_cost ? -1 : bounds[i], cb = on_cost ? bounds[i] : -1, s = 0, c = 0, t = dl_now();
-      vs = realloc(vs, sizeof(Versus) * (size_t)(nvs + 1));
-      Versus *v = &vs[nvs++];
-      v->bound = bounds[i], v->on_cost = on_cost;
-      bool f = dl_mckp_solve(&mk, sb, cb, 2000, ch);
-      v->dp_ms = (dl_now() - t) * 1e3;
-      if (f) dl_mckp_totals(&mk, ch, &s, &c);
-      v->dp_obj = f ? (on_cost ? s : c) : NAN;
-      t = dl_now();
-      f = dl_mckp_rl(&mk, sb, cb, ps->rl_episodes, 1 + (uint64_t)i, rl);
-      v->rl_ms = (dl_now() - t) * 1e3;
-      if (f) dl_mckp_totals(&mk, rl, &s, &c);
-      v->rl_obj = f ? (on_cost ? s : c) : NAN;
-      if (last && f && find_point(&pts, rl, U) < 0) /* the RL's choice at the budget, measured like the knapsack's */
-        ok = add_measured(&j, &mk, fixed, &pts, rl, "rl", bounds[i], k, e) >= 0;
+      bool last = i == nb - 1 && used_bound >= 0;
+      const int *r = rlc + (size_t)i * U;
+      if (last && vs[i].rl_ok && find_point(&pts, r, U) < 0) /* the RL's choice at the budget, measured like the knapsack's */
+        ok = add_measured(&j, &mk, fixed, &pts, r, "rl", bounds[i], k, e) >= 0;
     }
-    free(rl);
+    free(rlc);
   }
   /* 7. the result (the choice, pruned, calibrated and quantized), then the outputs, so that a failure
    * leaves no output file */
