@@ -3,6 +3,10 @@
 #include "target_util.h"
 
 #include <assert.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +43,19 @@ bool dl_container_open(const DlContainer *c, const void *buf, size_t len, size_t
 
 bool dl_container_load(const char *path, bool (*parse)(const void *buf, size_t len, void *prog, DlError *e), void *prog,
                        DlError *e) {
+  /* a regular file is mapped (read once, by the parse: a .pimbin is tens of
+   * MB, and a copy's pages cost more than reading them); else read whole */
+  int fd = open(path, O_RDONLY);
+  struct stat st;
+  void *map = MAP_FAILED;
+  if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  if (fd >= 0) close(fd);
+  if (map != MAP_FAILED) {
+    bool ok = parse(map, (size_t)st.st_size, prog, e);
+    munmap(map, (size_t)st.st_size);
+    return ok || dl_error_prefix(e, path);
+  }
   char *buf;
   size_t len;
   if (!dl_read_file(path, &buf, &len, e)) return false;
@@ -49,7 +66,7 @@ bool dl_container_load(const char *path, bool (*parse)(const void *buf, size_t l
 
 bool dl_sim_cost(const DlSimTarget *t, MlirModule m, const char *device, DlLayerCost **out, int *n, DlError *e) {
   void *prog = calloc(1, t->program_size);
-  if (!t->compile(m, device, prog, e)) return free(prog), false;
+  if (!t->compile(m, device, true, prog, e)) return free(prog), false;
   DlPlan *p = dl_plan_create(m, e);
   void *s = p ? t->sim_create(prog, p, e) : NULL;
   bool ok = s != NULL;
@@ -75,7 +92,7 @@ bool dl_sim_cost(const DlSimTarget *t, MlirModule m, const char *device, DlLayer
 
 bool dl_sim_emit(const DlSimTarget *t, MlirModule m, const DlTargetOptions *o, DlError *e) {
   void *prog = calloc(1, t->program_size);
-  bool ok = t->compile(m, o->device, prog, e);
+  bool ok = t->compile(m, o->device, false, prog, e);
   if (ok) {
     ok = !t->check || t->check(mlirModuleGetContext(m), prog, e);
     ok = ok && (t->nunits(prog) > 0 || dl_error_set(e, "the %s target runs quantized models: nothing here has an integer form "
@@ -90,7 +107,7 @@ bool dl_sim_emit(const DlSimTarget *t, MlirModule m, const DlTargetOptions *o, D
 
 char *dl_sim_ir(const DlSimTarget *t, MlirModule m, const DlTargetOptions *o, size_t *len, DlError *e) {
   void *prog = calloc(1, t->program_size);
-  if (!t->compile(m, o->device, prog, e)) return free(prog), NULL;
+  if (!t->compile(m, o->device, false, prog, e)) return free(prog), NULL;
   DlPlan *plan = dl_plan_create(m, e);
   char *text = NULL;
   if (plan) {

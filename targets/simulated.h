@@ -42,7 +42,9 @@ typedef struct {
   const char *name; /* "pim": what its steps are "on" in cost tables */
   const DlContainer *container;
   size_t program_size; /* sizeof its program struct */
-  bool (*compile)(MlirModule m, const char *device, void *prog, DlError *e);
+  /* timing: for the timing model only (dl_sim_cost): the target may keep
+   * counts instead of its command words and no embedded module */
+  bool (*compile)(MlirModule m, const char *device, bool timing, void *prog, DlError *e);
   bool (*parse)(const void *buf, size_t len, void *prog, DlError *e);
   void (*program_free)(void *prog);
   const char *(*embedded)(const void *prog, size_t *len); /* the quantized module's MLIR text */
@@ -90,10 +92,10 @@ typedef struct {
   void P##_ir_unit(DlBuf *b, const void *prog, int i);                                                                 \
   void P##_ir_detail(DlBuf *b, const void *prog, int i);                                                               \
   extern const DlContainer P##bin;                                                                                      \
-  static bool compile(MlirModule m, const char *device, void *prog, DlError *e) {                                     \
+  static bool compile(MlirModule m, const char *device, bool timing, void *prog, DlError *e) {                        \
     Device dev;                                                                                                         \
     DlPlan *plan = P##_device_load(device, &dev, e) ? dl_plan_create(m, e) : NULL;                                     \
-    bool ok = plan && P##_compile(plan, m, &dev, prog, e);                                                             \
+    bool ok = plan && P##_compile(plan, m, &dev, timing, prog, e);                                                     \
     dl_plan_destroy(plan);                                                                                              \
     return ok;                                                                                                          \
   }                                                                                                                     \

@@ -134,7 +134,8 @@ typedef struct {
 } DlAccProgram;
 
 /* Lowers a quantized module (planned as plan by the caller) to layers for dev. */
-bool dl_acc_compile(DlPlan *plan, MlirModule m, const DlAccDevice *dev, DlAccProgram *out, DlError *e);
+/* timing: for the timing model only (the same program: it is small) */
+bool dl_acc_compile(DlPlan *plan, MlirModule m, const DlAccDevice *dev, bool timing, DlAccProgram *out, DlError *e);
 void dl_acc_program_free(DlAccProgram *p);
 bool dl_acc_write(const char *path, const DlAccProgram *p, DlError *e);
 bool dl_acc_parse(const void *buf, size_t len, DlAccProgram *p, DlError *e);

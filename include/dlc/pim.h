@@ -87,11 +87,15 @@ typedef struct {
   int rows;     /* subarray rows, for the reserved addresses */
   int carry;    /* T row holding the running carry of an add chain */
   int64_t naap, nap;
+  bool counted; /* AAP / AP words only counted; (naap, nap) noted at each BLOCK (DlPimProgram.counted) */
+  int64_t *counts, ncounts, counts_cap;
 } DlPimProg;
 
 void dl_pim_prog_init(DlPimProg *p, int rows);
 void dl_pim_prog_free(DlPimProg *p);
 void dl_pim_emit(DlPimProg *p, DlPimOp op, uint32_t x, uint32_t y, uint32_t z);
+/* A counted program's (naap, nap) so far, noted (at a BLOCK word, a kernel's end). */
+void dl_pim_note_counts(DlPimProg *p);
 void dl_pim_aap(DlPimProg *p, int src, int dst, int dst2);
 void dl_pim_ap(DlPimProg *p, int a, int b, int c);
 
@@ -138,10 +142,19 @@ typedef struct {
   int nk;
   uint64_t *cmd;
   int64_t ncmd;
+  /* A program for the timing model only (dl_pim_compile with timing): cmd
+   * keeps the BLOCK, LOAD and STORE words, not the row operations; counts
+   * holds (AAPs, APs) emitted before each BLOCK word and at each kernel's
+   * end, in program order; no embedded module. Never written to a file. */
+  bool counted;
+  int64_t *counts;
+  int64_t ncounts;
 } DlPimProgram;
 
-/* Lowers a quantized module (planned as plan by the caller) to kernels for dev. */
-bool dl_pim_compile(DlPlan *plan, MlirModule m, const DlPimDevice *dev, DlPimProgram *out, DlError *e);
+/* Lowers a quantized module (planned as plan by the caller) to kernels for
+ * dev; with timing, a counted program (above) for the cost model: the same
+ * time and energy, without tens of MB of row operations. */
+bool dl_pim_compile(DlPlan *plan, MlirModule m, const DlPimDevice *dev, bool timing, DlPimProgram *out, DlError *e);
 void dl_pim_program_free(DlPimProgram *p);
 bool dl_pim_write(const char *path, const DlPimProgram *p, DlError *e);
 /* Reads and checks a .pimbin image: every field and command word in range. */

@@ -437,12 +437,13 @@ static void mac_free(Mac *m) {
   free(m->mult);
 }
 
-bool dl_pim_compile(DlPlan *plan, MlirModule m, const DlPimDevice *dev, DlPimProgram *out, DlError *e) {
+bool dl_pim_compile(DlPlan *plan, MlirModule m, const DlPimDevice *dev, bool timing, DlPimProgram *out, DlError *e) {
   memset(out, 0, sizeof *out);
   out->dev = *dev;
   bool ok = false;
   DlPimProg g;
   dl_pim_prog_init(&g, dev->rows);
+  g.counted = out->counted = timing;
   out->k = calloc((size_t)plan->nsteps + 1, sizeof(DlPimKernel));
   for (int s = 0; s < plan->nsteps; s++) {
     DlPimKernel k;
@@ -471,11 +472,13 @@ bool dl_pim_compile(DlPlan *plan, MlirModule m, const DlPimDevice *dev, DlPimPro
       goto cleanup;
     }
     k.ncmd = g.n - k.cmd0, k.naap = g.naap - a0, k.nap = g.nap - p0;
+    if (timing) dl_pim_note_counts(&g);
     out->k[out->nk++] = k;
   }
   out->cmd = g.w, out->ncmd = g.n;
-  g.w = NULL;
-  out->mlir = dl_print_op(mlirModuleGetOperation(m), DL_PRINT_LOC, &out->mlir_len);
+  out->counts = g.counts, out->ncounts = g.ncounts;
+  g.w = NULL, g.counts = NULL;
+  if (!timing) out->mlir = dl_print_op(mlirModuleGetOperation(m), DL_PRINT_LOC, &out->mlir_len);
   ok = true;
 cleanup:
   dl_pim_prog_free(&g);
@@ -487,6 +490,7 @@ void dl_pim_program_free(DlPimProgram *p) {
   free(p->mlir);
   free(p->k);
   free(p->cmd);
+  free(p->counts);
   memset(p, 0, sizeof *p);
 }
 

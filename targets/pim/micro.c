@@ -20,11 +20,21 @@ void dl_pim_prog_init(DlPimProg *p, int rows) {
 }
 
 void dl_pim_prog_free(DlPimProg *p) {
-  free(p->w);
+  free(p->w), free(p->counts);
   memset(p, 0, sizeof *p);
 }
 
+void dl_pim_note_counts(DlPimProg *p) {
+  if (p->ncounts + 2 > p->counts_cap) {
+    p->counts_cap = p->counts_cap ? p->counts_cap * 2 : 256;
+    p->counts = realloc(p->counts, sizeof(int64_t) * (size_t)p->counts_cap);
+  }
+  p->counts[p->ncounts++] = p->naap, p->counts[p->ncounts++] = p->nap;
+}
+
 void dl_pim_emit(DlPimProg *p, DlPimOp op, uint32_t x, uint32_t y, uint32_t z) {
+  if (p->counted && (op == DL_PIM_AAP || op == DL_PIM_AP)) return; /* counted by the caller */
+  if (p->counted && op == DL_PIM_BLOCK) dl_pim_note_counts(p);
   if (p->n == p->cap) {
     p->cap = p->cap ? p->cap * 2 : 4096;
     p->w = realloc(p->w, sizeof(uint64_t) * (size_t)p->cap);

@@ -17,6 +17,7 @@ const DlContainer dl_pimbin = {{'D', 'L', 'C', 'P', 'I', 'M', '\r', '\n'}, 2, "a
 enum { DEV_BYTES = 64 + 5 * 4 + 9 * 8, KERNEL_BYTES = 6 * 4 + 17 * 8 };
 
 bool dl_pim_write(const char *path, const DlPimProgram *p, DlError *e) {
+  if (p->counted) return dl_error_set(e, "internal: a counted pim program (the cost model's) has no row operations to write");
   DlBuf b = {0};
   const DlPimDevice *d = &p->dev;
   dl_container_begin(&b, &dl_pimbin);

@@ -57,8 +57,10 @@ struct DlPimSim {
   double now_ns;    /* simulated time of the trace */
 };
 
-static void sim_blocks(DlPimSim *s, int ki) {
+/* Kernel ki's blocks; *note: a counted program's next (AAPs, APs) pair. */
+static void sim_blocks(DlPimSim *s, int ki, int64_t *note) {
   const DlPimKernel *k = &s->p->k[ki];
+  const int64_t *cn = s->p->counts;
   int n = 0;
   for (int64_t c = k->cmd0; c < k->cmd0 + k->ncmd; c++) n += dl_pim_op(s->p->cmd[c]) == DL_PIM_BLOCK;
   Block *b = calloc((size_t)n + 1, sizeof(Block));
@@ -69,6 +71,10 @@ static void sim_blocks(DlPimSim *s, int ki) {
     case DL_PIM_BLOCK:
       i++;
       b[i].c0 = c + 1, b[i].c1 = c + 1, b[i].blk = dl_pim_x(w);
+      if (s->p->counted) { /* its row operations: the counts noted here and at the next BLOCK or the kernel's end */
+        b[i].aap = cn[2 * *note + 2] - cn[2 * *note], b[i].ap = cn[2 * *note + 3] - cn[2 * *note + 1];
+        ++*note;
+      }
       continue;
     case DL_PIM_AAP: b[i].aap++; break;
     case DL_PIM_AP: b[i].ap++; break;
@@ -86,12 +92,13 @@ static int sim_exec(void *user, int step, DlError *e);
 DlPimSim *dl_pim_sim_create(const DlPimProgram *p, DlPlan *plan, DlError *e) {
   if (!dl_pim_check_plan(p, plan, e)) return NULL;
   DlPimSim *s = calloc(1, sizeof *s);
-  s->p = p, s->plan = plan;
+  s->p = p, s->plan = plan, s->timing_only = p->counted;
   s->kof = malloc(sizeof(int) * (size_t)(plan->nsteps + 1));
   for (int i = 0; i < plan->nsteps; i++) s->kof[i] = -1;
   s->blocks = calloc((size_t)p->nk + 1, sizeof(Block *));
   s->nblocks = calloc((size_t)p->nk + 1, sizeof(int));
-  for (int i = 0; i < p->nk; i++) s->kof[p->k[i].step] = i, sim_blocks(s, i);
+  int64_t note = 0;
+  for (int i = 0; i < p->nk; i++) s->kof[p->k[i].step] = i, sim_blocks(s, i, &note), note += p->counted; /* the end's */
   s->W = p->dev.cols / 64;
   s->mem = aligned_alloc(64, sizeof(uint64_t) * (size_t)p->dev.rows * (size_t)s->W);
   memset(s->mem, 0, sizeof(uint64_t) * (size_t)p->dev.rows * (size_t)s->W);
@@ -430,7 +437,7 @@ static int sim_exec(void *user, int step, DlError *e) {
   return 1;
 }
 
-void dl_pim_sim_timing_only(DlPimSim *s, bool on) { s->timing_only = on; }
+void dl_pim_sim_timing_only(DlPimSim *s, bool on) { s->timing_only = on || s->p->counted; /* no row operations to run */ }
 
 void dl_pim_sim_step_cost(DlPimSim *s, int step, double *ns, double *nj) {
   settle(s);
