@@ -7,7 +7,7 @@
 #         .mlir from dlc --quantize --emit=qg for the integer one), or
 #   calib  dlc's calibration of the CNN on CALIB_SAMPLES test images (entropy;
 #          default 10000: at 1,000 the fixed import and passes weigh as much), or
-#   pim    dlc-run of the int8 CNN's .pimbin on PIM_IMAGES test images (default 40), or
+#   pim    dlc-run of the int8 CNN's .pimbin on PIM_IMAGES test images (default 200), or
 #   acc    dlc-run of its .accbin (dpu) on ACC_IMAGES test images (default 2000), or
 #   assign dlc's precision search of the CNN for pim (loss:0.5, sparsities 0 and
 #          0.5, 1,000 samples: 500 calibrate, 500 held out), its config, Pareto
@@ -28,7 +28,7 @@ esac
 run() {
   case "$WHAT" in
   calib) "$B/dlc" "$SRC/zoo/cnn.onnx" --quantize --calib="$T/test_x.npy" --calib-samples="${CALIB_SAMPLES:-10000}" --calib-method=entropy --jobs="$1" --emit=qg -o "$T/o$1.mlir" ;;
-  pim) "$B/dlc-run" "$T/m.pimbin" --input "$T/test_x.npy" --limit "${PIM_IMAGES:-40}" --jobs="$1" --quiet -o "$T/o$1.npy" --report "$T/o$1.json" ;;
+  pim) "$B/dlc-run" "$T/m.pimbin" --input "$T/test_x.npy" --limit "${PIM_IMAGES:-200}" --jobs="$1" --quiet -o "$T/o$1.npy" --report "$T/o$1.json" ;;
   assign) "$B/dlc" "$SRC/zoo/cnn.onnx" --calib="$T/calib_x.npy" --assign-labels="$T/calib_y.npy" --assign-precision=loss:0.5 --assign-target=pim --assign-sparsity=0,0.5 --jobs="$1" --assign-config="$T/o$1.json" --assign-pareto="$T/o$1.pareto" --emit=qg -o "$T/o$1.mlir" 2>/dev/null ;;
   acc) "$B/dlc-run" "$T/m.accbin" --input "$T/test_x.npy" --limit "${ACC_IMAGES:-2000}" --jobs="$1" --quiet -o "$T/o$1.npy" --report "$T/o$1.json" ;;
   *) "$B/dlc-run" "$WHAT" --input "$T/test_x.npy" --jobs="$1" --quiet -o "$T/o$1.npy" ;;
