@@ -46,6 +46,12 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
   }
   if (!dl_run_pipeline(m, "quantize", e)) return false;
   if (!dl_approx_annotate(m, s->approx, e)) return false;
+  if (s->approx_budget > 0) {
+    DlApproxAssign aa = {s->approx_budget, s->approx_candidates, s->approx_samples ? s->approx_samples : 500,
+                         s->approx_compensate, s->calib.jobs, s->approx_labels};
+    if (!data) return dl_error_set(e, "--approx-budget needs calibration samples (--calib)");
+    if (!dl_approx_assign(m, data, &aa, e)) return false;
+  }
   if (s->approx_compensate && !dl_approx_compensate(m, data, e)) return false;
   if (!dl_verify(mlirModuleGetOperation(m))) return dl_error_set(e, "internal: the quantized IR does not verify");
   return true;

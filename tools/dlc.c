@@ -37,7 +37,7 @@ typedef struct {
   const char *calib_stats_out, *calib_stats[64]; /* --calib-stats-out, --calib-stats=A,B,... */
   char *calib_stats_list;
   DlShard calib_shard, assign_shard;
-  const char *config, *prune, *compress_report, *compress_report_text, *compress_labels, *compress_target, *assign, *assign_labels;
+  const char *config, *prune, *compress_report, *compress_report_text, *compress_labels, *compress_target, *assign, *assign_labels, *approx_labels;
   const char *device[MAX_TARGETS]; /* --NAME-device, per target (dl_target_at) */
   bool ir_detail[MAX_TARGETS];     /* the target's detail flag for --emit=NAME */
   const char *device_key[MAX_TARGETS]; /* --NAME-KEY (DlTarget.device_key) */
@@ -326,6 +326,10 @@ static const DlOption dlc_options[] = {
     {"--wround", "M", "weight rounding: nearest, gptq (each layer's rounding\nerrors moved onto its inputs not yet rounded and its bias),\nadaround (up or down learned per weight against the layer's\noutput error), or auto (whichever loses least on held-out\ncalibration samples); statistics from 1,000 calibration\nsamples; default: auto below 6 weight bits, else nearest", opt_wround, .needs = Q},
     {"--approx", "SPEC", "approximate 8x8 multiplier of every integer conv / gemm / matmul:\nexact, bam:P, drum:P, mitchell or file:PATH[@ENERGY] (docs/approx.md)", opt_approx, .needs = "--quantize"},
     {"--approx-compensate", NULL, "fold each approximate layer's expected product error (input codes\nmeasured on 64 calibration samples) into its biases", dl_opt_flag, OFF(qs.approx_compensate), .needs = "--quantize"},
+    {"--approx-budget", "POINTS", "choose a multiplier per layer (exact or one of\n--approx-candidates): the least multiplier energy whose top-1\ndisagreement with the exact model on calibration samples is at\nmost POINTS (docs/approx.md)", dl_opt_num, OFF(qs.approx_budget), 1e-9, 100, .needs = "--quantize", .expect = "points, 0 < P <= 100"},
+    {"--approx-candidates", "A,B,..", "the multipliers --approx-budget chooses among (default\nbam:5..8, drum:4..6, mitchell)", dl_opt_str, OFF(qs.approx_candidates), .needs = "--approx-budget"},
+    {"--approx-labels", "FILE.npy", "int64 labels of --calib: --approx-budget then counts points of\naccuracy lost against the exact model (else of top-1 agreement)", dl_opt_str, OFF(approx_labels), .needs = "--approx-budget"},
+    {"--approx-samples", "N", "the last N calibration samples --approx-budget measures on\n(default 500; 0: all)", dl_opt_i64, OFF(qs.approx_samples), 0, 1e12, .needs = "--approx-budget"},
     {"--print-approx", NULL, "list the approximate multipliers with their exhaustive error\nstatistics and relative energy, then exit", dl_opt_flag, OFF(print_approx)},
     {"--outliers", "FRAC", "outlier-aware weights, 0 < FRAC < 0.5: --wbits covers all but the\nlargest FRAC of |w| per channel; those are stored at --outlier-bits", opt_outliers, .needs = Q},
     {"--outlier-bits", "B", "outlier width, more than --wbits and at most 16 (default 8)", opt_bits, OFF(qs.outlier_bits)},
@@ -566,6 +570,9 @@ static bool check_args(Args *a, DlError *e) {
     if (a->calib_shard.n) FAIL("--calib-shard picks samples of --calib: not with --calib-stats");
   }
   if (a->calib_stats_out && a->assign) FAIL("--calib-stats-out: not with --assign-precision (use --quantize)");
+  if (a->qs.approx_budget > 0 && a->qs.approx)
+    FAIL("--approx-budget chooses a multiplier per layer: list them with --approx-candidates, not --approx");
+  if (a->qs.approx_budget > 0 && a->calib_stats_list) FAIL("--approx-budget measures on samples: give --calib, not --calib-stats");
   a->qs.calib.stats_out = a->calib_stats_out;
   a->qs.calib.shard = a->calib_shard.i, a->qs.calib.nshards = a->calib_shard.n;
   if (!a->qs.calib.jobs) a->qs.calib.jobs = dl_pool_cores();
@@ -697,7 +704,15 @@ static bool quantize(Args *a, MlirModule *m, bool qdq, const DlTensor *data, Mli
     dl_tensor_free(&lab);
     if (!ok) return false;
     if (a->aps.nshards) return true; /* the shard is in the cache: nothing else to do */
-  } else if (a->quantize && !dl_quantize_module(*m, &a->qs, data, e)) return false;
+  } else if (a->quantize) {
+    if (a->approx_labels) on_read(a->approx_labels, deps);
+    bool ok = !a->approx_labels || dl_npy_read_labels(a->approx_labels, n, "calibration sample", &lab, e);
+    a->qs.approx_labels = a->approx_labels ? &lab : NULL;
+    ok = ok && dl_quantize_module(*m, &a->qs, data, e);
+    a->qs.approx_labels = NULL;
+    dl_tensor_free(&lab);
+    if (!ok) return false;
+  }
   const DlTarget *ct = dl_target_lookup(a->compress_target ? a->compress_target : a->target ? a->target : "");
   a->cs.acc = ct && ct->compress_where == 2;
   if (a->compress && !dl_compress_module(*m, a->calib, a->compress_labels, &a->cs, a->compress_report,

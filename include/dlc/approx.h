@@ -58,6 +58,26 @@ bool dl_approx_annotate(MlirModule m, const char *dflt, DlError *e);
  * layer inputs' code distribution measured on the first 64 samples of data
  * (calibration data, as dl_plan_runs reads it). */
 bool dl_approx_compensate(MlirModule m, const DlTensor *data, DlError *e);
+/* Whether op is an integer conv / gemm / matmul with constant weights and
+ * operands of at most 8 bits: a layer an approximate multiplier fits. */
+bool dl_approx_fits(MlirOperation op);
+
+/* --approx-budget (passes/approx_assign.c): a multiplier per layer among
+ * exact and the candidates, the least multiplier energy (each layer's MACs
+ * times its multiplier's energy per multiply) whose top-1 disagreement with
+ * the exact integer model (or accuracy lost against it, with labels) on
+ * the last `samples` calibration samples is at most `points`; layers --config gave a multiplier keep it. Warns the choice. */
+#define DL_APPROX_CANDIDATES "bam:5,bam:6,bam:7,bam:8,drum:4,drum:5,drum:6,mitchell"
+typedef struct {
+  double points;          /* the budget, points of top-1 disagreement */
+  const char *candidates; /* comma-separated specs, or NULL: DL_APPROX_CANDIDATES */
+  int64_t samples;        /* measured on the last this many calibration samples (0: all) */
+  bool compensate;        /* each choice as --approx-compensate makes it */
+  int jobs;               /* threads running the samples (0: one per core) */
+  const DlTensor *labels; /* int64, one per calibration sample: points of accuracy lost; NULL: of agreement */
+} DlApproxAssign;
+bool dl_approx_assign(MlirModule m, const DlTensor *data, const DlApproxAssign *o, DlError *e);
+
 /* --print-approx: every built-in multiplier with its listed parameters, its
  * exhaustive error statistics, energy and source. */
 void dl_approx_print(FILE *f);

@@ -248,6 +248,10 @@ typedef struct {
   int highway;            /* --highway[=B]: 0, or the activation bits of residual adds and their operands (passes/highway.c) */
   const char *approx;     /* --approx=SPEC: the multiplier of integer layers (dlc/approx.h), or NULL */
   bool approx_compensate; /* --approx-compensate: their mean error folded into the biases */
+  double approx_budget;   /* --approx-budget=POINTS: > 0 chooses a multiplier per layer (dl_approx_assign) */
+  const char *approx_candidates; /* --approx-candidates, or NULL: the default list */
+  int64_t approx_samples; /* --approx-samples: calibration samples it measures on (0: 500) */
+  const DlTensor *approx_labels; /* --approx-labels: their labels (int64), or NULL */
   DlWeightRound wround;   /* --wround: weight rounding (dlc/gptq.h) */
   DlWeightQuant wquant;   /* --wquant: uniform (0), or weighted-entropy codebooks (wbits 2..7) */
   double auto_keep_db;    /* --auto-keep[=DB]: > 0 runs the accuracy guard (passes/guard.c) at this threshold */

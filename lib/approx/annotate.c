@@ -31,6 +31,16 @@ static bool constant_weights(MlirOperation op) {
   return !mlirOperationIsNull(d) && dl_op_is(d, "arith.constant");
 }
 
+bool dl_approx_fits(MlirOperation op) {
+  DlOpKind k = dl_op_kind(op);
+  if (!(k == DL_OP_CONV || k == DL_OP_GEMM || k == DL_OP_MATMUL) || mlirOperationGetNumResults(op) != 1 ||
+      !dl_value_is_quant(mlirOperationGetResult(op, 0)) || !constant_weights(op))
+    return false;
+  int64_t xs = span_of(mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 0))));
+  int64_t ws = span_of(mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 1))));
+  return xs >= 0 && ws >= 0 && xs <= 255 && ws <= 255;
+}
+
 static bool annotate_op(MlirOperation op, const char *dflt, DlError *e) {
   MlirAttribute own = mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.approx"));
   DlOpKind k = dl_op_kind(op);
