@@ -10,6 +10,12 @@
 #     per multiplier, the first N (default 1000) test images on the integer
 #     interpreter, the generated C and the acc simulator (dpu): byte-identical
 #     outputs or not.
+#   bench/approx.sh BUILD_DIR budget [MODELS...]  (default: cnn resnet)
+#     --approx-budget=BUDGET (default 0.5) with --approx-labels on the last
+#     SAMPLES (default 2000) of 5,000 training images, without and with
+#     --approx-compensate: the MAC-weighted multiplier energy it chose, the
+#     loss it measured, and the accuracy on all 10,000 test images against
+#     exact int8 (the chosen multipliers on the next line).
 set -eu
 B=$(cd "${1:-build}" && pwd)
 MODE=${2:-accuracy}
@@ -17,7 +23,7 @@ shift 2 || true
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-/usr/bin/python3 "$SRC/scripts/zoo/fmnist.py" "$T" >/dev/null
+/usr/bin/python3 "$SRC/scripts/zoo/fmnist.py" "$T" $([ "$MODE" = budget ] && echo 5000) >/dev/null
 /usr/bin/python3 "$SRC/test/quant/inputs/approx_table.py" "$T/noisy.npy" noisy
 N=${N:-1000}
 energy() { "$B/dlc" --print-approx | awk -v s="$1" '$1 == s {print $7}'; }
@@ -41,6 +47,23 @@ if [ "$MODE" = accuracy ]; then
       quant "$m" "$T/q.mlir" --approx="$s" --approx-compensate
       c=$(acc_of "$T/q.mlir")
       echo "$m $s $(energy "$s") $a $c $ref" | awk '{printf "| %s | %s | %s | %s%% | %.2f | %s%% | %.2f |\n", $1, $2, $3, $4, $6 - $4, $5, $6 - $5}'
+    done
+  done
+elif [ "$MODE" = budget ]; then
+  echo "| model | compensated | energy / multiply (MAC-weighted) | loss on the samples | test accuracy | lost |"
+  echo "|---|---|---|---|---|---|"
+  for m in ${*:-cnn resnet}; do
+    quant "$m" "$T/q.mlir"
+    ref=$(acc_of "$T/q.mlir")
+    for comp in no yes; do
+      flag=$([ $comp = yes ] && echo --approx-compensate || true)
+      "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --approx-budget="${BUDGET:-0.5}" \
+        --approx-labels="$T/calib_y.npy" --approx-samples="${SAMPLES:-2000}" $flag --emit=qg -o "$T/q.mlir" 2>"$T/w"
+      a=$(acc_of "$T/q.mlir")
+      en=$(sed -n "s/.*multiplier energy \([0-9.]*\) of exact.*/\1/p" "$T/w")
+      pts=$(sed -n "s/.*exact int8's; \(-*[0-9.]*\) points.*/\1/p" "$T/w")
+      echo "$m $comp $en $pts $a $ref" | awk '{printf "| %s | %s | %s | %s | %s%% | %.2f |\n", $1, $2, $3, $4, $5, $6 - $5}'
+      echo "|  | choice: $(sed -n 's/.*s): //p' "$T/w") | | | | |"
     done
   done
 else
