@@ -180,8 +180,8 @@ unsigned dl_print_flags(const DlCommonOptions *c) {
 
 void dl_tool_heap(void) {
   /* glibc: blocks below 32 MB (its largest fixed threshold) from the heap,
-   * never trimmed, grown 256 MB at a time (address space, not memory) */
+   * which is never trimmed (no padding of its growth: that would be address
+   * space, which `ulimit -v` bounds; test/quant/calib-stream.test) */
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, INT32_MAX);
-  mallopt(M_TOP_PAD, 256 << 20);
 }
