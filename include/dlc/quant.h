@@ -246,6 +246,7 @@ typedef struct {
   double outliers;        /* 0, or 0 < f < 0.5: the largest f of |w| may need outlier_bits */
   int outlier_bits;       /* wbits < outlier_bits <= 16; 0 means 8 */
   int highway;            /* --highway[=B]: 0, or the activation bits of residual adds and their operands (passes/highway.c) */
+  int wbits_small;        /* --wbits-small=N: weight bits of layers with at most 12 weights per output (0: 8; passes/small_kernels.c) */
   const char *approx;     /* --approx=SPEC: the multiplier of integer layers (dlc/approx.h), or NULL */
   bool approx_compensate; /* --approx-compensate: their mean error folded into the biases */
   double approx_budget;   /* --approx-budget=POINTS: > 0 chooses a multiplier per layer (dl_approx_assign) */
