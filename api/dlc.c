@@ -198,9 +198,12 @@ static bool quantize_option(void *u, const char *k, const char *v, DlError *e) {
     q->calib.limit = n;
   } else if (!strcmp(k, "wround")) {
     if (!dl_wround_parse(v, &q->wround)) FAIL("bad wround '%s' (expected nearest, gptq, adaround or auto)", v);
+  } else if (!strcmp(k, "wbits_small")) {
+    if (!parse_int(v, 2, 16, &n)) FAIL("bad wbits_small '%s' (expected an integer within 2..16)", v);
+    q->wbits_small = (int)n;
   } else {
     FAIL("unknown quantize option '%s' (expected wbits, abits, per_channel, asymmetric, pow2, wclip, outliers, "
-         "outlier_bits, calib_method, calib_samples or wround)",
+         "outlier_bits, calib_method, calib_samples, wround or wbits_small)",
          k);
   }
   return true;

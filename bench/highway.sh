@@ -31,7 +31,7 @@ SETTINGS="3/3 4/3 4/4"
   case $h in no) opt= ;; ends) opt="--config=$T/ends.json" ;; hw) opt=--highway ;; esac
   lim=; [ "$c" = all ] || lim=--limit=5000
   out="$T/$key.mlir"
-  if "$B/dlc" "$SRC/zoo/resnet.onnx" --quantize --calib="$T/cal$c.npy" --calib-samples=0 --wbits="${s%/*}" --abits="${s#*/}" --wround=nearest $opt --emit=qg -o "$out" 2>"$out.err"; then
+  if "$B/dlc" "$SRC/zoo/resnet.onnx" --quantize --calib="$T/cal$c.npy" --calib-samples=0 --wbits="${s%/*}" --wbits-small="${s%/*}" --abits="${s#*/}" --wround=nearest $opt --emit=qg -o "$out" 2>"$out.err"; then
     "$B/dlc-run" "$out" --jobs=1 $lim --input "$T/test_x.npy" --labels "$T/test_y.npy" --quiet | sed -n "s/^accuracy: \([0-9.]*\)%.*/\1/p" > "$T/$key.acc"
   else echo error > "$T/$key.acc"; fi
   rm -f "$out"' "$B" "$SRC" "$T" -

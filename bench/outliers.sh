@@ -35,6 +35,6 @@ echo "| model | weights | flags | accuracy % | weights | outliers | bytes | vs i
 echo "|---|---|---|---|---|---|---|---|"
 for m in $MODELS; do
   run "$m" int8 --wbits=8
-  run "$m" "W4 dense" --wbits=4
+  run "$m" "W4 dense" --wbits=4 --wbits-small=4
   for f in 0.01 0.02 0.03; do run "$m" "W4 + $f outliers" --wbits=4 --outliers=$f; done
 done

@@ -19,7 +19,7 @@ echo "|---|---|---|---|---|---|---|"
 for m in $models; do
   for wa in 8/8 6/6 4/8 4/4 2/4; do
     w=${wa%/*} a=${wa#*/}
-    $b/dlc zoo/$m.onnx --quantize --calib="$t/calib_x.npy" --wbits=$w --abits=$a \
+    $b/dlc zoo/$m.onnx --quantize --calib="$t/calib_x.npy" --wbits=$w --wbits-small=$w --abits=$a \
       --input-shape=input=500x1x28x28 --emit=qg -o "$t/q.mlir"
     $b/dlc "$t/q.mlir" --target=pim -o "$t/q.pimbin"
     ia=$($b/dlc-run "$t/q.mlir" --input "$t/test_x.npy" --labels "$t/test_y.npy" --limit $n --quiet -o "$t/ref.npy" | sed -n 's/^accuracy: \([0-9.]*\)%.*/\1/p')

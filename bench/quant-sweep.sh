@@ -19,7 +19,7 @@ for m in $MODELS; do
   echo "$m 8 max minmax pow2"
 done | xargs -P "$J" -L 1 sh -c 'B="$0"; SRC="$1"; T="$2"; shift 2; m=$1 b=$2 w=$3 c=$4 p=${5:-}
   out="$T/$m-$b-$w-$c$p.mlir"
-  if "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$b" --wclip="$w" --calib-method="$c" --wround=nearest ${p:+--pow2} --emit=qg -o "$out" 2>"$out.err"; then
+  if "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$b" --wbits-small="$b" --wclip="$w" --calib-method="$c" --wround=nearest ${p:+--pow2} --emit=qg -o "$out" 2>"$out.err"; then
     "$B/dlc-run" "$out" --input "$T/test_x.npy" --labels "$T/test_y.npy" --quiet | sed -n "s/^accuracy: \([0-9.]*\)%.*/\1/p" > "$out.acc"
   else echo error > "$out.acc"; fi
   rm -f "$out"' "$B" "$SRC" "$T"

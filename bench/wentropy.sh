@@ -20,7 +20,7 @@ for m in $MODELS; do
   "$B/dlc" "$SRC/zoo/$m.onnx" --emit=qg -o "$T/f.mlir"
   f=$(acc "$T/f.mlir")
   for w in ${WBITS:-4 3 2}; do
-    "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$w" --wround=nearest --emit=qg -o "$T/u.mlir"
+    "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$w" --wbits-small="$w" --wround=nearest --emit=qg -o "$T/u.mlir"
     "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$w" --wquant=wentropy-plain --emit=qg -o "$T/p.mlir"
     "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$w" --wquant=wentropy-lloyd --emit=qg -o "$T/l.mlir"
     "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$w" --wquant=wentropy --emit=qg -o "$T/e.mlir"

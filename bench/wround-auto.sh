@@ -22,7 +22,7 @@ for m in $MODELS; do
   f=$(acc "$SRC/zoo/$m.onnx")
   for wa in 4:8 3:8 4:4; do
     w=${wa%:*} a=${wa#*:}
-    q="$B/dlc $SRC/zoo/$m.onnx --quantize --calib=$T/calib_x.npy --wbits=$w --abits=$a --emit=qg"
+    q="$B/dlc $SRC/zoo/$m.onnx --quantize --calib=$T/calib_x.npy --wbits=$w --wbits-small=$w --abits=$a --emit=qg"
     $q --wround=nearest -o "$T/n.mlir"
     $q --wround=gptq -o "$T/g.mlir"
     s=$(date +%s.%N); $q --wround=adaround -o "$T/a.mlir"; ta=$(echo "$(date +%s.%N) $s" | awk '{printf "%.1f", $1 - $2}')

@@ -17,9 +17,9 @@ echo "| model | W bits | nearest | gptq | gain (points) | gptq time (s) |"
 echo "|---|---|---|---|---|---|"
 for m in $MODELS; do
   for w in ${WBITS:-4 3 2}; do
-    "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$w" --wround=nearest --emit=qg -o "$T/n.mlir"
+    "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$w" --wbits-small="$w" --wround=nearest --emit=qg -o "$T/n.mlir"
     s=$(date +%s.%N)
-    "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$w" --wround=gptq --emit=qg -o "$T/g.mlir"
+    "$B/dlc" "$SRC/zoo/$m.onnx" --quantize --calib="$T/calib_x.npy" --wbits="$w" --wbits-small="$w" --wround=gptq --emit=qg -o "$T/g.mlir"
     e=$(date +%s.%N)
     n=$(acc "$T/n.mlir") g=$(acc "$T/g.mlir")
     echo "| $m | $w | $n% | $g% | $(echo "$g $n" | awk '{printf "%+.2f", $1 - $2}') | $(echo "$e $s" | awk '{printf "%.1f", $1 - $2}') |"

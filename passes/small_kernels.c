@@ -7,8 +7,10 @@
  * channel a handful of distinct values, and these layers hold a percent or
  * two of a model's weights: keeping them at 8 bits took the zoo MobileNet's
  * W4A8 test loss from 0.99 to 0.26 points (docs/quantization-accuracy.md).
- * A warning names the layers and their share of the weights. Runs before
- * calibration. */
+ * A warning names the layers and their share of the weights. Not with
+ * codebook weights (--wquant: 2^wbits levels per channel already hold a
+ * small kernel's few weights) or outliers (their width is set against
+ * wbits). Runs before calibration. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +58,15 @@ bool dl_pass_small_kernels(MlirOperation func) {
   MlirAttribute q = mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.quant"));
   int wbits = (int)dict_int(q, "wbits", 8), bits = (int)dict_int(q, "small_wbits", 8);
   if (wbits >= bits) return true;
+  MlirAttribute wq = !mlirAttributeIsNull(q) && mlirAttributeIsADictionary(q) ? mlirDictionaryAttrGetElementByName(q, dl_str("wquant"))
+                                                                           : (MlirAttribute){0};
+  MlirAttribute ol = !mlirAttributeIsNull(q) && mlirAttributeIsADictionary(q) ? mlirDictionaryAttrGetElementByName(q, dl_str("outliers"))
+                                                                           : (MlirAttribute){0};
+  if (!mlirAttributeIsNull(ol)) return true;
+  if (!mlirAttributeIsNull(wq) && mlirAttributeIsAString(wq)) {
+    MlirStringRef v = mlirStringAttrGetValue(wq);
+    if (!(v.length == 7 && !strncmp(v.data, "uniform", 7))) return true;
+  }
   int64_t total = 0, kept = 0;
   int layers = 0;
   DlBuf names = {0};
@@ -64,7 +75,10 @@ bool dl_pass_small_kernels(MlirOperation func) {
     int64_t numel = 0, K = inputs_per_output(op, &numel);
     total += numel;
     MlirAttribute own = mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.quant"));
-    if (K <= 0 || K > SMALL_K || dict_int(own, "wbits", -1) >= 0) continue;
+    bool own_levels = !mlirAttributeIsNull(own) && mlirAttributeIsADictionary(own) &&
+                      (!mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(own, dl_str("wquant"))) ||
+                       !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(own, dl_str("outliers"))));
+    if (K <= 0 || K > SMALL_K || dict_int(own, "wbits", -1) >= 0 || own_levels) continue;
     set_wbits(op, bits);
     kept += numel, layers++;
     char where[256];

@@ -102,7 +102,9 @@ DLC_API dlc_status dlc_module_run_passes(dlc_module *m, const char *pipeline);
  * the quantize pass's options (wbits, abits, per_channel, asymmetric, pow2,
  * wclip, wquant, outliers, outlier_bits, with its ranges) and calib_method
  * (auto|minmax|percentile[=P]|entropy|mse), calib_samples (N, default 1000;
- * 0: all), wround (nearest|gptq|adaround|auto). The samples are a float32 .npy file whose
+ * 0: all), wround (nearest|gptq|adaround|auto), wbits_small (2..16: the
+ * weight bits of layers with at most 12 weights per output channel below
+ * it, default 8, as --wbits-small). The samples are a float32 .npy file whose
  * first dimension counts them ... */
 DLC_API dlc_status dlc_module_quantize(dlc_module *m, const char *options, const char *calib_npy);
 /* ... or rank dims of float32 data in C order (borrowed for the call),

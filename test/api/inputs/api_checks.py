@@ -43,7 +43,7 @@ for what, call in [
 
 # the CLI's bytes from memory, and again from the printed text
 m = ctx.import_onnx(model).run_passes(dlc.PIPELINE_FLOAT)
-m.quantize(calib=np.load(calib), wbits=4, calib_method="entropy", wround="nearest")
+m.quantize(calib=np.load(calib), wbits=4, wbits_small=4, calib_method="entropy", wround="nearest")
 files = m.emit("c", name="cnn")
 print("memory files:", sorted(files))
 print("memory as dlc:", files["cnn.c"] == read("cnn.c") and files["cnn.h"] == read("cnn.h"))
