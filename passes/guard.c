@@ -17,18 +17,13 @@
 
 #include "dlc/passes.h"
 #include "dlc/pipeline.h"
+#include "pass_util.h"
 
 typedef struct {
   char node[160];
   int state; /* 0: as configured, 16: 16-bit activations, -1: float */
   double db; /* SQNR measured when first kept */
 } Kept;
-
-static int64_t dict_int(MlirAttribute d, const char *key, int64_t dflt) {
-  if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d)) return dflt;
-  MlirAttribute a = mlirDictionaryAttrGetElementByName(d, dl_str(key));
-  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : dflt;
-}
 
 static bool dict_true(MlirAttribute d, const char *key) {
   if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d)) return false;
@@ -78,7 +73,7 @@ static bool widen(MlirModule m, const char *name, bool a16_only, int gabits, dou
     MlirAttribute d = mlirOperationGetDiscardableAttributeByName(op, dl_str("dlc.quant"));
     if (dict_true(d, "float")) return false;
     MlirContext ctx = mlirOperationGetContext(op);
-    if (dict_int(d, "abits", gabits) < 16) {
+    if (dl_dict_int(d, "abits", gabits) < 16) {
       set_quant(op, "abits", mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), 16), db);
       state = state < 0 ? state : 16;
     } else {
@@ -196,7 +191,7 @@ bool dl_auto_keep(MlirModule m, double db, double cos_target, const DlTensor *da
   *kept_list = NULL;
   *out_cos = NAN;
   MlirAttribute gq = mlirOperationGetDiscardableAttributeByName(dl_module_func(m), dl_str("dlc.quant"));
-  int gabits = (int)dict_int(gq, "abits", 8);
+  int gabits = (int)dl_dict_int(gq, "abits", 8);
   Kept *kept = NULL;
   int nkept = 0;
   bool ok = true, blaming = true;

@@ -90,12 +90,6 @@ static void widen_readers(MlirValue v, int bits, int wbits, int depth) {
   }
 }
 
-static int64_t dict_int(MlirAttribute d, const char *key, int64_t dflt) {
-  MlirAttribute a = !mlirAttributeIsNull(d) && mlirAttributeIsADictionary(d) ? mlirDictionaryAttrGetElementByName(d, dl_str(key))
-                                                                            : (MlirAttribute){0};
-  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : dflt;
-}
-
 static bool activation(MlirValue v, DlShape *s) {
   DlOpKind k;
   return !mlirOperationIsNull(dl_value_qg_def(v, &k)) && dl_type_to_shape(mlirValueGetType(v), s) &&
@@ -111,7 +105,7 @@ static bool same_shape(const DlShape *a, const DlShape *b) {
 
 bool dl_pass_highway(MlirOperation func) {
   MlirAttribute q = mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.quant"));
-  int bits = (int)dict_int(q, "highway", 8), wbits = (int)dict_int(q, "wbits", 8), joins = 0;
+  int bits = (int)dl_dict_int(q, "highway", 8), wbits = (int)dl_dict_int(q, "wbits", 8), joins = 0;
   DlOpKind k;
   for (MlirOperation op = mlirBlockGetFirstOperation(dl_func_body(func)); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {

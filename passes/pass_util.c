@@ -82,3 +82,9 @@ void dl_copy_discardable_attrs(MlirOperation from, MlirOperation to, const char 
       mlirOperationSetDiscardableAttributeByName(to, nm, na.attribute);
   }
 }
+
+int64_t dl_dict_int(MlirAttribute d, const char *key, int64_t dflt) {
+  MlirAttribute a = !mlirAttributeIsNull(d) && mlirAttributeIsADictionary(d) ? mlirDictionaryAttrGetElementByName(d, dl_str(key))
+                                                                            : (MlirAttribute){0};
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : dflt;
+}

@@ -8,6 +8,9 @@
 #include "passes.def"
 #undef DL_PASS
 
+/* Integer `key` of dictionary attribute d (a dlc.quant), or dflt when d is
+ * not a dictionary or has no integer there. */
+int64_t dl_dict_int(MlirAttribute d, const char *key, int64_t dflt);
 /* The single block of a func.func. */
 MlirBlock dl_func_body(MlirOperation func);
 bool dl_value_has_one_use(MlirValue v);

@@ -19,12 +19,6 @@
 
 enum { SMALL_K = 12 };
 
-static int64_t dict_int(MlirAttribute d, const char *key, int64_t dflt) {
-  MlirAttribute a = !mlirAttributeIsNull(d) && mlirAttributeIsADictionary(d) ? mlirDictionaryAttrGetElementByName(d, dl_str(key))
-                                                                            : (MlirAttribute){0};
-  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : dflt;
-}
-
 /* Weights per output channel of a layer with constant weights, and their
  * count; 0 for anything else. */
 static int64_t inputs_per_output(MlirOperation op, int64_t *numel) {
@@ -56,7 +50,7 @@ static void set_wbits(MlirOperation op, int bits) {
 
 bool dl_pass_small_kernels(MlirOperation func) {
   MlirAttribute q = mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.quant"));
-  int wbits = (int)dict_int(q, "wbits", 8), bits = (int)dict_int(q, "small_wbits", 8);
+  int wbits = (int)dl_dict_int(q, "wbits", 8), bits = (int)dl_dict_int(q, "small_wbits", 8);
   if (wbits >= bits) return true;
   MlirAttribute wq = !mlirAttributeIsNull(q) && mlirAttributeIsADictionary(q) ? mlirDictionaryAttrGetElementByName(q, dl_str("wquant"))
                                                                            : (MlirAttribute){0};
@@ -78,7 +72,7 @@ bool dl_pass_small_kernels(MlirOperation func) {
     bool own_levels = !mlirAttributeIsNull(own) && mlirAttributeIsADictionary(own) &&
                       (!mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(own, dl_str("wquant"))) ||
                        !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(own, dl_str("outliers"))));
-    if (K <= 0 || K > SMALL_K || dict_int(own, "wbits", -1) >= 0 || own_levels) continue;
+    if (K <= 0 || K > SMALL_K || dl_dict_int(own, "wbits", -1) >= 0 || own_levels) continue;
     set_wbits(op, bits);
     kept += numel, layers++;
     char where[256];
