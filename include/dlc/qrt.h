@@ -74,19 +74,21 @@ dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int a
  * turns their per-call unpacking into a contiguous copy; the results are the same. */
 int qrt_conv_cl(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits);
 /* Whether qrt_conv runs this conv on a kernel that reads packed weights (the int32
- * path, 8-bit-or-narrower weights, and either u8 x s8 -> s32 dot products: an int8 zero
- * point, at least 4 output channels per group; or the depthwise kernel: one input
- * channel per group, fewer than 4 output channels per group): then it reads weights
- * packed by qrt_conv_pack (qrt_wts.cl = 2) as they are, and packs others one block of
- * 16 output channels at a time; the results are the same. Returns 1 (u8 x s8), 2
- * (depthwise) or 0. */
+ * path, 8-bit-or-narrower weights, and either the plane kernel: an int8 zero point,
+ * one input channel per group, a 2-D window without dilation, strides 1 or 2, at most
+ * 16 x 16 taps; or u8 x s8 -> s32 dot products: an int8 zero point, at least 4 output
+ * channels per group; or the depthwise kernel: one input channel per group, fewer than
+ * 4 output channels per group): then it reads weights packed by qrt_conv_pack
+ * (qrt_wts.cl = 2) as they are, and packs others one block of output channels at a
+ * time; the results are the same. Returns 3 (plane), 1 (u8 x s8), 2 (depthwise) or 0. */
 int qrt_conv_packed(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits);
-/* Writes w (cl = 0 or 1, at most 8 bits) packed for that kernel into dst, zeros past
- * the ends; u8 x s8: per group, per block of 16 output channels, per group of 4 along K,
+/* Writes w (cl = 0 or 1, at most 8 bits) packed for the kernel qrt_conv_packed named
+ * (kind) into dst, zeros past the ends; plane: per output channel, per group of four
+ * taps along a kernel row (qrt_pl_dims), their 4 int8 weights; u8 x s8: per group, per block of 16 output channels, per group of 4 along K,
  * the 16 channels' 4 int8 weights; depthwise (the geometry says which): per block of 16
  * output channels, per kernel row, per pair of taps along w, the 16 channels' 2 int8
  * weights. Returns the bytes (dst NULL: only counts them). */
-dlrt_i qrt_conv_pack(const dlrt_win *g, qrt_wts w, int8_t *dst);
+dlrt_i qrt_conv_pack(const dlrt_win *g, int kind, qrt_wts w, int8_t *dst);
 /* Whether the sparse kernels run this layer: int8 activations with x - zx in
  * int16, weights of at most 16 bits, a proven accumulator of at most 32 bits
  * (the conditions of the dense int32 path). */

@@ -273,31 +273,33 @@ static void qrt_wcopy(const int8_t *restrict p, dlrt_i n, dlrt_i np, int16_t *re
 static QRT_TZ void qrt_out_row_z(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
   dlrt_i i = 0;
   if (m.m0 >= 0 && m.m0 < ((int64_t)1 << 31)) {
+    /* acc + bias in int32 lanes; the even lanes' and the odd lanes' products in int64 (VPMULDQ), rounded,
+     * shifted and clamped to [lo - zp, hi - zp], so they fit int32 again; the odd ones shifted back up,
+     * the two blended, zp added in int32. Full vectors are stored whole: masked stores are slow on some
+     * processors (AMD Zen 4 and 5), so only the tail uses one. */
     int sh = m.shift > 0 ? m.shift : 0;
-    const __m512i vb = _mm512_set1_epi64(bias), vm = _mm512_set1_epi64(m.m0);
-    const __m512i vr = _mm512_set1_epi64(sh ? (int64_t)1 << (sh - 1) : 0), vz = _mm512_set1_epi64(o.zp);
-    const __m512i vlo = _mm512_set1_epi64(o.lo), vhi = _mm512_set1_epi64(o.hi);
+    const __m512i vb = _mm512_set1_epi32((int32_t)bias), vm = _mm512_set1_epi64(m.m0);
+    const __m512i vr = _mm512_set1_epi64(sh ? (int64_t)1 << (sh - 1) : 0), vz = _mm512_set1_epi32((int32_t)o.zp);
+    const __m512i vlo = _mm512_set1_epi64(o.lo - o.zp), vhi = _mm512_set1_epi64(o.hi - o.zp);
     const __m128i cnt = _mm_cvtsi32_si128(sh);
     for (; i < n; i += 16) {
       __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
-      __m512i a = _mm512_maskz_loadu_epi32(k, acc + i), v[2];
-      int h;
-      v[0] = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(a));
-      v[1] = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(a, 1));
-      for (h = 0; h < 2; h++) {
-        __m512i t = _mm512_mul_epi32(_mm512_add_epi64(v[h], vb), vm);
-        t = _mm512_add_epi64(_mm512_sra_epi64(_mm512_add_epi64(t, vr), cnt), vz);
-        v[h] = _mm512_min_epi64(_mm512_max_epi64(t, vlo), vhi);
-      }
+      __m512i a = _mm512_add_epi32(_mm512_maskz_loadu_epi32(k, acc + i), vb);
+      __m512i e = _mm512_mul_epi32(a, vm), d = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), vm);
+      e = _mm512_sra_epi64(_mm512_add_epi64(e, vr), cnt), d = _mm512_sra_epi64(_mm512_add_epi64(d, vr), cnt);
+      e = _mm512_min_epi64(_mm512_max_epi64(e, vlo), vhi), d = _mm512_min_epi64(_mm512_max_epi64(d, vlo), vhi);
+      a = _mm512_add_epi32(_mm512_mask_blend_epi32(0xAAAA, e, _mm512_slli_epi64(d, 32)), vz);
       if (o.es == 1) {
-        _mm512_mask_cvtepi64_storeu_epi8((int8_t *)y + y0 + i, (__mmask8)k, v[0]);
-        _mm512_mask_cvtepi64_storeu_epi8((int8_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
+        __m128i b = _mm512_cvtepi32_epi8(a);
+        if (k == 0xFFFF) _mm_storeu_si128((__m128i *)(void *)((int8_t *)y + y0 + i), b);
+        else _mm512_mask_cvtepi32_storeu_epi8((int8_t *)y + y0 + i, k, a);
       } else if (o.es == 2) {
-        _mm512_mask_cvtepi64_storeu_epi16((int16_t *)y + y0 + i, (__mmask8)k, v[0]);
-        _mm512_mask_cvtepi64_storeu_epi16((int16_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
+        __m256i b = _mm512_cvtepi32_epi16(a);
+        if (k == 0xFFFF) _mm256_storeu_si256((__m256i *)(void *)((int16_t *)y + y0 + i), b);
+        else _mm512_mask_cvtepi32_storeu_epi16((int16_t *)y + y0 + i, k, a);
       } else {
-        _mm512_mask_cvtepi64_storeu_epi32((int32_t *)y + y0 + i, (__mmask8)k, v[0]);
-        _mm512_mask_cvtepi64_storeu_epi32((int32_t *)y + y0 + i + 8, (__mmask8)(k >> 8), v[1]);
+        if (k == 0xFFFF) _mm512_storeu_si512((void *)((int32_t *)y + y0 + i), a);
+        else _mm512_mask_storeu_epi32((int32_t *)y + y0 + i, k, a);
       }
     }
     return;
@@ -1228,17 +1230,285 @@ static void qrt_convdw(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
 }
 /* @end */
 
-/* @fn qrt_conv_packed uses qrt_conv8_ok qrt_dw_ok */
-int qrt_conv_packed(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
-  return qrt_conv8_ok(g, xes, zx, wbits, acc_bits) ? 1 : qrt_dw_ok(g, xes, zx, wbits, acc_bits) ? 2 : 0;
+/* @fn qrt_pl_ok uses qrt_fast16 */
+/* Whether qrt_conv runs this conv on the plane kernel (qrt_convpl): the int32
+ * path's conditions, weights of at most 8 bits, an int8 zero point, one input
+ * channel per group (depthwise convs, one-channel stems), a 2-D (or 1-D)
+ * window without dilation, strides of 1 or 2 and at most 16 x 16 taps. */
+static int qrt_pl_ok(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
+  return qrt_fast16(acc_bits, xes, zx, wbits) && wbits <= 8 && zx >= -128 && zx <= 127 && g->c == g->group &&
+         g->id[0] == 1 && g->od[0] == 1 && g->k[0] == 1 && g->pad[0] == 0 && g->dil[1] == 1 && g->dil[2] == 1 &&
+         g->stride[1] >= 1 && g->stride[1] <= 2 && g->stride[2] >= 1 && g->stride[2] <= 2 && g->k[1] <= 16 &&
+         g->k[2] <= 16;
 }
 /* @end */
 
-/* @fn qrt_conv_pack uses qrt_pack8 qrt_packdw */
-dlrt_i qrt_conv_pack(const dlrt_win *g, qrt_wts w, int8_t *dst) {
+/* @fn qrt_pl_dims */
+/* qrt_convpl's geometry. The zero-padded input plane (as bytes x + 128, the
+ * padding zx + 128) is split into sh x sw phase planes by row and column
+ * parity (one plane for stride 1): plane (i % sh) * sw + j % sw holds padded
+ * element (i, j) at (i / sh) * wp + j / sw, planes of pb bytes. Outputs are
+ * computed on that grid: output (r, c) at q = r * wp + c, nq positions (od[1]
+ * * wp rounded up to 16; the columns c >= od[2] are discarded). The taps are
+ * grouped in fours along a kernel row within a phase: group t reads plane
+ * pl[t] at q + off[t] + 0..3, taps (kh[t], kw0[t] + sw * 0..3), zero past the
+ * kernel. The quad planes (AVX-512 body) hold, for each plane and q < nqp, its
+ * four bytes q..q+3 as one int32. at[]: byte offsets of the planes, quad
+ * planes (two of each: see qrt_convpl), sums (int32 [nq + 16]), packed
+ * weights (int32 [m / group][ng]) and the output positions' bits (uint16 [nq /
+ * 16]) in the scratch; at[5] its size. */
+#define QRT_PL_MAXG 64
+typedef struct {
+  dlrt_i sh, sw, wp, hp, nq, nqp, pb, ng, at[6];
+  dlrt_i pl[QRT_PL_MAXG], off[QRT_PL_MAXG], kh[QRT_PL_MAXG], kw0[QRT_PL_MAXG];
+} qrt_plg;
+static void qrt_pl_dims(const dlrt_win *g, qrt_plg *d) {
+  dlrt_i i, need, have, hpad, wpad, kh, pw, j, omax = 0;
+  d->sh = g->stride[1], d->sw = g->stride[2];
+  need = (g->od[1] - 1) * d->sh + g->k[1], have = g->pad[1] + g->id[1] + (g->pad_end[1] > 0 ? g->pad_end[1] : 0);
+  hpad = need > have ? need : have;
+  need = (g->od[2] - 1) * d->sw + g->k[2], have = g->pad[2] + g->id[2] + (g->pad_end[2] > 0 ? g->pad_end[2] : 0);
+  wpad = need > have ? need : have;
+  d->hp = (hpad + d->sh - 1) / d->sh, d->wp = (wpad + d->sw - 1) / d->sw;
+  d->nq = (g->od[1] * d->wp + 15) / 16 * 16;
+  d->ng = 0;
+  for (kh = 0; kh < g->k[1]; kh++)
+    for (pw = 0; pw < d->sw && pw < g->k[2]; pw++)
+      for (j = 0; pw + d->sw * 4 * j < g->k[2]; j++) {
+        i = d->ng++;
+        d->pl[i] = kh % d->sh * d->sw + pw, d->off[i] = kh / d->sh * d->wp + 4 * j;
+        d->kh[i] = kh, d->kw0[i] = pw + d->sw * 4 * j;
+        omax = d->off[i] > omax ? d->off[i] : omax;
+      }
+  d->nqp = (d->nq + omax + 15) / 16 * 16;
+  d->pb = d->hp * d->wp + 64 > d->nqp + 16 ? d->hp * d->wp + 64 : d->nqp + 16; /* qrt_plrows_z writes whole vectors */
+  d->pb = (d->pb + 63) / 64 * 64;
+  d->at[0] = 0;
+  d->at[1] = d->at[0] + 2 * d->sh * d->sw * d->pb; /* two of each: see qrt_convpl */
+  d->at[2] = d->at[1] + 2 * d->sh * d->sw * d->nqp * 4;
+  d->at[3] = d->at[2] + (d->nq + 16) * 4;
+  d->at[4] = d->at[3] + (g->m / g->group * d->ng * 4 + 63) / 64 * 64;
+  d->at[5] = d->at[4] + (d->nq / 16 * 2 + 63) / 64 * 64;
+}
+/* @end */
+
+/* @fn qrt_packpl uses qrt_wget */
+/* The weights of output channels m0 .. m0 + nm - 1 as qrt_convpl reads them:
+ * per channel, per tap group t of d, the int8 weights of its four taps. */
+static void qrt_packpl(const dlrt_win *g, const qrt_plg *d, qrt_wts w, dlrt_i m0, dlrt_i nm, int8_t *dst) {
+  dlrt_i m, t, l;
+  for (m = 0; m < nm; m++)
+    for (t = 0; t < d->ng; t++)
+      for (l = 0; l < 4; l++) {
+        dlrt_i kw = d->kw0[t] + d->sw * l;
+        dst[(m * d->ng + t) * 4 + l] =
+            (int8_t)(kw < g->k[2] ? qrt_wget(w, ((m0 + m) * g->k[1] + d->kh[t]) * g->k[2] + kw) : 0);
+      }
+}
+/* @end */
+
+/* @fn qrt_plrows uses qrt_simd */
+/* The input rows of one plane into d's phase planes (already filled with the
+ * padding's byte), as bytes x + 128: with AVX-512 by masked loads and stores,
+ * 64 bytes of a row at a time, a stride-2 row split into its even and odd
+ * columns by one byte shuffle and one qword permutation; else byte by byte. */
+#ifdef QRT_WZ
+static QRT_TZ void qrt_plrows_z(const dlrt_win *g, const qrt_plg *d, const int8_t *src, uint8_t *pp, int32_t zu) {
+  const __m512i flip = _mm512_set1_epi8((char)0x80), vzu = _mm512_set1_epi8((char)zu);
+  const __m512i eo = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15));
+  const __m512i lanes = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+  const dlrt_i ih = g->id[1], iw = g->id[2], hs = d->sh - 1, pb = d->pb, wp = d->wp, pl = g->pad[2];
+  const dlrt_i ce = pl / 2 + pl % 2 * pb, co = (pl + 1) / 2 + (pl + 1) % 2 * pb; /* where even and odd columns start */
+  const int sw2 = d->sw == 2;
+  dlrt_i i1, j;
+  for (i1 = 0; i1 < ih; i1++) {
+    dlrt_i r = i1 + g->pad[1];
+    uint8_t *row = pp + (r & hs) * d->sw * pb + (r >> hs) * wp; /* strides are 1 or 2: no divisions */
+    const int8_t *s = src + i1 * iw;
+    for (j = 0; j < iw; j += 64) {
+      dlrt_i cnt = iw - j < 64 ? iw - j : 64;
+      __mmask64 k = cnt == 64 ? ~(__mmask64)0 : ((__mmask64)1 << cnt) - 1;
+      /* the bytes past the row are the padding's, so the vector is stored whole (masked stores are slow on
+       * some processors): past the row it writes padding, or bytes a later row overwrites (qrt_pl_dims
+       * leaves room after the last) */
+      __m512i v = _mm512_mask_blend_epi8(k, vzu, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, s + j), flip));
+      if (!sw2) {
+        _mm512_storeu_si512((void *)(row + pl + j), v);
+      } else {
+        v = _mm512_permutexvar_epi64(lanes, _mm512_shuffle_epi8(v, eo)); /* evens in bytes 0..31, odds in 32..63 */
+        _mm256_storeu_si256((__m256i *)(void *)(row + ce + j / 2), _mm512_castsi512_si256(v));
+        _mm256_storeu_si256((__m256i *)(void *)(row + co + j / 2), _mm512_extracti64x4_epi64(v, 1));
+      }
+    }
+  }
+}
+#endif
+static void qrt_plrows_c(const dlrt_win *g, const qrt_plg *d, const int8_t *src, uint8_t *pp) {
+  dlrt_i i1, i2;
+  for (i1 = 0; i1 < g->id[1]; i1++) {
+    dlrt_i r = i1 + g->pad[1];
+    uint8_t *row = pp + r % d->sh * d->sw * d->pb + r / d->sh * d->wp;
+    for (i2 = 0; i2 < g->id[2]; i2++) {
+      dlrt_i c = i2 + g->pad[2];
+      row[c % d->sw * d->pb + c / d->sw] = (uint8_t)(src[i1 * g->id[2] + i2] + 128);
+    }
+  }
+}
+/* @end */
+
+/* @fn qrt_plsum uses qrt_simd */
+/* One output channel's sums on d's grid: -zu * (the sum of its weights) plus,
+ * over tap groups t, the four products of its int8 weights wk[4 t ..] and the
+ * plane bytes at q + off[t] (exact in int32: at most 256 taps of a byte and an
+ * int8). With AVX-512 the phase planes' quad planes (qd, made by the caller
+ * through qrt_plquads_z) give one VPDPBUSD per group and 16 positions, four
+ * vectors of positions at a time, and only the output's positions are stored
+ * (keep: a bit per grid position), closed up; else plain C over all nq grid
+ * positions, which the caller closes up. */
+#ifdef QRT_WZ
+static QRT_TZ void qrt_plquads_z(const qrt_plg *d, const uint8_t *pp, int32_t *qd) {
+  const __m512i idx = _mm512_set_epi32(0, 0, 4, 3, 0, 0, 3, 2, 0, 0, 2, 1, 0, 0, 1, 0);
+  const __m512i pat = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6));
+  dlrt_i p, q;
+  for (p = 0; p < d->sh * d->sw; p++)
+    for (q = 0; q < d->nqp; q += 16) {
+      __m512i v = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(const void *)(pp + p * d->pb + q)));
+      _mm512_storeu_si512((void *)(qd + p * d->nqp + q), _mm512_shuffle_epi8(_mm512_permutexvar_epi32(idx, v), pat));
+    }
+}
+static QRT_TZ void qrt_plsum_z(const qrt_plg *d, const int32_t *qd, const int8_t *wk, int32_t zu,
+                               const uint16_t *keep, int32_t *sum) {
+  dlrt_i q = 0, t, at = 0;
+  __m512i ws = _mm512_setzero_si512(), w[QRT_PL_MAXG], init;
+  for (t = 0; t < d->ng; t++) { /* the weights broadcast, and their sum (VPDPBUSD with bytes of 1) */
+    int32_t v;
+    memcpy(&v, wk + 4 * t, 4);
+    w[t] = _mm512_set1_epi32(v), ws = _mm512_dpbusd_epi32(ws, _mm512_set1_epi8(1), w[t]);
+  }
+  init = _mm512_mullo_epi32(ws, _mm512_set1_epi32(-zu));
+  /* each vector's valid positions (keep) closed up by a compress into a register and a whole store:
+   * sum has room for 16 past the channel's positions */
+  for (; q + 64 <= d->nq; q += 64) {
+    __m512i a0 = init, a1 = init, a2 = init, a3 = init;
+    for (t = 0; t < d->ng; t++) {
+      const int32_t *s = qd + d->pl[t] * d->nqp + q + d->off[t];
+      a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512((const void *)s), w[t]);
+      a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512((const void *)(s + 16)), w[t]);
+      a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512((const void *)(s + 32)), w[t]);
+      a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512((const void *)(s + 48)), w[t]);
+    }
+    _mm512_storeu_si512((void *)(sum + at), _mm512_maskz_compress_epi32(keep[q / 16], a0)), at += __builtin_popcount(keep[q / 16]);
+    _mm512_storeu_si512((void *)(sum + at), _mm512_maskz_compress_epi32(keep[q / 16 + 1], a1)), at += __builtin_popcount(keep[q / 16 + 1]);
+    _mm512_storeu_si512((void *)(sum + at), _mm512_maskz_compress_epi32(keep[q / 16 + 2], a2)), at += __builtin_popcount(keep[q / 16 + 2]);
+    _mm512_storeu_si512((void *)(sum + at), _mm512_maskz_compress_epi32(keep[q / 16 + 3], a3)), at += __builtin_popcount(keep[q / 16 + 3]);
+  }
+  for (; q < d->nq; q += 16) {
+    __m512i a = init;
+    for (t = 0; t < d->ng; t++)
+      a = _mm512_dpbusd_epi32(a, _mm512_loadu_si512((const void *)(qd + d->pl[t] * d->nqp + q + d->off[t])), w[t]);
+    _mm512_storeu_si512((void *)(sum + at), _mm512_maskz_compress_epi32(keep[q / 16], a)), at += __builtin_popcount(keep[q / 16]);
+  }
+}
+#endif
+static void qrt_plsum_c(const qrt_plg *d, const uint8_t *pp, const int8_t *wk, int32_t zu, int32_t *sum) {
+  dlrt_i q, t;
+  int32_t ws = 0;
+  for (t = 0; t < 4 * d->ng; t++) ws += wk[t];
+  for (q = 0; q < d->nq; q++) sum[q] = -zu * ws;
+  for (t = 0; t < d->ng; t++) {
+    const uint8_t *s = pp + d->pl[t] * d->pb + d->off[t];
+    int32_t w0 = wk[4 * t], w1 = wk[4 * t + 1], w2 = wk[4 * t + 2], w3 = wk[4 * t + 3];
+    for (q = 0; q < d->nq; q++) sum[q] += w0 * s[q] + w1 * s[q + 1] + w2 * s[q + 2] + w3 * s[q + 3];
+  }
+}
+/* @end */
+
+/* @fn qrt_convpl uses qrt_pl_dims qrt_packpl qrt_plrows qrt_plsum qrt_out_row */
+/* qrt_conv when qrt_pl_ok holds (one input channel per group), per input
+ * channel: its plane into phase planes of bytes (qrt_plrows; the padding,
+ * zx + 128, written once per call, since every plane fills the same places),
+ * then for each of its output channels the sums on the planes' grid
+ * (qrt_plsum, sum(w (x + 128)) - (zx + 128) sum(w) = sum(w (x - zx))), the
+ * grid's rows closed up to the output's width and the output stage over the
+ * whole channel. No transposes: inputs and outputs stay channel-major. The
+ * planes are double-buffered: channel c + 1's are written before channel c's
+ * sums read theirs, so the loads do not wait on just-stored bytes. Weights are
+ * read as qrt_packpl writes them: as they are (w.cl = 2, packed by the C
+ * target) or packed one group at a time into the scratch. */
+static void qrt_convpl(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
+                       const qrt_mult *mult, qrt_out o, void *y, unsigned char *scratch) {
+  qrt_plg d;
+  dlrt_i mg = g->m / g->group, ivol = g->id[1] * g->id[2], P = g->od[1] * g->od[2], od2 = g->od[2];
+  dlrt_i nc = g->n * g->c, np, i, m, r, j, t;
+  int32_t zu = (int32_t)(zx + 128), *qd, *sum;
+  uint16_t *keep;
+  uint8_t *pp;
+  int8_t *wb;
+  int z = QRT_PICK(1, 0, 0);
+  qrt_pl_dims(g, &d);
+  np = d.sh * d.sw;
+  pp = scratch + d.at[0], qd = (int32_t *)(void *)(scratch + d.at[1]), sum = (int32_t *)(void *)(scratch + d.at[2]);
+  wb = (int8_t *)(scratch + d.at[3]), keep = (uint16_t *)(void *)(scratch + d.at[4]);
+  memset(pp, (int)zu, (size_t)(2 * np * d.pb));
+  for (i = 0; i < d.nq / 16; i++) /* the grid positions that are outputs: columns < od2 of rows < od1 */
+    for (keep[i] = 0, t = 0; t < 16; t++)
+      keep[i] |= (uint16_t)(((16 * i + t) % d.wp < od2 && 16 * i + t < g->od[1] * d.wp) << t);
+  for (i = 0; i <= nc; i++) { /* the planes of input channel i (n * c + c), then the outputs of channel i - 1 */
+    dlrt_i c = (i - 1) % g->c, n = (i - 1) / g->c;
+    if (i < nc) {
+      uint8_t *pi = pp + i % 2 * np * d.pb;
+#ifdef QRT_WZ
+      if (z) qrt_plrows_z(g, &d, x + i * ivol, pi, zu), qrt_plquads_z(&d, pi, qd + i % 2 * np * d.nqp);
+      else
+#endif
+        qrt_plrows_c(g, &d, x + i * ivol, pi);
+    }
+    if (i == 0) continue;
+    {
+      const int8_t *wk = w.cl == 2 ? (const int8_t *)w.data + c * mg * d.ng * 4 : wb;
+      const uint8_t *pc = pp + (i - 1) % 2 * np * d.pb;
+      const int32_t *qc = qd + (i - 1) % 2 * np * d.nqp;
+      (void)qc;
+      if (w.cl != 2) qrt_packpl(g, &d, w, c * mg, mg, wb);
+      for (m = 0; m < mg; m++) {
+        dlrt_i ch = c * mg + m;
+#ifdef QRT_WZ
+        if (z) qrt_plsum_z(&d, qc, wk + m * d.ng * 4, zu, keep, sum);
+        else
+#endif
+        {
+          qrt_plsum_c(&d, pc, wk + m * d.ng * 4, zu, sum);
+          for (r = 1; r < g->od[1]; r++) /* forward: row r moves down, from r * wp to r * od2 */
+            for (j = 0; j < od2; j++) sum[r * od2 + j] = sum[r * d.wp + j];
+        }
+        qrt_out_row(sum, P, bias ? bias[ch] : 0, mult[ch], o, y, (n * g->m + ch) * P);
+      }
+    }
+  }
+  (void)z, (void)qd;
+}
+/* @end */
+
+/* @fn qrt_conv_packed uses qrt_pl_ok qrt_conv8_ok qrt_dw_ok */
+int qrt_conv_packed(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
+  return qrt_pl_ok(g, xes, zx, wbits, acc_bits)       ? 3
+         : qrt_conv8_ok(g, xes, zx, wbits, acc_bits) ? 1
+         : qrt_dw_ok(g, xes, zx, wbits, acc_bits)    ? 2
+                                                     : 0;
+}
+/* @end */
+
+/* @fn qrt_conv_pack uses qrt_pack8 qrt_packdw qrt_pl_dims qrt_packpl */
+dlrt_i qrt_conv_pack(const dlrt_win *g, int kind, qrt_wts w, int8_t *dst) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], nbg = (g->m / g->group + 15) / 16, gr, b;
   dlrt_i blk = (K + 3) / 4 * 64;
-  if (g->c == g->group && g->m / g->group < 4) { /* qrt_dw_ok's geometry (qrt_conv8_ok needs 4 channels per group) */
+  if (kind == 3) {
+    qrt_plg d;
+    qrt_pl_dims(g, &d);
+    if (dst) qrt_packpl(g, &d, w, 0, g->m, dst);
+    return g->m * d.ng * 4;
+  }
+  if (kind == 2) {
     dlrt_i nt = g->k[0] * g->k[1] * ((g->k[2] + 1) / 2) * 32;
     for (b = 0; dst && b < (g->m + 15) / 16; b++) qrt_packdw(g, w, b, dst + b * nt);
     return (g->m + 15) / 16 * nt;
@@ -1249,7 +1519,7 @@ dlrt_i qrt_conv_pack(const dlrt_win *g, qrt_wts w, int8_t *dst) {
 }
 /* @end */
 
-/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store qrt_fast16 qrt_conv16 qrt_conv8_ok qrt_conv8 qrt_dw_ok qrt_convdw */
+/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store qrt_fast16 qrt_conv16 qrt_pl_ok qrt_convpl qrt_conv8_ok qrt_conv8 qrt_dw_ok qrt_convdw */
 void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
               const qrt_mult *mult, qrt_out o, int acc_bits, void *y, void *scratch) {
   dlrt_i cg = g->c / g->group, mg = g->m / g->group;
@@ -1258,6 +1528,10 @@ void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, 
   dlrt_i n, gr, c, kd, kh, kw, od, oh, ow, m, p;
   int32_t *col;
   int64_t *acc;
+  if (qrt_pl_ok(g, xes, zx, w.bits, acc_bits)) {
+    qrt_convpl(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
+    return;
+  }
   if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) {
     qrt_conv8(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
     return;
@@ -1307,10 +1581,15 @@ int qrt_conv_cl(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits)
 }
 /* @end */
 
-/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_conv8_ok qrt_conv8_dims qrt_dw_ok qrt_dw_dims */
+/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_pl_ok qrt_pl_dims qrt_conv8_ok qrt_conv8_dims qrt_dw_ok qrt_dw_dims */
 dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int acc_bits) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], P = g->od[0] * g->od[1] * g->od[2];
   dlrt_i cp, pd[3], at[8], wc, nl, cap;
+  if (qrt_pl_ok(g, xes, zx, w.bits, acc_bits)) {
+    qrt_plg d;
+    qrt_pl_dims(g, &d);
+    return d.at[5];
+  }
   if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) return qrt_conv8_dims(g, &cp, pd, at);
   if (qrt_dw_ok(g, xes, zx, w.bits, acc_bits)) return qrt_dw_dims(g, &cp, &wc, &nl, &cap, at);
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {

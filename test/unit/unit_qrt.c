@@ -207,11 +207,12 @@ static void conv_paths(void) {
       clcases++, clbad += memcmp(y32, ycl, (size_t)ny * (size_t)o.es) != 0, overrun += !guard_intact(scl, n32);
       free(wt), free(ycl), free(scl);
     }
-    if (qrt_conv_packed(&g, 1, zx, w.bits, 32)) { /* weights packed as the C target prints them (cl = 2) */
-      dlrt_i np = qrt_conv_pack(&g, w, NULL);
+    int kind = qrt_conv_packed(&g, 1, zx, w.bits, 32);
+    if (kind) { /* weights packed as the C target prints them (cl = 2) */
+      dlrt_i np = qrt_conv_pack(&g, kind, w, NULL);
       int8_t *pk = malloc((size_t)np);
       unsigned char *ypk = calloc((size_t)ny, (size_t)o.es), *spk = guarded(n32);
-      qrt_conv_pack(&g, w, pk);
+      qrt_conv_pack(&g, kind, w, pk);
       qrt_conv(&g, x, 1, zx, (qrt_wts){pk, 8, 2}, bias, mult, o, 32, ypk, spk);
       pkcases++, pkbad += memcmp(y32, ypk, (size_t)ny * (size_t)o.es) != 0, overrun += !guard_intact(spk, n32);
       free(pk), free(ypk), free(spk);
@@ -301,14 +302,15 @@ static void depthwise_paths(void) {
       free(x), free(wv), free(bias), free(wp), free(mult);
       continue;
     }
-    cases++, notdw += !qrt_conv_packed(&g, 1, zx, w.bits, 32);
+    int kind = qrt_conv_packed(&g, 1, zx, w.bits, 32);
+    cases++, notdw += !kind;
     size_t n32 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 32), n64 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 64);
-    dlrt_i np = qrt_conv_pack(&g, w, NULL);
+    dlrt_i np = kind ? qrt_conv_pack(&g, kind, w, NULL) : 1;
     int8_t *pk = malloc((size_t)np);
     unsigned char *s32 = guarded(n32), *s64 = guarded(n64), *spk = guarded(n32);
     unsigned char *y32 = calloc((size_t)ny, (size_t)o.es), *y64 = calloc((size_t)ny, (size_t)o.es);
     unsigned char *ypk = calloc((size_t)ny, (size_t)o.es);
-    qrt_conv_pack(&g, w, pk);
+    if (kind) qrt_conv_pack(&g, kind, w, pk);
     qrt_conv(&g, x, 1, zx, w, bias, mult, o, 32, y32, s32);
     qrt_conv(&g, x, 1, zx, w, bias, mult, o, 64, y64, s64);
     qrt_conv(&g, x, 1, zx, (qrt_wts){pk, 8, 2}, bias, mult, o, 32, ypk, spk);
@@ -342,6 +344,88 @@ static void depthwise_paths(void) {
          "depthwise conv: the definition, the int64 path and packed weights agree");
   printf("depthwise conv: %s cases, %d differ, %d differ packed, %d not on the depthwise kernel, %d overrun\n",
          cases >= 300 ? "300+" : "too few", bad, pkbad, notdw, overrun);
+}
+
+/* The plane kernel (qrt_convpl: one input channel per group, 2-D or 1-D, no
+ * dilation, strides 1..2, up to 16 x 16 taps): depthwise convs and
+ * one-channel stems with up to 24 output channels each, rows wider than one
+ * 64-byte chunk, odd and even left pads, asymmetric windows, 2..8-bit weights,
+ * against the definition, the int64 path and weights packed by qrt_conv_pack. */
+static void plane_paths(void) {
+  static const int bitss[] = {2, 3, 4, 5, 7, 8}, ks[] = {1, 2, 3, 3, 3, 5, 7, 16};
+  int bad = 0, overrun = 0, cases = 0, pkbad = 0, notpl = 0;
+  for (int t = 0; t < 500; t++) {
+    dlrt_win g;
+    memset(&g, 0, sizeof g);
+    int rank = next() % 8 == 0 ? 1 : 2, wide = next() % 6 == 0, sq = next() % 2;
+    dlrt_i mg = next() % 3 == 0 ? rnd(2, 24) : 1, k = ks[next() % 8];
+    g.group = next() % 4 == 0 ? 1 : rnd(1, 40), g.n = rnd(1, 2), g.c = g.group, g.m = mg * g.group;
+    g.id[0] = g.od[0] = g.k[0] = g.stride[0] = g.dil[0] = 1;
+    g.dil[1] = g.dil[2] = 1;
+    int ok = 1;
+    for (int i = 1; i < 3; i++) {
+      int on = i >= 3 - rank;
+      g.id[i] = on ? (wide && i == 2 ? rnd(60, 150) : rnd(1, 20)) : 1, g.k[i] = on ? (sq ? k : ks[next() % 8]) : 1;
+      g.stride[i] = on ? rnd(1, 2) : 1, g.pad[i] = on ? rnd(0, 3) : 0, g.pad_end[i] = on ? rnd(0, 3) : 0;
+      dlrt_i span = g.id[i] + g.pad[i] + g.pad_end[i] - (g.k[i] - 1) - 1;
+      ok &= span >= 0;
+      g.od[i] = ok ? span / g.stride[i] + 1 : 1;
+    }
+    if (!ok) continue;
+    dlrt_i K = g.k[1] * g.k[2], P = g.od[1] * g.od[2], ivol = g.id[1] * g.id[2];
+    int64_t nx = g.n * g.c * ivol, nw = g.m * K, ny = g.n * g.m * P, wmax, bmax = 0, zx = rnd(-128, 127);
+    int8_t *x = malloc((size_t)nx);
+    int32_t *wv = malloc(sizeof(int32_t) * (size_t)nw);
+    int32_t *bias = next() % 4 ? malloc(sizeof(int32_t) * (size_t)g.m) : NULL;
+    qrt_wts w = {0};
+    unsigned char *wp = random_weights(nw, bitss[next() % 6], wv, &w, &wmax);
+    qrt_mult *mult = malloc(sizeof(qrt_mult) * (size_t)g.m);
+    qrt_out o = random_out();
+    for (int64_t i = 0; i < nx; i++) x[i] = (int8_t)rnd(-128, 127);
+    for (dlrt_i i = 0; bias && i < g.m; i++) bias[i] = (int32_t)rnd(-100000, 100000), bmax = 100000;
+    random_mults(mult, g.m);
+    if ((double)K * (double)(128 + llabs(zx)) * (double)wmax + (double)bmax >= 2147483648.0) {
+      free(x), free(wv), free(bias), free(wp), free(mult);
+      continue;
+    }
+    int kind = qrt_conv_packed(&g, 1, zx, w.bits, 32);
+    cases++, notpl += kind != 3;
+    size_t n32 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 32), n64 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 64);
+    dlrt_i np = kind ? qrt_conv_pack(&g, kind, w, NULL) : 1;
+    int8_t *pk = malloc((size_t)np);
+    unsigned char *s32 = guarded(n32), *s64 = guarded(n64), *spk = guarded(n32);
+    unsigned char *y32 = calloc((size_t)ny, (size_t)o.es), *y64 = calloc((size_t)ny, (size_t)o.es);
+    unsigned char *ypk = calloc((size_t)ny, (size_t)o.es);
+    if (kind) qrt_conv_pack(&g, kind, w, pk);
+    qrt_conv(&g, x, 1, zx, w, bias, mult, o, 32, y32, s32);
+    qrt_conv(&g, x, 1, zx, w, bias, mult, o, 64, y64, s64);
+    qrt_conv(&g, x, 1, zx, (qrt_wts){pk, 8, 2}, bias, mult, o, 32, ypk, spk);
+    overrun += !guard_intact(s32, n32) || !guard_intact(s64, n64) || !guard_intact(spk, n32);
+    int diff = memcmp(y32, y64, (size_t)ny * (size_t)o.es) != 0;
+    pkbad += memcmp(y32, ypk, (size_t)ny * (size_t)o.es) != 0;
+    for (dlrt_i n = 0; n < g.n && !diff; n++)
+      for (dlrt_i m = 0; m < g.m && !diff; m++)
+        for (dlrt_i p = 0; p < P && !diff; p++) {
+          dlrt_i o2 = p % g.od[2], o1 = p / g.od[2];
+          int64_t acc = bias ? bias[m] : 0;
+          for (dlrt_i k1 = 0; k1 < g.k[1]; k1++)
+            for (dlrt_i k2 = 0; k2 < g.k[2]; k2++) {
+              dlrt_i z1 = o1 * g.stride[1] - g.pad[1] + k1, z2 = o2 * g.stride[2] - g.pad[2] + k2;
+              if (z1 < 0 || z1 >= g.id[1] || z2 < 0 || z2 >= g.id[2]) continue;
+              acc += (x[(n * g.c + m / mg) * ivol + z1 * g.id[2] + z2] - zx) * (int64_t)wv[m * K + k1 * g.k[2] + k2];
+            }
+          dlrt_i yi = (n * g.m + m) * P + p;
+          int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : ((int16_t *)y32)[yi];
+          diff = got != store_ref(acc, mult[m], o);
+        }
+    bad += diff;
+    free(x), free(wv), free(bias), free(wp), free(mult), free(pk), free(s32), free(s64), free(spk);
+    free(y32), free(y64), free(ypk);
+  }
+  expect(cases >= 300 && bad == 0 && pkbad == 0 && notpl == 0 && overrun == 0,
+         "plane conv: the definition, the int64 path and packed weights agree");
+  printf("plane conv: %s cases, %d differ, %d differ packed, %d not on the plane kernel, %d overrun\n",
+         cases >= 300 ? "300+" : "too few", bad, pkbad, notpl, overrun);
 }
 
 static void matmul_paths(void) {
@@ -548,6 +632,7 @@ int main(void) {
   requant_definition();
   conv_paths();
   depthwise_paths();
+  plane_paths();
   matmul_paths();
   pool_paths();
   printf("%d passed, %d failed\n", passed, failed);
