@@ -74,16 +74,19 @@ dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int a
  * turns their per-call unpacking into a contiguous copy; the results are the same. */
 int qrt_conv_cl(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits);
 /* Whether qrt_conv runs this conv on a kernel that reads packed weights (the int32
- * path, 8-bit-or-narrower weights, and either the plane kernel: an int8 zero point,
+ * path, 8-bit-or-narrower weights, and either the pointwise kernel: an int8 zero point,
+ * a 1 x 1 window at stride 1 without padding; or the plane kernel: an int8 zero point,
  * one input channel per group, a 2-D window without dilation, strides 1 or 2, at most
  * 16 x 16 taps; or u8 x s8 -> s32 dot products: an int8 zero point, at least 4 output
  * channels per group; or the depthwise kernel: one input channel per group, fewer than
  * 4 output channels per group): then it reads weights packed by qrt_conv_pack
  * (qrt_wts.cl = 2) as they are, and packs others one block of output channels at a
- * time; the results are the same. Returns 3 (plane), 1 (u8 x s8), 2 (depthwise) or 0. */
+ * time; the results are the same. Returns 4 (pointwise), 3 (plane), 1 (u8 x s8), 2 (depthwise)
+ * or 0. */
 int qrt_conv_packed(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits);
 /* Writes w (cl = 0 or 1, at most 8 bits) packed for the kernel qrt_conv_packed named
- * (kind) into dst, zeros past the ends; plane: per output channel, per group of four
+ * (kind) into dst, zeros past the ends; pointwise: per output channel its c / group
+ * weights, zeros up to a multiple of 4; plane: per output channel, per group of four
  * taps along a kernel row (qrt_pl_dims), their 4 int8 weights; u8 x s8: per group, per block of 16 output channels, per group of 4 along K,
  * the 16 channels' 4 int8 weights; depthwise (the geometry says which): per block of 16
  * output channels, per kernel row, per pair of taps along w, the 16 channels' 2 int8

@@ -270,37 +270,48 @@ static void qrt_wcopy(const int8_t *restrict p, dlrt_i n, dlrt_i np, int16_t *re
  * the row's largest |acc + bias| says so (qrt_row_fits); everything else as the
  * plain loop. Same bits either way. */
 #ifdef QRT_WZ
+/* One channel's output stage in AVX-512 registers (qrt_rq_z_init; needs 0 <= m0 < 2^31): acc + bias in
+ * int32 lanes; the even lanes' and the odd lanes' products in int64 (VPMULDQ), rounded, shifted and
+ * clamped to [lo - zp, hi - zp], so they fit int32 again; the odd ones shifted back up, the two blended,
+ * zp added in int32 (wrapping, exact since the result is in [lo, hi]). qrt_rq_z_put stores 16 lanes
+ * whole and a tail (k) masked: masked stores are slow on some processors (AMD Zen 4 and 5). */
+typedef struct {
+  __m512i b, m, r, z, lo, hi;
+  __m128i cnt;
+} qrt_rq_z;
+static QRT_TZ qrt_rq_z qrt_rq_z_init(int64_t bias, qrt_mult m, qrt_out o) {
+  qrt_rq_z c;
+  int sh = m.shift > 0 ? m.shift : 0;
+  c.b = _mm512_set1_epi32((int32_t)bias), c.m = _mm512_set1_epi64(m.m0);
+  c.r = _mm512_set1_epi64(sh ? (int64_t)1 << (sh - 1) : 0), c.z = _mm512_set1_epi32((int32_t)o.zp);
+  c.lo = _mm512_set1_epi64(o.lo - o.zp), c.hi = _mm512_set1_epi64(o.hi - o.zp), c.cnt = _mm_cvtsi32_si128(sh);
+  return c;
+}
+static QRT_TZ void qrt_rq_z_put(const qrt_rq_z *c, __m512i a, __mmask16 k, int es, void *y, dlrt_i y0) {
+  __m512i e, d;
+  a = _mm512_add_epi32(a, c->b);
+  e = _mm512_mul_epi32(a, c->m), d = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), c->m);
+  e = _mm512_sra_epi64(_mm512_add_epi64(e, c->r), c->cnt), d = _mm512_sra_epi64(_mm512_add_epi64(d, c->r), c->cnt);
+  e = _mm512_min_epi64(_mm512_max_epi64(e, c->lo), c->hi), d = _mm512_min_epi64(_mm512_max_epi64(d, c->lo), c->hi);
+  a = _mm512_add_epi32(_mm512_mask_blend_epi32(0xAAAA, e, _mm512_slli_epi64(d, 32)), c->z);
+  if (es == 1) {
+    if (k == 0xFFFF) _mm_storeu_si128((__m128i *)(void *)((int8_t *)y + y0), _mm512_cvtepi32_epi8(a));
+    else _mm512_mask_cvtepi32_storeu_epi8((int8_t *)y + y0, k, a);
+  } else if (es == 2) {
+    if (k == 0xFFFF) _mm256_storeu_si256((__m256i *)(void *)((int16_t *)y + y0), _mm512_cvtepi32_epi16(a));
+    else _mm512_mask_cvtepi32_storeu_epi16((int16_t *)y + y0, k, a);
+  } else {
+    if (k == 0xFFFF) _mm512_storeu_si512((void *)((int32_t *)y + y0), a);
+    else _mm512_mask_storeu_epi32((int32_t *)y + y0, k, a);
+  }
+}
 static QRT_TZ void qrt_out_row_z(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
   dlrt_i i = 0;
   if (m.m0 >= 0 && m.m0 < ((int64_t)1 << 31)) {
-    /* acc + bias in int32 lanes; the even lanes' and the odd lanes' products in int64 (VPMULDQ), rounded,
-     * shifted and clamped to [lo - zp, hi - zp], so they fit int32 again; the odd ones shifted back up,
-     * the two blended, zp added in int32. Full vectors are stored whole: masked stores are slow on some
-     * processors (AMD Zen 4 and 5), so only the tail uses one. */
-    int sh = m.shift > 0 ? m.shift : 0;
-    const __m512i vb = _mm512_set1_epi32((int32_t)bias), vm = _mm512_set1_epi64(m.m0);
-    const __m512i vr = _mm512_set1_epi64(sh ? (int64_t)1 << (sh - 1) : 0), vz = _mm512_set1_epi32((int32_t)o.zp);
-    const __m512i vlo = _mm512_set1_epi64(o.lo - o.zp), vhi = _mm512_set1_epi64(o.hi - o.zp);
-    const __m128i cnt = _mm_cvtsi32_si128(sh);
+    qrt_rq_z c = qrt_rq_z_init(bias, m, o);
     for (; i < n; i += 16) {
       __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
-      __m512i a = _mm512_add_epi32(_mm512_maskz_loadu_epi32(k, acc + i), vb);
-      __m512i e = _mm512_mul_epi32(a, vm), d = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), vm);
-      e = _mm512_sra_epi64(_mm512_add_epi64(e, vr), cnt), d = _mm512_sra_epi64(_mm512_add_epi64(d, vr), cnt);
-      e = _mm512_min_epi64(_mm512_max_epi64(e, vlo), vhi), d = _mm512_min_epi64(_mm512_max_epi64(d, vlo), vhi);
-      a = _mm512_add_epi32(_mm512_mask_blend_epi32(0xAAAA, e, _mm512_slli_epi64(d, 32)), vz);
-      if (o.es == 1) {
-        __m128i b = _mm512_cvtepi32_epi8(a);
-        if (k == 0xFFFF) _mm_storeu_si128((__m128i *)(void *)((int8_t *)y + y0 + i), b);
-        else _mm512_mask_cvtepi32_storeu_epi8((int8_t *)y + y0 + i, k, a);
-      } else if (o.es == 2) {
-        __m256i b = _mm512_cvtepi32_epi16(a);
-        if (k == 0xFFFF) _mm256_storeu_si256((__m256i *)(void *)((int16_t *)y + y0 + i), b);
-        else _mm512_mask_cvtepi32_storeu_epi16((int16_t *)y + y0 + i, k, a);
-      } else {
-        if (k == 0xFFFF) _mm512_storeu_si512((void *)((int32_t *)y + y0 + i), a);
-        else _mm512_mask_storeu_epi32((int32_t *)y + y0 + i, k, a);
-      }
+      qrt_rq_z_put(&c, _mm512_maskz_loadu_epi32(k, acc + i), k, o.es, y, y0 + i);
     }
     return;
   }
@@ -1489,19 +1500,206 @@ static void qrt_convpl(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
 }
 /* @end */
 
-/* @fn qrt_conv_packed uses qrt_pl_ok qrt_conv8_ok qrt_dw_ok */
+/* @fn qrt_pw_ok uses qrt_fast16 */
+/* Whether qrt_conv runs this conv on the pointwise kernel (qrt_convpw): the
+ * int32 path's conditions, weights of at most 8 bits, an int8 zero point, a
+ * 1 x 1 window at stride 1 without padding (so each group is a matrix product
+ * of its weights and its input channels' planes) and K small enough that sums
+ * of up to K products of a byte and an int8 fit int32 before the correction. */
+static int qrt_pw_ok(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
+  int i, one = 1;
+  for (i = 0; i < 3; i++)
+    one &= g->k[i] == 1 && g->stride[i] == 1 && g->pad[i] == 0 && g->pad_end[i] == 0 && g->od[i] == g->id[i];
+  return one && qrt_fast16(acc_bits, xes, zx, wbits) && wbits <= 8 && zx >= -128 && zx <= 127 &&
+         g->c / g->group <= 65536;
+}
+/* @end */
+
+/* @fn qrt_pw_dims */
+/* qrt_convpw's scratch, at 64-byte boundaries: *kq quads of input channels
+ * per group, *pv4 the positions' vectors of 16 rounded up to 4; at[0] the
+ * input as quads (bytes [kq][pv4 * 16][4], AVX-512 body) or one channel's
+ * sums (int32 [P], portable body), at[1] the group's weights as int8 [m /
+ * group][kq * 4] (unless packed by the C target), at[2] their sums (int32
+ * [m / group]), at[3] a row of zero weights; returns the total. */
+static dlrt_i qrt_pw_dims(const dlrt_win *g, dlrt_i *kq, dlrt_i *pv4, dlrt_i *at) {
+  dlrt_i P = g->od[0] * g->od[1] * g->od[2], mg = g->m / g->group, a0;
+  *kq = (g->c / g->group + 3) / 4, *pv4 = (P + 63) / 64 * 4;
+  a0 = *kq * *pv4 * 64 > P * 4 ? *kq * *pv4 * 64 : P * 4;
+  at[0] = 0;
+  at[1] = at[0] + (a0 + 63) / 64 * 64;
+  at[2] = at[1] + (mg * *kq * 4 + 63) / 64 * 64;
+  at[3] = at[2] + (mg * 4 + 63) / 64 * 64;
+  return at[3] + (*kq * 4 + 63) / 64 * 64;
+}
+/* @end */
+
+/* @fn qrt_packpw uses qrt_wget */
+/* The weights of output channels m0 .. m0 + nm - 1 (of a pointwise conv's
+ * [m][c / group]) as qrt_convpw reads them: per channel its c / group int8
+ * weights, zeros up to a multiple of 4. */
+static void qrt_packpw(const dlrt_win *g, qrt_wts w, dlrt_i m0, dlrt_i nm, int8_t *dst) {
+  dlrt_i cg = g->c / g->group, k4 = (cg + 3) / 4 * 4, m, k;
+  for (m = 0; m < nm; m++)
+    for (k = 0; k < k4; k++) dst[m * k4 + k] = (int8_t)(k < cg ? qrt_wget(w, (m0 + m) * cg + k) : 0);
+}
+/* @end */
+
+/* @fn qrt_pwmul uses qrt_simd qrt_out_row */
+/* One group of a pointwise conv: y[m][p] = out(sum_c w[m][c] (x[c][p] - zx))
+ * for m < mg, p < P. AVX-512: the input channels in quads of bytes x + 128
+ * (x4[q][p][4], built 64 positions at a time by byte and word interleaves and
+ * a 4 x 4 transpose of 128-bit lanes), then tiles of 4 channels x 64
+ * positions, one VPDPBUSD per channel, quad and 16 positions (x + 128 against
+ * the int8 weights; the correction -(zx + 128) sum(w) starts each sum), the
+ * output stage in registers and stored straight into the channel-major
+ * output. Portable C: per channel, sums over the channels in int32 (loops
+ * compilers vectorize), then the output stage. */
+#ifdef QRT_WZ
+static QRT_TZ void qrt_pwquads_z(const int8_t *x, dlrt_i cg, dlrt_i P, dlrt_i kq, dlrt_i pv4, uint8_t *x4) {
+  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  dlrt_i q, p, t;
+  for (q = 0; q < kq; q++)
+    for (p = 0; p < P; p += 64) {
+      __mmask64 k = P - p >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (P - p)) - 1;
+      __m512i r[4], ab0, ab1, cd0, cd1, u0, u1, u2, u3, v0, v1, v2, v3;
+      uint8_t *dst = x4 + (q * pv4 * 16 + p) * 4;
+      for (t = 0; t < 4; t++)
+        r[t] = 4 * q + t < cg ? _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, x + (4 * q + t) * P + p), flip)
+                              : _mm512_setzero_si512();
+      ab0 = _mm512_unpacklo_epi8(r[0], r[1]), ab1 = _mm512_unpackhi_epi8(r[0], r[1]);
+      cd0 = _mm512_unpacklo_epi8(r[2], r[3]), cd1 = _mm512_unpackhi_epi8(r[2], r[3]);
+      /* per 128-bit lane L: positions 16 L + 0..3, 4..7, 8..11, 12..15 */
+      u0 = _mm512_unpacklo_epi16(ab0, cd0), u1 = _mm512_unpackhi_epi16(ab0, cd0);
+      u2 = _mm512_unpacklo_epi16(ab1, cd1), u3 = _mm512_unpackhi_epi16(ab1, cd1);
+      /* the 4 x 4 transpose of lanes: vector L = lane L of u0, u1, u2, u3 */
+      v0 = _mm512_shuffle_i32x4(u0, u1, 0x44), v1 = _mm512_shuffle_i32x4(u0, u1, 0xEE);
+      v2 = _mm512_shuffle_i32x4(u2, u3, 0x44), v3 = _mm512_shuffle_i32x4(u2, u3, 0xEE);
+      _mm512_storeu_si512((void *)dst, _mm512_shuffle_i32x4(v0, v2, 0x88));
+      _mm512_storeu_si512((void *)(dst + 64), _mm512_shuffle_i32x4(v0, v2, 0xDD));
+      _mm512_storeu_si512((void *)(dst + 128), _mm512_shuffle_i32x4(v1, v3, 0x88));
+      _mm512_storeu_si512((void *)(dst + 192), _mm512_shuffle_i32x4(v1, v3, 0xDD));
+    }
+}
+static QRT_TZ void qrt_pwmul_z(const int8_t *x, int32_t zu, const int8_t *wk, const int8_t *zero, dlrt_i mg, dlrt_i cg,
+                               dlrt_i P, const int32_t *bias, const qrt_mult *mult, qrt_out o, void *y, dlrt_i ybase,
+                               unsigned char *scratch, const dlrt_i *at, dlrt_i kq, dlrt_i pv4) {
+  uint8_t *x4 = scratch + at[0];
+  int32_t *ws = (int32_t *)(void *)(scratch + at[2]);
+  dlrt_i m0, p0, q, r, j, k4 = kq * 4;
+  qrt_pwquads_z(x, cg, P, kq, pv4, x4);
+  for (r = 0; r < mg; r++) { /* the weights' sums: VPDPBUSD with bytes of 1 */
+    __m512i a = _mm512_setzero_si512();
+    for (j = 0; j < k4; j += 64) {
+      __mmask64 k = k4 - j >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (k4 - j)) - 1;
+      a = _mm512_dpbusd_epi32(a, _mm512_set1_epi8(1), _mm512_maskz_loadu_epi8(k, wk + r * k4 + j));
+    }
+    ws[r] = _mm512_reduce_add_epi32(a);
+  }
+  for (m0 = 0; m0 < mg; m0 += 4) {
+    const int8_t *wr[4];
+    for (r = 0; r < 4; r++) wr[r] = m0 + r < mg ? wk + (m0 + r) * k4 : zero;
+    for (p0 = 0; p0 < P; p0 += 64) {
+      __m512i a[4][4];
+      for (r = 0; r < 4; r++)
+        a[r][0] = a[r][1] = a[r][2] = a[r][3] = _mm512_set1_epi32(m0 + r < mg ? -zu * ws[m0 + r] : 0);
+      for (q = 0; q < kq; q++) {
+        const uint8_t *s = x4 + (q * pv4 * 16 + p0) * 4;
+        const __m512i x0 = _mm512_loadu_si512((const void *)s), x1 = _mm512_loadu_si512((const void *)(s + 64));
+        const __m512i x2 = _mm512_loadu_si512((const void *)(s + 128)), x3 = _mm512_loadu_si512((const void *)(s + 192));
+        for (r = 0; r < 4; r++) {
+          int32_t wv;
+          __m512i b;
+          memcpy(&wv, wr[r] + 4 * q, 4);
+          b = _mm512_set1_epi32(wv);
+          a[r][0] = _mm512_dpbusd_epi32(a[r][0], x0, b), a[r][1] = _mm512_dpbusd_epi32(a[r][1], x1, b);
+          a[r][2] = _mm512_dpbusd_epi32(a[r][2], x2, b), a[r][3] = _mm512_dpbusd_epi32(a[r][3], x3, b);
+        }
+      }
+      for (r = 0; r < 4 && m0 + r < mg; r++) {
+        dlrt_i ch = m0 + r, y0 = ybase + ch * P;
+        if (mult[ch].m0 >= 0 && mult[ch].m0 < ((int64_t)1 << 31)) {
+          qrt_rq_z c = qrt_rq_z_init(bias ? bias[ch] : 0, mult[ch], o);
+          for (j = 0; j < 4 && p0 + 16 * j < P; j++) {
+            dlrt_i left = P - p0 - 16 * j;
+            qrt_rq_z_put(&c, a[r][j], (__mmask16)(left >= 16 ? 0xFFFF : (1u << left) - 1), o.es, y, y0 + p0 + 16 * j);
+          }
+        } else {
+          int32_t t[64];
+          for (j = 0; j < 4; j++) _mm512_storeu_si512((void *)(t + 16 * j), a[r][j]);
+          qrt_out_row(t, P - p0 < 64 ? P - p0 : 64, bias ? bias[ch] : 0, mult[ch], o, y, y0 + p0);
+        }
+      }
+    }
+  }
+}
+#endif
+static void qrt_pwmul_c(const int8_t *x, int32_t zx, const int8_t *wk, dlrt_i mg, dlrt_i cg, dlrt_i P,
+                        const int32_t *bias, const qrt_mult *mult, qrt_out o, void *y, dlrt_i ybase, int32_t *sum) {
+  dlrt_i m, c, p, k4 = (cg + 3) / 4 * 4;
+  for (m = 0; m < mg; m++) {
+    for (p = 0; p < P; p++) sum[p] = 0;
+    for (c = 0; c < cg; c++) {
+      const int8_t *xc = x + c * P;
+      int32_t wv = wk[m * k4 + c];
+      for (p = 0; p < P; p++) sum[p] += wv * (xc[p] - zx);
+    }
+    qrt_out_row(sum, P, bias ? bias[m] : 0, mult[m], o, y, ybase + m * P);
+  }
+}
+/* @end */
+
+/* @fn qrt_convpw uses qrt_pw_dims qrt_packpw qrt_pwmul */
+/* qrt_conv when qrt_pw_ok holds: per group, its weights as qrt_packpw writes
+ * them (as they are when the C target packed them, w.cl = 2; 8-bit weights
+ * with a multiple of 4 channels per group read in place; else packed into the
+ * scratch), then qrt_pwmul. */
+static void qrt_convpw(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
+                       const qrt_mult *mult, qrt_out o, void *y, unsigned char *scratch) {
+  dlrt_i cg = g->c / g->group, mg = g->m / g->group, P = g->od[0] * g->od[1] * g->od[2], kq, pv4, at[4], n, gr;
+  int8_t *zero;
+  int z = QRT_PICK(1, 0, 0);
+  qrt_pw_dims(g, &kq, &pv4, at);
+  zero = (int8_t *)(scratch + at[3]);
+  memset(zero, 0, (size_t)(kq * 4));
+  for (n = 0; n < g->n; n++)
+    for (gr = 0; gr < g->group; gr++) {
+      const int8_t *xg = x + (n * g->c + gr * cg) * P, *wk = (const int8_t *)(scratch + at[1]);
+      dlrt_i ybase = (n * g->m + gr * mg) * P;
+      if (w.cl == 2 || (w.bits == 8 && !w.cb && cg % 4 == 0)) wk = (const int8_t *)w.data + gr * mg * kq * 4;
+      else qrt_packpw(g, w, gr * mg, mg, (int8_t *)(scratch + at[1]));
+#ifdef QRT_WZ
+      if (z) {
+        qrt_pwmul_z(xg, (int32_t)(zx + 128), wk, zero, mg, cg, P, bias ? bias + gr * mg : NULL, mult + gr * mg, o, y,
+                    ybase, scratch, at, kq, pv4);
+        continue;
+      }
+#endif
+      qrt_pwmul_c(xg, (int32_t)zx, wk, mg, cg, P, bias ? bias + gr * mg : NULL, mult + gr * mg, o, y, ybase,
+                  (int32_t *)(void *)(scratch + at[0]));
+    }
+  (void)z;
+}
+/* @end */
+
+/* @fn qrt_conv_packed uses qrt_pw_ok qrt_pl_ok qrt_conv8_ok qrt_dw_ok */
 int qrt_conv_packed(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
-  return qrt_pl_ok(g, xes, zx, wbits, acc_bits)       ? 3
+  return qrt_pw_ok(g, xes, zx, wbits, acc_bits)       ? 4
+         : qrt_pl_ok(g, xes, zx, wbits, acc_bits)     ? 3
          : qrt_conv8_ok(g, xes, zx, wbits, acc_bits) ? 1
          : qrt_dw_ok(g, xes, zx, wbits, acc_bits)    ? 2
                                                      : 0;
 }
 /* @end */
 
-/* @fn qrt_conv_pack uses qrt_pack8 qrt_packdw qrt_pl_dims qrt_packpl */
+/* @fn qrt_conv_pack uses qrt_pack8 qrt_packdw qrt_pl_dims qrt_packpl qrt_packpw */
 dlrt_i qrt_conv_pack(const dlrt_win *g, int kind, qrt_wts w, int8_t *dst) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], nbg = (g->m / g->group + 15) / 16, gr, b;
   dlrt_i blk = (K + 3) / 4 * 64;
+  if (kind == 4) {
+    if (dst) qrt_packpw(g, w, 0, g->m, dst);
+    return g->m * (K + 3) / 4 * 4;
+  }
   if (kind == 3) {
     qrt_plg d;
     qrt_pl_dims(g, &d);
@@ -1519,7 +1717,7 @@ dlrt_i qrt_conv_pack(const dlrt_win *g, int kind, qrt_wts w, int8_t *dst) {
 }
 /* @end */
 
-/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store qrt_fast16 qrt_conv16 qrt_pl_ok qrt_convpl qrt_conv8_ok qrt_conv8 qrt_dw_ok qrt_convdw */
+/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store qrt_fast16 qrt_conv16 qrt_pw_ok qrt_convpw qrt_pl_ok qrt_convpl qrt_conv8_ok qrt_conv8 qrt_dw_ok qrt_convdw */
 void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
               const qrt_mult *mult, qrt_out o, int acc_bits, void *y, void *scratch) {
   dlrt_i cg = g->c / g->group, mg = g->m / g->group;
@@ -1528,6 +1726,10 @@ void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, 
   dlrt_i n, gr, c, kd, kh, kw, od, oh, ow, m, p;
   int32_t *col;
   int64_t *acc;
+  if (qrt_pw_ok(g, xes, zx, w.bits, acc_bits)) {
+    qrt_convpw(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
+    return;
+  }
   if (qrt_pl_ok(g, xes, zx, w.bits, acc_bits)) {
     qrt_convpl(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
     return;
@@ -1581,10 +1783,11 @@ int qrt_conv_cl(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits)
 }
 /* @end */
 
-/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_pl_ok qrt_pl_dims qrt_conv8_ok qrt_conv8_dims qrt_dw_ok qrt_dw_dims */
+/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_pw_ok qrt_pw_dims qrt_pl_ok qrt_pl_dims qrt_conv8_ok qrt_conv8_dims qrt_dw_ok qrt_dw_dims */
 dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int acc_bits) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], P = g->od[0] * g->od[1] * g->od[2];
   dlrt_i cp, pd[3], at[8], wc, nl, cap;
+  if (qrt_pw_ok(g, xes, zx, w.bits, acc_bits)) return qrt_pw_dims(g, &cp, &wc, at);
   if (qrt_pl_ok(g, xes, zx, w.bits, acc_bits)) {
     qrt_plg d;
     qrt_pl_dims(g, &d);

@@ -462,7 +462,7 @@ static void wts_literal(DlBuf *b, const char *name, const struct DlQStep *q) {
     int8_t *pk = malloc((size_t)(np ? np : 1));
     qrt_conv_pack(g, kind, q->w, pk);
     dl_buf_printf(b, "/* %lld weights at %d bits, packed for the %s kernel: %lld bytes */\nstatic const int8_t %s_d[%lld] = {",
-                  (long long)q->nw, bits, kind == 3 ? "plane" : kind == 2 ? "depthwise" : "u8 x s8", (long long)np, name, (long long)(np ? np : 1));
+                  (long long)q->nw, bits, kind == 4 ? "pointwise" : kind == 3 ? "plane" : kind == 2 ? "depthwise" : "u8 x s8", (long long)np, name, (long long)(np ? np : 1));
     for (dlrt_i i = 0; i < np; i++) dl_buf_printf(b, "%s%d", i % 16 ? ", " : (i ? ",\n  " : "\n  "), (int)pk[i]);
     dl_buf_printf(b, "%s};\nstatic const qrt_wts %s = {%s_d, 8, 2, 0, 1, 1};\n", np ? "" : "0", name, name);
     free(pk);

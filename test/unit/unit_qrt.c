@@ -428,6 +428,76 @@ static void plane_paths(void) {
          cases >= 300 ? "300+" : "too few", bad, pkbad, notpl, overrun);
 }
 
+/* The pointwise kernel (qrt_convpw: 1 x 1 windows at stride 1, no padding):
+ * 1..70 channels per group (multiples of 4 read in place, others padded),
+ * 1..3 groups, 1..40 output channels per group (tiles of 4 with a tail),
+ * positions from 1 to a few hundred (tiles of 64 with a tail), 2..8-bit
+ * weights, int8 and int16 outputs, multipliers past 2^31 now and then (the
+ * scalar output stage), against the definition, the int64 path and weights
+ * packed by qrt_conv_pack. */
+static void pointwise_paths(void) {
+  static const int cgs[] = {1, 3, 4, 5, 16, 32, 64, 70}, bitss[] = {2, 3, 4, 7, 8, 8};
+  int bad = 0, overrun = 0, cases = 0, pkbad = 0, notpw = 0;
+  for (int t = 0; t < 300; t++) {
+    dlrt_win g;
+    memset(&g, 0, sizeof g);
+    dlrt_i cg = cgs[next() % 8], mg = rnd(1, 40);
+    g.group = next() % 4 == 0 ? rnd(2, 3) : 1, g.n = rnd(1, 2), g.c = cg * g.group, g.m = mg * g.group;
+    for (int i = 0; i < 3; i++) g.k[i] = g.stride[i] = g.dil[i] = 1, g.id[i] = g.od[i] = 1;
+    g.id[2] = g.od[2] = rnd(1, 20), g.id[1] = g.od[1] = next() % 4 ? rnd(1, 20) : 1;
+    dlrt_i K = cg, P = g.od[1] * g.od[2];
+    int64_t nx = g.n * g.c * P, nw = g.m * K, ny = g.n * g.m * P, wmax, bmax = 0, zx = rnd(-128, 127);
+    int8_t *x = malloc((size_t)nx);
+    int32_t *wv = malloc(sizeof(int32_t) * (size_t)nw);
+    int32_t *bias = next() % 4 ? malloc(sizeof(int32_t) * (size_t)g.m) : NULL;
+    qrt_wts w = {0};
+    unsigned char *wp = random_weights(nw, bitss[next() % 6], wv, &w, &wmax);
+    qrt_mult *mult = malloc(sizeof(qrt_mult) * (size_t)g.m);
+    qrt_out o = random_out();
+    for (int64_t i = 0; i < nx; i++) x[i] = (int8_t)rnd(-128, 127);
+    for (dlrt_i i = 0; bias && i < g.m; i++) bias[i] = (int32_t)rnd(-100000, 100000), bmax = 100000;
+    random_mults(mult, g.m);
+    for (dlrt_i i = 0; i < g.m; i++)
+      if (next() % 10 == 0) mult[i].m0 = rnd((int64_t)1 << 31, (int64_t)1 << 33), mult[i].shift += 3;
+    if ((double)K * (double)(128 + llabs(zx)) * (double)wmax + (double)bmax >= 2147483648.0) {
+      free(x), free(wv), free(bias), free(wp), free(mult);
+      continue;
+    }
+    int kind = qrt_conv_packed(&g, 1, zx, w.bits, 32);
+    cases++, notpw += kind != 4;
+    size_t n32 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 32), n64 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 64);
+    dlrt_i np = kind ? qrt_conv_pack(&g, kind, w, NULL) : 1;
+    int8_t *pk = malloc((size_t)np);
+    unsigned char *s32 = guarded(n32), *s64 = guarded(n64), *spk = guarded(n32);
+    unsigned char *y32 = calloc((size_t)ny, (size_t)o.es), *y64 = calloc((size_t)ny, (size_t)o.es);
+    unsigned char *ypk = calloc((size_t)ny, (size_t)o.es);
+    if (kind) qrt_conv_pack(&g, kind, w, pk);
+    qrt_conv(&g, x, 1, zx, w, bias, mult, o, 32, y32, s32);
+    qrt_conv(&g, x, 1, zx, w, bias, mult, o, 64, y64, s64);
+    qrt_conv(&g, x, 1, zx, (qrt_wts){pk, 8, 2}, bias, mult, o, 32, ypk, spk);
+    overrun += !guard_intact(s32, n32) || !guard_intact(s64, n64) || !guard_intact(spk, n32);
+    int diff = memcmp(y32, y64, (size_t)ny * (size_t)o.es) != 0;
+    pkbad += memcmp(y32, ypk, (size_t)ny * (size_t)o.es) != 0;
+    for (dlrt_i n = 0; n < g.n && !diff; n++)
+      for (dlrt_i m = 0; m < g.m && !diff; m++)
+        for (dlrt_i p = 0; p < P && !diff; p++) {
+          int64_t acc = bias ? bias[m] : 0;
+          for (dlrt_i c = 0; c < cg; c++)
+            acc += (x[(n * g.c + m / mg * cg + c) * P + p] - zx) * (int64_t)wv[m * K + c];
+          dlrt_i yi = (n * g.m + m) * P + p;
+          int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : ((int16_t *)y32)[yi];
+          diff = got != store_ref(acc, mult[m], o);
+        }
+    bad += diff;
+    free(x), free(wv), free(bias), free(wp), free(mult), free(pk), free(s32), free(s64), free(spk);
+    free(y32), free(y64), free(ypk);
+  }
+  expect(cases >= 200 && bad == 0 && pkbad == 0 && notpw == 0 && overrun == 0,
+         "pointwise conv: the definition, the int64 path and packed weights agree");
+  printf("pointwise conv: %s cases, %d differ, %d differ packed, %d not on the pointwise kernel, %d overrun\n",
+         cases >= 200 ? "200+" : "too few", bad, pkbad, notpw, overrun);
+}
+
 static void matmul_paths(void) {
   static const int bitss[] = {2, 4, 7, 8, 16};
   int bad = 0, overrun = 0, cases = 0, spcases = 0, spbad = 0;
@@ -633,6 +703,7 @@ int main(void) {
   conv_paths();
   depthwise_paths();
   plane_paths();
+  pointwise_paths();
   matmul_paths();
   pool_paths();
   printf("%d passed, %d failed\n", passed, failed);
