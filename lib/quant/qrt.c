@@ -2384,7 +2384,60 @@ static int64_t qrt_div_round(int64_t s, int64_t c) {
 }
 /* @end */
 
-/* @fn qrt_pool uses qrt_ld qrt_st qrt_div_round */
+/* @fn qrt_maxpool8 uses qrt_simd */
+/* Max pooling of int8 planes whose windows all lie inside the input (no
+ * padding reached, no dilation, 2-D): channel by channel, output row by output
+ * row, contiguous reads. The common 2 x 2 window at stride 2 with AVX-512: the
+ * two input rows' bytewise maximum, its even and odd columns split by a byte
+ * shuffle and a qword permutation, their maximum, 32 outputs at a time,
+ * stored whole (only the tensor's last bytes masked); else plain C. Returns 0 when the geometry is not one of these. */
+#ifdef QRT_WZ
+static QRT_TZ void qrt_maxpool22_z(const dlrt_win *g, dlrt_i nc, const int8_t *x, int8_t *y) {
+  const __m512i eo = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15));
+  const __m512i lanes = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+  const dlrt_i ih = g->id[1], iw = g->id[2], oh = g->od[1], ow = g->od[2];
+  dlrt_i q, r, j;
+  for (q = 0; q < nc; q++)
+    for (r = 0; r < oh; r++) {
+      const int8_t *a = x + (q * ih + 2 * r) * iw;
+      int8_t *o = y + (q * oh + r) * ow;
+      for (j = 0; j < ow; j += 32) {
+        dlrt_i cnt = 2 * (ow - j < 32 ? ow - j : 32);
+        __mmask64 k = cnt == 64 ? ~(__mmask64)0 : ((__mmask64)1 << cnt) - 1;
+        __m512i v = _mm512_max_epi8(_mm512_maskz_loadu_epi8(k, a + 2 * j), _mm512_maskz_loadu_epi8(k, a + iw + 2 * j));
+        v = _mm512_permutexvar_epi64(lanes, _mm512_shuffle_epi8(v, eo));
+        v = _mm512_max_epi8(v, _mm512_shuffle_i64x2(v, v, 0x4E)); /* bytes 0..31: the maxima of column pairs */
+        if ((o - y) + j + 32 > nc * oh * ow) _mm512_mask_storeu_epi8(o + j, k >> (cnt / 2), v);
+        else _mm256_storeu_si256((__m256i *)(void *)(o + j), _mm512_castsi512_si256(v)); /* past the row: bytes written later */
+      }
+    }
+}
+#endif
+static int qrt_maxpool8(const dlrt_win *g, const int8_t *x, int8_t *y) {
+  dlrt_i nc = g->n * g->c, q, r, c, kh, kw, i;
+  for (i = 0; i < 3; i++)
+    if (g->pad[i] || g->dil[i] != 1 || (g->od[i] - 1) * g->stride[i] + g->k[i] > g->id[i]) return 0;
+  if (g->id[0] != 1 || g->k[0] != 1) return 0;
+#ifdef QRT_WZ
+  if (g->k[1] == 2 && g->k[2] == 2 && g->stride[1] == 2 && g->stride[2] == 2 && QRT_PICK(1, 0, 0)) {
+    qrt_maxpool22_z(g, nc, x, y);
+    return 1;
+  }
+#endif
+  for (q = 0; q < nc; q++)
+    for (r = 0; r < g->od[1]; r++)
+      for (c = 0; c < g->od[2]; c++) {
+        const int8_t *a = x + (q * g->id[1] + r * g->stride[1]) * g->id[2] + c * g->stride[2];
+        int8_t m = -128;
+        for (kh = 0; kh < g->k[1]; kh++)
+          for (kw = 0; kw < g->k[2]; kw++) m = a[kh * g->id[2] + kw] > m ? a[kh * g->id[2] + kw] : m;
+        y[(q * g->od[1] + r) * g->od[2] + c] = m;
+      }
+  return 1;
+}
+/* @end */
+
+/* @fn qrt_pool uses qrt_ld qrt_st qrt_div_round qrt_maxpool8 */
 /* Taps [*k0, *k1) of window o along dim d whose input index lies in [lo, hi). */
 static void qrt_krange(const dlrt_win *g, int d, dlrt_i o, dlrt_i lo, dlrt_i hi, dlrt_i *k0, dlrt_i *k1) {
   dlrt_i z = o * g->stride[d] - g->pad[d], a = 0, b = g->k[d];
@@ -2398,6 +2451,7 @@ void qrt_pool(const dlrt_win *g, int kind, const void *x, int64_t zp, int es, vo
   dlrt_i nc = g->n * g->c, q, o[3], a[3], b[3], k0, k1, k2, off[32], t, nt;
   const int8_t *x8 = (const int8_t *)x;
   int d;
+  if (kind == 0 && es == 1 && qrt_maxpool8(g, x8, (int8_t *)y)) return;
   /* which taps of a window fall inside the input depends on the position only: their offsets
    * (up to 32 of them) are found once for all channels */
   for (o[0] = 0; o[0] < g->od[0]; o[0]++)
