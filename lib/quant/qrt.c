@@ -814,7 +814,172 @@ static void qrt_tr16(const int32_t *tile, dlrt_i np, dlrt_i pitch, const int32_t
 #endif
 /* @end */
 
-/* @fn qrt_conv8 uses qrt_conv8_dims qrt_pack8 qrt_tile8 qrt_tile8d qrt_cl16 qrt_tr16 qrt_out_row */
+/* @fn qrt_convgr uses qrt_simd qrt_out_row qrt_pack8 */
+/* qrt_conv8 with AVX-512 on a 2-D window without dilation, strides 1 or 2, a
+ * multiple of 4 input channels per group and at most 64 taps: positions in
+ * the vector lanes, channels in quads, no im2col and no transposes. Per group
+ * the input becomes phase planes (as in qrt_pl_dims: sh x sw of them, pitch
+ * wp) of int32 quads (the bytes x + 128 of 4 consecutive channels at one
+ * padded position; the padding zx + 128), built row by row from the
+ * channel-major input by byte and word interleaves; outputs are computed on
+ * the planes' grid (output (r, c) at r * wp + c), tiles of 4 output channels
+ * x 64 grid positions, one VPDPBUSD per channel, quad of channels, tap and 16
+ * positions, reading the plane of the tap's phase at the tap's offset; the
+ * correction -(zx + 128) sum(w) starts each sum; the output stage in
+ * registers, the grid's positions that are outputs (keep) closed up by a
+ * compress and stored straight into the channel-major output. Weights are
+ * read in qrt_pack8's order (k = [kh][kw][c]). gr_dims: the scratch
+ * (returns its size; at[0] the planes, at[1] one block's packed weights, at[2]
+ * the keep bits and at[3] the output offset of each 16 grid positions). */
+typedef struct {
+  dlrt_i sh, sw, wp, hp, nq, pb, nt, kq, np, at[5];
+  dlrt_i ph[64], off[64];
+} qrt_grg;
+static int qrt_gr_geom(const dlrt_win *g) {
+  return g->c / g->group % 4 == 0 && g->id[0] == 1 && g->od[0] == 1 && g->k[0] == 1 && g->pad[0] == 0 &&
+         g->dil[1] == 1 && g->dil[2] == 1 && g->stride[1] >= 1 && g->stride[1] <= 2 && g->stride[2] >= 1 &&
+         g->stride[2] <= 2 && g->k[1] * g->k[2] <= 64;
+}
+static dlrt_i qrt_gr_dims(const dlrt_win *g, qrt_grg *d) {
+  dlrt_i need, have, hpad, wpad, kh, kw, omax = 0, K = g->c / g->group * g->k[1] * g->k[2];
+  d->sh = g->stride[1], d->sw = g->stride[2], d->np = d->sh * d->sw;
+  need = (g->od[1] - 1) * d->sh + g->k[1], have = g->pad[1] + g->id[1] + (g->pad_end[1] > 0 ? g->pad_end[1] : 0);
+  hpad = need > have ? need : have;
+  need = (g->od[2] - 1) * d->sw + g->k[2], have = g->pad[2] + g->id[2] + (g->pad_end[2] > 0 ? g->pad_end[2] : 0);
+  wpad = need > have ? need : have;
+  d->hp = (hpad + d->sh - 1) / d->sh, d->wp = (wpad + d->sw - 1) / d->sw;
+  d->nq = (g->od[1] * d->wp + 63) / 64 * 64, d->kq = g->c / g->group / 4, d->nt = 0;
+  for (kh = 0; kh < g->k[1]; kh++)
+    for (kw = 0; kw < g->k[2]; kw++, d->nt++) {
+      d->ph[d->nt] = kh % d->sh * d->sw + kw % d->sw, d->off[d->nt] = kh / d->sh * d->wp + kw / d->sw;
+      omax = d->off[d->nt] > omax ? d->off[d->nt] : omax;
+    }
+  /* int32 per plane: the rows, 64 more for whole-vector row stores, and every grid read */
+  d->pb = d->hp * d->wp + 64 > d->nq + omax ? d->hp * d->wp + 64 : d->nq + omax;
+  d->pb = (d->pb + 15) / 16 * 16;
+  d->at[0] = 0;
+  d->at[1] = d->at[0] + d->kq * d->np * d->pb * 4;
+  d->at[2] = d->at[1] + ((K + 3) / 4 * 64 + 63) / 64 * 64;
+  d->at[3] = d->at[2] + (d->nq / 16 * 2 + 63) / 64 * 64;
+  d->at[4] = d->at[3] + (d->nq / 16 * 4 + 63) / 64 * 64;
+  return d->at[4];
+}
+#ifdef QRT_WZ
+/* The group's input channels (cg of them at x, planes of ivol) into d's quad planes qp, which hold zu
+ * bytes wherever no input lands (set once by the caller; rows only overwrite input positions). */
+static QRT_TZ void qrt_grplanes_z(const dlrt_win *g, const qrt_grg *d, const int8_t *x, int32_t zu, int32_t *qp) {
+  const __m512i flip = _mm512_set1_epi8((char)0x80), vzu = _mm512_set1_epi8((char)zu);
+  const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  const dlrt_i ih = g->id[1], iw = g->id[2], ivol = ih * iw, hs = d->sh - 1, pl = g->pad[2];
+  const dlrt_i ce = pl / 2 + pl % 2 * d->pb, co = (pl + 1) / 2 + (pl + 1) % 2 * d->pb;
+  dlrt_i q, i1, j, t, v;
+  for (q = 0; q < d->kq; q++)
+    for (i1 = 0; i1 < ih; i1++) {
+      dlrt_i r = i1 + g->pad[1];
+      int32_t *row = qp + (q * d->np + (r & hs) * d->sw) * d->pb + (r >> hs) * d->wp;
+      for (j = 0; j < iw; j += 64) {
+        dlrt_i cnt = iw - j < 64 ? iw - j : 64;
+        __mmask64 k = cnt == 64 ? ~(__mmask64)0 : ((__mmask64)1 << cnt) - 1;
+        __m512i a[4], ab0, ab1, cd0, cd1, u0, u1, u2, u3, v0, v1, v2, v3, p[4];
+        for (t = 0; t < 4; t++)
+          a[t] = _mm512_mask_blend_epi8(k, vzu, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, x + (4 * q + t) * ivol + i1 * iw + j), flip));
+        ab0 = _mm512_unpacklo_epi8(a[0], a[1]), ab1 = _mm512_unpackhi_epi8(a[0], a[1]);
+        cd0 = _mm512_unpacklo_epi8(a[2], a[3]), cd1 = _mm512_unpackhi_epi8(a[2], a[3]);
+        u0 = _mm512_unpacklo_epi16(ab0, cd0), u1 = _mm512_unpackhi_epi16(ab0, cd0);
+        u2 = _mm512_unpacklo_epi16(ab1, cd1), u3 = _mm512_unpackhi_epi16(ab1, cd1);
+        v0 = _mm512_shuffle_i32x4(u0, u1, 0x44), v1 = _mm512_shuffle_i32x4(u0, u1, 0xEE);
+        v2 = _mm512_shuffle_i32x4(u2, u3, 0x44), v3 = _mm512_shuffle_i32x4(u2, u3, 0xEE);
+        p[0] = _mm512_shuffle_i32x4(v0, v2, 0x88), p[1] = _mm512_shuffle_i32x4(v0, v2, 0xDD); /* positions j + 0..15, 16..31 */
+        p[2] = _mm512_shuffle_i32x4(v1, v3, 0x88), p[3] = _mm512_shuffle_i32x4(v1, v3, 0xDD);
+        if (d->sw == 1) {
+          for (v = 0; v < (cnt + 15) / 16; v++) _mm512_storeu_si512((void *)(row + pl + j + 16 * v), p[v]);
+        } else {
+          _mm512_storeu_si512((void *)(row + ce + j / 2), _mm512_permutex2var_epi32(p[0], ev, p[1]));
+          _mm512_storeu_si512((void *)(row + co + j / 2), _mm512_permutex2var_epi32(p[0], od, p[1]));
+          if (cnt > 32) {
+            _mm512_storeu_si512((void *)(row + ce + j / 2 + 16), _mm512_permutex2var_epi32(p[2], ev, p[3]));
+            _mm512_storeu_si512((void *)(row + co + j / 2 + 16), _mm512_permutex2var_epi32(p[2], od, p[3]));
+          }
+        }
+      }
+    }
+}
+static QRT_TZ void qrt_convgr_z(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias,
+                                const qrt_mult *mult, qrt_out o, void *y, unsigned char *scratch) {
+  qrt_grg d;
+  dlrt_i cg = g->c / g->group, mg = g->m / g->group, P = g->od[1] * g->od[2], K = cg * g->k[1] * g->k[2], Kq = K / 4;
+  dlrt_i nbg = (mg + 15) / 16, ivol = g->id[1] * g->id[2], n, gr, b, m0, q0, cq, t, r, j, v, i;
+  int32_t zu = (int32_t)(zx + 128), *qp, *pos;
+  uint16_t *keep;
+  int8_t *wb;
+  qrt_gr_dims(g, &d);
+  qp = (int32_t *)(void *)(scratch + d.at[0]), wb = (int8_t *)(scratch + d.at[1]);
+  keep = (uint16_t *)(void *)(scratch + d.at[2]), pos = (int32_t *)(void *)(scratch + d.at[3]);
+  for (i = 0, j = 0; i < d.nq / 16; i++) { /* the grid positions that are outputs, and where each vector's go */
+    for (keep[i] = 0, t = 0; t < 16; t++)
+      keep[i] |= (uint16_t)(((16 * i + t) % d.wp < g->od[2] && 16 * i + t < g->od[1] * d.wp) << t);
+    pos[i] = (int32_t)j, j += __builtin_popcount(keep[i]);
+  }
+  memset(qp, (int)zu, (size_t)(d.kq * d.np * d.pb * 4));
+  for (n = 0; n < g->n; n++)
+    for (gr = 0; gr < g->group; gr++) {
+      qrt_grplanes_z(g, &d, x + (n * g->c + gr * cg) * ivol, zu, qp);
+      for (b = 0; b < nbg; b++) {
+        const int8_t *wk = w.cl == 2 ? (const int8_t *)w.data + (gr * nbg + b) * Kq * 64 : wb;
+        int32_t ws[16];
+        if (w.cl != 2) qrt_pack8(g, w, gr, b, wb);
+        { /* the weights' sums: VPDPBUSD with bytes of 1 over each lane's quads */
+          __m512i a = _mm512_setzero_si512();
+          for (i = 0; i < Kq; i++) a = _mm512_dpbusd_epi32(a, _mm512_set1_epi8(1), _mm512_loadu_si512((const void *)(wk + i * 64)));
+          _mm512_storeu_si512((void *)ws, _mm512_mullo_epi32(a, _mm512_set1_epi32(-zu)));
+        }
+        for (m0 = 0; m0 < 16 && 16 * b + m0 < mg; m0 += 4)
+          for (q0 = 0; q0 < d.nq; q0 += 64) {
+            __m512i a[4][4];
+            for (r = 0; r < 4; r++) a[r][0] = a[r][1] = a[r][2] = a[r][3] = _mm512_set1_epi32(ws[m0 + r]);
+            for (cq = 0; cq < d.kq; cq++)
+              for (t = 0; t < d.nt; t++) {
+                const int32_t *s = qp + (cq * d.np + d.ph[t]) * d.pb + q0 + d.off[t];
+                const int8_t *wq = wk + (t * d.kq + cq) * 64 + 4 * m0; /* k = [kh][kw][c]: quad t * kq + cq */
+                const __m512i x0 = _mm512_loadu_si512((const void *)s), x1 = _mm512_loadu_si512((const void *)(s + 16));
+                const __m512i x2 = _mm512_loadu_si512((const void *)(s + 32)), x3 = _mm512_loadu_si512((const void *)(s + 48));
+                for (r = 0; r < 4; r++) {
+                  int32_t wv;
+                  __m512i bb;
+                  memcpy(&wv, wq + 4 * r, 4);
+                  bb = _mm512_set1_epi32(wv);
+                  a[r][0] = _mm512_dpbusd_epi32(a[r][0], x0, bb), a[r][1] = _mm512_dpbusd_epi32(a[r][1], x1, bb);
+                  a[r][2] = _mm512_dpbusd_epi32(a[r][2], x2, bb), a[r][3] = _mm512_dpbusd_epi32(a[r][3], x3, bb);
+                }
+              }
+            for (r = 0; r < 4 && 16 * b + m0 + r < mg; r++) {
+              dlrt_i ch = gr * mg + 16 * b + m0 + r, y0 = (n * g->m + ch) * P;
+              int ok = mult[ch].m0 >= 0 && mult[ch].m0 < ((int64_t)1 << 31);
+              qrt_rq_z c = qrt_rq_z_init(bias ? bias[ch] : 0, mult[ch], o);
+              for (j = 0; j < 4; j++) {
+                __mmask16 kp;
+                v = q0 / 16 + j, kp = keep[v];
+                if (!kp) continue;
+                if (ok) {
+                  __m512i s = _mm512_maskz_compress_epi32(kp, a[r][j]);
+                  dlrt_i nk = __builtin_popcount(kp);
+                  qrt_rq_z_put(&c, s, (__mmask16)(pos[v] + 16 <= P ? 0xFFFF : (1u << nk) - 1), o.es, y, y0 + pos[v]);
+                } else {
+                  int32_t tmp[16];
+                  _mm512_storeu_si512((void *)tmp, _mm512_maskz_compress_epi32(kp, a[r][j]));
+                  qrt_out_row(tmp, __builtin_popcount(kp), bias ? bias[ch] : 0, mult[ch], o, y, y0 + pos[v]);
+                }
+              }
+            }
+          }
+      }
+    }
+}
+#endif
+/* @end */
+
+/* @fn qrt_conv8 uses qrt_conv8_dims qrt_pack8 qrt_tile8 qrt_tile8d qrt_cl16 qrt_tr16 qrt_out_row qrt_convgr */
 /* qrt_conv when qrt_conv8_ok holds. With u = x + 128 (a byte) and the pads
  * at zx + 128, sum (x - zx) w = sum u w - (zx + 128) sum w, so a zero-padded
  * byte copy of the input (channels-last when a group has a multiple of 4
@@ -831,6 +996,12 @@ static void qrt_conv8(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w,
   dlrt_i nxb, plane, pvol, Kq, n, gr, b, c, i0, i1, i2, kd, kh, kw, p, p0, l, q;
   int cl8 = cg % 4 == 0;
   dlrt_i run = g->dil[2] == 1 ? g->k[2] : 1, cs, ps, cpr;
+#ifdef QRT_WZ
+  if (qrt_gr_geom(g) && QRT_PICK(1, 0, 0)) { /* positions in lanes, no im2col, no transposes */
+    qrt_convgr_z(g, x, zx, w, bias, mult, o, y, scratch);
+    return;
+  }
+#endif
   uint8_t *col, *xb;
   int8_t *wb;
   int32_t *r, *tile, wsum[16], zu = (int32_t)(zx + 128);
@@ -1783,7 +1954,7 @@ int qrt_conv_cl(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits)
 }
 /* @end */
 
-/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_pw_ok qrt_pw_dims qrt_pl_ok qrt_pl_dims qrt_conv8_ok qrt_conv8_dims qrt_dw_ok qrt_dw_dims */
+/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_convgr qrt_pw_ok qrt_pw_dims qrt_pl_ok qrt_pl_dims qrt_conv8_ok qrt_conv8_dims qrt_dw_ok qrt_dw_dims */
 dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int acc_bits) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], P = g->od[0] * g->od[1] * g->od[2];
   dlrt_i cp, pd[3], at[8], wc, nl, cap;
@@ -1793,7 +1964,11 @@ dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int a
     qrt_pl_dims(g, &d);
     return d.at[5];
   }
-  if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) return qrt_conv8_dims(g, &cp, pd, at);
+  if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) { /* qrt_conv8 picks qrt_convgr_z at run time where it can */
+    qrt_grg d;
+    dlrt_i a = qrt_conv8_dims(g, &cp, pd, at), b = qrt_gr_geom(g) ? qrt_gr_dims(g, &d) : 0;
+    return a > b ? a : b;
+  }
   if (qrt_dw_ok(g, xes, zx, w.bits, acc_bits)) return qrt_dw_dims(g, &cp, &wc, &nl, &cap, at);
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
     dlrt_i nxb = qrt_conv16_dims(g, &cp, pd);
