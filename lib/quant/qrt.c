@@ -305,6 +305,27 @@ static QRT_TZ void qrt_rq_z_put(const qrt_rq_z *c, __m512i a, __mmask16 k, int e
     else _mm512_mask_storeu_epi32((int32_t *)y + y0, k, a);
   }
 }
+/* One step of a 4 output channels x 64 positions u8 x s8 tile: the 4 vectors of quads at x (16
+ * int32 apart) against channel r's int32 weight quad at w + 4 r, into a[4 r .. 4 r + 3]. Written out,
+ * not as loops over an array: at -O2 gcc keeps such an array in memory. */
+#define QRT_T44_ROW(a, r, w, x0, x1, x2, x3)                                                                \
+  do {                                                                                                     \
+    int32_t wv_;                                                                                           \
+    __m512i b_;                                                                                            \
+    memcpy(&wv_, (w) + 4 * (r), 4);                                                                        \
+    b_ = _mm512_set1_epi32(wv_);                                                                           \
+    a##r##0 = _mm512_dpbusd_epi32(a##r##0, x0, b_), a##r##1 = _mm512_dpbusd_epi32(a##r##1, x1, b_);        \
+    a##r##2 = _mm512_dpbusd_epi32(a##r##2, x2, b_), a##r##3 = _mm512_dpbusd_epi32(a##r##3, x3, b_);        \
+  } while (0)
+#define QRT_T44_STEP(a, w, s)                                                                              \
+  do {                                                                                                     \
+    const __m512i x0_ = _mm512_loadu_si512((const void *)(s)), x1_ = _mm512_loadu_si512((const void *)((s) + 16)); \
+    const __m512i x2_ = _mm512_loadu_si512((const void *)((s) + 32)), x3_ = _mm512_loadu_si512((const void *)((s) + 48)); \
+    QRT_T44_ROW(a, 0, w, x0_, x1_, x2_, x3_);                                                              \
+    QRT_T44_ROW(a, 1, w, x0_, x1_, x2_, x3_);                                                              \
+    QRT_T44_ROW(a, 2, w, x0_, x1_, x2_, x3_);                                                              \
+    QRT_T44_ROW(a, 3, w, x0_, x1_, x2_, x3_);                                                              \
+  } while (0)
 static QRT_TZ void qrt_out_row_z(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
   dlrt_i i = 0;
   if (m.m0 >= 0 && m.m0 < ((int64_t)1 << 31)) {
@@ -936,23 +957,15 @@ static QRT_TZ void qrt_convgr_z(const dlrt_win *g, const int8_t *x, int64_t zx, 
         }
         for (m0 = 0; m0 < 16 && 16 * b + m0 < mg; m0 += 4)
           for (q0 = 0; q0 < d.nq; q0 += 64) {
-            __m512i a[4][4];
-            for (r = 0; r < 4; r++) a[r][0] = a[r][1] = a[r][2] = a[r][3] = _mm512_set1_epi32(ws[m0 + r]);
+            __m512i a[4][4], a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
+            a00 = a01 = a02 = a03 = _mm512_set1_epi32(ws[m0]), a10 = a11 = a12 = a13 = _mm512_set1_epi32(ws[m0 + 1]);
+            a20 = a21 = a22 = a23 = _mm512_set1_epi32(ws[m0 + 2]), a30 = a31 = a32 = a33 = _mm512_set1_epi32(ws[m0 + 3]);
             for (cq = 0; cq < d.kq; cq++)
-              for (t = 0; t < d.nt; t++) {
-                const int32_t *s = qp + (cq * d.np + d.ph[t]) * d.pb + q0 + d.off[t];
-                const int8_t *wq = wk + (t * d.kq + cq) * 64 + 4 * m0; /* k = [kh][kw][c]: quad t * kq + cq */
-                const __m512i x0 = _mm512_loadu_si512((const void *)s), x1 = _mm512_loadu_si512((const void *)(s + 16));
-                const __m512i x2 = _mm512_loadu_si512((const void *)(s + 32)), x3 = _mm512_loadu_si512((const void *)(s + 48));
-                for (r = 0; r < 4; r++) {
-                  int32_t wv;
-                  __m512i bb;
-                  memcpy(&wv, wq + 4 * r, 4);
-                  bb = _mm512_set1_epi32(wv);
-                  a[r][0] = _mm512_dpbusd_epi32(a[r][0], x0, bb), a[r][1] = _mm512_dpbusd_epi32(a[r][1], x1, bb);
-                  a[r][2] = _mm512_dpbusd_epi32(a[r][2], x2, bb), a[r][3] = _mm512_dpbusd_epi32(a[r][3], x3, bb);
-                }
-              }
+              for (t = 0; t < d.nt; t++) /* k = [kh][kw][c]: quad t * kq + cq */
+                QRT_T44_STEP(a, wk + (t * d.kq + cq) * 64 + 4 * m0, qp + (cq * d.np + d.ph[t]) * d.pb + q0 + d.off[t]);
+            a[0][0] = a00, a[0][1] = a01, a[0][2] = a02, a[0][3] = a03, a[1][0] = a10, a[1][1] = a11, a[1][2] = a12;
+            a[1][3] = a13, a[2][0] = a20, a[2][1] = a21, a[2][2] = a22, a[2][3] = a23, a[3][0] = a30, a[3][1] = a31;
+            a[3][2] = a32, a[3][3] = a33;
             for (r = 0; r < 4 && 16 * b + m0 + r < mg; r++) {
               dlrt_i ch = gr * mg + 16 * b + m0 + r, y0 = (n * g->m + ch) * P;
               int ok = mult[ch].m0 >= 0 && mult[ch].m0 < ((int64_t)1 << 31);
@@ -1771,22 +1784,20 @@ static QRT_TZ void qrt_pwmul_z(const int8_t *x, int32_t zu, const int8_t *wk, co
     const int8_t *wr[4];
     for (r = 0; r < 4; r++) wr[r] = m0 + r < mg ? wk + (m0 + r) * k4 : zero;
     for (p0 = 0; p0 < P; p0 += 64) {
-      __m512i a[4][4];
-      for (r = 0; r < 4; r++)
-        a[r][0] = a[r][1] = a[r][2] = a[r][3] = _mm512_set1_epi32(m0 + r < mg ? -zu * ws[m0 + r] : 0);
+      __m512i a[4][4], a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
+      a00 = a01 = a02 = a03 = _mm512_set1_epi32(-zu * ws[m0]);
+      a10 = a11 = a12 = a13 = _mm512_set1_epi32(m0 + 1 < mg ? -zu * ws[m0 + 1] : 0);
+      a20 = a21 = a22 = a23 = _mm512_set1_epi32(m0 + 2 < mg ? -zu * ws[m0 + 2] : 0);
+      a30 = a31 = a32 = a33 = _mm512_set1_epi32(m0 + 3 < mg ? -zu * ws[m0 + 3] : 0);
       for (q = 0; q < kq; q++) {
         const uint8_t *s = x4 + (q * pv4 * 16 + p0) * 4;
-        const __m512i x0 = _mm512_loadu_si512((const void *)s), x1 = _mm512_loadu_si512((const void *)(s + 64));
-        const __m512i x2 = _mm512_loadu_si512((const void *)(s + 128)), x3 = _mm512_loadu_si512((const void *)(s + 192));
-        for (r = 0; r < 4; r++) {
-          int32_t wv;
-          __m512i b;
-          memcpy(&wv, wr[r] + 4 * q, 4);
-          b = _mm512_set1_epi32(wv);
-          a[r][0] = _mm512_dpbusd_epi32(a[r][0], x0, b), a[r][1] = _mm512_dpbusd_epi32(a[r][1], x1, b);
-          a[r][2] = _mm512_dpbusd_epi32(a[r][2], x2, b), a[r][3] = _mm512_dpbusd_epi32(a[r][3], x3, b);
-        }
+        int8_t wq[16];
+        for (r = 0; r < 4; r++) memcpy(wq + 4 * r, wr[r] + 4 * q, 4);
+        QRT_T44_STEP(a, wq, (const int32_t *)(const void *)s);
       }
+      a[0][0] = a00, a[0][1] = a01, a[0][2] = a02, a[0][3] = a03, a[1][0] = a10, a[1][1] = a11, a[1][2] = a12;
+      a[1][3] = a13, a[2][0] = a20, a[2][1] = a21, a[2][2] = a22, a[2][3] = a23, a[3][0] = a30, a[3][1] = a31;
+      a[3][2] = a32, a[3][3] = a33;
       for (r = 0; r < 4 && m0 + r < mg; r++) {
         dlrt_i ch = m0 + r, y0 = ybase + ch * P;
         if (mult[ch].m0 >= 0 && mult[ch].m0 < ((int64_t)1 << 31)) {
