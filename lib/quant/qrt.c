@@ -1864,42 +1864,90 @@ static void qrt_convpw(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
 }
 /* @end */
 
-/* @fn qrt_conv_packed uses qrt_pw_ok qrt_pl_ok qrt_conv8_ok qrt_dw_ok */
-int qrt_conv_packed(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
-  return qrt_pw_ok(g, xes, zx, wbits, acc_bits)       ? 4
-         : qrt_pl_ok(g, xes, zx, wbits, acc_bits)     ? 3
-         : qrt_conv8_ok(g, xes, zx, wbits, acc_bits) ? 1
-         : qrt_dw_ok(g, xes, zx, wbits, acc_bits)    ? 2
-                                                     : 0;
+/* @fn qrt_conv_kernels uses qrt_pw_ok qrt_pw_dims qrt_packpw qrt_convpw qrt_pl_ok qrt_pl_dims qrt_packpl qrt_convpl qrt_conv8_ok qrt_conv8_dims qrt_pack8 qrt_conv8 qrt_convgr qrt_dw_ok qrt_dw_dims qrt_packdw qrt_convdw */
+/* The int8 conv kernels that read packed weights, in the order qrt_conv tries them (the first whose ok
+ * holds runs): the kind qrt_conv_packed names, the test, the scratch in bytes, the packing of all of a
+ * conv's weights (dst NULL: only the byte count) and the kernel. A new kernel is one more row. */
+typedef struct {
+  int kind;
+  int (*ok)(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits);
+  dlrt_i (*scratch)(const dlrt_win *g);
+  dlrt_i (*pack)(const dlrt_win *g, qrt_wts w, int8_t *dst);
+  void (*run)(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w, const int32_t *bias, const qrt_mult *mult,
+              qrt_out o, void *y, unsigned char *scratch);
+} qrt_ckern;
+static dlrt_i qrt_pw_scratch(const dlrt_win *g) {
+  dlrt_i kq, pv4, at[4];
+  return qrt_pw_dims(g, &kq, &pv4, at);
 }
-/* @end */
-
-/* @fn qrt_conv_pack uses qrt_pack8 qrt_packdw qrt_pl_dims qrt_packpl qrt_packpw */
-dlrt_i qrt_conv_pack(const dlrt_win *g, int kind, qrt_wts w, int8_t *dst) {
+static dlrt_i qrt_pw_pack(const dlrt_win *g, qrt_wts w, int8_t *dst) {
+  if (dst) qrt_packpw(g, w, 0, g->m, dst);
+  return g->m * ((g->c / g->group + 3) / 4 * 4);
+}
+static dlrt_i qrt_pl_scratch(const dlrt_win *g) {
+  qrt_plg d;
+  qrt_pl_dims(g, &d);
+  return d.at[5];
+}
+static dlrt_i qrt_pl_pack(const dlrt_win *g, qrt_wts w, int8_t *dst) {
+  qrt_plg d;
+  qrt_pl_dims(g, &d);
+  if (dst) qrt_packpl(g, &d, w, 0, g->m, dst);
+  return g->m * d.ng * 4;
+}
+static dlrt_i qrt_conv8_scratch(const dlrt_win *g) { /* qrt_conv8 picks qrt_convgr_z at run time where it can */
+  qrt_grg d;
+  dlrt_i cp, pd[3], at[5], a = qrt_conv8_dims(g, &cp, pd, at), b = qrt_gr_geom(g) ? qrt_gr_dims(g, &d) : 0;
+  return a > b ? a : b;
+}
+static dlrt_i qrt_conv8_pack(const dlrt_win *g, qrt_wts w, int8_t *dst) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], nbg = (g->m / g->group + 15) / 16, gr, b;
   dlrt_i blk = (K + 3) / 4 * 64;
-  if (kind == 4) {
-    if (dst) qrt_packpw(g, w, 0, g->m, dst);
-    return g->m * (K + 3) / 4 * 4;
-  }
-  if (kind == 3) {
-    qrt_plg d;
-    qrt_pl_dims(g, &d);
-    if (dst) qrt_packpl(g, &d, w, 0, g->m, dst);
-    return g->m * d.ng * 4;
-  }
-  if (kind == 2) {
-    dlrt_i nt = g->k[0] * g->k[1] * ((g->k[2] + 1) / 2) * 32;
-    for (b = 0; dst && b < (g->m + 15) / 16; b++) qrt_packdw(g, w, b, dst + b * nt);
-    return (g->m + 15) / 16 * nt;
-  }
   for (gr = 0; dst && gr < g->group; gr++)
     for (b = 0; b < nbg; b++) qrt_pack8(g, w, gr, b, dst + (gr * nbg + b) * blk);
   return g->group * nbg * blk;
 }
+static dlrt_i qrt_dw_scratch(const dlrt_win *g) {
+  dlrt_i npr, wc, nl, cap, at[8];
+  return qrt_dw_dims(g, &npr, &wc, &nl, &cap, at);
+}
+static dlrt_i qrt_dw_pack(const dlrt_win *g, qrt_wts w, int8_t *dst) {
+  dlrt_i nt = g->k[0] * g->k[1] * ((g->k[2] + 1) / 2) * 32, b;
+  for (b = 0; dst && b < (g->m + 15) / 16; b++) qrt_packdw(g, w, b, dst + b * nt);
+  return (g->m + 15) / 16 * nt;
+}
+static const qrt_ckern qrt_conv_kernels[] = {
+    {4, qrt_pw_ok, qrt_pw_scratch, qrt_pw_pack, qrt_convpw},          /* 1 x 1, stride 1 */
+    {3, qrt_pl_ok, qrt_pl_scratch, qrt_pl_pack, qrt_convpl},          /* one input channel per group */
+    {1, qrt_conv8_ok, qrt_conv8_scratch, qrt_conv8_pack, qrt_conv8}, /* u8 x s8, 4+ output channels per group */
+    {2, qrt_dw_ok, qrt_dw_scratch, qrt_dw_pack, qrt_convdw},          /* the rest of the depthwise convs */
+};
+/* the row that runs this conv, or NULL */
+static const qrt_ckern *qrt_conv_kernel(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
+  size_t i;
+  for (i = 0; i < sizeof qrt_conv_kernels / sizeof qrt_conv_kernels[0]; i++)
+    if (qrt_conv_kernels[i].ok(g, xes, zx, wbits, acc_bits)) return &qrt_conv_kernels[i];
+  return NULL;
+}
 /* @end */
 
-/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store qrt_fast16 qrt_conv16 qrt_pw_ok qrt_convpw qrt_pl_ok qrt_convpl qrt_conv8_ok qrt_conv8 qrt_dw_ok qrt_convdw */
+/* @fn qrt_conv_packed uses qrt_conv_kernels */
+int qrt_conv_packed(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits) {
+  const qrt_ckern *k = qrt_conv_kernel(g, xes, zx, wbits, acc_bits);
+  return k ? k->kind : 0;
+}
+/* @end */
+
+/* @fn qrt_conv_pack uses qrt_conv_kernels */
+dlrt_i qrt_conv_pack(const dlrt_win *g, int kind, qrt_wts w, int8_t *dst) {
+  size_t i;
+  for (i = 0; i < sizeof qrt_conv_kernels / sizeof qrt_conv_kernels[0]; i++)
+    if (qrt_conv_kernels[i].kind == kind) return qrt_conv_kernels[i].pack(g, w, dst);
+  return 0;
+}
+/* @end */
+
+/* @fn qrt_conv uses qrt_ld qrt_igemm qrt_out_store qrt_fast16 qrt_conv16 qrt_conv_kernels */
 void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, const int32_t *bias,
               const qrt_mult *mult, qrt_out o, int acc_bits, void *y, void *scratch) {
   dlrt_i cg = g->c / g->group, mg = g->m / g->group;
@@ -1908,20 +1956,9 @@ void qrt_conv(const dlrt_win *g, const void *x, int xes, int64_t zx, qrt_wts w, 
   dlrt_i n, gr, c, kd, kh, kw, od, oh, ow, m, p;
   int32_t *col;
   int64_t *acc;
-  if (qrt_pw_ok(g, xes, zx, w.bits, acc_bits)) {
-    qrt_convpw(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
-    return;
-  }
-  if (qrt_pl_ok(g, xes, zx, w.bits, acc_bits)) {
-    qrt_convpl(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
-    return;
-  }
-  if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) {
-    qrt_conv8(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
-    return;
-  }
-  if (qrt_dw_ok(g, xes, zx, w.bits, acc_bits)) {
-    qrt_convdw(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
+  const qrt_ckern *kern = qrt_conv_kernel(g, xes, zx, w.bits, acc_bits);
+  if (kern) {
+    kern->run(g, (const int8_t *)x, zx, w, bias, mult, o, y, (unsigned char *)scratch);
     return;
   }
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
@@ -1965,22 +2002,12 @@ int qrt_conv_cl(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_bits)
 }
 /* @end */
 
-/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_convgr qrt_pw_ok qrt_pw_dims qrt_pl_ok qrt_pl_dims qrt_conv8_ok qrt_conv8_dims qrt_dw_ok qrt_dw_dims */
+/* @fn qrt_conv_scratch uses qrt_fast16 qrt_conv16_dims qrt_conv_kernels */
 dlrt_i qrt_conv_scratch(const dlrt_win *g, int xes, int64_t zx, qrt_wts w, int acc_bits) {
   dlrt_i K = g->c / g->group * g->k[0] * g->k[1] * g->k[2], P = g->od[0] * g->od[1] * g->od[2];
-  dlrt_i cp, pd[3], at[8], wc, nl, cap;
-  if (qrt_pw_ok(g, xes, zx, w.bits, acc_bits)) return qrt_pw_dims(g, &cp, &wc, at);
-  if (qrt_pl_ok(g, xes, zx, w.bits, acc_bits)) {
-    qrt_plg d;
-    qrt_pl_dims(g, &d);
-    return d.at[5];
-  }
-  if (qrt_conv8_ok(g, xes, zx, w.bits, acc_bits)) { /* qrt_conv8 picks qrt_convgr_z at run time where it can */
-    qrt_grg d;
-    dlrt_i a = qrt_conv8_dims(g, &cp, pd, at), b = qrt_gr_geom(g) ? qrt_gr_dims(g, &d) : 0;
-    return a > b ? a : b;
-  }
-  if (qrt_dw_ok(g, xes, zx, w.bits, acc_bits)) return qrt_dw_dims(g, &cp, &wc, &nl, &cap, at);
+  dlrt_i cp, pd[3];
+  const qrt_ckern *kern = qrt_conv_kernel(g, xes, zx, w.bits, acc_bits);
+  if (kern) return kern->scratch(g);
   if (qrt_fast16(acc_bits, xes, zx, w.bits)) {
     dlrt_i nxb = qrt_conv16_dims(g, &cp, pd);
     return (P * cp + 2 * cp + (nxb + 1) / 2 * 2) * 2 + 2 * P * 4;
