@@ -38,9 +38,10 @@ typedef struct {
 
 /* ---- runtime sections ------------------------------------------------------ */
 
+#define SECTION_DEPS 32
 typedef struct {
   char name[64];
-  char deps[16][64];
+  char deps[SECTION_DEPS][64];
   int ndeps;
   const char *text;
   size_t len;
@@ -53,12 +54,22 @@ static int parse_sections(const char *p, Section *s, int n, int max) {
     memset(x, 0, sizeof *x);
     p += 7;
     const char *eol = strstr(p, "*/");
-    char line[512];
+    char line[1024];
+    if (eol - p >= (ptrdiff_t)sizeof line) { /* dlc's own kernel sources: a developer's error, caught by every C test */
+      fprintf(stderr, "dlc: internal error: an @fn line longer than %zu bytes\n", sizeof line);
+      abort();
+    }
     snprintf(line, sizeof line, "%.*s", (int)(eol - p), p);
     char *tok = strtok(line, " ");
     snprintf(x->name, sizeof x->name, "%s", tok);
     while ((tok = strtok(NULL, " ")))
-      if (strcmp(tok, "uses") && x->ndeps < 16) snprintf(x->deps[x->ndeps++], 64, "%s", tok);
+      if (strcmp(tok, "uses")) {
+        if (x->ndeps == SECTION_DEPS) {
+          fprintf(stderr, "dlc: internal error: section %s uses more than %d sections\n", x->name, SECTION_DEPS);
+          abort();
+        }
+        snprintf(x->deps[x->ndeps++], 64, "%s", tok);
+      }
     x->text = strchr(eol, '\n') + 1;
     const char *end = strstr(x->text, "/* @end */");
     x->len = (size_t)(end - x->text);
