@@ -835,7 +835,25 @@ static void qrt_tr16(const int32_t *tile, dlrt_i np, dlrt_i pitch, const int32_t
 #endif
 /* @end */
 
-/* @fn qrt_convgr uses qrt_simd qrt_out_row qrt_pack8 */
+/* @fn qrt_quad4 uses qrt_simd */
+/* Four rows of 64 bytes (r[t]: byte p of row t) as 64 int32 quads in position order: out[v] lane l
+ * holds bytes r[0..3][16 v + l]. Byte and word interleaves give, per 128-bit lane L, positions
+ * 16 L + 0..3, 4..7, 8..11, 12..15; a 4 x 4 transpose of lanes puts them in order. */
+#ifdef QRT_WZ
+static QRT_TZ void qrt_quad4_z(const __m512i *r, __m512i *out) {
+  __m512i ab0 = _mm512_unpacklo_epi8(r[0], r[1]), ab1 = _mm512_unpackhi_epi8(r[0], r[1]);
+  __m512i cd0 = _mm512_unpacklo_epi8(r[2], r[3]), cd1 = _mm512_unpackhi_epi8(r[2], r[3]);
+  __m512i u0 = _mm512_unpacklo_epi16(ab0, cd0), u1 = _mm512_unpackhi_epi16(ab0, cd0);
+  __m512i u2 = _mm512_unpacklo_epi16(ab1, cd1), u3 = _mm512_unpackhi_epi16(ab1, cd1);
+  __m512i v0 = _mm512_shuffle_i32x4(u0, u1, 0x44), v1 = _mm512_shuffle_i32x4(u0, u1, 0xEE);
+  __m512i v2 = _mm512_shuffle_i32x4(u2, u3, 0x44), v3 = _mm512_shuffle_i32x4(u2, u3, 0xEE);
+  out[0] = _mm512_shuffle_i32x4(v0, v2, 0x88), out[1] = _mm512_shuffle_i32x4(v0, v2, 0xDD);
+  out[2] = _mm512_shuffle_i32x4(v1, v3, 0x88), out[3] = _mm512_shuffle_i32x4(v1, v3, 0xDD);
+}
+#endif
+/* @end */
+
+/* @fn qrt_convgr uses qrt_simd qrt_out_row qrt_pack8 qrt_quad4 */
 /* qrt_conv8 with AVX-512 on a 2-D window without dilation, strides 1 or 2, a
  * multiple of 4 input channels per group and at most 64 taps: positions in
  * the vector lanes, channels in quads, no im2col and no transposes. Per group
@@ -902,17 +920,10 @@ static QRT_TZ void qrt_grplanes_z(const dlrt_win *g, const qrt_grg *d, const int
       for (j = 0; j < iw; j += 64) {
         dlrt_i cnt = iw - j < 64 ? iw - j : 64;
         __mmask64 k = cnt == 64 ? ~(__mmask64)0 : ((__mmask64)1 << cnt) - 1;
-        __m512i a[4], ab0, ab1, cd0, cd1, u0, u1, u2, u3, v0, v1, v2, v3, p[4];
+        __m512i a[4], p[4];
         for (t = 0; t < 4; t++)
           a[t] = _mm512_mask_blend_epi8(k, vzu, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, x + (4 * q + t) * ivol + i1 * iw + j), flip));
-        ab0 = _mm512_unpacklo_epi8(a[0], a[1]), ab1 = _mm512_unpackhi_epi8(a[0], a[1]);
-        cd0 = _mm512_unpacklo_epi8(a[2], a[3]), cd1 = _mm512_unpackhi_epi8(a[2], a[3]);
-        u0 = _mm512_unpacklo_epi16(ab0, cd0), u1 = _mm512_unpackhi_epi16(ab0, cd0);
-        u2 = _mm512_unpacklo_epi16(ab1, cd1), u3 = _mm512_unpackhi_epi16(ab1, cd1);
-        v0 = _mm512_shuffle_i32x4(u0, u1, 0x44), v1 = _mm512_shuffle_i32x4(u0, u1, 0xEE);
-        v2 = _mm512_shuffle_i32x4(u2, u3, 0x44), v3 = _mm512_shuffle_i32x4(u2, u3, 0xEE);
-        p[0] = _mm512_shuffle_i32x4(v0, v2, 0x88), p[1] = _mm512_shuffle_i32x4(v0, v2, 0xDD); /* positions j + 0..15, 16..31 */
-        p[2] = _mm512_shuffle_i32x4(v1, v3, 0x88), p[3] = _mm512_shuffle_i32x4(v1, v3, 0xDD);
+        qrt_quad4_z(a, p); /* positions j + 0..15, 16..31, 32..47, 48..63 */
         if (d->sw == 1) {
           for (v = 0; v < (cnt + 15) / 16; v++) _mm512_storeu_si512((void *)(row + pl + j + 16 * v), p[v]);
         } else {
@@ -1729,7 +1740,7 @@ static void qrt_packpw(const dlrt_win *g, qrt_wts w, dlrt_i m0, dlrt_i nm, int8_
 }
 /* @end */
 
-/* @fn qrt_pwmul uses qrt_simd qrt_out_row */
+/* @fn qrt_pwmul uses qrt_simd qrt_out_row qrt_quad4 */
 /* One group of a pointwise conv: y[m][p] = out(sum_c w[m][c] (x[c][p] - zx))
  * for m < mg, p < P. AVX-512: the input channels in quads of bytes x + 128
  * (x4[q][p][4], built 64 positions at a time by byte and word interleaves and
@@ -1746,23 +1757,13 @@ static QRT_TZ void qrt_pwquads_z(const int8_t *x, dlrt_i cg, dlrt_i P, dlrt_i kq
   for (q = 0; q < kq; q++)
     for (p = 0; p < P; p += 64) {
       __mmask64 k = P - p >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (P - p)) - 1;
-      __m512i r[4], ab0, ab1, cd0, cd1, u0, u1, u2, u3, v0, v1, v2, v3;
+      __m512i r[4], v[4];
       uint8_t *dst = x4 + (q * pv4 * 16 + p) * 4;
       for (t = 0; t < 4; t++)
         r[t] = 4 * q + t < cg ? _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, x + (4 * q + t) * P + p), flip)
                               : _mm512_setzero_si512();
-      ab0 = _mm512_unpacklo_epi8(r[0], r[1]), ab1 = _mm512_unpackhi_epi8(r[0], r[1]);
-      cd0 = _mm512_unpacklo_epi8(r[2], r[3]), cd1 = _mm512_unpackhi_epi8(r[2], r[3]);
-      /* per 128-bit lane L: positions 16 L + 0..3, 4..7, 8..11, 12..15 */
-      u0 = _mm512_unpacklo_epi16(ab0, cd0), u1 = _mm512_unpackhi_epi16(ab0, cd0);
-      u2 = _mm512_unpacklo_epi16(ab1, cd1), u3 = _mm512_unpackhi_epi16(ab1, cd1);
-      /* the 4 x 4 transpose of lanes: vector L = lane L of u0, u1, u2, u3 */
-      v0 = _mm512_shuffle_i32x4(u0, u1, 0x44), v1 = _mm512_shuffle_i32x4(u0, u1, 0xEE);
-      v2 = _mm512_shuffle_i32x4(u2, u3, 0x44), v3 = _mm512_shuffle_i32x4(u2, u3, 0xEE);
-      _mm512_storeu_si512((void *)dst, _mm512_shuffle_i32x4(v0, v2, 0x88));
-      _mm512_storeu_si512((void *)(dst + 64), _mm512_shuffle_i32x4(v0, v2, 0xDD));
-      _mm512_storeu_si512((void *)(dst + 128), _mm512_shuffle_i32x4(v1, v3, 0x88));
-      _mm512_storeu_si512((void *)(dst + 192), _mm512_shuffle_i32x4(v1, v3, 0xDD));
+      qrt_quad4_z(r, v);
+      for (t = 0; t < 4; t++) _mm512_storeu_si512((void *)(dst + 64 * t), v[t]);
     }
 }
 static QRT_TZ void qrt_pwmul_z(const int8_t *x, int32_t zu, const int8_t *wk, const int8_t *zero, dlrt_i mg, dlrt_i cg,
