@@ -48,8 +48,19 @@ typedef struct {
   bool used;
 } Section;
 
+/* How many "@fn" sections a kernel source has. */
+static int count_sections(const char *p) {
+  int n = 0;
+  while ((p = strstr(p, "/* @fn "))) n++, p += 7;
+  return n;
+}
+
 static int parse_sections(const char *p, Section *s, int n, int max) {
-  while ((p = strstr(p, "/* @fn ")) && n < max) {
+  while ((p = strstr(p, "/* @fn "))) {
+    if (n == max) { /* count_sections sized the array: cannot happen */
+      fprintf(stderr, "dlc: internal error: more than %d runtime sections\n", max);
+      abort();
+    }
     Section *x = &s[n++];
     memset(x, 0, sizeof *x);
     p += 7;
@@ -1099,10 +1110,12 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   m.def = malloc(sizeof(int) * (size_t)n), m.last = malloc(sizeof(int) * (size_t)n);
   DlBuf decl = {0}, body = {0};
   char hpath[4096];
-  Section sec[160];
-  int nsec = parse_sections(dl_dlrt_c_source, sec, 0, 160);
-  nsec = parse_sections(dl_qrt_c_source, sec, nsec, 160);
-  nsec = parse_sections(dl_dlz_c_source, sec, nsec, 160);
+  /* every runtime section of the three kernel sources (on the heap: about 2 KB each) */
+  int maxsec = count_sections(dl_dlrt_c_source) + count_sections(dl_qrt_c_source) + count_sections(dl_dlz_c_source);
+  Section *sec = malloc(sizeof *sec * (size_t)maxsec);
+  int nsec = parse_sections(dl_dlrt_c_source, sec, 0, maxsec);
+  nsec = parse_sections(dl_qrt_c_source, sec, nsec, maxsec);
+  nsec = parse_sections(dl_dlz_c_source, sec, nsec, maxsec);
   if (!ok) goto cleanup;
   make_name(o, m.name, sizeof m.name);
   m.sp = calloc((size_t)m.p->nsteps + 1, sizeof(DlQSparse));
@@ -1288,7 +1301,7 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   ok = dl_write_file_atomic(hpath, h->data, h->len, e) && dl_write_file_atomic(o->out_path, c->data, c->len, e);
 cleanup:
   if (run_q) free(bd.edge);
-  free(at);
+  free(at), free(sec);
   dl_buf_free(&decl), dl_buf_free(&body), dl_buf_free(&m.c), dl_buf_free(&m.h);
   free(m.root), free(m.off), free(m.def), free(m.last), free(m.zc), free(m.zp);
   for (int i = 0; m.sp && i < m.p->nsteps; i++) dl_qsparse_free(&m.sp[i]);
