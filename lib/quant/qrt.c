@@ -835,6 +835,31 @@ static void qrt_tr16(const int32_t *tile, dlrt_i np, dlrt_i pitch, const int32_t
 #endif
 /* @end */
 
+/* @fn qrt_grid */
+/* The grid the plane and grid kernels compute on (2-D windows at strides sh, sw of 1 or 2): the input
+ * zero-padded to at least what the outputs read, split into sh x sw phase planes of *hp rows of *wp;
+ * output (r, c) is computed at grid position r * wp + c. qrt_grid_keep: for each 16 grid positions of
+ * the first nq, the bits of those that are outputs (columns < od[2] of rows < od[1]) and, when pos is
+ * not NULL, where the first of them goes in the closed-up output. */
+static void qrt_grid_dims(const dlrt_win *g, dlrt_i *hp, dlrt_i *wp) {
+  dlrt_i e[2], i;
+  for (i = 1; i < 3; i++) {
+    dlrt_i need = (g->od[i] - 1) * g->stride[i] + g->k[i], have = g->pad[i] + g->id[i] + (g->pad_end[i] > 0 ? g->pad_end[i] : 0);
+    e[i - 1] = ((need > have ? need : have) + g->stride[i] - 1) / g->stride[i];
+  }
+  *hp = e[0], *wp = e[1];
+}
+static void qrt_grid_keep(const dlrt_win *g, dlrt_i wp, dlrt_i nq, uint16_t *keep, int32_t *pos) {
+  dlrt_i i, t, at = 0;
+  for (i = 0; i < nq / 16; i++) {
+    for (keep[i] = 0, t = 0; t < 16; t++)
+      keep[i] |= (uint16_t)(((16 * i + t) % wp < g->od[2] && 16 * i + t < g->od[1] * wp) << t);
+    if (pos) pos[i] = (int32_t)at;
+    for (t = 0; t < 16; t++) at += keep[i] >> t & 1;
+  }
+}
+/* @end */
+
 /* @fn qrt_quad4 uses qrt_simd */
 /* Four rows of 64 bytes (r[t]: byte p of row t) as 64 int32 quads in position order: out[v] lane l
  * holds bytes r[0..3][16 v + l]. Byte and word interleaves give, per 128-bit lane L, positions
@@ -853,7 +878,7 @@ static QRT_TZ void qrt_quad4_z(const __m512i *r, __m512i *out) {
 #endif
 /* @end */
 
-/* @fn qrt_convgr uses qrt_simd qrt_out_row qrt_pack8 qrt_quad4 */
+/* @fn qrt_convgr uses qrt_simd qrt_out_row qrt_pack8 qrt_quad4 qrt_grid */
 /* qrt_conv8 with AVX-512 on a 2-D window without dilation, strides 1 or 2, a
  * multiple of 4 input channels per group and at most 64 taps: positions in
  * the vector lanes, channels in quads, no im2col and no transposes. Per group
@@ -880,13 +905,9 @@ static int qrt_gr_geom(const dlrt_win *g) {
          g->stride[2] <= 2 && g->k[1] * g->k[2] <= 64;
 }
 static dlrt_i qrt_gr_dims(const dlrt_win *g, qrt_grg *d) {
-  dlrt_i need, have, hpad, wpad, kh, kw, omax = 0, K = g->c / g->group * g->k[1] * g->k[2];
+  dlrt_i kh, kw, omax = 0, K = g->c / g->group * g->k[1] * g->k[2];
   d->sh = g->stride[1], d->sw = g->stride[2], d->np = d->sh * d->sw;
-  need = (g->od[1] - 1) * d->sh + g->k[1], have = g->pad[1] + g->id[1] + (g->pad_end[1] > 0 ? g->pad_end[1] : 0);
-  hpad = need > have ? need : have;
-  need = (g->od[2] - 1) * d->sw + g->k[2], have = g->pad[2] + g->id[2] + (g->pad_end[2] > 0 ? g->pad_end[2] : 0);
-  wpad = need > have ? need : have;
-  d->hp = (hpad + d->sh - 1) / d->sh, d->wp = (wpad + d->sw - 1) / d->sw;
+  qrt_grid_dims(g, &d->hp, &d->wp);
   d->nq = (g->od[1] * d->wp + 63) / 64 * 64, d->kq = g->c / g->group / 4, d->nt = 0;
   for (kh = 0; kh < g->k[1]; kh++)
     for (kw = 0; kw < g->k[2]; kw++, d->nt++) {
@@ -948,11 +969,7 @@ static QRT_TZ void qrt_convgr_z(const dlrt_win *g, const int8_t *x, int64_t zx, 
   qrt_gr_dims(g, &d);
   qp = (int32_t *)(void *)(scratch + d.at[0]), wb = (int8_t *)(scratch + d.at[1]);
   keep = (uint16_t *)(void *)(scratch + d.at[2]), pos = (int32_t *)(void *)(scratch + d.at[3]);
-  for (i = 0, j = 0; i < d.nq / 16; i++) { /* the grid positions that are outputs, and where each vector's go */
-    for (keep[i] = 0, t = 0; t < 16; t++)
-      keep[i] |= (uint16_t)(((16 * i + t) % d.wp < g->od[2] && 16 * i + t < g->od[1] * d.wp) << t);
-    pos[i] = (int32_t)j, j += __builtin_popcount(keep[i]);
-  }
+  qrt_grid_keep(g, d.wp, d.nq, keep, pos);
   memset(qp, (int)zu, (size_t)(d.kq * d.np * d.pb * 4));
   for (n = 0; n < g->n; n++)
     for (gr = 0; gr < g->group; gr++) {
@@ -1449,7 +1466,7 @@ static int qrt_pl_ok(const dlrt_win *g, int xes, int64_t zx, int wbits, int acc_
 }
 /* @end */
 
-/* @fn qrt_pl_dims */
+/* @fn qrt_pl_dims uses qrt_grid */
 /* qrt_convpl's geometry. The zero-padded input plane (as bytes x + 128, the
  * padding zx + 128) is split into sh x sw phase planes by row and column
  * parity (one plane for stride 1): plane (i % sh) * sw + j % sw holds padded
@@ -1469,13 +1486,9 @@ typedef struct {
   dlrt_i pl[QRT_PL_MAXG], off[QRT_PL_MAXG], kh[QRT_PL_MAXG], kw0[QRT_PL_MAXG];
 } qrt_plg;
 static void qrt_pl_dims(const dlrt_win *g, qrt_plg *d) {
-  dlrt_i i, need, have, hpad, wpad, kh, pw, j, omax = 0;
+  dlrt_i i, kh, pw, j, omax = 0;
   d->sh = g->stride[1], d->sw = g->stride[2];
-  need = (g->od[1] - 1) * d->sh + g->k[1], have = g->pad[1] + g->id[1] + (g->pad_end[1] > 0 ? g->pad_end[1] : 0);
-  hpad = need > have ? need : have;
-  need = (g->od[2] - 1) * d->sw + g->k[2], have = g->pad[2] + g->id[2] + (g->pad_end[2] > 0 ? g->pad_end[2] : 0);
-  wpad = need > have ? need : have;
-  d->hp = (hpad + d->sh - 1) / d->sh, d->wp = (wpad + d->sw - 1) / d->sw;
+  qrt_grid_dims(g, &d->hp, &d->wp);
   d->nq = (g->od[1] * d->wp + 15) / 16 * 16;
   d->ng = 0;
   for (kh = 0; kh < g->k[1]; kh++)
@@ -1515,8 +1528,8 @@ static void qrt_packpl(const dlrt_win *g, const qrt_plg *d, qrt_wts w, dlrt_i m0
 
 /* @fn qrt_plrows uses qrt_simd */
 /* The input rows of one plane into d's phase planes (already filled with the
- * padding's byte), as bytes x + 128: with AVX-512 by masked loads and stores,
- * 64 bytes of a row at a time, a stride-2 row split into its even and odd
+ * padding's byte), as bytes x + 128: with AVX-512 by masked loads and whole
+ * stores, 64 bytes of a row at a time, a stride-2 row split into its even and odd
  * columns by one byte shuffle and one qword permutation; else byte by byte. */
 #ifdef QRT_WZ
 static QRT_TZ void qrt_plrows_z(const dlrt_win *g, const qrt_plg *d, const int8_t *src, uint8_t *pp, int32_t zu) {
@@ -1629,7 +1642,7 @@ static void qrt_plsum_c(const qrt_plg *d, const uint8_t *pp, const int8_t *wk, i
 }
 /* @end */
 
-/* @fn qrt_convpl uses qrt_pl_dims qrt_packpl qrt_plrows qrt_plsum qrt_out_row */
+/* @fn qrt_convpl uses qrt_pl_dims qrt_packpl qrt_plrows qrt_plsum qrt_out_row qrt_grid */
 /* qrt_conv when qrt_pl_ok holds (one input channel per group), per input
  * channel: its plane into phase planes of bytes (qrt_plrows; the padding,
  * zx + 128, written once per call, since every plane fills the same places),
@@ -1645,7 +1658,7 @@ static void qrt_convpl(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
                        const qrt_mult *mult, qrt_out o, void *y, unsigned char *scratch) {
   qrt_plg d;
   dlrt_i mg = g->m / g->group, ivol = g->id[1] * g->id[2], P = g->od[1] * g->od[2], od2 = g->od[2];
-  dlrt_i nc = g->n * g->c, np, i, m, r, j, t;
+  dlrt_i nc = g->n * g->c, np, i, m, r, j;
   int32_t zu = (int32_t)(zx + 128), *qd, *sum;
   uint16_t *keep;
   uint8_t *pp;
@@ -1656,9 +1669,7 @@ static void qrt_convpl(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
   pp = scratch + d.at[0], qd = (int32_t *)(void *)(scratch + d.at[1]), sum = (int32_t *)(void *)(scratch + d.at[2]);
   wb = (int8_t *)(scratch + d.at[3]), keep = (uint16_t *)(void *)(scratch + d.at[4]);
   memset(pp, (int)zu, (size_t)(2 * np * d.pb));
-  for (i = 0; i < d.nq / 16; i++) /* the grid positions that are outputs: columns < od2 of rows < od1 */
-    for (keep[i] = 0, t = 0; t < 16; t++)
-      keep[i] |= (uint16_t)(((16 * i + t) % d.wp < od2 && 16 * i + t < g->od[1] * d.wp) << t);
+  qrt_grid_keep(g, d.wp, d.nq, keep, NULL);
   for (i = 0; i <= nc; i++) { /* the planes of input channel i (n * c + c), then the outputs of channel i - 1 */
     dlrt_i c = (i - 1) % g->c, n = (i - 1) / g->c;
     if (i < nc) {
