@@ -213,6 +213,7 @@ typedef struct {
   char name[128];
   const char *device;
   int sparse_weights;
+  bool threads;
 } EmitOptions;
 
 static bool emit_option(void *u, const char *k, const char *v, DlError *e) {
@@ -229,8 +230,11 @@ static bool emit_option(void *u, const char *k, const char *v, DlError *e) {
   } else if (!strcmp(k, "sparse_weights")) {
     for (o->sparse_weights = 0; o->sparse_weights < 4 && strcmp(v, modes[o->sparse_weights]); o->sparse_weights++) {}
     if (o->sparse_weights == 4) FAIL("bad sparse_weights '%s' (expected auto, off, size or all)", v);
+  } else if (!strcmp(k, "threads")) {
+    if (strcmp(v, "0") && strcmp(v, "1")) FAIL("bad threads '%s' (expected 0 or 1)", v);
+    o->threads = *v == '1';
   } else {
-    FAIL("unknown emit option '%s' (expected name, device or sparse_weights)", k);
+    FAIL("unknown emit option '%s' (expected name, device, sparse_weights or threads)", k);
   }
   return true;
 }
@@ -356,7 +360,7 @@ static bool emit(dlc_module *m, const char *target, const char *options, const c
   char *path = malloc(n);
   snprintf(path, n, "%s/%s.%s", dir, o->name, t->file_ext);
   DlTargetOptions to = {.out_path = path, .name = o->name, .source = m->source, .device = o->device,
-                        .sparse_weights = o->sparse_weights};
+                        .sparse_weights = o->sparse_weights, .c_threads = o->threads};
   /* what dlc runs before a target, on a copy: the caller's module stays as it was */
   MlirModule low = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(m->m)));
   bool ok = dl_run_pipeline(low, DL_PIPELINE_LOWER, e) && t->emit(low, &to, e);

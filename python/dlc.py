@@ -188,7 +188,7 @@ class Module:
 
     def emit(self, target, outdir=None, **options):
         """Target code ("c", "pim", "acc"): written into outdir, or returned as
-        {file name: bytes} without one. options: name=, device=, sparse_weights=."""
+        {file name: bytes} without one. options: name=, device=, sparse_weights=, threads=."""
         opts = _b(_options(options))
         if outdir is not None:
             self._ctx._check(_lib.dlc_module_emit(self._h, _b(target), opts, _b(os.fspath(outdir))))

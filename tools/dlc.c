@@ -43,7 +43,7 @@ typedef struct {
   const char *device_key[MAX_TARGETS]; /* --NAME-KEY (DlTarget.device_key) */
   char device_spec[MAX_TARGETS][4200];
   int sparse_weights;
-  bool print_approx;
+  bool print_approx, c_threads;
   bool md, quantize, obits_flag, compress, assign_cost_set, sparse_set;
   DlQuantSettings qs;
   DlPruneSettings ps;
@@ -305,6 +305,7 @@ static const DlOption dlc_options[] = {
     {"--target", "c|pim|acc", "generate code (c: FILE.c + FILE.h, C99; pim: a .pimbin,\nacc: an .accbin, for dlc-run's simulators)", dl_opt_str, OFF(target)},
     {"--name", "ID", "C identifier prefix for generated code (default: from -o)", dl_opt_str, OFF(name), .needs = "--target"},
     {"--c-sparse-weights", "M", "c: store conv / gemm weights sparse (a bitmask and the\nnonzeros; the kernels skip zeros) where that is smaller and\nnot slower: auto (default, at most 25% nonzero); smaller:\nsize; never: off; wherever the kernels run: all", opt_sparse},
+    {"--c-threads", NULL, "c: also emit NAME_run_threads, which runs many sets of inputs on\nPOSIX threads with one arena each (compile with -pthread)", dl_opt_flag, OFF(c_threads)},
     {"--emit", "qg|pim|acc", "print the qg IR (after quantization, if asked) or a target's IR\n(MLIR text: one kernel or layer per step, or a host step)", dl_opt_str, OFF(emit)},
     {"--cost", "pim|acc|c", "print each step's cost on a target as JSON (time, energy,\nbytes, MACs per sample; the simulators' timing models)", dl_opt_str, OFF(cost)},
     {"quantization:"},
@@ -535,6 +536,7 @@ static bool check_args(Args *a, DlError *e) {
   if (a->target && !dl_target_lookup(a->target)) FAIL("unknown target '%s' (expected: %s)", a->target, dl_target_names());
   if (a->cost && !dl_target_lookup(a->cost)) FAIL("unknown --cost target '%s' (expected: %s)", a->cost, dl_target_names());
   if (a->sparse_set && !target_option_fits(a, "--c-sparse-weights", e)) return false;
+  if (a->c_threads && !target_option_fits(a, "--c-threads", e)) return false;
   if (!targets_used(a, e)) return false;
   for (int t = 0; dl_target_at(t) && t < MAX_TARGETS; t++) { /* the device spec carries --NAME-KEY to every consumer */
     const DlTarget *tg = dl_target_at(t);
@@ -731,7 +733,7 @@ static bool write_output(Args *a, MlirModule m, const Deps *deps, DlError *e) {
   if (a->target) {
     const char *base = strrchr(a->model, '/');
     DlTargetOptions to = {.out_path = a->common.out, .name = a->name, .source = base ? base + 1 : a->model,
-                          .device = a->device[target_index(a->target)], .sparse_weights = a->sparse_weights};
+                          .device = a->device[target_index(a->target)], .sparse_weights = a->sparse_weights, .c_threads = a->c_threads};
     return dl_target_lookup(a->target)->emit(m, &to, e) && (!a->depfile || write_depfile(a->depfile, a->common.out, deps, e));
   }
   if (a->cost) { /* the per-step cost table of a target (dlc/cost.h) */

@@ -118,7 +118,8 @@ DLC_API dlc_status dlc_module_quantize_data(dlc_module *m, const char *options, 
  * none is left. options: NULL or space-separated KEY=VALUE: name (C
  * identifier and file name, default "model"), device (pim/acc: a preset or
  * a device JSON file, as --pim-device / --acc-device), sparse_weights (c:
- * auto|off|size|all, as --c-sparse-weights). */
+ * auto|off|size|all, as --c-sparse-weights), threads (c: 1 also emits
+ * NAME_run_threads, as --c-threads; default 0). */
 DLC_API dlc_status dlc_module_emit(dlc_module *m, const char *target, const char *options, const char *dir);
 /* The same files in memory: *files receives *nfiles entries in one block
  * (names and bytes inside it), released with one dlc_free(*files). */

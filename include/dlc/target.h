@@ -18,6 +18,7 @@ typedef struct {
   const char *source;      /* the model the module came from, for comments */
   const char *device;      /* --NAME-device: a device JSON path or built-in name; NULL: the default */
   int sparse_weights;      /* c: --c-sparse-weights, 0 auto, 1 off, 2 size, 3 all (DlSparseMode) */
+  bool c_threads;          /* c: --c-threads, also NAME_run_threads (POSIX threads, one arena each) */
   bool ir_detail;          /* ir: the target's detail flag (--pim-rows, --acc-insns) */
 } DlTargetOptions;
 

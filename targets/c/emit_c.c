@@ -39,6 +39,7 @@ typedef struct {
 /* ---- runtime sections ------------------------------------------------------ */
 
 #define SECTION_DEPS 32
+#define DL_C_MAX_THREADS 256 /* --c-threads: threads NAME_run_threads uses at most (its shares live on its stack) */
 typedef struct {
   char name[64];
   char deps[SECTION_DEPS][64];
@@ -1094,6 +1095,53 @@ static void io_defines(const Emit *m, DlBuf *h, const Boundary *b) {
   dl_buf_printf(h, "\n");
 }
 
+/* --c-threads: NAME_run_threads, n sets of inputs spread over POSIX threads
+ * with one arena each. Contiguous shares in index order, so each set's
+ * outputs are NAME_run's bits and the reported failure is the lowest
+ * index's, whatever the thread count. */
+static void threads_decl(const Emit *m, DlBuf *h) {
+  dl_buf_printf(h, "\n/* Runs n sets of inputs (each the shapes above: in0 holds n consecutive %s_IN0_ELEMS\n"
+                   " * values, and so on) on up to `threads` POSIX threads, the caller's among them, one\n"
+                   " * arena each: `arenas` is threads x %s_ARENA_BYTES bytes, 64-byte aligned (at most\n"
+                   " * %d threads are used). Set i's outputs are the bits %s_run gives for it, for any\n"
+                   " * thread count. Returns 0, or the code of the lowest-indexed set that failed; a\n"
+                   " * thread that cannot be started leaves its share to the caller's thread. Threads\n"
+                   " * are started and joined per call: give each call many sets. Compile %s.c with\n"
+                   " * -pthread (generated with --c-threads). */\nint %s_run_threads(void *arenas, int threads, long n",
+                m->name, m->name, DL_C_MAX_THREADS, m->name, m->name, m->name);
+  for (int i = 0; i < m->p->nin; i++) dl_buf_printf(h, ", const %s *in%d", ctype(dl_plan_input_shape(m->p, i)->dtype), i);
+  for (int i = 0; i < m->p->nout; i++) dl_buf_printf(h, ", %s *out%d", ctype(dl_plan_output_shape(m->p, i)->dtype), i);
+  dl_buf_printf(h, ");\n");
+}
+
+static void threads_def(const Emit *m, DlBuf *c) {
+  const char *n = m->name;
+  dl_buf_printf(c, "\n/* ---- --c-threads ---- */\ntypedef struct {\n  unsigned char *arena;\n  long lo, hi, bad;\n  int rc;\n");
+  for (int i = 0; i < m->p->nin; i++) dl_buf_printf(c, "  const %s *in%d;\n", ctype(dl_plan_input_shape(m->p, i)->dtype), i);
+  for (int i = 0; i < m->p->nout; i++) dl_buf_printf(c, "  %s *out%d;\n", ctype(dl_plan_output_shape(m->p, i)->dtype), i);
+  dl_buf_printf(c, "} %s_share;\n\nstatic void *%s_work(void *p) {\n  %s_share *s = (%s_share *)p;\n  long i;\n", n, n, n, n);
+  dl_buf_printf(c, "  for (i = s->lo; i < s->hi; i++) {\n    int rc = %s_run(s->arena", n);
+  for (int i = 0; i < m->p->nin; i++) dl_buf_printf(c, ", s->in%d + i * %s_IN%d_ELEMS", i, n, i);
+  for (int i = 0; i < m->p->nout; i++) dl_buf_printf(c, ", s->out%d + i * %s_OUT%d_ELEMS", i, n, i);
+  dl_buf_printf(c, ");\n    if (rc && s->bad < 0) s->bad = i, s->rc = rc;\n  }\n  return NULL;\n}\n\n");
+  dl_buf_printf(c, "int %s_run_threads(void *arenas, int threads, long n", n);
+  for (int i = 0; i < m->p->nin; i++) dl_buf_printf(c, ", const %s *in%d", ctype(dl_plan_input_shape(m->p, i)->dtype), i);
+  for (int i = 0; i < m->p->nout; i++) dl_buf_printf(c, ", %s *out%d", ctype(dl_plan_output_shape(m->p, i)->dtype), i);
+  dl_buf_printf(c, ") {\n  %s_share s[%d];\n  pthread_t tid[%d];\n  int up[%d], t;\n", n, DL_C_MAX_THREADS, DL_C_MAX_THREADS,
+                DL_C_MAX_THREADS);
+  dl_buf_printf(c, "  if (n <= 0) return 0;\n  if (threads > %d) threads = %d;\n  if (threads > n) threads = (int)n;\n"
+                   "  if (threads < 1) threads = 1;\n", DL_C_MAX_THREADS, DL_C_MAX_THREADS);
+  dl_buf_printf(c, "  for (t = 0; t < threads; t++) {\n    s[t].arena = (unsigned char *)arenas + (size_t)t * %s_ARENA_BYTES;\n"
+                   "    s[t].lo = (long)((long long)n * t / threads);\n    s[t].hi = (long)((long long)n * (t + 1) / threads);\n"
+                   "    s[t].bad = -1;\n    s[t].rc = 0;\n", n);
+  for (int i = 0; i < m->p->nin; i++) dl_buf_printf(c, "    s[t].in%d = in%d;\n", i, i);
+  for (int i = 0; i < m->p->nout; i++) dl_buf_printf(c, "    s[t].out%d = out%d;\n", i, i);
+  dl_buf_printf(c, "  }\n  for (t = 1; t < threads; t++) up[t] = pthread_create(&tid[t], NULL, %s_work, &s[t]) == 0;\n"
+                   "  %s_work(&s[0]);\n"
+                   "  for (t = 1; t < threads; t++) {\n    if (up[t]) pthread_join(tid[t], NULL);\n    else %s_work(&s[t]);\n  }\n"
+                   "  for (t = 0; t < threads; t++)\n    if (s[t].rc) return s[t].rc;\n  return 0;\n}\n", n, n, n);
+}
+
 bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   if (!o->out_path || !strcmp(o->out_path, "-")) return dl_error_set(e, "--target=c needs -o FILE.c (it writes FILE.c and FILE.h)");
   size_t pl = strlen(o->out_path);
@@ -1156,8 +1204,8 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   dl_buf_printf(h, "/* Usage:\n"
                    " *   static unsigned char arena[%s_ARENA_BYTES] __attribute__((aligned(64)));  (or any 64-byte aligned block)\n"
                    " *   if (%s_run(arena, input, output) != 0) { ... bad data ... }\n"
-                   " * Compile %s.c with any C99 compiler and flags; link with -lm. */\n\n",
-                m.name, m.name, m.name);
+                   " * Compile %s.c with any C99 compiler and flags; link with -lm%s. */\n\n",
+                m.name, m.name, m.name, o->c_threads ? " (and -pthread: _run_threads)" : "");
   dl_buf_printf(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
   io_defines(&m, h, run_q ? &bd : NULL);
   dl_buf_printf(h, "/* Bytes of the caller-provided activation arena (align it to 64 bytes). */\n");
@@ -1205,6 +1253,7 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
     for (int i = 0; i < m.p->nout; i++) dl_buf_printf(h, ", %s *out%d", es_ctype(bd.out_es[i]), i);
     dl_buf_printf(h, ");\n");
   }
+  if (o->c_threads) threads_decl(&m, h);
   dl_buf_printf(h, "extern const size_t %s_arena_bytes;\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n", m.name);
 
   /* source */
@@ -1218,7 +1267,8 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
                    " * any other multiply and add: both are told so. */\n", hbase);
   dl_buf_printf(c, "#if defined(__GNUC__) && !defined(__clang__)\n#pragma GCC optimize(\"fp-contract=off\")\n#endif\n"
                    "#if defined(__clang__)\n#pragma STDC FP_CONTRACT OFF\n#endif\n");
-  dl_buf_printf(c, "#include \"%.*s.h\"\n\n#include <math.h>\n#include <stdint.h>\n#include <string.h>\n\n", (int)(strlen(hbase) - 2), hbase);
+  dl_buf_printf(c, "#include \"%.*s.h\"\n\n#include <math.h>\n#include <stdint.h>\n#include <string.h>\n%s\n", (int)(strlen(hbase) - 2), hbase,
+                o->c_threads ? "#include <pthread.h>\n" : "");
   for (int k = 0; k < 2; k++) {
     const char *ts = strstr(k ? dl_qrt_h_source : dl_dlrt_h_source, "/* @types */"), *te = strstr(ts, "/* @end */");
     ts = strchr(ts, '\n') + 1;
@@ -1298,6 +1348,7 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
       dl_buf_printf(c, "    return %d;\n  }\n", s->rank);
     }
   dl_buf_printf(c, "  (void)dims;\n  (void)dtype;\n  return -1;\n}\n");
+  if (o->c_threads) threads_def(&m, c);
   ok = dl_write_file_atomic(hpath, h->data, h->len, e) && dl_write_file_atomic(o->out_path, c->data, c->len, e);
 cleanup:
   if (run_q) free(bd.edge);

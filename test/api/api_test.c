@@ -126,6 +126,8 @@ static int errors(int argc, char **argv) {
   report(ctx, "quantize-shape", dlc_module_quantize_data(m, NULL, x, shape, 2));
   report(ctx, "target", dlc_module_emit(m, "fpga", NULL, "."));
   report(ctx, "emit-option", dlc_module_emit(m, "c", "name=a/b", "."));
+  report(ctx, "emit-threads", dlc_module_emit(m, "c", "threads=2", "."));
+  report(ctx, "emit-threads-ok", dlc_module_emit(m, "c", "name=thr threads=1", "."));
   report(ctx, "emit-folder", dlc_module_emit(m, "c", NULL, "no/such/folder"));
   report(ctx, "pim-float", dlc_module_emit(m, "pim", NULL, "."));
   report(ctx, "passes-after", dlc_module_run_passes(m, "fold-bn"));
