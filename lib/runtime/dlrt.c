@@ -697,11 +697,91 @@ void dlrt_conv_transpose(const dlrt_win *g, const float *x, const float *w, cons
 }
 /* @end */
 
-/* @fn dlrt_pool */
+/* @fn dlrt_maxpool2 */
+/* Max pooling of one plane whose windows all lie inside it (1-D or 2-D):
+ * output row by output row, each tap (in dlrt_pool's order, k1 then k2)
+ * folded into the whole row with dlrt_pool's y = v > y ? v : y, so a NaN
+ * never replaces a number and the bits are dlrt_pool's. 2 x 2 windows of
+ * stride 2 go 16 (AVX-512F builds) or 4 (SSE2) outputs at a time through
+ * MAXPS, which is that same selection (its first operand where greater,
+ * else its second, NaN included). */
+#if defined(__SSE2__) && !defined(DLC_DLRT_PORTABLE)
+#include <immintrin.h>
+#endif
+static void dlrt_maxpool2(const dlrt_win *g, const float *x, float *y) {
+  dlrt_i o1, o2, k1, k2, j, W = g->id[2], OW = g->od[2], s1 = g->stride[1], s2 = g->stride[2];
+  for (o1 = 0; o1 < g->od[1]; o1++) {
+    const float *r = x + o1 * s1 * W;
+    float *yr = y + o1 * OW;
+    o2 = 0; /* the outputs before o2 are done */
+#if defined(__SSE2__) && !defined(DLC_DLRT_PORTABLE)
+    if (g->k[1] == 2 && g->k[2] == 2 && s2 == 2 && g->dil[1] == 1 && g->dil[2] == 1) {
+#ifdef __AVX512F__
+      const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+      const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+      for (; o2 + 16 <= OW; o2 += 16) {
+        const float *a = r + 2 * o2, *b = a + W;
+        __m512 a0 = _mm512_loadu_ps(a), a1 = _mm512_loadu_ps(a + 16), b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+        __m512 acc = _mm512_set1_ps(-INFINITY);
+        acc = _mm512_max_ps(_mm512_permutex2var_ps(a0, ev, a1), acc);
+        acc = _mm512_max_ps(_mm512_permutex2var_ps(a0, od, a1), acc);
+        acc = _mm512_max_ps(_mm512_permutex2var_ps(b0, ev, b1), acc);
+        acc = _mm512_max_ps(_mm512_permutex2var_ps(b0, od, b1), acc);
+        _mm512_storeu_ps(yr + o2, acc);
+      }
+      if (o2 < OW) { /* the last 1..15 outputs: the loads and the store masked */
+        dlrt_i m = OW - o2, in0 = W - 2 * o2; /* outputs left; inputs left in the row (2m or 2m + 1) */
+        __mmask16 lo = (__mmask16)(in0 >= 16 ? 0xffff : (1u << in0) - 1), hi = (__mmask16)(in0 >= 32 ? 0xffff : in0 <= 16 ? 0 : (1u << (in0 - 16)) - 1);
+        const float *a = r + 2 * o2, *b = a + W;
+        __m512 a0 = _mm512_maskz_loadu_ps(lo, a), a1 = _mm512_maskz_loadu_ps(hi, a + 16);
+        __m512 b0 = _mm512_maskz_loadu_ps(lo, b), b1 = _mm512_maskz_loadu_ps(hi, b + 16);
+        __m512 acc = _mm512_set1_ps(-INFINITY);
+        acc = _mm512_max_ps(_mm512_permutex2var_ps(a0, ev, a1), acc);
+        acc = _mm512_max_ps(_mm512_permutex2var_ps(a0, od, a1), acc);
+        acc = _mm512_max_ps(_mm512_permutex2var_ps(b0, ev, b1), acc);
+        acc = _mm512_max_ps(_mm512_permutex2var_ps(b0, od, b1), acc);
+        _mm512_mask_storeu_ps(yr + o2, (__mmask16)((1u << m) - 1), acc);
+        o2 = OW;
+      }
+#endif
+      for (; o2 + 4 <= OW; o2 += 4) {
+        const float *a = r + 2 * o2, *b = a + W;
+        __m128 a0 = _mm_loadu_ps(a), a1 = _mm_loadu_ps(a + 4), b0 = _mm_loadu_ps(b), b1 = _mm_loadu_ps(b + 4);
+        __m128 acc = _mm_set1_ps(-INFINITY);
+        acc = _mm_max_ps(_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)), acc);
+        acc = _mm_max_ps(_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)), acc);
+        acc = _mm_max_ps(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), acc);
+        acc = _mm_max_ps(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1)), acc);
+        _mm_storeu_ps(yr + o2, acc);
+      }
+    }
+#endif
+    for (j = o2; j < OW; j++) yr[j] = -INFINITY;
+    for (k1 = 0; k1 < g->k[1]; k1++) {
+      const float *rk = r + k1 * g->dil[1] * W;
+      for (k2 = 0; k2 < g->k[2]; k2++) {
+        const float *rt = rk + k2 * g->dil[2];
+        for (j = o2; j < OW; j++) {
+          float v = rt[j * s2];
+          yr[j] = v > yr[j] ? v : yr[j];
+        }
+      }
+    }
+  }
+}
+/* @end */
+
+/* @fn dlrt_pool uses dlrt_maxpool2 */
 /* Average with pads counts window positions inside [-pad, in + pad_end). */
 void dlrt_pool(const dlrt_win *g, int kind, const float *x, float *y) {
   dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], ovol = g->od[0] * g->od[1] * g->od[2];
   dlrt_i nc = g->n * g->c, q, o0, o1, o2, k0, k1, k2;
+  if (kind == 0 && g->id[0] == 1 && g->od[0] == 1 && g->k[0] == 1 && g->pad[1] == 0 && g->pad[2] == 0 &&
+      (g->od[1] - 1) * g->stride[1] + (g->k[1] - 1) * g->dil[1] < g->id[1] &&
+      (g->od[2] - 1) * g->stride[2] + (g->k[2] - 1) * g->dil[2] < g->id[2]) { /* every window inside */
+    for (q = 0; q < nc; q++) dlrt_maxpool2(g, x + q * ivol, y + q * ovol);
+    return;
+  }
   for (q = 0; q < nc; q++) {
     const float *xq = x + q * ivol;
     float *yq = y + q * ovol;

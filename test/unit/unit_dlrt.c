@@ -8,7 +8,10 @@
  * kernels promise exactly that; values span many magnitudes so that another
  * order, or a multiply and add rounded apart, would change bits. Also checks
  * that nothing is written past the scratch dlrt_conv_scratch reports, past the
- * output, or into the product's columns past N (ldc > N). Built four ways
+ * output, or into the product's columns past N (ldc > N). Pooling (dlrt_pool)
+ * against its definition tap by tap, with NaN, -0 and +0 among the values
+ * (max keeps the first of equal values and never takes a NaN), windows inside
+ * the input (dlrt_maxpool2, 2 x 2 / 2 among them) and with pads. Built four ways
  * (test/unit/CMakeLists.txt): the default (x86-64: AVX-512 or AVX2 tiles
  * picked at run time), -DDLC_DLRT_PORTABLE, -DDLC_DLRT_NO512, -march=native. */
 #include <math.h>
@@ -97,7 +100,84 @@ static int sgemm_cases(int *cases, int *overrun) {
   return differ;
 }
 
+/* dlrt_pool's definition, output by output, taps in order. */
+static float pool_ref(const dlrt_win *g, int kind, const float *xq, dlrt_i o0, dlrt_i o1, dlrt_i o2) {
+  float acc = kind == 0 ? -INFINITY : 0.0f;
+  dlrt_i cnt = 0, cnt_pad = 0, o[3] = {o0, o1, o2}, t[3];
+  for (t[0] = 0; t[0] < g->k[0]; t[0]++)
+    for (t[1] = 0; t[1] < g->k[1]; t[1]++)
+      for (t[2] = 0; t[2] < g->k[2]; t[2]++) {
+        dlrt_i z[3], in = 1, pad = 1;
+        for (int d = 0; d < 3; d++) {
+          z[d] = o[d] * g->stride[d] - g->pad[d] + t[d] * g->dil[d];
+          in &= z[d] >= 0 && z[d] < g->id[d];
+          pad &= z[d] >= -g->pad[d] && z[d] < g->id[d] + g->pad_end[d];
+        }
+        cnt_pad += pad;
+        if (!in) continue;
+        float v = xq[(z[0] * g->id[1] + z[1]) * g->id[2] + z[2]];
+        if (kind == 0) acc = v > acc ? v : acc;
+        else acc += v;
+        cnt++;
+      }
+  if (kind == 1) acc = cnt ? acc / (float)cnt : 0.0f;
+  if (kind == 2) acc = cnt_pad ? acc / (float)cnt_pad : 0.0f;
+  return acc;
+}
+
+static int pool_cases(int *cases, int *inside, int *overrun) {
+  int differ = 0;
+  for (int it = 0; it < 1200; it++) {
+    dlrt_win g;
+    memset(&g, 0, sizeof g);
+    int rank = (int)pick(1, 3), kind = it % 3 ? 0 : (int)pick(1, 2), whole = it % 2; /* whole: windows inside */
+    int two = whole && it % 4 == 1;                                                  /* 2 x 2 / 2 */
+    g.n = pick(1, 2), g.c = pick(1, 5), g.m = g.c, g.group = 1;
+    int ok = 1;
+    for (int d = 0; d < 3; d++) {
+      if (d < 3 - rank) {
+        g.id[d] = g.k[d] = g.od[d] = g.stride[d] = g.dil[d] = 1;
+        continue;
+      }
+      g.k[d] = two ? 2 : pick(1, 3), g.dil[d] = two ? 1 : pick(1, 2), g.stride[d] = two ? 2 : pick(1, 3);
+      g.pad[d] = whole ? 0 : pick(0, 1), g.pad_end[d] = whole ? 0 : pick(0, 1);
+      g.id[d] = pick(1, rank == 3 ? 7 : rank == 2 ? 19 : 40);
+      dlrt_i span = g.id[d] + g.pad[d] + g.pad_end[d] - g.dil[d] * (g.k[d] - 1) - 1;
+      if (span < 0) ok = 0;
+      else g.od[d] = span / g.stride[d] + 1;
+    }
+    if (!ok) continue;
+    dlrt_i ivol = g.id[0] * g.id[1] * g.id[2], P = g.od[0] * g.od[1] * g.od[2], guard = 64;
+    dlrt_i nx = g.n * g.c * ivol, ny = g.n * g.c * P;
+    float *x = malloc(sizeof(float) * (size_t)nx), *y = malloc(sizeof(float) * (size_t)(ny + guard));
+    for (dlrt_i i = 0; i < nx; i++) {
+      int r = (int)(next() % 16);
+      x[i] = r == 0 ? NAN : r == 1 ? -0.0f : r == 2 ? 0.0f : r == 3 ? -INFINITY : value();
+    }
+    for (dlrt_i i = 0; i < ny + guard; i++) y[i] = 12345.0f;
+    dlrt_pool(&g, kind, x, y);
+    cases[0]++, inside[0] += whole && kind == 0 && rank < 3; /* dlrt_maxpool2 */
+    for (dlrt_i q = 0; q < g.n * g.c; q++)
+      for (dlrt_i o0 = 0; o0 < g.od[0]; o0++)
+        for (dlrt_i o1 = 0; o1 < g.od[1]; o1++)
+          for (dlrt_i o2 = 0; o2 < g.od[2]; o2++) {
+            float want = pool_ref(&g, kind, x + q * ivol, o0, o1, o2);
+            float got = y[q * P + (o0 * g.od[1] + o1) * g.od[2] + o2];
+            differ += memcmp(&want, &got, sizeof want) != 0;
+          }
+    for (dlrt_i i = 0; i < guard; i++)
+      if (y[ny + i] != 12345.0f) {
+        overrun[0]++;
+        break;
+      }
+    free(x), free(y);
+  }
+  return differ;
+}
+
 int main(void) {
+  int pcases = 0, pinside = 0, poverrun = 0, pdiffer = pool_cases(&pcases, &pinside, &poverrun);
+  printf("pool: %d cases (%d max inside), %d differ, %d overrun\n", pcases, pinside, pdiffer, poverrun);
   int gcases = 0, goverrun = 0, gdiffer = sgemm_cases(&gcases, &goverrun);
   printf("sgemm: %d cases, %d differ, %d overrun\n", gcases, gdiffer, goverrun);
   int cases = 0, differ = 0, overrun = 0, kinds[4] = {0, 0, 0, 0};
@@ -158,5 +238,5 @@ int main(void) {
   }
   printf("float conv: %d cases (%d plain, %d depthwise, %d depthwise x2, %d grouped), %d differ, %d overrun\n", cases,
          kinds[0], kinds[1], kinds[2], kinds[3], differ, overrun);
-  return differ || overrun || cases < 1000 || gdiffer || goverrun;
+  return differ || overrun || cases < 1000 || gdiffer || goverrun || pdiffer || poverrun || pinside < 200;
 }
