@@ -558,6 +558,27 @@ dlrt_i dlrt_conv_scratch(const dlrt_win *g) {
  * nr, grid from q0 on) to the channels' outputs (y, y + P, ...), dropping
  * the grid's extra rows and columns, with bias (b: R values or none) and
  * activation. */
+#ifdef DLRT_WZ
+/* One run of dlrt_conv_put for all R channels in AVX-512 registers (gcc -O2
+ * leaves the scalar loops scalar): the same add, then MAXPS(lo, v) =
+ * (lo > v ? lo : v) and MINPS(hi, v) = (hi < v ? hi : v), dlrt_apply_act's
+ * selections, NaN kept. */
+static DLRT_TZ void dlrt_put_z(const float *t, int nr, int R, float *dst, dlrt_i P, dlrt_i n, const float *b, dlrt_act act) {
+  __m512 lo = _mm512_set1_ps(act.lo), hi = _mm512_set1_ps(act.hi);
+  dlrt_i i;
+  int ch;
+  for (ch = 0; ch < R; ch++, dst += P, t += nr) {
+    __m512 vb = _mm512_set1_ps(b ? b[ch] : 0.0f);
+    for (i = 0; i < n; i += 16) {
+      __mmask16 m = (__mmask16)(n - i >= 16 ? 0xffff : (1u << (n - i)) - 1);
+      __m512 v = _mm512_maskz_loadu_ps(m, t + i);
+      if (b) v = _mm512_add_ps(v, vb);
+      if (act.on) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+      _mm512_mask_storeu_ps(dst + i, m, v);
+    }
+  }
+}
+#endif
 static void dlrt_conv_put(const float *t, int nr, int R, dlrt_i nv, dlrt_i q0, const dlrt_win *g, const dlrt_conv_geo *o,
                           float *y, dlrt_i P, const float *b, dlrt_act act) {
   dlrt_i r = q0 / o->ext[2], c = q0 % o->ext[2], j = 0, i, row = o->ext[2];
@@ -568,6 +589,13 @@ static void dlrt_conv_put(const float *t, int nr, int R, dlrt_i nv, dlrt_i q0, c
     if (run || (c < g->od[2] && r1 < g->od[1])) {
       dlrt_i n = run ? len : g->od[2] - c < len ? g->od[2] - c : len;
       float *dst = run ? y + q0 : y + ((r / o->ext[1]) * g->od[1] + r1) * g->od[2] + c;
+#ifdef DLRT_WZ
+      if (nr == 32) {
+        dlrt_put_z(t + j, nr, R, dst, P, n, b, act);
+        j += len, c = 0, r++;
+        continue;
+      }
+#endif
       for (ch = 0; ch < R; ch++, dst += P) {
         const float *src = t + ch * nr + j;
         float bias = b ? b[ch] : 0.0f;
