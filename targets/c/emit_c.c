@@ -27,6 +27,7 @@ typedef struct {
   int *def, *last;        /* live range of each root, in steps */
   int64_t arena, scratch_off;
   int64_t arena_raw;      /* the arena with every activation uncompressed */
+  int64_t arena_plain;    /* the arena of the plan without compression (whole tensors, no bands) */
   DlCompressChoice *zc;   /* per slot: its compression (zc[s].cap > 0), from dlc.compress */
   dlz_params *zp;
   DlQSparse *sp;          /* per step: its weights in sparse form (sp[i].mask) where they are stored so */
@@ -1170,7 +1171,7 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
   for (int i = 0; i < m.p->nsteps; i++)
     if (m.p->steps[i].q) dl_qstep_sparse(m.p->steps[i].q, (DlSparseMode)o->sparse_weights, &m.sp[i]);
   plan_arena(&m);
-  m.arena_raw = m.arena;
+  m.arena_raw = m.arena_plain = m.arena;
   if (!(ok = read_compression(&m, e))) goto cleanup;
   if (m.zc) {
     /* the compression's own saving: the same band-by-band plan with each compressed tensor at its raw size */
@@ -1181,6 +1182,12 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
     for (int s = 0; s < n; s++) m.zc[s].cap = cap[s];
     free(cap);
     plan_arena(&m);
+    if (m.arena >= m.arena_plain) /* the bands' scratch outweighs what the compression saves */
+      dl_warn(mlirModuleGetContext(mod),
+              "--compress-activations: the compressed arena (%lld bytes) is not smaller than the plan without "
+              "compression (%lld bytes): the band-by-band steps' buffers outweigh what the compression saves; "
+              "build without it",
+              (long long)m.arena, (long long)m.arena_plain);
     mark_used(sec, nsec, "dlz_rows_get"), mark_used(sec, nsec, "dlz_rows_put");
     mark_used(sec, nsec, "qrt_copy_strided");
   }
@@ -1214,8 +1221,11 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
     dl_buf_printf(h, "/* The same plan (band by band) with those activations uncompressed would need: */\n"
                      "#define %s_ARENA_BYTES_UNCOMPRESSED %lld\n"
                      "/* Of either, kernel scratch and decode/encode tiles (the rest holds activations): */\n"
-                     "#define %s_SCRATCH_BYTES %lld\n",
-                  m.name, (long long)m.arena_raw, m.name, (long long)(m.arena - m.scratch_off));
+                     "#define %s_SCRATCH_BYTES %lld\n"
+                     "/* The plan without --compress-activations (whole tensors, no bands) would need: */\n"
+                     "#define %s_ARENA_BYTES_PLAIN %lld\n",
+                  m.name, (long long)m.arena_raw, m.name, (long long)(m.arena - m.scratch_off), m.name,
+                  (long long)m.arena_plain);
   dl_buf_printf(h, "\n");
   describe_compression(&m, h);
   describe_precision(&m, h);
