@@ -67,6 +67,9 @@ int64_t qrt_requant(int64_t acc, qrt_mult m) {
   v += (int64_t)1 << (m.shift - 1);
   return v >= 0 ? v >> m.shift : ~((~v) >> m.shift);
 }
+/* Whether 0 <= m0 < 2^31: the multiplier the vector output stages take (an int32 lane times it,
+ * signed or unsigned, is then exact in 64 bits). */
+static inline int qrt_m0_31(qrt_mult m) { return m.m0 >= 0 && m.m0 < ((int64_t)1 << 31); }
 /* @end */
 
 /* @fn qrt_wget */
@@ -328,7 +331,7 @@ static QRT_TZ void qrt_rq_z_put(const qrt_rq_z *c, __m512i a, __mmask16 k, int e
   } while (0)
 static QRT_TZ void qrt_out_row_z(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
   dlrt_i i = 0;
-  if (m.m0 >= 0 && m.m0 < ((int64_t)1 << 31)) {
+  if (qrt_m0_31(m)) {
     qrt_rq_z c = qrt_rq_z_init(bias, m, o);
     for (; i < n; i += 16) {
       __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
@@ -374,7 +377,7 @@ static int qrt_row_fits(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, 
 }
 static void qrt_out_row_x(const int32_t *acc, dlrt_i n, int64_t bias, qrt_mult m, qrt_out o, void *y, dlrt_i y0) {
   dlrt_i i = 0;
-  if (o.es <= 2 && m.shift >= 1 && m.shift <= 62 && m.m0 >= 0 && m.m0 < ((int64_t)1 << 31) && n >= 8 &&
+  if (o.es <= 2 && m.shift >= 1 && m.shift <= 62 && qrt_m0_31(m) && n >= 8 &&
       (m.shift >= 32 || qrt_row_fits(acc, n, bias, m, o.zp))) {
     uint64_t c = ((uint64_t)1 << (m.shift - 1)) + ((uint64_t)1 << 63);
     uint32_t d = (uint32_t)((uint64_t)o.zp - ((uint64_t)1 << (63 - m.shift)));
@@ -996,7 +999,7 @@ static QRT_TZ void qrt_convgr_z(const dlrt_win *g, const int8_t *x, int64_t zx, 
             a[3][2] = a32, a[3][3] = a33;
             for (r = 0; r < 4 && 16 * b + m0 + r < mg; r++) {
               dlrt_i ch = gr * mg + 16 * b + m0 + r, y0 = (n * g->m + ch) * P;
-              int ok = mult[ch].m0 >= 0 && mult[ch].m0 < ((int64_t)1 << 31);
+              int ok = qrt_m0_31(mult[ch]);
               qrt_rq_z c = qrt_rq_z_init(bias ? bias[ch] : 0, mult[ch], o);
               for (j = 0; j < 4; j++) {
                 __mmask16 kp;
@@ -1812,7 +1815,7 @@ static QRT_TZ void qrt_pwmul_z(const int8_t *x, int32_t zu, const int8_t *wk, co
       a[3][2] = a32, a[3][3] = a33;
       for (r = 0; r < 4 && m0 + r < mg; r++) {
         dlrt_i ch = m0 + r, y0 = ybase + ch * P;
-        if (mult[ch].m0 >= 0 && mult[ch].m0 < ((int64_t)1 << 31)) {
+        if (qrt_m0_31(mult[ch])) {
           qrt_rq_z c = qrt_rq_z_init(bias ? bias[ch] : 0, mult[ch], o);
           for (j = 0; j < 4 && p0 + 16 * j < P; j++) {
             dlrt_i left = P - p0 - 16 * j;
@@ -2324,7 +2327,7 @@ static void qrt_matmul8(dlrt_i batches, const dlrt_i *aoff, const dlrt_i *boff, 
       for (l = 0, lanes = 1; l < nch; l++) { /* the block's multipliers as lanes (qrt_out16) */
         qrt_mult m = mult[nmult > 1 ? n0 + l : 0];
         m0[l] = m.m0, rnd[l] = m.shift > 0 ? (int64_t)1 << (m.shift - 1) : 0, sh[l] = m.shift > 0 ? m.shift : 0;
-        if (m.m0 < 0 || m.m0 >= ((int64_t)1 << 31) || m.shift > 62) lanes = 0;
+        if (!qrt_m0_31(m) || m.shift > 62) lanes = 0;
       }
       for (p0 = 0; p0 < M; p0 += 8) {
         dlrt_i np = M - p0 < 8 ? M - p0 : 8;
@@ -2565,8 +2568,8 @@ void qrt_binary(int op, int r, const dlrt_i *d, const void *a, int aes, const dl
       const int8_t *pa = (const int8_t *)a + ao, *pb = (const int8_t *)b + bo;
       int8_t *py = (int8_t *)y + q;
       j = 0;
-      if (sa == 1 && sb == 1 && op >= 0 && op <= 2 && ma.shift >= 1 && ma.shift <= 62 && ma.m0 >= 0 &&
-          ma.m0 < ((int64_t)1 << 31) && (op == 2 || (mb.m0 >= 0 && mb.m0 < ((int64_t)1 << 31))) &&
+      if (sa == 1 && sb == 1 && op >= 0 && op <= 2 && ma.shift >= 1 && ma.shift <= 62 && qrt_m0_31(ma) &&
+          (op == 2 || qrt_m0_31(mb)) &&
           za >= -128 && za <= 127 && zb >= -128 && zb <= 127)
         j = QRT_PICK(qrt_bin8_z(op, pa, za, pb, zb, inner, ma, mb, o, py), 0, 0);
       for (; j < inner; j++) py[j] = (int8_t)qrt_binary1(op, pa[j * sa] - za, pb[j * sb] - zb, ma, mb, o);
