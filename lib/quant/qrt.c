@@ -320,6 +320,18 @@ static QRT_TZ void qrt_rq_z_put(const qrt_rq_z *c, __m512i a, __mmask16 k, int e
     a##r##0 = _mm512_dpbusd_epi32(a##r##0, x0, b_), a##r##1 = _mm512_dpbusd_epi32(a##r##1, x1, b_);        \
     a##r##2 = _mm512_dpbusd_epi32(a##r##2, x2, b_), a##r##3 = _mm512_dpbusd_epi32(a##r##3, x3, b_);        \
   } while (0)
+/* The tile's 16 accumulators as named variables (a00 .. a33) and as an array a[r][j] for the output
+ * stage; QRT_T44_INIT starts row r at the int32 v_r, QRT_T44_ARRAY copies the variables out. */
+#define QRT_T44_VARS(a)                                                                                    \
+  __m512i a[4][4], a##00, a##01, a##02, a##03, a##10, a##11, a##12, a##13, a##20, a##21, a##22, a##23, a##30, \
+      a##31, a##32, a##33
+#define QRT_T44_INIT(a, v0, v1, v2, v3)                                                                    \
+  (a##00 = a##01 = a##02 = a##03 = _mm512_set1_epi32(v0), a##10 = a##11 = a##12 = a##13 = _mm512_set1_epi32(v1), \
+   a##20 = a##21 = a##22 = a##23 = _mm512_set1_epi32(v2), a##30 = a##31 = a##32 = a##33 = _mm512_set1_epi32(v3))
+#define QRT_T44_ARRAY(a)                                                                                   \
+  (a[0][0] = a##00, a[0][1] = a##01, a[0][2] = a##02, a[0][3] = a##03, a[1][0] = a##10, a[1][1] = a##11,       \
+   a[1][2] = a##12, a[1][3] = a##13, a[2][0] = a##20, a[2][1] = a##21, a[2][2] = a##22, a[2][3] = a##23,       \
+   a[3][0] = a##30, a[3][1] = a##31, a[3][2] = a##32, a[3][3] = a##33)
 #define QRT_T44_STEP(a, w, s)                                                                              \
   do {                                                                                                     \
     const __m512i x0_ = _mm512_loadu_si512((const void *)(s)), x1_ = _mm512_loadu_si512((const void *)((s) + 16)); \
@@ -988,15 +1000,12 @@ static QRT_TZ void qrt_convgr_z(const dlrt_win *g, const int8_t *x, int64_t zx, 
         }
         for (m0 = 0; m0 < 16 && 16 * b + m0 < mg; m0 += 4)
           for (q0 = 0; q0 < d.nq; q0 += 64) {
-            __m512i a[4][4], a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
-            a00 = a01 = a02 = a03 = _mm512_set1_epi32(ws[m0]), a10 = a11 = a12 = a13 = _mm512_set1_epi32(ws[m0 + 1]);
-            a20 = a21 = a22 = a23 = _mm512_set1_epi32(ws[m0 + 2]), a30 = a31 = a32 = a33 = _mm512_set1_epi32(ws[m0 + 3]);
+            QRT_T44_VARS(a);
+            QRT_T44_INIT(a, ws[m0], ws[m0 + 1], ws[m0 + 2], ws[m0 + 3]);
             for (cq = 0; cq < d.kq; cq++)
               for (t = 0; t < d.nt; t++) /* k = [kh][kw][c]: quad t * kq + cq */
                 QRT_T44_STEP(a, wk + (t * d.kq + cq) * 64 + 4 * m0, qp + (cq * d.np + d.ph[t]) * d.pb + q0 + d.off[t]);
-            a[0][0] = a00, a[0][1] = a01, a[0][2] = a02, a[0][3] = a03, a[1][0] = a10, a[1][1] = a11, a[1][2] = a12;
-            a[1][3] = a13, a[2][0] = a20, a[2][1] = a21, a[2][2] = a22, a[2][3] = a23, a[3][0] = a30, a[3][1] = a31;
-            a[3][2] = a32, a[3][3] = a33;
+            QRT_T44_ARRAY(a);
             for (r = 0; r < 4 && 16 * b + m0 + r < mg; r++) {
               dlrt_i ch = gr * mg + 16 * b + m0 + r, y0 = (n * g->m + ch) * P;
               int ok = qrt_m0_31(mult[ch]);
@@ -1799,20 +1808,16 @@ static QRT_TZ void qrt_pwmul_z(const int8_t *x, int32_t zu, const int8_t *wk, co
     const int8_t *wr[4];
     for (r = 0; r < 4; r++) wr[r] = m0 + r < mg ? wk + (m0 + r) * k4 : zero;
     for (p0 = 0; p0 < P; p0 += 64) {
-      __m512i a[4][4], a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
-      a00 = a01 = a02 = a03 = _mm512_set1_epi32(-zu * ws[m0]);
-      a10 = a11 = a12 = a13 = _mm512_set1_epi32(m0 + 1 < mg ? -zu * ws[m0 + 1] : 0);
-      a20 = a21 = a22 = a23 = _mm512_set1_epi32(m0 + 2 < mg ? -zu * ws[m0 + 2] : 0);
-      a30 = a31 = a32 = a33 = _mm512_set1_epi32(m0 + 3 < mg ? -zu * ws[m0 + 3] : 0);
+      QRT_T44_VARS(a);
+      QRT_T44_INIT(a, -zu * ws[m0], m0 + 1 < mg ? -zu * ws[m0 + 1] : 0, m0 + 2 < mg ? -zu * ws[m0 + 2] : 0,
+                   m0 + 3 < mg ? -zu * ws[m0 + 3] : 0);
       for (q = 0; q < kq; q++) {
         const uint8_t *s = x4 + (q * pv4 * 16 + p0) * 4;
         int8_t wq[16];
         for (r = 0; r < 4; r++) memcpy(wq + 4 * r, wr[r] + 4 * q, 4);
         QRT_T44_STEP(a, wq, (const int32_t *)(const void *)s);
       }
-      a[0][0] = a00, a[0][1] = a01, a[0][2] = a02, a[0][3] = a03, a[1][0] = a10, a[1][1] = a11, a[1][2] = a12;
-      a[1][3] = a13, a[2][0] = a20, a[2][1] = a21, a[2][2] = a22, a[2][3] = a23, a[3][0] = a30, a[3][1] = a31;
-      a[3][2] = a32, a[3][3] = a33;
+      QRT_T44_ARRAY(a);
       for (r = 0; r < 4 && m0 + r < mg; r++) {
         dlrt_i ch = m0 + r, y0 = ybase + ch * P;
         if (qrt_m0_31(mult[ch])) {
