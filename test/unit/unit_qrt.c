@@ -236,7 +236,7 @@ static void conv_paths(void) {
                          (int64_t)wv[m * K + ((c * g.k[0] + k0) * g.k[1] + k1) * g.k[2] + k2];
                 }
           dlrt_i yi = (n * g.m + m) * P + p;
-          int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : ((int16_t *)y32)[yi];
+          int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : o.es == 2 ? ((int16_t *)y32)[yi] : ((int32_t *)y32)[yi];
           diff = got != store_ref(acc, mult[m], o);
         }
       }
@@ -264,88 +264,6 @@ static void conv_paths(void) {
  * dilation, 2..8-bit weights, wide input zero points and multipliers with any
  * shift (0..62), against the definition, the int64 path and weights packed by
  * qrt_conv_pack. */
-static void depthwise_paths(void) {
-  static const int chans[] = {1, 3, 8, 16, 17, 31, 32, 33, 48, 70}, bitss[] = {2, 3, 4, 5, 7, 8};
-  int bad = 0, overrun = 0, cases = 0, pkbad = 0, notdw = 0;
-  for (int t = 0; t < 600; t++) {
-    dlrt_win g;
-    memset(&g, 0, sizeof g);
-    int rank = next() % 8 == 0 ? 3 : next() % 8 == 0 ? 1 : 2, sq = next() % 2;
-    dlrt_i mg = next() % 4 == 0 ? rnd(2, 3) : 1, ks = next() % 3 ? 3 : rnd(1, 5);
-    g.group = chans[next() % 10], g.n = rnd(1, 2), g.c = g.group, g.m = mg * g.group;
-    int ok = 1;
-    for (int i = 0; i < 3; i++) {
-      int on = i >= 3 - rank;
-      g.id[i] = on ? rnd(1, 16) : 1, g.k[i] = on ? (sq ? ks : rnd(1, 5)) : 1, g.stride[i] = on ? rnd(1, 3) : 1;
-      g.pad[i] = on ? rnd(0, 2) : 0, g.pad_end[i] = on ? rnd(0, 2) : 0, g.dil[i] = on && next() % 3 == 0 ? 2 : 1;
-      dlrt_i span = g.id[i] + g.pad[i] + g.pad_end[i] - g.dil[i] * (g.k[i] - 1) - 1;
-      ok &= span >= 0;
-      g.od[i] = ok ? span / g.stride[i] + 1 : 1;
-    }
-    if (!ok) continue;
-    dlrt_i K = g.k[0] * g.k[1] * g.k[2], P = g.od[0] * g.od[1] * g.od[2], ivol = g.id[0] * g.id[1] * g.id[2];
-    int64_t nx = g.n * g.c * ivol, nw = g.m * K, ny = g.n * g.m * P, wmax, bmax = 0;
-    int64_t zx = next() % 4 ? rnd(-128, 127) : rnd(-3000, 3000);
-    int8_t *x = malloc((size_t)nx);
-    int32_t *wv = malloc(sizeof(int32_t) * (size_t)nw);
-    int32_t *bias = next() % 4 ? malloc(sizeof(int32_t) * (size_t)g.m) : NULL;
-    qrt_wts w = {0};
-    unsigned char *wp = random_weights(nw, bitss[next() % 6], wv, &w, &wmax);
-    qrt_mult *mult = malloc(sizeof(qrt_mult) * (size_t)g.m);
-    qrt_out o = random_out();
-    if (next() % 8 == 0) o.es = 4, o.lo = -2147483647 - 1, o.hi = 2147483647, o.zp = rnd(-1000, 1000);
-    for (int64_t i = 0; i < nx; i++) x[i] = (int8_t)rnd(-128, 127);
-    for (dlrt_i i = 0; bias && i < g.m; i++) bias[i] = (int32_t)rnd(-100000, 100000), bmax = 100000;
-    for (dlrt_i i = 0; i < g.m; i++)
-      mult[i].m0 = rnd(0, ((int64_t)1 << 31) - 1), mult[i].shift = (int)(next() % 2 ? rnd(0, 62) : rnd(28, 40));
-    if ((double)K * (double)(128 + llabs(zx)) * (double)wmax + (double)bmax >= 2147483648.0) {
-      free(x), free(wv), free(bias), free(wp), free(mult);
-      continue;
-    }
-    int kind = qrt_conv_packed(&g, 1, zx, w.bits, 32);
-    cases++, notdw += !kind;
-    size_t n32 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 32), n64 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 64);
-    dlrt_i np = kind ? qrt_conv_pack(&g, kind, w, NULL) : 1;
-    int8_t *pk = malloc((size_t)np);
-    unsigned char *s32 = guarded(n32), *s64 = guarded(n64), *spk = guarded(n32);
-    unsigned char *y32 = calloc((size_t)ny, (size_t)o.es), *y64 = calloc((size_t)ny, (size_t)o.es);
-    unsigned char *ypk = calloc((size_t)ny, (size_t)o.es);
-    if (kind) qrt_conv_pack(&g, kind, w, pk);
-    qrt_conv(&g, x, 1, zx, w, bias, mult, o, 32, y32, s32);
-    qrt_conv(&g, x, 1, zx, w, bias, mult, o, 64, y64, s64);
-    qrt_conv(&g, x, 1, zx, (qrt_wts){pk, 8, 2}, bias, mult, o, 32, ypk, spk);
-    overrun += !guard_intact(s32, n32) || !guard_intact(s64, n64) || !guard_intact(spk, n32);
-    int diff = memcmp(y32, y64, (size_t)ny * (size_t)o.es) != 0;
-    pkbad += memcmp(y32, ypk, (size_t)ny * (size_t)o.es) != 0;
-    for (dlrt_i n = 0; n < g.n && !diff; n++)
-      for (dlrt_i m = 0; m < g.m && !diff; m++)
-        for (dlrt_i p = 0; p < P && !diff; p++) {
-          dlrt_i o2 = p % g.od[2], o1 = p / g.od[2] % g.od[1], o0 = p / g.od[2] / g.od[1];
-          int64_t acc = bias ? bias[m] : 0;
-          for (dlrt_i k0 = 0; k0 < g.k[0]; k0++)
-            for (dlrt_i k1 = 0; k1 < g.k[1]; k1++)
-              for (dlrt_i k2 = 0; k2 < g.k[2]; k2++) {
-                dlrt_i z0 = o0 * g.stride[0] - g.pad[0] + k0 * g.dil[0];
-                dlrt_i z1 = o1 * g.stride[1] - g.pad[1] + k1 * g.dil[1];
-                dlrt_i z2 = o2 * g.stride[2] - g.pad[2] + k2 * g.dil[2];
-                if (z0 < 0 || z0 >= g.id[0] || z1 < 0 || z1 >= g.id[1] || z2 < 0 || z2 >= g.id[2]) continue;
-                acc += (x[((n * g.c + m / mg) * g.id[0] + z0) * g.id[1] * g.id[2] + z1 * g.id[2] + z2] - zx) *
-                       (int64_t)wv[m * K + (k0 * g.k[1] + k1) * g.k[2] + k2];
-              }
-          dlrt_i yi = (n * g.m + m) * P + p;
-          int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : o.es == 2 ? ((int16_t *)y32)[yi] : ((int32_t *)y32)[yi];
-          diff = got != store_ref(acc, mult[m], o);
-        }
-    bad += diff;
-    free(x), free(wv), free(bias), free(wp), free(mult), free(pk), free(s32), free(s64), free(spk);
-    free(y32), free(y64), free(ypk);
-  }
-  expect(cases >= 300 && bad == 0 && pkbad == 0 && notdw == 0 && overrun == 0,
-         "depthwise conv: the definition, the int64 path and packed weights agree");
-  printf("depthwise conv: %s cases, %d differ, %d differ packed, %d not on the depthwise kernel, %d overrun\n",
-         cases >= 300 ? "300+" : "too few", bad, pkbad, notdw, overrun);
-}
-
 /* Counts of kernel_case. */
 typedef struct {
   int cases, bad, pkbad, notkind, overrun;
@@ -354,9 +272,10 @@ typedef struct {
 /* One random conv of geometry g (weights of `bits`, input zero point zx, multipliers past 2^31 now
  * and then): qrt_conv with the int32 and the int64 paths and with weights packed by qrt_conv_pack,
  * scratch and outputs guarded, against the definition; counts a case whose kernel kind
- * (qrt_conv_packed) is none of kinds[0..1] in notkind. Returns 0 (nothing counted) when the sums could
- * overflow int32. */
-static int kernel_case(const dlrt_win *gp, int bits, int64_t zx, const int *kinds, kstats *st) {
+ * (qrt_conv_packed) is not in kinds (ended by 0) in notkind. With wide, one case in 8 has 32-bit
+ * outputs and the multipliers' shifts span 0..62 (instead of multipliers past 2^31). Returns 0
+ * (nothing counted) when the sums could overflow int32. */
+static int kernel_case(const dlrt_win *gp, int bits, int64_t zx, const int *kinds, int wide, kstats *st) {
   dlrt_win g = *gp;
   dlrt_i cg = g.c / g.group, mg = g.m / g.group, kvol = g.k[0] * g.k[1] * g.k[2], K = cg * kvol;
   dlrt_i P = g.od[0] * g.od[1] * g.od[2], ivol = g.id[0] * g.id[1] * g.id[2];
@@ -368,17 +287,24 @@ static int kernel_case(const dlrt_win *gp, int bits, int64_t zx, const int *kind
   unsigned char *wp = random_weights(nw, bits, wv, &w, &wmax);
   qrt_mult *mult = malloc(sizeof(qrt_mult) * (size_t)g.m);
   qrt_out o = random_out();
+  if (wide && next() % 8 == 0) o.es = 4, o.lo = -2147483647 - 1, o.hi = 2147483647, o.zp = rnd(-1000, 1000);
   for (int64_t i = 0; i < nx; i++) x[i] = (int8_t)rnd(-128, 127);
   for (dlrt_i i = 0; bias && i < g.m; i++) bias[i] = (int32_t)rnd(-100000, 100000), bmax = 100000;
-  random_mults(mult, g.m);
-  for (dlrt_i i = 0; i < g.m; i++)
-    if (next() % 10 == 0) mult[i].m0 = rnd((int64_t)1 << 31, (int64_t)1 << 33), mult[i].shift += 3;
+  if (wide)
+    for (dlrt_i i = 0; i < g.m; i++)
+      mult[i].m0 = rnd(0, ((int64_t)1 << 31) - 1), mult[i].shift = (int)(next() % 2 ? rnd(0, 62) : rnd(28, 40));
+  else {
+    random_mults(mult, g.m);
+    for (dlrt_i i = 0; i < g.m; i++)
+      if (next() % 10 == 0) mult[i].m0 = rnd((int64_t)1 << 31, (int64_t)1 << 33), mult[i].shift += 3;
+  }
   if ((double)K * (double)(128 + llabs(zx)) * (double)wmax + (double)bmax >= 2147483648.0) {
     free(x), free(wv), free(bias), free(wp), free(mult);
     return 0;
   }
-  int kind = qrt_conv_packed(&g, 1, zx, w.bits, 32);
-  st->cases++, st->notkind += kind != kinds[0] && kind != kinds[1];
+  int kind = qrt_conv_packed(&g, 1, zx, w.bits, 32), listed = 0;
+  for (const int *k = kinds; *k; k++) listed |= *k == kind;
+  st->cases++, st->notkind += !listed;
   size_t n32 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 32), n64 = (size_t)qrt_conv_scratch(&g, 1, zx, w, 64);
   size_t nyb = (size_t)(ny * o.es);
   dlrt_i np = kind ? qrt_conv_pack(&g, kind, w, NULL) : 1;
@@ -411,7 +337,7 @@ static int kernel_case(const dlrt_win *gp, int bits, int64_t zx, const int *kind
                        (int64_t)wv[m * K + ((c * g.k[0] + k0) * g.k[1] + k1) * g.k[2] + k2];
               }
         dlrt_i yi = (n * g.m + m) * P + p;
-        int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : ((int16_t *)y32)[yi];
+        int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : o.es == 2 ? ((int16_t *)y32)[yi] : ((int32_t *)y32)[yi];
         diff = got != store_ref(acc, mult[m], o);
       }
   st->bad += diff;
@@ -426,6 +352,33 @@ static void kernel_report(const char *what, const kstats *st, int min_cases) {
   expect(st->cases >= min_cases && st->bad == 0 && st->pkbad == 0 && st->notkind == 0 && st->overrun == 0, msg);
   printf("%s: %s%d cases, %d differ, %d differ packed, %d not on the kernel, %d overrun\n", what,
          st->cases >= min_cases ? "" : "too few: ", st->cases, st->bad, st->pkbad, st->notkind, st->overrun);
+}
+
+/* Depthwise convs (one input channel per group, 1..3 output channels each): 1-D, 2-D and 3-D
+ * windows with dilation and strides 1..3, so the plane kernel (kind 3), the depthwise kernel (kind
+ * 2) and, for 1 x 1 windows, the pointwise one (kind 4) all run; input zero points past int8 now
+ * and then, 32-bit outputs and shifts 0..62 (kernel_case's wide). */
+static void depthwise_paths(void) {
+  static const int chans[] = {1, 3, 8, 16, 17, 31, 32, 33, 48, 70}, bitss[] = {2, 3, 4, 5, 7, 8}, kinds[] = {2, 3, 4, 0};
+  kstats st = {0};
+  for (int t = 0; t < 600; t++) {
+    dlrt_win g;
+    memset(&g, 0, sizeof g);
+    int rank = next() % 8 == 0 ? 3 : next() % 8 == 0 ? 1 : 2, sq = next() % 2;
+    dlrt_i mg = next() % 4 == 0 ? rnd(2, 3) : 1, ks = next() % 3 ? 3 : rnd(1, 5);
+    g.group = chans[next() % 10], g.n = rnd(1, 2), g.c = g.group, g.m = mg * g.group;
+    int ok = 1;
+    for (int i = 0; i < 3; i++) {
+      int on = i >= 3 - rank;
+      g.id[i] = on ? rnd(1, 16) : 1, g.k[i] = on ? (sq ? ks : rnd(1, 5)) : 1, g.stride[i] = on ? rnd(1, 3) : 1;
+      g.pad[i] = on ? rnd(0, 2) : 0, g.pad_end[i] = on ? rnd(0, 2) : 0, g.dil[i] = on && next() % 3 == 0 ? 2 : 1;
+      dlrt_i span = g.id[i] + g.pad[i] + g.pad_end[i] - g.dil[i] * (g.k[i] - 1) - 1;
+      ok &= span >= 0;
+      g.od[i] = ok ? span / g.stride[i] + 1 : 1;
+    }
+    if (ok) kernel_case(&g, bitss[next() % 6], next() % 4 ? rnd(-128, 127) : rnd(-3000, 3000), kinds, 1, &st);
+  }
+  kernel_report("depthwise conv", &st, 300);
 }
 
 /* A 2-D (or 1-D) window along dims 1 and 2 (no dilation): extents from ks, strides 1..2, pads 0..3;
@@ -449,7 +402,7 @@ static int random_window(dlrt_win *g, const int *ks, int nks, int rank, int wide
  * one-channel stems with up to 24 output channels each, rows wider than one
  * 64-byte chunk, asymmetric windows, 2..8-bit weights. */
 static void plane_paths(void) {
-  static const int bitss[] = {2, 3, 4, 5, 7, 8}, ks[] = {1, 2, 3, 3, 3, 5, 7, 16}, kinds[] = {3, 3};
+  static const int bitss[] = {2, 3, 4, 5, 7, 8}, ks[] = {1, 2, 3, 3, 3, 5, 7, 16}, kinds[] = {3, 0};
   kstats st = {0};
   for (int t = 0; t < 500; t++) {
     dlrt_win g;
@@ -457,7 +410,7 @@ static void plane_paths(void) {
     dlrt_i mg = next() % 3 == 0 ? rnd(2, 24) : 1;
     g.group = next() % 4 == 0 ? 1 : rnd(1, 40), g.n = rnd(1, 2), g.c = g.group, g.m = mg * g.group;
     if (random_window(&g, ks, 8, next() % 8 == 0 ? 1 : 2, next() % 6 == 0, 20))
-      kernel_case(&g, bitss[next() % 6], rnd(-128, 127), kinds, &st);
+      kernel_case(&g, bitss[next() % 6], rnd(-128, 127), kinds, 0, &st);
   }
   kernel_report("plane conv", &st, 300);
 }
@@ -467,7 +420,7 @@ static void plane_paths(void) {
  * 1..3 groups, 1..40 output channels per group (tiles of 4 with a tail),
  * 1 to a few hundred positions (tiles of 64 with a tail), 2..8-bit weights. */
 static void pointwise_paths(void) {
-  static const int cgs[] = {1, 3, 4, 5, 16, 32, 64, 70}, bitss[] = {2, 3, 4, 7, 8, 8}, kinds[] = {4, 4};
+  static const int cgs[] = {1, 3, 4, 5, 16, 32, 64, 70}, bitss[] = {2, 3, 4, 7, 8, 8}, kinds[] = {4, 0};
   kstats st = {0};
   for (int t = 0; t < 300; t++) {
     dlrt_win g;
@@ -476,7 +429,7 @@ static void pointwise_paths(void) {
     g.group = next() % 4 == 0 ? rnd(2, 3) : 1, g.n = rnd(1, 2), g.c = cg * g.group, g.m = mg * g.group;
     for (int i = 0; i < 3; i++) g.k[i] = g.stride[i] = g.dil[i] = 1, g.id[i] = g.od[i] = 1;
     g.id[2] = g.od[2] = rnd(1, 20), g.id[1] = g.od[1] = next() % 4 ? rnd(1, 20) : 1;
-    kernel_case(&g, bitss[next() % 6], rnd(-128, 127), kinds, &st);
+    kernel_case(&g, bitss[next() % 6], rnd(-128, 127), kinds, 0, &st);
   }
   kernel_report("pointwise conv", &st, 200);
 }
@@ -488,7 +441,7 @@ static void pointwise_paths(void) {
  * wider than one 64-position chunk, 2..8-bit weights. (Without AVX-512 the
  * same cases run qrt_conv8's other bodies.) */
 static void grid_paths(void) {
-  static const int cgs[] = {4, 8, 16, 32, 64}, bitss[] = {2, 3, 4, 7, 8, 8}, ks[] = {1, 2, 3, 3, 3, 5, 7}, kinds[] = {1, 4};
+  static const int cgs[] = {4, 8, 16, 32, 64}, bitss[] = {2, 3, 4, 7, 8, 8}, ks[] = {1, 2, 3, 3, 3, 5, 7}, kinds[] = {1, 4, 0};
   kstats st = {0};
   for (int t = 0; t < 250; t++) {
     dlrt_win g;
@@ -497,7 +450,7 @@ static void grid_paths(void) {
     int wide = next() % 8 == 0;
     g.group = next() % 5 == 0 ? 2 : 1, g.n = rnd(1, 2), g.c = cg * g.group, g.m = mg * g.group;
     if (random_window(&g, ks, 7, 2, wide, 24) && g.k[1] * g.k[2] <= 64 && !(wide && g.id[1] > 6))
-      kernel_case(&g, bitss[next() % 6], rnd(-128, 127), kinds, &st);
+      kernel_case(&g, bitss[next() % 6], rnd(-128, 127), kinds, 0, &st);
   }
   kernel_report("grid conv", &st, 150);
 }
@@ -544,7 +497,7 @@ static void matmul_paths(void) {
             for (dlrt_i k = 0; k < K; k++)
               acc += (a[aoff[b] + i * K + k] - za) * (weights ? (int64_t)wv[k * N + j] : bq[boff[b] + k * N + j] - zb);
             dlrt_i yi = (b * M + i) * N + j;
-            int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : ((int16_t *)y32)[yi];
+            int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : o.es == 2 ? ((int16_t *)y32)[yi] : ((int32_t *)y32)[yi];
             diff = got != store_ref(acc, mult[pern ? j : 0], o);
           }
       bad += diff;
