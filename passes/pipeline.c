@@ -13,7 +13,7 @@
 bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e) {
   if (!dl_quant_settings_write(m, s, e)) return false;
   if (s->highway && !dl_run_pipeline(m, "highway", e)) return false;
-  if (!dl_run_pipeline(m, "small-kernels", e)) return false;
+  if (!dl_run_pipeline(m, "edge-activations,small-kernels", e)) return false;
   DlCalibOptions co = s->calib;
   if (!co.bits) co.bits = s->abits;
   if (!dl_calibrate(m, data, &co, e)) return false;

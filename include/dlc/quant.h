@@ -247,6 +247,7 @@ typedef struct {
   int outlier_bits;       /* wbits < outlier_bits <= 16; 0 means 8 */
   int highway;            /* --highway[=B]: 0, or the activation bits of residual adds and their operands (passes/highway.c) */
   int wbits_small;        /* --wbits-small=N: weight bits of layers with at most 12 weights per output (0: 8; passes/small_kernels.c) */
+  int abits_edge;         /* --abits-edge=N: activation bits of the model's inputs and outputs and the last layers' inputs (0: 8; passes/edge_activations.c) */
   const char *approx;     /* --approx=SPEC: the multiplier of integer layers (dlc/approx.h), or NULL */
   bool approx_compensate; /* --approx-compensate: their mean error folded into the biases */
   double approx_budget;   /* --approx-budget=POINTS: > 0 chooses a multiplier per layer (dl_approx_assign) */

@@ -236,8 +236,14 @@ bool dl_value_range(MlirValue v, double *lo, double *hi) {
   return true;
 }
 
-/* A node's own calibration method and activation bits (its dlc.quant, from --config). */
+/* A node's own calibration method and activation bits (its dlc.quant, from
+ * --config); a model input's width from its dlc.abits (passes/edge_activations.c). */
 static void node_calib_options(MlirValue v, DlCalibOptions *o) {
+  if (mlirValueIsABlockArgument(v)) {
+    MlirAttribute b = dl_value_attr_get(v, "dlc.abits");
+    if (!mlirAttributeIsNull(b) && mlirAttributeIsAInteger(b)) o->bits = (int)mlirIntegerAttrGetValueInt(b);
+    return;
+  }
   if (!mlirValueIsAOpResult(v)) return;
   MlirAttribute d = mlirOperationGetDiscardableAttributeByName(mlirOpResultGetOwner(v), dl_str("dlc.quant"));
   if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d)) return;

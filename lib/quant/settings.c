@@ -38,7 +38,7 @@ bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e)
                            "quantize its float original");
   MlirContext ctx = mlirModuleGetContext(m);
   MlirType i64 = mlirIntegerTypeGet(ctx, 64);
-  MlirNamedAttribute kv[12] = {
+  MlirNamedAttribute kv[16] = {
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("wbits")), mlirIntegerAttrGet(i64, s->wbits)),
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("abits")), mlirIntegerAttrGet(i64, s->abits)),
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("per_channel")), mlirBoolAttrGet(ctx, !s->per_tensor)),
@@ -58,6 +58,7 @@ bool dl_quant_settings_write(MlirModule m, const DlQuantSettings *s, DlError *e)
     kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("outlier_bits")), mlirIntegerAttrGet(i64, obits));
   }
   if (s->highway) kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("highway")), mlirIntegerAttrGet(i64, s->highway));
+  if (s->abits_edge) kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("edge_abits")), mlirIntegerAttrGet(i64, s->abits_edge));
   if (s->wbits_small) kv[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, dl_str("small_wbits")), mlirIntegerAttrGet(i64, s->wbits_small));
   mlirOperationSetDiscardableAttributeByName(func, dl_str("dlc.quant"), mlirDictionaryAttrGet(ctx, n, kv));
   return true;
