@@ -4,7 +4,9 @@
 # its ends' 8-bit weights (stem and fc, by --config), and with --highway.
 # Calibrated on the 1,000 calibration images (all 10,000 test images), and on
 # five disjoint sets of 200 of them (the first 5,000 test images), for the
-# spread. Writes markdown tables to stdout.
+# spread. Writes markdown tables to stdout. Every layer at the given widths,
+# as measured before small kernels and the wider edges became the defaults
+# (--wbits-small and --abits-edge at the same widths).
 # usage: bench/highway.sh BUILD_DIR [JOBS]
 set -eu
 B=$(cd "${1:-build}" && pwd)
@@ -31,7 +33,7 @@ SETTINGS="3/3 4/3 4/4"
   case $h in no) opt= ;; ends) opt="--config=$T/ends.json" ;; hw) opt=--highway ;; esac
   lim=; [ "$c" = all ] || lim=--limit=5000
   out="$T/$key.mlir"
-  if "$B/dlc" "$SRC/zoo/resnet.onnx" --quantize --calib="$T/cal$c.npy" --calib-samples=0 --wbits="${s%/*}" --wbits-small="${s%/*}" --abits="${s#*/}" --wround=nearest $opt --emit=qg -o "$out" 2>"$out.err"; then
+  if "$B/dlc" "$SRC/zoo/resnet.onnx" --quantize --calib="$T/cal$c.npy" --calib-samples=0 --wbits="${s%/*}" --wbits-small="${s%/*}" --abits="${s#*/}" --abits-edge="${s#*/}" --wround=nearest $opt --emit=qg -o "$out" 2>"$out.err"; then
     "$B/dlc-run" "$out" --jobs=1 $lim --input "$T/test_x.npy" --labels "$T/test_y.npy" --quiet | sed -n "s/^accuracy: \([0-9.]*\)%.*/\1/p" > "$T/$key.acc"
   else echo error > "$T/$key.acc"; fi
   rm -f "$out"' "$B" "$SRC" "$T" -
