@@ -10,13 +10,31 @@
 #include "dlc/passes.h"
 #include "dlc/pipeline.h"
 
+static bool quantize_calibrated(MlirModule m, const DlQuantSettings *s, const DlTensor *data, const DlCalibOptions *cop,
+                                MlirModule ref, DlError *e);
+
 bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *data, DlError *e) {
   if (!dl_quant_settings_write(m, s, e)) return false;
   if (s->highway && !dl_run_pipeline(m, "highway", e)) return false;
   if (!dl_run_pipeline(m, "edge-activations,small-kernels", e)) return false;
   DlCalibOptions co = s->calib;
   if (!co.bits) co.bits = s->abits;
+  bool samples = data && co.nstats == 0 && co.nshards == 0;
+  if (s->bias_correct == DL_BIAS_CORRECT_ON && !samples)
+    return dl_error_set(e, "--bias-correct=on needs calibration samples (--calib, not --calib-stats or --calib-shard)");
   if (!dl_calibrate(m, data, &co, e)) return false;
+  /* bias correction measures against the calibrated float model, before any weight is rounded */
+  bool correct = samples && (s->bias_correct == DL_BIAS_CORRECT_ON || (s->bias_correct == DL_BIAS_CORRECT_AUTO && s->abits < 8));
+  MlirModule ref = correct ? mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(m))) : (MlirModule){NULL};
+  bool ok = quantize_calibrated(m, s, data, &co, ref, e);
+  if (correct) mlirModuleDestroy(ref);
+  return ok;
+}
+
+/* dl_quantize_module after calibration; ref: the calibrated float model for bias correction, or null. */
+static bool quantize_calibrated(MlirModule m, const DlQuantSettings *s, const DlTensor *data, const DlCalibOptions *cop,
+                                MlirModule ref, DlError *e) {
+  DlCalibOptions co = *cop;
   DlWeightRound how = dl_wround_resolve(s->wround, s->wbits);
   /* the default's auto needs samples, and weighted-entropy levels are not a grid to round onto */
   if (s->wround == DL_WROUND_DEFAULT && (s->wquant || !data || co.nstats > 0 || co.nshards > 0)) how = DL_WROUND_NEAREST;
@@ -46,6 +64,8 @@ bool dl_quantize_module(MlirModule m, const DlQuantSettings *s, const DlTensor *
     free(kept);
   }
   if (!dl_run_pipeline(m, "quantize", e)) return false;
+  int64_t corrected = 0;
+  if (!mlirModuleIsNull(ref) && !dl_bias_correct(ref, m, data, co.limit, &corrected, e)) return false;
   if (!dl_approx_annotate(m, s->approx, e)) return false;
   if (s->approx_budget > 0) {
     DlApproxAssign aa = {s->approx_budget, s->approx_candidates, s->approx_samples ? s->approx_samples : 500,

@@ -178,6 +178,15 @@ static bool opt_wround(const DlOption *o, const char *v, void *s, DlError *e) {
     FAIL("bad --wround '%s' (expected nearest, gptq, adaround or auto)", v);
   return true;
 }
+static bool opt_bias_correct(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  DlBiasCorrect *b = &((Args *)s)->qs.bias_correct;
+  if (!strcmp(v, "auto")) *b = DL_BIAS_CORRECT_AUTO;
+  else if (!strcmp(v, "on")) *b = DL_BIAS_CORRECT_ON;
+  else if (!strcmp(v, "off")) *b = DL_BIAS_CORRECT_OFF;
+  else FAIL("bad --bias-correct '%s' (expected auto, on or off)", v);
+  return true;
+}
 static bool opt_wquant(const DlOption *o, const char *v, void *s, DlError *e) {
   (void)o;
   if (!dl_wquant_parse(v, strlen(v), &((Args *)s)->qs.wquant))
@@ -313,6 +322,7 @@ static const DlOption dlc_options[] = {
     {"--calib", "FILE.npy", "calibration samples (float32, first dim = samples); or\nNAME=FILE.npy, the samples of input NAME, repeated once per\ninput of a model with several (same sample count in each);\nwith a QDQ model it calibrates the tensors the model leaves\nwithout Q/DQ, so their ops get integer forms too", opt_calib},
     {"--auto-keep", NULL, "[=DB] accuracy guard: layers whose SQNR against float on --calib\nis below DB (default 30) and 1 dB below their inputs' go to\n16-bit activations, then float; one warning names them", opt_auto_keep, .needs = "--quantize", .optional_arg = true},
     {"--wbits-small", "N", "weight bits of layers with at most 12 weights per output\nchannel (depthwise 3x3, one-channel stems) when --wbits is\nbelow (default 8; give --wbits's value to treat them alike)", dl_opt_int, OFF(qs.wbits_small), 2, 16, .needs = "--quantize"},
+    {"--bias-correct", "M", "empirical bias correction: each conv / gemm / matmul's\nmean output shift against float on the calibration samples,\nlayer after layer, taken out of its bias: on, off, or auto\n(the default: on below 8 activation bits)", opt_bias_correct, .needs = "--quantize"},
     {"--abits-edge", "N", "activation bits of the model's inputs, of its output layers'\nresults and of those layers' inputs when --abits is below\n(default 8; give --abits's value to treat them alike)", dl_opt_int, OFF(qs.abits_edge), 2, 16, .needs = "--quantize"},
     {"--highway", NULL, "[=B] precision highway: residual adds and the layers feeding them\nkeep B-bit activations (default 8) while the blocks' other\nlayers use --abits (docs/quantization.md)", opt_highway, .needs = "--quantize", .optional_arg = true},
     {"--auto-keep-cos", "C", "the accuracy guard (--auto-keep), then the layers that lose most\nwiden until every output's cosine against float on --calib\nreaches C (0 < C < 1; a warning when it cannot)", opt_auto_keep_cos, .needs = "--quantize"},

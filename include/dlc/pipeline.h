@@ -61,4 +61,12 @@ bool dl_quantize_qdq_module_calib(MlirModule m, const DlTensor *data, const DlCa
 bool dl_auto_keep(MlirModule m, double db, double cos_target, const DlTensor *data, char **kept, double *out_cos,
                   DlError *e);
 
+/* Empirical bias correction (passes/bias_correct.c): q_m is float_m
+ * quantized; the mean shift of every integer conv / gemm / matmul's
+ * pre-activations against float_m, on the first `samples` samples of data
+ * (0: all), is taken out of its bias, layer after layer. *layers: how many
+ * biases changed. */
+bool dl_bias_correct(MlirModule float_m, MlirModule q_m, const DlTensor *data, int64_t samples, int64_t *layers,
+                     DlError *e);
+
 #endif

@@ -237,6 +237,10 @@ bool dl_value_range(MlirValue v, double *lo, double *hi);
 
 /* ---- the whole job ------------------------------------------------------------ */
 
+/* --bias-correct (passes/bias_correct.c): auto, the default, is on below 8
+ * activation bits. */
+typedef enum { DL_BIAS_CORRECT_AUTO, DL_BIAS_CORRECT_ON, DL_BIAS_CORRECT_OFF } DlBiasCorrect;
+
 typedef struct {
   int wbits, abits;       /* 2..16 */
   bool per_tensor;        /* weights per tensor instead of per output channel */
@@ -247,6 +251,7 @@ typedef struct {
   int outlier_bits;       /* wbits < outlier_bits <= 16; 0 means 8 */
   int highway;            /* --highway[=B]: 0, or the activation bits of residual adds and their operands (passes/highway.c) */
   int wbits_small;        /* --wbits-small=N: weight bits of layers with at most 12 weights per output (0: 8; passes/small_kernels.c) */
+  DlBiasCorrect bias_correct; /* --bias-correct: auto (on below 8 activation bits), on or off (passes/bias_correct.c) */
   int abits_edge;         /* --abits-edge=N: activation bits of the model's inputs and outputs and the last layers' inputs (0: 8; passes/edge_activations.c) */
   const char *approx;     /* --approx=SPEC: the multiplier of integer layers (dlc/approx.h), or NULL */
   bool approx_compensate; /* --approx-compensate: their mean error folded into the biases */
