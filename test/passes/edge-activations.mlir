@@ -3,6 +3,8 @@
 // RUN: dlc-opt %s --edge-activations='edge_abits=6' 2>/dev/null | FileCheck %s --check-prefix=SIX
 // RUN: dlc-opt %s --edge-activations='edge_abits=4' 2>%t4.err | FileCheck %s --check-prefix=NONE
 // RUN: not grep -q warning %t4.err
+// RUN: not dlc-opt %s --edge-activations='edge_abits=1' -o %t.bad 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: dlc-opt: error: pass 'edge-activations': bad edge_abits '1' (expected an integer within 2..16)
 
 // Below 8 activation bits the model input gets dlc.abits = 8; the layer
 // computing the output (through the reshape) and the producer of its input
