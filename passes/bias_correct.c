@@ -50,39 +50,56 @@ static double elem(const DlTensor *t, int64_t i) {
   return t->shape.dtype == DL_F32 ? (double)((const float *)t->data)[i] : (double)dl_tensor_get_i(t, i);
 }
 
-/* Adds x (minus z) over every output position to s[c * kvol + kidx]; the positions. */
-static double sums(const struct DlQStep *q, const DlTensor *x, double z, double *s) {
-  if (q->kind == DL_Q_MATMUL) {
-    int64_t K = q->c.K, n = dl_shape_numel(&x->shape), rows = K ? n / K : 0;
-    for (int64_t r = 0; r < rows; r++)
-      for (int64_t k = 0; k < K; k++) s[k] += elem(x, r * K + k) - z;
-    return (double)rows;
+/* Sum of v[i * stride] over the output positions o < od whose input index
+ * i = o * s + k * d - pad falls within [0, id). */
+static double axis_sum(const double *v, int64_t stride, int64_t id, int64_t od, int64_t s, int64_t k, int64_t d,
+                       int64_t pad) {
+  double acc = 0;
+  for (int64_t o = 0; o < od; o++) {
+    int64_t i = o * s + k * d - pad;
+    if (i >= 0 && i < id) acc += v[i * stride];
   }
-  const dlrt_win *w = &q->c.win;
-  int64_t kvol = w->k[0] * w->k[1] * w->k[2], ivol = w->id[0] * w->id[1] * w->id[2];
-  for (int64_t b = 0; b < w->n; b++)
-    for (int64_t c = 0; c < w->c; c++)
-      for (int64_t k0 = 0; k0 < w->k[0]; k0++)
-        for (int64_t k1 = 0; k1 < w->k[1]; k1++)
-          for (int64_t k2 = 0; k2 < w->k[2]; k2++) {
-            double acc = 0;
-            const int64_t base = (b * w->c + c) * ivol;
-            for (int64_t o0 = 0; o0 < w->od[0]; o0++) {
-              int64_t i0 = o0 * w->stride[0] + k0 * w->dil[0] - w->pad[0];
-              if (i0 < 0 || i0 >= w->id[0]) continue;
-              for (int64_t o1 = 0; o1 < w->od[1]; o1++) {
-                int64_t i1 = o1 * w->stride[1] + k1 * w->dil[1] - w->pad[1];
-                if (i1 < 0 || i1 >= w->id[1]) continue;
-                for (int64_t o2 = 0; o2 < w->od[2]; o2++) {
-                  int64_t i2 = o2 * w->stride[2] + k2 * w->dil[2] - w->pad[2];
-                  if (i2 < 0 || i2 >= w->id[2]) continue;
-                  acc += elem(x, base + (i0 * w->id[1] + i1) * w->id[2] + i2) - z;
-                }
-              }
-            }
-            s[c * kvol + (k0 * w->k[1] + k1) * w->k[2] + k2] += acc;
+  return acc;
+}
+
+/* Adds x (minus z) over every output position to s[c * kvol + kidx]; the
+ * positions. A conv's window sums are taken one spatial axis at a time (the
+ * innermost first), so each input element is read once per kernel offset of
+ * that axis. */
+static double sums(const struct DlQStep *q, const DlTensor *x, double z, double *s) {
+  int64_t n = dl_shape_numel(&x->shape);
+  double *v = malloc(sizeof(double) * (size_t)(n ? n : 1));
+  for (int64_t i = 0; i < n; i++) v[i] = elem(x, i) - z;
+  double positions;
+  if (q->kind == DL_Q_MATMUL) {
+    int64_t K = q->c.K, rows = K ? n / K : 0;
+    for (int64_t r = 0; r < rows; r++)
+      for (int64_t k = 0; k < K; k++) s[k] += v[r * K + k];
+    positions = (double)rows;
+  } else {
+    const dlrt_win *w = &q->c.win;
+    int64_t kvol = w->k[0] * w->k[1] * w->k[2], ivol = w->id[0] * w->id[1] * w->id[2];
+    double *t2 = malloc(sizeof(double) * (size_t)(w->id[0] * w->id[1] + 1)), *t1 = malloc(sizeof(double) * (size_t)(w->id[0] + 1));
+    for (int64_t b = 0; b < w->n; b++)
+      for (int64_t c = 0; c < w->c; c++) {
+        const double *xc = v + (b * w->c + c) * ivol;
+        for (int64_t k2 = 0; k2 < w->k[2]; k2++) {
+          for (int64_t r = 0; r < w->id[0] * w->id[1]; r++)
+            t2[r] = axis_sum(xc + r * w->id[2], 1, w->id[2], w->od[2], w->stride[2], k2, w->dil[2], w->pad[2]);
+          for (int64_t k1 = 0; k1 < w->k[1]; k1++) {
+            for (int64_t r = 0; r < w->id[0]; r++)
+              t1[r] = axis_sum(t2 + r * w->id[1], 1, w->id[1], w->od[1], w->stride[1], k1, w->dil[1], w->pad[1]);
+            for (int64_t k0 = 0; k0 < w->k[0]; k0++)
+              s[c * kvol + (k0 * w->k[1] + k1) * w->k[2] + k2] +=
+                  axis_sum(t1, 1, w->id[0], w->od[0], w->stride[0], k0, w->dil[0], w->pad[0]);
           }
-  return (double)(w->n * w->od[0] * w->od[1] * w->od[2]);
+        }
+      }
+    free(t2), free(t1);
+    positions = (double)(w->n * w->od[0] * w->od[1] * w->od[2]);
+  }
+  free(v);
+  return positions;
 }
 
 static void observe(void *user, MlirValue v, const DlTensor *t) {
