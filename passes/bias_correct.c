@@ -50,14 +50,13 @@ static double elem(const DlTensor *t, int64_t i) {
   return t->shape.dtype == DL_F32 ? (double)((const float *)t->data)[i] : (double)dl_tensor_get_i(t, i);
 }
 
-/* Sum of v[i * stride] over the output positions o < od whose input index
+/* Sum of v[i] over the output positions o < od whose input index
  * i = o * s + k * d - pad falls within [0, id). */
-static double axis_sum(const double *v, int64_t stride, int64_t id, int64_t od, int64_t s, int64_t k, int64_t d,
-                       int64_t pad) {
+static double axis_sum(const double *v, int64_t id, int64_t od, int64_t s, int64_t k, int64_t d, int64_t pad) {
   double acc = 0;
   for (int64_t o = 0; o < od; o++) {
     int64_t i = o * s + k * d - pad;
-    if (i >= 0 && i < id) acc += v[i * stride];
+    if (i >= 0 && i < id) acc += v[i];
   }
   return acc;
 }
@@ -85,13 +84,13 @@ static double sums(const struct DlQStep *q, const DlTensor *x, double z, double 
         const double *xc = v + (b * w->c + c) * ivol;
         for (int64_t k2 = 0; k2 < w->k[2]; k2++) {
           for (int64_t r = 0; r < w->id[0] * w->id[1]; r++)
-            t2[r] = axis_sum(xc + r * w->id[2], 1, w->id[2], w->od[2], w->stride[2], k2, w->dil[2], w->pad[2]);
+            t2[r] = axis_sum(xc + r * w->id[2], w->id[2], w->od[2], w->stride[2], k2, w->dil[2], w->pad[2]);
           for (int64_t k1 = 0; k1 < w->k[1]; k1++) {
             for (int64_t r = 0; r < w->id[0]; r++)
-              t1[r] = axis_sum(t2 + r * w->id[1], 1, w->id[1], w->od[1], w->stride[1], k1, w->dil[1], w->pad[1]);
+              t1[r] = axis_sum(t2 + r * w->id[1], w->id[1], w->od[1], w->stride[1], k1, w->dil[1], w->pad[1]);
             for (int64_t k0 = 0; k0 < w->k[0]; k0++)
               s[c * kvol + (k0 * w->k[1] + k1) * w->k[2] + k2] +=
-                  axis_sum(t1, 1, w->id[0], w->od[0], w->stride[0], k0, w->dil[0], w->pad[0]);
+                  axis_sum(t1, w->id[0], w->od[0], w->stride[0], k0, w->dil[0], w->pad[0]);
           }
         }
       }
