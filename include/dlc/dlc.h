@@ -104,7 +104,9 @@ DLC_API dlc_status dlc_module_run_passes(dlc_module *m, const char *pipeline);
  * (auto|minmax|percentile[=P]|entropy|mse), calib_samples (N, default 1000;
  * 0: all), wround (nearest|gptq|adaround|auto), wbits_small (2..16: the
  * weight bits of layers with at most 12 weights per output channel below
- * it, default 8, as --wbits-small). The samples are a float32 .npy file whose
+ * it, default 8, as --wbits-small), abits_edge (2..16: the activation bits
+ * of the inputs, the output layers and their inputs below it, default 8, as
+ * --abits-edge), bias_correct (auto|on|off, as --bias-correct). The samples are a float32 .npy file whose
  * first dimension counts them ... */
 DLC_API dlc_status dlc_module_quantize(dlc_module *m, const char *options, const char *calib_npy);
 /* ... or rank dims of float32 data in C order (borrowed for the call),

@@ -120,6 +120,7 @@ static int errors(int argc, char **argv) {
   report(ctx, "pass-option", dlc_module_run_passes(m, "quantize{wbits=1}"));
   report(ctx, "pass-unknown-option", dlc_module_run_passes(m, "quantize{bits=4}"));
   report(ctx, "quantize-option", dlc_module_quantize(m, "wbits=4 calib_method=median", "x.npy"));
+  report(ctx, "quantize-bias-correct", dlc_module_quantize(m, "bias_correct=maybe", "x.npy"));
   report(ctx, "quantize-missing-samples", dlc_module_quantize(m, "wbits=4", "no/such/calib.npy"));
   float x[10] = {0};
   int64_t shape[2] = {1, 10};
