@@ -1096,6 +1096,12 @@ static void io_defines(const Emit *m, DlBuf *h, const Boundary *b) {
   dl_buf_printf(h, "\n");
 }
 
+/* The inputs' and outputs' parameters of NAME_run (", const float *in0, ..., float *out0"). */
+static void run_params(const Emit *m, DlBuf *b) {
+  for (int i = 0; i < m->p->nin; i++) dl_buf_printf(b, ", const %s *in%d", ctype(dl_plan_input_shape(m->p, i)->dtype), i);
+  for (int i = 0; i < m->p->nout; i++) dl_buf_printf(b, ", %s *out%d", ctype(dl_plan_output_shape(m->p, i)->dtype), i);
+}
+
 /* --c-threads: NAME_run_threads, n sets of inputs spread over POSIX threads
  * with one arena each. Contiguous shares in index order, so each set's
  * outputs are NAME_run's bits and the reported failure is the lowest
@@ -1110,8 +1116,7 @@ static void threads_decl(const Emit *m, DlBuf *h) {
                    " * are started and joined per call: give each call many sets. Compile %s.c with\n"
                    " * -pthread (generated with --c-threads). */\nint %s_run_threads(void *arenas, int threads, long n",
                 m->name, m->name, DL_C_MAX_THREADS, m->name, m->name, m->name);
-  for (int i = 0; i < m->p->nin; i++) dl_buf_printf(h, ", const %s *in%d", ctype(dl_plan_input_shape(m->p, i)->dtype), i);
-  for (int i = 0; i < m->p->nout; i++) dl_buf_printf(h, ", %s *out%d", ctype(dl_plan_output_shape(m->p, i)->dtype), i);
+  run_params(m, h);
   dl_buf_printf(h, ");\n");
 }
 
@@ -1126,8 +1131,7 @@ static void threads_def(const Emit *m, DlBuf *c) {
   for (int i = 0; i < m->p->nout; i++) dl_buf_printf(c, ", s->out%d + i * %s_OUT%d_ELEMS", i, n, i);
   dl_buf_printf(c, ");\n    if (rc && s->bad < 0) s->bad = i, s->rc = rc;\n  }\n  return NULL;\n}\n\n");
   dl_buf_printf(c, "int %s_run_threads(void *arenas, int threads, long n", n);
-  for (int i = 0; i < m->p->nin; i++) dl_buf_printf(c, ", const %s *in%d", ctype(dl_plan_input_shape(m->p, i)->dtype), i);
-  for (int i = 0; i < m->p->nout; i++) dl_buf_printf(c, ", %s *out%d", ctype(dl_plan_output_shape(m->p, i)->dtype), i);
+  run_params(m, c);
   dl_buf_printf(c, ") {\n  %s_share s[%d];\n  pthread_t tid[%d];\n  int up[%d], t;\n", n, DL_C_MAX_THREADS, DL_C_MAX_THREADS,
                 DL_C_MAX_THREADS);
   dl_buf_printf(c, "  if (n <= 0) return 0;\n  if (threads > %d) threads = %d;\n  if (threads > n) threads = (int)n;\n"
@@ -1245,8 +1249,7 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
     dl_buf_printf(h, "\n");
   }
   dl_buf_printf(h, " * Re-entrant: all state lives in `arena`. */\nint %s_run(void *arena", m.name);
-  for (int i = 0; i < m.p->nin; i++) dl_buf_printf(h, ", const %s *in%d", ctype(dl_plan_input_shape(m.p, i)->dtype), i);
-  for (int i = 0; i < m.p->nout; i++) dl_buf_printf(h, ", %s *out%d", ctype(dl_plan_output_shape(m.p, i)->dtype), i);
+  run_params(&m, h);
   dl_buf_printf(h, ");\n\n/* The same through arrays of pointers, for generic harnesses. */\n");
   dl_buf_printf(h, "int %s_run_v(void *arena, const void *const *inputs, void *const *outputs);\n", m.name);
   dl_buf_printf(h, "/* Shape of input (is_output = 0) or output `index`: returns rank, or -1;\n"
@@ -1311,8 +1314,7 @@ bool dl_target_c_emit(MlirModule mod, const DlTargetOptions *o, DlError *e) {
                     zslot(&m, s) ? (long long)m.zc[s].cap : (long long)dl_tensor_bytes(&m.p->slot[s]),
                     zslot(&m, s) ? " compressed" : "", m.def[s], m.last[s]);
   dl_buf_printf(c, "#define T(o) ((void *)(A + (o)))\n\nint %s_run(void *arena", m.name);
-  for (int i = 0; i < m.p->nin; i++) dl_buf_printf(c, ", const %s *in%d", ctype(dl_plan_input_shape(m.p, i)->dtype), i);
-  for (int i = 0; i < m.p->nout; i++) dl_buf_printf(c, ", %s *out%d", ctype(dl_plan_output_shape(m.p, i)->dtype), i);
+  run_params(&m, c);
   dl_buf_printf(c, ") {\n  unsigned char *A = (unsigned char *)arena;\n  float *S = T(%lld);\n  (void)S;\n", (long long)m.scratch_off);
   if (body.data) dl_buf_append(c, body.data, body.len);
   for (int i = 0; i < m.p->nout; i++) {
