@@ -736,6 +736,18 @@ void dlrt_conv_transpose(const dlrt_win *g, const float *x, const float *w, cons
 #if defined(__SSE2__) && !defined(DLC_DLRT_PORTABLE)
 #include <immintrin.h>
 #endif
+#if defined(__AVX512F__) && !defined(DLC_DLRT_PORTABLE)
+/* 16 outputs of a 2 x 2 / 2 window: rows a and b, 32 inputs each (a0 a1, b0 b1); taps in dlrt_pool's order. */
+static inline __m512 dlrt_max2x2_z(__m512 a0, __m512 a1, __m512 b0, __m512 b1) {
+  const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+  __m512 acc = _mm512_set1_ps(-INFINITY);
+  acc = _mm512_max_ps(_mm512_permutex2var_ps(a0, ev, a1), acc);
+  acc = _mm512_max_ps(_mm512_permutex2var_ps(a0, od, a1), acc);
+  acc = _mm512_max_ps(_mm512_permutex2var_ps(b0, ev, b1), acc);
+  return _mm512_max_ps(_mm512_permutex2var_ps(b0, od, b1), acc);
+}
+#endif
 static void dlrt_maxpool2(const dlrt_win *g, const float *x, float *y) {
   dlrt_i o1, o2, k1, k2, j, W = g->id[2], OW = g->od[2], s1 = g->stride[1], s2 = g->stride[2];
   for (o1 = 0; o1 < g->od[1]; o1++) {
@@ -745,29 +757,17 @@ static void dlrt_maxpool2(const dlrt_win *g, const float *x, float *y) {
 #if defined(__SSE2__) && !defined(DLC_DLRT_PORTABLE)
     if (g->k[1] == 2 && g->k[2] == 2 && s2 == 2 && g->dil[1] == 1 && g->dil[2] == 1) {
 #ifdef __AVX512F__
-      const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-      const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
       for (; o2 + 16 <= OW; o2 += 16) {
         const float *a = r + 2 * o2, *b = a + W;
-        __m512 a0 = _mm512_loadu_ps(a), a1 = _mm512_loadu_ps(a + 16), b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-        __m512 acc = _mm512_set1_ps(-INFINITY);
-        acc = _mm512_max_ps(_mm512_permutex2var_ps(a0, ev, a1), acc);
-        acc = _mm512_max_ps(_mm512_permutex2var_ps(a0, od, a1), acc);
-        acc = _mm512_max_ps(_mm512_permutex2var_ps(b0, ev, b1), acc);
-        acc = _mm512_max_ps(_mm512_permutex2var_ps(b0, od, b1), acc);
-        _mm512_storeu_ps(yr + o2, acc);
+        _mm512_storeu_ps(yr + o2, dlrt_max2x2_z(_mm512_loadu_ps(a), _mm512_loadu_ps(a + 16), _mm512_loadu_ps(b),
+                                                 _mm512_loadu_ps(b + 16)));
       }
       if (o2 < OW) { /* the last 1..15 outputs: the loads and the store masked */
         dlrt_i m = OW - o2, in0 = W - 2 * o2; /* outputs left; inputs left in the row (2m or 2m + 1) */
         __mmask16 lo = (__mmask16)(in0 >= 16 ? 0xffff : (1u << in0) - 1), hi = (__mmask16)(in0 >= 32 ? 0xffff : in0 <= 16 ? 0 : (1u << (in0 - 16)) - 1);
         const float *a = r + 2 * o2, *b = a + W;
-        __m512 a0 = _mm512_maskz_loadu_ps(lo, a), a1 = _mm512_maskz_loadu_ps(hi, a + 16);
-        __m512 b0 = _mm512_maskz_loadu_ps(lo, b), b1 = _mm512_maskz_loadu_ps(hi, b + 16);
-        __m512 acc = _mm512_set1_ps(-INFINITY);
-        acc = _mm512_max_ps(_mm512_permutex2var_ps(a0, ev, a1), acc);
-        acc = _mm512_max_ps(_mm512_permutex2var_ps(a0, od, a1), acc);
-        acc = _mm512_max_ps(_mm512_permutex2var_ps(b0, ev, b1), acc);
-        acc = _mm512_max_ps(_mm512_permutex2var_ps(b0, od, b1), acc);
+        __m512 acc = dlrt_max2x2_z(_mm512_maskz_loadu_ps(lo, a), _mm512_maskz_loadu_ps(hi, a + 16),
+                                   _mm512_maskz_loadu_ps(lo, b), _mm512_maskz_loadu_ps(hi, b + 16));
         _mm512_mask_storeu_ps(yr + o2, (__mmask16)((1u << m) - 1), acc);
         o2 = OW;
       }
