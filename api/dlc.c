@@ -205,10 +205,7 @@ static bool quantize_option(void *u, const char *k, const char *v, DlError *e) {
     if (!parse_int(v, 2, 16, &n)) FAIL("bad abits_edge '%s' (expected an integer within 2..16)", v);
     q->abits_edge = (int)n;
   } else if (!strcmp(k, "bias_correct")) {
-    if (!strcmp(v, "auto")) q->bias_correct = DL_BIAS_CORRECT_AUTO;
-    else if (!strcmp(v, "on")) q->bias_correct = DL_BIAS_CORRECT_ON;
-    else if (!strcmp(v, "off")) q->bias_correct = DL_BIAS_CORRECT_OFF;
-    else FAIL("bad bias_correct '%s' (expected auto, on or off)", v);
+    if (!dl_bias_correct_parse(v, &q->bias_correct)) FAIL("bad bias_correct '%s' (expected auto, on or off)", v);
   } else {
     FAIL("unknown quantize option '%s' (expected wbits, abits, per_channel, asymmetric, pow2, wclip, outliers, "
          "outlier_bits, calib_method, calib_samples, wround, wbits_small, abits_edge or bias_correct)",

@@ -180,11 +180,7 @@ static bool opt_wround(const DlOption *o, const char *v, void *s, DlError *e) {
 }
 static bool opt_bias_correct(const DlOption *o, const char *v, void *s, DlError *e) {
   (void)o;
-  DlBiasCorrect *b = &((Args *)s)->qs.bias_correct;
-  if (!strcmp(v, "auto")) *b = DL_BIAS_CORRECT_AUTO;
-  else if (!strcmp(v, "on")) *b = DL_BIAS_CORRECT_ON;
-  else if (!strcmp(v, "off")) *b = DL_BIAS_CORRECT_OFF;
-  else FAIL("bad --bias-correct '%s' (expected auto, on or off)", v);
+  if (!dl_bias_correct_parse(v, &((Args *)s)->qs.bias_correct)) FAIL("bad --bias-correct '%s' (expected auto, on or off)", v);
   return true;
 }
 static bool opt_wquant(const DlOption *o, const char *v, void *s, DlError *e) {

@@ -234,12 +234,17 @@ bool dl_calib_select(MlirModule m, const DlCalibOptions *o, DlError *e);
 
 /* The range `dlc.range` recorded for v; false if none. */
 bool dl_value_range(MlirValue v, double *lo, double *hi);
+/* The activation bits of v: a model input's own (dlc.abits, which
+ * passes/edge_activations.c writes), else abits. */
+int dl_value_abits(MlirValue v, int abits);
 
 /* ---- the whole job ------------------------------------------------------------ */
 
 /* --bias-correct (passes/bias_correct.c): auto, the default, is on below 8
  * activation bits. */
 typedef enum { DL_BIAS_CORRECT_AUTO, DL_BIAS_CORRECT_ON, DL_BIAS_CORRECT_OFF } DlBiasCorrect;
+/* "auto", "on" or "off" into *b; false for anything else. */
+bool dl_bias_correct_parse(const char *s, DlBiasCorrect *b);
 
 typedef struct {
   int wbits, abits;       /* 2..16 */

@@ -77,6 +77,14 @@ static const char *const wround_names[] = {"default",
 #undef DL_WROUND_NAME
 };
 
+bool dl_bias_correct_parse(const char *s, DlBiasCorrect *b) {
+  if (!strcmp(s, "auto")) *b = DL_BIAS_CORRECT_AUTO;
+  else if (!strcmp(s, "on")) *b = DL_BIAS_CORRECT_ON;
+  else if (!strcmp(s, "off")) *b = DL_BIAS_CORRECT_OFF;
+  else return false;
+  return true;
+}
+
 bool dl_wround_parse(const char *s, DlWeightRound *r) {
   for (int i = DL_WROUND_NEAREST; i <= DL_WROUND_AUTO; i++)
     if (!strcmp(s, wround_names[i])) return *r = (DlWeightRound)i, true;
