@@ -146,14 +146,6 @@ static bool next_qparams(MlirValue v, DlQParams *p) {
   return false;
 }
 
-/* The activation bits of v: a model input's own (dlc.abits, from
- * passes/edge_activations.c), else abits. */
-static int value_abits(MlirValue v, int abits) {
-  if (!mlirValueIsABlockArgument(v)) return abits;
-  MlirAttribute b = dl_value_attr_get(v, "dlc.abits");
-  return !mlirAttributeIsNull(b) && mlirAttributeIsAInteger(b) ? (int)mlirIntegerAttrGetValueInt(b) : abits;
-}
-
 /* Activation parameters for v: the model's own (QDQ), those of the tensor it
  * moves into, or from its calibrated range. */
 static bool act_params(MlirValue v, const QOpts *o, DlQParams *p) {
@@ -161,7 +153,7 @@ static bool act_params(MlirValue v, const QOpts *o, DlQParams *p) {
   if (next_qparams(v, p)) return true;
   double lo, hi;
   if (!dl_value_range(v, &lo, &hi)) return false;
-  *p = dl_qparams_for_range(lo, hi, value_abits(v, o->abits), true, !o->asymmetric, o->pow2);
+  *p = dl_qparams_for_range(lo, hi, dl_value_abits(v, o->abits), true, !o->asymmetric, o->pow2);
   return true;
 }
 
@@ -858,7 +850,7 @@ static void quantize_whole_inputs(Q *q, MlirBlock body, const Regions *R) {
         !dl_type_to_shape(mlirValueGetType(a), &s))
       continue;
     double lo = fmin(mlirDenseF64ArrayGetElement(span, 0), 0), hi = fmax(mlirDenseF64ArrayGetElement(span, 1), 0);
-    DlQParams p = dl_qparams_for_range(-1, 1, value_abits(a, q->global.abits), true, false, false); /* the width's storage range */
+    DlQParams p = dl_qparams_for_range(-1, 1, dl_value_abits(a, q->global.abits), true, false, false); /* the width's storage range */
     if (!q->global.asymmetric || hi - lo > (double)(p.qmax - p.qmin)) continue; /* zero point 0 asked, or too wide */
     p.scale = 1, p.zp = p.qmin - (int64_t)lo;
     MlirOperation first = mlirBlockGetFirstOperation(body);

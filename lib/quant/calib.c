@@ -236,12 +236,17 @@ bool dl_value_range(MlirValue v, double *lo, double *hi) {
   return true;
 }
 
+int dl_value_abits(MlirValue v, int abits) {
+  if (!mlirValueIsABlockArgument(v)) return abits;
+  MlirAttribute b = dl_value_attr_get(v, "dlc.abits");
+  return !mlirAttributeIsNull(b) && mlirAttributeIsAInteger(b) ? (int)mlirIntegerAttrGetValueInt(b) : abits;
+}
+
 /* A node's own calibration method and activation bits (its dlc.quant, from
  * --config); a model input's width from its dlc.abits (passes/edge_activations.c). */
 static void node_calib_options(MlirValue v, DlCalibOptions *o) {
   if (mlirValueIsABlockArgument(v)) {
-    MlirAttribute b = dl_value_attr_get(v, "dlc.abits");
-    if (!mlirAttributeIsNull(b) && mlirAttributeIsAInteger(b)) o->bits = (int)mlirIntegerAttrGetValueInt(b);
+    o->bits = dl_value_abits(v, o->bits);
     return;
   }
   if (!mlirValueIsAOpResult(v)) return;
