@@ -109,6 +109,36 @@ static int64_t store_ref(int64_t acc, qrt_mult m, qrt_out o) {
   return v < o.lo ? o.lo : v > o.hi ? o.hi : v;
 }
 
+/* Whether every output of y (o.es bytes each) is the conv's definition: per output, the sum
+ * over its group's channels and taps inside the input of (x - zx) * w, plus the bias, then the
+ * output stage (store_ref). */
+static int conv_definition(const dlrt_win *gp, const int8_t *x, int64_t zx, const int32_t *wv, const int32_t *bias,
+                           const qrt_mult *mult, qrt_out o, const void *y) {
+  const dlrt_win g = *gp;
+  dlrt_i cg = g.c / g.group, mg = g.m / g.group, K = cg * g.k[0] * g.k[1] * g.k[2], P = g.od[0] * g.od[1] * g.od[2];
+  for (dlrt_i n = 0; n < g.n; n++)
+    for (dlrt_i m = 0; m < g.m; m++)
+      for (dlrt_i p = 0; p < P; p++) {
+        dlrt_i o2 = p % g.od[2], o1 = p / g.od[2] % g.od[1], o0 = p / g.od[2] / g.od[1], gr = m / mg;
+        int64_t acc = bias ? bias[m] : 0;
+        for (dlrt_i c = 0; c < cg; c++)
+          for (dlrt_i k0 = 0; k0 < g.k[0]; k0++)
+            for (dlrt_i k1 = 0; k1 < g.k[1]; k1++)
+              for (dlrt_i k2 = 0; k2 < g.k[2]; k2++) {
+                dlrt_i z0 = o0 * g.stride[0] - g.pad[0] + k0 * g.dil[0];
+                dlrt_i z1 = o1 * g.stride[1] - g.pad[1] + k1 * g.dil[1];
+                dlrt_i z2 = o2 * g.stride[2] - g.pad[2] + k2 * g.dil[2];
+                if (z0 < 0 || z0 >= g.id[0] || z1 < 0 || z1 >= g.id[1] || z2 < 0 || z2 >= g.id[2]) continue;
+                acc += (x[((n * g.c + gr * cg + c) * g.id[0] + z0) * g.id[1] * g.id[2] + z1 * g.id[2] + z2] - zx) *
+                       (int64_t)wv[m * K + ((c * g.k[0] + k0) * g.k[1] + k1) * g.k[2] + k2];
+              }
+        dlrt_i yi = (n * g.m + m) * P + p;
+        int64_t got = o.es == 1 ? ((const int8_t *)y)[yi] : o.es == 2 ? ((const int16_t *)y)[yi] : ((const int32_t *)y)[yi];
+        if (got != store_ref(acc, mult[m], o)) return 0;
+      }
+  return 1;
+}
+
 /* Scratch of n bytes followed by 64 guard bytes. */
 static unsigned char *guarded(size_t n) {
   unsigned char *p = malloc(n + 64);
@@ -217,29 +247,7 @@ static void conv_paths(void) {
       pkcases++, pkbad += memcmp(y32, ypk, (size_t)ny * (size_t)o.es) != 0, overrun += !guard_intact(spk, n32);
       free(pk), free(ypk), free(spk);
     }
-    /* the definition, directly */
-    for (dlrt_i n = 0; n < g.n && !diff; n++)
-      for (dlrt_i m = 0; m < g.m && !diff; m++) {
-        dlrt_i gr = m / (g.m / g.group);
-        for (dlrt_i p = 0; p < P && !diff; p++) {
-          dlrt_i o2 = p % g.od[2], o1 = p / g.od[2] % g.od[1], o0 = p / g.od[2] / g.od[1];
-          int64_t acc = bias ? bias[m] : 0;
-          for (dlrt_i c = 0; c < cg; c++)
-            for (dlrt_i k0 = 0; k0 < g.k[0]; k0++)
-              for (dlrt_i k1 = 0; k1 < g.k[1]; k1++)
-                for (dlrt_i k2 = 0; k2 < g.k[2]; k2++) {
-                  dlrt_i z0 = o0 * g.stride[0] - g.pad[0] + k0 * g.dil[0];
-                  dlrt_i z1 = o1 * g.stride[1] - g.pad[1] + k1 * g.dil[1];
-                  dlrt_i z2 = o2 * g.stride[2] - g.pad[2] + k2 * g.dil[2];
-                  if (z0 < 0 || z0 >= g.id[0] || z1 < 0 || z1 >= g.id[1] || z2 < 0 || z2 >= g.id[2]) continue;
-                  acc += (x[((n * g.c + gr * cg + c) * g.id[0] + z0) * g.id[1] * g.id[2] + z1 * g.id[2] + z2] - zx) *
-                         (int64_t)wv[m * K + ((c * g.k[0] + k0) * g.k[1] + k1) * g.k[2] + k2];
-                }
-          dlrt_i yi = (n * g.m + m) * P + p;
-          int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : o.es == 2 ? ((int16_t *)y32)[yi] : ((int32_t *)y32)[yi];
-          diff = got != store_ref(acc, mult[m], o);
-        }
-      }
+    diff = diff || !conv_definition(&g, x, zx, wv, bias, mult, o, y32); /* the definition, directly */
     bad += diff;
     struct DlQStep q = {.kind = DL_Q_CONV, .xes = 1, .zx = zx, .w = w, .wdata = wp, .nw = nw, .acc_bits = 32};
     q.c.win = g;
@@ -277,7 +285,7 @@ typedef struct {
  * (nothing counted) when the sums could overflow int32. */
 static int kernel_case(const dlrt_win *gp, int bits, int64_t zx, const int *kinds, int wide, kstats *st) {
   dlrt_win g = *gp;
-  dlrt_i cg = g.c / g.group, mg = g.m / g.group, kvol = g.k[0] * g.k[1] * g.k[2], K = cg * kvol;
+  dlrt_i cg = g.c / g.group, kvol = g.k[0] * g.k[1] * g.k[2], K = cg * kvol;
   dlrt_i P = g.od[0] * g.od[1] * g.od[2], ivol = g.id[0] * g.id[1] * g.id[2];
   int64_t nx = g.n * g.c * ivol, nw = g.m * K, ny = g.n * g.m * P, wmax, bmax = 0;
   int8_t *x = malloc((size_t)nx);
@@ -320,26 +328,7 @@ static int kernel_case(const dlrt_win *gp, int bits, int64_t zx, const int *kind
   st->overrun += !guard_intact(y32, nyb) || !guard_intact(y64, nyb) || !guard_intact(ypk, nyb);
   int diff = memcmp(y32, y64, nyb) != 0;
   st->pkbad += memcmp(y32, ypk, nyb) != 0;
-  for (dlrt_i n = 0; n < g.n && !diff; n++)
-    for (dlrt_i m = 0; m < g.m && !diff; m++)
-      for (dlrt_i p = 0; p < P && !diff; p++) {
-        dlrt_i o2 = p % g.od[2], o1 = p / g.od[2] % g.od[1], o0 = p / g.od[2] / g.od[1], gr = m / mg;
-        int64_t acc = bias ? bias[m] : 0;
-        for (dlrt_i c = 0; c < cg; c++)
-          for (dlrt_i k0 = 0; k0 < g.k[0]; k0++)
-            for (dlrt_i k1 = 0; k1 < g.k[1]; k1++)
-              for (dlrt_i k2 = 0; k2 < g.k[2]; k2++) {
-                dlrt_i z0 = o0 * g.stride[0] - g.pad[0] + k0 * g.dil[0];
-                dlrt_i z1 = o1 * g.stride[1] - g.pad[1] + k1 * g.dil[1];
-                dlrt_i z2 = o2 * g.stride[2] - g.pad[2] + k2 * g.dil[2];
-                if (z0 < 0 || z0 >= g.id[0] || z1 < 0 || z1 >= g.id[1] || z2 < 0 || z2 >= g.id[2]) continue;
-                acc += (x[((n * g.c + gr * cg + c) * g.id[0] + z0) * g.id[1] * g.id[2] + z1 * g.id[2] + z2] - zx) *
-                       (int64_t)wv[m * K + ((c * g.k[0] + k0) * g.k[1] + k1) * g.k[2] + k2];
-              }
-        dlrt_i yi = (n * g.m + m) * P + p;
-        int64_t got = o.es == 1 ? ((int8_t *)y32)[yi] : o.es == 2 ? ((int16_t *)y32)[yi] : ((int32_t *)y32)[yi];
-        diff = got != store_ref(acc, mult[m], o);
-      }
+  diff = diff || !conv_definition(&g, x, zx, wv, bias, mult, o, y32);
   st->bad += diff;
   free(x), free(wv), free(bias), free(wp), free(mult), free(pk), free(s32), free(s64), free(spk);
   free(y32), free(y64), free(ypk);
