@@ -453,14 +453,22 @@ static void dlrt_conv_geometry(const dlrt_win *g, dlrt_conv_geo *o) {
   for (d = 0; d < 3; d++)
     if (g->stride[d] != 1 || g->pad[d] != 0 || o->ext[d] != g->id[d]) o->direct = 0;
 }
-/* n values s[0], s[st], s[2 st], ... to d[0..n) */
+/* n values s[0], s[st], s[2 st], ... to d[0..n); a stride of 2 four at a time
+ * with SSE2 (the even lanes of two loads, never past s[2 (n - 1)]) */
+#if defined(__SSE2__) && !defined(DLC_DLRT_PORTABLE)
+#include <immintrin.h>
+#endif
 static void dlrt_conv_cols(float *restrict d, const float *restrict s, dlrt_i n, dlrt_i st) {
-  dlrt_i i;
+  dlrt_i i = 0;
   if (st == 1)
-    for (i = 0; i < n; i++) d[i] = s[i];
-  else if (st == 2)
-    for (i = 0; i < n; i++) d[i] = s[2 * i];
-  else
+    memcpy(d, s, sizeof(float) * (size_t)n);
+  else if (st == 2) {
+#if defined(__SSE2__) && !defined(DLC_DLRT_PORTABLE)
+    for (; i + 4 < n; i += 4)
+      _mm_storeu_ps(d + i, _mm_shuffle_ps(_mm_loadu_ps(s + 2 * i), _mm_loadu_ps(s + 2 * i + 4), _MM_SHUFFLE(2, 0, 2, 0)));
+#endif
+    for (; i < n; i++) d[i] = s[2 * i];
+  } else
     for (i = 0; i < n; i++) d[i] = s[i * st];
 }
 /* the slot of phase p along dimension d among the used ones, -1 if no tap reads it */
@@ -480,40 +488,57 @@ static dlrt_i dlrt_conv_colrun(const dlrt_win *g, const dlrt_conv_geo *o, dlrt_i
   *at = (*j0 + g->pad[2]) / s2, n = (g->id[2] - *j0 + s2 - 1) / s2;
   return n < o->ext[2] - *at ? n : o->ext[2] - *at;
 }
+/* Where input indices z, z + 1, ..., z + n - 1 along dimension d (0 or 1) land
+ * in a channel's copy: off[i] is the offset of their row (phase slot and index
+ * within the phase), -1 when no tap reads them. One division, then the phase
+ * and the row step along with the index. */
+#define DLRT_PREP_ROWS 128
+static void dlrt_prep_rows(const dlrt_win *g, const dlrt_conv_geo *o, int d, dlrt_i z, dlrt_i n, dlrt_i *off) {
+  dlrt_i s = g->stride[d], a = z + g->pad[d], p = a % s, r = a / s, i;
+  dlrt_i unit = (d == 0 ? o->used[1] : 1) * o->used[2] * o->plane, step = (d == 0 ? o->ext[1] : 1) * o->ext[2];
+  for (i = 0; i < n; i++, p = p + 1 == s ? (r++, 0) : p + 1) {
+    dlrt_i t = dlrt_geo_slot(g, o, d, p);
+    off[i] = t < 0 || r >= o->ext[d] ? -1 : t * unit + r * step;
+  }
+}
 /* Channels [c0, c0 + nc) of one batch item's input x into dst: all zeros, then
  * each input row once, its values to the phase rows that read them (a run of
- * consecutive values, or every s-th one for a stride s). The phases and rows
- * step along with the input's indices: no division per row. */
+ * consecutive values, or every s-th one for a stride s). The rows' places come
+ * from tables of up to DLRT_PREP_ROWS input indices per dimension, made once
+ * for all channels. */
 static void dlrt_conv_prep(const dlrt_win *g, const dlrt_conv_geo *o, const float *x, dlrt_i c0, dlrt_i nc,
                            float *dst) {
-  dlrt_i c, z0, z1, p2, e1 = o->ext[1], e2 = o->ext[2], s0 = g->stride[0], s1 = g->stride[1], s2 = g->stride[2];
-  dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], ncol = 0, col[DLRT_PH_TAB][4] = {{0}};
+  dlrt_i c, z0, z1, b0, b1, n0, n1, p2, s2 = g->stride[2], i;
+  dlrt_i ivol = g->id[0] * g->id[1] * g->id[2], ncol = 0, col[DLRT_PH_TAB][3] = {{0}};
+  dlrt_i r0[DLRT_PREP_ROWS], r1[DLRT_PREP_ROWS];
   memset(dst, 0, sizeof(float) * (size_t)(nc * o->cstride));
-  /* per column phase read: its slot, first input column, first place in the row, count */
+  /* per column phase read: its first input column, its place in the row (slot
+   * and first index), count */
   for (p2 = 0; p2 < s2 && p2 < DLRT_PH_TAB; p2++) {
     dlrt_i t2, j0, at, n = dlrt_conv_colrun(g, o, p2, &t2, &j0, &at);
-    if (n > 0) col[ncol][0] = t2, col[ncol][1] = j0, col[ncol][2] = at, col[ncol][3] = n, ncol++;
+    if (n > 0) col[ncol][0] = j0, col[ncol][1] = t2 * o->plane + at, col[ncol][2] = n, ncol++;
   }
-  for (c = 0; c < nc; c++) {
-    const float *xc = x + (c0 + c) * ivol;
-    float *dc = dst + c * o->cstride;
-    dlrt_i p0 = g->pad[0] % s0, r0 = g->pad[0] / s0;
-    for (z0 = 0; z0 < g->id[0]; z0++, p0 = p0 + 1 == s0 ? (r0++, 0) : p0 + 1) {
-      dlrt_i t0 = dlrt_geo_slot(g, o, 0, p0), p1 = g->pad[1] % s1, r1 = g->pad[1] / s1;
-      if (r0 >= o->ext[0]) break; /* no output reads this input row or the ones after it */
-      if (t0 < 0) continue;
-      for (z1 = 0; z1 < g->id[1]; z1++, p1 = p1 + 1 == s1 ? (r1++, 0) : p1 + 1) {
-        dlrt_i t1 = dlrt_geo_slot(g, o, 1, p1), i;
-        const float *src = xc + (z0 * g->id[1] + z1) * g->id[2];
-        float *row;
-        if (r1 >= e1) break;
-        if (t1 < 0) continue;
-        row = dc + (t0 * o->used[1] + t1) * o->used[2] * o->plane + (r0 * e1 + r1) * e2;
-        for (i = 0; i < ncol; i++)
-          dlrt_conv_cols(row + col[i][0] * o->plane + col[i][2], src + col[i][1], col[i][3], s2);
-        for (p2 = DLRT_PH_TAB; p2 < s2; p2++) { /* phases of strides past the table */
-          dlrt_i t2, j0, at, n = dlrt_conv_colrun(g, o, p2, &t2, &j0, &at);
-          if (n > 0) dlrt_conv_cols(row + t2 * o->plane + at, src + j0, n, s2);
+  for (b0 = 0; b0 < g->id[0]; b0 += DLRT_PREP_ROWS) {
+    n0 = g->id[0] - b0 < DLRT_PREP_ROWS ? g->id[0] - b0 : DLRT_PREP_ROWS;
+    dlrt_prep_rows(g, o, 0, b0, n0, r0);
+    for (b1 = 0; b1 < g->id[1]; b1 += DLRT_PREP_ROWS) {
+      n1 = g->id[1] - b1 < DLRT_PREP_ROWS ? g->id[1] - b1 : DLRT_PREP_ROWS;
+      dlrt_prep_rows(g, o, 1, b1, n1, r1);
+      for (c = 0; c < nc; c++) {
+        const float *xc = x + (c0 + c) * ivol + (b0 * g->id[1] + b1) * g->id[2];
+        float *dc = dst + c * o->cstride;
+        for (z0 = 0; z0 < n0; z0++) {
+          if (r0[z0] < 0) continue;
+          for (z1 = 0; z1 < n1; z1++) {
+            const float *src = xc + (z0 * g->id[1] + z1) * g->id[2];
+            float *row = dc + r0[z0] + r1[z1];
+            if (r1[z1] < 0) continue;
+            for (i = 0; i < ncol; i++) dlrt_conv_cols(row + col[i][1], src + col[i][0], col[i][2], s2);
+            for (p2 = DLRT_PH_TAB; p2 < s2; p2++) { /* phases of strides past the table */
+              dlrt_i t2, j0, at, n = dlrt_conv_colrun(g, o, p2, &t2, &j0, &at);
+              if (n > 0) dlrt_conv_cols(row + t2 * o->plane + at, src + j0, n, s2);
+            }
+          }
         }
       }
     }
