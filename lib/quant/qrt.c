@@ -865,10 +865,10 @@ static void qrt_grid_dims(const dlrt_win *g, dlrt_i *hp, dlrt_i *wp) {
   *hp = e[0], *wp = e[1];
 }
 static void qrt_grid_keep(const dlrt_win *g, dlrt_i wp, dlrt_i nq, uint16_t *keep, int32_t *pos) {
-  dlrt_i i, t, at = 0;
+  dlrt_i i, t, at = 0, col = 0, end = g->od[1] * wp; /* col: position 16 i + t's column, stepped (no division) */
   for (i = 0; i < nq / 16; i++) {
-    for (keep[i] = 0, t = 0; t < 16; t++)
-      keep[i] |= (uint16_t)(((16 * i + t) % wp < g->od[2] && 16 * i + t < g->od[1] * wp) << t);
+    for (keep[i] = 0, t = 0; t < 16; t++, col = col + 1 == wp ? 0 : col + 1)
+      keep[i] |= (uint16_t)((col < g->od[2] && 16 * i + t < end) << t);
     if (pos) pos[i] = (int32_t)at;
     for (t = 0; t < 16; t++) at += keep[i] >> t & 1;
   }
