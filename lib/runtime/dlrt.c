@@ -604,6 +604,52 @@ static DLRT_TZ void dlrt_put_z(const float *t, int nr, int R, float *dst, dlrt_i
   }
 }
 #endif
+#ifdef DLRT_WZ
+/* Grids of up to 16 DLRT_KEEP_MAX positions also go out through bit tables:
+ * keep[i], bit j: grid position 16 i + j < N is an output (its o0, o1, o2
+ * inside od); pos[i]: the output index of block i's first kept position
+ * (outputs in grid order are consecutive). */
+#define DLRT_KEEP_MAX 512
+static void dlrt_grid_keep(const dlrt_win *g, const dlrt_conv_geo *o, dlrt_i N, uint16_t *keep, int32_t *pos) {
+  uint64_t bits[DLRT_KEEP_MAX / 4];
+  dlrt_i o0, o1, i, nb = (N + 15) / 16, at = 0;
+  memset(bits, 0, sizeof(uint64_t) * (size_t)((nb + 3) / 4));
+  for (o0 = 0; o0 < g->od[0]; o0++) /* each output row's run of od[2] grid positions, set a word at a time */
+    for (o1 = 0; o1 < g->od[1]; o1++) {
+      dlrt_i q = (o0 * o->ext[1] + o1) * o->ext[2], e = q + g->od[2];
+      while (q < e) {
+        dlrt_i n = e - q < 64 - q % 64 ? e - q : 64 - q % 64;
+        bits[q / 64] |= (n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << (q % 64);
+        q += n;
+      }
+    }
+  for (i = 0; i < nb; i++) {
+    keep[i] = (uint16_t)(bits[i / 4] >> (16 * (i % 4))), pos[i] = (int32_t)at;
+    at += __builtin_popcount(keep[i]);
+  }
+}
+/* dlrt_conv_put for the AVX-512 tiles (nr = 32) through those tables: per
+ * channel and 16 grid values, the same add and clamp as dlrt_put_z, the kept
+ * lanes closed up (VCOMPRESSPS into a register) and stored at their output
+ * index, as many as were kept. */
+static DLRT_TZ void dlrt_put_keep_z(const float *t, int R, dlrt_i nv, dlrt_i q0, const uint16_t *keep,
+                                    const int32_t *pos, float *y, dlrt_i P, const float *b, dlrt_act act) {
+  __m512 lo = _mm512_set1_ps(act.lo), hi = _mm512_set1_ps(act.hi);
+  dlrt_i i;
+  int ch;
+  for (ch = 0; ch < R; ch++, y += P, t += 32) {
+    __m512 vb = _mm512_set1_ps(b ? b[ch] : 0.0f);
+    for (i = 0; i < nv; i += 16) {
+      __mmask16 k = keep[(q0 + i) / 16];
+      __m512 v = _mm512_loadu_ps(t + i);
+      if (b) v = _mm512_add_ps(v, vb);
+      if (act.on) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+      _mm512_mask_storeu_ps(y + pos[(q0 + i) / 16], (__mmask16)((1u << __builtin_popcount(k)) - 1),
+                            _mm512_maskz_compress_ps(k, v));
+    }
+  }
+}
+#endif
 static void dlrt_conv_put(const float *t, int nr, int R, dlrt_i nv, dlrt_i q0, const dlrt_win *g, const dlrt_conv_geo *o,
                           float *y, dlrt_i P, const float *b, dlrt_act act) {
   dlrt_i r = q0 / o->ext[2], c = q0 % o->ext[2], j = 0, i, row = o->ext[2];
@@ -644,6 +690,18 @@ static void dlrt_conv_put(const float *t, int nr, int R, dlrt_i nv, dlrt_i q0, c
     j += len, c = 0, r++;
   }
 }
+/* a tile's values out: through the bit tables where dlrt_conv made them, else dlrt_conv_put */
+static void dlrt_conv_out(const float *t, int nr, int R, dlrt_i nv, dlrt_i q0, const dlrt_win *g, const dlrt_conv_geo *o,
+                          const uint16_t *keep, const int32_t *pos, float *y, dlrt_i P, const float *b, dlrt_act act) {
+#ifdef DLRT_WZ
+  if (keep) {
+    dlrt_put_keep_z(t, R, nv, q0, keep, pos, y, P, b, act);
+    return;
+  }
+#endif
+  (void)keep, (void)pos;
+  dlrt_conv_put(t, nr, R, nv, q0, g, o, y, P, b, act);
+}
 /* y[m] = act(sum over k = (c, t0, t1, t2) in order of w[m][k] * x[c at the tap]
  * + b[m]): the taps' products summed from 0 in k order, then the bias, so the
  * result is that of an im2col row times the weight row, whatever the tiling. */
@@ -655,9 +713,18 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
   dlrt_i offs[DLRT_CONV_KSTACK], *off = K > DLRT_CONV_KSTACK ? (dlrt_i *)(void *)scratch : offs;
   float *xq = K > DLRT_CONV_KSTACK ? scratch + 2 * K : scratch, t[8 * DLRT_CNR_MAX];
   int dw = cg == 1 && mg == 1, nr = dlrt_simd_width();
+  const uint16_t *kb = NULL;
+  const int32_t *kp = NULL;
+#ifdef DLRT_WZ
+  uint16_t keep[DLRT_KEEP_MAX];
+  int32_t pos[DLRT_KEEP_MAX];
+#endif
   dlrt_conv_geometry(g, &o);
   N = ((g->od[0] - 1) * o.ext[1] + g->od[1] - 1) * o.ext[2] + g->od[2];
   dlrt_conv_offsets(g, &o, cg, off);
+#ifdef DLRT_WZ
+  if (nr == 32 && N <= 16 * DLRT_KEEP_MAX) dlrt_grid_keep(g, &o, N, keep, pos), kb = keep, kp = pos;
+#endif
   for (n = 0; n < g->n; n++) {
     const float *xn = x + n * g->c * ivol;
     float *yn = y + n * g->m * P;
@@ -670,7 +737,7 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
         for (q = 0; q < N; q += nr) {
           dlrt_i nv = N - q < nr ? N - q : nr;
           dlrt_ctile4x(nr, K, w + gr * K, K, xg + q, xs, off, (int)nv, t);
-          dlrt_conv_put(t, nr, 4, nv, q, g, &o, yn + gr * P, P, b ? b + gr : 0, act);
+          dlrt_conv_out(t, nr, 4, nv, q, g, &o, kb, kp, yn + gr * P, P, b ? b + gr : 0, act);
         }
         gr += 4;
         continue;
@@ -682,19 +749,19 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
         for (m = 0; m + 8 <= mg; m += 8) {
           dlrt_i mm = gr * mg + m;
           dlrt_ctile8(nr, K, w + mm * K, K, xg + q, off, (int)nv, t);
-          dlrt_conv_put(t, nr, 8, nv, q, g, &o, yn + mm * P, P, b ? b + mm : 0, act);
+          dlrt_conv_out(t, nr, 8, nv, q, g, &o, kb, kp, yn + mm * P, P, b ? b + mm : 0, act);
         }
         for (; m + 4 <= mg; m += 4) {
           dlrt_i mm = gr * mg + m;
           dlrt_ctile4(nr, K, w + mm * K, K, xg + q, off, (int)nv, t);
-          dlrt_conv_put(t, nr, 4, nv, q, g, &o, yn + mm * P, P, b ? b + mm : 0, act);
+          dlrt_conv_out(t, nr, 4, nv, q, g, &o, kb, kp, yn + mm * P, P, b ? b + mm : 0, act);
         }
         { /* the mg % 4 rows left, counted so that gcc sees the bound (written as
            * `for (; m < mg; m++)` it warns of iterations that overflow) */
           dlrt_i rows = mg % 4, mm = gr * mg + mg - rows;
           for (r = 0; r < rows; r++, mm++) {
             dlrt_ctile1(nr, K, w + mm * K, xg + q, off, (int)nv, t);
-            dlrt_conv_put(t, nr, 1, nv, q, g, &o, yn + mm * P, P, b ? b + mm : 0, act);
+            dlrt_conv_out(t, nr, 1, nv, q, g, &o, kb, kp, yn + mm * P, P, b ? b + mm : 0, act);
           }
         }
       }

@@ -199,8 +199,10 @@ int main(void) {
       g.k[d] = pick(1, rank == 3 ? 3 : 5), g.dil[d] = pick(1, 2);
       g.stride[d] = rank == 1 && it % 25 == 0 ? pick(17, 20) : pick(1, 3); /* past the phase table too */
       g.pad[d] = pick(0, 2), g.pad_end[d] = pick(0, 2);
-      /* some tall 2-D inputs: more rows than dlrt_conv_prep's row tables (DLRT_PREP_ROWS) */
-      g.id[d] = pick(1, rank == 3 ? 9 : rank == 2 ? (d == 1 && it % 20 == 0 ? 300 : 20) : 70);
+      /* some large 2-D inputs at stride 1: more rows than dlrt_conv_prep's row tables (DLRT_PREP_ROWS),
+       * grids past dlrt_conv's output bit tables (16 DLRT_KEEP_MAX positions) */
+      g.id[d] = pick(1, rank == 3 ? 9 : rank == 2 ? (it % 20 == 0 ? (d == 1 ? 500 : 40) : 20) : 70);
+      if (rank == 2 && it % 20 == 0) g.stride[d] = 1;
       dlrt_i span = g.id[d] + g.pad[d] + g.pad_end[d] - g.dil[d] * (g.k[d] - 1) - 1;
       if (span < 0) ok = 0;
       else g.od[d] = span / g.stride[d] + 1;
