@@ -1,8 +1,7 @@
 /* The dlz codec as first written, element at a time (lib/compress/dlz.c at
- * e26f16c): the reference that dlc-unit-dlz checks the word-at-a-time codec
- * against, byte for byte (its five modes: ZVW came later and is checked by
- * round trips and corrupted buffers alone). Included by unit_dlz.c; not built
- * on its own. */
+ * e26f16c), with ZVW added the same way: the reference that dlc-unit-dlz
+ * checks the word-at-a-time codec against, byte for byte. Included by
+ * unit_dlz.c; not built on its own. */
 #include <string.h>
 
 static long long ref_ld(const void *x, int es, long long i) {
@@ -73,15 +72,27 @@ static int ref_width(unsigned u) {
 }
 
 /* Bytes of a block's payload for mode m (width w), given its elements and (for
- * ZVC / ZB) the bitmask that starts the payload; -1 if the mask does not fit
+ * ZVC / ZB / ZVW) the bitmask that starts the payload; -1 if the mask does not fit
  * in `avail`. */
 static long long ref_payload(const dlz_params *p, int m, int w, long long ne, const unsigned char *mask, size_t avail) {
   long long i, cnt = 0, nsub = (ne + p->sub - 1) / p->sub, mb;
   if (m == DLZ_RAW) return (ne * p->bits + 7) / 8;
   if (m == DLZ_ZERO) return 0;
   if (m == DLZ_PACK) return (ne * w + 7) / 8;
-  mb = ((m == DLZ_ZVC ? ne : nsub) + 7) / 8;
+  mb = ((m == DLZ_ZB ? nsub : ne) + 7) / 8;
   if ((size_t)mb > avail) return -1;
+  if (m == DLZ_ZVW) { /* each sub-block with a nonzero: a 4-bit width (zeros past the payload), then its values */
+    size_t bits = 0;
+    for (long long s = 0; s < nsub; s++) {
+      long long c = 0;
+      unsigned ws = 0;
+      for (i = s * p->sub; i < (s + 1) * p->sub && i < ne; i++) c += mask[i >> 3] >> (i & 7) & 1;
+      if (!c) continue;
+      for (int k = 0; k < 4; k++, bits++) ws |= (bits >> 3 < avail - (size_t)mb ? mask[mb + (long long)(bits >> 3)] >> (bits & 7) & 1u : 0u) << k;
+      bits += (size_t)(c * (long long)(ws + 1));
+    }
+    return mb + (long long)((bits + 7) / 8);
+  }
   if (m == DLZ_ZVC) {
     for (i = 0; i < ne / 8; i++) { /* a byte at a time */
       unsigned v = mask[i];
@@ -107,8 +118,8 @@ static size_t ref_encode_blocks(const dlz_params *pp, const void *x, int es, lon
   if (at > cap - table) return 0;
   for (b = b0 + 1; b <= b1; b++) {
     long long i0 = (b - 1) * p->block, ne = i0 + p->block <= n ? p->block : n - i0, nz = 0, nzsub = 0, s;
-    long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_ZVW], xo = i0 - b0 * p->block;
-    unsigned umax = 0;
+    long long nsub = (ne + p->sub - 1) / p->sub, size[DLZ_MODES], xo = i0 - b0 * p->block, zvw = 0;
+    unsigned umax = 0, wsub = 0;
     int mode = DLZ_RAW, m, w;
     size_t pos = 0;
     unsigned char *blk = data + at, *pay = blk + 1;
@@ -128,10 +139,20 @@ static size_t ref_encode_blocks(const dlz_params *pp, const void *x, int es, lon
     size[DLZ_PACK] = w <= 16 ? (ne * w + 7) / 8 : -1;
     size[DLZ_ZVC] = w <= 16 ? (ne + 7) / 8 + (nz * w + 7) / 8 : -1;
     size[DLZ_ZB] = w <= 16 ? (nsub + 7) / 8 + (nzsub * w + 7) / 8 : -1;
-    for (m = 1; m < DLZ_ZVW; m++)
+    for (s = 0; s < nsub; s++) { /* ZVW: per sub-block with a nonzero, its width and its nonzero values */
+      unsigned smax = 0;
+      long long c = 0;
+      for (i = s * p->sub; i < (s + 1) * p->sub && i < ne; i++) {
+        unsigned u = ref_u(p, ref_val(p, x, es, xo + i));
+        c += u != 0, smax = u > smax ? u : smax;
+      }
+      if (c) zvw += 4 + c * ref_width(smax), wsub = (unsigned)ref_width(smax) > wsub ? (unsigned)ref_width(smax) : wsub;
+    }
+    size[DLZ_ZVW] = wsub <= 16 ? (ne + 7) / 8 + (zvw + 7) / 8 : -1;
+    for (m = 1; m < DLZ_MODES; m++)
       if ((p->modes >> m & 1u) && size[m] >= 0 && size[m] < size[mode]) mode = m;
     if ((size_t)size[mode] + 1 > cap - table - at) return 0; /* the block does not fit: the budget is exceeded */
-    blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK ? (w - 1) << 3 : 0));
+    blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK && mode != DLZ_ZVW ? (w - 1) << 3 : 0));
     memset(pay, 0, (size_t)size[mode]);
     if (mode == DLZ_RAW) {
       for (i = 0; i < ne; i++) ref_put(pay, &pos, (unsigned)(ref_val(p, x, es, xo + i) - p->qmin), p->bits);
@@ -153,6 +174,22 @@ static size_t ref_encode_blocks(const dlz_params *pp, const void *x, int es, lon
         if (!any) continue;
         pay[s >> 3] |= (unsigned char)(1u << (s & 7));
         for (i = 0; i < e; i++) ref_put(pay, &pos, ref_u(p, ref_val(p, x, es, xo + s * p->sub + i)), w);
+      }
+    } else if (mode == DLZ_ZVW) {
+      pos = (size_t)((ne + 7) / 8) * 8;
+      for (s = 0; s < nsub; s++) {
+        unsigned smax = 0;
+        for (i = s * p->sub; i < (s + 1) * p->sub && i < ne; i++) {
+          unsigned u = ref_u(p, ref_val(p, x, es, xo + i));
+          smax = u > smax ? u : smax;
+          if (u) pay[i >> 3] |= (unsigned char)(1u << (i & 7));
+        }
+        if (!smax) continue;
+        ref_put(pay, &pos, (unsigned)ref_width(smax) - 1, 4);
+        for (i = s * p->sub; i < (s + 1) * p->sub && i < ne; i++) {
+          unsigned u = ref_u(p, ref_val(p, x, es, xo + i));
+          if (u) ref_put(pay, &pos, u, ref_width(smax));
+        }
       }
     }
     at += 1 + (size_t)size[mode];
@@ -185,7 +222,7 @@ static int ref_decode(const dlz_params *pp, const unsigned char *in, size_t len,
     if (lo >= hi || hi > len - table) return 0;
     mode = data[lo] & 7, w = (data[lo] >> 3) + 1;
     pay = data + lo + 1;
-    if (mode >= DLZ_ZVW || w > 16 || (mode < DLZ_PACK && data[lo] >> 3)) return 0;
+    if (mode >= DLZ_MODES || w > 16 || ((mode < DLZ_PACK || mode == DLZ_ZVW) && data[lo] >> 3)) return 0;
     want = ref_payload(p, mode, w, ne, pay, hi - lo - 1);
     if (want < 0 || (size_t)want != hi - lo - 1) return 0;
     a = i0 > e0 ? i0 - e0 : 0, z = i1 < e0 + ne ? i1 - e0 : ne; /* the block's elements wanted */
@@ -202,6 +239,18 @@ static int ref_decode(const dlz_params *pp, const unsigned char *in, size_t len,
       for (j = 0; j < z; j++) {
         long long v = pay[j >> 3] >> (j & 7) & 1 ? ref_q(p, ref_get(pay, &pos, w)) : p->zp;
         if (j >= a) ref_st(y, es, e0 + j - i0, v);
+      }
+    } else if (mode == DLZ_ZVW) { /* the payload's length was checked: every read is inside it */
+      pos = (size_t)((ne + 7) / 8) * 8;
+      for (s = 0; s < nsub; s++) {
+        long long c = 0;
+        int ws;
+        for (j = s * p->sub; j < (s + 1) * p->sub && j < ne; j++) c += pay[j >> 3] >> (j & 7) & 1;
+        ws = c ? (int)ref_get(pay, &pos, 4) + 1 : 1;
+        for (j = s * p->sub; j < (s + 1) * p->sub && j < ne; j++) {
+          long long v = pay[j >> 3] >> (j & 7) & 1 ? ref_q(p, ref_get(pay, &pos, ws)) : p->zp;
+          if (j >= a && j < z) ref_st(y, es, e0 + j - i0, v);
+        }
       }
     } else {
       pos = (size_t)((nsub + 7) / 8) * 8;

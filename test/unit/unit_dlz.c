@@ -126,11 +126,9 @@ int main(int argc, char **argv) {
     }
     size_t bound = dlz_bound(&p, n);
     unsigned char *buf = malloc(bound), *rbuf = malloc(bound);
-    /* the reference has no ZVW: schemes allowing it are checked by round trips only */
-    int refd = !(p.modes >> DLZ_ZVW & 1u);
-    size_t len = dlz_encode(&p, x, es, n, buf), rlen = refd ? ref_encode(&p, x, es, n, rbuf) : len;
-    int same = !refd || (len == rlen && !memcmp(buf, rbuf, len));
-    for (long long v = qmin; refd && same && v <= qmax; v += 1 + (qmax - qmin) / 512) same = dlz_lossy(&p, v) == ref_lossy(&p, v);
+    size_t len = dlz_encode(&p, x, es, n, buf), rlen = ref_encode(&p, x, es, n, rbuf);
+    int same = (len == rlen && !memcmp(buf, rbuf, len));
+    for (long long v = qmin; same && v <= qmax; v += 1 + (qmax - qmin) / 512) same = dlz_lossy(&p, v) == ref_lossy(&p, v);
     free(rbuf);
     long long i0 = (long long)(next() % (uint64_t)n), i1 = i0 + (long long)(next() % (uint64_t)(n - i0 + 1));
     void *want = malloc((size_t)n * es); /* what a K-lossy round trip keeps */
@@ -152,10 +150,10 @@ int main(int argc, char **argv) {
       for (int f = 0; f < flips && clen; f++) cb[next() % clen] ^= (unsigned char)(1 + next() % 255);
       void *ry = malloc((size_t)n * es);
       memcpy(ry, y, (size_t)n * es);
-      int got = dlz_decode(&p, cb, clen, n, i0, i1, y, es), rgot = refd ? ref_decode(&p, cb, clen, n, i0, i1, ry, es) : got;
+      int got = dlz_decode(&p, cb, clen, n, i0, i1, y, es), rgot = ref_decode(&p, cb, clen, n, i0, i1, ry, es);
       if (got) decoded++;
       else corrupt++;
-      if (refd && (got != rgot || (got && memcmp(y, ry, (size_t)(i1 - i0) * es)))) differ++;
+      if (got != rgot || (got && memcmp(y, ry, (size_t)(i1 - i0) * es))) differ++;
       free(cb), free(ry);
     }
     if (!tiles(&p, x, es, n)) {
