@@ -100,7 +100,7 @@ static inline unsigned dlz_take(dlz_rd *r, int w, unsigned on) {
   return v;
 }
 
-/* Appends the low w (1..16) bits of v (v < 2^w). */
+/* Appends the low w (1..32) bits of v (v < 2^w). */
 static inline void dlz_push(dlz_wr *o, unsigned v, int w) {
   o->buf |= (uint64_t)v << o->have;
   o->have += w;
@@ -109,12 +109,6 @@ static inline void dlz_push(dlz_wr *o, unsigned v, int w) {
     o->p[2] = (unsigned char)(o->buf >> 16), o->p[3] = (unsigned char)(o->buf >> 24);
     o->p += 4, o->buf >>= 32, o->have -= 32;
   }
-}
-
-/* Consumes n bits. */
-static void dlz_skip(dlz_rd *r, long long n) {
-  for (; n > 16; n -= 16) dlz_take(r, 16, 1);
-  if (n > 0) dlz_take(r, (int)n, 1);
 }
 
 static void dlz_flush(dlz_wr *o) {
@@ -151,6 +145,41 @@ static inline long long dlz_ones_in(const unsigned char *m, long long s, long lo
   long long c = 0;
   for (; e - s > 56; s += 56) c += dlz_pop(dlz_mbits(m, s, s + 56));
   return c + dlz_pop(dlz_mbits(m, s, e));
+}
+
+/* Appends u[0..n) in w (1..16) bits each: four or two values per push. */
+static void dlz_pack(dlz_wr *o, const unsigned short *u, long long n, int w) {
+  long long i = 0;
+  if (w <= 8)
+    for (; i + 4 <= n; i += 4)
+      dlz_push(o, (unsigned)u[i] | (unsigned)u[i + 1] << w | (unsigned)u[i + 2] << 2 * w | (unsigned)u[i + 3] << 3 * w,
+               4 * w);
+  for (; i + 2 <= n; i += 2) dlz_push(o, (unsigned)u[i] | (unsigned)u[i + 1] << w, 2 * w);
+  if (i < n) dlz_push(o, u[i], w);
+}
+
+/* Bits [pos, pos + 57) of b[0..len), the lowest first: zeros past len, as dlz_rd reads. */
+static inline uint64_t dlz_peek(const unsigned char *b, long long len, long long pos) {
+  long long at = pos >> 3, j;
+  uint64_t v = 0;
+  if (len - at >= 8) return dlz_le64(b + at) >> (pos & 7);
+  for (j = 0; at + j < len; j++) v |= (uint64_t)b[at + j] << (8 * j);
+  return v >> (pos & 7);
+}
+
+/* v[0..n) = the n w-bit (1..16) values from bit pos of b[0..len) (zeros past
+ * len); 8 values per 64-bit load while w <= 7, one load per value otherwise. */
+static void dlz_unpack(const unsigned char *b, long long len, long long pos, int w, long long n, unsigned short *v) {
+  const unsigned mask = (1u << w) - 1;
+  long long i = 0;
+  if (w <= 7)
+    for (; i + 8 <= n && (pos >> 3) + 8 <= len; i += 8, pos += 8 * w) {
+      uint64_t x = dlz_le64(b + (pos >> 3)) >> (pos & 7);
+      int j;
+      for (j = 0; j < 8; j++) v[i + j] = (unsigned short)(x >> (j * w) & mask);
+    }
+  for (; i < n && (pos >> 3) + 8 <= len; i++, pos += w) v[i] = (unsigned short)(dlz_le64(b + (pos >> 3)) >> (pos & 7) & mask);
+  for (; i < n; i++, pos += w) v[i] = (unsigned short)(dlz_peek(b, len, pos) & mask);
 }
 /* @end */
 
@@ -269,6 +298,8 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
     unsigned char *blk = data + at, *pay = blk + 1;
     const unsigned short *bu = ne <= 256 ? ub : 0; /* else computed at every pass */
     dlz_wr o;
+    if (bu && tab) /* int8 values looked up in one tight loop */
+      for (i = 0; i < ne; i++) ub[i] = tab[(unsigned char)((const int8_t *)x)[xo + i]];
     /* one pass for every mode's size: zero points, the width, the sub-blocks with a nonzero */
     for (s = 0; s < ne; s += p->sub) {
       unsigned any = 0;
@@ -276,7 +307,7 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
       long long nzs = 0;
       uint64_t sm = 0; /* the sub-block's mask bits */
       for (i = s; i < e; i++) {
-        unsigned u = dlz_ux(p, x, es, xo + i, tab);
+        unsigned u = bu && tab ? ub[i] : dlz_ux(p, x, es, xo + i, tab);
         if (bu) ub[i] = (unsigned short)u;
         any |= u;
         nzs += u != 0;
@@ -319,6 +350,22 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
       for (i = 0; i < ne; i++)
         dlz_push(&o, (unsigned)(p->zp + dlz_t(p, dlz_ld(x, es, xo + i)) * ((long long)1 << p->k) - p->qmin) & rawmask,
                  p->bits);
+    } else if (bu && mode == DLZ_PACK) {
+      dlz_pack(&o, ub, ne, w);
+    } else if (bu && (mode == DLZ_ZVC || mode == DLZ_ZVW)) { /* nonzero values gathered without a branch, then packed */
+      unsigned short c[256];
+      for (s = 0; s < ne; s += mode == DLZ_ZVC ? ne : p->sub) {
+        long long k = 0;
+        int ws = w;
+        e = mode == DLZ_ZVC ? ne : s + p->sub < ne ? s + p->sub : ne;
+        if (mode == DLZ_ZVW) { /* this sub-block's width first, if it has a nonzero */
+          if (!sa[s / p->sub]) continue;
+          ws = dlz_width(sa[s / p->sub]);
+          dlz_push(&o, (unsigned)(ws - 1), 4);
+        }
+        for (i = s; i < e; i++) c[k] = ub[i], k += ub[i] != 0;
+        dlz_pack(&o, c, k, ws);
+      }
     } else if (mode == DLZ_PACK || mode == DLZ_ZVC) { /* ZVC: a zero adds no bits, no branch on the data */
       for (i = 0; i < ne; i++) {
         unsigned u = bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab);
@@ -332,7 +379,8 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
         for (i = s * p->sub; i < e; i++) any |= bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab);
         bit |= (unsigned)(any != 0) << (s & 7);
         if ((s & 7) == 7 || s == nsub - 1) pay[s >> 3] = (unsigned char)bit, bit = 0;
-        for (i = s * p->sub; any && i < e; i++) dlz_push(&o, bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab), w);
+        if (any && bu) dlz_pack(&o, bu + s * p->sub, e - s * p->sub, w);
+        else for (i = s * p->sub; any && i < e; i++) dlz_push(&o, dlz_ux(p, x, es, xo + i, tab), w);
       }
     } else if (mode == DLZ_ZVW) { /* per sub-block with a nonzero: its width, then its nonzero values */
       for (s = 0; s < ne; s += p->sub) {
@@ -373,17 +421,39 @@ size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsig
 /* @end */
 
 /* @fn dlz_run uses dlz_st dlz_bits dlz_q */
-/* Decodes n elements (n <= 57) whose zero-point mask bits are mb (lowest
- * first), each one with its bit set stored in w bits of r, to y[yo, yo + n). */
-static inline void dlz_run(const dlz_params *p, dlz_rd *r, int w, uint64_t mb, long long n, void *y, int es,
-                           long long yo) {
-  long long j;
-  if (es == 1 && p->k == 0 && p->zp == p->qmin) { /* a ReLU output stored as int8: q = zp + u */
-    int8_t *y8 = (int8_t *)y + yo;
-    for (j = 0; j < n; j++, mb >>= 1) y8[j] = (int8_t)(p->zp + (long long)dlz_take(r, w, (unsigned)mb & 1u));
-  } else {
-    for (j = 0; j < n; j++, mb >>= 1) dlz_st(y, es, yo + j, dlz_q(p, dlz_take(r, w, (unsigned)mb & 1u)));
+/* Decodes elements [j0, j1) of a block, whose zero-point mask is `mask` (null:
+ * every element is stored, PACK) and whose stored values start, element j0's
+ * first, at bit pos of b[0..len) in w bits, to y[yo, yo + j1 - j0); returns
+ * the bit after the last value read. 56 elements at a time: their stored
+ * values unpacked at once, then spread over the mask without a branch. */
+static long long dlz_run(const dlz_params *p, const unsigned char *b, long long len, long long pos, int w,
+                         const unsigned char *mask, long long j0, long long j1, void *y, int es, long long yo) {
+  unsigned short v[57];
+  long long j, t, k, n, cnt;
+  int relu8 = es == 1 && p->k == 0 && p->zp == p->qmin; /* a ReLU output stored as int8: q = zp + u */
+  for (j = j0; j < j1; j += n) {
+    uint64_t mb;
+    n = j1 - j < 56 ? j1 - j : 56;
+    mb = mask ? dlz_mbits(mask, j, j + n) : ((uint64_t)1 << n) - 1;
+    cnt = dlz_pop(mb);
+    dlz_unpack(b, len, pos, w, cnt, v);
+    v[cnt] = 0, pos += cnt * w;
+    if (relu8) {
+      int8_t *y8 = (int8_t *)y + yo + (j - j0);
+      for (t = 0, k = 0; t < n; t++, mb >>= 1) {
+        unsigned on = (unsigned)mb & 1u;
+        y8[t] = (int8_t)(p->zp + (long long)(v[k] & (0u - on)));
+        k += on;
+      }
+    } else {
+      for (t = 0, k = 0; t < n; t++, mb >>= 1) {
+        unsigned on = (unsigned)mb & 1u;
+        dlz_st(y, es, yo + (j - j0) + t, dlz_q(p, v[k] & (0u - on)));
+        k += on;
+      }
+    }
   }
+  return pos;
 }
 /* @end */
 
@@ -415,28 +485,19 @@ int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long l
     } else if (mode == DLZ_ZERO) {
       for (j = a; j < z; j++) dlz_st(y, es, yo + j, p->zp);
     } else if (mode == DLZ_PACK) {
-      dlz_rd_at(&r, pay, end, a * w);
-      for (j = a; j < z; j++) dlz_st(y, es, yo + j, dlz_q(p, dlz_take(&r, w, 1)));
+      dlz_run(p, pay, end - pay, a * w, w, 0, a, z, y, es, yo + a);
     } else if (mode == DLZ_ZVC) { /* a zero point reads no bits, and dlz_q(0) is the zero point */
-      dlz_rd_at(&r, pay, end, (ne + 7) / 8 * 8 + dlz_ones(pay, a) * w);
-      for (j = a; j < z; j += 48) dlz_run(p, &r, w, dlz_mbits(pay, j, j + 48 < z ? j + 48 : z), j + 48 < z ? 48 : z - j, y, es, yo + j);
+      dlz_run(p, pay, end - pay, (ne + 7) / 8 * 8 + dlz_ones(pay, a) * w, w, pay, a, z, y, es, yo + a);
     } else if (mode == DLZ_ZVW) { /* sub-blocks before the first wanted one are skipped by their widths */
-      dlz_rd_at(&r, pay, end, (ne + 7) / 8 * 8);
+      long long pos = (ne + 7) / 8 * 8;
       for (s = 0; s < z; s += p->sub) {
-        long long e = s + p->sub < ne ? s + p->sub : ne, cnt = dlz_ones_in(pay, s, e);
-        w = cnt ? (int)dlz_take(&r, 4, 1) + 1 : 1;
-        if (e <= a) {
-          dlz_skip(&r, cnt * w);
-          continue;
-        }
-        if (s >= a && e <= z && e - s <= 57) { /* the whole sub-block */
-          dlz_run(p, &r, w, dlz_mbits(pay, s, e), e - s, y, es, yo + s);
-          continue;
-        }
-        for (j = s; j < e && j < z; j++) {
-          unsigned v = dlz_take(&r, w, pay[j >> 3] >> (j & 7) & 1u);
-          if (j >= a) dlz_st(y, es, yo + j, dlz_q(p, v));
-        }
+        long long e = s + p->sub < ne ? s + p->sub : ne, cnt = dlz_ones_in(pay, s, e), lo = s > a ? s : a;
+        w = cnt ? (int)(dlz_peek(pay, end - pay, pos) & 15u) + 1 : 1;
+        pos += cnt ? 4 : 0;
+        if (e > a)
+          dlz_run(p, pay, end - pay, pos + (lo > s ? dlz_ones_in(pay, s, lo) * w : 0), w, pay, lo, e < z ? e : z, y, es,
+                  yo + lo);
+        pos += cnt * w;
       }
     } else {
       long long s0 = a / p->sub, on0 = pay[s0 >> 3] >> (s0 & 7) & 1;
