@@ -116,11 +116,15 @@ static void dlz_flush(dlz_wr *o) {
   o->have = 0;
 }
 
-/* Bits set in v. */
+/* Bits set in v: the instruction where the build has it (-mpopcnt, -march=native), else a few operations. */
 static inline long long dlz_pop(uint64_t v) {
+#if defined(__POPCNT__) && defined(__GNUC__)
+  return __builtin_popcountll(v);
+#else
   v = v - (v >> 1 & 0x5555555555555555ull);
   v = (v & 0x3333333333333333ull) + (v >> 2 & 0x3333333333333333ull);
   return (long long)(((v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full) * 0x0101010101010101ull >> 56);
+#endif
 }
 
 /* Bits set among the first n bits of m. */
@@ -168,7 +172,7 @@ static inline uint64_t dlz_peek(const unsigned char *b, long long len, long long
 }
 
 /* v[0..n) = the n w-bit (1..16) values from bit pos of b[0..len) (zeros past
- * len); 8 values per 64-bit load while w <= 7, one load per value otherwise. */
+ * len); 8 values per 64-bit load while w <= 7, 7 for w = 8, one load per value otherwise. */
 static void dlz_unpack(const unsigned char *b, long long len, long long pos, int w, long long n, unsigned short *v) {
   const unsigned mask = (1u << w) - 1;
   long long i = 0;
@@ -177,6 +181,12 @@ static void dlz_unpack(const unsigned char *b, long long len, long long pos, int
       uint64_t x = dlz_le64(b + (pos >> 3)) >> (pos & 7);
       int j;
       for (j = 0; j < 8; j++) v[i + j] = (unsigned short)(x >> (j * w) & mask);
+    }
+  if (w == 8)
+    for (; i + 7 <= n && (pos >> 3) + 8 <= len; i += 7, pos += 56) {
+      uint64_t x = dlz_le64(b + (pos >> 3)) >> (pos & 7);
+      int j;
+      for (j = 0; j < 7; j++) v[i + j] = (unsigned short)(x >> (8 * j) & 255u);
     }
   for (; i < n && (pos >> 3) + 8 <= len; i++, pos += w) v[i] = (unsigned short)(dlz_le64(b + (pos >> 3)) >> (pos & 7) & mask);
   for (; i < n; i++, pos += w) v[i] = (unsigned short)(dlz_peek(b, len, pos) & mask);
@@ -305,8 +315,19 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
       unsigned any = 0;
       e = s + p->sub < ne ? s + p->sub : ne;
       long long nzs = 0;
-      uint64_t sm = 0; /* the sub-block's mask bits */
-      for (i = s; i < e; i++) {
+      uint64_t sm = 0, v4 = 0; /* the sub-block's mask bits */
+      i = s;
+      if (bu && tab && e - s <= 64) { /* four looked-up values per 64-bit word */
+        for (; i + 4 <= e; i += 4) {
+          uint64_t v = (uint64_t)ub[i] | (uint64_t)ub[i + 1] << 16 | (uint64_t)ub[i + 2] << 32 | (uint64_t)ub[i + 3] << 48;
+          uint64_t t = (v | ((v & 0x7fff7fff7fff7fffull) + 0x7fff7fff7fff7fffull)) >> 15 & 0x0001000100010001ull;
+          v4 |= v;
+          sm |= (t * 0x0000200040008001ull >> 45 & 15u) << (i - s); /* lane j's nonzero bit to bit j */
+        }
+        v4 |= v4 >> 32, v4 |= v4 >> 16;
+        any = (unsigned)(v4 & 0xffffu), nzs = dlz_pop(sm);
+      }
+      for (; i < e; i++) {
         unsigned u = bu && tab ? ub[i] : dlz_ux(p, x, es, xo + i, tab);
         if (bu) ub[i] = (unsigned short)u;
         any |= u;
