@@ -442,6 +442,13 @@ size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsig
 /* @end */
 
 /* @fn dlz_run uses dlz_st dlz_bits dlz_q */
+/* Built with AVX-512 VBMI2 (-march=native on such a processor), a ReLU int8
+ * run's values are spread over its mask by one VPEXPANDB; the same bytes as
+ * the portable loop, which -DDLC_DLZ_PORTABLE keeps. */
+#if defined(__AVX512VBMI2__) && defined(__AVX512BW__) && !defined(DLC_DLZ_PORTABLE)
+#include <immintrin.h>
+#define DLZ_VBMI2 1
+#endif
 /* Decodes elements [j0, j1) of a block, whose zero-point mask is `mask` (null:
  * every element is stored, PACK) and whose stored values start, element j0's
  * first, at bit pos of b[0..len) in w bits, to y[yo, yo + j1 - j0); returns
@@ -461,6 +468,15 @@ static long long dlz_run(const dlz_params *p, const unsigned char *b, long long 
     v[cnt] = 0, pos += cnt * w;
     if (relu8) {
       int8_t *y8 = (int8_t *)y + yo + (j - j0);
+#ifdef DLZ_VBMI2
+      if (w <= 8) {
+        __m256i lo = _mm512_cvtepi16_epi8(_mm512_maskz_loadu_epi16(cnt >= 32 ? ~0u : (1u << cnt) - 1, v));
+        __m256i hi = _mm512_cvtepi16_epi8(_mm512_maskz_loadu_epi16(cnt > 32 ? (1u << (cnt - 32)) - 1 : 0u, v + 32));
+        __m512i r = _mm512_maskz_expand_epi8((__mmask64)mb, _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1));
+        _mm512_mask_storeu_epi8(y8, ((__mmask64)1 << n) - 1, _mm512_add_epi8(r, _mm512_set1_epi8((char)p->zp)));
+        continue;
+      }
+#endif
       for (t = 0, k = 0; t < n; t++, mb >>= 1) {
         unsigned on = (unsigned)mb & 1u;
         y8[t] = (int8_t)(p->zp + (long long)(v[k] & (0u - on)));
