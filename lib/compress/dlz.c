@@ -308,7 +308,9 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
     unsigned char *blk = data + at, *pay = blk + 1;
     const unsigned short *bu = ne <= 256 ? ub : 0; /* else computed at every pass */
     dlz_wr o;
-    if (bu && tab) /* int8 values looked up in one tight loop */
+    if (bu && tab && p->k == 0 && p->zp == p->qmin) /* the table is then q - zp (tab[q] >= 0 for every int8 q): */
+      for (i = 0; i < ne; i++) ub[i] = (unsigned short)(((const int8_t *)x)[xo + i] - p->zp); /* a loop compilers vectorize */
+    else if (bu && tab) /* int8 values looked up in one tight loop */
       for (i = 0; i < ne; i++) ub[i] = tab[(unsigned char)((const int8_t *)x)[xo + i]];
     /* one pass for every mode's size: zero points, the width, the sub-blocks with a nonzero */
     for (s = 0; s < ne; s += p->sub) {
