@@ -444,12 +444,29 @@ size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsig
 /* @end */
 
 /* @fn dlz_run uses dlz_st dlz_bits dlz_q */
-/* Built with AVX-512 VBMI2 (-march=native on such a processor), a ReLU int8
- * run's values are spread over its mask by one VPEXPANDB; the same bytes as
- * the portable loop, which -DDLC_DLZ_PORTABLE keeps. */
+/* A ReLU int8 run's values are spread over its mask by one VPEXPANDB where the
+ * processor has AVX-512 VBMI2: always in a build for it (-march=native on such
+ * a processor); in another x86-64 build by gcc or clang, through a target
+ * attribute and a run-time check, as qrt_simd does. The same bytes as the
+ * portable loop, which -DDLC_DLZ_PORTABLE (or another machine) keeps. */
 #if defined(__AVX512VBMI2__) && defined(__AVX512BW__) && !defined(DLC_DLZ_PORTABLE)
-#include <immintrin.h>
 #define DLZ_VBMI2 1
+#define DLZ_TZ
+#define DLZ_USE_Z() 1
+#elif defined(__x86_64__) && defined(__GNUC__) && !defined(DLC_DLZ_PORTABLE)
+#define DLZ_VBMI2 1
+#define DLZ_TZ __attribute__((target("avx512f,avx512bw,avx512vbmi2")))
+#define DLZ_USE_Z() (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2"))
+#endif
+#ifdef DLZ_VBMI2
+#include <immintrin.h>
+/* y8[0..n) = zp + (the next of v[0..cnt) where bit t of mb is set, else 0); n, cnt <= 56, v[] < 256. */
+static DLZ_TZ void dlz_expand_z(int8_t *y8, const unsigned short *v, long long cnt, uint64_t mb, long long n, long long zp) {
+  __m256i lo = _mm512_cvtepi16_epi8(_mm512_maskz_loadu_epi16(cnt >= 32 ? ~0u : (1u << cnt) - 1, v));
+  __m256i hi = _mm512_cvtepi16_epi8(_mm512_maskz_loadu_epi16(cnt > 32 ? (1u << (cnt - 32)) - 1 : 0u, v + 32));
+  __m512i r = _mm512_maskz_expand_epi8((__mmask64)mb, _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1));
+  _mm512_mask_storeu_epi8(y8, ((__mmask64)1 << n) - 1, _mm512_add_epi8(r, _mm512_set1_epi8((char)zp)));
+}
 #endif
 /* Decodes elements [j0, j1) of a block, whose zero-point mask is `mask` (null:
  * every element is stored, PACK) and whose stored values start, element j0's
@@ -461,6 +478,9 @@ static long long dlz_run(const dlz_params *p, const unsigned char *b, long long 
   unsigned short v[57];
   long long j, t, k, n, cnt;
   int relu8 = es == 1 && p->k == 0 && p->zp == p->qmin; /* a ReLU output stored as int8: q = zp + u */
+#ifdef DLZ_VBMI2
+  int vz = relu8 && DLZ_USE_Z();
+#endif
   for (j = j0; j < j1; j += n) {
     uint64_t mb;
     n = j1 - j < 56 ? j1 - j : 56;
@@ -471,11 +491,8 @@ static long long dlz_run(const dlz_params *p, const unsigned char *b, long long 
     if (relu8) {
       int8_t *y8 = (int8_t *)y + yo + (j - j0);
 #ifdef DLZ_VBMI2
-      if (w <= 8) {
-        __m256i lo = _mm512_cvtepi16_epi8(_mm512_maskz_loadu_epi16(cnt >= 32 ? ~0u : (1u << cnt) - 1, v));
-        __m256i hi = _mm512_cvtepi16_epi8(_mm512_maskz_loadu_epi16(cnt > 32 ? (1u << (cnt - 32)) - 1 : 0u, v + 32));
-        __m512i r = _mm512_maskz_expand_epi8((__mmask64)mb, _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1));
-        _mm512_mask_storeu_epi8(y8, ((__mmask64)1 << n) - 1, _mm512_add_epi8(r, _mm512_set1_epi8((char)p->zp)));
+      if (w <= 8 && vz) {
+        dlz_expand_z(y8, v, cnt, mb, n, p->zp);
         continue;
       }
 #endif
