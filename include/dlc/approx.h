@@ -47,6 +47,15 @@ void dl_approx_destroy(DlApprox *a);
 DlApproxStats dl_approx_stats(const DlApprox *a);
 /* max over 0 <= a <= amax of M(a, b): the overflow proof's bound of one product. */
 int64_t dl_approx_colmax(const int32_t *table, int64_t b, int64_t amax);
+/* The energy of a MAC on a multiplier of energy `mul` per multiply (relative
+ * to the exact 8x8 one), relative to the exact MAC: only the multiplier's
+ * share of an 8-bit MAC scales, DL_APPROX_MUL_SHARE = 0.2 / 0.23 (Horowitz,
+ * ISSCC 2014, 45 nm: an 8-bit multiply 0.2 pJ, an 8-bit add 0.03 pJ; the acc
+ * devices' 0.23 pJ per MAC is their sum). */
+#define DL_APPROX_MUL_SHARE (0.2 / 0.23)
+static inline double dl_approx_mac_energy(double mul) {
+  return 1 - DL_APPROX_MUL_SHARE + DL_APPROX_MUL_SHARE * mul;
+}
 /* Partial-product cells kept by bam:p (of 64). */
 int dl_approx_bam_cells(int p);
 /* Writes dlc.approx = dflt on every integer conv / gemm / matmul with constant

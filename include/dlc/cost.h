@@ -11,17 +11,20 @@
 
 typedef struct {
   int step;
-  char node[160]; /* the ONNX node */
-  char on[8];     /* "pim", "acc", "c" or "host" */
-  double ns, nj;  /* per sample; 0 where the model has no time or energy (c) */
-  double bytes;   /* pim / acc: bytes moved to and from memory; c: weight bytes */
-  double macs;    /* multiply-accumulates per sample */
+  char node[160];           /* the ONNX node */
+  char on[8];               /* "pim", "acc", "c" or "host" */
+  double ns, nj;            /* per sample; 0 where the model has no time or energy (c) */
+  double bytes;             /* pim / acc: bytes moved to and from memory; c: weight bytes */
+  double macs;              /* multiply-accumulates per sample */
+  char multiplier[64];      /* an approximate multiplier's spec (dlc.approx), or "" (exact) */
+  double multiplier_energy; /* its energy per multiply relative to exact (< 0: unknown) */
 } DlLayerCost;
 
 typedef struct {
   const char *target;
   const char *summary;
-  bool timed; /* has time and energy; false: bytes (and MACs) only */
+  const char *no_approx; /* why the model cannot price approximate multipliers, or NULL: it does */
+  bool timed;            /* has time and energy; false: bytes (and MACs) only */
   /* Costs of every step of m on `device` (NULL: the target's default);
    * *out is malloc'd, *n entries. */
   bool (*estimate)(MlirModule m, const char *device, DlLayerCost **out, int *n, DlError *e);

@@ -46,6 +46,9 @@ DlLayerCost *dl_cost_rows(const DlPlan *p) {
     c[s].step = s;
     snprintf(c[s].node, sizeof c[s].node, "%s", p->steps[s].where);
     c[s].macs = macs_of(&p->steps[s], p) / (double)dl_plan_batch(p);
+    const struct DlQStep *q = p->steps[s].q;
+    if (q && q->ax.table)
+      snprintf(c[s].multiplier, sizeof c[s].multiplier, "%s", q->ax.spec), c[s].multiplier_energy = q->ax.energy;
   }
   return c;
 }
@@ -59,8 +62,14 @@ bool dl_cost_write_json(FILE *f, const char *target, const DlLayerCost *c, int n
     if (!c[i].ns && !c[i].nj && !c[i].bytes && !c[i].macs) continue;
     fprintf(f, "%s\n    {\"step\": %d, \"node\": ", first ? "" : ",", c[i].step);
     dl_json_write_str(f, c[i].node);
-    fprintf(f, ", \"on\": \"%s\", \"ns\": %.3f, \"nj\": %.4f, \"bytes\": %.1f, \"macs\": %.0f}", c[i].on, c[i].ns, c[i].nj,
+    fprintf(f, ", \"on\": \"%s\", \"ns\": %.3f, \"nj\": %.4f, \"bytes\": %.1f, \"macs\": %.0f", c[i].on, c[i].ns, c[i].nj,
             c[i].bytes, c[i].macs);
+    if (c[i].multiplier[0]) { /* an approximate layer: which multiplier its MACs were priced on */
+      fprintf(f, ", \"multiplier\": ");
+      dl_json_write_str(f, c[i].multiplier);
+      fprintf(f, ", \"multiplier_energy\": %.4f", c[i].multiplier_energy);
+    }
+    fprintf(f, "}");
     first = false;
   }
   fprintf(f, "\n  ],\n  \"per_sample\": {\"ns\": %.3f, \"nj\": %.4f, \"bytes\": %.1f, \"macs\": %.0f}\n}\n", ns, nj, bytes, macs);

@@ -476,7 +476,7 @@ static double exec_insn(DlAccSim *s, const DlAccLayer *l, const DlAccInsn *in, S
     st->gemm_cycles += cyc > ocyc ? cyc : ocyc;
     st->peak_cycles += macs / ((double)d->pe_rows * (double)d->pe_cols * (double)d->pe_k);
     double bits = (double)((l->wformat == DL_ACC_W_CODEBOOK ? 8 : l->wbits) * s->xbits) / 64; /* decoded: 8-bit products */
-    double emul = q->ax.table && q->ax.energy >= 0 ? q->ax.energy : 1; /* the multiplier's share of e_mac: all of it */
+    double emul = q->ax.table && q->ax.energy >= 0 ? dl_approx_mac_energy(q->ax.energy) : 1;
     st->nj += (macs * bits * emul + (double)(nout * mt) * (double)(d->outlier_bits * s->xbits) / 64) * d->e_mac * 1e-3 +
               (double)(mt * kt * q->xes + s->wtbytes[hw] + 8 * mt * nt) * d->e_buf * 1e-3;
     return (cyc > ocyc ? cyc : ocyc) / d->ghz;

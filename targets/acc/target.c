@@ -73,8 +73,8 @@ const DlTarget dl_target_acc = {
                        "zvw, all), blocks of 256, or none; default: those --compress-activations chose\n"
                        "(a codec of 64 bytes per cycle)",
     .ir_detail_flag = "--acc-insns",
-    .cost = {"acc", "simulated time, energy and DRAM bytes of the accelerator layers (timing model only)", true,
-             cost},
+    .cost = {"acc", "simulated time, energy and DRAM bytes of the accelerator layers (timing model only)", NULL,
+             true, cost},
     .device_help = "a device JSON file or a preset: edge (default), dpu",
     .compress_where = 2,
 };

@@ -66,5 +66,5 @@ const DlTarget dl_target_c = {
     .compress_where = 1,
     .emit = dl_target_c_emit,
     .cost = {"c", "integer weight bytes and multiply-accumulates of each step, as the generated C stores and runs them",
-             false, dl_c_cost},
+             "its cost is bytes, which a multiplier does not change", false, dl_c_cost},
 };

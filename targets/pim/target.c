@@ -41,7 +41,7 @@ const DlTarget dl_target_pim = {
     DL_SIM_TARGET_MEMBERS,
     .ir_detail_flag = "--pim-rows",
     .cost = {"pim", "simulated time and energy of the PIM kernels (timing model only), host steps on the host model",
-             true, cost},
+             "pim computes exact products only (its bit-serial row adders)", true, cost},
     .device_help = "a device JSON file or a built-in name (default hbm2)",
     .device_key = "objective",
     .device_key_arg = "O",
