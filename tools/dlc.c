@@ -292,6 +292,10 @@ static bool opt_assign_sparsity(const DlOption *o, const char *v, void *s, DlErr
   if (!p->ns) FAIL("--assign-sparsity needs at least 0");
   return true;
 }
+static bool opt_assign_approx(const DlOption *o, const char *v, void *s, DlError *e) {
+  (void)o;
+  return dl_assign_approx_parse(v, &((Args *)s)->aps, e) || dl_error_prefix(e, "--assign-approx");
+}
 static bool opt_assign_refit(const DlOption *o, const char *v, void *s, DlError *e) {
   (void)o;
   if (strcmp(v, "on") && strcmp(v, "off")) FAIL("bad --assign-refit '%s' (expected on or off)", v);
@@ -334,7 +338,7 @@ static const DlOption dlc_options[] = {
     {"--wquant", "M", "weight levels: uniform (default), or 2^wbits levels per\nchannel from weighted-entropy clusters (wbits 2..7; int8\ncodes stored as wbits-bit indices into a codebook):\nwentropy-plain (the clusters' importance-weighted means),\nwentropy-lloyd (refined by Lloyd iterations) or wentropy\n(those, or the omse uniform grid where a channel's output\nerror is smaller)", opt_wquant, .needs = Q},
     {"--wround", "M", "weight rounding: nearest, gptq (each layer's rounding\nerrors moved onto its inputs not yet rounded and its bias),\nadaround (up or down learned per weight against the layer's\noutput error), or auto (whichever loses least on held-out\ncalibration samples); statistics from 1,000 calibration\nsamples; default: auto below 6 weight bits, else nearest", opt_wround, .needs = Q},
     {"--approx", "SPEC", "approximate 8x8 multiplier of every integer conv / gemm / matmul:\nexact, bam:P, drum:P, mitchell or file:PATH[@ENERGY] (docs/approx.md)", opt_approx, .needs = "--quantize"},
-    {"--approx-compensate", NULL, "fold each approximate layer's expected product error (input codes\nmeasured on 64 calibration samples) into its biases", dl_opt_flag, OFF(qs.approx_compensate), .needs = "--quantize"},
+    {"--approx-compensate", NULL, "fold each approximate layer's expected product error (input codes\nmeasured on 64 calibration samples) into its biases", dl_opt_flag, OFF(qs.approx_compensate), .needs = Q},
     {"--approx-budget", "POINTS", "choose a multiplier per layer (exact or one of\n--approx-candidates): the least multiplier energy whose top-1\ndisagreement with the exact model on calibration samples is at\nmost POINTS (docs/approx.md)", dl_opt_num, OFF(qs.approx_budget), 1e-9, 100, .needs = "--quantize", .expect = "points, 0 < P <= 100"},
     {"--approx-candidates", "A,B,..", "the multipliers --approx-budget chooses among (default\nbam:5..8, drum:4..6, mitchell)", dl_opt_str, OFF(qs.approx_candidates), .needs = "--approx-budget"},
     {"--approx-labels", "FILE.npy", "int64 labels of --calib: --approx-budget then counts points of\naccuracy lost against the exact model (else of top-1 agreement)", dl_opt_str, OFF(approx_labels), .needs = "--approx-budget"},
@@ -372,6 +376,7 @@ static const DlOption dlc_options[] = {
     {"--assign-wbits", "LIST", "candidate weight widths (default 2,3,4,5,6,8)", opt_assign_widths, OFF(aps.wbits), .needs = "--assign-precision"},
     {"--assign-abits", "LIST", "candidate activation widths (default 4,5,6,8)", opt_assign_widths, OFF(aps.abits), .needs = "--assign-precision"},
     {"--assign-sparsity", "LIST", "candidate unstructured sparsities, pruned with least-squares\nreconstruction (default 0: none; e.g. 0,0.5)", opt_assign_sparsity, .needs = "--assign-precision"},
+    {"--assign-approx", "A,B,..", "candidate approximate multipliers besides exact (docs/approx.md),\nfor layers at 8/8: e.g. bam:6,drum:5,mitchell; priced by the\ntarget's cost model (acc); with --approx-compensate, compensated", opt_assign_approx, .needs = "--assign-precision"},
     {"--assign-reference", "W/A", "the widths the loss is measured against (default 8/8)", opt_assign_reference, .needs = "--assign-precision"},
     {"--assign-labels", "FILE.npy", "int64 labels of --calib (else: top-1 agreement with the reference)", dl_opt_str, OFF(assign_labels), .needs = "--assign-precision"},
     {"--assign-margin", "M", "a loss budget must hold with M standard errors to spare (default 1)", dl_opt_num, OFF(aps.margin), 0, 10, .needs = "--assign-precision", .expect = "standard errors, 0..10"},
@@ -561,6 +566,7 @@ static bool check_args(Args *a, DlError *e) {
     a->aps.cost = &dl_target_at(at)->cost;
     if (!a->assign_cost_set && !a->aps.cost->timed) a->aps.objective = DL_BUDGET_BYTES;
     a->aps.device = a->device[at];
+    a->aps.approx_compensate = a->qs.approx_compensate;
     const char *base = strrchr(a->model, '/');
     a->aps.model_name = base ? base + 1 : a->model;
     a->quantize = true;

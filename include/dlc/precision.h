@@ -5,8 +5,9 @@
  * with the ops downstream of it that have no weights of their own (ReLU,
  * pooling, residual add, attention): the unit's weights take `wbits`, and every
  * activation it produces `abits`; its weights may also be pruned (unstructured,
- * with least-squares reconstruction) to a sparsity. An option is one
- * (wbits, abits, sparsity) triple.
+ * with least-squares reconstruction) to a sparsity, and its layer may multiply
+ * on an approximate multiplier (8-bit weights and activations only). An option
+ * is one (wbits, abits, sparsity, multiplier) tuple.
  *
  * The search works on two measured tables: sens[u][o], the output error of the
  * network when only unit u runs at option o (everything else at the reference
@@ -66,6 +67,9 @@ typedef struct {
   int abits[16], na;
   double sparsity[8];   /* candidate unstructured sparsities (0: unpruned), ns of them */
   int ns;
+  char approx[8][256];  /* --assign-approx: approximate multipliers searched besides exact (canonical specs), */
+  int napprox;          /* napprox of them; an option with one has 8-bit weights and activations */
+  bool approx_compensate; /* options with one have their mean product error folded into the biases */
   int ref_wbits, ref_abits; /* the reference precision (the budget's zero point) */
   double margin;        /* a loss budget holds when loss + margin standard errors fit (default 1) */
   int64_t holdout;      /* samples held out for verification (the last ones of the data) */
@@ -84,6 +88,10 @@ typedef struct {
 /* "loss:P", "energy:X", "time:X", "bytes:X" (X a number, or a fraction of the
  * reference with an x suffix: "energy:0.4x"). */
 bool dl_budget_parse(const char *s, DlPrecisionSettings *ps, DlError *e);
+
+/* "--assign-approx" candidates: comma-separated multiplier specs (dlc/approx.h;
+ * "exact", always a candidate, may be listed), each with a known energy. */
+bool dl_assign_approx_parse(const char *list, DlPrecisionSettings *ps, DlError *e);
 
 /* Assigns precision to float module *m (folded, before --quantize):
  * calibrates it on the samples of `data` not held out, measures the tables,

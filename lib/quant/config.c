@@ -108,6 +108,8 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
       DlWeightRound r;
       if (!cJSON_IsString(it) || !dl_wround_parse(it->valuestring, &r))
         return bad(e, c, w, "%s", "must be \"nearest\", \"gptq\", \"adaround\" or \"auto\"");
+    } else if (!per_node && !strcmp(k, "approx_compensate")) {
+      if (!cJSON_IsBool(it)) return bad(e, c, w, "%s", "must be true or false (as --approx-compensate)");
     } else if (!per_node && !strcmp(k, "highway")) {
       if (!is_int_in(it, 2, 16)) return bad(e, c, w, "%s", "must be an integer from 2 to 16 (the residual path's activation bits)");
     } else if (!per_node && (!strcmp(k, "calibration_samples") || !strcmp(k, "prune_samples"))) {
@@ -118,8 +120,8 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
                  per_node ? "wbits, abits, granularity, scheme, pow2, wclip, wquant, outliers, "
                             "outlier_bits, calibration, approx, prune or keep_float"
                           : "wbits, abits, granularity, scheme, pow2, wclip, wquant, outliers, "
-                            "outlier_bits, calibration, approx, calibration_samples, prune_compensation, prune_samples, "
-                            "weight_rounding or highway");
+                            "outlier_bits, calibration, approx, approx_compensate, calibration_samples, prune_compensation, "
+                            "prune_samples, weight_rounding or highway");
     }
   }
   return true;
@@ -183,6 +185,7 @@ DlQuantConfig *dl_quant_config_parse(const char *text, size_t len, const char *p
     else if (!strcmp(k, "weight_rounding")) dl_wround_parse(it->valuestring, &s->wround);
     else if (!strcmp(k, "highway")) s->highway = it->valueint;
     else if (!strcmp(k, "approx")) s->approx = it->valuestring;
+    else if (!strcmp(k, "approx_compensate")) s->approx_compensate |= cJSON_IsTrue(it);
   }
   if (!ok) dl_quant_config_destroy(c), c = NULL;
   return c;

@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dlc/approx.h"
 #include "dlc/cost.h"
 #include "dlc/gptq.h"
 #include "dlc/plan.h"
@@ -60,6 +61,30 @@ bool dl_budget_parse(const char *s, DlPrecisionSettings *ps, DlError *e) {
     return dl_error_set(e, "bad budget '%s' (expected loss:POINTS, or energy:, time: or bytes: followed by a "
                            "number or a fraction of the reference such as 0.4x)", s);
   ps->kind = (DlBudgetKind)k, ps->value = v, ps->relative = rel;
+  return true;
+}
+
+bool dl_assign_approx_parse(const char *list, DlPrecisionSettings *ps, DlError *e) {
+  ps->napprox = 0;
+  for (const char *p = list; *p;) {
+    size_t n = strcspn(p, ",");
+    char spec[512];
+    snprintf(spec, sizeof spec, "%.*s", (int)(n < sizeof spec - 1 ? n : sizeof spec - 1), p);
+    p += n + (p[n] == ',');
+    DlApprox a;
+    if (!dl_approx_create(spec, &a, e)) return false;
+    bool exact = a.kind == DL_APPROX_EXACT, known = a.energy >= 0, dup = false;
+    for (int i = 0; i < ps->napprox; i++) dup |= !strcmp(ps->approx[i], a.spec);
+    if (!exact && !dup && known && ps->napprox < 8 && strlen(a.spec) < sizeof ps->approx[0])
+      snprintf(ps->approx[ps->napprox++], sizeof ps->approx[0], "%s", a.spec);
+    else if (!exact && !dup) {
+      dl_approx_destroy(&a);
+      return dl_error_set(e, !known ? "multiplier '%s' has no energy per multiply to price it with (give a file table its @ENERGY)"
+                                    : "'%s': at most 8 multipliers besides exact, of specs shorter than 256 characters",
+                          spec);
+    }
+    dl_approx_destroy(&a);
+  }
   return true;
 }
 
@@ -122,6 +147,12 @@ typedef struct {
 
 enum { PRUNED_CACHE = 64 };
 
+/* An option: indices into the candidate widths, sparsities and approximate
+ * multipliers (m < 0: exact). */
+typedef struct {
+  int w, a, s, m;
+} DlOption4;
+
 typedef struct {
   MlirModule cal;            /* the calibrated float module */
   DlHessians *cal_h;         /* its layers' statistics for --wround=gptq (before any fork) */
@@ -135,7 +166,8 @@ typedef struct {
   const DlQuantSettings *qs;
   DlTensor sens_x, hold_x;   /* views of the data */
   const int64_t *hold_y;     /* labels of the held-out samples, or NULL */
-  int nopts;                 /* nw * na * ns; option o = ((w * na) + a) * ns + s */
+  int nopts;                 /* options: the nw * na * ns exact ones, ((w * na) + a) * ns + s, then */
+  DlOption4 *opt;            /* 8/8 at each sparsity on each approximate multiplier (opts_make) */
   int ref_opt;
   float *ref_sens, *ref_hold; /* reference logits */
   int64_t classes;
@@ -149,9 +181,38 @@ typedef struct {
   FILE *log;
 } Job;
 
-static int opt_w(const Job *j, int o) { return j->ps->wbits[o / j->ps->ns / j->ps->na]; }
-static int opt_a(const Job *j, int o) { return j->ps->abits[o / j->ps->ns % j->ps->na]; }
-static double opt_s(const Job *j, int o) { return j->ps->sparsity[o % j->ps->ns]; }
+static int opt_w(const Job *j, int o) { return j->ps->wbits[j->opt[o].w]; }
+static int opt_a(const Job *j, int o) { return j->ps->abits[j->opt[o].a]; }
+static double opt_s(const Job *j, int o) { return j->ps->sparsity[j->opt[o].s]; }
+/* the option's approximate multiplier, or NULL (exact) */
+static const char *opt_m(const Job *j, int o) { return j->opt[o].m >= 0 ? j->ps->approx[j->opt[o].m] : NULL; }
+static const char *opt_mname(const Job *j, int o) { return j->opt[o].m >= 0 ? j->ps->approx[j->opt[o].m] : "exact"; }
+
+/* The option of indices (w, a, s, m), or -1. */
+static int opt_find(const Job *j, DlOption4 x) {
+  for (int o = 0; o < j->nopts; o++)
+    if (!memcmp(&j->opt[o], &x, sizeof x)) return o;
+  return -1;
+}
+
+/* Every valid option: the exact ones in the order ((w * na) + a) * ns + s
+ * (the tables' layout without multipliers), then, an approximate multiplier
+ * being 8x8, only 8-bit weights and activations at each sparsity on each
+ * multiplier. j->opt is malloc'd; the 8-bit widths are among the candidates
+ * when ps->napprox > 0 (checked before). */
+static void opts_make(Job *j) {
+  const DlPrecisionSettings *ps = j->ps;
+  int w8 = 0, a8 = 0, n = 0;
+  for (int i = 0; i < ps->nw; i++) w8 = ps->wbits[i] == 8 ? i : w8;
+  for (int i = 0; i < ps->na; i++) a8 = ps->abits[i] == 8 ? i : a8;
+  j->nopts = ps->nw * ps->na * ps->ns + ps->ns * ps->napprox;
+  j->opt = malloc(sizeof(DlOption4) * (size_t)j->nopts);
+  for (int w = 0; w < ps->nw; w++)
+    for (int a = 0; a < ps->na; a++)
+      for (int s = 0; s < ps->ns; s++) j->opt[n++] = (DlOption4){w, a, s, -1};
+  for (int s = 0; s < ps->ns; s++)
+    for (int m = 0; m < ps->napprox; m++) j->opt[n++] = (DlOption4){w8, a8, s, m};
+}
 
 /* The unit owning the op that produces unit c's input (its layer's operand
  * 0), or -1 (the model input, or an op no unit owns). */
@@ -206,6 +267,20 @@ static void apply_widths(MlirModule q, const int *w, const int *a, int ref) {
     mlirOperationSetDiscardableAttributeByName(qu.ops[i], dl_str("dlc.quant"), mlirDictionaryAttrGet(ctx, 2, kv));
   }
   free(out);
+  units_free(&qu);
+}
+
+/* Each unit's layer in q on multiplier mul[u] (dlc.approx; NULL: exact, the
+ * attribute removed, so the choice replaces what --config gave the node). */
+static void apply_multipliers(MlirModule q, const char *const *mul) {
+  Units qu;
+  units_find(q, &qu);
+  MlirContext ctx = mlirModuleGetContext(q);
+  for (int u = 0; u < qu.nunits; u++) {
+    MlirOperation op = qu.ops[qu.unit_op[u]];
+    if (mul[u]) mlirOperationSetDiscardableAttributeByName(op, dl_str("dlc.approx"), mlirStringAttrGet(ctx, dl_str(mul[u])));
+    else mlirOperationRemoveDiscardableAttributeByName(op, dl_str("dlc.approx"));
+  }
   units_free(&qu);
 }
 
@@ -288,19 +363,26 @@ static MlirModule quantized(Job *j, const int *choice, DlError *e) {
   int n = j->u.nunits;
   int *w = malloc(sizeof(int) * (size_t)(n + 1)), *a = malloc(sizeof(int) * (size_t)(n + 1));
   double *sp = malloc(sizeof(double) * (size_t)(n + 1));
-  for (int u = 0; u < n; u++) w[u] = opt_w(j, choice[u]), a[u] = opt_a(j, choice[u]), sp[u] = opt_s(j, choice[u]);
+  const char **mul = malloc(sizeof(char *) * (size_t)(n + 1));
+  bool approx = false;
+  for (int u = 0; u < n; u++)
+    w[u] = opt_w(j, choice[u]), a[u] = opt_a(j, choice[u]), sp[u] = opt_s(j, choice[u]), mul[u] = opt_m(j, choice[u]),
+    approx |= mul[u] != NULL;
   MlirModule c = calibrated(j, sp, e), q = {NULL};
   if (!mlirModuleIsNull(c)) {
     q = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(c)));
     apply_widths(q, w, a, j->ps->ref_abits);
+    if (j->ps->napprox) apply_multipliers(q, mul); /* not searched: the attributes stay as they were */
     DlCalibOptions co = calib_options(j);
     bool rounds = wround_of(j) != DL_WROUND_NEAREST;
     const DlHessians *h = rounds ? hessians_of(j, c, e) : NULL;
+    /* the order of --quantize's pipeline: the multipliers checked, then compensated */
     if ((rounds && (!h || !dl_wround_apply(q, h, wround_of(j), e))) || !dl_calib_select(q, &co, e) ||
-        !dl_run_pipeline(q, "quantize", e))
+        !dl_run_pipeline(q, "quantize", e) || (approx && !dl_approx_annotate(q, NULL, e)) ||
+        (approx && j->ps->approx_compensate && !dl_approx_compensate(q, &j->cal_x, e)))
       mlirModuleDestroy(q), q = (MlirModule){NULL};
   }
-  free(w), free(a), free(sp);
+  free(w), free(a), free(sp), free(mul);
   return q;
 }
 
@@ -397,12 +479,12 @@ typedef struct {
   int u, wa, k;
 } SJob;
 
-/* The reference option with one of its parts (as in SJob) changed. */
+/* The reference option with one of its parts (as in SJob: 0 weights, 1
+ * activations, 2 sparsity, 3 multiplier) changed. */
 static int ref_option_with(const Job *j, int wa, int k) {
-  const DlPrecisionSettings *ps = j->ps;
-  int w = j->ref_opt / ps->ns / ps->na, a = j->ref_opt / ps->ns % ps->na, s = 0;
-  *(wa == 0 ? &w : wa == 1 ? &a : &s) = k;
-  return (w * ps->na + a) * ps->ns + s;
+  DlOption4 x = j->opt[j->ref_opt];
+  *(wa == 0 ? &x.w : wa == 1 ? &x.a : wa == 2 ? &x.s : &x.m) = k;
+  return opt_find(j, x);
 }
 
 /* The output's mean squared logit change (NAN on failure) and, in *agree, the
@@ -618,6 +700,8 @@ static uint64_t cache_key(Job *j) {
   }
   h = fnv(h, j->ps->wbits, sizeof(int) * (size_t)j->ps->nw);
   h = fnv(h, j->ps->sparsity, sizeof(double) * (size_t)j->ps->ns);
+  for (int i = 0; i < j->ps->napprox; i++) h = fnv(h, j->ps->approx[i], strlen(j->ps->approx[i]) + 1);
+  if (j->ps->napprox) h = fnv(h, &j->ps->approx_compensate, sizeof j->ps->approx_compensate);
   return fnv(h, j->ps->abits, sizeof(int) * (size_t)j->ps->na);
 }
 
@@ -814,9 +898,10 @@ static bool write_config(const Job *j, const int *choice, int64_t ncal, const ch
   if (wround_of(j) != DL_WROUND_NEAREST) dl_buf_printf(&b, "\"weight_rounding\": \"%s\", ", dl_wround_name(wround_of(j)));
   if (qs->calib.method == DL_CALIB_PERCENTILE) dl_buf_printf(&b, "\"calibration\": \"percentile=%.17g\", ", qs->calib.percentile);
   else dl_buf_printf(&b, "\"calibration\": \"%s\", ", dl_calib_method_name(qs->calib.method));
-  bool pruned = false;
-  for (int u = 0; u < j->u.nunits; u++) pruned |= opt_s(j, choice[u]) > 0;
+  bool pruned = false, approx = false;
+  for (int u = 0; u < j->u.nunits; u++) pruned |= opt_s(j, choice[u]) > 0, approx |= opt_m(j, choice[u]) != NULL;
   if (pruned) dl_buf_printf(&b, "\"prune_compensation\": \"reconstruct\", ");
+  if (approx && j->ps->approx_compensate) dl_buf_printf(&b, "\"approx_compensate\": true, ");
   if (pruned && j->ps->prune_samples > 0 && j->ps->prune_samples < ncal) /* else: on all calibration samples */
     dl_buf_printf(&b, "\"prune_samples\": %lld, ", (long long)j->ps->prune_samples);
   dl_buf_printf(&b, "\"calibration_samples\": %lld},\n  \"nodes\": {", (long long)ncal);
@@ -831,6 +916,11 @@ static bool write_config(const Job *j, const int *choice, int64_t ncal, const ch
     for (const char *c = j->u.name[i]; *c; c++) dl_buf_printf(&b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
     dl_buf_printf(&b, "\": {\"wbits\": %d, \"abits\": %d", opt_w(j, choice[u]), out[u]);
     if (opt_s(j, choice[u]) > 0 && is_layer(j->u.ops[i])) dl_buf_printf(&b, ", \"prune\": \"unstructured:%g\"", opt_s(j, choice[u]));
+    if (j->ps->napprox && is_layer(j->u.ops[i])) { /* searched: exact said too, over any "approx" in the defaults */
+      dl_buf_printf(&b, ", \"approx\": \"");
+      for (const char *c = opt_mname(j, choice[u]); *c; c++) dl_buf_printf(&b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+      dl_buf_printf(&b, "\"");
+    }
     dl_buf_printf(&b, "}");
   }
   free(out);
@@ -840,12 +930,21 @@ static bool write_config(const Job *j, const int *choice, int64_t ncal, const ch
   return ok;
 }
 
+/* sep, then s as a JSON string */
+static void json_str(DlBuf *b, const char *sep, const char *s) {
+  dl_buf_printf(b, "%s\"", sep);
+  for (const char *c = s; *c; c++) dl_buf_printf(b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+  dl_buf_printf(b, "\"");
+}
+
 static void json_choice(DlBuf *b, const Job *j, const int *choice) {
   dl_buf_printf(b, "{");
   for (int u = 0; u < j->u.nunits; u++) {
     dl_buf_printf(b, "%s\"", u ? ", " : "");
     for (const char *c = unit_name(j, u); *c; c++) dl_buf_printf(b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
-    dl_buf_printf(b, "\": [%d, %d, %g]", opt_w(j, choice[u]), opt_a(j, choice[u]), opt_s(j, choice[u]));
+    dl_buf_printf(b, "\": [%d, %d, %g", opt_w(j, choice[u]), opt_a(j, choice[u]), opt_s(j, choice[u]));
+    if (j->ps->napprox) json_str(b, ", ", opt_mname(j, choice[u]));
+    dl_buf_printf(b, "]");
   }
   dl_buf_printf(b, "}");
 }
@@ -892,8 +991,8 @@ static bool write_pareto(const Job *j, const Points *pts, const double *sens, co
     dl_buf_printf(&b, "%s\n    {\"node\": \"", u ? "," : "");
     for (const char *c = unit_name(j, u); *c; c++) dl_buf_printf(&b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
     const DlPrecisionSettings *ps = j->ps;
-    int nw = ps->nw, na = ps->na, ns = ps->ns, np = U * (nw + na + ns);
-    const double *sw = j->tab, *sa = sw + U * nw, *ss = sa + U * na;
+    int nw = ps->nw, na = ps->na, ns = ps->ns, nx = ps->napprox, np = U * (nw + na + ns + nx);
+    const double *sw = j->tab, *sa = sw + U * nw, *ss = sa + U * na, *sm = ss + U * ns;
     dl_buf_printf(&b, "\", \"sensitivity\": {\"wbits\": {");
     for (int i = 0; i < nw; i++)
       dl_buf_printf(&b, "%s\"%d\": [%.6g, %.4f]", i ? ", " : "", ps->wbits[i], sw[u * nw + i], sw[np + u * nw + i]);
@@ -903,20 +1002,27 @@ static bool write_pareto(const Job *j, const Points *pts, const double *sens, co
     dl_buf_printf(&b, "}, \"sparsity\": {");
     for (int i = 0; i < ns; i++)
       dl_buf_printf(&b, "%s\"%g\": [%.6g, %.4f]", i ? ", " : "", ps->sparsity[i], ss[u * ns + i], ss[np + u * ns + i]);
+    if (nx) dl_buf_printf(&b, "}, \"multiplier\": {");
+    for (int i = 0; i < nx; i++) {
+      json_str(&b, i ? ", " : "", ps->approx[i]);
+      dl_buf_printf(&b, ": [%.6g, %.4f]", sm[u * nx + i], sm[np + u * nx + i]);
+    }
     dl_buf_printf(&b, "}}, \"options\": [");
-    for (int o = 0; o < O; o++)
-      dl_buf_printf(&b, "%s[%d, %d, %g, %.6g, %.6g]", o ? ", " : "", opt_w(j, o), opt_a(j, o), opt_s(j, o), sens[u * O + o],
-                    cost[u * O + o]);
+    for (int o = 0; o < O; o++) {
+      dl_buf_printf(&b, "%s[%d, %d, %g", o ? ", " : "", opt_w(j, o), opt_a(j, o), opt_s(j, o));
+      if (nx) json_str(&b, ", ", opt_mname(j, o));
+      dl_buf_printf(&b, ", %.6g, %.6g]", sens[u * O + o], cost[u * O + o]);
+    }
     dl_buf_printf(&b, "]}");
   }
   if (j->fit_points)
     dl_buf_printf(&b, "\n  ],\n  \"refit\": {\"weights\": %.6g, \"activations\": %.6g, \"sparsity\": %.6g, \"points\": %d, "
-                      "\"rms_residual\": %.4f},\n  \"options_are\": [\"wbits\", \"abits\", \"sparsity\", \"sensitivity "
+                      "\"rms_residual\": %.4f},\n  \"options_are\": [\"wbits\", \"abits\", \"sparsity\", %s\"sensitivity "
                       "(predicted points of loss: the refit's weights times the mean squared logit changes)\", \"cost\"],",
-                  j->alpha[0], j->alpha[1], j->alpha[2], j->fit_points, j->fit_rms);
+                  j->alpha[0], j->alpha[1], j->alpha[2], j->fit_points, j->fit_rms, j->ps->napprox ? "\"multiplier\", " : "");
   else
-    dl_buf_printf(&b, "\n  ],\n  \"options_are\": [\"wbits\", \"abits\", \"sparsity\", \"sensitivity (mean squared logit change)\", "
-                      "\"cost\"],");
+    dl_buf_printf(&b, "\n  ],\n  \"options_are\": [\"wbits\", \"abits\", \"sparsity\", %s\"sensitivity (mean squared logit change)\", "
+                      "\"cost\"],", j->ps->napprox ? "\"multiplier\", " : "");
   dl_buf_printf(&b, "\n  \"sensitivity_is\": [\"mean squared logit change\", \"top-1 agreement with the reference (%%)\"]\n}\n");
   bool ok = dl_write_file_atomic(path, b.data, b.len, e);
   dl_buf_free(&b);
@@ -926,12 +1032,15 @@ static bool write_pareto(const Job *j, const Points *pts, const double *sens, co
 /* ---- refitting the tables to the measurements --------------------------------------- */
 
 /* Unit u's option o in the measured tables (j->tab): the mean squared logit
- * change of its weight width, its activation width and its sparsity. */
+ * change of its weight width, its activation width and its sparsity. An
+ * approximate multiplier's change counts with the weights': both perturb
+ * each product, and the refit keeps three kinds. */
 static void option_parts(const Job *j, int u, int o, double out[3]) {
   const DlPrecisionSettings *ps = j->ps;
-  int U = j->u.nunits, nw = ps->nw, na = ps->na, ns = ps->ns;
-  const double *sw = j->tab, *sa = sw + U * nw, *ss = sa + U * na;
-  out[0] = sw[u * nw + o / ns / na], out[1] = sa[u * na + o / ns % na], out[2] = ss[u * ns + o % ns];
+  int U = j->u.nunits, nw = ps->nw, na = ps->na, ns = ps->ns, nx = ps->napprox;
+  const double *sw = j->tab, *sa = sw + U * nw, *ss = sa + U * na, *sm = ss + U * ns;
+  const DlOption4 *x = &j->opt[o];
+  out[0] = sw[u * nw + x->w] + (x->m >= 0 ? sm[u * nx + x->m] : 0), out[1] = sa[u * na + x->a], out[2] = ss[u * ns + x->s];
 }
 
 /* Every option's sensitivity: its three parts weighted by alpha. */
@@ -1042,11 +1151,10 @@ static void sens_range(const double *sens, int U, int O, double *smin, double *s
 
 /* ---- the job ------------------------------------------------------------------------ */
 
-/* The option of widths w/a, unpruned. */
-static int opt_index(const DlPrecisionSettings *ps, int w, int a) {
-  for (int i = 0; i < ps->nw; i++)
-    for (int k = 0; k < ps->na; k++)
-      if (ps->wbits[i] == w && ps->abits[k] == a) return (i * ps->na + k) * ps->ns;
+/* The option of widths w/a, unpruned, exact. */
+static int opt_index(const Job *j, int w, int a) {
+  for (int o = 0; o < j->nopts; o++)
+    if (opt_w(j, o) == w && opt_a(j, o) == a && j->opt[o].s == 0 && j->opt[o].m < 0) return o;
   return -1;
 }
 
@@ -1108,20 +1216,22 @@ static bool cost_task(Job *j, int i, const void *arg, double *r, DlError *e) {
   free(y);
   if (!mlirModuleIsNull(q)) mlirModuleDestroy(q);
   char what[96];
-  snprintf(what, sizeof what, "cost table of %d/%d sparsity %g", opt_w(j, o), opt_a(j, o), opt_s(j, o));
+  snprintf(what, sizeof what, "cost table of %d/%d sparsity %g multiplier %.40s", opt_w(j, o), opt_a(j, o), opt_s(j, o),
+           opt_mname(j, o));
   return ok || dl_error_prefix(e, what);
 }
 
 /* Sensitivity and cost tables: from the cache, or measured (and cached). */
 static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *fixed, Points *pts, DlError *e) {
-  int U = j->u.nunits, O = j->nopts, nw = j->ps->nw, na = j->ps->na, ns = j->ps->ns;
-  int nv = 2 * U * (nw + na + ns) + U * O + 3 * O;
+  int U = j->u.nunits, O = j->nopts, nw = j->ps->nw, na = j->ps->na, ns = j->ps->ns, nx = j->ps->napprox;
+  int NP = nw + na + ns + nx, nv = 2 * U * NP + U * O + 3 * O;
   double *v = calloc((size_t)nv, sizeof(double));
-  /* per unit: mean squared change of each weight width, activation width and
-   * sparsity, then the top-1 agreement of each; then the cost tables */
-  double *sw = v, *sa = v + U * nw, *ss = sa + U * na, *uc = ss + U * ns + U * (nw + na + ns), *fx = uc + U * O,
+  /* per unit: mean squared change of each weight width, activation width,
+   * sparsity and approximate multiplier, then the top-1 agreement of each;
+   * then the cost tables */
+  double *sw = v, *sa = v + U * nw, *ss = sa + U * na, *sm = ss + U * ns, *uc = sm + U * nx + U * NP, *fx = uc + U * O,
          *uacc = fx + O, *utot = uacc + O;
-  for (int i = 0; i < U * (nw + na + ns); i++) v[U * (nw + na + ns) + i] = 100; /* the reference agrees */
+  for (int i = 0; i < U * NP; i++) v[U * NP + i] = 100; /* the reference agrees */
   j->tab = v;
   char path[1024] = "";
   if (j->ps->cache) {
@@ -1147,7 +1257,7 @@ static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *f
   }
   unsigned char *mask = nshards ? calloc((size_t)nv, 1) : NULL;
   if (!cached && ok) {
-    SJob *jobs = malloc(sizeof(SJob) * (size_t)(U * (nw + na + ns)));
+    SJob *jobs = malloc(sizeof(SJob) * (size_t)(U * NP));
     int n = 0;
     for (int u = 0; u < U; u++) {
       for (int i = 0; i < nw; i++)
@@ -1156,6 +1266,7 @@ static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *f
         if (j->ps->abits[i] != j->ps->ref_abits) jobs[n++] = (SJob){u, 1, i};
       for (int i = 0; i < ns; i++)
         if (j->ps->sparsity[i] > 0) jobs[n++] = (SJob){u, 2, i};
+      for (int i = 0; i < nx; i++) jobs[n++] = (SJob){u, 3, i};
     }
     int j0 = 0, j1 = n, o0 = 0, o1 = O; /* a shard: contiguous blocks of the jobs and of the options */
     if (nshards) j0 = n * shard / nshards, j1 = n * (shard + 1) / nshards, o0 = O * shard / nshards, o1 = O * (shard + 1) / nshards;
@@ -1163,9 +1274,12 @@ static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *f
     ok = j1 == j0 || sens_all(j, jobs + j0, j1 - j0, j->ps->jobs, r, e);
     for (int i = j0; ok && i < j1; i++) {
       const SJob *q = &jobs[i];
-      double *at = q->wa == 0 ? &sw[q->u * nw + q->k] : q->wa == 1 ? &sa[q->u * na + q->k] : &ss[q->u * ns + q->k];
-      at[0] = r[2 * (i - j0)], at[U * (nw + na + ns)] = r[2 * (i - j0) + 1];
-      if (mask) mask[at - v] = mask[at + U * (nw + na + ns) - v] = 1;
+      double *at = q->wa == 0   ? &sw[q->u * nw + q->k]
+                   : q->wa == 1 ? &sa[q->u * na + q->k]
+                   : q->wa == 2 ? &ss[q->u * ns + q->k]
+                                : &sm[q->u * nx + q->k];
+      at[0] = r[2 * (i - j0)], at[U * NP] = r[2 * (i - j0) + 1];
+      if (mask) mask[at - v] = mask[at + U * NP - v] = 1;
     }
     free(jobs), free(r);
     double t0 = dl_now(), *cr = malloc(sizeof(double) * (size_t)((o1 - o0) * (U + 2) + 1));
@@ -1173,7 +1287,7 @@ static bool tables(Job *j, DlBudgetKind k, double *sens, double *cost, double *f
     int no = o1 - o0, cw = fork_workers(j->ps->jobs, no), **pc = calloc((size_t)ns + 1, sizeof(int *)), np = 0;
     for (int s = 1; s < ns && cw > 1; s++) { /* the uniformly pruned variants, made first */
       int o = -1;
-      for (int i = o0; i < o1 && o < 0; i++) o = i % ns == s ? i : -1;
+      for (int i = o0; i < o1 && o < 0; i++) o = j->opt[i].s == s ? i : -1;
       if (o < 0) continue;
       pc[np] = malloc(sizeof(int) * (size_t)U);
       fill(pc[np++], U, o);
@@ -1262,9 +1376,11 @@ static bool versus_one(void *u, int w, int64_t i) {
 bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTensor *data, const DlTensor *labels,
                          const DlPrecisionSettings *ps, FILE *log, DlError *e) {
   MlirModule *m = mp;
-  Job j = {.cal = *m, .ps = ps, .qs = qs, .log = log, .nopts = ps->nw * ps->na * ps->ns};
-  j.ref_opt = opt_index(ps, ps->ref_wbits, ps->ref_abits);
-  if (ps->nw < 1 || ps->na < 1 || ps->ns < 1 || j.ref_opt < 0 || ps->sparsity[0] != 0)
+  Job j = {.cal = *m, .ps = ps, .qs = qs, .log = log};
+  bool has_ref = false;
+  for (int i = 0; i < ps->nw; i++)
+    for (int k = 0; k < ps->na; k++) has_ref |= ps->wbits[i] == ps->ref_wbits && ps->abits[k] == ps->ref_abits;
+  if (ps->nw < 1 || ps->na < 1 || ps->ns < 1 || !has_ref || ps->sparsity[0] != 0)
     return dl_error_set(e, "the reference widths %d/%d must be among the candidates, and the first sparsity 0",
                         ps->ref_wbits, ps->ref_abits);
   if (qs->wround == DL_WROUND_AUTO)
@@ -1273,6 +1389,14 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   if (!ps->cost) return dl_error_set(e, "internal: precision assignment without a cost model");
   if (!ps->cost->timed && k != DL_BUDGET_BYTES)
     return dl_error_set(e, "the %s target's cost model has bytes only (use bytes)", ps->cost->target);
+  /* a multiplier's sensitivity is measured with the rest at the reference, and its energy needs a model that prices it */
+  if (ps->napprox && ps->cost->no_approx)
+    return dl_error_set(e, "--assign-approx=%s: the %s target's cost model cannot price approximate multipliers: %s "
+                           "(search them with --assign-target=acc)", ps->approx[0], ps->cost->target, ps->cost->no_approx);
+  if (ps->napprox && (ps->ref_wbits != 8 || ps->ref_abits != 8))
+    return dl_error_set(e, "--assign-approx=%s: approximate multipliers are 8x8, so they are searched against an 8/8 "
+                           "reference (8 among --assign-wbits and --assign-abits, and --assign-reference=8/8), not %d/%d",
+                        ps->approx[0], ps->ref_wbits, ps->ref_abits);
   if (!data->data) /* the split below and the forked workers index the samples in memory */
     return dl_error_set(e, "--assign-precision needs the --calib file mapped in memory, and it could not be "
                            "(an address-space limit?)");
@@ -1317,6 +1441,8 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   if (wround_of(&j) != DL_WROUND_NEAREST && !(j.cal_h = dl_hessians_collect(*m, &cal_x, DL_GPTQ_SAMPLES, qs->calib.jobs, e)))
     return mlirModuleDestroy(j.base), false;
 
+  opts_make(&j);
+  j.ref_opt = opt_index(&j, ps->ref_wbits, ps->ref_abits);
   units_find(*m, &j.u);
   int U = j.u.nunits, O = j.nopts;
   bool ok = U > 0 || dl_error_set(e, "the model has no layer with constant weights to assign widths to");
@@ -1476,8 +1602,9 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
       int *out = choice_out_widths(&j, c->choice);
       for (int u = 0; u < U; u++) { /* a: the width of the activations the layer reads */
         int p = input_unit(&j.u, u);
-        fprintf(log, "  %-24s w%-2d a%-2d sparsity %g\n", unit_name(&j, u), opt_w(&j, c->choice[u]),
-                p >= 0 ? out[p] : ps->ref_abits, opt_s(&j, c->choice[u]));
+        fprintf(log, "  %-24s w%-2d a%-2d sparsity %g%s%s\n", unit_name(&j, u), opt_w(&j, c->choice[u]),
+                p >= 0 ? out[p] : ps->ref_abits, opt_s(&j, c->choice[u]), ps->napprox ? " multiplier " : "",
+                ps->napprox ? opt_mname(&j, c->choice[u]) : "");
       }
       free(out);
       int worse = 0, fin = 0;
@@ -1502,10 +1629,13 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
       for (int i = 0; i < pts.n; i++) {
         const Point *p = &pts.p[i];
         bool uni = !strcmp(p->how, "uniform") || !strcmp(p->how, "reference");
+        const char *mul = opt_m(&j, p->choice[0]);
         if (uni && opt_s(&j, p->choice[0]) > 0)
-          snprintf(lab[i], sizeof lab[i], "%d/%d s%g", opt_w(&j, p->choice[0]), opt_a(&j, p->choice[0]),
-                   opt_s(&j, p->choice[0]));
-        else if (uni) snprintf(lab[i], sizeof lab[i], "%d/%d", opt_w(&j, p->choice[0]), opt_a(&j, p->choice[0]));
+          snprintf(lab[i], sizeof lab[i], "%d/%d s%g%s%.24s", opt_w(&j, p->choice[0]), opt_a(&j, p->choice[0]),
+                   opt_s(&j, p->choice[0]), mul ? " " : "", mul ? mul : "");
+        else if (uni)
+          snprintf(lab[i], sizeof lab[i], "%d/%d%s%.24s", opt_w(&j, p->choice[0]), opt_a(&j, p->choice[0]), mul ? " " : "",
+                   mul ? mul : "");
         else if (!strcmp(p->how, "rl")) snprintf(lab[i], sizeof lab[i], "RL");
         pp[i] = (DlParetoPoint){p->cost, p->acc, p->front && !strcmp(p->how, "knapsack"), p->chosen,
                                 !strcmp(p->how, "reference"), lab[i][0] ? lab[i] : NULL};
@@ -1528,7 +1658,7 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   for (int i = 0; i < pts.n; i++) free(pts.p[i].choice);
   free(pts.p), free(vs), free(ch), free(sens), free(cost), free(j.ref_sens), free(j.ref_hold);
   units_free(&j.u);
-  free(j.tab);
+  free(j.tab), free(j.opt);
   for (int i = 0; i < j.npruned; i++)
     mlirModuleDestroy(j.pruned[i].m), free(j.pruned[i].sp), dl_hessians_free(j.pruned[i].h);
   dl_hessians_free(j.cal_h);

@@ -50,8 +50,12 @@ def main():
             fail("a refit weight is not positive")
         for layer in d["layers"]:
             sens = layer["sensitivity"]
-            for w, ab, sp, s, _ in layer["options"]:
-                parts = (sens["wbits"][str(w)][0], sens["abits"][str(ab)][0], sens["sparsity"]["%g" % sp][0])
+            for opt in layer["options"]:  # [w, a, sparsity, (multiplier,) sensitivity, cost]
+                w, ab, sp, s = opt[0], opt[1], opt[2], opt[-2]
+                mul = opt[3] if len(opt) == 6 else "exact"
+                parts = [sens["wbits"][str(w)][0], sens["abits"][str(ab)][0], sens["sparsity"]["%g" % sp][0]]
+                if mul != "exact":  # a multiplier's change counts with the weights'
+                    parts[0] += sens["multiplier"][mul][0]
                 want = a["weights"] * parts[0] + a["activations"] * parts[1] + a["sparsity"] * parts[2]
                 if abs(s - want) > 1e-4 * max(1.0, abs(want)):
                     fail("option %s/%s/%g of %s: sensitivity %g, refit says %g" % (w, ab, sp, layer["node"], s, want))
