@@ -12,7 +12,9 @@
 # $DLC_BUILD (default build); $PIM_OBJECTIVE (edp, energy or time; default
 # edp) compiles the assignment's cost tables, the chosen model and 8/8 with
 # that --pim-objective. $ASSIGN_TARGET (pim, default, or acc) is the target
-# whose cost model the assignment uses and which simulates both models. HOLDOUT=test holds out test images 0-4,999 instead of
+# whose cost model the assignment uses and which simulates both models
+# ($ACC_OPTS: its device, default --acc-device=dpu); $QUANT_OPTS go to
+# both the 8/8 model and the assignment (e.g. --pow2 for acc's edge). HOLDOUT=test holds out test images 0-4,999 instead of
 # training images (the zoo trained on all 60,000, so held-out training images
 # are not unseen) and evaluates on test images 5,000-9,999; then CALIB/2
 # training images calibrate.
@@ -48,10 +50,10 @@ echo "| model | budget | chosen (held-out loss, se) | 8/8 test acc | chosen test
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for m in $models; do
   shape=--input-shape=input=500x1x28x28
-  $b/dlc zoo/$m.onnx $shape --quantize --calib="$t/calib_x.npy" --calib-samples=$((calib / 2)) -o "$t/$m-ref.mlir"
+  $b/dlc zoo/$m.onnx $shape ${QUANT_OPTS:-} --quantize --calib="$t/calib_x.npy" --calib-samples=$((calib / 2)) -o "$t/$m-ref.mlir"
   s=$(date +%s)
   $b/dlc zoo/$m.onnx $shape --calib="$t/calib_x.npy" --assign-labels="$t/calib_y.npy" --assign-precision="$budget" \
-    --assign-target=$tg $obj $opts --assign-cache="$t/cache" --assign-config="$t/$m.json" \
+    --assign-target=$tg $obj ${QUANT_OPTS:-} $opts --assign-cache="$t/cache" --assign-config="$t/$m.json" \
     --assign-pareto="$t/$m.pareto.json" --assign-svg="$t/$m.svg" -o "$t/$m.mlir" 2> "$t/$m.log"
   secs=$(( $(date +%s) - s ))
   held=$(sed -n 's/^chosen (knapsack): [0-9.]*% on the held-out samples (\([^)]*\)).*/\1/p' "$t/$m.log")
