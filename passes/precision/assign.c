@@ -7,8 +7,9 @@
  *   2. sensitivity: for each unit and each candidate width other than the
  *      reference, the mean squared change of the output logits over the
  *      sensitivity samples when only that unit's weights (or only its
- *      activations) take that width; a unit's option (w, a) is the sum of the
- *      two (weight and activation errors are independent). Forked workers
+ *      activations) take that width, or its layer that multiplier
+ *      (--assign-approx); a unit's option is the sum of its parts (the
+ *      errors are independent). Forked workers
  *      share the jobs; the table is cached by a hash of model, data and
  *      settings;
  *   3. cost: the target's cost model on the model at each uniform option; a
@@ -888,6 +889,13 @@ static void mark_front(Points *ps) {
 
 static const char *unit_name(const Job *j, int u) { return j->u.name[j->u.unit_op[u]]; }
 
+/* sep, then s as a JSON string */
+static void json_str(DlBuf *b, const char *sep, const char *s) {
+  dl_buf_printf(b, "%s\"", sep);
+  for (const char *c = s; *c; c++) dl_buf_printf(b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+  dl_buf_printf(b, "\"");
+}
+
 static bool write_config(const Job *j, const int *choice, int64_t ncal, const char *path, DlError *e) {
   const DlQuantSettings *qs = j->qs;
   DlBuf b = {0};
@@ -916,11 +924,8 @@ static bool write_config(const Job *j, const int *choice, int64_t ncal, const ch
     for (const char *c = j->u.name[i]; *c; c++) dl_buf_printf(&b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
     dl_buf_printf(&b, "\": {\"wbits\": %d, \"abits\": %d", opt_w(j, choice[u]), out[u]);
     if (opt_s(j, choice[u]) > 0 && is_layer(j->u.ops[i])) dl_buf_printf(&b, ", \"prune\": \"unstructured:%g\"", opt_s(j, choice[u]));
-    if (j->ps->napprox && is_layer(j->u.ops[i])) { /* searched: exact said too, over any "approx" in the defaults */
-      dl_buf_printf(&b, ", \"approx\": \"");
-      for (const char *c = opt_mname(j, choice[u]); *c; c++) dl_buf_printf(&b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
-      dl_buf_printf(&b, "\"");
-    }
+    if (j->ps->napprox && is_layer(j->u.ops[i])) /* searched: exact said too, over any "approx" in the defaults */
+      json_str(&b, ", \"approx\": ", opt_mname(j, choice[u]));
     dl_buf_printf(&b, "}");
   }
   free(out);
@@ -928,13 +933,6 @@ static bool write_config(const Job *j, const int *choice, int64_t ncal, const ch
   bool ok = dl_write_file_atomic(path, b.data, b.len, e);
   dl_buf_free(&b);
   return ok;
-}
-
-/* sep, then s as a JSON string */
-static void json_str(DlBuf *b, const char *sep, const char *s) {
-  dl_buf_printf(b, "%s\"", sep);
-  for (const char *c = s; *c; c++) dl_buf_printf(b, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
-  dl_buf_printf(b, "\"");
 }
 
 static void json_choice(DlBuf *b, const Job *j, const int *choice) {
