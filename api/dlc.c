@@ -197,7 +197,7 @@ static bool quantize_option(void *u, const char *k, const char *v, DlError *e) {
     if (!parse_int(v, 0, (long long)1 << 53, &n)) FAIL("bad calib_samples '%s' (expected a count, 0 for all)", v);
     q->calib.limit = n;
   } else if (!strcmp(k, "wround")) {
-    if (!dl_wround_parse(v, &q->wround)) FAIL("bad wround '%s' (expected nearest, gptq, adaround or auto)", v);
+    if (!dl_wround_parse(v, &q->wround)) FAIL("bad wround '%s' (expected nearest, gptq, adaround, brecq or auto)", v);
   } else if (!strcmp(k, "wbits_small")) {
     if (!parse_int(v, 2, 16, &n)) FAIL("bad wbits_small '%s' (expected an integer within 2..16)", v);
     q->wbits_small = (int)n;

@@ -17,14 +17,7 @@
 #include "wround.h"
 #include "pass_util.h"
 
-struct DlHessians {
-  int n;
-  DlGram *l;       /* per layer; l[i].H NULL for a layer without statistics */
-  int64_t samples; /* the samples they were collected on */
-};
-
-/* The conv / gemm / matmul ops of the module's func, in order; malloc'd, *n of them. */
-static MlirOperation *find_layers(MlirModule m, int *n) {
+MlirOperation *dl_wround_layers(MlirModule m, int *n) {
   MlirOperation func = dl_module_func(m), *ops = NULL;
   *n = 0;
   if (mlirOperationIsNull(func)) return NULL;
@@ -41,7 +34,7 @@ static MlirOperation *find_layers(MlirModule m, int *n) {
 
 DlHessians *dl_hessians_collect(MlirModule m, const DlTensor *data, int64_t limit, int jobs, DlError *e) {
   int n;
-  MlirOperation *ops = find_layers(m, &n);
+  MlirOperation *ops = dl_wround_layers(m, &n);
   DlHessians *h = calloc(1, sizeof *h);
   h->n = n, h->l = calloc((size_t)(n ? n : 1), sizeof(DlGram));
   for (int i = 0; i < n; i++) dl_gram_init(&h->l[i], ops[i]);
@@ -50,7 +43,7 @@ DlHessians *dl_hessians_collect(MlirModule m, const DlTensor *data, int64_t limi
   int64_t per, total = p ? dl_plan_samples(p, data, limit, "calibration data", &per, e) : -1;
   if (p) dl_plan_destroy(p);
   if (total < 0 || !dl_grams_collect(m, h->l, n, data, limit, jobs, e)) return dl_hessians_free(h), NULL;
-  h->samples = total;
+  h->samples = total, h->data = data, h->jobs = jobs;
   return h;
 }
 
@@ -116,16 +109,16 @@ static void gptq_group(const DlRoundGroup *r, double *v) {
   free(U), free(Hs);
 }
 
-/* The new weights (and bias) of one layer, rounded group by group by fn. */
-static void round_layer(MlirOperation op, const DlGram *l, int64_t samples, DlRoundFn fn) {
+bool dl_layer_weights_read(MlirOperation op, const DlGram *l, DlLayerWeights *lw) {
   DlTensor w = {0}, b = {0};
-  if (!dl_value_tensor(mlirOperationGetOperand(op, 1), &w) || w.shape.dtype != DL_F32) return;
-  int64_t N = l->N, K = l->K, d = K + 1, per_group = N / l->G;
+  memset(lw, 0, sizeof *lw);
+  if (!dl_value_tensor(mlirOperationGetOperand(op, 1), &w) || w.shape.dtype != DL_F32) return false;
+  int64_t N = l->N, K = l->K, d = K + 1;
   double *scales = malloc(sizeof(double) * (size_t)N);
   int wbits;
   if (!dl_quant_layer_scales(op, &w, l->row_major ? 0 : 1, N, scales, &wbits)) {
     free(scales), dl_tensor_free(&w);
-    return;
+    return false;
   }
   int nin = (int)mlirOperationGetNumOperands(op);
   bool has_bias = nin > 2 && dl_value_tensor(mlirOperationGetOperand(op, 2), &b) && b.shape.dtype == DL_F32 &&
@@ -136,36 +129,57 @@ static void round_layer(MlirOperation op, const DlGram *l, int64_t samples, DlRo
     for (int64_t k = 0; k < K; k++) v[o * d + k] = wd[l->row_major ? o * K + k : k * N + o];
     v[o * d + K] = has_bias ? ((const float *)b.data)[o] : 0;
   }
-  DlRoundGroup r = {.d = d, .n = per_group, .qmax = ((int64_t)1 << (wbits - 1)) - 1, .has_bias = has_bias,
-                    .samples = (double)samples, .layer = l};
-  for (int64_t g = 0; g < l->G; g++) {
-    r.H = l->H + g * d * d, r.s = scales + g * per_group;
-    fn(&r, v + g * per_group * d);
-  }
+  *lw = (DlLayerWeights){.v = v, .s = scales, .qmax = ((int64_t)1 << (wbits - 1)) - 1, .has_bias = has_bias,
+                         .wshape = w.shape};
+  dl_tensor_free(&w), dl_tensor_free(&b);
+  return true;
+}
+
+void dl_layer_weights_write(MlirOperation op, const DlGram *l, DlLayerWeights *lw) {
+  int64_t N = l->N, K = l->K, d = K + 1;
   MlirContext ctx = mlirOperationGetContext(op);
   DlTensor nt = {0};
-  dl_tensor_alloc(&nt, &w.shape);
+  dl_tensor_alloc(&nt, &lw->wshape);
   float *nw = nt.data;
   for (int64_t o = 0; o < N; o++)
-    for (int64_t k = 0; k < K; k++) nw[l->row_major ? o * K + k : k * N + o] = (float)v[o * d + k];
+    for (int64_t k = 0; k < K; k++) nw[l->row_major ? o * K + k : k * N + o] = (float)lw->v[o * d + k];
   mlirOperationSetOperand(op, 1, dl_insert_constant(op, &nt, "wround_w"));
-  if (has_bias) {
+  if (lw->has_bias) {
     DlShape bs = {DL_F32, 1, {N}};
     DlTensor bt = {0};
     dl_tensor_alloc(&bt, &bs);
-    for (int64_t o = 0; o < N; o++) ((float *)bt.data)[o] = (float)v[o * d + K];
+    for (int64_t o = 0; o < N; o++) ((float *)bt.data)[o] = (float)lw->v[o * d + K];
     mlirOperationSetOperand(op, 2, dl_insert_constant(op, &bt, "wround_b"));
   }
-  mlirOperationSetDiscardableAttributeByName(op, dl_str("dlc.wscales"), mlirDenseF64ArrayGet(ctx, N, scales));
-  free(scales), free(v);
-  dl_tensor_free(&w), dl_tensor_free(&b);
+  mlirOperationSetDiscardableAttributeByName(op, dl_str("dlc.wscales"), mlirDenseF64ArrayGet(ctx, N, lw->s));
+  free(lw->v), free(lw->s);
+  lw->v = lw->s = NULL;
+}
+
+/* The new weights (and bias) of one layer, rounded group by group by fn. */
+static void round_layer(MlirOperation op, const DlGram *l, int64_t samples, DlRoundFn fn) {
+  DlLayerWeights lw;
+  if (!dl_layer_weights_read(op, l, &lw)) return;
+  int64_t per_group = l->N / l->G, d = l->K + 1;
+  DlRoundGroup r = {.d = d, .n = per_group, .qmax = lw.qmax, .has_bias = lw.has_bias, .samples = (double)samples,
+                    .layer = l};
+  for (int64_t g = 0; g < l->G; g++) {
+    r.H = l->H + g * d * d, r.s = lw.s + g * per_group;
+    fn(&r, lw.v + g * per_group * d);
+  }
+  dl_layer_weights_write(op, l, &lw);
 }
 
 bool dl_wround_apply(MlirModule m, const DlHessians *h, DlWeightRound how, DlError *e) {
+  if (how == DL_WROUND_BRECQ) return dl_brecq_apply(m, h, e);
+  return dl_wround_some(m, h, how, NULL, e);
+}
+
+bool dl_wround_some(MlirModule m, const DlHessians *h, DlWeightRound how, const bool *skip, DlError *e) {
   if (how != DL_WROUND_GPTQ && how != DL_WROUND_ADAROUND)
     return dl_error_set(e, "internal: dl_wround_apply rounds by gptq or adaround, not %s", dl_wround_name(how));
   int n;
-  MlirOperation *ops = find_layers(m, &n);
+  MlirOperation *ops = dl_wround_layers(m, &n);
   if (n != h->n) {
     free(ops);
     return dl_error_set(e, "internal: the module's layers differ from those its statistics came from");
@@ -178,7 +192,8 @@ bool dl_wround_apply(MlirModule m, const DlHessians *h, DlWeightRound how, DlErr
                         dl_wround_name(how));
   }
   for (int i = 0; i < n; i++)
-    if (h->l[i].H) round_layer(ops[i], &h->l[i], h->samples, how == DL_WROUND_GPTQ ? gptq_group : dl_adaround_group);
+    if (h->l[i].H && !(skip && skip[i]))
+      round_layer(ops[i], &h->l[i], h->samples, how == DL_WROUND_GPTQ ? gptq_group : dl_adaround_group);
   free(ops);
   dl_erase_dead_constants(dl_module_func(m));
   return true;

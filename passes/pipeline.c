@@ -38,7 +38,7 @@ static bool quantize_calibrated(MlirModule m, const DlQuantSettings *s, const Dl
   DlWeightRound how = dl_wround_resolve(s->wround, s->wbits);
   /* the default's auto needs samples, and weighted-entropy levels are not a grid to round onto */
   if (s->wround == DL_WROUND_DEFAULT && (s->wquant || !data || co.nstats > 0 || co.nshards > 0)) how = DL_WROUND_NEAREST;
-  if (how == DL_WROUND_GPTQ || how == DL_WROUND_ADAROUND) { /* after calibration, as the precision assignment does */
+  if (how == DL_WROUND_GPTQ || how == DL_WROUND_ADAROUND || how == DL_WROUND_BRECQ) { /* after calibration, as the precision assignment does */
     DlHessians *h = dl_hessians_collect(m, data, DL_GPTQ_SAMPLES, s->calib.jobs, e);
     bool ok = h && dl_wround_apply(m, h, how, e);
     dl_hessians_free(h);

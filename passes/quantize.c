@@ -1074,6 +1074,16 @@ bool dl_quant_layer_scales(MlirOperation op, const DlTensor *w, int axis, int64_
   return true;
 }
 
+bool dl_quant_act_params(MlirOperation func, MlirValue v, DlQParams *p) {
+  QOpts o = default_opts;
+  MlirLocation loc = mlirOperationGetLocation(func);
+  if (!read_opts(mlirOperationGetDiscardableAttributeByName(func, dl_str("dlc.quant")), &o, loc)) return false;
+  if (!mlirValueIsABlockArgument(v) &&
+      !read_opts(mlirOperationGetDiscardableAttributeByName(mlirOpResultGetOwner(v), dl_str("dlc.quant")), &o, loc))
+    return false;
+  return !o.keep_float && value_is_f32(v) && act_params(v, &o, p);
+}
+
 /* quant.qcast(D(x)), D float data movement (transpose, reshape, slice,
  * expand) read only by the cast, becomes D(quant.qcast(x)): the same integers
  * (a per-tensor cast is elementwise), and D moves integers, which targets

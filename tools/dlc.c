@@ -175,7 +175,7 @@ static bool opt_outliers(const DlOption *o, const char *v, void *s, DlError *e) 
 static bool opt_wround(const DlOption *o, const char *v, void *s, DlError *e) {
   (void)o;
   if (!dl_wround_parse(v, &((Args *)s)->qs.wround))
-    FAIL("bad --wround '%s' (expected nearest, gptq, adaround or auto)", v);
+    FAIL("bad --wround '%s' (expected nearest, gptq, adaround, brecq or auto)", v);
   return true;
 }
 static bool opt_bias_correct(const DlOption *o, const char *v, void *s, DlError *e) {
@@ -336,7 +336,7 @@ static const DlOption dlc_options[] = {
     {"--abits", "N", "activation bits, 2..16 (default 8)", opt_bits, OFF(qs.abits), .needs = Q},
     {"--wclip", "M", "weight clipping per channel: max (max |w|), mse (least\nsquared weight error) or omse (least output error with\ncorrelated kernel inputs); default omse below 6 bits, else max", opt_wclip, .needs = Q},
     {"--wquant", "M", "weight levels: uniform (default), or 2^wbits levels per\nchannel from weighted-entropy clusters (wbits 2..7; int8\ncodes stored as wbits-bit indices into a codebook):\nwentropy-plain (the clusters' importance-weighted means),\nwentropy-lloyd (refined by Lloyd iterations) or wentropy\n(those, or the omse uniform grid where a channel's output\nerror is smaller)", opt_wquant, .needs = Q},
-    {"--wround", "M", "weight rounding: nearest, gptq (each layer's rounding\nerrors moved onto its inputs not yet rounded and its bias),\nadaround (up or down learned per weight against the layer's\noutput error), or auto (whichever loses least on held-out\ncalibration samples); statistics from 1,000 calibration\nsamples; default: auto below 6 weight bits, else nearest", opt_wround, .needs = Q},
+    {"--wround", "M", "weight rounding: nearest, gptq (each layer's rounding\nerrors moved onto its inputs not yet rounded and its bias),\nadaround (up or down learned per weight against the layer's\noutput error), brecq (adaround learned jointly for the\nlayers of each residual block against the block's output,\nactivations quantized), or auto (whichever loses least on held-out\ncalibration samples); statistics from 1,000 calibration\nsamples; default: auto below 6 weight bits, else nearest", opt_wround, .needs = Q},
     {"--approx", "SPEC", "approximate 8x8 multiplier of every integer conv / gemm / matmul:\nexact, bam:P, drum:P, mitchell or file:PATH[@ENERGY] (docs/approx.md)", opt_approx, .needs = "--quantize"},
     {"--approx-compensate", NULL, "fold each approximate layer's expected product error (input codes\nmeasured on 64 calibration samples) into its biases", dl_opt_flag, OFF(qs.approx_compensate), .needs = Q},
     {"--approx-budget", "POINTS", "choose a multiplier per layer (exact or one of\n--approx-candidates): the least multiplier energy whose top-1\ndisagreement with the exact model on calibration samples is at\nmost POINTS (docs/approx.md)", dl_opt_num, OFF(qs.approx_budget), 1e-9, 100, .needs = "--quantize", .expect = "points, 0 < P <= 100"},

@@ -102,7 +102,7 @@ DLC_API dlc_status dlc_module_run_passes(dlc_module *m, const char *pipeline);
  * the quantize pass's options (wbits, abits, per_channel, asymmetric, pow2,
  * wclip, wquant, outliers, outlier_bits, with its ranges) and calib_method
  * (auto|minmax|percentile[=P]|entropy|mse), calib_samples (N, default 1000;
- * 0: all), wround (nearest|gptq|adaround|auto), wbits_small (2..16: the
+ * 0: all), wround (nearest|gptq|adaround|brecq|auto), wbits_small (2..16: the
  * weight bits of layers with at most 12 weights per output channel below
  * it, default 8, as --wbits-small), abits_edge (2..16: the activation bits
  * of the inputs, the output layers and their inputs below it, default 8, as

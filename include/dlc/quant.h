@@ -89,9 +89,11 @@ const char *dl_wclip_name(DlWeightClip c);
  *   NEAREST   each weight to nearest;
  *   GPTQ      each input's error moved onto the inputs not yet rounded (passes/gptq.c);
  *   ADAROUND  up or down learned per weight against the layer's output error (passes/adaround.c);
+ *   BRECQ     the same learned jointly for the layers of a residual block against the block's
+ *             output, activations fake-quantized (passes/brecq.c);
  *   AUTO      whichever of the three loses least on held-out calibration samples.
  * DL_WROUND_DEFAULT (0) is AUTO below 6 weight bits and NEAREST from 6 on. */
-#define DL_WROUND_LIST(X) X(NEAREST, "nearest") X(GPTQ, "gptq") X(ADAROUND, "adaround") X(AUTO, "auto")
+#define DL_WROUND_LIST(X) X(NEAREST, "nearest") X(GPTQ, "gptq") X(ADAROUND, "adaround") X(BRECQ, "brecq") X(AUTO, "auto")
 typedef enum {
   DL_WROUND_DEFAULT,
 #define DL_WROUND_ENUM(id, name) DL_WROUND_##id,
@@ -160,6 +162,10 @@ void dl_wentropy_quantize(const float *w, int64_t n, int64_t inner, int64_t nch,
  * then the op's); false when the layer keeps float or takes outliers.
  * Removes scales pinned earlier (dlc.wscales). */
 bool dl_quant_layer_scales(MlirOperation op, const DlTensor *w, int axis, int64_t nch, double *scales, int *wbits);
+/* The parameters the quantize pass gives activation v of func (a value with a
+ * dlc.range or the model's own QDQ parameters) under its dlc.quant settings
+ * (func's, then v's producer's); false when it has none or keeps float. */
+bool dl_quant_act_params(MlirOperation func, MlirValue v, DlQParams *p);
 
 /* Reads the per-tensor parameters of a quantized tensor type; false if not one. */
 bool dl_qparams_of_type(MlirType tensor_type, DlQParams *q);

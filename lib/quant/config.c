@@ -107,7 +107,7 @@ static bool check_settings(const DlQuantConfig *c, const cJSON *o, const char *w
     } else if (!per_node && !strcmp(k, "weight_rounding")) {
       DlWeightRound r;
       if (!cJSON_IsString(it) || !dl_wround_parse(it->valuestring, &r))
-        return bad(e, c, w, "%s", "must be \"nearest\", \"gptq\", \"adaround\" or \"auto\"");
+        return bad(e, c, w, "%s", "must be \"nearest\", \"gptq\", \"adaround\", \"brecq\" or \"auto\"");
     } else if (!per_node && !strcmp(k, "approx_compensate")) {
       if (!cJSON_IsBool(it)) return bad(e, c, w, "%s", "must be true or false (as --approx-compensate)");
     } else if (!per_node && !strcmp(k, "highway")) {

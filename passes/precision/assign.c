@@ -1381,8 +1381,9 @@ bool dl_assign_precision(MlirModule *mp, const DlQuantSettings *qs, const DlTens
   if (ps->nw < 1 || ps->na < 1 || ps->ns < 1 || !has_ref || ps->sparsity[0] != 0)
     return dl_error_set(e, "the reference widths %d/%d must be among the candidates, and the first sparsity 0",
                         ps->ref_wbits, ps->ref_abits);
-  if (qs->wround == DL_WROUND_AUTO)
-    return dl_error_set(e, "--wround=auto does not combine with --assign-precision (use nearest, gptq or adaround)");
+  if (qs->wround == DL_WROUND_AUTO || qs->wround == DL_WROUND_BRECQ)
+    return dl_error_set(e, "--wround=%s does not combine with --assign-precision (use nearest, gptq or adaround)",
+                        dl_wround_name(qs->wround));
   DlBudgetKind k = ps->kind == DL_BUDGET_LOSS ? ps->objective : ps->kind;
   if (!ps->cost) return dl_error_set(e, "internal: precision assignment without a cost model");
   if (!ps->cost->timed && k != DL_BUDGET_BYTES)

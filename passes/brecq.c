@@ -1,0 +1,598 @@
+/* Block reconstruction, --wround=brecq (Li et al., "BRECQ: Pushing the Limit
+ * of Post-Training Quantization by Block Reconstruction", ICLR 2021). The
+ * layers of a residual block (the ops from a value to the Add that joins two
+ * paths from it, and the ReLU after it: conv-relu-conv, with or without a
+ * shortcut conv) learn AdaRound's up-or-down choice (adaround.c) together,
+ * minimizing the squared error of the block's output against the float
+ * model's; layers outside any block keep adaround's layer-wise rounding.
+ *
+ * Each block sees what the quantized model feeds it (asymmetric
+ * reconstruction): its input comes from running the model with the earlier
+ * layers already rounded and every activation fake-quantized at the
+ * parameters the quantize pass will give it. Inside the block every result
+ * is fake-quantized too, with the straight-through estimator (the gradient
+ * passes where the value lies inside the grid's range). The loss is plain
+ * MSE on the block's output (summed over a sample's outputs, averaged over
+ * the mini-batch), not BRECQ's Fisher-weighted one: the calibration samples
+ * carry no labels. h(V), its initialization, Adam, the regularizer and its
+ * beta schedule are adaround.c's; fixed iteration count and mini-batch order,
+ * float arithmetic in a fixed order without FMA: the same bits on every CPU.
+ * Finally the block keeps rounding to nearest if that gives it the smaller
+ * error on all the samples. Attention blocks are not built: a ViT's layers
+ * round layer-wise (adaround). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlc/plan.h"
+#include "dlc/quant.h"
+#include "pass_util.h"
+#include "wround.h"
+
+enum { ITERS = 400, WARMUP = ITERS / 5, BATCH = 16, SAMPLES = 256, MAXNODES = 16, CHAIN = 8 };
+static const double ZETA = 1.1, GAMMA = -0.1, LAMBDA = 0.01, LR = 0.03, BETA_HI = 20, BETA_LO = 2;
+static const double ADAM_B1 = 0.9, ADAM_B2 = 0.999, ADAM_EPS = 1e-8;
+
+typedef struct {
+  MlirOperation op;
+  DlOpKind k;
+  int a, b;       /* operands: value indices (0 the block's input, i + 1 node i's result); b only for add */
+  int layer;      /* conv / gemm: its index among the module's layers, else -1 */
+  DlQParams q;    /* its result's activation parameters */
+  bool quant;
+  int64_t size;   /* result elements per sample */
+  /* layers: the geometry of a conv (a gemm is a 1x1 conv over a 1x1 image of K channels) */
+  int64_t C, H, W, N, K, G, kh, kw, oh, ow, sy, sx, py, px, dy, dx;
+  DlLayerWeights lw;
+  double *fl, *V, *m1, *m2;
+  unsigned char *fixed;
+  float *w, *gw, *bias; /* N x K weights in use, their gradient; N biases */
+} Node;
+
+typedef struct {
+  MlirValue x, y; /* input, output */
+  int64_t xsize;
+  Node n[MAXNODES];
+  int nn;
+} Block;
+
+static double sigmoid(double x) { return 1 / (1 + exp(-x)); }
+static double rect(double v) { return fmin(1, fmax(0, sigmoid(v) * (ZETA - GAMMA) + GAMMA)); }
+
+/* ---- finding the blocks ---------------------------------------------------- */
+
+static bool chain_op(MlirOperation op) {
+  DlOpKind k = dl_op_kind(op);
+  return k == DL_OP_CONV || k == DL_OP_GEMM || k == DL_OP_RELU;
+}
+
+/* v and the values it comes from through conv / gemm / relu (operand 0), at most CHAIN. */
+static int chain(MlirValue v, MlirValue *out) {
+  int n = 0;
+  out[n++] = v;
+  while (n < CHAIN && !mlirValueIsABlockArgument(v) && chain_op(mlirOpResultGetOwner(v)))
+    out[n++] = v = mlirOperationGetOperand(mlirOpResultGetOwner(v), 0);
+  return n;
+}
+
+static int find_value(const MlirValue *vs, int n, MlirValue v) {
+  for (int i = 0; i < n; i++)
+    if (vs[i].ptr == v.ptr) return i;
+  return -1;
+}
+
+/* The single user of v, or null. */
+static MlirOperation only_user(MlirValue v) {
+  MlirOpOperand u = mlirValueGetFirstUse(v);
+  if (mlirOpOperandIsNull(u) || !mlirOpOperandIsNull(mlirOpOperandGetNextUse(u))) return (MlirOperation){NULL};
+  return mlirOpOperandGetOwner(u);
+}
+
+static bool in_block(const Block *b, MlirOperation op) {
+  for (int i = 0; i < b->nn; i++)
+    if (b->n[i].op.ptr == op.ptr) return true;
+  return false;
+}
+
+/* The per-sample dims of v: rank 4 [1, C, H, W] or rank 2 [1, K] (as [K, 1, 1]). */
+static bool sample_dims(MlirValue v, int64_t *c, int64_t *h, int64_t *w) {
+  DlShape s;
+  if (!dl_type_to_shape(mlirValueGetType(v), &s) || s.dtype != DL_F32 || s.dims[0] != 1) return false;
+  if (s.rank == 4) return *c = s.dims[1], *h = s.dims[2], *w = s.dims[3], true;
+  if (s.rank == 2) return *c = s.dims[1], *h = 1, *w = 1, true;
+  return false;
+}
+
+/* Fills node i's geometry from its layer statistics; false for a layer brecq does not handle. */
+static bool node_geometry(Node *n, const DlGram *l) {
+  int64_t c, h, w;
+  if (!l->H || dl_op_kind(n->op) == DL_OP_MATMUL || !sample_dims(mlirOperationGetOperand(n->op, 0), &c, &h, &w))
+    return false;
+  n->C = c, n->H = h, n->W = w, n->N = l->N, n->K = l->K, n->G = l->G;
+  if (l->conv)
+    n->kh = l->kh, n->kw = l->kw, n->oh = l->oh, n->ow = l->ow, n->sy = l->strides[0], n->sx = l->strides[1],
+    n->py = l->pads[0], n->px = l->pads[1], n->dy = l->dil[0], n->dx = l->dil[1];
+  else
+    n->kh = n->kw = n->oh = n->ow = n->sy = n->sx = n->dy = n->dx = 1, n->py = n->px = 0;
+  return n->C % n->G == 0 && n->K == n->C / n->G * n->kh * n->kw;
+}
+
+/* The residual block that ends at add (and the relu after it), or false. */
+static bool block_at(MlirOperation func, MlirOperation add, MlirOperation *order, int norder, MlirOperation *layers,
+                     int nl, const DlHessians *h, Block *b) {
+  if (mlirOperationGetNumOperands(add) != 2) return false;
+  MlirValue A[CHAIN], B[CHAIN];
+  int na = chain(mlirOperationGetOperand(add, 0), A), nb = chain(mlirOperationGetOperand(add, 1), B), ia = -1, ib;
+  for (ib = 0; ib < nb && (ia = find_value(A, na, B[ib])) < 0; ib++) {}
+  if (ia < 0 || ia + ib == 0) return false;
+  memset(b, 0, sizeof *b);
+  b->x = B[ib];
+  MlirOperation ops[2 * CHAIN + 2];
+  int no = 0;
+  for (int i = 0; i < ia; i++) ops[no++] = mlirOpResultGetOwner(A[i]);
+  for (int i = 0; i < ib; i++) ops[no++] = mlirOpResultGetOwner(B[i]);
+  ops[no++] = add;
+  MlirOperation r = only_user(mlirOperationGetResult(add, 0));
+  if (!mlirOperationIsNull(r) && dl_op_kind(r) == DL_OP_RELU) ops[no++] = r;
+  /* in the func's order */
+  for (int i = 0; i < norder && b->nn < no; i++)
+    for (int j = 0; j < no; j++)
+      if (ops[j].ptr == order[i].ptr) b->n[b->nn++].op = ops[j];
+  if (b->nn != no || no > MAXNODES) return false;
+  b->y = mlirOperationGetResult(b->n[b->nn - 1].op, 0);
+  int64_t c, hh, w;
+  if (!sample_dims(b->x, &c, &hh, &w)) return false;
+  b->xsize = c * hh * w;
+  int weighted = 0;
+  for (int i = 0; i < b->nn; i++) {
+    Node *n = &b->n[i];
+    n->k = dl_op_kind(n->op), n->layer = -1, n->b = -1;
+    MlirValue res = mlirOperationGetResult(n->op, 0);
+    if (!sample_dims(res, &c, &hh, &w)) return false;
+    n->size = c * hh * w;
+    n->quant = dl_quant_act_params(func, res, &n->q);
+    for (int k = 0; k < (n->k == DL_OP_ADD ? 2 : 1); k++) {
+      MlirValue v = mlirOperationGetOperand(n->op, k);
+      int src = v.ptr == b->x.ptr ? 0 : -1;
+      for (int j = 0; j < i && src < 0; j++)
+        if (mlirOperationGetResult(b->n[j].op, 0).ptr == v.ptr) src = j + 1;
+      if (src < 0) return false;
+      *(k ? &n->b : &n->a) = src;
+    }
+    if (i + 1 < b->nn) /* only the output leaves the block */
+      for (MlirOpOperand u = mlirValueGetFirstUse(res); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
+        if (!in_block(b, mlirOpOperandGetOwner(u))) return false;
+    if (n->k == DL_OP_CONV || n->k == DL_OP_GEMM) {
+      for (int j = 0; j < nl; j++)
+        if (layers[j].ptr == n->op.ptr) n->layer = j;
+      if (n->layer < 0 || !node_geometry(n, &h->l[n->layer])) return false;
+      weighted++;
+    }
+  }
+  return weighted > 0;
+}
+
+/* The residual blocks of m in order, none sharing an op; malloc'd, *nb of them. */
+static Block *find_blocks(MlirModule m, const DlHessians *h, int *nb) {
+  MlirOperation func = dl_module_func(m), *order = NULL;
+  int norder = 0, nl;
+  for (MlirOperation op = mlirBlockGetFirstOperation(dl_func_body(func)); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    order = realloc(order, sizeof(MlirOperation) * (size_t)(norder + 1));
+    order[norder++] = op;
+  }
+  MlirOperation *layers = dl_wround_layers(m, &nl);
+  Block *bs = NULL;
+  *nb = 0;
+  for (int i = 0; i < norder; i++) {
+    Block b;
+    if (dl_op_kind(order[i]) != DL_OP_ADD || !block_at(func, order[i], order, norder, layers, nl, h, &b)) continue;
+    bool taken = false;
+    for (int j = 0; j < *nb; j++)
+      for (int k = 0; k < b.nn; k++) taken |= in_block(&bs[j], b.n[k].op);
+    if (taken) continue;
+    bs = realloc(bs, sizeof(Block) * (size_t)(*nb + 1));
+    bs[(*nb)++] = b;
+  }
+  free(order), free(layers);
+  return bs;
+}
+
+/* ---- running the model for a block's input and target ----------------------- */
+
+typedef struct {
+  const void **key;
+  DlQParams *q;
+  int n;
+  MlirValue *want; /* the values to keep */
+  float **keep;    /* [want][sample] x size */
+  int64_t *size, cur;
+  int nwant;
+} Run;
+
+static void fake_quant(const DlQParams *q, float *x, int64_t n) {
+  float s = (float)q->scale;
+  for (int64_t i = 0; i < n; i++) x[i] = dl_dequantize_f(dl_quantize_f(x[i], s, q->zp, q->qmin, q->qmax), s, q->zp);
+}
+
+static void transform(void *u, MlirValue v, DlTensor *t) {
+  Run *r = u;
+  if (t->shape.dtype != DL_F32) return;
+  for (int i = 0; i < r->n; i++)
+    if (r->key[i] == v.ptr) fake_quant(&r->q[i], t->data, dl_shape_numel(&t->shape));
+}
+
+static void observe(void *u, MlirValue v, const DlTensor *t) {
+  Run *r = u;
+  for (int i = 0; i < r->nwant; i++)
+    if (r->want[i].ptr == v.ptr && t->shape.dtype == DL_F32 && dl_shape_numel(&t->shape) == r->size[i])
+      memcpy(r->keep[i] + r->cur * r->size[i], t->data, sizeof(float) * (size_t)r->size[i]);
+}
+
+/* The values want[0..nw) of m on samples [0, ns): each activation fake-quantized when quant. */
+static bool run_model(MlirModule m, const DlTensor *data, int64_t ns, bool quant, MlirValue *want, int64_t *size,
+                      int nw, float **keep, DlError *e) {
+  MlirOperation func = dl_module_func(m);
+  Run r = {.want = want, .keep = keep, .size = size, .nwant = nw};
+  if (quant)
+    for (MlirOperation op = mlirBlockGetFirstOperation(dl_func_body(func)); !mlirOperationIsNull(op);
+         op = mlirOperationGetNextInBlock(op))
+      for (intptr_t k = 0; k < mlirOperationGetNumResults(op); k++) {
+        DlQParams q;
+        MlirValue v = mlirOperationGetResult(op, k);
+        if (!dl_quant_act_params(func, v, &q)) continue;
+        r.key = realloc(r.key, sizeof(void *) * (size_t)(r.n + 1)), r.q = realloc(r.q, sizeof(DlQParams) * (size_t)(r.n + 1));
+        r.key[r.n] = v.ptr, r.q[r.n++] = q;
+      }
+  DlPlan *p = dl_plan_create(m, e);
+  int64_t per;
+  bool ok = p && dl_plan_runs(p, data, ns, "calibration data", &per, e) >= 0;
+  float *buf = ok ? malloc(sizeof(float) * (size_t)(per ? per : 1)) : NULL;
+  if (ok) {
+    dl_plan_set_observer(p, observe, &r);
+    if (quant) dl_plan_set_transform(p, transform, &r);
+    if (nw == 1) dl_plan_stop_after(p, want[0]);
+  }
+  for (r.cur = 0; ok && r.cur < ns; r.cur++) {
+    const void **in = malloc(sizeof(void *) * (size_t)(dl_plan_num_inputs(p) + 1));
+    ok = dl_plan_run_inputs(p, data, r.cur, per, in, buf, e) && dl_plan_run(p, in, e);
+    free(in);
+  }
+  if (p) dl_plan_destroy(p);
+  free(buf), free(r.key), free(r.q);
+  return ok;
+}
+
+/* ---- the block's forward and backward ------------------------------------------ */
+
+/* col[k][p] (K x oh*ow) of group g of image x (C x H x W). */
+static void im2col(const Node *n, const float *x, int64_t g, float *col) {
+  int64_t cg = n->C / n->G, P = n->oh * n->ow, k = 0;
+  for (int64_t c = 0; c < cg; c++)
+    for (int64_t ky = 0; ky < n->kh; ky++)
+      for (int64_t kx = 0; kx < n->kw; kx++, k++)
+        for (int64_t oy = 0; oy < n->oh; oy++)
+          for (int64_t ox = 0; ox < n->ow; ox++) {
+            int64_t iy = oy * n->sy - n->py + ky * n->dy, ix = ox * n->sx - n->px + kx * n->dx;
+            col[k * P + oy * n->ow + ox] =
+                iy < 0 || iy >= n->H || ix < 0 || ix >= n->W ? 0 : x[((g * cg + c) * n->H + iy) * n->W + ix];
+          }
+}
+
+/* dx (C x H x W) += the image positions of dcol (K x oh*ow) of group g. */
+static void col2im(const Node *n, const float *dcol, int64_t g, float *dx) {
+  int64_t cg = n->C / n->G, P = n->oh * n->ow, k = 0;
+  for (int64_t c = 0; c < cg; c++)
+    for (int64_t ky = 0; ky < n->kh; ky++)
+      for (int64_t kx = 0; kx < n->kw; kx++, k++)
+        for (int64_t oy = 0; oy < n->oh; oy++)
+          for (int64_t ox = 0; ox < n->ow; ox++) {
+            int64_t iy = oy * n->sy - n->py + ky * n->dy, ix = ox * n->sx - n->px + kx * n->dx;
+            if (iy >= 0 && iy < n->H && ix >= 0 && ix < n->W)
+              dx[((g * cg + c) * n->H + iy) * n->W + ix] += dcol[k * P + oy * n->ow + ox];
+          }
+}
+
+/* y (R x P) += A (R x K, row stride lda) B (K x P): axpys over contiguous rows, no reassociation. */
+__attribute__((target_clones("avx2", "default"))) static void gemm_acc(const float *A, int64_t lda, const float *B,
+                                                                       int64_t R, int64_t K, int64_t P, float *y) {
+  for (int64_t r = 0; r < R; r++) {
+    float *restrict yr = y + r * P;
+    for (int64_t k = 0; k < K; k++) {
+      float a = A[r * lda + k];
+      if (a == 0) continue;
+      const float *restrict b = B + k * P;
+      for (int64_t p = 0; p < P; p++) yr[p] += a * b[p];
+    }
+  }
+}
+
+/* y (K x P) += A^T (A: R x K, row stride lda) B (R x P). */
+__attribute__((target_clones("avx2", "default"))) static void gemm_tn_acc(const float *A, int64_t lda, const float *B,
+                                                                          int64_t R, int64_t K, int64_t P, float *y) {
+  for (int64_t k = 0; k < K; k++) {
+    float *restrict yk = y + k * P;
+    for (int64_t r = 0; r < R; r++) {
+      float a = A[r * lda + k];
+      if (a == 0) continue;
+      const float *restrict b = B + r * P;
+      for (int64_t p = 0; p < P; p++) yk[p] += a * b[p];
+    }
+  }
+}
+
+/* y (R x K) += A (R x P) B^T (B: K x P), as axpys over the transpose bt (P x K). */
+static void gemm_nt_acc(const float *A, const float *B, int64_t R, int64_t K, int64_t P, float *bt, float *y) {
+  for (int64_t k = 0; k < K; k++)
+    for (int64_t p = 0; p < P; p++) bt[p * K + k] = B[k * P + p];
+  gemm_acc(A, P, bt, R, P, K, y);
+}
+
+typedef struct {
+  float **val, **raw, **grad; /* per value: B x size, fake-quantized, before it, d loss / d val */
+  float *col, *dcol, *colt;   /* scratch for the largest layer */
+} Act;
+
+static void conv_forward(const Node *n, const float *x, float *y, float *col) {
+  int64_t P = n->oh * n->ow, ng = n->N / n->G, Kg = n->K;
+  for (int64_t o = 0; o < n->N; o++)
+    for (int64_t p = 0; p < P; p++) y[o * P + p] = n->bias[o];
+  for (int64_t g = 0; g < n->G; g++) {
+    im2col(n, x, g, col);
+    gemm_acc(n->w + g * ng * Kg, Kg, col, ng, Kg, P, y + g * ng * P);
+  }
+}
+
+/* gw += dy x^T; dx += W^T dy (dx NULL: not needed). */
+static void conv_backward(Node *n, const float *x, const float *dy, float *dx, Act *a) {
+  int64_t P = n->oh * n->ow, ng = n->N / n->G, Kg = n->K;
+  for (int64_t g = 0; g < n->G; g++) {
+    im2col(n, x, g, a->col);
+    gemm_nt_acc(dy + g * ng * P, a->col, ng, Kg, P, a->colt, n->gw + g * ng * Kg);
+    if (!dx) continue;
+    memset(a->dcol, 0, sizeof(float) * (size_t)(Kg * P));
+    gemm_tn_acc(n->w + g * ng * Kg, Kg, dy + g * ng * P, ng, Kg, P, a->dcol);
+    col2im(n, a->dcol, g, dx);
+  }
+}
+
+/* The block on samples idx[0..nb): val / raw of every value (value 0 given). */
+static void forward(Block *b, Act *a, int nb) {
+  for (int i = 0; i < b->nn; i++) {
+    Node *n = &b->n[i];
+    int64_t sz = n->size;
+    for (int s = 0; s < nb; s++) {
+      float *y = a->raw[i + 1] + s * sz;
+      const float *x = a->val[n->a] + s * (n->a ? b->n[n->a - 1].size : b->xsize);
+      if (n->layer >= 0) conv_forward(n, x, y, a->col);
+      else if (n->k == DL_OP_RELU)
+        for (int64_t j = 0; j < sz; j++) y[j] = x[j] > 0 ? x[j] : 0;
+      else {
+        const float *x2 = a->val[n->b] + s * (n->b ? b->n[n->b - 1].size : b->xsize);
+        for (int64_t j = 0; j < sz; j++) y[j] = x[j] + x2[j];
+      }
+    }
+    memcpy(a->val[i + 1], a->raw[i + 1], sizeof(float) * (size_t)(sz * nb));
+    if (n->quant) fake_quant(&n->q, a->val[i + 1], sz * nb);
+  }
+}
+
+/* Gradients of every layer's weights (gw) from a->grad[nn] (d loss / d output). */
+static void backward(Block *b, Act *a, int nb) {
+  for (int i = 0; i < b->nn; i++) memset(a->grad[i], 0, sizeof(float) * (size_t)(nb * (i ? b->n[i - 1].size : b->xsize)));
+  for (int i = b->nn - 1; i >= 0; i--) {
+    Node *n = &b->n[i];
+    int64_t sz = n->size, sa = n->a ? b->n[n->a - 1].size : b->xsize;
+    float *g = a->grad[i + 1];
+    if (n->quant) { /* straight through inside the grid's range */
+      float lo = (float)((double)(n->q.qmin - n->q.zp) * n->q.scale), hi = (float)((double)(n->q.qmax - n->q.zp) * n->q.scale);
+      for (int64_t j = 0; j < sz * nb; j++)
+        if (a->raw[i + 1][j] < lo || a->raw[i + 1][j] > hi) g[j] = 0;
+    }
+    for (int s = 0; s < nb; s++) {
+      const float *gs = g + s * sz;
+      float *ga = n->a ? a->grad[n->a] + s * sa : NULL;
+      if (n->layer >= 0) conv_backward(n, a->val[n->a] + s * sa, gs, ga, a);
+      else if (n->k == DL_OP_RELU) {
+        const float *y = a->raw[i + 1] + s * sz;
+        if (ga)
+          for (int64_t j = 0; j < sz; j++) ga[j] += y[j] > 0 ? gs[j] : 0;
+      } else {
+        int64_t sb = n->b ? b->n[n->b - 1].size : b->xsize;
+        float *gb = n->b ? a->grad[n->b] + s * sb : NULL;
+        for (int64_t j = 0; j < sz; j++) {
+          if (ga) ga[j] += gs[j];
+          if (gb) gb[j] += gs[j];
+        }
+      }
+    }
+  }
+}
+
+/* ---- learning the rounding ---------------------------------------------------- */
+
+static bool layer_init(Node *n, MlirOperation op, const DlGram *l) {
+  if (!dl_layer_weights_read(op, l, &n->lw)) return false;
+  int64_t N = n->N, K = n->K, d = K + 1, nk = N * K;
+  n->fl = malloc(sizeof(double) * (size_t)nk), n->V = malloc(sizeof(double) * (size_t)nk);
+  n->m1 = calloc((size_t)nk, sizeof(double)), n->m2 = calloc((size_t)nk, sizeof(double));
+  n->fixed = malloc((size_t)nk);
+  n->w = malloc(sizeof(float) * (size_t)nk), n->gw = malloc(sizeof(float) * (size_t)nk);
+  n->bias = malloc(sizeof(float) * (size_t)N);
+  for (int64_t o = 0; o < N; o++) {
+    n->bias[o] = (float)n->lw.v[o * d + K];
+    for (int64_t k = 0; k < K; k++) {
+      int64_t i = o * K + k;
+      double wv = n->lw.v[o * d + k], x = wv / n->lw.s[o], f = floor(x), fr = x - f;
+      n->fixed[i] = !(f >= (double)-n->lw.qmax && f + 1 <= (double)n->lw.qmax);
+      n->fl[i] = n->fixed[i] ? (double)dl_quantize_f((float)wv, (float)n->lw.s[o], 0, -n->lw.qmax, n->lw.qmax) : f;
+      n->V[i] = n->fixed[i] ? 0 : -log((ZETA - GAMMA) / (fr - GAMMA) - 1);
+    }
+  }
+  return true;
+}
+
+static void layer_free(Node *n) {
+  free(n->fl), free(n->V), free(n->m1), free(n->m2), free(n->fixed), free(n->w), free(n->gw), free(n->bias);
+  free(n->lw.v), free(n->lw.s);
+}
+
+/* The weights in use: soft (h(V)), learned (f + [V >= 0]) or nearest. */
+typedef enum { SOFT, HARD, NEAREST } Mode;
+
+static void set_weights(Node *n, Mode mode) {
+  for (int64_t o = 0; o < n->N; o++)
+    for (int64_t k = 0; k < n->K; k++) {
+      int64_t i = o * n->K + k;
+      double s = n->lw.s[o], q;
+      if (mode == NEAREST) q = (double)dl_quantize_f((float)n->lw.v[o * (n->K + 1) + k], (float)s, 0, -n->lw.qmax, n->lw.qmax);
+      else q = n->fl[i] + (n->fixed[i] ? 0 : mode == SOFT ? rect(n->V[i]) : n->V[i] >= 0);
+      n->w[i] = mode == SOFT ? (float)(s * q) : dl_dequantize_f((int64_t)q, (float)s, 0);
+    }
+}
+
+/* One Adam step on the V of n from its gradient gw (d loss / d w). */
+static void adam_step(Node *n, int t, double beta) {
+  double c1 = 1 - pow(ADAM_B1, t + 1), c2 = 1 - pow(ADAM_B2, t + 1);
+  for (int64_t o = 0; o < n->N; o++)
+    for (int64_t k = 0; k < n->K; k++) {
+      int64_t i = o * n->K + k;
+      if (n->fixed[i]) continue;
+      double sg = sigmoid(n->V[i]), hr = sg * (ZETA - GAMMA) + GAMMA, h = fmin(1, fmax(0, hr));
+      double dh = hr > 0 && hr < 1 ? (ZETA - GAMMA) * sg * (1 - sg) : 0;
+      double gh = n->lw.s[o] * (double)n->gw[i];
+      if (beta > 0 && h != 0.5) {
+        double u = 2 * h - 1;
+        gh -= LAMBDA * 2 * beta * pow(fabs(u), beta - 1) * (u > 0 ? 1 : -1);
+      }
+      double g = gh * dh;
+      n->m1[i] = ADAM_B1 * n->m1[i] + (1 - ADAM_B1) * g, n->m2[i] = ADAM_B2 * n->m2[i] + (1 - ADAM_B2) * g * g;
+      n->V[i] -= LR * (n->m1[i] / c1) / (sqrt(n->m2[i] / c2) + ADAM_EPS);
+    }
+}
+
+/* Samples [s0, s0 + nb) of xs / ts into the batch; the output's squared error summed; d loss into grad[nn]. */
+static double batch_loss(Block *b, Act *a, const float *xs, const float *ts, int64_t s0, int nb, bool grad) {
+  int64_t ysz = b->n[b->nn - 1].size;
+  memcpy(a->val[0], xs + s0 * b->xsize, sizeof(float) * (size_t)(nb * b->xsize));
+  forward(b, a, nb);
+  double loss = 0;
+  const float *y = a->val[b->nn], *t = ts + s0 * ysz;
+  for (int64_t j = 0; j < nb * ysz; j++) {
+    float d = y[j] - t[j];
+    loss += (double)d * d;
+    if (grad) a->grad[b->nn][j] = 2 * d / (float)nb;
+  }
+  return loss;
+}
+
+/* The whole error over ns samples with the weights in mode. */
+static double total_loss(Block *b, Act *a, const float *xs, const float *ts, int64_t ns, Mode mode) {
+  for (int i = 0; i < b->nn; i++)
+    if (b->n[i].layer >= 0) set_weights(&b->n[i], mode);
+  double l = 0;
+  for (int64_t s = 0; s < ns; s += BATCH) l += batch_loss(b, a, xs, ts, s, (int)(ns - s < BATCH ? ns - s : BATCH), false);
+  return l;
+}
+
+/* Learns the rounding of block b's layers from its inputs xs and float outputs ts (ns samples each) and
+ * writes it; false (nothing written) when a layer is not on a grid (kept float, outliers, codebooks). */
+static bool reconstruct(Block *b, MlirOperation *layers, const DlHessians *h, const float *xs, const float *ts,
+                        int64_t ns) {
+  Act a = {0};
+  int nv = b->nn + 1;
+  a.val = calloc((size_t)nv, sizeof(float *)), a.raw = calloc((size_t)nv, sizeof(float *)),
+  a.grad = calloc((size_t)nv, sizeof(float *));
+  int64_t scratch = 1;
+  for (int v = 0; v < nv; v++) {
+    int64_t sz = (v ? b->n[v - 1].size : b->xsize) * BATCH;
+    a.val[v] = malloc(sizeof(float) * (size_t)sz), a.raw[v] = malloc(sizeof(float) * (size_t)sz);
+    a.grad[v] = malloc(sizeof(float) * (size_t)sz);
+  }
+  bool ok = true;
+  for (int i = 0; i < b->nn; i++) {
+    Node *n = &b->n[i];
+    if (n->layer < 0) continue;
+    ok &= layer_init(n, layers[n->layer], &h->l[n->layer]);
+    if (n->K * n->oh * n->ow > scratch) scratch = n->K * n->oh * n->ow;
+  }
+  a.col = malloc(sizeof(float) * (size_t)scratch), a.dcol = malloc(sizeof(float) * (size_t)scratch);
+  a.colt = malloc(sizeof(float) * (size_t)scratch);
+  for (int t = 0; ok && t < ITERS; t++) {
+    double beta = t < WARMUP ? 0 : BETA_LO + (BETA_HI - BETA_LO) * (1 - (double)(t - WARMUP) / (ITERS - WARMUP));
+    int64_t s0 = (int64_t)t * BATCH % ns;
+    int nb = (int)(ns - s0 < BATCH ? ns - s0 : BATCH);
+    for (int i = 0; i < b->nn; i++)
+      if (b->n[i].layer >= 0) {
+        set_weights(&b->n[i], SOFT);
+        memset(b->n[i].gw, 0, sizeof(float) * (size_t)(b->n[i].N * b->n[i].K));
+      }
+    batch_loss(b, &a, xs, ts, s0, nb, true);
+    backward(b, &a, nb);
+    for (int i = 0; i < b->nn; i++)
+      if (b->n[i].layer >= 0) adam_step(&b->n[i], t, beta);
+  }
+  /* the learned rounding, unless rounding to nearest reconstructs the block better */
+  Mode keep = ok && total_loss(b, &a, xs, ts, ns, HARD) < total_loss(b, &a, xs, ts, ns, NEAREST) ? HARD : NEAREST;
+  for (int i = 0; ok && i < b->nn; i++) {
+    Node *n = &b->n[i];
+    if (n->layer < 0) continue;
+    set_weights(n, keep);
+    for (int64_t o = 0; o < n->N; o++)
+      for (int64_t k = 0; k < n->K; k++) n->lw.v[o * (n->K + 1) + k] = n->w[o * n->K + k];
+    dl_layer_weights_write(layers[n->layer], &h->l[n->layer], &n->lw);
+  }
+  for (int i = 0; i < b->nn; i++)
+    if (b->n[i].layer >= 0) layer_free(&b->n[i]);
+  for (int v = 0; v < nv; v++) free(a.val[v]), free(a.raw[v]), free(a.grad[v]);
+  free(a.val), free(a.raw), free(a.grad), free(a.col), free(a.dcol), free(a.colt);
+  return ok;
+}
+
+int dl_brecq_blocks(MlirModule m, const DlHessians *h) {
+  int nb;
+  free(find_blocks(m, h, &nb));
+  return nb;
+}
+
+bool dl_brecq_apply(MlirModule m, const DlHessians *h, DlError *e) {
+  int nb, nl, with = 0;
+  for (int i = 0; i < h->n; i++) with += h->l[i].H != NULL;
+  if (!with) return dl_error_set(e, "--wround=brecq: the model has no conv, gemm or matmul with constant weights to round");
+  Block *bs = find_blocks(m, h, &nb);
+  if (!nb) dl_warn(mlirModuleGetContext(m), "--wround=brecq: the model has no residual block; every layer rounded by adaround");
+  bool *skip = calloc((size_t)(h->n ? h->n : 1), sizeof(bool));
+  for (int i = 0; i < nb; i++)
+    for (int j = 0; j < bs[i].nn; j++)
+      if (bs[i].n[j].layer >= 0) skip[bs[i].n[j].layer] = true;
+  int64_t ns = h->samples < SAMPLES ? h->samples : SAMPLES;
+  /* the float model's block outputs, before anything is rounded */
+  float **ts = calloc((size_t)(nb ? nb : 1), sizeof(float *)), *xs = NULL;
+  MlirValue *ys = malloc(sizeof(MlirValue) * (size_t)(nb ? nb : 1));
+  int64_t *ysz = malloc(sizeof(int64_t) * (size_t)(nb ? nb : 1));
+  for (int i = 0; i < nb; i++) {
+    ys[i] = bs[i].y, ysz[i] = bs[i].n[bs[i].nn - 1].size;
+    ts[i] = malloc(sizeof(float) * (size_t)(ns * ysz[i]));
+  }
+  bool ok = !nb || run_model(m, h->data, ns, false, ys, ysz, nb, ts, e);
+  /* the layers outside blocks: adaround (this also reports a model with nothing to round) */
+  ok = ok && dl_wround_some(m, h, DL_WROUND_ADAROUND, skip, e);
+  MlirOperation *layers = ok ? dl_wround_layers(m, &nl) : NULL;
+  for (int i = 0; ok && i < nb; i++) {
+    xs = realloc(xs, sizeof(float) * (size_t)(ns * bs[i].xsize));
+    ok = run_model(m, h->data, ns, true, &bs[i].x, &bs[i].xsize, 1, &xs, e);
+    if (ok && !reconstruct(&bs[i], layers, h, xs, ts[i], ns)) { /* those layers layer-wise instead */
+      for (int j = 0; j < h->n; j++) skip[j] = true;
+      for (int j = 0; j < bs[i].nn; j++)
+        if (bs[i].n[j].layer >= 0) skip[bs[i].n[j].layer] = false;
+      ok = dl_wround_some(m, h, DL_WROUND_ADAROUND, skip, e);
+    }
+    free(layers);
+    layers = dl_wround_layers(m, &nl); /* the rewritten layers keep their ops */
+  }
+  free(layers);
+  for (int i = 0; i < nb; i++) free(ts[i]);
+  free(ts), free(xs), free(ys), free(ysz), free(skip), free(bs);
+  if (ok) dl_erase_dead_constants(dl_module_func(m));
+  return ok;
+}
