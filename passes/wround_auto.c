@@ -1,18 +1,21 @@
 /* --wround=auto, the default below 6 weight bits (dlc/gptq.h): the rounding
- * (nearest, gptq, adaround) whose quantized model's outputs are closest to
- * the float model's on the last fifth of the calibration samples, which the
- * statistics for gptq and adaround do not see. Closest: the least summed
- * squared difference over all outputs; a tie goes to the earlier of nearest,
- * gptq, adaround, so the choice is never worse than nearest there. */
+ * (nearest, gptq, adaround, and brecq when the model has residual blocks)
+ * whose quantized model's outputs are closest to the float model's on the
+ * last fifth of the calibration samples, which the statistics for gptq,
+ * adaround and brecq do not see. Closest: the least summed squared difference
+ * over all outputs; a tie goes to the earlier of nearest, gptq, adaround,
+ * brecq, so the choice is never worse than nearest there. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "dlc/gptq.h"
 #include "dlc/passes.h"
 #include "dlc/plan.h"
 #include "pass_util.h"
+#include "wround.h"
 
-enum { NCAND = 3 };
-static const DlWeightRound cands[NCAND] = {DL_WROUND_NEAREST, DL_WROUND_GPTQ, DL_WROUND_ADAROUND};
+enum { NCAND = 4 };
+static const DlWeightRound cands[NCAND] = {DL_WROUND_NEAREST, DL_WROUND_GPTQ, DL_WROUND_ADAROUND, DL_WROUND_BRECQ};
 
 /* All outputs of m on samples [from, to) of data, one after the other into *out (malloc'd, *n floats). */
 static bool outputs(MlirModule m, const DlTensor *data, int64_t from, int64_t to, float **out, int64_t *n, DlError *e) {
@@ -77,10 +80,11 @@ bool dl_wround_auto(MlirModule m, const DlTensor *data, bool must_round, int job
   float *ref = NULL;
   int64_t nref;
   double err[NCAND];
+  int ncand = dl_brecq_blocks(m, h) > 0 ? NCAND : NCAND - 1;
   MlirModule best = {NULL};
   bool ok = outputs(m, data, fit, total, &ref, &nref, e);
   bool none = false; /* no layer to round: nearest, or with must_round the error */
-  for (int i = 0; ok && !none && i < NCAND; i++) {
+  for (int i = 0; ok && !none && i < ncand; i++) {
     MlirModule c = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(m)));
     if (cands[i] != DL_WROUND_NEAREST && !dl_wround_apply(c, h, cands[i], e)) {
       mlirModuleDestroy(c);
@@ -101,11 +105,13 @@ bool dl_wround_auto(MlirModule m, const DlTensor *data, bool must_round, int job
   }
   if (ok && *chosen != DL_WROUND_NEAREST) take_func(m, best);
   if (!mlirModuleIsNull(best)) mlirModuleDestroy(best);
+  char more[64] = "";
+  if (ok && !none && ncand > 3) snprintf(more, sizeof more, ", brecq %.6g", err[3]);
   if (ok && !none)
     dl_warn(mlirModuleGetContext(m),
             "--wround=auto: %s (output error on %lld held-out calibration samples: nearest %.6g, gptq %.6g, "
-            "adaround %.6g; statistics from %lld)",
-            dl_wround_name(*chosen), (long long)held, err[0], err[1], err[2],
+            "adaround %.6g%s; statistics from %lld)",
+            dl_wround_name(*chosen), (long long)held, err[0], err[1], err[2], more,
             (long long)(fit < DL_GPTQ_SAMPLES ? fit : DL_GPTQ_SAMPLES));
   free(ref);
   dl_hessians_free(h);
