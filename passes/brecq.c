@@ -16,7 +16,10 @@
  * the mini-batch), not BRECQ's Fisher-weighted one: the calibration samples
  * carry no labels. h(V), its initialization, Adam, the regularizer and its
  * beta schedule are adaround.c's; fixed iteration count and mini-batch order,
- * float arithmetic in a fixed order without FMA: the same bits on every CPU.
+ * float arithmetic in a fixed order without FMA (the AVX2 clones vectorize
+ * over independent outputs only): the same bits run after run, and across
+ * CPUs up to libm's exp and pow (glibc picks FMA variants where the CPU has
+ * them), as for adaround.
  * Finally the block keeps rounding to nearest if that gives it the smaller
  * error on all the samples. Attention blocks are not built: a ViT's layers
  * round layer-wise (adaround). */
