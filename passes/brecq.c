@@ -32,7 +32,7 @@
 #include "pass_util.h"
 #include "wround.h"
 
-enum { ITERS = 400, WARMUP = ITERS / 5, BATCH = 16, SAMPLES = 256, MAXNODES = 16, CHAIN = 8 };
+enum { ITERS = 1000, WARMUP = ITERS / 5, BATCH = 16, SAMPLES = 512, MAXNODES = 16, CHAIN = 8 };
 static const double ZETA = 1.1, GAMMA = -0.1, LAMBDA = 0.01, LR = 0.03, BETA_HI = 20, BETA_LO = 2;
 static const double ADAM_B1 = 0.9, ADAM_B2 = 0.999, ADAM_EPS = 1e-8;
 
