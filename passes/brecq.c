@@ -296,30 +296,19 @@ static void col2im(const Node *n, const float *dcol, int64_t g, float *dx) {
           }
 }
 
-/* y (R x P) += A (R x K, row stride lda) B (K x P): axpys over contiguous rows, no reassociation. */
-__attribute__((target_clones("avx2", "default"))) static void gemm_acc(const float *A, int64_t lda, const float *B,
-                                                                       int64_t R, int64_t K, int64_t P, float *y) {
+/* y (R x P) += A B (B: K x P), A's element (r, k) at A[r * rs + k * cs]: axpys over
+ * contiguous rows, no reassociation. A (R x K, row stride lda) is (lda, 1); the
+ * transpose of an R x K matrix of row stride lda, K x R, is (1, lda). */
+__attribute__((target_clones("avx2", "default"))) static void gemm_acc(const float *A, int64_t rs, int64_t cs,
+                                                                       const float *B, int64_t R, int64_t K,
+                                                                       int64_t P, float *y) {
   for (int64_t r = 0; r < R; r++) {
     float *restrict yr = y + r * P;
     for (int64_t k = 0; k < K; k++) {
-      float a = A[r * lda + k];
+      float a = A[r * rs + k * cs];
       if (a == 0) continue;
       const float *restrict b = B + k * P;
       for (int64_t p = 0; p < P; p++) yr[p] += a * b[p];
-    }
-  }
-}
-
-/* y (K x P) += A^T (A: R x K, row stride lda) B (R x P). */
-__attribute__((target_clones("avx2", "default"))) static void gemm_tn_acc(const float *A, int64_t lda, const float *B,
-                                                                          int64_t R, int64_t K, int64_t P, float *y) {
-  for (int64_t k = 0; k < K; k++) {
-    float *restrict yk = y + k * P;
-    for (int64_t r = 0; r < R; r++) {
-      float a = A[r * lda + k];
-      if (a == 0) continue;
-      const float *restrict b = B + r * P;
-      for (int64_t p = 0; p < P; p++) yk[p] += a * b[p];
     }
   }
 }
@@ -328,7 +317,7 @@ __attribute__((target_clones("avx2", "default"))) static void gemm_tn_acc(const 
 static void gemm_nt_acc(const float *A, const float *B, int64_t R, int64_t K, int64_t P, float *bt, float *y) {
   for (int64_t k = 0; k < K; k++)
     for (int64_t p = 0; p < P; p++) bt[p * K + k] = B[k * P + p];
-  gemm_acc(A, P, bt, R, P, K, y);
+  gemm_acc(A, P, 1, bt, R, P, K, y);
 }
 
 typedef struct {
@@ -342,7 +331,7 @@ static void conv_forward(const Node *n, const float *x, float *y, float *col) {
     for (int64_t p = 0; p < P; p++) y[o * P + p] = n->bias[o];
   for (int64_t g = 0; g < n->G; g++) {
     im2col(n, x, g, col);
-    gemm_acc(n->w + g * ng * Kg, Kg, col, ng, Kg, P, y + g * ng * P);
+    gemm_acc(n->w + g * ng * Kg, Kg, 1, col, ng, Kg, P, y + g * ng * P);
   }
 }
 
@@ -354,7 +343,7 @@ static void conv_backward(Node *n, const float *x, const float *dy, float *dx, A
     gemm_nt_acc(dy + g * ng * P, a->col, ng, Kg, P, a->colt, n->gw + g * ng * Kg);
     if (!dx) continue;
     memset(a->dcol, 0, sizeof(float) * (size_t)(Kg * P));
-    gemm_tn_acc(n->w + g * ng * Kg, Kg, dy + g * ng * P, ng, Kg, P, a->dcol);
+    gemm_acc(n->w + g * ng * Kg, 1, Kg, dy + g * ng * P, Kg, ng, P, a->dcol);
     col2im(n, a->dcol, g, dx);
   }
 }
