@@ -268,31 +268,22 @@ static bool run_model(MlirModule m, const DlTensor *data, int64_t ns, bool quant
 
 /* ---- the block's forward and backward ------------------------------------------ */
 
-/* col[k][p] (K x oh*ow) of group g of image x (C x H x W). */
-static void im2col(const Node *n, const float *x, int64_t g, float *col) {
+/* The im2col map of group g: column row k, position p reads image element
+ * ((g * cg + c) * H + iy) * W + ix, or padding. Forward (back = false):
+ * col[k][p] (K x oh*ow) from the image x (C x H x W), zeros for padding;
+ * backward (back = true): dx (C x H x W) += each dcol[k][p] at its element. */
+static void im2col_map(const Node *n, int64_t g, bool back, const float *src, float *dst) {
   int64_t cg = n->C / n->G, P = n->oh * n->ow, k = 0;
   for (int64_t c = 0; c < cg; c++)
     for (int64_t ky = 0; ky < n->kh; ky++)
       for (int64_t kx = 0; kx < n->kw; kx++, k++)
         for (int64_t oy = 0; oy < n->oh; oy++)
           for (int64_t ox = 0; ox < n->ow; ox++) {
-            int64_t iy = oy * n->sy - n->py + ky * n->dy, ix = ox * n->sx - n->px + kx * n->dx;
-            col[k * P + oy * n->ow + ox] =
-                iy < 0 || iy >= n->H || ix < 0 || ix >= n->W ? 0 : x[((g * cg + c) * n->H + iy) * n->W + ix];
-          }
-}
-
-/* dx (C x H x W) += the image positions of dcol (K x oh*ow) of group g. */
-static void col2im(const Node *n, const float *dcol, int64_t g, float *dx) {
-  int64_t cg = n->C / n->G, P = n->oh * n->ow, k = 0;
-  for (int64_t c = 0; c < cg; c++)
-    for (int64_t ky = 0; ky < n->kh; ky++)
-      for (int64_t kx = 0; kx < n->kw; kx++, k++)
-        for (int64_t oy = 0; oy < n->oh; oy++)
-          for (int64_t ox = 0; ox < n->ow; ox++) {
-            int64_t iy = oy * n->sy - n->py + ky * n->dy, ix = ox * n->sx - n->px + kx * n->dx;
-            if (iy >= 0 && iy < n->H && ix >= 0 && ix < n->W)
-              dx[((g * cg + c) * n->H + iy) * n->W + ix] += dcol[k * P + oy * n->ow + ox];
+            int64_t iy = oy * n->sy - n->py + ky * n->dy, ix = ox * n->sx - n->px + kx * n->dx, kp = k * P + oy * n->ow + ox;
+            bool in = iy >= 0 && iy < n->H && ix >= 0 && ix < n->W;
+            int64_t at = ((g * cg + c) * n->H + iy) * n->W + ix;
+            if (!back) dst[kp] = in ? src[at] : 0;
+            else if (in) dst[at] += src[kp];
           }
 }
 
@@ -330,7 +321,7 @@ static void conv_forward(const Node *n, const float *x, float *y, float *col) {
   for (int64_t o = 0; o < n->N; o++)
     for (int64_t p = 0; p < P; p++) y[o * P + p] = n->bias[o];
   for (int64_t g = 0; g < n->G; g++) {
-    im2col(n, x, g, col);
+    im2col_map(n, g, false, x, col);
     gemm_acc(n->w + g * ng * Kg, Kg, 1, col, ng, Kg, P, y + g * ng * P);
   }
 }
@@ -339,12 +330,12 @@ static void conv_forward(const Node *n, const float *x, float *y, float *col) {
 static void conv_backward(Node *n, const float *x, const float *dy, float *dx, Act *a) {
   int64_t P = n->oh * n->ow, ng = n->N / n->G, Kg = n->K;
   for (int64_t g = 0; g < n->G; g++) {
-    im2col(n, x, g, a->col);
+    im2col_map(n, g, false, x, a->col);
     gemm_nt_acc(dy + g * ng * P, a->col, ng, Kg, P, a->colt, n->gw + g * ng * Kg);
     if (!dx) continue;
     memset(a->dcol, 0, sizeof(float) * (size_t)(Kg * P));
     gemm_acc(n->w + g * ng * Kg, 1, Kg, dy + g * ng * P, Kg, ng, P, a->dcol);
-    col2im(n, a->dcol, g, dx);
+    im2col_map(n, g, true, a->dcol, dx);
   }
 }
 
