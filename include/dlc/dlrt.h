@@ -61,6 +61,9 @@ void dlrt_sgemm(dlrt_i M, dlrt_i N, dlrt_i K, const float *A, dlrt_i lda, const 
                 float *C, dlrt_i ldc, int accumulate);
 /* Scratch floats conv needs. */
 dlrt_i dlrt_conv_scratch(const dlrt_win *g);
+/* The output bits and indices of a computing grid, 16 positions at a time (see dlrt.c). */
+void dlrt_keep(dlrt_i np, dlrt_i rows, dlrt_i prow, dlrt_i pitch, dlrt_i cols, dlrt_i nb, uint16_t *keep,
+               int32_t *pos);
 void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b, float *y,
                float *scratch, dlrt_act act);
 void dlrt_conv_transpose(const dlrt_win *g, const float *x, const float *w, const float *b, float *y,

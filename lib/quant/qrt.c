@@ -850,12 +850,11 @@ static void qrt_tr16(const int32_t *tile, dlrt_i np, dlrt_i pitch, const int32_t
 #endif
 /* @end */
 
-/* @fn qrt_grid */
+/* @fn qrt_grid uses dlrt_keep */
 /* The grid the plane and grid kernels compute on (2-D windows at strides sh, sw of 1 or 2): the input
  * zero-padded to at least what the outputs read, split into sh x sw phase planes of *hp rows of *wp;
- * output (r, c) is computed at grid position r * wp + c. qrt_grid_keep: for each 16 grid positions of
- * the first nq, the bits of those that are outputs (columns < od[2] of rows < od[1]) and, when pos is
- * not NULL, where the first of them goes in the closed-up output. */
+ * output (r, c) is computed at grid position r * wp + c; which of the first nq positions are outputs
+ * (columns < od[2] of rows < od[1]) and where they go: dlrt_keep(1, od[1], hp, wp, od[2], nq / 16, ..). */
 static void qrt_grid_dims(const dlrt_win *g, dlrt_i *hp, dlrt_i *wp) {
   dlrt_i e[2], i;
   for (i = 1; i < 3; i++) {
@@ -863,15 +862,6 @@ static void qrt_grid_dims(const dlrt_win *g, dlrt_i *hp, dlrt_i *wp) {
     e[i - 1] = ((need > have ? need : have) + g->stride[i] - 1) / g->stride[i];
   }
   *hp = e[0], *wp = e[1];
-}
-static void qrt_grid_keep(const dlrt_win *g, dlrt_i wp, dlrt_i nq, uint16_t *keep, int32_t *pos) {
-  dlrt_i i, t, at = 0, col = 0, end = g->od[1] * wp; /* col: position 16 i + t's column, stepped (no division) */
-  for (i = 0; i < nq / 16; i++) {
-    for (keep[i] = 0, t = 0; t < 16; t++, col = col + 1 == wp ? 0 : col + 1)
-      keep[i] |= (uint16_t)((col < g->od[2] && 16 * i + t < end) << t);
-    if (pos) pos[i] = (int32_t)at;
-    for (t = 0; t < 16; t++) at += keep[i] >> t & 1;
-  }
 }
 /* @end */
 
@@ -984,7 +974,7 @@ static QRT_TZ void qrt_convgr_z(const dlrt_win *g, const int8_t *x, int64_t zx, 
   qrt_gr_dims(g, &d);
   qp = (int32_t *)(void *)(scratch + d.at[0]), wb = (int8_t *)(scratch + d.at[1]);
   keep = (uint16_t *)(void *)(scratch + d.at[2]), pos = (int32_t *)(void *)(scratch + d.at[3]);
-  qrt_grid_keep(g, d.wp, d.nq, keep, pos);
+  dlrt_keep(1, g->od[1], 0, d.wp, g->od[2], d.nq / 16, keep, pos);
   memset(qp, (int)zu, (size_t)(d.kq * d.np * d.pb * 4));
   for (n = 0; n < g->n; n++)
     for (gr = 0; gr < g->group; gr++) {
@@ -1681,7 +1671,7 @@ static void qrt_convpl(const dlrt_win *g, const int8_t *x, int64_t zx, qrt_wts w
   pp = scratch + d.at[0], qd = (int32_t *)(void *)(scratch + d.at[1]), sum = (int32_t *)(void *)(scratch + d.at[2]);
   wb = (int8_t *)(scratch + d.at[3]), keep = (uint16_t *)(void *)(scratch + d.at[4]);
   memset(pp, (int)zu, (size_t)(2 * np * d.pb));
-  qrt_grid_keep(g, d.wp, d.nq, keep, NULL);
+  dlrt_keep(1, g->od[1], 0, d.wp, g->od[2], d.nq / 16, keep, NULL);
   for (i = 0; i <= nc; i++) { /* the planes of input channel i (n * c + c), then the outputs of channel i - 1 */
     dlrt_i c = (i - 1) % g->c, n = (i - 1) / g->c;
     if (i < nc) {

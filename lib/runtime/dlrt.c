@@ -578,7 +578,36 @@ dlrt_i dlrt_conv_scratch(const dlrt_win *g) {
 }
 /* @end */
 
-/* @fn dlrt_conv uses dlrt_ctile dlrt_conv_prep */
+/* @fn dlrt_keep */
+/* Which positions of a computing grid are outputs, 16 at a time. The grid is
+ * np planes of prow rows of pitch positions; the first cols positions of each
+ * plane's first rows rows are outputs, and outputs in grid order are
+ * consecutive. keep[i] bit t: position 16 i + t is an output (positions from
+ * 16 nb on are not looked at); pos[i], unless pos is NULL: the output index of
+ * block i's first kept position. Bits are set a row's run at a time. */
+void dlrt_keep(dlrt_i np, dlrt_i rows, dlrt_i prow, dlrt_i pitch, dlrt_i cols, dlrt_i nb, uint16_t *keep,
+               int32_t *pos) {
+  dlrt_i p, r, i, at = 0, lim = 16 * nb;
+  memset(keep, 0, (size_t)nb * sizeof *keep);
+  for (p = 0; p < np; p++)
+    for (r = 0; r < rows; r++) {
+      dlrt_i q = (p * prow + r) * pitch, e = q + cols < lim ? q + cols : lim;
+      while (q < e) {
+        dlrt_i n = e - q < 16 - q % 16 ? e - q : 16 - q % 16;
+        keep[q / 16] |= (uint16_t)(((1u << n) - 1u) << (q % 16));
+        q += n;
+      }
+    }
+  if (pos)
+    for (i = 0; i < nb; i++) {
+      unsigned v = keep[i];
+      v = v - (v >> 1 & 0x5555u), v = (v & 0x3333u) + (v >> 2 & 0x3333u), v = (v + (v >> 4)) & 0x0f0fu;
+      pos[i] = (int32_t)at, at += (dlrt_i)((v + (v >> 8)) & 0x1fu);
+    }
+}
+/* @end */
+
+/* @fn dlrt_conv uses dlrt_ctile dlrt_conv_prep dlrt_keep */
 /* Writes nv grid values of R output channels' tile t (row r at t + r *
  * nr, grid from q0 on) to the channels' outputs (y, y + P, ...), dropping
  * the grid's extra rows and columns, with bias (b: R values or none) and
@@ -605,29 +634,9 @@ static DLRT_TZ void dlrt_put_z(const float *t, int nr, int R, float *dst, dlrt_i
 }
 #endif
 #ifdef DLRT_WZ
-/* Grids of up to 16 DLRT_KEEP_MAX positions also go out through bit tables:
- * keep[i], bit j: grid position 16 i + j < N is an output (its o0, o1, o2
- * inside od); pos[i]: the output index of block i's first kept position
- * (outputs in grid order are consecutive). */
+/* Grids of up to 16 DLRT_KEEP_MAX positions also go out through dlrt_keep's
+ * tables (made once per call, on the stack). */
 #define DLRT_KEEP_MAX 512
-static void dlrt_grid_keep(const dlrt_win *g, const dlrt_conv_geo *o, dlrt_i N, uint16_t *keep, int32_t *pos) {
-  uint64_t bits[DLRT_KEEP_MAX / 4];
-  dlrt_i o0, o1, i, nb = (N + 15) / 16, at = 0;
-  memset(bits, 0, sizeof(uint64_t) * (size_t)((nb + 3) / 4));
-  for (o0 = 0; o0 < g->od[0]; o0++) /* each output row's run of od[2] grid positions, set a word at a time */
-    for (o1 = 0; o1 < g->od[1]; o1++) {
-      dlrt_i q = (o0 * o->ext[1] + o1) * o->ext[2], e = q + g->od[2];
-      while (q < e) {
-        dlrt_i n = e - q < 64 - q % 64 ? e - q : 64 - q % 64;
-        bits[q / 64] |= (n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << (q % 64);
-        q += n;
-      }
-    }
-  for (i = 0; i < nb; i++) {
-    keep[i] = (uint16_t)(bits[i / 4] >> (16 * (i % 4))), pos[i] = (int32_t)at;
-    at += __builtin_popcount(keep[i]);
-  }
-}
 /* dlrt_conv_put for the AVX-512 tiles (nr = 32) through those tables: per
  * channel and 16 grid values, the same add and clamp as dlrt_put_z, the kept
  * lanes closed up (VCOMPRESSPS into a register) and stored at their output
@@ -723,7 +732,8 @@ void dlrt_conv(const dlrt_win *g, const float *x, const float *w, const float *b
   N = ((g->od[0] - 1) * o.ext[1] + g->od[1] - 1) * o.ext[2] + g->od[2];
   dlrt_conv_offsets(g, &o, cg, off);
 #ifdef DLRT_WZ
-  if (nr == 32 && N <= 16 * DLRT_KEEP_MAX) dlrt_grid_keep(g, &o, N, keep, pos), kb = keep, kp = pos;
+  if (nr == 32 && N <= 16 * DLRT_KEEP_MAX)
+    dlrt_keep(g->od[0], g->od[1], o.ext[1], o.ext[2], g->od[2], (N + 15) / 16, keep, pos), kb = keep, kp = pos;
 #endif
   for (n = 0; n < g->n; n++) {
     const float *xn = x + n * g->c * ivol;
