@@ -567,6 +567,11 @@ static bool check_args(Args *a, DlError *e) {
     if (!a->assign_cost_set && !a->aps.cost->timed) a->aps.objective = DL_BUDGET_BYTES;
     a->aps.device = a->device[at];
     a->aps.approx_compensate = a->qs.approx_compensate;
+    /* the search chooses every layer's multiplier: one given for all, or a compensation with none to compensate, would be ignored */
+    if (a->qs.approx) FAIL("--approx puts one multiplier on every layer, --assign-precision chooses them: list candidates with --assign-approx");
+    if (a->qs.approx_budget > 0) FAIL("--approx-budget is a search of its own: with --assign-precision, list the multipliers with --assign-approx");
+    if (a->qs.approx_compensate && !a->aps.napprox)
+      FAIL("--approx-compensate with --assign-precision compensates the multipliers of --assign-approx: give those too");
     const char *base = strrchr(a->model, '/');
     a->aps.model_name = base ? base + 1 : a->model;
     a->quantize = true;
