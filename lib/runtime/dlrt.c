@@ -613,10 +613,15 @@ void dlrt_keep(dlrt_i np, dlrt_i rows, dlrt_i prow, dlrt_i pitch, dlrt_i cols, d
  * the grid's extra rows and columns, with bias (b: R values or none) and
  * activation. */
 #ifdef DLRT_WZ
+/* 16 values' bias and activation as dlrt_conv_put's scalar loops: the same
+ * add, then MAXPS(lo, v) = (lo > v ? lo : v) and MINPS(hi, v) = (hi < v ? hi :
+ * v), dlrt_apply_act's selections, NaN kept. */
+static inline DLRT_TZ __m512 dlrt_bias_act_z(__m512 v, const float *b, __m512 vb, dlrt_act act, __m512 lo, __m512 hi) {
+  if (b) v = _mm512_add_ps(v, vb);
+  return act.on ? _mm512_min_ps(hi, _mm512_max_ps(lo, v)) : v;
+}
 /* One run of dlrt_conv_put for all R channels in AVX-512 registers (gcc -O2
- * leaves the scalar loops scalar): the same add, then MAXPS(lo, v) =
- * (lo > v ? lo : v) and MINPS(hi, v) = (hi < v ? hi : v), dlrt_apply_act's
- * selections, NaN kept. */
+ * leaves the scalar loops scalar). */
 static DLRT_TZ void dlrt_put_z(const float *t, int nr, int R, float *dst, dlrt_i P, dlrt_i n, const float *b, dlrt_act act) {
   __m512 lo = _mm512_set1_ps(act.lo), hi = _mm512_set1_ps(act.hi);
   dlrt_i i;
@@ -625,10 +630,7 @@ static DLRT_TZ void dlrt_put_z(const float *t, int nr, int R, float *dst, dlrt_i
     __m512 vb = _mm512_set1_ps(b ? b[ch] : 0.0f);
     for (i = 0; i < n; i += 16) {
       __mmask16 m = (__mmask16)(n - i >= 16 ? 0xffff : (1u << (n - i)) - 1);
-      __m512 v = _mm512_maskz_loadu_ps(m, t + i);
-      if (b) v = _mm512_add_ps(v, vb);
-      if (act.on) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
-      _mm512_mask_storeu_ps(dst + i, m, v);
+      _mm512_mask_storeu_ps(dst + i, m, dlrt_bias_act_z(_mm512_maskz_loadu_ps(m, t + i), b, vb, act, lo, hi));
     }
   }
 }
@@ -638,7 +640,7 @@ static DLRT_TZ void dlrt_put_z(const float *t, int nr, int R, float *dst, dlrt_i
  * tables (made once per call, on the stack). */
 #define DLRT_KEEP_MAX 512
 /* dlrt_conv_put for the AVX-512 tiles (nr = 32) through those tables: per
- * channel and 16 grid values, the same add and clamp as dlrt_put_z, the kept
+ * channel and 16 grid values, dlrt_put_z's add and clamp, the kept
  * lanes closed up (VCOMPRESSPS into a register) and stored at their output
  * index, as many as were kept. */
 static DLRT_TZ void dlrt_put_keep_z(const float *t, int R, dlrt_i nv, dlrt_i q0, const uint16_t *keep,
@@ -650,9 +652,7 @@ static DLRT_TZ void dlrt_put_keep_z(const float *t, int R, dlrt_i nv, dlrt_i q0,
     __m512 vb = _mm512_set1_ps(b ? b[ch] : 0.0f);
     for (i = 0; i < nv; i += 16) {
       __mmask16 k = keep[(q0 + i) / 16];
-      __m512 v = _mm512_loadu_ps(t + i);
-      if (b) v = _mm512_add_ps(v, vb);
-      if (act.on) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+      __m512 v = dlrt_bias_act_z(_mm512_loadu_ps(t + i), b, vb, act, lo, hi);
       _mm512_mask_storeu_ps(y + pos[(q0 + i) / 16], (__mmask16)((1u << __builtin_popcount(k)) - 1),
                             _mm512_maskz_compress_ps(k, v));
     }
