@@ -676,6 +676,18 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n) {
   return h;
 }
 
+/* h and the contents of the file named by spec up to the first of stop's characters, if it can be read */
+static uint64_t fnv_file(uint64_t h, const char *spec, const char *stop) {
+  char path[4096], *text;
+  size_t len;
+  DlError de = {0};
+  snprintf(path, sizeof path, "%s", spec);
+  path[strcspn(path, stop)] = 0;
+  if (access(path, R_OK) == 0 && dl_read_file(path, &text, &len, &de)) h = fnv(h, text, len), free(text);
+  dl_error_clear(&de);
+  return h;
+}
+
 static uint64_t cache_key(Job *j) {
   size_t len;
   char *text = dl_print_op(mlirModuleGetOperation(j->cal), DL_PRINT_LOC, &len);
@@ -688,20 +700,15 @@ static uint64_t cache_key(Job *j) {
                    (long long)j->ps->prune_samples, (int)wround_of(j));
   h = fnv(h, s, (size_t)n);
   /* what the tables depend on besides the text: dlc's version (its kernels and
-   * cost models) and the device file's contents, not its path */
+   * cost models) and the device file's and multiplier tables' contents, not their paths */
   h = fnv(h, DLC_VERSION, strlen(DLC_VERSION));
-  if (j->ps->device) {
-    char path[4096], *text;
-    size_t dl;
-    DlError de = {0};
-    snprintf(path, sizeof path, "%s", j->ps->device);
-    path[strcspn(path, ",")] = 0; /* "FILE.json,key=value" */
-    if (access(path, R_OK) == 0 && dl_read_file(path, &text, &dl, &de)) h = fnv(h, text, dl), free(text);
-    dl_error_clear(&de);
-  }
+  if (j->ps->device) h = fnv_file(h, j->ps->device, ","); /* "FILE.json,key=value" */
   h = fnv(h, j->ps->wbits, sizeof(int) * (size_t)j->ps->nw);
   h = fnv(h, j->ps->sparsity, sizeof(double) * (size_t)j->ps->ns);
-  for (int i = 0; i < j->ps->napprox; i++) h = fnv(h, j->ps->approx[i], strlen(j->ps->approx[i]) + 1);
+  for (int i = 0; i < j->ps->napprox; i++) {
+    h = fnv(h, j->ps->approx[i], strlen(j->ps->approx[i]) + 1);
+    if (!strncmp(j->ps->approx[i], "file:", 5)) h = fnv_file(h, j->ps->approx[i] + 5, "@"); /* "file:PATH[@ENERGY]" */
+  }
   if (j->ps->napprox) h = fnv(h, &j->ps->approx_compensate, sizeof j->ps->approx_compensate);
   return fnv(h, j->ps->abits, sizeof(int) * (size_t)j->ps->na);
 }
