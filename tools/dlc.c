@@ -453,6 +453,16 @@ static void on_read(const char *path, void *u) {
   d->files[d->n++] = strdup(path);
 }
 
+/* A multiplier table (file:PATH[@ENERGY], in a comma-separated list of specs) is an input too. */
+static void dep_tables(const char *list, Deps *d) {
+  for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',') {
+    char path[4200];
+    if (strncmp(p, "file:", 5)) continue;
+    snprintf(path, sizeof path, "%.*s", (int)strcspn(p + 5, "@,"), p + 5);
+    if (path[0] && access(path, R_OK) == 0) on_read(path, d);
+  }
+}
+
 static bool write_depfile(const char *path, const char *target, const Deps *d, DlError *e) {
   size_t cap = 256 + strlen(target) * 2, len = 0;
   for (int i = 0; i < d->n; i++) cap += strlen(d->files[i]) * 2 + 4;
@@ -800,6 +810,8 @@ int main(int argc, char **argv) {
     path[strcspn(path, ",")] = 0; /* "FILE.json,key=value" */
     if (path[0] && access(path, R_OK) == 0) on_read(path, &deps);
   }
+  dep_tables(a.qs.approx, &deps), dep_tables(a.qs.approx_candidates, &deps);
+  for (int i = 0; i < a.aps.napprox; i++) dep_tables(a.aps.approx[i], &deps);
   DlTensor data = {0};
   MlirModule float_m = {NULL}; /* the graph before quantization, for --report */
   bool qdq = false;
