@@ -283,10 +283,60 @@ static inline unsigned dlz_ux(const dlz_params *p, const void *x, int es, long l
 }
 /* @end */
 
-/* @fn dlz_enc uses dlz_ld dlz_t dlz_bits dlz_u dlz_ux dlz_width */
-/* dlz_encode_blocks, with the table of dlz_ux or null. */
+/* @fn dlz_b8 uses dlz_bits */
+/* The int8 encoder's byte path: stored values held as bytes, eight per 64-bit
+ * word. A writer that keeps fewer than 8 bits pending, storing a whole word at
+ * p each time (the caller's buffer has 8 bytes of slack): any n <= 56 bits per
+ * put. The bytes it leaves are dlz_push's. */
+static inline void dlz_put(dlz_wr *o, uint64_t v, int n) {
+  int j, k;
+  o->buf |= v << o->have;
+  o->have += n;
+  for (j = 0; j < 8; j++) o->p[j] = (unsigned char)(o->buf >> (8 * j));
+  k = o->have >> 3;
+  o->p += k, o->buf = k ? o->buf >> (8 * k) : o->buf, o->have &= 7;
+}
+
+/* The eight bytes of x, each below 2^w (1..8), as 8w bits, byte 0 lowest: a PEXT without the instruction. */
+static inline uint64_t dlz_sq8(uint64_t x, int w) {
+  x = (x & 0x00ff00ff00ff00ffull) | (x >> 8 & 0x00ff00ff00ff00ffull) << w;
+  x = (x & 0x0000ffff0000ffffull) | (x >> 16 & 0x0000ffff0000ffffull) << (2 * w);
+  return (x & 0xffffffffull) | (x >> 32) << (4 * w);
+}
+
+/* Bit j set where byte j of v is not 0. */
+static inline unsigned dlz_nz8(uint64_t v) {
+  uint64_t t = (((v & 0x7f7f7f7f7f7f7f7full) + 0x7f7f7f7f7f7f7f7full) | v) & 0x8080808080808080ull;
+  return (unsigned)(((t >> 7) * 0x0102040810204080ull) >> 56);
+}
+
+/* Appends u[0..n) in w (1..8) bits each; u has zeros up to a multiple of 8 past n. */
+static void dlz_pack8(dlz_wr *o, const unsigned char *u, long long n, int w) {
+  long long i;
+  for (i = 0; i < n; i += 8) {
+    uint64_t x = dlz_le64(u + i);
+    int m = n - i < 8 ? (int)(n - i) : 8;
+    if (w < 8) dlz_put(o, dlz_sq8(x, w), m * w);
+    else if (m <= 4) dlz_put(o, x & 0xffffffffull, 8 * m);
+    else dlz_put(o, x & 0xffffffffull, 32), dlz_put(o, x >> 32, 8 * (m - 4));
+  }
+}
+
+/* c[0..k) = the nonzero bytes of u[0..n), in order, followed by 8 zeros; returns k. */
+static long long dlz_nzs8(const unsigned char *u, long long n, unsigned char *c) {
+  long long i, k = 0;
+  for (i = 0; i < n; i++) c[k] = u[i], k += u[i] != 0;
+  for (i = 0; i < 8; i++) c[k + i] = 0;
+  return k;
+}
+/* @end */
+
+/* @fn dlz_enc uses dlz_ld dlz_t dlz_bits dlz_u dlz_ux dlz_width dlz_b8 */
+/* dlz_encode_blocks, with the table of dlz_ux or null; t8: every entry of
+ * the table is below 256, so blocks of at most 256 values whose sub-blocks are
+ * whole bytes of the mask take the byte path (dlz_b8), the same bytes. */
 static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, long long b0, long long b1,
-                      unsigned char *out, size_t cap, const unsigned short *tab) {
+                      unsigned char *out, size_t cap, const unsigned short *tab, int t8) {
   const dlz_params pv = *pp, *p = &pv; /* a copy the compiler can keep in registers while writing bytes */
   long long nb = (n + p->block - 1) / p->block, b, i;
   size_t table = 4 * (size_t)(nb + 1), at;
@@ -299,6 +349,7 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
   unsigned short ub[256]; /* a block of at most 256: each value's stored form, computed once, */
   unsigned char mk[32];    /* and its zero-point mask when sub-blocks are whole bytes (ZVC, ZVW), */
   unsigned short sa[256];  /* and the OR of each sub-block's values */
+  unsigned char u8[272], c8[272]; /* the byte path's stored values, and a run's nonzero ones (zeros past the end) */
   int fm = p->sub % 8 == 0 && p->sub <= 64;
   for (b = b0 + 1; b <= b1; b++) {
     long long i0 = (b - 1) * p->block, ne = i0 + p->block <= n ? p->block : n - i0, nz = 0, nzsub = 0, s, e;
@@ -307,13 +358,41 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
     int mode = DLZ_RAW, m, w, wsub = 0;
     unsigned char *blk = data + at, *pay = blk + 1;
     const unsigned short *bu = ne <= 256 ? ub : 0; /* else computed at every pass */
+    int b8 = t8 && tab && bu && fm;
     dlz_wr o;
-    if (bu && tab && p->k == 0 && p->zp == p->qmin) /* the table is then q - zp (tab[q] >= 0 for every int8 q): */
+    if (b8) { /* the byte path: each value's stored form as a byte, then eight at a time */
+      const int8_t *x8 = (const int8_t *)x + xo;
+      if (p->k == 0 && p->zp == p->qmin) /* t8 then means zp = -128: u = q - zp */
+        for (i = 0; i < ne; i++) u8[i] = (unsigned char)(x8[i] - p->zp);
+      else
+        for (i = 0; i < ne; i++) u8[i] = (unsigned char)tab[(unsigned char)x8[i]];
+      for (i = ne; i < (ne + 15) / 8 * 8; i++) u8[i] = 0;
+      for (s = 0; s < ne; s += p->sub) {
+        uint64_t or8 = 0;
+        long long nzs = 0;
+        unsigned any;
+        e = s + p->sub < ne ? s + p->sub : ne;
+        for (i = s; i < e; i += 8) { /* the zeros past ne count for nothing */
+          uint64_t v = dlz_le64(u8 + i);
+          unsigned m8 = dlz_nz8(v);
+          or8 |= v, mk[i >> 3] = (unsigned char)m8, nzs += dlz_pop(m8);
+        }
+        or8 |= or8 >> 32, or8 |= or8 >> 16, or8 |= or8 >> 8;
+        any = (unsigned)(or8 & 255u);
+        sa[s / p->sub] = (unsigned short)any;
+        uor |= any, nz += nzs, nzsub += any ? e - s : 0;
+        if (any) {
+          int ws = dlz_width(any);
+          wsub = ws > wsub ? ws : wsub;
+          zvw += 4 + nzs * ws;
+        }
+      }
+    } else if (bu && tab && p->k == 0 && p->zp == p->qmin) /* the table is then q - zp (tab[q] >= 0 for every int8 q): */
       for (i = 0; i < ne; i++) ub[i] = (unsigned short)(((const int8_t *)x)[xo + i] - p->zp); /* a loop compilers vectorize */
     else if (bu && tab) /* int8 values looked up in one tight loop */
       for (i = 0; i < ne; i++) ub[i] = tab[(unsigned char)((const int8_t *)x)[xo + i]];
     /* one pass for every mode's size: zero points, the width, the sub-blocks with a nonzero */
-    for (s = 0; s < ne; s += p->sub) {
+    for (s = 0; !b8 && s < ne; s += p->sub) {
       unsigned any = 0;
       e = s + p->sub < ne ? s + p->sub : ne;
       long long nzs = 0;
@@ -360,68 +439,90 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
     blk[0] = (unsigned char)(mode | (mode >= DLZ_PACK && mode != DLZ_ZVW ? (w - 1) << 3 : 0));
     mb = mode == DLZ_ZVC || mode == DLZ_ZVW ? (ne + 7) / 8 : mode == DLZ_ZB ? (nsub + 7) / 8 : 0; /* the mask's bytes */
     o.p = pay + mb, o.buf = 0, o.have = 0;
-    if ((mode == DLZ_ZVC || mode == DLZ_ZVW) && bu && fm)
-      memcpy(pay, mk, (size_t)mb);
-    else if (mode == DLZ_ZVC || mode == DLZ_ZVW) /* the zero-point mask, a byte at a time */
-      for (s = 0; s < ne; s += 8) {
-        unsigned bit = 0;
-        e = s + 8 < ne ? s + 8 : ne;
-        for (i = s; i < e; i++) bit |= (unsigned)((bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab)) != 0) << (i - s);
-        pay[s >> 3] = (unsigned char)bit;
-      }
-    if (mode == DLZ_RAW) {
-      for (i = 0; i < ne; i++)
-        dlz_push(&o, (unsigned)(p->zp + dlz_t(p, dlz_ld(x, es, xo + i)) * ((long long)1 << p->k) - p->qmin) & rawmask,
-                 p->bits);
-    } else if (bu && mode == DLZ_PACK) {
-      dlz_pack(&o, ub, ne, w);
-    } else if (bu && (mode == DLZ_ZVC || mode == DLZ_ZVW)) { /* nonzero values gathered without a branch, then packed */
-      unsigned short c[256];
-      for (s = 0; s < ne; s += mode == DLZ_ZVC ? ne : p->sub) {
-        long long k = 0;
-        int ws = w;
-        e = mode == DLZ_ZVC ? ne : s + p->sub < ne ? s + p->sub : ne;
-        if (mode == DLZ_ZVW) { /* this sub-block's width first, if it has a nonzero */
-          if (!sa[s / p->sub]) continue;
-          ws = dlz_width(sa[s / p->sub]);
-          dlz_push(&o, (unsigned)(ws - 1), 4);
-        }
-        for (i = s; i < e; i++) c[k] = ub[i], k += ub[i] != 0;
-        dlz_pack(&o, c, k, ws);
-      }
-    } else if (mode == DLZ_PACK || mode == DLZ_ZVC) { /* ZVC: a zero adds no bits, no branch on the data */
-      for (i = 0; i < ne; i++) {
-        unsigned u = bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab);
-        dlz_push(&o, u, u || mode == DLZ_PACK ? w : 0);
-      }
-    } else if (mode == DLZ_ZB) {
-      unsigned bit = 0;
-      for (s = 0; s < nsub; s++) {
-        unsigned any = 0;
-        e = (s + 1) * p->sub < ne ? (s + 1) * p->sub : ne;
-        for (i = s * p->sub; i < e; i++) any |= bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab);
-        bit |= (unsigned)(any != 0) << (s & 7);
-        if ((s & 7) == 7 || s == nsub - 1) pay[s >> 3] = (unsigned char)bit, bit = 0;
-        if (any && bu) dlz_pack(&o, bu + s * p->sub, e - s * p->sub, w);
-        else for (i = s * p->sub; any && i < e; i++) dlz_push(&o, dlz_ux(p, x, es, xo + i, tab), w);
-      }
-    } else if (mode == DLZ_ZVW) { /* per sub-block with a nonzero: its width, then its nonzero values */
-      for (s = 0; s < ne; s += p->sub) {
-        unsigned any = 0;
-        int ws;
+    if (b8 && mode >= DLZ_PACK) { /* the values into a staging buffer (dlz_put stores whole words), then copied */
+      unsigned char sg[328];
+      dlz_wr q = {sg, 0, 0};
+      if (mode == DLZ_ZVC || mode == DLZ_ZVW) memcpy(pay, mk, (size_t)mb);
+      if (mode == DLZ_PACK) dlz_pack8(&q, u8, ne, w);
+      else if (mode == DLZ_ZVC) dlz_pack8(&q, c8, dlz_nzs8(u8, ne, c8), w);
+      for (s = 0; mode >= DLZ_ZB && s < ne; s += p->sub) {
+        unsigned any = sa[s / p->sub];
         e = s + p->sub < ne ? s + p->sub : ne;
-        if (bu) any = sa[s / p->sub];
-        else for (i = s; i < e; i++) any |= dlz_ux(p, x, es, xo + i, tab);
-        if (!any) continue;
-        ws = dlz_width(any);
-        dlz_push(&o, (unsigned)(ws - 1), 4);
-        for (i = s; i < e; i++) {
-          unsigned u = bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab);
-          dlz_push(&o, u, u ? ws : 0);
+        if (mode == DLZ_ZB) { /* the sub-block's mask bit, and its values if it has a nonzero */
+          long long t = s / p->sub;
+          pay[t >> 3] = (unsigned char)((t & 7 ? pay[t >> 3] : 0u) | (unsigned)(any != 0) << (t & 7));
+          if (any) dlz_pack8(&q, u8 + s, e - s, w);
+        } else if (any) { /* ZVW: the sub-block's width, its nonzero values */
+          int ws = dlz_width(any);
+          dlz_put(&q, (unsigned)(ws - 1), 4);
+          dlz_pack8(&q, c8, dlz_nzs8(u8 + s, e - s, c8), ws);
         }
       }
+      memcpy(pay + mb, sg, (size_t)(q.p - sg) + (q.have > 0));
+    } else {
+      if ((mode == DLZ_ZVC || mode == DLZ_ZVW) && bu && fm)
+        memcpy(pay, mk, (size_t)mb);
+      else if (mode == DLZ_ZVC || mode == DLZ_ZVW) /* the zero-point mask, a byte at a time */
+        for (s = 0; s < ne; s += 8) {
+          unsigned bit = 0;
+          e = s + 8 < ne ? s + 8 : ne;
+          for (i = s; i < e; i++) bit |= (unsigned)((bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab)) != 0) << (i - s);
+          pay[s >> 3] = (unsigned char)bit;
+        }
+      if (mode == DLZ_RAW) {
+        for (i = 0; i < ne; i++)
+          dlz_push(&o, (unsigned)(p->zp + dlz_t(p, dlz_ld(x, es, xo + i)) * ((long long)1 << p->k) - p->qmin) & rawmask,
+                   p->bits);
+      } else if (bu && mode == DLZ_PACK) {
+        dlz_pack(&o, ub, ne, w);
+      } else if (bu && (mode == DLZ_ZVC || mode == DLZ_ZVW)) { /* nonzero values gathered without a branch, then packed */
+        unsigned short c[256];
+        for (s = 0; s < ne; s += mode == DLZ_ZVC ? ne : p->sub) {
+          long long k = 0;
+          int ws = w;
+          e = mode == DLZ_ZVC ? ne : s + p->sub < ne ? s + p->sub : ne;
+          if (mode == DLZ_ZVW) { /* this sub-block's width first, if it has a nonzero */
+            if (!sa[s / p->sub]) continue;
+            ws = dlz_width(sa[s / p->sub]);
+            dlz_push(&o, (unsigned)(ws - 1), 4);
+          }
+          for (i = s; i < e; i++) c[k] = ub[i], k += ub[i] != 0;
+          dlz_pack(&o, c, k, ws);
+        }
+      } else if (mode == DLZ_PACK || mode == DLZ_ZVC) { /* ZVC: a zero adds no bits, no branch on the data */
+        for (i = 0; i < ne; i++) {
+          unsigned u = bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab);
+          dlz_push(&o, u, u || mode == DLZ_PACK ? w : 0);
+        }
+      } else if (mode == DLZ_ZB) {
+        unsigned bit = 0;
+        for (s = 0; s < nsub; s++) {
+          unsigned any = 0;
+          e = (s + 1) * p->sub < ne ? (s + 1) * p->sub : ne;
+          for (i = s * p->sub; i < e; i++) any |= bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab);
+          bit |= (unsigned)(any != 0) << (s & 7);
+          if ((s & 7) == 7 || s == nsub - 1) pay[s >> 3] = (unsigned char)bit, bit = 0;
+          if (any && bu) dlz_pack(&o, bu + s * p->sub, e - s * p->sub, w);
+          else for (i = s * p->sub; any && i < e; i++) dlz_push(&o, dlz_ux(p, x, es, xo + i, tab), w);
+        }
+      } else if (mode == DLZ_ZVW) { /* per sub-block with a nonzero: its width, then its nonzero values */
+        for (s = 0; s < ne; s += p->sub) {
+          unsigned any = 0;
+          int ws;
+          e = s + p->sub < ne ? s + p->sub : ne;
+          if (bu) any = sa[s / p->sub];
+          else for (i = s; i < e; i++) any |= dlz_ux(p, x, es, xo + i, tab);
+          if (!any) continue;
+          ws = dlz_width(any);
+          dlz_push(&o, (unsigned)(ws - 1), 4);
+          for (i = s; i < e; i++) {
+            unsigned u = bu ? bu[i] : dlz_ux(p, x, es, xo + i, tab);
+            dlz_push(&o, u, u ? ws : 0);
+          }
+        }
+      }
+      dlz_flush(&o);
     }
-    dlz_flush(&o);
     at += 1 + (size_t)size[mode];
     out[4 * b] = (unsigned char)(at & 255), out[4 * b + 1] = (unsigned char)(at >> 8 & 255);
     out[4 * b + 2] = (unsigned char)(at >> 16 & 255), out[4 * b + 3] = (unsigned char)(at >> 24 & 255);
@@ -433,7 +534,7 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
 /* @fn dlz_encode_blocks uses dlz_enc */
 size_t dlz_encode_blocks(const dlz_params *p, const void *x, int es, long long n, long long b0, long long b1,
                          unsigned char *out, size_t cap) {
-  return dlz_enc(p, x, es, n, b0, b1, out, cap, 0);
+  return dlz_enc(p, x, es, n, b0, b1, out, cap, 0, 0);
 }
 /* @end */
 
@@ -623,12 +724,15 @@ int dlz_rows_put(const dlz_params *p, unsigned char *out, size_t cap, long long 
                  long long rows, const void *x, int es, void *pend, dlz_stream *s) {
   long long n = C * H * W, c = 0, pos = 0, i = 0, m = C * rows * W, fill = s->fill;
   long long full = s->block * p->block + p->block < n ? p->block : n - s->block * p->block;
-  if (es == 1 && !s->tab) /* the encoder looks int8 values up rather than rounding each twice */
-    for (s->tab = 1, c = 0; c < 256; c++) {
+  if (es == 1 && !s->tab) { /* the encoder looks int8 values up rather than rounding each twice */
+    unsigned most = 0;
+    for (c = 0; c < 256; c++) {
       unsigned u = dlz_u(p, dlz_t(p, (int8_t)c));
       s->u[c] = (unsigned short)u;
-      s->tab = u > 65535 ? 2 : s->tab; /* values outside qmin..qmax: computed as they come */
+      most = u > most ? u : most;
     }
+    s->tab = most > 65535 ? 2 : most > 255 ? 1 : 3; /* 2: values outside qmin..qmax, computed as they come */
+  }
   c = 0;
   while (i < m) {
     /* a run of one position's channels (C rows of x), or with one channel of whole rows */
@@ -639,7 +743,7 @@ int dlz_rows_put(const dlz_params *p, unsigned char *out, size_t cap, long long 
     fill += run, i += run, c = C == 1 ? 0 : c + run;
     if (c == C) c = 0, pos++;
     if (fill == full) { /* a block is complete (the last one may be short) */
-      if (!dlz_enc(p, pend, es, n, s->block, s->block + 1, out, cap, s->tab == 1 ? s->u : 0)) return 0;
+      if (!dlz_enc(p, pend, es, n, s->block, s->block + 1, out, cap, s->tab & 1 ? s->u : 0, s->tab == 3)) return 0;
       s->block++, fill = 0;
       full = s->block * p->block + p->block < n ? p->block : n - s->block * p->block;
     }
