@@ -288,11 +288,20 @@ static inline unsigned dlz_ux(const dlz_params *p, const void *x, int es, long l
  * word. A writer that keeps fewer than 8 bits pending, storing a whole word at
  * p each time (the caller's buffer has 8 bytes of slack): any n <= 56 bits per
  * put. The bytes it leaves are dlz_push's. */
+static inline void dlz_st64(unsigned char *b, uint64_t v) { /* little-endian: one store where the build knows it */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  memcpy(b, &v, 8);
+#else
+  int j;
+  for (j = 0; j < 8; j++) b[j] = (unsigned char)(v >> (8 * j));
+#endif
+}
+
 static inline void dlz_put(dlz_wr *o, uint64_t v, int n) {
-  int j, k;
+  int k;
   o->buf |= v << o->have;
   o->have += n;
-  for (j = 0; j < 8; j++) o->p[j] = (unsigned char)(o->buf >> (8 * j));
+  dlz_st64(o->p, o->buf);
   k = o->have >> 3;
   o->p += k, o->buf = k ? o->buf >> (8 * k) : o->buf, o->have &= 7;
 }
@@ -322,11 +331,19 @@ static void dlz_pack8(dlz_wr *o, const unsigned char *u, long long n, int w) {
   }
 }
 
-/* c[0..k) = the nonzero bytes of u[0..n), in order, followed by 8 zeros; returns k. */
-static long long dlz_nzs8(const unsigned char *u, long long n, unsigned char *c) {
-  long long i, k = 0;
-  for (i = 0; i < n; i++) c[k] = u[i], k += u[i] != 0;
-  for (i = 0; i < 8; i++) c[k + i] = 0;
+/* c[0..k) = the nonzero bytes of u[0..n), in order, followed by 8 zeros; returns
+ * k. mk holds u's nonzero bits (dlz_nz8), a byte per 8 values, zeros past n. */
+static long long dlz_nzs8(const unsigned char *u, const unsigned char *mk, long long n, unsigned char *c) {
+  long long i, j, k = 0;
+  for (i = 0; i < n; i += 8) {
+    unsigned m = mk[i >> 3];
+    if (m == 255u) /* eight nonzeros: copied whole */
+      for (j = 0; j < 8; j++) c[k + j] = u[i + j];
+    else
+      for (j = 0; j < 8; j++) c[k] = u[i + j], k += m >> j & 1u;
+    k += m == 255u ? 8 : 0;
+  }
+  for (j = 0; j < 8; j++) c[k + j] = 0;
   return k;
 }
 /* @end */
@@ -362,21 +379,25 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
     dlz_wr o;
     if (b8) { /* the byte path: each value's stored form as a byte, then eight at a time */
       const int8_t *x8 = (const int8_t *)x + xo;
-      if (p->k == 0 && p->zp == p->qmin) /* t8 then means zp = -128: u = q - zp */
-        for (i = 0; i < ne; i++) u8[i] = (unsigned char)(x8[i] - p->zp);
-      else
+      if (p->k == 0 && p->zp == p->qmin) { /* t8 then means zp = -128: u = q + 128, the sign bit flipped */
+        for (i = 0; i + 8 <= ne; i += 8) {
+          dlz_st64(u8 + i, dlz_le64((const unsigned char *)x8 + i) ^ 0x8080808080808080ull);
+        }
+        for (; i < ne; i++) u8[i] = (unsigned char)(x8[i] - p->zp);
+      } else
         for (i = 0; i < ne; i++) u8[i] = (unsigned char)tab[(unsigned char)x8[i]];
       for (i = ne; i < (ne + 15) / 8 * 8; i++) u8[i] = 0;
       for (s = 0; s < ne; s += p->sub) {
-        uint64_t or8 = 0;
-        long long nzs = 0;
+        uint64_t or8 = 0, sm = 0;
+        long long nzs;
         unsigned any;
         e = s + p->sub < ne ? s + p->sub : ne;
         for (i = s; i < e; i += 8) { /* the zeros past ne count for nothing */
           uint64_t v = dlz_le64(u8 + i);
           unsigned m8 = dlz_nz8(v);
-          or8 |= v, mk[i >> 3] = (unsigned char)m8, nzs += dlz_pop(m8);
+          or8 |= v, mk[i >> 3] = (unsigned char)m8, sm |= (uint64_t)m8 << (i - s);
         }
+        nzs = dlz_pop(sm);
         or8 |= or8 >> 32, or8 |= or8 >> 16, or8 |= or8 >> 8;
         any = (unsigned)(or8 & 255u);
         sa[s / p->sub] = (unsigned short)any;
@@ -444,7 +465,7 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
       dlz_wr q = {sg, 0, 0};
       if (mode == DLZ_ZVC || mode == DLZ_ZVW) memcpy(pay, mk, (size_t)mb);
       if (mode == DLZ_PACK) dlz_pack8(&q, u8, ne, w);
-      else if (mode == DLZ_ZVC) dlz_pack8(&q, c8, dlz_nzs8(u8, ne, c8), w);
+      else if (mode == DLZ_ZVC) dlz_pack8(&q, c8, dlz_nzs8(u8, mk, ne, c8), w);
       for (s = 0; mode >= DLZ_ZB && s < ne; s += p->sub) {
         unsigned any = sa[s / p->sub];
         e = s + p->sub < ne ? s + p->sub : ne;
@@ -455,7 +476,7 @@ static size_t dlz_enc(const dlz_params *pp, const void *x, int es, long long n, 
         } else if (any) { /* ZVW: the sub-block's width, its nonzero values */
           int ws = dlz_width(any);
           dlz_put(&q, (unsigned)(ws - 1), 4);
-          dlz_pack8(&q, c8, dlz_nzs8(u8 + s, e - s, c8), ws);
+          dlz_pack8(&q, c8, dlz_nzs8(u8 + s, mk + (s >> 3), e - s, c8), ws);
         }
       }
       memcpy(pay + mb, sg, (size_t)(q.p - sg) + (q.have > 0));
