@@ -565,7 +565,7 @@ size_t dlz_encode(const dlz_params *p, const void *x, int es, long long n, unsig
 }
 /* @end */
 
-/* @fn dlz_run uses dlz_st dlz_bits dlz_q */
+/* @fn dlz_run uses dlz_st dlz_bits dlz_q dlz_b8 */
 /* A ReLU int8 run's values are spread over its mask by one VPEXPANDB where the
  * processor has AVX-512 VBMI2: always in a build for it (-march=native on such
  * a processor); in another x86-64 build by gcc or clang, through a target
@@ -588,6 +588,12 @@ static DLZ_TZ void dlz_expand_z(int8_t *y8, const unsigned short *v, long long c
   __m256i hi = _mm512_cvtepi16_epi8(_mm512_maskz_loadu_epi16(cnt > 32 ? (1u << (cnt - 32)) - 1 : 0u, v + 32));
   __m512i r = _mm512_maskz_expand_epi8((__mmask64)mb, _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1));
   _mm512_mask_storeu_epi8(y8, ((__mmask64)1 << n) - 1, _mm512_add_epi8(r, _mm512_set1_epi8((char)zp)));
+}
+/* The same from bytes: y8[0..n) = zp + (the next of c8[0..64) where bit t of mb is set, else 0); n <= 64. */
+static DLZ_TZ void dlz_expand8(int8_t *y8, const unsigned char *c8, uint64_t mb, long long n, int zp) {
+  __m512i r = _mm512_maskz_expand_epi8((__mmask64)mb, _mm512_loadu_si512((const void *)c8));
+  _mm512_mask_storeu_epi8(y8, n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1,
+                          _mm512_add_epi8(r, _mm512_set1_epi8((char)zp)));
 }
 #endif
 /* Decodes elements [j0, j1) of a block, whose zero-point mask is `mask` (null:
@@ -633,6 +639,66 @@ static long long dlz_run(const dlz_params *p, const unsigned char *b, long long 
   }
   return pos;
 }
+
+/* The inverse of dlz_sq8: 8w bits (w 1..7, nothing above them) as eight bytes of w bits, the lowest first. */
+static inline uint64_t dlz_sp8(uint64_t x, int w) {
+  const uint64_t l2 = (((uint64_t)1 << (2 * w)) - 1) * 0x0000000100000001ull;
+  const uint64_t l1 = (((uint64_t)1 << w) - 1) * 0x0001000100010001ull;
+  x = (x & (((uint64_t)1 << (4 * w)) - 1)) | (x >> (4 * w)) << 32;
+  x = (x & l2) | (x >> (2 * w) & l2) << 16;
+  return (x & l1) | (x >> w & l1) << 8;
+}
+
+/* A whole ZVW block of ne ReLU int8 values (es 1, k 0, zp the storage
+ * minimum: q = zp + u) whose sub-blocks are whole mask bytes (sub a multiple
+ * of 8, at most 64), from its checked payload b[0..len) into y8[0..ne): per
+ * sub-block, its values unpacked eight at a time into bytes (dlz_sp8), then
+ * spread over its mask; what dlz_run gives, which takes a sub-block wider
+ * than 8 bits (only a corrupt buffer has one). */
+static void dlz_zvw8(const dlz_params *p, const unsigned char *b, long long len, long long ne, int8_t *y8) {
+  unsigned char c8[72] = {0};
+  long long s, pos = (ne + 7) / 8 * 8;
+  int zp = (int)p->zp;
+#ifdef DLZ_VBMI2
+  int vz = DLZ_USE_Z();
+#endif
+  for (s = 0; s < ne; s += p->sub) {
+    long long e = s + p->sub < ne ? s + p->sub : ne, n = e - s, cnt, g, t, k;
+    uint64_t sm = 0;
+    int w;
+    for (t = 0; t < (n + 7) / 8; t++) sm |= (uint64_t)b[(s >> 3) + t] << (8 * t);
+    if (n < 64) sm &= ((uint64_t)1 << n) - 1;
+    cnt = dlz_pop(sm);
+    if (!cnt) {
+      for (t = 0; t < n; t++) y8[s + t] = (int8_t)zp;
+      continue;
+    }
+    w = (int)(dlz_peek(b, len, pos) & 15u) + 1;
+    pos += 4;
+    if (w > 8) {
+      pos = dlz_run(p, b, len, pos, w, b, s, e, y8, 1, s);
+      continue;
+    }
+    for (g = 0; g < cnt; g += 8) {
+      long long at = pos + g * w;
+      uint64_t x = w == 8 ? (dlz_peek(b, len, at) & 0xffffffffull) | (dlz_peek(b, len, at + 32) & 0xffffffffull) << 32
+                          : dlz_sp8(dlz_peek(b, len, at) & (((uint64_t)1 << (8 * w)) - 1), w);
+      dlz_st64(c8 + g, x);
+    }
+    pos += cnt * w;
+#ifdef DLZ_VBMI2
+    if (vz) {
+      dlz_expand8(y8 + s, c8, sm, n, zp);
+      continue;
+    }
+#endif
+    for (t = 0, k = 0; t < n; t++) {
+      unsigned on = (unsigned)(sm >> t) & 1u;
+      y8[s + t] = (int8_t)(zp + (int)(c8[k] & (0u - on)));
+      k += on;
+    }
+  }
+}
 /* @end */
 
 /* @fn dlz_decode uses dlz_st dlz_bits dlz_payload dlz_q dlz_run */
@@ -666,6 +732,9 @@ int dlz_decode(const dlz_params *pp, const unsigned char *in, size_t len, long l
       dlz_run(p, pay, end - pay, a * w, w, 0, a, z, y, es, yo + a);
     } else if (mode == DLZ_ZVC) { /* a zero point reads no bits, and dlz_q(0) is the zero point */
       dlz_run(p, pay, end - pay, (ne + 7) / 8 * 8 + dlz_ones(pay, a) * w, w, pay, a, z, y, es, yo + a);
+    } else if (mode == DLZ_ZVW && es == 1 && p->k == 0 && p->zp == p->qmin && p->sub % 8 == 0 && p->sub <= 64 &&
+               a == 0 && z == ne) { /* a whole ReLU int8 block, as dlz_rows_get decodes them: on bytes */
+      dlz_zvw8(p, pay, end - pay, ne, (int8_t *)y + yo);
     } else if (mode == DLZ_ZVW) { /* sub-blocks before the first wanted one are skipped by their widths */
       long long pos = (ne + 7) / 8 * 8;
       for (s = 0; s < z; s += p->sub) {

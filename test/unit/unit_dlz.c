@@ -162,9 +162,36 @@ int main(int argc, char **argv) {
     }
     free(x), free(y), free(buf);
   }
+  /* ReLU int8 ZVW blocks, decoded whole on bytes (dlz_zvw8): every width 1..8 and
+   * whole-byte sub-block, against the reference decoder; a tenth stored from
+   * int16 values past qmax, so sub-blocks wider than 8 bits (only a corrupt
+   * buffer has them for int8) take dlz_run */
+  long relu = 0, relu_bad = 0;
+  for (long t = 0; t < count / 10; t++, relu++) {
+    int subs[] = {8, 16, 64}, sub = subs[next() % 3], block = next() % 2 ? 256 : 64, wide = next() % 10 == 0;
+    int w = 1 + (int)(t % 8), xes = wide ? 2 : 1;
+    long long n = 1 + (long long)(next() % 2000), top = wide ? 2000 : (1LL << w) - 1;
+    dlz_params p = {1u | 1u << DLZ_ZVW, 8, block, sub, -128, 127, -128, 0};
+    void *x = malloc((size_t)n * xes);
+    for (long long i = 0; i < n; i++)
+      st(x, xes, i, next() % 2 ? -128 : -128 + (long long)(next() % (uint64_t)(top + 1)));
+    size_t bound = dlz_bound(&p, n) + 2 * (size_t)n; /* wide values need more than int8's bound */
+    unsigned char *buf = malloc(bound);
+    size_t len = ref_encode(&p, x, xes, n, buf);
+    int8_t *y = malloc((size_t)n), *ry = malloc((size_t)n);
+    long long i0 = (long long)(next() % (uint64_t)n), i1 = i0 + (long long)(next() % (uint64_t)(n - i0 + 1));
+    int got = dlz_decode(&p, buf, len, n, 0, n, y, 1), rgot = ref_decode(&p, buf, len, n, 0, n, ry, 1);
+    int ok = got == rgot && got && !memcmp(y, ry, (size_t)n);
+    for (long long i = 0; ok && !wide && i < n; i++) ok = ld(y, 1, i) == ld(x, 1, i);
+    got = dlz_decode(&p, buf, len, n, i0, i1, y, 1), rgot = ref_decode(&p, buf, len, n, i0, i1, ry, 1);
+    ok = ok && got == rgot && !memcmp(y, ry, (size_t)(i1 - i0));
+    if (!ok && relu_bad++ < 5) printf("FAIL: relu int8 zvw w %d sub %d block %d n %lld wide %d\n", w, sub, block, n, wide);
+    free(x), free(buf), free(y), free(ry);
+  }
   printf("round trips: %ld tensors\n", count);
   printf("corrupted buffers: %ld rejected, %ld decoded to some values, no crash\n", corrupt, decoded);
   printf("corrupted buffers decoded otherwise than by the reference: %ld\n", differ);
+  printf("relu int8 zvw blocks: %ld tensors, %ld differ from the reference\n", relu, relu_bad);
   printf("%ld passed, %ld failed\n", passed, failed);
-  return failed != 0 || differ != 0;
+  return failed != 0 || differ != 0 || relu_bad != 0;
 }
