@@ -30,10 +30,6 @@
 #include "dlc/quant.h"
 #include "wround.h"
 
-enum { ITERS = 1000, WARMUP = ITERS / 5 };
-static const double ZETA = 1.1, GAMMA = -0.1, LAMBDA = 0.01, LR = 0.03, BETA_HI = 20, BETA_LO = 2;
-static const double ADAM_B1 = 0.9, ADAM_B2 = 0.999, ADAM_EPS = 1e-8;
-
 /* G (n x K) = E (n x K) C (K x K, symmetric): row o of G sums E[o][k] times row k of C. */
 __attribute__((target_clones("avx2", "default"))) static void times_c(const float *E, const float *C, int64_t n,
                                                                       int64_t K, float *G) {
@@ -90,9 +86,6 @@ static void keep_better(const DlRoundGroup *r, const float *C, double *q, float 
   free(near), free(ea), free(en);
 }
 
-static double sigmoid(double x) { return 1 / (1 + exp(-x)); }
-static double rect(double v) { return fmin(1, fmax(0, sigmoid(v) * (ZETA - GAMMA) + GAMMA)); }
-
 void dl_adaround_group(const DlRoundGroup *r, double *v) {
   int64_t K = r->d - 1, n = r->n, nk = n * K;
   float *C = centered(r), *E = malloc(sizeof(float) * (size_t)nk), *G = malloc(sizeof(float) * (size_t)nk);
@@ -105,31 +98,19 @@ void dl_adaround_group(const DlRoundGroup *r, double *v) {
       double x = v[o * r->d + k] / r->s[o], f = floor(x), fr = x - f;
       fixed[i] = !(f >= (double)-r->qmax && f + 1 <= (double)r->qmax);
       fl[i] = fixed[i] ? (double)dl_quantize_f((float)v[o * r->d + k], (float)r->s[o], 0, -r->qmax, r->qmax) : f;
-      V[i] = fixed[i] ? 0 : -log((ZETA - GAMMA) / (fr - GAMMA) - 1);
+      V[i] = fixed[i] ? 0 : dl_ar_init(fr);
     }
-  for (int t = 0; t < ITERS; t++) {
-    double beta = t < WARMUP ? 0 : BETA_LO + (BETA_HI - BETA_LO) * (1 - (double)(t - WARMUP) / (ITERS - WARMUP));
+  for (int t = 0; t < DL_AR_ITERS; t++) {
     for (int64_t o = 0; o < n; o++)
       for (int64_t k = 0; k < K; k++) {
         int64_t i = o * K + k;
-        E[i] = (float)(r->s[o] * (fl[i] + (fixed[i] ? 0 : rect(V[i]))) - v[o * r->d + k]);
+        E[i] = (float)(r->s[o] * (fl[i] + (fixed[i] ? 0 : dl_ar_rect(V[i]))) - v[o * r->d + k]);
       }
     times_c(E, C, n, K, G);
-    double c1 = 1 - pow(ADAM_B1, t + 1), c2 = 1 - pow(ADAM_B2, t + 1);
     for (int64_t o = 0; o < n; o++)
       for (int64_t k = 0; k < K; k++) {
-        int64_t i = o * K + k;
-        if (fixed[i]) continue;
-        double sg = sigmoid(V[i]), hr = sg * (ZETA - GAMMA) + GAMMA, h = fmin(1, fmax(0, hr));
-        double dh = hr > 0 && hr < 1 ? (ZETA - GAMMA) * sg * (1 - sg) : 0;
-        double gh = 2 * r->s[o] * G[i]; /* d(e^T C e)/de = 2 C e, de/dh = s */
-        if (beta > 0 && h != 0.5) {
-          double u = 2 * h - 1;
-          gh -= LAMBDA * 2 * beta * pow(fabs(u), beta - 1) * (u > 0 ? 1 : -1);
-        }
-        double g = gh * dh;
-        m1[i] = ADAM_B1 * m1[i] + (1 - ADAM_B1) * g, m2[i] = ADAM_B2 * m2[i] + (1 - ADAM_B2) * g * g;
-        V[i] -= LR * (m1[i] / c1) / (sqrt(m2[i] / c2) + ADAM_EPS);
+        int64_t i = o * K + k; /* d(e^T C e)/de = 2 C e, de/dh = s */
+        if (!fixed[i]) dl_ar_step(&V[i], &m1[i], &m2[i], 2 * r->s[o] * G[i], t);
       }
   }
   for (int64_t o = 0; o < n; o++) /* the learned choice: f + 1 where h >= 1/2 */

@@ -32,9 +32,7 @@
 #include "pass_util.h"
 #include "wround.h"
 
-enum { ITERS = 1000, WARMUP = ITERS / 5, BATCH = 16, SAMPLES = 512, MAXNODES = 16, CHAIN = 8 };
-static const double ZETA = 1.1, GAMMA = -0.1, LAMBDA = 0.01, LR = 0.03, BETA_HI = 20, BETA_LO = 2;
-static const double ADAM_B1 = 0.9, ADAM_B2 = 0.999, ADAM_EPS = 1e-8;
+enum { BATCH = 16, SAMPLES = 512, MAXNODES = 16, CHAIN = 8 };
 
 typedef struct {
   MlirOperation op;
@@ -58,9 +56,6 @@ typedef struct {
   Node n[MAXNODES];
   int nn;
 } Block;
-
-static double sigmoid(double x) { return 1 / (1 + exp(-x)); }
-static double rect(double v) { return fmin(1, fmax(0, sigmoid(v) * (ZETA - GAMMA) + GAMMA)); }
 
 /* ---- finding the blocks ---------------------------------------------------- */
 
@@ -409,7 +404,7 @@ static bool layer_init(Node *n, MlirOperation op, const DlGram *l) {
       double wv = n->lw.v[o * d + k], x = wv / n->lw.s[o], f = floor(x), fr = x - f;
       n->fixed[i] = !(f >= (double)-n->lw.qmax && f + 1 <= (double)n->lw.qmax);
       n->fl[i] = n->fixed[i] ? (double)dl_quantize_f((float)wv, (float)n->lw.s[o], 0, -n->lw.qmax, n->lw.qmax) : f;
-      n->V[i] = n->fixed[i] ? 0 : -log((ZETA - GAMMA) / (fr - GAMMA) - 1);
+      n->V[i] = n->fixed[i] ? 0 : dl_ar_init(fr);
     }
   }
   return true;
@@ -429,28 +424,17 @@ static void set_weights(Node *n, Mode mode) {
       int64_t i = o * n->K + k;
       double s = n->lw.s[o], q;
       if (mode == NEAREST) q = (double)dl_quantize_f((float)n->lw.v[o * (n->K + 1) + k], (float)s, 0, -n->lw.qmax, n->lw.qmax);
-      else q = n->fl[i] + (n->fixed[i] ? 0 : mode == SOFT ? rect(n->V[i]) : n->V[i] >= 0);
+      else q = n->fl[i] + (n->fixed[i] ? 0 : mode == SOFT ? dl_ar_rect(n->V[i]) : n->V[i] >= 0);
       n->w[i] = mode == SOFT ? (float)(s * q) : dl_dequantize_f((int64_t)q, (float)s, 0);
     }
 }
 
 /* One Adam step on the V of n from its gradient gw (d loss / d w). */
-static void adam_step(Node *n, int t, double beta) {
-  double c1 = 1 - pow(ADAM_B1, t + 1), c2 = 1 - pow(ADAM_B2, t + 1);
+static void adam_step(Node *n, int t) {
   for (int64_t o = 0; o < n->N; o++)
     for (int64_t k = 0; k < n->K; k++) {
       int64_t i = o * n->K + k;
-      if (n->fixed[i]) continue;
-      double sg = sigmoid(n->V[i]), hr = sg * (ZETA - GAMMA) + GAMMA, h = fmin(1, fmax(0, hr));
-      double dh = hr > 0 && hr < 1 ? (ZETA - GAMMA) * sg * (1 - sg) : 0;
-      double gh = n->lw.s[o] * (double)n->gw[i];
-      if (beta > 0 && h != 0.5) {
-        double u = 2 * h - 1;
-        gh -= LAMBDA * 2 * beta * pow(fabs(u), beta - 1) * (u > 0 ? 1 : -1);
-      }
-      double g = gh * dh;
-      n->m1[i] = ADAM_B1 * n->m1[i] + (1 - ADAM_B1) * g, n->m2[i] = ADAM_B2 * n->m2[i] + (1 - ADAM_B2) * g * g;
-      n->V[i] -= LR * (n->m1[i] / c1) / (sqrt(n->m2[i] / c2) + ADAM_EPS);
+      if (!n->fixed[i]) dl_ar_step(&n->V[i], &n->m1[i], &n->m2[i], n->lw.s[o] * (double)n->gw[i], t);
     }
 }
 
@@ -501,8 +485,7 @@ static bool reconstruct(Block *b, MlirOperation *layers, const DlHessians *h, co
   }
   a.col = malloc(sizeof(float) * (size_t)scratch), a.dcol = malloc(sizeof(float) * (size_t)scratch);
   a.colt = malloc(sizeof(float) * (size_t)scratch);
-  for (int t = 0; ok && t < ITERS; t++) {
-    double beta = t < WARMUP ? 0 : BETA_LO + (BETA_HI - BETA_LO) * (1 - (double)(t - WARMUP) / (ITERS - WARMUP));
+  for (int t = 0; ok && t < DL_AR_ITERS; t++) {
     int64_t s0 = (int64_t)t * BATCH % ns;
     int nb = (int)(ns - s0 < BATCH ? ns - s0 : BATCH);
     for (int i = 0; i < b->nn; i++)
@@ -513,7 +496,7 @@ static bool reconstruct(Block *b, MlirOperation *layers, const DlHessians *h, co
     batch_loss(b, &a, xs, ts, s0, nb, true);
     backward(b, &a, nb);
     for (int i = 0; i < b->nn; i++)
-      if (b->n[i].layer >= 0) adam_step(&b->n[i], t, beta);
+      if (b->n[i].layer >= 0) adam_step(&b->n[i], t);
   }
   /* the learned rounding, unless rounding to nearest reconstructs the block better */
   Mode keep = ok && total_loss(b, &a, xs, ts, ns, HARD) < total_loss(b, &a, xs, ts, ns, NEAREST) ? HARD : NEAREST;
