@@ -32,22 +32,28 @@
 #include "pass_util.h"
 #include "wround.h"
 
-enum { BATCH = 16, SAMPLES = 512, MAXNODES = 16, CHAIN = 8 };
+enum { BATCH = 16, SAMPLES = 512, MAXNODES = 32, CHAIN = 24 };
 
 typedef struct {
   MlirOperation op;
   DlOpKind k;
-  int a, b;       /* operands: value indices (0 the block's input, i + 1 node i's result); b only for add */
-  int layer;      /* conv / gemm: its index among the module's layers, else -1 */
+  int a, b;       /* operands: value indices (0 the block's input, i + 1 node i's result); b -1: none or a constant */
+  int layer;      /* conv / gemm / matmul: its index among the module's layers, else -1 */
   DlQParams q;    /* its result's activation parameters */
   bool quant;
   int64_t size;   /* result elements per sample */
-  /* layers: the geometry of a conv (a gemm is a 1x1 conv over a 1x1 image of K channels) */
-  int64_t C, H, W, N, K, G, kh, kw, oh, ow, sy, sx, py, px, dy, dx;
+  float *c, *c2;  /* add / mul / div: the constant operand, repeated over the result (its trailing dims);
+                     layer_norm: gamma and beta (c2 NULL: none) */
+  int64_t cn;     /* elements of c */
+  double eps;     /* layer_norm over rows of cn */
+  /* layers: the geometry of a conv (a gemm is a 1x1 conv over a 1x1 image of K channels); a matmul (mm)
+   * multiplies T rows of K by the K x N weights */
+  bool mm;
+  int64_t T, C, H, W, N, K, G, kh, kw, oh, ow, sy, sx, py, px, dy, dx;
   DlLayerWeights lw;
   double *fl, *V, *m1, *m2;
   unsigned char *fixed;
-  float *w, *gw, *bias; /* N x K weights in use, their gradient; N biases */
+  float *w, *gw, *bias, *wt; /* N x K weights in use, their gradient; N biases; a matmul's K x N w^T */
 } Node;
 
 typedef struct {
@@ -59,17 +65,19 @@ typedef struct {
 
 /* ---- finding the blocks ---------------------------------------------------- */
 
-static bool chain_op(MlirOperation op) {
-  DlOpKind k = dl_op_kind(op);
-  return k == DL_OP_CONV || k == DL_OP_GEMM || k == DL_OP_RELU;
-}
+static bool is_constant(MlirValue v) { return !mlirAttributeIsNull(dl_value_constant(v)); }
 
-/* v and the values it comes from through conv / gemm / relu (operand 0), at most CHAIN. */
+/* v and the values it comes from through each producer's first operand that is not a constant, at most CHAIN. */
 static int chain(MlirValue v, MlirValue *out) {
   int n = 0;
   out[n++] = v;
-  while (n < CHAIN && !mlirValueIsABlockArgument(v) && chain_op(mlirOpResultGetOwner(v)))
-    out[n++] = v = mlirOperationGetOperand(mlirOpResultGetOwner(v), 0);
+  while (n < CHAIN && !mlirValueIsABlockArgument(v)) {
+    MlirOperation op = mlirOpResultGetOwner(v);
+    intptr_t k = 0, no = mlirOperationGetNumOperands(op);
+    while (k < no && is_constant(mlirOperationGetOperand(op, k))) k++;
+    if (k == no) break;
+    out[n++] = v = mlirOperationGetOperand(op, k);
+  }
   return n;
 }
 
@@ -77,6 +85,21 @@ static int find_value(const MlirValue *vs, int n, MlirValue v) {
   for (int i = 0; i < n; i++)
     if (vs[i].ptr == v.ptr) return i;
   return -1;
+}
+
+/* The ops from x to v: v's producer and, through every operand not a constant, back to x; false when
+ * that reaches a func argument other than x or more than MAXNODES ops. */
+static bool collect(MlirValue v, MlirValue x, MlirOperation *ops, int *no) {
+  if (v.ptr == x.ptr || is_constant(v)) return true;
+  if (mlirValueIsABlockArgument(v)) return false;
+  MlirOperation op = mlirOpResultGetOwner(v);
+  for (int i = 0; i < *no; i++)
+    if (ops[i].ptr == op.ptr) return true;
+  if (*no >= MAXNODES) return false;
+  ops[(*no)++] = op;
+  for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); k++)
+    if (!collect(mlirOperationGetOperand(op, k), x, ops, no)) return false;
+  return true;
 }
 
 /* The single user of v, or null. */
@@ -101,77 +124,157 @@ static bool sample_dims(MlirValue v, int64_t *c, int64_t *h, int64_t *w) {
   return false;
 }
 
-/* Fills node i's geometry from its layer statistics; false for a layer brecq does not handle. */
+/* The elements of an f32 value (its shape in *s), or 0: the model runs one sample at a time, so all of
+ * them are the sample's (a [1, T, K] matmul input may be a reshaped [T, K]). */
+static int64_t sample_size(MlirValue v, DlShape *s) {
+  if (!dl_type_to_shape(mlirValueGetType(v), s) || s->dtype != DL_F32 || s->rank < 1) return 0;
+  return dl_shape_numel(s);
+}
+
+/* Fills node n's geometry from its layer statistics; false for a layer brecq does not handle. */
 static bool node_geometry(Node *n, const DlGram *l) {
   int64_t c, h, w;
-  if (!l->H || dl_op_kind(n->op) == DL_OP_MATMUL || !sample_dims(mlirOperationGetOperand(n->op, 0), &c, &h, &w))
-    return false;
-  n->C = c, n->H = h, n->W = w, n->N = l->N, n->K = l->K, n->G = l->G;
+  DlShape s;
+  n->N = l->N, n->K = l->K, n->G = l->G;
+  n->kh = n->kw = n->oh = n->ow = n->sy = n->sx = n->dy = n->dx = 1, n->py = n->px = 0;
+  if (!l->H) return false;
+  if (!l->conv) { /* [..., K] x [K, N] (gemm: T rows) */
+    int64_t in = sample_size(mlirOperationGetOperand(n->op, 0), &s);
+    n->mm = true, n->T = in / (n->K ? n->K : 1);
+    return in && n->G == 1 && s.dims[s.rank - 1] == n->K && n->size == n->T * n->N;
+  }
+  if (!sample_dims(mlirOperationGetOperand(n->op, 0), &c, &h, &w)) return false;
+  n->C = c, n->H = h, n->W = w;
   if (l->conv)
     n->kh = l->kh, n->kw = l->kw, n->oh = l->oh, n->ow = l->ow, n->sy = l->strides[0], n->sx = l->strides[1],
     n->py = l->pads[0], n->px = l->pads[1], n->dy = l->dil[0], n->dx = l->dil[1];
-  else
-    n->kh = n->kw = n->oh = n->ow = n->sy = n->sx = n->dy = n->dx = 1, n->py = n->px = 0;
   return n->C % n->G == 0 && n->K == n->C / n->G * n->kh * n->kw;
 }
 
-/* The residual block that ends at add (and the relu after it), or false. */
+/* *c (malloc'd, *cn elements): the f32 constant v, when it broadcasts over res by repeating (its dims, leading
+ * ones dropped, are res's trailing dims) and, with cn_want > 0, has cn_want elements. */
+static bool constant_of(MlirValue v, const DlShape *res, int64_t cn_want, float **c, int64_t *cn) {
+  DlTensor t;
+  if (!dl_value_tensor(v, &t)) return false;
+  int lead = 0;
+  while (lead < t.shape.rank && t.shape.dims[lead] == 1) lead++;
+  bool ok = t.shape.dtype == DL_F32 && t.shape.rank - lead <= res->rank;
+  for (int j = lead; ok && j < t.shape.rank; j++) ok = t.shape.dims[j] == res->dims[res->rank - t.shape.rank + j];
+  *cn = dl_shape_numel(&t.shape);
+  ok = ok && (cn_want <= 0 || *cn == cn_want);
+  if (ok) {
+    *c = malloc(sizeof(float) * (size_t)*cn);
+    memcpy(*c, t.data, sizeof(float) * (size_t)*cn);
+  }
+  dl_tensor_free(&t);
+  return ok;
+}
+
+/* Node i of b (its op set): its kind, operands, constants, size, geometry; false for an op or a form
+ * brecq does not follow. */
+static bool node_setup(Block *b, int i, MlirOperation func, MlirOperation *layers, int nl, const DlHessians *h) {
+  Node *n = &b->n[i];
+  n->k = dl_op_kind(n->op), n->layer = -1, n->a = n->b = -1;
+  MlirValue res = mlirOperationGetResult(n->op, 0);
+  DlShape rs;
+  if (mlirOperationGetNumResults(n->op) != 1 || !(n->size = sample_size(res, &rs))) return false;
+  n->quant = dl_quant_act_params(func, res, &n->q);
+  intptr_t no = mlirOperationGetNumOperands(n->op);
+  int src[3] = {-1, -1, -1}, nv = 0;
+  for (intptr_t k = 0; k < no && k < 3; k++) {
+    MlirValue v = mlirOperationGetOperand(n->op, k);
+    if (v.ptr == b->x.ptr) src[k] = 0;
+    for (int j = 0; j < i && src[k] < 0; j++)
+      if (mlirOperationGetResult(b->n[j].op, 0).ptr == v.ptr) src[k] = j + 1;
+    nv += src[k] >= 0;
+  }
+  int64_t sa = src[0] < 0 ? 0 : src[0] ? b->n[src[0] - 1].size : b->xsize;
+  switch (n->k) {
+  case DL_OP_CONV:
+  case DL_OP_GEMM:
+  case DL_OP_MATMUL:
+    if (src[0] < 0 || nv != 1) return false; /* gemm with transA: no statistics (gram.c) */
+    for (int j = 0; j < nl; j++)
+      if (layers[j].ptr == n->op.ptr) n->layer = j;
+    n->a = src[0];
+    return n->layer >= 0 && node_geometry(n, &h->l[n->layer]);
+  case DL_OP_RELU:
+  case DL_OP_ERF:
+  case DL_OP_RESHAPE:
+    return n->a = src[0], src[0] >= 0 && sa == n->size;
+  case DL_OP_ADD:
+  case DL_OP_MUL:
+  case DL_OP_DIV:
+    if (nv == 2 && n->k != DL_OP_DIV) { /* two values of the result's size */
+      int64_t sb = src[1] ? b->n[src[1] - 1].size : b->xsize;
+      return n->a = src[0], n->b = src[1], sa == n->size && sb == n->size;
+    }
+    if (nv != 1 || (n->k == DL_OP_DIV && src[0] < 0)) return false;
+    n->a = src[0] >= 0 ? src[0] : src[1];
+    sa = n->a ? b->n[n->a - 1].size : b->xsize;
+    return sa == n->size && constant_of(mlirOperationGetOperand(n->op, src[0] >= 0), &rs, 0, &n->c, &n->cn);
+  case DL_OP_LAYER_NORM: {
+    MlirAttribute ax = mlirOperationGetAttributeByName(n->op, dl_str("axis")),
+                  ep = mlirOperationGetAttributeByName(n->op, dl_str("epsilon"));
+    int64_t axis = mlirAttributeIsNull(ax) ? -1 : mlirIntegerAttrGetValueInt(ax);
+    if (src[0] < 0 || nv != 1 || sa != n->size || (axis != -1 && axis != rs.rank - 1)) return false;
+    n->a = src[0], n->eps = mlirAttributeIsNull(ep) ? 1e-5 : mlirFloatAttrGetValueDouble(ep);
+    int64_t c2n;
+    return constant_of(mlirOperationGetOperand(n->op, 1), &rs, rs.dims[rs.rank - 1], &n->c, &n->cn) &&
+           (no < 3 || constant_of(mlirOperationGetOperand(n->op, 2), &rs, n->cn, &n->c2, &c2n));
+  }
+  default:
+    return false;
+  }
+}
+
+static void block_free(Block *b) {
+  for (int i = 0; i < b->nn; i++) free(b->n[i].c), free(b->n[i].c2);
+}
+
+/* The residual block that ends at add (and the relu after it): true with b filled; false with *bad the
+ * first op brecq does not follow (null when add does not join two paths from one value). */
 static bool block_at(MlirOperation func, MlirOperation add, MlirOperation *order, int norder, MlirOperation *layers,
-                     int nl, const DlHessians *h, Block *b) {
+                     int nl, const DlHessians *h, Block *b, MlirOperation *bad) {
+  *bad = (MlirOperation){NULL};
+  memset(b, 0, sizeof *b);
   if (mlirOperationGetNumOperands(add) != 2) return false;
   MlirValue A[CHAIN], B[CHAIN];
   int na = chain(mlirOperationGetOperand(add, 0), A), nb = chain(mlirOperationGetOperand(add, 1), B), ia = -1, ib;
   for (ib = 0; ib < nb && (ia = find_value(A, na, B[ib])) < 0; ib++) {}
   if (ia < 0 || ia + ib == 0) return false;
-  memset(b, 0, sizeof *b);
   b->x = B[ib];
-  MlirOperation ops[2 * CHAIN + 2];
+  MlirOperation ops[MAXNODES + 1];
   int no = 0;
-  for (int i = 0; i < ia; i++) ops[no++] = mlirOpResultGetOwner(A[i]);
-  for (int i = 0; i < ib; i++) ops[no++] = mlirOpResultGetOwner(B[i]);
-  ops[no++] = add;
+  *bad = add;
+  if (!collect(mlirOperationGetResult(add, 0), b->x, ops, &no)) return false;
   MlirOperation r = only_user(mlirOperationGetResult(add, 0));
-  if (!mlirOperationIsNull(r) && dl_op_kind(r) == DL_OP_RELU) ops[no++] = r;
+  if (!mlirOperationIsNull(r) && dl_op_kind(r) == DL_OP_RELU && no < MAXNODES) ops[no++] = r;
   /* in the func's order */
   for (int i = 0; i < norder && b->nn < no; i++)
     for (int j = 0; j < no; j++)
       if (ops[j].ptr == order[i].ptr) b->n[b->nn++].op = ops[j];
-  if (b->nn != no || no > MAXNODES) return false;
+  DlShape xs;
+  if (b->nn != no || !(b->xsize = sample_size(b->x, &xs))) return false;
   b->y = mlirOperationGetResult(b->n[b->nn - 1].op, 0);
-  int64_t c, hh, w;
-  if (!sample_dims(b->x, &c, &hh, &w)) return false;
-  b->xsize = c * hh * w;
   int weighted = 0;
   for (int i = 0; i < b->nn; i++) {
     Node *n = &b->n[i];
-    n->k = dl_op_kind(n->op), n->layer = -1, n->b = -1;
-    MlirValue res = mlirOperationGetResult(n->op, 0);
-    if (!sample_dims(res, &c, &hh, &w)) return false;
-    n->size = c * hh * w;
-    n->quant = dl_quant_act_params(func, res, &n->q);
-    for (int k = 0; k < (n->k == DL_OP_ADD ? 2 : 1); k++) {
-      MlirValue v = mlirOperationGetOperand(n->op, k);
-      int src = v.ptr == b->x.ptr ? 0 : -1;
-      for (int j = 0; j < i && src < 0; j++)
-        if (mlirOperationGetResult(b->n[j].op, 0).ptr == v.ptr) src = j + 1;
-      if (src < 0) return false;
-      *(k ? &n->b : &n->a) = src;
-    }
+    *bad = n->op;
+    if (!node_setup(b, i, func, layers, nl, h)) return false;
     if (i + 1 < b->nn) /* only the output leaves the block */
-      for (MlirOpOperand u = mlirValueGetFirstUse(res); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
+      for (MlirOpOperand u = mlirValueGetFirstUse(mlirOperationGetResult(n->op, 0)); !mlirOpOperandIsNull(u);
+           u = mlirOpOperandGetNextUse(u))
         if (!in_block(b, mlirOpOperandGetOwner(u))) return false;
-    if (n->k == DL_OP_CONV || n->k == DL_OP_GEMM) {
-      for (int j = 0; j < nl; j++)
-        if (layers[j].ptr == n->op.ptr) n->layer = j;
-      if (n->layer < 0 || !node_geometry(n, &h->l[n->layer])) return false;
-      weighted++;
-    }
+    weighted += n->layer >= 0;
   }
+  *bad = (MlirOperation){NULL};
   return weighted > 0;
 }
 
-/* The residual blocks of m in order, none sharing an op; malloc'd, *nb of them. */
-static Block *find_blocks(MlirModule m, const DlHessians *h, int *nb) {
+/* The residual blocks of m in order, none sharing an op; malloc'd, *nb of them. With why: the adds
+ * joining two paths from one value that are not blocks, each with the op not followed, into why. */
+static Block *find_blocks(MlirModule m, const DlHessians *h, int *nb, char *why, size_t nwhy, int *nfail) {
   MlirOperation func = dl_module_func(m), *order = NULL;
   int norder = 0, nl;
   for (MlirOperation op = mlirBlockGetFirstOperation(dl_func_body(func)); !mlirOperationIsNull(op);
@@ -179,23 +282,34 @@ static Block *find_blocks(MlirModule m, const DlHessians *h, int *nb) {
     order = realloc(order, sizeof(MlirOperation) * (size_t)(norder + 1));
     order[norder++] = op;
   }
-  MlirOperation *layers = dl_wround_layers(m, &nl);
+  MlirOperation *layers = dl_wround_layers(m, &nl), bad;
   Block *bs = NULL;
-  *nb = 0;
+  *nb = *nfail = 0;
   for (int i = 0; i < norder; i++) {
     Block b;
-    if (dl_op_kind(order[i]) != DL_OP_ADD || !block_at(func, order[i], order, norder, layers, nl, h, &b)) continue;
-    bool taken = false;
-    for (int j = 0; j < *nb; j++)
+    if (dl_op_kind(order[i]) != DL_OP_ADD) continue;
+    bool ok = block_at(func, order[i], order, norder, layers, nl, h, &b, &bad), taken = false;
+    for (int j = 0; ok && j < *nb; j++)
       for (int k = 0; k < b.nn; k++) taken |= in_block(&bs[j], b.n[k].op);
-    if (taken) continue;
+    if (!ok || taken) {
+      block_free(&b);
+      if (!ok && !mlirOperationIsNull(bad) && why) {
+        char at[256], op[256];
+        size_t len = strlen(why);
+        dl_location_str(mlirOperationGetLocation(order[i]), at, sizeof at);
+        dl_location_str(mlirOperationGetLocation(bad), op, sizeof op);
+        MlirStringRef nm = mlirIdentifierStr(mlirOperationGetName(bad));
+        snprintf(why + len, nwhy - len, "%s'%s' (%.*s at '%s')", *nfail ? ", " : "", at, (int)nm.length, nm.data, op);
+        (*nfail)++;
+      }
+      continue;
+    }
     bs = realloc(bs, sizeof(Block) * (size_t)(*nb + 1));
     bs[(*nb)++] = b;
   }
   free(order), free(layers);
   return bs;
 }
-
 /* ---- running the model for a block's input and target ----------------------- */
 
 typedef struct {
@@ -311,8 +425,15 @@ typedef struct {
   float *col, *dcol, *colt;   /* scratch for the largest layer */
 } Act;
 
-static void conv_forward(const Node *n, const float *x, float *y, float *col) {
+/* y = W x + bias: a conv by im2col, a matmul (T rows of x times w^T) directly. */
+static void layer_forward(const Node *n, const float *x, float *y, float *col) {
   int64_t P = n->oh * n->ow, ng = n->N / n->G, Kg = n->K;
+  if (n->mm) {
+    for (int64_t t = 0; t < n->T; t++)
+      for (int64_t o = 0; o < n->N; o++) y[t * n->N + o] = n->bias[o];
+    gemm_acc(x, n->K, 1, n->wt, n->T, n->K, n->N, y);
+    return;
+  }
   for (int64_t o = 0; o < n->N; o++)
     for (int64_t p = 0; p < P; p++) y[o * P + p] = n->bias[o];
   for (int64_t g = 0; g < n->G; g++) {
@@ -322,8 +443,13 @@ static void conv_forward(const Node *n, const float *x, float *y, float *col) {
 }
 
 /* gw += dy x^T; dx += W^T dy (dx NULL: not needed). */
-static void conv_backward(Node *n, const float *x, const float *dy, float *dx, Act *a) {
+static void layer_backward(Node *n, const float *x, const float *dy, float *dx, Act *a) {
   int64_t P = n->oh * n->ow, ng = n->N / n->G, Kg = n->K;
+  if (n->mm) { /* gw (N x K) += dy^T (N x T) x (T x K); dx (T x K) += dy (T x N) w (N x K) */
+    gemm_acc(dy, 1, n->N, x, n->N, n->T, n->K, n->gw);
+    if (dx) gemm_acc(dy, n->N, 1, n->w, n->T, n->N, n->K, dx);
+    return;
+  }
   for (int64_t g = 0; g < n->G; g++) {
     im2col_map(n, g, false, x, a->col);
     gemm_nt_acc(dy + g * ng * P, a->col, ng, Kg, P, a->colt, n->gw + g * ng * Kg);
@@ -334,22 +460,97 @@ static void conv_backward(Node *n, const float *x, const float *dy, float *dx, A
   }
 }
 
+/* Layer normalization of row x (D elements): its mean and 1 / standard deviation. */
+static void row_stats(const float *x, int64_t D, double eps, double *mu, double *r) {
+  double s = 0, v = 0;
+  for (int64_t j = 0; j < D; j++) s += x[j];
+  *mu = s / (double)D;
+  for (int64_t j = 0; j < D; j++) v += (x[j] - *mu) * (x[j] - *mu);
+  *r = 1 / sqrt(v / (double)D + eps);
+}
+
+static void layer_norm_forward(const Node *n, const float *x, float *y) {
+  int64_t D = n->cn;
+  for (int64_t row = 0; row < n->size / D; row++, x += D, y += D) {
+    double mu, r;
+    row_stats(x, D, n->eps, &mu, &r);
+    for (int64_t j = 0; j < D; j++) y[j] = (float)((x[j] - mu) * r * n->c[j] + (n->c2 ? n->c2[j] : 0));
+  }
+}
+
+/* dx += d loss / dx from dy, with xh = (x - mu) r: r (dxh - mean(dxh) - xh mean(dxh xh)), dxh = gamma dy. */
+static void layer_norm_backward(const Node *n, const float *x, const float *dy, float *dx) {
+  int64_t D = n->cn;
+  for (int64_t row = 0; row < n->size / D; row++, x += D, dy += D, dx += D) {
+    double mu, r, m1 = 0, m2 = 0;
+    row_stats(x, D, n->eps, &mu, &r);
+    for (int64_t j = 0; j < D; j++) m1 += n->c[j] * dy[j], m2 += n->c[j] * dy[j] * (x[j] - mu) * r;
+    m1 /= (double)D, m2 /= (double)D;
+    for (int64_t j = 0; j < D; j++) dx[j] += (float)(r * (n->c[j] * dy[j] - m1 - (x[j] - mu) * r * m2));
+  }
+}
+
+static int64_t value_size(const Block *b, int v) { return v ? b->n[v - 1].size : b->xsize; }
+
+/* Node n on one sample: y from x (value a) and x2 (value b, or NULL). */
+static void node_forward(const Node *n, const float *x, const float *x2, float *y, float *col) {
+  int64_t sz = n->size, cn = n->cn;
+  switch (n->k) {
+  case DL_OP_RELU:
+    for (int64_t j = 0; j < sz; j++) y[j] = x[j] > 0 ? x[j] : 0;
+    break;
+  case DL_OP_ERF:
+    for (int64_t j = 0; j < sz; j++) y[j] = (float)erf(x[j]);
+    break;
+  case DL_OP_RESHAPE: memcpy(y, x, sizeof(float) * (size_t)sz); break;
+  case DL_OP_ADD:
+    for (int64_t j = 0; j < sz; j++) y[j] = x[j] + (x2 ? x2[j] : n->c[j % cn]);
+    break;
+  case DL_OP_MUL:
+    for (int64_t j = 0; j < sz; j++) y[j] = x[j] * (x2 ? x2[j] : n->c[j % cn]);
+    break;
+  case DL_OP_DIV:
+    for (int64_t j = 0; j < sz; j++) y[j] = x[j] / n->c[j % cn];
+    break;
+  case DL_OP_LAYER_NORM: layer_norm_forward(n, x, y); break;
+  default: layer_forward(n, x, y, col);
+  }
+}
+
+/* Node n on one sample: ga, gb (each NULL: not needed) += d loss / d x, d x2 from gy. */
+static void node_backward(Node *n, const float *x, const float *x2, const float *y, const float *gy, float *ga,
+                          float *gb, Act *a) {
+  int64_t sz = n->size, cn = n->cn;
+  if (n->layer >= 0 || n->k == DL_OP_LAYER_NORM) {
+    if (n->layer >= 0) layer_backward(n, x, gy, ga, a);
+    else if (ga) layer_norm_backward(n, x, gy, ga);
+    return;
+  }
+  for (int64_t j = 0; j < sz; j++) {
+    float d = gy[j];
+    switch (n->k) {
+    case DL_OP_RELU: d = y[j] > 0 ? d : 0; break;
+    case DL_OP_ERF: d = (float)(d * M_2_SQRTPI * exp(-(double)x[j] * x[j])); break;
+    case DL_OP_MUL:
+      if (gb) gb[j] += d * x[j];
+      d *= x2 ? x2[j] : n->c[j % cn];
+      break;
+    case DL_OP_DIV: d /= n->c[j % cn]; break;
+    default: /* add */
+      if (gb) gb[j] += d;
+    }
+    if (ga) ga[j] += d;
+  }
+}
+
 /* The block on samples idx[0..nb): val / raw of every value (value 0 given). */
 static void forward(Block *b, Act *a, int nb) {
   for (int i = 0; i < b->nn; i++) {
     Node *n = &b->n[i];
     int64_t sz = n->size;
-    for (int s = 0; s < nb; s++) {
-      float *y = a->raw[i + 1] + s * sz;
-      const float *x = a->val[n->a] + s * (n->a ? b->n[n->a - 1].size : b->xsize);
-      if (n->layer >= 0) conv_forward(n, x, y, a->col);
-      else if (n->k == DL_OP_RELU)
-        for (int64_t j = 0; j < sz; j++) y[j] = x[j] > 0 ? x[j] : 0;
-      else {
-        const float *x2 = a->val[n->b] + s * (n->b ? b->n[n->b - 1].size : b->xsize);
-        for (int64_t j = 0; j < sz; j++) y[j] = x[j] + x2[j];
-      }
-    }
+    for (int s = 0; s < nb; s++)
+      node_forward(n, a->val[n->a] + s * value_size(b, n->a), n->b >= 0 ? a->val[n->b] + s * value_size(b, n->b) : NULL,
+                   a->raw[i + 1] + s * sz, a->col);
     memcpy(a->val[i + 1], a->raw[i + 1], sizeof(float) * (size_t)(sz * nb));
     if (n->quant) fake_quant(&n->q, a->val[i + 1], sz * nb);
   }
@@ -357,33 +558,19 @@ static void forward(Block *b, Act *a, int nb) {
 
 /* Gradients of every layer's weights (gw) from a->grad[nn] (d loss / d output). */
 static void backward(Block *b, Act *a, int nb) {
-  for (int i = 0; i < b->nn; i++) memset(a->grad[i], 0, sizeof(float) * (size_t)(nb * (i ? b->n[i - 1].size : b->xsize)));
+  for (int i = 0; i < b->nn; i++) memset(a->grad[i], 0, sizeof(float) * (size_t)(nb * value_size(b, i)));
   for (int i = b->nn - 1; i >= 0; i--) {
     Node *n = &b->n[i];
-    int64_t sz = n->size, sa = n->a ? b->n[n->a - 1].size : b->xsize;
+    int64_t sz = n->size, sa = value_size(b, n->a), sb = n->b >= 0 ? value_size(b, n->b) : 0;
     float *g = a->grad[i + 1];
     if (n->quant) { /* straight through inside the grid's range */
       float lo = (float)((double)(n->q.qmin - n->q.zp) * n->q.scale), hi = (float)((double)(n->q.qmax - n->q.zp) * n->q.scale);
       for (int64_t j = 0; j < sz * nb; j++)
         if (a->raw[i + 1][j] < lo || a->raw[i + 1][j] > hi) g[j] = 0;
     }
-    for (int s = 0; s < nb; s++) {
-      const float *gs = g + s * sz;
-      float *ga = n->a ? a->grad[n->a] + s * sa : NULL;
-      if (n->layer >= 0) conv_backward(n, a->val[n->a] + s * sa, gs, ga, a);
-      else if (n->k == DL_OP_RELU) {
-        const float *y = a->raw[i + 1] + s * sz;
-        if (ga)
-          for (int64_t j = 0; j < sz; j++) ga[j] += y[j] > 0 ? gs[j] : 0;
-      } else {
-        int64_t sb = n->b ? b->n[n->b - 1].size : b->xsize;
-        float *gb = n->b ? a->grad[n->b] + s * sb : NULL;
-        for (int64_t j = 0; j < sz; j++) {
-          if (ga) ga[j] += gs[j];
-          if (gb) gb[j] += gs[j];
-        }
-      }
-    }
+    for (int s = 0; s < nb; s++)
+      node_backward(n, a->val[n->a] + s * sa, n->b >= 0 ? a->val[n->b] + s * sb : NULL, a->raw[i + 1] + s * sz,
+                    g + s * sz, n->a ? a->grad[n->a] + s * sa : NULL, n->b > 0 ? a->grad[n->b] + s * sb : NULL, a);
   }
 }
 
@@ -396,7 +583,7 @@ static bool layer_init(Node *n, MlirOperation op, const DlGram *l) {
   n->m1 = calloc((size_t)nk, sizeof(double)), n->m2 = calloc((size_t)nk, sizeof(double));
   n->fixed = malloc((size_t)nk);
   n->w = malloc(sizeof(float) * (size_t)nk), n->gw = malloc(sizeof(float) * (size_t)nk);
-  n->bias = malloc(sizeof(float) * (size_t)N);
+  n->bias = malloc(sizeof(float) * (size_t)N), n->wt = n->mm ? malloc(sizeof(float) * (size_t)nk) : NULL;
   for (int64_t o = 0; o < N; o++) {
     n->bias[o] = (float)n->lw.v[o * d + K];
     for (int64_t k = 0; k < K; k++) {
@@ -411,7 +598,7 @@ static bool layer_init(Node *n, MlirOperation op, const DlGram *l) {
 }
 
 static void layer_free(Node *n) {
-  free(n->fl), free(n->V), free(n->m1), free(n->m2), free(n->fixed), free(n->w), free(n->gw), free(n->bias);
+  free(n->fl), free(n->V), free(n->m1), free(n->m2), free(n->fixed), free(n->w), free(n->gw), free(n->bias), free(n->wt);
   free(n->lw.v), free(n->lw.s);
 }
 
@@ -426,6 +613,7 @@ static void set_weights(Node *n, Mode mode) {
       if (mode == NEAREST) q = (double)dl_quantize_f((float)n->lw.v[o * (n->K + 1) + k], (float)s, 0, -n->lw.qmax, n->lw.qmax);
       else q = n->fl[i] + (n->fixed[i] ? 0 : mode == SOFT ? dl_ar_rect(n->V[i]) : n->V[i] >= 0);
       n->w[i] = mode == SOFT ? (float)(s * q) : dl_dequantize_f((int64_t)q, (float)s, 0);
+      if (n->mm) n->wt[k * n->N + o] = n->w[i];
     }
 }
 
@@ -516,17 +704,34 @@ static bool reconstruct(Block *b, MlirOperation *layers, const DlHessians *h, co
 }
 
 int dl_brecq_blocks(MlirModule m, const DlHessians *h) {
-  int nb;
-  free(find_blocks(m, h, &nb));
+  int nb, nfail;
+  Block *bs = find_blocks(m, h, &nb, NULL, 0, &nfail);
+  for (int i = 0; i < nb; i++) block_free(&bs[i]);
+  free(bs);
   return nb;
+}
+
+/* Names the blocks brecq does not follow (and those it does), when there are any. */
+static void warn_unfollowed(MlirContext ctx, const Block *bs, int nb, int nfail, const char *why) {
+  char got[1024] = "", at[256];
+  for (int i = 0; i < nb; i++) {
+    size_t len = strlen(got);
+    dl_location_str(mlirOperationGetLocation(bs[i].n[bs[i].nn - 1].op), at, sizeof at);
+    snprintf(got + len, sizeof got - len, "%s'%s'", i ? ", " : " (ending at ", at);
+  }
+  dl_warn(ctx, "--wround=brecq: %d of %d residual blocks reconstructed%s%s; not followed, their layers rounded by adaround: %s",
+          nb, nb + nfail, got, nb ? ")" : "", why);
 }
 
 bool dl_brecq_apply(MlirModule m, const DlHessians *h, DlError *e) {
   int nb, nl, with = 0;
   for (int i = 0; i < h->n; i++) with += h->l[i].H != NULL;
   if (!with) return dl_error_set(e, "--wround=brecq: the model has no conv, gemm or matmul with constant weights to round");
-  Block *bs = find_blocks(m, h, &nb);
-  if (!nb) dl_warn(mlirModuleGetContext(m), "--wround=brecq: the model has no residual block; every layer rounded by adaround");
+  char why[2048] = "";
+  int nfail;
+  Block *bs = find_blocks(m, h, &nb, why, sizeof why, &nfail);
+  if (nfail) warn_unfollowed(mlirModuleGetContext(m), bs, nb, nfail, why);
+  else if (!nb) dl_warn(mlirModuleGetContext(m), "--wround=brecq: the model has no residual block; every layer rounded by adaround");
   bool *skip = calloc((size_t)(h->n ? h->n : 1), sizeof(bool));
   for (int i = 0; i < nb; i++)
     for (int j = 0; j < bs[i].nn; j++)
@@ -557,7 +762,7 @@ bool dl_brecq_apply(MlirModule m, const DlHessians *h, DlError *e) {
     layers = dl_wround_layers(m, &nl); /* the rewritten layers keep their ops */
   }
   free(layers);
-  for (int i = 0; i < nb; i++) free(ts[i]);
+  for (int i = 0; i < nb; i++) free(ts[i]), block_free(&bs[i]);
   free(ts), free(xs), free(ys), free(ysz), free(skip), free(bs);
   if (ok) dl_erase_dead_constants(dl_module_func(m));
   return ok;

@@ -1,6 +1,7 @@
 """usage: check_floor_ceil.py MODEL.onnx QUANTIZED.mlir
 For every conv / gemm of the quantized qg IR whose weights are per-channel
-integers (quant.scast of a dense_resource), reads its float weights w from
+integers (quant.scast of a dense_resource; a MatMul's [K, N] weights have
+their scales on axis 1), reads its float weights w from
 the ONNX initializer NODE_w and checks that each integer q is floor(w / s) or
 ceil(w / s) for its channel's scale s (or the grid's end when w / s lies
 beyond it). Prints how many layers and weights it checked, and how many went
@@ -20,15 +21,17 @@ locs = dict(re.findall(r'^(#loc\d+) = loc\("([^"]+)"\)', text, re.M))
 blobs = dict(re.findall(r'^\s*(\w+): "0x([0-9A-Fa-f]+)"', text, re.M))
 consts = dict(re.findall(r'(%\w+) = arith.constant dense_resource<(\w+)>', text))
 layers = weights = flipped = 0
-for m in re.finditer(r'quant.scast (%\w+) : tensor<([0-9x]+)xi8> to tensor<[^<]*<i8<(-?\d+):(\d+)>:f32:0, \{([^}]*)\}>> loc\((#loc\d+)\)', text):
-    cst, shape, qmin, qmax, scales, loc = m.groups()
+for m in re.finditer(r'quant.scast (%\w+) : tensor<([0-9x]+)xi8> to tensor<[^<]*<i8<(-?\d+):(\d+)>:f32:(\d+), \{([^}]*)\}>> loc\((#loc\d+)\)', text):
+    cst, shape, qmin, qmax, axis, scales, loc = m.groups()
     name = locs.get(loc)
     if name is None or name + "_w" not in inits or cst not in consts:
         continue
     w = inits[name + "_w"].astype(np.float64)
     raw = bytes.fromhex(blobs[consts[cst]])[4:]  # the blob's 4-byte alignment header
     q = np.frombuffer(raw, dtype=np.int8).astype(np.float64).reshape(w.shape)
-    s = np.array([float(x) for x in scales.split(",")]).reshape((-1,) + (1,) * (w.ndim - 1))
+    bshape = [1] * w.ndim
+    bshape[int(axis)] = -1
+    s = np.array([float(x) for x in scales.split(",")]).reshape(bshape)
     x = w / s
     lo, hi = np.clip(np.floor(x), int(qmin), int(qmax)), np.clip(np.ceil(x), int(qmin), int(qmax))
     bad = (q != lo) & (q != hi)
