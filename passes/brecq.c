@@ -45,6 +45,9 @@ typedef struct {
   float *c, *c2;  /* add / mul / div: the constant operand, repeated over the result (its trailing dims);
                      layer_norm: gamma and beta (c2 NULL: none) */
   int64_t cn;     /* elements of c */
+  int64_t *map;   /* transpose / gather: the operand element of each result element */
+  int64_t rows, D; /* softmax: rows of D */
+  int64_t bb, bm, bk, bn; /* matmul of two values: bb products of bm x bk by bk x bn */
   double eps;     /* layer_norm over rows of cn */
   /* layers: the geometry of a conv (a gemm is a 1x1 conv over a 1x1 image of K channels); a matmul (mm)
    * multiplies T rows of K by the K x N weights */
@@ -170,6 +173,64 @@ static bool constant_of(MlirValue v, const DlShape *res, int64_t cn_want, float 
   return ok;
 }
 
+static int64_t int_attr(MlirOperation op, const char *name, int64_t dflt) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, dl_str(name));
+  return mlirAttributeIsNull(a) || !mlirAttributeIsAInteger(a) ? dflt : mlirIntegerAttrGetValueInt(a);
+}
+
+/* n->map of a transpose (perm) or a gather of one constant index: result element j reads operand element
+ * map[j]. False for another form. */
+static bool index_map(Node *n, const DlShape *rs) {
+  DlShape in;
+  MlirValue x = mlirOperationGetOperand(n->op, 0);
+  if (!dl_type_to_shape(mlirValueGetType(x), &in) || dl_shape_numel(&in) < n->size) return false;
+  int64_t stride[DL_MAX_RANK], idx[DL_MAX_RANK] = {0}, from[DL_MAX_RANK];
+  for (int64_t d = in.rank - 1, st = 1; d >= 0; st *= in.dims[d], d--) stride[d] = st;
+  if (n->k == DL_OP_GATHER) { /* the result's dims are the operand's without axis: read at index i there */
+    DlTensor t;
+    int64_t axis = int_attr(n->op, "axis", 0), i = 0;
+    if (axis < 0) axis += in.rank;
+    if (!dl_value_tensor(mlirOperationGetOperand(n->op, 1), &t)) return false;
+    bool ok = t.shape.rank == 0 && (t.shape.dtype == DL_I64 || t.shape.dtype == DL_I32) && axis >= 0 && axis < in.rank &&
+              rs->rank == in.rank - 1;
+    if (ok) i = t.shape.dtype == DL_I64 ? *(int64_t *)t.data : *(int32_t *)t.data;
+    dl_tensor_free(&t);
+    if (!ok || (i < 0 && (i += in.dims[axis]) < 0) || i >= in.dims[axis]) return false;
+    n->map = malloc(sizeof(int64_t) * (size_t)n->size);
+    int64_t inner = stride[axis];
+    for (int64_t j = 0; j < n->size; j++) n->map[j] = (j / inner * in.dims[axis] + i) * inner + j % inner;
+    return true;
+  }
+  MlirAttribute p = mlirOperationGetAttributeByName(n->op, dl_str("perm"));
+  if (mlirAttributeIsNull(p) || !mlirAttributeIsADenseI64Array(p) || mlirDenseArrayGetNumElements(p) != in.rank ||
+      rs->rank != in.rank)
+    return false;
+  for (int d = 0; d < in.rank; d++) from[d] = stride[mlirDenseI64ArrayGetElement(p, d)];
+  n->map = malloc(sizeof(int64_t) * (size_t)n->size);
+  for (int64_t j = 0; j < n->size; j++) { /* idx: j's multi-index in the result */
+    int64_t at = 0;
+    for (int d = 0; d < rs->rank; d++) at += idx[d] * from[d];
+    n->map[j] = at;
+    for (int d = rs->rank - 1; d >= 0 && ++idx[d] == rs->dims[d]; d--) idx[d] = 0;
+  }
+  return true;
+}
+
+/* A matmul of two block values [..., M, K] x [..., K, N], the same leading dims: its geometry. */
+static bool batched(Node *n, const DlShape *rs) {
+  DlShape sa, sb;
+  if (n->a < 0 || n->b < 0 || !dl_type_to_shape(mlirValueGetType(mlirOperationGetOperand(n->op, 0)), &sa) ||
+      !dl_type_to_shape(mlirValueGetType(mlirOperationGetOperand(n->op, 1)), &sb) || sa.rank < 2 ||
+      sa.rank != sb.rank || rs->rank != sa.rank)
+    return false;
+  for (int d = 0; d + 2 < sa.rank; d++)
+    if (sa.dims[d] != sb.dims[d]) return false;
+  n->bm = sa.dims[sa.rank - 2], n->bk = sa.dims[sa.rank - 1], n->bn = sb.dims[sb.rank - 1];
+  if (n->bm < 1 || n->bn < 1) return false;
+  n->bb = n->size / (n->bm * n->bn);
+  return sb.dims[sb.rank - 2] == n->bk && n->bb * n->bm * n->bn == n->size;
+}
+
 /* Node i of b (its op set): its kind, operands, constants, size, geometry; false for an op or a form
  * brecq does not follow. */
 static bool node_setup(Block *b, int i, MlirOperation func, MlirOperation *layers, int nl, const DlHessians *h) {
@@ -193,6 +254,7 @@ static bool node_setup(Block *b, int i, MlirOperation func, MlirOperation *layer
   case DL_OP_CONV:
   case DL_OP_GEMM:
   case DL_OP_MATMUL:
+    if (n->k == DL_OP_MATMUL && nv == 2) return n->a = src[0], n->b = src[1], batched(n, &rs);
     if (src[0] < 0 || nv != 1) return false; /* gemm with transA: no statistics (gram.c) */
     for (int j = 0; j < nl; j++)
       if (layers[j].ptr == n->op.ptr) n->layer = j;
@@ -213,6 +275,14 @@ static bool node_setup(Block *b, int i, MlirOperation func, MlirOperation *layer
     n->a = src[0] >= 0 ? src[0] : src[1];
     sa = n->a ? b->n[n->a - 1].size : b->xsize;
     return sa == n->size && constant_of(mlirOperationGetOperand(n->op, src[0] >= 0), &rs, 0, &n->c, &n->cn);
+  case DL_OP_TRANSPOSE:
+  case DL_OP_GATHER:
+    return n->a = src[0], src[0] >= 0 && nv == 1 && index_map(n, &rs);
+  case DL_OP_SOFTMAX: {
+    int64_t axis = int_attr(n->op, "axis", -1);
+    n->a = src[0], n->D = rs.dims[rs.rank - 1], n->rows = n->size / n->D;
+    return src[0] >= 0 && sa == n->size && (axis == -1 || axis == rs.rank - 1);
+  }
   case DL_OP_LAYER_NORM: {
     MlirAttribute ax = mlirOperationGetAttributeByName(n->op, dl_str("axis")),
                   ep = mlirOperationGetAttributeByName(n->op, dl_str("epsilon"));
@@ -229,7 +299,7 @@ static bool node_setup(Block *b, int i, MlirOperation func, MlirOperation *layer
 }
 
 static void block_free(Block *b) {
-  for (int i = 0; i < b->nn; i++) free(b->n[i].c), free(b->n[i].c2);
+  for (int i = 0; i < b->nn; i++) free(b->n[i].c), free(b->n[i].c2), free(b->n[i].map);
 }
 
 /* The residual block that ends at add (and the relu after it): true with b filled; false with *bad the
@@ -490,6 +560,40 @@ static void layer_norm_backward(const Node *n, const float *x, const float *dy, 
   }
 }
 
+static void softmax_forward(const Node *n, const float *x, float *y) {
+  for (int64_t r = 0; r < n->rows; r++, x += n->D, y += n->D) {
+    double mx = x[0], sum = 0;
+    for (int64_t j = 1; j < n->D; j++) mx = x[j] > mx ? x[j] : mx;
+    for (int64_t j = 0; j < n->D; j++) sum += exp(x[j] - mx);
+    for (int64_t j = 0; j < n->D; j++) y[j] = (float)(exp(x[j] - mx) / sum);
+  }
+}
+
+/* dx += y (dy - sum(dy y)) per row. */
+static void softmax_backward(const Node *n, const float *y, const float *dy, float *dx) {
+  for (int64_t r = 0; r < n->rows; r++, y += n->D, dy += n->D, dx += n->D) {
+    double dot = 0;
+    for (int64_t j = 0; j < n->D; j++) dot += (double)dy[j] * y[j];
+    for (int64_t j = 0; j < n->D; j++) dx[j] += (float)(y[j] * (dy[j] - dot));
+  }
+}
+
+/* y = A B over the bb products (A: bm x bk, B: bk x bn). */
+static void bmm_forward(const Node *n, const float *A, const float *B, float *y) {
+  memset(y, 0, sizeof(float) * (size_t)n->size);
+  for (int64_t p = 0; p < n->bb; p++)
+    gemm_acc(A + p * n->bm * n->bk, n->bk, 1, B + p * n->bk * n->bn, n->bm, n->bk, n->bn, y + p * n->bm * n->bn);
+}
+
+/* dA += dy B^T, dB += A^T dy (each NULL: not needed); bt: bn x bk scratch. */
+static void bmm_backward(const Node *n, const float *A, const float *B, const float *dy, float *dA, float *dB, float *bt) {
+  for (int64_t p = 0; p < n->bb; p++) {
+    const float *a = A + p * n->bm * n->bk, *b = B + p * n->bk * n->bn, *g = dy + p * n->bm * n->bn;
+    if (dA) gemm_nt_acc(g, b, n->bm, n->bk, n->bn, bt, dA + p * n->bm * n->bk);
+    if (dB) gemm_acc(a, 1, n->bk, g, n->bk, n->bm, n->bn, dB + p * n->bk * n->bn);
+  }
+}
+
 static int64_t value_size(const Block *b, int v) { return v ? b->n[v - 1].size : b->xsize; }
 
 /* Node n on one sample: y from x (value a) and x2 (value b, or NULL). */
@@ -503,6 +607,11 @@ static void node_forward(const Node *n, const float *x, const float *x2, float *
     for (int64_t j = 0; j < sz; j++) y[j] = (float)erf(x[j]);
     break;
   case DL_OP_RESHAPE: memcpy(y, x, sizeof(float) * (size_t)sz); break;
+  case DL_OP_TRANSPOSE:
+  case DL_OP_GATHER:
+    for (int64_t j = 0; j < sz; j++) y[j] = x[n->map[j]];
+    break;
+  case DL_OP_SOFTMAX: softmax_forward(n, x, y); break;
   case DL_OP_ADD:
     for (int64_t j = 0; j < sz; j++) y[j] = x[j] + (x2 ? x2[j] : n->c[j % cn]);
     break;
@@ -513,7 +622,9 @@ static void node_forward(const Node *n, const float *x, const float *x2, float *
     for (int64_t j = 0; j < sz; j++) y[j] = x[j] / n->c[j % cn];
     break;
   case DL_OP_LAYER_NORM: layer_norm_forward(n, x, y); break;
-  default: layer_forward(n, x, y, col);
+  default:
+    if (n->layer >= 0) layer_forward(n, x, y, col);
+    else bmm_forward(n, x, x2, y);
   }
 }
 
@@ -521,10 +632,25 @@ static void node_forward(const Node *n, const float *x, const float *x2, float *
 static void node_backward(Node *n, const float *x, const float *x2, const float *y, const float *gy, float *ga,
                           float *gb, Act *a) {
   int64_t sz = n->size, cn = n->cn;
-  if (n->layer >= 0 || n->k == DL_OP_LAYER_NORM) {
-    if (n->layer >= 0) layer_backward(n, x, gy, ga, a);
-    else if (ga) layer_norm_backward(n, x, gy, ga);
+  if (n->layer >= 0) {
+    layer_backward(n, x, gy, ga, a);
     return;
+  }
+  switch (n->k) {
+  case DL_OP_LAYER_NORM:
+    if (ga) layer_norm_backward(n, x, gy, ga);
+    return;
+  case DL_OP_SOFTMAX:
+    if (ga) softmax_backward(n, y, gy, ga);
+    return;
+  case DL_OP_MATMUL:
+    bmm_backward(n, x, x2, gy, ga, gb, a->colt);
+    return;
+  case DL_OP_TRANSPOSE:
+  case DL_OP_GATHER:
+    for (int64_t j = 0; ga && j < sz; j++) ga[n->map[j]] += gy[j];
+    return;
+  default: break;
   }
   for (int64_t j = 0; j < sz; j++) {
     float d = gy[j];
@@ -671,6 +797,9 @@ static bool reconstruct(Block *b, MlirOperation *layers, const DlHessians *h, co
     ok &= layer_init(n, layers[n->layer], &h->l[n->layer]);
     if (n->K * n->oh * n->ow > scratch) scratch = n->K * n->oh * n->ow;
   }
+  for (int i = 0; i < b->nn; i++) /* a matmul of two values: B^T */
+    if (b->n[i].layer < 0 && b->n[i].k == DL_OP_MATMUL && b->n[i].bk * b->n[i].bn > scratch)
+      scratch = b->n[i].bk * b->n[i].bn;
   a.col = malloc(sizeof(float) * (size_t)scratch), a.dcol = malloc(sizeof(float) * (size_t)scratch);
   a.colt = malloc(sizeof(float) * (size_t)scratch);
   for (int t = 0; ok && t < DL_AR_ITERS; t++) {
