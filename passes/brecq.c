@@ -231,9 +231,23 @@ static bool batched(Node *n, const DlShape *rs) {
   return sb.dims[sb.rank - 2] == n->bk && n->bb * n->bm * n->bn == n->size;
 }
 
+/* An elementwise result the quantized model keeps float: unary or with a constant (or a mul, as in GELU),
+ * not read by a layer or a matmul. The quantize pass makes such chains one table (qg.lut) on a quantized
+ * input, or runs them in float before a softmax; only the chain's end is quantized. */
+static bool float_in_model(const Node *n) {
+  bool ew = n->k == DL_OP_ERF || n->k == DL_OP_DIV || n->k == DL_OP_MUL || (n->k == DL_OP_ADD && n->c);
+  MlirValue res = mlirOperationGetResult(n->op, 0);
+  for (MlirOpOperand u = mlirValueGetFirstUse(res); ew && !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) {
+    DlOpKind k = dl_op_kind(mlirOpOperandGetOwner(u));
+    ew = k != DL_OP_CONV && k != DL_OP_GEMM && k != DL_OP_MATMUL && k != DL_OP_RESHAPE && k != DL_OP_TRANSPOSE &&
+         k != DL_OP_GATHER && k != DL_OP_COUNT;
+  }
+  return ew;
+}
+
 /* Node i of b (its op set): its kind, operands, constants, size, geometry; false for an op or a form
  * brecq does not follow. */
-static bool node_setup(Block *b, int i, MlirOperation func, MlirOperation *layers, int nl, const DlHessians *h) {
+static bool node_form(Block *b, int i, MlirOperation func, MlirOperation *layers, int nl, const DlHessians *h) {
   Node *n = &b->n[i];
   n->k = dl_op_kind(n->op), n->layer = -1, n->a = n->b = -1;
   MlirValue res = mlirOperationGetResult(n->op, 0);
@@ -296,6 +310,12 @@ static bool node_setup(Block *b, int i, MlirOperation func, MlirOperation *layer
   default:
     return false;
   }
+}
+
+static bool node_setup(Block *b, int i, MlirOperation func, MlirOperation *layers, int nl, const DlHessians *h) {
+  if (!node_form(b, i, func, layers, nl, h)) return false;
+  b->n[i].quant &= !float_in_model(&b->n[i]);
+  return true;
 }
 
 static void block_free(Block *b) {
