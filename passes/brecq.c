@@ -2,7 +2,10 @@
  * of Post-Training Quantization by Block Reconstruction", ICLR 2021). The
  * layers of a residual block (the ops from a value to the Add that joins two
  * paths from it, and the ReLU after it: conv-relu-conv, with or without a
- * shortcut conv) learn AdaRound's up-or-down choice (adaround.c) together,
+ * shortcut conv; a transformer's attention block, layer_norm to the residual
+ * Add through q/k/v, softmax and the output projection; its MLP block,
+ * layer_norm, gemm, GELU, gemm, Add) learn AdaRound's up-or-down choice
+ * (adaround.c, wround.h) together,
  * minimizing the squared error of the block's output against the float
  * model's; layers outside any block keep adaround's layer-wise rounding.
  *
@@ -10,7 +13,8 @@
  * reconstruction): its input comes from running the model with the earlier
  * layers already rounded and every activation fake-quantized at the
  * parameters the quantize pass will give it. Inside the block every result
- * is fake-quantized too, with the straight-through estimator (the gradient
+ * the integer model quantizes is fake-quantized too (elementwise chains it
+ * turns into one table stay float inside), with the straight-through estimator (the gradient
  * passes where the value lies inside the grid's range). The loss is plain
  * MSE on the block's output (summed over a sample's outputs, averaged over
  * the mini-batch), not BRECQ's Fisher-weighted one: the calibration samples
@@ -21,8 +25,8 @@
  * CPUs up to libm's exp and pow (glibc picks FMA variants where the CPU has
  * them), as for adaround.
  * Finally the block keeps rounding to nearest if that gives it the smaller
- * error on all the samples. Attention blocks are not built: a ViT's layers
- * round layer-wise (adaround). */
+ * error on all the samples. A residual Add whose paths hold an op not
+ * followed here leaves its layers to adaround, with a warning naming it. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
