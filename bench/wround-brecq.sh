@@ -1,7 +1,8 @@
 #!/bin/sh
 # Block reconstruction (docs/quantization-accuracy.md, "Block reconstruction"):
 # test accuracy on all 10,000 test images of the zoo models with residual
-# blocks (the ResNet) at W3A8 and W4A4 (SETTINGS="W:A ...") with --wround=nearest, adaround,
+# blocks (the ResNet; the ViT's attention and MLP blocks: MODEL vit) at W3A8
+# and W4A4 (SETTINGS="W:A ...") with --wround=nearest, adaround,
 # brecq and the default (auto: here nearest, gptq, adaround and brecq tried on
 # the first 800 calibration images, the one closest to float on the last 200
 # kept). Calibration on the first 1,000 training images, every layer at the
@@ -10,6 +11,7 @@
 # and the CPU seconds (user + system) the adaround, brecq and auto compiles
 # took: the machine is shared, so wall-clock time says little.
 # usage: bench/wround-brecq.sh BUILD_DIR [MODEL...]   (default: resnet)
+# e.g. SETTINGS="4:8 3:8 4:4" bench/wround-brecq.sh build vit
 set -eu
 B=$(cd "${1:-build}" && pwd)
 shift || true
