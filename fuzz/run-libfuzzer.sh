@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 t=${1:?usage: fuzz/run-libfuzzer.sh TARGET [RUNS [SECONDS]]}
 runs=${2:-1000000}
 secs=${3:-3600}
-BUILD=${BUILD:-build-lf}
+BUILD=$(realpath -m "${BUILD:-build-lf}") # relative to the repository, or absolute
 WORK=${WORK:-$BUILD/lf-work}
 DLC=${DLC:-$([ -x build/dlc ] && echo build/dlc || echo "$BUILD/dlc")}
 PY=${PYTHON:-/usr/bin/python3}
@@ -31,7 +31,7 @@ dict=()
 cd "$WORK"
 set +e
 start=$(date +%s)
-nice "$OLDPWD/$BUILD/dlc-lf-$t" "${dict[@]}" -runs="$runs" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -detect_leaks=$leaks \
+nice "$BUILD/dlc-lf-$t" "${dict[@]}" -runs="$runs" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -detect_leaks=$leaks \
   -print_final_stats=1 "corpus/$t" "seeds/$t" >"$t.log" 2>&1
 rc=$?
 set -e
