@@ -456,10 +456,9 @@ static void on_read(const char *path, void *u) {
 /* A multiplier table (file:PATH[@ENERGY], in a comma-separated list of specs) is an input too. */
 static void dep_tables(const char *list, Deps *d) {
   for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',') {
-    char path[4200];
-    if (strncmp(p, "file:", 5)) continue;
-    snprintf(path, sizeof path, "%.*s", (int)strcspn(p + 5, "@,"), p + 5);
-    if (path[0] && access(path, R_OK) == 0) on_read(path, d);
+    char spec[4200], path[4200];
+    snprintf(spec, sizeof spec, "%.*s", (int)strcspn(p, ","), p);
+    if (dl_approx_table_path(spec, path, sizeof path) && path[0] && access(path, R_OK) == 0) on_read(path, d);
   }
 }
 

@@ -44,6 +44,9 @@ typedef struct {
  * with dl_approx_destroy. */
 bool dl_approx_create(const char *spec, DlApprox *a, DlError *e);
 void dl_approx_destroy(DlApprox *a);
+/* The table file a "file:PATH[@ENERGY]" spec names (the text up to its last
+ * '@', as dl_approx_create reads it) into path[0..n); false for other specs. */
+bool dl_approx_table_path(const char *spec, char *path, size_t n);
 DlApproxStats dl_approx_stats(const DlApprox *a);
 /* max over 0 <= a <= amax of M(a, b): the overflow proof's bound of one product. */
 int64_t dl_approx_colmax(const int32_t *table, int64_t b, int64_t amax);

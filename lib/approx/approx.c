@@ -107,6 +107,14 @@ static bool load_file(const char *path, DlApprox *a, DlError *e) {
   return true;
 }
 
+bool dl_approx_table_path(const char *spec, char *path, size_t n) {
+  if (strncmp(spec, "file:", 5)) return false;
+  snprintf(path, n, "%s", spec + 5);
+  char *at = strrchr(path, '@');
+  if (at) *at = 0;
+  return true;
+}
+
 /* "file:PATH[@ENERGY]" */
 static bool parse_file(const char *rest, DlApprox *a, DlError *e) {
   char path[512];

@@ -707,7 +707,8 @@ static uint64_t cache_key(Job *j) {
   h = fnv(h, j->ps->sparsity, sizeof(double) * (size_t)j->ps->ns);
   for (int i = 0; i < j->ps->napprox; i++) {
     h = fnv(h, j->ps->approx[i], strlen(j->ps->approx[i]) + 1);
-    if (!strncmp(j->ps->approx[i], "file:", 5)) h = fnv_file(h, j->ps->approx[i] + 5, "@"); /* "file:PATH[@ENERGY]" */
+    char path[4096];
+    if (dl_approx_table_path(j->ps->approx[i], path, sizeof path)) h = fnv_file(h, path, "");
   }
   if (j->ps->napprox) h = fnv(h, &j->ps->approx_compensate, sizeof j->ps->approx_compensate);
   return fnv(h, j->ps->abits, sizeof(int) * (size_t)j->ps->na);
